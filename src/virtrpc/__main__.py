@@ -1,0 +1,3 @@
+from virtrpc.cli import main
+import sys
+sys.exit(main())
