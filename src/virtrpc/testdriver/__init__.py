@@ -1,0 +1,29 @@
+"""The built-in in-memory test hypervisor served by ``virtrpc serve``.
+
+It answers the ``remote`` program the way libvirtd with its ``test:///default``
+driver does, so real ``virsh`` and libvirt-python drive it::
+
+    server, driver = build_test_server()
+    await server.listen_unix(path)
+    await server.serve_forever()
+"""
+
+from __future__ import annotations
+
+from virtrpc.server import Server, ServerLimits
+from virtrpc.testdriver.driver import TestDriver
+from virtrpc.testdriver.model import Hypervisor
+
+__all__ = ["Hypervisor", "TestDriver", "build_test_server"]
+
+
+def build_test_server(
+    limits: ServerLimits | None = None, hypervisor: Hypervisor | None = None
+) -> tuple[Server, TestDriver]:
+    """A :class:`~virtrpc.server.Server` serving the test hypervisor (no listeners yet)."""
+    server = Server(limits)
+    driver = TestDriver(hypervisor)
+    server.add_program(driver.service())
+    server.on_client_closed(driver.client_closed)
+    server.on_shutdown(driver.close)
+    return server, driver

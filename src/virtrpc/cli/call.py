@@ -1,0 +1,293 @@
+"""``virtrpc call`` and ``virtrpc events``: any procedure / every event, as JSON.
+
+::
+
+    virtrpc call URI PROCEDURE [JSON_ARGS] [--fd PATH]... [--stream-out FILE | --stream-in FILE]
+                 [--readonly] [--keepalive I,C]
+    virtrpc events URI [--timeout S] [--keepalive I,C]
+
+``PROCEDURE`` is a procedure name of the remote program (``domain_get_info``),
+optionally prefixed by its program (``qemu.domain_monitor_command``), or a
+constant name (``REMOTE_PROC_DOMAIN_GET_INFO``).  ``JSON_ARGS`` is an object
+keyed by the fields of the procedure's args struct; the reply is printed as
+the ret struct in the same JSON shape (see :mod:`virtrpc.client.jsonvalues`),
+so a reply can be fed back as arguments.  Errors go to stderr as one line with
+libvirt's message and code names; the exit status is then 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+from virtrpc.errors import VirtrpcError
+
+if TYPE_CHECKING:
+    from virtrpc.client.events import Event
+    from virtrpc.xdr import Procedure
+
+__all__ = ["add_parser", "find_procedure", "format_error", "parse_keepalive"]
+
+
+def parse_keepalive(text: str) -> tuple[float, int] | None:
+    """``"5,5"`` -> ``(5.0, 5)``; ``"0"`` or ``"off"`` disables keepalive."""
+    if text.strip().lower() in ("0", "off", "none", "no"):
+        return None
+    interval_text, sep, count_text = text.partition(",")
+    try:
+        interval = float(interval_text)
+        count = int(count_text) if sep else 5
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected INTERVAL,COUNT such as 5,5, got {text!r}") from None
+    if interval <= 0 or count < 1:
+        raise argparse.ArgumentTypeError("keepalive interval must be > 0 and count >= 1")
+    return interval, count
+
+
+def add_parser(subparsers: Any, name: str) -> None:
+    """Register the ``call`` or ``events`` subcommand."""
+    if name == "events":
+        parser = subparsers.add_parser(
+            name,
+            help="print events from a libvirt daemon as JSON lines",
+            description="Subscribe to every event family and print one JSON line per event.",
+        )
+        parser.add_argument("uri", help="libvirt URI, e.g. qemu:///system")
+        parser.add_argument("--timeout", type=float, default=None, help="stop after S seconds")
+        parser.add_argument("--readonly", action="store_true", help="use the read-only socket")
+        parser.add_argument(
+            "--keepalive", type=parse_keepalive, default=(5.0, 5), metavar="I,C",
+            help="keepalive interval and count (default 5,5; 0 disables)",
+        )
+        parser.add_argument("--qemu", action="store_true", help="also subscribe to QEMU monitor events")
+        parser.set_defaults(handler=run_events)
+        return
+    parser = subparsers.add_parser(
+        name,
+        help="call any procedure on a libvirt daemon",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("uri", help="libvirt URI, e.g. test+unix:///default?socket=/path")
+    parser.add_argument("procedure", help="procedure name, e.g. domain_lookup_by_name")
+    parser.add_argument("args", nargs="?", default=None, help="JSON object of the args struct's fields")
+    parser.add_argument(
+        "--fd", action="append", default=[], metavar="PATH",
+        help="open PATH and pass its fd with the call (repeatable; PATH:rw opens read-write)",
+    )
+    direction = parser.add_mutually_exclusive_group()
+    direction.add_argument("--stream-out", metavar="FILE", help="write stream data to FILE ('-' = stdout)")
+    direction.add_argument("--stream-in", metavar="FILE", help="send FILE's content as stream data")
+    parser.add_argument("--readonly", action="store_true", help="use the read-only socket")
+    parser.add_argument(
+        "--keepalive", type=parse_keepalive, default=(5.0, 5), metavar="I,C",
+        help="keepalive interval and count (default 5,5; 0 disables)",
+    )
+    parser.set_defaults(handler=run_call)
+
+
+def find_procedure(text: str) -> Procedure:
+    """Resolve ``domain_get_info``, ``qemu.domain_monitor_command``,
+    ``REMOTE_PROC_DOMAIN_GET_INFO`` or ``remote.16``."""
+    from virtrpc.protocols import lxc, qemu, remote
+
+    programs = {p.PROGRAM.name: p.PROGRAM for p in (remote, qemu, lxc)}
+    program_name, dot, name = text.partition(".")
+    if not dot:
+        program_name, name = "", text
+    if program_name and program_name not in programs:
+        raise VirtrpcError(f"unknown program {program_name!r} (known: {', '.join(programs)})")
+    candidates = [programs[program_name]] if program_name else list(programs.values())
+    for program in candidates:
+        if name.isdigit() and int(name) in program.procedures:
+            return program.procedures[int(name)]
+        proc = program.by_name.get(name) or program.by_name.get(name.lower())
+        if proc is not None:
+            return proc
+        for proc in program.procedures.values():
+            if proc.const_name == name.upper():
+                return proc
+    raise VirtrpcError(f"unknown procedure {text!r}")
+
+
+def format_error(exc: BaseException) -> str:
+    """One line: the message, with libvirt's code and domain names for
+    libvirt errors (their ``str()`` already ends with them)."""
+    message = str(exc) or type(exc).__name__
+    if not isinstance(exc, VirtrpcError):
+        message = f"{type(exc).__name__}: {message}"
+    return "error: " + " ".join(message.split())
+
+
+def _open_fds(specs: Sequence[str]) -> list[int]:
+    fds: list[int] = []
+    try:
+        for spec in specs:
+            path, _, mode = spec.rpartition(":") if spec.endswith((":rw", ":ro")) else (spec, "", "ro")
+            flags = os.O_RDWR if mode == "rw" else os.O_RDONLY
+            fds.append(os.open(path, flags | os.O_CLOEXEC))
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return fds
+
+
+def _print_json(value: Any, out: IO[str]) -> None:
+    out.write(json.dumps(value, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def run_call(args: argparse.Namespace) -> int:
+    """Handler of ``virtrpc call``."""
+    try:
+        return asyncio.run(_call(args))
+    except (VirtrpcError, OSError, ValueError) as exc:
+        print(format_error(exc), file=sys.stderr)
+        return 1
+
+
+async def _call(args: argparse.Namespace) -> int:
+    from virtrpc.client.client import connect
+    from virtrpc.client.jsonvalues import from_json, to_json
+    from virtrpc.client.stream import Stream
+
+    proc = find_procedure(args.procedure)
+    try:
+        raw_args = json.loads(args.args) if args.args is not None else None
+    except json.JSONDecodeError as exc:
+        raise VirtrpcError(f"JSON_ARGS is not valid JSON: {exc}") from None
+    if proc.args is None:
+        if raw_args not in (None, {}):
+            raise VirtrpcError(f"{proc.name} takes no arguments")
+        call_args = None
+    else:
+        call_args = from_json(proc.args, raw_args if raw_args is not None else {})
+    if proc.stream is None and (args.stream_out or args.stream_in):
+        raise VirtrpcError(f"{proc.name} does not open a stream")
+    fds = _open_fds(args.fd)
+    try:
+        async with connect(args.uri, readonly=args.readonly, keepalive=args.keepalive) as client:
+            result = await client.invoke(proc, call_args, fds, unwrap=False)
+            received: list[int] = []
+            if isinstance(result, Stream):
+                await _run_stream(result, args)
+                value = result.reply
+            elif proc.fds in ("recv", "both"):
+                value, received = result
+            else:
+                value = result
+    finally:
+        for fd in fds:
+            os.close(fd)
+    for fd in received:
+        os.close(fd)
+    if received:
+        print(f"note: the reply carried {len(received)} fd(s), closed", file=sys.stderr)
+    _print_json(to_json(proc.ret, value), sys.stdout)
+    return 0
+
+
+async def _run_stream(stream: Any, args: argparse.Namespace) -> None:
+    if stream.procedure.stream == "read" or args.stream_out:
+        target = args.stream_out or "-"
+        if target == "-":
+            sink = sys.stdout.buffer
+            async for chunk in stream:
+                sink.write(chunk)
+            sink.flush()
+        else:
+            with open(target, "wb") as sink_file:
+                async for chunk in stream:
+                    sink_file.write(chunk)
+        await stream.finish()
+        return
+    source = args.stream_in or "-"
+    reader = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    try:
+        while True:
+            chunk = reader.read(1 << 18)
+            if not chunk:
+                break
+            await stream.send(chunk)
+    except BaseException:
+        await stream.abort()
+        raise
+    finally:
+        if reader is not sys.stdin.buffer:
+            reader.close()
+    await stream.finish()
+
+
+def run_events(args: argparse.Namespace) -> int:
+    """Handler of ``virtrpc events``."""
+    try:
+        return asyncio.run(_events(args))
+    except (VirtrpcError, OSError, ValueError) as exc:
+        print(format_error(exc), file=sys.stderr)
+        return 1
+
+
+async def _events(args: argparse.Namespace) -> int:
+    from virtrpc.client.client import connect
+
+    out = sys.stdout
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+
+    def emit(event: Event) -> None:
+        _print_json(event_json(event), out)
+
+    async with connect(args.uri, readonly=args.readonly, keepalive=args.keepalive) as client:
+        await client.subscribe_all(emit, include_qemu=args.qemu)
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(client.wait_closed())]
+        try:
+            await asyncio.wait(waiters, timeout=args.timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        if not client.is_open:
+            print(
+                f"error: connection lost ({client.close_reason}): {client.error}",
+                file=sys.stderr,
+            )
+            return 1
+    return 0
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """The JSON line printed for one event."""
+    from virtrpc.client.jsonvalues import to_json, value_to_json
+
+    fields: dict[str, Any]
+    if event.message is not None:
+        proc_type = event.procedure.args if event.procedure is not None else None
+        full = to_json(proc_type, event.message) if proc_type is not None else value_to_json(event.message)
+        fields = _flatten_json(full)
+    else:
+        fields = {key: value_to_json(value) for key, value in event.fields.items()}
+    return {"family": event.family.value, "event": event.name, "callback_id": event.callback_id, **fields}
+
+
+def _flatten_json(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {"value": data}
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "callbackID":
+            continue
+        if key == "msg" and isinstance(value, dict):
+            result.update(_flatten_json(value))
+        else:
+            result[key] = value
+    return result

@@ -1,0 +1,272 @@
+"""Data streams of ``@readstream`` / ``@writestream`` procedures.
+
+A stream procedure (``domain_screenshot``, ``storage_vol_download``,
+``storage_vol_upload``, ``domain_open_console``...) returns a :class:`Stream`.
+Its :attr:`Stream.reply` holds the procedure's return value; the data then
+flows as ``STREAM`` packets carrying the call's serial:
+
+* receiving: ``async for chunk in stream`` yields ``bytes`` until the peer
+  sends end-of-stream; holes of sparse streams are expanded to zero bytes
+  (like ``virStreamRecv`` without ``VIR_STREAM_RECV_STOP_AT_HOLE``), or
+  reported as :class:`Hole` by :meth:`Stream.iter_sparse`;
+* sending: ``await stream.send(data)`` (split into chunks libvirt accepts,
+  waiting while the socket's send buffer is full: that is the flow control
+  libvirt's client applies too) and ``await stream.send_hole(length)``;
+* ``await stream.finish()`` sends our end-of-stream and waits for the peer's
+  confirmation; ``await stream.abort()`` tells the peer to abort.
+
+``async with stream:`` finishes on normal exit and aborts on an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from virtrpc.errors import ConnectionLost, StreamError
+
+if TYPE_CHECKING:
+    from virtrpc.xdr import Procedure
+
+__all__ = ["STREAM_CHUNK_SIZE", "Hole", "Stream"]
+
+#: Largest data payload per STREAM packet.  libvirt sends at most
+#: VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX (262120) bytes per packet; we do the same.
+STREAM_CHUNK_SIZE = 262120
+
+#: Size of zero-filled chunks yielded when a hole is expanded.
+_ZERO_CHUNK = bytes(STREAM_CHUNK_SIZE)
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    """A hole of ``length`` bytes in a sparse stream."""
+
+    length: int
+
+
+class StreamOwner(Protocol):
+    """What a :class:`Stream` needs from the client that created it."""
+
+    async def _stream_send(self, stream: Stream, status: int, payload: bytes) -> None: ...
+
+    async def _stream_send_hole(self, stream: Stream, length: int, flags: int) -> None: ...
+
+    def _stream_closed(self, stream: Stream) -> None: ...
+
+
+class Stream:
+    """One data stream, bound to the serial of the call that opened it."""
+
+    def __init__(self, owner: StreamOwner, procedure: Procedure, serial: int) -> None:
+        self._owner = owner
+        self.procedure = procedure
+        self.serial = serial
+        #: The procedure's return value (set once the call's reply arrived).
+        self.reply: Any = None
+        self._incoming: collections.deque[bytes | Hole] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._peer_finished = False  # peer sent its end-of-stream
+        self._error: BaseException | None = None
+        self._finish_sent = False
+        self._closed = False
+        self._confirmation: asyncio.Future[None] | None = None
+
+    # -- state -------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """True once the stream finished, was aborted or failed."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<Stream {self.procedure.name} serial={self.serial} {state}>"
+
+    # -- called by the client's receive path -------------------------------
+    def _feed_data(self, data: bytes) -> None:
+        if self._closed or self._peer_finished:
+            return  # late data after we gave up on the stream: drop it
+        self._incoming.append(data)
+        self._wake()
+
+    def _feed_hole(self, length: int) -> None:
+        if self._closed or self._peer_finished:
+            return
+        self._incoming.append(Hole(length))
+        self._wake()
+
+    def _feed_end(self) -> None:
+        """The peer sent STREAM/OK: either its end-of-stream or its confirmation
+        of ours."""
+        if self._finish_sent:
+            self._settle(None)
+        else:
+            self._peer_finished = True
+            self._wake()
+
+    def _feed_error(self, error: BaseException) -> None:
+        """The peer aborted (STREAM/ERROR) or the connection died."""
+        if self._error is None:
+            self._error = error
+        self._settle(error)
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _settle(self, error: BaseException | None) -> None:
+        if not self._closed:
+            self._closed = True
+            self._owner._stream_closed(self)
+        confirmation = self._confirmation
+        if confirmation is not None and not confirmation.done():
+            if error is None:
+                confirmation.set_result(None)
+            else:
+                confirmation.set_exception(error)
+
+    # -- receiving ------------------------------------------------------------
+    async def _next_item(self) -> bytes | Hole | None:
+        """The next data chunk or hole; None at end of stream."""
+        while True:
+            if self._incoming:
+                return self._incoming.popleft()
+            if self._error is not None:
+                raise self._error
+            if self._peer_finished or self._closed:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+
+    async def recv(self) -> bytes:
+        """The next chunk of data (holes as zeros); ``b""`` at end of stream."""
+        item = await self._next_item()
+        if item is None:
+            return b""
+        if isinstance(item, Hole):
+            return self._expand_hole(item)
+        return item
+
+    def _expand_hole(self, hole: Hole) -> bytes:
+        if hole.length <= STREAM_CHUNK_SIZE:
+            return _ZERO_CHUNK[: hole.length]
+        # Give back one chunk now and keep the rest of the hole queued.
+        self._incoming.appendleft(Hole(hole.length - STREAM_CHUNK_SIZE))
+        return _ZERO_CHUNK
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iter_bytes()
+
+    async def _iter_bytes(self) -> AsyncIterator[bytes]:
+        while True:
+            chunk = await self.recv()
+            if not chunk:
+                return
+            yield chunk
+
+    async def iter_sparse(self) -> AsyncIterator[bytes | Hole]:
+        """Yield data chunks and :class:`Hole` objects as the peer sent them."""
+        while True:
+            item = await self._next_item()
+            if item is None:
+                return
+            yield item
+
+    async def read_all(self) -> bytes:
+        """Everything until end of stream (holes as zeros)."""
+        return b"".join([chunk async for chunk in self])
+
+    # -- sending ----------------------------------------------------------------
+    def _check_writable(self) -> None:
+        if self._error is not None:
+            raise StreamError(f"stream {self.procedure.name} failed: {self._error}") from self._error
+        if self._closed or self._finish_sent:
+            raise StreamError(f"stream {self.procedure.name} is already finished")
+
+    async def send(self, data: bytes | bytearray | memoryview) -> None:
+        """Send data, split into packets of at most :data:`STREAM_CHUNK_SIZE`."""
+        self._check_writable()
+        view = memoryview(data).cast("B")
+        for start in range(0, len(view), STREAM_CHUNK_SIZE):
+            await self._owner._stream_send(self, _CONTINUE, bytes(view[start : start + STREAM_CHUNK_SIZE]))
+
+    async def send_hole(self, length: int, flags: int = 0) -> None:
+        """Send a hole of ``length`` bytes (sparse streams only)."""
+        self._check_writable()
+        if length < 0:
+            raise StreamError(f"negative hole length {length}")
+        await self._owner._stream_send_hole(self, length, flags)
+
+    async def finish(self) -> None:
+        """Send end-of-stream and wait for the peer's confirmation.
+
+        Raises the peer's error (``LibvirtError``) if it aborted the stream.
+        """
+        if self._closed:
+            if self._error is not None and not isinstance(self._error, _AbortedByUs):
+                raise self._error
+            return
+        if self._error is not None:
+            raise self._error
+        if not self._finish_sent:
+            self._finish_sent = True
+            self._confirmation = asyncio.get_running_loop().create_future()
+            await self._owner._stream_send(self, _OK, b"")
+        assert self._confirmation is not None
+        await self._confirmation
+
+    async def abort(self) -> None:
+        """Abort the stream; the peer discards what it has not processed."""
+        if self._closed:
+            return
+        aborted = _AbortedByUs(f"stream {self.procedure.name} aborted")
+        if self._error is None:
+            self._error = aborted
+        self._finish_sent = True
+        self._confirmation = asyncio.get_running_loop().create_future()
+        try:
+            await self._owner._stream_send(self, _ERROR, b"")
+            # The daemon answers an abort with a final STREAM packet; wait for it
+            # so that the serial is not reused while the daemon still knows it.
+            await asyncio.wait_for(asyncio.shield(self._confirmation), timeout=_ABORT_REPLY_TIMEOUT)
+        except (ConnectionLost, TimeoutError):
+            pass
+        except Exception:  # noqa: BLE001 - the abort reply is an error by design
+            pass
+        finally:
+            self._wake()
+            if not self._closed:
+                self._settle(aborted)
+            if self._confirmation is not None and self._confirmation.done():
+                # Retrieve the exception so asyncio does not log it as unhandled.
+                self._confirmation.exception()
+
+    async def __aenter__(self) -> Stream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            await self.finish()
+        else:
+            await self.abort()
+
+
+class _AbortedByUs(StreamError):
+    """Raised from receive calls after the local side aborted the stream."""
+
+
+_OK = 0
+_ERROR = 1
+_CONTINUE = 2
+_ABORT_REPLY_TIMEOUT = 5.0

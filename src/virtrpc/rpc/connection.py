@@ -1,0 +1,608 @@
+"""Sans-I/O state machine of one libvirt RPC connection.
+
+:class:`Connection` turns the bytes and file descriptors read from a socket
+into :mod:`virtrpc.rpc.events` and turns outgoing messages into the bytes to
+write.  It never touches a socket or a clock, so it is driven the same way by
+the asyncio transport, by tests that feed it one byte at a time and by
+benchmarks.
+
+Receiving::
+
+    events = conn.receive_data(chunk, fds)   # fds that came with this chunk
+    events = conn.receive_eof()
+
+Sending (the caller writes the bytes and passes the same fds to the transport)::
+
+    serial, packet = conn.send_call(prog, vers, proc, payload, fds)
+    packet = conn.send_reply(call.header, payload)
+
+File descriptors follow libvirt's framing (docs/protocol.md): a ``*_WITH_FDS``
+message announces N fds in a count word after the header; after the packet's
+bytes come N dummy bytes, each carrying one fd via ``SCM_RIGHTS``.  A message
+is complete once its bytes, its N dummy bytes and its N fds have all arrived,
+in whatever order the transport delivers them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import struct
+from collections.abc import Sequence
+
+from virtrpc.errors import ConnectionLost, ProtocolError
+from virtrpc.rpc.events import (
+    Call,
+    ConnectionClosed,
+    ErrorReply,
+    Event,
+    EventMessage,
+    KeepalivePing,
+    KeepalivePong,
+    MessageEvent,
+    ProtocolViolation,
+    Reply,
+    StreamAbort,
+    StreamData,
+    StreamEnd,
+    StreamHole,
+    UnexpectedMessage,
+)
+from virtrpc.rpc.packet import (
+    HEADER_STRUCT,
+    KEEPALIVE_PROC_PING,
+    KEEPALIVE_PROC_PONG,
+    KEEPALIVE_PROGRAM,
+    KEEPALIVE_VERSION,
+    LENGTH_STRUCT,
+    MIN_PACKET_SIZE,
+    NFDS_STRUCT,
+    NUM_FDS_MAX,
+    PACKET_MAX,
+    PAYLOAD_MAX,
+    Header,
+    MessageType,
+    Status,
+    encode_packet,
+)
+
+__all__ = ["Connection", "Role", "decode_stream_hole", "encode_stream_hole"]
+
+# Plain ints for the hot path: comparing with an IntEnum member costs more.
+_CALL = int(MessageType.CALL)
+_REPLY = int(MessageType.REPLY)
+_MESSAGE = int(MessageType.MESSAGE)
+_STREAM = int(MessageType.STREAM)
+_CALL_WITH_FDS = int(MessageType.CALL_WITH_FDS)
+_REPLY_WITH_FDS = int(MessageType.REPLY_WITH_FDS)
+_STREAM_HOLE = int(MessageType.STREAM_HOLE)
+_OK = int(Status.OK)
+_ERROR = int(Status.ERROR)
+_CONTINUE = int(Status.CONTINUE)
+
+_length_unpack_from = LENGTH_STRUCT.unpack_from
+_header_unpack_from = HEADER_STRUCT.unpack_from
+_nfds_unpack_from = NFDS_STRUCT.unpack_from
+_tuple_new = tuple.__new__
+_packet_pack = struct.Struct(">IIIiiIi").pack
+_STREAM_HOLE_STRUCT = struct.Struct(">qI")
+
+_SERIAL_MASK = 0xFFFFFFFF
+
+
+class Role(enum.Enum):
+    """Which end of the connection the state machine plays."""
+
+    CLIENT = "client"
+    SERVER = "server"
+
+
+def encode_stream_hole(length: int, flags: int = 0) -> bytes:
+    """Encode a ``virNetStreamHole`` payload (hyper length, unsigned flags)."""
+    try:
+        return _STREAM_HOLE_STRUCT.pack(length, flags)
+    except struct.error as exc:
+        raise ProtocolError(f"invalid stream hole: {exc}") from None
+
+
+def decode_stream_hole(payload: bytes | bytearray | memoryview) -> tuple[int, int]:
+    """Decode a ``virNetStreamHole`` payload into ``(length, flags)``."""
+    if len(payload) != _STREAM_HOLE_STRUCT.size:
+        raise ProtocolError(
+            f"stream hole payload is {len(payload)} bytes, expected {_STREAM_HOLE_STRUCT.size}"
+        )
+    length, flags = _STREAM_HOLE_STRUCT.unpack(payload)
+    if length < 0:
+        raise ProtocolError(f"negative stream hole length {length}")
+    return length, flags
+
+
+def _close_all(fds: Sequence[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+_PING_PACKET = encode_packet(
+    KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KEEPALIVE_PROC_PING, _MESSAGE, 0, _OK
+)
+_PONG_PACKET = encode_packet(
+    KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KEEPALIVE_PROC_PONG, _MESSAGE, 0, _OK
+)
+
+
+class Connection:
+    """One end of a libvirt RPC connection, without I/O.
+
+    ``role`` decides which messages are legal to receive: a client gets
+    replies, events and stream packets; a server gets calls, stream packets
+    and keepalives.  With ``track_calls`` (client only) the machine remembers
+    the ``(prog, vers, serial)`` of every call it encoded and treats a reply
+    matching none of them as a protocol violation, as libvirt's client does.
+
+    Every fd handed to :meth:`receive_data` / :meth:`receive_fds` is owned by
+    the machine until it is attached to an event; on a fatal error the machine
+    closes every fd it still owns.
+    """
+
+    __slots__ = (
+        "_buf",
+        "_closed",
+        "_dummies",
+        "_error",
+        "_fds",
+        "_held",
+        "_held_nfds",
+        "_is_client",
+        "_need",
+        "_next_serial",
+        "_pending",
+        "messages_received",
+        "role",
+    )
+
+    def __init__(self, role: Role, *, track_calls: bool = True) -> None:
+        self.role = role
+        self._is_client = role is Role.CLIENT
+        # Unparsed bytes: a partial packet, or bytes after a message that waits
+        # for its fds.  Empty most of the time (fast path parses chunks in place).
+        self._buf = bytearray()
+        # Bytes _buf must hold before parsing is worth retrying.
+        self._need = 0
+        # A message whose bytes are complete but whose dummy bytes / fds are not.
+        self._held: tuple[Header, bytes] | None = None
+        self._held_nfds = 0
+        self._dummies = 0
+        # Received fds not yet attached to a message.
+        self._fds: list[int] = []
+        self._closed = False
+        self._error: ProtocolError | None = None
+        self._next_serial = 1
+        self._pending: dict[int, tuple[int, int]] | None = (
+            {} if track_calls and role is Role.CLIENT else None
+        )
+        #: Count of complete messages received; keepalive bookkeeping may use it.
+        self.messages_received = 0
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def closed(self) -> bool:
+        """True once EOF was seen, a protocol violation happened, or :meth:`close` ran."""
+        return self._closed
+
+    @property
+    def error(self) -> ProtocolError | None:
+        """The protocol violation that killed the connection, if any."""
+        return self._error
+
+    @property
+    def pending_calls(self) -> int:
+        """Number of calls sent whose reply has not arrived (0 if not tracked)."""
+        return len(self._pending) if self._pending is not None else 0
+
+    def is_pending(self, serial: int) -> bool:
+        """Whether a call with this serial awaits its reply."""
+        return self._pending is not None and serial in self._pending
+
+    def close(self) -> None:
+        """Mark the connection closed and close every fd the machine still owns."""
+        self._closed = True
+        self._drop_state()
+
+    def _drop_state(self) -> None:
+        fds, self._fds = self._fds, []
+        _close_all(fds)
+        self._buf = bytearray()
+        self._held = None
+        self._held_nfds = 0
+        self._dummies = 0
+        self._need = 0
+
+    def _fail(self, error: ProtocolError, events: list[Event]) -> None:
+        self._closed = True
+        self._error = error
+        self._drop_state()
+        events.append(ProtocolViolation(error))
+
+    # ---------------------------------------------------------------- receive
+
+    def receive_data(
+        self, data: bytes | bytearray | memoryview, fds: Sequence[int] | None = None
+    ) -> list[Event]:
+        """Feed bytes read from the socket, plus the fds the same read returned.
+
+        Returns the events completed by this input, in wire order.  The fds are
+        owned by the machine from now on (attached to events, or closed).
+        Bytes are processed before the fds, which matches the kernel: an
+        ``SCM_RIGHTS`` message is delivered with the last byte of the read.
+        """
+        events: list[Event] = []
+        if self._closed:
+            if fds:
+                _close_all(fds)
+            return events
+        fds_adopted = False
+        try:
+            if data:
+                if self._buf or self._held is not None:
+                    buf = self._buf
+                    buf += data
+                    if len(buf) >= self._need:
+                        self._parse_buffer(events)
+                else:
+                    pos = self._parse(data, events)
+                    if pos < len(data):
+                        self._buf += memoryview(data)[pos:]
+            if fds:
+                # From here on the fds live in self._fds (or in events), so a
+                # failure closes them through _drop_state.
+                fds_adopted = True
+                self._add_fds(fds, events)
+        except ProtocolError as exc:
+            self._fail(exc, events)
+            if fds and not fds_adopted:
+                _close_all(fds)
+        return events
+
+    def receive_fds(self, fds: Sequence[int]) -> list[Event]:
+        """Feed fds received without data (the data came in earlier calls)."""
+        return self.receive_data(b"", fds)
+
+    def receive_eof(self) -> list[Event]:
+        """The peer closed its end.  Returns ``[ConnectionClosed()]`` at a packet
+        boundary, else a :class:`ProtocolViolation` (fds of the unfinished
+        message are closed)."""
+        events: list[Event] = []
+        if self._closed:
+            return events
+        if self._buf or self._held is not None or self._fds:
+            what = "packet" if self._buf else "fd transfer"
+            self._fail(ProtocolError(f"connection closed by peer in the middle of a {what}"), events)
+        else:
+            self._closed = True
+            events.append(ConnectionClosed())
+        return events
+
+    def _parse_buffer(self, events: list[Event]) -> None:
+        buf = self._buf
+        view = memoryview(buf)
+        try:
+            pos = self._parse(view, events)
+        finally:
+            view.release()
+        if pos:
+            del buf[:pos]
+        # After a failure _drop_state replaced self._buf; nothing to trim then.
+
+    def _parse(self, view: bytes | bytearray | memoryview, events: list[Event]) -> int:
+        """Parse complete messages from ``view``; return how many bytes were consumed."""
+        pos = 0
+        end = len(view)
+        while True:
+            if self._held is not None:
+                if self._dummies:
+                    take = min(self._dummies, end - pos)
+                    pos += take
+                    self._dummies -= take
+                    if self._dummies:
+                        self._need = self._dummies
+                        return pos
+                if len(self._fds) < self._held_nfds:
+                    self._need = 0
+                    return pos
+                self._release_held(events)
+            avail = end - pos
+            if avail < 4:
+                self._need = 4
+                return pos
+            length = _length_unpack_from(view, pos)[0]
+            if length < MIN_PACKET_SIZE or length > PACKET_MAX:
+                raise ProtocolError(
+                    f"invalid packet length {length}: must be between "
+                    f"{MIN_PACKET_SIZE} and {PACKET_MAX}"
+                )
+            if avail < length:
+                self._need = length
+                return pos
+            header: Header = _tuple_new(Header, _header_unpack_from(view, pos + 4))
+            mtype = header[3]
+            if mtype in (_CALL_WITH_FDS, _REPLY_WITH_FDS):
+                if length < MIN_PACKET_SIZE + 4:
+                    raise ProtocolError(f"packet of type {mtype} too short for its fd count")
+                nfds = _nfds_unpack_from(view, pos + 28)[0]
+                if nfds > NUM_FDS_MAX:
+                    raise ProtocolError(f"too many fds announced: {nfds} > {NUM_FDS_MAX}")
+                if len(self._fds) > nfds:
+                    raise ProtocolError(
+                        f"received {len(self._fds)} fds for a message announcing {nfds}"
+                    )
+                payload = bytes(view[pos + 32 : pos + length])
+                pos += length
+                if nfds:
+                    self._held = (header, payload)
+                    self._held_nfds = nfds
+                    self._dummies = nfds
+                    continue
+                self._emit(header, payload, [], events)
+                continue
+            if self._fds:
+                raise ProtocolError(
+                    f"received {len(self._fds)} fds with a message of type {mtype} "
+                    "that cannot carry fds"
+                )
+            payload = bytes(view[pos + 28 : pos + length])
+            pos += length
+            # Inline the client's hot path: a successful reply to a tracked call.
+            if mtype == _REPLY and header[5] == _OK and self._is_client:
+                pending = self._pending
+                if pending is not None:
+                    expected = pending.pop(header[4], None)
+                    if expected is None or expected[0] != header[0] or expected[1] != header[1]:
+                        if expected is not None:
+                            pending[header[4]] = expected
+                        raise ProtocolError(
+                            f"reply for prog {header[0]:#x} vers {header[1]} serial "
+                            f"{header[4]} matches no pending call"
+                        )
+                self.messages_received += 1
+                events.append(Reply(header, payload, []))
+                continue
+            self._emit(header, payload, [], events)
+
+    def _release_held(self, events: list[Event]) -> None:
+        held = self._held
+        assert held is not None
+        nfds = self._held_nfds
+        fds = self._fds[:nfds]
+        del self._fds[:nfds]
+        self._held = None
+        self._held_nfds = 0
+        self._emit(held[0], held[1], fds, events)
+
+    def _add_fds(self, fds: Sequence[int], events: list[Event]) -> None:
+        self._fds.extend(fds)
+        if self._held is not None:
+            if len(self._fds) > self._held_nfds:
+                raise ProtocolError(
+                    f"received {len(self._fds)} fds for a message announcing {self._held_nfds}"
+                )
+            if not self._dummies and len(self._fds) == self._held_nfds:
+                self._release_held(events)
+                if self._buf:
+                    self._parse_buffer(events)
+            return
+        # No message waits for fds: they either precede the bytes of the message
+        # they belong to (a sender that attaches them to the packet itself), or
+        # nobody announced them.
+        buf = self._buf
+        if not buf:
+            raise ProtocolError(f"received {len(self._fds)} fds that no message announced")
+        if len(self._fds) > NUM_FDS_MAX:
+            raise ProtocolError(f"received more than {NUM_FDS_MAX} fds ahead of their message")
+        if len(buf) >= 20:
+            mtype = struct.unpack_from(">i", buf, 16)[0]
+            if mtype != _CALL_WITH_FDS and mtype != _REPLY_WITH_FDS:
+                raise ProtocolError(
+                    f"received {len(self._fds)} fds with a message of type {mtype} "
+                    "that cannot carry fds"
+                )
+            if len(buf) >= 32:
+                nfds = _nfds_unpack_from(buf, 28)[0]
+                if len(self._fds) > nfds:
+                    raise ProtocolError(
+                        f"received {len(self._fds)} fds for a message announcing {nfds}"
+                    )
+
+    def _emit(self, header: Header, payload: bytes, fds: list[int], events: list[Event]) -> None:
+        """Classify a complete message and append its event (or raise)."""
+        mtype = header[3]
+        status = header[5]
+        event: MessageEvent
+        if mtype in (_REPLY, _REPLY_WITH_FDS):
+            if not self._is_client:
+                event = UnexpectedMessage(header, payload, fds)
+            else:
+                if status == _OK:
+                    event = Reply(header, payload, fds)
+                elif status == _ERROR:
+                    event = ErrorReply(header, payload, fds)
+                else:
+                    _close_all(fds)
+                    raise ProtocolError(f"reply serial {header[4]} has invalid status {status}")
+                pending = self._pending
+                if pending is not None:
+                    expected = pending.pop(header[4], None)
+                    if expected is None or expected[0] != header[0] or expected[1] != header[1]:
+                        if expected is not None:
+                            pending[header[4]] = expected
+                        _close_all(fds)
+                        raise ProtocolError(
+                            f"reply for prog {header[0]:#x} vers {header[1]} serial "
+                            f"{header[4]} matches no pending call"
+                        )
+        elif mtype == _MESSAGE:
+            if header[0] == KEEPALIVE_PROGRAM and header[1] == KEEPALIVE_VERSION:
+                if header[2] == KEEPALIVE_PROC_PING:
+                    event = KeepalivePing(header, payload, fds)
+                elif header[2] == KEEPALIVE_PROC_PONG:
+                    event = KeepalivePong(header, payload, fds)
+                else:
+                    event = UnexpectedMessage(header, payload, fds)
+            elif self._is_client:
+                event = EventMessage(header, payload, fds)
+            else:
+                event = UnexpectedMessage(header, payload, fds)
+        elif mtype == _STREAM:
+            if status == _CONTINUE:
+                event = StreamData(header, payload, fds)
+            elif status == _OK:
+                event = StreamEnd(header, payload, fds)
+            elif status == _ERROR:
+                event = StreamAbort(header, payload, fds)
+            else:
+                _close_all(fds)
+                raise ProtocolError(f"stream packet serial {header[4]} has invalid status {status}")
+        elif mtype == _STREAM_HOLE:
+            event = StreamHole(header, payload, fds)
+        elif mtype in (_CALL, _CALL_WITH_FDS):
+            if self._is_client:
+                _close_all(fds)
+                raise ProtocolError(
+                    f"server sent a call (prog {header[0]:#x} proc {header[2]} type {mtype})"
+                )
+            event = Call(header, payload, fds) if status == _OK else UnexpectedMessage(
+                header, payload, fds
+            )
+        else:
+            if self._is_client:
+                _close_all(fds)
+                raise ProtocolError(f"unknown message type {mtype}")
+            event = UnexpectedMessage(header, payload, fds)
+        self.messages_received += 1
+        events.append(event)
+
+    # ------------------------------------------------------------------- send
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ConnectionLost(
+                f"connection is closed: {self._error}" if self._error else "connection is closed"
+            )
+
+    def send_call(
+        self,
+        prog: int,
+        vers: int,
+        proc: int,
+        payload: bytes | bytearray | memoryview = b"",
+        fds: Sequence[int] = (),
+    ) -> tuple[int, bytes]:
+        """Encode a method call; return ``(serial, packet)``.
+
+        With ``fds`` the type is ``CALL_WITH_FDS`` and the transport must be
+        given the same fds to send after the packet.
+        """
+        if self._closed:
+            self._check_open()
+        serial = self._next_serial
+        pending = self._pending
+        if pending is not None:
+            while serial in pending or serial == 0:
+                serial = (serial + 1) & _SERIAL_MASK
+        self._next_serial = (serial + 1) & _SERIAL_MASK
+        if fds:
+            packet = encode_packet(prog, vers, proc, _CALL_WITH_FDS, serial, _OK, payload, len(fds))
+        else:
+            length = 28 + len(payload)
+            if length > PACKET_MAX:
+                raise ProtocolError(f"call too large: {length} > {PACKET_MAX} bytes")
+            try:
+                packet = _packet_pack(length, prog, vers, proc, _CALL, serial, _OK) + payload
+            except struct.error as exc:
+                raise ProtocolError(f"cannot encode call header: {exc}") from None
+        if pending is not None:
+            pending[serial] = (prog, vers)
+        return serial, packet
+
+    def forget_call(self, serial: int) -> None:
+        """Stop expecting a reply for ``serial``: a late reply then counts as a
+        protocol violation.  Rarely useful; a cancelled call should normally
+        stay pending so its reply is recognised and discarded."""
+        if self._pending is not None:
+            self._pending.pop(serial, None)
+
+    def send_reply(
+        self,
+        call: Header,
+        payload: bytes | bytearray | memoryview = b"",
+        fds: Sequence[int] = (),
+    ) -> bytes:
+        """Encode the successful reply to ``call`` (``REPLY_WITH_FDS`` if fds)."""
+        self._check_open()
+        mtype = _REPLY_WITH_FDS if fds else _REPLY
+        return encode_packet(
+            call[0], call[1], call[2], mtype, call[4], _OK, payload, len(fds)
+        )
+
+    def send_error(self, call: Header, error_payload: bytes | bytearray | memoryview) -> bytes:
+        """Encode a failed reply to ``call``; the payload is an encoded ``virNetMessageError``."""
+        self._check_open()
+        return encode_packet(call[0], call[1], call[2], _REPLY, call[4], _ERROR, error_payload)
+
+    def send_event(
+        self, prog: int, vers: int, proc: int, payload: bytes | bytearray | memoryview = b""
+    ) -> bytes:
+        """Encode an asynchronous event message (type ``MESSAGE``, serial 0)."""
+        self._check_open()
+        return encode_packet(prog, vers, proc, _MESSAGE, 0, _OK, payload)
+
+    def send_stream_data(
+        self, prog: int, vers: int, proc: int, serial: int, data: bytes | bytearray | memoryview
+    ) -> bytes:
+        """Encode one chunk of stream data (``STREAM``, status ``CONTINUE``)."""
+        self._check_open()
+        if len(data) > PAYLOAD_MAX:
+            raise ProtocolError(f"stream chunk too large: {len(data)} > {PAYLOAD_MAX} bytes")
+        return encode_packet(prog, vers, proc, _STREAM, serial, _CONTINUE, data)
+
+    def send_stream_end(self, prog: int, vers: int, proc: int, serial: int) -> bytes:
+        """Encode the end of our side of a stream (``STREAM``, status ``OK``, no payload)."""
+        self._check_open()
+        return encode_packet(prog, vers, proc, _STREAM, serial, _OK)
+
+    def send_stream_abort(
+        self,
+        prog: int,
+        vers: int,
+        proc: int,
+        serial: int,
+        error_payload: bytes | bytearray | memoryview = b"",
+    ) -> bytes:
+        """Encode a stream abort (``STREAM``, status ``ERROR``).
+
+        libvirt's client aborts with an empty payload; its server sends an
+        encoded ``virNetMessageError``.
+        """
+        self._check_open()
+        return encode_packet(prog, vers, proc, _STREAM, serial, _ERROR, error_payload)
+
+    def send_stream_hole(
+        self, prog: int, vers: int, proc: int, serial: int, length: int, flags: int = 0
+    ) -> bytes:
+        """Encode a sparse-stream hole of ``length`` bytes (``STREAM_HOLE``)."""
+        self._check_open()
+        return encode_packet(
+            prog, vers, proc, _STREAM_HOLE, serial, _CONTINUE, encode_stream_hole(length, flags)
+        )
+
+    def send_keepalive_ping(self) -> bytes:
+        """Encode a keepalive PING."""
+        self._check_open()
+        return _PING_PACKET
+
+    def send_keepalive_pong(self) -> bytes:
+        """Encode a keepalive PONG (the answer to a :class:`KeepalivePing`)."""
+        self._check_open()
+        return _PONG_PACKET

@@ -1,0 +1,496 @@
+"""One connected client of a :class:`~virtrpc.server.server.Server`.
+
+:class:`ServerClient` is the transport receiver of an accepted socket: it
+feeds the bytes and fds into a server-role :class:`~virtrpc.rpc.connection.Connection`,
+dispatches the calls to the registered programs, routes stream packets to
+their streams, answers keepalive pings and pings clients that asked for
+keepalive, and applies the per-client limits the way libvirtd does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import struct
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from virtrpc.errors import ConnectionLost, StreamError, VirtrpcError
+from virtrpc.rpc.connection import Connection, Role
+from virtrpc.rpc.events import (
+    Call,
+    ConnectionClosed,
+    Event,
+    KeepalivePing,
+    KeepalivePong,
+    MessageEvent,
+    ProtocolViolation,
+    StreamAbort,
+    StreamData,
+    StreamEnd,
+    StreamHole,
+    UnexpectedMessage,
+)
+from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
+from virtrpc.rpc.packet import Header, MessageType, Status
+from virtrpc.server.context import CallContext, ServerStream, close_fds
+from virtrpc.server.errors import ERROR_LEVEL, ErrorCode, ErrorDomain, RpcFault, rpc_error
+from virtrpc.server.program import not_supported, readonly_denied
+
+if TYPE_CHECKING:
+    from virtrpc.server.server import Server
+    from virtrpc.transport.base import Transport
+    from virtrpc.xdr import Procedure
+
+log = logging.getLogger("virtrpc.server")
+
+_INT = struct.Struct(">i")
+_OUTGOING_LIMIT = 64 * 1024 * 1024
+
+
+def _encode_optional_string(out: bytearray, value: str | None) -> None:
+    if value is None:
+        out += b"\0\0\0\0"
+        return
+    data = value.encode("utf-8")
+    out += struct.pack(">II", 1, len(data))
+    out += data
+    out += b"\0" * (-len(data) % 4)
+
+
+def encode_error(fault: RpcFault) -> bytes:
+    """Encode ``virNetMessageError`` (== ``remote_error``) for a fault.
+
+    The layout is fixed by virnetprotocol.x and tiny, so it is written here
+    directly instead of going through the generated codec: error replies
+    must work even for programs whose tables are not loaded.
+    """
+    out = bytearray(_INT.pack(fault.code) + _INT.pack(fault.domain))
+    _encode_optional_string(out, fault.message)
+    out += _INT.pack(ERROR_LEVEL)
+    out += b"\0\0\0\0"  # dom: none
+    for text in (fault.str1, fault.str2, fault.str3):
+        _encode_optional_string(out, text)
+    out += _INT.pack(fault.int1) + _INT.pack(fault.int2)
+    out += b"\0\0\0\0"  # net: none
+    return bytes(out)
+
+
+class ServerClient:
+    """Server side of one client connection (a transport receiver)."""
+
+    def __init__(self, server: Server, *, readonly: bool, peer: str) -> None:
+        self.server = server
+        self.readonly = readonly
+        self.peer = peer
+        #: Free for programs to keep per-client state (e.g. the test driver's
+        #: open connection and event registrations).
+        self.data: dict[str, Any] = {}
+        self.authenticated = True  # the server only offers auth "none"
+        self.conn = Connection(Role.SERVER)
+        self.transport: Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stream_tasks: set[asyncio.Task[None]] = set()
+        self._calls_done = asyncio.Event()
+        self._calls_done.set()
+        self._streams: dict[tuple[int, int, int], ServerStream] = {}
+        self._pausers: set[object] = set()
+        self._keepalive: KeepaliveMonitor | None = None
+        self._keepalive_timer: asyncio.TimerHandle | None = None
+        self._closing = False
+
+    # -- transport callbacks ---------------------------------------------------
+
+    def connection_made(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes, fds: list[int]) -> None:
+        if self._keepalive is not None:
+            self._keepalive.packet_received(self._loop.time())
+        self._handle_events(self.conn.receive_data(data, fds))
+
+    def eof_received(self) -> None:
+        self._handle_events(self.conn.receive_eof())
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._teardown(exc)
+
+    # -- events ---------------------------------------------------------------
+
+    def _handle_events(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, Call):
+                self._dispatch_call(event)
+            elif isinstance(event, StreamData | StreamHole | StreamEnd | StreamAbort):
+                self._route_stream_packet(event)
+            elif isinstance(event, KeepalivePing):
+                self._write(self.conn.send_keepalive_pong())
+            elif isinstance(event, KeepalivePong):
+                pass  # its arrival already counted as proof of life
+            elif isinstance(event, UnexpectedMessage):
+                self._unexpected(event)
+            elif isinstance(event, ProtocolViolation):
+                log.info("client %s: protocol violation: %s", self.peer, event.error)
+                self.close(immediately=True)
+            elif isinstance(event, ConnectionClosed):
+                self.close()
+
+    def _unexpected(self, event: UnexpectedMessage) -> None:
+        header = event.header
+        event.close_fds()
+        if header.type in (MessageType.CALL, MessageType.CALL_WITH_FDS):
+            # Only a call with a status other than OK ends up here.
+            self._send_fault(header, rpc_error(f"Unexpected message status {header.status}"))
+        else:
+            # libvirtd drops replies, events and unknown types from a client
+            # without answering and keeps the connection.
+            log.info("client %s: dropping unexpected message type %d proc %d",
+                     self.peer, header.type, header.proc)
+
+    def _route_stream_packet(self, event: MessageEvent) -> None:
+        header = event.header
+        stream = self._streams.get((header.prog, header.proc, header.serial))
+        if stream is None or stream.closed:
+            # Stream packets may still arrive after a stream ended: libvirtd
+            # ignores them.
+            event.close_fds()
+            return
+        stream.feed(event)
+
+    # -- calls ----------------------------------------------------------------
+
+    def _dispatch_call(self, call: Call) -> None:
+        header = call.header
+        service = self.server.program_for(header.prog, header.vers)
+        if service is None:
+            call.close_fds()
+            self._send_fault(header, rpc_error(
+                f"Cannot find program {header.prog} version {header.vers}"))
+            return
+        procedure = service.procedure(header.proc)
+        if procedure is None:
+            call.close_fds()
+            self._send_fault(header, rpc_error(f"unknown procedure: {header.proc}"))
+            return
+        if self.readonly and not service.readonly_policy(procedure):
+            call.close_fds()
+            self._send_fault(header, readonly_denied(procedure.name))
+            return
+        handler = service.handler_for(header.proc)
+        if handler is None:
+            call.close_fds()
+            self._send_fault(header, not_supported(procedure.name))
+            return
+        try:
+            args = procedure.args.unpack(call.payload) if procedure.args is not None else None
+        except (VirtrpcError, ValueError, UnicodeDecodeError, struct.error):
+            call.close_fds()
+            self._send_fault(header, rpc_error("Unable to decode message payload"))
+            return
+        stream: ServerStream | None = None
+        if procedure.stream is not None:
+            stream = ServerStream(self, header, sparse=self._wants_sparse(procedure, args))
+            self._streams[stream.key] = stream
+        ctx = CallContext(self, procedure, header, call.take_fds(), stream)
+        self._in_flight += 1
+        self._calls_done.clear()
+        if self._in_flight >= self.server.limits.max_client_requests:
+            self.pause_reading(self)
+        try:
+            result = handler(ctx, args)
+        except BaseException as exc:
+            self._finish_call(ctx, None, exc)
+            return
+        if inspect.isawaitable(result):
+            self._spawn(self._await_call(ctx, result))
+        else:
+            self._finish_call(ctx, result, None)
+
+    @staticmethod
+    def _wants_sparse(procedure: Procedure, args: Any) -> bool:
+        if procedure.sparseflag is None:
+            return False
+        flags = getattr(args, "flags", 0)
+        # Both libvirt sparse flags (VIR_STORAGE_VOL_{UP,DOWN}LOAD_SPARSE_STREAM) are 1.
+        return bool(flags & 1)
+
+    async def _await_call(self, ctx: CallContext, pending: Awaitable[Any]) -> None:
+        try:
+            result = await pending
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError) and self._closing:
+                self._finish_call(ctx, None, ConnectionLost("client closed"))
+                raise
+            self._finish_call(ctx, None, exc)
+            return
+        self._finish_call(ctx, result, None)
+
+    def _finish_call(self, ctx: CallContext, result: Any, error: BaseException | None) -> None:
+        close_fds(ctx.fds)
+        header = ctx.header
+        procedure = ctx.procedure
+        reply_fds = ctx.take_reply_fds()
+        try:
+            if error is None:
+                try:
+                    payload = procedure.ret.pack(result) if procedure.ret is not None else b""
+                except Exception as exc:
+                    log.exception("handler %s returned a value that does not encode",
+                                  procedure.name)
+                    error = exc
+                else:
+                    if not self._closing:
+                        self._write(self.conn.send_reply(header, payload, reply_fds), reply_fds)
+            if error is not None:
+                if ctx.stream is not None:
+                    ctx.stream.discard()
+                self._send_fault(header, self._fault_for(error, procedure))
+                return
+        except ConnectionLost:
+            return
+        finally:
+            close_fds(reply_fds)
+            self._call_done()
+        body = ctx.take_after_reply()
+        if body is not None:
+            self._spawn(self._run_after_reply(ctx, body), self._stream_tasks)
+        elif ctx.stream is not None and procedure.stream is not None:
+            ctx.stream.discard()
+
+    def _call_done(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._calls_done.set()
+        if self._in_flight < self.server.limits.max_client_requests:
+            self.resume_reading(self)
+
+    async def _run_after_reply(self, ctx: CallContext, body: Any) -> None:
+        stream = ctx.stream
+        try:
+            await body()
+        except RpcFault as fault:
+            if stream is not None:
+                await self._fail_stream(stream, fault)
+        except (ConnectionLost, StreamError) as exc:
+            log.debug("client %s: stream of %s ended: %s", self.peer, ctx.procedure.name, exc)
+            if stream is not None:
+                stream.discard()
+        except asyncio.CancelledError:
+            if stream is not None:
+                stream.discard()
+            raise
+        except Exception as exc:
+            log.exception("stream body of %s failed", ctx.procedure.name)
+            if stream is not None:
+                await self._fail_stream(stream, self._fault_for(exc, ctx.procedure))
+        else:
+            if stream is not None and not stream.closed:
+                stream.discard()
+
+    async def _fail_stream(self, stream: ServerStream, fault: RpcFault) -> None:
+        try:
+            await stream.fail(fault)
+        except ConnectionLost:
+            stream.discard()
+
+    @staticmethod
+    def _fault_for(error: BaseException, procedure: Procedure) -> RpcFault:
+        if isinstance(error, RpcFault):
+            return error
+        if isinstance(error, ConnectionLost):
+            return RpcFault(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"internal error: {error}")
+        log.error("handler %s failed", procedure.name, exc_info=error)
+        return RpcFault(
+            ErrorCode.INTERNAL_ERROR,
+            ErrorDomain.RPC,
+            f"internal error: {procedure.name} failed: {type(error).__name__}: {error}",
+        )
+
+    def _send_fault(self, header: Header, fault: RpcFault) -> None:
+        if self._closing:
+            return
+        mtype = MessageType.STREAM if header.type == MessageType.STREAM else MessageType.REPLY
+        from virtrpc.rpc.packet import encode_packet
+
+        packet = encode_packet(header.prog, header.vers, header.proc, mtype, header.serial,
+                               Status.ERROR, encode_error(fault))
+        self._write(packet)
+
+    def _spawn(self, coroutine: Any, tasks: set[asyncio.Task[None]] | None = None) -> None:
+        task: asyncio.Task[None] = self._loop.create_task(coroutine)
+        bucket = self._tasks if tasks is None else tasks
+        bucket.add(task)
+        task.add_done_callback(bucket.discard)
+
+    # -- sending --------------------------------------------------------------
+
+    def _write(self, data: bytes, fds: Sequence[int] = ()) -> None:
+        transport = self.transport
+        if transport is None or self._closing:
+            raise ConnectionLost("client connection is closed")
+        transport.write(data, fds)
+        if transport.get_write_buffer_size() > _OUTGOING_LIMIT:
+            # A client that never reads (while we keep sending events or
+            # stream data) must not make the server buffer without bound.
+            log.warning("client %s: too much unread output, disconnecting", self.peer)
+            self.close(immediately=True)
+
+    async def drain(self) -> None:
+        """Wait until the client has read most of what was sent to it."""
+        transport = self.transport
+        if transport is None or self._closing:
+            raise ConnectionLost("client connection is closed")
+        await transport.drain()
+
+    def send_event(self, procedure: Procedure, message: Any) -> bool:
+        """Send an event message (``procedure`` is an event procedure, ``message``
+        its args object).  Returns False if the client is gone."""
+        if self._closing:
+            return False
+        payload = procedure.args.pack(message) if procedure.args is not None else b""
+        try:
+            self._write(self.conn.send_event(procedure.program, procedure.version,
+                                             procedure.number, payload))
+        except ConnectionLost:
+            return False
+        return True
+
+    def send_stream_data(self, header: Header, data: bytes | memoryview) -> None:
+        self._write(self.conn.send_stream_data(header.prog, header.vers, header.proc,
+                                               header.serial, data))
+
+    def send_stream_hole(self, header: Header, length: int) -> None:
+        self._write(self.conn.send_stream_hole(header.prog, header.vers, header.proc,
+                                               header.serial, length))
+
+    def send_stream_end(self, header: Header) -> None:
+        self._write(self.conn.send_stream_end(header.prog, header.vers, header.proc,
+                                              header.serial))
+
+    def send_stream_error(self, header: Header, fault: RpcFault) -> None:
+        self._write(self.conn.send_stream_abort(header.prog, header.vers, header.proc,
+                                                header.serial, encode_error(fault)))
+
+    def forget_stream(self, stream: ServerStream) -> None:
+        if self._streams.get(stream.key) is stream:
+            del self._streams[stream.key]
+        self.resume_reading(stream)
+
+    # -- flow control -----------------------------------------------------------
+
+    def pause_reading(self, reason: object) -> None:
+        """Stop reading from the client while ``reason`` holds (libvirtd stops
+        reading from a client with too many requests in flight)."""
+        self._pausers.add(reason)
+        if self.transport is not None and self.transport.is_reading():
+            self.transport.pause_reading()
+
+    def resume_reading(self, reason: object) -> None:
+        self._pausers.discard(reason)
+        if (not self._pausers and self.transport is not None and not self._closing
+                and not self.transport.is_reading()):
+            self.transport.resume_reading()
+
+    @property
+    def in_flight(self) -> int:
+        """Calls received whose reply is not sent yet."""
+        return self._in_flight
+
+    # -- keepalive ----------------------------------------------------------------
+
+    def start_keepalive(self) -> None:
+        """Ping this client when it goes quiet and drop it when it stops
+        answering (libvirtd does this once the client asked for keepalive)."""
+        limits = self.server.limits
+        if self._keepalive is not None or limits.keepalive_interval <= 0:
+            return
+        self._keepalive = KeepaliveMonitor(limits.keepalive_interval, limits.keepalive_count,
+                                           self._loop.time())
+        self._schedule_keepalive()
+
+    def _schedule_keepalive(self) -> None:
+        monitor = self._keepalive
+        if monitor is None or self._closing:
+            return
+        self._keepalive_timer = self._loop.call_at(monitor.next_check_time(),
+                                                   self._keepalive_tick)
+
+    def _keepalive_tick(self) -> None:
+        monitor = self._keepalive
+        if monitor is None or self._closing:
+            return
+        action = monitor.check(self._loop.time())
+        if action is KeepaliveAction.DEAD:
+            log.info("client %s: no answer to %d keepalive pings, disconnecting",
+                     self.peer, monitor.count)
+            self.close(immediately=True)
+            return
+        if action is KeepaliveAction.SEND_PING:
+            try:
+                self._write(self.conn.send_keepalive_ping())
+            except ConnectionLost:
+                return
+        self._schedule_keepalive()
+
+    # -- closing --------------------------------------------------------------------
+
+    def close(self, *, immediately: bool = False) -> None:
+        """Close the connection (flushing queued replies unless ``immediately``)."""
+        if self._closing:
+            return
+        self._closing = True
+        transport = self.transport
+        if transport is not None:
+            if immediately:
+                transport.abort()
+            else:
+                transport.close()
+        else:
+            self._teardown(None)
+
+    def _teardown(self, exc: BaseException | None) -> None:
+        self._closing = True
+        if self._keepalive_timer is not None:
+            self._keepalive_timer.cancel()
+            self._keepalive_timer = None
+        self.conn.close()
+        lost = ConnectionLost(f"client disconnected: {exc}" if exc else "client disconnected")
+        for stream in list(self._streams.values()):
+            stream.connection_lost(lost)
+        for task in list(self._tasks) + list(self._stream_tasks):
+            task.cancel()
+        if not self.closed.done():
+            self.closed.set_result(None)
+            self.server.client_closed(self)
+
+    async def wait_calls(self) -> None:
+        """Wait until every call of this client has been answered."""
+        await self._calls_done.wait()
+
+    async def end_streams(self, fault: RpcFault) -> None:
+        """Abort every open stream with ``fault`` and stop their transfers."""
+        for stream in list(self._streams.values()):
+            try:
+                await stream.fail(fault)
+            except ConnectionLost:
+                stream.discard()
+        for task in list(self._stream_tasks):
+            task.cancel()
+        if self._stream_tasks:
+            await asyncio.wait(list(self._stream_tasks))
+
+    @property
+    def open_streams(self) -> int:
+        """Streams currently open on this client."""
+        return len(self._streams)
+
+    def __repr__(self) -> str:
+        mode = "ro" if self.readonly else "rw"
+        return f"<ServerClient {self.peer} {mode} in_flight={self._in_flight}>"
+
+
+__all__ = ["ServerClient", "encode_error"]

@@ -1,0 +1,758 @@
+"""The in-memory hypervisor: domains, networks, a storage pool with volumes.
+
+Pure state and rules, no RPC: :class:`Hypervisor` methods raise
+:class:`~virtrpc.server.errors.RpcFault` worded as libvirt's test driver words
+its errors, and report every state change to the registered listeners as an
+:class:`ObjectEvent`.  The RPC glue lives in :mod:`virtrpc.testdriver.driver`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+from virtrpc.testdriver.xmlutil import (
+    parse_uuid,
+    parse_xml,
+    scaled_int,
+    to_xml,
+    uuid_str,
+    xml_invalid,
+)
+
+
+class DomainState(IntEnum):
+    """``virDomainState``."""
+
+    NOSTATE = 0
+    RUNNING = 1
+    BLOCKED = 2
+    PAUSED = 3
+    SHUTDOWN = 4
+    SHUTOFF = 5
+    CRASHED = 6
+    PMSUSPENDED = 7
+
+
+class LifecycleEvent(IntEnum):
+    """``virDomainEventType`` (network and pool events reuse 0..3)."""
+
+    DEFINED = 0
+    UNDEFINED = 1
+    STARTED = 2
+    SUSPENDED = 3
+    RESUMED = 4
+    STOPPED = 5
+    SHUTDOWN = 6
+
+
+# Detail codes of the lifecycle events the model emits.
+DETAIL_DEFINED_ADDED = 0
+DETAIL_DEFINED_UPDATED = 1
+DETAIL_STARTED_BOOTED = 0
+DETAIL_SUSPENDED_PAUSED = 0
+DETAIL_RESUMED_UNPAUSED = 0
+DETAIL_STOPPED_SHUTDOWN = 0
+DETAIL_STOPPED_DESTROYED = 1
+DETAIL_SHUTDOWN_FINISHED = 0
+
+# State reasons (virDomainRunningReason, virDomainPausedReason, ...).
+REASON_RUNNING_BOOTED = 1
+REASON_PAUSED_USER = 2
+REASON_SHUTOFF_UNKNOWN = 0
+REASON_SHUTOFF_SHUTDOWN = 1
+REASON_SHUTOFF_DESTROYED = 2
+
+# virDomainMetadataType
+METADATA_DESCRIPTION = 0
+METADATA_TITLE = 1
+METADATA_ELEMENT = 2
+
+STREAM_CHUNK = 256 * 1024
+MAX_VOLUME_BYTES = 1 << 40
+
+
+def _not_found(kind: str, code: int, detail: str | None) -> RpcFault:
+    message = f"{kind} not found" + (f": {detail}" if detail else "")
+    return RpcFault(code, ErrorDomain.TEST, message)
+
+
+def internal_error(message: str) -> RpcFault:
+    """``VIR_ERR_INTERNAL_ERROR`` from the test driver."""
+    return RpcFault(ErrorCode.INTERNAL_ERROR, ErrorDomain.TEST, f"internal error: {message}")
+
+
+def operation_invalid(message: str, domain: int = ErrorDomain.DOMAIN) -> RpcFault:
+    """``VIR_ERR_OPERATION_INVALID``."""
+    return RpcFault(
+        ErrorCode.OPERATION_INVALID, domain, f"Requested operation is not valid: {message}"
+    )
+
+
+def close_fds(fds: list[int]) -> None:
+    """Close every fd in the list (each exactly once) and empty it."""
+    while fds:
+        fd = fds.pop()
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+@dataclass
+class Domain:
+    """One guest."""
+
+    name: str
+    uuid: bytes
+    definition: ET.Element
+    max_memory: int
+    memory: int
+    vcpus: int
+    os_type: str
+    id: int = -1
+    state: DomainState = DomainState.SHUTOFF
+    reason: int = REASON_SHUTOFF_UNKNOWN
+    persistent: bool = True
+    autostart: bool = False
+    started_at: float = 0.0
+    description: str | None = None
+    title: str | None = None
+    metadata_elements: dict[str, str] = field(default_factory=dict)
+    # fds the guest holds (create_xml_with_files, fd_associate): owned by the
+    # domain, closed when it stops or is removed.
+    kept_fds: list[int] = field(default_factory=list)
+    associated_fds: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.id >= 0
+
+    def cpu_time_ns(self) -> int:
+        """Virtual CPU time: grows while the domain runs."""
+        if not self.active:
+            return 0
+        return int((time.monotonic() - self.started_at) * 1e9 * self.vcpus) + 1
+
+    def xml(self, *, inactive: bool = False) -> str:
+        root = copy.deepcopy(self.definition)
+        root.set("type", root.get("type", "test"))
+        if self.active and not inactive:
+            root.set("id", str(self.id))
+        elif "id" in root.attrib:
+            del root.attrib["id"]
+        for tag, value in (("title", self.title), ("description", self.description)):
+            existing = root.find(tag)
+            if existing is not None:
+                root.remove(existing)
+            if value is not None:
+                element = ET.Element(tag)
+                element.text = value
+                root.insert(2, element)
+        old_meta = root.find("metadata")
+        if old_meta is not None:
+            root.remove(old_meta)
+        if self.metadata_elements:
+            meta = ET.Element("metadata")
+            for text in self.metadata_elements.values():
+                meta.append(ET.fromstring(text))
+            root.insert(2, meta)
+        return to_xml(root)
+
+    def release_fds(self) -> None:
+        close_fds(self.kept_fds)
+        for fds in self.associated_fds.values():
+            close_fds(fds)
+        self.associated_fds.clear()
+
+
+@dataclass
+class Network:
+    """A virtual network."""
+
+    name: str
+    uuid: bytes
+    definition: ET.Element
+    bridge: str
+    active: bool = False
+    persistent: bool = True
+    autostart: bool = False
+
+    def xml(self) -> str:
+        return to_xml(self.definition)
+
+
+@dataclass
+class Volume:
+    """A storage volume; its content is a list of extents (``None`` = hole)."""
+
+    name: str
+    pool: str
+    path: str
+    capacity: int
+    extents: list[tuple[int, bytes | None]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return sum(length for length, _ in self.extents)
+
+    @property
+    def allocation(self) -> int:
+        return sum(length for length, data in self.extents if data is not None)
+
+    def read(self, offset: int, length: int) -> Iterator[tuple[int, bytes | None]]:
+        """Yield (length, data-or-None-for-hole) pieces of the given range,
+        data pieces at most ``STREAM_CHUNK`` bytes long."""
+        end = self.size if length == 0 else min(self.size, offset + length)
+        position = 0
+        for extent_length, data in self.extents:
+            extent_end = position + extent_length
+            start = max(position, offset)
+            stop = min(extent_end, end)
+            if start < stop:
+                if data is None:
+                    yield stop - start, None
+                else:
+                    for chunk_start in range(start, stop, STREAM_CHUNK):
+                        chunk_stop = min(stop, chunk_start + STREAM_CHUNK)
+                        yield (
+                            chunk_stop - chunk_start,
+                            data[chunk_start - position : chunk_stop - position],
+                        )
+            position = extent_end
+            if position >= end:
+                break
+
+    def replace_from(self, offset: int, pieces: list[tuple[int, bytes | None]]) -> None:
+        """Keep the content before ``offset``, then append the uploaded pieces."""
+        kept: list[tuple[int, bytes | None]] = []
+        position = 0
+        for extent_length, data in self.extents:
+            if position >= offset:
+                break
+            take = min(extent_length, offset - position)
+            kept.append((take, None if data is None else data[:take]))
+            position += take
+        if position < offset:
+            kept.append((offset - position, None))
+        merged: list[tuple[int, bytes | None]] = []
+        for length, data in kept + pieces:
+            if length == 0:
+                continue
+            if merged and (merged[-1][1] is None) == (data is None):
+                previous_length, previous = merged[-1]
+                joined = None if data is None or previous is None else previous + data
+                merged[-1] = (previous_length + length, joined)
+            else:
+                merged.append((length, data))
+        self.extents = merged
+        self.capacity = max(self.capacity, self.size)
+
+    def xml(self) -> str:
+        root = ET.Element("volume", type="file")
+        ET.SubElement(root, "name").text = self.name
+        ET.SubElement(root, "key").text = self.path
+        ET.SubElement(root, "capacity", unit="bytes").text = str(self.capacity)
+        ET.SubElement(root, "allocation", unit="bytes").text = str(self.allocation)
+        target = ET.SubElement(root, "target")
+        ET.SubElement(target, "path").text = self.path
+        ET.SubElement(target, "format", type="raw")
+        return to_xml(root)
+
+
+@dataclass
+class StoragePool:
+    """A directory-like storage pool holding volumes."""
+
+    name: str
+    uuid: bytes
+    path: str
+    capacity: int
+    active: bool = True
+    persistent: bool = True
+    autostart: bool = False
+    volumes: dict[str, Volume] = field(default_factory=dict)
+
+    @property
+    def allocation(self) -> int:
+        return sum(volume.allocation for volume in self.volumes.values())
+
+    def xml(self) -> str:
+        root = ET.Element("pool", type="dir")
+        ET.SubElement(root, "name").text = self.name
+        ET.SubElement(root, "uuid").text = uuid_str(self.uuid)
+        ET.SubElement(root, "capacity", unit="bytes").text = str(self.capacity)
+        ET.SubElement(root, "allocation", unit="bytes").text = str(self.allocation)
+        available = self.capacity - self.allocation
+        ET.SubElement(root, "available", unit="bytes").text = str(available)
+        ET.SubElement(root, "source")
+        target = ET.SubElement(root, "target")
+        ET.SubElement(target, "path").text = self.path
+        return to_xml(root)
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """A state change: ``kind`` is "domain", "domain-reboot", "domain-metadata",
+    "network" or "pool"; ``event``/``detail`` are libvirt's codes."""
+
+    kind: str
+    obj: Domain | Network | StoragePool
+    event: int = 0
+    detail: int = 0
+
+
+EventListener = Callable[[ObjectEvent], None]
+
+DEFAULT_DOMAIN_XML = """<domain type='test'>
+  <name>test</name>
+  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
+  <memory unit='KiB'>8388608</memory>
+  <currentMemory unit='KiB'>2097152</currentMemory>
+  <vcpu placement='static'>2</vcpu>
+  <os>
+    <type arch='i686'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/guest/diskimage1'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='network'>
+      <mac address='aa:bb:cc:dd:ee:ff'/>
+      <source network='default'/>
+      <target dev='testnet0'/>
+    </interface>
+    <console type='pty'/>
+    <graphics type='vnc' port='-1' autoport='yes'/>
+    <memballoon model='virtio'/>
+  </devices>
+</domain>
+"""
+
+DEFAULT_NETWORK_XML = """<network>
+  <name>default</name>
+  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+  <forward mode='nat'/>
+  <bridge name='virbr0' stp='on' delay='0'/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>
+"""
+
+
+class Hypervisor:
+    """All state of the test hypervisor, shared by every client of a server."""
+
+    def __init__(self, *, populate: bool = True) -> None:
+        self.domains: dict[str, Domain] = {}
+        self.networks: dict[str, Network] = {}
+        self.pools: dict[str, StoragePool] = {}
+        self._next_id = 1
+        self._listeners: list[EventListener] = []
+        if populate:
+            self._populate()
+
+    # -- events ---------------------------------------------------------
+
+    def add_listener(self, listener: EventListener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: EventListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: ObjectEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    def _populate(self) -> None:
+        domain = self.define_domain(DEFAULT_DOMAIN_XML, emit=False)
+        self._start(domain, emit=False)
+        network = self.define_network(DEFAULT_NETWORK_XML, emit=False)
+        network.active = True
+        pool = StoragePool(
+            name="default-pool",
+            uuid=parse_uuid("dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566"),
+            path="/default-pool",
+            capacity=100 * 1024**3,
+        )
+        self.pools[pool.name] = pool
+        disk = Volume("disk1.img", pool.name, "/default-pool/disk1.img", 4 * 1024 * 1024)
+        # A sparse image: some data, a 2 MiB hole, some more data.
+        head = bytes(range(256)) * 4096
+        disk.extents = [(len(head), head), (2 * 1024 * 1024, None), (4096, b"\xab" * 4096)]
+        disk.capacity = disk.size
+        pool.volumes[disk.name] = disk
+
+    # -- domains ----------------------------------------------------------
+
+    def _parse_domain(self, xml_text: str) -> Domain:
+        root = parse_xml(xml_text, "domain_definition")
+        if root.tag != "domain":
+            raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <domain>")
+        name = (root.findtext("name") or "").strip()
+        if not name:
+            raise xml_invalid("missing name information")
+        os_type = (root.findtext("os/type") or "").strip()
+        if not os_type:
+            raise xml_invalid("an os <type> must be specified")
+        max_memory = scaled_int(root.find("memory")) or 0
+        memory = scaled_int(root.find("currentMemory")) or max_memory
+        vcpu_text = (root.findtext("vcpu") or "1").strip()
+        try:
+            vcpus = int(vcpu_text)
+        except ValueError:
+            raise xml_invalid(f"maximum vcpus count must be an integer: '{vcpu_text}'") from None
+        uuid_element = root.find("uuid")
+        uuid = parse_uuid(uuid_element.text if uuid_element is not None else None)
+        if uuid_element is None:
+            uuid_element = ET.Element("uuid")
+            root.insert(1, uuid_element)
+        uuid_element.text = uuid_str(uuid)
+        texts: dict[str, str | None] = {}
+        for tag in ("title", "description"):
+            element = root.find(tag)
+            texts[tag] = element.text if element is not None else None
+            if element is not None:
+                root.remove(element)
+        meta: dict[str, str] = {}
+        meta_element = root.find("metadata")
+        if meta_element is not None:
+            for child in meta_element:
+                if child.tag.startswith("{"):
+                    meta[child.tag[1:].split("}", 1)[0]] = ET.tostring(child, encoding="unicode")
+        return Domain(
+            name=name,
+            uuid=uuid,
+            definition=root,
+            max_memory=max_memory,
+            memory=min(memory, max_memory) if max_memory else memory,
+            vcpus=vcpus,
+            os_type=os_type,
+            description=texts["description"],
+            title=texts["title"],
+            metadata_elements=meta,
+        )
+
+    def _check_unique(self, new: Domain, *, allow_same: bool) -> Domain | None:
+        """Return the existing domain the definition updates, enforcing
+        libvirt's name/uuid uniqueness rules."""
+        by_name = self.domains.get(new.name)
+        by_uuid = next((d for d in self.domains.values() if d.uuid == new.uuid), None)
+        if by_name is not None and by_name.uuid != new.uuid:
+            raise RpcFault(
+                ErrorCode.OPERATION_FAILED,
+                ErrorDomain.DOMAIN,
+                f"operation failed: domain '{new.name}' already exists with uuid "
+                f"{uuid_str(by_name.uuid)}",
+            )
+        if by_uuid is not None and by_uuid.name != new.name:
+            raise RpcFault(
+                ErrorCode.OPERATION_FAILED,
+                ErrorDomain.DOMAIN,
+                f"operation failed: domain '{by_uuid.name}' is already defined with uuid "
+                f"{uuid_str(new.uuid)}",
+            )
+        if by_name is not None and not allow_same:
+            raise RpcFault(
+                ErrorCode.OPERATION_FAILED,
+                ErrorDomain.DOMAIN,
+                f"operation failed: domain '{new.name}' already exists with uuid "
+                f"{uuid_str(by_name.uuid)}",
+            )
+        return by_name
+
+    def define_domain(self, xml_text: str, *, emit: bool = True) -> Domain:
+        """Define (or redefine) a persistent domain."""
+        new = self._parse_domain(xml_text)
+        existing = self._check_unique(new, allow_same=True)
+        if existing is not None:
+            existing.definition = new.definition
+            existing.max_memory, existing.memory = new.max_memory, new.memory
+            existing.vcpus, existing.os_type = new.vcpus, new.os_type
+            existing.persistent = True
+            if emit:
+                self._emit(ObjectEvent("domain", existing, LifecycleEvent.DEFINED, DETAIL_DEFINED_UPDATED))
+            return existing
+        self.domains[new.name] = new
+        if emit:
+            self._emit(ObjectEvent("domain", new, LifecycleEvent.DEFINED, DETAIL_DEFINED_ADDED))
+        return new
+
+    def create_domain(self, xml_text: str, fds: list[int] | None = None) -> Domain:
+        """Create and start a transient domain; it keeps ``fds`` (ownership moves)."""
+        try:
+            new = self._parse_domain(xml_text)
+            self._check_unique(new, allow_same=False)
+        except BaseException:
+            if fds:
+                close_fds(fds)
+            raise
+        new.persistent = False
+        if fds:
+            new.kept_fds.extend(fds)
+            fds.clear()
+        self.domains[new.name] = new
+        self._start(new)
+        return new
+
+    def _start(self, domain: Domain, *, emit: bool = True) -> None:
+        domain.id = self._next_id
+        self._next_id += 1
+        domain.state, domain.reason = DomainState.RUNNING, REASON_RUNNING_BOOTED
+        domain.started_at = time.monotonic()
+        if emit:
+            self._emit(ObjectEvent("domain", domain, LifecycleEvent.STARTED, DETAIL_STARTED_BOOTED))
+
+    def _stop(self, domain: Domain, reason: int, detail: int) -> None:
+        domain.id = -1
+        domain.state, domain.reason = DomainState.SHUTOFF, reason
+        domain.release_fds()
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.STOPPED, detail))
+        if not domain.persistent:
+            del self.domains[domain.name]
+
+    def lookup_domain(self, *, name: str | None = None, uuid: bytes | None = None,
+                      id: int | None = None) -> Domain:
+        """Find a domain by name, uuid or id (``VIR_ERR_NO_DOMAIN`` if absent)."""
+        for domain in self.domains.values():
+            if (
+                (name is not None and domain.name == name)
+                or (uuid is not None and domain.uuid == bytes(uuid))
+                or (id is not None and domain.active and domain.id == id)
+            ):
+                return domain
+        if uuid is not None:
+            raise _not_found(
+                "Domain", ErrorCode.NO_DOMAIN, f"no domain with matching uuid '{uuid_str(uuid)}'"
+            )
+        raise _not_found("Domain", ErrorCode.NO_DOMAIN, None)
+
+    def domain_by_ref(self, name: str, uuid: bytes) -> Domain:
+        """Resolve a ``remote_nonnull_domain`` (uuid first, as libvirt does)."""
+        return self.lookup_domain(uuid=uuid)
+
+    def start_domain(self, domain: Domain) -> None:
+        if domain.active:
+            raise internal_error(f"Domain '{domain.name}' is already running")
+        self._start(domain)
+
+    def destroy_domain(self, domain: Domain) -> None:
+        if not domain.active:
+            raise operation_invalid("domain is not running")
+        self._stop(domain, REASON_SHUTOFF_DESTROYED, DETAIL_STOPPED_DESTROYED)
+
+    def shutdown_domain(self, domain: Domain) -> None:
+        if domain.state != DomainState.RUNNING:
+            raise internal_error(f"domain '{domain.name}' not running")
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.SHUTDOWN, DETAIL_SHUTDOWN_FINISHED))
+        self._stop(domain, REASON_SHUTOFF_SHUTDOWN, DETAIL_STOPPED_SHUTDOWN)
+
+    def reboot_domain(self, domain: Domain) -> None:
+        if not domain.active:
+            raise operation_invalid("domain is not running")
+        self._emit(ObjectEvent("domain-reboot", domain))
+
+    def suspend_domain(self, domain: Domain) -> None:
+        if domain.state != DomainState.RUNNING:
+            raise internal_error(f"domain '{domain.name}' not running")
+        domain.state, domain.reason = DomainState.PAUSED, REASON_PAUSED_USER
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.SUSPENDED, DETAIL_SUSPENDED_PAUSED))
+
+    def resume_domain(self, domain: Domain) -> None:
+        if domain.state != DomainState.PAUSED:
+            raise internal_error(f"domain '{domain.name}' not paused")
+        domain.state, domain.reason = DomainState.RUNNING, REASON_RUNNING_BOOTED
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.RESUMED, DETAIL_RESUMED_UNPAUSED))
+
+    def undefine_domain(self, domain: Domain) -> None:
+        if not domain.persistent:
+            raise operation_invalid("cannot undefine transient domain")
+        if domain.active:
+            domain.persistent = False
+        else:
+            domain.release_fds()
+            del self.domains[domain.name]
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.UNDEFINED, 0))
+
+    def set_metadata(self, domain: Domain, kind: int, text: str | None,
+                     key: str | None, uri: str | None) -> None:
+        if kind == METADATA_DESCRIPTION:
+            domain.description = text or None
+        elif kind == METADATA_TITLE:
+            if text and "\n" in text:
+                raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                               "invalid argument: title can't contain newlines")
+            domain.title = text or None
+        elif kind == METADATA_ELEMENT:
+            if not uri:
+                raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                               "invalid argument: uri must not be NULL")
+            if not text:
+                domain.metadata_elements.pop(uri, None)
+            else:
+                element = parse_xml(text, "metadata_xml")
+                element.tag = "{{{}}}{}".format(uri, element.tag.split("}")[-1])
+                ET.register_namespace(key or "meta", uri)
+                domain.metadata_elements[uri] = ET.tostring(element, encoding="unicode")
+        else:
+            raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                           f"invalid argument: unknown metadata type '{kind}'")
+        self._emit(ObjectEvent("domain-metadata", domain, kind))
+
+    def get_metadata(self, domain: Domain, kind: int, uri: str | None) -> str:
+        value: str | None
+        if kind == METADATA_DESCRIPTION:
+            value = domain.description
+        elif kind == METADATA_TITLE:
+            value = domain.title
+        else:
+            stored = domain.metadata_elements.get(uri or "")
+            value = None
+            if stored is not None:
+                element = ET.fromstring(stored)
+                element.tag = element.tag.split("}")[-1]
+                value = ET.tostring(element, encoding="unicode")
+        if value is None:
+            raise RpcFault(ErrorCode.NO_DOMAIN_METADATA, ErrorDomain.DOMAIN,
+                           "metadata not found: Requested metadata element is not present")
+        return value
+
+    def associate_fds(self, domain: Domain, name: str, fds: list[int]) -> None:
+        """Keep ``fds`` under ``name`` for the domain (ownership moves here)."""
+        previous = domain.associated_fds.pop(name, [])
+        close_fds(previous)
+        domain.associated_fds[name] = list(fds)
+        fds.clear()
+
+    # -- networks ---------------------------------------------------------
+
+    def define_network(self, xml_text: str, *, emit: bool = True) -> Network:
+        root = parse_xml(xml_text, "network_definition", domain=ErrorDomain.NETWORK)
+        if root.tag != "network":
+            raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <network>",
+                              ErrorDomain.NETWORK)
+        name = (root.findtext("name") or "").strip()
+        if not name:
+            raise xml_invalid("Missing network name", ErrorDomain.NETWORK)
+        uuid_element = root.find("uuid")
+        uuid = parse_uuid(uuid_element.text if uuid_element is not None else None,
+                          ErrorDomain.NETWORK)
+        if uuid_element is None:
+            uuid_element = ET.Element("uuid")
+            root.insert(1, uuid_element)
+        uuid_element.text = uuid_str(uuid)
+        bridge = root.find("bridge")
+        if bridge is None:
+            bridge = ET.SubElement(root, "bridge")
+        if not bridge.get("name"):
+            bridge.set("name", f"virbr{len(self.networks)}")
+        existing = self.networks.get(name)
+        if existing is not None:
+            if existing.uuid != uuid:
+                raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.NETWORK,
+                               f"operation failed: network '{name}' already exists with uuid "
+                               f"{uuid_str(existing.uuid)}")
+            existing.definition, existing.persistent = root, True
+            network = existing
+        else:
+            network = Network(name, uuid, root, bridge.get("name", ""))
+            self.networks[name] = network
+        if emit:
+            self._emit(ObjectEvent("network", network, LifecycleEvent.DEFINED, 0))
+        return network
+
+    def lookup_network(self, *, name: str | None = None, uuid: bytes | None = None) -> Network:
+        for network in self.networks.values():
+            if (name is not None and network.name == name) or (
+                uuid is not None and network.uuid == bytes(uuid)
+            ):
+                return network
+        detail = (f"no network with matching name '{name}'" if name is not None
+                  else f"no network with matching uuid '{uuid_str(uuid or bytes(16))}'")
+        raise _not_found("Network", ErrorCode.NO_NETWORK, detail)
+
+    def start_network(self, network: Network) -> None:
+        if network.active:
+            raise operation_invalid("network is already active", ErrorDomain.NETWORK)
+        network.active = True
+        self._emit(ObjectEvent("network", network, 2, 0))
+
+    def destroy_network(self, network: Network) -> None:
+        if not network.active:
+            raise operation_invalid("network is not active", ErrorDomain.NETWORK)
+        network.active = False
+        self._emit(ObjectEvent("network", network, 3, 0))
+        if not network.persistent:
+            del self.networks[network.name]
+
+    def undefine_network(self, network: Network) -> None:
+        if network.active:
+            network.persistent = False
+        else:
+            del self.networks[network.name]
+        self._emit(ObjectEvent("network", network, LifecycleEvent.UNDEFINED, 0))
+
+    # -- storage ----------------------------------------------------------
+
+    def lookup_pool(self, *, name: str | None = None, uuid: bytes | None = None) -> StoragePool:
+        for pool in self.pools.values():
+            if (name is not None and pool.name == name) or (
+                uuid is not None and pool.uuid == bytes(uuid)
+            ):
+                return pool
+        detail = (f"no storage pool with matching name '{name}'" if name is not None
+                  else f"no storage pool with matching uuid '{uuid_str(uuid or bytes(16))}'")
+        raise _not_found("Storage pool", ErrorCode.NO_STORAGE_POOL, detail)
+
+    def lookup_volume(self, *, pool: str | None = None, name: str | None = None,
+                      key: str | None = None) -> Volume:
+        for storage_pool in self.pools.values():
+            if pool is not None and storage_pool.name != pool:
+                continue
+            for volume in storage_pool.volumes.values():
+                if (name is not None and volume.name == name) or (
+                    key is not None and volume.path == key
+                ):
+                    return volume
+        what = name if name is not None else key
+        kind = "name" if name is not None else "key"
+        raise _not_found("Storage volume", ErrorCode.NO_STORAGE_VOL,
+                         f"no storage vol with matching {kind} '{what}'")
+
+    def create_volume(self, pool: StoragePool, xml_text: str) -> Volume:
+        root = parse_xml(xml_text, "volume_definition", domain=ErrorDomain.STORAGE)
+        if root.tag != "volume":
+            raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <volume>",
+                              ErrorDomain.STORAGE)
+        name = (root.findtext("name") or "").strip()
+        if not name or "/" in name:
+            raise xml_invalid("missing or invalid volume name", ErrorDomain.STORAGE)
+        if name in pool.volumes:
+            raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.STORAGE,
+                           f"operation failed: storage vol '{name}' already exists")
+        capacity = scaled_int(root.find("capacity"), "bytes") or 0
+        if capacity > MAX_VOLUME_BYTES:
+            raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.STORAGE,
+                           "invalid argument: volume too large for the test pool")
+        volume = Volume(name, pool.name, f"{pool.path}/{name}", capacity)
+        volume.extents = [(capacity, None)] if capacity else []
+        pool.volumes[name] = volume
+        return volume
+
+    def delete_volume(self, volume: Volume) -> None:
+        self.pools[volume.pool].volumes.pop(volume.name, None)

@@ -1,0 +1,971 @@
+"""Python emitter: turns a :class:`~virtrpc.xdrgen.model.ModuleModel` into source.
+
+The generated module has, in this order: constants, ``IntEnum`` classes
+(plus module-level aliases of their members), struct/union classes, one
+specialised ``_p_<name>(out, value)`` / ``_u_<name>(data, offset)`` function
+pair per named type, the type descriptors (``TYPES``) and the procedure
+tables (``PROGRAM``).  The functions merge consecutive fixed-size fields into
+one precompiled :class:`struct.Struct` so that decoding a struct of scalars is
+one ``unpack_from`` call.
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from virtrpc.xdrgen import ast
+from virtrpc.xdrgen.lexer import XdrCompileError
+from virtrpc.xdrgen.model import ModuleModel, ProcedureModel, ProgramModel, TypeDefinition
+
+GENERATOR = "virtrpc gen"
+REGENERATE = "tools/regen  (python -m virtrpc gen ../shared/protocol/libvirt-11.3.0)"
+
+_SCALAR_FORMATS = {
+    "int": ("i", 4),
+    "uint": ("I", 4),
+    "hyper": ("q", 8),
+    "uhyper": ("Q", 8),
+    "float": ("f", 4),
+    "double": ("d", 8),
+    "bool": ("I", 4),
+}
+_PRIMITIVE_DESCRIPTORS = {
+    "int": "_xdr.INT",
+    "uint": "_xdr.UINT",
+    "hyper": "_xdr.HYPER",
+    "uhyper": "_xdr.UHYPER",
+    "float": "_xdr.FLOAT",
+    "double": "_xdr.DOUBLE",
+    "bool": "_xdr.BOOL",
+    "void": "_xdr.VOID",
+}
+_PRIMITIVE_ANNOTATIONS = {
+    "int": "int",
+    "uint": "int",
+    "hyper": "int",
+    "uhyper": "int",
+    "float": "float",
+    "double": "float",
+    "bool": "bool",
+    "void": "None",
+}
+_UNBOUNDED = 0xFFFFFFFF
+
+
+def class_name(xdr_name: str) -> str:
+    """``remote_nonnull_domain`` -> ``RemoteNonnullDomain``; ``virNetX`` -> ``VirNetX``."""
+    return "".join(part[:1].upper() + part[1:] for part in xdr_name.split("_") if part)
+
+
+def attribute_name(xdr_name: str) -> str:
+    """The Python attribute of a field (keywords get a trailing underscore)."""
+    return xdr_name + "_" if keyword.iskeyword(xdr_name) else xdr_name
+
+
+def source_label(path: str) -> str:
+    """A stable description of a source path: its folder and file name."""
+    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
+    return "/".join(parts[-2:])
+
+
+@dataclass
+class _Scalar:
+    """A type that is a fixed-size number on the wire."""
+
+    format: str  # struct format character
+    size: int
+    convert: str | None  # None | "bool" | "<qualified enum map>"
+
+
+class _FunctionContext:
+    """Fresh local names within one generated function."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def fresh(self, hint: str) -> str:
+        name = hint
+        counter = 1
+        while name in self.used:
+            counter += 1
+            name = f"{hint}{counter}"
+        self.used.add(name)
+        return name
+
+
+class ModuleEmitter:
+    """Generate the source of one protocol module."""
+
+    def __init__(self, module: ModuleModel, all_modules: list[ModuleModel]) -> None:
+        self.module = module
+        self.all_modules = all_modules
+        # format -> constant name; "i" decodes discriminants and optional flags
+        self.struct_formats: dict[str, str] = {"i": "_S_i"}
+        self.enum_maps: dict[str, str] = {}  # qualified enum class -> map constant
+        self.used_dependencies: set[str] = set()
+        self._local_classes: set[str] | None = None
+
+    # -- naming ------------------------------------------------------------------
+
+    def qualify(self, owner: ModuleModel, name: str) -> str:
+        if owner is self.module:
+            return name
+        self.used_dependencies.add(owner.name)
+        return f"_{owner.name}.{name}"
+
+    def qualify_for_calls(self, annotation: str, module_alias: str) -> str:
+        """Prefix this module's class names in ``annotation`` with ``module_alias``."""
+        import re
+
+        if self._local_classes is None:
+            self._local_classes = {class_name(name) for name in self.module.types}
+        local = self._local_classes
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            return f"{module_alias}.{word}" if word in local else word
+
+        return re.sub(r"(?<![\w.])[A-Za-z_]\w*", replace, annotation)
+
+    def lookup(self, ref: ast.NamedRef) -> tuple[ModuleModel, TypeDefinition]:
+        return self.module.lookup_type(ref)
+
+    def struct_constant(self, fmt: str) -> str:
+        name = self.struct_formats.get(fmt)
+        if name is None:
+            name = f"_S_{fmt}"
+            self.struct_formats[fmt] = name
+        return name
+
+    # -- type analysis -------------------------------------------------------------
+
+    def expand(self, expr: ast.TypeExpr, owner: ModuleModel) -> tuple[ast.TypeExpr, ModuleModel]:
+        """Follow typedefs (in the module that defines them) to a concrete expression."""
+        seen = 0
+        while isinstance(expr, ast.NamedRef):
+            found_owner, definition = owner.lookup_type(expr)
+            if not isinstance(definition, ast.TypedefDef):
+                return expr, found_owner
+            expr, owner = definition.declaration.type, found_owner
+            seen += 1
+            if seen > 100:
+                raise XdrCompileError(definition.location, "typedef cycle")
+        return expr, owner
+
+    def scalar(self, expr: ast.TypeExpr, owner: ModuleModel) -> _Scalar | None:
+        expr, owner = self.expand(expr, owner)
+        if isinstance(expr, ast.Primitive) and expr.kind in _SCALAR_FORMATS:
+            fmt, size = _SCALAR_FORMATS[expr.kind]
+            return _Scalar(fmt, size, "bool" if expr.kind == "bool" else None)
+        if isinstance(expr, ast.NamedRef):
+            found_owner, definition = owner.lookup_type(expr)
+            if isinstance(definition, ast.EnumDef):
+                return _Scalar("i", 4, self.enum_map(found_owner, definition))
+        return None
+
+    def compound_typedef(self, expr: ast.TypeExpr, owner: ModuleModel) -> tuple[str, str] | None:
+        """The (unpack, pack) functions of a typedef worth calling rather than inlining.
+
+        Typedefs of one-call types (strings, opaques, structs) are inlined;
+        typedefs of optionals and arrays are called to keep the code small.
+        """
+        if not isinstance(expr, ast.NamedRef):
+            return None
+        found_owner, definition = owner.lookup_type(expr)
+        if not isinstance(definition, ast.TypedefDef):
+            return None
+        expanded, _ = self.expand(expr, owner)
+        if isinstance(expanded, (ast.Optional, ast.FixedArray, ast.VarArray)):
+            return (
+                self.qualify(found_owner, f"_u_{definition.name}"),
+                self.qualify(found_owner, f"_p_{definition.name}"),
+            )
+        return None
+
+    def enum_map(self, owner: ModuleModel, enum: ast.EnumDef) -> str:
+        qualified = self.qualify(owner, class_name(enum.name))
+        name = self.enum_maps.get(qualified)
+        if name is None:
+            name = f"_E_{owner.name}_{enum.name}" if owner is not self.module else f"_E_{enum.name}"
+            self.enum_maps[qualified] = name
+        return name
+
+    def value(self, value: ast.Value | None, owner: ModuleModel, location: ast.Location) -> int:
+        return owner.value(value, location, default=_UNBOUNDED)
+
+    def min_size(self, expr: ast.TypeExpr, owner: ModuleModel, depth: int = 0) -> int:
+        """The smallest encoding of a type (used to reject impossible counts early)."""
+        expr, owner = self.expand(expr, owner)
+        if depth > 20:
+            return 0
+        scalar = self.scalar(expr, owner)
+        if scalar is not None:
+            return scalar.size
+        if isinstance(expr, ast.Primitive):
+            return 0  # void
+        if isinstance(expr, (ast.VarOpaque, ast.String, ast.VarArray, ast.Optional)):
+            return 4
+        location = ast.Location(owner.path, 0, 0)
+        if isinstance(expr, ast.FixedOpaque):
+            size = owner.value(expr.size, location)
+            return size + (-size & 3)
+        if isinstance(expr, ast.FixedArray):
+            return owner.value(expr.size, location) * self.min_size(expr.element, owner, depth + 1)
+        if isinstance(expr, ast.NamedRef):
+            found_owner, definition = owner.lookup_type(expr)
+            if isinstance(definition, ast.StructDef):
+                return sum(self.min_size(f.type, found_owner, depth + 1) for f in definition.fields)
+            if isinstance(definition, ast.UnionDef):
+                return 4
+        return 0
+
+    def annotation(self, expr: ast.TypeExpr, owner: ModuleModel) -> str:
+        if isinstance(expr, ast.Primitive):
+            return _PRIMITIVE_ANNOTATIONS[expr.kind]
+        if isinstance(expr, ast.NamedRef):
+            found_owner, definition = owner.lookup_type(expr)
+            if isinstance(definition, ast.TypedefDef):
+                return self.annotation(definition.declaration.type, found_owner)
+            qualified = self.qualify(found_owner, class_name(definition.name))
+            if isinstance(definition, ast.EnumDef):
+                return f"{qualified} | int"
+            return qualified
+        if isinstance(expr, (ast.FixedOpaque, ast.VarOpaque)):
+            return "bytes"
+        if isinstance(expr, ast.String):
+            return "str"
+        if isinstance(expr, (ast.FixedArray, ast.VarArray)):
+            return f"list[{self.annotation(expr.element, owner)}]"
+        inner = self.annotation(expr.element, owner)
+        return inner if inner.endswith("| None") else f"{inner} | None"
+
+    def descriptor(self, expr: ast.TypeExpr, owner: ModuleModel) -> str:
+        """Python expression building the descriptor of ``expr``."""
+        location = ast.Location(owner.path, 0, 0)
+        if isinstance(expr, ast.Primitive):
+            return _PRIMITIVE_DESCRIPTORS[expr.kind]
+        if isinstance(expr, ast.NamedRef):
+            found_owner, definition = owner.lookup_type(expr)
+            return self.qualify(found_owner, f"_T_{definition.name}")
+        if isinstance(expr, ast.FixedOpaque):
+            return f"_xdr.FixedOpaque({owner.value(expr.size, location)})"
+        if isinstance(expr, ast.VarOpaque):
+            return f"_xdr.VarOpaque({self.value(expr.maximum, owner, location)})"
+        if isinstance(expr, ast.String):
+            return f"_xdr.StringType({self.value(expr.maximum, owner, location)})"
+        if isinstance(expr, ast.FixedArray):
+            element = self.descriptor(expr.element, owner)
+            return f"_xdr.FixedArray({element}, {owner.value(expr.size, location)})"
+        if isinstance(expr, ast.VarArray):
+            element = self.descriptor(expr.element, owner)
+            return f"_xdr.VarArray({element}, {self.value(expr.maximum, owner, location)})"
+        return f"_xdr.OptionalType({self.descriptor(expr.element, owner)})"
+
+    # -- decoding code -------------------------------------------------------------
+
+    def convert_lines(self, scalar: _Scalar, name: str) -> list[str]:
+        if scalar.convert == "bool":
+            return [f"{name} = _xdr.INT_TO_BOOL[{name}]"]
+        if scalar.convert is not None:
+            return [f"{name} = {scalar.convert}.get({name}, {name})"]
+        return []
+
+    def unpack_code(
+        self, expr: ast.TypeExpr, owner: ModuleModel, ctx: _FunctionContext, hint: str
+    ) -> tuple[list[str], str]:
+        """Statements decoding ``expr`` at ``off`` (advancing it); return them and the result name."""
+        location = ast.Location(owner.path, 0, 0)
+        scalar = self.scalar(expr, owner)
+        if scalar is not None:
+            name = ctx.fresh(hint)
+            codec = self.struct_constant(scalar.format)
+            decode = [f"{name} = {codec}.unpack_from(data, off)[0]", f"off += {scalar.size}"]
+            return decode + self.convert_lines(scalar, name), name
+        typedef = self.compound_typedef(expr, owner)
+        if typedef is not None:
+            name = ctx.fresh(hint)
+            return [f"{name}, off = {typedef[0]}(data, off)"], name
+        expr, owner = self.expand(expr, owner)
+        if isinstance(expr, ast.Primitive):  # void
+            name = ctx.fresh(hint)
+            return [f"{name} = None"], name
+        if isinstance(expr, ast.NamedRef):
+            found_owner, definition = owner.lookup_type(expr)
+            name = ctx.fresh(hint)
+            function = self.qualify(found_owner, f"_u_{definition.name}")
+            return [f"{name}, off = {function}(data, off)"], name
+        if isinstance(expr, ast.FixedOpaque):
+            name = ctx.fresh(hint)
+            size = owner.value(expr.size, location)
+            return [f"{name}, off = _xdr.unpack_fixed_opaque(data, off, {size})"], name
+        if isinstance(expr, ast.VarOpaque):
+            name = ctx.fresh(hint)
+            maximum = self.value(expr.maximum, owner, location)
+            return [f"{name}, off = _xdr.unpack_var_opaque(data, off, {maximum})"], name
+        if isinstance(expr, ast.String):
+            name = ctx.fresh(hint)
+            maximum = self.value(expr.maximum, owner, location)
+            return [f"{name}, off = _xdr.unpack_string(data, off, {maximum})"], name
+        if isinstance(expr, ast.Optional):
+            flag = ctx.fresh("flag")
+            name = ctx.fresh(hint)
+            inner_lines, inner = self.unpack_code(expr.element, owner, ctx, hint + "_value")
+            return [
+                f"{name}: {self.annotation(expr, owner)}",
+                f"{flag} = _S_i.unpack_from(data, off)[0]",
+                "off += 4",
+                f"if {flag} == 1:",
+                *_indent(inner_lines),
+                f"    {name} = {inner}",
+                f"elif {flag} == 0:",
+                f"    {name} = None",
+                "else:",
+                f"    raise _xdr.bad_flag({flag})",
+            ], name
+        assert isinstance(expr, (ast.FixedArray, ast.VarArray))
+        lines: list[str] = []
+        element_scalar = self.scalar(expr.element, owner)
+        name = ctx.fresh(hint)
+        if isinstance(expr, ast.FixedArray):
+            count = str(owner.value(expr.size, location))
+        else:
+            count = ctx.fresh("count")
+            maximum = self.value(expr.maximum, owner, location)
+            minimum = self.min_size(expr.element, owner)
+            lines += [f"{count} = _xdr.unpack_count(data, off, {maximum}, {minimum})", "off += 4"]
+        if element_scalar is not None:
+            size = element_scalar.size
+            if isinstance(expr, ast.FixedArray):
+                codec = self.struct_constant(f"{count}{element_scalar.format}")
+                lines.append(f"{name} = list({codec}.unpack_from(data, off))")
+                lines.append(f"off += {int(count) * size}")
+            else:
+                lines.append(
+                    f'{name} = list(_struct.unpack_from(f">{{{count}}}{element_scalar.format}", data, off))'
+                )
+                lines.append(f"off += {count} * {size}")
+            if element_scalar.convert == "bool":
+                lines.append(f"{name} = [_xdr.INT_TO_BOOL[item] for item in {name}]")
+            elif element_scalar.convert is not None:
+                lines.append(
+                    f"{name} = [{element_scalar.convert}.get(item, item) for item in {name}]"
+                )
+            return lines, name
+        lines.append(f"{name}: {self.annotation(expr, owner)} = []")
+        loop_var = ctx.fresh("_index")
+        element_lines, element = self.unpack_code(expr.element, owner, ctx, "item")
+        lines += [
+            f"for {loop_var} in range({count}):",
+            *_indent(element_lines),
+            f"    {name}.append({element})",
+        ]
+        return lines, name
+
+    # -- encoding code ---------------------------------------------------------------
+
+    def pack_code(
+        self, expr: ast.TypeExpr, owner: ModuleModel, ctx: _FunctionContext, value: str
+    ) -> list[str]:
+        """Statements appending the encoding of the Python expression ``value`` to ``out``."""
+        location = ast.Location(owner.path, 0, 0)
+        scalar = self.scalar(expr, owner)
+        if scalar is not None:
+            codec = self.struct_constant(scalar.format)
+            argument = f"_xdr.BOOL_TO_INT[{value}]" if scalar.convert == "bool" else value
+            return [f"out += {codec}.pack({argument})"]
+        typedef = self.compound_typedef(expr, owner)
+        if typedef is not None:
+            return [f"{typedef[1]}(out, {value})"]
+        expr, owner = self.expand(expr, owner)
+        if isinstance(expr, ast.Primitive):  # void
+            return [f"if {value} is not None:", '    raise _xdr.XdrError("", "void takes None")']
+        if isinstance(expr, ast.NamedRef):
+            found_owner, definition = owner.lookup_type(expr)
+            return [f"{self.qualify(found_owner, '_p_' + definition.name)}(out, {value})"]
+        if isinstance(expr, ast.FixedOpaque):
+            return [f"_xdr.pack_fixed_opaque(out, {value}, {owner.value(expr.size, location)})"]
+        if isinstance(expr, ast.VarOpaque):
+            return [
+                f"_xdr.pack_var_opaque(out, {value}, {self.value(expr.maximum, owner, location)})"
+            ]
+        if isinstance(expr, ast.String):
+            return [f"_xdr.pack_string(out, {value}, {self.value(expr.maximum, owner, location)})"]
+        if isinstance(expr, ast.Optional):
+            optional = ctx.fresh("optional")
+            return [
+                f"{optional} = {value}",
+                f"if {optional} is None:",
+                "    out += _xdr.ABSENT",
+                "else:",
+                "    out += _xdr.PRESENT",
+                *_indent(self.pack_code(expr.element, owner, ctx, optional)),
+            ]
+        assert isinstance(expr, (ast.FixedArray, ast.VarArray))
+        items = ctx.fresh("items")
+        lines = [f"{items} = {value}"]
+        if isinstance(expr, ast.FixedArray):
+            size = owner.value(expr.size, location)
+            lines += [
+                f"if len({items}) != {size}:",
+                f'    raise _xdr.XdrError("", "needs exactly {size} items")',
+            ]
+        else:
+            maximum = self.value(expr.maximum, owner, location)
+            self.struct_constant("I")
+            lines += [
+                f"if len({items}) > {maximum}:",
+                f'    raise _xdr.XdrError("", "more than {maximum} items")',
+                f"out += _S_I.pack(len({items}))",
+            ]
+        element_scalar = self.scalar(expr.element, owner)
+        if element_scalar is not None:
+            arguments = items
+            if element_scalar.convert == "bool":
+                arguments = f"[_xdr.BOOL_TO_INT[item] for item in {items}]"
+            if isinstance(expr, ast.FixedArray):
+                codec = self.struct_constant(f"{size}{element_scalar.format}")
+                lines.append(f"out += {codec}.pack(*{arguments})")
+            else:
+                lines.append(
+                    f'out += _struct.pack(f">{{len({items})}}{element_scalar.format}", *{arguments})'
+                )
+            return lines
+        item = ctx.fresh("item")
+        lines += [
+            f"for {item} in {items}:",
+            *_indent(self.pack_code(expr.element, owner, ctx, item)),
+        ]
+        return lines
+
+    # -- per-definition code -----------------------------------------------------------
+
+    def struct_class(self, struct: ast.StructDef) -> list[str]:
+        name = class_name(struct.name)
+        fields = [
+            (attribute_name(f.name or ""), self.annotation(f.type, self.module))
+            for f in struct.fields
+        ]
+        names = ", ".join(f'"{field}"' for field, _ in fields)
+        names_tuple = f"({names},)" if len(fields) == 1 else f"({names})"
+        lines = [
+            f"class {name}(_xdr.XdrStruct):",
+            f'    """``{struct.name}`` (struct)."""',
+            "",
+            f"    __slots__ = {names_tuple}",
+            f"    __match_args__ = {names_tuple}",
+            "",
+        ]
+        lines += [f"    {field}: {annotation}" for field, annotation in fields]
+        parameters = ", ".join(f"{field}: {annotation}" for field, annotation in fields)
+        lines += ["", f"    def __init__(self, {parameters}) -> None:"]
+        lines += [f"        self.{field} = {field}" for field, _ in fields]
+        own = ", ".join(f"self.{field}" for field, _ in fields)
+        other = ", ".join(f"other.{field}" for field, _ in fields)
+        trailing = "," if len(fields) == 1 else ""
+        lines += [
+            "",
+            "    def __eq__(self, other: object) -> bool:",
+            f"        if not isinstance(other, {name}):",
+            "            return NotImplemented",
+            f"        return ({own}{trailing}) == ({other}{trailing})",
+            "",
+            "    def __repr__(self) -> str:",
+        ]
+        shown = ", ".join(f"{field}={{self.{field}!r}}" for field, _ in fields)
+        lines.append(f'        return f"{name}({shown})"')
+        return lines
+
+    def union_annotation(self, union: ast.UnionDef) -> str:
+        parts: list[str] = []
+        arms = [*union.arms, *([union.default] if union.default else [])]
+        for arm in arms:
+            for piece in self.annotation(arm.declaration.type, self.module).split(" | "):
+                if piece not in parts:
+                    parts.append(piece)
+        if "None" in parts:  # keep None last, like Optional
+            parts.remove("None")
+            parts.append("None")
+        return " | ".join(parts)
+
+    def union_class(self, union: ast.UnionDef) -> list[str]:
+        name = class_name(union.name)
+        disc = attribute_name(union.discriminant.name or "discriminant")
+        disc_annotation = self.annotation(union.discriminant.type, self.module)
+        value_annotation = self.union_annotation(union)
+        return [
+            f"class {name}(_xdr.XdrUnion):",
+            f'    """``{union.name}`` (union switch on ``{union.discriminant.name}``)."""',
+            "",
+            f'    __slots__ = ("{disc}", "value")',
+            f'    __match_args__ = ("{disc}", "value")',
+            "",
+            f"    {disc}: {disc_annotation}",
+            f"    value: {value_annotation}",
+            "",
+            f"    def __init__(self, {disc}: {disc_annotation}, value: {value_annotation}) -> None:",
+            f"        self.{disc} = {disc}",
+            "        self.value = value",
+            "",
+            "    def __eq__(self, other: object) -> bool:",
+            f"        if not isinstance(other, {name}):",
+            "            return NotImplemented",
+            f"        return (self.{disc}, self.value) == (other.{disc}, other.value)",
+            "",
+            "    def __repr__(self) -> str:",
+            f'        return f"{name}({disc}={{self.{disc}!r}}, value={{self.value!r}})"',
+        ]
+
+    def struct_functions(self, struct: ast.StructDef) -> list[str]:
+        cls = class_name(struct.name)
+        module = self.module
+        # decode
+        ctx = _FunctionContext()
+        ctx.used.update({"data", "off", "out", "v"})
+        body: list[str] = []
+        results: list[str] = []
+        run: list[tuple[str, _Scalar]] = []
+
+        def flush_unpack() -> None:
+            if not run:
+                return
+            fmt = "".join(scalar.format for _, scalar in run)
+            codec = self.struct_constant(fmt)
+            size = sum(scalar.size for _, scalar in run)
+            targets = ", ".join(name for name, _ in run)
+            if len(run) == 1:
+                body.append(f"{targets} = {codec}.unpack_from(data, off)[0]")
+            else:
+                body.append(f"{targets} = {codec}.unpack_from(data, off)")
+            body.append(f"off += {size}")
+            for name, scalar in run:
+                body.extend(self.convert_lines(scalar, name))
+            run.clear()
+
+        for field in struct.fields:
+            hint = "f_" + (field.name or "")
+            scalar = self.scalar(field.type, module)
+            if scalar is not None:
+                local = ctx.fresh(hint)
+                run.append((local, scalar))
+                results.append(local)
+                continue
+            flush_unpack()
+            lines, result = self.unpack_code(field.type, module, ctx, hint)
+            body.extend(lines)
+            results.append(result)
+        flush_unpack()
+        arguments = ", ".join(results)
+        unpack = [
+            f"def _u_{struct.name}(data: _Buffer, off: int) -> tuple[{cls}, int]:",
+            *_indent(body),
+            f"    return {cls}({arguments}), off",
+        ]
+        # encode
+        ctx = _FunctionContext()
+        ctx.used.update({"data", "off", "out", "v"})
+        pack_body: list[str] = []
+        pack_run: list[tuple[str, _Scalar]] = []
+
+        def flush_pack() -> None:
+            if not pack_run:
+                return
+            fmt = "".join(scalar.format for _, scalar in pack_run)
+            codec = self.struct_constant(fmt)
+            values = ", ".join(
+                f"_xdr.BOOL_TO_INT[{expr}]" if scalar.convert == "bool" else expr
+                for expr, scalar in pack_run
+            )
+            pack_body.append(f"out += {codec}.pack({values})")
+            pack_run.clear()
+
+        for field in struct.fields:
+            expr = f"v.{attribute_name(field.name or '')}"
+            scalar = self.scalar(field.type, module)
+            if scalar is not None:
+                pack_run.append((expr, scalar))
+                continue
+            flush_pack()
+            pack_body.extend(self.pack_code(field.type, module, ctx, expr))
+        flush_pack()
+        pack = [f"def _p_{struct.name}(out: bytearray, v: {cls}) -> None:", *_indent(pack_body)]
+        return [*unpack, "", "", *pack]
+
+    def union_functions(self, union: ast.UnionDef) -> list[str]:
+        cls = class_name(union.name)
+        module = self.module
+        location = union.location
+        disc_scalar = self.scalar(union.discriminant.type, module)
+        assert disc_scalar is not None
+        codec = self.struct_constant(disc_scalar.format)
+        value_annotation = self.union_annotation(union)
+        # decode
+        ctx = _FunctionContext()
+        ctx.used.update({"data", "off", "out", "v", "disc", "value"})
+        body = [f"disc = {codec}.unpack_from(data, off)[0]", "off += 4"]
+        body += self.convert_lines(disc_scalar, "disc")
+        body.append(f"value: {value_annotation}")
+        pack_ctx = _FunctionContext()
+        pack_ctx.used.update({"data", "off", "out", "v", "disc", "value"})
+        disc_attr = attribute_name(union.discriminant.name or "discriminant")
+        disc_value = "_xdr.BOOL_TO_INT[disc]" if disc_scalar.convert == "bool" else "disc"
+        pack_body = [f"disc = v.{disc_attr}", f"out += {codec}.pack({disc_value})"]
+        keyword = "if"
+        for arm in union.arms:
+            cases = [module.value(case, arm.declaration.location) for case in arm.cases]
+            condition = (
+                f"disc == {cases[0]}"
+                if len(cases) == 1
+                else f"disc in ({', '.join(map(str, cases))})"
+            )
+            body.append(f"{keyword} {condition}:")
+            pack_body.append(f"{keyword} {condition}:")
+            body += _indent(self.arm_unpack(arm, ctx))
+            pack_body += _indent(self.arm_pack(arm, pack_ctx))
+            keyword = "elif"
+        if union.default is not None:
+            if keyword == "if":
+                body += self.arm_unpack(union.default, ctx)
+                pack_body += self.arm_pack(union.default, pack_ctx)
+            else:
+                body.append("else:")
+                body += _indent(self.arm_unpack(union.default, ctx))
+                pack_body.append("else:")
+                pack_body += _indent(self.arm_pack(union.default, pack_ctx))
+        else:
+            body += ["else:", "    raise _xdr.bad_discriminant(disc)"]
+            pack_body += ["else:", "    raise _xdr.bad_discriminant(disc)"]
+        del location
+        return [
+            f"def _u_{union.name}(data: _Buffer, off: int) -> tuple[{cls}, int]:",
+            *_indent(body),
+            f"    return {cls}(disc, value), off",
+            "",
+            "",
+            f"def _p_{union.name}(out: bytearray, v: {cls}) -> None:",
+            *_indent(pack_body),
+        ]
+
+    def arm_unpack(self, arm: ast.UnionArm, ctx: _FunctionContext) -> list[str]:
+        if arm.declaration.name is None:
+            return ["value = None"]
+        lines, result = self.unpack_code(arm.declaration.type, self.module, ctx, "arm")
+        return [*lines, f"value = {result}"]
+
+    def arm_pack(self, arm: ast.UnionArm, ctx: _FunctionContext) -> list[str]:
+        if arm.declaration.name is None:
+            return ["if v.value is not None:", '    raise _xdr.XdrError("", "void arm takes None")']
+        local = ctx.fresh("arm")
+        annotation = self.annotation(arm.declaration.type, self.module)
+        return [
+            f'{local} = _cast("{annotation}", v.value)',
+            *self.pack_code(arm.declaration.type, self.module, ctx, local),
+        ]
+
+    def typedef_functions(self, typedef: ast.TypedefDef) -> list[str]:
+        expr = typedef.declaration.type  # the target, so a typedef never calls itself
+        annotation = self.annotation(expr, self.module)
+        ctx = _FunctionContext()
+        ctx.used.update({"data", "off", "out", "v"})
+        lines, result = self.unpack_code(expr, self.module, ctx, "result")
+        pack_ctx = _FunctionContext()
+        pack_ctx.used.update({"data", "off", "out", "v"})
+        return [
+            f"def _u_{typedef.name}(data: _Buffer, off: int) -> tuple[{annotation}, int]:",
+            *_indent(lines),
+            f"    return {result}, off",
+            "",
+            "",
+            f"def _p_{typedef.name}(out: bytearray, v: {annotation}) -> None:",
+            *_indent(self.pack_code(expr, self.module, pack_ctx, "v")),
+        ]
+
+    def enum_class(self, enum: ast.EnumDef) -> list[str]:
+        lines = [
+            f"class {class_name(enum.name)}(_enum.IntEnum):",
+            f'    """``{enum.name}`` (enum)."""',
+            "",
+        ]
+        lines += [
+            f"    {member.name} = {self.module.constants[member.name]}" for member in enum.members
+        ]
+        return lines
+
+    # -- whole module ----------------------------------------------------------------------
+
+    def emit(self) -> str:
+        module = self.module
+        definitions: list[ast.Definition] = [
+            d for d in module.spec.definitions if d is module.types.get(getattr(d, "name", ""))
+        ]
+        enums = [d for d in definitions if isinstance(d, ast.EnumDef)]
+        structs = [d for d in definitions if isinstance(d, ast.StructDef)]
+        unions = [d for d in definitions if isinstance(d, ast.UnionDef)]
+        typedefs = [d for d in definitions if isinstance(d, ast.TypedefDef)]
+        self.check_names(definitions)
+
+        sections: list[list[str]] = []
+        consts = [d for d in module.spec.definitions if isinstance(d, ast.ConstDef)]
+        if consts:
+            sections.append(
+                ["# -- constants " + "-" * 66, ""]
+                + [f"{const.name} = {_number(module.constants[const.name])}" for const in consts]
+            )
+        for enum in enums:
+            sections.append(self.enum_class(enum))
+        if enums:
+            aliases = ["# Enum members are also module-level constants, as in C."]
+            for enum in enums:
+                cls = class_name(enum.name)
+                aliases += [f"{member.name} = {cls}.{member.name}" for member in enum.members]
+            sections.append(aliases)
+        for definition in definitions:
+            if isinstance(definition, ast.StructDef):
+                sections.append(self.struct_class(definition))
+            elif isinstance(definition, ast.UnionDef):
+                sections.append(self.union_class(definition))
+        function_sections: list[list[str]] = []
+        for definition in definitions:
+            if isinstance(definition, ast.StructDef):
+                function_sections.append(self.struct_functions(definition))
+            elif isinstance(definition, ast.UnionDef):
+                function_sections.append(self.union_functions(definition))
+            elif isinstance(definition, ast.TypedefDef):
+                function_sections.append(self.typedef_functions(definition))
+        descriptors = self.descriptor_section(definitions, enums, structs, unions, typedefs)
+        programs = [self.program_section(program) for program in module.programs]
+
+        header = self.header()
+        prelude = self.prelude()
+        body: list[list[str]] = [prelude, *sections]
+        if function_sections:
+            body.append(["# -- codecs " + "-" * 69, "", *self.enum_map_section()])
+            body.extend(function_sections)
+        body.append(descriptors)
+        body.extend(programs)
+        text = "\n".join(header) + "\n"
+        for section in body:
+            text += "\n\n" + "\n".join(section) + "\n"
+        return text
+
+    def check_names(self, definitions: list[ast.Definition]) -> None:
+        seen: dict[str, str] = {}
+        for definition in definitions:
+            if isinstance(definition, ast.TypedefDef):
+                continue
+            python = class_name(definition.name)
+            if python in seen:
+                raise XdrCompileError(
+                    definition.location,
+                    f"{definition.name!r} and {seen[python]!r} both map to Python class {python!r}",
+                )
+            seen[python] = definition.name
+
+    def header(self) -> list[str]:
+        source = source_label(self.module.path)
+        return [
+            f"# Generated by {GENERATOR} from {source}.  DO NOT EDIT.",
+            f"# Regenerate with: {REGENERATE}",
+            "#",
+            "# Derived from libvirt's protocol definition (LGPL-2.1-or-later);",
+            "# distributed under the same licence.",
+            f'"""Codecs and tables of ``{os.path.basename(self.module.path)}`` (generated)."""',
+        ]
+
+    def prelude(self) -> list[str]:
+        lines = [
+            "from __future__ import annotations",
+            "",
+            "import enum as _enum",
+            "import struct as _struct",
+            "from typing import Any as _Any",
+            "from typing import cast as _cast",
+            "",
+            "from virtrpc import xdr as _xdr",
+        ]
+        for dependency in sorted(
+            self.used_dependencies | {d.name for d in self.module.dependencies}
+        ):
+            lines.append(f"from virtrpc.protocols import {dependency} as _{dependency}")
+        lines += ["", "_Buffer = bytes | bytearray | memoryview"]
+        for fmt, name in sorted(self.struct_formats.items(), key=lambda item: item[1]):
+            lines.append(f'{name} = _struct.Struct(">{fmt}")')
+        return lines
+
+    def enum_map_section(self) -> list[str]:
+        return [
+            f"{name}: dict[int, {qualified}] = {{int(m): m for m in {qualified}}}"
+            for qualified, name in sorted(self.enum_maps.items(), key=lambda item: item[1])
+        ]
+
+    def descriptor_section(
+        self,
+        definitions: list[ast.Definition],
+        enums: list[ast.EnumDef],
+        structs: list[ast.StructDef],
+        unions: list[ast.UnionDef],
+        typedefs: list[ast.TypedefDef],
+    ) -> list[str]:
+        module = self.module
+        lines = ["# -- type descriptors " + "-" * 59, ""]
+        for enum in enums:
+            cls = class_name(enum.name)
+            lines.append(f'_T_{enum.name}: _xdr.EnumType = _xdr.EnumType("{enum.name}", {cls})')
+        for definition in definitions:
+            if isinstance(definition, ast.StructDef):
+                cls = class_name(definition.name)
+                lines.append(
+                    f"_T_{definition.name}: _xdr.StructType[{cls}] = "
+                    f'_xdr.StructType("{definition.name}", {cls})'
+                )
+            elif isinstance(definition, ast.UnionDef):
+                cls = class_name(definition.name)
+                disc = attribute_name(definition.discriminant.name or "discriminant")
+                lines.append(
+                    f"_T_{definition.name}: _xdr.UnionType[{cls}] = "
+                    f'_xdr.UnionType("{definition.name}", {cls}, "{disc}")'
+                )
+            elif isinstance(definition, ast.TypedefDef):
+                annotation = self.annotation(definition.declaration.type, module)
+                lines.append(
+                    f"_T_{definition.name}: _xdr.TypedefType[{annotation}] = "
+                    f'_xdr.TypedefType("{definition.name}")'
+                )
+        lines.append("")
+        for definition in definitions:
+            if isinstance(definition, ast.StructDef):
+                lines.append(f"_T_{definition.name}.fields = (")
+                for field in definition.fields:
+                    descriptor = self.descriptor(field.type, module)
+                    lines.append(f'    ("{attribute_name(field.name or "")}", {descriptor}),')
+                lines.append(")")
+                markers = {
+                    attribute_name(f.name or ""): f.marker
+                    for f in definition.fields
+                    if f.marker is not None
+                }
+                if definition.marker is not None:
+                    markers = {"": definition.marker, **markers}
+                if markers:
+                    lines.append(f"_T_{definition.name}.markers = {markers!r}")
+            elif isinstance(definition, ast.UnionDef):
+                name = definition.name
+                lines.append(
+                    f"_T_{name}.discriminant_type = {self.descriptor(definition.discriminant.type, module)}"
+                )
+                lines.append(f"_T_{name}.arms = {{")
+                for arm in definition.arms:
+                    arm_name = f'"{arm.declaration.name}"' if arm.declaration.name else "None"
+                    descriptor = self.descriptor(arm.declaration.type, module)
+                    for case in arm.cases:
+                        number = module.value(case, arm.declaration.location)
+                        lines.append(f"    {number}: ({arm_name}, {descriptor}),")
+                lines.append("}")
+                if definition.default is not None:
+                    arm = definition.default
+                    arm_name = f'"{arm.declaration.name}"' if arm.declaration.name else "None"
+                    lines.append(
+                        f"_T_{name}.default = ({arm_name}, {self.descriptor(arm.declaration.type, module)})"
+                    )
+            elif isinstance(definition, ast.TypedefDef):
+                descriptor = self.descriptor(definition.declaration.type, module)
+                lines.append(f"_T_{definition.name}.target = {descriptor}")
+        named = [*structs, *unions, *typedefs]
+        if named:
+            lines.append("")
+            for definition in definitions:
+                if isinstance(definition, (ast.StructDef, ast.UnionDef, ast.TypedefDef)):
+                    name = definition.name
+                    lines.append(f"_T_{name}._fast_pack = _p_{name}")
+                    lines.append(f"_T_{name}._fast_unpack = _u_{name}")
+        lines += ["", "TYPES: dict[str, _xdr.XdrType[_Any]] = {"]
+        for definition in definitions:
+            lines.append(f'    "{definition.name}": _T_{definition.name},')
+        lines.append("}")
+        return lines
+
+    def program_section(self, program: ProgramModel) -> list[str]:
+        module = self.module
+        suffix = "" if len(module.programs) == 1 else "_" + program.name.upper()
+        lines = [
+            f"# -- program {program.name} " + "-" * max(4, 66 - len(program.name)),
+            "",
+            f"_PROCEDURES{suffix}: dict[int, _xdr.Procedure] = {{",
+        ]
+        for proc in program.procedures:
+            lines += _indent(self.procedure_entry(program, proc))
+        lines += [
+            "}",
+            "",
+            f"PROGRAM{suffix} = _xdr.Program(",
+            f'    name="{program.name}",',
+            f"    number={program.number:#x},",
+            f"    version={program.version},",
+            f"    procedures=_PROCEDURES{suffix},",
+            f"    by_name={{proc.name: proc for proc in _PROCEDURES{suffix}.values()}},",
+            ")",
+        ]
+        return lines
+
+    def procedure_entry(self, program: ProgramModel, proc: ProcedureModel) -> list[str]:
+        module = self.module
+
+        def side(expr: ast.TypeExpr | None) -> tuple[str, str]:
+            if expr is None:
+                return "None", "None"
+            descriptor = self.descriptor(expr, module)
+            expanded, owner = self.expand(expr, module)
+            cls = "None"
+            if isinstance(expanded, ast.NamedRef):
+                found_owner, definition = owner.lookup_type(expanded)
+                if isinstance(definition, (ast.StructDef, ast.UnionDef)):
+                    cls = self.qualify(found_owner, class_name(definition.name))
+            return descriptor, cls
+
+        args, args_class = side(proc.args)
+        ret, ret_class = side(proc.ret)
+        options: list[str] = []
+        if proc.is_event:
+            options.append("is_event=True")
+        for key in ("stream", "sparseflag", "fds", "generate"):
+            value = getattr(proc, key)
+            if value is not None:
+                options.append(f"{key}={value!r}")
+        if proc.priority != "low":
+            options.append(f"priority={proc.priority!r}")
+        if proc.acl:
+            options.append(f"acl={proc.acl!r}")
+        if proc.aclfilter:
+            options.append(f"aclfilter={proc.aclfilter!r}")
+        return [
+            f"{proc.number}: _xdr.Procedure(",
+            f"    {_number(program.number)}, {program.version}, {proc.number}, "
+            f'"{proc.name}", "{proc.const_name}",',
+            f"    {args}, {ret}, {args_class}, {ret_class},",
+            *([f"    {', '.join(options)},"] if options else []),
+            "),",
+        ]
+
+
+def _indent(lines: list[str], depth: int = 1) -> list[str]:
+    prefix = "    " * depth
+    return [prefix + line if line else line for line in lines]
+
+
+def _number(value: int) -> str:
+    return str(value)
+
+
+def emit_module(module: ModuleModel, all_modules: list[ModuleModel]) -> str:
+    """The source text of the generated module for ``module``."""
+    emitter = ModuleEmitter(module, all_modules)
+    # Emitting the body first collects the struct formats and enum maps that the
+    # prelude declares; the final text puts the prelude first.
+    return emitter.emit()
+
+
+def iter_output_names(modules: list[ModuleModel]) -> Iterator[str]:
+    for module in modules:
+        yield module.name

@@ -1,0 +1,49 @@
+"""Shared pytest fixtures.  Peer helpers live in ``tests/peers.py``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Make ``tests.peers`` importable as ``peers`` and as ``tests.peers`` whatever
+# the rootdir / import mode pytest uses.
+_TESTS_DIR = Path(__file__).resolve().parent
+for _path in (str(_TESTS_DIR), str(_TESTS_DIR.parent)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from peers import (  # noqa: E402
+    PrivateLibvirtd,
+    find_libvirtd,
+    find_virsh,
+    has_libvirt_python,
+    require_peer,
+)
+
+
+@pytest.fixture
+def libvirtd() -> Iterator[PrivateLibvirtd]:
+    """A private libvirtd (default config) for one test; its test driver starts
+    fresh for every test because the state lives only while connections are open."""
+    require_peer(find_libvirtd() is not None, "libvirtd")
+    with PrivateLibvirtd() as daemon:
+        yield daemon
+
+
+@pytest.fixture
+def virsh() -> str:
+    """Path of virsh (skips / fails under CI=true when missing)."""
+    path = find_virsh()
+    require_peer(path is not None, "virsh")
+    assert path is not None
+    return path
+
+
+@pytest.fixture
+def libvirt_python() -> str:
+    """Path of the python that has libvirt-python (skips / fails under CI=true)."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    return "/usr/bin/python3"

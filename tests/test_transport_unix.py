@@ -1,0 +1,417 @@
+"""Tests of the asyncio socket transport (virtrpc.transport.unix) over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError
+from virtrpc.rpc import events as ev
+from virtrpc.rpc.connection import Connection, Role
+from virtrpc.transport.base import Transport
+from virtrpc.transport.unix import SocketTransport, connect_unix, open_unix, start_unix_server
+
+REMOTE = 0x20008086
+DEADLINE = 10.0
+
+
+def open_fd_count() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+class Endpoint:
+    """A receiver that feeds an RPC Connection and queues its events."""
+
+    def __init__(self, role: Role) -> None:
+        self.conn = Connection(role)
+        self.transport: Transport | None = None
+        self.events: asyncio.Queue[ev.Event] = asyncio.Queue()
+        self.lost: asyncio.Future[BaseException | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self.lost_calls = 0
+        self.eof_calls = 0
+        self.raw: list[bytes] = []
+
+    def connection_made(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes, fds: list[int]) -> None:
+        self.raw.append(data)
+        for event in self.conn.receive_data(data, fds):
+            self.events.put_nowait(event)
+
+    def eof_received(self) -> None:
+        self.eof_calls += 1
+        for event in self.conn.receive_eof():
+            self.events.put_nowait(event)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self.lost_calls += 1
+        if not self.lost.done():
+            self.lost.set_result(exc)
+
+    async def next_event(self) -> ev.Event:
+        return await asyncio.wait_for(self.events.get(), DEADLINE)
+
+    def close_all_event_fds(self) -> None:
+        while not self.events.empty():
+            event = self.events.get_nowait()
+            if isinstance(event, ev.MessageEvent):
+                event.close_fds()
+
+
+@pytest.fixture
+def fd_baseline() -> Iterator[None]:
+    """Fail the test if it leaves more fds open than it found."""
+    before = open_fd_count()
+    yield
+    after = open_fd_count()
+    assert after <= before, f"fd leak: {before} open before, {after} after"
+
+
+async def make_pair(
+    write_high_water: int = 1024 * 1024,
+) -> tuple[Endpoint, SocketTransport, Endpoint, SocketTransport]:
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    client = Endpoint(Role.CLIENT)
+    server = Endpoint(Role.SERVER)
+    ct = SocketTransport(a, client, write_high_water=write_high_water)
+    st = SocketTransport(b, server, write_high_water=write_high_water)
+    return client, ct, server, st
+
+
+async def close_pair(ct: SocketTransport, st: SocketTransport, *eps: Endpoint) -> None:
+    ct.abort()
+    st.abort()
+    for ep in eps:
+        await asyncio.wait_for(ep.lost, DEADLINE)
+        ep.close_all_event_fds()
+
+
+async def test_call_and_reply_over_socketpair(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair()
+    serial, packet = client.conn.send_call(REMOTE, 1, 157, b"args")
+    ct.write(packet)
+    call = await server.next_event()
+    assert isinstance(call, ev.Call) and call.payload == b"args"
+    st.write(server.conn.send_reply(call.header, b"\0\0\0\7"))
+    reply = await client.next_event()
+    assert isinstance(reply, ev.Reply) and reply.header.serial == serial
+    assert reply.payload == b"\0\0\0\7"
+    assert ct.can_pass_fds
+    creds = st.peer_credentials()
+    assert creds is not None and creds.pid == os.getpid() and creds.uid == os.getuid()
+    await close_pair(ct, st, client, server)
+
+
+async def test_fd_passing_both_ways_fds_work(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair()
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+    try:
+        # client -> server: two pipe write ends
+        _, packet = client.conn.send_call(REMOTE, 1, 1, b"x", fds=[w1, w2])
+        ct.write(packet, [w1, w2])
+        call = await server.next_event()
+        assert isinstance(call, ev.Call) and len(call.fds) == 2
+        got_w1, got_w2 = call.take_fds()
+        assert {got_w1, got_w2}.isdisjoint({w1, w2})  # new descriptors
+        os.write(got_w1, b"through one")
+        os.write(got_w2, b"through two")
+        os.close(got_w1)
+        os.close(got_w2)
+        assert os.read(r1, 100) == b"through one"
+        assert os.read(r2, 100) == b"through two"
+        # server -> client: a read end, in a reply; the caller may close its fd
+        # right after write() because the transport sends a duplicate.
+        st.write(server.conn.send_reply(call.header, b"", fds=[r1]), [r1])
+        reply = await client.next_event()
+        assert isinstance(reply, ev.Reply) and len(reply.fds) == 1
+        (got_r1,) = reply.take_fds()
+        os.write(w1, b"back")
+        assert os.read(got_r1, 100) == b"back"
+        os.close(got_r1)
+    finally:
+        for fd in (r1, w1, r2, w2):
+            os.close(fd)
+    await close_pair(ct, st, client, server)
+
+
+async def test_dummy_bytes_follow_packet_one_fd_per_message(fd_baseline: None) -> None:
+    """Raw check of libvirt's wire order: packet bytes, then one b'\\0' per fd,
+    each fd in its own SCM_RIGHTS message."""
+    a, b = socket.socketpair()
+    client = Endpoint(Role.CLIENT)
+    ct = SocketTransport(a, client)
+    r, w = os.pipe()
+    try:
+        _, packet = client.conn.send_call(REMOTE, 1, 1, b"", fds=[r, w])
+        ct.write(packet, [r, w])
+        b.setblocking(True)
+        b.settimeout(DEADLINE)
+        got = b.recv(len(packet))
+        assert got == packet
+        for _ in range(2):
+            data, anc, _flags, _addr = b.recvmsg(100, socket.CMSG_SPACE(4 * 4))
+            assert data == b"\0"
+            assert len(anc) == 1 and len(anc[0][2]) == 4
+            os.close(int.from_bytes(anc[0][2], sys.byteorder))
+    finally:
+        os.close(r)
+        os.close(w)
+        b.close()
+    ct.abort()
+    await asyncio.wait_for(client.lost, DEADLINE)
+
+
+async def test_partial_writes_and_backpressure(fd_baseline: None) -> None:
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client = Endpoint(Role.CLIENT)
+    server = Endpoint(Role.SERVER)
+    ct = SocketTransport(a, client, write_high_water=64 * 1024)
+    server_transport = SocketTransport(b, server)
+    server_transport.pause_reading()
+    assert not server_transport.is_reading()
+    payloads = [bytes([i % 251]) * (50_000 + i) for i in range(40)]
+    for payload in payloads:
+        _, packet = client.conn.send_call(REMOTE, 1, 5, payload)
+        ct.write(packet)
+    # The peer is not reading: most of it must be buffered.
+    assert ct.get_write_buffer_size() > 1_000_000
+    drained = asyncio.ensure_future(ct.drain())
+    await asyncio.sleep(0)
+    assert not drained.done()
+    server_transport.resume_reading()
+    await asyncio.wait_for(drained, DEADLINE)
+    assert ct.get_write_buffer_size() <= 64 * 1024 // 4
+    for payload in payloads:
+        call = await server.next_event()
+        assert isinstance(call, ev.Call) and call.payload == payload
+    assert ct.get_write_buffer_size() == 0
+    await close_pair(ct, server_transport, client, server)
+
+
+async def test_fds_interleaved_with_large_partial_writes(fd_baseline: None) -> None:
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    client = Endpoint(Role.CLIENT)
+    server = Endpoint(Role.SERVER)
+    ct = SocketTransport(a, client)
+    st = SocketTransport(b, server)
+    pipes = [os.pipe() for _ in range(5)]
+    try:
+        for i, (r, w) in enumerate(pipes):
+            _, packet = client.conn.send_call(REMOTE, 1, i, bytes([i]) * 100_000, fds=[w, r])
+            ct.write(packet, [w, r])
+        for i, (r, _w) in enumerate(pipes):
+            call = await server.next_event()
+            assert isinstance(call, ev.Call) and call.header.proc == i
+            assert len(call.payload) == 100_000 and len(call.fds) == 2
+            got_w, got_r = call.take_fds()
+            os.write(got_w, b"%d" % i)
+            assert os.read(r, 10) == b"%d" % i
+            os.close(got_w)
+            os.close(got_r)
+    finally:
+        for r, w in pipes:
+            os.close(r)
+            os.close(w)
+    await close_pair(ct, st, client, server)
+
+
+async def test_eof_reported_once_and_write_after_close_fails(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair()
+    ct.close()
+    assert await asyncio.wait_for(server.lost, DEADLINE) is None
+    assert await asyncio.wait_for(client.lost, DEADLINE) is None
+    event = await server.next_event()
+    assert isinstance(event, ev.ConnectionClosed)
+    assert server.eof_calls == 1
+    await asyncio.sleep(0)
+    assert server.lost_calls == 1 and client.lost_calls == 1
+    with pytest.raises(ConnectionLost):
+        ct.write(b"x")
+    with pytest.raises(ConnectionLost):
+        st.write(b"x")
+    ct.close()
+    st.abort()
+    await asyncio.sleep(0)
+    assert server.lost_calls == 1 and client.lost_calls == 1
+
+
+async def test_close_flushes_queued_data(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair()
+    st.pause_reading()
+    payload = b"z" * 3_000_000
+    _, packet = client.conn.send_call(REMOTE, 1, 9, payload)
+    ct.write(packet)
+    assert ct.get_write_buffer_size() > 0
+    ct.close()  # must still deliver the queued call
+    st.resume_reading()
+    call = await server.next_event()
+    assert isinstance(call, ev.Call) and call.payload == payload
+    closed = await server.next_event()
+    assert isinstance(closed, ev.ConnectionClosed)
+    await close_pair(ct, st, client, server)
+
+
+async def test_abort_closes_queued_fds(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair()
+    st.pause_reading()
+    r, w = os.pipe()
+    try:
+        big = b"q" * 4_000_000
+        _, packet = client.conn.send_call(REMOTE, 1, 9, big, fds=[r])
+        ct.write(packet, [r])  # the dup of r stays queued behind the big payload
+        assert ct.get_write_buffer_size() > 1
+        ct.abort()
+    finally:
+        os.close(r)
+        os.close(w)
+    await close_pair(ct, st, client, server)
+
+
+async def test_peer_reset_reports_error_once(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair()
+    st.abort()
+    await asyncio.wait_for(server.lost, DEADLINE)
+    # Writing into a socket whose peer is gone fails: reported once, as ConnectionLost.
+    with pytest.raises(ConnectionLost):
+        for _ in range(100):
+            ct.write(b"x" * 65536)
+            await asyncio.sleep(0)
+    exc = await asyncio.wait_for(client.lost, DEADLINE)
+    assert exc is None or isinstance(exc, ConnectionLost)
+    assert client.lost_calls == 1
+
+
+async def test_drain_fails_when_connection_dies(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair(write_high_water=1024)
+    st.pause_reading()
+    ct.write(b"\0" * 2_000_000)
+    waiter = asyncio.ensure_future(ct.drain())
+    await asyncio.sleep(0)
+    ct.abort()
+    with pytest.raises(ConnectionLost):
+        await asyncio.wait_for(waiter, DEADLINE)
+    await close_pair(ct, st, client, server)
+
+
+async def test_unannounced_fd_from_peer_is_closed(fd_baseline: None) -> None:
+    a, b = socket.socketpair()
+    server = Endpoint(Role.SERVER)
+    SocketTransport(a, server)
+    r, w = os.pipe()
+    try:
+        b.sendmsg([b"\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, r.to_bytes(4, "little"))])
+    finally:
+        os.close(r)
+        os.close(w)
+    # One byte is not yet a header, so the fd might precede its message: the
+    # violation shows once the peer closes (or sends a header that has no fds).
+    b.close()
+    event = await server.next_event()
+    assert isinstance(event, ev.ProtocolViolation)
+    await asyncio.wait_for(server.lost, DEADLINE)
+
+
+async def test_too_many_fds_in_one_message_is_an_error(fd_baseline: None) -> None:
+    a, b = socket.socketpair()
+    server = Endpoint(Role.SERVER)
+    SocketTransport(a, server)
+    pipes = [os.pipe() for _ in range(30)]
+    fds = [fd for pair in pipes for fd in pair]  # 60 fds in one SCM_RIGHTS
+    try:
+        raw = b"".join(fd.to_bytes(4, "little") for fd in fds)
+        b.sendmsg([b"\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, raw)])
+    finally:
+        for fd in fds:
+            os.close(fd)
+    exc = await asyncio.wait_for(server.lost, DEADLINE)
+    assert isinstance(exc, ProtocolError)
+    b.close()
+
+
+async def test_receiver_exception_is_fatal(fd_baseline: None) -> None:
+    class Exploding(Endpoint):
+        def data_received(self, data: bytes, fds: list[int]) -> None:
+            raise RuntimeError("boom")
+
+    a, b = socket.socketpair()
+    receiver = Exploding(Role.SERVER)
+    st = SocketTransport(a, receiver)
+    b.send(b"hello")
+    exc = await asyncio.wait_for(receiver.lost, DEADLINE)
+    assert isinstance(exc, RuntimeError)
+    assert st.is_closing()
+    b.close()
+
+
+async def test_connect_unix_errors_name_the_path() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "missing-sock")
+        with pytest.raises(ConnectError) as info:
+            await connect_unix(path)
+        assert path in str(info.value)
+        assert info.value.errno == errno.ENOENT
+
+
+async def test_unix_server_and_client(fd_baseline: None) -> None:
+    servers: list[Endpoint] = []
+
+    def factory() -> Endpoint:
+        endpoint = Endpoint(Role.SERVER)
+        servers.append(endpoint)
+        return endpoint
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "sock")
+        listener = await start_unix_server(path, factory, mode=0o600)
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        client = Endpoint(Role.CLIENT)
+        ct = await open_unix(path, client)
+        _, packet = client.conn.send_call(REMOTE, 1, 2)
+        ct.write(packet)
+        deadline = asyncio.get_running_loop().time() + DEADLINE
+        while not servers:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.001)
+        call = await servers[0].next_event()
+        assert isinstance(call, ev.Call)
+        listener.close()
+        assert not os.path.exists(path)
+        ct.close()
+        await asyncio.wait_for(servers[0].lost, DEADLINE)
+        await asyncio.wait_for(client.lost, DEADLINE)
+
+
+async def test_tcp_socket_without_fd_passing() -> None:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    a = socket.create_connection(listener.getsockname())
+    b, _ = listener.accept()
+    listener.close()
+    client = Endpoint(Role.CLIENT)
+    server = Endpoint(Role.SERVER)
+    ct = SocketTransport(a, client)
+    st = SocketTransport(b, server)
+    assert not ct.can_pass_fds
+    with pytest.raises(ProtocolError):
+        ct.write(b"x", [0])
+    _, packet = client.conn.send_call(REMOTE, 1, 3, b"tcp")
+    ct.write(packet)
+    call = await server.next_event()
+    assert isinstance(call, ev.Call) and call.payload == b"tcp"
+    assert ct.peer_credentials() is None
+    await close_pair(ct, st, client, server)

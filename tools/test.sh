@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs (Debian packages for the real peers, a
+# virtualenv with the test tools) and run the whole suite: ruff, mypy --strict, pytest.
+# Meant for a fresh Debian 12 machine as root; safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+    libvirt-daemon      # libvirtd 9.0: the real server for interop tests
+    libvirt-clients     # virsh: the real client for server interop tests
+    python3-libvirt     # libvirt-python (C): reference client and benchmark baseline
+    libvirt-dev         # virterror.h: source of the generated error-code tables
+    tshark              # wire captures decoded by ...
+    libvirt-wireshark   # ... libvirt's own dissector
+    python3-venv python3-pip
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing Debian packages (run as root to install): ${missing[*]}" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+VIRTRPC_EXTRAS=test
+source tools/venv.sh   # creates/updates .venv with the project and its test extras
+
+echo "== ruff"
+.venv/bin/ruff check src tests bench tools
+echo "== mypy --strict"
+.venv/bin/mypy src
+echo "== pytest"
+.venv/bin/pytest -q -p no:cacheprovider "$@"
