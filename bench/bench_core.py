@@ -1,21 +1,28 @@
 """Micro-benchmarks of the RPC core and the Unix socket transport.
 
-Run: ``.venv/bin/python bench/bench_core.py``.  Prints operations per second
-for the pure state machine (encode a call, parse a reply) and for round trips
-over a Unix socketpair with a trivial echo server built from the same core, in
-one process (so both ends share one CPU: a conservative number).
+Run: ``.venv/bin/python bench/bench_core.py [--libvirtd]``.  Prints
+operations per second for the pure state machine (encode a call, parse a
+reply), for round trips over a Unix socketpair with a trivial echo server built
+from the same core in one process (both ends share one CPU: a conservative
+number), and with ``--libvirtd`` for ``CONNECT_GET_LIB_VERSION`` round trips
+to a private libvirtd using only the core and the transport (no XDR layer, no
+client): the floor any client built on them can reach.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import socket
+import struct
+import sys
 import time
+from pathlib import Path
 
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role
 from virtrpc.transport.base import Transport
-from virtrpc.transport.unix import SocketTransport
+from virtrpc.transport.unix import SocketTransport, open_unix
 
 REMOTE = 0x20008086
 
@@ -85,8 +92,8 @@ class Client:
     def connection_lost(self, exc: BaseException | None) -> None:
         pass
 
-    async def call(self, payload: bytes) -> bytes:
-        serial, packet = self.conn.send_call(REMOTE, 1, 157, payload)
+    async def call(self, payload: bytes, proc: int = 157) -> bytes:
+        serial, packet = self.conn.send_call(REMOTE, 1, proc, payload)
         fut: asyncio.Future[bytes] = self.loop.create_future()
         self.waiters[serial] = fut
         assert self.transport is not None
@@ -120,6 +127,49 @@ async def bench_roundtrips(n: int = 20_000, in_flight: int = 16) -> None:
     server.transport.close()
 
 
-if __name__ == "__main__":
+async def bench_libvirtd(socket_path: str, n: int = 20_000, in_flight: int = 16) -> None:
+    client = Client()
+    transport = await open_unix(socket_path, client)
+    name = b"test:///default"
+    open_args = struct.pack(">II", 1, len(name)) + name + b"\0" * (-len(name) % 4) + b"\0" * 4
+    await client.call(open_args, proc=1)
+    for _ in range(500):
+        await client.call(b"")
+    start = time.perf_counter()
+    cpu = time.process_time()
+    for _ in range(n):
+        await client.call(b"")
+    elapsed = time.perf_counter() - start
+    cpu_per_call = (time.process_time() - cpu) / n * 1e6
+    print(f"libvirtd sequential:  {n / elapsed:12,.0f} /s ({cpu_per_call:.0f} us CPU per call here)")
+
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            await client.call(b"")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(n // in_flight) for _ in range(in_flight)))
+    elapsed = time.perf_counter() - start
+    print(f"libvirtd {in_flight} in flight: {n / elapsed:12,.0f} /s")
+    transport.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="RPC core / transport micro-benchmarks")
+    parser.add_argument("--libvirtd", action="store_true",
+                        help="also measure round trips to a private libvirtd")
+    options = parser.parse_args()
     bench_state_machine()
     asyncio.run(bench_roundtrips())
+    if options.libvirtd:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        # The test helper that runs a private daemon (tests/ is not a package).
+        from peers import PrivateLibvirtd  # type: ignore[import-not-found,unused-ignore]
+
+        with PrivateLibvirtd() as daemon:
+            asyncio.run(bench_libvirtd(daemon.socket_path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

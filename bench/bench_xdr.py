@@ -140,14 +140,18 @@ def virtrpc_case(type_name: str) -> Callable[[Any], Any]:
     return round_trip
 
 
-def typed_params() -> tuple[list[tuple[str, int, Any]], remote.RemoteDomainGetSchedulerParametersRet]:
+def typed_params() -> tuple[
+    list[tuple[str, int, Any]], remote.RemoteDomainGetSchedulerParametersRet
+]:
     samples: list[tuple[int, Any]] = [
         (1, -5), (2, 7), (3, -(2**40)), (4, 2**60), (5, 0.5), (6, 1), (7, "a string value"), (4, 12),
     ]  # fmt: skip
     raw = [(f"param.{index}", *samples[index % len(samples)]) for index in range(16)]
     reply = remote.RemoteDomainGetSchedulerParametersRet(
         params=[
-            remote.RemoteTypedParam(field=field, value=remote.RemoteTypedParamValue(type=kind, value=value))
+            remote.RemoteTypedParam(
+                field=field, value=remote.RemoteTypedParamValue(type=kind, value=value)
+            )
             for field, kind, value in raw
         ]
     )
@@ -179,7 +183,7 @@ def main() -> int:
     info = (1, 4194304, 2097152, 4, 123456789012)
     domains = [(f"guest-{index:04}", UUID, index) for index in range(1000)]
     raw_params, params_reply = typed_params()
-    cases = [
+    cases: list[tuple[str, Callable[[Any], Any], Any, Callable[[Any], Any], Any]] = [
         (
             "remote_nonnull_domain",
             xdrlib_domain, domain,

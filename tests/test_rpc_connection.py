@@ -485,3 +485,54 @@ def test_garbage_never_crashes(garbage: bytes, cuts: list[int]) -> None:
                 assert isinstance(event, ev.Event)
             start = end
         conn.receive_eof()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    nfds_per_call=st.lists(st.integers(0, 3), min_size=1, max_size=5),
+    cuts=st.lists(st.integers(0, 1000), max_size=10),
+    delays=st.lists(st.integers(0, 400), min_size=15, max_size=15),
+)
+def test_fds_delivered_late_in_separate_calls(
+    nfds_per_call: list[int], cuts: list[int], delays: list[int]
+) -> None:
+    """fds may reach the machine any time after their dummy byte (e.g. a
+    transport that reports them separately): messages wait for them."""
+    created: list[int] = []
+    try:
+        client, server = pair()
+        wire, fd_positions = build_stream(client, server, created, nfds_per_call)
+        # Each fd is delivered at or after its dummy byte, order preserved.
+        deliveries: list[tuple[int, int]] = []
+        last = 0
+        for i, (pos, fds) in enumerate(fd_positions):
+            last = max(last, min(len(wire), pos + delays[i % len(delays)]))
+            deliveries.append((last, fds[0]))
+        points = sorted({c for c in cuts if 0 < c < len(wire)} | {p for p, _ in deliveries})
+        out: list[ev.Event] = []
+        start = 0
+        for end in [*points, len(wire)]:
+            if end > start:
+                out += server.receive_data(wire[start:end])
+                start = end
+            for _ in [d for d in deliveries if d[0] == end]:
+                out += server.receive_fds([deliveries.pop(0)[1]])
+        calls = [e for e in out if isinstance(e, ev.Call)]
+        assert len(calls) == len(out) == len(nfds_per_call), out
+        assert [len(c.fds) for c in calls] == nfds_per_call
+        assert [fd for c in calls for fd in c.fds] == [f for _, fs in fd_positions for f in fs]
+    finally:
+        for fd in created:
+            if fd_is_open(fd):
+                os.close(fd)
+
+
+def test_serials_skip_zero_and_pending() -> None:
+    client = Connection(Role.CLIENT)
+    client._next_serial = 0xFFFFFFFF  # exercise the wrap-around
+    first, _ = client.send_call(REMOTE, 1, 1)
+    second, _ = client.send_call(REMOTE, 1, 1)
+    assert (first, second) == (0xFFFFFFFF, 1)
+    client._next_serial = 0xFFFFFFFF
+    third, _ = client.send_call(REMOTE, 1, 1)
+    assert third == 2  # 0xFFFFFFFF and 1 still pending, 0 never used

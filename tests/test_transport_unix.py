@@ -415,3 +415,176 @@ async def test_tcp_socket_without_fd_passing() -> None:
     assert isinstance(call, ev.Call) and call.payload == b"tcp"
     assert ct.peer_credentials() is None
     await close_pair(ct, st, client, server)
+
+
+async def test_open_tcp_and_connect_errors() -> None:
+    from virtrpc.transport.tcp import connect_tcp, open_tcp
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    host, port = listener.getsockname()
+    client = Endpoint(Role.CLIENT)
+    ct = await open_tcp(host, port, client)
+    accepted, _ = listener.accept()
+    server = Endpoint(Role.SERVER)
+    st = SocketTransport(accepted, server)
+    assert ct.get_extra_info("peername") == (host, port)
+    _, packet = client.conn.send_call(REMOTE, 1, 3, b"hello")
+    ct.write(packet)
+    call = await server.next_event()
+    assert isinstance(call, ev.Call) and call.payload == b"hello"
+    await close_pair(ct, st, client, server)
+    listener.close()
+    # Nothing listens there any more.
+    with pytest.raises(ConnectError) as info:
+        await connect_tcp(host, port)
+    assert f"{host}:{port}" in str(info.value)
+    assert info.value.errno == errno.ECONNREFUSED
+
+
+async def test_stress_both_directions_random_sizes_and_fds(fd_baseline: None) -> None:
+    """Many messages each way at once, random payload sizes and fd counts,
+    tiny socket buffers: everything arrives intact, in order, with working fds."""
+    import random
+
+    rng = random.Random(1234)
+    a, b = socket.socketpair()
+    for sock in (a, b):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8192)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+    client = Endpoint(Role.CLIENT)
+    server = Endpoint(Role.SERVER)
+    ct = SocketTransport(a, client, read_size=3000)
+    st = SocketTransport(b, server, read_size=5000)
+    r, w = os.pipe()
+    try:
+        sent_calls: list[tuple[bytes, int]] = []
+        for i in range(60):
+            payload = bytes([i]) * rng.choice([0, 1, 3, 100, 5000, 70_000])
+            nfds = rng.choice([0, 0, 1, 2, 5])
+            _, packet = client.conn.send_call(REMOTE, 1, i, payload, fds=[w] * nfds)
+            ct.write(packet, [w] * nfds)
+            sent_calls.append((payload, nfds))
+        sent_events: list[bytes] = []
+        for i in range(40):
+            payload = bytes([i]) * rng.choice([0, 7, 9000, 130_000])
+            st.write(server.conn.send_event(REMOTE, 1, 1000 + i, payload))
+            sent_events.append(payload)
+        for i, (payload, nfds) in enumerate(sent_calls):
+            call = await server.next_event()
+            assert isinstance(call, ev.Call) and call.header.proc == i
+            assert call.payload == payload and len(call.fds) == nfds
+            for fd in call.take_fds():
+                os.write(fd, b"k")
+                os.close(fd)
+        for i, payload in enumerate(sent_events):
+            event = await client.next_event()
+            assert isinstance(event, ev.EventMessage) and event.header.proc == 1000 + i
+            assert event.payload == payload
+        total = sum(n for _, n in sent_calls)
+        assert len(os.read(r, 10_000)) == total
+    finally:
+        os.close(r)
+        os.close(w)
+    await close_pair(ct, st, client, server)
+
+
+async def test_start_tcp_server(fd_baseline: None) -> None:
+    from virtrpc.transport.tcp import open_tcp, start_tcp_server
+
+    servers: list[Endpoint] = []
+
+    def factory() -> Endpoint:
+        servers.append(Endpoint(Role.SERVER))
+        return servers[-1]
+
+    listener = await start_tcp_server("127.0.0.1", 0, factory)
+    assert listener.socket is not None
+    host, port = listener.socket.getsockname()
+    client = Endpoint(Role.CLIENT)
+    ct = await open_tcp(host, port, client)
+    _, packet = client.conn.send_call(REMOTE, 1, 4, b"over tcp")
+    ct.write(packet)
+    deadline = asyncio.get_running_loop().time() + DEADLINE
+    while not servers:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.001)
+    call = await servers[0].next_event()
+    assert isinstance(call, ev.Call) and call.payload == b"over tcp"
+    # The port is taken now.
+    with pytest.raises(ConnectError) as info:
+        await start_tcp_server("127.0.0.1", port, factory)
+    assert str(port) in str(info.value)
+    listener.close()
+    ct.close()
+    await asyncio.wait_for(servers[0].lost, DEADLINE)
+    await asyncio.wait_for(client.lost, DEADLINE)
+
+
+LISTENER_EMFILE_SCRIPT = r"""
+import asyncio, os, resource, sys, time
+from virtrpc.transport import unix
+
+unix.ACCEPT_RETRY_DELAY = 0.05
+path = sys.argv[1]
+accepted = []
+
+class Receiver:
+    def connection_made(self, transport):
+        accepted.append(transport)
+    def data_received(self, data, fds):
+        pass
+    def eof_received(self):
+        pass
+    def connection_lost(self, exc):
+        pass
+
+async def main():
+    listener = await unix.start_unix_server(path, Receiver)
+    # Leave room for only a couple of accepted sockets.
+    spare = len(os.listdir("/proc/self/fd")) + 2
+    resource.setrlimit(resource.RLIMIT_NOFILE, (spare, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    print("ready", flush=True)
+    cpu = time.process_time()
+    start = time.monotonic()
+    while len(accepted) < 2 and time.monotonic() - start < 10:
+        await asyncio.sleep(0.01)
+    # Out of fds now: stay so for a while; the listener must not spin.
+    await asyncio.sleep(0.5)
+    busy = time.process_time() - cpu
+    for transport in accepted[:2]:
+        transport.abort()
+    while len(accepted) < 4 and time.monotonic() - start < 10:
+        await asyncio.sleep(0.01)
+    print(len(accepted), round(busy, 3), flush=True)
+    listener.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_listener_backs_off_when_out_of_fds() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "sock")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", LISTENER_EMFILE_SCRIPT, path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), DEADLINE)
+        assert line.strip() == b"ready"
+        clients = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(4)]
+        try:
+            for client in clients:
+                client.connect(path)  # queued in the backlog even when not accepted
+            out, err = await asyncio.wait_for(process.communicate(), DEADLINE)
+        finally:
+            for client in clients:
+                client.close()
+        assert process.returncode == 0, err.decode()
+        accepted, busy = out.split()
+        # All four got accepted once fds were free again...
+        assert int(accepted) == 4
+        # ...and while out of fds the listener slept instead of spinning on EMFILE.
+        assert float(busy) < 0.25

@@ -114,7 +114,7 @@ def test_default_uri_from_environment() -> None:
 
 
 _param_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=12
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), min_size=1, max_size=12
 )
 
 

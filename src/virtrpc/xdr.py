@@ -29,7 +29,7 @@ import dataclasses
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, NoReturn, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
 
 from virtrpc.errors import XdrError
 
@@ -70,7 +70,7 @@ T_co = TypeVar("T_co", covariant=True)
 
 Buffer = bytes | bytearray | memoryview
 PackFunction = Callable[[bytearray, Any], None]
-UnpackFunction = Callable[[Buffer, int], tuple[Any, int]]
+UnpackFunction = Callable[[bytes, int], tuple[Any, int]]  # fast functions take bytes only
 
 #: Largest length of an unbounded ``<>`` array, opaque or string.
 UNBOUNDED = 0xFFFFFFFF
@@ -144,7 +144,14 @@ class BaseType(Generic[T]):
     def pack(self, value: T) -> bytes:
         """Encode ``value``; raise :class:`XdrError` naming the bad field."""
         out = bytearray()
-        self.pack_into(out, value)
+        fast = self._fast_pack
+        if fast is None:
+            self._pack(out, value, self.name)
+            return bytes(out)
+        try:
+            fast(out, value)
+        except Exception as exc:  # the fast function met a bad value
+            self._explain_pack(value, exc)
         return bytes(out)
 
     def pack_into(self, out: bytearray, value: T) -> None:
@@ -156,33 +163,41 @@ class BaseType(Generic[T]):
                 fast(out, value)
             else:
                 self._pack(out, value, self.name)
-        except XdrError:
+        except XdrError as exc:
             del out[mark:]
             if fast is None:
                 raise
-            self._explain_pack(value)
-        except Exception as exc:  # a fast function met a bad value
+            self._explain_pack(value, exc)
+        except Exception as exc:
             del out[mark:]
             self._explain_pack(value, exc)
 
     def unpack(self, data: Buffer) -> T:
         """Decode exactly the whole of ``data`` (trailing bytes are an error)."""
-        value, end = self.unpack_from(data, 0)
+        if data.__class__ is not bytes:
+            # The fast functions slice and decode bytes directly.
+            data = bytes(data)
+        fast = self._fast_unpack
+        if fast is None:
+            value, end = self._unpack(data, 0, self.name)
+        else:
+            try:
+                value, end = fast(data, 0)
+            except Exception as exc:
+                self._explain_unpack(data, 0, exc)
         if end != len(data):
             raise XdrError(self.name, f"{len(data) - end} trailing bytes after the value")
-        return value
+        return value  # type: ignore[no-any-return]
 
     def unpack_from(self, data: Buffer, offset: int = 0) -> tuple[T, int]:
         """Decode one value at ``offset``; return it and the offset after it."""
+        if data.__class__ is not bytes:
+            data = bytes(data)
         fast = self._fast_unpack
-        try:
-            if fast is not None:
-                return fast(data, offset)
+        if fast is None:
             return self._unpack(data, offset, self.name)
-        except XdrError:
-            if fast is None:
-                raise
-            self._explain_unpack(data, offset)
+        try:
+            return fast(data, offset)
         except Exception as exc:
             self._explain_unpack(data, offset, exc)
 
@@ -250,7 +265,7 @@ class ScalarType(BaseType[T]):
             except (OverflowError, struct.error) as exc:
                 raise XdrError(path, f"{value!r} does not fit in {self.name}") from exc
             return
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not isinstance(value, int):  # bool is an int, as in struct.pack
             raise XdrError(path, f"expected an int, got {type(value).__name__}")
         if not self.minimum <= value <= self.maximum:
             raise XdrError(
@@ -717,7 +732,7 @@ class XdrStruct:
 
     __slots__ = ()
     __match_args__: tuple[str, ...] = ()
-    __dataclass_fields__: Any = _LazyDataclassFields()
+    __dataclass_fields__: ClassVar[dict[str, Any]] = _LazyDataclassFields()  # type: ignore[assignment]
 
 
 class XdrUnion:
@@ -725,7 +740,7 @@ class XdrUnion:
 
     __slots__ = ()
     __match_args__: tuple[str, ...] = ()
-    __dataclass_fields__: Any = _LazyDataclassFields()
+    __dataclass_fields__: ClassVar[dict[str, Any]] = _LazyDataclassFields()  # type: ignore[assignment]
 
 
 # -- procedure tables -----------------------------------------------------------

@@ -106,14 +106,17 @@ def find_procedure(text: str) -> Procedure:
         raise VirtrpcError(f"unknown program {program_name!r} (known: {', '.join(programs)})")
     candidates = [programs[program_name]] if program_name else list(programs.values())
     for program in candidates:
-        if name.isdigit() and int(name) in program.procedures:
-            return program.procedures[int(name)]
-        proc = program.by_name.get(name) or program.by_name.get(name.lower())
-        if proc is not None:
-            return proc
-        for proc in program.procedures.values():
-            if proc.const_name == name.upper():
-                return proc
+        found: Procedure | None = None
+        if name.isdigit():
+            found = program.procedures.get(int(name))
+        else:
+            found = program.by_name.get(name) or program.by_name.get(name.lower())
+            if found is None:
+                found = next(
+                    (p for p in program.procedures.values() if p.const_name == name.upper()), None
+                )
+        if found is not None:
+            return found
     raise VirtrpcError(f"unknown procedure {text!r}")
 
 
@@ -249,7 +252,13 @@ async def _events(args: argparse.Namespace) -> int:
         _print_json(event_json(event), out)
 
     async with connect(args.uri, readonly=args.readonly, keepalive=args.keepalive) as client:
-        await client.subscribe_all(emit, include_qemu=args.qemu)
+        subscriptions = await client.subscribe_all(emit, include_qemu=args.qemu)
+        # Tell the user (and scripts waiting for it) that events now flow.
+        print(
+            f"listening for events on {args.uri} ({len(subscriptions)} subscriptions)",
+            file=sys.stderr,
+            flush=True,
+        )
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(client.wait_closed())]
         try:
             await asyncio.wait(waiters, timeout=args.timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -276,7 +285,13 @@ def event_json(event: Event) -> dict[str, Any]:
         fields = _flatten_json(full)
     else:
         fields = {key: value_to_json(value) for key, value in event.fields.items()}
-    return {"family": event.family.value, "event": event.name, "callback_id": event.callback_id, **fields}
+    # Fields are nested: message fields such as "event" would collide otherwise.
+    return {
+        "family": event.family.value,
+        "event": event.name,
+        "callback_id": event.callback_id,
+        "fields": fields,
+    }
 
 
 def _flatten_json(data: Any) -> dict[str, Any]:

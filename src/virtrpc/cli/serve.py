@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 import sys
 import tempfile
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from virtrpc.server import ServerLimits
 
@@ -104,6 +106,138 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Entry point of ``virtrpc demo``."""
-    from virtrpc.cli.demo_tour import run_tour
+    return asyncio.run(demo(sys.stdout))
 
-    return asyncio.run(run_tour(sys.stdout))
+
+DEMO_DOMAIN = ("<domain type='test'><name>demo</name><memory unit='MiB'>512</memory>"
+               "<vcpu>2</vcpu><os><type>hvm</type></os></domain>")
+DEMO_VOLUME_BYTES = 16 * 1024 * 1024
+# (event, detail) -> how virsh prints a lifecycle event
+_EVENT_LABELS = {(0, 0): "Defined Added", (0, 1): "Defined Updated", (1, 0): "Undefined Removed",
+                 (2, 0): "Started Booted", (3, 0): "Suspended Paused", (4, 0): "Resumed Unpaused",
+                 (5, 0): "Stopped Shutdown", (5, 1): "Stopped Destroyed",
+                 (6, 0): "Shutdown Finished"}
+
+
+def _progress_bar(done: int, total: int, width: int = 30) -> str:
+    filled = width * done // total if total else width
+    percent = 100 * done // total if total else 100
+    return f"[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {done / 2**20:5.1f} MiB"
+
+
+async def demo(out: TextIO) -> int:
+    """The tour: a built-in server on a temporary socket, driven by the
+    virtrpc client.  Returns the exit code."""
+    from virtrpc.client import connect
+    from virtrpc.testdriver import build_test_server
+    from virtrpc.testdriver.model import Volume
+
+    def say(text: str = "") -> None:
+        print(text, file=out, flush=True)
+
+    server, driver = build_test_server()
+    # A bigger volume than the default one, so that the download has some length.
+    pool = driver.hv.pools["default-pool"]
+    pattern = bytes(range(256)) * 4096
+    volume = Volume("demo.img", pool.name, f"{pool.path}/demo.img", DEMO_VOLUME_BYTES,
+                    [(len(pattern), pattern)] * (DEMO_VOLUME_BYTES // len(pattern)))
+    pool.volumes[volume.name] = volume
+    with tempfile.TemporaryDirectory(prefix="virtrpc-demo-") as directory:
+        path = os.path.join(directory, "sock")
+        await server.listen_unix(path)
+        uri = uri_for(path)
+        say(f"virtrpc demo: built-in test hypervisor on {path}")
+        say(f"  (the same server as `virtrpc serve`; virsh -c '{uri}' would work too)")
+        try:
+            async with connect(uri) as client:
+                await _tour(client, say, volume.name)
+        finally:
+            await server.shutdown()
+    say("")
+    say("done: every call above went over libvirt's RPC protocol, no libvirtd involved.")
+    return 0
+
+
+async def _tour(client: Any, say: Callable[[str], None], volume_name: str) -> None:
+    version = await client.connect_get_lib_version()
+    hv_type = await client.connect_get_type()
+    hv_version = await client.connect_get_version()
+    info = await client.node_get_info()
+    model = bytes(info.model).split(b"\0", 1)[0].decode()
+    say("")
+    say("== host")
+    say(f"  library {version // 1_000_000}.{version // 1000 % 1000}.{version % 1000}, "
+        f"hypervisor {hv_type} {hv_version // 1_000_000}.{hv_version // 1000 % 1000}."
+        f"{hv_version % 1000}, host '{await client.connect_get_hostname()}'")
+    say(f"  {info.cpus} x {model} CPUs at {info.mhz} MHz, {info.memory // 1024} MiB")
+
+    say("")
+    say("== domains")
+    listed = await client.connect_list_all_domains(need_results=1, flags=0)
+    for dom in listed.domains:
+        state = await client.domain_get_state(dom=dom, flags=0)
+        say(f"  {dom.id:>3}  {dom.name:<10} state {state.state} (1 = running)")
+
+    say("")
+    say("== define / start / destroy, with the events they cause")
+    subscription = await client.subscribe("domain", "lifecycle")
+    dom = await client.domain_define_xml(xml=DEMO_DOMAIN)
+    await client.domain_create(dom=dom)
+    await client.domain_destroy(dom=dom)
+    await client.domain_undefine(dom=dom)
+    for action in ("define", "start", "destroy", "undefine"):
+        event = await asyncio.wait_for(subscription.get(), 10)
+        fields = event.fields
+        label = _EVENT_LABELS.get((fields["event"], fields["detail"]),
+                                  f"event {fields['event']} detail {fields['detail']}")
+        say(f"  {action:<9} -> event '{event.name}' for domain '{fields['dom'].name}': {label}")
+    await subscription.close()
+
+    say("")
+    say("== file descriptors, both ways")
+    read_end, write_end = os.pipe()
+    try:
+        created = await client.domain_create_xml_with_files(
+            xml_desc=DEMO_DOMAIN.replace("demo", "with-fds"), fds=[read_end])
+    finally:
+        os.close(read_end)
+    os.write(write_end, b"hello")
+    say(f"  sent a pipe with domain_create_xml_with_files: '{created.name}' holds its read end")
+    await client.domain_destroy(dom=created)
+    try:
+        os.write(write_end, b"x")
+        say("  after destroy the pipe is still open (unexpected)")
+    except BrokenPipeError:
+        say("  destroyed it: the server closed the pipe (writing now gives EPIPE)")
+    finally:
+        os.close(write_end)
+    test = await client.domain_lookup_by_name(name="test")
+    _none, fds = await client.domain_open_graphics_fd(dom=test, idx=0, flags=0)
+    with socket.socket(fileno=fds[0]) as graphics:
+        graphics.settimeout(10)
+        greeting = graphics.recv(64)
+    say(f"  domain_open_graphics_fd returned fd {fds[0]}; it says {greeting!r}")
+
+    say("")
+    say("== stream download")
+    pool = await client.storage_pool_lookup_by_name(name="default-pool")
+    vol = await client.storage_vol_lookup_by_name(pool=pool, name=volume_name)
+    vol_info = await client.storage_vol_get_info(vol=vol)
+    total = vol_info.capacity
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    received = 0
+    stream = await client.storage_vol_download(vol=vol, offset=0, length=0, flags=0)
+    interactive = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+    async for chunk in stream:
+        received += len(chunk)
+        if interactive:
+            print("\r  " + _progress_bar(received, total), end="", flush=True)
+    await stream.finish()
+    elapsed = max(loop.time() - started, 1e-6)
+    if interactive:
+        print(flush=True)
+    else:
+        say("  " + _progress_bar(received, total))
+    say(f"  {received} bytes of {vol.name} in {elapsed:.2f} s "
+        f"({received / elapsed / 2**20:.0f} MiB/s)")

@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "AdminClient",
     "CallResult",
     "Client",
     "ConnectOperation",
@@ -21,16 +22,20 @@ __all__ = [
     "Stream",
     "Subscription",
     "connect",
+    "connect_admin",
     "parse_uri",
 ]
 
 if TYPE_CHECKING:
+    from virtrpc.client.admin import AdminClient, connect_admin
     from virtrpc.client.client import CallResult, Client, ConnectOperation, connect
     from virtrpc.client.events import Event, EventFamily, Subscription
     from virtrpc.client.stream import Hole, Stream
     from virtrpc.client.uri import LibvirtURI, parse_uri
 
 _LAZY = {
+    "AdminClient": "virtrpc.client.admin",
+    "connect_admin": "virtrpc.client.admin",
     "CallResult": "virtrpc.client.client",
     "Client": "virtrpc.client.client",
     "ConnectOperation": "virtrpc.client.client",

@@ -37,7 +37,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar
 
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import (
@@ -52,6 +52,7 @@ from virtrpc.client.events import (
 from virtrpc.client.stream import Stream
 from virtrpc.client.uri import LibvirtURI, default_uri, parse_uri
 from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, VirtrpcError, XdrError
+from virtrpc.protocols import admin as _admin
 from virtrpc.protocols import lxc as _lxc
 from virtrpc.protocols import qemu as _qemu
 from virtrpc.protocols import remote as _remote
@@ -96,7 +97,7 @@ REMOTE_AUTH_NONE: Final = 0
 _AUTH_NAMES: Final = {0: "none", 1: "sasl", 2: "polkit"}
 
 _PROGRAMS: Final[dict[int, Program]] = {
-    p.PROGRAM.number: p.PROGRAM for p in (_remote, _qemu, _lxc)
+    p.PROGRAM.number: p.PROGRAM for p in (_remote, _qemu, _lxc, _admin)
 }
 _PROGRAMS_BY_NAME: Final[dict[str, Program]] = {p.name: p for p in _PROGRAMS.values()}
 
@@ -142,8 +143,9 @@ def _close_fds(fds: Sequence[int]) -> None:
             os.close(fd)
 
 
-class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
-    """A connection to a libvirt daemon.  Create it with :func:`connect`.
+class RpcClient:
+    """The program-independent core of a client connection: calls, replies,
+    streams, event routing, keepalive and connection loss.
 
     Calls may be issued concurrently from many tasks; replies are matched by
     serial.  Cancelling a waiting call is safe: its late reply is dropped and
@@ -174,6 +176,11 @@ class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         self.server_close_callback = False
         #: The URI the daemon chose when connecting without one.
         self.probed_uri: str | None = None
+        #: Keepalive statistics (pings the daemon sent us, pongs it sent back,
+        #: pings we sent).
+        self.keepalive_pings_received = 0
+        self.keepalive_pongs_received = 0
+        self.keepalive_pings_sent = 0
         self._loop = asyncio.get_running_loop()
         self._conn = Connection(Role.CLIENT)
         self._transport: Transport | None = None
@@ -254,10 +261,12 @@ class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
             self._dispatch_stream(event)
         elif isinstance(event, KeepalivePing):
             event.close_fds()
+            self.keepalive_pings_received += 1
             if self._transport is not None and not self._transport.is_closing():
                 self._transport.write(self._conn.send_keepalive_pong())
         elif isinstance(event, KeepalivePong):
             event.close_fds()
+            self.keepalive_pongs_received += 1
         elif isinstance(event, EventMessage):
             self._dispatch_event_message(event)
         elif isinstance(event, (Reply, ErrorReply)):
@@ -267,7 +276,11 @@ class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
             else:
                 waiter.set_result(event)
         elif isinstance(event, ConnectionClosed):
-            self._fail(ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof")
+            if self._closing:
+                # The daemon hangs up after our connect_close: a normal close.
+                self._fail(ConnectionLost("connection closed by the client"), "client")
+            else:
+                self._fail(ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof")
         elif isinstance(event, ProtocolViolation):
             self._fail(
                 ConnectionLost(f"protocol violation by the daemon at {self.socket_path}: {event.error}"),
@@ -321,14 +334,14 @@ class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         callback_id = getattr(message, "callbackID", None)
         delivered = Event(family, name, callback_id, message, flatten_message(message), proc)
         if family is EventFamily.CONNECTION:
-            for sub in list(self._close_subscriptions):
-                sub._deliver(delivered)
+            for close_sub in list(self._close_subscriptions):
+                close_sub._deliver(delivered)
             return
         if callback_id is None:
             return
-        sub = self._subscriptions.get((family, callback_id))
-        if sub is not None:
-            sub._deliver(delivered)
+        target = self._subscriptions.get((family, callback_id))
+        if target is not None:
+            target._deliver(delivered)
 
     def _fail(self, error: VirtrpcError, reason: str, *, cause: BaseException | None = None) -> None:
         """The connection is dead: fail everything pending, exactly once."""
@@ -615,6 +628,84 @@ class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         if self._streams.get(stream.serial) is stream:
             del self._streams[stream.serial]
 
+    # -------------------------------------------------------------- keepalive
+    def _start_keepalive(self) -> None:
+        if self.keepalive is None or not self.server_keepalive:
+            return
+        interval, _count = self.keepalive
+        self._keepalive_handle = self._loop.call_later(interval, self._keepalive_tick)
+
+    def _keepalive_tick(self) -> None:
+        self._keepalive_handle = None
+        if self.keepalive is None or not self.is_open:
+            return
+        interval, count = self.keepalive
+        now = time.monotonic()
+        silence = now - self._last_rx
+        if silence >= interval * count:
+            self._fail(
+                ConnectionLost(
+                    f"no data from the daemon at {self.socket_path} for {silence:.1f} s "
+                    f"(keepalive {interval:g} s x {count}): connection declared dead"
+                ),
+                "keepalive",
+            )
+            return
+        if silence >= interval and now - self._last_ping >= interval:
+            self._last_ping = now
+            with contextlib.suppress(VirtrpcError):
+                self._send(self._conn.send_keepalive_ping())
+                self.keepalive_pings_sent += 1
+        # Wake up at the next interval boundary or exactly when the peer would
+        # be declared dead, whichever comes first.
+        next_check = min(interval, max(self._last_rx + interval * count - now, 0.001))
+        self._keepalive_handle = self._loop.call_later(next_check, self._keepalive_tick)
+
+    # -------------------------------------------------------------- lifecycle
+    async def close(self) -> None:
+        """Send ``connect_close`` and close the socket (idempotent)."""
+        if self._closing or not self.is_open:
+            await self._closed.wait()
+            return
+        self._closing = True
+        subs = [*self._subscriptions.values(), *self._close_subscriptions]
+        for sub in subs:
+            sub._deregister = None  # connect_close drops them on the daemon anyway
+            await sub.close()
+        with contextlib.suppress(VirtrpcError, TimeoutError):
+            await asyncio.wait_for(self._goodbye(), timeout=5.0)
+        if self._transport is not None:
+            self._transport.close()
+        # connection_lost() fails whatever is still pending and sets _closed.
+        try:
+            await asyncio.wait_for(self._closed.wait(), timeout=5.0)
+        except TimeoutError:
+            self._fail(ConnectionLost("connection closed by the client"), "client")
+
+    async def _goodbye(self) -> None:
+        """The program's polite close call (``connect_close``)."""
+
+    def abort(self) -> None:
+        """Close the socket at once, without ``connect_close``."""
+        self._closing = True
+        self._fail(ConnectionLost("connection aborted by the client"), "client")
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
+    """A connection to a libvirt daemon (remote, qemu and lxc programs).
+    Create it with :func:`connect`."""
+
     # ----------------------------------------------------------------- events
     async def subscribe(
         self,
@@ -705,38 +796,6 @@ class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         subs.append(await self.subscribe(EventFamily.CONNECTION, callback=callback))
         return subs
 
-    # -------------------------------------------------------------- keepalive
-    def _start_keepalive(self) -> None:
-        if self.keepalive is None or not self.server_keepalive:
-            return
-        interval, _count = self.keepalive
-        self._keepalive_handle = self._loop.call_later(interval, self._keepalive_tick)
-
-    def _keepalive_tick(self) -> None:
-        self._keepalive_handle = None
-        if self.keepalive is None or not self.is_open:
-            return
-        interval, count = self.keepalive
-        now = time.monotonic()
-        silence = now - self._last_rx
-        if silence >= interval * count:
-            self._fail(
-                ConnectionLost(
-                    f"no data from the daemon at {self.socket_path} for {silence:.1f} s "
-                    f"(keepalive {interval:g} s x {count}): connection declared dead"
-                ),
-                "keepalive",
-            )
-            return
-        if silence >= interval and now - self._last_ping >= interval:
-            self._last_ping = now
-            with contextlib.suppress(VirtrpcError):
-                self._send(self._conn.send_keepalive_ping())
-        # Wake up at the next interval boundary or exactly when the peer would
-        # be declared dead, whichever comes first.
-        next_check = min(interval, max(self._last_rx + interval * count - now, 0.001))
-        self._keepalive_handle = self._loop.call_later(next_check, self._keepalive_tick)
-
     # -------------------------------------------------------------- lifecycle
     async def _handshake(self, remote_name: str) -> None:
         try:
@@ -772,41 +831,8 @@ class Client(RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         except LibvirtError:
             return False
 
-    async def close(self) -> None:
-        """Send ``connect_close`` and close the socket (idempotent)."""
-        if self._closing or not self.is_open:
-            await self._closed.wait()
-            return
-        self._closing = True
-        subs = [*self._subscriptions.values(), *self._close_subscriptions]
-        for sub in subs:
-            sub._deregister = None  # connect_close drops them on the daemon anyway
-            await sub.close()
-        with contextlib.suppress(VirtrpcError, TimeoutError):
-            await asyncio.wait_for(self.connect_close(), timeout=5.0)
-        if self._transport is not None:
-            self._transport.close()
-        # connection_lost() fails whatever is still pending and sets _closed.
-        try:
-            await asyncio.wait_for(self._closed.wait(), timeout=5.0)
-        except TimeoutError:
-            self._fail(ConnectionLost("connection closed by the client"), "client")
-
-    def abort(self) -> None:
-        """Close the socket at once, without ``connect_close``."""
-        self._closing = True
-        self._fail(ConnectionLost("connection aborted by the client"), "client")
-
-    async def __aenter__(self) -> Client:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
+    async def _goodbye(self) -> None:
+        await self.connect_close()
 
 
 def _consume_exception(future: asyncio.Future[Any]) -> None:
@@ -911,18 +937,21 @@ async def connect_socket(
     return client
 
 
-class ConnectOperation:
+ClientT = TypeVar("ClientT", bound=RpcClient)
+
+
+class ConnectOperation(Generic[ClientT]):
     """What :func:`connect` returns: await it for a :class:`Client`, or use it
     as ``async with`` to close the client automatically."""
 
-    def __init__(self, opener: Callable[[], Awaitable[Client]]) -> None:
+    def __init__(self, opener: Callable[[], Awaitable[ClientT]]) -> None:
         self._opener = opener
-        self._client: Client | None = None
+        self._client: ClientT | None = None
 
-    def __await__(self) -> Generator[Any, None, Client]:
+    def __await__(self) -> Generator[Any, None, ClientT]:
         return self._opener().__await__()
 
-    async def __aenter__(self) -> Client:
+    async def __aenter__(self) -> ClientT:
         self._client = await self._opener()
         return self._client
 
@@ -943,7 +972,7 @@ def connect(
     readonly: bool = False,
     keepalive: tuple[float, int] | None = DEFAULT_KEEPALIVE,
     timeout: float | None = 30.0,
-) -> ConnectOperation:
+) -> ConnectOperation[Client]:
     """Connect to a libvirt daemon.
 
     ``client = await connect(uri)`` or ``async with connect(uri) as client``.

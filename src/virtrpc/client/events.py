@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import enum
 import inspect
@@ -41,10 +42,10 @@ __all__ = [
     "EventCallback",
     "EventFamily",
     "Subscription",
-    "event_to_jsonable",
 ]
 
-#: ``virDomainEventID`` values known to libvirt 9.0 (name -> id).
+#: ``virDomainEventID`` values (name -> id): libvirt 9.0's 27, plus
+#: ``nic_mac_change`` (libvirt 11.x; older daemons refuse to register it).
 DOMAIN_EVENT_IDS: dict[str, int] = {
     name: number
     for number, name in enumerate(
@@ -76,10 +77,11 @@ DOMAIN_EVENT_IDS: dict[str, int] = {
             "block_threshold",
             "memory_failure",
             "memory_device_size_change",
+            "nic_mac_change",
         ]
     )
 }
-NETWORK_EVENT_IDS: dict[str, int] = {"lifecycle": 0}
+NETWORK_EVENT_IDS: dict[str, int] = {"lifecycle": 0, "metadata_change": 1}
 STORAGE_POOL_EVENT_IDS: dict[str, int] = {"lifecycle": 0, "refresh": 1}
 NODE_DEVICE_EVENT_IDS: dict[str, int] = {"lifecycle": 0, "update": 1}
 SECRET_EVENT_IDS: dict[str, int] = {"lifecycle": 0, "value_changed": 1}
@@ -88,7 +90,7 @@ SECRET_EVENT_IDS: dict[str, int] = {"lifecycle": 0, "value_changed": 1}
 CLOSE_REASONS = {0: "error", 1: "eof", 2: "keepalive", 3: "client"}
 
 
-class EventFamily(str, enum.Enum):
+class EventFamily(enum.StrEnum):
     """Which kind of object an event is about."""
 
     DOMAIN = "domain"
@@ -125,7 +127,7 @@ FAMILIES: dict[EventFamily, _FamilyRules] = {
         "connect_network_event_deregister_any",
         "net",
         NETWORK_EVENT_IDS,
-        ("network_event_",),
+        ("network_event_callback_", "network_event_"),
     ),
     EventFamily.STORAGE_POOL: _FamilyRules(
         "remote",
@@ -264,7 +266,7 @@ class Subscription:
         if self.callback is not None:
             try:
                 result = self.callback(event)
-            except Exception:  # noqa: BLE001 - a user callback must not kill the reader
+            except Exception:
                 asyncio.get_running_loop().call_exception_handler(
                     {"message": f"event callback of {self!r} failed", "exception": _current_exception()}
                 )
@@ -315,10 +317,8 @@ class Subscription:
         self._wake()
         deregister, self._deregister = self._deregister, None
         if deregister is not None:
-            try:
+            with contextlib.suppress(ConnectionLost):
                 await deregister(self)
-            except ConnectionLost:
-                pass
 
     async def __aenter__(self) -> Subscription:
         return self
@@ -338,12 +338,3 @@ def _current_exception() -> BaseException | None:
     return sys.exc_info()[1]
 
 
-def event_to_jsonable(event: Event, convert: Callable[[Any], Any]) -> dict[str, Any]:
-    """A JSON-ready dict for an event: family, name, callback id and fields
-    (converted with ``convert``, the CLI's value converter)."""
-    return {
-        "family": event.family.value,
-        "event": event.name,
-        "callback_id": event.callback_id,
-        **{key: convert(value) for key, value in event.fields.items()},
-    }

@@ -237,7 +237,7 @@ class Stream:
             await asyncio.wait_for(asyncio.shield(self._confirmation), timeout=_ABORT_REPLY_TIMEOUT)
         except (ConnectionLost, TimeoutError):
             pass
-        except Exception:  # noqa: BLE001 - the abort reply is an error by design
+        except Exception:
             pass
         finally:
             self._wake()

@@ -34,9 +34,9 @@ from virtrpc.client.events import Event, EventCallback, EventFamily, Subscriptio
 from virtrpc.client.stream import Hole, Stream
 from virtrpc.client.uri import LibvirtURI
 from virtrpc.errors import ConnectionLost
-from virtrpc.protocols.lxc_calls import LxcSyncCalls
-from virtrpc.protocols.qemu_calls import QemuSyncCalls
-from virtrpc.protocols.remote_calls import RemoteSyncCalls
+from virtrpc.protocols.lxc_calls import LxcBlockingCalls
+from virtrpc.protocols.qemu_calls import QemuBlockingCalls
+from virtrpc.protocols.remote_calls import RemoteBlockingCalls
 from virtrpc.xdr import Procedure
 
 __all__ = ["SyncClient", "SyncStream", "SyncSubscription", "connect"]
@@ -66,6 +66,9 @@ class _LoopThread:
         if threading.current_thread() is self.thread:
             coro.close()
             raise RuntimeError("blocking virtrpc call from inside its own event loop thread")
+        if self.loop.is_closed() or not self.thread.is_alive():
+            coro.close()
+            raise ConnectionLost("connection is closed")
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result(timeout)
@@ -111,12 +114,11 @@ class SyncStream:
 
     def iter_sparse(self) -> Iterator[bytes | Hole]:
         """Data chunks and :class:`Hole` objects as sent by the peer."""
-        iterator = self.stream.iter_sparse()
         while True:
-            try:
-                yield self._runner.run(iterator.__anext__())
-            except StopAsyncIteration:
+            item = self._runner.run(self.stream._next_item())
+            if item is None:
                 return
+            yield item
 
     def read_all(self) -> bytes:
         return self._runner.run(self.stream.read_all())
@@ -176,7 +178,7 @@ class SyncSubscription:
         self.close()
 
 
-class SyncClient(RemoteSyncCalls, QemuSyncCalls, LxcSyncCalls):
+class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
     """A blocking libvirt connection: the methods of
     :class:`~virtrpc.client.client.Client` without ``await``."""
 

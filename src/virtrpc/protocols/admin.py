@@ -11,11 +11,10 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
 _S_Q = _struct.Struct(">Q")
@@ -23,6 +22,11 @@ _S_QI = _struct.Struct(">QI")
 _S_QqI = _struct.Struct(">QqI")
 _S_d = _struct.Struct(">d")
 _S_i = _struct.Struct(">i")
+_S_iI = _struct.Struct(">iI")
+_S_iQ = _struct.Struct(">iQ")
+_S_id = _struct.Struct(">id")
+_S_ii = _struct.Struct(">ii")
+_S_iq = _struct.Struct(">iq")
 _S_q = _struct.Struct(">q")
 
 
@@ -784,21 +788,41 @@ class AdminConnectDaemonShutdownArgs(_xdr.XdrStruct):
 
 
 
-def _u_admin_nonnull_string(data: _Buffer, off: int) -> tuple[str, int]:
-    result, off = _xdr.unpack_string(data, off, 4194304)
+def _u_admin_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    result = data[start:end].decode()
     return result, off
 
 
 def _p_admin_nonnull_string(out: bytearray, v: str) -> None:
-    _xdr.pack_string(out, v, 4194304)
+    raw = v.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_admin_string(data: _Buffer, off: int) -> tuple[str | None, int]:
+def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
+    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
     if flag == 1:
-        result_value, off = _xdr.unpack_string(data, off, 4194304)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        result_value = data[start:end].decode()
         result = result_value
     elif flag == 0:
         result = None
@@ -813,10 +837,17 @@ def _p_admin_string(out: bytearray, v: str | None) -> None:
         out += _xdr.ABSENT
     else:
         out += _xdr.PRESENT
-        _xdr.pack_string(out, optional, 4194304)
+        raw = optional.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_admin_typed_param_value(data: _Buffer, off: int) -> tuple[AdminTypedParamValue, int]:
+def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamValue, int]:
+    data_end = len(data)
     disc = _S_i.unpack_from(data, off)[0]
     off += 4
     value: int | float | str
@@ -845,7 +876,13 @@ def _u_admin_typed_param_value(data: _Buffer, off: int) -> tuple[AdminTypedParam
         off += 4
         value = arm6
     elif disc == 7:
-        arm7, off = _xdr.unpack_string(data, off, 4194304)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        arm7 = data[start:end].decode()
         value = arm7
     else:
         raise _xdr.bad_discriminant(disc)
@@ -854,53 +891,79 @@ def _u_admin_typed_param_value(data: _Buffer, off: int) -> tuple[AdminTypedParam
 
 def _p_admin_typed_param_value(out: bytearray, v: AdminTypedParamValue) -> None:
     disc = v.type
-    out += _S_i.pack(disc)
     if disc == 1:
-        arm = _cast("int", v.value)
-        out += _S_i.pack(arm)
+        out += _S_ii.pack(disc, v.value)
     elif disc == 2:
-        arm2 = _cast("int", v.value)
-        out += _S_I.pack(arm2)
+        out += _S_iI.pack(disc, v.value)
     elif disc == 3:
-        arm3 = _cast("int", v.value)
-        out += _S_q.pack(arm3)
+        out += _S_iq.pack(disc, v.value)
     elif disc == 4:
-        arm4 = _cast("int", v.value)
-        out += _S_Q.pack(arm4)
+        out += _S_iQ.pack(disc, v.value)
     elif disc == 5:
-        arm5 = _cast("float", v.value)
-        out += _S_d.pack(arm5)
+        out += _S_id.pack(disc, v.value)
     elif disc == 6:
-        arm6 = _cast("int", v.value)
-        out += _S_i.pack(arm6)
+        out += _S_ii.pack(disc, v.value)
     elif disc == 7:
-        arm7 = _cast("str", v.value)
-        _xdr.pack_string(out, arm7, 4194304)
+        arm: str = v.value  # type: ignore[assignment]
+        out += _S_i.pack(disc)
+        raw = arm.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     else:
         raise _xdr.bad_discriminant(disc)
 
 
-def _u_admin_typed_param(data: _Buffer, off: int) -> tuple[AdminTypedParam, int]:
-    f_field, off = _xdr.unpack_string(data, off, 4194304)
+def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_field = data[start:end].decode()
     f_value, off = _u_admin_typed_param_value(data, off)
     return AdminTypedParam(f_field, f_value), off
 
 
 def _p_admin_typed_param(out: bytearray, v: AdminTypedParam) -> None:
-    _xdr.pack_string(out, v.field, 4194304)
+    raw = v.field.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_admin_typed_param_value(out, v.value)
 
 
-def _u_admin_nonnull_server(data: _Buffer, off: int) -> tuple[AdminNonnullServer, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return AdminNonnullServer(f_name), off
 
 
 def _p_admin_nonnull_server(out: bytearray, v: AdminNonnullServer) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_admin_nonnull_client(data: _Buffer, off: int) -> tuple[AdminNonnullClient, int]:
+def _u_admin_nonnull_client(data: bytes, off: int) -> tuple[AdminNonnullClient, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     f_id, f_timestamp, f_transport = _S_QqI.unpack_from(data, off)
     off += 20
@@ -912,7 +975,7 @@ def _p_admin_nonnull_client(out: bytearray, v: AdminNonnullClient) -> None:
     out += _S_QqI.pack(v.id, v.timestamp, v.transport)
 
 
-def _u_admin_connect_open_args(data: _Buffer, off: int) -> tuple[AdminConnectOpenArgs, int]:
+def _u_admin_connect_open_args(data: bytes, off: int) -> tuple[AdminConnectOpenArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminConnectOpenArgs(f_flags), off
@@ -922,7 +985,7 @@ def _p_admin_connect_open_args(out: bytearray, v: AdminConnectOpenArgs) -> None:
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_connect_get_lib_version_ret(data: _Buffer, off: int) -> tuple[AdminConnectGetLibVersionRet, int]:
+def _u_admin_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[AdminConnectGetLibVersionRet, int]:
     f_libVer = _S_Q.unpack_from(data, off)[0]
     off += 8
     return AdminConnectGetLibVersionRet(f_libVer), off
@@ -932,7 +995,7 @@ def _p_admin_connect_get_lib_version_ret(out: bytearray, v: AdminConnectGetLibVe
     out += _S_Q.pack(v.libVer)
 
 
-def _u_admin_connect_list_servers_args(data: _Buffer, off: int) -> tuple[AdminConnectListServersArgs, int]:
+def _u_admin_connect_list_servers_args(data: bytes, off: int) -> tuple[AdminConnectListServersArgs, int]:
     f_need_results, f_flags = _S_II.unpack_from(data, off)
     off += 8
     return AdminConnectListServersArgs(f_need_results, f_flags), off
@@ -942,13 +1005,21 @@ def _p_admin_connect_list_servers_args(out: bytearray, v: AdminConnectListServer
     out += _S_II.pack(v.need_results, v.flags)
 
 
-def _u_admin_connect_list_servers_ret(data: _Buffer, off: int) -> tuple[AdminConnectListServersRet, int]:
+def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConnectListServersRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_servers: list[AdminNonnullServer] = []
+    append = f_servers.append
     for _index in range(count):
-        item, off = _u_admin_nonnull_server(data, off)
-        f_servers.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        append(AdminNonnullServer(e_name))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminConnectListServersRet(f_servers, f_ret), off
@@ -960,23 +1031,42 @@ def _p_admin_connect_list_servers_ret(out: bytearray, v: AdminConnectListServers
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_admin_nonnull_server(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.ret)
 
 
-def _u_admin_connect_lookup_server_args(data: _Buffer, off: int) -> tuple[AdminConnectLookupServerArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminConnectLookupServerArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminConnectLookupServerArgs(f_name, f_flags), off
 
 
 def _p_admin_connect_lookup_server_args(out: bytearray, v: AdminConnectLookupServerArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_connect_lookup_server_ret(data: _Buffer, off: int) -> tuple[AdminConnectLookupServerRet, int]:
+def _u_admin_connect_lookup_server_ret(data: bytes, off: int) -> tuple[AdminConnectLookupServerRet, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     return AdminConnectLookupServerRet(f_srv), off
 
@@ -985,7 +1075,7 @@ def _p_admin_connect_lookup_server_ret(out: bytearray, v: AdminConnectLookupServ
     _p_admin_nonnull_server(out, v.srv)
 
 
-def _u_admin_server_get_threadpool_parameters_args(data: _Buffer, off: int) -> tuple[AdminServerGetThreadpoolParametersArgs, int]:
+def _u_admin_server_get_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersArgs, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -997,13 +1087,14 @@ def _p_admin_server_get_threadpool_parameters_args(out: bytearray, v: AdminServe
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_server_get_threadpool_parameters_ret(data: _Buffer, off: int) -> tuple[AdminServerGetThreadpoolParametersRet, int]:
+def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersRet, int]:
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_admin_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return AdminServerGetThreadpoolParametersRet(f_params), off
 
 
@@ -1016,14 +1107,15 @@ def _p_admin_server_get_threadpool_parameters_ret(out: bytearray, v: AdminServer
         _p_admin_typed_param(out, item)
 
 
-def _u_admin_server_set_threadpool_parameters_args(data: _Buffer, off: int) -> tuple[AdminServerSetThreadpoolParametersArgs, int]:
+def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerSetThreadpoolParametersArgs, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_admin_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminServerSetThreadpoolParametersArgs(f_srv, f_params, f_flags), off
@@ -1040,7 +1132,7 @@ def _p_admin_server_set_threadpool_parameters_args(out: bytearray, v: AdminServe
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_server_list_clients_args(data: _Buffer, off: int) -> tuple[AdminServerListClientsArgs, int]:
+def _u_admin_server_list_clients_args(data: bytes, off: int) -> tuple[AdminServerListClientsArgs, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     f_need_results, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -1052,13 +1144,14 @@ def _p_admin_server_list_clients_args(out: bytearray, v: AdminServerListClientsA
     out += _S_II.pack(v.need_results, v.flags)
 
 
-def _u_admin_server_list_clients_ret(data: _Buffer, off: int) -> tuple[AdminServerListClientsRet, int]:
+def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServerListClientsRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
     f_clients: list[AdminNonnullClient] = []
+    append = f_clients.append
     for _index in range(count):
         item, off = _u_admin_nonnull_client(data, off)
-        f_clients.append(item)
+        append(item)
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminServerListClientsRet(f_clients, f_ret), off
@@ -1074,7 +1167,7 @@ def _p_admin_server_list_clients_ret(out: bytearray, v: AdminServerListClientsRe
     out += _S_I.pack(v.ret)
 
 
-def _u_admin_server_lookup_client_args(data: _Buffer, off: int) -> tuple[AdminServerLookupClientArgs, int]:
+def _u_admin_server_lookup_client_args(data: bytes, off: int) -> tuple[AdminServerLookupClientArgs, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     f_id, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -1086,7 +1179,7 @@ def _p_admin_server_lookup_client_args(out: bytearray, v: AdminServerLookupClien
     out += _S_QI.pack(v.id, v.flags)
 
 
-def _u_admin_server_lookup_client_ret(data: _Buffer, off: int) -> tuple[AdminServerLookupClientRet, int]:
+def _u_admin_server_lookup_client_ret(data: bytes, off: int) -> tuple[AdminServerLookupClientRet, int]:
     f_clnt, off = _u_admin_nonnull_client(data, off)
     return AdminServerLookupClientRet(f_clnt), off
 
@@ -1095,7 +1188,7 @@ def _p_admin_server_lookup_client_ret(out: bytearray, v: AdminServerLookupClient
     _p_admin_nonnull_client(out, v.clnt)
 
 
-def _u_admin_client_get_info_args(data: _Buffer, off: int) -> tuple[AdminClientGetInfoArgs, int]:
+def _u_admin_client_get_info_args(data: bytes, off: int) -> tuple[AdminClientGetInfoArgs, int]:
     f_clnt, off = _u_admin_nonnull_client(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1107,13 +1200,14 @@ def _p_admin_client_get_info_args(out: bytearray, v: AdminClientGetInfoArgs) -> 
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_client_get_info_ret(data: _Buffer, off: int) -> tuple[AdminClientGetInfoRet, int]:
+def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetInfoRet, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_admin_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return AdminClientGetInfoRet(f_params), off
 
 
@@ -1126,7 +1220,7 @@ def _p_admin_client_get_info_ret(out: bytearray, v: AdminClientGetInfoRet) -> No
         _p_admin_typed_param(out, item)
 
 
-def _u_admin_client_close_args(data: _Buffer, off: int) -> tuple[AdminClientCloseArgs, int]:
+def _u_admin_client_close_args(data: bytes, off: int) -> tuple[AdminClientCloseArgs, int]:
     f_clnt, off = _u_admin_nonnull_client(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1138,7 +1232,7 @@ def _p_admin_client_close_args(out: bytearray, v: AdminClientCloseArgs) -> None:
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_server_get_client_limits_args(data: _Buffer, off: int) -> tuple[AdminServerGetClientLimitsArgs, int]:
+def _u_admin_server_get_client_limits_args(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsArgs, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1150,13 +1244,14 @@ def _p_admin_server_get_client_limits_args(out: bytearray, v: AdminServerGetClie
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_server_get_client_limits_ret(data: _Buffer, off: int) -> tuple[AdminServerGetClientLimitsRet, int]:
+def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsRet, int]:
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_admin_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return AdminServerGetClientLimitsRet(f_params), off
 
 
@@ -1169,14 +1264,15 @@ def _p_admin_server_get_client_limits_ret(out: bytearray, v: AdminServerGetClien
         _p_admin_typed_param(out, item)
 
 
-def _u_admin_server_set_client_limits_args(data: _Buffer, off: int) -> tuple[AdminServerSetClientLimitsArgs, int]:
+def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[AdminServerSetClientLimitsArgs, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_admin_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminServerSetClientLimitsArgs(f_srv, f_params, f_flags), off
@@ -1193,7 +1289,7 @@ def _p_admin_server_set_client_limits_args(out: bytearray, v: AdminServerSetClie
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_server_update_tls_files_args(data: _Buffer, off: int) -> tuple[AdminServerUpdateTlsFilesArgs, int]:
+def _u_admin_server_update_tls_files_args(data: bytes, off: int) -> tuple[AdminServerUpdateTlsFilesArgs, int]:
     f_srv, off = _u_admin_nonnull_server(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1205,7 +1301,7 @@ def _p_admin_server_update_tls_files_args(out: bytearray, v: AdminServerUpdateTl
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_connect_get_logging_outputs_args(data: _Buffer, off: int) -> tuple[AdminConnectGetLoggingOutputsArgs, int]:
+def _u_admin_connect_get_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminConnectGetLoggingOutputsArgs(f_flags), off
@@ -1215,19 +1311,32 @@ def _p_admin_connect_get_logging_outputs_args(out: bytearray, v: AdminConnectGet
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_connect_get_logging_outputs_ret(data: _Buffer, off: int) -> tuple[AdminConnectGetLoggingOutputsRet, int]:
-    f_outputs, off = _xdr.unpack_string(data, off, 4194304)
+def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_outputs = data[start:end].decode()
     f_noutputs = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminConnectGetLoggingOutputsRet(f_outputs, f_noutputs), off
 
 
 def _p_admin_connect_get_logging_outputs_ret(out: bytearray, v: AdminConnectGetLoggingOutputsRet) -> None:
-    _xdr.pack_string(out, v.outputs, 4194304)
+    raw = v.outputs.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.noutputs)
 
 
-def _u_admin_connect_get_logging_filters_args(data: _Buffer, off: int) -> tuple[AdminConnectGetLoggingFiltersArgs, int]:
+def _u_admin_connect_get_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminConnectGetLoggingFiltersArgs(f_flags), off
@@ -1237,7 +1346,7 @@ def _p_admin_connect_get_logging_filters_args(out: bytearray, v: AdminConnectGet
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_connect_get_logging_filters_ret(data: _Buffer, off: int) -> tuple[AdminConnectGetLoggingFiltersRet, int]:
+def _u_admin_connect_get_logging_filters_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersRet, int]:
     f_filters, off = _u_admin_string(data, off)
     f_nfilters = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1249,7 +1358,7 @@ def _p_admin_connect_get_logging_filters_ret(out: bytearray, v: AdminConnectGetL
     out += _S_I.pack(v.nfilters)
 
 
-def _u_admin_connect_set_logging_outputs_args(data: _Buffer, off: int) -> tuple[AdminConnectSetLoggingOutputsArgs, int]:
+def _u_admin_connect_set_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingOutputsArgs, int]:
     f_outputs, off = _u_admin_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1261,7 +1370,7 @@ def _p_admin_connect_set_logging_outputs_args(out: bytearray, v: AdminConnectSet
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_connect_set_logging_filters_args(data: _Buffer, off: int) -> tuple[AdminConnectSetLoggingFiltersArgs, int]:
+def _u_admin_connect_set_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingFiltersArgs, int]:
     f_filters, off = _u_admin_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1273,7 +1382,7 @@ def _p_admin_connect_set_logging_filters_args(out: bytearray, v: AdminConnectSet
     out += _S_I.pack(v.flags)
 
 
-def _u_admin_connect_set_daemon_timeout_args(data: _Buffer, off: int) -> tuple[AdminConnectSetDaemonTimeoutArgs, int]:
+def _u_admin_connect_set_daemon_timeout_args(data: bytes, off: int) -> tuple[AdminConnectSetDaemonTimeoutArgs, int]:
     f_timeout, f_flags = _S_II.unpack_from(data, off)
     off += 8
     return AdminConnectSetDaemonTimeoutArgs(f_timeout, f_flags), off
@@ -1283,7 +1392,7 @@ def _p_admin_connect_set_daemon_timeout_args(out: bytearray, v: AdminConnectSetD
     out += _S_II.pack(v.timeout, v.flags)
 
 
-def _u_admin_connect_daemon_shutdown_args(data: _Buffer, off: int) -> tuple[AdminConnectDaemonShutdownArgs, int]:
+def _u_admin_connect_daemon_shutdown_args(data: bytes, off: int) -> tuple[AdminConnectDaemonShutdownArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return AdminConnectDaemonShutdownArgs(f_flags), off

@@ -11,7 +11,7 @@ from collections.abc import Sequence as _Sequence
 from typing import TYPE_CHECKING
 
 from virtrpc import xdr as _xdr
-from virtrpc.protocols import admin as _admin
+from . import admin as _admin
 
 if TYPE_CHECKING:
     from virtrpc.client.stream import Stream as _Stream

@@ -11,11 +11,11 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
+_S_16s = _struct.Struct(">16s")
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
 _S_i = _struct.Struct(">i")
@@ -262,30 +262,57 @@ class VirLockSpaceProtocolCreateLockSpaceArgs(_xdr.XdrStruct):
 
 
 
-def _u_virLockSpaceProtocolUUID(data: _Buffer, off: int) -> tuple[bytes, int]:
-    result, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_virLockSpaceProtocolUUID(data: bytes, off: int) -> tuple[bytes, int]:
+    end = off + 16
+    result = data[off:end]
+    off += 16
+    if len(result) != 16:
+        raise _xdr.XdrError("", "bad fixed opaque")
     return result, off
 
 
 def _p_virLockSpaceProtocolUUID(out: bytearray, v: bytes) -> None:
-    _xdr.pack_fixed_opaque(out, v, 16)
+    opaque = v
+    if len(opaque) != 16:
+        raise _xdr.XdrError("", "wrong fixed opaque length")
+    out += opaque
 
 
-def _u_virLockSpaceProtocolNonNullString(data: _Buffer, off: int) -> tuple[str, int]:
-    result, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolNonNullString(data: bytes, off: int) -> tuple[str, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    result = data[start:end].decode()
     return result, off
 
 
 def _p_virLockSpaceProtocolNonNullString(out: bytearray, v: str) -> None:
-    _xdr.pack_string(out, v, 65536)
+    raw = v.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_virLockSpaceProtocolString(data: _Buffer, off: int) -> tuple[str | None, int]:
+def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, int]:
+    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
     if flag == 1:
-        result_value, off = _xdr.unpack_string(data, off, 65536)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        result_value = data[start:end].decode()
         result = result_value
     elif flag == 0:
         result = None
@@ -300,24 +327,46 @@ def _p_virLockSpaceProtocolString(out: bytearray, v: str | None) -> None:
         out += _xdr.ABSENT
     else:
         out += _xdr.PRESENT
-        _xdr.pack_string(out, optional, 65536)
+        raw = optional.encode()
+        size = len(raw)
+        if size > 65536:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_virLockSpaceProtocolOwner(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolOwner, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
-    f_name, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpaceProtocolOwner, int]:
+    data_end = len(data)
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_id, f_pid = _S_II.unpack_from(data, off)
     off += 8
     return VirLockSpaceProtocolOwner(f_uuid, f_name, f_id, f_pid), off
 
 
 def _p_virLockSpaceProtocolOwner(out: bytearray, v: VirLockSpaceProtocolOwner) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
-    _xdr.pack_string(out, v.name, 65536)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_II.pack(v.id, v.pid)
 
 
-def _u_virLockSpaceProtocolRegisterArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolRegisterArgs, int]:
+def _u_virLockSpaceProtocolRegisterArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRegisterArgs, int]:
     f_owner, off = _u_virLockSpaceProtocolOwner(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -329,7 +378,7 @@ def _p_virLockSpaceProtocolRegisterArgs(out: bytearray, v: VirLockSpaceProtocolR
     out += _S_I.pack(v.flags)
 
 
-def _u_virLockSpaceProtocolRestrictArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolRestrictArgs, int]:
+def _u_virLockSpaceProtocolRestrictArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRestrictArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLockSpaceProtocolRestrictArgs(f_flags), off
@@ -339,81 +388,207 @@ def _p_virLockSpaceProtocolRestrictArgs(out: bytearray, v: VirLockSpaceProtocolR
     out += _S_I.pack(v.flags)
 
 
-def _u_virLockSpaceProtocolNewArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolNewArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolNewArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLockSpaceProtocolNewArgs(f_path, f_flags), off
 
 
 def _p_virLockSpaceProtocolNewArgs(out: bytearray, v: VirLockSpaceProtocolNewArgs) -> None:
-    _xdr.pack_string(out, v.path, 65536)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLockSpaceProtocolCreateResourceArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolCreateResourceArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 65536)
-    f_name, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateResourceArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLockSpaceProtocolCreateResourceArgs(f_path, f_name, f_flags), off
 
 
 def _p_virLockSpaceProtocolCreateResourceArgs(out: bytearray, v: VirLockSpaceProtocolCreateResourceArgs) -> None:
-    _xdr.pack_string(out, v.path, 65536)
-    _xdr.pack_string(out, v.name, 65536)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.name.encode()
+    size2 = len(raw2)
+    if size2 > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLockSpaceProtocolDeleteResourceArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolDeleteResourceArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 65536)
-    f_name, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolDeleteResourceArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLockSpaceProtocolDeleteResourceArgs(f_path, f_name, f_flags), off
 
 
 def _p_virLockSpaceProtocolDeleteResourceArgs(out: bytearray, v: VirLockSpaceProtocolDeleteResourceArgs) -> None:
-    _xdr.pack_string(out, v.path, 65536)
-    _xdr.pack_string(out, v.name, 65536)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.name.encode()
+    size2 = len(raw2)
+    if size2 > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLockSpaceProtocolAcquireResourceArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolAcquireResourceArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 65536)
-    f_name, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolAcquireResourceArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLockSpaceProtocolAcquireResourceArgs(f_path, f_name, f_flags), off
 
 
 def _p_virLockSpaceProtocolAcquireResourceArgs(out: bytearray, v: VirLockSpaceProtocolAcquireResourceArgs) -> None:
-    _xdr.pack_string(out, v.path, 65536)
-    _xdr.pack_string(out, v.name, 65536)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.name.encode()
+    size2 = len(raw2)
+    if size2 > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLockSpaceProtocolReleaseResourceArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolReleaseResourceArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 65536)
-    f_name, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolReleaseResourceArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLockSpaceProtocolReleaseResourceArgs(f_path, f_name, f_flags), off
 
 
 def _p_virLockSpaceProtocolReleaseResourceArgs(out: bytearray, v: VirLockSpaceProtocolReleaseResourceArgs) -> None:
-    _xdr.pack_string(out, v.path, 65536)
-    _xdr.pack_string(out, v.name, 65536)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.name.encode()
+    size2 = len(raw2)
+    if size2 > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: _Buffer, off: int) -> tuple[VirLockSpaceProtocolCreateLockSpaceArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 65536)
+def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateLockSpaceArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     return VirLockSpaceProtocolCreateLockSpaceArgs(f_path), off
 
 
 def _p_virLockSpaceProtocolCreateLockSpaceArgs(out: bytearray, v: VirLockSpaceProtocolCreateLockSpaceArgs) -> None:
-    _xdr.pack_string(out, v.path, 65536)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
 # -- type descriptors -----------------------------------------------------------

@@ -11,11 +11,11 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
+_S_16s = _struct.Struct(">16s")
 _S_I = _struct.Struct(">I")
 _S_QI = _struct.Struct(">QI")
 _S_QQ = _struct.Struct(">QQ")
@@ -282,30 +282,57 @@ class VirLogManagerProtocolDomainAppendLogFileRet(_xdr.XdrStruct):
 
 
 
-def _u_virLogManagerProtocolUUID(data: _Buffer, off: int) -> tuple[bytes, int]:
-    result, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_virLogManagerProtocolUUID(data: bytes, off: int) -> tuple[bytes, int]:
+    end = off + 16
+    result = data[off:end]
+    off += 16
+    if len(result) != 16:
+        raise _xdr.XdrError("", "bad fixed opaque")
     return result, off
 
 
 def _p_virLogManagerProtocolUUID(out: bytearray, v: bytes) -> None:
-    _xdr.pack_fixed_opaque(out, v, 16)
+    opaque = v
+    if len(opaque) != 16:
+        raise _xdr.XdrError("", "wrong fixed opaque length")
+    out += opaque
 
 
-def _u_virLogManagerProtocolNonNullString(data: _Buffer, off: int) -> tuple[str, int]:
-    result, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virLogManagerProtocolNonNullString(data: bytes, off: int) -> tuple[str, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    result = data[start:end].decode()
     return result, off
 
 
 def _p_virLogManagerProtocolNonNullString(out: bytearray, v: str) -> None:
-    _xdr.pack_string(out, v, 4194304)
+    raw = v.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_virLogManagerProtocolString(data: _Buffer, off: int) -> tuple[str | None, int]:
+def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, int]:
+    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
     if flag == 1:
-        result_value, off = _xdr.unpack_string(data, off, 4194304)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        result_value = data[start:end].decode()
         result = result_value
     elif flag == 0:
         result = None
@@ -320,21 +347,43 @@ def _p_virLogManagerProtocolString(out: bytearray, v: str | None) -> None:
         out += _xdr.ABSENT
     else:
         out += _xdr.PRESENT
-        _xdr.pack_string(out, optional, 4194304)
+        raw = optional.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_virLogManagerProtocolDomain(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomain, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomain, int]:
+    data_end = len(data)
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return VirLogManagerProtocolDomain(f_uuid, f_name), off
 
 
 def _p_virLogManagerProtocolDomain(out: bytearray, v: VirLogManagerProtocolDomain) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
-    _xdr.pack_string(out, v.name, 4194304)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_virLogManagerProtocolLogFilePosition(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolLogFilePosition, int]:
+def _u_virLogManagerProtocolLogFilePosition(data: bytes, off: int) -> tuple[VirLogManagerProtocolLogFilePosition, int]:
     f_inode, f_offset = _S_QQ.unpack_from(data, off)
     off += 16
     return VirLogManagerProtocolLogFilePosition(f_inode, f_offset), off
@@ -344,23 +393,48 @@ def _p_virLogManagerProtocolLogFilePosition(out: bytearray, v: VirLogManagerProt
     out += _S_QQ.pack(v.inode, v.offset)
 
 
-def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileArgs, int]:
-    f_driver, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_driver = data[start:end].decode()
     f_dom, off = _u_virLogManagerProtocolDomain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLogManagerProtocolDomainOpenLogFileArgs(f_driver, f_dom, f_path, f_flags), off
 
 
 def _p_virLogManagerProtocolDomainOpenLogFileArgs(out: bytearray, v: VirLogManagerProtocolDomainOpenLogFileArgs) -> None:
-    _xdr.pack_string(out, v.driver, 4194304)
+    raw = v.driver.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_virLogManagerProtocolDomain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw2 = v.path.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLogManagerProtocolDomainOpenLogFileRet(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileRet, int]:
+def _u_virLogManagerProtocolDomainOpenLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileRet, int]:
     f_pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
     return VirLogManagerProtocolDomainOpenLogFileRet(f_pos), off
 
@@ -369,19 +443,32 @@ def _p_virLogManagerProtocolDomainOpenLogFileRet(out: bytearray, v: VirLogManage
     _p_virLogManagerProtocolLogFilePosition(out, v.pos)
 
 
-def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLogManagerProtocolDomainGetLogFilePositionArgs(f_path, f_flags), off
 
 
 def _p_virLogManagerProtocolDomainGetLogFilePositionArgs(out: bytearray, v: VirLogManagerProtocolDomainGetLogFilePositionArgs) -> None:
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionRet, int]:
+def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionRet, int]:
     f_pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
     return VirLogManagerProtocolDomainGetLogFilePositionRet(f_pos), off
 
@@ -390,8 +477,15 @@ def _p_virLogManagerProtocolDomainGetLogFilePositionRet(out: bytearray, v: VirLo
     _p_virLogManagerProtocolLogFilePosition(out, v.pos)
 
 
-def _u_virLogManagerProtocolDomainReadLogFileArgs(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
     f_maxlen, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -399,39 +493,95 @@ def _u_virLogManagerProtocolDomainReadLogFileArgs(data: _Buffer, off: int) -> tu
 
 
 def _p_virLogManagerProtocolDomainReadLogFileArgs(out: bytearray, v: VirLogManagerProtocolDomainReadLogFileArgs) -> None:
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_virLogManagerProtocolLogFilePosition(out, v.pos)
     out += _S_QI.pack(v.maxlen, v.flags)
 
 
-def _u_virLogManagerProtocolDomainReadLogFileRet(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileRet, int]:
-    f_data, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virLogManagerProtocolDomainReadLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_data = data[start:end].decode()
     return VirLogManagerProtocolDomainReadLogFileRet(f_data), off
 
 
 def _p_virLogManagerProtocolDomainReadLogFileRet(out: bytearray, v: VirLogManagerProtocolDomainReadLogFileRet) -> None:
-    _xdr.pack_string(out, v.data, 4194304)
+    raw = v.data.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileArgs, int]:
-    f_driver, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_driver = data[start:end].decode()
     f_dom, off = _u_virLogManagerProtocolDomain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
-    f_message, off = _xdr.unpack_string(data, off, 4194304)
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start2:end2].decode()
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_message = data[start3:end3].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return VirLogManagerProtocolDomainAppendLogFileArgs(f_driver, f_dom, f_path, f_message, f_flags), off
 
 
 def _p_virLogManagerProtocolDomainAppendLogFileArgs(out: bytearray, v: VirLogManagerProtocolDomainAppendLogFileArgs) -> None:
-    _xdr.pack_string(out, v.driver, 4194304)
+    raw = v.driver.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_virLogManagerProtocolDomain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
-    _xdr.pack_string(out, v.message, 4194304)
+    raw2 = v.path.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
+    raw3 = v.message.encode()
+    size3 = len(raw3)
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size3)
+    out += raw3
+    out += _PAD[-size3 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_virLogManagerProtocolDomainAppendLogFileRet(data: _Buffer, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileRet, int]:
+def _u_virLogManagerProtocolDomainAppendLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileRet, int]:
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return VirLogManagerProtocolDomainAppendLogFileRet(f_ret), off

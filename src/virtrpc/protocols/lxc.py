@@ -11,12 +11,11 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
-from virtrpc.protocols import remote as _remote
+from . import remote as _remote
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
 _S_I = _struct.Struct(">I")
 _S_i = _struct.Struct(">i")
 
@@ -63,7 +62,7 @@ class LxcDomainOpenNamespaceArgs(_xdr.XdrStruct):
 
 
 
-def _u_lxc_domain_open_namespace_args(data: _Buffer, off: int) -> tuple[LxcDomainOpenNamespaceArgs, int]:
+def _u_lxc_domain_open_namespace_args(data: bytes, off: int) -> tuple[LxcDomainOpenNamespaceArgs, int]:
     f_dom, off = _remote._u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4

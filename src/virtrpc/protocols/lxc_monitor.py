@@ -11,11 +11,10 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
 _S_Q = _struct.Struct(">Q")
 _S_i = _struct.Struct(">i")
 
@@ -94,7 +93,7 @@ class VirLXCMonitorInitEventMsg(_xdr.XdrStruct):
 _E_virLXCMonitorExitStatus: dict[int, VirLXCMonitorExitStatus] = {int(m): m for m in VirLXCMonitorExitStatus}
 
 
-def _u_virLXCMonitorExitEventMsg(data: _Buffer, off: int) -> tuple[VirLXCMonitorExitEventMsg, int]:
+def _u_virLXCMonitorExitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorExitEventMsg, int]:
     f_status = _S_i.unpack_from(data, off)[0]
     off += 4
     f_status = _E_virLXCMonitorExitStatus.get(f_status, f_status)
@@ -105,7 +104,7 @@ def _p_virLXCMonitorExitEventMsg(out: bytearray, v: VirLXCMonitorExitEventMsg) -
     out += _S_i.pack(v.status)
 
 
-def _u_virLXCMonitorInitEventMsg(data: _Buffer, off: int) -> tuple[VirLXCMonitorInitEventMsg, int]:
+def _u_virLXCMonitorInitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorInitEventMsg, int]:
     f_initpid = _S_Q.unpack_from(data, off)[0]
     off += 8
     return VirLXCMonitorInitEventMsg(f_initpid), off

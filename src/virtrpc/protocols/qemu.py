@@ -11,12 +11,11 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
-from virtrpc.protocols import remote as _remote
+from . import remote as _remote
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
 _S_i = _struct.Struct(">i")
@@ -326,9 +325,16 @@ class QemuDomainMonitorCommandWithFilesRet(_xdr.XdrStruct):
 
 
 
-def _u_qemu_domain_monitor_command_args(data: _Buffer, off: int) -> tuple[QemuDomainMonitorCommandArgs, int]:
+def _u_qemu_domain_monitor_command_args(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandArgs, int]:
+    data_end = len(data)
     f_dom, off = _remote._u_remote_nonnull_domain(data, off)
-    f_cmd, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cmd = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return QemuDomainMonitorCommandArgs(f_dom, f_cmd, f_flags), off
@@ -336,20 +342,39 @@ def _u_qemu_domain_monitor_command_args(data: _Buffer, off: int) -> tuple[QemuDo
 
 def _p_qemu_domain_monitor_command_args(out: bytearray, v: QemuDomainMonitorCommandArgs) -> None:
     _remote._p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.cmd, 4194304)
+    raw = v.cmd.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_qemu_domain_monitor_command_ret(data: _Buffer, off: int) -> tuple[QemuDomainMonitorCommandRet, int]:
-    f_result, off = _xdr.unpack_string(data, off, 4194304)
+def _u_qemu_domain_monitor_command_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_result = data[start:end].decode()
     return QemuDomainMonitorCommandRet(f_result), off
 
 
 def _p_qemu_domain_monitor_command_ret(out: bytearray, v: QemuDomainMonitorCommandRet) -> None:
-    _xdr.pack_string(out, v.result, 4194304)
+    raw = v.result.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_qemu_domain_attach_args(data: _Buffer, off: int) -> tuple[QemuDomainAttachArgs, int]:
+def _u_qemu_domain_attach_args(data: bytes, off: int) -> tuple[QemuDomainAttachArgs, int]:
     f_pid_value, f_flags = _S_II.unpack_from(data, off)
     off += 8
     return QemuDomainAttachArgs(f_pid_value, f_flags), off
@@ -359,7 +384,7 @@ def _p_qemu_domain_attach_args(out: bytearray, v: QemuDomainAttachArgs) -> None:
     out += _S_II.pack(v.pid_value, v.flags)
 
 
-def _u_qemu_domain_attach_ret(data: _Buffer, off: int) -> tuple[QemuDomainAttachRet, int]:
+def _u_qemu_domain_attach_ret(data: bytes, off: int) -> tuple[QemuDomainAttachRet, int]:
     f_dom, off = _remote._u_remote_nonnull_domain(data, off)
     return QemuDomainAttachRet(f_dom), off
 
@@ -368,9 +393,16 @@ def _p_qemu_domain_attach_ret(out: bytearray, v: QemuDomainAttachRet) -> None:
     _remote._p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_qemu_domain_agent_command_args(data: _Buffer, off: int) -> tuple[QemuDomainAgentCommandArgs, int]:
+def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomainAgentCommandArgs, int]:
+    data_end = len(data)
     f_dom, off = _remote._u_remote_nonnull_domain(data, off)
-    f_cmd, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cmd = data[start:end].decode()
     f_timeout, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return QemuDomainAgentCommandArgs(f_dom, f_cmd, f_timeout, f_flags), off
@@ -378,11 +410,17 @@ def _u_qemu_domain_agent_command_args(data: _Buffer, off: int) -> tuple[QemuDoma
 
 def _p_qemu_domain_agent_command_args(out: bytearray, v: QemuDomainAgentCommandArgs) -> None:
     _remote._p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.cmd, 4194304)
+    raw = v.cmd.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_iI.pack(v.timeout, v.flags)
 
 
-def _u_qemu_domain_agent_command_ret(data: _Buffer, off: int) -> tuple[QemuDomainAgentCommandRet, int]:
+def _u_qemu_domain_agent_command_ret(data: bytes, off: int) -> tuple[QemuDomainAgentCommandRet, int]:
     f_result, off = _remote._u_remote_string(data, off)
     return QemuDomainAgentCommandRet(f_result), off
 
@@ -391,7 +429,7 @@ def _p_qemu_domain_agent_command_ret(out: bytearray, v: QemuDomainAgentCommandRe
     _remote._p_remote_string(out, v.result)
 
 
-def _u_qemu_connect_domain_monitor_event_register_args(data: _Buffer, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterArgs, int]:
+def _u_qemu_connect_domain_monitor_event_register_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterArgs, int]:
     f_dom, off = _remote._u_remote_domain(data, off)
     f_event, off = _remote._u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
@@ -405,7 +443,7 @@ def _p_qemu_connect_domain_monitor_event_register_args(out: bytearray, v: QemuCo
     out += _S_I.pack(v.flags)
 
 
-def _u_qemu_connect_domain_monitor_event_register_ret(data: _Buffer, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterRet, int]:
+def _u_qemu_connect_domain_monitor_event_register_ret(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterRet, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return QemuConnectDomainMonitorEventRegisterRet(f_callbackID), off
@@ -415,7 +453,7 @@ def _p_qemu_connect_domain_monitor_event_register_ret(out: bytearray, v: QemuCon
     out += _S_i.pack(v.callbackID)
 
 
-def _u_qemu_connect_domain_monitor_event_deregister_args(data: _Buffer, off: int) -> tuple[QemuConnectDomainMonitorEventDeregisterArgs, int]:
+def _u_qemu_connect_domain_monitor_event_deregister_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventDeregisterArgs, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return QemuConnectDomainMonitorEventDeregisterArgs(f_callbackID), off
@@ -425,11 +463,18 @@ def _p_qemu_connect_domain_monitor_event_deregister_args(out: bytearray, v: Qemu
     out += _S_i.pack(v.callbackID)
 
 
-def _u_qemu_domain_monitor_event_msg(data: _Buffer, off: int) -> tuple[QemuDomainMonitorEventMsg, int]:
+def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainMonitorEventMsg, int]:
+    data_end = len(data)
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _remote._u_remote_nonnull_domain(data, off)
-    f_event, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_event = data[start:end].decode()
     f_seconds, f_micros = _S_qI.unpack_from(data, off)
     off += 12
     f_details, off = _remote._u_remote_string(data, off)
@@ -439,14 +484,27 @@ def _u_qemu_domain_monitor_event_msg(data: _Buffer, off: int) -> tuple[QemuDomai
 def _p_qemu_domain_monitor_event_msg(out: bytearray, v: QemuDomainMonitorEventMsg) -> None:
     out += _S_i.pack(v.callbackID)
     _remote._p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.event, 4194304)
+    raw = v.event.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_qI.pack(v.seconds, v.micros)
     _remote._p_remote_string(out, v.details)
 
 
-def _u_qemu_domain_monitor_command_with_files_args(data: _Buffer, off: int) -> tuple[QemuDomainMonitorCommandWithFilesArgs, int]:
+def _u_qemu_domain_monitor_command_with_files_args(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesArgs, int]:
+    data_end = len(data)
     f_dom, off = _remote._u_remote_nonnull_domain(data, off)
-    f_cmd, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cmd = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return QemuDomainMonitorCommandWithFilesArgs(f_dom, f_cmd, f_flags), off
@@ -454,17 +512,36 @@ def _u_qemu_domain_monitor_command_with_files_args(data: _Buffer, off: int) -> t
 
 def _p_qemu_domain_monitor_command_with_files_args(out: bytearray, v: QemuDomainMonitorCommandWithFilesArgs) -> None:
     _remote._p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.cmd, 4194304)
+    raw = v.cmd.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_qemu_domain_monitor_command_with_files_ret(data: _Buffer, off: int) -> tuple[QemuDomainMonitorCommandWithFilesRet, int]:
-    f_result, off = _xdr.unpack_string(data, off, 4194304)
+def _u_qemu_domain_monitor_command_with_files_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_result = data[start:end].decode()
     return QemuDomainMonitorCommandWithFilesRet(f_result), off
 
 
 def _p_qemu_domain_monitor_command_with_files_ret(out: bytearray, v: QemuDomainMonitorCommandWithFilesRet) -> None:
-    _xdr.pack_string(out, v.result, 4194304)
+    raw = v.result.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
 # -- type descriptors -----------------------------------------------------------

@@ -11,11 +11,12 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
+_S_16s = _struct.Struct(">16s")
+_S_16si = _struct.Struct(">16si")
 _S_32i = _struct.Struct(">32i")
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
@@ -43,9 +44,11 @@ _S_iII = _struct.Struct(">iII")
 _S_iQ = _struct.Struct(">iQ")
 _S_iQQ = _struct.Struct(">iQQ")
 _S_iQQQQQQQQQQQ = _struct.Struct(">iQQQQQQQQQQQ")
+_S_id = _struct.Struct(">id")
 _S_ii = _struct.Struct(">ii")
 _S_iiI = _struct.Struct(">iiI")
 _S_iiQQQ = _struct.Struct(">iiQQQ")
+_S_iq = _struct.Struct(">iq")
 _S_q = _struct.Struct(">q")
 _S_qI = _struct.Struct(">qI")
 _S_qII = _struct.Struct(">qII")
@@ -16656,21 +16659,41 @@ class RemoteDomainEventNicMacChangeMsg(_xdr.XdrStruct):
 _E_remote_auth_type: dict[int, RemoteAuthType] = {int(m): m for m in RemoteAuthType}
 
 
-def _u_remote_nonnull_string(data: _Buffer, off: int) -> tuple[str, int]:
-    result, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    result = data[start:end].decode()
     return result, off
 
 
 def _p_remote_nonnull_string(out: bytearray, v: str) -> None:
-    _xdr.pack_string(out, v, 4194304)
+    raw = v.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_string(data: _Buffer, off: int) -> tuple[str | None, int]:
+def _u_remote_string(data: bytes, off: int) -> tuple[str | None, int]:
+    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
     if flag == 1:
-        result_value, off = _xdr.unpack_string(data, off, 4194304)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        result_value = data[start:end].decode()
         result = result_value
     elif flag == 0:
         result = None
@@ -16685,157 +16708,373 @@ def _p_remote_string(out: bytearray, v: str | None) -> None:
         out += _xdr.ABSENT
     else:
         out += _xdr.PRESENT
-        _xdr.pack_string(out, optional, 4194304)
+        raw = optional.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_uuid(data: _Buffer, off: int) -> tuple[bytes, int]:
-    result, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_uuid(data: bytes, off: int) -> tuple[bytes, int]:
+    end = off + 16
+    result = data[off:end]
+    off += 16
+    if len(result) != 16:
+        raise _xdr.XdrError("", "bad fixed opaque")
     return result, off
 
 
 def _p_remote_uuid(out: bytearray, v: bytes) -> None:
-    _xdr.pack_fixed_opaque(out, v, 16)
+    opaque = v
+    if len(opaque) != 16:
+        raise _xdr.XdrError("", "wrong fixed opaque length")
+    out += opaque
 
 
-def _u_remote_nonnull_domain(data: _Buffer, off: int) -> tuple[RemoteNonnullDomain, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
-    f_id = _S_i.unpack_from(data, off)[0]
-    off += 4
+def _u_remote_nonnull_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    f_uuid, f_id = _S_16si.unpack_from(data, off)
+    off += 20
     return RemoteNonnullDomain(f_name, f_uuid, f_id), off
 
 
 def _p_remote_nonnull_domain(out: bytearray, v: RemoteNonnullDomain) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
-    out += _S_i.pack(v.id)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16si.pack(v.uuid, v.id)
 
 
-def _u_remote_nonnull_network(data: _Buffer, off: int) -> tuple[RemoteNonnullNetwork, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteNonnullNetwork(f_name, f_uuid), off
 
 
 def _p_remote_nonnull_network(out: bytearray, v: RemoteNonnullNetwork) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_nonnull_network_port(data: _Buffer, off: int) -> tuple[RemoteNonnullNetworkPort, int]:
+def _u_remote_nonnull_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkPort, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteNonnullNetworkPort(f_net, f_uuid), off
 
 
 def _p_remote_nonnull_network_port(out: bytearray, v: RemoteNonnullNetworkPort) -> None:
     _p_remote_nonnull_network(out, v.net)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_nonnull_nwfilter(data: _Buffer, off: int) -> tuple[RemoteNonnullNwfilter, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteNonnullNwfilter(f_name, f_uuid), off
 
 
 def _p_remote_nonnull_nwfilter(out: bytearray, v: RemoteNonnullNwfilter) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_nonnull_nwfilter_binding(data: _Buffer, off: int) -> tuple[RemoteNonnullNwfilterBinding, int]:
-    f_portdev, off = _xdr.unpack_string(data, off, 4194304)
-    f_filtername, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_portdev = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_filtername = data[start2:end2].decode()
     return RemoteNonnullNwfilterBinding(f_portdev, f_filtername), off
 
 
 def _p_remote_nonnull_nwfilter_binding(out: bytearray, v: RemoteNonnullNwfilterBinding) -> None:
-    _xdr.pack_string(out, v.portdev, 4194304)
-    _xdr.pack_string(out, v.filtername, 4194304)
+    raw = v.portdev.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.filtername.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_nonnull_interface(data: _Buffer, off: int) -> tuple[RemoteNonnullInterface, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_mac, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_interface(data: bytes, off: int) -> tuple[RemoteNonnullInterface, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_mac = data[start2:end2].decode()
     return RemoteNonnullInterface(f_name, f_mac), off
 
 
 def _p_remote_nonnull_interface(out: bytearray, v: RemoteNonnullInterface) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_string(out, v.mac, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.mac.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_nonnull_storage_pool(data: _Buffer, off: int) -> tuple[RemoteNonnullStoragePool, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_nonnull_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStoragePool, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteNonnullStoragePool(f_name, f_uuid), off
 
 
 def _p_remote_nonnull_storage_pool(out: bytearray, v: RemoteNonnullStoragePool) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_nonnull_storage_vol(data: _Buffer, off: int) -> tuple[RemoteNonnullStorageVol, int]:
-    f_pool, off = _xdr.unpack_string(data, off, 4194304)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_key, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_pool = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start2:end2].decode()
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_key = data[start3:end3].decode()
     return RemoteNonnullStorageVol(f_pool, f_name, f_key), off
 
 
 def _p_remote_nonnull_storage_vol(out: bytearray, v: RemoteNonnullStorageVol) -> None:
-    _xdr.pack_string(out, v.pool, 4194304)
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_string(out, v.key, 4194304)
+    raw = v.pool.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.name.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
+    raw3 = v.key.encode()
+    size3 = len(raw3)
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size3)
+    out += raw3
+    out += _PAD[-size3 & 3]
 
 
-def _u_remote_nonnull_node_device(data: _Buffer, off: int) -> tuple[RemoteNonnullNodeDevice, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevice, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNonnullNodeDevice(f_name), off
 
 
 def _p_remote_nonnull_node_device(out: bytearray, v: RemoteNonnullNodeDevice) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_nonnull_secret(data: _Buffer, off: int) -> tuple[RemoteNonnullSecret, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
-    f_usageType = _S_i.unpack_from(data, off)[0]
-    off += 4
-    f_usageID, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret, int]:
+    data_end = len(data)
+    f_uuid, f_usageType = _S_16si.unpack_from(data, off)
+    off += 20
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_usageID = data[start:end].decode()
     return RemoteNonnullSecret(f_uuid, f_usageType, f_usageID), off
 
 
 def _p_remote_nonnull_secret(out: bytearray, v: RemoteNonnullSecret) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
-    out += _S_i.pack(v.usageType)
-    _xdr.pack_string(out, v.usageID, 4194304)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16si.pack(v.uuid, v.usageType)
+    raw = v.usageID.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_nonnull_domain_checkpoint(data: _Buffer, off: int) -> tuple[RemoteNonnullDomainCheckpoint, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_domain_checkpoint(data: bytes, off: int) -> tuple[RemoteNonnullDomainCheckpoint, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteNonnullDomainCheckpoint(f_name, f_dom), off
 
 
 def _p_remote_nonnull_domain_checkpoint(out: bytearray, v: RemoteNonnullDomainCheckpoint) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_nonnull_domain_snapshot(data: _Buffer, off: int) -> tuple[RemoteNonnullDomainSnapshot, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nonnull_domain_snapshot(data: bytes, off: int) -> tuple[RemoteNonnullDomainSnapshot, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteNonnullDomainSnapshot(f_name, f_dom), off
 
 
 def _p_remote_nonnull_domain_snapshot(out: bytearray, v: RemoteNonnullDomainSnapshot) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain(data: _Buffer, off: int) -> tuple[RemoteNonnullDomain | None, int]:
+def _u_remote_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain | None, int]:
     result: RemoteNonnullDomain | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -16858,7 +17097,7 @@ def _p_remote_domain(out: bytearray, v: RemoteNonnullDomain | None) -> None:
         _p_remote_nonnull_domain(out, optional)
 
 
-def _u_remote_network(data: _Buffer, off: int) -> tuple[RemoteNonnullNetwork | None, int]:
+def _u_remote_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork | None, int]:
     result: RemoteNonnullNetwork | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -16881,7 +17120,7 @@ def _p_remote_network(out: bytearray, v: RemoteNonnullNetwork | None) -> None:
         _p_remote_nonnull_network(out, optional)
 
 
-def _u_remote_network_port(data: _Buffer, off: int) -> tuple[RemoteNonnullNetworkPort | None, int]:
+def _u_remote_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkPort | None, int]:
     result: RemoteNonnullNetworkPort | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -16904,7 +17143,7 @@ def _p_remote_network_port(out: bytearray, v: RemoteNonnullNetworkPort | None) -
         _p_remote_nonnull_network_port(out, optional)
 
 
-def _u_remote_nwfilter(data: _Buffer, off: int) -> tuple[RemoteNonnullNwfilter | None, int]:
+def _u_remote_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter | None, int]:
     result: RemoteNonnullNwfilter | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -16927,7 +17166,7 @@ def _p_remote_nwfilter(out: bytearray, v: RemoteNonnullNwfilter | None) -> None:
         _p_remote_nonnull_nwfilter(out, optional)
 
 
-def _u_remote_nwfilter_binding(data: _Buffer, off: int) -> tuple[RemoteNonnullNwfilterBinding | None, int]:
+def _u_remote_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding | None, int]:
     result: RemoteNonnullNwfilterBinding | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -16950,7 +17189,7 @@ def _p_remote_nwfilter_binding(out: bytearray, v: RemoteNonnullNwfilterBinding |
         _p_remote_nonnull_nwfilter_binding(out, optional)
 
 
-def _u_remote_storage_pool(data: _Buffer, off: int) -> tuple[RemoteNonnullStoragePool | None, int]:
+def _u_remote_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStoragePool | None, int]:
     result: RemoteNonnullStoragePool | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -16973,7 +17212,7 @@ def _p_remote_storage_pool(out: bytearray, v: RemoteNonnullStoragePool | None) -
         _p_remote_nonnull_storage_pool(out, optional)
 
 
-def _u_remote_storage_vol(data: _Buffer, off: int) -> tuple[RemoteNonnullStorageVol | None, int]:
+def _u_remote_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol | None, int]:
     result: RemoteNonnullStorageVol | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -16996,7 +17235,7 @@ def _p_remote_storage_vol(out: bytearray, v: RemoteNonnullStorageVol | None) -> 
         _p_remote_nonnull_storage_vol(out, optional)
 
 
-def _u_remote_node_device(data: _Buffer, off: int) -> tuple[RemoteNonnullNodeDevice | None, int]:
+def _u_remote_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevice | None, int]:
     result: RemoteNonnullNodeDevice | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -17019,7 +17258,7 @@ def _p_remote_node_device(out: bytearray, v: RemoteNonnullNodeDevice | None) -> 
         _p_remote_nonnull_node_device(out, optional)
 
 
-def _u_remote_secret(data: _Buffer, off: int) -> tuple[RemoteNonnullSecret | None, int]:
+def _u_remote_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret | None, int]:
     result: RemoteNonnullSecret | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -17042,7 +17281,7 @@ def _p_remote_secret(out: bytearray, v: RemoteNonnullSecret | None) -> None:
         _p_remote_nonnull_secret(out, optional)
 
 
-def _u_remote_error(data: _Buffer, off: int) -> tuple[RemoteError, int]:
+def _u_remote_error(data: bytes, off: int) -> tuple[RemoteError, int]:
     f_code, f_domain = _S_ii.unpack_from(data, off)
     off += 8
     f_message, off = _u_remote_string(data, off)
@@ -17070,7 +17309,7 @@ def _p_remote_error(out: bytearray, v: RemoteError) -> None:
     _p_remote_network(out, v.net)
 
 
-def _u_remote_vcpu_info(data: _Buffer, off: int) -> tuple[RemoteVcpuInfo, int]:
+def _u_remote_vcpu_info(data: bytes, off: int) -> tuple[RemoteVcpuInfo, int]:
     f_number, f_state, f_cpu_time, f_cpu = _S_IiQi.unpack_from(data, off)
     off += 20
     return RemoteVcpuInfo(f_number, f_state, f_cpu_time, f_cpu), off
@@ -17080,7 +17319,8 @@ def _p_remote_vcpu_info(out: bytearray, v: RemoteVcpuInfo) -> None:
     out += _S_IiQi.pack(v.number, v.state, v.cpu_time, v.cpu)
 
 
-def _u_remote_typed_param_value(data: _Buffer, off: int) -> tuple[RemoteTypedParamValue, int]:
+def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParamValue, int]:
+    data_end = len(data)
     disc = _S_i.unpack_from(data, off)[0]
     off += 4
     value: int | float | str
@@ -17109,7 +17349,13 @@ def _u_remote_typed_param_value(data: _Buffer, off: int) -> tuple[RemoteTypedPar
         off += 4
         value = arm6
     elif disc == 7:
-        arm7, off = _xdr.unpack_string(data, off, 4194304)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        arm7 = data[start:end].decode()
         value = arm7
     else:
         raise _xdr.bad_discriminant(disc)
@@ -17118,80 +17364,132 @@ def _u_remote_typed_param_value(data: _Buffer, off: int) -> tuple[RemoteTypedPar
 
 def _p_remote_typed_param_value(out: bytearray, v: RemoteTypedParamValue) -> None:
     disc = v.type
-    out += _S_i.pack(disc)
     if disc == 1:
-        arm = _cast("int", v.value)
-        out += _S_i.pack(arm)
+        out += _S_ii.pack(disc, v.value)
     elif disc == 2:
-        arm2 = _cast("int", v.value)
-        out += _S_I.pack(arm2)
+        out += _S_iI.pack(disc, v.value)
     elif disc == 3:
-        arm3 = _cast("int", v.value)
-        out += _S_q.pack(arm3)
+        out += _S_iq.pack(disc, v.value)
     elif disc == 4:
-        arm4 = _cast("int", v.value)
-        out += _S_Q.pack(arm4)
+        out += _S_iQ.pack(disc, v.value)
     elif disc == 5:
-        arm5 = _cast("float", v.value)
-        out += _S_d.pack(arm5)
+        out += _S_id.pack(disc, v.value)
     elif disc == 6:
-        arm6 = _cast("int", v.value)
-        out += _S_i.pack(arm6)
+        out += _S_ii.pack(disc, v.value)
     elif disc == 7:
-        arm7 = _cast("str", v.value)
-        _xdr.pack_string(out, arm7, 4194304)
+        arm: str = v.value  # type: ignore[assignment]
+        out += _S_i.pack(disc)
+        raw = arm.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     else:
         raise _xdr.bad_discriminant(disc)
 
 
-def _u_remote_typed_param(data: _Buffer, off: int) -> tuple[RemoteTypedParam, int]:
-    f_field, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_field = data[start:end].decode()
     f_value, off = _u_remote_typed_param_value(data, off)
     return RemoteTypedParam(f_field, f_value), off
 
 
 def _p_remote_typed_param(out: bytearray, v: RemoteTypedParam) -> None:
-    _xdr.pack_string(out, v.field, 4194304)
+    raw = v.field.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_typed_param_value(out, v.value)
 
 
-def _u_remote_node_get_cpu_stats(data: _Buffer, off: int) -> tuple[RemoteNodeGetCpuStats, int]:
-    f_field, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStats, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_field = data[start:end].decode()
     f_value = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteNodeGetCpuStats(f_field, f_value), off
 
 
 def _p_remote_node_get_cpu_stats(out: bytearray, v: RemoteNodeGetCpuStats) -> None:
-    _xdr.pack_string(out, v.field, 4194304)
+    raw = v.field.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Q.pack(v.value)
 
 
-def _u_remote_node_get_memory_stats(data: _Buffer, off: int) -> tuple[RemoteNodeGetMemoryStats, int]:
-    f_field, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStats, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_field = data[start:end].decode()
     f_value = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteNodeGetMemoryStats(f_field, f_value), off
 
 
 def _p_remote_node_get_memory_stats(out: bytearray, v: RemoteNodeGetMemoryStats) -> None:
-    _xdr.pack_string(out, v.field, 4194304)
+    raw = v.field.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Q.pack(v.value)
 
 
-def _u_remote_domain_disk_error(data: _Buffer, off: int) -> tuple[RemoteDomainDiskError, int]:
-    f_disk, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDiskError, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_disk = data[start:end].decode()
     f_error = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainDiskError(f_disk, f_error), off
 
 
 def _p_remote_domain_disk_error(out: bytearray, v: RemoteDomainDiskError) -> None:
-    _xdr.pack_string(out, v.disk, 4194304)
+    raw = v.disk.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.error)
 
 
-def _u_remote_connect_open_args(data: _Buffer, off: int) -> tuple[RemoteConnectOpenArgs, int]:
+def _u_remote_connect_open_args(data: bytes, off: int) -> tuple[RemoteConnectOpenArgs, int]:
     f_name, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -17203,7 +17501,7 @@ def _p_remote_connect_open_args(out: bytearray, v: RemoteConnectOpenArgs) -> Non
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_supports_feature_args(data: _Buffer, off: int) -> tuple[RemoteConnectSupportsFeatureArgs, int]:
+def _u_remote_connect_supports_feature_args(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureArgs, int]:
     f_feature = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectSupportsFeatureArgs(f_feature), off
@@ -17213,7 +17511,7 @@ def _p_remote_connect_supports_feature_args(out: bytearray, v: RemoteConnectSupp
     out += _S_i.pack(v.feature)
 
 
-def _u_remote_connect_supports_feature_ret(data: _Buffer, off: int) -> tuple[RemoteConnectSupportsFeatureRet, int]:
+def _u_remote_connect_supports_feature_ret(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureRet, int]:
     f_supported = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectSupportsFeatureRet(f_supported), off
@@ -17223,16 +17521,29 @@ def _p_remote_connect_supports_feature_ret(out: bytearray, v: RemoteConnectSuppo
     out += _S_i.pack(v.supported)
 
 
-def _u_remote_connect_get_type_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetTypeRet, int]:
-    f_type, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_type_ret(data: bytes, off: int) -> tuple[RemoteConnectGetTypeRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_type = data[start:end].decode()
     return RemoteConnectGetTypeRet(f_type), off
 
 
 def _p_remote_connect_get_type_ret(out: bytearray, v: RemoteConnectGetTypeRet) -> None:
-    _xdr.pack_string(out, v.type, 4194304)
+    raw = v.type.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_get_version_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetVersionRet, int]:
+def _u_remote_connect_get_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetVersionRet, int]:
     f_hv_ver = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteConnectGetVersionRet(f_hv_ver), off
@@ -17242,7 +17553,7 @@ def _p_remote_connect_get_version_ret(out: bytearray, v: RemoteConnectGetVersion
     out += _S_Q.pack(v.hv_ver)
 
 
-def _u_remote_connect_get_lib_version_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetLibVersionRet, int]:
+def _u_remote_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetLibVersionRet, int]:
     f_lib_ver = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteConnectGetLibVersionRet(f_lib_ver), off
@@ -17252,16 +17563,29 @@ def _p_remote_connect_get_lib_version_ret(out: bytearray, v: RemoteConnectGetLib
     out += _S_Q.pack(v.lib_ver)
 
 
-def _u_remote_connect_get_hostname_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetHostnameRet, int]:
-    f_hostname, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteConnectGetHostnameRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_hostname = data[start:end].decode()
     return RemoteConnectGetHostnameRet(f_hostname), off
 
 
 def _p_remote_connect_get_hostname_ret(out: bytearray, v: RemoteConnectGetHostnameRet) -> None:
-    _xdr.pack_string(out, v.hostname, 4194304)
+    raw = v.hostname.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_get_sysinfo_args(data: _Buffer, off: int) -> tuple[RemoteConnectGetSysinfoArgs, int]:
+def _u_remote_connect_get_sysinfo_args(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectGetSysinfoArgs(f_flags), off
@@ -17271,25 +17595,51 @@ def _p_remote_connect_get_sysinfo_args(out: bytearray, v: RemoteConnectGetSysinf
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_get_sysinfo_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetSysinfoRet, int]:
-    f_sysinfo, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_sysinfo_ret(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_sysinfo = data[start:end].decode()
     return RemoteConnectGetSysinfoRet(f_sysinfo), off
 
 
 def _p_remote_connect_get_sysinfo_ret(out: bytearray, v: RemoteConnectGetSysinfoRet) -> None:
-    _xdr.pack_string(out, v.sysinfo, 4194304)
+    raw = v.sysinfo.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_get_uri_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetUriRet, int]:
-    f_uri, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_uri_ret(data: bytes, off: int) -> tuple[RemoteConnectGetUriRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_uri = data[start:end].decode()
     return RemoteConnectGetUriRet(f_uri), off
 
 
 def _p_remote_connect_get_uri_ret(out: bytearray, v: RemoteConnectGetUriRet) -> None:
-    _xdr.pack_string(out, v.uri, 4194304)
+    raw = v.uri.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_get_max_vcpus_args(data: _Buffer, off: int) -> tuple[RemoteConnectGetMaxVcpusArgs, int]:
+def _u_remote_connect_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusArgs, int]:
     f_type, off = _u_remote_string(data, off)
     return RemoteConnectGetMaxVcpusArgs(f_type), off
 
@@ -17298,7 +17648,7 @@ def _p_remote_connect_get_max_vcpus_args(out: bytearray, v: RemoteConnectGetMaxV
     _p_remote_string(out, v.type)
 
 
-def _u_remote_connect_get_max_vcpus_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetMaxVcpusRet, int]:
+def _u_remote_connect_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusRet, int]:
     f_max_vcpus = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectGetMaxVcpusRet(f_max_vcpus), off
@@ -17308,7 +17658,7 @@ def _p_remote_connect_get_max_vcpus_ret(out: bytearray, v: RemoteConnectGetMaxVc
     out += _S_i.pack(v.max_vcpus)
 
 
-def _u_remote_node_get_info_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetInfoRet, int]:
+def _u_remote_node_get_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetInfoRet, int]:
     f_model = list(_S_32i.unpack_from(data, off))
     off += 128
     f_memory, f_cpus, f_mhz, f_nodes, f_sockets, f_cores, f_threads = _S_Qiiiiii.unpack_from(data, off)
@@ -17324,16 +17674,29 @@ def _p_remote_node_get_info_ret(out: bytearray, v: RemoteNodeGetInfoRet) -> None
     out += _S_Qiiiiii.pack(v.memory, v.cpus, v.mhz, v.nodes, v.sockets, v.cores, v.threads)
 
 
-def _u_remote_connect_get_capabilities_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetCapabilitiesRet, int]:
-    f_capabilities, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCapabilitiesRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_capabilities = data[start:end].decode()
     return RemoteConnectGetCapabilitiesRet(f_capabilities), off
 
 
 def _p_remote_connect_get_capabilities_ret(out: bytearray, v: RemoteConnectGetCapabilitiesRet) -> None:
-    _xdr.pack_string(out, v.capabilities, 4194304)
+    raw = v.capabilities.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_get_domain_capabilities_args(data: _Buffer, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesArgs, int]:
+def _u_remote_connect_get_domain_capabilities_args(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesArgs, int]:
     f_emulatorbin, off = _u_remote_string(data, off)
     f_arch, off = _u_remote_string(data, off)
     f_machine, off = _u_remote_string(data, off)
@@ -17351,16 +17714,29 @@ def _p_remote_connect_get_domain_capabilities_args(out: bytearray, v: RemoteConn
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_get_domain_capabilities_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesRet, int]:
-    f_capabilities, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_domain_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_capabilities = data[start:end].decode()
     return RemoteConnectGetDomainCapabilitiesRet(f_capabilities), off
 
 
 def _p_remote_connect_get_domain_capabilities_ret(out: bytearray, v: RemoteConnectGetDomainCapabilitiesRet) -> None:
-    _xdr.pack_string(out, v.capabilities, 4194304)
+    raw = v.capabilities.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_get_cpu_stats_args(data: _Buffer, off: int) -> tuple[RemoteNodeGetCpuStatsArgs, int]:
+def _u_remote_node_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsArgs, int]:
     f_cpuNum, f_nparams, f_flags = _S_iiI.unpack_from(data, off)
     off += 12
     return RemoteNodeGetCpuStatsArgs(f_cpuNum, f_nparams, f_flags), off
@@ -17370,13 +17746,23 @@ def _p_remote_node_get_cpu_stats_args(out: bytearray, v: RemoteNodeGetCpuStatsAr
     out += _S_iiI.pack(v.cpuNum, v.nparams, v.flags)
 
 
-def _u_remote_node_get_cpu_stats_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetCpuStatsRet, int]:
+def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16, 12)
     off += 4
     f_params: list[RemoteNodeGetCpuStats] = []
+    append = f_params.append
     for _index in range(count):
-        item, off = _u_remote_node_get_cpu_stats(data, off)
-        f_params.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_field = data[start:end].decode()
+        e_value = _S_Q.unpack_from(data, off)[0]
+        off += 8
+        append(RemoteNodeGetCpuStats(e_field, e_value))
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeGetCpuStatsRet(f_params, f_nparams), off
@@ -17388,11 +17774,18 @@ def _p_remote_node_get_cpu_stats_ret(out: bytearray, v: RemoteNodeGetCpuStatsRet
         raise _xdr.XdrError("", "more than 16 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_node_get_cpu_stats(out, item)
+        raw = item.field.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        out += _S_Q.pack(item.value)
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_node_get_memory_stats_args(data: _Buffer, off: int) -> tuple[RemoteNodeGetMemoryStatsArgs, int]:
+def _u_remote_node_get_memory_stats_args(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsArgs, int]:
     f_nparams, f_cellNum, f_flags = _S_iiI.unpack_from(data, off)
     off += 12
     return RemoteNodeGetMemoryStatsArgs(f_nparams, f_cellNum, f_flags), off
@@ -17402,13 +17795,23 @@ def _p_remote_node_get_memory_stats_args(out: bytearray, v: RemoteNodeGetMemoryS
     out += _S_iiI.pack(v.nparams, v.cellNum, v.flags)
 
 
-def _u_remote_node_get_memory_stats_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetMemoryStatsRet, int]:
+def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16, 12)
     off += 4
     f_params: list[RemoteNodeGetMemoryStats] = []
+    append = f_params.append
     for _index in range(count):
-        item, off = _u_remote_node_get_memory_stats(data, off)
-        f_params.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_field = data[start:end].decode()
+        e_value = _S_Q.unpack_from(data, off)[0]
+        off += 8
+        append(RemoteNodeGetMemoryStats(e_field, e_value))
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeGetMemoryStatsRet(f_params, f_nparams), off
@@ -17420,11 +17823,18 @@ def _p_remote_node_get_memory_stats_ret(out: bytearray, v: RemoteNodeGetMemorySt
         raise _xdr.XdrError("", "more than 16 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_node_get_memory_stats(out, item)
+        raw = item.field.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        out += _S_Q.pack(item.value)
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_node_get_cells_free_memory_args(data: _Buffer, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryArgs, int]:
+def _u_remote_node_get_cells_free_memory_args(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryArgs, int]:
     f_startCell, f_maxcells = _S_ii.unpack_from(data, off)
     off += 8
     return RemoteNodeGetCellsFreeMemoryArgs(f_startCell, f_maxcells), off
@@ -17434,7 +17844,7 @@ def _p_remote_node_get_cells_free_memory_args(out: bytearray, v: RemoteNodeGetCe
     out += _S_ii.pack(v.startCell, v.maxcells)
 
 
-def _u_remote_node_get_cells_free_memory_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryRet, int]:
+def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryRet, int]:
     count = _xdr.unpack_count(data, off, 1024, 8)
     off += 4
     f_cells = list(_struct.unpack_from(f">{count}Q", data, off))
@@ -17450,7 +17860,7 @@ def _p_remote_node_get_cells_free_memory_ret(out: bytearray, v: RemoteNodeGetCel
     out += _struct.pack(f">{len(items)}Q", *items)
 
 
-def _u_remote_node_get_free_memory_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetFreeMemoryRet, int]:
+def _u_remote_node_get_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreeMemoryRet, int]:
     f_freeMem = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteNodeGetFreeMemoryRet(f_freeMem), off
@@ -17460,7 +17870,7 @@ def _p_remote_node_get_free_memory_ret(out: bytearray, v: RemoteNodeGetFreeMemor
     out += _S_Q.pack(v.freeMem)
 
 
-def _u_remote_domain_get_scheduler_type_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetSchedulerTypeArgs, int]:
+def _u_remote_domain_get_scheduler_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetSchedulerTypeArgs(f_dom), off
 
@@ -17469,19 +17879,32 @@ def _p_remote_domain_get_scheduler_type_args(out: bytearray, v: RemoteDomainGetS
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_scheduler_type_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetSchedulerTypeRet, int]:
-    f_type, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_type = data[start:end].decode()
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetSchedulerTypeRet(f_type, f_nparams), off
 
 
 def _p_remote_domain_get_scheduler_type_ret(out: bytearray, v: RemoteDomainGetSchedulerTypeRet) -> None:
-    _xdr.pack_string(out, v.type, 4194304)
+    raw = v.type.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_get_scheduler_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetSchedulerParametersArgs, int]:
+def _u_remote_domain_get_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -17493,13 +17916,14 @@ def _p_remote_domain_get_scheduler_parameters_args(out: bytearray, v: RemoteDoma
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_get_scheduler_parameters_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetSchedulerParametersRet, int]:
+def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainGetSchedulerParametersRet(f_params), off
 
 
@@ -17512,7 +17936,7 @@ def _p_remote_domain_get_scheduler_parameters_ret(out: bytearray, v: RemoteDomai
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_get_scheduler_parameters_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsArgs, int]:
+def _u_remote_domain_get_scheduler_parameters_flags_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -17524,13 +17948,14 @@ def _p_remote_domain_get_scheduler_parameters_flags_args(out: bytearray, v: Remo
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_domain_get_scheduler_parameters_flags_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsRet, int]:
+def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainGetSchedulerParametersFlagsRet(f_params), off
 
 
@@ -17543,14 +17968,15 @@ def _p_remote_domain_get_scheduler_parameters_flags_ret(out: bytearray, v: Remot
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_set_scheduler_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetSchedulerParametersArgs, int]:
+def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainSetSchedulerParametersArgs(f_dom, f_params), off
 
 
@@ -17564,14 +17990,15 @@ def _p_remote_domain_set_scheduler_parameters_args(out: bytearray, v: RemoteDoma
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_set_scheduler_parameters_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetSchedulerParametersFlagsArgs, int]:
+def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetSchedulerParametersFlagsArgs(f_dom, f_params, f_flags), off
@@ -17588,14 +18015,15 @@ def _p_remote_domain_set_scheduler_parameters_flags_args(out: bytearray, v: Remo
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_set_blkio_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetBlkioParametersArgs, int]:
+def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlkioParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetBlkioParametersArgs(f_dom, f_params, f_flags), off
@@ -17612,7 +18040,7 @@ def _p_remote_domain_set_blkio_parameters_args(out: bytearray, v: RemoteDomainSe
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_blkio_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlkioParametersArgs, int]:
+def _u_remote_domain_get_blkio_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -17624,13 +18052,14 @@ def _p_remote_domain_get_blkio_parameters_args(out: bytearray, v: RemoteDomainGe
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_domain_get_blkio_parameters_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlkioParametersRet, int]:
+def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetBlkioParametersRet(f_params, f_nparams), off
@@ -17646,14 +18075,15 @@ def _p_remote_domain_get_blkio_parameters_ret(out: bytearray, v: RemoteDomainGet
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_set_memory_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetMemoryParametersArgs, int]:
+def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetMemoryParametersArgs(f_dom, f_params, f_flags), off
@@ -17670,7 +18100,7 @@ def _p_remote_domain_set_memory_parameters_args(out: bytearray, v: RemoteDomainS
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_memory_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetMemoryParametersArgs, int]:
+def _u_remote_domain_get_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -17682,13 +18112,14 @@ def _p_remote_domain_get_memory_parameters_args(out: bytearray, v: RemoteDomainG
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_domain_get_memory_parameters_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetMemoryParametersRet, int]:
+def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetMemoryParametersRet(f_params, f_nparams), off
@@ -17704,9 +18135,16 @@ def _p_remote_domain_get_memory_parameters_ret(out: bytearray, v: RemoteDomainGe
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_block_resize_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockResizeArgs, int]:
+def _u_remote_domain_block_resize_args(data: bytes, off: int) -> tuple[RemoteDomainBlockResizeArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_disk, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_disk = data[start:end].decode()
     f_size, f_flags = _S_QI.unpack_from(data, off)
     off += 12
     return RemoteDomainBlockResizeArgs(f_dom, f_disk, f_size, f_flags), off
@@ -17714,18 +18152,25 @@ def _u_remote_domain_block_resize_args(data: _Buffer, off: int) -> tuple[RemoteD
 
 def _p_remote_domain_block_resize_args(out: bytearray, v: RemoteDomainBlockResizeArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.disk, 4194304)
+    raw = v.disk.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_QI.pack(v.size, v.flags)
 
 
-def _u_remote_domain_set_numa_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetNumaParametersArgs, int]:
+def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetNumaParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetNumaParametersArgs(f_dom, f_params, f_flags), off
@@ -17742,7 +18187,7 @@ def _p_remote_domain_set_numa_parameters_args(out: bytearray, v: RemoteDomainSet
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_numa_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetNumaParametersArgs, int]:
+def _u_remote_domain_get_numa_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -17754,13 +18199,14 @@ def _p_remote_domain_get_numa_parameters_args(out: bytearray, v: RemoteDomainGet
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_domain_get_numa_parameters_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetNumaParametersRet, int]:
+def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetNumaParametersRet(f_params, f_nparams), off
@@ -17776,14 +18222,15 @@ def _p_remote_domain_get_numa_parameters_ret(out: bytearray, v: RemoteDomainGetN
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_set_perf_events_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetPerfEventsArgs, int]:
+def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[RemoteDomainSetPerfEventsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetPerfEventsArgs(f_dom, f_params, f_flags), off
@@ -17800,7 +18247,7 @@ def _p_remote_domain_set_perf_events_args(out: bytearray, v: RemoteDomainSetPerf
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_perf_events_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetPerfEventsArgs, int]:
+def _u_remote_domain_get_perf_events_args(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -17812,13 +18259,14 @@ def _p_remote_domain_get_perf_events_args(out: bytearray, v: RemoteDomainGetPerf
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_perf_events_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetPerfEventsRet, int]:
+def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsRet, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainGetPerfEventsRet(f_params), off
 
 
@@ -17831,18 +18279,31 @@ def _p_remote_domain_get_perf_events_ret(out: bytearray, v: RemoteDomainGetPerfE
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_block_stats_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockStatsArgs, int]:
+def _u_remote_domain_block_stats_args(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     return RemoteDomainBlockStatsArgs(f_dom, f_path), off
 
 
 def _p_remote_domain_block_stats_args(out: bytearray, v: RemoteDomainBlockStatsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_block_stats_ret(data: _Buffer, off: int) -> tuple[RemoteDomainBlockStatsRet, int]:
+def _u_remote_domain_block_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsRet, int]:
     f_rd_req, f_rd_bytes, f_wr_req, f_wr_bytes, f_errs = _S_qqqqq.unpack_from(data, off)
     off += 40
     return RemoteDomainBlockStatsRet(f_rd_req, f_rd_bytes, f_wr_req, f_wr_bytes, f_errs), off
@@ -17852,9 +18313,16 @@ def _p_remote_domain_block_stats_ret(out: bytearray, v: RemoteDomainBlockStatsRe
     out += _S_qqqqq.pack(v.rd_req, v.rd_bytes, v.wr_req, v.wr_bytes, v.errs)
 
 
-def _u_remote_domain_block_stats_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockStatsFlagsArgs, int]:
+def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteDomainBlockStatsFlagsArgs(f_dom, f_path, f_nparams, f_flags), off
@@ -17862,17 +18330,24 @@ def _u_remote_domain_block_stats_flags_args(data: _Buffer, off: int) -> tuple[Re
 
 def _p_remote_domain_block_stats_flags_args(out: bytearray, v: RemoteDomainBlockStatsFlagsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_domain_block_stats_flags_ret(data: _Buffer, off: int) -> tuple[RemoteDomainBlockStatsFlagsRet, int]:
+def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainBlockStatsFlagsRet(f_params, f_nparams), off
@@ -17888,18 +18363,31 @@ def _p_remote_domain_block_stats_flags_ret(out: bytearray, v: RemoteDomainBlockS
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_interface_stats_args(data: _Buffer, off: int) -> tuple[RemoteDomainInterfaceStatsArgs, int]:
+def _u_remote_domain_interface_stats_args(data: bytes, off: int) -> tuple[RemoteDomainInterfaceStatsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_device, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_device = data[start:end].decode()
     return RemoteDomainInterfaceStatsArgs(f_dom, f_device), off
 
 
 def _p_remote_domain_interface_stats_args(out: bytearray, v: RemoteDomainInterfaceStatsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.device, 4194304)
+    raw = v.device.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_interface_stats_ret(data: _Buffer, off: int) -> tuple[RemoteDomainInterfaceStatsRet, int]:
+def _u_remote_domain_interface_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceStatsRet, int]:
     f_rx_bytes, f_rx_packets, f_rx_errs, f_rx_drop, f_tx_bytes, f_tx_packets, f_tx_errs, f_tx_drop = _S_qqqqqqqq.unpack_from(data, off)
     off += 64
     return RemoteDomainInterfaceStatsRet(f_rx_bytes, f_rx_packets, f_rx_errs, f_rx_drop, f_tx_bytes, f_tx_packets, f_tx_errs, f_tx_drop), off
@@ -17909,15 +18397,23 @@ def _p_remote_domain_interface_stats_ret(out: bytearray, v: RemoteDomainInterfac
     out += _S_qqqqqqqq.pack(v.rx_bytes, v.rx_packets, v.rx_errs, v.rx_drop, v.tx_bytes, v.tx_packets, v.tx_errs, v.tx_drop)
 
 
-def _u_remote_domain_set_interface_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetInterfaceParametersArgs, int]:
+def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetInterfaceParametersArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_device, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_device = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetInterfaceParametersArgs(f_dom, f_device, f_params, f_flags), off
@@ -17925,7 +18421,13 @@ def _u_remote_domain_set_interface_parameters_args(data: _Buffer, off: int) -> t
 
 def _p_remote_domain_set_interface_parameters_args(out: bytearray, v: RemoteDomainSetInterfaceParametersArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.device, 4194304)
+    raw = v.device.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
@@ -17935,9 +18437,16 @@ def _p_remote_domain_set_interface_parameters_args(out: bytearray, v: RemoteDoma
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_interface_parameters_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetInterfaceParametersArgs, int]:
+def _u_remote_domain_get_interface_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetInterfaceParametersArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_device, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_device = data[start:end].decode()
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteDomainGetInterfaceParametersArgs(f_dom, f_device, f_nparams, f_flags), off
@@ -17945,17 +18454,24 @@ def _u_remote_domain_get_interface_parameters_args(data: _Buffer, off: int) -> t
 
 def _p_remote_domain_get_interface_parameters_args(out: bytearray, v: RemoteDomainGetInterfaceParametersArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.device, 4194304)
+    raw = v.device.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_domain_get_interface_parameters_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetInterfaceParametersRet, int]:
+def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInterfaceParametersRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetInterfaceParametersRet(f_params, f_nparams), off
@@ -17971,7 +18487,7 @@ def _p_remote_domain_get_interface_parameters_ret(out: bytearray, v: RemoteDomai
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_memory_stats_args(data: _Buffer, off: int) -> tuple[RemoteDomainMemoryStatsArgs, int]:
+def _u_remote_domain_memory_stats_args(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_maxStats, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -17983,7 +18499,7 @@ def _p_remote_domain_memory_stats_args(out: bytearray, v: RemoteDomainMemoryStat
     out += _S_II.pack(v.maxStats, v.flags)
 
 
-def _u_remote_domain_memory_stat(data: _Buffer, off: int) -> tuple[RemoteDomainMemoryStat, int]:
+def _u_remote_domain_memory_stat(data: bytes, off: int) -> tuple[RemoteDomainMemoryStat, int]:
     f_tag, f_val = _S_iQ.unpack_from(data, off)
     off += 12
     return RemoteDomainMemoryStat(f_tag, f_val), off
@@ -17993,13 +18509,15 @@ def _p_remote_domain_memory_stat(out: bytearray, v: RemoteDomainMemoryStat) -> N
     out += _S_iQ.pack(v.tag, v.val)
 
 
-def _u_remote_domain_memory_stats_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMemoryStatsRet, int]:
+def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsRet, int]:
     count = _xdr.unpack_count(data, off, 1024, 12)
     off += 4
     f_stats: list[RemoteDomainMemoryStat] = []
+    append = f_stats.append
     for _index in range(count):
-        item, off = _u_remote_domain_memory_stat(data, off)
-        f_stats.append(item)
+        e_tag, e_val = _S_iQ.unpack_from(data, off)
+        off += 12
+        append(RemoteDomainMemoryStat(e_tag, e_val))
     return RemoteDomainMemoryStatsRet(f_stats), off
 
 
@@ -18009,12 +18527,19 @@ def _p_remote_domain_memory_stats_ret(out: bytearray, v: RemoteDomainMemoryStats
         raise _xdr.XdrError("", "more than 1024 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_domain_memory_stat(out, item)
+        out += _S_iQ.pack(item.tag, item.val)
 
 
-def _u_remote_domain_block_peek_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockPeekArgs, int]:
+def _u_remote_domain_block_peek_args(data: bytes, off: int) -> tuple[RemoteDomainBlockPeekArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_offset, f_size, f_flags = _S_QII.unpack_from(data, off)
     off += 16
     return RemoteDomainBlockPeekArgs(f_dom, f_path, f_offset, f_size, f_flags), off
@@ -18022,20 +18547,39 @@ def _u_remote_domain_block_peek_args(data: _Buffer, off: int) -> tuple[RemoteDom
 
 def _p_remote_domain_block_peek_args(out: bytearray, v: RemoteDomainBlockPeekArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_QII.pack(v.offset, v.size, v.flags)
 
 
-def _u_remote_domain_block_peek_ret(data: _Buffer, off: int) -> tuple[RemoteDomainBlockPeekRet, int]:
-    f_buffer, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_block_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockPeekRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_buffer = data[start:end]
     return RemoteDomainBlockPeekRet(f_buffer), off
 
 
 def _p_remote_domain_block_peek_ret(out: bytearray, v: RemoteDomainBlockPeekRet) -> None:
-    _xdr.pack_var_opaque(out, v.buffer, 4194304)
+    raw = v.buffer
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_memory_peek_args(data: _Buffer, off: int) -> tuple[RemoteDomainMemoryPeekArgs, int]:
+def _u_remote_domain_memory_peek_args(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_offset, f_size, f_flags = _S_QII.unpack_from(data, off)
     off += 16
@@ -18047,18 +18591,38 @@ def _p_remote_domain_memory_peek_args(out: bytearray, v: RemoteDomainMemoryPeekA
     out += _S_QII.pack(v.offset, v.size, v.flags)
 
 
-def _u_remote_domain_memory_peek_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMemoryPeekRet, int]:
-    f_buffer, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_memory_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_buffer = data[start:end]
     return RemoteDomainMemoryPeekRet(f_buffer), off
 
 
 def _p_remote_domain_memory_peek_ret(out: bytearray, v: RemoteDomainMemoryPeekRet) -> None:
-    _xdr.pack_var_opaque(out, v.buffer, 4194304)
+    raw = v.buffer
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_get_block_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlockInfoArgs, int]:
+def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockInfoArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetBlockInfoArgs(f_dom, f_path, f_flags), off
@@ -18066,11 +18630,17 @@ def _u_remote_domain_get_block_info_args(data: _Buffer, off: int) -> tuple[Remot
 
 def _p_remote_domain_get_block_info_args(out: bytearray, v: RemoteDomainGetBlockInfoArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_block_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlockInfoRet, int]:
+def _u_remote_domain_get_block_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockInfoRet, int]:
     f_allocation, f_capacity, f_physical = _S_QQQ.unpack_from(data, off)
     off += 24
     return RemoteDomainGetBlockInfoRet(f_allocation, f_capacity, f_physical), off
@@ -18080,7 +18650,7 @@ def _p_remote_domain_get_block_info_ret(out: bytearray, v: RemoteDomainGetBlockI
     out += _S_QQQ.pack(v.allocation, v.capacity, v.physical)
 
 
-def _u_remote_connect_list_domains_args(data: _Buffer, off: int) -> tuple[RemoteConnectListDomainsArgs, int]:
+def _u_remote_connect_list_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDomainsArgs, int]:
     f_maxids = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListDomainsArgs(f_maxids), off
@@ -18090,7 +18660,7 @@ def _p_remote_connect_list_domains_args(out: bytearray, v: RemoteConnectListDoma
     out += _S_i.pack(v.maxids)
 
 
-def _u_remote_connect_list_domains_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListDomainsRet, int]:
+def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDomainsRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_ids = list(_struct.unpack_from(f">{count}i", data, off))
@@ -18106,7 +18676,7 @@ def _p_remote_connect_list_domains_ret(out: bytearray, v: RemoteConnectListDomai
     out += _struct.pack(f">{len(items)}i", *items)
 
 
-def _u_remote_connect_num_of_domains_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfDomainsRet, int]:
+def _u_remote_connect_num_of_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDomainsRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfDomainsRet(f_num), off
@@ -18116,19 +18686,32 @@ def _p_remote_connect_num_of_domains_ret(out: bytearray, v: RemoteConnectNumOfDo
     out += _S_i.pack(v.num)
 
 
-def _u_remote_domain_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteDomainCreateXmlArgs, int]:
-    f_xml_desc, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml_desc = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainCreateXmlArgs(f_xml_desc, f_flags), off
 
 
 def _p_remote_domain_create_xml_args(out: bytearray, v: RemoteDomainCreateXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml_desc, 4194304)
+    raw = v.xml_desc.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCreateXmlRet, int]:
+def _u_remote_domain_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainCreateXmlRet(f_dom), off
 
@@ -18137,19 +18720,32 @@ def _p_remote_domain_create_xml_ret(out: bytearray, v: RemoteDomainCreateXmlRet)
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_create_xml_with_files_args(data: _Buffer, off: int) -> tuple[RemoteDomainCreateXmlWithFilesArgs, int]:
-    f_xml_desc, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml_desc = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainCreateXmlWithFilesArgs(f_xml_desc, f_flags), off
 
 
 def _p_remote_domain_create_xml_with_files_args(out: bytearray, v: RemoteDomainCreateXmlWithFilesArgs) -> None:
-    _xdr.pack_string(out, v.xml_desc, 4194304)
+    raw = v.xml_desc.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_create_xml_with_files_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCreateXmlWithFilesRet, int]:
+def _u_remote_domain_create_xml_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainCreateXmlWithFilesRet(f_dom), off
 
@@ -18158,7 +18754,7 @@ def _p_remote_domain_create_xml_with_files_ret(out: bytearray, v: RemoteDomainCr
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_lookup_by_id_args(data: _Buffer, off: int) -> tuple[RemoteDomainLookupByIdArgs, int]:
+def _u_remote_domain_lookup_by_id_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdArgs, int]:
     f_id = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainLookupByIdArgs(f_id), off
@@ -18168,7 +18764,7 @@ def _p_remote_domain_lookup_by_id_args(out: bytearray, v: RemoteDomainLookupById
     out += _S_i.pack(v.id)
 
 
-def _u_remote_domain_lookup_by_id_ret(data: _Buffer, off: int) -> tuple[RemoteDomainLookupByIdRet, int]:
+def _u_remote_domain_lookup_by_id_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainLookupByIdRet(f_dom), off
 
@@ -18177,16 +18773,19 @@ def _p_remote_domain_lookup_by_id_ret(out: bytearray, v: RemoteDomainLookupByIdR
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_lookup_by_uuid_args(data: _Buffer, off: int) -> tuple[RemoteDomainLookupByUuidArgs, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_domain_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidArgs, int]:
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteDomainLookupByUuidArgs(f_uuid), off
 
 
 def _p_remote_domain_lookup_by_uuid_args(out: bytearray, v: RemoteDomainLookupByUuidArgs) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_domain_lookup_by_uuid_ret(data: _Buffer, off: int) -> tuple[RemoteDomainLookupByUuidRet, int]:
+def _u_remote_domain_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainLookupByUuidRet(f_dom), off
 
@@ -18195,16 +18794,29 @@ def _p_remote_domain_lookup_by_uuid_ret(out: bytearray, v: RemoteDomainLookupByU
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteDomainLookupByNameArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteDomainLookupByNameArgs(f_name), off
 
 
 def _p_remote_domain_lookup_by_name_args(out: bytearray, v: RemoteDomainLookupByNameArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteDomainLookupByNameRet, int]:
+def _u_remote_domain_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainLookupByNameRet(f_dom), off
 
@@ -18213,7 +18825,7 @@ def _p_remote_domain_lookup_by_name_ret(out: bytearray, v: RemoteDomainLookupByN
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_suspend_args(data: _Buffer, off: int) -> tuple[RemoteDomainSuspendArgs, int]:
+def _u_remote_domain_suspend_args(data: bytes, off: int) -> tuple[RemoteDomainSuspendArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainSuspendArgs(f_dom), off
 
@@ -18222,7 +18834,7 @@ def _p_remote_domain_suspend_args(out: bytearray, v: RemoteDomainSuspendArgs) ->
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_resume_args(data: _Buffer, off: int) -> tuple[RemoteDomainResumeArgs, int]:
+def _u_remote_domain_resume_args(data: bytes, off: int) -> tuple[RemoteDomainResumeArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainResumeArgs(f_dom), off
 
@@ -18231,7 +18843,7 @@ def _p_remote_domain_resume_args(out: bytearray, v: RemoteDomainResumeArgs) -> N
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_pm_suspend_for_duration_args(data: _Buffer, off: int) -> tuple[RemoteDomainPmSuspendForDurationArgs, int]:
+def _u_remote_domain_pm_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteDomainPmSuspendForDurationArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_target, f_duration, f_flags = _S_IQI.unpack_from(data, off)
     off += 16
@@ -18243,7 +18855,7 @@ def _p_remote_domain_pm_suspend_for_duration_args(out: bytearray, v: RemoteDomai
     out += _S_IQI.pack(v.target, v.duration, v.flags)
 
 
-def _u_remote_domain_pm_wakeup_args(data: _Buffer, off: int) -> tuple[RemoteDomainPmWakeupArgs, int]:
+def _u_remote_domain_pm_wakeup_args(data: bytes, off: int) -> tuple[RemoteDomainPmWakeupArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18255,7 +18867,7 @@ def _p_remote_domain_pm_wakeup_args(out: bytearray, v: RemoteDomainPmWakeupArgs)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_shutdown_args(data: _Buffer, off: int) -> tuple[RemoteDomainShutdownArgs, int]:
+def _u_remote_domain_shutdown_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainShutdownArgs(f_dom), off
 
@@ -18264,7 +18876,7 @@ def _p_remote_domain_shutdown_args(out: bytearray, v: RemoteDomainShutdownArgs) 
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_reboot_args(data: _Buffer, off: int) -> tuple[RemoteDomainRebootArgs, int]:
+def _u_remote_domain_reboot_args(data: bytes, off: int) -> tuple[RemoteDomainRebootArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18276,7 +18888,7 @@ def _p_remote_domain_reboot_args(out: bytearray, v: RemoteDomainRebootArgs) -> N
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_reset_args(data: _Buffer, off: int) -> tuple[RemoteDomainResetArgs, int]:
+def _u_remote_domain_reset_args(data: bytes, off: int) -> tuple[RemoteDomainResetArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18288,7 +18900,7 @@ def _p_remote_domain_reset_args(out: bytearray, v: RemoteDomainResetArgs) -> Non
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_destroy_args(data: _Buffer, off: int) -> tuple[RemoteDomainDestroyArgs, int]:
+def _u_remote_domain_destroy_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainDestroyArgs(f_dom), off
 
@@ -18297,7 +18909,7 @@ def _p_remote_domain_destroy_args(out: bytearray, v: RemoteDomainDestroyArgs) ->
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_destroy_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainDestroyFlagsArgs, int]:
+def _u_remote_domain_destroy_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18309,7 +18921,7 @@ def _p_remote_domain_destroy_flags_args(out: bytearray, v: RemoteDomainDestroyFl
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_os_type_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetOsTypeArgs, int]:
+def _u_remote_domain_get_os_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetOsTypeArgs(f_dom), off
 
@@ -18318,16 +18930,29 @@ def _p_remote_domain_get_os_type_args(out: bytearray, v: RemoteDomainGetOsTypeAr
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_os_type_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetOsTypeRet, int]:
-    f_type, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_get_os_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_type = data[start:end].decode()
     return RemoteDomainGetOsTypeRet(f_type), off
 
 
 def _p_remote_domain_get_os_type_ret(out: bytearray, v: RemoteDomainGetOsTypeRet) -> None:
-    _xdr.pack_string(out, v.type, 4194304)
+    raw = v.type.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_get_max_memory_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetMaxMemoryArgs, int]:
+def _u_remote_domain_get_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetMaxMemoryArgs(f_dom), off
 
@@ -18336,7 +18961,7 @@ def _p_remote_domain_get_max_memory_args(out: bytearray, v: RemoteDomainGetMaxMe
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_max_memory_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetMaxMemoryRet, int]:
+def _u_remote_domain_get_max_memory_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryRet, int]:
     f_memory = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteDomainGetMaxMemoryRet(f_memory), off
@@ -18346,7 +18971,7 @@ def _p_remote_domain_get_max_memory_ret(out: bytearray, v: RemoteDomainGetMaxMem
     out += _S_Q.pack(v.memory)
 
 
-def _u_remote_domain_set_max_memory_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetMaxMemoryArgs, int]:
+def _u_remote_domain_set_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMaxMemoryArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_memory = _S_Q.unpack_from(data, off)[0]
     off += 8
@@ -18358,7 +18983,7 @@ def _p_remote_domain_set_max_memory_args(out: bytearray, v: RemoteDomainSetMaxMe
     out += _S_Q.pack(v.memory)
 
 
-def _u_remote_domain_set_memory_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetMemoryArgs, int]:
+def _u_remote_domain_set_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_memory = _S_Q.unpack_from(data, off)[0]
     off += 8
@@ -18370,7 +18995,7 @@ def _p_remote_domain_set_memory_args(out: bytearray, v: RemoteDomainSetMemoryArg
     out += _S_Q.pack(v.memory)
 
 
-def _u_remote_domain_set_memory_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetMemoryFlagsArgs, int]:
+def _u_remote_domain_set_memory_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_memory, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -18382,7 +19007,7 @@ def _p_remote_domain_set_memory_flags_args(out: bytearray, v: RemoteDomainSetMem
     out += _S_QI.pack(v.memory, v.flags)
 
 
-def _u_remote_domain_set_memory_stats_period_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetMemoryStatsPeriodArgs, int]:
+def _u_remote_domain_set_memory_stats_period_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryStatsPeriodArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_period, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -18394,7 +19019,7 @@ def _p_remote_domain_set_memory_stats_period_args(out: bytearray, v: RemoteDomai
     out += _S_iI.pack(v.period, v.flags)
 
 
-def _u_remote_domain_get_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetInfoArgs, int]:
+def _u_remote_domain_get_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetInfoArgs(f_dom), off
 
@@ -18403,7 +19028,7 @@ def _p_remote_domain_get_info_args(out: bytearray, v: RemoteDomainGetInfoArgs) -
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetInfoRet, int]:
+def _u_remote_domain_get_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInfoRet, int]:
     f_state, f_maxMem, f_memory, f_nrVirtCpu, f_cpuTime = _S_IQQIQ.unpack_from(data, off)
     off += 32
     return RemoteDomainGetInfoRet(f_state, f_maxMem, f_memory, f_nrVirtCpu, f_cpuTime), off
@@ -18413,20 +19038,40 @@ def _p_remote_domain_get_info_ret(out: bytearray, v: RemoteDomainGetInfoRet) -> 
     out += _S_IQQIQ.pack(v.state, v.maxMem, v.memory, v.nrVirtCpu, v.cpuTime)
 
 
-def _u_remote_domain_save_args(data: _Buffer, off: int) -> tuple[RemoteDomainSaveArgs, int]:
+def _u_remote_domain_save_args(data: bytes, off: int) -> tuple[RemoteDomainSaveArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_to, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_to = data[start:end].decode()
     return RemoteDomainSaveArgs(f_dom, f_to), off
 
 
 def _p_remote_domain_save_args(out: bytearray, v: RemoteDomainSaveArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.to, 4194304)
+    raw = v.to.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_save_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainSaveFlagsArgs, int]:
+def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSaveFlagsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_to, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_to = data[start:end].decode()
     f_dxml, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18435,19 +19080,26 @@ def _u_remote_domain_save_flags_args(data: _Buffer, off: int) -> tuple[RemoteDom
 
 def _p_remote_domain_save_flags_args(out: bytearray, v: RemoteDomainSaveFlagsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.to, 4194304)
+    raw = v.to.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.dxml)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_save_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainSaveParamsArgs, int]:
+def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDomainSaveParamsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSaveParamsArgs(f_dom, f_params, f_flags), off
@@ -18464,17 +19116,37 @@ def _p_remote_domain_save_params_args(out: bytearray, v: RemoteDomainSaveParamsA
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_restore_args(data: _Buffer, off: int) -> tuple[RemoteDomainRestoreArgs, int]:
-    f_from, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_restore_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_from = data[start:end].decode()
     return RemoteDomainRestoreArgs(f_from), off
 
 
 def _p_remote_domain_restore_args(out: bytearray, v: RemoteDomainRestoreArgs) -> None:
-    _xdr.pack_string(out, v.from_, 4194304)
+    raw = v.from_.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_restore_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainRestoreFlagsArgs, int]:
-    f_from, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreFlagsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_from = data[start:end].decode()
     f_dxml, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18482,18 +19154,25 @@ def _u_remote_domain_restore_flags_args(data: _Buffer, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_restore_flags_args(out: bytearray, v: RemoteDomainRestoreFlagsArgs) -> None:
-    _xdr.pack_string(out, v.from_, 4194304)
+    raw = v.from_.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.dxml)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_restore_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainRestoreParamsArgs, int]:
+def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreParamsArgs, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainRestoreParamsArgs(f_params, f_flags), off
@@ -18509,44 +19188,102 @@ def _p_remote_domain_restore_params_args(out: bytearray, v: RemoteDomainRestoreP
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_save_image_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescArgs, int]:
-    f_file, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_save_image_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_file = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSaveImageGetXmlDescArgs(f_file, f_flags), off
 
 
 def _p_remote_domain_save_image_get_xml_desc_args(out: bytearray, v: RemoteDomainSaveImageGetXmlDescArgs) -> None:
-    _xdr.pack_string(out, v.file, 4194304)
+    raw = v.file.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_save_image_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_save_image_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainSaveImageGetXmlDescRet(f_xml), off
 
 
 def _p_remote_domain_save_image_get_xml_desc_ret(out: bytearray, v: RemoteDomainSaveImageGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_save_image_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteDomainSaveImageDefineXmlArgs, int]:
-    f_file, off = _xdr.unpack_string(data, off, 4194304)
-    f_dxml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_file = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dxml = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSaveImageDefineXmlArgs(f_file, f_dxml, f_flags), off
 
 
 def _p_remote_domain_save_image_define_xml_args(out: bytearray, v: RemoteDomainSaveImageDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.file, 4194304)
-    _xdr.pack_string(out, v.dxml, 4194304)
+    raw = v.file.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.dxml.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_core_dump_args(data: _Buffer, off: int) -> tuple[RemoteDomainCoreDumpArgs, int]:
+def _u_remote_domain_core_dump_args(data: bytes, off: int) -> tuple[RemoteDomainCoreDumpArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_to, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_to = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainCoreDumpArgs(f_dom, f_to, f_flags), off
@@ -18554,13 +19291,26 @@ def _u_remote_domain_core_dump_args(data: _Buffer, off: int) -> tuple[RemoteDoma
 
 def _p_remote_domain_core_dump_args(out: bytearray, v: RemoteDomainCoreDumpArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.to, 4194304)
+    raw = v.to.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_core_dump_with_format_args(data: _Buffer, off: int) -> tuple[RemoteDomainCoreDumpWithFormatArgs, int]:
+def _u_remote_domain_core_dump_with_format_args(data: bytes, off: int) -> tuple[RemoteDomainCoreDumpWithFormatArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_to, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_to = data[start:end].decode()
     f_dumpformat, f_flags = _S_II.unpack_from(data, off)
     off += 8
     return RemoteDomainCoreDumpWithFormatArgs(f_dom, f_to, f_dumpformat, f_flags), off
@@ -18568,11 +19318,17 @@ def _u_remote_domain_core_dump_with_format_args(data: _Buffer, off: int) -> tupl
 
 def _p_remote_domain_core_dump_with_format_args(out: bytearray, v: RemoteDomainCoreDumpWithFormatArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.to, 4194304)
+    raw = v.to.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_II.pack(v.dumpformat, v.flags)
 
 
-def _u_remote_domain_screenshot_args(data: _Buffer, off: int) -> tuple[RemoteDomainScreenshotArgs, int]:
+def _u_remote_domain_screenshot_args(data: bytes, off: int) -> tuple[RemoteDomainScreenshotArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_screen, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -18584,7 +19340,7 @@ def _p_remote_domain_screenshot_args(out: bytearray, v: RemoteDomainScreenshotAr
     out += _S_II.pack(v.screen, v.flags)
 
 
-def _u_remote_domain_screenshot_ret(data: _Buffer, off: int) -> tuple[RemoteDomainScreenshotRet, int]:
+def _u_remote_domain_screenshot_ret(data: bytes, off: int) -> tuple[RemoteDomainScreenshotRet, int]:
     f_mime, off = _u_remote_string(data, off)
     return RemoteDomainScreenshotRet(f_mime), off
 
@@ -18593,7 +19349,7 @@ def _p_remote_domain_screenshot_ret(out: bytearray, v: RemoteDomainScreenshotRet
     _p_remote_string(out, v.mime)
 
 
-def _u_remote_domain_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetXmlDescArgs, int]:
+def _u_remote_domain_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18605,16 +19361,29 @@ def _p_remote_domain_get_xml_desc_args(out: bytearray, v: RemoteDomainGetXmlDesc
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainGetXmlDescRet(f_xml), off
 
 
 def _p_remote_domain_get_xml_desc_ret(out: bytearray, v: RemoteDomainGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_prepare_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepareArgs, int]:
+def _u_remote_domain_migrate_prepare_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareArgs, int]:
     f_uri_in, off = _u_remote_string(data, off)
     f_flags = _S_Q.unpack_from(data, off)[0]
     off += 8
@@ -18631,21 +19400,47 @@ def _p_remote_domain_migrate_prepare_args(out: bytearray, v: RemoteDomainMigrate
     out += _S_Q.pack(v.resource)
 
 
-def _u_remote_domain_migrate_prepare_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepareRet, int]:
-    f_cookie, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie = data[start:end]
     f_uri_out, off = _u_remote_string(data, off)
     return RemoteDomainMigratePrepareRet(f_cookie, f_uri_out), off
 
 
 def _p_remote_domain_migrate_prepare_ret(out: bytearray, v: RemoteDomainMigratePrepareRet) -> None:
-    _xdr.pack_var_opaque(out, v.cookie, 4194304)
+    raw = v.cookie
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.uri_out)
 
 
-def _u_remote_domain_migrate_perform_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePerformArgs, int]:
+def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerformArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_cookie, off = _xdr.unpack_var_opaque(data, off, 4194304)
-    f_uri, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie = data[start:end]
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_uri = data[start2:end2].decode()
     f_flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     f_dname, off = _u_remote_string(data, off)
@@ -18656,30 +19451,79 @@ def _u_remote_domain_migrate_perform_args(data: _Buffer, off: int) -> tuple[Remo
 
 def _p_remote_domain_migrate_perform_args(out: bytearray, v: RemoteDomainMigratePerformArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_var_opaque(out, v.cookie, 4194304)
-    _xdr.pack_string(out, v.uri, 4194304)
+    raw = v.cookie
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.uri.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_Q.pack(v.flags)
     _p_remote_string(out, v.dname)
     out += _S_Q.pack(v.resource)
 
 
-def _u_remote_domain_migrate_finish_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinishArgs, int]:
-    f_dname, off = _xdr.unpack_string(data, off, 4194304)
-    f_cookie, off = _xdr.unpack_var_opaque(data, off, 4194304)
-    f_uri, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinishArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dname = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie = data[start2:end2]
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_uri = data[start3:end3].decode()
     f_flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteDomainMigrateFinishArgs(f_dname, f_cookie, f_uri, f_flags), off
 
 
 def _p_remote_domain_migrate_finish_args(out: bytearray, v: RemoteDomainMigrateFinishArgs) -> None:
-    _xdr.pack_string(out, v.dname, 4194304)
-    _xdr.pack_var_opaque(out, v.cookie, 4194304)
-    _xdr.pack_string(out, v.uri, 4194304)
+    raw = v.dname.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.cookie
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
+    raw3 = v.uri.encode()
+    size3 = len(raw3)
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size3)
+    out += raw3
+    out += _PAD[-size3 & 3]
     out += _S_Q.pack(v.flags)
 
 
-def _u_remote_domain_migrate_finish_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinishRet, int]:
+def _u_remote_domain_migrate_finish_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinishRet, int]:
     f_ddom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainMigrateFinishRet(f_ddom), off
 
@@ -18688,14 +19532,21 @@ def _p_remote_domain_migrate_finish_ret(out: bytearray, v: RemoteDomainMigrateFi
     _p_remote_nonnull_domain(out, v.ddom)
 
 
-def _u_remote_domain_migrate_prepare2_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepare2Args, int]:
+def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Args, int]:
+    data_end = len(data)
     f_uri_in, off = _u_remote_string(data, off)
     f_flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     f_dname, off = _u_remote_string(data, off)
     f_resource = _S_Q.unpack_from(data, off)[0]
     off += 8
-    f_dom_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dom_xml = data[start:end].decode()
     return RemoteDomainMigratePrepare2Args(f_uri_in, f_flags, f_dname, f_resource, f_dom_xml), off
 
 
@@ -18704,37 +19555,93 @@ def _p_remote_domain_migrate_prepare2_args(out: bytearray, v: RemoteDomainMigrat
     out += _S_Q.pack(v.flags)
     _p_remote_string(out, v.dname)
     out += _S_Q.pack(v.resource)
-    _xdr.pack_string(out, v.dom_xml, 4194304)
+    raw = v.dom_xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_prepare2_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepare2Ret, int]:
-    f_cookie, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare2_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Ret, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie = data[start:end]
     f_uri_out, off = _u_remote_string(data, off)
     return RemoteDomainMigratePrepare2Ret(f_cookie, f_uri_out), off
 
 
 def _p_remote_domain_migrate_prepare2_ret(out: bytearray, v: RemoteDomainMigratePrepare2Ret) -> None:
-    _xdr.pack_var_opaque(out, v.cookie, 4194304)
+    raw = v.cookie
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.uri_out)
 
 
-def _u_remote_domain_migrate_finish2_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinish2Args, int]:
-    f_dname, off = _xdr.unpack_string(data, off, 4194304)
-    f_cookie, off = _xdr.unpack_var_opaque(data, off, 4194304)
-    f_uri, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Args, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dname = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie = data[start2:end2]
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_uri = data[start3:end3].decode()
     f_flags, f_retcode = _S_Qi.unpack_from(data, off)
     off += 12
     return RemoteDomainMigrateFinish2Args(f_dname, f_cookie, f_uri, f_flags, f_retcode), off
 
 
 def _p_remote_domain_migrate_finish2_args(out: bytearray, v: RemoteDomainMigrateFinish2Args) -> None:
-    _xdr.pack_string(out, v.dname, 4194304)
-    _xdr.pack_var_opaque(out, v.cookie, 4194304)
-    _xdr.pack_string(out, v.uri, 4194304)
+    raw = v.dname.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.cookie
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
+    raw3 = v.uri.encode()
+    size3 = len(raw3)
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size3)
+    out += raw3
+    out += _PAD[-size3 & 3]
     out += _S_Qi.pack(v.flags, v.retcode)
 
 
-def _u_remote_domain_migrate_finish2_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinish2Ret, int]:
+def _u_remote_domain_migrate_finish2_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Ret, int]:
     f_ddom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainMigrateFinish2Ret(f_ddom), off
 
@@ -18743,7 +19650,7 @@ def _p_remote_domain_migrate_finish2_ret(out: bytearray, v: RemoteDomainMigrateF
     _p_remote_nonnull_domain(out, v.ddom)
 
 
-def _u_remote_connect_list_defined_domains_args(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedDomainsArgs, int]:
+def _u_remote_connect_list_defined_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListDefinedDomainsArgs(f_maxnames), off
@@ -18753,13 +19660,21 @@ def _p_remote_connect_list_defined_domains_args(out: bytearray, v: RemoteConnect
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_defined_domains_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedDomainsRet, int]:
+def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListDefinedDomainsRet(f_names), off
 
 
@@ -18769,10 +19684,16 @@ def _p_remote_connect_list_defined_domains_ret(out: bytearray, v: RemoteConnectL
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_connect_num_of_defined_domains_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfDefinedDomainsRet, int]:
+def _u_remote_connect_num_of_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedDomainsRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfDefinedDomainsRet(f_num), off
@@ -18782,7 +19703,7 @@ def _p_remote_connect_num_of_defined_domains_ret(out: bytearray, v: RemoteConnec
     out += _S_i.pack(v.num)
 
 
-def _u_remote_domain_create_args(data: _Buffer, off: int) -> tuple[RemoteDomainCreateArgs, int]:
+def _u_remote_domain_create_args(data: bytes, off: int) -> tuple[RemoteDomainCreateArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainCreateArgs(f_dom), off
 
@@ -18791,7 +19712,7 @@ def _p_remote_domain_create_args(out: bytearray, v: RemoteDomainCreateArgs) -> N
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_create_with_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainCreateWithFlagsArgs, int]:
+def _u_remote_domain_create_with_flags_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18803,7 +19724,7 @@ def _p_remote_domain_create_with_flags_args(out: bytearray, v: RemoteDomainCreat
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_create_with_flags_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCreateWithFlagsRet, int]:
+def _u_remote_domain_create_with_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainCreateWithFlagsRet(f_dom), off
 
@@ -18812,7 +19733,7 @@ def _p_remote_domain_create_with_flags_ret(out: bytearray, v: RemoteDomainCreate
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_create_with_files_args(data: _Buffer, off: int) -> tuple[RemoteDomainCreateWithFilesArgs, int]:
+def _u_remote_domain_create_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18824,7 +19745,7 @@ def _p_remote_domain_create_with_files_args(out: bytearray, v: RemoteDomainCreat
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_create_with_files_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCreateWithFilesRet, int]:
+def _u_remote_domain_create_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainCreateWithFilesRet(f_dom), off
 
@@ -18833,16 +19754,29 @@ def _p_remote_domain_create_with_files_ret(out: bytearray, v: RemoteDomainCreate
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteDomainDefineXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainDefineXmlArgs(f_xml), off
 
 
 def _p_remote_domain_define_xml_args(out: bytearray, v: RemoteDomainDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_define_xml_ret(data: _Buffer, off: int) -> tuple[RemoteDomainDefineXmlRet, int]:
+def _u_remote_domain_define_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainDefineXmlRet(f_dom), off
 
@@ -18851,19 +19785,32 @@ def _p_remote_domain_define_xml_ret(out: bytearray, v: RemoteDomainDefineXmlRet)
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_define_xml_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainDefineXmlFlagsArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainDefineXmlFlagsArgs(f_xml, f_flags), off
 
 
 def _p_remote_domain_define_xml_flags_args(out: bytearray, v: RemoteDomainDefineXmlFlagsArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_define_xml_flags_ret(data: _Buffer, off: int) -> tuple[RemoteDomainDefineXmlFlagsRet, int]:
+def _u_remote_domain_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsRet, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainDefineXmlFlagsRet(f_dom), off
 
@@ -18872,7 +19819,7 @@ def _p_remote_domain_define_xml_flags_ret(out: bytearray, v: RemoteDomainDefineX
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_undefine_args(data: _Buffer, off: int) -> tuple[RemoteDomainUndefineArgs, int]:
+def _u_remote_domain_undefine_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainUndefineArgs(f_dom), off
 
@@ -18881,7 +19828,7 @@ def _p_remote_domain_undefine_args(out: bytearray, v: RemoteDomainUndefineArgs) 
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_undefine_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainUndefineFlagsArgs, int]:
+def _u_remote_domain_undefine_flags_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18893,7 +19840,7 @@ def _p_remote_domain_undefine_flags_args(out: bytearray, v: RemoteDomainUndefine
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_inject_nmi_args(data: _Buffer, off: int) -> tuple[RemoteDomainInjectNmiArgs, int]:
+def _u_remote_domain_inject_nmi_args(data: bytes, off: int) -> tuple[RemoteDomainInjectNmiArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18905,7 +19852,7 @@ def _p_remote_domain_inject_nmi_args(out: bytearray, v: RemoteDomainInjectNmiArg
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_send_key_args(data: _Buffer, off: int) -> tuple[RemoteDomainSendKeyArgs, int]:
+def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainSendKeyArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_codeset, f_holdtime = _S_II.unpack_from(data, off)
     off += 8
@@ -18929,7 +19876,7 @@ def _p_remote_domain_send_key_args(out: bytearray, v: RemoteDomainSendKeyArgs) -
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_send_process_signal_args(data: _Buffer, off: int) -> tuple[RemoteDomainSendProcessSignalArgs, int]:
+def _u_remote_domain_send_process_signal_args(data: bytes, off: int) -> tuple[RemoteDomainSendProcessSignalArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_pid_value, f_signum, f_flags = _S_qII.unpack_from(data, off)
     off += 16
@@ -18941,7 +19888,7 @@ def _p_remote_domain_send_process_signal_args(out: bytearray, v: RemoteDomainSen
     out += _S_qII.pack(v.pid_value, v.signum, v.flags)
 
 
-def _u_remote_domain_set_vcpus_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetVcpusArgs, int]:
+def _u_remote_domain_set_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nvcpus = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18953,7 +19900,7 @@ def _p_remote_domain_set_vcpus_args(out: bytearray, v: RemoteDomainSetVcpusArgs)
     out += _S_I.pack(v.nvcpus)
 
 
-def _u_remote_domain_set_vcpus_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetVcpusFlagsArgs, int]:
+def _u_remote_domain_set_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nvcpus, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -18965,7 +19912,7 @@ def _p_remote_domain_set_vcpus_flags_args(out: bytearray, v: RemoteDomainSetVcpu
     out += _S_II.pack(v.nvcpus, v.flags)
 
 
-def _u_remote_domain_get_vcpus_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetVcpusFlagsArgs, int]:
+def _u_remote_domain_get_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -18977,7 +19924,7 @@ def _p_remote_domain_get_vcpus_flags_args(out: bytearray, v: RemoteDomainGetVcpu
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_vcpus_flags_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetVcpusFlagsRet, int]:
+def _u_remote_domain_get_vcpus_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetVcpusFlagsRet(f_num), off
@@ -18987,25 +19934,45 @@ def _p_remote_domain_get_vcpus_flags_ret(out: bytearray, v: RemoteDomainGetVcpus
     out += _S_i.pack(v.num)
 
 
-def _u_remote_domain_pin_vcpu_args(data: _Buffer, off: int) -> tuple[RemoteDomainPinVcpuArgs, int]:
+def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_vcpu = _S_I.unpack_from(data, off)[0]
     off += 4
-    f_cpumap, off = _xdr.unpack_var_opaque(data, off, 2048)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 2048 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end]
     return RemoteDomainPinVcpuArgs(f_dom, f_vcpu, f_cpumap), off
 
 
 def _p_remote_domain_pin_vcpu_args(out: bytearray, v: RemoteDomainPinVcpuArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
     out += _S_I.pack(v.vcpu)
-    _xdr.pack_var_opaque(out, v.cpumap, 2048)
+    raw = v.cpumap
+    size = len(raw)
+    if size > 2048:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_pin_vcpu_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainPinVcpuFlagsArgs, int]:
+def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuFlagsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_vcpu = _S_I.unpack_from(data, off)[0]
     off += 4
-    f_cpumap, off = _xdr.unpack_var_opaque(data, off, 2048)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 2048 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end]
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainPinVcpuFlagsArgs(f_dom, f_vcpu, f_cpumap, f_flags), off
@@ -19014,11 +19981,17 @@ def _u_remote_domain_pin_vcpu_flags_args(data: _Buffer, off: int) -> tuple[Remot
 def _p_remote_domain_pin_vcpu_flags_args(out: bytearray, v: RemoteDomainPinVcpuFlagsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
     out += _S_I.pack(v.vcpu)
-    _xdr.pack_var_opaque(out, v.cpumap, 2048)
+    raw = v.cpumap
+    size = len(raw)
+    if size > 2048:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_vcpu_pin_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetVcpuPinInfoArgs, int]:
+def _u_remote_domain_get_vcpu_pin_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_ncpumaps, f_maplen, f_flags = _S_iiI.unpack_from(data, off)
     off += 12
@@ -19030,21 +20003,41 @@ def _p_remote_domain_get_vcpu_pin_info_args(out: bytearray, v: RemoteDomainGetVc
     out += _S_iiI.pack(v.ncpumaps, v.maplen, v.flags)
 
 
-def _u_remote_domain_get_vcpu_pin_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetVcpuPinInfoRet, int]:
-    f_cpumaps, off = _xdr.unpack_var_opaque(data, off, 8388608)
+def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 8388608 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumaps = data[start:end]
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetVcpuPinInfoRet(f_cpumaps, f_num), off
 
 
 def _p_remote_domain_get_vcpu_pin_info_ret(out: bytearray, v: RemoteDomainGetVcpuPinInfoRet) -> None:
-    _xdr.pack_var_opaque(out, v.cpumaps, 8388608)
+    raw = v.cpumaps
+    size = len(raw)
+    if size > 8388608:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.num)
 
 
-def _u_remote_domain_pin_emulator_args(data: _Buffer, off: int) -> tuple[RemoteDomainPinEmulatorArgs, int]:
+def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDomainPinEmulatorArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_cpumap, off = _xdr.unpack_var_opaque(data, off, 2048)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 2048 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end]
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainPinEmulatorArgs(f_dom, f_cpumap, f_flags), off
@@ -19052,11 +20045,17 @@ def _u_remote_domain_pin_emulator_args(data: _Buffer, off: int) -> tuple[RemoteD
 
 def _p_remote_domain_pin_emulator_args(out: bytearray, v: RemoteDomainPinEmulatorArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_var_opaque(out, v.cpumap, 2048)
+    raw = v.cpumap
+    size = len(raw)
+    if size > 2048:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_emulator_pin_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoArgs, int]:
+def _u_remote_domain_get_emulator_pin_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_maplen, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -19068,19 +20067,32 @@ def _p_remote_domain_get_emulator_pin_info_args(out: bytearray, v: RemoteDomainG
     out += _S_iI.pack(v.maplen, v.flags)
 
 
-def _u_remote_domain_get_emulator_pin_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoRet, int]:
-    f_cpumaps, off = _xdr.unpack_var_opaque(data, off, 8388608)
+def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 8388608 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumaps = data[start:end]
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetEmulatorPinInfoRet(f_cpumaps, f_ret), off
 
 
 def _p_remote_domain_get_emulator_pin_info_ret(out: bytearray, v: RemoteDomainGetEmulatorPinInfoRet) -> None:
-    _xdr.pack_var_opaque(out, v.cpumaps, 8388608)
+    raw = v.cpumaps
+    size = len(raw)
+    if size > 8388608:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_domain_get_vcpus_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetVcpusArgs, int]:
+def _u_remote_domain_get_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_maxinfo, f_maplen = _S_ii.unpack_from(data, off)
     off += 8
@@ -19092,14 +20104,23 @@ def _p_remote_domain_get_vcpus_args(out: bytearray, v: RemoteDomainGetVcpusArgs)
     out += _S_ii.pack(v.maxinfo, v.maplen)
 
 
-def _u_remote_domain_get_vcpus_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetVcpusRet, int]:
+def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
     f_info: list[RemoteVcpuInfo] = []
+    append = f_info.append
     for _index in range(count):
-        item, off = _u_remote_vcpu_info(data, off)
-        f_info.append(item)
-    f_cpumaps, off = _xdr.unpack_var_opaque(data, off, 8388608)
+        e_number, e_state, e_cpu_time, e_cpu = _S_IiQi.unpack_from(data, off)
+        off += 20
+        append(RemoteVcpuInfo(e_number, e_state, e_cpu_time, e_cpu))
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 8388608 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumaps = data[start:end]
     return RemoteDomainGetVcpusRet(f_info, f_cpumaps), off
 
 
@@ -19109,11 +20130,17 @@ def _p_remote_domain_get_vcpus_ret(out: bytearray, v: RemoteDomainGetVcpusRet) -
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_vcpu_info(out, item)
-    _xdr.pack_var_opaque(out, v.cpumaps, 8388608)
+        out += _S_IiQi.pack(item.number, item.state, item.cpu_time, item.cpu)
+    raw = v.cpumaps
+    size = len(raw)
+    if size > 8388608:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_get_max_vcpus_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetMaxVcpusArgs, int]:
+def _u_remote_domain_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetMaxVcpusArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetMaxVcpusArgs(f_dom), off
 
@@ -19122,7 +20149,7 @@ def _p_remote_domain_get_max_vcpus_args(out: bytearray, v: RemoteDomainGetMaxVcp
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_max_vcpus_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetMaxVcpusRet, int]:
+def _u_remote_domain_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxVcpusRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetMaxVcpusRet(f_num), off
@@ -19132,19 +20159,32 @@ def _p_remote_domain_get_max_vcpus_ret(out: bytearray, v: RemoteDomainGetMaxVcpu
     out += _S_i.pack(v.num)
 
 
-def _u_remote_domain_iothread_info(data: _Buffer, off: int) -> tuple[RemoteDomainIothreadInfo, int]:
+def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainIothreadInfo, int]:
+    data_end = len(data)
     f_iothread_id = _S_I.unpack_from(data, off)[0]
     off += 4
-    f_cpumap, off = _xdr.unpack_var_opaque(data, off, 2048)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 2048 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end]
     return RemoteDomainIothreadInfo(f_iothread_id, f_cpumap), off
 
 
 def _p_remote_domain_iothread_info(out: bytearray, v: RemoteDomainIothreadInfo) -> None:
     out += _S_I.pack(v.iothread_id)
-    _xdr.pack_var_opaque(out, v.cpumap, 2048)
+    raw = v.cpumap
+    size = len(raw)
+    if size > 2048:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_get_iothread_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetIothreadInfoArgs, int]:
+def _u_remote_domain_get_iothread_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -19156,13 +20196,23 @@ def _p_remote_domain_get_iothread_info_args(out: bytearray, v: RemoteDomainGetIo
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_iothread_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetIothreadInfoRet, int]:
+def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 8)
     off += 4
     f_info: list[RemoteDomainIothreadInfo] = []
+    append = f_info.append
     for _index in range(count):
-        item, off = _u_remote_domain_iothread_info(data, off)
-        f_info.append(item)
+        e_iothread_id = _S_I.unpack_from(data, off)[0]
+        off += 4
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 2048 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_cpumap = data[start:end]
+        append(RemoteDomainIothreadInfo(e_iothread_id, e_cpumap))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetIothreadInfoRet(f_info, f_ret), off
@@ -19174,15 +20224,29 @@ def _p_remote_domain_get_iothread_info_ret(out: bytearray, v: RemoteDomainGetIot
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_domain_iothread_info(out, item)
+        out += _S_I.pack(item.iothread_id)
+        raw = item.cpumap
+        size = len(raw)
+        if size > 2048:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_domain_pin_iothread_args(data: _Buffer, off: int) -> tuple[RemoteDomainPinIothreadArgs, int]:
+def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainPinIothreadArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_iothreads_id = _S_I.unpack_from(data, off)[0]
     off += 4
-    f_cpumap, off = _xdr.unpack_var_opaque(data, off, 2048)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 2048 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end]
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainPinIothreadArgs(f_dom, f_iothreads_id, f_cpumap, f_flags), off
@@ -19191,11 +20255,17 @@ def _u_remote_domain_pin_iothread_args(data: _Buffer, off: int) -> tuple[RemoteD
 def _p_remote_domain_pin_iothread_args(out: bytearray, v: RemoteDomainPinIothreadArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
     out += _S_I.pack(v.iothreads_id)
-    _xdr.pack_var_opaque(out, v.cpumap, 2048)
+    raw = v.cpumap
+    size = len(raw)
+    if size > 2048:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_add_iothread_args(data: _Buffer, off: int) -> tuple[RemoteDomainAddIothreadArgs, int]:
+def _u_remote_domain_add_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainAddIothreadArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_iothread_id, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -19207,7 +20277,7 @@ def _p_remote_domain_add_iothread_args(out: bytearray, v: RemoteDomainAddIothrea
     out += _S_II.pack(v.iothread_id, v.flags)
 
 
-def _u_remote_domain_del_iothread_args(data: _Buffer, off: int) -> tuple[RemoteDomainDelIothreadArgs, int]:
+def _u_remote_domain_del_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainDelIothreadArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_iothread_id, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -19219,16 +20289,17 @@ def _p_remote_domain_del_iothread_args(out: bytearray, v: RemoteDomainDelIothrea
     out += _S_II.pack(v.iothread_id, v.flags)
 
 
-def _u_remote_domain_set_iothread_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetIothreadParamsArgs, int]:
+def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[RemoteDomainSetIothreadParamsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_iothread_id = _S_I.unpack_from(data, off)[0]
     off += 4
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetIothreadParamsArgs(f_dom, f_iothread_id, f_params, f_flags), off
@@ -19246,7 +20317,7 @@ def _p_remote_domain_set_iothread_params_args(out: bytearray, v: RemoteDomainSet
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_security_label_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetSecurityLabelArgs, int]:
+def _u_remote_domain_get_security_label_args(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetSecurityLabelArgs(f_dom), off
 
@@ -19255,7 +20326,7 @@ def _p_remote_domain_get_security_label_args(out: bytearray, v: RemoteDomainGetS
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_security_label_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetSecurityLabelRet, int]:
+def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelRet, int]:
     count = _xdr.unpack_count(data, off, 4097, 4)
     off += 4
     f_label = list(_struct.unpack_from(f">{count}i", data, off))
@@ -19274,7 +20345,7 @@ def _p_remote_domain_get_security_label_ret(out: bytearray, v: RemoteDomainGetSe
     out += _S_i.pack(v.enforcing)
 
 
-def _u_remote_domain_get_security_label_list_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetSecurityLabelListArgs, int]:
+def _u_remote_domain_get_security_label_list_args(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetSecurityLabelListArgs(f_dom), off
 
@@ -19283,13 +20354,14 @@ def _p_remote_domain_get_security_label_list_args(out: bytearray, v: RemoteDomai
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_security_label_list_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetSecurityLabelListRet, int]:
+def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListRet, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_labels: list[RemoteDomainGetSecurityLabelRet] = []
+    append = f_labels.append
     for _index in range(count):
         item, off = _u_remote_domain_get_security_label_ret(data, off)
-        f_labels.append(item)
+        append(item)
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetSecurityLabelListRet(f_labels, f_ret), off
@@ -19305,7 +20377,7 @@ def _p_remote_domain_get_security_label_list_ret(out: bytearray, v: RemoteDomain
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_node_get_security_model_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetSecurityModelRet, int]:
+def _u_remote_node_get_security_model_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSecurityModelRet, int]:
     count = _xdr.unpack_count(data, off, 257, 4)
     off += 4
     f_model = list(_struct.unpack_from(f">{count}i", data, off))
@@ -19330,20 +20402,40 @@ def _p_remote_node_get_security_model_ret(out: bytearray, v: RemoteNodeGetSecuri
     out += _struct.pack(f">{len(items2)}i", *items2)
 
 
-def _u_remote_domain_attach_device_args(data: _Buffer, off: int) -> tuple[RemoteDomainAttachDeviceArgs, int]:
+def _u_remote_domain_attach_device_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainAttachDeviceArgs(f_dom, f_xml), off
 
 
 def _p_remote_domain_attach_device_args(out: bytearray, v: RemoteDomainAttachDeviceArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_attach_device_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainAttachDeviceFlagsArgs, int]:
+def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceFlagsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainAttachDeviceFlagsArgs(f_dom, f_xml, f_flags), off
@@ -19351,24 +20443,50 @@ def _u_remote_domain_attach_device_flags_args(data: _Buffer, off: int) -> tuple[
 
 def _p_remote_domain_attach_device_flags_args(out: bytearray, v: RemoteDomainAttachDeviceFlagsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_detach_device_args(data: _Buffer, off: int) -> tuple[RemoteDomainDetachDeviceArgs, int]:
+def _u_remote_domain_detach_device_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainDetachDeviceArgs(f_dom, f_xml), off
 
 
 def _p_remote_domain_detach_device_args(out: bytearray, v: RemoteDomainDetachDeviceArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_detach_device_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainDetachDeviceFlagsArgs, int]:
+def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceFlagsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainDetachDeviceFlagsArgs(f_dom, f_xml, f_flags), off
@@ -19376,13 +20494,26 @@ def _u_remote_domain_detach_device_flags_args(data: _Buffer, off: int) -> tuple[
 
 def _p_remote_domain_detach_device_flags_args(out: bytearray, v: RemoteDomainDetachDeviceFlagsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_update_device_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainUpdateDeviceFlagsArgs, int]:
+def _u_remote_domain_update_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainUpdateDeviceFlagsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainUpdateDeviceFlagsArgs(f_dom, f_xml, f_flags), off
@@ -19390,13 +20521,26 @@ def _u_remote_domain_update_device_flags_args(data: _Buffer, off: int) -> tuple[
 
 def _p_remote_domain_update_device_flags_args(out: bytearray, v: RemoteDomainUpdateDeviceFlagsArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_detach_device_alias_args(data: _Buffer, off: int) -> tuple[RemoteDomainDetachDeviceAliasArgs, int]:
+def _u_remote_domain_detach_device_alias_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceAliasArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_alias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_alias = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainDetachDeviceAliasArgs(f_dom, f_alias, f_flags), off
@@ -19404,11 +20548,17 @@ def _u_remote_domain_detach_device_alias_args(data: _Buffer, off: int) -> tuple[
 
 def _p_remote_domain_detach_device_alias_args(out: bytearray, v: RemoteDomainDetachDeviceAliasArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.alias, 4194304)
+    raw = v.alias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_autostart_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetAutostartArgs, int]:
+def _u_remote_domain_get_autostart_args(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetAutostartArgs(f_dom), off
 
@@ -19417,7 +20567,7 @@ def _p_remote_domain_get_autostart_args(out: bytearray, v: RemoteDomainGetAutost
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_autostart_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetAutostartRet, int]:
+def _u_remote_domain_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartRet, int]:
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetAutostartRet(f_autostart), off
@@ -19427,7 +20577,7 @@ def _p_remote_domain_get_autostart_ret(out: bytearray, v: RemoteDomainGetAutosta
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_domain_set_autostart_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetAutostartArgs, int]:
+def _u_remote_domain_set_autostart_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -19439,7 +20589,7 @@ def _p_remote_domain_set_autostart_args(out: bytearray, v: RemoteDomainSetAutost
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_domain_set_metadata_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetMetadataArgs, int]:
+def _u_remote_domain_set_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSetMetadataArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_type = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -19460,7 +20610,7 @@ def _p_remote_domain_set_metadata_args(out: bytearray, v: RemoteDomainSetMetadat
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_metadata_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetMetadataArgs, int]:
+def _u_remote_domain_get_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_type = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -19477,18 +20627,38 @@ def _p_remote_domain_get_metadata_args(out: bytearray, v: RemoteDomainGetMetadat
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_metadata_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetMetadataRet, int]:
-    f_metadata, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_metadata = data[start:end].decode()
     return RemoteDomainGetMetadataRet(f_metadata), off
 
 
 def _p_remote_domain_get_metadata_ret(out: bytearray, v: RemoteDomainGetMetadataRet) -> None:
-    _xdr.pack_string(out, v.metadata, 4194304)
+    raw = v.metadata.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_block_job_abort_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockJobAbortArgs, int]:
+def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobAbortArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainBlockJobAbortArgs(f_dom, f_path, f_flags), off
@@ -19496,13 +20666,26 @@ def _u_remote_domain_block_job_abort_args(data: _Buffer, off: int) -> tuple[Remo
 
 def _p_remote_domain_block_job_abort_args(out: bytearray, v: RemoteDomainBlockJobAbortArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_block_job_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlockJobInfoArgs, int]:
+def _u_remote_domain_get_block_job_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockJobInfoArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetBlockJobInfoArgs(f_dom, f_path, f_flags), off
@@ -19510,11 +20693,17 @@ def _u_remote_domain_get_block_job_info_args(data: _Buffer, off: int) -> tuple[R
 
 def _p_remote_domain_get_block_job_info_args(out: bytearray, v: RemoteDomainGetBlockJobInfoArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_block_job_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlockJobInfoRet, int]:
+def _u_remote_domain_get_block_job_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockJobInfoRet, int]:
     f_found, f_type, f_bandwidth, f_cur, f_end = _S_iiQQQ.unpack_from(data, off)
     off += 32
     return RemoteDomainGetBlockJobInfoRet(f_found, f_type, f_bandwidth, f_cur, f_end), off
@@ -19524,9 +20713,16 @@ def _p_remote_domain_get_block_job_info_ret(out: bytearray, v: RemoteDomainGetBl
     out += _S_iiQQQ.pack(v.found, v.type, v.bandwidth, v.cur, v.end)
 
 
-def _u_remote_domain_block_job_set_speed_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockJobSetSpeedArgs, int]:
+def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobSetSpeedArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_bandwidth, f_flags = _S_QI.unpack_from(data, off)
     off += 12
     return RemoteDomainBlockJobSetSpeedArgs(f_dom, f_path, f_bandwidth, f_flags), off
@@ -19534,13 +20730,26 @@ def _u_remote_domain_block_job_set_speed_args(data: _Buffer, off: int) -> tuple[
 
 def _p_remote_domain_block_job_set_speed_args(out: bytearray, v: RemoteDomainBlockJobSetSpeedArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_QI.pack(v.bandwidth, v.flags)
 
 
-def _u_remote_domain_block_pull_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockPullArgs, int]:
+def _u_remote_domain_block_pull_args(data: bytes, off: int) -> tuple[RemoteDomainBlockPullArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_bandwidth, f_flags = _S_QI.unpack_from(data, off)
     off += 12
     return RemoteDomainBlockPullArgs(f_dom, f_path, f_bandwidth, f_flags), off
@@ -19548,13 +20757,26 @@ def _u_remote_domain_block_pull_args(data: _Buffer, off: int) -> tuple[RemoteDom
 
 def _p_remote_domain_block_pull_args(out: bytearray, v: RemoteDomainBlockPullArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_QI.pack(v.bandwidth, v.flags)
 
 
-def _u_remote_domain_block_rebase_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockRebaseArgs, int]:
+def _u_remote_domain_block_rebase_args(data: bytes, off: int) -> tuple[RemoteDomainBlockRebaseArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_base, off = _u_remote_string(data, off)
     f_bandwidth, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -19563,21 +20785,41 @@ def _u_remote_domain_block_rebase_args(data: _Buffer, off: int) -> tuple[RemoteD
 
 def _p_remote_domain_block_rebase_args(out: bytearray, v: RemoteDomainBlockRebaseArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.base)
     out += _S_QI.pack(v.bandwidth, v.flags)
 
 
-def _u_remote_domain_block_copy_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockCopyArgs, int]:
+def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomainBlockCopyArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
-    f_destxml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_destxml = data[start2:end2].decode()
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainBlockCopyArgs(f_dom, f_path, f_destxml, f_params, f_flags), off
@@ -19585,8 +20827,20 @@ def _u_remote_domain_block_copy_args(data: _Buffer, off: int) -> tuple[RemoteDom
 
 def _p_remote_domain_block_copy_args(out: bytearray, v: RemoteDomainBlockCopyArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
-    _xdr.pack_string(out, v.destxml, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.destxml.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
@@ -19596,9 +20850,16 @@ def _p_remote_domain_block_copy_args(out: bytearray, v: RemoteDomainBlockCopyArg
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_block_commit_args(data: _Buffer, off: int) -> tuple[RemoteDomainBlockCommitArgs, int]:
+def _u_remote_domain_block_commit_args(data: bytes, off: int) -> tuple[RemoteDomainBlockCommitArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_disk, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_disk = data[start:end].decode()
     f_base, off = _u_remote_string(data, off)
     f_top, off = _u_remote_string(data, off)
     f_bandwidth, f_flags = _S_QI.unpack_from(data, off)
@@ -19608,21 +20869,35 @@ def _u_remote_domain_block_commit_args(data: _Buffer, off: int) -> tuple[RemoteD
 
 def _p_remote_domain_block_commit_args(out: bytearray, v: RemoteDomainBlockCommitArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.disk, 4194304)
+    raw = v.disk.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.base)
     _p_remote_string(out, v.top)
     out += _S_QI.pack(v.bandwidth, v.flags)
 
 
-def _u_remote_domain_set_block_io_tune_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetBlockIoTuneArgs, int]:
+def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlockIoTuneArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_disk, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_disk = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetBlockIoTuneArgs(f_dom, f_disk, f_params, f_flags), off
@@ -19630,7 +20905,13 @@ def _u_remote_domain_set_block_io_tune_args(data: _Buffer, off: int) -> tuple[Re
 
 def _p_remote_domain_set_block_io_tune_args(out: bytearray, v: RemoteDomainSetBlockIoTuneArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.disk, 4194304)
+    raw = v.disk.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
@@ -19640,7 +20921,7 @@ def _p_remote_domain_set_block_io_tune_args(out: bytearray, v: RemoteDomainSetBl
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_block_io_tune_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlockIoTuneArgs, int]:
+def _u_remote_domain_get_block_io_tune_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_disk, off = _u_remote_string(data, off)
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
@@ -19654,13 +20935,14 @@ def _p_remote_domain_get_block_io_tune_args(out: bytearray, v: RemoteDomainGetBl
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_domain_get_block_io_tune_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetBlockIoTuneRet, int]:
+def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneRet, int]:
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetBlockIoTuneRet(f_params, f_nparams), off
@@ -19676,15 +20958,23 @@ def _p_remote_domain_get_block_io_tune_ret(out: bytearray, v: RemoteDomainGetBlo
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_set_throttle_group_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetThrottleGroupArgs, int]:
+def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[RemoteDomainSetThrottleGroupArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_group, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_group = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetThrottleGroupArgs(f_dom, f_group, f_params, f_flags), off
@@ -19692,7 +20982,13 @@ def _u_remote_domain_set_throttle_group_args(data: _Buffer, off: int) -> tuple[R
 
 def _p_remote_domain_set_throttle_group_args(out: bytearray, v: RemoteDomainSetThrottleGroupArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.group, 4194304)
+    raw = v.group.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
@@ -19702,7 +20998,7 @@ def _p_remote_domain_set_throttle_group_args(out: bytearray, v: RemoteDomainSetT
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_del_throttle_group_args(data: _Buffer, off: int) -> tuple[RemoteDomainDelThrottleGroupArgs, int]:
+def _u_remote_domain_del_throttle_group_args(data: bytes, off: int) -> tuple[RemoteDomainDelThrottleGroupArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_group, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
@@ -19716,7 +21012,7 @@ def _p_remote_domain_del_throttle_group_args(out: bytearray, v: RemoteDomainDelT
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_cpu_stats_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetCpuStatsArgs, int]:
+def _u_remote_domain_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_nparams, f_start_cpu, f_ncpus, f_flags = _S_IiII.unpack_from(data, off)
     off += 16
@@ -19728,13 +21024,14 @@ def _p_remote_domain_get_cpu_stats_args(out: bytearray, v: RemoteDomainGetCpuSta
     out += _S_IiII.pack(v.nparams, v.start_cpu, v.ncpus, v.flags)
 
 
-def _u_remote_domain_get_cpu_stats_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetCpuStatsRet, int]:
+def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsRet, int]:
     count = _xdr.unpack_count(data, off, 2048, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetCpuStatsRet(f_params, f_nparams), off
@@ -19750,7 +21047,7 @@ def _p_remote_domain_get_cpu_stats_ret(out: bytearray, v: RemoteDomainGetCpuStat
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_get_hostname_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetHostnameArgs, int]:
+def _u_remote_domain_get_hostname_args(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -19762,16 +21059,29 @@ def _p_remote_domain_get_hostname_args(out: bytearray, v: RemoteDomainGetHostnam
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_hostname_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetHostnameRet, int]:
-    f_hostname, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_hostname = data[start:end].decode()
     return RemoteDomainGetHostnameRet(f_hostname), off
 
 
 def _p_remote_domain_get_hostname_ret(out: bytearray, v: RemoteDomainGetHostnameRet) -> None:
-    _xdr.pack_string(out, v.hostname, 4194304)
+    raw = v.hostname.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_num_of_networks_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfNetworksRet, int]:
+def _u_remote_connect_num_of_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNetworksRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfNetworksRet(f_num), off
@@ -19781,7 +21091,7 @@ def _p_remote_connect_num_of_networks_ret(out: bytearray, v: RemoteConnectNumOfN
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_networks_args(data: _Buffer, off: int) -> tuple[RemoteConnectListNetworksArgs, int]:
+def _u_remote_connect_list_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListNetworksArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListNetworksArgs(f_maxnames), off
@@ -19791,13 +21101,21 @@ def _p_remote_connect_list_networks_args(out: bytearray, v: RemoteConnectListNet
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_networks_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListNetworksRet, int]:
+def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListNetworksRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListNetworksRet(f_names), off
 
 
@@ -19807,10 +21125,16 @@ def _p_remote_connect_list_networks_ret(out: bytearray, v: RemoteConnectListNetw
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_connect_num_of_defined_networks_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfDefinedNetworksRet, int]:
+def _u_remote_connect_num_of_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedNetworksRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfDefinedNetworksRet(f_num), off
@@ -19820,7 +21144,7 @@ def _p_remote_connect_num_of_defined_networks_ret(out: bytearray, v: RemoteConne
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_defined_networks_args(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedNetworksArgs, int]:
+def _u_remote_connect_list_defined_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListDefinedNetworksArgs(f_maxnames), off
@@ -19830,13 +21154,21 @@ def _p_remote_connect_list_defined_networks_args(out: bytearray, v: RemoteConnec
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_defined_networks_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedNetworksRet, int]:
+def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListDefinedNetworksRet(f_names), off
 
 
@@ -19846,19 +21178,28 @@ def _p_remote_connect_list_defined_networks_ret(out: bytearray, v: RemoteConnect
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_network_lookup_by_uuid_args(data: _Buffer, off: int) -> tuple[RemoteNetworkLookupByUuidArgs, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_network_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByUuidArgs, int]:
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteNetworkLookupByUuidArgs(f_uuid), off
 
 
 def _p_remote_network_lookup_by_uuid_args(out: bytearray, v: RemoteNetworkLookupByUuidArgs) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_network_lookup_by_uuid_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkLookupByUuidRet, int]:
+def _u_remote_network_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByUuidRet, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkLookupByUuidRet(f_net), off
 
@@ -19867,16 +21208,29 @@ def _p_remote_network_lookup_by_uuid_ret(out: bytearray, v: RemoteNetworkLookupB
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteNetworkLookupByNameArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNetworkLookupByNameArgs(f_name), off
 
 
 def _p_remote_network_lookup_by_name_args(out: bytearray, v: RemoteNetworkLookupByNameArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_network_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkLookupByNameRet, int]:
+def _u_remote_network_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameRet, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkLookupByNameRet(f_net), off
 
@@ -19885,16 +21239,29 @@ def _p_remote_network_lookup_by_name_ret(out: bytearray, v: RemoteNetworkLookupB
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteNetworkCreateXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNetworkCreateXmlArgs(f_xml), off
 
 
 def _p_remote_network_create_xml_args(out: bytearray, v: RemoteNetworkCreateXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_network_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkCreateXmlRet, int]:
+def _u_remote_network_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlRet, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkCreateXmlRet(f_net), off
 
@@ -19903,19 +21270,32 @@ def _p_remote_network_create_xml_ret(out: bytearray, v: RemoteNetworkCreateXmlRe
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_create_xml_flags_args(data: _Buffer, off: int) -> tuple[RemoteNetworkCreateXmlFlagsArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkCreateXmlFlagsArgs(f_xml, f_flags), off
 
 
 def _p_remote_network_create_xml_flags_args(out: bytearray, v: RemoteNetworkCreateXmlFlagsArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_create_xml_flags_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkCreateXmlFlagsRet, int]:
+def _u_remote_network_create_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsRet, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkCreateXmlFlagsRet(f_net), off
 
@@ -19924,16 +21304,29 @@ def _p_remote_network_create_xml_flags_ret(out: bytearray, v: RemoteNetworkCreat
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteNetworkDefineXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_define_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNetworkDefineXmlArgs(f_xml), off
 
 
 def _p_remote_network_define_xml_args(out: bytearray, v: RemoteNetworkDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_network_define_xml_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkDefineXmlRet, int]:
+def _u_remote_network_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlRet, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkDefineXmlRet(f_net), off
 
@@ -19942,19 +21335,32 @@ def _p_remote_network_define_xml_ret(out: bytearray, v: RemoteNetworkDefineXmlRe
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_define_xml_flags_args(data: _Buffer, off: int) -> tuple[RemoteNetworkDefineXmlFlagsArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkDefineXmlFlagsArgs(f_xml, f_flags), off
 
 
 def _p_remote_network_define_xml_flags_args(out: bytearray, v: RemoteNetworkDefineXmlFlagsArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_define_xml_flags_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkDefineXmlFlagsRet, int]:
+def _u_remote_network_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsRet, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkDefineXmlFlagsRet(f_net), off
 
@@ -19963,7 +21369,7 @@ def _p_remote_network_define_xml_flags_ret(out: bytearray, v: RemoteNetworkDefin
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_undefine_args(data: _Buffer, off: int) -> tuple[RemoteNetworkUndefineArgs, int]:
+def _u_remote_network_undefine_args(data: bytes, off: int) -> tuple[RemoteNetworkUndefineArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkUndefineArgs(f_net), off
 
@@ -19972,11 +21378,18 @@ def _p_remote_network_undefine_args(out: bytearray, v: RemoteNetworkUndefineArgs
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_update_args(data: _Buffer, off: int) -> tuple[RemoteNetworkUpdateArgs, int]:
+def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkUpdateArgs, int]:
+    data_end = len(data)
     f_net, off = _u_remote_nonnull_network(data, off)
     f_command, f_section, f_parentIndex = _S_IIi.unpack_from(data, off)
     off += 12
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkUpdateArgs(f_net, f_command, f_section, f_parentIndex, f_xml, f_flags), off
@@ -19985,11 +21398,17 @@ def _u_remote_network_update_args(data: _Buffer, off: int) -> tuple[RemoteNetwor
 def _p_remote_network_update_args(out: bytearray, v: RemoteNetworkUpdateArgs) -> None:
     _p_remote_nonnull_network(out, v.net)
     out += _S_IIi.pack(v.command, v.section, v.parentIndex)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_create_args(data: _Buffer, off: int) -> tuple[RemoteNetworkCreateArgs, int]:
+def _u_remote_network_create_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkCreateArgs(f_net), off
 
@@ -19998,7 +21417,7 @@ def _p_remote_network_create_args(out: bytearray, v: RemoteNetworkCreateArgs) ->
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_destroy_args(data: _Buffer, off: int) -> tuple[RemoteNetworkDestroyArgs, int]:
+def _u_remote_network_destroy_args(data: bytes, off: int) -> tuple[RemoteNetworkDestroyArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkDestroyArgs(f_net), off
 
@@ -20007,7 +21426,7 @@ def _p_remote_network_destroy_args(out: bytearray, v: RemoteNetworkDestroyArgs) 
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteNetworkGetXmlDescArgs, int]:
+def _u_remote_network_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20019,16 +21438,29 @@ def _p_remote_network_get_xml_desc_args(out: bytearray, v: RemoteNetworkGetXmlDe
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNetworkGetXmlDescRet(f_xml), off
 
 
 def _p_remote_network_get_xml_desc_ret(out: bytearray, v: RemoteNetworkGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_network_get_bridge_name_args(data: _Buffer, off: int) -> tuple[RemoteNetworkGetBridgeNameArgs, int]:
+def _u_remote_network_get_bridge_name_args(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkGetBridgeNameArgs(f_net), off
 
@@ -20037,16 +21469,29 @@ def _p_remote_network_get_bridge_name_args(out: bytearray, v: RemoteNetworkGetBr
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_get_bridge_name_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkGetBridgeNameRet, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_get_bridge_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNetworkGetBridgeNameRet(f_name), off
 
 
 def _p_remote_network_get_bridge_name_ret(out: bytearray, v: RemoteNetworkGetBridgeNameRet) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_network_get_autostart_args(data: _Buffer, off: int) -> tuple[RemoteNetworkGetAutostartArgs, int]:
+def _u_remote_network_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkGetAutostartArgs(f_net), off
 
@@ -20055,7 +21500,7 @@ def _p_remote_network_get_autostart_args(out: bytearray, v: RemoteNetworkGetAuto
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_get_autostart_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkGetAutostartRet, int]:
+def _u_remote_network_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartRet, int]:
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkGetAutostartRet(f_autostart), off
@@ -20065,7 +21510,7 @@ def _p_remote_network_get_autostart_ret(out: bytearray, v: RemoteNetworkGetAutos
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_network_set_autostart_args(data: _Buffer, off: int) -> tuple[RemoteNetworkSetAutostartArgs, int]:
+def _u_remote_network_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkSetAutostartArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -20077,7 +21522,7 @@ def _p_remote_network_set_autostart_args(out: bytearray, v: RemoteNetworkSetAuto
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_connect_num_of_nwfilters_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfNwfiltersRet, int]:
+def _u_remote_connect_num_of_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNwfiltersRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfNwfiltersRet(f_num), off
@@ -20087,7 +21532,7 @@ def _p_remote_connect_num_of_nwfilters_ret(out: bytearray, v: RemoteConnectNumOf
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_nwfilters_args(data: _Buffer, off: int) -> tuple[RemoteConnectListNwfiltersArgs, int]:
+def _u_remote_connect_list_nwfilters_args(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListNwfiltersArgs(f_maxnames), off
@@ -20097,13 +21542,21 @@ def _p_remote_connect_list_nwfilters_args(out: bytearray, v: RemoteConnectListNw
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_nwfilters_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListNwfiltersRet, int]:
+def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListNwfiltersRet(f_names), off
 
 
@@ -20113,19 +21566,28 @@ def _p_remote_connect_list_nwfilters_ret(out: bytearray, v: RemoteConnectListNwf
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_nwfilter_lookup_by_uuid_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterLookupByUuidArgs, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_nwfilter_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByUuidArgs, int]:
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteNwfilterLookupByUuidArgs(f_uuid), off
 
 
 def _p_remote_nwfilter_lookup_by_uuid_args(out: bytearray, v: RemoteNwfilterLookupByUuidArgs) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_nwfilter_lookup_by_uuid_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterLookupByUuidRet, int]:
+def _u_remote_nwfilter_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByUuidRet, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
     return RemoteNwfilterLookupByUuidRet(f_nwfilter), off
 
@@ -20134,16 +21596,29 @@ def _p_remote_nwfilter_lookup_by_uuid_ret(out: bytearray, v: RemoteNwfilterLooku
     _p_remote_nonnull_nwfilter(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterLookupByNameArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nwfilter_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNwfilterLookupByNameArgs(f_name), off
 
 
 def _p_remote_nwfilter_lookup_by_name_args(out: bytearray, v: RemoteNwfilterLookupByNameArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_nwfilter_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterLookupByNameRet, int]:
+def _u_remote_nwfilter_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameRet, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
     return RemoteNwfilterLookupByNameRet(f_nwfilter), off
 
@@ -20152,16 +21627,29 @@ def _p_remote_nwfilter_lookup_by_name_ret(out: bytearray, v: RemoteNwfilterLooku
     _p_remote_nonnull_nwfilter(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterDefineXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nwfilter_define_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNwfilterDefineXmlArgs(f_xml), off
 
 
 def _p_remote_nwfilter_define_xml_args(out: bytearray, v: RemoteNwfilterDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_nwfilter_define_xml_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterDefineXmlRet, int]:
+def _u_remote_nwfilter_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlRet, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
     return RemoteNwfilterDefineXmlRet(f_nwfilter), off
 
@@ -20170,19 +21658,32 @@ def _p_remote_nwfilter_define_xml_ret(out: bytearray, v: RemoteNwfilterDefineXml
     _p_remote_nonnull_nwfilter(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_define_xml_flags_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNwfilterDefineXmlFlagsArgs(f_xml, f_flags), off
 
 
 def _p_remote_nwfilter_define_xml_flags_args(out: bytearray, v: RemoteNwfilterDefineXmlFlagsArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_nwfilter_define_xml_flags_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsRet, int]:
+def _u_remote_nwfilter_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsRet, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
     return RemoteNwfilterDefineXmlFlagsRet(f_nwfilter), off
 
@@ -20191,7 +21692,7 @@ def _p_remote_nwfilter_define_xml_flags_ret(out: bytearray, v: RemoteNwfilterDef
     _p_remote_nonnull_nwfilter(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_undefine_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterUndefineArgs, int]:
+def _u_remote_nwfilter_undefine_args(data: bytes, off: int) -> tuple[RemoteNwfilterUndefineArgs, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
     return RemoteNwfilterUndefineArgs(f_nwfilter), off
 
@@ -20200,7 +21701,7 @@ def _p_remote_nwfilter_undefine_args(out: bytearray, v: RemoteNwfilterUndefineAr
     _p_remote_nonnull_nwfilter(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterGetXmlDescArgs, int]:
+def _u_remote_nwfilter_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescArgs, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20212,16 +21713,29 @@ def _p_remote_nwfilter_get_xml_desc_args(out: bytearray, v: RemoteNwfilterGetXml
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_nwfilter_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nwfilter_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNwfilterGetXmlDescRet(f_xml), off
 
 
 def _p_remote_nwfilter_get_xml_desc_ret(out: bytearray, v: RemoteNwfilterGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_num_of_interfaces_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfInterfacesRet, int]:
+def _u_remote_connect_num_of_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfInterfacesRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfInterfacesRet(f_num), off
@@ -20231,7 +21745,7 @@ def _p_remote_connect_num_of_interfaces_ret(out: bytearray, v: RemoteConnectNumO
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_interfaces_args(data: _Buffer, off: int) -> tuple[RemoteConnectListInterfacesArgs, int]:
+def _u_remote_connect_list_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListInterfacesArgs(f_maxnames), off
@@ -20241,13 +21755,21 @@ def _p_remote_connect_list_interfaces_args(out: bytearray, v: RemoteConnectListI
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_interfaces_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListInterfacesRet, int]:
+def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListInterfacesRet(f_names), off
 
 
@@ -20257,10 +21779,16 @@ def _p_remote_connect_list_interfaces_ret(out: bytearray, v: RemoteConnectListIn
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_connect_num_of_defined_interfaces_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfDefinedInterfacesRet, int]:
+def _u_remote_connect_num_of_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedInterfacesRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfDefinedInterfacesRet(f_num), off
@@ -20270,7 +21798,7 @@ def _p_remote_connect_num_of_defined_interfaces_ret(out: bytearray, v: RemoteCon
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_defined_interfaces_args(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedInterfacesArgs, int]:
+def _u_remote_connect_list_defined_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListDefinedInterfacesArgs(f_maxnames), off
@@ -20280,13 +21808,21 @@ def _p_remote_connect_list_defined_interfaces_args(out: bytearray, v: RemoteConn
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_defined_interfaces_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedInterfacesRet, int]:
+def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListDefinedInterfacesRet(f_names), off
 
 
@@ -20296,19 +21832,38 @@ def _p_remote_connect_list_defined_interfaces_ret(out: bytearray, v: RemoteConne
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_interface_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceLookupByNameArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_interface_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteInterfaceLookupByNameArgs(f_name), off
 
 
 def _p_remote_interface_lookup_by_name_args(out: bytearray, v: RemoteInterfaceLookupByNameArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_interface_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteInterfaceLookupByNameRet, int]:
+def _u_remote_interface_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameRet, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     return RemoteInterfaceLookupByNameRet(f_iface), off
 
@@ -20317,16 +21872,29 @@ def _p_remote_interface_lookup_by_name_ret(out: bytearray, v: RemoteInterfaceLoo
     _p_remote_nonnull_interface(out, v.iface)
 
 
-def _u_remote_interface_lookup_by_mac_string_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceLookupByMacStringArgs, int]:
-    f_mac, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_interface_lookup_by_mac_string_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_mac = data[start:end].decode()
     return RemoteInterfaceLookupByMacStringArgs(f_mac), off
 
 
 def _p_remote_interface_lookup_by_mac_string_args(out: bytearray, v: RemoteInterfaceLookupByMacStringArgs) -> None:
-    _xdr.pack_string(out, v.mac, 4194304)
+    raw = v.mac.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_interface_lookup_by_mac_string_ret(data: _Buffer, off: int) -> tuple[RemoteInterfaceLookupByMacStringRet, int]:
+def _u_remote_interface_lookup_by_mac_string_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringRet, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     return RemoteInterfaceLookupByMacStringRet(f_iface), off
 
@@ -20335,7 +21903,7 @@ def _p_remote_interface_lookup_by_mac_string_ret(out: bytearray, v: RemoteInterf
     _p_remote_nonnull_interface(out, v.iface)
 
 
-def _u_remote_interface_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceGetXmlDescArgs, int]:
+def _u_remote_interface_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescArgs, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20347,28 +21915,54 @@ def _p_remote_interface_get_xml_desc_args(out: bytearray, v: RemoteInterfaceGetX
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_interface_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteInterfaceGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_interface_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteInterfaceGetXmlDescRet(f_xml), off
 
 
 def _p_remote_interface_get_xml_desc_ret(out: bytearray, v: RemoteInterfaceGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_interface_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceDefineXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteInterfaceDefineXmlArgs(f_xml, f_flags), off
 
 
 def _p_remote_interface_define_xml_args(out: bytearray, v: RemoteInterfaceDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_interface_define_xml_ret(data: _Buffer, off: int) -> tuple[RemoteInterfaceDefineXmlRet, int]:
+def _u_remote_interface_define_xml_ret(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlRet, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     return RemoteInterfaceDefineXmlRet(f_iface), off
 
@@ -20377,7 +21971,7 @@ def _p_remote_interface_define_xml_ret(out: bytearray, v: RemoteInterfaceDefineX
     _p_remote_nonnull_interface(out, v.iface)
 
 
-def _u_remote_interface_undefine_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceUndefineArgs, int]:
+def _u_remote_interface_undefine_args(data: bytes, off: int) -> tuple[RemoteInterfaceUndefineArgs, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     return RemoteInterfaceUndefineArgs(f_iface), off
 
@@ -20386,7 +21980,7 @@ def _p_remote_interface_undefine_args(out: bytearray, v: RemoteInterfaceUndefine
     _p_remote_nonnull_interface(out, v.iface)
 
 
-def _u_remote_interface_create_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceCreateArgs, int]:
+def _u_remote_interface_create_args(data: bytes, off: int) -> tuple[RemoteInterfaceCreateArgs, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20398,7 +21992,7 @@ def _p_remote_interface_create_args(out: bytearray, v: RemoteInterfaceCreateArgs
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_interface_destroy_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceDestroyArgs, int]:
+def _u_remote_interface_destroy_args(data: bytes, off: int) -> tuple[RemoteInterfaceDestroyArgs, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20410,7 +22004,7 @@ def _p_remote_interface_destroy_args(out: bytearray, v: RemoteInterfaceDestroyAr
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_interface_change_begin_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceChangeBeginArgs, int]:
+def _u_remote_interface_change_begin_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeBeginArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteInterfaceChangeBeginArgs(f_flags), off
@@ -20420,7 +22014,7 @@ def _p_remote_interface_change_begin_args(out: bytearray, v: RemoteInterfaceChan
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_interface_change_commit_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceChangeCommitArgs, int]:
+def _u_remote_interface_change_commit_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeCommitArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteInterfaceChangeCommitArgs(f_flags), off
@@ -20430,7 +22024,7 @@ def _p_remote_interface_change_commit_args(out: bytearray, v: RemoteInterfaceCha
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_interface_change_rollback_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceChangeRollbackArgs, int]:
+def _u_remote_interface_change_rollback_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeRollbackArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteInterfaceChangeRollbackArgs(f_flags), off
@@ -20440,7 +22034,7 @@ def _p_remote_interface_change_rollback_args(out: bytearray, v: RemoteInterfaceC
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_auth_list_ret(data: _Buffer, off: int) -> tuple[RemoteAuthListRet, int]:
+def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, int]:
     count = _xdr.unpack_count(data, off, 20, 4)
     off += 4
     f_types = list(_struct.unpack_from(f">{count}i", data, off))
@@ -20457,17 +22051,37 @@ def _p_remote_auth_list_ret(out: bytearray, v: RemoteAuthListRet) -> None:
     out += _struct.pack(f">{len(items)}i", *items)
 
 
-def _u_remote_auth_sasl_init_ret(data: _Buffer, off: int) -> tuple[RemoteAuthSaslInitRet, int]:
-    f_mechlist, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_auth_sasl_init_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslInitRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_mechlist = data[start:end].decode()
     return RemoteAuthSaslInitRet(f_mechlist), off
 
 
 def _p_remote_auth_sasl_init_ret(out: bytearray, v: RemoteAuthSaslInitRet) -> None:
-    _xdr.pack_string(out, v.mechlist, 4194304)
+    raw = v.mechlist.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_auth_sasl_start_args(data: _Buffer, off: int) -> tuple[RemoteAuthSaslStartArgs, int]:
-    f_mech, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStartArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_mech = data[start:end].decode()
     f_nil = _S_i.unpack_from(data, off)[0]
     off += 4
     count = _xdr.unpack_count(data, off, 65536, 4)
@@ -20478,7 +22092,13 @@ def _u_remote_auth_sasl_start_args(data: _Buffer, off: int) -> tuple[RemoteAuthS
 
 
 def _p_remote_auth_sasl_start_args(out: bytearray, v: RemoteAuthSaslStartArgs) -> None:
-    _xdr.pack_string(out, v.mech, 4194304)
+    raw = v.mech.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.nil)
     items = v.data
     if len(items) > 65536:
@@ -20487,7 +22107,7 @@ def _p_remote_auth_sasl_start_args(out: bytearray, v: RemoteAuthSaslStartArgs) -
     out += _struct.pack(f">{len(items)}i", *items)
 
 
-def _u_remote_auth_sasl_start_ret(data: _Buffer, off: int) -> tuple[RemoteAuthSaslStartRet, int]:
+def _u_remote_auth_sasl_start_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslStartRet, int]:
     f_complete, f_nil = _S_ii.unpack_from(data, off)
     off += 8
     count = _xdr.unpack_count(data, off, 65536, 4)
@@ -20506,7 +22126,7 @@ def _p_remote_auth_sasl_start_ret(out: bytearray, v: RemoteAuthSaslStartRet) -> 
     out += _struct.pack(f">{len(items)}i", *items)
 
 
-def _u_remote_auth_sasl_step_args(data: _Buffer, off: int) -> tuple[RemoteAuthSaslStepArgs, int]:
+def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStepArgs, int]:
     f_nil = _S_i.unpack_from(data, off)[0]
     off += 4
     count = _xdr.unpack_count(data, off, 65536, 4)
@@ -20525,7 +22145,7 @@ def _p_remote_auth_sasl_step_args(out: bytearray, v: RemoteAuthSaslStepArgs) -> 
     out += _struct.pack(f">{len(items)}i", *items)
 
 
-def _u_remote_auth_sasl_step_ret(data: _Buffer, off: int) -> tuple[RemoteAuthSaslStepRet, int]:
+def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslStepRet, int]:
     f_complete, f_nil = _S_ii.unpack_from(data, off)
     off += 8
     count = _xdr.unpack_count(data, off, 65536, 4)
@@ -20544,7 +22164,7 @@ def _p_remote_auth_sasl_step_ret(out: bytearray, v: RemoteAuthSaslStepRet) -> No
     out += _struct.pack(f">{len(items)}i", *items)
 
 
-def _u_remote_auth_polkit_ret(data: _Buffer, off: int) -> tuple[RemoteAuthPolkitRet, int]:
+def _u_remote_auth_polkit_ret(data: bytes, off: int) -> tuple[RemoteAuthPolkitRet, int]:
     f_complete = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteAuthPolkitRet(f_complete), off
@@ -20554,7 +22174,7 @@ def _p_remote_auth_polkit_ret(out: bytearray, v: RemoteAuthPolkitRet) -> None:
     out += _S_i.pack(v.complete)
 
 
-def _u_remote_connect_num_of_storage_pools_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfStoragePoolsRet, int]:
+def _u_remote_connect_num_of_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfStoragePoolsRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfStoragePoolsRet(f_num), off
@@ -20564,7 +22184,7 @@ def _p_remote_connect_num_of_storage_pools_ret(out: bytearray, v: RemoteConnectN
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_storage_pools_args(data: _Buffer, off: int) -> tuple[RemoteConnectListStoragePoolsArgs, int]:
+def _u_remote_connect_list_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListStoragePoolsArgs(f_maxnames), off
@@ -20574,13 +22194,21 @@ def _p_remote_connect_list_storage_pools_args(out: bytearray, v: RemoteConnectLi
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_storage_pools_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListStoragePoolsRet, int]:
+def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListStoragePoolsRet(f_names), off
 
 
@@ -20590,10 +22218,16 @@ def _p_remote_connect_list_storage_pools_ret(out: bytearray, v: RemoteConnectLis
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_connect_num_of_defined_storage_pools_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfDefinedStoragePoolsRet, int]:
+def _u_remote_connect_num_of_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedStoragePoolsRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfDefinedStoragePoolsRet(f_num), off
@@ -20603,7 +22237,7 @@ def _p_remote_connect_num_of_defined_storage_pools_ret(out: bytearray, v: Remote
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_defined_storage_pools_args(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsArgs, int]:
+def _u_remote_connect_list_defined_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsArgs, int]:
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListDefinedStoragePoolsArgs(f_maxnames), off
@@ -20613,13 +22247,21 @@ def _p_remote_connect_list_defined_storage_pools_args(out: bytearray, v: RemoteC
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_connect_list_defined_storage_pools_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsRet, int]:
+def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListDefinedStoragePoolsRet(f_names), off
 
 
@@ -20629,11 +22271,24 @@ def _p_remote_connect_list_defined_storage_pools_ret(out: bytearray, v: RemoteCo
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_connect_find_storage_pool_sources_args(data: _Buffer, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesArgs, int]:
-    f_type, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_find_storage_pool_sources_args(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_type = data[start:end].decode()
     f_srcSpec, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20641,30 +22296,52 @@ def _u_remote_connect_find_storage_pool_sources_args(data: _Buffer, off: int) ->
 
 
 def _p_remote_connect_find_storage_pool_sources_args(out: bytearray, v: RemoteConnectFindStoragePoolSourcesArgs) -> None:
-    _xdr.pack_string(out, v.type, 4194304)
+    raw = v.type.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.srcSpec)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_find_storage_pool_sources_ret(data: _Buffer, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_find_storage_pool_sources_ret(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteConnectFindStoragePoolSourcesRet(f_xml), off
 
 
 def _p_remote_connect_find_storage_pool_sources_ret(out: bytearray, v: RemoteConnectFindStoragePoolSourcesRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_pool_lookup_by_uuid_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByUuidArgs, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_storage_pool_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidArgs, int]:
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteStoragePoolLookupByUuidArgs(f_uuid), off
 
 
 def _p_remote_storage_pool_lookup_by_uuid_args(out: bytearray, v: RemoteStoragePoolLookupByUuidArgs) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_storage_pool_lookup_by_uuid_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByUuidRet, int]:
+def _u_remote_storage_pool_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidRet, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolLookupByUuidRet(f_pool), off
 
@@ -20673,16 +22350,29 @@ def _p_remote_storage_pool_lookup_by_uuid_ret(out: bytearray, v: RemoteStoragePo
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByNameArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_pool_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteStoragePoolLookupByNameArgs(f_name), off
 
 
 def _p_remote_storage_pool_lookup_by_name_args(out: bytearray, v: RemoteStoragePoolLookupByNameArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_pool_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByNameRet, int]:
+def _u_remote_storage_pool_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameRet, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolLookupByNameRet(f_pool), off
 
@@ -20691,7 +22381,7 @@ def _p_remote_storage_pool_lookup_by_name_ret(out: bytearray, v: RemoteStoragePo
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_lookup_by_volume_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByVolumeArgs, int]:
+def _u_remote_storage_pool_lookup_by_volume_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStoragePoolLookupByVolumeArgs(f_vol), off
 
@@ -20700,7 +22390,7 @@ def _p_remote_storage_pool_lookup_by_volume_args(out: bytearray, v: RemoteStorag
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_pool_lookup_by_volume_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByVolumeRet, int]:
+def _u_remote_storage_pool_lookup_by_volume_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeRet, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolLookupByVolumeRet(f_pool), off
 
@@ -20709,16 +22399,29 @@ def _p_remote_storage_pool_lookup_by_volume_ret(out: bytearray, v: RemoteStorage
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_lookup_by_target_path_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_pool_lookup_by_target_path_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     return RemoteStoragePoolLookupByTargetPathArgs(f_path), off
 
 
 def _p_remote_storage_pool_lookup_by_target_path_args(out: bytearray, v: RemoteStoragePoolLookupByTargetPathArgs) -> None:
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_pool_lookup_by_target_path_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathRet, int]:
+def _u_remote_storage_pool_lookup_by_target_path_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathRet, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolLookupByTargetPathRet(f_pool), off
 
@@ -20727,19 +22430,32 @@ def _p_remote_storage_pool_lookup_by_target_path_ret(out: bytearray, v: RemoteSt
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolCreateXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteStoragePoolCreateXmlArgs(f_xml, f_flags), off
 
 
 def _p_remote_storage_pool_create_xml_args(out: bytearray, v: RemoteStoragePoolCreateXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_pool_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolCreateXmlRet, int]:
+def _u_remote_storage_pool_create_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlRet, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolCreateXmlRet(f_pool), off
 
@@ -20748,19 +22464,32 @@ def _p_remote_storage_pool_create_xml_ret(out: bytearray, v: RemoteStoragePoolCr
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolDefineXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteStoragePoolDefineXmlArgs(f_xml, f_flags), off
 
 
 def _p_remote_storage_pool_define_xml_args(out: bytearray, v: RemoteStoragePoolDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_pool_define_xml_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolDefineXmlRet, int]:
+def _u_remote_storage_pool_define_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlRet, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolDefineXmlRet(f_pool), off
 
@@ -20769,7 +22498,7 @@ def _p_remote_storage_pool_define_xml_ret(out: bytearray, v: RemoteStoragePoolDe
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_build_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolBuildArgs, int]:
+def _u_remote_storage_pool_build_args(data: bytes, off: int) -> tuple[RemoteStoragePoolBuildArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20781,7 +22510,7 @@ def _p_remote_storage_pool_build_args(out: bytearray, v: RemoteStoragePoolBuildA
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_pool_undefine_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolUndefineArgs, int]:
+def _u_remote_storage_pool_undefine_args(data: bytes, off: int) -> tuple[RemoteStoragePoolUndefineArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolUndefineArgs(f_pool), off
 
@@ -20790,7 +22519,7 @@ def _p_remote_storage_pool_undefine_args(out: bytearray, v: RemoteStoragePoolUnd
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_create_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolCreateArgs, int]:
+def _u_remote_storage_pool_create_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20802,7 +22531,7 @@ def _p_remote_storage_pool_create_args(out: bytearray, v: RemoteStoragePoolCreat
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_pool_destroy_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolDestroyArgs, int]:
+def _u_remote_storage_pool_destroy_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDestroyArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolDestroyArgs(f_pool), off
 
@@ -20811,7 +22540,7 @@ def _p_remote_storage_pool_destroy_args(out: bytearray, v: RemoteStoragePoolDest
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_delete_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolDeleteArgs, int]:
+def _u_remote_storage_pool_delete_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDeleteArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20823,7 +22552,7 @@ def _p_remote_storage_pool_delete_args(out: bytearray, v: RemoteStoragePoolDelet
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_pool_refresh_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolRefreshArgs, int]:
+def _u_remote_storage_pool_refresh_args(data: bytes, off: int) -> tuple[RemoteStoragePoolRefreshArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20835,7 +22564,7 @@ def _p_remote_storage_pool_refresh_args(out: bytearray, v: RemoteStoragePoolRefr
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_pool_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolGetXmlDescArgs, int]:
+def _u_remote_storage_pool_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20847,16 +22576,29 @@ def _p_remote_storage_pool_get_xml_desc_args(out: bytearray, v: RemoteStoragePoo
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_pool_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_pool_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteStoragePoolGetXmlDescRet(f_xml), off
 
 
 def _p_remote_storage_pool_get_xml_desc_ret(out: bytearray, v: RemoteStoragePoolGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_pool_get_info_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolGetInfoArgs, int]:
+def _u_remote_storage_pool_get_info_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolGetInfoArgs(f_pool), off
 
@@ -20865,7 +22607,7 @@ def _p_remote_storage_pool_get_info_args(out: bytearray, v: RemoteStoragePoolGet
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_get_info_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolGetInfoRet, int]:
+def _u_remote_storage_pool_get_info_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoRet, int]:
     f_state, f_capacity, f_allocation, f_available = _S_IQQQ.unpack_from(data, off)
     off += 28
     return RemoteStoragePoolGetInfoRet(f_state, f_capacity, f_allocation, f_available), off
@@ -20875,7 +22617,7 @@ def _p_remote_storage_pool_get_info_ret(out: bytearray, v: RemoteStoragePoolGetI
     out += _S_IQQQ.pack(v.state, v.capacity, v.allocation, v.available)
 
 
-def _u_remote_storage_pool_get_autostart_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolGetAutostartArgs, int]:
+def _u_remote_storage_pool_get_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolGetAutostartArgs(f_pool), off
 
@@ -20884,7 +22626,7 @@ def _p_remote_storage_pool_get_autostart_args(out: bytearray, v: RemoteStoragePo
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_get_autostart_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolGetAutostartRet, int]:
+def _u_remote_storage_pool_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartRet, int]:
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteStoragePoolGetAutostartRet(f_autostart), off
@@ -20894,7 +22636,7 @@ def _p_remote_storage_pool_get_autostart_ret(out: bytearray, v: RemoteStoragePoo
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_storage_pool_set_autostart_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolSetAutostartArgs, int]:
+def _u_remote_storage_pool_set_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolSetAutostartArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -20906,7 +22648,7 @@ def _p_remote_storage_pool_set_autostart_args(out: bytearray, v: RemoteStoragePo
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_storage_pool_num_of_volumes_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolNumOfVolumesArgs, int]:
+def _u_remote_storage_pool_num_of_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolNumOfVolumesArgs(f_pool), off
 
@@ -20915,7 +22657,7 @@ def _p_remote_storage_pool_num_of_volumes_args(out: bytearray, v: RemoteStorageP
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_num_of_volumes_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolNumOfVolumesRet, int]:
+def _u_remote_storage_pool_num_of_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteStoragePoolNumOfVolumesRet(f_num), off
@@ -20925,7 +22667,7 @@ def _p_remote_storage_pool_num_of_volumes_ret(out: bytearray, v: RemoteStoragePo
     out += _S_i.pack(v.num)
 
 
-def _u_remote_storage_pool_list_volumes_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolListVolumesArgs, int]:
+def _u_remote_storage_pool_list_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -20937,13 +22679,21 @@ def _p_remote_storage_pool_list_volumes_args(out: bytearray, v: RemoteStoragePoo
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_storage_pool_list_volumes_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolListVolumesRet, int]:
+def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteStoragePoolListVolumesRet(f_names), off
 
 
@@ -20953,21 +22703,40 @@ def _p_remote_storage_pool_list_volumes_ret(out: bytearray, v: RemoteStoragePool
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_storage_vol_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolLookupByNameArgs, int]:
+def _u_remote_storage_vol_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByNameArgs, int]:
+    data_end = len(data)
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteStorageVolLookupByNameArgs(f_pool, f_name), off
 
 
 def _p_remote_storage_vol_lookup_by_name_args(out: bytearray, v: RemoteStorageVolLookupByNameArgs) -> None:
     _p_remote_nonnull_storage_pool(out, v.pool)
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_vol_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolLookupByNameRet, int]:
+def _u_remote_storage_vol_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByNameRet, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStorageVolLookupByNameRet(f_vol), off
 
@@ -20976,16 +22745,29 @@ def _p_remote_storage_vol_lookup_by_name_ret(out: bytearray, v: RemoteStorageVol
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_vol_lookup_by_key_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolLookupByKeyArgs, int]:
-    f_key, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_vol_lookup_by_key_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_key = data[start:end].decode()
     return RemoteStorageVolLookupByKeyArgs(f_key), off
 
 
 def _p_remote_storage_vol_lookup_by_key_args(out: bytearray, v: RemoteStorageVolLookupByKeyArgs) -> None:
-    _xdr.pack_string(out, v.key, 4194304)
+    raw = v.key.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_vol_lookup_by_key_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolLookupByKeyRet, int]:
+def _u_remote_storage_vol_lookup_by_key_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyRet, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStorageVolLookupByKeyRet(f_vol), off
 
@@ -20994,16 +22776,29 @@ def _p_remote_storage_vol_lookup_by_key_ret(out: bytearray, v: RemoteStorageVolL
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_vol_lookup_by_path_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolLookupByPathArgs, int]:
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_vol_lookup_by_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     return RemoteStorageVolLookupByPathArgs(f_path), off
 
 
 def _p_remote_storage_vol_lookup_by_path_args(out: bytearray, v: RemoteStorageVolLookupByPathArgs) -> None:
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_vol_lookup_by_path_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolLookupByPathRet, int]:
+def _u_remote_storage_vol_lookup_by_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathRet, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStorageVolLookupByPathRet(f_vol), off
 
@@ -21012,9 +22807,16 @@ def _p_remote_storage_vol_lookup_by_path_ret(out: bytearray, v: RemoteStorageVol
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_vol_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolCreateXmlArgs, int]:
+def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlArgs, int]:
+    data_end = len(data)
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteStorageVolCreateXmlArgs(f_pool, f_xml, f_flags), off
@@ -21022,11 +22824,17 @@ def _u_remote_storage_vol_create_xml_args(data: _Buffer, off: int) -> tuple[Remo
 
 def _p_remote_storage_vol_create_xml_args(out: bytearray, v: RemoteStorageVolCreateXmlArgs) -> None:
     _p_remote_nonnull_storage_pool(out, v.pool)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_vol_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolCreateXmlRet, int]:
+def _u_remote_storage_vol_create_xml_ret(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlRet, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStorageVolCreateXmlRet(f_vol), off
 
@@ -21035,9 +22843,16 @@ def _p_remote_storage_vol_create_xml_ret(out: bytearray, v: RemoteStorageVolCrea
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_vol_create_xml_from_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolCreateXmlFromArgs, int]:
+def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlFromArgs, int]:
+    data_end = len(data)
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_clonevol, off = _u_remote_nonnull_storage_vol(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21046,12 +22861,18 @@ def _u_remote_storage_vol_create_xml_from_args(data: _Buffer, off: int) -> tuple
 
 def _p_remote_storage_vol_create_xml_from_args(out: bytearray, v: RemoteStorageVolCreateXmlFromArgs) -> None:
     _p_remote_nonnull_storage_pool(out, v.pool)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_nonnull_storage_vol(out, v.clonevol)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_vol_create_xml_from_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolCreateXmlFromRet, int]:
+def _u_remote_storage_vol_create_xml_from_ret(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlFromRet, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStorageVolCreateXmlFromRet(f_vol), off
 
@@ -21060,7 +22881,7 @@ def _p_remote_storage_vol_create_xml_from_ret(out: bytearray, v: RemoteStorageVo
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_vol_delete_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolDeleteArgs, int]:
+def _u_remote_storage_vol_delete_args(data: bytes, off: int) -> tuple[RemoteStorageVolDeleteArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21072,7 +22893,7 @@ def _p_remote_storage_vol_delete_args(out: bytearray, v: RemoteStorageVolDeleteA
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_vol_wipe_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolWipeArgs, int]:
+def _u_remote_storage_vol_wipe_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipeArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21084,7 +22905,7 @@ def _p_remote_storage_vol_wipe_args(out: bytearray, v: RemoteStorageVolWipeArgs)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_vol_wipe_pattern_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolWipePatternArgs, int]:
+def _u_remote_storage_vol_wipe_pattern_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipePatternArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_algorithm, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -21096,7 +22917,7 @@ def _p_remote_storage_vol_wipe_pattern_args(out: bytearray, v: RemoteStorageVolW
     out += _S_II.pack(v.algorithm, v.flags)
 
 
-def _u_remote_storage_vol_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetXmlDescArgs, int]:
+def _u_remote_storage_vol_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21108,16 +22929,29 @@ def _p_remote_storage_vol_get_xml_desc_args(out: bytearray, v: RemoteStorageVolG
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_vol_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_vol_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteStorageVolGetXmlDescRet(f_xml), off
 
 
 def _p_remote_storage_vol_get_xml_desc_ret(out: bytearray, v: RemoteStorageVolGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_vol_get_info_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetInfoArgs, int]:
+def _u_remote_storage_vol_get_info_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStorageVolGetInfoArgs(f_vol), off
 
@@ -21126,7 +22960,7 @@ def _p_remote_storage_vol_get_info_args(out: bytearray, v: RemoteStorageVolGetIn
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_vol_get_info_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetInfoRet, int]:
+def _u_remote_storage_vol_get_info_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoRet, int]:
     f_type, f_capacity, f_allocation = _S_iQQ.unpack_from(data, off)
     off += 20
     return RemoteStorageVolGetInfoRet(f_type, f_capacity, f_allocation), off
@@ -21136,7 +22970,7 @@ def _p_remote_storage_vol_get_info_ret(out: bytearray, v: RemoteStorageVolGetInf
     out += _S_iQQ.pack(v.type, v.capacity, v.allocation)
 
 
-def _u_remote_storage_vol_get_info_flags_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetInfoFlagsArgs, int]:
+def _u_remote_storage_vol_get_info_flags_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21148,7 +22982,7 @@ def _p_remote_storage_vol_get_info_flags_args(out: bytearray, v: RemoteStorageVo
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_vol_get_info_flags_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetInfoFlagsRet, int]:
+def _u_remote_storage_vol_get_info_flags_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsRet, int]:
     f_type, f_capacity, f_allocation = _S_iQQ.unpack_from(data, off)
     off += 20
     return RemoteStorageVolGetInfoFlagsRet(f_type, f_capacity, f_allocation), off
@@ -21158,7 +22992,7 @@ def _p_remote_storage_vol_get_info_flags_ret(out: bytearray, v: RemoteStorageVol
     out += _S_iQQ.pack(v.type, v.capacity, v.allocation)
 
 
-def _u_remote_storage_vol_get_path_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetPathArgs, int]:
+def _u_remote_storage_vol_get_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     return RemoteStorageVolGetPathArgs(f_vol), off
 
@@ -21167,16 +23001,29 @@ def _p_remote_storage_vol_get_path_args(out: bytearray, v: RemoteStorageVolGetPa
     _p_remote_nonnull_storage_vol(out, v.vol)
 
 
-def _u_remote_storage_vol_get_path_ret(data: _Buffer, off: int) -> tuple[RemoteStorageVolGetPathRet, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_storage_vol_get_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteStorageVolGetPathRet(f_name), off
 
 
 def _p_remote_storage_vol_get_path_ret(out: bytearray, v: RemoteStorageVolGetPathRet) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_storage_vol_resize_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolResizeArgs, int]:
+def _u_remote_storage_vol_resize_args(data: bytes, off: int) -> tuple[RemoteStorageVolResizeArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_capacity, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -21188,7 +23035,7 @@ def _p_remote_storage_vol_resize_args(out: bytearray, v: RemoteStorageVolResizeA
     out += _S_QI.pack(v.capacity, v.flags)
 
 
-def _u_remote_node_num_of_devices_args(data: _Buffer, off: int) -> tuple[RemoteNodeNumOfDevicesArgs, int]:
+def _u_remote_node_num_of_devices_args(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesArgs, int]:
     f_cap, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21200,7 +23047,7 @@ def _p_remote_node_num_of_devices_args(out: bytearray, v: RemoteNodeNumOfDevices
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_num_of_devices_ret(data: _Buffer, off: int) -> tuple[RemoteNodeNumOfDevicesRet, int]:
+def _u_remote_node_num_of_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeNumOfDevicesRet(f_num), off
@@ -21210,7 +23057,7 @@ def _p_remote_node_num_of_devices_ret(out: bytearray, v: RemoteNodeNumOfDevicesR
     out += _S_i.pack(v.num)
 
 
-def _u_remote_node_list_devices_args(data: _Buffer, off: int) -> tuple[RemoteNodeListDevicesArgs, int]:
+def _u_remote_node_list_devices_args(data: bytes, off: int) -> tuple[RemoteNodeListDevicesArgs, int]:
     f_cap, off = _u_remote_string(data, off)
     f_maxnames, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -21222,13 +23069,21 @@ def _p_remote_node_list_devices_args(out: bytearray, v: RemoteNodeListDevicesArg
     out += _S_iI.pack(v.maxnames, v.flags)
 
 
-def _u_remote_node_list_devices_ret(data: _Buffer, off: int) -> tuple[RemoteNodeListDevicesRet, int]:
+def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeListDevicesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 65536, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteNodeListDevicesRet(f_names), off
 
 
@@ -21238,19 +23093,38 @@ def _p_remote_node_list_devices_ret(out: bytearray, v: RemoteNodeListDevicesRet)
         raise _xdr.XdrError("", "more than 65536 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceLookupByNameArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceLookupByNameArgs(f_name), off
 
 
 def _p_remote_node_device_lookup_by_name_args(out: bytearray, v: RemoteNodeDeviceLookupByNameArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceLookupByNameRet, int]:
+def _u_remote_node_device_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameRet, int]:
     f_dev, off = _u_remote_nonnull_node_device(data, off)
     return RemoteNodeDeviceLookupByNameRet(f_dev), off
 
@@ -21259,21 +23133,46 @@ def _p_remote_node_device_lookup_by_name_ret(out: bytearray, v: RemoteNodeDevice
     _p_remote_nonnull_node_device(out, v.dev)
 
 
-def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnArgs, int]:
-    f_wwnn, off = _xdr.unpack_string(data, off, 4194304)
-    f_wwpn, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_wwnn = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_wwpn = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceLookupScsiHostByWwnArgs(f_wwnn, f_wwpn, f_flags), off
 
 
 def _p_remote_node_device_lookup_scsi_host_by_wwn_args(out: bytearray, v: RemoteNodeDeviceLookupScsiHostByWwnArgs) -> None:
-    _xdr.pack_string(out, v.wwnn, 4194304)
-    _xdr.pack_string(out, v.wwpn, 4194304)
+    raw = v.wwnn.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.wwpn.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_device_lookup_scsi_host_by_wwn_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnRet, int]:
+def _u_remote_node_device_lookup_scsi_host_by_wwn_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnRet, int]:
     f_dev, off = _u_remote_nonnull_node_device(data, off)
     return RemoteNodeDeviceLookupScsiHostByWwnRet(f_dev), off
 
@@ -21282,37 +23181,76 @@ def _p_remote_node_device_lookup_scsi_host_by_wwn_ret(out: bytearray, v: RemoteN
     _p_remote_nonnull_node_device(out, v.dev)
 
 
-def _u_remote_node_device_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceGetXmlDescArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceGetXmlDescArgs(f_name, f_flags), off
 
 
 def _p_remote_node_device_get_xml_desc_args(out: bytearray, v: RemoteNodeDeviceGetXmlDescArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_device_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNodeDeviceGetXmlDescRet(f_xml), off
 
 
 def _p_remote_node_device_get_xml_desc_ret(out: bytearray, v: RemoteNodeDeviceGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_get_parent_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceGetParentArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_get_parent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceGetParentArgs(f_name), off
 
 
 def _p_remote_node_device_get_parent_args(out: bytearray, v: RemoteNodeDeviceGetParentArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_get_parent_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceGetParentRet, int]:
+def _u_remote_node_device_get_parent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentRet, int]:
     f_parentName, off = _u_remote_string(data, off)
     return RemoteNodeDeviceGetParentRet(f_parentName), off
 
@@ -21321,16 +23259,29 @@ def _p_remote_node_device_get_parent_ret(out: bytearray, v: RemoteNodeDeviceGetP
     _p_remote_string(out, v.parentName)
 
 
-def _u_remote_node_device_num_of_caps_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceNumOfCapsArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_num_of_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceNumOfCapsArgs(f_name), off
 
 
 def _p_remote_node_device_num_of_caps_args(out: bytearray, v: RemoteNodeDeviceNumOfCapsArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_num_of_caps_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceNumOfCapsRet, int]:
+def _u_remote_node_device_num_of_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceNumOfCapsRet(f_num), off
@@ -21340,25 +23291,46 @@ def _p_remote_node_device_num_of_caps_ret(out: bytearray, v: RemoteNodeDeviceNum
     out += _S_i.pack(v.num)
 
 
-def _u_remote_node_device_list_caps_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceListCapsArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_maxnames = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceListCapsArgs(f_name, f_maxnames), off
 
 
 def _p_remote_node_device_list_caps_args(out: bytearray, v: RemoteNodeDeviceListCapsArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.maxnames)
 
 
-def _u_remote_node_device_list_caps_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceListCapsRet, int]:
+def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 65536, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteNodeDeviceListCapsRet(f_names), off
 
 
@@ -21368,20 +23340,46 @@ def _p_remote_node_device_list_caps_ret(out: bytearray, v: RemoteNodeDeviceListC
         raise _xdr.XdrError("", "more than 65536 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_dettach_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceDettachArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_dettach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDettachArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceDettachArgs(f_name), off
 
 
 def _p_remote_node_device_dettach_args(out: bytearray, v: RemoteNodeDeviceDettachArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_detach_flags_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceDetachFlagsArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDetachFlagsArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_driverName, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21389,42 +23387,87 @@ def _u_remote_node_device_detach_flags_args(data: _Buffer, off: int) -> tuple[Re
 
 
 def _p_remote_node_device_detach_flags_args(out: bytearray, v: RemoteNodeDeviceDetachFlagsArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.driverName)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_device_re_attach_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceReAttachArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_re_attach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceReAttachArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceReAttachArgs(f_name), off
 
 
 def _p_remote_node_device_re_attach_args(out: bytearray, v: RemoteNodeDeviceReAttachArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_reset_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceResetArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_reset_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceResetArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceResetArgs(f_name), off
 
 
 def _p_remote_node_device_reset_args(out: bytearray, v: RemoteNodeDeviceResetArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceCreateXmlArgs, int]:
-    f_xml_desc, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml_desc = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceCreateXmlArgs(f_xml_desc, f_flags), off
 
 
 def _p_remote_node_device_create_xml_args(out: bytearray, v: RemoteNodeDeviceCreateXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml_desc, 4194304)
+    raw = v.xml_desc.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_device_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceCreateXmlRet, int]:
+def _u_remote_node_device_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlRet, int]:
     f_dev, off = _u_remote_nonnull_node_device(data, off)
     return RemoteNodeDeviceCreateXmlRet(f_dev), off
 
@@ -21433,28 +23476,54 @@ def _p_remote_node_device_create_xml_ret(out: bytearray, v: RemoteNodeDeviceCrea
     _p_remote_nonnull_node_device(out, v.dev)
 
 
-def _u_remote_node_device_destroy_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceDestroyArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_destroy_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDestroyArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceDestroyArgs(f_name), off
 
 
 def _p_remote_node_device_destroy_args(out: bytearray, v: RemoteNodeDeviceDestroyArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceDefineXmlArgs, int]:
-    f_xml_desc, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml_desc = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceDefineXmlArgs(f_xml_desc, f_flags), off
 
 
 def _p_remote_node_device_define_xml_args(out: bytearray, v: RemoteNodeDeviceDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml_desc, 4194304)
+    raw = v.xml_desc.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_device_define_xml_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceDefineXmlRet, int]:
+def _u_remote_node_device_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlRet, int]:
     f_dev, off = _u_remote_nonnull_node_device(data, off)
     return RemoteNodeDeviceDefineXmlRet(f_dev), off
 
@@ -21463,40 +23532,79 @@ def _p_remote_node_device_define_xml_ret(out: bytearray, v: RemoteNodeDeviceDefi
     _p_remote_nonnull_node_device(out, v.dev)
 
 
-def _u_remote_node_device_undefine_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceUndefineArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUndefineArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceUndefineArgs(f_name, f_flags), off
 
 
 def _p_remote_node_device_undefine_args(out: bytearray, v: RemoteNodeDeviceUndefineArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_device_create_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceCreateArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceCreateArgs(f_name, f_flags), off
 
 
 def _p_remote_node_device_create_args(out: bytearray, v: RemoteNodeDeviceCreateArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_device_get_autostart_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceGetAutostartArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceGetAutostartArgs(f_name), off
 
 
 def _p_remote_node_device_get_autostart_args(out: bytearray, v: RemoteNodeDeviceGetAutostartArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_get_autostart_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceGetAutostartRet, int]:
+def _u_remote_node_device_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartRet, int]:
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceGetAutostartRet(f_autostart), off
@@ -21506,28 +23614,54 @@ def _p_remote_node_device_get_autostart_ret(out: bytearray, v: RemoteNodeDeviceG
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_node_device_set_autostart_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceSetAutostartArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceSetAutostartArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceSetAutostartArgs(f_name, f_autostart), off
 
 
 def _p_remote_node_device_set_autostart_args(out: bytearray, v: RemoteNodeDeviceSetAutostartArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_node_device_is_persistent_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceIsPersistentArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceIsPersistentArgs(f_name), off
 
 
 def _p_remote_node_device_is_persistent_args(out: bytearray, v: RemoteNodeDeviceIsPersistentArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_is_persistent_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceIsPersistentRet, int]:
+def _u_remote_node_device_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentRet, int]:
     f_persistent = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceIsPersistentRet(f_persistent), off
@@ -21537,16 +23671,29 @@ def _p_remote_node_device_is_persistent_ret(out: bytearray, v: RemoteNodeDeviceI
     out += _S_i.pack(v.persistent)
 
 
-def _u_remote_node_device_is_active_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceIsActiveArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_is_active_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNodeDeviceIsActiveArgs(f_name), off
 
 
 def _p_remote_node_device_is_active_args(out: bytearray, v: RemoteNodeDeviceIsActiveArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_device_is_active_ret(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceIsActiveRet, int]:
+def _u_remote_node_device_is_active_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveRet, int]:
     f_active = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceIsActiveRet(f_active), off
@@ -21556,21 +23703,46 @@ def _p_remote_node_device_is_active_ret(out: bytearray, v: RemoteNodeDeviceIsAct
     out += _S_i.pack(v.active)
 
 
-def _u_remote_node_device_update_args(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceUpdateArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_xml_desc, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUpdateArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml_desc = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeDeviceUpdateArgs(f_name, f_xml_desc, f_flags), off
 
 
 def _p_remote_node_device_update_args(out: bytearray, v: RemoteNodeDeviceUpdateArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_string(out, v.xml_desc, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.xml_desc.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_domain_event_register_ret(data: _Buffer, off: int) -> tuple[RemoteConnectDomainEventRegisterRet, int]:
+def _u_remote_connect_domain_event_register_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventRegisterRet, int]:
     f_cb_registered = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainEventRegisterRet(f_cb_registered), off
@@ -21580,7 +23752,7 @@ def _p_remote_connect_domain_event_register_ret(out: bytearray, v: RemoteConnect
     out += _S_i.pack(v.cb_registered)
 
 
-def _u_remote_connect_domain_event_deregister_ret(data: _Buffer, off: int) -> tuple[RemoteConnectDomainEventDeregisterRet, int]:
+def _u_remote_connect_domain_event_deregister_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterRet, int]:
     f_cb_registered = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainEventDeregisterRet(f_cb_registered), off
@@ -21590,7 +23762,7 @@ def _p_remote_connect_domain_event_deregister_ret(out: bytearray, v: RemoteConne
     out += _S_i.pack(v.cb_registered)
 
 
-def _u_remote_domain_event_lifecycle_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventLifecycleMsg, int]:
+def _u_remote_domain_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventLifecycleMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_event, f_detail = _S_ii.unpack_from(data, off)
     off += 8
@@ -21602,7 +23774,7 @@ def _p_remote_domain_event_lifecycle_msg(out: bytearray, v: RemoteDomainEventLif
     out += _S_ii.pack(v.event, v.detail)
 
 
-def _u_remote_domain_event_callback_lifecycle_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackLifecycleMsg, int]:
+def _u_remote_domain_event_callback_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackLifecycleMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_lifecycle_msg(data, off)
@@ -21614,53 +23786,129 @@ def _p_remote_domain_event_callback_lifecycle_msg(out: bytearray, v: RemoteDomai
     _p_remote_domain_event_lifecycle_msg(out, v.msg)
 
 
-def _u_remote_connect_domain_xml_from_native_args(data: _Buffer, off: int) -> tuple[RemoteConnectDomainXmlFromNativeArgs, int]:
-    f_nativeFormat, off = _xdr.unpack_string(data, off, 4194304)
-    f_nativeConfig, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_nativeFormat = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_nativeConfig = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainXmlFromNativeArgs(f_nativeFormat, f_nativeConfig, f_flags), off
 
 
 def _p_remote_connect_domain_xml_from_native_args(out: bytearray, v: RemoteConnectDomainXmlFromNativeArgs) -> None:
-    _xdr.pack_string(out, v.nativeFormat, 4194304)
-    _xdr.pack_string(out, v.nativeConfig, 4194304)
+    raw = v.nativeFormat.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.nativeConfig.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_domain_xml_from_native_ret(data: _Buffer, off: int) -> tuple[RemoteConnectDomainXmlFromNativeRet, int]:
-    f_domainXml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_domain_xml_from_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_domainXml = data[start:end].decode()
     return RemoteConnectDomainXmlFromNativeRet(f_domainXml), off
 
 
 def _p_remote_connect_domain_xml_from_native_ret(out: bytearray, v: RemoteConnectDomainXmlFromNativeRet) -> None:
-    _xdr.pack_string(out, v.domainXml, 4194304)
+    raw = v.domainXml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_domain_xml_to_native_args(data: _Buffer, off: int) -> tuple[RemoteConnectDomainXmlToNativeArgs, int]:
-    f_nativeFormat, off = _xdr.unpack_string(data, off, 4194304)
-    f_domainXml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_nativeFormat = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_domainXml = data[start2:end2].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainXmlToNativeArgs(f_nativeFormat, f_domainXml, f_flags), off
 
 
 def _p_remote_connect_domain_xml_to_native_args(out: bytearray, v: RemoteConnectDomainXmlToNativeArgs) -> None:
-    _xdr.pack_string(out, v.nativeFormat, 4194304)
-    _xdr.pack_string(out, v.domainXml, 4194304)
+    raw = v.nativeFormat.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.domainXml.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_domain_xml_to_native_ret(data: _Buffer, off: int) -> tuple[RemoteConnectDomainXmlToNativeRet, int]:
-    f_nativeConfig, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_domain_xml_to_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_nativeConfig = data[start:end].decode()
     return RemoteConnectDomainXmlToNativeRet(f_nativeConfig), off
 
 
 def _p_remote_connect_domain_xml_to_native_ret(out: bytearray, v: RemoteConnectDomainXmlToNativeRet) -> None:
-    _xdr.pack_string(out, v.nativeConfig, 4194304)
+    raw = v.nativeConfig.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_num_of_secrets_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNumOfSecretsRet, int]:
+def _u_remote_connect_num_of_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfSecretsRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNumOfSecretsRet(f_num), off
@@ -21670,7 +23918,7 @@ def _p_remote_connect_num_of_secrets_ret(out: bytearray, v: RemoteConnectNumOfSe
     out += _S_i.pack(v.num)
 
 
-def _u_remote_connect_list_secrets_args(data: _Buffer, off: int) -> tuple[RemoteConnectListSecretsArgs, int]:
+def _u_remote_connect_list_secrets_args(data: bytes, off: int) -> tuple[RemoteConnectListSecretsArgs, int]:
     f_maxuuids = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListSecretsArgs(f_maxuuids), off
@@ -21680,13 +23928,21 @@ def _p_remote_connect_list_secrets_args(out: bytearray, v: RemoteConnectListSecr
     out += _S_i.pack(v.maxuuids)
 
 
-def _u_remote_connect_list_secrets_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListSecretsRet, int]:
+def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListSecretsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_uuids: list[str] = []
+    append = f_uuids.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_uuids.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteConnectListSecretsRet(f_uuids), off
 
 
@@ -21696,19 +23952,28 @@ def _p_remote_connect_list_secrets_ret(out: bytearray, v: RemoteConnectListSecre
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_secret_lookup_by_uuid_args(data: _Buffer, off: int) -> tuple[RemoteSecretLookupByUuidArgs, int]:
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_remote_secret_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUuidArgs, int]:
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteSecretLookupByUuidArgs(f_uuid), off
 
 
 def _p_remote_secret_lookup_by_uuid_args(out: bytearray, v: RemoteSecretLookupByUuidArgs) -> None:
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_secret_lookup_by_uuid_ret(data: _Buffer, off: int) -> tuple[RemoteSecretLookupByUuidRet, int]:
+def _u_remote_secret_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUuidRet, int]:
     f_secret, off = _u_remote_nonnull_secret(data, off)
     return RemoteSecretLookupByUuidRet(f_secret), off
 
@@ -21717,19 +23982,32 @@ def _p_remote_secret_lookup_by_uuid_ret(out: bytearray, v: RemoteSecretLookupByU
     _p_remote_nonnull_secret(out, v.secret)
 
 
-def _u_remote_secret_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteSecretDefineXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteSecretDefineXmlArgs(f_xml, f_flags), off
 
 
 def _p_remote_secret_define_xml_args(out: bytearray, v: RemoteSecretDefineXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_secret_define_xml_ret(data: _Buffer, off: int) -> tuple[RemoteSecretDefineXmlRet, int]:
+def _u_remote_secret_define_xml_ret(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlRet, int]:
     f_secret, off = _u_remote_nonnull_secret(data, off)
     return RemoteSecretDefineXmlRet(f_secret), off
 
@@ -21738,7 +24016,7 @@ def _p_remote_secret_define_xml_ret(out: bytearray, v: RemoteSecretDefineXmlRet)
     _p_remote_nonnull_secret(out, v.secret)
 
 
-def _u_remote_secret_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteSecretGetXmlDescArgs, int]:
+def _u_remote_secret_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescArgs, int]:
     f_secret, off = _u_remote_nonnull_secret(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21750,18 +24028,38 @@ def _p_remote_secret_get_xml_desc_args(out: bytearray, v: RemoteSecretGetXmlDesc
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_secret_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteSecretGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_secret_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteSecretGetXmlDescRet(f_xml), off
 
 
 def _p_remote_secret_get_xml_desc_ret(out: bytearray, v: RemoteSecretGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_secret_set_value_args(data: _Buffer, off: int) -> tuple[RemoteSecretSetValueArgs, int]:
+def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecretSetValueArgs, int]:
+    data_end = len(data)
     f_secret, off = _u_remote_nonnull_secret(data, off)
-    f_value, off = _xdr.unpack_var_opaque(data, off, 65536)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_value = data[start:end]
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteSecretSetValueArgs(f_secret, f_value, f_flags), off
@@ -21769,11 +24067,17 @@ def _u_remote_secret_set_value_args(data: _Buffer, off: int) -> tuple[RemoteSecr
 
 def _p_remote_secret_set_value_args(out: bytearray, v: RemoteSecretSetValueArgs) -> None:
     _p_remote_nonnull_secret(out, v.secret)
-    _xdr.pack_var_opaque(out, v.value, 65536)
+    raw = v.value
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_secret_get_value_args(data: _Buffer, off: int) -> tuple[RemoteSecretGetValueArgs, int]:
+def _u_remote_secret_get_value_args(data: bytes, off: int) -> tuple[RemoteSecretGetValueArgs, int]:
     f_secret, off = _u_remote_nonnull_secret(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21785,16 +24089,29 @@ def _p_remote_secret_get_value_args(out: bytearray, v: RemoteSecretGetValueArgs)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_secret_get_value_ret(data: _Buffer, off: int) -> tuple[RemoteSecretGetValueRet, int]:
-    f_value, off = _xdr.unpack_var_opaque(data, off, 65536)
+def _u_remote_secret_get_value_ret(data: bytes, off: int) -> tuple[RemoteSecretGetValueRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_value = data[start:end]
     return RemoteSecretGetValueRet(f_value), off
 
 
 def _p_remote_secret_get_value_ret(out: bytearray, v: RemoteSecretGetValueRet) -> None:
-    _xdr.pack_var_opaque(out, v.value, 65536)
+    raw = v.value
+    size = len(raw)
+    if size > 65536:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_secret_undefine_args(data: _Buffer, off: int) -> tuple[RemoteSecretUndefineArgs, int]:
+def _u_remote_secret_undefine_args(data: bytes, off: int) -> tuple[RemoteSecretUndefineArgs, int]:
     f_secret, off = _u_remote_nonnull_secret(data, off)
     return RemoteSecretUndefineArgs(f_secret), off
 
@@ -21803,19 +24120,32 @@ def _p_remote_secret_undefine_args(out: bytearray, v: RemoteSecretUndefineArgs) 
     _p_remote_nonnull_secret(out, v.secret)
 
 
-def _u_remote_secret_lookup_by_usage_args(data: _Buffer, off: int) -> tuple[RemoteSecretLookupByUsageArgs, int]:
+def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageArgs, int]:
+    data_end = len(data)
     f_usageType = _S_i.unpack_from(data, off)[0]
     off += 4
-    f_usageID, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_usageID = data[start:end].decode()
     return RemoteSecretLookupByUsageArgs(f_usageType, f_usageID), off
 
 
 def _p_remote_secret_lookup_by_usage_args(out: bytearray, v: RemoteSecretLookupByUsageArgs) -> None:
     out += _S_i.pack(v.usageType)
-    _xdr.pack_string(out, v.usageID, 4194304)
+    raw = v.usageID.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_secret_lookup_by_usage_ret(data: _Buffer, off: int) -> tuple[RemoteSecretLookupByUsageRet, int]:
+def _u_remote_secret_lookup_by_usage_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageRet, int]:
     f_secret, off = _u_remote_nonnull_secret(data, off)
     return RemoteSecretLookupByUsageRet(f_secret), off
 
@@ -21824,13 +24154,20 @@ def _p_remote_secret_lookup_by_usage_ret(out: bytearray, v: RemoteSecretLookupBy
     _p_remote_nonnull_secret(out, v.secret)
 
 
-def _u_remote_domain_migrate_prepare_tunnel_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepareTunnelArgs, int]:
+def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnelArgs, int]:
+    data_end = len(data)
     f_flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     f_dname, off = _u_remote_string(data, off)
     f_resource = _S_Q.unpack_from(data, off)[0]
     off += 8
-    f_dom_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dom_xml = data[start:end].decode()
     return RemoteDomainMigratePrepareTunnelArgs(f_flags, f_dname, f_resource, f_dom_xml), off
 
 
@@ -21838,10 +24175,16 @@ def _p_remote_domain_migrate_prepare_tunnel_args(out: bytearray, v: RemoteDomain
     out += _S_Q.pack(v.flags)
     _p_remote_string(out, v.dname)
     out += _S_Q.pack(v.resource)
-    _xdr.pack_string(out, v.dom_xml, 4194304)
+    raw = v.dom_xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_is_secure_ret(data: _Buffer, off: int) -> tuple[RemoteConnectIsSecureRet, int]:
+def _u_remote_connect_is_secure_ret(data: bytes, off: int) -> tuple[RemoteConnectIsSecureRet, int]:
     f_secure = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectIsSecureRet(f_secure), off
@@ -21851,7 +24194,7 @@ def _p_remote_connect_is_secure_ret(out: bytearray, v: RemoteConnectIsSecureRet)
     out += _S_i.pack(v.secure)
 
 
-def _u_remote_domain_is_active_args(data: _Buffer, off: int) -> tuple[RemoteDomainIsActiveArgs, int]:
+def _u_remote_domain_is_active_args(data: bytes, off: int) -> tuple[RemoteDomainIsActiveArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainIsActiveArgs(f_dom), off
 
@@ -21860,7 +24203,7 @@ def _p_remote_domain_is_active_args(out: bytearray, v: RemoteDomainIsActiveArgs)
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_is_active_ret(data: _Buffer, off: int) -> tuple[RemoteDomainIsActiveRet, int]:
+def _u_remote_domain_is_active_ret(data: bytes, off: int) -> tuple[RemoteDomainIsActiveRet, int]:
     f_active = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainIsActiveRet(f_active), off
@@ -21870,7 +24213,7 @@ def _p_remote_domain_is_active_ret(out: bytearray, v: RemoteDomainIsActiveRet) -
     out += _S_i.pack(v.active)
 
 
-def _u_remote_domain_is_persistent_args(data: _Buffer, off: int) -> tuple[RemoteDomainIsPersistentArgs, int]:
+def _u_remote_domain_is_persistent_args(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainIsPersistentArgs(f_dom), off
 
@@ -21879,7 +24222,7 @@ def _p_remote_domain_is_persistent_args(out: bytearray, v: RemoteDomainIsPersist
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_is_persistent_ret(data: _Buffer, off: int) -> tuple[RemoteDomainIsPersistentRet, int]:
+def _u_remote_domain_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentRet, int]:
     f_persistent = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainIsPersistentRet(f_persistent), off
@@ -21889,7 +24232,7 @@ def _p_remote_domain_is_persistent_ret(out: bytearray, v: RemoteDomainIsPersiste
     out += _S_i.pack(v.persistent)
 
 
-def _u_remote_domain_is_updated_args(data: _Buffer, off: int) -> tuple[RemoteDomainIsUpdatedArgs, int]:
+def _u_remote_domain_is_updated_args(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainIsUpdatedArgs(f_dom), off
 
@@ -21898,7 +24241,7 @@ def _p_remote_domain_is_updated_args(out: bytearray, v: RemoteDomainIsUpdatedArg
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_is_updated_ret(data: _Buffer, off: int) -> tuple[RemoteDomainIsUpdatedRet, int]:
+def _u_remote_domain_is_updated_ret(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedRet, int]:
     f_updated = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainIsUpdatedRet(f_updated), off
@@ -21908,7 +24251,7 @@ def _p_remote_domain_is_updated_ret(out: bytearray, v: RemoteDomainIsUpdatedRet)
     out += _S_i.pack(v.updated)
 
 
-def _u_remote_network_is_active_args(data: _Buffer, off: int) -> tuple[RemoteNetworkIsActiveArgs, int]:
+def _u_remote_network_is_active_args(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkIsActiveArgs(f_net), off
 
@@ -21917,7 +24260,7 @@ def _p_remote_network_is_active_args(out: bytearray, v: RemoteNetworkIsActiveArg
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_is_active_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkIsActiveRet, int]:
+def _u_remote_network_is_active_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveRet, int]:
     f_active = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkIsActiveRet(f_active), off
@@ -21927,7 +24270,7 @@ def _p_remote_network_is_active_ret(out: bytearray, v: RemoteNetworkIsActiveRet)
     out += _S_i.pack(v.active)
 
 
-def _u_remote_network_is_persistent_args(data: _Buffer, off: int) -> tuple[RemoteNetworkIsPersistentArgs, int]:
+def _u_remote_network_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     return RemoteNetworkIsPersistentArgs(f_net), off
 
@@ -21936,7 +24279,7 @@ def _p_remote_network_is_persistent_args(out: bytearray, v: RemoteNetworkIsPersi
     _p_remote_nonnull_network(out, v.net)
 
 
-def _u_remote_network_is_persistent_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkIsPersistentRet, int]:
+def _u_remote_network_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentRet, int]:
     f_persistent = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkIsPersistentRet(f_persistent), off
@@ -21946,7 +24289,7 @@ def _p_remote_network_is_persistent_ret(out: bytearray, v: RemoteNetworkIsPersis
     out += _S_i.pack(v.persistent)
 
 
-def _u_remote_storage_pool_is_active_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolIsActiveArgs, int]:
+def _u_remote_storage_pool_is_active_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolIsActiveArgs(f_pool), off
 
@@ -21955,7 +24298,7 @@ def _p_remote_storage_pool_is_active_args(out: bytearray, v: RemoteStoragePoolIs
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_is_active_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolIsActiveRet, int]:
+def _u_remote_storage_pool_is_active_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveRet, int]:
     f_active = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteStoragePoolIsActiveRet(f_active), off
@@ -21965,7 +24308,7 @@ def _p_remote_storage_pool_is_active_ret(out: bytearray, v: RemoteStoragePoolIsA
     out += _S_i.pack(v.active)
 
 
-def _u_remote_storage_pool_is_persistent_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolIsPersistentArgs, int]:
+def _u_remote_storage_pool_is_persistent_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     return RemoteStoragePoolIsPersistentArgs(f_pool), off
 
@@ -21974,7 +24317,7 @@ def _p_remote_storage_pool_is_persistent_args(out: bytearray, v: RemoteStoragePo
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_storage_pool_is_persistent_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolIsPersistentRet, int]:
+def _u_remote_storage_pool_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentRet, int]:
     f_persistent = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteStoragePoolIsPersistentRet(f_persistent), off
@@ -21984,7 +24327,7 @@ def _p_remote_storage_pool_is_persistent_ret(out: bytearray, v: RemoteStoragePoo
     out += _S_i.pack(v.persistent)
 
 
-def _u_remote_interface_is_active_args(data: _Buffer, off: int) -> tuple[RemoteInterfaceIsActiveArgs, int]:
+def _u_remote_interface_is_active_args(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveArgs, int]:
     f_iface, off = _u_remote_nonnull_interface(data, off)
     return RemoteInterfaceIsActiveArgs(f_iface), off
 
@@ -21993,7 +24336,7 @@ def _p_remote_interface_is_active_args(out: bytearray, v: RemoteInterfaceIsActiv
     _p_remote_nonnull_interface(out, v.iface)
 
 
-def _u_remote_interface_is_active_ret(data: _Buffer, off: int) -> tuple[RemoteInterfaceIsActiveRet, int]:
+def _u_remote_interface_is_active_ret(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveRet, int]:
     f_active = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteInterfaceIsActiveRet(f_active), off
@@ -22003,19 +24346,32 @@ def _p_remote_interface_is_active_ret(out: bytearray, v: RemoteInterfaceIsActive
     out += _S_i.pack(v.active)
 
 
-def _u_remote_connect_compare_cpu_args(data: _Buffer, off: int) -> tuple[RemoteConnectCompareCpuArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectCompareCpuArgs(f_xml, f_flags), off
 
 
 def _p_remote_connect_compare_cpu_args(out: bytearray, v: RemoteConnectCompareCpuArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_compare_cpu_ret(data: _Buffer, off: int) -> tuple[RemoteConnectCompareCpuRet, int]:
+def _u_remote_connect_compare_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuRet, int]:
     f_result = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectCompareCpuRet(f_result), off
@@ -22025,13 +24381,21 @@ def _p_remote_connect_compare_cpu_ret(out: bytearray, v: RemoteConnectCompareCpu
     out += _S_i.pack(v.result)
 
 
-def _u_remote_connect_baseline_cpu_args(data: _Buffer, off: int) -> tuple[RemoteConnectBaselineCpuArgs, int]:
+def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuArgs, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 256, 4)
     off += 4
     f_xmlCPUs: list[str] = []
+    append = f_xmlCPUs.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_xmlCPUs.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectBaselineCpuArgs(f_xmlCPUs, f_flags), off
@@ -22043,20 +24407,39 @@ def _p_remote_connect_baseline_cpu_args(out: bytearray, v: RemoteConnectBaseline
         raise _xdr.XdrError("", "more than 256 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_baseline_cpu_ret(data: _Buffer, off: int) -> tuple[RemoteConnectBaselineCpuRet, int]:
-    f_cpu, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_baseline_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpu = data[start:end].decode()
     return RemoteConnectBaselineCpuRet(f_cpu), off
 
 
 def _p_remote_connect_baseline_cpu_ret(out: bytearray, v: RemoteConnectBaselineCpuRet) -> None:
-    _xdr.pack_string(out, v.cpu, 4194304)
+    raw = v.cpu.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_get_job_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetJobInfoArgs, int]:
+def _u_remote_domain_get_job_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetJobInfoArgs(f_dom), off
 
@@ -22065,7 +24448,7 @@ def _p_remote_domain_get_job_info_args(out: bytearray, v: RemoteDomainGetJobInfo
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_job_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetJobInfoRet, int]:
+def _u_remote_domain_get_job_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoRet, int]:
     f_type, f_timeElapsed, f_timeRemaining, f_dataTotal, f_dataProcessed, f_dataRemaining, f_memTotal, f_memProcessed, f_memRemaining, f_fileTotal, f_fileProcessed, f_fileRemaining = _S_iQQQQQQQQQQQ.unpack_from(data, off)
     off += 92
     return RemoteDomainGetJobInfoRet(f_type, f_timeElapsed, f_timeRemaining, f_dataTotal, f_dataProcessed, f_dataRemaining, f_memTotal, f_memProcessed, f_memRemaining, f_fileTotal, f_fileProcessed, f_fileRemaining), off
@@ -22075,7 +24458,7 @@ def _p_remote_domain_get_job_info_ret(out: bytearray, v: RemoteDomainGetJobInfoR
     out += _S_iQQQQQQQQQQQ.pack(v.type, v.timeElapsed, v.timeRemaining, v.dataTotal, v.dataProcessed, v.dataRemaining, v.memTotal, v.memProcessed, v.memRemaining, v.fileTotal, v.fileProcessed, v.fileRemaining)
 
 
-def _u_remote_domain_get_job_stats_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetJobStatsArgs, int]:
+def _u_remote_domain_get_job_stats_args(data: bytes, off: int) -> tuple[RemoteDomainGetJobStatsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22087,15 +24470,16 @@ def _p_remote_domain_get_job_stats_args(out: bytearray, v: RemoteDomainGetJobSta
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_job_stats_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetJobStatsRet, int]:
+def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobStatsRet, int]:
     f_type = _S_i.unpack_from(data, off)[0]
     off += 4
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainGetJobStatsRet(f_type, f_params), off
 
 
@@ -22109,7 +24493,7 @@ def _p_remote_domain_get_job_stats_ret(out: bytearray, v: RemoteDomainGetJobStat
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_abort_job_args(data: _Buffer, off: int) -> tuple[RemoteDomainAbortJobArgs, int]:
+def _u_remote_domain_abort_job_args(data: bytes, off: int) -> tuple[RemoteDomainAbortJobArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainAbortJobArgs(f_dom), off
 
@@ -22118,7 +24502,7 @@ def _p_remote_domain_abort_job_args(out: bytearray, v: RemoteDomainAbortJobArgs)
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_abort_job_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainAbortJobFlagsArgs, int]:
+def _u_remote_domain_abort_job_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAbortJobFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22130,7 +24514,7 @@ def _p_remote_domain_abort_job_flags_args(out: bytearray, v: RemoteDomainAbortJo
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_get_max_downtime_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeArgs, int]:
+def _u_remote_domain_migrate_get_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22142,7 +24526,7 @@ def _p_remote_domain_migrate_get_max_downtime_args(out: bytearray, v: RemoteDoma
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_get_max_downtime_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeRet, int]:
+def _u_remote_domain_migrate_get_max_downtime_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeRet, int]:
     f_downtime = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteDomainMigrateGetMaxDowntimeRet(f_downtime), off
@@ -22152,7 +24536,7 @@ def _p_remote_domain_migrate_get_max_downtime_ret(out: bytearray, v: RemoteDomai
     out += _S_Q.pack(v.downtime)
 
 
-def _u_remote_domain_migrate_set_max_downtime_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateSetMaxDowntimeArgs, int]:
+def _u_remote_domain_migrate_set_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxDowntimeArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_downtime, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -22164,7 +24548,7 @@ def _p_remote_domain_migrate_set_max_downtime_args(out: bytearray, v: RemoteDoma
     out += _S_QI.pack(v.downtime, v.flags)
 
 
-def _u_remote_domain_migrate_get_compression_cache_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheArgs, int]:
+def _u_remote_domain_migrate_get_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22176,7 +24560,7 @@ def _p_remote_domain_migrate_get_compression_cache_args(out: bytearray, v: Remot
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_get_compression_cache_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheRet, int]:
+def _u_remote_domain_migrate_get_compression_cache_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheRet, int]:
     f_cacheSize = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteDomainMigrateGetCompressionCacheRet(f_cacheSize), off
@@ -22186,7 +24570,7 @@ def _p_remote_domain_migrate_get_compression_cache_ret(out: bytearray, v: Remote
     out += _S_Q.pack(v.cacheSize)
 
 
-def _u_remote_domain_migrate_set_compression_cache_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateSetCompressionCacheArgs, int]:
+def _u_remote_domain_migrate_set_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetCompressionCacheArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_cacheSize, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -22198,7 +24582,7 @@ def _p_remote_domain_migrate_set_compression_cache_args(out: bytearray, v: Remot
     out += _S_QI.pack(v.cacheSize, v.flags)
 
 
-def _u_remote_domain_migrate_set_max_speed_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateSetMaxSpeedArgs, int]:
+def _u_remote_domain_migrate_set_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxSpeedArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_bandwidth, f_flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -22210,7 +24594,7 @@ def _p_remote_domain_migrate_set_max_speed_args(out: bytearray, v: RemoteDomainM
     out += _S_QI.pack(v.bandwidth, v.flags)
 
 
-def _u_remote_domain_migrate_get_max_speed_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedArgs, int]:
+def _u_remote_domain_migrate_get_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22222,7 +24606,7 @@ def _p_remote_domain_migrate_get_max_speed_args(out: bytearray, v: RemoteDomainM
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_get_max_speed_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedRet, int]:
+def _u_remote_domain_migrate_get_max_speed_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedRet, int]:
     f_bandwidth = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteDomainMigrateGetMaxSpeedRet(f_bandwidth), off
@@ -22232,7 +24616,7 @@ def _p_remote_domain_migrate_get_max_speed_ret(out: bytearray, v: RemoteDomainMi
     out += _S_Q.pack(v.bandwidth)
 
 
-def _u_remote_connect_domain_event_register_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectDomainEventRegisterAnyArgs, int]:
+def _u_remote_connect_domain_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventRegisterAnyArgs, int]:
     f_eventID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainEventRegisterAnyArgs(f_eventID), off
@@ -22242,7 +24626,7 @@ def _p_remote_connect_domain_event_register_any_args(out: bytearray, v: RemoteCo
     out += _S_i.pack(v.eventID)
 
 
-def _u_remote_connect_domain_event_deregister_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectDomainEventDeregisterAnyArgs, int]:
+def _u_remote_connect_domain_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterAnyArgs, int]:
     f_eventID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainEventDeregisterAnyArgs(f_eventID), off
@@ -22252,7 +24636,7 @@ def _p_remote_connect_domain_event_deregister_any_args(out: bytearray, v: Remote
     out += _S_i.pack(v.eventID)
 
 
-def _u_remote_connect_domain_event_callback_register_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyArgs, int]:
+def _u_remote_connect_domain_event_callback_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyArgs, int]:
     f_eventID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_domain(data, off)
@@ -22264,7 +24648,7 @@ def _p_remote_connect_domain_event_callback_register_any_args(out: bytearray, v:
     _p_remote_domain(out, v.dom)
 
 
-def _u_remote_connect_domain_event_callback_register_any_ret(data: _Buffer, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyRet, int]:
+def _u_remote_connect_domain_event_callback_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyRet, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainEventCallbackRegisterAnyRet(f_callbackID), off
@@ -22274,7 +24658,7 @@ def _p_remote_connect_domain_event_callback_register_any_ret(out: bytearray, v: 
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_connect_domain_event_callback_deregister_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectDomainEventCallbackDeregisterAnyArgs, int]:
+def _u_remote_connect_domain_event_callback_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackDeregisterAnyArgs, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectDomainEventCallbackDeregisterAnyArgs(f_callbackID), off
@@ -22284,7 +24668,7 @@ def _p_remote_connect_domain_event_callback_deregister_any_args(out: bytearray, 
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_domain_event_reboot_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventRebootMsg, int]:
+def _u_remote_domain_event_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRebootMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainEventRebootMsg(f_dom), off
 
@@ -22293,7 +24677,7 @@ def _p_remote_domain_event_reboot_msg(out: bytearray, v: RemoteDomainEventReboot
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_event_callback_reboot_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackRebootMsg, int]:
+def _u_remote_domain_event_callback_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRebootMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_reboot_msg(data, off)
@@ -22305,7 +24689,7 @@ def _p_remote_domain_event_callback_reboot_msg(out: bytearray, v: RemoteDomainEv
     _p_remote_domain_event_reboot_msg(out, v.msg)
 
 
-def _u_remote_domain_event_rtc_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventRtcChangeMsg, int]:
+def _u_remote_domain_event_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRtcChangeMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_offset = _S_q.unpack_from(data, off)[0]
     off += 8
@@ -22317,7 +24701,7 @@ def _p_remote_domain_event_rtc_change_msg(out: bytearray, v: RemoteDomainEventRt
     out += _S_q.pack(v.offset)
 
 
-def _u_remote_domain_event_callback_rtc_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackRtcChangeMsg, int]:
+def _u_remote_domain_event_callback_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRtcChangeMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_rtc_change_msg(data, off)
@@ -22329,7 +24713,7 @@ def _p_remote_domain_event_callback_rtc_change_msg(out: bytearray, v: RemoteDoma
     _p_remote_domain_event_rtc_change_msg(out, v.msg)
 
 
-def _u_remote_domain_event_watchdog_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventWatchdogMsg, int]:
+def _u_remote_domain_event_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventWatchdogMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_action = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -22341,7 +24725,7 @@ def _p_remote_domain_event_watchdog_msg(out: bytearray, v: RemoteDomainEventWatc
     out += _S_i.pack(v.action)
 
 
-def _u_remote_domain_event_callback_watchdog_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackWatchdogMsg, int]:
+def _u_remote_domain_event_callback_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackWatchdogMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_watchdog_msg(data, off)
@@ -22353,10 +24737,23 @@ def _p_remote_domain_event_callback_watchdog_msg(out: bytearray, v: RemoteDomain
     _p_remote_domain_event_watchdog_msg(out, v.msg)
 
 
-def _u_remote_domain_event_io_error_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventIoErrorMsg, int]:
+def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorMsg, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_srcPath, off = _xdr.unpack_string(data, off, 4194304)
-    f_devAlias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_srcPath = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_devAlias = data[start2:end2].decode()
     f_action = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainEventIoErrorMsg(f_dom, f_srcPath, f_devAlias, f_action), off
@@ -22364,12 +24761,24 @@ def _u_remote_domain_event_io_error_msg(data: _Buffer, off: int) -> tuple[Remote
 
 def _p_remote_domain_event_io_error_msg(out: bytearray, v: RemoteDomainEventIoErrorMsg) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.srcPath, 4194304)
-    _xdr.pack_string(out, v.devAlias, 4194304)
+    raw = v.srcPath.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.devAlias.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_i.pack(v.action)
 
 
-def _u_remote_domain_event_callback_io_error_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackIoErrorMsg, int]:
+def _u_remote_domain_event_callback_io_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackIoErrorMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_io_error_msg(data, off)
@@ -22381,25 +24790,62 @@ def _p_remote_domain_event_callback_io_error_msg(out: bytearray, v: RemoteDomain
     _p_remote_domain_event_io_error_msg(out, v.msg)
 
 
-def _u_remote_domain_event_io_error_reason_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventIoErrorReasonMsg, int]:
+def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorReasonMsg, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_srcPath, off = _xdr.unpack_string(data, off, 4194304)
-    f_devAlias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_srcPath = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_devAlias = data[start2:end2].decode()
     f_action = _S_i.unpack_from(data, off)[0]
     off += 4
-    f_reason, off = _xdr.unpack_string(data, off, 4194304)
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_reason = data[start3:end3].decode()
     return RemoteDomainEventIoErrorReasonMsg(f_dom, f_srcPath, f_devAlias, f_action, f_reason), off
 
 
 def _p_remote_domain_event_io_error_reason_msg(out: bytearray, v: RemoteDomainEventIoErrorReasonMsg) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.srcPath, 4194304)
-    _xdr.pack_string(out, v.devAlias, 4194304)
+    raw = v.srcPath.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.devAlias.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_i.pack(v.action)
-    _xdr.pack_string(out, v.reason, 4194304)
+    raw3 = v.reason.encode()
+    size3 = len(raw3)
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size3)
+    out += raw3
+    out += _PAD[-size3 & 3]
 
 
-def _u_remote_domain_event_callback_io_error_reason_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackIoErrorReasonMsg, int]:
+def _u_remote_domain_event_callback_io_error_reason_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackIoErrorReasonMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_io_error_reason_msg(data, off)
@@ -22411,44 +24857,115 @@ def _p_remote_domain_event_callback_io_error_reason_msg(out: bytearray, v: Remot
     _p_remote_domain_event_io_error_reason_msg(out, v.msg)
 
 
-def _u_remote_domain_event_graphics_address(data: _Buffer, off: int) -> tuple[RemoteDomainEventGraphicsAddress, int]:
+def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsAddress, int]:
+    data_end = len(data)
     f_family = _S_i.unpack_from(data, off)[0]
     off += 4
-    f_node, off = _xdr.unpack_string(data, off, 4194304)
-    f_service, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_node = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_service = data[start2:end2].decode()
     return RemoteDomainEventGraphicsAddress(f_family, f_node, f_service), off
 
 
 def _p_remote_domain_event_graphics_address(out: bytearray, v: RemoteDomainEventGraphicsAddress) -> None:
     out += _S_i.pack(v.family)
-    _xdr.pack_string(out, v.node, 4194304)
-    _xdr.pack_string(out, v.service, 4194304)
+    raw = v.node.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.service.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_domain_event_graphics_identity(data: _Buffer, off: int) -> tuple[RemoteDomainEventGraphicsIdentity, int]:
-    f_type, off = _xdr.unpack_string(data, off, 4194304)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_event_graphics_identity(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsIdentity, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_type = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start2:end2].decode()
     return RemoteDomainEventGraphicsIdentity(f_type, f_name), off
 
 
 def _p_remote_domain_event_graphics_identity(out: bytearray, v: RemoteDomainEventGraphicsIdentity) -> None:
-    _xdr.pack_string(out, v.type, 4194304)
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.type.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.name.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_domain_event_graphics_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventGraphicsMsg, int]:
+def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsMsg, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_phase = _S_i.unpack_from(data, off)[0]
     off += 4
     f_local, off = _u_remote_domain_event_graphics_address(data, off)
     f_remote, off = _u_remote_domain_event_graphics_address(data, off)
-    f_authScheme, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_authScheme = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 20, 8)
     off += 4
     f_subject: list[RemoteDomainEventGraphicsIdentity] = []
+    append = f_subject.append
     for _index in range(count):
-        item, off = _u_remote_domain_event_graphics_identity(data, off)
-        f_subject.append(item)
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_type = data[start2:end2].decode()
+        size3 = _S_I.unpack_from(data, off)[0]
+        start3 = off + 4
+        end3 = start3 + size3
+        off = end3 + (-size3 & 3)
+        if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start3:end3].decode()
+        append(RemoteDomainEventGraphicsIdentity(e_type, e_name))
     return RemoteDomainEventGraphicsMsg(f_dom, f_phase, f_local, f_remote, f_authScheme, f_subject), off
 
 
@@ -22457,16 +24974,35 @@ def _p_remote_domain_event_graphics_msg(out: bytearray, v: RemoteDomainEventGrap
     out += _S_i.pack(v.phase)
     _p_remote_domain_event_graphics_address(out, v.local)
     _p_remote_domain_event_graphics_address(out, v.remote)
-    _xdr.pack_string(out, v.authScheme, 4194304)
+    raw = v.authScheme.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     items = v.subject
     if len(items) > 20:
         raise _xdr.XdrError("", "more than 20 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_domain_event_graphics_identity(out, item)
+        raw2 = item.type.encode()
+        size2 = len(raw2)
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size2)
+        out += raw2
+        out += _PAD[-size2 & 3]
+        raw3 = item.name.encode()
+        size3 = len(raw3)
+        if size3 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size3)
+        out += raw3
+        out += _PAD[-size3 & 3]
 
 
-def _u_remote_domain_event_callback_graphics_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackGraphicsMsg, int]:
+def _u_remote_domain_event_callback_graphics_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackGraphicsMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_graphics_msg(data, off)
@@ -22478,9 +25014,16 @@ def _p_remote_domain_event_callback_graphics_msg(out: bytearray, v: RemoteDomain
     _p_remote_domain_event_graphics_msg(out, v.msg)
 
 
-def _u_remote_domain_event_block_job_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventBlockJobMsg, int]:
+def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJobMsg, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_path, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_path = data[start:end].decode()
     f_type, f_status = _S_ii.unpack_from(data, off)
     off += 8
     return RemoteDomainEventBlockJobMsg(f_dom, f_path, f_type, f_status), off
@@ -22488,11 +25031,17 @@ def _u_remote_domain_event_block_job_msg(data: _Buffer, off: int) -> tuple[Remot
 
 def _p_remote_domain_event_block_job_msg(out: bytearray, v: RemoteDomainEventBlockJobMsg) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.path, 4194304)
+    raw = v.path.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_ii.pack(v.type, v.status)
 
 
-def _u_remote_domain_event_callback_block_job_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackBlockJobMsg, int]:
+def _u_remote_domain_event_callback_block_job_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackBlockJobMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_block_job_msg(data, off)
@@ -22504,11 +25053,18 @@ def _p_remote_domain_event_callback_block_job_msg(out: bytearray, v: RemoteDomai
     _p_remote_domain_event_block_job_msg(out, v.msg)
 
 
-def _u_remote_domain_event_disk_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventDiskChangeMsg, int]:
+def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventDiskChangeMsg, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_oldSrcPath, off = _u_remote_string(data, off)
     f_newSrcPath, off = _u_remote_string(data, off)
-    f_devAlias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_devAlias = data[start:end].decode()
     f_reason = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainEventDiskChangeMsg(f_dom, f_oldSrcPath, f_newSrcPath, f_devAlias, f_reason), off
@@ -22518,11 +25074,17 @@ def _p_remote_domain_event_disk_change_msg(out: bytearray, v: RemoteDomainEventD
     _p_remote_nonnull_domain(out, v.dom)
     _p_remote_string(out, v.oldSrcPath)
     _p_remote_string(out, v.newSrcPath)
-    _xdr.pack_string(out, v.devAlias, 4194304)
+    raw = v.devAlias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.reason)
 
 
-def _u_remote_domain_event_callback_disk_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackDiskChangeMsg, int]:
+def _u_remote_domain_event_callback_disk_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDiskChangeMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_disk_change_msg(data, off)
@@ -22534,9 +25096,16 @@ def _p_remote_domain_event_callback_disk_change_msg(out: bytearray, v: RemoteDom
     _p_remote_domain_event_disk_change_msg(out, v.msg)
 
 
-def _u_remote_domain_event_tray_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventTrayChangeMsg, int]:
+def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventTrayChangeMsg, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_devAlias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_devAlias = data[start:end].decode()
     f_reason = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainEventTrayChangeMsg(f_dom, f_devAlias, f_reason), off
@@ -22544,11 +25113,17 @@ def _u_remote_domain_event_tray_change_msg(data: _Buffer, off: int) -> tuple[Rem
 
 def _p_remote_domain_event_tray_change_msg(out: bytearray, v: RemoteDomainEventTrayChangeMsg) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.devAlias, 4194304)
+    raw = v.devAlias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_i.pack(v.reason)
 
 
-def _u_remote_domain_event_callback_tray_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackTrayChangeMsg, int]:
+def _u_remote_domain_event_callback_tray_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackTrayChangeMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_tray_change_msg(data, off)
@@ -22560,7 +25135,7 @@ def _p_remote_domain_event_callback_tray_change_msg(out: bytearray, v: RemoteDom
     _p_remote_domain_event_tray_change_msg(out, v.msg)
 
 
-def _u_remote_domain_event_pmwakeup_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventPmwakeupMsg, int]:
+def _u_remote_domain_event_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmwakeupMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainEventPmwakeupMsg(f_dom), off
 
@@ -22569,7 +25144,7 @@ def _p_remote_domain_event_pmwakeup_msg(out: bytearray, v: RemoteDomainEventPmwa
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_event_callback_pmwakeup_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackPmwakeupMsg, int]:
+def _u_remote_domain_event_callback_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmwakeupMsg, int]:
     f_callbackID, f_reason = _S_ii.unpack_from(data, off)
     off += 8
     f_msg, off = _u_remote_domain_event_pmwakeup_msg(data, off)
@@ -22581,7 +25156,7 @@ def _p_remote_domain_event_callback_pmwakeup_msg(out: bytearray, v: RemoteDomain
     _p_remote_domain_event_pmwakeup_msg(out, v.msg)
 
 
-def _u_remote_domain_event_pmsuspend_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventPmsuspendMsg, int]:
+def _u_remote_domain_event_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainEventPmsuspendMsg(f_dom), off
 
@@ -22590,7 +25165,7 @@ def _p_remote_domain_event_pmsuspend_msg(out: bytearray, v: RemoteDomainEventPms
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_event_callback_pmsuspend_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendMsg, int]:
+def _u_remote_domain_event_callback_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendMsg, int]:
     f_callbackID, f_reason = _S_ii.unpack_from(data, off)
     off += 8
     f_msg, off = _u_remote_domain_event_pmsuspend_msg(data, off)
@@ -22602,7 +25177,7 @@ def _p_remote_domain_event_callback_pmsuspend_msg(out: bytearray, v: RemoteDomai
     _p_remote_domain_event_pmsuspend_msg(out, v.msg)
 
 
-def _u_remote_domain_event_balloon_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventBalloonChangeMsg, int]:
+def _u_remote_domain_event_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBalloonChangeMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_actual = _S_Q.unpack_from(data, off)[0]
     off += 8
@@ -22614,7 +25189,7 @@ def _p_remote_domain_event_balloon_change_msg(out: bytearray, v: RemoteDomainEve
     out += _S_Q.pack(v.actual)
 
 
-def _u_remote_domain_event_callback_balloon_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackBalloonChangeMsg, int]:
+def _u_remote_domain_event_callback_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackBalloonChangeMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_balloon_change_msg(data, off)
@@ -22626,7 +25201,7 @@ def _p_remote_domain_event_callback_balloon_change_msg(out: bytearray, v: Remote
     _p_remote_domain_event_balloon_change_msg(out, v.msg)
 
 
-def _u_remote_domain_event_pmsuspend_disk_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventPmsuspendDiskMsg, int]:
+def _u_remote_domain_event_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendDiskMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainEventPmsuspendDiskMsg(f_dom), off
 
@@ -22635,7 +25210,7 @@ def _p_remote_domain_event_pmsuspend_disk_msg(out: bytearray, v: RemoteDomainEve
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_event_callback_pmsuspend_disk_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendDiskMsg, int]:
+def _u_remote_domain_event_callback_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendDiskMsg, int]:
     f_callbackID, f_reason = _S_ii.unpack_from(data, off)
     off += 8
     f_msg, off = _u_remote_domain_event_pmsuspend_disk_msg(data, off)
@@ -22647,7 +25222,7 @@ def _p_remote_domain_event_callback_pmsuspend_disk_msg(out: bytearray, v: Remote
     _p_remote_domain_event_pmsuspend_disk_msg(out, v.msg)
 
 
-def _u_remote_domain_managed_save_args(data: _Buffer, off: int) -> tuple[RemoteDomainManagedSaveArgs, int]:
+def _u_remote_domain_managed_save_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22659,7 +25234,7 @@ def _p_remote_domain_managed_save_args(out: bytearray, v: RemoteDomainManagedSav
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_has_managed_save_image_args(data: _Buffer, off: int) -> tuple[RemoteDomainHasManagedSaveImageArgs, int]:
+def _u_remote_domain_has_managed_save_image_args(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22671,7 +25246,7 @@ def _p_remote_domain_has_managed_save_image_args(out: bytearray, v: RemoteDomain
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_has_managed_save_image_ret(data: _Buffer, off: int) -> tuple[RemoteDomainHasManagedSaveImageRet, int]:
+def _u_remote_domain_has_managed_save_image_ret(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageRet, int]:
     f_result = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainHasManagedSaveImageRet(f_result), off
@@ -22681,7 +25256,7 @@ def _p_remote_domain_has_managed_save_image_ret(out: bytearray, v: RemoteDomainH
     out += _S_i.pack(v.result)
 
 
-def _u_remote_domain_managed_save_remove_args(data: _Buffer, off: int) -> tuple[RemoteDomainManagedSaveRemoveArgs, int]:
+def _u_remote_domain_managed_save_remove_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveRemoveArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22693,7 +25268,7 @@ def _p_remote_domain_managed_save_remove_args(out: bytearray, v: RemoteDomainMan
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_managed_save_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescArgs, int]:
+def _u_remote_domain_managed_save_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22705,16 +25280,29 @@ def _p_remote_domain_managed_save_get_xml_desc_args(out: bytearray, v: RemoteDom
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_managed_save_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_managed_save_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainManagedSaveGetXmlDescRet(f_xml), off
 
 
 def _p_remote_domain_managed_save_get_xml_desc_ret(out: bytearray, v: RemoteDomainManagedSaveGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_managed_save_define_xml_args(data: _Buffer, off: int) -> tuple[RemoteDomainManagedSaveDefineXmlArgs, int]:
+def _u_remote_domain_managed_save_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveDefineXmlArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_dxml, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
@@ -22728,9 +25316,16 @@ def _p_remote_domain_managed_save_define_xml_args(out: bytearray, v: RemoteDomai
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotCreateXmlArgs, int]:
+def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCreateXmlArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_xml_desc, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml_desc = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSnapshotCreateXmlArgs(f_dom, f_xml_desc, f_flags), off
@@ -22738,11 +25333,17 @@ def _u_remote_domain_snapshot_create_xml_args(data: _Buffer, off: int) -> tuple[
 
 def _p_remote_domain_snapshot_create_xml_args(out: bytearray, v: RemoteDomainSnapshotCreateXmlArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.xml_desc, 4194304)
+    raw = v.xml_desc.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotCreateXmlRet, int]:
+def _u_remote_domain_snapshot_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCreateXmlRet, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     return RemoteDomainSnapshotCreateXmlRet(f_snap), off
 
@@ -22751,7 +25352,7 @@ def _p_remote_domain_snapshot_create_xml_ret(out: bytearray, v: RemoteDomainSnap
     _p_remote_nonnull_domain_snapshot(out, v.snap)
 
 
-def _u_remote_domain_snapshot_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescArgs, int]:
+def _u_remote_domain_snapshot_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22763,16 +25364,29 @@ def _p_remote_domain_snapshot_get_xml_desc_args(out: bytearray, v: RemoteDomainS
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_snapshot_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainSnapshotGetXmlDescRet(f_xml), off
 
 
 def _p_remote_domain_snapshot_get_xml_desc_ret(out: bytearray, v: RemoteDomainSnapshotGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_snapshot_num_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotNumArgs, int]:
+def _u_remote_domain_snapshot_num_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22784,7 +25398,7 @@ def _p_remote_domain_snapshot_num_args(out: bytearray, v: RemoteDomainSnapshotNu
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_num_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotNumRet, int]:
+def _u_remote_domain_snapshot_num_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSnapshotNumRet(f_num), off
@@ -22794,7 +25408,7 @@ def _p_remote_domain_snapshot_num_ret(out: bytearray, v: RemoteDomainSnapshotNum
     out += _S_i.pack(v.num)
 
 
-def _u_remote_domain_snapshot_list_names_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotListNamesArgs, int]:
+def _u_remote_domain_snapshot_list_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_maxnames, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -22806,13 +25420,21 @@ def _p_remote_domain_snapshot_list_names_args(out: bytearray, v: RemoteDomainSna
     out += _S_iI.pack(v.maxnames, v.flags)
 
 
-def _u_remote_domain_snapshot_list_names_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotListNamesRet, int]:
+def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteDomainSnapshotListNamesRet(f_names), off
 
 
@@ -22822,10 +25444,16 @@ def _p_remote_domain_snapshot_list_names_ret(out: bytearray, v: RemoteDomainSnap
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_domain_list_all_snapshots_args(data: _Buffer, off: int) -> tuple[RemoteDomainListAllSnapshotsArgs, int]:
+def _u_remote_domain_list_all_snapshots_args(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -22837,13 +25465,14 @@ def _p_remote_domain_list_all_snapshots_args(out: bytearray, v: RemoteDomainList
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_domain_list_all_snapshots_ret(data: _Buffer, off: int) -> tuple[RemoteDomainListAllSnapshotsRet, int]:
+def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
     f_snapshots: list[RemoteNonnullDomainSnapshot] = []
+    append = f_snapshots.append
     for _index in range(count):
         item, off = _u_remote_nonnull_domain_snapshot(data, off)
-        f_snapshots.append(item)
+        append(item)
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainListAllSnapshotsRet(f_snapshots, f_ret), off
@@ -22859,7 +25488,7 @@ def _p_remote_domain_list_all_snapshots_ret(out: bytearray, v: RemoteDomainListA
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_domain_snapshot_num_children_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotNumChildrenArgs, int]:
+def _u_remote_domain_snapshot_num_children_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumChildrenArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22871,7 +25500,7 @@ def _p_remote_domain_snapshot_num_children_args(out: bytearray, v: RemoteDomainS
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_num_children_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotNumChildrenRet, int]:
+def _u_remote_domain_snapshot_num_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumChildrenRet, int]:
     f_num = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSnapshotNumChildrenRet(f_num), off
@@ -22881,7 +25510,7 @@ def _p_remote_domain_snapshot_num_children_ret(out: bytearray, v: RemoteDomainSn
     out += _S_i.pack(v.num)
 
 
-def _u_remote_domain_snapshot_list_children_names_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesArgs, int]:
+def _u_remote_domain_snapshot_list_children_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_maxnames, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -22893,13 +25522,21 @@ def _p_remote_domain_snapshot_list_children_names_args(out: bytearray, v: Remote
     out += _S_iI.pack(v.maxnames, v.flags)
 
 
-def _u_remote_domain_snapshot_list_children_names_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesRet, int]:
+def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_names: list[str] = []
+    append = f_names.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_names.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteDomainSnapshotListChildrenNamesRet(f_names), off
 
 
@@ -22909,10 +25546,16 @@ def _p_remote_domain_snapshot_list_children_names_ret(out: bytearray, v: RemoteD
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_domain_snapshot_list_all_children_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenArgs, int]:
+def _u_remote_domain_snapshot_list_all_children_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenArgs, int]:
     f_snapshot, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -22924,13 +25567,14 @@ def _p_remote_domain_snapshot_list_all_children_args(out: bytearray, v: RemoteDo
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_domain_snapshot_list_all_children_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenRet, int]:
+def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
     f_snapshots: list[RemoteNonnullDomainSnapshot] = []
+    append = f_snapshots.append
     for _index in range(count):
         item, off = _u_remote_nonnull_domain_snapshot(data, off)
-        f_snapshots.append(item)
+        append(item)
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSnapshotListAllChildrenRet(f_snapshots, f_ret), off
@@ -22946,9 +25590,16 @@ def _p_remote_domain_snapshot_list_all_children_ret(out: bytearray, v: RemoteDom
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_domain_snapshot_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotLookupByNameArgs, int]:
+def _u_remote_domain_snapshot_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotLookupByNameArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSnapshotLookupByNameArgs(f_dom, f_name, f_flags), off
@@ -22956,11 +25607,17 @@ def _u_remote_domain_snapshot_lookup_by_name_args(data: _Buffer, off: int) -> tu
 
 def _p_remote_domain_snapshot_lookup_by_name_args(out: bytearray, v: RemoteDomainSnapshotLookupByNameArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotLookupByNameRet, int]:
+def _u_remote_domain_snapshot_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotLookupByNameRet, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     return RemoteDomainSnapshotLookupByNameRet(f_snap), off
 
@@ -22969,7 +25626,7 @@ def _p_remote_domain_snapshot_lookup_by_name_ret(out: bytearray, v: RemoteDomain
     _p_remote_nonnull_domain_snapshot(out, v.snap)
 
 
-def _u_remote_domain_has_current_snapshot_args(data: _Buffer, off: int) -> tuple[RemoteDomainHasCurrentSnapshotArgs, int]:
+def _u_remote_domain_has_current_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22981,7 +25638,7 @@ def _p_remote_domain_has_current_snapshot_args(out: bytearray, v: RemoteDomainHa
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_has_current_snapshot_ret(data: _Buffer, off: int) -> tuple[RemoteDomainHasCurrentSnapshotRet, int]:
+def _u_remote_domain_has_current_snapshot_ret(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotRet, int]:
     f_result = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainHasCurrentSnapshotRet(f_result), off
@@ -22991,7 +25648,7 @@ def _p_remote_domain_has_current_snapshot_ret(out: bytearray, v: RemoteDomainHas
     out += _S_i.pack(v.result)
 
 
-def _u_remote_domain_snapshot_get_parent_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotGetParentArgs, int]:
+def _u_remote_domain_snapshot_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23003,7 +25660,7 @@ def _p_remote_domain_snapshot_get_parent_args(out: bytearray, v: RemoteDomainSna
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_get_parent_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotGetParentRet, int]:
+def _u_remote_domain_snapshot_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentRet, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     return RemoteDomainSnapshotGetParentRet(f_snap), off
 
@@ -23012,7 +25669,7 @@ def _p_remote_domain_snapshot_get_parent_ret(out: bytearray, v: RemoteDomainSnap
     _p_remote_nonnull_domain_snapshot(out, v.snap)
 
 
-def _u_remote_domain_snapshot_current_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotCurrentArgs, int]:
+def _u_remote_domain_snapshot_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23024,7 +25681,7 @@ def _p_remote_domain_snapshot_current_args(out: bytearray, v: RemoteDomainSnapsh
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_current_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotCurrentRet, int]:
+def _u_remote_domain_snapshot_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentRet, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     return RemoteDomainSnapshotCurrentRet(f_snap), off
 
@@ -23033,7 +25690,7 @@ def _p_remote_domain_snapshot_current_ret(out: bytearray, v: RemoteDomainSnapsho
     _p_remote_nonnull_domain_snapshot(out, v.snap)
 
 
-def _u_remote_domain_snapshot_is_current_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotIsCurrentArgs, int]:
+def _u_remote_domain_snapshot_is_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23045,7 +25702,7 @@ def _p_remote_domain_snapshot_is_current_args(out: bytearray, v: RemoteDomainSna
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_is_current_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotIsCurrentRet, int]:
+def _u_remote_domain_snapshot_is_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentRet, int]:
     f_current = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSnapshotIsCurrentRet(f_current), off
@@ -23055,7 +25712,7 @@ def _p_remote_domain_snapshot_is_current_ret(out: bytearray, v: RemoteDomainSnap
     out += _S_i.pack(v.current)
 
 
-def _u_remote_domain_snapshot_has_metadata_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotHasMetadataArgs, int]:
+def _u_remote_domain_snapshot_has_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23067,7 +25724,7 @@ def _p_remote_domain_snapshot_has_metadata_args(out: bytearray, v: RemoteDomainS
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_has_metadata_ret(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotHasMetadataRet, int]:
+def _u_remote_domain_snapshot_has_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataRet, int]:
     f_metadata = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSnapshotHasMetadataRet(f_metadata), off
@@ -23077,7 +25734,7 @@ def _p_remote_domain_snapshot_has_metadata_ret(out: bytearray, v: RemoteDomainSn
     out += _S_i.pack(v.metadata)
 
 
-def _u_remote_domain_revert_to_snapshot_args(data: _Buffer, off: int) -> tuple[RemoteDomainRevertToSnapshotArgs, int]:
+def _u_remote_domain_revert_to_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainRevertToSnapshotArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23089,7 +25746,7 @@ def _p_remote_domain_revert_to_snapshot_args(out: bytearray, v: RemoteDomainReve
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_snapshot_delete_args(data: _Buffer, off: int) -> tuple[RemoteDomainSnapshotDeleteArgs, int]:
+def _u_remote_domain_snapshot_delete_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotDeleteArgs, int]:
     f_snap, off = _u_remote_nonnull_domain_snapshot(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23101,7 +25758,7 @@ def _p_remote_domain_snapshot_delete_args(out: bytearray, v: RemoteDomainSnapsho
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_open_console_args(data: _Buffer, off: int) -> tuple[RemoteDomainOpenConsoleArgs, int]:
+def _u_remote_domain_open_console_args(data: bytes, off: int) -> tuple[RemoteDomainOpenConsoleArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_dev_name, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
@@ -23115,7 +25772,7 @@ def _p_remote_domain_open_console_args(out: bytearray, v: RemoteDomainOpenConsol
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_open_channel_args(data: _Buffer, off: int) -> tuple[RemoteDomainOpenChannelArgs, int]:
+def _u_remote_domain_open_channel_args(data: bytes, off: int) -> tuple[RemoteDomainOpenChannelArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_name, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
@@ -23129,7 +25786,7 @@ def _p_remote_domain_open_channel_args(out: bytearray, v: RemoteDomainOpenChanne
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_storage_vol_upload_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolUploadArgs, int]:
+def _u_remote_storage_vol_upload_args(data: bytes, off: int) -> tuple[RemoteStorageVolUploadArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_offset, f_length, f_flags = _S_QQI.unpack_from(data, off)
     off += 20
@@ -23141,7 +25798,7 @@ def _p_remote_storage_vol_upload_args(out: bytearray, v: RemoteStorageVolUploadA
     out += _S_QQI.pack(v.offset, v.length, v.flags)
 
 
-def _u_remote_storage_vol_download_args(data: _Buffer, off: int) -> tuple[RemoteStorageVolDownloadArgs, int]:
+def _u_remote_storage_vol_download_args(data: bytes, off: int) -> tuple[RemoteStorageVolDownloadArgs, int]:
     f_vol, off = _u_remote_nonnull_storage_vol(data, off)
     f_offset, f_length, f_flags = _S_QQI.unpack_from(data, off)
     off += 20
@@ -23153,7 +25810,7 @@ def _p_remote_storage_vol_download_args(out: bytearray, v: RemoteStorageVolDownl
     out += _S_QQI.pack(v.offset, v.length, v.flags)
 
 
-def _u_remote_domain_get_state_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetStateArgs, int]:
+def _u_remote_domain_get_state_args(data: bytes, off: int) -> tuple[RemoteDomainGetStateArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23165,7 +25822,7 @@ def _p_remote_domain_get_state_args(out: bytearray, v: RemoteDomainGetStateArgs)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_state_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetStateRet, int]:
+def _u_remote_domain_get_state_ret(data: bytes, off: int) -> tuple[RemoteDomainGetStateRet, int]:
     f_state, f_reason = _S_ii.unpack_from(data, off)
     off += 8
     return RemoteDomainGetStateRet(f_state, f_reason), off
@@ -23175,7 +25832,7 @@ def _p_remote_domain_get_state_ret(out: bytearray, v: RemoteDomainGetStateRet) -
     out += _S_ii.pack(v.state, v.reason)
 
 
-def _u_remote_domain_migrate_begin3_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateBegin3Args, int]:
+def _u_remote_domain_migrate_begin3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Args, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_xmlin, off = _u_remote_string(data, off)
     f_flags = _S_Q.unpack_from(data, off)[0]
@@ -23194,81 +25851,189 @@ def _p_remote_domain_migrate_begin3_args(out: bytearray, v: RemoteDomainMigrateB
     out += _S_Q.pack(v.resource)
 
 
-def _u_remote_domain_migrate_begin3_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateBegin3Ret, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Ret, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start2:end2].decode()
     return RemoteDomainMigrateBegin3Ret(f_cookie_out, f_xml), off
 
 
 def _p_remote_domain_migrate_begin3_ret(out: bytearray, v: RemoteDomainMigrateBegin3Ret) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.xml.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_domain_migrate_prepare3_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepare3Args, int]:
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Args, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_uri_in, off = _u_remote_string(data, off)
     f_flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     f_dname, off = _u_remote_string(data, off)
     f_resource = _S_Q.unpack_from(data, off)[0]
     off += 8
-    f_dom_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dom_xml = data[start2:end2].decode()
     return RemoteDomainMigratePrepare3Args(f_cookie_in, f_uri_in, f_flags, f_dname, f_resource, f_dom_xml), off
 
 
 def _p_remote_domain_migrate_prepare3_args(out: bytearray, v: RemoteDomainMigratePrepare3Args) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.uri_in)
     out += _S_Q.pack(v.flags)
     _p_remote_string(out, v.dname)
     out += _S_Q.pack(v.resource)
-    _xdr.pack_string(out, v.dom_xml, 4194304)
+    raw2 = v.dom_xml.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_domain_migrate_prepare3_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepare3Ret, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Ret, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     f_uri_out, off = _u_remote_string(data, off)
     return RemoteDomainMigratePrepare3Ret(f_cookie_out, f_uri_out), off
 
 
 def _p_remote_domain_migrate_prepare3_ret(out: bytearray, v: RemoteDomainMigratePrepare3Ret) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.uri_out)
 
 
-def _u_remote_domain_migrate_prepare_tunnel3_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Args, int]:
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Args, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     f_dname, off = _u_remote_string(data, off)
     f_resource = _S_Q.unpack_from(data, off)[0]
     off += 8
-    f_dom_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dom_xml = data[start2:end2].decode()
     return RemoteDomainMigratePrepareTunnel3Args(f_cookie_in, f_flags, f_dname, f_resource, f_dom_xml), off
 
 
 def _p_remote_domain_migrate_prepare_tunnel3_args(out: bytearray, v: RemoteDomainMigratePrepareTunnel3Args) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Q.pack(v.flags)
     _p_remote_string(out, v.dname)
     out += _S_Q.pack(v.resource)
-    _xdr.pack_string(out, v.dom_xml, 4194304)
+    raw2 = v.dom_xml.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_domain_migrate_prepare_tunnel3_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Ret, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare_tunnel3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Ret, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     return RemoteDomainMigratePrepareTunnel3Ret(f_cookie_out), off
 
 
 def _p_remote_domain_migrate_prepare_tunnel3_ret(out: bytearray, v: RemoteDomainMigratePrepareTunnel3Ret) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_perform3_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePerform3Args, int]:
+def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Args, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_xmlin, off = _u_remote_string(data, off)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_dconnuri, off = _u_remote_string(data, off)
     f_uri, off = _u_remote_string(data, off)
     f_flags = _S_Q.unpack_from(data, off)[0]
@@ -23282,7 +26047,13 @@ def _u_remote_domain_migrate_perform3_args(data: _Buffer, off: int) -> tuple[Rem
 def _p_remote_domain_migrate_perform3_args(out: bytearray, v: RemoteDomainMigratePerform3Args) -> None:
     _p_remote_nonnull_domain(out, v.dom)
     _p_remote_string(out, v.xmlin)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.dconnuri)
     _p_remote_string(out, v.uri)
     out += _S_Q.pack(v.flags)
@@ -23290,18 +26061,44 @@ def _p_remote_domain_migrate_perform3_args(out: bytearray, v: RemoteDomainMigrat
     out += _S_Q.pack(v.resource)
 
 
-def _u_remote_domain_migrate_perform3_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePerform3Ret, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_perform3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Ret, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     return RemoteDomainMigratePerform3Ret(f_cookie_out), off
 
 
 def _p_remote_domain_migrate_perform3_ret(out: bytearray, v: RemoteDomainMigratePerform3Ret) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_finish3_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinish3Args, int]:
-    f_dname, off = _xdr.unpack_string(data, off, 4194304)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Args, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dname = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start2:end2]
     f_dconnuri, off = _u_remote_string(data, off)
     f_uri, off = _u_remote_string(data, off)
     f_flags, f_cancelled = _S_Qi.unpack_from(data, off)
@@ -23310,27 +26107,59 @@ def _u_remote_domain_migrate_finish3_args(data: _Buffer, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_migrate_finish3_args(out: bytearray, v: RemoteDomainMigrateFinish3Args) -> None:
-    _xdr.pack_string(out, v.dname, 4194304)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.dname.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.cookie_in
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     _p_remote_string(out, v.dconnuri)
     _p_remote_string(out, v.uri)
     out += _S_Qi.pack(v.flags, v.cancelled)
 
 
-def _u_remote_domain_migrate_finish3_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinish3Ret, int]:
+def _u_remote_domain_migrate_finish3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Ret, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     return RemoteDomainMigrateFinish3Ret(f_dom, f_cookie_out), off
 
 
 def _p_remote_domain_migrate_finish3_ret(out: bytearray, v: RemoteDomainMigrateFinish3Ret) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_confirm3_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateConfirm3Args, int]:
+def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3Args, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_flags, f_cancelled = _S_Qi.unpack_from(data, off)
     off += 12
     return RemoteDomainMigrateConfirm3Args(f_dom, f_cookie_in, f_flags, f_cancelled), off
@@ -23338,11 +26167,17 @@ def _u_remote_domain_migrate_confirm3_args(data: _Buffer, off: int) -> tuple[Rem
 
 def _p_remote_domain_migrate_confirm3_args(out: bytearray, v: RemoteDomainMigrateConfirm3Args) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Qi.pack(v.flags, v.cancelled)
 
 
-def _u_remote_domain_event_control_error_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventControlErrorMsg, int]:
+def _u_remote_domain_event_control_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventControlErrorMsg, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainEventControlErrorMsg(f_dom), off
 
@@ -23351,7 +26186,7 @@ def _p_remote_domain_event_control_error_msg(out: bytearray, v: RemoteDomainEven
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_event_callback_control_error_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackControlErrorMsg, int]:
+def _u_remote_domain_event_callback_control_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackControlErrorMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_control_error_msg(data, off)
@@ -23363,7 +26198,7 @@ def _p_remote_domain_event_callback_control_error_msg(out: bytearray, v: RemoteD
     _p_remote_domain_event_control_error_msg(out, v.msg)
 
 
-def _u_remote_domain_get_control_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetControlInfoArgs, int]:
+def _u_remote_domain_get_control_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23375,7 +26210,7 @@ def _p_remote_domain_get_control_info_args(out: bytearray, v: RemoteDomainGetCon
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_control_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetControlInfoRet, int]:
+def _u_remote_domain_get_control_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoRet, int]:
     f_state, f_details, f_stateTime = _S_IIQ.unpack_from(data, off)
     off += 16
     return RemoteDomainGetControlInfoRet(f_state, f_details, f_stateTime), off
@@ -23385,7 +26220,7 @@ def _p_remote_domain_get_control_info_ret(out: bytearray, v: RemoteDomainGetCont
     out += _S_IIQ.pack(v.state, v.details, v.stateTime)
 
 
-def _u_remote_domain_open_graphics_args(data: _Buffer, off: int) -> tuple[RemoteDomainOpenGraphicsArgs, int]:
+def _u_remote_domain_open_graphics_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_idx, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -23397,7 +26232,7 @@ def _p_remote_domain_open_graphics_args(out: bytearray, v: RemoteDomainOpenGraph
     out += _S_II.pack(v.idx, v.flags)
 
 
-def _u_remote_domain_open_graphics_fd_args(data: _Buffer, off: int) -> tuple[RemoteDomainOpenGraphicsFdArgs, int]:
+def _u_remote_domain_open_graphics_fd_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsFdArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_idx, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -23409,7 +26244,7 @@ def _p_remote_domain_open_graphics_fd_args(out: bytearray, v: RemoteDomainOpenGr
     out += _S_II.pack(v.idx, v.flags)
 
 
-def _u_remote_node_suspend_for_duration_args(data: _Buffer, off: int) -> tuple[RemoteNodeSuspendForDurationArgs, int]:
+def _u_remote_node_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteNodeSuspendForDurationArgs, int]:
     f_target, f_duration, f_flags = _S_IQI.unpack_from(data, off)
     off += 16
     return RemoteNodeSuspendForDurationArgs(f_target, f_duration, f_flags), off
@@ -23419,7 +26254,7 @@ def _p_remote_node_suspend_for_duration_args(out: bytearray, v: RemoteNodeSuspen
     out += _S_IQI.pack(v.target, v.duration, v.flags)
 
 
-def _u_remote_domain_shutdown_flags_args(data: _Buffer, off: int) -> tuple[RemoteDomainShutdownFlagsArgs, int]:
+def _u_remote_domain_shutdown_flags_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownFlagsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23431,7 +26266,7 @@ def _p_remote_domain_shutdown_flags_args(out: bytearray, v: RemoteDomainShutdown
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_disk_errors_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetDiskErrorsArgs, int]:
+def _u_remote_domain_get_disk_errors_args(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_maxerrors, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -23443,13 +26278,23 @@ def _p_remote_domain_get_disk_errors_args(out: bytearray, v: RemoteDomainGetDisk
     out += _S_II.pack(v.maxerrors, v.flags)
 
 
-def _u_remote_domain_get_disk_errors_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetDiskErrorsRet, int]:
+def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 256, 8)
     off += 4
     f_errors: list[RemoteDomainDiskError] = []
+    append = f_errors.append
     for _index in range(count):
-        item, off = _u_remote_domain_disk_error(data, off)
-        f_errors.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_disk = data[start:end].decode()
+        e_error = _S_i.unpack_from(data, off)[0]
+        off += 4
+        append(RemoteDomainDiskError(e_disk, e_error))
     f_nerrors = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetDiskErrorsRet(f_errors, f_nerrors), off
@@ -23461,11 +26306,18 @@ def _p_remote_domain_get_disk_errors_ret(out: bytearray, v: RemoteDomainGetDiskE
         raise _xdr.XdrError("", "more than 256 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_domain_disk_error(out, item)
+        raw = item.disk.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        out += _S_i.pack(item.error)
     out += _S_i.pack(v.nerrors)
 
 
-def _u_remote_connect_list_all_domains_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllDomainsArgs, int]:
+def _u_remote_connect_list_all_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllDomainsArgs(f_need_results, f_flags), off
@@ -23475,13 +26327,23 @@ def _p_remote_connect_list_all_domains_args(out: bytearray, v: RemoteConnectList
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_domains_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllDomainsRet, int]:
+def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
     f_domains: list[RemoteNonnullDomain] = []
+    append = f_domains.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_domain(data, off)
-        f_domains.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        e_uuid, e_id = _S_16si.unpack_from(data, off)
+        off += 20
+        append(RemoteNonnullDomain(e_name, e_uuid, e_id))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllDomainsRet(f_domains, f_ret), off
@@ -23493,11 +26355,20 @@ def _p_remote_connect_list_all_domains_ret(out: bytearray, v: RemoteConnectListA
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_domain(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        if len(item.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        out += _S_16si.pack(item.uuid, item.id)
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_connect_list_all_storage_pools_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllStoragePoolsArgs, int]:
+def _u_remote_connect_list_all_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllStoragePoolsArgs(f_need_results, f_flags), off
@@ -23507,13 +26378,23 @@ def _p_remote_connect_list_all_storage_pools_args(out: bytearray, v: RemoteConne
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_storage_pools_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllStoragePoolsRet, int]:
+def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
     f_pools: list[RemoteNonnullStoragePool] = []
+    append = f_pools.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_storage_pool(data, off)
-        f_pools.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        e_uuid = _S_16s.unpack_from(data, off)[0]
+        off += 16
+        append(RemoteNonnullStoragePool(e_name, e_uuid))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllStoragePoolsRet(f_pools, f_ret), off
@@ -23525,11 +26406,20 @@ def _p_remote_connect_list_all_storage_pools_ret(out: bytearray, v: RemoteConnec
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_storage_pool(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        if len(item.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        out += _S_16s.pack(item.uuid)
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_storage_pool_list_all_volumes_args(data: _Buffer, off: int) -> tuple[RemoteStoragePoolListAllVolumesArgs, int]:
+def _u_remote_storage_pool_list_all_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesArgs, int]:
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -23541,13 +26431,35 @@ def _p_remote_storage_pool_list_all_volumes_args(out: bytearray, v: RemoteStorag
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_storage_pool_list_all_volumes_ret(data: _Buffer, off: int) -> tuple[RemoteStoragePoolListAllVolumesRet, int]:
+def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 12)
     off += 4
     f_vols: list[RemoteNonnullStorageVol] = []
+    append = f_vols.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_storage_vol(data, off)
-        f_vols.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_pool = data[start:end].decode()
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start2:end2].decode()
+        size3 = _S_I.unpack_from(data, off)[0]
+        start3 = off + 4
+        end3 = start3 + size3
+        off = end3 + (-size3 & 3)
+        if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_key = data[start3:end3].decode()
+        append(RemoteNonnullStorageVol(e_pool, e_name, e_key))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteStoragePoolListAllVolumesRet(f_vols, f_ret), off
@@ -23559,11 +26471,31 @@ def _p_remote_storage_pool_list_all_volumes_ret(out: bytearray, v: RemoteStorage
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_storage_vol(out, item)
+        raw = item.pool.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        raw2 = item.name.encode()
+        size2 = len(raw2)
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size2)
+        out += raw2
+        out += _PAD[-size2 & 3]
+        raw3 = item.key.encode()
+        size3 = len(raw3)
+        if size3 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size3)
+        out += raw3
+        out += _PAD[-size3 & 3]
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_connect_list_all_networks_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNetworksArgs, int]:
+def _u_remote_connect_list_all_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllNetworksArgs(f_need_results, f_flags), off
@@ -23573,13 +26505,23 @@ def _p_remote_connect_list_all_networks_args(out: bytearray, v: RemoteConnectLis
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_networks_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNetworksRet, int]:
+def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
     f_nets: list[RemoteNonnullNetwork] = []
+    append = f_nets.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_network(data, off)
-        f_nets.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        e_uuid = _S_16s.unpack_from(data, off)[0]
+        off += 16
+        append(RemoteNonnullNetwork(e_name, e_uuid))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllNetworksRet(f_nets, f_ret), off
@@ -23591,11 +26533,20 @@ def _p_remote_connect_list_all_networks_ret(out: bytearray, v: RemoteConnectList
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_network(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        if len(item.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        out += _S_16s.pack(item.uuid)
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_connect_list_all_interfaces_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllInterfacesArgs, int]:
+def _u_remote_connect_list_all_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllInterfacesArgs(f_need_results, f_flags), off
@@ -23605,13 +26556,28 @@ def _p_remote_connect_list_all_interfaces_args(out: bytearray, v: RemoteConnectL
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_interfaces_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllInterfacesRet, int]:
+def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 8)
     off += 4
     f_ifaces: list[RemoteNonnullInterface] = []
+    append = f_ifaces.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_interface(data, off)
-        f_ifaces.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_mac = data[start2:end2].decode()
+        append(RemoteNonnullInterface(e_name, e_mac))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllInterfacesRet(f_ifaces, f_ret), off
@@ -23623,11 +26589,24 @@ def _p_remote_connect_list_all_interfaces_ret(out: bytearray, v: RemoteConnectLi
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_interface(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        raw2 = item.mac.encode()
+        size2 = len(raw2)
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size2)
+        out += raw2
+        out += _PAD[-size2 & 3]
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_connect_list_all_node_devices_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNodeDevicesArgs, int]:
+def _u_remote_connect_list_all_node_devices_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllNodeDevicesArgs(f_need_results, f_flags), off
@@ -23637,13 +26616,21 @@ def _p_remote_connect_list_all_node_devices_args(out: bytearray, v: RemoteConnec
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_node_devices_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNodeDevicesRet, int]:
+def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 65536, 4)
     off += 4
     f_devices: list[RemoteNonnullNodeDevice] = []
+    append = f_devices.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_node_device(data, off)
-        f_devices.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        append(RemoteNonnullNodeDevice(e_name))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllNodeDevicesRet(f_devices, f_ret), off
@@ -23655,11 +26642,17 @@ def _p_remote_connect_list_all_node_devices_ret(out: bytearray, v: RemoteConnect
         raise _xdr.XdrError("", "more than 65536 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_node_device(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_connect_list_all_nwfilters_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNwfiltersArgs, int]:
+def _u_remote_connect_list_all_nwfilters_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllNwfiltersArgs(f_need_results, f_flags), off
@@ -23669,13 +26662,23 @@ def _p_remote_connect_list_all_nwfilters_args(out: bytearray, v: RemoteConnectLi
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_nwfilters_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNwfiltersRet, int]:
+def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
     f_filters: list[RemoteNonnullNwfilter] = []
+    append = f_filters.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_nwfilter(data, off)
-        f_filters.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        e_uuid = _S_16s.unpack_from(data, off)[0]
+        off += 16
+        append(RemoteNonnullNwfilter(e_name, e_uuid))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllNwfiltersRet(f_filters, f_ret), off
@@ -23687,11 +26690,20 @@ def _p_remote_connect_list_all_nwfilters_ret(out: bytearray, v: RemoteConnectLis
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_nwfilter(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        if len(item.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        out += _S_16s.pack(item.uuid)
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_connect_list_all_secrets_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllSecretsArgs, int]:
+def _u_remote_connect_list_all_secrets_args(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllSecretsArgs(f_need_results, f_flags), off
@@ -23701,13 +26713,23 @@ def _p_remote_connect_list_all_secrets_args(out: bytearray, v: RemoteConnectList
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_secrets_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllSecretsRet, int]:
+def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
     f_secrets: list[RemoteNonnullSecret] = []
+    append = f_secrets.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_secret(data, off)
-        f_secrets.append(item)
+        e_uuid, e_usageType = _S_16si.unpack_from(data, off)
+        off += 20
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_usageID = data[start:end].decode()
+        append(RemoteNonnullSecret(e_uuid, e_usageType, e_usageID))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllSecretsRet(f_secrets, f_ret), off
@@ -23719,17 +26741,27 @@ def _p_remote_connect_list_all_secrets_ret(out: bytearray, v: RemoteConnectListA
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_secret(out, item)
+        if len(item.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        out += _S_16si.pack(item.uuid, item.usageType)
+        raw = item.usageID.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_node_set_memory_parameters_args(data: _Buffer, off: int) -> tuple[RemoteNodeSetMemoryParametersArgs, int]:
+def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteNodeSetMemoryParametersArgs, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeSetMemoryParametersArgs(f_params, f_flags), off
@@ -23745,7 +26777,7 @@ def _p_remote_node_set_memory_parameters_args(out: bytearray, v: RemoteNodeSetMe
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_node_get_memory_parameters_args(data: _Buffer, off: int) -> tuple[RemoteNodeGetMemoryParametersArgs, int]:
+def _u_remote_node_get_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersArgs, int]:
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteNodeGetMemoryParametersArgs(f_nparams, f_flags), off
@@ -23755,13 +26787,14 @@ def _p_remote_node_get_memory_parameters_args(out: bytearray, v: RemoteNodeGetMe
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_node_get_memory_parameters_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetMemoryParametersRet, int]:
+def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersRet, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeGetMemoryParametersRet(f_params, f_nparams), off
@@ -23777,7 +26810,7 @@ def _p_remote_node_get_memory_parameters_ret(out: bytearray, v: RemoteNodeGetMem
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_node_get_cpu_map_args(data: _Buffer, off: int) -> tuple[RemoteNodeGetCpuMapArgs, int]:
+def _u_remote_node_get_cpu_map_args(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapArgs, int]:
     f_need_map, f_need_online, f_flags = _S_iiI.unpack_from(data, off)
     off += 12
     return RemoteNodeGetCpuMapArgs(f_need_map, f_need_online, f_flags), off
@@ -23787,19 +26820,32 @@ def _p_remote_node_get_cpu_map_args(out: bytearray, v: RemoteNodeGetCpuMapArgs) 
     out += _S_iiI.pack(v.need_map, v.need_online, v.flags)
 
 
-def _u_remote_node_get_cpu_map_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetCpuMapRet, int]:
-    f_cpumap, off = _xdr.unpack_var_opaque(data, off, 2048)
+def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 2048 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end]
     f_online, f_ret = _S_Ii.unpack_from(data, off)
     off += 8
     return RemoteNodeGetCpuMapRet(f_cpumap, f_online, f_ret), off
 
 
 def _p_remote_node_get_cpu_map_ret(out: bytearray, v: RemoteNodeGetCpuMapRet) -> None:
-    _xdr.pack_var_opaque(out, v.cpumap, 2048)
+    raw = v.cpumap
+    size = len(raw)
+    if size > 2048:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Ii.pack(v.online, v.ret)
 
 
-def _u_remote_domain_fstrim_args(data: _Buffer, off: int) -> tuple[RemoteDomainFstrimArgs, int]:
+def _u_remote_domain_fstrim_args(data: bytes, off: int) -> tuple[RemoteDomainFstrimArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_mountPoint, off = _u_remote_string(data, off)
     f_minimum, f_flags = _S_QI.unpack_from(data, off)
@@ -23813,7 +26859,7 @@ def _p_remote_domain_fstrim_args(out: bytearray, v: RemoteDomainFstrimArgs) -> N
     out += _S_QI.pack(v.minimum, v.flags)
 
 
-def _u_remote_domain_get_time_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetTimeArgs, int]:
+def _u_remote_domain_get_time_args(data: bytes, off: int) -> tuple[RemoteDomainGetTimeArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -23825,7 +26871,7 @@ def _p_remote_domain_get_time_args(out: bytearray, v: RemoteDomainGetTimeArgs) -
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_time_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetTimeRet, int]:
+def _u_remote_domain_get_time_ret(data: bytes, off: int) -> tuple[RemoteDomainGetTimeRet, int]:
     f_seconds, f_nseconds = _S_qI.unpack_from(data, off)
     off += 12
     return RemoteDomainGetTimeRet(f_seconds, f_nseconds), off
@@ -23835,7 +26881,7 @@ def _p_remote_domain_get_time_ret(out: bytearray, v: RemoteDomainGetTimeRet) -> 
     out += _S_qI.pack(v.seconds, v.nseconds)
 
 
-def _u_remote_domain_set_time_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetTimeArgs, int]:
+def _u_remote_domain_set_time_args(data: bytes, off: int) -> tuple[RemoteDomainSetTimeArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_seconds, f_nseconds, f_flags = _S_qII.unpack_from(data, off)
     off += 16
@@ -23847,14 +26893,15 @@ def _p_remote_domain_set_time_args(out: bytearray, v: RemoteDomainSetTimeArgs) -
     out += _S_qII.pack(v.seconds, v.nseconds, v.flags)
 
 
-def _u_remote_domain_migrate_begin3_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsArgs, int]:
+def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainMigrateBegin3ParamsArgs(f_dom, f_params, f_flags), off
@@ -23871,25 +26918,58 @@ def _p_remote_domain_migrate_begin3_params_args(out: bytearray, v: RemoteDomainM
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_begin3_params_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsRet, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_migrate_begin3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start2:end2].decode()
     return RemoteDomainMigrateBegin3ParamsRet(f_cookie_out, f_xml), off
 
 
 def _p_remote_domain_migrate_begin3_params_ret(out: bytearray, v: RemoteDomainMigrateBegin3ParamsRet) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.xml.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
 
 
-def _u_remote_domain_migrate_prepare3_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsArgs, int]:
+def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsArgs, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+        append(item)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainMigratePrepare3ParamsArgs(f_params, f_cookie_in, f_flags), off
@@ -23902,29 +26982,56 @@ def _p_remote_domain_migrate_prepare3_params_args(out: bytearray, v: RemoteDomai
     out += _S_I.pack(len(items))
     for item in items:
         _p_remote_typed_param(out, item)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_prepare3_params_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsRet, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     f_uri_out, off = _u_remote_string(data, off)
     return RemoteDomainMigratePrepare3ParamsRet(f_cookie_out, f_uri_out), off
 
 
 def _p_remote_domain_migrate_prepare3_params_ret(out: bytearray, v: RemoteDomainMigratePrepare3ParamsRet) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.uri_out)
 
 
-def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsArgs, int]:
+def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsArgs, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+        append(item)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainMigratePrepareTunnel3ParamsArgs(f_params, f_cookie_in, f_flags), off
@@ -23937,29 +27044,56 @@ def _p_remote_domain_migrate_prepare_tunnel3_params_args(out: bytearray, v: Remo
     out += _S_I.pack(len(items))
     for item in items:
         _p_remote_typed_param(out, item)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsRet, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     return RemoteDomainMigratePrepareTunnel3ParamsRet(f_cookie_out), off
 
 
 def _p_remote_domain_migrate_prepare_tunnel3_params_ret(out: bytearray, v: RemoteDomainMigratePrepareTunnel3ParamsRet) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_perform3_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePerform3ParamsArgs, int]:
+def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_dconnuri, off = _u_remote_string(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+        append(item)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainMigratePerform3ParamsArgs(f_dom, f_dconnuri, f_params, f_cookie_in, f_flags), off
@@ -23974,27 +27108,54 @@ def _p_remote_domain_migrate_perform3_params_args(out: bytearray, v: RemoteDomai
     out += _S_I.pack(len(items))
     for item in items:
         _p_remote_typed_param(out, item)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_migrate_perform3_params_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigratePerform3ParamsRet, int]:
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+def _u_remote_domain_migrate_perform3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     return RemoteDomainMigratePerform3ParamsRet(f_cookie_out), off
 
 
 def _p_remote_domain_migrate_perform3_params_ret(out: bytearray, v: RemoteDomainMigratePerform3ParamsRet) -> None:
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_finish3_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsArgs, int]:
+def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsArgs, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+        append(item)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_flags, f_cancelled = _S_Ii.unpack_from(data, off)
     off += 8
     return RemoteDomainMigrateFinish3ParamsArgs(f_params, f_cookie_in, f_flags, f_cancelled), off
@@ -24007,30 +27168,57 @@ def _p_remote_domain_migrate_finish3_params_args(out: bytearray, v: RemoteDomain
     out += _S_I.pack(len(items))
     for item in items:
         _p_remote_typed_param(out, item)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Ii.pack(v.flags, v.cancelled)
 
 
-def _u_remote_domain_migrate_finish3_params_ret(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsRet, int]:
+def _u_remote_domain_migrate_finish3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsRet, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_cookie_out, off = _xdr.unpack_var_opaque(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_out = data[start:end]
     return RemoteDomainMigrateFinish3ParamsRet(f_dom, f_cookie_out), off
 
 
 def _p_remote_domain_migrate_finish3_params_ret(out: bytearray, v: RemoteDomainMigrateFinish3ParamsRet) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_var_opaque(out, v.cookie_out, 4194304)
+    raw = v.cookie_out
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_migrate_confirm3_params_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateConfirm3ParamsArgs, int]:
+def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3ParamsArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
-    f_cookie_in, off = _xdr.unpack_var_opaque(data, off, 4194304)
+        append(item)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cookie_in = data[start:end]
     f_flags, f_cancelled = _S_Ii.unpack_from(data, off)
     off += 8
     return RemoteDomainMigrateConfirm3ParamsArgs(f_dom, f_params, f_cookie_in, f_flags, f_cancelled), off
@@ -24044,22 +27232,41 @@ def _p_remote_domain_migrate_confirm3_params_args(out: bytearray, v: RemoteDomai
     out += _S_I.pack(len(items))
     for item in items:
         _p_remote_typed_param(out, item)
-    _xdr.pack_var_opaque(out, v.cookie_in, 4194304)
+    raw = v.cookie_in
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Ii.pack(v.flags, v.cancelled)
 
 
-def _u_remote_domain_event_device_removed_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventDeviceRemovedMsg, int]:
+def _u_remote_domain_event_device_removed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventDeviceRemovedMsg, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_devAlias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_devAlias = data[start:end].decode()
     return RemoteDomainEventDeviceRemovedMsg(f_dom, f_devAlias), off
 
 
 def _p_remote_domain_event_device_removed_msg(out: bytearray, v: RemoteDomainEventDeviceRemovedMsg) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.devAlias, 4194304)
+    raw = v.devAlias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_event_callback_device_removed_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovedMsg, int]:
+def _u_remote_domain_event_callback_device_removed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovedMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_msg, off = _u_remote_domain_event_device_removed_msg(data, off)
@@ -24071,11 +27278,18 @@ def _p_remote_domain_event_callback_device_removed_msg(out: bytearray, v: Remote
     _p_remote_domain_event_device_removed_msg(out, v.msg)
 
 
-def _u_remote_domain_event_block_job_2_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventBlockJob2Msg, int]:
+def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJob2Msg, int]:
+    data_end = len(data)
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_dst, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dst = data[start:end].decode()
     f_type, f_status = _S_ii.unpack_from(data, off)
     off += 8
     return RemoteDomainEventBlockJob2Msg(f_callbackID, f_dom, f_dst, f_type, f_status), off
@@ -24084,15 +27298,28 @@ def _u_remote_domain_event_block_job_2_msg(data: _Buffer, off: int) -> tuple[Rem
 def _p_remote_domain_event_block_job_2_msg(out: bytearray, v: RemoteDomainEventBlockJob2Msg) -> None:
     out += _S_i.pack(v.callbackID)
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.dst, 4194304)
+    raw = v.dst.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_ii.pack(v.type, v.status)
 
 
-def _u_remote_domain_event_block_threshold_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventBlockThresholdMsg, int]:
+def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockThresholdMsg, int]:
+    data_end = len(data)
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_dev, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dev = data[start:end].decode()
     f_path, off = _u_remote_string(data, off)
     f_threshold, f_excess = _S_QQ.unpack_from(data, off)
     off += 16
@@ -24102,21 +27329,28 @@ def _u_remote_domain_event_block_threshold_msg(data: _Buffer, off: int) -> tuple
 def _p_remote_domain_event_block_threshold_msg(out: bytearray, v: RemoteDomainEventBlockThresholdMsg) -> None:
     out += _S_i.pack(v.callbackID)
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.dev, 4194304)
+    raw = v.dev.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.path)
     out += _S_QQ.pack(v.threshold, v.excess)
 
 
-def _u_remote_domain_event_callback_tunable_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackTunableMsg, int]:
+def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackTunableMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 2048, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainEventCallbackTunableMsg(f_callbackID, f_dom, f_params), off
 
 
@@ -24131,21 +27365,34 @@ def _p_remote_domain_event_callback_tunable_msg(out: bytearray, v: RemoteDomainE
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_event_callback_device_added_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackDeviceAddedMsg, int]:
+def _u_remote_domain_event_callback_device_added_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceAddedMsg, int]:
+    data_end = len(data)
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_devAlias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_devAlias = data[start:end].decode()
     return RemoteDomainEventCallbackDeviceAddedMsg(f_callbackID, f_dom, f_devAlias), off
 
 
 def _p_remote_domain_event_callback_device_added_msg(out: bytearray, v: RemoteDomainEventCallbackDeviceAddedMsg) -> None:
     out += _S_i.pack(v.callbackID)
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.devAlias, 4194304)
+    raw = v.devAlias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_event_connection_closed_msg(data: _Buffer, off: int) -> tuple[RemoteConnectEventConnectionClosedMsg, int]:
+def _u_remote_connect_event_connection_closed_msg(data: bytes, off: int) -> tuple[RemoteConnectEventConnectionClosedMsg, int]:
     f_reason = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectEventConnectionClosedMsg(f_reason), off
@@ -24155,25 +27402,46 @@ def _p_remote_connect_event_connection_closed_msg(out: bytearray, v: RemoteConne
     out += _S_i.pack(v.reason)
 
 
-def _u_remote_connect_get_cpu_model_names_args(data: _Buffer, off: int) -> tuple[RemoteConnectGetCpuModelNamesArgs, int]:
-    f_arch, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_arch = data[start:end].decode()
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectGetCpuModelNamesArgs(f_arch, f_need_results, f_flags), off
 
 
 def _p_remote_connect_get_cpu_model_names_args(out: bytearray, v: RemoteConnectGetCpuModelNamesArgs) -> None:
-    _xdr.pack_string(out, v.arch, 4194304)
+    raw = v.arch.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_get_cpu_model_names_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetCpuModelNamesRet, int]:
+def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 8192, 4)
     off += 4
     f_models: list[str] = []
+    append = f_models.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_models.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectGetCpuModelNamesRet(f_models, f_ret), off
@@ -24185,11 +27453,17 @@ def _p_remote_connect_get_cpu_model_names_ret(out: bytearray, v: RemoteConnectGe
         raise _xdr.XdrError("", "more than 8192 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_connect_network_event_register_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyArgs, int]:
+def _u_remote_connect_network_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyArgs, int]:
     f_eventID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_net, off = _u_remote_network(data, off)
@@ -24201,7 +27475,7 @@ def _p_remote_connect_network_event_register_any_args(out: bytearray, v: RemoteC
     _p_remote_network(out, v.net)
 
 
-def _u_remote_connect_network_event_register_any_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyRet, int]:
+def _u_remote_connect_network_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyRet, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNetworkEventRegisterAnyRet(f_callbackID), off
@@ -24211,7 +27485,7 @@ def _p_remote_connect_network_event_register_any_ret(out: bytearray, v: RemoteCo
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_connect_network_event_deregister_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectNetworkEventDeregisterAnyArgs, int]:
+def _u_remote_connect_network_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventDeregisterAnyArgs, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNetworkEventDeregisterAnyArgs(f_callbackID), off
@@ -24221,7 +27495,7 @@ def _p_remote_connect_network_event_deregister_any_args(out: bytearray, v: Remot
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_network_event_lifecycle_msg(data: _Buffer, off: int) -> tuple[RemoteNetworkEventLifecycleMsg, int]:
+def _u_remote_network_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventLifecycleMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_net, off = _u_remote_nonnull_network(data, off)
@@ -24236,7 +27510,7 @@ def _p_remote_network_event_lifecycle_msg(out: bytearray, v: RemoteNetworkEventL
     out += _S_ii.pack(v.event, v.detail)
 
 
-def _u_remote_network_event_callback_metadata_change_msg(data: _Buffer, off: int) -> tuple[RemoteNetworkEventCallbackMetadataChangeMsg, int]:
+def _u_remote_network_event_callback_metadata_change_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventCallbackMetadataChangeMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_net, off = _u_remote_nonnull_network(data, off)
@@ -24253,7 +27527,7 @@ def _p_remote_network_event_callback_metadata_change_msg(out: bytearray, v: Remo
     _p_remote_string(out, v.nsuri)
 
 
-def _u_remote_network_set_metadata_args(data: _Buffer, off: int) -> tuple[RemoteNetworkSetMetadataArgs, int]:
+def _u_remote_network_set_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkSetMetadataArgs, int]:
     f_network, off = _u_remote_nonnull_network(data, off)
     f_type = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -24274,7 +27548,7 @@ def _p_remote_network_set_metadata_args(out: bytearray, v: RemoteNetworkSetMetad
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_get_metadata_args(data: _Buffer, off: int) -> tuple[RemoteNetworkGetMetadataArgs, int]:
+def _u_remote_network_get_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataArgs, int]:
     f_network, off = _u_remote_nonnull_network(data, off)
     f_type = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -24291,16 +27565,29 @@ def _p_remote_network_get_metadata_args(out: bytearray, v: RemoteNetworkGetMetad
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_get_metadata_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkGetMetadataRet, int]:
-    f_metadata, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_metadata = data[start:end].decode()
     return RemoteNetworkGetMetadataRet(f_metadata), off
 
 
 def _p_remote_network_get_metadata_ret(out: bytearray, v: RemoteNetworkGetMetadataRet) -> None:
-    _xdr.pack_string(out, v.metadata, 4194304)
+    raw = v.metadata.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_storage_pool_event_register_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyArgs, int]:
+def _u_remote_connect_storage_pool_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyArgs, int]:
     f_eventID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_pool, off = _u_remote_storage_pool(data, off)
@@ -24312,7 +27599,7 @@ def _p_remote_connect_storage_pool_event_register_any_args(out: bytearray, v: Re
     _p_remote_storage_pool(out, v.pool)
 
 
-def _u_remote_connect_storage_pool_event_register_any_ret(data: _Buffer, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyRet, int]:
+def _u_remote_connect_storage_pool_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyRet, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectStoragePoolEventRegisterAnyRet(f_callbackID), off
@@ -24322,7 +27609,7 @@ def _p_remote_connect_storage_pool_event_register_any_ret(out: bytearray, v: Rem
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_connect_storage_pool_event_deregister_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectStoragePoolEventDeregisterAnyArgs, int]:
+def _u_remote_connect_storage_pool_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventDeregisterAnyArgs, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectStoragePoolEventDeregisterAnyArgs(f_callbackID), off
@@ -24332,7 +27619,7 @@ def _p_remote_connect_storage_pool_event_deregister_any_args(out: bytearray, v: 
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_storage_pool_event_lifecycle_msg(data: _Buffer, off: int) -> tuple[RemoteStoragePoolEventLifecycleMsg, int]:
+def _u_remote_storage_pool_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventLifecycleMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -24347,7 +27634,7 @@ def _p_remote_storage_pool_event_lifecycle_msg(out: bytearray, v: RemoteStorageP
     out += _S_ii.pack(v.event, v.detail)
 
 
-def _u_remote_storage_pool_event_refresh_msg(data: _Buffer, off: int) -> tuple[RemoteStoragePoolEventRefreshMsg, int]:
+def _u_remote_storage_pool_event_refresh_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventRefreshMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -24359,7 +27646,7 @@ def _p_remote_storage_pool_event_refresh_msg(out: bytearray, v: RemoteStoragePoo
     _p_remote_nonnull_storage_pool(out, v.pool)
 
 
-def _u_remote_connect_node_device_event_register_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyArgs, int]:
+def _u_remote_connect_node_device_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyArgs, int]:
     f_eventID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dev, off = _u_remote_node_device(data, off)
@@ -24371,7 +27658,7 @@ def _p_remote_connect_node_device_event_register_any_args(out: bytearray, v: Rem
     _p_remote_node_device(out, v.dev)
 
 
-def _u_remote_connect_node_device_event_register_any_ret(data: _Buffer, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyRet, int]:
+def _u_remote_connect_node_device_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyRet, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNodeDeviceEventRegisterAnyRet(f_callbackID), off
@@ -24381,7 +27668,7 @@ def _p_remote_connect_node_device_event_register_any_ret(out: bytearray, v: Remo
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_connect_node_device_event_deregister_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectNodeDeviceEventDeregisterAnyArgs, int]:
+def _u_remote_connect_node_device_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventDeregisterAnyArgs, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectNodeDeviceEventDeregisterAnyArgs(f_callbackID), off
@@ -24391,7 +27678,7 @@ def _p_remote_connect_node_device_event_deregister_any_args(out: bytearray, v: R
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_node_device_event_lifecycle_msg(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceEventLifecycleMsg, int]:
+def _u_remote_node_device_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventLifecycleMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dev, off = _u_remote_nonnull_node_device(data, off)
@@ -24406,7 +27693,7 @@ def _p_remote_node_device_event_lifecycle_msg(out: bytearray, v: RemoteNodeDevic
     out += _S_ii.pack(v.event, v.detail)
 
 
-def _u_remote_node_device_event_update_msg(data: _Buffer, off: int) -> tuple[RemoteNodeDeviceEventUpdateMsg, int]:
+def _u_remote_node_device_event_update_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventUpdateMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dev, off = _u_remote_nonnull_node_device(data, off)
@@ -24418,14 +27705,22 @@ def _p_remote_node_device_event_update_msg(out: bytearray, v: RemoteNodeDeviceEv
     _p_remote_nonnull_node_device(out, v.dev)
 
 
-def _u_remote_domain_fsfreeze_args(data: _Buffer, off: int) -> tuple[RemoteDomainFsfreezeArgs, int]:
+def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 256, 4)
     off += 4
     f_mountpoints: list[str] = []
+    append = f_mountpoints.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_mountpoints.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainFsfreezeArgs(f_dom, f_mountpoints, f_flags), off
@@ -24438,11 +27733,17 @@ def _p_remote_domain_fsfreeze_args(out: bytearray, v: RemoteDomainFsfreezeArgs) 
         raise _xdr.XdrError("", "more than 256 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_fsfreeze_ret(data: _Buffer, off: int) -> tuple[RemoteDomainFsfreezeRet, int]:
+def _u_remote_domain_fsfreeze_ret(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeRet, int]:
     f_filesystems = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainFsfreezeRet(f_filesystems), off
@@ -24452,14 +27753,22 @@ def _p_remote_domain_fsfreeze_ret(out: bytearray, v: RemoteDomainFsfreezeRet) ->
     out += _S_i.pack(v.filesystems)
 
 
-def _u_remote_domain_fsthaw_args(data: _Buffer, off: int) -> tuple[RemoteDomainFsthawArgs, int]:
+def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFsthawArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 256, 4)
     off += 4
     f_mountpoints: list[str] = []
+    append = f_mountpoints.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_mountpoints.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainFsthawArgs(f_dom, f_mountpoints, f_flags), off
@@ -24472,11 +27781,17 @@ def _p_remote_domain_fsthaw_args(out: bytearray, v: RemoteDomainFsthawArgs) -> N
         raise _xdr.XdrError("", "more than 256 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_fsthaw_ret(data: _Buffer, off: int) -> tuple[RemoteDomainFsthawRet, int]:
+def _u_remote_domain_fsthaw_ret(data: bytes, off: int) -> tuple[RemoteDomainFsthawRet, int]:
     f_filesystems = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainFsthawRet(f_filesystems), off
@@ -24486,7 +27801,7 @@ def _p_remote_domain_fsthaw_ret(out: bytearray, v: RemoteDomainFsthawRet) -> Non
     out += _S_i.pack(v.filesystems)
 
 
-def _u_remote_node_get_free_pages_args(data: _Buffer, off: int) -> tuple[RemoteNodeGetFreePagesArgs, int]:
+def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesArgs, int]:
     count = _xdr.unpack_count(data, off, 1024, 4)
     off += 4
     f_pages = list(_struct.unpack_from(f">{count}I", data, off))
@@ -24505,7 +27820,7 @@ def _p_remote_node_get_free_pages_args(out: bytearray, v: RemoteNodeGetFreePages
     out += _S_iII.pack(v.startCell, v.cellCount, v.flags)
 
 
-def _u_remote_node_get_free_pages_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetFreePagesRet, int]:
+def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesRet, int]:
     count = _xdr.unpack_count(data, off, 1024, 8)
     off += 4
     f_counts = list(_struct.unpack_from(f">{count}Q", data, off))
@@ -24521,7 +27836,7 @@ def _p_remote_node_get_free_pages_ret(out: bytearray, v: RemoteNodeGetFreePagesR
     out += _struct.pack(f">{len(items)}Q", *items)
 
 
-def _u_remote_node_alloc_pages_args(data: _Buffer, off: int) -> tuple[RemoteNodeAllocPagesArgs, int]:
+def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesArgs, int]:
     count = _xdr.unpack_count(data, off, 1024, 4)
     off += 4
     f_pageSizes = list(_struct.unpack_from(f">{count}I", data, off))
@@ -24549,7 +27864,7 @@ def _p_remote_node_alloc_pages_args(out: bytearray, v: RemoteNodeAllocPagesArgs)
     out += _S_iII.pack(v.startCell, v.cellCount, v.flags)
 
 
-def _u_remote_node_alloc_pages_ret(data: _Buffer, off: int) -> tuple[RemoteNodeAllocPagesRet, int]:
+def _u_remote_node_alloc_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesRet, int]:
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeAllocPagesRet(f_ret), off
@@ -24559,13 +27874,26 @@ def _p_remote_node_alloc_pages_ret(out: bytearray, v: RemoteNodeAllocPagesRet) -
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_network_dhcp_lease(data: _Buffer, off: int) -> tuple[RemoteNetworkDhcpLease, int]:
-    f_iface, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDhcpLease, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_iface = data[start:end].decode()
     f_expirytime, f_type = _S_qi.unpack_from(data, off)
     off += 12
     f_mac, off = _u_remote_string(data, off)
     f_iaid, off = _u_remote_string(data, off)
-    f_ipaddr, off = _xdr.unpack_string(data, off, 4194304)
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_ipaddr = data[start2:end2].decode()
     f_prefix = _S_I.unpack_from(data, off)[0]
     off += 4
     f_hostname, off = _u_remote_string(data, off)
@@ -24574,17 +27902,29 @@ def _u_remote_network_dhcp_lease(data: _Buffer, off: int) -> tuple[RemoteNetwork
 
 
 def _p_remote_network_dhcp_lease(out: bytearray, v: RemoteNetworkDhcpLease) -> None:
-    _xdr.pack_string(out, v.iface, 4194304)
+    raw = v.iface.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_qi.pack(v.expirytime, v.type)
     _p_remote_string(out, v.mac)
     _p_remote_string(out, v.iaid)
-    _xdr.pack_string(out, v.ipaddr, 4194304)
+    raw2 = v.ipaddr.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
     out += _S_I.pack(v.prefix)
     _p_remote_string(out, v.hostname)
     _p_remote_string(out, v.clientid)
 
 
-def _u_remote_network_get_dhcp_leases_args(data: _Buffer, off: int) -> tuple[RemoteNetworkGetDhcpLeasesArgs, int]:
+def _u_remote_network_get_dhcp_leases_args(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesArgs, int]:
     f_net, off = _u_remote_nonnull_network(data, off)
     f_mac, off = _u_remote_string(data, off)
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
@@ -24598,13 +27938,14 @@ def _p_remote_network_get_dhcp_leases_args(out: bytearray, v: RemoteNetworkGetDh
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_network_get_dhcp_leases_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkGetDhcpLeasesRet, int]:
+def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesRet, int]:
     count = _xdr.unpack_count(data, off, 65536, 40)
     off += 4
     f_leases: list[RemoteNetworkDhcpLease] = []
+    append = f_leases.append
     for _index in range(count):
         item, off = _u_remote_network_dhcp_lease(data, off)
-        f_leases.append(item)
+        append(item)
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkGetDhcpLeasesRet(f_leases, f_ret), off
@@ -24620,14 +27961,15 @@ def _p_remote_network_get_dhcp_leases_ret(out: bytearray, v: RemoteNetworkGetDhc
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_domain_stats_record(data: _Buffer, off: int) -> tuple[RemoteDomainStatsRecord, int]:
+def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainStatsRecord, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 262144, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainStatsRecord(f_dom, f_params), off
 
 
@@ -24641,13 +27983,23 @@ def _p_remote_domain_stats_record(out: bytearray, v: RemoteDomainStatsRecord) ->
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_connect_get_all_domain_stats_args(data: _Buffer, off: int) -> tuple[RemoteConnectGetAllDomainStatsArgs, int]:
+def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsArgs, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
     f_doms: list[RemoteNonnullDomain] = []
+    append = f_doms.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_domain(data, off)
-        f_doms.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_name = data[start:end].decode()
+        e_uuid, e_id = _S_16si.unpack_from(data, off)
+        off += 20
+        append(RemoteNonnullDomain(e_name, e_uuid, e_id))
     f_stats, f_flags = _S_II.unpack_from(data, off)
     off += 8
     return RemoteConnectGetAllDomainStatsArgs(f_doms, f_stats, f_flags), off
@@ -24659,11 +28011,20 @@ def _p_remote_connect_get_all_domain_stats_args(out: bytearray, v: RemoteConnect
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_domain(out, item)
+        raw = item.name.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        if len(item.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        out += _S_16si.pack(item.uuid, item.id)
     out += _S_II.pack(v.stats, v.flags)
 
 
-def _u_remote_domain_event_callback_agent_lifecycle_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackAgentLifecycleMsg, int]:
+def _u_remote_domain_event_callback_agent_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackAgentLifecycleMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
@@ -24678,13 +28039,14 @@ def _p_remote_domain_event_callback_agent_lifecycle_msg(out: bytearray, v: Remot
     out += _S_ii.pack(v.state, v.reason)
 
 
-def _u_remote_connect_get_all_domain_stats_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetAllDomainStatsRet, int]:
+def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
     f_retStats: list[RemoteDomainStatsRecord] = []
+    append = f_retStats.append
     for _index in range(count):
         item, off = _u_remote_domain_stats_record(data, off)
-        f_retStats.append(item)
+        append(item)
     return RemoteConnectGetAllDomainStatsRet(f_retStats), off
 
 
@@ -24697,32 +28059,82 @@ def _p_remote_connect_get_all_domain_stats_ret(out: bytearray, v: RemoteConnectG
         _p_remote_domain_stats_record(out, item)
 
 
-def _u_remote_domain_fsinfo(data: _Buffer, off: int) -> tuple[RemoteDomainFsinfo, int]:
-    f_mountpoint, off = _xdr.unpack_string(data, off, 4194304)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_fstype, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_mountpoint = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start2:end2].decode()
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_fstype = data[start3:end3].decode()
     count = _xdr.unpack_count(data, off, 256, 4)
     off += 4
     f_dev_aliases: list[str] = []
+    append = f_dev_aliases.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_dev_aliases.append(item)
+        size4 = _S_I.unpack_from(data, off)[0]
+        start4 = off + 4
+        end4 = start4 + size4
+        off = end4 + (-size4 & 3)
+        if size4 > 4194304 or off > data_end or (size4 & 3 and data[end4:off] != _PAD[-size4 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start4:end4].decode()
+        append(item)
     return RemoteDomainFsinfo(f_mountpoint, f_name, f_fstype, f_dev_aliases), off
 
 
 def _p_remote_domain_fsinfo(out: bytearray, v: RemoteDomainFsinfo) -> None:
-    _xdr.pack_string(out, v.mountpoint, 4194304)
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_string(out, v.fstype, 4194304)
+    raw = v.mountpoint.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.name.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
+    raw3 = v.fstype.encode()
+    size3 = len(raw3)
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size3)
+    out += raw3
+    out += _PAD[-size3 & 3]
     items = v.dev_aliases
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw4 = item.encode()
+        size4 = len(raw4)
+        if size4 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size4)
+        out += raw4
+        out += _PAD[-size4 & 3]
 
 
-def _u_remote_domain_get_fsinfo_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetFsinfoArgs, int]:
+def _u_remote_domain_get_fsinfo_args(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -24734,13 +28146,14 @@ def _p_remote_domain_get_fsinfo_args(out: bytearray, v: RemoteDomainGetFsinfoArg
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_fsinfo_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetFsinfoRet, int]:
+def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoRet, int]:
     count = _xdr.unpack_count(data, off, 256, 16)
     off += 4
     f_info: list[RemoteDomainFsinfo] = []
+    append = f_info.append
     for _index in range(count):
         item, off = _u_remote_domain_fsinfo(data, off)
-        f_info.append(item)
+        append(item)
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetFsinfoRet(f_info, f_ret), off
@@ -24756,10 +28169,17 @@ def _p_remote_domain_get_fsinfo_ret(out: bytearray, v: RemoteDomainGetFsinfoRet)
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_domain_ip_addr(data: _Buffer, off: int) -> tuple[RemoteDomainIpAddr, int]:
+def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr, int]:
+    data_end = len(data)
     f_type = _S_i.unpack_from(data, off)[0]
     off += 4
-    f_addr, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_addr = data[start:end].decode()
     f_prefix = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainIpAddr(f_type, f_addr, f_prefix), off
@@ -24767,34 +28187,72 @@ def _u_remote_domain_ip_addr(data: _Buffer, off: int) -> tuple[RemoteDomainIpAdd
 
 def _p_remote_domain_ip_addr(out: bytearray, v: RemoteDomainIpAddr) -> None:
     out += _S_i.pack(v.type)
-    _xdr.pack_string(out, v.addr, 4194304)
+    raw = v.addr.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.prefix)
 
 
-def _u_remote_domain_interface(data: _Buffer, off: int) -> tuple[RemoteDomainInterface, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInterface, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_hwaddr, off = _u_remote_string(data, off)
     count = _xdr.unpack_count(data, off, 2048, 12)
     off += 4
     f_addrs: list[RemoteDomainIpAddr] = []
+    append = f_addrs.append
     for _index in range(count):
-        item, off = _u_remote_domain_ip_addr(data, off)
-        f_addrs.append(item)
+        e_type = _S_i.unpack_from(data, off)[0]
+        off += 4
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_addr = data[start2:end2].decode()
+        e_prefix = _S_I.unpack_from(data, off)[0]
+        off += 4
+        append(RemoteDomainIpAddr(e_type, e_addr, e_prefix))
     return RemoteDomainInterface(f_name, f_hwaddr, f_addrs), off
 
 
 def _p_remote_domain_interface(out: bytearray, v: RemoteDomainInterface) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.hwaddr)
     items = v.addrs
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_domain_ip_addr(out, item)
+        out += _S_i.pack(item.type)
+        raw2 = item.addr.encode()
+        size2 = len(raw2)
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size2)
+        out += raw2
+        out += _PAD[-size2 & 3]
+        out += _S_I.pack(item.prefix)
 
 
-def _u_remote_domain_interface_addresses_args(data: _Buffer, off: int) -> tuple[RemoteDomainInterfaceAddressesArgs, int]:
+def _u_remote_domain_interface_addresses_args(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_source, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -24806,13 +28264,14 @@ def _p_remote_domain_interface_addresses_args(out: bytearray, v: RemoteDomainInt
     out += _S_II.pack(v.source, v.flags)
 
 
-def _u_remote_domain_interface_addresses_ret(data: _Buffer, off: int) -> tuple[RemoteDomainInterfaceAddressesRet, int]:
+def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesRet, int]:
     count = _xdr.unpack_count(data, off, 2048, 12)
     off += 4
     f_ifaces: list[RemoteDomainInterface] = []
+    append = f_ifaces.append
     for _index in range(count):
         item, off = _u_remote_domain_interface(data, off)
-        f_ifaces.append(item)
+        append(item)
     return RemoteDomainInterfaceAddressesRet(f_ifaces), off
 
 
@@ -24825,7 +28284,7 @@ def _p_remote_domain_interface_addresses_ret(out: bytearray, v: RemoteDomainInte
         _p_remote_domain_interface(out, item)
 
 
-def _u_remote_domain_set_user_password_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetUserPasswordArgs, int]:
+def _u_remote_domain_set_user_password_args(data: bytes, off: int) -> tuple[RemoteDomainSetUserPasswordArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_user, off = _u_remote_string(data, off)
     f_password, off = _u_remote_string(data, off)
@@ -24841,7 +28300,7 @@ def _p_remote_domain_set_user_password_args(out: bytearray, v: RemoteDomainSetUs
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_rename_args(data: _Buffer, off: int) -> tuple[RemoteDomainRenameArgs, int]:
+def _u_remote_domain_rename_args(data: bytes, off: int) -> tuple[RemoteDomainRenameArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_new_name, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
@@ -24855,7 +28314,7 @@ def _p_remote_domain_rename_args(out: bytearray, v: RemoteDomainRenameArgs) -> N
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_rename_ret(data: _Buffer, off: int) -> tuple[RemoteDomainRenameRet, int]:
+def _u_remote_domain_rename_ret(data: bytes, off: int) -> tuple[RemoteDomainRenameRet, int]:
     f_retcode = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainRenameRet(f_retcode), off
@@ -24865,7 +28324,7 @@ def _p_remote_domain_rename_ret(out: bytearray, v: RemoteDomainRenameRet) -> Non
     out += _S_i.pack(v.retcode)
 
 
-def _u_remote_domain_event_callback_migration_iteration_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackMigrationIterationMsg, int]:
+def _u_remote_domain_event_callback_migration_iteration_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackMigrationIterationMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
@@ -24880,16 +28339,17 @@ def _p_remote_domain_event_callback_migration_iteration_msg(out: bytearray, v: R
     out += _S_i.pack(v.iteration)
 
 
-def _u_remote_domain_event_callback_job_completed_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackJobCompletedMsg, int]:
+def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackJobCompletedMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainEventCallbackJobCompletedMsg(f_callbackID, f_dom, f_params), off
 
 
@@ -24904,7 +28364,7 @@ def _p_remote_domain_event_callback_job_completed_msg(out: bytearray, v: RemoteD
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_migrate_start_post_copy_args(data: _Buffer, off: int) -> tuple[RemoteDomainMigrateStartPostCopyArgs, int]:
+def _u_remote_domain_migrate_start_post_copy_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateStartPostCopyArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -24916,21 +28376,34 @@ def _p_remote_domain_migrate_start_post_copy_args(out: bytearray, v: RemoteDomai
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_event_callback_device_removal_failed_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovalFailedMsg, int]:
+def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovalFailedMsg, int]:
+    data_end = len(data)
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_devAlias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_devAlias = data[start:end].decode()
     return RemoteDomainEventCallbackDeviceRemovalFailedMsg(f_callbackID, f_dom, f_devAlias), off
 
 
 def _p_remote_domain_event_callback_device_removal_failed_msg(out: bytearray, v: RemoteDomainEventCallbackDeviceRemovalFailedMsg) -> None:
     out += _S_i.pack(v.callbackID)
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.devAlias, 4194304)
+    raw = v.devAlias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_get_guest_vcpus_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetGuestVcpusArgs, int]:
+def _u_remote_domain_get_guest_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -24942,13 +28415,14 @@ def _p_remote_domain_get_guest_vcpus_args(out: bytearray, v: RemoteDomainGetGues
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_guest_vcpus_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetGuestVcpusRet, int]:
+def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusRet, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainGetGuestVcpusRet(f_params), off
 
 
@@ -24961,9 +28435,16 @@ def _p_remote_domain_get_guest_vcpus_ret(out: bytearray, v: RemoteDomainGetGuest
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_set_guest_vcpus_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetGuestVcpusArgs, int]:
+def _u_remote_domain_set_guest_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainSetGuestVcpusArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_cpumap, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end].decode()
     f_state, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteDomainSetGuestVcpusArgs(f_dom, f_cpumap, f_state, f_flags), off
@@ -24971,13 +28452,26 @@ def _u_remote_domain_set_guest_vcpus_args(data: _Buffer, off: int) -> tuple[Remo
 
 def _p_remote_domain_set_guest_vcpus_args(out: bytearray, v: RemoteDomainSetGuestVcpusArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.cpumap, 4194304)
+    raw = v.cpumap.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_iI.pack(v.state, v.flags)
 
 
-def _u_remote_domain_set_vcpu_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetVcpuArgs, int]:
+def _u_remote_domain_set_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpuArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_cpumap, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpumap = data[start:end].decode()
     f_state, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteDomainSetVcpuArgs(f_dom, f_cpumap, f_state, f_flags), off
@@ -24985,11 +28479,17 @@ def _u_remote_domain_set_vcpu_args(data: _Buffer, off: int) -> tuple[RemoteDomai
 
 def _p_remote_domain_set_vcpu_args(out: bytearray, v: RemoteDomainSetVcpuArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.cpumap, 4194304)
+    raw = v.cpumap.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_iI.pack(v.state, v.flags)
 
 
-def _u_remote_domain_event_callback_metadata_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventCallbackMetadataChangeMsg, int]:
+def _u_remote_domain_event_callback_metadata_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackMetadataChangeMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
@@ -25006,7 +28506,7 @@ def _p_remote_domain_event_callback_metadata_change_msg(out: bytearray, v: Remot
     _p_remote_string(out, v.nsuri)
 
 
-def _u_remote_domain_event_memory_failure_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventMemoryFailureMsg, int]:
+def _u_remote_domain_event_memory_failure_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryFailureMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
@@ -25021,7 +28521,7 @@ def _p_remote_domain_event_memory_failure_msg(out: bytearray, v: RemoteDomainEve
     out += _S_iiI.pack(v.recipient, v.action, v.flags)
 
 
-def _u_remote_connect_secret_event_register_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyArgs, int]:
+def _u_remote_connect_secret_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyArgs, int]:
     f_eventID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_secret, off = _u_remote_secret(data, off)
@@ -25033,7 +28533,7 @@ def _p_remote_connect_secret_event_register_any_args(out: bytearray, v: RemoteCo
     _p_remote_secret(out, v.secret)
 
 
-def _u_remote_connect_secret_event_register_any_ret(data: _Buffer, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyRet, int]:
+def _u_remote_connect_secret_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyRet, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectSecretEventRegisterAnyRet(f_callbackID), off
@@ -25043,7 +28543,7 @@ def _p_remote_connect_secret_event_register_any_ret(out: bytearray, v: RemoteCon
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_connect_secret_event_deregister_any_args(data: _Buffer, off: int) -> tuple[RemoteConnectSecretEventDeregisterAnyArgs, int]:
+def _u_remote_connect_secret_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventDeregisterAnyArgs, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectSecretEventDeregisterAnyArgs(f_callbackID), off
@@ -25053,7 +28553,7 @@ def _p_remote_connect_secret_event_deregister_any_args(out: bytearray, v: Remote
     out += _S_i.pack(v.callbackID)
 
 
-def _u_remote_secret_event_lifecycle_msg(data: _Buffer, off: int) -> tuple[RemoteSecretEventLifecycleMsg, int]:
+def _u_remote_secret_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteSecretEventLifecycleMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_secret, off = _u_remote_nonnull_secret(data, off)
@@ -25068,7 +28568,7 @@ def _p_remote_secret_event_lifecycle_msg(out: bytearray, v: RemoteSecretEventLif
     out += _S_ii.pack(v.event, v.detail)
 
 
-def _u_remote_secret_event_value_changed_msg(data: _Buffer, off: int) -> tuple[RemoteSecretEventValueChangedMsg, int]:
+def _u_remote_secret_event_value_changed_msg(data: bytes, off: int) -> tuple[RemoteSecretEventValueChangedMsg, int]:
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_secret, off = _u_remote_nonnull_secret(data, off)
@@ -25080,9 +28580,16 @@ def _p_remote_secret_event_value_changed_msg(out: bytearray, v: RemoteSecretEven
     _p_remote_nonnull_secret(out, v.secret)
 
 
-def _u_remote_domain_set_block_threshold_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetBlockThresholdArgs, int]:
+def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlockThresholdArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_dev, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_dev = data[start:end].decode()
     f_threshold, f_flags = _S_QI.unpack_from(data, off)
     off += 12
     return RemoteDomainSetBlockThresholdArgs(f_dom, f_dev, f_threshold, f_flags), off
@@ -25090,11 +28597,17 @@ def _u_remote_domain_set_block_threshold_args(data: _Buffer, off: int) -> tuple[
 
 def _p_remote_domain_set_block_threshold_args(out: bytearray, v: RemoteDomainSetBlockThresholdArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.dev, 4194304)
+    raw = v.dev.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_QI.pack(v.threshold, v.flags)
 
 
-def _u_remote_domain_set_lifecycle_action_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetLifecycleActionArgs, int]:
+def _u_remote_domain_set_lifecycle_action_args(data: bytes, off: int) -> tuple[RemoteDomainSetLifecycleActionArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_type, f_action, f_flags = _S_III.unpack_from(data, off)
     off += 12
@@ -25106,12 +28619,19 @@ def _p_remote_domain_set_lifecycle_action_args(out: bytearray, v: RemoteDomainSe
     out += _S_III.pack(v.type, v.action, v.flags)
 
 
-def _u_remote_connect_compare_hypervisor_cpu_args(data: _Buffer, off: int) -> tuple[RemoteConnectCompareHypervisorCpuArgs, int]:
+def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareHypervisorCpuArgs, int]:
+    data_end = len(data)
     f_emulator, off = _u_remote_string(data, off)
     f_arch, off = _u_remote_string(data, off)
     f_machine, off = _u_remote_string(data, off)
     f_virttype, off = _u_remote_string(data, off)
-    f_xmlCPU, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xmlCPU = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectCompareHypervisorCpuArgs(f_emulator, f_arch, f_machine, f_virttype, f_xmlCPU, f_flags), off
@@ -25122,11 +28642,17 @@ def _p_remote_connect_compare_hypervisor_cpu_args(out: bytearray, v: RemoteConne
     _p_remote_string(out, v.arch)
     _p_remote_string(out, v.machine)
     _p_remote_string(out, v.virttype)
-    _xdr.pack_string(out, v.xmlCPU, 4194304)
+    raw = v.xmlCPU.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_compare_hypervisor_cpu_ret(data: _Buffer, off: int) -> tuple[RemoteConnectCompareHypervisorCpuRet, int]:
+def _u_remote_connect_compare_hypervisor_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectCompareHypervisorCpuRet, int]:
     f_result = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectCompareHypervisorCpuRet(f_result), off
@@ -25136,7 +28662,8 @@ def _p_remote_connect_compare_hypervisor_cpu_ret(out: bytearray, v: RemoteConnec
     out += _S_i.pack(v.result)
 
 
-def _u_remote_connect_baseline_hypervisor_cpu_args(data: _Buffer, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuArgs, int]:
+def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuArgs, int]:
+    data_end = len(data)
     f_emulator, off = _u_remote_string(data, off)
     f_arch, off = _u_remote_string(data, off)
     f_machine, off = _u_remote_string(data, off)
@@ -25144,9 +28671,16 @@ def _u_remote_connect_baseline_hypervisor_cpu_args(data: _Buffer, off: int) -> t
     count = _xdr.unpack_count(data, off, 256, 4)
     off += 4
     f_xmlCPUs: list[str] = []
+    append = f_xmlCPUs.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_xmlCPUs.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectBaselineHypervisorCpuArgs(f_emulator, f_arch, f_machine, f_virttype, f_xmlCPUs, f_flags), off
@@ -25162,20 +28696,39 @@ def _p_remote_connect_baseline_hypervisor_cpu_args(out: bytearray, v: RemoteConn
         raise _xdr.XdrError("", "more than 256 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_baseline_hypervisor_cpu_ret(data: _Buffer, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuRet, int]:
-    f_cpu, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_baseline_hypervisor_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_cpu = data[start:end].decode()
     return RemoteConnectBaselineHypervisorCpuRet(f_cpu), off
 
 
 def _p_remote_connect_baseline_hypervisor_cpu_ret(out: bytearray, v: RemoteConnectBaselineHypervisorCpuRet) -> None:
-    _xdr.pack_string(out, v.cpu, 4194304)
+    raw = v.cpu.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_node_get_sev_info_args(data: _Buffer, off: int) -> tuple[RemoteNodeGetSevInfoArgs, int]:
+def _u_remote_node_get_sev_info_args(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoArgs, int]:
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteNodeGetSevInfoArgs(f_nparams, f_flags), off
@@ -25185,13 +28738,14 @@ def _p_remote_node_get_sev_info_args(out: bytearray, v: RemoteNodeGetSevInfoArgs
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_node_get_sev_info_ret(data: _Buffer, off: int) -> tuple[RemoteNodeGetSevInfoRet, int]:
+def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoRet, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNodeGetSevInfoRet(f_params, f_nparams), off
@@ -25207,7 +28761,7 @@ def _p_remote_node_get_sev_info_ret(out: bytearray, v: RemoteNodeGetSevInfoRet) 
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_domain_get_launch_security_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoArgs, int]:
+def _u_remote_domain_get_launch_security_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25219,13 +28773,14 @@ def _p_remote_domain_get_launch_security_info_args(out: bytearray, v: RemoteDoma
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_launch_security_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoRet, int]:
+def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoRet, int]:
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainGetLaunchSecurityInfoRet(f_params), off
 
 
@@ -25238,14 +28793,15 @@ def _p_remote_domain_get_launch_security_info_ret(out: bytearray, v: RemoteDomai
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_domain_set_launch_security_state_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetLaunchSecurityStateArgs, int]:
+def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tuple[RemoteDomainSetLaunchSecurityStateArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainSetLaunchSecurityStateArgs(f_dom, f_params, f_flags), off
@@ -25262,16 +28818,29 @@ def _p_remote_domain_set_launch_security_state_args(out: bytearray, v: RemoteDom
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_nwfilter_binding_lookup_by_port_dev_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevArgs, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nwfilter_binding_lookup_by_port_dev_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     return RemoteNwfilterBindingLookupByPortDevArgs(f_name), off
 
 
 def _p_remote_nwfilter_binding_lookup_by_port_dev_args(out: bytearray, v: RemoteNwfilterBindingLookupByPortDevArgs) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_nwfilter_binding_lookup_by_port_dev_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevRet, int]:
+def _u_remote_nwfilter_binding_lookup_by_port_dev_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevRet, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
     return RemoteNwfilterBindingLookupByPortDevRet(f_nwfilter), off
 
@@ -25280,19 +28849,32 @@ def _p_remote_nwfilter_binding_lookup_by_port_dev_ret(out: bytearray, v: RemoteN
     _p_remote_nonnull_nwfilter_binding(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_binding_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterBindingCreateXmlArgs, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlArgs, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNwfilterBindingCreateXmlArgs(f_xml, f_flags), off
 
 
 def _p_remote_nwfilter_binding_create_xml_args(out: bytearray, v: RemoteNwfilterBindingCreateXmlArgs) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_nwfilter_binding_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterBindingCreateXmlRet, int]:
+def _u_remote_nwfilter_binding_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlRet, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
     return RemoteNwfilterBindingCreateXmlRet(f_nwfilter), off
 
@@ -25301,7 +28883,7 @@ def _p_remote_nwfilter_binding_create_xml_ret(out: bytearray, v: RemoteNwfilterB
     _p_remote_nonnull_nwfilter_binding(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_binding_delete_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterBindingDeleteArgs, int]:
+def _u_remote_nwfilter_binding_delete_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingDeleteArgs, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
     return RemoteNwfilterBindingDeleteArgs(f_nwfilter), off
 
@@ -25310,7 +28892,7 @@ def _p_remote_nwfilter_binding_delete_args(out: bytearray, v: RemoteNwfilterBind
     _p_remote_nonnull_nwfilter_binding(out, v.nwfilter)
 
 
-def _u_remote_nwfilter_binding_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescArgs, int]:
+def _u_remote_nwfilter_binding_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescArgs, int]:
     f_nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25322,16 +28904,29 @@ def _p_remote_nwfilter_binding_get_xml_desc_args(out: bytearray, v: RemoteNwfilt
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_nwfilter_binding_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_nwfilter_binding_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNwfilterBindingGetXmlDescRet(f_xml), off
 
 
 def _p_remote_nwfilter_binding_get_xml_desc_ret(out: bytearray, v: RemoteNwfilterBindingGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_connect_list_all_nwfilter_bindings_args(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsArgs, int]:
+def _u_remote_connect_list_all_nwfilter_bindings_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsArgs, int]:
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
     return RemoteConnectListAllNwfilterBindingsArgs(f_need_results, f_flags), off
@@ -25341,13 +28936,28 @@ def _p_remote_connect_list_all_nwfilter_bindings_args(out: bytearray, v: RemoteC
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_connect_list_all_nwfilter_bindings_ret(data: _Buffer, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsRet, int]:
+def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 16384, 8)
     off += 4
     f_bindings: list[RemoteNonnullNwfilterBinding] = []
+    append = f_bindings.append
     for _index in range(count):
-        item, off = _u_remote_nonnull_nwfilter_binding(data, off)
-        f_bindings.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_portdev = data[start:end].decode()
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        e_filtername = data[start2:end2].decode()
+        append(RemoteNonnullNwfilterBinding(e_portdev, e_filtername))
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectListAllNwfilterBindingsRet(f_bindings, f_ret), off
@@ -25359,11 +28969,24 @@ def _p_remote_connect_list_all_nwfilter_bindings_ret(out: bytearray, v: RemoteCo
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_remote_nonnull_nwfilter_binding(out, item)
+        raw = item.portdev.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        raw2 = item.filtername.encode()
+        size2 = len(raw2)
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size2)
+        out += raw2
+        out += _PAD[-size2 & 3]
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_connect_get_storage_pool_capabilities_args(data: _Buffer, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesArgs, int]:
+def _u_remote_connect_get_storage_pool_capabilities_args(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesArgs, int]:
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectGetStoragePoolCapabilitiesArgs(f_flags), off
@@ -25373,16 +28996,29 @@ def _p_remote_connect_get_storage_pool_capabilities_args(out: bytearray, v: Remo
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_connect_get_storage_pool_capabilities_ret(data: _Buffer, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesRet, int]:
-    f_capabilities, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_connect_get_storage_pool_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_capabilities = data[start:end].decode()
     return RemoteConnectGetStoragePoolCapabilitiesRet(f_capabilities), off
 
 
 def _p_remote_connect_get_storage_pool_capabilities_ret(out: bytearray, v: RemoteConnectGetStoragePoolCapabilitiesRet) -> None:
-    _xdr.pack_string(out, v.capabilities, 4194304)
+    raw = v.capabilities.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_network_list_all_ports_args(data: _Buffer, off: int) -> tuple[RemoteNetworkListAllPortsArgs, int]:
+def _u_remote_network_list_all_ports_args(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsArgs, int]:
     f_network, off = _u_remote_nonnull_network(data, off)
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -25394,13 +29030,14 @@ def _p_remote_network_list_all_ports_args(out: bytearray, v: RemoteNetworkListAl
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_network_list_all_ports_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkListAllPortsRet, int]:
+def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 36)
     off += 4
     f_ports: list[RemoteNonnullNetworkPort] = []
+    append = f_ports.append
     for _index in range(count):
         item, off = _u_remote_nonnull_network_port(data, off)
-        f_ports.append(item)
+        append(item)
     f_ret = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkListAllPortsRet(f_ports, f_ret), off
@@ -25416,18 +29053,21 @@ def _p_remote_network_list_all_ports_ret(out: bytearray, v: RemoteNetworkListAll
     out += _S_I.pack(v.ret)
 
 
-def _u_remote_network_port_lookup_by_uuid_args(data: _Buffer, off: int) -> tuple[RemoteNetworkPortLookupByUuidArgs, int]:
+def _u_remote_network_port_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNetworkPortLookupByUuidArgs, int]:
     f_network, off = _u_remote_nonnull_network(data, off)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return RemoteNetworkPortLookupByUuidArgs(f_network, f_uuid), off
 
 
 def _p_remote_network_port_lookup_by_uuid_args(out: bytearray, v: RemoteNetworkPortLookupByUuidArgs) -> None:
     _p_remote_nonnull_network(out, v.network)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_remote_network_port_lookup_by_uuid_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkPortLookupByUuidRet, int]:
+def _u_remote_network_port_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortLookupByUuidRet, int]:
     f_port, off = _u_remote_nonnull_network_port(data, off)
     return RemoteNetworkPortLookupByUuidRet(f_port), off
 
@@ -25436,9 +29076,16 @@ def _p_remote_network_port_lookup_by_uuid_ret(out: bytearray, v: RemoteNetworkPo
     _p_remote_nonnull_network_port(out, v.port)
 
 
-def _u_remote_network_port_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteNetworkPortCreateXmlArgs, int]:
+def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkPortCreateXmlArgs, int]:
+    data_end = len(data)
     f_network, off = _u_remote_nonnull_network(data, off)
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkPortCreateXmlArgs(f_network, f_xml, f_flags), off
@@ -25446,11 +29093,17 @@ def _u_remote_network_port_create_xml_args(data: _Buffer, off: int) -> tuple[Rem
 
 def _p_remote_network_port_create_xml_args(out: bytearray, v: RemoteNetworkPortCreateXmlArgs) -> None:
     _p_remote_nonnull_network(out, v.network)
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_port_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkPortCreateXmlRet, int]:
+def _u_remote_network_port_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortCreateXmlRet, int]:
     f_port, off = _u_remote_nonnull_network_port(data, off)
     return RemoteNetworkPortCreateXmlRet(f_port), off
 
@@ -25459,14 +29112,15 @@ def _p_remote_network_port_create_xml_ret(out: bytearray, v: RemoteNetworkPortCr
     _p_remote_nonnull_network_port(out, v.port)
 
 
-def _u_remote_network_port_set_parameters_args(data: _Buffer, off: int) -> tuple[RemoteNetworkPortSetParametersArgs, int]:
+def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortSetParametersArgs, int]:
     f_port, off = _u_remote_nonnull_network_port(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkPortSetParametersArgs(f_port, f_params, f_flags), off
@@ -25483,7 +29137,7 @@ def _p_remote_network_port_set_parameters_args(out: bytearray, v: RemoteNetworkP
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_port_get_parameters_args(data: _Buffer, off: int) -> tuple[RemoteNetworkPortGetParametersArgs, int]:
+def _u_remote_network_port_get_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersArgs, int]:
     f_port, off = _u_remote_nonnull_network_port(data, off)
     f_nparams, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -25495,13 +29149,14 @@ def _p_remote_network_port_get_parameters_args(out: bytearray, v: RemoteNetworkP
     out += _S_iI.pack(v.nparams, v.flags)
 
 
-def _u_remote_network_port_get_parameters_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkPortGetParametersRet, int]:
+def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersRet, int]:
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_nparams = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteNetworkPortGetParametersRet(f_params, f_nparams), off
@@ -25517,7 +29172,7 @@ def _p_remote_network_port_get_parameters_ret(out: bytearray, v: RemoteNetworkPo
     out += _S_i.pack(v.nparams)
 
 
-def _u_remote_network_port_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteNetworkPortGetXmlDescArgs, int]:
+def _u_remote_network_port_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescArgs, int]:
     f_port, off = _u_remote_nonnull_network_port(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25529,16 +29184,29 @@ def _p_remote_network_port_get_xml_desc_args(out: bytearray, v: RemoteNetworkPor
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_network_port_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteNetworkPortGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_network_port_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteNetworkPortGetXmlDescRet(f_xml), off
 
 
 def _p_remote_network_port_get_xml_desc_ret(out: bytearray, v: RemoteNetworkPortGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_network_port_delete_args(data: _Buffer, off: int) -> tuple[RemoteNetworkPortDeleteArgs, int]:
+def _u_remote_network_port_delete_args(data: bytes, off: int) -> tuple[RemoteNetworkPortDeleteArgs, int]:
     f_port, off = _u_remote_nonnull_network_port(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25550,9 +29218,16 @@ def _p_remote_network_port_delete_args(out: bytearray, v: RemoteNetworkPortDelet
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_checkpoint_create_xml_args(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointCreateXmlArgs, int]:
+def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointCreateXmlArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_xml_desc, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml_desc = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainCheckpointCreateXmlArgs(f_dom, f_xml_desc, f_flags), off
@@ -25560,11 +29235,17 @@ def _u_remote_domain_checkpoint_create_xml_args(data: _Buffer, off: int) -> tupl
 
 def _p_remote_domain_checkpoint_create_xml_args(out: bytearray, v: RemoteDomainCheckpointCreateXmlArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.xml_desc, 4194304)
+    raw = v.xml_desc.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_checkpoint_create_xml_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointCreateXmlRet, int]:
+def _u_remote_domain_checkpoint_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointCreateXmlRet, int]:
     f_checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
     return RemoteDomainCheckpointCreateXmlRet(f_checkpoint), off
 
@@ -25573,7 +29254,7 @@ def _p_remote_domain_checkpoint_create_xml_ret(out: bytearray, v: RemoteDomainCh
     _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
 
 
-def _u_remote_domain_checkpoint_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescArgs, int]:
+def _u_remote_domain_checkpoint_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescArgs, int]:
     f_checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25585,16 +29266,29 @@ def _p_remote_domain_checkpoint_get_xml_desc_args(out: bytearray, v: RemoteDomai
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_checkpoint_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_checkpoint_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainCheckpointGetXmlDescRet(f_xml), off
 
 
 def _p_remote_domain_checkpoint_get_xml_desc_ret(out: bytearray, v: RemoteDomainCheckpointGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_list_all_checkpoints_args(data: _Buffer, off: int) -> tuple[RemoteDomainListAllCheckpointsArgs, int]:
+def _u_remote_domain_list_all_checkpoints_args(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -25606,13 +29300,14 @@ def _p_remote_domain_list_all_checkpoints_args(out: bytearray, v: RemoteDomainLi
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_domain_list_all_checkpoints_ret(data: _Buffer, off: int) -> tuple[RemoteDomainListAllCheckpointsRet, int]:
+def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
     f_checkpoints: list[RemoteNonnullDomainCheckpoint] = []
+    append = f_checkpoints.append
     for _index in range(count):
         item, off = _u_remote_nonnull_domain_checkpoint(data, off)
-        f_checkpoints.append(item)
+        append(item)
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainListAllCheckpointsRet(f_checkpoints, f_ret), off
@@ -25628,7 +29323,7 @@ def _p_remote_domain_list_all_checkpoints_ret(out: bytearray, v: RemoteDomainLis
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_domain_checkpoint_list_all_children_args(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenArgs, int]:
+def _u_remote_domain_checkpoint_list_all_children_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenArgs, int]:
     f_checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
     f_need_results, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -25640,13 +29335,14 @@ def _p_remote_domain_checkpoint_list_all_children_args(out: bytearray, v: Remote
     out += _S_iI.pack(v.need_results, v.flags)
 
 
-def _u_remote_domain_checkpoint_list_all_children_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenRet, int]:
+def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenRet, int]:
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
     f_checkpoints: list[RemoteNonnullDomainCheckpoint] = []
+    append = f_checkpoints.append
     for _index in range(count):
         item, off = _u_remote_nonnull_domain_checkpoint(data, off)
-        f_checkpoints.append(item)
+        append(item)
     f_ret = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainCheckpointListAllChildrenRet(f_checkpoints, f_ret), off
@@ -25662,9 +29358,16 @@ def _p_remote_domain_checkpoint_list_all_children_ret(out: bytearray, v: RemoteD
     out += _S_i.pack(v.ret)
 
 
-def _u_remote_domain_checkpoint_lookup_by_name_args(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointLookupByNameArgs, int]:
+def _u_remote_domain_checkpoint_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointLookupByNameArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainCheckpointLookupByNameArgs(f_dom, f_name, f_flags), off
@@ -25672,11 +29375,17 @@ def _u_remote_domain_checkpoint_lookup_by_name_args(data: _Buffer, off: int) -> 
 
 def _p_remote_domain_checkpoint_lookup_by_name_args(out: bytearray, v: RemoteDomainCheckpointLookupByNameArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_checkpoint_lookup_by_name_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointLookupByNameRet, int]:
+def _u_remote_domain_checkpoint_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointLookupByNameRet, int]:
     f_checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
     return RemoteDomainCheckpointLookupByNameRet(f_checkpoint), off
 
@@ -25685,7 +29394,7 @@ def _p_remote_domain_checkpoint_lookup_by_name_ret(out: bytearray, v: RemoteDoma
     _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
 
 
-def _u_remote_domain_checkpoint_get_parent_args(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointGetParentArgs, int]:
+def _u_remote_domain_checkpoint_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentArgs, int]:
     f_checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25697,7 +29406,7 @@ def _p_remote_domain_checkpoint_get_parent_args(out: bytearray, v: RemoteDomainC
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_checkpoint_get_parent_ret(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointGetParentRet, int]:
+def _u_remote_domain_checkpoint_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentRet, int]:
     f_parent, off = _u_remote_nonnull_domain_checkpoint(data, off)
     return RemoteDomainCheckpointGetParentRet(f_parent), off
 
@@ -25706,7 +29415,7 @@ def _p_remote_domain_checkpoint_get_parent_ret(out: bytearray, v: RemoteDomainCh
     _p_remote_nonnull_domain_checkpoint(out, v.parent)
 
 
-def _u_remote_domain_checkpoint_delete_args(data: _Buffer, off: int) -> tuple[RemoteDomainCheckpointDeleteArgs, int]:
+def _u_remote_domain_checkpoint_delete_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointDeleteArgs, int]:
     f_checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25718,7 +29427,7 @@ def _p_remote_domain_checkpoint_delete_args(out: bytearray, v: RemoteDomainCheck
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_guest_info_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetGuestInfoArgs, int]:
+def _u_remote_domain_get_guest_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_types, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -25730,13 +29439,14 @@ def _p_remote_domain_get_guest_info_args(out: bytearray, v: RemoteDomainGetGuest
     out += _S_II.pack(v.types, v.flags)
 
 
-def _u_remote_domain_get_guest_info_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetGuestInfoRet, int]:
+def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoRet, int]:
     count = _xdr.unpack_count(data, off, 2048, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     return RemoteDomainGetGuestInfoRet(f_params), off
 
 
@@ -25749,13 +29459,14 @@ def _p_remote_domain_get_guest_info_ret(out: bytearray, v: RemoteDomainGetGuestI
         _p_remote_typed_param(out, item)
 
 
-def _u_remote_connect_set_identity_args(data: _Buffer, off: int) -> tuple[RemoteConnectSetIdentityArgs, int]:
+def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteConnectSetIdentityArgs, int]:
     count = _xdr.unpack_count(data, off, 20, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
+    append = f_params.append
     for _index in range(count):
         item, off = _u_remote_typed_param(data, off)
-        f_params.append(item)
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteConnectSetIdentityArgs(f_params, f_flags), off
@@ -25771,7 +29482,7 @@ def _p_remote_connect_set_identity_args(out: bytearray, v: RemoteConnectSetIdent
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_agent_set_response_timeout_args(data: _Buffer, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutArgs, int]:
+def _u_remote_domain_agent_set_response_timeout_args(data: bytes, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_timeout, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -25783,7 +29494,7 @@ def _p_remote_domain_agent_set_response_timeout_args(out: bytearray, v: RemoteDo
     out += _S_iI.pack(v.timeout, v.flags)
 
 
-def _u_remote_domain_agent_set_response_timeout_ret(data: _Buffer, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutRet, int]:
+def _u_remote_domain_agent_set_response_timeout_ret(data: bytes, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutRet, int]:
     f_result = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainAgentSetResponseTimeoutRet(f_result), off
@@ -25793,9 +29504,16 @@ def _p_remote_domain_agent_set_response_timeout_ret(out: bytearray, v: RemoteDom
     out += _S_i.pack(v.result)
 
 
-def _u_remote_domain_backup_begin_args(data: _Buffer, off: int) -> tuple[RemoteDomainBackupBeginArgs, int]:
+def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDomainBackupBeginArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_backup_xml, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_backup_xml = data[start:end].decode()
     f_checkpoint_xml, off = _u_remote_string(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25804,12 +29522,18 @@ def _u_remote_domain_backup_begin_args(data: _Buffer, off: int) -> tuple[RemoteD
 
 def _p_remote_domain_backup_begin_args(out: bytearray, v: RemoteDomainBackupBeginArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.backup_xml, 4194304)
+    raw = v.backup_xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     _p_remote_string(out, v.checkpoint_xml)
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_backup_get_xml_desc_args(data: _Buffer, off: int) -> tuple[RemoteDomainBackupGetXmlDescArgs, int]:
+def _u_remote_domain_backup_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25821,18 +29545,38 @@ def _p_remote_domain_backup_get_xml_desc_args(out: bytearray, v: RemoteDomainBac
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_backup_get_xml_desc_ret(data: _Buffer, off: int) -> tuple[RemoteDomainBackupGetXmlDescRet, int]:
-    f_xml, off = _xdr.unpack_string(data, off, 4194304)
+def _u_remote_domain_backup_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescRet, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_xml = data[start:end].decode()
     return RemoteDomainBackupGetXmlDescRet(f_xml), off
 
 
 def _p_remote_domain_backup_get_xml_desc_ret(out: bytearray, v: RemoteDomainBackupGetXmlDescRet) -> None:
-    _xdr.pack_string(out, v.xml, 4194304)
+    raw = v.xml.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_remote_domain_authorized_ssh_keys_get_args(data: _Buffer, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetArgs, int]:
+def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_user, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_user = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainAuthorizedSshKeysGetArgs(f_dom, f_user, f_flags), off
@@ -25840,17 +29584,31 @@ def _u_remote_domain_authorized_ssh_keys_get_args(data: _Buffer, off: int) -> tu
 
 def _p_remote_domain_authorized_ssh_keys_get_args(out: bytearray, v: RemoteDomainAuthorizedSshKeysGetArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.user, 4194304)
+    raw = v.user.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_authorized_ssh_keys_get_ret(data: _Buffer, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetRet, int]:
+def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 2048, 4)
     off += 4
     f_keys: list[str] = []
+    append = f_keys.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_keys.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteDomainAuthorizedSshKeysGetRet(f_keys), off
 
 
@@ -25860,18 +29618,38 @@ def _p_remote_domain_authorized_ssh_keys_get_ret(out: bytearray, v: RemoteDomain
         raise _xdr.XdrError("", "more than 2048 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_domain_authorized_ssh_keys_set_args(data: _Buffer, off: int) -> tuple[RemoteDomainAuthorizedSshKeysSetArgs, int]:
+def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysSetArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_user, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_user = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 2048, 4)
     off += 4
     f_keys: list[str] = []
+    append = f_keys.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_keys.append(item)
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start2:end2].decode()
+        append(item)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainAuthorizedSshKeysSetArgs(f_dom, f_user, f_keys, f_flags), off
@@ -25879,17 +29657,29 @@ def _u_remote_domain_authorized_ssh_keys_set_args(data: _Buffer, off: int) -> tu
 
 def _p_remote_domain_authorized_ssh_keys_set_args(out: bytearray, v: RemoteDomainAuthorizedSshKeysSetArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.user, 4194304)
+    raw = v.user.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     items = v.keys
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw2 = item.encode()
+        size2 = len(raw2)
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size2)
+        out += raw2
+        out += _PAD[-size2 & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_messages_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetMessagesArgs, int]:
+def _u_remote_domain_get_messages_args(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25901,13 +29691,21 @@ def _p_remote_domain_get_messages_args(out: bytearray, v: RemoteDomainGetMessage
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_messages_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetMessagesRet, int]:
+def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesRet, int]:
+    data_end = len(data)
     count = _xdr.unpack_count(data, off, 2048, 4)
     off += 4
     f_msgs: list[str] = []
+    append = f_msgs.append
     for _index in range(count):
-        item, off = _xdr.unpack_string(data, off, 4194304)
-        f_msgs.append(item)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        item = data[start:end].decode()
+        append(item)
     return RemoteDomainGetMessagesRet(f_msgs), off
 
 
@@ -25917,10 +29715,16 @@ def _p_remote_domain_get_messages_ret(out: bytearray, v: RemoteDomainGetMessages
         raise _xdr.XdrError("", "more than 2048 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _xdr.pack_string(out, item, 4194304)
+        raw = item.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_remote_domain_start_dirty_rate_calc_args(data: _Buffer, off: int) -> tuple[RemoteDomainStartDirtyRateCalcArgs, int]:
+def _u_remote_domain_start_dirty_rate_calc_args(data: bytes, off: int) -> tuple[RemoteDomainStartDirtyRateCalcArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_seconds, f_flags = _S_iI.unpack_from(data, off)
     off += 8
@@ -25932,7 +29736,7 @@ def _p_remote_domain_start_dirty_rate_calc_args(out: bytearray, v: RemoteDomainS
     out += _S_iI.pack(v.seconds, v.flags)
 
 
-def _u_remote_domain_graphics_reload_args(data: _Buffer, off: int) -> tuple[RemoteDomainGraphicsReloadArgs, int]:
+def _u_remote_domain_graphics_reload_args(data: bytes, off: int) -> tuple[RemoteDomainGraphicsReloadArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_type, f_flags = _S_II.unpack_from(data, off)
     off += 8
@@ -25944,11 +29748,18 @@ def _p_remote_domain_graphics_reload_args(out: bytearray, v: RemoteDomainGraphic
     out += _S_II.pack(v.type, v.flags)
 
 
-def _u_remote_domain_event_memory_device_size_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventMemoryDeviceSizeChangeMsg, int]:
+def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryDeviceSizeChangeMsg, int]:
+    data_end = len(data)
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_alias, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_alias = data[start:end].decode()
     f_size = _S_Q.unpack_from(data, off)[0]
     off += 8
     return RemoteDomainEventMemoryDeviceSizeChangeMsg(f_callbackID, f_dom, f_alias, f_size), off
@@ -25957,13 +29768,26 @@ def _u_remote_domain_event_memory_device_size_change_msg(data: _Buffer, off: int
 def _p_remote_domain_event_memory_device_size_change_msg(out: bytearray, v: RemoteDomainEventMemoryDeviceSizeChangeMsg) -> None:
     out += _S_i.pack(v.callbackID)
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.alias, 4194304)
+    raw = v.alias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_Q.pack(v.size)
 
 
-def _u_remote_domain_fd_associate_args(data: _Buffer, off: int) -> tuple[RemoteDomainFdAssociateArgs, int]:
+def _u_remote_domain_fd_associate_args(data: bytes, off: int) -> tuple[RemoteDomainFdAssociateArgs, int]:
+    data_end = len(data)
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
     f_flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainFdAssociateArgs(f_dom, f_name, f_flags), off
@@ -25971,11 +29795,17 @@ def _u_remote_domain_fd_associate_args(data: _Buffer, off: int) -> tuple[RemoteD
 
 def _p_remote_domain_fd_associate_args(out: bytearray, v: RemoteDomainFdAssociateArgs) -> None:
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.name, 4194304)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
     out += _S_I.pack(v.flags)
 
 
-def _u_remote_domain_get_autostart_once_args(data: _Buffer, off: int) -> tuple[RemoteDomainGetAutostartOnceArgs, int]:
+def _u_remote_domain_get_autostart_once_args(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartOnceArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     return RemoteDomainGetAutostartOnceArgs(f_dom), off
 
@@ -25984,7 +29814,7 @@ def _p_remote_domain_get_autostart_once_args(out: bytearray, v: RemoteDomainGetA
     _p_remote_nonnull_domain(out, v.dom)
 
 
-def _u_remote_domain_get_autostart_once_ret(data: _Buffer, off: int) -> tuple[RemoteDomainGetAutostartOnceRet, int]:
+def _u_remote_domain_get_autostart_once_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartOnceRet, int]:
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
     return RemoteDomainGetAutostartOnceRet(f_autostart), off
@@ -25994,7 +29824,7 @@ def _p_remote_domain_get_autostart_once_ret(out: bytearray, v: RemoteDomainGetAu
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_domain_set_autostart_once_args(data: _Buffer, off: int) -> tuple[RemoteDomainSetAutostartOnceArgs, int]:
+def _u_remote_domain_set_autostart_once_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartOnceArgs, int]:
     f_dom, off = _u_remote_nonnull_domain(data, off)
     f_autostart = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -26006,22 +29836,59 @@ def _p_remote_domain_set_autostart_once_args(out: bytearray, v: RemoteDomainSetA
     out += _S_i.pack(v.autostart)
 
 
-def _u_remote_domain_event_nic_mac_change_msg(data: _Buffer, off: int) -> tuple[RemoteDomainEventNicMacChangeMsg, int]:
+def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventNicMacChangeMsg, int]:
+    data_end = len(data)
     f_callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     f_dom, off = _u_remote_nonnull_domain(data, off)
-    f_alias, off = _xdr.unpack_string(data, off, 4194304)
-    f_oldMAC, off = _xdr.unpack_string(data, off, 4194304)
-    f_newMAC, off = _xdr.unpack_string(data, off, 4194304)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_alias = data[start:end].decode()
+    size2 = _S_I.unpack_from(data, off)[0]
+    start2 = off + 4
+    end2 = start2 + size2
+    off = end2 + (-size2 & 3)
+    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_oldMAC = data[start2:end2].decode()
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_newMAC = data[start3:end3].decode()
     return RemoteDomainEventNicMacChangeMsg(f_callbackID, f_dom, f_alias, f_oldMAC, f_newMAC), off
 
 
 def _p_remote_domain_event_nic_mac_change_msg(out: bytearray, v: RemoteDomainEventNicMacChangeMsg) -> None:
     out += _S_i.pack(v.callbackID)
     _p_remote_nonnull_domain(out, v.dom)
-    _xdr.pack_string(out, v.alias, 4194304)
-    _xdr.pack_string(out, v.oldMAC, 4194304)
-    _xdr.pack_string(out, v.newMAC, 4194304)
+    raw = v.alias.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    raw2 = v.oldMAC.encode()
+    size2 = len(raw2)
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size2)
+    out += raw2
+    out += _PAD[-size2 & 3]
+    raw3 = v.newMAC.encode()
+    size3 = len(raw3)
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size3)
+    out += raw3
+    out += _PAD[-size3 & 3]
 
 
 # -- type descriptors -----------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Sequence as _Sequence
 from typing import TYPE_CHECKING
 
 from virtrpc import xdr as _xdr
-from virtrpc.protocols import remote as _remote
+from . import remote as _remote
 
 if TYPE_CHECKING:
     from virtrpc.client.stream import Stream as _Stream

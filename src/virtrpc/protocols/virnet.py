@@ -11,11 +11,13 @@ from __future__ import annotations
 import enum as _enum
 import struct as _struct
 from typing import Any as _Any
-from typing import cast as _cast
 
 from virtrpc import xdr as _xdr
 
-_Buffer = bytes | bytearray | memoryview
+_PAD = _xdr.PADDING
+_S_16s = _struct.Struct(">16s")
+_S_16si = _struct.Struct(">16si")
+_S_I = _struct.Struct(">I")
 _S_IIiiIi = _struct.Struct(">IIiiIi")
 _S_i = _struct.Struct(">i")
 _S_ii = _struct.Struct(">ii")
@@ -212,7 +214,7 @@ _E_virNetMessageStatus: dict[int, VirNetMessageStatus] = {int(m): m for m in Vir
 _E_virNetMessageType: dict[int, VirNetMessageType] = {int(m): m for m in VirNetMessageType}
 
 
-def _u_virNetMessageHeader(data: _Buffer, off: int) -> tuple[VirNetMessageHeader, int]:
+def _u_virNetMessageHeader(data: bytes, off: int) -> tuple[VirNetMessageHeader, int]:
     f_prog, f_vers, f_proc, f_type, f_serial, f_status = _S_IIiiIi.unpack_from(data, off)
     off += 24
     f_type = _E_virNetMessageType.get(f_type, f_type)
@@ -224,30 +226,57 @@ def _p_virNetMessageHeader(out: bytearray, v: VirNetMessageHeader) -> None:
     out += _S_IIiiIi.pack(v.prog, v.vers, v.proc, v.type, v.serial, v.status)
 
 
-def _u_virNetMessageUUID(data: _Buffer, off: int) -> tuple[bytes, int]:
-    result, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_virNetMessageUUID(data: bytes, off: int) -> tuple[bytes, int]:
+    end = off + 16
+    result = data[off:end]
+    off += 16
+    if len(result) != 16:
+        raise _xdr.XdrError("", "bad fixed opaque")
     return result, off
 
 
 def _p_virNetMessageUUID(out: bytearray, v: bytes) -> None:
-    _xdr.pack_fixed_opaque(out, v, 16)
+    opaque = v
+    if len(opaque) != 16:
+        raise _xdr.XdrError("", "wrong fixed opaque length")
+    out += opaque
 
 
-def _u_virNetMessageNonnullString(data: _Buffer, off: int) -> tuple[str, int]:
-    result, off = _xdr.unpack_string(data, off, 4194304)
+def _u_virNetMessageNonnullString(data: bytes, off: int) -> tuple[str, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    result = data[start:end].decode()
     return result, off
 
 
 def _p_virNetMessageNonnullString(out: bytearray, v: str) -> None:
-    _xdr.pack_string(out, v, 4194304)
+    raw = v.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
 
 
-def _u_virNetMessageString(data: _Buffer, off: int) -> tuple[str | None, int]:
+def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
+    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
     if flag == 1:
-        result_value, off = _xdr.unpack_string(data, off, 4194304)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+            raise _xdr.XdrError("", "bad length or padding")
+        result_value = data[start:end].decode()
         result = result_value
     elif flag == 0:
         result = None
@@ -262,35 +291,70 @@ def _p_virNetMessageString(out: bytearray, v: str | None) -> None:
         out += _xdr.ABSENT
     else:
         out += _xdr.PRESENT
-        _xdr.pack_string(out, optional, 4194304)
+        raw = optional.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
 
 
-def _u_virNetMessageNonnullDomain(data: _Buffer, off: int) -> tuple[VirNetMessageNonnullDomain, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
-    f_id = _S_i.unpack_from(data, off)[0]
-    off += 4
+def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    f_uuid, f_id = _S_16si.unpack_from(data, off)
+    off += 20
     return VirNetMessageNonnullDomain(f_name, f_uuid, f_id), off
 
 
 def _p_virNetMessageNonnullDomain(out: bytearray, v: VirNetMessageNonnullDomain) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
-    out += _S_i.pack(v.id)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16si.pack(v.uuid, v.id)
 
 
-def _u_virNetMessageNonnullNetwork(data: _Buffer, off: int) -> tuple[VirNetMessageNonnullNetwork, int]:
-    f_name, off = _xdr.unpack_string(data, off, 4194304)
-    f_uuid, off = _xdr.unpack_fixed_opaque(data, off, 16)
+def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork, int]:
+    data_end = len(data)
+    size = _S_I.unpack_from(data, off)[0]
+    start = off + 4
+    end = start + size
+    off = end + (-size & 3)
+    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        raise _xdr.XdrError("", "bad length or padding")
+    f_name = data[start:end].decode()
+    f_uuid = _S_16s.unpack_from(data, off)[0]
+    off += 16
     return VirNetMessageNonnullNetwork(f_name, f_uuid), off
 
 
 def _p_virNetMessageNonnullNetwork(out: bytearray, v: VirNetMessageNonnullNetwork) -> None:
-    _xdr.pack_string(out, v.name, 4194304)
-    _xdr.pack_fixed_opaque(out, v.uuid, 16)
+    raw = v.name.encode()
+    size = len(raw)
+    if size > 4194304:
+        raise _xdr.XdrError("", "too long")
+    out += _S_I.pack(size)
+    out += raw
+    out += _PAD[-size & 3]
+    if len(v.uuid) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    out += _S_16s.pack(v.uuid)
 
 
-def _u_virNetMessageDomain(data: _Buffer, off: int) -> tuple[VirNetMessageNonnullDomain | None, int]:
+def _u_virNetMessageDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain | None, int]:
     result: VirNetMessageNonnullDomain | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -313,7 +377,7 @@ def _p_virNetMessageDomain(out: bytearray, v: VirNetMessageNonnullDomain | None)
         _p_virNetMessageNonnullDomain(out, optional)
 
 
-def _u_virNetMessageNetwork(data: _Buffer, off: int) -> tuple[VirNetMessageNonnullNetwork | None, int]:
+def _u_virNetMessageNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork | None, int]:
     result: VirNetMessageNonnullNetwork | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -336,7 +400,7 @@ def _p_virNetMessageNetwork(out: bytearray, v: VirNetMessageNonnullNetwork | Non
         _p_virNetMessageNonnullNetwork(out, optional)
 
 
-def _u_virNetMessageError(data: _Buffer, off: int) -> tuple[VirNetMessageError, int]:
+def _u_virNetMessageError(data: bytes, off: int) -> tuple[VirNetMessageError, int]:
     f_code, f_domain = _S_ii.unpack_from(data, off)
     off += 8
     f_message, off = _u_virNetMessageString(data, off)
@@ -364,7 +428,7 @@ def _p_virNetMessageError(out: bytearray, v: VirNetMessageError) -> None:
     _p_virNetMessageNetwork(out, v.net)
 
 
-def _u_virNetStreamHole(data: _Buffer, off: int) -> tuple[VirNetStreamHole, int]:
+def _u_virNetStreamHole(data: bytes, off: int) -> tuple[VirNetStreamHole, int]:
     f_length, f_flags = _S_qI.unpack_from(data, off)
     off += 12
     return VirNetStreamHole(f_length, f_flags), off

@@ -508,8 +508,9 @@ class Connection:
             self._check_open()
         serial = self._next_serial
         pending = self._pending
-        if pending is not None:
-            while serial in pending or serial == 0:
+        if serial == 0 or (pending is not None and serial in pending):
+            # Rare: after 2**32 calls.  0 is never used (libvirt starts at 1).
+            while serial == 0 or (pending is not None and serial in pending):
                 serial = (serial + 1) & _SERIAL_MASK
         self._next_serial = (serial + 1) & _SERIAL_MASK
         if fds:

@@ -10,6 +10,7 @@ keepalive, and applies the per-client limits the way libvirtd does.
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
 import logging
 import struct
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("virtrpc.server")
 
 _INT = struct.Struct(">i")
-_OUTGOING_LIMIT = 64 * 1024 * 1024
 
 
 def _encode_optional_string(out: bytearray, value: str | None) -> None:
@@ -99,6 +99,7 @@ class ServerClient:
         self._calls_done.set()
         self._streams: dict[tuple[int, int, int], ServerStream] = {}
         self._pausers: set[object] = set()
+        self._backlog: collections.deque[Event] = collections.deque()
         self._keepalive: KeepaliveMonitor | None = None
         self._keepalive_timer: asyncio.TimerHandle | None = None
         self._closing = False
@@ -122,22 +123,47 @@ class ServerClient:
     # -- events ---------------------------------------------------------------
 
     def _handle_events(self, events: list[Event]) -> None:
-        for event in events:
-            if isinstance(event, Call):
-                self._dispatch_call(event)
-            elif isinstance(event, StreamData | StreamHole | StreamEnd | StreamAbort):
-                self._route_stream_packet(event)
-            elif isinstance(event, KeepalivePing):
-                self._write(self.conn.send_keepalive_pong())
-            elif isinstance(event, KeepalivePong):
-                pass  # its arrival already counted as proof of life
-            elif isinstance(event, UnexpectedMessage):
-                self._unexpected(event)
-            elif isinstance(event, ProtocolViolation):
-                log.info("client %s: protocol violation: %s", self.peer, event.error)
-                self.close(immediately=True)
-            elif isinstance(event, ConnectionClosed):
-                self.close()
+        backlog = self._backlog
+        if backlog:
+            backlog.extend(events)
+            return
+        limit = self.server.limits.max_client_requests
+        for index, event in enumerate(events):
+            if self._in_flight >= limit:
+                # One read may carry many pipelined messages; libvirtd reads
+                # one message at a time and stops at the limit.  Keep the rest
+                # until a call finishes.
+                backlog.extend(events[index:])
+                return
+            self._handle_event(event)
+
+    def _drain_backlog(self) -> None:
+        backlog = self._backlog
+        limit = self.server.limits.max_client_requests
+        while backlog and self._in_flight < limit and not self._closing:
+            self._handle_event(backlog.popleft())
+        if not backlog:
+            if self._in_flight == 0:
+                self._calls_done.set()
+            if self._in_flight < limit:
+                self.resume_reading(self)
+
+    def _handle_event(self, event: Event) -> None:
+        if isinstance(event, Call):
+            self._dispatch_call(event)
+        elif isinstance(event, StreamData | StreamHole | StreamEnd | StreamAbort):
+            self._route_stream_packet(event)
+        elif isinstance(event, KeepalivePing):
+            self._write(self.conn.send_keepalive_pong())
+        elif isinstance(event, KeepalivePong):
+            pass  # its arrival already counted as proof of life
+        elif isinstance(event, UnexpectedMessage):
+            self._unexpected(event)
+        elif isinstance(event, ProtocolViolation):
+            log.info("client %s: protocol violation: %s", self.peer, event.error)
+            self.close(immediately=True)
+        elif isinstance(event, ConnectionClosed):
+            self.close()
 
     def _unexpected(self, event: UnexpectedMessage) -> None:
         header = event.header
@@ -221,10 +247,10 @@ class ServerClient:
     async def _await_call(self, ctx: CallContext, pending: Awaitable[Any]) -> None:
         try:
             result = await pending
+        except asyncio.CancelledError:
+            self._finish_call(ctx, None, ConnectionLost("call cancelled"))
+            raise
         except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError) and self._closing:
-                self._finish_call(ctx, None, ConnectionLost("client closed"))
-                raise
             self._finish_call(ctx, None, exc)
             return
         self._finish_call(ctx, result, None)
@@ -263,6 +289,9 @@ class ServerClient:
 
     def _call_done(self) -> None:
         self._in_flight -= 1
+        if self._backlog:
+            self._loop.call_soon(self._drain_backlog)
+            return
         if self._in_flight == 0:
             self._calls_done.set()
         if self._in_flight < self.server.limits.max_client_requests:
@@ -333,7 +362,7 @@ class ServerClient:
         if transport is None or self._closing:
             raise ConnectionLost("client connection is closed")
         transport.write(data, fds)
-        if transport.get_write_buffer_size() > _OUTGOING_LIMIT:
+        if transport.get_write_buffer_size() > self.server.limits.max_output_buffer:
             # A client that never reads (while we keep sending events or
             # stream data) must not make the server buffer without bound.
             log.warning("client %s: too much unread output, disconnecting", self.peer)
@@ -463,6 +492,11 @@ class ServerClient:
             stream.connection_lost(lost)
         for task in list(self._tasks) + list(self._stream_tasks):
             task.cancel()
+        for event in self._backlog:
+            if isinstance(event, MessageEvent):
+                event.close_fds()
+        self._backlog.clear()
+        self._calls_done.set()
         if not self.closed.done():
             self.closed.set_result(None)
             self.server.client_closed(self)

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-
 from virtrpc.xdr import Procedure, Program
 
 if TYPE_CHECKING:
@@ -33,7 +32,7 @@ Handler = Callable[["CallContext", Any], Any | Awaitable[Any]]
 # every other operation on a read-only connection (virCheckReadOnlyGoto).
 _READONLY_PERMISSIONS = frozenset({"read", "getattr", "none", ""})
 # Words libvirt writes in upper case in its API names.
-_API_WORDS = {"xml": "XML", "uuid": "UUID", "id": "ID", "fd": "FD", "nmi": "NMI",
+_API_WORDS = {"xml": "XML", "uuid": "UUID", "uri": "URI", "id": "ID", "fd": "FD", "nmi": "NMI",
               "cpu": "CPU", "mac": "MAC", "os": "OS", "fs": "FS", "iothread": "IOThread"}
 
 

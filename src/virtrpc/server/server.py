@@ -54,6 +54,9 @@ class ServerLimits:
     #: (0 disables), and unanswered pings before dropping it.
     keepalive_interval: float = 5.0
     keepalive_count: int = 5
+    #: Bytes of unread output (replies, events, stream data) a client may
+    #: leave queued before the server drops it as too slow.
+    max_output_buffer: int = 64 * 1024 * 1024
     #: Seconds :meth:`Server.shutdown` waits for in-flight calls and streams.
     shutdown_timeout: float = 10.0
 

@@ -89,6 +89,8 @@ class Registration:
 class TestDriver:
     """The remote program's handlers for the built-in test hypervisor."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     def __init__(self, hypervisor: Hypervisor | None = None) -> None:
         self.hv = hypervisor if hypervisor is not None else Hypervisor()
         self.hv.add_listener(self._on_event)

@@ -45,14 +45,21 @@ __all__ = [
 # Room for more fds than a message may carry, so an over-sending peer shows up
 # as too many fds (a protocol error we can name) rather than as truncation.
 _ANC_SIZE = socket.CMSG_SPACE(4 * (NUM_FDS_MAX + 1))
-_SOL_SOCKET = socket.SOL_SOCKET
-_SCM_RIGHTS = socket.SCM_RIGHTS
-_MSG_CTRUNC = socket.MSG_CTRUNC
-_MSG_CMSG_CLOEXEC = getattr(socket, "MSG_CMSG_CLOEXEC", 0)
+# Plain ints: socket.MSG_* are IntFlag members, and `int & IntFlag` goes
+# through enum's slow Python-level __and__ on every read.
+_SOL_SOCKET = int(socket.SOL_SOCKET)
+_SCM_RIGHTS = int(socket.SCM_RIGHTS)
+_MSG_CTRUNC = int(socket.MSG_CTRUNC)
+_MSG_CMSG_CLOEXEC = int(getattr(socket, "MSG_CMSG_CLOEXEC", 0))
 _DUMMY = [b"\0"]
 # Most buffers handed to one sendmsg(); Linux IOV_MAX is 1024.
 _MAX_IOV = 64
 _INT_SIZE = array.array("i").itemsize
+_ACCEPT_RESOURCE_ERRNOS = frozenset(
+    {errno_mod.EMFILE, errno_mod.ENFILE, errno_mod.ENOBUFS, errno_mod.ENOMEM}
+)
+#: Seconds a listener stops accepting after running out of fds or memory.
+ACCEPT_RETRY_DELAY = 0.5
 
 
 class PeerCredentials:
@@ -106,7 +113,9 @@ class SocketTransport:
         self._sock: socket.socket | None = sock
         self._fileno = sock.fileno()
         self._receiver = receiver
-        self._read_size = read_size
+        # Reused for every read; see _on_readable.
+        self._read_buffer = memoryview(bytearray(read_size))
+        self._read_views = [self._read_buffer]
         self._high_water = write_high_water
         self._low_water = write_high_water // 4 if write_low_water is None else write_low_water
         self._pass_fds = sock.family == socket.AF_UNIX
@@ -204,7 +213,9 @@ class SocketTransport:
         fds: list[int] = []
         try:
             if self._pass_fds:
-                data, ancdata, flags, _ = sock.recvmsg(self._read_size, _ANC_SIZE, _MSG_CMSG_CLOEXEC)
+                nbytes, ancdata, flags, _ = sock.recvmsg_into(
+                    self._read_views, _ANC_SIZE, _MSG_CMSG_CLOEXEC
+                )
                 if ancdata:
                     fds = _fds_from_ancdata(ancdata)
                 if flags & _MSG_CTRUNC:
@@ -212,12 +223,15 @@ class SocketTransport:
                     self._fatal(ProtocolError("peer sent more fds than one message may carry"))
                     return
             else:
-                data = sock.recv(self._read_size)
+                nbytes = sock.recv_into(self._read_buffer)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
             self._fatal(ConnectionLost(f"read failed: {exc.strerror or exc}"), cause=exc)
             return
+        # One copy out of the reusable buffer: cheaper than letting recvmsg()
+        # allocate (and, for big sizes, mmap/munmap) a fresh buffer per read.
+        data = self._read_buffer[:nbytes].tobytes()
         if not data and not fds:
             self._on_eof()
             return
@@ -247,6 +261,10 @@ class SocketTransport:
             )
         if fds and not self._pass_fds:
             raise ProtocolError("this transport cannot pass file descriptors")
+        if type(data) is not bytes:
+            # Own an immutable copy: the caller may reuse a mutable buffer after
+            # write() returns, and byte counts below assume a flat byte buffer.
+            data = bytes(data)
         queue = self._queue
         if not queue and not fds:
             # Fast path: nothing queued, try to write everything now.
@@ -495,11 +513,15 @@ class Listener:
         for _ in range(16):  # bounded so one busy listener cannot starve the loop
             try:
                 conn, _addr = sock.accept()
-            except (BlockingIOError, InterruptedError):
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return
             except OSError as exc:
-                if exc.errno in (errno_mod.EMFILE, errno_mod.ENFILE, errno_mod.ENOBUFS,
-                                 errno_mod.ENOMEM, errno_mod.ECONNABORTED):
+                if exc.errno in _ACCEPT_RESOURCE_ERRNOS:
+                    # Out of fds/memory: the pending connection stays queued and
+                    # the socket stays readable, so stop watching it for a while
+                    # instead of spinning.
+                    self._loop.remove_reader(sock.fileno())
+                    self._loop.call_later(ACCEPT_RETRY_DELAY, self._resume_accepting)
                     return
                 raise
             if conn.family != socket.AF_UNIX:
@@ -509,6 +531,10 @@ class Listener:
             except Exception:
                 conn.close()
                 raise
+
+    def _resume_accepting(self) -> None:
+        if self._sock is not None:
+            self._loop.add_reader(self._sock.fileno(), self._on_accept)
 
     def close(self) -> None:
         """Stop accepting and close the listening socket (existing connections stay)."""

@@ -115,7 +115,7 @@ def emit_calls_module(module: ModuleModel, program: ProgramModel) -> str:
         "from typing import TYPE_CHECKING",
         "",
         "from virtrpc import xdr as _xdr",
-        *(f"from virtrpc.protocols import {name} as _{name}" for name in imports),
+        *(f"from . import {name} as _{name}" for name in imports),
         "",
         "if TYPE_CHECKING:",
         "    from virtrpc.client.stream import Stream as _Stream",

@@ -75,16 +75,19 @@ def source_label(path: str) -> str:
 class _Scalar:
     """A type that is a fixed-size number on the wire."""
 
-    format: str  # struct format character
+    format: str  # struct format character(s)
     size: int
     convert: str | None  # None | "bool" | "<qualified enum map>"
+    fixed_length: int | None = None  # opaque[n] packed as "ns": check the length first
 
 
 class _FunctionContext:
     """Fresh local names within one generated function."""
 
     def __init__(self) -> None:
-        self.used: set[str] = set()
+        self.used: set[str] = {"data", "off", "out", "v", "data_end"}
+        #: whether the body compares offsets with ``data_end = len(data)``
+        self.uses_data_end = False
 
     def fresh(self, hint: str) -> str:
         name = hint
@@ -107,6 +110,7 @@ class ModuleEmitter:
         self.enum_maps: dict[str, str] = {}  # qualified enum class -> map constant
         self.used_dependencies: set[str] = set()
         self._local_classes: set[str] | None = None
+        self.disc_pack: tuple[str, str] = ("i", "disc")  # the union being emitted
 
     # -- naming ------------------------------------------------------------------
 
@@ -183,6 +187,18 @@ class ModuleEmitter:
                 self.qualify(found_owner, f"_u_{definition.name}"),
                 self.qualify(found_owner, f"_p_{definition.name}"),
             )
+        return None
+
+    def run_member(self, expr: ast.TypeExpr, owner: ModuleModel) -> _Scalar | None:
+        """Like :meth:`scalar`, plus ``opaque[n]`` with ``n % 4 == 0`` (a struct "ns" item)."""
+        scalar = self.scalar(expr, owner)
+        if scalar is not None:
+            return scalar
+        expanded, owner = self.expand(expr, owner)
+        if isinstance(expanded, ast.FixedOpaque):
+            size = owner.value(expanded.size, ast.Location(owner.path, 0, 0))
+            if size % 4 == 0 and size > 0:
+                return _Scalar(f"{size}s", size, None, size)
         return None
 
     def enum_map(self, owner: ModuleModel, enum: ast.EnumDef) -> str:
@@ -282,8 +298,8 @@ class ModuleEmitter:
         if scalar is not None:
             name = ctx.fresh(hint)
             codec = self.struct_constant(scalar.format)
-            decode = [f"{name} = {codec}.unpack_from(data, off)[0]", f"off += {scalar.size}"]
-            return decode + self.convert_lines(scalar, name), name
+            statements = [f"{name} = {codec}.unpack_from(data, off)[0]", f"off += {scalar.size}"]
+            return statements + self.convert_lines(scalar, name), name
         typedef = self.compound_typedef(expr, owner)
         if typedef is not None:
             name = ctx.fresh(hint)
@@ -300,15 +316,36 @@ class ModuleEmitter:
         if isinstance(expr, ast.FixedOpaque):
             name = ctx.fresh(hint)
             size = owner.value(expr.size, location)
-            return [f"{name}, off = _xdr.unpack_fixed_opaque(data, off, {size})"], name
-        if isinstance(expr, ast.VarOpaque):
+            end = ctx.fresh("end")
+            padded = size + (-size & 3)
+            check = f"if len({name}) != {size}"
+            if padded != size:
+                check += f" or data[{end}:off] != _PAD[{padded - size}]"
+            return [
+                f"{end} = off + {size}",
+                f"{name} = data[off:{end}]",
+                f"off += {padded}",
+                check + ":",
+                '    raise _xdr.XdrError("", "bad fixed opaque")',
+            ], name
+        if isinstance(expr, (ast.VarOpaque, ast.String)):
             name = ctx.fresh(hint)
             maximum = self.value(expr.maximum, owner, location)
-            return [f"{name}, off = _xdr.unpack_var_opaque(data, off, {maximum})"], name
-        if isinstance(expr, ast.String):
-            name = ctx.fresh(hint)
-            maximum = self.value(expr.maximum, owner, location)
-            return [f"{name}, off = _xdr.unpack_string(data, off, {maximum})"], name
+            length, start, end = ctx.fresh("size"), ctx.fresh("start"), ctx.fresh("end")
+            ctx.uses_data_end = True
+            self.struct_constant("I")
+            decode = ".decode()" if isinstance(expr, ast.String) else ""
+            too_long = f"{length} > {maximum} or " if maximum < _UNBOUNDED else ""
+            padding = f"data[{end}:off] != _PAD[-{length} & 3]"
+            return [
+                f"{length} = _S_I.unpack_from(data, off)[0]",
+                f"{start} = off + 4",
+                f"{end} = {start} + {length}",
+                f"off = {end} + (-{length} & 3)",
+                f"if {too_long}off > data_end or ({length} & 3 and {padding}):",
+                '    raise _xdr.XdrError("", "bad length or padding")',
+                f"{name} = data[{start}:{end}]{decode}",
+            ], name
         if isinstance(expr, ast.Optional):
             flag = ctx.fresh("flag")
             name = ctx.fresh(hint)
@@ -356,11 +393,17 @@ class ModuleEmitter:
             return lines, name
         lines.append(f"{name}: {self.annotation(expr, owner)} = []")
         loop_var = ctx.fresh("_index")
-        element_lines, element = self.unpack_code(expr.element, owner, ctx, "item")
+        inline = self.inlinable_struct(expr.element, owner)
+        if inline is not None:
+            element_lines, element = self.struct_unpack_body(inline[0], inline[1], ctx, "e_")
+        else:
+            element_lines, element = self.unpack_code(expr.element, owner, ctx, "item")
+        append = ctx.fresh("append")
         lines += [
+            f"{append} = {name}.append",
             f"for {loop_var} in range({count}):",
             *_indent(element_lines),
-            f"    {name}.append({element})",
+            f"    {append}({element})",
         ]
         return lines, name
 
@@ -386,13 +429,32 @@ class ModuleEmitter:
             found_owner, definition = owner.lookup_type(expr)
             return [f"{self.qualify(found_owner, '_p_' + definition.name)}(out, {value})"]
         if isinstance(expr, ast.FixedOpaque):
-            return [f"_xdr.pack_fixed_opaque(out, {value}, {owner.value(expr.size, location)})"]
-        if isinstance(expr, ast.VarOpaque):
+            size = owner.value(expr.size, location)
+            opaque = ctx.fresh("opaque")
             return [
-                f"_xdr.pack_var_opaque(out, {value}, {self.value(expr.maximum, owner, location)})"
+                f"{opaque} = {value}",
+                f"if len({opaque}) != {size}:",
+                '    raise _xdr.XdrError("", "wrong fixed opaque length")',
+                f"out += {opaque}",
+                *([f"out += _PAD[{-size & 3}]"] if size & 3 else []),
             ]
-        if isinstance(expr, ast.String):
-            return [f"_xdr.pack_string(out, {value}, {self.value(expr.maximum, owner, location)})"]
+        if isinstance(expr, (ast.VarOpaque, ast.String)):
+            maximum = self.value(expr.maximum, owner, location)
+            raw, length = ctx.fresh("raw"), ctx.fresh("size")
+            self.struct_constant("I")
+            encode = ".encode()" if isinstance(expr, ast.String) else ""
+            return [
+                f"{raw} = {value}{encode}",
+                f"{length} = len({raw})",
+                *(
+                    [f"if {length} > {maximum}:", '    raise _xdr.XdrError("", "too long")']
+                    if maximum < _UNBOUNDED
+                    else []
+                ),
+                f"out += _S_I.pack({length})",
+                f"out += {raw}",
+                f"out += _PAD[-{length} & 3]",
+            ]
         if isinstance(expr, ast.Optional):
             optional = ctx.fresh("optional")
             return [
@@ -434,11 +496,12 @@ class ModuleEmitter:
                 )
             return lines
         item = ctx.fresh("item")
-        lines += [
-            f"for {item} in {items}:",
-            *_indent(self.pack_code(expr.element, owner, ctx, item)),
-        ]
-        return lines
+        inline = self.inlinable_struct(expr.element, owner)
+        if inline is not None:
+            element_code = self.struct_pack_body(inline[0], inline[1], ctx, item)
+        else:
+            element_code = self.pack_code(expr.element, owner, ctx, item)
+        return [*lines, f"for {item} in {items}:", *_indent(element_code)]
 
     # -- per-definition code -----------------------------------------------------------
 
@@ -518,80 +581,116 @@ class ModuleEmitter:
             f'        return f"{name}({disc}={{self.{disc}!r}}, value={{self.value!r}})"',
         ]
 
-    def struct_functions(self, struct: ast.StructDef) -> list[str]:
-        cls = class_name(struct.name)
-        module = self.module
-        # decode
-        ctx = _FunctionContext()
-        ctx.used.update({"data", "off", "out", "v"})
+    def struct_unpack_body(
+        self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, prefix: str
+    ) -> tuple[list[str], str]:
+        """Statements decoding ``struct`` and the expression constructing it."""
         body: list[str] = []
         results: list[str] = []
         run: list[tuple[str, _Scalar]] = []
 
-        def flush_unpack() -> None:
+        def flush() -> None:
             if not run:
                 return
-            fmt = "".join(scalar.format for _, scalar in run)
-            codec = self.struct_constant(fmt)
-            size = sum(scalar.size for _, scalar in run)
+            codec = self.struct_constant("".join(scalar.format for _, scalar in run))
             targets = ", ".join(name for name, _ in run)
-            if len(run) == 1:
-                body.append(f"{targets} = {codec}.unpack_from(data, off)[0]")
-            else:
-                body.append(f"{targets} = {codec}.unpack_from(data, off)")
-            body.append(f"off += {size}")
+            suffix = "[0]" if len(run) == 1 else ""
+            body.append(f"{targets} = {codec}.unpack_from(data, off){suffix}")
+            body.append(f"off += {sum(scalar.size for _, scalar in run)}")
             for name, scalar in run:
                 body.extend(self.convert_lines(scalar, name))
             run.clear()
 
         for field in struct.fields:
-            hint = "f_" + (field.name or "")
-            scalar = self.scalar(field.type, module)
+            hint = prefix + (field.name or "")
+            scalar = self.run_member(field.type, owner)
             if scalar is not None:
                 local = ctx.fresh(hint)
                 run.append((local, scalar))
                 results.append(local)
                 continue
-            flush_unpack()
-            lines, result = self.unpack_code(field.type, module, ctx, hint)
+            flush()
+            lines, result = self.unpack_code(field.type, owner, ctx, hint)
             body.extend(lines)
             results.append(result)
-        flush_unpack()
-        arguments = ", ".join(results)
-        unpack = [
-            f"def _u_{struct.name}(data: _Buffer, off: int) -> tuple[{cls}, int]:",
-            *_indent(body),
-            f"    return {cls}({arguments}), off",
-        ]
-        # encode
-        ctx = _FunctionContext()
-        ctx.used.update({"data", "off", "out", "v"})
-        pack_body: list[str] = []
-        pack_run: list[tuple[str, _Scalar]] = []
+        flush()
+        cls = self.qualify(owner, class_name(struct.name))
+        return body, f"{cls}({', '.join(results)})"
 
-        def flush_pack() -> None:
-            if not pack_run:
+    def struct_pack_body(
+        self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, value: str
+    ) -> list[str]:
+        """Statements appending the encoding of the struct held in ``value``."""
+        body: list[str] = []
+        run: list[tuple[str, _Scalar]] = []
+
+        def flush() -> None:
+            if not run:
                 return
-            fmt = "".join(scalar.format for _, scalar in pack_run)
-            codec = self.struct_constant(fmt)
+            codec = self.struct_constant("".join(scalar.format for _, scalar in run))
             values = ", ".join(
                 f"_xdr.BOOL_TO_INT[{expr}]" if scalar.convert == "bool" else expr
-                for expr, scalar in pack_run
+                for expr, scalar in run
             )
-            pack_body.append(f"out += {codec}.pack({values})")
-            pack_run.clear()
+            body.append(f"out += {codec}.pack({values})")
+            run.clear()
 
         for field in struct.fields:
-            expr = f"v.{attribute_name(field.name or '')}"
-            scalar = self.scalar(field.type, module)
+            expr = f"{value}.{attribute_name(field.name or '')}"
+            scalar = self.run_member(field.type, owner)
             if scalar is not None:
-                pack_run.append((expr, scalar))
+                if scalar.fixed_length is not None:
+                    # struct's "ns" pads or truncates silently: check first.
+                    body += [
+                        f"if len({expr}) != {scalar.fixed_length}:",
+                        f'    raise _xdr.XdrError("", "needs exactly {scalar.fixed_length} bytes")',
+                    ]
+                run.append((expr, scalar))
                 continue
-            flush_pack()
-            pack_body.extend(self.pack_code(field.type, module, ctx, expr))
-        flush_pack()
-        pack = [f"def _p_{struct.name}(out: bytearray, v: {cls}) -> None:", *_indent(pack_body)]
-        return [*unpack, "", "", *pack]
+            flush()
+            body.extend(self.pack_code(field.type, owner, ctx, expr))
+        flush()
+        return body
+
+    def inlinable_struct(
+        self, expr: ast.TypeExpr, owner: ModuleModel
+    ) -> tuple[ast.StructDef, ModuleModel] | None:
+        """The struct an array element is, when its code can go inside the loop.
+
+        Inlining saves a call per element; only small structs whose fields
+        need no further loops or calls qualify, to keep the code readable.
+        """
+        expanded, owner = self.expand(expr, owner)
+        if not isinstance(expanded, ast.NamedRef):
+            return None
+        found_owner, definition = owner.lookup_type(expanded)
+        if not isinstance(definition, ast.StructDef) or len(definition.fields) > 6:
+            return None
+        for field in definition.fields:
+            if self.run_member(field.type, found_owner) is not None:
+                continue
+            inner, _ = self.expand(field.type, found_owner)
+            if not isinstance(inner, (ast.String, ast.VarOpaque, ast.FixedOpaque)):
+                return None
+        return definition, found_owner
+
+    def struct_functions(self, struct: ast.StructDef) -> list[str]:
+        cls = class_name(struct.name)
+        ctx = _FunctionContext()
+        ctx.used.update({"data", "off", "out", "v"})
+        body, construct = self.struct_unpack_body(struct, self.module, ctx, "f_")
+        pack_ctx = _FunctionContext()
+        pack_ctx.used.update({"data", "off", "out", "v"})
+        pack_body = self.struct_pack_body(struct, self.module, pack_ctx, "v")
+        return [
+            f"def _u_{struct.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
+            *_indent(_with_data_end(body, ctx)),
+            f"    return {construct}, off",
+            "",
+            "",
+            f"def _p_{struct.name}(out: bytearray, v: {cls}) -> None:",
+            *_indent(pack_body),
+        ]
 
     def union_functions(self, union: ast.UnionDef) -> list[str]:
         cls = class_name(union.name)
@@ -611,7 +710,8 @@ class ModuleEmitter:
         pack_ctx.used.update({"data", "off", "out", "v", "disc", "value"})
         disc_attr = attribute_name(union.discriminant.name or "discriminant")
         disc_value = "_xdr.BOOL_TO_INT[disc]" if disc_scalar.convert == "bool" else "disc"
-        pack_body = [f"disc = v.{disc_attr}", f"out += {codec}.pack({disc_value})"]
+        pack_body = [f"disc = v.{disc_attr}"]
+        self.disc_pack = (disc_scalar.format, disc_value)
         keyword = "if"
         for arm in union.arms:
             cases = [module.value(case, arm.declaration.location) for case in arm.cases]
@@ -623,24 +723,24 @@ class ModuleEmitter:
             body.append(f"{keyword} {condition}:")
             pack_body.append(f"{keyword} {condition}:")
             body += _indent(self.arm_unpack(arm, ctx))
-            pack_body += _indent(self.arm_pack(arm, pack_ctx))
+            pack_body += _indent(self.arm_pack(arm, pack_ctx, value_annotation))
             keyword = "elif"
         if union.default is not None:
             if keyword == "if":
                 body += self.arm_unpack(union.default, ctx)
-                pack_body += self.arm_pack(union.default, pack_ctx)
+                pack_body += self.arm_pack(union.default, pack_ctx, value_annotation)
             else:
                 body.append("else:")
                 body += _indent(self.arm_unpack(union.default, ctx))
                 pack_body.append("else:")
-                pack_body += _indent(self.arm_pack(union.default, pack_ctx))
+                pack_body += _indent(self.arm_pack(union.default, pack_ctx, value_annotation))
         else:
             body += ["else:", "    raise _xdr.bad_discriminant(disc)"]
             pack_body += ["else:", "    raise _xdr.bad_discriminant(disc)"]
         del location
         return [
-            f"def _u_{union.name}(data: _Buffer, off: int) -> tuple[{cls}, int]:",
-            *_indent(body),
+            f"def _u_{union.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
+            *_indent(_with_data_end(body, ctx)),
             f"    return {cls}(disc, value), off",
             "",
             "",
@@ -654,14 +754,31 @@ class ModuleEmitter:
         lines, result = self.unpack_code(arm.declaration.type, self.module, ctx, "arm")
         return [*lines, f"value = {result}"]
 
-    def arm_pack(self, arm: ast.UnionArm, ctx: _FunctionContext) -> list[str]:
+    def arm_pack(self, arm: ast.UnionArm, ctx: _FunctionContext, union_annotation: str) -> list[str]:
+        """Encode the discriminant (set up in ``self.disc_pack``) and one arm."""
+        disc_format, disc_value = self.disc_pack
+        disc_only = f"out += {self.struct_constant(disc_format)}.pack({disc_value})"
         if arm.declaration.name is None:
-            return ["if v.value is not None:", '    raise _xdr.XdrError("", "void arm takes None")']
+            return [
+                "if v.value is not None:",
+                '    raise _xdr.XdrError("", "void arm takes None")',
+                disc_only,
+            ]
+        arm_type = arm.declaration.type
+        scalar = self.scalar(arm_type, self.module)
+        if scalar is not None:  # one struct.pack for both; it checks the value
+            codec = self.struct_constant(disc_format + scalar.format)
+            value = "_xdr.BOOL_TO_INT[v.value]" if scalar.convert == "bool" else "v.value"
+            return [f"out += {codec}.pack({disc_value}, {value})"]
         local = ctx.fresh("arm")
-        annotation = self.annotation(arm.declaration.type, self.module)
+        annotation = self.annotation(arm_type, self.module)
+        # Narrow the union-typed attribute for mypy without a runtime call;
+        # a wrong type fails in the code below and the slow path explains it.
+        ignore = "" if annotation == union_annotation else "  # type: ignore[assignment]"
         return [
-            f'{local} = _cast("{annotation}", v.value)',
-            *self.pack_code(arm.declaration.type, self.module, ctx, local),
+            f"{local}: {annotation} = v.value{ignore}",
+            disc_only,
+            *self.pack_code(arm_type, self.module, ctx, local),
         ]
 
     def typedef_functions(self, typedef: ast.TypedefDef) -> list[str]:
@@ -673,8 +790,8 @@ class ModuleEmitter:
         pack_ctx = _FunctionContext()
         pack_ctx.used.update({"data", "off", "out", "v"})
         return [
-            f"def _u_{typedef.name}(data: _Buffer, off: int) -> tuple[{annotation}, int]:",
-            *_indent(lines),
+            f"def _u_{typedef.name}(data: bytes, off: int) -> tuple[{annotation}, int]:",
+            *_indent(_with_data_end(lines, ctx)),
             f"    return {result}, off",
             "",
             "",
@@ -781,15 +898,14 @@ class ModuleEmitter:
             "import enum as _enum",
             "import struct as _struct",
             "from typing import Any as _Any",
-            "from typing import cast as _cast",
-            "",
+                        "",
             "from virtrpc import xdr as _xdr",
         ]
         for dependency in sorted(
             self.used_dependencies | {d.name for d in self.module.dependencies}
         ):
-            lines.append(f"from virtrpc.protocols import {dependency} as _{dependency}")
-        lines += ["", "_Buffer = bytes | bytearray | memoryview"]
+            lines.append(f"from . import {dependency} as _{dependency}")
+        lines += ["", "_PAD = _xdr.PADDING"]
         for fmt, name in sorted(self.struct_formats.items(), key=lambda item: item[1]):
             lines.append(f'{name} = _struct.Struct(">{fmt}")')
         return lines
@@ -947,6 +1063,11 @@ class ModuleEmitter:
             *([f"    {', '.join(options)},"] if options else []),
             "),",
         ]
+
+
+def _with_data_end(body: list[str], ctx: _FunctionContext) -> list[str]:
+    """Prefix ``data_end = len(data)`` when the body bounds-checks with it."""
+    return ["data_end = len(data)", *body] if ctx.uses_data_end else body
 
 
 def _indent(lines: list[str], depth: int = 1) -> list[str]:

@@ -1,0 +1,170 @@
+"""Streams of the test hypervisor through the virtrpc client and a raw client:
+aborts, disconnects mid-stream, protocol misuse, shutdown with open streams."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_server_framework import PROC, RawClient, wait_for_condition
+
+from virtrpc.client import connect
+from virtrpc.client.errors import LibvirtError
+from virtrpc.errors import StreamError, VirtrpcError
+from virtrpc.protocols import remote
+from virtrpc.rpc.packet import MessageType, Status
+from virtrpc.server import Server, ServerLimits
+from virtrpc.testdriver import TestDriver, build_test_server
+from virtrpc.testdriver.model import Volume
+
+BIG = 8 * 1024 * 1024
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[tuple[Server, TestDriver, str, Path]]:
+    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0))
+    pool = driver.hv.pools["default-pool"]
+    content = os.urandom(BIG)
+    pool.volumes["big.img"] = Volume("big.img", pool.name, "/default-pool/big.img", BIG,
+                                     [(BIG, content)])
+    path = tmp_path / "sock"
+    await server.listen_unix(str(path))
+    try:
+        yield server, driver, f"test+unix:///default?socket={path}", path
+    finally:
+        await server.shutdown()
+
+
+async def open_client(uri: str) -> Any:
+    return await connect(uri, keepalive=None)
+
+
+async def volume(client: Any, name: str) -> Any:
+    pool = await client.storage_pool_lookup_by_name(name="default-pool")
+    return await client.storage_vol_lookup_by_name(pool=pool, name=name)
+
+
+async def test_download_and_sparse_download(served: tuple[Server, TestDriver, str, Path]) -> None:
+    _server, driver, uri, _path = served
+    client = await open_client(uri)
+    vol = await volume(client, "disk1.img")
+    stream = await client.storage_vol_download(vol=vol, offset=0, length=0, flags=1)
+    pieces = [item async for item in stream.iter_sparse()]
+    await stream.finish()
+    holes = [p for p in pieces if not isinstance(p, bytes | bytearray)]
+    assert [h.length for h in holes] == [2 * 1024 * 1024]
+    expected = driver.hv.pools["default-pool"].volumes["disk1.img"]
+    assert sum(len(p) if isinstance(p, bytes | bytearray) else p.length for p in pieces) == expected.size
+    await client.close()
+
+
+async def test_client_abort_of_download_keeps_connection(
+    served: tuple[Server, TestDriver, str, Path]
+) -> None:
+    server, _driver, uri, _path = served
+    client = await open_client(uri)
+    vol = await volume(client, "big.img")
+    stream = await client.storage_vol_download(vol=vol, offset=0, length=0, flags=0)
+    first = await stream.recv()
+    assert first
+    await stream.abort()
+    assert await client.connect_get_lib_version() == 9_000_000
+    await wait_for_condition(lambda: all(c.open_streams == 0 for c in server.clients),
+                             "server forgot the stream")
+    await client.close()
+
+
+async def test_disconnect_mid_download_harms_nobody(
+    served: tuple[Server, TestDriver, str, Path]
+) -> None:
+    server, _driver, uri, path = served
+    bystander = await open_client(uri)
+    baseline = len(os.listdir("/proc/self/fd"))
+    raw = await RawClient.connect(str(path))
+    vol = await volume(bystander, "big.img")
+    args = remote.RemoteStorageVolDownloadArgs(vol=vol, offset=0, length=0, flags=0)
+    proc = PROC["storage_vol_download"]
+    await raw.call(proc.number, proc.args.pack(args), serial=5)
+    reply = await raw.next_message()
+    assert (reply.header.type, reply.header.status) == (MessageType.REPLY, Status.OK)
+    data = await raw.next_message()
+    assert data.header.type == MessageType.STREAM and data.payload
+    raw.close()  # vanish with megabytes still to come
+    await wait_for_condition(lambda: len(server.clients) == 1, "raw client dropped")
+    assert await bystander.connect_get_hostname() == "vm"
+    await wait_for_condition(lambda: len(os.listdir("/proc/self/fd")) <= baseline,
+                             "fds back to baseline")
+    await bystander.close()
+
+
+async def test_upload_abort_leaves_volume_untouched(
+    served: tuple[Server, TestDriver, str, Path]
+) -> None:
+    _server, driver, uri, _path = served
+    before = list(driver.hv.pools["default-pool"].volumes["disk1.img"].extents)
+    client = await open_client(uri)
+    vol = await volume(client, "disk1.img")
+    stream = await client.storage_vol_upload(vol=vol, offset=0, length=0, flags=0)
+    await stream.send(b"partial data" * 1000)
+    await stream.abort()
+    assert await client.connect_get_lib_version() == 9_000_000
+    assert driver.hv.pools["default-pool"].volumes["disk1.img"].extents == before
+    await client.close()
+
+
+async def test_hole_on_a_non_sparse_upload_is_refused(
+    served: tuple[Server, TestDriver, str, Path]
+) -> None:
+    _server, _driver, uri, _path = served
+    client = await open_client(uri)
+    vol = await volume(client, "disk1.img")
+    stream = await client.storage_vol_upload(vol=vol, offset=0, length=0, flags=0)
+    await stream.send_hole(4096)
+    with pytest.raises((LibvirtError, StreamError)) as info:
+        await stream.finish()
+    assert "Unexpected stream hole" in str(info.value)
+    assert await client.connect_get_lib_version() == 9_000_000
+    await client.close()
+
+
+async def test_sparse_upload_roundtrip(served: tuple[Server, TestDriver, str, Path]) -> None:
+    _server, driver, uri, _path = served
+    client = await open_client(uri)
+    vol = await volume(client, "disk1.img")
+    stream = await client.storage_vol_upload(vol=vol, offset=0, length=0, flags=1)
+    await stream.send(b"A" * 5000)
+    await stream.send_hole(100_000)
+    await stream.send(b"B" * 10)
+    await stream.finish()
+    stored = driver.hv.pools["default-pool"].volumes["disk1.img"]
+    assert stored.extents == [(5000, b"A" * 5000), (100_000, None), (10, b"B" * 10)]
+    await client.close()
+
+
+async def test_shutdown_ends_open_console_streams(
+    served: tuple[Server, TestDriver, str, Path]
+) -> None:
+    server, _driver, uri, _path = served
+    client = await open_client(uri)
+    dom = await client.domain_lookup_by_name(name="test")
+    console = await client.domain_open_console(dom=dom, dev_name=None, flags=0)
+    banner = b""
+    while b"login: " not in banner:
+        banner += await console.recv()
+    await console.send(b"root\r")
+    echoed = b""
+    while b"login: " not in echoed:
+        echoed += await console.recv()
+    assert echoed.startswith(b"root")
+    started = asyncio.get_running_loop().time()
+    await server.shutdown()
+    assert asyncio.get_running_loop().time() - started < 2.0
+    with pytest.raises(VirtrpcError) as info:
+        while await console.recv():
+            pass
+    assert "shutting down" in str(info.value)
+    await client.wait_closed()

@@ -1,0 +1,299 @@
+"""The .x compiler: the whole RPC language, libvirt's dialect and rules,
+errors with file:line:col, every libvirt .x of both releases."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from virtrpc import xdr
+from virtrpc.xdrgen import XdrCompileError, compile_paths, libvirt
+from virtrpc.xdrgen.model import load
+from virtrpc.xdrgen.parser import parse
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "protocol"
+ALL_X = sorted(SHARED.glob("libvirt-*/*.x"))
+
+
+@pytest.fixture
+def compile_x(tmp_path: Path) -> Iterator[object]:
+    """Compile .x text into an importable temporary package; return the module."""
+    counter = 0
+    sys.path.insert(0, str(tmp_path))
+    packages: list[str] = []
+
+    def build(text: str, stem: str = "demo_protocol") -> ModuleType:
+        nonlocal counter
+        counter += 1
+        package = f"xdrgen_case{counter}_{id(tmp_path)}"
+        packages.append(package)
+        folder = tmp_path / package
+        folder.mkdir()
+        (folder / "__init__.py").write_text("")
+        source = folder / f"{stem}.x"
+        source.write_text(text)
+        for name, generated in compile_paths([str(source)]).items():
+            (folder / f"{name}.py").write_text(generated)
+        return importlib.import_module(f"{package}.{libvirt.module_name_for(stem)}")
+
+    yield build
+    sys.path.remove(str(tmp_path))
+    for name in [m for m in sys.modules if m.startswith(tuple(packages))]:
+        del sys.modules[name]
+
+
+RFC_SPEC = """
+/* a generic RPC-language file, RFC 5531 style */
+const MAXNAME = 16;
+typedef string filename<MAXNAME>;
+enum filekind { TEXT = 0, DATA = 1, EXEC = 2 };
+union filetype switch (filekind kind) {
+ case TEXT:
+    void;
+ case DATA:
+ case EXEC:
+    string creator<MAXNAME>;
+ default:
+    opaque other[3];
+};
+struct file {
+    filename name;
+    filetype type;
+    bool readonly;
+    float ratio;
+    double size;
+    hyper delta;
+    unsigned hyper total;
+    opaque data<>;
+    int *next;
+    int grid[2];
+    unsigned int tags<4>;
+};
+program FILEPROG {
+    version FILEVERS {
+        file GETFILE(filename) = 1;
+        void PUTFILE(file) = 2;
+        void NULLPROC(void) = 0;
+    } = 3;
+} = 0x20000001;
+"""
+
+
+def test_rfc5531_program_and_every_construct(compile_x: object) -> None:
+    module = compile_x(RFC_SPEC, "fileprog")  # type: ignore[operator]
+    assert module.MAXNAME == 16
+    assert module.Filekind.DATA == 1 and module.EXEC == 2
+    file_type = module.TYPES["file"]
+    value = module.File(
+        name="a.txt",
+        type=module.Filetype(kind=module.Filekind.DATA, value="me"),
+        readonly=True,
+        ratio=0.5,
+        size=1e300,
+        delta=-5,
+        total=2**64 - 1,
+        data=b"\1\2\3",
+        next=None,
+        grid=[1, 2],
+        tags=[3],
+    )
+    assert file_type.unpack(file_type.pack(value)) == value
+    void_arm = module.Filetype(kind=module.Filekind.TEXT, value=None)
+    assert module.TYPES["filetype"].pack(void_arm) == b"\0\0\0\0"
+    default_arm = module.Filetype(kind=9, value=b"xyz")
+    assert (
+        module.TYPES["filetype"].unpack(module.TYPES["filetype"].pack(default_arm)) == default_arm
+    )
+    program = module.PROGRAM
+    assert (program.name, program.number, program.version) == ("fileprog", 0x20000001, 3)
+    get = program.procedures[1]
+    assert (get.name, get.const_name) == ("getfile", "GETFILE")
+    assert get.args is module.TYPES["filename"] and get.ret is file_type
+    assert program.by_name["putfile"].ret is None
+    assert program.by_name["nullproc"].args is None
+
+
+def test_libvirt_dialect(compile_x: object) -> None:
+    module = compile_x(
+        """
+%#include "whatever.h"
+%/* pass-through lines are ignored */
+const VIR_X_MAX = 4;
+enum c_style { FIRST, SECOND, THIRD = 7, FOURTH, };
+struct dialect {
+    char model[VIR_X_MAX];
+    unsigned char small;
+    short medium;
+    unsigned short umedium;
+    unsigned bare;
+    opaque uuid[VIR_UUID_BUFLEN];
+    char label<VIR_X_MAX>;
+};
+typedef struct dialect dialect;
+"""
+    )  # type: ignore[operator]
+    assert [int(m) for m in module.CStyle] == [0, 1, 7, 8]
+    codec = module.TYPES["dialect"]
+    value = module.Dialect([65, 66, 67, 68], 255, -3, 65535, 2**32 - 1, bytes(16), [1, 2])
+    encoded = codec.pack(value)
+    assert len(encoded) == 4 * 4 + 4 * 4 + 16 + 4 + 2 * 4
+    assert codec.unpack(encoded) == value
+
+
+def test_procedures_come_from_the_procedure_enum(compile_x: object) -> None:
+    module = compile_x(
+        """
+struct demo_thing_get_args { int id; };
+struct demo_thing_get_ret { string name<10>; };
+struct demo_thing_event_changed_msg { int id; };
+const DEMO_PROGRAM = 0x1234;
+const DEMO_PROTOCOL_VERSION = 2;
+enum demo_procedure {
+    /**
+     * @generate: both
+     * @priority: high
+     * @acl: thing:read
+     * @acl: thing:write
+     * @readstream: 1
+     * @sparseflag: VIR_THING_SPARSE
+     */
+    DEMO_PROC_THING_GET = 1,
+    /** @generate: none */
+    DEMO_PROC_THING_EVENT_CHANGED = 2
+};
+"""
+    )  # type: ignore[operator]
+    get = module.PROGRAM.procedures[1]
+    assert (get.name, get.priority, get.acl, get.stream) == (
+        "thing_get", "high", ("thing:read", "thing:write"), "read",
+    )  # fmt: skip
+    assert get.sparseflag == "VIR_THING_SPARSE" and get.generate == "both"
+    assert get.args_class is module.DemoThingGetArgs and get.ret_class is module.DemoThingGetRet
+    event = module.PROGRAM.procedures[2]
+    assert event.is_event and event.ret is None and event.priority == "low"
+    assert (module.PROGRAM.number, module.PROGRAM.version) == (0x1234, 2)
+
+
+def test_missing_struct_is_an_error_not_a_void_procedure(tmp_path: Path) -> None:
+    source = tmp_path / "demo_protocol.x"
+    source.write_text(
+        "struct demo_a_args { int x; };\n"
+        "const DEMO_PROGRAM = 1;\nconst DEMO_PROTOCOL_VERSION = 1;\n"
+        "enum demo_procedure {\n    DEMO_PROC_A = 1\n};\n"
+    )
+    with pytest.raises(XdrCompileError) as caught:
+        compile_paths([str(source)])
+    assert str(caught.value).startswith(f"{source}:5:5: DEMO_PROC_A: no type 'demo_a_ret'")
+    assert "VOID_RET" in str(caught.value)
+
+
+def test_void_table_is_checked_against_the_x(tmp_path: Path) -> None:
+    source = tmp_path / "remote_protocol.x"
+    source.write_text(
+        "struct remote_connect_close_args { int x; };\n"
+        "const REMOTE_PROGRAM = 1;\nconst REMOTE_PROTOCOL_VERSION = 1;\n"
+        "enum remote_procedure {\n    REMOTE_PROC_CONNECT_CLOSE = 2\n};\n"
+    )
+    with pytest.raises(XdrCompileError, match="listed in VOID_ARGS but remote_connect_close_args"):
+        compile_paths([str(source)])
+
+
+def test_void_tables_only_name_real_procedures() -> None:
+    names: set[str] = set()
+    for release in ("libvirt-11.3.0", "libvirt-9.0.0"):
+        for module in load([str(SHARED / release)]):
+            for program in module.programs:
+                names.update(proc.const_name for proc in program.procedures)
+    assert names >= libvirt.VOID_ARGS and names >= libvirt.VOID_RET
+    assert set(libvirt.FD_PASSING) <= names
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("struct a { int x; }", "1:20", "expected ';', found end of file"),
+        ("struct a {\n  int x;\n  foo y;\n};", "3:3", "unknown type 'foo'"),
+        ("const A = B;", "1:1", "unknown constant 'B'"),
+        ("struct a { int x; };\nstruct a { int y; };", "2:1", "'a' already defined at"),
+        ("struct a { int x; int x; };", "1:19", "duplicate field 'x'"),
+        (
+            "enum e { A = 1, B = 1 };\nunion u switch (e d) { case A: void; case B: int x; };",
+            "2:46",
+            "duplicate case",
+        ),
+        ("union u switch (string s<>) { case 1: void; };", "1:17", "discriminant"),
+        ("struct a { int x[N]; };", "1:12", "unknown constant 'N'"),
+        ("typedef void;", "1:1", "typedef of void"),
+        ("struct a { int x; } ; $", "1:23", "unexpected character '$'"),
+        ("struct a { quadruple q; };", "1:12", "quadruple"),
+        (
+            "program P { version V { void F(int, int) = 1; } = 1; } = 1;",
+            "1:25",
+            "several arguments",
+        ),
+        ("struct a { string s[3]; };", "1:20", "string must be variable length"),
+    ],
+)
+def test_malformed_x_errors(tmp_path: Path, text: str, where: str, message: str) -> None:
+    source = tmp_path / "bad.x"
+    source.write_text(text)
+    with pytest.raises(XdrCompileError) as caught:
+        compile_paths([str(source)])
+    assert str(caught.value).startswith(f"{source}:{where}: "), str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_parse_keeps_doc_comments_and_markers() -> None:
+    spec = parse(
+        "struct s { /* insert@1 */\n  int x; /* insert@2 */\n  int y;\n};\n"
+        "enum p {\n  /** @acl: a:b */\n  P_PROC_X = 1\n};",
+        "t.x",
+    )
+    struct, enum = spec.definitions
+    assert struct.marker == 1 and [f.marker for f in struct.fields] == [2, None]  # type: ignore[union-attr]
+    assert "@acl: a:b" in (enum.members[0].doc or "")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("path", ALL_X, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_libvirt_x_compiles(path: Path) -> None:
+    sources = compile_paths([str(path)])
+    name = libvirt.module_name_for(path.stem)
+    assert name in sources
+    compile(sources[name], f"{name}.py", "exec")  # valid Python
+
+
+def test_remote_compiles_fast_and_deterministically() -> None:
+    remote_x = str(SHARED / "libvirt-11.3.0" / "remote_protocol.x")
+    start = time.perf_counter()
+    first = compile_paths([remote_x])
+    elapsed = time.perf_counter() - start
+    assert elapsed < 2.0, f"compiling remote_protocol.x took {elapsed:.2f}s"
+    assert compile_paths([remote_x]) == first
+    header = first["remote"].splitlines()[:6]
+    assert "Generated by virtrpc gen from libvirt-11.3.0/remote_protocol.x" in header[0]
+    assert "Regenerate with: tools/regen" in header[1]
+    assert any("LGPL-2.1-or-later" in line for line in header)
+
+
+def test_c_header_constants_can_be_overridden(tmp_path: Path) -> None:
+    source = tmp_path / "demo_protocol.x"
+    source.write_text("struct a { opaque u[VIR_UUID_BUFLEN]; };")
+    default = compile_paths([str(source)])["demo"]
+    assert "_xdr.FixedOpaque(16)" in default
+    wide = compile_paths([str(source)], {"VIR_UUID_BUFLEN": 32})["demo"]
+    assert "_xdr.FixedOpaque(32)" in wide
+
+
+def test_union_of_generated_module_has_descriptors() -> None:
+    from virtrpc.protocols import remote
+
+    union = remote.TYPES["remote_typed_param_value"]
+    assert isinstance(union, xdr.UnionType)
+    assert union.discriminant == "type" and union.arms[7][0] == "s"
+    assert union.default is None
