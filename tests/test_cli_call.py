@@ -26,14 +26,20 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
-def test_call_prints_json_reply(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]) -> None:
+def test_call_prints_json_reply(
+    libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_cli(capsys, "call", libvirtd.uri, "connect_get_lib_version")
     assert (code, err) == (0, "")
     assert json.loads(out) == {"lib_ver": 9000000}
 
 
-def test_reply_can_be_fed_back_as_arguments(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(capsys, "call", libvirtd.uri, "domain_lookup_by_name", '{"name": "test"}')
+def test_reply_can_be_fed_back_as_arguments(
+    libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(
+        capsys, "call", libvirtd.uri, "domain_lookup_by_name", '{"name": "test"}'
+    )
     assert code == 0
     looked_up = json.loads(out)
     assert looked_up["dom"]["name"] == "test"
@@ -43,27 +49,42 @@ def test_reply_can_be_fed_back_as_arguments(libvirtd: PrivateLibvirtd, capsys: p
     info = json.loads(out)
     assert info["state"] == 1 and info["nrVirtCpu"] == 2
     # The same through the constant name and an explicit program prefix.
-    code, out2, _ = run_cli(capsys, "call", libvirtd.uri, "remote.REMOTE_PROC_DOMAIN_GET_INFO", json.dumps(looked_up))
+    code, out2, _ = run_cli(
+        capsys, "call", libvirtd.uri, "remote.REMOTE_PROC_DOMAIN_GET_INFO", json.dumps(looked_up)
+    )
     assert code == 0 and json.loads(out2)["state"] == 1
 
 
-def test_typed_params_round_trip_through_json(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]) -> None:
+def test_typed_params_round_trip_through_json(
+    libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]
+) -> None:
     dom = {"name": "test", "uuid": "6695eb01-f6a4-8304-79aa-97f2502e193f", "id": 1}
     code, out, _ = run_cli(
-        capsys, "call", libvirtd.uri, "domain_get_memory_parameters", json.dumps({"dom": dom, "nparams": 3})
+        capsys,
+        "call",
+        libvirtd.uri,
+        "domain_get_memory_parameters",
+        json.dumps({"dom": dom, "nparams": 3}),
     )
     assert code == 0
     params = json.loads(out)["params"]
     assert params[0]["value"]["type"] in range(1, 8)
     code, _, err = run_cli(
-        capsys, "call", libvirtd.uri, "domain_set_memory_parameters",
+        capsys,
+        "call",
+        libvirtd.uri,
+        "domain_set_memory_parameters",
         json.dumps({"dom": dom, "params": params, "flags": 0}),
     )
     assert code == 0, err
 
 
-def test_error_is_one_line_with_code_names(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(capsys, "call", libvirtd.uri, "domain_lookup_by_name", '{"name": "nope"}')
+def test_error_is_one_line_with_code_names(
+    libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(
+        capsys, "call", libvirtd.uri, "domain_lookup_by_name", '{"name": "nope"}'
+    )
     assert code == 1 and out == ""
     assert err.count("\n") == 1
     assert err.startswith("error: Domain not found")
@@ -88,16 +109,25 @@ def test_bad_input_is_reported_without_traceback(
 
 
 def test_connect_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run_cli(capsys, "call", f"test+unix:///default?socket={tmp_path}/none", "connect_get_type")
+    code, _, err = run_cli(
+        capsys, "call", f"test+unix:///default?socket={tmp_path}/none", "connect_get_type"
+    )
     assert code == 1 and f"{tmp_path}/none" in err
 
 
-def test_stream_out(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_stream_out(
+    libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     target = tmp_path / "shot.png"
     dom = {"name": "test", "uuid": "6695eb01f6a4830479aa97f2502e193f", "id": 1}
     code, out, err = run_cli(
-        capsys, "call", libvirtd.uri, "domain_screenshot", json.dumps({"dom": dom, "screen": 0}),
-        "--stream-out", str(target),
+        capsys,
+        "call",
+        libvirtd.uri,
+        "domain_screenshot",
+        json.dumps({"dom": dom, "screen": 0}),
+        "--stream-out",
+        str(target),
     )
     assert code == 0, err
     assert json.loads(out) == {"mime": "image/png"}
@@ -107,8 +137,15 @@ def test_stream_out(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str
 def test_fd_option(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]) -> None:
     xml = "<domain type='test'><name>cli-fds</name><memory>1024</memory><os><type>hvm</type></os></domain>"
     code, out, err = run_cli(
-        capsys, "call", libvirtd.uri, "domain_create_xml_with_files", json.dumps({"xml_desc": xml}),
-        "--fd", "/dev/null", "--fd", "/dev/null",
+        capsys,
+        "call",
+        libvirtd.uri,
+        "domain_create_xml_with_files",
+        json.dumps({"xml_desc": xml}),
+        "--fd",
+        "/dev/null",
+        "--fd",
+        "/dev/null",
     )
     assert code == 0, err
     assert json.loads(out)["dom"]["name"] == "cli-fds"
@@ -117,7 +154,12 @@ def test_fd_option(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]
 def test_readonly_refused(libvirtd: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]) -> None:
     dom = {"name": "test", "uuid": "6695eb01f6a4830479aa97f2502e193f", "id": 1}
     code, _, err = run_cli(
-        capsys, "call", libvirtd.readonly_uri, "domain_destroy", json.dumps({"dom": dom}), "--readonly"
+        capsys,
+        "call",
+        libvirtd.readonly_uri,
+        "domain_destroy",
+        json.dumps({"dom": dom}),
+        "--readonly",
     )
     assert code == 1 and "VIR_ERR_OPERATION_DENIED" in err
 
@@ -169,3 +211,24 @@ def test_events_exits_nonzero_when_connection_dies(virsh: str) -> None:
     assert process.returncode == 1
     assert "connection lost" in err
     assert time.monotonic() - started < 15
+
+
+def test_stream_to_stdout_keeps_reply_on_stderr(libvirtd: PrivateLibvirtd) -> None:
+    dom = {"name": "test", "uuid": "6695eb01f6a4830479aa97f2502e193f", "id": 1}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "virtrpc",
+            "call",
+            libvirtd.uri,
+            "domain_screenshot",
+            json.dumps({"dom": dom, "screen": 0}),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == PNG.read_bytes()
+    assert json.loads(result.stderr) == {"mime": "image/png"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from peers import PrivateLibvirtd
+
 from virtrpc.client import connect_admin
 from virtrpc.client.admin import admin_socket_path
 from virtrpc.client.errors import LibvirtError
@@ -16,10 +16,12 @@ pytestmark = pytest.mark.libvirtd
 
 def test_admin_socket_paths() -> None:
     assert admin_socket_path(parse_uri("libvirtd:///system")) == "/run/libvirt/libvirt-admin-sock"
-    assert admin_socket_path(parse_uri("virtqemud:///system")) == "/run/libvirt/virtqemud-admin-sock"
-    assert admin_socket_path(parse_uri("virtqemud:///session"), {"XDG_RUNTIME_DIR": "/run/user/7"}) == (
-        "/run/user/7/libvirt/virtqemud-admin-sock"
+    assert (
+        admin_socket_path(parse_uri("virtqemud:///system")) == "/run/libvirt/virtqemud-admin-sock"
     )
+    assert admin_socket_path(
+        parse_uri("virtqemud:///session"), {"XDG_RUNTIME_DIR": "/run/user/7"}
+    ) == ("/run/user/7/libvirt/virtqemud-admin-sock")
     assert admin_socket_path(parse_uri("libvirtd:///system?socket=/x")) == "/x"
     for bad in ("qemu:///system", "libvirtd:///elsewhere", "libvirtd:///system?mode=legacy"):
         with pytest.raises(ConnectError):

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import array
 import asyncio
+import contextlib
 import os
 import socket
 import struct
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from virtrpc.client.client import Client, connect_socket
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.stream import STREAM_CHUNK_SIZE, Hole
-from virtrpc.errors import ConnectionLost, ProtocolError, StreamError
+from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, StreamError
 from virtrpc.protocols import remote
 from virtrpc.rpc.packet import KEEPALIVE_PROGRAM, Header, MessageType, Status
 
@@ -40,7 +43,9 @@ def packet(header: Header, payload: bytes = b"", nfds: int | None = None) -> byt
 
 
 def reply_to(call: Header, payload: bytes = b"", status: int = Status.OK) -> bytes:
-    return packet(Header(call.prog, call.vers, call.proc, MessageType.REPLY, call.serial, status), payload)
+    return packet(
+        Header(call.prog, call.vers, call.proc, MessageType.REPLY, call.serial, status), payload
+    )
 
 
 def open_fd_count() -> int:
@@ -85,7 +90,9 @@ class FakeDaemon:
     def send_with_fds(self, data: bytes, fds: list[int]) -> None:
         self.sock.setblocking(True)
         try:
-            self.sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+            self.sock.sendmsg(
+                [data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
+            )
         finally:
             self.sock.setblocking(False)
 
@@ -204,10 +211,15 @@ async def test_eof_fails_every_pending_call(pair: tuple[Client, FakeDaemon]) -> 
 async def test_too_many_fds_are_closed(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
     baseline = open_fd_count()
-    task = asyncio.ensure_future(client.domain_open_graphics_fd(
-        dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1), idx=0, flags=0))
+    task = asyncio.ensure_future(
+        client.domain_open_graphics_fd(
+            dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1), idx=0, flags=0
+        )
+    )
     call, _ = await asyncio.wait_for(fake.recv_message(), 5)
-    reply = packet(Header(REMOTE, 1, call.proc, MessageType.REPLY_WITH_FDS, call.serial, 0), b"", nfds=1)
+    reply = packet(
+        Header(REMOTE, 1, call.proc, MessageType.REPLY_WITH_FDS, call.serial, 0), b"", nfds=1
+    )
     # Announce one fd, deliver three.
     extra = [os.open("/dev/null", os.O_RDONLY) for _ in range(3)]
     try:
@@ -217,16 +229,22 @@ async def test_too_many_fds_are_closed(pair: tuple[Client, FakeDaemon]) -> None:
             os.close(fd)
     with pytest.raises(ConnectionLost):
         await asyncio.wait_for(task, 5)
-    await asyncio.sleep(0)
-    assert open_fd_count() <= baseline  # the client's end closed too; nothing leaked
+    await asyncio.wait_for(client.wait_closed(), 5)
+    # Exactly the client's socket is gone; the three fds received were closed.
+    assert open_fd_count() == baseline - 1
 
 
 async def test_fd_reply_is_returned_and_owned_by_caller(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
-    task = asyncio.ensure_future(client.domain_open_graphics_fd(
-        dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1), idx=0, flags=0))
+    task = asyncio.ensure_future(
+        client.domain_open_graphics_fd(
+            dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1), idx=0, flags=0
+        )
+    )
     call, _ = await asyncio.wait_for(fake.recv_message(), 5)
-    reply = packet(Header(REMOTE, 1, call.proc, MessageType.REPLY_WITH_FDS, call.serial, 0), b"", nfds=1)
+    reply = packet(
+        Header(REMOTE, 1, call.proc, MessageType.REPLY_WITH_FDS, call.serial, 0), b"", nfds=1
+    )
     read_end, write_end = os.pipe()
     try:
         fake.send_with_fds(reply, [])
@@ -245,15 +263,20 @@ async def test_fd_reply_is_returned_and_owned_by_caller(pair: tuple[Client, Fake
 async def test_late_reply_of_cancelled_call_closes_its_fds(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
     baseline = open_fd_count()
-    task = asyncio.ensure_future(client.domain_open_graphics_fd(
-        dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1), idx=0, flags=0))
+    task = asyncio.ensure_future(
+        client.domain_open_graphics_fd(
+            dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1), idx=0, flags=0
+        )
+    )
     call, _ = await asyncio.wait_for(fake.recv_message(), 5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     fd = os.open("/dev/null", os.O_RDONLY)
     try:
-        reply = packet(Header(REMOTE, 1, call.proc, MessageType.REPLY_WITH_FDS, call.serial, 0), b"", nfds=1)
+        reply = packet(
+            Header(REMOTE, 1, call.proc, MessageType.REPLY_WITH_FDS, call.serial, 0), b"", nfds=1
+        )
         fake.send_with_fds(reply + b"\0", [fd])
     finally:
         os.close(fd)
@@ -264,7 +287,9 @@ async def test_late_reply_of_cancelled_call_closes_its_fds(pair: tuple[Client, F
     assert open_fd_count() == baseline
 
 
-async def test_unannounced_fd_with_plain_reply_is_a_protocol_error(pair: tuple[Client, FakeDaemon]) -> None:
+async def test_unannounced_fd_with_plain_reply_is_a_protocol_error(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
     client, fake = pair
     baseline = open_fd_count()
     task, call = await start_call(client, fake)
@@ -279,7 +304,7 @@ async def test_unannounced_fd_with_plain_reply_is_a_protocol_error(pair: tuple[C
     await asyncio.wait_for(client.wait_closed(), 5)
     assert client.close_reason == "error"
     assert "no message announced" in str(client.error.__cause__ if client.error else "")
-    assert open_fd_count() <= baseline
+    assert open_fd_count() == baseline - 1  # the client's socket; the stray fd was closed
 
 
 async def test_daemon_ping_is_answered(pair: tuple[Client, FakeDaemon]) -> None:
@@ -323,13 +348,21 @@ async def test_silent_daemon_declared_dead_by_keepalive() -> None:
         server_sock.close()
 
 
-async def test_events_with_unknown_callback_ids_are_ignored(pair: tuple[Client, FakeDaemon]) -> None:
+async def test_events_with_unknown_callback_ids_are_ignored(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
     client, fake = pair
     proc = remote.PROGRAM.by_name["domain_event_callback_reboot"]
     assert proc.args is not None and proc.args_class is not None
-    msg = proc.args_class(callbackID=99, msg=remote.RemoteDomainEventRebootMsg(
-        dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1)))
-    await fake.send(packet(Header(REMOTE, 1, proc.number, MessageType.MESSAGE, 0, 0), proc.args.pack(msg)))
+    msg = proc.args_class(
+        callbackID=99,
+        msg=remote.RemoteDomainEventRebootMsg(
+            dom=remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1)
+        ),
+    )
+    await fake.send(
+        packet(Header(REMOTE, 1, proc.number, MessageType.MESSAGE, 0, 0), proc.args.pack(msg))
+    )
     # Garbage in an event payload is a protocol violation.
     task, call = await start_call(client, fake)
     await fake.send(reply_to(call, struct.pack(">Q", 3)))
@@ -339,8 +372,10 @@ async def test_events_with_unknown_callback_ids_are_ignored(pair: tuple[Client, 
 async def test_subscription_receives_routed_event(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
     seen: list[str] = []
+
     def callback(event: object) -> None:
         return seen.append(getattr(event, "name", ""))
+
     subscribe = asyncio.ensure_future(client.subscribe("domain", "reboot", callback=callback))
     call, payload = await asyncio.wait_for(fake.recv_message(), 5)
     proc = remote.PROGRAM.procedures[call.proc]
@@ -355,7 +390,12 @@ async def test_subscription_receives_routed_event(pair: tuple[Client, FakeDaemon
     assert event_proc.args is not None and event_proc.args_class is not None
     dom = remote.RemoteNonnullDomain(name="vm", uuid=bytes(range(16)), id=3)
     msg = event_proc.args_class(callbackID=5, msg=remote.RemoteDomainEventRebootMsg(dom=dom))
-    await fake.send(packet(Header(REMOTE, 1, event_proc.number, MessageType.MESSAGE, 0, 0), event_proc.args.pack(msg)))
+    await fake.send(
+        packet(
+            Header(REMOTE, 1, event_proc.number, MessageType.MESSAGE, 0, 0),
+            event_proc.args.pack(msg),
+        )
+    )
     event = await asyncio.wait_for(sub.get(), 5)
     assert event.name == "reboot" and event.fields == {"dom": dom}
     assert seen == ["reboot"]
@@ -375,7 +415,9 @@ VOL = remote.RemoteNonnullStorageVol(pool="p", name="v", key="k")
 
 async def test_sparse_download_holes_and_finish(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
-    opening = asyncio.ensure_future(client.storage_vol_download(vol=VOL, offset=0, length=0, flags=1))
+    opening = asyncio.ensure_future(
+        client.storage_vol_download(vol=VOL, offset=0, length=0, flags=1)
+    )
     call, _ = await asyncio.wait_for(fake.recv_message(), 5)
     await fake.send(reply_to(call))
     stream = await asyncio.wait_for(opening, 5)
@@ -388,7 +430,11 @@ async def test_sparse_download_holes_and_finish(pair: tuple[Client, FakeDaemon])
     finishing = asyncio.ensure_future(stream.finish())
     finish_msg, payload = await asyncio.wait_for(fake.recv_message(), 5)
     assert (finish_msg.type, finish_msg.status, finish_msg.serial, payload) == (
-        MessageType.STREAM, Status.OK, call.serial, b"")
+        MessageType.STREAM,
+        Status.OK,
+        call.serial,
+        b"",
+    )
     await fake.send(stream_packet(call, Status.OK))  # confirmation
     await asyncio.wait_for(finishing, 5)
     assert stream.closed and call.serial not in client._streams
@@ -396,12 +442,16 @@ async def test_sparse_download_holes_and_finish(pair: tuple[Client, FakeDaemon])
 
 async def test_holes_expand_to_zeros_by_default(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
-    opening = asyncio.ensure_future(client.storage_vol_download(vol=VOL, offset=0, length=0, flags=1))
+    opening = asyncio.ensure_future(
+        client.storage_vol_download(vol=VOL, offset=0, length=0, flags=1)
+    )
     call, _ = await asyncio.wait_for(fake.recv_message(), 5)
     await fake.send(reply_to(call))
     stream = await asyncio.wait_for(opening, 5)
     big_hole = 600_000
-    await fake.send(stream_packet(call, Status.CONTINUE, struct.pack(">qI", big_hole, 0), hole=True))
+    await fake.send(
+        stream_packet(call, Status.CONTINUE, struct.pack(">qI", big_hole, 0), hole=True)
+    )
     await fake.send(stream_packet(call, Status.CONTINUE, b"tail"))
     await fake.send(stream_packet(call, Status.OK))
     assert await asyncio.wait_for(stream.read_all(), 5) == bytes(big_hole) + b"tail"
@@ -437,12 +487,16 @@ async def test_upload_sends_data_holes_and_finish(pair: tuple[Client, FakeDaemon
 
 async def test_stream_error_from_daemon(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
-    opening = asyncio.ensure_future(client.storage_vol_download(vol=VOL, offset=0, length=0, flags=0))
+    opening = asyncio.ensure_future(
+        client.storage_vol_download(vol=VOL, offset=0, length=0, flags=0)
+    )
     call, _ = await asyncio.wait_for(fake.recv_message(), 5)
     await fake.send(reply_to(call))
     stream = await asyncio.wait_for(opening, 5)
     await fake.send(stream_packet(call, Status.CONTINUE, b"part"))
-    await fake.send(stream_packet(call, Status.ERROR, LibvirtError("disk on fire", code=38).to_wire()))
+    await fake.send(
+        stream_packet(call, Status.ERROR, LibvirtError("disk on fire", code=38).to_wire())
+    )
     assert await stream.recv() == b"part"
     with pytest.raises(LibvirtError, match="disk on fire"):
         await asyncio.wait_for(stream.recv(), 5)
@@ -455,10 +509,93 @@ async def test_stream_error_from_daemon(pair: tuple[Client, FakeDaemon]) -> None
 
 async def test_connection_loss_fails_open_stream(pair: tuple[Client, FakeDaemon]) -> None:
     client, fake = pair
-    opening = asyncio.ensure_future(client.storage_vol_download(vol=VOL, offset=0, length=0, flags=0))
+    opening = asyncio.ensure_future(
+        client.storage_vol_download(vol=VOL, offset=0, length=0, flags=0)
+    )
     call, _ = await asyncio.wait_for(fake.recv_message(), 5)
     await fake.send(reply_to(call))
     stream = await asyncio.wait_for(opening, 5)
     fake.sock.close()
     with pytest.raises(ConnectionLost):
         await asyncio.wait_for(stream.read_all(), 5)
+
+
+async def _fuzz_once(garbage: bytes, close_after: bool) -> None:
+    client_sock, server_sock = socket.socketpair()
+    fake = FakeDaemon(server_sock)
+    handshake = asyncio.ensure_future(fake.handshake())
+    client = await asyncio.wait_for(
+        connect_socket(client_sock, uri="test:///default", keepalive=(0.1, 2)), 5
+    )
+    await handshake
+    baseline_waiters = len(client._waiters)
+    try:
+        task = asyncio.ensure_future(client.connect_get_lib_version())
+        await asyncio.wait_for(fake.recv_message(), 5)
+        await fake.send(garbage)
+        if close_after:
+            server_sock.close()
+        # Whatever the bytes, the call ends: a value, a libvirt error, a protocol
+        # error, or a lost connection (the keepalive bounds the silent cases).
+        with contextlib.suppress(LibvirtError, ProtocolError, ConnectionLost):
+            await asyncio.wait_for(task, 5)
+        assert len(client._waiters) <= baseline_waiters
+    finally:
+        client.abort()
+        server_sock.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    prefix=st.sampled_from([b"", HEADER.pack(36, REMOTE, 1, PROC_GET_LIB_VERSION, 1, 1, 0)]),
+    garbage=st.binary(max_size=80),
+    close_after=st.booleans(),
+)
+def test_fuzzed_replies_never_hang(prefix: bytes, garbage: bytes, close_after: bool) -> None:
+    fds_before = open_fd_count()
+    asyncio.run(_fuzz_once(prefix + garbage, close_after))
+    assert open_fd_count() <= fds_before
+
+
+async def test_sasl_only_daemon_is_a_clear_connect_error() -> None:
+    client_sock, server_sock = socket.socketpair()
+    fake = FakeDaemon(server_sock)
+
+    async def answer_auth_list() -> None:
+        call, _ = await fake.recv_message()
+        assert call.proc == PROC_AUTH_LIST
+        await fake.send(reply_to(call, struct.pack(">Ii", 1, 1)))  # [REMOTE_AUTH_SASL]
+
+    serving = asyncio.ensure_future(answer_auth_list())
+    try:
+        with pytest.raises(ConnectError, match=r"requires authentication \(sasl\)"):
+            await asyncio.wait_for(connect_socket(client_sock, uri="test:///default"), 5)
+        await serving
+    finally:
+        server_sock.close()
+
+
+async def test_cancelled_stream_open_is_aborted_when_its_reply_arrives(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    client, fake = pair
+    opening = asyncio.ensure_future(
+        client.storage_vol_download(vol=VOL, offset=0, length=0, flags=0)
+    )
+    call, _ = await asyncio.wait_for(fake.recv_message(), 5)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    await fake.send(reply_to(call))  # the daemon opened the stream after all
+    await fake.send(stream_packet(call, Status.CONTINUE, b"ignored"))
+    abort, payload = await asyncio.wait_for(fake.recv_message(), 5)
+    assert (abort.type, abort.status, abort.serial, payload) == (
+        MessageType.STREAM,
+        Status.ERROR,
+        call.serial,
+        b"",
+    )
+    assert client._streams == {} and client._waiters == {}
+    task, next_call = await start_call(client, fake)
+    await fake.send(reply_to(next_call, struct.pack(">Q", 2)))
+    assert await asyncio.wait_for(task, 5) == 2

@@ -52,7 +52,9 @@ async def test_versions_and_handshake(client: Client) -> None:
     assert await client.connect_get_type() == "TEST"
     assert await client.connect_get_uri() == "test:///default"
     # libvirtd 9.0 supports the keepalive program and callback events.
-    assert client.server_keepalive and client.server_event_callbacks and client.server_close_callback
+    assert (
+        client.server_keepalive and client.server_event_callbacks and client.server_close_callback
+    )
 
 
 async def test_connect_with_await_then_close(libvirtd: PrivateLibvirtd) -> None:
@@ -270,7 +272,9 @@ print(json.dumps(out))
 """
 
 
-async def test_results_equal_libvirt_python(client: Client, libvirtd: PrivateLibvirtd, libvirt_python: str) -> None:
+async def test_results_equal_libvirt_python(
+    client: Client, libvirtd: PrivateLibvirtd, libvirt_python: str
+) -> None:
     oracle = json.loads(
         (await asyncio.to_thread(run_libvirt_python, ORACLE_SCRIPT, libvirtd.uri)).stdout
     )
@@ -290,7 +294,8 @@ async def test_results_equal_libvirt_python(client: Client, libvirtd: PrivateLib
         "xml": await client.domain_get_xml_desc(dom=dom, flags=0),
         "memory_parameters": {p.field: p.value.value for p in params.params},
         "node_info": [
-            bytes(node.model).rstrip(b"\0").decode() if isinstance(node.model, (bytes, bytearray))
+            bytes(node.model).rstrip(b"\0").decode()
+            if isinstance(node.model, (bytes, bytearray))
             else "".join(chr(c) for c in node.model if c),
             node.memory // 1024,
             node.cpus,
@@ -316,15 +321,25 @@ def _uuid_string(raw: bytes) -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-async def test_domain_events_caused_by_virsh(client: Client, libvirtd: PrivateLibvirtd, virsh: str) -> None:
+async def test_domain_events_caused_by_virsh(
+    client: Client, libvirtd: PrivateLibvirtd, virsh: str
+) -> None:
     received: list[tuple[str, int]] = []
     sub = await client.subscribe(
-        EventFamily.DOMAIN, "lifecycle", callback=lambda e: received.append((e.fields["dom"].name, e.fields["event"]))
+        EventFamily.DOMAIN,
+        "lifecycle",
+        callback=lambda e: received.append((e.fields["dom"].name, e.fields["event"])),
     )
     reboot_sub = await client.subscribe("domain", "reboot")
     process = await asyncio.create_subprocess_exec(
-        virsh, "-q", "-c", libvirtd.uri, "destroy", "test",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        virsh,
+        "-q",
+        "-c",
+        libvirtd.uri,
+        "destroy",
+        "test",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await process.communicate()
     assert process.returncode == 0, stderr
@@ -336,8 +351,14 @@ async def test_domain_events_caused_by_virsh(client: Client, libvirtd: PrivateLi
     assert event.callback_id == sub.callback_id
 
     process = await asyncio.create_subprocess_exec(
-        virsh, "-q", "-c", libvirtd.uri, "start", "test",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        virsh,
+        "-q",
+        "-c",
+        libvirtd.uri,
+        "start",
+        "test",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     await process.communicate()
     started = await asyncio.wait_for(sub.get(), timeout=10)
@@ -394,8 +415,11 @@ async def test_daemon_death_fails_pending_calls_promptly() -> None:
     try:
         connection = await virtrpc.connect(daemon.uri)
         closed = await connection.subscribe("connection")
-        pending = asyncio.ensure_future(connection.domain_get_xml_desc(
-            dom=await connection.domain_lookup_by_name(name="test"), flags=0))
+        pending = asyncio.ensure_future(
+            connection.domain_get_xml_desc(
+                dom=await connection.domain_lookup_by_name(name="test"), flags=0
+            )
+        )
         await pending  # one completed call proves the connection is live
         assert daemon.process is not None
         daemon.process.kill()
@@ -419,8 +443,6 @@ async def _wait_until(predicate: object, timeout: float) -> None:
         await asyncio.sleep(0.02)  # polling with a deadline, not synchronisation
 
 
-
-
 VHBA_XML = """<device><parent>scsi_host1</parent><capability type='scsi_host'>
 <capability type='fc_host'><wwnn>2000000012341234</wwnn><wwpn>1000000012341234</wwpn></capability>
 </capability></device>"""
@@ -439,5 +461,21 @@ async def test_node_device_events_and_unsupported_secret_events(client: Client) 
     subs = await client.subscribe_all()
     families = {s.family for s in subs}
     assert EventFamily.SECRET not in families
-    assert {EventFamily.DOMAIN, EventFamily.NETWORK, EventFamily.STORAGE_POOL,
-            EventFamily.NODE_DEVICE, EventFamily.CONNECTION} <= families
+    assert {
+        EventFamily.DOMAIN,
+        EventFamily.NETWORK,
+        EventFamily.STORAGE_POOL,
+        EventFamily.NODE_DEVICE,
+        EventFamily.CONNECTION,
+    } <= families
+
+
+async def test_low_level_call(client: Client) -> None:
+    by_name = await client.call("remote", 1, "connect_get_lib_version")
+    assert by_name.value.lib_ver == 9000000 and by_name.fds == []
+    by_number = await client.call(0x20008086, 1, 23, {"name": "test"})  # domain_lookup_by_name
+    assert by_number.value.dom.name == "test"
+    raw = await client.call(0x20008086, 1, 157, b"")
+    assert raw.value == (9000000).to_bytes(8, "big")
+    with pytest.raises(LibvirtError):
+        await client.call("remote", 1, "domain_lookup_by_name", {"name": "nope"})

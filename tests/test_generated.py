@@ -190,6 +190,17 @@ def test_struct_classes_behave_like_dataclasses() -> None:
     assert remote.RemoteDomainGetInfoRet.__doc__ == "``remote_domain_get_info_ret`` (struct)."
 
 
+def test_dataclass_support_survives_probing_the_bases() -> None:
+    assert dataclasses.fields(xdr.XdrStruct) == ()
+    assert dataclasses.fields(xdr.XdrUnion) == ()
+    value = remote.RemoteTypedParamValue(type=1, value=5)
+    assert [f.name for f in dataclasses.fields(value)] == ["type", "value"]
+    assert [f.name for f in dataclasses.fields(remote.RemoteNodeGetInfoRet)][:2] == [
+        "model",
+        "memory",
+    ]
+
+
 def test_keyword_field_names_get_an_underscore() -> None:
     descriptor = remote.TYPES["remote_domain_migrate_prepare_tunnel3_params_args"]
     assert isinstance(descriptor, xdr.StructType)
@@ -215,6 +226,11 @@ def test_remote_program_table() -> None:
     assert program.by_name["connect_open"].priority == "high"
     assert program.by_name["storage_vol_upload"].stream == "write"
     assert program.by_name["storage_vol_download"].stream == "read"
+    assert (
+        program.by_name["storage_vol_download"].sparseflag
+        == "VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM"
+    )
+    assert program.by_name["connect_list_all_domains"].aclfilter == ("domain:getattr",)
     assert program.by_name["domain_get_xml_desc"].stream is None
     event = program.by_name["domain_event_lifecycle"]
     assert event.is_event and event.ret is None

@@ -157,7 +157,7 @@ class RawClient:
                 raise AssertionError("server did not close the connection")
             try:
                 await self._read_more(max(0.001, end - loop.time()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
 
     def close(self) -> None:
@@ -245,7 +245,8 @@ async def test_call_is_dispatched_by_procedure_name(served: tuple[Server, Handle
     await client.call(PROC["connect_get_lib_version"].number, serial=7)
     reply = await client.next_message()
     assert (reply.header.serial, reply.header.status, reply.header.type) == (7, Status.OK, 1)
-    assert remote.PROGRAM.by_name["connect_get_lib_version"].ret.unpack(reply.payload).lib_ver == 9_000_000
+    ret_type = PROC["connect_get_lib_version"].ret
+    assert ret_type is not None and ret_type.unpack(reply.payload).lib_ver == 9_000_000
     client.close()
 
 
@@ -388,8 +389,9 @@ async def test_reply_with_fds_hands_an_fd_to_the_client(served: tuple[Server, Ha
     baseline = open_fd_count()
     dom = remote.RemoteNonnullDomain(name="x", uuid=bytes(16), id=1)
     args = remote.RemoteDomainOpenGraphicsFdArgs(dom=dom, idx=0, flags=0)
-    await client.call(PROC["domain_open_graphics_fd"].number,
-                      PROC["domain_open_graphics_fd"].args.pack(args), serial=1)
+    args_type = PROC["domain_open_graphics_fd"].args
+    assert args_type is not None
+    await client.call(PROC["domain_open_graphics_fd"].number, args_type.pack(args), serial=1)
     reply = await client.next_message()
     assert reply.header.type == MessageType.REPLY_WITH_FDS
     assert len(reply.fds) == 1

@@ -19,6 +19,7 @@ import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exc
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.pki import locate_credentials
 from virtrpc.transport.tls import (
+    PacketSplitter,
     TlsError,
     TlsTransport,
     client_context,
@@ -90,6 +91,38 @@ def test_escaped_dn_values_never_split_into_extra_attributes(value: str) -> None
     assert not unescaped_commas
 
 
+# -------------------------------------------------------- packet splitting
+
+
+@given(
+    st.lists(st.binary(max_size=40), min_size=1, max_size=8),
+    st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=20),
+)
+def test_packet_splitter_cuts_exactly_at_packet_ends(
+    payloads: list[bytes], chunk_sizes: list[int]
+) -> None:
+    packets = [(len(p) + 4).to_bytes(4, "big") + p for p in payloads]
+    stream = b"".join(packets)
+    ends = set()
+    total = 0
+    for packet in packets:
+        total += len(packet)
+        ends.add(total)
+    splitter = PacketSplitter()
+    position = 0
+    cuts = []
+    sizes = iter(chunk_sizes * (len(stream) // min(chunk_sizes) + 1))
+    while position < len(stream):
+        chunk = stream[position : position + next(sizes)]
+        for segment in splitter.split(memoryview(chunk)):
+            position += len(segment)
+            cuts.append(position)
+        assert b"".join(bytes(s) for s in splitter.split(memoryview(b""))) == b""
+    # Segments never straddle a packet end, and every packet end is a cut.
+    assert ends <= set(cuts)
+    assert position == len(stream)
+
+
 # ------------------------------------------------------------ real libvirtd
 
 
@@ -121,9 +154,13 @@ async def test_calls_over_tls_to_libvirtd(tls_daemon: NetworkLibvirtd, pki: PkiS
         assert transport.can_pass_fds is False
         domains = await client.connect_list_all_domains(need_results=1, flags=0)
         assert [d.name for d in domains.domains] == ["test"]
-        # Many pipelined calls cross TLS records and reads correctly.
-        names = await asyncio.gather(*(client.connect_get_hostname() for _ in range(200)))
-        assert len(set(names)) == 1
+        # Many pipelined (coalesced) calls: each packet must travel in its own
+        # TLS record or libvirtd leaves some in GnuTLS's buffer until the next
+        # keepalive (5 s).
+        started = time.monotonic()
+        versions = await asyncio.gather(*(client.connect_get_lib_version() for _ in range(200)))
+        assert len(set(versions)) == 1
+        assert time.monotonic() - started < 2
     finally:
         await client.close()
 
@@ -177,6 +214,17 @@ async def test_rejected_client_certificate_is_a_clear_error(
     message = str(info.value)
     assert uri in message
     assert "server verification (of our certificate or IP address) failed" in message
+
+
+async def test_dn_outside_tls_allowed_dn_list_is_a_clear_error(
+    tls_daemon: NetworkLibvirtd, pki: PkiSet
+) -> None:
+    uri = tls_uri(tls_daemon, pki.other_client_dir)
+    with pytest.raises(TlsError) as info:
+        await open_network_client(uri)
+    assert uri in str(info.value)
+    assert "server verification (of our certificate or IP address) failed" in str(info.value)
+    assert "tls_allowed_dn_list" in tls_daemon.log_text()
 
 
 async def test_host_name_is_checked_against_the_certificate(
@@ -310,3 +358,106 @@ async def test_virtrpc_tls_server_rejects_dn_not_listed(pki: PkiSet) -> None:
 def test_ssl_module_has_memory_bio() -> None:
     # The transport relies on SSLObject + MemoryBIO (no socket wrapping).
     assert hasattr(ssl, "MemoryBIO") and hasattr(ssl.SSLContext, "wrap_bio")
+
+
+# ------------------------------------ libvirt's C client against our listener
+
+LIBVIRT_CLIENT = r"""
+import sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+try:
+    conn = libvirt.open(sys.argv[1])
+except libvirt.libvirtError as exc:
+    print("ERROR", exc.get_error_message())
+    sys.exit(0)
+print("OK", conn.getHostname(), ",".join(sorted(d.name() for d in conn.listAllDomains())))
+conn.close()
+"""
+
+
+async def run_libvirt_client(uri: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        "/usr/bin/python3", "-c", LIBVIRT_CLIENT, uri,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode(errors="replace")
+    return out.decode().strip()
+
+
+async def test_libvirt_c_client_over_tls_to_the_virtrpc_server(
+    pki: PkiSet, libvirt_python: str
+) -> None:
+    from virtrpc.server.client import ServerClient
+    from virtrpc.testdriver import build_test_server
+
+    server, _driver = build_test_server()
+
+    def new_client() -> ServerClient:
+        # What Server.adopt() does for sockets, for an already verified TLS session.
+        client = ServerClient(server, readonly=False, peer="tls")
+        server.clients.add(client)
+        return client
+
+    rejections, rejected, on_reject = recorder()
+    listener = await start_tls_server(
+        "127.0.0.1", 0, new_client, pkipath=str(pki.server_dir), allowed_dns=[PkiSet.CLIENT_DN],
+    )
+    picky = await start_tls_server(
+        "127.0.0.1", 0, new_client, pkipath=str(pki.server_dir),
+        allowed_dns=["*CN=somebody-else"], on_reject=on_reject,
+    )
+    try:
+        assert listener.socket is not None and picky.socket is not None
+        port = listener.socket.getsockname()[1]
+        good = await run_libvirt_client(
+            f"test+tls://localhost:{port}/default?pkipath={pki.client_dir}"
+        )
+        assert good.startswith("OK ") and "test" in good.split()[-1].split(","), good
+        # A DN outside the list: the connection closes without the verdict
+        # byte; libvirt's client says exactly what it says to libvirtd then.
+        picky_port = picky.socket.getsockname()[1]
+        bad = await run_libvirt_client(
+            f"test+tls://localhost:{picky_port}/default?pkipath={pki.client_dir}"
+        )
+        assert bad.startswith("ERROR"), bad
+        assert bad == "ERROR Unable to read TLS confirmation: Input/output error"
+        await asyncio.wait_for(rejected.wait(), 5)
+        assert "not in the allowed DN list" in rejections[0]
+    finally:
+        listener.close()
+        picky.close()
+        await server.shutdown()
+
+
+async def test_tls_server_drops_clients_that_never_handshake(pki: PkiSet) -> None:
+    rejections, rejected, on_reject = recorder()
+    listener = await start_tls_server(
+        "127.0.0.1", 0, Echo, pkipath=str(pki.server_dir), on_reject=on_reject,
+        handshake_timeout=0.2,
+    )
+    try:
+        assert listener.socket is not None
+        reader, writer = await asyncio.open_connection(*listener.socket.getsockname()[:2])
+        await asyncio.wait_for(rejected.wait(), 5)
+        assert "did not complete the handshake" in rejections[0]
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server
+        writer.close()
+    finally:
+        listener.close()
+
+
+async def test_tls_sessions_leave_no_fds_behind(tls_daemon: NetworkLibvirtd, pki: PkiSet) -> None:
+    async def one_round() -> None:
+        client: Any = await open_network_client(tls_uri(tls_daemon, pki.client_dir))
+        await client.connect_get_lib_version()
+        await client.close()
+        for bad in (pki.unknown_ca_dir, pki.other_client_dir):
+            with pytest.raises(TlsError):
+                await open_network_client(tls_uri(tls_daemon, bad))
+
+    await one_round()  # warm up lazily created loop resources
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        await one_round()
+    assert len(os.listdir("/proc/self/fd")) <= before

@@ -588,3 +588,40 @@ async def test_listener_backs_off_when_out_of_fds() -> None:
         assert int(accepted) == 4
         # ...and while out of fds the listener slept instead of spinning on EMFILE.
         assert float(busy) < 0.25
+
+
+SIGPIPE_SCRIPT = r"""
+import asyncio, signal, socket
+from virtrpc.errors import ConnectionLost
+from virtrpc.transport.unix import SocketTransport
+
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # what CLIs do for `| head`
+
+class Receiver:
+    def connection_made(self, transport): pass
+    def data_received(self, data, fds): pass
+    def eof_received(self): pass
+    def connection_lost(self, exc): pass
+
+async def main():
+    a, b = socket.socketpair()
+    transport = SocketTransport(a, Receiver())
+    b.close()
+    try:
+        for _ in range(10):
+            transport.write(b"x" * 1000)
+    except ConnectionLost:
+        print("ConnectionLost")
+
+asyncio.run(main())
+"""
+
+
+async def test_writing_to_a_vanished_peer_never_raises_sigpipe() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SIGPIPE_SCRIPT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), DEADLINE)
+    assert process.returncode == 0, (process.returncode, err.decode())
+    assert out.strip() == b"ConnectionLost"

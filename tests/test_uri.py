@@ -18,7 +18,15 @@ from virtrpc.errors import ConnectError
         ("qemu:///system", "qemu", "unix", None, None, None, "/system"),
         ("qemu+unix:///session", "qemu", "unix", None, None, None, "/session"),
         ("qemu://host/system", "qemu", "tls", None, "host", None, "/system"),
-        ("qemu+ssh://root@example.com:2222/system", "qemu", "ssh", "root", "example.com", 2222, "/system"),
+        (
+            "qemu+ssh://root@example.com:2222/system",
+            "qemu",
+            "ssh",
+            "root",
+            "example.com",
+            2222,
+            "/system",
+        ),
         ("QEMU+TCP://h/system", "QEMU", "tcp", None, "h", None, "/system"),
         ("lxc+libssh2://u@[::1]:22/", "lxc", "libssh2", "u", "::1", 22, "/"),
         ("test:///default", "test", "unix", None, None, None, "/default"),
@@ -26,7 +34,13 @@ from virtrpc.errors import ConnectError
     ],
 )
 def test_parse_shapes(
-    text: str, driver: str, transport: str, user: str | None, host: str | None, port: int | None, path: str
+    text: str,
+    driver: str,
+    transport: str,
+    user: str | None,
+    host: str | None,
+    port: int | None,
+    path: str,
 ) -> None:
     uri = parse_uri(text)
     assert (uri.driver, uri.transport, uri.user, uri.host, uri.port, uri.path) == (
@@ -64,7 +78,14 @@ def test_remote_name_drops_user_host_and_port() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "no-scheme", "qemu+carrier-pigeon:///system", "qemu+unix://host/system", "qemu://h:99999/", "qemu://[::1/"],
+    [
+        "",
+        "no-scheme",
+        "qemu+carrier-pigeon:///system",
+        "qemu+unix://host/system",
+        "qemu://h:99999/",
+        "qemu://[::1/",
+    ],
 )
 def test_bad_uris_raise_connect_error(text: str) -> None:
     with pytest.raises(ConnectError):
@@ -80,7 +101,9 @@ def test_system_sockets_legacy_and_readonly(tmp_path: Path) -> None:
 def test_direct_mode_uses_modular_daemon_socket() -> None:
     uri = parse_uri("qemu:///system?mode=direct")
     assert uri.unix_socket_path(euid=0, env={}) == "/var/run/libvirt/virtqemud-sock"
-    assert uri.unix_socket_path(readonly=True, euid=0, env={}) == "/var/run/libvirt/virtqemud-sock-ro"
+    assert (
+        uri.unix_socket_path(readonly=True, euid=0, env={}) == "/var/run/libvirt/virtqemud-sock-ro"
+    )
     # remote:// has no driver: the proxy daemon's socket is the generic one.
     assert parse_uri("remote:///?mode=direct").unix_socket_path(euid=0, env={}) == (
         "/var/run/libvirt/libvirt-sock"
@@ -114,7 +137,9 @@ def test_default_uri_from_environment() -> None:
 
 
 _param_text = st.text(
-    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), min_size=1, max_size=12
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -127,11 +152,30 @@ def test_passthrough_parameters_round_trip(params: list[tuple[str, str]]) -> Non
     query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in params)
     uri = parse_uri(f"test+unix:///default?{query}" if query else "test+unix:///default")
     sent = parse_uri(uri.remote_name())
-    expected = tuple((k, v) for k, v in params if k.lower() not in {"socket", "mode", "name", "auth",
-                                                                   "command", "sshauth", "netcat", "keyfile",
-                                                                   "pkipath", "known_hosts", "known_hosts_verify",
-                                                                   "tls_priority", "proxy", "no_sanity",
-                                                                   "no_verify", "no_tty", "authfile"})
+    expected = tuple(
+        (k, v)
+        for k, v in params
+        if k.lower()
+        not in {
+            "socket",
+            "mode",
+            "name",
+            "auth",
+            "command",
+            "sshauth",
+            "netcat",
+            "keyfile",
+            "pkipath",
+            "known_hosts",
+            "known_hosts_verify",
+            "tls_priority",
+            "proxy",
+            "no_sanity",
+            "no_verify",
+            "no_tty",
+            "authfile",
+        }
+    )
     if uri.param("name") is None:
         assert sent.params == expected
         assert sent.driver == "test"

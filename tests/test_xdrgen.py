@@ -119,6 +119,32 @@ def test_rfc5531_program_and_every_construct(compile_x: object) -> None:
     assert program.by_name["nullproc"].args is None
 
 
+def test_recursive_optional_and_bool_union(compile_x: object) -> None:
+    module = compile_x(
+        """
+struct stringentry { string item<>; stringentry *next; };
+typedef stringentry *stringlist;
+union maybe switch (bool present) { case TRUE: int value; case FALSE: void; };
+struct holder { maybe m; stringlist l; };
+""",
+        "list_protocol",
+    )  # type: ignore[operator]
+    holder = module.Holder(
+        module.Maybe(True, 5), module.Stringentry("a", module.Stringentry("b", None))
+    )
+    codec = module.TYPES["holder"]
+    assert codec.unpack(codec.pack(holder)) == holder
+    with pytest.raises(xdr.XdrError) as caught:
+        codec.pack(
+            module.Holder(
+                module.Maybe(True, 5), module.Stringentry("a", module.Stringentry(b"x", None))
+            )
+        )
+    assert caught.value.path == "holder.l.next.item"
+    with pytest.raises(xdr.XdrError, match="bool must be 0 or 1"):
+        module.TYPES["maybe"].unpack(b"\0\0\0\2")
+
+
 def test_libvirt_dialect(compile_x: object) -> None:
     module = compile_x(
         """
@@ -238,6 +264,10 @@ def test_void_tables_only_name_real_procedures() -> None:
             "several arguments",
         ),
         ("struct a { string s[3]; };", "1:20", "string must be variable length"),
+        ("struct a { int x; };\n/* never closed", "2:1", "unterminated comment"),
+        ("const None = 1;", "1:1", "cannot be a Python name"),
+        ("enum e { lambda = 1 };", "1:10", "cannot be a Python name"),
+        ("union u switch (int value) { case 1: void; };", "1:17", "cannot be called 'value'"),
     ],
 )
 def test_malformed_x_errors(tmp_path: Path, text: str, where: str, message: str) -> None:

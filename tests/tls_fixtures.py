@@ -107,6 +107,8 @@ class PkiSet:
     * ``rogue_client_dir``: the right CA but a client certificate from another CA.
     * ``unknown_ca_dir``: a client certificate fine for the server but a CA
       that did not sign the server's certificate.
+    * ``other_client_dir``: a valid client certificate (right CA) whose DN
+      ``C=GB,O=virtrpc tests,CN=client2`` is not in the allowed DN lists.
     """
 
     root: Path
@@ -114,6 +116,7 @@ class PkiSet:
     client_dir: Path
     rogue_client_dir: Path
     unknown_ca_dir: Path
+    other_client_dir: Path
 
     CLIENT_DN = "C=GB,O=virtrpc tests,CN=client1"
 
@@ -129,6 +132,7 @@ def make_test_pki(root: Path) -> PkiSet:
     )
     client_cert, client_key = ca.issue("client", "/C=GB/O=virtrpc tests/CN=client1", server=False)
     rogue_cert, rogue_key = rogue.issue("client", "/C=GB/O=virtrpc tests/CN=intruder", server=False)
+    other_cert, other_key = ca.issue("other", "/C=GB/O=virtrpc tests/CN=client2", server=False)
 
     def populate(directory: Path, files: Mapping[str, Path]) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
@@ -145,10 +149,13 @@ def make_test_pki(root: Path) -> PkiSet:
     rogue_dir = populate(root / "rogue-client", {
         "cacert.pem": ca.cert, "clientcert.pem": rogue_cert, "clientkey.pem": rogue_key,
     })
+    other_dir = populate(root / "other-client", {
+        "cacert.pem": ca.cert, "clientcert.pem": other_cert, "clientkey.pem": other_key,
+    })
     unknown_dir = populate(root / "unknown-ca", {
         "cacert.pem": rogue.cert, "clientcert.pem": client_cert, "clientkey.pem": client_key,
     })
-    return PkiSet(root, server_dir, client_dir, rogue_dir, unknown_dir)
+    return PkiSet(root, server_dir, client_dir, rogue_dir, unknown_dir, other_dir)
 
 
 def free_port() -> int:

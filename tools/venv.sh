@@ -15,3 +15,6 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${VIRTRPC_EXTRAS:+[$VIRTRPC_EXTRAS]}"
+# Precompile: the generated protocol modules are large, and some environments set
+# PYTHONDONTWRITEBYTECODE, which would make every process recompile them on import.
+.venv/bin/python -m compileall -q src >/dev/null

@@ -66,7 +66,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
 Buffer = bytes | bytearray | memoryview
 PackFunction = Callable[[bytearray, Any], None]
@@ -599,85 +598,7 @@ class UnionType(BaseType[T]):
 
 
 # -- helpers called by generated fast functions ------------------------------
-# They raise bare exceptions cheaply; the descriptor's slow path explains them.
-
-
-def unpack_string(data: Buffer, offset: int, maximum: int) -> tuple[str, int]:
-    """Decode a string<maximum> at ``offset`` (fast path)."""
-    length = S_UINT.unpack_from(data, offset)[0]
-    start = offset + 4
-    end = start + length
-    if length > maximum or end > len(data):
-        raise XdrError("", "bad string length")
-    value = str(data[start:end], "utf-8")
-    pad = -length & 3
-    if pad:
-        padded = end + pad
-        if data[end:padded] != PADDING[pad]:
-            raise XdrError("", "bad padding")
-        return value, padded
-    return value, end
-
-
-def unpack_var_opaque(data: Buffer, offset: int, maximum: int) -> tuple[bytes, int]:
-    """Decode an opaque<maximum> at ``offset`` (fast path)."""
-    length = S_UINT.unpack_from(data, offset)[0]
-    start = offset + 4
-    end = start + length
-    if length > maximum or end > len(data):
-        raise XdrError("", "bad opaque length")
-    value = bytes(data[start:end])
-    pad = -length & 3
-    if pad:
-        padded = end + pad
-        if data[end:padded] != PADDING[pad]:
-            raise XdrError("", "bad padding")
-        return value, padded
-    return value, end
-
-
-def unpack_fixed_opaque(data: Buffer, offset: int, size: int) -> tuple[bytes, int]:
-    """Decode an opaque[size] at ``offset`` (fast path)."""
-    end = offset + size
-    value = bytes(data[offset:end])
-    if len(value) != size:
-        raise XdrError("", "truncated")
-    pad = -size & 3
-    if pad:
-        padded = end + pad
-        if data[end:padded] != PADDING[pad]:
-            raise XdrError("", "bad padding")
-        return value, padded
-    return value, end
-
-
-def pack_string(out: bytearray, value: str, maximum: int) -> None:
-    """Append a string<maximum> (fast path)."""
-    raw = value.encode()
-    length = len(raw)
-    if length > maximum:
-        raise XdrError("", "string too long")
-    out += S_UINT.pack(length)
-    out += raw
-    out += PADDING[-length & 3]
-
-
-def pack_var_opaque(out: bytearray, value: bytes, maximum: int) -> None:
-    """Append an opaque<maximum> (fast path)."""
-    length = len(value)
-    if length > maximum or not isinstance(value, (bytes, bytearray, memoryview)):
-        raise XdrError("", "bad opaque")
-    out += S_UINT.pack(length)
-    out += value
-    out += PADDING[-length & 3]
-
-
-def pack_fixed_opaque(out: bytearray, value: bytes, size: int) -> None:
-    """Append an opaque[size] (fast path)."""
-    if len(value) != size or not isinstance(value, (bytes, bytearray, memoryview)):
-        raise XdrError("", "bad fixed opaque")
-    out += value
-    out += PADDING[-size & 3]
+# Their errors carry no path: the descriptor's slow path explains them.
 
 
 def unpack_count(data: Buffer, offset: int, maximum: int, minimum_item_size: int) -> int:
@@ -710,6 +631,10 @@ class _LazyDataclassFields:
     """
 
     def __get__(self, instance: object, owner: type) -> dict[str, dataclasses.Field[Any]]:
+        if not owner.__dict__.get("__match_args__"):
+            # A base class (XdrStruct itself): no fields, and nothing cached
+            # that subclasses could inherit instead of this descriptor.
+            return {}
         import inspect
 
         annotations: dict[str, Any] = {}

@@ -13,7 +13,8 @@ connection, as ``remoteAuthenticate`` / ``remoteAuthSASL`` /
 
 Security layer rule: on a connection that is not already secure (plain TCP,
 ``+ext``), libvirt (both client and daemon) demands a SASL security layer of
-at least 56 bits (``tcp_min_ssf``, which libvirtd does not let go below 56).
+at least 56 bits (libvirtd's ``tcp_min_ssf``: default 56, explicit values
+below 112 are rejected, so it cannot be switched off).
 SCRAM-SHA-256 and PLAIN have no security layer, so over plain TCP they are
 refused with a clear :class:`AuthError`; over TLS, ssh and unix sockets they
 work (libvirt passes TLS's key size to SASL as the external SSF).
@@ -172,6 +173,15 @@ async def authenticate(
     raise AuthError(f"{target} asks for unsupported authentication type {method}")
 
 
+def _insecure_refusal(target: str, detail: str) -> str:
+    return (
+        f"SASL authentication to {target} refused: a connection that is not encrypted "
+        f"needs a SASL security layer of at least {MIN_TCP_SSF} bits, and the mechanisms "
+        f"virtrpc implements ({', '.join(MECHANISMS)}) have none ({detail}); "
+        "connect with +tls, +ssh or +unix instead"
+    )
+
+
 def _choose_mechanism(
     server_mechs: Sequence[str], wanted: str | None, *, secure: bool, target: str
 ) -> str:
@@ -184,12 +194,7 @@ def _choose_mechanism(
     else:
         candidates = [m for m in MECHANISMS if m in server_mechs]
     if not secure:
-        raise AuthError(
-            f"SASL authentication to {target} refused: a plain TCP connection needs a SASL "
-            f"security layer of at least {MIN_TCP_SSF} bits, and the mechanisms virtrpc "
-            f"implements ({', '.join(MECHANISMS)}) have none (daemon offers: {offered_text}); "
-            "connect with +tls, +ssh or +unix instead"
-        )
+        raise AuthError(_insecure_refusal(target, f"the daemon offers: {offered_text}"))
     usable = [m for m in candidates if m in MECHANISMS]
     if not usable:
         raise AuthError(
@@ -264,13 +269,9 @@ async def _authenticate_sasl(
     try:
         mechlist = await rpc.auth_sasl_init()
     except VirtrpcError as exc:
-        hint = (
-            " (over plain TCP libvirtd only offers mechanisms with a security layer of at "
-            f"least {MIN_TCP_SSF} bits; connect with +tls)"
-            if not secure
-            else ""
-        )
-        raise AuthError(f"{target} refused to start SASL authentication: {_error_text(exc)}{hint}") from exc
+        if not secure:
+            raise AuthError(_insecure_refusal(target, f"the daemon said: {_error_text(exc)}")) from exc
+        raise AuthError(f"{target} refused to start SASL authentication: {_error_text(exc)}") from exc
     server_mechs = [m.upper() for m in re.split(r"[\s,]+", mechlist or "") if m]
     name = _choose_mechanism(server_mechs, wanted_mech, secure=secure, target=target)
     authname, password, authzid = await _gather_credentials(

@@ -36,6 +36,23 @@ if TYPE_CHECKING:
 __all__ = ["add_parser", "find_procedure", "format_error", "parse_keepalive"]
 
 
+_CALL_DESCRIPTION = """\
+Call any procedure of the remote, qemu or lxc programs and print the
+reply as JSON.
+
+PROCEDURE: domain_get_info, qemu.domain_monitor_command,
+REMOTE_PROC_DOMAIN_GET_INFO or remote.16.
+JSON_ARGS: an object keyed by the args struct's fields, e.g. '{"name": "vm1"}';
+bytes (uuid...) are hex strings, unions {"<discriminant>": n, "value": ...}.
+The printed reply has the same shape, so it can be fed back as arguments:
+
+  virtrpc call URI domain_lookup_by_name '{"name": "vm1"}' > dom.json
+  virtrpc call URI domain_get_info "$(cat dom.json)"
+
+Errors: one line on stderr with libvirt's message and code names, exit 1.
+"""
+
+
 def parse_keepalive(text: str) -> tuple[float, int] | None:
     """``"5,5"`` -> ``(5.0, 5)``; ``"0"`` or ``"off"`` disables keepalive."""
     if text.strip().lower() in ("0", "off", "none", "no"):
@@ -45,7 +62,9 @@ def parse_keepalive(text: str) -> tuple[float, int] | None:
         interval = float(interval_text)
         count = int(count_text) if sep else 5
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected INTERVAL,COUNT such as 5,5, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected INTERVAL,COUNT such as 5,5, got {text!r}"
+        ) from None
     if interval <= 0 or count < 1:
         raise argparse.ArgumentTypeError("keepalive interval must be > 0 and count >= 1")
     return interval, count
@@ -63,31 +82,50 @@ def add_parser(subparsers: Any, name: str) -> None:
         parser.add_argument("--timeout", type=float, default=None, help="stop after S seconds")
         parser.add_argument("--readonly", action="store_true", help="use the read-only socket")
         parser.add_argument(
-            "--keepalive", type=parse_keepalive, default=(5.0, 5), metavar="I,C",
+            "--keepalive",
+            type=parse_keepalive,
+            default=(5.0, 5),
+            metavar="I,C",
             help="keepalive interval and count (default 5,5; 0 disables)",
         )
-        parser.add_argument("--qemu", action="store_true", help="also subscribe to QEMU monitor events")
+        parser.add_argument(
+            "--qemu", action="store_true", help="also subscribe to QEMU monitor events"
+        )
         parser.set_defaults(handler=run_events)
         return
     parser = subparsers.add_parser(
         name,
         help="call any procedure on a libvirt daemon",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description=_CALL_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("uri", help="libvirt URI, e.g. test+unix:///default?socket=/path")
     parser.add_argument("procedure", help="procedure name, e.g. domain_lookup_by_name")
-    parser.add_argument("args", nargs="?", default=None, help="JSON object of the args struct's fields")
     parser.add_argument(
-        "--fd", action="append", default=[], metavar="PATH",
+        "args",
+        nargs="?",
+        default=None,
+        metavar="JSON_ARGS",
+        help="JSON object of the args struct's fields",
+    )
+    parser.add_argument(
+        "--fd",
+        action="append",
+        default=[],
+        metavar="PATH",
         help="open PATH and pass its fd with the call (repeatable; PATH:rw opens read-write)",
     )
     direction = parser.add_mutually_exclusive_group()
-    direction.add_argument("--stream-out", metavar="FILE", help="write stream data to FILE ('-' = stdout)")
+    direction.add_argument(
+        "--stream-out", metavar="FILE", help="write stream data to FILE ('-' = stdout)"
+    )
     direction.add_argument("--stream-in", metavar="FILE", help="send FILE's content as stream data")
     parser.add_argument("--readonly", action="store_true", help="use the read-only socket")
     parser.add_argument(
-        "--keepalive", type=parse_keepalive, default=(5.0, 5), metavar="I,C",
+        "--keepalive",
+        type=parse_keepalive,
+        default=(5.0, 5),
+        metavar="I,C",
         help="keepalive interval and count (default 5,5; 0 disables)",
     )
     parser.set_defaults(handler=run_call)
@@ -133,7 +171,9 @@ def _open_fds(specs: Sequence[str]) -> list[int]:
     fds: list[int] = []
     try:
         for spec in specs:
-            path, _, mode = spec.rpartition(":") if spec.endswith((":rw", ":ro")) else (spec, "", "ro")
+            path, _, mode = (
+                spec.rpartition(":") if spec.endswith((":rw", ":ro")) else (spec, "", "ro")
+            )
             flags = os.O_RDWR if mode == "rw" else os.O_RDONLY
             fds.append(os.open(path, flags | os.O_CLOEXEC))
     except OSError:
@@ -194,7 +234,9 @@ async def _call(args: argparse.Namespace) -> int:
         os.close(fd)
     if received:
         print(f"note: the reply carried {len(received)} fd(s), closed", file=sys.stderr)
-    _print_json(to_json(proc.ret, value), sys.stdout)
+    # When stream data went to stdout, keep stdout clean: the reply goes to stderr.
+    data_on_stdout = proc.stream == "read" and (args.stream_out or "-") == "-"
+    _print_json(to_json(proc.ret, value), sys.stderr if data_on_stdout else sys.stdout)
     return 0
 
 
@@ -281,7 +323,11 @@ def event_json(event: Event) -> dict[str, Any]:
     fields: dict[str, Any]
     if event.message is not None:
         proc_type = event.procedure.args if event.procedure is not None else None
-        full = to_json(proc_type, event.message) if proc_type is not None else value_to_json(event.message)
+        full = (
+            to_json(proc_type, event.message)
+            if proc_type is not None
+            else value_to_json(event.message)
+        )
         fields = _flatten_json(full)
     else:
         fields = {key: value_to_json(value) for key, value in event.fields.items()}

@@ -59,6 +59,7 @@ from virtrpc.protocols import remote as _remote
 from virtrpc.protocols.lxc_calls import LxcAsyncCalls
 from virtrpc.protocols.qemu_calls import QemuAsyncCalls
 from virtrpc.protocols.remote_calls import RemoteAsyncCalls
+from virtrpc.protocols.virterror import ErrorNumber
 from virtrpc.rpc.connection import Connection, Role, decode_stream_hole
 from virtrpc.rpc.events import (
     ConnectionClosed,
@@ -81,7 +82,14 @@ if TYPE_CHECKING:
     from virtrpc.transport.base import Transport
     from virtrpc.xdr import Procedure, Program
 
-__all__ = ["DEFAULT_KEEPALIVE", "CallResult", "Client", "ConnectOperation", "connect", "connect_socket"]
+__all__ = [
+    "DEFAULT_KEEPALIVE",
+    "CallResult",
+    "Client",
+    "ConnectOperation",
+    "connect",
+    "connect_socket",
+]
 
 #: libvirt's client default: a ping after 5 s of silence, dead after 5 of them.
 DEFAULT_KEEPALIVE: Final = (5.0, 5)
@@ -152,6 +160,10 @@ class RpcClient:
     the fds it carried are closed.
     """
 
+    #: Gather the call packets sent in one loop iteration into one write
+    #: (see :meth:`_send_call`); a class-wide switch for benchmarking.
+    coalesce_calls = True
+
     def __init__(
         self,
         uri: LibvirtURI | None,
@@ -196,7 +208,8 @@ class RpcClient:
         self._last_rx = time.monotonic()
         self._keepalive_handle: asyncio.TimerHandle | None = None
         self._last_ping = 0.0
-        self._background: set[asyncio.Task[Any]] = set()
+        # Call packets gathered during one loop iteration (see _send_call).
+        self._corked: list[bytes] | None = None
 
     # ------------------------------------------------------------------ state
     @property
@@ -253,7 +266,9 @@ class RpcClient:
         elif self._closing:
             self._fail(ConnectionLost("connection closed by the client"), "client")
         else:
-            self._fail(ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof")
+            self._fail(
+                ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
+            )
 
     def _dispatch(self, event: RpcEvent) -> None:
         """Everything but replies (the hot path handles those inline)."""
@@ -280,10 +295,14 @@ class RpcClient:
                 # The daemon hangs up after our connect_close: a normal close.
                 self._fail(ConnectionLost("connection closed by the client"), "client")
             else:
-                self._fail(ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof")
+                self._fail(
+                    ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
+                )
         elif isinstance(event, ProtocolViolation):
             self._fail(
-                ConnectionLost(f"protocol violation by the daemon at {self.socket_path}: {event.error}"),
+                ConnectionLost(
+                    f"protocol violation by the daemon at {self.socket_path}: {event.error}"
+                ),
                 "error",
                 cause=event.error,
             )
@@ -328,7 +347,9 @@ class RpcClient:
             message = proc.args.unpack(event.payload)
         except XdrError as exc:
             self._fail(
-                ConnectionLost(f"undecodable {proc.name} event from the daemon: {exc}"), "error", cause=exc
+                ConnectionLost(f"undecodable {proc.name} event from the daemon: {exc}"),
+                "error",
+                cause=exc,
             )
             return
         callback_id = getattr(message, "callbackID", None)
@@ -343,7 +364,9 @@ class RpcClient:
         if target is not None:
             target._deliver(delivered)
 
-    def _fail(self, error: VirtrpcError, reason: str, *, cause: BaseException | None = None) -> None:
+    def _fail(
+        self, error: VirtrpcError, reason: str, *, cause: BaseException | None = None
+    ) -> None:
         """The connection is dead: fail everything pending, exactly once."""
         if self._closed.is_set():
             return
@@ -384,7 +407,38 @@ class RpcClient:
         transport = self._transport
         if transport is None or self._error is not None:
             raise self._dead_error()
+        if self._corked is not None:
+            self._flush_cork()
         transport.write(packet, fds)
+
+    def _send_call(self, packet: bytes) -> None:
+        """Write a call packet, coalescing the calls of one loop iteration.
+
+        When several calls are in flight, the tasks woken by one read all send
+        their next call in the same loop iteration: the first is written at
+        once, the others are gathered and leave in a single write at the start
+        of the next iteration (one syscall instead of many, and the daemon
+        reads them in one go).  A lone call is never delayed."""
+        corked = self._corked
+        if corked is not None:
+            corked.append(packet)
+            return
+        transport = self._transport
+        assert transport is not None
+        transport.write(packet)
+        if self.coalesce_calls and len(self._waiters) > 1:
+            self._corked = []
+            self._loop.call_soon(self._flush_cork)
+
+    def _flush_cork(self) -> None:
+        corked, self._corked = self._corked, None
+        if corked and self._transport is not None and self._error is None:
+            try:
+                self._transport.write(corked[0] if len(corked) == 1 else b"".join(corked))
+            except VirtrpcError as exc:
+                self._fail(
+                    ConnectionLost(f"write to {self.socket_path} failed: {exc}"), "error", cause=exc
+                )
 
     def _dead_error(self) -> ConnectionLost:
         if self._error is not None:
@@ -413,9 +467,7 @@ class RpcClient:
                 waiter.result().close_fds()
             raise
 
-    async def _call_procedure(
-        self, proc: Procedure, args: Any, fds: Sequence[int] = ()
-    ) -> Any:
+    async def _call_procedure(self, proc: Procedure, args: Any, fds: Sequence[int] = ()) -> Any:
         """Call a generated procedure and apply the return rule of
         docs/architecture.md: void -> None, a one-field ret struct -> that field,
         else the ret object; fd-receiving procedures return ``(value, fds)``;
@@ -435,7 +487,10 @@ class RpcClient:
         waiter: asyncio.Future[MessageEvent] = self._loop.create_future()
         self._waiters[serial] = waiter
         try:
-            self._transport.write(packet, fds)  # type: ignore[union-attr]
+            if fds or self._transport is None:
+                self._send(packet, fds)
+            else:
+                self._send_call(packet)
         except BaseException:
             self._waiters.pop(serial, None)
             if self._error is not None:
@@ -586,11 +641,26 @@ class RpcClient:
         try:
             self._send(packet, fds)
             reply = await waiter
-        except BaseException:
-            self._waiters.pop(serial, None)
+        except BaseException as exc:
             self._streams.pop(serial, None)
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                waiter.result().close_fds()
+                # The reply came in the same iteration as the cancellation.
+                self._waiters.pop(serial, None)
+                self._abandon_stream(proc, serial, waiter.result())
+            elif isinstance(exc, asyncio.CancelledError) and serial in self._waiters:
+                # The daemon may still open the stream: abort it when the reply
+                # arrives, so that it does not stay open on the daemon's side.
+                follow: asyncio.Future[MessageEvent] = self._loop.create_future()
+                follow.add_done_callback(
+                    lambda done: (
+                        self._abandon_stream(proc, serial, done.result())
+                        if not done.cancelled() and done.exception() is None
+                        else None
+                    )
+                )
+                self._waiters[serial] = follow
+            else:
+                self._waiters.pop(serial, None)
             raise
         if type(reply) is not Reply:
             self._streams.pop(serial, None)
@@ -602,14 +672,30 @@ class RpcClient:
             raise
         return stream
 
+    def _abandon_stream(self, proc: Procedure, serial: int, reply: MessageEvent) -> None:
+        """The caller gave up on a stream call whose reply has now arrived: if
+        the daemon opened the stream, abort it (its data is dropped on arrival)."""
+        reply.close_fds()
+        if type(reply) is Reply and self.is_open:
+            with contextlib.suppress(VirtrpcError):
+                self._send(
+                    self._conn.send_stream_abort(proc.program, proc.version, proc.number, serial)
+                )
+
     async def _stream_send(self, stream: Stream, status: int, payload: bytes) -> None:
         proc = stream.procedure
         if status == 2:
-            packet = self._conn.send_stream_data(proc.program, proc.version, proc.number, stream.serial, payload)
+            packet = self._conn.send_stream_data(
+                proc.program, proc.version, proc.number, stream.serial, payload
+            )
         elif status == 0:
-            packet = self._conn.send_stream_end(proc.program, proc.version, proc.number, stream.serial)
+            packet = self._conn.send_stream_end(
+                proc.program, proc.version, proc.number, stream.serial
+            )
         else:
-            packet = self._conn.send_stream_abort(proc.program, proc.version, proc.number, stream.serial)
+            packet = self._conn.send_stream_abort(
+                proc.program, proc.version, proc.number, stream.serial
+            )
         self._send(packet)
         assert self._transport is not None
         # Flow control: wait while the socket cannot keep up (libvirt's client
@@ -619,7 +705,9 @@ class RpcClient:
     async def _stream_send_hole(self, stream: Stream, length: int, flags: int) -> None:
         proc = stream.procedure
         self._send(
-            self._conn.send_stream_hole(proc.program, proc.version, proc.number, stream.serial, length, flags)
+            self._conn.send_stream_hole(
+                proc.program, proc.version, proc.number, stream.serial, length, flags
+            )
         )
         assert self._transport is not None
         await self._transport.drain()
@@ -771,7 +859,9 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         await self._call_procedure(deregister, deregister.args_class(callbackID=sub.callback_id))
 
     async def _subscribe_close(self, callback: EventCallback | None) -> Subscription:
-        sub = Subscription(EventFamily.CONNECTION, 0, None, callback=callback, deregister=self._deregister)
+        sub = Subscription(
+            EventFamily.CONNECTION, 0, None, callback=callback, deregister=self._deregister
+        )
         if not self._close_subscriptions and self.server_close_callback:
             await self.connect_register_close_callback()
         self._close_subscriptions.append(sub)
@@ -802,11 +892,12 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
             auth_types = await self.auth_list()
         except LibvirtError as exc:
             # libvirt tolerates daemons that predate auth_list.
-            if getattr(exc, "code", None) != 3:  # VIR_ERR_NO_SUPPORT
+            if exc.code != ErrorNumber.VIR_ERR_NO_SUPPORT:
                 raise
             auth_types = []
         types = [int(t) for t in (auth_types or [])]
-        if types and REMOTE_AUTH_NONE not in types[:1]:
+        # Like libvirt without an auth= URI parameter: the daemon's first type.
+        if types and types[0] != REMOTE_AUTH_NONE:
             names = ", ".join(_AUTH_NAMES.get(t, str(t)) for t in types)
             raise ConnectError(
                 f"daemon at {self.socket_path} requires authentication ({names}), "
@@ -854,7 +945,9 @@ def _encode_args(proc: Procedure, args: Any) -> bytes:
     return proc.args.pack(args)
 
 
-def resolve_target(uri: str | LibvirtURI | None, readonly: bool) -> tuple[LibvirtURI | None, str, str]:
+def resolve_target(
+    uri: str | LibvirtURI | None, readonly: bool
+) -> tuple[LibvirtURI | None, str, str]:
     """``(parsed URI, socket path, name for connect_open)`` for a URI (None:
     ``$LIBVIRT_DEFAULT_URI`` or the daemon's default)."""
     if uri is None:
@@ -900,7 +993,9 @@ async def _open(
         if isinstance(exc, TimeoutError):
             raise ConnectError(f"handshake with {socket_path} timed out (URI {shown})") from None
         if isinstance(exc, ConnectionLost):
-            raise ConnectError(f"daemon at {socket_path} dropped the connection during the handshake (URI {shown}): {exc}") from exc
+            raise ConnectError(
+                f"daemon at {socket_path} dropped the connection during the handshake (URI {shown}): {exc}"
+            ) from exc
         raise
     return client
 

@@ -42,7 +42,9 @@ class _Reader:
 
     def _need(self, size: int, field: str) -> None:
         if self.pos + size > len(self.data):
-            raise XdrError(f"{_STRUCT}.{field}", f"truncated: need {size} bytes at offset {self.pos}")
+            raise XdrError(
+                f"{_STRUCT}.{field}", f"truncated: need {size} bytes at offset {self.pos}"
+            )
 
     def integer(self, field: str) -> int:
         self._need(4, field)

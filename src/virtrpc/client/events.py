@@ -268,7 +268,10 @@ class Subscription:
                 result = self.callback(event)
             except Exception:
                 asyncio.get_running_loop().call_exception_handler(
-                    {"message": f"event callback of {self!r} failed", "exception": _current_exception()}
+                    {
+                        "message": f"event callback of {self!r} failed",
+                        "exception": _current_exception(),
+                    }
                 )
                 result = None
             if inspect.isawaitable(result):
@@ -336,5 +339,3 @@ def _current_exception() -> BaseException | None:
     import sys
 
     return sys.exc_info()[1]
-
-

@@ -66,7 +66,7 @@ def to_json(xdr_type: XdrType[Any] | None, value: Any) -> Any:
     if isinstance(kind, EnumType):
         return int(value)
     if isinstance(kind, ScalarType) and isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # JSON has no inf/nan; keep it readable
+        return repr(value)  # JSON has no inf/nan: "inf", "-inf", "nan" (from_json reads them)
     return value_to_json(value)
 
 
@@ -115,7 +115,9 @@ def from_json(xdr_type: XdrType[Any] | None, data: Any, path: str = "") -> Any:
     if isinstance(kind, UnionType):
         if not isinstance(data, Mapping) or kind.discriminant not in data:
             raise XdrError(here, f"expected an object with {kind.discriminant!r} and 'value'")
-        discriminant = from_json(kind.discriminant_type, data[kind.discriminant], f"{here}.{kind.discriminant}")
+        discriminant = from_json(
+            kind.discriminant_type, data[kind.discriminant], f"{here}.{kind.discriminant}"
+        )
         arm = kind.arm(discriminant)
         if arm is None:
             raise XdrError(here, f"no arm for discriminant {discriminant!r}")
@@ -153,6 +155,8 @@ def from_json(xdr_type: XdrType[Any] | None, data: Any, path: str = "") -> Any:
         return data
     if isinstance(kind, ScalarType):
         if kind.is_float:
+            if isinstance(data, str) and data in ("inf", "-inf", "nan"):
+                return float(data)  # what to_json prints for non-finite values
             if isinstance(data, bool) or not isinstance(data, (int, float)):
                 raise XdrError(here, "expected a number")
             return float(data)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from virtrpc.errors import ConnectionLost, StreamError
+from virtrpc.errors import StreamError
 
 if TYPE_CHECKING:
     from virtrpc.xdr import Procedure
@@ -185,7 +185,9 @@ class Stream:
     # -- sending ----------------------------------------------------------------
     def _check_writable(self) -> None:
         if self._error is not None:
-            raise StreamError(f"stream {self.procedure.name} failed: {self._error}") from self._error
+            raise StreamError(
+                f"stream {self.procedure.name} failed: {self._error}"
+            ) from self._error
         if self._closed or self._finish_sent:
             raise StreamError(f"stream {self.procedure.name} is already finished")
 
@@ -194,7 +196,9 @@ class Stream:
         self._check_writable()
         view = memoryview(data).cast("B")
         for start in range(0, len(view), STREAM_CHUNK_SIZE):
-            await self._owner._stream_send(self, _CONTINUE, bytes(view[start : start + STREAM_CHUNK_SIZE]))
+            await self._owner._stream_send(
+                self, _CONTINUE, bytes(view[start : start + STREAM_CHUNK_SIZE])
+            )
 
     async def send_hole(self, length: int, flags: int = 0) -> None:
         """Send a hole of ``length`` bytes (sparse streams only)."""
@@ -235,17 +239,18 @@ class Stream:
             # The daemon answers an abort with a final STREAM packet; wait for it
             # so that the serial is not reused while the daemon still knows it.
             await asyncio.wait_for(asyncio.shield(self._confirmation), timeout=_ABORT_REPLY_TIMEOUT)
-        except (ConnectionLost, TimeoutError):
-            pass
         except Exception:
+            # The daemon answers an abort with an error by design; a timeout or
+            # a dead connection leaves nothing more to do either.
             pass
         finally:
             self._wake()
             if not self._closed:
                 self._settle(aborted)
-            if self._confirmation is not None and self._confirmation.done():
+            confirmation = self._confirmation
+            if confirmation is not None and confirmation.done() and not confirmation.cancelled():
                 # Retrieve the exception so asyncio does not log it as unhandled.
-                self._confirmation.exception()
+                confirmation.exception()
 
     async def __aenter__(self) -> Stream:
         return self

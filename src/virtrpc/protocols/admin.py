@@ -15,6 +15,7 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
 _S_Q = _struct.Struct(">Q")
@@ -174,7 +175,12 @@ class AdminNonnullClient(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AdminNonnullClient):
             return NotImplemented
-        return (self.srv, self.id, self.timestamp, self.transport) == (other.srv, other.id, other.timestamp, other.transport)
+        return (self.srv, self.id, self.timestamp, self.transport) == (
+            other.srv,
+            other.id,
+            other.timestamp,
+            other.transport,
+        )
 
     def __repr__(self) -> str:
         return f"AdminNonnullClient(srv={self.srv!r}, id={self.id!r}, timestamp={self.timestamp!r}, transport={self.transport!r})"
@@ -390,7 +396,11 @@ class AdminServerListClientsArgs(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AdminServerListClientsArgs):
             return NotImplemented
-        return (self.srv, self.need_results, self.flags) == (other.srv, other.need_results, other.flags)
+        return (self.srv, self.need_results, self.flags) == (
+            other.srv,
+            other.need_results,
+            other.flags,
+        )
 
     def __repr__(self) -> str:
         return f"AdminServerListClientsArgs(srv={self.srv!r}, need_results={self.need_results!r}, flags={self.flags!r})"
@@ -794,7 +804,7 @@ def _u_admin_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -820,7 +830,7 @@ def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -880,13 +890,16 @@ def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamVa
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         arm7 = data[start:end].decode()
         value = arm7
     else:
         raise _xdr.bad_discriminant(disc)
-    return AdminTypedParamValue(disc, value), off
+    result = _new(AdminTypedParamValue)
+    result.type = disc
+    result.value = value
+    return result, off
 
 
 def _p_admin_typed_param_value(out: bytearray, v: AdminTypedParamValue) -> None:
@@ -919,15 +932,16 @@ def _p_admin_typed_param_value(out: bytearray, v: AdminTypedParamValue) -> None:
 
 def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
     data_end = len(data)
+    result = _new(AdminTypedParam)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_field = data[start:end].decode()
-    f_value, off = _u_admin_typed_param_value(data, off)
-    return AdminTypedParam(f_field, f_value), off
+    result.field = data[start:end].decode()
+    result.value, off = _u_admin_typed_param_value(data, off)
+    return result, off
 
 
 def _p_admin_typed_param(out: bytearray, v: AdminTypedParam) -> None:
@@ -943,14 +957,15 @@ def _p_admin_typed_param(out: bytearray, v: AdminTypedParam) -> None:
 
 def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, int]:
     data_end = len(data)
+    result = _new(AdminNonnullServer)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start:end].decode()
-    return AdminNonnullServer(f_name), off
+    result.name = data[start:end].decode()
+    return result, off
 
 
 def _p_admin_nonnull_server(out: bytearray, v: AdminNonnullServer) -> None:
@@ -964,10 +979,11 @@ def _p_admin_nonnull_server(out: bytearray, v: AdminNonnullServer) -> None:
 
 
 def _u_admin_nonnull_client(data: bytes, off: int) -> tuple[AdminNonnullClient, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
-    f_id, f_timestamp, f_transport = _S_QqI.unpack_from(data, off)
+    result = _new(AdminNonnullClient)
+    result.srv, off = _u_admin_nonnull_server(data, off)
+    result.id, result.timestamp, result.transport = _S_QqI.unpack_from(data, off)
     off += 20
-    return AdminNonnullClient(f_srv, f_id, f_timestamp, f_transport), off
+    return result, off
 
 
 def _p_admin_nonnull_client(out: bytearray, v: AdminNonnullClient) -> None:
@@ -976,9 +992,10 @@ def _p_admin_nonnull_client(out: bytearray, v: AdminNonnullClient) -> None:
 
 
 def _u_admin_connect_open_args(data: bytes, off: int) -> tuple[AdminConnectOpenArgs, int]:
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminConnectOpenArgs)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectOpenArgs(f_flags), off
+    return result, off
 
 
 def _p_admin_connect_open_args(out: bytearray, v: AdminConnectOpenArgs) -> None:
@@ -986,9 +1003,10 @@ def _p_admin_connect_open_args(out: bytearray, v: AdminConnectOpenArgs) -> None:
 
 
 def _u_admin_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[AdminConnectGetLibVersionRet, int]:
-    f_libVer = _S_Q.unpack_from(data, off)[0]
+    result = _new(AdminConnectGetLibVersionRet)
+    result.libVer = _S_Q.unpack_from(data, off)[0]
     off += 8
-    return AdminConnectGetLibVersionRet(f_libVer), off
+    return result, off
 
 
 def _p_admin_connect_get_lib_version_ret(out: bytearray, v: AdminConnectGetLibVersionRet) -> None:
@@ -996,9 +1014,10 @@ def _p_admin_connect_get_lib_version_ret(out: bytearray, v: AdminConnectGetLibVe
 
 
 def _u_admin_connect_list_servers_args(data: bytes, off: int) -> tuple[AdminConnectListServersArgs, int]:
-    f_need_results, f_flags = _S_II.unpack_from(data, off)
+    result = _new(AdminConnectListServersArgs)
+    result.need_results, result.flags = _S_II.unpack_from(data, off)
     off += 8
-    return AdminConnectListServersArgs(f_need_results, f_flags), off
+    return result, off
 
 
 def _p_admin_connect_list_servers_args(out: bytearray, v: AdminConnectListServersArgs) -> None:
@@ -1007,22 +1026,25 @@ def _p_admin_connect_list_servers_args(out: bytearray, v: AdminConnectListServer
 
 def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConnectListServersRet, int]:
     data_end = len(data)
+    result = _new(AdminConnectListServersRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
     f_servers: list[AdminNonnullServer] = []
     append = f_servers.append
     for _index in range(count):
+        element = _new(AdminNonnullServer)
         size = _S_I.unpack_from(data, off)[0]
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
-        e_name = data[start:end].decode()
-        append(AdminNonnullServer(e_name))
-    f_ret = _S_I.unpack_from(data, off)[0]
+        element.name = data[start:end].decode()
+        append(element)
+    result.servers = f_servers
+    result.ret = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectListServersRet(f_servers, f_ret), off
+    return result, off
 
 
 def _p_admin_connect_list_servers_ret(out: bytearray, v: AdminConnectListServersRet) -> None:
@@ -1043,16 +1065,17 @@ def _p_admin_connect_list_servers_ret(out: bytearray, v: AdminConnectListServers
 
 def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminConnectLookupServerArgs, int]:
     data_end = len(data)
+    result = _new(AdminConnectLookupServerArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start:end].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[start:end].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectLookupServerArgs(f_name, f_flags), off
+    return result, off
 
 
 def _p_admin_connect_lookup_server_args(out: bytearray, v: AdminConnectLookupServerArgs) -> None:
@@ -1067,8 +1090,9 @@ def _p_admin_connect_lookup_server_args(out: bytearray, v: AdminConnectLookupSer
 
 
 def _u_admin_connect_lookup_server_ret(data: bytes, off: int) -> tuple[AdminConnectLookupServerRet, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
-    return AdminConnectLookupServerRet(f_srv), off
+    result = _new(AdminConnectLookupServerRet)
+    result.srv, off = _u_admin_nonnull_server(data, off)
+    return result, off
 
 
 def _p_admin_connect_lookup_server_ret(out: bytearray, v: AdminConnectLookupServerRet) -> None:
@@ -1076,67 +1100,114 @@ def _p_admin_connect_lookup_server_ret(out: bytearray, v: AdminConnectLookupServ
 
 
 def _u_admin_server_get_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersArgs, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminServerGetThreadpoolParametersArgs)
+    result.srv, off = _u_admin_nonnull_server(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminServerGetThreadpoolParametersArgs(f_srv, f_flags), off
+    return result, off
 
 
-def _p_admin_server_get_threadpool_parameters_args(out: bytearray, v: AdminServerGetThreadpoolParametersArgs) -> None:
+def _p_admin_server_get_threadpool_parameters_args(
+    out: bytearray,
+    v: AdminServerGetThreadpoolParametersArgs,
+) -> None:
     _p_admin_nonnull_server(out, v.srv)
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersRet, int]:
+    data_end = len(data)
+    result = _new(AdminServerGetThreadpoolParametersRet)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
     for _index in range(count):
-        item, off = _u_admin_typed_param(data, off)
-        append(item)
-    return AdminServerGetThreadpoolParametersRet(f_params), off
+        element = _new(AdminTypedParam)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+            raise _xdr.XdrError("", "bad length or padding")
+        element.field = data[start:end].decode()
+        element.value, off = _u_admin_typed_param_value(data, off)
+        append(element)
+    result.params = f_params
+    return result, off
 
 
-def _p_admin_server_get_threadpool_parameters_ret(out: bytearray, v: AdminServerGetThreadpoolParametersRet) -> None:
+def _p_admin_server_get_threadpool_parameters_ret(
+    out: bytearray,
+    v: AdminServerGetThreadpoolParametersRet,
+) -> None:
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_admin_typed_param(out, item)
+        raw = item.field.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        _p_admin_typed_param_value(out, item.value)
 
 
 def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerSetThreadpoolParametersArgs, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
+    data_end = len(data)
+    result = _new(AdminServerSetThreadpoolParametersArgs)
+    result.srv, off = _u_admin_nonnull_server(data, off)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
     for _index in range(count):
-        item, off = _u_admin_typed_param(data, off)
-        append(item)
-    f_flags = _S_I.unpack_from(data, off)[0]
+        element = _new(AdminTypedParam)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+            raise _xdr.XdrError("", "bad length or padding")
+        element.field = data[start:end].decode()
+        element.value, off = _u_admin_typed_param_value(data, off)
+        append(element)
+    result.params = f_params
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminServerSetThreadpoolParametersArgs(f_srv, f_params, f_flags), off
+    return result, off
 
 
-def _p_admin_server_set_threadpool_parameters_args(out: bytearray, v: AdminServerSetThreadpoolParametersArgs) -> None:
+def _p_admin_server_set_threadpool_parameters_args(
+    out: bytearray,
+    v: AdminServerSetThreadpoolParametersArgs,
+) -> None:
     _p_admin_nonnull_server(out, v.srv)
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_admin_typed_param(out, item)
+        raw = item.field.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        _p_admin_typed_param_value(out, item.value)
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_server_list_clients_args(data: bytes, off: int) -> tuple[AdminServerListClientsArgs, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
-    f_need_results, f_flags = _S_II.unpack_from(data, off)
+    result = _new(AdminServerListClientsArgs)
+    result.srv, off = _u_admin_nonnull_server(data, off)
+    result.need_results, result.flags = _S_II.unpack_from(data, off)
     off += 8
-    return AdminServerListClientsArgs(f_srv, f_need_results, f_flags), off
+    return result, off
 
 
 def _p_admin_server_list_clients_args(out: bytearray, v: AdminServerListClientsArgs) -> None:
@@ -1145,16 +1216,21 @@ def _p_admin_server_list_clients_args(out: bytearray, v: AdminServerListClientsA
 
 
 def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServerListClientsRet, int]:
+    result = _new(AdminServerListClientsRet)
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
     f_clients: list[AdminNonnullClient] = []
     append = f_clients.append
     for _index in range(count):
-        item, off = _u_admin_nonnull_client(data, off)
-        append(item)
-    f_ret = _S_I.unpack_from(data, off)[0]
+        element = _new(AdminNonnullClient)
+        element.srv, off = _u_admin_nonnull_server(data, off)
+        element.id, element.timestamp, element.transport = _S_QqI.unpack_from(data, off)
+        off += 20
+        append(element)
+    result.clients = f_clients
+    result.ret = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminServerListClientsRet(f_clients, f_ret), off
+    return result, off
 
 
 def _p_admin_server_list_clients_ret(out: bytearray, v: AdminServerListClientsRet) -> None:
@@ -1163,15 +1239,17 @@ def _p_admin_server_list_clients_ret(out: bytearray, v: AdminServerListClientsRe
         raise _xdr.XdrError("", "more than 16384 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_admin_nonnull_client(out, item)
+        _p_admin_nonnull_server(out, item.srv)
+        out += _S_QqI.pack(item.id, item.timestamp, item.transport)
     out += _S_I.pack(v.ret)
 
 
 def _u_admin_server_lookup_client_args(data: bytes, off: int) -> tuple[AdminServerLookupClientArgs, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
-    f_id, f_flags = _S_QI.unpack_from(data, off)
+    result = _new(AdminServerLookupClientArgs)
+    result.srv, off = _u_admin_nonnull_server(data, off)
+    result.id, result.flags = _S_QI.unpack_from(data, off)
     off += 12
-    return AdminServerLookupClientArgs(f_srv, f_id, f_flags), off
+    return result, off
 
 
 def _p_admin_server_lookup_client_args(out: bytearray, v: AdminServerLookupClientArgs) -> None:
@@ -1180,8 +1258,9 @@ def _p_admin_server_lookup_client_args(out: bytearray, v: AdminServerLookupClien
 
 
 def _u_admin_server_lookup_client_ret(data: bytes, off: int) -> tuple[AdminServerLookupClientRet, int]:
-    f_clnt, off = _u_admin_nonnull_client(data, off)
-    return AdminServerLookupClientRet(f_clnt), off
+    result = _new(AdminServerLookupClientRet)
+    result.clnt, off = _u_admin_nonnull_client(data, off)
+    return result, off
 
 
 def _p_admin_server_lookup_client_ret(out: bytearray, v: AdminServerLookupClientRet) -> None:
@@ -1189,10 +1268,11 @@ def _p_admin_server_lookup_client_ret(out: bytearray, v: AdminServerLookupClient
 
 
 def _u_admin_client_get_info_args(data: bytes, off: int) -> tuple[AdminClientGetInfoArgs, int]:
-    f_clnt, off = _u_admin_nonnull_client(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminClientGetInfoArgs)
+    result.clnt, off = _u_admin_nonnull_client(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminClientGetInfoArgs(f_clnt, f_flags), off
+    return result, off
 
 
 def _p_admin_client_get_info_args(out: bytearray, v: AdminClientGetInfoArgs) -> None:
@@ -1201,14 +1281,25 @@ def _p_admin_client_get_info_args(out: bytearray, v: AdminClientGetInfoArgs) -> 
 
 
 def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetInfoRet, int]:
+    data_end = len(data)
+    result = _new(AdminClientGetInfoRet)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
     for _index in range(count):
-        item, off = _u_admin_typed_param(data, off)
-        append(item)
-    return AdminClientGetInfoRet(f_params), off
+        element = _new(AdminTypedParam)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+            raise _xdr.XdrError("", "bad length or padding")
+        element.field = data[start:end].decode()
+        element.value, off = _u_admin_typed_param_value(data, off)
+        append(element)
+    result.params = f_params
+    return result, off
 
 
 def _p_admin_client_get_info_ret(out: bytearray, v: AdminClientGetInfoRet) -> None:
@@ -1217,14 +1308,22 @@ def _p_admin_client_get_info_ret(out: bytearray, v: AdminClientGetInfoRet) -> No
         raise _xdr.XdrError("", "more than 64 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_admin_typed_param(out, item)
+        raw = item.field.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        _p_admin_typed_param_value(out, item.value)
 
 
 def _u_admin_client_close_args(data: bytes, off: int) -> tuple[AdminClientCloseArgs, int]:
-    f_clnt, off = _u_admin_nonnull_client(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminClientCloseArgs)
+    result.clnt, off = _u_admin_nonnull_client(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminClientCloseArgs(f_clnt, f_flags), off
+    return result, off
 
 
 def _p_admin_client_close_args(out: bytearray, v: AdminClientCloseArgs) -> None:
@@ -1233,26 +1332,41 @@ def _p_admin_client_close_args(out: bytearray, v: AdminClientCloseArgs) -> None:
 
 
 def _u_admin_server_get_client_limits_args(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsArgs, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminServerGetClientLimitsArgs)
+    result.srv, off = _u_admin_nonnull_server(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminServerGetClientLimitsArgs(f_srv, f_flags), off
+    return result, off
 
 
-def _p_admin_server_get_client_limits_args(out: bytearray, v: AdminServerGetClientLimitsArgs) -> None:
+def _p_admin_server_get_client_limits_args(
+    out: bytearray,
+    v: AdminServerGetClientLimitsArgs,
+) -> None:
     _p_admin_nonnull_server(out, v.srv)
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsRet, int]:
+    data_end = len(data)
+    result = _new(AdminServerGetClientLimitsRet)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
     for _index in range(count):
-        item, off = _u_admin_typed_param(data, off)
-        append(item)
-    return AdminServerGetClientLimitsRet(f_params), off
+        element = _new(AdminTypedParam)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+            raise _xdr.XdrError("", "bad length or padding")
+        element.field = data[start:end].decode()
+        element.value, off = _u_admin_typed_param_value(data, off)
+        append(element)
+    result.params = f_params
+    return result, off
 
 
 def _p_admin_server_get_client_limits_ret(out: bytearray, v: AdminServerGetClientLimitsRet) -> None:
@@ -1261,39 +1375,68 @@ def _p_admin_server_get_client_limits_ret(out: bytearray, v: AdminServerGetClien
         raise _xdr.XdrError("", "more than 32 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_admin_typed_param(out, item)
+        raw = item.field.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        _p_admin_typed_param_value(out, item.value)
 
 
 def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[AdminServerSetClientLimitsArgs, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
+    data_end = len(data)
+    result = _new(AdminServerSetClientLimitsArgs)
+    result.srv, off = _u_admin_nonnull_server(data, off)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
     for _index in range(count):
-        item, off = _u_admin_typed_param(data, off)
-        append(item)
-    f_flags = _S_I.unpack_from(data, off)[0]
+        element = _new(AdminTypedParam)
+        size = _S_I.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + size
+        off = end + (-size & 3)
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+            raise _xdr.XdrError("", "bad length or padding")
+        element.field = data[start:end].decode()
+        element.value, off = _u_admin_typed_param_value(data, off)
+        append(element)
+    result.params = f_params
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminServerSetClientLimitsArgs(f_srv, f_params, f_flags), off
+    return result, off
 
 
-def _p_admin_server_set_client_limits_args(out: bytearray, v: AdminServerSetClientLimitsArgs) -> None:
+def _p_admin_server_set_client_limits_args(
+    out: bytearray,
+    v: AdminServerSetClientLimitsArgs,
+) -> None:
     _p_admin_nonnull_server(out, v.srv)
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
     out += _S_I.pack(len(items))
     for item in items:
-        _p_admin_typed_param(out, item)
+        raw = item.field.encode()
+        size = len(raw)
+        if size > 4194304:
+            raise _xdr.XdrError("", "too long")
+        out += _S_I.pack(size)
+        out += raw
+        out += _PAD[-size & 3]
+        _p_admin_typed_param_value(out, item.value)
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_server_update_tls_files_args(data: bytes, off: int) -> tuple[AdminServerUpdateTlsFilesArgs, int]:
-    f_srv, off = _u_admin_nonnull_server(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminServerUpdateTlsFilesArgs)
+    result.srv, off = _u_admin_nonnull_server(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminServerUpdateTlsFilesArgs(f_srv, f_flags), off
+    return result, off
 
 
 def _p_admin_server_update_tls_files_args(out: bytearray, v: AdminServerUpdateTlsFilesArgs) -> None:
@@ -1302,30 +1445,38 @@ def _p_admin_server_update_tls_files_args(out: bytearray, v: AdminServerUpdateTl
 
 
 def _u_admin_connect_get_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsArgs, int]:
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminConnectGetLoggingOutputsArgs)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectGetLoggingOutputsArgs(f_flags), off
+    return result, off
 
 
-def _p_admin_connect_get_logging_outputs_args(out: bytearray, v: AdminConnectGetLoggingOutputsArgs) -> None:
+def _p_admin_connect_get_logging_outputs_args(
+    out: bytearray,
+    v: AdminConnectGetLoggingOutputsArgs,
+) -> None:
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsRet, int]:
     data_end = len(data)
+    result = _new(AdminConnectGetLoggingOutputsRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_outputs = data[start:end].decode()
-    f_noutputs = _S_I.unpack_from(data, off)[0]
+    result.outputs = data[start:end].decode()
+    result.noutputs = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectGetLoggingOutputsRet(f_outputs, f_noutputs), off
+    return result, off
 
 
-def _p_admin_connect_get_logging_outputs_ret(out: bytearray, v: AdminConnectGetLoggingOutputsRet) -> None:
+def _p_admin_connect_get_logging_outputs_ret(
+    out: bytearray,
+    v: AdminConnectGetLoggingOutputsRet,
+) -> None:
     raw = v.outputs.encode()
     size = len(raw)
     if size > 4194304:
@@ -1337,68 +1488,92 @@ def _p_admin_connect_get_logging_outputs_ret(out: bytearray, v: AdminConnectGetL
 
 
 def _u_admin_connect_get_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersArgs, int]:
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminConnectGetLoggingFiltersArgs)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectGetLoggingFiltersArgs(f_flags), off
+    return result, off
 
 
-def _p_admin_connect_get_logging_filters_args(out: bytearray, v: AdminConnectGetLoggingFiltersArgs) -> None:
+def _p_admin_connect_get_logging_filters_args(
+    out: bytearray,
+    v: AdminConnectGetLoggingFiltersArgs,
+) -> None:
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_connect_get_logging_filters_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersRet, int]:
-    f_filters, off = _u_admin_string(data, off)
-    f_nfilters = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminConnectGetLoggingFiltersRet)
+    result.filters, off = _u_admin_string(data, off)
+    result.nfilters = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectGetLoggingFiltersRet(f_filters, f_nfilters), off
+    return result, off
 
 
-def _p_admin_connect_get_logging_filters_ret(out: bytearray, v: AdminConnectGetLoggingFiltersRet) -> None:
+def _p_admin_connect_get_logging_filters_ret(
+    out: bytearray,
+    v: AdminConnectGetLoggingFiltersRet,
+) -> None:
     _p_admin_string(out, v.filters)
     out += _S_I.pack(v.nfilters)
 
 
 def _u_admin_connect_set_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingOutputsArgs, int]:
-    f_outputs, off = _u_admin_string(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminConnectSetLoggingOutputsArgs)
+    result.outputs, off = _u_admin_string(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectSetLoggingOutputsArgs(f_outputs, f_flags), off
+    return result, off
 
 
-def _p_admin_connect_set_logging_outputs_args(out: bytearray, v: AdminConnectSetLoggingOutputsArgs) -> None:
+def _p_admin_connect_set_logging_outputs_args(
+    out: bytearray,
+    v: AdminConnectSetLoggingOutputsArgs,
+) -> None:
     _p_admin_string(out, v.outputs)
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_connect_set_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingFiltersArgs, int]:
-    f_filters, off = _u_admin_string(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminConnectSetLoggingFiltersArgs)
+    result.filters, off = _u_admin_string(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectSetLoggingFiltersArgs(f_filters, f_flags), off
+    return result, off
 
 
-def _p_admin_connect_set_logging_filters_args(out: bytearray, v: AdminConnectSetLoggingFiltersArgs) -> None:
+def _p_admin_connect_set_logging_filters_args(
+    out: bytearray,
+    v: AdminConnectSetLoggingFiltersArgs,
+) -> None:
     _p_admin_string(out, v.filters)
     out += _S_I.pack(v.flags)
 
 
 def _u_admin_connect_set_daemon_timeout_args(data: bytes, off: int) -> tuple[AdminConnectSetDaemonTimeoutArgs, int]:
-    f_timeout, f_flags = _S_II.unpack_from(data, off)
+    result = _new(AdminConnectSetDaemonTimeoutArgs)
+    result.timeout, result.flags = _S_II.unpack_from(data, off)
     off += 8
-    return AdminConnectSetDaemonTimeoutArgs(f_timeout, f_flags), off
+    return result, off
 
 
-def _p_admin_connect_set_daemon_timeout_args(out: bytearray, v: AdminConnectSetDaemonTimeoutArgs) -> None:
+def _p_admin_connect_set_daemon_timeout_args(
+    out: bytearray,
+    v: AdminConnectSetDaemonTimeoutArgs,
+) -> None:
     out += _S_II.pack(v.timeout, v.flags)
 
 
 def _u_admin_connect_daemon_shutdown_args(data: bytes, off: int) -> tuple[AdminConnectDaemonShutdownArgs, int]:
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(AdminConnectDaemonShutdownArgs)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return AdminConnectDaemonShutdownArgs(f_flags), off
+    return result, off
 
 
-def _p_admin_connect_daemon_shutdown_args(out: bytearray, v: AdminConnectDaemonShutdownArgs) -> None:
+def _p_admin_connect_daemon_shutdown_args(
+    out: bytearray,
+    v: AdminConnectDaemonShutdownArgs,
+) -> None:
     out += _S_I.pack(v.flags)
 
 
@@ -1407,38 +1582,135 @@ def _p_admin_connect_daemon_shutdown_args(out: bytearray, v: AdminConnectDaemonS
 _T_admin_procedure: _xdr.EnumType = _xdr.EnumType("admin_procedure", AdminProcedure)
 _T_admin_nonnull_string: _xdr.TypedefType[str] = _xdr.TypedefType("admin_nonnull_string")
 _T_admin_string: _xdr.TypedefType[str | None] = _xdr.TypedefType("admin_string")
-_T_admin_typed_param_value: _xdr.UnionType[AdminTypedParamValue] = _xdr.UnionType("admin_typed_param_value", AdminTypedParamValue, "type")
-_T_admin_typed_param: _xdr.StructType[AdminTypedParam] = _xdr.StructType("admin_typed_param", AdminTypedParam)
-_T_admin_nonnull_server: _xdr.StructType[AdminNonnullServer] = _xdr.StructType("admin_nonnull_server", AdminNonnullServer)
-_T_admin_nonnull_client: _xdr.StructType[AdminNonnullClient] = _xdr.StructType("admin_nonnull_client", AdminNonnullClient)
-_T_admin_connect_open_args: _xdr.StructType[AdminConnectOpenArgs] = _xdr.StructType("admin_connect_open_args", AdminConnectOpenArgs)
-_T_admin_connect_get_lib_version_ret: _xdr.StructType[AdminConnectGetLibVersionRet] = _xdr.StructType("admin_connect_get_lib_version_ret", AdminConnectGetLibVersionRet)
-_T_admin_connect_list_servers_args: _xdr.StructType[AdminConnectListServersArgs] = _xdr.StructType("admin_connect_list_servers_args", AdminConnectListServersArgs)
-_T_admin_connect_list_servers_ret: _xdr.StructType[AdminConnectListServersRet] = _xdr.StructType("admin_connect_list_servers_ret", AdminConnectListServersRet)
-_T_admin_connect_lookup_server_args: _xdr.StructType[AdminConnectLookupServerArgs] = _xdr.StructType("admin_connect_lookup_server_args", AdminConnectLookupServerArgs)
-_T_admin_connect_lookup_server_ret: _xdr.StructType[AdminConnectLookupServerRet] = _xdr.StructType("admin_connect_lookup_server_ret", AdminConnectLookupServerRet)
-_T_admin_server_get_threadpool_parameters_args: _xdr.StructType[AdminServerGetThreadpoolParametersArgs] = _xdr.StructType("admin_server_get_threadpool_parameters_args", AdminServerGetThreadpoolParametersArgs)
-_T_admin_server_get_threadpool_parameters_ret: _xdr.StructType[AdminServerGetThreadpoolParametersRet] = _xdr.StructType("admin_server_get_threadpool_parameters_ret", AdminServerGetThreadpoolParametersRet)
-_T_admin_server_set_threadpool_parameters_args: _xdr.StructType[AdminServerSetThreadpoolParametersArgs] = _xdr.StructType("admin_server_set_threadpool_parameters_args", AdminServerSetThreadpoolParametersArgs)
-_T_admin_server_list_clients_args: _xdr.StructType[AdminServerListClientsArgs] = _xdr.StructType("admin_server_list_clients_args", AdminServerListClientsArgs)
-_T_admin_server_list_clients_ret: _xdr.StructType[AdminServerListClientsRet] = _xdr.StructType("admin_server_list_clients_ret", AdminServerListClientsRet)
-_T_admin_server_lookup_client_args: _xdr.StructType[AdminServerLookupClientArgs] = _xdr.StructType("admin_server_lookup_client_args", AdminServerLookupClientArgs)
-_T_admin_server_lookup_client_ret: _xdr.StructType[AdminServerLookupClientRet] = _xdr.StructType("admin_server_lookup_client_ret", AdminServerLookupClientRet)
-_T_admin_client_get_info_args: _xdr.StructType[AdminClientGetInfoArgs] = _xdr.StructType("admin_client_get_info_args", AdminClientGetInfoArgs)
-_T_admin_client_get_info_ret: _xdr.StructType[AdminClientGetInfoRet] = _xdr.StructType("admin_client_get_info_ret", AdminClientGetInfoRet)
-_T_admin_client_close_args: _xdr.StructType[AdminClientCloseArgs] = _xdr.StructType("admin_client_close_args", AdminClientCloseArgs)
-_T_admin_server_get_client_limits_args: _xdr.StructType[AdminServerGetClientLimitsArgs] = _xdr.StructType("admin_server_get_client_limits_args", AdminServerGetClientLimitsArgs)
-_T_admin_server_get_client_limits_ret: _xdr.StructType[AdminServerGetClientLimitsRet] = _xdr.StructType("admin_server_get_client_limits_ret", AdminServerGetClientLimitsRet)
-_T_admin_server_set_client_limits_args: _xdr.StructType[AdminServerSetClientLimitsArgs] = _xdr.StructType("admin_server_set_client_limits_args", AdminServerSetClientLimitsArgs)
-_T_admin_server_update_tls_files_args: _xdr.StructType[AdminServerUpdateTlsFilesArgs] = _xdr.StructType("admin_server_update_tls_files_args", AdminServerUpdateTlsFilesArgs)
-_T_admin_connect_get_logging_outputs_args: _xdr.StructType[AdminConnectGetLoggingOutputsArgs] = _xdr.StructType("admin_connect_get_logging_outputs_args", AdminConnectGetLoggingOutputsArgs)
-_T_admin_connect_get_logging_outputs_ret: _xdr.StructType[AdminConnectGetLoggingOutputsRet] = _xdr.StructType("admin_connect_get_logging_outputs_ret", AdminConnectGetLoggingOutputsRet)
-_T_admin_connect_get_logging_filters_args: _xdr.StructType[AdminConnectGetLoggingFiltersArgs] = _xdr.StructType("admin_connect_get_logging_filters_args", AdminConnectGetLoggingFiltersArgs)
-_T_admin_connect_get_logging_filters_ret: _xdr.StructType[AdminConnectGetLoggingFiltersRet] = _xdr.StructType("admin_connect_get_logging_filters_ret", AdminConnectGetLoggingFiltersRet)
-_T_admin_connect_set_logging_outputs_args: _xdr.StructType[AdminConnectSetLoggingOutputsArgs] = _xdr.StructType("admin_connect_set_logging_outputs_args", AdminConnectSetLoggingOutputsArgs)
-_T_admin_connect_set_logging_filters_args: _xdr.StructType[AdminConnectSetLoggingFiltersArgs] = _xdr.StructType("admin_connect_set_logging_filters_args", AdminConnectSetLoggingFiltersArgs)
-_T_admin_connect_set_daemon_timeout_args: _xdr.StructType[AdminConnectSetDaemonTimeoutArgs] = _xdr.StructType("admin_connect_set_daemon_timeout_args", AdminConnectSetDaemonTimeoutArgs)
-_T_admin_connect_daemon_shutdown_args: _xdr.StructType[AdminConnectDaemonShutdownArgs] = _xdr.StructType("admin_connect_daemon_shutdown_args", AdminConnectDaemonShutdownArgs)
+_T_admin_typed_param_value: _xdr.UnionType[AdminTypedParamValue] = _xdr.UnionType(
+    "admin_typed_param_value",
+    AdminTypedParamValue,
+    "type",
+)
+_T_admin_typed_param: _xdr.StructType[AdminTypedParam] = _xdr.StructType(
+    "admin_typed_param",
+    AdminTypedParam,
+)
+_T_admin_nonnull_server: _xdr.StructType[AdminNonnullServer] = _xdr.StructType(
+    "admin_nonnull_server",
+    AdminNonnullServer,
+)
+_T_admin_nonnull_client: _xdr.StructType[AdminNonnullClient] = _xdr.StructType(
+    "admin_nonnull_client",
+    AdminNonnullClient,
+)
+_T_admin_connect_open_args: _xdr.StructType[AdminConnectOpenArgs] = _xdr.StructType(
+    "admin_connect_open_args",
+    AdminConnectOpenArgs,
+)
+_T_admin_connect_get_lib_version_ret: _xdr.StructType[AdminConnectGetLibVersionRet] = _xdr.StructType(
+    "admin_connect_get_lib_version_ret",
+    AdminConnectGetLibVersionRet,
+)
+_T_admin_connect_list_servers_args: _xdr.StructType[AdminConnectListServersArgs] = _xdr.StructType(
+    "admin_connect_list_servers_args",
+    AdminConnectListServersArgs,
+)
+_T_admin_connect_list_servers_ret: _xdr.StructType[AdminConnectListServersRet] = _xdr.StructType(
+    "admin_connect_list_servers_ret",
+    AdminConnectListServersRet,
+)
+_T_admin_connect_lookup_server_args: _xdr.StructType[AdminConnectLookupServerArgs] = _xdr.StructType(
+    "admin_connect_lookup_server_args",
+    AdminConnectLookupServerArgs,
+)
+_T_admin_connect_lookup_server_ret: _xdr.StructType[AdminConnectLookupServerRet] = _xdr.StructType(
+    "admin_connect_lookup_server_ret",
+    AdminConnectLookupServerRet,
+)
+_T_admin_server_get_threadpool_parameters_args: _xdr.StructType[AdminServerGetThreadpoolParametersArgs] = _xdr.StructType(
+    "admin_server_get_threadpool_parameters_args",
+    AdminServerGetThreadpoolParametersArgs,
+)
+_T_admin_server_get_threadpool_parameters_ret: _xdr.StructType[AdminServerGetThreadpoolParametersRet] = _xdr.StructType(
+    "admin_server_get_threadpool_parameters_ret",
+    AdminServerGetThreadpoolParametersRet,
+)
+_T_admin_server_set_threadpool_parameters_args: _xdr.StructType[AdminServerSetThreadpoolParametersArgs] = _xdr.StructType(
+    "admin_server_set_threadpool_parameters_args",
+    AdminServerSetThreadpoolParametersArgs,
+)
+_T_admin_server_list_clients_args: _xdr.StructType[AdminServerListClientsArgs] = _xdr.StructType(
+    "admin_server_list_clients_args",
+    AdminServerListClientsArgs,
+)
+_T_admin_server_list_clients_ret: _xdr.StructType[AdminServerListClientsRet] = _xdr.StructType(
+    "admin_server_list_clients_ret",
+    AdminServerListClientsRet,
+)
+_T_admin_server_lookup_client_args: _xdr.StructType[AdminServerLookupClientArgs] = _xdr.StructType(
+    "admin_server_lookup_client_args",
+    AdminServerLookupClientArgs,
+)
+_T_admin_server_lookup_client_ret: _xdr.StructType[AdminServerLookupClientRet] = _xdr.StructType(
+    "admin_server_lookup_client_ret",
+    AdminServerLookupClientRet,
+)
+_T_admin_client_get_info_args: _xdr.StructType[AdminClientGetInfoArgs] = _xdr.StructType(
+    "admin_client_get_info_args",
+    AdminClientGetInfoArgs,
+)
+_T_admin_client_get_info_ret: _xdr.StructType[AdminClientGetInfoRet] = _xdr.StructType(
+    "admin_client_get_info_ret",
+    AdminClientGetInfoRet,
+)
+_T_admin_client_close_args: _xdr.StructType[AdminClientCloseArgs] = _xdr.StructType(
+    "admin_client_close_args",
+    AdminClientCloseArgs,
+)
+_T_admin_server_get_client_limits_args: _xdr.StructType[AdminServerGetClientLimitsArgs] = _xdr.StructType(
+    "admin_server_get_client_limits_args",
+    AdminServerGetClientLimitsArgs,
+)
+_T_admin_server_get_client_limits_ret: _xdr.StructType[AdminServerGetClientLimitsRet] = _xdr.StructType(
+    "admin_server_get_client_limits_ret",
+    AdminServerGetClientLimitsRet,
+)
+_T_admin_server_set_client_limits_args: _xdr.StructType[AdminServerSetClientLimitsArgs] = _xdr.StructType(
+    "admin_server_set_client_limits_args",
+    AdminServerSetClientLimitsArgs,
+)
+_T_admin_server_update_tls_files_args: _xdr.StructType[AdminServerUpdateTlsFilesArgs] = _xdr.StructType(
+    "admin_server_update_tls_files_args",
+    AdminServerUpdateTlsFilesArgs,
+)
+_T_admin_connect_get_logging_outputs_args: _xdr.StructType[AdminConnectGetLoggingOutputsArgs] = _xdr.StructType(
+    "admin_connect_get_logging_outputs_args",
+    AdminConnectGetLoggingOutputsArgs,
+)
+_T_admin_connect_get_logging_outputs_ret: _xdr.StructType[AdminConnectGetLoggingOutputsRet] = _xdr.StructType(
+    "admin_connect_get_logging_outputs_ret",
+    AdminConnectGetLoggingOutputsRet,
+)
+_T_admin_connect_get_logging_filters_args: _xdr.StructType[AdminConnectGetLoggingFiltersArgs] = _xdr.StructType(
+    "admin_connect_get_logging_filters_args",
+    AdminConnectGetLoggingFiltersArgs,
+)
+_T_admin_connect_get_logging_filters_ret: _xdr.StructType[AdminConnectGetLoggingFiltersRet] = _xdr.StructType(
+    "admin_connect_get_logging_filters_ret",
+    AdminConnectGetLoggingFiltersRet,
+)
+_T_admin_connect_set_logging_outputs_args: _xdr.StructType[AdminConnectSetLoggingOutputsArgs] = _xdr.StructType(
+    "admin_connect_set_logging_outputs_args",
+    AdminConnectSetLoggingOutputsArgs,
+)
+_T_admin_connect_set_logging_filters_args: _xdr.StructType[AdminConnectSetLoggingFiltersArgs] = _xdr.StructType(
+    "admin_connect_set_logging_filters_args",
+    AdminConnectSetLoggingFiltersArgs,
+)
+_T_admin_connect_set_daemon_timeout_args: _xdr.StructType[AdminConnectSetDaemonTimeoutArgs] = _xdr.StructType(
+    "admin_connect_set_daemon_timeout_args",
+    AdminConnectSetDaemonTimeoutArgs,
+)
+_T_admin_connect_daemon_shutdown_args: _xdr.StructType[AdminConnectDaemonShutdownArgs] = _xdr.StructType(
+    "admin_connect_daemon_shutdown_args",
+    AdminConnectDaemonShutdownArgs,
+)
 
 _T_admin_nonnull_string.target = _xdr.StringType(4194304)
 _T_admin_string.target = _xdr.OptionalType(_T_admin_nonnull_string)
@@ -1479,7 +1751,7 @@ _T_admin_connect_list_servers_ret.fields = (
     ("servers", _xdr.VarArray(_T_admin_nonnull_server, 16384)),
     ("ret", _xdr.UINT),
 )
-_T_admin_connect_list_servers_ret.markers = {'': 1}
+_T_admin_connect_list_servers_ret.markers = {"": 1}
 _T_admin_connect_lookup_server_args.fields = (
     ("name", _T_admin_nonnull_string),
     ("flags", _xdr.UINT),
@@ -1508,7 +1780,7 @@ _T_admin_server_list_clients_ret.fields = (
     ("clients", _xdr.VarArray(_T_admin_nonnull_client, 16384)),
     ("ret", _xdr.UINT),
 )
-_T_admin_server_list_clients_ret.markers = {'': 1}
+_T_admin_server_list_clients_ret.markers = {"": 1}
 _T_admin_server_lookup_client_args.fields = (
     ("srv", _T_admin_nonnull_server),
     ("id", _xdr.UHYPER),
@@ -1524,7 +1796,7 @@ _T_admin_client_get_info_args.fields = (
 _T_admin_client_get_info_ret.fields = (
     ("params", _xdr.VarArray(_T_admin_typed_param, 64)),
 )
-_T_admin_client_get_info_ret.markers = {'': 1}
+_T_admin_client_get_info_ret.markers = {"": 1}
 _T_admin_client_close_args.fields = (
     ("clnt", _T_admin_nonnull_client),
     ("flags", _xdr.UINT),
@@ -1687,104 +1959,104 @@ TYPES: dict[str, _xdr.XdrType[_Any]] = {
 
 _PROCEDURES: dict[int, _xdr.Procedure] = {
     1: _xdr.Procedure(
-        110102160, 1, 1, "connect_open", "ADMIN_PROC_CONNECT_OPEN",
+        0x6900690, 1, 1, "connect_open", "ADMIN_PROC_CONNECT_OPEN",
         _T_admin_connect_open_args, None, AdminConnectOpenArgs, None,
-        generate='none',
+        generate="none",
     ),
     2: _xdr.Procedure(
-        110102160, 1, 2, "connect_close", "ADMIN_PROC_CONNECT_CLOSE",
+        0x6900690, 1, 2, "connect_close", "ADMIN_PROC_CONNECT_CLOSE",
         None, None, None, None,
-        generate='none',
+        generate="none",
     ),
     3: _xdr.Procedure(
-        110102160, 1, 3, "connect_get_lib_version", "ADMIN_PROC_CONNECT_GET_LIB_VERSION",
+        0x6900690, 1, 3, "connect_get_lib_version", "ADMIN_PROC_CONNECT_GET_LIB_VERSION",
         None, _T_admin_connect_get_lib_version_ret, None, AdminConnectGetLibVersionRet,
-        generate='both',
+        generate="both",
     ),
     4: _xdr.Procedure(
-        110102160, 1, 4, "connect_list_servers", "ADMIN_PROC_CONNECT_LIST_SERVERS",
+        0x6900690, 1, 4, "connect_list_servers", "ADMIN_PROC_CONNECT_LIST_SERVERS",
         _T_admin_connect_list_servers_args, _T_admin_connect_list_servers_ret, AdminConnectListServersArgs, AdminConnectListServersRet,
-        generate='both',
+        generate="both",
     ),
     5: _xdr.Procedure(
-        110102160, 1, 5, "connect_lookup_server", "ADMIN_PROC_CONNECT_LOOKUP_SERVER",
+        0x6900690, 1, 5, "connect_lookup_server", "ADMIN_PROC_CONNECT_LOOKUP_SERVER",
         _T_admin_connect_lookup_server_args, _T_admin_connect_lookup_server_ret, AdminConnectLookupServerArgs, AdminConnectLookupServerRet,
-        generate='both',
+        generate="both",
     ),
     6: _xdr.Procedure(
-        110102160, 1, 6, "server_get_threadpool_parameters", "ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS",
+        0x6900690, 1, 6, "server_get_threadpool_parameters", "ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS",
         _T_admin_server_get_threadpool_parameters_args, _T_admin_server_get_threadpool_parameters_ret, AdminServerGetThreadpoolParametersArgs, AdminServerGetThreadpoolParametersRet,
-        generate='none',
+        generate="none",
     ),
     7: _xdr.Procedure(
-        110102160, 1, 7, "server_set_threadpool_parameters", "ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS",
+        0x6900690, 1, 7, "server_set_threadpool_parameters", "ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS",
         _T_admin_server_set_threadpool_parameters_args, None, AdminServerSetThreadpoolParametersArgs, None,
-        generate='none',
+        generate="none",
     ),
     8: _xdr.Procedure(
-        110102160, 1, 8, "server_list_clients", "ADMIN_PROC_SERVER_LIST_CLIENTS",
+        0x6900690, 1, 8, "server_list_clients", "ADMIN_PROC_SERVER_LIST_CLIENTS",
         _T_admin_server_list_clients_args, _T_admin_server_list_clients_ret, AdminServerListClientsArgs, AdminServerListClientsRet,
-        generate='both',
+        generate="both",
     ),
     9: _xdr.Procedure(
-        110102160, 1, 9, "server_lookup_client", "ADMIN_PROC_SERVER_LOOKUP_CLIENT",
+        0x6900690, 1, 9, "server_lookup_client", "ADMIN_PROC_SERVER_LOOKUP_CLIENT",
         _T_admin_server_lookup_client_args, _T_admin_server_lookup_client_ret, AdminServerLookupClientArgs, AdminServerLookupClientRet,
-        generate='both',
+        generate="both",
     ),
     10: _xdr.Procedure(
-        110102160, 1, 10, "client_get_info", "ADMIN_PROC_CLIENT_GET_INFO",
+        0x6900690, 1, 10, "client_get_info", "ADMIN_PROC_CLIENT_GET_INFO",
         _T_admin_client_get_info_args, _T_admin_client_get_info_ret, AdminClientGetInfoArgs, AdminClientGetInfoRet,
-        generate='none',
+        generate="none",
     ),
     11: _xdr.Procedure(
-        110102160, 1, 11, "client_close", "ADMIN_PROC_CLIENT_CLOSE",
+        0x6900690, 1, 11, "client_close", "ADMIN_PROC_CLIENT_CLOSE",
         _T_admin_client_close_args, None, AdminClientCloseArgs, None,
-        generate='both',
+        generate="both",
     ),
     12: _xdr.Procedure(
-        110102160, 1, 12, "server_get_client_limits", "ADMIN_PROC_SERVER_GET_CLIENT_LIMITS",
+        0x6900690, 1, 12, "server_get_client_limits", "ADMIN_PROC_SERVER_GET_CLIENT_LIMITS",
         _T_admin_server_get_client_limits_args, _T_admin_server_get_client_limits_ret, AdminServerGetClientLimitsArgs, AdminServerGetClientLimitsRet,
-        generate='none',
+        generate="none",
     ),
     13: _xdr.Procedure(
-        110102160, 1, 13, "server_set_client_limits", "ADMIN_PROC_SERVER_SET_CLIENT_LIMITS",
+        0x6900690, 1, 13, "server_set_client_limits", "ADMIN_PROC_SERVER_SET_CLIENT_LIMITS",
         _T_admin_server_set_client_limits_args, None, AdminServerSetClientLimitsArgs, None,
-        generate='none',
+        generate="none",
     ),
     14: _xdr.Procedure(
-        110102160, 1, 14, "connect_get_logging_outputs", "ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS",
+        0x6900690, 1, 14, "connect_get_logging_outputs", "ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS",
         _T_admin_connect_get_logging_outputs_args, _T_admin_connect_get_logging_outputs_ret, AdminConnectGetLoggingOutputsArgs, AdminConnectGetLoggingOutputsRet,
-        generate='none',
+        generate="none",
     ),
     15: _xdr.Procedure(
-        110102160, 1, 15, "connect_get_logging_filters", "ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS",
+        0x6900690, 1, 15, "connect_get_logging_filters", "ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS",
         _T_admin_connect_get_logging_filters_args, _T_admin_connect_get_logging_filters_ret, AdminConnectGetLoggingFiltersArgs, AdminConnectGetLoggingFiltersRet,
-        generate='none',
+        generate="none",
     ),
     16: _xdr.Procedure(
-        110102160, 1, 16, "connect_set_logging_outputs", "ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS",
+        0x6900690, 1, 16, "connect_set_logging_outputs", "ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS",
         _T_admin_connect_set_logging_outputs_args, None, AdminConnectSetLoggingOutputsArgs, None,
-        generate='both',
+        generate="both",
     ),
     17: _xdr.Procedure(
-        110102160, 1, 17, "connect_set_logging_filters", "ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS",
+        0x6900690, 1, 17, "connect_set_logging_filters", "ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS",
         _T_admin_connect_set_logging_filters_args, None, AdminConnectSetLoggingFiltersArgs, None,
-        generate='both',
+        generate="both",
     ),
     18: _xdr.Procedure(
-        110102160, 1, 18, "server_update_tls_files", "ADMIN_PROC_SERVER_UPDATE_TLS_FILES",
+        0x6900690, 1, 18, "server_update_tls_files", "ADMIN_PROC_SERVER_UPDATE_TLS_FILES",
         _T_admin_server_update_tls_files_args, None, AdminServerUpdateTlsFilesArgs, None,
-        generate='both',
+        generate="both",
     ),
     19: _xdr.Procedure(
-        110102160, 1, 19, "connect_set_daemon_timeout", "ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT",
+        0x6900690, 1, 19, "connect_set_daemon_timeout", "ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT",
         _T_admin_connect_set_daemon_timeout_args, None, AdminConnectSetDaemonTimeoutArgs, None,
-        generate='both',
+        generate="both",
     ),
     20: _xdr.Procedure(
-        110102160, 1, 20, "connect_daemon_shutdown", "ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN",
+        0x6900690, 1, 20, "connect_daemon_shutdown", "ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN",
         _T_admin_connect_daemon_shutdown_args, None, AdminConnectDaemonShutdownArgs, None,
-        generate='both',
+        generate="both",
     ),
 }
 

@@ -37,78 +37,177 @@ class AdminAsyncCalls(_xdr.AsyncCaller):
         result: int = await self._call_procedure(_PROCS[3], None)
         return result
 
-    async def connect_list_servers(self, *, need_results: int, flags: int = 0) -> _admin.AdminConnectListServersRet:
+    async def connect_list_servers(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _admin.AdminConnectListServersRet:
         """``ADMIN_PROC_CONNECT_LIST_SERVERS`` (4)."""
-        result: _admin.AdminConnectListServersRet = await self._call_procedure(_PROCS[4], _admin.AdminConnectListServersArgs(need_results=need_results, flags=flags))
+        result: _admin.AdminConnectListServersRet = await self._call_procedure(
+            _PROCS[4],
+            _admin.AdminConnectListServersArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def connect_lookup_server(self, *, name: str, flags: int = 0) -> _admin.AdminNonnullServer:
+    async def connect_lookup_server(
+        self,
+        *,
+        name: str,
+        flags: int = 0,
+    ) -> _admin.AdminNonnullServer:
         """``ADMIN_PROC_CONNECT_LOOKUP_SERVER`` (5)."""
-        result: _admin.AdminNonnullServer = await self._call_procedure(_PROCS[5], _admin.AdminConnectLookupServerArgs(name=name, flags=flags))
+        result: _admin.AdminNonnullServer = await self._call_procedure(
+            _PROCS[5],
+            _admin.AdminConnectLookupServerArgs(name=name, flags=flags),
+        )
         return result
 
-    async def server_get_threadpool_parameters(self, *, srv: _admin.AdminNonnullServer, flags: int = 0) -> list[_admin.AdminTypedParam]:
+    async def server_get_threadpool_parameters(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        flags: int = 0,
+    ) -> list[_admin.AdminTypedParam]:
         """``ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS`` (6)."""
-        result: list[_admin.AdminTypedParam] = await self._call_procedure(_PROCS[6], _admin.AdminServerGetThreadpoolParametersArgs(srv=srv, flags=flags))
+        result: list[_admin.AdminTypedParam] = await self._call_procedure(
+            _PROCS[6],
+            _admin.AdminServerGetThreadpoolParametersArgs(srv=srv, flags=flags),
+        )
         return result
 
-    async def server_set_threadpool_parameters(self, *, srv: _admin.AdminNonnullServer, params: list[_admin.AdminTypedParam], flags: int = 0) -> None:
+    async def server_set_threadpool_parameters(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        params: list[_admin.AdminTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS`` (7)."""
-        await self._call_procedure(_PROCS[7], _admin.AdminServerSetThreadpoolParametersArgs(srv=srv, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[7],
+            _admin.AdminServerSetThreadpoolParametersArgs(srv=srv, params=params, flags=flags),
+        )
 
-    async def server_list_clients(self, *, srv: _admin.AdminNonnullServer, need_results: int, flags: int = 0) -> _admin.AdminServerListClientsRet:
+    async def server_list_clients(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        need_results: int,
+        flags: int = 0,
+    ) -> _admin.AdminServerListClientsRet:
         """``ADMIN_PROC_SERVER_LIST_CLIENTS`` (8)."""
-        result: _admin.AdminServerListClientsRet = await self._call_procedure(_PROCS[8], _admin.AdminServerListClientsArgs(srv=srv, need_results=need_results, flags=flags))
+        result: _admin.AdminServerListClientsRet = await self._call_procedure(
+            _PROCS[8],
+            _admin.AdminServerListClientsArgs(srv=srv, need_results=need_results, flags=flags),
+        )
         return result
 
-    async def server_lookup_client(self, *, srv: _admin.AdminNonnullServer, id: int, flags: int = 0) -> _admin.AdminNonnullClient:
+    async def server_lookup_client(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        id: int,
+        flags: int = 0,
+    ) -> _admin.AdminNonnullClient:
         """``ADMIN_PROC_SERVER_LOOKUP_CLIENT`` (9)."""
-        result: _admin.AdminNonnullClient = await self._call_procedure(_PROCS[9], _admin.AdminServerLookupClientArgs(srv=srv, id=id, flags=flags))
+        result: _admin.AdminNonnullClient = await self._call_procedure(
+            _PROCS[9],
+            _admin.AdminServerLookupClientArgs(srv=srv, id=id, flags=flags),
+        )
         return result
 
-    async def client_get_info(self, *, clnt: _admin.AdminNonnullClient, flags: int = 0) -> list[_admin.AdminTypedParam]:
+    async def client_get_info(
+        self,
+        *,
+        clnt: _admin.AdminNonnullClient,
+        flags: int = 0,
+    ) -> list[_admin.AdminTypedParam]:
         """``ADMIN_PROC_CLIENT_GET_INFO`` (10)."""
-        result: list[_admin.AdminTypedParam] = await self._call_procedure(_PROCS[10], _admin.AdminClientGetInfoArgs(clnt=clnt, flags=flags))
+        result: list[_admin.AdminTypedParam] = await self._call_procedure(
+            _PROCS[10],
+            _admin.AdminClientGetInfoArgs(clnt=clnt, flags=flags),
+        )
         return result
 
     async def client_close(self, *, clnt: _admin.AdminNonnullClient, flags: int = 0) -> None:
         """``ADMIN_PROC_CLIENT_CLOSE`` (11)."""
         await self._call_procedure(_PROCS[11], _admin.AdminClientCloseArgs(clnt=clnt, flags=flags))
 
-    async def server_get_client_limits(self, *, srv: _admin.AdminNonnullServer, flags: int = 0) -> list[_admin.AdminTypedParam]:
+    async def server_get_client_limits(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        flags: int = 0,
+    ) -> list[_admin.AdminTypedParam]:
         """``ADMIN_PROC_SERVER_GET_CLIENT_LIMITS`` (12)."""
-        result: list[_admin.AdminTypedParam] = await self._call_procedure(_PROCS[12], _admin.AdminServerGetClientLimitsArgs(srv=srv, flags=flags))
+        result: list[_admin.AdminTypedParam] = await self._call_procedure(
+            _PROCS[12],
+            _admin.AdminServerGetClientLimitsArgs(srv=srv, flags=flags),
+        )
         return result
 
-    async def server_set_client_limits(self, *, srv: _admin.AdminNonnullServer, params: list[_admin.AdminTypedParam], flags: int = 0) -> None:
+    async def server_set_client_limits(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        params: list[_admin.AdminTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``ADMIN_PROC_SERVER_SET_CLIENT_LIMITS`` (13)."""
-        await self._call_procedure(_PROCS[13], _admin.AdminServerSetClientLimitsArgs(srv=srv, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[13],
+            _admin.AdminServerSetClientLimitsArgs(srv=srv, params=params, flags=flags),
+        )
 
     async def connect_get_logging_outputs(self, *, flags: int = 0) -> _admin.AdminConnectGetLoggingOutputsRet:
         """``ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS`` (14)."""
-        result: _admin.AdminConnectGetLoggingOutputsRet = await self._call_procedure(_PROCS[14], _admin.AdminConnectGetLoggingOutputsArgs(flags=flags))
+        result: _admin.AdminConnectGetLoggingOutputsRet = await self._call_procedure(
+            _PROCS[14],
+            _admin.AdminConnectGetLoggingOutputsArgs(flags=flags),
+        )
         return result
 
     async def connect_get_logging_filters(self, *, flags: int = 0) -> _admin.AdminConnectGetLoggingFiltersRet:
         """``ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS`` (15)."""
-        result: _admin.AdminConnectGetLoggingFiltersRet = await self._call_procedure(_PROCS[15], _admin.AdminConnectGetLoggingFiltersArgs(flags=flags))
+        result: _admin.AdminConnectGetLoggingFiltersRet = await self._call_procedure(
+            _PROCS[15],
+            _admin.AdminConnectGetLoggingFiltersArgs(flags=flags),
+        )
         return result
 
     async def connect_set_logging_outputs(self, *, outputs: str | None, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS`` (16)."""
-        await self._call_procedure(_PROCS[16], _admin.AdminConnectSetLoggingOutputsArgs(outputs=outputs, flags=flags))
+        await self._call_procedure(
+            _PROCS[16],
+            _admin.AdminConnectSetLoggingOutputsArgs(outputs=outputs, flags=flags),
+        )
 
     async def connect_set_logging_filters(self, *, filters: str | None, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS`` (17)."""
-        await self._call_procedure(_PROCS[17], _admin.AdminConnectSetLoggingFiltersArgs(filters=filters, flags=flags))
+        await self._call_procedure(
+            _PROCS[17],
+            _admin.AdminConnectSetLoggingFiltersArgs(filters=filters, flags=flags),
+        )
 
-    async def server_update_tls_files(self, *, srv: _admin.AdminNonnullServer, flags: int = 0) -> None:
+    async def server_update_tls_files(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        flags: int = 0,
+    ) -> None:
         """``ADMIN_PROC_SERVER_UPDATE_TLS_FILES`` (18)."""
-        await self._call_procedure(_PROCS[18], _admin.AdminServerUpdateTlsFilesArgs(srv=srv, flags=flags))
+        await self._call_procedure(
+            _PROCS[18],
+            _admin.AdminServerUpdateTlsFilesArgs(srv=srv, flags=flags),
+        )
 
     async def connect_set_daemon_timeout(self, *, timeout: int, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT`` (19)."""
-        await self._call_procedure(_PROCS[19], _admin.AdminConnectSetDaemonTimeoutArgs(timeout=timeout, flags=flags))
+        await self._call_procedure(
+            _PROCS[19],
+            _admin.AdminConnectSetDaemonTimeoutArgs(timeout=timeout, flags=flags),
+        )
 
     async def connect_daemon_shutdown(self, *, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN`` (20)."""
@@ -133,70 +232,153 @@ class AdminBlockingCalls(_xdr.BlockingCaller):
         result: int = self._call_procedure(_PROCS[3], None)
         return result
 
-    def connect_list_servers(self, *, need_results: int, flags: int = 0) -> _admin.AdminConnectListServersRet:
+    def connect_list_servers(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _admin.AdminConnectListServersRet:
         """``ADMIN_PROC_CONNECT_LIST_SERVERS`` (4)."""
-        result: _admin.AdminConnectListServersRet = self._call_procedure(_PROCS[4], _admin.AdminConnectListServersArgs(need_results=need_results, flags=flags))
+        result: _admin.AdminConnectListServersRet = self._call_procedure(
+            _PROCS[4],
+            _admin.AdminConnectListServersArgs(need_results=need_results, flags=flags),
+        )
         return result
 
     def connect_lookup_server(self, *, name: str, flags: int = 0) -> _admin.AdminNonnullServer:
         """``ADMIN_PROC_CONNECT_LOOKUP_SERVER`` (5)."""
-        result: _admin.AdminNonnullServer = self._call_procedure(_PROCS[5], _admin.AdminConnectLookupServerArgs(name=name, flags=flags))
+        result: _admin.AdminNonnullServer = self._call_procedure(
+            _PROCS[5],
+            _admin.AdminConnectLookupServerArgs(name=name, flags=flags),
+        )
         return result
 
-    def server_get_threadpool_parameters(self, *, srv: _admin.AdminNonnullServer, flags: int = 0) -> list[_admin.AdminTypedParam]:
+    def server_get_threadpool_parameters(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        flags: int = 0,
+    ) -> list[_admin.AdminTypedParam]:
         """``ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS`` (6)."""
-        result: list[_admin.AdminTypedParam] = self._call_procedure(_PROCS[6], _admin.AdminServerGetThreadpoolParametersArgs(srv=srv, flags=flags))
+        result: list[_admin.AdminTypedParam] = self._call_procedure(
+            _PROCS[6],
+            _admin.AdminServerGetThreadpoolParametersArgs(srv=srv, flags=flags),
+        )
         return result
 
-    def server_set_threadpool_parameters(self, *, srv: _admin.AdminNonnullServer, params: list[_admin.AdminTypedParam], flags: int = 0) -> None:
+    def server_set_threadpool_parameters(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        params: list[_admin.AdminTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS`` (7)."""
-        self._call_procedure(_PROCS[7], _admin.AdminServerSetThreadpoolParametersArgs(srv=srv, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[7],
+            _admin.AdminServerSetThreadpoolParametersArgs(srv=srv, params=params, flags=flags),
+        )
 
-    def server_list_clients(self, *, srv: _admin.AdminNonnullServer, need_results: int, flags: int = 0) -> _admin.AdminServerListClientsRet:
+    def server_list_clients(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        need_results: int,
+        flags: int = 0,
+    ) -> _admin.AdminServerListClientsRet:
         """``ADMIN_PROC_SERVER_LIST_CLIENTS`` (8)."""
-        result: _admin.AdminServerListClientsRet = self._call_procedure(_PROCS[8], _admin.AdminServerListClientsArgs(srv=srv, need_results=need_results, flags=flags))
+        result: _admin.AdminServerListClientsRet = self._call_procedure(
+            _PROCS[8],
+            _admin.AdminServerListClientsArgs(srv=srv, need_results=need_results, flags=flags),
+        )
         return result
 
-    def server_lookup_client(self, *, srv: _admin.AdminNonnullServer, id: int, flags: int = 0) -> _admin.AdminNonnullClient:
+    def server_lookup_client(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        id: int,
+        flags: int = 0,
+    ) -> _admin.AdminNonnullClient:
         """``ADMIN_PROC_SERVER_LOOKUP_CLIENT`` (9)."""
-        result: _admin.AdminNonnullClient = self._call_procedure(_PROCS[9], _admin.AdminServerLookupClientArgs(srv=srv, id=id, flags=flags))
+        result: _admin.AdminNonnullClient = self._call_procedure(
+            _PROCS[9],
+            _admin.AdminServerLookupClientArgs(srv=srv, id=id, flags=flags),
+        )
         return result
 
-    def client_get_info(self, *, clnt: _admin.AdminNonnullClient, flags: int = 0) -> list[_admin.AdminTypedParam]:
+    def client_get_info(
+        self,
+        *,
+        clnt: _admin.AdminNonnullClient,
+        flags: int = 0,
+    ) -> list[_admin.AdminTypedParam]:
         """``ADMIN_PROC_CLIENT_GET_INFO`` (10)."""
-        result: list[_admin.AdminTypedParam] = self._call_procedure(_PROCS[10], _admin.AdminClientGetInfoArgs(clnt=clnt, flags=flags))
+        result: list[_admin.AdminTypedParam] = self._call_procedure(
+            _PROCS[10],
+            _admin.AdminClientGetInfoArgs(clnt=clnt, flags=flags),
+        )
         return result
 
     def client_close(self, *, clnt: _admin.AdminNonnullClient, flags: int = 0) -> None:
         """``ADMIN_PROC_CLIENT_CLOSE`` (11)."""
         self._call_procedure(_PROCS[11], _admin.AdminClientCloseArgs(clnt=clnt, flags=flags))
 
-    def server_get_client_limits(self, *, srv: _admin.AdminNonnullServer, flags: int = 0) -> list[_admin.AdminTypedParam]:
+    def server_get_client_limits(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        flags: int = 0,
+    ) -> list[_admin.AdminTypedParam]:
         """``ADMIN_PROC_SERVER_GET_CLIENT_LIMITS`` (12)."""
-        result: list[_admin.AdminTypedParam] = self._call_procedure(_PROCS[12], _admin.AdminServerGetClientLimitsArgs(srv=srv, flags=flags))
+        result: list[_admin.AdminTypedParam] = self._call_procedure(
+            _PROCS[12],
+            _admin.AdminServerGetClientLimitsArgs(srv=srv, flags=flags),
+        )
         return result
 
-    def server_set_client_limits(self, *, srv: _admin.AdminNonnullServer, params: list[_admin.AdminTypedParam], flags: int = 0) -> None:
+    def server_set_client_limits(
+        self,
+        *,
+        srv: _admin.AdminNonnullServer,
+        params: list[_admin.AdminTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``ADMIN_PROC_SERVER_SET_CLIENT_LIMITS`` (13)."""
-        self._call_procedure(_PROCS[13], _admin.AdminServerSetClientLimitsArgs(srv=srv, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[13],
+            _admin.AdminServerSetClientLimitsArgs(srv=srv, params=params, flags=flags),
+        )
 
     def connect_get_logging_outputs(self, *, flags: int = 0) -> _admin.AdminConnectGetLoggingOutputsRet:
         """``ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS`` (14)."""
-        result: _admin.AdminConnectGetLoggingOutputsRet = self._call_procedure(_PROCS[14], _admin.AdminConnectGetLoggingOutputsArgs(flags=flags))
+        result: _admin.AdminConnectGetLoggingOutputsRet = self._call_procedure(
+            _PROCS[14],
+            _admin.AdminConnectGetLoggingOutputsArgs(flags=flags),
+        )
         return result
 
     def connect_get_logging_filters(self, *, flags: int = 0) -> _admin.AdminConnectGetLoggingFiltersRet:
         """``ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS`` (15)."""
-        result: _admin.AdminConnectGetLoggingFiltersRet = self._call_procedure(_PROCS[15], _admin.AdminConnectGetLoggingFiltersArgs(flags=flags))
+        result: _admin.AdminConnectGetLoggingFiltersRet = self._call_procedure(
+            _PROCS[15],
+            _admin.AdminConnectGetLoggingFiltersArgs(flags=flags),
+        )
         return result
 
     def connect_set_logging_outputs(self, *, outputs: str | None, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS`` (16)."""
-        self._call_procedure(_PROCS[16], _admin.AdminConnectSetLoggingOutputsArgs(outputs=outputs, flags=flags))
+        self._call_procedure(
+            _PROCS[16],
+            _admin.AdminConnectSetLoggingOutputsArgs(outputs=outputs, flags=flags),
+        )
 
     def connect_set_logging_filters(self, *, filters: str | None, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS`` (17)."""
-        self._call_procedure(_PROCS[17], _admin.AdminConnectSetLoggingFiltersArgs(filters=filters, flags=flags))
+        self._call_procedure(
+            _PROCS[17],
+            _admin.AdminConnectSetLoggingFiltersArgs(filters=filters, flags=flags),
+        )
 
     def server_update_tls_files(self, *, srv: _admin.AdminNonnullServer, flags: int = 0) -> None:
         """``ADMIN_PROC_SERVER_UPDATE_TLS_FILES`` (18)."""
@@ -204,7 +386,10 @@ class AdminBlockingCalls(_xdr.BlockingCaller):
 
     def connect_set_daemon_timeout(self, *, timeout: int, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT`` (19)."""
-        self._call_procedure(_PROCS[19], _admin.AdminConnectSetDaemonTimeoutArgs(timeout=timeout, flags=flags))
+        self._call_procedure(
+            _PROCS[19],
+            _admin.AdminConnectSetDaemonTimeoutArgs(timeout=timeout, flags=flags),
+        )
 
     def connect_daemon_shutdown(self, *, flags: int = 0) -> None:
         """``ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN`` (20)."""

@@ -15,6 +15,7 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_i = _struct.Struct(">i")
 
 
@@ -50,12 +51,12 @@ TYPES: dict[str, _xdr.XdrType[_Any]] = {
 
 _PROCEDURES: dict[int, _xdr.Procedure] = {
     1: _xdr.Procedure(
-        1801807216, 1, 1, "ping", "KEEPALIVE_PROC_PING",
+        0x6b656570, 1, 1, "ping", "KEEPALIVE_PROC_PING",
         None, None, None, None,
         is_event=True,
     ),
     2: _xdr.Procedure(
-        1801807216, 1, 2, "pong", "KEEPALIVE_PROC_PONG",
+        0x6b656570, 1, 2, "pong", "KEEPALIVE_PROC_PONG",
         None, None, None, None,
         is_event=True,
     ),

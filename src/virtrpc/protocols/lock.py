@@ -15,6 +15,7 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_16s = _struct.Struct(">16s")
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
@@ -72,7 +73,12 @@ class VirLockSpaceProtocolOwner(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirLockSpaceProtocolOwner):
             return NotImplemented
-        return (self.uuid, self.name, self.id, self.pid) == (other.uuid, other.name, other.id, other.pid)
+        return (self.uuid, self.name, self.id, self.pid) == (
+            other.uuid,
+            other.name,
+            other.id,
+            other.pid,
+        )
 
     def __repr__(self) -> str:
         return f"VirLockSpaceProtocolOwner(uuid={self.uuid!r}, name={self.name!r}, id={self.id!r}, pid={self.pid!r})"
@@ -284,7 +290,7 @@ def _u_virLockSpaceProtocolNonNullString(data: bytes, off: int) -> tuple[str, in
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -310,7 +316,7 @@ def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, in
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -338,18 +344,19 @@ def _p_virLockSpaceProtocolString(out: bytearray, v: str | None) -> None:
 
 def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpaceProtocolOwner, int]:
     data_end = len(data)
-    f_uuid = _S_16s.unpack_from(data, off)[0]
+    result = _new(VirLockSpaceProtocolOwner)
+    result.uuid = _S_16s.unpack_from(data, off)[0]
     off += 16
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start:end].decode()
-    f_id, f_pid = _S_II.unpack_from(data, off)
+    result.name = data[start:end].decode()
+    result.id, result.pid = _S_II.unpack_from(data, off)
     off += 8
-    return VirLockSpaceProtocolOwner(f_uuid, f_name, f_id, f_pid), off
+    return result, off
 
 
 def _p_virLockSpaceProtocolOwner(out: bytearray, v: VirLockSpaceProtocolOwner) -> None:
@@ -367,39 +374,48 @@ def _p_virLockSpaceProtocolOwner(out: bytearray, v: VirLockSpaceProtocolOwner) -
 
 
 def _u_virLockSpaceProtocolRegisterArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRegisterArgs, int]:
-    f_owner, off = _u_virLockSpaceProtocolOwner(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(VirLockSpaceProtocolRegisterArgs)
+    result.owner, off = _u_virLockSpaceProtocolOwner(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLockSpaceProtocolRegisterArgs(f_owner, f_flags), off
+    return result, off
 
 
-def _p_virLockSpaceProtocolRegisterArgs(out: bytearray, v: VirLockSpaceProtocolRegisterArgs) -> None:
+def _p_virLockSpaceProtocolRegisterArgs(
+    out: bytearray,
+    v: VirLockSpaceProtocolRegisterArgs,
+) -> None:
     _p_virLockSpaceProtocolOwner(out, v.owner)
     out += _S_I.pack(v.flags)
 
 
 def _u_virLockSpaceProtocolRestrictArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRestrictArgs, int]:
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(VirLockSpaceProtocolRestrictArgs)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLockSpaceProtocolRestrictArgs(f_flags), off
+    return result, off
 
 
-def _p_virLockSpaceProtocolRestrictArgs(out: bytearray, v: VirLockSpaceProtocolRestrictArgs) -> None:
+def _p_virLockSpaceProtocolRestrictArgs(
+    out: bytearray,
+    v: VirLockSpaceProtocolRestrictArgs,
+) -> None:
     out += _S_I.pack(v.flags)
 
 
 def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolNewArgs, int]:
     data_end = len(data)
+    result = _new(VirLockSpaceProtocolNewArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[start:end].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLockSpaceProtocolNewArgs(f_path, f_flags), off
+    return result, off
 
 
 def _p_virLockSpaceProtocolNewArgs(out: bytearray, v: VirLockSpaceProtocolNewArgs) -> None:
@@ -415,26 +431,30 @@ def _p_virLockSpaceProtocolNewArgs(out: bytearray, v: VirLockSpaceProtocolNewArg
 
 def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateResourceArgs, int]:
     data_end = len(data)
+    result = _new(VirLockSpaceProtocolCreateResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
+    result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start2:end2].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[start2:end2].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLockSpaceProtocolCreateResourceArgs(f_path, f_name, f_flags), off
+    return result, off
 
 
-def _p_virLockSpaceProtocolCreateResourceArgs(out: bytearray, v: VirLockSpaceProtocolCreateResourceArgs) -> None:
+def _p_virLockSpaceProtocolCreateResourceArgs(
+    out: bytearray,
+    v: VirLockSpaceProtocolCreateResourceArgs,
+) -> None:
     raw = v.path.encode()
     size = len(raw)
     if size > 65536:
@@ -454,26 +474,30 @@ def _p_virLockSpaceProtocolCreateResourceArgs(out: bytearray, v: VirLockSpacePro
 
 def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolDeleteResourceArgs, int]:
     data_end = len(data)
+    result = _new(VirLockSpaceProtocolDeleteResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
+    result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start2:end2].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[start2:end2].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLockSpaceProtocolDeleteResourceArgs(f_path, f_name, f_flags), off
+    return result, off
 
 
-def _p_virLockSpaceProtocolDeleteResourceArgs(out: bytearray, v: VirLockSpaceProtocolDeleteResourceArgs) -> None:
+def _p_virLockSpaceProtocolDeleteResourceArgs(
+    out: bytearray,
+    v: VirLockSpaceProtocolDeleteResourceArgs,
+) -> None:
     raw = v.path.encode()
     size = len(raw)
     if size > 65536:
@@ -493,26 +517,30 @@ def _p_virLockSpaceProtocolDeleteResourceArgs(out: bytearray, v: VirLockSpacePro
 
 def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolAcquireResourceArgs, int]:
     data_end = len(data)
+    result = _new(VirLockSpaceProtocolAcquireResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
+    result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start2:end2].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[start2:end2].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLockSpaceProtocolAcquireResourceArgs(f_path, f_name, f_flags), off
+    return result, off
 
 
-def _p_virLockSpaceProtocolAcquireResourceArgs(out: bytearray, v: VirLockSpaceProtocolAcquireResourceArgs) -> None:
+def _p_virLockSpaceProtocolAcquireResourceArgs(
+    out: bytearray,
+    v: VirLockSpaceProtocolAcquireResourceArgs,
+) -> None:
     raw = v.path.encode()
     size = len(raw)
     if size > 65536:
@@ -532,26 +560,30 @@ def _p_virLockSpaceProtocolAcquireResourceArgs(out: bytearray, v: VirLockSpacePr
 
 def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolReleaseResourceArgs, int]:
     data_end = len(data)
+    result = _new(VirLockSpaceProtocolReleaseResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
+    result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start2:end2].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[start2:end2].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLockSpaceProtocolReleaseResourceArgs(f_path, f_name, f_flags), off
+    return result, off
 
 
-def _p_virLockSpaceProtocolReleaseResourceArgs(out: bytearray, v: VirLockSpaceProtocolReleaseResourceArgs) -> None:
+def _p_virLockSpaceProtocolReleaseResourceArgs(
+    out: bytearray,
+    v: VirLockSpaceProtocolReleaseResourceArgs,
+) -> None:
     raw = v.path.encode()
     size = len(raw)
     if size > 65536:
@@ -571,17 +603,21 @@ def _p_virLockSpaceProtocolReleaseResourceArgs(out: bytearray, v: VirLockSpacePr
 
 def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateLockSpaceArgs, int]:
     data_end = len(data)
+    result = _new(VirLockSpaceProtocolCreateLockSpaceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
-    return VirLockSpaceProtocolCreateLockSpaceArgs(f_path), off
+    result.path = data[start:end].decode()
+    return result, off
 
 
-def _p_virLockSpaceProtocolCreateLockSpaceArgs(out: bytearray, v: VirLockSpaceProtocolCreateLockSpaceArgs) -> None:
+def _p_virLockSpaceProtocolCreateLockSpaceArgs(
+    out: bytearray,
+    v: VirLockSpaceProtocolCreateLockSpaceArgs,
+) -> None:
     raw = v.path.encode()
     size = len(raw)
     if size > 65536:
@@ -593,19 +629,51 @@ def _p_virLockSpaceProtocolCreateLockSpaceArgs(out: bytearray, v: VirLockSpacePr
 
 # -- type descriptors -----------------------------------------------------------
 
-_T_virLockSpaceProtocolProcedure: _xdr.EnumType = _xdr.EnumType("virLockSpaceProtocolProcedure", VirLockSpaceProtocolProcedure)
+_T_virLockSpaceProtocolProcedure: _xdr.EnumType = _xdr.EnumType(
+    "virLockSpaceProtocolProcedure",
+    VirLockSpaceProtocolProcedure,
+)
 _T_virLockSpaceProtocolUUID: _xdr.TypedefType[bytes] = _xdr.TypedefType("virLockSpaceProtocolUUID")
-_T_virLockSpaceProtocolNonNullString: _xdr.TypedefType[str] = _xdr.TypedefType("virLockSpaceProtocolNonNullString")
+_T_virLockSpaceProtocolNonNullString: _xdr.TypedefType[str] = _xdr.TypedefType(
+    "virLockSpaceProtocolNonNullString",
+)
 _T_virLockSpaceProtocolString: _xdr.TypedefType[str | None] = _xdr.TypedefType("virLockSpaceProtocolString")
-_T_virLockSpaceProtocolOwner: _xdr.StructType[VirLockSpaceProtocolOwner] = _xdr.StructType("virLockSpaceProtocolOwner", VirLockSpaceProtocolOwner)
-_T_virLockSpaceProtocolRegisterArgs: _xdr.StructType[VirLockSpaceProtocolRegisterArgs] = _xdr.StructType("virLockSpaceProtocolRegisterArgs", VirLockSpaceProtocolRegisterArgs)
-_T_virLockSpaceProtocolRestrictArgs: _xdr.StructType[VirLockSpaceProtocolRestrictArgs] = _xdr.StructType("virLockSpaceProtocolRestrictArgs", VirLockSpaceProtocolRestrictArgs)
-_T_virLockSpaceProtocolNewArgs: _xdr.StructType[VirLockSpaceProtocolNewArgs] = _xdr.StructType("virLockSpaceProtocolNewArgs", VirLockSpaceProtocolNewArgs)
-_T_virLockSpaceProtocolCreateResourceArgs: _xdr.StructType[VirLockSpaceProtocolCreateResourceArgs] = _xdr.StructType("virLockSpaceProtocolCreateResourceArgs", VirLockSpaceProtocolCreateResourceArgs)
-_T_virLockSpaceProtocolDeleteResourceArgs: _xdr.StructType[VirLockSpaceProtocolDeleteResourceArgs] = _xdr.StructType("virLockSpaceProtocolDeleteResourceArgs", VirLockSpaceProtocolDeleteResourceArgs)
-_T_virLockSpaceProtocolAcquireResourceArgs: _xdr.StructType[VirLockSpaceProtocolAcquireResourceArgs] = _xdr.StructType("virLockSpaceProtocolAcquireResourceArgs", VirLockSpaceProtocolAcquireResourceArgs)
-_T_virLockSpaceProtocolReleaseResourceArgs: _xdr.StructType[VirLockSpaceProtocolReleaseResourceArgs] = _xdr.StructType("virLockSpaceProtocolReleaseResourceArgs", VirLockSpaceProtocolReleaseResourceArgs)
-_T_virLockSpaceProtocolCreateLockSpaceArgs: _xdr.StructType[VirLockSpaceProtocolCreateLockSpaceArgs] = _xdr.StructType("virLockSpaceProtocolCreateLockSpaceArgs", VirLockSpaceProtocolCreateLockSpaceArgs)
+_T_virLockSpaceProtocolOwner: _xdr.StructType[VirLockSpaceProtocolOwner] = _xdr.StructType(
+    "virLockSpaceProtocolOwner",
+    VirLockSpaceProtocolOwner,
+)
+_T_virLockSpaceProtocolRegisterArgs: _xdr.StructType[VirLockSpaceProtocolRegisterArgs] = _xdr.StructType(
+    "virLockSpaceProtocolRegisterArgs",
+    VirLockSpaceProtocolRegisterArgs,
+)
+_T_virLockSpaceProtocolRestrictArgs: _xdr.StructType[VirLockSpaceProtocolRestrictArgs] = _xdr.StructType(
+    "virLockSpaceProtocolRestrictArgs",
+    VirLockSpaceProtocolRestrictArgs,
+)
+_T_virLockSpaceProtocolNewArgs: _xdr.StructType[VirLockSpaceProtocolNewArgs] = _xdr.StructType(
+    "virLockSpaceProtocolNewArgs",
+    VirLockSpaceProtocolNewArgs,
+)
+_T_virLockSpaceProtocolCreateResourceArgs: _xdr.StructType[VirLockSpaceProtocolCreateResourceArgs] = _xdr.StructType(
+    "virLockSpaceProtocolCreateResourceArgs",
+    VirLockSpaceProtocolCreateResourceArgs,
+)
+_T_virLockSpaceProtocolDeleteResourceArgs: _xdr.StructType[VirLockSpaceProtocolDeleteResourceArgs] = _xdr.StructType(
+    "virLockSpaceProtocolDeleteResourceArgs",
+    VirLockSpaceProtocolDeleteResourceArgs,
+)
+_T_virLockSpaceProtocolAcquireResourceArgs: _xdr.StructType[VirLockSpaceProtocolAcquireResourceArgs] = _xdr.StructType(
+    "virLockSpaceProtocolAcquireResourceArgs",
+    VirLockSpaceProtocolAcquireResourceArgs,
+)
+_T_virLockSpaceProtocolReleaseResourceArgs: _xdr.StructType[VirLockSpaceProtocolReleaseResourceArgs] = _xdr.StructType(
+    "virLockSpaceProtocolReleaseResourceArgs",
+    VirLockSpaceProtocolReleaseResourceArgs,
+)
+_T_virLockSpaceProtocolCreateLockSpaceArgs: _xdr.StructType[VirLockSpaceProtocolCreateLockSpaceArgs] = _xdr.StructType(
+    "virLockSpaceProtocolCreateLockSpaceArgs",
+    VirLockSpaceProtocolCreateLockSpaceArgs,
+)
 
 _T_virLockSpaceProtocolUUID.target = _xdr.FixedOpaque(16)
 _T_virLockSpaceProtocolNonNullString.target = _xdr.StringType(65536)
@@ -697,44 +765,44 @@ TYPES: dict[str, _xdr.XdrType[_Any]] = {
 
 _PROCEDURES: dict[int, _xdr.Procedure] = {
     1: _xdr.Procedure(
-        245874415, 1, 1, "register", "VIR_LOCK_SPACE_PROTOCOL_PROC_REGISTER",
+        0xea7beef, 1, 1, "register", "VIR_LOCK_SPACE_PROTOCOL_PROC_REGISTER",
         _T_virLockSpaceProtocolRegisterArgs, None, VirLockSpaceProtocolRegisterArgs, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     2: _xdr.Procedure(
-        245874415, 1, 2, "restrict", "VIR_LOCK_SPACE_PROTOCOL_PROC_RESTRICT",
+        0xea7beef, 1, 2, "restrict", "VIR_LOCK_SPACE_PROTOCOL_PROC_RESTRICT",
         _T_virLockSpaceProtocolRestrictArgs, None, VirLockSpaceProtocolRestrictArgs, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     3: _xdr.Procedure(
-        245874415, 1, 3, "new", "VIR_LOCK_SPACE_PROTOCOL_PROC_NEW",
+        0xea7beef, 1, 3, "new", "VIR_LOCK_SPACE_PROTOCOL_PROC_NEW",
         _T_virLockSpaceProtocolNewArgs, None, VirLockSpaceProtocolNewArgs, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     4: _xdr.Procedure(
-        245874415, 1, 4, "create_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_CREATE_RESOURCE",
+        0xea7beef, 1, 4, "create_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_CREATE_RESOURCE",
         _T_virLockSpaceProtocolCreateResourceArgs, None, VirLockSpaceProtocolCreateResourceArgs, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     5: _xdr.Procedure(
-        245874415, 1, 5, "delete_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_DELETE_RESOURCE",
+        0xea7beef, 1, 5, "delete_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_DELETE_RESOURCE",
         _T_virLockSpaceProtocolDeleteResourceArgs, None, VirLockSpaceProtocolDeleteResourceArgs, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     6: _xdr.Procedure(
-        245874415, 1, 6, "acquire_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_ACQUIRE_RESOURCE",
+        0xea7beef, 1, 6, "acquire_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_ACQUIRE_RESOURCE",
         _T_virLockSpaceProtocolAcquireResourceArgs, None, VirLockSpaceProtocolAcquireResourceArgs, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     7: _xdr.Procedure(
-        245874415, 1, 7, "release_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_RELEASE_RESOURCE",
+        0xea7beef, 1, 7, "release_resource", "VIR_LOCK_SPACE_PROTOCOL_PROC_RELEASE_RESOURCE",
         _T_virLockSpaceProtocolReleaseResourceArgs, None, VirLockSpaceProtocolReleaseResourceArgs, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     8: _xdr.Procedure(
-        245874415, 1, 8, "create_lockspace", "VIR_LOCK_SPACE_PROTOCOL_PROC_CREATE_LOCKSPACE",
+        0xea7beef, 1, 8, "create_lockspace", "VIR_LOCK_SPACE_PROTOCOL_PROC_CREATE_LOCKSPACE",
         None, None, None, None,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
 }
 

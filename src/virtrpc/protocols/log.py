@@ -15,6 +15,7 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_16s = _struct.Struct(">16s")
 _S_I = _struct.Struct(">I")
 _S_QI = _struct.Struct(">QI")
@@ -107,7 +108,13 @@ class VirLogManagerProtocolDomainOpenLogFileArgs(_xdr.XdrStruct):
     path: str
     flags: int
 
-    def __init__(self, driver: str, dom: VirLogManagerProtocolDomain, path: str, flags: int) -> None:
+    def __init__(
+        self,
+        driver: str,
+        dom: VirLogManagerProtocolDomain,
+        path: str,
+        flags: int,
+    ) -> None:
         self.driver = driver
         self.dom = dom
         self.path = path
@@ -116,7 +123,12 @@ class VirLogManagerProtocolDomainOpenLogFileArgs(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirLogManagerProtocolDomainOpenLogFileArgs):
             return NotImplemented
-        return (self.driver, self.dom, self.path, self.flags) == (other.driver, other.dom, other.path, other.flags)
+        return (self.driver, self.dom, self.path, self.flags) == (
+            other.driver,
+            other.dom,
+            other.path,
+            other.flags,
+        )
 
     def __repr__(self) -> str:
         return f"VirLogManagerProtocolDomainOpenLogFileArgs(driver={self.driver!r}, dom={self.dom!r}, path={self.path!r}, flags={self.flags!r})"
@@ -195,7 +207,13 @@ class VirLogManagerProtocolDomainReadLogFileArgs(_xdr.XdrStruct):
     maxlen: int
     flags: int
 
-    def __init__(self, path: str, pos: VirLogManagerProtocolLogFilePosition, maxlen: int, flags: int) -> None:
+    def __init__(
+        self,
+        path: str,
+        pos: VirLogManagerProtocolLogFilePosition,
+        maxlen: int,
+        flags: int,
+    ) -> None:
         self.path = path
         self.pos = pos
         self.maxlen = maxlen
@@ -204,7 +222,12 @@ class VirLogManagerProtocolDomainReadLogFileArgs(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirLogManagerProtocolDomainReadLogFileArgs):
             return NotImplemented
-        return (self.path, self.pos, self.maxlen, self.flags) == (other.path, other.pos, other.maxlen, other.flags)
+        return (self.path, self.pos, self.maxlen, self.flags) == (
+            other.path,
+            other.pos,
+            other.maxlen,
+            other.flags,
+        )
 
     def __repr__(self) -> str:
         return f"VirLogManagerProtocolDomainReadLogFileArgs(path={self.path!r}, pos={self.pos!r}, maxlen={self.maxlen!r}, flags={self.flags!r})"
@@ -242,7 +265,14 @@ class VirLogManagerProtocolDomainAppendLogFileArgs(_xdr.XdrStruct):
     message: str
     flags: int
 
-    def __init__(self, driver: str, dom: VirLogManagerProtocolDomain, path: str, message: str, flags: int) -> None:
+    def __init__(
+        self,
+        driver: str,
+        dom: VirLogManagerProtocolDomain,
+        path: str,
+        message: str,
+        flags: int,
+    ) -> None:
         self.driver = driver
         self.dom = dom
         self.path = path
@@ -252,7 +282,13 @@ class VirLogManagerProtocolDomainAppendLogFileArgs(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirLogManagerProtocolDomainAppendLogFileArgs):
             return NotImplemented
-        return (self.driver, self.dom, self.path, self.message, self.flags) == (other.driver, other.dom, other.path, other.message, other.flags)
+        return (self.driver, self.dom, self.path, self.message, self.flags) == (
+            other.driver,
+            other.dom,
+            other.path,
+            other.message,
+            other.flags,
+        )
 
     def __repr__(self) -> str:
         return f"VirLogManagerProtocolDomainAppendLogFileArgs(driver={self.driver!r}, dom={self.dom!r}, path={self.path!r}, message={self.message!r}, flags={self.flags!r})"
@@ -304,7 +340,7 @@ def _u_virLogManagerProtocolNonNullString(data: bytes, off: int) -> tuple[str, i
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -330,7 +366,7 @@ def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, i
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -358,16 +394,17 @@ def _p_virLogManagerProtocolString(out: bytearray, v: str | None) -> None:
 
 def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomain, int]:
     data_end = len(data)
-    f_uuid = _S_16s.unpack_from(data, off)[0]
+    result = _new(VirLogManagerProtocolDomain)
+    result.uuid = _S_16s.unpack_from(data, off)[0]
     off += 16
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start:end].decode()
-    return VirLogManagerProtocolDomain(f_uuid, f_name), off
+    result.name = data[start:end].decode()
+    return result, off
 
 
 def _p_virLogManagerProtocolDomain(out: bytearray, v: VirLogManagerProtocolDomain) -> None:
@@ -384,38 +421,46 @@ def _p_virLogManagerProtocolDomain(out: bytearray, v: VirLogManagerProtocolDomai
 
 
 def _u_virLogManagerProtocolLogFilePosition(data: bytes, off: int) -> tuple[VirLogManagerProtocolLogFilePosition, int]:
-    f_inode, f_offset = _S_QQ.unpack_from(data, off)
+    result = _new(VirLogManagerProtocolLogFilePosition)
+    result.inode, result.offset = _S_QQ.unpack_from(data, off)
     off += 16
-    return VirLogManagerProtocolLogFilePosition(f_inode, f_offset), off
+    return result, off
 
 
-def _p_virLogManagerProtocolLogFilePosition(out: bytearray, v: VirLogManagerProtocolLogFilePosition) -> None:
+def _p_virLogManagerProtocolLogFilePosition(
+    out: bytearray,
+    v: VirLogManagerProtocolLogFilePosition,
+) -> None:
     out += _S_QQ.pack(v.inode, v.offset)
 
 
 def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileArgs, int]:
     data_end = len(data)
+    result = _new(VirLogManagerProtocolDomainOpenLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_driver = data[start:end].decode()
-    f_dom, off = _u_virLogManagerProtocolDomain(data, off)
+    result.driver = data[start:end].decode()
+    result.dom, off = _u_virLogManagerProtocolDomain(data, off)
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start2:end2].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[start2:end2].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLogManagerProtocolDomainOpenLogFileArgs(f_driver, f_dom, f_path, f_flags), off
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainOpenLogFileArgs(out: bytearray, v: VirLogManagerProtocolDomainOpenLogFileArgs) -> None:
+def _p_virLogManagerProtocolDomainOpenLogFileArgs(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainOpenLogFileArgs,
+) -> None:
     raw = v.driver.encode()
     size = len(raw)
     if size > 4194304:
@@ -435,29 +480,37 @@ def _p_virLogManagerProtocolDomainOpenLogFileArgs(out: bytearray, v: VirLogManag
 
 
 def _u_virLogManagerProtocolDomainOpenLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileRet, int]:
-    f_pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
-    return VirLogManagerProtocolDomainOpenLogFileRet(f_pos), off
+    result = _new(VirLogManagerProtocolDomainOpenLogFileRet)
+    result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainOpenLogFileRet(out: bytearray, v: VirLogManagerProtocolDomainOpenLogFileRet) -> None:
+def _p_virLogManagerProtocolDomainOpenLogFileRet(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainOpenLogFileRet,
+) -> None:
     _p_virLogManagerProtocolLogFilePosition(out, v.pos)
 
 
 def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionArgs, int]:
     data_end = len(data)
+    result = _new(VirLogManagerProtocolDomainGetLogFilePositionArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[start:end].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLogManagerProtocolDomainGetLogFilePositionArgs(f_path, f_flags), off
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainGetLogFilePositionArgs(out: bytearray, v: VirLogManagerProtocolDomainGetLogFilePositionArgs) -> None:
+def _p_virLogManagerProtocolDomainGetLogFilePositionArgs(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainGetLogFilePositionArgs,
+) -> None:
     raw = v.path.encode()
     size = len(raw)
     if size > 4194304:
@@ -469,30 +522,38 @@ def _p_virLogManagerProtocolDomainGetLogFilePositionArgs(out: bytearray, v: VirL
 
 
 def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionRet, int]:
-    f_pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
-    return VirLogManagerProtocolDomainGetLogFilePositionRet(f_pos), off
+    result = _new(VirLogManagerProtocolDomainGetLogFilePositionRet)
+    result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainGetLogFilePositionRet(out: bytearray, v: VirLogManagerProtocolDomainGetLogFilePositionRet) -> None:
+def _p_virLogManagerProtocolDomainGetLogFilePositionRet(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainGetLogFilePositionRet,
+) -> None:
     _p_virLogManagerProtocolLogFilePosition(out, v.pos)
 
 
 def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileArgs, int]:
     data_end = len(data)
+    result = _new(VirLogManagerProtocolDomainReadLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start:end].decode()
-    f_pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
-    f_maxlen, f_flags = _S_QI.unpack_from(data, off)
+    result.path = data[start:end].decode()
+    result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
+    result.maxlen, result.flags = _S_QI.unpack_from(data, off)
     off += 12
-    return VirLogManagerProtocolDomainReadLogFileArgs(f_path, f_pos, f_maxlen, f_flags), off
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainReadLogFileArgs(out: bytearray, v: VirLogManagerProtocolDomainReadLogFileArgs) -> None:
+def _p_virLogManagerProtocolDomainReadLogFileArgs(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainReadLogFileArgs,
+) -> None:
     raw = v.path.encode()
     size = len(raw)
     if size > 4194304:
@@ -506,17 +567,21 @@ def _p_virLogManagerProtocolDomainReadLogFileArgs(out: bytearray, v: VirLogManag
 
 def _u_virLogManagerProtocolDomainReadLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileRet, int]:
     data_end = len(data)
+    result = _new(VirLogManagerProtocolDomainReadLogFileRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_data = data[start:end].decode()
-    return VirLogManagerProtocolDomainReadLogFileRet(f_data), off
+    result.data = data[start:end].decode()
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainReadLogFileRet(out: bytearray, v: VirLogManagerProtocolDomainReadLogFileRet) -> None:
+def _p_virLogManagerProtocolDomainReadLogFileRet(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainReadLogFileRet,
+) -> None:
     raw = v.data.encode()
     size = len(raw)
     if size > 4194304:
@@ -528,34 +593,38 @@ def _p_virLogManagerProtocolDomainReadLogFileRet(out: bytearray, v: VirLogManage
 
 def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileArgs, int]:
     data_end = len(data)
+    result = _new(VirLogManagerProtocolDomainAppendLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_driver = data[start:end].decode()
-    f_dom, off = _u_virLogManagerProtocolDomain(data, off)
+    result.driver = data[start:end].decode()
+    result.dom, off = _u_virLogManagerProtocolDomain(data, off)
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (size2 & 3 and data[end2:off] != _PAD[-size2 & 3]):
+    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_path = data[start2:end2].decode()
+    result.path = data[start2:end2].decode()
     size3 = _S_I.unpack_from(data, off)[0]
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (size3 & 3 and data[end3:off] != _PAD[-size3 & 3]):
+    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_message = data[start3:end3].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.message = data[start3:end3].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return VirLogManagerProtocolDomainAppendLogFileArgs(f_driver, f_dom, f_path, f_message, f_flags), off
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainAppendLogFileArgs(out: bytearray, v: VirLogManagerProtocolDomainAppendLogFileArgs) -> None:
+def _p_virLogManagerProtocolDomainAppendLogFileArgs(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainAppendLogFileArgs,
+) -> None:
     raw = v.driver.encode()
     size = len(raw)
     if size > 4194304:
@@ -582,32 +651,76 @@ def _p_virLogManagerProtocolDomainAppendLogFileArgs(out: bytearray, v: VirLogMan
 
 
 def _u_virLogManagerProtocolDomainAppendLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileRet, int]:
-    f_ret = _S_i.unpack_from(data, off)[0]
+    result = _new(VirLogManagerProtocolDomainAppendLogFileRet)
+    result.ret = _S_i.unpack_from(data, off)[0]
     off += 4
-    return VirLogManagerProtocolDomainAppendLogFileRet(f_ret), off
+    return result, off
 
 
-def _p_virLogManagerProtocolDomainAppendLogFileRet(out: bytearray, v: VirLogManagerProtocolDomainAppendLogFileRet) -> None:
+def _p_virLogManagerProtocolDomainAppendLogFileRet(
+    out: bytearray,
+    v: VirLogManagerProtocolDomainAppendLogFileRet,
+) -> None:
     out += _S_i.pack(v.ret)
 
 
 # -- type descriptors -----------------------------------------------------------
 
-_T_virLogManagerProtocolDomainOpenLogFileFlags: _xdr.EnumType = _xdr.EnumType("virLogManagerProtocolDomainOpenLogFileFlags", VirLogManagerProtocolDomainOpenLogFileFlags)
-_T_virLogManagerProtocolProcedure: _xdr.EnumType = _xdr.EnumType("virLogManagerProtocolProcedure", VirLogManagerProtocolProcedure)
+_T_virLogManagerProtocolDomainOpenLogFileFlags: _xdr.EnumType = _xdr.EnumType(
+    "virLogManagerProtocolDomainOpenLogFileFlags",
+    VirLogManagerProtocolDomainOpenLogFileFlags,
+)
+_T_virLogManagerProtocolProcedure: _xdr.EnumType = _xdr.EnumType(
+    "virLogManagerProtocolProcedure",
+    VirLogManagerProtocolProcedure,
+)
 _T_virLogManagerProtocolUUID: _xdr.TypedefType[bytes] = _xdr.TypedefType("virLogManagerProtocolUUID")
-_T_virLogManagerProtocolNonNullString: _xdr.TypedefType[str] = _xdr.TypedefType("virLogManagerProtocolNonNullString")
-_T_virLogManagerProtocolString: _xdr.TypedefType[str | None] = _xdr.TypedefType("virLogManagerProtocolString")
-_T_virLogManagerProtocolDomain: _xdr.StructType[VirLogManagerProtocolDomain] = _xdr.StructType("virLogManagerProtocolDomain", VirLogManagerProtocolDomain)
-_T_virLogManagerProtocolLogFilePosition: _xdr.StructType[VirLogManagerProtocolLogFilePosition] = _xdr.StructType("virLogManagerProtocolLogFilePosition", VirLogManagerProtocolLogFilePosition)
-_T_virLogManagerProtocolDomainOpenLogFileArgs: _xdr.StructType[VirLogManagerProtocolDomainOpenLogFileArgs] = _xdr.StructType("virLogManagerProtocolDomainOpenLogFileArgs", VirLogManagerProtocolDomainOpenLogFileArgs)
-_T_virLogManagerProtocolDomainOpenLogFileRet: _xdr.StructType[VirLogManagerProtocolDomainOpenLogFileRet] = _xdr.StructType("virLogManagerProtocolDomainOpenLogFileRet", VirLogManagerProtocolDomainOpenLogFileRet)
-_T_virLogManagerProtocolDomainGetLogFilePositionArgs: _xdr.StructType[VirLogManagerProtocolDomainGetLogFilePositionArgs] = _xdr.StructType("virLogManagerProtocolDomainGetLogFilePositionArgs", VirLogManagerProtocolDomainGetLogFilePositionArgs)
-_T_virLogManagerProtocolDomainGetLogFilePositionRet: _xdr.StructType[VirLogManagerProtocolDomainGetLogFilePositionRet] = _xdr.StructType("virLogManagerProtocolDomainGetLogFilePositionRet", VirLogManagerProtocolDomainGetLogFilePositionRet)
-_T_virLogManagerProtocolDomainReadLogFileArgs: _xdr.StructType[VirLogManagerProtocolDomainReadLogFileArgs] = _xdr.StructType("virLogManagerProtocolDomainReadLogFileArgs", VirLogManagerProtocolDomainReadLogFileArgs)
-_T_virLogManagerProtocolDomainReadLogFileRet: _xdr.StructType[VirLogManagerProtocolDomainReadLogFileRet] = _xdr.StructType("virLogManagerProtocolDomainReadLogFileRet", VirLogManagerProtocolDomainReadLogFileRet)
-_T_virLogManagerProtocolDomainAppendLogFileArgs: _xdr.StructType[VirLogManagerProtocolDomainAppendLogFileArgs] = _xdr.StructType("virLogManagerProtocolDomainAppendLogFileArgs", VirLogManagerProtocolDomainAppendLogFileArgs)
-_T_virLogManagerProtocolDomainAppendLogFileRet: _xdr.StructType[VirLogManagerProtocolDomainAppendLogFileRet] = _xdr.StructType("virLogManagerProtocolDomainAppendLogFileRet", VirLogManagerProtocolDomainAppendLogFileRet)
+_T_virLogManagerProtocolNonNullString: _xdr.TypedefType[str] = _xdr.TypedefType(
+    "virLogManagerProtocolNonNullString",
+)
+_T_virLogManagerProtocolString: _xdr.TypedefType[str | None] = _xdr.TypedefType(
+    "virLogManagerProtocolString",
+)
+_T_virLogManagerProtocolDomain: _xdr.StructType[VirLogManagerProtocolDomain] = _xdr.StructType(
+    "virLogManagerProtocolDomain",
+    VirLogManagerProtocolDomain,
+)
+_T_virLogManagerProtocolLogFilePosition: _xdr.StructType[VirLogManagerProtocolLogFilePosition] = _xdr.StructType(
+    "virLogManagerProtocolLogFilePosition",
+    VirLogManagerProtocolLogFilePosition,
+)
+_T_virLogManagerProtocolDomainOpenLogFileArgs: _xdr.StructType[VirLogManagerProtocolDomainOpenLogFileArgs] = _xdr.StructType(
+    "virLogManagerProtocolDomainOpenLogFileArgs",
+    VirLogManagerProtocolDomainOpenLogFileArgs,
+)
+_T_virLogManagerProtocolDomainOpenLogFileRet: _xdr.StructType[VirLogManagerProtocolDomainOpenLogFileRet] = _xdr.StructType(
+    "virLogManagerProtocolDomainOpenLogFileRet",
+    VirLogManagerProtocolDomainOpenLogFileRet,
+)
+_T_virLogManagerProtocolDomainGetLogFilePositionArgs: _xdr.StructType[VirLogManagerProtocolDomainGetLogFilePositionArgs] = _xdr.StructType(
+    "virLogManagerProtocolDomainGetLogFilePositionArgs",
+    VirLogManagerProtocolDomainGetLogFilePositionArgs,
+)
+_T_virLogManagerProtocolDomainGetLogFilePositionRet: _xdr.StructType[VirLogManagerProtocolDomainGetLogFilePositionRet] = _xdr.StructType(
+    "virLogManagerProtocolDomainGetLogFilePositionRet",
+    VirLogManagerProtocolDomainGetLogFilePositionRet,
+)
+_T_virLogManagerProtocolDomainReadLogFileArgs: _xdr.StructType[VirLogManagerProtocolDomainReadLogFileArgs] = _xdr.StructType(
+    "virLogManagerProtocolDomainReadLogFileArgs",
+    VirLogManagerProtocolDomainReadLogFileArgs,
+)
+_T_virLogManagerProtocolDomainReadLogFileRet: _xdr.StructType[VirLogManagerProtocolDomainReadLogFileRet] = _xdr.StructType(
+    "virLogManagerProtocolDomainReadLogFileRet",
+    VirLogManagerProtocolDomainReadLogFileRet,
+)
+_T_virLogManagerProtocolDomainAppendLogFileArgs: _xdr.StructType[VirLogManagerProtocolDomainAppendLogFileArgs] = _xdr.StructType(
+    "virLogManagerProtocolDomainAppendLogFileArgs",
+    VirLogManagerProtocolDomainAppendLogFileArgs,
+)
+_T_virLogManagerProtocolDomainAppendLogFileRet: _xdr.StructType[VirLogManagerProtocolDomainAppendLogFileRet] = _xdr.StructType(
+    "virLogManagerProtocolDomainAppendLogFileRet",
+    VirLogManagerProtocolDomainAppendLogFileRet,
+)
 
 _T_virLogManagerProtocolUUID.target = _xdr.FixedOpaque(16)
 _T_virLogManagerProtocolNonNullString.target = _xdr.StringType(4194304)
@@ -706,24 +819,24 @@ TYPES: dict[str, _xdr.XdrType[_Any]] = {
 
 _PROCEDURES: dict[int, _xdr.Procedure] = {
     1: _xdr.Procedure(
-        2270401305, 1, 1, "domain_open_log_file", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_OPEN_LOG_FILE",
+        0x87539319, 1, 1, "domain_open_log_file", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_OPEN_LOG_FILE",
         _T_virLogManagerProtocolDomainOpenLogFileArgs, _T_virLogManagerProtocolDomainOpenLogFileRet, VirLogManagerProtocolDomainOpenLogFileArgs, VirLogManagerProtocolDomainOpenLogFileRet,
-        fds='recv', generate='none', acl=('none',),
+        fds="recv", generate="none", acl=("none",),
     ),
     2: _xdr.Procedure(
-        2270401305, 1, 2, "domain_get_log_file_position", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_GET_LOG_FILE_POSITION",
+        0x87539319, 1, 2, "domain_get_log_file_position", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_GET_LOG_FILE_POSITION",
         _T_virLogManagerProtocolDomainGetLogFilePositionArgs, _T_virLogManagerProtocolDomainGetLogFilePositionRet, VirLogManagerProtocolDomainGetLogFilePositionArgs, VirLogManagerProtocolDomainGetLogFilePositionRet,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     3: _xdr.Procedure(
-        2270401305, 1, 3, "domain_read_log_file", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_READ_LOG_FILE",
+        0x87539319, 1, 3, "domain_read_log_file", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_READ_LOG_FILE",
         _T_virLogManagerProtocolDomainReadLogFileArgs, _T_virLogManagerProtocolDomainReadLogFileRet, VirLogManagerProtocolDomainReadLogFileArgs, VirLogManagerProtocolDomainReadLogFileRet,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
     4: _xdr.Procedure(
-        2270401305, 1, 4, "domain_append_log_file", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_APPEND_LOG_FILE",
+        0x87539319, 1, 4, "domain_append_log_file", "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_APPEND_LOG_FILE",
         _T_virLogManagerProtocolDomainAppendLogFileArgs, _T_virLogManagerProtocolDomainAppendLogFileRet, VirLogManagerProtocolDomainAppendLogFileArgs, VirLogManagerProtocolDomainAppendLogFileRet,
-        generate='none', acl=('none',),
+        generate="none", acl=("none",),
     ),
 }
 

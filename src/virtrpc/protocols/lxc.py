@@ -16,6 +16,7 @@ from virtrpc import xdr as _xdr
 from . import remote as _remote
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_I = _struct.Struct(">I")
 _S_i = _struct.Struct(">i")
 
@@ -63,10 +64,11 @@ class LxcDomainOpenNamespaceArgs(_xdr.XdrStruct):
 
 
 def _u_lxc_domain_open_namespace_args(data: bytes, off: int) -> tuple[LxcDomainOpenNamespaceArgs, int]:
-    f_dom, off = _remote._u_remote_nonnull_domain(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(LxcDomainOpenNamespaceArgs)
+    result.dom, off = _remote._u_remote_nonnull_domain(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return LxcDomainOpenNamespaceArgs(f_dom, f_flags), off
+    return result, off
 
 
 def _p_lxc_domain_open_namespace_args(out: bytearray, v: LxcDomainOpenNamespaceArgs) -> None:
@@ -77,7 +79,10 @@ def _p_lxc_domain_open_namespace_args(out: bytearray, v: LxcDomainOpenNamespaceA
 # -- type descriptors -----------------------------------------------------------
 
 _T_lxc_procedure: _xdr.EnumType = _xdr.EnumType("lxc_procedure", LxcProcedure)
-_T_lxc_domain_open_namespace_args: _xdr.StructType[LxcDomainOpenNamespaceArgs] = _xdr.StructType("lxc_domain_open_namespace_args", LxcDomainOpenNamespaceArgs)
+_T_lxc_domain_open_namespace_args: _xdr.StructType[LxcDomainOpenNamespaceArgs] = _xdr.StructType(
+    "lxc_domain_open_namespace_args",
+    LxcDomainOpenNamespaceArgs,
+)
 
 _T_lxc_domain_open_namespace_args.fields = (
     ("dom", _remote._T_remote_nonnull_domain),
@@ -97,9 +102,9 @@ TYPES: dict[str, _xdr.XdrType[_Any]] = {
 
 _PROCEDURES: dict[int, _xdr.Procedure] = {
     1: _xdr.Procedure(
-        425984, 1, 1, "domain_open_namespace", "LXC_PROC_DOMAIN_OPEN_NAMESPACE",
+        0x68000, 1, 1, "domain_open_namespace", "LXC_PROC_DOMAIN_OPEN_NAMESPACE",
         _T_lxc_domain_open_namespace_args, None, LxcDomainOpenNamespaceArgs, None,
-        fds='recv', generate='none', acl=('domain:open_namespace',),
+        fds="recv", generate="none", acl=("domain:open_namespace",),
     ),
 }
 

@@ -25,9 +25,17 @@ class LxcAsyncCalls(_xdr.AsyncCaller):
 
     __slots__ = ()
 
-    async def domain_open_namespace(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> tuple[None, list[int]]:
+    async def domain_open_namespace(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> tuple[None, list[int]]:
         """``LXC_PROC_DOMAIN_OPEN_NAMESPACE`` (1)."""
-        result: tuple[None, list[int]] = await self._call_procedure(_PROCS[1], _lxc.LxcDomainOpenNamespaceArgs(dom=dom, flags=flags))
+        result: tuple[None, list[int]] = await self._call_procedure(
+            _PROCS[1],
+            _lxc.LxcDomainOpenNamespaceArgs(dom=dom, flags=flags),
+        )
         return result
 
 
@@ -36,7 +44,15 @@ class LxcBlockingCalls(_xdr.BlockingCaller):
 
     __slots__ = ()
 
-    def domain_open_namespace(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> tuple[None, list[int]]:
+    def domain_open_namespace(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> tuple[None, list[int]]:
         """``LXC_PROC_DOMAIN_OPEN_NAMESPACE`` (1)."""
-        result: tuple[None, list[int]] = self._call_procedure(_PROCS[1], _lxc.LxcDomainOpenNamespaceArgs(dom=dom, flags=flags))
+        result: tuple[None, list[int]] = self._call_procedure(
+            _PROCS[1],
+            _lxc.LxcDomainOpenNamespaceArgs(dom=dom, flags=flags),
+        )
         return result

@@ -15,6 +15,7 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_Q = _struct.Struct(">Q")
 _S_i = _struct.Struct(">i")
 
@@ -94,10 +95,11 @@ _E_virLXCMonitorExitStatus: dict[int, VirLXCMonitorExitStatus] = {int(m): m for 
 
 
 def _u_virLXCMonitorExitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorExitEventMsg, int]:
-    f_status = _S_i.unpack_from(data, off)[0]
+    result = _new(VirLXCMonitorExitEventMsg)
+    result.status = _S_i.unpack_from(data, off)[0]
     off += 4
-    f_status = _E_virLXCMonitorExitStatus.get(f_status, f_status)
-    return VirLXCMonitorExitEventMsg(f_status), off
+    result.status = _E_virLXCMonitorExitStatus.get(result.status, result.status)
+    return result, off
 
 
 def _p_virLXCMonitorExitEventMsg(out: bytearray, v: VirLXCMonitorExitEventMsg) -> None:
@@ -105,9 +107,10 @@ def _p_virLXCMonitorExitEventMsg(out: bytearray, v: VirLXCMonitorExitEventMsg) -
 
 
 def _u_virLXCMonitorInitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorInitEventMsg, int]:
-    f_initpid = _S_Q.unpack_from(data, off)[0]
+    result = _new(VirLXCMonitorInitEventMsg)
+    result.initpid = _S_Q.unpack_from(data, off)[0]
     off += 8
-    return VirLXCMonitorInitEventMsg(f_initpid), off
+    return result, off
 
 
 def _p_virLXCMonitorInitEventMsg(out: bytearray, v: VirLXCMonitorInitEventMsg) -> None:
@@ -116,10 +119,22 @@ def _p_virLXCMonitorInitEventMsg(out: bytearray, v: VirLXCMonitorInitEventMsg) -
 
 # -- type descriptors -----------------------------------------------------------
 
-_T_virLXCMonitorExitStatus: _xdr.EnumType = _xdr.EnumType("virLXCMonitorExitStatus", VirLXCMonitorExitStatus)
-_T_virLXCMonitorProcedure: _xdr.EnumType = _xdr.EnumType("virLXCMonitorProcedure", VirLXCMonitorProcedure)
-_T_virLXCMonitorExitEventMsg: _xdr.StructType[VirLXCMonitorExitEventMsg] = _xdr.StructType("virLXCMonitorExitEventMsg", VirLXCMonitorExitEventMsg)
-_T_virLXCMonitorInitEventMsg: _xdr.StructType[VirLXCMonitorInitEventMsg] = _xdr.StructType("virLXCMonitorInitEventMsg", VirLXCMonitorInitEventMsg)
+_T_virLXCMonitorExitStatus: _xdr.EnumType = _xdr.EnumType(
+    "virLXCMonitorExitStatus",
+    VirLXCMonitorExitStatus,
+)
+_T_virLXCMonitorProcedure: _xdr.EnumType = _xdr.EnumType(
+    "virLXCMonitorProcedure",
+    VirLXCMonitorProcedure,
+)
+_T_virLXCMonitorExitEventMsg: _xdr.StructType[VirLXCMonitorExitEventMsg] = _xdr.StructType(
+    "virLXCMonitorExitEventMsg",
+    VirLXCMonitorExitEventMsg,
+)
+_T_virLXCMonitorInitEventMsg: _xdr.StructType[VirLXCMonitorInitEventMsg] = _xdr.StructType(
+    "virLXCMonitorInitEventMsg",
+    VirLXCMonitorInitEventMsg,
+)
 
 _T_virLXCMonitorExitEventMsg.fields = (
     ("status", _T_virLXCMonitorExitStatus),
@@ -145,12 +160,12 @@ TYPES: dict[str, _xdr.XdrType[_Any]] = {
 
 _PROCEDURES: dict[int, _xdr.Procedure] = {
     1: _xdr.Procedure(
-        305402420, 1, 1, "exit_event", "VIR_LXC_MONITOR_PROC_EXIT_EVENT",
+        0x12341234, 1, 1, "exit_event", "VIR_LXC_MONITOR_PROC_EXIT_EVENT",
         _T_virLXCMonitorExitEventMsg, None, VirLXCMonitorExitEventMsg, None,
         is_event=True,
     ),
     2: _xdr.Procedure(
-        305402420, 1, 2, "init_event", "VIR_LXC_MONITOR_PROC_INIT_EVENT",
+        0x12341234, 1, 2, "init_event", "VIR_LXC_MONITOR_PROC_INIT_EVENT",
         _T_virLXCMonitorInitEventMsg, None, VirLXCMonitorInitEventMsg, None,
         is_event=True,
     ),

@@ -16,6 +16,7 @@ from virtrpc import xdr as _xdr
 from . import remote as _remote
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
 _S_i = _struct.Struct(">i")
@@ -148,7 +149,13 @@ class QemuDomainAgentCommandArgs(_xdr.XdrStruct):
     timeout: int
     flags: int
 
-    def __init__(self, dom: _remote.RemoteNonnullDomain, cmd: str, timeout: int, flags: int) -> None:
+    def __init__(
+        self,
+        dom: _remote.RemoteNonnullDomain,
+        cmd: str,
+        timeout: int,
+        flags: int,
+    ) -> None:
         self.dom = dom
         self.cmd = cmd
         self.timeout = timeout
@@ -157,7 +164,12 @@ class QemuDomainAgentCommandArgs(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QemuDomainAgentCommandArgs):
             return NotImplemented
-        return (self.dom, self.cmd, self.timeout, self.flags) == (other.dom, other.cmd, other.timeout, other.flags)
+        return (self.dom, self.cmd, self.timeout, self.flags) == (
+            other.dom,
+            other.cmd,
+            other.timeout,
+            other.flags,
+        )
 
     def __repr__(self) -> str:
         return f"QemuDomainAgentCommandArgs(dom={self.dom!r}, cmd={self.cmd!r}, timeout={self.timeout!r}, flags={self.flags!r})"
@@ -193,7 +205,12 @@ class QemuConnectDomainMonitorEventRegisterArgs(_xdr.XdrStruct):
     event: str | None
     flags: int
 
-    def __init__(self, dom: _remote.RemoteNonnullDomain | None, event: str | None, flags: int) -> None:
+    def __init__(
+        self,
+        dom: _remote.RemoteNonnullDomain | None,
+        event: str | None,
+        flags: int,
+    ) -> None:
         self.dom = dom
         self.event = event
         self.flags = flags
@@ -260,7 +277,15 @@ class QemuDomainMonitorEventMsg(_xdr.XdrStruct):
     micros: int
     details: str | None
 
-    def __init__(self, callbackID: int, dom: _remote.RemoteNonnullDomain, event: str, seconds: int, micros: int, details: str | None) -> None:
+    def __init__(
+        self,
+        callbackID: int,
+        dom: _remote.RemoteNonnullDomain,
+        event: str,
+        seconds: int,
+        micros: int,
+        details: str | None,
+    ) -> None:
         self.callbackID = callbackID
         self.dom = dom
         self.event = event
@@ -271,7 +296,14 @@ class QemuDomainMonitorEventMsg(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QemuDomainMonitorEventMsg):
             return NotImplemented
-        return (self.callbackID, self.dom, self.event, self.seconds, self.micros, self.details) == (other.callbackID, other.dom, other.event, other.seconds, other.micros, other.details)
+        return (self.callbackID, self.dom, self.event, self.seconds, self.micros, self.details) == (
+            other.callbackID,
+            other.dom,
+            other.event,
+            other.seconds,
+            other.micros,
+            other.details,
+        )
 
     def __repr__(self) -> str:
         return f"QemuDomainMonitorEventMsg(callbackID={self.callbackID!r}, dom={self.dom!r}, event={self.event!r}, seconds={self.seconds!r}, micros={self.micros!r}, details={self.details!r})"
@@ -327,17 +359,18 @@ class QemuDomainMonitorCommandWithFilesRet(_xdr.XdrStruct):
 
 def _u_qemu_domain_monitor_command_args(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandArgs, int]:
     data_end = len(data)
-    f_dom, off = _remote._u_remote_nonnull_domain(data, off)
+    result = _new(QemuDomainMonitorCommandArgs)
+    result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_cmd = data[start:end].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.cmd = data[start:end].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return QemuDomainMonitorCommandArgs(f_dom, f_cmd, f_flags), off
+    return result, off
 
 
 def _p_qemu_domain_monitor_command_args(out: bytearray, v: QemuDomainMonitorCommandArgs) -> None:
@@ -354,14 +387,15 @@ def _p_qemu_domain_monitor_command_args(out: bytearray, v: QemuDomainMonitorComm
 
 def _u_qemu_domain_monitor_command_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandRet, int]:
     data_end = len(data)
+    result = _new(QemuDomainMonitorCommandRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_result = data[start:end].decode()
-    return QemuDomainMonitorCommandRet(f_result), off
+    result.result = data[start:end].decode()
+    return result, off
 
 
 def _p_qemu_domain_monitor_command_ret(out: bytearray, v: QemuDomainMonitorCommandRet) -> None:
@@ -375,9 +409,10 @@ def _p_qemu_domain_monitor_command_ret(out: bytearray, v: QemuDomainMonitorComma
 
 
 def _u_qemu_domain_attach_args(data: bytes, off: int) -> tuple[QemuDomainAttachArgs, int]:
-    f_pid_value, f_flags = _S_II.unpack_from(data, off)
+    result = _new(QemuDomainAttachArgs)
+    result.pid_value, result.flags = _S_II.unpack_from(data, off)
     off += 8
-    return QemuDomainAttachArgs(f_pid_value, f_flags), off
+    return result, off
 
 
 def _p_qemu_domain_attach_args(out: bytearray, v: QemuDomainAttachArgs) -> None:
@@ -385,8 +420,9 @@ def _p_qemu_domain_attach_args(out: bytearray, v: QemuDomainAttachArgs) -> None:
 
 
 def _u_qemu_domain_attach_ret(data: bytes, off: int) -> tuple[QemuDomainAttachRet, int]:
-    f_dom, off = _remote._u_remote_nonnull_domain(data, off)
-    return QemuDomainAttachRet(f_dom), off
+    result = _new(QemuDomainAttachRet)
+    result.dom, off = _remote._u_remote_nonnull_domain(data, off)
+    return result, off
 
 
 def _p_qemu_domain_attach_ret(out: bytearray, v: QemuDomainAttachRet) -> None:
@@ -395,17 +431,18 @@ def _p_qemu_domain_attach_ret(out: bytearray, v: QemuDomainAttachRet) -> None:
 
 def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomainAgentCommandArgs, int]:
     data_end = len(data)
-    f_dom, off = _remote._u_remote_nonnull_domain(data, off)
+    result = _new(QemuDomainAgentCommandArgs)
+    result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_cmd = data[start:end].decode()
-    f_timeout, f_flags = _S_iI.unpack_from(data, off)
+    result.cmd = data[start:end].decode()
+    result.timeout, result.flags = _S_iI.unpack_from(data, off)
     off += 8
-    return QemuDomainAgentCommandArgs(f_dom, f_cmd, f_timeout, f_flags), off
+    return result, off
 
 
 def _p_qemu_domain_agent_command_args(out: bytearray, v: QemuDomainAgentCommandArgs) -> None:
@@ -421,8 +458,9 @@ def _p_qemu_domain_agent_command_args(out: bytearray, v: QemuDomainAgentCommandA
 
 
 def _u_qemu_domain_agent_command_ret(data: bytes, off: int) -> tuple[QemuDomainAgentCommandRet, int]:
-    f_result, off = _remote._u_remote_string(data, off)
-    return QemuDomainAgentCommandRet(f_result), off
+    result = _new(QemuDomainAgentCommandRet)
+    result.result, off = _remote._u_remote_string(data, off)
+    return result, off
 
 
 def _p_qemu_domain_agent_command_ret(out: bytearray, v: QemuDomainAgentCommandRet) -> None:
@@ -430,55 +468,68 @@ def _p_qemu_domain_agent_command_ret(out: bytearray, v: QemuDomainAgentCommandRe
 
 
 def _u_qemu_connect_domain_monitor_event_register_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterArgs, int]:
-    f_dom, off = _remote._u_remote_domain(data, off)
-    f_event, off = _remote._u_remote_string(data, off)
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result = _new(QemuConnectDomainMonitorEventRegisterArgs)
+    result.dom, off = _remote._u_remote_domain(data, off)
+    result.event, off = _remote._u_remote_string(data, off)
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return QemuConnectDomainMonitorEventRegisterArgs(f_dom, f_event, f_flags), off
+    return result, off
 
 
-def _p_qemu_connect_domain_monitor_event_register_args(out: bytearray, v: QemuConnectDomainMonitorEventRegisterArgs) -> None:
+def _p_qemu_connect_domain_monitor_event_register_args(
+    out: bytearray,
+    v: QemuConnectDomainMonitorEventRegisterArgs,
+) -> None:
     _remote._p_remote_domain(out, v.dom)
     _remote._p_remote_string(out, v.event)
     out += _S_I.pack(v.flags)
 
 
 def _u_qemu_connect_domain_monitor_event_register_ret(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterRet, int]:
-    f_callbackID = _S_i.unpack_from(data, off)[0]
+    result = _new(QemuConnectDomainMonitorEventRegisterRet)
+    result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
-    return QemuConnectDomainMonitorEventRegisterRet(f_callbackID), off
+    return result, off
 
 
-def _p_qemu_connect_domain_monitor_event_register_ret(out: bytearray, v: QemuConnectDomainMonitorEventRegisterRet) -> None:
+def _p_qemu_connect_domain_monitor_event_register_ret(
+    out: bytearray,
+    v: QemuConnectDomainMonitorEventRegisterRet,
+) -> None:
     out += _S_i.pack(v.callbackID)
 
 
 def _u_qemu_connect_domain_monitor_event_deregister_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventDeregisterArgs, int]:
-    f_callbackID = _S_i.unpack_from(data, off)[0]
+    result = _new(QemuConnectDomainMonitorEventDeregisterArgs)
+    result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
-    return QemuConnectDomainMonitorEventDeregisterArgs(f_callbackID), off
+    return result, off
 
 
-def _p_qemu_connect_domain_monitor_event_deregister_args(out: bytearray, v: QemuConnectDomainMonitorEventDeregisterArgs) -> None:
+def _p_qemu_connect_domain_monitor_event_deregister_args(
+    out: bytearray,
+    v: QemuConnectDomainMonitorEventDeregisterArgs,
+) -> None:
     out += _S_i.pack(v.callbackID)
 
 
 def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainMonitorEventMsg, int]:
     data_end = len(data)
-    f_callbackID = _S_i.unpack_from(data, off)[0]
+    result = _new(QemuDomainMonitorEventMsg)
+    result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
-    f_dom, off = _remote._u_remote_nonnull_domain(data, off)
+    result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_event = data[start:end].decode()
-    f_seconds, f_micros = _S_qI.unpack_from(data, off)
+    result.event = data[start:end].decode()
+    result.seconds, result.micros = _S_qI.unpack_from(data, off)
     off += 12
-    f_details, off = _remote._u_remote_string(data, off)
-    return QemuDomainMonitorEventMsg(f_callbackID, f_dom, f_event, f_seconds, f_micros, f_details), off
+    result.details, off = _remote._u_remote_string(data, off)
+    return result, off
 
 
 def _p_qemu_domain_monitor_event_msg(out: bytearray, v: QemuDomainMonitorEventMsg) -> None:
@@ -497,20 +548,24 @@ def _p_qemu_domain_monitor_event_msg(out: bytearray, v: QemuDomainMonitorEventMs
 
 def _u_qemu_domain_monitor_command_with_files_args(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesArgs, int]:
     data_end = len(data)
-    f_dom, off = _remote._u_remote_nonnull_domain(data, off)
+    result = _new(QemuDomainMonitorCommandWithFilesArgs)
+    result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_cmd = data[start:end].decode()
-    f_flags = _S_I.unpack_from(data, off)[0]
+    result.cmd = data[start:end].decode()
+    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
-    return QemuDomainMonitorCommandWithFilesArgs(f_dom, f_cmd, f_flags), off
+    return result, off
 
 
-def _p_qemu_domain_monitor_command_with_files_args(out: bytearray, v: QemuDomainMonitorCommandWithFilesArgs) -> None:
+def _p_qemu_domain_monitor_command_with_files_args(
+    out: bytearray,
+    v: QemuDomainMonitorCommandWithFilesArgs,
+) -> None:
     _remote._p_remote_nonnull_domain(out, v.dom)
     raw = v.cmd.encode()
     size = len(raw)
@@ -524,17 +579,21 @@ def _p_qemu_domain_monitor_command_with_files_args(out: bytearray, v: QemuDomain
 
 def _u_qemu_domain_monitor_command_with_files_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesRet, int]:
     data_end = len(data)
+    result = _new(QemuDomainMonitorCommandWithFilesRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_result = data[start:end].decode()
-    return QemuDomainMonitorCommandWithFilesRet(f_result), off
+    result.result = data[start:end].decode()
+    return result, off
 
 
-def _p_qemu_domain_monitor_command_with_files_ret(out: bytearray, v: QemuDomainMonitorCommandWithFilesRet) -> None:
+def _p_qemu_domain_monitor_command_with_files_ret(
+    out: bytearray,
+    v: QemuDomainMonitorCommandWithFilesRet,
+) -> None:
     raw = v.result.encode()
     size = len(raw)
     if size > 4194304:
@@ -547,18 +606,54 @@ def _p_qemu_domain_monitor_command_with_files_ret(out: bytearray, v: QemuDomainM
 # -- type descriptors -----------------------------------------------------------
 
 _T_qemu_procedure: _xdr.EnumType = _xdr.EnumType("qemu_procedure", QemuProcedure)
-_T_qemu_domain_monitor_command_args: _xdr.StructType[QemuDomainMonitorCommandArgs] = _xdr.StructType("qemu_domain_monitor_command_args", QemuDomainMonitorCommandArgs)
-_T_qemu_domain_monitor_command_ret: _xdr.StructType[QemuDomainMonitorCommandRet] = _xdr.StructType("qemu_domain_monitor_command_ret", QemuDomainMonitorCommandRet)
-_T_qemu_domain_attach_args: _xdr.StructType[QemuDomainAttachArgs] = _xdr.StructType("qemu_domain_attach_args", QemuDomainAttachArgs)
-_T_qemu_domain_attach_ret: _xdr.StructType[QemuDomainAttachRet] = _xdr.StructType("qemu_domain_attach_ret", QemuDomainAttachRet)
-_T_qemu_domain_agent_command_args: _xdr.StructType[QemuDomainAgentCommandArgs] = _xdr.StructType("qemu_domain_agent_command_args", QemuDomainAgentCommandArgs)
-_T_qemu_domain_agent_command_ret: _xdr.StructType[QemuDomainAgentCommandRet] = _xdr.StructType("qemu_domain_agent_command_ret", QemuDomainAgentCommandRet)
-_T_qemu_connect_domain_monitor_event_register_args: _xdr.StructType[QemuConnectDomainMonitorEventRegisterArgs] = _xdr.StructType("qemu_connect_domain_monitor_event_register_args", QemuConnectDomainMonitorEventRegisterArgs)
-_T_qemu_connect_domain_monitor_event_register_ret: _xdr.StructType[QemuConnectDomainMonitorEventRegisterRet] = _xdr.StructType("qemu_connect_domain_monitor_event_register_ret", QemuConnectDomainMonitorEventRegisterRet)
-_T_qemu_connect_domain_monitor_event_deregister_args: _xdr.StructType[QemuConnectDomainMonitorEventDeregisterArgs] = _xdr.StructType("qemu_connect_domain_monitor_event_deregister_args", QemuConnectDomainMonitorEventDeregisterArgs)
-_T_qemu_domain_monitor_event_msg: _xdr.StructType[QemuDomainMonitorEventMsg] = _xdr.StructType("qemu_domain_monitor_event_msg", QemuDomainMonitorEventMsg)
-_T_qemu_domain_monitor_command_with_files_args: _xdr.StructType[QemuDomainMonitorCommandWithFilesArgs] = _xdr.StructType("qemu_domain_monitor_command_with_files_args", QemuDomainMonitorCommandWithFilesArgs)
-_T_qemu_domain_monitor_command_with_files_ret: _xdr.StructType[QemuDomainMonitorCommandWithFilesRet] = _xdr.StructType("qemu_domain_monitor_command_with_files_ret", QemuDomainMonitorCommandWithFilesRet)
+_T_qemu_domain_monitor_command_args: _xdr.StructType[QemuDomainMonitorCommandArgs] = _xdr.StructType(
+    "qemu_domain_monitor_command_args",
+    QemuDomainMonitorCommandArgs,
+)
+_T_qemu_domain_monitor_command_ret: _xdr.StructType[QemuDomainMonitorCommandRet] = _xdr.StructType(
+    "qemu_domain_monitor_command_ret",
+    QemuDomainMonitorCommandRet,
+)
+_T_qemu_domain_attach_args: _xdr.StructType[QemuDomainAttachArgs] = _xdr.StructType(
+    "qemu_domain_attach_args",
+    QemuDomainAttachArgs,
+)
+_T_qemu_domain_attach_ret: _xdr.StructType[QemuDomainAttachRet] = _xdr.StructType(
+    "qemu_domain_attach_ret",
+    QemuDomainAttachRet,
+)
+_T_qemu_domain_agent_command_args: _xdr.StructType[QemuDomainAgentCommandArgs] = _xdr.StructType(
+    "qemu_domain_agent_command_args",
+    QemuDomainAgentCommandArgs,
+)
+_T_qemu_domain_agent_command_ret: _xdr.StructType[QemuDomainAgentCommandRet] = _xdr.StructType(
+    "qemu_domain_agent_command_ret",
+    QemuDomainAgentCommandRet,
+)
+_T_qemu_connect_domain_monitor_event_register_args: _xdr.StructType[QemuConnectDomainMonitorEventRegisterArgs] = _xdr.StructType(
+    "qemu_connect_domain_monitor_event_register_args",
+    QemuConnectDomainMonitorEventRegisterArgs,
+)
+_T_qemu_connect_domain_monitor_event_register_ret: _xdr.StructType[QemuConnectDomainMonitorEventRegisterRet] = _xdr.StructType(
+    "qemu_connect_domain_monitor_event_register_ret",
+    QemuConnectDomainMonitorEventRegisterRet,
+)
+_T_qemu_connect_domain_monitor_event_deregister_args: _xdr.StructType[QemuConnectDomainMonitorEventDeregisterArgs] = _xdr.StructType(
+    "qemu_connect_domain_monitor_event_deregister_args",
+    QemuConnectDomainMonitorEventDeregisterArgs,
+)
+_T_qemu_domain_monitor_event_msg: _xdr.StructType[QemuDomainMonitorEventMsg] = _xdr.StructType(
+    "qemu_domain_monitor_event_msg",
+    QemuDomainMonitorEventMsg,
+)
+_T_qemu_domain_monitor_command_with_files_args: _xdr.StructType[QemuDomainMonitorCommandWithFilesArgs] = _xdr.StructType(
+    "qemu_domain_monitor_command_with_files_args",
+    QemuDomainMonitorCommandWithFilesArgs,
+)
+_T_qemu_domain_monitor_command_with_files_ret: _xdr.StructType[QemuDomainMonitorCommandWithFilesRet] = _xdr.StructType(
+    "qemu_domain_monitor_command_with_files_ret",
+    QemuDomainMonitorCommandWithFilesRet,
+)
 
 _T_qemu_domain_monitor_command_args.fields = (
     ("dom", _remote._T_remote_nonnull_domain),
@@ -658,39 +753,42 @@ TYPES: dict[str, _xdr.XdrType[_Any]] = {
 
 _PROCEDURES: dict[int, _xdr.Procedure] = {
     1: _xdr.Procedure(
-        536903815, 1, 1, "domain_monitor_command", "QEMU_PROC_DOMAIN_MONITOR_COMMAND",
+        0x20008087, 1, 1, "domain_monitor_command", "QEMU_PROC_DOMAIN_MONITOR_COMMAND",
         _T_qemu_domain_monitor_command_args, _T_qemu_domain_monitor_command_ret, QemuDomainMonitorCommandArgs, QemuDomainMonitorCommandRet,
-        generate='none', acl=('domain:write',),
+        generate="none", acl=("domain:write",),
     ),
     2: _xdr.Procedure(
-        536903815, 1, 2, "domain_attach", "QEMU_PROC_DOMAIN_ATTACH",
+        0x20008087, 1, 2, "domain_attach", "QEMU_PROC_DOMAIN_ATTACH",
         _T_qemu_domain_attach_args, _T_qemu_domain_attach_ret, QemuDomainAttachArgs, QemuDomainAttachRet,
-        generate='both', acl=('domain:start', 'domain:write'),
+        generate="both", acl=("domain:start", "domain:write"),
     ),
     3: _xdr.Procedure(
-        536903815, 1, 3, "domain_agent_command", "QEMU_PROC_DOMAIN_AGENT_COMMAND",
+        0x20008087, 1, 3, "domain_agent_command", "QEMU_PROC_DOMAIN_AGENT_COMMAND",
         _T_qemu_domain_agent_command_args, _T_qemu_domain_agent_command_ret, QemuDomainAgentCommandArgs, QemuDomainAgentCommandRet,
-        generate='both', acl=('domain:write',),
+        generate="both", acl=("domain:write",),
     ),
     4: _xdr.Procedure(
-        536903815, 1, 4, "connect_domain_monitor_event_register", "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER",
+        0x20008087, 1, 4, "connect_domain_monitor_event_register", "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER",
         _T_qemu_connect_domain_monitor_event_register_args, _T_qemu_connect_domain_monitor_event_register_ret, QemuConnectDomainMonitorEventRegisterArgs, QemuConnectDomainMonitorEventRegisterRet,
-        generate='none', priority='high', acl=('connect:search_domains', 'connect:write'), aclfilter=('domain:getattr',),
+        generate="none", priority="high", acl=(
+            "connect:search_domains",
+            "connect:write",
+        ), aclfilter=("domain:getattr",),
     ),
     5: _xdr.Procedure(
-        536903815, 1, 5, "connect_domain_monitor_event_deregister", "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER",
+        0x20008087, 1, 5, "connect_domain_monitor_event_deregister", "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER",
         _T_qemu_connect_domain_monitor_event_deregister_args, None, QemuConnectDomainMonitorEventDeregisterArgs, None,
-        generate='none', priority='high', acl=('connect:write',),
+        generate="none", priority="high", acl=("connect:write",),
     ),
     6: _xdr.Procedure(
-        536903815, 1, 6, "domain_monitor_event", "QEMU_PROC_DOMAIN_MONITOR_EVENT",
+        0x20008087, 1, 6, "domain_monitor_event", "QEMU_PROC_DOMAIN_MONITOR_EVENT",
         _T_qemu_domain_monitor_event_msg, None, QemuDomainMonitorEventMsg, None,
-        is_event=True, generate='both', acl=('none',),
+        is_event=True, generate="both", acl=("none",),
     ),
     7: _xdr.Procedure(
-        536903815, 1, 7, "domain_monitor_command_with_files", "QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES",
+        0x20008087, 1, 7, "domain_monitor_command_with_files", "QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES",
         _T_qemu_domain_monitor_command_with_files_args, _T_qemu_domain_monitor_command_with_files_ret, QemuDomainMonitorCommandWithFilesArgs, QemuDomainMonitorCommandWithFilesRet,
-        fds='both', generate='none', acl=('domain:write',),
+        fds="both", generate="none", acl=("domain:write",),
     ),
 }
 

@@ -25,33 +25,78 @@ class QemuAsyncCalls(_xdr.AsyncCaller):
 
     __slots__ = ()
 
-    async def domain_monitor_command(self, *, dom: _remote.RemoteNonnullDomain, cmd: str, flags: int = 0) -> str:
+    async def domain_monitor_command(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cmd: str,
+        flags: int = 0,
+    ) -> str:
         """``QEMU_PROC_DOMAIN_MONITOR_COMMAND`` (1)."""
-        result: str = await self._call_procedure(_PROCS[1], _qemu.QemuDomainMonitorCommandArgs(dom=dom, cmd=cmd, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[1],
+            _qemu.QemuDomainMonitorCommandArgs(dom=dom, cmd=cmd, flags=flags),
+        )
         return result
 
     async def domain_attach(self, *, pid_value: int, flags: int = 0) -> _remote.RemoteNonnullDomain:
         """``QEMU_PROC_DOMAIN_ATTACH`` (2)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[2], _qemu.QemuDomainAttachArgs(pid_value=pid_value, flags=flags))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[2],
+            _qemu.QemuDomainAttachArgs(pid_value=pid_value, flags=flags),
+        )
         return result
 
-    async def domain_agent_command(self, *, dom: _remote.RemoteNonnullDomain, cmd: str, timeout: int, flags: int = 0) -> str | None:
+    async def domain_agent_command(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cmd: str,
+        timeout: int,
+        flags: int = 0,
+    ) -> str | None:
         """``QEMU_PROC_DOMAIN_AGENT_COMMAND`` (3)."""
-        result: str | None = await self._call_procedure(_PROCS[3], _qemu.QemuDomainAgentCommandArgs(dom=dom, cmd=cmd, timeout=timeout, flags=flags))
+        result: str | None = await self._call_procedure(
+            _PROCS[3],
+            _qemu.QemuDomainAgentCommandArgs(dom=dom, cmd=cmd, timeout=timeout, flags=flags),
+        )
         return result
 
-    async def connect_domain_monitor_event_register(self, *, dom: _remote.RemoteNonnullDomain | None, event: str | None, flags: int = 0) -> int:
+    async def connect_domain_monitor_event_register(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain | None,
+        event: str | None,
+        flags: int = 0,
+    ) -> int:
         """``QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER`` (4)."""
-        result: int = await self._call_procedure(_PROCS[4], _qemu.QemuConnectDomainMonitorEventRegisterArgs(dom=dom, event=event, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[4],
+            _qemu.QemuConnectDomainMonitorEventRegisterArgs(dom=dom, event=event, flags=flags),
+        )
         return result
 
     async def connect_domain_monitor_event_deregister(self, *, callbackID: int) -> None:
         """``QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER`` (5)."""
-        await self._call_procedure(_PROCS[5], _qemu.QemuConnectDomainMonitorEventDeregisterArgs(callbackID=callbackID))
+        await self._call_procedure(
+            _PROCS[5],
+            _qemu.QemuConnectDomainMonitorEventDeregisterArgs(callbackID=callbackID),
+        )
 
-    async def domain_monitor_command_with_files(self, *, dom: _remote.RemoteNonnullDomain, cmd: str, flags: int = 0, fds: _Sequence[int]) -> tuple[str, list[int]]:
+    async def domain_monitor_command_with_files(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cmd: str,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> tuple[str, list[int]]:
         """``QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES`` (7)."""
-        result: tuple[str, list[int]] = await self._call_procedure(_PROCS[7], _qemu.QemuDomainMonitorCommandWithFilesArgs(dom=dom, cmd=cmd, flags=flags), fds=fds)
+        result: tuple[str, list[int]] = await self._call_procedure(
+            _PROCS[7],
+            _qemu.QemuDomainMonitorCommandWithFilesArgs(dom=dom, cmd=cmd, flags=flags),
+            fds=fds,
+        )
         return result
 
 
@@ -60,31 +105,76 @@ class QemuBlockingCalls(_xdr.BlockingCaller):
 
     __slots__ = ()
 
-    def domain_monitor_command(self, *, dom: _remote.RemoteNonnullDomain, cmd: str, flags: int = 0) -> str:
+    def domain_monitor_command(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cmd: str,
+        flags: int = 0,
+    ) -> str:
         """``QEMU_PROC_DOMAIN_MONITOR_COMMAND`` (1)."""
-        result: str = self._call_procedure(_PROCS[1], _qemu.QemuDomainMonitorCommandArgs(dom=dom, cmd=cmd, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[1],
+            _qemu.QemuDomainMonitorCommandArgs(dom=dom, cmd=cmd, flags=flags),
+        )
         return result
 
     def domain_attach(self, *, pid_value: int, flags: int = 0) -> _remote.RemoteNonnullDomain:
         """``QEMU_PROC_DOMAIN_ATTACH`` (2)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[2], _qemu.QemuDomainAttachArgs(pid_value=pid_value, flags=flags))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[2],
+            _qemu.QemuDomainAttachArgs(pid_value=pid_value, flags=flags),
+        )
         return result
 
-    def domain_agent_command(self, *, dom: _remote.RemoteNonnullDomain, cmd: str, timeout: int, flags: int = 0) -> str | None:
+    def domain_agent_command(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cmd: str,
+        timeout: int,
+        flags: int = 0,
+    ) -> str | None:
         """``QEMU_PROC_DOMAIN_AGENT_COMMAND`` (3)."""
-        result: str | None = self._call_procedure(_PROCS[3], _qemu.QemuDomainAgentCommandArgs(dom=dom, cmd=cmd, timeout=timeout, flags=flags))
+        result: str | None = self._call_procedure(
+            _PROCS[3],
+            _qemu.QemuDomainAgentCommandArgs(dom=dom, cmd=cmd, timeout=timeout, flags=flags),
+        )
         return result
 
-    def connect_domain_monitor_event_register(self, *, dom: _remote.RemoteNonnullDomain | None, event: str | None, flags: int = 0) -> int:
+    def connect_domain_monitor_event_register(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain | None,
+        event: str | None,
+        flags: int = 0,
+    ) -> int:
         """``QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER`` (4)."""
-        result: int = self._call_procedure(_PROCS[4], _qemu.QemuConnectDomainMonitorEventRegisterArgs(dom=dom, event=event, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[4],
+            _qemu.QemuConnectDomainMonitorEventRegisterArgs(dom=dom, event=event, flags=flags),
+        )
         return result
 
     def connect_domain_monitor_event_deregister(self, *, callbackID: int) -> None:
         """``QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER`` (5)."""
-        self._call_procedure(_PROCS[5], _qemu.QemuConnectDomainMonitorEventDeregisterArgs(callbackID=callbackID))
+        self._call_procedure(
+            _PROCS[5],
+            _qemu.QemuConnectDomainMonitorEventDeregisterArgs(callbackID=callbackID),
+        )
 
-    def domain_monitor_command_with_files(self, *, dom: _remote.RemoteNonnullDomain, cmd: str, flags: int = 0, fds: _Sequence[int]) -> tuple[str, list[int]]:
+    def domain_monitor_command_with_files(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cmd: str,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> tuple[str, list[int]]:
         """``QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES`` (7)."""
-        result: tuple[str, list[int]] = self._call_procedure(_PROCS[7], _qemu.QemuDomainMonitorCommandWithFilesArgs(dom=dom, cmd=cmd, flags=flags), fds=fds)
+        result: tuple[str, list[int]] = self._call_procedure(
+            _PROCS[7],
+            _qemu.QemuDomainMonitorCommandWithFilesArgs(dom=dom, cmd=cmd, flags=flags),
+            fds=fds,
+        )
         return result

@@ -44,7 +44,10 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_get_max_vcpus(self, *, type: str | None) -> int:
         """``REMOTE_PROC_CONNECT_GET_MAX_VCPUS`` (5)."""
-        result: int = await self._call_procedure(_PROCS[5], _remote.RemoteConnectGetMaxVcpusArgs(type=type))
+        result: int = await self._call_procedure(
+            _PROCS[5],
+            _remote.RemoteConnectGetMaxVcpusArgs(type=type),
+        )
         return result
 
     async def node_get_info(self) -> _remote.RemoteNodeGetInfoRet:
@@ -59,20 +62,34 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def domain_attach_device(self, *, dom: _remote.RemoteNonnullDomain, xml: str) -> None:
         """``REMOTE_PROC_DOMAIN_ATTACH_DEVICE`` (8)."""
-        await self._call_procedure(_PROCS[8], _remote.RemoteDomainAttachDeviceArgs(dom=dom, xml=xml))
+        await self._call_procedure(
+            _PROCS[8],
+            _remote.RemoteDomainAttachDeviceArgs(dom=dom, xml=xml),
+        )
 
     async def domain_create(self, *, dom: _remote.RemoteNonnullDomain) -> None:
         """``REMOTE_PROC_DOMAIN_CREATE`` (9)."""
         await self._call_procedure(_PROCS[9], _remote.RemoteDomainCreateArgs(dom=dom))
 
-    async def domain_create_xml(self, *, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullDomain:
+    async def domain_create_xml(
+        self,
+        *,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_XML`` (10)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[10], _remote.RemoteDomainCreateXmlArgs(xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[10],
+            _remote.RemoteDomainCreateXmlArgs(xml_desc=xml_desc, flags=flags),
+        )
         return result
 
     async def domain_define_xml(self, *, xml: str) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_DEFINE_XML`` (11)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[11], _remote.RemoteDomainDefineXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[11],
+            _remote.RemoteDomainDefineXmlArgs(xml=xml),
+        )
         return result
 
     async def domain_destroy(self, *, dom: _remote.RemoteNonnullDomain) -> None:
@@ -81,61 +98,107 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def domain_detach_device(self, *, dom: _remote.RemoteNonnullDomain, xml: str) -> None:
         """``REMOTE_PROC_DOMAIN_DETACH_DEVICE`` (13)."""
-        await self._call_procedure(_PROCS[13], _remote.RemoteDomainDetachDeviceArgs(dom=dom, xml=xml))
+        await self._call_procedure(
+            _PROCS[13],
+            _remote.RemoteDomainDetachDeviceArgs(dom=dom, xml=xml),
+        )
 
     async def domain_get_xml_desc(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
         """``REMOTE_PROC_DOMAIN_GET_XML_DESC`` (14)."""
-        result: str = await self._call_procedure(_PROCS[14], _remote.RemoteDomainGetXmlDescArgs(dom=dom, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[14],
+            _remote.RemoteDomainGetXmlDescArgs(dom=dom, flags=flags),
+        )
         return result
 
     async def domain_get_autostart(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_GET_AUTOSTART`` (15)."""
-        result: int = await self._call_procedure(_PROCS[15], _remote.RemoteDomainGetAutostartArgs(dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[15],
+            _remote.RemoteDomainGetAutostartArgs(dom=dom),
+        )
         return result
 
-    async def domain_get_info(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetInfoRet:
+    async def domain_get_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_INFO`` (16)."""
-        result: _remote.RemoteDomainGetInfoRet = await self._call_procedure(_PROCS[16], _remote.RemoteDomainGetInfoArgs(dom=dom))
+        result: _remote.RemoteDomainGetInfoRet = await self._call_procedure(
+            _PROCS[16],
+            _remote.RemoteDomainGetInfoArgs(dom=dom),
+        )
         return result
 
     async def domain_get_max_memory(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_GET_MAX_MEMORY`` (17)."""
-        result: int = await self._call_procedure(_PROCS[17], _remote.RemoteDomainGetMaxMemoryArgs(dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[17],
+            _remote.RemoteDomainGetMaxMemoryArgs(dom=dom),
+        )
         return result
 
     async def domain_get_max_vcpus(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_GET_MAX_VCPUS`` (18)."""
-        result: int = await self._call_procedure(_PROCS[18], _remote.RemoteDomainGetMaxVcpusArgs(dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[18],
+            _remote.RemoteDomainGetMaxVcpusArgs(dom=dom),
+        )
         return result
 
     async def domain_get_os_type(self, *, dom: _remote.RemoteNonnullDomain) -> str:
         """``REMOTE_PROC_DOMAIN_GET_OS_TYPE`` (19)."""
-        result: str = await self._call_procedure(_PROCS[19], _remote.RemoteDomainGetOsTypeArgs(dom=dom))
+        result: str = await self._call_procedure(
+            _PROCS[19],
+            _remote.RemoteDomainGetOsTypeArgs(dom=dom),
+        )
         return result
 
-    async def domain_get_vcpus(self, *, dom: _remote.RemoteNonnullDomain, maxinfo: int, maplen: int) -> _remote.RemoteDomainGetVcpusRet:
+    async def domain_get_vcpus(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxinfo: int,
+        maplen: int,
+    ) -> _remote.RemoteDomainGetVcpusRet:
         """``REMOTE_PROC_DOMAIN_GET_VCPUS`` (20)."""
-        result: _remote.RemoteDomainGetVcpusRet = await self._call_procedure(_PROCS[20], _remote.RemoteDomainGetVcpusArgs(dom=dom, maxinfo=maxinfo, maplen=maplen))
+        result: _remote.RemoteDomainGetVcpusRet = await self._call_procedure(
+            _PROCS[20],
+            _remote.RemoteDomainGetVcpusArgs(dom=dom, maxinfo=maxinfo, maplen=maplen),
+        )
         return result
 
     async def connect_list_defined_domains(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS`` (21)."""
-        result: list[str] = await self._call_procedure(_PROCS[21], _remote.RemoteConnectListDefinedDomainsArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[21],
+            _remote.RemoteConnectListDefinedDomainsArgs(maxnames=maxnames),
+        )
         return result
 
     async def domain_lookup_by_id(self, *, id: int) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_LOOKUP_BY_ID`` (22)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[22], _remote.RemoteDomainLookupByIdArgs(id=id))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[22],
+            _remote.RemoteDomainLookupByIdArgs(id=id),
+        )
         return result
 
     async def domain_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME`` (23)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[23], _remote.RemoteDomainLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[23],
+            _remote.RemoteDomainLookupByNameArgs(name=name),
+        )
         return result
 
     async def domain_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID`` (24)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[24], _remote.RemoteDomainLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[24],
+            _remote.RemoteDomainLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
     async def connect_num_of_defined_domains(self) -> int:
@@ -143,9 +206,18 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         result: int = await self._call_procedure(_PROCS[25], None)
         return result
 
-    async def domain_pin_vcpu(self, *, dom: _remote.RemoteNonnullDomain, vcpu: int, cpumap: bytes) -> None:
+    async def domain_pin_vcpu(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        vcpu: int,
+        cpumap: bytes,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_VCPU`` (26)."""
-        await self._call_procedure(_PROCS[26], _remote.RemoteDomainPinVcpuArgs(dom=dom, vcpu=vcpu, cpumap=cpumap))
+        await self._call_procedure(
+            _PROCS[26],
+            _remote.RemoteDomainPinVcpuArgs(dom=dom, vcpu=vcpu, cpumap=cpumap),
+        )
 
     async def domain_reboot(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_REBOOT`` (27)."""
@@ -155,21 +227,38 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         """``REMOTE_PROC_DOMAIN_RESUME`` (28)."""
         await self._call_procedure(_PROCS[28], _remote.RemoteDomainResumeArgs(dom=dom))
 
-    async def domain_set_autostart(self, *, dom: _remote.RemoteNonnullDomain, autostart: int) -> None:
+    async def domain_set_autostart(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        autostart: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_AUTOSTART`` (29)."""
-        await self._call_procedure(_PROCS[29], _remote.RemoteDomainSetAutostartArgs(dom=dom, autostart=autostart))
+        await self._call_procedure(
+            _PROCS[29],
+            _remote.RemoteDomainSetAutostartArgs(dom=dom, autostart=autostart),
+        )
 
     async def domain_set_max_memory(self, *, dom: _remote.RemoteNonnullDomain, memory: int) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MAX_MEMORY`` (30)."""
-        await self._call_procedure(_PROCS[30], _remote.RemoteDomainSetMaxMemoryArgs(dom=dom, memory=memory))
+        await self._call_procedure(
+            _PROCS[30],
+            _remote.RemoteDomainSetMaxMemoryArgs(dom=dom, memory=memory),
+        )
 
     async def domain_set_memory(self, *, dom: _remote.RemoteNonnullDomain, memory: int) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY`` (31)."""
-        await self._call_procedure(_PROCS[31], _remote.RemoteDomainSetMemoryArgs(dom=dom, memory=memory))
+        await self._call_procedure(
+            _PROCS[31],
+            _remote.RemoteDomainSetMemoryArgs(dom=dom, memory=memory),
+        )
 
     async def domain_set_vcpus(self, *, dom: _remote.RemoteNonnullDomain, nvcpus: int) -> None:
         """``REMOTE_PROC_DOMAIN_SET_VCPUS`` (32)."""
-        await self._call_procedure(_PROCS[32], _remote.RemoteDomainSetVcpusArgs(dom=dom, nvcpus=nvcpus))
+        await self._call_procedure(
+            _PROCS[32],
+            _remote.RemoteDomainSetVcpusArgs(dom=dom, nvcpus=nvcpus),
+        )
 
     async def domain_shutdown(self, *, dom: _remote.RemoteNonnullDomain) -> None:
         """``REMOTE_PROC_DOMAIN_SHUTDOWN`` (33)."""
@@ -185,17 +274,26 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_list_defined_networks(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS`` (36)."""
-        result: list[str] = await self._call_procedure(_PROCS[36], _remote.RemoteConnectListDefinedNetworksArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[36],
+            _remote.RemoteConnectListDefinedNetworksArgs(maxnames=maxnames),
+        )
         return result
 
     async def connect_list_domains(self, *, maxids: int) -> list[int]:
         """``REMOTE_PROC_CONNECT_LIST_DOMAINS`` (37)."""
-        result: list[int] = await self._call_procedure(_PROCS[37], _remote.RemoteConnectListDomainsArgs(maxids=maxids))
+        result: list[int] = await self._call_procedure(
+            _PROCS[37],
+            _remote.RemoteConnectListDomainsArgs(maxids=maxids),
+        )
         return result
 
     async def connect_list_networks(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_NETWORKS`` (38)."""
-        result: list[str] = await self._call_procedure(_PROCS[38], _remote.RemoteConnectListNetworksArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[38],
+            _remote.RemoteConnectListNetworksArgs(maxnames=maxnames),
+        )
         return result
 
     async def network_create(self, *, net: _remote.RemoteNonnullNetwork) -> None:
@@ -204,46 +302,80 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def network_create_xml(self, *, xml: str) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_CREATE_XML`` (40)."""
-        result: _remote.RemoteNonnullNetwork = await self._call_procedure(_PROCS[40], _remote.RemoteNetworkCreateXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullNetwork = await self._call_procedure(
+            _PROCS[40],
+            _remote.RemoteNetworkCreateXmlArgs(xml=xml),
+        )
         return result
 
     async def network_define_xml(self, *, xml: str) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_DEFINE_XML`` (41)."""
-        result: _remote.RemoteNonnullNetwork = await self._call_procedure(_PROCS[41], _remote.RemoteNetworkDefineXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullNetwork = await self._call_procedure(
+            _PROCS[41],
+            _remote.RemoteNetworkDefineXmlArgs(xml=xml),
+        )
         return result
 
     async def network_destroy(self, *, net: _remote.RemoteNonnullNetwork) -> None:
         """``REMOTE_PROC_NETWORK_DESTROY`` (42)."""
         await self._call_procedure(_PROCS[42], _remote.RemoteNetworkDestroyArgs(net=net))
 
-    async def network_get_xml_desc(self, *, net: _remote.RemoteNonnullNetwork, flags: int = 0) -> str:
+    async def network_get_xml_desc(
+        self,
+        *,
+        net: _remote.RemoteNonnullNetwork,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NETWORK_GET_XML_DESC`` (43)."""
-        result: str = await self._call_procedure(_PROCS[43], _remote.RemoteNetworkGetXmlDescArgs(net=net, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[43],
+            _remote.RemoteNetworkGetXmlDescArgs(net=net, flags=flags),
+        )
         return result
 
     async def network_get_autostart(self, *, net: _remote.RemoteNonnullNetwork) -> int:
         """``REMOTE_PROC_NETWORK_GET_AUTOSTART`` (44)."""
-        result: int = await self._call_procedure(_PROCS[44], _remote.RemoteNetworkGetAutostartArgs(net=net))
+        result: int = await self._call_procedure(
+            _PROCS[44],
+            _remote.RemoteNetworkGetAutostartArgs(net=net),
+        )
         return result
 
     async def network_get_bridge_name(self, *, net: _remote.RemoteNonnullNetwork) -> str:
         """``REMOTE_PROC_NETWORK_GET_BRIDGE_NAME`` (45)."""
-        result: str = await self._call_procedure(_PROCS[45], _remote.RemoteNetworkGetBridgeNameArgs(net=net))
+        result: str = await self._call_procedure(
+            _PROCS[45],
+            _remote.RemoteNetworkGetBridgeNameArgs(net=net),
+        )
         return result
 
     async def network_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_LOOKUP_BY_NAME`` (46)."""
-        result: _remote.RemoteNonnullNetwork = await self._call_procedure(_PROCS[46], _remote.RemoteNetworkLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullNetwork = await self._call_procedure(
+            _PROCS[46],
+            _remote.RemoteNetworkLookupByNameArgs(name=name),
+        )
         return result
 
     async def network_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_LOOKUP_BY_UUID`` (47)."""
-        result: _remote.RemoteNonnullNetwork = await self._call_procedure(_PROCS[47], _remote.RemoteNetworkLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullNetwork = await self._call_procedure(
+            _PROCS[47],
+            _remote.RemoteNetworkLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
-    async def network_set_autostart(self, *, net: _remote.RemoteNonnullNetwork, autostart: int) -> None:
+    async def network_set_autostart(
+        self,
+        *,
+        net: _remote.RemoteNonnullNetwork,
+        autostart: int,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_SET_AUTOSTART`` (48)."""
-        await self._call_procedure(_PROCS[48], _remote.RemoteNetworkSetAutostartArgs(net=net, autostart=autostart))
+        await self._call_procedure(
+            _PROCS[48],
+            _remote.RemoteNetworkSetAutostartArgs(net=net, autostart=autostart),
+        )
 
     async def network_undefine(self, *, net: _remote.RemoteNonnullNetwork) -> None:
         """``REMOTE_PROC_NETWORK_UNDEFINE`` (49)."""
@@ -264,9 +396,18 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         result: int = await self._call_procedure(_PROCS[52], None)
         return result
 
-    async def domain_core_dump(self, *, dom: _remote.RemoteNonnullDomain, to: str, flags: int = 0) -> None:
+    async def domain_core_dump(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        to: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_CORE_DUMP`` (53)."""
-        await self._call_procedure(_PROCS[53], _remote.RemoteDomainCoreDumpArgs(dom=dom, to=to, flags=flags))
+        await self._call_procedure(
+            _PROCS[53],
+            _remote.RemoteDomainCoreDumpArgs(dom=dom, to=to, flags=flags),
+        )
 
     async def domain_restore(self, *, from_: str) -> None:
         """``REMOTE_PROC_DOMAIN_RESTORE`` (54)."""
@@ -276,19 +417,42 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         """``REMOTE_PROC_DOMAIN_SAVE`` (55)."""
         await self._call_procedure(_PROCS[55], _remote.RemoteDomainSaveArgs(dom=dom, to=to))
 
-    async def domain_get_scheduler_type(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetSchedulerTypeRet:
+    async def domain_get_scheduler_type(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetSchedulerTypeRet:
         """``REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE`` (56)."""
-        result: _remote.RemoteDomainGetSchedulerTypeRet = await self._call_procedure(_PROCS[56], _remote.RemoteDomainGetSchedulerTypeArgs(dom=dom))
+        result: _remote.RemoteDomainGetSchedulerTypeRet = await self._call_procedure(
+            _PROCS[56],
+            _remote.RemoteDomainGetSchedulerTypeArgs(dom=dom),
+        )
         return result
 
-    async def domain_get_scheduler_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int) -> list[_remote.RemoteTypedParam]:
+    async def domain_get_scheduler_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS`` (57)."""
-        result: list[_remote.RemoteTypedParam] = await self._call_procedure(_PROCS[57], _remote.RemoteDomainGetSchedulerParametersArgs(dom=dom, nparams=nparams))
+        result: list[_remote.RemoteTypedParam] = await self._call_procedure(
+            _PROCS[57],
+            _remote.RemoteDomainGetSchedulerParametersArgs(dom=dom, nparams=nparams),
+        )
         return result
 
-    async def domain_set_scheduler_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam]) -> None:
+    async def domain_set_scheduler_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS`` (58)."""
-        await self._call_procedure(_PROCS[58], _remote.RemoteDomainSetSchedulerParametersArgs(dom=dom, params=params))
+        await self._call_procedure(
+            _PROCS[58],
+            _remote.RemoteDomainSetSchedulerParametersArgs(dom=dom, params=params),
+        )
 
     async def connect_get_hostname(self) -> str:
         """``REMOTE_PROC_CONNECT_GET_HOSTNAME`` (59)."""
@@ -297,31 +461,94 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_supports_feature(self, *, feature: int) -> int:
         """``REMOTE_PROC_CONNECT_SUPPORTS_FEATURE`` (60)."""
-        result: int = await self._call_procedure(_PROCS[60], _remote.RemoteConnectSupportsFeatureArgs(feature=feature))
+        result: int = await self._call_procedure(
+            _PROCS[60],
+            _remote.RemoteConnectSupportsFeatureArgs(feature=feature),
+        )
         return result
 
-    async def domain_migrate_prepare(self, *, uri_in: str | None, flags: int = 0, dname: str | None, resource: int) -> _remote.RemoteDomainMigratePrepareRet:
+    async def domain_migrate_prepare(
+        self,
+        *,
+        uri_in: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> _remote.RemoteDomainMigratePrepareRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE`` (61)."""
-        result: _remote.RemoteDomainMigratePrepareRet = await self._call_procedure(_PROCS[61], _remote.RemoteDomainMigratePrepareArgs(uri_in=uri_in, flags=flags, dname=dname, resource=resource))
+        result: _remote.RemoteDomainMigratePrepareRet = await self._call_procedure(
+            _PROCS[61],
+            _remote.RemoteDomainMigratePrepareArgs(
+                uri_in=uri_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
         return result
 
-    async def domain_migrate_perform(self, *, dom: _remote.RemoteNonnullDomain, cookie: bytes, uri: str, flags: int = 0, dname: str | None, resource: int) -> None:
+    async def domain_migrate_perform(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cookie: bytes,
+        uri: str,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PERFORM`` (62)."""
-        await self._call_procedure(_PROCS[62], _remote.RemoteDomainMigratePerformArgs(dom=dom, cookie=cookie, uri=uri, flags=flags, dname=dname, resource=resource))
+        await self._call_procedure(
+            _PROCS[62],
+            _remote.RemoteDomainMigratePerformArgs(
+                dom=dom,
+                cookie=cookie,
+                uri=uri,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
 
-    async def domain_migrate_finish(self, *, dname: str, cookie: bytes, uri: str, flags: int = 0) -> _remote.RemoteNonnullDomain:
+    async def domain_migrate_finish(
+        self,
+        *,
+        dname: str,
+        cookie: bytes,
+        uri: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH`` (63)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[63], _remote.RemoteDomainMigrateFinishArgs(dname=dname, cookie=cookie, uri=uri, flags=flags))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[63],
+            _remote.RemoteDomainMigrateFinishArgs(dname=dname, cookie=cookie, uri=uri, flags=flags),
+        )
         return result
 
-    async def domain_block_stats(self, *, dom: _remote.RemoteNonnullDomain, path: str) -> _remote.RemoteDomainBlockStatsRet:
+    async def domain_block_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+    ) -> _remote.RemoteDomainBlockStatsRet:
         """``REMOTE_PROC_DOMAIN_BLOCK_STATS`` (64)."""
-        result: _remote.RemoteDomainBlockStatsRet = await self._call_procedure(_PROCS[64], _remote.RemoteDomainBlockStatsArgs(dom=dom, path=path))
+        result: _remote.RemoteDomainBlockStatsRet = await self._call_procedure(
+            _PROCS[64],
+            _remote.RemoteDomainBlockStatsArgs(dom=dom, path=path),
+        )
         return result
 
-    async def domain_interface_stats(self, *, dom: _remote.RemoteNonnullDomain, device: str) -> _remote.RemoteDomainInterfaceStatsRet:
+    async def domain_interface_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        device: str,
+    ) -> _remote.RemoteDomainInterfaceStatsRet:
         """``REMOTE_PROC_DOMAIN_INTERFACE_STATS`` (65)."""
-        result: _remote.RemoteDomainInterfaceStatsRet = await self._call_procedure(_PROCS[65], _remote.RemoteDomainInterfaceStatsArgs(dom=dom, device=device))
+        result: _remote.RemoteDomainInterfaceStatsRet = await self._call_procedure(
+            _PROCS[65],
+            _remote.RemoteDomainInterfaceStatsArgs(dom=dom, device=device),
+        )
         return result
 
     async def auth_list(self) -> list[_remote.RemoteAuthType | int]:
@@ -334,14 +561,26 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         result: str = await self._call_procedure(_PROCS[67], None)
         return result
 
-    async def auth_sasl_start(self, *, mech: str, nil: int, data: list[int]) -> _remote.RemoteAuthSaslStartRet:
+    async def auth_sasl_start(
+        self,
+        *,
+        mech: str,
+        nil: int,
+        data: list[int],
+    ) -> _remote.RemoteAuthSaslStartRet:
         """``REMOTE_PROC_AUTH_SASL_START`` (68)."""
-        result: _remote.RemoteAuthSaslStartRet = await self._call_procedure(_PROCS[68], _remote.RemoteAuthSaslStartArgs(mech=mech, nil=nil, data=data))
+        result: _remote.RemoteAuthSaslStartRet = await self._call_procedure(
+            _PROCS[68],
+            _remote.RemoteAuthSaslStartArgs(mech=mech, nil=nil, data=data),
+        )
         return result
 
     async def auth_sasl_step(self, *, nil: int, data: list[int]) -> _remote.RemoteAuthSaslStepRet:
         """``REMOTE_PROC_AUTH_SASL_STEP`` (69)."""
-        result: _remote.RemoteAuthSaslStepRet = await self._call_procedure(_PROCS[69], _remote.RemoteAuthSaslStepArgs(nil=nil, data=data))
+        result: _remote.RemoteAuthSaslStepRet = await self._call_procedure(
+            _PROCS[69],
+            _remote.RemoteAuthSaslStepArgs(nil=nil, data=data),
+        )
         return result
 
     async def auth_polkit(self) -> int:
@@ -356,7 +595,10 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_list_storage_pools(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS`` (72)."""
-        result: list[str] = await self._call_procedure(_PROCS[72], _remote.RemoteConnectListStoragePoolsArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[72],
+            _remote.RemoteConnectListStoragePoolsArgs(maxnames=maxnames),
+        )
         return result
 
     async def connect_num_of_defined_storage_pools(self) -> int:
@@ -366,134 +608,300 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_list_defined_storage_pools(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS`` (74)."""
-        result: list[str] = await self._call_procedure(_PROCS[74], _remote.RemoteConnectListDefinedStoragePoolsArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[74],
+            _remote.RemoteConnectListDefinedStoragePoolsArgs(maxnames=maxnames),
+        )
         return result
 
-    async def connect_find_storage_pool_sources(self, *, type: str, srcSpec: str | None, flags: int = 0) -> str:
+    async def connect_find_storage_pool_sources(
+        self,
+        *,
+        type: str,
+        srcSpec: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES`` (75)."""
-        result: str = await self._call_procedure(_PROCS[75], _remote.RemoteConnectFindStoragePoolSourcesArgs(type=type, srcSpec=srcSpec, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[75],
+            _remote.RemoteConnectFindStoragePoolSourcesArgs(
+                type=type,
+                srcSpec=srcSpec,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def storage_pool_create_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullStoragePool:
+    async def storage_pool_create_xml(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_CREATE_XML`` (76)."""
-        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(_PROCS[76], _remote.RemoteStoragePoolCreateXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(
+            _PROCS[76],
+            _remote.RemoteStoragePoolCreateXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def storage_pool_define_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullStoragePool:
+    async def storage_pool_define_xml(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_DEFINE_XML`` (77)."""
-        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(_PROCS[77], _remote.RemoteStoragePoolDefineXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(
+            _PROCS[77],
+            _remote.RemoteStoragePoolDefineXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def storage_pool_create(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
+    async def storage_pool_create(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_CREATE`` (78)."""
-        await self._call_procedure(_PROCS[78], _remote.RemoteStoragePoolCreateArgs(pool=pool, flags=flags))
+        await self._call_procedure(
+            _PROCS[78],
+            _remote.RemoteStoragePoolCreateArgs(pool=pool, flags=flags),
+        )
 
-    async def storage_pool_build(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
+    async def storage_pool_build(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_BUILD`` (79)."""
-        await self._call_procedure(_PROCS[79], _remote.RemoteStoragePoolBuildArgs(pool=pool, flags=flags))
+        await self._call_procedure(
+            _PROCS[79],
+            _remote.RemoteStoragePoolBuildArgs(pool=pool, flags=flags),
+        )
 
     async def storage_pool_destroy(self, *, pool: _remote.RemoteNonnullStoragePool) -> None:
         """``REMOTE_PROC_STORAGE_POOL_DESTROY`` (80)."""
         await self._call_procedure(_PROCS[80], _remote.RemoteStoragePoolDestroyArgs(pool=pool))
 
-    async def storage_pool_delete(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
+    async def storage_pool_delete(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_DELETE`` (81)."""
-        await self._call_procedure(_PROCS[81], _remote.RemoteStoragePoolDeleteArgs(pool=pool, flags=flags))
+        await self._call_procedure(
+            _PROCS[81],
+            _remote.RemoteStoragePoolDeleteArgs(pool=pool, flags=flags),
+        )
 
     async def storage_pool_undefine(self, *, pool: _remote.RemoteNonnullStoragePool) -> None:
         """``REMOTE_PROC_STORAGE_POOL_UNDEFINE`` (82)."""
         await self._call_procedure(_PROCS[82], _remote.RemoteStoragePoolUndefineArgs(pool=pool))
 
-    async def storage_pool_refresh(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
+    async def storage_pool_refresh(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_REFRESH`` (83)."""
-        await self._call_procedure(_PROCS[83], _remote.RemoteStoragePoolRefreshArgs(pool=pool, flags=flags))
+        await self._call_procedure(
+            _PROCS[83],
+            _remote.RemoteStoragePoolRefreshArgs(pool=pool, flags=flags),
+        )
 
     async def storage_pool_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME`` (84)."""
-        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(_PROCS[84], _remote.RemoteStoragePoolLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(
+            _PROCS[84],
+            _remote.RemoteStoragePoolLookupByNameArgs(name=name),
+        )
         return result
 
     async def storage_pool_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID`` (85)."""
-        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(_PROCS[85], _remote.RemoteStoragePoolLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(
+            _PROCS[85],
+            _remote.RemoteStoragePoolLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
-    async def storage_pool_lookup_by_volume(self, *, vol: _remote.RemoteNonnullStorageVol) -> _remote.RemoteNonnullStoragePool:
+    async def storage_pool_lookup_by_volume(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+    ) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME`` (86)."""
-        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(_PROCS[86], _remote.RemoteStoragePoolLookupByVolumeArgs(vol=vol))
+        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(
+            _PROCS[86],
+            _remote.RemoteStoragePoolLookupByVolumeArgs(vol=vol),
+        )
         return result
 
-    async def storage_pool_get_info(self, *, pool: _remote.RemoteNonnullStoragePool) -> _remote.RemoteStoragePoolGetInfoRet:
+    async def storage_pool_get_info(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+    ) -> _remote.RemoteStoragePoolGetInfoRet:
         """``REMOTE_PROC_STORAGE_POOL_GET_INFO`` (87)."""
-        result: _remote.RemoteStoragePoolGetInfoRet = await self._call_procedure(_PROCS[87], _remote.RemoteStoragePoolGetInfoArgs(pool=pool))
+        result: _remote.RemoteStoragePoolGetInfoRet = await self._call_procedure(
+            _PROCS[87],
+            _remote.RemoteStoragePoolGetInfoArgs(pool=pool),
+        )
         return result
 
-    async def storage_pool_get_xml_desc(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> str:
+    async def storage_pool_get_xml_desc(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_STORAGE_POOL_GET_XML_DESC`` (88)."""
-        result: str = await self._call_procedure(_PROCS[88], _remote.RemoteStoragePoolGetXmlDescArgs(pool=pool, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[88],
+            _remote.RemoteStoragePoolGetXmlDescArgs(pool=pool, flags=flags),
+        )
         return result
 
     async def storage_pool_get_autostart(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART`` (89)."""
-        result: int = await self._call_procedure(_PROCS[89], _remote.RemoteStoragePoolGetAutostartArgs(pool=pool))
+        result: int = await self._call_procedure(
+            _PROCS[89],
+            _remote.RemoteStoragePoolGetAutostartArgs(pool=pool),
+        )
         return result
 
-    async def storage_pool_set_autostart(self, *, pool: _remote.RemoteNonnullStoragePool, autostart: int) -> None:
+    async def storage_pool_set_autostart(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        autostart: int,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART`` (90)."""
-        await self._call_procedure(_PROCS[90], _remote.RemoteStoragePoolSetAutostartArgs(pool=pool, autostart=autostart))
+        await self._call_procedure(
+            _PROCS[90],
+            _remote.RemoteStoragePoolSetAutostartArgs(pool=pool, autostart=autostart),
+        )
 
     async def storage_pool_num_of_volumes(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES`` (91)."""
-        result: int = await self._call_procedure(_PROCS[91], _remote.RemoteStoragePoolNumOfVolumesArgs(pool=pool))
+        result: int = await self._call_procedure(
+            _PROCS[91],
+            _remote.RemoteStoragePoolNumOfVolumesArgs(pool=pool),
+        )
         return result
 
-    async def storage_pool_list_volumes(self, *, pool: _remote.RemoteNonnullStoragePool, maxnames: int) -> list[str]:
+    async def storage_pool_list_volumes(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        maxnames: int,
+    ) -> list[str]:
         """``REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES`` (92)."""
-        result: list[str] = await self._call_procedure(_PROCS[92], _remote.RemoteStoragePoolListVolumesArgs(pool=pool, maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[92],
+            _remote.RemoteStoragePoolListVolumesArgs(pool=pool, maxnames=maxnames),
+        )
         return result
 
-    async def storage_vol_create_xml(self, *, pool: _remote.RemoteNonnullStoragePool, xml: str, flags: int = 0) -> _remote.RemoteNonnullStorageVol:
+    async def storage_vol_create_xml(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_CREATE_XML`` (93)."""
-        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(_PROCS[93], _remote.RemoteStorageVolCreateXmlArgs(pool=pool, xml=xml, flags=flags))
+        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(
+            _PROCS[93],
+            _remote.RemoteStorageVolCreateXmlArgs(pool=pool, xml=xml, flags=flags),
+        )
         return result
 
-    async def storage_vol_delete(self, *, vol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> None:
+    async def storage_vol_delete(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_VOL_DELETE`` (94)."""
-        await self._call_procedure(_PROCS[94], _remote.RemoteStorageVolDeleteArgs(vol=vol, flags=flags))
+        await self._call_procedure(
+            _PROCS[94],
+            _remote.RemoteStorageVolDeleteArgs(vol=vol, flags=flags),
+        )
 
-    async def storage_vol_lookup_by_name(self, *, pool: _remote.RemoteNonnullStoragePool, name: str) -> _remote.RemoteNonnullStorageVol:
+    async def storage_vol_lookup_by_name(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        name: str,
+    ) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME`` (95)."""
-        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(_PROCS[95], _remote.RemoteStorageVolLookupByNameArgs(pool=pool, name=name))
+        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(
+            _PROCS[95],
+            _remote.RemoteStorageVolLookupByNameArgs(pool=pool, name=name),
+        )
         return result
 
     async def storage_vol_lookup_by_key(self, *, key: str) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY`` (96)."""
-        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(_PROCS[96], _remote.RemoteStorageVolLookupByKeyArgs(key=key))
+        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(
+            _PROCS[96],
+            _remote.RemoteStorageVolLookupByKeyArgs(key=key),
+        )
         return result
 
     async def storage_vol_lookup_by_path(self, *, path: str) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH`` (97)."""
-        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(_PROCS[97], _remote.RemoteStorageVolLookupByPathArgs(path=path))
+        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(
+            _PROCS[97],
+            _remote.RemoteStorageVolLookupByPathArgs(path=path),
+        )
         return result
 
-    async def storage_vol_get_info(self, *, vol: _remote.RemoteNonnullStorageVol) -> _remote.RemoteStorageVolGetInfoRet:
+    async def storage_vol_get_info(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+    ) -> _remote.RemoteStorageVolGetInfoRet:
         """``REMOTE_PROC_STORAGE_VOL_GET_INFO`` (98)."""
-        result: _remote.RemoteStorageVolGetInfoRet = await self._call_procedure(_PROCS[98], _remote.RemoteStorageVolGetInfoArgs(vol=vol))
+        result: _remote.RemoteStorageVolGetInfoRet = await self._call_procedure(
+            _PROCS[98],
+            _remote.RemoteStorageVolGetInfoArgs(vol=vol),
+        )
         return result
 
-    async def storage_vol_get_xml_desc(self, *, vol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> str:
+    async def storage_vol_get_xml_desc(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_STORAGE_VOL_GET_XML_DESC`` (99)."""
-        result: str = await self._call_procedure(_PROCS[99], _remote.RemoteStorageVolGetXmlDescArgs(vol=vol, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[99],
+            _remote.RemoteStorageVolGetXmlDescArgs(vol=vol, flags=flags),
+        )
         return result
 
     async def storage_vol_get_path(self, *, vol: _remote.RemoteNonnullStorageVol) -> str:
         """``REMOTE_PROC_STORAGE_VOL_GET_PATH`` (100)."""
-        result: str = await self._call_procedure(_PROCS[100], _remote.RemoteStorageVolGetPathArgs(vol=vol))
+        result: str = await self._call_procedure(
+            _PROCS[100],
+            _remote.RemoteStorageVolGetPathArgs(vol=vol),
+        )
         return result
 
     async def node_get_cells_free_memory(self, *, startCell: int, maxcells: int) -> list[int]:
         """``REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY`` (101)."""
-        result: list[int] = await self._call_procedure(_PROCS[101], _remote.RemoteNodeGetCellsFreeMemoryArgs(startCell=startCell, maxcells=maxcells))
+        result: list[int] = await self._call_procedure(
+            _PROCS[101],
+            _remote.RemoteNodeGetCellsFreeMemoryArgs(startCell=startCell, maxcells=maxcells),
+        )
         return result
 
     async def node_get_free_memory(self) -> int:
@@ -501,14 +909,41 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         result: int = await self._call_procedure(_PROCS[102], None)
         return result
 
-    async def domain_block_peek(self, *, dom: _remote.RemoteNonnullDomain, path: str, offset: int, size: int, flags: int = 0) -> bytes:
+    async def domain_block_peek(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        offset: int,
+        size: int,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_BLOCK_PEEK`` (103)."""
-        result: bytes = await self._call_procedure(_PROCS[103], _remote.RemoteDomainBlockPeekArgs(dom=dom, path=path, offset=offset, size=size, flags=flags))
+        result: bytes = await self._call_procedure(
+            _PROCS[103],
+            _remote.RemoteDomainBlockPeekArgs(
+                dom=dom,
+                path=path,
+                offset=offset,
+                size=size,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_memory_peek(self, *, dom: _remote.RemoteNonnullDomain, offset: int, size: int, flags: int = 0) -> bytes:
+    async def domain_memory_peek(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        offset: int,
+        size: int,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MEMORY_PEEK`` (104)."""
-        result: bytes = await self._call_procedure(_PROCS[104], _remote.RemoteDomainMemoryPeekArgs(dom=dom, offset=offset, size=size, flags=flags))
+        result: bytes = await self._call_procedure(
+            _PROCS[104],
+            _remote.RemoteDomainMemoryPeekArgs(dom=dom, offset=offset, size=size, flags=flags),
+        )
         return result
 
     async def connect_domain_event_register(self) -> int:
@@ -521,14 +956,48 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         result: int = await self._call_procedure(_PROCS[106], None)
         return result
 
-    async def domain_migrate_prepare2(self, *, uri_in: str | None, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _remote.RemoteDomainMigratePrepare2Ret:
+    async def domain_migrate_prepare2(
+        self,
+        *,
+        uri_in: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _remote.RemoteDomainMigratePrepare2Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2`` (108)."""
-        result: _remote.RemoteDomainMigratePrepare2Ret = await self._call_procedure(_PROCS[108], _remote.RemoteDomainMigratePrepare2Args(uri_in=uri_in, flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _remote.RemoteDomainMigratePrepare2Ret = await self._call_procedure(
+            _PROCS[108],
+            _remote.RemoteDomainMigratePrepare2Args(
+                uri_in=uri_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
-    async def domain_migrate_finish2(self, *, dname: str, cookie: bytes, uri: str, flags: int = 0, retcode: int) -> _remote.RemoteNonnullDomain:
+    async def domain_migrate_finish2(
+        self,
+        *,
+        dname: str,
+        cookie: bytes,
+        uri: str,
+        flags: int = 0,
+        retcode: int,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH2`` (109)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[109], _remote.RemoteDomainMigrateFinish2Args(dname=dname, cookie=cookie, uri=uri, flags=flags, retcode=retcode))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[109],
+            _remote.RemoteDomainMigrateFinish2Args(
+                dname=dname,
+                cookie=cookie,
+                uri=uri,
+                flags=flags,
+                retcode=retcode,
+            ),
+        )
         return result
 
     async def connect_get_uri(self) -> str:
@@ -538,37 +1007,64 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def node_num_of_devices(self, *, cap: str | None, flags: int = 0) -> int:
         """``REMOTE_PROC_NODE_NUM_OF_DEVICES`` (111)."""
-        result: int = await self._call_procedure(_PROCS[111], _remote.RemoteNodeNumOfDevicesArgs(cap=cap, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[111],
+            _remote.RemoteNodeNumOfDevicesArgs(cap=cap, flags=flags),
+        )
         return result
 
-    async def node_list_devices(self, *, cap: str | None, maxnames: int, flags: int = 0) -> list[str]:
+    async def node_list_devices(
+        self,
+        *,
+        cap: str | None,
+        maxnames: int,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_NODE_LIST_DEVICES`` (112)."""
-        result: list[str] = await self._call_procedure(_PROCS[112], _remote.RemoteNodeListDevicesArgs(cap=cap, maxnames=maxnames, flags=flags))
+        result: list[str] = await self._call_procedure(
+            _PROCS[112],
+            _remote.RemoteNodeListDevicesArgs(cap=cap, maxnames=maxnames, flags=flags),
+        )
         return result
 
     async def node_device_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME`` (113)."""
-        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(_PROCS[113], _remote.RemoteNodeDeviceLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(
+            _PROCS[113],
+            _remote.RemoteNodeDeviceLookupByNameArgs(name=name),
+        )
         return result
 
     async def node_device_get_xml_desc(self, *, name: str, flags: int = 0) -> str:
         """``REMOTE_PROC_NODE_DEVICE_GET_XML_DESC`` (114)."""
-        result: str = await self._call_procedure(_PROCS[114], _remote.RemoteNodeDeviceGetXmlDescArgs(name=name, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[114],
+            _remote.RemoteNodeDeviceGetXmlDescArgs(name=name, flags=flags),
+        )
         return result
 
     async def node_device_get_parent(self, *, name: str) -> str | None:
         """``REMOTE_PROC_NODE_DEVICE_GET_PARENT`` (115)."""
-        result: str | None = await self._call_procedure(_PROCS[115], _remote.RemoteNodeDeviceGetParentArgs(name=name))
+        result: str | None = await self._call_procedure(
+            _PROCS[115],
+            _remote.RemoteNodeDeviceGetParentArgs(name=name),
+        )
         return result
 
     async def node_device_num_of_caps(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS`` (116)."""
-        result: int = await self._call_procedure(_PROCS[116], _remote.RemoteNodeDeviceNumOfCapsArgs(name=name))
+        result: int = await self._call_procedure(
+            _PROCS[116],
+            _remote.RemoteNodeDeviceNumOfCapsArgs(name=name),
+        )
         return result
 
     async def node_device_list_caps(self, *, name: str, maxnames: int) -> list[str]:
         """``REMOTE_PROC_NODE_DEVICE_LIST_CAPS`` (117)."""
-        result: list[str] = await self._call_procedure(_PROCS[117], _remote.RemoteNodeDeviceListCapsArgs(name=name, maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[117],
+            _remote.RemoteNodeDeviceListCapsArgs(name=name, maxnames=maxnames),
+        )
         return result
 
     async def node_device_dettach(self, *, name: str) -> None:
@@ -583,9 +1079,16 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         """``REMOTE_PROC_NODE_DEVICE_RESET`` (120)."""
         await self._call_procedure(_PROCS[120], _remote.RemoteNodeDeviceResetArgs(name=name))
 
-    async def domain_get_security_label(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetSecurityLabelRet:
+    async def domain_get_security_label(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetSecurityLabelRet:
         """``REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL`` (121)."""
-        result: _remote.RemoteDomainGetSecurityLabelRet = await self._call_procedure(_PROCS[121], _remote.RemoteDomainGetSecurityLabelArgs(dom=dom))
+        result: _remote.RemoteDomainGetSecurityLabelRet = await self._call_procedure(
+            _PROCS[121],
+            _remote.RemoteDomainGetSecurityLabelArgs(dom=dom),
+        )
         return result
 
     async def node_get_security_model(self) -> _remote.RemoteNodeGetSecurityModelRet:
@@ -593,18 +1096,41 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         result: _remote.RemoteNodeGetSecurityModelRet = await self._call_procedure(_PROCS[122], None)
         return result
 
-    async def node_device_create_xml(self, *, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullNodeDevice:
+    async def node_device_create_xml(
+        self,
+        *,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_CREATE_XML`` (123)."""
-        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(_PROCS[123], _remote.RemoteNodeDeviceCreateXmlArgs(xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(
+            _PROCS[123],
+            _remote.RemoteNodeDeviceCreateXmlArgs(xml_desc=xml_desc, flags=flags),
+        )
         return result
 
     async def node_device_destroy(self, *, name: str) -> None:
         """``REMOTE_PROC_NODE_DEVICE_DESTROY`` (124)."""
         await self._call_procedure(_PROCS[124], _remote.RemoteNodeDeviceDestroyArgs(name=name))
 
-    async def storage_vol_create_xml_from(self, *, pool: _remote.RemoteNonnullStoragePool, xml: str, clonevol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> _remote.RemoteNonnullStorageVol:
+    async def storage_vol_create_xml_from(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        xml: str,
+        clonevol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM`` (125)."""
-        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(_PROCS[125], _remote.RemoteStorageVolCreateXmlFromArgs(pool=pool, xml=xml, clonevol=clonevol, flags=flags))
+        result: _remote.RemoteNonnullStorageVol = await self._call_procedure(
+            _PROCS[125],
+            _remote.RemoteStorageVolCreateXmlFromArgs(
+                pool=pool,
+                xml=xml,
+                clonevol=clonevol,
+                flags=flags,
+            ),
+        )
         return result
 
     async def connect_num_of_interfaces(self) -> int:
@@ -614,49 +1140,116 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_list_interfaces(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_INTERFACES`` (127)."""
-        result: list[str] = await self._call_procedure(_PROCS[127], _remote.RemoteConnectListInterfacesArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[127],
+            _remote.RemoteConnectListInterfacesArgs(maxnames=maxnames),
+        )
         return result
 
     async def interface_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullInterface:
         """``REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME`` (128)."""
-        result: _remote.RemoteNonnullInterface = await self._call_procedure(_PROCS[128], _remote.RemoteInterfaceLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullInterface = await self._call_procedure(
+            _PROCS[128],
+            _remote.RemoteInterfaceLookupByNameArgs(name=name),
+        )
         return result
 
     async def interface_lookup_by_mac_string(self, *, mac: str) -> _remote.RemoteNonnullInterface:
         """``REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING`` (129)."""
-        result: _remote.RemoteNonnullInterface = await self._call_procedure(_PROCS[129], _remote.RemoteInterfaceLookupByMacStringArgs(mac=mac))
+        result: _remote.RemoteNonnullInterface = await self._call_procedure(
+            _PROCS[129],
+            _remote.RemoteInterfaceLookupByMacStringArgs(mac=mac),
+        )
         return result
 
-    async def interface_get_xml_desc(self, *, iface: _remote.RemoteNonnullInterface, flags: int = 0) -> str:
+    async def interface_get_xml_desc(
+        self,
+        *,
+        iface: _remote.RemoteNonnullInterface,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_INTERFACE_GET_XML_DESC`` (130)."""
-        result: str = await self._call_procedure(_PROCS[130], _remote.RemoteInterfaceGetXmlDescArgs(iface=iface, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[130],
+            _remote.RemoteInterfaceGetXmlDescArgs(iface=iface, flags=flags),
+        )
         return result
 
-    async def interface_define_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullInterface:
+    async def interface_define_xml(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullInterface:
         """``REMOTE_PROC_INTERFACE_DEFINE_XML`` (131)."""
-        result: _remote.RemoteNonnullInterface = await self._call_procedure(_PROCS[131], _remote.RemoteInterfaceDefineXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullInterface = await self._call_procedure(
+            _PROCS[131],
+            _remote.RemoteInterfaceDefineXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
     async def interface_undefine(self, *, iface: _remote.RemoteNonnullInterface) -> None:
         """``REMOTE_PROC_INTERFACE_UNDEFINE`` (132)."""
         await self._call_procedure(_PROCS[132], _remote.RemoteInterfaceUndefineArgs(iface=iface))
 
-    async def interface_create(self, *, iface: _remote.RemoteNonnullInterface, flags: int = 0) -> None:
+    async def interface_create(
+        self,
+        *,
+        iface: _remote.RemoteNonnullInterface,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_INTERFACE_CREATE`` (133)."""
-        await self._call_procedure(_PROCS[133], _remote.RemoteInterfaceCreateArgs(iface=iface, flags=flags))
+        await self._call_procedure(
+            _PROCS[133],
+            _remote.RemoteInterfaceCreateArgs(iface=iface, flags=flags),
+        )
 
-    async def interface_destroy(self, *, iface: _remote.RemoteNonnullInterface, flags: int = 0) -> None:
+    async def interface_destroy(
+        self,
+        *,
+        iface: _remote.RemoteNonnullInterface,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_INTERFACE_DESTROY`` (134)."""
-        await self._call_procedure(_PROCS[134], _remote.RemoteInterfaceDestroyArgs(iface=iface, flags=flags))
+        await self._call_procedure(
+            _PROCS[134],
+            _remote.RemoteInterfaceDestroyArgs(iface=iface, flags=flags),
+        )
 
-    async def connect_domain_xml_from_native(self, *, nativeFormat: str, nativeConfig: str, flags: int = 0) -> str:
+    async def connect_domain_xml_from_native(
+        self,
+        *,
+        nativeFormat: str,
+        nativeConfig: str,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE`` (135)."""
-        result: str = await self._call_procedure(_PROCS[135], _remote.RemoteConnectDomainXmlFromNativeArgs(nativeFormat=nativeFormat, nativeConfig=nativeConfig, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[135],
+            _remote.RemoteConnectDomainXmlFromNativeArgs(
+                nativeFormat=nativeFormat,
+                nativeConfig=nativeConfig,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def connect_domain_xml_to_native(self, *, nativeFormat: str, domainXml: str, flags: int = 0) -> str:
+    async def connect_domain_xml_to_native(
+        self,
+        *,
+        nativeFormat: str,
+        domainXml: str,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE`` (136)."""
-        result: str = await self._call_procedure(_PROCS[136], _remote.RemoteConnectDomainXmlToNativeArgs(nativeFormat=nativeFormat, domainXml=domainXml, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[136],
+            _remote.RemoteConnectDomainXmlToNativeArgs(
+                nativeFormat=nativeFormat,
+                domainXml=domainXml,
+                flags=flags,
+            ),
+        )
         return result
 
     async def connect_num_of_defined_interfaces(self) -> int:
@@ -666,7 +1259,10 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_list_defined_interfaces(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES`` (138)."""
-        result: list[str] = await self._call_procedure(_PROCS[138], _remote.RemoteConnectListDefinedInterfacesArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[138],
+            _remote.RemoteConnectListDefinedInterfacesArgs(maxnames=maxnames),
+        )
         return result
 
     async def connect_num_of_secrets(self) -> int:
@@ -676,45 +1272,102 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_list_secrets(self, *, maxuuids: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_SECRETS`` (140)."""
-        result: list[str] = await self._call_procedure(_PROCS[140], _remote.RemoteConnectListSecretsArgs(maxuuids=maxuuids))
+        result: list[str] = await self._call_procedure(
+            _PROCS[140],
+            _remote.RemoteConnectListSecretsArgs(maxuuids=maxuuids),
+        )
         return result
 
     async def secret_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullSecret:
         """``REMOTE_PROC_SECRET_LOOKUP_BY_UUID`` (141)."""
-        result: _remote.RemoteNonnullSecret = await self._call_procedure(_PROCS[141], _remote.RemoteSecretLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullSecret = await self._call_procedure(
+            _PROCS[141],
+            _remote.RemoteSecretLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
     async def secret_define_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullSecret:
         """``REMOTE_PROC_SECRET_DEFINE_XML`` (142)."""
-        result: _remote.RemoteNonnullSecret = await self._call_procedure(_PROCS[142], _remote.RemoteSecretDefineXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullSecret = await self._call_procedure(
+            _PROCS[142],
+            _remote.RemoteSecretDefineXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def secret_get_xml_desc(self, *, secret: _remote.RemoteNonnullSecret, flags: int = 0) -> str:
+    async def secret_get_xml_desc(
+        self,
+        *,
+        secret: _remote.RemoteNonnullSecret,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_SECRET_GET_XML_DESC`` (143)."""
-        result: str = await self._call_procedure(_PROCS[143], _remote.RemoteSecretGetXmlDescArgs(secret=secret, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[143],
+            _remote.RemoteSecretGetXmlDescArgs(secret=secret, flags=flags),
+        )
         return result
 
-    async def secret_set_value(self, *, secret: _remote.RemoteNonnullSecret, value: bytes, flags: int = 0) -> None:
+    async def secret_set_value(
+        self,
+        *,
+        secret: _remote.RemoteNonnullSecret,
+        value: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_SECRET_SET_VALUE`` (144)."""
-        await self._call_procedure(_PROCS[144], _remote.RemoteSecretSetValueArgs(secret=secret, value=value, flags=flags))
+        await self._call_procedure(
+            _PROCS[144],
+            _remote.RemoteSecretSetValueArgs(secret=secret, value=value, flags=flags),
+        )
 
-    async def secret_get_value(self, *, secret: _remote.RemoteNonnullSecret, flags: int = 0) -> bytes:
+    async def secret_get_value(
+        self,
+        *,
+        secret: _remote.RemoteNonnullSecret,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_SECRET_GET_VALUE`` (145)."""
-        result: bytes = await self._call_procedure(_PROCS[145], _remote.RemoteSecretGetValueArgs(secret=secret, flags=flags))
+        result: bytes = await self._call_procedure(
+            _PROCS[145],
+            _remote.RemoteSecretGetValueArgs(secret=secret, flags=flags),
+        )
         return result
 
     async def secret_undefine(self, *, secret: _remote.RemoteNonnullSecret) -> None:
         """``REMOTE_PROC_SECRET_UNDEFINE`` (146)."""
         await self._call_procedure(_PROCS[146], _remote.RemoteSecretUndefineArgs(secret=secret))
 
-    async def secret_lookup_by_usage(self, *, usageType: int, usageID: str) -> _remote.RemoteNonnullSecret:
+    async def secret_lookup_by_usage(
+        self,
+        *,
+        usageType: int,
+        usageID: str,
+    ) -> _remote.RemoteNonnullSecret:
         """``REMOTE_PROC_SECRET_LOOKUP_BY_USAGE`` (147)."""
-        result: _remote.RemoteNonnullSecret = await self._call_procedure(_PROCS[147], _remote.RemoteSecretLookupByUsageArgs(usageType=usageType, usageID=usageID))
+        result: _remote.RemoteNonnullSecret = await self._call_procedure(
+            _PROCS[147],
+            _remote.RemoteSecretLookupByUsageArgs(usageType=usageType, usageID=usageID),
+        )
         return result
 
-    async def domain_migrate_prepare_tunnel(self, *, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _Stream:
+    async def domain_migrate_prepare_tunnel(
+        self,
+        *,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL`` (148)."""
-        result: _Stream = await self._call_procedure(_PROCS[148], _remote.RemoteDomainMigratePrepareTunnelArgs(flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _Stream = await self._call_procedure(
+            _PROCS[148],
+            _remote.RemoteDomainMigratePrepareTunnelArgs(
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
     async def connect_is_secure(self) -> int:
@@ -724,37 +1377,58 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def domain_is_active(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_IS_ACTIVE`` (150)."""
-        result: int = await self._call_procedure(_PROCS[150], _remote.RemoteDomainIsActiveArgs(dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[150],
+            _remote.RemoteDomainIsActiveArgs(dom=dom),
+        )
         return result
 
     async def domain_is_persistent(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_IS_PERSISTENT`` (151)."""
-        result: int = await self._call_procedure(_PROCS[151], _remote.RemoteDomainIsPersistentArgs(dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[151],
+            _remote.RemoteDomainIsPersistentArgs(dom=dom),
+        )
         return result
 
     async def network_is_active(self, *, net: _remote.RemoteNonnullNetwork) -> int:
         """``REMOTE_PROC_NETWORK_IS_ACTIVE`` (152)."""
-        result: int = await self._call_procedure(_PROCS[152], _remote.RemoteNetworkIsActiveArgs(net=net))
+        result: int = await self._call_procedure(
+            _PROCS[152],
+            _remote.RemoteNetworkIsActiveArgs(net=net),
+        )
         return result
 
     async def network_is_persistent(self, *, net: _remote.RemoteNonnullNetwork) -> int:
         """``REMOTE_PROC_NETWORK_IS_PERSISTENT`` (153)."""
-        result: int = await self._call_procedure(_PROCS[153], _remote.RemoteNetworkIsPersistentArgs(net=net))
+        result: int = await self._call_procedure(
+            _PROCS[153],
+            _remote.RemoteNetworkIsPersistentArgs(net=net),
+        )
         return result
 
     async def storage_pool_is_active(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_IS_ACTIVE`` (154)."""
-        result: int = await self._call_procedure(_PROCS[154], _remote.RemoteStoragePoolIsActiveArgs(pool=pool))
+        result: int = await self._call_procedure(
+            _PROCS[154],
+            _remote.RemoteStoragePoolIsActiveArgs(pool=pool),
+        )
         return result
 
     async def storage_pool_is_persistent(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT`` (155)."""
-        result: int = await self._call_procedure(_PROCS[155], _remote.RemoteStoragePoolIsPersistentArgs(pool=pool))
+        result: int = await self._call_procedure(
+            _PROCS[155],
+            _remote.RemoteStoragePoolIsPersistentArgs(pool=pool),
+        )
         return result
 
     async def interface_is_active(self, *, iface: _remote.RemoteNonnullInterface) -> int:
         """``REMOTE_PROC_INTERFACE_IS_ACTIVE`` (156)."""
-        result: int = await self._call_procedure(_PROCS[156], _remote.RemoteInterfaceIsActiveArgs(iface=iface))
+        result: int = await self._call_procedure(
+            _PROCS[156],
+            _remote.RemoteInterfaceIsActiveArgs(iface=iface),
+        )
         return result
 
     async def connect_get_lib_version(self) -> int:
@@ -764,69 +1438,155 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_compare_cpu(self, *, xml: str, flags: int = 0) -> int:
         """``REMOTE_PROC_CONNECT_COMPARE_CPU`` (158)."""
-        result: int = await self._call_procedure(_PROCS[158], _remote.RemoteConnectCompareCpuArgs(xml=xml, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[158],
+            _remote.RemoteConnectCompareCpuArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def domain_memory_stats(self, *, dom: _remote.RemoteNonnullDomain, maxStats: int, flags: int = 0) -> list[_remote.RemoteDomainMemoryStat]:
+    async def domain_memory_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxStats: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteDomainMemoryStat]:
         """``REMOTE_PROC_DOMAIN_MEMORY_STATS`` (159)."""
-        result: list[_remote.RemoteDomainMemoryStat] = await self._call_procedure(_PROCS[159], _remote.RemoteDomainMemoryStatsArgs(dom=dom, maxStats=maxStats, flags=flags))
+        result: list[_remote.RemoteDomainMemoryStat] = await self._call_procedure(
+            _PROCS[159],
+            _remote.RemoteDomainMemoryStatsArgs(dom=dom, maxStats=maxStats, flags=flags),
+        )
         return result
 
-    async def domain_attach_device_flags(self, *, dom: _remote.RemoteNonnullDomain, xml: str, flags: int = 0) -> None:
+    async def domain_attach_device_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS`` (160)."""
-        await self._call_procedure(_PROCS[160], _remote.RemoteDomainAttachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags))
+        await self._call_procedure(
+            _PROCS[160],
+            _remote.RemoteDomainAttachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags),
+        )
 
-    async def domain_detach_device_flags(self, *, dom: _remote.RemoteNonnullDomain, xml: str, flags: int = 0) -> None:
+    async def domain_detach_device_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS`` (161)."""
-        await self._call_procedure(_PROCS[161], _remote.RemoteDomainDetachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags))
+        await self._call_procedure(
+            _PROCS[161],
+            _remote.RemoteDomainDetachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags),
+        )
 
     async def connect_baseline_cpu(self, *, xmlCPUs: list[str], flags: int = 0) -> str:
         """``REMOTE_PROC_CONNECT_BASELINE_CPU`` (162)."""
-        result: str = await self._call_procedure(_PROCS[162], _remote.RemoteConnectBaselineCpuArgs(xmlCPUs=xmlCPUs, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[162],
+            _remote.RemoteConnectBaselineCpuArgs(xmlCPUs=xmlCPUs, flags=flags),
+        )
         return result
 
-    async def domain_get_job_info(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetJobInfoRet:
+    async def domain_get_job_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetJobInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_JOB_INFO`` (163)."""
-        result: _remote.RemoteDomainGetJobInfoRet = await self._call_procedure(_PROCS[163], _remote.RemoteDomainGetJobInfoArgs(dom=dom))
+        result: _remote.RemoteDomainGetJobInfoRet = await self._call_procedure(
+            _PROCS[163],
+            _remote.RemoteDomainGetJobInfoArgs(dom=dom),
+        )
         return result
 
     async def domain_abort_job(self, *, dom: _remote.RemoteNonnullDomain) -> None:
         """``REMOTE_PROC_DOMAIN_ABORT_JOB`` (164)."""
         await self._call_procedure(_PROCS[164], _remote.RemoteDomainAbortJobArgs(dom=dom))
 
-    async def storage_vol_wipe(self, *, vol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> None:
+    async def storage_vol_wipe(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_VOL_WIPE`` (165)."""
-        await self._call_procedure(_PROCS[165], _remote.RemoteStorageVolWipeArgs(vol=vol, flags=flags))
+        await self._call_procedure(
+            _PROCS[165],
+            _remote.RemoteStorageVolWipeArgs(vol=vol, flags=flags),
+        )
 
-    async def domain_migrate_set_max_downtime(self, *, dom: _remote.RemoteNonnullDomain, downtime: int, flags: int = 0) -> None:
+    async def domain_migrate_set_max_downtime(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        downtime: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME`` (166)."""
-        await self._call_procedure(_PROCS[166], _remote.RemoteDomainMigrateSetMaxDowntimeArgs(dom=dom, downtime=downtime, flags=flags))
+        await self._call_procedure(
+            _PROCS[166],
+            _remote.RemoteDomainMigrateSetMaxDowntimeArgs(dom=dom, downtime=downtime, flags=flags),
+        )
 
     async def connect_domain_event_register_any(self, *, eventID: int) -> None:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY`` (167)."""
-        await self._call_procedure(_PROCS[167], _remote.RemoteConnectDomainEventRegisterAnyArgs(eventID=eventID))
+        await self._call_procedure(
+            _PROCS[167],
+            _remote.RemoteConnectDomainEventRegisterAnyArgs(eventID=eventID),
+        )
 
     async def connect_domain_event_deregister_any(self, *, eventID: int) -> None:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY`` (168)."""
-        await self._call_procedure(_PROCS[168], _remote.RemoteConnectDomainEventDeregisterAnyArgs(eventID=eventID))
+        await self._call_procedure(
+            _PROCS[168],
+            _remote.RemoteConnectDomainEventDeregisterAnyArgs(eventID=eventID),
+        )
 
-    async def domain_update_device_flags(self, *, dom: _remote.RemoteNonnullDomain, xml: str, flags: int = 0) -> None:
+    async def domain_update_device_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS`` (174)."""
-        await self._call_procedure(_PROCS[174], _remote.RemoteDomainUpdateDeviceFlagsArgs(dom=dom, xml=xml, flags=flags))
+        await self._call_procedure(
+            _PROCS[174],
+            _remote.RemoteDomainUpdateDeviceFlagsArgs(dom=dom, xml=xml, flags=flags),
+        )
 
     async def nwfilter_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME`` (175)."""
-        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(_PROCS[175], _remote.RemoteNwfilterLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(
+            _PROCS[175],
+            _remote.RemoteNwfilterLookupByNameArgs(name=name),
+        )
         return result
 
     async def nwfilter_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID`` (176)."""
-        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(_PROCS[176], _remote.RemoteNwfilterLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(
+            _PROCS[176],
+            _remote.RemoteNwfilterLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
-    async def nwfilter_get_xml_desc(self, *, nwfilter: _remote.RemoteNonnullNwfilter, flags: int = 0) -> str:
+    async def nwfilter_get_xml_desc(
+        self,
+        *,
+        nwfilter: _remote.RemoteNonnullNwfilter,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NWFILTER_GET_XML_DESC`` (177)."""
-        result: str = await self._call_procedure(_PROCS[177], _remote.RemoteNwfilterGetXmlDescArgs(nwfilter=nwfilter, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[177],
+            _remote.RemoteNwfilterGetXmlDescArgs(nwfilter=nwfilter, flags=flags),
+        )
         return result
 
     async def connect_num_of_nwfilters(self) -> int:
@@ -836,190 +1596,564 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def connect_list_nwfilters(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_NWFILTERS`` (179)."""
-        result: list[str] = await self._call_procedure(_PROCS[179], _remote.RemoteConnectListNwfiltersArgs(maxnames=maxnames))
+        result: list[str] = await self._call_procedure(
+            _PROCS[179],
+            _remote.RemoteConnectListNwfiltersArgs(maxnames=maxnames),
+        )
         return result
 
     async def nwfilter_define_xml(self, *, xml: str) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_DEFINE_XML`` (180)."""
-        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(_PROCS[180], _remote.RemoteNwfilterDefineXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(
+            _PROCS[180],
+            _remote.RemoteNwfilterDefineXmlArgs(xml=xml),
+        )
         return result
 
     async def nwfilter_undefine(self, *, nwfilter: _remote.RemoteNonnullNwfilter) -> None:
         """``REMOTE_PROC_NWFILTER_UNDEFINE`` (181)."""
-        await self._call_procedure(_PROCS[181], _remote.RemoteNwfilterUndefineArgs(nwfilter=nwfilter))
+        await self._call_procedure(
+            _PROCS[181],
+            _remote.RemoteNwfilterUndefineArgs(nwfilter=nwfilter),
+        )
 
-    async def domain_managed_save(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    async def domain_managed_save(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE`` (182)."""
-        await self._call_procedure(_PROCS[182], _remote.RemoteDomainManagedSaveArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[182],
+            _remote.RemoteDomainManagedSaveArgs(dom=dom, flags=flags),
+        )
 
-    async def domain_has_managed_save_image(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    async def domain_has_managed_save_image(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE`` (183)."""
-        result: int = await self._call_procedure(_PROCS[183], _remote.RemoteDomainHasManagedSaveImageArgs(dom=dom, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[183],
+            _remote.RemoteDomainHasManagedSaveImageArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_managed_save_remove(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    async def domain_managed_save_remove(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE`` (184)."""
-        await self._call_procedure(_PROCS[184], _remote.RemoteDomainManagedSaveRemoveArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[184],
+            _remote.RemoteDomainManagedSaveRemoveArgs(dom=dom, flags=flags),
+        )
 
-    async def domain_snapshot_create_xml(self, *, dom: _remote.RemoteNonnullDomain, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    async def domain_snapshot_create_xml(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML`` (185)."""
-        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(_PROCS[185], _remote.RemoteDomainSnapshotCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(
+            _PROCS[185],
+            _remote.RemoteDomainSnapshotCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags),
+        )
         return result
 
-    async def domain_snapshot_get_xml_desc(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> str:
+    async def domain_snapshot_get_xml_desc(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC`` (186)."""
-        result: str = await self._call_procedure(_PROCS[186], _remote.RemoteDomainSnapshotGetXmlDescArgs(snap=snap, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[186],
+            _remote.RemoteDomainSnapshotGetXmlDescArgs(snap=snap, flags=flags),
+        )
         return result
 
     async def domain_snapshot_num(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_NUM`` (187)."""
-        result: int = await self._call_procedure(_PROCS[187], _remote.RemoteDomainSnapshotNumArgs(dom=dom, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[187],
+            _remote.RemoteDomainSnapshotNumArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_snapshot_list_names(self, *, dom: _remote.RemoteNonnullDomain, maxnames: int, flags: int = 0) -> list[str]:
+    async def domain_snapshot_list_names(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxnames: int,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES`` (188)."""
-        result: list[str] = await self._call_procedure(_PROCS[188], _remote.RemoteDomainSnapshotListNamesArgs(dom=dom, maxnames=maxnames, flags=flags))
+        result: list[str] = await self._call_procedure(
+            _PROCS[188],
+            _remote.RemoteDomainSnapshotListNamesArgs(dom=dom, maxnames=maxnames, flags=flags),
+        )
         return result
 
-    async def domain_snapshot_lookup_by_name(self, *, dom: _remote.RemoteNonnullDomain, name: str, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    async def domain_snapshot_lookup_by_name(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME`` (189)."""
-        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(_PROCS[189], _remote.RemoteDomainSnapshotLookupByNameArgs(dom=dom, name=name, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(
+            _PROCS[189],
+            _remote.RemoteDomainSnapshotLookupByNameArgs(dom=dom, name=name, flags=flags),
+        )
         return result
 
-    async def domain_has_current_snapshot(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    async def domain_has_current_snapshot(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT`` (190)."""
-        result: int = await self._call_procedure(_PROCS[190], _remote.RemoteDomainHasCurrentSnapshotArgs(dom=dom, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[190],
+            _remote.RemoteDomainHasCurrentSnapshotArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_snapshot_current(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    async def domain_snapshot_current(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT`` (191)."""
-        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(_PROCS[191], _remote.RemoteDomainSnapshotCurrentArgs(dom=dom, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(
+            _PROCS[191],
+            _remote.RemoteDomainSnapshotCurrentArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_revert_to_snapshot(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> None:
+    async def domain_revert_to_snapshot(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT`` (192)."""
-        await self._call_procedure(_PROCS[192], _remote.RemoteDomainRevertToSnapshotArgs(snap=snap, flags=flags))
+        await self._call_procedure(
+            _PROCS[192],
+            _remote.RemoteDomainRevertToSnapshotArgs(snap=snap, flags=flags),
+        )
 
-    async def domain_snapshot_delete(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> None:
+    async def domain_snapshot_delete(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE`` (193)."""
-        await self._call_procedure(_PROCS[193], _remote.RemoteDomainSnapshotDeleteArgs(snap=snap, flags=flags))
+        await self._call_procedure(
+            _PROCS[193],
+            _remote.RemoteDomainSnapshotDeleteArgs(snap=snap, flags=flags),
+        )
 
-    async def domain_get_block_info(self, *, dom: _remote.RemoteNonnullDomain, path: str, flags: int = 0) -> _remote.RemoteDomainGetBlockInfoRet:
+    async def domain_get_block_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlockInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_BLOCK_INFO`` (194)."""
-        result: _remote.RemoteDomainGetBlockInfoRet = await self._call_procedure(_PROCS[194], _remote.RemoteDomainGetBlockInfoArgs(dom=dom, path=path, flags=flags))
+        result: _remote.RemoteDomainGetBlockInfoRet = await self._call_procedure(
+            _PROCS[194],
+            _remote.RemoteDomainGetBlockInfoArgs(dom=dom, path=path, flags=flags),
+        )
         return result
 
-    async def domain_create_with_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteNonnullDomain:
+    async def domain_create_with_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS`` (196)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[196], _remote.RemoteDomainCreateWithFlagsArgs(dom=dom, flags=flags))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[196],
+            _remote.RemoteDomainCreateWithFlagsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_set_memory_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_memory_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS`` (197)."""
-        await self._call_procedure(_PROCS[197], _remote.RemoteDomainSetMemoryParametersArgs(dom=dom, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[197],
+            _remote.RemoteDomainSetMemoryParametersArgs(dom=dom, params=params, flags=flags),
+        )
 
-    async def domain_get_memory_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetMemoryParametersRet:
+    async def domain_get_memory_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetMemoryParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS`` (198)."""
-        result: _remote.RemoteDomainGetMemoryParametersRet = await self._call_procedure(_PROCS[198], _remote.RemoteDomainGetMemoryParametersArgs(dom=dom, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetMemoryParametersRet = await self._call_procedure(
+            _PROCS[198],
+            _remote.RemoteDomainGetMemoryParametersArgs(dom=dom, nparams=nparams, flags=flags),
+        )
         return result
 
-    async def domain_set_vcpus_flags(self, *, dom: _remote.RemoteNonnullDomain, nvcpus: int, flags: int = 0) -> None:
+    async def domain_set_vcpus_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nvcpus: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS`` (199)."""
-        await self._call_procedure(_PROCS[199], _remote.RemoteDomainSetVcpusFlagsArgs(dom=dom, nvcpus=nvcpus, flags=flags))
+        await self._call_procedure(
+            _PROCS[199],
+            _remote.RemoteDomainSetVcpusFlagsArgs(dom=dom, nvcpus=nvcpus, flags=flags),
+        )
 
-    async def domain_get_vcpus_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    async def domain_get_vcpus_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS`` (200)."""
-        result: int = await self._call_procedure(_PROCS[200], _remote.RemoteDomainGetVcpusFlagsArgs(dom=dom, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[200],
+            _remote.RemoteDomainGetVcpusFlagsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_open_console(self, *, dom: _remote.RemoteNonnullDomain, dev_name: str | None, flags: int = 0) -> _Stream:
+    async def domain_open_console(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dev_name: str | None,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_OPEN_CONSOLE`` (201)."""
-        result: _Stream = await self._call_procedure(_PROCS[201], _remote.RemoteDomainOpenConsoleArgs(dom=dom, dev_name=dev_name, flags=flags))
+        result: _Stream = await self._call_procedure(
+            _PROCS[201],
+            _remote.RemoteDomainOpenConsoleArgs(dom=dom, dev_name=dev_name, flags=flags),
+        )
         return result
 
     async def domain_is_updated(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_IS_UPDATED`` (202)."""
-        result: int = await self._call_procedure(_PROCS[202], _remote.RemoteDomainIsUpdatedArgs(dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[202],
+            _remote.RemoteDomainIsUpdatedArgs(dom=dom),
+        )
         return result
 
     async def connect_get_sysinfo(self, *, flags: int = 0) -> str:
         """``REMOTE_PROC_CONNECT_GET_SYSINFO`` (203)."""
-        result: str = await self._call_procedure(_PROCS[203], _remote.RemoteConnectGetSysinfoArgs(flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[203],
+            _remote.RemoteConnectGetSysinfoArgs(flags=flags),
+        )
         return result
 
-    async def domain_set_memory_flags(self, *, dom: _remote.RemoteNonnullDomain, memory: int, flags: int = 0) -> None:
+    async def domain_set_memory_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        memory: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS`` (204)."""
-        await self._call_procedure(_PROCS[204], _remote.RemoteDomainSetMemoryFlagsArgs(dom=dom, memory=memory, flags=flags))
+        await self._call_procedure(
+            _PROCS[204],
+            _remote.RemoteDomainSetMemoryFlagsArgs(dom=dom, memory=memory, flags=flags),
+        )
 
-    async def domain_set_blkio_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_blkio_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS`` (205)."""
-        await self._call_procedure(_PROCS[205], _remote.RemoteDomainSetBlkioParametersArgs(dom=dom, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[205],
+            _remote.RemoteDomainSetBlkioParametersArgs(dom=dom, params=params, flags=flags),
+        )
 
-    async def domain_get_blkio_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetBlkioParametersRet:
+    async def domain_get_blkio_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlkioParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS`` (206)."""
-        result: _remote.RemoteDomainGetBlkioParametersRet = await self._call_procedure(_PROCS[206], _remote.RemoteDomainGetBlkioParametersArgs(dom=dom, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetBlkioParametersRet = await self._call_procedure(
+            _PROCS[206],
+            _remote.RemoteDomainGetBlkioParametersArgs(dom=dom, nparams=nparams, flags=flags),
+        )
         return result
 
-    async def domain_migrate_set_max_speed(self, *, dom: _remote.RemoteNonnullDomain, bandwidth: int, flags: int = 0) -> None:
+    async def domain_migrate_set_max_speed(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED`` (207)."""
-        await self._call_procedure(_PROCS[207], _remote.RemoteDomainMigrateSetMaxSpeedArgs(dom=dom, bandwidth=bandwidth, flags=flags))
+        await self._call_procedure(
+            _PROCS[207],
+            _remote.RemoteDomainMigrateSetMaxSpeedArgs(dom=dom, bandwidth=bandwidth, flags=flags),
+        )
 
-    async def storage_vol_upload(self, *, vol: _remote.RemoteNonnullStorageVol, offset: int, length: int, flags: int = 0) -> _Stream:
+    async def storage_vol_upload(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        offset: int,
+        length: int,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_STORAGE_VOL_UPLOAD`` (208)."""
-        result: _Stream = await self._call_procedure(_PROCS[208], _remote.RemoteStorageVolUploadArgs(vol=vol, offset=offset, length=length, flags=flags))
+        result: _Stream = await self._call_procedure(
+            _PROCS[208],
+            _remote.RemoteStorageVolUploadArgs(vol=vol, offset=offset, length=length, flags=flags),
+        )
         return result
 
-    async def storage_vol_download(self, *, vol: _remote.RemoteNonnullStorageVol, offset: int, length: int, flags: int = 0) -> _Stream:
+    async def storage_vol_download(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        offset: int,
+        length: int,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_STORAGE_VOL_DOWNLOAD`` (209)."""
-        result: _Stream = await self._call_procedure(_PROCS[209], _remote.RemoteStorageVolDownloadArgs(vol=vol, offset=offset, length=length, flags=flags))
+        result: _Stream = await self._call_procedure(
+            _PROCS[209],
+            _remote.RemoteStorageVolDownloadArgs(
+                vol=vol,
+                offset=offset,
+                length=length,
+                flags=flags,
+            ),
+        )
         return result
 
     async def domain_inject_nmi(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_INJECT_NMI`` (210)."""
-        await self._call_procedure(_PROCS[210], _remote.RemoteDomainInjectNmiArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[210],
+            _remote.RemoteDomainInjectNmiArgs(dom=dom, flags=flags),
+        )
 
-    async def domain_screenshot(self, *, dom: _remote.RemoteNonnullDomain, screen: int, flags: int = 0) -> _Stream:
+    async def domain_screenshot(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        screen: int,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_SCREENSHOT`` (211)."""
-        result: _Stream = await self._call_procedure(_PROCS[211], _remote.RemoteDomainScreenshotArgs(dom=dom, screen=screen, flags=flags))
+        result: _Stream = await self._call_procedure(
+            _PROCS[211],
+            _remote.RemoteDomainScreenshotArgs(dom=dom, screen=screen, flags=flags),
+        )
         return result
 
-    async def domain_get_state(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetStateRet:
+    async def domain_get_state(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetStateRet:
         """``REMOTE_PROC_DOMAIN_GET_STATE`` (212)."""
-        result: _remote.RemoteDomainGetStateRet = await self._call_procedure(_PROCS[212], _remote.RemoteDomainGetStateArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetStateRet = await self._call_procedure(
+            _PROCS[212],
+            _remote.RemoteDomainGetStateArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_migrate_begin3(self, *, dom: _remote.RemoteNonnullDomain, xmlin: str | None, flags: int = 0, dname: str | None, resource: int) -> _remote.RemoteDomainMigrateBegin3Ret:
+    async def domain_migrate_begin3(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xmlin: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> _remote.RemoteDomainMigrateBegin3Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3`` (213)."""
-        result: _remote.RemoteDomainMigrateBegin3Ret = await self._call_procedure(_PROCS[213], _remote.RemoteDomainMigrateBegin3Args(dom=dom, xmlin=xmlin, flags=flags, dname=dname, resource=resource))
+        result: _remote.RemoteDomainMigrateBegin3Ret = await self._call_procedure(
+            _PROCS[213],
+            _remote.RemoteDomainMigrateBegin3Args(
+                dom=dom,
+                xmlin=xmlin,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
         return result
 
-    async def domain_migrate_prepare3(self, *, cookie_in: bytes, uri_in: str | None, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _remote.RemoteDomainMigratePrepare3Ret:
+    async def domain_migrate_prepare3(
+        self,
+        *,
+        cookie_in: bytes,
+        uri_in: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _remote.RemoteDomainMigratePrepare3Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3`` (214)."""
-        result: _remote.RemoteDomainMigratePrepare3Ret = await self._call_procedure(_PROCS[214], _remote.RemoteDomainMigratePrepare3Args(cookie_in=cookie_in, uri_in=uri_in, flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _remote.RemoteDomainMigratePrepare3Ret = await self._call_procedure(
+            _PROCS[214],
+            _remote.RemoteDomainMigratePrepare3Args(
+                cookie_in=cookie_in,
+                uri_in=uri_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
-    async def domain_migrate_prepare_tunnel3(self, *, cookie_in: bytes, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _Stream:
+    async def domain_migrate_prepare_tunnel3(
+        self,
+        *,
+        cookie_in: bytes,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3`` (215)."""
-        result: _Stream = await self._call_procedure(_PROCS[215], _remote.RemoteDomainMigratePrepareTunnel3Args(cookie_in=cookie_in, flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _Stream = await self._call_procedure(
+            _PROCS[215],
+            _remote.RemoteDomainMigratePrepareTunnel3Args(
+                cookie_in=cookie_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
-    async def domain_migrate_perform3(self, *, dom: _remote.RemoteNonnullDomain, xmlin: str | None, cookie_in: bytes, dconnuri: str | None, uri: str | None, flags: int = 0, dname: str | None, resource: int) -> bytes:
+    async def domain_migrate_perform3(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xmlin: str | None,
+        cookie_in: bytes,
+        dconnuri: str | None,
+        uri: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3`` (216)."""
-        result: bytes = await self._call_procedure(_PROCS[216], _remote.RemoteDomainMigratePerform3Args(dom=dom, xmlin=xmlin, cookie_in=cookie_in, dconnuri=dconnuri, uri=uri, flags=flags, dname=dname, resource=resource))
+        result: bytes = await self._call_procedure(
+            _PROCS[216],
+            _remote.RemoteDomainMigratePerform3Args(
+                dom=dom,
+                xmlin=xmlin,
+                cookie_in=cookie_in,
+                dconnuri=dconnuri,
+                uri=uri,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
         return result
 
-    async def domain_migrate_finish3(self, *, dname: str, cookie_in: bytes, dconnuri: str | None, uri: str | None, flags: int = 0, cancelled: int) -> _remote.RemoteDomainMigrateFinish3Ret:
+    async def domain_migrate_finish3(
+        self,
+        *,
+        dname: str,
+        cookie_in: bytes,
+        dconnuri: str | None,
+        uri: str | None,
+        flags: int = 0,
+        cancelled: int,
+    ) -> _remote.RemoteDomainMigrateFinish3Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH3`` (217)."""
-        result: _remote.RemoteDomainMigrateFinish3Ret = await self._call_procedure(_PROCS[217], _remote.RemoteDomainMigrateFinish3Args(dname=dname, cookie_in=cookie_in, dconnuri=dconnuri, uri=uri, flags=flags, cancelled=cancelled))
+        result: _remote.RemoteDomainMigrateFinish3Ret = await self._call_procedure(
+            _PROCS[217],
+            _remote.RemoteDomainMigrateFinish3Args(
+                dname=dname,
+                cookie_in=cookie_in,
+                dconnuri=dconnuri,
+                uri=uri,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
         return result
 
-    async def domain_migrate_confirm3(self, *, dom: _remote.RemoteNonnullDomain, cookie_in: bytes, flags: int = 0, cancelled: int) -> None:
+    async def domain_migrate_confirm3(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cookie_in: bytes,
+        flags: int = 0,
+        cancelled: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3`` (218)."""
-        await self._call_procedure(_PROCS[218], _remote.RemoteDomainMigrateConfirm3Args(dom=dom, cookie_in=cookie_in, flags=flags, cancelled=cancelled))
+        await self._call_procedure(
+            _PROCS[218],
+            _remote.RemoteDomainMigrateConfirm3Args(
+                dom=dom,
+                cookie_in=cookie_in,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
 
-    async def domain_set_scheduler_parameters_flags(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_scheduler_parameters_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS`` (219)."""
-        await self._call_procedure(_PROCS[219], _remote.RemoteDomainSetSchedulerParametersFlagsArgs(dom=dom, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[219],
+            _remote.RemoteDomainSetSchedulerParametersFlagsArgs(
+                dom=dom,
+                params=params,
+                flags=flags,
+            ),
+        )
 
     async def interface_change_begin(self, *, flags: int = 0) -> None:
         """``REMOTE_PROC_INTERFACE_CHANGE_BEGIN`` (220)."""
@@ -1027,497 +2161,1618 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
 
     async def interface_change_commit(self, *, flags: int = 0) -> None:
         """``REMOTE_PROC_INTERFACE_CHANGE_COMMIT`` (221)."""
-        await self._call_procedure(_PROCS[221], _remote.RemoteInterfaceChangeCommitArgs(flags=flags))
+        await self._call_procedure(
+            _PROCS[221],
+            _remote.RemoteInterfaceChangeCommitArgs(flags=flags),
+        )
 
     async def interface_change_rollback(self, *, flags: int = 0) -> None:
         """``REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK`` (222)."""
-        await self._call_procedure(_PROCS[222], _remote.RemoteInterfaceChangeRollbackArgs(flags=flags))
+        await self._call_procedure(
+            _PROCS[222],
+            _remote.RemoteInterfaceChangeRollbackArgs(flags=flags),
+        )
 
-    async def domain_get_scheduler_parameters_flags(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    async def domain_get_scheduler_parameters_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS`` (223)."""
-        result: list[_remote.RemoteTypedParam] = await self._call_procedure(_PROCS[223], _remote.RemoteDomainGetSchedulerParametersFlagsArgs(dom=dom, nparams=nparams, flags=flags))
+        result: list[_remote.RemoteTypedParam] = await self._call_procedure(
+            _PROCS[223],
+            _remote.RemoteDomainGetSchedulerParametersFlagsArgs(
+                dom=dom,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_pin_vcpu_flags(self, *, dom: _remote.RemoteNonnullDomain, vcpu: int, cpumap: bytes, flags: int = 0) -> None:
+    async def domain_pin_vcpu_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        vcpu: int,
+        cpumap: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS`` (225)."""
-        await self._call_procedure(_PROCS[225], _remote.RemoteDomainPinVcpuFlagsArgs(dom=dom, vcpu=vcpu, cpumap=cpumap, flags=flags))
+        await self._call_procedure(
+            _PROCS[225],
+            _remote.RemoteDomainPinVcpuFlagsArgs(dom=dom, vcpu=vcpu, cpumap=cpumap, flags=flags),
+        )
 
-    async def domain_send_key(self, *, dom: _remote.RemoteNonnullDomain, codeset: int, holdtime: int, keycodes: list[int], flags: int = 0) -> None:
+    async def domain_send_key(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        codeset: int,
+        holdtime: int,
+        keycodes: list[int],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SEND_KEY`` (226)."""
-        await self._call_procedure(_PROCS[226], _remote.RemoteDomainSendKeyArgs(dom=dom, codeset=codeset, holdtime=holdtime, keycodes=keycodes, flags=flags))
+        await self._call_procedure(
+            _PROCS[226],
+            _remote.RemoteDomainSendKeyArgs(
+                dom=dom,
+                codeset=codeset,
+                holdtime=holdtime,
+                keycodes=keycodes,
+                flags=flags,
+            ),
+        )
 
-    async def node_get_cpu_stats(self, *, cpuNum: int, nparams: int, flags: int = 0) -> _remote.RemoteNodeGetCpuStatsRet:
+    async def node_get_cpu_stats(
+        self,
+        *,
+        cpuNum: int,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetCpuStatsRet:
         """``REMOTE_PROC_NODE_GET_CPU_STATS`` (227)."""
-        result: _remote.RemoteNodeGetCpuStatsRet = await self._call_procedure(_PROCS[227], _remote.RemoteNodeGetCpuStatsArgs(cpuNum=cpuNum, nparams=nparams, flags=flags))
+        result: _remote.RemoteNodeGetCpuStatsRet = await self._call_procedure(
+            _PROCS[227],
+            _remote.RemoteNodeGetCpuStatsArgs(cpuNum=cpuNum, nparams=nparams, flags=flags),
+        )
         return result
 
-    async def node_get_memory_stats(self, *, nparams: int, cellNum: int, flags: int = 0) -> _remote.RemoteNodeGetMemoryStatsRet:
+    async def node_get_memory_stats(
+        self,
+        *,
+        nparams: int,
+        cellNum: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetMemoryStatsRet:
         """``REMOTE_PROC_NODE_GET_MEMORY_STATS`` (228)."""
-        result: _remote.RemoteNodeGetMemoryStatsRet = await self._call_procedure(_PROCS[228], _remote.RemoteNodeGetMemoryStatsArgs(nparams=nparams, cellNum=cellNum, flags=flags))
+        result: _remote.RemoteNodeGetMemoryStatsRet = await self._call_procedure(
+            _PROCS[228],
+            _remote.RemoteNodeGetMemoryStatsArgs(nparams=nparams, cellNum=cellNum, flags=flags),
+        )
         return result
 
-    async def domain_get_control_info(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetControlInfoRet:
+    async def domain_get_control_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetControlInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_CONTROL_INFO`` (229)."""
-        result: _remote.RemoteDomainGetControlInfoRet = await self._call_procedure(_PROCS[229], _remote.RemoteDomainGetControlInfoArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetControlInfoRet = await self._call_procedure(
+            _PROCS[229],
+            _remote.RemoteDomainGetControlInfoArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_get_vcpu_pin_info(self, *, dom: _remote.RemoteNonnullDomain, ncpumaps: int, maplen: int, flags: int = 0) -> _remote.RemoteDomainGetVcpuPinInfoRet:
+    async def domain_get_vcpu_pin_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        ncpumaps: int,
+        maplen: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetVcpuPinInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO`` (230)."""
-        result: _remote.RemoteDomainGetVcpuPinInfoRet = await self._call_procedure(_PROCS[230], _remote.RemoteDomainGetVcpuPinInfoArgs(dom=dom, ncpumaps=ncpumaps, maplen=maplen, flags=flags))
+        result: _remote.RemoteDomainGetVcpuPinInfoRet = await self._call_procedure(
+            _PROCS[230],
+            _remote.RemoteDomainGetVcpuPinInfoArgs(
+                dom=dom,
+                ncpumaps=ncpumaps,
+                maplen=maplen,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_undefine_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    async def domain_undefine_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS`` (231)."""
-        await self._call_procedure(_PROCS[231], _remote.RemoteDomainUndefineFlagsArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[231],
+            _remote.RemoteDomainUndefineFlagsArgs(dom=dom, flags=flags),
+        )
 
-    async def domain_save_flags(self, *, dom: _remote.RemoteNonnullDomain, to: str, dxml: str | None, flags: int = 0) -> None:
+    async def domain_save_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        to: str,
+        dxml: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SAVE_FLAGS`` (232)."""
-        await self._call_procedure(_PROCS[232], _remote.RemoteDomainSaveFlagsArgs(dom=dom, to=to, dxml=dxml, flags=flags))
+        await self._call_procedure(
+            _PROCS[232],
+            _remote.RemoteDomainSaveFlagsArgs(dom=dom, to=to, dxml=dxml, flags=flags),
+        )
 
     async def domain_restore_flags(self, *, from_: str, dxml: str | None, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_RESTORE_FLAGS`` (233)."""
-        await self._call_procedure(_PROCS[233], _remote.RemoteDomainRestoreFlagsArgs(from_=from_, dxml=dxml, flags=flags))
+        await self._call_procedure(
+            _PROCS[233],
+            _remote.RemoteDomainRestoreFlagsArgs(from_=from_, dxml=dxml, flags=flags),
+        )
 
-    async def domain_destroy_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    async def domain_destroy_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DESTROY_FLAGS`` (234)."""
-        await self._call_procedure(_PROCS[234], _remote.RemoteDomainDestroyFlagsArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[234],
+            _remote.RemoteDomainDestroyFlagsArgs(dom=dom, flags=flags),
+        )
 
     async def domain_save_image_get_xml_desc(self, *, file: str, flags: int = 0) -> str:
         """``REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC`` (235)."""
-        result: str = await self._call_procedure(_PROCS[235], _remote.RemoteDomainSaveImageGetXmlDescArgs(file=file, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[235],
+            _remote.RemoteDomainSaveImageGetXmlDescArgs(file=file, flags=flags),
+        )
         return result
 
     async def domain_save_image_define_xml(self, *, file: str, dxml: str, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML`` (236)."""
-        await self._call_procedure(_PROCS[236], _remote.RemoteDomainSaveImageDefineXmlArgs(file=file, dxml=dxml, flags=flags))
+        await self._call_procedure(
+            _PROCS[236],
+            _remote.RemoteDomainSaveImageDefineXmlArgs(file=file, dxml=dxml, flags=flags),
+        )
 
-    async def domain_block_job_abort(self, *, dom: _remote.RemoteNonnullDomain, path: str, flags: int = 0) -> None:
+    async def domain_block_job_abort(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT`` (237)."""
-        await self._call_procedure(_PROCS[237], _remote.RemoteDomainBlockJobAbortArgs(dom=dom, path=path, flags=flags))
+        await self._call_procedure(
+            _PROCS[237],
+            _remote.RemoteDomainBlockJobAbortArgs(dom=dom, path=path, flags=flags),
+        )
 
-    async def domain_get_block_job_info(self, *, dom: _remote.RemoteNonnullDomain, path: str, flags: int = 0) -> _remote.RemoteDomainGetBlockJobInfoRet:
+    async def domain_get_block_job_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlockJobInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO`` (238)."""
-        result: _remote.RemoteDomainGetBlockJobInfoRet = await self._call_procedure(_PROCS[238], _remote.RemoteDomainGetBlockJobInfoArgs(dom=dom, path=path, flags=flags))
+        result: _remote.RemoteDomainGetBlockJobInfoRet = await self._call_procedure(
+            _PROCS[238],
+            _remote.RemoteDomainGetBlockJobInfoArgs(dom=dom, path=path, flags=flags),
+        )
         return result
 
-    async def domain_block_job_set_speed(self, *, dom: _remote.RemoteNonnullDomain, path: str, bandwidth: int, flags: int = 0) -> None:
+    async def domain_block_job_set_speed(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED`` (239)."""
-        await self._call_procedure(_PROCS[239], _remote.RemoteDomainBlockJobSetSpeedArgs(dom=dom, path=path, bandwidth=bandwidth, flags=flags))
+        await self._call_procedure(
+            _PROCS[239],
+            _remote.RemoteDomainBlockJobSetSpeedArgs(
+                dom=dom,
+                path=path,
+                bandwidth=bandwidth,
+                flags=flags,
+            ),
+        )
 
-    async def domain_block_pull(self, *, dom: _remote.RemoteNonnullDomain, path: str, bandwidth: int, flags: int = 0) -> None:
+    async def domain_block_pull(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_PULL`` (240)."""
-        await self._call_procedure(_PROCS[240], _remote.RemoteDomainBlockPullArgs(dom=dom, path=path, bandwidth=bandwidth, flags=flags))
+        await self._call_procedure(
+            _PROCS[240],
+            _remote.RemoteDomainBlockPullArgs(dom=dom, path=path, bandwidth=bandwidth, flags=flags),
+        )
 
-    async def domain_migrate_get_max_speed(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    async def domain_migrate_get_max_speed(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED`` (242)."""
-        result: int = await self._call_procedure(_PROCS[242], _remote.RemoteDomainMigrateGetMaxSpeedArgs(dom=dom, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[242],
+            _remote.RemoteDomainMigrateGetMaxSpeedArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_block_stats_flags(self, *, dom: _remote.RemoteNonnullDomain, path: str, nparams: int, flags: int = 0) -> _remote.RemoteDomainBlockStatsFlagsRet:
+    async def domain_block_stats_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainBlockStatsFlagsRet:
         """``REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS`` (243)."""
-        result: _remote.RemoteDomainBlockStatsFlagsRet = await self._call_procedure(_PROCS[243], _remote.RemoteDomainBlockStatsFlagsArgs(dom=dom, path=path, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainBlockStatsFlagsRet = await self._call_procedure(
+            _PROCS[243],
+            _remote.RemoteDomainBlockStatsFlagsArgs(
+                dom=dom,
+                path=path,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_snapshot_get_parent(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    async def domain_snapshot_get_parent(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT`` (244)."""
-        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(_PROCS[244], _remote.RemoteDomainSnapshotGetParentArgs(snap=snap, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = await self._call_procedure(
+            _PROCS[244],
+            _remote.RemoteDomainSnapshotGetParentArgs(snap=snap, flags=flags),
+        )
         return result
 
     async def domain_reset(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_RESET`` (245)."""
         await self._call_procedure(_PROCS[245], _remote.RemoteDomainResetArgs(dom=dom, flags=flags))
 
-    async def domain_snapshot_num_children(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> int:
+    async def domain_snapshot_num_children(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN`` (246)."""
-        result: int = await self._call_procedure(_PROCS[246], _remote.RemoteDomainSnapshotNumChildrenArgs(snap=snap, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[246],
+            _remote.RemoteDomainSnapshotNumChildrenArgs(snap=snap, flags=flags),
+        )
         return result
 
-    async def domain_snapshot_list_children_names(self, *, snap: _remote.RemoteNonnullDomainSnapshot, maxnames: int, flags: int = 0) -> list[str]:
+    async def domain_snapshot_list_children_names(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        maxnames: int,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES`` (247)."""
-        result: list[str] = await self._call_procedure(_PROCS[247], _remote.RemoteDomainSnapshotListChildrenNamesArgs(snap=snap, maxnames=maxnames, flags=flags))
+        result: list[str] = await self._call_procedure(
+            _PROCS[247],
+            _remote.RemoteDomainSnapshotListChildrenNamesArgs(
+                snap=snap,
+                maxnames=maxnames,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_open_graphics(self, *, dom: _remote.RemoteNonnullDomain, idx: int, flags: int = 0, fds: _Sequence[int]) -> None:
+    async def domain_open_graphics(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        idx: int,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_OPEN_GRAPHICS`` (249)."""
-        await self._call_procedure(_PROCS[249], _remote.RemoteDomainOpenGraphicsArgs(dom=dom, idx=idx, flags=flags), fds=fds)
+        await self._call_procedure(
+            _PROCS[249],
+            _remote.RemoteDomainOpenGraphicsArgs(dom=dom, idx=idx, flags=flags),
+            fds=fds,
+        )
 
-    async def node_suspend_for_duration(self, *, target: int, duration: int, flags: int = 0) -> None:
+    async def node_suspend_for_duration(
+        self,
+        *,
+        target: int,
+        duration: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NODE_SUSPEND_FOR_DURATION`` (250)."""
-        await self._call_procedure(_PROCS[250], _remote.RemoteNodeSuspendForDurationArgs(target=target, duration=duration, flags=flags))
+        await self._call_procedure(
+            _PROCS[250],
+            _remote.RemoteNodeSuspendForDurationArgs(target=target, duration=duration, flags=flags),
+        )
 
-    async def domain_block_resize(self, *, dom: _remote.RemoteNonnullDomain, disk: str, size: int, flags: int = 0) -> None:
+    async def domain_block_resize(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str,
+        size: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_RESIZE`` (251)."""
-        await self._call_procedure(_PROCS[251], _remote.RemoteDomainBlockResizeArgs(dom=dom, disk=disk, size=size, flags=flags))
+        await self._call_procedure(
+            _PROCS[251],
+            _remote.RemoteDomainBlockResizeArgs(dom=dom, disk=disk, size=size, flags=flags),
+        )
 
-    async def domain_set_block_io_tune(self, *, dom: _remote.RemoteNonnullDomain, disk: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_block_io_tune(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE`` (252)."""
-        await self._call_procedure(_PROCS[252], _remote.RemoteDomainSetBlockIoTuneArgs(dom=dom, disk=disk, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[252],
+            _remote.RemoteDomainSetBlockIoTuneArgs(dom=dom, disk=disk, params=params, flags=flags),
+        )
 
-    async def domain_get_block_io_tune(self, *, dom: _remote.RemoteNonnullDomain, disk: str | None, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetBlockIoTuneRet:
+    async def domain_get_block_io_tune(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str | None,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlockIoTuneRet:
         """``REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE`` (253)."""
-        result: _remote.RemoteDomainGetBlockIoTuneRet = await self._call_procedure(_PROCS[253], _remote.RemoteDomainGetBlockIoTuneArgs(dom=dom, disk=disk, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetBlockIoTuneRet = await self._call_procedure(
+            _PROCS[253],
+            _remote.RemoteDomainGetBlockIoTuneArgs(
+                dom=dom,
+                disk=disk,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_set_numa_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_numa_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS`` (254)."""
-        await self._call_procedure(_PROCS[254], _remote.RemoteDomainSetNumaParametersArgs(dom=dom, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[254],
+            _remote.RemoteDomainSetNumaParametersArgs(dom=dom, params=params, flags=flags),
+        )
 
-    async def domain_get_numa_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetNumaParametersRet:
+    async def domain_get_numa_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetNumaParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS`` (255)."""
-        result: _remote.RemoteDomainGetNumaParametersRet = await self._call_procedure(_PROCS[255], _remote.RemoteDomainGetNumaParametersArgs(dom=dom, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetNumaParametersRet = await self._call_procedure(
+            _PROCS[255],
+            _remote.RemoteDomainGetNumaParametersArgs(dom=dom, nparams=nparams, flags=flags),
+        )
         return result
 
-    async def domain_set_interface_parameters(self, *, dom: _remote.RemoteNonnullDomain, device: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_interface_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        device: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS`` (256)."""
-        await self._call_procedure(_PROCS[256], _remote.RemoteDomainSetInterfaceParametersArgs(dom=dom, device=device, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[256],
+            _remote.RemoteDomainSetInterfaceParametersArgs(
+                dom=dom,
+                device=device,
+                params=params,
+                flags=flags,
+            ),
+        )
 
-    async def domain_get_interface_parameters(self, *, dom: _remote.RemoteNonnullDomain, device: str, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetInterfaceParametersRet:
+    async def domain_get_interface_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        device: str,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetInterfaceParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS`` (257)."""
-        result: _remote.RemoteDomainGetInterfaceParametersRet = await self._call_procedure(_PROCS[257], _remote.RemoteDomainGetInterfaceParametersArgs(dom=dom, device=device, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetInterfaceParametersRet = await self._call_procedure(
+            _PROCS[257],
+            _remote.RemoteDomainGetInterfaceParametersArgs(
+                dom=dom,
+                device=device,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_shutdown_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    async def domain_shutdown_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS`` (258)."""
-        await self._call_procedure(_PROCS[258], _remote.RemoteDomainShutdownFlagsArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[258],
+            _remote.RemoteDomainShutdownFlagsArgs(dom=dom, flags=flags),
+        )
 
-    async def storage_vol_wipe_pattern(self, *, vol: _remote.RemoteNonnullStorageVol, algorithm: int, flags: int = 0) -> None:
+    async def storage_vol_wipe_pattern(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        algorithm: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN`` (259)."""
-        await self._call_procedure(_PROCS[259], _remote.RemoteStorageVolWipePatternArgs(vol=vol, algorithm=algorithm, flags=flags))
+        await self._call_procedure(
+            _PROCS[259],
+            _remote.RemoteStorageVolWipePatternArgs(vol=vol, algorithm=algorithm, flags=flags),
+        )
 
-    async def storage_vol_resize(self, *, vol: _remote.RemoteNonnullStorageVol, capacity: int, flags: int = 0) -> None:
+    async def storage_vol_resize(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        capacity: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_VOL_RESIZE`` (260)."""
-        await self._call_procedure(_PROCS[260], _remote.RemoteStorageVolResizeArgs(vol=vol, capacity=capacity, flags=flags))
+        await self._call_procedure(
+            _PROCS[260],
+            _remote.RemoteStorageVolResizeArgs(vol=vol, capacity=capacity, flags=flags),
+        )
 
-    async def domain_pm_suspend_for_duration(self, *, dom: _remote.RemoteNonnullDomain, target: int, duration: int, flags: int = 0) -> None:
+    async def domain_pm_suspend_for_duration(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        target: int,
+        duration: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION`` (261)."""
-        await self._call_procedure(_PROCS[261], _remote.RemoteDomainPmSuspendForDurationArgs(dom=dom, target=target, duration=duration, flags=flags))
+        await self._call_procedure(
+            _PROCS[261],
+            _remote.RemoteDomainPmSuspendForDurationArgs(
+                dom=dom,
+                target=target,
+                duration=duration,
+                flags=flags,
+            ),
+        )
 
-    async def domain_get_cpu_stats(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, start_cpu: int, ncpus: int, flags: int = 0) -> _remote.RemoteDomainGetCpuStatsRet:
+    async def domain_get_cpu_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        start_cpu: int,
+        ncpus: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetCpuStatsRet:
         """``REMOTE_PROC_DOMAIN_GET_CPU_STATS`` (262)."""
-        result: _remote.RemoteDomainGetCpuStatsRet = await self._call_procedure(_PROCS[262], _remote.RemoteDomainGetCpuStatsArgs(dom=dom, nparams=nparams, start_cpu=start_cpu, ncpus=ncpus, flags=flags))
+        result: _remote.RemoteDomainGetCpuStatsRet = await self._call_procedure(
+            _PROCS[262],
+            _remote.RemoteDomainGetCpuStatsArgs(
+                dom=dom,
+                nparams=nparams,
+                start_cpu=start_cpu,
+                ncpus=ncpus,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_get_disk_errors(self, *, dom: _remote.RemoteNonnullDomain, maxerrors: int, flags: int = 0) -> _remote.RemoteDomainGetDiskErrorsRet:
+    async def domain_get_disk_errors(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxerrors: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetDiskErrorsRet:
         """``REMOTE_PROC_DOMAIN_GET_DISK_ERRORS`` (263)."""
-        result: _remote.RemoteDomainGetDiskErrorsRet = await self._call_procedure(_PROCS[263], _remote.RemoteDomainGetDiskErrorsArgs(dom=dom, maxerrors=maxerrors, flags=flags))
+        result: _remote.RemoteDomainGetDiskErrorsRet = await self._call_procedure(
+            _PROCS[263],
+            _remote.RemoteDomainGetDiskErrorsArgs(dom=dom, maxerrors=maxerrors, flags=flags),
+        )
         return result
 
-    async def domain_set_metadata(self, *, dom: _remote.RemoteNonnullDomain, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> None:
+    async def domain_set_metadata(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_METADATA`` (264)."""
-        await self._call_procedure(_PROCS[264], _remote.RemoteDomainSetMetadataArgs(dom=dom, type=type, metadata=metadata, key=key, uri=uri, flags=flags))
+        await self._call_procedure(
+            _PROCS[264],
+            _remote.RemoteDomainSetMetadataArgs(
+                dom=dom,
+                type=type,
+                metadata=metadata,
+                key=key,
+                uri=uri,
+                flags=flags,
+            ),
+        )
 
-    async def domain_get_metadata(self, *, dom: _remote.RemoteNonnullDomain, type: int, uri: str | None, flags: int = 0) -> str:
+    async def domain_get_metadata(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        uri: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_GET_METADATA`` (265)."""
-        result: str = await self._call_procedure(_PROCS[265], _remote.RemoteDomainGetMetadataArgs(dom=dom, type=type, uri=uri, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[265],
+            _remote.RemoteDomainGetMetadataArgs(dom=dom, type=type, uri=uri, flags=flags),
+        )
         return result
 
-    async def domain_block_rebase(self, *, dom: _remote.RemoteNonnullDomain, path: str, base: str | None, bandwidth: int, flags: int = 0) -> None:
+    async def domain_block_rebase(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        base: str | None,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_REBASE`` (266)."""
-        await self._call_procedure(_PROCS[266], _remote.RemoteDomainBlockRebaseArgs(dom=dom, path=path, base=base, bandwidth=bandwidth, flags=flags))
+        await self._call_procedure(
+            _PROCS[266],
+            _remote.RemoteDomainBlockRebaseArgs(
+                dom=dom,
+                path=path,
+                base=base,
+                bandwidth=bandwidth,
+                flags=flags,
+            ),
+        )
 
     async def domain_pm_wakeup(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_PM_WAKEUP`` (267)."""
-        await self._call_procedure(_PROCS[267], _remote.RemoteDomainPmWakeupArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[267],
+            _remote.RemoteDomainPmWakeupArgs(dom=dom, flags=flags),
+        )
 
-    async def domain_snapshot_is_current(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> int:
+    async def domain_snapshot_is_current(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT`` (271)."""
-        result: int = await self._call_procedure(_PROCS[271], _remote.RemoteDomainSnapshotIsCurrentArgs(snap=snap, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[271],
+            _remote.RemoteDomainSnapshotIsCurrentArgs(snap=snap, flags=flags),
+        )
         return result
 
-    async def domain_snapshot_has_metadata(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> int:
+    async def domain_snapshot_has_metadata(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA`` (272)."""
-        result: int = await self._call_procedure(_PROCS[272], _remote.RemoteDomainSnapshotHasMetadataArgs(snap=snap, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[272],
+            _remote.RemoteDomainSnapshotHasMetadataArgs(snap=snap, flags=flags),
+        )
         return result
 
-    async def connect_list_all_domains(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllDomainsRet:
+    async def connect_list_all_domains(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllDomainsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS`` (273)."""
-        result: _remote.RemoteConnectListAllDomainsRet = await self._call_procedure(_PROCS[273], _remote.RemoteConnectListAllDomainsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllDomainsRet = await self._call_procedure(
+            _PROCS[273],
+            _remote.RemoteConnectListAllDomainsArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def domain_list_all_snapshots(self, *, dom: _remote.RemoteNonnullDomain, need_results: int, flags: int = 0) -> _remote.RemoteDomainListAllSnapshotsRet:
+    async def domain_list_all_snapshots(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainListAllSnapshotsRet:
         """``REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS`` (274)."""
-        result: _remote.RemoteDomainListAllSnapshotsRet = await self._call_procedure(_PROCS[274], _remote.RemoteDomainListAllSnapshotsArgs(dom=dom, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainListAllSnapshotsRet = await self._call_procedure(
+            _PROCS[274],
+            _remote.RemoteDomainListAllSnapshotsArgs(
+                dom=dom,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_snapshot_list_all_children(self, *, snapshot: _remote.RemoteNonnullDomainSnapshot, need_results: int, flags: int = 0) -> _remote.RemoteDomainSnapshotListAllChildrenRet:
+    async def domain_snapshot_list_all_children(
+        self,
+        *,
+        snapshot: _remote.RemoteNonnullDomainSnapshot,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainSnapshotListAllChildrenRet:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN`` (275)."""
-        result: _remote.RemoteDomainSnapshotListAllChildrenRet = await self._call_procedure(_PROCS[275], _remote.RemoteDomainSnapshotListAllChildrenArgs(snapshot=snapshot, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainSnapshotListAllChildrenRet = await self._call_procedure(
+            _PROCS[275],
+            _remote.RemoteDomainSnapshotListAllChildrenArgs(
+                snapshot=snapshot,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
     async def domain_get_hostname(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
         """``REMOTE_PROC_DOMAIN_GET_HOSTNAME`` (277)."""
-        result: str = await self._call_procedure(_PROCS[277], _remote.RemoteDomainGetHostnameArgs(dom=dom, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[277],
+            _remote.RemoteDomainGetHostnameArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_get_security_label_list(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetSecurityLabelListRet:
+    async def domain_get_security_label_list(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetSecurityLabelListRet:
         """``REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST`` (278)."""
-        result: _remote.RemoteDomainGetSecurityLabelListRet = await self._call_procedure(_PROCS[278], _remote.RemoteDomainGetSecurityLabelListArgs(dom=dom))
+        result: _remote.RemoteDomainGetSecurityLabelListRet = await self._call_procedure(
+            _PROCS[278],
+            _remote.RemoteDomainGetSecurityLabelListArgs(dom=dom),
+        )
         return result
 
-    async def domain_pin_emulator(self, *, dom: _remote.RemoteNonnullDomain, cpumap: bytes, flags: int = 0) -> None:
+    async def domain_pin_emulator(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cpumap: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_EMULATOR`` (279)."""
-        await self._call_procedure(_PROCS[279], _remote.RemoteDomainPinEmulatorArgs(dom=dom, cpumap=cpumap, flags=flags))
+        await self._call_procedure(
+            _PROCS[279],
+            _remote.RemoteDomainPinEmulatorArgs(dom=dom, cpumap=cpumap, flags=flags),
+        )
 
-    async def domain_get_emulator_pin_info(self, *, dom: _remote.RemoteNonnullDomain, maplen: int, flags: int = 0) -> _remote.RemoteDomainGetEmulatorPinInfoRet:
+    async def domain_get_emulator_pin_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maplen: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetEmulatorPinInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO`` (280)."""
-        result: _remote.RemoteDomainGetEmulatorPinInfoRet = await self._call_procedure(_PROCS[280], _remote.RemoteDomainGetEmulatorPinInfoArgs(dom=dom, maplen=maplen, flags=flags))
+        result: _remote.RemoteDomainGetEmulatorPinInfoRet = await self._call_procedure(
+            _PROCS[280],
+            _remote.RemoteDomainGetEmulatorPinInfoArgs(dom=dom, maplen=maplen, flags=flags),
+        )
         return result
 
-    async def connect_list_all_storage_pools(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllStoragePoolsRet:
+    async def connect_list_all_storage_pools(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllStoragePoolsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS`` (281)."""
-        result: _remote.RemoteConnectListAllStoragePoolsRet = await self._call_procedure(_PROCS[281], _remote.RemoteConnectListAllStoragePoolsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllStoragePoolsRet = await self._call_procedure(
+            _PROCS[281],
+            _remote.RemoteConnectListAllStoragePoolsArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def storage_pool_list_all_volumes(self, *, pool: _remote.RemoteNonnullStoragePool, need_results: int, flags: int = 0) -> _remote.RemoteStoragePoolListAllVolumesRet:
+    async def storage_pool_list_all_volumes(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteStoragePoolListAllVolumesRet:
         """``REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES`` (282)."""
-        result: _remote.RemoteStoragePoolListAllVolumesRet = await self._call_procedure(_PROCS[282], _remote.RemoteStoragePoolListAllVolumesArgs(pool=pool, need_results=need_results, flags=flags))
+        result: _remote.RemoteStoragePoolListAllVolumesRet = await self._call_procedure(
+            _PROCS[282],
+            _remote.RemoteStoragePoolListAllVolumesArgs(
+                pool=pool,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def connect_list_all_networks(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNetworksRet:
+    async def connect_list_all_networks(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNetworksRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS`` (283)."""
-        result: _remote.RemoteConnectListAllNetworksRet = await self._call_procedure(_PROCS[283], _remote.RemoteConnectListAllNetworksArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNetworksRet = await self._call_procedure(
+            _PROCS[283],
+            _remote.RemoteConnectListAllNetworksArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def connect_list_all_interfaces(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllInterfacesRet:
+    async def connect_list_all_interfaces(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllInterfacesRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES`` (284)."""
-        result: _remote.RemoteConnectListAllInterfacesRet = await self._call_procedure(_PROCS[284], _remote.RemoteConnectListAllInterfacesArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllInterfacesRet = await self._call_procedure(
+            _PROCS[284],
+            _remote.RemoteConnectListAllInterfacesArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def connect_list_all_node_devices(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNodeDevicesRet:
+    async def connect_list_all_node_devices(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNodeDevicesRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES`` (285)."""
-        result: _remote.RemoteConnectListAllNodeDevicesRet = await self._call_procedure(_PROCS[285], _remote.RemoteConnectListAllNodeDevicesArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNodeDevicesRet = await self._call_procedure(
+            _PROCS[285],
+            _remote.RemoteConnectListAllNodeDevicesArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def connect_list_all_nwfilters(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNwfiltersRet:
+    async def connect_list_all_nwfilters(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNwfiltersRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS`` (286)."""
-        result: _remote.RemoteConnectListAllNwfiltersRet = await self._call_procedure(_PROCS[286], _remote.RemoteConnectListAllNwfiltersArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNwfiltersRet = await self._call_procedure(
+            _PROCS[286],
+            _remote.RemoteConnectListAllNwfiltersArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def connect_list_all_secrets(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllSecretsRet:
+    async def connect_list_all_secrets(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllSecretsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_SECRETS`` (287)."""
-        result: _remote.RemoteConnectListAllSecretsRet = await self._call_procedure(_PROCS[287], _remote.RemoteConnectListAllSecretsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllSecretsRet = await self._call_procedure(
+            _PROCS[287],
+            _remote.RemoteConnectListAllSecretsArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    async def node_set_memory_parameters(self, *, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def node_set_memory_parameters(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS`` (288)."""
-        await self._call_procedure(_PROCS[288], _remote.RemoteNodeSetMemoryParametersArgs(params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[288],
+            _remote.RemoteNodeSetMemoryParametersArgs(params=params, flags=flags),
+        )
 
-    async def node_get_memory_parameters(self, *, nparams: int, flags: int = 0) -> _remote.RemoteNodeGetMemoryParametersRet:
+    async def node_get_memory_parameters(
+        self,
+        *,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetMemoryParametersRet:
         """``REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS`` (289)."""
-        result: _remote.RemoteNodeGetMemoryParametersRet = await self._call_procedure(_PROCS[289], _remote.RemoteNodeGetMemoryParametersArgs(nparams=nparams, flags=flags))
+        result: _remote.RemoteNodeGetMemoryParametersRet = await self._call_procedure(
+            _PROCS[289],
+            _remote.RemoteNodeGetMemoryParametersArgs(nparams=nparams, flags=flags),
+        )
         return result
 
-    async def domain_block_commit(self, *, dom: _remote.RemoteNonnullDomain, disk: str, base: str | None, top: str | None, bandwidth: int, flags: int = 0) -> None:
+    async def domain_block_commit(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str,
+        base: str | None,
+        top: str | None,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_COMMIT`` (290)."""
-        await self._call_procedure(_PROCS[290], _remote.RemoteDomainBlockCommitArgs(dom=dom, disk=disk, base=base, top=top, bandwidth=bandwidth, flags=flags))
+        await self._call_procedure(
+            _PROCS[290],
+            _remote.RemoteDomainBlockCommitArgs(
+                dom=dom,
+                disk=disk,
+                base=base,
+                top=top,
+                bandwidth=bandwidth,
+                flags=flags,
+            ),
+        )
 
-    async def network_update(self, *, net: _remote.RemoteNonnullNetwork, command: int, section: int, parentIndex: int, xml: str, flags: int = 0) -> None:
+    async def network_update(
+        self,
+        *,
+        net: _remote.RemoteNonnullNetwork,
+        command: int,
+        section: int,
+        parentIndex: int,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_UPDATE`` (291)."""
-        await self._call_procedure(_PROCS[291], _remote.RemoteNetworkUpdateArgs(net=net, command=command, section=section, parentIndex=parentIndex, xml=xml, flags=flags))
+        await self._call_procedure(
+            _PROCS[291],
+            _remote.RemoteNetworkUpdateArgs(
+                net=net,
+                command=command,
+                section=section,
+                parentIndex=parentIndex,
+                xml=xml,
+                flags=flags,
+            ),
+        )
 
-    async def node_get_cpu_map(self, *, need_map: int, need_online: int, flags: int = 0) -> _remote.RemoteNodeGetCpuMapRet:
+    async def node_get_cpu_map(
+        self,
+        *,
+        need_map: int,
+        need_online: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetCpuMapRet:
         """``REMOTE_PROC_NODE_GET_CPU_MAP`` (293)."""
-        result: _remote.RemoteNodeGetCpuMapRet = await self._call_procedure(_PROCS[293], _remote.RemoteNodeGetCpuMapArgs(need_map=need_map, need_online=need_online, flags=flags))
+        result: _remote.RemoteNodeGetCpuMapRet = await self._call_procedure(
+            _PROCS[293],
+            _remote.RemoteNodeGetCpuMapArgs(
+                need_map=need_map,
+                need_online=need_online,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_fstrim(self, *, dom: _remote.RemoteNonnullDomain, mountPoint: str | None, minimum: int, flags: int = 0) -> None:
+    async def domain_fstrim(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        mountPoint: str | None,
+        minimum: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_FSTRIM`` (294)."""
-        await self._call_procedure(_PROCS[294], _remote.RemoteDomainFstrimArgs(dom=dom, mountPoint=mountPoint, minimum=minimum, flags=flags))
+        await self._call_procedure(
+            _PROCS[294],
+            _remote.RemoteDomainFstrimArgs(
+                dom=dom,
+                mountPoint=mountPoint,
+                minimum=minimum,
+                flags=flags,
+            ),
+        )
 
-    async def domain_send_process_signal(self, *, dom: _remote.RemoteNonnullDomain, pid_value: int, signum: int, flags: int = 0) -> None:
+    async def domain_send_process_signal(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        pid_value: int,
+        signum: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL`` (295)."""
-        await self._call_procedure(_PROCS[295], _remote.RemoteDomainSendProcessSignalArgs(dom=dom, pid_value=pid_value, signum=signum, flags=flags))
+        await self._call_procedure(
+            _PROCS[295],
+            _remote.RemoteDomainSendProcessSignalArgs(
+                dom=dom,
+                pid_value=pid_value,
+                signum=signum,
+                flags=flags,
+            ),
+        )
 
-    async def domain_open_channel(self, *, dom: _remote.RemoteNonnullDomain, name: str | None, flags: int = 0) -> _Stream:
+    async def domain_open_channel(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str | None,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_OPEN_CHANNEL`` (296)."""
-        result: _Stream = await self._call_procedure(_PROCS[296], _remote.RemoteDomainOpenChannelArgs(dom=dom, name=name, flags=flags))
+        result: _Stream = await self._call_procedure(
+            _PROCS[296],
+            _remote.RemoteDomainOpenChannelArgs(dom=dom, name=name, flags=flags),
+        )
         return result
 
-    async def node_device_lookup_scsi_host_by_wwn(self, *, wwnn: str, wwpn: str, flags: int = 0) -> _remote.RemoteNonnullNodeDevice:
+    async def node_device_lookup_scsi_host_by_wwn(
+        self,
+        *,
+        wwnn: str,
+        wwpn: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN`` (297)."""
-        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(_PROCS[297], _remote.RemoteNodeDeviceLookupScsiHostByWwnArgs(wwnn=wwnn, wwpn=wwpn, flags=flags))
+        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(
+            _PROCS[297],
+            _remote.RemoteNodeDeviceLookupScsiHostByWwnArgs(wwnn=wwnn, wwpn=wwpn, flags=flags),
+        )
         return result
 
-    async def domain_get_job_stats(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetJobStatsRet:
+    async def domain_get_job_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetJobStatsRet:
         """``REMOTE_PROC_DOMAIN_GET_JOB_STATS`` (298)."""
-        result: _remote.RemoteDomainGetJobStatsRet = await self._call_procedure(_PROCS[298], _remote.RemoteDomainGetJobStatsArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetJobStatsRet = await self._call_procedure(
+            _PROCS[298],
+            _remote.RemoteDomainGetJobStatsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_migrate_get_compression_cache(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    async def domain_migrate_get_compression_cache(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE`` (299)."""
-        result: int = await self._call_procedure(_PROCS[299], _remote.RemoteDomainMigrateGetCompressionCacheArgs(dom=dom, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[299],
+            _remote.RemoteDomainMigrateGetCompressionCacheArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_migrate_set_compression_cache(self, *, dom: _remote.RemoteNonnullDomain, cacheSize: int, flags: int = 0) -> None:
+    async def domain_migrate_set_compression_cache(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cacheSize: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE`` (300)."""
-        await self._call_procedure(_PROCS[300], _remote.RemoteDomainMigrateSetCompressionCacheArgs(dom=dom, cacheSize=cacheSize, flags=flags))
+        await self._call_procedure(
+            _PROCS[300],
+            _remote.RemoteDomainMigrateSetCompressionCacheArgs(
+                dom=dom,
+                cacheSize=cacheSize,
+                flags=flags,
+            ),
+        )
 
-    async def node_device_detach_flags(self, *, name: str, driverName: str | None, flags: int = 0) -> None:
+    async def node_device_detach_flags(
+        self,
+        *,
+        name: str,
+        driverName: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS`` (301)."""
-        await self._call_procedure(_PROCS[301], _remote.RemoteNodeDeviceDetachFlagsArgs(name=name, driverName=driverName, flags=flags))
+        await self._call_procedure(
+            _PROCS[301],
+            _remote.RemoteNodeDeviceDetachFlagsArgs(name=name, driverName=driverName, flags=flags),
+        )
 
-    async def domain_migrate_begin3_params(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> _remote.RemoteDomainMigrateBegin3ParamsRet:
+    async def domain_migrate_begin3_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> _remote.RemoteDomainMigrateBegin3ParamsRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS`` (302)."""
-        result: _remote.RemoteDomainMigrateBegin3ParamsRet = await self._call_procedure(_PROCS[302], _remote.RemoteDomainMigrateBegin3ParamsArgs(dom=dom, params=params, flags=flags))
+        result: _remote.RemoteDomainMigrateBegin3ParamsRet = await self._call_procedure(
+            _PROCS[302],
+            _remote.RemoteDomainMigrateBegin3ParamsArgs(dom=dom, params=params, flags=flags),
+        )
         return result
 
-    async def domain_migrate_prepare3_params(self, *, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0) -> _remote.RemoteDomainMigratePrepare3ParamsRet:
+    async def domain_migrate_prepare3_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainMigratePrepare3ParamsRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS`` (303)."""
-        result: _remote.RemoteDomainMigratePrepare3ParamsRet = await self._call_procedure(_PROCS[303], _remote.RemoteDomainMigratePrepare3ParamsArgs(params=params, cookie_in=cookie_in, flags=flags))
+        result: _remote.RemoteDomainMigratePrepare3ParamsRet = await self._call_procedure(
+            _PROCS[303],
+            _remote.RemoteDomainMigratePrepare3ParamsArgs(
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_migrate_prepare_tunnel3_params(self, *, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0) -> bytes:
+    async def domain_migrate_prepare_tunnel3_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS`` (304)."""
-        result: bytes = await self._call_procedure(_PROCS[304], _remote.RemoteDomainMigratePrepareTunnel3ParamsArgs(params=params, cookie_in=cookie_in, flags=flags))
+        result: bytes = await self._call_procedure(
+            _PROCS[304],
+            _remote.RemoteDomainMigratePrepareTunnel3ParamsArgs(
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_migrate_perform3_params(self, *, dom: _remote.RemoteNonnullDomain, dconnuri: str | None, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0) -> bytes:
+    async def domain_migrate_perform3_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dconnuri: str | None,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS`` (305)."""
-        result: bytes = await self._call_procedure(_PROCS[305], _remote.RemoteDomainMigratePerform3ParamsArgs(dom=dom, dconnuri=dconnuri, params=params, cookie_in=cookie_in, flags=flags))
+        result: bytes = await self._call_procedure(
+            _PROCS[305],
+            _remote.RemoteDomainMigratePerform3ParamsArgs(
+                dom=dom,
+                dconnuri=dconnuri,
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_migrate_finish3_params(self, *, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0, cancelled: int) -> _remote.RemoteDomainMigrateFinish3ParamsRet:
+    async def domain_migrate_finish3_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+        cancelled: int,
+    ) -> _remote.RemoteDomainMigrateFinish3ParamsRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS`` (306)."""
-        result: _remote.RemoteDomainMigrateFinish3ParamsRet = await self._call_procedure(_PROCS[306], _remote.RemoteDomainMigrateFinish3ParamsArgs(params=params, cookie_in=cookie_in, flags=flags, cancelled=cancelled))
+        result: _remote.RemoteDomainMigrateFinish3ParamsRet = await self._call_procedure(
+            _PROCS[306],
+            _remote.RemoteDomainMigrateFinish3ParamsArgs(
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
         return result
 
-    async def domain_migrate_confirm3_params(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0, cancelled: int) -> None:
+    async def domain_migrate_confirm3_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+        cancelled: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS`` (307)."""
-        await self._call_procedure(_PROCS[307], _remote.RemoteDomainMigrateConfirm3ParamsArgs(dom=dom, params=params, cookie_in=cookie_in, flags=flags, cancelled=cancelled))
+        await self._call_procedure(
+            _PROCS[307],
+            _remote.RemoteDomainMigrateConfirm3ParamsArgs(
+                dom=dom,
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
 
-    async def domain_set_memory_stats_period(self, *, dom: _remote.RemoteNonnullDomain, period: int, flags: int = 0) -> None:
+    async def domain_set_memory_stats_period(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        period: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD`` (308)."""
-        await self._call_procedure(_PROCS[308], _remote.RemoteDomainSetMemoryStatsPeriodArgs(dom=dom, period=period, flags=flags))
+        await self._call_procedure(
+            _PROCS[308],
+            _remote.RemoteDomainSetMemoryStatsPeriodArgs(dom=dom, period=period, flags=flags),
+        )
 
-    async def domain_create_xml_with_files(self, *, xml_desc: str, flags: int = 0, fds: _Sequence[int]) -> _remote.RemoteNonnullDomain:
+    async def domain_create_xml_with_files(
+        self,
+        *,
+        xml_desc: str,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES`` (309)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[309], _remote.RemoteDomainCreateXmlWithFilesArgs(xml_desc=xml_desc, flags=flags), fds=fds)
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[309],
+            _remote.RemoteDomainCreateXmlWithFilesArgs(xml_desc=xml_desc, flags=flags),
+            fds=fds,
+        )
         return result
 
-    async def domain_create_with_files(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0, fds: _Sequence[int]) -> _remote.RemoteNonnullDomain:
+    async def domain_create_with_files(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_WITH_FILES`` (310)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[310], _remote.RemoteDomainCreateWithFilesArgs(dom=dom, flags=flags), fds=fds)
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[310],
+            _remote.RemoteDomainCreateWithFilesArgs(dom=dom, flags=flags),
+            fds=fds,
+        )
         return result
 
-    async def connect_get_cpu_model_names(self, *, arch: str, need_results: int, flags: int = 0) -> _remote.RemoteConnectGetCpuModelNamesRet:
+    async def connect_get_cpu_model_names(
+        self,
+        *,
+        arch: str,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectGetCpuModelNamesRet:
         """``REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES`` (312)."""
-        result: _remote.RemoteConnectGetCpuModelNamesRet = await self._call_procedure(_PROCS[312], _remote.RemoteConnectGetCpuModelNamesArgs(arch=arch, need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectGetCpuModelNamesRet = await self._call_procedure(
+            _PROCS[312],
+            _remote.RemoteConnectGetCpuModelNamesArgs(
+                arch=arch,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def connect_network_event_register_any(self, *, eventID: int, net: _remote.RemoteNonnullNetwork | None) -> int:
+    async def connect_network_event_register_any(
+        self,
+        *,
+        eventID: int,
+        net: _remote.RemoteNonnullNetwork | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY`` (313)."""
-        result: int = await self._call_procedure(_PROCS[313], _remote.RemoteConnectNetworkEventRegisterAnyArgs(eventID=eventID, net=net))
+        result: int = await self._call_procedure(
+            _PROCS[313],
+            _remote.RemoteConnectNetworkEventRegisterAnyArgs(eventID=eventID, net=net),
+        )
         return result
 
     async def connect_network_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY`` (314)."""
-        await self._call_procedure(_PROCS[314], _remote.RemoteConnectNetworkEventDeregisterAnyArgs(callbackID=callbackID))
+        await self._call_procedure(
+            _PROCS[314],
+            _remote.RemoteConnectNetworkEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    async def connect_domain_event_callback_register_any(self, *, eventID: int, dom: _remote.RemoteNonnullDomain | None) -> int:
+    async def connect_domain_event_callback_register_any(
+        self,
+        *,
+        eventID: int,
+        dom: _remote.RemoteNonnullDomain | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY`` (316)."""
-        result: int = await self._call_procedure(_PROCS[316], _remote.RemoteConnectDomainEventCallbackRegisterAnyArgs(eventID=eventID, dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[316],
+            _remote.RemoteConnectDomainEventCallbackRegisterAnyArgs(eventID=eventID, dom=dom),
+        )
         return result
 
     async def connect_domain_event_callback_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY`` (317)."""
-        await self._call_procedure(_PROCS[317], _remote.RemoteConnectDomainEventCallbackDeregisterAnyArgs(callbackID=callbackID))
+        await self._call_procedure(
+            _PROCS[317],
+            _remote.RemoteConnectDomainEventCallbackDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    async def domain_core_dump_with_format(self, *, dom: _remote.RemoteNonnullDomain, to: str, dumpformat: int, flags: int = 0) -> None:
+    async def domain_core_dump_with_format(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        to: str,
+        dumpformat: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT`` (334)."""
-        await self._call_procedure(_PROCS[334], _remote.RemoteDomainCoreDumpWithFormatArgs(dom=dom, to=to, dumpformat=dumpformat, flags=flags))
+        await self._call_procedure(
+            _PROCS[334],
+            _remote.RemoteDomainCoreDumpWithFormatArgs(
+                dom=dom,
+                to=to,
+                dumpformat=dumpformat,
+                flags=flags,
+            ),
+        )
 
-    async def domain_fsfreeze(self, *, dom: _remote.RemoteNonnullDomain, mountpoints: list[str], flags: int = 0) -> int:
+    async def domain_fsfreeze(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        mountpoints: list[str],
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_FSFREEZE`` (335)."""
-        result: int = await self._call_procedure(_PROCS[335], _remote.RemoteDomainFsfreezeArgs(dom=dom, mountpoints=mountpoints, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[335],
+            _remote.RemoteDomainFsfreezeArgs(dom=dom, mountpoints=mountpoints, flags=flags),
+        )
         return result
 
-    async def domain_fsthaw(self, *, dom: _remote.RemoteNonnullDomain, mountpoints: list[str], flags: int = 0) -> int:
+    async def domain_fsthaw(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        mountpoints: list[str],
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_FSTHAW`` (336)."""
-        result: int = await self._call_procedure(_PROCS[336], _remote.RemoteDomainFsthawArgs(dom=dom, mountpoints=mountpoints, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[336],
+            _remote.RemoteDomainFsthawArgs(dom=dom, mountpoints=mountpoints, flags=flags),
+        )
         return result
 
-    async def domain_get_time(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetTimeRet:
+    async def domain_get_time(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetTimeRet:
         """``REMOTE_PROC_DOMAIN_GET_TIME`` (337)."""
-        result: _remote.RemoteDomainGetTimeRet = await self._call_procedure(_PROCS[337], _remote.RemoteDomainGetTimeArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetTimeRet = await self._call_procedure(
+            _PROCS[337],
+            _remote.RemoteDomainGetTimeArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_set_time(self, *, dom: _remote.RemoteNonnullDomain, seconds: int, nseconds: int, flags: int = 0) -> None:
+    async def domain_set_time(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        seconds: int,
+        nseconds: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_TIME`` (338)."""
-        await self._call_procedure(_PROCS[338], _remote.RemoteDomainSetTimeArgs(dom=dom, seconds=seconds, nseconds=nseconds, flags=flags))
+        await self._call_procedure(
+            _PROCS[338],
+            _remote.RemoteDomainSetTimeArgs(
+                dom=dom,
+                seconds=seconds,
+                nseconds=nseconds,
+                flags=flags,
+            ),
+        )
 
-    async def node_get_free_pages(self, *, pages: list[int], startCell: int, cellCount: int, flags: int = 0) -> list[int]:
+    async def node_get_free_pages(
+        self,
+        *,
+        pages: list[int],
+        startCell: int,
+        cellCount: int,
+        flags: int = 0,
+    ) -> list[int]:
         """``REMOTE_PROC_NODE_GET_FREE_PAGES`` (340)."""
-        result: list[int] = await self._call_procedure(_PROCS[340], _remote.RemoteNodeGetFreePagesArgs(pages=pages, startCell=startCell, cellCount=cellCount, flags=flags))
+        result: list[int] = await self._call_procedure(
+            _PROCS[340],
+            _remote.RemoteNodeGetFreePagesArgs(
+                pages=pages,
+                startCell=startCell,
+                cellCount=cellCount,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def network_get_dhcp_leases(self, *, net: _remote.RemoteNonnullNetwork, mac: str | None, need_results: int, flags: int = 0) -> _remote.RemoteNetworkGetDhcpLeasesRet:
+    async def network_get_dhcp_leases(
+        self,
+        *,
+        net: _remote.RemoteNonnullNetwork,
+        mac: str | None,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNetworkGetDhcpLeasesRet:
         """``REMOTE_PROC_NETWORK_GET_DHCP_LEASES`` (341)."""
-        result: _remote.RemoteNetworkGetDhcpLeasesRet = await self._call_procedure(_PROCS[341], _remote.RemoteNetworkGetDhcpLeasesArgs(net=net, mac=mac, need_results=need_results, flags=flags))
+        result: _remote.RemoteNetworkGetDhcpLeasesRet = await self._call_procedure(
+            _PROCS[341],
+            _remote.RemoteNetworkGetDhcpLeasesArgs(
+                net=net,
+                mac=mac,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def connect_get_domain_capabilities(self, *, emulatorbin: str | None, arch: str | None, machine: str | None, virttype: str | None, flags: int = 0) -> str:
+    async def connect_get_domain_capabilities(
+        self,
+        *,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES`` (342)."""
-        result: str = await self._call_procedure(_PROCS[342], _remote.RemoteConnectGetDomainCapabilitiesArgs(emulatorbin=emulatorbin, arch=arch, machine=machine, virttype=virttype, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[342],
+            _remote.RemoteConnectGetDomainCapabilitiesArgs(
+                emulatorbin=emulatorbin,
+                arch=arch,
+                machine=machine,
+                virttype=virttype,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_open_graphics_fd(self, *, dom: _remote.RemoteNonnullDomain, idx: int, flags: int = 0) -> tuple[None, list[int]]:
+    async def domain_open_graphics_fd(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        idx: int,
+        flags: int = 0,
+    ) -> tuple[None, list[int]]:
         """``REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD`` (343)."""
-        result: tuple[None, list[int]] = await self._call_procedure(_PROCS[343], _remote.RemoteDomainOpenGraphicsFdArgs(dom=dom, idx=idx, flags=flags))
+        result: tuple[None, list[int]] = await self._call_procedure(
+            _PROCS[343],
+            _remote.RemoteDomainOpenGraphicsFdArgs(dom=dom, idx=idx, flags=flags),
+        )
         return result
 
-    async def connect_get_all_domain_stats(self, *, doms: list[_remote.RemoteNonnullDomain], stats: int, flags: int = 0) -> list[_remote.RemoteDomainStatsRecord]:
+    async def connect_get_all_domain_stats(
+        self,
+        *,
+        doms: list[_remote.RemoteNonnullDomain],
+        stats: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteDomainStatsRecord]:
         """``REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS`` (344)."""
-        result: list[_remote.RemoteDomainStatsRecord] = await self._call_procedure(_PROCS[344], _remote.RemoteConnectGetAllDomainStatsArgs(doms=doms, stats=stats, flags=flags))
+        result: list[_remote.RemoteDomainStatsRecord] = await self._call_procedure(
+            _PROCS[344],
+            _remote.RemoteConnectGetAllDomainStatsArgs(doms=doms, stats=stats, flags=flags),
+        )
         return result
 
-    async def domain_block_copy(self, *, dom: _remote.RemoteNonnullDomain, path: str, destxml: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_block_copy(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        destxml: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_COPY`` (345)."""
-        await self._call_procedure(_PROCS[345], _remote.RemoteDomainBlockCopyArgs(dom=dom, path=path, destxml=destxml, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[345],
+            _remote.RemoteDomainBlockCopyArgs(
+                dom=dom,
+                path=path,
+                destxml=destxml,
+                params=params,
+                flags=flags,
+            ),
+        )
 
-    async def node_alloc_pages(self, *, pageSizes: list[int], pageCounts: list[int], startCell: int, cellCount: int, flags: int = 0) -> int:
+    async def node_alloc_pages(
+        self,
+        *,
+        pageSizes: list[int],
+        pageCounts: list[int],
+        startCell: int,
+        cellCount: int,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_NODE_ALLOC_PAGES`` (347)."""
-        result: int = await self._call_procedure(_PROCS[347], _remote.RemoteNodeAllocPagesArgs(pageSizes=pageSizes, pageCounts=pageCounts, startCell=startCell, cellCount=cellCount, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[347],
+            _remote.RemoteNodeAllocPagesArgs(
+                pageSizes=pageSizes,
+                pageCounts=pageCounts,
+                startCell=startCell,
+                cellCount=cellCount,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_get_fsinfo(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetFsinfoRet:
+    async def domain_get_fsinfo(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetFsinfoRet:
         """``REMOTE_PROC_DOMAIN_GET_FSINFO`` (349)."""
-        result: _remote.RemoteDomainGetFsinfoRet = await self._call_procedure(_PROCS[349], _remote.RemoteDomainGetFsinfoArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetFsinfoRet = await self._call_procedure(
+            _PROCS[349],
+            _remote.RemoteDomainGetFsinfoArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_define_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullDomain:
+    async def domain_define_xml_flags(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS`` (350)."""
-        result: _remote.RemoteNonnullDomain = await self._call_procedure(_PROCS[350], _remote.RemoteDomainDefineXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullDomain = await self._call_procedure(
+            _PROCS[350],
+            _remote.RemoteDomainDefineXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def domain_get_iothread_info(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetIothreadInfoRet:
+    async def domain_get_iothread_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetIothreadInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO`` (351)."""
-        result: _remote.RemoteDomainGetIothreadInfoRet = await self._call_procedure(_PROCS[351], _remote.RemoteDomainGetIothreadInfoArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetIothreadInfoRet = await self._call_procedure(
+            _PROCS[351],
+            _remote.RemoteDomainGetIothreadInfoArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_pin_iothread(self, *, dom: _remote.RemoteNonnullDomain, iothreads_id: int, cpumap: bytes, flags: int = 0) -> None:
+    async def domain_pin_iothread(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothreads_id: int,
+        cpumap: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_IOTHREAD`` (352)."""
-        await self._call_procedure(_PROCS[352], _remote.RemoteDomainPinIothreadArgs(dom=dom, iothreads_id=iothreads_id, cpumap=cpumap, flags=flags))
+        await self._call_procedure(
+            _PROCS[352],
+            _remote.RemoteDomainPinIothreadArgs(
+                dom=dom,
+                iothreads_id=iothreads_id,
+                cpumap=cpumap,
+                flags=flags,
+            ),
+        )
 
-    async def domain_interface_addresses(self, *, dom: _remote.RemoteNonnullDomain, source: int, flags: int = 0) -> list[_remote.RemoteDomainInterface]:
+    async def domain_interface_addresses(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        source: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteDomainInterface]:
         """``REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES`` (353)."""
-        result: list[_remote.RemoteDomainInterface] = await self._call_procedure(_PROCS[353], _remote.RemoteDomainInterfaceAddressesArgs(dom=dom, source=source, flags=flags))
+        result: list[_remote.RemoteDomainInterface] = await self._call_procedure(
+            _PROCS[353],
+            _remote.RemoteDomainInterfaceAddressesArgs(dom=dom, source=source, flags=flags),
+        )
         return result
 
-    async def domain_add_iothread(self, *, dom: _remote.RemoteNonnullDomain, iothread_id: int, flags: int = 0) -> None:
+    async def domain_add_iothread(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothread_id: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_ADD_IOTHREAD`` (355)."""
-        await self._call_procedure(_PROCS[355], _remote.RemoteDomainAddIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags))
+        await self._call_procedure(
+            _PROCS[355],
+            _remote.RemoteDomainAddIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags),
+        )
 
-    async def domain_del_iothread(self, *, dom: _remote.RemoteNonnullDomain, iothread_id: int, flags: int = 0) -> None:
+    async def domain_del_iothread(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothread_id: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DEL_IOTHREAD`` (356)."""
-        await self._call_procedure(_PROCS[356], _remote.RemoteDomainDelIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags))
+        await self._call_procedure(
+            _PROCS[356],
+            _remote.RemoteDomainDelIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags),
+        )
 
-    async def domain_set_user_password(self, *, dom: _remote.RemoteNonnullDomain, user: str | None, password: str | None, flags: int = 0) -> None:
+    async def domain_set_user_password(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        user: str | None,
+        password: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_USER_PASSWORD`` (357)."""
-        await self._call_procedure(_PROCS[357], _remote.RemoteDomainSetUserPasswordArgs(dom=dom, user=user, password=password, flags=flags))
+        await self._call_procedure(
+            _PROCS[357],
+            _remote.RemoteDomainSetUserPasswordArgs(
+                dom=dom,
+                user=user,
+                password=password,
+                flags=flags,
+            ),
+        )
 
-    async def domain_rename(self, *, dom: _remote.RemoteNonnullDomain, new_name: str | None, flags: int = 0) -> int:
+    async def domain_rename(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        new_name: str | None,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_RENAME`` (358)."""
-        result: int = await self._call_procedure(_PROCS[358], _remote.RemoteDomainRenameArgs(dom=dom, new_name=new_name, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[358],
+            _remote.RemoteDomainRenameArgs(dom=dom, new_name=new_name, flags=flags),
+        )
         return result
 
     async def connect_register_close_callback(self) -> None:
@@ -1528,356 +3783,1019 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         """``REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK`` (361)."""
         await self._call_procedure(_PROCS[361], None)
 
-    async def domain_migrate_start_post_copy(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    async def domain_migrate_start_post_copy(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY`` (364)."""
-        await self._call_procedure(_PROCS[364], _remote.RemoteDomainMigrateStartPostCopyArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[364],
+            _remote.RemoteDomainMigrateStartPostCopyArgs(dom=dom, flags=flags),
+        )
 
-    async def domain_get_perf_events(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    async def domain_get_perf_events(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_PERF_EVENTS`` (365)."""
-        result: list[_remote.RemoteTypedParam] = await self._call_procedure(_PROCS[365], _remote.RemoteDomainGetPerfEventsArgs(dom=dom, flags=flags))
+        result: list[_remote.RemoteTypedParam] = await self._call_procedure(
+            _PROCS[365],
+            _remote.RemoteDomainGetPerfEventsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_set_perf_events(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_perf_events(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_PERF_EVENTS`` (366)."""
-        await self._call_procedure(_PROCS[366], _remote.RemoteDomainSetPerfEventsArgs(dom=dom, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[366],
+            _remote.RemoteDomainSetPerfEventsArgs(dom=dom, params=params, flags=flags),
+        )
 
-    async def connect_storage_pool_event_register_any(self, *, eventID: int, pool: _remote.RemoteNonnullStoragePool | None) -> int:
+    async def connect_storage_pool_event_register_any(
+        self,
+        *,
+        eventID: int,
+        pool: _remote.RemoteNonnullStoragePool | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY`` (368)."""
-        result: int = await self._call_procedure(_PROCS[368], _remote.RemoteConnectStoragePoolEventRegisterAnyArgs(eventID=eventID, pool=pool))
+        result: int = await self._call_procedure(
+            _PROCS[368],
+            _remote.RemoteConnectStoragePoolEventRegisterAnyArgs(eventID=eventID, pool=pool),
+        )
         return result
 
     async def connect_storage_pool_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY`` (369)."""
-        await self._call_procedure(_PROCS[369], _remote.RemoteConnectStoragePoolEventDeregisterAnyArgs(callbackID=callbackID))
+        await self._call_procedure(
+            _PROCS[369],
+            _remote.RemoteConnectStoragePoolEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    async def domain_get_guest_vcpus(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    async def domain_get_guest_vcpus(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS`` (371)."""
-        result: list[_remote.RemoteTypedParam] = await self._call_procedure(_PROCS[371], _remote.RemoteDomainGetGuestVcpusArgs(dom=dom, flags=flags))
+        result: list[_remote.RemoteTypedParam] = await self._call_procedure(
+            _PROCS[371],
+            _remote.RemoteDomainGetGuestVcpusArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_set_guest_vcpus(self, *, dom: _remote.RemoteNonnullDomain, cpumap: str, state: int, flags: int = 0) -> None:
+    async def domain_set_guest_vcpus(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cpumap: str,
+        state: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS`` (372)."""
-        await self._call_procedure(_PROCS[372], _remote.RemoteDomainSetGuestVcpusArgs(dom=dom, cpumap=cpumap, state=state, flags=flags))
+        await self._call_procedure(
+            _PROCS[372],
+            _remote.RemoteDomainSetGuestVcpusArgs(dom=dom, cpumap=cpumap, state=state, flags=flags),
+        )
 
-    async def connect_node_device_event_register_any(self, *, eventID: int, dev: _remote.RemoteNonnullNodeDevice | None) -> int:
+    async def connect_node_device_event_register_any(
+        self,
+        *,
+        eventID: int,
+        dev: _remote.RemoteNonnullNodeDevice | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY`` (374)."""
-        result: int = await self._call_procedure(_PROCS[374], _remote.RemoteConnectNodeDeviceEventRegisterAnyArgs(eventID=eventID, dev=dev))
+        result: int = await self._call_procedure(
+            _PROCS[374],
+            _remote.RemoteConnectNodeDeviceEventRegisterAnyArgs(eventID=eventID, dev=dev),
+        )
         return result
 
     async def connect_node_device_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY`` (375)."""
-        await self._call_procedure(_PROCS[375], _remote.RemoteConnectNodeDeviceEventDeregisterAnyArgs(callbackID=callbackID))
+        await self._call_procedure(
+            _PROCS[375],
+            _remote.RemoteConnectNodeDeviceEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    async def storage_vol_get_info_flags(self, *, vol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> _remote.RemoteStorageVolGetInfoFlagsRet:
+    async def storage_vol_get_info_flags(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> _remote.RemoteStorageVolGetInfoFlagsRet:
         """``REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS`` (378)."""
-        result: _remote.RemoteStorageVolGetInfoFlagsRet = await self._call_procedure(_PROCS[378], _remote.RemoteStorageVolGetInfoFlagsArgs(vol=vol, flags=flags))
+        result: _remote.RemoteStorageVolGetInfoFlagsRet = await self._call_procedure(
+            _PROCS[378],
+            _remote.RemoteStorageVolGetInfoFlagsArgs(vol=vol, flags=flags),
+        )
         return result
 
-    async def connect_secret_event_register_any(self, *, eventID: int, secret: _remote.RemoteNonnullSecret | None) -> int:
+    async def connect_secret_event_register_any(
+        self,
+        *,
+        eventID: int,
+        secret: _remote.RemoteNonnullSecret | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY`` (380)."""
-        result: int = await self._call_procedure(_PROCS[380], _remote.RemoteConnectSecretEventRegisterAnyArgs(eventID=eventID, secret=secret))
+        result: int = await self._call_procedure(
+            _PROCS[380],
+            _remote.RemoteConnectSecretEventRegisterAnyArgs(eventID=eventID, secret=secret),
+        )
         return result
 
     async def connect_secret_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY`` (381)."""
-        await self._call_procedure(_PROCS[381], _remote.RemoteConnectSecretEventDeregisterAnyArgs(callbackID=callbackID))
+        await self._call_procedure(
+            _PROCS[381],
+            _remote.RemoteConnectSecretEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    async def domain_set_vcpu(self, *, dom: _remote.RemoteNonnullDomain, cpumap: str, state: int, flags: int = 0) -> None:
+    async def domain_set_vcpu(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cpumap: str,
+        state: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_VCPU`` (384)."""
-        await self._call_procedure(_PROCS[384], _remote.RemoteDomainSetVcpuArgs(dom=dom, cpumap=cpumap, state=state, flags=flags))
+        await self._call_procedure(
+            _PROCS[384],
+            _remote.RemoteDomainSetVcpuArgs(dom=dom, cpumap=cpumap, state=state, flags=flags),
+        )
 
-    async def domain_set_block_threshold(self, *, dom: _remote.RemoteNonnullDomain, dev: str, threshold: int, flags: int = 0) -> None:
+    async def domain_set_block_threshold(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dev: str,
+        threshold: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD`` (386)."""
-        await self._call_procedure(_PROCS[386], _remote.RemoteDomainSetBlockThresholdArgs(dom=dom, dev=dev, threshold=threshold, flags=flags))
+        await self._call_procedure(
+            _PROCS[386],
+            _remote.RemoteDomainSetBlockThresholdArgs(
+                dom=dom,
+                dev=dev,
+                threshold=threshold,
+                flags=flags,
+            ),
+        )
 
-    async def domain_migrate_get_max_downtime(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    async def domain_migrate_get_max_downtime(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME`` (387)."""
-        result: int = await self._call_procedure(_PROCS[387], _remote.RemoteDomainMigrateGetMaxDowntimeArgs(dom=dom, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[387],
+            _remote.RemoteDomainMigrateGetMaxDowntimeArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_managed_save_get_xml_desc(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
+    async def domain_managed_save_get_xml_desc(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC`` (388)."""
-        result: str = await self._call_procedure(_PROCS[388], _remote.RemoteDomainManagedSaveGetXmlDescArgs(dom=dom, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[388],
+            _remote.RemoteDomainManagedSaveGetXmlDescArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_managed_save_define_xml(self, *, dom: _remote.RemoteNonnullDomain, dxml: str | None, flags: int = 0) -> None:
+    async def domain_managed_save_define_xml(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dxml: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML`` (389)."""
-        await self._call_procedure(_PROCS[389], _remote.RemoteDomainManagedSaveDefineXmlArgs(dom=dom, dxml=dxml, flags=flags))
+        await self._call_procedure(
+            _PROCS[389],
+            _remote.RemoteDomainManagedSaveDefineXmlArgs(dom=dom, dxml=dxml, flags=flags),
+        )
 
-    async def domain_set_lifecycle_action(self, *, dom: _remote.RemoteNonnullDomain, type: int, action: int, flags: int = 0) -> None:
+    async def domain_set_lifecycle_action(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        action: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION`` (390)."""
-        await self._call_procedure(_PROCS[390], _remote.RemoteDomainSetLifecycleActionArgs(dom=dom, type=type, action=action, flags=flags))
+        await self._call_procedure(
+            _PROCS[390],
+            _remote.RemoteDomainSetLifecycleActionArgs(
+                dom=dom,
+                type=type,
+                action=action,
+                flags=flags,
+            ),
+        )
 
     async def storage_pool_lookup_by_target_path(self, *, path: str) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH`` (391)."""
-        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(_PROCS[391], _remote.RemoteStoragePoolLookupByTargetPathArgs(path=path))
+        result: _remote.RemoteNonnullStoragePool = await self._call_procedure(
+            _PROCS[391],
+            _remote.RemoteStoragePoolLookupByTargetPathArgs(path=path),
+        )
         return result
 
-    async def domain_detach_device_alias(self, *, dom: _remote.RemoteNonnullDomain, alias: str, flags: int = 0) -> None:
+    async def domain_detach_device_alias(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        alias: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS`` (392)."""
-        await self._call_procedure(_PROCS[392], _remote.RemoteDomainDetachDeviceAliasArgs(dom=dom, alias=alias, flags=flags))
+        await self._call_procedure(
+            _PROCS[392],
+            _remote.RemoteDomainDetachDeviceAliasArgs(dom=dom, alias=alias, flags=flags),
+        )
 
-    async def connect_compare_hypervisor_cpu(self, *, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
+    async def connect_compare_hypervisor_cpu(
+        self,
+        *,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xmlCPU: str,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU`` (393)."""
-        result: int = await self._call_procedure(_PROCS[393], _remote.RemoteConnectCompareHypervisorCpuArgs(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[393],
+            _remote.RemoteConnectCompareHypervisorCpuArgs(
+                emulator=emulator,
+                arch=arch,
+                machine=machine,
+                virttype=virttype,
+                xmlCPU=xmlCPU,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def connect_baseline_hypervisor_cpu(self, *, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPUs: list[str], flags: int = 0) -> str:
+    async def connect_baseline_hypervisor_cpu(
+        self,
+        *,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xmlCPUs: list[str],
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU`` (394)."""
-        result: str = await self._call_procedure(_PROCS[394], _remote.RemoteConnectBaselineHypervisorCpuArgs(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPUs=xmlCPUs, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[394],
+            _remote.RemoteConnectBaselineHypervisorCpuArgs(
+                emulator=emulator,
+                arch=arch,
+                machine=machine,
+                virttype=virttype,
+                xmlCPUs=xmlCPUs,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def node_get_sev_info(self, *, nparams: int, flags: int = 0) -> _remote.RemoteNodeGetSevInfoRet:
+    async def node_get_sev_info(
+        self,
+        *,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetSevInfoRet:
         """``REMOTE_PROC_NODE_GET_SEV_INFO`` (395)."""
-        result: _remote.RemoteNodeGetSevInfoRet = await self._call_procedure(_PROCS[395], _remote.RemoteNodeGetSevInfoArgs(nparams=nparams, flags=flags))
+        result: _remote.RemoteNodeGetSevInfoRet = await self._call_procedure(
+            _PROCS[395],
+            _remote.RemoteNodeGetSevInfoArgs(nparams=nparams, flags=flags),
+        )
         return result
 
-    async def domain_get_launch_security_info(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    async def domain_get_launch_security_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO`` (396)."""
-        result: list[_remote.RemoteTypedParam] = await self._call_procedure(_PROCS[396], _remote.RemoteDomainGetLaunchSecurityInfoArgs(dom=dom, flags=flags))
+        result: list[_remote.RemoteTypedParam] = await self._call_procedure(
+            _PROCS[396],
+            _remote.RemoteDomainGetLaunchSecurityInfoArgs(dom=dom, flags=flags),
+        )
         return result
 
     async def nwfilter_binding_lookup_by_port_dev(self, *, name: str) -> _remote.RemoteNonnullNwfilterBinding:
         """``REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV`` (397)."""
-        result: _remote.RemoteNonnullNwfilterBinding = await self._call_procedure(_PROCS[397], _remote.RemoteNwfilterBindingLookupByPortDevArgs(name=name))
+        result: _remote.RemoteNonnullNwfilterBinding = await self._call_procedure(
+            _PROCS[397],
+            _remote.RemoteNwfilterBindingLookupByPortDevArgs(name=name),
+        )
         return result
 
-    async def nwfilter_binding_get_xml_desc(self, *, nwfilter: _remote.RemoteNonnullNwfilterBinding, flags: int = 0) -> str:
+    async def nwfilter_binding_get_xml_desc(
+        self,
+        *,
+        nwfilter: _remote.RemoteNonnullNwfilterBinding,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC`` (398)."""
-        result: str = await self._call_procedure(_PROCS[398], _remote.RemoteNwfilterBindingGetXmlDescArgs(nwfilter=nwfilter, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[398],
+            _remote.RemoteNwfilterBindingGetXmlDescArgs(nwfilter=nwfilter, flags=flags),
+        )
         return result
 
-    async def nwfilter_binding_create_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNwfilterBinding:
+    async def nwfilter_binding_create_xml(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNwfilterBinding:
         """``REMOTE_PROC_NWFILTER_BINDING_CREATE_XML`` (399)."""
-        result: _remote.RemoteNonnullNwfilterBinding = await self._call_procedure(_PROCS[399], _remote.RemoteNwfilterBindingCreateXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNwfilterBinding = await self._call_procedure(
+            _PROCS[399],
+            _remote.RemoteNwfilterBindingCreateXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def nwfilter_binding_delete(self, *, nwfilter: _remote.RemoteNonnullNwfilterBinding) -> None:
+    async def nwfilter_binding_delete(
+        self,
+        *,
+        nwfilter: _remote.RemoteNonnullNwfilterBinding,
+    ) -> None:
         """``REMOTE_PROC_NWFILTER_BINDING_DELETE`` (400)."""
-        await self._call_procedure(_PROCS[400], _remote.RemoteNwfilterBindingDeleteArgs(nwfilter=nwfilter))
+        await self._call_procedure(
+            _PROCS[400],
+            _remote.RemoteNwfilterBindingDeleteArgs(nwfilter=nwfilter),
+        )
 
-    async def connect_list_all_nwfilter_bindings(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNwfilterBindingsRet:
+    async def connect_list_all_nwfilter_bindings(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNwfilterBindingsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS`` (401)."""
-        result: _remote.RemoteConnectListAllNwfilterBindingsRet = await self._call_procedure(_PROCS[401], _remote.RemoteConnectListAllNwfilterBindingsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNwfilterBindingsRet = await self._call_procedure(
+            _PROCS[401],
+            _remote.RemoteConnectListAllNwfilterBindingsArgs(
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_set_iothread_params(self, *, dom: _remote.RemoteNonnullDomain, iothread_id: int, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_iothread_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothread_id: int,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS`` (402)."""
-        await self._call_procedure(_PROCS[402], _remote.RemoteDomainSetIothreadParamsArgs(dom=dom, iothread_id=iothread_id, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[402],
+            _remote.RemoteDomainSetIothreadParamsArgs(
+                dom=dom,
+                iothread_id=iothread_id,
+                params=params,
+                flags=flags,
+            ),
+        )
 
     async def connect_get_storage_pool_capabilities(self, *, flags: int = 0) -> str:
         """``REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES`` (403)."""
-        result: str = await self._call_procedure(_PROCS[403], _remote.RemoteConnectGetStoragePoolCapabilitiesArgs(flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[403],
+            _remote.RemoteConnectGetStoragePoolCapabilitiesArgs(flags=flags),
+        )
         return result
 
-    async def network_list_all_ports(self, *, network: _remote.RemoteNonnullNetwork, need_results: int, flags: int = 0) -> _remote.RemoteNetworkListAllPortsRet:
+    async def network_list_all_ports(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNetworkListAllPortsRet:
         """``REMOTE_PROC_NETWORK_LIST_ALL_PORTS`` (404)."""
-        result: _remote.RemoteNetworkListAllPortsRet = await self._call_procedure(_PROCS[404], _remote.RemoteNetworkListAllPortsArgs(network=network, need_results=need_results, flags=flags))
+        result: _remote.RemoteNetworkListAllPortsRet = await self._call_procedure(
+            _PROCS[404],
+            _remote.RemoteNetworkListAllPortsArgs(
+                network=network,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def network_port_lookup_by_uuid(self, *, network: _remote.RemoteNonnullNetwork, uuid: bytes) -> _remote.RemoteNonnullNetworkPort:
+    async def network_port_lookup_by_uuid(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        uuid: bytes,
+    ) -> _remote.RemoteNonnullNetworkPort:
         """``REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID`` (405)."""
-        result: _remote.RemoteNonnullNetworkPort = await self._call_procedure(_PROCS[405], _remote.RemoteNetworkPortLookupByUuidArgs(network=network, uuid=uuid))
+        result: _remote.RemoteNonnullNetworkPort = await self._call_procedure(
+            _PROCS[405],
+            _remote.RemoteNetworkPortLookupByUuidArgs(network=network, uuid=uuid),
+        )
         return result
 
-    async def network_port_create_xml(self, *, network: _remote.RemoteNonnullNetwork, xml: str, flags: int = 0) -> _remote.RemoteNonnullNetworkPort:
+    async def network_port_create_xml(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNetworkPort:
         """``REMOTE_PROC_NETWORK_PORT_CREATE_XML`` (406)."""
-        result: _remote.RemoteNonnullNetworkPort = await self._call_procedure(_PROCS[406], _remote.RemoteNetworkPortCreateXmlArgs(network=network, xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNetworkPort = await self._call_procedure(
+            _PROCS[406],
+            _remote.RemoteNetworkPortCreateXmlArgs(network=network, xml=xml, flags=flags),
+        )
         return result
 
-    async def network_port_get_parameters(self, *, port: _remote.RemoteNonnullNetworkPort, nparams: int, flags: int = 0) -> _remote.RemoteNetworkPortGetParametersRet:
+    async def network_port_get_parameters(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNetworkPortGetParametersRet:
         """``REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS`` (407)."""
-        result: _remote.RemoteNetworkPortGetParametersRet = await self._call_procedure(_PROCS[407], _remote.RemoteNetworkPortGetParametersArgs(port=port, nparams=nparams, flags=flags))
+        result: _remote.RemoteNetworkPortGetParametersRet = await self._call_procedure(
+            _PROCS[407],
+            _remote.RemoteNetworkPortGetParametersArgs(port=port, nparams=nparams, flags=flags),
+        )
         return result
 
-    async def network_port_set_parameters(self, *, port: _remote.RemoteNonnullNetworkPort, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def network_port_set_parameters(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS`` (408)."""
-        await self._call_procedure(_PROCS[408], _remote.RemoteNetworkPortSetParametersArgs(port=port, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[408],
+            _remote.RemoteNetworkPortSetParametersArgs(port=port, params=params, flags=flags),
+        )
 
-    async def network_port_get_xml_desc(self, *, port: _remote.RemoteNonnullNetworkPort, flags: int = 0) -> str:
+    async def network_port_get_xml_desc(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NETWORK_PORT_GET_XML_DESC`` (409)."""
-        result: str = await self._call_procedure(_PROCS[409], _remote.RemoteNetworkPortGetXmlDescArgs(port=port, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[409],
+            _remote.RemoteNetworkPortGetXmlDescArgs(port=port, flags=flags),
+        )
         return result
 
-    async def network_port_delete(self, *, port: _remote.RemoteNonnullNetworkPort, flags: int = 0) -> None:
+    async def network_port_delete(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_PORT_DELETE`` (410)."""
-        await self._call_procedure(_PROCS[410], _remote.RemoteNetworkPortDeleteArgs(port=port, flags=flags))
+        await self._call_procedure(
+            _PROCS[410],
+            _remote.RemoteNetworkPortDeleteArgs(port=port, flags=flags),
+        )
 
-    async def domain_checkpoint_create_xml(self, *, dom: _remote.RemoteNonnullDomain, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullDomainCheckpoint:
+    async def domain_checkpoint_create_xml(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainCheckpoint:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML`` (411)."""
-        result: _remote.RemoteNonnullDomainCheckpoint = await self._call_procedure(_PROCS[411], _remote.RemoteDomainCheckpointCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullDomainCheckpoint = await self._call_procedure(
+            _PROCS[411],
+            _remote.RemoteDomainCheckpointCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags),
+        )
         return result
 
-    async def domain_checkpoint_get_xml_desc(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, flags: int = 0) -> str:
+    async def domain_checkpoint_get_xml_desc(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC`` (412)."""
-        result: str = await self._call_procedure(_PROCS[412], _remote.RemoteDomainCheckpointGetXmlDescArgs(checkpoint=checkpoint, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[412],
+            _remote.RemoteDomainCheckpointGetXmlDescArgs(checkpoint=checkpoint, flags=flags),
+        )
         return result
 
-    async def domain_list_all_checkpoints(self, *, dom: _remote.RemoteNonnullDomain, need_results: int, flags: int = 0) -> _remote.RemoteDomainListAllCheckpointsRet:
+    async def domain_list_all_checkpoints(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainListAllCheckpointsRet:
         """``REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS`` (413)."""
-        result: _remote.RemoteDomainListAllCheckpointsRet = await self._call_procedure(_PROCS[413], _remote.RemoteDomainListAllCheckpointsArgs(dom=dom, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainListAllCheckpointsRet = await self._call_procedure(
+            _PROCS[413],
+            _remote.RemoteDomainListAllCheckpointsArgs(
+                dom=dom,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_checkpoint_list_all_children(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, need_results: int, flags: int = 0) -> _remote.RemoteDomainCheckpointListAllChildrenRet:
+    async def domain_checkpoint_list_all_children(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainCheckpointListAllChildrenRet:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN`` (414)."""
-        result: _remote.RemoteDomainCheckpointListAllChildrenRet = await self._call_procedure(_PROCS[414], _remote.RemoteDomainCheckpointListAllChildrenArgs(checkpoint=checkpoint, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainCheckpointListAllChildrenRet = await self._call_procedure(
+            _PROCS[414],
+            _remote.RemoteDomainCheckpointListAllChildrenArgs(
+                checkpoint=checkpoint,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    async def domain_checkpoint_lookup_by_name(self, *, dom: _remote.RemoteNonnullDomain, name: str, flags: int = 0) -> _remote.RemoteNonnullDomainCheckpoint:
+    async def domain_checkpoint_lookup_by_name(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainCheckpoint:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME`` (415)."""
-        result: _remote.RemoteNonnullDomainCheckpoint = await self._call_procedure(_PROCS[415], _remote.RemoteDomainCheckpointLookupByNameArgs(dom=dom, name=name, flags=flags))
+        result: _remote.RemoteNonnullDomainCheckpoint = await self._call_procedure(
+            _PROCS[415],
+            _remote.RemoteDomainCheckpointLookupByNameArgs(dom=dom, name=name, flags=flags),
+        )
         return result
 
-    async def domain_checkpoint_get_parent(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, flags: int = 0) -> _remote.RemoteNonnullDomainCheckpoint:
+    async def domain_checkpoint_get_parent(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainCheckpoint:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT`` (416)."""
-        result: _remote.RemoteNonnullDomainCheckpoint = await self._call_procedure(_PROCS[416], _remote.RemoteDomainCheckpointGetParentArgs(checkpoint=checkpoint, flags=flags))
+        result: _remote.RemoteNonnullDomainCheckpoint = await self._call_procedure(
+            _PROCS[416],
+            _remote.RemoteDomainCheckpointGetParentArgs(checkpoint=checkpoint, flags=flags),
+        )
         return result
 
-    async def domain_checkpoint_delete(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, flags: int = 0) -> None:
+    async def domain_checkpoint_delete(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE`` (417)."""
-        await self._call_procedure(_PROCS[417], _remote.RemoteDomainCheckpointDeleteArgs(checkpoint=checkpoint, flags=flags))
+        await self._call_procedure(
+            _PROCS[417],
+            _remote.RemoteDomainCheckpointDeleteArgs(checkpoint=checkpoint, flags=flags),
+        )
 
-    async def domain_get_guest_info(self, *, dom: _remote.RemoteNonnullDomain, types: int, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    async def domain_get_guest_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        types: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_GUEST_INFO`` (418)."""
-        result: list[_remote.RemoteTypedParam] = await self._call_procedure(_PROCS[418], _remote.RemoteDomainGetGuestInfoArgs(dom=dom, types=types, flags=flags))
+        result: list[_remote.RemoteTypedParam] = await self._call_procedure(
+            _PROCS[418],
+            _remote.RemoteDomainGetGuestInfoArgs(dom=dom, types=types, flags=flags),
+        )
         return result
 
-    async def connect_set_identity(self, *, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def connect_set_identity(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_CONNECT_SET_IDENTITY`` (419)."""
-        await self._call_procedure(_PROCS[419], _remote.RemoteConnectSetIdentityArgs(params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[419],
+            _remote.RemoteConnectSetIdentityArgs(params=params, flags=flags),
+        )
 
-    async def domain_agent_set_response_timeout(self, *, dom: _remote.RemoteNonnullDomain, timeout: int, flags: int = 0) -> int:
+    async def domain_agent_set_response_timeout(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        timeout: int,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT`` (420)."""
-        result: int = await self._call_procedure(_PROCS[420], _remote.RemoteDomainAgentSetResponseTimeoutArgs(dom=dom, timeout=timeout, flags=flags))
+        result: int = await self._call_procedure(
+            _PROCS[420],
+            _remote.RemoteDomainAgentSetResponseTimeoutArgs(dom=dom, timeout=timeout, flags=flags),
+        )
         return result
 
-    async def domain_backup_begin(self, *, dom: _remote.RemoteNonnullDomain, backup_xml: str, checkpoint_xml: str | None, flags: int = 0) -> None:
+    async def domain_backup_begin(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        backup_xml: str,
+        checkpoint_xml: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BACKUP_BEGIN`` (421)."""
-        await self._call_procedure(_PROCS[421], _remote.RemoteDomainBackupBeginArgs(dom=dom, backup_xml=backup_xml, checkpoint_xml=checkpoint_xml, flags=flags))
+        await self._call_procedure(
+            _PROCS[421],
+            _remote.RemoteDomainBackupBeginArgs(
+                dom=dom,
+                backup_xml=backup_xml,
+                checkpoint_xml=checkpoint_xml,
+                flags=flags,
+            ),
+        )
 
-    async def domain_backup_get_xml_desc(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
+    async def domain_backup_get_xml_desc(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC`` (422)."""
-        result: str = await self._call_procedure(_PROCS[422], _remote.RemoteDomainBackupGetXmlDescArgs(dom=dom, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[422],
+            _remote.RemoteDomainBackupGetXmlDescArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_authorized_ssh_keys_get(self, *, dom: _remote.RemoteNonnullDomain, user: str, flags: int = 0) -> list[str]:
+    async def domain_authorized_ssh_keys_get(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        user: str,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET`` (424)."""
-        result: list[str] = await self._call_procedure(_PROCS[424], _remote.RemoteDomainAuthorizedSshKeysGetArgs(dom=dom, user=user, flags=flags))
+        result: list[str] = await self._call_procedure(
+            _PROCS[424],
+            _remote.RemoteDomainAuthorizedSshKeysGetArgs(dom=dom, user=user, flags=flags),
+        )
         return result
 
-    async def domain_authorized_ssh_keys_set(self, *, dom: _remote.RemoteNonnullDomain, user: str, keys: list[str], flags: int = 0) -> None:
+    async def domain_authorized_ssh_keys_set(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        user: str,
+        keys: list[str],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET`` (425)."""
-        await self._call_procedure(_PROCS[425], _remote.RemoteDomainAuthorizedSshKeysSetArgs(dom=dom, user=user, keys=keys, flags=flags))
+        await self._call_procedure(
+            _PROCS[425],
+            _remote.RemoteDomainAuthorizedSshKeysSetArgs(
+                dom=dom,
+                user=user,
+                keys=keys,
+                flags=flags,
+            ),
+        )
 
-    async def domain_get_messages(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[str]:
+    async def domain_get_messages(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_DOMAIN_GET_MESSAGES`` (426)."""
-        result: list[str] = await self._call_procedure(_PROCS[426], _remote.RemoteDomainGetMessagesArgs(dom=dom, flags=flags))
+        result: list[str] = await self._call_procedure(
+            _PROCS[426],
+            _remote.RemoteDomainGetMessagesArgs(dom=dom, flags=flags),
+        )
         return result
 
-    async def domain_start_dirty_rate_calc(self, *, dom: _remote.RemoteNonnullDomain, seconds: int, flags: int = 0) -> None:
+    async def domain_start_dirty_rate_calc(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        seconds: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC`` (427)."""
-        await self._call_procedure(_PROCS[427], _remote.RemoteDomainStartDirtyRateCalcArgs(dom=dom, seconds=seconds, flags=flags))
+        await self._call_procedure(
+            _PROCS[427],
+            _remote.RemoteDomainStartDirtyRateCalcArgs(dom=dom, seconds=seconds, flags=flags),
+        )
 
-    async def node_device_define_xml(self, *, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullNodeDevice:
+    async def node_device_define_xml(
+        self,
+        *,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_DEFINE_XML`` (428)."""
-        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(_PROCS[428], _remote.RemoteNodeDeviceDefineXmlArgs(xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullNodeDevice = await self._call_procedure(
+            _PROCS[428],
+            _remote.RemoteNodeDeviceDefineXmlArgs(xml_desc=xml_desc, flags=flags),
+        )
         return result
 
     async def node_device_undefine(self, *, name: str, flags: int = 0) -> None:
         """``REMOTE_PROC_NODE_DEVICE_UNDEFINE`` (429)."""
-        await self._call_procedure(_PROCS[429], _remote.RemoteNodeDeviceUndefineArgs(name=name, flags=flags))
+        await self._call_procedure(
+            _PROCS[429],
+            _remote.RemoteNodeDeviceUndefineArgs(name=name, flags=flags),
+        )
 
     async def node_device_create(self, *, name: str, flags: int = 0) -> None:
         """``REMOTE_PROC_NODE_DEVICE_CREATE`` (430)."""
-        await self._call_procedure(_PROCS[430], _remote.RemoteNodeDeviceCreateArgs(name=name, flags=flags))
+        await self._call_procedure(
+            _PROCS[430],
+            _remote.RemoteNodeDeviceCreateArgs(name=name, flags=flags),
+        )
 
-    async def nwfilter_define_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNwfilter:
+    async def nwfilter_define_xml_flags(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS`` (431)."""
-        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(_PROCS[431], _remote.RemoteNwfilterDefineXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNwfilter = await self._call_procedure(
+            _PROCS[431],
+            _remote.RemoteNwfilterDefineXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def network_define_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNetwork:
+    async def network_define_xml_flags(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS`` (432)."""
-        result: _remote.RemoteNonnullNetwork = await self._call_procedure(_PROCS[432], _remote.RemoteNetworkDefineXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNetwork = await self._call_procedure(
+            _PROCS[432],
+            _remote.RemoteNetworkDefineXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
     async def node_device_get_autostart(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART`` (433)."""
-        result: int = await self._call_procedure(_PROCS[433], _remote.RemoteNodeDeviceGetAutostartArgs(name=name))
+        result: int = await self._call_procedure(
+            _PROCS[433],
+            _remote.RemoteNodeDeviceGetAutostartArgs(name=name),
+        )
         return result
 
     async def node_device_set_autostart(self, *, name: str, autostart: int) -> None:
         """``REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART`` (434)."""
-        await self._call_procedure(_PROCS[434], _remote.RemoteNodeDeviceSetAutostartArgs(name=name, autostart=autostart))
+        await self._call_procedure(
+            _PROCS[434],
+            _remote.RemoteNodeDeviceSetAutostartArgs(name=name, autostart=autostart),
+        )
 
     async def node_device_is_persistent(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT`` (435)."""
-        result: int = await self._call_procedure(_PROCS[435], _remote.RemoteNodeDeviceIsPersistentArgs(name=name))
+        result: int = await self._call_procedure(
+            _PROCS[435],
+            _remote.RemoteNodeDeviceIsPersistentArgs(name=name),
+        )
         return result
 
     async def node_device_is_active(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_IS_ACTIVE`` (436)."""
-        result: int = await self._call_procedure(_PROCS[436], _remote.RemoteNodeDeviceIsActiveArgs(name=name))
+        result: int = await self._call_procedure(
+            _PROCS[436],
+            _remote.RemoteNodeDeviceIsActiveArgs(name=name),
+        )
         return result
 
-    async def network_create_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNetwork:
+    async def network_create_xml_flags(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_CREATE_XML_FLAGS`` (437)."""
-        result: _remote.RemoteNonnullNetwork = await self._call_procedure(_PROCS[437], _remote.RemoteNetworkCreateXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNetwork = await self._call_procedure(
+            _PROCS[437],
+            _remote.RemoteNetworkCreateXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
-    async def domain_set_launch_security_state(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_launch_security_state(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE`` (439)."""
-        await self._call_procedure(_PROCS[439], _remote.RemoteDomainSetLaunchSecurityStateArgs(dom=dom, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[439],
+            _remote.RemoteDomainSetLaunchSecurityStateArgs(dom=dom, params=params, flags=flags),
+        )
 
-    async def domain_save_params(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_save_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SAVE_PARAMS`` (440)."""
-        await self._call_procedure(_PROCS[440], _remote.RemoteDomainSaveParamsArgs(dom=dom, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[440],
+            _remote.RemoteDomainSaveParamsArgs(dom=dom, params=params, flags=flags),
+        )
 
-    async def domain_restore_params(self, *, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_restore_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_RESTORE_PARAMS`` (441)."""
-        await self._call_procedure(_PROCS[441], _remote.RemoteDomainRestoreParamsArgs(params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[441],
+            _remote.RemoteDomainRestoreParamsArgs(params=params, flags=flags),
+        )
 
-    async def domain_abort_job_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    async def domain_abort_job_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS`` (442)."""
-        await self._call_procedure(_PROCS[442], _remote.RemoteDomainAbortJobFlagsArgs(dom=dom, flags=flags))
+        await self._call_procedure(
+            _PROCS[442],
+            _remote.RemoteDomainAbortJobFlagsArgs(dom=dom, flags=flags),
+        )
 
-    async def domain_fd_associate(self, *, dom: _remote.RemoteNonnullDomain, name: str, flags: int = 0, fds: _Sequence[int]) -> None:
+    async def domain_fd_associate(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_FD_ASSOCIATE`` (443)."""
-        await self._call_procedure(_PROCS[443], _remote.RemoteDomainFdAssociateArgs(dom=dom, name=name, flags=flags), fds=fds)
+        await self._call_procedure(
+            _PROCS[443],
+            _remote.RemoteDomainFdAssociateArgs(dom=dom, name=name, flags=flags),
+            fds=fds,
+        )
 
-    async def network_set_metadata(self, *, network: _remote.RemoteNonnullNetwork, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> None:
+    async def network_set_metadata(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_SET_METADATA`` (444)."""
-        await self._call_procedure(_PROCS[444], _remote.RemoteNetworkSetMetadataArgs(network=network, type=type, metadata=metadata, key=key, uri=uri, flags=flags))
+        await self._call_procedure(
+            _PROCS[444],
+            _remote.RemoteNetworkSetMetadataArgs(
+                network=network,
+                type=type,
+                metadata=metadata,
+                key=key,
+                uri=uri,
+                flags=flags,
+            ),
+        )
 
-    async def network_get_metadata(self, *, network: _remote.RemoteNonnullNetwork, type: int, uri: str | None, flags: int = 0) -> str:
+    async def network_get_metadata(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        type: int,
+        uri: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NETWORK_GET_METADATA`` (445)."""
-        result: str = await self._call_procedure(_PROCS[445], _remote.RemoteNetworkGetMetadataArgs(network=network, type=type, uri=uri, flags=flags))
+        result: str = await self._call_procedure(
+            _PROCS[445],
+            _remote.RemoteNetworkGetMetadataArgs(network=network, type=type, uri=uri, flags=flags),
+        )
         return result
 
     async def node_device_update(self, *, name: str, xml_desc: str, flags: int = 0) -> None:
         """``REMOTE_PROC_NODE_DEVICE_UPDATE`` (447)."""
-        await self._call_procedure(_PROCS[447], _remote.RemoteNodeDeviceUpdateArgs(name=name, xml_desc=xml_desc, flags=flags))
+        await self._call_procedure(
+            _PROCS[447],
+            _remote.RemoteNodeDeviceUpdateArgs(name=name, xml_desc=xml_desc, flags=flags),
+        )
 
-    async def domain_graphics_reload(self, *, dom: _remote.RemoteNonnullDomain, type: int, flags: int = 0) -> None:
+    async def domain_graphics_reload(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD`` (448)."""
-        await self._call_procedure(_PROCS[448], _remote.RemoteDomainGraphicsReloadArgs(dom=dom, type=type, flags=flags))
+        await self._call_procedure(
+            _PROCS[448],
+            _remote.RemoteDomainGraphicsReloadArgs(dom=dom, type=type, flags=flags),
+        )
 
     async def domain_get_autostart_once(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE`` (449)."""
-        result: int = await self._call_procedure(_PROCS[449], _remote.RemoteDomainGetAutostartOnceArgs(dom=dom))
+        result: int = await self._call_procedure(
+            _PROCS[449],
+            _remote.RemoteDomainGetAutostartOnceArgs(dom=dom),
+        )
         return result
 
-    async def domain_set_autostart_once(self, *, dom: _remote.RemoteNonnullDomain, autostart: int) -> None:
+    async def domain_set_autostart_once(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        autostart: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE`` (450)."""
-        await self._call_procedure(_PROCS[450], _remote.RemoteDomainSetAutostartOnceArgs(dom=dom, autostart=autostart))
+        await self._call_procedure(
+            _PROCS[450],
+            _remote.RemoteDomainSetAutostartOnceArgs(dom=dom, autostart=autostart),
+        )
 
-    async def domain_set_throttle_group(self, *, dom: _remote.RemoteNonnullDomain, group: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    async def domain_set_throttle_group(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        group: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP`` (451)."""
-        await self._call_procedure(_PROCS[451], _remote.RemoteDomainSetThrottleGroupArgs(dom=dom, group=group, params=params, flags=flags))
+        await self._call_procedure(
+            _PROCS[451],
+            _remote.RemoteDomainSetThrottleGroupArgs(
+                dom=dom,
+                group=group,
+                params=params,
+                flags=flags,
+            ),
+        )
 
-    async def domain_del_throttle_group(self, *, dom: _remote.RemoteNonnullDomain, group: str | None, flags: int = 0) -> None:
+    async def domain_del_throttle_group(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        group: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP`` (452)."""
-        await self._call_procedure(_PROCS[452], _remote.RemoteDomainDelThrottleGroupArgs(dom=dom, group=group, flags=flags))
+        await self._call_procedure(
+            _PROCS[452],
+            _remote.RemoteDomainDelThrottleGroupArgs(dom=dom, group=group, flags=flags),
+        )
 
 
 class RemoteBlockingCalls(_xdr.BlockingCaller):
@@ -1905,7 +4823,10 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_get_max_vcpus(self, *, type: str | None) -> int:
         """``REMOTE_PROC_CONNECT_GET_MAX_VCPUS`` (5)."""
-        result: int = self._call_procedure(_PROCS[5], _remote.RemoteConnectGetMaxVcpusArgs(type=type))
+        result: int = self._call_procedure(
+            _PROCS[5],
+            _remote.RemoteConnectGetMaxVcpusArgs(type=type),
+        )
         return result
 
     def node_get_info(self) -> _remote.RemoteNodeGetInfoRet:
@@ -1928,12 +4849,18 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def domain_create_xml(self, *, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_XML`` (10)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[10], _remote.RemoteDomainCreateXmlArgs(xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[10],
+            _remote.RemoteDomainCreateXmlArgs(xml_desc=xml_desc, flags=flags),
+        )
         return result
 
     def domain_define_xml(self, *, xml: str) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_DEFINE_XML`` (11)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[11], _remote.RemoteDomainDefineXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[11],
+            _remote.RemoteDomainDefineXmlArgs(xml=xml),
+        )
         return result
 
     def domain_destroy(self, *, dom: _remote.RemoteNonnullDomain) -> None:
@@ -1946,22 +4873,38 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def domain_get_xml_desc(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
         """``REMOTE_PROC_DOMAIN_GET_XML_DESC`` (14)."""
-        result: str = self._call_procedure(_PROCS[14], _remote.RemoteDomainGetXmlDescArgs(dom=dom, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[14],
+            _remote.RemoteDomainGetXmlDescArgs(dom=dom, flags=flags),
+        )
         return result
 
     def domain_get_autostart(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_GET_AUTOSTART`` (15)."""
-        result: int = self._call_procedure(_PROCS[15], _remote.RemoteDomainGetAutostartArgs(dom=dom))
+        result: int = self._call_procedure(
+            _PROCS[15],
+            _remote.RemoteDomainGetAutostartArgs(dom=dom),
+        )
         return result
 
-    def domain_get_info(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetInfoRet:
+    def domain_get_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_INFO`` (16)."""
-        result: _remote.RemoteDomainGetInfoRet = self._call_procedure(_PROCS[16], _remote.RemoteDomainGetInfoArgs(dom=dom))
+        result: _remote.RemoteDomainGetInfoRet = self._call_procedure(
+            _PROCS[16],
+            _remote.RemoteDomainGetInfoArgs(dom=dom),
+        )
         return result
 
     def domain_get_max_memory(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_GET_MAX_MEMORY`` (17)."""
-        result: int = self._call_procedure(_PROCS[17], _remote.RemoteDomainGetMaxMemoryArgs(dom=dom))
+        result: int = self._call_procedure(
+            _PROCS[17],
+            _remote.RemoteDomainGetMaxMemoryArgs(dom=dom),
+        )
         return result
 
     def domain_get_max_vcpus(self, *, dom: _remote.RemoteNonnullDomain) -> int:
@@ -1974,29 +4917,50 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         result: str = self._call_procedure(_PROCS[19], _remote.RemoteDomainGetOsTypeArgs(dom=dom))
         return result
 
-    def domain_get_vcpus(self, *, dom: _remote.RemoteNonnullDomain, maxinfo: int, maplen: int) -> _remote.RemoteDomainGetVcpusRet:
+    def domain_get_vcpus(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxinfo: int,
+        maplen: int,
+    ) -> _remote.RemoteDomainGetVcpusRet:
         """``REMOTE_PROC_DOMAIN_GET_VCPUS`` (20)."""
-        result: _remote.RemoteDomainGetVcpusRet = self._call_procedure(_PROCS[20], _remote.RemoteDomainGetVcpusArgs(dom=dom, maxinfo=maxinfo, maplen=maplen))
+        result: _remote.RemoteDomainGetVcpusRet = self._call_procedure(
+            _PROCS[20],
+            _remote.RemoteDomainGetVcpusArgs(dom=dom, maxinfo=maxinfo, maplen=maplen),
+        )
         return result
 
     def connect_list_defined_domains(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS`` (21)."""
-        result: list[str] = self._call_procedure(_PROCS[21], _remote.RemoteConnectListDefinedDomainsArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[21],
+            _remote.RemoteConnectListDefinedDomainsArgs(maxnames=maxnames),
+        )
         return result
 
     def domain_lookup_by_id(self, *, id: int) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_LOOKUP_BY_ID`` (22)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[22], _remote.RemoteDomainLookupByIdArgs(id=id))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[22],
+            _remote.RemoteDomainLookupByIdArgs(id=id),
+        )
         return result
 
     def domain_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME`` (23)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[23], _remote.RemoteDomainLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[23],
+            _remote.RemoteDomainLookupByNameArgs(name=name),
+        )
         return result
 
     def domain_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID`` (24)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[24], _remote.RemoteDomainLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[24],
+            _remote.RemoteDomainLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
     def connect_num_of_defined_domains(self) -> int:
@@ -2004,9 +4968,18 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         result: int = self._call_procedure(_PROCS[25], None)
         return result
 
-    def domain_pin_vcpu(self, *, dom: _remote.RemoteNonnullDomain, vcpu: int, cpumap: bytes) -> None:
+    def domain_pin_vcpu(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        vcpu: int,
+        cpumap: bytes,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_VCPU`` (26)."""
-        self._call_procedure(_PROCS[26], _remote.RemoteDomainPinVcpuArgs(dom=dom, vcpu=vcpu, cpumap=cpumap))
+        self._call_procedure(
+            _PROCS[26],
+            _remote.RemoteDomainPinVcpuArgs(dom=dom, vcpu=vcpu, cpumap=cpumap),
+        )
 
     def domain_reboot(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_REBOOT`` (27)."""
@@ -2018,11 +4991,17 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def domain_set_autostart(self, *, dom: _remote.RemoteNonnullDomain, autostart: int) -> None:
         """``REMOTE_PROC_DOMAIN_SET_AUTOSTART`` (29)."""
-        self._call_procedure(_PROCS[29], _remote.RemoteDomainSetAutostartArgs(dom=dom, autostart=autostart))
+        self._call_procedure(
+            _PROCS[29],
+            _remote.RemoteDomainSetAutostartArgs(dom=dom, autostart=autostart),
+        )
 
     def domain_set_max_memory(self, *, dom: _remote.RemoteNonnullDomain, memory: int) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MAX_MEMORY`` (30)."""
-        self._call_procedure(_PROCS[30], _remote.RemoteDomainSetMaxMemoryArgs(dom=dom, memory=memory))
+        self._call_procedure(
+            _PROCS[30],
+            _remote.RemoteDomainSetMaxMemoryArgs(dom=dom, memory=memory),
+        )
 
     def domain_set_memory(self, *, dom: _remote.RemoteNonnullDomain, memory: int) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY`` (31)."""
@@ -2046,17 +5025,26 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_list_defined_networks(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS`` (36)."""
-        result: list[str] = self._call_procedure(_PROCS[36], _remote.RemoteConnectListDefinedNetworksArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[36],
+            _remote.RemoteConnectListDefinedNetworksArgs(maxnames=maxnames),
+        )
         return result
 
     def connect_list_domains(self, *, maxids: int) -> list[int]:
         """``REMOTE_PROC_CONNECT_LIST_DOMAINS`` (37)."""
-        result: list[int] = self._call_procedure(_PROCS[37], _remote.RemoteConnectListDomainsArgs(maxids=maxids))
+        result: list[int] = self._call_procedure(
+            _PROCS[37],
+            _remote.RemoteConnectListDomainsArgs(maxids=maxids),
+        )
         return result
 
     def connect_list_networks(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_NETWORKS`` (38)."""
-        result: list[str] = self._call_procedure(_PROCS[38], _remote.RemoteConnectListNetworksArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[38],
+            _remote.RemoteConnectListNetworksArgs(maxnames=maxnames),
+        )
         return result
 
     def network_create(self, *, net: _remote.RemoteNonnullNetwork) -> None:
@@ -2065,12 +5053,18 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def network_create_xml(self, *, xml: str) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_CREATE_XML`` (40)."""
-        result: _remote.RemoteNonnullNetwork = self._call_procedure(_PROCS[40], _remote.RemoteNetworkCreateXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullNetwork = self._call_procedure(
+            _PROCS[40],
+            _remote.RemoteNetworkCreateXmlArgs(xml=xml),
+        )
         return result
 
     def network_define_xml(self, *, xml: str) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_DEFINE_XML`` (41)."""
-        result: _remote.RemoteNonnullNetwork = self._call_procedure(_PROCS[41], _remote.RemoteNetworkDefineXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullNetwork = self._call_procedure(
+            _PROCS[41],
+            _remote.RemoteNetworkDefineXmlArgs(xml=xml),
+        )
         return result
 
     def network_destroy(self, *, net: _remote.RemoteNonnullNetwork) -> None:
@@ -2079,32 +5073,50 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def network_get_xml_desc(self, *, net: _remote.RemoteNonnullNetwork, flags: int = 0) -> str:
         """``REMOTE_PROC_NETWORK_GET_XML_DESC`` (43)."""
-        result: str = self._call_procedure(_PROCS[43], _remote.RemoteNetworkGetXmlDescArgs(net=net, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[43],
+            _remote.RemoteNetworkGetXmlDescArgs(net=net, flags=flags),
+        )
         return result
 
     def network_get_autostart(self, *, net: _remote.RemoteNonnullNetwork) -> int:
         """``REMOTE_PROC_NETWORK_GET_AUTOSTART`` (44)."""
-        result: int = self._call_procedure(_PROCS[44], _remote.RemoteNetworkGetAutostartArgs(net=net))
+        result: int = self._call_procedure(
+            _PROCS[44],
+            _remote.RemoteNetworkGetAutostartArgs(net=net),
+        )
         return result
 
     def network_get_bridge_name(self, *, net: _remote.RemoteNonnullNetwork) -> str:
         """``REMOTE_PROC_NETWORK_GET_BRIDGE_NAME`` (45)."""
-        result: str = self._call_procedure(_PROCS[45], _remote.RemoteNetworkGetBridgeNameArgs(net=net))
+        result: str = self._call_procedure(
+            _PROCS[45],
+            _remote.RemoteNetworkGetBridgeNameArgs(net=net),
+        )
         return result
 
     def network_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_LOOKUP_BY_NAME`` (46)."""
-        result: _remote.RemoteNonnullNetwork = self._call_procedure(_PROCS[46], _remote.RemoteNetworkLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullNetwork = self._call_procedure(
+            _PROCS[46],
+            _remote.RemoteNetworkLookupByNameArgs(name=name),
+        )
         return result
 
     def network_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_LOOKUP_BY_UUID`` (47)."""
-        result: _remote.RemoteNonnullNetwork = self._call_procedure(_PROCS[47], _remote.RemoteNetworkLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullNetwork = self._call_procedure(
+            _PROCS[47],
+            _remote.RemoteNetworkLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
     def network_set_autostart(self, *, net: _remote.RemoteNonnullNetwork, autostart: int) -> None:
         """``REMOTE_PROC_NETWORK_SET_AUTOSTART`` (48)."""
-        self._call_procedure(_PROCS[48], _remote.RemoteNetworkSetAutostartArgs(net=net, autostart=autostart))
+        self._call_procedure(
+            _PROCS[48],
+            _remote.RemoteNetworkSetAutostartArgs(net=net, autostart=autostart),
+        )
 
     def network_undefine(self, *, net: _remote.RemoteNonnullNetwork) -> None:
         """``REMOTE_PROC_NETWORK_UNDEFINE`` (49)."""
@@ -2125,9 +5137,18 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         result: int = self._call_procedure(_PROCS[52], None)
         return result
 
-    def domain_core_dump(self, *, dom: _remote.RemoteNonnullDomain, to: str, flags: int = 0) -> None:
+    def domain_core_dump(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        to: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_CORE_DUMP`` (53)."""
-        self._call_procedure(_PROCS[53], _remote.RemoteDomainCoreDumpArgs(dom=dom, to=to, flags=flags))
+        self._call_procedure(
+            _PROCS[53],
+            _remote.RemoteDomainCoreDumpArgs(dom=dom, to=to, flags=flags),
+        )
 
     def domain_restore(self, *, from_: str) -> None:
         """``REMOTE_PROC_DOMAIN_RESTORE`` (54)."""
@@ -2137,19 +5158,42 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         """``REMOTE_PROC_DOMAIN_SAVE`` (55)."""
         self._call_procedure(_PROCS[55], _remote.RemoteDomainSaveArgs(dom=dom, to=to))
 
-    def domain_get_scheduler_type(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetSchedulerTypeRet:
+    def domain_get_scheduler_type(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetSchedulerTypeRet:
         """``REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE`` (56)."""
-        result: _remote.RemoteDomainGetSchedulerTypeRet = self._call_procedure(_PROCS[56], _remote.RemoteDomainGetSchedulerTypeArgs(dom=dom))
+        result: _remote.RemoteDomainGetSchedulerTypeRet = self._call_procedure(
+            _PROCS[56],
+            _remote.RemoteDomainGetSchedulerTypeArgs(dom=dom),
+        )
         return result
 
-    def domain_get_scheduler_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int) -> list[_remote.RemoteTypedParam]:
+    def domain_get_scheduler_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS`` (57)."""
-        result: list[_remote.RemoteTypedParam] = self._call_procedure(_PROCS[57], _remote.RemoteDomainGetSchedulerParametersArgs(dom=dom, nparams=nparams))
+        result: list[_remote.RemoteTypedParam] = self._call_procedure(
+            _PROCS[57],
+            _remote.RemoteDomainGetSchedulerParametersArgs(dom=dom, nparams=nparams),
+        )
         return result
 
-    def domain_set_scheduler_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam]) -> None:
+    def domain_set_scheduler_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS`` (58)."""
-        self._call_procedure(_PROCS[58], _remote.RemoteDomainSetSchedulerParametersArgs(dom=dom, params=params))
+        self._call_procedure(
+            _PROCS[58],
+            _remote.RemoteDomainSetSchedulerParametersArgs(dom=dom, params=params),
+        )
 
     def connect_get_hostname(self) -> str:
         """``REMOTE_PROC_CONNECT_GET_HOSTNAME`` (59)."""
@@ -2158,31 +5202,94 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_supports_feature(self, *, feature: int) -> int:
         """``REMOTE_PROC_CONNECT_SUPPORTS_FEATURE`` (60)."""
-        result: int = self._call_procedure(_PROCS[60], _remote.RemoteConnectSupportsFeatureArgs(feature=feature))
+        result: int = self._call_procedure(
+            _PROCS[60],
+            _remote.RemoteConnectSupportsFeatureArgs(feature=feature),
+        )
         return result
 
-    def domain_migrate_prepare(self, *, uri_in: str | None, flags: int = 0, dname: str | None, resource: int) -> _remote.RemoteDomainMigratePrepareRet:
+    def domain_migrate_prepare(
+        self,
+        *,
+        uri_in: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> _remote.RemoteDomainMigratePrepareRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE`` (61)."""
-        result: _remote.RemoteDomainMigratePrepareRet = self._call_procedure(_PROCS[61], _remote.RemoteDomainMigratePrepareArgs(uri_in=uri_in, flags=flags, dname=dname, resource=resource))
+        result: _remote.RemoteDomainMigratePrepareRet = self._call_procedure(
+            _PROCS[61],
+            _remote.RemoteDomainMigratePrepareArgs(
+                uri_in=uri_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
         return result
 
-    def domain_migrate_perform(self, *, dom: _remote.RemoteNonnullDomain, cookie: bytes, uri: str, flags: int = 0, dname: str | None, resource: int) -> None:
+    def domain_migrate_perform(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cookie: bytes,
+        uri: str,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PERFORM`` (62)."""
-        self._call_procedure(_PROCS[62], _remote.RemoteDomainMigratePerformArgs(dom=dom, cookie=cookie, uri=uri, flags=flags, dname=dname, resource=resource))
+        self._call_procedure(
+            _PROCS[62],
+            _remote.RemoteDomainMigratePerformArgs(
+                dom=dom,
+                cookie=cookie,
+                uri=uri,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
 
-    def domain_migrate_finish(self, *, dname: str, cookie: bytes, uri: str, flags: int = 0) -> _remote.RemoteNonnullDomain:
+    def domain_migrate_finish(
+        self,
+        *,
+        dname: str,
+        cookie: bytes,
+        uri: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH`` (63)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[63], _remote.RemoteDomainMigrateFinishArgs(dname=dname, cookie=cookie, uri=uri, flags=flags))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[63],
+            _remote.RemoteDomainMigrateFinishArgs(dname=dname, cookie=cookie, uri=uri, flags=flags),
+        )
         return result
 
-    def domain_block_stats(self, *, dom: _remote.RemoteNonnullDomain, path: str) -> _remote.RemoteDomainBlockStatsRet:
+    def domain_block_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+    ) -> _remote.RemoteDomainBlockStatsRet:
         """``REMOTE_PROC_DOMAIN_BLOCK_STATS`` (64)."""
-        result: _remote.RemoteDomainBlockStatsRet = self._call_procedure(_PROCS[64], _remote.RemoteDomainBlockStatsArgs(dom=dom, path=path))
+        result: _remote.RemoteDomainBlockStatsRet = self._call_procedure(
+            _PROCS[64],
+            _remote.RemoteDomainBlockStatsArgs(dom=dom, path=path),
+        )
         return result
 
-    def domain_interface_stats(self, *, dom: _remote.RemoteNonnullDomain, device: str) -> _remote.RemoteDomainInterfaceStatsRet:
+    def domain_interface_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        device: str,
+    ) -> _remote.RemoteDomainInterfaceStatsRet:
         """``REMOTE_PROC_DOMAIN_INTERFACE_STATS`` (65)."""
-        result: _remote.RemoteDomainInterfaceStatsRet = self._call_procedure(_PROCS[65], _remote.RemoteDomainInterfaceStatsArgs(dom=dom, device=device))
+        result: _remote.RemoteDomainInterfaceStatsRet = self._call_procedure(
+            _PROCS[65],
+            _remote.RemoteDomainInterfaceStatsArgs(dom=dom, device=device),
+        )
         return result
 
     def auth_list(self) -> list[_remote.RemoteAuthType | int]:
@@ -2195,14 +5302,26 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         result: str = self._call_procedure(_PROCS[67], None)
         return result
 
-    def auth_sasl_start(self, *, mech: str, nil: int, data: list[int]) -> _remote.RemoteAuthSaslStartRet:
+    def auth_sasl_start(
+        self,
+        *,
+        mech: str,
+        nil: int,
+        data: list[int],
+    ) -> _remote.RemoteAuthSaslStartRet:
         """``REMOTE_PROC_AUTH_SASL_START`` (68)."""
-        result: _remote.RemoteAuthSaslStartRet = self._call_procedure(_PROCS[68], _remote.RemoteAuthSaslStartArgs(mech=mech, nil=nil, data=data))
+        result: _remote.RemoteAuthSaslStartRet = self._call_procedure(
+            _PROCS[68],
+            _remote.RemoteAuthSaslStartArgs(mech=mech, nil=nil, data=data),
+        )
         return result
 
     def auth_sasl_step(self, *, nil: int, data: list[int]) -> _remote.RemoteAuthSaslStepRet:
         """``REMOTE_PROC_AUTH_SASL_STEP`` (69)."""
-        result: _remote.RemoteAuthSaslStepRet = self._call_procedure(_PROCS[69], _remote.RemoteAuthSaslStepArgs(nil=nil, data=data))
+        result: _remote.RemoteAuthSaslStepRet = self._call_procedure(
+            _PROCS[69],
+            _remote.RemoteAuthSaslStepArgs(nil=nil, data=data),
+        )
         return result
 
     def auth_polkit(self) -> int:
@@ -2217,7 +5336,10 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_list_storage_pools(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS`` (72)."""
-        result: list[str] = self._call_procedure(_PROCS[72], _remote.RemoteConnectListStoragePoolsArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[72],
+            _remote.RemoteConnectListStoragePoolsArgs(maxnames=maxnames),
+        )
         return result
 
     def connect_num_of_defined_storage_pools(self) -> int:
@@ -2227,27 +5349,67 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_list_defined_storage_pools(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS`` (74)."""
-        result: list[str] = self._call_procedure(_PROCS[74], _remote.RemoteConnectListDefinedStoragePoolsArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[74],
+            _remote.RemoteConnectListDefinedStoragePoolsArgs(maxnames=maxnames),
+        )
         return result
 
-    def connect_find_storage_pool_sources(self, *, type: str, srcSpec: str | None, flags: int = 0) -> str:
+    def connect_find_storage_pool_sources(
+        self,
+        *,
+        type: str,
+        srcSpec: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES`` (75)."""
-        result: str = self._call_procedure(_PROCS[75], _remote.RemoteConnectFindStoragePoolSourcesArgs(type=type, srcSpec=srcSpec, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[75],
+            _remote.RemoteConnectFindStoragePoolSourcesArgs(
+                type=type,
+                srcSpec=srcSpec,
+                flags=flags,
+            ),
+        )
         return result
 
-    def storage_pool_create_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullStoragePool:
+    def storage_pool_create_xml(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_CREATE_XML`` (76)."""
-        result: _remote.RemoteNonnullStoragePool = self._call_procedure(_PROCS[76], _remote.RemoteStoragePoolCreateXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullStoragePool = self._call_procedure(
+            _PROCS[76],
+            _remote.RemoteStoragePoolCreateXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
-    def storage_pool_define_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullStoragePool:
+    def storage_pool_define_xml(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_DEFINE_XML`` (77)."""
-        result: _remote.RemoteNonnullStoragePool = self._call_procedure(_PROCS[77], _remote.RemoteStoragePoolDefineXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullStoragePool = self._call_procedure(
+            _PROCS[77],
+            _remote.RemoteStoragePoolDefineXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
-    def storage_pool_create(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
+    def storage_pool_create(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_CREATE`` (78)."""
-        self._call_procedure(_PROCS[78], _remote.RemoteStoragePoolCreateArgs(pool=pool, flags=flags))
+        self._call_procedure(
+            _PROCS[78],
+            _remote.RemoteStoragePoolCreateArgs(pool=pool, flags=flags),
+        )
 
     def storage_pool_build(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
         """``REMOTE_PROC_STORAGE_POOL_BUILD`` (79)."""
@@ -2257,104 +5419,214 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         """``REMOTE_PROC_STORAGE_POOL_DESTROY`` (80)."""
         self._call_procedure(_PROCS[80], _remote.RemoteStoragePoolDestroyArgs(pool=pool))
 
-    def storage_pool_delete(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
+    def storage_pool_delete(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_DELETE`` (81)."""
-        self._call_procedure(_PROCS[81], _remote.RemoteStoragePoolDeleteArgs(pool=pool, flags=flags))
+        self._call_procedure(
+            _PROCS[81],
+            _remote.RemoteStoragePoolDeleteArgs(pool=pool, flags=flags),
+        )
 
     def storage_pool_undefine(self, *, pool: _remote.RemoteNonnullStoragePool) -> None:
         """``REMOTE_PROC_STORAGE_POOL_UNDEFINE`` (82)."""
         self._call_procedure(_PROCS[82], _remote.RemoteStoragePoolUndefineArgs(pool=pool))
 
-    def storage_pool_refresh(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> None:
+    def storage_pool_refresh(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_REFRESH`` (83)."""
-        self._call_procedure(_PROCS[83], _remote.RemoteStoragePoolRefreshArgs(pool=pool, flags=flags))
+        self._call_procedure(
+            _PROCS[83],
+            _remote.RemoteStoragePoolRefreshArgs(pool=pool, flags=flags),
+        )
 
     def storage_pool_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME`` (84)."""
-        result: _remote.RemoteNonnullStoragePool = self._call_procedure(_PROCS[84], _remote.RemoteStoragePoolLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullStoragePool = self._call_procedure(
+            _PROCS[84],
+            _remote.RemoteStoragePoolLookupByNameArgs(name=name),
+        )
         return result
 
     def storage_pool_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID`` (85)."""
-        result: _remote.RemoteNonnullStoragePool = self._call_procedure(_PROCS[85], _remote.RemoteStoragePoolLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullStoragePool = self._call_procedure(
+            _PROCS[85],
+            _remote.RemoteStoragePoolLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
-    def storage_pool_lookup_by_volume(self, *, vol: _remote.RemoteNonnullStorageVol) -> _remote.RemoteNonnullStoragePool:
+    def storage_pool_lookup_by_volume(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+    ) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME`` (86)."""
-        result: _remote.RemoteNonnullStoragePool = self._call_procedure(_PROCS[86], _remote.RemoteStoragePoolLookupByVolumeArgs(vol=vol))
+        result: _remote.RemoteNonnullStoragePool = self._call_procedure(
+            _PROCS[86],
+            _remote.RemoteStoragePoolLookupByVolumeArgs(vol=vol),
+        )
         return result
 
-    def storage_pool_get_info(self, *, pool: _remote.RemoteNonnullStoragePool) -> _remote.RemoteStoragePoolGetInfoRet:
+    def storage_pool_get_info(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+    ) -> _remote.RemoteStoragePoolGetInfoRet:
         """``REMOTE_PROC_STORAGE_POOL_GET_INFO`` (87)."""
-        result: _remote.RemoteStoragePoolGetInfoRet = self._call_procedure(_PROCS[87], _remote.RemoteStoragePoolGetInfoArgs(pool=pool))
+        result: _remote.RemoteStoragePoolGetInfoRet = self._call_procedure(
+            _PROCS[87],
+            _remote.RemoteStoragePoolGetInfoArgs(pool=pool),
+        )
         return result
 
-    def storage_pool_get_xml_desc(self, *, pool: _remote.RemoteNonnullStoragePool, flags: int = 0) -> str:
+    def storage_pool_get_xml_desc(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_STORAGE_POOL_GET_XML_DESC`` (88)."""
-        result: str = self._call_procedure(_PROCS[88], _remote.RemoteStoragePoolGetXmlDescArgs(pool=pool, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[88],
+            _remote.RemoteStoragePoolGetXmlDescArgs(pool=pool, flags=flags),
+        )
         return result
 
     def storage_pool_get_autostart(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART`` (89)."""
-        result: int = self._call_procedure(_PROCS[89], _remote.RemoteStoragePoolGetAutostartArgs(pool=pool))
+        result: int = self._call_procedure(
+            _PROCS[89],
+            _remote.RemoteStoragePoolGetAutostartArgs(pool=pool),
+        )
         return result
 
-    def storage_pool_set_autostart(self, *, pool: _remote.RemoteNonnullStoragePool, autostart: int) -> None:
+    def storage_pool_set_autostart(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        autostart: int,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART`` (90)."""
-        self._call_procedure(_PROCS[90], _remote.RemoteStoragePoolSetAutostartArgs(pool=pool, autostart=autostart))
+        self._call_procedure(
+            _PROCS[90],
+            _remote.RemoteStoragePoolSetAutostartArgs(pool=pool, autostart=autostart),
+        )
 
     def storage_pool_num_of_volumes(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES`` (91)."""
-        result: int = self._call_procedure(_PROCS[91], _remote.RemoteStoragePoolNumOfVolumesArgs(pool=pool))
+        result: int = self._call_procedure(
+            _PROCS[91],
+            _remote.RemoteStoragePoolNumOfVolumesArgs(pool=pool),
+        )
         return result
 
-    def storage_pool_list_volumes(self, *, pool: _remote.RemoteNonnullStoragePool, maxnames: int) -> list[str]:
+    def storage_pool_list_volumes(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        maxnames: int,
+    ) -> list[str]:
         """``REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES`` (92)."""
-        result: list[str] = self._call_procedure(_PROCS[92], _remote.RemoteStoragePoolListVolumesArgs(pool=pool, maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[92],
+            _remote.RemoteStoragePoolListVolumesArgs(pool=pool, maxnames=maxnames),
+        )
         return result
 
-    def storage_vol_create_xml(self, *, pool: _remote.RemoteNonnullStoragePool, xml: str, flags: int = 0) -> _remote.RemoteNonnullStorageVol:
+    def storage_vol_create_xml(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_CREATE_XML`` (93)."""
-        result: _remote.RemoteNonnullStorageVol = self._call_procedure(_PROCS[93], _remote.RemoteStorageVolCreateXmlArgs(pool=pool, xml=xml, flags=flags))
+        result: _remote.RemoteNonnullStorageVol = self._call_procedure(
+            _PROCS[93],
+            _remote.RemoteStorageVolCreateXmlArgs(pool=pool, xml=xml, flags=flags),
+        )
         return result
 
     def storage_vol_delete(self, *, vol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> None:
         """``REMOTE_PROC_STORAGE_VOL_DELETE`` (94)."""
         self._call_procedure(_PROCS[94], _remote.RemoteStorageVolDeleteArgs(vol=vol, flags=flags))
 
-    def storage_vol_lookup_by_name(self, *, pool: _remote.RemoteNonnullStoragePool, name: str) -> _remote.RemoteNonnullStorageVol:
+    def storage_vol_lookup_by_name(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        name: str,
+    ) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME`` (95)."""
-        result: _remote.RemoteNonnullStorageVol = self._call_procedure(_PROCS[95], _remote.RemoteStorageVolLookupByNameArgs(pool=pool, name=name))
+        result: _remote.RemoteNonnullStorageVol = self._call_procedure(
+            _PROCS[95],
+            _remote.RemoteStorageVolLookupByNameArgs(pool=pool, name=name),
+        )
         return result
 
     def storage_vol_lookup_by_key(self, *, key: str) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY`` (96)."""
-        result: _remote.RemoteNonnullStorageVol = self._call_procedure(_PROCS[96], _remote.RemoteStorageVolLookupByKeyArgs(key=key))
+        result: _remote.RemoteNonnullStorageVol = self._call_procedure(
+            _PROCS[96],
+            _remote.RemoteStorageVolLookupByKeyArgs(key=key),
+        )
         return result
 
     def storage_vol_lookup_by_path(self, *, path: str) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH`` (97)."""
-        result: _remote.RemoteNonnullStorageVol = self._call_procedure(_PROCS[97], _remote.RemoteStorageVolLookupByPathArgs(path=path))
+        result: _remote.RemoteNonnullStorageVol = self._call_procedure(
+            _PROCS[97],
+            _remote.RemoteStorageVolLookupByPathArgs(path=path),
+        )
         return result
 
-    def storage_vol_get_info(self, *, vol: _remote.RemoteNonnullStorageVol) -> _remote.RemoteStorageVolGetInfoRet:
+    def storage_vol_get_info(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+    ) -> _remote.RemoteStorageVolGetInfoRet:
         """``REMOTE_PROC_STORAGE_VOL_GET_INFO`` (98)."""
-        result: _remote.RemoteStorageVolGetInfoRet = self._call_procedure(_PROCS[98], _remote.RemoteStorageVolGetInfoArgs(vol=vol))
+        result: _remote.RemoteStorageVolGetInfoRet = self._call_procedure(
+            _PROCS[98],
+            _remote.RemoteStorageVolGetInfoArgs(vol=vol),
+        )
         return result
 
-    def storage_vol_get_xml_desc(self, *, vol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> str:
+    def storage_vol_get_xml_desc(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_STORAGE_VOL_GET_XML_DESC`` (99)."""
-        result: str = self._call_procedure(_PROCS[99], _remote.RemoteStorageVolGetXmlDescArgs(vol=vol, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[99],
+            _remote.RemoteStorageVolGetXmlDescArgs(vol=vol, flags=flags),
+        )
         return result
 
     def storage_vol_get_path(self, *, vol: _remote.RemoteNonnullStorageVol) -> str:
         """``REMOTE_PROC_STORAGE_VOL_GET_PATH`` (100)."""
-        result: str = self._call_procedure(_PROCS[100], _remote.RemoteStorageVolGetPathArgs(vol=vol))
+        result: str = self._call_procedure(
+            _PROCS[100],
+            _remote.RemoteStorageVolGetPathArgs(vol=vol),
+        )
         return result
 
     def node_get_cells_free_memory(self, *, startCell: int, maxcells: int) -> list[int]:
         """``REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY`` (101)."""
-        result: list[int] = self._call_procedure(_PROCS[101], _remote.RemoteNodeGetCellsFreeMemoryArgs(startCell=startCell, maxcells=maxcells))
+        result: list[int] = self._call_procedure(
+            _PROCS[101],
+            _remote.RemoteNodeGetCellsFreeMemoryArgs(startCell=startCell, maxcells=maxcells),
+        )
         return result
 
     def node_get_free_memory(self) -> int:
@@ -2362,14 +5634,41 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         result: int = self._call_procedure(_PROCS[102], None)
         return result
 
-    def domain_block_peek(self, *, dom: _remote.RemoteNonnullDomain, path: str, offset: int, size: int, flags: int = 0) -> bytes:
+    def domain_block_peek(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        offset: int,
+        size: int,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_BLOCK_PEEK`` (103)."""
-        result: bytes = self._call_procedure(_PROCS[103], _remote.RemoteDomainBlockPeekArgs(dom=dom, path=path, offset=offset, size=size, flags=flags))
+        result: bytes = self._call_procedure(
+            _PROCS[103],
+            _remote.RemoteDomainBlockPeekArgs(
+                dom=dom,
+                path=path,
+                offset=offset,
+                size=size,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_memory_peek(self, *, dom: _remote.RemoteNonnullDomain, offset: int, size: int, flags: int = 0) -> bytes:
+    def domain_memory_peek(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        offset: int,
+        size: int,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MEMORY_PEEK`` (104)."""
-        result: bytes = self._call_procedure(_PROCS[104], _remote.RemoteDomainMemoryPeekArgs(dom=dom, offset=offset, size=size, flags=flags))
+        result: bytes = self._call_procedure(
+            _PROCS[104],
+            _remote.RemoteDomainMemoryPeekArgs(dom=dom, offset=offset, size=size, flags=flags),
+        )
         return result
 
     def connect_domain_event_register(self) -> int:
@@ -2382,14 +5681,48 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         result: int = self._call_procedure(_PROCS[106], None)
         return result
 
-    def domain_migrate_prepare2(self, *, uri_in: str | None, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _remote.RemoteDomainMigratePrepare2Ret:
+    def domain_migrate_prepare2(
+        self,
+        *,
+        uri_in: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _remote.RemoteDomainMigratePrepare2Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2`` (108)."""
-        result: _remote.RemoteDomainMigratePrepare2Ret = self._call_procedure(_PROCS[108], _remote.RemoteDomainMigratePrepare2Args(uri_in=uri_in, flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _remote.RemoteDomainMigratePrepare2Ret = self._call_procedure(
+            _PROCS[108],
+            _remote.RemoteDomainMigratePrepare2Args(
+                uri_in=uri_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
-    def domain_migrate_finish2(self, *, dname: str, cookie: bytes, uri: str, flags: int = 0, retcode: int) -> _remote.RemoteNonnullDomain:
+    def domain_migrate_finish2(
+        self,
+        *,
+        dname: str,
+        cookie: bytes,
+        uri: str,
+        flags: int = 0,
+        retcode: int,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH2`` (109)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[109], _remote.RemoteDomainMigrateFinish2Args(dname=dname, cookie=cookie, uri=uri, flags=flags, retcode=retcode))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[109],
+            _remote.RemoteDomainMigrateFinish2Args(
+                dname=dname,
+                cookie=cookie,
+                uri=uri,
+                flags=flags,
+                retcode=retcode,
+            ),
+        )
         return result
 
     def connect_get_uri(self) -> str:
@@ -2399,37 +5732,58 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def node_num_of_devices(self, *, cap: str | None, flags: int = 0) -> int:
         """``REMOTE_PROC_NODE_NUM_OF_DEVICES`` (111)."""
-        result: int = self._call_procedure(_PROCS[111], _remote.RemoteNodeNumOfDevicesArgs(cap=cap, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[111],
+            _remote.RemoteNodeNumOfDevicesArgs(cap=cap, flags=flags),
+        )
         return result
 
     def node_list_devices(self, *, cap: str | None, maxnames: int, flags: int = 0) -> list[str]:
         """``REMOTE_PROC_NODE_LIST_DEVICES`` (112)."""
-        result: list[str] = self._call_procedure(_PROCS[112], _remote.RemoteNodeListDevicesArgs(cap=cap, maxnames=maxnames, flags=flags))
+        result: list[str] = self._call_procedure(
+            _PROCS[112],
+            _remote.RemoteNodeListDevicesArgs(cap=cap, maxnames=maxnames, flags=flags),
+        )
         return result
 
     def node_device_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME`` (113)."""
-        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(_PROCS[113], _remote.RemoteNodeDeviceLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(
+            _PROCS[113],
+            _remote.RemoteNodeDeviceLookupByNameArgs(name=name),
+        )
         return result
 
     def node_device_get_xml_desc(self, *, name: str, flags: int = 0) -> str:
         """``REMOTE_PROC_NODE_DEVICE_GET_XML_DESC`` (114)."""
-        result: str = self._call_procedure(_PROCS[114], _remote.RemoteNodeDeviceGetXmlDescArgs(name=name, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[114],
+            _remote.RemoteNodeDeviceGetXmlDescArgs(name=name, flags=flags),
+        )
         return result
 
     def node_device_get_parent(self, *, name: str) -> str | None:
         """``REMOTE_PROC_NODE_DEVICE_GET_PARENT`` (115)."""
-        result: str | None = self._call_procedure(_PROCS[115], _remote.RemoteNodeDeviceGetParentArgs(name=name))
+        result: str | None = self._call_procedure(
+            _PROCS[115],
+            _remote.RemoteNodeDeviceGetParentArgs(name=name),
+        )
         return result
 
     def node_device_num_of_caps(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS`` (116)."""
-        result: int = self._call_procedure(_PROCS[116], _remote.RemoteNodeDeviceNumOfCapsArgs(name=name))
+        result: int = self._call_procedure(
+            _PROCS[116],
+            _remote.RemoteNodeDeviceNumOfCapsArgs(name=name),
+        )
         return result
 
     def node_device_list_caps(self, *, name: str, maxnames: int) -> list[str]:
         """``REMOTE_PROC_NODE_DEVICE_LIST_CAPS`` (117)."""
-        result: list[str] = self._call_procedure(_PROCS[117], _remote.RemoteNodeDeviceListCapsArgs(name=name, maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[117],
+            _remote.RemoteNodeDeviceListCapsArgs(name=name, maxnames=maxnames),
+        )
         return result
 
     def node_device_dettach(self, *, name: str) -> None:
@@ -2444,9 +5798,16 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         """``REMOTE_PROC_NODE_DEVICE_RESET`` (120)."""
         self._call_procedure(_PROCS[120], _remote.RemoteNodeDeviceResetArgs(name=name))
 
-    def domain_get_security_label(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetSecurityLabelRet:
+    def domain_get_security_label(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetSecurityLabelRet:
         """``REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL`` (121)."""
-        result: _remote.RemoteDomainGetSecurityLabelRet = self._call_procedure(_PROCS[121], _remote.RemoteDomainGetSecurityLabelArgs(dom=dom))
+        result: _remote.RemoteDomainGetSecurityLabelRet = self._call_procedure(
+            _PROCS[121],
+            _remote.RemoteDomainGetSecurityLabelArgs(dom=dom),
+        )
         return result
 
     def node_get_security_model(self) -> _remote.RemoteNodeGetSecurityModelRet:
@@ -2454,18 +5815,41 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         result: _remote.RemoteNodeGetSecurityModelRet = self._call_procedure(_PROCS[122], None)
         return result
 
-    def node_device_create_xml(self, *, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullNodeDevice:
+    def node_device_create_xml(
+        self,
+        *,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_CREATE_XML`` (123)."""
-        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(_PROCS[123], _remote.RemoteNodeDeviceCreateXmlArgs(xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(
+            _PROCS[123],
+            _remote.RemoteNodeDeviceCreateXmlArgs(xml_desc=xml_desc, flags=flags),
+        )
         return result
 
     def node_device_destroy(self, *, name: str) -> None:
         """``REMOTE_PROC_NODE_DEVICE_DESTROY`` (124)."""
         self._call_procedure(_PROCS[124], _remote.RemoteNodeDeviceDestroyArgs(name=name))
 
-    def storage_vol_create_xml_from(self, *, pool: _remote.RemoteNonnullStoragePool, xml: str, clonevol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> _remote.RemoteNonnullStorageVol:
+    def storage_vol_create_xml_from(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        xml: str,
+        clonevol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullStorageVol:
         """``REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM`` (125)."""
-        result: _remote.RemoteNonnullStorageVol = self._call_procedure(_PROCS[125], _remote.RemoteStorageVolCreateXmlFromArgs(pool=pool, xml=xml, clonevol=clonevol, flags=flags))
+        result: _remote.RemoteNonnullStorageVol = self._call_procedure(
+            _PROCS[125],
+            _remote.RemoteStorageVolCreateXmlFromArgs(
+                pool=pool,
+                xml=xml,
+                clonevol=clonevol,
+                flags=flags,
+            ),
+        )
         return result
 
     def connect_num_of_interfaces(self) -> int:
@@ -2475,27 +5859,47 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_list_interfaces(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_INTERFACES`` (127)."""
-        result: list[str] = self._call_procedure(_PROCS[127], _remote.RemoteConnectListInterfacesArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[127],
+            _remote.RemoteConnectListInterfacesArgs(maxnames=maxnames),
+        )
         return result
 
     def interface_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullInterface:
         """``REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME`` (128)."""
-        result: _remote.RemoteNonnullInterface = self._call_procedure(_PROCS[128], _remote.RemoteInterfaceLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullInterface = self._call_procedure(
+            _PROCS[128],
+            _remote.RemoteInterfaceLookupByNameArgs(name=name),
+        )
         return result
 
     def interface_lookup_by_mac_string(self, *, mac: str) -> _remote.RemoteNonnullInterface:
         """``REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING`` (129)."""
-        result: _remote.RemoteNonnullInterface = self._call_procedure(_PROCS[129], _remote.RemoteInterfaceLookupByMacStringArgs(mac=mac))
+        result: _remote.RemoteNonnullInterface = self._call_procedure(
+            _PROCS[129],
+            _remote.RemoteInterfaceLookupByMacStringArgs(mac=mac),
+        )
         return result
 
-    def interface_get_xml_desc(self, *, iface: _remote.RemoteNonnullInterface, flags: int = 0) -> str:
+    def interface_get_xml_desc(
+        self,
+        *,
+        iface: _remote.RemoteNonnullInterface,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_INTERFACE_GET_XML_DESC`` (130)."""
-        result: str = self._call_procedure(_PROCS[130], _remote.RemoteInterfaceGetXmlDescArgs(iface=iface, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[130],
+            _remote.RemoteInterfaceGetXmlDescArgs(iface=iface, flags=flags),
+        )
         return result
 
     def interface_define_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullInterface:
         """``REMOTE_PROC_INTERFACE_DEFINE_XML`` (131)."""
-        result: _remote.RemoteNonnullInterface = self._call_procedure(_PROCS[131], _remote.RemoteInterfaceDefineXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullInterface = self._call_procedure(
+            _PROCS[131],
+            _remote.RemoteInterfaceDefineXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
     def interface_undefine(self, *, iface: _remote.RemoteNonnullInterface) -> None:
@@ -2504,20 +5908,52 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def interface_create(self, *, iface: _remote.RemoteNonnullInterface, flags: int = 0) -> None:
         """``REMOTE_PROC_INTERFACE_CREATE`` (133)."""
-        self._call_procedure(_PROCS[133], _remote.RemoteInterfaceCreateArgs(iface=iface, flags=flags))
+        self._call_procedure(
+            _PROCS[133],
+            _remote.RemoteInterfaceCreateArgs(iface=iface, flags=flags),
+        )
 
     def interface_destroy(self, *, iface: _remote.RemoteNonnullInterface, flags: int = 0) -> None:
         """``REMOTE_PROC_INTERFACE_DESTROY`` (134)."""
-        self._call_procedure(_PROCS[134], _remote.RemoteInterfaceDestroyArgs(iface=iface, flags=flags))
+        self._call_procedure(
+            _PROCS[134],
+            _remote.RemoteInterfaceDestroyArgs(iface=iface, flags=flags),
+        )
 
-    def connect_domain_xml_from_native(self, *, nativeFormat: str, nativeConfig: str, flags: int = 0) -> str:
+    def connect_domain_xml_from_native(
+        self,
+        *,
+        nativeFormat: str,
+        nativeConfig: str,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE`` (135)."""
-        result: str = self._call_procedure(_PROCS[135], _remote.RemoteConnectDomainXmlFromNativeArgs(nativeFormat=nativeFormat, nativeConfig=nativeConfig, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[135],
+            _remote.RemoteConnectDomainXmlFromNativeArgs(
+                nativeFormat=nativeFormat,
+                nativeConfig=nativeConfig,
+                flags=flags,
+            ),
+        )
         return result
 
-    def connect_domain_xml_to_native(self, *, nativeFormat: str, domainXml: str, flags: int = 0) -> str:
+    def connect_domain_xml_to_native(
+        self,
+        *,
+        nativeFormat: str,
+        domainXml: str,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE`` (136)."""
-        result: str = self._call_procedure(_PROCS[136], _remote.RemoteConnectDomainXmlToNativeArgs(nativeFormat=nativeFormat, domainXml=domainXml, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[136],
+            _remote.RemoteConnectDomainXmlToNativeArgs(
+                nativeFormat=nativeFormat,
+                domainXml=domainXml,
+                flags=flags,
+            ),
+        )
         return result
 
     def connect_num_of_defined_interfaces(self) -> int:
@@ -2527,7 +5963,10 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_list_defined_interfaces(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES`` (138)."""
-        result: list[str] = self._call_procedure(_PROCS[138], _remote.RemoteConnectListDefinedInterfacesArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[138],
+            _remote.RemoteConnectListDefinedInterfacesArgs(maxnames=maxnames),
+        )
         return result
 
     def connect_num_of_secrets(self) -> int:
@@ -2537,45 +5976,92 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_list_secrets(self, *, maxuuids: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_SECRETS`` (140)."""
-        result: list[str] = self._call_procedure(_PROCS[140], _remote.RemoteConnectListSecretsArgs(maxuuids=maxuuids))
+        result: list[str] = self._call_procedure(
+            _PROCS[140],
+            _remote.RemoteConnectListSecretsArgs(maxuuids=maxuuids),
+        )
         return result
 
     def secret_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullSecret:
         """``REMOTE_PROC_SECRET_LOOKUP_BY_UUID`` (141)."""
-        result: _remote.RemoteNonnullSecret = self._call_procedure(_PROCS[141], _remote.RemoteSecretLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullSecret = self._call_procedure(
+            _PROCS[141],
+            _remote.RemoteSecretLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
     def secret_define_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullSecret:
         """``REMOTE_PROC_SECRET_DEFINE_XML`` (142)."""
-        result: _remote.RemoteNonnullSecret = self._call_procedure(_PROCS[142], _remote.RemoteSecretDefineXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullSecret = self._call_procedure(
+            _PROCS[142],
+            _remote.RemoteSecretDefineXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
     def secret_get_xml_desc(self, *, secret: _remote.RemoteNonnullSecret, flags: int = 0) -> str:
         """``REMOTE_PROC_SECRET_GET_XML_DESC`` (143)."""
-        result: str = self._call_procedure(_PROCS[143], _remote.RemoteSecretGetXmlDescArgs(secret=secret, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[143],
+            _remote.RemoteSecretGetXmlDescArgs(secret=secret, flags=flags),
+        )
         return result
 
-    def secret_set_value(self, *, secret: _remote.RemoteNonnullSecret, value: bytes, flags: int = 0) -> None:
+    def secret_set_value(
+        self,
+        *,
+        secret: _remote.RemoteNonnullSecret,
+        value: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_SECRET_SET_VALUE`` (144)."""
-        self._call_procedure(_PROCS[144], _remote.RemoteSecretSetValueArgs(secret=secret, value=value, flags=flags))
+        self._call_procedure(
+            _PROCS[144],
+            _remote.RemoteSecretSetValueArgs(secret=secret, value=value, flags=flags),
+        )
 
     def secret_get_value(self, *, secret: _remote.RemoteNonnullSecret, flags: int = 0) -> bytes:
         """``REMOTE_PROC_SECRET_GET_VALUE`` (145)."""
-        result: bytes = self._call_procedure(_PROCS[145], _remote.RemoteSecretGetValueArgs(secret=secret, flags=flags))
+        result: bytes = self._call_procedure(
+            _PROCS[145],
+            _remote.RemoteSecretGetValueArgs(secret=secret, flags=flags),
+        )
         return result
 
     def secret_undefine(self, *, secret: _remote.RemoteNonnullSecret) -> None:
         """``REMOTE_PROC_SECRET_UNDEFINE`` (146)."""
         self._call_procedure(_PROCS[146], _remote.RemoteSecretUndefineArgs(secret=secret))
 
-    def secret_lookup_by_usage(self, *, usageType: int, usageID: str) -> _remote.RemoteNonnullSecret:
+    def secret_lookup_by_usage(
+        self,
+        *,
+        usageType: int,
+        usageID: str,
+    ) -> _remote.RemoteNonnullSecret:
         """``REMOTE_PROC_SECRET_LOOKUP_BY_USAGE`` (147)."""
-        result: _remote.RemoteNonnullSecret = self._call_procedure(_PROCS[147], _remote.RemoteSecretLookupByUsageArgs(usageType=usageType, usageID=usageID))
+        result: _remote.RemoteNonnullSecret = self._call_procedure(
+            _PROCS[147],
+            _remote.RemoteSecretLookupByUsageArgs(usageType=usageType, usageID=usageID),
+        )
         return result
 
-    def domain_migrate_prepare_tunnel(self, *, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _Stream:
+    def domain_migrate_prepare_tunnel(
+        self,
+        *,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL`` (148)."""
-        result: _Stream = self._call_procedure(_PROCS[148], _remote.RemoteDomainMigratePrepareTunnelArgs(flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _Stream = self._call_procedure(
+            _PROCS[148],
+            _remote.RemoteDomainMigratePrepareTunnelArgs(
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
     def connect_is_secure(self) -> int:
@@ -2590,7 +6076,10 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def domain_is_persistent(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_IS_PERSISTENT`` (151)."""
-        result: int = self._call_procedure(_PROCS[151], _remote.RemoteDomainIsPersistentArgs(dom=dom))
+        result: int = self._call_procedure(
+            _PROCS[151],
+            _remote.RemoteDomainIsPersistentArgs(dom=dom),
+        )
         return result
 
     def network_is_active(self, *, net: _remote.RemoteNonnullNetwork) -> int:
@@ -2600,22 +6089,34 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def network_is_persistent(self, *, net: _remote.RemoteNonnullNetwork) -> int:
         """``REMOTE_PROC_NETWORK_IS_PERSISTENT`` (153)."""
-        result: int = self._call_procedure(_PROCS[153], _remote.RemoteNetworkIsPersistentArgs(net=net))
+        result: int = self._call_procedure(
+            _PROCS[153],
+            _remote.RemoteNetworkIsPersistentArgs(net=net),
+        )
         return result
 
     def storage_pool_is_active(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_IS_ACTIVE`` (154)."""
-        result: int = self._call_procedure(_PROCS[154], _remote.RemoteStoragePoolIsActiveArgs(pool=pool))
+        result: int = self._call_procedure(
+            _PROCS[154],
+            _remote.RemoteStoragePoolIsActiveArgs(pool=pool),
+        )
         return result
 
     def storage_pool_is_persistent(self, *, pool: _remote.RemoteNonnullStoragePool) -> int:
         """``REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT`` (155)."""
-        result: int = self._call_procedure(_PROCS[155], _remote.RemoteStoragePoolIsPersistentArgs(pool=pool))
+        result: int = self._call_procedure(
+            _PROCS[155],
+            _remote.RemoteStoragePoolIsPersistentArgs(pool=pool),
+        )
         return result
 
     def interface_is_active(self, *, iface: _remote.RemoteNonnullInterface) -> int:
         """``REMOTE_PROC_INTERFACE_IS_ACTIVE`` (156)."""
-        result: int = self._call_procedure(_PROCS[156], _remote.RemoteInterfaceIsActiveArgs(iface=iface))
+        result: int = self._call_procedure(
+            _PROCS[156],
+            _remote.RemoteInterfaceIsActiveArgs(iface=iface),
+        )
         return result
 
     def connect_get_lib_version(self) -> int:
@@ -2625,30 +6126,70 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_compare_cpu(self, *, xml: str, flags: int = 0) -> int:
         """``REMOTE_PROC_CONNECT_COMPARE_CPU`` (158)."""
-        result: int = self._call_procedure(_PROCS[158], _remote.RemoteConnectCompareCpuArgs(xml=xml, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[158],
+            _remote.RemoteConnectCompareCpuArgs(xml=xml, flags=flags),
+        )
         return result
 
-    def domain_memory_stats(self, *, dom: _remote.RemoteNonnullDomain, maxStats: int, flags: int = 0) -> list[_remote.RemoteDomainMemoryStat]:
+    def domain_memory_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxStats: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteDomainMemoryStat]:
         """``REMOTE_PROC_DOMAIN_MEMORY_STATS`` (159)."""
-        result: list[_remote.RemoteDomainMemoryStat] = self._call_procedure(_PROCS[159], _remote.RemoteDomainMemoryStatsArgs(dom=dom, maxStats=maxStats, flags=flags))
+        result: list[_remote.RemoteDomainMemoryStat] = self._call_procedure(
+            _PROCS[159],
+            _remote.RemoteDomainMemoryStatsArgs(dom=dom, maxStats=maxStats, flags=flags),
+        )
         return result
 
-    def domain_attach_device_flags(self, *, dom: _remote.RemoteNonnullDomain, xml: str, flags: int = 0) -> None:
+    def domain_attach_device_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS`` (160)."""
-        self._call_procedure(_PROCS[160], _remote.RemoteDomainAttachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags))
+        self._call_procedure(
+            _PROCS[160],
+            _remote.RemoteDomainAttachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags),
+        )
 
-    def domain_detach_device_flags(self, *, dom: _remote.RemoteNonnullDomain, xml: str, flags: int = 0) -> None:
+    def domain_detach_device_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS`` (161)."""
-        self._call_procedure(_PROCS[161], _remote.RemoteDomainDetachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags))
+        self._call_procedure(
+            _PROCS[161],
+            _remote.RemoteDomainDetachDeviceFlagsArgs(dom=dom, xml=xml, flags=flags),
+        )
 
     def connect_baseline_cpu(self, *, xmlCPUs: list[str], flags: int = 0) -> str:
         """``REMOTE_PROC_CONNECT_BASELINE_CPU`` (162)."""
-        result: str = self._call_procedure(_PROCS[162], _remote.RemoteConnectBaselineCpuArgs(xmlCPUs=xmlCPUs, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[162],
+            _remote.RemoteConnectBaselineCpuArgs(xmlCPUs=xmlCPUs, flags=flags),
+        )
         return result
 
-    def domain_get_job_info(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetJobInfoRet:
+    def domain_get_job_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetJobInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_JOB_INFO`` (163)."""
-        result: _remote.RemoteDomainGetJobInfoRet = self._call_procedure(_PROCS[163], _remote.RemoteDomainGetJobInfoArgs(dom=dom))
+        result: _remote.RemoteDomainGetJobInfoRet = self._call_procedure(
+            _PROCS[163],
+            _remote.RemoteDomainGetJobInfoArgs(dom=dom),
+        )
         return result
 
     def domain_abort_job(self, *, dom: _remote.RemoteNonnullDomain) -> None:
@@ -2659,35 +6200,73 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         """``REMOTE_PROC_STORAGE_VOL_WIPE`` (165)."""
         self._call_procedure(_PROCS[165], _remote.RemoteStorageVolWipeArgs(vol=vol, flags=flags))
 
-    def domain_migrate_set_max_downtime(self, *, dom: _remote.RemoteNonnullDomain, downtime: int, flags: int = 0) -> None:
+    def domain_migrate_set_max_downtime(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        downtime: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME`` (166)."""
-        self._call_procedure(_PROCS[166], _remote.RemoteDomainMigrateSetMaxDowntimeArgs(dom=dom, downtime=downtime, flags=flags))
+        self._call_procedure(
+            _PROCS[166],
+            _remote.RemoteDomainMigrateSetMaxDowntimeArgs(dom=dom, downtime=downtime, flags=flags),
+        )
 
     def connect_domain_event_register_any(self, *, eventID: int) -> None:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY`` (167)."""
-        self._call_procedure(_PROCS[167], _remote.RemoteConnectDomainEventRegisterAnyArgs(eventID=eventID))
+        self._call_procedure(
+            _PROCS[167],
+            _remote.RemoteConnectDomainEventRegisterAnyArgs(eventID=eventID),
+        )
 
     def connect_domain_event_deregister_any(self, *, eventID: int) -> None:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY`` (168)."""
-        self._call_procedure(_PROCS[168], _remote.RemoteConnectDomainEventDeregisterAnyArgs(eventID=eventID))
+        self._call_procedure(
+            _PROCS[168],
+            _remote.RemoteConnectDomainEventDeregisterAnyArgs(eventID=eventID),
+        )
 
-    def domain_update_device_flags(self, *, dom: _remote.RemoteNonnullDomain, xml: str, flags: int = 0) -> None:
+    def domain_update_device_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS`` (174)."""
-        self._call_procedure(_PROCS[174], _remote.RemoteDomainUpdateDeviceFlagsArgs(dom=dom, xml=xml, flags=flags))
+        self._call_procedure(
+            _PROCS[174],
+            _remote.RemoteDomainUpdateDeviceFlagsArgs(dom=dom, xml=xml, flags=flags),
+        )
 
     def nwfilter_lookup_by_name(self, *, name: str) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME`` (175)."""
-        result: _remote.RemoteNonnullNwfilter = self._call_procedure(_PROCS[175], _remote.RemoteNwfilterLookupByNameArgs(name=name))
+        result: _remote.RemoteNonnullNwfilter = self._call_procedure(
+            _PROCS[175],
+            _remote.RemoteNwfilterLookupByNameArgs(name=name),
+        )
         return result
 
     def nwfilter_lookup_by_uuid(self, *, uuid: bytes) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID`` (176)."""
-        result: _remote.RemoteNonnullNwfilter = self._call_procedure(_PROCS[176], _remote.RemoteNwfilterLookupByUuidArgs(uuid=uuid))
+        result: _remote.RemoteNonnullNwfilter = self._call_procedure(
+            _PROCS[176],
+            _remote.RemoteNwfilterLookupByUuidArgs(uuid=uuid),
+        )
         return result
 
-    def nwfilter_get_xml_desc(self, *, nwfilter: _remote.RemoteNonnullNwfilter, flags: int = 0) -> str:
+    def nwfilter_get_xml_desc(
+        self,
+        *,
+        nwfilter: _remote.RemoteNonnullNwfilter,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NWFILTER_GET_XML_DESC`` (177)."""
-        result: str = self._call_procedure(_PROCS[177], _remote.RemoteNwfilterGetXmlDescArgs(nwfilter=nwfilter, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[177],
+            _remote.RemoteNwfilterGetXmlDescArgs(nwfilter=nwfilter, flags=flags),
+        )
         return result
 
     def connect_num_of_nwfilters(self) -> int:
@@ -2697,12 +6276,18 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_list_nwfilters(self, *, maxnames: int) -> list[str]:
         """``REMOTE_PROC_CONNECT_LIST_NWFILTERS`` (179)."""
-        result: list[str] = self._call_procedure(_PROCS[179], _remote.RemoteConnectListNwfiltersArgs(maxnames=maxnames))
+        result: list[str] = self._call_procedure(
+            _PROCS[179],
+            _remote.RemoteConnectListNwfiltersArgs(maxnames=maxnames),
+        )
         return result
 
     def nwfilter_define_xml(self, *, xml: str) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_DEFINE_XML`` (180)."""
-        result: _remote.RemoteNonnullNwfilter = self._call_procedure(_PROCS[180], _remote.RemoteNwfilterDefineXmlArgs(xml=xml))
+        result: _remote.RemoteNonnullNwfilter = self._call_procedure(
+            _PROCS[180],
+            _remote.RemoteNwfilterDefineXmlArgs(xml=xml),
+        )
         return result
 
     def nwfilter_undefine(self, *, nwfilter: _remote.RemoteNonnullNwfilter) -> None:
@@ -2713,89 +6298,231 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE`` (182)."""
         self._call_procedure(_PROCS[182], _remote.RemoteDomainManagedSaveArgs(dom=dom, flags=flags))
 
-    def domain_has_managed_save_image(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    def domain_has_managed_save_image(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE`` (183)."""
-        result: int = self._call_procedure(_PROCS[183], _remote.RemoteDomainHasManagedSaveImageArgs(dom=dom, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[183],
+            _remote.RemoteDomainHasManagedSaveImageArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_managed_save_remove(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    def domain_managed_save_remove(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE`` (184)."""
-        self._call_procedure(_PROCS[184], _remote.RemoteDomainManagedSaveRemoveArgs(dom=dom, flags=flags))
+        self._call_procedure(
+            _PROCS[184],
+            _remote.RemoteDomainManagedSaveRemoveArgs(dom=dom, flags=flags),
+        )
 
-    def domain_snapshot_create_xml(self, *, dom: _remote.RemoteNonnullDomain, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    def domain_snapshot_create_xml(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML`` (185)."""
-        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(_PROCS[185], _remote.RemoteDomainSnapshotCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(
+            _PROCS[185],
+            _remote.RemoteDomainSnapshotCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags),
+        )
         return result
 
-    def domain_snapshot_get_xml_desc(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> str:
+    def domain_snapshot_get_xml_desc(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC`` (186)."""
-        result: str = self._call_procedure(_PROCS[186], _remote.RemoteDomainSnapshotGetXmlDescArgs(snap=snap, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[186],
+            _remote.RemoteDomainSnapshotGetXmlDescArgs(snap=snap, flags=flags),
+        )
         return result
 
     def domain_snapshot_num(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_NUM`` (187)."""
-        result: int = self._call_procedure(_PROCS[187], _remote.RemoteDomainSnapshotNumArgs(dom=dom, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[187],
+            _remote.RemoteDomainSnapshotNumArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_snapshot_list_names(self, *, dom: _remote.RemoteNonnullDomain, maxnames: int, flags: int = 0) -> list[str]:
+    def domain_snapshot_list_names(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxnames: int,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES`` (188)."""
-        result: list[str] = self._call_procedure(_PROCS[188], _remote.RemoteDomainSnapshotListNamesArgs(dom=dom, maxnames=maxnames, flags=flags))
+        result: list[str] = self._call_procedure(
+            _PROCS[188],
+            _remote.RemoteDomainSnapshotListNamesArgs(dom=dom, maxnames=maxnames, flags=flags),
+        )
         return result
 
-    def domain_snapshot_lookup_by_name(self, *, dom: _remote.RemoteNonnullDomain, name: str, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    def domain_snapshot_lookup_by_name(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME`` (189)."""
-        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(_PROCS[189], _remote.RemoteDomainSnapshotLookupByNameArgs(dom=dom, name=name, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(
+            _PROCS[189],
+            _remote.RemoteDomainSnapshotLookupByNameArgs(dom=dom, name=name, flags=flags),
+        )
         return result
 
-    def domain_has_current_snapshot(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    def domain_has_current_snapshot(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT`` (190)."""
-        result: int = self._call_procedure(_PROCS[190], _remote.RemoteDomainHasCurrentSnapshotArgs(dom=dom, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[190],
+            _remote.RemoteDomainHasCurrentSnapshotArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_snapshot_current(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    def domain_snapshot_current(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT`` (191)."""
-        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(_PROCS[191], _remote.RemoteDomainSnapshotCurrentArgs(dom=dom, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(
+            _PROCS[191],
+            _remote.RemoteDomainSnapshotCurrentArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_revert_to_snapshot(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> None:
+    def domain_revert_to_snapshot(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT`` (192)."""
-        self._call_procedure(_PROCS[192], _remote.RemoteDomainRevertToSnapshotArgs(snap=snap, flags=flags))
+        self._call_procedure(
+            _PROCS[192],
+            _remote.RemoteDomainRevertToSnapshotArgs(snap=snap, flags=flags),
+        )
 
-    def domain_snapshot_delete(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> None:
+    def domain_snapshot_delete(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE`` (193)."""
-        self._call_procedure(_PROCS[193], _remote.RemoteDomainSnapshotDeleteArgs(snap=snap, flags=flags))
+        self._call_procedure(
+            _PROCS[193],
+            _remote.RemoteDomainSnapshotDeleteArgs(snap=snap, flags=flags),
+        )
 
-    def domain_get_block_info(self, *, dom: _remote.RemoteNonnullDomain, path: str, flags: int = 0) -> _remote.RemoteDomainGetBlockInfoRet:
+    def domain_get_block_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlockInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_BLOCK_INFO`` (194)."""
-        result: _remote.RemoteDomainGetBlockInfoRet = self._call_procedure(_PROCS[194], _remote.RemoteDomainGetBlockInfoArgs(dom=dom, path=path, flags=flags))
+        result: _remote.RemoteDomainGetBlockInfoRet = self._call_procedure(
+            _PROCS[194],
+            _remote.RemoteDomainGetBlockInfoArgs(dom=dom, path=path, flags=flags),
+        )
         return result
 
-    def domain_create_with_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteNonnullDomain:
+    def domain_create_with_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS`` (196)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[196], _remote.RemoteDomainCreateWithFlagsArgs(dom=dom, flags=flags))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[196],
+            _remote.RemoteDomainCreateWithFlagsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_set_memory_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_memory_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS`` (197)."""
-        self._call_procedure(_PROCS[197], _remote.RemoteDomainSetMemoryParametersArgs(dom=dom, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[197],
+            _remote.RemoteDomainSetMemoryParametersArgs(dom=dom, params=params, flags=flags),
+        )
 
-    def domain_get_memory_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetMemoryParametersRet:
+    def domain_get_memory_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetMemoryParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS`` (198)."""
-        result: _remote.RemoteDomainGetMemoryParametersRet = self._call_procedure(_PROCS[198], _remote.RemoteDomainGetMemoryParametersArgs(dom=dom, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetMemoryParametersRet = self._call_procedure(
+            _PROCS[198],
+            _remote.RemoteDomainGetMemoryParametersArgs(dom=dom, nparams=nparams, flags=flags),
+        )
         return result
 
-    def domain_set_vcpus_flags(self, *, dom: _remote.RemoteNonnullDomain, nvcpus: int, flags: int = 0) -> None:
+    def domain_set_vcpus_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nvcpus: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS`` (199)."""
-        self._call_procedure(_PROCS[199], _remote.RemoteDomainSetVcpusFlagsArgs(dom=dom, nvcpus=nvcpus, flags=flags))
+        self._call_procedure(
+            _PROCS[199],
+            _remote.RemoteDomainSetVcpusFlagsArgs(dom=dom, nvcpus=nvcpus, flags=flags),
+        )
 
     def domain_get_vcpus_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
         """``REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS`` (200)."""
-        result: int = self._call_procedure(_PROCS[200], _remote.RemoteDomainGetVcpusFlagsArgs(dom=dom, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[200],
+            _remote.RemoteDomainGetVcpusFlagsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_open_console(self, *, dom: _remote.RemoteNonnullDomain, dev_name: str | None, flags: int = 0) -> _Stream:
+    def domain_open_console(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dev_name: str | None,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_OPEN_CONSOLE`` (201)."""
-        result: _Stream = self._call_procedure(_PROCS[201], _remote.RemoteDomainOpenConsoleArgs(dom=dom, dev_name=dev_name, flags=flags))
+        result: _Stream = self._call_procedure(
+            _PROCS[201],
+            _remote.RemoteDomainOpenConsoleArgs(dom=dom, dev_name=dev_name, flags=flags),
+        )
         return result
 
     def domain_is_updated(self, *, dom: _remote.RemoteNonnullDomain) -> int:
@@ -2805,82 +6532,286 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
 
     def connect_get_sysinfo(self, *, flags: int = 0) -> str:
         """``REMOTE_PROC_CONNECT_GET_SYSINFO`` (203)."""
-        result: str = self._call_procedure(_PROCS[203], _remote.RemoteConnectGetSysinfoArgs(flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[203],
+            _remote.RemoteConnectGetSysinfoArgs(flags=flags),
+        )
         return result
 
-    def domain_set_memory_flags(self, *, dom: _remote.RemoteNonnullDomain, memory: int, flags: int = 0) -> None:
+    def domain_set_memory_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        memory: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS`` (204)."""
-        self._call_procedure(_PROCS[204], _remote.RemoteDomainSetMemoryFlagsArgs(dom=dom, memory=memory, flags=flags))
+        self._call_procedure(
+            _PROCS[204],
+            _remote.RemoteDomainSetMemoryFlagsArgs(dom=dom, memory=memory, flags=flags),
+        )
 
-    def domain_set_blkio_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_blkio_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS`` (205)."""
-        self._call_procedure(_PROCS[205], _remote.RemoteDomainSetBlkioParametersArgs(dom=dom, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[205],
+            _remote.RemoteDomainSetBlkioParametersArgs(dom=dom, params=params, flags=flags),
+        )
 
-    def domain_get_blkio_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetBlkioParametersRet:
+    def domain_get_blkio_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlkioParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS`` (206)."""
-        result: _remote.RemoteDomainGetBlkioParametersRet = self._call_procedure(_PROCS[206], _remote.RemoteDomainGetBlkioParametersArgs(dom=dom, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetBlkioParametersRet = self._call_procedure(
+            _PROCS[206],
+            _remote.RemoteDomainGetBlkioParametersArgs(dom=dom, nparams=nparams, flags=flags),
+        )
         return result
 
-    def domain_migrate_set_max_speed(self, *, dom: _remote.RemoteNonnullDomain, bandwidth: int, flags: int = 0) -> None:
+    def domain_migrate_set_max_speed(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED`` (207)."""
-        self._call_procedure(_PROCS[207], _remote.RemoteDomainMigrateSetMaxSpeedArgs(dom=dom, bandwidth=bandwidth, flags=flags))
+        self._call_procedure(
+            _PROCS[207],
+            _remote.RemoteDomainMigrateSetMaxSpeedArgs(dom=dom, bandwidth=bandwidth, flags=flags),
+        )
 
-    def storage_vol_upload(self, *, vol: _remote.RemoteNonnullStorageVol, offset: int, length: int, flags: int = 0) -> _Stream:
+    def storage_vol_upload(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        offset: int,
+        length: int,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_STORAGE_VOL_UPLOAD`` (208)."""
-        result: _Stream = self._call_procedure(_PROCS[208], _remote.RemoteStorageVolUploadArgs(vol=vol, offset=offset, length=length, flags=flags))
+        result: _Stream = self._call_procedure(
+            _PROCS[208],
+            _remote.RemoteStorageVolUploadArgs(vol=vol, offset=offset, length=length, flags=flags),
+        )
         return result
 
-    def storage_vol_download(self, *, vol: _remote.RemoteNonnullStorageVol, offset: int, length: int, flags: int = 0) -> _Stream:
+    def storage_vol_download(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        offset: int,
+        length: int,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_STORAGE_VOL_DOWNLOAD`` (209)."""
-        result: _Stream = self._call_procedure(_PROCS[209], _remote.RemoteStorageVolDownloadArgs(vol=vol, offset=offset, length=length, flags=flags))
+        result: _Stream = self._call_procedure(
+            _PROCS[209],
+            _remote.RemoteStorageVolDownloadArgs(
+                vol=vol,
+                offset=offset,
+                length=length,
+                flags=flags,
+            ),
+        )
         return result
 
     def domain_inject_nmi(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_INJECT_NMI`` (210)."""
         self._call_procedure(_PROCS[210], _remote.RemoteDomainInjectNmiArgs(dom=dom, flags=flags))
 
-    def domain_screenshot(self, *, dom: _remote.RemoteNonnullDomain, screen: int, flags: int = 0) -> _Stream:
+    def domain_screenshot(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        screen: int,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_SCREENSHOT`` (211)."""
-        result: _Stream = self._call_procedure(_PROCS[211], _remote.RemoteDomainScreenshotArgs(dom=dom, screen=screen, flags=flags))
+        result: _Stream = self._call_procedure(
+            _PROCS[211],
+            _remote.RemoteDomainScreenshotArgs(dom=dom, screen=screen, flags=flags),
+        )
         return result
 
-    def domain_get_state(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetStateRet:
+    def domain_get_state(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetStateRet:
         """``REMOTE_PROC_DOMAIN_GET_STATE`` (212)."""
-        result: _remote.RemoteDomainGetStateRet = self._call_procedure(_PROCS[212], _remote.RemoteDomainGetStateArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetStateRet = self._call_procedure(
+            _PROCS[212],
+            _remote.RemoteDomainGetStateArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_migrate_begin3(self, *, dom: _remote.RemoteNonnullDomain, xmlin: str | None, flags: int = 0, dname: str | None, resource: int) -> _remote.RemoteDomainMigrateBegin3Ret:
+    def domain_migrate_begin3(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xmlin: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> _remote.RemoteDomainMigrateBegin3Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3`` (213)."""
-        result: _remote.RemoteDomainMigrateBegin3Ret = self._call_procedure(_PROCS[213], _remote.RemoteDomainMigrateBegin3Args(dom=dom, xmlin=xmlin, flags=flags, dname=dname, resource=resource))
+        result: _remote.RemoteDomainMigrateBegin3Ret = self._call_procedure(
+            _PROCS[213],
+            _remote.RemoteDomainMigrateBegin3Args(
+                dom=dom,
+                xmlin=xmlin,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
         return result
 
-    def domain_migrate_prepare3(self, *, cookie_in: bytes, uri_in: str | None, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _remote.RemoteDomainMigratePrepare3Ret:
+    def domain_migrate_prepare3(
+        self,
+        *,
+        cookie_in: bytes,
+        uri_in: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _remote.RemoteDomainMigratePrepare3Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3`` (214)."""
-        result: _remote.RemoteDomainMigratePrepare3Ret = self._call_procedure(_PROCS[214], _remote.RemoteDomainMigratePrepare3Args(cookie_in=cookie_in, uri_in=uri_in, flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _remote.RemoteDomainMigratePrepare3Ret = self._call_procedure(
+            _PROCS[214],
+            _remote.RemoteDomainMigratePrepare3Args(
+                cookie_in=cookie_in,
+                uri_in=uri_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
-    def domain_migrate_prepare_tunnel3(self, *, cookie_in: bytes, flags: int = 0, dname: str | None, resource: int, dom_xml: str) -> _Stream:
+    def domain_migrate_prepare_tunnel3(
+        self,
+        *,
+        cookie_in: bytes,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+        dom_xml: str,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3`` (215)."""
-        result: _Stream = self._call_procedure(_PROCS[215], _remote.RemoteDomainMigratePrepareTunnel3Args(cookie_in=cookie_in, flags=flags, dname=dname, resource=resource, dom_xml=dom_xml))
+        result: _Stream = self._call_procedure(
+            _PROCS[215],
+            _remote.RemoteDomainMigratePrepareTunnel3Args(
+                cookie_in=cookie_in,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+                dom_xml=dom_xml,
+            ),
+        )
         return result
 
-    def domain_migrate_perform3(self, *, dom: _remote.RemoteNonnullDomain, xmlin: str | None, cookie_in: bytes, dconnuri: str | None, uri: str | None, flags: int = 0, dname: str | None, resource: int) -> bytes:
+    def domain_migrate_perform3(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xmlin: str | None,
+        cookie_in: bytes,
+        dconnuri: str | None,
+        uri: str | None,
+        flags: int = 0,
+        dname: str | None,
+        resource: int,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3`` (216)."""
-        result: bytes = self._call_procedure(_PROCS[216], _remote.RemoteDomainMigratePerform3Args(dom=dom, xmlin=xmlin, cookie_in=cookie_in, dconnuri=dconnuri, uri=uri, flags=flags, dname=dname, resource=resource))
+        result: bytes = self._call_procedure(
+            _PROCS[216],
+            _remote.RemoteDomainMigratePerform3Args(
+                dom=dom,
+                xmlin=xmlin,
+                cookie_in=cookie_in,
+                dconnuri=dconnuri,
+                uri=uri,
+                flags=flags,
+                dname=dname,
+                resource=resource,
+            ),
+        )
         return result
 
-    def domain_migrate_finish3(self, *, dname: str, cookie_in: bytes, dconnuri: str | None, uri: str | None, flags: int = 0, cancelled: int) -> _remote.RemoteDomainMigrateFinish3Ret:
+    def domain_migrate_finish3(
+        self,
+        *,
+        dname: str,
+        cookie_in: bytes,
+        dconnuri: str | None,
+        uri: str | None,
+        flags: int = 0,
+        cancelled: int,
+    ) -> _remote.RemoteDomainMigrateFinish3Ret:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH3`` (217)."""
-        result: _remote.RemoteDomainMigrateFinish3Ret = self._call_procedure(_PROCS[217], _remote.RemoteDomainMigrateFinish3Args(dname=dname, cookie_in=cookie_in, dconnuri=dconnuri, uri=uri, flags=flags, cancelled=cancelled))
+        result: _remote.RemoteDomainMigrateFinish3Ret = self._call_procedure(
+            _PROCS[217],
+            _remote.RemoteDomainMigrateFinish3Args(
+                dname=dname,
+                cookie_in=cookie_in,
+                dconnuri=dconnuri,
+                uri=uri,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
         return result
 
-    def domain_migrate_confirm3(self, *, dom: _remote.RemoteNonnullDomain, cookie_in: bytes, flags: int = 0, cancelled: int) -> None:
+    def domain_migrate_confirm3(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cookie_in: bytes,
+        flags: int = 0,
+        cancelled: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3`` (218)."""
-        self._call_procedure(_PROCS[218], _remote.RemoteDomainMigrateConfirm3Args(dom=dom, cookie_in=cookie_in, flags=flags, cancelled=cancelled))
+        self._call_procedure(
+            _PROCS[218],
+            _remote.RemoteDomainMigrateConfirm3Args(
+                dom=dom,
+                cookie_in=cookie_in,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
 
-    def domain_set_scheduler_parameters_flags(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_scheduler_parameters_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS`` (219)."""
-        self._call_procedure(_PROCS[219], _remote.RemoteDomainSetSchedulerParametersFlagsArgs(dom=dom, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[219],
+            _remote.RemoteDomainSetSchedulerParametersFlagsArgs(
+                dom=dom,
+                params=params,
+                flags=flags,
+            ),
+        )
 
     def interface_change_begin(self, *, flags: int = 0) -> None:
         """``REMOTE_PROC_INTERFACE_CHANGE_BEGIN`` (220)."""
@@ -2894,491 +6825,1577 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         """``REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK`` (222)."""
         self._call_procedure(_PROCS[222], _remote.RemoteInterfaceChangeRollbackArgs(flags=flags))
 
-    def domain_get_scheduler_parameters_flags(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    def domain_get_scheduler_parameters_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS`` (223)."""
-        result: list[_remote.RemoteTypedParam] = self._call_procedure(_PROCS[223], _remote.RemoteDomainGetSchedulerParametersFlagsArgs(dom=dom, nparams=nparams, flags=flags))
+        result: list[_remote.RemoteTypedParam] = self._call_procedure(
+            _PROCS[223],
+            _remote.RemoteDomainGetSchedulerParametersFlagsArgs(
+                dom=dom,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_pin_vcpu_flags(self, *, dom: _remote.RemoteNonnullDomain, vcpu: int, cpumap: bytes, flags: int = 0) -> None:
+    def domain_pin_vcpu_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        vcpu: int,
+        cpumap: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS`` (225)."""
-        self._call_procedure(_PROCS[225], _remote.RemoteDomainPinVcpuFlagsArgs(dom=dom, vcpu=vcpu, cpumap=cpumap, flags=flags))
+        self._call_procedure(
+            _PROCS[225],
+            _remote.RemoteDomainPinVcpuFlagsArgs(dom=dom, vcpu=vcpu, cpumap=cpumap, flags=flags),
+        )
 
-    def domain_send_key(self, *, dom: _remote.RemoteNonnullDomain, codeset: int, holdtime: int, keycodes: list[int], flags: int = 0) -> None:
+    def domain_send_key(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        codeset: int,
+        holdtime: int,
+        keycodes: list[int],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SEND_KEY`` (226)."""
-        self._call_procedure(_PROCS[226], _remote.RemoteDomainSendKeyArgs(dom=dom, codeset=codeset, holdtime=holdtime, keycodes=keycodes, flags=flags))
+        self._call_procedure(
+            _PROCS[226],
+            _remote.RemoteDomainSendKeyArgs(
+                dom=dom,
+                codeset=codeset,
+                holdtime=holdtime,
+                keycodes=keycodes,
+                flags=flags,
+            ),
+        )
 
-    def node_get_cpu_stats(self, *, cpuNum: int, nparams: int, flags: int = 0) -> _remote.RemoteNodeGetCpuStatsRet:
+    def node_get_cpu_stats(
+        self,
+        *,
+        cpuNum: int,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetCpuStatsRet:
         """``REMOTE_PROC_NODE_GET_CPU_STATS`` (227)."""
-        result: _remote.RemoteNodeGetCpuStatsRet = self._call_procedure(_PROCS[227], _remote.RemoteNodeGetCpuStatsArgs(cpuNum=cpuNum, nparams=nparams, flags=flags))
+        result: _remote.RemoteNodeGetCpuStatsRet = self._call_procedure(
+            _PROCS[227],
+            _remote.RemoteNodeGetCpuStatsArgs(cpuNum=cpuNum, nparams=nparams, flags=flags),
+        )
         return result
 
-    def node_get_memory_stats(self, *, nparams: int, cellNum: int, flags: int = 0) -> _remote.RemoteNodeGetMemoryStatsRet:
+    def node_get_memory_stats(
+        self,
+        *,
+        nparams: int,
+        cellNum: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetMemoryStatsRet:
         """``REMOTE_PROC_NODE_GET_MEMORY_STATS`` (228)."""
-        result: _remote.RemoteNodeGetMemoryStatsRet = self._call_procedure(_PROCS[228], _remote.RemoteNodeGetMemoryStatsArgs(nparams=nparams, cellNum=cellNum, flags=flags))
+        result: _remote.RemoteNodeGetMemoryStatsRet = self._call_procedure(
+            _PROCS[228],
+            _remote.RemoteNodeGetMemoryStatsArgs(nparams=nparams, cellNum=cellNum, flags=flags),
+        )
         return result
 
-    def domain_get_control_info(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetControlInfoRet:
+    def domain_get_control_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetControlInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_CONTROL_INFO`` (229)."""
-        result: _remote.RemoteDomainGetControlInfoRet = self._call_procedure(_PROCS[229], _remote.RemoteDomainGetControlInfoArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetControlInfoRet = self._call_procedure(
+            _PROCS[229],
+            _remote.RemoteDomainGetControlInfoArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_get_vcpu_pin_info(self, *, dom: _remote.RemoteNonnullDomain, ncpumaps: int, maplen: int, flags: int = 0) -> _remote.RemoteDomainGetVcpuPinInfoRet:
+    def domain_get_vcpu_pin_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        ncpumaps: int,
+        maplen: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetVcpuPinInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO`` (230)."""
-        result: _remote.RemoteDomainGetVcpuPinInfoRet = self._call_procedure(_PROCS[230], _remote.RemoteDomainGetVcpuPinInfoArgs(dom=dom, ncpumaps=ncpumaps, maplen=maplen, flags=flags))
+        result: _remote.RemoteDomainGetVcpuPinInfoRet = self._call_procedure(
+            _PROCS[230],
+            _remote.RemoteDomainGetVcpuPinInfoArgs(
+                dom=dom,
+                ncpumaps=ncpumaps,
+                maplen=maplen,
+                flags=flags,
+            ),
+        )
         return result
 
     def domain_undefine_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS`` (231)."""
-        self._call_procedure(_PROCS[231], _remote.RemoteDomainUndefineFlagsArgs(dom=dom, flags=flags))
+        self._call_procedure(
+            _PROCS[231],
+            _remote.RemoteDomainUndefineFlagsArgs(dom=dom, flags=flags),
+        )
 
-    def domain_save_flags(self, *, dom: _remote.RemoteNonnullDomain, to: str, dxml: str | None, flags: int = 0) -> None:
+    def domain_save_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        to: str,
+        dxml: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SAVE_FLAGS`` (232)."""
-        self._call_procedure(_PROCS[232], _remote.RemoteDomainSaveFlagsArgs(dom=dom, to=to, dxml=dxml, flags=flags))
+        self._call_procedure(
+            _PROCS[232],
+            _remote.RemoteDomainSaveFlagsArgs(dom=dom, to=to, dxml=dxml, flags=flags),
+        )
 
     def domain_restore_flags(self, *, from_: str, dxml: str | None, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_RESTORE_FLAGS`` (233)."""
-        self._call_procedure(_PROCS[233], _remote.RemoteDomainRestoreFlagsArgs(from_=from_, dxml=dxml, flags=flags))
+        self._call_procedure(
+            _PROCS[233],
+            _remote.RemoteDomainRestoreFlagsArgs(from_=from_, dxml=dxml, flags=flags),
+        )
 
     def domain_destroy_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_DESTROY_FLAGS`` (234)."""
-        self._call_procedure(_PROCS[234], _remote.RemoteDomainDestroyFlagsArgs(dom=dom, flags=flags))
+        self._call_procedure(
+            _PROCS[234],
+            _remote.RemoteDomainDestroyFlagsArgs(dom=dom, flags=flags),
+        )
 
     def domain_save_image_get_xml_desc(self, *, file: str, flags: int = 0) -> str:
         """``REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC`` (235)."""
-        result: str = self._call_procedure(_PROCS[235], _remote.RemoteDomainSaveImageGetXmlDescArgs(file=file, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[235],
+            _remote.RemoteDomainSaveImageGetXmlDescArgs(file=file, flags=flags),
+        )
         return result
 
     def domain_save_image_define_xml(self, *, file: str, dxml: str, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML`` (236)."""
-        self._call_procedure(_PROCS[236], _remote.RemoteDomainSaveImageDefineXmlArgs(file=file, dxml=dxml, flags=flags))
+        self._call_procedure(
+            _PROCS[236],
+            _remote.RemoteDomainSaveImageDefineXmlArgs(file=file, dxml=dxml, flags=flags),
+        )
 
-    def domain_block_job_abort(self, *, dom: _remote.RemoteNonnullDomain, path: str, flags: int = 0) -> None:
+    def domain_block_job_abort(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT`` (237)."""
-        self._call_procedure(_PROCS[237], _remote.RemoteDomainBlockJobAbortArgs(dom=dom, path=path, flags=flags))
+        self._call_procedure(
+            _PROCS[237],
+            _remote.RemoteDomainBlockJobAbortArgs(dom=dom, path=path, flags=flags),
+        )
 
-    def domain_get_block_job_info(self, *, dom: _remote.RemoteNonnullDomain, path: str, flags: int = 0) -> _remote.RemoteDomainGetBlockJobInfoRet:
+    def domain_get_block_job_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlockJobInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO`` (238)."""
-        result: _remote.RemoteDomainGetBlockJobInfoRet = self._call_procedure(_PROCS[238], _remote.RemoteDomainGetBlockJobInfoArgs(dom=dom, path=path, flags=flags))
+        result: _remote.RemoteDomainGetBlockJobInfoRet = self._call_procedure(
+            _PROCS[238],
+            _remote.RemoteDomainGetBlockJobInfoArgs(dom=dom, path=path, flags=flags),
+        )
         return result
 
-    def domain_block_job_set_speed(self, *, dom: _remote.RemoteNonnullDomain, path: str, bandwidth: int, flags: int = 0) -> None:
+    def domain_block_job_set_speed(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED`` (239)."""
-        self._call_procedure(_PROCS[239], _remote.RemoteDomainBlockJobSetSpeedArgs(dom=dom, path=path, bandwidth=bandwidth, flags=flags))
+        self._call_procedure(
+            _PROCS[239],
+            _remote.RemoteDomainBlockJobSetSpeedArgs(
+                dom=dom,
+                path=path,
+                bandwidth=bandwidth,
+                flags=flags,
+            ),
+        )
 
-    def domain_block_pull(self, *, dom: _remote.RemoteNonnullDomain, path: str, bandwidth: int, flags: int = 0) -> None:
+    def domain_block_pull(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_PULL`` (240)."""
-        self._call_procedure(_PROCS[240], _remote.RemoteDomainBlockPullArgs(dom=dom, path=path, bandwidth=bandwidth, flags=flags))
+        self._call_procedure(
+            _PROCS[240],
+            _remote.RemoteDomainBlockPullArgs(dom=dom, path=path, bandwidth=bandwidth, flags=flags),
+        )
 
-    def domain_migrate_get_max_speed(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    def domain_migrate_get_max_speed(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED`` (242)."""
-        result: int = self._call_procedure(_PROCS[242], _remote.RemoteDomainMigrateGetMaxSpeedArgs(dom=dom, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[242],
+            _remote.RemoteDomainMigrateGetMaxSpeedArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_block_stats_flags(self, *, dom: _remote.RemoteNonnullDomain, path: str, nparams: int, flags: int = 0) -> _remote.RemoteDomainBlockStatsFlagsRet:
+    def domain_block_stats_flags(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainBlockStatsFlagsRet:
         """``REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS`` (243)."""
-        result: _remote.RemoteDomainBlockStatsFlagsRet = self._call_procedure(_PROCS[243], _remote.RemoteDomainBlockStatsFlagsArgs(dom=dom, path=path, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainBlockStatsFlagsRet = self._call_procedure(
+            _PROCS[243],
+            _remote.RemoteDomainBlockStatsFlagsArgs(
+                dom=dom,
+                path=path,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_snapshot_get_parent(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> _remote.RemoteNonnullDomainSnapshot:
+    def domain_snapshot_get_parent(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainSnapshot:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT`` (244)."""
-        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(_PROCS[244], _remote.RemoteDomainSnapshotGetParentArgs(snap=snap, flags=flags))
+        result: _remote.RemoteNonnullDomainSnapshot = self._call_procedure(
+            _PROCS[244],
+            _remote.RemoteDomainSnapshotGetParentArgs(snap=snap, flags=flags),
+        )
         return result
 
     def domain_reset(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_RESET`` (245)."""
         self._call_procedure(_PROCS[245], _remote.RemoteDomainResetArgs(dom=dom, flags=flags))
 
-    def domain_snapshot_num_children(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> int:
+    def domain_snapshot_num_children(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN`` (246)."""
-        result: int = self._call_procedure(_PROCS[246], _remote.RemoteDomainSnapshotNumChildrenArgs(snap=snap, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[246],
+            _remote.RemoteDomainSnapshotNumChildrenArgs(snap=snap, flags=flags),
+        )
         return result
 
-    def domain_snapshot_list_children_names(self, *, snap: _remote.RemoteNonnullDomainSnapshot, maxnames: int, flags: int = 0) -> list[str]:
+    def domain_snapshot_list_children_names(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        maxnames: int,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES`` (247)."""
-        result: list[str] = self._call_procedure(_PROCS[247], _remote.RemoteDomainSnapshotListChildrenNamesArgs(snap=snap, maxnames=maxnames, flags=flags))
+        result: list[str] = self._call_procedure(
+            _PROCS[247],
+            _remote.RemoteDomainSnapshotListChildrenNamesArgs(
+                snap=snap,
+                maxnames=maxnames,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_open_graphics(self, *, dom: _remote.RemoteNonnullDomain, idx: int, flags: int = 0, fds: _Sequence[int]) -> None:
+    def domain_open_graphics(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        idx: int,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_OPEN_GRAPHICS`` (249)."""
-        self._call_procedure(_PROCS[249], _remote.RemoteDomainOpenGraphicsArgs(dom=dom, idx=idx, flags=flags), fds=fds)
+        self._call_procedure(
+            _PROCS[249],
+            _remote.RemoteDomainOpenGraphicsArgs(dom=dom, idx=idx, flags=flags),
+            fds=fds,
+        )
 
     def node_suspend_for_duration(self, *, target: int, duration: int, flags: int = 0) -> None:
         """``REMOTE_PROC_NODE_SUSPEND_FOR_DURATION`` (250)."""
-        self._call_procedure(_PROCS[250], _remote.RemoteNodeSuspendForDurationArgs(target=target, duration=duration, flags=flags))
+        self._call_procedure(
+            _PROCS[250],
+            _remote.RemoteNodeSuspendForDurationArgs(target=target, duration=duration, flags=flags),
+        )
 
-    def domain_block_resize(self, *, dom: _remote.RemoteNonnullDomain, disk: str, size: int, flags: int = 0) -> None:
+    def domain_block_resize(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str,
+        size: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_RESIZE`` (251)."""
-        self._call_procedure(_PROCS[251], _remote.RemoteDomainBlockResizeArgs(dom=dom, disk=disk, size=size, flags=flags))
+        self._call_procedure(
+            _PROCS[251],
+            _remote.RemoteDomainBlockResizeArgs(dom=dom, disk=disk, size=size, flags=flags),
+        )
 
-    def domain_set_block_io_tune(self, *, dom: _remote.RemoteNonnullDomain, disk: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_block_io_tune(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE`` (252)."""
-        self._call_procedure(_PROCS[252], _remote.RemoteDomainSetBlockIoTuneArgs(dom=dom, disk=disk, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[252],
+            _remote.RemoteDomainSetBlockIoTuneArgs(dom=dom, disk=disk, params=params, flags=flags),
+        )
 
-    def domain_get_block_io_tune(self, *, dom: _remote.RemoteNonnullDomain, disk: str | None, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetBlockIoTuneRet:
+    def domain_get_block_io_tune(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str | None,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetBlockIoTuneRet:
         """``REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE`` (253)."""
-        result: _remote.RemoteDomainGetBlockIoTuneRet = self._call_procedure(_PROCS[253], _remote.RemoteDomainGetBlockIoTuneArgs(dom=dom, disk=disk, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetBlockIoTuneRet = self._call_procedure(
+            _PROCS[253],
+            _remote.RemoteDomainGetBlockIoTuneArgs(
+                dom=dom,
+                disk=disk,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_set_numa_parameters(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_numa_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS`` (254)."""
-        self._call_procedure(_PROCS[254], _remote.RemoteDomainSetNumaParametersArgs(dom=dom, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[254],
+            _remote.RemoteDomainSetNumaParametersArgs(dom=dom, params=params, flags=flags),
+        )
 
-    def domain_get_numa_parameters(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetNumaParametersRet:
+    def domain_get_numa_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetNumaParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS`` (255)."""
-        result: _remote.RemoteDomainGetNumaParametersRet = self._call_procedure(_PROCS[255], _remote.RemoteDomainGetNumaParametersArgs(dom=dom, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetNumaParametersRet = self._call_procedure(
+            _PROCS[255],
+            _remote.RemoteDomainGetNumaParametersArgs(dom=dom, nparams=nparams, flags=flags),
+        )
         return result
 
-    def domain_set_interface_parameters(self, *, dom: _remote.RemoteNonnullDomain, device: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_interface_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        device: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS`` (256)."""
-        self._call_procedure(_PROCS[256], _remote.RemoteDomainSetInterfaceParametersArgs(dom=dom, device=device, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[256],
+            _remote.RemoteDomainSetInterfaceParametersArgs(
+                dom=dom,
+                device=device,
+                params=params,
+                flags=flags,
+            ),
+        )
 
-    def domain_get_interface_parameters(self, *, dom: _remote.RemoteNonnullDomain, device: str, nparams: int, flags: int = 0) -> _remote.RemoteDomainGetInterfaceParametersRet:
+    def domain_get_interface_parameters(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        device: str,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetInterfaceParametersRet:
         """``REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS`` (257)."""
-        result: _remote.RemoteDomainGetInterfaceParametersRet = self._call_procedure(_PROCS[257], _remote.RemoteDomainGetInterfaceParametersArgs(dom=dom, device=device, nparams=nparams, flags=flags))
+        result: _remote.RemoteDomainGetInterfaceParametersRet = self._call_procedure(
+            _PROCS[257],
+            _remote.RemoteDomainGetInterfaceParametersArgs(
+                dom=dom,
+                device=device,
+                nparams=nparams,
+                flags=flags,
+            ),
+        )
         return result
 
     def domain_shutdown_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS`` (258)."""
-        self._call_procedure(_PROCS[258], _remote.RemoteDomainShutdownFlagsArgs(dom=dom, flags=flags))
+        self._call_procedure(
+            _PROCS[258],
+            _remote.RemoteDomainShutdownFlagsArgs(dom=dom, flags=flags),
+        )
 
-    def storage_vol_wipe_pattern(self, *, vol: _remote.RemoteNonnullStorageVol, algorithm: int, flags: int = 0) -> None:
+    def storage_vol_wipe_pattern(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        algorithm: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN`` (259)."""
-        self._call_procedure(_PROCS[259], _remote.RemoteStorageVolWipePatternArgs(vol=vol, algorithm=algorithm, flags=flags))
+        self._call_procedure(
+            _PROCS[259],
+            _remote.RemoteStorageVolWipePatternArgs(vol=vol, algorithm=algorithm, flags=flags),
+        )
 
-    def storage_vol_resize(self, *, vol: _remote.RemoteNonnullStorageVol, capacity: int, flags: int = 0) -> None:
+    def storage_vol_resize(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        capacity: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_STORAGE_VOL_RESIZE`` (260)."""
-        self._call_procedure(_PROCS[260], _remote.RemoteStorageVolResizeArgs(vol=vol, capacity=capacity, flags=flags))
+        self._call_procedure(
+            _PROCS[260],
+            _remote.RemoteStorageVolResizeArgs(vol=vol, capacity=capacity, flags=flags),
+        )
 
-    def domain_pm_suspend_for_duration(self, *, dom: _remote.RemoteNonnullDomain, target: int, duration: int, flags: int = 0) -> None:
+    def domain_pm_suspend_for_duration(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        target: int,
+        duration: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION`` (261)."""
-        self._call_procedure(_PROCS[261], _remote.RemoteDomainPmSuspendForDurationArgs(dom=dom, target=target, duration=duration, flags=flags))
+        self._call_procedure(
+            _PROCS[261],
+            _remote.RemoteDomainPmSuspendForDurationArgs(
+                dom=dom,
+                target=target,
+                duration=duration,
+                flags=flags,
+            ),
+        )
 
-    def domain_get_cpu_stats(self, *, dom: _remote.RemoteNonnullDomain, nparams: int, start_cpu: int, ncpus: int, flags: int = 0) -> _remote.RemoteDomainGetCpuStatsRet:
+    def domain_get_cpu_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        nparams: int,
+        start_cpu: int,
+        ncpus: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetCpuStatsRet:
         """``REMOTE_PROC_DOMAIN_GET_CPU_STATS`` (262)."""
-        result: _remote.RemoteDomainGetCpuStatsRet = self._call_procedure(_PROCS[262], _remote.RemoteDomainGetCpuStatsArgs(dom=dom, nparams=nparams, start_cpu=start_cpu, ncpus=ncpus, flags=flags))
+        result: _remote.RemoteDomainGetCpuStatsRet = self._call_procedure(
+            _PROCS[262],
+            _remote.RemoteDomainGetCpuStatsArgs(
+                dom=dom,
+                nparams=nparams,
+                start_cpu=start_cpu,
+                ncpus=ncpus,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_get_disk_errors(self, *, dom: _remote.RemoteNonnullDomain, maxerrors: int, flags: int = 0) -> _remote.RemoteDomainGetDiskErrorsRet:
+    def domain_get_disk_errors(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maxerrors: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetDiskErrorsRet:
         """``REMOTE_PROC_DOMAIN_GET_DISK_ERRORS`` (263)."""
-        result: _remote.RemoteDomainGetDiskErrorsRet = self._call_procedure(_PROCS[263], _remote.RemoteDomainGetDiskErrorsArgs(dom=dom, maxerrors=maxerrors, flags=flags))
+        result: _remote.RemoteDomainGetDiskErrorsRet = self._call_procedure(
+            _PROCS[263],
+            _remote.RemoteDomainGetDiskErrorsArgs(dom=dom, maxerrors=maxerrors, flags=flags),
+        )
         return result
 
-    def domain_set_metadata(self, *, dom: _remote.RemoteNonnullDomain, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> None:
+    def domain_set_metadata(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_METADATA`` (264)."""
-        self._call_procedure(_PROCS[264], _remote.RemoteDomainSetMetadataArgs(dom=dom, type=type, metadata=metadata, key=key, uri=uri, flags=flags))
+        self._call_procedure(
+            _PROCS[264],
+            _remote.RemoteDomainSetMetadataArgs(
+                dom=dom,
+                type=type,
+                metadata=metadata,
+                key=key,
+                uri=uri,
+                flags=flags,
+            ),
+        )
 
-    def domain_get_metadata(self, *, dom: _remote.RemoteNonnullDomain, type: int, uri: str | None, flags: int = 0) -> str:
+    def domain_get_metadata(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        uri: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_GET_METADATA`` (265)."""
-        result: str = self._call_procedure(_PROCS[265], _remote.RemoteDomainGetMetadataArgs(dom=dom, type=type, uri=uri, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[265],
+            _remote.RemoteDomainGetMetadataArgs(dom=dom, type=type, uri=uri, flags=flags),
+        )
         return result
 
-    def domain_block_rebase(self, *, dom: _remote.RemoteNonnullDomain, path: str, base: str | None, bandwidth: int, flags: int = 0) -> None:
+    def domain_block_rebase(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        base: str | None,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_REBASE`` (266)."""
-        self._call_procedure(_PROCS[266], _remote.RemoteDomainBlockRebaseArgs(dom=dom, path=path, base=base, bandwidth=bandwidth, flags=flags))
+        self._call_procedure(
+            _PROCS[266],
+            _remote.RemoteDomainBlockRebaseArgs(
+                dom=dom,
+                path=path,
+                base=base,
+                bandwidth=bandwidth,
+                flags=flags,
+            ),
+        )
 
     def domain_pm_wakeup(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_PM_WAKEUP`` (267)."""
         self._call_procedure(_PROCS[267], _remote.RemoteDomainPmWakeupArgs(dom=dom, flags=flags))
 
-    def domain_snapshot_is_current(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> int:
+    def domain_snapshot_is_current(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT`` (271)."""
-        result: int = self._call_procedure(_PROCS[271], _remote.RemoteDomainSnapshotIsCurrentArgs(snap=snap, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[271],
+            _remote.RemoteDomainSnapshotIsCurrentArgs(snap=snap, flags=flags),
+        )
         return result
 
-    def domain_snapshot_has_metadata(self, *, snap: _remote.RemoteNonnullDomainSnapshot, flags: int = 0) -> int:
+    def domain_snapshot_has_metadata(
+        self,
+        *,
+        snap: _remote.RemoteNonnullDomainSnapshot,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA`` (272)."""
-        result: int = self._call_procedure(_PROCS[272], _remote.RemoteDomainSnapshotHasMetadataArgs(snap=snap, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[272],
+            _remote.RemoteDomainSnapshotHasMetadataArgs(snap=snap, flags=flags),
+        )
         return result
 
-    def connect_list_all_domains(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllDomainsRet:
+    def connect_list_all_domains(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllDomainsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS`` (273)."""
-        result: _remote.RemoteConnectListAllDomainsRet = self._call_procedure(_PROCS[273], _remote.RemoteConnectListAllDomainsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllDomainsRet = self._call_procedure(
+            _PROCS[273],
+            _remote.RemoteConnectListAllDomainsArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    def domain_list_all_snapshots(self, *, dom: _remote.RemoteNonnullDomain, need_results: int, flags: int = 0) -> _remote.RemoteDomainListAllSnapshotsRet:
+    def domain_list_all_snapshots(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainListAllSnapshotsRet:
         """``REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS`` (274)."""
-        result: _remote.RemoteDomainListAllSnapshotsRet = self._call_procedure(_PROCS[274], _remote.RemoteDomainListAllSnapshotsArgs(dom=dom, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainListAllSnapshotsRet = self._call_procedure(
+            _PROCS[274],
+            _remote.RemoteDomainListAllSnapshotsArgs(
+                dom=dom,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_snapshot_list_all_children(self, *, snapshot: _remote.RemoteNonnullDomainSnapshot, need_results: int, flags: int = 0) -> _remote.RemoteDomainSnapshotListAllChildrenRet:
+    def domain_snapshot_list_all_children(
+        self,
+        *,
+        snapshot: _remote.RemoteNonnullDomainSnapshot,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainSnapshotListAllChildrenRet:
         """``REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN`` (275)."""
-        result: _remote.RemoteDomainSnapshotListAllChildrenRet = self._call_procedure(_PROCS[275], _remote.RemoteDomainSnapshotListAllChildrenArgs(snapshot=snapshot, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainSnapshotListAllChildrenRet = self._call_procedure(
+            _PROCS[275],
+            _remote.RemoteDomainSnapshotListAllChildrenArgs(
+                snapshot=snapshot,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
     def domain_get_hostname(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
         """``REMOTE_PROC_DOMAIN_GET_HOSTNAME`` (277)."""
-        result: str = self._call_procedure(_PROCS[277], _remote.RemoteDomainGetHostnameArgs(dom=dom, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[277],
+            _remote.RemoteDomainGetHostnameArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_get_security_label_list(self, *, dom: _remote.RemoteNonnullDomain) -> _remote.RemoteDomainGetSecurityLabelListRet:
+    def domain_get_security_label_list(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+    ) -> _remote.RemoteDomainGetSecurityLabelListRet:
         """``REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST`` (278)."""
-        result: _remote.RemoteDomainGetSecurityLabelListRet = self._call_procedure(_PROCS[278], _remote.RemoteDomainGetSecurityLabelListArgs(dom=dom))
+        result: _remote.RemoteDomainGetSecurityLabelListRet = self._call_procedure(
+            _PROCS[278],
+            _remote.RemoteDomainGetSecurityLabelListArgs(dom=dom),
+        )
         return result
 
-    def domain_pin_emulator(self, *, dom: _remote.RemoteNonnullDomain, cpumap: bytes, flags: int = 0) -> None:
+    def domain_pin_emulator(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cpumap: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_EMULATOR`` (279)."""
-        self._call_procedure(_PROCS[279], _remote.RemoteDomainPinEmulatorArgs(dom=dom, cpumap=cpumap, flags=flags))
+        self._call_procedure(
+            _PROCS[279],
+            _remote.RemoteDomainPinEmulatorArgs(dom=dom, cpumap=cpumap, flags=flags),
+        )
 
-    def domain_get_emulator_pin_info(self, *, dom: _remote.RemoteNonnullDomain, maplen: int, flags: int = 0) -> _remote.RemoteDomainGetEmulatorPinInfoRet:
+    def domain_get_emulator_pin_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        maplen: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetEmulatorPinInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO`` (280)."""
-        result: _remote.RemoteDomainGetEmulatorPinInfoRet = self._call_procedure(_PROCS[280], _remote.RemoteDomainGetEmulatorPinInfoArgs(dom=dom, maplen=maplen, flags=flags))
+        result: _remote.RemoteDomainGetEmulatorPinInfoRet = self._call_procedure(
+            _PROCS[280],
+            _remote.RemoteDomainGetEmulatorPinInfoArgs(dom=dom, maplen=maplen, flags=flags),
+        )
         return result
 
-    def connect_list_all_storage_pools(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllStoragePoolsRet:
+    def connect_list_all_storage_pools(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllStoragePoolsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS`` (281)."""
-        result: _remote.RemoteConnectListAllStoragePoolsRet = self._call_procedure(_PROCS[281], _remote.RemoteConnectListAllStoragePoolsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllStoragePoolsRet = self._call_procedure(
+            _PROCS[281],
+            _remote.RemoteConnectListAllStoragePoolsArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    def storage_pool_list_all_volumes(self, *, pool: _remote.RemoteNonnullStoragePool, need_results: int, flags: int = 0) -> _remote.RemoteStoragePoolListAllVolumesRet:
+    def storage_pool_list_all_volumes(
+        self,
+        *,
+        pool: _remote.RemoteNonnullStoragePool,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteStoragePoolListAllVolumesRet:
         """``REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES`` (282)."""
-        result: _remote.RemoteStoragePoolListAllVolumesRet = self._call_procedure(_PROCS[282], _remote.RemoteStoragePoolListAllVolumesArgs(pool=pool, need_results=need_results, flags=flags))
+        result: _remote.RemoteStoragePoolListAllVolumesRet = self._call_procedure(
+            _PROCS[282],
+            _remote.RemoteStoragePoolListAllVolumesArgs(
+                pool=pool,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def connect_list_all_networks(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNetworksRet:
+    def connect_list_all_networks(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNetworksRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS`` (283)."""
-        result: _remote.RemoteConnectListAllNetworksRet = self._call_procedure(_PROCS[283], _remote.RemoteConnectListAllNetworksArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNetworksRet = self._call_procedure(
+            _PROCS[283],
+            _remote.RemoteConnectListAllNetworksArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    def connect_list_all_interfaces(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllInterfacesRet:
+    def connect_list_all_interfaces(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllInterfacesRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES`` (284)."""
-        result: _remote.RemoteConnectListAllInterfacesRet = self._call_procedure(_PROCS[284], _remote.RemoteConnectListAllInterfacesArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllInterfacesRet = self._call_procedure(
+            _PROCS[284],
+            _remote.RemoteConnectListAllInterfacesArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    def connect_list_all_node_devices(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNodeDevicesRet:
+    def connect_list_all_node_devices(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNodeDevicesRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES`` (285)."""
-        result: _remote.RemoteConnectListAllNodeDevicesRet = self._call_procedure(_PROCS[285], _remote.RemoteConnectListAllNodeDevicesArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNodeDevicesRet = self._call_procedure(
+            _PROCS[285],
+            _remote.RemoteConnectListAllNodeDevicesArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    def connect_list_all_nwfilters(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNwfiltersRet:
+    def connect_list_all_nwfilters(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNwfiltersRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS`` (286)."""
-        result: _remote.RemoteConnectListAllNwfiltersRet = self._call_procedure(_PROCS[286], _remote.RemoteConnectListAllNwfiltersArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNwfiltersRet = self._call_procedure(
+            _PROCS[286],
+            _remote.RemoteConnectListAllNwfiltersArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    def connect_list_all_secrets(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllSecretsRet:
+    def connect_list_all_secrets(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllSecretsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_SECRETS`` (287)."""
-        result: _remote.RemoteConnectListAllSecretsRet = self._call_procedure(_PROCS[287], _remote.RemoteConnectListAllSecretsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllSecretsRet = self._call_procedure(
+            _PROCS[287],
+            _remote.RemoteConnectListAllSecretsArgs(need_results=need_results, flags=flags),
+        )
         return result
 
-    def node_set_memory_parameters(self, *, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def node_set_memory_parameters(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS`` (288)."""
-        self._call_procedure(_PROCS[288], _remote.RemoteNodeSetMemoryParametersArgs(params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[288],
+            _remote.RemoteNodeSetMemoryParametersArgs(params=params, flags=flags),
+        )
 
-    def node_get_memory_parameters(self, *, nparams: int, flags: int = 0) -> _remote.RemoteNodeGetMemoryParametersRet:
+    def node_get_memory_parameters(
+        self,
+        *,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetMemoryParametersRet:
         """``REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS`` (289)."""
-        result: _remote.RemoteNodeGetMemoryParametersRet = self._call_procedure(_PROCS[289], _remote.RemoteNodeGetMemoryParametersArgs(nparams=nparams, flags=flags))
+        result: _remote.RemoteNodeGetMemoryParametersRet = self._call_procedure(
+            _PROCS[289],
+            _remote.RemoteNodeGetMemoryParametersArgs(nparams=nparams, flags=flags),
+        )
         return result
 
-    def domain_block_commit(self, *, dom: _remote.RemoteNonnullDomain, disk: str, base: str | None, top: str | None, bandwidth: int, flags: int = 0) -> None:
+    def domain_block_commit(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        disk: str,
+        base: str | None,
+        top: str | None,
+        bandwidth: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_COMMIT`` (290)."""
-        self._call_procedure(_PROCS[290], _remote.RemoteDomainBlockCommitArgs(dom=dom, disk=disk, base=base, top=top, bandwidth=bandwidth, flags=flags))
+        self._call_procedure(
+            _PROCS[290],
+            _remote.RemoteDomainBlockCommitArgs(
+                dom=dom,
+                disk=disk,
+                base=base,
+                top=top,
+                bandwidth=bandwidth,
+                flags=flags,
+            ),
+        )
 
-    def network_update(self, *, net: _remote.RemoteNonnullNetwork, command: int, section: int, parentIndex: int, xml: str, flags: int = 0) -> None:
+    def network_update(
+        self,
+        *,
+        net: _remote.RemoteNonnullNetwork,
+        command: int,
+        section: int,
+        parentIndex: int,
+        xml: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_UPDATE`` (291)."""
-        self._call_procedure(_PROCS[291], _remote.RemoteNetworkUpdateArgs(net=net, command=command, section=section, parentIndex=parentIndex, xml=xml, flags=flags))
+        self._call_procedure(
+            _PROCS[291],
+            _remote.RemoteNetworkUpdateArgs(
+                net=net,
+                command=command,
+                section=section,
+                parentIndex=parentIndex,
+                xml=xml,
+                flags=flags,
+            ),
+        )
 
-    def node_get_cpu_map(self, *, need_map: int, need_online: int, flags: int = 0) -> _remote.RemoteNodeGetCpuMapRet:
+    def node_get_cpu_map(
+        self,
+        *,
+        need_map: int,
+        need_online: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNodeGetCpuMapRet:
         """``REMOTE_PROC_NODE_GET_CPU_MAP`` (293)."""
-        result: _remote.RemoteNodeGetCpuMapRet = self._call_procedure(_PROCS[293], _remote.RemoteNodeGetCpuMapArgs(need_map=need_map, need_online=need_online, flags=flags))
+        result: _remote.RemoteNodeGetCpuMapRet = self._call_procedure(
+            _PROCS[293],
+            _remote.RemoteNodeGetCpuMapArgs(
+                need_map=need_map,
+                need_online=need_online,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_fstrim(self, *, dom: _remote.RemoteNonnullDomain, mountPoint: str | None, minimum: int, flags: int = 0) -> None:
+    def domain_fstrim(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        mountPoint: str | None,
+        minimum: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_FSTRIM`` (294)."""
-        self._call_procedure(_PROCS[294], _remote.RemoteDomainFstrimArgs(dom=dom, mountPoint=mountPoint, minimum=minimum, flags=flags))
+        self._call_procedure(
+            _PROCS[294],
+            _remote.RemoteDomainFstrimArgs(
+                dom=dom,
+                mountPoint=mountPoint,
+                minimum=minimum,
+                flags=flags,
+            ),
+        )
 
-    def domain_send_process_signal(self, *, dom: _remote.RemoteNonnullDomain, pid_value: int, signum: int, flags: int = 0) -> None:
+    def domain_send_process_signal(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        pid_value: int,
+        signum: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL`` (295)."""
-        self._call_procedure(_PROCS[295], _remote.RemoteDomainSendProcessSignalArgs(dom=dom, pid_value=pid_value, signum=signum, flags=flags))
+        self._call_procedure(
+            _PROCS[295],
+            _remote.RemoteDomainSendProcessSignalArgs(
+                dom=dom,
+                pid_value=pid_value,
+                signum=signum,
+                flags=flags,
+            ),
+        )
 
-    def domain_open_channel(self, *, dom: _remote.RemoteNonnullDomain, name: str | None, flags: int = 0) -> _Stream:
+    def domain_open_channel(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str | None,
+        flags: int = 0,
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_OPEN_CHANNEL`` (296)."""
-        result: _Stream = self._call_procedure(_PROCS[296], _remote.RemoteDomainOpenChannelArgs(dom=dom, name=name, flags=flags))
+        result: _Stream = self._call_procedure(
+            _PROCS[296],
+            _remote.RemoteDomainOpenChannelArgs(dom=dom, name=name, flags=flags),
+        )
         return result
 
-    def node_device_lookup_scsi_host_by_wwn(self, *, wwnn: str, wwpn: str, flags: int = 0) -> _remote.RemoteNonnullNodeDevice:
+    def node_device_lookup_scsi_host_by_wwn(
+        self,
+        *,
+        wwnn: str,
+        wwpn: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN`` (297)."""
-        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(_PROCS[297], _remote.RemoteNodeDeviceLookupScsiHostByWwnArgs(wwnn=wwnn, wwpn=wwpn, flags=flags))
+        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(
+            _PROCS[297],
+            _remote.RemoteNodeDeviceLookupScsiHostByWwnArgs(wwnn=wwnn, wwpn=wwpn, flags=flags),
+        )
         return result
 
-    def domain_get_job_stats(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetJobStatsRet:
+    def domain_get_job_stats(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetJobStatsRet:
         """``REMOTE_PROC_DOMAIN_GET_JOB_STATS`` (298)."""
-        result: _remote.RemoteDomainGetJobStatsRet = self._call_procedure(_PROCS[298], _remote.RemoteDomainGetJobStatsArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetJobStatsRet = self._call_procedure(
+            _PROCS[298],
+            _remote.RemoteDomainGetJobStatsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_migrate_get_compression_cache(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    def domain_migrate_get_compression_cache(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE`` (299)."""
-        result: int = self._call_procedure(_PROCS[299], _remote.RemoteDomainMigrateGetCompressionCacheArgs(dom=dom, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[299],
+            _remote.RemoteDomainMigrateGetCompressionCacheArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_migrate_set_compression_cache(self, *, dom: _remote.RemoteNonnullDomain, cacheSize: int, flags: int = 0) -> None:
+    def domain_migrate_set_compression_cache(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cacheSize: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE`` (300)."""
-        self._call_procedure(_PROCS[300], _remote.RemoteDomainMigrateSetCompressionCacheArgs(dom=dom, cacheSize=cacheSize, flags=flags))
+        self._call_procedure(
+            _PROCS[300],
+            _remote.RemoteDomainMigrateSetCompressionCacheArgs(
+                dom=dom,
+                cacheSize=cacheSize,
+                flags=flags,
+            ),
+        )
 
-    def node_device_detach_flags(self, *, name: str, driverName: str | None, flags: int = 0) -> None:
+    def node_device_detach_flags(
+        self,
+        *,
+        name: str,
+        driverName: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS`` (301)."""
-        self._call_procedure(_PROCS[301], _remote.RemoteNodeDeviceDetachFlagsArgs(name=name, driverName=driverName, flags=flags))
+        self._call_procedure(
+            _PROCS[301],
+            _remote.RemoteNodeDeviceDetachFlagsArgs(name=name, driverName=driverName, flags=flags),
+        )
 
-    def domain_migrate_begin3_params(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> _remote.RemoteDomainMigrateBegin3ParamsRet:
+    def domain_migrate_begin3_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> _remote.RemoteDomainMigrateBegin3ParamsRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS`` (302)."""
-        result: _remote.RemoteDomainMigrateBegin3ParamsRet = self._call_procedure(_PROCS[302], _remote.RemoteDomainMigrateBegin3ParamsArgs(dom=dom, params=params, flags=flags))
+        result: _remote.RemoteDomainMigrateBegin3ParamsRet = self._call_procedure(
+            _PROCS[302],
+            _remote.RemoteDomainMigrateBegin3ParamsArgs(dom=dom, params=params, flags=flags),
+        )
         return result
 
-    def domain_migrate_prepare3_params(self, *, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0) -> _remote.RemoteDomainMigratePrepare3ParamsRet:
+    def domain_migrate_prepare3_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainMigratePrepare3ParamsRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS`` (303)."""
-        result: _remote.RemoteDomainMigratePrepare3ParamsRet = self._call_procedure(_PROCS[303], _remote.RemoteDomainMigratePrepare3ParamsArgs(params=params, cookie_in=cookie_in, flags=flags))
+        result: _remote.RemoteDomainMigratePrepare3ParamsRet = self._call_procedure(
+            _PROCS[303],
+            _remote.RemoteDomainMigratePrepare3ParamsArgs(
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_migrate_prepare_tunnel3_params(self, *, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0) -> bytes:
+    def domain_migrate_prepare_tunnel3_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS`` (304)."""
-        result: bytes = self._call_procedure(_PROCS[304], _remote.RemoteDomainMigratePrepareTunnel3ParamsArgs(params=params, cookie_in=cookie_in, flags=flags))
+        result: bytes = self._call_procedure(
+            _PROCS[304],
+            _remote.RemoteDomainMigratePrepareTunnel3ParamsArgs(
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_migrate_perform3_params(self, *, dom: _remote.RemoteNonnullDomain, dconnuri: str | None, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0) -> bytes:
+    def domain_migrate_perform3_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dconnuri: str | None,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+    ) -> bytes:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS`` (305)."""
-        result: bytes = self._call_procedure(_PROCS[305], _remote.RemoteDomainMigratePerform3ParamsArgs(dom=dom, dconnuri=dconnuri, params=params, cookie_in=cookie_in, flags=flags))
+        result: bytes = self._call_procedure(
+            _PROCS[305],
+            _remote.RemoteDomainMigratePerform3ParamsArgs(
+                dom=dom,
+                dconnuri=dconnuri,
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_migrate_finish3_params(self, *, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0, cancelled: int) -> _remote.RemoteDomainMigrateFinish3ParamsRet:
+    def domain_migrate_finish3_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+        cancelled: int,
+    ) -> _remote.RemoteDomainMigrateFinish3ParamsRet:
         """``REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS`` (306)."""
-        result: _remote.RemoteDomainMigrateFinish3ParamsRet = self._call_procedure(_PROCS[306], _remote.RemoteDomainMigrateFinish3ParamsArgs(params=params, cookie_in=cookie_in, flags=flags, cancelled=cancelled))
+        result: _remote.RemoteDomainMigrateFinish3ParamsRet = self._call_procedure(
+            _PROCS[306],
+            _remote.RemoteDomainMigrateFinish3ParamsArgs(
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
         return result
 
-    def domain_migrate_confirm3_params(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], cookie_in: bytes, flags: int = 0, cancelled: int) -> None:
+    def domain_migrate_confirm3_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        cookie_in: bytes,
+        flags: int = 0,
+        cancelled: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS`` (307)."""
-        self._call_procedure(_PROCS[307], _remote.RemoteDomainMigrateConfirm3ParamsArgs(dom=dom, params=params, cookie_in=cookie_in, flags=flags, cancelled=cancelled))
+        self._call_procedure(
+            _PROCS[307],
+            _remote.RemoteDomainMigrateConfirm3ParamsArgs(
+                dom=dom,
+                params=params,
+                cookie_in=cookie_in,
+                flags=flags,
+                cancelled=cancelled,
+            ),
+        )
 
-    def domain_set_memory_stats_period(self, *, dom: _remote.RemoteNonnullDomain, period: int, flags: int = 0) -> None:
+    def domain_set_memory_stats_period(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        period: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD`` (308)."""
-        self._call_procedure(_PROCS[308], _remote.RemoteDomainSetMemoryStatsPeriodArgs(dom=dom, period=period, flags=flags))
+        self._call_procedure(
+            _PROCS[308],
+            _remote.RemoteDomainSetMemoryStatsPeriodArgs(dom=dom, period=period, flags=flags),
+        )
 
-    def domain_create_xml_with_files(self, *, xml_desc: str, flags: int = 0, fds: _Sequence[int]) -> _remote.RemoteNonnullDomain:
+    def domain_create_xml_with_files(
+        self,
+        *,
+        xml_desc: str,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES`` (309)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[309], _remote.RemoteDomainCreateXmlWithFilesArgs(xml_desc=xml_desc, flags=flags), fds=fds)
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[309],
+            _remote.RemoteDomainCreateXmlWithFilesArgs(xml_desc=xml_desc, flags=flags),
+            fds=fds,
+        )
         return result
 
-    def domain_create_with_files(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0, fds: _Sequence[int]) -> _remote.RemoteNonnullDomain:
+    def domain_create_with_files(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_CREATE_WITH_FILES`` (310)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[310], _remote.RemoteDomainCreateWithFilesArgs(dom=dom, flags=flags), fds=fds)
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[310],
+            _remote.RemoteDomainCreateWithFilesArgs(dom=dom, flags=flags),
+            fds=fds,
+        )
         return result
 
-    def connect_get_cpu_model_names(self, *, arch: str, need_results: int, flags: int = 0) -> _remote.RemoteConnectGetCpuModelNamesRet:
+    def connect_get_cpu_model_names(
+        self,
+        *,
+        arch: str,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectGetCpuModelNamesRet:
         """``REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES`` (312)."""
-        result: _remote.RemoteConnectGetCpuModelNamesRet = self._call_procedure(_PROCS[312], _remote.RemoteConnectGetCpuModelNamesArgs(arch=arch, need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectGetCpuModelNamesRet = self._call_procedure(
+            _PROCS[312],
+            _remote.RemoteConnectGetCpuModelNamesArgs(
+                arch=arch,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def connect_network_event_register_any(self, *, eventID: int, net: _remote.RemoteNonnullNetwork | None) -> int:
+    def connect_network_event_register_any(
+        self,
+        *,
+        eventID: int,
+        net: _remote.RemoteNonnullNetwork | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY`` (313)."""
-        result: int = self._call_procedure(_PROCS[313], _remote.RemoteConnectNetworkEventRegisterAnyArgs(eventID=eventID, net=net))
+        result: int = self._call_procedure(
+            _PROCS[313],
+            _remote.RemoteConnectNetworkEventRegisterAnyArgs(eventID=eventID, net=net),
+        )
         return result
 
     def connect_network_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY`` (314)."""
-        self._call_procedure(_PROCS[314], _remote.RemoteConnectNetworkEventDeregisterAnyArgs(callbackID=callbackID))
+        self._call_procedure(
+            _PROCS[314],
+            _remote.RemoteConnectNetworkEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    def connect_domain_event_callback_register_any(self, *, eventID: int, dom: _remote.RemoteNonnullDomain | None) -> int:
+    def connect_domain_event_callback_register_any(
+        self,
+        *,
+        eventID: int,
+        dom: _remote.RemoteNonnullDomain | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY`` (316)."""
-        result: int = self._call_procedure(_PROCS[316], _remote.RemoteConnectDomainEventCallbackRegisterAnyArgs(eventID=eventID, dom=dom))
+        result: int = self._call_procedure(
+            _PROCS[316],
+            _remote.RemoteConnectDomainEventCallbackRegisterAnyArgs(eventID=eventID, dom=dom),
+        )
         return result
 
     def connect_domain_event_callback_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY`` (317)."""
-        self._call_procedure(_PROCS[317], _remote.RemoteConnectDomainEventCallbackDeregisterAnyArgs(callbackID=callbackID))
+        self._call_procedure(
+            _PROCS[317],
+            _remote.RemoteConnectDomainEventCallbackDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    def domain_core_dump_with_format(self, *, dom: _remote.RemoteNonnullDomain, to: str, dumpformat: int, flags: int = 0) -> None:
+    def domain_core_dump_with_format(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        to: str,
+        dumpformat: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT`` (334)."""
-        self._call_procedure(_PROCS[334], _remote.RemoteDomainCoreDumpWithFormatArgs(dom=dom, to=to, dumpformat=dumpformat, flags=flags))
+        self._call_procedure(
+            _PROCS[334],
+            _remote.RemoteDomainCoreDumpWithFormatArgs(
+                dom=dom,
+                to=to,
+                dumpformat=dumpformat,
+                flags=flags,
+            ),
+        )
 
-    def domain_fsfreeze(self, *, dom: _remote.RemoteNonnullDomain, mountpoints: list[str], flags: int = 0) -> int:
+    def domain_fsfreeze(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        mountpoints: list[str],
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_FSFREEZE`` (335)."""
-        result: int = self._call_procedure(_PROCS[335], _remote.RemoteDomainFsfreezeArgs(dom=dom, mountpoints=mountpoints, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[335],
+            _remote.RemoteDomainFsfreezeArgs(dom=dom, mountpoints=mountpoints, flags=flags),
+        )
         return result
 
-    def domain_fsthaw(self, *, dom: _remote.RemoteNonnullDomain, mountpoints: list[str], flags: int = 0) -> int:
+    def domain_fsthaw(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        mountpoints: list[str],
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_FSTHAW`` (336)."""
-        result: int = self._call_procedure(_PROCS[336], _remote.RemoteDomainFsthawArgs(dom=dom, mountpoints=mountpoints, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[336],
+            _remote.RemoteDomainFsthawArgs(dom=dom, mountpoints=mountpoints, flags=flags),
+        )
         return result
 
-    def domain_get_time(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetTimeRet:
+    def domain_get_time(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetTimeRet:
         """``REMOTE_PROC_DOMAIN_GET_TIME`` (337)."""
-        result: _remote.RemoteDomainGetTimeRet = self._call_procedure(_PROCS[337], _remote.RemoteDomainGetTimeArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetTimeRet = self._call_procedure(
+            _PROCS[337],
+            _remote.RemoteDomainGetTimeArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_set_time(self, *, dom: _remote.RemoteNonnullDomain, seconds: int, nseconds: int, flags: int = 0) -> None:
+    def domain_set_time(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        seconds: int,
+        nseconds: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_TIME`` (338)."""
-        self._call_procedure(_PROCS[338], _remote.RemoteDomainSetTimeArgs(dom=dom, seconds=seconds, nseconds=nseconds, flags=flags))
+        self._call_procedure(
+            _PROCS[338],
+            _remote.RemoteDomainSetTimeArgs(
+                dom=dom,
+                seconds=seconds,
+                nseconds=nseconds,
+                flags=flags,
+            ),
+        )
 
-    def node_get_free_pages(self, *, pages: list[int], startCell: int, cellCount: int, flags: int = 0) -> list[int]:
+    def node_get_free_pages(
+        self,
+        *,
+        pages: list[int],
+        startCell: int,
+        cellCount: int,
+        flags: int = 0,
+    ) -> list[int]:
         """``REMOTE_PROC_NODE_GET_FREE_PAGES`` (340)."""
-        result: list[int] = self._call_procedure(_PROCS[340], _remote.RemoteNodeGetFreePagesArgs(pages=pages, startCell=startCell, cellCount=cellCount, flags=flags))
+        result: list[int] = self._call_procedure(
+            _PROCS[340],
+            _remote.RemoteNodeGetFreePagesArgs(
+                pages=pages,
+                startCell=startCell,
+                cellCount=cellCount,
+                flags=flags,
+            ),
+        )
         return result
 
-    def network_get_dhcp_leases(self, *, net: _remote.RemoteNonnullNetwork, mac: str | None, need_results: int, flags: int = 0) -> _remote.RemoteNetworkGetDhcpLeasesRet:
+    def network_get_dhcp_leases(
+        self,
+        *,
+        net: _remote.RemoteNonnullNetwork,
+        mac: str | None,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNetworkGetDhcpLeasesRet:
         """``REMOTE_PROC_NETWORK_GET_DHCP_LEASES`` (341)."""
-        result: _remote.RemoteNetworkGetDhcpLeasesRet = self._call_procedure(_PROCS[341], _remote.RemoteNetworkGetDhcpLeasesArgs(net=net, mac=mac, need_results=need_results, flags=flags))
+        result: _remote.RemoteNetworkGetDhcpLeasesRet = self._call_procedure(
+            _PROCS[341],
+            _remote.RemoteNetworkGetDhcpLeasesArgs(
+                net=net,
+                mac=mac,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def connect_get_domain_capabilities(self, *, emulatorbin: str | None, arch: str | None, machine: str | None, virttype: str | None, flags: int = 0) -> str:
+    def connect_get_domain_capabilities(
+        self,
+        *,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES`` (342)."""
-        result: str = self._call_procedure(_PROCS[342], _remote.RemoteConnectGetDomainCapabilitiesArgs(emulatorbin=emulatorbin, arch=arch, machine=machine, virttype=virttype, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[342],
+            _remote.RemoteConnectGetDomainCapabilitiesArgs(
+                emulatorbin=emulatorbin,
+                arch=arch,
+                machine=machine,
+                virttype=virttype,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_open_graphics_fd(self, *, dom: _remote.RemoteNonnullDomain, idx: int, flags: int = 0) -> tuple[None, list[int]]:
+    def domain_open_graphics_fd(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        idx: int,
+        flags: int = 0,
+    ) -> tuple[None, list[int]]:
         """``REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD`` (343)."""
-        result: tuple[None, list[int]] = self._call_procedure(_PROCS[343], _remote.RemoteDomainOpenGraphicsFdArgs(dom=dom, idx=idx, flags=flags))
+        result: tuple[None, list[int]] = self._call_procedure(
+            _PROCS[343],
+            _remote.RemoteDomainOpenGraphicsFdArgs(dom=dom, idx=idx, flags=flags),
+        )
         return result
 
-    def connect_get_all_domain_stats(self, *, doms: list[_remote.RemoteNonnullDomain], stats: int, flags: int = 0) -> list[_remote.RemoteDomainStatsRecord]:
+    def connect_get_all_domain_stats(
+        self,
+        *,
+        doms: list[_remote.RemoteNonnullDomain],
+        stats: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteDomainStatsRecord]:
         """``REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS`` (344)."""
-        result: list[_remote.RemoteDomainStatsRecord] = self._call_procedure(_PROCS[344], _remote.RemoteConnectGetAllDomainStatsArgs(doms=doms, stats=stats, flags=flags))
+        result: list[_remote.RemoteDomainStatsRecord] = self._call_procedure(
+            _PROCS[344],
+            _remote.RemoteConnectGetAllDomainStatsArgs(doms=doms, stats=stats, flags=flags),
+        )
         return result
 
-    def domain_block_copy(self, *, dom: _remote.RemoteNonnullDomain, path: str, destxml: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_block_copy(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        path: str,
+        destxml: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BLOCK_COPY`` (345)."""
-        self._call_procedure(_PROCS[345], _remote.RemoteDomainBlockCopyArgs(dom=dom, path=path, destxml=destxml, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[345],
+            _remote.RemoteDomainBlockCopyArgs(
+                dom=dom,
+                path=path,
+                destxml=destxml,
+                params=params,
+                flags=flags,
+            ),
+        )
 
-    def node_alloc_pages(self, *, pageSizes: list[int], pageCounts: list[int], startCell: int, cellCount: int, flags: int = 0) -> int:
+    def node_alloc_pages(
+        self,
+        *,
+        pageSizes: list[int],
+        pageCounts: list[int],
+        startCell: int,
+        cellCount: int,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_NODE_ALLOC_PAGES`` (347)."""
-        result: int = self._call_procedure(_PROCS[347], _remote.RemoteNodeAllocPagesArgs(pageSizes=pageSizes, pageCounts=pageCounts, startCell=startCell, cellCount=cellCount, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[347],
+            _remote.RemoteNodeAllocPagesArgs(
+                pageSizes=pageSizes,
+                pageCounts=pageCounts,
+                startCell=startCell,
+                cellCount=cellCount,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_get_fsinfo(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetFsinfoRet:
+    def domain_get_fsinfo(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetFsinfoRet:
         """``REMOTE_PROC_DOMAIN_GET_FSINFO`` (349)."""
-        result: _remote.RemoteDomainGetFsinfoRet = self._call_procedure(_PROCS[349], _remote.RemoteDomainGetFsinfoArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetFsinfoRet = self._call_procedure(
+            _PROCS[349],
+            _remote.RemoteDomainGetFsinfoArgs(dom=dom, flags=flags),
+        )
         return result
 
     def domain_define_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullDomain:
         """``REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS`` (350)."""
-        result: _remote.RemoteNonnullDomain = self._call_procedure(_PROCS[350], _remote.RemoteDomainDefineXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullDomain = self._call_procedure(
+            _PROCS[350],
+            _remote.RemoteDomainDefineXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
-    def domain_get_iothread_info(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> _remote.RemoteDomainGetIothreadInfoRet:
+    def domain_get_iothread_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainGetIothreadInfoRet:
         """``REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO`` (351)."""
-        result: _remote.RemoteDomainGetIothreadInfoRet = self._call_procedure(_PROCS[351], _remote.RemoteDomainGetIothreadInfoArgs(dom=dom, flags=flags))
+        result: _remote.RemoteDomainGetIothreadInfoRet = self._call_procedure(
+            _PROCS[351],
+            _remote.RemoteDomainGetIothreadInfoArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_pin_iothread(self, *, dom: _remote.RemoteNonnullDomain, iothreads_id: int, cpumap: bytes, flags: int = 0) -> None:
+    def domain_pin_iothread(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothreads_id: int,
+        cpumap: bytes,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_PIN_IOTHREAD`` (352)."""
-        self._call_procedure(_PROCS[352], _remote.RemoteDomainPinIothreadArgs(dom=dom, iothreads_id=iothreads_id, cpumap=cpumap, flags=flags))
+        self._call_procedure(
+            _PROCS[352],
+            _remote.RemoteDomainPinIothreadArgs(
+                dom=dom,
+                iothreads_id=iothreads_id,
+                cpumap=cpumap,
+                flags=flags,
+            ),
+        )
 
-    def domain_interface_addresses(self, *, dom: _remote.RemoteNonnullDomain, source: int, flags: int = 0) -> list[_remote.RemoteDomainInterface]:
+    def domain_interface_addresses(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        source: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteDomainInterface]:
         """``REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES`` (353)."""
-        result: list[_remote.RemoteDomainInterface] = self._call_procedure(_PROCS[353], _remote.RemoteDomainInterfaceAddressesArgs(dom=dom, source=source, flags=flags))
+        result: list[_remote.RemoteDomainInterface] = self._call_procedure(
+            _PROCS[353],
+            _remote.RemoteDomainInterfaceAddressesArgs(dom=dom, source=source, flags=flags),
+        )
         return result
 
-    def domain_add_iothread(self, *, dom: _remote.RemoteNonnullDomain, iothread_id: int, flags: int = 0) -> None:
+    def domain_add_iothread(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothread_id: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_ADD_IOTHREAD`` (355)."""
-        self._call_procedure(_PROCS[355], _remote.RemoteDomainAddIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags))
+        self._call_procedure(
+            _PROCS[355],
+            _remote.RemoteDomainAddIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags),
+        )
 
-    def domain_del_iothread(self, *, dom: _remote.RemoteNonnullDomain, iothread_id: int, flags: int = 0) -> None:
+    def domain_del_iothread(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothread_id: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DEL_IOTHREAD`` (356)."""
-        self._call_procedure(_PROCS[356], _remote.RemoteDomainDelIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags))
+        self._call_procedure(
+            _PROCS[356],
+            _remote.RemoteDomainDelIothreadArgs(dom=dom, iothread_id=iothread_id, flags=flags),
+        )
 
-    def domain_set_user_password(self, *, dom: _remote.RemoteNonnullDomain, user: str | None, password: str | None, flags: int = 0) -> None:
+    def domain_set_user_password(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        user: str | None,
+        password: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_USER_PASSWORD`` (357)."""
-        self._call_procedure(_PROCS[357], _remote.RemoteDomainSetUserPasswordArgs(dom=dom, user=user, password=password, flags=flags))
+        self._call_procedure(
+            _PROCS[357],
+            _remote.RemoteDomainSetUserPasswordArgs(
+                dom=dom,
+                user=user,
+                password=password,
+                flags=flags,
+            ),
+        )
 
-    def domain_rename(self, *, dom: _remote.RemoteNonnullDomain, new_name: str | None, flags: int = 0) -> int:
+    def domain_rename(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        new_name: str | None,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_RENAME`` (358)."""
-        result: int = self._call_procedure(_PROCS[358], _remote.RemoteDomainRenameArgs(dom=dom, new_name=new_name, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[358],
+            _remote.RemoteDomainRenameArgs(dom=dom, new_name=new_name, flags=flags),
+        )
         return result
 
     def connect_register_close_callback(self) -> None:
@@ -3389,353 +8406,987 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         """``REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK`` (361)."""
         self._call_procedure(_PROCS[361], None)
 
-    def domain_migrate_start_post_copy(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
+    def domain_migrate_start_post_copy(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY`` (364)."""
-        self._call_procedure(_PROCS[364], _remote.RemoteDomainMigrateStartPostCopyArgs(dom=dom, flags=flags))
+        self._call_procedure(
+            _PROCS[364],
+            _remote.RemoteDomainMigrateStartPostCopyArgs(dom=dom, flags=flags),
+        )
 
-    def domain_get_perf_events(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    def domain_get_perf_events(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_PERF_EVENTS`` (365)."""
-        result: list[_remote.RemoteTypedParam] = self._call_procedure(_PROCS[365], _remote.RemoteDomainGetPerfEventsArgs(dom=dom, flags=flags))
+        result: list[_remote.RemoteTypedParam] = self._call_procedure(
+            _PROCS[365],
+            _remote.RemoteDomainGetPerfEventsArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_set_perf_events(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_perf_events(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_PERF_EVENTS`` (366)."""
-        self._call_procedure(_PROCS[366], _remote.RemoteDomainSetPerfEventsArgs(dom=dom, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[366],
+            _remote.RemoteDomainSetPerfEventsArgs(dom=dom, params=params, flags=flags),
+        )
 
-    def connect_storage_pool_event_register_any(self, *, eventID: int, pool: _remote.RemoteNonnullStoragePool | None) -> int:
+    def connect_storage_pool_event_register_any(
+        self,
+        *,
+        eventID: int,
+        pool: _remote.RemoteNonnullStoragePool | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY`` (368)."""
-        result: int = self._call_procedure(_PROCS[368], _remote.RemoteConnectStoragePoolEventRegisterAnyArgs(eventID=eventID, pool=pool))
+        result: int = self._call_procedure(
+            _PROCS[368],
+            _remote.RemoteConnectStoragePoolEventRegisterAnyArgs(eventID=eventID, pool=pool),
+        )
         return result
 
     def connect_storage_pool_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY`` (369)."""
-        self._call_procedure(_PROCS[369], _remote.RemoteConnectStoragePoolEventDeregisterAnyArgs(callbackID=callbackID))
+        self._call_procedure(
+            _PROCS[369],
+            _remote.RemoteConnectStoragePoolEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    def domain_get_guest_vcpus(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    def domain_get_guest_vcpus(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS`` (371)."""
-        result: list[_remote.RemoteTypedParam] = self._call_procedure(_PROCS[371], _remote.RemoteDomainGetGuestVcpusArgs(dom=dom, flags=flags))
+        result: list[_remote.RemoteTypedParam] = self._call_procedure(
+            _PROCS[371],
+            _remote.RemoteDomainGetGuestVcpusArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_set_guest_vcpus(self, *, dom: _remote.RemoteNonnullDomain, cpumap: str, state: int, flags: int = 0) -> None:
+    def domain_set_guest_vcpus(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cpumap: str,
+        state: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS`` (372)."""
-        self._call_procedure(_PROCS[372], _remote.RemoteDomainSetGuestVcpusArgs(dom=dom, cpumap=cpumap, state=state, flags=flags))
+        self._call_procedure(
+            _PROCS[372],
+            _remote.RemoteDomainSetGuestVcpusArgs(dom=dom, cpumap=cpumap, state=state, flags=flags),
+        )
 
-    def connect_node_device_event_register_any(self, *, eventID: int, dev: _remote.RemoteNonnullNodeDevice | None) -> int:
+    def connect_node_device_event_register_any(
+        self,
+        *,
+        eventID: int,
+        dev: _remote.RemoteNonnullNodeDevice | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY`` (374)."""
-        result: int = self._call_procedure(_PROCS[374], _remote.RemoteConnectNodeDeviceEventRegisterAnyArgs(eventID=eventID, dev=dev))
+        result: int = self._call_procedure(
+            _PROCS[374],
+            _remote.RemoteConnectNodeDeviceEventRegisterAnyArgs(eventID=eventID, dev=dev),
+        )
         return result
 
     def connect_node_device_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY`` (375)."""
-        self._call_procedure(_PROCS[375], _remote.RemoteConnectNodeDeviceEventDeregisterAnyArgs(callbackID=callbackID))
+        self._call_procedure(
+            _PROCS[375],
+            _remote.RemoteConnectNodeDeviceEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    def storage_vol_get_info_flags(self, *, vol: _remote.RemoteNonnullStorageVol, flags: int = 0) -> _remote.RemoteStorageVolGetInfoFlagsRet:
+    def storage_vol_get_info_flags(
+        self,
+        *,
+        vol: _remote.RemoteNonnullStorageVol,
+        flags: int = 0,
+    ) -> _remote.RemoteStorageVolGetInfoFlagsRet:
         """``REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS`` (378)."""
-        result: _remote.RemoteStorageVolGetInfoFlagsRet = self._call_procedure(_PROCS[378], _remote.RemoteStorageVolGetInfoFlagsArgs(vol=vol, flags=flags))
+        result: _remote.RemoteStorageVolGetInfoFlagsRet = self._call_procedure(
+            _PROCS[378],
+            _remote.RemoteStorageVolGetInfoFlagsArgs(vol=vol, flags=flags),
+        )
         return result
 
-    def connect_secret_event_register_any(self, *, eventID: int, secret: _remote.RemoteNonnullSecret | None) -> int:
+    def connect_secret_event_register_any(
+        self,
+        *,
+        eventID: int,
+        secret: _remote.RemoteNonnullSecret | None,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY`` (380)."""
-        result: int = self._call_procedure(_PROCS[380], _remote.RemoteConnectSecretEventRegisterAnyArgs(eventID=eventID, secret=secret))
+        result: int = self._call_procedure(
+            _PROCS[380],
+            _remote.RemoteConnectSecretEventRegisterAnyArgs(eventID=eventID, secret=secret),
+        )
         return result
 
     def connect_secret_event_deregister_any(self, *, callbackID: int) -> None:
         """``REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY`` (381)."""
-        self._call_procedure(_PROCS[381], _remote.RemoteConnectSecretEventDeregisterAnyArgs(callbackID=callbackID))
+        self._call_procedure(
+            _PROCS[381],
+            _remote.RemoteConnectSecretEventDeregisterAnyArgs(callbackID=callbackID),
+        )
 
-    def domain_set_vcpu(self, *, dom: _remote.RemoteNonnullDomain, cpumap: str, state: int, flags: int = 0) -> None:
+    def domain_set_vcpu(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        cpumap: str,
+        state: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_VCPU`` (384)."""
-        self._call_procedure(_PROCS[384], _remote.RemoteDomainSetVcpuArgs(dom=dom, cpumap=cpumap, state=state, flags=flags))
+        self._call_procedure(
+            _PROCS[384],
+            _remote.RemoteDomainSetVcpuArgs(dom=dom, cpumap=cpumap, state=state, flags=flags),
+        )
 
-    def domain_set_block_threshold(self, *, dom: _remote.RemoteNonnullDomain, dev: str, threshold: int, flags: int = 0) -> None:
+    def domain_set_block_threshold(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dev: str,
+        threshold: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD`` (386)."""
-        self._call_procedure(_PROCS[386], _remote.RemoteDomainSetBlockThresholdArgs(dom=dom, dev=dev, threshold=threshold, flags=flags))
+        self._call_procedure(
+            _PROCS[386],
+            _remote.RemoteDomainSetBlockThresholdArgs(
+                dom=dom,
+                dev=dev,
+                threshold=threshold,
+                flags=flags,
+            ),
+        )
 
-    def domain_migrate_get_max_downtime(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> int:
+    def domain_migrate_get_max_downtime(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME`` (387)."""
-        result: int = self._call_procedure(_PROCS[387], _remote.RemoteDomainMigrateGetMaxDowntimeArgs(dom=dom, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[387],
+            _remote.RemoteDomainMigrateGetMaxDowntimeArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_managed_save_get_xml_desc(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
+    def domain_managed_save_get_xml_desc(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC`` (388)."""
-        result: str = self._call_procedure(_PROCS[388], _remote.RemoteDomainManagedSaveGetXmlDescArgs(dom=dom, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[388],
+            _remote.RemoteDomainManagedSaveGetXmlDescArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_managed_save_define_xml(self, *, dom: _remote.RemoteNonnullDomain, dxml: str | None, flags: int = 0) -> None:
+    def domain_managed_save_define_xml(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        dxml: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML`` (389)."""
-        self._call_procedure(_PROCS[389], _remote.RemoteDomainManagedSaveDefineXmlArgs(dom=dom, dxml=dxml, flags=flags))
+        self._call_procedure(
+            _PROCS[389],
+            _remote.RemoteDomainManagedSaveDefineXmlArgs(dom=dom, dxml=dxml, flags=flags),
+        )
 
-    def domain_set_lifecycle_action(self, *, dom: _remote.RemoteNonnullDomain, type: int, action: int, flags: int = 0) -> None:
+    def domain_set_lifecycle_action(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        action: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION`` (390)."""
-        self._call_procedure(_PROCS[390], _remote.RemoteDomainSetLifecycleActionArgs(dom=dom, type=type, action=action, flags=flags))
+        self._call_procedure(
+            _PROCS[390],
+            _remote.RemoteDomainSetLifecycleActionArgs(
+                dom=dom,
+                type=type,
+                action=action,
+                flags=flags,
+            ),
+        )
 
     def storage_pool_lookup_by_target_path(self, *, path: str) -> _remote.RemoteNonnullStoragePool:
         """``REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH`` (391)."""
-        result: _remote.RemoteNonnullStoragePool = self._call_procedure(_PROCS[391], _remote.RemoteStoragePoolLookupByTargetPathArgs(path=path))
+        result: _remote.RemoteNonnullStoragePool = self._call_procedure(
+            _PROCS[391],
+            _remote.RemoteStoragePoolLookupByTargetPathArgs(path=path),
+        )
         return result
 
-    def domain_detach_device_alias(self, *, dom: _remote.RemoteNonnullDomain, alias: str, flags: int = 0) -> None:
+    def domain_detach_device_alias(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        alias: str,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS`` (392)."""
-        self._call_procedure(_PROCS[392], _remote.RemoteDomainDetachDeviceAliasArgs(dom=dom, alias=alias, flags=flags))
+        self._call_procedure(
+            _PROCS[392],
+            _remote.RemoteDomainDetachDeviceAliasArgs(dom=dom, alias=alias, flags=flags),
+        )
 
-    def connect_compare_hypervisor_cpu(self, *, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
+    def connect_compare_hypervisor_cpu(
+        self,
+        *,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xmlCPU: str,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU`` (393)."""
-        result: int = self._call_procedure(_PROCS[393], _remote.RemoteConnectCompareHypervisorCpuArgs(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[393],
+            _remote.RemoteConnectCompareHypervisorCpuArgs(
+                emulator=emulator,
+                arch=arch,
+                machine=machine,
+                virttype=virttype,
+                xmlCPU=xmlCPU,
+                flags=flags,
+            ),
+        )
         return result
 
-    def connect_baseline_hypervisor_cpu(self, *, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPUs: list[str], flags: int = 0) -> str:
+    def connect_baseline_hypervisor_cpu(
+        self,
+        *,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xmlCPUs: list[str],
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU`` (394)."""
-        result: str = self._call_procedure(_PROCS[394], _remote.RemoteConnectBaselineHypervisorCpuArgs(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPUs=xmlCPUs, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[394],
+            _remote.RemoteConnectBaselineHypervisorCpuArgs(
+                emulator=emulator,
+                arch=arch,
+                machine=machine,
+                virttype=virttype,
+                xmlCPUs=xmlCPUs,
+                flags=flags,
+            ),
+        )
         return result
 
     def node_get_sev_info(self, *, nparams: int, flags: int = 0) -> _remote.RemoteNodeGetSevInfoRet:
         """``REMOTE_PROC_NODE_GET_SEV_INFO`` (395)."""
-        result: _remote.RemoteNodeGetSevInfoRet = self._call_procedure(_PROCS[395], _remote.RemoteNodeGetSevInfoArgs(nparams=nparams, flags=flags))
+        result: _remote.RemoteNodeGetSevInfoRet = self._call_procedure(
+            _PROCS[395],
+            _remote.RemoteNodeGetSevInfoArgs(nparams=nparams, flags=flags),
+        )
         return result
 
-    def domain_get_launch_security_info(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    def domain_get_launch_security_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO`` (396)."""
-        result: list[_remote.RemoteTypedParam] = self._call_procedure(_PROCS[396], _remote.RemoteDomainGetLaunchSecurityInfoArgs(dom=dom, flags=flags))
+        result: list[_remote.RemoteTypedParam] = self._call_procedure(
+            _PROCS[396],
+            _remote.RemoteDomainGetLaunchSecurityInfoArgs(dom=dom, flags=flags),
+        )
         return result
 
     def nwfilter_binding_lookup_by_port_dev(self, *, name: str) -> _remote.RemoteNonnullNwfilterBinding:
         """``REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV`` (397)."""
-        result: _remote.RemoteNonnullNwfilterBinding = self._call_procedure(_PROCS[397], _remote.RemoteNwfilterBindingLookupByPortDevArgs(name=name))
+        result: _remote.RemoteNonnullNwfilterBinding = self._call_procedure(
+            _PROCS[397],
+            _remote.RemoteNwfilterBindingLookupByPortDevArgs(name=name),
+        )
         return result
 
-    def nwfilter_binding_get_xml_desc(self, *, nwfilter: _remote.RemoteNonnullNwfilterBinding, flags: int = 0) -> str:
+    def nwfilter_binding_get_xml_desc(
+        self,
+        *,
+        nwfilter: _remote.RemoteNonnullNwfilterBinding,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC`` (398)."""
-        result: str = self._call_procedure(_PROCS[398], _remote.RemoteNwfilterBindingGetXmlDescArgs(nwfilter=nwfilter, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[398],
+            _remote.RemoteNwfilterBindingGetXmlDescArgs(nwfilter=nwfilter, flags=flags),
+        )
         return result
 
-    def nwfilter_binding_create_xml(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNwfilterBinding:
+    def nwfilter_binding_create_xml(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNwfilterBinding:
         """``REMOTE_PROC_NWFILTER_BINDING_CREATE_XML`` (399)."""
-        result: _remote.RemoteNonnullNwfilterBinding = self._call_procedure(_PROCS[399], _remote.RemoteNwfilterBindingCreateXmlArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNwfilterBinding = self._call_procedure(
+            _PROCS[399],
+            _remote.RemoteNwfilterBindingCreateXmlArgs(xml=xml, flags=flags),
+        )
         return result
 
     def nwfilter_binding_delete(self, *, nwfilter: _remote.RemoteNonnullNwfilterBinding) -> None:
         """``REMOTE_PROC_NWFILTER_BINDING_DELETE`` (400)."""
-        self._call_procedure(_PROCS[400], _remote.RemoteNwfilterBindingDeleteArgs(nwfilter=nwfilter))
+        self._call_procedure(
+            _PROCS[400],
+            _remote.RemoteNwfilterBindingDeleteArgs(nwfilter=nwfilter),
+        )
 
-    def connect_list_all_nwfilter_bindings(self, *, need_results: int, flags: int = 0) -> _remote.RemoteConnectListAllNwfilterBindingsRet:
+    def connect_list_all_nwfilter_bindings(
+        self,
+        *,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteConnectListAllNwfilterBindingsRet:
         """``REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS`` (401)."""
-        result: _remote.RemoteConnectListAllNwfilterBindingsRet = self._call_procedure(_PROCS[401], _remote.RemoteConnectListAllNwfilterBindingsArgs(need_results=need_results, flags=flags))
+        result: _remote.RemoteConnectListAllNwfilterBindingsRet = self._call_procedure(
+            _PROCS[401],
+            _remote.RemoteConnectListAllNwfilterBindingsArgs(
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_set_iothread_params(self, *, dom: _remote.RemoteNonnullDomain, iothread_id: int, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_iothread_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        iothread_id: int,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS`` (402)."""
-        self._call_procedure(_PROCS[402], _remote.RemoteDomainSetIothreadParamsArgs(dom=dom, iothread_id=iothread_id, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[402],
+            _remote.RemoteDomainSetIothreadParamsArgs(
+                dom=dom,
+                iothread_id=iothread_id,
+                params=params,
+                flags=flags,
+            ),
+        )
 
     def connect_get_storage_pool_capabilities(self, *, flags: int = 0) -> str:
         """``REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES`` (403)."""
-        result: str = self._call_procedure(_PROCS[403], _remote.RemoteConnectGetStoragePoolCapabilitiesArgs(flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[403],
+            _remote.RemoteConnectGetStoragePoolCapabilitiesArgs(flags=flags),
+        )
         return result
 
-    def network_list_all_ports(self, *, network: _remote.RemoteNonnullNetwork, need_results: int, flags: int = 0) -> _remote.RemoteNetworkListAllPortsRet:
+    def network_list_all_ports(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNetworkListAllPortsRet:
         """``REMOTE_PROC_NETWORK_LIST_ALL_PORTS`` (404)."""
-        result: _remote.RemoteNetworkListAllPortsRet = self._call_procedure(_PROCS[404], _remote.RemoteNetworkListAllPortsArgs(network=network, need_results=need_results, flags=flags))
+        result: _remote.RemoteNetworkListAllPortsRet = self._call_procedure(
+            _PROCS[404],
+            _remote.RemoteNetworkListAllPortsArgs(
+                network=network,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def network_port_lookup_by_uuid(self, *, network: _remote.RemoteNonnullNetwork, uuid: bytes) -> _remote.RemoteNonnullNetworkPort:
+    def network_port_lookup_by_uuid(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        uuid: bytes,
+    ) -> _remote.RemoteNonnullNetworkPort:
         """``REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID`` (405)."""
-        result: _remote.RemoteNonnullNetworkPort = self._call_procedure(_PROCS[405], _remote.RemoteNetworkPortLookupByUuidArgs(network=network, uuid=uuid))
+        result: _remote.RemoteNonnullNetworkPort = self._call_procedure(
+            _PROCS[405],
+            _remote.RemoteNetworkPortLookupByUuidArgs(network=network, uuid=uuid),
+        )
         return result
 
-    def network_port_create_xml(self, *, network: _remote.RemoteNonnullNetwork, xml: str, flags: int = 0) -> _remote.RemoteNonnullNetworkPort:
+    def network_port_create_xml(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNetworkPort:
         """``REMOTE_PROC_NETWORK_PORT_CREATE_XML`` (406)."""
-        result: _remote.RemoteNonnullNetworkPort = self._call_procedure(_PROCS[406], _remote.RemoteNetworkPortCreateXmlArgs(network=network, xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNetworkPort = self._call_procedure(
+            _PROCS[406],
+            _remote.RemoteNetworkPortCreateXmlArgs(network=network, xml=xml, flags=flags),
+        )
         return result
 
-    def network_port_get_parameters(self, *, port: _remote.RemoteNonnullNetworkPort, nparams: int, flags: int = 0) -> _remote.RemoteNetworkPortGetParametersRet:
+    def network_port_get_parameters(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        nparams: int,
+        flags: int = 0,
+    ) -> _remote.RemoteNetworkPortGetParametersRet:
         """``REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS`` (407)."""
-        result: _remote.RemoteNetworkPortGetParametersRet = self._call_procedure(_PROCS[407], _remote.RemoteNetworkPortGetParametersArgs(port=port, nparams=nparams, flags=flags))
+        result: _remote.RemoteNetworkPortGetParametersRet = self._call_procedure(
+            _PROCS[407],
+            _remote.RemoteNetworkPortGetParametersArgs(port=port, nparams=nparams, flags=flags),
+        )
         return result
 
-    def network_port_set_parameters(self, *, port: _remote.RemoteNonnullNetworkPort, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def network_port_set_parameters(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS`` (408)."""
-        self._call_procedure(_PROCS[408], _remote.RemoteNetworkPortSetParametersArgs(port=port, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[408],
+            _remote.RemoteNetworkPortSetParametersArgs(port=port, params=params, flags=flags),
+        )
 
-    def network_port_get_xml_desc(self, *, port: _remote.RemoteNonnullNetworkPort, flags: int = 0) -> str:
+    def network_port_get_xml_desc(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NETWORK_PORT_GET_XML_DESC`` (409)."""
-        result: str = self._call_procedure(_PROCS[409], _remote.RemoteNetworkPortGetXmlDescArgs(port=port, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[409],
+            _remote.RemoteNetworkPortGetXmlDescArgs(port=port, flags=flags),
+        )
         return result
 
-    def network_port_delete(self, *, port: _remote.RemoteNonnullNetworkPort, flags: int = 0) -> None:
+    def network_port_delete(
+        self,
+        *,
+        port: _remote.RemoteNonnullNetworkPort,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_PORT_DELETE`` (410)."""
-        self._call_procedure(_PROCS[410], _remote.RemoteNetworkPortDeleteArgs(port=port, flags=flags))
+        self._call_procedure(
+            _PROCS[410],
+            _remote.RemoteNetworkPortDeleteArgs(port=port, flags=flags),
+        )
 
-    def domain_checkpoint_create_xml(self, *, dom: _remote.RemoteNonnullDomain, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullDomainCheckpoint:
+    def domain_checkpoint_create_xml(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainCheckpoint:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML`` (411)."""
-        result: _remote.RemoteNonnullDomainCheckpoint = self._call_procedure(_PROCS[411], _remote.RemoteDomainCheckpointCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullDomainCheckpoint = self._call_procedure(
+            _PROCS[411],
+            _remote.RemoteDomainCheckpointCreateXmlArgs(dom=dom, xml_desc=xml_desc, flags=flags),
+        )
         return result
 
-    def domain_checkpoint_get_xml_desc(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, flags: int = 0) -> str:
+    def domain_checkpoint_get_xml_desc(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC`` (412)."""
-        result: str = self._call_procedure(_PROCS[412], _remote.RemoteDomainCheckpointGetXmlDescArgs(checkpoint=checkpoint, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[412],
+            _remote.RemoteDomainCheckpointGetXmlDescArgs(checkpoint=checkpoint, flags=flags),
+        )
         return result
 
-    def domain_list_all_checkpoints(self, *, dom: _remote.RemoteNonnullDomain, need_results: int, flags: int = 0) -> _remote.RemoteDomainListAllCheckpointsRet:
+    def domain_list_all_checkpoints(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainListAllCheckpointsRet:
         """``REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS`` (413)."""
-        result: _remote.RemoteDomainListAllCheckpointsRet = self._call_procedure(_PROCS[413], _remote.RemoteDomainListAllCheckpointsArgs(dom=dom, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainListAllCheckpointsRet = self._call_procedure(
+            _PROCS[413],
+            _remote.RemoteDomainListAllCheckpointsArgs(
+                dom=dom,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_checkpoint_list_all_children(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, need_results: int, flags: int = 0) -> _remote.RemoteDomainCheckpointListAllChildrenRet:
+    def domain_checkpoint_list_all_children(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        need_results: int,
+        flags: int = 0,
+    ) -> _remote.RemoteDomainCheckpointListAllChildrenRet:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN`` (414)."""
-        result: _remote.RemoteDomainCheckpointListAllChildrenRet = self._call_procedure(_PROCS[414], _remote.RemoteDomainCheckpointListAllChildrenArgs(checkpoint=checkpoint, need_results=need_results, flags=flags))
+        result: _remote.RemoteDomainCheckpointListAllChildrenRet = self._call_procedure(
+            _PROCS[414],
+            _remote.RemoteDomainCheckpointListAllChildrenArgs(
+                checkpoint=checkpoint,
+                need_results=need_results,
+                flags=flags,
+            ),
+        )
         return result
 
-    def domain_checkpoint_lookup_by_name(self, *, dom: _remote.RemoteNonnullDomain, name: str, flags: int = 0) -> _remote.RemoteNonnullDomainCheckpoint:
+    def domain_checkpoint_lookup_by_name(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainCheckpoint:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME`` (415)."""
-        result: _remote.RemoteNonnullDomainCheckpoint = self._call_procedure(_PROCS[415], _remote.RemoteDomainCheckpointLookupByNameArgs(dom=dom, name=name, flags=flags))
+        result: _remote.RemoteNonnullDomainCheckpoint = self._call_procedure(
+            _PROCS[415],
+            _remote.RemoteDomainCheckpointLookupByNameArgs(dom=dom, name=name, flags=flags),
+        )
         return result
 
-    def domain_checkpoint_get_parent(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, flags: int = 0) -> _remote.RemoteNonnullDomainCheckpoint:
+    def domain_checkpoint_get_parent(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullDomainCheckpoint:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT`` (416)."""
-        result: _remote.RemoteNonnullDomainCheckpoint = self._call_procedure(_PROCS[416], _remote.RemoteDomainCheckpointGetParentArgs(checkpoint=checkpoint, flags=flags))
+        result: _remote.RemoteNonnullDomainCheckpoint = self._call_procedure(
+            _PROCS[416],
+            _remote.RemoteDomainCheckpointGetParentArgs(checkpoint=checkpoint, flags=flags),
+        )
         return result
 
-    def domain_checkpoint_delete(self, *, checkpoint: _remote.RemoteNonnullDomainCheckpoint, flags: int = 0) -> None:
+    def domain_checkpoint_delete(
+        self,
+        *,
+        checkpoint: _remote.RemoteNonnullDomainCheckpoint,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE`` (417)."""
-        self._call_procedure(_PROCS[417], _remote.RemoteDomainCheckpointDeleteArgs(checkpoint=checkpoint, flags=flags))
+        self._call_procedure(
+            _PROCS[417],
+            _remote.RemoteDomainCheckpointDeleteArgs(checkpoint=checkpoint, flags=flags),
+        )
 
-    def domain_get_guest_info(self, *, dom: _remote.RemoteNonnullDomain, types: int, flags: int = 0) -> list[_remote.RemoteTypedParam]:
+    def domain_get_guest_info(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        types: int,
+        flags: int = 0,
+    ) -> list[_remote.RemoteTypedParam]:
         """``REMOTE_PROC_DOMAIN_GET_GUEST_INFO`` (418)."""
-        result: list[_remote.RemoteTypedParam] = self._call_procedure(_PROCS[418], _remote.RemoteDomainGetGuestInfoArgs(dom=dom, types=types, flags=flags))
+        result: list[_remote.RemoteTypedParam] = self._call_procedure(
+            _PROCS[418],
+            _remote.RemoteDomainGetGuestInfoArgs(dom=dom, types=types, flags=flags),
+        )
         return result
 
-    def connect_set_identity(self, *, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def connect_set_identity(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_CONNECT_SET_IDENTITY`` (419)."""
-        self._call_procedure(_PROCS[419], _remote.RemoteConnectSetIdentityArgs(params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[419],
+            _remote.RemoteConnectSetIdentityArgs(params=params, flags=flags),
+        )
 
-    def domain_agent_set_response_timeout(self, *, dom: _remote.RemoteNonnullDomain, timeout: int, flags: int = 0) -> int:
+    def domain_agent_set_response_timeout(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        timeout: int,
+        flags: int = 0,
+    ) -> int:
         """``REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT`` (420)."""
-        result: int = self._call_procedure(_PROCS[420], _remote.RemoteDomainAgentSetResponseTimeoutArgs(dom=dom, timeout=timeout, flags=flags))
+        result: int = self._call_procedure(
+            _PROCS[420],
+            _remote.RemoteDomainAgentSetResponseTimeoutArgs(dom=dom, timeout=timeout, flags=flags),
+        )
         return result
 
-    def domain_backup_begin(self, *, dom: _remote.RemoteNonnullDomain, backup_xml: str, checkpoint_xml: str | None, flags: int = 0) -> None:
+    def domain_backup_begin(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        backup_xml: str,
+        checkpoint_xml: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_BACKUP_BEGIN`` (421)."""
-        self._call_procedure(_PROCS[421], _remote.RemoteDomainBackupBeginArgs(dom=dom, backup_xml=backup_xml, checkpoint_xml=checkpoint_xml, flags=flags))
+        self._call_procedure(
+            _PROCS[421],
+            _remote.RemoteDomainBackupBeginArgs(
+                dom=dom,
+                backup_xml=backup_xml,
+                checkpoint_xml=checkpoint_xml,
+                flags=flags,
+            ),
+        )
 
-    def domain_backup_get_xml_desc(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> str:
+    def domain_backup_get_xml_desc(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC`` (422)."""
-        result: str = self._call_procedure(_PROCS[422], _remote.RemoteDomainBackupGetXmlDescArgs(dom=dom, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[422],
+            _remote.RemoteDomainBackupGetXmlDescArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_authorized_ssh_keys_get(self, *, dom: _remote.RemoteNonnullDomain, user: str, flags: int = 0) -> list[str]:
+    def domain_authorized_ssh_keys_get(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        user: str,
+        flags: int = 0,
+    ) -> list[str]:
         """``REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET`` (424)."""
-        result: list[str] = self._call_procedure(_PROCS[424], _remote.RemoteDomainAuthorizedSshKeysGetArgs(dom=dom, user=user, flags=flags))
+        result: list[str] = self._call_procedure(
+            _PROCS[424],
+            _remote.RemoteDomainAuthorizedSshKeysGetArgs(dom=dom, user=user, flags=flags),
+        )
         return result
 
-    def domain_authorized_ssh_keys_set(self, *, dom: _remote.RemoteNonnullDomain, user: str, keys: list[str], flags: int = 0) -> None:
+    def domain_authorized_ssh_keys_set(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        user: str,
+        keys: list[str],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET`` (425)."""
-        self._call_procedure(_PROCS[425], _remote.RemoteDomainAuthorizedSshKeysSetArgs(dom=dom, user=user, keys=keys, flags=flags))
+        self._call_procedure(
+            _PROCS[425],
+            _remote.RemoteDomainAuthorizedSshKeysSetArgs(
+                dom=dom,
+                user=user,
+                keys=keys,
+                flags=flags,
+            ),
+        )
 
     def domain_get_messages(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> list[str]:
         """``REMOTE_PROC_DOMAIN_GET_MESSAGES`` (426)."""
-        result: list[str] = self._call_procedure(_PROCS[426], _remote.RemoteDomainGetMessagesArgs(dom=dom, flags=flags))
+        result: list[str] = self._call_procedure(
+            _PROCS[426],
+            _remote.RemoteDomainGetMessagesArgs(dom=dom, flags=flags),
+        )
         return result
 
-    def domain_start_dirty_rate_calc(self, *, dom: _remote.RemoteNonnullDomain, seconds: int, flags: int = 0) -> None:
+    def domain_start_dirty_rate_calc(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        seconds: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC`` (427)."""
-        self._call_procedure(_PROCS[427], _remote.RemoteDomainStartDirtyRateCalcArgs(dom=dom, seconds=seconds, flags=flags))
+        self._call_procedure(
+            _PROCS[427],
+            _remote.RemoteDomainStartDirtyRateCalcArgs(dom=dom, seconds=seconds, flags=flags),
+        )
 
-    def node_device_define_xml(self, *, xml_desc: str, flags: int = 0) -> _remote.RemoteNonnullNodeDevice:
+    def node_device_define_xml(
+        self,
+        *,
+        xml_desc: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNodeDevice:
         """``REMOTE_PROC_NODE_DEVICE_DEFINE_XML`` (428)."""
-        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(_PROCS[428], _remote.RemoteNodeDeviceDefineXmlArgs(xml_desc=xml_desc, flags=flags))
+        result: _remote.RemoteNonnullNodeDevice = self._call_procedure(
+            _PROCS[428],
+            _remote.RemoteNodeDeviceDefineXmlArgs(xml_desc=xml_desc, flags=flags),
+        )
         return result
 
     def node_device_undefine(self, *, name: str, flags: int = 0) -> None:
         """``REMOTE_PROC_NODE_DEVICE_UNDEFINE`` (429)."""
-        self._call_procedure(_PROCS[429], _remote.RemoteNodeDeviceUndefineArgs(name=name, flags=flags))
+        self._call_procedure(
+            _PROCS[429],
+            _remote.RemoteNodeDeviceUndefineArgs(name=name, flags=flags),
+        )
 
     def node_device_create(self, *, name: str, flags: int = 0) -> None:
         """``REMOTE_PROC_NODE_DEVICE_CREATE`` (430)."""
-        self._call_procedure(_PROCS[430], _remote.RemoteNodeDeviceCreateArgs(name=name, flags=flags))
+        self._call_procedure(
+            _PROCS[430],
+            _remote.RemoteNodeDeviceCreateArgs(name=name, flags=flags),
+        )
 
-    def nwfilter_define_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNwfilter:
+    def nwfilter_define_xml_flags(
+        self,
+        *,
+        xml: str,
+        flags: int = 0,
+    ) -> _remote.RemoteNonnullNwfilter:
         """``REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS`` (431)."""
-        result: _remote.RemoteNonnullNwfilter = self._call_procedure(_PROCS[431], _remote.RemoteNwfilterDefineXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNwfilter = self._call_procedure(
+            _PROCS[431],
+            _remote.RemoteNwfilterDefineXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
     def network_define_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS`` (432)."""
-        result: _remote.RemoteNonnullNetwork = self._call_procedure(_PROCS[432], _remote.RemoteNetworkDefineXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNetwork = self._call_procedure(
+            _PROCS[432],
+            _remote.RemoteNetworkDefineXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
     def node_device_get_autostart(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART`` (433)."""
-        result: int = self._call_procedure(_PROCS[433], _remote.RemoteNodeDeviceGetAutostartArgs(name=name))
+        result: int = self._call_procedure(
+            _PROCS[433],
+            _remote.RemoteNodeDeviceGetAutostartArgs(name=name),
+        )
         return result
 
     def node_device_set_autostart(self, *, name: str, autostart: int) -> None:
         """``REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART`` (434)."""
-        self._call_procedure(_PROCS[434], _remote.RemoteNodeDeviceSetAutostartArgs(name=name, autostart=autostart))
+        self._call_procedure(
+            _PROCS[434],
+            _remote.RemoteNodeDeviceSetAutostartArgs(name=name, autostart=autostart),
+        )
 
     def node_device_is_persistent(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT`` (435)."""
-        result: int = self._call_procedure(_PROCS[435], _remote.RemoteNodeDeviceIsPersistentArgs(name=name))
+        result: int = self._call_procedure(
+            _PROCS[435],
+            _remote.RemoteNodeDeviceIsPersistentArgs(name=name),
+        )
         return result
 
     def node_device_is_active(self, *, name: str) -> int:
         """``REMOTE_PROC_NODE_DEVICE_IS_ACTIVE`` (436)."""
-        result: int = self._call_procedure(_PROCS[436], _remote.RemoteNodeDeviceIsActiveArgs(name=name))
+        result: int = self._call_procedure(
+            _PROCS[436],
+            _remote.RemoteNodeDeviceIsActiveArgs(name=name),
+        )
         return result
 
     def network_create_xml_flags(self, *, xml: str, flags: int = 0) -> _remote.RemoteNonnullNetwork:
         """``REMOTE_PROC_NETWORK_CREATE_XML_FLAGS`` (437)."""
-        result: _remote.RemoteNonnullNetwork = self._call_procedure(_PROCS[437], _remote.RemoteNetworkCreateXmlFlagsArgs(xml=xml, flags=flags))
+        result: _remote.RemoteNonnullNetwork = self._call_procedure(
+            _PROCS[437],
+            _remote.RemoteNetworkCreateXmlFlagsArgs(xml=xml, flags=flags),
+        )
         return result
 
-    def domain_set_launch_security_state(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_launch_security_state(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE`` (439)."""
-        self._call_procedure(_PROCS[439], _remote.RemoteDomainSetLaunchSecurityStateArgs(dom=dom, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[439],
+            _remote.RemoteDomainSetLaunchSecurityStateArgs(dom=dom, params=params, flags=flags),
+        )
 
-    def domain_save_params(self, *, dom: _remote.RemoteNonnullDomain, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_save_params(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SAVE_PARAMS`` (440)."""
-        self._call_procedure(_PROCS[440], _remote.RemoteDomainSaveParamsArgs(dom=dom, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[440],
+            _remote.RemoteDomainSaveParamsArgs(dom=dom, params=params, flags=flags),
+        )
 
-    def domain_restore_params(self, *, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_restore_params(
+        self,
+        *,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_RESTORE_PARAMS`` (441)."""
-        self._call_procedure(_PROCS[441], _remote.RemoteDomainRestoreParamsArgs(params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[441],
+            _remote.RemoteDomainRestoreParamsArgs(params=params, flags=flags),
+        )
 
     def domain_abort_job_flags(self, *, dom: _remote.RemoteNonnullDomain, flags: int = 0) -> None:
         """``REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS`` (442)."""
-        self._call_procedure(_PROCS[442], _remote.RemoteDomainAbortJobFlagsArgs(dom=dom, flags=flags))
+        self._call_procedure(
+            _PROCS[442],
+            _remote.RemoteDomainAbortJobFlagsArgs(dom=dom, flags=flags),
+        )
 
-    def domain_fd_associate(self, *, dom: _remote.RemoteNonnullDomain, name: str, flags: int = 0, fds: _Sequence[int]) -> None:
+    def domain_fd_associate(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        name: str,
+        flags: int = 0,
+        fds: _Sequence[int],
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_FD_ASSOCIATE`` (443)."""
-        self._call_procedure(_PROCS[443], _remote.RemoteDomainFdAssociateArgs(dom=dom, name=name, flags=flags), fds=fds)
+        self._call_procedure(
+            _PROCS[443],
+            _remote.RemoteDomainFdAssociateArgs(dom=dom, name=name, flags=flags),
+            fds=fds,
+        )
 
-    def network_set_metadata(self, *, network: _remote.RemoteNonnullNetwork, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> None:
+    def network_set_metadata(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_NETWORK_SET_METADATA`` (444)."""
-        self._call_procedure(_PROCS[444], _remote.RemoteNetworkSetMetadataArgs(network=network, type=type, metadata=metadata, key=key, uri=uri, flags=flags))
+        self._call_procedure(
+            _PROCS[444],
+            _remote.RemoteNetworkSetMetadataArgs(
+                network=network,
+                type=type,
+                metadata=metadata,
+                key=key,
+                uri=uri,
+                flags=flags,
+            ),
+        )
 
-    def network_get_metadata(self, *, network: _remote.RemoteNonnullNetwork, type: int, uri: str | None, flags: int = 0) -> str:
+    def network_get_metadata(
+        self,
+        *,
+        network: _remote.RemoteNonnullNetwork,
+        type: int,
+        uri: str | None,
+        flags: int = 0,
+    ) -> str:
         """``REMOTE_PROC_NETWORK_GET_METADATA`` (445)."""
-        result: str = self._call_procedure(_PROCS[445], _remote.RemoteNetworkGetMetadataArgs(network=network, type=type, uri=uri, flags=flags))
+        result: str = self._call_procedure(
+            _PROCS[445],
+            _remote.RemoteNetworkGetMetadataArgs(network=network, type=type, uri=uri, flags=flags),
+        )
         return result
 
     def node_device_update(self, *, name: str, xml_desc: str, flags: int = 0) -> None:
         """``REMOTE_PROC_NODE_DEVICE_UPDATE`` (447)."""
-        self._call_procedure(_PROCS[447], _remote.RemoteNodeDeviceUpdateArgs(name=name, xml_desc=xml_desc, flags=flags))
+        self._call_procedure(
+            _PROCS[447],
+            _remote.RemoteNodeDeviceUpdateArgs(name=name, xml_desc=xml_desc, flags=flags),
+        )
 
-    def domain_graphics_reload(self, *, dom: _remote.RemoteNonnullDomain, type: int, flags: int = 0) -> None:
+    def domain_graphics_reload(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        type: int,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD`` (448)."""
-        self._call_procedure(_PROCS[448], _remote.RemoteDomainGraphicsReloadArgs(dom=dom, type=type, flags=flags))
+        self._call_procedure(
+            _PROCS[448],
+            _remote.RemoteDomainGraphicsReloadArgs(dom=dom, type=type, flags=flags),
+        )
 
     def domain_get_autostart_once(self, *, dom: _remote.RemoteNonnullDomain) -> int:
         """``REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE`` (449)."""
-        result: int = self._call_procedure(_PROCS[449], _remote.RemoteDomainGetAutostartOnceArgs(dom=dom))
+        result: int = self._call_procedure(
+            _PROCS[449],
+            _remote.RemoteDomainGetAutostartOnceArgs(dom=dom),
+        )
         return result
 
-    def domain_set_autostart_once(self, *, dom: _remote.RemoteNonnullDomain, autostart: int) -> None:
+    def domain_set_autostart_once(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        autostart: int,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE`` (450)."""
-        self._call_procedure(_PROCS[450], _remote.RemoteDomainSetAutostartOnceArgs(dom=dom, autostart=autostart))
+        self._call_procedure(
+            _PROCS[450],
+            _remote.RemoteDomainSetAutostartOnceArgs(dom=dom, autostart=autostart),
+        )
 
-    def domain_set_throttle_group(self, *, dom: _remote.RemoteNonnullDomain, group: str, params: list[_remote.RemoteTypedParam], flags: int = 0) -> None:
+    def domain_set_throttle_group(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        group: str,
+        params: list[_remote.RemoteTypedParam],
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP`` (451)."""
-        self._call_procedure(_PROCS[451], _remote.RemoteDomainSetThrottleGroupArgs(dom=dom, group=group, params=params, flags=flags))
+        self._call_procedure(
+            _PROCS[451],
+            _remote.RemoteDomainSetThrottleGroupArgs(
+                dom=dom,
+                group=group,
+                params=params,
+                flags=flags,
+            ),
+        )
 
-    def domain_del_throttle_group(self, *, dom: _remote.RemoteNonnullDomain, group: str | None, flags: int = 0) -> None:
+    def domain_del_throttle_group(
+        self,
+        *,
+        dom: _remote.RemoteNonnullDomain,
+        group: str | None,
+        flags: int = 0,
+    ) -> None:
         """``REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP`` (452)."""
-        self._call_procedure(_PROCS[452], _remote.RemoteDomainDelThrottleGroupArgs(dom=dom, group=group, flags=flags))
+        self._call_procedure(
+            _PROCS[452],
+            _remote.RemoteDomainDelThrottleGroupArgs(dom=dom, group=group, flags=flags),
+        )

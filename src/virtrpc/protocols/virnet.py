@@ -15,6 +15,7 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_new = object.__new__  # allocate without __init__
 _S_16s = _struct.Struct(">16s")
 _S_16si = _struct.Struct(">16si")
 _S_I = _struct.Struct(">I")
@@ -83,7 +84,15 @@ class VirNetMessageHeader(_xdr.XdrStruct):
     serial: int
     status: VirNetMessageStatus | int
 
-    def __init__(self, prog: int, vers: int, proc: int, type: VirNetMessageType | int, serial: int, status: VirNetMessageStatus | int) -> None:
+    def __init__(
+        self,
+        prog: int,
+        vers: int,
+        proc: int,
+        type: VirNetMessageType | int,
+        serial: int,
+        status: VirNetMessageStatus | int,
+    ) -> None:
         self.prog = prog
         self.vers = vers
         self.proc = proc
@@ -94,7 +103,14 @@ class VirNetMessageHeader(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirNetMessageHeader):
             return NotImplemented
-        return (self.prog, self.vers, self.proc, self.type, self.serial, self.status) == (other.prog, other.vers, other.proc, other.type, other.serial, other.status)
+        return (self.prog, self.vers, self.proc, self.type, self.serial, self.status) == (
+            other.prog,
+            other.vers,
+            other.proc,
+            other.type,
+            other.serial,
+            other.status,
+        )
 
     def __repr__(self) -> str:
         return f"VirNetMessageHeader(prog={self.prog!r}, vers={self.vers!r}, proc={self.proc!r}, type={self.type!r}, serial={self.serial!r}, status={self.status!r})"
@@ -149,8 +165,32 @@ class VirNetMessageNonnullNetwork(_xdr.XdrStruct):
 class VirNetMessageError(_xdr.XdrStruct):
     """``virNetMessageError`` (struct)."""
 
-    __slots__ = ("code", "domain", "message", "level", "dom", "str1", "str2", "str3", "int1", "int2", "net")
-    __match_args__ = ("code", "domain", "message", "level", "dom", "str1", "str2", "str3", "int1", "int2", "net")
+    __slots__ = (
+        "code",
+        "domain",
+        "message",
+        "level",
+        "dom",
+        "str1",
+        "str2",
+        "str3",
+        "int1",
+        "int2",
+        "net",
+    )
+    __match_args__ = (
+        "code",
+        "domain",
+        "message",
+        "level",
+        "dom",
+        "str1",
+        "str2",
+        "str3",
+        "int1",
+        "int2",
+        "net",
+    )
 
     code: int
     domain: int
@@ -164,7 +204,20 @@ class VirNetMessageError(_xdr.XdrStruct):
     int2: int
     net: VirNetMessageNonnullNetwork | None
 
-    def __init__(self, code: int, domain: int, message: str | None, level: int, dom: VirNetMessageNonnullDomain | None, str1: str | None, str2: str | None, str3: str | None, int1: int, int2: int, net: VirNetMessageNonnullNetwork | None) -> None:
+    def __init__(
+        self,
+        code: int,
+        domain: int,
+        message: str | None,
+        level: int,
+        dom: VirNetMessageNonnullDomain | None,
+        str1: str | None,
+        str2: str | None,
+        str3: str | None,
+        int1: int,
+        int2: int,
+        net: VirNetMessageNonnullNetwork | None,
+    ) -> None:
         self.code = code
         self.domain = domain
         self.message = message
@@ -180,7 +233,19 @@ class VirNetMessageError(_xdr.XdrStruct):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirNetMessageError):
             return NotImplemented
-        return (self.code, self.domain, self.message, self.level, self.dom, self.str1, self.str2, self.str3, self.int1, self.int2, self.net) == (other.code, other.domain, other.message, other.level, other.dom, other.str1, other.str2, other.str3, other.int1, other.int2, other.net)
+        return (self.code, self.domain, self.message, self.level, self.dom, self.str1, self.str2, self.str3, self.int1, self.int2, self.net) == (
+            other.code,
+            other.domain,
+            other.message,
+            other.level,
+            other.dom,
+            other.str1,
+            other.str2,
+            other.str3,
+            other.int1,
+            other.int2,
+            other.net,
+        )
 
     def __repr__(self) -> str:
         return f"VirNetMessageError(code={self.code!r}, domain={self.domain!r}, message={self.message!r}, level={self.level!r}, dom={self.dom!r}, str1={self.str1!r}, str2={self.str2!r}, str3={self.str3!r}, int1={self.int1!r}, int2={self.int2!r}, net={self.net!r})"
@@ -215,11 +280,12 @@ _E_virNetMessageType: dict[int, VirNetMessageType] = {int(m): m for m in VirNetM
 
 
 def _u_virNetMessageHeader(data: bytes, off: int) -> tuple[VirNetMessageHeader, int]:
-    f_prog, f_vers, f_proc, f_type, f_serial, f_status = _S_IIiiIi.unpack_from(data, off)
+    result = _new(VirNetMessageHeader)
+    result.prog, result.vers, result.proc, result.type, result.serial, result.status = _S_IIiiIi.unpack_from(data, off)
     off += 24
-    f_type = _E_virNetMessageType.get(f_type, f_type)
-    f_status = _E_virNetMessageStatus.get(f_status, f_status)
-    return VirNetMessageHeader(f_prog, f_vers, f_proc, f_type, f_serial, f_status), off
+    result.type = _E_virNetMessageType.get(result.type, result.type)
+    result.status = _E_virNetMessageStatus.get(result.status, result.status)
+    return result, off
 
 
 def _p_virNetMessageHeader(out: bytearray, v: VirNetMessageHeader) -> None:
@@ -248,7 +314,7 @@ def _u_virNetMessageNonnullString(data: bytes, off: int) -> tuple[str, int]:
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -274,7 +340,7 @@ def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -302,16 +368,17 @@ def _p_virNetMessageString(out: bytearray, v: str | None) -> None:
 
 def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain, int]:
     data_end = len(data)
+    result = _new(VirNetMessageNonnullDomain)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start:end].decode()
-    f_uuid, f_id = _S_16si.unpack_from(data, off)
+    result.name = data[start:end].decode()
+    result.uuid, result.id = _S_16si.unpack_from(data, off)
     off += 20
-    return VirNetMessageNonnullDomain(f_name, f_uuid, f_id), off
+    return result, off
 
 
 def _p_virNetMessageNonnullDomain(out: bytearray, v: VirNetMessageNonnullDomain) -> None:
@@ -329,16 +396,17 @@ def _p_virNetMessageNonnullDomain(out: bytearray, v: VirNetMessageNonnullDomain)
 
 def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork, int]:
     data_end = len(data)
+    result = _new(VirNetMessageNonnullNetwork)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (size & 3 and data[end:off] != _PAD[-size & 3]):
+    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
-    f_name = data[start:end].decode()
-    f_uuid = _S_16s.unpack_from(data, off)[0]
+    result.name = data[start:end].decode()
+    result.uuid = _S_16s.unpack_from(data, off)[0]
     off += 16
-    return VirNetMessageNonnullNetwork(f_name, f_uuid), off
+    return result, off
 
 
 def _p_virNetMessageNonnullNetwork(out: bytearray, v: VirNetMessageNonnullNetwork) -> None:
@@ -401,19 +469,20 @@ def _p_virNetMessageNetwork(out: bytearray, v: VirNetMessageNonnullNetwork | Non
 
 
 def _u_virNetMessageError(data: bytes, off: int) -> tuple[VirNetMessageError, int]:
-    f_code, f_domain = _S_ii.unpack_from(data, off)
+    result = _new(VirNetMessageError)
+    result.code, result.domain = _S_ii.unpack_from(data, off)
     off += 8
-    f_message, off = _u_virNetMessageString(data, off)
-    f_level = _S_i.unpack_from(data, off)[0]
+    result.message, off = _u_virNetMessageString(data, off)
+    result.level = _S_i.unpack_from(data, off)[0]
     off += 4
-    f_dom, off = _u_virNetMessageDomain(data, off)
-    f_str1, off = _u_virNetMessageString(data, off)
-    f_str2, off = _u_virNetMessageString(data, off)
-    f_str3, off = _u_virNetMessageString(data, off)
-    f_int1, f_int2 = _S_ii.unpack_from(data, off)
+    result.dom, off = _u_virNetMessageDomain(data, off)
+    result.str1, off = _u_virNetMessageString(data, off)
+    result.str2, off = _u_virNetMessageString(data, off)
+    result.str3, off = _u_virNetMessageString(data, off)
+    result.int1, result.int2 = _S_ii.unpack_from(data, off)
     off += 8
-    f_net, off = _u_virNetMessageNetwork(data, off)
-    return VirNetMessageError(f_code, f_domain, f_message, f_level, f_dom, f_str1, f_str2, f_str3, f_int1, f_int2, f_net), off
+    result.net, off = _u_virNetMessageNetwork(data, off)
+    return result, off
 
 
 def _p_virNetMessageError(out: bytearray, v: VirNetMessageError) -> None:
@@ -429,9 +498,10 @@ def _p_virNetMessageError(out: bytearray, v: VirNetMessageError) -> None:
 
 
 def _u_virNetStreamHole(data: bytes, off: int) -> tuple[VirNetStreamHole, int]:
-    f_length, f_flags = _S_qI.unpack_from(data, off)
+    result = _new(VirNetStreamHole)
+    result.length, result.flags = _S_qI.unpack_from(data, off)
     off += 12
-    return VirNetStreamHole(f_length, f_flags), off
+    return result, off
 
 
 def _p_virNetStreamHole(out: bytearray, v: VirNetStreamHole) -> None:
@@ -442,16 +512,31 @@ def _p_virNetStreamHole(out: bytearray, v: VirNetStreamHole) -> None:
 
 _T_virNetMessageType: _xdr.EnumType = _xdr.EnumType("virNetMessageType", VirNetMessageType)
 _T_virNetMessageStatus: _xdr.EnumType = _xdr.EnumType("virNetMessageStatus", VirNetMessageStatus)
-_T_virNetMessageHeader: _xdr.StructType[VirNetMessageHeader] = _xdr.StructType("virNetMessageHeader", VirNetMessageHeader)
+_T_virNetMessageHeader: _xdr.StructType[VirNetMessageHeader] = _xdr.StructType(
+    "virNetMessageHeader",
+    VirNetMessageHeader,
+)
 _T_virNetMessageUUID: _xdr.TypedefType[bytes] = _xdr.TypedefType("virNetMessageUUID")
 _T_virNetMessageNonnullString: _xdr.TypedefType[str] = _xdr.TypedefType("virNetMessageNonnullString")
 _T_virNetMessageString: _xdr.TypedefType[str | None] = _xdr.TypedefType("virNetMessageString")
-_T_virNetMessageNonnullDomain: _xdr.StructType[VirNetMessageNonnullDomain] = _xdr.StructType("virNetMessageNonnullDomain", VirNetMessageNonnullDomain)
-_T_virNetMessageNonnullNetwork: _xdr.StructType[VirNetMessageNonnullNetwork] = _xdr.StructType("virNetMessageNonnullNetwork", VirNetMessageNonnullNetwork)
+_T_virNetMessageNonnullDomain: _xdr.StructType[VirNetMessageNonnullDomain] = _xdr.StructType(
+    "virNetMessageNonnullDomain",
+    VirNetMessageNonnullDomain,
+)
+_T_virNetMessageNonnullNetwork: _xdr.StructType[VirNetMessageNonnullNetwork] = _xdr.StructType(
+    "virNetMessageNonnullNetwork",
+    VirNetMessageNonnullNetwork,
+)
 _T_virNetMessageDomain: _xdr.TypedefType[VirNetMessageNonnullDomain | None] = _xdr.TypedefType("virNetMessageDomain")
 _T_virNetMessageNetwork: _xdr.TypedefType[VirNetMessageNonnullNetwork | None] = _xdr.TypedefType("virNetMessageNetwork")
-_T_virNetMessageError: _xdr.StructType[VirNetMessageError] = _xdr.StructType("virNetMessageError", VirNetMessageError)
-_T_virNetStreamHole: _xdr.StructType[VirNetStreamHole] = _xdr.StructType("virNetStreamHole", VirNetStreamHole)
+_T_virNetMessageError: _xdr.StructType[VirNetMessageError] = _xdr.StructType(
+    "virNetMessageError",
+    VirNetMessageError,
+)
+_T_virNetStreamHole: _xdr.StructType[VirNetStreamHole] = _xdr.StructType(
+    "virNetStreamHole",
+    VirNetStreamHole,
+)
 
 _T_virNetMessageHeader.fields = (
     ("prog", _xdr.UINT),

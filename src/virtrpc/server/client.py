@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import inspect
 import logging
 import struct
 from collections.abc import Awaitable, Sequence
@@ -37,7 +36,7 @@ from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
 from virtrpc.rpc.packet import Header, MessageType, Status
 from virtrpc.server.context import CallContext, ServerStream, close_fds
 from virtrpc.server.errors import ERROR_LEVEL, ErrorCode, ErrorDomain, RpcFault, rpc_error
-from virtrpc.server.program import not_supported, readonly_denied
+from virtrpc.server.program import readonly_denied
 
 if TYPE_CHECKING:
     from virtrpc.server.server import Server
@@ -45,6 +44,9 @@ if TYPE_CHECKING:
     from virtrpc.xdr import Procedure
 
 log = logging.getLogger("virtrpc.server")
+
+_REPLY_HEADER = struct.Struct(">IIIiiIi").pack
+_REPLY = int(MessageType.REPLY)
 
 _INT = struct.Struct(">i")
 
@@ -191,28 +193,18 @@ class ServerClient:
 
     def _dispatch_call(self, call: Call) -> None:
         header = call.header
-        service = self.server.program_for(header.prog, header.vers)
-        if service is None:
+        plan = self.server.plan_for(header[0], header[1], header[2])
+        if plan is None:
             call.close_fds()
-            self._send_fault(header, rpc_error(
-                f"Cannot find program {header.prog} version {header.vers}"))
+            self._send_fault(header, self.server.dispatch_error(header, self.readonly))
             return
-        procedure = service.procedure(header.proc)
-        if procedure is None:
-            call.close_fds()
-            self._send_fault(header, rpc_error(f"unknown procedure: {header.proc}"))
-            return
-        if self.readonly and not service.readonly_policy(procedure):
+        procedure = plan.procedure
+        if self.readonly and not plan.readonly_ok:
             call.close_fds()
             self._send_fault(header, readonly_denied(procedure.name))
             return
-        handler = service.handler_for(header.proc)
-        if handler is None:
-            call.close_fds()
-            self._send_fault(header, not_supported(procedure.name))
-            return
         try:
-            args = procedure.args.unpack(call.payload) if procedure.args is not None else None
+            args = plan.unpack(call.payload) if plan.unpack is not None else None
         except (VirtrpcError, ValueError, UnicodeDecodeError, struct.error):
             call.close_fds()
             self._send_fault(header, rpc_error("Unable to decode message payload"))
@@ -221,20 +213,36 @@ class ServerClient:
         if procedure.stream is not None:
             stream = ServerStream(self, header, sparse=self._wants_sparse(procedure, args))
             self._streams[stream.key] = stream
-        ctx = CallContext(self, procedure, header, call.take_fds(), stream)
-        self._in_flight += 1
-        self._calls_done.clear()
-        if self._in_flight >= self.server.limits.max_client_requests:
-            self.pause_reading(self)
+        ctx = CallContext(self, procedure, header, call.fds, stream)
+        call.fds = []
         try:
-            result = handler(ctx, args)
+            result = plan.handler(ctx, args)
         except BaseException as exc:
             self._finish_call(ctx, None, exc)
             return
-        if inspect.isawaitable(result):
+        if plan.is_async or (result is not None and hasattr(type(result), "__await__")):
+            # Only calls that really wait count against max_client_requests:
+            # a plain handler has answered before the next message is read.
+            self._in_flight += 1
+            self._calls_done.clear()
+            if self._in_flight >= self.server.limits.max_client_requests:
+                self.pause_reading(self)
             self._spawn(self._await_call(ctx, result))
-        else:
-            self._finish_call(ctx, result, None)
+            return
+        if stream is None and not ctx.fds and not ctx.has_reply_fds and not self._closing:
+            # The hot path: encode and write the reply right here.
+            try:
+                payload = plan.pack(result) if plan.pack is not None else b""
+            except Exception as exc:
+                log.exception("handler %s returned a value that does not encode", procedure.name)
+                self._send_fault(header, self._fault_for(exc, procedure))
+                return
+            transport = self.transport
+            if transport is not None:
+                transport.write(_REPLY_HEADER(28 + len(payload), header[0], header[1], header[2],
+                                              _REPLY, header[4], 0) + payload)
+            return
+        self._finish_call(ctx, result, None)
 
     @staticmethod
     def _wants_sparse(procedure: Procedure, args: Any) -> bool:
@@ -246,14 +254,17 @@ class ServerClient:
 
     async def _await_call(self, ctx: CallContext, pending: Awaitable[Any]) -> None:
         try:
-            result = await pending
-        except asyncio.CancelledError:
-            self._finish_call(ctx, None, ConnectionLost("call cancelled"))
-            raise
-        except BaseException as exc:
-            self._finish_call(ctx, None, exc)
-            return
-        self._finish_call(ctx, result, None)
+            try:
+                result = await pending
+            except asyncio.CancelledError:
+                self._finish_call(ctx, None, ConnectionLost("call cancelled"))
+                raise
+            except BaseException as exc:
+                self._finish_call(ctx, None, exc)
+                return
+            self._finish_call(ctx, result, None)
+        finally:
+            self._call_done()
 
     def _finish_call(self, ctx: CallContext, result: Any, error: BaseException | None) -> None:
         close_fds(ctx.fds)
@@ -280,7 +291,6 @@ class ServerClient:
             return
         finally:
             close_fds(reply_fds)
-            self._call_done()
         body = ctx.take_after_reply()
         if body is not None:
             self._spawn(self._run_after_reply(ctx, body), self._stream_tasks)
@@ -294,7 +304,7 @@ class ServerClient:
             return
         if self._in_flight == 0:
             self._calls_done.set()
-        if self._in_flight < self.server.limits.max_client_requests:
+        if self._in_flight < self.server.limits.max_client_requests and self._pausers:
             self.resume_reading(self)
 
     async def _run_after_reply(self, ctx: CallContext, body: Any) -> None:

@@ -91,6 +91,11 @@ class CallContext:
             raise rpc_error(f"cannot send more than {NUM_FDS_MAX} file descriptors")
         self._reply_fds.extend(fds)
 
+    @property
+    def has_reply_fds(self) -> bool:
+        """Whether :meth:`reply_with_fds` was called."""
+        return bool(self._reply_fds)
+
     def take_reply_fds(self) -> list[int]:
         fds, self._reply_fds = self._reply_fds, []
         return fds

@@ -15,8 +15,10 @@ the procedure's ret type.  To fail, raise :class:`~virtrpc.server.errors.RpcFaul
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
@@ -95,6 +97,18 @@ def not_supported(procedure_name: str) -> RpcFault:
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+@dataclass(frozen=True, slots=True)
+class DispatchPlan:
+    """Everything needed to serve one procedure, resolved once."""
+
+    procedure: Procedure
+    handler: Handler
+    unpack: Callable[[bytes], Any] | None
+    pack: Callable[[Any], bytes] | None
+    readonly_ok: bool
+    is_async: bool
+
+
 class ProgramService:
     """One program (number + version) served with its handlers.
 
@@ -118,6 +132,7 @@ class ProgramService:
         self.version = program.version
         self.readonly_policy = readonly_policy
         self._handlers: dict[int, Handler] = {}
+        self._change_callbacks: list[Callable[[], None]] = []
         if handlers is not None:
             self.bind(handlers)
 
@@ -133,6 +148,15 @@ class ProgramService:
                 found = getattr(handlers, procedure.name, None)
             if found is not None and callable(found):
                 self._handlers[number] = found
+        self._changed()
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` whenever a handler is added (servers cache plans)."""
+        self._change_callbacks.append(callback)
+
+    def _changed(self) -> None:
+        for callback in self._change_callbacks:
+            callback()
 
     def handler(self, name: str) -> Callable[[Handler], Handler]:
         """Decorator registering a handler for the procedure called ``name``."""
@@ -151,6 +175,7 @@ class ProgramService:
         if procedure.is_event:
             raise KeyError(f"{name} is an event, it cannot have a handler")
         self._handlers[procedure.number] = function
+        self._changed()
 
     def procedure(self, number: int) -> Procedure | None:
         """The callable procedure ``number`` (``None`` for unknown or event numbers)."""
@@ -161,6 +186,21 @@ class ProgramService:
 
     def handler_for(self, number: int) -> Handler | None:
         return self._handlers.get(number)
+
+    def plan(self, number: int) -> DispatchPlan | None:
+        """The dispatch plan of a callable, implemented procedure, else None."""
+        procedure = self.procedure(number)
+        handler = self._handlers.get(number)
+        if procedure is None or handler is None:
+            return None
+        return DispatchPlan(
+            procedure=procedure,
+            handler=handler,
+            unpack=procedure.args.unpack if procedure.args is not None else None,
+            pack=procedure.ret.pack if procedure.ret is not None else None,
+            readonly_ok=self.readonly_policy(procedure),
+            is_async=inspect.iscoroutinefunction(handler),
+        )
 
     def event(self, name: str) -> Procedure:
         """The event procedure called ``name`` (to send with ``client.send_event``)."""

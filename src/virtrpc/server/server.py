@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 from virtrpc.errors import ConnectError
 from virtrpc.server.client import ServerClient
-from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.server.program import ProgramService
+from virtrpc.rpc.packet import Header
+from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault, rpc_error
+from virtrpc.server.program import DispatchPlan, ProgramService, not_supported
 from virtrpc.transport.unix import SocketTransport
 
 log = logging.getLogger("virtrpc.server")
@@ -57,6 +58,10 @@ class ServerLimits:
     #: Bytes of unread output (replies, events, stream data) a client may
     #: leave queued before the server drops it as too slow.
     max_output_buffer: int = 64 * 1024 * 1024
+    #: Bytes asked for per read of a client socket.  The transport keeps a
+    #: buffer this big per connection, so it bounds the memory of idle
+    #: clients (1000 clients x 16 KiB); larger messages simply take more reads.
+    read_buffer_size: int = 16 * 1024
     #: Seconds :meth:`Server.shutdown` waits for in-flight calls and streams.
     shutdown_timeout: float = 10.0
 
@@ -120,6 +125,7 @@ class Server:
         self.limits = limits or ServerLimits()
         self.clients: set[ServerClient] = set()
         self._programs: dict[tuple[int, int], ProgramService] = {}
+        self._plans: dict[tuple[int, int, int], DispatchPlan] = {}
         self._listeners: list[_Listener] = []
         self._stopped: asyncio.Event | None = None
         self._shutting_down = False
@@ -132,9 +138,37 @@ class Server:
     def add_program(self, service: ProgramService) -> None:
         """Serve ``service`` (replaces a service with the same number and version)."""
         self._programs[(service.number, service.version)] = service
+        service.on_change(self._plans.clear)
+        self._plans.clear()
 
     def program_for(self, number: int, version: int) -> ProgramService | None:
         return self._programs.get((number, version))
+
+    def plan_for(self, prog: int, vers: int, proc: int) -> DispatchPlan | None:
+        """How to serve a call (None when it must be refused: see
+        :meth:`dispatch_error`).  Cached per (program, version, procedure)."""
+        key = (prog, vers, proc)
+        plan = self._plans.get(key)
+        if plan is None:
+            service = self._programs.get((prog, vers))
+            if service is None:
+                return None
+            plan = service.plan(proc)
+            if plan is None:
+                return None
+            if len(self._plans) < 65536:  # bounded: procedure numbers come from clients
+                self._plans[key] = plan
+        return plan
+
+    def dispatch_error(self, header: Header, readonly: bool) -> RpcFault:
+        """The error libvirtd answers a call it cannot dispatch with."""
+        service = self._programs.get((header.prog, header.vers))
+        if service is None:
+            return rpc_error(f"Cannot find program {header.prog} version {header.vers}")
+        procedure = service.procedure(header.proc)
+        if procedure is None:
+            return rpc_error(f"unknown procedure: {header.proc}")
+        return not_supported(procedure.name)
 
     def on_client_closed(self, callback: Callable[[ServerClient], None]) -> None:
         """Call ``callback(client)`` when a client disconnects (to drop its state)."""
@@ -225,7 +259,7 @@ class Server:
         client = ServerClient(self, readonly=readonly, peer=peer)
         self.clients.add(client)
         try:
-            SocketTransport(conn, client)
+            SocketTransport(conn, client, read_size=self.limits.read_buffer_size)
         except Exception:
             self.clients.discard(client)
             conn.close()

@@ -196,8 +196,13 @@ class ProcessTransport:
                 f"cannot send file descriptors over {self.label} (only unix sockets carry fds)"
             )
         stdin = self._stdin
-        if self._closing or self._closed or stdin is None or stdin.is_closing():
+        if self._closing or self._closed or stdin is None:
             raise ConnectionLost(f"{self.label}: connection is closed")
+        if stdin.is_closing():
+            # The child stopped reading: it is exiting, and connection_lost
+            # will report why (its status and stderr); a socket would also
+            # accept this write and fail later.
+            return
         stdin.write(bytes(data))
 
     async def drain(self) -> None:

@@ -36,11 +36,17 @@ NETWORK_TRANSPORTS = ("tcp", "tls", "ssh", "ext")
 class UriLike(Protocol):
     """What :func:`open_uri_transport` reads from a parsed URI."""
 
-    raw: str
-    host: str | None
-    port: int | None
-    user: str | None
-    path: str
+    @property
+    def raw(self) -> str: ...
+
+    @property
+    def host(self) -> str | None: ...
+
+    @property
+    def port(self) -> int | None: ...
+
+    @property
+    def user(self) -> str | None: ...
 
     @property
     def transport(self) -> str: ...

@@ -38,6 +38,7 @@ from virtrpc.transport.unix import Listener, SocketTransport
 __all__ = [
     "DEFAULT_TLS_PORT",
     "VERDICT_OK",
+    "PacketSplitter",
     "TlsError",
     "TlsTransport",
     "client_context",
@@ -163,7 +164,60 @@ def server_context(paths: PkiPaths, *, verify_client: bool = True) -> ssl.SSLCon
     _load_pair(context, paths, "server")
     _load_ca(context, paths)
     context.verify_mode = ssl.CERT_REQUIRED if verify_client else ssl.CERT_OPTIONAL
+    # No TLS 1.3 session tickets: libvirt never resumes sessions, and its
+    # client wakes up for the first record after the handshake expecting the
+    # verdict byte; a ticket there makes it fail with "Unable to read TLS
+    # confirmation: Resource temporarily unavailable".
+    context.num_tickets = 0
     return context
+
+
+class PacketSplitter:
+    """Cuts a byte stream of libvirt packets (4-byte big-endian length that
+    counts itself, then the rest) at packet boundaries, across calls.
+
+    Why: libvirtd and libvirt's client read one packet per wake-up of the
+    socket and only look for buffered data in SASL/ssh layers, not in GnuTLS
+    (``virNetSocketHasCachedData``).  A TLS record holding several packets
+    therefore leaves the later ones stuck in GnuTLS's buffer until more bytes
+    arrive (in practice: the next keepalive, 5 s later).  Writing each packet
+    in its own record(s), as libvirt itself does, avoids that.
+    """
+
+    __slots__ = ("_length_bytes", "_remaining")
+
+    def __init__(self) -> None:
+        self._remaining = 0  # bytes of the current packet still to come
+        self._length_bytes = b""  # a length prefix split across writes
+
+    def split(self, data: memoryview) -> list[memoryview]:
+        """``data`` cut after every packet end it contains."""
+        segments: list[memoryview] = []
+        start = position = 0
+        end = len(data)
+        while position < end:
+            if self._remaining == 0:
+                needed = 4 - len(self._length_bytes)
+                self._length_bytes += bytes(data[position : position + needed])
+                position = min(position + needed, end)
+                if len(self._length_bytes) < 4:
+                    break
+                length = int.from_bytes(self._length_bytes, "big")
+                self._length_bytes = b""
+                self._remaining = max(length - 4, 0)
+                if self._remaining == 0:
+                    segments.append(data[start:position])
+                    start = position
+                    continue
+            step = min(self._remaining, end - position)
+            position += step
+            self._remaining -= step
+            if self._remaining == 0:
+                segments.append(data[start:position])
+                start = position
+        if start < end:
+            segments.append(data[start:end])
+        return segments
 
 
 # Phases of a TlsTransport.
@@ -213,6 +267,7 @@ class TlsTransport:
         self._closing = False
         self._lost = False
         self._failure: BaseException | None = None
+        self._packets = PacketSplitter()
         #: The peer's DN once verified (server side: the client's).
         self.peer_dn: str | None = None
 
@@ -439,11 +494,11 @@ class TlsTransport:
         inner = self._inner
         if self._closing or inner is None or inner.is_closing():
             raise ConnectionLost(f"TLS connection to {self._label} is closed")
-        view = memoryview(data)
         try:
-            while view:
-                written = self._ssl.write(view)
-                view = view[written:]
+            for segment in self._packets.split(memoryview(data)):
+                while segment:
+                    written = self._ssl.write(segment)
+                    segment = segment[written:]
         except ssl.SSLError as exc:
             error = ConnectionLost(f"TLS write to {self._label} failed: {_ssl_reason(exc)}")
             self._failure = error
@@ -574,6 +629,7 @@ async def start_tls_server(
     verify_client: bool = True,
     allowed_dns: Sequence[str] | None = None,
     on_reject: Callable[[str, BaseException], None] | None = None,
+    handshake_timeout: float = 30.0,
     **transport_options: Any,
 ) -> Listener:
     """Listen for libvirt TLS clients on ``host:port`` (port 0: any free port,
@@ -584,8 +640,9 @@ async def start_tls_server(
     (``receiver_factory()`` gets the session) only after its certificate
     passed verification and, if ``allowed_dns`` is given, its DN matches one
     of the glob patterns (libvirtd's ``tls_allowed_dn_list``); then the server
-    sends the ``\\x01`` verdict.  Rejected clients are disconnected and
-    reported to ``on_reject(peer, error)``.
+    sends the ``\\x01`` verdict.  Rejected clients, and clients that do not
+    finish the handshake within ``handshake_timeout`` seconds, are
+    disconnected and reported to ``on_reject(peer, error)``.
     """
     if context is None:
         context = server_context(
@@ -605,7 +662,7 @@ async def start_tls_server(
             rejected(tls, exc)
 
     def make_session() -> TransportReceiver:
-        return _ServerSession(tls_context, accepted, rejected, allowed_dns)
+        return _ServerSession(tls_context, accepted, rejected, allowed_dns, handshake_timeout)
 
     return await start_tcp_server(host, port, make_session, **transport_options)
 
@@ -619,7 +676,10 @@ class _ServerSession(TlsTransport):
         on_verified: Callable[[TlsTransport], None],
         on_failed: Callable[[TlsTransport, BaseException], None],
         allowed_dns: Sequence[str] | None,
+        handshake_timeout: float,
     ) -> None:
+        self._handshake_timeout = handshake_timeout
+        self._deadline: asyncio.TimerHandle | None = None
         super().__init__(
             context,
             server_side=True,
@@ -635,3 +695,19 @@ class _ServerSession(TlsTransport):
         peer = self._inner.get_extra_info("peername")
         if isinstance(peer, tuple) and len(peer) >= 2:
             self._label = f"{peer[0]}:{peer[1]}"
+        # A peer that never completes the handshake must not hold the socket forever.
+        self._deadline = asyncio.get_running_loop().call_later(
+            self._handshake_timeout, self._check_handshake_done
+        )
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().connection_lost(exc)
+
+    def _check_handshake_done(self) -> None:
+        if self._phase in (_HANDSHAKE, _VERDICT):
+            self._fail(TlsError(
+                f"TLS client {self._label} did not complete the handshake "
+                f"within {self._handshake_timeout:g} s"
+            ))

@@ -51,6 +51,9 @@ _SOL_SOCKET = int(socket.SOL_SOCKET)
 _SCM_RIGHTS = int(socket.SCM_RIGHTS)
 _MSG_CTRUNC = int(socket.MSG_CTRUNC)
 _MSG_CMSG_CLOEXEC = int(getattr(socket, "MSG_CMSG_CLOEXEC", 0))
+# A peer that went away must give EPIPE, not kill a program that restored the
+# default SIGPIPE action (CLIs often do, for `| head`).
+_MSG_NOSIGNAL = int(getattr(socket, "MSG_NOSIGNAL", 0))
 _DUMMY = [b"\0"]
 # Most buffers handed to one sendmsg(); Linux IOV_MAX is 1024.
 _MAX_IOV = 64
@@ -269,7 +272,7 @@ class SocketTransport:
         if not queue and not fds:
             # Fast path: nothing queued, try to write everything now.
             try:
-                sent = self._sock.send(data)  # type: ignore[union-attr]
+                sent = self._sock.send(data, _MSG_NOSIGNAL)  # type: ignore[union-attr]
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError as exc:
@@ -341,7 +344,11 @@ class SocketTransport:
             while queue:
                 item = queue[0]
                 if isinstance(item, int):
-                    sock.sendmsg(_DUMMY, [(_SOL_SOCKET, _SCM_RIGHTS, array.array("i", (item,)))])
+                    sock.sendmsg(
+                        _DUMMY,
+                        [(_SOL_SOCKET, _SCM_RIGHTS, array.array("i", (item,)))],
+                        _MSG_NOSIGNAL,
+                    )
                     queue.popleft()
                     self._buffered -= 1
                     os.close(item)
@@ -354,10 +361,10 @@ class SocketTransport:
                             break
                         buffers.append(candidate)
                         offered += len(candidate)
-                    sent = sock.sendmsg(buffers)
+                    sent = sock.sendmsg(buffers, (), _MSG_NOSIGNAL)
                 else:
                     offered = len(item)
-                    sent = sock.send(item)
+                    sent = sock.send(item, _MSG_NOSIGNAL)
                 self._buffered -= sent
                 complete = sent == offered
                 while sent:

@@ -19,6 +19,7 @@ from virtrpc.xdrgen.emitter import (
     attribute_name,
     class_name,
     source_label,
+    wrap_source,
 )
 from virtrpc.xdrgen.model import ModuleModel, ProcedureModel, ProgramModel
 
@@ -137,4 +138,4 @@ def emit_calls_module(module: ModuleModel, program: ProgramModel) -> str:
         *blocking_methods,
         "",
     ]
-    return "\n".join(lines)
+    return wrap_source("\n".join(lines))

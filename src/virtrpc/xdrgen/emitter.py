@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import keyword
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -336,13 +337,13 @@ class ModuleEmitter:
             self.struct_constant("I")
             decode = ".decode()" if isinstance(expr, ast.String) else ""
             too_long = f"{length} > {maximum} or " if maximum < _UNBOUNDED else ""
-            padding = f"data[{end}:off] != _PAD[-{length} & 3]"
+            padding = f"data[{end}:off] != _PAD[off - {end}]"
             return [
                 f"{length} = _S_I.unpack_from(data, off)[0]",
                 f"{start} = off + 4",
                 f"{end} = {start} + {length}",
                 f"off = {end} + (-{length} & 3)",
-                f"if {too_long}off > data_end or ({length} & 3 and {padding}):",
+                f"if {too_long}off > data_end or (off != {end} and {padding}):",
                 '    raise _xdr.XdrError("", "bad length or padding")',
                 f"{name} = data[{start}:{end}]{decode}",
             ], name
@@ -395,7 +396,7 @@ class ModuleEmitter:
         loop_var = ctx.fresh("_index")
         inline = self.inlinable_struct(expr.element, owner)
         if inline is not None:
-            element_lines, element = self.struct_unpack_body(inline[0], inline[1], ctx, "e_")
+            element_lines, element = self.struct_unpack_body(inline[0], inline[1], ctx, "element")
         else:
             element_lines, element = self.unpack_code(expr.element, owner, ctx, "item")
         append = ctx.fresh("append")
@@ -582,11 +583,17 @@ class ModuleEmitter:
         ]
 
     def struct_unpack_body(
-        self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, prefix: str
+        self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, hint: str
     ) -> tuple[list[str], str]:
-        """Statements decoding ``struct`` and the expression constructing it."""
-        body: list[str] = []
-        results: list[str] = []
+        """Statements decoding ``struct`` into a new object; return them and its name.
+
+        The object is allocated with ``_new`` (``object.__new__``) and its slots
+        are filled directly: a Python ``__init__`` call per value would cost as
+        much as decoding a small struct.
+        """
+        target = ctx.fresh(hint)
+        cls = self.qualify(owner, class_name(struct.name))
+        body: list[str] = [f"{target} = _new({cls})"]
         run: list[tuple[str, _Scalar]] = []
 
         def flush() -> None:
@@ -602,20 +609,23 @@ class ModuleEmitter:
             run.clear()
 
         for field in struct.fields:
-            hint = prefix + (field.name or "")
+            attribute = f"{target}.{attribute_name(field.name or '')}"
             scalar = self.run_member(field.type, owner)
             if scalar is not None:
-                local = ctx.fresh(hint)
-                run.append((local, scalar))
-                results.append(local)
+                run.append((attribute, scalar))
                 continue
             flush()
-            lines, result = self.unpack_code(field.type, owner, ctx, hint)
+            lines, result = self.unpack_code(field.type, owner, ctx, "f_" + (field.name or ""))
+            last = lines[-1]
+            used_before = any(re.search(rf"\b{result}\b", line) for line in lines[:-1])
+            if not used_before and last.startswith((f"{result} = ", f"{result}, off = ")):
+                # decode straight into the attribute
+                lines = [*lines[:-1], attribute + last[len(result) :]]
+            else:
+                lines = [*lines, f"{attribute} = {result}"]
             body.extend(lines)
-            results.append(result)
         flush()
-        cls = self.qualify(owner, class_name(struct.name))
-        return body, f"{cls}({', '.join(results)})"
+        return body, target
 
     def struct_pack_body(
         self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, value: str
@@ -658,7 +668,7 @@ class ModuleEmitter:
         """The struct an array element is, when its code can go inside the loop.
 
         Inlining saves a call per element; only small structs whose fields
-        need no further loops or calls qualify, to keep the code readable.
+        need no loops of their own qualify, to keep the code readable.
         """
         expanded, owner = self.expand(expr, owner)
         if not isinstance(expanded, ast.NamedRef):
@@ -669,16 +679,21 @@ class ModuleEmitter:
         for field in definition.fields:
             if self.run_member(field.type, found_owner) is not None:
                 continue
-            inner, _ = self.expand(field.type, found_owner)
-            if not isinstance(inner, (ast.String, ast.VarOpaque, ast.FixedOpaque)):
-                return None
+            inner, inner_owner = self.expand(field.type, found_owner)
+            if isinstance(inner, (ast.String, ast.VarOpaque, ast.FixedOpaque)):
+                continue
+            if isinstance(inner, ast.NamedRef) and isinstance(
+                inner_owner.lookup_type(inner)[1], (ast.StructDef, ast.UnionDef)
+            ):
+                continue  # one call
+            return None
         return definition, found_owner
 
     def struct_functions(self, struct: ast.StructDef) -> list[str]:
         cls = class_name(struct.name)
         ctx = _FunctionContext()
         ctx.used.update({"data", "off", "out", "v"})
-        body, construct = self.struct_unpack_body(struct, self.module, ctx, "f_")
+        body, construct = self.struct_unpack_body(struct, self.module, ctx, "result")
         pack_ctx = _FunctionContext()
         pack_ctx.used.update({"data", "off", "out", "v"})
         pack_body = self.struct_pack_body(struct, self.module, pack_ctx, "v")
@@ -702,12 +717,12 @@ class ModuleEmitter:
         value_annotation = self.union_annotation(union)
         # decode
         ctx = _FunctionContext()
-        ctx.used.update({"data", "off", "out", "v", "disc", "value"})
+        ctx.used.update({"data", "off", "out", "v", "disc", "value", "result"})
         body = [f"disc = {codec}.unpack_from(data, off)[0]", "off += 4"]
         body += self.convert_lines(disc_scalar, "disc")
         body.append(f"value: {value_annotation}")
         pack_ctx = _FunctionContext()
-        pack_ctx.used.update({"data", "off", "out", "v", "disc", "value"})
+        pack_ctx.used.update({"data", "off", "out", "v", "disc", "value", "result"})
         disc_attr = attribute_name(union.discriminant.name or "discriminant")
         disc_value = "_xdr.BOOL_TO_INT[disc]" if disc_scalar.convert == "bool" else "disc"
         pack_body = [f"disc = v.{disc_attr}"]
@@ -741,7 +756,10 @@ class ModuleEmitter:
         return [
             f"def _u_{union.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
             *_indent(_with_data_end(body, ctx)),
-            f"    return {cls}(disc, value), off",
+            f"    result = _new({cls})",
+            f"    result.{disc_attr} = disc",
+            "    result.value = value",
+            "    return result, off",
             "",
             "",
             f"def _p_{union.name}(out: bytearray, v: {cls}) -> None:",
@@ -754,7 +772,9 @@ class ModuleEmitter:
         lines, result = self.unpack_code(arm.declaration.type, self.module, ctx, "arm")
         return [*lines, f"value = {result}"]
 
-    def arm_pack(self, arm: ast.UnionArm, ctx: _FunctionContext, union_annotation: str) -> list[str]:
+    def arm_pack(
+        self, arm: ast.UnionArm, ctx: _FunctionContext, union_annotation: str
+    ) -> list[str]:
         """Encode the discriminant (set up in ``self.disc_pack``) and one arm."""
         disc_format, disc_value = self.disc_pack
         disc_only = f"out += {self.struct_constant(disc_format)}.pack({disc_value})"
@@ -879,6 +899,26 @@ class ModuleEmitter:
                     f"{definition.name!r} and {seen[python]!r} both map to Python class {python!r}",
                 )
             seen[python] = definition.name
+            if keyword.iskeyword(python):
+                raise XdrCompileError(
+                    definition.location, f"type name {definition.name!r} is a Python keyword"
+                )
+            if isinstance(definition, ast.UnionDef) and definition.discriminant.name == "value":
+                raise XdrCompileError(
+                    definition.discriminant.location,
+                    "a union discriminant cannot be called 'value' (the arm's attribute)",
+                )
+        for const in self.module.spec.definitions:
+            names: list[tuple[str, ast.Location]] = []
+            if isinstance(const, ast.ConstDef):
+                names.append((const.name, const.location))
+            elif isinstance(const, ast.EnumDef):
+                names += [(member.name, member.location) for member in const.members]
+            for name, location in names:
+                if keyword.iskeyword(name) or name.startswith("_"):
+                    raise XdrCompileError(
+                        location, f"constant name {name!r} cannot be a Python name"
+                    )
 
     def header(self) -> list[str]:
         source = source_label(self.module.path)
@@ -898,14 +938,14 @@ class ModuleEmitter:
             "import enum as _enum",
             "import struct as _struct",
             "from typing import Any as _Any",
-                        "",
+            "",
             "from virtrpc import xdr as _xdr",
         ]
         for dependency in sorted(
             self.used_dependencies | {d.name for d in self.module.dependencies}
         ):
             lines.append(f"from . import {dependency} as _{dependency}")
-        lines += ["", "_PAD = _xdr.PADDING"]
+        lines += ["", "_PAD = _xdr.PADDING", "_new = object.__new__  # allocate without __init__"]
         for fmt, name in sorted(self.struct_formats.items(), key=lambda item: item[1]):
             lines.append(f'{name} = _struct.Struct(">{fmt}")')
         return lines
@@ -965,7 +1005,10 @@ class ModuleEmitter:
                 if definition.marker is not None:
                     markers = {"": definition.marker, **markers}
                 if markers:
-                    lines.append(f"_T_{definition.name}.markers = {markers!r}")
+                    shown = ", ".join(
+                        f"{_literal(key)}: {number}" for key, number in markers.items()
+                    )
+                    lines.append(f"_T_{definition.name}.markers = {{{shown}}}")
             elif isinstance(definition, ast.UnionDef):
                 name = definition.name
                 lines.append(
@@ -1048,16 +1091,16 @@ class ModuleEmitter:
         for key in ("stream", "sparseflag", "fds", "generate"):
             value = getattr(proc, key)
             if value is not None:
-                options.append(f"{key}={value!r}")
+                options.append(f"{key}={_literal(value)}")
         if proc.priority != "low":
-            options.append(f"priority={proc.priority!r}")
+            options.append(f"priority={_literal(proc.priority)}")
         if proc.acl:
-            options.append(f"acl={proc.acl!r}")
+            options.append(f"acl={_literal(proc.acl)}")
         if proc.aclfilter:
-            options.append(f"aclfilter={proc.aclfilter!r}")
+            options.append(f"aclfilter={_literal(proc.aclfilter)}")
         return [
             f"{proc.number}: _xdr.Procedure(",
-            f"    {_number(program.number)}, {program.version}, {proc.number}, "
+            f"    {program.number:#x}, {program.version}, {proc.number}, "
             f'"{proc.name}", "{proc.const_name}",',
             f"    {args}, {ret}, {args_class}, {ret_class},",
             *([f"    {', '.join(options)},"] if options else []),
@@ -1075,6 +1118,14 @@ def _indent(lines: list[str], depth: int = 1) -> list[str]:
     return [prefix + line if line else line for line in lines]
 
 
+def _literal(value: str | tuple[str, ...]) -> str:
+    """A Python literal with double quotes, like hand-formatted code."""
+    if isinstance(value, tuple):
+        inner = ", ".join(_literal(item) for item in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _number(value: int) -> str:
     return str(value)
 
@@ -1084,9 +1135,112 @@ def emit_module(module: ModuleModel, all_modules: list[ModuleModel]) -> str:
     emitter = ModuleEmitter(module, all_modules)
     # Emitting the body first collects the struct formats and enum maps that the
     # prelude declares; the final text puts the prelude first.
-    return emitter.emit()
+    return wrap_source(emitter.emit())
 
 
 def iter_output_names(modules: list[ModuleModel]) -> Iterator[str]:
     for module in modules:
         yield module.name
+
+
+# -- line wrapping ---------------------------------------------------------------------
+
+LINE_LIMIT = 100
+
+
+def wrap_source(text: str, limit: int = LINE_LIMIT) -> str:
+    """Wrap long generated lines at their widest call or tuple, one item per line.
+
+    Lines that are too long and have a top-level ``(...)`` spanning most of
+    them are split the way a formatter would.  ``if`` conditions and
+    f-strings are left alone (splitting them is not always safe).
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        out.extend(_wrap_line(line, limit))
+    return "\n".join(out)
+
+
+def _wrap_line(line: str, limit: int) -> list[str]:
+    stripped = line.lstrip()
+    if (
+        len(line) <= limit
+        or stripped.startswith(("if ", "elif ", "#", '"'))
+        or 'f"' in line
+        or "'" in line
+    ):
+        return [line]
+    pair = _widest_parentheses(line)
+    if pair is None:
+        return [line]
+    start, end = pair
+    if end - start < 30:  # splitting a short argument list gains nothing
+        return [line]
+    items = _split_top_level(line[start + 1 : end])
+    is_call = start > 0 and (line[start - 1].isalnum() or line[start - 1] in "_])")
+    if len(items) < 2 and not is_call:
+        return [line]
+    indent = line[: len(line) - len(stripped)] + "    "
+    head = line[: start + 1]
+    tail = line[end:]
+    body = [indent + item + "," for item in items]
+    if items and items[-1].startswith("*") and not items[-1].startswith("**"):
+        body[-1] = body[-1][:-1]  # no trailing comma after a bare "*args" in a call
+    result = [head]
+    for item_line in body:
+        result.extend(_wrap_line(item_line, limit))
+    result.append(line[: len(line) - len(stripped)] + tail)
+    return result
+
+
+def _widest_parentheses(line: str) -> tuple[int, int] | None:
+    """The top-level ``(`` ``)`` pair with the most text inside, if any."""
+    depth = 0
+    opened = -1
+    best: tuple[int, int] | None = None
+    quote = ""
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = ""
+            continue
+        if char == '"':
+            quote = char
+        elif char in "([{":
+            if depth == 0 and char == "(":
+                opened = index
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0 and char == ")" and opened >= 0:
+                if best is None or index - opened > best[1] - best[0]:
+                    best = (opened, index)
+                opened = -1
+    return best
+
+
+def _split_top_level(inner: str) -> list[str]:
+    items: list[str] = []
+    depth = 0
+    current = ""
+    quote = ""
+    for char in inner:
+        if quote:
+            current += char
+            if char == quote:
+                quote = ""
+            continue
+        if char == '"':
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        items.append(current.strip())
+    return items

@@ -45,6 +45,7 @@ _TOKEN_RE = re.compile(
   | (?P<newline>\n)
   | (?P<comment>/\*.*?\*/)
   | (?P<linecomment>//[^\n]*)
+  | (?P<unterminated>/\*)
   | (?P<number>-?(?:0[xX][0-9a-fA-F]+|[0-9]+))
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct>[{}()\[\]<>;,=*:])
@@ -78,6 +79,8 @@ def tokenize(text: str, path: str) -> tuple[list[Token], list[str]]:
         kind = match.lastgroup
         value = match.group()
         column = position - line_start + 1
+        if kind == "unterminated":
+            raise XdrCompileError(Location(path, line, column), "unterminated comment")
         if kind == "comment":
             newlines = value.count("\n")
             pending.append(Comment(value, line, line + newlines))

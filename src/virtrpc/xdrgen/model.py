@@ -437,7 +437,8 @@ def load(
     ``%#include "foo_protocol.h"`` makes ``foo_protocol.x`` from the same
     folder a dependency.  Returns the modules in dependency order.
     """
-    constants = dict(libvirt.C_HEADER_CONSTANTS)
+    # TRUE and FALSE are part of the XDR language (bool is an enum of them).
+    constants = {"TRUE": 1, "FALSE": 0, **libvirt.C_HEADER_CONSTANTS}
     constants.update(extra_constants or {})
     requested = [os.path.normpath(path) for path in collect_sources(paths)]
     specs: dict[str, ast.Specification] = {}
