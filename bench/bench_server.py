@@ -34,7 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from peers import SYSTEM_PYTHON, PrivateLibvirtd  # type: ignore[import-not-found]  # noqa: E402
+from peers import SYSTEM_PYTHON, PrivateLibvirtd  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
 
 WORKLOAD = r"""
 import json, resource, sys, threading, time, libvirt

@@ -423,9 +423,6 @@ async def test_33_real_fds_close_the_client_and_are_all_closed(
     await wait_for_condition(lambda: open_fd_count() <= baseline, "fds back to baseline")
 
 
-@pytest.mark.xfail(reason="rpc.connection waits forever for fds whose dummy bytes came without "
-                          "them (request to H2 in /work/notes/requests-H5.md)", strict=False)
-@pytest.mark.timeout(20)
 async def test_fds_announced_but_not_sent_close_the_client(
     served: tuple[Server, Handlers, Path]
 ) -> None:

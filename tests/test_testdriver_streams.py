@@ -178,3 +178,34 @@ async def test_shutdown_ends_open_console_streams(
             pass
     assert "shutting down" in str(info.value)
     await client.wait_closed()
+
+
+async def test_abort_mid_download_stops_the_sender(
+    served: tuple[Server, TestDriver, str, Path]
+) -> None:
+    _server, _driver, _uri, path = served
+    raw = await RawClient.connect(str(path), served=False)
+    open_proc = PROC["connect_open"]
+    assert open_proc.args is not None
+    await raw.call(open_proc.number, open_proc.args.pack(
+        remote.RemoteConnectOpenArgs(name="test:///default", flags=0)), serial=1)
+    assert (await raw.next_message()).header.status == Status.OK
+    vol = remote.RemoteNonnullStorageVol(pool="default-pool", name="big.img",
+                                         key="/default-pool/big.img")
+    proc = PROC["storage_vol_download"]
+    assert proc.args is not None
+    await raw.call(proc.number, proc.args.pack(
+        remote.RemoteStorageVolDownloadArgs(vol=vol, offset=0, length=0, flags=0)), serial=2)
+    assert (await raw.next_message()).header.status == Status.OK
+    received = len((await raw.next_message()).payload)
+    await raw.call(proc.number, serial=2, mtype=MessageType.STREAM, status=Status.ERROR)
+    while True:  # data already under way, then the confirmation of the abort
+        message = await raw.next_message()
+        assert message.header.type == MessageType.STREAM
+        if message.header.status == Status.OK:
+            break
+        received += len(message.payload)
+    assert received < BIG // 2, f"server kept sending after the abort ({received} bytes)"
+    await raw.call(PROC["connect_get_lib_version"].number, serial=3)
+    assert (await raw.next_message()).header.serial == 3
+    raw.close()

@@ -19,8 +19,18 @@ Sending (the caller writes the bytes and passes the same fds to the transport)::
 File descriptors follow libvirt's framing (docs/protocol.md): a ``*_WITH_FDS``
 message announces N fds in a count word after the header; after the packet's
 bytes come N dummy bytes, each carrying one fd via ``SCM_RIGHTS``.  A message
-is complete once its bytes, its N dummy bytes and its N fds have all arrived,
-in whatever order the transport delivers them.
+is complete once its bytes, its N dummy bytes and its N fds have all arrived.
+fds may arrive *before* their dummy bytes (a sender that attaches them to the
+packet itself), but never after: the kernel hands out an ``SCM_RIGHTS`` fd in
+the same read as the byte that carries it, so a dummy byte whose fd did not
+come with the same :meth:`Connection.receive_data` call was sent without one.
+libvirt (``virSocketRecvFD``) closes such a peer; so does this machine
+(:class:`~virtrpc.rpc.events.ProtocolViolation`), instead of waiting forever.
+
+A server that must not take more than a few messages at a time (libvirtd reads
+one message at a time and stops reading at its per-client request limit) can
+call :meth:`Connection.set_max_events`: ``receive_*`` then return at most that
+many events and keep the rest, in order, for :meth:`Connection.next_events`.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ import contextlib
 import enum
 import os
 import struct
+from collections import deque
 from collections.abc import Sequence
 
 from virtrpc.errors import ConnectionLost, ProtocolError
@@ -155,9 +166,11 @@ class Connection:
         "_held",
         "_held_nfds",
         "_is_client",
+        "_max_events",
         "_need",
         "_next_serial",
         "_pending",
+        "_queue",
         "messages_received",
         "role",
     )
@@ -184,6 +197,11 @@ class Connection:
         )
         #: Count of complete messages received; keepalive bookkeeping may use it.
         self.messages_received = 0
+        # 0: return every event at once (the client's fast path).  Otherwise
+        # the most events one receive_* / next_events call returns; the
+        # surplus waits in _queue, owned (with its fds) by the machine.
+        self._max_events = 0
+        self._queue: deque[Event] = deque()
 
     # ------------------------------------------------------------------ state
 
@@ -206,10 +224,58 @@ class Connection:
         """Whether a call with this serial awaits its reply."""
         return self._pending is not None and serial in self._pending
 
+    @property
+    def max_events(self) -> int | None:
+        """The most events one ``receive_*`` call returns (None: no limit)."""
+        return self._max_events or None
+
+    @property
+    def queued_events(self) -> int:
+        """Events received but held back by :meth:`set_max_events`."""
+        return len(self._queue)
+
+    def set_max_events(self, limit: int | None) -> None:
+        """Return at most ``limit`` events from each ``receive_*`` call.
+
+        Surplus events (complete messages that arrived in the same read) stay
+        queued, in wire order, until :meth:`next_events` asks for them; events
+        produced later are queued behind them.  ``None`` lifts the limit (the
+        queue is then emptied by the next :meth:`next_events`).  This lets a
+        server dispatch one message at a time, like libvirtd, so that pausing
+        the transport really stops dispatch.
+        """
+        if limit is not None and limit < 1:
+            raise ValueError(f"max_events must be at least 1, not {limit}")
+        self._max_events = limit or 0
+
+    def next_events(self, limit: int | None = None) -> list[Event]:
+        """Take up to ``limit`` queued events (default: the :meth:`set_max_events`
+        limit; everything if there is none).  The caller owns their fds.
+        Works after the connection closed: queued events stay valid."""
+        queue = self._queue
+        count = limit if limit is not None else (self._max_events or len(queue))
+        if count >= len(queue):
+            events = list(queue)
+            queue.clear()
+            return events
+        return [queue.popleft() for _ in range(count)]
+
+    def _throttle(self, events: list[Event]) -> list[Event]:
+        queue = self._queue
+        if not queue and len(events) <= self._max_events:
+            return events
+        queue.extend(events)
+        return self.next_events()
+
     def close(self) -> None:
-        """Mark the connection closed and close every fd the machine still owns."""
+        """Mark the connection closed and close every fd the machine still
+        owns, including those of events queued by :meth:`set_max_events`."""
         self._closed = True
         self._drop_state()
+        queued, self._queue = self._queue, deque()
+        for event in queued:
+            if isinstance(event, MessageEvent):
+                event.close_fds()
 
     def _drop_state(self) -> None:
         fds, self._fds = self._fds, []
@@ -260,11 +326,18 @@ class Connection:
                 # failure closes them through _drop_state.
                 fds_adopted = True
                 self._add_fds(fds, events)
+            if self._held is not None and len(self._fds) < self._held_nfds - self._dummies:
+                # A dummy byte arrived without its fd (see the module docstring).
+                raise ProtocolError(
+                    f"message announced {self._held_nfds} fds but "
+                    f"{self._held_nfds - self._dummies} dummy bytes brought only "
+                    f"{len(self._fds)}: fd announced but not received"
+                )
         except ProtocolError as exc:
             self._fail(exc, events)
             if fds and not fds_adopted:
                 _close_all(fds)
-        return events
+        return self._throttle(events) if self._max_events else events
 
     def receive_fds(self, fds: Sequence[int]) -> list[Event]:
         """Feed fds received without data (the data came in earlier calls)."""
@@ -283,7 +356,7 @@ class Connection:
         else:
             self._closed = True
             events.append(ConnectionClosed())
-        return events
+        return self._throttle(events) if self._max_events else events
 
     def _parse_buffer(self, events: list[Event]) -> None:
         buf = self._buf
@@ -307,7 +380,9 @@ class Connection:
                     pos += take
                     self._dummies -= take
                     if self._dummies:
-                        self._need = self._dummies
+                        # Every dummy byte counts as soon as it arrives: its
+                        # fd must have come with the same read.
+                        self._need = 1
                         return pos
                 if len(self._fds) < self._held_nfds:
                     self._need = 0

@@ -132,6 +132,8 @@ class ServerStream:
         self._incoming: asyncio.Queue[MessageEvent | BaseException] = asyncio.Queue()
         self.closed = False
         self.client_finished = False
+        #: The client sent its finish or abort while we may still be sending.
+        self.client_stopped = False
         self.bytes_sent = 0
         self.bytes_received = 0
 
@@ -144,6 +146,10 @@ class ServerStream:
     def feed(self, event: MessageEvent) -> None:
         """Queue a stream packet the client sent for this stream."""
         event.close_fds()
+        if isinstance(event, StreamAbort | StreamEnd):
+            # Seen at once (not when the queue gets read): a transfer in
+            # progress stops at its next send instead of pushing the rest.
+            self.client_stopped = True
         self._incoming.put_nowait(event)
         if self._incoming.qsize() >= STREAM_QUEUE_HIGH:
             self.client.pause_reading(self)
@@ -198,6 +204,8 @@ class ServerStream:
         """Send data, in chunks of libvirt's stream packet size."""
         view = memoryview(data)
         for start in range(0, len(view), LEGACY_PAYLOAD_MAX):
+            if self.client_stopped:
+                await self._stopped_by_client()
             chunk = view[start : start + LEGACY_PAYLOAD_MAX]
             self.client.send_stream_data(self.header, chunk)
             self.bytes_sent += len(chunk)
@@ -207,6 +215,8 @@ class ServerStream:
         """Send a hole (only on a sparse stream)."""
         if not self.sparse:
             raise StreamError("holes need a sparse stream")
+        if self.client_stopped:
+            await self._stopped_by_client()
         self.client.send_stream_hole(self.header, length)
         await self.client.drain()
 
@@ -224,6 +234,11 @@ class ServerStream:
                 break
             # data the client sent after our EOF: libvirtd ignores it too
         await self._confirm()
+
+    async def _stopped_by_client(self) -> None:
+        """The client finished or aborted mid-transfer: confirm, then stop the sender."""
+        await self._confirm()
+        raise StreamError("the client ended the stream before the server did")
 
     async def close(self) -> None:
         """Confirm the client's finish (after :meth:`receive` returned ``None``)."""

@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from virtrpc.errors import ConnectError
-from virtrpc.server.client import ServerClient
 from virtrpc.rpc.packet import Header
+from virtrpc.server.client import ServerClient
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import DispatchPlan, ProgramService, not_supported
 from virtrpc.transport.unix import SocketTransport

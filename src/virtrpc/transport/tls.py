@@ -192,9 +192,16 @@ class PacketSplitter:
 
     def split(self, data: memoryview) -> list[memoryview]:
         """``data`` cut after every packet end it contains."""
+        end = len(data)
+        if (
+            self._remaining == 0
+            and not self._length_bytes
+            and end >= 4
+            and int.from_bytes(data[:4], "big") == end
+        ):
+            return [data]  # the usual case: exactly one whole packet
         segments: list[memoryview] = []
         start = position = 0
-        end = len(data)
         while position < end:
             if self._remaining == 0:
                 needed = 4 - len(self._length_bytes)
@@ -445,6 +452,8 @@ class TlsTransport:
                 eof = True
                 break
             chunks.append(chunk)
+            if not self._incoming.pending and not self._ssl.pending():
+                break  # everything received is decoded (saves a raising read)
         # Reading may produce protocol output (TLS 1.3 key updates, alerts).
         self._flush_outgoing()
         return b"".join(chunks), eof
