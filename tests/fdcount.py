@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -40,15 +41,21 @@ def open_fds() -> dict[int, str]:
 
 
 @contextlib.contextmanager
-def assert_no_fd_leak(what: str = "block") -> Iterator[None]:
+def assert_no_fd_leak(what: str = "block", *, settle: float = 0.0) -> Iterator[None]:
     """Fail with :class:`FdLeakError` if the block changes the set of open fds.
 
     Comparing sets, not only counts, names the leaked descriptors; an fd number
-    that was closed and reused for something else shows up too.
+    that was closed and reused for something else shows up too.  ``settle``:
+    for fds closed by another thread (a server on its own loop), poll up to
+    that many seconds for the set to come back before failing.
     """
     before = open_fds()
     yield
     after = open_fds()
+    deadline = time.monotonic() + settle
+    while before.keys() != after.keys() and time.monotonic() < deadline:
+        time.sleep(0.005)  # polling another thread's progress, bounded by settle
+        after = open_fds()
     if before.keys() != after.keys():
         leaked = {fd: target for fd, target in after.items() if fd not in before}
         lost = {fd: target for fd, target in before.items() if fd not in after}

@@ -14,8 +14,9 @@ import os
 import socket
 import struct
 
+import fdcount
 import pytest
-from fdcount import FdLeakCheck, fd_leak_check  # noqa: F401  (fixture)
+from fdcount import FdLeakCheck
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,9 @@ from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.packet import MessageType, Status, encode_packet
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport
+
+#: The fd accounting fixture (tests/fdcount.py).
+fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086
 DEADLINE = 10.0
@@ -307,7 +311,7 @@ def test_random_fd_faults_never_leak(plan: list[tuple[int, int]], cut_after: int
         for event in server.receive_data(data, fds):
             if isinstance(event, ev.MessageEvent):
                 delivered.append(event)
-    for data, fds in reads[cut_after:]:
+    for _, fds in reads[cut_after:]:
         for fd in fds:
             os.close(fd)  # never sent
     server.receive_eof()

@@ -354,3 +354,26 @@ async def test_sasl_over_plain_tcp_is_refused_clearly(sasl_daemon: NetworkLibvir
     assert "security layer of at least 56 bits" in message and "+tls" in message
     assert isinstance(info.value, ConnectError) and isinstance(info.value, VirtrpcError)
     assert "authentication failed" in sasl_daemon.log_text()  # the daemon refused too
+
+
+async def test_scram_over_a_unix_socket(pki: PkiSet, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # auth_unix_rw = "sasl": a unix socket counts as secure, so SCRAM is fine there.
+    from virtrpc.client.client import Client
+    from virtrpc.client.uri import parse_uri
+    from virtrpc.transport.unix import open_unix
+
+    sasl_dir = make_sasl_db(tmp_path_factory.mktemp("sasl-unix"), {"fred": PASSWORD}, "scram-sha-256")
+    with NetworkLibvirtd(sasl_conf_dir=sasl_dir, extra_config={"auth_unix_rw": "sasl"}) as daemon:
+        uri = parse_uri(f"test+unix:///default?socket={daemon.socket_path}")
+        client: Any = Client(uri, daemon.socket_path)
+        await open_unix(daemon.socket_path, client)
+        try:
+            outcome = await authenticate(
+                client, target=uri.raw, hostname=None, secure=True,
+                credentials=fixed_credentials("fred", PASSWORD), env=NO_AUTH_FILE,
+            )
+            assert outcome == AuthOutcome("sasl", "SCRAM-SHA-256", "fred")
+            await client._handshake(uri.remote_name())
+            assert await client.connect_get_lib_version()
+        finally:
+            await client.close()

@@ -461,3 +461,27 @@ async def test_tls_sessions_leave_no_fds_behind(tls_daemon: NetworkLibvirtd, pki
     for _ in range(3):
         await one_round()
     assert len(os.listdir("/proc/self/fd")) <= before
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"", b"\x00" * 7, b"HTTP/1.1 400 Bad Request\r\n\r\n", bytes(range(256)) * 4],
+)
+async def test_a_server_that_does_not_speak_tls_is_a_clear_error(
+    pki: PkiSet, garbage: bytes
+) -> None:
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(garbage)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        port = server.sockets[0].getsockname()[1]
+        with pytest.raises(TlsError, match=f"TLS handshake with 127.0.0.1:{port} failed"):
+            await asyncio.wait_for(
+                open_tls("127.0.0.1", port, Collector(), pkipath=str(pki.client_dir)), 10
+            )
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -235,3 +235,24 @@ async def test_tcp_session_decodes_with_the_libvirt_dissector(
     assert ("318", "2", "0") in seen  # REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE
     assert ("211", "3", "2") in seen  # screenshot stream data (status CONTINUE)
     assert ("211", "3", "0") in seen  # ... and its end (status OK)
+
+
+async def test_uri_dispatch_rejects_bad_parameters_and_transports() -> None:
+    from virtrpc.client.uri import parse_uri
+    from virtrpc.transport.network import open_uri_transport
+
+    class Unused:
+        def connection_made(self, transport: Any) -> None:
+            raise AssertionError("nothing may be opened")
+
+        def data_received(self, data: bytes, fds: list[int]) -> None: ...
+        def eof_received(self) -> None: ...
+        def connection_lost(self, exc: BaseException | None) -> None: ...
+
+    bad_flag = parse_uri("test+tls://localhost:1/default?no_verify=yes")
+    with pytest.raises(ConnectError, match="Failed to parse value of URI component no_verify"):
+        await open_uri_transport(bad_flag, Unused())
+    with pytest.raises(ConnectError, match="not a network transport"):
+        await open_uri_transport(parse_uri("test+unix:///default"), Unused())
+    with pytest.raises(ConnectError, match=r"not supported .* use \+ssh"):
+        await open_uri_transport(parse_uri("test+libssh2://host/default"), Unused())

@@ -281,3 +281,17 @@ async def test_virsh_sessions_leak_no_fds(served: Served) -> None:
     while len(os.listdir("/proc/self/fd")) > baseline or served.server.clients:
         assert loop.time() < end, "fds or clients left behind"
         await asyncio.sleep(0.01)
+
+
+async def test_memory_changes_and_empty_collections(served: Served) -> None:
+    await run_virsh(served.uri, "setmem", "test", "1000")
+    _, out, _ = await run_virsh(served.uri, "dominfo", "test")
+    assert "Used memory:    1000 KiB" in out
+    code, _, err = await run_virsh(served.uri, "setmaxmem", "test", "4000000", check=False)
+    assert code != 0 and "active domain" in err
+    await run_virsh(served.uri, "destroy", "test")
+    await run_virsh(served.uri, "setmaxmem", "test", "4000000")
+    assert served.driver.hv.domains["test"].max_memory == 4000000
+    for command in ("snapshot-list test", "iface-list", "secret-list", "nodedev-list"):
+        code, _, err = await run_virsh(served.uri, *command.split(), check=False)
+        assert code == 0, f"{command}: {err}"

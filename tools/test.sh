@@ -12,6 +12,9 @@ APT_PACKAGES=(
     libvirt-dev         # virterror.h: source of the generated error-code tables
     tshark              # wire captures decoded by ...
     libvirt-wireshark   # ... libvirt's own dissector
+    openssl             # test certificates for +tls
+    openssh-server openssh-client netcat-openbsd   # +ssh against a private sshd
+    sasl2-bin libsasl2-modules                     # saslpasswd2 and SCRAM/PLAIN for SASL tests
     python3-venv python3-pip
 )
 

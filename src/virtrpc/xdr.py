@@ -68,7 +68,7 @@ __all__ = [
 T = TypeVar("T")
 
 Buffer = bytes | bytearray | memoryview
-PackFunction = Callable[[bytearray, Any], None]
+PackFunction = Callable[[Any], bytes]
 UnpackFunction = Callable[[bytes, int], tuple[Any, int]]  # fast functions take bytes only
 
 #: Largest length of an unbounded ``<>`` array, opaque or string.
@@ -142,34 +142,22 @@ class BaseType(Generic[T]):
 
     def pack(self, value: T) -> bytes:
         """Encode ``value``; raise :class:`XdrError` naming the bad field."""
-        out = bytearray()
         fast = self._fast_pack
-        if fast is None:
-            self._pack(out, value, self.name)
-            return bytes(out)
-        try:
-            fast(out, value)
-        except Exception as exc:  # the fast function met a bad value
-            self._explain_pack(value, exc)
+        if fast is not None:
+            try:
+                return fast(value)
+            except Exception:  # noqa: BLE001,S110 - the interpreter decides below
+                pass
+        # The interpreter either explains the failure with the field path or,
+        # for values the fast function does not take (a memoryview as an
+        # opaque, a tuple as an array), encodes them.
+        out = bytearray()
+        self._pack(out, value, self.name)
         return bytes(out)
 
     def pack_into(self, out: bytearray, value: T) -> None:
         """Append the encoding of ``value`` to ``out`` (unchanged on error)."""
-        mark = len(out)
-        fast = self._fast_pack
-        try:
-            if fast is not None:
-                fast(out, value)
-            else:
-                self._pack(out, value, self.name)
-        except XdrError as exc:
-            del out[mark:]
-            if fast is None:
-                raise
-            self._explain_pack(value, exc)
-        except Exception as exc:
-            del out[mark:]
-            self._explain_pack(value, exc)
+        out += self.pack(value)
 
     def unpack(self, data: Buffer) -> T:
         """Decode exactly the whole of ``data`` (trailing bytes are an error)."""
@@ -185,6 +173,10 @@ class BaseType(Generic[T]):
             except Exception as exc:
                 self._explain_unpack(data, 0, exc)
         if end != len(data):
+            if end > len(data):
+                # The fast functions leave bounds to the next read; a value
+                # that ends past the buffer is truncated somewhere.
+                self._explain_unpack(data, 0)
             raise XdrError(self.name, f"{len(data) - end} trailing bytes after the value")
         return value  # type: ignore[no-any-return]
 
@@ -195,23 +187,24 @@ class BaseType(Generic[T]):
         fast = self._fast_unpack
         if fast is None:
             return self._unpack(data, offset, self.name)
+        if offset < 0:
+            self._explain_unpack(data, offset)
         try:
-            return fast(data, offset)
+            value, end = fast(data, offset)
         except Exception as exc:
             self._explain_unpack(data, offset, exc)
+        if end > len(data):
+            self._explain_unpack(data, offset)
+        return value, end
 
     # -- slow path ----------------------------------------------------------
-
-    def _explain_pack(self, value: Any, exc: BaseException | None = None) -> NoReturn:
-        self._pack(bytearray(), value, self.name)
-        # The interpreter accepted what the fast function rejected: report the
-        # original failure rather than hiding it.
-        raise XdrError(self.name, f"cannot encode: {exc!r}") from exc
 
     def _explain_unpack(
         self, data: Buffer, offset: int, exc: BaseException | None = None
     ) -> NoReturn:
         self._unpack(data, offset, self.name)
+        # The interpreter accepted what the fast function rejected: report the
+        # original failure rather than hiding it.
         raise XdrError(self.name, f"cannot decode: {exc!r}") from exc
 
     def _pack(self, out: bytearray, value: Any, path: str) -> None:
@@ -598,6 +591,38 @@ class UnionType(BaseType[T]):
 
 
 # -- helpers called by generated fast functions ------------------------------
+
+
+class VarStructs(dict[Any, struct.Struct]):
+    """Precompiled codecs for a run of fields that includes strings or variable
+    opaques, keyed by their lengths (an ``int``, or a tuple for several).
+
+    ``template`` is a :mod:`struct` format with one ``{}`` per variable field;
+    each becomes ``I<n>s<pad>x`` (length, data, zero padding), so a whole run
+    encodes in one ``pack`` call.  A length above its maximum raises (so a
+    cached codec implies good lengths); at most :attr:`LIMIT` codecs are kept.
+    """
+
+    __slots__ = ("maxima", "template")
+
+    LIMIT: ClassVar[int] = 512
+
+    def __init__(self, template: str, maxima: tuple[int, ...]) -> None:
+        super().__init__()
+        self.template = template
+        self.maxima = maxima
+
+    def __missing__(self, key: int | tuple[int, ...]) -> struct.Struct:
+        sizes = key if isinstance(key, tuple) else (key,)
+        pieces = []
+        for size, maximum in zip(sizes, self.maxima, strict=True):
+            if size > maximum:
+                raise XdrError("", f"length {size} exceeds maximum {maximum}")
+            pieces.append(f"I{size}s{-size & 3}x")
+        codec = struct.Struct(self.template.format(*pieces))
+        if len(self) < self.LIMIT:
+            self[key] = codec
+        return codec
 # Their errors carry no path: the descriptor's slow path explains them.
 
 

@@ -29,6 +29,11 @@ _S_id = _struct.Struct(">id")
 _S_ii = _struct.Struct(">ii")
 _S_iq = _struct.Struct(">iq")
 _S_q = _struct.Struct(">q")
+_UP_admin_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
+_UU_admin_typed_param_value: dict[int, _struct.Struct] = {1: _S_i, 2: _S_I, 3: _S_q, 4: _S_Q, 5: _S_d, 6: _S_i}
+_V_iv = _xdr.VarStructs(">i{}", (4194304,))
+_V_v = _xdr.VarStructs(">{}", (4194304,))
+_V_vI = _xdr.VarStructs(">{}I", (4194304,))
 
 
 # -- constants ------------------------------------------------------------------
@@ -799,29 +804,23 @@ class AdminConnectDaemonShutdownArgs(_xdr.XdrStruct):
 
 
 def _u_admin_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
-    data_end = len(data)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
 
 
-def _p_admin_nonnull_string(out: bytearray, v: str) -> None:
+def _p_admin_nonnull_string(v: str) -> bytes:
     raw = v.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
-    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -830,7 +829,7 @@ def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -841,59 +840,34 @@ def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
     return result, off
 
 
-def _p_admin_string(out: bytearray, v: str | None) -> None:
+def _p_admin_string(v: str | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
         raw = optional.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+    return encoded
 
 
 def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamValue, int]:
-    data_end = len(data)
     disc = _S_i.unpack_from(data, off)[0]
     off += 4
     value: int | float | str
-    if disc == 1:
-        arm = _S_i.unpack_from(data, off)[0]
-        off += 4
-        value = arm
-    elif disc == 2:
-        arm2 = _S_I.unpack_from(data, off)[0]
-        off += 4
-        value = arm2
-    elif disc == 3:
-        arm3 = _S_q.unpack_from(data, off)[0]
-        off += 8
-        value = arm3
-    elif disc == 4:
-        arm4 = _S_Q.unpack_from(data, off)[0]
-        off += 8
-        value = arm4
-    elif disc == 5:
-        arm5 = _S_d.unpack_from(data, off)[0]
-        off += 8
-        value = arm5
-    elif disc == 6:
-        arm6 = _S_i.unpack_from(data, off)[0]
-        off += 4
-        value = arm6
+    arm_codec = _UU_admin_typed_param_value.get(disc)
+    if arm_codec is not None:
+        value = arm_codec.unpack_from(data, off)[0]
+        off += arm_codec.size
     elif disc == 7:
         size = _S_I.unpack_from(data, off)[0]
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
-        arm7 = data[start:end].decode()
-        value = arm7
+        arm = data[start:end].decode()
+        value = arm
     else:
         raise _xdr.bad_discriminant(disc)
     result = _new(AdminTypedParamValue)
@@ -902,80 +876,76 @@ def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamVa
     return result, off
 
 
-def _p_admin_typed_param_value(out: bytearray, v: AdminTypedParamValue) -> None:
+def _p_admin_typed_param_value(v: AdminTypedParamValue) -> bytes:
     disc = v.type
-    if disc == 1:
-        out += _S_ii.pack(disc, v.value)
-    elif disc == 2:
-        out += _S_iI.pack(disc, v.value)
-    elif disc == 3:
-        out += _S_iq.pack(disc, v.value)
-    elif disc == 4:
-        out += _S_iQ.pack(disc, v.value)
-    elif disc == 5:
-        out += _S_id.pack(disc, v.value)
-    elif disc == 6:
-        out += _S_ii.pack(disc, v.value)
+    arm_codec = _UP_admin_typed_param_value.get(disc)
+    if arm_codec is not None:
+        return arm_codec.pack(disc, v.value)
     elif disc == 7:
         arm: str = v.value  # type: ignore[assignment]
-        out += _S_i.pack(disc)
         raw = arm.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        return _V_iv[size].pack(disc, size, raw)
     else:
         raise _xdr.bad_discriminant(disc)
 
 
 def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
-    data_end = len(data)
     result = _new(AdminTypedParam)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[start:end].decode()
-    result.value, off = _u_admin_typed_param_value(data, off)
+    disc = _S_i.unpack_from(data, off)[0]
+    off += 4
+    value: int | float | str
+    arm_codec = _UU_admin_typed_param_value.get(disc)
+    if arm_codec is not None:
+        value = arm_codec.unpack_from(data, off)[0]
+        off += arm_codec.size
+    elif disc == 7:
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+            raise _xdr.XdrError("", "bad length or padding")
+        arm = data[start2:end2].decode()
+        value = arm
+    else:
+        raise _xdr.bad_discriminant(disc)
+    f_value = _new(AdminTypedParamValue)
+    f_value.type = disc
+    f_value.value = value
+    result.value = f_value
     return result, off
 
 
-def _p_admin_typed_param(out: bytearray, v: AdminTypedParam) -> None:
+def _p_admin_typed_param(v: AdminTypedParam) -> bytes:
     raw = v.field.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_admin_typed_param_value(out, v.value)
+    return _V_v[size].pack(size, raw) + _p_admin_typed_param_value(v.value)
 
 
 def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, int]:
-    data_end = len(data)
     result = _new(AdminNonnullServer)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_admin_nonnull_server(out: bytearray, v: AdminNonnullServer) -> None:
+def _p_admin_nonnull_server(v: AdminNonnullServer) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_admin_nonnull_client(data: bytes, off: int) -> tuple[AdminNonnullClient, int]:
@@ -986,9 +956,8 @@ def _u_admin_nonnull_client(data: bytes, off: int) -> tuple[AdminNonnullClient, 
     return result, off
 
 
-def _p_admin_nonnull_client(out: bytearray, v: AdminNonnullClient) -> None:
-    _p_admin_nonnull_server(out, v.srv)
-    out += _S_QqI.pack(v.id, v.timestamp, v.transport)
+def _p_admin_nonnull_client(v: AdminNonnullClient) -> bytes:
+    return _p_admin_nonnull_server(v.srv) + _S_QqI.pack(v.id, v.timestamp, v.transport)
 
 
 def _u_admin_connect_open_args(data: bytes, off: int) -> tuple[AdminConnectOpenArgs, int]:
@@ -998,8 +967,8 @@ def _u_admin_connect_open_args(data: bytes, off: int) -> tuple[AdminConnectOpenA
     return result, off
 
 
-def _p_admin_connect_open_args(out: bytearray, v: AdminConnectOpenArgs) -> None:
-    out += _S_I.pack(v.flags)
+def _p_admin_connect_open_args(v: AdminConnectOpenArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_admin_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[AdminConnectGetLibVersionRet, int]:
@@ -1009,8 +978,8 @@ def _u_admin_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[AdminCo
     return result, off
 
 
-def _p_admin_connect_get_lib_version_ret(out: bytearray, v: AdminConnectGetLibVersionRet) -> None:
-    out += _S_Q.pack(v.libVer)
+def _p_admin_connect_get_lib_version_ret(v: AdminConnectGetLibVersionRet) -> bytes:
+    return _S_Q.pack(v.libVer)
 
 
 def _u_admin_connect_list_servers_args(data: bytes, off: int) -> tuple[AdminConnectListServersArgs, int]:
@@ -1020,12 +989,11 @@ def _u_admin_connect_list_servers_args(data: bytes, off: int) -> tuple[AdminConn
     return result, off
 
 
-def _p_admin_connect_list_servers_args(out: bytearray, v: AdminConnectListServersArgs) -> None:
-    out += _S_II.pack(v.need_results, v.flags)
+def _p_admin_connect_list_servers_args(v: AdminConnectListServersArgs) -> bytes:
+    return _S_II.pack(v.need_results, v.flags)
 
 
 def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConnectListServersRet, int]:
-    data_end = len(data)
     result = _new(AdminConnectListServersRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -1037,7 +1005,7 @@ def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConne
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         append(element)
@@ -1047,30 +1015,26 @@ def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConne
     return result, off
 
 
-def _p_admin_connect_list_servers_ret(out: bytearray, v: AdminConnectListServersRet) -> None:
+def _p_admin_connect_list_servers_ret(v: AdminConnectListServersRet) -> bytes:
     items = v.servers
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.ret)
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminConnectLookupServerArgs, int]:
-    data_end = len(data)
     result = _new(AdminConnectLookupServerArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -1078,15 +1042,10 @@ def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminCon
     return result, off
 
 
-def _p_admin_connect_lookup_server_args(out: bytearray, v: AdminConnectLookupServerArgs) -> None:
+def _p_admin_connect_lookup_server_args(v: AdminConnectLookupServerArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_admin_connect_lookup_server_ret(data: bytes, off: int) -> tuple[AdminConnectLookupServerRet, int]:
@@ -1095,8 +1054,8 @@ def _u_admin_connect_lookup_server_ret(data: bytes, off: int) -> tuple[AdminConn
     return result, off
 
 
-def _p_admin_connect_lookup_server_ret(out: bytearray, v: AdminConnectLookupServerRet) -> None:
-    _p_admin_nonnull_server(out, v.srv)
+def _p_admin_connect_lookup_server_ret(v: AdminConnectLookupServerRet) -> bytes:
+    return _p_admin_nonnull_server(v.srv)
 
 
 def _u_admin_server_get_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersArgs, int]:
@@ -1108,15 +1067,12 @@ def _u_admin_server_get_threadpool_parameters_args(data: bytes, off: int) -> tup
 
 
 def _p_admin_server_get_threadpool_parameters_args(
-    out: bytearray,
     v: AdminServerGetThreadpoolParametersArgs,
-) -> None:
-    _p_admin_nonnull_server(out, v.srv)
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
 
 
 def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersRet, int]:
-    data_end = len(data)
     result = _new(AdminServerGetThreadpoolParametersRet)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
@@ -1128,36 +1084,52 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_admin_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(AdminTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
 def _p_admin_server_get_threadpool_parameters_ret(
-    out: bytearray,
     v: AdminServerGetThreadpoolParametersRet,
-) -> None:
+) -> bytes:
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_admin_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerSetThreadpoolParametersArgs, int]:
-    data_end = len(data)
     result = _new(AdminServerSetThreadpoolParametersArgs)
     result.srv, off = _u_admin_nonnull_server(data, off)
     count = _xdr.unpack_count(data, off, 32, 8)
@@ -1170,10 +1142,31 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_admin_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(AdminTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -1182,24 +1175,18 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
 
 
 def _p_admin_server_set_threadpool_parameters_args(
-    out: bytearray,
     v: AdminServerSetThreadpoolParametersArgs,
-) -> None:
-    _p_admin_nonnull_server(out, v.srv)
+) -> bytes:
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_admin_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+    return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_admin_server_list_clients_args(data: bytes, off: int) -> tuple[AdminServerListClientsArgs, int]:
@@ -1210,9 +1197,8 @@ def _u_admin_server_list_clients_args(data: bytes, off: int) -> tuple[AdminServe
     return result, off
 
 
-def _p_admin_server_list_clients_args(out: bytearray, v: AdminServerListClientsArgs) -> None:
-    _p_admin_nonnull_server(out, v.srv)
-    out += _S_II.pack(v.need_results, v.flags)
+def _p_admin_server_list_clients_args(v: AdminServerListClientsArgs) -> bytes:
+    return _p_admin_nonnull_server(v.srv) + _S_II.pack(v.need_results, v.flags)
 
 
 def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServerListClientsRet, int]:
@@ -1233,15 +1219,21 @@ def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServer
     return result, off
 
 
-def _p_admin_server_list_clients_ret(out: bytearray, v: AdminServerListClientsRet) -> None:
+def _p_admin_server_list_clients_ret(v: AdminServerListClientsRet) -> bytes:
     items = v.clients
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        _p_admin_nonnull_server(out, item.srv)
-        out += _S_QqI.pack(item.id, item.timestamp, item.transport)
-    out += _S_I.pack(v.ret)
+        append(
+            _p_admin_nonnull_server(item.srv) + _S_QqI.pack(
+                item.id,
+                item.timestamp,
+                item.transport,
+            ),
+        )
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_admin_server_lookup_client_args(data: bytes, off: int) -> tuple[AdminServerLookupClientArgs, int]:
@@ -1252,9 +1244,8 @@ def _u_admin_server_lookup_client_args(data: bytes, off: int) -> tuple[AdminServ
     return result, off
 
 
-def _p_admin_server_lookup_client_args(out: bytearray, v: AdminServerLookupClientArgs) -> None:
-    _p_admin_nonnull_server(out, v.srv)
-    out += _S_QI.pack(v.id, v.flags)
+def _p_admin_server_lookup_client_args(v: AdminServerLookupClientArgs) -> bytes:
+    return _p_admin_nonnull_server(v.srv) + _S_QI.pack(v.id, v.flags)
 
 
 def _u_admin_server_lookup_client_ret(data: bytes, off: int) -> tuple[AdminServerLookupClientRet, int]:
@@ -1263,8 +1254,8 @@ def _u_admin_server_lookup_client_ret(data: bytes, off: int) -> tuple[AdminServe
     return result, off
 
 
-def _p_admin_server_lookup_client_ret(out: bytearray, v: AdminServerLookupClientRet) -> None:
-    _p_admin_nonnull_client(out, v.clnt)
+def _p_admin_server_lookup_client_ret(v: AdminServerLookupClientRet) -> bytes:
+    return _p_admin_nonnull_client(v.clnt)
 
 
 def _u_admin_client_get_info_args(data: bytes, off: int) -> tuple[AdminClientGetInfoArgs, int]:
@@ -1275,13 +1266,11 @@ def _u_admin_client_get_info_args(data: bytes, off: int) -> tuple[AdminClientGet
     return result, off
 
 
-def _p_admin_client_get_info_args(out: bytearray, v: AdminClientGetInfoArgs) -> None:
-    _p_admin_nonnull_client(out, v.clnt)
-    out += _S_I.pack(v.flags)
+def _p_admin_client_get_info_args(v: AdminClientGetInfoArgs) -> bytes:
+    return _p_admin_nonnull_client(v.clnt) + _S_I.pack(v.flags)
 
 
 def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetInfoRet, int]:
-    data_end = len(data)
     result = _new(AdminClientGetInfoRet)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -1293,29 +1282,47 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_admin_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(AdminTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_admin_client_get_info_ret(out: bytearray, v: AdminClientGetInfoRet) -> None:
+def _p_admin_client_get_info_ret(v: AdminClientGetInfoRet) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_admin_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_admin_client_close_args(data: bytes, off: int) -> tuple[AdminClientCloseArgs, int]:
@@ -1326,9 +1333,8 @@ def _u_admin_client_close_args(data: bytes, off: int) -> tuple[AdminClientCloseA
     return result, off
 
 
-def _p_admin_client_close_args(out: bytearray, v: AdminClientCloseArgs) -> None:
-    _p_admin_nonnull_client(out, v.clnt)
-    out += _S_I.pack(v.flags)
+def _p_admin_client_close_args(v: AdminClientCloseArgs) -> bytes:
+    return _p_admin_nonnull_client(v.clnt) + _S_I.pack(v.flags)
 
 
 def _u_admin_server_get_client_limits_args(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsArgs, int]:
@@ -1339,16 +1345,11 @@ def _u_admin_server_get_client_limits_args(data: bytes, off: int) -> tuple[Admin
     return result, off
 
 
-def _p_admin_server_get_client_limits_args(
-    out: bytearray,
-    v: AdminServerGetClientLimitsArgs,
-) -> None:
-    _p_admin_nonnull_server(out, v.srv)
-    out += _S_I.pack(v.flags)
+def _p_admin_server_get_client_limits_args(v: AdminServerGetClientLimitsArgs) -> bytes:
+    return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
 
 
 def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsRet, int]:
-    data_end = len(data)
     result = _new(AdminServerGetClientLimitsRet)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
@@ -1360,33 +1361,50 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_admin_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(AdminTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_admin_server_get_client_limits_ret(out: bytearray, v: AdminServerGetClientLimitsRet) -> None:
+def _p_admin_server_get_client_limits_ret(v: AdminServerGetClientLimitsRet) -> bytes:
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_admin_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[AdminServerSetClientLimitsArgs, int]:
-    data_end = len(data)
     result = _new(AdminServerSetClientLimitsArgs)
     result.srv, off = _u_admin_nonnull_server(data, off)
     count = _xdr.unpack_count(data, off, 32, 8)
@@ -1399,10 +1417,31 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_admin_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(AdminTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -1410,25 +1449,17 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
     return result, off
 
 
-def _p_admin_server_set_client_limits_args(
-    out: bytearray,
-    v: AdminServerSetClientLimitsArgs,
-) -> None:
-    _p_admin_nonnull_server(out, v.srv)
+def _p_admin_server_set_client_limits_args(v: AdminServerSetClientLimitsArgs) -> bytes:
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_admin_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+    return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_admin_server_update_tls_files_args(data: bytes, off: int) -> tuple[AdminServerUpdateTlsFilesArgs, int]:
@@ -1439,9 +1470,8 @@ def _u_admin_server_update_tls_files_args(data: bytes, off: int) -> tuple[AdminS
     return result, off
 
 
-def _p_admin_server_update_tls_files_args(out: bytearray, v: AdminServerUpdateTlsFilesArgs) -> None:
-    _p_admin_nonnull_server(out, v.srv)
-    out += _S_I.pack(v.flags)
+def _p_admin_server_update_tls_files_args(v: AdminServerUpdateTlsFilesArgs) -> bytes:
+    return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
 
 
 def _u_admin_connect_get_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsArgs, int]:
@@ -1451,21 +1481,17 @@ def _u_admin_connect_get_logging_outputs_args(data: bytes, off: int) -> tuple[Ad
     return result, off
 
 
-def _p_admin_connect_get_logging_outputs_args(
-    out: bytearray,
-    v: AdminConnectGetLoggingOutputsArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+def _p_admin_connect_get_logging_outputs_args(v: AdminConnectGetLoggingOutputsArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsRet, int]:
-    data_end = len(data)
     result = _new(AdminConnectGetLoggingOutputsRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.outputs = data[start:end].decode()
     result.noutputs = _S_I.unpack_from(data, off)[0]
@@ -1473,18 +1499,10 @@ def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[Adm
     return result, off
 
 
-def _p_admin_connect_get_logging_outputs_ret(
-    out: bytearray,
-    v: AdminConnectGetLoggingOutputsRet,
-) -> None:
+def _p_admin_connect_get_logging_outputs_ret(v: AdminConnectGetLoggingOutputsRet) -> bytes:
     raw = v.outputs.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.noutputs)
+    return _V_vI[size].pack(size, raw, v.noutputs)
 
 
 def _u_admin_connect_get_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersArgs, int]:
@@ -1494,11 +1512,8 @@ def _u_admin_connect_get_logging_filters_args(data: bytes, off: int) -> tuple[Ad
     return result, off
 
 
-def _p_admin_connect_get_logging_filters_args(
-    out: bytearray,
-    v: AdminConnectGetLoggingFiltersArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+def _p_admin_connect_get_logging_filters_args(v: AdminConnectGetLoggingFiltersArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_admin_connect_get_logging_filters_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersRet, int]:
@@ -1509,12 +1524,8 @@ def _u_admin_connect_get_logging_filters_ret(data: bytes, off: int) -> tuple[Adm
     return result, off
 
 
-def _p_admin_connect_get_logging_filters_ret(
-    out: bytearray,
-    v: AdminConnectGetLoggingFiltersRet,
-) -> None:
-    _p_admin_string(out, v.filters)
-    out += _S_I.pack(v.nfilters)
+def _p_admin_connect_get_logging_filters_ret(v: AdminConnectGetLoggingFiltersRet) -> bytes:
+    return _p_admin_string(v.filters) + _S_I.pack(v.nfilters)
 
 
 def _u_admin_connect_set_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingOutputsArgs, int]:
@@ -1525,12 +1536,8 @@ def _u_admin_connect_set_logging_outputs_args(data: bytes, off: int) -> tuple[Ad
     return result, off
 
 
-def _p_admin_connect_set_logging_outputs_args(
-    out: bytearray,
-    v: AdminConnectSetLoggingOutputsArgs,
-) -> None:
-    _p_admin_string(out, v.outputs)
-    out += _S_I.pack(v.flags)
+def _p_admin_connect_set_logging_outputs_args(v: AdminConnectSetLoggingOutputsArgs) -> bytes:
+    return _p_admin_string(v.outputs) + _S_I.pack(v.flags)
 
 
 def _u_admin_connect_set_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingFiltersArgs, int]:
@@ -1541,12 +1548,8 @@ def _u_admin_connect_set_logging_filters_args(data: bytes, off: int) -> tuple[Ad
     return result, off
 
 
-def _p_admin_connect_set_logging_filters_args(
-    out: bytearray,
-    v: AdminConnectSetLoggingFiltersArgs,
-) -> None:
-    _p_admin_string(out, v.filters)
-    out += _S_I.pack(v.flags)
+def _p_admin_connect_set_logging_filters_args(v: AdminConnectSetLoggingFiltersArgs) -> bytes:
+    return _p_admin_string(v.filters) + _S_I.pack(v.flags)
 
 
 def _u_admin_connect_set_daemon_timeout_args(data: bytes, off: int) -> tuple[AdminConnectSetDaemonTimeoutArgs, int]:
@@ -1556,11 +1559,8 @@ def _u_admin_connect_set_daemon_timeout_args(data: bytes, off: int) -> tuple[Adm
     return result, off
 
 
-def _p_admin_connect_set_daemon_timeout_args(
-    out: bytearray,
-    v: AdminConnectSetDaemonTimeoutArgs,
-) -> None:
-    out += _S_II.pack(v.timeout, v.flags)
+def _p_admin_connect_set_daemon_timeout_args(v: AdminConnectSetDaemonTimeoutArgs) -> bytes:
+    return _S_II.pack(v.timeout, v.flags)
 
 
 def _u_admin_connect_daemon_shutdown_args(data: bytes, off: int) -> tuple[AdminConnectDaemonShutdownArgs, int]:
@@ -1570,11 +1570,8 @@ def _u_admin_connect_daemon_shutdown_args(data: bytes, off: int) -> tuple[AdminC
     return result, off
 
 
-def _p_admin_connect_daemon_shutdown_args(
-    out: bytearray,
-    v: AdminConnectDaemonShutdownArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+def _p_admin_connect_daemon_shutdown_args(v: AdminConnectDaemonShutdownArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 # -- type descriptors -----------------------------------------------------------

@@ -20,6 +20,10 @@ _S_16s = _struct.Struct(">16s")
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
 _S_i = _struct.Struct(">i")
+_V_16svII = _xdr.VarStructs(">16s{}II", (65536,))
+_V_v = _xdr.VarStructs(">{}", (65536,))
+_V_vI = _xdr.VarStructs(">{}I", (65536,))
+_V_vvI = _xdr.VarStructs(">{}{}I", (65536, 65536))
 
 
 # -- constants ------------------------------------------------------------------
@@ -277,37 +281,30 @@ def _u_virLockSpaceProtocolUUID(data: bytes, off: int) -> tuple[bytes, int]:
     return result, off
 
 
-def _p_virLockSpaceProtocolUUID(out: bytearray, v: bytes) -> None:
-    opaque = v
-    if len(opaque) != 16:
-        raise _xdr.XdrError("", "wrong fixed opaque length")
-    out += opaque
+def _p_virLockSpaceProtocolUUID(v: bytes) -> bytes:
+    if len(v) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    return _S_16s.pack(v)
 
 
 def _u_virLockSpaceProtocolNonNullString(data: bytes, off: int) -> tuple[str, int]:
-    data_end = len(data)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
 
 
-def _p_virLockSpaceProtocolNonNullString(out: bytearray, v: str) -> None:
+def _p_virLockSpaceProtocolNonNullString(v: str) -> bytes:
     raw = v.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, int]:
-    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -316,7 +313,7 @@ def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, in
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -327,23 +324,18 @@ def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, in
     return result, off
 
 
-def _p_virLockSpaceProtocolString(out: bytearray, v: str | None) -> None:
+def _p_virLockSpaceProtocolString(v: str | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
         raw = optional.encode()
         size = len(raw)
-        if size > 65536:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+    return encoded
 
 
 def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpaceProtocolOwner, int]:
-    data_end = len(data)
     result = _new(VirLockSpaceProtocolOwner)
     result.uuid = _S_16s.unpack_from(data, off)[0]
     off += 16
@@ -351,7 +343,7 @@ def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpacePro
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.id, result.pid = _S_II.unpack_from(data, off)
@@ -359,18 +351,12 @@ def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpacePro
     return result, off
 
 
-def _p_virLockSpaceProtocolOwner(out: bytearray, v: VirLockSpaceProtocolOwner) -> None:
+def _p_virLockSpaceProtocolOwner(v: VirLockSpaceProtocolOwner) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
     raw = v.name.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_II.pack(v.id, v.pid)
+    return _V_16svII[size].pack(v.uuid, size, raw, v.id, v.pid)
 
 
 def _u_virLockSpaceProtocolRegisterArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRegisterArgs, int]:
@@ -381,12 +367,8 @@ def _u_virLockSpaceProtocolRegisterArgs(data: bytes, off: int) -> tuple[VirLockS
     return result, off
 
 
-def _p_virLockSpaceProtocolRegisterArgs(
-    out: bytearray,
-    v: VirLockSpaceProtocolRegisterArgs,
-) -> None:
-    _p_virLockSpaceProtocolOwner(out, v.owner)
-    out += _S_I.pack(v.flags)
+def _p_virLockSpaceProtocolRegisterArgs(v: VirLockSpaceProtocolRegisterArgs) -> bytes:
+    return _p_virLockSpaceProtocolOwner(v.owner) + _S_I.pack(v.flags)
 
 
 def _u_virLockSpaceProtocolRestrictArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRestrictArgs, int]:
@@ -396,21 +378,17 @@ def _u_virLockSpaceProtocolRestrictArgs(data: bytes, off: int) -> tuple[VirLockS
     return result, off
 
 
-def _p_virLockSpaceProtocolRestrictArgs(
-    out: bytearray,
-    v: VirLockSpaceProtocolRestrictArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+def _p_virLockSpaceProtocolRestrictArgs(v: VirLockSpaceProtocolRestrictArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolNewArgs, int]:
-    data_end = len(data)
     result = _new(VirLockSpaceProtocolNewArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -418,32 +396,26 @@ def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceP
     return result, off
 
 
-def _p_virLockSpaceProtocolNewArgs(out: bytearray, v: VirLockSpaceProtocolNewArgs) -> None:
+def _p_virLockSpaceProtocolNewArgs(v: VirLockSpaceProtocolNewArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateResourceArgs, int]:
-    data_end = len(data)
     result = _new(VirLockSpaceProtocolCreateResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -451,42 +423,28 @@ def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[Vi
     return result, off
 
 
-def _p_virLockSpaceProtocolCreateResourceArgs(
-    out: bytearray,
-    v: VirLockSpaceProtocolCreateResourceArgs,
-) -> None:
+def _p_virLockSpaceProtocolCreateResourceArgs(v: VirLockSpaceProtocolCreateResourceArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.name.encode()
     size2 = len(raw2)
-    if size2 > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolDeleteResourceArgs, int]:
-    data_end = len(data)
     result = _new(VirLockSpaceProtocolDeleteResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -494,42 +452,28 @@ def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[Vi
     return result, off
 
 
-def _p_virLockSpaceProtocolDeleteResourceArgs(
-    out: bytearray,
-    v: VirLockSpaceProtocolDeleteResourceArgs,
-) -> None:
+def _p_virLockSpaceProtocolDeleteResourceArgs(v: VirLockSpaceProtocolDeleteResourceArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.name.encode()
     size2 = len(raw2)
-    if size2 > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolAcquireResourceArgs, int]:
-    data_end = len(data)
     result = _new(VirLockSpaceProtocolAcquireResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -537,42 +481,28 @@ def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[V
     return result, off
 
 
-def _p_virLockSpaceProtocolAcquireResourceArgs(
-    out: bytearray,
-    v: VirLockSpaceProtocolAcquireResourceArgs,
-) -> None:
+def _p_virLockSpaceProtocolAcquireResourceArgs(v: VirLockSpaceProtocolAcquireResourceArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.name.encode()
     size2 = len(raw2)
-    if size2 > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolReleaseResourceArgs, int]:
-    data_end = len(data)
     result = _new(VirLockSpaceProtocolReleaseResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -580,51 +510,30 @@ def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[V
     return result, off
 
 
-def _p_virLockSpaceProtocolReleaseResourceArgs(
-    out: bytearray,
-    v: VirLockSpaceProtocolReleaseResourceArgs,
-) -> None:
+def _p_virLockSpaceProtocolReleaseResourceArgs(v: VirLockSpaceProtocolReleaseResourceArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.name.encode()
     size2 = len(raw2)
-    if size2 > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateLockSpaceArgs, int]:
-    data_end = len(data)
     result = _new(VirLockSpaceProtocolCreateLockSpaceArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     return result, off
 
 
-def _p_virLockSpaceProtocolCreateLockSpaceArgs(
-    out: bytearray,
-    v: VirLockSpaceProtocolCreateLockSpaceArgs,
-) -> None:
+def _p_virLockSpaceProtocolCreateLockSpaceArgs(v: VirLockSpaceProtocolCreateLockSpaceArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 # -- type descriptors -----------------------------------------------------------

@@ -21,6 +21,10 @@ _S_I = _struct.Struct(">I")
 _S_QI = _struct.Struct(">QI")
 _S_QQ = _struct.Struct(">QQ")
 _S_i = _struct.Struct(">i")
+_V_16sv = _xdr.VarStructs(">16s{}", (4194304,))
+_V_v = _xdr.VarStructs(">{}", (4194304,))
+_V_vI = _xdr.VarStructs(">{}I", (4194304,))
+_V_vvI = _xdr.VarStructs(">{}{}I", (4194304, 4194304))
 
 
 # -- constants ------------------------------------------------------------------
@@ -327,37 +331,30 @@ def _u_virLogManagerProtocolUUID(data: bytes, off: int) -> tuple[bytes, int]:
     return result, off
 
 
-def _p_virLogManagerProtocolUUID(out: bytearray, v: bytes) -> None:
-    opaque = v
-    if len(opaque) != 16:
-        raise _xdr.XdrError("", "wrong fixed opaque length")
-    out += opaque
+def _p_virLogManagerProtocolUUID(v: bytes) -> bytes:
+    if len(v) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    return _S_16s.pack(v)
 
 
 def _u_virLogManagerProtocolNonNullString(data: bytes, off: int) -> tuple[str, int]:
-    data_end = len(data)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
 
 
-def _p_virLogManagerProtocolNonNullString(out: bytearray, v: str) -> None:
+def _p_virLogManagerProtocolNonNullString(v: str) -> bytes:
     raw = v.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, int]:
-    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -366,7 +363,7 @@ def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, i
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -377,23 +374,18 @@ def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, i
     return result, off
 
 
-def _p_virLogManagerProtocolString(out: bytearray, v: str | None) -> None:
+def _p_virLogManagerProtocolString(v: str | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
         raw = optional.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+    return encoded
 
 
 def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomain, int]:
-    data_end = len(data)
     result = _new(VirLogManagerProtocolDomain)
     result.uuid = _S_16s.unpack_from(data, off)[0]
     off += 16
@@ -401,23 +393,18 @@ def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManager
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_virLogManagerProtocolDomain(out: bytearray, v: VirLogManagerProtocolDomain) -> None:
+def _p_virLogManagerProtocolDomain(v: VirLogManagerProtocolDomain) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_16sv[size].pack(v.uuid, size, raw)
 
 
 def _u_virLogManagerProtocolLogFilePosition(data: bytes, off: int) -> tuple[VirLogManagerProtocolLogFilePosition, int]:
@@ -427,21 +414,17 @@ def _u_virLogManagerProtocolLogFilePosition(data: bytes, off: int) -> tuple[VirL
     return result, off
 
 
-def _p_virLogManagerProtocolLogFilePosition(
-    out: bytearray,
-    v: VirLogManagerProtocolLogFilePosition,
-) -> None:
-    out += _S_QQ.pack(v.inode, v.offset)
+def _p_virLogManagerProtocolLogFilePosition(v: VirLogManagerProtocolLogFilePosition) -> bytes:
+    return _S_QQ.pack(v.inode, v.offset)
 
 
 def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileArgs, int]:
-    data_end = len(data)
     result = _new(VirLogManagerProtocolDomainOpenLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.driver = data[start:end].decode()
     result.dom, off = _u_virLogManagerProtocolDomain(data, off)
@@ -449,7 +432,7 @@ def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tupl
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -458,25 +441,19 @@ def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tupl
 
 
 def _p_virLogManagerProtocolDomainOpenLogFileArgs(
-    out: bytearray,
     v: VirLogManagerProtocolDomainOpenLogFileArgs,
-) -> None:
+) -> bytes:
     raw = v.driver.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_virLogManagerProtocolDomain(out, v.dom)
     raw2 = v.path.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (
+            _V_v[size].pack(size, raw),
+            _p_virLogManagerProtocolDomain(v.dom),
+            _V_vI[size2].pack(size2, raw2, v.flags),
+        ),
+    )
 
 
 def _u_virLogManagerProtocolDomainOpenLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileRet, int]:
@@ -486,20 +463,18 @@ def _u_virLogManagerProtocolDomainOpenLogFileRet(data: bytes, off: int) -> tuple
 
 
 def _p_virLogManagerProtocolDomainOpenLogFileRet(
-    out: bytearray,
     v: VirLogManagerProtocolDomainOpenLogFileRet,
-) -> None:
-    _p_virLogManagerProtocolLogFilePosition(out, v.pos)
+) -> bytes:
+    return _p_virLogManagerProtocolLogFilePosition(v.pos)
 
 
 def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionArgs, int]:
-    data_end = len(data)
     result = _new(VirLogManagerProtocolDomainGetLogFilePositionArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -508,17 +483,11 @@ def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) 
 
 
 def _p_virLogManagerProtocolDomainGetLogFilePositionArgs(
-    out: bytearray,
     v: VirLogManagerProtocolDomainGetLogFilePositionArgs,
-) -> None:
+) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionRet, int]:
@@ -528,20 +497,18 @@ def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: bytes, off: int) -
 
 
 def _p_virLogManagerProtocolDomainGetLogFilePositionRet(
-    out: bytearray,
     v: VirLogManagerProtocolDomainGetLogFilePositionRet,
-) -> None:
-    _p_virLogManagerProtocolLogFilePosition(out, v.pos)
+) -> bytes:
+    return _p_virLogManagerProtocolLogFilePosition(v.pos)
 
 
 def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileArgs, int]:
-    data_end = len(data)
     result = _new(VirLogManagerProtocolDomainReadLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
@@ -551,54 +518,46 @@ def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tupl
 
 
 def _p_virLogManagerProtocolDomainReadLogFileArgs(
-    out: bytearray,
     v: VirLogManagerProtocolDomainReadLogFileArgs,
-) -> None:
+) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_virLogManagerProtocolLogFilePosition(out, v.pos)
-    out += _S_QI.pack(v.maxlen, v.flags)
+    return b"".join(
+        (
+            _V_v[size].pack(size, raw),
+            _p_virLogManagerProtocolLogFilePosition(v.pos),
+            _S_QI.pack(v.maxlen, v.flags),
+        ),
+    )
 
 
 def _u_virLogManagerProtocolDomainReadLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileRet, int]:
-    data_end = len(data)
     result = _new(VirLogManagerProtocolDomainReadLogFileRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.data = data[start:end].decode()
     return result, off
 
 
 def _p_virLogManagerProtocolDomainReadLogFileRet(
-    out: bytearray,
     v: VirLogManagerProtocolDomainReadLogFileRet,
-) -> None:
+) -> bytes:
     raw = v.data.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileArgs, int]:
-    data_end = len(data)
     result = _new(VirLogManagerProtocolDomainAppendLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.driver = data[start:end].decode()
     result.dom, off = _u_virLogManagerProtocolDomain(data, off)
@@ -606,14 +565,14 @@ def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tu
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start2:end2].decode()
     size3 = _S_I.unpack_from(data, off)[0]
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
     result.message = data[start3:end3].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -622,32 +581,21 @@ def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tu
 
 
 def _p_virLogManagerProtocolDomainAppendLogFileArgs(
-    out: bytearray,
     v: VirLogManagerProtocolDomainAppendLogFileArgs,
-) -> None:
+) -> bytes:
     raw = v.driver.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_virLogManagerProtocolDomain(out, v.dom)
     raw2 = v.path.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
     raw3 = v.message.encode()
     size3 = len(raw3)
-    if size3 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size3)
-    out += raw3
-    out += _PAD[-size3 & 3]
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (
+            _V_v[size].pack(size, raw),
+            _p_virLogManagerProtocolDomain(v.dom),
+            _V_vvI[size2, size3].pack(size2, raw2, size3, raw3, v.flags),
+        ),
+    )
 
 
 def _u_virLogManagerProtocolDomainAppendLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileRet, int]:
@@ -658,10 +606,9 @@ def _u_virLogManagerProtocolDomainAppendLogFileRet(data: bytes, off: int) -> tup
 
 
 def _p_virLogManagerProtocolDomainAppendLogFileRet(
-    out: bytearray,
     v: VirLogManagerProtocolDomainAppendLogFileRet,
-) -> None:
-    out += _S_i.pack(v.ret)
+) -> bytes:
+    return _S_i.pack(v.ret)
 
 
 # -- type descriptors -----------------------------------------------------------

@@ -71,9 +71,8 @@ def _u_lxc_domain_open_namespace_args(data: bytes, off: int) -> tuple[LxcDomainO
     return result, off
 
 
-def _p_lxc_domain_open_namespace_args(out: bytearray, v: LxcDomainOpenNamespaceArgs) -> None:
-    _remote._p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_lxc_domain_open_namespace_args(v: LxcDomainOpenNamespaceArgs) -> bytes:
+    return _remote._p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 # -- type descriptors -----------------------------------------------------------

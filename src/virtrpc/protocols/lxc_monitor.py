@@ -102,8 +102,8 @@ def _u_virLXCMonitorExitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorEx
     return result, off
 
 
-def _p_virLXCMonitorExitEventMsg(out: bytearray, v: VirLXCMonitorExitEventMsg) -> None:
-    out += _S_i.pack(v.status)
+def _p_virLXCMonitorExitEventMsg(v: VirLXCMonitorExitEventMsg) -> bytes:
+    return _S_i.pack(v.status)
 
 
 def _u_virLXCMonitorInitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorInitEventMsg, int]:
@@ -113,8 +113,8 @@ def _u_virLXCMonitorInitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorIn
     return result, off
 
 
-def _p_virLXCMonitorInitEventMsg(out: bytearray, v: VirLXCMonitorInitEventMsg) -> None:
-    out += _S_Q.pack(v.initpid)
+def _p_virLXCMonitorInitEventMsg(v: VirLXCMonitorInitEventMsg) -> bytes:
+    return _S_Q.pack(v.initpid)
 
 
 # -- type descriptors -----------------------------------------------------------

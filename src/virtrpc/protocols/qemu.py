@@ -22,6 +22,10 @@ _S_II = _struct.Struct(">II")
 _S_i = _struct.Struct(">i")
 _S_iI = _struct.Struct(">iI")
 _S_qI = _struct.Struct(">qI")
+_V_v = _xdr.VarStructs(">{}", (4194304,))
+_V_vI = _xdr.VarStructs(">{}I", (4194304,))
+_V_viI = _xdr.VarStructs(">{}iI", (4194304,))
+_V_vqI = _xdr.VarStructs(">{}qI", (4194304,))
 
 
 # -- constants ------------------------------------------------------------------
@@ -358,14 +362,13 @@ class QemuDomainMonitorCommandWithFilesRet(_xdr.XdrStruct):
 
 
 def _u_qemu_domain_monitor_command_args(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandArgs, int]:
-    data_end = len(data)
     result = _new(QemuDomainMonitorCommandArgs)
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cmd = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -373,39 +376,28 @@ def _u_qemu_domain_monitor_command_args(data: bytes, off: int) -> tuple[QemuDoma
     return result, off
 
 
-def _p_qemu_domain_monitor_command_args(out: bytearray, v: QemuDomainMonitorCommandArgs) -> None:
-    _remote._p_remote_nonnull_domain(out, v.dom)
+def _p_qemu_domain_monitor_command_args(v: QemuDomainMonitorCommandArgs) -> bytes:
     raw = v.cmd.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _remote._p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_qemu_domain_monitor_command_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandRet, int]:
-    data_end = len(data)
     result = _new(QemuDomainMonitorCommandRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.result = data[start:end].decode()
     return result, off
 
 
-def _p_qemu_domain_monitor_command_ret(out: bytearray, v: QemuDomainMonitorCommandRet) -> None:
+def _p_qemu_domain_monitor_command_ret(v: QemuDomainMonitorCommandRet) -> bytes:
     raw = v.result.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_qemu_domain_attach_args(data: bytes, off: int) -> tuple[QemuDomainAttachArgs, int]:
@@ -415,8 +407,8 @@ def _u_qemu_domain_attach_args(data: bytes, off: int) -> tuple[QemuDomainAttachA
     return result, off
 
 
-def _p_qemu_domain_attach_args(out: bytearray, v: QemuDomainAttachArgs) -> None:
-    out += _S_II.pack(v.pid_value, v.flags)
+def _p_qemu_domain_attach_args(v: QemuDomainAttachArgs) -> bytes:
+    return _S_II.pack(v.pid_value, v.flags)
 
 
 def _u_qemu_domain_attach_ret(data: bytes, off: int) -> tuple[QemuDomainAttachRet, int]:
@@ -425,19 +417,18 @@ def _u_qemu_domain_attach_ret(data: bytes, off: int) -> tuple[QemuDomainAttachRe
     return result, off
 
 
-def _p_qemu_domain_attach_ret(out: bytearray, v: QemuDomainAttachRet) -> None:
-    _remote._p_remote_nonnull_domain(out, v.dom)
+def _p_qemu_domain_attach_ret(v: QemuDomainAttachRet) -> bytes:
+    return _remote._p_remote_nonnull_domain(v.dom)
 
 
 def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomainAgentCommandArgs, int]:
-    data_end = len(data)
     result = _new(QemuDomainAgentCommandArgs)
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cmd = data[start:end].decode()
     result.timeout, result.flags = _S_iI.unpack_from(data, off)
@@ -445,16 +436,15 @@ def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomain
     return result, off
 
 
-def _p_qemu_domain_agent_command_args(out: bytearray, v: QemuDomainAgentCommandArgs) -> None:
-    _remote._p_remote_nonnull_domain(out, v.dom)
+def _p_qemu_domain_agent_command_args(v: QemuDomainAgentCommandArgs) -> bytes:
     raw = v.cmd.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_iI.pack(v.timeout, v.flags)
+    return _remote._p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(
+        size,
+        raw,
+        v.timeout,
+        v.flags,
+    )
 
 
 def _u_qemu_domain_agent_command_ret(data: bytes, off: int) -> tuple[QemuDomainAgentCommandRet, int]:
@@ -463,8 +453,8 @@ def _u_qemu_domain_agent_command_ret(data: bytes, off: int) -> tuple[QemuDomainA
     return result, off
 
 
-def _p_qemu_domain_agent_command_ret(out: bytearray, v: QemuDomainAgentCommandRet) -> None:
-    _remote._p_remote_string(out, v.result)
+def _p_qemu_domain_agent_command_ret(v: QemuDomainAgentCommandRet) -> bytes:
+    return _remote._p_remote_string(v.result)
 
 
 def _u_qemu_connect_domain_monitor_event_register_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterArgs, int]:
@@ -477,12 +467,11 @@ def _u_qemu_connect_domain_monitor_event_register_args(data: bytes, off: int) ->
 
 
 def _p_qemu_connect_domain_monitor_event_register_args(
-    out: bytearray,
     v: QemuConnectDomainMonitorEventRegisterArgs,
-) -> None:
-    _remote._p_remote_domain(out, v.dom)
-    _remote._p_remote_string(out, v.event)
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return b"".join(
+        (_remote._p_remote_domain(v.dom), _remote._p_remote_string(v.event), _S_I.pack(v.flags)),
+    )
 
 
 def _u_qemu_connect_domain_monitor_event_register_ret(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterRet, int]:
@@ -493,10 +482,9 @@ def _u_qemu_connect_domain_monitor_event_register_ret(data: bytes, off: int) -> 
 
 
 def _p_qemu_connect_domain_monitor_event_register_ret(
-    out: bytearray,
     v: QemuConnectDomainMonitorEventRegisterRet,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_qemu_connect_domain_monitor_event_deregister_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventDeregisterArgs, int]:
@@ -507,14 +495,12 @@ def _u_qemu_connect_domain_monitor_event_deregister_args(data: bytes, off: int) 
 
 
 def _p_qemu_connect_domain_monitor_event_deregister_args(
-    out: bytearray,
     v: QemuConnectDomainMonitorEventDeregisterArgs,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainMonitorEventMsg, int]:
-    data_end = len(data)
     result = _new(QemuDomainMonitorEventMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -523,7 +509,7 @@ def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainM
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.event = data[start:end].decode()
     result.seconds, result.micros = _S_qI.unpack_from(data, off)
@@ -532,29 +518,27 @@ def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainM
     return result, off
 
 
-def _p_qemu_domain_monitor_event_msg(out: bytearray, v: QemuDomainMonitorEventMsg) -> None:
-    out += _S_i.pack(v.callbackID)
-    _remote._p_remote_nonnull_domain(out, v.dom)
+def _p_qemu_domain_monitor_event_msg(v: QemuDomainMonitorEventMsg) -> bytes:
     raw = v.event.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_qI.pack(v.seconds, v.micros)
-    _remote._p_remote_string(out, v.details)
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _remote._p_remote_nonnull_domain(v.dom),
+            _V_vqI[size].pack(size, raw, v.seconds, v.micros),
+            _remote._p_remote_string(v.details),
+        ),
+    )
 
 
 def _u_qemu_domain_monitor_command_with_files_args(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesArgs, int]:
-    data_end = len(data)
     result = _new(QemuDomainMonitorCommandWithFilesArgs)
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cmd = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -563,44 +547,29 @@ def _u_qemu_domain_monitor_command_with_files_args(data: bytes, off: int) -> tup
 
 
 def _p_qemu_domain_monitor_command_with_files_args(
-    out: bytearray,
     v: QemuDomainMonitorCommandWithFilesArgs,
-) -> None:
-    _remote._p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     raw = v.cmd.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _remote._p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_qemu_domain_monitor_command_with_files_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesRet, int]:
-    data_end = len(data)
     result = _new(QemuDomainMonitorCommandWithFilesRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.result = data[start:end].decode()
     return result, off
 
 
-def _p_qemu_domain_monitor_command_with_files_ret(
-    out: bytearray,
-    v: QemuDomainMonitorCommandWithFilesRet,
-) -> None:
+def _p_qemu_domain_monitor_command_with_files_ret(v: QemuDomainMonitorCommandWithFilesRet) -> bytes:
     raw = v.result.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 # -- type descriptors -----------------------------------------------------------

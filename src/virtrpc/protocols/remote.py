@@ -56,6 +56,44 @@ _S_qII = _struct.Struct(">qII")
 _S_qi = _struct.Struct(">qi")
 _S_qqqqq = _struct.Struct(">qqqqq")
 _S_qqqqqqqq = _struct.Struct(">qqqqqqqq")
+_UP_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
+_UU_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_i, 2: _S_I, 3: _S_q, 4: _S_Q, 5: _S_d, 6: _S_i}
+_V_16siv = _xdr.VarStructs(">16si{}", (4194304,))
+_V_IIivI = _xdr.VarStructs(">IIi{}I", (4194304,))
+_V_Iv = _xdr.VarStructs(">I{}", (2048,))
+_V_IvI = _xdr.VarStructs(">I{}I", (2048,))
+_V_Qv = _xdr.VarStructs(">Q{}", (4194304,))
+_V_iv = _xdr.VarStructs(">i{}", (4194304,))
+_V_ivI = _xdr.VarStructs(">i{}I", (4194304,))
+_V_ivv = _xdr.VarStructs(">i{}{}", (4194304, 4194304))
+_V_v = _xdr.VarStructs(">{}", (4194304,))
+_V_v16s = _xdr.VarStructs(">{}16s", (4194304,))
+_V_v16si = _xdr.VarStructs(">{}16si", (4194304,))
+_V_vI = _xdr.VarStructs(">{}I", (4194304,))
+_V_vII = _xdr.VarStructs(">{}II", (4194304,))
+_V_vI_2 = _xdr.VarStructs(">{}I", (2048,))
+_V_vI_3 = _xdr.VarStructs(">{}I", (65536,))
+_V_vIi = _xdr.VarStructs(">{}Ii", (2048,))
+_V_vIi_2 = _xdr.VarStructs(">{}Ii", (4194304,))
+_V_vQ = _xdr.VarStructs(">{}Q", (4194304,))
+_V_vQI = _xdr.VarStructs(">{}QI", (4194304,))
+_V_vQII = _xdr.VarStructs(">{}QII", (4194304,))
+_V_vQi = _xdr.VarStructs(">{}Qi", (4194304,))
+_V_v_2 = _xdr.VarStructs(">{}", (8388608,))
+_V_v_3 = _xdr.VarStructs(">{}", (65536,))
+_V_vi = _xdr.VarStructs(">{}i", (4194304,))
+_V_viI = _xdr.VarStructs(">{}iI", (4194304,))
+_V_vi_2 = _xdr.VarStructs(">{}i", (8388608,))
+_V_vii = _xdr.VarStructs(">{}ii", (4194304,))
+_V_vqi = _xdr.VarStructs(">{}qi", (4194304,))
+_V_vv = _xdr.VarStructs(">{}{}", (4194304, 4194304))
+_V_vvI = _xdr.VarStructs(">{}{}I", (4194304, 4194304))
+_V_vvQ = _xdr.VarStructs(">{}{}Q", (4194304, 4194304))
+_V_vvi = _xdr.VarStructs(">{}{}i", (4194304, 4194304))
+_V_vviv = _xdr.VarStructs(">{}{}i{}", (4194304, 4194304, 4194304))
+_V_vvv = _xdr.VarStructs(">{}{}{}", (4194304, 4194304, 4194304))
+_V_vvvQ = _xdr.VarStructs(">{}{}{}Q", (4194304, 4194304, 4194304))
+_V_vvvQi = _xdr.VarStructs(">{}{}{}Qi", (4194304, 4194304, 4194304))
 
 
 # -- constants ------------------------------------------------------------------
@@ -17861,29 +17899,23 @@ _E_remote_auth_type: dict[int, RemoteAuthType] = {int(m): m for m in RemoteAuthT
 
 
 def _u_remote_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
-    data_end = len(data)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
 
 
-def _p_remote_nonnull_string(out: bytearray, v: str) -> None:
+def _p_remote_nonnull_string(v: str) -> bytes:
     raw = v.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_string(data: bytes, off: int) -> tuple[str | None, int]:
-    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -17892,7 +17924,7 @@ def _u_remote_string(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -17903,19 +17935,15 @@ def _u_remote_string(data: bytes, off: int) -> tuple[str | None, int]:
     return result, off
 
 
-def _p_remote_string(out: bytearray, v: str | None) -> None:
+def _p_remote_string(v: str | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
         raw = optional.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+    return encoded
 
 
 def _u_remote_uuid(data: bytes, off: int) -> tuple[bytes, int]:
@@ -17927,21 +17955,19 @@ def _u_remote_uuid(data: bytes, off: int) -> tuple[bytes, int]:
     return result, off
 
 
-def _p_remote_uuid(out: bytearray, v: bytes) -> None:
-    opaque = v
-    if len(opaque) != 16:
-        raise _xdr.XdrError("", "wrong fixed opaque length")
-    out += opaque
+def _p_remote_uuid(v: bytes) -> bytes:
+    if len(v) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    return _S_16s.pack(v)
 
 
 def _u_remote_nonnull_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullDomain)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.uuid, result.id = _S_16si.unpack_from(data, off)
@@ -17949,27 +17975,21 @@ def _u_remote_nonnull_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain
     return result, off
 
 
-def _p_remote_nonnull_domain(out: bytearray, v: RemoteNonnullDomain) -> None:
+def _p_remote_nonnull_domain(v: RemoteNonnullDomain) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16si.pack(v.uuid, v.id)
+    return _V_v16si[size].pack(size, raw, v.uuid, v.id)
 
 
 def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullNetwork)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.uuid = _S_16s.unpack_from(data, off)[0]
@@ -17977,17 +17997,12 @@ def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwo
     return result, off
 
 
-def _p_remote_nonnull_network(out: bytearray, v: RemoteNonnullNetwork) -> None:
+def _p_remote_nonnull_network(v: RemoteNonnullNetwork) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _V_v16s[size].pack(size, raw, v.uuid)
 
 
 def _u_remote_nonnull_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkPort, int]:
@@ -17998,21 +18013,19 @@ def _u_remote_nonnull_network_port(data: bytes, off: int) -> tuple[RemoteNonnull
     return result, off
 
 
-def _p_remote_nonnull_network_port(out: bytearray, v: RemoteNonnullNetworkPort) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_nonnull_network_port(v: RemoteNonnullNetworkPort) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _p_remote_nonnull_network(v.net) + _S_16s.pack(v.uuid)
 
 
 def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullNwfilter)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.uuid = _S_16s.unpack_from(data, off)[0]
@@ -18020,101 +18033,75 @@ def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfi
     return result, off
 
 
-def _p_remote_nonnull_nwfilter(out: bytearray, v: RemoteNonnullNwfilter) -> None:
+def _p_remote_nonnull_nwfilter(v: RemoteNonnullNwfilter) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _V_v16s[size].pack(size, raw, v.uuid)
 
 
 def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullNwfilterBinding)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.portdev = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.filtername = data[start2:end2].decode()
     return result, off
 
 
-def _p_remote_nonnull_nwfilter_binding(out: bytearray, v: RemoteNonnullNwfilterBinding) -> None:
+def _p_remote_nonnull_nwfilter_binding(v: RemoteNonnullNwfilterBinding) -> bytes:
     raw = v.portdev.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.filtername.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return _V_vv[size, size2].pack(size, raw, size2, raw2)
 
 
 def _u_remote_nonnull_interface(data: bytes, off: int) -> tuple[RemoteNonnullInterface, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullInterface)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.mac = data[start2:end2].decode()
     return result, off
 
 
-def _p_remote_nonnull_interface(out: bytearray, v: RemoteNonnullInterface) -> None:
+def _p_remote_nonnull_interface(v: RemoteNonnullInterface) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.mac.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return _V_vv[size, size2].pack(size, raw, size2, raw2)
 
 
 def _u_remote_nonnull_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStoragePool, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullStoragePool)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.uuid = _S_16s.unpack_from(data, off)[0]
@@ -18122,95 +18109,69 @@ def _u_remote_nonnull_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnull
     return result, off
 
 
-def _p_remote_nonnull_storage_pool(out: bytearray, v: RemoteNonnullStoragePool) -> None:
+def _p_remote_nonnull_storage_pool(v: RemoteNonnullStoragePool) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _V_v16s[size].pack(size, raw, v.uuid)
 
 
 def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullStorageVol)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.pool = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start2:end2].decode()
     size3 = _S_I.unpack_from(data, off)[0]
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
     result.key = data[start3:end3].decode()
     return result, off
 
 
-def _p_remote_nonnull_storage_vol(out: bytearray, v: RemoteNonnullStorageVol) -> None:
+def _p_remote_nonnull_storage_vol(v: RemoteNonnullStorageVol) -> bytes:
     raw = v.pool.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.name.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
     raw3 = v.key.encode()
     size3 = len(raw3)
-    if size3 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size3)
-    out += raw3
-    out += _PAD[-size3 & 3]
+    return _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3)
 
 
 def _u_remote_nonnull_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevice, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullNodeDevice)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_nonnull_node_device(out: bytearray, v: RemoteNonnullNodeDevice) -> None:
+def _p_remote_nonnull_node_device(v: RemoteNonnullNodeDevice) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullSecret)
     result.uuid, result.usageType = _S_16si.unpack_from(data, off)
     off += 20
@@ -18218,73 +18179,56 @@ def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.usageID = data[start:end].decode()
     return result, off
 
 
-def _p_remote_nonnull_secret(out: bytearray, v: RemoteNonnullSecret) -> None:
+def _p_remote_nonnull_secret(v: RemoteNonnullSecret) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16si.pack(v.uuid, v.usageType)
     raw = v.usageID.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_16siv[size].pack(v.uuid, v.usageType, size, raw)
 
 
 def _u_remote_nonnull_domain_checkpoint(data: bytes, off: int) -> tuple[RemoteNonnullDomainCheckpoint, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullDomainCheckpoint)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.dom, off = _u_remote_nonnull_domain(data, off)
     return result, off
 
 
-def _p_remote_nonnull_domain_checkpoint(out: bytearray, v: RemoteNonnullDomainCheckpoint) -> None:
+def _p_remote_nonnull_domain_checkpoint(v: RemoteNonnullDomainCheckpoint) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_nonnull_domain(out, v.dom)
+    return _V_v[size].pack(size, raw) + _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_nonnull_domain_snapshot(data: bytes, off: int) -> tuple[RemoteNonnullDomainSnapshot, int]:
-    data_end = len(data)
     result = _new(RemoteNonnullDomainSnapshot)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.dom, off = _u_remote_nonnull_domain(data, off)
     return result, off
 
 
-def _p_remote_nonnull_domain_snapshot(out: bytearray, v: RemoteNonnullDomainSnapshot) -> None:
+def _p_remote_nonnull_domain_snapshot(v: RemoteNonnullDomainSnapshot) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_nonnull_domain(out, v.dom)
+    return _V_v[size].pack(size, raw) + _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain | None, int]:
@@ -18301,13 +18245,13 @@ def _u_remote_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain | None,
     return result, off
 
 
-def _p_remote_domain(out: bytearray, v: RemoteNonnullDomain | None) -> None:
+def _p_remote_domain(v: RemoteNonnullDomain | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_domain(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_domain(optional)
+    return encoded
 
 
 def _u_remote_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork | None, int]:
@@ -18324,13 +18268,13 @@ def _u_remote_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork | Non
     return result, off
 
 
-def _p_remote_network(out: bytearray, v: RemoteNonnullNetwork | None) -> None:
+def _p_remote_network(v: RemoteNonnullNetwork | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_network(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_network(optional)
+    return encoded
 
 
 def _u_remote_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkPort | None, int]:
@@ -18347,13 +18291,13 @@ def _u_remote_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkP
     return result, off
 
 
-def _p_remote_network_port(out: bytearray, v: RemoteNonnullNetworkPort | None) -> None:
+def _p_remote_network_port(v: RemoteNonnullNetworkPort | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_network_port(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_network_port(optional)
+    return encoded
 
 
 def _u_remote_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter | None, int]:
@@ -18370,13 +18314,13 @@ def _u_remote_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter | N
     return result, off
 
 
-def _p_remote_nwfilter(out: bytearray, v: RemoteNonnullNwfilter | None) -> None:
+def _p_remote_nwfilter(v: RemoteNonnullNwfilter | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_nwfilter(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_nwfilter(optional)
+    return encoded
 
 
 def _u_remote_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding | None, int]:
@@ -18393,13 +18337,13 @@ def _u_remote_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfi
     return result, off
 
 
-def _p_remote_nwfilter_binding(out: bytearray, v: RemoteNonnullNwfilterBinding | None) -> None:
+def _p_remote_nwfilter_binding(v: RemoteNonnullNwfilterBinding | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_nwfilter_binding(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_nwfilter_binding(optional)
+    return encoded
 
 
 def _u_remote_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStoragePool | None, int]:
@@ -18416,13 +18360,13 @@ def _u_remote_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStorageP
     return result, off
 
 
-def _p_remote_storage_pool(out: bytearray, v: RemoteNonnullStoragePool | None) -> None:
+def _p_remote_storage_pool(v: RemoteNonnullStoragePool | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_storage_pool(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_storage_pool(optional)
+    return encoded
 
 
 def _u_remote_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol | None, int]:
@@ -18439,13 +18383,13 @@ def _u_remote_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVo
     return result, off
 
 
-def _p_remote_storage_vol(out: bytearray, v: RemoteNonnullStorageVol | None) -> None:
+def _p_remote_storage_vol(v: RemoteNonnullStorageVol | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_storage_vol(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_storage_vol(optional)
+    return encoded
 
 
 def _u_remote_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevice | None, int]:
@@ -18462,13 +18406,13 @@ def _u_remote_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevic
     return result, off
 
 
-def _p_remote_node_device(out: bytearray, v: RemoteNonnullNodeDevice | None) -> None:
+def _p_remote_node_device(v: RemoteNonnullNodeDevice | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_node_device(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_node_device(optional)
+    return encoded
 
 
 def _u_remote_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret | None, int]:
@@ -18485,13 +18429,13 @@ def _u_remote_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret | None,
     return result, off
 
 
-def _p_remote_secret(out: bytearray, v: RemoteNonnullSecret | None) -> None:
+def _p_remote_secret(v: RemoteNonnullSecret | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_remote_nonnull_secret(out, optional)
+        encoded = _xdr.PRESENT + _p_remote_nonnull_secret(optional)
+    return encoded
 
 
 def _u_remote_error(data: bytes, off: int) -> tuple[RemoteError, int]:
@@ -18511,16 +18455,20 @@ def _u_remote_error(data: bytes, off: int) -> tuple[RemoteError, int]:
     return result, off
 
 
-def _p_remote_error(out: bytearray, v: RemoteError) -> None:
-    out += _S_ii.pack(v.code, v.domain)
-    _p_remote_string(out, v.message)
-    out += _S_i.pack(v.level)
-    _p_remote_domain(out, v.dom)
-    _p_remote_string(out, v.str1)
-    _p_remote_string(out, v.str2)
-    _p_remote_string(out, v.str3)
-    out += _S_ii.pack(v.int1, v.int2)
-    _p_remote_network(out, v.net)
+def _p_remote_error(v: RemoteError) -> bytes:
+    return b"".join(
+        (
+            _S_ii.pack(v.code, v.domain),
+            _p_remote_string(v.message),
+            _S_i.pack(v.level),
+            _p_remote_domain(v.dom),
+            _p_remote_string(v.str1),
+            _p_remote_string(v.str2),
+            _p_remote_string(v.str3),
+            _S_ii.pack(v.int1, v.int2),
+            _p_remote_network(v.net),
+        ),
+    )
 
 
 def _u_remote_vcpu_info(data: bytes, off: int) -> tuple[RemoteVcpuInfo, int]:
@@ -18530,48 +18478,27 @@ def _u_remote_vcpu_info(data: bytes, off: int) -> tuple[RemoteVcpuInfo, int]:
     return result, off
 
 
-def _p_remote_vcpu_info(out: bytearray, v: RemoteVcpuInfo) -> None:
-    out += _S_IiQi.pack(v.number, v.state, v.cpu_time, v.cpu)
+def _p_remote_vcpu_info(v: RemoteVcpuInfo) -> bytes:
+    return _S_IiQi.pack(v.number, v.state, v.cpu_time, v.cpu)
 
 
 def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParamValue, int]:
-    data_end = len(data)
     disc = _S_i.unpack_from(data, off)[0]
     off += 4
     value: int | float | str
-    if disc == 1:
-        arm = _S_i.unpack_from(data, off)[0]
-        off += 4
-        value = arm
-    elif disc == 2:
-        arm2 = _S_I.unpack_from(data, off)[0]
-        off += 4
-        value = arm2
-    elif disc == 3:
-        arm3 = _S_q.unpack_from(data, off)[0]
-        off += 8
-        value = arm3
-    elif disc == 4:
-        arm4 = _S_Q.unpack_from(data, off)[0]
-        off += 8
-        value = arm4
-    elif disc == 5:
-        arm5 = _S_d.unpack_from(data, off)[0]
-        off += 8
-        value = arm5
-    elif disc == 6:
-        arm6 = _S_i.unpack_from(data, off)[0]
-        off += 4
-        value = arm6
+    arm_codec = _UU_remote_typed_param_value.get(disc)
+    if arm_codec is not None:
+        value = arm_codec.unpack_from(data, off)[0]
+        off += arm_codec.size
     elif disc == 7:
         size = _S_I.unpack_from(data, off)[0]
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
-        arm7 = data[start:end].decode()
-        value = arm7
+        arm = data[start:end].decode()
+        value = arm
     else:
         raise _xdr.bad_discriminant(disc)
     result = _new(RemoteTypedParamValue)
@@ -18580,67 +18507,67 @@ def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParam
     return result, off
 
 
-def _p_remote_typed_param_value(out: bytearray, v: RemoteTypedParamValue) -> None:
+def _p_remote_typed_param_value(v: RemoteTypedParamValue) -> bytes:
     disc = v.type
-    if disc == 1:
-        out += _S_ii.pack(disc, v.value)
-    elif disc == 2:
-        out += _S_iI.pack(disc, v.value)
-    elif disc == 3:
-        out += _S_iq.pack(disc, v.value)
-    elif disc == 4:
-        out += _S_iQ.pack(disc, v.value)
-    elif disc == 5:
-        out += _S_id.pack(disc, v.value)
-    elif disc == 6:
-        out += _S_ii.pack(disc, v.value)
+    arm_codec = _UP_remote_typed_param_value.get(disc)
+    if arm_codec is not None:
+        return arm_codec.pack(disc, v.value)
     elif disc == 7:
         arm: str = v.value  # type: ignore[assignment]
-        out += _S_i.pack(disc)
         raw = arm.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        return _V_iv[size].pack(disc, size, raw)
     else:
         raise _xdr.bad_discriminant(disc)
 
 
 def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]:
-    data_end = len(data)
     result = _new(RemoteTypedParam)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[start:end].decode()
-    result.value, off = _u_remote_typed_param_value(data, off)
+    disc = _S_i.unpack_from(data, off)[0]
+    off += 4
+    value: int | float | str
+    arm_codec = _UU_remote_typed_param_value.get(disc)
+    if arm_codec is not None:
+        value = arm_codec.unpack_from(data, off)[0]
+        off += arm_codec.size
+    elif disc == 7:
+        size2 = _S_I.unpack_from(data, off)[0]
+        start2 = off + 4
+        end2 = start2 + size2
+        off = end2 + (-size2 & 3)
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+            raise _xdr.XdrError("", "bad length or padding")
+        arm = data[start2:end2].decode()
+        value = arm
+    else:
+        raise _xdr.bad_discriminant(disc)
+    f_value = _new(RemoteTypedParamValue)
+    f_value.type = disc
+    f_value.value = value
+    result.value = f_value
     return result, off
 
 
-def _p_remote_typed_param(out: bytearray, v: RemoteTypedParam) -> None:
+def _p_remote_typed_param(v: RemoteTypedParam) -> bytes:
     raw = v.field.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_typed_param_value(out, v.value)
+    return _V_v[size].pack(size, raw) + _p_remote_typed_param_value(v.value)
 
 
 def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStats, int]:
-    data_end = len(data)
     result = _new(RemoteNodeGetCpuStats)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[start:end].decode()
     result.value = _S_Q.unpack_from(data, off)[0]
@@ -18648,25 +18575,19 @@ def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCp
     return result, off
 
 
-def _p_remote_node_get_cpu_stats(out: bytearray, v: RemoteNodeGetCpuStats) -> None:
+def _p_remote_node_get_cpu_stats(v: RemoteNodeGetCpuStats) -> bytes:
     raw = v.field.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_Q.pack(v.value)
+    return _V_vQ[size].pack(size, raw, v.value)
 
 
 def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStats, int]:
-    data_end = len(data)
     result = _new(RemoteNodeGetMemoryStats)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[start:end].decode()
     result.value = _S_Q.unpack_from(data, off)[0]
@@ -18674,25 +18595,19 @@ def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGe
     return result, off
 
 
-def _p_remote_node_get_memory_stats(out: bytearray, v: RemoteNodeGetMemoryStats) -> None:
+def _p_remote_node_get_memory_stats(v: RemoteNodeGetMemoryStats) -> bytes:
     raw = v.field.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_Q.pack(v.value)
+    return _V_vQ[size].pack(size, raw, v.value)
 
 
 def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDiskError, int]:
-    data_end = len(data)
     result = _new(RemoteDomainDiskError)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[start:end].decode()
     result.error = _S_i.unpack_from(data, off)[0]
@@ -18700,15 +18615,10 @@ def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDisk
     return result, off
 
 
-def _p_remote_domain_disk_error(out: bytearray, v: RemoteDomainDiskError) -> None:
+def _p_remote_domain_disk_error(v: RemoteDomainDiskError) -> bytes:
     raw = v.disk.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.error)
+    return _V_vi[size].pack(size, raw, v.error)
 
 
 def _u_remote_connect_open_args(data: bytes, off: int) -> tuple[RemoteConnectOpenArgs, int]:
@@ -18719,9 +18629,8 @@ def _u_remote_connect_open_args(data: bytes, off: int) -> tuple[RemoteConnectOpe
     return result, off
 
 
-def _p_remote_connect_open_args(out: bytearray, v: RemoteConnectOpenArgs) -> None:
-    _p_remote_string(out, v.name)
-    out += _S_I.pack(v.flags)
+def _p_remote_connect_open_args(v: RemoteConnectOpenArgs) -> bytes:
+    return _p_remote_string(v.name) + _S_I.pack(v.flags)
 
 
 def _u_remote_connect_supports_feature_args(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureArgs, int]:
@@ -18731,11 +18640,8 @@ def _u_remote_connect_supports_feature_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_connect_supports_feature_args(
-    out: bytearray,
-    v: RemoteConnectSupportsFeatureArgs,
-) -> None:
-    out += _S_i.pack(v.feature)
+def _p_remote_connect_supports_feature_args(v: RemoteConnectSupportsFeatureArgs) -> bytes:
+    return _S_i.pack(v.feature)
 
 
 def _u_remote_connect_supports_feature_ret(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureRet, int]:
@@ -18745,34 +18651,26 @@ def _u_remote_connect_supports_feature_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_connect_supports_feature_ret(
-    out: bytearray,
-    v: RemoteConnectSupportsFeatureRet,
-) -> None:
-    out += _S_i.pack(v.supported)
+def _p_remote_connect_supports_feature_ret(v: RemoteConnectSupportsFeatureRet) -> bytes:
+    return _S_i.pack(v.supported)
 
 
 def _u_remote_connect_get_type_ret(data: bytes, off: int) -> tuple[RemoteConnectGetTypeRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetTypeRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_get_type_ret(out: bytearray, v: RemoteConnectGetTypeRet) -> None:
+def _p_remote_connect_get_type_ret(v: RemoteConnectGetTypeRet) -> bytes:
     raw = v.type.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_get_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetVersionRet, int]:
@@ -18782,8 +18680,8 @@ def _u_remote_connect_get_version_ret(data: bytes, off: int) -> tuple[RemoteConn
     return result, off
 
 
-def _p_remote_connect_get_version_ret(out: bytearray, v: RemoteConnectGetVersionRet) -> None:
-    out += _S_Q.pack(v.hv_ver)
+def _p_remote_connect_get_version_ret(v: RemoteConnectGetVersionRet) -> bytes:
+    return _S_Q.pack(v.hv_ver)
 
 
 def _u_remote_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetLibVersionRet, int]:
@@ -18793,31 +18691,26 @@ def _u_remote_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_connect_get_lib_version_ret(out: bytearray, v: RemoteConnectGetLibVersionRet) -> None:
-    out += _S_Q.pack(v.lib_ver)
+def _p_remote_connect_get_lib_version_ret(v: RemoteConnectGetLibVersionRet) -> bytes:
+    return _S_Q.pack(v.lib_ver)
 
 
 def _u_remote_connect_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteConnectGetHostnameRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetHostnameRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.hostname = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_get_hostname_ret(out: bytearray, v: RemoteConnectGetHostnameRet) -> None:
+def _p_remote_connect_get_hostname_ret(v: RemoteConnectGetHostnameRet) -> bytes:
     raw = v.hostname.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_get_sysinfo_args(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoArgs, int]:
@@ -18827,54 +18720,44 @@ def _u_remote_connect_get_sysinfo_args(data: bytes, off: int) -> tuple[RemoteCon
     return result, off
 
 
-def _p_remote_connect_get_sysinfo_args(out: bytearray, v: RemoteConnectGetSysinfoArgs) -> None:
-    out += _S_I.pack(v.flags)
+def _p_remote_connect_get_sysinfo_args(v: RemoteConnectGetSysinfoArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_remote_connect_get_sysinfo_ret(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetSysinfoRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.sysinfo = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_get_sysinfo_ret(out: bytearray, v: RemoteConnectGetSysinfoRet) -> None:
+def _p_remote_connect_get_sysinfo_ret(v: RemoteConnectGetSysinfoRet) -> bytes:
     raw = v.sysinfo.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_get_uri_ret(data: bytes, off: int) -> tuple[RemoteConnectGetUriRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetUriRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_get_uri_ret(out: bytearray, v: RemoteConnectGetUriRet) -> None:
+def _p_remote_connect_get_uri_ret(v: RemoteConnectGetUriRet) -> bytes:
     raw = v.uri.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusArgs, int]:
@@ -18883,8 +18766,8 @@ def _u_remote_connect_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteC
     return result, off
 
 
-def _p_remote_connect_get_max_vcpus_args(out: bytearray, v: RemoteConnectGetMaxVcpusArgs) -> None:
-    _p_remote_string(out, v.type)
+def _p_remote_connect_get_max_vcpus_args(v: RemoteConnectGetMaxVcpusArgs) -> bytes:
+    return _p_remote_string(v.type)
 
 
 def _u_remote_connect_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusRet, int]:
@@ -18894,8 +18777,8 @@ def _u_remote_connect_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteCo
     return result, off
 
 
-def _p_remote_connect_get_max_vcpus_ret(out: bytearray, v: RemoteConnectGetMaxVcpusRet) -> None:
-    out += _S_i.pack(v.max_vcpus)
+def _p_remote_connect_get_max_vcpus_ret(v: RemoteConnectGetMaxVcpusRet) -> bytes:
+    return _S_i.pack(v.max_vcpus)
 
 
 def _u_remote_node_get_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetInfoRet, int]:
@@ -18908,38 +18791,37 @@ def _u_remote_node_get_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetInf
     return result, off
 
 
-def _p_remote_node_get_info_ret(out: bytearray, v: RemoteNodeGetInfoRet) -> None:
+def _p_remote_node_get_info_ret(v: RemoteNodeGetInfoRet) -> bytes:
     items = v.model
     if len(items) != 32:
         raise _xdr.XdrError("", "needs exactly 32 items")
-    out += _S_32i.pack(*items)
-    out += _S_Qiiiiii.pack(v.memory, v.cpus, v.mhz, v.nodes, v.sockets, v.cores, v.threads)
+    return _S_32i.pack(*items) + _S_Qiiiiii.pack(
+        v.memory,
+        v.cpus,
+        v.mhz,
+        v.nodes,
+        v.sockets,
+        v.cores,
+        v.threads,
+    )
 
 
 def _u_remote_connect_get_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCapabilitiesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.capabilities = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_get_capabilities_ret(
-    out: bytearray,
-    v: RemoteConnectGetCapabilitiesRet,
-) -> None:
+def _p_remote_connect_get_capabilities_ret(v: RemoteConnectGetCapabilitiesRet) -> bytes:
     raw = v.capabilities.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_get_domain_capabilities_args(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesArgs, int]:
@@ -18954,40 +18836,37 @@ def _u_remote_connect_get_domain_capabilities_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_connect_get_domain_capabilities_args(
-    out: bytearray,
     v: RemoteConnectGetDomainCapabilitiesArgs,
-) -> None:
-    _p_remote_string(out, v.emulatorbin)
-    _p_remote_string(out, v.arch)
-    _p_remote_string(out, v.machine)
-    _p_remote_string(out, v.virttype)
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return b"".join(
+        (
+            _p_remote_string(v.emulatorbin),
+            _p_remote_string(v.arch),
+            _p_remote_string(v.machine),
+            _p_remote_string(v.virttype),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_connect_get_domain_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetDomainCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.capabilities = data[start:end].decode()
     return result, off
 
 
 def _p_remote_connect_get_domain_capabilities_ret(
-    out: bytearray,
     v: RemoteConnectGetDomainCapabilitiesRet,
-) -> None:
+) -> bytes:
     raw = v.capabilities.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsArgs, int]:
@@ -18997,12 +18876,11 @@ def _u_remote_node_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteNode
     return result, off
 
 
-def _p_remote_node_get_cpu_stats_args(out: bytearray, v: RemoteNodeGetCpuStatsArgs) -> None:
-    out += _S_iiI.pack(v.cpuNum, v.nparams, v.flags)
+def _p_remote_node_get_cpu_stats_args(v: RemoteNodeGetCpuStatsArgs) -> bytes:
+    return _S_iiI.pack(v.cpuNum, v.nparams, v.flags)
 
 
 def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeGetCpuStatsRet)
     count = _xdr.unpack_count(data, off, 16, 12)
     off += 4
@@ -19014,7 +18892,7 @@ def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeG
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
         element.value = _S_Q.unpack_from(data, off)[0]
@@ -19026,21 +18904,17 @@ def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeG
     return result, off
 
 
-def _p_remote_node_get_cpu_stats_ret(out: bytearray, v: RemoteNodeGetCpuStatsRet) -> None:
+def _p_remote_node_get_cpu_stats_ret(v: RemoteNodeGetCpuStatsRet) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        out += _S_Q.pack(item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_vQ[size].pack(size, raw, item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_node_get_memory_stats_args(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsArgs, int]:
@@ -19050,12 +18924,11 @@ def _u_remote_node_get_memory_stats_args(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_node_get_memory_stats_args(out: bytearray, v: RemoteNodeGetMemoryStatsArgs) -> None:
-    out += _S_iiI.pack(v.nparams, v.cellNum, v.flags)
+def _p_remote_node_get_memory_stats_args(v: RemoteNodeGetMemoryStatsArgs) -> bytes:
+    return _S_iiI.pack(v.nparams, v.cellNum, v.flags)
 
 
 def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeGetMemoryStatsRet)
     count = _xdr.unpack_count(data, off, 16, 12)
     off += 4
@@ -19067,7 +18940,7 @@ def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
         element.value = _S_Q.unpack_from(data, off)[0]
@@ -19079,21 +18952,17 @@ def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNo
     return result, off
 
 
-def _p_remote_node_get_memory_stats_ret(out: bytearray, v: RemoteNodeGetMemoryStatsRet) -> None:
+def _p_remote_node_get_memory_stats_ret(v: RemoteNodeGetMemoryStatsRet) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        out += _S_Q.pack(item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_vQ[size].pack(size, raw, item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_node_get_cells_free_memory_args(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryArgs, int]:
@@ -19103,11 +18972,8 @@ def _u_remote_node_get_cells_free_memory_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_node_get_cells_free_memory_args(
-    out: bytearray,
-    v: RemoteNodeGetCellsFreeMemoryArgs,
-) -> None:
-    out += _S_ii.pack(v.startCell, v.maxcells)
+def _p_remote_node_get_cells_free_memory_args(v: RemoteNodeGetCellsFreeMemoryArgs) -> bytes:
+    return _S_ii.pack(v.startCell, v.maxcells)
 
 
 def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryRet, int]:
@@ -19120,15 +18986,11 @@ def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_node_get_cells_free_memory_ret(
-    out: bytearray,
-    v: RemoteNodeGetCellsFreeMemoryRet,
-) -> None:
+def _p_remote_node_get_cells_free_memory_ret(v: RemoteNodeGetCellsFreeMemoryRet) -> bytes:
     items = v.cells
     if len(items) > 1024:
         raise _xdr.XdrError("", "more than 1024 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}Q", *items)
+    return _struct.pack(f">I{len(items)}Q", len(items), *items)
 
 
 def _u_remote_node_get_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreeMemoryRet, int]:
@@ -19138,8 +19000,8 @@ def _u_remote_node_get_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNod
     return result, off
 
 
-def _p_remote_node_get_free_memory_ret(out: bytearray, v: RemoteNodeGetFreeMemoryRet) -> None:
-    out += _S_Q.pack(v.freeMem)
+def _p_remote_node_get_free_memory_ret(v: RemoteNodeGetFreeMemoryRet) -> bytes:
+    return _S_Q.pack(v.freeMem)
 
 
 def _u_remote_domain_get_scheduler_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeArgs, int]:
@@ -19148,21 +19010,17 @@ def _u_remote_domain_get_scheduler_type_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_get_scheduler_type_args(
-    out: bytearray,
-    v: RemoteDomainGetSchedulerTypeArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_scheduler_type_args(v: RemoteDomainGetSchedulerTypeArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetSchedulerTypeRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[start:end].decode()
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -19170,18 +19028,10 @@ def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_get_scheduler_type_ret(
-    out: bytearray,
-    v: RemoteDomainGetSchedulerTypeRet,
-) -> None:
+def _p_remote_domain_get_scheduler_type_ret(v: RemoteDomainGetSchedulerTypeRet) -> bytes:
     raw = v.type.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.nparams)
+    return _V_vi[size].pack(size, raw, v.nparams)
 
 
 def _u_remote_domain_get_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersArgs, int]:
@@ -19193,15 +19043,12 @@ def _u_remote_domain_get_scheduler_parameters_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_get_scheduler_parameters_args(
-    out: bytearray,
     v: RemoteDomainGetSchedulerParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.nparams)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetSchedulerParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -19213,32 +19060,49 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
 def _p_remote_domain_get_scheduler_parameters_ret(
-    out: bytearray,
     v: RemoteDomainGetSchedulerParametersRet,
-) -> None:
+) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_remote_domain_get_scheduler_parameters_flags_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsArgs, int]:
@@ -19250,15 +19114,12 @@ def _u_remote_domain_get_scheduler_parameters_flags_args(data: bytes, off: int) 
 
 
 def _p_remote_domain_get_scheduler_parameters_flags_args(
-    out: bytearray,
     v: RemoteDomainGetSchedulerParametersFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.nparams, v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
 
 
 def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetSchedulerParametersFlagsRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -19270,36 +19131,52 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
 def _p_remote_domain_get_scheduler_parameters_flags_ret(
-    out: bytearray,
     v: RemoteDomainGetSchedulerParametersFlagsRet,
-) -> None:
+) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetSchedulerParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -19312,37 +19189,52 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
 def _p_remote_domain_set_scheduler_parameters_args(
-    out: bytearray,
     v: RemoteDomainSetSchedulerParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
 
 
 def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetSchedulerParametersFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -19355,10 +19247,31 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -19367,28 +19280,21 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
 
 
 def _p_remote_domain_set_scheduler_parameters_flags_args(
-    out: bytearray,
     v: RemoteDomainSetSchedulerParametersFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlkioParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetBlkioParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -19401,10 +19307,31 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -19412,25 +19339,17 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_set_blkio_parameters_args(
-    out: bytearray,
-    v: RemoteDomainSetBlkioParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_blkio_parameters_args(v: RemoteDomainSetBlkioParametersArgs) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_get_blkio_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersArgs, int]:
@@ -19441,16 +19360,11 @@ def _u_remote_domain_get_blkio_parameters_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_get_blkio_parameters_args(
-    out: bytearray,
-    v: RemoteDomainGetBlkioParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.nparams, v.flags)
+def _p_remote_domain_get_blkio_parameters_args(v: RemoteDomainGetBlkioParametersArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
 
 
 def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetBlkioParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -19462,10 +19376,31 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -19473,28 +19408,20 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_get_blkio_parameters_ret(
-    out: bytearray,
-    v: RemoteDomainGetBlkioParametersRet,
-) -> None:
+def _p_remote_domain_get_blkio_parameters_ret(v: RemoteDomainGetBlkioParametersRet) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetMemoryParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -19507,10 +19434,31 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -19518,25 +19466,17 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_set_memory_parameters_args(
-    out: bytearray,
-    v: RemoteDomainSetMemoryParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_memory_parameters_args(v: RemoteDomainSetMemoryParametersArgs) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_get_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersArgs, int]:
@@ -19547,16 +19487,11 @@ def _u_remote_domain_get_memory_parameters_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_get_memory_parameters_args(
-    out: bytearray,
-    v: RemoteDomainGetMemoryParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.nparams, v.flags)
+def _p_remote_domain_get_memory_parameters_args(v: RemoteDomainGetMemoryParametersArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
 
 
 def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetMemoryParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -19568,10 +19503,31 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -19579,35 +19535,27 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_get_memory_parameters_ret(
-    out: bytearray,
-    v: RemoteDomainGetMemoryParametersRet,
-) -> None:
+def _p_remote_domain_get_memory_parameters_ret(v: RemoteDomainGetMemoryParametersRet) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_block_resize_args(data: bytes, off: int) -> tuple[RemoteDomainBlockResizeArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockResizeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[start:end].decode()
     result.size, result.flags = _S_QI.unpack_from(data, off)
@@ -19615,20 +19563,13 @@ def _u_remote_domain_block_resize_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_block_resize_args(out: bytearray, v: RemoteDomainBlockResizeArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_resize_args(v: RemoteDomainBlockResizeArgs) -> bytes:
     raw = v.disk.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_QI.pack(v.size, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.size, v.flags)
 
 
 def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetNumaParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetNumaParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -19641,10 +19582,31 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -19652,25 +19614,17 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_set_numa_parameters_args(
-    out: bytearray,
-    v: RemoteDomainSetNumaParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_numa_parameters_args(v: RemoteDomainSetNumaParametersArgs) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_get_numa_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersArgs, int]:
@@ -19681,16 +19635,11 @@ def _u_remote_domain_get_numa_parameters_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_get_numa_parameters_args(
-    out: bytearray,
-    v: RemoteDomainGetNumaParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.nparams, v.flags)
+def _p_remote_domain_get_numa_parameters_args(v: RemoteDomainGetNumaParametersArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
 
 
 def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetNumaParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -19702,10 +19651,31 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -19713,28 +19683,20 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_get_numa_parameters_ret(
-    out: bytearray,
-    v: RemoteDomainGetNumaParametersRet,
-) -> None:
+def _p_remote_domain_get_numa_parameters_ret(v: RemoteDomainGetNumaParametersRet) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[RemoteDomainSetPerfEventsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetPerfEventsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -19747,10 +19709,31 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -19758,22 +19741,17 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_set_perf_events_args(out: bytearray, v: RemoteDomainSetPerfEventsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_perf_events_args(v: RemoteDomainSetPerfEventsArgs) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_get_perf_events_args(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsArgs, int]:
@@ -19784,13 +19762,11 @@ def _u_remote_domain_get_perf_events_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_get_perf_events_args(out: bytearray, v: RemoteDomainGetPerfEventsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_perf_events_args(v: RemoteDomainGetPerfEventsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetPerfEventsRet)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -19802,54 +19778,66 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_remote_domain_get_perf_events_ret(out: bytearray, v: RemoteDomainGetPerfEventsRet) -> None:
+def _p_remote_domain_get_perf_events_ret(v: RemoteDomainGetPerfEventsRet) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_remote_domain_block_stats_args(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockStatsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_block_stats_args(out: bytearray, v: RemoteDomainBlockStatsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_stats_args(v: RemoteDomainBlockStatsArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_block_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsRet, int]:
@@ -19859,19 +19847,18 @@ def _u_remote_domain_block_stats_ret(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_block_stats_ret(out: bytearray, v: RemoteDomainBlockStatsRet) -> None:
-    out += _S_qqqqq.pack(v.rd_req, v.rd_bytes, v.wr_req, v.wr_bytes, v.errs)
+def _p_remote_domain_block_stats_ret(v: RemoteDomainBlockStatsRet) -> bytes:
+    return _S_qqqqq.pack(v.rd_req, v.rd_bytes, v.wr_req, v.wr_bytes, v.errs)
 
 
 def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockStatsFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.nparams, result.flags = _S_iI.unpack_from(data, off)
@@ -19879,23 +19866,13 @@ def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_block_stats_flags_args(
-    out: bytearray,
-    v: RemoteDomainBlockStatsFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_stats_flags_args(v: RemoteDomainBlockStatsFlagsArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_iI.pack(v.nparams, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.nparams, v.flags)
 
 
 def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockStatsFlagsRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -19907,10 +19884,31 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -19918,52 +19916,36 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_block_stats_flags_ret(
-    out: bytearray,
-    v: RemoteDomainBlockStatsFlagsRet,
-) -> None:
+def _p_remote_domain_block_stats_flags_ret(v: RemoteDomainBlockStatsFlagsRet) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_interface_stats_args(data: bytes, off: int) -> tuple[RemoteDomainInterfaceStatsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainInterfaceStatsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.device = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_interface_stats_args(
-    out: bytearray,
-    v: RemoteDomainInterfaceStatsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_interface_stats_args(v: RemoteDomainInterfaceStatsArgs) -> bytes:
     raw = v.device.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_interface_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceStatsRet, int]:
@@ -19973,8 +19955,8 @@ def _u_remote_domain_interface_stats_ret(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_interface_stats_ret(out: bytearray, v: RemoteDomainInterfaceStatsRet) -> None:
-    out += _S_qqqqqqqq.pack(
+def _p_remote_domain_interface_stats_ret(v: RemoteDomainInterfaceStatsRet) -> bytes:
+    return _S_qqqqqqqq.pack(
         v.rx_bytes,
         v.rx_packets,
         v.rx_errs,
@@ -19987,14 +19969,13 @@ def _p_remote_domain_interface_stats_ret(out: bytearray, v: RemoteDomainInterfac
 
 
 def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetInterfaceParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetInterfaceParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.device = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -20007,10 +19988,31 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start2:end2].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size3 = _S_I.unpack_from(data, off)[0]
+            start3 = off + 4
+            end3 = start3 + size3
+            off = end3 + (-size3 & 3)
+            if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start3:end3].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20019,42 +20021,37 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_set_interface_parameters_args(
-    out: bytearray,
     v: RemoteDomainSetInterfaceParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     raw = v.device.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw2 = item.field.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size2].pack(size2, raw2) + _p_remote_typed_param_value(item.value))
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            b"".join(parts),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_get_interface_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetInterfaceParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetInterfaceParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.device = data[start:end].decode()
     result.nparams, result.flags = _S_iI.unpack_from(data, off)
@@ -20063,22 +20060,14 @@ def _u_remote_domain_get_interface_parameters_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_get_interface_parameters_args(
-    out: bytearray,
     v: RemoteDomainGetInterfaceParametersArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     raw = v.device.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_iI.pack(v.nparams, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.nparams, v.flags)
 
 
 def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInterfaceParametersRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetInterfaceParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -20090,10 +20079,31 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -20102,23 +20112,18 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_get_interface_parameters_ret(
-    out: bytearray,
     v: RemoteDomainGetInterfaceParametersRet,
-) -> None:
+) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_memory_stats_args(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsArgs, int]:
@@ -20129,9 +20134,8 @@ def _u_remote_domain_memory_stats_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_memory_stats_args(out: bytearray, v: RemoteDomainMemoryStatsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.maxStats, v.flags)
+def _p_remote_domain_memory_stats_args(v: RemoteDomainMemoryStatsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.maxStats, v.flags)
 
 
 def _u_remote_domain_memory_stat(data: bytes, off: int) -> tuple[RemoteDomainMemoryStat, int]:
@@ -20141,8 +20145,8 @@ def _u_remote_domain_memory_stat(data: bytes, off: int) -> tuple[RemoteDomainMem
     return result, off
 
 
-def _p_remote_domain_memory_stat(out: bytearray, v: RemoteDomainMemoryStat) -> None:
-    out += _S_iQ.pack(v.tag, v.val)
+def _p_remote_domain_memory_stat(v: RemoteDomainMemoryStat) -> bytes:
+    return _S_iQ.pack(v.tag, v.val)
 
 
 def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsRet, int]:
@@ -20160,24 +20164,25 @@ def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_memory_stats_ret(out: bytearray, v: RemoteDomainMemoryStatsRet) -> None:
+def _p_remote_domain_memory_stats_ret(v: RemoteDomainMemoryStatsRet) -> bytes:
     items = v.stats
     if len(items) > 1024:
         raise _xdr.XdrError("", "more than 1024 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        out += _S_iQ.pack(item.tag, item.val)
+        append(_S_iQ.pack(item.tag, item.val))
+    return b"".join(parts)
 
 
 def _u_remote_domain_block_peek_args(data: bytes, off: int) -> tuple[RemoteDomainBlockPeekArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockPeekArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.offset, result.size, result.flags = _S_QII.unpack_from(data, off)
@@ -20185,39 +20190,34 @@ def _u_remote_domain_block_peek_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_block_peek_args(out: bytearray, v: RemoteDomainBlockPeekArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_peek_args(v: RemoteDomainBlockPeekArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_QII.pack(v.offset, v.size, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vQII[size].pack(
+        size,
+        raw,
+        v.offset,
+        v.size,
+        v.flags,
+    )
 
 
 def _u_remote_domain_block_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockPeekRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockPeekRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.buffer = data[start:end]
     return result, off
 
 
-def _p_remote_domain_block_peek_ret(out: bytearray, v: RemoteDomainBlockPeekRet) -> None:
+def _p_remote_domain_block_peek_ret(v: RemoteDomainBlockPeekRet) -> bytes:
     raw = v.buffer
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_memory_peek_args(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekArgs, int]:
@@ -20228,43 +20228,36 @@ def _u_remote_domain_memory_peek_args(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_memory_peek_args(out: bytearray, v: RemoteDomainMemoryPeekArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_QII.pack(v.offset, v.size, v.flags)
+def _p_remote_domain_memory_peek_args(v: RemoteDomainMemoryPeekArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_QII.pack(v.offset, v.size, v.flags)
 
 
 def _u_remote_domain_memory_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMemoryPeekRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.buffer = data[start:end]
     return result, off
 
 
-def _p_remote_domain_memory_peek_ret(out: bytearray, v: RemoteDomainMemoryPeekRet) -> None:
+def _p_remote_domain_memory_peek_ret(v: RemoteDomainMemoryPeekRet) -> bytes:
     raw = v.buffer
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockInfoArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetBlockInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20272,16 +20265,10 @@ def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_get_block_info_args(out: bytearray, v: RemoteDomainGetBlockInfoArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_block_info_args(v: RemoteDomainGetBlockInfoArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_get_block_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockInfoRet, int]:
@@ -20291,8 +20278,8 @@ def _u_remote_domain_get_block_info_ret(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_get_block_info_ret(out: bytearray, v: RemoteDomainGetBlockInfoRet) -> None:
-    out += _S_QQQ.pack(v.allocation, v.capacity, v.physical)
+def _p_remote_domain_get_block_info_ret(v: RemoteDomainGetBlockInfoRet) -> bytes:
+    return _S_QQQ.pack(v.allocation, v.capacity, v.physical)
 
 
 def _u_remote_connect_list_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDomainsArgs, int]:
@@ -20302,8 +20289,8 @@ def _u_remote_connect_list_domains_args(data: bytes, off: int) -> tuple[RemoteCo
     return result, off
 
 
-def _p_remote_connect_list_domains_args(out: bytearray, v: RemoteConnectListDomainsArgs) -> None:
-    out += _S_i.pack(v.maxids)
+def _p_remote_connect_list_domains_args(v: RemoteConnectListDomainsArgs) -> bytes:
+    return _S_i.pack(v.maxids)
 
 
 def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDomainsRet, int]:
@@ -20316,12 +20303,11 @@ def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteCon
     return result, off
 
 
-def _p_remote_connect_list_domains_ret(out: bytearray, v: RemoteConnectListDomainsRet) -> None:
+def _p_remote_connect_list_domains_ret(v: RemoteConnectListDomainsRet) -> bytes:
     items = v.ids
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
+    return _struct.pack(f">I{len(items)}i", len(items), *items)
 
 
 def _u_remote_connect_num_of_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDomainsRet, int]:
@@ -20331,18 +20317,17 @@ def _u_remote_connect_num_of_domains_ret(data: bytes, off: int) -> tuple[RemoteC
     return result, off
 
 
-def _p_remote_connect_num_of_domains_ret(out: bytearray, v: RemoteConnectNumOfDomainsRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_domains_ret(v: RemoteConnectNumOfDomainsRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20350,15 +20335,10 @@ def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_create_xml_args(out: bytearray, v: RemoteDomainCreateXmlArgs) -> None:
+def _p_remote_domain_create_xml_args(v: RemoteDomainCreateXmlArgs) -> bytes:
     raw = v.xml_desc.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlRet, int]:
@@ -20367,18 +20347,17 @@ def _u_remote_domain_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_create_xml_ret(out: bytearray, v: RemoteDomainCreateXmlRet) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_create_xml_ret(v: RemoteDomainCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCreateXmlWithFilesArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20386,18 +20365,10 @@ def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_create_xml_with_files_args(
-    out: bytearray,
-    v: RemoteDomainCreateXmlWithFilesArgs,
-) -> None:
+def _p_remote_domain_create_xml_with_files_args(v: RemoteDomainCreateXmlWithFilesArgs) -> bytes:
     raw = v.xml_desc.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_create_xml_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesRet, int]:
@@ -20406,11 +20377,8 @@ def _u_remote_domain_create_xml_with_files_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_create_xml_with_files_ret(
-    out: bytearray,
-    v: RemoteDomainCreateXmlWithFilesRet,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_create_xml_with_files_ret(v: RemoteDomainCreateXmlWithFilesRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_lookup_by_id_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdArgs, int]:
@@ -20420,8 +20388,8 @@ def _u_remote_domain_lookup_by_id_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_lookup_by_id_args(out: bytearray, v: RemoteDomainLookupByIdArgs) -> None:
-    out += _S_i.pack(v.id)
+def _p_remote_domain_lookup_by_id_args(v: RemoteDomainLookupByIdArgs) -> bytes:
+    return _S_i.pack(v.id)
 
 
 def _u_remote_domain_lookup_by_id_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdRet, int]:
@@ -20430,8 +20398,8 @@ def _u_remote_domain_lookup_by_id_ret(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_lookup_by_id_ret(out: bytearray, v: RemoteDomainLookupByIdRet) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_lookup_by_id_ret(v: RemoteDomainLookupByIdRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidArgs, int]:
@@ -20441,10 +20409,10 @@ def _u_remote_domain_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_lookup_by_uuid_args(out: bytearray, v: RemoteDomainLookupByUuidArgs) -> None:
+def _p_remote_domain_lookup_by_uuid_args(v: RemoteDomainLookupByUuidArgs) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _S_16s.pack(v.uuid)
 
 
 def _u_remote_domain_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidRet, int]:
@@ -20453,31 +20421,26 @@ def _u_remote_domain_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_lookup_by_uuid_ret(out: bytearray, v: RemoteDomainLookupByUuidRet) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_lookup_by_uuid_ret(v: RemoteDomainLookupByUuidRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_lookup_by_name_args(out: bytearray, v: RemoteDomainLookupByNameArgs) -> None:
+def _p_remote_domain_lookup_by_name_args(v: RemoteDomainLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameRet, int]:
@@ -20486,8 +20449,8 @@ def _u_remote_domain_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_lookup_by_name_ret(out: bytearray, v: RemoteDomainLookupByNameRet) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_lookup_by_name_ret(v: RemoteDomainLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_suspend_args(data: bytes, off: int) -> tuple[RemoteDomainSuspendArgs, int]:
@@ -20496,8 +20459,8 @@ def _u_remote_domain_suspend_args(data: bytes, off: int) -> tuple[RemoteDomainSu
     return result, off
 
 
-def _p_remote_domain_suspend_args(out: bytearray, v: RemoteDomainSuspendArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_suspend_args(v: RemoteDomainSuspendArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_resume_args(data: bytes, off: int) -> tuple[RemoteDomainResumeArgs, int]:
@@ -20506,8 +20469,8 @@ def _u_remote_domain_resume_args(data: bytes, off: int) -> tuple[RemoteDomainRes
     return result, off
 
 
-def _p_remote_domain_resume_args(out: bytearray, v: RemoteDomainResumeArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_resume_args(v: RemoteDomainResumeArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_pm_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteDomainPmSuspendForDurationArgs, int]:
@@ -20518,12 +20481,8 @@ def _u_remote_domain_pm_suspend_for_duration_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_pm_suspend_for_duration_args(
-    out: bytearray,
-    v: RemoteDomainPmSuspendForDurationArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_IQI.pack(v.target, v.duration, v.flags)
+def _p_remote_domain_pm_suspend_for_duration_args(v: RemoteDomainPmSuspendForDurationArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_IQI.pack(v.target, v.duration, v.flags)
 
 
 def _u_remote_domain_pm_wakeup_args(data: bytes, off: int) -> tuple[RemoteDomainPmWakeupArgs, int]:
@@ -20534,9 +20493,8 @@ def _u_remote_domain_pm_wakeup_args(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_pm_wakeup_args(out: bytearray, v: RemoteDomainPmWakeupArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_pm_wakeup_args(v: RemoteDomainPmWakeupArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_shutdown_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownArgs, int]:
@@ -20545,8 +20503,8 @@ def _u_remote_domain_shutdown_args(data: bytes, off: int) -> tuple[RemoteDomainS
     return result, off
 
 
-def _p_remote_domain_shutdown_args(out: bytearray, v: RemoteDomainShutdownArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_shutdown_args(v: RemoteDomainShutdownArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_reboot_args(data: bytes, off: int) -> tuple[RemoteDomainRebootArgs, int]:
@@ -20557,9 +20515,8 @@ def _u_remote_domain_reboot_args(data: bytes, off: int) -> tuple[RemoteDomainReb
     return result, off
 
 
-def _p_remote_domain_reboot_args(out: bytearray, v: RemoteDomainRebootArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_reboot_args(v: RemoteDomainRebootArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_reset_args(data: bytes, off: int) -> tuple[RemoteDomainResetArgs, int]:
@@ -20570,9 +20527,8 @@ def _u_remote_domain_reset_args(data: bytes, off: int) -> tuple[RemoteDomainRese
     return result, off
 
 
-def _p_remote_domain_reset_args(out: bytearray, v: RemoteDomainResetArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_reset_args(v: RemoteDomainResetArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_destroy_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyArgs, int]:
@@ -20581,8 +20537,8 @@ def _u_remote_domain_destroy_args(data: bytes, off: int) -> tuple[RemoteDomainDe
     return result, off
 
 
-def _p_remote_domain_destroy_args(out: bytearray, v: RemoteDomainDestroyArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_destroy_args(v: RemoteDomainDestroyArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_destroy_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyFlagsArgs, int]:
@@ -20593,9 +20549,8 @@ def _u_remote_domain_destroy_flags_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_destroy_flags_args(out: bytearray, v: RemoteDomainDestroyFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_destroy_flags_args(v: RemoteDomainDestroyFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_os_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeArgs, int]:
@@ -20604,31 +20559,26 @@ def _u_remote_domain_get_os_type_args(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_get_os_type_args(out: bytearray, v: RemoteDomainGetOsTypeArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_os_type_args(v: RemoteDomainGetOsTypeArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_os_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetOsTypeRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_get_os_type_ret(out: bytearray, v: RemoteDomainGetOsTypeRet) -> None:
+def _p_remote_domain_get_os_type_ret(v: RemoteDomainGetOsTypeRet) -> bytes:
     raw = v.type.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_get_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryArgs, int]:
@@ -20637,8 +20587,8 @@ def _u_remote_domain_get_max_memory_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_get_max_memory_args(out: bytearray, v: RemoteDomainGetMaxMemoryArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_max_memory_args(v: RemoteDomainGetMaxMemoryArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_max_memory_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryRet, int]:
@@ -20648,8 +20598,8 @@ def _u_remote_domain_get_max_memory_ret(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_get_max_memory_ret(out: bytearray, v: RemoteDomainGetMaxMemoryRet) -> None:
-    out += _S_Q.pack(v.memory)
+def _p_remote_domain_get_max_memory_ret(v: RemoteDomainGetMaxMemoryRet) -> bytes:
+    return _S_Q.pack(v.memory)
 
 
 def _u_remote_domain_set_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMaxMemoryArgs, int]:
@@ -20660,9 +20610,8 @@ def _u_remote_domain_set_max_memory_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_set_max_memory_args(out: bytearray, v: RemoteDomainSetMaxMemoryArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_Q.pack(v.memory)
+def _p_remote_domain_set_max_memory_args(v: RemoteDomainSetMaxMemoryArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.memory)
 
 
 def _u_remote_domain_set_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryArgs, int]:
@@ -20673,9 +20622,8 @@ def _u_remote_domain_set_memory_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_set_memory_args(out: bytearray, v: RemoteDomainSetMemoryArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_Q.pack(v.memory)
+def _p_remote_domain_set_memory_args(v: RemoteDomainSetMemoryArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.memory)
 
 
 def _u_remote_domain_set_memory_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryFlagsArgs, int]:
@@ -20686,12 +20634,8 @@ def _u_remote_domain_set_memory_flags_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_set_memory_flags_args(
-    out: bytearray,
-    v: RemoteDomainSetMemoryFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_QI.pack(v.memory, v.flags)
+def _p_remote_domain_set_memory_flags_args(v: RemoteDomainSetMemoryFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.memory, v.flags)
 
 
 def _u_remote_domain_set_memory_stats_period_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryStatsPeriodArgs, int]:
@@ -20702,12 +20646,8 @@ def _u_remote_domain_set_memory_stats_period_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_set_memory_stats_period_args(
-    out: bytearray,
-    v: RemoteDomainSetMemoryStatsPeriodArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.period, v.flags)
+def _p_remote_domain_set_memory_stats_period_args(v: RemoteDomainSetMemoryStatsPeriodArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.period, v.flags)
 
 
 def _u_remote_domain_get_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetInfoArgs, int]:
@@ -20716,8 +20656,8 @@ def _u_remote_domain_get_info_args(data: bytes, off: int) -> tuple[RemoteDomainG
     return result, off
 
 
-def _p_remote_domain_get_info_args(out: bytearray, v: RemoteDomainGetInfoArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_info_args(v: RemoteDomainGetInfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInfoRet, int]:
@@ -20727,44 +20667,37 @@ def _u_remote_domain_get_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGe
     return result, off
 
 
-def _p_remote_domain_get_info_ret(out: bytearray, v: RemoteDomainGetInfoRet) -> None:
-    out += _S_IQQIQ.pack(v.state, v.maxMem, v.memory, v.nrVirtCpu, v.cpuTime)
+def _p_remote_domain_get_info_ret(v: RemoteDomainGetInfoRet) -> bytes:
+    return _S_IQQIQ.pack(v.state, v.maxMem, v.memory, v.nrVirtCpu, v.cpuTime)
 
 
 def _u_remote_domain_save_args(data: bytes, off: int) -> tuple[RemoteDomainSaveArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSaveArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_save_args(out: bytearray, v: RemoteDomainSaveArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_save_args(v: RemoteDomainSaveArgs) -> bytes:
     raw = v.to.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSaveFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSaveFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[start:end].decode()
     result.dxml, off = _u_remote_string(data, off)
@@ -20773,21 +20706,20 @@ def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_save_flags_args(out: bytearray, v: RemoteDomainSaveFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_save_flags_args(v: RemoteDomainSaveFlagsArgs) -> bytes:
     raw = v.to.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.dxml)
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            _p_remote_string(v.dxml),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDomainSaveParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSaveParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -20800,10 +20732,31 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20811,55 +20764,44 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_save_params_args(out: bytearray, v: RemoteDomainSaveParamsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_save_params_args(v: RemoteDomainSaveParamsArgs) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_restore_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainRestoreArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.from_ = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_restore_args(out: bytearray, v: RemoteDomainRestoreArgs) -> None:
+def _p_remote_domain_restore_args(v: RemoteDomainRestoreArgs) -> bytes:
     raw = v.from_.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainRestoreFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.from_ = data[start:end].decode()
     result.dxml, off = _u_remote_string(data, off)
@@ -20868,20 +20810,13 @@ def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_restore_flags_args(out: bytearray, v: RemoteDomainRestoreFlagsArgs) -> None:
+def _p_remote_domain_restore_flags_args(v: RemoteDomainRestoreFlagsArgs) -> bytes:
     raw = v.from_.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.dxml)
-    out += _S_I.pack(v.flags)
+    return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.dxml), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainRestoreParamsArgs)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -20893,10 +20828,31 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20904,31 +20860,26 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_restore_params_args(out: bytearray, v: RemoteDomainRestoreParamsArgs) -> None:
+def _p_remote_domain_restore_params_args(v: RemoteDomainRestoreParamsArgs) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_save_image_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSaveImageGetXmlDescArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.file = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20936,61 +20887,44 @@ def _u_remote_domain_save_image_get_xml_desc_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_save_image_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteDomainSaveImageGetXmlDescArgs,
-) -> None:
+def _p_remote_domain_save_image_get_xml_desc_args(v: RemoteDomainSaveImageGetXmlDescArgs) -> bytes:
     raw = v.file.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_save_image_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSaveImageGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_save_image_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteDomainSaveImageGetXmlDescRet,
-) -> None:
+def _p_remote_domain_save_image_get_xml_desc_ret(v: RemoteDomainSaveImageGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSaveImageDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.file = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dxml = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -20998,36 +20932,22 @@ def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_save_image_define_xml_args(
-    out: bytearray,
-    v: RemoteDomainSaveImageDefineXmlArgs,
-) -> None:
+def _p_remote_domain_save_image_define_xml_args(v: RemoteDomainSaveImageDefineXmlArgs) -> bytes:
     raw = v.file.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.dxml.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_remote_domain_core_dump_args(data: bytes, off: int) -> tuple[RemoteDomainCoreDumpArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCoreDumpArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -21035,27 +20955,20 @@ def _u_remote_domain_core_dump_args(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_core_dump_args(out: bytearray, v: RemoteDomainCoreDumpArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_core_dump_args(v: RemoteDomainCoreDumpArgs) -> bytes:
     raw = v.to.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_core_dump_with_format_args(data: bytes, off: int) -> tuple[RemoteDomainCoreDumpWithFormatArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCoreDumpWithFormatArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[start:end].decode()
     result.dumpformat, result.flags = _S_II.unpack_from(data, off)
@@ -21063,19 +20976,10 @@ def _u_remote_domain_core_dump_with_format_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_core_dump_with_format_args(
-    out: bytearray,
-    v: RemoteDomainCoreDumpWithFormatArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_core_dump_with_format_args(v: RemoteDomainCoreDumpWithFormatArgs) -> bytes:
     raw = v.to.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_II.pack(v.dumpformat, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vII[size].pack(size, raw, v.dumpformat, v.flags)
 
 
 def _u_remote_domain_screenshot_args(data: bytes, off: int) -> tuple[RemoteDomainScreenshotArgs, int]:
@@ -21086,9 +20990,8 @@ def _u_remote_domain_screenshot_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_screenshot_args(out: bytearray, v: RemoteDomainScreenshotArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.screen, v.flags)
+def _p_remote_domain_screenshot_args(v: RemoteDomainScreenshotArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.screen, v.flags)
 
 
 def _u_remote_domain_screenshot_ret(data: bytes, off: int) -> tuple[RemoteDomainScreenshotRet, int]:
@@ -21097,8 +21000,8 @@ def _u_remote_domain_screenshot_ret(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_screenshot_ret(out: bytearray, v: RemoteDomainScreenshotRet) -> None:
-    _p_remote_string(out, v.mime)
+def _p_remote_domain_screenshot_ret(v: RemoteDomainScreenshotRet) -> bytes:
+    return _p_remote_string(v.mime)
 
 
 def _u_remote_domain_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescArgs, int]:
@@ -21109,32 +21012,26 @@ def _u_remote_domain_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_xml_desc_args(out: bytearray, v: RemoteDomainGetXmlDescArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_xml_desc_args(v: RemoteDomainGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_get_xml_desc_ret(out: bytearray, v: RemoteDomainGetXmlDescRet) -> None:
+def _p_remote_domain_get_xml_desc_ret(v: RemoteDomainGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_migrate_prepare_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareArgs, int]:
@@ -21148,57 +21045,51 @@ def _u_remote_domain_migrate_prepare_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_migrate_prepare_args(
-    out: bytearray,
-    v: RemoteDomainMigratePrepareArgs,
-) -> None:
-    _p_remote_string(out, v.uri_in)
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
+def _p_remote_domain_migrate_prepare_args(v: RemoteDomainMigratePrepareArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_string(v.uri_in),
+            _S_Q.pack(v.flags),
+            _p_remote_string(v.dname),
+            _S_Q.pack(v.resource),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_prepare_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepareRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[start:end]
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
 
-def _p_remote_domain_migrate_prepare_ret(out: bytearray, v: RemoteDomainMigratePrepareRet) -> None:
+def _p_remote_domain_migrate_prepare_ret(v: RemoteDomainMigratePrepareRet) -> bytes:
     raw = v.cookie
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.uri_out)
+    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
 
 
 def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerformArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePerformArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[start:end]
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[start2:end2].decode()
     result.flags = _S_Q.unpack_from(data, off)[0]
@@ -21209,52 +21100,42 @@ def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_migrate_perform_args(
-    out: bytearray,
-    v: RemoteDomainMigratePerformArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_migrate_perform_args(v: RemoteDomainMigratePerformArgs) -> bytes:
     raw = v.cookie
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.uri.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_vvQ[size, size2].pack(size, raw, size2, raw2, v.flags),
+            _p_remote_string(v.dname),
+            _S_Q.pack(v.resource),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinishArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateFinishArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dname = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[start2:end2]
     size3 = _S_I.unpack_from(data, off)[0]
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[start3:end3].decode()
     result.flags = _S_Q.unpack_from(data, off)[0]
@@ -21262,29 +21143,14 @@ def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_migrate_finish_args(out: bytearray, v: RemoteDomainMigrateFinishArgs) -> None:
+def _p_remote_domain_migrate_finish_args(v: RemoteDomainMigrateFinishArgs) -> bytes:
     raw = v.dname.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.cookie
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
     raw3 = v.uri.encode()
     size3 = len(raw3)
-    if size3 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size3)
-    out += raw3
-    out += _PAD[-size3 & 3]
-    out += _S_Q.pack(v.flags)
+    return _V_vvvQ[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3, v.flags)
 
 
 def _u_remote_domain_migrate_finish_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinishRet, int]:
@@ -21293,12 +21159,11 @@ def _u_remote_domain_migrate_finish_ret(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_migrate_finish_ret(out: bytearray, v: RemoteDomainMigrateFinishRet) -> None:
-    _p_remote_nonnull_domain(out, v.ddom)
+def _p_remote_domain_migrate_finish_ret(v: RemoteDomainMigrateFinishRet) -> bytes:
+    return _p_remote_nonnull_domain(v.ddom)
 
 
 def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Args, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepare2Args)
     result.uri_in, off = _u_remote_string(data, off)
     result.flags = _S_Q.unpack_from(data, off)[0]
@@ -21310,79 +21175,65 @@ def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[Remot
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_migrate_prepare2_args(
-    out: bytearray,
-    v: RemoteDomainMigratePrepare2Args,
-) -> None:
-    _p_remote_string(out, v.uri_in)
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
+def _p_remote_domain_migrate_prepare2_args(v: RemoteDomainMigratePrepare2Args) -> bytes:
     raw = v.dom_xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return b"".join(
+        (
+            _p_remote_string(v.uri_in),
+            _S_Q.pack(v.flags),
+            _p_remote_string(v.dname),
+            _V_Qv[size].pack(v.resource, size, raw),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_prepare2_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Ret, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepare2Ret)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[start:end]
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
 
-def _p_remote_domain_migrate_prepare2_ret(
-    out: bytearray,
-    v: RemoteDomainMigratePrepare2Ret,
-) -> None:
+def _p_remote_domain_migrate_prepare2_ret(v: RemoteDomainMigratePrepare2Ret) -> bytes:
     raw = v.cookie
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.uri_out)
+    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
 
 
 def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Args, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateFinish2Args)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dname = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[start2:end2]
     size3 = _S_I.unpack_from(data, off)[0]
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[start3:end3].decode()
     result.flags, result.retcode = _S_Qi.unpack_from(data, off)
@@ -21390,32 +21241,23 @@ def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_migrate_finish2_args(
-    out: bytearray,
-    v: RemoteDomainMigrateFinish2Args,
-) -> None:
+def _p_remote_domain_migrate_finish2_args(v: RemoteDomainMigrateFinish2Args) -> bytes:
     raw = v.dname.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.cookie
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
     raw3 = v.uri.encode()
     size3 = len(raw3)
-    if size3 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size3)
-    out += raw3
-    out += _PAD[-size3 & 3]
-    out += _S_Qi.pack(v.flags, v.retcode)
+    return _V_vvvQi[size, size2, size3].pack(
+        size,
+        raw,
+        size2,
+        raw2,
+        size3,
+        raw3,
+        v.flags,
+        v.retcode,
+    )
 
 
 def _u_remote_domain_migrate_finish2_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Ret, int]:
@@ -21424,8 +21266,8 @@ def _u_remote_domain_migrate_finish2_ret(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_migrate_finish2_ret(out: bytearray, v: RemoteDomainMigrateFinish2Ret) -> None:
-    _p_remote_nonnull_domain(out, v.ddom)
+def _p_remote_domain_migrate_finish2_ret(v: RemoteDomainMigrateFinish2Ret) -> bytes:
+    return _p_remote_nonnull_domain(v.ddom)
 
 
 def _u_remote_connect_list_defined_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsArgs, int]:
@@ -21435,15 +21277,11 @@ def _u_remote_connect_list_defined_domains_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_connect_list_defined_domains_args(
-    out: bytearray,
-    v: RemoteConnectListDefinedDomainsArgs,
-) -> None:
-    out += _S_i.pack(v.maxnames)
+def _p_remote_connect_list_defined_domains_args(v: RemoteConnectListDefinedDomainsArgs) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListDefinedDomainsRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -21454,7 +21292,7 @@ def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[R
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -21462,22 +21300,17 @@ def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_connect_list_defined_domains_ret(
-    out: bytearray,
-    v: RemoteConnectListDefinedDomainsRet,
-) -> None:
+def _p_remote_connect_list_defined_domains_ret(v: RemoteConnectListDefinedDomainsRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_connect_num_of_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedDomainsRet, int]:
@@ -21487,11 +21320,8 @@ def _u_remote_connect_num_of_defined_domains_ret(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_connect_num_of_defined_domains_ret(
-    out: bytearray,
-    v: RemoteConnectNumOfDefinedDomainsRet,
-) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_defined_domains_ret(v: RemoteConnectNumOfDefinedDomainsRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_domain_create_args(data: bytes, off: int) -> tuple[RemoteDomainCreateArgs, int]:
@@ -21500,8 +21330,8 @@ def _u_remote_domain_create_args(data: bytes, off: int) -> tuple[RemoteDomainCre
     return result, off
 
 
-def _p_remote_domain_create_args(out: bytearray, v: RemoteDomainCreateArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_create_args(v: RemoteDomainCreateArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_create_with_flags_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsArgs, int]:
@@ -21512,12 +21342,8 @@ def _u_remote_domain_create_with_flags_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_create_with_flags_args(
-    out: bytearray,
-    v: RemoteDomainCreateWithFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_create_with_flags_args(v: RemoteDomainCreateWithFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_create_with_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsRet, int]:
@@ -21526,11 +21352,8 @@ def _u_remote_domain_create_with_flags_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_create_with_flags_ret(
-    out: bytearray,
-    v: RemoteDomainCreateWithFlagsRet,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_create_with_flags_ret(v: RemoteDomainCreateWithFlagsRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_create_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesArgs, int]:
@@ -21541,12 +21364,8 @@ def _u_remote_domain_create_with_files_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_create_with_files_args(
-    out: bytearray,
-    v: RemoteDomainCreateWithFilesArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_create_with_files_args(v: RemoteDomainCreateWithFilesArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_create_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesRet, int]:
@@ -21555,34 +21374,26 @@ def _u_remote_domain_create_with_files_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_create_with_files_ret(
-    out: bytearray,
-    v: RemoteDomainCreateWithFilesRet,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_create_with_files_ret(v: RemoteDomainCreateWithFilesRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_define_xml_args(out: bytearray, v: RemoteDomainDefineXmlArgs) -> None:
+def _p_remote_domain_define_xml_args(v: RemoteDomainDefineXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_define_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlRet, int]:
@@ -21591,18 +21402,17 @@ def _u_remote_domain_define_xml_ret(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_define_xml_ret(out: bytearray, v: RemoteDomainDefineXmlRet) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_define_xml_ret(v: RemoteDomainDefineXmlRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainDefineXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -21610,18 +21420,10 @@ def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_define_xml_flags_args(
-    out: bytearray,
-    v: RemoteDomainDefineXmlFlagsArgs,
-) -> None:
+def _p_remote_domain_define_xml_flags_args(v: RemoteDomainDefineXmlFlagsArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsRet, int]:
@@ -21630,8 +21432,8 @@ def _u_remote_domain_define_xml_flags_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_define_xml_flags_ret(out: bytearray, v: RemoteDomainDefineXmlFlagsRet) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_define_xml_flags_ret(v: RemoteDomainDefineXmlFlagsRet) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_undefine_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineArgs, int]:
@@ -21640,8 +21442,8 @@ def _u_remote_domain_undefine_args(data: bytes, off: int) -> tuple[RemoteDomainU
     return result, off
 
 
-def _p_remote_domain_undefine_args(out: bytearray, v: RemoteDomainUndefineArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_undefine_args(v: RemoteDomainUndefineArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_undefine_flags_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineFlagsArgs, int]:
@@ -21652,9 +21454,8 @@ def _u_remote_domain_undefine_flags_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_undefine_flags_args(out: bytearray, v: RemoteDomainUndefineFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_undefine_flags_args(v: RemoteDomainUndefineFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_inject_nmi_args(data: bytes, off: int) -> tuple[RemoteDomainInjectNmiArgs, int]:
@@ -21665,9 +21466,8 @@ def _u_remote_domain_inject_nmi_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_inject_nmi_args(out: bytearray, v: RemoteDomainInjectNmiArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_inject_nmi_args(v: RemoteDomainInjectNmiArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainSendKeyArgs, int]:
@@ -21685,15 +21485,11 @@ def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainS
     return result, off
 
 
-def _p_remote_domain_send_key_args(out: bytearray, v: RemoteDomainSendKeyArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.codeset, v.holdtime)
+def _p_remote_domain_send_key_args(v: RemoteDomainSendKeyArgs) -> bytes:
     items = v.keycodes
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}I", *items)
-    out += _S_I.pack(v.flags)
+    return b"".join((_p_remote_nonnull_domain(v.dom), _S_II.pack(v.codeset, v.holdtime), _struct.pack(f">I{len(items)}I", len(items), *items), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_send_process_signal_args(data: bytes, off: int) -> tuple[RemoteDomainSendProcessSignalArgs, int]:
@@ -21704,12 +21500,8 @@ def _u_remote_domain_send_process_signal_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_send_process_signal_args(
-    out: bytearray,
-    v: RemoteDomainSendProcessSignalArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_qII.pack(v.pid_value, v.signum, v.flags)
+def _p_remote_domain_send_process_signal_args(v: RemoteDomainSendProcessSignalArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.pid_value, v.signum, v.flags)
 
 
 def _u_remote_domain_set_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusArgs, int]:
@@ -21720,9 +21512,8 @@ def _u_remote_domain_set_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_set_vcpus_args(out: bytearray, v: RemoteDomainSetVcpusArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.nvcpus)
+def _p_remote_domain_set_vcpus_args(v: RemoteDomainSetVcpusArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.nvcpus)
 
 
 def _u_remote_domain_set_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusFlagsArgs, int]:
@@ -21733,9 +21524,8 @@ def _u_remote_domain_set_vcpus_flags_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_set_vcpus_flags_args(out: bytearray, v: RemoteDomainSetVcpusFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.nvcpus, v.flags)
+def _p_remote_domain_set_vcpus_flags_args(v: RemoteDomainSetVcpusFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.nvcpus, v.flags)
 
 
 def _u_remote_domain_get_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsArgs, int]:
@@ -21746,9 +21536,8 @@ def _u_remote_domain_get_vcpus_flags_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_get_vcpus_flags_args(out: bytearray, v: RemoteDomainGetVcpusFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_vcpus_flags_args(v: RemoteDomainGetVcpusFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_vcpus_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsRet, int]:
@@ -21758,12 +21547,11 @@ def _u_remote_domain_get_vcpus_flags_ret(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_get_vcpus_flags_ret(out: bytearray, v: RemoteDomainGetVcpusFlagsRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_domain_get_vcpus_flags_ret(v: RemoteDomainGetVcpusFlagsRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainPinVcpuArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.vcpu = _S_I.unpack_from(data, off)[0]
@@ -21772,26 +21560,19 @@ def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainP
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 2048 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end]
     return result, off
 
 
-def _p_remote_domain_pin_vcpu_args(out: bytearray, v: RemoteDomainPinVcpuArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.vcpu)
+def _p_remote_domain_pin_vcpu_args(v: RemoteDomainPinVcpuArgs) -> bytes:
     raw = v.cpumap
     size = len(raw)
-    if size > 2048:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_Iv[size].pack(v.vcpu, size, raw)
 
 
 def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainPinVcpuFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.vcpu = _S_I.unpack_from(data, off)[0]
@@ -21800,7 +21581,7 @@ def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteD
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 2048 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end]
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -21808,17 +21589,10 @@ def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_pin_vcpu_flags_args(out: bytearray, v: RemoteDomainPinVcpuFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.vcpu)
+def _p_remote_domain_pin_vcpu_flags_args(v: RemoteDomainPinVcpuFlagsArgs) -> bytes:
     raw = v.cpumap
     size = len(raw)
-    if size > 2048:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_IvI[size].pack(v.vcpu, size, raw, v.flags)
 
 
 def _u_remote_domain_get_vcpu_pin_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoArgs, int]:
@@ -21829,22 +21603,17 @@ def _u_remote_domain_get_vcpu_pin_info_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_get_vcpu_pin_info_args(
-    out: bytearray,
-    v: RemoteDomainGetVcpuPinInfoArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iiI.pack(v.ncpumaps, v.maplen, v.flags)
+def _p_remote_domain_get_vcpu_pin_info_args(v: RemoteDomainGetVcpuPinInfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iiI.pack(v.ncpumaps, v.maplen, v.flags)
 
 
 def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetVcpuPinInfoRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 8388608 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 8388608 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumaps = data[start:end]
     result.num = _S_i.unpack_from(data, off)[0]
@@ -21852,29 +21621,20 @@ def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_get_vcpu_pin_info_ret(
-    out: bytearray,
-    v: RemoteDomainGetVcpuPinInfoRet,
-) -> None:
+def _p_remote_domain_get_vcpu_pin_info_ret(v: RemoteDomainGetVcpuPinInfoRet) -> bytes:
     raw = v.cpumaps
     size = len(raw)
-    if size > 8388608:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.num)
+    return _V_vi_2[size].pack(size, raw, v.num)
 
 
 def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDomainPinEmulatorArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainPinEmulatorArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 2048 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end]
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -21882,16 +21642,10 @@ def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_pin_emulator_args(out: bytearray, v: RemoteDomainPinEmulatorArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_pin_emulator_args(v: RemoteDomainPinEmulatorArgs) -> bytes:
     raw = v.cpumap
     size = len(raw)
-    if size > 2048:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI_2[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_get_emulator_pin_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoArgs, int]:
@@ -21902,22 +21656,17 @@ def _u_remote_domain_get_emulator_pin_info_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_get_emulator_pin_info_args(
-    out: bytearray,
-    v: RemoteDomainGetEmulatorPinInfoArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.maplen, v.flags)
+def _p_remote_domain_get_emulator_pin_info_args(v: RemoteDomainGetEmulatorPinInfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.maplen, v.flags)
 
 
 def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetEmulatorPinInfoRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 8388608 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 8388608 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumaps = data[start:end]
     result.ret = _S_i.unpack_from(data, off)[0]
@@ -21925,18 +21674,10 @@ def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_get_emulator_pin_info_ret(
-    out: bytearray,
-    v: RemoteDomainGetEmulatorPinInfoRet,
-) -> None:
+def _p_remote_domain_get_emulator_pin_info_ret(v: RemoteDomainGetEmulatorPinInfoRet) -> bytes:
     raw = v.cpumaps
     size = len(raw)
-    if size > 8388608:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.ret)
+    return _V_vi_2[size].pack(size, raw, v.ret)
 
 
 def _u_remote_domain_get_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusArgs, int]:
@@ -21947,13 +21688,11 @@ def _u_remote_domain_get_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_get_vcpus_args(out: bytearray, v: RemoteDomainGetVcpusArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_ii.pack(v.maxinfo, v.maplen)
+def _p_remote_domain_get_vcpus_args(v: RemoteDomainGetVcpusArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_ii.pack(v.maxinfo, v.maplen)
 
 
 def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetVcpusRet)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
@@ -21969,26 +21708,23 @@ def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainG
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 8388608 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 8388608 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumaps = data[start:end]
     return result, off
 
 
-def _p_remote_domain_get_vcpus_ret(out: bytearray, v: RemoteDomainGetVcpusRet) -> None:
+def _p_remote_domain_get_vcpus_ret(v: RemoteDomainGetVcpusRet) -> bytes:
     items = v.info
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        out += _S_IiQi.pack(item.number, item.state, item.cpu_time, item.cpu)
+        append(_S_IiQi.pack(item.number, item.state, item.cpu_time, item.cpu))
     raw = v.cpumaps
     size = len(raw)
-    if size > 8388608:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return b"".join(parts) + _V_v_2[size].pack(size, raw)
 
 
 def _u_remote_domain_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetMaxVcpusArgs, int]:
@@ -21997,8 +21733,8 @@ def _u_remote_domain_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_get_max_vcpus_args(out: bytearray, v: RemoteDomainGetMaxVcpusArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_max_vcpus_args(v: RemoteDomainGetMaxVcpusArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxVcpusRet, int]:
@@ -22008,12 +21744,11 @@ def _u_remote_domain_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_max_vcpus_ret(out: bytearray, v: RemoteDomainGetMaxVcpusRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_domain_get_max_vcpus_ret(v: RemoteDomainGetMaxVcpusRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainIothreadInfo, int]:
-    data_end = len(data)
     result = _new(RemoteDomainIothreadInfo)
     result.iothread_id = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22021,21 +21756,16 @@ def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainI
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 2048 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end]
     return result, off
 
 
-def _p_remote_domain_iothread_info(out: bytearray, v: RemoteDomainIothreadInfo) -> None:
-    out += _S_I.pack(v.iothread_id)
+def _p_remote_domain_iothread_info(v: RemoteDomainIothreadInfo) -> bytes:
     raw = v.cpumap
     size = len(raw)
-    if size > 2048:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_Iv[size].pack(v.iothread_id, size, raw)
 
 
 def _u_remote_domain_get_iothread_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoArgs, int]:
@@ -22046,16 +21776,11 @@ def _u_remote_domain_get_iothread_info_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_get_iothread_info_args(
-    out: bytearray,
-    v: RemoteDomainGetIothreadInfoArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_iothread_info_args(v: RemoteDomainGetIothreadInfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetIothreadInfoRet)
     count = _xdr.unpack_count(data, off, 16384, 8)
     off += 4
@@ -22069,7 +21794,7 @@ def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[Remot
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 2048 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.cpumap = data[start:end]
         append(element)
@@ -22079,28 +21804,20 @@ def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_get_iothread_info_ret(
-    out: bytearray,
-    v: RemoteDomainGetIothreadInfoRet,
-) -> None:
+def _p_remote_domain_get_iothread_info_ret(v: RemoteDomainGetIothreadInfoRet) -> bytes:
     items = v.info
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        out += _S_I.pack(item.iothread_id)
         raw = item.cpumap
         size = len(raw)
-        if size > 2048:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.ret)
+        append(_V_Iv[size].pack(item.iothread_id, size, raw))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainPinIothreadArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainPinIothreadArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.iothreads_id = _S_I.unpack_from(data, off)[0]
@@ -22109,7 +21826,7 @@ def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 2048 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end]
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22117,17 +21834,10 @@ def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_pin_iothread_args(out: bytearray, v: RemoteDomainPinIothreadArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.iothreads_id)
+def _p_remote_domain_pin_iothread_args(v: RemoteDomainPinIothreadArgs) -> bytes:
     raw = v.cpumap
     size = len(raw)
-    if size > 2048:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_IvI[size].pack(v.iothreads_id, size, raw, v.flags)
 
 
 def _u_remote_domain_add_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainAddIothreadArgs, int]:
@@ -22138,9 +21848,8 @@ def _u_remote_domain_add_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_add_iothread_args(out: bytearray, v: RemoteDomainAddIothreadArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.iothread_id, v.flags)
+def _p_remote_domain_add_iothread_args(v: RemoteDomainAddIothreadArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.iothread_id, v.flags)
 
 
 def _u_remote_domain_del_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainDelIothreadArgs, int]:
@@ -22151,13 +21860,11 @@ def _u_remote_domain_del_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_del_iothread_args(out: bytearray, v: RemoteDomainDelIothreadArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.iothread_id, v.flags)
+def _p_remote_domain_del_iothread_args(v: RemoteDomainDelIothreadArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.iothread_id, v.flags)
 
 
 def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[RemoteDomainSetIothreadParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetIothreadParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.iothread_id = _S_I.unpack_from(data, off)[0]
@@ -22172,10 +21879,31 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22183,26 +21911,24 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_set_iothread_params_args(
-    out: bytearray,
-    v: RemoteDomainSetIothreadParamsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.iothread_id)
+def _p_remote_domain_set_iothread_params_args(v: RemoteDomainSetIothreadParamsArgs) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _S_I.pack(v.iothread_id),
+            b"".join(parts),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_get_security_label_args(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelArgs, int]:
@@ -22211,11 +21937,8 @@ def _u_remote_domain_get_security_label_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_get_security_label_args(
-    out: bytearray,
-    v: RemoteDomainGetSecurityLabelArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_security_label_args(v: RemoteDomainGetSecurityLabelArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelRet, int]:
@@ -22230,16 +21953,11 @@ def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_get_security_label_ret(
-    out: bytearray,
-    v: RemoteDomainGetSecurityLabelRet,
-) -> None:
+def _p_remote_domain_get_security_label_ret(v: RemoteDomainGetSecurityLabelRet) -> bytes:
     items = v.label
     if len(items) > 4097:
         raise _xdr.XdrError("", "more than 4097 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
-    out += _S_i.pack(v.enforcing)
+    return _struct.pack(f">I{len(items)}i", len(items), *items) + _S_i.pack(v.enforcing)
 
 
 def _u_remote_domain_get_security_label_list_args(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListArgs, int]:
@@ -22248,11 +21966,8 @@ def _u_remote_domain_get_security_label_list_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_get_security_label_list_args(
-    out: bytearray,
-    v: RemoteDomainGetSecurityLabelListArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_security_label_list_args(v: RemoteDomainGetSecurityLabelListArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListRet, int]:
@@ -22270,17 +21985,15 @@ def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_get_security_label_list_ret(
-    out: bytearray,
-    v: RemoteDomainGetSecurityLabelListRet,
-) -> None:
+def _p_remote_domain_get_security_label_list_ret(v: RemoteDomainGetSecurityLabelListRet) -> bytes:
     items = v.labels
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        _p_remote_domain_get_security_label_ret(out, item)
-    out += _S_i.pack(v.ret)
+        append(_p_remote_domain_get_security_label_ret(item))
+    return b"".join(parts) + _S_i.pack(v.ret)
 
 
 def _u_remote_node_get_security_model_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSecurityModelRet, int]:
@@ -22298,53 +22011,43 @@ def _u_remote_node_get_security_model_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_node_get_security_model_ret(out: bytearray, v: RemoteNodeGetSecurityModelRet) -> None:
+def _p_remote_node_get_security_model_ret(v: RemoteNodeGetSecurityModelRet) -> bytes:
     items = v.model
     if len(items) > 257:
         raise _xdr.XdrError("", "more than 257 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
     items2 = v.doi
     if len(items2) > 257:
         raise _xdr.XdrError("", "more than 257 items")
-    out += _S_I.pack(len(items2))
-    out += _struct.pack(f">{len(items2)}i", *items2)
+    return _struct.pack(f">I{len(items)}i", len(items), *items) + _struct.pack(f">I{len(items2)}i", len(items2), *items2)
 
 
 def _u_remote_domain_attach_device_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainAttachDeviceArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_attach_device_args(out: bytearray, v: RemoteDomainAttachDeviceArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_attach_device_args(v: RemoteDomainAttachDeviceArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainAttachDeviceFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22352,55 +22055,39 @@ def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_attach_device_flags_args(
-    out: bytearray,
-    v: RemoteDomainAttachDeviceFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_attach_device_flags_args(v: RemoteDomainAttachDeviceFlagsArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_detach_device_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainDetachDeviceArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_detach_device_args(out: bytearray, v: RemoteDomainDetachDeviceArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_detach_device_args(v: RemoteDomainDetachDeviceArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainDetachDeviceFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22408,30 +22095,20 @@ def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_detach_device_flags_args(
-    out: bytearray,
-    v: RemoteDomainDetachDeviceFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_detach_device_flags_args(v: RemoteDomainDetachDeviceFlagsArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_update_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainUpdateDeviceFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainUpdateDeviceFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22439,30 +22116,20 @@ def _u_remote_domain_update_device_flags_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_update_device_flags_args(
-    out: bytearray,
-    v: RemoteDomainUpdateDeviceFlagsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_update_device_flags_args(v: RemoteDomainUpdateDeviceFlagsArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_detach_device_alias_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceAliasArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainDetachDeviceAliasArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.alias = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22470,19 +22137,10 @@ def _u_remote_domain_detach_device_alias_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_detach_device_alias_args(
-    out: bytearray,
-    v: RemoteDomainDetachDeviceAliasArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_detach_device_alias_args(v: RemoteDomainDetachDeviceAliasArgs) -> bytes:
     raw = v.alias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_get_autostart_args(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartArgs, int]:
@@ -22491,8 +22149,8 @@ def _u_remote_domain_get_autostart_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_get_autostart_args(out: bytearray, v: RemoteDomainGetAutostartArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_autostart_args(v: RemoteDomainGetAutostartArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartRet, int]:
@@ -22502,8 +22160,8 @@ def _u_remote_domain_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_autostart_ret(out: bytearray, v: RemoteDomainGetAutostartRet) -> None:
-    out += _S_i.pack(v.autostart)
+def _p_remote_domain_get_autostart_ret(v: RemoteDomainGetAutostartRet) -> bytes:
+    return _S_i.pack(v.autostart)
 
 
 def _u_remote_domain_set_autostart_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartArgs, int]:
@@ -22514,9 +22172,8 @@ def _u_remote_domain_set_autostart_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_set_autostart_args(out: bytearray, v: RemoteDomainSetAutostartArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.autostart)
+def _p_remote_domain_set_autostart_args(v: RemoteDomainSetAutostartArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
 
 
 def _u_remote_domain_set_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSetMetadataArgs, int]:
@@ -22532,13 +22189,17 @@ def _u_remote_domain_set_metadata_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_set_metadata_args(out: bytearray, v: RemoteDomainSetMetadataArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.type)
-    _p_remote_string(out, v.metadata)
-    _p_remote_string(out, v.key)
-    _p_remote_string(out, v.uri)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_set_metadata_args(v: RemoteDomainSetMetadataArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _S_i.pack(v.type),
+            _p_remote_string(v.metadata),
+            _p_remote_string(v.key),
+            _p_remote_string(v.uri),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_get_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataArgs, int]:
@@ -22552,45 +22213,43 @@ def _u_remote_domain_get_metadata_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_metadata_args(out: bytearray, v: RemoteDomainGetMetadataArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.type)
-    _p_remote_string(out, v.uri)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_metadata_args(v: RemoteDomainGetMetadataArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _S_i.pack(v.type),
+            _p_remote_string(v.uri),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetMetadataRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.metadata = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_get_metadata_ret(out: bytearray, v: RemoteDomainGetMetadataRet) -> None:
+def _p_remote_domain_get_metadata_ret(v: RemoteDomainGetMetadataRet) -> bytes:
     raw = v.metadata.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobAbortArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockJobAbortArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22598,27 +22257,20 @@ def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_block_job_abort_args(out: bytearray, v: RemoteDomainBlockJobAbortArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_job_abort_args(v: RemoteDomainBlockJobAbortArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_get_block_job_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockJobInfoArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetBlockJobInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22626,19 +22278,10 @@ def _u_remote_domain_get_block_job_info_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_get_block_job_info_args(
-    out: bytearray,
-    v: RemoteDomainGetBlockJobInfoArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_block_job_info_args(v: RemoteDomainGetBlockJobInfoArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_get_block_job_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockJobInfoRet, int]:
@@ -22648,22 +22291,18 @@ def _u_remote_domain_get_block_job_info_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_get_block_job_info_ret(
-    out: bytearray,
-    v: RemoteDomainGetBlockJobInfoRet,
-) -> None:
-    out += _S_iiQQQ.pack(v.found, v.type, v.bandwidth, v.cur, v.end)
+def _p_remote_domain_get_block_job_info_ret(v: RemoteDomainGetBlockJobInfoRet) -> bytes:
+    return _S_iiQQQ.pack(v.found, v.type, v.bandwidth, v.cur, v.end)
 
 
 def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobSetSpeedArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockJobSetSpeedArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.bandwidth, result.flags = _S_QI.unpack_from(data, off)
@@ -22671,30 +22310,20 @@ def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_block_job_set_speed_args(
-    out: bytearray,
-    v: RemoteDomainBlockJobSetSpeedArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_job_set_speed_args(v: RemoteDomainBlockJobSetSpeedArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_QI.pack(v.bandwidth, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.bandwidth, v.flags)
 
 
 def _u_remote_domain_block_pull_args(data: bytes, off: int) -> tuple[RemoteDomainBlockPullArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockPullArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.bandwidth, result.flags = _S_QI.unpack_from(data, off)
@@ -22702,27 +22331,20 @@ def _u_remote_domain_block_pull_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_block_pull_args(out: bytearray, v: RemoteDomainBlockPullArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_pull_args(v: RemoteDomainBlockPullArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_QI.pack(v.bandwidth, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.bandwidth, v.flags)
 
 
 def _u_remote_domain_block_rebase_args(data: bytes, off: int) -> tuple[RemoteDomainBlockRebaseArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockRebaseArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.base, off = _u_remote_string(data, off)
@@ -22731,35 +22353,34 @@ def _u_remote_domain_block_rebase_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_block_rebase_args(out: bytearray, v: RemoteDomainBlockRebaseArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_rebase_args(v: RemoteDomainBlockRebaseArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.base)
-    out += _S_QI.pack(v.bandwidth, v.flags)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            _p_remote_string(v.base),
+            _S_QI.pack(v.bandwidth, v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomainBlockCopyArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockCopyArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.destxml = data[start2:end2].decode()
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -22772,10 +22393,31 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
         start3 = off + 4
         end3 = start3 + size3
         off = end3 + (-size3 & 3)
-        if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start3:end3].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size4 = _S_I.unpack_from(data, off)[0]
+            start4 = off + 4
+            end4 = start4 + size4
+            off = end4 + (-size4 & 3)
+            if size4 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start4:end4].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22783,47 +22425,38 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_block_copy_args(out: bytearray, v: RemoteDomainBlockCopyArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_copy_args(v: RemoteDomainBlockCopyArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.destxml.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw3 = item.field.encode()
         size3 = len(raw3)
-        if size3 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size3)
-        out += raw3
-        out += _PAD[-size3 & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size3].pack(size3, raw3) + _p_remote_typed_param_value(item.value))
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_vv[size, size2].pack(size, raw, size2, raw2),
+            b"".join(parts),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_block_commit_args(data: bytes, off: int) -> tuple[RemoteDomainBlockCommitArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBlockCommitArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[start:end].decode()
     result.base, off = _u_remote_string(data, off)
@@ -22833,29 +22466,28 @@ def _u_remote_domain_block_commit_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_block_commit_args(out: bytearray, v: RemoteDomainBlockCommitArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_block_commit_args(v: RemoteDomainBlockCommitArgs) -> bytes:
     raw = v.disk.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.base)
-    _p_remote_string(out, v.top)
-    out += _S_QI.pack(v.bandwidth, v.flags)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            _p_remote_string(v.base),
+            _p_remote_string(v.top),
+            _S_QI.pack(v.bandwidth, v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlockIoTuneArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetBlockIoTuneArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 32, 8)
@@ -22868,10 +22500,31 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start2:end2].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size3 = _S_I.unpack_from(data, off)[0]
+            start3 = off + 4
+            end3 = start3 + size3
+            off = end3 + (-size3 & 3)
+            if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start3:end3].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -22879,32 +22532,26 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_set_block_io_tune_args(
-    out: bytearray,
-    v: RemoteDomainSetBlockIoTuneArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_block_io_tune_args(v: RemoteDomainSetBlockIoTuneArgs) -> bytes:
     raw = v.disk.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw2 = item.field.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size2].pack(size2, raw2) + _p_remote_typed_param_value(item.value))
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            b"".join(parts),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_get_block_io_tune_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneArgs, int]:
@@ -22916,17 +22563,13 @@ def _u_remote_domain_get_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_get_block_io_tune_args(
-    out: bytearray,
-    v: RemoteDomainGetBlockIoTuneArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.disk)
-    out += _S_iI.pack(v.nparams, v.flags)
+def _p_remote_domain_get_block_io_tune_args(v: RemoteDomainGetBlockIoTuneArgs) -> bytes:
+    return b"".join(
+        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.disk), _S_iI.pack(v.nparams, v.flags)),
+    )
 
 
 def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetBlockIoTuneRet)
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
@@ -22938,10 +22581,31 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -22949,35 +22613,27 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_get_block_io_tune_ret(
-    out: bytearray,
-    v: RemoteDomainGetBlockIoTuneRet,
-) -> None:
+def _p_remote_domain_get_block_io_tune_ret(v: RemoteDomainGetBlockIoTuneRet) -> bytes:
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[RemoteDomainSetThrottleGroupArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetThrottleGroupArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.group = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 32, 8)
@@ -22990,10 +22646,31 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start2:end2].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size3 = _S_I.unpack_from(data, off)[0]
+            start3 = off + 4
+            end3 = start3 + size3
+            off = end3 + (-size3 & 3)
+            if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start3:end3].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -23001,32 +22678,26 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_set_throttle_group_args(
-    out: bytearray,
-    v: RemoteDomainSetThrottleGroupArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_throttle_group_args(v: RemoteDomainSetThrottleGroupArgs) -> bytes:
     raw = v.group.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     items = v.params
     if len(items) > 32:
         raise _xdr.XdrError("", "more than 32 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw2 = item.field.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size2].pack(size2, raw2) + _p_remote_typed_param_value(item.value))
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            b"".join(parts),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_del_throttle_group_args(data: bytes, off: int) -> tuple[RemoteDomainDelThrottleGroupArgs, int]:
@@ -23038,13 +22709,10 @@ def _u_remote_domain_del_throttle_group_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_del_throttle_group_args(
-    out: bytearray,
-    v: RemoteDomainDelThrottleGroupArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.group)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_del_throttle_group_args(v: RemoteDomainDelThrottleGroupArgs) -> bytes:
+    return b"".join(
+        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.group), _S_I.pack(v.flags)),
+    )
 
 
 def _u_remote_domain_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsArgs, int]:
@@ -23055,13 +22723,11 @@ def _u_remote_domain_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_get_cpu_stats_args(out: bytearray, v: RemoteDomainGetCpuStatsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_IiII.pack(v.nparams, v.start_cpu, v.ncpus, v.flags)
+def _p_remote_domain_get_cpu_stats_args(v: RemoteDomainGetCpuStatsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_IiII.pack(v.nparams, v.start_cpu, v.ncpus, v.flags)
 
 
 def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetCpuStatsRet)
     count = _xdr.unpack_count(data, off, 2048, 8)
     off += 4
@@ -23073,10 +22739,31 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -23084,21 +22771,17 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_cpu_stats_ret(out: bytearray, v: RemoteDomainGetCpuStatsRet) -> None:
+def _p_remote_domain_get_cpu_stats_ret(v: RemoteDomainGetCpuStatsRet) -> bytes:
     items = v.params
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_get_hostname_args(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameArgs, int]:
@@ -23109,32 +22792,26 @@ def _u_remote_domain_get_hostname_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_hostname_args(out: bytearray, v: RemoteDomainGetHostnameArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_hostname_args(v: RemoteDomainGetHostnameArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetHostnameRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.hostname = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_get_hostname_ret(out: bytearray, v: RemoteDomainGetHostnameRet) -> None:
+def _p_remote_domain_get_hostname_ret(v: RemoteDomainGetHostnameRet) -> bytes:
     raw = v.hostname.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_num_of_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNetworksRet, int]:
@@ -23144,8 +22821,8 @@ def _u_remote_connect_num_of_networks_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_connect_num_of_networks_ret(out: bytearray, v: RemoteConnectNumOfNetworksRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_networks_ret(v: RemoteConnectNumOfNetworksRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListNetworksArgs, int]:
@@ -23155,12 +22832,11 @@ def _u_remote_connect_list_networks_args(data: bytes, off: int) -> tuple[RemoteC
     return result, off
 
 
-def _p_remote_connect_list_networks_args(out: bytearray, v: RemoteConnectListNetworksArgs) -> None:
-    out += _S_i.pack(v.maxnames)
+def _p_remote_connect_list_networks_args(v: RemoteConnectListNetworksArgs) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListNetworksRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListNetworksRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -23171,7 +22847,7 @@ def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteCo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -23179,19 +22855,17 @@ def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteCo
     return result, off
 
 
-def _p_remote_connect_list_networks_ret(out: bytearray, v: RemoteConnectListNetworksRet) -> None:
+def _p_remote_connect_list_networks_ret(v: RemoteConnectListNetworksRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_connect_num_of_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedNetworksRet, int]:
@@ -23201,11 +22875,8 @@ def _u_remote_connect_num_of_defined_networks_ret(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_connect_num_of_defined_networks_ret(
-    out: bytearray,
-    v: RemoteConnectNumOfDefinedNetworksRet,
-) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_defined_networks_ret(v: RemoteConnectNumOfDefinedNetworksRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_defined_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksArgs, int]:
@@ -23215,15 +22886,11 @@ def _u_remote_connect_list_defined_networks_args(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_connect_list_defined_networks_args(
-    out: bytearray,
-    v: RemoteConnectListDefinedNetworksArgs,
-) -> None:
-    out += _S_i.pack(v.maxnames)
+def _p_remote_connect_list_defined_networks_args(v: RemoteConnectListDefinedNetworksArgs) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListDefinedNetworksRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -23234,7 +22901,7 @@ def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -23242,22 +22909,17 @@ def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_connect_list_defined_networks_ret(
-    out: bytearray,
-    v: RemoteConnectListDefinedNetworksRet,
-) -> None:
+def _p_remote_connect_list_defined_networks_ret(v: RemoteConnectListDefinedNetworksRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_network_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByUuidArgs, int]:
@@ -23267,10 +22929,10 @@ def _u_remote_network_lookup_by_uuid_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_network_lookup_by_uuid_args(out: bytearray, v: RemoteNetworkLookupByUuidArgs) -> None:
+def _p_remote_network_lookup_by_uuid_args(v: RemoteNetworkLookupByUuidArgs) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _S_16s.pack(v.uuid)
 
 
 def _u_remote_network_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByUuidRet, int]:
@@ -23279,31 +22941,26 @@ def _u_remote_network_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_network_lookup_by_uuid_ret(out: bytearray, v: RemoteNetworkLookupByUuidRet) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_lookup_by_uuid_ret(v: RemoteNetworkLookupByUuidRet) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_network_lookup_by_name_args(out: bytearray, v: RemoteNetworkLookupByNameArgs) -> None:
+def _p_remote_network_lookup_by_name_args(v: RemoteNetworkLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_network_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameRet, int]:
@@ -23312,31 +22969,26 @@ def _u_remote_network_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_network_lookup_by_name_ret(out: bytearray, v: RemoteNetworkLookupByNameRet) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_lookup_by_name_ret(v: RemoteNetworkLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_network_create_xml_args(out: bytearray, v: RemoteNetworkCreateXmlArgs) -> None:
+def _p_remote_network_create_xml_args(v: RemoteNetworkCreateXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_network_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlRet, int]:
@@ -23345,18 +22997,17 @@ def _u_remote_network_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetwo
     return result, off
 
 
-def _p_remote_network_create_xml_ret(out: bytearray, v: RemoteNetworkCreateXmlRet) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_create_xml_ret(v: RemoteNetworkCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkCreateXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -23364,18 +23015,10 @@ def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_network_create_xml_flags_args(
-    out: bytearray,
-    v: RemoteNetworkCreateXmlFlagsArgs,
-) -> None:
+def _p_remote_network_create_xml_flags_args(v: RemoteNetworkCreateXmlFlagsArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_network_create_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsRet, int]:
@@ -23384,34 +23027,26 @@ def _u_remote_network_create_xml_flags_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_network_create_xml_flags_ret(
-    out: bytearray,
-    v: RemoteNetworkCreateXmlFlagsRet,
-) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_create_xml_flags_ret(v: RemoteNetworkCreateXmlFlagsRet) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_define_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_network_define_xml_args(out: bytearray, v: RemoteNetworkDefineXmlArgs) -> None:
+def _p_remote_network_define_xml_args(v: RemoteNetworkDefineXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_network_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlRet, int]:
@@ -23420,18 +23055,17 @@ def _u_remote_network_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNetwo
     return result, off
 
 
-def _p_remote_network_define_xml_ret(out: bytearray, v: RemoteNetworkDefineXmlRet) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_define_xml_ret(v: RemoteNetworkDefineXmlRet) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkDefineXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -23439,18 +23073,10 @@ def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_network_define_xml_flags_args(
-    out: bytearray,
-    v: RemoteNetworkDefineXmlFlagsArgs,
-) -> None:
+def _p_remote_network_define_xml_flags_args(v: RemoteNetworkDefineXmlFlagsArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_network_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsRet, int]:
@@ -23459,11 +23085,8 @@ def _u_remote_network_define_xml_flags_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_network_define_xml_flags_ret(
-    out: bytearray,
-    v: RemoteNetworkDefineXmlFlagsRet,
-) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_define_xml_flags_ret(v: RemoteNetworkDefineXmlFlagsRet) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_undefine_args(data: bytes, off: int) -> tuple[RemoteNetworkUndefineArgs, int]:
@@ -23472,12 +23095,11 @@ def _u_remote_network_undefine_args(data: bytes, off: int) -> tuple[RemoteNetwor
     return result, off
 
 
-def _p_remote_network_undefine_args(out: bytearray, v: RemoteNetworkUndefineArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_undefine_args(v: RemoteNetworkUndefineArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkUpdateArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkUpdateArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
     result.command, result.section, result.parentIndex = _S_IIi.unpack_from(data, off)
@@ -23486,7 +23108,7 @@ def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkU
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -23494,17 +23116,17 @@ def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkU
     return result, off
 
 
-def _p_remote_network_update_args(out: bytearray, v: RemoteNetworkUpdateArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
-    out += _S_IIi.pack(v.command, v.section, v.parentIndex)
+def _p_remote_network_update_args(v: RemoteNetworkUpdateArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_network(v.net) + _V_IIivI[size].pack(
+        v.command,
+        v.section,
+        v.parentIndex,
+        size,
+        raw,
+        v.flags,
+    )
 
 
 def _u_remote_network_create_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateArgs, int]:
@@ -23513,8 +23135,8 @@ def _u_remote_network_create_args(data: bytes, off: int) -> tuple[RemoteNetworkC
     return result, off
 
 
-def _p_remote_network_create_args(out: bytearray, v: RemoteNetworkCreateArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_create_args(v: RemoteNetworkCreateArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_destroy_args(data: bytes, off: int) -> tuple[RemoteNetworkDestroyArgs, int]:
@@ -23523,8 +23145,8 @@ def _u_remote_network_destroy_args(data: bytes, off: int) -> tuple[RemoteNetwork
     return result, off
 
 
-def _p_remote_network_destroy_args(out: bytearray, v: RemoteNetworkDestroyArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_destroy_args(v: RemoteNetworkDestroyArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescArgs, int]:
@@ -23535,32 +23157,26 @@ def _u_remote_network_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNe
     return result, off
 
 
-def _p_remote_network_get_xml_desc_args(out: bytearray, v: RemoteNetworkGetXmlDescArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
-    out += _S_I.pack(v.flags)
+def _p_remote_network_get_xml_desc_args(v: RemoteNetworkGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net) + _S_I.pack(v.flags)
 
 
 def _u_remote_network_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_network_get_xml_desc_ret(out: bytearray, v: RemoteNetworkGetXmlDescRet) -> None:
+def _p_remote_network_get_xml_desc_ret(v: RemoteNetworkGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_network_get_bridge_name_args(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameArgs, int]:
@@ -23569,34 +23185,26 @@ def _u_remote_network_get_bridge_name_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_network_get_bridge_name_args(
-    out: bytearray,
-    v: RemoteNetworkGetBridgeNameArgs,
-) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_get_bridge_name_args(v: RemoteNetworkGetBridgeNameArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_get_bridge_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameRet, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkGetBridgeNameRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_network_get_bridge_name_ret(out: bytearray, v: RemoteNetworkGetBridgeNameRet) -> None:
+def _p_remote_network_get_bridge_name_ret(v: RemoteNetworkGetBridgeNameRet) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_network_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartArgs, int]:
@@ -23605,8 +23213,8 @@ def _u_remote_network_get_autostart_args(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_network_get_autostart_args(out: bytearray, v: RemoteNetworkGetAutostartArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_get_autostart_args(v: RemoteNetworkGetAutostartArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartRet, int]:
@@ -23616,8 +23224,8 @@ def _u_remote_network_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNe
     return result, off
 
 
-def _p_remote_network_get_autostart_ret(out: bytearray, v: RemoteNetworkGetAutostartRet) -> None:
-    out += _S_i.pack(v.autostart)
+def _p_remote_network_get_autostart_ret(v: RemoteNetworkGetAutostartRet) -> bytes:
+    return _S_i.pack(v.autostart)
 
 
 def _u_remote_network_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkSetAutostartArgs, int]:
@@ -23628,9 +23236,8 @@ def _u_remote_network_set_autostart_args(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_network_set_autostart_args(out: bytearray, v: RemoteNetworkSetAutostartArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
-    out += _S_i.pack(v.autostart)
+def _p_remote_network_set_autostart_args(v: RemoteNetworkSetAutostartArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net) + _S_i.pack(v.autostart)
 
 
 def _u_remote_connect_num_of_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNwfiltersRet, int]:
@@ -23640,11 +23247,8 @@ def _u_remote_connect_num_of_nwfilters_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_connect_num_of_nwfilters_ret(
-    out: bytearray,
-    v: RemoteConnectNumOfNwfiltersRet,
-) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_nwfilters_ret(v: RemoteConnectNumOfNwfiltersRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_nwfilters_args(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersArgs, int]:
@@ -23654,15 +23258,11 @@ def _u_remote_connect_list_nwfilters_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_connect_list_nwfilters_args(
-    out: bytearray,
-    v: RemoteConnectListNwfiltersArgs,
-) -> None:
-    out += _S_i.pack(v.maxnames)
+def _p_remote_connect_list_nwfilters_args(v: RemoteConnectListNwfiltersArgs) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListNwfiltersRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -23673,7 +23273,7 @@ def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteC
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -23681,19 +23281,17 @@ def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteC
     return result, off
 
 
-def _p_remote_connect_list_nwfilters_ret(out: bytearray, v: RemoteConnectListNwfiltersRet) -> None:
+def _p_remote_connect_list_nwfilters_ret(v: RemoteConnectListNwfiltersRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_nwfilter_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByUuidArgs, int]:
@@ -23703,13 +23301,10 @@ def _u_remote_nwfilter_lookup_by_uuid_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_nwfilter_lookup_by_uuid_args(
-    out: bytearray,
-    v: RemoteNwfilterLookupByUuidArgs,
-) -> None:
+def _p_remote_nwfilter_lookup_by_uuid_args(v: RemoteNwfilterLookupByUuidArgs) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _S_16s.pack(v.uuid)
 
 
 def _u_remote_nwfilter_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByUuidRet, int]:
@@ -23718,34 +23313,26 @@ def _u_remote_nwfilter_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_nwfilter_lookup_by_uuid_ret(out: bytearray, v: RemoteNwfilterLookupByUuidRet) -> None:
-    _p_remote_nonnull_nwfilter(out, v.nwfilter)
+def _p_remote_nwfilter_lookup_by_uuid_ret(v: RemoteNwfilterLookupByUuidRet) -> bytes:
+    return _p_remote_nonnull_nwfilter(v.nwfilter)
 
 
 def _u_remote_nwfilter_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNwfilterLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_nwfilter_lookup_by_name_args(
-    out: bytearray,
-    v: RemoteNwfilterLookupByNameArgs,
-) -> None:
+def _p_remote_nwfilter_lookup_by_name_args(v: RemoteNwfilterLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_nwfilter_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameRet, int]:
@@ -23754,31 +23341,26 @@ def _u_remote_nwfilter_lookup_by_name_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_nwfilter_lookup_by_name_ret(out: bytearray, v: RemoteNwfilterLookupByNameRet) -> None:
-    _p_remote_nonnull_nwfilter(out, v.nwfilter)
+def _p_remote_nwfilter_lookup_by_name_ret(v: RemoteNwfilterLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_nwfilter(v.nwfilter)
 
 
 def _u_remote_nwfilter_define_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNwfilterDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_nwfilter_define_xml_args(out: bytearray, v: RemoteNwfilterDefineXmlArgs) -> None:
+def _p_remote_nwfilter_define_xml_args(v: RemoteNwfilterDefineXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_nwfilter_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlRet, int]:
@@ -23787,18 +23369,17 @@ def _u_remote_nwfilter_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfi
     return result, off
 
 
-def _p_remote_nwfilter_define_xml_ret(out: bytearray, v: RemoteNwfilterDefineXmlRet) -> None:
-    _p_remote_nonnull_nwfilter(out, v.nwfilter)
+def _p_remote_nwfilter_define_xml_ret(v: RemoteNwfilterDefineXmlRet) -> bytes:
+    return _p_remote_nonnull_nwfilter(v.nwfilter)
 
 
 def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNwfilterDefineXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -23806,18 +23387,10 @@ def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_nwfilter_define_xml_flags_args(
-    out: bytearray,
-    v: RemoteNwfilterDefineXmlFlagsArgs,
-) -> None:
+def _p_remote_nwfilter_define_xml_flags_args(v: RemoteNwfilterDefineXmlFlagsArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_nwfilter_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsRet, int]:
@@ -23826,11 +23399,8 @@ def _u_remote_nwfilter_define_xml_flags_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_nwfilter_define_xml_flags_ret(
-    out: bytearray,
-    v: RemoteNwfilterDefineXmlFlagsRet,
-) -> None:
-    _p_remote_nonnull_nwfilter(out, v.nwfilter)
+def _p_remote_nwfilter_define_xml_flags_ret(v: RemoteNwfilterDefineXmlFlagsRet) -> bytes:
+    return _p_remote_nonnull_nwfilter(v.nwfilter)
 
 
 def _u_remote_nwfilter_undefine_args(data: bytes, off: int) -> tuple[RemoteNwfilterUndefineArgs, int]:
@@ -23839,8 +23409,8 @@ def _u_remote_nwfilter_undefine_args(data: bytes, off: int) -> tuple[RemoteNwfil
     return result, off
 
 
-def _p_remote_nwfilter_undefine_args(out: bytearray, v: RemoteNwfilterUndefineArgs) -> None:
-    _p_remote_nonnull_nwfilter(out, v.nwfilter)
+def _p_remote_nwfilter_undefine_args(v: RemoteNwfilterUndefineArgs) -> bytes:
+    return _p_remote_nonnull_nwfilter(v.nwfilter)
 
 
 def _u_remote_nwfilter_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescArgs, int]:
@@ -23851,32 +23421,26 @@ def _u_remote_nwfilter_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_nwfilter_get_xml_desc_args(out: bytearray, v: RemoteNwfilterGetXmlDescArgs) -> None:
-    _p_remote_nonnull_nwfilter(out, v.nwfilter)
-    out += _S_I.pack(v.flags)
+def _p_remote_nwfilter_get_xml_desc_args(v: RemoteNwfilterGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_nwfilter(v.nwfilter) + _S_I.pack(v.flags)
 
 
 def _u_remote_nwfilter_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteNwfilterGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_nwfilter_get_xml_desc_ret(out: bytearray, v: RemoteNwfilterGetXmlDescRet) -> None:
+def _p_remote_nwfilter_get_xml_desc_ret(v: RemoteNwfilterGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_num_of_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfInterfacesRet, int]:
@@ -23886,11 +23450,8 @@ def _u_remote_connect_num_of_interfaces_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_connect_num_of_interfaces_ret(
-    out: bytearray,
-    v: RemoteConnectNumOfInterfacesRet,
-) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_interfaces_ret(v: RemoteConnectNumOfInterfacesRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesArgs, int]:
@@ -23900,15 +23461,11 @@ def _u_remote_connect_list_interfaces_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_connect_list_interfaces_args(
-    out: bytearray,
-    v: RemoteConnectListInterfacesArgs,
-) -> None:
-    out += _S_i.pack(v.maxnames)
+def _p_remote_connect_list_interfaces_args(v: RemoteConnectListInterfacesArgs) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListInterfacesRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -23919,7 +23476,7 @@ def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[Remote
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -23927,22 +23484,17 @@ def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_connect_list_interfaces_ret(
-    out: bytearray,
-    v: RemoteConnectListInterfacesRet,
-) -> None:
+def _p_remote_connect_list_interfaces_ret(v: RemoteConnectListInterfacesRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_connect_num_of_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedInterfacesRet, int]:
@@ -23953,10 +23505,9 @@ def _u_remote_connect_num_of_defined_interfaces_ret(data: bytes, off: int) -> tu
 
 
 def _p_remote_connect_num_of_defined_interfaces_ret(
-    out: bytearray,
     v: RemoteConnectNumOfDefinedInterfacesRet,
-) -> None:
-    out += _S_i.pack(v.num)
+) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_defined_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesArgs, int]:
@@ -23967,14 +23518,12 @@ def _u_remote_connect_list_defined_interfaces_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_connect_list_defined_interfaces_args(
-    out: bytearray,
     v: RemoteConnectListDefinedInterfacesArgs,
-) -> None:
-    out += _S_i.pack(v.maxnames)
+) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListDefinedInterfacesRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -23985,7 +23534,7 @@ def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -23994,47 +23543,36 @@ def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tupl
 
 
 def _p_remote_connect_list_defined_interfaces_ret(
-    out: bytearray,
     v: RemoteConnectListDefinedInterfacesRet,
-) -> None:
+) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_interface_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteInterfaceLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_interface_lookup_by_name_args(
-    out: bytearray,
-    v: RemoteInterfaceLookupByNameArgs,
-) -> None:
+def _p_remote_interface_lookup_by_name_args(v: RemoteInterfaceLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_interface_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameRet, int]:
@@ -24043,37 +23581,26 @@ def _u_remote_interface_lookup_by_name_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_interface_lookup_by_name_ret(
-    out: bytearray,
-    v: RemoteInterfaceLookupByNameRet,
-) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
+def _p_remote_interface_lookup_by_name_ret(v: RemoteInterfaceLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_interface(v.iface)
 
 
 def _u_remote_interface_lookup_by_mac_string_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringArgs, int]:
-    data_end = len(data)
     result = _new(RemoteInterfaceLookupByMacStringArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.mac = data[start:end].decode()
     return result, off
 
 
-def _p_remote_interface_lookup_by_mac_string_args(
-    out: bytearray,
-    v: RemoteInterfaceLookupByMacStringArgs,
-) -> None:
+def _p_remote_interface_lookup_by_mac_string_args(v: RemoteInterfaceLookupByMacStringArgs) -> bytes:
     raw = v.mac.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_interface_lookup_by_mac_string_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringRet, int]:
@@ -24082,11 +23609,8 @@ def _u_remote_interface_lookup_by_mac_string_ret(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_interface_lookup_by_mac_string_ret(
-    out: bytearray,
-    v: RemoteInterfaceLookupByMacStringRet,
-) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
+def _p_remote_interface_lookup_by_mac_string_ret(v: RemoteInterfaceLookupByMacStringRet) -> bytes:
+    return _p_remote_nonnull_interface(v.iface)
 
 
 def _u_remote_interface_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescArgs, int]:
@@ -24097,42 +23621,35 @@ def _u_remote_interface_get_xml_desc_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_interface_get_xml_desc_args(out: bytearray, v: RemoteInterfaceGetXmlDescArgs) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
-    out += _S_I.pack(v.flags)
+def _p_remote_interface_get_xml_desc_args(v: RemoteInterfaceGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
 
 
 def _u_remote_interface_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteInterfaceGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_interface_get_xml_desc_ret(out: bytearray, v: RemoteInterfaceGetXmlDescRet) -> None:
+def _p_remote_interface_get_xml_desc_ret(v: RemoteInterfaceGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteInterfaceDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -24140,15 +23657,10 @@ def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteIn
     return result, off
 
 
-def _p_remote_interface_define_xml_args(out: bytearray, v: RemoteInterfaceDefineXmlArgs) -> None:
+def _p_remote_interface_define_xml_args(v: RemoteInterfaceDefineXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_interface_define_xml_ret(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlRet, int]:
@@ -24157,8 +23669,8 @@ def _u_remote_interface_define_xml_ret(data: bytes, off: int) -> tuple[RemoteInt
     return result, off
 
 
-def _p_remote_interface_define_xml_ret(out: bytearray, v: RemoteInterfaceDefineXmlRet) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
+def _p_remote_interface_define_xml_ret(v: RemoteInterfaceDefineXmlRet) -> bytes:
+    return _p_remote_nonnull_interface(v.iface)
 
 
 def _u_remote_interface_undefine_args(data: bytes, off: int) -> tuple[RemoteInterfaceUndefineArgs, int]:
@@ -24167,8 +23679,8 @@ def _u_remote_interface_undefine_args(data: bytes, off: int) -> tuple[RemoteInte
     return result, off
 
 
-def _p_remote_interface_undefine_args(out: bytearray, v: RemoteInterfaceUndefineArgs) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
+def _p_remote_interface_undefine_args(v: RemoteInterfaceUndefineArgs) -> bytes:
+    return _p_remote_nonnull_interface(v.iface)
 
 
 def _u_remote_interface_create_args(data: bytes, off: int) -> tuple[RemoteInterfaceCreateArgs, int]:
@@ -24179,9 +23691,8 @@ def _u_remote_interface_create_args(data: bytes, off: int) -> tuple[RemoteInterf
     return result, off
 
 
-def _p_remote_interface_create_args(out: bytearray, v: RemoteInterfaceCreateArgs) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
-    out += _S_I.pack(v.flags)
+def _p_remote_interface_create_args(v: RemoteInterfaceCreateArgs) -> bytes:
+    return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
 
 
 def _u_remote_interface_destroy_args(data: bytes, off: int) -> tuple[RemoteInterfaceDestroyArgs, int]:
@@ -24192,9 +23703,8 @@ def _u_remote_interface_destroy_args(data: bytes, off: int) -> tuple[RemoteInter
     return result, off
 
 
-def _p_remote_interface_destroy_args(out: bytearray, v: RemoteInterfaceDestroyArgs) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
-    out += _S_I.pack(v.flags)
+def _p_remote_interface_destroy_args(v: RemoteInterfaceDestroyArgs) -> bytes:
+    return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
 
 
 def _u_remote_interface_change_begin_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeBeginArgs, int]:
@@ -24204,11 +23714,8 @@ def _u_remote_interface_change_begin_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_interface_change_begin_args(
-    out: bytearray,
-    v: RemoteInterfaceChangeBeginArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+def _p_remote_interface_change_begin_args(v: RemoteInterfaceChangeBeginArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_remote_interface_change_commit_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeCommitArgs, int]:
@@ -24218,11 +23725,8 @@ def _u_remote_interface_change_commit_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_interface_change_commit_args(
-    out: bytearray,
-    v: RemoteInterfaceChangeCommitArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+def _p_remote_interface_change_commit_args(v: RemoteInterfaceChangeCommitArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_remote_interface_change_rollback_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeRollbackArgs, int]:
@@ -24232,11 +23736,8 @@ def _u_remote_interface_change_rollback_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_interface_change_rollback_args(
-    out: bytearray,
-    v: RemoteInterfaceChangeRollbackArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+def _p_remote_interface_change_rollback_args(v: RemoteInterfaceChangeRollbackArgs) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, int]:
@@ -24250,45 +23751,38 @@ def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, i
     return result, off
 
 
-def _p_remote_auth_list_ret(out: bytearray, v: RemoteAuthListRet) -> None:
+def _p_remote_auth_list_ret(v: RemoteAuthListRet) -> bytes:
     items = v.types
     if len(items) > 20:
         raise _xdr.XdrError("", "more than 20 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
+    return _struct.pack(f">I{len(items)}i", len(items), *items)
 
 
 def _u_remote_auth_sasl_init_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslInitRet, int]:
-    data_end = len(data)
     result = _new(RemoteAuthSaslInitRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.mechlist = data[start:end].decode()
     return result, off
 
 
-def _p_remote_auth_sasl_init_ret(out: bytearray, v: RemoteAuthSaslInitRet) -> None:
+def _p_remote_auth_sasl_init_ret(v: RemoteAuthSaslInitRet) -> bytes:
     raw = v.mechlist.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStartArgs, int]:
-    data_end = len(data)
     result = _new(RemoteAuthSaslStartArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.mech = data[start:end].decode()
     result.nil = _S_i.unpack_from(data, off)[0]
@@ -24301,20 +23795,13 @@ def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSas
     return result, off
 
 
-def _p_remote_auth_sasl_start_args(out: bytearray, v: RemoteAuthSaslStartArgs) -> None:
+def _p_remote_auth_sasl_start_args(v: RemoteAuthSaslStartArgs) -> bytes:
     raw = v.mech.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.nil)
     items = v.data
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
+    return _V_vi[size].pack(size, raw, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
 
 
 def _u_remote_auth_sasl_start_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslStartRet, int]:
@@ -24329,13 +23816,11 @@ def _u_remote_auth_sasl_start_ret(data: bytes, off: int) -> tuple[RemoteAuthSasl
     return result, off
 
 
-def _p_remote_auth_sasl_start_ret(out: bytearray, v: RemoteAuthSaslStartRet) -> None:
-    out += _S_ii.pack(v.complete, v.nil)
+def _p_remote_auth_sasl_start_ret(v: RemoteAuthSaslStartRet) -> bytes:
     items = v.data
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
+    return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
 
 
 def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStepArgs, int]:
@@ -24350,13 +23835,11 @@ def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSasl
     return result, off
 
 
-def _p_remote_auth_sasl_step_args(out: bytearray, v: RemoteAuthSaslStepArgs) -> None:
-    out += _S_i.pack(v.nil)
+def _p_remote_auth_sasl_step_args(v: RemoteAuthSaslStepArgs) -> bytes:
     items = v.data
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
+    return _S_i.pack(v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
 
 
 def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslStepRet, int]:
@@ -24371,13 +23854,11 @@ def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslS
     return result, off
 
 
-def _p_remote_auth_sasl_step_ret(out: bytearray, v: RemoteAuthSaslStepRet) -> None:
-    out += _S_ii.pack(v.complete, v.nil)
+def _p_remote_auth_sasl_step_ret(v: RemoteAuthSaslStepRet) -> bytes:
     items = v.data
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}i", *items)
+    return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
 
 
 def _u_remote_auth_polkit_ret(data: bytes, off: int) -> tuple[RemoteAuthPolkitRet, int]:
@@ -24387,8 +23868,8 @@ def _u_remote_auth_polkit_ret(data: bytes, off: int) -> tuple[RemoteAuthPolkitRe
     return result, off
 
 
-def _p_remote_auth_polkit_ret(out: bytearray, v: RemoteAuthPolkitRet) -> None:
-    out += _S_i.pack(v.complete)
+def _p_remote_auth_polkit_ret(v: RemoteAuthPolkitRet) -> bytes:
+    return _S_i.pack(v.complete)
 
 
 def _u_remote_connect_num_of_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfStoragePoolsRet, int]:
@@ -24398,11 +23879,8 @@ def _u_remote_connect_num_of_storage_pools_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_connect_num_of_storage_pools_ret(
-    out: bytearray,
-    v: RemoteConnectNumOfStoragePoolsRet,
-) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_storage_pools_ret(v: RemoteConnectNumOfStoragePoolsRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsArgs, int]:
@@ -24412,15 +23890,11 @@ def _u_remote_connect_list_storage_pools_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_connect_list_storage_pools_args(
-    out: bytearray,
-    v: RemoteConnectListStoragePoolsArgs,
-) -> None:
-    out += _S_i.pack(v.maxnames)
+def _p_remote_connect_list_storage_pools_args(v: RemoteConnectListStoragePoolsArgs) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListStoragePoolsRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -24431,7 +23905,7 @@ def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[Rem
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -24439,22 +23913,17 @@ def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_connect_list_storage_pools_ret(
-    out: bytearray,
-    v: RemoteConnectListStoragePoolsRet,
-) -> None:
+def _p_remote_connect_list_storage_pools_ret(v: RemoteConnectListStoragePoolsRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_connect_num_of_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedStoragePoolsRet, int]:
@@ -24465,10 +23934,9 @@ def _u_remote_connect_num_of_defined_storage_pools_ret(data: bytes, off: int) ->
 
 
 def _p_remote_connect_num_of_defined_storage_pools_ret(
-    out: bytearray,
     v: RemoteConnectNumOfDefinedStoragePoolsRet,
-) -> None:
-    out += _S_i.pack(v.num)
+) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_defined_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsArgs, int]:
@@ -24479,14 +23947,12 @@ def _u_remote_connect_list_defined_storage_pools_args(data: bytes, off: int) -> 
 
 
 def _p_remote_connect_list_defined_storage_pools_args(
-    out: bytearray,
     v: RemoteConnectListDefinedStoragePoolsArgs,
-) -> None:
-    out += _S_i.pack(v.maxnames)
+) -> bytes:
+    return _S_i.pack(v.maxnames)
 
 
 def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListDefinedStoragePoolsRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -24497,7 +23963,7 @@ def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> t
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -24506,31 +23972,27 @@ def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> t
 
 
 def _p_remote_connect_list_defined_storage_pools_ret(
-    out: bytearray,
     v: RemoteConnectListDefinedStoragePoolsRet,
-) -> None:
+) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_connect_find_storage_pool_sources_args(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectFindStoragePoolSourcesArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[start:end].decode()
     result.srcSpec, off = _u_remote_string(data, off)
@@ -24540,44 +24002,31 @@ def _u_remote_connect_find_storage_pool_sources_args(data: bytes, off: int) -> t
 
 
 def _p_remote_connect_find_storage_pool_sources_args(
-    out: bytearray,
     v: RemoteConnectFindStoragePoolSourcesArgs,
-) -> None:
+) -> bytes:
     raw = v.type.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.srcSpec)
-    out += _S_I.pack(v.flags)
+    return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.srcSpec), _S_I.pack(v.flags)))
 
 
 def _u_remote_connect_find_storage_pool_sources_ret(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectFindStoragePoolSourcesRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
 def _p_remote_connect_find_storage_pool_sources_ret(
-    out: bytearray,
     v: RemoteConnectFindStoragePoolSourcesRet,
-) -> None:
+) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_pool_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidArgs, int]:
@@ -24587,13 +24036,10 @@ def _u_remote_storage_pool_lookup_by_uuid_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_storage_pool_lookup_by_uuid_args(
-    out: bytearray,
-    v: RemoteStoragePoolLookupByUuidArgs,
-) -> None:
+def _p_remote_storage_pool_lookup_by_uuid_args(v: RemoteStoragePoolLookupByUuidArgs) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _S_16s.pack(v.uuid)
 
 
 def _u_remote_storage_pool_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidRet, int]:
@@ -24602,37 +24048,26 @@ def _u_remote_storage_pool_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_pool_lookup_by_uuid_ret(
-    out: bytearray,
-    v: RemoteStoragePoolLookupByUuidRet,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_lookup_by_uuid_ret(v: RemoteStoragePoolLookupByUuidRet) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStoragePoolLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_storage_pool_lookup_by_name_args(
-    out: bytearray,
-    v: RemoteStoragePoolLookupByNameArgs,
-) -> None:
+def _p_remote_storage_pool_lookup_by_name_args(v: RemoteStoragePoolLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_pool_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameRet, int]:
@@ -24641,11 +24076,8 @@ def _u_remote_storage_pool_lookup_by_name_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_pool_lookup_by_name_ret(
-    out: bytearray,
-    v: RemoteStoragePoolLookupByNameRet,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_lookup_by_name_ret(v: RemoteStoragePoolLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_lookup_by_volume_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeArgs, int]:
@@ -24654,11 +24086,8 @@ def _u_remote_storage_pool_lookup_by_volume_args(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_storage_pool_lookup_by_volume_args(
-    out: bytearray,
-    v: RemoteStoragePoolLookupByVolumeArgs,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_pool_lookup_by_volume_args(v: RemoteStoragePoolLookupByVolumeArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_pool_lookup_by_volume_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeRet, int]:
@@ -24667,37 +24096,28 @@ def _u_remote_storage_pool_lookup_by_volume_ret(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_storage_pool_lookup_by_volume_ret(
-    out: bytearray,
-    v: RemoteStoragePoolLookupByVolumeRet,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_lookup_by_volume_ret(v: RemoteStoragePoolLookupByVolumeRet) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_lookup_by_target_path_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStoragePoolLookupByTargetPathArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     return result, off
 
 
 def _p_remote_storage_pool_lookup_by_target_path_args(
-    out: bytearray,
     v: RemoteStoragePoolLookupByTargetPathArgs,
-) -> None:
+) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_pool_lookup_by_target_path_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathRet, int]:
@@ -24707,20 +24127,18 @@ def _u_remote_storage_pool_lookup_by_target_path_ret(data: bytes, off: int) -> t
 
 
 def _p_remote_storage_pool_lookup_by_target_path_ret(
-    out: bytearray,
     v: RemoteStoragePoolLookupByTargetPathRet,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStoragePoolCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -24728,18 +24146,10 @@ def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_storage_pool_create_xml_args(
-    out: bytearray,
-    v: RemoteStoragePoolCreateXmlArgs,
-) -> None:
+def _p_remote_storage_pool_create_xml_args(v: RemoteStoragePoolCreateXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_storage_pool_create_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlRet, int]:
@@ -24748,18 +24158,17 @@ def _u_remote_storage_pool_create_xml_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_storage_pool_create_xml_ret(out: bytearray, v: RemoteStoragePoolCreateXmlRet) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_create_xml_ret(v: RemoteStoragePoolCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStoragePoolDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -24767,18 +24176,10 @@ def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_storage_pool_define_xml_args(
-    out: bytearray,
-    v: RemoteStoragePoolDefineXmlArgs,
-) -> None:
+def _p_remote_storage_pool_define_xml_args(v: RemoteStoragePoolDefineXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_storage_pool_define_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlRet, int]:
@@ -24787,8 +24188,8 @@ def _u_remote_storage_pool_define_xml_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_storage_pool_define_xml_ret(out: bytearray, v: RemoteStoragePoolDefineXmlRet) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_define_xml_ret(v: RemoteStoragePoolDefineXmlRet) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_build_args(data: bytes, off: int) -> tuple[RemoteStoragePoolBuildArgs, int]:
@@ -24799,9 +24200,8 @@ def _u_remote_storage_pool_build_args(data: bytes, off: int) -> tuple[RemoteStor
     return result, off
 
 
-def _p_remote_storage_pool_build_args(out: bytearray, v: RemoteStoragePoolBuildArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_pool_build_args(v: RemoteStoragePoolBuildArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_pool_undefine_args(data: bytes, off: int) -> tuple[RemoteStoragePoolUndefineArgs, int]:
@@ -24810,8 +24210,8 @@ def _u_remote_storage_pool_undefine_args(data: bytes, off: int) -> tuple[RemoteS
     return result, off
 
 
-def _p_remote_storage_pool_undefine_args(out: bytearray, v: RemoteStoragePoolUndefineArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_undefine_args(v: RemoteStoragePoolUndefineArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_create_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateArgs, int]:
@@ -24822,9 +24222,8 @@ def _u_remote_storage_pool_create_args(data: bytes, off: int) -> tuple[RemoteSto
     return result, off
 
 
-def _p_remote_storage_pool_create_args(out: bytearray, v: RemoteStoragePoolCreateArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_pool_create_args(v: RemoteStoragePoolCreateArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_pool_destroy_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDestroyArgs, int]:
@@ -24833,8 +24232,8 @@ def _u_remote_storage_pool_destroy_args(data: bytes, off: int) -> tuple[RemoteSt
     return result, off
 
 
-def _p_remote_storage_pool_destroy_args(out: bytearray, v: RemoteStoragePoolDestroyArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_destroy_args(v: RemoteStoragePoolDestroyArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_delete_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDeleteArgs, int]:
@@ -24845,9 +24244,8 @@ def _u_remote_storage_pool_delete_args(data: bytes, off: int) -> tuple[RemoteSto
     return result, off
 
 
-def _p_remote_storage_pool_delete_args(out: bytearray, v: RemoteStoragePoolDeleteArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_pool_delete_args(v: RemoteStoragePoolDeleteArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_pool_refresh_args(data: bytes, off: int) -> tuple[RemoteStoragePoolRefreshArgs, int]:
@@ -24858,9 +24256,8 @@ def _u_remote_storage_pool_refresh_args(data: bytes, off: int) -> tuple[RemoteSt
     return result, off
 
 
-def _p_remote_storage_pool_refresh_args(out: bytearray, v: RemoteStoragePoolRefreshArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_pool_refresh_args(v: RemoteStoragePoolRefreshArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_pool_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescArgs, int]:
@@ -24871,38 +24268,26 @@ def _u_remote_storage_pool_get_xml_desc_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_pool_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteStoragePoolGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_pool_get_xml_desc_args(v: RemoteStoragePoolGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_pool_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteStoragePoolGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_storage_pool_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteStoragePoolGetXmlDescRet,
-) -> None:
+def _p_remote_storage_pool_get_xml_desc_ret(v: RemoteStoragePoolGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_pool_get_info_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoArgs, int]:
@@ -24911,8 +24296,8 @@ def _u_remote_storage_pool_get_info_args(data: bytes, off: int) -> tuple[RemoteS
     return result, off
 
 
-def _p_remote_storage_pool_get_info_args(out: bytearray, v: RemoteStoragePoolGetInfoArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_get_info_args(v: RemoteStoragePoolGetInfoArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_get_info_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoRet, int]:
@@ -24922,8 +24307,8 @@ def _u_remote_storage_pool_get_info_ret(data: bytes, off: int) -> tuple[RemoteSt
     return result, off
 
 
-def _p_remote_storage_pool_get_info_ret(out: bytearray, v: RemoteStoragePoolGetInfoRet) -> None:
-    out += _S_IQQQ.pack(v.state, v.capacity, v.allocation, v.available)
+def _p_remote_storage_pool_get_info_ret(v: RemoteStoragePoolGetInfoRet) -> bytes:
+    return _S_IQQQ.pack(v.state, v.capacity, v.allocation, v.available)
 
 
 def _u_remote_storage_pool_get_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartArgs, int]:
@@ -24932,11 +24317,8 @@ def _u_remote_storage_pool_get_autostart_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_pool_get_autostart_args(
-    out: bytearray,
-    v: RemoteStoragePoolGetAutostartArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_get_autostart_args(v: RemoteStoragePoolGetAutostartArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartRet, int]:
@@ -24946,11 +24328,8 @@ def _u_remote_storage_pool_get_autostart_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_pool_get_autostart_ret(
-    out: bytearray,
-    v: RemoteStoragePoolGetAutostartRet,
-) -> None:
-    out += _S_i.pack(v.autostart)
+def _p_remote_storage_pool_get_autostart_ret(v: RemoteStoragePoolGetAutostartRet) -> bytes:
+    return _S_i.pack(v.autostart)
 
 
 def _u_remote_storage_pool_set_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolSetAutostartArgs, int]:
@@ -24961,12 +24340,8 @@ def _u_remote_storage_pool_set_autostart_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_pool_set_autostart_args(
-    out: bytearray,
-    v: RemoteStoragePoolSetAutostartArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_i.pack(v.autostart)
+def _p_remote_storage_pool_set_autostart_args(v: RemoteStoragePoolSetAutostartArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_i.pack(v.autostart)
 
 
 def _u_remote_storage_pool_num_of_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesArgs, int]:
@@ -24975,11 +24350,8 @@ def _u_remote_storage_pool_num_of_volumes_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_storage_pool_num_of_volumes_args(
-    out: bytearray,
-    v: RemoteStoragePoolNumOfVolumesArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_num_of_volumes_args(v: RemoteStoragePoolNumOfVolumesArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_num_of_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesRet, int]:
@@ -24989,11 +24361,8 @@ def _u_remote_storage_pool_num_of_volumes_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_pool_num_of_volumes_ret(
-    out: bytearray,
-    v: RemoteStoragePoolNumOfVolumesRet,
-) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_storage_pool_num_of_volumes_ret(v: RemoteStoragePoolNumOfVolumesRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_storage_pool_list_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesArgs, int]:
@@ -25004,16 +24373,11 @@ def _u_remote_storage_pool_list_volumes_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_pool_list_volumes_args(
-    out: bytearray,
-    v: RemoteStoragePoolListVolumesArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_i.pack(v.maxnames)
+def _p_remote_storage_pool_list_volumes_args(v: RemoteStoragePoolListVolumesArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_i.pack(v.maxnames)
 
 
 def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesRet, int]:
-    data_end = len(data)
     result = _new(RemoteStoragePoolListVolumesRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -25024,7 +24388,7 @@ def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[Remo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -25032,50 +24396,36 @@ def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_storage_pool_list_volumes_ret(
-    out: bytearray,
-    v: RemoteStoragePoolListVolumesRet,
-) -> None:
+def _p_remote_storage_pool_list_volumes_ret(v: RemoteStoragePoolListVolumesRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_storage_vol_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStorageVolLookupByNameArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_storage_vol_lookup_by_name_args(
-    out: bytearray,
-    v: RemoteStorageVolLookupByNameArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_vol_lookup_by_name_args(v: RemoteStorageVolLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_storage_pool(v.pool) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_vol_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByNameRet, int]:
@@ -25084,37 +24434,26 @@ def _u_remote_storage_vol_lookup_by_name_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_vol_lookup_by_name_ret(
-    out: bytearray,
-    v: RemoteStorageVolLookupByNameRet,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_vol_lookup_by_name_ret(v: RemoteStorageVolLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_vol_lookup_by_key_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStorageVolLookupByKeyArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.key = data[start:end].decode()
     return result, off
 
 
-def _p_remote_storage_vol_lookup_by_key_args(
-    out: bytearray,
-    v: RemoteStorageVolLookupByKeyArgs,
-) -> None:
+def _p_remote_storage_vol_lookup_by_key_args(v: RemoteStorageVolLookupByKeyArgs) -> bytes:
     raw = v.key.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_vol_lookup_by_key_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyRet, int]:
@@ -25123,37 +24462,26 @@ def _u_remote_storage_vol_lookup_by_key_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_storage_vol_lookup_by_key_ret(
-    out: bytearray,
-    v: RemoteStorageVolLookupByKeyRet,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_vol_lookup_by_key_ret(v: RemoteStorageVolLookupByKeyRet) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_vol_lookup_by_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStorageVolLookupByPathArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     return result, off
 
 
-def _p_remote_storage_vol_lookup_by_path_args(
-    out: bytearray,
-    v: RemoteStorageVolLookupByPathArgs,
-) -> None:
+def _p_remote_storage_vol_lookup_by_path_args(v: RemoteStorageVolLookupByPathArgs) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_vol_lookup_by_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathRet, int]:
@@ -25162,22 +24490,18 @@ def _u_remote_storage_vol_lookup_by_path_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_vol_lookup_by_path_ret(
-    out: bytearray,
-    v: RemoteStorageVolLookupByPathRet,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_vol_lookup_by_path_ret(v: RemoteStorageVolLookupByPathRet) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStorageVolCreateXmlArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25185,16 +24509,10 @@ def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_storage_vol_create_xml_args(out: bytearray, v: RemoteStorageVolCreateXmlArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_vol_create_xml_args(v: RemoteStorageVolCreateXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_storage_pool(v.pool) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_storage_vol_create_xml_ret(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlRet, int]:
@@ -25203,19 +24521,18 @@ def _u_remote_storage_vol_create_xml_ret(data: bytes, off: int) -> tuple[RemoteS
     return result, off
 
 
-def _p_remote_storage_vol_create_xml_ret(out: bytearray, v: RemoteStorageVolCreateXmlRet) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_vol_create_xml_ret(v: RemoteStorageVolCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlFromArgs, int]:
-    data_end = len(data)
     result = _new(RemoteStorageVolCreateXmlFromArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.clonevol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -25224,20 +24541,17 @@ def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_storage_vol_create_xml_from_args(
-    out: bytearray,
-    v: RemoteStorageVolCreateXmlFromArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_vol_create_xml_from_args(v: RemoteStorageVolCreateXmlFromArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_nonnull_storage_vol(out, v.clonevol)
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (
+            _p_remote_nonnull_storage_pool(v.pool),
+            _V_v[size].pack(size, raw),
+            _p_remote_nonnull_storage_vol(v.clonevol),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_storage_vol_create_xml_from_ret(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlFromRet, int]:
@@ -25246,11 +24560,8 @@ def _u_remote_storage_vol_create_xml_from_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_vol_create_xml_from_ret(
-    out: bytearray,
-    v: RemoteStorageVolCreateXmlFromRet,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_vol_create_xml_from_ret(v: RemoteStorageVolCreateXmlFromRet) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_vol_delete_args(data: bytes, off: int) -> tuple[RemoteStorageVolDeleteArgs, int]:
@@ -25261,9 +24572,8 @@ def _u_remote_storage_vol_delete_args(data: bytes, off: int) -> tuple[RemoteStor
     return result, off
 
 
-def _p_remote_storage_vol_delete_args(out: bytearray, v: RemoteStorageVolDeleteArgs) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_vol_delete_args(v: RemoteStorageVolDeleteArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_vol_wipe_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipeArgs, int]:
@@ -25274,9 +24584,8 @@ def _u_remote_storage_vol_wipe_args(data: bytes, off: int) -> tuple[RemoteStorag
     return result, off
 
 
-def _p_remote_storage_vol_wipe_args(out: bytearray, v: RemoteStorageVolWipeArgs) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_vol_wipe_args(v: RemoteStorageVolWipeArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_vol_wipe_pattern_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipePatternArgs, int]:
@@ -25287,12 +24596,8 @@ def _u_remote_storage_vol_wipe_pattern_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_storage_vol_wipe_pattern_args(
-    out: bytearray,
-    v: RemoteStorageVolWipePatternArgs,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_II.pack(v.algorithm, v.flags)
+def _p_remote_storage_vol_wipe_pattern_args(v: RemoteStorageVolWipePatternArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_II.pack(v.algorithm, v.flags)
 
 
 def _u_remote_storage_vol_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescArgs, int]:
@@ -25303,38 +24608,26 @@ def _u_remote_storage_vol_get_xml_desc_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_storage_vol_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteStorageVolGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_vol_get_xml_desc_args(v: RemoteStorageVolGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_vol_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteStorageVolGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_storage_vol_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteStorageVolGetXmlDescRet,
-) -> None:
+def _p_remote_storage_vol_get_xml_desc_ret(v: RemoteStorageVolGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_vol_get_info_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoArgs, int]:
@@ -25343,8 +24636,8 @@ def _u_remote_storage_vol_get_info_args(data: bytes, off: int) -> tuple[RemoteSt
     return result, off
 
 
-def _p_remote_storage_vol_get_info_args(out: bytearray, v: RemoteStorageVolGetInfoArgs) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_vol_get_info_args(v: RemoteStorageVolGetInfoArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_vol_get_info_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoRet, int]:
@@ -25354,8 +24647,8 @@ def _u_remote_storage_vol_get_info_ret(data: bytes, off: int) -> tuple[RemoteSto
     return result, off
 
 
-def _p_remote_storage_vol_get_info_ret(out: bytearray, v: RemoteStorageVolGetInfoRet) -> None:
-    out += _S_iQQ.pack(v.type, v.capacity, v.allocation)
+def _p_remote_storage_vol_get_info_ret(v: RemoteStorageVolGetInfoRet) -> bytes:
+    return _S_iQQ.pack(v.type, v.capacity, v.allocation)
 
 
 def _u_remote_storage_vol_get_info_flags_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsArgs, int]:
@@ -25366,12 +24659,8 @@ def _u_remote_storage_vol_get_info_flags_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_vol_get_info_flags_args(
-    out: bytearray,
-    v: RemoteStorageVolGetInfoFlagsArgs,
-) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_I.pack(v.flags)
+def _p_remote_storage_vol_get_info_flags_args(v: RemoteStorageVolGetInfoFlagsArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
 
 
 def _u_remote_storage_vol_get_info_flags_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsRet, int]:
@@ -25381,11 +24670,8 @@ def _u_remote_storage_vol_get_info_flags_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_vol_get_info_flags_ret(
-    out: bytearray,
-    v: RemoteStorageVolGetInfoFlagsRet,
-) -> None:
-    out += _S_iQQ.pack(v.type, v.capacity, v.allocation)
+def _p_remote_storage_vol_get_info_flags_ret(v: RemoteStorageVolGetInfoFlagsRet) -> bytes:
+    return _S_iQQ.pack(v.type, v.capacity, v.allocation)
 
 
 def _u_remote_storage_vol_get_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathArgs, int]:
@@ -25394,31 +24680,26 @@ def _u_remote_storage_vol_get_path_args(data: bytes, off: int) -> tuple[RemoteSt
     return result, off
 
 
-def _p_remote_storage_vol_get_path_args(out: bytearray, v: RemoteStorageVolGetPathArgs) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
+def _p_remote_storage_vol_get_path_args(v: RemoteStorageVolGetPathArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol)
 
 
 def _u_remote_storage_vol_get_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathRet, int]:
-    data_end = len(data)
     result = _new(RemoteStorageVolGetPathRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_storage_vol_get_path_ret(out: bytearray, v: RemoteStorageVolGetPathRet) -> None:
+def _p_remote_storage_vol_get_path_ret(v: RemoteStorageVolGetPathRet) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_storage_vol_resize_args(data: bytes, off: int) -> tuple[RemoteStorageVolResizeArgs, int]:
@@ -25429,9 +24710,8 @@ def _u_remote_storage_vol_resize_args(data: bytes, off: int) -> tuple[RemoteStor
     return result, off
 
 
-def _p_remote_storage_vol_resize_args(out: bytearray, v: RemoteStorageVolResizeArgs) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_QI.pack(v.capacity, v.flags)
+def _p_remote_storage_vol_resize_args(v: RemoteStorageVolResizeArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_QI.pack(v.capacity, v.flags)
 
 
 def _u_remote_node_num_of_devices_args(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesArgs, int]:
@@ -25442,9 +24722,8 @@ def _u_remote_node_num_of_devices_args(data: bytes, off: int) -> tuple[RemoteNod
     return result, off
 
 
-def _p_remote_node_num_of_devices_args(out: bytearray, v: RemoteNodeNumOfDevicesArgs) -> None:
-    _p_remote_string(out, v.cap)
-    out += _S_I.pack(v.flags)
+def _p_remote_node_num_of_devices_args(v: RemoteNodeNumOfDevicesArgs) -> bytes:
+    return _p_remote_string(v.cap) + _S_I.pack(v.flags)
 
 
 def _u_remote_node_num_of_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesRet, int]:
@@ -25454,8 +24733,8 @@ def _u_remote_node_num_of_devices_ret(data: bytes, off: int) -> tuple[RemoteNode
     return result, off
 
 
-def _p_remote_node_num_of_devices_ret(out: bytearray, v: RemoteNodeNumOfDevicesRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_node_num_of_devices_ret(v: RemoteNodeNumOfDevicesRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_node_list_devices_args(data: bytes, off: int) -> tuple[RemoteNodeListDevicesArgs, int]:
@@ -25466,13 +24745,11 @@ def _u_remote_node_list_devices_args(data: bytes, off: int) -> tuple[RemoteNodeL
     return result, off
 
 
-def _p_remote_node_list_devices_args(out: bytearray, v: RemoteNodeListDevicesArgs) -> None:
-    _p_remote_string(out, v.cap)
-    out += _S_iI.pack(v.maxnames, v.flags)
+def _p_remote_node_list_devices_args(v: RemoteNodeListDevicesArgs) -> bytes:
+    return _p_remote_string(v.cap) + _S_iI.pack(v.maxnames, v.flags)
 
 
 def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeListDevicesRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeListDevicesRet)
     count = _xdr.unpack_count(data, off, 65536, 4)
     off += 4
@@ -25483,7 +24760,7 @@ def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeLi
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -25491,45 +24768,35 @@ def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeLi
     return result, off
 
 
-def _p_remote_node_list_devices_ret(out: bytearray, v: RemoteNodeListDevicesRet) -> None:
+def _p_remote_node_list_devices_ret(v: RemoteNodeListDevicesRet) -> bytes:
     items = v.names
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_node_device_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_lookup_by_name_args(
-    out: bytearray,
-    v: RemoteNodeDeviceLookupByNameArgs,
-) -> None:
+def _p_remote_node_device_lookup_by_name_args(v: RemoteNodeDeviceLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameRet, int]:
@@ -25538,28 +24805,24 @@ def _u_remote_node_device_lookup_by_name_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_node_device_lookup_by_name_ret(
-    out: bytearray,
-    v: RemoteNodeDeviceLookupByNameRet,
-) -> None:
-    _p_remote_nonnull_node_device(out, v.dev)
+def _p_remote_node_device_lookup_by_name_ret(v: RemoteNodeDeviceLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_node_device(v.dev)
 
 
 def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceLookupScsiHostByWwnArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.wwnn = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.wwpn = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25568,24 +24831,13 @@ def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) ->
 
 
 def _p_remote_node_device_lookup_scsi_host_by_wwn_args(
-    out: bytearray,
     v: RemoteNodeDeviceLookupScsiHostByWwnArgs,
-) -> None:
+) -> bytes:
     raw = v.wwnn.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.wwpn.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_remote_node_device_lookup_scsi_host_by_wwn_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnRet, int]:
@@ -25595,20 +24847,18 @@ def _u_remote_node_device_lookup_scsi_host_by_wwn_ret(data: bytes, off: int) -> 
 
 
 def _p_remote_node_device_lookup_scsi_host_by_wwn_ret(
-    out: bytearray,
     v: RemoteNodeDeviceLookupScsiHostByWwnRet,
-) -> None:
-    _p_remote_nonnull_node_device(out, v.dev)
+) -> bytes:
+    return _p_remote_nonnull_node_device(v.dev)
 
 
 def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceGetXmlDescArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25616,67 +24866,46 @@ def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_node_device_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteNodeDeviceGetXmlDescArgs,
-) -> None:
+def _p_remote_node_device_get_xml_desc_args(v: RemoteNodeDeviceGetXmlDescArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_node_device_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteNodeDeviceGetXmlDescRet,
-) -> None:
+def _p_remote_node_device_get_xml_desc_ret(v: RemoteNodeDeviceGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_get_parent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceGetParentArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_get_parent_args(out: bytearray, v: RemoteNodeDeviceGetParentArgs) -> None:
+def _p_remote_node_device_get_parent_args(v: RemoteNodeDeviceGetParentArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_get_parent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentRet, int]:
@@ -25685,34 +24914,26 @@ def _u_remote_node_device_get_parent_ret(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_node_device_get_parent_ret(out: bytearray, v: RemoteNodeDeviceGetParentRet) -> None:
-    _p_remote_string(out, v.parentName)
+def _p_remote_node_device_get_parent_ret(v: RemoteNodeDeviceGetParentRet) -> bytes:
+    return _p_remote_string(v.parentName)
 
 
 def _u_remote_node_device_num_of_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceNumOfCapsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_num_of_caps_args(
-    out: bytearray,
-    v: RemoteNodeDeviceNumOfCapsArgs,
-) -> None:
+def _p_remote_node_device_num_of_caps_args(v: RemoteNodeDeviceNumOfCapsArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_num_of_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsRet, int]:
@@ -25722,18 +24943,17 @@ def _u_remote_node_device_num_of_caps_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_node_device_num_of_caps_ret(out: bytearray, v: RemoteNodeDeviceNumOfCapsRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_node_device_num_of_caps_ret(v: RemoteNodeDeviceNumOfCapsRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceListCapsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -25741,19 +24961,13 @@ def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_node_device_list_caps_args(out: bytearray, v: RemoteNodeDeviceListCapsArgs) -> None:
+def _p_remote_node_device_list_caps_args(v: RemoteNodeDeviceListCapsArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.maxnames)
+    return _V_vi[size].pack(size, raw, v.maxnames)
 
 
 def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceListCapsRet)
     count = _xdr.unpack_count(data, off, 65536, 4)
     off += 4
@@ -25764,7 +24978,7 @@ def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -25772,52 +24986,44 @@ def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNo
     return result, off
 
 
-def _p_remote_node_device_list_caps_ret(out: bytearray, v: RemoteNodeDeviceListCapsRet) -> None:
+def _p_remote_node_device_list_caps_ret(v: RemoteNodeDeviceListCapsRet) -> bytes:
     items = v.names
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_node_device_dettach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDettachArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceDettachArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_dettach_args(out: bytearray, v: RemoteNodeDeviceDettachArgs) -> None:
+def _p_remote_node_device_dettach_args(v: RemoteNodeDeviceDettachArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDetachFlagsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceDetachFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.driverName, off = _u_remote_string(data, off)
@@ -25826,75 +25032,57 @@ def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_node_device_detach_flags_args(
-    out: bytearray,
-    v: RemoteNodeDeviceDetachFlagsArgs,
-) -> None:
+def _p_remote_node_device_detach_flags_args(v: RemoteNodeDeviceDetachFlagsArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.driverName)
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (_V_v[size].pack(size, raw), _p_remote_string(v.driverName), _S_I.pack(v.flags)),
+    )
 
 
 def _u_remote_node_device_re_attach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceReAttachArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceReAttachArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_re_attach_args(out: bytearray, v: RemoteNodeDeviceReAttachArgs) -> None:
+def _p_remote_node_device_re_attach_args(v: RemoteNodeDeviceReAttachArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_reset_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceResetArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceResetArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_reset_args(out: bytearray, v: RemoteNodeDeviceResetArgs) -> None:
+def _p_remote_node_device_reset_args(v: RemoteNodeDeviceResetArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25902,15 +25090,10 @@ def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_node_device_create_xml_args(out: bytearray, v: RemoteNodeDeviceCreateXmlArgs) -> None:
+def _p_remote_node_device_create_xml_args(v: RemoteNodeDeviceCreateXmlArgs) -> bytes:
     raw = v.xml_desc.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_node_device_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlRet, int]:
@@ -25919,41 +25102,35 @@ def _u_remote_node_device_create_xml_ret(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_node_device_create_xml_ret(out: bytearray, v: RemoteNodeDeviceCreateXmlRet) -> None:
-    _p_remote_nonnull_node_device(out, v.dev)
+def _p_remote_node_device_create_xml_ret(v: RemoteNodeDeviceCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_node_device(v.dev)
 
 
 def _u_remote_node_device_destroy_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDestroyArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceDestroyArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_destroy_args(out: bytearray, v: RemoteNodeDeviceDestroyArgs) -> None:
+def _p_remote_node_device_destroy_args(v: RemoteNodeDeviceDestroyArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25961,15 +25138,10 @@ def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_node_device_define_xml_args(out: bytearray, v: RemoteNodeDeviceDefineXmlArgs) -> None:
+def _p_remote_node_device_define_xml_args(v: RemoteNodeDeviceDefineXmlArgs) -> bytes:
     raw = v.xml_desc.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_node_device_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlRet, int]:
@@ -25978,18 +25150,17 @@ def _u_remote_node_device_define_xml_ret(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_node_device_define_xml_ret(out: bytearray, v: RemoteNodeDeviceDefineXmlRet) -> None:
-    _p_remote_nonnull_node_device(out, v.dev)
+def _p_remote_node_device_define_xml_ret(v: RemoteNodeDeviceDefineXmlRet) -> bytes:
+    return _p_remote_nonnull_node_device(v.dev)
 
 
 def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUndefineArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceUndefineArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25997,25 +25168,19 @@ def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNo
     return result, off
 
 
-def _p_remote_node_device_undefine_args(out: bytearray, v: RemoteNodeDeviceUndefineArgs) -> None:
+def _p_remote_node_device_undefine_args(v: RemoteNodeDeviceUndefineArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceCreateArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -26023,41 +25188,28 @@ def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNode
     return result, off
 
 
-def _p_remote_node_device_create_args(out: bytearray, v: RemoteNodeDeviceCreateArgs) -> None:
+def _p_remote_node_device_create_args(v: RemoteNodeDeviceCreateArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_node_device_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceGetAutostartArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_get_autostart_args(
-    out: bytearray,
-    v: RemoteNodeDeviceGetAutostartArgs,
-) -> None:
+def _p_remote_node_device_get_autostart_args(v: RemoteNodeDeviceGetAutostartArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartRet, int]:
@@ -26067,21 +25219,17 @@ def _u_remote_node_device_get_autostart_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_node_device_get_autostart_ret(
-    out: bytearray,
-    v: RemoteNodeDeviceGetAutostartRet,
-) -> None:
-    out += _S_i.pack(v.autostart)
+def _p_remote_node_device_get_autostart_ret(v: RemoteNodeDeviceGetAutostartRet) -> bytes:
+    return _S_i.pack(v.autostart)
 
 
 def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceSetAutostartArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceSetAutostartArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.autostart = _S_i.unpack_from(data, off)[0]
@@ -26089,44 +25237,28 @@ def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_node_device_set_autostart_args(
-    out: bytearray,
-    v: RemoteNodeDeviceSetAutostartArgs,
-) -> None:
+def _p_remote_node_device_set_autostart_args(v: RemoteNodeDeviceSetAutostartArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.autostart)
+    return _V_vi[size].pack(size, raw, v.autostart)
 
 
 def _u_remote_node_device_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceIsPersistentArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_is_persistent_args(
-    out: bytearray,
-    v: RemoteNodeDeviceIsPersistentArgs,
-) -> None:
+def _p_remote_node_device_is_persistent_args(v: RemoteNodeDeviceIsPersistentArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentRet, int]:
@@ -26136,34 +25268,26 @@ def _u_remote_node_device_is_persistent_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_node_device_is_persistent_ret(
-    out: bytearray,
-    v: RemoteNodeDeviceIsPersistentRet,
-) -> None:
-    out += _S_i.pack(v.persistent)
+def _p_remote_node_device_is_persistent_ret(v: RemoteNodeDeviceIsPersistentRet) -> bytes:
+    return _S_i.pack(v.persistent)
 
 
 def _u_remote_node_device_is_active_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceIsActiveArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
-def _p_remote_node_device_is_active_args(out: bytearray, v: RemoteNodeDeviceIsActiveArgs) -> None:
+def _p_remote_node_device_is_active_args(v: RemoteNodeDeviceIsActiveArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_device_is_active_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveRet, int]:
@@ -26173,25 +25297,24 @@ def _u_remote_node_device_is_active_ret(data: bytes, off: int) -> tuple[RemoteNo
     return result, off
 
 
-def _p_remote_node_device_is_active_ret(out: bytearray, v: RemoteNodeDeviceIsActiveRet) -> None:
-    out += _S_i.pack(v.active)
+def _p_remote_node_device_is_active_ret(v: RemoteNodeDeviceIsActiveRet) -> bytes:
+    return _S_i.pack(v.active)
 
 
 def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUpdateArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeDeviceUpdateArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -26199,22 +25322,12 @@ def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNode
     return result, off
 
 
-def _p_remote_node_device_update_args(out: bytearray, v: RemoteNodeDeviceUpdateArgs) -> None:
+def _p_remote_node_device_update_args(v: RemoteNodeDeviceUpdateArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.xml_desc.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_remote_connect_domain_event_register_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventRegisterRet, int]:
@@ -26224,11 +25337,8 @@ def _u_remote_connect_domain_event_register_ret(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_connect_domain_event_register_ret(
-    out: bytearray,
-    v: RemoteConnectDomainEventRegisterRet,
-) -> None:
-    out += _S_i.pack(v.cb_registered)
+def _p_remote_connect_domain_event_register_ret(v: RemoteConnectDomainEventRegisterRet) -> bytes:
+    return _S_i.pack(v.cb_registered)
 
 
 def _u_remote_connect_domain_event_deregister_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterRet, int]:
@@ -26239,10 +25349,9 @@ def _u_remote_connect_domain_event_deregister_ret(data: bytes, off: int) -> tupl
 
 
 def _p_remote_connect_domain_event_deregister_ret(
-    out: bytearray,
     v: RemoteConnectDomainEventDeregisterRet,
-) -> None:
-    out += _S_i.pack(v.cb_registered)
+) -> bytes:
+    return _S_i.pack(v.cb_registered)
 
 
 def _u_remote_domain_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventLifecycleMsg, int]:
@@ -26253,9 +25362,8 @@ def _u_remote_domain_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_event_lifecycle_msg(out: bytearray, v: RemoteDomainEventLifecycleMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_ii.pack(v.event, v.detail)
+def _p_remote_domain_event_lifecycle_msg(v: RemoteDomainEventLifecycleMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_ii.pack(v.event, v.detail)
 
 
 def _u_remote_domain_event_callback_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackLifecycleMsg, int]:
@@ -26267,28 +25375,25 @@ def _u_remote_domain_event_callback_lifecycle_msg(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_event_callback_lifecycle_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackLifecycleMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_lifecycle_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_lifecycle_msg(v.msg)
 
 
 def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectDomainXmlFromNativeArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeFormat = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeConfig = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -26296,68 +25401,46 @@ def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_connect_domain_xml_from_native_args(
-    out: bytearray,
-    v: RemoteConnectDomainXmlFromNativeArgs,
-) -> None:
+def _p_remote_connect_domain_xml_from_native_args(v: RemoteConnectDomainXmlFromNativeArgs) -> bytes:
     raw = v.nativeFormat.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.nativeConfig.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_remote_connect_domain_xml_from_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectDomainXmlFromNativeRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.domainXml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_domain_xml_from_native_ret(
-    out: bytearray,
-    v: RemoteConnectDomainXmlFromNativeRet,
-) -> None:
+def _p_remote_connect_domain_xml_from_native_ret(v: RemoteConnectDomainXmlFromNativeRet) -> bytes:
     raw = v.domainXml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectDomainXmlToNativeArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeFormat = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.domainXml = data[start2:end2].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -26365,51 +25448,30 @@ def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_connect_domain_xml_to_native_args(
-    out: bytearray,
-    v: RemoteConnectDomainXmlToNativeArgs,
-) -> None:
+def _p_remote_connect_domain_xml_to_native_args(v: RemoteConnectDomainXmlToNativeArgs) -> bytes:
     raw = v.nativeFormat.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.domainXml.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
 
 
 def _u_remote_connect_domain_xml_to_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectDomainXmlToNativeRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeConfig = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_domain_xml_to_native_ret(
-    out: bytearray,
-    v: RemoteConnectDomainXmlToNativeRet,
-) -> None:
+def _p_remote_connect_domain_xml_to_native_ret(v: RemoteConnectDomainXmlToNativeRet) -> bytes:
     raw = v.nativeConfig.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_num_of_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfSecretsRet, int]:
@@ -26419,8 +25481,8 @@ def _u_remote_connect_num_of_secrets_ret(data: bytes, off: int) -> tuple[RemoteC
     return result, off
 
 
-def _p_remote_connect_num_of_secrets_ret(out: bytearray, v: RemoteConnectNumOfSecretsRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_connect_num_of_secrets_ret(v: RemoteConnectNumOfSecretsRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_connect_list_secrets_args(data: bytes, off: int) -> tuple[RemoteConnectListSecretsArgs, int]:
@@ -26430,12 +25492,11 @@ def _u_remote_connect_list_secrets_args(data: bytes, off: int) -> tuple[RemoteCo
     return result, off
 
 
-def _p_remote_connect_list_secrets_args(out: bytearray, v: RemoteConnectListSecretsArgs) -> None:
-    out += _S_i.pack(v.maxuuids)
+def _p_remote_connect_list_secrets_args(v: RemoteConnectListSecretsArgs) -> bytes:
+    return _S_i.pack(v.maxuuids)
 
 
 def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListSecretsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListSecretsRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -26446,7 +25507,7 @@ def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteCon
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -26454,19 +25515,17 @@ def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteCon
     return result, off
 
 
-def _p_remote_connect_list_secrets_ret(out: bytearray, v: RemoteConnectListSecretsRet) -> None:
+def _p_remote_connect_list_secrets_ret(v: RemoteConnectListSecretsRet) -> bytes:
     items = v.uuids
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_secret_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUuidArgs, int]:
@@ -26476,10 +25535,10 @@ def _u_remote_secret_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteS
     return result, off
 
 
-def _p_remote_secret_lookup_by_uuid_args(out: bytearray, v: RemoteSecretLookupByUuidArgs) -> None:
+def _p_remote_secret_lookup_by_uuid_args(v: RemoteSecretLookupByUuidArgs) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _S_16s.pack(v.uuid)
 
 
 def _u_remote_secret_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUuidRet, int]:
@@ -26488,18 +25547,17 @@ def _u_remote_secret_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteSe
     return result, off
 
 
-def _p_remote_secret_lookup_by_uuid_ret(out: bytearray, v: RemoteSecretLookupByUuidRet) -> None:
-    _p_remote_nonnull_secret(out, v.secret)
+def _p_remote_secret_lookup_by_uuid_ret(v: RemoteSecretLookupByUuidRet) -> bytes:
+    return _p_remote_nonnull_secret(v.secret)
 
 
 def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteSecretDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -26507,15 +25565,10 @@ def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecre
     return result, off
 
 
-def _p_remote_secret_define_xml_args(out: bytearray, v: RemoteSecretDefineXmlArgs) -> None:
+def _p_remote_secret_define_xml_args(v: RemoteSecretDefineXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_secret_define_xml_ret(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlRet, int]:
@@ -26524,8 +25577,8 @@ def _u_remote_secret_define_xml_ret(data: bytes, off: int) -> tuple[RemoteSecret
     return result, off
 
 
-def _p_remote_secret_define_xml_ret(out: bytearray, v: RemoteSecretDefineXmlRet) -> None:
-    _p_remote_nonnull_secret(out, v.secret)
+def _p_remote_secret_define_xml_ret(v: RemoteSecretDefineXmlRet) -> bytes:
+    return _p_remote_nonnull_secret(v.secret)
 
 
 def _u_remote_secret_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescArgs, int]:
@@ -26536,43 +25589,36 @@ def _u_remote_secret_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteSec
     return result, off
 
 
-def _p_remote_secret_get_xml_desc_args(out: bytearray, v: RemoteSecretGetXmlDescArgs) -> None:
-    _p_remote_nonnull_secret(out, v.secret)
-    out += _S_I.pack(v.flags)
+def _p_remote_secret_get_xml_desc_args(v: RemoteSecretGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_secret(v.secret) + _S_I.pack(v.flags)
 
 
 def _u_remote_secret_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteSecretGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_secret_get_xml_desc_ret(out: bytearray, v: RemoteSecretGetXmlDescRet) -> None:
+def _p_remote_secret_get_xml_desc_ret(v: RemoteSecretGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecretSetValueArgs, int]:
-    data_end = len(data)
     result = _new(RemoteSecretSetValueArgs)
     result.secret, off = _u_remote_nonnull_secret(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.value = data[start:end]
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -26580,16 +25626,10 @@ def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecret
     return result, off
 
 
-def _p_remote_secret_set_value_args(out: bytearray, v: RemoteSecretSetValueArgs) -> None:
-    _p_remote_nonnull_secret(out, v.secret)
+def _p_remote_secret_set_value_args(v: RemoteSecretSetValueArgs) -> bytes:
     raw = v.value
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_secret(v.secret) + _V_vI_3[size].pack(size, raw, v.flags)
 
 
 def _u_remote_secret_get_value_args(data: bytes, off: int) -> tuple[RemoteSecretGetValueArgs, int]:
@@ -26600,32 +25640,26 @@ def _u_remote_secret_get_value_args(data: bytes, off: int) -> tuple[RemoteSecret
     return result, off
 
 
-def _p_remote_secret_get_value_args(out: bytearray, v: RemoteSecretGetValueArgs) -> None:
-    _p_remote_nonnull_secret(out, v.secret)
-    out += _S_I.pack(v.flags)
+def _p_remote_secret_get_value_args(v: RemoteSecretGetValueArgs) -> bytes:
+    return _p_remote_nonnull_secret(v.secret) + _S_I.pack(v.flags)
 
 
 def _u_remote_secret_get_value_ret(data: bytes, off: int) -> tuple[RemoteSecretGetValueRet, int]:
-    data_end = len(data)
     result = _new(RemoteSecretGetValueRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.value = data[start:end]
     return result, off
 
 
-def _p_remote_secret_get_value_ret(out: bytearray, v: RemoteSecretGetValueRet) -> None:
+def _p_remote_secret_get_value_ret(v: RemoteSecretGetValueRet) -> bytes:
     raw = v.value
     size = len(raw)
-    if size > 65536:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v_3[size].pack(size, raw)
 
 
 def _u_remote_secret_undefine_args(data: bytes, off: int) -> tuple[RemoteSecretUndefineArgs, int]:
@@ -26634,12 +25668,11 @@ def _u_remote_secret_undefine_args(data: bytes, off: int) -> tuple[RemoteSecretU
     return result, off
 
 
-def _p_remote_secret_undefine_args(out: bytearray, v: RemoteSecretUndefineArgs) -> None:
-    _p_remote_nonnull_secret(out, v.secret)
+def _p_remote_secret_undefine_args(v: RemoteSecretUndefineArgs) -> bytes:
+    return _p_remote_nonnull_secret(v.secret)
 
 
 def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageArgs, int]:
-    data_end = len(data)
     result = _new(RemoteSecretLookupByUsageArgs)
     result.usageType = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -26647,21 +25680,16 @@ def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[Remote
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.usageID = data[start:end].decode()
     return result, off
 
 
-def _p_remote_secret_lookup_by_usage_args(out: bytearray, v: RemoteSecretLookupByUsageArgs) -> None:
-    out += _S_i.pack(v.usageType)
+def _p_remote_secret_lookup_by_usage_args(v: RemoteSecretLookupByUsageArgs) -> bytes:
     raw = v.usageID.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_iv[size].pack(v.usageType, size, raw)
 
 
 def _u_remote_secret_lookup_by_usage_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageRet, int]:
@@ -26670,12 +25698,11 @@ def _u_remote_secret_lookup_by_usage_ret(data: bytes, off: int) -> tuple[RemoteS
     return result, off
 
 
-def _p_remote_secret_lookup_by_usage_ret(out: bytearray, v: RemoteSecretLookupByUsageRet) -> None:
-    _p_remote_nonnull_secret(out, v.secret)
+def _p_remote_secret_lookup_by_usage_ret(v: RemoteSecretLookupByUsageRet) -> bytes:
+    return _p_remote_nonnull_secret(v.secret)
 
 
 def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnelArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepareTunnelArgs)
     result.flags = _S_Q.unpack_from(data, off)[0]
     off += 8
@@ -26686,26 +25713,18 @@ def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_migrate_prepare_tunnel_args(
-    out: bytearray,
-    v: RemoteDomainMigratePrepareTunnelArgs,
-) -> None:
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
+def _p_remote_domain_migrate_prepare_tunnel_args(v: RemoteDomainMigratePrepareTunnelArgs) -> bytes:
     raw = v.dom_xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return b"".join(
+        (_S_Q.pack(v.flags), _p_remote_string(v.dname), _V_Qv[size].pack(v.resource, size, raw)),
+    )
 
 
 def _u_remote_connect_is_secure_ret(data: bytes, off: int) -> tuple[RemoteConnectIsSecureRet, int]:
@@ -26715,8 +25734,8 @@ def _u_remote_connect_is_secure_ret(data: bytes, off: int) -> tuple[RemoteConnec
     return result, off
 
 
-def _p_remote_connect_is_secure_ret(out: bytearray, v: RemoteConnectIsSecureRet) -> None:
-    out += _S_i.pack(v.secure)
+def _p_remote_connect_is_secure_ret(v: RemoteConnectIsSecureRet) -> bytes:
+    return _S_i.pack(v.secure)
 
 
 def _u_remote_domain_is_active_args(data: bytes, off: int) -> tuple[RemoteDomainIsActiveArgs, int]:
@@ -26725,8 +25744,8 @@ def _u_remote_domain_is_active_args(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_is_active_args(out: bytearray, v: RemoteDomainIsActiveArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_is_active_args(v: RemoteDomainIsActiveArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_is_active_ret(data: bytes, off: int) -> tuple[RemoteDomainIsActiveRet, int]:
@@ -26736,8 +25755,8 @@ def _u_remote_domain_is_active_ret(data: bytes, off: int) -> tuple[RemoteDomainI
     return result, off
 
 
-def _p_remote_domain_is_active_ret(out: bytearray, v: RemoteDomainIsActiveRet) -> None:
-    out += _S_i.pack(v.active)
+def _p_remote_domain_is_active_ret(v: RemoteDomainIsActiveRet) -> bytes:
+    return _S_i.pack(v.active)
 
 
 def _u_remote_domain_is_persistent_args(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentArgs, int]:
@@ -26746,8 +25765,8 @@ def _u_remote_domain_is_persistent_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_is_persistent_args(out: bytearray, v: RemoteDomainIsPersistentArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_is_persistent_args(v: RemoteDomainIsPersistentArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentRet, int]:
@@ -26757,8 +25776,8 @@ def _u_remote_domain_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_is_persistent_ret(out: bytearray, v: RemoteDomainIsPersistentRet) -> None:
-    out += _S_i.pack(v.persistent)
+def _p_remote_domain_is_persistent_ret(v: RemoteDomainIsPersistentRet) -> bytes:
+    return _S_i.pack(v.persistent)
 
 
 def _u_remote_domain_is_updated_args(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedArgs, int]:
@@ -26767,8 +25786,8 @@ def _u_remote_domain_is_updated_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_is_updated_args(out: bytearray, v: RemoteDomainIsUpdatedArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_is_updated_args(v: RemoteDomainIsUpdatedArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_is_updated_ret(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedRet, int]:
@@ -26778,8 +25797,8 @@ def _u_remote_domain_is_updated_ret(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_is_updated_ret(out: bytearray, v: RemoteDomainIsUpdatedRet) -> None:
-    out += _S_i.pack(v.updated)
+def _p_remote_domain_is_updated_ret(v: RemoteDomainIsUpdatedRet) -> bytes:
+    return _S_i.pack(v.updated)
 
 
 def _u_remote_network_is_active_args(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveArgs, int]:
@@ -26788,8 +25807,8 @@ def _u_remote_network_is_active_args(data: bytes, off: int) -> tuple[RemoteNetwo
     return result, off
 
 
-def _p_remote_network_is_active_args(out: bytearray, v: RemoteNetworkIsActiveArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_is_active_args(v: RemoteNetworkIsActiveArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_is_active_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveRet, int]:
@@ -26799,8 +25818,8 @@ def _u_remote_network_is_active_ret(data: bytes, off: int) -> tuple[RemoteNetwor
     return result, off
 
 
-def _p_remote_network_is_active_ret(out: bytearray, v: RemoteNetworkIsActiveRet) -> None:
-    out += _S_i.pack(v.active)
+def _p_remote_network_is_active_ret(v: RemoteNetworkIsActiveRet) -> bytes:
+    return _S_i.pack(v.active)
 
 
 def _u_remote_network_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentArgs, int]:
@@ -26809,8 +25828,8 @@ def _u_remote_network_is_persistent_args(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_network_is_persistent_args(out: bytearray, v: RemoteNetworkIsPersistentArgs) -> None:
-    _p_remote_nonnull_network(out, v.net)
+def _p_remote_network_is_persistent_args(v: RemoteNetworkIsPersistentArgs) -> bytes:
+    return _p_remote_nonnull_network(v.net)
 
 
 def _u_remote_network_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentRet, int]:
@@ -26820,8 +25839,8 @@ def _u_remote_network_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNe
     return result, off
 
 
-def _p_remote_network_is_persistent_ret(out: bytearray, v: RemoteNetworkIsPersistentRet) -> None:
-    out += _S_i.pack(v.persistent)
+def _p_remote_network_is_persistent_ret(v: RemoteNetworkIsPersistentRet) -> bytes:
+    return _S_i.pack(v.persistent)
 
 
 def _u_remote_storage_pool_is_active_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveArgs, int]:
@@ -26830,8 +25849,8 @@ def _u_remote_storage_pool_is_active_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_storage_pool_is_active_args(out: bytearray, v: RemoteStoragePoolIsActiveArgs) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_is_active_args(v: RemoteStoragePoolIsActiveArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_is_active_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveRet, int]:
@@ -26841,8 +25860,8 @@ def _u_remote_storage_pool_is_active_ret(data: bytes, off: int) -> tuple[RemoteS
     return result, off
 
 
-def _p_remote_storage_pool_is_active_ret(out: bytearray, v: RemoteStoragePoolIsActiveRet) -> None:
-    out += _S_i.pack(v.active)
+def _p_remote_storage_pool_is_active_ret(v: RemoteStoragePoolIsActiveRet) -> bytes:
+    return _S_i.pack(v.active)
 
 
 def _u_remote_storage_pool_is_persistent_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentArgs, int]:
@@ -26851,11 +25870,8 @@ def _u_remote_storage_pool_is_persistent_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_storage_pool_is_persistent_args(
-    out: bytearray,
-    v: RemoteStoragePoolIsPersistentArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_is_persistent_args(v: RemoteStoragePoolIsPersistentArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_storage_pool_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentRet, int]:
@@ -26865,11 +25881,8 @@ def _u_remote_storage_pool_is_persistent_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_pool_is_persistent_ret(
-    out: bytearray,
-    v: RemoteStoragePoolIsPersistentRet,
-) -> None:
-    out += _S_i.pack(v.persistent)
+def _p_remote_storage_pool_is_persistent_ret(v: RemoteStoragePoolIsPersistentRet) -> bytes:
+    return _S_i.pack(v.persistent)
 
 
 def _u_remote_interface_is_active_args(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveArgs, int]:
@@ -26878,8 +25891,8 @@ def _u_remote_interface_is_active_args(data: bytes, off: int) -> tuple[RemoteInt
     return result, off
 
 
-def _p_remote_interface_is_active_args(out: bytearray, v: RemoteInterfaceIsActiveArgs) -> None:
-    _p_remote_nonnull_interface(out, v.iface)
+def _p_remote_interface_is_active_args(v: RemoteInterfaceIsActiveArgs) -> bytes:
+    return _p_remote_nonnull_interface(v.iface)
 
 
 def _u_remote_interface_is_active_ret(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveRet, int]:
@@ -26889,18 +25902,17 @@ def _u_remote_interface_is_active_ret(data: bytes, off: int) -> tuple[RemoteInte
     return result, off
 
 
-def _p_remote_interface_is_active_ret(out: bytearray, v: RemoteInterfaceIsActiveRet) -> None:
-    out += _S_i.pack(v.active)
+def _p_remote_interface_is_active_ret(v: RemoteInterfaceIsActiveRet) -> bytes:
+    return _S_i.pack(v.active)
 
 
 def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectCompareCpuArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -26908,15 +25920,10 @@ def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteCon
     return result, off
 
 
-def _p_remote_connect_compare_cpu_args(out: bytearray, v: RemoteConnectCompareCpuArgs) -> None:
+def _p_remote_connect_compare_cpu_args(v: RemoteConnectCompareCpuArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_connect_compare_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuRet, int]:
@@ -26926,12 +25933,11 @@ def _u_remote_connect_compare_cpu_ret(data: bytes, off: int) -> tuple[RemoteConn
     return result, off
 
 
-def _p_remote_connect_compare_cpu_ret(out: bytearray, v: RemoteConnectCompareCpuRet) -> None:
-    out += _S_i.pack(v.result)
+def _p_remote_connect_compare_cpu_ret(v: RemoteConnectCompareCpuRet) -> bytes:
+    return _S_i.pack(v.result)
 
 
 def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectBaselineCpuArgs)
     count = _xdr.unpack_count(data, off, 256, 4)
     off += 4
@@ -26942,7 +25948,7 @@ def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteCo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -26952,43 +25958,35 @@ def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteCo
     return result, off
 
 
-def _p_remote_connect_baseline_cpu_args(out: bytearray, v: RemoteConnectBaselineCpuArgs) -> None:
+def _p_remote_connect_baseline_cpu_args(v: RemoteConnectBaselineCpuArgs) -> bytes:
     items = v.xmlCPUs
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts) + _S_I.pack(v.flags)
 
 
 def _u_remote_connect_baseline_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectBaselineCpuRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpu = data[start:end].decode()
     return result, off
 
 
-def _p_remote_connect_baseline_cpu_ret(out: bytearray, v: RemoteConnectBaselineCpuRet) -> None:
+def _p_remote_connect_baseline_cpu_ret(v: RemoteConnectBaselineCpuRet) -> bytes:
     raw = v.cpu.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_get_job_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoArgs, int]:
@@ -26997,8 +25995,8 @@ def _u_remote_domain_get_job_info_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_job_info_args(out: bytearray, v: RemoteDomainGetJobInfoArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_job_info_args(v: RemoteDomainGetJobInfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_job_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoRet, int]:
@@ -27008,8 +26006,8 @@ def _u_remote_domain_get_job_info_ret(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_get_job_info_ret(out: bytearray, v: RemoteDomainGetJobInfoRet) -> None:
-    out += _S_iQQQQQQQQQQQ.pack(
+def _p_remote_domain_get_job_info_ret(v: RemoteDomainGetJobInfoRet) -> bytes:
+    return _S_iQQQQQQQQQQQ.pack(
         v.type,
         v.timeElapsed,
         v.timeRemaining,
@@ -27033,13 +26031,11 @@ def _u_remote_domain_get_job_stats_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_get_job_stats_args(out: bytearray, v: RemoteDomainGetJobStatsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_job_stats_args(v: RemoteDomainGetJobStatsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobStatsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetJobStatsRet)
     result.type = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -27053,30 +26049,47 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_remote_domain_get_job_stats_ret(out: bytearray, v: RemoteDomainGetJobStatsRet) -> None:
-    out += _S_i.pack(v.type)
+def _p_remote_domain_get_job_stats_ret(v: RemoteDomainGetJobStatsRet) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return _S_i.pack(v.type) + b"".join(parts)
 
 
 def _u_remote_domain_abort_job_args(data: bytes, off: int) -> tuple[RemoteDomainAbortJobArgs, int]:
@@ -27085,8 +26098,8 @@ def _u_remote_domain_abort_job_args(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_abort_job_args(out: bytearray, v: RemoteDomainAbortJobArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_abort_job_args(v: RemoteDomainAbortJobArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_abort_job_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAbortJobFlagsArgs, int]:
@@ -27097,9 +26110,8 @@ def _u_remote_domain_abort_job_flags_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_abort_job_flags_args(out: bytearray, v: RemoteDomainAbortJobFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_abort_job_flags_args(v: RemoteDomainAbortJobFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_migrate_get_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeArgs, int]:
@@ -27111,11 +26123,9 @@ def _u_remote_domain_migrate_get_max_downtime_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_migrate_get_max_downtime_args(
-    out: bytearray,
     v: RemoteDomainMigrateGetMaxDowntimeArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_migrate_get_max_downtime_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeRet, int]:
@@ -27125,11 +26135,8 @@ def _u_remote_domain_migrate_get_max_downtime_ret(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_migrate_get_max_downtime_ret(
-    out: bytearray,
-    v: RemoteDomainMigrateGetMaxDowntimeRet,
-) -> None:
-    out += _S_Q.pack(v.downtime)
+def _p_remote_domain_migrate_get_max_downtime_ret(v: RemoteDomainMigrateGetMaxDowntimeRet) -> bytes:
+    return _S_Q.pack(v.downtime)
 
 
 def _u_remote_domain_migrate_set_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxDowntimeArgs, int]:
@@ -27141,11 +26148,9 @@ def _u_remote_domain_migrate_set_max_downtime_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_migrate_set_max_downtime_args(
-    out: bytearray,
     v: RemoteDomainMigrateSetMaxDowntimeArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_QI.pack(v.downtime, v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.downtime, v.flags)
 
 
 def _u_remote_domain_migrate_get_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheArgs, int]:
@@ -27157,11 +26162,9 @@ def _u_remote_domain_migrate_get_compression_cache_args(data: bytes, off: int) -
 
 
 def _p_remote_domain_migrate_get_compression_cache_args(
-    out: bytearray,
     v: RemoteDomainMigrateGetCompressionCacheArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_migrate_get_compression_cache_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheRet, int]:
@@ -27172,10 +26175,9 @@ def _u_remote_domain_migrate_get_compression_cache_ret(data: bytes, off: int) ->
 
 
 def _p_remote_domain_migrate_get_compression_cache_ret(
-    out: bytearray,
     v: RemoteDomainMigrateGetCompressionCacheRet,
-) -> None:
-    out += _S_Q.pack(v.cacheSize)
+) -> bytes:
+    return _S_Q.pack(v.cacheSize)
 
 
 def _u_remote_domain_migrate_set_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetCompressionCacheArgs, int]:
@@ -27187,11 +26189,9 @@ def _u_remote_domain_migrate_set_compression_cache_args(data: bytes, off: int) -
 
 
 def _p_remote_domain_migrate_set_compression_cache_args(
-    out: bytearray,
     v: RemoteDomainMigrateSetCompressionCacheArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_QI.pack(v.cacheSize, v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.cacheSize, v.flags)
 
 
 def _u_remote_domain_migrate_set_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxSpeedArgs, int]:
@@ -27202,12 +26202,8 @@ def _u_remote_domain_migrate_set_max_speed_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_migrate_set_max_speed_args(
-    out: bytearray,
-    v: RemoteDomainMigrateSetMaxSpeedArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_QI.pack(v.bandwidth, v.flags)
+def _p_remote_domain_migrate_set_max_speed_args(v: RemoteDomainMigrateSetMaxSpeedArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.bandwidth, v.flags)
 
 
 def _u_remote_domain_migrate_get_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedArgs, int]:
@@ -27218,12 +26214,8 @@ def _u_remote_domain_migrate_get_max_speed_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_migrate_get_max_speed_args(
-    out: bytearray,
-    v: RemoteDomainMigrateGetMaxSpeedArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_migrate_get_max_speed_args(v: RemoteDomainMigrateGetMaxSpeedArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_migrate_get_max_speed_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedRet, int]:
@@ -27233,11 +26225,8 @@ def _u_remote_domain_migrate_get_max_speed_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_migrate_get_max_speed_ret(
-    out: bytearray,
-    v: RemoteDomainMigrateGetMaxSpeedRet,
-) -> None:
-    out += _S_Q.pack(v.bandwidth)
+def _p_remote_domain_migrate_get_max_speed_ret(v: RemoteDomainMigrateGetMaxSpeedRet) -> bytes:
+    return _S_Q.pack(v.bandwidth)
 
 
 def _u_remote_connect_domain_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventRegisterAnyArgs, int]:
@@ -27248,10 +26237,9 @@ def _u_remote_connect_domain_event_register_any_args(data: bytes, off: int) -> t
 
 
 def _p_remote_connect_domain_event_register_any_args(
-    out: bytearray,
     v: RemoteConnectDomainEventRegisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.eventID)
+) -> bytes:
+    return _S_i.pack(v.eventID)
 
 
 def _u_remote_connect_domain_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterAnyArgs, int]:
@@ -27262,10 +26250,9 @@ def _u_remote_connect_domain_event_deregister_any_args(data: bytes, off: int) ->
 
 
 def _p_remote_connect_domain_event_deregister_any_args(
-    out: bytearray,
     v: RemoteConnectDomainEventDeregisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.eventID)
+) -> bytes:
+    return _S_i.pack(v.eventID)
 
 
 def _u_remote_connect_domain_event_callback_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyArgs, int]:
@@ -27277,11 +26264,9 @@ def _u_remote_connect_domain_event_callback_register_any_args(data: bytes, off: 
 
 
 def _p_remote_connect_domain_event_callback_register_any_args(
-    out: bytearray,
     v: RemoteConnectDomainEventCallbackRegisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.eventID)
-    _p_remote_domain(out, v.dom)
+) -> bytes:
+    return _S_i.pack(v.eventID) + _p_remote_domain(v.dom)
 
 
 def _u_remote_connect_domain_event_callback_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyRet, int]:
@@ -27292,10 +26277,9 @@ def _u_remote_connect_domain_event_callback_register_any_ret(data: bytes, off: i
 
 
 def _p_remote_connect_domain_event_callback_register_any_ret(
-    out: bytearray,
     v: RemoteConnectDomainEventCallbackRegisterAnyRet,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_connect_domain_event_callback_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackDeregisterAnyArgs, int]:
@@ -27306,10 +26290,9 @@ def _u_remote_connect_domain_event_callback_deregister_any_args(data: bytes, off
 
 
 def _p_remote_connect_domain_event_callback_deregister_any_args(
-    out: bytearray,
     v: RemoteConnectDomainEventCallbackDeregisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_domain_event_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRebootMsg, int]:
@@ -27318,8 +26301,8 @@ def _u_remote_domain_event_reboot_msg(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_event_reboot_msg(out: bytearray, v: RemoteDomainEventRebootMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_reboot_msg(v: RemoteDomainEventRebootMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_event_callback_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRebootMsg, int]:
@@ -27330,12 +26313,8 @@ def _u_remote_domain_event_callback_reboot_msg(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_event_callback_reboot_msg(
-    out: bytearray,
-    v: RemoteDomainEventCallbackRebootMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_reboot_msg(out, v.msg)
+def _p_remote_domain_event_callback_reboot_msg(v: RemoteDomainEventCallbackRebootMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_reboot_msg(v.msg)
 
 
 def _u_remote_domain_event_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRtcChangeMsg, int]:
@@ -27346,9 +26325,8 @@ def _u_remote_domain_event_rtc_change_msg(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_event_rtc_change_msg(out: bytearray, v: RemoteDomainEventRtcChangeMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_q.pack(v.offset)
+def _p_remote_domain_event_rtc_change_msg(v: RemoteDomainEventRtcChangeMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_q.pack(v.offset)
 
 
 def _u_remote_domain_event_callback_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRtcChangeMsg, int]:
@@ -27360,11 +26338,9 @@ def _u_remote_domain_event_callback_rtc_change_msg(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_event_callback_rtc_change_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackRtcChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_rtc_change_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_rtc_change_msg(v.msg)
 
 
 def _u_remote_domain_event_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventWatchdogMsg, int]:
@@ -27375,9 +26351,8 @@ def _u_remote_domain_event_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_event_watchdog_msg(out: bytearray, v: RemoteDomainEventWatchdogMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.action)
+def _p_remote_domain_event_watchdog_msg(v: RemoteDomainEventWatchdogMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.action)
 
 
 def _u_remote_domain_event_callback_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackWatchdogMsg, int]:
@@ -27388,30 +26363,25 @@ def _u_remote_domain_event_callback_watchdog_msg(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_event_callback_watchdog_msg(
-    out: bytearray,
-    v: RemoteDomainEventCallbackWatchdogMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_watchdog_msg(out, v.msg)
+def _p_remote_domain_event_callback_watchdog_msg(v: RemoteDomainEventCallbackWatchdogMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_watchdog_msg(v.msg)
 
 
 def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventIoErrorMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.srcPath = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[start2:end2].decode()
     result.action = _S_i.unpack_from(data, off)[0]
@@ -27419,23 +26389,18 @@ def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_event_io_error_msg(out: bytearray, v: RemoteDomainEventIoErrorMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_io_error_msg(v: RemoteDomainEventIoErrorMsg) -> bytes:
     raw = v.srcPath.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.devAlias.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_i.pack(v.action)
+    return _p_remote_nonnull_domain(v.dom) + _V_vvi[size, size2].pack(
+        size,
+        raw,
+        size2,
+        raw2,
+        v.action,
+    )
 
 
 def _u_remote_domain_event_callback_io_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackIoErrorMsg, int]:
@@ -27446,30 +26411,25 @@ def _u_remote_domain_event_callback_io_error_msg(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_event_callback_io_error_msg(
-    out: bytearray,
-    v: RemoteDomainEventCallbackIoErrorMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_io_error_msg(out, v.msg)
+def _p_remote_domain_event_callback_io_error_msg(v: RemoteDomainEventCallbackIoErrorMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_msg(v.msg)
 
 
 def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorReasonMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventIoErrorReasonMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.srcPath = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[start2:end2].decode()
     result.action = _S_i.unpack_from(data, off)[0]
@@ -27478,39 +26438,28 @@ def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[R
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
     result.reason = data[start3:end3].decode()
     return result, off
 
 
-def _p_remote_domain_event_io_error_reason_msg(
-    out: bytearray,
-    v: RemoteDomainEventIoErrorReasonMsg,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_io_error_reason_msg(v: RemoteDomainEventIoErrorReasonMsg) -> bytes:
     raw = v.srcPath.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.devAlias.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_i.pack(v.action)
     raw3 = v.reason.encode()
     size3 = len(raw3)
-    if size3 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size3)
-    out += raw3
-    out += _PAD[-size3 & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_vviv[size, size2, size3].pack(
+        size,
+        raw,
+        size2,
+        raw2,
+        v.action,
+        size3,
+        raw3,
+    )
 
 
 def _u_remote_domain_event_callback_io_error_reason_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackIoErrorReasonMsg, int]:
@@ -27522,15 +26471,12 @@ def _u_remote_domain_event_callback_io_error_reason_msg(data: bytes, off: int) -
 
 
 def _p_remote_domain_event_callback_io_error_reason_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackIoErrorReasonMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_io_error_reason_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_reason_msg(v.msg)
 
 
 def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsAddress, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventGraphicsAddress)
     result.family = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -27538,82 +26484,55 @@ def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[Remo
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.node = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.service = data[start2:end2].decode()
     return result, off
 
 
-def _p_remote_domain_event_graphics_address(
-    out: bytearray,
-    v: RemoteDomainEventGraphicsAddress,
-) -> None:
-    out += _S_i.pack(v.family)
+def _p_remote_domain_event_graphics_address(v: RemoteDomainEventGraphicsAddress) -> bytes:
     raw = v.node.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.service.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return _V_ivv[size, size2].pack(v.family, size, raw, size2, raw2)
 
 
 def _u_remote_domain_event_graphics_identity(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsIdentity, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventGraphicsIdentity)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start2:end2].decode()
     return result, off
 
 
-def _p_remote_domain_event_graphics_identity(
-    out: bytearray,
-    v: RemoteDomainEventGraphicsIdentity,
-) -> None:
+def _p_remote_domain_event_graphics_identity(v: RemoteDomainEventGraphicsIdentity) -> bytes:
     raw = v.type.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.name.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return _V_vv[size, size2].pack(size, raw, size2, raw2)
 
 
 def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventGraphicsMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.phase = _S_i.unpack_from(data, off)[0]
@@ -27624,7 +26543,7 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.authScheme = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 20, 8)
@@ -27637,14 +26556,14 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.type = data[start2:end2].decode()
         size3 = _S_I.unpack_from(data, off)[0]
         start3 = off + 4
         end3 = start3 + size3
         off = end3 + (-size3 & 3)
-        if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start3:end3].decode()
         append(element)
@@ -27652,37 +26571,30 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_event_graphics_msg(out: bytearray, v: RemoteDomainEventGraphicsMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.phase)
-    _p_remote_domain_event_graphics_address(out, v.local)
-    _p_remote_domain_event_graphics_address(out, v.remote)
+def _p_remote_domain_event_graphics_msg(v: RemoteDomainEventGraphicsMsg) -> bytes:
     raw = v.authScheme.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     items = v.subject
     if len(items) > 20:
         raise _xdr.XdrError("", "more than 20 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw2 = item.type.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
         raw3 = item.name.encode()
         size3 = len(raw3)
-        if size3 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size3)
-        out += raw3
-        out += _PAD[-size3 & 3]
+        append(_V_vv[size2, size3].pack(size2, raw2, size3, raw3))
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _S_i.pack(v.phase),
+            _p_remote_domain_event_graphics_address(v.local),
+            _p_remote_domain_event_graphics_address(v.remote),
+            _V_v[size].pack(size, raw),
+            b"".join(parts),
+        ),
+    )
 
 
 def _u_remote_domain_event_callback_graphics_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackGraphicsMsg, int]:
@@ -27693,23 +26605,18 @@ def _u_remote_domain_event_callback_graphics_msg(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_event_callback_graphics_msg(
-    out: bytearray,
-    v: RemoteDomainEventCallbackGraphicsMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_graphics_msg(out, v.msg)
+def _p_remote_domain_event_callback_graphics_msg(v: RemoteDomainEventCallbackGraphicsMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_graphics_msg(v.msg)
 
 
 def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJobMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventBlockJobMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[start:end].decode()
     result.type, result.status = _S_ii.unpack_from(data, off)
@@ -27717,16 +26624,10 @@ def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_event_block_job_msg(out: bytearray, v: RemoteDomainEventBlockJobMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_block_job_msg(v: RemoteDomainEventBlockJobMsg) -> bytes:
     raw = v.path.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_ii.pack(v.type, v.status)
+    return _p_remote_nonnull_domain(v.dom) + _V_vii[size].pack(size, raw, v.type, v.status)
 
 
 def _u_remote_domain_event_callback_block_job_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackBlockJobMsg, int]:
@@ -27737,16 +26638,11 @@ def _u_remote_domain_event_callback_block_job_msg(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_event_callback_block_job_msg(
-    out: bytearray,
-    v: RemoteDomainEventCallbackBlockJobMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_block_job_msg(out, v.msg)
+def _p_remote_domain_event_callback_block_job_msg(v: RemoteDomainEventCallbackBlockJobMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_block_job_msg(v.msg)
 
 
 def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventDiskChangeMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventDiskChangeMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.oldSrcPath, off = _u_remote_string(data, off)
@@ -27755,7 +26651,7 @@ def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[Remot
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[start:end].decode()
     result.reason = _S_i.unpack_from(data, off)[0]
@@ -27763,21 +26659,17 @@ def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_event_disk_change_msg(
-    out: bytearray,
-    v: RemoteDomainEventDiskChangeMsg,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.oldSrcPath)
-    _p_remote_string(out, v.newSrcPath)
+def _p_remote_domain_event_disk_change_msg(v: RemoteDomainEventDiskChangeMsg) -> bytes:
     raw = v.devAlias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.reason)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _p_remote_string(v.oldSrcPath),
+            _p_remote_string(v.newSrcPath),
+            _V_vi[size].pack(size, raw, v.reason),
+        ),
+    )
 
 
 def _u_remote_domain_event_callback_disk_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDiskChangeMsg, int]:
@@ -27789,22 +26681,19 @@ def _u_remote_domain_event_callback_disk_change_msg(data: bytes, off: int) -> tu
 
 
 def _p_remote_domain_event_callback_disk_change_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackDiskChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_disk_change_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_disk_change_msg(v.msg)
 
 
 def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventTrayChangeMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventTrayChangeMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[start:end].decode()
     result.reason = _S_i.unpack_from(data, off)[0]
@@ -27812,19 +26701,10 @@ def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_event_tray_change_msg(
-    out: bytearray,
-    v: RemoteDomainEventTrayChangeMsg,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_tray_change_msg(v: RemoteDomainEventTrayChangeMsg) -> bytes:
     raw = v.devAlias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_i.pack(v.reason)
+    return _p_remote_nonnull_domain(v.dom) + _V_vi[size].pack(size, raw, v.reason)
 
 
 def _u_remote_domain_event_callback_tray_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackTrayChangeMsg, int]:
@@ -27836,11 +26716,9 @@ def _u_remote_domain_event_callback_tray_change_msg(data: bytes, off: int) -> tu
 
 
 def _p_remote_domain_event_callback_tray_change_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackTrayChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_tray_change_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_tray_change_msg(v.msg)
 
 
 def _u_remote_domain_event_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmwakeupMsg, int]:
@@ -27849,8 +26727,8 @@ def _u_remote_domain_event_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_event_pmwakeup_msg(out: bytearray, v: RemoteDomainEventPmwakeupMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_pmwakeup_msg(v: RemoteDomainEventPmwakeupMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_event_callback_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmwakeupMsg, int]:
@@ -27861,12 +26739,8 @@ def _u_remote_domain_event_callback_pmwakeup_msg(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_event_callback_pmwakeup_msg(
-    out: bytearray,
-    v: RemoteDomainEventCallbackPmwakeupMsg,
-) -> None:
-    out += _S_ii.pack(v.callbackID, v.reason)
-    _p_remote_domain_event_pmwakeup_msg(out, v.msg)
+def _p_remote_domain_event_callback_pmwakeup_msg(v: RemoteDomainEventCallbackPmwakeupMsg) -> bytes:
+    return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmwakeup_msg(v.msg)
 
 
 def _u_remote_domain_event_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendMsg, int]:
@@ -27875,8 +26749,8 @@ def _u_remote_domain_event_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_event_pmsuspend_msg(out: bytearray, v: RemoteDomainEventPmsuspendMsg) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_pmsuspend_msg(v: RemoteDomainEventPmsuspendMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_event_callback_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendMsg, int]:
@@ -27888,11 +26762,9 @@ def _u_remote_domain_event_callback_pmsuspend_msg(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_event_callback_pmsuspend_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackPmsuspendMsg,
-) -> None:
-    out += _S_ii.pack(v.callbackID, v.reason)
-    _p_remote_domain_event_pmsuspend_msg(out, v.msg)
+) -> bytes:
+    return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmsuspend_msg(v.msg)
 
 
 def _u_remote_domain_event_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBalloonChangeMsg, int]:
@@ -27903,12 +26775,8 @@ def _u_remote_domain_event_balloon_change_msg(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_event_balloon_change_msg(
-    out: bytearray,
-    v: RemoteDomainEventBalloonChangeMsg,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_Q.pack(v.actual)
+def _p_remote_domain_event_balloon_change_msg(v: RemoteDomainEventBalloonChangeMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.actual)
 
 
 def _u_remote_domain_event_callback_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackBalloonChangeMsg, int]:
@@ -27920,11 +26788,9 @@ def _u_remote_domain_event_callback_balloon_change_msg(data: bytes, off: int) ->
 
 
 def _p_remote_domain_event_callback_balloon_change_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackBalloonChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_balloon_change_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_balloon_change_msg(v.msg)
 
 
 def _u_remote_domain_event_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendDiskMsg, int]:
@@ -27933,11 +26799,8 @@ def _u_remote_domain_event_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_event_pmsuspend_disk_msg(
-    out: bytearray,
-    v: RemoteDomainEventPmsuspendDiskMsg,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_pmsuspend_disk_msg(v: RemoteDomainEventPmsuspendDiskMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_event_callback_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendDiskMsg, int]:
@@ -27949,11 +26812,9 @@ def _u_remote_domain_event_callback_pmsuspend_disk_msg(data: bytes, off: int) ->
 
 
 def _p_remote_domain_event_callback_pmsuspend_disk_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackPmsuspendDiskMsg,
-) -> None:
-    out += _S_ii.pack(v.callbackID, v.reason)
-    _p_remote_domain_event_pmsuspend_disk_msg(out, v.msg)
+) -> bytes:
+    return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmsuspend_disk_msg(v.msg)
 
 
 def _u_remote_domain_managed_save_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveArgs, int]:
@@ -27964,9 +26825,8 @@ def _u_remote_domain_managed_save_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_managed_save_args(out: bytearray, v: RemoteDomainManagedSaveArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_managed_save_args(v: RemoteDomainManagedSaveArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_has_managed_save_image_args(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageArgs, int]:
@@ -27977,12 +26837,8 @@ def _u_remote_domain_has_managed_save_image_args(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_has_managed_save_image_args(
-    out: bytearray,
-    v: RemoteDomainHasManagedSaveImageArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_has_managed_save_image_args(v: RemoteDomainHasManagedSaveImageArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_has_managed_save_image_ret(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageRet, int]:
@@ -27992,11 +26848,8 @@ def _u_remote_domain_has_managed_save_image_ret(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_has_managed_save_image_ret(
-    out: bytearray,
-    v: RemoteDomainHasManagedSaveImageRet,
-) -> None:
-    out += _S_i.pack(v.result)
+def _p_remote_domain_has_managed_save_image_ret(v: RemoteDomainHasManagedSaveImageRet) -> bytes:
+    return _S_i.pack(v.result)
 
 
 def _u_remote_domain_managed_save_remove_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveRemoveArgs, int]:
@@ -28007,12 +26860,8 @@ def _u_remote_domain_managed_save_remove_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_managed_save_remove_args(
-    out: bytearray,
-    v: RemoteDomainManagedSaveRemoveArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_managed_save_remove_args(v: RemoteDomainManagedSaveRemoveArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_managed_save_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescArgs, int]:
@@ -28024,37 +26873,29 @@ def _u_remote_domain_managed_save_get_xml_desc_args(data: bytes, off: int) -> tu
 
 
 def _p_remote_domain_managed_save_get_xml_desc_args(
-    out: bytearray,
     v: RemoteDomainManagedSaveGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_managed_save_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainManagedSaveGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
 def _p_remote_domain_managed_save_get_xml_desc_ret(
-    out: bytearray,
     v: RemoteDomainManagedSaveGetXmlDescRet,
-) -> None:
+) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_managed_save_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveDefineXmlArgs, int]:
@@ -28066,24 +26907,18 @@ def _u_remote_domain_managed_save_define_xml_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_managed_save_define_xml_args(
-    out: bytearray,
-    v: RemoteDomainManagedSaveDefineXmlArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.dxml)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_managed_save_define_xml_args(v: RemoteDomainManagedSaveDefineXmlArgs) -> bytes:
+    return b"".join((_p_remote_nonnull_domain(v.dom), _p_remote_string(v.dxml), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSnapshotCreateXmlArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -28091,19 +26926,10 @@ def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_snapshot_create_xml_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotCreateXmlArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_snapshot_create_xml_args(v: RemoteDomainSnapshotCreateXmlArgs) -> bytes:
     raw = v.xml_desc.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_snapshot_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCreateXmlRet, int]:
@@ -28112,11 +26938,8 @@ def _u_remote_domain_snapshot_create_xml_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_snapshot_create_xml_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotCreateXmlRet,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
+def _p_remote_domain_snapshot_create_xml_ret(v: RemoteDomainSnapshotCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap)
 
 
 def _u_remote_domain_snapshot_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescArgs, int]:
@@ -28127,38 +26950,26 @@ def _u_remote_domain_snapshot_get_xml_desc_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_snapshot_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_get_xml_desc_args(v: RemoteDomainSnapshotGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSnapshotGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_snapshot_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotGetXmlDescRet,
-) -> None:
+def _p_remote_domain_snapshot_get_xml_desc_ret(v: RemoteDomainSnapshotGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_snapshot_num_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumArgs, int]:
@@ -28169,9 +26980,8 @@ def _u_remote_domain_snapshot_num_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_snapshot_num_args(out: bytearray, v: RemoteDomainSnapshotNumArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_num_args(v: RemoteDomainSnapshotNumArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_num_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumRet, int]:
@@ -28181,8 +26991,8 @@ def _u_remote_domain_snapshot_num_ret(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_snapshot_num_ret(out: bytearray, v: RemoteDomainSnapshotNumRet) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_domain_snapshot_num_ret(v: RemoteDomainSnapshotNumRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_domain_snapshot_list_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesArgs, int]:
@@ -28193,16 +27003,11 @@ def _u_remote_domain_snapshot_list_names_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_snapshot_list_names_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotListNamesArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.maxnames, v.flags)
+def _p_remote_domain_snapshot_list_names_args(v: RemoteDomainSnapshotListNamesArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.maxnames, v.flags)
 
 
 def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSnapshotListNamesRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -28213,7 +27018,7 @@ def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[Rem
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -28221,22 +27026,17 @@ def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_snapshot_list_names_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotListNamesRet,
-) -> None:
+def _p_remote_domain_snapshot_list_names_ret(v: RemoteDomainSnapshotListNamesRet) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_domain_list_all_snapshots_args(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsArgs, int]:
@@ -28247,16 +27047,11 @@ def _u_remote_domain_list_all_snapshots_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_list_all_snapshots_args(
-    out: bytearray,
-    v: RemoteDomainListAllSnapshotsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_domain_list_all_snapshots_args(v: RemoteDomainListAllSnapshotsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainListAllSnapshotsRet)
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
@@ -28268,7 +27063,7 @@ def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[Remo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28279,24 +27074,17 @@ def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_list_all_snapshots_ret(
-    out: bytearray,
-    v: RemoteDomainListAllSnapshotsRet,
-) -> None:
+def _p_remote_domain_list_all_snapshots_ret(v: RemoteDomainListAllSnapshotsRet) -> bytes:
     items = v.snapshots
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_nonnull_domain(out, item.dom)
-    out += _S_i.pack(v.ret)
+        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+    return b"".join(parts) + _S_i.pack(v.ret)
 
 
 def _u_remote_domain_snapshot_num_children_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumChildrenArgs, int]:
@@ -28307,12 +27095,8 @@ def _u_remote_domain_snapshot_num_children_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_snapshot_num_children_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotNumChildrenArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_num_children_args(v: RemoteDomainSnapshotNumChildrenArgs) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_num_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumChildrenRet, int]:
@@ -28322,11 +27106,8 @@ def _u_remote_domain_snapshot_num_children_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_snapshot_num_children_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotNumChildrenRet,
-) -> None:
-    out += _S_i.pack(v.num)
+def _p_remote_domain_snapshot_num_children_ret(v: RemoteDomainSnapshotNumChildrenRet) -> bytes:
+    return _S_i.pack(v.num)
 
 
 def _u_remote_domain_snapshot_list_children_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesArgs, int]:
@@ -28338,15 +27119,12 @@ def _u_remote_domain_snapshot_list_children_names_args(data: bytes, off: int) ->
 
 
 def _p_remote_domain_snapshot_list_children_names_args(
-    out: bytearray,
     v: RemoteDomainSnapshotListChildrenNamesArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_iI.pack(v.maxnames, v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_iI.pack(v.maxnames, v.flags)
 
 
 def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSnapshotListChildrenNamesRet)
     count = _xdr.unpack_count(data, off, 16384, 4)
     off += 4
@@ -28357,7 +27135,7 @@ def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> 
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -28366,21 +27144,18 @@ def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> 
 
 
 def _p_remote_domain_snapshot_list_children_names_ret(
-    out: bytearray,
     v: RemoteDomainSnapshotListChildrenNamesRet,
-) -> None:
+) -> bytes:
     items = v.names
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_domain_snapshot_list_all_children_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenArgs, int]:
@@ -28392,15 +27167,12 @@ def _u_remote_domain_snapshot_list_all_children_args(data: bytes, off: int) -> t
 
 
 def _p_remote_domain_snapshot_list_all_children_args(
-    out: bytearray,
     v: RemoteDomainSnapshotListAllChildrenArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snapshot)
-    out += _S_iI.pack(v.need_results, v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snapshot) + _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSnapshotListAllChildrenRet)
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
@@ -28412,7 +27184,7 @@ def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tu
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28424,34 +27196,28 @@ def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tu
 
 
 def _p_remote_domain_snapshot_list_all_children_ret(
-    out: bytearray,
     v: RemoteDomainSnapshotListAllChildrenRet,
-) -> None:
+) -> bytes:
     items = v.snapshots
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_nonnull_domain(out, item.dom)
-    out += _S_i.pack(v.ret)
+        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+    return b"".join(parts) + _S_i.pack(v.ret)
 
 
 def _u_remote_domain_snapshot_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSnapshotLookupByNameArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -28459,19 +27225,10 @@ def _u_remote_domain_snapshot_lookup_by_name_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_snapshot_lookup_by_name_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotLookupByNameArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_snapshot_lookup_by_name_args(v: RemoteDomainSnapshotLookupByNameArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_snapshot_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotLookupByNameRet, int]:
@@ -28480,11 +27237,8 @@ def _u_remote_domain_snapshot_lookup_by_name_ret(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_snapshot_lookup_by_name_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotLookupByNameRet,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
+def _p_remote_domain_snapshot_lookup_by_name_ret(v: RemoteDomainSnapshotLookupByNameRet) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap)
 
 
 def _u_remote_domain_has_current_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotArgs, int]:
@@ -28495,12 +27249,8 @@ def _u_remote_domain_has_current_snapshot_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_has_current_snapshot_args(
-    out: bytearray,
-    v: RemoteDomainHasCurrentSnapshotArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_has_current_snapshot_args(v: RemoteDomainHasCurrentSnapshotArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_has_current_snapshot_ret(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotRet, int]:
@@ -28510,11 +27260,8 @@ def _u_remote_domain_has_current_snapshot_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_has_current_snapshot_ret(
-    out: bytearray,
-    v: RemoteDomainHasCurrentSnapshotRet,
-) -> None:
-    out += _S_i.pack(v.result)
+def _p_remote_domain_has_current_snapshot_ret(v: RemoteDomainHasCurrentSnapshotRet) -> bytes:
+    return _S_i.pack(v.result)
 
 
 def _u_remote_domain_snapshot_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentArgs, int]:
@@ -28525,12 +27272,8 @@ def _u_remote_domain_snapshot_get_parent_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_snapshot_get_parent_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotGetParentArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_get_parent_args(v: RemoteDomainSnapshotGetParentArgs) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentRet, int]:
@@ -28539,11 +27282,8 @@ def _u_remote_domain_snapshot_get_parent_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_snapshot_get_parent_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotGetParentRet,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
+def _p_remote_domain_snapshot_get_parent_ret(v: RemoteDomainSnapshotGetParentRet) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap)
 
 
 def _u_remote_domain_snapshot_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentArgs, int]:
@@ -28554,12 +27294,8 @@ def _u_remote_domain_snapshot_current_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_snapshot_current_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotCurrentArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_current_args(v: RemoteDomainSnapshotCurrentArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentRet, int]:
@@ -28568,11 +27304,8 @@ def _u_remote_domain_snapshot_current_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_snapshot_current_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotCurrentRet,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
+def _p_remote_domain_snapshot_current_ret(v: RemoteDomainSnapshotCurrentRet) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap)
 
 
 def _u_remote_domain_snapshot_is_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentArgs, int]:
@@ -28583,12 +27316,8 @@ def _u_remote_domain_snapshot_is_current_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_snapshot_is_current_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotIsCurrentArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_is_current_args(v: RemoteDomainSnapshotIsCurrentArgs) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_is_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentRet, int]:
@@ -28598,11 +27327,8 @@ def _u_remote_domain_snapshot_is_current_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_snapshot_is_current_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotIsCurrentRet,
-) -> None:
-    out += _S_i.pack(v.current)
+def _p_remote_domain_snapshot_is_current_ret(v: RemoteDomainSnapshotIsCurrentRet) -> bytes:
+    return _S_i.pack(v.current)
 
 
 def _u_remote_domain_snapshot_has_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataArgs, int]:
@@ -28613,12 +27339,8 @@ def _u_remote_domain_snapshot_has_metadata_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_snapshot_has_metadata_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotHasMetadataArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_has_metadata_args(v: RemoteDomainSnapshotHasMetadataArgs) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_has_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataRet, int]:
@@ -28628,11 +27350,8 @@ def _u_remote_domain_snapshot_has_metadata_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_snapshot_has_metadata_ret(
-    out: bytearray,
-    v: RemoteDomainSnapshotHasMetadataRet,
-) -> None:
-    out += _S_i.pack(v.metadata)
+def _p_remote_domain_snapshot_has_metadata_ret(v: RemoteDomainSnapshotHasMetadataRet) -> bytes:
+    return _S_i.pack(v.metadata)
 
 
 def _u_remote_domain_revert_to_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainRevertToSnapshotArgs, int]:
@@ -28643,12 +27362,8 @@ def _u_remote_domain_revert_to_snapshot_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_revert_to_snapshot_args(
-    out: bytearray,
-    v: RemoteDomainRevertToSnapshotArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_revert_to_snapshot_args(v: RemoteDomainRevertToSnapshotArgs) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_snapshot_delete_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotDeleteArgs, int]:
@@ -28659,12 +27374,8 @@ def _u_remote_domain_snapshot_delete_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_snapshot_delete_args(
-    out: bytearray,
-    v: RemoteDomainSnapshotDeleteArgs,
-) -> None:
-    _p_remote_nonnull_domain_snapshot(out, v.snap)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_snapshot_delete_args(v: RemoteDomainSnapshotDeleteArgs) -> bytes:
+    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_open_console_args(data: bytes, off: int) -> tuple[RemoteDomainOpenConsoleArgs, int]:
@@ -28676,10 +27387,10 @@ def _u_remote_domain_open_console_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_open_console_args(out: bytearray, v: RemoteDomainOpenConsoleArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.dev_name)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_open_console_args(v: RemoteDomainOpenConsoleArgs) -> bytes:
+    return b"".join(
+        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.dev_name), _S_I.pack(v.flags)),
+    )
 
 
 def _u_remote_domain_open_channel_args(data: bytes, off: int) -> tuple[RemoteDomainOpenChannelArgs, int]:
@@ -28691,10 +27402,8 @@ def _u_remote_domain_open_channel_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_open_channel_args(out: bytearray, v: RemoteDomainOpenChannelArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.name)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_open_channel_args(v: RemoteDomainOpenChannelArgs) -> bytes:
+    return b"".join((_p_remote_nonnull_domain(v.dom), _p_remote_string(v.name), _S_I.pack(v.flags)))
 
 
 def _u_remote_storage_vol_upload_args(data: bytes, off: int) -> tuple[RemoteStorageVolUploadArgs, int]:
@@ -28705,9 +27414,8 @@ def _u_remote_storage_vol_upload_args(data: bytes, off: int) -> tuple[RemoteStor
     return result, off
 
 
-def _p_remote_storage_vol_upload_args(out: bytearray, v: RemoteStorageVolUploadArgs) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_QQI.pack(v.offset, v.length, v.flags)
+def _p_remote_storage_vol_upload_args(v: RemoteStorageVolUploadArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_QQI.pack(v.offset, v.length, v.flags)
 
 
 def _u_remote_storage_vol_download_args(data: bytes, off: int) -> tuple[RemoteStorageVolDownloadArgs, int]:
@@ -28718,9 +27426,8 @@ def _u_remote_storage_vol_download_args(data: bytes, off: int) -> tuple[RemoteSt
     return result, off
 
 
-def _p_remote_storage_vol_download_args(out: bytearray, v: RemoteStorageVolDownloadArgs) -> None:
-    _p_remote_nonnull_storage_vol(out, v.vol)
-    out += _S_QQI.pack(v.offset, v.length, v.flags)
+def _p_remote_storage_vol_download_args(v: RemoteStorageVolDownloadArgs) -> bytes:
+    return _p_remote_nonnull_storage_vol(v.vol) + _S_QQI.pack(v.offset, v.length, v.flags)
 
 
 def _u_remote_domain_get_state_args(data: bytes, off: int) -> tuple[RemoteDomainGetStateArgs, int]:
@@ -28731,9 +27438,8 @@ def _u_remote_domain_get_state_args(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_get_state_args(out: bytearray, v: RemoteDomainGetStateArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_state_args(v: RemoteDomainGetStateArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_state_ret(data: bytes, off: int) -> tuple[RemoteDomainGetStateRet, int]:
@@ -28743,8 +27449,8 @@ def _u_remote_domain_get_state_ret(data: bytes, off: int) -> tuple[RemoteDomainG
     return result, off
 
 
-def _p_remote_domain_get_state_ret(out: bytearray, v: RemoteDomainGetStateRet) -> None:
-    out += _S_ii.pack(v.state, v.reason)
+def _p_remote_domain_get_state_ret(v: RemoteDomainGetStateRet) -> bytes:
+    return _S_ii.pack(v.state, v.reason)
 
 
 def _u_remote_domain_migrate_begin3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Args, int]:
@@ -28759,59 +27465,52 @@ def _u_remote_domain_migrate_begin3_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_migrate_begin3_args(out: bytearray, v: RemoteDomainMigrateBegin3Args) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.xmlin)
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
+def _p_remote_domain_migrate_begin3_args(v: RemoteDomainMigrateBegin3Args) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _p_remote_string(v.xmlin),
+            _S_Q.pack(v.flags),
+            _p_remote_string(v.dname),
+            _S_Q.pack(v.resource),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Ret, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateBegin3Ret)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start2:end2].decode()
     return result, off
 
 
-def _p_remote_domain_migrate_begin3_ret(out: bytearray, v: RemoteDomainMigrateBegin3Ret) -> None:
+def _p_remote_domain_migrate_begin3_ret(v: RemoteDomainMigrateBegin3Ret) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.xml.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return _V_vv[size, size2].pack(size, raw, size2, raw2)
 
 
 def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Args, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepare3Args)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[start:end]
     result.uri_in, off = _u_remote_string(data, off)
@@ -28824,72 +27523,54 @@ def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[Remot
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[start2:end2].decode()
     return result, off
 
 
-def _p_remote_domain_migrate_prepare3_args(
-    out: bytearray,
-    v: RemoteDomainMigratePrepare3Args,
-) -> None:
+def _p_remote_domain_migrate_prepare3_args(v: RemoteDomainMigratePrepare3Args) -> bytes:
     raw = v.cookie_in
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.uri_in)
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
     raw2 = v.dom_xml.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return b"".join(
+        (
+            _V_v[size].pack(size, raw),
+            _p_remote_string(v.uri_in),
+            _S_Q.pack(v.flags),
+            _p_remote_string(v.dname),
+            _V_Qv[size2].pack(v.resource, size2, raw2),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_prepare3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Ret, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepare3Ret)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
 
-def _p_remote_domain_migrate_prepare3_ret(
-    out: bytearray,
-    v: RemoteDomainMigratePrepare3Ret,
-) -> None:
+def _p_remote_domain_migrate_prepare3_ret(v: RemoteDomainMigratePrepare3Ret) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.uri_out)
+    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Args, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepareTunnel3Args)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[start:end]
     result.flags = _S_Q.unpack_from(data, off)[0]
@@ -28901,63 +27582,47 @@ def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tupl
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[start2:end2].decode()
     return result, off
 
 
 def _p_remote_domain_migrate_prepare_tunnel3_args(
-    out: bytearray,
     v: RemoteDomainMigratePrepareTunnel3Args,
-) -> None:
+) -> bytes:
     raw = v.cookie_in
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
     raw2 = v.dom_xml.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return b"".join(
+        (
+            _V_vQ[size].pack(size, raw, v.flags),
+            _p_remote_string(v.dname),
+            _V_Qv[size2].pack(v.resource, size2, raw2),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Ret, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepareTunnel3Ret)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     return result, off
 
 
-def _p_remote_domain_migrate_prepare_tunnel3_ret(
-    out: bytearray,
-    v: RemoteDomainMigratePrepareTunnel3Ret,
-) -> None:
+def _p_remote_domain_migrate_prepare_tunnel3_ret(v: RemoteDomainMigratePrepareTunnel3Ret) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Args, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePerform3Args)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.xmlin, off = _u_remote_string(data, off)
@@ -28965,7 +27630,7 @@ def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[Remot
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[start:end]
     result.dconnuri, off = _u_remote_string(data, off)
@@ -28978,67 +27643,55 @@ def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_migrate_perform3_args(
-    out: bytearray,
-    v: RemoteDomainMigratePerform3Args,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.xmlin)
+def _p_remote_domain_migrate_perform3_args(v: RemoteDomainMigratePerform3Args) -> bytes:
     raw = v.cookie_in
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.dconnuri)
-    _p_remote_string(out, v.uri)
-    out += _S_Q.pack(v.flags)
-    _p_remote_string(out, v.dname)
-    out += _S_Q.pack(v.resource)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _p_remote_string(v.xmlin),
+            _V_v[size].pack(size, raw),
+            _p_remote_string(v.dconnuri),
+            _p_remote_string(v.uri),
+            _S_Q.pack(v.flags),
+            _p_remote_string(v.dname),
+            _S_Q.pack(v.resource),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_perform3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Ret, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePerform3Ret)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     return result, off
 
 
-def _p_remote_domain_migrate_perform3_ret(
-    out: bytearray,
-    v: RemoteDomainMigratePerform3Ret,
-) -> None:
+def _p_remote_domain_migrate_perform3_ret(v: RemoteDomainMigratePerform3Ret) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Args, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateFinish3Args)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dname = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[start2:end2]
     result.dconnuri, off = _u_remote_string(data, off)
@@ -29048,63 +27701,48 @@ def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_migrate_finish3_args(
-    out: bytearray,
-    v: RemoteDomainMigrateFinish3Args,
-) -> None:
+def _p_remote_domain_migrate_finish3_args(v: RemoteDomainMigrateFinish3Args) -> bytes:
     raw = v.dname.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.cookie_in
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    _p_remote_string(out, v.dconnuri)
-    _p_remote_string(out, v.uri)
-    out += _S_Qi.pack(v.flags, v.cancelled)
+    return b"".join(
+        (
+            _V_vv[size, size2].pack(size, raw, size2, raw2),
+            _p_remote_string(v.dconnuri),
+            _p_remote_string(v.uri),
+            _S_Qi.pack(v.flags, v.cancelled),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_finish3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Ret, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateFinish3Ret)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     return result, off
 
 
-def _p_remote_domain_migrate_finish3_ret(out: bytearray, v: RemoteDomainMigrateFinish3Ret) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_migrate_finish3_ret(v: RemoteDomainMigrateFinish3Ret) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3Args, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateConfirm3Args)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[start:end]
     result.flags, result.cancelled = _S_Qi.unpack_from(data, off)
@@ -29112,19 +27750,10 @@ def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_migrate_confirm3_args(
-    out: bytearray,
-    v: RemoteDomainMigrateConfirm3Args,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_migrate_confirm3_args(v: RemoteDomainMigrateConfirm3Args) -> bytes:
     raw = v.cookie_in
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_Qi.pack(v.flags, v.cancelled)
+    return _p_remote_nonnull_domain(v.dom) + _V_vQi[size].pack(size, raw, v.flags, v.cancelled)
 
 
 def _u_remote_domain_event_control_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventControlErrorMsg, int]:
@@ -29133,11 +27762,8 @@ def _u_remote_domain_event_control_error_msg(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_event_control_error_msg(
-    out: bytearray,
-    v: RemoteDomainEventControlErrorMsg,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_control_error_msg(v: RemoteDomainEventControlErrorMsg) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_event_callback_control_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackControlErrorMsg, int]:
@@ -29149,11 +27775,9 @@ def _u_remote_domain_event_callback_control_error_msg(data: bytes, off: int) -> 
 
 
 def _p_remote_domain_event_callback_control_error_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackControlErrorMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_control_error_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_control_error_msg(v.msg)
 
 
 def _u_remote_domain_get_control_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoArgs, int]:
@@ -29164,12 +27788,8 @@ def _u_remote_domain_get_control_info_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_get_control_info_args(
-    out: bytearray,
-    v: RemoteDomainGetControlInfoArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_control_info_args(v: RemoteDomainGetControlInfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_control_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoRet, int]:
@@ -29179,8 +27799,8 @@ def _u_remote_domain_get_control_info_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_get_control_info_ret(out: bytearray, v: RemoteDomainGetControlInfoRet) -> None:
-    out += _S_IIQ.pack(v.state, v.details, v.stateTime)
+def _p_remote_domain_get_control_info_ret(v: RemoteDomainGetControlInfoRet) -> bytes:
+    return _S_IIQ.pack(v.state, v.details, v.stateTime)
 
 
 def _u_remote_domain_open_graphics_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsArgs, int]:
@@ -29191,9 +27811,8 @@ def _u_remote_domain_open_graphics_args(data: bytes, off: int) -> tuple[RemoteDo
     return result, off
 
 
-def _p_remote_domain_open_graphics_args(out: bytearray, v: RemoteDomainOpenGraphicsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.idx, v.flags)
+def _p_remote_domain_open_graphics_args(v: RemoteDomainOpenGraphicsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.idx, v.flags)
 
 
 def _u_remote_domain_open_graphics_fd_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsFdArgs, int]:
@@ -29204,12 +27823,8 @@ def _u_remote_domain_open_graphics_fd_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_open_graphics_fd_args(
-    out: bytearray,
-    v: RemoteDomainOpenGraphicsFdArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.idx, v.flags)
+def _p_remote_domain_open_graphics_fd_args(v: RemoteDomainOpenGraphicsFdArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.idx, v.flags)
 
 
 def _u_remote_node_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteNodeSuspendForDurationArgs, int]:
@@ -29219,11 +27834,8 @@ def _u_remote_node_suspend_for_duration_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_node_suspend_for_duration_args(
-    out: bytearray,
-    v: RemoteNodeSuspendForDurationArgs,
-) -> None:
-    out += _S_IQI.pack(v.target, v.duration, v.flags)
+def _p_remote_node_suspend_for_duration_args(v: RemoteNodeSuspendForDurationArgs) -> bytes:
+    return _S_IQI.pack(v.target, v.duration, v.flags)
 
 
 def _u_remote_domain_shutdown_flags_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownFlagsArgs, int]:
@@ -29234,9 +27846,8 @@ def _u_remote_domain_shutdown_flags_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_shutdown_flags_args(out: bytearray, v: RemoteDomainShutdownFlagsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_shutdown_flags_args(v: RemoteDomainShutdownFlagsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_disk_errors_args(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsArgs, int]:
@@ -29247,13 +27858,11 @@ def _u_remote_domain_get_disk_errors_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_get_disk_errors_args(out: bytearray, v: RemoteDomainGetDiskErrorsArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.maxerrors, v.flags)
+def _p_remote_domain_get_disk_errors_args(v: RemoteDomainGetDiskErrorsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.maxerrors, v.flags)
 
 
 def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetDiskErrorsRet)
     count = _xdr.unpack_count(data, off, 256, 8)
     off += 4
@@ -29265,7 +27874,7 @@ def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteD
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.disk = data[start:end].decode()
         element.error = _S_i.unpack_from(data, off)[0]
@@ -29277,21 +27886,17 @@ def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_get_disk_errors_ret(out: bytearray, v: RemoteDomainGetDiskErrorsRet) -> None:
+def _p_remote_domain_get_disk_errors_ret(v: RemoteDomainGetDiskErrorsRet) -> bytes:
     items = v.errors
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.disk.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        out += _S_i.pack(item.error)
-    out += _S_i.pack(v.nerrors)
+        append(_V_vi[size].pack(size, raw, item.error))
+    return b"".join(parts) + _S_i.pack(v.nerrors)
 
 
 def _u_remote_connect_list_all_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsArgs, int]:
@@ -29301,15 +27906,11 @@ def _u_remote_connect_list_all_domains_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_connect_list_all_domains_args(
-    out: bytearray,
-    v: RemoteConnectListAllDomainsArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_connect_list_all_domains_args(v: RemoteConnectListAllDomainsArgs) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllDomainsRet)
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
@@ -29321,7 +27922,7 @@ def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[Remot
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.uuid, element.id = _S_16si.unpack_from(data, off)
@@ -29333,26 +27934,19 @@ def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_connect_list_all_domains_ret(
-    out: bytearray,
-    v: RemoteConnectListAllDomainsRet,
-) -> None:
+def _p_remote_connect_list_all_domains_ret(v: RemoteConnectListAllDomainsRet) -> bytes:
     items = v.domains
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         if len(item.uuid) != 16:
             raise _xdr.XdrError("", "needs exactly 16 bytes")
-        out += _S_16si.pack(item.uuid, item.id)
-    out += _S_I.pack(v.ret)
+        append(_V_v16si[size].pack(size, raw, item.uuid, item.id))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_connect_list_all_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsArgs, int]:
@@ -29362,15 +27956,11 @@ def _u_remote_connect_list_all_storage_pools_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_connect_list_all_storage_pools_args(
-    out: bytearray,
-    v: RemoteConnectListAllStoragePoolsArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_connect_list_all_storage_pools_args(v: RemoteConnectListAllStoragePoolsArgs) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllStoragePoolsRet)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
@@ -29382,7 +27972,7 @@ def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.uuid = _S_16s.unpack_from(data, off)[0]
@@ -29394,26 +27984,19 @@ def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_connect_list_all_storage_pools_ret(
-    out: bytearray,
-    v: RemoteConnectListAllStoragePoolsRet,
-) -> None:
+def _p_remote_connect_list_all_storage_pools_ret(v: RemoteConnectListAllStoragePoolsRet) -> bytes:
     items = v.pools
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         if len(item.uuid) != 16:
             raise _xdr.XdrError("", "needs exactly 16 bytes")
-        out += _S_16s.pack(item.uuid)
-    out += _S_I.pack(v.ret)
+        append(_V_v16s[size].pack(size, raw, item.uuid))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_storage_pool_list_all_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesArgs, int]:
@@ -29424,16 +28007,11 @@ def _u_remote_storage_pool_list_all_volumes_args(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_storage_pool_list_all_volumes_args(
-    out: bytearray,
-    v: RemoteStoragePoolListAllVolumesArgs,
-) -> None:
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_storage_pool_list_all_volumes_args(v: RemoteStoragePoolListAllVolumesArgs) -> bytes:
+    return _p_remote_nonnull_storage_pool(v.pool) + _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesRet, int]:
-    data_end = len(data)
     result = _new(RemoteStoragePoolListAllVolumesRet)
     count = _xdr.unpack_count(data, off, 16384, 12)
     off += 4
@@ -29445,21 +28023,21 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.pool = data[start:end].decode()
         size2 = _S_I.unpack_from(data, off)[0]
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start2:end2].decode()
         size3 = _S_I.unpack_from(data, off)[0]
         start3 = off + 4
         end3 = start3 + size3
         off = end3 + (-size3 & 3)
-        if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
             raise _xdr.XdrError("", "bad length or padding")
         element.key = data[start3:end3].decode()
         append(element)
@@ -29469,37 +28047,21 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_storage_pool_list_all_volumes_ret(
-    out: bytearray,
-    v: RemoteStoragePoolListAllVolumesRet,
-) -> None:
+def _p_remote_storage_pool_list_all_volumes_ret(v: RemoteStoragePoolListAllVolumesRet) -> bytes:
     items = v.vols
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.pool.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         raw2 = item.name.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
         raw3 = item.key.encode()
         size3 = len(raw3)
-        if size3 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size3)
-        out += raw3
-        out += _PAD[-size3 & 3]
-    out += _S_I.pack(v.ret)
+        append(_V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_connect_list_all_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksArgs, int]:
@@ -29509,15 +28071,11 @@ def _u_remote_connect_list_all_networks_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_connect_list_all_networks_args(
-    out: bytearray,
-    v: RemoteConnectListAllNetworksArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_connect_list_all_networks_args(v: RemoteConnectListAllNetworksArgs) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllNetworksRet)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
@@ -29529,7 +28087,7 @@ def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[Remo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.uuid = _S_16s.unpack_from(data, off)[0]
@@ -29541,26 +28099,19 @@ def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_connect_list_all_networks_ret(
-    out: bytearray,
-    v: RemoteConnectListAllNetworksRet,
-) -> None:
+def _p_remote_connect_list_all_networks_ret(v: RemoteConnectListAllNetworksRet) -> bytes:
     items = v.nets
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         if len(item.uuid) != 16:
             raise _xdr.XdrError("", "needs exactly 16 bytes")
-        out += _S_16s.pack(item.uuid)
-    out += _S_I.pack(v.ret)
+        append(_V_v16s[size].pack(size, raw, item.uuid))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_connect_list_all_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesArgs, int]:
@@ -29570,15 +28121,11 @@ def _u_remote_connect_list_all_interfaces_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_connect_list_all_interfaces_args(
-    out: bytearray,
-    v: RemoteConnectListAllInterfacesArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_connect_list_all_interfaces_args(v: RemoteConnectListAllInterfacesArgs) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllInterfacesRet)
     count = _xdr.unpack_count(data, off, 16384, 8)
     off += 4
@@ -29590,14 +28137,14 @@ def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         size2 = _S_I.unpack_from(data, off)[0]
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.mac = data[start2:end2].decode()
         append(element)
@@ -29607,30 +28154,19 @@ def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_connect_list_all_interfaces_ret(
-    out: bytearray,
-    v: RemoteConnectListAllInterfacesRet,
-) -> None:
+def _p_remote_connect_list_all_interfaces_ret(v: RemoteConnectListAllInterfacesRet) -> bytes:
     items = v.ifaces
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         raw2 = item.mac.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.ret)
+        append(_V_vv[size, size2].pack(size, raw, size2, raw2))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_connect_list_all_node_devices_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesArgs, int]:
@@ -29640,15 +28176,11 @@ def _u_remote_connect_list_all_node_devices_args(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_connect_list_all_node_devices_args(
-    out: bytearray,
-    v: RemoteConnectListAllNodeDevicesArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_connect_list_all_node_devices_args(v: RemoteConnectListAllNodeDevicesArgs) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllNodeDevicesRet)
     count = _xdr.unpack_count(data, off, 65536, 4)
     off += 4
@@ -29660,7 +28192,7 @@ def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         append(element)
@@ -29670,23 +28202,17 @@ def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_connect_list_all_node_devices_ret(
-    out: bytearray,
-    v: RemoteConnectListAllNodeDevicesRet,
-) -> None:
+def _p_remote_connect_list_all_node_devices_ret(v: RemoteConnectListAllNodeDevicesRet) -> bytes:
     items = v.devices
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.ret)
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_connect_list_all_nwfilters_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersArgs, int]:
@@ -29696,15 +28222,11 @@ def _u_remote_connect_list_all_nwfilters_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_connect_list_all_nwfilters_args(
-    out: bytearray,
-    v: RemoteConnectListAllNwfiltersArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_connect_list_all_nwfilters_args(v: RemoteConnectListAllNwfiltersArgs) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllNwfiltersRet)
     count = _xdr.unpack_count(data, off, 16384, 20)
     off += 4
@@ -29716,7 +28238,7 @@ def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[Rem
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.uuid = _S_16s.unpack_from(data, off)[0]
@@ -29728,26 +28250,19 @@ def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_connect_list_all_nwfilters_ret(
-    out: bytearray,
-    v: RemoteConnectListAllNwfiltersRet,
-) -> None:
+def _p_remote_connect_list_all_nwfilters_ret(v: RemoteConnectListAllNwfiltersRet) -> bytes:
     items = v.filters
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         if len(item.uuid) != 16:
             raise _xdr.XdrError("", "needs exactly 16 bytes")
-        out += _S_16s.pack(item.uuid)
-    out += _S_I.pack(v.ret)
+        append(_V_v16s[size].pack(size, raw, item.uuid))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_connect_list_all_secrets_args(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsArgs, int]:
@@ -29757,15 +28272,11 @@ def _u_remote_connect_list_all_secrets_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_connect_list_all_secrets_args(
-    out: bytearray,
-    v: RemoteConnectListAllSecretsArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_connect_list_all_secrets_args(v: RemoteConnectListAllSecretsArgs) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllSecretsRet)
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
@@ -29779,7 +28290,7 @@ def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[Remot
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.usageID = data[start:end].decode()
         append(element)
@@ -29789,30 +28300,22 @@ def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_connect_list_all_secrets_ret(
-    out: bytearray,
-    v: RemoteConnectListAllSecretsRet,
-) -> None:
+def _p_remote_connect_list_all_secrets_ret(v: RemoteConnectListAllSecretsRet) -> bytes:
     items = v.secrets
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         if len(item.uuid) != 16:
             raise _xdr.XdrError("", "needs exactly 16 bytes")
-        out += _S_16si.pack(item.uuid, item.usageType)
         raw = item.usageID.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.ret)
+        append(_V_16siv[size].pack(item.uuid, item.usageType, size, raw))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteNodeSetMemoryParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNodeSetMemoryParametersArgs)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -29824,10 +28327,31 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -29835,24 +28359,17 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_node_set_memory_parameters_args(
-    out: bytearray,
-    v: RemoteNodeSetMemoryParametersArgs,
-) -> None:
+def _p_remote_node_set_memory_parameters_args(v: RemoteNodeSetMemoryParametersArgs) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_I.pack(v.flags)
 
 
 def _u_remote_node_get_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersArgs, int]:
@@ -29862,15 +28379,11 @@ def _u_remote_node_get_memory_parameters_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_node_get_memory_parameters_args(
-    out: bytearray,
-    v: RemoteNodeGetMemoryParametersArgs,
-) -> None:
-    out += _S_iI.pack(v.nparams, v.flags)
+def _p_remote_node_get_memory_parameters_args(v: RemoteNodeGetMemoryParametersArgs) -> bytes:
+    return _S_iI.pack(v.nparams, v.flags)
 
 
 def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeGetMemoryParametersRet)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -29882,10 +28395,31 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -29893,24 +28427,17 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_node_get_memory_parameters_ret(
-    out: bytearray,
-    v: RemoteNodeGetMemoryParametersRet,
-) -> None:
+def _p_remote_node_get_memory_parameters_ret(v: RemoteNodeGetMemoryParametersRet) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_node_get_cpu_map_args(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapArgs, int]:
@@ -29920,18 +28447,17 @@ def _u_remote_node_get_cpu_map_args(data: bytes, off: int) -> tuple[RemoteNodeGe
     return result, off
 
 
-def _p_remote_node_get_cpu_map_args(out: bytearray, v: RemoteNodeGetCpuMapArgs) -> None:
-    out += _S_iiI.pack(v.need_map, v.need_online, v.flags)
+def _p_remote_node_get_cpu_map_args(v: RemoteNodeGetCpuMapArgs) -> bytes:
+    return _S_iiI.pack(v.need_map, v.need_online, v.flags)
 
 
 def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeGetCpuMapRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 2048 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end]
     result.online, result.ret = _S_Ii.unpack_from(data, off)
@@ -29939,15 +28465,10 @@ def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGet
     return result, off
 
 
-def _p_remote_node_get_cpu_map_ret(out: bytearray, v: RemoteNodeGetCpuMapRet) -> None:
+def _p_remote_node_get_cpu_map_ret(v: RemoteNodeGetCpuMapRet) -> bytes:
     raw = v.cpumap
     size = len(raw)
-    if size > 2048:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_Ii.pack(v.online, v.ret)
+    return _V_vIi[size].pack(size, raw, v.online, v.ret)
 
 
 def _u_remote_domain_fstrim_args(data: bytes, off: int) -> tuple[RemoteDomainFstrimArgs, int]:
@@ -29959,10 +28480,14 @@ def _u_remote_domain_fstrim_args(data: bytes, off: int) -> tuple[RemoteDomainFst
     return result, off
 
 
-def _p_remote_domain_fstrim_args(out: bytearray, v: RemoteDomainFstrimArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.mountPoint)
-    out += _S_QI.pack(v.minimum, v.flags)
+def _p_remote_domain_fstrim_args(v: RemoteDomainFstrimArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _p_remote_string(v.mountPoint),
+            _S_QI.pack(v.minimum, v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_get_time_args(data: bytes, off: int) -> tuple[RemoteDomainGetTimeArgs, int]:
@@ -29973,9 +28498,8 @@ def _u_remote_domain_get_time_args(data: bytes, off: int) -> tuple[RemoteDomainG
     return result, off
 
 
-def _p_remote_domain_get_time_args(out: bytearray, v: RemoteDomainGetTimeArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_time_args(v: RemoteDomainGetTimeArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_time_ret(data: bytes, off: int) -> tuple[RemoteDomainGetTimeRet, int]:
@@ -29985,8 +28509,8 @@ def _u_remote_domain_get_time_ret(data: bytes, off: int) -> tuple[RemoteDomainGe
     return result, off
 
 
-def _p_remote_domain_get_time_ret(out: bytearray, v: RemoteDomainGetTimeRet) -> None:
-    out += _S_qI.pack(v.seconds, v.nseconds)
+def _p_remote_domain_get_time_ret(v: RemoteDomainGetTimeRet) -> bytes:
+    return _S_qI.pack(v.seconds, v.nseconds)
 
 
 def _u_remote_domain_set_time_args(data: bytes, off: int) -> tuple[RemoteDomainSetTimeArgs, int]:
@@ -29997,13 +28521,11 @@ def _u_remote_domain_set_time_args(data: bytes, off: int) -> tuple[RemoteDomainS
     return result, off
 
 
-def _p_remote_domain_set_time_args(out: bytearray, v: RemoteDomainSetTimeArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_qII.pack(v.seconds, v.nseconds, v.flags)
+def _p_remote_domain_set_time_args(v: RemoteDomainSetTimeArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.seconds, v.nseconds, v.flags)
 
 
 def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateBegin3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -30016,10 +28538,31 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -30027,69 +28570,47 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_migrate_begin3_params_args(
-    out: bytearray,
-    v: RemoteDomainMigrateBegin3ParamsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_migrate_begin3_params_args(v: RemoteDomainMigrateBegin3ParamsArgs) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_migrate_begin3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateBegin3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start2:end2].decode()
     return result, off
 
 
-def _p_remote_domain_migrate_begin3_params_ret(
-    out: bytearray,
-    v: RemoteDomainMigrateBegin3ParamsRet,
-) -> None:
+def _p_remote_domain_migrate_begin3_params_ret(v: RemoteDomainMigrateBegin3ParamsRet) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.xml.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
+    return _V_vv[size, size2].pack(size, raw, size2, raw2)
 
 
 def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepare3ParamsArgs)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -30101,81 +28622,82 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start2:end2]
+    result.cookie_in = data[start3:end3]
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
 
 def _p_remote_domain_migrate_prepare3_params_args(
-    out: bytearray,
     v: RemoteDomainMigratePrepare3ParamsArgs,
-) -> None:
+) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
     raw2 = v.cookie_in
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return b"".join(parts) + _V_vI[size2].pack(size2, raw2, v.flags)
 
 
 def _u_remote_domain_migrate_prepare3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepare3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
 
-def _p_remote_domain_migrate_prepare3_params_ret(
-    out: bytearray,
-    v: RemoteDomainMigratePrepare3ParamsRet,
-) -> None:
+def _p_remote_domain_migrate_prepare3_params_ret(v: RemoteDomainMigratePrepare3ParamsRet) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.uri_out)
+    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepareTunnel3ParamsArgs)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -30187,79 +28709,83 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start2:end2]
+    result.cookie_in = data[start3:end3]
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
 
 def _p_remote_domain_migrate_prepare_tunnel3_params_args(
-    out: bytearray,
     v: RemoteDomainMigratePrepareTunnel3ParamsArgs,
-) -> None:
+) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
     raw2 = v.cookie_in
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return b"".join(parts) + _V_vI[size2].pack(size2, raw2, v.flags)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePrepareTunnel3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     return result, off
 
 
 def _p_remote_domain_migrate_prepare_tunnel3_params_ret(
-    out: bytearray,
     v: RemoteDomainMigratePrepareTunnel3ParamsRet,
-) -> None:
+) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePerform3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.dconnuri, off = _u_remote_string(data, off)
@@ -30273,81 +28799,88 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start2:end2]
+    result.cookie_in = data[start3:end3]
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
 
 def _p_remote_domain_migrate_perform3_params_args(
-    out: bytearray,
     v: RemoteDomainMigratePerform3ParamsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.dconnuri)
+) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
     raw2 = v.cookie_in
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _p_remote_string(v.dconnuri),
+            b"".join(parts),
+            _V_vI[size2].pack(size2, raw2, v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_migrate_perform3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigratePerform3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     return result, off
 
 
-def _p_remote_domain_migrate_perform3_params_ret(
-    out: bytearray,
-    v: RemoteDomainMigratePerform3ParamsRet,
-) -> None:
+def _p_remote_domain_migrate_perform3_params_ret(v: RemoteDomainMigratePerform3ParamsRet) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateFinish3ParamsArgs)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -30359,81 +28892,80 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start2:end2]
+    result.cookie_in = data[start3:end3]
     result.flags, result.cancelled = _S_Ii.unpack_from(data, off)
     off += 8
     return result, off
 
 
-def _p_remote_domain_migrate_finish3_params_args(
-    out: bytearray,
-    v: RemoteDomainMigrateFinish3ParamsArgs,
-) -> None:
+def _p_remote_domain_migrate_finish3_params_args(v: RemoteDomainMigrateFinish3ParamsArgs) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
     raw2 = v.cookie_in
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_Ii.pack(v.flags, v.cancelled)
+    return b"".join(parts) + _V_vIi_2[size2].pack(size2, raw2, v.flags, v.cancelled)
 
 
 def _u_remote_domain_migrate_finish3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateFinish3ParamsRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[start:end]
     return result, off
 
 
-def _p_remote_domain_migrate_finish3_params_ret(
-    out: bytearray,
-    v: RemoteDomainMigrateFinish3ParamsRet,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_migrate_finish3_params_ret(v: RemoteDomainMigrateFinish3ParamsRet) -> bytes:
     raw = v.cookie_out
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3ParamsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainMigrateConfirm3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -30446,78 +28978,85 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    size3 = _S_I.unpack_from(data, off)[0]
+    start3 = off + 4
+    end3 = start3 + size3
+    off = end3 + (-size3 & 3)
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start2:end2]
+    result.cookie_in = data[start3:end3]
     result.flags, result.cancelled = _S_Ii.unpack_from(data, off)
     off += 8
     return result, off
 
 
 def _p_remote_domain_migrate_confirm3_params_args(
-    out: bytearray,
     v: RemoteDomainMigrateConfirm3ParamsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
     raw2 = v.cookie_in
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_Ii.pack(v.flags, v.cancelled)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            b"".join(parts),
+            _V_vIi_2[size2].pack(size2, raw2, v.flags, v.cancelled),
+        ),
+    )
 
 
 def _u_remote_domain_event_device_removed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventDeviceRemovedMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventDeviceRemovedMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_event_device_removed_msg(
-    out: bytearray,
-    v: RemoteDomainEventDeviceRemovedMsg,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_device_removed_msg(v: RemoteDomainEventDeviceRemovedMsg) -> bytes:
     raw = v.devAlias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_event_callback_device_removed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovedMsg, int]:
@@ -30529,15 +29068,12 @@ def _u_remote_domain_event_callback_device_removed_msg(data: bytes, off: int) ->
 
 
 def _p_remote_domain_event_callback_device_removed_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackDeviceRemovedMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_domain_event_device_removed_msg(out, v.msg)
+) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_domain_event_device_removed_msg(v.msg)
 
 
 def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJob2Msg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventBlockJob2Msg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -30546,7 +29082,7 @@ def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[Remot
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dst = data[start:end].decode()
     result.type, result.status = _S_ii.unpack_from(data, off)
@@ -30554,24 +29090,19 @@ def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_domain_event_block_job_2_msg(
-    out: bytearray,
-    v: RemoteDomainEventBlockJob2Msg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_block_job_2_msg(v: RemoteDomainEventBlockJob2Msg) -> bytes:
     raw = v.dst.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_ii.pack(v.type, v.status)
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_domain(v.dom),
+            _V_vii[size].pack(size, raw, v.type, v.status),
+        ),
+    )
 
 
 def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockThresholdMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventBlockThresholdMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -30580,7 +29111,7 @@ def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[R
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dev = data[start:end].decode()
     result.path, off = _u_remote_string(data, off)
@@ -30589,25 +29120,21 @@ def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_event_block_threshold_msg(
-    out: bytearray,
-    v: RemoteDomainEventBlockThresholdMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_block_threshold_msg(v: RemoteDomainEventBlockThresholdMsg) -> bytes:
     raw = v.dev.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.path)
-    out += _S_QQ.pack(v.threshold, v.excess)
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            _p_remote_string(v.path),
+            _S_QQ.pack(v.threshold, v.excess),
+        ),
+    )
 
 
 def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackTunableMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventCallbackTunableMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -30622,38 +29149,50 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_remote_domain_event_callback_tunable_msg(
-    out: bytearray,
-    v: RemoteDomainEventCallbackTunableMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_callback_tunable_msg(v: RemoteDomainEventCallbackTunableMsg) -> bytes:
     items = v.params
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
 
 
 def _u_remote_domain_event_callback_device_added_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceAddedMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventCallbackDeviceAddedMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -30662,25 +29201,20 @@ def _u_remote_domain_event_callback_device_added_msg(data: bytes, off: int) -> t
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[start:end].decode()
     return result, off
 
 
 def _p_remote_domain_event_callback_device_added_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackDeviceAddedMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     raw = v.devAlias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return b"".join(
+        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _V_v[size].pack(size, raw)),
+    )
 
 
 def _u_remote_connect_event_connection_closed_msg(data: bytes, off: int) -> tuple[RemoteConnectEventConnectionClosedMsg, int]:
@@ -30691,20 +29225,18 @@ def _u_remote_connect_event_connection_closed_msg(data: bytes, off: int) -> tupl
 
 
 def _p_remote_connect_event_connection_closed_msg(
-    out: bytearray,
     v: RemoteConnectEventConnectionClosedMsg,
-) -> None:
-    out += _S_i.pack(v.reason)
+) -> bytes:
+    return _S_i.pack(v.reason)
 
 
 def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetCpuModelNamesArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.arch = data[start:end].decode()
     result.need_results, result.flags = _S_iI.unpack_from(data, off)
@@ -30712,22 +29244,13 @@ def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_connect_get_cpu_model_names_args(
-    out: bytearray,
-    v: RemoteConnectGetCpuModelNamesArgs,
-) -> None:
+def _p_remote_connect_get_cpu_model_names_args(v: RemoteConnectGetCpuModelNamesArgs) -> bytes:
     raw = v.arch.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_iI.pack(v.need_results, v.flags)
+    return _V_viI[size].pack(size, raw, v.need_results, v.flags)
 
 
 def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetCpuModelNamesRet)
     count = _xdr.unpack_count(data, off, 8192, 4)
     off += 4
@@ -30738,7 +29261,7 @@ def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -30748,23 +29271,17 @@ def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_connect_get_cpu_model_names_ret(
-    out: bytearray,
-    v: RemoteConnectGetCpuModelNamesRet,
-) -> None:
+def _p_remote_connect_get_cpu_model_names_ret(v: RemoteConnectGetCpuModelNamesRet) -> bytes:
     items = v.models
     if len(items) > 8192:
         raise _xdr.XdrError("", "more than 8192 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_i.pack(v.ret)
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts) + _S_i.pack(v.ret)
 
 
 def _u_remote_connect_network_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyArgs, int]:
@@ -30776,11 +29293,9 @@ def _u_remote_connect_network_event_register_any_args(data: bytes, off: int) -> 
 
 
 def _p_remote_connect_network_event_register_any_args(
-    out: bytearray,
     v: RemoteConnectNetworkEventRegisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.eventID)
-    _p_remote_network(out, v.net)
+) -> bytes:
+    return _S_i.pack(v.eventID) + _p_remote_network(v.net)
 
 
 def _u_remote_connect_network_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyRet, int]:
@@ -30791,10 +29306,9 @@ def _u_remote_connect_network_event_register_any_ret(data: bytes, off: int) -> t
 
 
 def _p_remote_connect_network_event_register_any_ret(
-    out: bytearray,
     v: RemoteConnectNetworkEventRegisterAnyRet,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_connect_network_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventDeregisterAnyArgs, int]:
@@ -30805,10 +29319,9 @@ def _u_remote_connect_network_event_deregister_any_args(data: bytes, off: int) -
 
 
 def _p_remote_connect_network_event_deregister_any_args(
-    out: bytearray,
     v: RemoteConnectNetworkEventDeregisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_network_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventLifecycleMsg, int]:
@@ -30821,13 +29334,10 @@ def _u_remote_network_event_lifecycle_msg(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_network_event_lifecycle_msg(
-    out: bytearray,
-    v: RemoteNetworkEventLifecycleMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_network(out, v.net)
-    out += _S_ii.pack(v.event, v.detail)
+def _p_remote_network_event_lifecycle_msg(v: RemoteNetworkEventLifecycleMsg) -> bytes:
+    return b"".join(
+        (_S_i.pack(v.callbackID), _p_remote_nonnull_network(v.net), _S_ii.pack(v.event, v.detail)),
+    )
 
 
 def _u_remote_network_event_callback_metadata_change_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventCallbackMetadataChangeMsg, int]:
@@ -30842,13 +29352,16 @@ def _u_remote_network_event_callback_metadata_change_msg(data: bytes, off: int) 
 
 
 def _p_remote_network_event_callback_metadata_change_msg(
-    out: bytearray,
     v: RemoteNetworkEventCallbackMetadataChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_network(out, v.net)
-    out += _S_i.pack(v.type)
-    _p_remote_string(out, v.nsuri)
+) -> bytes:
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_network(v.net),
+            _S_i.pack(v.type),
+            _p_remote_string(v.nsuri),
+        ),
+    )
 
 
 def _u_remote_network_set_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkSetMetadataArgs, int]:
@@ -30864,13 +29377,17 @@ def _u_remote_network_set_metadata_args(data: bytes, off: int) -> tuple[RemoteNe
     return result, off
 
 
-def _p_remote_network_set_metadata_args(out: bytearray, v: RemoteNetworkSetMetadataArgs) -> None:
-    _p_remote_nonnull_network(out, v.network)
-    out += _S_i.pack(v.type)
-    _p_remote_string(out, v.metadata)
-    _p_remote_string(out, v.key)
-    _p_remote_string(out, v.uri)
-    out += _S_I.pack(v.flags)
+def _p_remote_network_set_metadata_args(v: RemoteNetworkSetMetadataArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_network(v.network),
+            _S_i.pack(v.type),
+            _p_remote_string(v.metadata),
+            _p_remote_string(v.key),
+            _p_remote_string(v.uri),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_network_get_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataArgs, int]:
@@ -30884,34 +29401,33 @@ def _u_remote_network_get_metadata_args(data: bytes, off: int) -> tuple[RemoteNe
     return result, off
 
 
-def _p_remote_network_get_metadata_args(out: bytearray, v: RemoteNetworkGetMetadataArgs) -> None:
-    _p_remote_nonnull_network(out, v.network)
-    out += _S_i.pack(v.type)
-    _p_remote_string(out, v.uri)
-    out += _S_I.pack(v.flags)
+def _p_remote_network_get_metadata_args(v: RemoteNetworkGetMetadataArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_network(v.network),
+            _S_i.pack(v.type),
+            _p_remote_string(v.uri),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_network_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataRet, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkGetMetadataRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.metadata = data[start:end].decode()
     return result, off
 
 
-def _p_remote_network_get_metadata_ret(out: bytearray, v: RemoteNetworkGetMetadataRet) -> None:
+def _p_remote_network_get_metadata_ret(v: RemoteNetworkGetMetadataRet) -> bytes:
     raw = v.metadata.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_storage_pool_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyArgs, int]:
@@ -30923,11 +29439,9 @@ def _u_remote_connect_storage_pool_event_register_any_args(data: bytes, off: int
 
 
 def _p_remote_connect_storage_pool_event_register_any_args(
-    out: bytearray,
     v: RemoteConnectStoragePoolEventRegisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.eventID)
-    _p_remote_storage_pool(out, v.pool)
+) -> bytes:
+    return _S_i.pack(v.eventID) + _p_remote_storage_pool(v.pool)
 
 
 def _u_remote_connect_storage_pool_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyRet, int]:
@@ -30938,10 +29452,9 @@ def _u_remote_connect_storage_pool_event_register_any_ret(data: bytes, off: int)
 
 
 def _p_remote_connect_storage_pool_event_register_any_ret(
-    out: bytearray,
     v: RemoteConnectStoragePoolEventRegisterAnyRet,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_connect_storage_pool_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventDeregisterAnyArgs, int]:
@@ -30952,10 +29465,9 @@ def _u_remote_connect_storage_pool_event_deregister_any_args(data: bytes, off: i
 
 
 def _p_remote_connect_storage_pool_event_deregister_any_args(
-    out: bytearray,
     v: RemoteConnectStoragePoolEventDeregisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_storage_pool_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventLifecycleMsg, int]:
@@ -30968,13 +29480,14 @@ def _u_remote_storage_pool_event_lifecycle_msg(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_storage_pool_event_lifecycle_msg(
-    out: bytearray,
-    v: RemoteStoragePoolEventLifecycleMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_storage_pool(out, v.pool)
-    out += _S_ii.pack(v.event, v.detail)
+def _p_remote_storage_pool_event_lifecycle_msg(v: RemoteStoragePoolEventLifecycleMsg) -> bytes:
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_storage_pool(v.pool),
+            _S_ii.pack(v.event, v.detail),
+        ),
+    )
 
 
 def _u_remote_storage_pool_event_refresh_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventRefreshMsg, int]:
@@ -30985,12 +29498,8 @@ def _u_remote_storage_pool_event_refresh_msg(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_storage_pool_event_refresh_msg(
-    out: bytearray,
-    v: RemoteStoragePoolEventRefreshMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_storage_pool(out, v.pool)
+def _p_remote_storage_pool_event_refresh_msg(v: RemoteStoragePoolEventRefreshMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_nonnull_storage_pool(v.pool)
 
 
 def _u_remote_connect_node_device_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyArgs, int]:
@@ -31002,11 +29511,9 @@ def _u_remote_connect_node_device_event_register_any_args(data: bytes, off: int)
 
 
 def _p_remote_connect_node_device_event_register_any_args(
-    out: bytearray,
     v: RemoteConnectNodeDeviceEventRegisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.eventID)
-    _p_remote_node_device(out, v.dev)
+) -> bytes:
+    return _S_i.pack(v.eventID) + _p_remote_node_device(v.dev)
 
 
 def _u_remote_connect_node_device_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyRet, int]:
@@ -31017,10 +29524,9 @@ def _u_remote_connect_node_device_event_register_any_ret(data: bytes, off: int) 
 
 
 def _p_remote_connect_node_device_event_register_any_ret(
-    out: bytearray,
     v: RemoteConnectNodeDeviceEventRegisterAnyRet,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_connect_node_device_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventDeregisterAnyArgs, int]:
@@ -31031,10 +29537,9 @@ def _u_remote_connect_node_device_event_deregister_any_args(data: bytes, off: in
 
 
 def _p_remote_connect_node_device_event_deregister_any_args(
-    out: bytearray,
     v: RemoteConnectNodeDeviceEventDeregisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_node_device_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventLifecycleMsg, int]:
@@ -31047,13 +29552,14 @@ def _u_remote_node_device_event_lifecycle_msg(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_node_device_event_lifecycle_msg(
-    out: bytearray,
-    v: RemoteNodeDeviceEventLifecycleMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_node_device(out, v.dev)
-    out += _S_ii.pack(v.event, v.detail)
+def _p_remote_node_device_event_lifecycle_msg(v: RemoteNodeDeviceEventLifecycleMsg) -> bytes:
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_node_device(v.dev),
+            _S_ii.pack(v.event, v.detail),
+        ),
+    )
 
 
 def _u_remote_node_device_event_update_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventUpdateMsg, int]:
@@ -31064,16 +29570,11 @@ def _u_remote_node_device_event_update_msg(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_node_device_event_update_msg(
-    out: bytearray,
-    v: RemoteNodeDeviceEventUpdateMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_node_device(out, v.dev)
+def _p_remote_node_device_event_update_msg(v: RemoteNodeDeviceEventUpdateMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_nonnull_node_device(v.dev)
 
 
 def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainFsfreezeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 256, 4)
@@ -31085,7 +29586,7 @@ def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainF
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -31095,21 +29596,17 @@ def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainF
     return result, off
 
 
-def _p_remote_domain_fsfreeze_args(out: bytearray, v: RemoteDomainFsfreezeArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_fsfreeze_args(v: RemoteDomainFsfreezeArgs) -> bytes:
     items = v.mountpoints
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_fsfreeze_ret(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeRet, int]:
@@ -31119,12 +29616,11 @@ def _u_remote_domain_fsfreeze_ret(data: bytes, off: int) -> tuple[RemoteDomainFs
     return result, off
 
 
-def _p_remote_domain_fsfreeze_ret(out: bytearray, v: RemoteDomainFsfreezeRet) -> None:
-    out += _S_i.pack(v.filesystems)
+def _p_remote_domain_fsfreeze_ret(v: RemoteDomainFsfreezeRet) -> bytes:
+    return _S_i.pack(v.filesystems)
 
 
 def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFsthawArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainFsthawArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 256, 4)
@@ -31136,7 +29632,7 @@ def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFst
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -31146,21 +29642,17 @@ def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFst
     return result, off
 
 
-def _p_remote_domain_fsthaw_args(out: bytearray, v: RemoteDomainFsthawArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_fsthaw_args(v: RemoteDomainFsthawArgs) -> bytes:
     items = v.mountpoints
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_domain_fsthaw_ret(data: bytes, off: int) -> tuple[RemoteDomainFsthawRet, int]:
@@ -31170,8 +29662,8 @@ def _u_remote_domain_fsthaw_ret(data: bytes, off: int) -> tuple[RemoteDomainFsth
     return result, off
 
 
-def _p_remote_domain_fsthaw_ret(out: bytearray, v: RemoteDomainFsthawRet) -> None:
-    out += _S_i.pack(v.filesystems)
+def _p_remote_domain_fsthaw_ret(v: RemoteDomainFsthawRet) -> bytes:
+    return _S_i.pack(v.filesystems)
 
 
 def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesArgs, int]:
@@ -31186,13 +29678,11 @@ def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNod
     return result, off
 
 
-def _p_remote_node_get_free_pages_args(out: bytearray, v: RemoteNodeGetFreePagesArgs) -> None:
+def _p_remote_node_get_free_pages_args(v: RemoteNodeGetFreePagesArgs) -> bytes:
     items = v.pages
     if len(items) > 1024:
         raise _xdr.XdrError("", "more than 1024 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}I", *items)
-    out += _S_iII.pack(v.startCell, v.cellCount, v.flags)
+    return _struct.pack(f">I{len(items)}I", len(items), *items) + _S_iII.pack(v.startCell, v.cellCount, v.flags)
 
 
 def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesRet, int]:
@@ -31205,12 +29695,11 @@ def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNode
     return result, off
 
 
-def _p_remote_node_get_free_pages_ret(out: bytearray, v: RemoteNodeGetFreePagesRet) -> None:
+def _p_remote_node_get_free_pages_ret(v: RemoteNodeGetFreePagesRet) -> bytes:
     items = v.counts
     if len(items) > 1024:
         raise _xdr.XdrError("", "more than 1024 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}Q", *items)
+    return _struct.pack(f">I{len(items)}Q", len(items), *items)
 
 
 def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesArgs, int]:
@@ -31230,18 +29719,14 @@ def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAl
     return result, off
 
 
-def _p_remote_node_alloc_pages_args(out: bytearray, v: RemoteNodeAllocPagesArgs) -> None:
+def _p_remote_node_alloc_pages_args(v: RemoteNodeAllocPagesArgs) -> bytes:
     items = v.pageSizes
     if len(items) > 1024:
         raise _xdr.XdrError("", "more than 1024 items")
-    out += _S_I.pack(len(items))
-    out += _struct.pack(f">{len(items)}I", *items)
     items2 = v.pageCounts
     if len(items2) > 1024:
         raise _xdr.XdrError("", "more than 1024 items")
-    out += _S_I.pack(len(items2))
-    out += _struct.pack(f">{len(items2)}Q", *items2)
-    out += _S_iII.pack(v.startCell, v.cellCount, v.flags)
+    return b"".join((_struct.pack(f">I{len(items)}I", len(items), *items), _struct.pack(f">I{len(items2)}Q", len(items2), *items2), _S_iII.pack(v.startCell, v.cellCount, v.flags)))
 
 
 def _u_remote_node_alloc_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesRet, int]:
@@ -31251,18 +29736,17 @@ def _u_remote_node_alloc_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeAll
     return result, off
 
 
-def _p_remote_node_alloc_pages_ret(out: bytearray, v: RemoteNodeAllocPagesRet) -> None:
-    out += _S_i.pack(v.ret)
+def _p_remote_node_alloc_pages_ret(v: RemoteNodeAllocPagesRet) -> bytes:
+    return _S_i.pack(v.ret)
 
 
 def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDhcpLease, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkDhcpLease)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.iface = data[start:end].decode()
     result.expirytime, result.type = _S_qi.unpack_from(data, off)
@@ -31273,7 +29757,7 @@ def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDh
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.ipaddr = data[start2:end2].decode()
     result.prefix = _S_I.unpack_from(data, off)[0]
@@ -31283,27 +29767,21 @@ def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDh
     return result, off
 
 
-def _p_remote_network_dhcp_lease(out: bytearray, v: RemoteNetworkDhcpLease) -> None:
+def _p_remote_network_dhcp_lease(v: RemoteNetworkDhcpLease) -> bytes:
     raw = v.iface.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_qi.pack(v.expirytime, v.type)
-    _p_remote_string(out, v.mac)
-    _p_remote_string(out, v.iaid)
     raw2 = v.ipaddr.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.prefix)
-    _p_remote_string(out, v.hostname)
-    _p_remote_string(out, v.clientid)
+    return b"".join(
+        (
+            _V_vqi[size].pack(size, raw, v.expirytime, v.type),
+            _p_remote_string(v.mac),
+            _p_remote_string(v.iaid),
+            _V_vI[size2].pack(size2, raw2, v.prefix),
+            _p_remote_string(v.hostname),
+            _p_remote_string(v.clientid),
+        ),
+    )
 
 
 def _u_remote_network_get_dhcp_leases_args(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesArgs, int]:
@@ -31315,13 +29793,14 @@ def _u_remote_network_get_dhcp_leases_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_network_get_dhcp_leases_args(
-    out: bytearray,
-    v: RemoteNetworkGetDhcpLeasesArgs,
-) -> None:
-    _p_remote_nonnull_network(out, v.net)
-    _p_remote_string(out, v.mac)
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_network_get_dhcp_leases_args(v: RemoteNetworkGetDhcpLeasesArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_network(v.net),
+            _p_remote_string(v.mac),
+            _S_iI.pack(v.need_results, v.flags),
+        ),
+    )
 
 
 def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesRet, int]:
@@ -31339,18 +29818,18 @@ def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_network_get_dhcp_leases_ret(out: bytearray, v: RemoteNetworkGetDhcpLeasesRet) -> None:
+def _p_remote_network_get_dhcp_leases_ret(v: RemoteNetworkGetDhcpLeasesRet) -> bytes:
     items = v.leases
     if len(items) > 65536:
         raise _xdr.XdrError("", "more than 65536 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        _p_remote_network_dhcp_lease(out, item)
-    out += _S_I.pack(v.ret)
+        append(_p_remote_network_dhcp_lease(item))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainStatsRecord, int]:
-    data_end = len(data)
     result = _new(RemoteDomainStatsRecord)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 262144, 8)
@@ -31363,34 +29842,50 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_remote_domain_stats_record(out: bytearray, v: RemoteDomainStatsRecord) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_stats_record(v: RemoteDomainStatsRecord) -> bytes:
     items = v.params
     if len(items) > 262144:
         raise _xdr.XdrError("", "more than 262144 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
 
 
 def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetAllDomainStatsArgs)
     count = _xdr.unpack_count(data, off, 16384, 24)
     off += 4
@@ -31402,7 +29897,7 @@ def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.uuid, element.id = _S_16si.unpack_from(data, off)
@@ -31414,26 +29909,19 @@ def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_connect_get_all_domain_stats_args(
-    out: bytearray,
-    v: RemoteConnectGetAllDomainStatsArgs,
-) -> None:
+def _p_remote_connect_get_all_domain_stats_args(v: RemoteConnectGetAllDomainStatsArgs) -> bytes:
     items = v.doms
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         if len(item.uuid) != 16:
             raise _xdr.XdrError("", "needs exactly 16 bytes")
-        out += _S_16si.pack(item.uuid, item.id)
-    out += _S_II.pack(v.stats, v.flags)
+        append(_V_v16si[size].pack(size, raw, item.uuid, item.id))
+    return b"".join(parts) + _S_II.pack(v.stats, v.flags)
 
 
 def _u_remote_domain_event_callback_agent_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackAgentLifecycleMsg, int]:
@@ -31447,12 +29935,11 @@ def _u_remote_domain_event_callback_agent_lifecycle_msg(data: bytes, off: int) -
 
 
 def _p_remote_domain_event_callback_agent_lifecycle_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackAgentLifecycleMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_ii.pack(v.state, v.reason)
+) -> bytes:
+    return b"".join(
+        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _S_ii.pack(v.state, v.reason)),
+    )
 
 
 def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsRet, int]:
@@ -31468,40 +29955,38 @@ def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_connect_get_all_domain_stats_ret(
-    out: bytearray,
-    v: RemoteConnectGetAllDomainStatsRet,
-) -> None:
+def _p_remote_connect_get_all_domain_stats_ret(v: RemoteConnectGetAllDomainStatsRet) -> bytes:
     items = v.retStats
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        _p_remote_domain_stats_record(out, item)
+        append(_p_remote_domain_stats_record(item))
+    return b"".join(parts)
 
 
 def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, int]:
-    data_end = len(data)
     result = _new(RemoteDomainFsinfo)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.mountpoint = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start2:end2].decode()
     size3 = _S_I.unpack_from(data, off)[0]
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
     result.fstype = data[start3:end3].decode()
     count = _xdr.unpack_count(data, off, 256, 4)
@@ -31513,7 +29998,7 @@ def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, 
         start4 = off + 4
         end4 = start4 + size4
         off = end4 + (-size4 & 3)
-        if size4 > 4194304 or off > data_end or (off != end4 and data[end4:off] != _PAD[off - end4]):
+        if size4 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start4:end4].decode()
         append(item)
@@ -31521,40 +30006,23 @@ def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, 
     return result, off
 
 
-def _p_remote_domain_fsinfo(out: bytearray, v: RemoteDomainFsinfo) -> None:
+def _p_remote_domain_fsinfo(v: RemoteDomainFsinfo) -> bytes:
     raw = v.mountpoint.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.name.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
     raw3 = v.fstype.encode()
     size3 = len(raw3)
-    if size3 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size3)
-    out += raw3
-    out += _PAD[-size3 & 3]
     items = v.dev_aliases
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw4 = item.encode()
         size4 = len(raw4)
-        if size4 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size4)
-        out += raw4
-        out += _PAD[-size4 & 3]
+        append(_V_v[size4].pack(size4, raw4))
+    return _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3) + b"".join(parts)
 
 
 def _u_remote_domain_get_fsinfo_args(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoArgs, int]:
@@ -31565,9 +30033,8 @@ def _u_remote_domain_get_fsinfo_args(data: bytes, off: int) -> tuple[RemoteDomai
     return result, off
 
 
-def _p_remote_domain_get_fsinfo_args(out: bytearray, v: RemoteDomainGetFsinfoArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_fsinfo_args(v: RemoteDomainGetFsinfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoRet, int]:
@@ -31585,18 +30052,18 @@ def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomain
     return result, off
 
 
-def _p_remote_domain_get_fsinfo_ret(out: bytearray, v: RemoteDomainGetFsinfoRet) -> None:
+def _p_remote_domain_get_fsinfo_ret(v: RemoteDomainGetFsinfoRet) -> bytes:
     items = v.info
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        _p_remote_domain_fsinfo(out, item)
-    out += _S_I.pack(v.ret)
+        append(_p_remote_domain_fsinfo(item))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr, int]:
-    data_end = len(data)
     result = _new(RemoteDomainIpAddr)
     result.type = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -31604,7 +30071,7 @@ def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr,
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.addr = data[start:end].decode()
     result.prefix = _S_I.unpack_from(data, off)[0]
@@ -31612,26 +30079,19 @@ def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr,
     return result, off
 
 
-def _p_remote_domain_ip_addr(out: bytearray, v: RemoteDomainIpAddr) -> None:
-    out += _S_i.pack(v.type)
+def _p_remote_domain_ip_addr(v: RemoteDomainIpAddr) -> bytes:
     raw = v.addr.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.prefix)
+    return _V_ivI[size].pack(v.type, size, raw, v.prefix)
 
 
 def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInterface, int]:
-    data_end = len(data)
     result = _new(RemoteDomainInterface)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.hwaddr, off = _u_remote_string(data, off)
@@ -31647,7 +30107,7 @@ def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInter
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.addr = data[start2:end2].decode()
         element.prefix = _S_I.unpack_from(data, off)[0]
@@ -31657,29 +30117,19 @@ def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInter
     return result, off
 
 
-def _p_remote_domain_interface(out: bytearray, v: RemoteDomainInterface) -> None:
+def _p_remote_domain_interface(v: RemoteDomainInterface) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.hwaddr)
     items = v.addrs
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        out += _S_i.pack(item.type)
         raw2 = item.addr.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
-        out += _S_I.pack(item.prefix)
+        append(_V_ivI[size2].pack(item.type, size2, raw2, item.prefix))
+    return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.hwaddr), b"".join(parts)))
 
 
 def _u_remote_domain_interface_addresses_args(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesArgs, int]:
@@ -31690,12 +30140,8 @@ def _u_remote_domain_interface_addresses_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_interface_addresses_args(
-    out: bytearray,
-    v: RemoteDomainInterfaceAddressesArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.source, v.flags)
+def _p_remote_domain_interface_addresses_args(v: RemoteDomainInterfaceAddressesArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.source, v.flags)
 
 
 def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesRet, int]:
@@ -31711,16 +30157,15 @@ def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_interface_addresses_ret(
-    out: bytearray,
-    v: RemoteDomainInterfaceAddressesRet,
-) -> None:
+def _p_remote_domain_interface_addresses_ret(v: RemoteDomainInterfaceAddressesRet) -> bytes:
     items = v.ifaces
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        _p_remote_domain_interface(out, item)
+        append(_p_remote_domain_interface(item))
+    return b"".join(parts)
 
 
 def _u_remote_domain_set_user_password_args(data: bytes, off: int) -> tuple[RemoteDomainSetUserPasswordArgs, int]:
@@ -31733,14 +30178,15 @@ def _u_remote_domain_set_user_password_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_set_user_password_args(
-    out: bytearray,
-    v: RemoteDomainSetUserPasswordArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.user)
-    _p_remote_string(out, v.password)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_set_user_password_args(v: RemoteDomainSetUserPasswordArgs) -> bytes:
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _p_remote_string(v.user),
+            _p_remote_string(v.password),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_rename_args(data: bytes, off: int) -> tuple[RemoteDomainRenameArgs, int]:
@@ -31752,10 +30198,10 @@ def _u_remote_domain_rename_args(data: bytes, off: int) -> tuple[RemoteDomainRen
     return result, off
 
 
-def _p_remote_domain_rename_args(out: bytearray, v: RemoteDomainRenameArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    _p_remote_string(out, v.new_name)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_rename_args(v: RemoteDomainRenameArgs) -> bytes:
+    return b"".join(
+        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.new_name), _S_I.pack(v.flags)),
+    )
 
 
 def _u_remote_domain_rename_ret(data: bytes, off: int) -> tuple[RemoteDomainRenameRet, int]:
@@ -31765,8 +30211,8 @@ def _u_remote_domain_rename_ret(data: bytes, off: int) -> tuple[RemoteDomainRena
     return result, off
 
 
-def _p_remote_domain_rename_ret(out: bytearray, v: RemoteDomainRenameRet) -> None:
-    out += _S_i.pack(v.retcode)
+def _p_remote_domain_rename_ret(v: RemoteDomainRenameRet) -> bytes:
+    return _S_i.pack(v.retcode)
 
 
 def _u_remote_domain_event_callback_migration_iteration_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackMigrationIterationMsg, int]:
@@ -31780,16 +30226,14 @@ def _u_remote_domain_event_callback_migration_iteration_msg(data: bytes, off: in
 
 
 def _p_remote_domain_event_callback_migration_iteration_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackMigrationIterationMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.iteration)
+) -> bytes:
+    return b"".join(
+        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _S_i.pack(v.iteration)),
+    )
 
 
 def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackJobCompletedMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventCallbackJobCompletedMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -31804,34 +30248,49 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
 def _p_remote_domain_event_callback_job_completed_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackJobCompletedMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
 
 
 def _u_remote_domain_migrate_start_post_copy_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateStartPostCopyArgs, int]:
@@ -31842,16 +30301,11 @@ def _u_remote_domain_migrate_start_post_copy_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_migrate_start_post_copy_args(
-    out: bytearray,
-    v: RemoteDomainMigrateStartPostCopyArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_migrate_start_post_copy_args(v: RemoteDomainMigrateStartPostCopyArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovalFailedMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventCallbackDeviceRemovalFailedMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -31860,25 +30314,20 @@ def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: 
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[start:end].decode()
     return result, off
 
 
 def _p_remote_domain_event_callback_device_removal_failed_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackDeviceRemovalFailedMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     raw = v.devAlias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return b"".join(
+        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _V_v[size].pack(size, raw)),
+    )
 
 
 def _u_remote_domain_get_guest_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusArgs, int]:
@@ -31889,13 +30338,11 @@ def _u_remote_domain_get_guest_vcpus_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_get_guest_vcpus_args(out: bytearray, v: RemoteDomainGetGuestVcpusArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_guest_vcpus_args(v: RemoteDomainGetGuestVcpusArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetGuestVcpusRet)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -31907,40 +30354,57 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_remote_domain_get_guest_vcpus_ret(out: bytearray, v: RemoteDomainGetGuestVcpusRet) -> None:
+def _p_remote_domain_get_guest_vcpus_ret(v: RemoteDomainGetGuestVcpusRet) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_remote_domain_set_guest_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainSetGuestVcpusArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetGuestVcpusArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end].decode()
     result.state, result.flags = _S_iI.unpack_from(data, off)
@@ -31948,27 +30412,20 @@ def _u_remote_domain_set_guest_vcpus_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_set_guest_vcpus_args(out: bytearray, v: RemoteDomainSetGuestVcpusArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_guest_vcpus_args(v: RemoteDomainSetGuestVcpusArgs) -> bytes:
     raw = v.cpumap.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_iI.pack(v.state, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.state, v.flags)
 
 
 def _u_remote_domain_set_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpuArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetVcpuArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[start:end].decode()
     result.state, result.flags = _S_iI.unpack_from(data, off)
@@ -31976,16 +30433,10 @@ def _u_remote_domain_set_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainS
     return result, off
 
 
-def _p_remote_domain_set_vcpu_args(out: bytearray, v: RemoteDomainSetVcpuArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_vcpu_args(v: RemoteDomainSetVcpuArgs) -> bytes:
     raw = v.cpumap.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_iI.pack(v.state, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.state, v.flags)
 
 
 def _u_remote_domain_event_callback_metadata_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackMetadataChangeMsg, int]:
@@ -32000,13 +30451,16 @@ def _u_remote_domain_event_callback_metadata_change_msg(data: bytes, off: int) -
 
 
 def _p_remote_domain_event_callback_metadata_change_msg(
-    out: bytearray,
     v: RemoteDomainEventCallbackMetadataChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.type)
-    _p_remote_string(out, v.nsuri)
+) -> bytes:
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_domain(v.dom),
+            _S_i.pack(v.type),
+            _p_remote_string(v.nsuri),
+        ),
+    )
 
 
 def _u_remote_domain_event_memory_failure_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryFailureMsg, int]:
@@ -32019,13 +30473,14 @@ def _u_remote_domain_event_memory_failure_msg(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_event_memory_failure_msg(
-    out: bytearray,
-    v: RemoteDomainEventMemoryFailureMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iiI.pack(v.recipient, v.action, v.flags)
+def _p_remote_domain_event_memory_failure_msg(v: RemoteDomainEventMemoryFailureMsg) -> bytes:
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_domain(v.dom),
+            _S_iiI.pack(v.recipient, v.action, v.flags),
+        ),
+    )
 
 
 def _u_remote_connect_secret_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyArgs, int]:
@@ -32037,11 +30492,9 @@ def _u_remote_connect_secret_event_register_any_args(data: bytes, off: int) -> t
 
 
 def _p_remote_connect_secret_event_register_any_args(
-    out: bytearray,
     v: RemoteConnectSecretEventRegisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.eventID)
-    _p_remote_secret(out, v.secret)
+) -> bytes:
+    return _S_i.pack(v.eventID) + _p_remote_secret(v.secret)
 
 
 def _u_remote_connect_secret_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyRet, int]:
@@ -32052,10 +30505,9 @@ def _u_remote_connect_secret_event_register_any_ret(data: bytes, off: int) -> tu
 
 
 def _p_remote_connect_secret_event_register_any_ret(
-    out: bytearray,
     v: RemoteConnectSecretEventRegisterAnyRet,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_connect_secret_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventDeregisterAnyArgs, int]:
@@ -32066,10 +30518,9 @@ def _u_remote_connect_secret_event_deregister_any_args(data: bytes, off: int) ->
 
 
 def _p_remote_connect_secret_event_deregister_any_args(
-    out: bytearray,
     v: RemoteConnectSecretEventDeregisterAnyArgs,
-) -> None:
-    out += _S_i.pack(v.callbackID)
+) -> bytes:
+    return _S_i.pack(v.callbackID)
 
 
 def _u_remote_secret_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteSecretEventLifecycleMsg, int]:
@@ -32082,10 +30533,14 @@ def _u_remote_secret_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteS
     return result, off
 
 
-def _p_remote_secret_event_lifecycle_msg(out: bytearray, v: RemoteSecretEventLifecycleMsg) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_secret(out, v.secret)
-    out += _S_ii.pack(v.event, v.detail)
+def _p_remote_secret_event_lifecycle_msg(v: RemoteSecretEventLifecycleMsg) -> bytes:
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_secret(v.secret),
+            _S_ii.pack(v.event, v.detail),
+        ),
+    )
 
 
 def _u_remote_secret_event_value_changed_msg(data: bytes, off: int) -> tuple[RemoteSecretEventValueChangedMsg, int]:
@@ -32096,23 +30551,18 @@ def _u_remote_secret_event_value_changed_msg(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_secret_event_value_changed_msg(
-    out: bytearray,
-    v: RemoteSecretEventValueChangedMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_secret(out, v.secret)
+def _p_remote_secret_event_value_changed_msg(v: RemoteSecretEventValueChangedMsg) -> bytes:
+    return _S_i.pack(v.callbackID) + _p_remote_nonnull_secret(v.secret)
 
 
 def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlockThresholdArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetBlockThresholdArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.dev = data[start:end].decode()
     result.threshold, result.flags = _S_QI.unpack_from(data, off)
@@ -32120,19 +30570,10 @@ def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_set_block_threshold_args(
-    out: bytearray,
-    v: RemoteDomainSetBlockThresholdArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_set_block_threshold_args(v: RemoteDomainSetBlockThresholdArgs) -> bytes:
     raw = v.dev.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_QI.pack(v.threshold, v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.threshold, v.flags)
 
 
 def _u_remote_domain_set_lifecycle_action_args(data: bytes, off: int) -> tuple[RemoteDomainSetLifecycleActionArgs, int]:
@@ -32143,16 +30584,11 @@ def _u_remote_domain_set_lifecycle_action_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_set_lifecycle_action_args(
-    out: bytearray,
-    v: RemoteDomainSetLifecycleActionArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_III.pack(v.type, v.action, v.flags)
+def _p_remote_domain_set_lifecycle_action_args(v: RemoteDomainSetLifecycleActionArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_III.pack(v.type, v.action, v.flags)
 
 
 def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareHypervisorCpuArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectCompareHypervisorCpuArgs)
     result.emulator, off = _u_remote_string(data, off)
     result.arch, off = _u_remote_string(data, off)
@@ -32162,7 +30598,7 @@ def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tupl
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xmlCPU = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -32171,21 +30607,19 @@ def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_connect_compare_hypervisor_cpu_args(
-    out: bytearray,
     v: RemoteConnectCompareHypervisorCpuArgs,
-) -> None:
-    _p_remote_string(out, v.emulator)
-    _p_remote_string(out, v.arch)
-    _p_remote_string(out, v.machine)
-    _p_remote_string(out, v.virttype)
+) -> bytes:
     raw = v.xmlCPU.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (
+            _p_remote_string(v.emulator),
+            _p_remote_string(v.arch),
+            _p_remote_string(v.machine),
+            _p_remote_string(v.virttype),
+            _V_vI[size].pack(size, raw, v.flags),
+        ),
+    )
 
 
 def _u_remote_connect_compare_hypervisor_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectCompareHypervisorCpuRet, int]:
@@ -32195,15 +30629,11 @@ def _u_remote_connect_compare_hypervisor_cpu_ret(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_connect_compare_hypervisor_cpu_ret(
-    out: bytearray,
-    v: RemoteConnectCompareHypervisorCpuRet,
-) -> None:
-    out += _S_i.pack(v.result)
+def _p_remote_connect_compare_hypervisor_cpu_ret(v: RemoteConnectCompareHypervisorCpuRet) -> bytes:
+    return _S_i.pack(v.result)
 
 
 def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectBaselineHypervisorCpuArgs)
     result.emulator, off = _u_remote_string(data, off)
     result.arch, off = _u_remote_string(data, off)
@@ -32218,7 +30648,7 @@ def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tup
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -32229,52 +30659,47 @@ def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_connect_baseline_hypervisor_cpu_args(
-    out: bytearray,
     v: RemoteConnectBaselineHypervisorCpuArgs,
-) -> None:
-    _p_remote_string(out, v.emulator)
-    _p_remote_string(out, v.arch)
-    _p_remote_string(out, v.machine)
-    _p_remote_string(out, v.virttype)
+) -> bytes:
     items = v.xmlCPUs
     if len(items) > 256:
         raise _xdr.XdrError("", "more than 256 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw))
+    return b"".join(
+        (
+            _p_remote_string(v.emulator),
+            _p_remote_string(v.arch),
+            _p_remote_string(v.machine),
+            _p_remote_string(v.virttype),
+            b"".join(parts),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_connect_baseline_hypervisor_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectBaselineHypervisorCpuRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.cpu = data[start:end].decode()
     return result, off
 
 
 def _p_remote_connect_baseline_hypervisor_cpu_ret(
-    out: bytearray,
     v: RemoteConnectBaselineHypervisorCpuRet,
-) -> None:
+) -> bytes:
     raw = v.cpu.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_node_get_sev_info_args(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoArgs, int]:
@@ -32284,12 +30709,11 @@ def _u_remote_node_get_sev_info_args(data: bytes, off: int) -> tuple[RemoteNodeG
     return result, off
 
 
-def _p_remote_node_get_sev_info_args(out: bytearray, v: RemoteNodeGetSevInfoArgs) -> None:
-    out += _S_iI.pack(v.nparams, v.flags)
+def _p_remote_node_get_sev_info_args(v: RemoteNodeGetSevInfoArgs) -> bytes:
+    return _S_iI.pack(v.nparams, v.flags)
 
 
 def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoRet, int]:
-    data_end = len(data)
     result = _new(RemoteNodeGetSevInfoRet)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -32301,10 +30725,31 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -32312,21 +30757,17 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
     return result, off
 
 
-def _p_remote_node_get_sev_info_ret(out: bytearray, v: RemoteNodeGetSevInfoRet) -> None:
+def _p_remote_node_get_sev_info_ret(v: RemoteNodeGetSevInfoRet) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_domain_get_launch_security_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoArgs, int]:
@@ -32338,15 +30779,12 @@ def _u_remote_domain_get_launch_security_info_args(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_get_launch_security_info_args(
-    out: bytearray,
     v: RemoteDomainGetLaunchSecurityInfoArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetLaunchSecurityInfoRet)
     count = _xdr.unpack_count(data, off, 64, 8)
     off += 4
@@ -32358,36 +30796,50 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_remote_domain_get_launch_security_info_ret(
-    out: bytearray,
-    v: RemoteDomainGetLaunchSecurityInfoRet,
-) -> None:
+def _p_remote_domain_get_launch_security_info_ret(v: RemoteDomainGetLaunchSecurityInfoRet) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tuple[RemoteDomainSetLaunchSecurityStateArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainSetLaunchSecurityStateArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -32400,10 +30852,31 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -32412,50 +30885,38 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
 
 
 def _p_remote_domain_set_launch_security_state_args(
-    out: bytearray,
     v: RemoteDomainSetLaunchSecurityStateArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     items = v.params
     if len(items) > 64:
         raise _xdr.XdrError("", "more than 64 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_nwfilter_binding_lookup_by_port_dev_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNwfilterBindingLookupByPortDevArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     return result, off
 
 
 def _p_remote_nwfilter_binding_lookup_by_port_dev_args(
-    out: bytearray,
     v: RemoteNwfilterBindingLookupByPortDevArgs,
-) -> None:
+) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_nwfilter_binding_lookup_by_port_dev_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevRet, int]:
@@ -32465,20 +30926,18 @@ def _u_remote_nwfilter_binding_lookup_by_port_dev_ret(data: bytes, off: int) -> 
 
 
 def _p_remote_nwfilter_binding_lookup_by_port_dev_ret(
-    out: bytearray,
     v: RemoteNwfilterBindingLookupByPortDevRet,
-) -> None:
-    _p_remote_nonnull_nwfilter_binding(out, v.nwfilter)
+) -> bytes:
+    return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
 
 
 def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNwfilterBindingCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -32486,18 +30945,10 @@ def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_nwfilter_binding_create_xml_args(
-    out: bytearray,
-    v: RemoteNwfilterBindingCreateXmlArgs,
-) -> None:
+def _p_remote_nwfilter_binding_create_xml_args(v: RemoteNwfilterBindingCreateXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_nwfilter_binding_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlRet, int]:
@@ -32506,11 +30957,8 @@ def _u_remote_nwfilter_binding_create_xml_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_nwfilter_binding_create_xml_ret(
-    out: bytearray,
-    v: RemoteNwfilterBindingCreateXmlRet,
-) -> None:
-    _p_remote_nonnull_nwfilter_binding(out, v.nwfilter)
+def _p_remote_nwfilter_binding_create_xml_ret(v: RemoteNwfilterBindingCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
 
 
 def _u_remote_nwfilter_binding_delete_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingDeleteArgs, int]:
@@ -32519,11 +30967,8 @@ def _u_remote_nwfilter_binding_delete_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_nwfilter_binding_delete_args(
-    out: bytearray,
-    v: RemoteNwfilterBindingDeleteArgs,
-) -> None:
-    _p_remote_nonnull_nwfilter_binding(out, v.nwfilter)
+def _p_remote_nwfilter_binding_delete_args(v: RemoteNwfilterBindingDeleteArgs) -> bytes:
+    return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
 
 
 def _u_remote_nwfilter_binding_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescArgs, int]:
@@ -32534,38 +30979,26 @@ def _u_remote_nwfilter_binding_get_xml_desc_args(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_nwfilter_binding_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteNwfilterBindingGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_nwfilter_binding(out, v.nwfilter)
-    out += _S_I.pack(v.flags)
+def _p_remote_nwfilter_binding_get_xml_desc_args(v: RemoteNwfilterBindingGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_nwfilter_binding(v.nwfilter) + _S_I.pack(v.flags)
 
 
 def _u_remote_nwfilter_binding_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteNwfilterBindingGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_nwfilter_binding_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteNwfilterBindingGetXmlDescRet,
-) -> None:
+def _p_remote_nwfilter_binding_get_xml_desc_ret(v: RemoteNwfilterBindingGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_connect_list_all_nwfilter_bindings_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsArgs, int]:
@@ -32576,14 +31009,12 @@ def _u_remote_connect_list_all_nwfilter_bindings_args(data: bytes, off: int) -> 
 
 
 def _p_remote_connect_list_all_nwfilter_bindings_args(
-    out: bytearray,
     v: RemoteConnectListAllNwfilterBindingsArgs,
-) -> None:
-    out += _S_iI.pack(v.need_results, v.flags)
+) -> bytes:
+    return _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectListAllNwfilterBindingsRet)
     count = _xdr.unpack_count(data, off, 16384, 8)
     off += 4
@@ -32595,14 +31026,14 @@ def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> t
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.portdev = data[start:end].decode()
         size2 = _S_I.unpack_from(data, off)[0]
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         element.filtername = data[start2:end2].decode()
         append(element)
@@ -32613,29 +31044,20 @@ def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> t
 
 
 def _p_remote_connect_list_all_nwfilter_bindings_ret(
-    out: bytearray,
     v: RemoteConnectListAllNwfilterBindingsRet,
-) -> None:
+) -> bytes:
     items = v.bindings
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.portdev.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
         raw2 = item.filtername.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.ret)
+        append(_V_vv[size, size2].pack(size, raw, size2, raw2))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_connect_get_storage_pool_capabilities_args(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesArgs, int]:
@@ -32646,36 +31068,29 @@ def _u_remote_connect_get_storage_pool_capabilities_args(data: bytes, off: int) 
 
 
 def _p_remote_connect_get_storage_pool_capabilities_args(
-    out: bytearray,
     v: RemoteConnectGetStoragePoolCapabilitiesArgs,
-) -> None:
-    out += _S_I.pack(v.flags)
+) -> bytes:
+    return _S_I.pack(v.flags)
 
 
 def _u_remote_connect_get_storage_pool_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesRet, int]:
-    data_end = len(data)
     result = _new(RemoteConnectGetStoragePoolCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.capabilities = data[start:end].decode()
     return result, off
 
 
 def _p_remote_connect_get_storage_pool_capabilities_ret(
-    out: bytearray,
     v: RemoteConnectGetStoragePoolCapabilitiesRet,
-) -> None:
+) -> bytes:
     raw = v.capabilities.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_network_list_all_ports_args(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsArgs, int]:
@@ -32686,9 +31101,8 @@ def _u_remote_network_list_all_ports_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_network_list_all_ports_args(out: bytearray, v: RemoteNetworkListAllPortsArgs) -> None:
-    _p_remote_nonnull_network(out, v.network)
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_network_list_all_ports_args(v: RemoteNetworkListAllPortsArgs) -> bytes:
+    return _p_remote_nonnull_network(v.network) + _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsRet, int]:
@@ -32709,17 +31123,17 @@ def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteN
     return result, off
 
 
-def _p_remote_network_list_all_ports_ret(out: bytearray, v: RemoteNetworkListAllPortsRet) -> None:
+def _p_remote_network_list_all_ports_ret(v: RemoteNetworkListAllPortsRet) -> bytes:
     items = v.ports
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
-        _p_remote_nonnull_network(out, item.net)
         if len(item.uuid) != 16:
             raise _xdr.XdrError("", "needs exactly 16 bytes")
-        out += _S_16s.pack(item.uuid)
-    out += _S_I.pack(v.ret)
+        append(_p_remote_nonnull_network(item.net) + _S_16s.pack(item.uuid))
+    return b"".join(parts) + _S_I.pack(v.ret)
 
 
 def _u_remote_network_port_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNetworkPortLookupByUuidArgs, int]:
@@ -32730,14 +31144,10 @@ def _u_remote_network_port_lookup_by_uuid_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_network_port_lookup_by_uuid_args(
-    out: bytearray,
-    v: RemoteNetworkPortLookupByUuidArgs,
-) -> None:
-    _p_remote_nonnull_network(out, v.network)
+def _p_remote_network_port_lookup_by_uuid_args(v: RemoteNetworkPortLookupByUuidArgs) -> bytes:
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _p_remote_nonnull_network(v.network) + _S_16s.pack(v.uuid)
 
 
 def _u_remote_network_port_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortLookupByUuidRet, int]:
@@ -32746,22 +31156,18 @@ def _u_remote_network_port_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_network_port_lookup_by_uuid_ret(
-    out: bytearray,
-    v: RemoteNetworkPortLookupByUuidRet,
-) -> None:
-    _p_remote_nonnull_network_port(out, v.port)
+def _p_remote_network_port_lookup_by_uuid_ret(v: RemoteNetworkPortLookupByUuidRet) -> bytes:
+    return _p_remote_nonnull_network_port(v.port)
 
 
 def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkPortCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkPortCreateXmlArgs)
     result.network, off = _u_remote_nonnull_network(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -32769,19 +31175,10 @@ def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[Remot
     return result, off
 
 
-def _p_remote_network_port_create_xml_args(
-    out: bytearray,
-    v: RemoteNetworkPortCreateXmlArgs,
-) -> None:
-    _p_remote_nonnull_network(out, v.network)
+def _p_remote_network_port_create_xml_args(v: RemoteNetworkPortCreateXmlArgs) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_network(v.network) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_network_port_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortCreateXmlRet, int]:
@@ -32790,12 +31187,11 @@ def _u_remote_network_port_create_xml_ret(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_network_port_create_xml_ret(out: bytearray, v: RemoteNetworkPortCreateXmlRet) -> None:
-    _p_remote_nonnull_network_port(out, v.port)
+def _p_remote_network_port_create_xml_ret(v: RemoteNetworkPortCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_network_port(v.port)
 
 
 def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortSetParametersArgs, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkPortSetParametersArgs)
     result.port, off = _u_remote_nonnull_network_port(data, off)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -32808,10 +31204,31 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -32819,25 +31236,17 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_network_port_set_parameters_args(
-    out: bytearray,
-    v: RemoteNetworkPortSetParametersArgs,
-) -> None:
-    _p_remote_nonnull_network_port(out, v.port)
+def _p_remote_network_port_set_parameters_args(v: RemoteNetworkPortSetParametersArgs) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join((_p_remote_nonnull_network_port(v.port), b"".join(parts), _S_I.pack(v.flags)))
 
 
 def _u_remote_network_port_get_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersArgs, int]:
@@ -32848,16 +31257,11 @@ def _u_remote_network_port_get_parameters_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_network_port_get_parameters_args(
-    out: bytearray,
-    v: RemoteNetworkPortGetParametersArgs,
-) -> None:
-    _p_remote_nonnull_network_port(out, v.port)
-    out += _S_iI.pack(v.nparams, v.flags)
+def _p_remote_network_port_get_parameters_args(v: RemoteNetworkPortGetParametersArgs) -> bytes:
+    return _p_remote_nonnull_network_port(v.port) + _S_iI.pack(v.nparams, v.flags)
 
 
 def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersRet, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkPortGetParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
@@ -32869,10 +31273,31 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
@@ -32880,24 +31305,17 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_network_port_get_parameters_ret(
-    out: bytearray,
-    v: RemoteNetworkPortGetParametersRet,
-) -> None:
+def _p_remote_network_port_get_parameters_ret(v: RemoteNetworkPortGetParametersRet) -> bytes:
     items = v.params
     if len(items) > 16:
         raise _xdr.XdrError("", "more than 16 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_i.pack(v.nparams)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_i.pack(v.nparams)
 
 
 def _u_remote_network_port_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescArgs, int]:
@@ -32908,38 +31326,26 @@ def _u_remote_network_port_get_xml_desc_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_network_port_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteNetworkPortGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_network_port(out, v.port)
-    out += _S_I.pack(v.flags)
+def _p_remote_network_port_get_xml_desc_args(v: RemoteNetworkPortGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_network_port(v.port) + _S_I.pack(v.flags)
 
 
 def _u_remote_network_port_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteNetworkPortGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_network_port_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteNetworkPortGetXmlDescRet,
-) -> None:
+def _p_remote_network_port_get_xml_desc_ret(v: RemoteNetworkPortGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_network_port_delete_args(data: bytes, off: int) -> tuple[RemoteNetworkPortDeleteArgs, int]:
@@ -32950,20 +31356,18 @@ def _u_remote_network_port_delete_args(data: bytes, off: int) -> tuple[RemoteNet
     return result, off
 
 
-def _p_remote_network_port_delete_args(out: bytearray, v: RemoteNetworkPortDeleteArgs) -> None:
-    _p_remote_nonnull_network_port(out, v.port)
-    out += _S_I.pack(v.flags)
+def _p_remote_network_port_delete_args(v: RemoteNetworkPortDeleteArgs) -> bytes:
+    return _p_remote_nonnull_network_port(v.port) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointCreateXmlArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCheckpointCreateXmlArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -32971,19 +31375,10 @@ def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_checkpoint_create_xml_args(
-    out: bytearray,
-    v: RemoteDomainCheckpointCreateXmlArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_checkpoint_create_xml_args(v: RemoteDomainCheckpointCreateXmlArgs) -> bytes:
     raw = v.xml_desc.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_checkpoint_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointCreateXmlRet, int]:
@@ -32992,11 +31387,8 @@ def _u_remote_domain_checkpoint_create_xml_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_checkpoint_create_xml_ret(
-    out: bytearray,
-    v: RemoteDomainCheckpointCreateXmlRet,
-) -> None:
-    _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
+def _p_remote_domain_checkpoint_create_xml_ret(v: RemoteDomainCheckpointCreateXmlRet) -> bytes:
+    return _p_remote_nonnull_domain_checkpoint(v.checkpoint)
 
 
 def _u_remote_domain_checkpoint_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescArgs, int]:
@@ -33007,38 +31399,26 @@ def _u_remote_domain_checkpoint_get_xml_desc_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_checkpoint_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteDomainCheckpointGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_checkpoint_get_xml_desc_args(v: RemoteDomainCheckpointGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_checkpoint_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCheckpointGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_checkpoint_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteDomainCheckpointGetXmlDescRet,
-) -> None:
+def _p_remote_domain_checkpoint_get_xml_desc_ret(v: RemoteDomainCheckpointGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_list_all_checkpoints_args(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsArgs, int]:
@@ -33049,16 +31429,11 @@ def _u_remote_domain_list_all_checkpoints_args(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_list_all_checkpoints_args(
-    out: bytearray,
-    v: RemoteDomainListAllCheckpointsArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.need_results, v.flags)
+def _p_remote_domain_list_all_checkpoints_args(v: RemoteDomainListAllCheckpointsArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainListAllCheckpointsRet)
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
@@ -33070,7 +31445,7 @@ def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.dom, off = _u_remote_nonnull_domain(data, off)
@@ -33081,24 +31456,17 @@ def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_list_all_checkpoints_ret(
-    out: bytearray,
-    v: RemoteDomainListAllCheckpointsRet,
-) -> None:
+def _p_remote_domain_list_all_checkpoints_ret(v: RemoteDomainListAllCheckpointsRet) -> bytes:
     items = v.checkpoints
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_nonnull_domain(out, item.dom)
-    out += _S_i.pack(v.ret)
+        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+    return b"".join(parts) + _S_i.pack(v.ret)
 
 
 def _u_remote_domain_checkpoint_list_all_children_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenArgs, int]:
@@ -33110,15 +31478,12 @@ def _u_remote_domain_checkpoint_list_all_children_args(data: bytes, off: int) ->
 
 
 def _p_remote_domain_checkpoint_list_all_children_args(
-    out: bytearray,
     v: RemoteDomainCheckpointListAllChildrenArgs,
-) -> None:
-    _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
-    out += _S_iI.pack(v.need_results, v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_iI.pack(v.need_results, v.flags)
 
 
 def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCheckpointListAllChildrenRet)
     count = _xdr.unpack_count(data, off, 16384, 28)
     off += 4
@@ -33130,7 +31495,7 @@ def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> 
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[start:end].decode()
         element.dom, off = _u_remote_nonnull_domain(data, off)
@@ -33142,34 +31507,28 @@ def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> 
 
 
 def _p_remote_domain_checkpoint_list_all_children_ret(
-    out: bytearray,
     v: RemoteDomainCheckpointListAllChildrenRet,
-) -> None:
+) -> bytes:
     items = v.checkpoints
     if len(items) > 16384:
         raise _xdr.XdrError("", "more than 16384 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.name.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_nonnull_domain(out, item.dom)
-    out += _S_i.pack(v.ret)
+        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+    return b"".join(parts) + _S_i.pack(v.ret)
 
 
 def _u_remote_domain_checkpoint_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointLookupByNameArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainCheckpointLookupByNameArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -33178,18 +31537,11 @@ def _u_remote_domain_checkpoint_lookup_by_name_args(data: bytes, off: int) -> tu
 
 
 def _p_remote_domain_checkpoint_lookup_by_name_args(
-    out: bytearray,
     v: RemoteDomainCheckpointLookupByNameArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_checkpoint_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointLookupByNameRet, int]:
@@ -33199,10 +31551,9 @@ def _u_remote_domain_checkpoint_lookup_by_name_ret(data: bytes, off: int) -> tup
 
 
 def _p_remote_domain_checkpoint_lookup_by_name_ret(
-    out: bytearray,
     v: RemoteDomainCheckpointLookupByNameRet,
-) -> None:
-    _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
+) -> bytes:
+    return _p_remote_nonnull_domain_checkpoint(v.checkpoint)
 
 
 def _u_remote_domain_checkpoint_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentArgs, int]:
@@ -33213,12 +31564,8 @@ def _u_remote_domain_checkpoint_get_parent_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_checkpoint_get_parent_args(
-    out: bytearray,
-    v: RemoteDomainCheckpointGetParentArgs,
-) -> None:
-    _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_checkpoint_get_parent_args(v: RemoteDomainCheckpointGetParentArgs) -> bytes:
+    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_checkpoint_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentRet, int]:
@@ -33227,11 +31574,8 @@ def _u_remote_domain_checkpoint_get_parent_ret(data: bytes, off: int) -> tuple[R
     return result, off
 
 
-def _p_remote_domain_checkpoint_get_parent_ret(
-    out: bytearray,
-    v: RemoteDomainCheckpointGetParentRet,
-) -> None:
-    _p_remote_nonnull_domain_checkpoint(out, v.parent)
+def _p_remote_domain_checkpoint_get_parent_ret(v: RemoteDomainCheckpointGetParentRet) -> bytes:
+    return _p_remote_nonnull_domain_checkpoint(v.parent)
 
 
 def _u_remote_domain_checkpoint_delete_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointDeleteArgs, int]:
@@ -33242,12 +31586,8 @@ def _u_remote_domain_checkpoint_delete_args(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_checkpoint_delete_args(
-    out: bytearray,
-    v: RemoteDomainCheckpointDeleteArgs,
-) -> None:
-    _p_remote_nonnull_domain_checkpoint(out, v.checkpoint)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_checkpoint_delete_args(v: RemoteDomainCheckpointDeleteArgs) -> bytes:
+    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_guest_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoArgs, int]:
@@ -33258,13 +31598,11 @@ def _u_remote_domain_get_guest_info_args(data: bytes, off: int) -> tuple[RemoteD
     return result, off
 
 
-def _p_remote_domain_get_guest_info_args(out: bytearray, v: RemoteDomainGetGuestInfoArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.types, v.flags)
+def _p_remote_domain_get_guest_info_args(v: RemoteDomainGetGuestInfoArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.types, v.flags)
 
 
 def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetGuestInfoRet)
     count = _xdr.unpack_count(data, off, 2048, 8)
     off += 4
@@ -33276,33 +31614,50 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     return result, off
 
 
-def _p_remote_domain_get_guest_info_ret(out: bytearray, v: RemoteDomainGetGuestInfoRet) -> None:
+def _p_remote_domain_get_guest_info_ret(v: RemoteDomainGetGuestInfoRet) -> bytes:
     items = v.params
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts)
 
 
 def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteConnectSetIdentityArgs, int]:
-    data_end = len(data)
     result = _new(RemoteConnectSetIdentityArgs)
     count = _xdr.unpack_count(data, off, 20, 8)
     off += 4
@@ -33314,10 +31669,31 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         element.field = data[start:end].decode()
-        element.value, off = _u_remote_typed_param_value(data, off)
+        disc = _S_i.unpack_from(data, off)[0]
+        off += 4
+        value: int | float | str
+        arm_codec = _UU_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            value = arm_codec.unpack_from(data, off)[0]
+            off += arm_codec.size
+        elif disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end2 = start2 + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start2:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
+        f_value = _new(RemoteTypedParamValue)
+        f_value.type = disc
+        f_value.value = value
+        element.value = f_value
         append(element)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -33325,21 +31701,17 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
     return result, off
 
 
-def _p_remote_connect_set_identity_args(out: bytearray, v: RemoteConnectSetIdentityArgs) -> None:
+def _p_remote_connect_set_identity_args(v: RemoteConnectSetIdentityArgs) -> bytes:
     items = v.params
     if len(items) > 20:
         raise _xdr.XdrError("", "more than 20 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
-        _p_remote_typed_param_value(out, item.value)
-    out += _S_I.pack(v.flags)
+        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+    return b"".join(parts) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_agent_set_response_timeout_args(data: bytes, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutArgs, int]:
@@ -33351,11 +31723,9 @@ def _u_remote_domain_agent_set_response_timeout_args(data: bytes, off: int) -> t
 
 
 def _p_remote_domain_agent_set_response_timeout_args(
-    out: bytearray,
     v: RemoteDomainAgentSetResponseTimeoutArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.timeout, v.flags)
+) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.timeout, v.flags)
 
 
 def _u_remote_domain_agent_set_response_timeout_ret(data: bytes, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutRet, int]:
@@ -33366,21 +31736,19 @@ def _u_remote_domain_agent_set_response_timeout_ret(data: bytes, off: int) -> tu
 
 
 def _p_remote_domain_agent_set_response_timeout_ret(
-    out: bytearray,
     v: RemoteDomainAgentSetResponseTimeoutRet,
-) -> None:
-    out += _S_i.pack(v.result)
+) -> bytes:
+    return _S_i.pack(v.result)
 
 
 def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDomainBackupBeginArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBackupBeginArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.backup_xml = data[start:end].decode()
     result.checkpoint_xml, off = _u_remote_string(data, off)
@@ -33389,17 +31757,17 @@ def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_backup_begin_args(out: bytearray, v: RemoteDomainBackupBeginArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_backup_begin_args(v: RemoteDomainBackupBeginArgs) -> bytes:
     raw = v.backup_xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    _p_remote_string(out, v.checkpoint_xml)
-    out += _S_I.pack(v.flags)
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            _p_remote_string(v.checkpoint_xml),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_backup_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescArgs, int]:
@@ -33410,49 +31778,36 @@ def _u_remote_domain_backup_get_xml_desc_args(data: bytes, off: int) -> tuple[Re
     return result, off
 
 
-def _p_remote_domain_backup_get_xml_desc_args(
-    out: bytearray,
-    v: RemoteDomainBackupGetXmlDescArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_backup_get_xml_desc_args(v: RemoteDomainBackupGetXmlDescArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_backup_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainBackupGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[start:end].decode()
     return result, off
 
 
-def _p_remote_domain_backup_get_xml_desc_ret(
-    out: bytearray,
-    v: RemoteDomainBackupGetXmlDescRet,
-) -> None:
+def _p_remote_domain_backup_get_xml_desc_ret(v: RemoteDomainBackupGetXmlDescRet) -> bytes:
     raw = v.xml.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainAuthorizedSshKeysGetArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.user = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -33460,23 +31815,13 @@ def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_authorized_ssh_keys_get_args(
-    out: bytearray,
-    v: RemoteDomainAuthorizedSshKeysGetArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_authorized_ssh_keys_get_args(v: RemoteDomainAuthorizedSshKeysGetArgs) -> bytes:
     raw = v.user.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainAuthorizedSshKeysGetRet)
     count = _xdr.unpack_count(data, off, 2048, 4)
     off += 4
@@ -33487,7 +31832,7 @@ def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -33495,33 +31840,27 @@ def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple
     return result, off
 
 
-def _p_remote_domain_authorized_ssh_keys_get_ret(
-    out: bytearray,
-    v: RemoteDomainAuthorizedSshKeysGetRet,
-) -> None:
+def _p_remote_domain_authorized_ssh_keys_get_ret(v: RemoteDomainAuthorizedSshKeysGetRet) -> bytes:
     items = v.keys
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysSetArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainAuthorizedSshKeysSetArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.user = data[start:end].decode()
     count = _xdr.unpack_count(data, off, 2048, 4)
@@ -33533,7 +31872,7 @@ def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tupl
         start2 = off + 4
         end2 = start2 + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start2:end2].decode()
         append(item)
@@ -33543,31 +31882,26 @@ def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tupl
     return result, off
 
 
-def _p_remote_domain_authorized_ssh_keys_set_args(
-    out: bytearray,
-    v: RemoteDomainAuthorizedSshKeysSetArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_authorized_ssh_keys_set_args(v: RemoteDomainAuthorizedSshKeysSetArgs) -> bytes:
     raw = v.user.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     items = v.keys
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw2 = item.encode()
         size2 = len(raw2)
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size2)
-        out += raw2
-        out += _PAD[-size2 & 3]
-    out += _S_I.pack(v.flags)
+        append(_V_v[size2].pack(size2, raw2))
+    return b"".join(
+        (
+            _p_remote_nonnull_domain(v.dom),
+            _V_v[size].pack(size, raw),
+            b"".join(parts),
+            _S_I.pack(v.flags),
+        ),
+    )
 
 
 def _u_remote_domain_get_messages_args(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesArgs, int]:
@@ -33578,13 +31912,11 @@ def _u_remote_domain_get_messages_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_get_messages_args(out: bytearray, v: RemoteDomainGetMessagesArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_I.pack(v.flags)
+def _p_remote_domain_get_messages_args(v: RemoteDomainGetMessagesArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
 
 
 def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesRet, int]:
-    data_end = len(data)
     result = _new(RemoteDomainGetMessagesRet)
     count = _xdr.unpack_count(data, off, 2048, 4)
     off += 4
@@ -33595,7 +31927,7 @@ def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDoma
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -33603,19 +31935,17 @@ def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDoma
     return result, off
 
 
-def _p_remote_domain_get_messages_ret(out: bytearray, v: RemoteDomainGetMessagesRet) -> None:
+def _p_remote_domain_get_messages_ret(v: RemoteDomainGetMessagesRet) -> bytes:
     items = v.msgs
     if len(items) > 2048:
         raise _xdr.XdrError("", "more than 2048 items")
-    out += _S_I.pack(len(items))
+    parts = [_S_I.pack(len(items))]
+    append = parts.append
     for item in items:
         raw = item.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        append(_V_v[size].pack(size, raw))
+    return b"".join(parts)
 
 
 def _u_remote_domain_start_dirty_rate_calc_args(data: bytes, off: int) -> tuple[RemoteDomainStartDirtyRateCalcArgs, int]:
@@ -33626,12 +31956,8 @@ def _u_remote_domain_start_dirty_rate_calc_args(data: bytes, off: int) -> tuple[
     return result, off
 
 
-def _p_remote_domain_start_dirty_rate_calc_args(
-    out: bytearray,
-    v: RemoteDomainStartDirtyRateCalcArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_iI.pack(v.seconds, v.flags)
+def _p_remote_domain_start_dirty_rate_calc_args(v: RemoteDomainStartDirtyRateCalcArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.seconds, v.flags)
 
 
 def _u_remote_domain_graphics_reload_args(data: bytes, off: int) -> tuple[RemoteDomainGraphicsReloadArgs, int]:
@@ -33642,16 +31968,11 @@ def _u_remote_domain_graphics_reload_args(data: bytes, off: int) -> tuple[Remote
     return result, off
 
 
-def _p_remote_domain_graphics_reload_args(
-    out: bytearray,
-    v: RemoteDomainGraphicsReloadArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_II.pack(v.type, v.flags)
+def _p_remote_domain_graphics_reload_args(v: RemoteDomainGraphicsReloadArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.type, v.flags)
 
 
 def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryDeviceSizeChangeMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventMemoryDeviceSizeChangeMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -33660,7 +31981,7 @@ def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) 
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.alias = data[start:end].decode()
     result.size = _S_Q.unpack_from(data, off)[0]
@@ -33669,30 +31990,27 @@ def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) 
 
 
 def _p_remote_domain_event_memory_device_size_change_msg(
-    out: bytearray,
     v: RemoteDomainEventMemoryDeviceSizeChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+) -> bytes:
     raw = v.alias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_Q.pack(v.size)
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_domain(v.dom),
+            _V_vQ[size].pack(size, raw, v.size),
+        ),
+    )
 
 
 def _u_remote_domain_fd_associate_args(data: bytes, off: int) -> tuple[RemoteDomainFdAssociateArgs, int]:
-    data_end = len(data)
     result = _new(RemoteDomainFdAssociateArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -33700,16 +32018,10 @@ def _u_remote_domain_fd_associate_args(data: bytes, off: int) -> tuple[RemoteDom
     return result, off
 
 
-def _p_remote_domain_fd_associate_args(out: bytearray, v: RemoteDomainFdAssociateArgs) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_fd_associate_args(v: RemoteDomainFdAssociateArgs) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
-    out += _S_I.pack(v.flags)
+    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
 
 
 def _u_remote_domain_get_autostart_once_args(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartOnceArgs, int]:
@@ -33718,11 +32030,8 @@ def _u_remote_domain_get_autostart_once_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_get_autostart_once_args(
-    out: bytearray,
-    v: RemoteDomainGetAutostartOnceArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_get_autostart_once_args(v: RemoteDomainGetAutostartOnceArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom)
 
 
 def _u_remote_domain_get_autostart_once_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartOnceRet, int]:
@@ -33732,11 +32041,8 @@ def _u_remote_domain_get_autostart_once_ret(data: bytes, off: int) -> tuple[Remo
     return result, off
 
 
-def _p_remote_domain_get_autostart_once_ret(
-    out: bytearray,
-    v: RemoteDomainGetAutostartOnceRet,
-) -> None:
-    out += _S_i.pack(v.autostart)
+def _p_remote_domain_get_autostart_once_ret(v: RemoteDomainGetAutostartOnceRet) -> bytes:
+    return _S_i.pack(v.autostart)
 
 
 def _u_remote_domain_set_autostart_once_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartOnceArgs, int]:
@@ -33747,16 +32053,11 @@ def _u_remote_domain_set_autostart_once_args(data: bytes, off: int) -> tuple[Rem
     return result, off
 
 
-def _p_remote_domain_set_autostart_once_args(
-    out: bytearray,
-    v: RemoteDomainSetAutostartOnceArgs,
-) -> None:
-    _p_remote_nonnull_domain(out, v.dom)
-    out += _S_i.pack(v.autostart)
+def _p_remote_domain_set_autostart_once_args(v: RemoteDomainSetAutostartOnceArgs) -> bytes:
+    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
 
 
 def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventNicMacChangeMsg, int]:
-    data_end = len(data)
     result = _new(RemoteDomainEventNicMacChangeMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -33765,53 +32066,40 @@ def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[Re
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.alias = data[start:end].decode()
     size2 = _S_I.unpack_from(data, off)[0]
     start2 = off + 4
     end2 = start2 + size2
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or off > data_end or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
         raise _xdr.XdrError("", "bad length or padding")
     result.oldMAC = data[start2:end2].decode()
     size3 = _S_I.unpack_from(data, off)[0]
     start3 = off + 4
     end3 = start3 + size3
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or off > data_end or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
         raise _xdr.XdrError("", "bad length or padding")
     result.newMAC = data[start3:end3].decode()
     return result, off
 
 
-def _p_remote_domain_event_nic_mac_change_msg(
-    out: bytearray,
-    v: RemoteDomainEventNicMacChangeMsg,
-) -> None:
-    out += _S_i.pack(v.callbackID)
-    _p_remote_nonnull_domain(out, v.dom)
+def _p_remote_domain_event_nic_mac_change_msg(v: RemoteDomainEventNicMacChangeMsg) -> bytes:
     raw = v.alias.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     raw2 = v.oldMAC.encode()
     size2 = len(raw2)
-    if size2 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size2)
-    out += raw2
-    out += _PAD[-size2 & 3]
     raw3 = v.newMAC.encode()
     size3 = len(raw3)
-    if size3 > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size3)
-    out += raw3
-    out += _PAD[-size3 & 3]
+    return b"".join(
+        (
+            _S_i.pack(v.callbackID),
+            _p_remote_nonnull_domain(v.dom),
+            _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3),
+        ),
+    )
 
 
 # -- type descriptors -----------------------------------------------------------

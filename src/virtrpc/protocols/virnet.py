@@ -23,6 +23,9 @@ _S_IIiiIi = _struct.Struct(">IIiiIi")
 _S_i = _struct.Struct(">i")
 _S_ii = _struct.Struct(">ii")
 _S_qI = _struct.Struct(">qI")
+_V_v = _xdr.VarStructs(">{}", (4194304,))
+_V_v16s = _xdr.VarStructs(">{}16s", (4194304,))
+_V_v16si = _xdr.VarStructs(">{}16si", (4194304,))
 
 
 # -- constants ------------------------------------------------------------------
@@ -288,8 +291,8 @@ def _u_virNetMessageHeader(data: bytes, off: int) -> tuple[VirNetMessageHeader, 
     return result, off
 
 
-def _p_virNetMessageHeader(out: bytearray, v: VirNetMessageHeader) -> None:
-    out += _S_IIiiIi.pack(v.prog, v.vers, v.proc, v.type, v.serial, v.status)
+def _p_virNetMessageHeader(v: VirNetMessageHeader) -> bytes:
+    return _S_IIiiIi.pack(v.prog, v.vers, v.proc, v.type, v.serial, v.status)
 
 
 def _u_virNetMessageUUID(data: bytes, off: int) -> tuple[bytes, int]:
@@ -301,37 +304,30 @@ def _u_virNetMessageUUID(data: bytes, off: int) -> tuple[bytes, int]:
     return result, off
 
 
-def _p_virNetMessageUUID(out: bytearray, v: bytes) -> None:
-    opaque = v
-    if len(opaque) != 16:
-        raise _xdr.XdrError("", "wrong fixed opaque length")
-    out += opaque
+def _p_virNetMessageUUID(v: bytes) -> bytes:
+    if len(v) != 16:
+        raise _xdr.XdrError("", "needs exactly 16 bytes")
+    return _S_16s.pack(v)
 
 
 def _u_virNetMessageNonnullString(data: bytes, off: int) -> tuple[str, int]:
-    data_end = len(data)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
 
 
-def _p_virNetMessageNonnullString(out: bytearray, v: str) -> None:
+def _p_virNetMessageNonnullString(v: str) -> bytes:
     raw = v.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
+    return _V_v[size].pack(size, raw)
 
 
 def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
-    data_end = len(data)
     result: str | None
     flag = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -340,7 +336,7 @@ def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -351,29 +347,24 @@ def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
     return result, off
 
 
-def _p_virNetMessageString(out: bytearray, v: str | None) -> None:
+def _p_virNetMessageString(v: str | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
         raw = optional.encode()
         size = len(raw)
-        if size > 4194304:
-            raise _xdr.XdrError("", "too long")
-        out += _S_I.pack(size)
-        out += raw
-        out += _PAD[-size & 3]
+        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+    return encoded
 
 
 def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain, int]:
-    data_end = len(data)
     result = _new(VirNetMessageNonnullDomain)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.uuid, result.id = _S_16si.unpack_from(data, off)
@@ -381,27 +372,21 @@ def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageN
     return result, off
 
 
-def _p_virNetMessageNonnullDomain(out: bytearray, v: VirNetMessageNonnullDomain) -> None:
+def _p_virNetMessageNonnullDomain(v: VirNetMessageNonnullDomain) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16si.pack(v.uuid, v.id)
+    return _V_v16si[size].pack(size, raw, v.uuid, v.id)
 
 
 def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork, int]:
-    data_end = len(data)
     result = _new(VirNetMessageNonnullNetwork)
     size = _S_I.unpack_from(data, off)[0]
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or off > data_end or (off != end and data[end:off] != _PAD[off - end]):
+    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[start:end].decode()
     result.uuid = _S_16s.unpack_from(data, off)[0]
@@ -409,17 +394,12 @@ def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessage
     return result, off
 
 
-def _p_virNetMessageNonnullNetwork(out: bytearray, v: VirNetMessageNonnullNetwork) -> None:
+def _p_virNetMessageNonnullNetwork(v: VirNetMessageNonnullNetwork) -> bytes:
     raw = v.name.encode()
     size = len(raw)
-    if size > 4194304:
-        raise _xdr.XdrError("", "too long")
-    out += _S_I.pack(size)
-    out += raw
-    out += _PAD[-size & 3]
     if len(v.uuid) != 16:
         raise _xdr.XdrError("", "needs exactly 16 bytes")
-    out += _S_16s.pack(v.uuid)
+    return _V_v16s[size].pack(size, raw, v.uuid)
 
 
 def _u_virNetMessageDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain | None, int]:
@@ -436,13 +416,13 @@ def _u_virNetMessageDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullD
     return result, off
 
 
-def _p_virNetMessageDomain(out: bytearray, v: VirNetMessageNonnullDomain | None) -> None:
+def _p_virNetMessageDomain(v: VirNetMessageNonnullDomain | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_virNetMessageNonnullDomain(out, optional)
+        encoded = _xdr.PRESENT + _p_virNetMessageNonnullDomain(optional)
+    return encoded
 
 
 def _u_virNetMessageNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork | None, int]:
@@ -459,13 +439,13 @@ def _u_virNetMessageNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnull
     return result, off
 
 
-def _p_virNetMessageNetwork(out: bytearray, v: VirNetMessageNonnullNetwork | None) -> None:
+def _p_virNetMessageNetwork(v: VirNetMessageNonnullNetwork | None) -> bytes:
     optional = v
     if optional is None:
-        out += _xdr.ABSENT
+        encoded = _xdr.ABSENT
     else:
-        out += _xdr.PRESENT
-        _p_virNetMessageNonnullNetwork(out, optional)
+        encoded = _xdr.PRESENT + _p_virNetMessageNonnullNetwork(optional)
+    return encoded
 
 
 def _u_virNetMessageError(data: bytes, off: int) -> tuple[VirNetMessageError, int]:
@@ -485,16 +465,20 @@ def _u_virNetMessageError(data: bytes, off: int) -> tuple[VirNetMessageError, in
     return result, off
 
 
-def _p_virNetMessageError(out: bytearray, v: VirNetMessageError) -> None:
-    out += _S_ii.pack(v.code, v.domain)
-    _p_virNetMessageString(out, v.message)
-    out += _S_i.pack(v.level)
-    _p_virNetMessageDomain(out, v.dom)
-    _p_virNetMessageString(out, v.str1)
-    _p_virNetMessageString(out, v.str2)
-    _p_virNetMessageString(out, v.str3)
-    out += _S_ii.pack(v.int1, v.int2)
-    _p_virNetMessageNetwork(out, v.net)
+def _p_virNetMessageError(v: VirNetMessageError) -> bytes:
+    return b"".join(
+        (
+            _S_ii.pack(v.code, v.domain),
+            _p_virNetMessageString(v.message),
+            _S_i.pack(v.level),
+            _p_virNetMessageDomain(v.dom),
+            _p_virNetMessageString(v.str1),
+            _p_virNetMessageString(v.str2),
+            _p_virNetMessageString(v.str3),
+            _S_ii.pack(v.int1, v.int2),
+            _p_virNetMessageNetwork(v.net),
+        ),
+    )
 
 
 def _u_virNetStreamHole(data: bytes, off: int) -> tuple[VirNetStreamHole, int]:
@@ -504,8 +488,8 @@ def _u_virNetStreamHole(data: bytes, off: int) -> tuple[VirNetStreamHole, int]:
     return result, off
 
 
-def _p_virNetStreamHole(out: bytearray, v: VirNetStreamHole) -> None:
-    out += _S_qI.pack(v.length, v.flags)
+def _p_virNetStreamHole(v: VirNetStreamHole) -> bytes:
+    return _S_qI.pack(v.length, v.flags)
 
 
 # -- type descriptors -----------------------------------------------------------

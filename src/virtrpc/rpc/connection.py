@@ -303,6 +303,10 @@ class Connection:
         owned by the machine from now on (attached to events, or closed).
         Bytes are processed before the fds, which matches the kernel: an
         ``SCM_RIGHTS`` message is delivered with the last byte of the read.
+        After both, every dummy byte consumed so far must have its fd, else
+        the peer sent a dummy byte without one: :class:`ProtocolViolation`.
+        With :meth:`set_max_events`, at most that many events are returned
+        and the rest are queued for :meth:`next_events`.
         """
         events: list[Event] = []
         if self._closed:
@@ -340,7 +344,11 @@ class Connection:
         return self._throttle(events) if self._max_events else events
 
     def receive_fds(self, fds: Sequence[int]) -> list[Event]:
-        """Feed fds received without data (the data came in earlier calls)."""
+        """Feed fds received without data.
+
+        Only fds that precede their dummy bytes can come this way: a dummy
+        byte fed earlier without its fd is already a protocol violation
+        (the kernel delivers an ``SCM_RIGHTS`` fd with its byte)."""
         return self.receive_data(b"", fds)
 
     def receive_eof(self) -> list[Event]:

@@ -33,7 +33,7 @@ from virtrpc.rpc.events import (
     UnexpectedMessage,
 )
 from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
-from virtrpc.rpc.packet import Header, MessageType, Status
+from virtrpc.rpc.packet import Header, MessageType, Status, encode_packet
 from virtrpc.server.context import CallContext, ServerStream, close_fds
 from virtrpc.server.errors import ERROR_LEVEL, ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import readonly_denied
@@ -196,7 +196,11 @@ class ServerClient:
         plan = self.server.plan_for(header[0], header[1], header[2])
         if plan is None:
             call.close_fds()
-            self._send_fault(header, self.server.dispatch_error(header, self.readonly))
+            fault = self.server.dispatch_error(header)
+            # Logged so that tracing what a new client needs is easy (-v).
+            log.info("client %s: prog %#x vers %d proc %d refused: %s", self.peer, header[0],
+                     header[1], header[2], fault.message)
+            self._send_fault(header, fault)
             return
         procedure = plan.procedure
         if self.readonly and not plan.readonly_ok:
@@ -353,8 +357,6 @@ class ServerClient:
         if self._closing:
             return
         mtype = MessageType.STREAM if header.type == MessageType.STREAM else MessageType.REPLY
-        from virtrpc.rpc.packet import encode_packet
-
         packet = encode_packet(header.prog, header.vers, header.proc, mtype, header.serial,
                                Status.ERROR, encode_error(fault))
         self._write(packet)

@@ -160,7 +160,7 @@ class Server:
                 self._plans[key] = plan
         return plan
 
-    def dispatch_error(self, header: Header, readonly: bool) -> RpcFault:
+    def dispatch_error(self, header: Header) -> RpcFault:
         """The error libvirtd answers a call it cannot dispatch with."""
         service = self._programs.get((header.prog, header.vers))
         if service is None:

@@ -14,6 +14,7 @@ import itertools
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -384,6 +385,71 @@ class TestDriver:
         domain = self._domain(args.dom)
         self.hv.set_metadata(domain, args.type, args.metadata, args.key, args.uri)
 
+    def _set_memory(self, domain: Domain, memory: int, maximum: bool) -> None:
+        if maximum:
+            if domain.active:
+                raise _fault(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                             "Requested operation is not valid: cannot resize the maximum "
+                             "memory on an active domain")
+            domain.max_memory = memory
+            domain.memory = min(domain.memory, memory)
+            return
+        if memory > domain.max_memory:
+            raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                         "invalid argument: cannot set memory higher than max memory")
+        domain.memory = memory
+
+    def domain_set_memory(self, ctx: CallContext, args: Any) -> None:
+        self._set_memory(self._domain(args.dom), args.memory, maximum=False)
+
+    def domain_set_max_memory(self, ctx: CallContext, args: Any) -> None:
+        self._set_memory(self._domain(args.dom), args.memory, maximum=True)
+
+    def domain_set_memory_flags(self, ctx: CallContext, args: Any) -> None:
+        self._set_memory(self._domain(args.dom), args.memory, maximum=bool(args.flags & 4))
+
+    def domain_get_time(self, ctx: CallContext, args: Any) -> Any:
+        domain = self._domain(args.dom)
+        if not domain.active:
+            raise _fault(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                         "Requested operation is not valid: domain is not running")
+        now = time.time_ns()
+        return self._ret(ctx, seconds=now // 1_000_000_000, nseconds=now % 1_000_000_000)
+
+    def domain_get_job_info(self, ctx: CallContext, args: Any) -> Any:
+        self._domain(args.dom)
+        return self._ret(ctx, type=0, timeElapsed=0, timeRemaining=0, dataTotal=0,
+                         dataProcessed=0, dataRemaining=0, memTotal=0, memProcessed=0,
+                         memRemaining=0, fileTotal=0, fileProcessed=0, fileRemaining=0)
+
+    # The test hypervisor has no snapshots, host interfaces, secrets or node
+    # devices: list them as empty rather than unsupported, as virsh expects.
+    def domain_snapshot_num(self, ctx: CallContext, args: Any) -> Any:
+        self._domain(args.dom)
+        return self._ret(ctx, num=0)
+
+    def domain_list_all_snapshots(self, ctx: CallContext, args: Any) -> Any:
+        self._domain(args.dom)
+        return self._ret(ctx, snapshots=[], ret=0)
+
+    def connect_num_of_interfaces(self, ctx: CallContext, args: None) -> Any:
+        return self._ret(ctx, num=0)
+
+    def connect_list_all_interfaces(self, ctx: CallContext, args: Any) -> Any:
+        return self._ret(ctx, ifaces=[], ret=0)
+
+    def connect_num_of_secrets(self, ctx: CallContext, args: None) -> Any:
+        return self._ret(ctx, num=0)
+
+    def connect_list_all_secrets(self, ctx: CallContext, args: Any) -> Any:
+        return self._ret(ctx, secrets=[], ret=0)
+
+    def node_num_of_devices(self, ctx: CallContext, args: Any) -> Any:
+        return self._ret(ctx, num=0)
+
+    def connect_list_all_node_devices(self, ctx: CallContext, args: Any) -> Any:
+        return self._ret(ctx, devices=[], ret=0)
+
     # -- domains: lifecycle --------------------------------------------------------
 
     def domain_define_xml(self, ctx: CallContext, args: Any) -> Any:
@@ -656,6 +722,9 @@ class TestDriver:
 
     def storage_pool_get_autostart(self, ctx: CallContext, args: Any) -> Any:
         return self._ret(ctx, autostart=int(self._storage_pool(args.pool).autostart))
+
+    def storage_pool_set_autostart(self, ctx: CallContext, args: Any) -> None:
+        self._storage_pool(args.pool).autostart = bool(args.autostart)
 
     def storage_pool_is_active(self, ctx: CallContext, args: Any) -> Any:
         return self._ret(ctx, active=int(self._storage_pool(args.pool).active))

@@ -157,11 +157,10 @@ class ProcessTransport:
             self.abort()
 
     def _pipe_closed(self, fd: int, exc: Exception | None) -> None:
+        # stdin failing (EPIPE) or stdout ending both mean the child is going
+        # away; its exit status, reported by connection_lost, says why.
         if fd == 1:
             self._stdout_eof = True
-        elif fd == 0 and exc is not None and self._failure is None and not self._closing:
-            # The child stopped reading (EPIPE): it is going away; its exit says why.
-            pass
 
     def _child_finished(self, exc: Exception | None) -> None:
         if self._closed:

@@ -129,6 +129,11 @@ async def open_uri_transport(
         error = ConnectError(message) if type(exc) is ConnectError else type(exc)(message)
         error.errno = exc.errno
         raise error from exc
+    if kind in ("libssh", "libssh2"):
+        raise ConnectError(
+            f"transport {kind!r} of URI {uri.raw!r} is not supported (it needs libvirt's "
+            "built-in ssh library); use +ssh, which runs the ssh command"
+        )
     raise ConnectError(f"transport {kind!r} of URI {uri.raw!r} is not a network transport")
 
 

@@ -351,11 +351,14 @@ class TlsTransport:
             exc = self._failure
         phase, self._phase = self._phase, _CLOSED
         if phase in (_HANDSHAKE, _VERDICT):
-            error: BaseException = (
-                exc if isinstance(exc, TlsError) else TlsError(
-                    f"TLS session with {self._label} failed: {exc or 'connection closed'}"
-                )
-            )
+            cause = str(exc) if exc is not None else "connection closed"
+            error: BaseException
+            if isinstance(exc, TlsError):
+                error = exc
+            elif phase == _HANDSHAKE:
+                error = TlsError(f"TLS handshake with {self._label} failed: {cause}")
+            else:
+                error = self._verdict_error(cause)
             if self._on_failed is not None:
                 self._on_failed(self, error)
         elif self._receiver is not None:

@@ -82,6 +82,17 @@ class _Scalar:
     fixed_length: int | None = None  # opaque[n] packed as "ns": check the length first
 
 
+@dataclass
+class _Flat:
+    """A value that packs inside one ``struct`` call."""
+
+    format: str  # struct format; "{}" stands for a string's or variable opaque's length+data+padding
+    is_bool: bool = False
+    fixed_length: int | None = None  # opaque[n]: check the length first ("ns" pads silently)
+    maximum: int | None = None  # variable length: the <max>
+    encode: bool = False  # a string: UTF-8 encode first
+
+
 class _FunctionContext:
     """Fresh local names within one generated function."""
 
@@ -109,6 +120,10 @@ class ModuleEmitter:
         # format -> constant name; "i" decodes discriminants and optional flags
         self.struct_formats: dict[str, str] = {"i": "_S_i"}
         self.enum_maps: dict[str, str] = {}  # qualified enum class -> map constant
+        #: union dispatch tables: name -> definition line
+        self.arm_tables: dict[str, str] = {}
+        #: (template, maxima) -> name of its VarStructs cache
+        self.var_structs: dict[tuple[str, tuple[int, ...]], str] = {}
         self.used_dependencies: set[str] = set()
         self._local_classes: set[str] | None = None
         self.disc_pack: tuple[str, str] = ("i", "disc")  # the union being emitted
@@ -310,6 +325,9 @@ class ModuleEmitter:
             name = ctx.fresh(hint)
             return [f"{name} = None"], name
         if isinstance(expr, ast.NamedRef):
+            union = self.inlinable_union(expr, owner)
+            if union is not None:
+                return self.union_unpack_body(union, ctx, hint)
             found_owner, definition = owner.lookup_type(expr)
             name = ctx.fresh(hint)
             function = self.qualify(found_owner, f"_u_{definition.name}")
@@ -333,17 +351,19 @@ class ModuleEmitter:
             name = ctx.fresh(hint)
             maximum = self.value(expr.maximum, owner, location)
             length, start, end = ctx.fresh("size"), ctx.fresh("start"), ctx.fresh("end")
-            ctx.uses_data_end = True
             self.struct_constant("I")
             decode = ".decode()" if isinstance(expr, ast.String) else ""
             too_long = f"{length} > {maximum} or " if maximum < _UNBOUNDED else ""
             padding = f"data[{end}:off] != _PAD[off - {end}]"
+            # No bounds check: slicing past the end cannot allocate more than
+            # the buffer, offsets only grow, and the descriptor refuses an end
+            # offset beyond the buffer (the next read fails before that).
             return [
                 f"{length} = _S_I.unpack_from(data, off)[0]",
                 f"{start} = off + 4",
                 f"{end} = {start} + {length}",
                 f"off = {end} + (-{length} & 3)",
-                f"if {too_long}off > data_end or (off != {end} and {padding}):",
+                f"if {too_long}(off != {end} and {padding}):",
                 '    raise _xdr.XdrError("", "bad length or padding")',
                 f"{name} = data[{start}:{end}]{decode}",
             ], name
@@ -409,63 +429,109 @@ class ModuleEmitter:
         return lines, name
 
     # -- encoding code ---------------------------------------------------------------
+    #
+    # Pack functions return ``bytes``.  The code encoding one value is a pair
+    # (statements, pieces): the statements run first, the pieces are bytes
+    # expressions that are concatenated in order.  Consecutive fields that a
+    # single ``struct.Struct`` call can encode (numbers, opaques, strings) are
+    # one piece; strings and variable opaques make that call's format depend on
+    # their lengths, so those formats come from a per-run cache
+    # (:class:`virtrpc.xdr.VarStructs`) keyed by the lengths.
+
+    def flat_member(self, expr: ast.TypeExpr, owner: ModuleModel) -> _Flat | None:
+        """How ``expr`` packs inside one ``struct`` call, or ``None`` when it cannot."""
+        scalar = self.scalar(expr, owner)
+        if scalar is not None:
+            return _Flat(scalar.format, scalar.convert == "bool")
+        expanded, owner = self.expand(expr, owner)
+        location = ast.Location(owner.path, 0, 0)
+        if isinstance(expanded, ast.FixedOpaque):
+            size = owner.value(expanded.size, location)
+            padding = -size & 3
+            return _Flat(f"{size}s" + (f"{padding}x" if padding else ""), fixed_length=size)
+        if isinstance(expanded, (ast.VarOpaque, ast.String)):
+            maximum = self.value(expanded.maximum, owner, location)
+            return _Flat("{}", maximum=maximum, encode=isinstance(expanded, ast.String))
+        return None
+
+    def var_struct(self, template: str, maxima: tuple[int, ...]) -> str:
+        """The name of the :class:`~virtrpc.xdr.VarStructs` cache for a run."""
+        key = (template, maxima)
+        name = self.var_structs.get(key)
+        if name is None:
+            base = "_V_" + template.lstrip(">").replace("{}", "v")
+            name = base
+            counter = 1
+            while name in self.var_structs.values():
+                counter += 1
+                name = f"{base}_{counter}"
+            self.var_structs[key] = name
+        return name
+
+    def run_pack(self, members: list[tuple[str, _Flat]], ctx: _FunctionContext) -> tuple[list[str], str]:
+        """Statements and the one piece encoding consecutive flat values."""
+        statements: list[str] = []
+        template = ""
+        arguments: list[str] = []
+        sizes: list[str] = []
+        maxima: list[int] = []
+        for expr, flat in members:
+            if flat.maximum is None:
+                if flat.fixed_length is not None:
+                    # struct's "ns" pads or truncates silently: check first.
+                    statements += [
+                        f"if len({expr}) != {flat.fixed_length}:",
+                        f'    raise _xdr.XdrError("", "needs exactly {flat.fixed_length} bytes")',
+                    ]
+                template += flat.format
+                arguments.append(f"_xdr.BOOL_TO_INT[{expr}]" if flat.is_bool else expr)
+                continue
+            raw, size = ctx.fresh("raw"), ctx.fresh("size")
+            statements += [
+                f"{raw} = {expr}.encode()" if flat.encode else f"{raw} = {expr}",
+                f"{size} = len({raw})",
+            ]
+            template += "{}"
+            arguments += [size, raw]
+            sizes.append(size)
+            maxima.append(flat.maximum)
+        if not sizes:
+            codec = self.struct_constant(template)
+        else:
+            # The cache refuses lengths above the maximum (only good lengths
+            # are ever cached), so no check is needed here.
+            codec = f"{self.var_struct('>' + template, tuple(maxima))}[{', '.join(sizes)}]"
+        return statements, f"{codec}.pack({', '.join(arguments)})"
 
     def pack_code(
         self, expr: ast.TypeExpr, owner: ModuleModel, ctx: _FunctionContext, value: str
-    ) -> list[str]:
-        """Statements appending the encoding of the Python expression ``value`` to ``out``."""
+    ) -> tuple[list[str], list[str]]:
+        """Statements and bytes pieces encoding the Python expression ``value``."""
         location = ast.Location(owner.path, 0, 0)
-        scalar = self.scalar(expr, owner)
-        if scalar is not None:
-            codec = self.struct_constant(scalar.format)
-            argument = f"_xdr.BOOL_TO_INT[{value}]" if scalar.convert == "bool" else value
-            return [f"out += {codec}.pack({argument})"]
+        flat = self.flat_member(expr, owner)
+        if flat is not None:
+            statements, piece = self.run_pack([(value, flat)], ctx)
+            return statements, [piece]
         typedef = self.compound_typedef(expr, owner)
         if typedef is not None:
-            return [f"{typedef[1]}(out, {value})"]
+            return [], [f"{typedef[1]}({value})"]
         expr, owner = self.expand(expr, owner)
         if isinstance(expr, ast.Primitive):  # void
-            return [f"if {value} is not None:", '    raise _xdr.XdrError("", "void takes None")']
+            return [f"if {value} is not None:", '    raise _xdr.XdrError("", "void takes None")'], []
         if isinstance(expr, ast.NamedRef):
             found_owner, definition = owner.lookup_type(expr)
-            return [f"{self.qualify(found_owner, '_p_' + definition.name)}(out, {value})"]
-        if isinstance(expr, ast.FixedOpaque):
-            size = owner.value(expr.size, location)
-            opaque = ctx.fresh("opaque")
-            return [
-                f"{opaque} = {value}",
-                f"if len({opaque}) != {size}:",
-                '    raise _xdr.XdrError("", "wrong fixed opaque length")',
-                f"out += {opaque}",
-                *([f"out += _PAD[{-size & 3}]"] if size & 3 else []),
-            ]
-        if isinstance(expr, (ast.VarOpaque, ast.String)):
-            maximum = self.value(expr.maximum, owner, location)
-            raw, length = ctx.fresh("raw"), ctx.fresh("size")
-            self.struct_constant("I")
-            encode = ".encode()" if isinstance(expr, ast.String) else ""
-            return [
-                f"{raw} = {value}{encode}",
-                f"{length} = len({raw})",
-                *(
-                    [f"if {length} > {maximum}:", '    raise _xdr.XdrError("", "too long")']
-                    if maximum < _UNBOUNDED
-                    else []
-                ),
-                f"out += _S_I.pack({length})",
-                f"out += {raw}",
-                f"out += _PAD[-{length} & 3]",
-            ]
+            return [], [f"{self.qualify(found_owner, '_p_' + definition.name)}({value})"]
         if isinstance(expr, ast.Optional):
-            optional = ctx.fresh("optional")
+            optional, encoded = ctx.fresh("optional"), ctx.fresh("encoded")
+            inner_statements, inner_pieces = self.pack_code(expr.element, owner, ctx, optional)
             return [
                 f"{optional} = {value}",
                 f"if {optional} is None:",
-                "    out += _xdr.ABSENT",
+                f"    {encoded} = _xdr.ABSENT",
                 "else:",
-                "    out += _xdr.PRESENT",
-                *_indent(self.pack_code(expr.element, owner, ctx, optional)),
-            ]
+                *_indent(inner_statements),
+                f"    {encoded} = {_concat(['_xdr.PRESENT', *inner_pieces])}",
+            ], [encoded]
         assert isinstance(expr, (ast.FixedArray, ast.VarArray))
         items = ctx.fresh("items")
         lines = [f"{items} = {value}"]
@@ -477,11 +543,9 @@ class ModuleEmitter:
             ]
         else:
             maximum = self.value(expr.maximum, owner, location)
-            self.struct_constant("I")
             lines += [
                 f"if len({items}) > {maximum}:",
                 f'    raise _xdr.XdrError("", "more than {maximum} items")',
-                f"out += _S_I.pack(len({items}))",
             ]
         element_scalar = self.scalar(expr.element, owner)
         if element_scalar is not None:
@@ -490,19 +554,26 @@ class ModuleEmitter:
                 arguments = f"[_xdr.BOOL_TO_INT[item] for item in {items}]"
             if isinstance(expr, ast.FixedArray):
                 codec = self.struct_constant(f"{size}{element_scalar.format}")
-                lines.append(f"out += {codec}.pack(*{arguments})")
-            else:
-                lines.append(
-                    f'out += _struct.pack(f">{{len({items})}}{element_scalar.format}", *{arguments})'
-                )
-            return lines
-        item = ctx.fresh("item")
+                return lines, [f"{codec}.pack(*{arguments})"]
+            count = f"len({items})"
+            piece = f'_struct.pack(f">I{{{count}}}{element_scalar.format}", {count}, *{arguments})'
+            return lines, [piece]
+        parts, append, item = ctx.fresh("parts"), ctx.fresh("append"), ctx.fresh("item")
+        self.struct_constant("I")
+        start = "[]" if isinstance(expr, ast.FixedArray) else f"[_S_I.pack(len({items}))]"
         inline = self.inlinable_struct(expr.element, owner)
         if inline is not None:
-            element_code = self.struct_pack_body(inline[0], inline[1], ctx, item)
+            element_lines, pieces = self.struct_pack_body(inline[0], inline[1], ctx, item)
         else:
-            element_code = self.pack_code(expr.element, owner, ctx, item)
-        return [*lines, f"for {item} in {items}:", *_indent(element_code)]
+            element_lines, pieces = self.pack_code(expr.element, owner, ctx, item)
+        lines += [
+            f"{parts} = {start}",
+            f"{append} = {parts}.append",
+            f"for {item} in {items}:",
+            *_indent(element_lines),
+            f"    {append}({_concat(pieces)})",
+        ]
+        return lines, [f'b"".join({parts})']
 
     # -- per-definition code -----------------------------------------------------------
 
@@ -629,38 +700,31 @@ class ModuleEmitter:
 
     def struct_pack_body(
         self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, value: str
-    ) -> list[str]:
-        """Statements appending the encoding of the struct held in ``value``."""
-        body: list[str] = []
-        run: list[tuple[str, _Scalar]] = []
+    ) -> tuple[list[str], list[str]]:
+        """Statements and bytes pieces encoding the struct held in ``value``."""
+        statements: list[str] = []
+        pieces: list[str] = []
+        run: list[tuple[str, _Flat]] = []
 
         def flush() -> None:
-            if not run:
-                return
-            codec = self.struct_constant("".join(scalar.format for _, scalar in run))
-            values = ", ".join(
-                f"_xdr.BOOL_TO_INT[{expr}]" if scalar.convert == "bool" else expr
-                for expr, scalar in run
-            )
-            body.append(f"out += {codec}.pack({values})")
-            run.clear()
+            if run:
+                run_statements, piece = self.run_pack(run, ctx)
+                statements.extend(run_statements)
+                pieces.append(piece)
+                run.clear()
 
         for field in struct.fields:
             expr = f"{value}.{attribute_name(field.name or '')}"
-            scalar = self.run_member(field.type, owner)
-            if scalar is not None:
-                if scalar.fixed_length is not None:
-                    # struct's "ns" pads or truncates silently: check first.
-                    body += [
-                        f"if len({expr}) != {scalar.fixed_length}:",
-                        f'    raise _xdr.XdrError("", "needs exactly {scalar.fixed_length} bytes")',
-                    ]
-                run.append((expr, scalar))
+            flat = self.flat_member(field.type, owner)
+            if flat is not None:
+                run.append((expr, flat))
                 continue
             flush()
-            body.extend(self.pack_code(field.type, owner, ctx, expr))
+            field_statements, field_pieces = self.pack_code(field.type, owner, ctx, expr)
+            statements.extend(field_statements)
+            pieces.extend(field_pieces)
         flush()
-        return body
+        return statements, pieces
 
     def inlinable_struct(
         self, expr: ast.TypeExpr, owner: ModuleModel
@@ -696,31 +760,136 @@ class ModuleEmitter:
         body, construct = self.struct_unpack_body(struct, self.module, ctx, "result")
         pack_ctx = _FunctionContext()
         pack_ctx.used.update({"data", "off", "out", "v"})
-        pack_body = self.struct_pack_body(struct, self.module, pack_ctx, "v")
+        pack_body, pieces = self.struct_pack_body(struct, self.module, pack_ctx, "v")
         return [
             f"def _u_{struct.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
             *_indent(_with_data_end(body, ctx)),
             f"    return {construct}, off",
             "",
             "",
-            f"def _p_{struct.name}(out: bytearray, v: {cls}) -> None:",
+            f"def _p_{struct.name}(v: {cls}) -> bytes:",
             *_indent(pack_body),
+            f"    return {_concat(pieces)}",
         ]
+
+    def scalar_arm_table(self, union: ast.UnionDef, owner: ModuleModel, *, packing: bool) -> str | None:
+        """A ``{case: struct.Struct}`` table for the union's plain numeric arms.
+
+        Decoding looks the arm's codec up instead of walking an ``if`` chain
+        (typed parameters have six such arms); encoding packs the
+        discriminant and the value with one codec.  ``None`` when fewer than
+        three arms qualify.
+        """
+        disc_scalar = self.scalar(union.discriminant.type, owner)
+        assert disc_scalar is not None
+        if packing and disc_scalar.convert == "bool":
+            return None
+        entries: list[tuple[int, str]] = []
+        for arm in union.arms:
+            if arm.declaration.name is None:
+                continue
+            scalar = self.scalar(arm.declaration.type, owner)
+            if scalar is None or scalar.convert is not None:
+                continue
+            fmt = disc_scalar.format + scalar.format if packing else scalar.format
+            codec = self.struct_constant(fmt)
+            entries += [(owner.value(case, arm.declaration.location), codec) for case in arm.cases]
+        if len(entries) < 3:
+            return None
+        name = f"_{'UP' if packing else 'UU'}_{union.name}"
+        shown = ", ".join(f"{case}: {codec}" for case, codec in entries)
+        self.arm_tables[name] = f"{name}: dict[int, _struct.Struct] = {{{shown}}}"
+        return name
+
+    def scalar_arm_cases(self, union: ast.UnionDef, owner: ModuleModel) -> set[int]:
+        return {
+            owner.value(case, arm.declaration.location)
+            for arm in union.arms
+            if arm.declaration.name is not None
+            for case in arm.cases
+            if (scalar := self.scalar(arm.declaration.type, owner)) is not None
+            and scalar.convert is None
+        }
+
+    def union_unpack_body(
+        self, union: ast.UnionDef, ctx: _FunctionContext, hint: str
+    ) -> tuple[list[str], str]:
+        """Statements decoding ``union`` (of this module) into a new object."""
+        module = self.module
+        disc_scalar = self.scalar(union.discriminant.type, module)
+        assert disc_scalar is not None
+        disc, value, target = ctx.fresh("disc"), ctx.fresh("value"), ctx.fresh(hint)
+        codec = self.struct_constant(disc_scalar.format)
+        body = [f"{disc} = {codec}.unpack_from(data, off)[0]", "off += 4"]
+        body += self.convert_lines(disc_scalar, disc)
+        body.append(f"{value}: {self.union_annotation(union)}")
+        keyword = "if"
+        table = self.scalar_arm_table(union, module, packing=False)
+        handled: set[int] = set()
+        if table is not None:
+            arm_codec = ctx.fresh("arm_codec")
+            body += [
+                f"{arm_codec} = {table}.get({disc})",
+                f"if {arm_codec} is not None:",
+                f"    {value} = {arm_codec}.unpack_from(data, off)[0]",
+                f"    off += {arm_codec}.size",
+            ]
+            keyword = "elif"
+            handled = self.scalar_arm_cases(union, module)
+        for arm in union.arms:
+            cases = [
+                case
+                for case in (module.value(c, arm.declaration.location) for c in arm.cases)
+                if case not in handled
+            ]
+            if not cases:
+                continue
+            condition = (
+                f"{disc} == {cases[0]}"
+                if len(cases) == 1
+                else f"{disc} in ({', '.join(map(str, cases))})"
+            )
+            body.append(f"{keyword} {condition}:")
+            body += _indent(self.arm_unpack(arm, ctx, value))
+            keyword = "elif"
+        if union.default is not None:
+            if keyword == "if":
+                body += self.arm_unpack(union.default, ctx, value)
+            else:
+                body.append("else:")
+                body += _indent(self.arm_unpack(union.default, ctx, value))
+        else:
+            body += ["else:", f"    raise _xdr.bad_discriminant({disc})"]
+        disc_attr = attribute_name(union.discriminant.name or "discriminant")
+        body += [
+            f"{target} = _new({class_name(union.name)})",
+            f"{target}.{disc_attr} = {disc}",
+            f"{target}.value = {value}",
+        ]
+        return body, target
+
+    def inlinable_union(self, expr: ast.TypeExpr, owner: ModuleModel) -> ast.UnionDef | None:
+        """A union of this module whose arms are all one-call values (inlined when decoding)."""
+        if owner is not self.module or not isinstance(expr, ast.NamedRef):
+            return None
+        definition = owner.lookup_type(expr)[1]
+        if not isinstance(definition, ast.UnionDef):
+            return None
+        arms = [*definition.arms, *([definition.default] if definition.default else [])]
+        for arm in arms:
+            if arm.declaration.name is not None and self.flat_member(arm.declaration.type, owner) is None:
+                return None
+        return definition
 
     def union_functions(self, union: ast.UnionDef) -> list[str]:
         cls = class_name(union.name)
         module = self.module
-        location = union.location
         disc_scalar = self.scalar(union.discriminant.type, module)
         assert disc_scalar is not None
-        codec = self.struct_constant(disc_scalar.format)
         value_annotation = self.union_annotation(union)
-        # decode
         ctx = _FunctionContext()
-        ctx.used.update({"data", "off", "out", "v", "disc", "value", "result"})
-        body = [f"disc = {codec}.unpack_from(data, off)[0]", "off += 4"]
-        body += self.convert_lines(disc_scalar, "disc")
-        body.append(f"value: {value_annotation}")
+        ctx.used.update({"data", "off", "out", "v"})
+        body, result = self.union_unpack_body(union, ctx, "result")
         pack_ctx = _FunctionContext()
         pack_ctx.used.update({"data", "off", "out", "v", "disc", "value", "result"})
         disc_attr = attribute_name(union.discriminant.name or "discriminant")
@@ -728,78 +897,89 @@ class ModuleEmitter:
         pack_body = [f"disc = v.{disc_attr}"]
         self.disc_pack = (disc_scalar.format, disc_value)
         keyword = "if"
+        table = self.scalar_arm_table(union, module, packing=True)
+        handled: set[int] = set()
+        if table is not None:
+            pack_body += [
+                f"arm_codec = {table}.get(disc)",
+                "if arm_codec is not None:",
+                "    return arm_codec.pack(disc, v.value)",
+            ]
+            pack_ctx.used.add("arm_codec")
+            keyword = "elif"
+            handled = self.scalar_arm_cases(union, module)
         for arm in union.arms:
-            cases = [module.value(case, arm.declaration.location) for case in arm.cases]
+            cases = [
+                case
+                for case in (module.value(c, arm.declaration.location) for c in arm.cases)
+                if case not in handled
+            ]
+            if not cases:
+                continue
             condition = (
                 f"disc == {cases[0]}"
                 if len(cases) == 1
                 else f"disc in ({', '.join(map(str, cases))})"
             )
-            body.append(f"{keyword} {condition}:")
             pack_body.append(f"{keyword} {condition}:")
-            body += _indent(self.arm_unpack(arm, ctx))
             pack_body += _indent(self.arm_pack(arm, pack_ctx, value_annotation))
             keyword = "elif"
         if union.default is not None:
             if keyword == "if":
-                body += self.arm_unpack(union.default, ctx)
                 pack_body += self.arm_pack(union.default, pack_ctx, value_annotation)
             else:
-                body.append("else:")
-                body += _indent(self.arm_unpack(union.default, ctx))
                 pack_body.append("else:")
                 pack_body += _indent(self.arm_pack(union.default, pack_ctx, value_annotation))
         else:
-            body += ["else:", "    raise _xdr.bad_discriminant(disc)"]
             pack_body += ["else:", "    raise _xdr.bad_discriminant(disc)"]
-        del location
         return [
             f"def _u_{union.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
             *_indent(_with_data_end(body, ctx)),
-            f"    result = _new({cls})",
-            f"    result.{disc_attr} = disc",
-            "    result.value = value",
-            "    return result, off",
+            f"    return {result}, off",
             "",
             "",
-            f"def _p_{union.name}(out: bytearray, v: {cls}) -> None:",
+            f"def _p_{union.name}(v: {cls}) -> bytes:",
             *_indent(pack_body),
         ]
 
-    def arm_unpack(self, arm: ast.UnionArm, ctx: _FunctionContext) -> list[str]:
+    def arm_unpack(self, arm: ast.UnionArm, ctx: _FunctionContext, value: str) -> list[str]:
         if arm.declaration.name is None:
-            return ["value = None"]
+            return [f"{value} = None"]
         lines, result = self.unpack_code(arm.declaration.type, self.module, ctx, "arm")
-        return [*lines, f"value = {result}"]
+        return [*lines, f"{value} = {result}"]
 
     def arm_pack(
         self, arm: ast.UnionArm, ctx: _FunctionContext, union_annotation: str
     ) -> list[str]:
-        """Encode the discriminant (set up in ``self.disc_pack``) and one arm."""
+        """Return the discriminant (set up in ``self.disc_pack``) and one arm, encoded."""
         disc_format, disc_value = self.disc_pack
-        disc_only = f"out += {self.struct_constant(disc_format)}.pack({disc_value})"
+        disc_flat = _Flat(disc_format, disc_value != "disc")
         if arm.declaration.name is None:
             return [
                 "if v.value is not None:",
                 '    raise _xdr.XdrError("", "void arm takes None")',
-                disc_only,
+                f"return {self.struct_constant(disc_format)}.pack({disc_value})",
             ]
         arm_type = arm.declaration.type
-        scalar = self.scalar(arm_type, self.module)
-        if scalar is not None:  # one struct.pack for both; it checks the value
-            codec = self.struct_constant(disc_format + scalar.format)
-            value = "_xdr.BOOL_TO_INT[v.value]" if scalar.convert == "bool" else "v.value"
-            return [f"out += {codec}.pack({disc_value}, {value})"]
+        if self.scalar(arm_type, self.module) is not None:
+            # struct.pack checks the value; no narrowing needed.
+            flat = self.flat_member(arm_type, self.module)
+            assert flat is not None
+            statements, piece = self.run_pack([("disc", disc_flat), ("v.value", flat)], ctx)
+            return [*statements, f"return {piece}"]
         local = ctx.fresh("arm")
         annotation = self.annotation(arm_type, self.module)
         # Narrow the union-typed attribute for mypy without a runtime call;
         # a wrong type fails in the code below and the slow path explains it.
         ignore = "" if annotation == union_annotation else "  # type: ignore[assignment]"
-        return [
-            f"{local}: {annotation} = v.value{ignore}",
-            disc_only,
-            *self.pack_code(arm_type, self.module, ctx, local),
-        ]
+        lines = [f"{local}: {annotation} = v.value{ignore}"]
+        flat = self.flat_member(arm_type, self.module)
+        if flat is not None:
+            statements, piece = self.run_pack([("disc", disc_flat), (local, flat)], ctx)
+            return [*lines, *statements, f"return {piece}"]
+        statements, pieces = self.pack_code(arm_type, self.module, ctx, local)
+        disc_piece = f"{self.struct_constant(disc_format)}.pack({disc_value})"
+        return [*lines, *statements, f"return {_concat([disc_piece, *pieces])}"]
 
     def typedef_functions(self, typedef: ast.TypedefDef) -> list[str]:
         expr = typedef.declaration.type  # the target, so a typedef never calls itself
@@ -809,14 +989,16 @@ class ModuleEmitter:
         lines, result = self.unpack_code(expr, self.module, ctx, "result")
         pack_ctx = _FunctionContext()
         pack_ctx.used.update({"data", "off", "out", "v"})
+        pack_statements, pieces = self.pack_code(expr, self.module, pack_ctx, "v")
         return [
             f"def _u_{typedef.name}(data: bytes, off: int) -> tuple[{annotation}, int]:",
             *_indent(_with_data_end(lines, ctx)),
             f"    return {result}, off",
             "",
             "",
-            f"def _p_{typedef.name}(out: bytearray, v: {annotation}) -> None:",
-            *_indent(self.pack_code(expr, self.module, pack_ctx, "v")),
+            f"def _p_{typedef.name}(v: {annotation}) -> bytes:",
+            *_indent(pack_statements),
+            f"    return {_concat(pieces)}",
         ]
 
     def enum_class(self, enum: ast.EnumDef) -> list[str]:
@@ -948,6 +1130,9 @@ class ModuleEmitter:
         lines += ["", "_PAD = _xdr.PADDING", "_new = object.__new__  # allocate without __init__"]
         for fmt, name in sorted(self.struct_formats.items(), key=lambda item: item[1]):
             lines.append(f'{name} = _struct.Struct(">{fmt}")')
+        lines += [line for _, line in sorted(self.arm_tables.items())]
+        for (template, maxima), name in sorted(self.var_structs.items(), key=lambda item: item[1]):
+            lines.append(f'{name} = _xdr.VarStructs("{template}", {_literal_ints(maxima)})')
         return lines
 
     def enum_map_section(self) -> list[str]:
@@ -1113,6 +1298,17 @@ def _with_data_end(body: list[str], ctx: _FunctionContext) -> list[str]:
     return ["data_end = len(data)", *body] if ctx.uses_data_end else body
 
 
+def _concat(pieces: list[str]) -> str:
+    """An expression concatenating bytes pieces (each produced by generated code)."""
+    if not pieces:
+        return 'b""'
+    if len(pieces) == 1:
+        return pieces[0]
+    if len(pieces) == 2:
+        return f"{pieces[0]} + {pieces[1]}"
+    return f'b"".join(({", ".join(pieces)}))'
+
+
 def _indent(lines: list[str], depth: int = 1) -> list[str]:
     prefix = "    " * depth
     return [prefix + line if line else line for line in lines]
@@ -1124,6 +1320,11 @@ def _literal(value: str | tuple[str, ...]) -> str:
         inner = ", ".join(_literal(item) for item in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _literal_ints(values: tuple[int, ...]) -> str:
+    inner = ", ".join(str(value) for value in values)
+    return f"({inner},)" if len(values) == 1 else f"({inner})"
 
 
 def _number(value: int) -> str:
