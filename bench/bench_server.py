@@ -4,7 +4,8 @@ The client workload is libvirt-python (Debian's /usr/bin/python3) in a
 subprocess, so both servers see exactly the same client; each server runs in
 its own process.  One run of each measurement:
 
-* sequential ``getLibVersion`` calls per second (target: virtrpc >= 1.5x libvirtd)
+* sequential ``getLibVersion`` calls per second (target: virtrpc >= 1.5x libvirtd),
+  and the server's CPU time per call
 * 16 threads, one connection each, ``getLibVersion`` calls per second (>= 1.0x)
 * RSS of the server process with 1000 idle connections (virtrpc < 64 MiB)
 * stream download throughput to a virtrpc client, beside a raw Unix socket copy
@@ -87,6 +88,12 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_workload(uri: str, mode: str, seconds: float) -> dict[str, Any]:
@@ -221,10 +228,19 @@ def main() -> int:
             for mode, key in (("seq", "seq"), ("threads", "threads16")):
                 for name in ("virtrpc", "libvirtd"):
                     results[f"{name}_{key}"] = 0.0
+                    results[f"{name}_{key}_cpu_us"] = float("inf")
+                servers = (("virtrpc", serve.uri, serve.process.pid),
+                           ("libvirtd", daemon.uri, daemon.process.pid))
                 for _ in range(args.rounds):
-                    for name, uri in (("virtrpc", serve.uri), ("libvirtd", daemon.uri)):
+                    for name, uri, pid in servers:
+                        cpu_before = cpu_seconds(pid)
                         rate = run_workload(uri, mode, args.seconds)["rate"]
+                        # Server CPU per call (connection setup included): unlike
+                        # the rate, hardly affected by other load on the machine.
+                        cpu_us = (cpu_seconds(pid) - cpu_before) / (rate * args.seconds) * 1e6
                         results[f"{name}_{key}"] = max(results[f"{name}_{key}"], rate)
+                        results[f"{name}_{key}_cpu_us"] = min(results[f"{name}_{key}_cpu_us"],
+                                                              cpu_us)
             before, during = idle_rss(daemon.uri, daemon.process.pid)
             results["libvirtd_rss_base_mib"] = before / 1024
             results["libvirtd_rss_1000_idle_mib"] = during / 1024
@@ -248,6 +264,10 @@ def main() -> int:
     print(f"16 threads getLibVersion: virtrpc {results['virtrpc_threads16']:8.0f}/s   "
           f"libvirtd {results['libvirtd_threads16']:8.0f}/s   "
           f"ratio {results['ratio_threads16']:.2f}x (target >= 1.0x)")
+    print(f"server CPU per call:      virtrpc {results['virtrpc_seq_cpu_us']:6.1f} us "
+          f"(16 threads {results['virtrpc_threads16_cpu_us']:.1f})   libvirtd "
+          f"{results['libvirtd_seq_cpu_us']:6.1f} us "
+          f"(16 threads {results['libvirtd_threads16_cpu_us']:.1f})")
     print(f"RSS with 1000 idle conns: virtrpc {results['virtrpc_rss_1000_idle_mib']:6.1f} MiB "
           f"(idle server {results['virtrpc_rss_base_mib']:.1f})   "
           f"libvirtd {results['libvirtd_rss_1000_idle_mib']:6.1f} MiB "

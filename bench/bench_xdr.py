@@ -371,9 +371,7 @@ def main() -> int:
         hand_time, generated_time = compare(hand, value, generated, value)
         tuples_time, generated_again = compare(hand_tuples, raw_value, generated, value)
         hand_encode, generated_encode = compare(hand_codec[0], value, generated_codec[0], value)
-        hand_decode, generated_decode = compare(
-            hand_codec[1], encoded, generated_codec[1], encoded
-        )
+        hand_decode, generated_decode = compare(hand_codec[1], encoded, generated_codec[1], encoded)
         best_generated = min(generated_time, generated_again)
         ratio = hand_time / best_generated
         worst = min(worst, ratio)

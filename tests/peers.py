@@ -156,7 +156,8 @@ class PrivateLibvirtd:
     """A private libvirtd listening on unix sockets in a temporary directory.
 
     ``extra_config`` adds or overrides libvirtd.conf settings, e.g.
-    ``{"keepalive_interval": 1, "keepalive_count": 2}``.  Use as a context
+    ``{"keepalive_interval": 1, "keepalive_count": 2}``; ``extra_args`` adds
+    command line arguments (``["--listen"]`` with ``listen_tcp = 1``).  Use as a context
     manager (``with PrivateLibvirtd() as daemon``) or call :meth:`start` and
     :meth:`stop`.  The daemon's log goes to ``<tmpdir>/libvirtd.log``.
     """
@@ -166,8 +167,11 @@ class PrivateLibvirtd:
         extra_config: Mapping[str, object] | None = None,
         *,
         libvirtd: str | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
         self.extra_config = dict(extra_config or {})
+        #: Extra command line arguments, e.g. ``["--listen"]`` for TCP/TLS.
+        self.extra_args = list(extra_args)
         self.libvirtd = libvirtd or find_libvirtd()
         self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -237,7 +241,14 @@ class PrivateLibvirtd:
         # so the daemon starts fast and touches nothing on the host.
         env["LIBVIRT_DRIVER_DIR"] = str(driver_dir)
         self.process = subprocess.Popen(
-            [self.libvirtd, "-p", str(self.directory / "pid"), "-f", str(conf_path)],
+            [
+                self.libvirtd,
+                "-p",
+                str(self.directory / "pid"),
+                "-f",
+                str(conf_path),
+                *self.extra_args,
+            ],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from peers import PrivateLibvirtd, find_libvirtd, require_peer, run_libvirt_python
@@ -80,8 +81,56 @@ async def test_connect_failure_names_socket_and_uri(tmp_path: os.PathLike[str]) 
 
 
 async def test_unsupported_transport_is_a_clear_error() -> None:
-    with pytest.raises(ConnectError, match="not supported yet"):
-        await virtrpc.connect("qemu+ssh://root@example.invalid/system")
+    with pytest.raises(ConnectError, match="not supported") as info:
+        await virtrpc.connect("qemu+libssh2://root@example.invalid/system")
+    assert "qemu+libssh2://root@example.invalid/system" in str(info.value)
+
+
+async def test_tcp_transport_with_a_listening_libvirtd() -> None:
+    """Network transports come from virtrpc.transport.network: plain TCP to a
+    libvirtd started with --listen and auth_tcp = "none"."""
+    require_peer(find_libvirtd() is not None, "libvirtd")
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    config = {
+        "listen_tcp": 1,
+        "tcp_port": str(port),
+        "auth_tcp": "none",
+        "listen_addr": "127.0.0.1",
+    }
+    with PrivateLibvirtd(config, extra_args=["--listen"]) as daemon:
+        await _wait_until_port(port)
+        uri = f"test+tcp://127.0.0.1:{port}/default"
+        async with virtrpc.connect(uri) as tcp_client:
+            assert await tcp_client.connect_get_lib_version() == 9000000
+            assert tcp_client.socket_path == f"127.0.0.1:{port}"
+            fd = os.open("/dev/null", os.O_RDONLY)
+            try:
+                with pytest.raises(virtrpc.VirtrpcError, match="cannot carry"):
+                    await tcp_client.domain_open_graphics(
+                        dom=await tcp_client.domain_lookup_by_name(name="test"), idx=0, fds=[fd]
+                    )
+            finally:
+                os.close(fd)
+            assert await tcp_client.connect_get_type() == "TEST"
+        assert daemon.process is not None
+
+
+async def _wait_until_port(port: int) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.02)  # polling with a deadline
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
 
 
 async def test_domain_lifecycle(client: Client) -> None:
@@ -479,3 +528,31 @@ async def test_low_level_call(client: Client) -> None:
     assert raw.value == (9000000).to_bytes(8, "big")
     with pytest.raises(LibvirtError):
         await client.call("remote", 1, "domain_lookup_by_name", {"name": "nope"})
+
+
+async def test_screenshot_sparse_iteration_ends_at_libvirtd_eof(client: Client) -> None:
+    # libvirtd signals the end of a read stream with an empty STREAM/CONTINUE.
+    dom = await client.domain_lookup_by_name(name="test")
+    stream = await client.domain_screenshot(dom=dom, screen=0, flags=0)
+    items = [item async for item in stream.iter_sparse()]
+    await asyncio.wait_for(stream.finish(), timeout=10)
+    chunks = [item for item in items if isinstance(item, bytes) and item]
+    assert len(chunks) == len(items)
+    assert b"".join(chunks)[:4] == b"\x89PNG"
+
+
+async def test_tls_transport_through_connect(tmp_path: Path) -> None:
+    """virtrpc.connect over +tls to libvirtd, with H6's certificates fixture."""
+    from tls_fixtures import NetworkLibvirtd, make_test_pki, require_openssl
+
+    require_openssl()
+    pki = make_test_pki(tmp_path / "pki")
+    with NetworkLibvirtd(tls_dir=pki.server_dir) as daemon:
+        uri = f"test+tls://localhost:{daemon.tls_port}/default?pkipath={pki.client_dir}"
+        async with virtrpc.connect(uri) as tls_client:
+            assert tls_client.socket_path == f"localhost:{daemon.tls_port}"
+            assert await tls_client.connect_get_lib_version() == 9000000
+            dom = await tls_client.domain_lookup_by_name(name="test")
+            stream = await tls_client.domain_screenshot(dom=dom, screen=0, flags=0)
+            assert (await stream.read_all())[:4] == b"\x89PNG"
+            await stream.finish()

@@ -13,6 +13,7 @@ import asyncio
 import os
 import socket
 import struct
+from collections.abc import Callable
 
 import fdcount
 import pytest
@@ -95,8 +96,9 @@ class Endpoint:
             self.lost.set_result(exc)
         self.changed.set()
 
-    async def wait_for(self, predicate: object) -> None:
-        assert callable(predicate)
+    async def wait_for(self, predicate: Callable[[], bool]) -> None:
+        """Wait (with a deadline) until ``predicate`` holds; re-checked after
+        every transport callback."""
 
         async def loop() -> None:
             while not predicate():

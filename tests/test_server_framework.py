@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from virtrpc.errors import ConnectError
 from virtrpc.protocols import remote
 from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.events import Event, MessageEvent
@@ -569,3 +570,20 @@ def test_program_service_rejects_unknown_and_event_names() -> None:
     service.add("connect_get_lib_version", lib_version_ret)
     assert service.implemented == frozenset({"connect_get_lib_version"})
     assert service.procedure(107) is None  # events are not callable
+
+
+async def test_a_live_socket_is_not_stolen_but_a_stale_one_is_replaced(tmp_path: Path) -> None:
+    first = Server()
+    path = str(tmp_path / "s")
+    await first.listen_unix(path)
+    second = Server()
+    with pytest.raises(ConnectError, match="already running"):
+        await second.listen_unix(path)
+    await first.shutdown()
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(path)  # a socket file nobody listens on
+    stale.close()
+    await second.listen_unix(path)
+    client = await RawClient.connect(path, served=False)
+    client.close()
+    await second.shutdown()

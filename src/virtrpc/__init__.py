@@ -28,14 +28,16 @@ __all__ = [
     "XdrError",
     "__version__",
     "connect",
+    "connect_admin",
 ]
 
 if TYPE_CHECKING:
-    from virtrpc.client import connect
+    from virtrpc.client import connect, connect_admin
     from virtrpc.client.errors import LibvirtError
 
 _LAZY = {
     "connect": ("virtrpc.client", "connect"),
+    "connect_admin": ("virtrpc.client", "connect_admin"),
     "LibvirtError": ("virtrpc.client.errors", "LibvirtError"),
 }
 

@@ -84,6 +84,8 @@ S_DOUBLE = struct.Struct(">d")
 
 #: Padding bytes indexed by the padding length.
 PADDING = (b"", b"\0", b"\0\0", b"\0\0\0")
+#: Masks of the padding bytes at the low end of a big-endian word, by length.
+PAD_MASK = (0, 0xFF, 0xFFFF, 0xFFFFFF)
 #: Encoded "present" / "absent" flags of optional data.
 PRESENT = b"\0\0\0\1"
 ABSENT = b"\0\0\0\0"
@@ -146,7 +148,7 @@ class BaseType(Generic[T]):
         if fast is not None:
             try:
                 return fast(value)
-            except Exception:  # noqa: BLE001,S110 - the interpreter decides below
+            except Exception:  # the interpreter decides below
                 pass
         # The interpreter either explains the failure with the field path or,
         # for values the fast function does not take (a memoryview as an
@@ -623,6 +625,8 @@ class VarStructs(dict[Any, struct.Struct]):
         if len(self) < self.LIMIT:
             self[key] = codec
         return codec
+
+
 # Their errors carry no path: the descriptor's slow path explains them.
 
 

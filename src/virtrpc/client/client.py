@@ -9,8 +9,8 @@
 :func:`connect` opens the socket and performs libvirt's handshake
 (``doRemoteOpen`` in libvirt's ``remote_driver.c``):
 
-1. ``REMOTE_PROC_AUTH_LIST``: ``REMOTE_AUTH_NONE`` (or an empty list) is
-   accepted; SASL and polkit raise :class:`~virtrpc.errors.ConnectError`;
+1. ``REMOTE_PROC_AUTH_LIST``, then SASL or polkit if the daemon asks for
+   them (:func:`virtrpc.auth.exchange.authenticate`);
 2. ``connect_supports_feature(VIR_DRV_FEATURE_PROGRAM_KEEPALIVE)`` (only when
    keepalive is enabled: asking is what makes libvirtd start pinging us);
 3. ``REMOTE_PROC_CONNECT_OPEN`` with the name libvirt derives from the URI
@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar
 
+from virtrpc.auth.credentials import CredentialCallback
+from virtrpc.auth.exchange import authenticate
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import (
     FAMILIES,
@@ -59,7 +61,6 @@ from virtrpc.protocols import remote as _remote
 from virtrpc.protocols.lxc_calls import LxcAsyncCalls
 from virtrpc.protocols.qemu_calls import QemuAsyncCalls
 from virtrpc.protocols.remote_calls import RemoteAsyncCalls
-from virtrpc.protocols.virterror import ErrorNumber
 from virtrpc.rpc.connection import Connection, Role, decode_stream_hole
 from virtrpc.rpc.events import (
     ConnectionClosed,
@@ -76,6 +77,7 @@ from virtrpc.rpc.events import (
     StreamHole,
 )
 from virtrpc.rpc.events import Event as RpcEvent
+from virtrpc.transport.network import NETWORK_TRANSPORTS, open_uri_transport
 from virtrpc.transport.unix import SocketTransport, open_unix
 
 if TYPE_CHECKING:
@@ -101,8 +103,6 @@ FEATURE_REMOTE_CLOSE_CALLBACK: Final = 15
 
 VIR_CONNECT_RO: Final = 1
 
-REMOTE_AUTH_NONE: Final = 0
-_AUTH_NAMES: Final = {0: "none", 1: "sasl", 2: "polkit"}
 
 _PROGRAMS: Final[dict[int, Program]] = {
     p.PROGRAM.number: p.PROGRAM for p in (_remote, _qemu, _lxc, _admin)
@@ -440,6 +440,14 @@ class RpcClient:
                     ConnectionLost(f"write to {self.socket_path} failed: {exc}"), "error", cause=exc
                 )
 
+    def _check_fds(self, fds: Sequence[int], what: str) -> None:
+        """Fds need a unix socket: refuse before a serial is consumed."""
+        if fds and self._transport is not None and not self._transport.can_pass_fds:
+            raise VirtrpcError(
+                f"{what} passes file descriptors, which the {self.socket_path} transport "
+                f"cannot carry (URI {self.uri or '(default)'}): use a unix socket"
+            )
+
     def _dead_error(self) -> ConnectionLost:
         if self._error is not None:
             return ConnectionLost(str(self._error))
@@ -451,6 +459,7 @@ class RpcClient:
         """Send one call and wait for its reply event (Reply or ErrorReply)."""
         if self._error is not None:
             raise self._dead_error()
+        self._check_fds(fds, f"procedure {proc}")
         serial, packet = self._conn.send_call(prog, vers, proc, payload, fds)
         waiter: asyncio.Future[MessageEvent] = self._loop.create_future()
         self._waiters[serial] = waiter
@@ -483,6 +492,8 @@ class RpcClient:
         payload = pack(args) if pack is not None else b""
         if self._error is not None:
             raise self._dead_error()
+        if fds:
+            self._check_fds(fds, proc.name)
         serial, packet = self._conn.send_call(proc.program, proc.version, proc.number, payload, fds)
         waiter: asyncio.Future[MessageEvent] = self._loop.create_future()
         self._waiters[serial] = waiter
@@ -632,6 +643,7 @@ class RpcClient:
         payload = plan.pack(args) if plan.pack is not None else b""
         if self._error is not None:
             raise self._dead_error()
+        self._check_fds(fds, proc.name)
         serial, packet = self._conn.send_call(proc.program, proc.version, proc.number, payload, fds)
         stream = Stream(self, proc, serial)
         # Register before sending: data may follow the reply in the same read.
@@ -724,13 +736,18 @@ class RpcClient:
         self._keepalive_handle = self._loop.call_later(interval, self._keepalive_tick)
 
     def _keepalive_tick(self) -> None:
+        """Ping after ``interval`` s of silence (at most once per interval);
+        declare the daemon dead after ``interval * count`` s of silence, but
+        only once a ping went unanswered (a timer that fires late, on a busy
+        machine, must not skip straight to death)."""
         self._keepalive_handle = None
         if self.keepalive is None or not self.is_open:
             return
         interval, count = self.keepalive
         now = time.monotonic()
         silence = now - self._last_rx
-        if silence >= interval * count:
+        pinged_since_rx = self._last_ping > self._last_rx
+        if silence >= interval * count and pinged_since_rx:
             self._fail(
                 ConnectionLost(
                     f"no data from the daemon at {self.socket_path} for {silence:.1f} s "
@@ -741,13 +758,17 @@ class RpcClient:
             return
         if silence >= interval and now - self._last_ping >= interval:
             self._last_ping = now
+            pinged_since_rx = True
             with contextlib.suppress(VirtrpcError):
                 self._send(self._conn.send_keepalive_ping())
                 self.keepalive_pings_sent += 1
-        # Wake up at the next interval boundary or exactly when the peer would
-        # be declared dead, whichever comes first.
-        next_check = min(interval, max(self._last_rx + interval * count - now, 0.001))
-        self._keepalive_handle = self._loop.call_later(next_check, self._keepalive_tick)
+        # Wake up at the next interval boundary or when the peer would be
+        # declared dead, whichever comes first.
+        until_death = self._last_rx + interval * count - now
+        next_check = min(interval, until_death) if until_death > 0 else interval
+        if pinged_since_rx and until_death <= 0:
+            next_check = max(self._last_ping + interval - now, 0.001)
+        self._keepalive_handle = self._loop.call_later(max(next_check, 0.001), self._keepalive_tick)
 
     # -------------------------------------------------------------- lifecycle
     async def close(self) -> None:
@@ -793,6 +814,23 @@ class RpcClient:
 class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
     """A connection to a libvirt daemon (remote, qemu and lxc programs).
     Create it with :func:`connect`."""
+
+    def __init__(
+        self,
+        uri: LibvirtURI | None,
+        socket_path: str,
+        *,
+        readonly: bool = False,
+        keepalive: tuple[float, int] | None = DEFAULT_KEEPALIVE,
+        credentials: CredentialCallback | None = None,
+    ) -> None:
+        super().__init__(uri, socket_path, readonly=readonly, keepalive=keepalive)
+        self._credentials = credentials
+        # For authentication: the host name auth.conf entries are looked up
+        # by (libvirt's VIR_URI_SERVER) and whether the channel is already
+        # confidential (unix, TLS, ssh), which decides the SASL mechanisms.
+        self._auth_hostname = (uri.host if uri is not None else None) or "localhost"
+        self._secure = True
 
     # ----------------------------------------------------------------- events
     async def subscribe(
@@ -887,22 +925,21 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         return subs
 
     # -------------------------------------------------------------- lifecycle
+    async def _authenticate(self) -> None:
+        """auth_list, then SASL or polkit when the daemon asks for them
+        (:mod:`virtrpc.auth`, libvirt's ``remoteAuthenticate``)."""
+        await authenticate(
+            self,
+            target=self.uri.raw if self.uri is not None else "(default)",
+            hostname=self._auth_hostname,
+            secure=self._secure,
+            auth=self.uri.param("auth") if self.uri is not None else None,
+            auth_file=self.uri.param("authfile") if self.uri is not None else None,
+            credentials=self._credentials,
+        )
+
     async def _handshake(self, remote_name: str) -> None:
-        try:
-            auth_types = await self.auth_list()
-        except LibvirtError as exc:
-            # libvirt tolerates daemons that predate auth_list.
-            if exc.code != ErrorNumber.VIR_ERR_NO_SUPPORT:
-                raise
-            auth_types = []
-        types = [int(t) for t in (auth_types or [])]
-        # Like libvirt without an auth= URI parameter: the daemon's first type.
-        if types and types[0] != REMOTE_AUTH_NONE:
-            names = ", ".join(_AUTH_NAMES.get(t, str(t)) for t in types)
-            raise ConnectError(
-                f"daemon at {self.socket_path} requires authentication ({names}), "
-                f"which virtrpc does not support yet (URI {self.uri})"
-            )
+        """Everything after authentication: keepalive, connect_open, features."""
         if self.keepalive is not None:
             # Asking is what makes libvirtd start its own keepalive for us.
             self.server_keepalive = await self._supports_feature(FEATURE_PROGRAM_KEEPALIVE)
@@ -914,6 +951,11 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         self.server_event_callbacks = await self._supports_feature(FEATURE_REMOTE_EVENT_CALLBACK)
         self.server_close_callback = await self._supports_feature(FEATURE_REMOTE_CLOSE_CALLBACK)
         self._start_keepalive()
+
+    async def _open_session(self, remote_name: str) -> None:
+        """Authenticate, then handshake: what :func:`connect` runs."""
+        await self._authenticate()
+        await self._handshake(remote_name)
 
     async def _supports_feature(self, feature: int) -> bool:
         # libvirt's client treats a failed feature query as "not supported".
@@ -958,10 +1000,13 @@ def resolve_target(
         probe = parse_uri("remote:///session" if os.geteuid() != 0 else "remote:///system")
         return None, probe.unix_socket_path(readonly=readonly), ""
     parsed = uri if isinstance(uri, LibvirtURI) else parse_uri(uri)
+    if parsed.transport in NETWORK_TRANSPORTS:
+        # The endpoint label is replaced by the transport's once connected.
+        return parsed, parsed.host or "localhost", parsed.remote_name()
     if parsed.transport != "unix":
         raise ConnectError(
-            f"transport {parsed.transport!r} of URI {parsed.raw!r} is not supported yet "
-            "(only unix sockets are)"
+            f"transport {parsed.transport!r} of URI {parsed.raw!r} is not supported "
+            "(use unix, tcp, tls, ssh or ext)"
         )
     return parsed, parsed.unix_socket_path(readonly=readonly), parsed.remote_name()
 
@@ -971,30 +1016,47 @@ async def _open(
     readonly: bool,
     keepalive: tuple[float, int] | None,
     timeout: float | None,
+    credentials: CredentialCallback | None = None,
 ) -> Client:
-    parsed, socket_path, name = resolve_target(uri, readonly)
+    parsed, endpoint, name = resolve_target(uri, readonly)
     shown = parsed.raw if parsed is not None else "(default)"
-    client = Client(parsed, socket_path, readonly=readonly, keepalive=keepalive)
+    client = Client(
+        parsed, endpoint, readonly=readonly, keepalive=keepalive, credentials=credentials
+    )
+    if parsed is not None and parsed.transport in NETWORK_TRANSPORTS:
+        try:
+            opened = await asyncio.wait_for(
+                open_uri_transport(parsed, client, readonly=readonly), timeout
+            )
+        except TimeoutError:
+            raise ConnectError(f"timed out connecting to {endpoint} (URI {shown})") from None
+        # ConnectError from open_uri_transport already names the URI.
+        client.socket_path = opened.label
+        client._auth_hostname = opened.hostname
+        client._secure = opened.secure
+    else:
+        try:
+            await asyncio.wait_for(open_unix(endpoint, client), timeout)
+        except TimeoutError:
+            raise ConnectError(f"timed out connecting to {endpoint} (URI {shown})") from None
+        except OSError as exc:
+            error = ConnectError(
+                f"cannot connect to libvirt socket {endpoint} (URI {shown}): "
+                f"{os.strerror(exc.errno) if exc.errno else exc}"
+            )
+            error.errno = exc.errno
+            raise error from exc
+    where = client.socket_path
     try:
-        await asyncio.wait_for(open_unix(socket_path, client), timeout)
-    except TimeoutError:
-        raise ConnectError(f"timed out connecting to {socket_path} (URI {shown})") from None
-    except OSError as exc:
-        error = ConnectError(
-            f"cannot connect to libvirt socket {socket_path} (URI {shown}): "
-            f"{os.strerror(exc.errno) if exc.errno else exc}"
-        )
-        error.errno = exc.errno
-        raise error from exc
-    try:
-        await asyncio.wait_for(client._handshake(name), timeout)
+        await asyncio.wait_for(client._open_session(name), timeout)
     except BaseException as exc:
         client.abort()
         if isinstance(exc, TimeoutError):
-            raise ConnectError(f"handshake with {socket_path} timed out (URI {shown})") from None
+            raise ConnectError(f"handshake with {where} timed out (URI {shown})") from None
         if isinstance(exc, ConnectionLost):
             raise ConnectError(
-                f"daemon at {socket_path} dropped the connection during the handshake (URI {shown}): {exc}"
+                f"daemon at {where} dropped the connection during the handshake "
+                f"(URI {shown}): {exc}"
             ) from exc
         raise
     return client
@@ -1024,7 +1086,7 @@ async def connect_socket(
     if handshake:
         try:
             await asyncio.wait_for(
-                client._handshake(parsed.remote_name() if parsed is not None else ""), timeout
+                client._open_session(parsed.remote_name() if parsed is not None else ""), timeout
             )
         except BaseException:
             client.abort()
@@ -1067,6 +1129,7 @@ def connect(
     readonly: bool = False,
     keepalive: tuple[float, int] | None = DEFAULT_KEEPALIVE,
     timeout: float | None = 30.0,
+    credentials: CredentialCallback | None = None,
 ) -> ConnectOperation[Client]:
     """Connect to a libvirt daemon.
 
@@ -1075,6 +1138,9 @@ def connect(
     ``uri_default`` / the daemon's default.  ``keepalive=(interval, count)``
     pings the daemon after ``interval`` seconds of silence and declares it dead
     after ``interval * count`` seconds without any data; ``None`` disables it.
-    Raises :class:`~virtrpc.errors.ConnectError` naming the URI and socket.
+    ``credentials`` answers SASL credential requests not covered by
+    auth.conf (see :mod:`virtrpc.auth`).  Unix sockets, ``tcp``, ``tls``,
+    ``ssh`` and ``ext`` URIs are supported.  Raises
+    :class:`~virtrpc.errors.ConnectError` naming the URI and the endpoint.
     """
-    return ConnectOperation(lambda: _open(uri, readonly, keepalive, timeout))
+    return ConnectOperation(lambda: _open(uri, readonly, keepalive, timeout, credentials))

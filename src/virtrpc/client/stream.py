@@ -90,7 +90,12 @@ class Stream:
     def _feed_data(self, data: bytes) -> None:
         if self._closed or self._peer_finished:
             return  # late data after we gave up on the stream: drop it
-        self._incoming.append(data)
+        if not data:
+            # libvirtd ends its side of a stream with an EMPTY STREAM/CONTINUE
+            # packet ("read EOF"); STREAM/OK only confirms our finish or abort.
+            self._peer_finished = True
+        else:
+            self._incoming.append(data)
         self._wake()
 
     def _feed_hole(self, length: int) -> None:
@@ -100,8 +105,8 @@ class Stream:
         self._wake()
 
     def _feed_end(self) -> None:
-        """The peer sent STREAM/OK: either its end-of-stream or its confirmation
-        of ours."""
+        """The peer sent STREAM/OK: the confirmation of our finish (or, from
+        peers that do so, its own end-of-stream)."""
         if self._finish_sent:
             self._settle(None)
         else:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Coroutine, Iterator, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
+from virtrpc.auth.credentials import CredentialCallback
 from virtrpc.client.client import DEFAULT_KEEPALIVE, CallResult, Client, _open
 from virtrpc.client.events import Event, EventCallback, EventFamily, Subscription
 from virtrpc.client.stream import Hole, Stream
@@ -189,10 +190,13 @@ class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
         readonly: bool = False,
         keepalive: tuple[float, int] | None = DEFAULT_KEEPALIVE,
         timeout: float | None = 30.0,
+        credentials: CredentialCallback | None = None,
     ) -> None:
         self._runner = _LoopThread()
         try:
-            self.client: Client = self._runner.run(_open(uri, readonly, keepalive, timeout))
+            self.client: Client = self._runner.run(
+                _open(uri, readonly, keepalive, timeout, credentials)
+            )
         except BaseException:
             self._runner.stop()
             raise
@@ -272,6 +276,12 @@ def connect(
     readonly: bool = False,
     keepalive: tuple[float, int] | None = DEFAULT_KEEPALIVE,
     timeout: float | None = 30.0,
+    credentials: CredentialCallback | None = None,
 ) -> SyncClient:
-    """Open a blocking connection (use it as ``with virtrpc.sync.connect(uri) as c``)."""
-    return SyncClient(uri, readonly=readonly, keepalive=keepalive, timeout=timeout)
+    """Open a blocking connection (use it as ``with virtrpc.sync.connect(uri) as c``).
+
+    Same options as :func:`virtrpc.connect`; a ``credentials`` callback runs in
+    the background loop thread."""
+    return SyncClient(
+        uri, readonly=readonly, keepalive=keepalive, timeout=timeout, credentials=credentials
+    )

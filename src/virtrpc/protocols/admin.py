@@ -15,9 +15,11 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
+_S_Ii = _struct.Struct(">Ii")
 _S_Q = _struct.Struct(">Q")
 _S_QI = _struct.Struct(">QI")
 _S_QqI = _struct.Struct(">QqI")
@@ -893,13 +895,15 @@ def _p_admin_typed_param_value(v: AdminTypedParamValue) -> bytes:
 def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
     result = _new(AdminTypedParam)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.field = data[start:end].decode()
-    disc = _S_i.unpack_from(data, off)[0]
+    result.field = data[off:end].decode()
+    off = end + (-size & 3)
+    word, disc = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     value: int | float | str
     arm_codec = _UU_admin_typed_param_value.get(disc)
@@ -908,12 +912,12 @@ def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
         off += arm_codec.size
     elif disc == 7:
         size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
+        start = off + 4
+        end2 = start + size2
         off = end2 + (-size2 & 3)
         if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
-        arm = data[start2:end2].decode()
+        arm = data[start:end2].decode()
         value = arm
     else:
         raise _xdr.bad_discriminant(disc)
@@ -933,12 +937,14 @@ def _p_admin_typed_param(v: AdminTypedParam) -> bytes:
 def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, int]:
     result = _new(AdminNonnullServer)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -1002,12 +1008,14 @@ def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConne
     for _index in range(count):
         element = _new(AdminNonnullServer)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
+        element.name = data[off:end].decode()
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         append(element)
     result.servers = f_servers
     result.ret = _S_I.unpack_from(data, off)[0]
@@ -1031,13 +1039,15 @@ def _p_admin_connect_list_servers_ret(v: AdminConnectListServersRet) -> bytes:
 def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminConnectLookupServerArgs, int]:
     result = _new(AdminConnectLookupServerArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -1081,13 +1091,15 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
     for _index in range(count):
         element = _new(AdminTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_admin_typed_param_value.get(disc)
@@ -1096,12 +1108,12 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -1139,13 +1151,15 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
     for _index in range(count):
         element = _new(AdminTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_admin_typed_param_value.get(disc)
@@ -1154,12 +1168,12 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -1279,13 +1293,15 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
     for _index in range(count):
         element = _new(AdminTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_admin_typed_param_value.get(disc)
@@ -1294,12 +1310,12 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -1358,13 +1374,15 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
     for _index in range(count):
         element = _new(AdminTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_admin_typed_param_value.get(disc)
@@ -1373,12 +1391,12 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -1414,13 +1432,15 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
     for _index in range(count):
         element = _new(AdminTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_admin_typed_param_value.get(disc)
@@ -1429,12 +1449,12 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -1488,13 +1508,15 @@ def _p_admin_connect_get_logging_outputs_args(v: AdminConnectGetLoggingOutputsAr
 def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsRet, int]:
     result = _new(AdminConnectGetLoggingOutputsRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.outputs = data[start:end].decode()
-    result.noutputs = _S_I.unpack_from(data, off)[0]
+    result.outputs = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.noutputs = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 

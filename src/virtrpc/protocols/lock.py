@@ -15,10 +15,13 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_16s = _struct.Struct(">16s")
+_S_16sI = _struct.Struct(">16sI")
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
+_S_III = _struct.Struct(">III")
 _S_i = _struct.Struct(">i")
 _V_16svII = _xdr.VarStructs(">16s{}II", (65536,))
 _V_v = _xdr.VarStructs(">{}", (65536,))
@@ -337,16 +340,16 @@ def _p_virLockSpaceProtocolString(v: str | None) -> bytes:
 
 def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpaceProtocolOwner, int]:
     result = _new(VirLockSpaceProtocolOwner)
-    result.uuid = _S_16s.unpack_from(data, off)[0]
-    off += 16
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    result.uuid, size = _S_16sI.unpack_from(data, off)
+    off += 20
+    end = off + size
+    if size > 65536:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.id, result.pid = _S_II.unpack_from(data, off)
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.id, result.pid = _S_III.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -385,13 +388,15 @@ def _p_virLockSpaceProtocolRestrictArgs(v: VirLockSpaceProtocolRestrictArgs) -> 
 def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolNewArgs, int]:
     result = _new(VirLockSpaceProtocolNewArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 65536:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -405,20 +410,24 @@ def _p_virLockSpaceProtocolNewArgs(v: VirLockSpaceProtocolNewArgs) -> bytes:
 def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateResourceArgs, int]:
     result = _new(VirLockSpaceProtocolCreateResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.path = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -434,20 +443,24 @@ def _p_virLockSpaceProtocolCreateResourceArgs(v: VirLockSpaceProtocolCreateResou
 def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolDeleteResourceArgs, int]:
     result = _new(VirLockSpaceProtocolDeleteResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.path = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -463,20 +476,24 @@ def _p_virLockSpaceProtocolDeleteResourceArgs(v: VirLockSpaceProtocolDeleteResou
 def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolAcquireResourceArgs, int]:
     result = _new(VirLockSpaceProtocolAcquireResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.path = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -492,20 +509,24 @@ def _p_virLockSpaceProtocolAcquireResourceArgs(v: VirLockSpaceProtocolAcquireRes
 def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolReleaseResourceArgs, int]:
     result = _new(VirLockSpaceProtocolReleaseResourceArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.path = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 65536:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 65536 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -521,12 +542,14 @@ def _p_virLockSpaceProtocolReleaseResourceArgs(v: VirLockSpaceProtocolReleaseRes
 def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateLockSpaceArgs, int]:
     result = _new(VirLockSpaceProtocolCreateLockSpaceArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 65536:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 

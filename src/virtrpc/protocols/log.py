@@ -15,9 +15,12 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_16s = _struct.Struct(">16s")
+_S_16sI = _struct.Struct(">16sI")
 _S_I = _struct.Struct(">I")
+_S_II = _struct.Struct(">II")
 _S_QI = _struct.Struct(">QI")
 _S_QQ = _struct.Struct(">QQ")
 _S_i = _struct.Struct(">i")
@@ -387,15 +390,15 @@ def _p_virLogManagerProtocolString(v: str | None) -> bytes:
 
 def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomain, int]:
     result = _new(VirLogManagerProtocolDomain)
-    result.uuid = _S_16s.unpack_from(data, off)[0]
-    off += 16
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    result.uuid, size = _S_16sI.unpack_from(data, off)
+    off += 20
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -421,21 +424,25 @@ def _p_virLogManagerProtocolLogFilePosition(v: VirLogManagerProtocolLogFilePosit
 def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileArgs, int]:
     result = _new(VirLogManagerProtocolDomainOpenLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.driver = data[start:end].decode()
+    result.driver = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.dom, off = _u_virLogManagerProtocolDomain(data, off)
     size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[off:end2].decode()
+    off = end2 + (-size2 & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end2]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -471,13 +478,15 @@ def _p_virLogManagerProtocolDomainOpenLogFileRet(
 def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionArgs, int]:
     result = _new(VirLogManagerProtocolDomainGetLogFilePositionArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -505,12 +514,14 @@ def _p_virLogManagerProtocolDomainGetLogFilePositionRet(
 def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileArgs, int]:
     result = _new(VirLogManagerProtocolDomainReadLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
     result.maxlen, result.flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -534,12 +545,14 @@ def _p_virLogManagerProtocolDomainReadLogFileArgs(
 def _u_virLogManagerProtocolDomainReadLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileRet, int]:
     result = _new(VirLogManagerProtocolDomainReadLogFileRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.data = data[start:end].decode()
+    result.data = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -554,28 +567,34 @@ def _p_virLogManagerProtocolDomainReadLogFileRet(
 def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileArgs, int]:
     result = _new(VirLogManagerProtocolDomainAppendLogFileArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.driver = data[start:end].decode()
+    result.driver = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.dom, off = _u_virLogManagerProtocolDomain(data, off)
     size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.path = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word, size3 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start2:end2].decode()
-    size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.message = data[off:end3].decode()
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end3]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.message = data[start3:end3].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 

@@ -16,6 +16,7 @@ from virtrpc import xdr as _xdr
 from . import remote as _remote
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_I = _struct.Struct(">I")
 _S_i = _struct.Struct(">i")

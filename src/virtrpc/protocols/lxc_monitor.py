@@ -15,6 +15,7 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_Q = _struct.Struct(">Q")
 _S_i = _struct.Struct(">i")

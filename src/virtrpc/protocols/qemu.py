@@ -16,12 +16,13 @@ from virtrpc import xdr as _xdr
 from . import remote as _remote
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
+_S_IiI = _struct.Struct(">IiI")
+_S_IqI = _struct.Struct(">IqI")
 _S_i = _struct.Struct(">i")
-_S_iI = _struct.Struct(">iI")
-_S_qI = _struct.Struct(">qI")
 _V_v = _xdr.VarStructs(">{}", (4194304,))
 _V_vI = _xdr.VarStructs(">{}I", (4194304,))
 _V_viI = _xdr.VarStructs(">{}iI", (4194304,))
@@ -365,13 +366,15 @@ def _u_qemu_domain_monitor_command_args(data: bytes, off: int) -> tuple[QemuDoma
     result = _new(QemuDomainMonitorCommandArgs)
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cmd = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cmd = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -385,12 +388,14 @@ def _p_qemu_domain_monitor_command_args(v: QemuDomainMonitorCommandArgs) -> byte
 def _u_qemu_domain_monitor_command_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandRet, int]:
     result = _new(QemuDomainMonitorCommandRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.result = data[start:end].decode()
+    result.result = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -425,13 +430,15 @@ def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomain
     result = _new(QemuDomainAgentCommandArgs)
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cmd = data[start:end].decode()
-    result.timeout, result.flags = _S_iI.unpack_from(data, off)
+    result.cmd = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.timeout, result.flags = _S_IiI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -506,13 +513,15 @@ def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainM
     off += 4
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.event = data[start:end].decode()
-    result.seconds, result.micros = _S_qI.unpack_from(data, off)
+    result.event = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.seconds, result.micros = _S_IqI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 12
     result.details, off = _remote._u_remote_string(data, off)
     return result, off
@@ -535,13 +544,15 @@ def _u_qemu_domain_monitor_command_with_files_args(data: bytes, off: int) -> tup
     result = _new(QemuDomainMonitorCommandWithFilesArgs)
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cmd = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cmd = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -557,12 +568,14 @@ def _p_qemu_domain_monitor_command_with_files_args(
 def _u_qemu_domain_monitor_command_with_files_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesRet, int]:
     result = _new(QemuDomainMonitorCommandWithFilesRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.result = data[start:end].decode()
+    result.result = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 

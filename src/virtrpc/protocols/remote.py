@@ -15,21 +15,33 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_16s = _struct.Struct(">16s")
-_S_16si = _struct.Struct(">16si")
+_S_16siI = _struct.Struct(">16siI")
 _S_32i = _struct.Struct(">32i")
 _S_I = _struct.Struct(">I")
+_S_I16s = _struct.Struct(">I16s")
+_S_I16sI = _struct.Struct(">I16sI")
+_S_I16si = _struct.Struct(">I16si")
+_S_I16siI = _struct.Struct(">I16siI")
 _S_II = _struct.Struct(">II")
 _S_III = _struct.Struct(">III")
 _S_IIQ = _struct.Struct(">IIQ")
 _S_IIi = _struct.Struct(">IIi")
+_S_IIiI = _struct.Struct(">IIiI")
+_S_IQ = _struct.Struct(">IQ")
 _S_IQI = _struct.Struct(">IQI")
+_S_IQII = _struct.Struct(">IQII")
 _S_IQQIQ = _struct.Struct(">IQQIQ")
 _S_IQQQ = _struct.Struct(">IQQQ")
+_S_IQi = _struct.Struct(">IQi")
 _S_Ii = _struct.Struct(">Ii")
+_S_IiI = _struct.Struct(">IiI")
 _S_IiII = _struct.Struct(">IiII")
 _S_IiQi = _struct.Struct(">IiQi")
+_S_Iii = _struct.Struct(">Iii")
+_S_Iqi = _struct.Struct(">Iqi")
 _S_Q = _struct.Struct(">Q")
 _S_QI = _struct.Struct(">QI")
 _S_QII = _struct.Struct(">QII")
@@ -53,7 +65,6 @@ _S_iq = _struct.Struct(">iq")
 _S_q = _struct.Struct(">q")
 _S_qI = _struct.Struct(">qI")
 _S_qII = _struct.Struct(">qII")
-_S_qi = _struct.Struct(">qi")
 _S_qqqqq = _struct.Struct(">qqqqq")
 _S_qqqqqqqq = _struct.Struct(">qqqqqqqq")
 _UP_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
@@ -17964,13 +17975,15 @@ def _p_remote_uuid(v: bytes) -> bytes:
 def _u_remote_nonnull_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain, int]:
     result = _new(RemoteNonnullDomain)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.uuid, result.id = _S_16si.unpack_from(data, off)
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.uuid, result.id = _S_I16si.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 20
     return result, off
 
@@ -17986,13 +17999,15 @@ def _p_remote_nonnull_domain(v: RemoteNonnullDomain) -> bytes:
 def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork, int]:
     result = _new(RemoteNonnullNetwork)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.uuid = _S_16s.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 16
     return result, off
 
@@ -18022,13 +18037,15 @@ def _p_remote_nonnull_network_port(v: RemoteNonnullNetworkPort) -> bytes:
 def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter, int]:
     result = _new(RemoteNonnullNwfilter)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.uuid = _S_16s.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 16
     return result, off
 
@@ -18044,19 +18061,23 @@ def _p_remote_nonnull_nwfilter(v: RemoteNonnullNwfilter) -> bytes:
 def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding, int]:
     result = _new(RemoteNonnullNwfilterBinding)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.portdev = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.portdev = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.filtername = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.filtername = data[start2:end2].decode()
     return result, off
 
 
@@ -18071,19 +18092,23 @@ def _p_remote_nonnull_nwfilter_binding(v: RemoteNonnullNwfilterBinding) -> bytes
 def _u_remote_nonnull_interface(data: bytes, off: int) -> tuple[RemoteNonnullInterface, int]:
     result = _new(RemoteNonnullInterface)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.mac = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.mac = data[start2:end2].decode()
     return result, off
 
 
@@ -18098,13 +18123,15 @@ def _p_remote_nonnull_interface(v: RemoteNonnullInterface) -> bytes:
 def _u_remote_nonnull_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStoragePool, int]:
     result = _new(RemoteNonnullStoragePool)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.uuid = _S_16s.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 16
     return result, off
 
@@ -18120,26 +18147,32 @@ def _p_remote_nonnull_storage_pool(v: RemoteNonnullStoragePool) -> bytes:
 def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol, int]:
     result = _new(RemoteNonnullStorageVol)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.pool = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.pool = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, size3 = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start2:end2].decode()
-    size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.key = data[off:end3].decode()
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if off != end3 and data[end3:off] != _PAD[off - end3]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.key = data[start3:end3].decode()
     return result, off
 
 
@@ -18156,12 +18189,14 @@ def _p_remote_nonnull_storage_vol(v: RemoteNonnullStorageVol) -> bytes:
 def _u_remote_nonnull_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevice, int]:
     result = _new(RemoteNonnullNodeDevice)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18173,15 +18208,15 @@ def _p_remote_nonnull_node_device(v: RemoteNonnullNodeDevice) -> bytes:
 
 def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret, int]:
     result = _new(RemoteNonnullSecret)
-    result.uuid, result.usageType = _S_16si.unpack_from(data, off)
-    off += 20
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    result.uuid, result.usageType, size = _S_16siI.unpack_from(data, off)
+    off += 24
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.usageID = data[start:end].decode()
+    result.usageID = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18196,12 +18231,14 @@ def _p_remote_nonnull_secret(v: RemoteNonnullSecret) -> bytes:
 def _u_remote_nonnull_domain_checkpoint(data: bytes, off: int) -> tuple[RemoteNonnullDomainCheckpoint, int]:
     result = _new(RemoteNonnullDomainCheckpoint)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.dom, off = _u_remote_nonnull_domain(data, off)
     return result, off
 
@@ -18215,12 +18252,14 @@ def _p_remote_nonnull_domain_checkpoint(v: RemoteNonnullDomainCheckpoint) -> byt
 def _u_remote_nonnull_domain_snapshot(data: bytes, off: int) -> tuple[RemoteNonnullDomainSnapshot, int]:
     result = _new(RemoteNonnullDomainSnapshot)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.dom, off = _u_remote_nonnull_domain(data, off)
     return result, off
 
@@ -18524,13 +18563,15 @@ def _p_remote_typed_param_value(v: RemoteTypedParamValue) -> bytes:
 def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]:
     result = _new(RemoteTypedParam)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.field = data[start:end].decode()
-    disc = _S_i.unpack_from(data, off)[0]
+    result.field = data[off:end].decode()
+    off = end + (-size & 3)
+    word, disc = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     value: int | float | str
     arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -18539,12 +18580,12 @@ def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]
         off += arm_codec.size
     elif disc == 7:
         size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
+        start = off + 4
+        end2 = start + size2
         off = end2 + (-size2 & 3)
         if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
-        arm = data[start2:end2].decode()
+        arm = data[start:end2].decode()
         value = arm
     else:
         raise _xdr.bad_discriminant(disc)
@@ -18564,13 +18605,15 @@ def _p_remote_typed_param(v: RemoteTypedParam) -> bytes:
 def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStats, int]:
     result = _new(RemoteNodeGetCpuStats)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.field = data[start:end].decode()
-    result.value = _S_Q.unpack_from(data, off)[0]
+    result.field = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.value = _S_IQ.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -18584,13 +18627,15 @@ def _p_remote_node_get_cpu_stats(v: RemoteNodeGetCpuStats) -> bytes:
 def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStats, int]:
     result = _new(RemoteNodeGetMemoryStats)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.field = data[start:end].decode()
-    result.value = _S_Q.unpack_from(data, off)[0]
+    result.field = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.value = _S_IQ.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -18604,13 +18649,15 @@ def _p_remote_node_get_memory_stats(v: RemoteNodeGetMemoryStats) -> bytes:
 def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDiskError, int]:
     result = _new(RemoteDomainDiskError)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.disk = data[start:end].decode()
-    result.error = _S_i.unpack_from(data, off)[0]
+    result.disk = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.error = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -18658,12 +18705,14 @@ def _p_remote_connect_supports_feature_ret(v: RemoteConnectSupportsFeatureRet) -
 def _u_remote_connect_get_type_ret(data: bytes, off: int) -> tuple[RemoteConnectGetTypeRet, int]:
     result = _new(RemoteConnectGetTypeRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.type = data[start:end].decode()
+    result.type = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18698,12 +18747,14 @@ def _p_remote_connect_get_lib_version_ret(v: RemoteConnectGetLibVersionRet) -> b
 def _u_remote_connect_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteConnectGetHostnameRet, int]:
     result = _new(RemoteConnectGetHostnameRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.hostname = data[start:end].decode()
+    result.hostname = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18727,12 +18778,14 @@ def _p_remote_connect_get_sysinfo_args(v: RemoteConnectGetSysinfoArgs) -> bytes:
 def _u_remote_connect_get_sysinfo_ret(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoRet, int]:
     result = _new(RemoteConnectGetSysinfoRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.sysinfo = data[start:end].decode()
+    result.sysinfo = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18745,12 +18798,14 @@ def _p_remote_connect_get_sysinfo_ret(v: RemoteConnectGetSysinfoRet) -> bytes:
 def _u_remote_connect_get_uri_ret(data: bytes, off: int) -> tuple[RemoteConnectGetUriRet, int]:
     result = _new(RemoteConnectGetUriRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.uri = data[start:end].decode()
+    result.uri = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18809,12 +18864,14 @@ def _p_remote_node_get_info_ret(v: RemoteNodeGetInfoRet) -> bytes:
 def _u_remote_connect_get_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCapabilitiesRet, int]:
     result = _new(RemoteConnectGetCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.capabilities = data[start:end].decode()
+    result.capabilities = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18852,12 +18909,14 @@ def _p_remote_connect_get_domain_capabilities_args(
 def _u_remote_connect_get_domain_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesRet, int]:
     result = _new(RemoteConnectGetDomainCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.capabilities = data[start:end].decode()
+    result.capabilities = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -18886,18 +18945,32 @@ def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeG
     off += 4
     f_params: list[RemoteNodeGetCpuStats] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteNodeGetCpuStats)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
+        off += 4
+        for _index in range(count - 1):
+            element = _new(RemoteNodeGetCpuStats)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.value, next_size = _S_IQI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 12
+            append(element)
+        element2 = _new(RemoteNodeGetCpuStats)
+        end2 = off + next_size
+        if next_size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        element.value = _S_Q.unpack_from(data, off)[0]
+        element2.field = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.value = _S_IQ.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 8
-        append(element)
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -18934,18 +19007,32 @@ def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNo
     off += 4
     f_params: list[RemoteNodeGetMemoryStats] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteNodeGetMemoryStats)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
+        off += 4
+        for _index in range(count - 1):
+            element = _new(RemoteNodeGetMemoryStats)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.value, next_size = _S_IQI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 12
+            append(element)
+        element2 = _new(RemoteNodeGetMemoryStats)
+        end2 = off + next_size
+        if next_size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        element.value = _S_Q.unpack_from(data, off)[0]
+        element2.field = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.value = _S_IQ.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 8
-        append(element)
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -19017,13 +19104,15 @@ def _p_remote_domain_get_scheduler_type_args(v: RemoteDomainGetSchedulerTypeArgs
 def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeRet, int]:
     result = _new(RemoteDomainGetSchedulerTypeRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.type = data[start:end].decode()
-    result.nparams = _S_i.unpack_from(data, off)[0]
+    result.type = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.nparams = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -19057,13 +19146,15 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19072,12 +19163,12 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19128,13 +19219,15 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19143,12 +19236,12 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19186,13 +19279,15 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19201,12 +19296,12 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19244,13 +19339,15 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19259,12 +19356,12 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19304,13 +19401,15 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19319,12 +19418,12 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19373,13 +19472,15 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19388,12 +19489,12 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19431,13 +19532,15 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19446,12 +19549,12 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19500,13 +19603,15 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19515,12 +19620,12 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19552,13 +19657,15 @@ def _u_remote_domain_block_resize_args(data: bytes, off: int) -> tuple[RemoteDom
     result = _new(RemoteDomainBlockResizeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.disk = data[start:end].decode()
-    result.size, result.flags = _S_QI.unpack_from(data, off)
+    result.disk = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.size, result.flags = _S_IQI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 12
     return result, off
 
@@ -19579,13 +19686,15 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19594,12 +19703,12 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19648,13 +19757,15 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19663,12 +19774,12 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19706,13 +19817,15 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19721,12 +19834,12 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19775,13 +19888,15 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19790,12 +19905,12 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19825,12 +19940,14 @@ def _u_remote_domain_block_stats_args(data: bytes, off: int) -> tuple[RemoteDoma
     result = _new(RemoteDomainBlockStatsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -19855,13 +19972,15 @@ def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[Remo
     result = _new(RemoteDomainBlockStatsFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.nparams, result.flags = _S_iI.unpack_from(data, off)
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.nparams, result.flags = _S_IiI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -19881,13 +20000,15 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -19896,12 +20017,12 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -19933,12 +20054,14 @@ def _u_remote_domain_interface_stats_args(data: bytes, off: int) -> tuple[Remote
     result = _new(RemoteDomainInterfaceStatsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.device = data[start:end].decode()
+    result.device = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -19972,12 +20095,14 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
     result = _new(RemoteDomainSetInterfaceParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.device = data[start:end].decode()
+    result.device = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
@@ -19985,13 +20110,15 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
-        off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        off += 4
+        end2 = off + size2
+        if size2 > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start2:end2].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end2].decode()
+        off = end2 + (-size2 & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -20000,12 +20127,12 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
             off += arm_codec.size
         elif disc == 7:
             size3 = _S_I.unpack_from(data, off)[0]
-            start3 = off + 4
-            end3 = start3 + size3
+            start = off + 4
+            end3 = start + size3
             off = end3 + (-size3 & 3)
             if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start3:end3].decode()
+            arm = data[start:end3].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -20048,13 +20175,15 @@ def _u_remote_domain_get_interface_parameters_args(data: bytes, off: int) -> tup
     result = _new(RemoteDomainGetInterfaceParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.device = data[start:end].decode()
-    result.nparams, result.flags = _S_iI.unpack_from(data, off)
+    result.device = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.nparams, result.flags = _S_IiI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -20076,13 +20205,15 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -20091,12 +20222,12 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -20179,13 +20310,15 @@ def _u_remote_domain_block_peek_args(data: bytes, off: int) -> tuple[RemoteDomai
     result = _new(RemoteDomainBlockPeekArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.offset, result.size, result.flags = _S_QII.unpack_from(data, off)
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.offset, result.size, result.flags = _S_IQII.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 16
     return result, off
 
@@ -20205,12 +20338,14 @@ def _p_remote_domain_block_peek_args(v: RemoteDomainBlockPeekArgs) -> bytes:
 def _u_remote_domain_block_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockPeekRet, int]:
     result = _new(RemoteDomainBlockPeekRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.buffer = data[start:end]
+    result.buffer = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -20235,12 +20370,14 @@ def _p_remote_domain_memory_peek_args(v: RemoteDomainMemoryPeekArgs) -> bytes:
 def _u_remote_domain_memory_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekRet, int]:
     result = _new(RemoteDomainMemoryPeekRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.buffer = data[start:end]
+    result.buffer = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -20254,13 +20391,15 @@ def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteD
     result = _new(RemoteDomainGetBlockInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -20324,13 +20463,15 @@ def _p_remote_connect_num_of_domains_ret(v: RemoteConnectNumOfDomainsRet) -> byt
 def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlArgs, int]:
     result = _new(RemoteDomainCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml_desc = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml_desc = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -20354,13 +20495,15 @@ def _p_remote_domain_create_xml_ret(v: RemoteDomainCreateXmlRet) -> bytes:
 def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesArgs, int]:
     result = _new(RemoteDomainCreateXmlWithFilesArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml_desc = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml_desc = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -20428,12 +20571,14 @@ def _p_remote_domain_lookup_by_uuid_ret(v: RemoteDomainLookupByUuidRet) -> bytes
 def _u_remote_domain_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameArgs, int]:
     result = _new(RemoteDomainLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -20566,12 +20711,14 @@ def _p_remote_domain_get_os_type_args(v: RemoteDomainGetOsTypeArgs) -> bytes:
 def _u_remote_domain_get_os_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeRet, int]:
     result = _new(RemoteDomainGetOsTypeRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.type = data[start:end].decode()
+    result.type = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -20675,12 +20822,14 @@ def _u_remote_domain_save_args(data: bytes, off: int) -> tuple[RemoteDomainSaveA
     result = _new(RemoteDomainSaveArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.to = data[start:end].decode()
+    result.to = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -20694,12 +20843,14 @@ def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomai
     result = _new(RemoteDomainSaveFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.to = data[start:end].decode()
+    result.to = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.dxml, off = _u_remote_string(data, off)
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20729,13 +20880,15 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -20744,12 +20897,12 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -20780,12 +20933,14 @@ def _p_remote_domain_save_params_args(v: RemoteDomainSaveParamsArgs) -> bytes:
 def _u_remote_domain_restore_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreArgs, int]:
     result = _new(RemoteDomainRestoreArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.from_ = data[start:end].decode()
+    result.from_ = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -20798,12 +20953,14 @@ def _p_remote_domain_restore_args(v: RemoteDomainRestoreArgs) -> bytes:
 def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreFlagsArgs, int]:
     result = _new(RemoteDomainRestoreFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.from_ = data[start:end].decode()
+    result.from_ = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.dxml, off = _u_remote_string(data, off)
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20825,13 +20982,15 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -20840,12 +20999,12 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -20876,13 +21035,15 @@ def _p_remote_domain_restore_params_args(v: RemoteDomainRestoreParamsArgs) -> by
 def _u_remote_domain_save_image_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescArgs, int]:
     result = _new(RemoteDomainSaveImageGetXmlDescArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.file = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.file = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -20896,12 +21057,14 @@ def _p_remote_domain_save_image_get_xml_desc_args(v: RemoteDomainSaveImageGetXml
 def _u_remote_domain_save_image_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescRet, int]:
     result = _new(RemoteDomainSaveImageGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -20914,20 +21077,24 @@ def _p_remote_domain_save_image_get_xml_desc_ret(v: RemoteDomainSaveImageGetXmlD
 def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageDefineXmlArgs, int]:
     result = _new(RemoteDomainSaveImageDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.file = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.file = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.dxml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dxml = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -20944,13 +21111,15 @@ def _u_remote_domain_core_dump_args(data: bytes, off: int) -> tuple[RemoteDomain
     result = _new(RemoteDomainCoreDumpArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.to = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.to = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -20965,13 +21134,15 @@ def _u_remote_domain_core_dump_with_format_args(data: bytes, off: int) -> tuple[
     result = _new(RemoteDomainCoreDumpWithFormatArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.to = data[start:end].decode()
-    result.dumpformat, result.flags = _S_II.unpack_from(data, off)
+    result.to = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.dumpformat, result.flags = _S_III.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -21019,12 +21190,14 @@ def _p_remote_domain_get_xml_desc_args(v: RemoteDomainGetXmlDescArgs) -> bytes:
 def _u_remote_domain_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescRet, int]:
     result = _new(RemoteDomainGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -21059,12 +21232,14 @@ def _p_remote_domain_migrate_prepare_args(v: RemoteDomainMigratePrepareArgs) -> 
 def _u_remote_domain_migrate_prepare_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareRet, int]:
     result = _new(RemoteDomainMigratePrepareRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie = data[start:end]
+    result.cookie = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
@@ -21079,20 +21254,24 @@ def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[Remote
     result = _new(RemoteDomainMigratePerformArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.cookie = data[off:end]
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie = data[start:end]
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.uri = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_IQ.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.uri = data[start2:end2].decode()
-    result.flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     result.dname, off = _u_remote_string(data, off)
     result.resource = _S_Q.unpack_from(data, off)[0]
@@ -21118,27 +21297,33 @@ def _p_remote_domain_migrate_perform_args(v: RemoteDomainMigratePerformArgs) -> 
 def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinishArgs, int]:
     result = _new(RemoteDomainMigrateFinishArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.dname = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dname = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.cookie = data[off:end2]
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, size3 = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie = data[start2:end2]
-    size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.uri = data[off:end3].decode()
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    word3, result.flags = _S_IQ.unpack_from(data, off - 4)
+    if word3 & _MASK[off - end3]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.uri = data[start3:end3].decode()
-    result.flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     return result, off
 
@@ -21169,15 +21354,15 @@ def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[Remot
     result.flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     result.dname, off = _u_remote_string(data, off)
-    result.resource = _S_Q.unpack_from(data, off)[0]
-    off += 8
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    result.resource, size = _S_QI.unpack_from(data, off)
+    off += 12
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dom_xml = data[start:end].decode()
+    result.dom_xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -21197,12 +21382,14 @@ def _p_remote_domain_migrate_prepare2_args(v: RemoteDomainMigratePrepare2Args) -
 def _u_remote_domain_migrate_prepare2_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Ret, int]:
     result = _new(RemoteDomainMigratePrepare2Ret)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie = data[start:end]
+    result.cookie = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
@@ -21216,27 +21403,33 @@ def _p_remote_domain_migrate_prepare2_ret(v: RemoteDomainMigratePrepare2Ret) -> 
 def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Args, int]:
     result = _new(RemoteDomainMigrateFinish2Args)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.dname = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dname = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.cookie = data[off:end2]
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, size3 = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie = data[start2:end2]
-    size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.uri = data[off:end3].decode()
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    word3, result.flags, result.retcode = _S_IQi.unpack_from(data, off - 4)
+    if word3 & _MASK[off - end3]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.uri = data[start3:end3].decode()
-    result.flags, result.retcode = _S_Qi.unpack_from(data, off)
     off += 12
     return result, off
 
@@ -21381,12 +21574,14 @@ def _p_remote_domain_create_with_files_ret(v: RemoteDomainCreateWithFilesRet) ->
 def _u_remote_domain_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlArgs, int]:
     result = _new(RemoteDomainDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -21409,13 +21604,15 @@ def _p_remote_domain_define_xml_ret(v: RemoteDomainDefineXmlRet) -> bytes:
 def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsArgs, int]:
     result = _new(RemoteDomainDefineXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -21554,15 +21751,15 @@ def _p_remote_domain_get_vcpus_flags_ret(v: RemoteDomainGetVcpusFlagsRet) -> byt
 def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuArgs, int]:
     result = _new(RemoteDomainPinVcpuArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    result.vcpu = _S_I.unpack_from(data, off)[0]
-    off += 4
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
+    result.vcpu, size = _S_II.unpack_from(data, off)
+    off += 8
+    end = off + size
+    if size > 2048:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end]
+    result.cpumap = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -21575,16 +21772,16 @@ def _p_remote_domain_pin_vcpu_args(v: RemoteDomainPinVcpuArgs) -> bytes:
 def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuFlagsArgs, int]:
     result = _new(RemoteDomainPinVcpuFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    result.vcpu = _S_I.unpack_from(data, off)[0]
-    off += 4
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
+    result.vcpu, size = _S_II.unpack_from(data, off)
+    off += 8
+    end = off + size
+    if size > 2048:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end]
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cpumap = data[off:end]
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -21610,13 +21807,15 @@ def _p_remote_domain_get_vcpu_pin_info_args(v: RemoteDomainGetVcpuPinInfoArgs) -
 def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoRet, int]:
     result = _new(RemoteDomainGetVcpuPinInfoRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 8388608 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 8388608:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumaps = data[start:end]
-    result.num = _S_i.unpack_from(data, off)[0]
+    result.cpumaps = data[off:end]
+    off = end + (-size & 3)
+    word, result.num = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -21631,13 +21830,15 @@ def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDom
     result = _new(RemoteDomainPinEmulatorArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 2048:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end]
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cpumap = data[off:end]
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -21663,13 +21864,15 @@ def _p_remote_domain_get_emulator_pin_info_args(v: RemoteDomainGetEmulatorPinInf
 def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoRet, int]:
     result = _new(RemoteDomainGetEmulatorPinInfoRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 8388608 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 8388608:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumaps = data[start:end]
-    result.ret = _S_i.unpack_from(data, off)[0]
+    result.cpumaps = data[off:end]
+    off = end + (-size & 3)
+    word, result.ret = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -21705,12 +21908,14 @@ def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainG
         append(element)
     result.info = f_info
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 8388608 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 8388608:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumaps = data[start:end]
+    result.cpumaps = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -21750,15 +21955,15 @@ def _p_remote_domain_get_max_vcpus_ret(v: RemoteDomainGetMaxVcpusRet) -> bytes:
 
 def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainIothreadInfo, int]:
     result = _new(RemoteDomainIothreadInfo)
-    result.iothread_id = _S_I.unpack_from(data, off)[0]
-    off += 4
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
+    result.iothread_id, size = _S_II.unpack_from(data, off)
+    off += 8
+    end = off + size
+    if size > 2048:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end]
+    result.cpumap = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -21788,15 +21993,15 @@ def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[Remot
     append = f_info.append
     for _index in range(count):
         element = _new(RemoteDomainIothreadInfo)
-        element.iothread_id = _S_I.unpack_from(data, off)[0]
-        off += 4
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
+        element.iothread_id, size = _S_II.unpack_from(data, off)
+        off += 8
+        end = off + size
+        if size > 2048:
             raise _xdr.XdrError("", "bad length or padding")
-        element.cpumap = data[start:end]
+        element.cpumap = data[off:end]
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         append(element)
     result.info = f_info
     result.ret = _S_I.unpack_from(data, off)[0]
@@ -21820,16 +22025,16 @@ def _p_remote_domain_get_iothread_info_ret(v: RemoteDomainGetIothreadInfoRet) ->
 def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainPinIothreadArgs, int]:
     result = _new(RemoteDomainPinIothreadArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    result.iothreads_id = _S_I.unpack_from(data, off)[0]
-    off += 4
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
+    result.iothreads_id, size = _S_II.unpack_from(data, off)
+    off += 8
+    end = off + size
+    if size > 2048:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end]
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cpumap = data[off:end]
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -21876,13 +22081,15 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -21891,12 +22098,12 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -22025,12 +22232,14 @@ def _u_remote_domain_attach_device_args(data: bytes, off: int) -> tuple[RemoteDo
     result = _new(RemoteDomainAttachDeviceArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -22044,13 +22253,15 @@ def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainAttachDeviceFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -22065,12 +22276,14 @@ def _u_remote_domain_detach_device_args(data: bytes, off: int) -> tuple[RemoteDo
     result = _new(RemoteDomainDetachDeviceArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -22084,13 +22297,15 @@ def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainDetachDeviceFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -22105,13 +22320,15 @@ def _u_remote_domain_update_device_flags_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainUpdateDeviceFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -22126,13 +22343,15 @@ def _u_remote_domain_detach_device_alias_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainDetachDeviceAliasArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.alias = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.alias = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -22227,12 +22446,14 @@ def _p_remote_domain_get_metadata_args(v: RemoteDomainGetMetadataArgs) -> bytes:
 def _u_remote_domain_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataRet, int]:
     result = _new(RemoteDomainGetMetadataRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.metadata = data[start:end].decode()
+    result.metadata = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -22246,13 +22467,15 @@ def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[Remote
     result = _new(RemoteDomainBlockJobAbortArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -22267,13 +22490,15 @@ def _u_remote_domain_get_block_job_info_args(data: bytes, off: int) -> tuple[Rem
     result = _new(RemoteDomainGetBlockJobInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -22299,13 +22524,15 @@ def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainBlockJobSetSpeedArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.bandwidth, result.flags = _S_QI.unpack_from(data, off)
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.bandwidth, result.flags = _S_IQI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 12
     return result, off
 
@@ -22320,13 +22547,15 @@ def _u_remote_domain_block_pull_args(data: bytes, off: int) -> tuple[RemoteDomai
     result = _new(RemoteDomainBlockPullArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.bandwidth, result.flags = _S_QI.unpack_from(data, off)
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.bandwidth, result.flags = _S_IQI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 12
     return result, off
 
@@ -22341,12 +22570,14 @@ def _u_remote_domain_block_rebase_args(data: bytes, off: int) -> tuple[RemoteDom
     result = _new(RemoteDomainBlockRebaseArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.base, off = _u_remote_string(data, off)
     result.bandwidth, result.flags = _S_QI.unpack_from(data, off)
     off += 12
@@ -22370,19 +22601,23 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
     result = _new(RemoteDomainBlockCopyArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.path = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.destxml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.destxml = data[start2:end2].decode()
     count = _xdr.unpack_count(data, off, 16, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
@@ -22390,13 +22625,15 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size3 = _S_I.unpack_from(data, off)[0]
-        start3 = off + 4
-        end3 = start3 + size3
-        off = end3 + (-size3 & 3)
-        if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        off += 4
+        end3 = off + size3
+        if size3 > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start3:end3].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end3].decode()
+        off = end3 + (-size3 & 3)
+        word2, disc = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -22405,12 +22642,12 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
             off += arm_codec.size
         elif disc == 7:
             size4 = _S_I.unpack_from(data, off)[0]
-            start4 = off + 4
-            end4 = start4 + size4
+            start = off + 4
+            end4 = start + size4
             off = end4 + (-size4 & 3)
             if size4 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start4:end4].decode()
+            arm = data[start:end4].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -22453,12 +22690,14 @@ def _u_remote_domain_block_commit_args(data: bytes, off: int) -> tuple[RemoteDom
     result = _new(RemoteDomainBlockCommitArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.disk = data[start:end].decode()
+    result.disk = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.base, off = _u_remote_string(data, off)
     result.top, off = _u_remote_string(data, off)
     result.bandwidth, result.flags = _S_QI.unpack_from(data, off)
@@ -22484,12 +22723,14 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
     result = _new(RemoteDomainSetBlockIoTuneArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.disk = data[start:end].decode()
+    result.disk = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
@@ -22497,13 +22738,15 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
-        off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        off += 4
+        end2 = off + size2
+        if size2 > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start2:end2].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end2].decode()
+        off = end2 + (-size2 & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -22512,12 +22755,12 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
             off += arm_codec.size
         elif disc == 7:
             size3 = _S_I.unpack_from(data, off)[0]
-            start3 = off + 4
-            end3 = start3 + size3
+            start = off + 4
+            end3 = start + size3
             off = end3 + (-size3 & 3)
             if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start3:end3].decode()
+            arm = data[start:end3].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -22578,13 +22821,15 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -22593,12 +22838,12 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -22630,12 +22875,14 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
     result = _new(RemoteDomainSetThrottleGroupArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.group = data[start:end].decode()
+    result.group = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     count = _xdr.unpack_count(data, off, 32, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
@@ -22643,13 +22890,15 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
-        off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        off += 4
+        end2 = off + size2
+        if size2 > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start2:end2].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end2].decode()
+        off = end2 + (-size2 & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -22658,12 +22907,12 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
             off += arm_codec.size
         elif disc == 7:
             size3 = _S_I.unpack_from(data, off)[0]
-            start3 = off + 4
-            end3 = start3 + size3
+            start = off + 4
+            end3 = start + size3
             off = end3 + (-size3 & 3)
             if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start3:end3].decode()
+            arm = data[start:end3].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -22736,13 +22985,15 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -22751,12 +23002,12 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -22799,12 +23050,14 @@ def _p_remote_domain_get_hostname_args(v: RemoteDomainGetHostnameArgs) -> bytes:
 def _u_remote_domain_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameRet, int]:
     result = _new(RemoteDomainGetHostnameRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.hostname = data[start:end].decode()
+    result.hostname = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -22948,12 +23201,14 @@ def _p_remote_network_lookup_by_uuid_ret(v: RemoteNetworkLookupByUuidRet) -> byt
 def _u_remote_network_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameArgs, int]:
     result = _new(RemoteNetworkLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -22976,12 +23231,14 @@ def _p_remote_network_lookup_by_name_ret(v: RemoteNetworkLookupByNameRet) -> byt
 def _u_remote_network_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlArgs, int]:
     result = _new(RemoteNetworkCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23004,13 +23261,15 @@ def _p_remote_network_create_xml_ret(v: RemoteNetworkCreateXmlRet) -> bytes:
 def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsArgs, int]:
     result = _new(RemoteNetworkCreateXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -23034,12 +23293,14 @@ def _p_remote_network_create_xml_flags_ret(v: RemoteNetworkCreateXmlFlagsRet) ->
 def _u_remote_network_define_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlArgs, int]:
     result = _new(RemoteNetworkDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23062,13 +23323,15 @@ def _p_remote_network_define_xml_ret(v: RemoteNetworkDefineXmlRet) -> bytes:
 def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsArgs, int]:
     result = _new(RemoteNetworkDefineXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -23102,16 +23365,16 @@ def _p_remote_network_undefine_args(v: RemoteNetworkUndefineArgs) -> bytes:
 def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkUpdateArgs, int]:
     result = _new(RemoteNetworkUpdateArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
-    result.command, result.section, result.parentIndex = _S_IIi.unpack_from(data, off)
-    off += 12
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    result.command, result.section, result.parentIndex, size = _S_IIiI.unpack_from(data, off)
+    off += 16
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -23164,12 +23427,14 @@ def _p_remote_network_get_xml_desc_args(v: RemoteNetworkGetXmlDescArgs) -> bytes
 def _u_remote_network_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescRet, int]:
     result = _new(RemoteNetworkGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23192,12 +23457,14 @@ def _p_remote_network_get_bridge_name_args(v: RemoteNetworkGetBridgeNameArgs) ->
 def _u_remote_network_get_bridge_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameRet, int]:
     result = _new(RemoteNetworkGetBridgeNameRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23320,12 +23587,14 @@ def _p_remote_nwfilter_lookup_by_uuid_ret(v: RemoteNwfilterLookupByUuidRet) -> b
 def _u_remote_nwfilter_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameArgs, int]:
     result = _new(RemoteNwfilterLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23348,12 +23617,14 @@ def _p_remote_nwfilter_lookup_by_name_ret(v: RemoteNwfilterLookupByNameRet) -> b
 def _u_remote_nwfilter_define_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlArgs, int]:
     result = _new(RemoteNwfilterDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23376,13 +23647,15 @@ def _p_remote_nwfilter_define_xml_ret(v: RemoteNwfilterDefineXmlRet) -> bytes:
 def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsArgs, int]:
     result = _new(RemoteNwfilterDefineXmlFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -23428,12 +23701,14 @@ def _p_remote_nwfilter_get_xml_desc_args(v: RemoteNwfilterGetXmlDescArgs) -> byt
 def _u_remote_nwfilter_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescRet, int]:
     result = _new(RemoteNwfilterGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23560,12 +23835,14 @@ def _p_remote_connect_list_defined_interfaces_ret(
 def _u_remote_interface_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameArgs, int]:
     result = _new(RemoteInterfaceLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23588,12 +23865,14 @@ def _p_remote_interface_lookup_by_name_ret(v: RemoteInterfaceLookupByNameRet) ->
 def _u_remote_interface_lookup_by_mac_string_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringArgs, int]:
     result = _new(RemoteInterfaceLookupByMacStringArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.mac = data[start:end].decode()
+    result.mac = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23628,12 +23907,14 @@ def _p_remote_interface_get_xml_desc_args(v: RemoteInterfaceGetXmlDescArgs) -> b
 def _u_remote_interface_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescRet, int]:
     result = _new(RemoteInterfaceGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23646,13 +23927,15 @@ def _p_remote_interface_get_xml_desc_ret(v: RemoteInterfaceGetXmlDescRet) -> byt
 def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlArgs, int]:
     result = _new(RemoteInterfaceDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -23761,12 +24044,14 @@ def _p_remote_auth_list_ret(v: RemoteAuthListRet) -> bytes:
 def _u_remote_auth_sasl_init_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslInitRet, int]:
     result = _new(RemoteAuthSaslInitRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.mechlist = data[start:end].decode()
+    result.mechlist = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -23779,13 +24064,15 @@ def _p_remote_auth_sasl_init_ret(v: RemoteAuthSaslInitRet) -> bytes:
 def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStartArgs, int]:
     result = _new(RemoteAuthSaslStartArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.mech = data[start:end].decode()
-    result.nil = _S_i.unpack_from(data, off)[0]
+    result.mech = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.nil = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     count = _xdr.unpack_count(data, off, 65536, 4)
     off += 4
@@ -23989,12 +24276,14 @@ def _p_remote_connect_list_defined_storage_pools_ret(
 def _u_remote_connect_find_storage_pool_sources_args(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesArgs, int]:
     result = _new(RemoteConnectFindStoragePoolSourcesArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.type = data[start:end].decode()
+    result.type = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.srcSpec, off = _u_remote_string(data, off)
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -24012,12 +24301,14 @@ def _p_remote_connect_find_storage_pool_sources_args(
 def _u_remote_connect_find_storage_pool_sources_ret(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesRet, int]:
     result = _new(RemoteConnectFindStoragePoolSourcesRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24055,12 +24346,14 @@ def _p_remote_storage_pool_lookup_by_uuid_ret(v: RemoteStoragePoolLookupByUuidRe
 def _u_remote_storage_pool_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameArgs, int]:
     result = _new(RemoteStoragePoolLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24103,12 +24396,14 @@ def _p_remote_storage_pool_lookup_by_volume_ret(v: RemoteStoragePoolLookupByVolu
 def _u_remote_storage_pool_lookup_by_target_path_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathArgs, int]:
     result = _new(RemoteStoragePoolLookupByTargetPathArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24135,13 +24430,15 @@ def _p_remote_storage_pool_lookup_by_target_path_ret(
 def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlArgs, int]:
     result = _new(RemoteStoragePoolCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -24165,13 +24462,15 @@ def _p_remote_storage_pool_create_xml_ret(v: RemoteStoragePoolCreateXmlRet) -> b
 def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlArgs, int]:
     result = _new(RemoteStoragePoolDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -24275,12 +24574,14 @@ def _p_remote_storage_pool_get_xml_desc_args(v: RemoteStoragePoolGetXmlDescArgs)
 def _u_remote_storage_pool_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescRet, int]:
     result = _new(RemoteStoragePoolGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24413,12 +24714,14 @@ def _u_remote_storage_vol_lookup_by_name_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteStorageVolLookupByNameArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24441,12 +24744,14 @@ def _p_remote_storage_vol_lookup_by_name_ret(v: RemoteStorageVolLookupByNameRet)
 def _u_remote_storage_vol_lookup_by_key_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyArgs, int]:
     result = _new(RemoteStorageVolLookupByKeyArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.key = data[start:end].decode()
+    result.key = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24469,12 +24774,14 @@ def _p_remote_storage_vol_lookup_by_key_ret(v: RemoteStorageVolLookupByKeyRet) -
 def _u_remote_storage_vol_lookup_by_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathArgs, int]:
     result = _new(RemoteStorageVolLookupByPathArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24498,13 +24805,15 @@ def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[Remote
     result = _new(RemoteStorageVolCreateXmlArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -24529,12 +24838,14 @@ def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[R
     result = _new(RemoteStorageVolCreateXmlFromArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.clonevol, off = _u_remote_nonnull_storage_vol(data, off)
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -24615,12 +24926,14 @@ def _p_remote_storage_vol_get_xml_desc_args(v: RemoteStorageVolGetXmlDescArgs) -
 def _u_remote_storage_vol_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescRet, int]:
     result = _new(RemoteStorageVolGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24687,12 +25000,14 @@ def _p_remote_storage_vol_get_path_args(v: RemoteStorageVolGetPathArgs) -> bytes
 def _u_remote_storage_vol_get_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathRet, int]:
     result = _new(RemoteStorageVolGetPathRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24784,12 +25099,14 @@ def _p_remote_node_list_devices_ret(v: RemoteNodeListDevicesRet) -> bytes:
 def _u_remote_node_device_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameArgs, int]:
     result = _new(RemoteNodeDeviceLookupByNameArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24812,20 +25129,24 @@ def _p_remote_node_device_lookup_by_name_ret(v: RemoteNodeDeviceLookupByNameRet)
 def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnArgs, int]:
     result = _new(RemoteNodeDeviceLookupScsiHostByWwnArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.wwnn = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.wwnn = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.wwpn = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.wwpn = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -24855,13 +25176,15 @@ def _p_remote_node_device_lookup_scsi_host_by_wwn_ret(
 def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescArgs, int]:
     result = _new(RemoteNodeDeviceGetXmlDescArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -24875,12 +25198,14 @@ def _p_remote_node_device_get_xml_desc_args(v: RemoteNodeDeviceGetXmlDescArgs) -
 def _u_remote_node_device_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescRet, int]:
     result = _new(RemoteNodeDeviceGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24893,12 +25218,14 @@ def _p_remote_node_device_get_xml_desc_ret(v: RemoteNodeDeviceGetXmlDescRet) -> 
 def _u_remote_node_device_get_parent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentArgs, int]:
     result = _new(RemoteNodeDeviceGetParentArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24921,12 +25248,14 @@ def _p_remote_node_device_get_parent_ret(v: RemoteNodeDeviceGetParentRet) -> byt
 def _u_remote_node_device_num_of_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsArgs, int]:
     result = _new(RemoteNodeDeviceNumOfCapsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -24950,13 +25279,15 @@ def _p_remote_node_device_num_of_caps_ret(v: RemoteNodeDeviceNumOfCapsRet) -> by
 def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsArgs, int]:
     result = _new(RemoteNodeDeviceListCapsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.maxnames = _S_i.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.maxnames = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25002,12 +25333,14 @@ def _p_remote_node_device_list_caps_ret(v: RemoteNodeDeviceListCapsRet) -> bytes
 def _u_remote_node_device_dettach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDettachArgs, int]:
     result = _new(RemoteNodeDeviceDettachArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25020,12 +25353,14 @@ def _p_remote_node_device_dettach_args(v: RemoteNodeDeviceDettachArgs) -> bytes:
 def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDetachFlagsArgs, int]:
     result = _new(RemoteNodeDeviceDetachFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.driverName, off = _u_remote_string(data, off)
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -25043,12 +25378,14 @@ def _p_remote_node_device_detach_flags_args(v: RemoteNodeDeviceDetachFlagsArgs) 
 def _u_remote_node_device_re_attach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceReAttachArgs, int]:
     result = _new(RemoteNodeDeviceReAttachArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25061,12 +25398,14 @@ def _p_remote_node_device_re_attach_args(v: RemoteNodeDeviceReAttachArgs) -> byt
 def _u_remote_node_device_reset_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceResetArgs, int]:
     result = _new(RemoteNodeDeviceResetArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25079,13 +25418,15 @@ def _p_remote_node_device_reset_args(v: RemoteNodeDeviceResetArgs) -> bytes:
 def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlArgs, int]:
     result = _new(RemoteNodeDeviceCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml_desc = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml_desc = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25109,12 +25450,14 @@ def _p_remote_node_device_create_xml_ret(v: RemoteNodeDeviceCreateXmlRet) -> byt
 def _u_remote_node_device_destroy_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDestroyArgs, int]:
     result = _new(RemoteNodeDeviceDestroyArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25127,13 +25470,15 @@ def _p_remote_node_device_destroy_args(v: RemoteNodeDeviceDestroyArgs) -> bytes:
 def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlArgs, int]:
     result = _new(RemoteNodeDeviceDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml_desc = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml_desc = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25157,13 +25502,15 @@ def _p_remote_node_device_define_xml_ret(v: RemoteNodeDeviceDefineXmlRet) -> byt
 def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUndefineArgs, int]:
     result = _new(RemoteNodeDeviceUndefineArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25177,13 +25524,15 @@ def _p_remote_node_device_undefine_args(v: RemoteNodeDeviceUndefineArgs) -> byte
 def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateArgs, int]:
     result = _new(RemoteNodeDeviceCreateArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25197,12 +25546,14 @@ def _p_remote_node_device_create_args(v: RemoteNodeDeviceCreateArgs) -> bytes:
 def _u_remote_node_device_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartArgs, int]:
     result = _new(RemoteNodeDeviceGetAutostartArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25226,13 +25577,15 @@ def _p_remote_node_device_get_autostart_ret(v: RemoteNodeDeviceGetAutostartRet) 
 def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceSetAutostartArgs, int]:
     result = _new(RemoteNodeDeviceSetAutostartArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.autostart = _S_i.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.autostart = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25246,12 +25599,14 @@ def _p_remote_node_device_set_autostart_args(v: RemoteNodeDeviceSetAutostartArgs
 def _u_remote_node_device_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentArgs, int]:
     result = _new(RemoteNodeDeviceIsPersistentArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25275,12 +25630,14 @@ def _p_remote_node_device_is_persistent_ret(v: RemoteNodeDeviceIsPersistentRet) 
 def _u_remote_node_device_is_active_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveArgs, int]:
     result = _new(RemoteNodeDeviceIsActiveArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25304,20 +25661,24 @@ def _p_remote_node_device_is_active_ret(v: RemoteNodeDeviceIsActiveRet) -> bytes
 def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUpdateArgs, int]:
     result = _new(RemoteNodeDeviceUpdateArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.xml_desc = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml_desc = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -25383,20 +25744,24 @@ def _p_remote_domain_event_callback_lifecycle_msg(
 def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeArgs, int]:
     result = _new(RemoteConnectDomainXmlFromNativeArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.nativeFormat = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.nativeFormat = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.nativeConfig = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.nativeConfig = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -25412,12 +25777,14 @@ def _p_remote_connect_domain_xml_from_native_args(v: RemoteConnectDomainXmlFromN
 def _u_remote_connect_domain_xml_from_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeRet, int]:
     result = _new(RemoteConnectDomainXmlFromNativeRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.domainXml = data[start:end].decode()
+    result.domainXml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25430,20 +25797,24 @@ def _p_remote_connect_domain_xml_from_native_ret(v: RemoteConnectDomainXmlFromNa
 def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeArgs, int]:
     result = _new(RemoteConnectDomainXmlToNativeArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.nativeFormat = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.nativeFormat = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.domainXml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.domainXml = data[start2:end2].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -25459,12 +25830,14 @@ def _p_remote_connect_domain_xml_to_native_args(v: RemoteConnectDomainXmlToNativ
 def _u_remote_connect_domain_xml_to_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeRet, int]:
     result = _new(RemoteConnectDomainXmlToNativeRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.nativeConfig = data[start:end].decode()
+    result.nativeConfig = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25554,13 +25927,15 @@ def _p_remote_secret_lookup_by_uuid_ret(v: RemoteSecretLookupByUuidRet) -> bytes
 def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlArgs, int]:
     result = _new(RemoteSecretDefineXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25596,12 +25971,14 @@ def _p_remote_secret_get_xml_desc_args(v: RemoteSecretGetXmlDescArgs) -> bytes:
 def _u_remote_secret_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescRet, int]:
     result = _new(RemoteSecretGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25615,13 +25992,15 @@ def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecret
     result = _new(RemoteSecretSetValueArgs)
     result.secret, off = _u_remote_nonnull_secret(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 65536:
         raise _xdr.XdrError("", "bad length or padding")
-    result.value = data[start:end]
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.value = data[off:end]
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25647,12 +26026,14 @@ def _p_remote_secret_get_value_args(v: RemoteSecretGetValueArgs) -> bytes:
 def _u_remote_secret_get_value_ret(data: bytes, off: int) -> tuple[RemoteSecretGetValueRet, int]:
     result = _new(RemoteSecretGetValueRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 65536:
         raise _xdr.XdrError("", "bad length or padding")
-    result.value = data[start:end]
+    result.value = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25674,15 +26055,15 @@ def _p_remote_secret_undefine_args(v: RemoteSecretUndefineArgs) -> bytes:
 
 def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageArgs, int]:
     result = _new(RemoteSecretLookupByUsageArgs)
-    result.usageType = _S_i.unpack_from(data, off)[0]
-    off += 4
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    result.usageType, size = _S_iI.unpack_from(data, off)
+    off += 8
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.usageID = data[start:end].decode()
+    result.usageID = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25707,15 +26088,15 @@ def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple
     result.flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     result.dname, off = _u_remote_string(data, off)
-    result.resource = _S_Q.unpack_from(data, off)[0]
-    off += 8
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    result.resource, size = _S_QI.unpack_from(data, off)
+    off += 12
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dom_xml = data[start:end].decode()
+    result.dom_xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -25909,13 +26290,15 @@ def _p_remote_interface_is_active_ret(v: RemoteInterfaceIsActiveRet) -> bytes:
 def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuArgs, int]:
     result = _new(RemoteConnectCompareCpuArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -25974,12 +26357,14 @@ def _p_remote_connect_baseline_cpu_args(v: RemoteConnectBaselineCpuArgs) -> byte
 def _u_remote_connect_baseline_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuRet, int]:
     result = _new(RemoteConnectBaselineCpuRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpu = data[start:end].decode()
+    result.cpu = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -26046,13 +26431,15 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -26061,12 +26448,12 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -26371,20 +26758,24 @@ def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDo
     result = _new(RemoteDomainEventIoErrorMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.srcPath = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.srcPath = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.devAlias = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, result.action = _S_Ii.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.devAlias = data[start2:end2].decode()
-    result.action = _S_i.unpack_from(data, off)[0]
     off += 4
     return result, off
 
@@ -26419,28 +26810,32 @@ def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[R
     result = _new(RemoteDomainEventIoErrorReasonMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
-        raise _xdr.XdrError("", "bad length or padding")
-    result.srcPath = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
-        raise _xdr.XdrError("", "bad length or padding")
-    result.devAlias = data[start2:end2].decode()
-    result.action = _S_i.unpack_from(data, off)[0]
     off += 4
-    size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
-    off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.reason = data[start3:end3].decode()
+    result.srcPath = data[off:end].decode()
+    off = end + (-size & 3)
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.devAlias = data[off:end2].decode()
+    off = end2 + (-size2 & 3)
+    word2, result.action, size3 = _S_IiI.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
+        raise _xdr.XdrError("", "bad length or padding")
+    off += 8
+    end3 = off + size3
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.reason = data[off:end3].decode()
+    off = end3 + (-size3 & 3)
+    if off != end3 and data[end3:off] != _PAD[off - end3]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -26478,22 +26873,24 @@ def _p_remote_domain_event_callback_io_error_reason_msg(
 
 def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsAddress, int]:
     result = _new(RemoteDomainEventGraphicsAddress)
-    result.family = _S_i.unpack_from(data, off)[0]
-    off += 4
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    result.family, size = _S_iI.unpack_from(data, off)
+    off += 8
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.node = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.node = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.service = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.service = data[start2:end2].decode()
     return result, off
 
 
@@ -26508,19 +26905,23 @@ def _p_remote_domain_event_graphics_address(v: RemoteDomainEventGraphicsAddress)
 def _u_remote_domain_event_graphics_identity(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsIdentity, int]:
     result = _new(RemoteDomainEventGraphicsIdentity)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.type = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.type = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start2:end2].decode()
     return result, off
 
 
@@ -26540,12 +26941,14 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
     result.local, off = _u_remote_domain_event_graphics_address(data, off)
     result.remote, off = _u_remote_domain_event_graphics_address(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.authScheme = data[start:end].decode()
+    result.authScheme = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     count = _xdr.unpack_count(data, off, 20, 8)
     off += 4
     f_subject: list[RemoteDomainEventGraphicsIdentity] = []
@@ -26553,19 +26956,23 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
     for _index in range(count):
         element = _new(RemoteDomainEventGraphicsIdentity)
         size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
+        off += 4
+        end2 = off + size2
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.type = data[off:end2].decode()
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        word, size3 = _S_II.unpack_from(data, off - 4)
+        if word & _MASK[off - end2]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.type = data[start2:end2].decode()
-        size3 = _S_I.unpack_from(data, off)[0]
-        start3 = off + 4
-        end3 = start3 + size3
+        off += 4
+        end3 = off + size3
+        if size3 > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.name = data[off:end3].decode()
         off = end3 + (-size3 & 3)
-        if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        if off != end3 and data[end3:off] != _PAD[off - end3]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start3:end3].decode()
         append(element)
     result.subject = f_subject
     return result, off
@@ -26613,13 +27020,15 @@ def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteD
     result = _new(RemoteDomainEventBlockJobMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.path = data[start:end].decode()
-    result.type, result.status = _S_ii.unpack_from(data, off)
+    result.path = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.type, result.status = _S_Iii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -26648,13 +27057,15 @@ def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[Remot
     result.oldSrcPath, off = _u_remote_string(data, off)
     result.newSrcPath, off = _u_remote_string(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.devAlias = data[start:end].decode()
-    result.reason = _S_i.unpack_from(data, off)[0]
+    result.devAlias = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.reason = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -26690,13 +27101,15 @@ def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[Remot
     result = _new(RemoteDomainEventTrayChangeMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.devAlias = data[start:end].decode()
-    result.reason = _S_i.unpack_from(data, off)[0]
+    result.devAlias = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.reason = _S_Ii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -26881,12 +27294,14 @@ def _p_remote_domain_managed_save_get_xml_desc_args(
 def _u_remote_domain_managed_save_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescRet, int]:
     result = _new(RemoteDomainManagedSaveGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -26915,13 +27330,15 @@ def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainSnapshotCreateXmlArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml_desc = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml_desc = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -26957,12 +27374,14 @@ def _p_remote_domain_snapshot_get_xml_desc_args(v: RemoteDomainSnapshotGetXmlDes
 def _u_remote_domain_snapshot_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescRet, int]:
     result = _new(RemoteDomainSnapshotGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -27060,12 +27479,14 @@ def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[Remo
     for _index in range(count):
         element = _new(RemoteNonnullDomainSnapshot)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
+        element.name = data[off:end].decode()
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         element.dom, off = _u_remote_nonnull_domain(data, off)
         append(element)
     result.snapshots = f_snapshots
@@ -27181,12 +27602,14 @@ def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tu
     for _index in range(count):
         element = _new(RemoteNonnullDomainSnapshot)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
+        element.name = data[off:end].decode()
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         element.dom, off = _u_remote_nonnull_domain(data, off)
         append(element)
     result.snapshots = f_snapshots
@@ -27214,13 +27637,15 @@ def _u_remote_domain_snapshot_lookup_by_name_args(data: bytes, off: int) -> tupl
     result = _new(RemoteDomainSnapshotLookupByNameArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -27480,19 +27905,23 @@ def _p_remote_domain_migrate_begin3_args(v: RemoteDomainMigrateBegin3Args) -> by
 def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Ret, int]:
     result = _new(RemoteDomainMigrateBegin3Ret)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.cookie_out = data[off:end]
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.xml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start2:end2].decode()
     return result, off
 
 
@@ -27507,25 +27936,27 @@ def _p_remote_domain_migrate_begin3_ret(v: RemoteDomainMigrateBegin3Ret) -> byte
 def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Args, int]:
     result = _new(RemoteDomainMigratePrepare3Args)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start:end]
+    result.cookie_in = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.uri_in, off = _u_remote_string(data, off)
     result.flags = _S_Q.unpack_from(data, off)[0]
     off += 8
     result.dname, off = _u_remote_string(data, off)
-    result.resource = _S_Q.unpack_from(data, off)[0]
-    off += 8
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    result.resource, size2 = _S_QI.unpack_from(data, off)
+    off += 12
+    end2 = off + size2
+    if size2 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dom_xml = data[start2:end2].decode()
+    result.dom_xml = data[off:end2].decode()
+    off = end2 + (-size2 & 3)
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -27548,12 +27979,14 @@ def _p_remote_domain_migrate_prepare3_args(v: RemoteDomainMigratePrepare3Args) -
 def _u_remote_domain_migrate_prepare3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Ret, int]:
     result = _new(RemoteDomainMigratePrepare3Ret)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
@@ -27567,24 +28000,26 @@ def _p_remote_domain_migrate_prepare3_ret(v: RemoteDomainMigratePrepare3Ret) -> 
 def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Args, int]:
     result = _new(RemoteDomainMigratePrepareTunnel3Args)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start:end]
-    result.flags = _S_Q.unpack_from(data, off)[0]
+    result.cookie_in = data[off:end]
+    off = end + (-size & 3)
+    word, result.flags = _S_IQ.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     result.dname, off = _u_remote_string(data, off)
-    result.resource = _S_Q.unpack_from(data, off)[0]
-    off += 8
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    result.resource, size2 = _S_QI.unpack_from(data, off)
+    off += 12
+    end2 = off + size2
+    if size2 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dom_xml = data[start2:end2].decode()
+    result.dom_xml = data[off:end2].decode()
+    off = end2 + (-size2 & 3)
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -27607,12 +28042,14 @@ def _p_remote_domain_migrate_prepare_tunnel3_args(
 def _u_remote_domain_migrate_prepare_tunnel3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Ret, int]:
     result = _new(RemoteDomainMigratePrepareTunnel3Ret)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -27627,12 +28064,14 @@ def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[Remot
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.xmlin, off = _u_remote_string(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start:end]
+    result.cookie_in = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.dconnuri, off = _u_remote_string(data, off)
     result.uri, off = _u_remote_string(data, off)
     result.flags = _S_Q.unpack_from(data, off)[0]
@@ -27663,12 +28102,14 @@ def _p_remote_domain_migrate_perform3_args(v: RemoteDomainMigratePerform3Args) -
 def _u_remote_domain_migrate_perform3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Ret, int]:
     result = _new(RemoteDomainMigratePerform3Ret)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -27681,19 +28122,23 @@ def _p_remote_domain_migrate_perform3_ret(v: RemoteDomainMigratePerform3Ret) -> 
 def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Args, int]:
     result = _new(RemoteDomainMigrateFinish3Args)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.dname = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dname = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.cookie_in = data[off:end2]
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start2:end2]
     result.dconnuri, off = _u_remote_string(data, off)
     result.uri, off = _u_remote_string(data, off)
     result.flags, result.cancelled = _S_Qi.unpack_from(data, off)
@@ -27720,12 +28165,14 @@ def _u_remote_domain_migrate_finish3_ret(data: bytes, off: int) -> tuple[RemoteD
     result = _new(RemoteDomainMigrateFinish3Ret)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -27739,13 +28186,15 @@ def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[Remot
     result = _new(RemoteDomainMigrateConfirm3Args)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start:end]
-    result.flags, result.cancelled = _S_Qi.unpack_from(data, off)
+    result.cookie_in = data[off:end]
+    off = end + (-size & 3)
+    word, result.flags, result.cancelled = _S_IQi.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 12
     return result, off
 
@@ -27868,18 +28317,32 @@ def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteD
     off += 4
     f_errors: list[RemoteDomainDiskError] = []
     append = f_errors.append
-    for _index in range(count):
-        element = _new(RemoteDomainDiskError)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
-            raise _xdr.XdrError("", "bad length or padding")
-        element.disk = data[start:end].decode()
-        element.error = _S_i.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        append(element)
+        for _index in range(count - 1):
+            element = _new(RemoteDomainDiskError)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.disk = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.error, next_size = _S_IiI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 8
+            append(element)
+        element2 = _new(RemoteDomainDiskError)
+        end2 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.disk = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.error = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        append(element2)
     result.errors = f_errors
     result.nerrors = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -27916,18 +28379,32 @@ def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[Remot
     off += 4
     f_domains: list[RemoteNonnullDomain] = []
     append = f_domains.append
-    for _index in range(count):
-        element = _new(RemoteNonnullDomain)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
+        off += 4
+        for _index in range(count - 1):
+            element = _new(RemoteNonnullDomain)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.name = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.uuid, element.id, next_size = _S_I16siI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 24
+            append(element)
+        element2 = _new(RemoteNonnullDomain)
+        end2 = off + next_size
+        if next_size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
-        element.uuid, element.id = _S_16si.unpack_from(data, off)
+        element2.name = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.uuid, element2.id = _S_I16si.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 20
-        append(element)
+        append(element2)
     result.domains = f_domains
     result.ret = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -27966,18 +28443,32 @@ def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple
     off += 4
     f_pools: list[RemoteNonnullStoragePool] = []
     append = f_pools.append
-    for _index in range(count):
-        element = _new(RemoteNonnullStoragePool)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
+        off += 4
+        for _index in range(count - 1):
+            element = _new(RemoteNonnullStoragePool)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.name = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.uuid, next_size = _S_I16sI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 20
+            append(element)
+        element2 = _new(RemoteNonnullStoragePool)
+        end2 = off + next_size
+        if next_size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
-        element.uuid = _S_16s.unpack_from(data, off)[0]
+        element2.name = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.uuid = _S_I16s.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 16
-        append(element)
+        append(element2)
     result.pools = f_pools
     result.ret = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -28020,26 +28511,32 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
     for _index in range(count):
         element = _new(RemoteNonnullStorageVol)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
+        off += 4
+        end = off + size
+        if size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.pool = data[off:end].decode()
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        word, size2 = _S_II.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.pool = data[start:end].decode()
-        size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
+        off += 4
+        end2 = off + size2
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.name = data[off:end2].decode()
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        word2, size3 = _S_II.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start2:end2].decode()
-        size3 = _S_I.unpack_from(data, off)[0]
-        start3 = off + 4
-        end3 = start3 + size3
+        off += 4
+        end3 = off + size3
+        if size3 > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.key = data[off:end3].decode()
         off = end3 + (-size3 & 3)
-        if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        if off != end3 and data[end3:off] != _PAD[off - end3]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.key = data[start3:end3].decode()
         append(element)
     result.vols = f_vols
     result.ret = _S_I.unpack_from(data, off)[0]
@@ -28081,18 +28578,32 @@ def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[Remo
     off += 4
     f_nets: list[RemoteNonnullNetwork] = []
     append = f_nets.append
-    for _index in range(count):
-        element = _new(RemoteNonnullNetwork)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
+        off += 4
+        for _index in range(count - 1):
+            element = _new(RemoteNonnullNetwork)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.name = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.uuid, next_size = _S_I16sI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 20
+            append(element)
+        element2 = _new(RemoteNonnullNetwork)
+        end2 = off + next_size
+        if next_size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
-        element.uuid = _S_16s.unpack_from(data, off)[0]
+        element2.name = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.uuid = _S_I16s.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 16
-        append(element)
+        append(element2)
     result.nets = f_nets
     result.ret = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -28134,19 +28645,23 @@ def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[Re
     for _index in range(count):
         element = _new(RemoteNonnullInterface)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
+        off += 4
+        end = off + size
+        if size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.name = data[off:end].decode()
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        word, size2 = _S_II.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
-        size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
+        off += 4
+        end2 = off + size2
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.mac = data[off:end2].decode()
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if off != end2 and data[end2:off] != _PAD[off - end2]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.mac = data[start2:end2].decode()
         append(element)
     result.ifaces = f_ifaces
     result.ret = _S_I.unpack_from(data, off)[0]
@@ -28189,12 +28704,14 @@ def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[
     for _index in range(count):
         element = _new(RemoteNonnullNodeDevice)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
+        element.name = data[off:end].decode()
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         append(element)
     result.devices = f_devices
     result.ret = _S_I.unpack_from(data, off)[0]
@@ -28232,18 +28749,32 @@ def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[Rem
     off += 4
     f_filters: list[RemoteNonnullNwfilter] = []
     append = f_filters.append
-    for _index in range(count):
-        element = _new(RemoteNonnullNwfilter)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
+        off += 4
+        for _index in range(count - 1):
+            element = _new(RemoteNonnullNwfilter)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.name = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.uuid, next_size = _S_I16sI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 20
+            append(element)
+        element2 = _new(RemoteNonnullNwfilter)
+        end2 = off + next_size
+        if next_size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
-        element.uuid = _S_16s.unpack_from(data, off)[0]
+        element2.name = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.uuid = _S_I16s.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 16
-        append(element)
+        append(element2)
     result.filters = f_filters
     result.ret = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -28284,15 +28815,15 @@ def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[Remot
     append = f_secrets.append
     for _index in range(count):
         element = _new(RemoteNonnullSecret)
-        element.uuid, element.usageType = _S_16si.unpack_from(data, off)
-        off += 20
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        element.uuid, element.usageType, size = _S_16siI.unpack_from(data, off)
+        off += 24
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.usageID = data[start:end].decode()
+        element.usageID = data[off:end].decode()
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         append(element)
     result.secrets = f_secrets
     result.ret = _S_I.unpack_from(data, off)[0]
@@ -28324,13 +28855,15 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28339,12 +28872,12 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -28392,13 +28925,15 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28407,12 +28942,12 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -28454,13 +28989,15 @@ def _p_remote_node_get_cpu_map_args(v: RemoteNodeGetCpuMapArgs) -> bytes:
 def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapRet, int]:
     result = _new(RemoteNodeGetCpuMapRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 2048 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 2048:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end]
-    result.online, result.ret = _S_Ii.unpack_from(data, off)
+    result.cpumap = data[off:end]
+    off = end + (-size & 3)
+    word, result.online, result.ret = _S_IIi.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -28535,13 +29072,15 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28550,12 +29089,12 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -28586,19 +29125,23 @@ def _p_remote_domain_migrate_begin3_params_args(v: RemoteDomainMigrateBegin3Para
 def _u_remote_domain_migrate_begin3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsRet, int]:
     result = _new(RemoteDomainMigrateBegin3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.cookie_out = data[off:end]
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.xml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start2:end2].decode()
     return result, off
 
 
@@ -28619,13 +29162,15 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28634,12 +29179,12 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -28650,13 +29195,15 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
         append(element)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
-    off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start3:end3]
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cookie_in = data[off:end3]
+    off = end3 + (-size3 & 3)
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end3]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -28681,12 +29228,14 @@ def _p_remote_domain_migrate_prepare3_params_args(
 def _u_remote_domain_migrate_prepare3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsRet, int]:
     result = _new(RemoteDomainMigratePrepare3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.uri_out, off = _u_remote_string(data, off)
     return result, off
 
@@ -28706,13 +29255,15 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28721,12 +29272,12 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -28737,13 +29288,15 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
         append(element)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
-    off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start3:end3]
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cookie_in = data[off:end3]
+    off = end3 + (-size3 & 3)
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end3]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -28768,12 +29321,14 @@ def _p_remote_domain_migrate_prepare_tunnel3_params_args(
 def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsRet, int]:
     result = _new(RemoteDomainMigratePrepareTunnel3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -28796,13 +29351,15 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28811,12 +29368,12 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -28827,13 +29384,15 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
         append(element)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
-    off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start3:end3]
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.cookie_in = data[off:end3]
+    off = end3 + (-size3 & 3)
+    word2, result.flags = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end3]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -28865,12 +29424,14 @@ def _p_remote_domain_migrate_perform3_params_args(
 def _u_remote_domain_migrate_perform3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsRet, int]:
     result = _new(RemoteDomainMigratePerform3ParamsRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -28889,13 +29450,15 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28904,12 +29467,12 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -28920,13 +29483,15 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
         append(element)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
-    off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start3:end3]
-    result.flags, result.cancelled = _S_Ii.unpack_from(data, off)
+    result.cookie_in = data[off:end3]
+    off = end3 + (-size3 & 3)
+    word2, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end3]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -28950,12 +29515,14 @@ def _u_remote_domain_migrate_finish3_params_ret(data: bytes, off: int) -> tuple[
     result = _new(RemoteDomainMigrateFinish3ParamsRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_out = data[start:end]
+    result.cookie_out = data[off:end]
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -28975,13 +29542,15 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -28990,12 +29559,12 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -29006,13 +29575,15 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
         append(element)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
-    off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[start3:end3]
-    result.flags, result.cancelled = _S_Ii.unpack_from(data, off)
+    result.cookie_in = data[off:end3]
+    off = end3 + (-size3 & 3)
+    word2, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end3]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -29044,12 +29615,14 @@ def _u_remote_domain_event_device_removed_msg(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainEventDeviceRemovedMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.devAlias = data[start:end].decode()
+    result.devAlias = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -29079,13 +29652,15 @@ def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[Remot
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dst = data[start:end].decode()
-    result.type, result.status = _S_ii.unpack_from(data, off)
+    result.dst = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.type, result.status = _S_Iii.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -29108,12 +29683,14 @@ def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[R
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dev = data[start:end].decode()
+    result.dev = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.path, off = _u_remote_string(data, off)
     result.threshold, result.excess = _S_QQ.unpack_from(data, off)
     off += 16
@@ -29146,13 +29723,15 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -29161,12 +29740,12 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -29198,12 +29777,14 @@ def _u_remote_domain_event_callback_device_added_msg(data: bytes, off: int) -> t
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.devAlias = data[start:end].decode()
+    result.devAlias = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -29233,13 +29814,15 @@ def _p_remote_connect_event_connection_closed_msg(
 def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesArgs, int]:
     result = _new(RemoteConnectGetCpuModelNamesArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.arch = data[start:end].decode()
-    result.need_results, result.flags = _S_iI.unpack_from(data, off)
+    result.arch = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.need_results, result.flags = _S_IiI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -29415,12 +29998,14 @@ def _p_remote_network_get_metadata_args(v: RemoteNetworkGetMetadataArgs) -> byte
 def _u_remote_network_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataRet, int]:
     result = _new(RemoteNetworkGetMetadataRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.metadata = data[start:end].decode()
+    result.metadata = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -29743,24 +30328,28 @@ def _p_remote_node_alloc_pages_ret(v: RemoteNodeAllocPagesRet) -> bytes:
 def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDhcpLease, int]:
     result = _new(RemoteNetworkDhcpLease)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.iface = data[start:end].decode()
-    result.expirytime, result.type = _S_qi.unpack_from(data, off)
+    result.iface = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.expirytime, result.type = _S_Iqi.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 12
     result.mac, off = _u_remote_string(data, off)
     result.iaid, off = _u_remote_string(data, off)
     size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
-    off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.ipaddr = data[start2:end2].decode()
-    result.prefix = _S_I.unpack_from(data, off)[0]
+    result.ipaddr = data[off:end2].decode()
+    off = end2 + (-size2 & 3)
+    word2, result.prefix = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     result.hostname, off = _u_remote_string(data, off)
     result.clientid, off = _u_remote_string(data, off)
@@ -29839,13 +30428,15 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -29854,12 +30445,12 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -29891,18 +30482,32 @@ def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[
     off += 4
     f_doms: list[RemoteNonnullDomain] = []
     append = f_doms.append
-    for _index in range(count):
-        element = _new(RemoteNonnullDomain)
-        size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
+        off += 4
+        for _index in range(count - 1):
+            element = _new(RemoteNonnullDomain)
+            end = off + next_size
+            if next_size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            element.name = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, element.uuid, element.id, next_size = _S_I16siI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 24
+            append(element)
+        element2 = _new(RemoteNonnullDomain)
+        end2 = off + next_size
+        if next_size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
-        element.uuid, element.id = _S_16si.unpack_from(data, off)
+        element2.name = data[off:end2].decode()
+        off = end2 + (-next_size & 3)
+        word2, element2.uuid, element2.id = _S_I16si.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 20
-        append(element)
+        append(element2)
     result.doms = f_doms
     result.stats, result.flags = _S_II.unpack_from(data, off)
     off += 8
@@ -29969,38 +30574,44 @@ def _p_remote_connect_get_all_domain_stats_ret(v: RemoteConnectGetAllDomainStats
 def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, int]:
     result = _new(RemoteDomainFsinfo)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.mountpoint = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.mountpoint = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, size3 = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start2:end2].decode()
-    size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.fstype = data[off:end3].decode()
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if off != end3 and data[end3:off] != _PAD[off - end3]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.fstype = data[start3:end3].decode()
     count = _xdr.unpack_count(data, off, 256, 4)
     off += 4
     f_dev_aliases: list[str] = []
     append = f_dev_aliases.append
     for _index in range(count):
         size4 = _S_I.unpack_from(data, off)[0]
-        start4 = off + 4
-        end4 = start4 + size4
+        start = off + 4
+        end4 = start + size4
         off = end4 + (-size4 & 3)
         if size4 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
             raise _xdr.XdrError("", "bad length or padding")
-        item = data[start4:end4].decode()
+        item = data[start:end4].decode()
         append(item)
     result.dev_aliases = f_dev_aliases
     return result, off
@@ -30065,16 +30676,16 @@ def _p_remote_domain_get_fsinfo_ret(v: RemoteDomainGetFsinfoRet) -> bytes:
 
 def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr, int]:
     result = _new(RemoteDomainIpAddr)
-    result.type = _S_i.unpack_from(data, off)[0]
-    off += 4
-    size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    result.type, size = _S_iI.unpack_from(data, off)
+    off += 8
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.addr = data[start:end].decode()
-    result.prefix = _S_I.unpack_from(data, off)[0]
+    result.addr = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.prefix = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -30088,12 +30699,14 @@ def _p_remote_domain_ip_addr(v: RemoteDomainIpAddr) -> bytes:
 def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInterface, int]:
     result = _new(RemoteDomainInterface)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.hwaddr, off = _u_remote_string(data, off)
     count = _xdr.unpack_count(data, off, 2048, 12)
     off += 4
@@ -30101,16 +30714,16 @@ def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInter
     append = f_addrs.append
     for _index in range(count):
         element = _new(RemoteDomainIpAddr)
-        element.type = _S_i.unpack_from(data, off)[0]
-        off += 4
-        size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
-        off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        element.type, size2 = _S_iI.unpack_from(data, off)
+        off += 8
+        end2 = off + size2
+        if size2 > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.addr = data[start2:end2].decode()
-        element.prefix = _S_I.unpack_from(data, off)[0]
+        element.addr = data[off:end2].decode()
+        off = end2 + (-size2 & 3)
+        word, element.prefix = _S_II.unpack_from(data, off - 4)
+        if word & _MASK[off - end2]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         append(element)
     result.addrs = f_addrs
@@ -30245,13 +30858,15 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -30260,12 +30875,12 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -30311,12 +30926,14 @@ def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: 
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.devAlias = data[start:end].decode()
+    result.devAlias = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -30351,13 +30968,15 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -30366,12 +30985,12 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -30401,13 +31020,15 @@ def _u_remote_domain_set_guest_vcpus_args(data: bytes, off: int) -> tuple[Remote
     result = _new(RemoteDomainSetGuestVcpusArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end].decode()
-    result.state, result.flags = _S_iI.unpack_from(data, off)
+    result.cpumap = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.state, result.flags = _S_IiI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -30422,13 +31043,15 @@ def _u_remote_domain_set_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainS
     result = _new(RemoteDomainSetVcpuArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpumap = data[start:end].decode()
-    result.state, result.flags = _S_iI.unpack_from(data, off)
+    result.cpumap = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.state, result.flags = _S_IiI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -30559,13 +31182,15 @@ def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[Re
     result = _new(RemoteDomainSetBlockThresholdArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.dev = data[start:end].decode()
-    result.threshold, result.flags = _S_QI.unpack_from(data, off)
+    result.dev = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.threshold, result.flags = _S_IQI.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 12
     return result, off
 
@@ -30595,13 +31220,15 @@ def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tupl
     result.machine, off = _u_remote_string(data, off)
     result.virttype, off = _u_remote_string(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xmlCPU = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xmlCPU = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -30685,12 +31312,14 @@ def _p_remote_connect_baseline_hypervisor_cpu_args(
 def _u_remote_connect_baseline_hypervisor_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuRet, int]:
     result = _new(RemoteConnectBaselineHypervisorCpuRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cpu = data[start:end].decode()
+    result.cpu = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -30722,13 +31351,15 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -30737,12 +31368,12 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -30793,13 +31424,15 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -30808,12 +31441,12 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -30849,13 +31482,15 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -30864,12 +31499,12 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -30902,12 +31537,14 @@ def _p_remote_domain_set_launch_security_state_args(
 def _u_remote_nwfilter_binding_lookup_by_port_dev_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevArgs, int]:
     result = _new(RemoteNwfilterBindingLookupByPortDevArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -30934,13 +31571,15 @@ def _p_remote_nwfilter_binding_lookup_by_port_dev_ret(
 def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlArgs, int]:
     result = _new(RemoteNwfilterBindingCreateXmlArgs)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -30986,12 +31625,14 @@ def _p_remote_nwfilter_binding_get_xml_desc_args(v: RemoteNwfilterBindingGetXmlD
 def _u_remote_nwfilter_binding_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescRet, int]:
     result = _new(RemoteNwfilterBindingGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -31023,19 +31664,23 @@ def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> t
     for _index in range(count):
         element = _new(RemoteNonnullNwfilterBinding)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
+        off += 4
+        end = off + size
+        if size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.portdev = data[off:end].decode()
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        word, size2 = _S_II.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.portdev = data[start:end].decode()
-        size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
+        off += 4
+        end2 = off + size2
+        if size2 > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element.filtername = data[off:end2].decode()
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if off != end2 and data[end2:off] != _PAD[off - end2]:
             raise _xdr.XdrError("", "bad length or padding")
-        element.filtername = data[start2:end2].decode()
         append(element)
     result.bindings = f_bindings
     result.ret = _S_I.unpack_from(data, off)[0]
@@ -31076,12 +31721,14 @@ def _p_remote_connect_get_storage_pool_capabilities_args(
 def _u_remote_connect_get_storage_pool_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesRet, int]:
     result = _new(RemoteConnectGetStoragePoolCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.capabilities = data[start:end].decode()
+    result.capabilities = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -31164,13 +31811,15 @@ def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[Remot
     result = _new(RemoteNetworkPortCreateXmlArgs)
     result.network, off = _u_remote_nonnull_network(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -31201,13 +31850,15 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -31216,12 +31867,12 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -31270,13 +31921,15 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -31285,12 +31938,12 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -31333,12 +31986,14 @@ def _p_remote_network_port_get_xml_desc_args(v: RemoteNetworkPortGetXmlDescArgs)
 def _u_remote_network_port_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescRet, int]:
     result = _new(RemoteNetworkPortGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -31364,13 +32019,15 @@ def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[
     result = _new(RemoteDomainCheckpointCreateXmlArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml_desc = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.xml_desc = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -31406,12 +32063,14 @@ def _p_remote_domain_checkpoint_get_xml_desc_args(v: RemoteDomainCheckpointGetXm
 def _u_remote_domain_checkpoint_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescRet, int]:
     result = _new(RemoteDomainCheckpointGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -31442,12 +32101,14 @@ def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[Re
     for _index in range(count):
         element = _new(RemoteNonnullDomainCheckpoint)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
+        element.name = data[off:end].decode()
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         element.dom, off = _u_remote_nonnull_domain(data, off)
         append(element)
     result.checkpoints = f_checkpoints
@@ -31492,12 +32153,14 @@ def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> 
     for _index in range(count):
         element = _new(RemoteNonnullDomainCheckpoint)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.name = data[start:end].decode()
+        element.name = data[off:end].decode()
+        off = end + (-size & 3)
+        if off != end and data[end:off] != _PAD[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         element.dom, off = _u_remote_nonnull_domain(data, off)
         append(element)
     result.checkpoints = f_checkpoints
@@ -31525,13 +32188,15 @@ def _u_remote_domain_checkpoint_lookup_by_name_args(data: bytes, off: int) -> tu
     result = _new(RemoteDomainCheckpointLookupByNameArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -31611,13 +32276,15 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -31626,12 +32293,12 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -31666,13 +32333,15 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
     for _index in range(count):
         element = _new(RemoteTypedParam)
         size = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end = start + size
-        off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        off += 4
+        end = off + size
+        if size > 4194304:
             raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[start:end].decode()
-        disc = _S_i.unpack_from(data, off)[0]
+        element.field = data[off:end].decode()
+        off = end + (-size & 3)
+        word, disc = _S_Ii.unpack_from(data, off - 4)
+        if word & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
         off += 4
         value: int | float | str
         arm_codec = _UU_remote_typed_param_value.get(disc)
@@ -31681,12 +32350,12 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
             off += arm_codec.size
         elif disc == 7:
             size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end2 = start2 + size2
+            start = off + 4
+            end2 = start + size2
             off = end2 + (-size2 & 3)
             if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start2:end2].decode()
+            arm = data[start:end2].decode()
             value = arm
         else:
             raise _xdr.bad_discriminant(disc)
@@ -31745,12 +32414,14 @@ def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDom
     result = _new(RemoteDomainBackupBeginArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.backup_xml = data[start:end].decode()
+    result.backup_xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     result.checkpoint_xml, off = _u_remote_string(data, off)
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -31785,12 +32456,14 @@ def _p_remote_domain_backup_get_xml_desc_args(v: RemoteDomainBackupGetXmlDescArg
 def _u_remote_domain_backup_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescRet, int]:
     result = _new(RemoteDomainBackupGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.xml = data[start:end].decode()
+    result.xml = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     return result, off
 
 
@@ -31804,13 +32477,15 @@ def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tupl
     result = _new(RemoteDomainAuthorizedSshKeysGetArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.user = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.user = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -31857,24 +32532,26 @@ def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tupl
     result = _new(RemoteDomainAuthorizedSshKeysSetArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.user = data[start:end].decode()
+    result.user = data[off:end].decode()
+    off = end + (-size & 3)
+    if off != end and data[end:off] != _PAD[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     count = _xdr.unpack_count(data, off, 2048, 4)
     off += 4
     f_keys: list[str] = []
     append = f_keys.append
     for _index in range(count):
         size2 = _S_I.unpack_from(data, off)[0]
-        start2 = off + 4
-        end2 = start2 + size2
+        start = off + 4
+        end2 = start + size2
         off = end2 + (-size2 & 3)
         if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
-        item = data[start2:end2].decode()
+        item = data[start:end2].decode()
         append(item)
     result.keys = f_keys
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -31978,13 +32655,15 @@ def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) 
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.alias = data[start:end].decode()
-    result.size = _S_Q.unpack_from(data, off)[0]
+    result.alias = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.size = _S_IQ.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
 
@@ -32007,13 +32686,15 @@ def _u_remote_domain_fd_associate_args(data: bytes, off: int) -> tuple[RemoteDom
     result = _new(RemoteDomainFdAssociateArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.flags = _S_I.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.flags = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
 
@@ -32063,26 +32744,32 @@ def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[Re
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
+    off += 4
+    end = off + size
+    if size > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.alias = data[off:end].decode()
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    word, size2 = _S_II.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.alias = data[start:end].decode()
-    size2 = _S_I.unpack_from(data, off)[0]
-    start2 = off + 4
-    end2 = start2 + size2
+    off += 4
+    end2 = off + size2
+    if size2 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.oldMAC = data[off:end2].decode()
     off = end2 + (-size2 & 3)
-    if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+    word2, size3 = _S_II.unpack_from(data, off - 4)
+    if word2 & _MASK[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.oldMAC = data[start2:end2].decode()
-    size3 = _S_I.unpack_from(data, off)[0]
-    start3 = off + 4
-    end3 = start3 + size3
+    off += 4
+    end3 = off + size3
+    if size3 > 4194304:
+        raise _xdr.XdrError("", "bad length or padding")
+    result.newMAC = data[off:end3].decode()
     off = end3 + (-size3 & 3)
-    if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+    if off != end3 and data[end3:off] != _PAD[off - end3]:
         raise _xdr.XdrError("", "bad length or padding")
-    result.newMAC = data[start3:end3].decode()
     return result, off
 
 

@@ -15,10 +15,12 @@ from typing import Any as _Any
 from virtrpc import xdr as _xdr
 
 _PAD = _xdr.PADDING
+_MASK = _xdr.PAD_MASK
 _new = object.__new__  # allocate without __init__
 _S_16s = _struct.Struct(">16s")
-_S_16si = _struct.Struct(">16si")
 _S_I = _struct.Struct(">I")
+_S_I16s = _struct.Struct(">I16s")
+_S_I16si = _struct.Struct(">I16si")
 _S_IIiiIi = _struct.Struct(">IIiiIi")
 _S_i = _struct.Struct(">i")
 _S_ii = _struct.Struct(">ii")
@@ -361,13 +363,15 @@ def _p_virNetMessageString(v: str | None) -> bytes:
 def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain, int]:
     result = _new(VirNetMessageNonnullDomain)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.uuid, result.id = _S_16si.unpack_from(data, off)
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.uuid, result.id = _S_I16si.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 20
     return result, off
 
@@ -383,13 +387,15 @@ def _p_virNetMessageNonnullDomain(v: VirNetMessageNonnullDomain) -> bytes:
 def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork, int]:
     result = _new(VirNetMessageNonnullNetwork)
     size = _S_I.unpack_from(data, off)[0]
-    start = off + 4
-    end = start + size
-    off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    off += 4
+    end = off + size
+    if size > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.name = data[start:end].decode()
-    result.uuid = _S_16s.unpack_from(data, off)[0]
+    result.name = data[off:end].decode()
+    off = end + (-size & 3)
+    word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+    if word & _MASK[off - end]:
+        raise _xdr.XdrError("", "bad length or padding")
     off += 16
     return result, off
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import struct
 from collections.abc import Awaitable, Sequence
@@ -156,7 +157,9 @@ class ServerClient:
         elif isinstance(event, StreamData | StreamHole | StreamEnd | StreamAbort):
             self._route_stream_packet(event)
         elif isinstance(event, KeepalivePing):
-            self._write(self.conn.send_keepalive_pong())
+            # (a connection going away has nobody to answer)
+            with contextlib.suppress(ConnectionLost):
+                self._write(self.conn.send_keepalive_pong())
         elif isinstance(event, KeepalivePong):
             pass  # its arrival already counted as proof of life
         elif isinstance(event, UnexpectedMessage):
@@ -243,8 +246,9 @@ class ServerClient:
                 return
             transport = self.transport
             if transport is not None:
-                transport.write(_REPLY_HEADER(28 + len(payload), header[0], header[1], header[2],
-                                              _REPLY, header[4], 0) + payload)
+                with contextlib.suppress(ConnectionLost):  # a gone client needs no answer
+                    transport.write(_REPLY_HEADER(28 + len(payload), header[0], header[1],
+                                                  header[2], _REPLY, header[4], 0) + payload)
             return
         self._finish_call(ctx, result, None)
 
@@ -359,7 +363,8 @@ class ServerClient:
         mtype = MessageType.STREAM if header.type == MessageType.STREAM else MessageType.REPLY
         packet = encode_packet(header.prog, header.vers, header.proc, mtype, header.serial,
                                Status.ERROR, encode_error(fault))
-        self._write(packet)
+        with contextlib.suppress(ConnectionLost):  # a gone client needs no answer
+            self._write(packet)
 
     def _spawn(self, coroutine: Any, tasks: set[asyncio.Task[None]] | None = None) -> None:
         task: asyncio.Task[None] = self._loop.create_task(coroutine)

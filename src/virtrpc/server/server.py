@@ -66,6 +66,27 @@ class ServerLimits:
     shutdown_timeout: float = 10.0
 
 
+def _refuse_live_socket(path: str) -> None:
+    """Raise :class:`ConnectError` if a server already answers on ``path``
+    (replacing its socket file would silently steal its future clients)."""
+    try:
+        if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            return
+    except FileNotFoundError:
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.settimeout(1.0)
+        probe.connect(path)
+    except OSError:
+        return  # stale socket file
+    finally:
+        probe.close()
+    error = ConnectError(f"cannot listen on unix socket {path!r}: a server is already running there")
+    error.errno = errno.EADDRINUSE
+    raise error
+
+
 class _Listener:
     """A listening socket whose accepting can pause (at ``max_clients``)."""
 
@@ -194,11 +215,12 @@ class Server:
         """
         if mode is None:
             mode = 0o666 if readonly else 0o600
+        _refuse_live_socket(path)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with contextlib.suppress(FileNotFoundError):
                 if stat.S_ISSOCK(os.lstat(path).st_mode):
-                    os.unlink(path)
+                    os.unlink(path)  # stale: nobody answered on it
             # Create the file with the final permissions: no window in which a
             # read-write socket is reachable by others.
             old_umask = os.umask(0o777 & ~mode)
@@ -308,8 +330,10 @@ class Server:
         self._stopped.set()
 
     async def shutdown(self) -> None:
-        """Stop accepting, let in-flight calls and streams finish (up to
-        ``limits.shutdown_timeout``), then close every client."""
+        """Stop accepting and reading, let in-flight calls finish and answer
+        (up to ``limits.shutdown_timeout``), end open streams with an error,
+        then close every client (flushing its output) and run the
+        :meth:`on_shutdown` callbacks."""
         if self._shutting_down and not self.clients:
             return
         self._shutting_down = True

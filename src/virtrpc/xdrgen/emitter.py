@@ -86,7 +86,9 @@ class _Scalar:
 class _Flat:
     """A value that packs inside one ``struct`` call."""
 
-    format: str  # struct format; "{}" stands for a string's or variable opaque's length+data+padding
+    format: (
+        str  # struct format; "{}" stands for a string's or variable opaque's length+data+padding
+    )
     is_bool: bool = False
     fixed_length: int | None = None  # opaque[n]: check the length first ("ns" pads silently)
     maximum: int | None = None  # variable length: the <max>
@@ -415,6 +417,29 @@ class ModuleEmitter:
         lines.append(f"{name}: {self.annotation(expr, owner)} = []")
         loop_var = ctx.fresh("_index")
         inline = self.inlinable_struct(expr.element, owner)
+        if inline is not None and self.lookahead_struct(inline[0], inline[1]):
+            # The loop decodes all elements but the last, each reading the
+            # next one's length; the last element reads no further.
+            append, size = ctx.fresh("append"), ctx.fresh("next_size")
+            looped, element = self.struct_unpack_body(
+                inline[0], inline[1], ctx, "element", prefetched=size, lookahead=size
+            )
+            last, last_element = self.struct_unpack_body(
+                inline[0], inline[1], ctx, "element", prefetched=size
+            )
+            self.struct_constant("I")
+            lines += [
+                f"{append} = {name}.append",
+                f"if {count}:",
+                f"    {size} = _S_I.unpack_from(data, off)[0]",
+                "    off += 4",
+                f"    for {loop_var} in range({count} - 1):",
+                *_indent(looped, 2),
+                f"        {append}({element})",
+                *_indent(last),
+                f"    {append}({last_element})",
+            ]
+            return lines, name
         if inline is not None:
             element_lines, element = self.struct_unpack_body(inline[0], inline[1], ctx, "element")
         else:
@@ -468,7 +493,9 @@ class ModuleEmitter:
             self.var_structs[key] = name
         return name
 
-    def run_pack(self, members: list[tuple[str, _Flat]], ctx: _FunctionContext) -> tuple[list[str], str]:
+    def run_pack(
+        self, members: list[tuple[str, _Flat]], ctx: _FunctionContext
+    ) -> tuple[list[str], str]:
         """Statements and the one piece encoding consecutive flat values."""
         statements: list[str] = []
         template = ""
@@ -517,7 +544,10 @@ class ModuleEmitter:
             return [], [f"{typedef[1]}({value})"]
         expr, owner = self.expand(expr, owner)
         if isinstance(expr, ast.Primitive):  # void
-            return [f"if {value} is not None:", '    raise _xdr.XdrError("", "void takes None")'], []
+            return [
+                f"if {value} is not None:",
+                '    raise _xdr.XdrError("", "void takes None")',
+            ], []
         if isinstance(expr, ast.NamedRef):
             found_owner, definition = owner.lookup_type(expr)
             return [], [f"{self.qualify(found_owner, '_p_' + definition.name)}({value})"]
@@ -654,27 +684,64 @@ class ModuleEmitter:
         ]
 
     def struct_unpack_body(
-        self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, hint: str
+        self,
+        struct: ast.StructDef,
+        owner: ModuleModel,
+        ctx: _FunctionContext,
+        hint: str,
+        *,
+        prefetched: str = "",
+        lookahead: str = "",
     ) -> tuple[list[str], str]:
         """Statements decoding ``struct`` into a new object; return them and its name.
 
         The object is allocated with ``_new`` (``object.__new__``) and its slots
         are filled directly: a Python ``__init__`` call per value would cost as
         much as decoding a small struct.
+
+        For array loops (see :meth:`lookahead_struct`): ``prefetched`` names a
+        local holding the length of the leading string, already read;
+        ``lookahead`` names the local that the last fixed-size read also
+        fills with the next element's length.
         """
         target = ctx.fresh(hint)
         cls = self.qualify(owner, class_name(struct.name))
         body: list[str] = [f"{target} = _new({cls})"]
         run: list[tuple[str, _Scalar]] = []
+        # The end offset of a string or opaque whose padding is not checked
+        # yet.  The next fixed-size read then starts 4 bytes early: the word
+        # ending at `off` holds the padding in its low bytes, so one mask test
+        # replaces slicing the padding out.
+        unchecked: list[str] = []
+        bad = '    raise _xdr.XdrError("", "bad length or padding")'
 
-        def flush() -> None:
+        def check_padding() -> None:
+            if unchecked:
+                end = unchecked.pop()
+                body.extend([f"if off != {end} and data[{end}:off] != _PAD[off - {end}]:", bad])
+
+        def flush(last: bool = False) -> None:
             if not run:
+                check_padding()
                 return
-            codec = self.struct_constant("".join(scalar.format for _, scalar in run))
-            targets = ", ".join(name for name, _ in run)
-            suffix = "[0]" if len(run) == 1 else ""
-            body.append(f"{targets} = {codec}.unpack_from(data, off){suffix}")
-            body.append(f"off += {sum(scalar.size for _, scalar in run)}")
+            items = list(run)
+            extra = 0
+            if last and lookahead:
+                items.append((lookahead, _Scalar("I", 4, None)))
+                extra = 4
+            read_at = "off"
+            word = ""
+            if unchecked:
+                word = ctx.fresh("word")
+                items.insert(0, (word, _Scalar("I", 4, None)))
+                read_at = "off - 4"
+            codec = self.struct_constant("".join(scalar.format for _, scalar in items))
+            targets = ", ".join(name for name, _ in items)
+            suffix = "[0]" if len(items) == 1 else ""
+            body.append(f"{targets} = {codec}.unpack_from(data, {read_at}){suffix}")
+            if word:
+                body.extend([f"if {word} & _MASK[off - {unchecked.pop()}]:", bad])
+            body.append(f"off += {sum(scalar.size for _, scalar in run) + extra}")
             for name, scalar in run:
                 body.extend(self.convert_lines(scalar, name))
             run.clear()
@@ -684,6 +751,35 @@ class ModuleEmitter:
             scalar = self.run_member(field.type, owner)
             if scalar is not None:
                 run.append((attribute, scalar))
+                continue
+            flat = self.flat_member(field.type, owner)
+            if flat is not None and flat.maximum is not None:
+                # The length joins the fixed-size read before it.
+                end = ctx.fresh("end")
+                if prefetched and field is struct.fields[0]:
+                    size = prefetched
+                else:
+                    size = ctx.fresh("size")
+                    run.append((size, _Scalar("I", 4, None)))
+                    flush()
+                body.append(f"{end} = off + {size}")
+                if flat.maximum < _UNBOUNDED:
+                    body.extend([f"if {size} > {flat.maximum}:", bad])
+                decode = ".decode()" if flat.encode else ""
+                body.append(f"{attribute} = data[off:{end}]{decode}")
+                body.append(f"off = {end} + (-{size} & 3)")
+                unchecked.append(end)
+                continue
+            union = self.inlinable_union(field.type, owner)
+            if union is not None:
+                # The discriminant joins the fixed-size read before it.
+                disc_scalar = self.scalar(union.discriminant.type, owner)
+                assert disc_scalar is not None
+                disc = ctx.fresh("disc")
+                run.append((disc, disc_scalar))
+                flush()
+                lines, result = self.union_unpack_body(union, ctx, "f_" + (field.name or ""), disc)
+                body.extend([*lines, f"{attribute} = {result}"])
                 continue
             flush()
             lines, result = self.unpack_code(field.type, owner, ctx, "f_" + (field.name or ""))
@@ -695,8 +791,18 @@ class ModuleEmitter:
             else:
                 lines = [*lines, f"{attribute} = {result}"]
             body.extend(lines)
-        flush()
+        flush(last=True)
         return body, target
+
+    def lookahead_struct(self, struct: ast.StructDef, owner: ModuleModel) -> bool:
+        """Whether arrays of ``struct`` read each element's leading string
+        length together with the previous element's trailing numbers (one
+        ``unpack_from`` call less per element)."""
+        fields = struct.fields
+        if not fields or self.run_member(fields[-1].type, owner) is None:
+            return False
+        flat = self.flat_member(fields[0].type, owner)
+        return flat is not None and flat.maximum is not None
 
     def struct_pack_body(
         self, struct: ast.StructDef, owner: ModuleModel, ctx: _FunctionContext, value: str
@@ -772,7 +878,9 @@ class ModuleEmitter:
             f"    return {_concat(pieces)}",
         ]
 
-    def scalar_arm_table(self, union: ast.UnionDef, owner: ModuleModel, *, packing: bool) -> str | None:
+    def scalar_arm_table(
+        self, union: ast.UnionDef, owner: ModuleModel, *, packing: bool
+    ) -> str | None:
         """A ``{case: struct.Struct}`` table for the union's plain numeric arms.
 
         Decoding looks the arm's codec up instead of walking an ``if`` chain
@@ -812,16 +920,23 @@ class ModuleEmitter:
         }
 
     def union_unpack_body(
-        self, union: ast.UnionDef, ctx: _FunctionContext, hint: str
+        self, union: ast.UnionDef, ctx: _FunctionContext, hint: str, disc: str = ""
     ) -> tuple[list[str], str]:
-        """Statements decoding ``union`` (of this module) into a new object."""
+        """Statements decoding ``union`` (of this module) into a new object.
+
+        ``disc`` names a local holding the discriminant when the caller has
+        decoded it already.
+        """
         module = self.module
         disc_scalar = self.scalar(union.discriminant.type, module)
         assert disc_scalar is not None
-        disc, value, target = ctx.fresh("disc"), ctx.fresh("value"), ctx.fresh(hint)
-        codec = self.struct_constant(disc_scalar.format)
-        body = [f"{disc} = {codec}.unpack_from(data, off)[0]", "off += 4"]
-        body += self.convert_lines(disc_scalar, disc)
+        body: list[str] = []
+        if not disc:
+            disc = ctx.fresh("disc")
+            codec = self.struct_constant(disc_scalar.format)
+            body = [f"{disc} = {codec}.unpack_from(data, off)[0]", "off += 4"]
+            body += self.convert_lines(disc_scalar, disc)
+        value, target = ctx.fresh("value"), ctx.fresh(hint)
         body.append(f"{value}: {self.union_annotation(union)}")
         keyword = "if"
         table = self.scalar_arm_table(union, module, packing=False)
@@ -877,7 +992,10 @@ class ModuleEmitter:
             return None
         arms = [*definition.arms, *([definition.default] if definition.default else [])]
         for arm in arms:
-            if arm.declaration.name is not None and self.flat_member(arm.declaration.type, owner) is None:
+            if (
+                arm.declaration.name is not None
+                and self.flat_member(arm.declaration.type, owner) is None
+            ):
                 return None
         return definition
 
@@ -1127,7 +1245,12 @@ class ModuleEmitter:
             self.used_dependencies | {d.name for d in self.module.dependencies}
         ):
             lines.append(f"from . import {dependency} as _{dependency}")
-        lines += ["", "_PAD = _xdr.PADDING", "_new = object.__new__  # allocate without __init__"]
+        lines += [
+            "",
+            "_PAD = _xdr.PADDING",
+            "_MASK = _xdr.PAD_MASK",
+            "_new = object.__new__  # allocate without __init__",
+        ]
         for fmt, name in sorted(self.struct_formats.items(), key=lambda item: item[1]):
             lines.append(f'{name} = _struct.Struct(">{fmt}")')
         lines += [line for _, line in sorted(self.arm_tables.items())]

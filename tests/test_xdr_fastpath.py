@@ -1,0 +1,225 @@
+"""The generated fast codecs and their fallback to the interpreting codec.
+
+The fast functions check as little as they can afford: padding is tested
+with a mask on the word the next fixed-size read fetches anyway, bounds are
+left to the next read (or to the final end-offset check of the descriptor),
+encoding formats come from per-length caches.  Every malformed input must
+still end in an ``XdrError`` that names the field, and every value the fast
+encoder does not take must still encode through the interpreter.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from virtrpc import xdr
+from virtrpc.errors import XdrError
+from virtrpc.protocols import remote
+
+UUID = bytes(range(16))
+
+
+def words(*values: int) -> bytes:
+    return struct.pack(f">{len(values)}I", *values)
+
+
+def padded(text: bytes, padding: bytes | None = None) -> bytes:
+    """An XDR string: length, data, padding (zeros unless given)."""
+    pad = -len(text) & 3
+    return words(len(text)) + text + (bytes(pad) if padding is None else padding)
+
+
+def domain(name: bytes, padding: bytes | None = None, ident: int = 1) -> bytes:
+    return padded(name, padding) + UUID + words(ident)
+
+
+def typed_param(field: bytes, kind: int, arm: bytes, padding: bytes | None = None) -> bytes:
+    return padded(field, padding) + words(kind) + arm
+
+
+def params_reply(*params: bytes) -> bytes:
+    return words(len(params)) + b"".join(params)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "data", "path", "reason"),
+    [
+        # padding tested through the mask on the word before the next read
+        (
+            "remote_nonnull_domain",
+            domain(b"vm", b"\0\1"),
+            "remote_nonnull_domain.name",
+            "non-zero padding",
+        ),
+        (
+            "remote_connect_list_all_domains_ret",
+            words(2) + domain(b"a") + domain(b"abc", b"\7") + words(2),
+            "remote_connect_list_all_domains_ret.domains[1].name",
+            "non-zero padding",
+        ),
+        (
+            "remote_domain_get_scheduler_parameters_ret",
+            params_reply(typed_param(b"cpu", 1, words(5), b"\1")),
+            "remote_domain_get_scheduler_parameters_ret.params[0].field",
+            "non-zero padding",
+        ),
+        # padding of a string arm of the inlined union (sliced out)
+        (
+            "remote_domain_get_scheduler_parameters_ret",
+            params_reply(
+                typed_param(b"a", 1, words(5)), typed_param(b"b", 7, padded(b"xy", b"\0\1"))
+            ),
+            "remote_domain_get_scheduler_parameters_ret.params[1].value.value",
+            "non-zero padding",
+        ),
+        # discriminant of the inlined union, inside an array
+        (
+            "remote_domain_get_scheduler_parameters_ret",
+            params_reply(typed_param(b"a", 1, words(5)), typed_param(b"b", 9, words(5))),
+            "remote_domain_get_scheduler_parameters_ret.params[1].value.type",
+            "no arm for discriminant 9",
+        ),
+        # a length above the maximum, with the data really there
+        (
+            "remote_domain_iothread_info",
+            words(1) + padded(bytes(2049)),
+            "remote_domain_iothread_info.cpumap",
+            "exceeds maximum",
+        ),
+        # a string that runs past the end, with no later read to notice
+        (
+            "remote_domain_get_xml_desc_ret",
+            words(100) + b"<dom",
+            "remote_domain_get_xml_desc_ret.xml",
+            "truncated",
+        ),
+        (
+            "remote_domain_get_scheduler_parameters_ret",
+            params_reply(typed_param(b"a", 7, words(9) + b"abcd")),
+            "remote_domain_get_scheduler_parameters_ret.params[0].value.value",
+            "truncated",
+        ),
+        (
+            "remote_nonnull_domain",
+            words(2) + b"\xc3\x28\0\0" + UUID + words(1),
+            "remote_nonnull_domain.name",
+            "invalid UTF-8",
+        ),
+    ],
+)
+def test_fast_path_failures_name_the_field(
+    type_name: str, data: bytes, path: str, reason: str
+) -> None:
+    descriptor = remote.TYPES[type_name]
+    assert isinstance(descriptor, xdr.BaseType)
+    assert descriptor._fast_unpack is not None
+    for decode in (descriptor.unpack, lambda buffer: descriptor.unpack_from(buffer, 0)):
+        with pytest.raises(XdrError) as caught:
+            decode(data)
+        assert caught.value.path == path
+        assert reason in caught.value.reason
+
+
+def test_unpack_from_never_returns_an_end_past_the_buffer() -> None:
+    codec = remote.TYPES["remote_domain_get_xml_desc_ret"]
+    encoded = codec.pack(remote.RemoteDomainGetXmlDescRet("<domain/>"))
+    assert codec.unpack_from(b"\0" * 4 + encoded, 4)[1] == 4 + len(encoded)
+    with pytest.raises(XdrError, match="truncated"):
+        codec.unpack_from(encoded[:-4])
+    with pytest.raises(XdrError, match="truncated"):
+        codec.unpack_from(encoded, -4)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(
+    names=st.lists(st.text(max_size=7), min_size=1, max_size=4),
+    strings=st.lists(st.text(max_size=6), min_size=1, max_size=3),
+    data=st.data(),
+)
+def test_every_truncation_and_padding_corruption_is_an_error(
+    names: list[str], strings: list[str], data: st.DataObject
+) -> None:
+    cases: list[tuple[str, Any]] = [
+        (
+            "remote_connect_list_all_domains_ret",
+            remote.RemoteConnectListAllDomainsRet(
+                [remote.RemoteNonnullDomain(name, UUID, index) for index, name in enumerate(names)],
+                len(names),
+            ),
+        ),
+        (
+            "remote_domain_get_scheduler_parameters_ret",
+            remote.RemoteDomainGetSchedulerParametersRet(
+                [
+                    remote.RemoteTypedParam(text, remote.RemoteTypedParamValue(7, text * 2))
+                    for text in strings
+                ]
+                + [remote.RemoteTypedParam("n", remote.RemoteTypedParamValue(4, 2**40))]
+            ),
+        ),
+    ]
+    for type_name, value in cases:
+        codec = remote.TYPES[type_name]
+        encoded = codec.pack(value)
+        assert codec.unpack(encoded) == value
+        cut = data.draw(st.integers(0, len(encoded) - 1), label="cut")
+        with pytest.raises(XdrError) as caught:
+            codec.unpack(encoded[:cut])
+        assert caught.value.path.startswith(type_name)
+        with pytest.raises(XdrError):
+            codec.unpack_from(encoded[:cut])
+        # Setting any padding byte must be refused (padding follows the
+        # data of each string: find the bytes the interpreter calls padding).
+        for position in range(len(encoded)):
+            corrupted = bytearray(encoded)
+            corrupted[position] ^= 0x80
+            try:
+                expected: Any = codec._unpack(bytes(corrupted), 0, type_name)[0]
+            except XdrError as exc:
+                with pytest.raises(XdrError) as caught:
+                    codec.unpack(bytes(corrupted))
+                assert caught.value.path == exc.path
+            else:
+                assert codec.unpack(bytes(corrupted)) == expected
+
+
+def test_values_the_fast_encoder_refuses_go_through_the_interpreter() -> None:
+    codec = remote.TYPES["remote_domain_iothread_info"]
+    expected = codec.pack(remote.RemoteDomainIothreadInfo(3, b"\1\2\3"))
+    for cpumap in (bytearray(b"\1\2\3"), memoryview(b"\1\2\3")):
+        assert codec.pack(remote.RemoteDomainIothreadInfo(3, cpumap)) == expected  # type: ignore[arg-type]
+    reply = remote.RemoteConnectListAllDomainsRet([remote.RemoteNonnullDomain("a", UUID, 1)], 1)
+    as_tuple = remote.RemoteConnectListAllDomainsRet(tuple(reply.domains), 1)  # type: ignore[arg-type]
+    list_codec = remote.TYPES["remote_connect_list_all_domains_ret"]
+    assert list_codec.pack(as_tuple) == list_codec.pack(reply)
+    out = bytearray(b"head")
+    list_codec.pack_into(out, reply)
+    assert out == b"head" + list_codec.pack(reply)
+
+
+def test_too_long_values_are_refused_by_the_length_cache() -> None:
+    codec = remote.TYPES["remote_domain_iothread_info"]
+    with pytest.raises(XdrError) as caught:
+        codec.pack(remote.RemoteDomainIothreadInfo(1, bytes(2049)))
+    assert caught.value.path == "remote_domain_iothread_info.cpumap"
+    assert "exceeds maximum" in caught.value.reason
+    # the refused length is not cached, a good one is
+    assert 2049 not in remote._V_Iv
+    codec.pack(remote.RemoteDomainIothreadInfo(1, bytes(2048)))
+    assert 2048 in remote._V_Iv
+
+
+def test_var_structs_cache_is_bounded_and_exact() -> None:
+    cache = xdr.VarStructs(">i{}{}", (10, 20))
+    assert cache[3, 4].pack(7, 3, b"abc", 4, b"wxyz") == words(7, 3) + b"abc\0" + words(4) + b"wxyz"
+    with pytest.raises(XdrError, match="exceeds maximum 20"):
+        cache[1, 21]
+    small = xdr.VarStructs(">{}", (xdr.UNBOUNDED,))
+    for size in range(xdr.VarStructs.LIMIT + 10):
+        assert small[size].size == 4 + size + (-size & 3)
+    assert len(small) == xdr.VarStructs.LIMIT
