@@ -2,7 +2,7 @@
 
 Run (see docs/reliability.md)::
 
-    .venv/bin/python fuzz/fuzz_connection.py -max_total_time=600 fuzz/corpus/connection
+    .venv/bin/python fuzz/fuzz_connection.py -max_total_time=600 /tmp/virtrpc-corpus/connection
 """
 
 from __future__ import annotations

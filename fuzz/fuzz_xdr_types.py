@@ -4,7 +4,7 @@ The first two input bytes pick the type; the rest is decoded.  A decoder may
 return a value (which must then re-encode to the same bytes) or raise
 ``XdrError``; anything else is a crash.
 
-Run: ``.venv/bin/python fuzz/fuzz_xdr_types.py -max_total_time=600 fuzz/corpus/xdr``
+Run: ``.venv/bin/python fuzz/fuzz_xdr_types.py -max_total_time=600 /tmp/virtrpc-corpus/xdr``
 """
 
 from __future__ import annotations

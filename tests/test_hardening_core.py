@@ -456,3 +456,28 @@ async def test_paused_server_dispatches_one_message_at_a_time(
         assert handled == list(range(20)) and peak == 1
         transport.close()
         a.close()
+
+
+async def test_call_with_fds_over_tcp_is_a_violation_not_a_wedge(
+    fd_leak_check: FdLeakCheck,
+) -> None:
+    """TCP (and TLS, SSH) cannot carry fds: a CALL_WITH_FDS arriving there
+    can never complete.  Its first dummy byte ends it instead of the
+    connection waiting forever."""
+    with fd_leak_check():
+        listener = socket.create_server(("127.0.0.1", 0))
+        peer = socket.create_connection(listener.getsockname())
+        ours, _ = listener.accept()
+        listener.close()
+        endpoint = Endpoint(Role.SERVER)
+        transport = SocketTransport(ours, endpoint)
+        assert not transport.can_pass_fds
+        client = Connection(Role.CLIENT)
+        r, w = os.pipe()
+        _, packet = client.send_call(REMOTE, 1, 1, b"", fds=[r])
+        os.close(r)
+        os.close(w)
+        peer.sendall(packet + b"\0")
+        await endpoint.wait_for(lambda: endpoint.lost.done())
+        assert endpoint.violation is not None and endpoint.messages == []
+        peer.close()

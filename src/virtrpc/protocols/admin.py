@@ -24,6 +24,7 @@ _S_Q = _struct.Struct(">Q")
 _S_QI = _struct.Struct(">QI")
 _S_QqI = _struct.Struct(">QqI")
 _S_d = _struct.Struct(">d")
+_S_dI = _struct.Struct(">dI")
 _S_i = _struct.Struct(">i")
 _S_iI = _struct.Struct(">iI")
 _S_iQ = _struct.Struct(">iQ")
@@ -31,8 +32,10 @@ _S_id = _struct.Struct(">id")
 _S_ii = _struct.Struct(">ii")
 _S_iq = _struct.Struct(">iq")
 _S_q = _struct.Struct(">q")
+_S_qI = _struct.Struct(">qI")
 _UP_admin_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
-_UU_admin_typed_param_value: dict[int, _struct.Struct] = {1: _S_i, 2: _S_I, 3: _S_q, 4: _S_Q, 5: _S_d, 6: _S_i}
+_UUL_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
+_UU_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 _V_iv = _xdr.VarStructs(">i{}", (4194304,))
 _V_v = _xdr.VarStructs(">{}", (4194304,))
 _V_vI = _xdr.VarStructs(">{}I", (4194304,))
@@ -859,8 +862,8 @@ def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamVa
     value: int | float | str
     arm_codec = _UU_admin_typed_param_value.get(disc)
     if arm_codec is not None:
-        value = arm_codec.unpack_from(data, off)[0]
-        off += arm_codec.size
+        value = arm_codec[0](data, off)[0]
+        off += arm_codec[1]
     elif disc == 7:
         size = _S_I.unpack_from(data, off)[0]
         start = off + 4
@@ -908,8 +911,8 @@ def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
     value: int | float | str
     arm_codec = _UU_admin_typed_param_value.get(disc)
     if arm_codec is not None:
-        value = arm_codec.unpack_from(data, off)[0]
-        off += arm_codec.size
+        value = arm_codec[0](data, off)[0]
+        off += arm_codec[1]
     elif disc == 7:
         size2 = _S_I.unpack_from(data, off)[0]
         start = off + 4
@@ -931,7 +934,19 @@ def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
 def _p_admin_typed_param(v: AdminTypedParam) -> bytes:
     raw = v.field.encode()
     size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_admin_typed_param_value(v.value)
+    union = v.value
+    disc = union.type
+    arm_codec = _UP_admin_typed_param_value.get(disc)
+    if arm_codec is not None:
+        encoded = arm_codec.pack(disc, union.value)
+    elif disc == 7:
+        arm: str = union.value  # type: ignore[assignment]
+        raw2 = arm.encode()
+        size2 = len(raw2)
+        encoded = _V_iv[size2].pack(disc, size2, raw2)
+    else:
+        raise _xdr.bad_discriminant(disc)
+    return _V_v[size].pack(size, raw) + encoded
 
 
 def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, int]:
@@ -1088,40 +1103,74 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(AdminTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(AdminTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(AdminTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(AdminTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(AdminTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(AdminTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -1137,7 +1186,19 @@ def _p_admin_server_get_threadpool_parameters_ret(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -1148,40 +1209,74 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(AdminTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(AdminTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(AdminTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(AdminTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(AdminTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(AdminTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1199,7 +1294,19 @@ def _p_admin_server_set_threadpool_parameters_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -1290,40 +1397,74 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(AdminTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(AdminTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(AdminTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(AdminTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(AdminTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(AdminTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -1337,7 +1478,19 @@ def _p_admin_client_get_info_ret(v: AdminClientGetInfoRet) -> bytes:
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -1371,40 +1524,74 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(AdminTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(AdminTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(AdminTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(AdminTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(AdminTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(AdminTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -1418,7 +1605,19 @@ def _p_admin_server_get_client_limits_ret(v: AdminServerGetClientLimitsRet) -> b
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -1429,40 +1628,74 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(AdminTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(AdminTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(AdminTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(AdminTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(AdminTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(AdminTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -1478,7 +1711,19 @@ def _p_admin_server_set_client_limits_args(v: AdminServerSetClientLimitsArgs) ->
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_admin_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
 
 

@@ -51,6 +51,7 @@ _S_QQQ = _struct.Struct(">QQQ")
 _S_Qi = _struct.Struct(">Qi")
 _S_Qiiiiii = _struct.Struct(">Qiiiiii")
 _S_d = _struct.Struct(">d")
+_S_dI = _struct.Struct(">dI")
 _S_i = _struct.Struct(">i")
 _S_iI = _struct.Struct(">iI")
 _S_iII = _struct.Struct(">iII")
@@ -68,7 +69,8 @@ _S_qII = _struct.Struct(">qII")
 _S_qqqqq = _struct.Struct(">qqqqq")
 _S_qqqqqqqq = _struct.Struct(">qqqqqqqq")
 _UP_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
-_UU_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_i, 2: _S_I, 3: _S_q, 4: _S_Q, 5: _S_d, 6: _S_i}
+_UUL_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
+_UU_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 _V_16siv = _xdr.VarStructs(">16si{}", (4194304,))
 _V_IIivI = _xdr.VarStructs(">IIi{}I", (4194304,))
 _V_Iv = _xdr.VarStructs(">I{}", (2048,))
@@ -18527,8 +18529,8 @@ def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParam
     value: int | float | str
     arm_codec = _UU_remote_typed_param_value.get(disc)
     if arm_codec is not None:
-        value = arm_codec.unpack_from(data, off)[0]
-        off += arm_codec.size
+        value = arm_codec[0](data, off)[0]
+        off += arm_codec[1]
     elif disc == 7:
         size = _S_I.unpack_from(data, off)[0]
         start = off + 4
@@ -18576,8 +18578,8 @@ def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]
     value: int | float | str
     arm_codec = _UU_remote_typed_param_value.get(disc)
     if arm_codec is not None:
-        value = arm_codec.unpack_from(data, off)[0]
-        off += arm_codec.size
+        value = arm_codec[0](data, off)[0]
+        off += arm_codec[1]
     elif disc == 7:
         size2 = _S_I.unpack_from(data, off)[0]
         start = off + 4
@@ -18599,7 +18601,19 @@ def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]
 def _p_remote_typed_param(v: RemoteTypedParam) -> bytes:
     raw = v.field.encode()
     size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_remote_typed_param_value(v.value)
+    union = v.value
+    disc = union.type
+    arm_codec = _UP_remote_typed_param_value.get(disc)
+    if arm_codec is not None:
+        encoded = arm_codec.pack(disc, union.value)
+    elif disc == 7:
+        arm: str = union.value  # type: ignore[assignment]
+        raw2 = arm.encode()
+        size2 = len(raw2)
+        encoded = _V_iv[size2].pack(disc, size2, raw2)
+    else:
+        raise _xdr.bad_discriminant(disc)
+    return _V_v[size].pack(size, raw) + encoded
 
 
 def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStats, int]:
@@ -19143,40 +19157,74 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -19192,7 +19240,19 @@ def _p_remote_domain_get_scheduler_parameters_ret(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -19216,40 +19276,74 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -19265,7 +19359,19 @@ def _p_remote_domain_get_scheduler_parameters_flags_ret(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -19276,40 +19382,74 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -19325,7 +19465,19 @@ def _p_remote_domain_set_scheduler_parameters_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
 
 
@@ -19336,40 +19488,74 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -19387,7 +19573,19 @@ def _p_remote_domain_set_scheduler_parameters_flags_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -19398,40 +19596,74 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -19447,7 +19679,19 @@ def _p_remote_domain_set_blkio_parameters_args(v: RemoteDomainSetBlkioParameters
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -19469,40 +19713,74 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -19518,7 +19796,19 @@ def _p_remote_domain_get_blkio_parameters_ret(v: RemoteDomainGetBlkioParametersR
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -19529,40 +19819,74 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -19578,7 +19902,19 @@ def _p_remote_domain_set_memory_parameters_args(v: RemoteDomainSetMemoryParamete
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -19600,40 +19936,74 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -19649,7 +20019,19 @@ def _p_remote_domain_get_memory_parameters_ret(v: RemoteDomainGetMemoryParameter
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -19683,40 +20065,74 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -19732,7 +20148,19 @@ def _p_remote_domain_set_numa_parameters_args(v: RemoteDomainSetNumaParametersAr
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -19754,40 +20182,74 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -19803,7 +20265,19 @@ def _p_remote_domain_get_numa_parameters_ret(v: RemoteDomainGetNumaParametersRet
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -19814,40 +20288,74 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -19863,7 +20371,19 @@ def _p_remote_domain_set_perf_events_args(v: RemoteDomainSetPerfEventsArgs) -> b
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -19885,40 +20405,74 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -19932,7 +20486,19 @@ def _p_remote_domain_get_perf_events_ret(v: RemoteDomainGetPerfEventsRet) -> byt
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -19997,40 +20563,74 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -20046,7 +20646,19 @@ def _p_remote_domain_block_stats_flags_ret(v: RemoteDomainBlockStatsFlagsRet) ->
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -20107,40 +20719,74 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size2 = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end2 = off + size2
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end2].decode()
-        off = end2 + (-size2 & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end2]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size3 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end3 = start + size3
-            off = end3 + (-size3 & 3)
-            if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end2 = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end3].decode()
-            value = arm
+            element.field = data[off:end2].decode()
+            off = end2 + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end2]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end3 = start + size2
+                off = end3 + (-size2 & 3)
+                if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end3].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end4 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end4].decode()
+        off = end4 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end4]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size3 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end5 = start2 + size3
+            off = end5 + (-size3 & 3)
+            if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end5].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20160,7 +20806,19 @@ def _p_remote_domain_set_interface_parameters_args(
     for item in items:
         raw2 = item.field.encode()
         size2 = len(raw2)
-        append(_V_v[size2].pack(size2, raw2) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw3 = arm.encode()
+            size3 = len(raw3)
+            encoded = _V_iv[size3].pack(disc, size3, raw3)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size2].pack(size2, raw2) + encoded)
     return b"".join(
         (
             _p_remote_nonnull_domain(v.dom),
@@ -20202,40 +20860,74 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -20253,7 +20945,19 @@ def _p_remote_domain_get_interface_parameters_ret(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -20877,40 +21581,74 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -20926,7 +21664,19 @@ def _p_remote_domain_save_params_args(v: RemoteDomainSaveParamsArgs) -> bytes:
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -20979,40 +21729,74 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -21028,7 +21812,19 @@ def _p_remote_domain_restore_params_args(v: RemoteDomainRestoreParamsArgs) -> by
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_I.pack(v.flags)
 
 
@@ -22078,40 +22874,74 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22127,7 +22957,19 @@ def _p_remote_domain_set_iothread_params_args(v: RemoteDomainSetIothreadParamsAr
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(
         (
             _p_remote_nonnull_domain(v.dom),
@@ -22622,40 +23464,74 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size3 = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end3 = off + size3
-        if size3 > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end3].decode()
-        off = end3 + (-size3 & 3)
-        word2, disc = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size4 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end4 = start + size4
-            off = end4 + (-size4 & 3)
-            if size4 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end3 = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end4].decode()
-            value = arm
+            element.field = data[off:end3].decode()
+            off = end3 + (-next_size & 3)
+            word2, disc = _S_Ii.unpack_from(data, off - 4)
+            if word2 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size3 = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end4 = start + size3
+                off = end4 + (-size3 & 3)
+                if size3 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end4].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end5 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end5].decode()
+        off = end5 + (-next_size & 3)
+        word3, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word3 & _MASK[off - end5]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size4 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end6 = start2 + size4
+            off = end6 + (-size4 & 3)
+            if size4 > 4194304 or (off != end6 and data[end6:off] != _PAD[off - end6]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end6].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22675,7 +23551,19 @@ def _p_remote_domain_block_copy_args(v: RemoteDomainBlockCopyArgs) -> bytes:
     for item in items:
         raw3 = item.field.encode()
         size3 = len(raw3)
-        append(_V_v[size3].pack(size3, raw3) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw4 = arm.encode()
+            size4 = len(raw4)
+            encoded = _V_iv[size4].pack(disc, size4, raw4)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size3].pack(size3, raw3) + encoded)
     return b"".join(
         (
             _p_remote_nonnull_domain(v.dom),
@@ -22735,40 +23623,74 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size2 = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end2 = off + size2
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end2].decode()
-        off = end2 + (-size2 & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end2]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size3 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end3 = start + size3
-            off = end3 + (-size3 & 3)
-            if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end2 = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end3].decode()
-            value = arm
+            element.field = data[off:end2].decode()
+            off = end2 + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end2]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end3 = start + size2
+                off = end3 + (-size2 & 3)
+                if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end3].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end4 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end4].decode()
+        off = end4 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end4]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size3 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end5 = start2 + size3
+            off = end5 + (-size3 & 3)
+            if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end5].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22786,7 +23708,19 @@ def _p_remote_domain_set_block_io_tune_args(v: RemoteDomainSetBlockIoTuneArgs) -
     for item in items:
         raw2 = item.field.encode()
         size2 = len(raw2)
-        append(_V_v[size2].pack(size2, raw2) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw3 = arm.encode()
+            size3 = len(raw3)
+            encoded = _V_iv[size3].pack(disc, size3, raw3)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size2].pack(size2, raw2) + encoded)
     return b"".join(
         (
             _p_remote_nonnull_domain(v.dom),
@@ -22818,40 +23752,74 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -22867,7 +23835,19 @@ def _p_remote_domain_get_block_io_tune_ret(v: RemoteDomainGetBlockIoTuneRet) -> 
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -22887,40 +23867,74 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size2 = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end2 = off + size2
-        if size2 > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end2].decode()
-        off = end2 + (-size2 & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end2]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size3 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end3 = start + size3
-            off = end3 + (-size3 & 3)
-            if size3 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end2 = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end3].decode()
-            value = arm
+            element.field = data[off:end2].decode()
+            off = end2 + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end2]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end3 = start + size2
+                off = end3 + (-size2 & 3)
+                if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end3].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end4 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end4].decode()
+        off = end4 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end4]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size3 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end5 = start2 + size3
+            off = end5 + (-size3 & 3)
+            if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end5].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -22938,7 +23952,19 @@ def _p_remote_domain_set_throttle_group_args(v: RemoteDomainSetThrottleGroupArgs
     for item in items:
         raw2 = item.field.encode()
         size2 = len(raw2)
-        append(_V_v[size2].pack(size2, raw2) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw3 = arm.encode()
+            size3 = len(raw3)
+            encoded = _V_iv[size3].pack(disc, size3, raw3)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size2].pack(size2, raw2) + encoded)
     return b"".join(
         (
             _p_remote_nonnull_domain(v.dom),
@@ -22982,40 +24008,74 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -23031,7 +24091,19 @@ def _p_remote_domain_get_cpu_stats_ret(v: RemoteDomainGetCpuStatsRet) -> bytes:
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -26428,40 +27500,74 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -26475,7 +27581,19 @@ def _p_remote_domain_get_job_stats_ret(v: RemoteDomainGetJobStatsRet) -> bytes:
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return _S_i.pack(v.type) + b"".join(parts)
 
 
@@ -28852,40 +29970,74 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -28901,7 +30053,19 @@ def _p_remote_node_set_memory_parameters_args(v: RemoteNodeSetMemoryParametersAr
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_I.pack(v.flags)
 
 
@@ -28922,40 +30086,74 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -28971,7 +30169,19 @@ def _p_remote_node_get_memory_parameters_ret(v: RemoteNodeGetMemoryParametersRet
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -29069,40 +30279,74 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -29118,7 +30362,19 @@ def _p_remote_domain_migrate_begin3_params_args(v: RemoteDomainMigrateBegin3Para
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -29159,50 +30415,84 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
-    end3 = off + size3
+    end5 = off + size3
     if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[off:end3]
-    off = end3 + (-size3 & 3)
-    word2, result.flags = _S_II.unpack_from(data, off - 4)
-    if word2 & _MASK[off - end3]:
+    result.cookie_in = data[off:end5]
+    off = end5 + (-size3 & 3)
+    word3, result.flags = _S_II.unpack_from(data, off - 4)
+    if word3 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
@@ -29219,10 +30509,22 @@ def _p_remote_domain_migrate_prepare3_params_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
-    raw2 = v.cookie_in
-    size2 = len(raw2)
-    return b"".join(parts) + _V_vI[size2].pack(size2, raw2, v.flags)
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
+    raw3 = v.cookie_in
+    size3 = len(raw3)
+    return b"".join(parts) + _V_vI[size3].pack(size3, raw3, v.flags)
 
 
 def _u_remote_domain_migrate_prepare3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsRet, int]:
@@ -29252,50 +30554,84 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
-    end3 = off + size3
+    end5 = off + size3
     if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[off:end3]
-    off = end3 + (-size3 & 3)
-    word2, result.flags = _S_II.unpack_from(data, off - 4)
-    if word2 & _MASK[off - end3]:
+    result.cookie_in = data[off:end5]
+    off = end5 + (-size3 & 3)
+    word3, result.flags = _S_II.unpack_from(data, off - 4)
+    if word3 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
@@ -29312,10 +30648,22 @@ def _p_remote_domain_migrate_prepare_tunnel3_params_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
-    raw2 = v.cookie_in
-    size2 = len(raw2)
-    return b"".join(parts) + _V_vI[size2].pack(size2, raw2, v.flags)
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
+    raw3 = v.cookie_in
+    size3 = len(raw3)
+    return b"".join(parts) + _V_vI[size3].pack(size3, raw3, v.flags)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsRet, int]:
@@ -29348,50 +30696,84 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
-    end3 = off + size3
+    end5 = off + size3
     if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[off:end3]
-    off = end3 + (-size3 & 3)
-    word2, result.flags = _S_II.unpack_from(data, off - 4)
-    if word2 & _MASK[off - end3]:
+    result.cookie_in = data[off:end5]
+    off = end5 + (-size3 & 3)
+    word3, result.flags = _S_II.unpack_from(data, off - 4)
+    if word3 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
@@ -29408,15 +30790,27 @@ def _p_remote_domain_migrate_perform3_params_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
-    raw2 = v.cookie_in
-    size2 = len(raw2)
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
+    raw3 = v.cookie_in
+    size3 = len(raw3)
     return b"".join(
         (
             _p_remote_nonnull_domain(v.dom),
             _p_remote_string(v.dconnuri),
             b"".join(parts),
-            _V_vI[size2].pack(size2, raw2, v.flags),
+            _V_vI[size3].pack(size3, raw3, v.flags),
         ),
     )
 
@@ -29447,50 +30841,84 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
-    end3 = off + size3
+    end5 = off + size3
     if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[off:end3]
-    off = end3 + (-size3 & 3)
-    word2, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
-    if word2 & _MASK[off - end3]:
+    result.cookie_in = data[off:end5]
+    off = end5 + (-size3 & 3)
+    word3, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
+    if word3 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
@@ -29505,10 +30933,22 @@ def _p_remote_domain_migrate_finish3_params_args(v: RemoteDomainMigrateFinish3Pa
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
-    raw2 = v.cookie_in
-    size2 = len(raw2)
-    return b"".join(parts) + _V_vIi_2[size2].pack(size2, raw2, v.flags, v.cancelled)
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
+    raw3 = v.cookie_in
+    size3 = len(raw3)
+    return b"".join(parts) + _V_vIi_2[size3].pack(size3, raw3, v.flags, v.cancelled)
 
 
 def _u_remote_domain_migrate_finish3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsRet, int]:
@@ -29539,50 +30979,84 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
-    end3 = off + size3
+    end5 = off + size3
     if size3 > 4194304:
         raise _xdr.XdrError("", "bad length or padding")
-    result.cookie_in = data[off:end3]
-    off = end3 + (-size3 & 3)
-    word2, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
-    if word2 & _MASK[off - end3]:
+    result.cookie_in = data[off:end5]
+    off = end5 + (-size3 & 3)
+    word3, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
+    if word3 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
@@ -29599,14 +31073,26 @@ def _p_remote_domain_migrate_confirm3_params_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
-    raw2 = v.cookie_in
-    size2 = len(raw2)
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
+    raw3 = v.cookie_in
+    size3 = len(raw3)
     return b"".join(
         (
             _p_remote_nonnull_domain(v.dom),
             b"".join(parts),
-            _V_vIi_2[size2].pack(size2, raw2, v.flags, v.cancelled),
+            _V_vIi_2[size3].pack(size3, raw3, v.flags, v.cancelled),
         ),
     )
 
@@ -29720,40 +31206,74 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -29767,7 +31287,19 @@ def _p_remote_domain_event_callback_tunable_msg(v: RemoteDomainEventCallbackTuna
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
 
 
@@ -30425,40 +31957,74 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -30472,7 +32038,19 @@ def _p_remote_domain_stats_record(v: RemoteDomainStatsRecord) -> bytes:
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
 
 
@@ -30855,40 +32433,74 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -30904,7 +32516,19 @@ def _p_remote_domain_event_callback_job_completed_msg(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
 
 
@@ -30965,40 +32589,74 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -31012,7 +32670,19 @@ def _p_remote_domain_get_guest_vcpus_ret(v: RemoteDomainGetGuestVcpusRet) -> byt
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -31348,40 +33018,74 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -31397,7 +33101,19 @@ def _p_remote_node_get_sev_info_ret(v: RemoteNodeGetSevInfoRet) -> bytes:
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -31421,40 +33137,74 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -31468,7 +33218,19 @@ def _p_remote_domain_get_launch_security_info_ret(v: RemoteDomainGetLaunchSecuri
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -31479,40 +33241,74 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -31530,7 +33326,19 @@ def _p_remote_domain_set_launch_security_state_args(
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -31847,40 +33655,74 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -31896,7 +33738,19 @@ def _p_remote_network_port_set_parameters_args(v: RemoteNetworkPortSetParameters
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join((_p_remote_nonnull_network_port(v.port), b"".join(parts), _S_I.pack(v.flags)))
 
 
@@ -31918,40 +33772,74 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.nparams = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -31967,7 +33855,19 @@ def _p_remote_network_port_get_parameters_ret(v: RemoteNetworkPortGetParametersR
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_i.pack(v.nparams)
 
 
@@ -32273,40 +34173,74 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     return result, off
 
@@ -32320,7 +34254,19 @@ def _p_remote_domain_get_guest_info_ret(v: RemoteDomainGetGuestInfoRet) -> bytes
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts)
 
 
@@ -32330,40 +34276,74 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
-    for _index in range(count):
-        element = _new(RemoteTypedParam)
-        size = _S_I.unpack_from(data, off)[0]
+    if count:
+        next_size = _S_I.unpack_from(data, off)[0]
         off += 4
-        end = off + size
-        if size > 4194304:
-            raise _xdr.XdrError("", "bad length or padding")
-        element.field = data[off:end].decode()
-        off = end + (-size & 3)
-        word, disc = _S_Ii.unpack_from(data, off - 4)
-        if word & _MASK[off - end]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
-        value: int | float | str
-        arm_codec = _UU_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            value = arm_codec.unpack_from(data, off)[0]
-            off += arm_codec.size
-        elif disc == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start = off + 4
-            end2 = start + size2
-            off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        for _index in range(count - 1):
+            element = _new(RemoteTypedParam)
+            end = off + next_size
+            if next_size > 4194304:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm = data[start:end2].decode()
-            value = arm
+            element.field = data[off:end].decode()
+            off = end + (-next_size & 3)
+            word, disc = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            value: int | float | str
+            arm_codec = _UUL_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                value, next_size = arm_codec[0](data, off)
+                off += arm_codec[1]
+            elif disc == 7:
+                size = _S_I.unpack_from(data, off)[0]
+                start = off + 4
+                end2 = start + size
+                off = end2 + (-size & 3)
+                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm = data[start:end2].decode()
+                value = arm
+                next_size = _S_I.unpack_from(data, off)[0]
+                off += 4
+            else:
+                raise _xdr.bad_discriminant(disc)
+            f_value = _new(RemoteTypedParamValue)
+            f_value.type = disc
+            f_value.value = value
+            element.value = f_value
+            append(element)
+        element2 = _new(RemoteTypedParam)
+        end3 = off + next_size
+        if next_size > 4194304:
+            raise _xdr.XdrError("", "bad length or padding")
+        element2.field = data[off:end3].decode()
+        off = end3 + (-next_size & 3)
+        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end3]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        value2: int | float | str
+        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
+        if arm_codec2 is not None:
+            value2 = arm_codec2[0](data, off)[0]
+            off += arm_codec2[1]
+        elif disc2 == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start2 = off + 4
+            end4 = start2 + size2
+            off = end4 + (-size2 & 3)
+            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm2 = data[start2:end4].decode()
+            value2 = arm2
         else:
-            raise _xdr.bad_discriminant(disc)
-        f_value = _new(RemoteTypedParamValue)
-        f_value.type = disc
-        f_value.value = value
-        element.value = f_value
-        append(element)
+            raise _xdr.bad_discriminant(disc2)
+        f_value2 = _new(RemoteTypedParamValue)
+        f_value2.type = disc2
+        f_value2.value = value2
+        element2.value = f_value2
+        append(element2)
     result.params = f_params
     result.flags = _S_I.unpack_from(data, off)[0]
     off += 4
@@ -32379,7 +34359,19 @@ def _p_remote_connect_set_identity_args(v: RemoteConnectSetIdentityArgs) -> byte
     for item in items:
         raw = item.field.encode()
         size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_typed_param_value(item.value))
+        union = item.value
+        disc = union.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec.pack(disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        append(_V_v[size].pack(size, raw) + encoded)
     return b"".join(parts) + _S_I.pack(v.flags)
 
 

@@ -420,18 +420,18 @@ class ModuleEmitter:
         if inline is not None and self.lookahead_struct(inline[0], inline[1]):
             # The loop decodes all elements but the last, each reading the
             # next one's length; the last element reads no further.
-            append, size = ctx.fresh("append"), ctx.fresh("next_size")
+            append, next_size = ctx.fresh("append"), ctx.fresh("next_size")
             looped, element = self.struct_unpack_body(
-                inline[0], inline[1], ctx, "element", prefetched=size, lookahead=size
+                inline[0], inline[1], ctx, "element", prefetched=next_size, lookahead=next_size
             )
             last, last_element = self.struct_unpack_body(
-                inline[0], inline[1], ctx, "element", prefetched=size
+                inline[0], inline[1], ctx, "element", prefetched=next_size
             )
             self.struct_constant("I")
             lines += [
                 f"{append} = {name}.append",
                 f"if {count}:",
-                f"    {size} = _S_I.unpack_from(data, off)[0]",
+                f"    {next_size} = _S_I.unpack_from(data, off)[0]",
                 "    off += 4",
                 f"    for {loop_var} in range({count} - 1):",
                 *_indent(looped, 2),
@@ -778,7 +778,13 @@ class ModuleEmitter:
                 disc = ctx.fresh("disc")
                 run.append((disc, disc_scalar))
                 flush()
-                lines, result = self.union_unpack_body(union, ctx, "f_" + (field.name or ""), disc)
+                lines, result = self.union_unpack_body(
+                    union,
+                    ctx,
+                    "f_" + (field.name or ""),
+                    disc,
+                    lookahead if field is struct.fields[-1] else "",
+                )
                 body.extend([*lines, f"{attribute} = {result}"])
                 continue
             flush()
@@ -799,7 +805,12 @@ class ModuleEmitter:
         length together with the previous element's trailing numbers (one
         ``unpack_from`` call less per element)."""
         fields = struct.fields
-        if not fields or self.run_member(fields[-1].type, owner) is None:
+        if not fields:
+            return False
+        if (
+            self.run_member(fields[-1].type, owner) is None
+            and self.inlinable_union(fields[-1].type, owner) is None
+        ):
             return False
         flat = self.flat_member(fields[0].type, owner)
         return flat is not None and flat.maximum is not None
@@ -826,6 +837,13 @@ class ModuleEmitter:
                 run.append((expr, flat))
                 continue
             flush()
+            union = self.inlinable_union(field.type, owner)
+            if union is not None:
+                union_value, encoded = ctx.fresh("union"), ctx.fresh("encoded")
+                statements.append(f"{union_value} = {expr}")
+                statements.extend(self.union_pack_body(union, ctx, union_value, encoded))
+                pieces.append(encoded)
+                continue
             field_statements, field_pieces = self.pack_code(field.type, owner, ctx, expr)
             statements.extend(field_statements)
             pieces.extend(field_pieces)
@@ -879,14 +897,15 @@ class ModuleEmitter:
         ]
 
     def scalar_arm_table(
-        self, union: ast.UnionDef, owner: ModuleModel, *, packing: bool
+        self, union: ast.UnionDef, owner: ModuleModel, *, packing: bool, lookahead: bool = False
     ) -> str | None:
         """A ``{case: struct.Struct}`` table for the union's plain numeric arms.
 
         Decoding looks the arm's codec up instead of walking an ``if`` chain
         (typed parameters have six such arms); encoding packs the
         discriminant and the value with one codec.  ``None`` when fewer than
-        three arms qualify.
+        three arms qualify.  With ``lookahead`` the decoding codecs also read
+        the 4-byte length that follows (see :meth:`lookahead_struct`).
         """
         disc_scalar = self.scalar(union.discriminant.type, owner)
         assert disc_scalar is not None
@@ -899,14 +918,23 @@ class ModuleEmitter:
             scalar = self.scalar(arm.declaration.type, owner)
             if scalar is None or scalar.convert is not None:
                 continue
-            fmt = disc_scalar.format + scalar.format if packing else scalar.format
-            codec = self.struct_constant(fmt)
-            entries += [(owner.value(case, arm.declaration.location), codec) for case in arm.cases]
+            if packing:
+                entry = self.struct_constant(disc_scalar.format + scalar.format)
+            else:
+                # (bound unpack_from, size): cheaper than two attribute lookups
+                fmt, size = (
+                    (scalar.format + "I", scalar.size + 4)
+                    if lookahead
+                    else (scalar.format, scalar.size)
+                )
+                entry = f"({self.struct_constant(fmt)}.unpack_from, {size})"
+            entries += [(owner.value(case, arm.declaration.location), entry) for case in arm.cases]
         if len(entries) < 3:
             return None
-        name = f"_{'UP' if packing else 'UU'}_{union.name}"
-        shown = ", ".join(f"{case}: {codec}" for case, codec in entries)
-        self.arm_tables[name] = f"{name}: dict[int, _struct.Struct] = {{{shown}}}"
+        name = f"_{'UP' if packing else 'UUL' if lookahead else 'UU'}_{union.name}"
+        shown = ", ".join(f"{case}: {entry}" for case, entry in entries)
+        kind = "_struct.Struct" if packing else "tuple[_Any, int]"
+        self.arm_tables[name] = f"{name}: dict[int, {kind}] = {{{shown}}}"
         return name
 
     def scalar_arm_cases(self, union: ast.UnionDef, owner: ModuleModel) -> set[int]:
@@ -920,12 +948,18 @@ class ModuleEmitter:
         }
 
     def union_unpack_body(
-        self, union: ast.UnionDef, ctx: _FunctionContext, hint: str, disc: str = ""
+        self,
+        union: ast.UnionDef,
+        ctx: _FunctionContext,
+        hint: str,
+        disc: str = "",
+        lookahead: str = "",
     ) -> tuple[list[str], str]:
         """Statements decoding ``union`` (of this module) into a new object.
 
         ``disc`` names a local holding the discriminant when the caller has
-        decoded it already.
+        decoded it already; ``lookahead`` a local to fill with the 4-byte
+        length that follows the union (read along with the arm when it can).
         """
         module = self.module
         disc_scalar = self.scalar(union.discriminant.type, module)
@@ -939,15 +973,25 @@ class ModuleEmitter:
         value, target = ctx.fresh("value"), ctx.fresh(hint)
         body.append(f"{value}: {self.union_annotation(union)}")
         keyword = "if"
-        table = self.scalar_arm_table(union, module, packing=False)
+        table = self.scalar_arm_table(union, module, packing=False, lookahead=bool(lookahead))
         handled: set[int] = set()
+        read_next = (
+            [f"{lookahead} = _S_I.unpack_from(data, off)[0]", "off += 4"] if lookahead else []
+        )
+        if lookahead:
+            self.struct_constant("I")
         if table is not None:
             arm_codec = ctx.fresh("arm_codec")
+            read = (
+                f"    {value}, {lookahead} = {arm_codec}[0](data, off)"
+                if lookahead
+                else f"    {value} = {arm_codec}[0](data, off)[0]"
+            )
             body += [
                 f"{arm_codec} = {table}.get({disc})",
                 f"if {arm_codec} is not None:",
-                f"    {value} = {arm_codec}.unpack_from(data, off)[0]",
-                f"    off += {arm_codec}.size",
+                read,
+                f"    off += {arm_codec}[1]",
             ]
             keyword = "elif"
             handled = self.scalar_arm_cases(union, module)
@@ -965,14 +1009,15 @@ class ModuleEmitter:
                 else f"{disc} in ({', '.join(map(str, cases))})"
             )
             body.append(f"{keyword} {condition}:")
-            body += _indent(self.arm_unpack(arm, ctx, value))
+            body += _indent([*self.arm_unpack(arm, ctx, value), *read_next])
             keyword = "elif"
         if union.default is not None:
+            default = [*self.arm_unpack(union.default, ctx, value), *read_next]
             if keyword == "if":
-                body += self.arm_unpack(union.default, ctx, value)
+                body += default
             else:
                 body.append("else:")
-                body += _indent(self.arm_unpack(union.default, ctx, value))
+                body += _indent(default)
         else:
             body += ["else:", f"    raise _xdr.bad_discriminant({disc})"]
         disc_attr = attribute_name(union.discriminant.name or "discriminant")
@@ -999,31 +1044,34 @@ class ModuleEmitter:
                 return None
         return definition
 
-    def union_functions(self, union: ast.UnionDef) -> list[str]:
-        cls = class_name(union.name)
+    def union_pack_body(
+        self, union: ast.UnionDef, ctx: _FunctionContext, value: str, result: str = ""
+    ) -> list[str]:
+        """Statements encoding the union object ``value`` (of this module).
+
+        Each arm ends with ``return <bytes>``, or assigns the bytes to
+        ``result`` when given (the union inlined in a struct).
+        """
         module = self.module
         disc_scalar = self.scalar(union.discriminant.type, module)
         assert disc_scalar is not None
         value_annotation = self.union_annotation(union)
-        ctx = _FunctionContext()
-        ctx.used.update({"data", "off", "out", "v"})
-        body, result = self.union_unpack_body(union, ctx, "result")
-        pack_ctx = _FunctionContext()
-        pack_ctx.used.update({"data", "off", "out", "v", "disc", "value", "result"})
+        disc = ctx.fresh("disc")
         disc_attr = attribute_name(union.discriminant.name or "discriminant")
-        disc_value = "_xdr.BOOL_TO_INT[disc]" if disc_scalar.convert == "bool" else "disc"
-        pack_body = [f"disc = v.{disc_attr}"]
+        disc_value = f"_xdr.BOOL_TO_INT[{disc}]" if disc_scalar.convert == "bool" else disc
+        finish = f"{result} = " if result else "return "
+        body = [f"{disc} = {value}.{disc_attr}"]
         self.disc_pack = (disc_scalar.format, disc_value)
         keyword = "if"
         table = self.scalar_arm_table(union, module, packing=True)
         handled: set[int] = set()
         if table is not None:
-            pack_body += [
-                f"arm_codec = {table}.get(disc)",
-                "if arm_codec is not None:",
-                "    return arm_codec.pack(disc, v.value)",
+            arm_codec = ctx.fresh("arm_codec")
+            body += [
+                f"{arm_codec} = {table}.get({disc})",
+                f"if {arm_codec} is not None:",
+                f"    {finish}{arm_codec}.pack({disc}, {value}.value)",
             ]
-            pack_ctx.used.add("arm_codec")
             keyword = "elif"
             handled = self.scalar_arm_cases(union, module)
         for arm in union.arms:
@@ -1035,21 +1083,30 @@ class ModuleEmitter:
             if not cases:
                 continue
             condition = (
-                f"disc == {cases[0]}"
+                f"{disc} == {cases[0]}"
                 if len(cases) == 1
-                else f"disc in ({', '.join(map(str, cases))})"
+                else f"{disc} in ({', '.join(map(str, cases))})"
             )
-            pack_body.append(f"{keyword} {condition}:")
-            pack_body += _indent(self.arm_pack(arm, pack_ctx, value_annotation))
+            body.append(f"{keyword} {condition}:")
+            body += _indent(self.arm_pack(arm, ctx, value_annotation, value, disc, finish))
             keyword = "elif"
         if union.default is not None:
+            default = self.arm_pack(union.default, ctx, value_annotation, value, disc, finish)
             if keyword == "if":
-                pack_body += self.arm_pack(union.default, pack_ctx, value_annotation)
+                body += default
             else:
-                pack_body.append("else:")
-                pack_body += _indent(self.arm_pack(union.default, pack_ctx, value_annotation))
+                body += ["else:", *_indent(default)]
         else:
-            pack_body += ["else:", "    raise _xdr.bad_discriminant(disc)"]
+            body += ["else:", f"    raise _xdr.bad_discriminant({disc})"]
+        return body
+
+    def union_functions(self, union: ast.UnionDef) -> list[str]:
+        cls = class_name(union.name)
+        ctx = _FunctionContext()
+        ctx.used.update({"data", "off", "out", "v"})
+        body, result = self.union_unpack_body(union, ctx, "result")
+        pack_ctx = _FunctionContext()
+        pack_ctx.used.update({"data", "off", "out", "v"})
         return [
             f"def _u_{union.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
             *_indent(_with_data_end(body, ctx)),
@@ -1057,7 +1114,7 @@ class ModuleEmitter:
             "",
             "",
             f"def _p_{union.name}(v: {cls}) -> bytes:",
-            *_indent(pack_body),
+            *_indent(self.union_pack_body(union, pack_ctx, "v")),
         ]
 
     def arm_unpack(self, arm: ast.UnionArm, ctx: _FunctionContext, value: str) -> list[str]:
@@ -1067,37 +1124,45 @@ class ModuleEmitter:
         return [*lines, f"{value} = {result}"]
 
     def arm_pack(
-        self, arm: ast.UnionArm, ctx: _FunctionContext, union_annotation: str
+        self,
+        arm: ast.UnionArm,
+        ctx: _FunctionContext,
+        union_annotation: str,
+        union_value: str,
+        disc: str,
+        finish: str,
     ) -> list[str]:
-        """Return the discriminant (set up in ``self.disc_pack``) and one arm, encoded."""
+        """Encode the discriminant (set up in ``self.disc_pack``) and one arm;
+        the last line is ``finish`` (``return `` or an assignment) and the bytes."""
         disc_format, disc_value = self.disc_pack
-        disc_flat = _Flat(disc_format, disc_value != "disc")
+        disc_flat = _Flat(disc_format, disc_value != disc)
+        arm_value = f"{union_value}.value"
         if arm.declaration.name is None:
             return [
-                "if v.value is not None:",
+                f"if {arm_value} is not None:",
                 '    raise _xdr.XdrError("", "void arm takes None")',
-                f"return {self.struct_constant(disc_format)}.pack({disc_value})",
+                f"{finish}{self.struct_constant(disc_format)}.pack({disc_value})",
             ]
         arm_type = arm.declaration.type
         if self.scalar(arm_type, self.module) is not None:
             # struct.pack checks the value; no narrowing needed.
             flat = self.flat_member(arm_type, self.module)
             assert flat is not None
-            statements, piece = self.run_pack([("disc", disc_flat), ("v.value", flat)], ctx)
-            return [*statements, f"return {piece}"]
+            statements, piece = self.run_pack([(disc, disc_flat), (arm_value, flat)], ctx)
+            return [*statements, f"{finish}{piece}"]
         local = ctx.fresh("arm")
         annotation = self.annotation(arm_type, self.module)
         # Narrow the union-typed attribute for mypy without a runtime call;
         # a wrong type fails in the code below and the slow path explains it.
         ignore = "" if annotation == union_annotation else "  # type: ignore[assignment]"
-        lines = [f"{local}: {annotation} = v.value{ignore}"]
+        lines = [f"{local}: {annotation} = {arm_value}{ignore}"]
         flat = self.flat_member(arm_type, self.module)
         if flat is not None:
-            statements, piece = self.run_pack([("disc", disc_flat), (local, flat)], ctx)
-            return [*lines, *statements, f"return {piece}"]
+            statements, piece = self.run_pack([(disc, disc_flat), (local, flat)], ctx)
+            return [*lines, *statements, f"{finish}{piece}"]
         statements, pieces = self.pack_code(arm_type, self.module, ctx, local)
         disc_piece = f"{self.struct_constant(disc_format)}.pack({disc_value})"
-        return [*lines, *statements, f"return {_concat([disc_piece, *pieces])}"]
+        return [*lines, *statements, f"{finish}{_concat([disc_piece, *pieces])}"]
 
     def typedef_functions(self, typedef: ast.TypedefDef) -> list[str]:
         expr = typedef.declaration.type  # the target, so a typedef never calls itself
