@@ -216,12 +216,6 @@ async def test_frozen_daemon_is_caught_by_keepalive(fd_leak_check: FdLeakCheck) 
         await shut(client, daemon, transport)
 
 
-@pytest.mark.xfail(
-    reason="client declares death at interval*count after count-1 pings; libvirt "
-    "(virKeepAliveTimerInternal) sends count pings, dead at interval*(count+1): "
-    "request to the client's owner in the H7 report",
-    strict=False,
-)
 async def test_frozen_daemon_gets_count_pings_like_libvirt(fd_leak_check: FdLeakCheck) -> None:
     with fd_leak_check():
         client, daemon, transport = await start(hold, keepalive=(0.05, 2))

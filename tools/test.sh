@@ -36,7 +36,7 @@ VIRTRPC_EXTRAS=test
 source tools/venv.sh   # creates/updates .venv with the project and its test extras
 
 echo "== ruff"
-.venv/bin/ruff check src tests bench tools
+.venv/bin/ruff check src tests bench tools fuzz
 echo "== mypy --strict"
 .venv/bin/mypy src
 echo "== pytest"

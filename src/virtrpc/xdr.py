@@ -9,12 +9,15 @@ Two layers live here:
   it) and can encode/decode any value by interpreting that tree while
   tracking the field path.
 * *Generated fast functions*: for every named type the compiler emits a
-  ``pack(out, value)`` and an ``unpack(data, offset)`` function specialised to
-  that type (precompiled :class:`struct.Struct` runs, no interpretation).
+  ``pack(value) -> bytes`` and an ``unpack(data, offset)`` function
+  specialised to that type (precompiled :class:`struct.Struct` runs,
+  :class:`VarStructs` caches for runs with strings, no interpretation).
   Named descriptors use them for the normal path.  When a fast function fails
   the descriptor replays the operation with the interpreter, which raises an
-  :class:`~virtrpc.errors.XdrError` naming the exact field path; the happy
-  path therefore pays nothing for path tracking.
+  :class:`~virtrpc.errors.XdrError` naming the exact field path (or, when
+  encoding a value the fast function does not take, such as a
+  ``memoryview`` opaque, encodes it); the happy path therefore pays nothing
+  for path tracking.
 
 Decoding is strict: padding must be zero, ``bool`` must be 0 or 1, lengths
 are checked against ``<max>`` before anything is allocated, strings must be

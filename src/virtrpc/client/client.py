@@ -77,6 +77,7 @@ from virtrpc.rpc.events import (
     StreamHole,
 )
 from virtrpc.rpc.events import Event as RpcEvent
+from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
 from virtrpc.transport.network import NETWORK_TRANSPORTS, open_uri_transport
 from virtrpc.transport.unix import SocketTransport, open_unix
 
@@ -207,7 +208,7 @@ class RpcClient:
         self._close_reason: str | None = None
         self._last_rx = time.monotonic()
         self._keepalive_handle: asyncio.TimerHandle | None = None
-        self._last_ping = 0.0
+        self._keepalive: KeepaliveMonitor | None = None
         # Call packets gathered during one loop iteration (see _send_call).
         self._corked: list[bytes] | None = None
 
@@ -732,43 +733,42 @@ class RpcClient:
     def _start_keepalive(self) -> None:
         if self.keepalive is None or not self.server_keepalive:
             return
-        interval, _count = self.keepalive
+        interval, count = self.keepalive
+        self._keepalive = KeepaliveMonitor(interval, count, self._last_rx)
         self._keepalive_handle = self._loop.call_later(interval, self._keepalive_tick)
 
     def _keepalive_tick(self) -> None:
-        """Ping after ``interval`` s of silence (at most once per interval);
-        declare the daemon dead after ``interval * count`` s of silence, but
-        only once a ping went unanswered (a timer that fires late, on a busy
-        machine, must not skip straight to death)."""
+        """libvirt's ``virKeepAliveTimerInternal``, via :class:`KeepaliveMonitor`:
+        after ``interval`` s of silence send a ping, one per silent interval,
+        ``count`` in all; one more silent interval after the last one and the
+        daemon is dead (``interval * (count + 1)`` s of silence).  Each ping
+        restarts the interval, so a timer that fires late never skips a ping."""
         self._keepalive_handle = None
-        if self.keepalive is None or not self.is_open:
+        monitor = self._keepalive
+        if monitor is None or not self.is_open:
             return
-        interval, count = self.keepalive
+        # The read path only stamps _last_rx (cheaper than a method call per
+        # read); catch the monitor up here.
+        if self._last_rx > monitor.last_received:
+            monitor.packet_received(self._last_rx)
         now = time.monotonic()
-        silence = now - self._last_rx
-        pinged_since_rx = self._last_ping > self._last_rx
-        if silence >= interval * count and pinged_since_rx:
+        action = monitor.check(now)
+        if action is KeepaliveAction.DEAD:
             self._fail(
                 ConnectionLost(
-                    f"no data from the daemon at {self.socket_path} for {silence:.1f} s "
-                    f"(keepalive {interval:g} s x {count}): connection declared dead"
+                    f"no data from the daemon at {self.socket_path} for "
+                    f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
+                    f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
                 ),
                 "keepalive",
             )
             return
-        if silence >= interval and now - self._last_ping >= interval:
-            self._last_ping = now
-            pinged_since_rx = True
+        if action is KeepaliveAction.SEND_PING:
             with contextlib.suppress(VirtrpcError):
                 self._send(self._conn.send_keepalive_ping())
                 self.keepalive_pings_sent += 1
-        # Wake up at the next interval boundary or when the peer would be
-        # declared dead, whichever comes first.
-        until_death = self._last_rx + interval * count - now
-        next_check = min(interval, until_death) if until_death > 0 else interval
-        if pinged_since_rx and until_death <= 0:
-            next_check = max(self._last_ping + interval - now, 0.001)
-        self._keepalive_handle = self._loop.call_later(max(next_check, 0.001), self._keepalive_tick)
+        delay = max(monitor.next_check_time() - now, 0.001)
+        self._keepalive_handle = self._loop.call_later(delay, self._keepalive_tick)
 
     # -------------------------------------------------------------- lifecycle
     async def close(self) -> None:
@@ -1136,8 +1136,10 @@ def connect(
     ``client = await connect(uri)`` or ``async with connect(uri) as client``.
     ``uri`` defaults to ``$LIBVIRT_DEFAULT_URI`` / the client config's
     ``uri_default`` / the daemon's default.  ``keepalive=(interval, count)``
-    pings the daemon after ``interval`` seconds of silence and declares it dead
-    after ``interval * count`` seconds without any data; ``None`` disables it.
+    pings the daemon after ``interval`` seconds of silence, once per silent
+    interval, and declares it dead when ``count`` pings went unanswered and one
+    more interval passed (``interval * (count + 1)`` seconds without any data,
+    as libvirt); ``None`` disables it.
     ``credentials`` answers SASL credential requests not covered by
     auth.conf (see :mod:`virtrpc.auth`).  Unix sockets, ``tcp``, ``tls``,
     ``ssh`` and ``ext`` URIs are supported.  Raises

@@ -2,11 +2,13 @@
 
 The generated module has, in this order: constants, ``IntEnum`` classes
 (plus module-level aliases of their members), struct/union classes, one
-specialised ``_p_<name>(out, value)`` / ``_u_<name>(data, offset)`` function
-pair per named type, the type descriptors (``TYPES``) and the procedure
-tables (``PROGRAM``).  The functions merge consecutive fixed-size fields into
-one precompiled :class:`struct.Struct` so that decoding a struct of scalars is
-one ``unpack_from`` call.
+specialised ``_p_<name>(value) -> bytes`` / ``_u_<name>(data, offset)``
+function pair per named type, the type descriptors (``TYPES``) and the
+procedure tables (``PROGRAM``).  The functions merge consecutive fields into
+as few :mod:`struct` calls as they can (see docs/xdr.md, "How the fast
+functions save work"): fixed-size runs use precompiled codecs, runs with
+strings use codecs cached by length, padding is checked on the word the next
+read fetches anyway, and array loops inline small elements.
 """
 
 from __future__ import annotations
@@ -99,9 +101,7 @@ class _FunctionContext:
     """Fresh local names within one generated function."""
 
     def __init__(self) -> None:
-        self.used: set[str] = {"data", "off", "out", "v", "data_end"}
-        #: whether the body compares offsets with ``data_end = len(data)``
-        self.uses_data_end = False
+        self.used: set[str] = {"data", "off", "out", "v"}
 
     def fresh(self, hint: str) -> str:
         name = hint
@@ -887,7 +887,7 @@ class ModuleEmitter:
         pack_body, pieces = self.struct_pack_body(struct, self.module, pack_ctx, "v")
         return [
             f"def _u_{struct.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
-            *_indent(_with_data_end(body, ctx)),
+            *_indent(body),
             f"    return {construct}, off",
             "",
             "",
@@ -1109,7 +1109,7 @@ class ModuleEmitter:
         pack_ctx.used.update({"data", "off", "out", "v"})
         return [
             f"def _u_{union.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
-            *_indent(_with_data_end(body, ctx)),
+            *_indent(body),
             f"    return {result}, off",
             "",
             "",
@@ -1175,7 +1175,7 @@ class ModuleEmitter:
         pack_statements, pieces = self.pack_code(expr, self.module, pack_ctx, "v")
         return [
             f"def _u_{typedef.name}(data: bytes, off: int) -> tuple[{annotation}, int]:",
-            *_indent(_with_data_end(lines, ctx)),
+            *_indent(lines),
             f"    return {result}, off",
             "",
             "",
@@ -1479,11 +1479,6 @@ class ModuleEmitter:
             *([f"    {', '.join(options)},"] if options else []),
             "),",
         ]
-
-
-def _with_data_end(body: list[str], ctx: _FunctionContext) -> list[str]:
-    """Prefix ``data_end = len(data)`` when the body bounds-checks with it."""
-    return ["data_end = len(data)", *body] if ctx.uses_data_end else body
 
 
 def _concat(pieces: list[str]) -> str:
