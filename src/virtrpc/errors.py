@@ -46,3 +46,10 @@ class ConnectError(VirtrpcError, OSError):
 
 class StreamError(VirtrpcError):
     """A data stream was used wrongly or was aborted by the peer."""
+
+
+class BadFileDescriptor(VirtrpcError, ValueError):
+    """A file descriptor given to send is not open (or cannot be sent).
+
+    Raised before anything is written, so the connection stays usable.
+    """

@@ -31,6 +31,16 @@ def uri_for(socket_path: str) -> str:
     return f"test+unix:///default?socket={socket_path}"
 
 
+def tls_uri_for(host: str, port: int, client_pki: str = "CLIENT_PKI_DIR") -> str:
+    """The ``+tls`` URI that reaches the test hypervisor on ``host:port``
+    (``client_pki``: the client's ``pkipath=`` directory)."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"  # a wildcard is no address to connect to
+    if ":" in host:
+        host = f"[{host}]"
+    return f"test+tls://{host}:{port}/default?pkipath={client_pki}"
+
+
 def _tcp_address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit():
@@ -56,6 +66,18 @@ def add_parser(subparsers: Any, name: str) -> None:
     parser.add_argument("--ro-socket", metavar="PATH", help="also serve a read-only Unix socket")
     parser.add_argument("--tcp", metavar="HOST:PORT", type=_tcp_address,
                         help="also listen on plain TCP (no authentication: use localhost)")
+    parser.add_argument("--tls", metavar="HOST:PORT", type=_tcp_address,
+                        help="also listen for TLS clients (libvirt's +tls transport; "
+                             "client certificates are required)")
+    parser.add_argument("--pki", metavar="DIR",
+                        help="with --tls: directory with cacert.pem, servercert.pem and "
+                             "serverkey.pem (default: libvirt's locations, "
+                             "/etc/pki/CA/cacert.pem, /etc/pki/libvirt/servercert.pem, "
+                             "/etc/pki/libvirt/private/serverkey.pem)")
+    parser.add_argument("--tls-allowed-dn", metavar="PATTERN", action="append",
+                        help="with --tls: only accept client certificates whose DN matches "
+                             "this glob, e.g. 'C=GB,O=Example,CN=*' (repeatable; libvirtd's "
+                             "tls_allowed_dn_list)")
     parser.add_argument("--max-clients", type=int, default=ServerLimits.max_clients)
     parser.add_argument("--max-client-requests", type=int,
                         default=ServerLimits.max_client_requests)
@@ -69,6 +91,10 @@ def add_parser(subparsers: Any, name: str) -> None:
 async def _serve(args: argparse.Namespace) -> int:
     from virtrpc.testdriver import build_test_server
 
+    if args.tls is None and (args.pki is not None or args.tls_allowed_dn):
+        print("virtrpc serve: --pki and --tls-allowed-dn need --tls", file=sys.stderr)
+        return 2
+
     limits = ServerLimits(
         max_clients=args.max_clients,
         max_client_requests=args.max_client_requests,
@@ -77,15 +103,24 @@ async def _serve(args: argparse.Namespace) -> int:
     )
     server, _driver = build_test_server(limits)
     path = args.socket or default_socket_path()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
-    await server.listen_unix(path)
-    print(f"virtrpc test hypervisor listening on {path}", flush=True)
-    if args.ro_socket:
-        await server.listen_unix(args.ro_socket, readonly=True)
-        print(f"read-only socket: {args.ro_socket}", flush=True)
-    if args.tcp:
-        host, port = await server.listen_tcp(*args.tcp)
-        print(f"tcp: {host}:{port}  (URI test+tcp://{host}:{port}/default)", flush=True)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+        await server.listen_unix(path)
+        print(f"virtrpc test hypervisor listening on {path}", flush=True)
+        if args.ro_socket:
+            await server.listen_unix(args.ro_socket, readonly=True)
+            print(f"read-only socket: {args.ro_socket}", flush=True)
+        if args.tcp:
+            host, port = await server.listen_tcp(*args.tcp)
+            print(f"tcp: {host}:{port}  (URI test+tcp://{host}:{port}/default)", flush=True)
+        if args.tls:
+            host, port = await server.listen_tls(*args.tls, pkipath=args.pki,
+                                                 allowed_dns=args.tls_allowed_dn)
+            print(f"tls: {host}:{port}  (URI {tls_uri_for(host, port)})", flush=True)
+    except BaseException:
+        # Leave no socket file behind (e.g. a missing TLS certificate).
+        await server.shutdown()
+        raise
     print(f"URI: {uri_for(path)}", flush=True)
     print(f"try: virsh -c '{uri_for(path)}' list --all", flush=True)
     await server.serve_forever(handle_signals=True)

@@ -449,6 +449,12 @@ class RpcClient:
                 f"cannot carry (URI {self.uri or '(default)'}): use a unix socket"
             )
 
+    def _abandon_unsent(self, serial: int) -> None:
+        """The call packet was never written (a bad fd, a dead socket): no
+        reply will come, so stop waiting for one and stop tracking the serial."""
+        self._waiters.pop(serial, None)
+        self._conn.forget_call(serial)
+
     def _dead_error(self) -> ConnectionLost:
         if self._error is not None:
             return ConnectionLost(str(self._error))
@@ -467,7 +473,7 @@ class RpcClient:
         try:
             self._send(packet, fds)
         except BaseException:
-            self._waiters.pop(serial, None)
+            self._abandon_unsent(serial)
             raise
         try:
             return await waiter
@@ -504,7 +510,7 @@ class RpcClient:
             else:
                 self._send_call(packet)
         except BaseException:
-            self._waiters.pop(serial, None)
+            self._abandon_unsent(serial)
             if self._error is not None:
                 raise self._dead_error() from None
             raise
@@ -653,6 +659,11 @@ class RpcClient:
         self._waiters[serial] = waiter
         try:
             self._send(packet, fds)
+        except BaseException:
+            self._streams.pop(serial, None)
+            self._abandon_unsent(serial)
+            raise
+        try:
             reply = await waiter
         except BaseException as exc:
             self._streams.pop(serial, None)

@@ -91,6 +91,10 @@ class ServerClient:
         #: open connection and event registrations).
         self.data: dict[str, Any] = {}
         self.authenticated = True  # the server only offers auth "none"
+        #: The DN of a TLS client's verified certificate (libvirtd's
+        #: x509dname identity), e.g. ``C=GB,O=Example,CN=client1``; None for
+        #: other transports.
+        self.peer_dn: str | None = None
         self.conn = Connection(Role.SERVER)
         self.transport: Transport | None = None
         self.closed = asyncio.get_running_loop().create_future()
@@ -111,6 +115,18 @@ class ServerClient:
 
     def connection_made(self, transport: Transport) -> None:
         self.transport = transport
+        extra_info = getattr(transport, "get_extra_info", None)
+        if extra_info is None:
+            return
+        peer_dn = extra_info("peer_dn")
+        if isinstance(peer_dn, str):
+            # A TLS session: its listener could only label the client "tls"
+            # before the session existed; name the address and certificate now.
+            self.peer_dn = peer_dn
+            address = extra_info("peername")
+            if isinstance(address, tuple) and len(address) >= 2:
+                self.peer = f"{self.peer} {address[0]}:{address[1]}"
+            log.info("client %s: TLS certificate %s", self.peer, peer_dn)
 
     def data_received(self, data: bytes, fds: list[int]) -> None:
         if self._keepalive is not None:

@@ -10,7 +10,8 @@
 
 Every accepted socket becomes a :class:`~virtrpc.server.client.ServerClient`
 over a :class:`~virtrpc.transport.unix.SocketTransport` (the same transport
-the client uses).  Limits follow libvirtd's ``max_clients``,
+the client uses); :meth:`Server.listen_tls` serves libvirt's ``+tls``
+clients over :mod:`virtrpc.transport.tls` sessions.  Limits follow libvirtd's ``max_clients``,
 ``max_anonymous_clients``, ``max_client_requests`` and keepalive settings.
 """
 
@@ -24,8 +25,9 @@ import os
 import signal
 import socket
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from virtrpc.errors import ConnectError
 from virtrpc.rpc.packet import Header
@@ -33,6 +35,9 @@ from virtrpc.server.client import ServerClient
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import DispatchPlan, ProgramService, not_supported
 from virtrpc.transport.unix import SocketTransport
+
+if TYPE_CHECKING:
+    from virtrpc.transport.unix import Listener
 
 log = logging.getLogger("virtrpc.server")
 
@@ -148,6 +153,9 @@ class Server:
         self._programs: dict[tuple[int, int], ProgramService] = {}
         self._plans: dict[tuple[int, int, int], DispatchPlan] = {}
         self._listeners: list[_Listener] = []
+        # Listeners of virtrpc.transport (TLS): they cannot pause accepting,
+        # so max_clients is enforced in new_client() instead.
+        self._transport_listeners: list[Listener] = []
         self._stopped: asyncio.Event | None = None
         self._shutting_down = False
         self._client_closed_callbacks: list[Callable[[ServerClient], None]] = []
@@ -200,7 +208,9 @@ class Server:
         self._shutdown_callbacks.append(callback)
 
     def on_client_connected(self, callback: Callable[[ServerClient], None]) -> None:
-        """Call ``callback(client)`` for each newly accepted client."""
+        """Call ``callback(client)`` for each newly accepted client (from
+        :meth:`new_client`: before its transport is attached, so
+        ``client.transport`` may still be None)."""
         self._client_added_callbacks.append(callback)
 
     # -- listening ------------------------------------------------------------
@@ -265,6 +275,60 @@ class Server:
         bound = listener.address
         return str(bound[0]), int(bound[1])
 
+    async def listen_tls(
+        self,
+        host: str,
+        port: int,
+        *,
+        pkipath: str | None = None,
+        allowed_dns: Sequence[str] | None = None,
+        verify_client: bool = True,
+        readonly: bool = False,
+        on_reject: Callable[[str, BaseException], None] | None = None,
+        handshake_timeout: float = 30.0,
+    ) -> tuple[str, int]:
+        """Listen for libvirt TLS clients (``+tls`` URIs) on ``host:port``
+        (port 0 picks one); returns the bound address.
+
+        ``pkipath`` is a directory with ``cacert.pem``, ``servercert.pem`` and
+        ``serverkey.pem`` (default: libvirt's locations, see
+        :func:`virtrpc.transport.pki.locate_credentials`).  As libvirtd with
+        its default ``tls_no_verify_certificate = 0``, clients must present a
+        certificate signed by the CA (``verify_client=False`` makes it
+        optional); ``allowed_dns`` is libvirtd's ``tls_allowed_dn_list``
+        (glob patterns matched against the whole DN, e.g.
+        ``C=GB,O=Example,CN=*``; None allows every verified client).  Refused
+        clients never get a :class:`ServerClient`; they are logged and
+        reported to ``on_reject(peer, error)``.  Raises
+        :class:`~virtrpc.transport.tls.TlsError` (a ``ConnectError``) naming
+        the file when the credentials cannot be loaded, ``ConnectError`` when
+        the address cannot be bound.  The listener closes at :meth:`shutdown`.
+        """
+        from virtrpc.transport.tls import start_tls_server  # ssl only when TLS is used
+
+        def new_tls_client() -> ServerClient:
+            return self.new_client(readonly=readonly, peer="tls")
+
+        def rejected(peer: str, error: BaseException) -> None:
+            log.warning("TLS client %s refused: %s", peer, error)
+            if on_reject is not None:
+                on_reject(peer, error)
+
+        listener = await start_tls_server(
+            host, port, new_tls_client,
+            pkipath=pkipath,
+            allowed_dns=list(allowed_dns) if allowed_dns is not None else None,
+            verify_client=verify_client,
+            on_reject=rejected,
+            handshake_timeout=handshake_timeout,
+            read_size=self.limits.read_buffer_size,
+        )
+        sock = listener.socket
+        assert sock is not None  # just opened
+        bound = sock.getsockname()
+        self._transport_listeners.append(listener)
+        return str(bound[0]), int(bound[1])
+
     def can_accept(self) -> bool:
         if self._shutting_down:
             return False
@@ -274,20 +338,52 @@ class Server:
             return False
         return True
 
-    def adopt(self, conn: socket.socket, *, readonly: bool, peer: str) -> ServerClient:
-        """Serve an already connected socket (the server owns it from now on)."""
-        if conn.family != socket.AF_UNIX:
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def new_client(self, *, readonly: bool, peer: str) -> ServerClient:
+        """Register a client for a connection that some transport will attach
+        (by calling ``connection_made`` on the returned client).
+
+        This is what every listener does per connection: :meth:`adopt` for
+        sockets the server accepted itself, and the factory of
+        :meth:`listen_tls` for verified TLS sessions.  It enforces
+        ``limits.max_clients`` and refuses clients during shutdown (both with
+        :class:`~virtrpc.errors.ConnectError`, the caller then drops the
+        connection), adds the client to :attr:`clients` and runs the
+        :meth:`on_client_connected` callbacks.  ``peer`` labels the client in
+        logs.
+        """
+        if self._shutting_down:
+            raise ConnectError(f"refusing client {peer}: the server is shutting down")
+        if len(self.clients) >= self.limits.max_clients:
+            raise ConnectError(
+                f"refusing client {peer}: {self.limits.max_clients} clients "
+                "connected already (max_clients)")
         client = ServerClient(self, readonly=readonly, peer=peer)
         self.clients.add(client)
         try:
-            SocketTransport(conn, client, read_size=self.limits.read_buffer_size)
-        except Exception:
-            self.clients.discard(client)
+            for callback in self._client_added_callbacks:
+                callback(client)
+        except BaseException:
+            # Unregisters it and lets the client-closed callbacks undo what
+            # the earlier client-added callbacks did.
+            client.close(immediately=True)
+            raise
+        return client
+
+    def adopt(self, conn: socket.socket, *, readonly: bool, peer: str) -> ServerClient:
+        """Serve an already connected socket (the server owns it from now on)."""
+        try:
+            if conn.family != socket.AF_UNIX:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            client = self.new_client(readonly=readonly, peer=peer)
+        except BaseException:
             conn.close()
             raise
-        for callback in self._client_added_callbacks:
-            callback(client)
+        try:
+            SocketTransport(conn, client, read_size=self.limits.read_buffer_size)
+        except BaseException:
+            conn.close()
+            client.close(immediately=True)
+            raise
         return client
 
     def client_closed(self, client: ServerClient) -> None:
@@ -340,6 +436,9 @@ class Server:
         for listener in self._listeners:
             listener.close()
         self._listeners.clear()
+        for transport_listener in self._transport_listeners:
+            transport_listener.close()
+        self._transport_listeners.clear()
         clients = list(self.clients)
         for client in clients:
             client.pause_reading(self)
@@ -374,4 +473,9 @@ class Server:
         for listener in self._listeners:
             address = listener.address
             result.append(address if isinstance(address, str) else f"{address[0]}:{address[1]}")
+        for transport_listener in self._transport_listeners:
+            sock = transport_listener.socket
+            if sock is not None:
+                host, port = sock.getsockname()[:2]
+                result.append(f"{host}:{port}")
         return result

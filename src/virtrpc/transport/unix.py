@@ -22,10 +22,11 @@ import os
 import socket
 import stat
 import struct
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError
+from virtrpc.errors import BadFileDescriptor, ConnectError, ConnectionLost, ProtocolError
 from virtrpc.rpc.packet import NUM_FDS_MAX
 from virtrpc.transport.base import (
     DEFAULT_READ_SIZE,
@@ -85,6 +86,52 @@ def _close_fds(fds: Sequence[int]) -> None:
             os.close(fd)
 
 
+# One read buffer per (event loop, size), shared by every transport on that
+# loop: a read is copied out of it (``tobytes``) before the receiver runs, and
+# nothing else runs on the loop between ``recvmsg_into`` and that copy, so
+# transports never see each other's bytes.  1000 idle server connections then
+# cost one buffer, not 1000 x 256 KiB.
+_SHARED_READ_BUFFERS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[int, memoryview]
+] = weakref.WeakKeyDictionary()
+
+
+def _shared_read_buffer(loop: asyncio.AbstractEventLoop, size: int) -> memoryview:
+    by_size = _SHARED_READ_BUFFERS.get(loop)
+    if by_size is None:
+        by_size = _SHARED_READ_BUFFERS[loop] = {}
+    buffer = by_size.get(size)
+    if buffer is None:
+        buffer = by_size[size] = memoryview(bytearray(size))
+    return buffer
+
+
+def _check_fds_open(fds: Sequence[int]) -> None:
+    """Refuse fds that are not open, before any byte is written: once the
+    packet is on the wire, a failing fd would leave the stream out of sync."""
+    for fd in fds:
+        try:
+            os.get_inheritable(fd)  # one fcntl(F_GETFD)
+        except (OSError, TypeError, ValueError, OverflowError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise BadFileDescriptor(f"fd {fd!r} cannot be sent: {reason}") from None
+
+
+def _dup_fds(fds: Sequence[int]) -> list[int]:
+    """Duplicates to queue (close-on-exec): the caller may close its fds once
+    write() returns."""
+    dups: list[int] = []
+    try:
+        for fd in fds:
+            dups.append(os.dup(fd))
+    except OSError as exc:
+        _close_fds(dups)
+        if exc.errno == errno_mod.EBADF:
+            raise BadFileDescriptor(f"fd {fd} cannot be sent: {exc.strerror}") from None
+        raise ConnectionLost(f"cannot duplicate fd {fd} to send: {exc.strerror}") from exc
+    return dups
+
+
 def _fds_from_ancdata(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
     fds: list[int] = []
     for level, kind, cdata in ancdata:
@@ -116,8 +163,8 @@ class SocketTransport:
         self._sock: socket.socket | None = sock
         self._fileno = sock.fileno()
         self._receiver = receiver
-        # Reused for every read; see _on_readable.
-        self._read_buffer = memoryview(bytearray(read_size))
+        # Shared by the loop's transports, reused for every read; see _on_readable.
+        self._read_buffer = _shared_read_buffer(self._loop, read_size)
         self._read_views = [self._read_buffer]
         self._high_water = write_high_water
         self._low_water = write_high_water // 4 if write_low_water is None else write_low_water
@@ -232,8 +279,10 @@ class SocketTransport:
         except OSError as exc:
             self._fatal(ConnectionLost(f"read failed: {exc.strerror or exc}"), cause=exc)
             return
-        # One copy out of the reusable buffer: cheaper than letting recvmsg()
-        # allocate (and, for big sizes, mmap/munmap) a fresh buffer per read.
+        # One copy out of the shared buffer, before anything else can run on
+        # the loop (the buffer is reused by the next read of any transport):
+        # cheaper than letting recvmsg() allocate (and, for big sizes,
+        # mmap/munmap) a fresh buffer per read.
         data = self._read_buffer[:nbytes].tobytes()
         if not data and not fds:
             self._on_eof()
@@ -257,54 +306,81 @@ class SocketTransport:
     # --------------------------------------------------------------- writing
 
     def write(self, data: bytes | bytearray | memoryview, fds: Sequence[int] = ()) -> None:
-        """Queue ``data`` and then ``fds``; the caller keeps ownership of ``fds``."""
+        """Send ``data`` and then ``fds`` (libvirt's framing: each fd with one
+        ``\\0`` byte); what the socket does not take now is queued.
+
+        The caller keeps ownership of ``fds`` and may close them once
+        ``write`` returns: fds sent at once are not duplicated, fds that must
+        wait in the queue are (duplicates owned by the transport).  Raises
+        :class:`~virtrpc.errors.BadFileDescriptor`, before writing anything,
+        for an fd that is not open (the connection stays usable).
+        """
         if self._closing:
             raise ConnectionLost(
                 f"transport is closed: {self._lost_exc}" if self._lost_exc else "transport is closed"
             )
-        if fds and not self._pass_fds:
-            raise ProtocolError("this transport cannot pass file descriptors")
         if type(data) is not bytes:
             # Own an immutable copy: the caller may reuse a mutable buffer after
             # write() returns, and byte counts below assume a flat byte buffer.
             data = bytes(data)
-        queue = self._queue
-        if not queue and not fds:
-            # Fast path: nothing queued, try to write everything now.
-            try:
-                sent = self._sock.send(data, _MSG_NOSIGNAL)  # type: ignore[union-attr]
-            except (BlockingIOError, InterruptedError):
-                sent = 0
-            except OSError as exc:
-                self._fatal(ConnectionLost(f"write failed: {exc.strerror or exc}"), cause=exc)
-                raise self._lost_error() from exc
-            if sent == len(data):
+        if fds:
+            if not self._pass_fds:
+                raise ProtocolError("this transport cannot pass file descriptors")
+            if self._queue:
+                self._enqueue(data, _dup_fds(fds))  # dup also proves them open
                 return
-            rest = memoryview(data)[sent:]
-            queue.append(rest)
-            self._buffered += len(rest)
-            self._start_writing()
+            _check_fds_open(fds)
+        elif self._queue:
+            self._enqueue(data, ())
             return
-        dups: list[int] = []
+        # Fast path: nothing queued, write now.
+        sock = self._sock
+        assert sock is not None
         try:
-            for fd in fds:
-                dups.append(os.dup(fd))
+            sent = sock.send(data, _MSG_NOSIGNAL) if data else 0
+            if sent < len(data):
+                self._enqueue(memoryview(data)[sent:], self._dup_or_die(fds))
+                return
+            for index, fd in enumerate(fds):
+                try:
+                    sock.sendmsg(
+                        _DUMMY,
+                        [(_SOL_SOCKET, _SCM_RIGHTS, array.array("i", (fd,)))],
+                        _MSG_NOSIGNAL,
+                    )
+                except (BlockingIOError, InterruptedError):
+                    self._enqueue(b"", self._dup_or_die(fds[index:]))
+                    return
+        except (BlockingIOError, InterruptedError):
+            self._enqueue(data, self._dup_or_die(fds))
         except OSError as exc:
-            _close_fds(dups)
-            raise ConnectionLost(f"cannot duplicate fd to send: {exc.strerror}") from exc
+            self._fatal(ConnectionLost(f"write failed: {exc.strerror or exc}"), cause=exc)
+            raise self._lost_error() from exc
+
+    def _dup_or_die(self, fds: Sequence[int]) -> list[int]:
+        """Duplicates of fds that must be queued behind bytes already sent:
+        failing now would desynchronise the stream, so it is fatal."""
+        if not fds:
+            return []
+        try:
+            return _dup_fds(fds)
+        except (BadFileDescriptor, ConnectionLost) as exc:
+            self._fatal(ConnectionLost(f"write failed: {exc}"), cause=exc)
+            raise self._lost_error() from exc
+
+    def _enqueue(self, data: bytes | memoryview, dups: Sequence[int]) -> None:
+        """Queue ``data`` (immutable, ours) then the (owned) ``dups``, and make
+        sure they get written."""
+        queue = self._queue
         was_idle = not queue
         if data:
             queue.append(memoryview(data))
             self._buffered += len(data)
-        for dup in dups:
-            queue.append(dup)
-        self._buffered += len(dups)
-        if was_idle:
-            self._flush()
-            if self._closing and self._lost_exc is not None:
-                raise self._lost_error()
-            if queue:
-                self._start_writing()
+        if dups:
+            queue.extend(dups)
+            self._buffered += len(dups)
+        if was_idle and queue:
+            self._start_writing()
 
     def writelines(self, packets: Sequence[bytes | bytearray | memoryview]) -> None:
         """Queue several packets (without fds) at once."""
