@@ -18,7 +18,7 @@ import pytest
 from fdcount import FdLeakCheck
 
 from virtrpc.client.client import Client, connect_socket
-from virtrpc.errors import ConnectionLost
+from virtrpc.errors import BadFileDescriptor, ConnectionLost
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.packet import Header
@@ -253,4 +253,66 @@ async def test_fd_churn_through_the_client(fd_leak_check: FdLeakCheck) -> None:
         assert daemon.fds_received == sum(i % 3 for i in range(300))
         os.close(r)
         os.close(w)
+        await shut(client, daemon, transport)
+
+
+def _closed_fd() -> int:
+    """An fd number that is not open in this process (high enough that the
+    pipes the test opens afterwards do not reuse it)."""
+    for fd in range(987, 2000):
+        try:
+            os.fstat(fd)
+        except OSError:
+            return fd
+    raise AssertionError("no free fd number")
+
+
+async def test_bad_caller_fd_is_a_typed_error_and_the_connection_survives(
+    fd_leak_check: FdLeakCheck,
+) -> None:
+    """A call with an fd that is not open fails before anything is written,
+    with BadFileDescriptor (a ValueError), leaves no pending serial behind,
+    and the connection keeps working, also while calls are queued."""
+
+    def answer(daemon: FakeDaemon, call: ev.Call) -> None:
+        daemon.write(daemon.conn.send_reply(call.header, call.payload[:8]))
+
+    with fd_leak_check():
+        client, daemon, transport = await start(answer)
+        bad = _closed_fd()
+        r, w = os.pipe()
+        try:
+            for fds in ([bad], [r, bad]):
+                with pytest.raises(BadFileDescriptor, match=f"fd {bad}") as caught:
+                    await asyncio.wait_for(client.call(REMOTE, 1, PROC_RAW, b"", fds=fds), DEADLINE)
+                assert isinstance(caught.value, ValueError)
+                assert client._conn.pending_calls == 0
+                assert not client._waiters
+                assert client.is_open
+            # The typed path of the generated methods behaves the same.
+            with pytest.raises(BadFileDescriptor):
+                await client.call("remote", 1, "connect_get_lib_version", None, fds=[bad])
+            assert client._conn.pending_calls == 0
+            # Nothing reached the daemon; the next calls (with a good fd) work.
+            assert daemon.fds_received == 0
+            result = await asyncio.wait_for(
+                client.call(REMOTE, 1, PROC_RAW, b"after", fds=[r]), DEADLINE
+            )
+            assert result.value == b"after"
+            assert daemon.fds_received == 1
+            # Behind a queued call (the socket is full), the bad fd is refused too.
+            assert client._transport is not None
+            transport.pause_reading()
+            big = asyncio.ensure_future(client.call(REMOTE, 1, PROC_RAW, b"x" * 4_000_000))
+            await wait_until(lambda: client._conn.pending_calls == 1, "the big call sent")
+            assert client._transport.get_write_buffer_size() > 0
+            with pytest.raises(BadFileDescriptor):
+                await client.call(REMOTE, 1, PROC_RAW, b"", fds=[bad])
+            assert client._conn.pending_calls == 1
+            transport.resume_reading()
+            assert (await asyncio.wait_for(big, DEADLINE)).value == b"x" * 8
+            assert client.is_open and client._conn.pending_calls == 0
+        finally:
+            os.close(r)
+            os.close(w)
         await shut(client, daemon, transport)

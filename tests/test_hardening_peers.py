@@ -278,9 +278,6 @@ def test_libvirtd_reaction(libvirtd_socket: str, name: str) -> None:
 # server's owner are in docs/reliability.md.
 SERVER_GAPS = {
     "array-length-1e6": "server checks 'unsupported' before decoding the args",
-    "maxids-1e9": "test driver does not check maxids against REMOTE_DOMAIN_LIST_MAX",
-    "maxids-negative": "test driver does not reject a negative maxids",
-    "nparams-1e6": "test driver does not implement domain_get_scheduler_parameters",
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError
+from virtrpc.errors import BadFileDescriptor, ConnectError, ConnectionLost, ProtocolError
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role
 from virtrpc.transport.base import Transport
@@ -625,3 +625,116 @@ async def test_writing_to_a_vanished_peer_never_raises_sigpipe() -> None:
     out, err = await asyncio.wait_for(process.communicate(), DEADLINE)
     assert process.returncode == 0, (process.returncode, err.decode())
     assert out.strip() == b"ConnectionLost"
+
+
+def _count_dups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record every os.dup the transport makes."""
+    made: list[int] = []
+    real_dup = os.dup
+
+    def counting_dup(fd: int) -> int:
+        made.append(fd)
+        return real_dup(fd)
+
+    monkeypatch.setattr("virtrpc.transport.unix.os.dup", counting_dup)
+    return made
+
+
+async def test_fds_sent_at_once_are_not_duplicated(
+    fd_baseline: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With nothing queued, the packet and its fds leave inside write():
+    no duplicate, nothing buffered, and the caller may close its fds at once."""
+    dups = _count_dups(monkeypatch)
+    client, ct, server, st = await make_pair()
+    r, w = os.pipe()
+    _, packet = client.conn.send_call(REMOTE, 1, 1, b"fast", fds=[r, w])
+    ct.write(packet, [r, w])
+    assert ct.get_write_buffer_size() == 0
+    os.close(w)
+    call = await server.next_event()
+    assert isinstance(call, ev.Call) and call.payload == b"fast" and len(call.fds) == 2
+    got_r, got_w = call.take_fds()
+    os.write(got_w, b"still works")
+    os.close(got_w)
+    assert os.read(r, 100) == b"still works"
+    os.close(r)
+    os.close(got_r)
+    assert dups == []
+    await close_pair(ct, st, client, server)
+
+
+async def test_fds_behind_a_partial_write_are_duplicated_and_delivered(
+    fd_baseline: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket takes only part of a big packet: its fds are queued as
+    duplicates, so the caller may close its fds right after write(), and they
+    arrive after the packet's last byte once the peer reads again."""
+    dups = _count_dups(monkeypatch)
+    client, ct, server, st = await make_pair()
+    st.pause_reading()
+    r, w = os.pipe()
+    payload = b"p" * 3_000_000
+    _, packet = client.conn.send_call(REMOTE, 1, 2, payload, fds=[r, w])
+    ct.write(packet, [r, w])
+    buffered = ct.get_write_buffer_size()
+    assert 2 < buffered < len(packet) + 2  # a partial write: some bytes and both fds left
+    assert dups == [r, w]
+    # A second call queues behind the first, fds and all.
+    _, second = client.conn.send_call(REMOTE, 1, 3, b"second", fds=[w])
+    ct.write(second, [w])
+    assert dups == [r, w, w]
+    os.close(w)  # the caller's copies may go; the queued duplicates stay
+    st.resume_reading()
+    first = await server.next_event()
+    assert isinstance(first, ev.Call) and first.payload == payload and len(first.fds) == 2
+    then = await server.next_event()
+    assert isinstance(then, ev.Call) and then.payload == b"second" and len(then.fds) == 1
+    got_w = first.fds[1]
+    os.write(got_w, b"queued fd")
+    assert os.read(r, 100) == b"queued fd"
+    first.close_fds()
+    then.close_fds()
+    os.close(r)
+    assert ct.get_write_buffer_size() == 0
+    await close_pair(ct, st, client, server)
+
+
+async def test_bad_fd_is_refused_before_anything_is_written(fd_baseline: None) -> None:
+    client, ct, server, st = await make_pair()
+    r, w = os.pipe()
+    os.close(w)  # w is now a closed number (r stays open: nothing reuses w)
+    try:
+        for fds in ([w], [r, w]):
+            _, packet = client.conn.send_call(REMOTE, 1, 4, b"never", fds=fds)
+            with pytest.raises(BadFileDescriptor, match=f"fd {w}"):
+                ct.write(packet, fds)
+            assert ct.get_write_buffer_size() == 0 and not ct.is_closing()
+        # Also when the call would have been queued (dup refuses it).
+        st.pause_reading()
+        ct.write(b"\0" * 3_000_000)
+        assert ct.get_write_buffer_size() > 0
+        queued = ct.get_write_buffer_size()
+        with pytest.raises(BadFileDescriptor):
+            ct.write(b"never", [r, w])
+        assert ct.get_write_buffer_size() == queued and not ct.is_closing()
+    finally:
+        os.close(r)
+    await close_pair(ct, st, client, server)
+
+
+async def test_transports_on_one_loop_share_the_read_buffer(fd_baseline: None) -> None:
+    """One read buffer per loop, whatever the number of connections; each
+    receiver still gets its own bytes (copied out, not a view)."""
+    pairs = [await make_pair() for _ in range(20)]
+    buffers = {id(t._read_buffer) for _, ct, _, st in pairs for t in (ct, st)}
+    assert len(buffers) == 1
+    for index, (client, ct, _, _) in enumerate(pairs):
+        _, packet = client.conn.send_call(REMOTE, 1, 5, bytes([index]) * (1000 + index))
+        ct.write(packet)
+    for index, (_, _, server, _) in enumerate(pairs):
+        call = await server.next_event()
+        assert isinstance(call, ev.Call) and call.payload == bytes([index]) * (1000 + index)
+        assert all(type(chunk) is bytes for chunk in server.raw)
+    for client, ct, server, st in pairs:
+        await close_pair(ct, st, client, server)

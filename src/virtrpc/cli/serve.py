@@ -89,11 +89,10 @@ def add_parser(subparsers: Any, name: str) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    from virtrpc.testdriver import build_test_server
-
     if args.tls is None and (args.pki is not None or args.tls_allowed_dn):
         print("virtrpc serve: --pki and --tls-allowed-dn need --tls", file=sys.stderr)
         return 2
+    from virtrpc.testdriver import build_test_server
 
     limits = ServerLimits(
         max_clients=args.max_clients,

@@ -11,8 +11,9 @@
 Every accepted socket becomes a :class:`~virtrpc.server.client.ServerClient`
 over a :class:`~virtrpc.transport.unix.SocketTransport` (the same transport
 the client uses); :meth:`Server.listen_tls` serves libvirt's ``+tls``
-clients over :mod:`virtrpc.transport.tls` sessions.  Limits follow libvirtd's ``max_clients``,
-``max_anonymous_clients``, ``max_client_requests`` and keepalive settings.
+clients over :mod:`virtrpc.transport.tls` sessions.  Limits follow
+libvirtd's ``max_clients``, ``max_anonymous_clients``,
+``max_client_requests`` and keepalive settings.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ event registrations) lives in ``client.data``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import logging
@@ -22,13 +23,14 @@ from typing import Any
 from virtrpc.protocols import remote
 from virtrpc.server.client import ServerClient
 from virtrpc.server.context import CallContext, Hole, close_fds
-from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import ProgramService
 from virtrpc.testdriver import host
 from virtrpc.testdriver.model import (
     Domain,
     DomainState,
     Hypervisor,
+    LifecycleEvent,
     Network,
     ObjectEvent,
     StoragePool,
@@ -52,11 +54,53 @@ DOMAIN_EVENT_ID_MAX = 64
 NETWORK_EVENT_ID_LIFECYCLE = 0
 POOL_EVENT_ID_LIFECYCLE = 0
 UPLOAD_LIMIT = 256 * 1024 * 1024
+
+# virTypedParameterType values and names (virtypedparam.c).
+TYPED_PARAM_UINT = 2
+TYPED_PARAM_TYPE_NAMES = ("unknown", "int", "uint", "llong", "ullong", "double", "boolean",
+                          "string")
+TYPED_PARAM_STRING_OKAY = 1 << 2
+TYPED_PARAM_FIELD_LENGTH = 80  # VIR_TYPED_PARAM_FIELD_LENGTH, including the NUL
+DOMAIN_AFFECT_LIVE = 1
+DOMAIN_AFFECT_CONFIG = 2
+SCHEDULER_TYPE = "fair"
+# name -> (virTypedParameterType, value), as testDomainGetSchedulerParametersFlags.
+SCHEDULER_PARAMETERS: dict[str, tuple[int, int]] = {"weight": (TYPED_PARAM_UINT, 50)}
 RFB_GREETING = b"RFB 003.008\n"
 
 # Procedures a client may call before connect_open.
 _BEFORE_OPEN = frozenset({"auth_list", "connect_open", "connect_supports_feature",
                           "connect_close"})
+
+# The legacy list procedures whose server side libvirt generates
+# (gendispatch.pl): libvirtd checks the requested maximum against the bound of
+# the returned array before the driver runs.  Procedure -> (args field, name of
+# the bound in remote_protocol.x, which libvirtd's message quotes).
+LIST_LIMITS: dict[str, tuple[str, str]] = {
+    "connect_list_domains": ("maxids", "REMOTE_DOMAIN_LIST_MAX"),
+    "connect_list_defined_domains": ("maxnames", "REMOTE_DOMAIN_LIST_MAX"),
+    "connect_list_networks": ("maxnames", "REMOTE_NETWORK_LIST_MAX"),
+    "connect_list_defined_networks": ("maxnames", "REMOTE_NETWORK_LIST_MAX"),
+    "connect_list_storage_pools": ("maxnames", "REMOTE_STORAGE_POOL_LIST_MAX"),
+    "connect_list_defined_storage_pools": ("maxnames", "REMOTE_STORAGE_POOL_LIST_MAX"),
+    "storage_pool_list_volumes": ("maxnames", "REMOTE_STORAGE_VOL_LIST_MAX"),
+    "node_get_cells_free_memory": ("maxcells", "REMOTE_NODE_MAX_CELLS"),
+    "node_list_devices": ("maxnames", "REMOTE_NODE_DEVICE_LIST_MAX"),
+    "node_device_list_caps": ("maxnames", "REMOTE_NODE_DEVICE_CAPS_LIST_MAX"),
+    "connect_list_interfaces": ("maxnames", "REMOTE_INTERFACE_LIST_MAX"),
+    "connect_list_defined_interfaces": ("maxnames", "REMOTE_INTERFACE_LIST_MAX"),
+    "connect_list_secrets": ("maxuuids", "REMOTE_SECRET_LIST_MAX"),
+    "connect_list_nwfilters": ("maxnames", "REMOTE_NWFILTER_LIST_MAX"),
+    "domain_snapshot_list_names": ("maxnames", "REMOTE_DOMAIN_SNAPSHOT_LIST_MAX"),
+    "domain_snapshot_list_children_names": ("maxnames", "REMOTE_DOMAIN_SNAPSHOT_LIST_MAX"),
+}
+
+
+class _Stopped:
+    """Marks the end of a console whose domain stopped."""
+
+
+_STOPPED = _Stopped()
 
 
 def _fault(code: int, domain: int, message: str) -> RpcFault:
@@ -66,6 +110,54 @@ def _fault(code: int, domain: int, message: str) -> RpcFault:
 def _not_open() -> RpcFault:
     return _fault(ErrorCode.INTERNAL_ERROR, ErrorDomain.REMOTE,
                   "internal error: hypervisor connection not open")
+
+
+def _check_scheduler_nparams(nparams: int, api: str) -> None:
+    """libvirtd's checks of a requested parameter count (remote dispatch, then
+    the public API, which refuses a NULL array, i.e. nparams 0)."""
+    if nparams < 0:
+        raise _fault(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC,
+                     "internal error: nparams must be non-negative")
+    if nparams > remote.REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX:
+        raise _fault(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, "internal error: nparams too large")
+    if nparams == 0:
+        raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"params in {api} must not be NULL")
+
+
+def _check_affect_flags(flags: int) -> None:
+    both = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG
+    if flags & both == both:
+        raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                     "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                     "are mutually exclusive")
+
+
+def _unsupported_flags(flags: int, function: str) -> RpcFault:
+    """The test driver's ``virCheckFlags`` failure."""
+    return _fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                  f"unsupported flags ({flags:#x}) in function {function}")
+
+
+def _validate_typed_params(params: list[Any], allowed: dict[str, int]) -> None:
+    """``virTypedParamsValidate``: each allowed field at most once, with its
+    type; the first field (in sorted order) that is not allowed is refused."""
+    seen: set[str] = set()
+    for param in sorted(params, key=lambda p: p.field.encode()):
+        expected = allowed.get(param.field)
+        if expected is None:
+            raise _fault(ErrorCode.ARGUMENT_UNSUPPORTED, ErrorDomain.NONE,
+                         f"argument unsupported: parameter '{param.field}' not supported")
+        if param.field in seen:
+            raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.NONE,
+                         f"invalid argument: parameter '{param.field}' occurs multiple times")
+        kind = param.value.type
+        if kind != expected:
+            names = TYPED_PARAM_TYPE_NAMES
+            given = names[kind] if 0 <= kind < len(names) else names[0]
+            raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.NONE,
+                         f"invalid argument: invalid type '{given}' for parameter "
+                         f"'{param.field}', expected '{names[expected]}'")
+        seen.add(param.field)
 
 
 def _chars(text: str, size: int | None = None) -> list[int]:
@@ -108,6 +200,8 @@ class TestDriver:
             method = getattr(self, procedure.name, None)
             if method is None:
                 continue
+            if procedure.name in LIST_LIMITS:
+                method = _check_list_limit(method, *LIST_LIMITS[procedure.name])
             if procedure.name in _BEFORE_OPEN:
                 service.add(procedure.name, method)
             else:
@@ -247,9 +341,18 @@ class TestDriver:
         return self._ret(ctx, freeMem=host.FREE_MEMORY_BYTES)
 
     def node_get_cells_free_memory(self, ctx: CallContext, args: Any) -> Any:
-        cells = [size * 1024 for size in host.CELL_MEMORY_KIB]
-        start = max(0, args.startCell)
-        if start >= len(cells) or args.maxcells <= 0:
+        # libvirt's test driver reports each cell's memory size in KiB where the
+        # API promises free bytes; virsh freecell shows the same numbers that way.
+        cells = list(host.CELL_MEMORY_KIB)
+        # libvirt's public API checks (virNodeGetCellsFreeMemory), then its test driver's.
+        if args.maxcells <= 0:
+            raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                         "maxCells in virNodeGetCellsFreeMemory must be greater than zero")
+        if args.startCell < 0:
+            raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                         "startCell in virNodeGetCellsFreeMemory must be zero or greater")
+        start = args.startCell
+        if start >= len(cells):
             raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                          "invalid argument: Range exceeds available cells")
         return self._ret(ctx, cells=cells[start:start + args.maxcells])
@@ -407,6 +510,56 @@ class TestDriver:
 
     def domain_set_memory_flags(self, ctx: CallContext, args: Any) -> None:
         self._set_memory(self._domain(args.dom), args.memory, maximum=bool(args.flags & 4))
+
+    # -- domains: scheduler (as libvirt's test driver: one "weight" that stays 50) --
+
+    def domain_get_scheduler_type(self, ctx: CallContext, args: Any) -> Any:
+        # libvirt's test driver answers without looking the domain up.
+        return self._ret(ctx, type=SCHEDULER_TYPE, nparams=len(SCHEDULER_PARAMETERS))
+
+    def _scheduler_parameters(self, args: Any, api: str) -> list[Any]:
+        _check_scheduler_nparams(args.nparams, api)
+        self._domain(args.dom)
+        return [remote.RemoteTypedParam(field=name, value=remote.RemoteTypedParamValue(
+            type=kind, value=value)) for name, (kind, value) in SCHEDULER_PARAMETERS.items()]
+
+    def domain_get_scheduler_parameters(self, ctx: CallContext, args: Any) -> Any:
+        params = self._scheduler_parameters(args, "virDomainGetSchedulerParameters")
+        return self._ret(ctx, params=params)
+
+    def domain_get_scheduler_parameters_flags(self, ctx: CallContext, args: Any) -> Any:
+        _check_scheduler_nparams(args.nparams, "virDomainGetSchedulerParametersFlags")
+        _check_affect_flags(args.flags)
+        # libvirt's public API adds VIR_TYPED_PARAM_STRING_OKAY for drivers that
+        # support string parameters (the test driver does), and the test
+        # driver's function accepts no flags at all: through libvirtd this
+        # call always fails, so it does here too.
+        raise _unsupported_flags(args.flags | TYPED_PARAM_STRING_OKAY,
+                                 "testDomainGetSchedulerParametersFlags")
+
+    def _set_scheduler_parameters(self, args: Any, flags: int, api: str, function: str) -> None:
+        params = args.params
+        for param in params:
+            if len(param.field.encode()) >= TYPED_PARAM_FIELD_LENGTH:
+                raise _fault(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE,
+                             f"internal error: parameter {param.field} too big for destination")
+        if not params:
+            raise _fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                         f"params in {api} must not be NULL")
+        if flags:
+            raise _unsupported_flags(flags, function)
+        _validate_typed_params(params, {name: kind for name, (kind, _) in
+                                        SCHEDULER_PARAMETERS.items()})
+        self._domain(args.dom)
+        # libvirt's test driver validates the weight and then forgets it.
+
+    def domain_set_scheduler_parameters(self, ctx: CallContext, args: Any) -> None:
+        self._set_scheduler_parameters(args, 0, "virDomainSetSchedulerParameters",
+                                       "testDomainSetSchedulerParametersFlags")
+
+    def domain_set_scheduler_parameters_flags(self, ctx: CallContext, args: Any) -> None:
+        self._set_scheduler_parameters(args, args.flags, "virDomainSetSchedulerParametersFlags",
+                                       "testDomainSetSchedulerParametersFlags")
 
     def domain_get_time(self, ctx: CallContext, args: Any) -> Any:
         domain = self._domain(args.dom)
@@ -581,18 +734,50 @@ class TestDriver:
         assert stream is not None
         prompt = f"\r\n{domain.name} login: ".encode()
 
+        # A guest's console ends when the guest stops: libvirt then sends the
+        # end of the stream (its pty hung up) and the client finishes it.
+        stopped = asyncio.Event()
+
+        def watch(event: ObjectEvent) -> None:
+            if (event.obj is domain and event.kind == "domain"
+                    and event.event == LifecycleEvent.STOPPED):
+                stopped.set()
+
+        async def next_piece() -> bytes | Hole | _Stopped | None:
+            if stopped.is_set():
+                return _STOPPED
+            receiving = asyncio.ensure_future(stream.receive())
+            stopping = asyncio.ensure_future(stopped.wait())
+            try:
+                await asyncio.wait((receiving, stopping), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in (receiving, stopping):
+                    if not waiter.done():
+                        waiter.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await waiter
+            # What the client sent before the guest stopped is still handled.
+            return receiving.result() if receiving.done() else _STOPPED
+
         async def console() -> None:
-            await stream.send(b"\r\nvirtrpc test console" + prompt)
-            while True:
-                piece = await stream.receive()
-                if piece is None:
-                    await stream.close()
-                    return
-                if isinstance(piece, Hole):
-                    continue
-                # Echo what was typed, and prompt again at every line end.
-                echo = bytes(piece).replace(b"\n", b"").replace(b"\r", prompt)
-                await stream.send(echo)
+            self.hv.add_listener(watch)
+            try:
+                await stream.send(b"\r\nvirtrpc test console" + prompt)
+                while True:
+                    piece = await next_piece()
+                    if piece is _STOPPED:
+                        await stream.finish()
+                        return
+                    if piece is None:
+                        await stream.close()
+                        return
+                    if not isinstance(piece, bytes):
+                        continue  # a hole means nothing to a console
+                    # Echo what was typed, and prompt again at every line end.
+                    echo = piece.replace(b"\n", b"").replace(b"\r", prompt)
+                    await stream.send(echo)
+            finally:
+                self.hv.remove_listener(watch)
 
         ctx.after_reply(console)
 
@@ -708,8 +893,8 @@ class TestDriver:
         return self._ret(ctx, pool=self._pool(self.hv.lookup_pool(uuid=bytes(args.uuid))))
 
     def storage_pool_lookup_by_volume(self, ctx: CallContext, args: Any) -> Any:
-        volume = self._volume(args.vol)
-        return self._ret(ctx, pool=self._pool(self.hv.pools[volume.pool]))
+        # As libvirt's test driver: the pool named in the reference, volume unchecked.
+        return self._ret(ctx, pool=self._pool(self.hv.lookup_pool(name=args.vol.pool)))
 
     def storage_pool_get_info(self, ctx: CallContext, args: Any) -> Any:
         pool = self._storage_pool(args.pool)
@@ -733,17 +918,28 @@ class TestDriver:
         return self._ret(ctx, persistent=int(self._storage_pool(args.pool).persistent))
 
     def storage_pool_refresh(self, ctx: CallContext, args: Any) -> None:
-        self._storage_pool(args.pool)
+        self.hv.active_pool(args.pool.name)
+
+    def storage_pool_create(self, ctx: CallContext, args: Any) -> None:
+        if args.flags:
+            raise _unsupported_flags(args.flags, "testStoragePoolCreate")
+        self.hv.start_pool(self._storage_pool(args.pool))
+
+    def storage_pool_destroy(self, ctx: CallContext, args: Any) -> None:
+        self.hv.stop_pool(self._storage_pool(args.pool))
 
     def storage_pool_num_of_volumes(self, ctx: CallContext, args: Any) -> Any:
-        return self._ret(ctx, num=len(self._storage_pool(args.pool).volumes))
+        return self._ret(ctx, num=len(self.hv.active_pool(args.pool.name).volumes))
 
     def storage_pool_list_volumes(self, ctx: CallContext, args: Any) -> Any:
-        names = sorted(self._storage_pool(args.pool).volumes)
+        names = sorted(self.hv.active_pool(args.pool.name).volumes)
         return self._ret(ctx, names=names[: args.maxnames])
 
     def storage_pool_list_all_volumes(self, ctx: CallContext, args: Any) -> Any:
         pool = self._storage_pool(args.pool)
+        if not pool.active:
+            raise _fault(ErrorCode.OPERATION_INVALID, ErrorDomain.TEST,
+                         "Requested operation is not valid: storage pool is not active")
         volumes = [pool.volumes[name] for name in sorted(pool.volumes)]
         listed = [self._vol(v) for v in volumes] if args.need_results else []
         return self._ret(ctx, vols=listed, ret=len(volumes))
@@ -756,7 +952,7 @@ class TestDriver:
         return self._ret(ctx, vol=self._vol(self.hv.lookup_volume(key=args.key)))
 
     def storage_vol_lookup_by_path(self, ctx: CallContext, args: Any) -> Any:
-        return self._ret(ctx, vol=self._vol(self.hv.lookup_volume(key=args.path)))
+        return self._ret(ctx, vol=self._vol(self.hv.lookup_volume(path=args.path)))
 
     def storage_vol_get_info(self, ctx: CallContext, args: Any) -> Any:
         volume = self._volume(args.vol)
@@ -773,7 +969,7 @@ class TestDriver:
         return self._ret(ctx, name=self._volume(args.vol).path)
 
     def storage_vol_create_xml(self, ctx: CallContext, args: Any) -> Any:
-        pool = self._storage_pool(args.pool)
+        pool = self.hv.active_pool(args.pool.name)
         return self._ret(ctx, vol=self._vol(self.hv.create_volume(pool, args.xml)))
 
     def storage_vol_delete(self, ctx: CallContext, args: Any) -> None:
@@ -938,3 +1134,28 @@ def _require_open(method: Any) -> Any:
     guarded.__name__ = getattr(method, "__name__", "guarded")
     guarded.__doc__ = getattr(method, "__doc__", None)
     return guarded
+
+
+def list_limit_fault(requested: int, field: str, bound_name: str) -> RpcFault | None:
+    """libvirtd's error for a list call asking for a negative or too large
+    maximum (``maxids must be non-negative``, ``maxids > REMOTE_DOMAIN_LIST_MAX``),
+    or None when ``requested`` is acceptable."""
+    if requested < 0:
+        return rpc_error(f"{field} must be non-negative")
+    if requested > getattr(remote, bound_name):
+        return rpc_error(f"{field} > {bound_name}")
+    return None
+
+
+def _check_list_limit(method: Any, field: str, bound_name: str) -> Any:
+    """Wrap a legacy list handler with libvirtd's check of its maximum."""
+
+    def checked(ctx: CallContext, args: Any) -> Any:
+        fault = list_limit_fault(getattr(args, field), field, bound_name)
+        if fault is not None:
+            raise fault
+        return method(ctx, args)
+
+    checked.__name__ = getattr(method, "__name__", "checked")
+    checked.__doc__ = getattr(method, "__doc__", None)
+    return checked

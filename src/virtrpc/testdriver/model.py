@@ -75,6 +75,10 @@ METADATA_DESCRIPTION = 0
 METADATA_TITLE = 1
 METADATA_ELEMENT = 2
 
+# virStoragePoolEventLifecycleType values the model emits.
+POOL_EVENT_STARTED = 2
+POOL_EVENT_STOPPED = 3
+
 STREAM_CHUNK = 256 * 1024
 MAX_VOLUME_BYTES = 1 << 40
 
@@ -719,10 +723,46 @@ class Hypervisor:
                   else f"no storage pool with matching uuid '{uuid_str(uuid or bytes(16))}'")
         raise _not_found("Storage pool", ErrorCode.NO_STORAGE_POOL, detail)
 
+    def active_pool(self, name: str) -> StoragePool:
+        """The pool called ``name``, which must be running (as the test
+        driver's ``testStoragePoolObjFindActiveByName``)."""
+        pool = self.lookup_pool(name=name)
+        if not pool.active:
+            raise operation_invalid(f"storage pool '{name}' is not active", ErrorDomain.TEST)
+        return pool
+
+    def start_pool(self, pool: StoragePool) -> None:
+        """``virStoragePoolCreate``: start an inactive pool."""
+        if pool.active:
+            raise operation_invalid(f"storage pool '{pool.name}' is active", ErrorDomain.TEST)
+        pool.active = True
+        self._emit(ObjectEvent("pool", pool, POOL_EVENT_STARTED, 0))
+
+    def stop_pool(self, pool: StoragePool) -> None:
+        """``virStoragePoolDestroy``: stop a running pool (a transient one goes away)."""
+        if not pool.active:
+            raise operation_invalid(f"storage pool '{pool.name}' is not active", ErrorDomain.TEST)
+        pool.active = False
+        self._emit(ObjectEvent("pool", pool, POOL_EVENT_STOPPED, 0))
+        if not pool.persistent:
+            del self.pools[pool.name]
+
     def lookup_volume(self, *, pool: str | None = None, name: str | None = None,
-                      key: str | None = None) -> Volume:
+                      key: str | None = None, path: str | None = None) -> Volume:
+        """A volume by pool and name, or by key or path (the same here) in any
+        running pool; the pool named must be running."""
+        if path is not None:
+            try:
+                return self.lookup_volume(key=path)
+            except RpcFault:
+                raise _not_found("Storage volume", ErrorCode.NO_STORAGE_VOL,
+                                 f"no storage vol with matching path '{path}'") from None
+        if pool is not None:
+            self.active_pool(pool)
         for storage_pool in self.pools.values():
             if pool is not None and storage_pool.name != pool:
+                continue
+            if not storage_pool.active:
                 continue
             for volume in storage_pool.volumes.values():
                 if (name is not None and volume.name == name) or (

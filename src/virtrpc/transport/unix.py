@@ -326,10 +326,12 @@ class SocketTransport:
         if fds:
             if not self._pass_fds:
                 raise ProtocolError("this transport cannot pass file descriptors")
-            if self._queue:
-                self._enqueue(data, _dup_fds(fds))  # dup also proves them open
-                return
+            # Check them all first: a dup of one could take the number of a
+            # closed one that follows.
             _check_fds_open(fds)
+            if self._queue:
+                self._enqueue(data, _dup_fds(fds))
+                return
         elif self._queue:
             self._enqueue(data, ())
             return
