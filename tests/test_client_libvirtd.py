@@ -435,7 +435,7 @@ async def test_network_and_pool_events(client: Client) -> None:
 
 async def test_keepalive_daemon_pings_are_answered() -> None:
     """The daemon pings a silent client every second; we answer, so it keeps
-    the connection beyond keepalive_interval * keepalive_count."""
+    the connection beyond keepalive_interval * (keepalive_count + 1)."""
     require_peer(find_libvirtd() is not None, "libvirtd")
     with PrivateLibvirtd({"keepalive_interval": 1, "keepalive_count": 1}) as daemon:
         # Our own interval is long: only the daemon pings.

@@ -31,6 +31,8 @@ PROC_LIST_DOMAINS = 37
 PROC_GET_SCHEDULER_PARAMETERS = 57
 PROC_SET_SCHEDULER_PARAMETERS = 58
 PROC_LOOKUP_BY_NAME = 23
+PROC_DESTROY = 12
+PROC_SET_BLKIO_PARAMETERS = 205  # not implemented by virtrpc's test driver
 PROC_EVENT_LIFECYCLE = 107
 PROC_GET_LIB_VERSION = 157
 
@@ -205,6 +207,25 @@ CASES: dict[str, Case] = {
         error("Unable to decode message payload"),
         None,
     ),
+    "array-length-1e6-unimplemented": (
+        lambda p: p.call(PROC_SET_BLKIO_PARAMETERS, dom_arg() + struct.pack(">I", 10**6)),
+        # libvirtd decodes the args before its driver can say "not supported".
+        error("Unable to decode message payload"),
+        None,
+    ),
+    "read-only-truncated-args": (
+        lambda p: p.call(PROC_DESTROY, dom_arg()[:10]),
+        # On the read-only socket: decoding comes before the read-only check too.
+        error("Unable to decode message payload"),
+        None,
+    ),
+    "read-only-unimplemented-write": (
+        lambda p: p.call(PROC_SET_BLKIO_PARAMETERS, dom_arg() + struct.pack(">II", 0, 0)),
+        # libvirt's public API refuses a write on a read-only connection before
+        # it asks the driver, so even a function the driver lacks is "forbidden".
+        error("operation forbidden: read only access prevents virDomainSetBlkioParameters"),
+        None,
+    ),
     "truncated-string": (
         lambda p: p.call(PROC_LOOKUP_BY_NAME, struct.pack(">I", 5) + b"ab"),
         error("Unable to decode message payload"),
@@ -248,6 +269,7 @@ def virtrpc_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server, _ = build_test_server()
         holder["server"] = server
         await server.listen_unix(path)
+        await server.listen_unix(path + "-ro", readonly=True)
         started.set()
         await server.serve_forever()
 
@@ -261,8 +283,14 @@ def virtrpc_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     loop.close()
 
 
+# Cases sent on the read-only socket (libvirtd's is the read-write one + "-ro").
+READ_ONLY_CASES = frozenset({"read-only-truncated-args", "read-only-unimplemented-write"})
+
+
 def run_case(path: str, name: str) -> Outcome:
     send = CASES[name][0]
+    if name in READ_ONLY_CASES:
+        path += "-ro"
     with RawPeer(path) as peer:
         peer.open_test_driver()
         send(peer)
@@ -277,7 +305,9 @@ def test_libvirtd_reaction(libvirtd_socket: str, name: str) -> None:
 # Cases where virtrpc's server does not (yet) match libvirtd; requests to the
 # server's owner are in docs/reliability.md.
 SERVER_GAPS = {
-    "array-length-1e6": "server checks 'unsupported' before decoding the args",
+    "array-length-1e6-unimplemented": "server checks 'unsupported' before decoding the args",
+    "read-only-truncated-args": "server checks read-only access before decoding the args",
+    "read-only-unimplemented-write": "server says 'not supported' before checking read-only",
 }
 
 

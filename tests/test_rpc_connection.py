@@ -542,3 +542,36 @@ def test_serials_skip_zero_and_pending() -> None:
     client._next_serial = 0xFFFFFFFF
     third, _ = client.send_call(REMOTE, 1, 1)
     assert third == 2  # 0xFFFFFFFF and 1 still pending, 0 never used
+
+
+def _reply_packet(prog: int, vers: int, serial: int, status: int = 0, payload: bytes = b"") -> bytes:
+    return struct.pack(">IIIiiIi", 28 + len(payload), prog, vers, 157, 1, serial, status) + payload
+
+
+@pytest.mark.parametrize(
+    "case", ["good", "unknown-serial", "wrong-prog", "wrong-vers", "error-status", "two-in-one"]
+)
+def test_single_reply_fast_path_matches_the_general_rules(case: str) -> None:
+    """One whole REPLY per read takes a shortcut; everything it does not
+    handle must still get the general path's verdict."""
+    conn = Connection(Role.CLIENT)
+    serial, _ = conn.send_call(REMOTE, 1, 157)
+    data = {
+        "good": _reply_packet(REMOTE, 1, serial, payload=b"\0" * 8),
+        "unknown-serial": _reply_packet(REMOTE, 1, serial + 1),
+        "wrong-prog": _reply_packet(REMOTE + 1, 1, serial),
+        "wrong-vers": _reply_packet(REMOTE, 2, serial),
+        "error-status": _reply_packet(REMOTE, 1, serial, status=1),
+        "two-in-one": _reply_packet(REMOTE, 1, serial) + _reply_packet(REMOTE, 1, serial),
+    }[case]
+    events = conn.receive_data(data)
+    kinds = [type(event) for event in events]
+    if case == "good":
+        assert kinds == [ev.Reply] and events[0].payload == b"\0" * 8  # type: ignore[attr-defined]
+        assert conn.pending_calls == 0 and conn.messages_received == 1
+    elif case == "error-status":
+        assert kinds == [ev.ErrorReply] and conn.pending_calls == 0
+    elif case == "two-in-one":
+        assert kinds == [ev.Reply, ev.ProtocolViolation] and conn.closed
+    else:
+        assert kinds == [ev.ProtocolViolation] and conn.closed

@@ -170,3 +170,31 @@ def test_png_is_well_formed() -> None:
     assert len(zlib.decompress(chunks[1][1])) == 8 * (1 + 16 * 3)
     with pytest.raises(ValueError):
         encode_png(2, 2, [b"\0" * 6])
+
+
+def test_pool_stop_and_start_rules_and_events() -> None:
+    hv = Hypervisor()
+    events = recorded(hv)
+    pool = hv.pools["default-pool"]
+    assert hv.lookup_volume(key="/default-pool/disk1.img").name == "disk1.img"
+    with pytest.raises(RpcFault, match="storage pool 'default-pool' is active"):
+        hv.start_pool(pool)
+    hv.stop_pool(pool)
+    assert not pool.active and "default-pool" in hv.pools  # persistent: kept
+    with pytest.raises(RpcFault, match="storage pool 'default-pool' is not active") as info:
+        hv.stop_pool(pool)
+    assert info.value.code == ErrorCode.OPERATION_INVALID
+    # a stopped pool hides its volumes from every kind of lookup
+    with pytest.raises(RpcFault, match="is not active"):
+        hv.lookup_volume(pool="default-pool", name="disk1.img")
+    with pytest.raises(RpcFault, match="no storage vol with matching key"):
+        hv.lookup_volume(key="/default-pool/disk1.img")
+    with pytest.raises(RpcFault, match="no storage vol with matching path"):
+        hv.lookup_volume(path="/default-pool/disk1.img")
+    hv.start_pool(pool)
+    assert hv.lookup_volume(path="/default-pool/disk1.img").name == "disk1.img"
+    assert [(e.kind, e.obj.name, e.event) for e in events] == [
+        ("pool", "default-pool", 3), ("pool", "default-pool", 2)]
+    pool.persistent = False
+    hv.stop_pool(pool)
+    assert "default-pool" not in hv.pools  # a transient pool goes away when stopped

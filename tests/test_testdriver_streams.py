@@ -209,3 +209,53 @@ async def test_abort_mid_download_stops_the_sender(
     await raw.call(PROC["connect_get_lib_version"].number, serial=3)
     assert (await raw.next_message()).header.serial == 3
     raw.close()
+
+
+@pytest.mark.parametrize("stop", ["domain_destroy", "domain_shutdown"])
+async def test_console_ends_when_its_domain_stops(
+    served: tuple[Server, TestDriver, str, Path], stop: str
+) -> None:
+    server, driver, uri, _path = served
+    client = await open_client(uri)
+    other = await open_client(uri)
+    dom = await client.domain_lookup_by_name(name="test")
+    listeners_before = len(driver.hv._listeners)
+    console = await client.domain_open_console(dom=dom, dev_name=None, flags=0)
+    banner = b""
+    while b"login: " not in banner:
+        banner += await console.recv()
+    await getattr(other, stop)(dom=dom)
+    # libvirt's end of stream (an empty data packet) arrives without any typing.
+    assert await asyncio.wait_for(console.recv(), 5) == b""
+    await console.finish()  # the client's half of libvirt's end-of-stream handshake
+    await wait_for_condition(lambda: not any(c.open_streams for c in server.clients),
+                             "the console stream to close")
+    assert len(driver.hv._listeners) == listeners_before
+    # The connection goes on; the stopped domain refuses a new console.
+    with pytest.raises(LibvirtError, match="domain is not running"):
+        await client.domain_open_console(dom=dom, dev_name=None, flags=0)
+    await other.close()
+    await client.close()
+
+
+async def test_console_of_another_domain_survives_a_stop(
+    served: tuple[Server, TestDriver, str, Path]
+) -> None:
+    _server, driver, uri, _path = served
+    client = await open_client(uri)
+    driver.hv.create_domain("<domain type='test'><name>other</name><memory>1024</memory>"
+                            "<os><type>hvm</type></os></domain>")
+    dom = await client.domain_lookup_by_name(name="test")
+    other = await client.domain_lookup_by_name(name="other")
+    console = await client.domain_open_console(dom=dom, dev_name=None, flags=0)
+    banner = b""
+    while b"login: " not in banner:
+        banner += await console.recv()
+    await client.domain_destroy(dom=other)
+    await console.send(b"root\r")
+    echoed = b""
+    while b"login: " not in echoed:
+        echoed += await asyncio.wait_for(console.recv(), 5)
+    assert echoed.startswith(b"root")
+    await console.abort()
+    await client.close()

@@ -7,7 +7,8 @@ domain and message.  The cases cover the argument checks libvirtd makes
 before and inside the driver: the maxima of the legacy list calls (checked by
 libvirt's generated dispatch code), the scheduler calls (hand-written
 dispatch, the public API's argument checks, the test driver's flags and
-typed-parameter validation) and the NUMA cell query.
+typed-parameter validation), stopping and starting a storage pool, and the
+NUMA cell query.  The cases run in order on one connection per server.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from virtrpc.testdriver.driver import LIST_LIMITS
 
 UINT, INT, BOOLEAN, STRING = 2, 1, 6, 7
 NO_DOMAIN = remote.RemoteNonnullDomain(name="nope", uuid=bytes(16), id=-1)
+NO_POOL = remote.RemoteNonnullStoragePool(name="nope", uuid=bytes(16))
+# libvirtd's default pool is empty: refer to virtrpc's volume in both.
+VOLUME = remote.RemoteNonnullStorageVol(pool="default-pool", name="disk1.img",
+                                        key="/default-pool/disk1.img")
 
 
 def param(field: str, kind: int, value: int | str) -> remote.RemoteTypedParam:
@@ -110,6 +115,35 @@ CASES: dict[str, Call] = {
     "list-defined-pools-too-many": plain("connect_list_defined_storage_pools", maxnames=10**6),
     "list-volumes-negative": on_pool("storage_pool_list_volumes", maxnames=-1),
     "list-volumes-too-many": on_pool("storage_pool_list_volumes", maxnames=10**6),
+    # the pool's lifecycle; a stopped pool refuses everything about its volumes
+    "pool-start-running": on_pool("storage_pool_create", flags=0),
+    "pool-start-flags": on_pool("storage_pool_create", flags=1),
+    "pool-stop": on_pool("storage_pool_destroy"),
+    "pool-stop-stopped": on_pool("storage_pool_destroy"),
+    "pool-is-active-stopped": on_pool("storage_pool_is_active"),
+    "pool-refresh-stopped": on_pool("storage_pool_refresh", flags=0),
+    "pool-num-volumes-stopped": on_pool("storage_pool_num_of_volumes"),
+    "pool-list-volumes-stopped": on_pool("storage_pool_list_volumes", maxnames=10),
+    "pool-list-all-volumes-stopped": on_pool("storage_pool_list_all_volumes", need_results=1,
+                                             flags=0),
+    "vol-by-name-stopped": on_pool("storage_vol_lookup_by_name", name="disk1.img"),
+    "vol-by-key-stopped": plain("storage_vol_lookup_by_key", key=VOLUME.key),
+    "vol-by-path-stopped": plain("storage_vol_lookup_by_path", path=VOLUME.key),
+    "vol-info-stopped": plain("storage_vol_get_info", vol=VOLUME),
+    "vol-xml-stopped": plain("storage_vol_get_xml_desc", vol=VOLUME, flags=0),
+    "vol-path-stopped": plain("storage_vol_get_path", vol=VOLUME),
+    "vol-delete-stopped": plain("storage_vol_delete", vol=VOLUME, flags=0),
+    "vol-create-stopped": on_pool("storage_vol_create_xml", flags=0,
+                                  xml="<volume><name>v</name><capacity>1</capacity></volume>"),
+    "num-pools-stopped": plain("connect_num_of_storage_pools"),
+    "num-defined-pools-stopped": plain("connect_num_of_defined_storage_pools"),
+    "list-defined-pools-stopped": plain("connect_list_defined_storage_pools", maxnames=5),
+    "pool-start-flags-stopped": on_pool("storage_pool_create", flags=1),
+    "pool-start": on_pool("storage_pool_create", flags=0),
+    "pool-is-active-started": on_pool("storage_pool_is_active"),
+    "list-pools-started": plain("connect_list_storage_pools", maxnames=5),
+    "pool-start-unknown": plain("storage_pool_create", pool=NO_POOL, flags=0),
+    "pool-stop-unknown": plain("storage_pool_destroy", pool=NO_POOL),
     **{f"cells-start={start}-max={count}": plain("node_get_cells_free_memory",
                                                  startCell=start, maxcells=count)
        for start, count in ((0, -1), (0, 1025), (0, 0), (-1, 1), (5, 1), (0, 5), (1, 5))},

@@ -8,6 +8,7 @@ import os
 import socket
 import sys
 import tempfile
+import tracemalloc
 from collections.abc import Iterator
 
 import pytest
@@ -726,7 +727,15 @@ async def test_bad_fd_is_refused_before_anything_is_written(fd_baseline: None) -
 async def test_transports_on_one_loop_share_the_read_buffer(fd_baseline: None) -> None:
     """One read buffer per loop, whatever the number of connections; each
     receiver still gets its own bytes (copied out, not a view)."""
-    pairs = [await make_pair() for _ in range(20)]
+    first = await make_pair()  # the loop's shared buffer exists from here on
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        pairs = [await make_pair() for _ in range(50)]
+        per_transport = (tracemalloc.get_traced_memory()[0] - before) / 100
+    finally:
+        tracemalloc.stop()
+    assert per_transport < 16 * 1024  # it used to be 256 KiB each
     buffers = {id(t._read_buffer) for _, ct, _, st in pairs for t in (ct, st)}
     assert len(buffers) == 1
     for index, (client, ct, _, _) in enumerate(pairs):
@@ -736,5 +745,5 @@ async def test_transports_on_one_loop_share_the_read_buffer(fd_baseline: None) -
         call = await server.next_event()
         assert isinstance(call, ev.Call) and call.payload == bytes([index]) * (1000 + index)
         assert all(type(chunk) is bytes for chunk in server.raw)
-    for client, ct, server, st in pairs:
+    for client, ct, server, st in [first, *pairs]:
         await close_pair(ct, st, client, server)

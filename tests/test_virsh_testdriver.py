@@ -7,9 +7,12 @@ so the tests can also count the server's open fds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pty
 import select
+import signal
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -295,3 +298,93 @@ async def test_memory_changes_and_empty_collections(served: Served) -> None:
     for command in ("snapshot-list test", "iface-list", "secret-list", "nodedev-list"):
         code, _, err = await run_virsh(served.uri, *command.split(), check=False)
         assert code == 0, f"{command}: {err}"
+
+
+def _console_until_destroyed(uri: str) -> tuple[bytes, int, str]:
+    """Run ``virsh console`` on a pty, destroy its domain from a second virsh and
+    wait (with a deadline) for the console to end by itself."""
+    pid, master = pty.fork()
+    if pid == 0:  # child
+        os.execvp("virsh", ["virsh", "-c", uri, "console", "test", "--force"])
+    output = b""
+    deadline = time.monotonic() + 20
+    try:
+        while b"login: " not in output and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                output += os.read(master, 4096)
+        assert b"login: " in output, output
+        destroy = subprocess.run(["virsh", "-c", uri, "destroy", "test"], capture_output=True,
+                                 text=True, timeout=20, check=False)
+        while time.monotonic() < deadline:
+            finished, status = os.waitpid(pid, os.WNOHANG)
+            if finished:
+                return output, status, destroy.stdout + destroy.stderr
+            if select.select([master], [], [], 0.1)[0]:
+                with contextlib.suppress(OSError):  # EIO once the child is gone
+                    output += os.read(master, 4096)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise AssertionError(f"virsh console did not end after destroy: {output!r}")
+    finally:
+        os.close(master)
+
+
+async def test_console_ends_when_its_domain_is_destroyed(served: Served) -> None:
+    output, status, destroyed = await asyncio.get_running_loop().run_in_executor(
+        None, _console_until_destroyed, served.uri)
+    assert "Domain 'test' destroyed" in destroyed
+    assert status == 0, output
+    assert not served.driver.hv.domains["test"].active
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 5
+    while any(client.open_streams for client in served.server.clients):
+        assert loop.time() < end, "the console stream stayed open"
+        await asyncio.sleep(0.01)
+
+
+async def test_schedinfo_like_libvirts_test_driver(served: Served) -> None:
+    # Observed with virsh 9.0 against libvirtd 9.0's test:///default.
+    _, out, _ = await run_virsh(served.uri, "schedinfo", "test")
+    assert out.split("\n") == ["Scheduler      : fair", "weight         : 50", "", ""]
+    _, out, _ = await run_virsh(served.uri, "schedinfo", "test", "--set", "weight=10")
+    assert "weight         : 50" in out  # libvirt's test driver ignores the new weight
+    code, _, err = await run_virsh(served.uri, "schedinfo", "test", "--set", "cap=3",
+                                   check=False)
+    assert code == 1 and "invalid scheduler option: cap" in err
+    code, _, err = await run_virsh(served.uri, "schedinfo", "test", "--live", check=False)
+    assert code == 1
+    assert "unsupported flags (0x5) in function testDomainGetSchedulerParametersFlags" in err
+    _, out, _ = await run_virsh(served.uri, "freecell", "--all")
+    assert [line.split() for line in out.splitlines() if line.strip()] == [
+        ["0:", "2048", "KiB"], ["1:", "4096", "KiB"], ["--------------------"],
+        ["Total:", "6144", "KiB"]]
+
+
+async def test_pool_stop_and_start_with_events(served: Served) -> None:
+    watcher = await asyncio.create_subprocess_exec(
+        "virsh", "-c", served.uri, "pool-event", "--event", "lifecycle", "--loop",
+        "--timeout", "2", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    while not any(r.kind == "pool" for r in served.driver.registrations):
+        assert loop.time() < end, "virsh pool-event never registered"
+        await asyncio.sleep(0.01)
+    _, out, _ = await run_virsh(served.uri, "pool-destroy", "default-pool")
+    assert "Pool default-pool destroyed" in out
+    code, _, err = await run_virsh(served.uri, "pool-destroy", "default-pool", check=False)
+    assert code == 1
+    assert "Requested operation is not valid: storage pool 'default-pool' is not active" in err
+    _, out, _ = await run_virsh(served.uri, "pool-list", "--all")
+    assert [line.split() for line in out.splitlines()[2:] if line.strip()] == [
+        ["default-pool", "inactive", "no"]]
+    code, _, err = await run_virsh(served.uri, "vol-list", "default-pool", check=False)
+    assert code == 1 and "storage pool is not active" in err
+    _, out, _ = await run_virsh(served.uri, "pool-start", "default-pool")
+    assert "Pool default-pool started" in out
+    _, out, _ = await run_virsh(served.uri, "vol-list", "default-pool")
+    assert "disk1.img" in out
+    out_bytes, _ = await asyncio.wait_for(watcher.communicate(), 15)
+    assert [line for line in out_bytes.decode().splitlines() if line.startswith("event '")] == [
+        "event 'lifecycle' for storage pool default-pool: Stopped",
+        "event 'lifecycle' for storage pool default-pool: Started",
+    ]

@@ -223,3 +223,59 @@ def test_var_structs_cache_is_bounded_and_exact() -> None:
     for size in range(xdr.VarStructs.LIMIT + 10):
         assert small[size].size == 4 + size + (-size & 3)
     assert len(small) == xdr.VarStructs.LIMIT
+
+
+TYPED_PARAM_ARMS: list[tuple[int, int | float | str]] = [
+    (1, -5), (2, 7), (3, -(2**40)), (4, 2**60), (5, 0.5), (6, 1), (7, "text é"),
+]  # fmt: skip
+
+
+def test_pack_is_the_generated_encoder_without_a_wrapper() -> None:
+    codec = remote.TYPES["remote_nonnull_domain"]
+    assert codec.pack is remote._p_remote_nonnull_domain
+    dom = remote.RemoteNonnullDomain("vm", UUID, 7)
+    assert codec.pack(dom) == codec.slow_pack(dom) == domain(b"vm", ident=7)  # type: ignore[attr-defined]
+    # descriptors without generated code encode with the interpreter
+    assert xdr.INT.pack(-2) == struct.pack(">i", -2)
+    assert xdr.VarArray(xdr.UINT, 4).pack([1, 2]) == words(2, 1, 2)
+
+
+@pytest.mark.parametrize(("kind", "value"), TYPED_PARAM_ARMS)
+def test_typed_param_one_call_encoding_matches_the_interpreter(
+    kind: int, value: int | float | str
+) -> None:
+    # numeric arms encode name, type and value with one struct call (a
+    # per-type table), the string arm concatenates: both equal the interpreter
+    param = remote.RemoteTypedParam("name.x", remote.RemoteTypedParamValue(kind, value))
+    reply = remote.RemoteDomainGetSchedulerParametersRet([param, param])
+    for type_name, item in (
+        ("remote_typed_param", param),
+        ("remote_domain_get_scheduler_parameters_ret", reply),
+    ):
+        codec = remote.TYPES[type_name]
+        assert isinstance(codec, xdr.BaseType)
+        encoded = codec.pack(item)
+        assert encoded == codec.slow_pack(item)
+        assert codec.unpack(encoded) == item
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "field", "reason"),
+    [
+        (1, 2**31, "value.value", "out of range"),
+        (4, -1, "value.value", "out of range"),
+        (5, "0.5", "value.value", "float"),
+        (7, 5, "value.value", "str"),
+        (9, 1, "value.type", "no arm for discriminant 9"),
+    ],
+)
+def test_typed_param_encoding_failures_name_the_field(
+    kind: int, value: object, field: str, reason: str
+) -> None:
+    good = remote.RemoteTypedParam("ok", remote.RemoteTypedParamValue(1, 1))
+    bad = remote.RemoteTypedParam("bad", remote.RemoteTypedParamValue(kind, value))  # type: ignore[arg-type]
+    codec = remote.TYPES["remote_domain_get_scheduler_parameters_ret"]
+    with pytest.raises(XdrError) as caught:
+        codec.pack(remote.RemoteDomainGetSchedulerParametersRet([good, bad]))
+    assert caught.value.path == f"remote_domain_get_scheduler_parameters_ret.params[1].{field}"
+    assert reason in caught.value.reason

@@ -71,7 +71,6 @@ __all__ = [
 T = TypeVar("T")
 
 Buffer = bytes | bytearray | memoryview
-PackFunction = Callable[[Any], bytes]
 UnpackFunction = Callable[[bytes, int], tuple[Any, int]]  # fast functions take bytes only
 
 #: Largest length of an unbounded ``<>`` array, opaque or string.
@@ -126,18 +125,25 @@ class BaseType(Generic[T]):
 
     Subclasses implement :meth:`_pack` and :meth:`_unpack`, the interpreting
     codec that knows the field path.  Descriptors that have generated fast
-    functions set ``_fast_pack`` / ``_fast_unpack``.
+    functions set ``_fast_unpack`` and replace ``pack``.
+
+    ``pack(value) -> bytes`` encodes ``value`` and raises :class:`XdrError`
+    naming the bad field.  It is an attribute rather than a method so that a
+    named type's ``pack`` *is* its generated encoder, with no wrapper call in
+    between (that call costs as much as encoding a small struct); the
+    generated encoder hands any failure to :meth:`slow_pack`.  Other
+    descriptors use :meth:`slow_pack` itself.
     """
 
-    __slots__ = ("_fast_pack", "_fast_unpack", "name")
+    __slots__ = ("_fast_unpack", "name", "pack")
 
     name: str
-    _fast_pack: PackFunction | None
+    pack: Callable[[T], bytes]
     _fast_unpack: UnpackFunction | None
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._fast_pack = None
+        self.pack = self.slow_pack
         self._fast_unpack = None
 
     def __repr__(self) -> str:
@@ -145,17 +151,13 @@ class BaseType(Generic[T]):
 
     # -- public API ---------------------------------------------------------
 
-    def pack(self, value: T) -> bytes:
-        """Encode ``value``; raise :class:`XdrError` naming the bad field."""
-        fast = self._fast_pack
-        if fast is not None:
-            try:
-                return fast(value)
-            except Exception:  # the interpreter decides below
-                pass
-        # The interpreter either explains the failure with the field path or,
-        # for values the fast function does not take (a memoryview as an
-        # opaque, a tuple as an array), encodes them.
+    def slow_pack(self, value: T) -> bytes:
+        """Encode ``value`` with the interpreting codec.
+
+        It either explains a failure with the field path or, for values the
+        generated encoders do not take (a memoryview as an opaque, a tuple as
+        an array), encodes them.
+        """
         out = bytearray()
         self._pack(out, value, self.name)
         return bytes(out)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import os
 import socket
@@ -152,6 +153,132 @@ def _close_fds(fds: Sequence[int]) -> None:
             os.close(fd)
 
 
+_PENDING: Final = 0
+_DONE: Final = 1
+_FAILED: Final = 2
+_CANCELLED: Final = 3
+
+_current_task = asyncio.current_task
+
+
+class ReplyWaiter:
+    """The future a call waits on: a minimal asyncio-compatible future that
+    resumes its task *at once* when the reply is read.
+
+    With an ``asyncio.Future``, ``set_result`` in the read callback only
+    schedules the task's wake-up, so every call costs two loop iterations (two
+    ``epoll_wait``): one to read the reply, one to resume the caller.  Here
+    :meth:`set_result`, called from the transport's read callback (where no
+    task runs), steps the waiting task directly, in the same iteration.  From
+    inside a task (cancellation, failures raised by another caller) the
+    wake-up is scheduled as asyncio does.  The caller's context is kept.
+    """
+
+    __slots__ = ("_asyncio_future_blocking", "_callbacks", "_loop", "_result", "_state")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._state = _PENDING
+        self._result: Any = None
+        self._callbacks: list[tuple[Callable[[Any], object], Any]] | None = None
+        self._asyncio_future_blocking = False
+
+    # The parts of the Future protocol that asyncio's Task uses.
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def done(self) -> bool:
+        return self._state != _PENDING
+
+    def cancelled(self) -> bool:
+        return self._state == _CANCELLED
+
+    def result(self) -> Any:
+        state = self._state
+        if state == _DONE:
+            return self._result
+        if state == _PENDING:
+            raise asyncio.InvalidStateError("reply not received yet")
+        raise self._result
+
+    def exception(self) -> BaseException | None:
+        state = self._state
+        if state == _DONE:
+            return None
+        if state == _FAILED:
+            return self._result  # type: ignore[no-any-return]
+        if state == _CANCELLED:
+            raise self._result
+        raise asyncio.InvalidStateError("reply not received yet")
+
+    def add_done_callback(self, callback: Callable[[Any], object], *, context: Any = None) -> None:
+        if context is None:
+            context = contextvars.copy_context()
+        if self._state != _PENDING:
+            self._loop.call_soon(callback, self, context=context)
+        elif self._callbacks is None:
+            self._callbacks = [(callback, context)]
+        else:
+            self._callbacks.append((callback, context))
+
+    def remove_done_callback(self, callback: Callable[[Any], object]) -> int:
+        callbacks = self._callbacks or []
+        kept = [(cb, ctx) for cb, ctx in callbacks if cb != callback]
+        self._callbacks = kept
+        return len(callbacks) - len(kept)
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._state != _PENDING:
+            return False
+        self._state = _CANCELLED
+        self._result = asyncio.CancelledError() if msg is None else asyncio.CancelledError(msg)
+        self._schedule_callbacks()
+        return True
+
+    def set_result(self, result: MessageEvent) -> None:
+        """Resolve with the reply; resumes the waiting task now when called
+        from outside any task (the read callback)."""
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("reply already set")
+        self._state = _DONE
+        self._result = result
+        callbacks = self._callbacks
+        if callbacks is None:
+            return
+        self._callbacks = None
+        if _current_task(self._loop) is None:
+            for callback, context in callbacks:
+                try:
+                    context.run(callback, self)
+                except Exception as exc:  # what the loop would do with a Handle
+                    self._loop.call_exception_handler(
+                        {"message": "reply waiter callback failed", "exception": exc}
+                    )
+        else:
+            for callback, context in callbacks:
+                self._loop.call_soon(callback, self, context=context)
+
+    def set_exception(self, exc: BaseException) -> None:
+        if self._state != _PENDING:
+            raise asyncio.InvalidStateError("reply already set")
+        self._state = _FAILED
+        self._result = exc
+        self._schedule_callbacks()
+
+    def _schedule_callbacks(self) -> None:
+        callbacks, self._callbacks = self._callbacks, None
+        for callback, context in callbacks or ():
+            self._loop.call_soon(callback, self, context=context)
+
+    def __await__(self) -> Generator[Any, None, MessageEvent]:
+        if self._state == _PENDING:
+            self._asyncio_future_blocking = True
+            yield self
+        return self.result()  # type: ignore[no-any-return]
+
+    __iter__ = __await__
+
+
 class RpcClient:
     """The program-independent core of a client connection: calls, replies,
     streams, event routing, keepalive and connection loss.
@@ -197,7 +324,7 @@ class RpcClient:
         self._loop = asyncio.get_running_loop()
         self._conn = Connection(Role.CLIENT)
         self._transport: Transport | None = None
-        self._waiters: dict[int, asyncio.Future[MessageEvent]] = {}
+        self._waiters: dict[int, asyncio.Future[MessageEvent] | ReplyWaiter] = {}
         self._streams: dict[int, Stream] = {}
         self._subscriptions: dict[tuple[EventFamily, int], Subscription] = {}
         self._close_subscriptions: list[Subscription] = []
@@ -468,7 +595,7 @@ class RpcClient:
             raise self._dead_error()
         self._check_fds(fds, f"procedure {proc}")
         serial, packet = self._conn.send_call(prog, vers, proc, payload, fds)
-        waiter: asyncio.Future[MessageEvent] = self._loop.create_future()
+        waiter = ReplyWaiter(self._loop)
         self._waiters[serial] = waiter
         try:
             self._send(packet, fds)
@@ -502,7 +629,7 @@ class RpcClient:
         if fds:
             self._check_fds(fds, proc.name)
         serial, packet = self._conn.send_call(proc.program, proc.version, proc.number, payload, fds)
-        waiter: asyncio.Future[MessageEvent] = self._loop.create_future()
+        waiter = ReplyWaiter(self._loop)
         self._waiters[serial] = waiter
         try:
             if fds or self._transport is None:

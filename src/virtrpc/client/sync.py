@@ -11,7 +11,7 @@ daemon thread, and every blocking method submits the matching coroutine to it
 from the calling thread would save a thread hop per call, but a connection
 must keep working while the application is *not* calling it: keepalive pings
 from the daemon must be answered (or libvirtd drops us after
-``keepalive_interval * keepalive_count`` seconds), our own keepalive must
+``keepalive_interval * (keepalive_count + 1)`` seconds), our own keepalive must
 detect a dead daemon, and events and stream data must be received as they
 arrive.  The background loop gives the blocking API exactly the behaviour of
 the asyncio client, with one implementation of the protocol.

@@ -33,12 +33,18 @@ _S_ii = _struct.Struct(">ii")
 _S_iq = _struct.Struct(">iq")
 _S_q = _struct.Struct(">q")
 _S_qI = _struct.Struct(">qI")
-_UP_admin_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
-_UUL_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
-_UU_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 _V_iv = _xdr.VarStructs(">i{}", (4194304,))
 _V_v = _xdr.VarStructs(">{}", (4194304,))
 _V_vI = _xdr.VarStructs(">{}I", (4194304,))
+_V_viI = _xdr.VarStructs(">{}iI", (4194304,))
+_V_viQ = _xdr.VarStructs(">{}iQ", (4194304,))
+_V_vid = _xdr.VarStructs(">{}id", (4194304,))
+_V_vii = _xdr.VarStructs(">{}ii", (4194304,))
+_V_viq = _xdr.VarStructs(">{}iq", (4194304,))
+_UPR_admin_typed_param_value: dict[int, _xdr.VarStructs] = {1: _V_vii, 2: _V_viI, 3: _V_viq, 4: _V_viQ, 5: _V_vid, 6: _V_vii}
+_UP_admin_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
+_UUL_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
+_UU_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 
 
 # -- constants ------------------------------------------------------------------
@@ -820,9 +826,12 @@ def _u_admin_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
 
 
 def _p_admin_nonnull_string(v: str) -> bytes:
-    raw = v.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_nonnull_string.slow_pack(v)
 
 
 def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
@@ -846,14 +855,17 @@ def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
 
 
 def _p_admin_string(v: str | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        raw = optional.encode()
-        size = len(raw)
-        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            raw = optional.encode()
+            size = len(raw)
+            encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_string.slow_pack(v)
 
 
 def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamValue, int]:
@@ -882,17 +894,20 @@ def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamVa
 
 
 def _p_admin_typed_param_value(v: AdminTypedParamValue) -> bytes:
-    disc = v.type
-    arm_codec = _UP_admin_typed_param_value.get(disc)
-    if arm_codec is not None:
-        return arm_codec.pack(disc, v.value)
-    elif disc == 7:
-        arm: str = v.value  # type: ignore[assignment]
-        raw = arm.encode()
-        size = len(raw)
-        return _V_iv[size].pack(disc, size, raw)
-    else:
-        raise _xdr.bad_discriminant(disc)
+    try:
+        disc = v.type
+        arm_codec = _UP_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            return arm_codec.pack(disc, v.value)
+        elif disc == 7:
+            arm: str = v.value  # type: ignore[assignment]
+            raw = arm.encode()
+            size = len(raw)
+            return _V_iv[size].pack(disc, size, raw)
+        else:
+            raise _xdr.bad_discriminant(disc)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_typed_param_value.slow_pack(v)
 
 
 def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
@@ -932,21 +947,24 @@ def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
 
 
 def _p_admin_typed_param(v: AdminTypedParam) -> bytes:
-    raw = v.field.encode()
-    size = len(raw)
-    union = v.value
-    disc = union.type
-    arm_codec = _UP_admin_typed_param_value.get(disc)
-    if arm_codec is not None:
-        encoded = arm_codec.pack(disc, union.value)
-    elif disc == 7:
-        arm: str = union.value  # type: ignore[assignment]
-        raw2 = arm.encode()
-        size2 = len(raw2)
-        encoded = _V_iv[size2].pack(disc, size2, raw2)
-    else:
-        raise _xdr.bad_discriminant(disc)
-    return _V_v[size].pack(size, raw) + encoded
+    try:
+        raw = v.field.encode()
+        size = len(raw)
+        union = v.value
+        disc = union.type
+        arm_codec = _UPR_admin_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec[size].pack(size, raw, disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_typed_param.slow_pack(v)
 
 
 def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, int]:
@@ -964,9 +982,12 @@ def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, 
 
 
 def _p_admin_nonnull_server(v: AdminNonnullServer) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_nonnull_server.slow_pack(v)
 
 
 def _u_admin_nonnull_client(data: bytes, off: int) -> tuple[AdminNonnullClient, int]:
@@ -978,7 +999,10 @@ def _u_admin_nonnull_client(data: bytes, off: int) -> tuple[AdminNonnullClient, 
 
 
 def _p_admin_nonnull_client(v: AdminNonnullClient) -> bytes:
-    return _p_admin_nonnull_server(v.srv) + _S_QqI.pack(v.id, v.timestamp, v.transport)
+    try:
+        return _p_admin_nonnull_server(v.srv) + _S_QqI.pack(v.id, v.timestamp, v.transport)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_nonnull_client.slow_pack(v)
 
 
 def _u_admin_connect_open_args(data: bytes, off: int) -> tuple[AdminConnectOpenArgs, int]:
@@ -989,7 +1013,10 @@ def _u_admin_connect_open_args(data: bytes, off: int) -> tuple[AdminConnectOpenA
 
 
 def _p_admin_connect_open_args(v: AdminConnectOpenArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_open_args.slow_pack(v)
 
 
 def _u_admin_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[AdminConnectGetLibVersionRet, int]:
@@ -1000,7 +1027,10 @@ def _u_admin_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[AdminCo
 
 
 def _p_admin_connect_get_lib_version_ret(v: AdminConnectGetLibVersionRet) -> bytes:
-    return _S_Q.pack(v.libVer)
+    try:
+        return _S_Q.pack(v.libVer)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_get_lib_version_ret.slow_pack(v)
 
 
 def _u_admin_connect_list_servers_args(data: bytes, off: int) -> tuple[AdminConnectListServersArgs, int]:
@@ -1011,7 +1041,10 @@ def _u_admin_connect_list_servers_args(data: bytes, off: int) -> tuple[AdminConn
 
 
 def _p_admin_connect_list_servers_args(v: AdminConnectListServersArgs) -> bytes:
-    return _S_II.pack(v.need_results, v.flags)
+    try:
+        return _S_II.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_list_servers_args.slow_pack(v)
 
 
 def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConnectListServersRet, int]:
@@ -1039,16 +1072,19 @@ def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConne
 
 
 def _p_admin_connect_list_servers_ret(v: AdminConnectListServersRet) -> bytes:
-    items = v.servers
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.servers
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_list_servers_ret.slow_pack(v)
 
 
 def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminConnectLookupServerArgs, int]:
@@ -1068,9 +1104,12 @@ def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminCon
 
 
 def _p_admin_connect_lookup_server_args(v: AdminConnectLookupServerArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_lookup_server_args.slow_pack(v)
 
 
 def _u_admin_connect_lookup_server_ret(data: bytes, off: int) -> tuple[AdminConnectLookupServerRet, int]:
@@ -1080,7 +1119,10 @@ def _u_admin_connect_lookup_server_ret(data: bytes, off: int) -> tuple[AdminConn
 
 
 def _p_admin_connect_lookup_server_ret(v: AdminConnectLookupServerRet) -> bytes:
-    return _p_admin_nonnull_server(v.srv)
+    try:
+        return _p_admin_nonnull_server(v.srv)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_lookup_server_ret.slow_pack(v)
 
 
 def _u_admin_server_get_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersArgs, int]:
@@ -1094,7 +1136,10 @@ def _u_admin_server_get_threadpool_parameters_args(data: bytes, off: int) -> tup
 def _p_admin_server_get_threadpool_parameters_args(
     v: AdminServerGetThreadpoolParametersArgs,
 ) -> bytes:
-    return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
+    try:
+        return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_get_threadpool_parameters_args.slow_pack(v)
 
 
 def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersRet, int]:
@@ -1178,28 +1223,31 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
 def _p_admin_server_get_threadpool_parameters_ret(
     v: AdminServerGetThreadpoolParametersRet,
 ) -> bytes:
-    items = v.params
-    if len(items) > 32:
-        raise _xdr.XdrError("", "more than 32 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 32:
+            raise _xdr.XdrError("", "more than 32 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_get_threadpool_parameters_ret.slow_pack(v)
 
 
 def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerSetThreadpoolParametersArgs, int]:
@@ -1286,28 +1334,31 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
 def _p_admin_server_set_threadpool_parameters_args(
     v: AdminServerSetThreadpoolParametersArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 32:
-        raise _xdr.XdrError("", "more than 32 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 32:
+            raise _xdr.XdrError("", "more than 32 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_set_threadpool_parameters_args.slow_pack(v)
 
 
 def _u_admin_server_list_clients_args(data: bytes, off: int) -> tuple[AdminServerListClientsArgs, int]:
@@ -1319,7 +1370,10 @@ def _u_admin_server_list_clients_args(data: bytes, off: int) -> tuple[AdminServe
 
 
 def _p_admin_server_list_clients_args(v: AdminServerListClientsArgs) -> bytes:
-    return _p_admin_nonnull_server(v.srv) + _S_II.pack(v.need_results, v.flags)
+    try:
+        return _p_admin_nonnull_server(v.srv) + _S_II.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_list_clients_args.slow_pack(v)
 
 
 def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServerListClientsRet, int]:
@@ -1341,20 +1395,23 @@ def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServer
 
 
 def _p_admin_server_list_clients_ret(v: AdminServerListClientsRet) -> bytes:
-    items = v.clients
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(
-            _p_admin_nonnull_server(item.srv) + _S_QqI.pack(
-                item.id,
-                item.timestamp,
-                item.transport,
-            ),
-        )
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.clients
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(
+                _p_admin_nonnull_server(item.srv) + _S_QqI.pack(
+                    item.id,
+                    item.timestamp,
+                    item.transport,
+                ),
+            )
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_list_clients_ret.slow_pack(v)
 
 
 def _u_admin_server_lookup_client_args(data: bytes, off: int) -> tuple[AdminServerLookupClientArgs, int]:
@@ -1366,7 +1423,10 @@ def _u_admin_server_lookup_client_args(data: bytes, off: int) -> tuple[AdminServ
 
 
 def _p_admin_server_lookup_client_args(v: AdminServerLookupClientArgs) -> bytes:
-    return _p_admin_nonnull_server(v.srv) + _S_QI.pack(v.id, v.flags)
+    try:
+        return _p_admin_nonnull_server(v.srv) + _S_QI.pack(v.id, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_lookup_client_args.slow_pack(v)
 
 
 def _u_admin_server_lookup_client_ret(data: bytes, off: int) -> tuple[AdminServerLookupClientRet, int]:
@@ -1376,7 +1436,10 @@ def _u_admin_server_lookup_client_ret(data: bytes, off: int) -> tuple[AdminServe
 
 
 def _p_admin_server_lookup_client_ret(v: AdminServerLookupClientRet) -> bytes:
-    return _p_admin_nonnull_client(v.clnt)
+    try:
+        return _p_admin_nonnull_client(v.clnt)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_lookup_client_ret.slow_pack(v)
 
 
 def _u_admin_client_get_info_args(data: bytes, off: int) -> tuple[AdminClientGetInfoArgs, int]:
@@ -1388,7 +1451,10 @@ def _u_admin_client_get_info_args(data: bytes, off: int) -> tuple[AdminClientGet
 
 
 def _p_admin_client_get_info_args(v: AdminClientGetInfoArgs) -> bytes:
-    return _p_admin_nonnull_client(v.clnt) + _S_I.pack(v.flags)
+    try:
+        return _p_admin_nonnull_client(v.clnt) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_client_get_info_args.slow_pack(v)
 
 
 def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetInfoRet, int]:
@@ -1470,28 +1536,31 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
 
 
 def _p_admin_client_get_info_ret(v: AdminClientGetInfoRet) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_client_get_info_ret.slow_pack(v)
 
 
 def _u_admin_client_close_args(data: bytes, off: int) -> tuple[AdminClientCloseArgs, int]:
@@ -1503,7 +1572,10 @@ def _u_admin_client_close_args(data: bytes, off: int) -> tuple[AdminClientCloseA
 
 
 def _p_admin_client_close_args(v: AdminClientCloseArgs) -> bytes:
-    return _p_admin_nonnull_client(v.clnt) + _S_I.pack(v.flags)
+    try:
+        return _p_admin_nonnull_client(v.clnt) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_client_close_args.slow_pack(v)
 
 
 def _u_admin_server_get_client_limits_args(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsArgs, int]:
@@ -1515,7 +1587,10 @@ def _u_admin_server_get_client_limits_args(data: bytes, off: int) -> tuple[Admin
 
 
 def _p_admin_server_get_client_limits_args(v: AdminServerGetClientLimitsArgs) -> bytes:
-    return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
+    try:
+        return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_get_client_limits_args.slow_pack(v)
 
 
 def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsRet, int]:
@@ -1597,28 +1672,31 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
 
 
 def _p_admin_server_get_client_limits_ret(v: AdminServerGetClientLimitsRet) -> bytes:
-    items = v.params
-    if len(items) > 32:
-        raise _xdr.XdrError("", "more than 32 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 32:
+            raise _xdr.XdrError("", "more than 32 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_get_client_limits_ret.slow_pack(v)
 
 
 def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[AdminServerSetClientLimitsArgs, int]:
@@ -1703,28 +1781,31 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
 
 
 def _p_admin_server_set_client_limits_args(v: AdminServerSetClientLimitsArgs) -> bytes:
-    items = v.params
-    if len(items) > 32:
-        raise _xdr.XdrError("", "more than 32 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_admin_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 32:
+            raise _xdr.XdrError("", "more than 32 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_admin_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_admin_nonnull_server(v.srv), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_set_client_limits_args.slow_pack(v)
 
 
 def _u_admin_server_update_tls_files_args(data: bytes, off: int) -> tuple[AdminServerUpdateTlsFilesArgs, int]:
@@ -1736,7 +1817,10 @@ def _u_admin_server_update_tls_files_args(data: bytes, off: int) -> tuple[AdminS
 
 
 def _p_admin_server_update_tls_files_args(v: AdminServerUpdateTlsFilesArgs) -> bytes:
-    return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
+    try:
+        return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_server_update_tls_files_args.slow_pack(v)
 
 
 def _u_admin_connect_get_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsArgs, int]:
@@ -1747,7 +1831,10 @@ def _u_admin_connect_get_logging_outputs_args(data: bytes, off: int) -> tuple[Ad
 
 
 def _p_admin_connect_get_logging_outputs_args(v: AdminConnectGetLoggingOutputsArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_get_logging_outputs_args.slow_pack(v)
 
 
 def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsRet, int]:
@@ -1767,9 +1854,12 @@ def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[Adm
 
 
 def _p_admin_connect_get_logging_outputs_ret(v: AdminConnectGetLoggingOutputsRet) -> bytes:
-    raw = v.outputs.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.noutputs)
+    try:
+        raw = v.outputs.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.noutputs)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_get_logging_outputs_ret.slow_pack(v)
 
 
 def _u_admin_connect_get_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersArgs, int]:
@@ -1780,7 +1870,10 @@ def _u_admin_connect_get_logging_filters_args(data: bytes, off: int) -> tuple[Ad
 
 
 def _p_admin_connect_get_logging_filters_args(v: AdminConnectGetLoggingFiltersArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_get_logging_filters_args.slow_pack(v)
 
 
 def _u_admin_connect_get_logging_filters_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersRet, int]:
@@ -1792,7 +1885,10 @@ def _u_admin_connect_get_logging_filters_ret(data: bytes, off: int) -> tuple[Adm
 
 
 def _p_admin_connect_get_logging_filters_ret(v: AdminConnectGetLoggingFiltersRet) -> bytes:
-    return _p_admin_string(v.filters) + _S_I.pack(v.nfilters)
+    try:
+        return _p_admin_string(v.filters) + _S_I.pack(v.nfilters)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_get_logging_filters_ret.slow_pack(v)
 
 
 def _u_admin_connect_set_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingOutputsArgs, int]:
@@ -1804,7 +1900,10 @@ def _u_admin_connect_set_logging_outputs_args(data: bytes, off: int) -> tuple[Ad
 
 
 def _p_admin_connect_set_logging_outputs_args(v: AdminConnectSetLoggingOutputsArgs) -> bytes:
-    return _p_admin_string(v.outputs) + _S_I.pack(v.flags)
+    try:
+        return _p_admin_string(v.outputs) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_set_logging_outputs_args.slow_pack(v)
 
 
 def _u_admin_connect_set_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingFiltersArgs, int]:
@@ -1816,7 +1915,10 @@ def _u_admin_connect_set_logging_filters_args(data: bytes, off: int) -> tuple[Ad
 
 
 def _p_admin_connect_set_logging_filters_args(v: AdminConnectSetLoggingFiltersArgs) -> bytes:
-    return _p_admin_string(v.filters) + _S_I.pack(v.flags)
+    try:
+        return _p_admin_string(v.filters) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_set_logging_filters_args.slow_pack(v)
 
 
 def _u_admin_connect_set_daemon_timeout_args(data: bytes, off: int) -> tuple[AdminConnectSetDaemonTimeoutArgs, int]:
@@ -1827,7 +1929,10 @@ def _u_admin_connect_set_daemon_timeout_args(data: bytes, off: int) -> tuple[Adm
 
 
 def _p_admin_connect_set_daemon_timeout_args(v: AdminConnectSetDaemonTimeoutArgs) -> bytes:
-    return _S_II.pack(v.timeout, v.flags)
+    try:
+        return _S_II.pack(v.timeout, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_set_daemon_timeout_args.slow_pack(v)
 
 
 def _u_admin_connect_daemon_shutdown_args(data: bytes, off: int) -> tuple[AdminConnectDaemonShutdownArgs, int]:
@@ -1838,7 +1943,10 @@ def _u_admin_connect_daemon_shutdown_args(data: bytes, off: int) -> tuple[AdminC
 
 
 def _p_admin_connect_daemon_shutdown_args(v: AdminConnectDaemonShutdownArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_admin_connect_daemon_shutdown_args.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -2111,73 +2219,73 @@ _T_admin_connect_daemon_shutdown_args.fields = (
     ("flags", _xdr.UINT),
 )
 
-_T_admin_nonnull_string._fast_pack = _p_admin_nonnull_string
+_T_admin_nonnull_string.pack = _p_admin_nonnull_string
 _T_admin_nonnull_string._fast_unpack = _u_admin_nonnull_string
-_T_admin_string._fast_pack = _p_admin_string
+_T_admin_string.pack = _p_admin_string
 _T_admin_string._fast_unpack = _u_admin_string
-_T_admin_typed_param_value._fast_pack = _p_admin_typed_param_value
+_T_admin_typed_param_value.pack = _p_admin_typed_param_value
 _T_admin_typed_param_value._fast_unpack = _u_admin_typed_param_value
-_T_admin_typed_param._fast_pack = _p_admin_typed_param
+_T_admin_typed_param.pack = _p_admin_typed_param
 _T_admin_typed_param._fast_unpack = _u_admin_typed_param
-_T_admin_nonnull_server._fast_pack = _p_admin_nonnull_server
+_T_admin_nonnull_server.pack = _p_admin_nonnull_server
 _T_admin_nonnull_server._fast_unpack = _u_admin_nonnull_server
-_T_admin_nonnull_client._fast_pack = _p_admin_nonnull_client
+_T_admin_nonnull_client.pack = _p_admin_nonnull_client
 _T_admin_nonnull_client._fast_unpack = _u_admin_nonnull_client
-_T_admin_connect_open_args._fast_pack = _p_admin_connect_open_args
+_T_admin_connect_open_args.pack = _p_admin_connect_open_args
 _T_admin_connect_open_args._fast_unpack = _u_admin_connect_open_args
-_T_admin_connect_get_lib_version_ret._fast_pack = _p_admin_connect_get_lib_version_ret
+_T_admin_connect_get_lib_version_ret.pack = _p_admin_connect_get_lib_version_ret
 _T_admin_connect_get_lib_version_ret._fast_unpack = _u_admin_connect_get_lib_version_ret
-_T_admin_connect_list_servers_args._fast_pack = _p_admin_connect_list_servers_args
+_T_admin_connect_list_servers_args.pack = _p_admin_connect_list_servers_args
 _T_admin_connect_list_servers_args._fast_unpack = _u_admin_connect_list_servers_args
-_T_admin_connect_list_servers_ret._fast_pack = _p_admin_connect_list_servers_ret
+_T_admin_connect_list_servers_ret.pack = _p_admin_connect_list_servers_ret
 _T_admin_connect_list_servers_ret._fast_unpack = _u_admin_connect_list_servers_ret
-_T_admin_connect_lookup_server_args._fast_pack = _p_admin_connect_lookup_server_args
+_T_admin_connect_lookup_server_args.pack = _p_admin_connect_lookup_server_args
 _T_admin_connect_lookup_server_args._fast_unpack = _u_admin_connect_lookup_server_args
-_T_admin_connect_lookup_server_ret._fast_pack = _p_admin_connect_lookup_server_ret
+_T_admin_connect_lookup_server_ret.pack = _p_admin_connect_lookup_server_ret
 _T_admin_connect_lookup_server_ret._fast_unpack = _u_admin_connect_lookup_server_ret
-_T_admin_server_get_threadpool_parameters_args._fast_pack = _p_admin_server_get_threadpool_parameters_args
+_T_admin_server_get_threadpool_parameters_args.pack = _p_admin_server_get_threadpool_parameters_args
 _T_admin_server_get_threadpool_parameters_args._fast_unpack = _u_admin_server_get_threadpool_parameters_args
-_T_admin_server_get_threadpool_parameters_ret._fast_pack = _p_admin_server_get_threadpool_parameters_ret
+_T_admin_server_get_threadpool_parameters_ret.pack = _p_admin_server_get_threadpool_parameters_ret
 _T_admin_server_get_threadpool_parameters_ret._fast_unpack = _u_admin_server_get_threadpool_parameters_ret
-_T_admin_server_set_threadpool_parameters_args._fast_pack = _p_admin_server_set_threadpool_parameters_args
+_T_admin_server_set_threadpool_parameters_args.pack = _p_admin_server_set_threadpool_parameters_args
 _T_admin_server_set_threadpool_parameters_args._fast_unpack = _u_admin_server_set_threadpool_parameters_args
-_T_admin_server_list_clients_args._fast_pack = _p_admin_server_list_clients_args
+_T_admin_server_list_clients_args.pack = _p_admin_server_list_clients_args
 _T_admin_server_list_clients_args._fast_unpack = _u_admin_server_list_clients_args
-_T_admin_server_list_clients_ret._fast_pack = _p_admin_server_list_clients_ret
+_T_admin_server_list_clients_ret.pack = _p_admin_server_list_clients_ret
 _T_admin_server_list_clients_ret._fast_unpack = _u_admin_server_list_clients_ret
-_T_admin_server_lookup_client_args._fast_pack = _p_admin_server_lookup_client_args
+_T_admin_server_lookup_client_args.pack = _p_admin_server_lookup_client_args
 _T_admin_server_lookup_client_args._fast_unpack = _u_admin_server_lookup_client_args
-_T_admin_server_lookup_client_ret._fast_pack = _p_admin_server_lookup_client_ret
+_T_admin_server_lookup_client_ret.pack = _p_admin_server_lookup_client_ret
 _T_admin_server_lookup_client_ret._fast_unpack = _u_admin_server_lookup_client_ret
-_T_admin_client_get_info_args._fast_pack = _p_admin_client_get_info_args
+_T_admin_client_get_info_args.pack = _p_admin_client_get_info_args
 _T_admin_client_get_info_args._fast_unpack = _u_admin_client_get_info_args
-_T_admin_client_get_info_ret._fast_pack = _p_admin_client_get_info_ret
+_T_admin_client_get_info_ret.pack = _p_admin_client_get_info_ret
 _T_admin_client_get_info_ret._fast_unpack = _u_admin_client_get_info_ret
-_T_admin_client_close_args._fast_pack = _p_admin_client_close_args
+_T_admin_client_close_args.pack = _p_admin_client_close_args
 _T_admin_client_close_args._fast_unpack = _u_admin_client_close_args
-_T_admin_server_get_client_limits_args._fast_pack = _p_admin_server_get_client_limits_args
+_T_admin_server_get_client_limits_args.pack = _p_admin_server_get_client_limits_args
 _T_admin_server_get_client_limits_args._fast_unpack = _u_admin_server_get_client_limits_args
-_T_admin_server_get_client_limits_ret._fast_pack = _p_admin_server_get_client_limits_ret
+_T_admin_server_get_client_limits_ret.pack = _p_admin_server_get_client_limits_ret
 _T_admin_server_get_client_limits_ret._fast_unpack = _u_admin_server_get_client_limits_ret
-_T_admin_server_set_client_limits_args._fast_pack = _p_admin_server_set_client_limits_args
+_T_admin_server_set_client_limits_args.pack = _p_admin_server_set_client_limits_args
 _T_admin_server_set_client_limits_args._fast_unpack = _u_admin_server_set_client_limits_args
-_T_admin_server_update_tls_files_args._fast_pack = _p_admin_server_update_tls_files_args
+_T_admin_server_update_tls_files_args.pack = _p_admin_server_update_tls_files_args
 _T_admin_server_update_tls_files_args._fast_unpack = _u_admin_server_update_tls_files_args
-_T_admin_connect_get_logging_outputs_args._fast_pack = _p_admin_connect_get_logging_outputs_args
+_T_admin_connect_get_logging_outputs_args.pack = _p_admin_connect_get_logging_outputs_args
 _T_admin_connect_get_logging_outputs_args._fast_unpack = _u_admin_connect_get_logging_outputs_args
-_T_admin_connect_get_logging_outputs_ret._fast_pack = _p_admin_connect_get_logging_outputs_ret
+_T_admin_connect_get_logging_outputs_ret.pack = _p_admin_connect_get_logging_outputs_ret
 _T_admin_connect_get_logging_outputs_ret._fast_unpack = _u_admin_connect_get_logging_outputs_ret
-_T_admin_connect_get_logging_filters_args._fast_pack = _p_admin_connect_get_logging_filters_args
+_T_admin_connect_get_logging_filters_args.pack = _p_admin_connect_get_logging_filters_args
 _T_admin_connect_get_logging_filters_args._fast_unpack = _u_admin_connect_get_logging_filters_args
-_T_admin_connect_get_logging_filters_ret._fast_pack = _p_admin_connect_get_logging_filters_ret
+_T_admin_connect_get_logging_filters_ret.pack = _p_admin_connect_get_logging_filters_ret
 _T_admin_connect_get_logging_filters_ret._fast_unpack = _u_admin_connect_get_logging_filters_ret
-_T_admin_connect_set_logging_outputs_args._fast_pack = _p_admin_connect_set_logging_outputs_args
+_T_admin_connect_set_logging_outputs_args.pack = _p_admin_connect_set_logging_outputs_args
 _T_admin_connect_set_logging_outputs_args._fast_unpack = _u_admin_connect_set_logging_outputs_args
-_T_admin_connect_set_logging_filters_args._fast_pack = _p_admin_connect_set_logging_filters_args
+_T_admin_connect_set_logging_filters_args.pack = _p_admin_connect_set_logging_filters_args
 _T_admin_connect_set_logging_filters_args._fast_unpack = _u_admin_connect_set_logging_filters_args
-_T_admin_connect_set_daemon_timeout_args._fast_pack = _p_admin_connect_set_daemon_timeout_args
+_T_admin_connect_set_daemon_timeout_args.pack = _p_admin_connect_set_daemon_timeout_args
 _T_admin_connect_set_daemon_timeout_args._fast_unpack = _u_admin_connect_set_daemon_timeout_args
-_T_admin_connect_daemon_shutdown_args._fast_pack = _p_admin_connect_daemon_shutdown_args
+_T_admin_connect_daemon_shutdown_args.pack = _p_admin_connect_daemon_shutdown_args
 _T_admin_connect_daemon_shutdown_args._fast_unpack = _u_admin_connect_daemon_shutdown_args
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

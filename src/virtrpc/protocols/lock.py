@@ -285,9 +285,12 @@ def _u_virLockSpaceProtocolUUID(data: bytes, off: int) -> tuple[bytes, int]:
 
 
 def _p_virLockSpaceProtocolUUID(v: bytes) -> bytes:
-    if len(v) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v)
+    try:
+        if len(v) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolUUID.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolNonNullString(data: bytes, off: int) -> tuple[str, int]:
@@ -302,9 +305,12 @@ def _u_virLockSpaceProtocolNonNullString(data: bytes, off: int) -> tuple[str, in
 
 
 def _p_virLockSpaceProtocolNonNullString(v: str) -> bytes:
-    raw = v.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolNonNullString.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, int]:
@@ -328,14 +334,17 @@ def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, in
 
 
 def _p_virLockSpaceProtocolString(v: str | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        raw = optional.encode()
-        size = len(raw)
-        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            raw = optional.encode()
+            size = len(raw)
+            encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolString.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpaceProtocolOwner, int]:
@@ -355,11 +364,14 @@ def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpacePro
 
 
 def _p_virLockSpaceProtocolOwner(v: VirLockSpaceProtocolOwner) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_16svII[size].pack(v.uuid, size, raw, v.id, v.pid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_16svII[size].pack(v.uuid, size, raw, v.id, v.pid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolOwner.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolRegisterArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRegisterArgs, int]:
@@ -371,7 +383,10 @@ def _u_virLockSpaceProtocolRegisterArgs(data: bytes, off: int) -> tuple[VirLockS
 
 
 def _p_virLockSpaceProtocolRegisterArgs(v: VirLockSpaceProtocolRegisterArgs) -> bytes:
-    return _p_virLockSpaceProtocolOwner(v.owner) + _S_I.pack(v.flags)
+    try:
+        return _p_virLockSpaceProtocolOwner(v.owner) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolRegisterArgs.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolRestrictArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRestrictArgs, int]:
@@ -382,7 +397,10 @@ def _u_virLockSpaceProtocolRestrictArgs(data: bytes, off: int) -> tuple[VirLockS
 
 
 def _p_virLockSpaceProtocolRestrictArgs(v: VirLockSpaceProtocolRestrictArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolRestrictArgs.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolNewArgs, int]:
@@ -402,9 +420,12 @@ def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceP
 
 
 def _p_virLockSpaceProtocolNewArgs(v: VirLockSpaceProtocolNewArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolNewArgs.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateResourceArgs, int]:
@@ -433,11 +454,14 @@ def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[Vi
 
 
 def _p_virLockSpaceProtocolCreateResourceArgs(v: VirLockSpaceProtocolCreateResourceArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    raw2 = v.name.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        raw2 = v.name.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolCreateResourceArgs.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolDeleteResourceArgs, int]:
@@ -466,11 +490,14 @@ def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[Vi
 
 
 def _p_virLockSpaceProtocolDeleteResourceArgs(v: VirLockSpaceProtocolDeleteResourceArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    raw2 = v.name.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        raw2 = v.name.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolDeleteResourceArgs.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolAcquireResourceArgs, int]:
@@ -499,11 +526,14 @@ def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[V
 
 
 def _p_virLockSpaceProtocolAcquireResourceArgs(v: VirLockSpaceProtocolAcquireResourceArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    raw2 = v.name.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        raw2 = v.name.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolAcquireResourceArgs.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolReleaseResourceArgs, int]:
@@ -532,11 +562,14 @@ def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[V
 
 
 def _p_virLockSpaceProtocolReleaseResourceArgs(v: VirLockSpaceProtocolReleaseResourceArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    raw2 = v.name.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        raw2 = v.name.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolReleaseResourceArgs.slow_pack(v)
 
 
 def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateLockSpaceArgs, int]:
@@ -554,9 +587,12 @@ def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: bytes, off: int) -> tuple[V
 
 
 def _p_virLockSpaceProtocolCreateLockSpaceArgs(v: VirLockSpaceProtocolCreateLockSpaceArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLockSpaceProtocolCreateLockSpaceArgs.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -651,29 +687,29 @@ _T_virLockSpaceProtocolCreateLockSpaceArgs.fields = (
     ("path", _T_virLockSpaceProtocolNonNullString),
 )
 
-_T_virLockSpaceProtocolUUID._fast_pack = _p_virLockSpaceProtocolUUID
+_T_virLockSpaceProtocolUUID.pack = _p_virLockSpaceProtocolUUID
 _T_virLockSpaceProtocolUUID._fast_unpack = _u_virLockSpaceProtocolUUID
-_T_virLockSpaceProtocolNonNullString._fast_pack = _p_virLockSpaceProtocolNonNullString
+_T_virLockSpaceProtocolNonNullString.pack = _p_virLockSpaceProtocolNonNullString
 _T_virLockSpaceProtocolNonNullString._fast_unpack = _u_virLockSpaceProtocolNonNullString
-_T_virLockSpaceProtocolString._fast_pack = _p_virLockSpaceProtocolString
+_T_virLockSpaceProtocolString.pack = _p_virLockSpaceProtocolString
 _T_virLockSpaceProtocolString._fast_unpack = _u_virLockSpaceProtocolString
-_T_virLockSpaceProtocolOwner._fast_pack = _p_virLockSpaceProtocolOwner
+_T_virLockSpaceProtocolOwner.pack = _p_virLockSpaceProtocolOwner
 _T_virLockSpaceProtocolOwner._fast_unpack = _u_virLockSpaceProtocolOwner
-_T_virLockSpaceProtocolRegisterArgs._fast_pack = _p_virLockSpaceProtocolRegisterArgs
+_T_virLockSpaceProtocolRegisterArgs.pack = _p_virLockSpaceProtocolRegisterArgs
 _T_virLockSpaceProtocolRegisterArgs._fast_unpack = _u_virLockSpaceProtocolRegisterArgs
-_T_virLockSpaceProtocolRestrictArgs._fast_pack = _p_virLockSpaceProtocolRestrictArgs
+_T_virLockSpaceProtocolRestrictArgs.pack = _p_virLockSpaceProtocolRestrictArgs
 _T_virLockSpaceProtocolRestrictArgs._fast_unpack = _u_virLockSpaceProtocolRestrictArgs
-_T_virLockSpaceProtocolNewArgs._fast_pack = _p_virLockSpaceProtocolNewArgs
+_T_virLockSpaceProtocolNewArgs.pack = _p_virLockSpaceProtocolNewArgs
 _T_virLockSpaceProtocolNewArgs._fast_unpack = _u_virLockSpaceProtocolNewArgs
-_T_virLockSpaceProtocolCreateResourceArgs._fast_pack = _p_virLockSpaceProtocolCreateResourceArgs
+_T_virLockSpaceProtocolCreateResourceArgs.pack = _p_virLockSpaceProtocolCreateResourceArgs
 _T_virLockSpaceProtocolCreateResourceArgs._fast_unpack = _u_virLockSpaceProtocolCreateResourceArgs
-_T_virLockSpaceProtocolDeleteResourceArgs._fast_pack = _p_virLockSpaceProtocolDeleteResourceArgs
+_T_virLockSpaceProtocolDeleteResourceArgs.pack = _p_virLockSpaceProtocolDeleteResourceArgs
 _T_virLockSpaceProtocolDeleteResourceArgs._fast_unpack = _u_virLockSpaceProtocolDeleteResourceArgs
-_T_virLockSpaceProtocolAcquireResourceArgs._fast_pack = _p_virLockSpaceProtocolAcquireResourceArgs
+_T_virLockSpaceProtocolAcquireResourceArgs.pack = _p_virLockSpaceProtocolAcquireResourceArgs
 _T_virLockSpaceProtocolAcquireResourceArgs._fast_unpack = _u_virLockSpaceProtocolAcquireResourceArgs
-_T_virLockSpaceProtocolReleaseResourceArgs._fast_pack = _p_virLockSpaceProtocolReleaseResourceArgs
+_T_virLockSpaceProtocolReleaseResourceArgs.pack = _p_virLockSpaceProtocolReleaseResourceArgs
 _T_virLockSpaceProtocolReleaseResourceArgs._fast_unpack = _u_virLockSpaceProtocolReleaseResourceArgs
-_T_virLockSpaceProtocolCreateLockSpaceArgs._fast_pack = _p_virLockSpaceProtocolCreateLockSpaceArgs
+_T_virLockSpaceProtocolCreateLockSpaceArgs.pack = _p_virLockSpaceProtocolCreateLockSpaceArgs
 _T_virLockSpaceProtocolCreateLockSpaceArgs._fast_unpack = _u_virLockSpaceProtocolCreateLockSpaceArgs
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

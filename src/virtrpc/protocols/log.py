@@ -335,9 +335,12 @@ def _u_virLogManagerProtocolUUID(data: bytes, off: int) -> tuple[bytes, int]:
 
 
 def _p_virLogManagerProtocolUUID(v: bytes) -> bytes:
-    if len(v) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v)
+    try:
+        if len(v) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolUUID.slow_pack(v)
 
 
 def _u_virLogManagerProtocolNonNullString(data: bytes, off: int) -> tuple[str, int]:
@@ -352,9 +355,12 @@ def _u_virLogManagerProtocolNonNullString(data: bytes, off: int) -> tuple[str, i
 
 
 def _p_virLogManagerProtocolNonNullString(v: str) -> bytes:
-    raw = v.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolNonNullString.slow_pack(v)
 
 
 def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, int]:
@@ -378,14 +384,17 @@ def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, i
 
 
 def _p_virLogManagerProtocolString(v: str | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        raw = optional.encode()
-        size = len(raw)
-        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            raw = optional.encode()
+            size = len(raw)
+            encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolString.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomain, int]:
@@ -403,11 +412,14 @@ def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManager
 
 
 def _p_virLogManagerProtocolDomain(v: VirLogManagerProtocolDomain) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_16sv[size].pack(v.uuid, size, raw)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_16sv[size].pack(v.uuid, size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomain.slow_pack(v)
 
 
 def _u_virLogManagerProtocolLogFilePosition(data: bytes, off: int) -> tuple[VirLogManagerProtocolLogFilePosition, int]:
@@ -418,7 +430,10 @@ def _u_virLogManagerProtocolLogFilePosition(data: bytes, off: int) -> tuple[VirL
 
 
 def _p_virLogManagerProtocolLogFilePosition(v: VirLogManagerProtocolLogFilePosition) -> bytes:
-    return _S_QQ.pack(v.inode, v.offset)
+    try:
+        return _S_QQ.pack(v.inode, v.offset)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolLogFilePosition.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileArgs, int]:
@@ -450,17 +465,20 @@ def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tupl
 def _p_virLogManagerProtocolDomainOpenLogFileArgs(
     v: VirLogManagerProtocolDomainOpenLogFileArgs,
 ) -> bytes:
-    raw = v.driver.encode()
-    size = len(raw)
-    raw2 = v.path.encode()
-    size2 = len(raw2)
-    return b"".join(
-        (
-            _V_v[size].pack(size, raw),
-            _p_virLogManagerProtocolDomain(v.dom),
-            _V_vI[size2].pack(size2, raw2, v.flags),
-        ),
-    )
+    try:
+        raw = v.driver.encode()
+        size = len(raw)
+        raw2 = v.path.encode()
+        size2 = len(raw2)
+        return b"".join(
+            (
+                _V_v[size].pack(size, raw),
+                _p_virLogManagerProtocolDomain(v.dom),
+                _V_vI[size2].pack(size2, raw2, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainOpenLogFileArgs.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainOpenLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileRet, int]:
@@ -472,7 +490,10 @@ def _u_virLogManagerProtocolDomainOpenLogFileRet(data: bytes, off: int) -> tuple
 def _p_virLogManagerProtocolDomainOpenLogFileRet(
     v: VirLogManagerProtocolDomainOpenLogFileRet,
 ) -> bytes:
-    return _p_virLogManagerProtocolLogFilePosition(v.pos)
+    try:
+        return _p_virLogManagerProtocolLogFilePosition(v.pos)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainOpenLogFileRet.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionArgs, int]:
@@ -494,9 +515,12 @@ def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) 
 def _p_virLogManagerProtocolDomainGetLogFilePositionArgs(
     v: VirLogManagerProtocolDomainGetLogFilePositionArgs,
 ) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainGetLogFilePositionArgs.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionRet, int]:
@@ -508,7 +532,10 @@ def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: bytes, off: int) -
 def _p_virLogManagerProtocolDomainGetLogFilePositionRet(
     v: VirLogManagerProtocolDomainGetLogFilePositionRet,
 ) -> bytes:
-    return _p_virLogManagerProtocolLogFilePosition(v.pos)
+    try:
+        return _p_virLogManagerProtocolLogFilePosition(v.pos)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainGetLogFilePositionRet.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileArgs, int]:
@@ -531,15 +558,18 @@ def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tupl
 def _p_virLogManagerProtocolDomainReadLogFileArgs(
     v: VirLogManagerProtocolDomainReadLogFileArgs,
 ) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _V_v[size].pack(size, raw),
-            _p_virLogManagerProtocolLogFilePosition(v.pos),
-            _S_QI.pack(v.maxlen, v.flags),
-        ),
-    )
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _V_v[size].pack(size, raw),
+                _p_virLogManagerProtocolLogFilePosition(v.pos),
+                _S_QI.pack(v.maxlen, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainReadLogFileArgs.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainReadLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileRet, int]:
@@ -559,9 +589,12 @@ def _u_virLogManagerProtocolDomainReadLogFileRet(data: bytes, off: int) -> tuple
 def _p_virLogManagerProtocolDomainReadLogFileRet(
     v: VirLogManagerProtocolDomainReadLogFileRet,
 ) -> bytes:
-    raw = v.data.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.data.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainReadLogFileRet.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileArgs, int]:
@@ -602,19 +635,22 @@ def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tu
 def _p_virLogManagerProtocolDomainAppendLogFileArgs(
     v: VirLogManagerProtocolDomainAppendLogFileArgs,
 ) -> bytes:
-    raw = v.driver.encode()
-    size = len(raw)
-    raw2 = v.path.encode()
-    size2 = len(raw2)
-    raw3 = v.message.encode()
-    size3 = len(raw3)
-    return b"".join(
-        (
-            _V_v[size].pack(size, raw),
-            _p_virLogManagerProtocolDomain(v.dom),
-            _V_vvI[size2, size3].pack(size2, raw2, size3, raw3, v.flags),
-        ),
-    )
+    try:
+        raw = v.driver.encode()
+        size = len(raw)
+        raw2 = v.path.encode()
+        size2 = len(raw2)
+        raw3 = v.message.encode()
+        size3 = len(raw3)
+        return b"".join(
+            (
+                _V_v[size].pack(size, raw),
+                _p_virLogManagerProtocolDomain(v.dom),
+                _V_vvI[size2, size3].pack(size2, raw2, size3, raw3, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainAppendLogFileArgs.slow_pack(v)
 
 
 def _u_virLogManagerProtocolDomainAppendLogFileRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileRet, int]:
@@ -627,7 +663,10 @@ def _u_virLogManagerProtocolDomainAppendLogFileRet(data: bytes, off: int) -> tup
 def _p_virLogManagerProtocolDomainAppendLogFileRet(
     v: VirLogManagerProtocolDomainAppendLogFileRet,
 ) -> bytes:
-    return _S_i.pack(v.ret)
+    try:
+        return _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLogManagerProtocolDomainAppendLogFileRet.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -735,31 +774,31 @@ _T_virLogManagerProtocolDomainAppendLogFileRet.fields = (
     ("ret", _xdr.INT),
 )
 
-_T_virLogManagerProtocolUUID._fast_pack = _p_virLogManagerProtocolUUID
+_T_virLogManagerProtocolUUID.pack = _p_virLogManagerProtocolUUID
 _T_virLogManagerProtocolUUID._fast_unpack = _u_virLogManagerProtocolUUID
-_T_virLogManagerProtocolNonNullString._fast_pack = _p_virLogManagerProtocolNonNullString
+_T_virLogManagerProtocolNonNullString.pack = _p_virLogManagerProtocolNonNullString
 _T_virLogManagerProtocolNonNullString._fast_unpack = _u_virLogManagerProtocolNonNullString
-_T_virLogManagerProtocolString._fast_pack = _p_virLogManagerProtocolString
+_T_virLogManagerProtocolString.pack = _p_virLogManagerProtocolString
 _T_virLogManagerProtocolString._fast_unpack = _u_virLogManagerProtocolString
-_T_virLogManagerProtocolDomain._fast_pack = _p_virLogManagerProtocolDomain
+_T_virLogManagerProtocolDomain.pack = _p_virLogManagerProtocolDomain
 _T_virLogManagerProtocolDomain._fast_unpack = _u_virLogManagerProtocolDomain
-_T_virLogManagerProtocolLogFilePosition._fast_pack = _p_virLogManagerProtocolLogFilePosition
+_T_virLogManagerProtocolLogFilePosition.pack = _p_virLogManagerProtocolLogFilePosition
 _T_virLogManagerProtocolLogFilePosition._fast_unpack = _u_virLogManagerProtocolLogFilePosition
-_T_virLogManagerProtocolDomainOpenLogFileArgs._fast_pack = _p_virLogManagerProtocolDomainOpenLogFileArgs
+_T_virLogManagerProtocolDomainOpenLogFileArgs.pack = _p_virLogManagerProtocolDomainOpenLogFileArgs
 _T_virLogManagerProtocolDomainOpenLogFileArgs._fast_unpack = _u_virLogManagerProtocolDomainOpenLogFileArgs
-_T_virLogManagerProtocolDomainOpenLogFileRet._fast_pack = _p_virLogManagerProtocolDomainOpenLogFileRet
+_T_virLogManagerProtocolDomainOpenLogFileRet.pack = _p_virLogManagerProtocolDomainOpenLogFileRet
 _T_virLogManagerProtocolDomainOpenLogFileRet._fast_unpack = _u_virLogManagerProtocolDomainOpenLogFileRet
-_T_virLogManagerProtocolDomainGetLogFilePositionArgs._fast_pack = _p_virLogManagerProtocolDomainGetLogFilePositionArgs
+_T_virLogManagerProtocolDomainGetLogFilePositionArgs.pack = _p_virLogManagerProtocolDomainGetLogFilePositionArgs
 _T_virLogManagerProtocolDomainGetLogFilePositionArgs._fast_unpack = _u_virLogManagerProtocolDomainGetLogFilePositionArgs
-_T_virLogManagerProtocolDomainGetLogFilePositionRet._fast_pack = _p_virLogManagerProtocolDomainGetLogFilePositionRet
+_T_virLogManagerProtocolDomainGetLogFilePositionRet.pack = _p_virLogManagerProtocolDomainGetLogFilePositionRet
 _T_virLogManagerProtocolDomainGetLogFilePositionRet._fast_unpack = _u_virLogManagerProtocolDomainGetLogFilePositionRet
-_T_virLogManagerProtocolDomainReadLogFileArgs._fast_pack = _p_virLogManagerProtocolDomainReadLogFileArgs
+_T_virLogManagerProtocolDomainReadLogFileArgs.pack = _p_virLogManagerProtocolDomainReadLogFileArgs
 _T_virLogManagerProtocolDomainReadLogFileArgs._fast_unpack = _u_virLogManagerProtocolDomainReadLogFileArgs
-_T_virLogManagerProtocolDomainReadLogFileRet._fast_pack = _p_virLogManagerProtocolDomainReadLogFileRet
+_T_virLogManagerProtocolDomainReadLogFileRet.pack = _p_virLogManagerProtocolDomainReadLogFileRet
 _T_virLogManagerProtocolDomainReadLogFileRet._fast_unpack = _u_virLogManagerProtocolDomainReadLogFileRet
-_T_virLogManagerProtocolDomainAppendLogFileArgs._fast_pack = _p_virLogManagerProtocolDomainAppendLogFileArgs
+_T_virLogManagerProtocolDomainAppendLogFileArgs.pack = _p_virLogManagerProtocolDomainAppendLogFileArgs
 _T_virLogManagerProtocolDomainAppendLogFileArgs._fast_unpack = _u_virLogManagerProtocolDomainAppendLogFileArgs
-_T_virLogManagerProtocolDomainAppendLogFileRet._fast_pack = _p_virLogManagerProtocolDomainAppendLogFileRet
+_T_virLogManagerProtocolDomainAppendLogFileRet.pack = _p_virLogManagerProtocolDomainAppendLogFileRet
 _T_virLogManagerProtocolDomainAppendLogFileRet._fast_unpack = _u_virLogManagerProtocolDomainAppendLogFileRet
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

@@ -73,7 +73,10 @@ def _u_lxc_domain_open_namespace_args(data: bytes, off: int) -> tuple[LxcDomainO
 
 
 def _p_lxc_domain_open_namespace_args(v: LxcDomainOpenNamespaceArgs) -> bytes:
-    return _remote._p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _remote._p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_lxc_domain_open_namespace_args.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -89,7 +92,7 @@ _T_lxc_domain_open_namespace_args.fields = (
     ("flags", _xdr.UINT),
 )
 
-_T_lxc_domain_open_namespace_args._fast_pack = _p_lxc_domain_open_namespace_args
+_T_lxc_domain_open_namespace_args.pack = _p_lxc_domain_open_namespace_args
 _T_lxc_domain_open_namespace_args._fast_unpack = _u_lxc_domain_open_namespace_args
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

@@ -104,7 +104,10 @@ def _u_virLXCMonitorExitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorEx
 
 
 def _p_virLXCMonitorExitEventMsg(v: VirLXCMonitorExitEventMsg) -> bytes:
-    return _S_i.pack(v.status)
+    try:
+        return _S_i.pack(v.status)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLXCMonitorExitEventMsg.slow_pack(v)
 
 
 def _u_virLXCMonitorInitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorInitEventMsg, int]:
@@ -115,7 +118,10 @@ def _u_virLXCMonitorInitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorIn
 
 
 def _p_virLXCMonitorInitEventMsg(v: VirLXCMonitorInitEventMsg) -> bytes:
-    return _S_Q.pack(v.initpid)
+    try:
+        return _S_Q.pack(v.initpid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virLXCMonitorInitEventMsg.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -144,9 +150,9 @@ _T_virLXCMonitorInitEventMsg.fields = (
     ("initpid", _xdr.UHYPER),
 )
 
-_T_virLXCMonitorExitEventMsg._fast_pack = _p_virLXCMonitorExitEventMsg
+_T_virLXCMonitorExitEventMsg.pack = _p_virLXCMonitorExitEventMsg
 _T_virLXCMonitorExitEventMsg._fast_unpack = _u_virLXCMonitorExitEventMsg
-_T_virLXCMonitorInitEventMsg._fast_pack = _p_virLXCMonitorInitEventMsg
+_T_virLXCMonitorInitEventMsg.pack = _p_virLXCMonitorInitEventMsg
 _T_virLXCMonitorInitEventMsg._fast_unpack = _u_virLXCMonitorInitEventMsg
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

@@ -380,9 +380,12 @@ def _u_qemu_domain_monitor_command_args(data: bytes, off: int) -> tuple[QemuDoma
 
 
 def _p_qemu_domain_monitor_command_args(v: QemuDomainMonitorCommandArgs) -> bytes:
-    raw = v.cmd.encode()
-    size = len(raw)
-    return _remote._p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.cmd.encode()
+        size = len(raw)
+        return _remote._p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_monitor_command_args.slow_pack(v)
 
 
 def _u_qemu_domain_monitor_command_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandRet, int]:
@@ -400,9 +403,12 @@ def _u_qemu_domain_monitor_command_ret(data: bytes, off: int) -> tuple[QemuDomai
 
 
 def _p_qemu_domain_monitor_command_ret(v: QemuDomainMonitorCommandRet) -> bytes:
-    raw = v.result.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.result.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_monitor_command_ret.slow_pack(v)
 
 
 def _u_qemu_domain_attach_args(data: bytes, off: int) -> tuple[QemuDomainAttachArgs, int]:
@@ -413,7 +419,10 @@ def _u_qemu_domain_attach_args(data: bytes, off: int) -> tuple[QemuDomainAttachA
 
 
 def _p_qemu_domain_attach_args(v: QemuDomainAttachArgs) -> bytes:
-    return _S_II.pack(v.pid_value, v.flags)
+    try:
+        return _S_II.pack(v.pid_value, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_attach_args.slow_pack(v)
 
 
 def _u_qemu_domain_attach_ret(data: bytes, off: int) -> tuple[QemuDomainAttachRet, int]:
@@ -423,7 +432,10 @@ def _u_qemu_domain_attach_ret(data: bytes, off: int) -> tuple[QemuDomainAttachRe
 
 
 def _p_qemu_domain_attach_ret(v: QemuDomainAttachRet) -> bytes:
-    return _remote._p_remote_nonnull_domain(v.dom)
+    try:
+        return _remote._p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_attach_ret.slow_pack(v)
 
 
 def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomainAgentCommandArgs, int]:
@@ -444,14 +456,17 @@ def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomain
 
 
 def _p_qemu_domain_agent_command_args(v: QemuDomainAgentCommandArgs) -> bytes:
-    raw = v.cmd.encode()
-    size = len(raw)
-    return _remote._p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(
-        size,
-        raw,
-        v.timeout,
-        v.flags,
-    )
+    try:
+        raw = v.cmd.encode()
+        size = len(raw)
+        return _remote._p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(
+            size,
+            raw,
+            v.timeout,
+            v.flags,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_agent_command_args.slow_pack(v)
 
 
 def _u_qemu_domain_agent_command_ret(data: bytes, off: int) -> tuple[QemuDomainAgentCommandRet, int]:
@@ -461,7 +476,10 @@ def _u_qemu_domain_agent_command_ret(data: bytes, off: int) -> tuple[QemuDomainA
 
 
 def _p_qemu_domain_agent_command_ret(v: QemuDomainAgentCommandRet) -> bytes:
-    return _remote._p_remote_string(v.result)
+    try:
+        return _remote._p_remote_string(v.result)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_agent_command_ret.slow_pack(v)
 
 
 def _u_qemu_connect_domain_monitor_event_register_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterArgs, int]:
@@ -476,9 +494,16 @@ def _u_qemu_connect_domain_monitor_event_register_args(data: bytes, off: int) ->
 def _p_qemu_connect_domain_monitor_event_register_args(
     v: QemuConnectDomainMonitorEventRegisterArgs,
 ) -> bytes:
-    return b"".join(
-        (_remote._p_remote_domain(v.dom), _remote._p_remote_string(v.event), _S_I.pack(v.flags)),
-    )
+    try:
+        return b"".join(
+            (
+                _remote._p_remote_domain(v.dom),
+                _remote._p_remote_string(v.event),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_connect_domain_monitor_event_register_args.slow_pack(v)
 
 
 def _u_qemu_connect_domain_monitor_event_register_ret(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterRet, int]:
@@ -491,7 +516,10 @@ def _u_qemu_connect_domain_monitor_event_register_ret(data: bytes, off: int) -> 
 def _p_qemu_connect_domain_monitor_event_register_ret(
     v: QemuConnectDomainMonitorEventRegisterRet,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_connect_domain_monitor_event_register_ret.slow_pack(v)
 
 
 def _u_qemu_connect_domain_monitor_event_deregister_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventDeregisterArgs, int]:
@@ -504,7 +532,10 @@ def _u_qemu_connect_domain_monitor_event_deregister_args(data: bytes, off: int) 
 def _p_qemu_connect_domain_monitor_event_deregister_args(
     v: QemuConnectDomainMonitorEventDeregisterArgs,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_connect_domain_monitor_event_deregister_args.slow_pack(v)
 
 
 def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainMonitorEventMsg, int]:
@@ -528,16 +559,19 @@ def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainM
 
 
 def _p_qemu_domain_monitor_event_msg(v: QemuDomainMonitorEventMsg) -> bytes:
-    raw = v.event.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _remote._p_remote_nonnull_domain(v.dom),
-            _V_vqI[size].pack(size, raw, v.seconds, v.micros),
-            _remote._p_remote_string(v.details),
-        ),
-    )
+    try:
+        raw = v.event.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _remote._p_remote_nonnull_domain(v.dom),
+                _V_vqI[size].pack(size, raw, v.seconds, v.micros),
+                _remote._p_remote_string(v.details),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_monitor_event_msg.slow_pack(v)
 
 
 def _u_qemu_domain_monitor_command_with_files_args(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesArgs, int]:
@@ -560,9 +594,12 @@ def _u_qemu_domain_monitor_command_with_files_args(data: bytes, off: int) -> tup
 def _p_qemu_domain_monitor_command_with_files_args(
     v: QemuDomainMonitorCommandWithFilesArgs,
 ) -> bytes:
-    raw = v.cmd.encode()
-    size = len(raw)
-    return _remote._p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.cmd.encode()
+        size = len(raw)
+        return _remote._p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_monitor_command_with_files_args.slow_pack(v)
 
 
 def _u_qemu_domain_monitor_command_with_files_ret(data: bytes, off: int) -> tuple[QemuDomainMonitorCommandWithFilesRet, int]:
@@ -580,9 +617,12 @@ def _u_qemu_domain_monitor_command_with_files_ret(data: bytes, off: int) -> tupl
 
 
 def _p_qemu_domain_monitor_command_with_files_ret(v: QemuDomainMonitorCommandWithFilesRet) -> bytes:
-    raw = v.result.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.result.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_qemu_domain_monitor_command_with_files_ret.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -689,29 +729,29 @@ _T_qemu_domain_monitor_command_with_files_ret.fields = (
     ("result", _remote._T_remote_nonnull_string),
 )
 
-_T_qemu_domain_monitor_command_args._fast_pack = _p_qemu_domain_monitor_command_args
+_T_qemu_domain_monitor_command_args.pack = _p_qemu_domain_monitor_command_args
 _T_qemu_domain_monitor_command_args._fast_unpack = _u_qemu_domain_monitor_command_args
-_T_qemu_domain_monitor_command_ret._fast_pack = _p_qemu_domain_monitor_command_ret
+_T_qemu_domain_monitor_command_ret.pack = _p_qemu_domain_monitor_command_ret
 _T_qemu_domain_monitor_command_ret._fast_unpack = _u_qemu_domain_monitor_command_ret
-_T_qemu_domain_attach_args._fast_pack = _p_qemu_domain_attach_args
+_T_qemu_domain_attach_args.pack = _p_qemu_domain_attach_args
 _T_qemu_domain_attach_args._fast_unpack = _u_qemu_domain_attach_args
-_T_qemu_domain_attach_ret._fast_pack = _p_qemu_domain_attach_ret
+_T_qemu_domain_attach_ret.pack = _p_qemu_domain_attach_ret
 _T_qemu_domain_attach_ret._fast_unpack = _u_qemu_domain_attach_ret
-_T_qemu_domain_agent_command_args._fast_pack = _p_qemu_domain_agent_command_args
+_T_qemu_domain_agent_command_args.pack = _p_qemu_domain_agent_command_args
 _T_qemu_domain_agent_command_args._fast_unpack = _u_qemu_domain_agent_command_args
-_T_qemu_domain_agent_command_ret._fast_pack = _p_qemu_domain_agent_command_ret
+_T_qemu_domain_agent_command_ret.pack = _p_qemu_domain_agent_command_ret
 _T_qemu_domain_agent_command_ret._fast_unpack = _u_qemu_domain_agent_command_ret
-_T_qemu_connect_domain_monitor_event_register_args._fast_pack = _p_qemu_connect_domain_monitor_event_register_args
+_T_qemu_connect_domain_monitor_event_register_args.pack = _p_qemu_connect_domain_monitor_event_register_args
 _T_qemu_connect_domain_monitor_event_register_args._fast_unpack = _u_qemu_connect_domain_monitor_event_register_args
-_T_qemu_connect_domain_monitor_event_register_ret._fast_pack = _p_qemu_connect_domain_monitor_event_register_ret
+_T_qemu_connect_domain_monitor_event_register_ret.pack = _p_qemu_connect_domain_monitor_event_register_ret
 _T_qemu_connect_domain_monitor_event_register_ret._fast_unpack = _u_qemu_connect_domain_monitor_event_register_ret
-_T_qemu_connect_domain_monitor_event_deregister_args._fast_pack = _p_qemu_connect_domain_monitor_event_deregister_args
+_T_qemu_connect_domain_monitor_event_deregister_args.pack = _p_qemu_connect_domain_monitor_event_deregister_args
 _T_qemu_connect_domain_monitor_event_deregister_args._fast_unpack = _u_qemu_connect_domain_monitor_event_deregister_args
-_T_qemu_domain_monitor_event_msg._fast_pack = _p_qemu_domain_monitor_event_msg
+_T_qemu_domain_monitor_event_msg.pack = _p_qemu_domain_monitor_event_msg
 _T_qemu_domain_monitor_event_msg._fast_unpack = _u_qemu_domain_monitor_event_msg
-_T_qemu_domain_monitor_command_with_files_args._fast_pack = _p_qemu_domain_monitor_command_with_files_args
+_T_qemu_domain_monitor_command_with_files_args.pack = _p_qemu_domain_monitor_command_with_files_args
 _T_qemu_domain_monitor_command_with_files_args._fast_unpack = _u_qemu_domain_monitor_command_with_files_args
-_T_qemu_domain_monitor_command_with_files_ret._fast_pack = _p_qemu_domain_monitor_command_with_files_ret
+_T_qemu_domain_monitor_command_with_files_ret.pack = _p_qemu_domain_monitor_command_with_files_ret
 _T_qemu_domain_monitor_command_with_files_ret._fast_unpack = _u_qemu_domain_monitor_command_with_files_ret
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

@@ -68,9 +68,6 @@ _S_qI = _struct.Struct(">qI")
 _S_qII = _struct.Struct(">qII")
 _S_qqqqq = _struct.Struct(">qqqqq")
 _S_qqqqqqqq = _struct.Struct(">qqqqqqqq")
-_UP_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
-_UUL_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
-_UU_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 _V_16siv = _xdr.VarStructs(">16si{}", (4194304,))
 _V_IIivI = _xdr.VarStructs(">IIi{}I", (4194304,))
 _V_Iv = _xdr.VarStructs(">I{}", (2048,))
@@ -96,8 +93,11 @@ _V_v_2 = _xdr.VarStructs(">{}", (8388608,))
 _V_v_3 = _xdr.VarStructs(">{}", (65536,))
 _V_vi = _xdr.VarStructs(">{}i", (4194304,))
 _V_viI = _xdr.VarStructs(">{}iI", (4194304,))
+_V_viQ = _xdr.VarStructs(">{}iQ", (4194304,))
 _V_vi_2 = _xdr.VarStructs(">{}i", (8388608,))
+_V_vid = _xdr.VarStructs(">{}id", (4194304,))
 _V_vii = _xdr.VarStructs(">{}ii", (4194304,))
+_V_viq = _xdr.VarStructs(">{}iq", (4194304,))
 _V_vqi = _xdr.VarStructs(">{}qi", (4194304,))
 _V_vv = _xdr.VarStructs(">{}{}", (4194304, 4194304))
 _V_vvI = _xdr.VarStructs(">{}{}I", (4194304, 4194304))
@@ -107,6 +107,10 @@ _V_vviv = _xdr.VarStructs(">{}{}i{}", (4194304, 4194304, 4194304))
 _V_vvv = _xdr.VarStructs(">{}{}{}", (4194304, 4194304, 4194304))
 _V_vvvQ = _xdr.VarStructs(">{}{}{}Q", (4194304, 4194304, 4194304))
 _V_vvvQi = _xdr.VarStructs(">{}{}{}Qi", (4194304, 4194304, 4194304))
+_UPR_remote_typed_param_value: dict[int, _xdr.VarStructs] = {1: _V_vii, 2: _V_viI, 3: _V_viq, 4: _V_viQ, 5: _V_vid, 6: _V_vii}
+_UP_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
+_UUL_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
+_UU_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 
 
 # -- constants ------------------------------------------------------------------
@@ -17923,9 +17927,12 @@ def _u_remote_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
 
 
 def _p_remote_nonnull_string(v: str) -> bytes:
-    raw = v.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_string.slow_pack(v)
 
 
 def _u_remote_string(data: bytes, off: int) -> tuple[str | None, int]:
@@ -17949,14 +17956,17 @@ def _u_remote_string(data: bytes, off: int) -> tuple[str | None, int]:
 
 
 def _p_remote_string(v: str | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        raw = optional.encode()
-        size = len(raw)
-        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            raw = optional.encode()
+            size = len(raw)
+            encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_string.slow_pack(v)
 
 
 def _u_remote_uuid(data: bytes, off: int) -> tuple[bytes, int]:
@@ -17969,9 +17979,12 @@ def _u_remote_uuid(data: bytes, off: int) -> tuple[bytes, int]:
 
 
 def _p_remote_uuid(v: bytes) -> bytes:
-    if len(v) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v)
+    try:
+        if len(v) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_uuid.slow_pack(v)
 
 
 def _u_remote_nonnull_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain, int]:
@@ -17991,11 +18004,14 @@ def _u_remote_nonnull_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain
 
 
 def _p_remote_nonnull_domain(v: RemoteNonnullDomain) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _V_v16si[size].pack(size, raw, v.uuid, v.id)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _V_v16si[size].pack(size, raw, v.uuid, v.id)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_domain.slow_pack(v)
 
 
 def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork, int]:
@@ -18015,11 +18031,14 @@ def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwo
 
 
 def _p_remote_nonnull_network(v: RemoteNonnullNetwork) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _V_v16s[size].pack(size, raw, v.uuid)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _V_v16s[size].pack(size, raw, v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_network.slow_pack(v)
 
 
 def _u_remote_nonnull_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkPort, int]:
@@ -18031,9 +18050,12 @@ def _u_remote_nonnull_network_port(data: bytes, off: int) -> tuple[RemoteNonnull
 
 
 def _p_remote_nonnull_network_port(v: RemoteNonnullNetworkPort) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _p_remote_nonnull_network(v.net) + _S_16s.pack(v.uuid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _p_remote_nonnull_network(v.net) + _S_16s.pack(v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_network_port.slow_pack(v)
 
 
 def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter, int]:
@@ -18053,11 +18075,14 @@ def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfi
 
 
 def _p_remote_nonnull_nwfilter(v: RemoteNonnullNwfilter) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _V_v16s[size].pack(size, raw, v.uuid)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _V_v16s[size].pack(size, raw, v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_nwfilter.slow_pack(v)
 
 
 def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding, int]:
@@ -18084,11 +18109,14 @@ def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNon
 
 
 def _p_remote_nonnull_nwfilter_binding(v: RemoteNonnullNwfilterBinding) -> bytes:
-    raw = v.portdev.encode()
-    size = len(raw)
-    raw2 = v.filtername.encode()
-    size2 = len(raw2)
-    return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    try:
+        raw = v.portdev.encode()
+        size = len(raw)
+        raw2 = v.filtername.encode()
+        size2 = len(raw2)
+        return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_nwfilter_binding.slow_pack(v)
 
 
 def _u_remote_nonnull_interface(data: bytes, off: int) -> tuple[RemoteNonnullInterface, int]:
@@ -18115,11 +18143,14 @@ def _u_remote_nonnull_interface(data: bytes, off: int) -> tuple[RemoteNonnullInt
 
 
 def _p_remote_nonnull_interface(v: RemoteNonnullInterface) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    raw2 = v.mac.encode()
-    size2 = len(raw2)
-    return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        raw2 = v.mac.encode()
+        size2 = len(raw2)
+        return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_interface.slow_pack(v)
 
 
 def _u_remote_nonnull_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStoragePool, int]:
@@ -18139,11 +18170,14 @@ def _u_remote_nonnull_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnull
 
 
 def _p_remote_nonnull_storage_pool(v: RemoteNonnullStoragePool) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _V_v16s[size].pack(size, raw, v.uuid)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _V_v16s[size].pack(size, raw, v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_storage_pool.slow_pack(v)
 
 
 def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol, int]:
@@ -18179,13 +18213,16 @@ def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullS
 
 
 def _p_remote_nonnull_storage_vol(v: RemoteNonnullStorageVol) -> bytes:
-    raw = v.pool.encode()
-    size = len(raw)
-    raw2 = v.name.encode()
-    size2 = len(raw2)
-    raw3 = v.key.encode()
-    size3 = len(raw3)
-    return _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3)
+    try:
+        raw = v.pool.encode()
+        size = len(raw)
+        raw2 = v.name.encode()
+        size2 = len(raw2)
+        raw3 = v.key.encode()
+        size3 = len(raw3)
+        return _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_storage_vol.slow_pack(v)
 
 
 def _u_remote_nonnull_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevice, int]:
@@ -18203,9 +18240,12 @@ def _u_remote_nonnull_node_device(data: bytes, off: int) -> tuple[RemoteNonnullN
 
 
 def _p_remote_nonnull_node_device(v: RemoteNonnullNodeDevice) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_node_device.slow_pack(v)
 
 
 def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret, int]:
@@ -18223,11 +18263,14 @@ def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret
 
 
 def _p_remote_nonnull_secret(v: RemoteNonnullSecret) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    raw = v.usageID.encode()
-    size = len(raw)
-    return _V_16siv[size].pack(v.uuid, v.usageType, size, raw)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        raw = v.usageID.encode()
+        size = len(raw)
+        return _V_16siv[size].pack(v.uuid, v.usageType, size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_secret.slow_pack(v)
 
 
 def _u_remote_nonnull_domain_checkpoint(data: bytes, off: int) -> tuple[RemoteNonnullDomainCheckpoint, int]:
@@ -18246,9 +18289,12 @@ def _u_remote_nonnull_domain_checkpoint(data: bytes, off: int) -> tuple[RemoteNo
 
 
 def _p_remote_nonnull_domain_checkpoint(v: RemoteNonnullDomainCheckpoint) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_remote_nonnull_domain(v.dom)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw) + _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_domain_checkpoint.slow_pack(v)
 
 
 def _u_remote_nonnull_domain_snapshot(data: bytes, off: int) -> tuple[RemoteNonnullDomainSnapshot, int]:
@@ -18267,9 +18313,12 @@ def _u_remote_nonnull_domain_snapshot(data: bytes, off: int) -> tuple[RemoteNonn
 
 
 def _p_remote_nonnull_domain_snapshot(v: RemoteNonnullDomainSnapshot) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_remote_nonnull_domain(v.dom)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw) + _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nonnull_domain_snapshot.slow_pack(v)
 
 
 def _u_remote_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain | None, int]:
@@ -18287,12 +18336,15 @@ def _u_remote_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain | None,
 
 
 def _p_remote_domain(v: RemoteNonnullDomain | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_domain(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_domain(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain.slow_pack(v)
 
 
 def _u_remote_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork | None, int]:
@@ -18310,12 +18362,15 @@ def _u_remote_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork | Non
 
 
 def _p_remote_network(v: RemoteNonnullNetwork | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_network(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_network(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network.slow_pack(v)
 
 
 def _u_remote_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkPort | None, int]:
@@ -18333,12 +18388,15 @@ def _u_remote_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkP
 
 
 def _p_remote_network_port(v: RemoteNonnullNetworkPort | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_network_port(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_network_port(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port.slow_pack(v)
 
 
 def _u_remote_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter | None, int]:
@@ -18356,12 +18414,15 @@ def _u_remote_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter | N
 
 
 def _p_remote_nwfilter(v: RemoteNonnullNwfilter | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_nwfilter(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_nwfilter(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding | None, int]:
@@ -18379,12 +18440,15 @@ def _u_remote_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfi
 
 
 def _p_remote_nwfilter_binding(v: RemoteNonnullNwfilterBinding | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_nwfilter_binding(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_nwfilter_binding(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding.slow_pack(v)
 
 
 def _u_remote_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStoragePool | None, int]:
@@ -18402,12 +18466,15 @@ def _u_remote_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnullStorageP
 
 
 def _p_remote_storage_pool(v: RemoteNonnullStoragePool | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_storage_pool(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_storage_pool(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool.slow_pack(v)
 
 
 def _u_remote_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol | None, int]:
@@ -18425,12 +18492,15 @@ def _u_remote_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVo
 
 
 def _p_remote_storage_vol(v: RemoteNonnullStorageVol | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_storage_vol(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_storage_vol(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol.slow_pack(v)
 
 
 def _u_remote_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevice | None, int]:
@@ -18448,12 +18518,15 @@ def _u_remote_node_device(data: bytes, off: int) -> tuple[RemoteNonnullNodeDevic
 
 
 def _p_remote_node_device(v: RemoteNonnullNodeDevice | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_node_device(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_node_device(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device.slow_pack(v)
 
 
 def _u_remote_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret | None, int]:
@@ -18471,12 +18544,15 @@ def _u_remote_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret | None,
 
 
 def _p_remote_secret(v: RemoteNonnullSecret | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_remote_nonnull_secret(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_remote_nonnull_secret(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret.slow_pack(v)
 
 
 def _u_remote_error(data: bytes, off: int) -> tuple[RemoteError, int]:
@@ -18497,19 +18573,22 @@ def _u_remote_error(data: bytes, off: int) -> tuple[RemoteError, int]:
 
 
 def _p_remote_error(v: RemoteError) -> bytes:
-    return b"".join(
-        (
-            _S_ii.pack(v.code, v.domain),
-            _p_remote_string(v.message),
-            _S_i.pack(v.level),
-            _p_remote_domain(v.dom),
-            _p_remote_string(v.str1),
-            _p_remote_string(v.str2),
-            _p_remote_string(v.str3),
-            _S_ii.pack(v.int1, v.int2),
-            _p_remote_network(v.net),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_ii.pack(v.code, v.domain),
+                _p_remote_string(v.message),
+                _S_i.pack(v.level),
+                _p_remote_domain(v.dom),
+                _p_remote_string(v.str1),
+                _p_remote_string(v.str2),
+                _p_remote_string(v.str3),
+                _S_ii.pack(v.int1, v.int2),
+                _p_remote_network(v.net),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_error.slow_pack(v)
 
 
 def _u_remote_vcpu_info(data: bytes, off: int) -> tuple[RemoteVcpuInfo, int]:
@@ -18520,7 +18599,10 @@ def _u_remote_vcpu_info(data: bytes, off: int) -> tuple[RemoteVcpuInfo, int]:
 
 
 def _p_remote_vcpu_info(v: RemoteVcpuInfo) -> bytes:
-    return _S_IiQi.pack(v.number, v.state, v.cpu_time, v.cpu)
+    try:
+        return _S_IiQi.pack(v.number, v.state, v.cpu_time, v.cpu)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_vcpu_info.slow_pack(v)
 
 
 def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParamValue, int]:
@@ -18549,17 +18631,20 @@ def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParam
 
 
 def _p_remote_typed_param_value(v: RemoteTypedParamValue) -> bytes:
-    disc = v.type
-    arm_codec = _UP_remote_typed_param_value.get(disc)
-    if arm_codec is not None:
-        return arm_codec.pack(disc, v.value)
-    elif disc == 7:
-        arm: str = v.value  # type: ignore[assignment]
-        raw = arm.encode()
-        size = len(raw)
-        return _V_iv[size].pack(disc, size, raw)
-    else:
-        raise _xdr.bad_discriminant(disc)
+    try:
+        disc = v.type
+        arm_codec = _UP_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            return arm_codec.pack(disc, v.value)
+        elif disc == 7:
+            arm: str = v.value  # type: ignore[assignment]
+            raw = arm.encode()
+            size = len(raw)
+            return _V_iv[size].pack(disc, size, raw)
+        else:
+            raise _xdr.bad_discriminant(disc)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_typed_param_value.slow_pack(v)
 
 
 def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]:
@@ -18599,21 +18684,24 @@ def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]
 
 
 def _p_remote_typed_param(v: RemoteTypedParam) -> bytes:
-    raw = v.field.encode()
-    size = len(raw)
-    union = v.value
-    disc = union.type
-    arm_codec = _UP_remote_typed_param_value.get(disc)
-    if arm_codec is not None:
-        encoded = arm_codec.pack(disc, union.value)
-    elif disc == 7:
-        arm: str = union.value  # type: ignore[assignment]
-        raw2 = arm.encode()
-        size2 = len(raw2)
-        encoded = _V_iv[size2].pack(disc, size2, raw2)
-    else:
-        raise _xdr.bad_discriminant(disc)
-    return _V_v[size].pack(size, raw) + encoded
+    try:
+        raw = v.field.encode()
+        size = len(raw)
+        union = v.value
+        disc = union.type
+        arm_codec = _UPR_remote_typed_param_value.get(disc)
+        if arm_codec is not None:
+            encoded = arm_codec[size].pack(size, raw, disc, union.value)
+        elif disc == 7:
+            arm: str = union.value  # type: ignore[assignment]
+            raw2 = arm.encode()
+            size2 = len(raw2)
+            encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+        else:
+            raise _xdr.bad_discriminant(disc)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_typed_param.slow_pack(v)
 
 
 def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStats, int]:
@@ -18633,9 +18721,12 @@ def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCp
 
 
 def _p_remote_node_get_cpu_stats(v: RemoteNodeGetCpuStats) -> bytes:
-    raw = v.field.encode()
-    size = len(raw)
-    return _V_vQ[size].pack(size, raw, v.value)
+    try:
+        raw = v.field.encode()
+        size = len(raw)
+        return _V_vQ[size].pack(size, raw, v.value)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_cpu_stats.slow_pack(v)
 
 
 def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStats, int]:
@@ -18655,9 +18746,12 @@ def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGe
 
 
 def _p_remote_node_get_memory_stats(v: RemoteNodeGetMemoryStats) -> bytes:
-    raw = v.field.encode()
-    size = len(raw)
-    return _V_vQ[size].pack(size, raw, v.value)
+    try:
+        raw = v.field.encode()
+        size = len(raw)
+        return _V_vQ[size].pack(size, raw, v.value)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_memory_stats.slow_pack(v)
 
 
 def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDiskError, int]:
@@ -18677,9 +18771,12 @@ def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDisk
 
 
 def _p_remote_domain_disk_error(v: RemoteDomainDiskError) -> bytes:
-    raw = v.disk.encode()
-    size = len(raw)
-    return _V_vi[size].pack(size, raw, v.error)
+    try:
+        raw = v.disk.encode()
+        size = len(raw)
+        return _V_vi[size].pack(size, raw, v.error)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_disk_error.slow_pack(v)
 
 
 def _u_remote_connect_open_args(data: bytes, off: int) -> tuple[RemoteConnectOpenArgs, int]:
@@ -18691,7 +18788,10 @@ def _u_remote_connect_open_args(data: bytes, off: int) -> tuple[RemoteConnectOpe
 
 
 def _p_remote_connect_open_args(v: RemoteConnectOpenArgs) -> bytes:
-    return _p_remote_string(v.name) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_string(v.name) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_open_args.slow_pack(v)
 
 
 def _u_remote_connect_supports_feature_args(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureArgs, int]:
@@ -18702,7 +18802,10 @@ def _u_remote_connect_supports_feature_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_connect_supports_feature_args(v: RemoteConnectSupportsFeatureArgs) -> bytes:
-    return _S_i.pack(v.feature)
+    try:
+        return _S_i.pack(v.feature)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_supports_feature_args.slow_pack(v)
 
 
 def _u_remote_connect_supports_feature_ret(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureRet, int]:
@@ -18713,7 +18816,10 @@ def _u_remote_connect_supports_feature_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_connect_supports_feature_ret(v: RemoteConnectSupportsFeatureRet) -> bytes:
-    return _S_i.pack(v.supported)
+    try:
+        return _S_i.pack(v.supported)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_supports_feature_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_type_ret(data: bytes, off: int) -> tuple[RemoteConnectGetTypeRet, int]:
@@ -18731,9 +18837,12 @@ def _u_remote_connect_get_type_ret(data: bytes, off: int) -> tuple[RemoteConnect
 
 
 def _p_remote_connect_get_type_ret(v: RemoteConnectGetTypeRet) -> bytes:
-    raw = v.type.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.type.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_type_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetVersionRet, int]:
@@ -18744,7 +18853,10 @@ def _u_remote_connect_get_version_ret(data: bytes, off: int) -> tuple[RemoteConn
 
 
 def _p_remote_connect_get_version_ret(v: RemoteConnectGetVersionRet) -> bytes:
-    return _S_Q.pack(v.hv_ver)
+    try:
+        return _S_Q.pack(v.hv_ver)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_version_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetLibVersionRet, int]:
@@ -18755,7 +18867,10 @@ def _u_remote_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_connect_get_lib_version_ret(v: RemoteConnectGetLibVersionRet) -> bytes:
-    return _S_Q.pack(v.lib_ver)
+    try:
+        return _S_Q.pack(v.lib_ver)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_lib_version_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteConnectGetHostnameRet, int]:
@@ -18773,9 +18888,12 @@ def _u_remote_connect_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteCon
 
 
 def _p_remote_connect_get_hostname_ret(v: RemoteConnectGetHostnameRet) -> bytes:
-    raw = v.hostname.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.hostname.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_hostname_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_sysinfo_args(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoArgs, int]:
@@ -18786,7 +18904,10 @@ def _u_remote_connect_get_sysinfo_args(data: bytes, off: int) -> tuple[RemoteCon
 
 
 def _p_remote_connect_get_sysinfo_args(v: RemoteConnectGetSysinfoArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_sysinfo_args.slow_pack(v)
 
 
 def _u_remote_connect_get_sysinfo_ret(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoRet, int]:
@@ -18804,9 +18925,12 @@ def _u_remote_connect_get_sysinfo_ret(data: bytes, off: int) -> tuple[RemoteConn
 
 
 def _p_remote_connect_get_sysinfo_ret(v: RemoteConnectGetSysinfoRet) -> bytes:
-    raw = v.sysinfo.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.sysinfo.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_sysinfo_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_uri_ret(data: bytes, off: int) -> tuple[RemoteConnectGetUriRet, int]:
@@ -18824,9 +18948,12 @@ def _u_remote_connect_get_uri_ret(data: bytes, off: int) -> tuple[RemoteConnectG
 
 
 def _p_remote_connect_get_uri_ret(v: RemoteConnectGetUriRet) -> bytes:
-    raw = v.uri.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.uri.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_uri_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusArgs, int]:
@@ -18836,7 +18963,10 @@ def _u_remote_connect_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteC
 
 
 def _p_remote_connect_get_max_vcpus_args(v: RemoteConnectGetMaxVcpusArgs) -> bytes:
-    return _p_remote_string(v.type)
+    try:
+        return _p_remote_string(v.type)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_max_vcpus_args.slow_pack(v)
 
 
 def _u_remote_connect_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusRet, int]:
@@ -18847,7 +18977,10 @@ def _u_remote_connect_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteCo
 
 
 def _p_remote_connect_get_max_vcpus_ret(v: RemoteConnectGetMaxVcpusRet) -> bytes:
-    return _S_i.pack(v.max_vcpus)
+    try:
+        return _S_i.pack(v.max_vcpus)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_max_vcpus_ret.slow_pack(v)
 
 
 def _u_remote_node_get_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetInfoRet, int]:
@@ -18861,18 +18994,21 @@ def _u_remote_node_get_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetInf
 
 
 def _p_remote_node_get_info_ret(v: RemoteNodeGetInfoRet) -> bytes:
-    items = v.model
-    if len(items) != 32:
-        raise _xdr.XdrError("", "needs exactly 32 items")
-    return _S_32i.pack(*items) + _S_Qiiiiii.pack(
-        v.memory,
-        v.cpus,
-        v.mhz,
-        v.nodes,
-        v.sockets,
-        v.cores,
-        v.threads,
-    )
+    try:
+        items = v.model
+        if len(items) != 32:
+            raise _xdr.XdrError("", "needs exactly 32 items")
+        return _S_32i.pack(*items) + _S_Qiiiiii.pack(
+            v.memory,
+            v.cpus,
+            v.mhz,
+            v.nodes,
+            v.sockets,
+            v.cores,
+            v.threads,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_info_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCapabilitiesRet, int]:
@@ -18890,9 +19026,12 @@ def _u_remote_connect_get_capabilities_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_connect_get_capabilities_ret(v: RemoteConnectGetCapabilitiesRet) -> bytes:
-    raw = v.capabilities.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.capabilities.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_capabilities_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_domain_capabilities_args(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesArgs, int]:
@@ -18909,15 +19048,18 @@ def _u_remote_connect_get_domain_capabilities_args(data: bytes, off: int) -> tup
 def _p_remote_connect_get_domain_capabilities_args(
     v: RemoteConnectGetDomainCapabilitiesArgs,
 ) -> bytes:
-    return b"".join(
-        (
-            _p_remote_string(v.emulatorbin),
-            _p_remote_string(v.arch),
-            _p_remote_string(v.machine),
-            _p_remote_string(v.virttype),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_string(v.emulatorbin),
+                _p_remote_string(v.arch),
+                _p_remote_string(v.machine),
+                _p_remote_string(v.virttype),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_domain_capabilities_args.slow_pack(v)
 
 
 def _u_remote_connect_get_domain_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesRet, int]:
@@ -18937,9 +19079,12 @@ def _u_remote_connect_get_domain_capabilities_ret(data: bytes, off: int) -> tupl
 def _p_remote_connect_get_domain_capabilities_ret(
     v: RemoteConnectGetDomainCapabilitiesRet,
 ) -> bytes:
-    raw = v.capabilities.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.capabilities.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_domain_capabilities_ret.slow_pack(v)
 
 
 def _u_remote_node_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsArgs, int]:
@@ -18950,7 +19095,10 @@ def _u_remote_node_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteNode
 
 
 def _p_remote_node_get_cpu_stats_args(v: RemoteNodeGetCpuStatsArgs) -> bytes:
-    return _S_iiI.pack(v.cpuNum, v.nparams, v.flags)
+    try:
+        return _S_iiI.pack(v.cpuNum, v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_cpu_stats_args.slow_pack(v)
 
 
 def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsRet, int]:
@@ -18992,16 +19140,19 @@ def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeG
 
 
 def _p_remote_node_get_cpu_stats_ret(v: RemoteNodeGetCpuStatsRet) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        append(_V_vQ[size].pack(size, raw, item.value))
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            append(_V_vQ[size].pack(size, raw, item.value))
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_cpu_stats_ret.slow_pack(v)
 
 
 def _u_remote_node_get_memory_stats_args(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsArgs, int]:
@@ -19012,7 +19163,10 @@ def _u_remote_node_get_memory_stats_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_node_get_memory_stats_args(v: RemoteNodeGetMemoryStatsArgs) -> bytes:
-    return _S_iiI.pack(v.nparams, v.cellNum, v.flags)
+    try:
+        return _S_iiI.pack(v.nparams, v.cellNum, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_memory_stats_args.slow_pack(v)
 
 
 def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsRet, int]:
@@ -19054,16 +19208,19 @@ def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNo
 
 
 def _p_remote_node_get_memory_stats_ret(v: RemoteNodeGetMemoryStatsRet) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        append(_V_vQ[size].pack(size, raw, item.value))
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            append(_V_vQ[size].pack(size, raw, item.value))
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_memory_stats_ret.slow_pack(v)
 
 
 def _u_remote_node_get_cells_free_memory_args(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryArgs, int]:
@@ -19074,7 +19231,10 @@ def _u_remote_node_get_cells_free_memory_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_node_get_cells_free_memory_args(v: RemoteNodeGetCellsFreeMemoryArgs) -> bytes:
-    return _S_ii.pack(v.startCell, v.maxcells)
+    try:
+        return _S_ii.pack(v.startCell, v.maxcells)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_cells_free_memory_args.slow_pack(v)
 
 
 def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryRet, int]:
@@ -19088,10 +19248,13 @@ def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_node_get_cells_free_memory_ret(v: RemoteNodeGetCellsFreeMemoryRet) -> bytes:
-    items = v.cells
-    if len(items) > 1024:
-        raise _xdr.XdrError("", "more than 1024 items")
-    return _struct.pack(f">I{len(items)}Q", len(items), *items)
+    try:
+        items = v.cells
+        if len(items) > 1024:
+            raise _xdr.XdrError("", "more than 1024 items")
+        return _struct.pack(f">I{len(items)}Q", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_cells_free_memory_ret.slow_pack(v)
 
 
 def _u_remote_node_get_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreeMemoryRet, int]:
@@ -19102,7 +19265,10 @@ def _u_remote_node_get_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNod
 
 
 def _p_remote_node_get_free_memory_ret(v: RemoteNodeGetFreeMemoryRet) -> bytes:
-    return _S_Q.pack(v.freeMem)
+    try:
+        return _S_Q.pack(v.freeMem)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_free_memory_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_scheduler_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeArgs, int]:
@@ -19112,7 +19278,10 @@ def _u_remote_domain_get_scheduler_type_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_get_scheduler_type_args(v: RemoteDomainGetSchedulerTypeArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_scheduler_type_args.slow_pack(v)
 
 
 def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeRet, int]:
@@ -19132,9 +19301,12 @@ def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_get_scheduler_type_ret(v: RemoteDomainGetSchedulerTypeRet) -> bytes:
-    raw = v.type.encode()
-    size = len(raw)
-    return _V_vi[size].pack(size, raw, v.nparams)
+    try:
+        raw = v.type.encode()
+        size = len(raw)
+        return _V_vi[size].pack(size, raw, v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_scheduler_type_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersArgs, int]:
@@ -19148,7 +19320,10 @@ def _u_remote_domain_get_scheduler_parameters_args(data: bytes, off: int) -> tup
 def _p_remote_domain_get_scheduler_parameters_args(
     v: RemoteDomainGetSchedulerParametersArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.nparams)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_scheduler_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersRet, int]:
@@ -19232,28 +19407,31 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
 def _p_remote_domain_get_scheduler_parameters_ret(
     v: RemoteDomainGetSchedulerParametersRet,
 ) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_scheduler_parameters_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_scheduler_parameters_flags_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsArgs, int]:
@@ -19267,7 +19445,10 @@ def _u_remote_domain_get_scheduler_parameters_flags_args(data: bytes, off: int) 
 def _p_remote_domain_get_scheduler_parameters_flags_args(
     v: RemoteDomainGetSchedulerParametersFlagsArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_scheduler_parameters_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsRet, int]:
@@ -19351,28 +19532,31 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
 def _p_remote_domain_get_scheduler_parameters_flags_ret(
     v: RemoteDomainGetSchedulerParametersFlagsRet,
 ) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_scheduler_parameters_flags_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersArgs, int]:
@@ -19457,28 +19641,31 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
 def _p_remote_domain_set_scheduler_parameters_args(
     v: RemoteDomainSetSchedulerParametersArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_scheduler_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersFlagsArgs, int]:
@@ -19565,28 +19752,31 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
 def _p_remote_domain_set_scheduler_parameters_flags_args(
     v: RemoteDomainSetSchedulerParametersFlagsArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_scheduler_parameters_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlkioParametersArgs, int]:
@@ -19671,28 +19861,31 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_set_blkio_parameters_args(v: RemoteDomainSetBlkioParametersArgs) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_blkio_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_blkio_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersArgs, int]:
@@ -19704,7 +19897,10 @@ def _u_remote_domain_get_blkio_parameters_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_get_blkio_parameters_args(v: RemoteDomainGetBlkioParametersArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_blkio_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersRet, int]:
@@ -19788,28 +19984,31 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_get_blkio_parameters_ret(v: RemoteDomainGetBlkioParametersRet) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_blkio_parameters_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryParametersArgs, int]:
@@ -19894,28 +20093,31 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_set_memory_parameters_args(v: RemoteDomainSetMemoryParametersArgs) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_memory_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersArgs, int]:
@@ -19927,7 +20129,10 @@ def _u_remote_domain_get_memory_parameters_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_get_memory_parameters_args(v: RemoteDomainGetMemoryParametersArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_memory_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersRet, int]:
@@ -20011,28 +20216,31 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_get_memory_parameters_ret(v: RemoteDomainGetMemoryParametersRet) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_memory_parameters_ret.slow_pack(v)
 
 
 def _u_remote_domain_block_resize_args(data: bytes, off: int) -> tuple[RemoteDomainBlockResizeArgs, int]:
@@ -20053,9 +20261,12 @@ def _u_remote_domain_block_resize_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_block_resize_args(v: RemoteDomainBlockResizeArgs) -> bytes:
-    raw = v.disk.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.size, v.flags)
+    try:
+        raw = v.disk.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.size, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_resize_args.slow_pack(v)
 
 
 def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetNumaParametersArgs, int]:
@@ -20140,28 +20351,31 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_set_numa_parameters_args(v: RemoteDomainSetNumaParametersArgs) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_numa_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_numa_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersArgs, int]:
@@ -20173,7 +20387,10 @@ def _u_remote_domain_get_numa_parameters_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_get_numa_parameters_args(v: RemoteDomainGetNumaParametersArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_numa_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersRet, int]:
@@ -20257,28 +20474,31 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_get_numa_parameters_ret(v: RemoteDomainGetNumaParametersRet) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_numa_parameters_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[RemoteDomainSetPerfEventsArgs, int]:
@@ -20363,28 +20583,31 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_set_perf_events_args(v: RemoteDomainSetPerfEventsArgs) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_perf_events_args.slow_pack(v)
 
 
 def _u_remote_domain_get_perf_events_args(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsArgs, int]:
@@ -20396,7 +20619,10 @@ def _u_remote_domain_get_perf_events_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_get_perf_events_args(v: RemoteDomainGetPerfEventsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_perf_events_args.slow_pack(v)
 
 
 def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsRet, int]:
@@ -20478,28 +20704,31 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_get_perf_events_ret(v: RemoteDomainGetPerfEventsRet) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_perf_events_ret.slow_pack(v)
 
 
 def _u_remote_domain_block_stats_args(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsArgs, int]:
@@ -20518,9 +20747,12 @@ def _u_remote_domain_block_stats_args(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_block_stats_args(v: RemoteDomainBlockStatsArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_stats_args.slow_pack(v)
 
 
 def _u_remote_domain_block_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsRet, int]:
@@ -20531,7 +20763,10 @@ def _u_remote_domain_block_stats_ret(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_block_stats_ret(v: RemoteDomainBlockStatsRet) -> bytes:
-    return _S_qqqqq.pack(v.rd_req, v.rd_bytes, v.wr_req, v.wr_bytes, v.errs)
+    try:
+        return _S_qqqqq.pack(v.rd_req, v.rd_bytes, v.wr_req, v.wr_bytes, v.errs)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_stats_ret.slow_pack(v)
 
 
 def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsArgs, int]:
@@ -20552,9 +20787,12 @@ def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_block_stats_flags_args(v: RemoteDomainBlockStatsFlagsArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.nparams, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_stats_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsRet, int]:
@@ -20638,28 +20876,31 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_block_stats_flags_ret(v: RemoteDomainBlockStatsFlagsRet) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_stats_flags_ret.slow_pack(v)
 
 
 def _u_remote_domain_interface_stats_args(data: bytes, off: int) -> tuple[RemoteDomainInterfaceStatsArgs, int]:
@@ -20678,9 +20919,12 @@ def _u_remote_domain_interface_stats_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_interface_stats_args(v: RemoteDomainInterfaceStatsArgs) -> bytes:
-    raw = v.device.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.device.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_interface_stats_args.slow_pack(v)
 
 
 def _u_remote_domain_interface_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceStatsRet, int]:
@@ -20691,16 +20935,19 @@ def _u_remote_domain_interface_stats_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_interface_stats_ret(v: RemoteDomainInterfaceStatsRet) -> bytes:
-    return _S_qqqqqqqq.pack(
-        v.rx_bytes,
-        v.rx_packets,
-        v.rx_errs,
-        v.rx_drop,
-        v.tx_bytes,
-        v.tx_packets,
-        v.tx_errs,
-        v.tx_drop,
-    )
+    try:
+        return _S_qqqqqqqq.pack(
+            v.rx_bytes,
+            v.rx_packets,
+            v.rx_errs,
+            v.rx_drop,
+            v.tx_bytes,
+            v.tx_packets,
+            v.tx_errs,
+            v.tx_drop,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_interface_stats_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetInterfaceParametersArgs, int]:
@@ -20796,37 +21043,40 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
 def _p_remote_domain_set_interface_parameters_args(
     v: RemoteDomainSetInterfaceParametersArgs,
 ) -> bytes:
-    raw = v.device.encode()
-    size = len(raw)
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw2 = item.field.encode()
-        size2 = len(raw2)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw3 = arm.encode()
-            size3 = len(raw3)
-            encoded = _V_iv[size3].pack(disc, size3, raw3)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size2].pack(size2, raw2) + encoded)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            b"".join(parts),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.device.encode()
+        size = len(raw)
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw2 = item.field.encode()
+            size2 = len(raw2)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size2].pack(size2, raw2, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw3 = arm.encode()
+                size3 = len(raw3)
+                encoded = _V_v[size2].pack(size2, raw2) + _V_iv[size3].pack(disc, size3, raw3)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                b"".join(parts),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_interface_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_interface_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetInterfaceParametersArgs, int]:
@@ -20849,9 +21099,12 @@ def _u_remote_domain_get_interface_parameters_args(data: bytes, off: int) -> tup
 def _p_remote_domain_get_interface_parameters_args(
     v: RemoteDomainGetInterfaceParametersArgs,
 ) -> bytes:
-    raw = v.device.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.nparams, v.flags)
+    try:
+        raw = v.device.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_interface_parameters_args.slow_pack(v)
 
 
 def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInterfaceParametersRet, int]:
@@ -20937,28 +21190,31 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
 def _p_remote_domain_get_interface_parameters_ret(
     v: RemoteDomainGetInterfaceParametersRet,
 ) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_interface_parameters_ret.slow_pack(v)
 
 
 def _u_remote_domain_memory_stats_args(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsArgs, int]:
@@ -20970,7 +21226,10 @@ def _u_remote_domain_memory_stats_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_memory_stats_args(v: RemoteDomainMemoryStatsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.maxStats, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.maxStats, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_memory_stats_args.slow_pack(v)
 
 
 def _u_remote_domain_memory_stat(data: bytes, off: int) -> tuple[RemoteDomainMemoryStat, int]:
@@ -20981,7 +21240,10 @@ def _u_remote_domain_memory_stat(data: bytes, off: int) -> tuple[RemoteDomainMem
 
 
 def _p_remote_domain_memory_stat(v: RemoteDomainMemoryStat) -> bytes:
-    return _S_iQ.pack(v.tag, v.val)
+    try:
+        return _S_iQ.pack(v.tag, v.val)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_memory_stat.slow_pack(v)
 
 
 def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsRet, int]:
@@ -21000,14 +21262,17 @@ def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_memory_stats_ret(v: RemoteDomainMemoryStatsRet) -> bytes:
-    items = v.stats
-    if len(items) > 1024:
-        raise _xdr.XdrError("", "more than 1024 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(_S_iQ.pack(item.tag, item.val))
-    return b"".join(parts)
+    try:
+        items = v.stats
+        if len(items) > 1024:
+            raise _xdr.XdrError("", "more than 1024 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(_S_iQ.pack(item.tag, item.val))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_memory_stats_ret.slow_pack(v)
 
 
 def _u_remote_domain_block_peek_args(data: bytes, off: int) -> tuple[RemoteDomainBlockPeekArgs, int]:
@@ -21028,15 +21293,18 @@ def _u_remote_domain_block_peek_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_block_peek_args(v: RemoteDomainBlockPeekArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vQII[size].pack(
-        size,
-        raw,
-        v.offset,
-        v.size,
-        v.flags,
-    )
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vQII[size].pack(
+            size,
+            raw,
+            v.offset,
+            v.size,
+            v.flags,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_peek_args.slow_pack(v)
 
 
 def _u_remote_domain_block_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockPeekRet, int]:
@@ -21054,9 +21322,12 @@ def _u_remote_domain_block_peek_ret(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_block_peek_ret(v: RemoteDomainBlockPeekRet) -> bytes:
-    raw = v.buffer
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.buffer
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_peek_ret.slow_pack(v)
 
 
 def _u_remote_domain_memory_peek_args(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekArgs, int]:
@@ -21068,7 +21339,10 @@ def _u_remote_domain_memory_peek_args(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_memory_peek_args(v: RemoteDomainMemoryPeekArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_QII.pack(v.offset, v.size, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_QII.pack(v.offset, v.size, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_memory_peek_args.slow_pack(v)
 
 
 def _u_remote_domain_memory_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekRet, int]:
@@ -21086,9 +21360,12 @@ def _u_remote_domain_memory_peek_ret(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_memory_peek_ret(v: RemoteDomainMemoryPeekRet) -> bytes:
-    raw = v.buffer
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.buffer
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_memory_peek_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockInfoArgs, int]:
@@ -21109,9 +21386,12 @@ def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_get_block_info_args(v: RemoteDomainGetBlockInfoArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_block_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_block_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockInfoRet, int]:
@@ -21122,7 +21402,10 @@ def _u_remote_domain_get_block_info_ret(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_get_block_info_ret(v: RemoteDomainGetBlockInfoRet) -> bytes:
-    return _S_QQQ.pack(v.allocation, v.capacity, v.physical)
+    try:
+        return _S_QQQ.pack(v.allocation, v.capacity, v.physical)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_block_info_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDomainsArgs, int]:
@@ -21133,7 +21416,10 @@ def _u_remote_connect_list_domains_args(data: bytes, off: int) -> tuple[RemoteCo
 
 
 def _p_remote_connect_list_domains_args(v: RemoteConnectListDomainsArgs) -> bytes:
-    return _S_i.pack(v.maxids)
+    try:
+        return _S_i.pack(v.maxids)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_domains_args.slow_pack(v)
 
 
 def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDomainsRet, int]:
@@ -21147,10 +21433,13 @@ def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteCon
 
 
 def _p_remote_connect_list_domains_ret(v: RemoteConnectListDomainsRet) -> bytes:
-    items = v.ids
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    return _struct.pack(f">I{len(items)}i", len(items), *items)
+    try:
+        items = v.ids
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        return _struct.pack(f">I{len(items)}i", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_domains_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDomainsRet, int]:
@@ -21161,7 +21450,10 @@ def _u_remote_connect_num_of_domains_ret(data: bytes, off: int) -> tuple[RemoteC
 
 
 def _p_remote_connect_num_of_domains_ret(v: RemoteConnectNumOfDomainsRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_domains_ret.slow_pack(v)
 
 
 def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlArgs, int]:
@@ -21181,9 +21473,12 @@ def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_create_xml_args(v: RemoteDomainCreateXmlArgs) -> bytes:
-    raw = v.xml_desc.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml_desc.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_xml_args.slow_pack(v)
 
 
 def _u_remote_domain_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlRet, int]:
@@ -21193,7 +21488,10 @@ def _u_remote_domain_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_create_xml_ret(v: RemoteDomainCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesArgs, int]:
@@ -21213,9 +21511,12 @@ def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_create_xml_with_files_args(v: RemoteDomainCreateXmlWithFilesArgs) -> bytes:
-    raw = v.xml_desc.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml_desc.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_xml_with_files_args.slow_pack(v)
 
 
 def _u_remote_domain_create_xml_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesRet, int]:
@@ -21225,7 +21526,10 @@ def _u_remote_domain_create_xml_with_files_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_create_xml_with_files_ret(v: RemoteDomainCreateXmlWithFilesRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_xml_with_files_ret.slow_pack(v)
 
 
 def _u_remote_domain_lookup_by_id_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdArgs, int]:
@@ -21236,7 +21540,10 @@ def _u_remote_domain_lookup_by_id_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_lookup_by_id_args(v: RemoteDomainLookupByIdArgs) -> bytes:
-    return _S_i.pack(v.id)
+    try:
+        return _S_i.pack(v.id)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_lookup_by_id_args.slow_pack(v)
 
 
 def _u_remote_domain_lookup_by_id_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdRet, int]:
@@ -21246,7 +21553,10 @@ def _u_remote_domain_lookup_by_id_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_lookup_by_id_ret(v: RemoteDomainLookupByIdRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_lookup_by_id_ret.slow_pack(v)
 
 
 def _u_remote_domain_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidArgs, int]:
@@ -21257,9 +21567,12 @@ def _u_remote_domain_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_lookup_by_uuid_args(v: RemoteDomainLookupByUuidArgs) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v.uuid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_lookup_by_uuid_args.slow_pack(v)
 
 
 def _u_remote_domain_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidRet, int]:
@@ -21269,7 +21582,10 @@ def _u_remote_domain_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_lookup_by_uuid_ret(v: RemoteDomainLookupByUuidRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_lookup_by_uuid_ret.slow_pack(v)
 
 
 def _u_remote_domain_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameArgs, int]:
@@ -21287,9 +21603,12 @@ def _u_remote_domain_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_lookup_by_name_args(v: RemoteDomainLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_domain_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameRet, int]:
@@ -21299,7 +21618,10 @@ def _u_remote_domain_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_lookup_by_name_ret(v: RemoteDomainLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_domain_suspend_args(data: bytes, off: int) -> tuple[RemoteDomainSuspendArgs, int]:
@@ -21309,7 +21631,10 @@ def _u_remote_domain_suspend_args(data: bytes, off: int) -> tuple[RemoteDomainSu
 
 
 def _p_remote_domain_suspend_args(v: RemoteDomainSuspendArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_suspend_args.slow_pack(v)
 
 
 def _u_remote_domain_resume_args(data: bytes, off: int) -> tuple[RemoteDomainResumeArgs, int]:
@@ -21319,7 +21644,10 @@ def _u_remote_domain_resume_args(data: bytes, off: int) -> tuple[RemoteDomainRes
 
 
 def _p_remote_domain_resume_args(v: RemoteDomainResumeArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_resume_args.slow_pack(v)
 
 
 def _u_remote_domain_pm_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteDomainPmSuspendForDurationArgs, int]:
@@ -21331,7 +21659,10 @@ def _u_remote_domain_pm_suspend_for_duration_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_pm_suspend_for_duration_args(v: RemoteDomainPmSuspendForDurationArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_IQI.pack(v.target, v.duration, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_IQI.pack(v.target, v.duration, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_pm_suspend_for_duration_args.slow_pack(v)
 
 
 def _u_remote_domain_pm_wakeup_args(data: bytes, off: int) -> tuple[RemoteDomainPmWakeupArgs, int]:
@@ -21343,7 +21674,10 @@ def _u_remote_domain_pm_wakeup_args(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_pm_wakeup_args(v: RemoteDomainPmWakeupArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_pm_wakeup_args.slow_pack(v)
 
 
 def _u_remote_domain_shutdown_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownArgs, int]:
@@ -21353,7 +21687,10 @@ def _u_remote_domain_shutdown_args(data: bytes, off: int) -> tuple[RemoteDomainS
 
 
 def _p_remote_domain_shutdown_args(v: RemoteDomainShutdownArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_shutdown_args.slow_pack(v)
 
 
 def _u_remote_domain_reboot_args(data: bytes, off: int) -> tuple[RemoteDomainRebootArgs, int]:
@@ -21365,7 +21702,10 @@ def _u_remote_domain_reboot_args(data: bytes, off: int) -> tuple[RemoteDomainReb
 
 
 def _p_remote_domain_reboot_args(v: RemoteDomainRebootArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_reboot_args.slow_pack(v)
 
 
 def _u_remote_domain_reset_args(data: bytes, off: int) -> tuple[RemoteDomainResetArgs, int]:
@@ -21377,7 +21717,10 @@ def _u_remote_domain_reset_args(data: bytes, off: int) -> tuple[RemoteDomainRese
 
 
 def _p_remote_domain_reset_args(v: RemoteDomainResetArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_reset_args.slow_pack(v)
 
 
 def _u_remote_domain_destroy_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyArgs, int]:
@@ -21387,7 +21730,10 @@ def _u_remote_domain_destroy_args(data: bytes, off: int) -> tuple[RemoteDomainDe
 
 
 def _p_remote_domain_destroy_args(v: RemoteDomainDestroyArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_destroy_args.slow_pack(v)
 
 
 def _u_remote_domain_destroy_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyFlagsArgs, int]:
@@ -21399,7 +21745,10 @@ def _u_remote_domain_destroy_flags_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_destroy_flags_args(v: RemoteDomainDestroyFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_destroy_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_get_os_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeArgs, int]:
@@ -21409,7 +21758,10 @@ def _u_remote_domain_get_os_type_args(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_get_os_type_args(v: RemoteDomainGetOsTypeArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_os_type_args.slow_pack(v)
 
 
 def _u_remote_domain_get_os_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeRet, int]:
@@ -21427,9 +21779,12 @@ def _u_remote_domain_get_os_type_ret(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_get_os_type_ret(v: RemoteDomainGetOsTypeRet) -> bytes:
-    raw = v.type.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.type.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_os_type_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryArgs, int]:
@@ -21439,7 +21794,10 @@ def _u_remote_domain_get_max_memory_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_get_max_memory_args(v: RemoteDomainGetMaxMemoryArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_max_memory_args.slow_pack(v)
 
 
 def _u_remote_domain_get_max_memory_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryRet, int]:
@@ -21450,7 +21808,10 @@ def _u_remote_domain_get_max_memory_ret(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_get_max_memory_ret(v: RemoteDomainGetMaxMemoryRet) -> bytes:
-    return _S_Q.pack(v.memory)
+    try:
+        return _S_Q.pack(v.memory)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_max_memory_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMaxMemoryArgs, int]:
@@ -21462,7 +21823,10 @@ def _u_remote_domain_set_max_memory_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_set_max_memory_args(v: RemoteDomainSetMaxMemoryArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.memory)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.memory)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_max_memory_args.slow_pack(v)
 
 
 def _u_remote_domain_set_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryArgs, int]:
@@ -21474,7 +21838,10 @@ def _u_remote_domain_set_memory_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_set_memory_args(v: RemoteDomainSetMemoryArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.memory)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.memory)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_memory_args.slow_pack(v)
 
 
 def _u_remote_domain_set_memory_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryFlagsArgs, int]:
@@ -21486,7 +21853,10 @@ def _u_remote_domain_set_memory_flags_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_set_memory_flags_args(v: RemoteDomainSetMemoryFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.memory, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.memory, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_memory_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_set_memory_stats_period_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryStatsPeriodArgs, int]:
@@ -21498,7 +21868,10 @@ def _u_remote_domain_set_memory_stats_period_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_set_memory_stats_period_args(v: RemoteDomainSetMemoryStatsPeriodArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.period, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.period, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_memory_stats_period_args.slow_pack(v)
 
 
 def _u_remote_domain_get_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetInfoArgs, int]:
@@ -21508,7 +21881,10 @@ def _u_remote_domain_get_info_args(data: bytes, off: int) -> tuple[RemoteDomainG
 
 
 def _p_remote_domain_get_info_args(v: RemoteDomainGetInfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInfoRet, int]:
@@ -21519,7 +21895,10 @@ def _u_remote_domain_get_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGe
 
 
 def _p_remote_domain_get_info_ret(v: RemoteDomainGetInfoRet) -> bytes:
-    return _S_IQQIQ.pack(v.state, v.maxMem, v.memory, v.nrVirtCpu, v.cpuTime)
+    try:
+        return _S_IQQIQ.pack(v.state, v.maxMem, v.memory, v.nrVirtCpu, v.cpuTime)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_save_args(data: bytes, off: int) -> tuple[RemoteDomainSaveArgs, int]:
@@ -21538,9 +21917,12 @@ def _u_remote_domain_save_args(data: bytes, off: int) -> tuple[RemoteDomainSaveA
 
 
 def _p_remote_domain_save_args(v: RemoteDomainSaveArgs) -> bytes:
-    raw = v.to.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.to.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_save_args.slow_pack(v)
 
 
 def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSaveFlagsArgs, int]:
@@ -21562,16 +21944,19 @@ def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_save_flags_args(v: RemoteDomainSaveFlagsArgs) -> bytes:
-    raw = v.to.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            _p_remote_string(v.dxml),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.to.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                _p_remote_string(v.dxml),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_save_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDomainSaveParamsArgs, int]:
@@ -21656,28 +22041,31 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_save_params_args(v: RemoteDomainSaveParamsArgs) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_save_params_args.slow_pack(v)
 
 
 def _u_remote_domain_restore_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreArgs, int]:
@@ -21695,9 +22083,12 @@ def _u_remote_domain_restore_args(data: bytes, off: int) -> tuple[RemoteDomainRe
 
 
 def _p_remote_domain_restore_args(v: RemoteDomainRestoreArgs) -> bytes:
-    raw = v.from_.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.from_.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_restore_args.slow_pack(v)
 
 
 def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreFlagsArgs, int]:
@@ -21718,9 +22109,12 @@ def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_restore_flags_args(v: RemoteDomainRestoreFlagsArgs) -> bytes:
-    raw = v.from_.encode()
-    size = len(raw)
-    return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.dxml), _S_I.pack(v.flags)))
+    try:
+        raw = v.from_.encode()
+        size = len(raw)
+        return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.dxml), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_restore_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreParamsArgs, int]:
@@ -21804,28 +22198,31 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_restore_params_args(v: RemoteDomainRestoreParamsArgs) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_I.pack(v.flags)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_restore_params_args.slow_pack(v)
 
 
 def _u_remote_domain_save_image_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescArgs, int]:
@@ -21845,9 +22242,12 @@ def _u_remote_domain_save_image_get_xml_desc_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_save_image_get_xml_desc_args(v: RemoteDomainSaveImageGetXmlDescArgs) -> bytes:
-    raw = v.file.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.file.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_save_image_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_domain_save_image_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescRet, int]:
@@ -21865,9 +22265,12 @@ def _u_remote_domain_save_image_get_xml_desc_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_save_image_get_xml_desc_ret(v: RemoteDomainSaveImageGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_save_image_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageDefineXmlArgs, int]:
@@ -21896,11 +22299,14 @@ def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_save_image_define_xml_args(v: RemoteDomainSaveImageDefineXmlArgs) -> bytes:
-    raw = v.file.encode()
-    size = len(raw)
-    raw2 = v.dxml.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.file.encode()
+        size = len(raw)
+        raw2 = v.dxml.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_save_image_define_xml_args.slow_pack(v)
 
 
 def _u_remote_domain_core_dump_args(data: bytes, off: int) -> tuple[RemoteDomainCoreDumpArgs, int]:
@@ -21921,9 +22327,12 @@ def _u_remote_domain_core_dump_args(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_core_dump_args(v: RemoteDomainCoreDumpArgs) -> bytes:
-    raw = v.to.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.to.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_core_dump_args.slow_pack(v)
 
 
 def _u_remote_domain_core_dump_with_format_args(data: bytes, off: int) -> tuple[RemoteDomainCoreDumpWithFormatArgs, int]:
@@ -21944,9 +22353,12 @@ def _u_remote_domain_core_dump_with_format_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_core_dump_with_format_args(v: RemoteDomainCoreDumpWithFormatArgs) -> bytes:
-    raw = v.to.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vII[size].pack(size, raw, v.dumpformat, v.flags)
+    try:
+        raw = v.to.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vII[size].pack(size, raw, v.dumpformat, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_core_dump_with_format_args.slow_pack(v)
 
 
 def _u_remote_domain_screenshot_args(data: bytes, off: int) -> tuple[RemoteDomainScreenshotArgs, int]:
@@ -21958,7 +22370,10 @@ def _u_remote_domain_screenshot_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_screenshot_args(v: RemoteDomainScreenshotArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.screen, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.screen, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_screenshot_args.slow_pack(v)
 
 
 def _u_remote_domain_screenshot_ret(data: bytes, off: int) -> tuple[RemoteDomainScreenshotRet, int]:
@@ -21968,7 +22383,10 @@ def _u_remote_domain_screenshot_ret(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_screenshot_ret(v: RemoteDomainScreenshotRet) -> bytes:
-    return _p_remote_string(v.mime)
+    try:
+        return _p_remote_string(v.mime)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_screenshot_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescArgs, int]:
@@ -21980,7 +22398,10 @@ def _u_remote_domain_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_xml_desc_args(v: RemoteDomainGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_domain_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescRet, int]:
@@ -21998,9 +22419,12 @@ def _u_remote_domain_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_get_xml_desc_ret(v: RemoteDomainGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareArgs, int]:
@@ -22015,14 +22439,17 @@ def _u_remote_domain_migrate_prepare_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_migrate_prepare_args(v: RemoteDomainMigratePrepareArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_string(v.uri_in),
-            _S_Q.pack(v.flags),
-            _p_remote_string(v.dname),
-            _S_Q.pack(v.resource),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_string(v.uri_in),
+                _S_Q.pack(v.flags),
+                _p_remote_string(v.dname),
+                _S_Q.pack(v.resource),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareRet, int]:
@@ -22041,9 +22468,12 @@ def _u_remote_domain_migrate_prepare_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_migrate_prepare_ret(v: RemoteDomainMigratePrepareRet) -> bytes:
-    raw = v.cookie
-    size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    try:
+        raw = v.cookie
+        size = len(raw)
+        return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerformArgs, int]:
@@ -22076,18 +22506,21 @@ def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_migrate_perform_args(v: RemoteDomainMigratePerformArgs) -> bytes:
-    raw = v.cookie
-    size = len(raw)
-    raw2 = v.uri.encode()
-    size2 = len(raw2)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_vvQ[size, size2].pack(size, raw, size2, raw2, v.flags),
-            _p_remote_string(v.dname),
-            _S_Q.pack(v.resource),
-        ),
-    )
+    try:
+        raw = v.cookie
+        size = len(raw)
+        raw2 = v.uri.encode()
+        size2 = len(raw2)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_vvQ[size, size2].pack(size, raw, size2, raw2, v.flags),
+                _p_remote_string(v.dname),
+                _S_Q.pack(v.resource),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_perform_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinishArgs, int]:
@@ -22125,13 +22558,16 @@ def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_migrate_finish_args(v: RemoteDomainMigrateFinishArgs) -> bytes:
-    raw = v.dname.encode()
-    size = len(raw)
-    raw2 = v.cookie
-    size2 = len(raw2)
-    raw3 = v.uri.encode()
-    size3 = len(raw3)
-    return _V_vvvQ[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3, v.flags)
+    try:
+        raw = v.dname.encode()
+        size = len(raw)
+        raw2 = v.cookie
+        size2 = len(raw2)
+        raw3 = v.uri.encode()
+        size3 = len(raw3)
+        return _V_vvvQ[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinishRet, int]:
@@ -22141,7 +22577,10 @@ def _u_remote_domain_migrate_finish_ret(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_migrate_finish_ret(v: RemoteDomainMigrateFinishRet) -> bytes:
-    return _p_remote_nonnull_domain(v.ddom)
+    try:
+        return _p_remote_nonnull_domain(v.ddom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Args, int]:
@@ -22163,16 +22602,19 @@ def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_migrate_prepare2_args(v: RemoteDomainMigratePrepare2Args) -> bytes:
-    raw = v.dom_xml.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_string(v.uri_in),
-            _S_Q.pack(v.flags),
-            _p_remote_string(v.dname),
-            _V_Qv[size].pack(v.resource, size, raw),
-        ),
-    )
+    try:
+        raw = v.dom_xml.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_string(v.uri_in),
+                _S_Q.pack(v.flags),
+                _p_remote_string(v.dname),
+                _V_Qv[size].pack(v.resource, size, raw),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare2_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare2_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Ret, int]:
@@ -22191,9 +22633,12 @@ def _u_remote_domain_migrate_prepare2_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_migrate_prepare2_ret(v: RemoteDomainMigratePrepare2Ret) -> bytes:
-    raw = v.cookie
-    size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    try:
+        raw = v.cookie
+        size = len(raw)
+        return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare2_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Args, int]:
@@ -22231,22 +22676,25 @@ def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_migrate_finish2_args(v: RemoteDomainMigrateFinish2Args) -> bytes:
-    raw = v.dname.encode()
-    size = len(raw)
-    raw2 = v.cookie
-    size2 = len(raw2)
-    raw3 = v.uri.encode()
-    size3 = len(raw3)
-    return _V_vvvQi[size, size2, size3].pack(
-        size,
-        raw,
-        size2,
-        raw2,
-        size3,
-        raw3,
-        v.flags,
-        v.retcode,
-    )
+    try:
+        raw = v.dname.encode()
+        size = len(raw)
+        raw2 = v.cookie
+        size2 = len(raw2)
+        raw3 = v.uri.encode()
+        size3 = len(raw3)
+        return _V_vvvQi[size, size2, size3].pack(
+            size,
+            raw,
+            size2,
+            raw2,
+            size3,
+            raw3,
+            v.flags,
+            v.retcode,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish2_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish2_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Ret, int]:
@@ -22256,7 +22704,10 @@ def _u_remote_domain_migrate_finish2_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_migrate_finish2_ret(v: RemoteDomainMigrateFinish2Ret) -> bytes:
-    return _p_remote_nonnull_domain(v.ddom)
+    try:
+        return _p_remote_nonnull_domain(v.ddom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish2_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsArgs, int]:
@@ -22267,7 +22718,10 @@ def _u_remote_connect_list_defined_domains_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_connect_list_defined_domains_args(v: RemoteConnectListDefinedDomainsArgs) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_domains_args.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsRet, int]:
@@ -22290,16 +22744,19 @@ def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_connect_list_defined_domains_ret(v: RemoteConnectListDefinedDomainsRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_domains_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedDomainsRet, int]:
@@ -22310,7 +22767,10 @@ def _u_remote_connect_num_of_defined_domains_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_connect_num_of_defined_domains_ret(v: RemoteConnectNumOfDefinedDomainsRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_defined_domains_ret.slow_pack(v)
 
 
 def _u_remote_domain_create_args(data: bytes, off: int) -> tuple[RemoteDomainCreateArgs, int]:
@@ -22320,7 +22780,10 @@ def _u_remote_domain_create_args(data: bytes, off: int) -> tuple[RemoteDomainCre
 
 
 def _p_remote_domain_create_args(v: RemoteDomainCreateArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_args.slow_pack(v)
 
 
 def _u_remote_domain_create_with_flags_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsArgs, int]:
@@ -22332,7 +22795,10 @@ def _u_remote_domain_create_with_flags_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_create_with_flags_args(v: RemoteDomainCreateWithFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_with_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_create_with_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsRet, int]:
@@ -22342,7 +22808,10 @@ def _u_remote_domain_create_with_flags_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_create_with_flags_ret(v: RemoteDomainCreateWithFlagsRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_with_flags_ret.slow_pack(v)
 
 
 def _u_remote_domain_create_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesArgs, int]:
@@ -22354,7 +22823,10 @@ def _u_remote_domain_create_with_files_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_create_with_files_args(v: RemoteDomainCreateWithFilesArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_with_files_args.slow_pack(v)
 
 
 def _u_remote_domain_create_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesRet, int]:
@@ -22364,7 +22836,10 @@ def _u_remote_domain_create_with_files_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_create_with_files_ret(v: RemoteDomainCreateWithFilesRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_create_with_files_ret.slow_pack(v)
 
 
 def _u_remote_domain_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlArgs, int]:
@@ -22382,9 +22857,12 @@ def _u_remote_domain_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_define_xml_args(v: RemoteDomainDefineXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_define_xml_args.slow_pack(v)
 
 
 def _u_remote_domain_define_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlRet, int]:
@@ -22394,7 +22872,10 @@ def _u_remote_domain_define_xml_ret(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_define_xml_ret(v: RemoteDomainDefineXmlRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_define_xml_ret.slow_pack(v)
 
 
 def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsArgs, int]:
@@ -22414,9 +22895,12 @@ def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_define_xml_flags_args(v: RemoteDomainDefineXmlFlagsArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_define_xml_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsRet, int]:
@@ -22426,7 +22910,10 @@ def _u_remote_domain_define_xml_flags_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_define_xml_flags_ret(v: RemoteDomainDefineXmlFlagsRet) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_define_xml_flags_ret.slow_pack(v)
 
 
 def _u_remote_domain_undefine_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineArgs, int]:
@@ -22436,7 +22923,10 @@ def _u_remote_domain_undefine_args(data: bytes, off: int) -> tuple[RemoteDomainU
 
 
 def _p_remote_domain_undefine_args(v: RemoteDomainUndefineArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_undefine_args.slow_pack(v)
 
 
 def _u_remote_domain_undefine_flags_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineFlagsArgs, int]:
@@ -22448,7 +22938,10 @@ def _u_remote_domain_undefine_flags_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_undefine_flags_args(v: RemoteDomainUndefineFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_undefine_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_inject_nmi_args(data: bytes, off: int) -> tuple[RemoteDomainInjectNmiArgs, int]:
@@ -22460,7 +22953,10 @@ def _u_remote_domain_inject_nmi_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_inject_nmi_args(v: RemoteDomainInjectNmiArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_inject_nmi_args.slow_pack(v)
 
 
 def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainSendKeyArgs, int]:
@@ -22479,10 +22975,13 @@ def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainS
 
 
 def _p_remote_domain_send_key_args(v: RemoteDomainSendKeyArgs) -> bytes:
-    items = v.keycodes
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    return b"".join((_p_remote_nonnull_domain(v.dom), _S_II.pack(v.codeset, v.holdtime), _struct.pack(f">I{len(items)}I", len(items), *items), _S_I.pack(v.flags)))
+    try:
+        items = v.keycodes
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        return b"".join((_p_remote_nonnull_domain(v.dom), _S_II.pack(v.codeset, v.holdtime), _struct.pack(f">I{len(items)}I", len(items), *items), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_send_key_args.slow_pack(v)
 
 
 def _u_remote_domain_send_process_signal_args(data: bytes, off: int) -> tuple[RemoteDomainSendProcessSignalArgs, int]:
@@ -22494,7 +22993,10 @@ def _u_remote_domain_send_process_signal_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_send_process_signal_args(v: RemoteDomainSendProcessSignalArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.pid_value, v.signum, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.pid_value, v.signum, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_send_process_signal_args.slow_pack(v)
 
 
 def _u_remote_domain_set_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusArgs, int]:
@@ -22506,7 +23008,10 @@ def _u_remote_domain_set_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_set_vcpus_args(v: RemoteDomainSetVcpusArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.nvcpus)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.nvcpus)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_vcpus_args.slow_pack(v)
 
 
 def _u_remote_domain_set_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusFlagsArgs, int]:
@@ -22518,7 +23023,10 @@ def _u_remote_domain_set_vcpus_flags_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_set_vcpus_flags_args(v: RemoteDomainSetVcpusFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.nvcpus, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.nvcpus, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_vcpus_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_get_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsArgs, int]:
@@ -22530,7 +23038,10 @@ def _u_remote_domain_get_vcpus_flags_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_get_vcpus_flags_args(v: RemoteDomainGetVcpusFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_vcpus_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_get_vcpus_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsRet, int]:
@@ -22541,7 +23052,10 @@ def _u_remote_domain_get_vcpus_flags_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_get_vcpus_flags_ret(v: RemoteDomainGetVcpusFlagsRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_vcpus_flags_ret.slow_pack(v)
 
 
 def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuArgs, int]:
@@ -22560,9 +23074,12 @@ def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainP
 
 
 def _p_remote_domain_pin_vcpu_args(v: RemoteDomainPinVcpuArgs) -> bytes:
-    raw = v.cpumap
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_Iv[size].pack(v.vcpu, size, raw)
+    try:
+        raw = v.cpumap
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_Iv[size].pack(v.vcpu, size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_pin_vcpu_args.slow_pack(v)
 
 
 def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuFlagsArgs, int]:
@@ -22583,9 +23100,12 @@ def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_pin_vcpu_flags_args(v: RemoteDomainPinVcpuFlagsArgs) -> bytes:
-    raw = v.cpumap
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_IvI[size].pack(v.vcpu, size, raw, v.flags)
+    try:
+        raw = v.cpumap
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_IvI[size].pack(v.vcpu, size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_pin_vcpu_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_get_vcpu_pin_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoArgs, int]:
@@ -22597,7 +23117,10 @@ def _u_remote_domain_get_vcpu_pin_info_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_get_vcpu_pin_info_args(v: RemoteDomainGetVcpuPinInfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iiI.pack(v.ncpumaps, v.maplen, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iiI.pack(v.ncpumaps, v.maplen, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_vcpu_pin_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoRet, int]:
@@ -22617,9 +23140,12 @@ def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_get_vcpu_pin_info_ret(v: RemoteDomainGetVcpuPinInfoRet) -> bytes:
-    raw = v.cpumaps
-    size = len(raw)
-    return _V_vi_2[size].pack(size, raw, v.num)
+    try:
+        raw = v.cpumaps
+        size = len(raw)
+        return _V_vi_2[size].pack(size, raw, v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_vcpu_pin_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDomainPinEmulatorArgs, int]:
@@ -22640,9 +23166,12 @@ def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_pin_emulator_args(v: RemoteDomainPinEmulatorArgs) -> bytes:
-    raw = v.cpumap
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI_2[size].pack(size, raw, v.flags)
+    try:
+        raw = v.cpumap
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI_2[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_pin_emulator_args.slow_pack(v)
 
 
 def _u_remote_domain_get_emulator_pin_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoArgs, int]:
@@ -22654,7 +23183,10 @@ def _u_remote_domain_get_emulator_pin_info_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_get_emulator_pin_info_args(v: RemoteDomainGetEmulatorPinInfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.maplen, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.maplen, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_emulator_pin_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoRet, int]:
@@ -22674,9 +23206,12 @@ def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_get_emulator_pin_info_ret(v: RemoteDomainGetEmulatorPinInfoRet) -> bytes:
-    raw = v.cpumaps
-    size = len(raw)
-    return _V_vi_2[size].pack(size, raw, v.ret)
+    try:
+        raw = v.cpumaps
+        size = len(raw)
+        return _V_vi_2[size].pack(size, raw, v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_emulator_pin_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusArgs, int]:
@@ -22688,7 +23223,10 @@ def _u_remote_domain_get_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_get_vcpus_args(v: RemoteDomainGetVcpusArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_ii.pack(v.maxinfo, v.maplen)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_ii.pack(v.maxinfo, v.maplen)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_vcpus_args.slow_pack(v)
 
 
 def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusRet, int]:
@@ -22716,16 +23254,19 @@ def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainG
 
 
 def _p_remote_domain_get_vcpus_ret(v: RemoteDomainGetVcpusRet) -> bytes:
-    items = v.info
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(_S_IiQi.pack(item.number, item.state, item.cpu_time, item.cpu))
-    raw = v.cpumaps
-    size = len(raw)
-    return b"".join(parts) + _V_v_2[size].pack(size, raw)
+    try:
+        items = v.info
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(_S_IiQi.pack(item.number, item.state, item.cpu_time, item.cpu))
+        raw = v.cpumaps
+        size = len(raw)
+        return b"".join(parts) + _V_v_2[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_vcpus_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetMaxVcpusArgs, int]:
@@ -22735,7 +23276,10 @@ def _u_remote_domain_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_get_max_vcpus_args(v: RemoteDomainGetMaxVcpusArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_max_vcpus_args.slow_pack(v)
 
 
 def _u_remote_domain_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxVcpusRet, int]:
@@ -22746,7 +23290,10 @@ def _u_remote_domain_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_max_vcpus_ret(v: RemoteDomainGetMaxVcpusRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_max_vcpus_ret.slow_pack(v)
 
 
 def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainIothreadInfo, int]:
@@ -22764,9 +23311,12 @@ def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainI
 
 
 def _p_remote_domain_iothread_info(v: RemoteDomainIothreadInfo) -> bytes:
-    raw = v.cpumap
-    size = len(raw)
-    return _V_Iv[size].pack(v.iothread_id, size, raw)
+    try:
+        raw = v.cpumap
+        size = len(raw)
+        return _V_Iv[size].pack(v.iothread_id, size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_iothread_info.slow_pack(v)
 
 
 def _u_remote_domain_get_iothread_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoArgs, int]:
@@ -22778,7 +23328,10 @@ def _u_remote_domain_get_iothread_info_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_get_iothread_info_args(v: RemoteDomainGetIothreadInfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_iothread_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoRet, int]:
@@ -22806,16 +23359,19 @@ def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_get_iothread_info_ret(v: RemoteDomainGetIothreadInfoRet) -> bytes:
-    items = v.info
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.cpumap
-        size = len(raw)
-        append(_V_Iv[size].pack(item.iothread_id, size, raw))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.info
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.cpumap
+            size = len(raw)
+            append(_V_Iv[size].pack(item.iothread_id, size, raw))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_iothread_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainPinIothreadArgs, int]:
@@ -22836,9 +23392,17 @@ def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_pin_iothread_args(v: RemoteDomainPinIothreadArgs) -> bytes:
-    raw = v.cpumap
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_IvI[size].pack(v.iothreads_id, size, raw, v.flags)
+    try:
+        raw = v.cpumap
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_IvI[size].pack(
+            v.iothreads_id,
+            size,
+            raw,
+            v.flags,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_pin_iothread_args.slow_pack(v)
 
 
 def _u_remote_domain_add_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainAddIothreadArgs, int]:
@@ -22850,7 +23414,10 @@ def _u_remote_domain_add_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_add_iothread_args(v: RemoteDomainAddIothreadArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.iothread_id, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.iothread_id, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_add_iothread_args.slow_pack(v)
 
 
 def _u_remote_domain_del_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainDelIothreadArgs, int]:
@@ -22862,7 +23429,10 @@ def _u_remote_domain_del_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_del_iothread_args(v: RemoteDomainDelIothreadArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.iothread_id, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.iothread_id, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_del_iothread_args.slow_pack(v)
 
 
 def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[RemoteDomainSetIothreadParamsArgs, int]:
@@ -22949,35 +23519,38 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_set_iothread_params_args(v: RemoteDomainSetIothreadParamsArgs) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _S_I.pack(v.iothread_id),
-            b"".join(parts),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _S_I.pack(v.iothread_id),
+                b"".join(parts),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_iothread_params_args.slow_pack(v)
 
 
 def _u_remote_domain_get_security_label_args(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelArgs, int]:
@@ -22987,7 +23560,10 @@ def _u_remote_domain_get_security_label_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_get_security_label_args(v: RemoteDomainGetSecurityLabelArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_security_label_args.slow_pack(v)
 
 
 def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelRet, int]:
@@ -23003,10 +23579,13 @@ def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_get_security_label_ret(v: RemoteDomainGetSecurityLabelRet) -> bytes:
-    items = v.label
-    if len(items) > 4097:
-        raise _xdr.XdrError("", "more than 4097 items")
-    return _struct.pack(f">I{len(items)}i", len(items), *items) + _S_i.pack(v.enforcing)
+    try:
+        items = v.label
+        if len(items) > 4097:
+            raise _xdr.XdrError("", "more than 4097 items")
+        return _struct.pack(f">I{len(items)}i", len(items), *items) + _S_i.pack(v.enforcing)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_security_label_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_security_label_list_args(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListArgs, int]:
@@ -23016,7 +23595,10 @@ def _u_remote_domain_get_security_label_list_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_get_security_label_list_args(v: RemoteDomainGetSecurityLabelListArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_security_label_list_args.slow_pack(v)
 
 
 def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListRet, int]:
@@ -23035,14 +23617,17 @@ def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_get_security_label_list_ret(v: RemoteDomainGetSecurityLabelListRet) -> bytes:
-    items = v.labels
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(_p_remote_domain_get_security_label_ret(item))
-    return b"".join(parts) + _S_i.pack(v.ret)
+    try:
+        items = v.labels
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(_p_remote_domain_get_security_label_ret(item))
+        return b"".join(parts) + _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_security_label_list_ret.slow_pack(v)
 
 
 def _u_remote_node_get_security_model_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSecurityModelRet, int]:
@@ -23061,13 +23646,16 @@ def _u_remote_node_get_security_model_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_node_get_security_model_ret(v: RemoteNodeGetSecurityModelRet) -> bytes:
-    items = v.model
-    if len(items) > 257:
-        raise _xdr.XdrError("", "more than 257 items")
-    items2 = v.doi
-    if len(items2) > 257:
-        raise _xdr.XdrError("", "more than 257 items")
-    return _struct.pack(f">I{len(items)}i", len(items), *items) + _struct.pack(f">I{len(items2)}i", len(items2), *items2)
+    try:
+        items = v.model
+        if len(items) > 257:
+            raise _xdr.XdrError("", "more than 257 items")
+        items2 = v.doi
+        if len(items2) > 257:
+            raise _xdr.XdrError("", "more than 257 items")
+        return _struct.pack(f">I{len(items)}i", len(items), *items) + _struct.pack(f">I{len(items2)}i", len(items2), *items2)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_security_model_ret.slow_pack(v)
 
 
 def _u_remote_domain_attach_device_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceArgs, int]:
@@ -23086,9 +23674,12 @@ def _u_remote_domain_attach_device_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_attach_device_args(v: RemoteDomainAttachDeviceArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_attach_device_args.slow_pack(v)
 
 
 def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceFlagsArgs, int]:
@@ -23109,9 +23700,12 @@ def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_attach_device_flags_args(v: RemoteDomainAttachDeviceFlagsArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_attach_device_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_detach_device_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceArgs, int]:
@@ -23130,9 +23724,12 @@ def _u_remote_domain_detach_device_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_detach_device_args(v: RemoteDomainDetachDeviceArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_detach_device_args.slow_pack(v)
 
 
 def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceFlagsArgs, int]:
@@ -23153,9 +23750,12 @@ def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_detach_device_flags_args(v: RemoteDomainDetachDeviceFlagsArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_detach_device_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_update_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainUpdateDeviceFlagsArgs, int]:
@@ -23176,9 +23776,12 @@ def _u_remote_domain_update_device_flags_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_update_device_flags_args(v: RemoteDomainUpdateDeviceFlagsArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_update_device_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_detach_device_alias_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceAliasArgs, int]:
@@ -23199,9 +23802,12 @@ def _u_remote_domain_detach_device_alias_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_detach_device_alias_args(v: RemoteDomainDetachDeviceAliasArgs) -> bytes:
-    raw = v.alias.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.alias.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_detach_device_alias_args.slow_pack(v)
 
 
 def _u_remote_domain_get_autostart_args(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartArgs, int]:
@@ -23211,7 +23817,10 @@ def _u_remote_domain_get_autostart_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_get_autostart_args(v: RemoteDomainGetAutostartArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_autostart_args.slow_pack(v)
 
 
 def _u_remote_domain_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartRet, int]:
@@ -23222,7 +23831,10 @@ def _u_remote_domain_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_autostart_ret(v: RemoteDomainGetAutostartRet) -> bytes:
-    return _S_i.pack(v.autostart)
+    try:
+        return _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_autostart_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_autostart_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartArgs, int]:
@@ -23234,7 +23846,10 @@ def _u_remote_domain_set_autostart_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_set_autostart_args(v: RemoteDomainSetAutostartArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_autostart_args.slow_pack(v)
 
 
 def _u_remote_domain_set_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSetMetadataArgs, int]:
@@ -23251,16 +23866,19 @@ def _u_remote_domain_set_metadata_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_set_metadata_args(v: RemoteDomainSetMetadataArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _S_i.pack(v.type),
-            _p_remote_string(v.metadata),
-            _p_remote_string(v.key),
-            _p_remote_string(v.uri),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _S_i.pack(v.type),
+                _p_remote_string(v.metadata),
+                _p_remote_string(v.key),
+                _p_remote_string(v.uri),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_metadata_args.slow_pack(v)
 
 
 def _u_remote_domain_get_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataArgs, int]:
@@ -23275,14 +23893,17 @@ def _u_remote_domain_get_metadata_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_metadata_args(v: RemoteDomainGetMetadataArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _S_i.pack(v.type),
-            _p_remote_string(v.uri),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _S_i.pack(v.type),
+                _p_remote_string(v.uri),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_metadata_args.slow_pack(v)
 
 
 def _u_remote_domain_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataRet, int]:
@@ -23300,9 +23921,12 @@ def _u_remote_domain_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_get_metadata_ret(v: RemoteDomainGetMetadataRet) -> bytes:
-    raw = v.metadata.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.metadata.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_metadata_ret.slow_pack(v)
 
 
 def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobAbortArgs, int]:
@@ -23323,9 +23947,12 @@ def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_block_job_abort_args(v: RemoteDomainBlockJobAbortArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_job_abort_args.slow_pack(v)
 
 
 def _u_remote_domain_get_block_job_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockJobInfoArgs, int]:
@@ -23346,9 +23973,12 @@ def _u_remote_domain_get_block_job_info_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_get_block_job_info_args(v: RemoteDomainGetBlockJobInfoArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_block_job_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_block_job_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockJobInfoRet, int]:
@@ -23359,7 +23989,10 @@ def _u_remote_domain_get_block_job_info_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_get_block_job_info_ret(v: RemoteDomainGetBlockJobInfoRet) -> bytes:
-    return _S_iiQQQ.pack(v.found, v.type, v.bandwidth, v.cur, v.end)
+    try:
+        return _S_iiQQQ.pack(v.found, v.type, v.bandwidth, v.cur, v.end)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_block_job_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobSetSpeedArgs, int]:
@@ -23380,9 +24013,12 @@ def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_block_job_set_speed_args(v: RemoteDomainBlockJobSetSpeedArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.bandwidth, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.bandwidth, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_job_set_speed_args.slow_pack(v)
 
 
 def _u_remote_domain_block_pull_args(data: bytes, off: int) -> tuple[RemoteDomainBlockPullArgs, int]:
@@ -23403,9 +24039,12 @@ def _u_remote_domain_block_pull_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_block_pull_args(v: RemoteDomainBlockPullArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.bandwidth, v.flags)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.bandwidth, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_pull_args.slow_pack(v)
 
 
 def _u_remote_domain_block_rebase_args(data: bytes, off: int) -> tuple[RemoteDomainBlockRebaseArgs, int]:
@@ -23427,16 +24066,19 @@ def _u_remote_domain_block_rebase_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_block_rebase_args(v: RemoteDomainBlockRebaseArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            _p_remote_string(v.base),
-            _S_QI.pack(v.bandwidth, v.flags),
-        ),
-    )
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                _p_remote_string(v.base),
+                _S_QI.pack(v.bandwidth, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_rebase_args.slow_pack(v)
 
 
 def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomainBlockCopyArgs, int]:
@@ -23539,39 +24181,42 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_block_copy_args(v: RemoteDomainBlockCopyArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    raw2 = v.destxml.encode()
-    size2 = len(raw2)
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw3 = item.field.encode()
-        size3 = len(raw3)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw4 = arm.encode()
-            size4 = len(raw4)
-            encoded = _V_iv[size4].pack(disc, size4, raw4)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size3].pack(size3, raw3) + encoded)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_vv[size, size2].pack(size, raw, size2, raw2),
-            b"".join(parts),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        raw2 = v.destxml.encode()
+        size2 = len(raw2)
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw3 = item.field.encode()
+            size3 = len(raw3)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size3].pack(size3, raw3, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw4 = arm.encode()
+                size4 = len(raw4)
+                encoded = _V_v[size3].pack(size3, raw3) + _V_iv[size4].pack(disc, size4, raw4)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_vv[size, size2].pack(size, raw, size2, raw2),
+                b"".join(parts),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_copy_args.slow_pack(v)
 
 
 def _u_remote_domain_block_commit_args(data: bytes, off: int) -> tuple[RemoteDomainBlockCommitArgs, int]:
@@ -23594,17 +24239,20 @@ def _u_remote_domain_block_commit_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_block_commit_args(v: RemoteDomainBlockCommitArgs) -> bytes:
-    raw = v.disk.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            _p_remote_string(v.base),
-            _p_remote_string(v.top),
-            _S_QI.pack(v.bandwidth, v.flags),
-        ),
-    )
+    try:
+        raw = v.disk.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                _p_remote_string(v.base),
+                _p_remote_string(v.top),
+                _S_QI.pack(v.bandwidth, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_block_commit_args.slow_pack(v)
 
 
 def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlockIoTuneArgs, int]:
@@ -23698,37 +24346,40 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_set_block_io_tune_args(v: RemoteDomainSetBlockIoTuneArgs) -> bytes:
-    raw = v.disk.encode()
-    size = len(raw)
-    items = v.params
-    if len(items) > 32:
-        raise _xdr.XdrError("", "more than 32 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw2 = item.field.encode()
-        size2 = len(raw2)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw3 = arm.encode()
-            size3 = len(raw3)
-            encoded = _V_iv[size3].pack(disc, size3, raw3)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size2].pack(size2, raw2) + encoded)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            b"".join(parts),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.disk.encode()
+        size = len(raw)
+        items = v.params
+        if len(items) > 32:
+            raise _xdr.XdrError("", "more than 32 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw2 = item.field.encode()
+            size2 = len(raw2)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size2].pack(size2, raw2, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw3 = arm.encode()
+                size3 = len(raw3)
+                encoded = _V_v[size2].pack(size2, raw2) + _V_iv[size3].pack(disc, size3, raw3)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                b"".join(parts),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_block_io_tune_args.slow_pack(v)
 
 
 def _u_remote_domain_get_block_io_tune_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneArgs, int]:
@@ -23741,9 +24392,16 @@ def _u_remote_domain_get_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_get_block_io_tune_args(v: RemoteDomainGetBlockIoTuneArgs) -> bytes:
-    return b"".join(
-        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.disk), _S_iI.pack(v.nparams, v.flags)),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _p_remote_string(v.disk),
+                _S_iI.pack(v.nparams, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_block_io_tune_args.slow_pack(v)
 
 
 def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneRet, int]:
@@ -23827,28 +24485,31 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_get_block_io_tune_ret(v: RemoteDomainGetBlockIoTuneRet) -> bytes:
-    items = v.params
-    if len(items) > 32:
-        raise _xdr.XdrError("", "more than 32 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 32:
+            raise _xdr.XdrError("", "more than 32 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_block_io_tune_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[RemoteDomainSetThrottleGroupArgs, int]:
@@ -23942,37 +24603,40 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_set_throttle_group_args(v: RemoteDomainSetThrottleGroupArgs) -> bytes:
-    raw = v.group.encode()
-    size = len(raw)
-    items = v.params
-    if len(items) > 32:
-        raise _xdr.XdrError("", "more than 32 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw2 = item.field.encode()
-        size2 = len(raw2)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw3 = arm.encode()
-            size3 = len(raw3)
-            encoded = _V_iv[size3].pack(disc, size3, raw3)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size2].pack(size2, raw2) + encoded)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            b"".join(parts),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.group.encode()
+        size = len(raw)
+        items = v.params
+        if len(items) > 32:
+            raise _xdr.XdrError("", "more than 32 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw2 = item.field.encode()
+            size2 = len(raw2)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size2].pack(size2, raw2, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw3 = arm.encode()
+                size3 = len(raw3)
+                encoded = _V_v[size2].pack(size2, raw2) + _V_iv[size3].pack(disc, size3, raw3)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                b"".join(parts),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_throttle_group_args.slow_pack(v)
 
 
 def _u_remote_domain_del_throttle_group_args(data: bytes, off: int) -> tuple[RemoteDomainDelThrottleGroupArgs, int]:
@@ -23985,9 +24649,12 @@ def _u_remote_domain_del_throttle_group_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_del_throttle_group_args(v: RemoteDomainDelThrottleGroupArgs) -> bytes:
-    return b"".join(
-        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.group), _S_I.pack(v.flags)),
-    )
+    try:
+        return b"".join(
+            (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.group), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_del_throttle_group_args.slow_pack(v)
 
 
 def _u_remote_domain_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsArgs, int]:
@@ -23999,7 +24666,15 @@ def _u_remote_domain_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_get_cpu_stats_args(v: RemoteDomainGetCpuStatsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_IiII.pack(v.nparams, v.start_cpu, v.ncpus, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_IiII.pack(
+            v.nparams,
+            v.start_cpu,
+            v.ncpus,
+            v.flags,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_cpu_stats_args.slow_pack(v)
 
 
 def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsRet, int]:
@@ -24083,28 +24758,31 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_cpu_stats_ret(v: RemoteDomainGetCpuStatsRet) -> bytes:
-    items = v.params
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_cpu_stats_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_hostname_args(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameArgs, int]:
@@ -24116,7 +24794,10 @@ def _u_remote_domain_get_hostname_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_hostname_args(v: RemoteDomainGetHostnameArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_hostname_args.slow_pack(v)
 
 
 def _u_remote_domain_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameRet, int]:
@@ -24134,9 +24815,12 @@ def _u_remote_domain_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_get_hostname_ret(v: RemoteDomainGetHostnameRet) -> bytes:
-    raw = v.hostname.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.hostname.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_hostname_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNetworksRet, int]:
@@ -24147,7 +24831,10 @@ def _u_remote_connect_num_of_networks_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_connect_num_of_networks_ret(v: RemoteConnectNumOfNetworksRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_networks_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListNetworksArgs, int]:
@@ -24158,7 +24845,10 @@ def _u_remote_connect_list_networks_args(data: bytes, off: int) -> tuple[RemoteC
 
 
 def _p_remote_connect_list_networks_args(v: RemoteConnectListNetworksArgs) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_networks_args.slow_pack(v)
 
 
 def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListNetworksRet, int]:
@@ -24181,16 +24871,19 @@ def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteCo
 
 
 def _p_remote_connect_list_networks_ret(v: RemoteConnectListNetworksRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_networks_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedNetworksRet, int]:
@@ -24201,7 +24894,10 @@ def _u_remote_connect_num_of_defined_networks_ret(data: bytes, off: int) -> tupl
 
 
 def _p_remote_connect_num_of_defined_networks_ret(v: RemoteConnectNumOfDefinedNetworksRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_defined_networks_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksArgs, int]:
@@ -24212,7 +24908,10 @@ def _u_remote_connect_list_defined_networks_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_connect_list_defined_networks_args(v: RemoteConnectListDefinedNetworksArgs) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_networks_args.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksRet, int]:
@@ -24235,16 +24934,19 @@ def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_connect_list_defined_networks_ret(v: RemoteConnectListDefinedNetworksRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_networks_ret.slow_pack(v)
 
 
 def _u_remote_network_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByUuidArgs, int]:
@@ -24255,9 +24957,12 @@ def _u_remote_network_lookup_by_uuid_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_network_lookup_by_uuid_args(v: RemoteNetworkLookupByUuidArgs) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v.uuid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_lookup_by_uuid_args.slow_pack(v)
 
 
 def _u_remote_network_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByUuidRet, int]:
@@ -24267,7 +24972,10 @@ def _u_remote_network_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_network_lookup_by_uuid_ret(v: RemoteNetworkLookupByUuidRet) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_lookup_by_uuid_ret.slow_pack(v)
 
 
 def _u_remote_network_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameArgs, int]:
@@ -24285,9 +24993,12 @@ def _u_remote_network_lookup_by_name_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_network_lookup_by_name_args(v: RemoteNetworkLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_network_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameRet, int]:
@@ -24297,7 +25008,10 @@ def _u_remote_network_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_network_lookup_by_name_ret(v: RemoteNetworkLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_network_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlArgs, int]:
@@ -24315,9 +25029,12 @@ def _u_remote_network_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetw
 
 
 def _p_remote_network_create_xml_args(v: RemoteNetworkCreateXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_create_xml_args.slow_pack(v)
 
 
 def _u_remote_network_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlRet, int]:
@@ -24327,7 +25044,10 @@ def _u_remote_network_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetwo
 
 
 def _p_remote_network_create_xml_ret(v: RemoteNetworkCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsArgs, int]:
@@ -24347,9 +25067,12 @@ def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_network_create_xml_flags_args(v: RemoteNetworkCreateXmlFlagsArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_create_xml_flags_args.slow_pack(v)
 
 
 def _u_remote_network_create_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsRet, int]:
@@ -24359,7 +25082,10 @@ def _u_remote_network_create_xml_flags_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_network_create_xml_flags_ret(v: RemoteNetworkCreateXmlFlagsRet) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_create_xml_flags_ret.slow_pack(v)
 
 
 def _u_remote_network_define_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlArgs, int]:
@@ -24377,9 +25103,12 @@ def _u_remote_network_define_xml_args(data: bytes, off: int) -> tuple[RemoteNetw
 
 
 def _p_remote_network_define_xml_args(v: RemoteNetworkDefineXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_define_xml_args.slow_pack(v)
 
 
 def _u_remote_network_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlRet, int]:
@@ -24389,7 +25118,10 @@ def _u_remote_network_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNetwo
 
 
 def _p_remote_network_define_xml_ret(v: RemoteNetworkDefineXmlRet) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_define_xml_ret.slow_pack(v)
 
 
 def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsArgs, int]:
@@ -24409,9 +25141,12 @@ def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_network_define_xml_flags_args(v: RemoteNetworkDefineXmlFlagsArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_define_xml_flags_args.slow_pack(v)
 
 
 def _u_remote_network_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsRet, int]:
@@ -24421,7 +25156,10 @@ def _u_remote_network_define_xml_flags_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_network_define_xml_flags_ret(v: RemoteNetworkDefineXmlFlagsRet) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_define_xml_flags_ret.slow_pack(v)
 
 
 def _u_remote_network_undefine_args(data: bytes, off: int) -> tuple[RemoteNetworkUndefineArgs, int]:
@@ -24431,7 +25169,10 @@ def _u_remote_network_undefine_args(data: bytes, off: int) -> tuple[RemoteNetwor
 
 
 def _p_remote_network_undefine_args(v: RemoteNetworkUndefineArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_undefine_args.slow_pack(v)
 
 
 def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkUpdateArgs, int]:
@@ -24452,16 +25193,19 @@ def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkU
 
 
 def _p_remote_network_update_args(v: RemoteNetworkUpdateArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_network(v.net) + _V_IIivI[size].pack(
-        v.command,
-        v.section,
-        v.parentIndex,
-        size,
-        raw,
-        v.flags,
-    )
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_network(v.net) + _V_IIivI[size].pack(
+            v.command,
+            v.section,
+            v.parentIndex,
+            size,
+            raw,
+            v.flags,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_update_args.slow_pack(v)
 
 
 def _u_remote_network_create_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateArgs, int]:
@@ -24471,7 +25215,10 @@ def _u_remote_network_create_args(data: bytes, off: int) -> tuple[RemoteNetworkC
 
 
 def _p_remote_network_create_args(v: RemoteNetworkCreateArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_create_args.slow_pack(v)
 
 
 def _u_remote_network_destroy_args(data: bytes, off: int) -> tuple[RemoteNetworkDestroyArgs, int]:
@@ -24481,7 +25228,10 @@ def _u_remote_network_destroy_args(data: bytes, off: int) -> tuple[RemoteNetwork
 
 
 def _p_remote_network_destroy_args(v: RemoteNetworkDestroyArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_destroy_args.slow_pack(v)
 
 
 def _u_remote_network_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescArgs, int]:
@@ -24493,7 +25243,10 @@ def _u_remote_network_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNe
 
 
 def _p_remote_network_get_xml_desc_args(v: RemoteNetworkGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_network(v.net) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_network_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescRet, int]:
@@ -24511,9 +25264,12 @@ def _u_remote_network_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNet
 
 
 def _p_remote_network_get_xml_desc_ret(v: RemoteNetworkGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_network_get_bridge_name_args(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameArgs, int]:
@@ -24523,7 +25279,10 @@ def _u_remote_network_get_bridge_name_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_network_get_bridge_name_args(v: RemoteNetworkGetBridgeNameArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_bridge_name_args.slow_pack(v)
 
 
 def _u_remote_network_get_bridge_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameRet, int]:
@@ -24541,9 +25300,12 @@ def _u_remote_network_get_bridge_name_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_network_get_bridge_name_ret(v: RemoteNetworkGetBridgeNameRet) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_bridge_name_ret.slow_pack(v)
 
 
 def _u_remote_network_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartArgs, int]:
@@ -24553,7 +25315,10 @@ def _u_remote_network_get_autostart_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_network_get_autostart_args(v: RemoteNetworkGetAutostartArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_autostart_args.slow_pack(v)
 
 
 def _u_remote_network_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartRet, int]:
@@ -24564,7 +25329,10 @@ def _u_remote_network_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNe
 
 
 def _p_remote_network_get_autostart_ret(v: RemoteNetworkGetAutostartRet) -> bytes:
-    return _S_i.pack(v.autostart)
+    try:
+        return _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_autostart_ret.slow_pack(v)
 
 
 def _u_remote_network_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkSetAutostartArgs, int]:
@@ -24576,7 +25344,10 @@ def _u_remote_network_set_autostart_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_network_set_autostart_args(v: RemoteNetworkSetAutostartArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net) + _S_i.pack(v.autostart)
+    try:
+        return _p_remote_nonnull_network(v.net) + _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_set_autostart_args.slow_pack(v)
 
 
 def _u_remote_connect_num_of_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNwfiltersRet, int]:
@@ -24587,7 +25358,10 @@ def _u_remote_connect_num_of_nwfilters_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_connect_num_of_nwfilters_ret(v: RemoteConnectNumOfNwfiltersRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_nwfilters_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_nwfilters_args(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersArgs, int]:
@@ -24598,7 +25372,10 @@ def _u_remote_connect_list_nwfilters_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_connect_list_nwfilters_args(v: RemoteConnectListNwfiltersArgs) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_nwfilters_args.slow_pack(v)
 
 
 def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersRet, int]:
@@ -24621,16 +25398,19 @@ def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteC
 
 
 def _p_remote_connect_list_nwfilters_ret(v: RemoteConnectListNwfiltersRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_nwfilters_ret.slow_pack(v)
 
 
 def _u_remote_nwfilter_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByUuidArgs, int]:
@@ -24641,9 +25421,12 @@ def _u_remote_nwfilter_lookup_by_uuid_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_nwfilter_lookup_by_uuid_args(v: RemoteNwfilterLookupByUuidArgs) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v.uuid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_lookup_by_uuid_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByUuidRet, int]:
@@ -24653,7 +25436,10 @@ def _u_remote_nwfilter_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_nwfilter_lookup_by_uuid_ret(v: RemoteNwfilterLookupByUuidRet) -> bytes:
-    return _p_remote_nonnull_nwfilter(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_lookup_by_uuid_ret.slow_pack(v)
 
 
 def _u_remote_nwfilter_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameArgs, int]:
@@ -24671,9 +25457,12 @@ def _u_remote_nwfilter_lookup_by_name_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_nwfilter_lookup_by_name_args(v: RemoteNwfilterLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameRet, int]:
@@ -24683,7 +25472,10 @@ def _u_remote_nwfilter_lookup_by_name_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_nwfilter_lookup_by_name_ret(v: RemoteNwfilterLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_nwfilter(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_nwfilter_define_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlArgs, int]:
@@ -24701,9 +25493,12 @@ def _u_remote_nwfilter_define_xml_args(data: bytes, off: int) -> tuple[RemoteNwf
 
 
 def _p_remote_nwfilter_define_xml_args(v: RemoteNwfilterDefineXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_define_xml_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlRet, int]:
@@ -24713,7 +25508,10 @@ def _u_remote_nwfilter_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfi
 
 
 def _p_remote_nwfilter_define_xml_ret(v: RemoteNwfilterDefineXmlRet) -> bytes:
-    return _p_remote_nonnull_nwfilter(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_define_xml_ret.slow_pack(v)
 
 
 def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsArgs, int]:
@@ -24733,9 +25531,12 @@ def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_nwfilter_define_xml_flags_args(v: RemoteNwfilterDefineXmlFlagsArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_define_xml_flags_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsRet, int]:
@@ -24745,7 +25546,10 @@ def _u_remote_nwfilter_define_xml_flags_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_nwfilter_define_xml_flags_ret(v: RemoteNwfilterDefineXmlFlagsRet) -> bytes:
-    return _p_remote_nonnull_nwfilter(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_define_xml_flags_ret.slow_pack(v)
 
 
 def _u_remote_nwfilter_undefine_args(data: bytes, off: int) -> tuple[RemoteNwfilterUndefineArgs, int]:
@@ -24755,7 +25559,10 @@ def _u_remote_nwfilter_undefine_args(data: bytes, off: int) -> tuple[RemoteNwfil
 
 
 def _p_remote_nwfilter_undefine_args(v: RemoteNwfilterUndefineArgs) -> bytes:
-    return _p_remote_nonnull_nwfilter(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_undefine_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescArgs, int]:
@@ -24767,7 +25574,10 @@ def _u_remote_nwfilter_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_nwfilter_get_xml_desc_args(v: RemoteNwfilterGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_nwfilter(v.nwfilter) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_nwfilter(v.nwfilter) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescRet, int]:
@@ -24785,9 +25595,12 @@ def _u_remote_nwfilter_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNw
 
 
 def _p_remote_nwfilter_get_xml_desc_ret(v: RemoteNwfilterGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfInterfacesRet, int]:
@@ -24798,7 +25611,10 @@ def _u_remote_connect_num_of_interfaces_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_connect_num_of_interfaces_ret(v: RemoteConnectNumOfInterfacesRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_interfaces_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesArgs, int]:
@@ -24809,7 +25625,10 @@ def _u_remote_connect_list_interfaces_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_connect_list_interfaces_args(v: RemoteConnectListInterfacesArgs) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_interfaces_args.slow_pack(v)
 
 
 def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesRet, int]:
@@ -24832,16 +25651,19 @@ def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_connect_list_interfaces_ret(v: RemoteConnectListInterfacesRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_interfaces_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedInterfacesRet, int]:
@@ -24854,7 +25676,10 @@ def _u_remote_connect_num_of_defined_interfaces_ret(data: bytes, off: int) -> tu
 def _p_remote_connect_num_of_defined_interfaces_ret(
     v: RemoteConnectNumOfDefinedInterfacesRet,
 ) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_defined_interfaces_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesArgs, int]:
@@ -24867,7 +25692,10 @@ def _u_remote_connect_list_defined_interfaces_args(data: bytes, off: int) -> tup
 def _p_remote_connect_list_defined_interfaces_args(
     v: RemoteConnectListDefinedInterfacesArgs,
 ) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_interfaces_args.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesRet, int]:
@@ -24892,16 +25720,19 @@ def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tupl
 def _p_remote_connect_list_defined_interfaces_ret(
     v: RemoteConnectListDefinedInterfacesRet,
 ) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_interfaces_ret.slow_pack(v)
 
 
 def _u_remote_interface_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameArgs, int]:
@@ -24919,9 +25750,12 @@ def _u_remote_interface_lookup_by_name_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_interface_lookup_by_name_args(v: RemoteInterfaceLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_interface_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameRet, int]:
@@ -24931,7 +25765,10 @@ def _u_remote_interface_lookup_by_name_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_interface_lookup_by_name_ret(v: RemoteInterfaceLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_interface(v.iface)
+    try:
+        return _p_remote_nonnull_interface(v.iface)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_interface_lookup_by_mac_string_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringArgs, int]:
@@ -24949,9 +25786,12 @@ def _u_remote_interface_lookup_by_mac_string_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_interface_lookup_by_mac_string_args(v: RemoteInterfaceLookupByMacStringArgs) -> bytes:
-    raw = v.mac.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.mac.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_lookup_by_mac_string_args.slow_pack(v)
 
 
 def _u_remote_interface_lookup_by_mac_string_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringRet, int]:
@@ -24961,7 +25801,10 @@ def _u_remote_interface_lookup_by_mac_string_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_interface_lookup_by_mac_string_ret(v: RemoteInterfaceLookupByMacStringRet) -> bytes:
-    return _p_remote_nonnull_interface(v.iface)
+    try:
+        return _p_remote_nonnull_interface(v.iface)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_lookup_by_mac_string_ret.slow_pack(v)
 
 
 def _u_remote_interface_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescArgs, int]:
@@ -24973,7 +25816,10 @@ def _u_remote_interface_get_xml_desc_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_interface_get_xml_desc_args(v: RemoteInterfaceGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_interface_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescRet, int]:
@@ -24991,9 +25837,12 @@ def _u_remote_interface_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteI
 
 
 def _p_remote_interface_get_xml_desc_ret(v: RemoteInterfaceGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlArgs, int]:
@@ -25013,9 +25862,12 @@ def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteIn
 
 
 def _p_remote_interface_define_xml_args(v: RemoteInterfaceDefineXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_define_xml_args.slow_pack(v)
 
 
 def _u_remote_interface_define_xml_ret(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlRet, int]:
@@ -25025,7 +25877,10 @@ def _u_remote_interface_define_xml_ret(data: bytes, off: int) -> tuple[RemoteInt
 
 
 def _p_remote_interface_define_xml_ret(v: RemoteInterfaceDefineXmlRet) -> bytes:
-    return _p_remote_nonnull_interface(v.iface)
+    try:
+        return _p_remote_nonnull_interface(v.iface)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_define_xml_ret.slow_pack(v)
 
 
 def _u_remote_interface_undefine_args(data: bytes, off: int) -> tuple[RemoteInterfaceUndefineArgs, int]:
@@ -25035,7 +25890,10 @@ def _u_remote_interface_undefine_args(data: bytes, off: int) -> tuple[RemoteInte
 
 
 def _p_remote_interface_undefine_args(v: RemoteInterfaceUndefineArgs) -> bytes:
-    return _p_remote_nonnull_interface(v.iface)
+    try:
+        return _p_remote_nonnull_interface(v.iface)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_undefine_args.slow_pack(v)
 
 
 def _u_remote_interface_create_args(data: bytes, off: int) -> tuple[RemoteInterfaceCreateArgs, int]:
@@ -25047,7 +25905,10 @@ def _u_remote_interface_create_args(data: bytes, off: int) -> tuple[RemoteInterf
 
 
 def _p_remote_interface_create_args(v: RemoteInterfaceCreateArgs) -> bytes:
-    return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_create_args.slow_pack(v)
 
 
 def _u_remote_interface_destroy_args(data: bytes, off: int) -> tuple[RemoteInterfaceDestroyArgs, int]:
@@ -25059,7 +25920,10 @@ def _u_remote_interface_destroy_args(data: bytes, off: int) -> tuple[RemoteInter
 
 
 def _p_remote_interface_destroy_args(v: RemoteInterfaceDestroyArgs) -> bytes:
-    return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_destroy_args.slow_pack(v)
 
 
 def _u_remote_interface_change_begin_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeBeginArgs, int]:
@@ -25070,7 +25934,10 @@ def _u_remote_interface_change_begin_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_interface_change_begin_args(v: RemoteInterfaceChangeBeginArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_change_begin_args.slow_pack(v)
 
 
 def _u_remote_interface_change_commit_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeCommitArgs, int]:
@@ -25081,7 +25948,10 @@ def _u_remote_interface_change_commit_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_interface_change_commit_args(v: RemoteInterfaceChangeCommitArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_change_commit_args.slow_pack(v)
 
 
 def _u_remote_interface_change_rollback_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeRollbackArgs, int]:
@@ -25092,7 +25962,10 @@ def _u_remote_interface_change_rollback_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_interface_change_rollback_args(v: RemoteInterfaceChangeRollbackArgs) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_change_rollback_args.slow_pack(v)
 
 
 def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, int]:
@@ -25107,10 +25980,13 @@ def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, i
 
 
 def _p_remote_auth_list_ret(v: RemoteAuthListRet) -> bytes:
-    items = v.types
-    if len(items) > 20:
-        raise _xdr.XdrError("", "more than 20 items")
-    return _struct.pack(f">I{len(items)}i", len(items), *items)
+    try:
+        items = v.types
+        if len(items) > 20:
+            raise _xdr.XdrError("", "more than 20 items")
+        return _struct.pack(f">I{len(items)}i", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_auth_list_ret.slow_pack(v)
 
 
 def _u_remote_auth_sasl_init_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslInitRet, int]:
@@ -25128,9 +26004,12 @@ def _u_remote_auth_sasl_init_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslI
 
 
 def _p_remote_auth_sasl_init_ret(v: RemoteAuthSaslInitRet) -> bytes:
-    raw = v.mechlist.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.mechlist.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_auth_sasl_init_ret.slow_pack(v)
 
 
 def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStartArgs, int]:
@@ -25155,12 +26034,15 @@ def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSas
 
 
 def _p_remote_auth_sasl_start_args(v: RemoteAuthSaslStartArgs) -> bytes:
-    raw = v.mech.encode()
-    size = len(raw)
-    items = v.data
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    return _V_vi[size].pack(size, raw, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    try:
+        raw = v.mech.encode()
+        size = len(raw)
+        items = v.data
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        return _V_vi[size].pack(size, raw, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_auth_sasl_start_args.slow_pack(v)
 
 
 def _u_remote_auth_sasl_start_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslStartRet, int]:
@@ -25176,10 +26058,13 @@ def _u_remote_auth_sasl_start_ret(data: bytes, off: int) -> tuple[RemoteAuthSasl
 
 
 def _p_remote_auth_sasl_start_ret(v: RemoteAuthSaslStartRet) -> bytes:
-    items = v.data
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    try:
+        items = v.data
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_auth_sasl_start_ret.slow_pack(v)
 
 
 def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStepArgs, int]:
@@ -25195,10 +26080,13 @@ def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSasl
 
 
 def _p_remote_auth_sasl_step_args(v: RemoteAuthSaslStepArgs) -> bytes:
-    items = v.data
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    return _S_i.pack(v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    try:
+        items = v.data
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        return _S_i.pack(v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_auth_sasl_step_args.slow_pack(v)
 
 
 def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslStepRet, int]:
@@ -25214,10 +26102,13 @@ def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslS
 
 
 def _p_remote_auth_sasl_step_ret(v: RemoteAuthSaslStepRet) -> bytes:
-    items = v.data
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    try:
+        items = v.data
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_auth_sasl_step_ret.slow_pack(v)
 
 
 def _u_remote_auth_polkit_ret(data: bytes, off: int) -> tuple[RemoteAuthPolkitRet, int]:
@@ -25228,7 +26119,10 @@ def _u_remote_auth_polkit_ret(data: bytes, off: int) -> tuple[RemoteAuthPolkitRe
 
 
 def _p_remote_auth_polkit_ret(v: RemoteAuthPolkitRet) -> bytes:
-    return _S_i.pack(v.complete)
+    try:
+        return _S_i.pack(v.complete)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_auth_polkit_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfStoragePoolsRet, int]:
@@ -25239,7 +26133,10 @@ def _u_remote_connect_num_of_storage_pools_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_connect_num_of_storage_pools_ret(v: RemoteConnectNumOfStoragePoolsRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_storage_pools_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsArgs, int]:
@@ -25250,7 +26147,10 @@ def _u_remote_connect_list_storage_pools_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_connect_list_storage_pools_args(v: RemoteConnectListStoragePoolsArgs) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_storage_pools_args.slow_pack(v)
 
 
 def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsRet, int]:
@@ -25273,16 +26173,19 @@ def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_connect_list_storage_pools_ret(v: RemoteConnectListStoragePoolsRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_storage_pools_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDefinedStoragePoolsRet, int]:
@@ -25295,7 +26198,10 @@ def _u_remote_connect_num_of_defined_storage_pools_ret(data: bytes, off: int) ->
 def _p_remote_connect_num_of_defined_storage_pools_ret(
     v: RemoteConnectNumOfDefinedStoragePoolsRet,
 ) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_defined_storage_pools_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsArgs, int]:
@@ -25308,7 +26214,10 @@ def _u_remote_connect_list_defined_storage_pools_args(data: bytes, off: int) -> 
 def _p_remote_connect_list_defined_storage_pools_args(
     v: RemoteConnectListDefinedStoragePoolsArgs,
 ) -> bytes:
-    return _S_i.pack(v.maxnames)
+    try:
+        return _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_storage_pools_args.slow_pack(v)
 
 
 def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsRet, int]:
@@ -25333,16 +26242,19 @@ def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> t
 def _p_remote_connect_list_defined_storage_pools_ret(
     v: RemoteConnectListDefinedStoragePoolsRet,
 ) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_defined_storage_pools_ret.slow_pack(v)
 
 
 def _u_remote_connect_find_storage_pool_sources_args(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesArgs, int]:
@@ -25365,9 +26277,14 @@ def _u_remote_connect_find_storage_pool_sources_args(data: bytes, off: int) -> t
 def _p_remote_connect_find_storage_pool_sources_args(
     v: RemoteConnectFindStoragePoolSourcesArgs,
 ) -> bytes:
-    raw = v.type.encode()
-    size = len(raw)
-    return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.srcSpec), _S_I.pack(v.flags)))
+    try:
+        raw = v.type.encode()
+        size = len(raw)
+        return b"".join(
+            (_V_v[size].pack(size, raw), _p_remote_string(v.srcSpec), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_find_storage_pool_sources_args.slow_pack(v)
 
 
 def _u_remote_connect_find_storage_pool_sources_ret(data: bytes, off: int) -> tuple[RemoteConnectFindStoragePoolSourcesRet, int]:
@@ -25387,9 +26304,12 @@ def _u_remote_connect_find_storage_pool_sources_ret(data: bytes, off: int) -> tu
 def _p_remote_connect_find_storage_pool_sources_ret(
     v: RemoteConnectFindStoragePoolSourcesRet,
 ) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_find_storage_pool_sources_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidArgs, int]:
@@ -25400,9 +26320,12 @@ def _u_remote_storage_pool_lookup_by_uuid_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_storage_pool_lookup_by_uuid_args(v: RemoteStoragePoolLookupByUuidArgs) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v.uuid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_uuid_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidRet, int]:
@@ -25412,7 +26335,10 @@ def _u_remote_storage_pool_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_pool_lookup_by_uuid_ret(v: RemoteStoragePoolLookupByUuidRet) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_uuid_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameArgs, int]:
@@ -25430,9 +26356,12 @@ def _u_remote_storage_pool_lookup_by_name_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_storage_pool_lookup_by_name_args(v: RemoteStoragePoolLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameRet, int]:
@@ -25442,7 +26371,10 @@ def _u_remote_storage_pool_lookup_by_name_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_pool_lookup_by_name_ret(v: RemoteStoragePoolLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_volume_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeArgs, int]:
@@ -25452,7 +26384,10 @@ def _u_remote_storage_pool_lookup_by_volume_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_storage_pool_lookup_by_volume_args(v: RemoteStoragePoolLookupByVolumeArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_volume_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_volume_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeRet, int]:
@@ -25462,7 +26397,10 @@ def _u_remote_storage_pool_lookup_by_volume_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_storage_pool_lookup_by_volume_ret(v: RemoteStoragePoolLookupByVolumeRet) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_volume_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_target_path_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathArgs, int]:
@@ -25482,9 +26420,12 @@ def _u_remote_storage_pool_lookup_by_target_path_args(data: bytes, off: int) -> 
 def _p_remote_storage_pool_lookup_by_target_path_args(
     v: RemoteStoragePoolLookupByTargetPathArgs,
 ) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_target_path_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_lookup_by_target_path_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathRet, int]:
@@ -25496,7 +26437,10 @@ def _u_remote_storage_pool_lookup_by_target_path_ret(data: bytes, off: int) -> t
 def _p_remote_storage_pool_lookup_by_target_path_ret(
     v: RemoteStoragePoolLookupByTargetPathRet,
 ) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_lookup_by_target_path_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlArgs, int]:
@@ -25516,9 +26460,12 @@ def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_storage_pool_create_xml_args(v: RemoteStoragePoolCreateXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_create_xml_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_create_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlRet, int]:
@@ -25528,7 +26475,10 @@ def _u_remote_storage_pool_create_xml_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_storage_pool_create_xml_ret(v: RemoteStoragePoolCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlArgs, int]:
@@ -25548,9 +26498,12 @@ def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_storage_pool_define_xml_args(v: RemoteStoragePoolDefineXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_define_xml_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_define_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlRet, int]:
@@ -25560,7 +26513,10 @@ def _u_remote_storage_pool_define_xml_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_storage_pool_define_xml_ret(v: RemoteStoragePoolDefineXmlRet) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_define_xml_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_build_args(data: bytes, off: int) -> tuple[RemoteStoragePoolBuildArgs, int]:
@@ -25572,7 +26528,10 @@ def _u_remote_storage_pool_build_args(data: bytes, off: int) -> tuple[RemoteStor
 
 
 def _p_remote_storage_pool_build_args(v: RemoteStoragePoolBuildArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_build_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_undefine_args(data: bytes, off: int) -> tuple[RemoteStoragePoolUndefineArgs, int]:
@@ -25582,7 +26541,10 @@ def _u_remote_storage_pool_undefine_args(data: bytes, off: int) -> tuple[RemoteS
 
 
 def _p_remote_storage_pool_undefine_args(v: RemoteStoragePoolUndefineArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_undefine_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_create_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateArgs, int]:
@@ -25594,7 +26556,10 @@ def _u_remote_storage_pool_create_args(data: bytes, off: int) -> tuple[RemoteSto
 
 
 def _p_remote_storage_pool_create_args(v: RemoteStoragePoolCreateArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_create_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_destroy_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDestroyArgs, int]:
@@ -25604,7 +26569,10 @@ def _u_remote_storage_pool_destroy_args(data: bytes, off: int) -> tuple[RemoteSt
 
 
 def _p_remote_storage_pool_destroy_args(v: RemoteStoragePoolDestroyArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_destroy_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_delete_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDeleteArgs, int]:
@@ -25616,7 +26584,10 @@ def _u_remote_storage_pool_delete_args(data: bytes, off: int) -> tuple[RemoteSto
 
 
 def _p_remote_storage_pool_delete_args(v: RemoteStoragePoolDeleteArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_delete_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_refresh_args(data: bytes, off: int) -> tuple[RemoteStoragePoolRefreshArgs, int]:
@@ -25628,7 +26599,10 @@ def _u_remote_storage_pool_refresh_args(data: bytes, off: int) -> tuple[RemoteSt
 
 
 def _p_remote_storage_pool_refresh_args(v: RemoteStoragePoolRefreshArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_refresh_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescArgs, int]:
@@ -25640,7 +26614,10 @@ def _u_remote_storage_pool_get_xml_desc_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_pool_get_xml_desc_args(v: RemoteStoragePoolGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescRet, int]:
@@ -25658,9 +26635,12 @@ def _u_remote_storage_pool_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_storage_pool_get_xml_desc_ret(v: RemoteStoragePoolGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_get_info_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoArgs, int]:
@@ -25670,7 +26650,10 @@ def _u_remote_storage_pool_get_info_args(data: bytes, off: int) -> tuple[RemoteS
 
 
 def _p_remote_storage_pool_get_info_args(v: RemoteStoragePoolGetInfoArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_get_info_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_get_info_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoRet, int]:
@@ -25681,7 +26664,10 @@ def _u_remote_storage_pool_get_info_ret(data: bytes, off: int) -> tuple[RemoteSt
 
 
 def _p_remote_storage_pool_get_info_ret(v: RemoteStoragePoolGetInfoRet) -> bytes:
-    return _S_IQQQ.pack(v.state, v.capacity, v.allocation, v.available)
+    try:
+        return _S_IQQQ.pack(v.state, v.capacity, v.allocation, v.available)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_get_info_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_get_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartArgs, int]:
@@ -25691,7 +26677,10 @@ def _u_remote_storage_pool_get_autostart_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_pool_get_autostart_args(v: RemoteStoragePoolGetAutostartArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_get_autostart_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartRet, int]:
@@ -25702,7 +26691,10 @@ def _u_remote_storage_pool_get_autostart_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_pool_get_autostart_ret(v: RemoteStoragePoolGetAutostartRet) -> bytes:
-    return _S_i.pack(v.autostart)
+    try:
+        return _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_get_autostart_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_set_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolSetAutostartArgs, int]:
@@ -25714,7 +26706,10 @@ def _u_remote_storage_pool_set_autostart_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_pool_set_autostart_args(v: RemoteStoragePoolSetAutostartArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_i.pack(v.autostart)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_set_autostart_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_num_of_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesArgs, int]:
@@ -25724,7 +26719,10 @@ def _u_remote_storage_pool_num_of_volumes_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_storage_pool_num_of_volumes_args(v: RemoteStoragePoolNumOfVolumesArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_num_of_volumes_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_num_of_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesRet, int]:
@@ -25735,7 +26733,10 @@ def _u_remote_storage_pool_num_of_volumes_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_pool_num_of_volumes_ret(v: RemoteStoragePoolNumOfVolumesRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_num_of_volumes_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_list_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesArgs, int]:
@@ -25747,7 +26748,10 @@ def _u_remote_storage_pool_list_volumes_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_pool_list_volumes_args(v: RemoteStoragePoolListVolumesArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_i.pack(v.maxnames)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_i.pack(v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_list_volumes_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesRet, int]:
@@ -25770,16 +26774,19 @@ def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_storage_pool_list_volumes_ret(v: RemoteStoragePoolListVolumesRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_list_volumes_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByNameArgs, int]:
@@ -25798,9 +26805,12 @@ def _u_remote_storage_vol_lookup_by_name_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_vol_lookup_by_name_args(v: RemoteStorageVolLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _p_remote_nonnull_storage_pool(v.pool) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _p_remote_nonnull_storage_pool(v.pool) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByNameRet, int]:
@@ -25810,7 +26820,10 @@ def _u_remote_storage_vol_lookup_by_name_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_vol_lookup_by_name_ret(v: RemoteStorageVolLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_lookup_by_key_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyArgs, int]:
@@ -25828,9 +26841,12 @@ def _u_remote_storage_vol_lookup_by_key_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_vol_lookup_by_key_args(v: RemoteStorageVolLookupByKeyArgs) -> bytes:
-    raw = v.key.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.key.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_lookup_by_key_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_lookup_by_key_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyRet, int]:
@@ -25840,7 +26856,10 @@ def _u_remote_storage_vol_lookup_by_key_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_storage_vol_lookup_by_key_ret(v: RemoteStorageVolLookupByKeyRet) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_lookup_by_key_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_lookup_by_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathArgs, int]:
@@ -25858,9 +26877,12 @@ def _u_remote_storage_vol_lookup_by_path_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_vol_lookup_by_path_args(v: RemoteStorageVolLookupByPathArgs) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_lookup_by_path_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_lookup_by_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathRet, int]:
@@ -25870,7 +26892,10 @@ def _u_remote_storage_vol_lookup_by_path_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_vol_lookup_by_path_ret(v: RemoteStorageVolLookupByPathRet) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_lookup_by_path_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlArgs, int]:
@@ -25891,9 +26916,12 @@ def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_storage_vol_create_xml_args(v: RemoteStorageVolCreateXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_storage_pool(v.pool) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_storage_pool(v.pool) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_create_xml_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_create_xml_ret(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlRet, int]:
@@ -25903,7 +26931,10 @@ def _u_remote_storage_vol_create_xml_ret(data: bytes, off: int) -> tuple[RemoteS
 
 
 def _p_remote_storage_vol_create_xml_ret(v: RemoteStorageVolCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlFromArgs, int]:
@@ -25925,16 +26956,19 @@ def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_storage_vol_create_xml_from_args(v: RemoteStorageVolCreateXmlFromArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_nonnull_storage_pool(v.pool),
-            _V_v[size].pack(size, raw),
-            _p_remote_nonnull_storage_vol(v.clonevol),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_nonnull_storage_pool(v.pool),
+                _V_v[size].pack(size, raw),
+                _p_remote_nonnull_storage_vol(v.clonevol),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_create_xml_from_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_create_xml_from_ret(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlFromRet, int]:
@@ -25944,7 +26978,10 @@ def _u_remote_storage_vol_create_xml_from_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_vol_create_xml_from_ret(v: RemoteStorageVolCreateXmlFromRet) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_create_xml_from_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_delete_args(data: bytes, off: int) -> tuple[RemoteStorageVolDeleteArgs, int]:
@@ -25956,7 +26993,10 @@ def _u_remote_storage_vol_delete_args(data: bytes, off: int) -> tuple[RemoteStor
 
 
 def _p_remote_storage_vol_delete_args(v: RemoteStorageVolDeleteArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_delete_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_wipe_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipeArgs, int]:
@@ -25968,7 +27008,10 @@ def _u_remote_storage_vol_wipe_args(data: bytes, off: int) -> tuple[RemoteStorag
 
 
 def _p_remote_storage_vol_wipe_args(v: RemoteStorageVolWipeArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_wipe_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_wipe_pattern_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipePatternArgs, int]:
@@ -25980,7 +27023,10 @@ def _u_remote_storage_vol_wipe_pattern_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_storage_vol_wipe_pattern_args(v: RemoteStorageVolWipePatternArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_II.pack(v.algorithm, v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_II.pack(v.algorithm, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_wipe_pattern_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescArgs, int]:
@@ -25992,7 +27038,10 @@ def _u_remote_storage_vol_get_xml_desc_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_storage_vol_get_xml_desc_args(v: RemoteStorageVolGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescRet, int]:
@@ -26010,9 +27059,12 @@ def _u_remote_storage_vol_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_storage_vol_get_xml_desc_ret(v: RemoteStorageVolGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_info_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoArgs, int]:
@@ -26022,7 +27074,10 @@ def _u_remote_storage_vol_get_info_args(data: bytes, off: int) -> tuple[RemoteSt
 
 
 def _p_remote_storage_vol_get_info_args(v: RemoteStorageVolGetInfoArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_info_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_info_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoRet, int]:
@@ -26033,7 +27088,10 @@ def _u_remote_storage_vol_get_info_ret(data: bytes, off: int) -> tuple[RemoteSto
 
 
 def _p_remote_storage_vol_get_info_ret(v: RemoteStorageVolGetInfoRet) -> bytes:
-    return _S_iQQ.pack(v.type, v.capacity, v.allocation)
+    try:
+        return _S_iQQ.pack(v.type, v.capacity, v.allocation)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_info_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_info_flags_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsArgs, int]:
@@ -26045,7 +27103,10 @@ def _u_remote_storage_vol_get_info_flags_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_vol_get_info_flags_args(v: RemoteStorageVolGetInfoFlagsArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_info_flags_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_info_flags_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsRet, int]:
@@ -26056,7 +27117,10 @@ def _u_remote_storage_vol_get_info_flags_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_vol_get_info_flags_ret(v: RemoteStorageVolGetInfoFlagsRet) -> bytes:
-    return _S_iQQ.pack(v.type, v.capacity, v.allocation)
+    try:
+        return _S_iQQ.pack(v.type, v.capacity, v.allocation)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_info_flags_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathArgs, int]:
@@ -26066,7 +27130,10 @@ def _u_remote_storage_vol_get_path_args(data: bytes, off: int) -> tuple[RemoteSt
 
 
 def _p_remote_storage_vol_get_path_args(v: RemoteStorageVolGetPathArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_path_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_get_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathRet, int]:
@@ -26084,9 +27151,12 @@ def _u_remote_storage_vol_get_path_ret(data: bytes, off: int) -> tuple[RemoteSto
 
 
 def _p_remote_storage_vol_get_path_ret(v: RemoteStorageVolGetPathRet) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_get_path_ret.slow_pack(v)
 
 
 def _u_remote_storage_vol_resize_args(data: bytes, off: int) -> tuple[RemoteStorageVolResizeArgs, int]:
@@ -26098,7 +27168,10 @@ def _u_remote_storage_vol_resize_args(data: bytes, off: int) -> tuple[RemoteStor
 
 
 def _p_remote_storage_vol_resize_args(v: RemoteStorageVolResizeArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_QI.pack(v.capacity, v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_QI.pack(v.capacity, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_resize_args.slow_pack(v)
 
 
 def _u_remote_node_num_of_devices_args(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesArgs, int]:
@@ -26110,7 +27183,10 @@ def _u_remote_node_num_of_devices_args(data: bytes, off: int) -> tuple[RemoteNod
 
 
 def _p_remote_node_num_of_devices_args(v: RemoteNodeNumOfDevicesArgs) -> bytes:
-    return _p_remote_string(v.cap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_string(v.cap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_num_of_devices_args.slow_pack(v)
 
 
 def _u_remote_node_num_of_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesRet, int]:
@@ -26121,7 +27197,10 @@ def _u_remote_node_num_of_devices_ret(data: bytes, off: int) -> tuple[RemoteNode
 
 
 def _p_remote_node_num_of_devices_ret(v: RemoteNodeNumOfDevicesRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_num_of_devices_ret.slow_pack(v)
 
 
 def _u_remote_node_list_devices_args(data: bytes, off: int) -> tuple[RemoteNodeListDevicesArgs, int]:
@@ -26133,7 +27212,10 @@ def _u_remote_node_list_devices_args(data: bytes, off: int) -> tuple[RemoteNodeL
 
 
 def _p_remote_node_list_devices_args(v: RemoteNodeListDevicesArgs) -> bytes:
-    return _p_remote_string(v.cap) + _S_iI.pack(v.maxnames, v.flags)
+    try:
+        return _p_remote_string(v.cap) + _S_iI.pack(v.maxnames, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_list_devices_args.slow_pack(v)
 
 
 def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeListDevicesRet, int]:
@@ -26156,16 +27238,19 @@ def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeLi
 
 
 def _p_remote_node_list_devices_ret(v: RemoteNodeListDevicesRet) -> bytes:
-    items = v.names
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_list_devices_ret.slow_pack(v)
 
 
 def _u_remote_node_device_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameArgs, int]:
@@ -26183,9 +27268,12 @@ def _u_remote_node_device_lookup_by_name_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_node_device_lookup_by_name_args(v: RemoteNodeDeviceLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_node_device_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameRet, int]:
@@ -26195,7 +27283,10 @@ def _u_remote_node_device_lookup_by_name_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_node_device_lookup_by_name_ret(v: RemoteNodeDeviceLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_node_device(v.dev)
+    try:
+        return _p_remote_nonnull_node_device(v.dev)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnArgs, int]:
@@ -26226,11 +27317,14 @@ def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) ->
 def _p_remote_node_device_lookup_scsi_host_by_wwn_args(
     v: RemoteNodeDeviceLookupScsiHostByWwnArgs,
 ) -> bytes:
-    raw = v.wwnn.encode()
-    size = len(raw)
-    raw2 = v.wwpn.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.wwnn.encode()
+        size = len(raw)
+        raw2 = v.wwpn.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_lookup_scsi_host_by_wwn_args.slow_pack(v)
 
 
 def _u_remote_node_device_lookup_scsi_host_by_wwn_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnRet, int]:
@@ -26242,7 +27336,10 @@ def _u_remote_node_device_lookup_scsi_host_by_wwn_ret(data: bytes, off: int) -> 
 def _p_remote_node_device_lookup_scsi_host_by_wwn_ret(
     v: RemoteNodeDeviceLookupScsiHostByWwnRet,
 ) -> bytes:
-    return _p_remote_nonnull_node_device(v.dev)
+    try:
+        return _p_remote_nonnull_node_device(v.dev)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_lookup_scsi_host_by_wwn_ret.slow_pack(v)
 
 
 def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescArgs, int]:
@@ -26262,9 +27359,12 @@ def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_node_device_get_xml_desc_args(v: RemoteNodeDeviceGetXmlDescArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_node_device_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescRet, int]:
@@ -26282,9 +27382,12 @@ def _u_remote_node_device_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_node_device_get_xml_desc_ret(v: RemoteNodeDeviceGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_node_device_get_parent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentArgs, int]:
@@ -26302,9 +27405,12 @@ def _u_remote_node_device_get_parent_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_node_device_get_parent_args(v: RemoteNodeDeviceGetParentArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_get_parent_args.slow_pack(v)
 
 
 def _u_remote_node_device_get_parent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentRet, int]:
@@ -26314,7 +27420,10 @@ def _u_remote_node_device_get_parent_ret(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_node_device_get_parent_ret(v: RemoteNodeDeviceGetParentRet) -> bytes:
-    return _p_remote_string(v.parentName)
+    try:
+        return _p_remote_string(v.parentName)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_get_parent_ret.slow_pack(v)
 
 
 def _u_remote_node_device_num_of_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsArgs, int]:
@@ -26332,9 +27441,12 @@ def _u_remote_node_device_num_of_caps_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_node_device_num_of_caps_args(v: RemoteNodeDeviceNumOfCapsArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_num_of_caps_args.slow_pack(v)
 
 
 def _u_remote_node_device_num_of_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsRet, int]:
@@ -26345,7 +27457,10 @@ def _u_remote_node_device_num_of_caps_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_node_device_num_of_caps_ret(v: RemoteNodeDeviceNumOfCapsRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_num_of_caps_ret.slow_pack(v)
 
 
 def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsArgs, int]:
@@ -26365,9 +27480,12 @@ def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_node_device_list_caps_args(v: RemoteNodeDeviceListCapsArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_vi[size].pack(size, raw, v.maxnames)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_vi[size].pack(size, raw, v.maxnames)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_list_caps_args.slow_pack(v)
 
 
 def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsRet, int]:
@@ -26390,16 +27508,19 @@ def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNo
 
 
 def _p_remote_node_device_list_caps_ret(v: RemoteNodeDeviceListCapsRet) -> bytes:
-    items = v.names
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_list_caps_ret.slow_pack(v)
 
 
 def _u_remote_node_device_dettach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDettachArgs, int]:
@@ -26417,9 +27538,12 @@ def _u_remote_node_device_dettach_args(data: bytes, off: int) -> tuple[RemoteNod
 
 
 def _p_remote_node_device_dettach_args(v: RemoteNodeDeviceDettachArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_dettach_args.slow_pack(v)
 
 
 def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDetachFlagsArgs, int]:
@@ -26440,11 +27564,14 @@ def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_node_device_detach_flags_args(v: RemoteNodeDeviceDetachFlagsArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return b"".join(
-        (_V_v[size].pack(size, raw), _p_remote_string(v.driverName), _S_I.pack(v.flags)),
-    )
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return b"".join(
+            (_V_v[size].pack(size, raw), _p_remote_string(v.driverName), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_detach_flags_args.slow_pack(v)
 
 
 def _u_remote_node_device_re_attach_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceReAttachArgs, int]:
@@ -26462,9 +27589,12 @@ def _u_remote_node_device_re_attach_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_node_device_re_attach_args(v: RemoteNodeDeviceReAttachArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_re_attach_args.slow_pack(v)
 
 
 def _u_remote_node_device_reset_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceResetArgs, int]:
@@ -26482,9 +27612,12 @@ def _u_remote_node_device_reset_args(data: bytes, off: int) -> tuple[RemoteNodeD
 
 
 def _p_remote_node_device_reset_args(v: RemoteNodeDeviceResetArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_reset_args.slow_pack(v)
 
 
 def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlArgs, int]:
@@ -26504,9 +27637,12 @@ def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_node_device_create_xml_args(v: RemoteNodeDeviceCreateXmlArgs) -> bytes:
-    raw = v.xml_desc.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml_desc.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_create_xml_args.slow_pack(v)
 
 
 def _u_remote_node_device_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlRet, int]:
@@ -26516,7 +27652,10 @@ def _u_remote_node_device_create_xml_ret(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_node_device_create_xml_ret(v: RemoteNodeDeviceCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_node_device(v.dev)
+    try:
+        return _p_remote_nonnull_node_device(v.dev)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_node_device_destroy_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDestroyArgs, int]:
@@ -26534,9 +27673,12 @@ def _u_remote_node_device_destroy_args(data: bytes, off: int) -> tuple[RemoteNod
 
 
 def _p_remote_node_device_destroy_args(v: RemoteNodeDeviceDestroyArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_destroy_args.slow_pack(v)
 
 
 def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlArgs, int]:
@@ -26556,9 +27698,12 @@ def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_node_device_define_xml_args(v: RemoteNodeDeviceDefineXmlArgs) -> bytes:
-    raw = v.xml_desc.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml_desc.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_define_xml_args.slow_pack(v)
 
 
 def _u_remote_node_device_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlRet, int]:
@@ -26568,7 +27713,10 @@ def _u_remote_node_device_define_xml_ret(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_node_device_define_xml_ret(v: RemoteNodeDeviceDefineXmlRet) -> bytes:
-    return _p_remote_nonnull_node_device(v.dev)
+    try:
+        return _p_remote_nonnull_node_device(v.dev)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_define_xml_ret.slow_pack(v)
 
 
 def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUndefineArgs, int]:
@@ -26588,9 +27736,12 @@ def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNo
 
 
 def _p_remote_node_device_undefine_args(v: RemoteNodeDeviceUndefineArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_undefine_args.slow_pack(v)
 
 
 def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateArgs, int]:
@@ -26610,9 +27761,12 @@ def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNode
 
 
 def _p_remote_node_device_create_args(v: RemoteNodeDeviceCreateArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_create_args.slow_pack(v)
 
 
 def _u_remote_node_device_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartArgs, int]:
@@ -26630,9 +27784,12 @@ def _u_remote_node_device_get_autostart_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_node_device_get_autostart_args(v: RemoteNodeDeviceGetAutostartArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_get_autostart_args.slow_pack(v)
 
 
 def _u_remote_node_device_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartRet, int]:
@@ -26643,7 +27800,10 @@ def _u_remote_node_device_get_autostart_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_node_device_get_autostart_ret(v: RemoteNodeDeviceGetAutostartRet) -> bytes:
-    return _S_i.pack(v.autostart)
+    try:
+        return _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_get_autostart_ret.slow_pack(v)
 
 
 def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceSetAutostartArgs, int]:
@@ -26663,9 +27823,12 @@ def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_node_device_set_autostart_args(v: RemoteNodeDeviceSetAutostartArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_vi[size].pack(size, raw, v.autostart)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_vi[size].pack(size, raw, v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_set_autostart_args.slow_pack(v)
 
 
 def _u_remote_node_device_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentArgs, int]:
@@ -26683,9 +27846,12 @@ def _u_remote_node_device_is_persistent_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_node_device_is_persistent_args(v: RemoteNodeDeviceIsPersistentArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_is_persistent_args.slow_pack(v)
 
 
 def _u_remote_node_device_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentRet, int]:
@@ -26696,7 +27862,10 @@ def _u_remote_node_device_is_persistent_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_node_device_is_persistent_ret(v: RemoteNodeDeviceIsPersistentRet) -> bytes:
-    return _S_i.pack(v.persistent)
+    try:
+        return _S_i.pack(v.persistent)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_is_persistent_ret.slow_pack(v)
 
 
 def _u_remote_node_device_is_active_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveArgs, int]:
@@ -26714,9 +27883,12 @@ def _u_remote_node_device_is_active_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_node_device_is_active_args(v: RemoteNodeDeviceIsActiveArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_is_active_args.slow_pack(v)
 
 
 def _u_remote_node_device_is_active_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveRet, int]:
@@ -26727,7 +27899,10 @@ def _u_remote_node_device_is_active_ret(data: bytes, off: int) -> tuple[RemoteNo
 
 
 def _p_remote_node_device_is_active_ret(v: RemoteNodeDeviceIsActiveRet) -> bytes:
-    return _S_i.pack(v.active)
+    try:
+        return _S_i.pack(v.active)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_is_active_ret.slow_pack(v)
 
 
 def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUpdateArgs, int]:
@@ -26756,11 +27931,14 @@ def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNode
 
 
 def _p_remote_node_device_update_args(v: RemoteNodeDeviceUpdateArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    raw2 = v.xml_desc.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        raw2 = v.xml_desc.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_update_args.slow_pack(v)
 
 
 def _u_remote_connect_domain_event_register_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventRegisterRet, int]:
@@ -26771,7 +27949,10 @@ def _u_remote_connect_domain_event_register_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_connect_domain_event_register_ret(v: RemoteConnectDomainEventRegisterRet) -> bytes:
-    return _S_i.pack(v.cb_registered)
+    try:
+        return _S_i.pack(v.cb_registered)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_event_register_ret.slow_pack(v)
 
 
 def _u_remote_connect_domain_event_deregister_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterRet, int]:
@@ -26784,7 +27965,10 @@ def _u_remote_connect_domain_event_deregister_ret(data: bytes, off: int) -> tupl
 def _p_remote_connect_domain_event_deregister_ret(
     v: RemoteConnectDomainEventDeregisterRet,
 ) -> bytes:
-    return _S_i.pack(v.cb_registered)
+    try:
+        return _S_i.pack(v.cb_registered)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_event_deregister_ret.slow_pack(v)
 
 
 def _u_remote_domain_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventLifecycleMsg, int]:
@@ -26796,7 +27980,10 @@ def _u_remote_domain_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_event_lifecycle_msg(v: RemoteDomainEventLifecycleMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_ii.pack(v.event, v.detail)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_ii.pack(v.event, v.detail)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_lifecycle_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackLifecycleMsg, int]:
@@ -26810,7 +27997,10 @@ def _u_remote_domain_event_callback_lifecycle_msg(data: bytes, off: int) -> tupl
 def _p_remote_domain_event_callback_lifecycle_msg(
     v: RemoteDomainEventCallbackLifecycleMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_lifecycle_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_lifecycle_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_lifecycle_msg.slow_pack(v)
 
 
 def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeArgs, int]:
@@ -26839,11 +28029,14 @@ def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_connect_domain_xml_from_native_args(v: RemoteConnectDomainXmlFromNativeArgs) -> bytes:
-    raw = v.nativeFormat.encode()
-    size = len(raw)
-    raw2 = v.nativeConfig.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.nativeFormat.encode()
+        size = len(raw)
+        raw2 = v.nativeConfig.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_xml_from_native_args.slow_pack(v)
 
 
 def _u_remote_connect_domain_xml_from_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeRet, int]:
@@ -26861,9 +28054,12 @@ def _u_remote_connect_domain_xml_from_native_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_connect_domain_xml_from_native_ret(v: RemoteConnectDomainXmlFromNativeRet) -> bytes:
-    raw = v.domainXml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.domainXml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_xml_from_native_ret.slow_pack(v)
 
 
 def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeArgs, int]:
@@ -26892,11 +28088,14 @@ def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_connect_domain_xml_to_native_args(v: RemoteConnectDomainXmlToNativeArgs) -> bytes:
-    raw = v.nativeFormat.encode()
-    size = len(raw)
-    raw2 = v.domainXml.encode()
-    size2 = len(raw2)
-    return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    try:
+        raw = v.nativeFormat.encode()
+        size = len(raw)
+        raw2 = v.domainXml.encode()
+        size2 = len(raw2)
+        return _V_vvI[size, size2].pack(size, raw, size2, raw2, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_xml_to_native_args.slow_pack(v)
 
 
 def _u_remote_connect_domain_xml_to_native_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeRet, int]:
@@ -26914,9 +28113,12 @@ def _u_remote_connect_domain_xml_to_native_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_connect_domain_xml_to_native_ret(v: RemoteConnectDomainXmlToNativeRet) -> bytes:
-    raw = v.nativeConfig.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.nativeConfig.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_xml_to_native_ret.slow_pack(v)
 
 
 def _u_remote_connect_num_of_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfSecretsRet, int]:
@@ -26927,7 +28129,10 @@ def _u_remote_connect_num_of_secrets_ret(data: bytes, off: int) -> tuple[RemoteC
 
 
 def _p_remote_connect_num_of_secrets_ret(v: RemoteConnectNumOfSecretsRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_num_of_secrets_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_secrets_args(data: bytes, off: int) -> tuple[RemoteConnectListSecretsArgs, int]:
@@ -26938,7 +28143,10 @@ def _u_remote_connect_list_secrets_args(data: bytes, off: int) -> tuple[RemoteCo
 
 
 def _p_remote_connect_list_secrets_args(v: RemoteConnectListSecretsArgs) -> bytes:
-    return _S_i.pack(v.maxuuids)
+    try:
+        return _S_i.pack(v.maxuuids)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_secrets_args.slow_pack(v)
 
 
 def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListSecretsRet, int]:
@@ -26961,16 +28169,19 @@ def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteCon
 
 
 def _p_remote_connect_list_secrets_ret(v: RemoteConnectListSecretsRet) -> bytes:
-    items = v.uuids
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.uuids
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_secrets_ret.slow_pack(v)
 
 
 def _u_remote_secret_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUuidArgs, int]:
@@ -26981,9 +28192,12 @@ def _u_remote_secret_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteS
 
 
 def _p_remote_secret_lookup_by_uuid_args(v: RemoteSecretLookupByUuidArgs) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v.uuid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_lookup_by_uuid_args.slow_pack(v)
 
 
 def _u_remote_secret_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUuidRet, int]:
@@ -26993,7 +28207,10 @@ def _u_remote_secret_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteSe
 
 
 def _p_remote_secret_lookup_by_uuid_ret(v: RemoteSecretLookupByUuidRet) -> bytes:
-    return _p_remote_nonnull_secret(v.secret)
+    try:
+        return _p_remote_nonnull_secret(v.secret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_lookup_by_uuid_ret.slow_pack(v)
 
 
 def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlArgs, int]:
@@ -27013,9 +28230,12 @@ def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecre
 
 
 def _p_remote_secret_define_xml_args(v: RemoteSecretDefineXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_define_xml_args.slow_pack(v)
 
 
 def _u_remote_secret_define_xml_ret(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlRet, int]:
@@ -27025,7 +28245,10 @@ def _u_remote_secret_define_xml_ret(data: bytes, off: int) -> tuple[RemoteSecret
 
 
 def _p_remote_secret_define_xml_ret(v: RemoteSecretDefineXmlRet) -> bytes:
-    return _p_remote_nonnull_secret(v.secret)
+    try:
+        return _p_remote_nonnull_secret(v.secret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_define_xml_ret.slow_pack(v)
 
 
 def _u_remote_secret_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescArgs, int]:
@@ -27037,7 +28260,10 @@ def _u_remote_secret_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteSec
 
 
 def _p_remote_secret_get_xml_desc_args(v: RemoteSecretGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_secret(v.secret) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_secret(v.secret) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_secret_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescRet, int]:
@@ -27055,9 +28281,12 @@ def _u_remote_secret_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteSecr
 
 
 def _p_remote_secret_get_xml_desc_ret(v: RemoteSecretGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecretSetValueArgs, int]:
@@ -27078,9 +28307,12 @@ def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecret
 
 
 def _p_remote_secret_set_value_args(v: RemoteSecretSetValueArgs) -> bytes:
-    raw = v.value
-    size = len(raw)
-    return _p_remote_nonnull_secret(v.secret) + _V_vI_3[size].pack(size, raw, v.flags)
+    try:
+        raw = v.value
+        size = len(raw)
+        return _p_remote_nonnull_secret(v.secret) + _V_vI_3[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_set_value_args.slow_pack(v)
 
 
 def _u_remote_secret_get_value_args(data: bytes, off: int) -> tuple[RemoteSecretGetValueArgs, int]:
@@ -27092,7 +28324,10 @@ def _u_remote_secret_get_value_args(data: bytes, off: int) -> tuple[RemoteSecret
 
 
 def _p_remote_secret_get_value_args(v: RemoteSecretGetValueArgs) -> bytes:
-    return _p_remote_nonnull_secret(v.secret) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_secret(v.secret) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_get_value_args.slow_pack(v)
 
 
 def _u_remote_secret_get_value_ret(data: bytes, off: int) -> tuple[RemoteSecretGetValueRet, int]:
@@ -27110,9 +28345,12 @@ def _u_remote_secret_get_value_ret(data: bytes, off: int) -> tuple[RemoteSecretG
 
 
 def _p_remote_secret_get_value_ret(v: RemoteSecretGetValueRet) -> bytes:
-    raw = v.value
-    size = len(raw)
-    return _V_v_3[size].pack(size, raw)
+    try:
+        raw = v.value
+        size = len(raw)
+        return _V_v_3[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_get_value_ret.slow_pack(v)
 
 
 def _u_remote_secret_undefine_args(data: bytes, off: int) -> tuple[RemoteSecretUndefineArgs, int]:
@@ -27122,7 +28360,10 @@ def _u_remote_secret_undefine_args(data: bytes, off: int) -> tuple[RemoteSecretU
 
 
 def _p_remote_secret_undefine_args(v: RemoteSecretUndefineArgs) -> bytes:
-    return _p_remote_nonnull_secret(v.secret)
+    try:
+        return _p_remote_nonnull_secret(v.secret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_undefine_args.slow_pack(v)
 
 
 def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageArgs, int]:
@@ -27140,9 +28381,12 @@ def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_secret_lookup_by_usage_args(v: RemoteSecretLookupByUsageArgs) -> bytes:
-    raw = v.usageID.encode()
-    size = len(raw)
-    return _V_iv[size].pack(v.usageType, size, raw)
+    try:
+        raw = v.usageID.encode()
+        size = len(raw)
+        return _V_iv[size].pack(v.usageType, size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_lookup_by_usage_args.slow_pack(v)
 
 
 def _u_remote_secret_lookup_by_usage_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageRet, int]:
@@ -27152,7 +28396,10 @@ def _u_remote_secret_lookup_by_usage_ret(data: bytes, off: int) -> tuple[RemoteS
 
 
 def _p_remote_secret_lookup_by_usage_ret(v: RemoteSecretLookupByUsageRet) -> bytes:
-    return _p_remote_nonnull_secret(v.secret)
+    try:
+        return _p_remote_nonnull_secret(v.secret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_lookup_by_usage_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnelArgs, int]:
@@ -27173,11 +28420,18 @@ def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_migrate_prepare_tunnel_args(v: RemoteDomainMigratePrepareTunnelArgs) -> bytes:
-    raw = v.dom_xml.encode()
-    size = len(raw)
-    return b"".join(
-        (_S_Q.pack(v.flags), _p_remote_string(v.dname), _V_Qv[size].pack(v.resource, size, raw)),
-    )
+    try:
+        raw = v.dom_xml.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _S_Q.pack(v.flags),
+                _p_remote_string(v.dname),
+                _V_Qv[size].pack(v.resource, size, raw),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare_tunnel_args.slow_pack(v)
 
 
 def _u_remote_connect_is_secure_ret(data: bytes, off: int) -> tuple[RemoteConnectIsSecureRet, int]:
@@ -27188,7 +28442,10 @@ def _u_remote_connect_is_secure_ret(data: bytes, off: int) -> tuple[RemoteConnec
 
 
 def _p_remote_connect_is_secure_ret(v: RemoteConnectIsSecureRet) -> bytes:
-    return _S_i.pack(v.secure)
+    try:
+        return _S_i.pack(v.secure)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_is_secure_ret.slow_pack(v)
 
 
 def _u_remote_domain_is_active_args(data: bytes, off: int) -> tuple[RemoteDomainIsActiveArgs, int]:
@@ -27198,7 +28455,10 @@ def _u_remote_domain_is_active_args(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_is_active_args(v: RemoteDomainIsActiveArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_is_active_args.slow_pack(v)
 
 
 def _u_remote_domain_is_active_ret(data: bytes, off: int) -> tuple[RemoteDomainIsActiveRet, int]:
@@ -27209,7 +28469,10 @@ def _u_remote_domain_is_active_ret(data: bytes, off: int) -> tuple[RemoteDomainI
 
 
 def _p_remote_domain_is_active_ret(v: RemoteDomainIsActiveRet) -> bytes:
-    return _S_i.pack(v.active)
+    try:
+        return _S_i.pack(v.active)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_is_active_ret.slow_pack(v)
 
 
 def _u_remote_domain_is_persistent_args(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentArgs, int]:
@@ -27219,7 +28482,10 @@ def _u_remote_domain_is_persistent_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_is_persistent_args(v: RemoteDomainIsPersistentArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_is_persistent_args.slow_pack(v)
 
 
 def _u_remote_domain_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentRet, int]:
@@ -27230,7 +28496,10 @@ def _u_remote_domain_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_is_persistent_ret(v: RemoteDomainIsPersistentRet) -> bytes:
-    return _S_i.pack(v.persistent)
+    try:
+        return _S_i.pack(v.persistent)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_is_persistent_ret.slow_pack(v)
 
 
 def _u_remote_domain_is_updated_args(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedArgs, int]:
@@ -27240,7 +28509,10 @@ def _u_remote_domain_is_updated_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_is_updated_args(v: RemoteDomainIsUpdatedArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_is_updated_args.slow_pack(v)
 
 
 def _u_remote_domain_is_updated_ret(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedRet, int]:
@@ -27251,7 +28523,10 @@ def _u_remote_domain_is_updated_ret(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_is_updated_ret(v: RemoteDomainIsUpdatedRet) -> bytes:
-    return _S_i.pack(v.updated)
+    try:
+        return _S_i.pack(v.updated)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_is_updated_ret.slow_pack(v)
 
 
 def _u_remote_network_is_active_args(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveArgs, int]:
@@ -27261,7 +28536,10 @@ def _u_remote_network_is_active_args(data: bytes, off: int) -> tuple[RemoteNetwo
 
 
 def _p_remote_network_is_active_args(v: RemoteNetworkIsActiveArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_is_active_args.slow_pack(v)
 
 
 def _u_remote_network_is_active_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveRet, int]:
@@ -27272,7 +28550,10 @@ def _u_remote_network_is_active_ret(data: bytes, off: int) -> tuple[RemoteNetwor
 
 
 def _p_remote_network_is_active_ret(v: RemoteNetworkIsActiveRet) -> bytes:
-    return _S_i.pack(v.active)
+    try:
+        return _S_i.pack(v.active)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_is_active_ret.slow_pack(v)
 
 
 def _u_remote_network_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentArgs, int]:
@@ -27282,7 +28563,10 @@ def _u_remote_network_is_persistent_args(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_network_is_persistent_args(v: RemoteNetworkIsPersistentArgs) -> bytes:
-    return _p_remote_nonnull_network(v.net)
+    try:
+        return _p_remote_nonnull_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_is_persistent_args.slow_pack(v)
 
 
 def _u_remote_network_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentRet, int]:
@@ -27293,7 +28577,10 @@ def _u_remote_network_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNe
 
 
 def _p_remote_network_is_persistent_ret(v: RemoteNetworkIsPersistentRet) -> bytes:
-    return _S_i.pack(v.persistent)
+    try:
+        return _S_i.pack(v.persistent)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_is_persistent_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_is_active_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveArgs, int]:
@@ -27303,7 +28590,10 @@ def _u_remote_storage_pool_is_active_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_storage_pool_is_active_args(v: RemoteStoragePoolIsActiveArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_is_active_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_is_active_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveRet, int]:
@@ -27314,7 +28604,10 @@ def _u_remote_storage_pool_is_active_ret(data: bytes, off: int) -> tuple[RemoteS
 
 
 def _p_remote_storage_pool_is_active_ret(v: RemoteStoragePoolIsActiveRet) -> bytes:
-    return _S_i.pack(v.active)
+    try:
+        return _S_i.pack(v.active)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_is_active_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_is_persistent_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentArgs, int]:
@@ -27324,7 +28617,10 @@ def _u_remote_storage_pool_is_persistent_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_storage_pool_is_persistent_args(v: RemoteStoragePoolIsPersistentArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_is_persistent_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentRet, int]:
@@ -27335,7 +28631,10 @@ def _u_remote_storage_pool_is_persistent_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_pool_is_persistent_ret(v: RemoteStoragePoolIsPersistentRet) -> bytes:
-    return _S_i.pack(v.persistent)
+    try:
+        return _S_i.pack(v.persistent)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_is_persistent_ret.slow_pack(v)
 
 
 def _u_remote_interface_is_active_args(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveArgs, int]:
@@ -27345,7 +28644,10 @@ def _u_remote_interface_is_active_args(data: bytes, off: int) -> tuple[RemoteInt
 
 
 def _p_remote_interface_is_active_args(v: RemoteInterfaceIsActiveArgs) -> bytes:
-    return _p_remote_nonnull_interface(v.iface)
+    try:
+        return _p_remote_nonnull_interface(v.iface)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_is_active_args.slow_pack(v)
 
 
 def _u_remote_interface_is_active_ret(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveRet, int]:
@@ -27356,7 +28658,10 @@ def _u_remote_interface_is_active_ret(data: bytes, off: int) -> tuple[RemoteInte
 
 
 def _p_remote_interface_is_active_ret(v: RemoteInterfaceIsActiveRet) -> bytes:
-    return _S_i.pack(v.active)
+    try:
+        return _S_i.pack(v.active)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_interface_is_active_ret.slow_pack(v)
 
 
 def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuArgs, int]:
@@ -27376,9 +28681,12 @@ def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteCon
 
 
 def _p_remote_connect_compare_cpu_args(v: RemoteConnectCompareCpuArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_compare_cpu_args.slow_pack(v)
 
 
 def _u_remote_connect_compare_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuRet, int]:
@@ -27389,7 +28697,10 @@ def _u_remote_connect_compare_cpu_ret(data: bytes, off: int) -> tuple[RemoteConn
 
 
 def _p_remote_connect_compare_cpu_ret(v: RemoteConnectCompareCpuRet) -> bytes:
-    return _S_i.pack(v.result)
+    try:
+        return _S_i.pack(v.result)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_compare_cpu_ret.slow_pack(v)
 
 
 def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuArgs, int]:
@@ -27414,16 +28725,19 @@ def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteCo
 
 
 def _p_remote_connect_baseline_cpu_args(v: RemoteConnectBaselineCpuArgs) -> bytes:
-    items = v.xmlCPUs
-    if len(items) > 256:
-        raise _xdr.XdrError("", "more than 256 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts) + _S_I.pack(v.flags)
+    try:
+        items = v.xmlCPUs
+        if len(items) > 256:
+            raise _xdr.XdrError("", "more than 256 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_baseline_cpu_args.slow_pack(v)
 
 
 def _u_remote_connect_baseline_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuRet, int]:
@@ -27441,9 +28755,12 @@ def _u_remote_connect_baseline_cpu_ret(data: bytes, off: int) -> tuple[RemoteCon
 
 
 def _p_remote_connect_baseline_cpu_ret(v: RemoteConnectBaselineCpuRet) -> bytes:
-    raw = v.cpu.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.cpu.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_baseline_cpu_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_job_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoArgs, int]:
@@ -27453,7 +28770,10 @@ def _u_remote_domain_get_job_info_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_job_info_args(v: RemoteDomainGetJobInfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_job_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_job_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoRet, int]:
@@ -27464,20 +28784,23 @@ def _u_remote_domain_get_job_info_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_get_job_info_ret(v: RemoteDomainGetJobInfoRet) -> bytes:
-    return _S_iQQQQQQQQQQQ.pack(
-        v.type,
-        v.timeElapsed,
-        v.timeRemaining,
-        v.dataTotal,
-        v.dataProcessed,
-        v.dataRemaining,
-        v.memTotal,
-        v.memProcessed,
-        v.memRemaining,
-        v.fileTotal,
-        v.fileProcessed,
-        v.fileRemaining,
-    )
+    try:
+        return _S_iQQQQQQQQQQQ.pack(
+            v.type,
+            v.timeElapsed,
+            v.timeRemaining,
+            v.dataTotal,
+            v.dataProcessed,
+            v.dataRemaining,
+            v.memTotal,
+            v.memProcessed,
+            v.memRemaining,
+            v.fileTotal,
+            v.fileProcessed,
+            v.fileRemaining,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_job_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_job_stats_args(data: bytes, off: int) -> tuple[RemoteDomainGetJobStatsArgs, int]:
@@ -27489,7 +28812,10 @@ def _u_remote_domain_get_job_stats_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_get_job_stats_args(v: RemoteDomainGetJobStatsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_job_stats_args.slow_pack(v)
 
 
 def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobStatsRet, int]:
@@ -27573,28 +28899,31 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_job_stats_ret(v: RemoteDomainGetJobStatsRet) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return _S_i.pack(v.type) + b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return _S_i.pack(v.type) + b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_job_stats_ret.slow_pack(v)
 
 
 def _u_remote_domain_abort_job_args(data: bytes, off: int) -> tuple[RemoteDomainAbortJobArgs, int]:
@@ -27604,7 +28933,10 @@ def _u_remote_domain_abort_job_args(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_abort_job_args(v: RemoteDomainAbortJobArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_abort_job_args.slow_pack(v)
 
 
 def _u_remote_domain_abort_job_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAbortJobFlagsArgs, int]:
@@ -27616,7 +28948,10 @@ def _u_remote_domain_abort_job_flags_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_abort_job_flags_args(v: RemoteDomainAbortJobFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_abort_job_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_get_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeArgs, int]:
@@ -27630,7 +28965,10 @@ def _u_remote_domain_migrate_get_max_downtime_args(data: bytes, off: int) -> tup
 def _p_remote_domain_migrate_get_max_downtime_args(
     v: RemoteDomainMigrateGetMaxDowntimeArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_get_max_downtime_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_get_max_downtime_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeRet, int]:
@@ -27641,7 +28979,10 @@ def _u_remote_domain_migrate_get_max_downtime_ret(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_migrate_get_max_downtime_ret(v: RemoteDomainMigrateGetMaxDowntimeRet) -> bytes:
-    return _S_Q.pack(v.downtime)
+    try:
+        return _S_Q.pack(v.downtime)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_get_max_downtime_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_set_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxDowntimeArgs, int]:
@@ -27655,7 +28996,10 @@ def _u_remote_domain_migrate_set_max_downtime_args(data: bytes, off: int) -> tup
 def _p_remote_domain_migrate_set_max_downtime_args(
     v: RemoteDomainMigrateSetMaxDowntimeArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.downtime, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.downtime, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_set_max_downtime_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_get_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheArgs, int]:
@@ -27669,7 +29013,10 @@ def _u_remote_domain_migrate_get_compression_cache_args(data: bytes, off: int) -
 def _p_remote_domain_migrate_get_compression_cache_args(
     v: RemoteDomainMigrateGetCompressionCacheArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_get_compression_cache_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_get_compression_cache_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheRet, int]:
@@ -27682,7 +29029,10 @@ def _u_remote_domain_migrate_get_compression_cache_ret(data: bytes, off: int) ->
 def _p_remote_domain_migrate_get_compression_cache_ret(
     v: RemoteDomainMigrateGetCompressionCacheRet,
 ) -> bytes:
-    return _S_Q.pack(v.cacheSize)
+    try:
+        return _S_Q.pack(v.cacheSize)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_get_compression_cache_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_set_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetCompressionCacheArgs, int]:
@@ -27696,7 +29046,10 @@ def _u_remote_domain_migrate_set_compression_cache_args(data: bytes, off: int) -
 def _p_remote_domain_migrate_set_compression_cache_args(
     v: RemoteDomainMigrateSetCompressionCacheArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.cacheSize, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.cacheSize, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_set_compression_cache_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_set_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxSpeedArgs, int]:
@@ -27708,7 +29061,10 @@ def _u_remote_domain_migrate_set_max_speed_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_migrate_set_max_speed_args(v: RemoteDomainMigrateSetMaxSpeedArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.bandwidth, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.bandwidth, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_set_max_speed_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_get_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedArgs, int]:
@@ -27720,7 +29076,10 @@ def _u_remote_domain_migrate_get_max_speed_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_migrate_get_max_speed_args(v: RemoteDomainMigrateGetMaxSpeedArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_get_max_speed_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_get_max_speed_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedRet, int]:
@@ -27731,7 +29090,10 @@ def _u_remote_domain_migrate_get_max_speed_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_migrate_get_max_speed_ret(v: RemoteDomainMigrateGetMaxSpeedRet) -> bytes:
-    return _S_Q.pack(v.bandwidth)
+    try:
+        return _S_Q.pack(v.bandwidth)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_get_max_speed_ret.slow_pack(v)
 
 
 def _u_remote_connect_domain_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventRegisterAnyArgs, int]:
@@ -27744,7 +29106,10 @@ def _u_remote_connect_domain_event_register_any_args(data: bytes, off: int) -> t
 def _p_remote_connect_domain_event_register_any_args(
     v: RemoteConnectDomainEventRegisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.eventID)
+    try:
+        return _S_i.pack(v.eventID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_event_register_any_args.slow_pack(v)
 
 
 def _u_remote_connect_domain_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterAnyArgs, int]:
@@ -27757,7 +29122,10 @@ def _u_remote_connect_domain_event_deregister_any_args(data: bytes, off: int) ->
 def _p_remote_connect_domain_event_deregister_any_args(
     v: RemoteConnectDomainEventDeregisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.eventID)
+    try:
+        return _S_i.pack(v.eventID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_event_deregister_any_args.slow_pack(v)
 
 
 def _u_remote_connect_domain_event_callback_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyArgs, int]:
@@ -27771,7 +29139,10 @@ def _u_remote_connect_domain_event_callback_register_any_args(data: bytes, off: 
 def _p_remote_connect_domain_event_callback_register_any_args(
     v: RemoteConnectDomainEventCallbackRegisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.eventID) + _p_remote_domain(v.dom)
+    try:
+        return _S_i.pack(v.eventID) + _p_remote_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_event_callback_register_any_args.slow_pack(v)
 
 
 def _u_remote_connect_domain_event_callback_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyRet, int]:
@@ -27784,7 +29155,10 @@ def _u_remote_connect_domain_event_callback_register_any_ret(data: bytes, off: i
 def _p_remote_connect_domain_event_callback_register_any_ret(
     v: RemoteConnectDomainEventCallbackRegisterAnyRet,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_event_callback_register_any_ret.slow_pack(v)
 
 
 def _u_remote_connect_domain_event_callback_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackDeregisterAnyArgs, int]:
@@ -27797,7 +29171,10 @@ def _u_remote_connect_domain_event_callback_deregister_any_args(data: bytes, off
 def _p_remote_connect_domain_event_callback_deregister_any_args(
     v: RemoteConnectDomainEventCallbackDeregisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_domain_event_callback_deregister_any_args.slow_pack(v)
 
 
 def _u_remote_domain_event_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRebootMsg, int]:
@@ -27807,7 +29184,10 @@ def _u_remote_domain_event_reboot_msg(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_event_reboot_msg(v: RemoteDomainEventRebootMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_reboot_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRebootMsg, int]:
@@ -27819,7 +29199,10 @@ def _u_remote_domain_event_callback_reboot_msg(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_event_callback_reboot_msg(v: RemoteDomainEventCallbackRebootMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_reboot_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_reboot_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_reboot_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRtcChangeMsg, int]:
@@ -27831,7 +29214,10 @@ def _u_remote_domain_event_rtc_change_msg(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_event_rtc_change_msg(v: RemoteDomainEventRtcChangeMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_q.pack(v.offset)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_q.pack(v.offset)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_rtc_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRtcChangeMsg, int]:
@@ -27845,7 +29231,10 @@ def _u_remote_domain_event_callback_rtc_change_msg(data: bytes, off: int) -> tup
 def _p_remote_domain_event_callback_rtc_change_msg(
     v: RemoteDomainEventCallbackRtcChangeMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_rtc_change_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_rtc_change_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_rtc_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventWatchdogMsg, int]:
@@ -27857,7 +29246,10 @@ def _u_remote_domain_event_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_event_watchdog_msg(v: RemoteDomainEventWatchdogMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.action)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.action)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_watchdog_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackWatchdogMsg, int]:
@@ -27869,7 +29261,10 @@ def _u_remote_domain_event_callback_watchdog_msg(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_event_callback_watchdog_msg(v: RemoteDomainEventCallbackWatchdogMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_watchdog_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_watchdog_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_watchdog_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorMsg, int]:
@@ -27899,17 +29294,20 @@ def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_event_io_error_msg(v: RemoteDomainEventIoErrorMsg) -> bytes:
-    raw = v.srcPath.encode()
-    size = len(raw)
-    raw2 = v.devAlias.encode()
-    size2 = len(raw2)
-    return _p_remote_nonnull_domain(v.dom) + _V_vvi[size, size2].pack(
-        size,
-        raw,
-        size2,
-        raw2,
-        v.action,
-    )
+    try:
+        raw = v.srcPath.encode()
+        size = len(raw)
+        raw2 = v.devAlias.encode()
+        size2 = len(raw2)
+        return _p_remote_nonnull_domain(v.dom) + _V_vvi[size, size2].pack(
+            size,
+            raw,
+            size2,
+            raw2,
+            v.action,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_io_error_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_io_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackIoErrorMsg, int]:
@@ -27921,7 +29319,10 @@ def _u_remote_domain_event_callback_io_error_msg(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_event_callback_io_error_msg(v: RemoteDomainEventCallbackIoErrorMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_io_error_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorReasonMsg, int]:
@@ -27958,21 +29359,24 @@ def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_event_io_error_reason_msg(v: RemoteDomainEventIoErrorReasonMsg) -> bytes:
-    raw = v.srcPath.encode()
-    size = len(raw)
-    raw2 = v.devAlias.encode()
-    size2 = len(raw2)
-    raw3 = v.reason.encode()
-    size3 = len(raw3)
-    return _p_remote_nonnull_domain(v.dom) + _V_vviv[size, size2, size3].pack(
-        size,
-        raw,
-        size2,
-        raw2,
-        v.action,
-        size3,
-        raw3,
-    )
+    try:
+        raw = v.srcPath.encode()
+        size = len(raw)
+        raw2 = v.devAlias.encode()
+        size2 = len(raw2)
+        raw3 = v.reason.encode()
+        size3 = len(raw3)
+        return _p_remote_nonnull_domain(v.dom) + _V_vviv[size, size2, size3].pack(
+            size,
+            raw,
+            size2,
+            raw2,
+            v.action,
+            size3,
+            raw3,
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_io_error_reason_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_io_error_reason_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackIoErrorReasonMsg, int]:
@@ -27986,7 +29390,10 @@ def _u_remote_domain_event_callback_io_error_reason_msg(data: bytes, off: int) -
 def _p_remote_domain_event_callback_io_error_reason_msg(
     v: RemoteDomainEventCallbackIoErrorReasonMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_reason_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_reason_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_io_error_reason_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsAddress, int]:
@@ -28013,11 +29420,14 @@ def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_event_graphics_address(v: RemoteDomainEventGraphicsAddress) -> bytes:
-    raw = v.node.encode()
-    size = len(raw)
-    raw2 = v.service.encode()
-    size2 = len(raw2)
-    return _V_ivv[size, size2].pack(v.family, size, raw, size2, raw2)
+    try:
+        raw = v.node.encode()
+        size = len(raw)
+        raw2 = v.service.encode()
+        size2 = len(raw2)
+        return _V_ivv[size, size2].pack(v.family, size, raw, size2, raw2)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_graphics_address.slow_pack(v)
 
 
 def _u_remote_domain_event_graphics_identity(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsIdentity, int]:
@@ -28044,11 +29454,14 @@ def _u_remote_domain_event_graphics_identity(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_event_graphics_identity(v: RemoteDomainEventGraphicsIdentity) -> bytes:
-    raw = v.type.encode()
-    size = len(raw)
-    raw2 = v.name.encode()
-    size2 = len(raw2)
-    return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    try:
+        raw = v.type.encode()
+        size = len(raw)
+        raw2 = v.name.encode()
+        size2 = len(raw2)
+        return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_graphics_identity.slow_pack(v)
 
 
 def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsMsg, int]:
@@ -28097,29 +29510,32 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_event_graphics_msg(v: RemoteDomainEventGraphicsMsg) -> bytes:
-    raw = v.authScheme.encode()
-    size = len(raw)
-    items = v.subject
-    if len(items) > 20:
-        raise _xdr.XdrError("", "more than 20 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw2 = item.type.encode()
-        size2 = len(raw2)
-        raw3 = item.name.encode()
-        size3 = len(raw3)
-        append(_V_vv[size2, size3].pack(size2, raw2, size3, raw3))
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _S_i.pack(v.phase),
-            _p_remote_domain_event_graphics_address(v.local),
-            _p_remote_domain_event_graphics_address(v.remote),
-            _V_v[size].pack(size, raw),
-            b"".join(parts),
-        ),
-    )
+    try:
+        raw = v.authScheme.encode()
+        size = len(raw)
+        items = v.subject
+        if len(items) > 20:
+            raise _xdr.XdrError("", "more than 20 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw2 = item.type.encode()
+            size2 = len(raw2)
+            raw3 = item.name.encode()
+            size3 = len(raw3)
+            append(_V_vv[size2, size3].pack(size2, raw2, size3, raw3))
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _S_i.pack(v.phase),
+                _p_remote_domain_event_graphics_address(v.local),
+                _p_remote_domain_event_graphics_address(v.remote),
+                _V_v[size].pack(size, raw),
+                b"".join(parts),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_graphics_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_graphics_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackGraphicsMsg, int]:
@@ -28131,7 +29547,10 @@ def _u_remote_domain_event_callback_graphics_msg(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_event_callback_graphics_msg(v: RemoteDomainEventCallbackGraphicsMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_graphics_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_graphics_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_graphics_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJobMsg, int]:
@@ -28152,9 +29571,12 @@ def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_event_block_job_msg(v: RemoteDomainEventBlockJobMsg) -> bytes:
-    raw = v.path.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vii[size].pack(size, raw, v.type, v.status)
+    try:
+        raw = v.path.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vii[size].pack(size, raw, v.type, v.status)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_block_job_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_block_job_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackBlockJobMsg, int]:
@@ -28166,7 +29588,10 @@ def _u_remote_domain_event_callback_block_job_msg(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_event_callback_block_job_msg(v: RemoteDomainEventCallbackBlockJobMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_block_job_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_block_job_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_block_job_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventDiskChangeMsg, int]:
@@ -28189,16 +29614,19 @@ def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_event_disk_change_msg(v: RemoteDomainEventDiskChangeMsg) -> bytes:
-    raw = v.devAlias.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _p_remote_string(v.oldSrcPath),
-            _p_remote_string(v.newSrcPath),
-            _V_vi[size].pack(size, raw, v.reason),
-        ),
-    )
+    try:
+        raw = v.devAlias.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _p_remote_string(v.oldSrcPath),
+                _p_remote_string(v.newSrcPath),
+                _V_vi[size].pack(size, raw, v.reason),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_disk_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_disk_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDiskChangeMsg, int]:
@@ -28212,7 +29640,10 @@ def _u_remote_domain_event_callback_disk_change_msg(data: bytes, off: int) -> tu
 def _p_remote_domain_event_callback_disk_change_msg(
     v: RemoteDomainEventCallbackDiskChangeMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_disk_change_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_disk_change_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_disk_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventTrayChangeMsg, int]:
@@ -28233,9 +29664,12 @@ def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_event_tray_change_msg(v: RemoteDomainEventTrayChangeMsg) -> bytes:
-    raw = v.devAlias.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vi[size].pack(size, raw, v.reason)
+    try:
+        raw = v.devAlias.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vi[size].pack(size, raw, v.reason)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_tray_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_tray_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackTrayChangeMsg, int]:
@@ -28249,7 +29683,10 @@ def _u_remote_domain_event_callback_tray_change_msg(data: bytes, off: int) -> tu
 def _p_remote_domain_event_callback_tray_change_msg(
     v: RemoteDomainEventCallbackTrayChangeMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_tray_change_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_tray_change_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_tray_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmwakeupMsg, int]:
@@ -28259,7 +29696,10 @@ def _u_remote_domain_event_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_event_pmwakeup_msg(v: RemoteDomainEventPmwakeupMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_pmwakeup_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmwakeupMsg, int]:
@@ -28271,7 +29711,10 @@ def _u_remote_domain_event_callback_pmwakeup_msg(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_event_callback_pmwakeup_msg(v: RemoteDomainEventCallbackPmwakeupMsg) -> bytes:
-    return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmwakeup_msg(v.msg)
+    try:
+        return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmwakeup_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_pmwakeup_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendMsg, int]:
@@ -28281,7 +29724,10 @@ def _u_remote_domain_event_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_event_pmsuspend_msg(v: RemoteDomainEventPmsuspendMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_pmsuspend_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendMsg, int]:
@@ -28295,7 +29741,10 @@ def _u_remote_domain_event_callback_pmsuspend_msg(data: bytes, off: int) -> tupl
 def _p_remote_domain_event_callback_pmsuspend_msg(
     v: RemoteDomainEventCallbackPmsuspendMsg,
 ) -> bytes:
-    return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmsuspend_msg(v.msg)
+    try:
+        return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmsuspend_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_pmsuspend_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBalloonChangeMsg, int]:
@@ -28307,7 +29756,10 @@ def _u_remote_domain_event_balloon_change_msg(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_event_balloon_change_msg(v: RemoteDomainEventBalloonChangeMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.actual)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.actual)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_balloon_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackBalloonChangeMsg, int]:
@@ -28321,7 +29773,10 @@ def _u_remote_domain_event_callback_balloon_change_msg(data: bytes, off: int) ->
 def _p_remote_domain_event_callback_balloon_change_msg(
     v: RemoteDomainEventCallbackBalloonChangeMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_balloon_change_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_balloon_change_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_balloon_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendDiskMsg, int]:
@@ -28331,7 +29786,10 @@ def _u_remote_domain_event_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_event_pmsuspend_disk_msg(v: RemoteDomainEventPmsuspendDiskMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_pmsuspend_disk_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendDiskMsg, int]:
@@ -28345,7 +29803,10 @@ def _u_remote_domain_event_callback_pmsuspend_disk_msg(data: bytes, off: int) ->
 def _p_remote_domain_event_callback_pmsuspend_disk_msg(
     v: RemoteDomainEventCallbackPmsuspendDiskMsg,
 ) -> bytes:
-    return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmsuspend_disk_msg(v.msg)
+    try:
+        return _S_ii.pack(v.callbackID, v.reason) + _p_remote_domain_event_pmsuspend_disk_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_pmsuspend_disk_msg.slow_pack(v)
 
 
 def _u_remote_domain_managed_save_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveArgs, int]:
@@ -28357,7 +29818,10 @@ def _u_remote_domain_managed_save_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_managed_save_args(v: RemoteDomainManagedSaveArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_managed_save_args.slow_pack(v)
 
 
 def _u_remote_domain_has_managed_save_image_args(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageArgs, int]:
@@ -28369,7 +29833,10 @@ def _u_remote_domain_has_managed_save_image_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_has_managed_save_image_args(v: RemoteDomainHasManagedSaveImageArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_has_managed_save_image_args.slow_pack(v)
 
 
 def _u_remote_domain_has_managed_save_image_ret(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageRet, int]:
@@ -28380,7 +29847,10 @@ def _u_remote_domain_has_managed_save_image_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_has_managed_save_image_ret(v: RemoteDomainHasManagedSaveImageRet) -> bytes:
-    return _S_i.pack(v.result)
+    try:
+        return _S_i.pack(v.result)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_has_managed_save_image_ret.slow_pack(v)
 
 
 def _u_remote_domain_managed_save_remove_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveRemoveArgs, int]:
@@ -28392,7 +29862,10 @@ def _u_remote_domain_managed_save_remove_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_managed_save_remove_args(v: RemoteDomainManagedSaveRemoveArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_managed_save_remove_args.slow_pack(v)
 
 
 def _u_remote_domain_managed_save_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescArgs, int]:
@@ -28406,7 +29879,10 @@ def _u_remote_domain_managed_save_get_xml_desc_args(data: bytes, off: int) -> tu
 def _p_remote_domain_managed_save_get_xml_desc_args(
     v: RemoteDomainManagedSaveGetXmlDescArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_managed_save_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_domain_managed_save_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescRet, int]:
@@ -28426,9 +29902,12 @@ def _u_remote_domain_managed_save_get_xml_desc_ret(data: bytes, off: int) -> tup
 def _p_remote_domain_managed_save_get_xml_desc_ret(
     v: RemoteDomainManagedSaveGetXmlDescRet,
 ) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_managed_save_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_domain_managed_save_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveDefineXmlArgs, int]:
@@ -28441,7 +29920,12 @@ def _u_remote_domain_managed_save_define_xml_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_managed_save_define_xml_args(v: RemoteDomainManagedSaveDefineXmlArgs) -> bytes:
-    return b"".join((_p_remote_nonnull_domain(v.dom), _p_remote_string(v.dxml), _S_I.pack(v.flags)))
+    try:
+        return b"".join(
+            (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.dxml), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_managed_save_define_xml_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCreateXmlArgs, int]:
@@ -28462,9 +29946,12 @@ def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_snapshot_create_xml_args(v: RemoteDomainSnapshotCreateXmlArgs) -> bytes:
-    raw = v.xml_desc.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml_desc.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_create_xml_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCreateXmlRet, int]:
@@ -28474,7 +29961,10 @@ def _u_remote_domain_snapshot_create_xml_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_snapshot_create_xml_ret(v: RemoteDomainSnapshotCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescArgs, int]:
@@ -28486,7 +29976,10 @@ def _u_remote_domain_snapshot_get_xml_desc_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_snapshot_get_xml_desc_args(v: RemoteDomainSnapshotGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescRet, int]:
@@ -28504,9 +29997,12 @@ def _u_remote_domain_snapshot_get_xml_desc_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_snapshot_get_xml_desc_ret(v: RemoteDomainSnapshotGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_num_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumArgs, int]:
@@ -28518,7 +30014,10 @@ def _u_remote_domain_snapshot_num_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_snapshot_num_args(v: RemoteDomainSnapshotNumArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_num_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_num_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumRet, int]:
@@ -28529,7 +30028,10 @@ def _u_remote_domain_snapshot_num_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_snapshot_num_ret(v: RemoteDomainSnapshotNumRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_num_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_list_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesArgs, int]:
@@ -28541,7 +30043,10 @@ def _u_remote_domain_snapshot_list_names_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_snapshot_list_names_args(v: RemoteDomainSnapshotListNamesArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.maxnames, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.maxnames, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_list_names_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesRet, int]:
@@ -28564,16 +30069,19 @@ def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_snapshot_list_names_ret(v: RemoteDomainSnapshotListNamesRet) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_list_names_ret.slow_pack(v)
 
 
 def _u_remote_domain_list_all_snapshots_args(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsArgs, int]:
@@ -28585,7 +30093,10 @@ def _u_remote_domain_list_all_snapshots_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_list_all_snapshots_args(v: RemoteDomainListAllSnapshotsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_list_all_snapshots_args.slow_pack(v)
 
 
 def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsRet, int]:
@@ -28614,16 +30125,19 @@ def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_list_all_snapshots_ret(v: RemoteDomainListAllSnapshotsRet) -> bytes:
-    items = v.snapshots
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
-    return b"".join(parts) + _S_i.pack(v.ret)
+    try:
+        items = v.snapshots
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+        return b"".join(parts) + _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_list_all_snapshots_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_num_children_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumChildrenArgs, int]:
@@ -28635,7 +30149,10 @@ def _u_remote_domain_snapshot_num_children_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_snapshot_num_children_args(v: RemoteDomainSnapshotNumChildrenArgs) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_num_children_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_num_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumChildrenRet, int]:
@@ -28646,7 +30163,10 @@ def _u_remote_domain_snapshot_num_children_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_snapshot_num_children_ret(v: RemoteDomainSnapshotNumChildrenRet) -> bytes:
-    return _S_i.pack(v.num)
+    try:
+        return _S_i.pack(v.num)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_num_children_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_list_children_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesArgs, int]:
@@ -28660,7 +30180,10 @@ def _u_remote_domain_snapshot_list_children_names_args(data: bytes, off: int) ->
 def _p_remote_domain_snapshot_list_children_names_args(
     v: RemoteDomainSnapshotListChildrenNamesArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_iI.pack(v.maxnames, v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_iI.pack(v.maxnames, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_list_children_names_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesRet, int]:
@@ -28685,16 +30208,19 @@ def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> 
 def _p_remote_domain_snapshot_list_children_names_ret(
     v: RemoteDomainSnapshotListChildrenNamesRet,
 ) -> bytes:
-    items = v.names
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.names
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_list_children_names_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_list_all_children_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenArgs, int]:
@@ -28708,7 +30234,10 @@ def _u_remote_domain_snapshot_list_all_children_args(data: bytes, off: int) -> t
 def _p_remote_domain_snapshot_list_all_children_args(
     v: RemoteDomainSnapshotListAllChildrenArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snapshot) + _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snapshot) + _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_list_all_children_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenRet, int]:
@@ -28739,16 +30268,19 @@ def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tu
 def _p_remote_domain_snapshot_list_all_children_ret(
     v: RemoteDomainSnapshotListAllChildrenRet,
 ) -> bytes:
-    items = v.snapshots
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
-    return b"".join(parts) + _S_i.pack(v.ret)
+    try:
+        items = v.snapshots
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+        return b"".join(parts) + _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_list_all_children_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotLookupByNameArgs, int]:
@@ -28769,9 +30301,12 @@ def _u_remote_domain_snapshot_lookup_by_name_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_snapshot_lookup_by_name_args(v: RemoteDomainSnapshotLookupByNameArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotLookupByNameRet, int]:
@@ -28781,7 +30316,10 @@ def _u_remote_domain_snapshot_lookup_by_name_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_snapshot_lookup_by_name_ret(v: RemoteDomainSnapshotLookupByNameRet) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_domain_has_current_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotArgs, int]:
@@ -28793,7 +30331,10 @@ def _u_remote_domain_has_current_snapshot_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_has_current_snapshot_args(v: RemoteDomainHasCurrentSnapshotArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_has_current_snapshot_args.slow_pack(v)
 
 
 def _u_remote_domain_has_current_snapshot_ret(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotRet, int]:
@@ -28804,7 +30345,10 @@ def _u_remote_domain_has_current_snapshot_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_has_current_snapshot_ret(v: RemoteDomainHasCurrentSnapshotRet) -> bytes:
-    return _S_i.pack(v.result)
+    try:
+        return _S_i.pack(v.result)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_has_current_snapshot_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentArgs, int]:
@@ -28816,7 +30360,10 @@ def _u_remote_domain_snapshot_get_parent_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_snapshot_get_parent_args(v: RemoteDomainSnapshotGetParentArgs) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_get_parent_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentRet, int]:
@@ -28826,7 +30373,10 @@ def _u_remote_domain_snapshot_get_parent_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_snapshot_get_parent_ret(v: RemoteDomainSnapshotGetParentRet) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_get_parent_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentArgs, int]:
@@ -28838,7 +30388,10 @@ def _u_remote_domain_snapshot_current_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_snapshot_current_args(v: RemoteDomainSnapshotCurrentArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_current_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentRet, int]:
@@ -28848,7 +30401,10 @@ def _u_remote_domain_snapshot_current_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_snapshot_current_ret(v: RemoteDomainSnapshotCurrentRet) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_current_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_is_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentArgs, int]:
@@ -28860,7 +30416,10 @@ def _u_remote_domain_snapshot_is_current_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_snapshot_is_current_args(v: RemoteDomainSnapshotIsCurrentArgs) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_is_current_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_is_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentRet, int]:
@@ -28871,7 +30430,10 @@ def _u_remote_domain_snapshot_is_current_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_snapshot_is_current_ret(v: RemoteDomainSnapshotIsCurrentRet) -> bytes:
-    return _S_i.pack(v.current)
+    try:
+        return _S_i.pack(v.current)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_is_current_ret.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_has_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataArgs, int]:
@@ -28883,7 +30445,10 @@ def _u_remote_domain_snapshot_has_metadata_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_snapshot_has_metadata_args(v: RemoteDomainSnapshotHasMetadataArgs) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_has_metadata_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_has_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataRet, int]:
@@ -28894,7 +30459,10 @@ def _u_remote_domain_snapshot_has_metadata_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_snapshot_has_metadata_ret(v: RemoteDomainSnapshotHasMetadataRet) -> bytes:
-    return _S_i.pack(v.metadata)
+    try:
+        return _S_i.pack(v.metadata)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_has_metadata_ret.slow_pack(v)
 
 
 def _u_remote_domain_revert_to_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainRevertToSnapshotArgs, int]:
@@ -28906,7 +30474,10 @@ def _u_remote_domain_revert_to_snapshot_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_revert_to_snapshot_args(v: RemoteDomainRevertToSnapshotArgs) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_revert_to_snapshot_args.slow_pack(v)
 
 
 def _u_remote_domain_snapshot_delete_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotDeleteArgs, int]:
@@ -28918,7 +30489,10 @@ def _u_remote_domain_snapshot_delete_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_snapshot_delete_args(v: RemoteDomainSnapshotDeleteArgs) -> bytes:
-    return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_snapshot_delete_args.slow_pack(v)
 
 
 def _u_remote_domain_open_console_args(data: bytes, off: int) -> tuple[RemoteDomainOpenConsoleArgs, int]:
@@ -28931,9 +30505,12 @@ def _u_remote_domain_open_console_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_open_console_args(v: RemoteDomainOpenConsoleArgs) -> bytes:
-    return b"".join(
-        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.dev_name), _S_I.pack(v.flags)),
-    )
+    try:
+        return b"".join(
+            (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.dev_name), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_open_console_args.slow_pack(v)
 
 
 def _u_remote_domain_open_channel_args(data: bytes, off: int) -> tuple[RemoteDomainOpenChannelArgs, int]:
@@ -28946,7 +30523,12 @@ def _u_remote_domain_open_channel_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_open_channel_args(v: RemoteDomainOpenChannelArgs) -> bytes:
-    return b"".join((_p_remote_nonnull_domain(v.dom), _p_remote_string(v.name), _S_I.pack(v.flags)))
+    try:
+        return b"".join(
+            (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.name), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_open_channel_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_upload_args(data: bytes, off: int) -> tuple[RemoteStorageVolUploadArgs, int]:
@@ -28958,7 +30540,10 @@ def _u_remote_storage_vol_upload_args(data: bytes, off: int) -> tuple[RemoteStor
 
 
 def _p_remote_storage_vol_upload_args(v: RemoteStorageVolUploadArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_QQI.pack(v.offset, v.length, v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_QQI.pack(v.offset, v.length, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_upload_args.slow_pack(v)
 
 
 def _u_remote_storage_vol_download_args(data: bytes, off: int) -> tuple[RemoteStorageVolDownloadArgs, int]:
@@ -28970,7 +30555,10 @@ def _u_remote_storage_vol_download_args(data: bytes, off: int) -> tuple[RemoteSt
 
 
 def _p_remote_storage_vol_download_args(v: RemoteStorageVolDownloadArgs) -> bytes:
-    return _p_remote_nonnull_storage_vol(v.vol) + _S_QQI.pack(v.offset, v.length, v.flags)
+    try:
+        return _p_remote_nonnull_storage_vol(v.vol) + _S_QQI.pack(v.offset, v.length, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_vol_download_args.slow_pack(v)
 
 
 def _u_remote_domain_get_state_args(data: bytes, off: int) -> tuple[RemoteDomainGetStateArgs, int]:
@@ -28982,7 +30570,10 @@ def _u_remote_domain_get_state_args(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_get_state_args(v: RemoteDomainGetStateArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_state_args.slow_pack(v)
 
 
 def _u_remote_domain_get_state_ret(data: bytes, off: int) -> tuple[RemoteDomainGetStateRet, int]:
@@ -28993,7 +30584,10 @@ def _u_remote_domain_get_state_ret(data: bytes, off: int) -> tuple[RemoteDomainG
 
 
 def _p_remote_domain_get_state_ret(v: RemoteDomainGetStateRet) -> bytes:
-    return _S_ii.pack(v.state, v.reason)
+    try:
+        return _S_ii.pack(v.state, v.reason)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_state_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_begin3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Args, int]:
@@ -29009,15 +30603,18 @@ def _u_remote_domain_migrate_begin3_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_migrate_begin3_args(v: RemoteDomainMigrateBegin3Args) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _p_remote_string(v.xmlin),
-            _S_Q.pack(v.flags),
-            _p_remote_string(v.dname),
-            _S_Q.pack(v.resource),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _p_remote_string(v.xmlin),
+                _S_Q.pack(v.flags),
+                _p_remote_string(v.dname),
+                _S_Q.pack(v.resource),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_begin3_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Ret, int]:
@@ -29044,11 +30641,14 @@ def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_migrate_begin3_ret(v: RemoteDomainMigrateBegin3Ret) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    raw2 = v.xml.encode()
-    size2 = len(raw2)
-    return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        raw2 = v.xml.encode()
+        size2 = len(raw2)
+        return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_begin3_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Args, int]:
@@ -29079,19 +30679,22 @@ def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_migrate_prepare3_args(v: RemoteDomainMigratePrepare3Args) -> bytes:
-    raw = v.cookie_in
-    size = len(raw)
-    raw2 = v.dom_xml.encode()
-    size2 = len(raw2)
-    return b"".join(
-        (
-            _V_v[size].pack(size, raw),
-            _p_remote_string(v.uri_in),
-            _S_Q.pack(v.flags),
-            _p_remote_string(v.dname),
-            _V_Qv[size2].pack(v.resource, size2, raw2),
-        ),
-    )
+    try:
+        raw = v.cookie_in
+        size = len(raw)
+        raw2 = v.dom_xml.encode()
+        size2 = len(raw2)
+        return b"".join(
+            (
+                _V_v[size].pack(size, raw),
+                _p_remote_string(v.uri_in),
+                _S_Q.pack(v.flags),
+                _p_remote_string(v.dname),
+                _V_Qv[size2].pack(v.resource, size2, raw2),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare3_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3Ret, int]:
@@ -29110,9 +30713,12 @@ def _u_remote_domain_migrate_prepare3_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_migrate_prepare3_ret(v: RemoteDomainMigratePrepare3Ret) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare3_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Args, int]:
@@ -29144,17 +30750,20 @@ def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tupl
 def _p_remote_domain_migrate_prepare_tunnel3_args(
     v: RemoteDomainMigratePrepareTunnel3Args,
 ) -> bytes:
-    raw = v.cookie_in
-    size = len(raw)
-    raw2 = v.dom_xml.encode()
-    size2 = len(raw2)
-    return b"".join(
-        (
-            _V_vQ[size].pack(size, raw, v.flags),
-            _p_remote_string(v.dname),
-            _V_Qv[size2].pack(v.resource, size2, raw2),
-        ),
-    )
+    try:
+        raw = v.cookie_in
+        size = len(raw)
+        raw2 = v.dom_xml.encode()
+        size2 = len(raw2)
+        return b"".join(
+            (
+                _V_vQ[size].pack(size, raw, v.flags),
+                _p_remote_string(v.dname),
+                _V_Qv[size2].pack(v.resource, size2, raw2),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare_tunnel3_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Ret, int]:
@@ -29172,9 +30781,12 @@ def _u_remote_domain_migrate_prepare_tunnel3_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_migrate_prepare_tunnel3_ret(v: RemoteDomainMigratePrepareTunnel3Ret) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare_tunnel3_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Args, int]:
@@ -29201,20 +30813,23 @@ def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_migrate_perform3_args(v: RemoteDomainMigratePerform3Args) -> bytes:
-    raw = v.cookie_in
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _p_remote_string(v.xmlin),
-            _V_v[size].pack(size, raw),
-            _p_remote_string(v.dconnuri),
-            _p_remote_string(v.uri),
-            _S_Q.pack(v.flags),
-            _p_remote_string(v.dname),
-            _S_Q.pack(v.resource),
-        ),
-    )
+    try:
+        raw = v.cookie_in
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _p_remote_string(v.xmlin),
+                _V_v[size].pack(size, raw),
+                _p_remote_string(v.dconnuri),
+                _p_remote_string(v.uri),
+                _S_Q.pack(v.flags),
+                _p_remote_string(v.dname),
+                _S_Q.pack(v.resource),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_perform3_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_perform3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Ret, int]:
@@ -29232,9 +30847,12 @@ def _u_remote_domain_migrate_perform3_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_migrate_perform3_ret(v: RemoteDomainMigratePerform3Ret) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_perform3_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Args, int]:
@@ -29265,18 +30883,21 @@ def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_migrate_finish3_args(v: RemoteDomainMigrateFinish3Args) -> bytes:
-    raw = v.dname.encode()
-    size = len(raw)
-    raw2 = v.cookie_in
-    size2 = len(raw2)
-    return b"".join(
-        (
-            _V_vv[size, size2].pack(size, raw, size2, raw2),
-            _p_remote_string(v.dconnuri),
-            _p_remote_string(v.uri),
-            _S_Qi.pack(v.flags, v.cancelled),
-        ),
-    )
+    try:
+        raw = v.dname.encode()
+        size = len(raw)
+        raw2 = v.cookie_in
+        size2 = len(raw2)
+        return b"".join(
+            (
+                _V_vv[size, size2].pack(size, raw, size2, raw2),
+                _p_remote_string(v.dconnuri),
+                _p_remote_string(v.uri),
+                _S_Qi.pack(v.flags, v.cancelled),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish3_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Ret, int]:
@@ -29295,9 +30916,12 @@ def _u_remote_domain_migrate_finish3_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_migrate_finish3_ret(v: RemoteDomainMigrateFinish3Ret) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish3_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3Args, int]:
@@ -29318,9 +30942,12 @@ def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_migrate_confirm3_args(v: RemoteDomainMigrateConfirm3Args) -> bytes:
-    raw = v.cookie_in
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vQi[size].pack(size, raw, v.flags, v.cancelled)
+    try:
+        raw = v.cookie_in
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vQi[size].pack(size, raw, v.flags, v.cancelled)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_confirm3_args.slow_pack(v)
 
 
 def _u_remote_domain_event_control_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventControlErrorMsg, int]:
@@ -29330,7 +30957,10 @@ def _u_remote_domain_event_control_error_msg(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_event_control_error_msg(v: RemoteDomainEventControlErrorMsg) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_control_error_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_control_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackControlErrorMsg, int]:
@@ -29344,7 +30974,10 @@ def _u_remote_domain_event_callback_control_error_msg(data: bytes, off: int) -> 
 def _p_remote_domain_event_callback_control_error_msg(
     v: RemoteDomainEventCallbackControlErrorMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_control_error_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_control_error_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_control_error_msg.slow_pack(v)
 
 
 def _u_remote_domain_get_control_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoArgs, int]:
@@ -29356,7 +30989,10 @@ def _u_remote_domain_get_control_info_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_get_control_info_args(v: RemoteDomainGetControlInfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_control_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_control_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoRet, int]:
@@ -29367,7 +31003,10 @@ def _u_remote_domain_get_control_info_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_get_control_info_ret(v: RemoteDomainGetControlInfoRet) -> bytes:
-    return _S_IIQ.pack(v.state, v.details, v.stateTime)
+    try:
+        return _S_IIQ.pack(v.state, v.details, v.stateTime)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_control_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_open_graphics_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsArgs, int]:
@@ -29379,7 +31018,10 @@ def _u_remote_domain_open_graphics_args(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_open_graphics_args(v: RemoteDomainOpenGraphicsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.idx, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.idx, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_open_graphics_args.slow_pack(v)
 
 
 def _u_remote_domain_open_graphics_fd_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsFdArgs, int]:
@@ -29391,7 +31033,10 @@ def _u_remote_domain_open_graphics_fd_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_open_graphics_fd_args(v: RemoteDomainOpenGraphicsFdArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.idx, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.idx, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_open_graphics_fd_args.slow_pack(v)
 
 
 def _u_remote_node_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteNodeSuspendForDurationArgs, int]:
@@ -29402,7 +31047,10 @@ def _u_remote_node_suspend_for_duration_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_node_suspend_for_duration_args(v: RemoteNodeSuspendForDurationArgs) -> bytes:
-    return _S_IQI.pack(v.target, v.duration, v.flags)
+    try:
+        return _S_IQI.pack(v.target, v.duration, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_suspend_for_duration_args.slow_pack(v)
 
 
 def _u_remote_domain_shutdown_flags_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownFlagsArgs, int]:
@@ -29414,7 +31062,10 @@ def _u_remote_domain_shutdown_flags_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_shutdown_flags_args(v: RemoteDomainShutdownFlagsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_shutdown_flags_args.slow_pack(v)
 
 
 def _u_remote_domain_get_disk_errors_args(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsArgs, int]:
@@ -29426,7 +31077,10 @@ def _u_remote_domain_get_disk_errors_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_get_disk_errors_args(v: RemoteDomainGetDiskErrorsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.maxerrors, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.maxerrors, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_disk_errors_args.slow_pack(v)
 
 
 def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsRet, int]:
@@ -29468,16 +31122,19 @@ def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_get_disk_errors_ret(v: RemoteDomainGetDiskErrorsRet) -> bytes:
-    items = v.errors
-    if len(items) > 256:
-        raise _xdr.XdrError("", "more than 256 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.disk.encode()
-        size = len(raw)
-        append(_V_vi[size].pack(size, raw, item.error))
-    return b"".join(parts) + _S_i.pack(v.nerrors)
+    try:
+        items = v.errors
+        if len(items) > 256:
+            raise _xdr.XdrError("", "more than 256 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.disk.encode()
+            size = len(raw)
+            append(_V_vi[size].pack(size, raw, item.error))
+        return b"".join(parts) + _S_i.pack(v.nerrors)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_disk_errors_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsArgs, int]:
@@ -29488,7 +31145,10 @@ def _u_remote_connect_list_all_domains_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_connect_list_all_domains_args(v: RemoteConnectListAllDomainsArgs) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_domains_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsRet, int]:
@@ -29530,18 +31190,21 @@ def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_connect_list_all_domains_ret(v: RemoteConnectListAllDomainsRet) -> bytes:
-    items = v.domains
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        if len(item.uuid) != 16:
-            raise _xdr.XdrError("", "needs exactly 16 bytes")
-        append(_V_v16si[size].pack(size, raw, item.uuid, item.id))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.domains
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            if len(item.uuid) != 16:
+                raise _xdr.XdrError("", "needs exactly 16 bytes")
+            append(_V_v16si[size].pack(size, raw, item.uuid, item.id))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_domains_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsArgs, int]:
@@ -29552,7 +31215,10 @@ def _u_remote_connect_list_all_storage_pools_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_connect_list_all_storage_pools_args(v: RemoteConnectListAllStoragePoolsArgs) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_storage_pools_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsRet, int]:
@@ -29594,18 +31260,21 @@ def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_connect_list_all_storage_pools_ret(v: RemoteConnectListAllStoragePoolsRet) -> bytes:
-    items = v.pools
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        if len(item.uuid) != 16:
-            raise _xdr.XdrError("", "needs exactly 16 bytes")
-        append(_V_v16s[size].pack(size, raw, item.uuid))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.pools
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            if len(item.uuid) != 16:
+                raise _xdr.XdrError("", "needs exactly 16 bytes")
+            append(_V_v16s[size].pack(size, raw, item.uuid))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_storage_pools_ret.slow_pack(v)
 
 
 def _u_remote_storage_pool_list_all_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesArgs, int]:
@@ -29617,7 +31286,10 @@ def _u_remote_storage_pool_list_all_volumes_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_storage_pool_list_all_volumes_args(v: RemoteStoragePoolListAllVolumesArgs) -> bytes:
-    return _p_remote_nonnull_storage_pool(v.pool) + _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _p_remote_nonnull_storage_pool(v.pool) + _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_list_all_volumes_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesRet, int]:
@@ -29663,20 +31335,23 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_storage_pool_list_all_volumes_ret(v: RemoteStoragePoolListAllVolumesRet) -> bytes:
-    items = v.vols
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.pool.encode()
-        size = len(raw)
-        raw2 = item.name.encode()
-        size2 = len(raw2)
-        raw3 = item.key.encode()
-        size3 = len(raw3)
-        append(_V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.vols
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.pool.encode()
+            size = len(raw)
+            raw2 = item.name.encode()
+            size2 = len(raw2)
+            raw3 = item.key.encode()
+            size3 = len(raw3)
+            append(_V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_list_all_volumes_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksArgs, int]:
@@ -29687,7 +31362,10 @@ def _u_remote_connect_list_all_networks_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_connect_list_all_networks_args(v: RemoteConnectListAllNetworksArgs) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_networks_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksRet, int]:
@@ -29729,18 +31407,21 @@ def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_connect_list_all_networks_ret(v: RemoteConnectListAllNetworksRet) -> bytes:
-    items = v.nets
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        if len(item.uuid) != 16:
-            raise _xdr.XdrError("", "needs exactly 16 bytes")
-        append(_V_v16s[size].pack(size, raw, item.uuid))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.nets
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            if len(item.uuid) != 16:
+                raise _xdr.XdrError("", "needs exactly 16 bytes")
+            append(_V_v16s[size].pack(size, raw, item.uuid))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_networks_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesArgs, int]:
@@ -29751,7 +31432,10 @@ def _u_remote_connect_list_all_interfaces_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_connect_list_all_interfaces_args(v: RemoteConnectListAllInterfacesArgs) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_interfaces_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesRet, int]:
@@ -29788,18 +31472,21 @@ def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_connect_list_all_interfaces_ret(v: RemoteConnectListAllInterfacesRet) -> bytes:
-    items = v.ifaces
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        raw2 = item.mac.encode()
-        size2 = len(raw2)
-        append(_V_vv[size, size2].pack(size, raw, size2, raw2))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.ifaces
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            raw2 = item.mac.encode()
+            size2 = len(raw2)
+            append(_V_vv[size, size2].pack(size, raw, size2, raw2))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_interfaces_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_node_devices_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesArgs, int]:
@@ -29810,7 +31497,10 @@ def _u_remote_connect_list_all_node_devices_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_connect_list_all_node_devices_args(v: RemoteConnectListAllNodeDevicesArgs) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_node_devices_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesRet, int]:
@@ -29838,16 +31528,19 @@ def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_connect_list_all_node_devices_ret(v: RemoteConnectListAllNodeDevicesRet) -> bytes:
-    items = v.devices
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.devices
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_node_devices_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_nwfilters_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersArgs, int]:
@@ -29858,7 +31551,10 @@ def _u_remote_connect_list_all_nwfilters_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_connect_list_all_nwfilters_args(v: RemoteConnectListAllNwfiltersArgs) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_nwfilters_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersRet, int]:
@@ -29900,18 +31596,21 @@ def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_connect_list_all_nwfilters_ret(v: RemoteConnectListAllNwfiltersRet) -> bytes:
-    items = v.filters
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        if len(item.uuid) != 16:
-            raise _xdr.XdrError("", "needs exactly 16 bytes")
-        append(_V_v16s[size].pack(size, raw, item.uuid))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.filters
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            if len(item.uuid) != 16:
+                raise _xdr.XdrError("", "needs exactly 16 bytes")
+            append(_V_v16s[size].pack(size, raw, item.uuid))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_nwfilters_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_secrets_args(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsArgs, int]:
@@ -29922,7 +31621,10 @@ def _u_remote_connect_list_all_secrets_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_connect_list_all_secrets_args(v: RemoteConnectListAllSecretsArgs) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_secrets_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsRet, int]:
@@ -29950,18 +31652,21 @@ def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_connect_list_all_secrets_ret(v: RemoteConnectListAllSecretsRet) -> bytes:
-    items = v.secrets
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        if len(item.uuid) != 16:
-            raise _xdr.XdrError("", "needs exactly 16 bytes")
-        raw = item.usageID.encode()
-        size = len(raw)
-        append(_V_16siv[size].pack(item.uuid, item.usageType, size, raw))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.secrets
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            if len(item.uuid) != 16:
+                raise _xdr.XdrError("", "needs exactly 16 bytes")
+            raw = item.usageID.encode()
+            size = len(raw)
+            append(_V_16siv[size].pack(item.uuid, item.usageType, size, raw))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_secrets_ret.slow_pack(v)
 
 
 def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteNodeSetMemoryParametersArgs, int]:
@@ -30045,28 +31750,31 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_node_set_memory_parameters_args(v: RemoteNodeSetMemoryParametersArgs) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_I.pack(v.flags)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_set_memory_parameters_args.slow_pack(v)
 
 
 def _u_remote_node_get_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersArgs, int]:
@@ -30077,7 +31785,10 @@ def _u_remote_node_get_memory_parameters_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_node_get_memory_parameters_args(v: RemoteNodeGetMemoryParametersArgs) -> bytes:
-    return _S_iI.pack(v.nparams, v.flags)
+    try:
+        return _S_iI.pack(v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_memory_parameters_args.slow_pack(v)
 
 
 def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersRet, int]:
@@ -30161,28 +31872,31 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_node_get_memory_parameters_ret(v: RemoteNodeGetMemoryParametersRet) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_memory_parameters_ret.slow_pack(v)
 
 
 def _u_remote_node_get_cpu_map_args(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapArgs, int]:
@@ -30193,7 +31907,10 @@ def _u_remote_node_get_cpu_map_args(data: bytes, off: int) -> tuple[RemoteNodeGe
 
 
 def _p_remote_node_get_cpu_map_args(v: RemoteNodeGetCpuMapArgs) -> bytes:
-    return _S_iiI.pack(v.need_map, v.need_online, v.flags)
+    try:
+        return _S_iiI.pack(v.need_map, v.need_online, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_cpu_map_args.slow_pack(v)
 
 
 def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapRet, int]:
@@ -30213,9 +31930,12 @@ def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGet
 
 
 def _p_remote_node_get_cpu_map_ret(v: RemoteNodeGetCpuMapRet) -> bytes:
-    raw = v.cpumap
-    size = len(raw)
-    return _V_vIi[size].pack(size, raw, v.online, v.ret)
+    try:
+        raw = v.cpumap
+        size = len(raw)
+        return _V_vIi[size].pack(size, raw, v.online, v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_cpu_map_ret.slow_pack(v)
 
 
 def _u_remote_domain_fstrim_args(data: bytes, off: int) -> tuple[RemoteDomainFstrimArgs, int]:
@@ -30228,13 +31948,16 @@ def _u_remote_domain_fstrim_args(data: bytes, off: int) -> tuple[RemoteDomainFst
 
 
 def _p_remote_domain_fstrim_args(v: RemoteDomainFstrimArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _p_remote_string(v.mountPoint),
-            _S_QI.pack(v.minimum, v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _p_remote_string(v.mountPoint),
+                _S_QI.pack(v.minimum, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_fstrim_args.slow_pack(v)
 
 
 def _u_remote_domain_get_time_args(data: bytes, off: int) -> tuple[RemoteDomainGetTimeArgs, int]:
@@ -30246,7 +31969,10 @@ def _u_remote_domain_get_time_args(data: bytes, off: int) -> tuple[RemoteDomainG
 
 
 def _p_remote_domain_get_time_args(v: RemoteDomainGetTimeArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_time_args.slow_pack(v)
 
 
 def _u_remote_domain_get_time_ret(data: bytes, off: int) -> tuple[RemoteDomainGetTimeRet, int]:
@@ -30257,7 +31983,10 @@ def _u_remote_domain_get_time_ret(data: bytes, off: int) -> tuple[RemoteDomainGe
 
 
 def _p_remote_domain_get_time_ret(v: RemoteDomainGetTimeRet) -> bytes:
-    return _S_qI.pack(v.seconds, v.nseconds)
+    try:
+        return _S_qI.pack(v.seconds, v.nseconds)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_time_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_time_args(data: bytes, off: int) -> tuple[RemoteDomainSetTimeArgs, int]:
@@ -30269,7 +31998,10 @@ def _u_remote_domain_set_time_args(data: bytes, off: int) -> tuple[RemoteDomainS
 
 
 def _p_remote_domain_set_time_args(v: RemoteDomainSetTimeArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.seconds, v.nseconds, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.seconds, v.nseconds, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_time_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsArgs, int]:
@@ -30354,28 +32086,31 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_migrate_begin3_params_args(v: RemoteDomainMigrateBegin3ParamsArgs) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_begin3_params_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_begin3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsRet, int]:
@@ -30402,11 +32137,14 @@ def _u_remote_domain_migrate_begin3_params_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_migrate_begin3_params_ret(v: RemoteDomainMigrateBegin3ParamsRet) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    raw2 = v.xml.encode()
-    size2 = len(raw2)
-    return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        raw2 = v.xml.encode()
+        size2 = len(raw2)
+        return _V_vv[size, size2].pack(size, raw, size2, raw2)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_begin3_params_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsArgs, int]:
@@ -30501,30 +32239,33 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
 def _p_remote_domain_migrate_prepare3_params_args(
     v: RemoteDomainMigratePrepare3ParamsArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    raw3 = v.cookie_in
-    size3 = len(raw3)
-    return b"".join(parts) + _V_vI[size3].pack(size3, raw3, v.flags)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        raw3 = v.cookie_in
+        size3 = len(raw3)
+        return b"".join(parts) + _V_vI[size3].pack(size3, raw3, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare3_params_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsRet, int]:
@@ -30543,9 +32284,12 @@ def _u_remote_domain_migrate_prepare3_params_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_migrate_prepare3_params_ret(v: RemoteDomainMigratePrepare3ParamsRet) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare3_params_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsArgs, int]:
@@ -30640,30 +32384,33 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
 def _p_remote_domain_migrate_prepare_tunnel3_params_args(
     v: RemoteDomainMigratePrepareTunnel3ParamsArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    raw3 = v.cookie_in
-    size3 = len(raw3)
-    return b"".join(parts) + _V_vI[size3].pack(size3, raw3, v.flags)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        raw3 = v.cookie_in
+        size3 = len(raw3)
+        return b"".join(parts) + _V_vI[size3].pack(size3, raw3, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare_tunnel3_params_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsRet, int]:
@@ -30683,9 +32430,12 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: bytes, off: int) -
 def _p_remote_domain_migrate_prepare_tunnel3_params_ret(
     v: RemoteDomainMigratePrepareTunnel3ParamsRet,
 ) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_prepare_tunnel3_params_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsArgs, int]:
@@ -30782,37 +32532,40 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
 def _p_remote_domain_migrate_perform3_params_args(
     v: RemoteDomainMigratePerform3ParamsArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    raw3 = v.cookie_in
-    size3 = len(raw3)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _p_remote_string(v.dconnuri),
-            b"".join(parts),
-            _V_vI[size3].pack(size3, raw3, v.flags),
-        ),
-    )
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        raw3 = v.cookie_in
+        size3 = len(raw3)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _p_remote_string(v.dconnuri),
+                b"".join(parts),
+                _V_vI[size3].pack(size3, raw3, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_perform3_params_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_perform3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsRet, int]:
@@ -30830,9 +32583,12 @@ def _u_remote_domain_migrate_perform3_params_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_migrate_perform3_params_ret(v: RemoteDomainMigratePerform3ParamsRet) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_perform3_params_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsArgs, int]:
@@ -30925,30 +32681,33 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_migrate_finish3_params_args(v: RemoteDomainMigrateFinish3ParamsArgs) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    raw3 = v.cookie_in
-    size3 = len(raw3)
-    return b"".join(parts) + _V_vIi_2[size3].pack(size3, raw3, v.flags, v.cancelled)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        raw3 = v.cookie_in
+        size3 = len(raw3)
+        return b"".join(parts) + _V_vIi_2[size3].pack(size3, raw3, v.flags, v.cancelled)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish3_params_args.slow_pack(v)
 
 
 def _u_remote_domain_migrate_finish3_params_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsRet, int]:
@@ -30967,9 +32726,12 @@ def _u_remote_domain_migrate_finish3_params_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_migrate_finish3_params_ret(v: RemoteDomainMigrateFinish3ParamsRet) -> bytes:
-    raw = v.cookie_out
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.cookie_out
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_finish3_params_ret.slow_pack(v)
 
 
 def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3ParamsArgs, int]:
@@ -31065,36 +32827,39 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
 def _p_remote_domain_migrate_confirm3_params_args(
     v: RemoteDomainMigrateConfirm3ParamsArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    raw3 = v.cookie_in
-    size3 = len(raw3)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            b"".join(parts),
-            _V_vIi_2[size3].pack(size3, raw3, v.flags, v.cancelled),
-        ),
-    )
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        raw3 = v.cookie_in
+        size3 = len(raw3)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                b"".join(parts),
+                _V_vIi_2[size3].pack(size3, raw3, v.flags, v.cancelled),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_confirm3_params_args.slow_pack(v)
 
 
 def _u_remote_domain_event_device_removed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventDeviceRemovedMsg, int]:
@@ -31113,9 +32878,12 @@ def _u_remote_domain_event_device_removed_msg(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_event_device_removed_msg(v: RemoteDomainEventDeviceRemovedMsg) -> bytes:
-    raw = v.devAlias.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    try:
+        raw = v.devAlias.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_device_removed_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_device_removed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovedMsg, int]:
@@ -31129,7 +32897,10 @@ def _u_remote_domain_event_callback_device_removed_msg(data: bytes, off: int) ->
 def _p_remote_domain_event_callback_device_removed_msg(
     v: RemoteDomainEventCallbackDeviceRemovedMsg,
 ) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_domain_event_device_removed_msg(v.msg)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_domain_event_device_removed_msg(v.msg)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_device_removed_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJob2Msg, int]:
@@ -31152,15 +32923,18 @@ def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_domain_event_block_job_2_msg(v: RemoteDomainEventBlockJob2Msg) -> bytes:
-    raw = v.dst.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_domain(v.dom),
-            _V_vii[size].pack(size, raw, v.type, v.status),
-        ),
-    )
+    try:
+        raw = v.dst.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_domain(v.dom),
+                _V_vii[size].pack(size, raw, v.type, v.status),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_block_job_2_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockThresholdMsg, int]:
@@ -31184,17 +32958,20 @@ def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_event_block_threshold_msg(v: RemoteDomainEventBlockThresholdMsg) -> bytes:
-    raw = v.dev.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            _p_remote_string(v.path),
-            _S_QQ.pack(v.threshold, v.excess),
-        ),
-    )
+    try:
+        raw = v.dev.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                _p_remote_string(v.path),
+                _S_QQ.pack(v.threshold, v.excess),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_block_threshold_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackTunableMsg, int]:
@@ -31279,28 +33056,31 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_event_callback_tunable_msg(v: RemoteDomainEventCallbackTunableMsg) -> bytes:
-    items = v.params
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
+    try:
+        items = v.params
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_tunable_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_device_added_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceAddedMsg, int]:
@@ -31323,11 +33103,14 @@ def _u_remote_domain_event_callback_device_added_msg(data: bytes, off: int) -> t
 def _p_remote_domain_event_callback_device_added_msg(
     v: RemoteDomainEventCallbackDeviceAddedMsg,
 ) -> bytes:
-    raw = v.devAlias.encode()
-    size = len(raw)
-    return b"".join(
-        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _V_v[size].pack(size, raw)),
-    )
+    try:
+        raw = v.devAlias.encode()
+        size = len(raw)
+        return b"".join(
+            (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _V_v[size].pack(size, raw)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_device_added_msg.slow_pack(v)
 
 
 def _u_remote_connect_event_connection_closed_msg(data: bytes, off: int) -> tuple[RemoteConnectEventConnectionClosedMsg, int]:
@@ -31340,7 +33123,10 @@ def _u_remote_connect_event_connection_closed_msg(data: bytes, off: int) -> tupl
 def _p_remote_connect_event_connection_closed_msg(
     v: RemoteConnectEventConnectionClosedMsg,
 ) -> bytes:
-    return _S_i.pack(v.reason)
+    try:
+        return _S_i.pack(v.reason)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_event_connection_closed_msg.slow_pack(v)
 
 
 def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesArgs, int]:
@@ -31360,9 +33146,12 @@ def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_connect_get_cpu_model_names_args(v: RemoteConnectGetCpuModelNamesArgs) -> bytes:
-    raw = v.arch.encode()
-    size = len(raw)
-    return _V_viI[size].pack(size, raw, v.need_results, v.flags)
+    try:
+        raw = v.arch.encode()
+        size = len(raw)
+        return _V_viI[size].pack(size, raw, v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_cpu_model_names_args.slow_pack(v)
 
 
 def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesRet, int]:
@@ -31387,16 +33176,19 @@ def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_connect_get_cpu_model_names_ret(v: RemoteConnectGetCpuModelNamesRet) -> bytes:
-    items = v.models
-    if len(items) > 8192:
-        raise _xdr.XdrError("", "more than 8192 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts) + _S_i.pack(v.ret)
+    try:
+        items = v.models
+        if len(items) > 8192:
+            raise _xdr.XdrError("", "more than 8192 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts) + _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_cpu_model_names_ret.slow_pack(v)
 
 
 def _u_remote_connect_network_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyArgs, int]:
@@ -31410,7 +33202,10 @@ def _u_remote_connect_network_event_register_any_args(data: bytes, off: int) -> 
 def _p_remote_connect_network_event_register_any_args(
     v: RemoteConnectNetworkEventRegisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.eventID) + _p_remote_network(v.net)
+    try:
+        return _S_i.pack(v.eventID) + _p_remote_network(v.net)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_network_event_register_any_args.slow_pack(v)
 
 
 def _u_remote_connect_network_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyRet, int]:
@@ -31423,7 +33218,10 @@ def _u_remote_connect_network_event_register_any_ret(data: bytes, off: int) -> t
 def _p_remote_connect_network_event_register_any_ret(
     v: RemoteConnectNetworkEventRegisterAnyRet,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_network_event_register_any_ret.slow_pack(v)
 
 
 def _u_remote_connect_network_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventDeregisterAnyArgs, int]:
@@ -31436,7 +33234,10 @@ def _u_remote_connect_network_event_deregister_any_args(data: bytes, off: int) -
 def _p_remote_connect_network_event_deregister_any_args(
     v: RemoteConnectNetworkEventDeregisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_network_event_deregister_any_args.slow_pack(v)
 
 
 def _u_remote_network_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventLifecycleMsg, int]:
@@ -31450,9 +33251,16 @@ def _u_remote_network_event_lifecycle_msg(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_network_event_lifecycle_msg(v: RemoteNetworkEventLifecycleMsg) -> bytes:
-    return b"".join(
-        (_S_i.pack(v.callbackID), _p_remote_nonnull_network(v.net), _S_ii.pack(v.event, v.detail)),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_network(v.net),
+                _S_ii.pack(v.event, v.detail),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_event_lifecycle_msg.slow_pack(v)
 
 
 def _u_remote_network_event_callback_metadata_change_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventCallbackMetadataChangeMsg, int]:
@@ -31469,14 +33277,17 @@ def _u_remote_network_event_callback_metadata_change_msg(data: bytes, off: int) 
 def _p_remote_network_event_callback_metadata_change_msg(
     v: RemoteNetworkEventCallbackMetadataChangeMsg,
 ) -> bytes:
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_network(v.net),
-            _S_i.pack(v.type),
-            _p_remote_string(v.nsuri),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_network(v.net),
+                _S_i.pack(v.type),
+                _p_remote_string(v.nsuri),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_event_callback_metadata_change_msg.slow_pack(v)
 
 
 def _u_remote_network_set_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkSetMetadataArgs, int]:
@@ -31493,16 +33304,19 @@ def _u_remote_network_set_metadata_args(data: bytes, off: int) -> tuple[RemoteNe
 
 
 def _p_remote_network_set_metadata_args(v: RemoteNetworkSetMetadataArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_network(v.network),
-            _S_i.pack(v.type),
-            _p_remote_string(v.metadata),
-            _p_remote_string(v.key),
-            _p_remote_string(v.uri),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_network(v.network),
+                _S_i.pack(v.type),
+                _p_remote_string(v.metadata),
+                _p_remote_string(v.key),
+                _p_remote_string(v.uri),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_set_metadata_args.slow_pack(v)
 
 
 def _u_remote_network_get_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataArgs, int]:
@@ -31517,14 +33331,17 @@ def _u_remote_network_get_metadata_args(data: bytes, off: int) -> tuple[RemoteNe
 
 
 def _p_remote_network_get_metadata_args(v: RemoteNetworkGetMetadataArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_network(v.network),
-            _S_i.pack(v.type),
-            _p_remote_string(v.uri),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_network(v.network),
+                _S_i.pack(v.type),
+                _p_remote_string(v.uri),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_metadata_args.slow_pack(v)
 
 
 def _u_remote_network_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataRet, int]:
@@ -31542,9 +33359,12 @@ def _u_remote_network_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteNet
 
 
 def _p_remote_network_get_metadata_ret(v: RemoteNetworkGetMetadataRet) -> bytes:
-    raw = v.metadata.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.metadata.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_metadata_ret.slow_pack(v)
 
 
 def _u_remote_connect_storage_pool_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyArgs, int]:
@@ -31558,7 +33378,10 @@ def _u_remote_connect_storage_pool_event_register_any_args(data: bytes, off: int
 def _p_remote_connect_storage_pool_event_register_any_args(
     v: RemoteConnectStoragePoolEventRegisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.eventID) + _p_remote_storage_pool(v.pool)
+    try:
+        return _S_i.pack(v.eventID) + _p_remote_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_storage_pool_event_register_any_args.slow_pack(v)
 
 
 def _u_remote_connect_storage_pool_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyRet, int]:
@@ -31571,7 +33394,10 @@ def _u_remote_connect_storage_pool_event_register_any_ret(data: bytes, off: int)
 def _p_remote_connect_storage_pool_event_register_any_ret(
     v: RemoteConnectStoragePoolEventRegisterAnyRet,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_storage_pool_event_register_any_ret.slow_pack(v)
 
 
 def _u_remote_connect_storage_pool_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventDeregisterAnyArgs, int]:
@@ -31584,7 +33410,10 @@ def _u_remote_connect_storage_pool_event_deregister_any_args(data: bytes, off: i
 def _p_remote_connect_storage_pool_event_deregister_any_args(
     v: RemoteConnectStoragePoolEventDeregisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_storage_pool_event_deregister_any_args.slow_pack(v)
 
 
 def _u_remote_storage_pool_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventLifecycleMsg, int]:
@@ -31598,13 +33427,16 @@ def _u_remote_storage_pool_event_lifecycle_msg(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_storage_pool_event_lifecycle_msg(v: RemoteStoragePoolEventLifecycleMsg) -> bytes:
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_storage_pool(v.pool),
-            _S_ii.pack(v.event, v.detail),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_storage_pool(v.pool),
+                _S_ii.pack(v.event, v.detail),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_event_lifecycle_msg.slow_pack(v)
 
 
 def _u_remote_storage_pool_event_refresh_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventRefreshMsg, int]:
@@ -31616,7 +33448,10 @@ def _u_remote_storage_pool_event_refresh_msg(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_storage_pool_event_refresh_msg(v: RemoteStoragePoolEventRefreshMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_nonnull_storage_pool(v.pool)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_nonnull_storage_pool(v.pool)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_storage_pool_event_refresh_msg.slow_pack(v)
 
 
 def _u_remote_connect_node_device_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyArgs, int]:
@@ -31630,7 +33465,10 @@ def _u_remote_connect_node_device_event_register_any_args(data: bytes, off: int)
 def _p_remote_connect_node_device_event_register_any_args(
     v: RemoteConnectNodeDeviceEventRegisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.eventID) + _p_remote_node_device(v.dev)
+    try:
+        return _S_i.pack(v.eventID) + _p_remote_node_device(v.dev)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_node_device_event_register_any_args.slow_pack(v)
 
 
 def _u_remote_connect_node_device_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyRet, int]:
@@ -31643,7 +33481,10 @@ def _u_remote_connect_node_device_event_register_any_ret(data: bytes, off: int) 
 def _p_remote_connect_node_device_event_register_any_ret(
     v: RemoteConnectNodeDeviceEventRegisterAnyRet,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_node_device_event_register_any_ret.slow_pack(v)
 
 
 def _u_remote_connect_node_device_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventDeregisterAnyArgs, int]:
@@ -31656,7 +33497,10 @@ def _u_remote_connect_node_device_event_deregister_any_args(data: bytes, off: in
 def _p_remote_connect_node_device_event_deregister_any_args(
     v: RemoteConnectNodeDeviceEventDeregisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_node_device_event_deregister_any_args.slow_pack(v)
 
 
 def _u_remote_node_device_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventLifecycleMsg, int]:
@@ -31670,13 +33514,16 @@ def _u_remote_node_device_event_lifecycle_msg(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_node_device_event_lifecycle_msg(v: RemoteNodeDeviceEventLifecycleMsg) -> bytes:
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_node_device(v.dev),
-            _S_ii.pack(v.event, v.detail),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_node_device(v.dev),
+                _S_ii.pack(v.event, v.detail),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_event_lifecycle_msg.slow_pack(v)
 
 
 def _u_remote_node_device_event_update_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventUpdateMsg, int]:
@@ -31688,7 +33535,10 @@ def _u_remote_node_device_event_update_msg(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_node_device_event_update_msg(v: RemoteNodeDeviceEventUpdateMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_nonnull_node_device(v.dev)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_nonnull_node_device(v.dev)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_device_event_update_msg.slow_pack(v)
 
 
 def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeArgs, int]:
@@ -31714,16 +33564,19 @@ def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainF
 
 
 def _p_remote_domain_fsfreeze_args(v: RemoteDomainFsfreezeArgs) -> bytes:
-    items = v.mountpoints
-    if len(items) > 256:
-        raise _xdr.XdrError("", "more than 256 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.mountpoints
+        if len(items) > 256:
+            raise _xdr.XdrError("", "more than 256 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_fsfreeze_args.slow_pack(v)
 
 
 def _u_remote_domain_fsfreeze_ret(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeRet, int]:
@@ -31734,7 +33587,10 @@ def _u_remote_domain_fsfreeze_ret(data: bytes, off: int) -> tuple[RemoteDomainFs
 
 
 def _p_remote_domain_fsfreeze_ret(v: RemoteDomainFsfreezeRet) -> bytes:
-    return _S_i.pack(v.filesystems)
+    try:
+        return _S_i.pack(v.filesystems)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_fsfreeze_ret.slow_pack(v)
 
 
 def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFsthawArgs, int]:
@@ -31760,16 +33616,19 @@ def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFst
 
 
 def _p_remote_domain_fsthaw_args(v: RemoteDomainFsthawArgs) -> bytes:
-    items = v.mountpoints
-    if len(items) > 256:
-        raise _xdr.XdrError("", "more than 256 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.mountpoints
+        if len(items) > 256:
+            raise _xdr.XdrError("", "more than 256 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_fsthaw_args.slow_pack(v)
 
 
 def _u_remote_domain_fsthaw_ret(data: bytes, off: int) -> tuple[RemoteDomainFsthawRet, int]:
@@ -31780,7 +33639,10 @@ def _u_remote_domain_fsthaw_ret(data: bytes, off: int) -> tuple[RemoteDomainFsth
 
 
 def _p_remote_domain_fsthaw_ret(v: RemoteDomainFsthawRet) -> bytes:
-    return _S_i.pack(v.filesystems)
+    try:
+        return _S_i.pack(v.filesystems)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_fsthaw_ret.slow_pack(v)
 
 
 def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesArgs, int]:
@@ -31796,10 +33658,13 @@ def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNod
 
 
 def _p_remote_node_get_free_pages_args(v: RemoteNodeGetFreePagesArgs) -> bytes:
-    items = v.pages
-    if len(items) > 1024:
-        raise _xdr.XdrError("", "more than 1024 items")
-    return _struct.pack(f">I{len(items)}I", len(items), *items) + _S_iII.pack(v.startCell, v.cellCount, v.flags)
+    try:
+        items = v.pages
+        if len(items) > 1024:
+            raise _xdr.XdrError("", "more than 1024 items")
+        return _struct.pack(f">I{len(items)}I", len(items), *items) + _S_iII.pack(v.startCell, v.cellCount, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_free_pages_args.slow_pack(v)
 
 
 def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesRet, int]:
@@ -31813,10 +33678,13 @@ def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNode
 
 
 def _p_remote_node_get_free_pages_ret(v: RemoteNodeGetFreePagesRet) -> bytes:
-    items = v.counts
-    if len(items) > 1024:
-        raise _xdr.XdrError("", "more than 1024 items")
-    return _struct.pack(f">I{len(items)}Q", len(items), *items)
+    try:
+        items = v.counts
+        if len(items) > 1024:
+            raise _xdr.XdrError("", "more than 1024 items")
+        return _struct.pack(f">I{len(items)}Q", len(items), *items)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_free_pages_ret.slow_pack(v)
 
 
 def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesArgs, int]:
@@ -31837,13 +33705,16 @@ def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAl
 
 
 def _p_remote_node_alloc_pages_args(v: RemoteNodeAllocPagesArgs) -> bytes:
-    items = v.pageSizes
-    if len(items) > 1024:
-        raise _xdr.XdrError("", "more than 1024 items")
-    items2 = v.pageCounts
-    if len(items2) > 1024:
-        raise _xdr.XdrError("", "more than 1024 items")
-    return b"".join((_struct.pack(f">I{len(items)}I", len(items), *items), _struct.pack(f">I{len(items2)}Q", len(items2), *items2), _S_iII.pack(v.startCell, v.cellCount, v.flags)))
+    try:
+        items = v.pageSizes
+        if len(items) > 1024:
+            raise _xdr.XdrError("", "more than 1024 items")
+        items2 = v.pageCounts
+        if len(items2) > 1024:
+            raise _xdr.XdrError("", "more than 1024 items")
+        return b"".join((_struct.pack(f">I{len(items)}I", len(items), *items), _struct.pack(f">I{len(items2)}Q", len(items2), *items2), _S_iII.pack(v.startCell, v.cellCount, v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_alloc_pages_args.slow_pack(v)
 
 
 def _u_remote_node_alloc_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesRet, int]:
@@ -31854,7 +33725,10 @@ def _u_remote_node_alloc_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeAll
 
 
 def _p_remote_node_alloc_pages_ret(v: RemoteNodeAllocPagesRet) -> bytes:
-    return _S_i.pack(v.ret)
+    try:
+        return _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_alloc_pages_ret.slow_pack(v)
 
 
 def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDhcpLease, int]:
@@ -31889,20 +33763,23 @@ def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDh
 
 
 def _p_remote_network_dhcp_lease(v: RemoteNetworkDhcpLease) -> bytes:
-    raw = v.iface.encode()
-    size = len(raw)
-    raw2 = v.ipaddr.encode()
-    size2 = len(raw2)
-    return b"".join(
-        (
-            _V_vqi[size].pack(size, raw, v.expirytime, v.type),
-            _p_remote_string(v.mac),
-            _p_remote_string(v.iaid),
-            _V_vI[size2].pack(size2, raw2, v.prefix),
-            _p_remote_string(v.hostname),
-            _p_remote_string(v.clientid),
-        ),
-    )
+    try:
+        raw = v.iface.encode()
+        size = len(raw)
+        raw2 = v.ipaddr.encode()
+        size2 = len(raw2)
+        return b"".join(
+            (
+                _V_vqi[size].pack(size, raw, v.expirytime, v.type),
+                _p_remote_string(v.mac),
+                _p_remote_string(v.iaid),
+                _V_vI[size2].pack(size2, raw2, v.prefix),
+                _p_remote_string(v.hostname),
+                _p_remote_string(v.clientid),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_dhcp_lease.slow_pack(v)
 
 
 def _u_remote_network_get_dhcp_leases_args(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesArgs, int]:
@@ -31915,13 +33792,16 @@ def _u_remote_network_get_dhcp_leases_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_network_get_dhcp_leases_args(v: RemoteNetworkGetDhcpLeasesArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_network(v.net),
-            _p_remote_string(v.mac),
-            _S_iI.pack(v.need_results, v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_network(v.net),
+                _p_remote_string(v.mac),
+                _S_iI.pack(v.need_results, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_dhcp_leases_args.slow_pack(v)
 
 
 def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesRet, int]:
@@ -31940,14 +33820,17 @@ def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_network_get_dhcp_leases_ret(v: RemoteNetworkGetDhcpLeasesRet) -> bytes:
-    items = v.leases
-    if len(items) > 65536:
-        raise _xdr.XdrError("", "more than 65536 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(_p_remote_network_dhcp_lease(item))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.leases
+        if len(items) > 65536:
+            raise _xdr.XdrError("", "more than 65536 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(_p_remote_network_dhcp_lease(item))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_get_dhcp_leases_ret.slow_pack(v)
 
 
 def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainStatsRecord, int]:
@@ -32030,28 +33913,31 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
 
 
 def _p_remote_domain_stats_record(v: RemoteDomainStatsRecord) -> bytes:
-    items = v.params
-    if len(items) > 262144:
-        raise _xdr.XdrError("", "more than 262144 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 262144:
+            raise _xdr.XdrError("", "more than 262144 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return _p_remote_nonnull_domain(v.dom) + b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_stats_record.slow_pack(v)
 
 
 def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsArgs, int]:
@@ -32093,18 +33979,21 @@ def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_connect_get_all_domain_stats_args(v: RemoteConnectGetAllDomainStatsArgs) -> bytes:
-    items = v.doms
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        if len(item.uuid) != 16:
-            raise _xdr.XdrError("", "needs exactly 16 bytes")
-        append(_V_v16si[size].pack(size, raw, item.uuid, item.id))
-    return b"".join(parts) + _S_II.pack(v.stats, v.flags)
+    try:
+        items = v.doms
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            if len(item.uuid) != 16:
+                raise _xdr.XdrError("", "needs exactly 16 bytes")
+            append(_V_v16si[size].pack(size, raw, item.uuid, item.id))
+        return b"".join(parts) + _S_II.pack(v.stats, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_all_domain_stats_args.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_agent_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackAgentLifecycleMsg, int]:
@@ -32120,9 +34009,16 @@ def _u_remote_domain_event_callback_agent_lifecycle_msg(data: bytes, off: int) -
 def _p_remote_domain_event_callback_agent_lifecycle_msg(
     v: RemoteDomainEventCallbackAgentLifecycleMsg,
 ) -> bytes:
-    return b"".join(
-        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _S_ii.pack(v.state, v.reason)),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_domain(v.dom),
+                _S_ii.pack(v.state, v.reason),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_agent_lifecycle_msg.slow_pack(v)
 
 
 def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsRet, int]:
@@ -32139,14 +34035,17 @@ def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_connect_get_all_domain_stats_ret(v: RemoteConnectGetAllDomainStatsRet) -> bytes:
-    items = v.retStats
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(_p_remote_domain_stats_record(item))
-    return b"".join(parts)
+    try:
+        items = v.retStats
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(_p_remote_domain_stats_record(item))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_all_domain_stats_ret.slow_pack(v)
 
 
 def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, int]:
@@ -32196,22 +34095,32 @@ def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, 
 
 
 def _p_remote_domain_fsinfo(v: RemoteDomainFsinfo) -> bytes:
-    raw = v.mountpoint.encode()
-    size = len(raw)
-    raw2 = v.name.encode()
-    size2 = len(raw2)
-    raw3 = v.fstype.encode()
-    size3 = len(raw3)
-    items = v.dev_aliases
-    if len(items) > 256:
-        raise _xdr.XdrError("", "more than 256 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw4 = item.encode()
-        size4 = len(raw4)
-        append(_V_v[size4].pack(size4, raw4))
-    return _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3) + b"".join(parts)
+    try:
+        raw = v.mountpoint.encode()
+        size = len(raw)
+        raw2 = v.name.encode()
+        size2 = len(raw2)
+        raw3 = v.fstype.encode()
+        size3 = len(raw3)
+        items = v.dev_aliases
+        if len(items) > 256:
+            raise _xdr.XdrError("", "more than 256 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw4 = item.encode()
+            size4 = len(raw4)
+            append(_V_v[size4].pack(size4, raw4))
+        return _V_vvv[size, size2, size3].pack(
+            size,
+            raw,
+            size2,
+            raw2,
+            size3,
+            raw3,
+        ) + b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_fsinfo.slow_pack(v)
 
 
 def _u_remote_domain_get_fsinfo_args(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoArgs, int]:
@@ -32223,7 +34132,10 @@ def _u_remote_domain_get_fsinfo_args(data: bytes, off: int) -> tuple[RemoteDomai
 
 
 def _p_remote_domain_get_fsinfo_args(v: RemoteDomainGetFsinfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_fsinfo_args.slow_pack(v)
 
 
 def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoRet, int]:
@@ -32242,14 +34154,17 @@ def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomain
 
 
 def _p_remote_domain_get_fsinfo_ret(v: RemoteDomainGetFsinfoRet) -> bytes:
-    items = v.info
-    if len(items) > 256:
-        raise _xdr.XdrError("", "more than 256 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(_p_remote_domain_fsinfo(item))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.info
+        if len(items) > 256:
+            raise _xdr.XdrError("", "more than 256 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(_p_remote_domain_fsinfo(item))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_fsinfo_ret.slow_pack(v)
 
 
 def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr, int]:
@@ -32269,9 +34184,12 @@ def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr,
 
 
 def _p_remote_domain_ip_addr(v: RemoteDomainIpAddr) -> bytes:
-    raw = v.addr.encode()
-    size = len(raw)
-    return _V_ivI[size].pack(v.type, size, raw, v.prefix)
+    try:
+        raw = v.addr.encode()
+        size = len(raw)
+        return _V_ivI[size].pack(v.type, size, raw, v.prefix)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_ip_addr.slow_pack(v)
 
 
 def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInterface, int]:
@@ -32309,18 +34227,21 @@ def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInter
 
 
 def _p_remote_domain_interface(v: RemoteDomainInterface) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    items = v.addrs
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw2 = item.addr.encode()
-        size2 = len(raw2)
-        append(_V_ivI[size2].pack(item.type, size2, raw2, item.prefix))
-    return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.hwaddr), b"".join(parts)))
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        items = v.addrs
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw2 = item.addr.encode()
+            size2 = len(raw2)
+            append(_V_ivI[size2].pack(item.type, size2, raw2, item.prefix))
+        return b"".join((_V_v[size].pack(size, raw), _p_remote_string(v.hwaddr), b"".join(parts)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_interface.slow_pack(v)
 
 
 def _u_remote_domain_interface_addresses_args(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesArgs, int]:
@@ -32332,7 +34253,10 @@ def _u_remote_domain_interface_addresses_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_interface_addresses_args(v: RemoteDomainInterfaceAddressesArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.source, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.source, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_interface_addresses_args.slow_pack(v)
 
 
 def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesRet, int]:
@@ -32349,14 +34273,17 @@ def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_interface_addresses_ret(v: RemoteDomainInterfaceAddressesRet) -> bytes:
-    items = v.ifaces
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        append(_p_remote_domain_interface(item))
-    return b"".join(parts)
+    try:
+        items = v.ifaces
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            append(_p_remote_domain_interface(item))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_interface_addresses_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_user_password_args(data: bytes, off: int) -> tuple[RemoteDomainSetUserPasswordArgs, int]:
@@ -32370,14 +34297,17 @@ def _u_remote_domain_set_user_password_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_set_user_password_args(v: RemoteDomainSetUserPasswordArgs) -> bytes:
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _p_remote_string(v.user),
-            _p_remote_string(v.password),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _p_remote_string(v.user),
+                _p_remote_string(v.password),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_user_password_args.slow_pack(v)
 
 
 def _u_remote_domain_rename_args(data: bytes, off: int) -> tuple[RemoteDomainRenameArgs, int]:
@@ -32390,9 +34320,12 @@ def _u_remote_domain_rename_args(data: bytes, off: int) -> tuple[RemoteDomainRen
 
 
 def _p_remote_domain_rename_args(v: RemoteDomainRenameArgs) -> bytes:
-    return b"".join(
-        (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.new_name), _S_I.pack(v.flags)),
-    )
+    try:
+        return b"".join(
+            (_p_remote_nonnull_domain(v.dom), _p_remote_string(v.new_name), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_rename_args.slow_pack(v)
 
 
 def _u_remote_domain_rename_ret(data: bytes, off: int) -> tuple[RemoteDomainRenameRet, int]:
@@ -32403,7 +34336,10 @@ def _u_remote_domain_rename_ret(data: bytes, off: int) -> tuple[RemoteDomainRena
 
 
 def _p_remote_domain_rename_ret(v: RemoteDomainRenameRet) -> bytes:
-    return _S_i.pack(v.retcode)
+    try:
+        return _S_i.pack(v.retcode)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_rename_ret.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_migration_iteration_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackMigrationIterationMsg, int]:
@@ -32419,9 +34355,12 @@ def _u_remote_domain_event_callback_migration_iteration_msg(data: bytes, off: in
 def _p_remote_domain_event_callback_migration_iteration_msg(
     v: RemoteDomainEventCallbackMigrationIterationMsg,
 ) -> bytes:
-    return b"".join(
-        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _S_i.pack(v.iteration)),
-    )
+    try:
+        return b"".join(
+            (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _S_i.pack(v.iteration)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_migration_iteration_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackJobCompletedMsg, int]:
@@ -32508,28 +34447,31 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
 def _p_remote_domain_event_callback_job_completed_msg(
     v: RemoteDomainEventCallbackJobCompletedMsg,
 ) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), b"".join(parts)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_job_completed_msg.slow_pack(v)
 
 
 def _u_remote_domain_migrate_start_post_copy_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateStartPostCopyArgs, int]:
@@ -32541,7 +34483,10 @@ def _u_remote_domain_migrate_start_post_copy_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_migrate_start_post_copy_args(v: RemoteDomainMigrateStartPostCopyArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_migrate_start_post_copy_args.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovalFailedMsg, int]:
@@ -32564,11 +34509,14 @@ def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: 
 def _p_remote_domain_event_callback_device_removal_failed_msg(
     v: RemoteDomainEventCallbackDeviceRemovalFailedMsg,
 ) -> bytes:
-    raw = v.devAlias.encode()
-    size = len(raw)
-    return b"".join(
-        (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _V_v[size].pack(size, raw)),
-    )
+    try:
+        raw = v.devAlias.encode()
+        size = len(raw)
+        return b"".join(
+            (_S_i.pack(v.callbackID), _p_remote_nonnull_domain(v.dom), _V_v[size].pack(size, raw)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_device_removal_failed_msg.slow_pack(v)
 
 
 def _u_remote_domain_get_guest_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusArgs, int]:
@@ -32580,7 +34528,10 @@ def _u_remote_domain_get_guest_vcpus_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_get_guest_vcpus_args(v: RemoteDomainGetGuestVcpusArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_guest_vcpus_args.slow_pack(v)
 
 
 def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusRet, int]:
@@ -32662,28 +34613,31 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_get_guest_vcpus_ret(v: RemoteDomainGetGuestVcpusRet) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_guest_vcpus_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_guest_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainSetGuestVcpusArgs, int]:
@@ -32704,9 +34658,12 @@ def _u_remote_domain_set_guest_vcpus_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_set_guest_vcpus_args(v: RemoteDomainSetGuestVcpusArgs) -> bytes:
-    raw = v.cpumap.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.state, v.flags)
+    try:
+        raw = v.cpumap.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.state, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_guest_vcpus_args.slow_pack(v)
 
 
 def _u_remote_domain_set_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpuArgs, int]:
@@ -32727,9 +34684,12 @@ def _u_remote_domain_set_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainS
 
 
 def _p_remote_domain_set_vcpu_args(v: RemoteDomainSetVcpuArgs) -> bytes:
-    raw = v.cpumap.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.state, v.flags)
+    try:
+        raw = v.cpumap.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_viI[size].pack(size, raw, v.state, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_vcpu_args.slow_pack(v)
 
 
 def _u_remote_domain_event_callback_metadata_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackMetadataChangeMsg, int]:
@@ -32746,14 +34706,17 @@ def _u_remote_domain_event_callback_metadata_change_msg(data: bytes, off: int) -
 def _p_remote_domain_event_callback_metadata_change_msg(
     v: RemoteDomainEventCallbackMetadataChangeMsg,
 ) -> bytes:
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_domain(v.dom),
-            _S_i.pack(v.type),
-            _p_remote_string(v.nsuri),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_domain(v.dom),
+                _S_i.pack(v.type),
+                _p_remote_string(v.nsuri),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_callback_metadata_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_event_memory_failure_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryFailureMsg, int]:
@@ -32767,13 +34730,16 @@ def _u_remote_domain_event_memory_failure_msg(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_event_memory_failure_msg(v: RemoteDomainEventMemoryFailureMsg) -> bytes:
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_domain(v.dom),
-            _S_iiI.pack(v.recipient, v.action, v.flags),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_domain(v.dom),
+                _S_iiI.pack(v.recipient, v.action, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_memory_failure_msg.slow_pack(v)
 
 
 def _u_remote_connect_secret_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyArgs, int]:
@@ -32787,7 +34753,10 @@ def _u_remote_connect_secret_event_register_any_args(data: bytes, off: int) -> t
 def _p_remote_connect_secret_event_register_any_args(
     v: RemoteConnectSecretEventRegisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.eventID) + _p_remote_secret(v.secret)
+    try:
+        return _S_i.pack(v.eventID) + _p_remote_secret(v.secret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_secret_event_register_any_args.slow_pack(v)
 
 
 def _u_remote_connect_secret_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyRet, int]:
@@ -32800,7 +34769,10 @@ def _u_remote_connect_secret_event_register_any_ret(data: bytes, off: int) -> tu
 def _p_remote_connect_secret_event_register_any_ret(
     v: RemoteConnectSecretEventRegisterAnyRet,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_secret_event_register_any_ret.slow_pack(v)
 
 
 def _u_remote_connect_secret_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventDeregisterAnyArgs, int]:
@@ -32813,7 +34785,10 @@ def _u_remote_connect_secret_event_deregister_any_args(data: bytes, off: int) ->
 def _p_remote_connect_secret_event_deregister_any_args(
     v: RemoteConnectSecretEventDeregisterAnyArgs,
 ) -> bytes:
-    return _S_i.pack(v.callbackID)
+    try:
+        return _S_i.pack(v.callbackID)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_secret_event_deregister_any_args.slow_pack(v)
 
 
 def _u_remote_secret_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteSecretEventLifecycleMsg, int]:
@@ -32827,13 +34802,16 @@ def _u_remote_secret_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteS
 
 
 def _p_remote_secret_event_lifecycle_msg(v: RemoteSecretEventLifecycleMsg) -> bytes:
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_secret(v.secret),
-            _S_ii.pack(v.event, v.detail),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_secret(v.secret),
+                _S_ii.pack(v.event, v.detail),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_event_lifecycle_msg.slow_pack(v)
 
 
 def _u_remote_secret_event_value_changed_msg(data: bytes, off: int) -> tuple[RemoteSecretEventValueChangedMsg, int]:
@@ -32845,7 +34823,10 @@ def _u_remote_secret_event_value_changed_msg(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_secret_event_value_changed_msg(v: RemoteSecretEventValueChangedMsg) -> bytes:
-    return _S_i.pack(v.callbackID) + _p_remote_nonnull_secret(v.secret)
+    try:
+        return _S_i.pack(v.callbackID) + _p_remote_nonnull_secret(v.secret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_secret_event_value_changed_msg.slow_pack(v)
 
 
 def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlockThresholdArgs, int]:
@@ -32866,9 +34847,12 @@ def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_set_block_threshold_args(v: RemoteDomainSetBlockThresholdArgs) -> bytes:
-    raw = v.dev.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.threshold, v.flags)
+    try:
+        raw = v.dev.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vQI[size].pack(size, raw, v.threshold, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_block_threshold_args.slow_pack(v)
 
 
 def _u_remote_domain_set_lifecycle_action_args(data: bytes, off: int) -> tuple[RemoteDomainSetLifecycleActionArgs, int]:
@@ -32880,7 +34864,10 @@ def _u_remote_domain_set_lifecycle_action_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_set_lifecycle_action_args(v: RemoteDomainSetLifecycleActionArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_III.pack(v.type, v.action, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_III.pack(v.type, v.action, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_lifecycle_action_args.slow_pack(v)
 
 
 def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareHypervisorCpuArgs, int]:
@@ -32906,17 +34893,20 @@ def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tupl
 def _p_remote_connect_compare_hypervisor_cpu_args(
     v: RemoteConnectCompareHypervisorCpuArgs,
 ) -> bytes:
-    raw = v.xmlCPU.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_string(v.emulator),
-            _p_remote_string(v.arch),
-            _p_remote_string(v.machine),
-            _p_remote_string(v.virttype),
-            _V_vI[size].pack(size, raw, v.flags),
-        ),
-    )
+    try:
+        raw = v.xmlCPU.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_string(v.emulator),
+                _p_remote_string(v.arch),
+                _p_remote_string(v.machine),
+                _p_remote_string(v.virttype),
+                _V_vI[size].pack(size, raw, v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_compare_hypervisor_cpu_args.slow_pack(v)
 
 
 def _u_remote_connect_compare_hypervisor_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectCompareHypervisorCpuRet, int]:
@@ -32927,7 +34917,10 @@ def _u_remote_connect_compare_hypervisor_cpu_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_connect_compare_hypervisor_cpu_ret(v: RemoteConnectCompareHypervisorCpuRet) -> bytes:
-    return _S_i.pack(v.result)
+    try:
+        return _S_i.pack(v.result)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_compare_hypervisor_cpu_ret.slow_pack(v)
 
 
 def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuArgs, int]:
@@ -32958,25 +34951,28 @@ def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tup
 def _p_remote_connect_baseline_hypervisor_cpu_args(
     v: RemoteConnectBaselineHypervisorCpuArgs,
 ) -> bytes:
-    items = v.xmlCPUs
-    if len(items) > 256:
-        raise _xdr.XdrError("", "more than 256 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(
-        (
-            _p_remote_string(v.emulator),
-            _p_remote_string(v.arch),
-            _p_remote_string(v.machine),
-            _p_remote_string(v.virttype),
-            b"".join(parts),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        items = v.xmlCPUs
+        if len(items) > 256:
+            raise _xdr.XdrError("", "more than 256 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(
+            (
+                _p_remote_string(v.emulator),
+                _p_remote_string(v.arch),
+                _p_remote_string(v.machine),
+                _p_remote_string(v.virttype),
+                b"".join(parts),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_baseline_hypervisor_cpu_args.slow_pack(v)
 
 
 def _u_remote_connect_baseline_hypervisor_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuRet, int]:
@@ -32996,9 +34992,12 @@ def _u_remote_connect_baseline_hypervisor_cpu_ret(data: bytes, off: int) -> tupl
 def _p_remote_connect_baseline_hypervisor_cpu_ret(
     v: RemoteConnectBaselineHypervisorCpuRet,
 ) -> bytes:
-    raw = v.cpu.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.cpu.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_baseline_hypervisor_cpu_ret.slow_pack(v)
 
 
 def _u_remote_node_get_sev_info_args(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoArgs, int]:
@@ -33009,7 +35008,10 @@ def _u_remote_node_get_sev_info_args(data: bytes, off: int) -> tuple[RemoteNodeG
 
 
 def _p_remote_node_get_sev_info_args(v: RemoteNodeGetSevInfoArgs) -> bytes:
-    return _S_iI.pack(v.nparams, v.flags)
+    try:
+        return _S_iI.pack(v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_sev_info_args.slow_pack(v)
 
 
 def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoRet, int]:
@@ -33093,28 +35095,31 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
 
 
 def _p_remote_node_get_sev_info_ret(v: RemoteNodeGetSevInfoRet) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_node_get_sev_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_get_launch_security_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoArgs, int]:
@@ -33128,7 +35133,10 @@ def _u_remote_domain_get_launch_security_info_args(data: bytes, off: int) -> tup
 def _p_remote_domain_get_launch_security_info_args(
     v: RemoteDomainGetLaunchSecurityInfoArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_launch_security_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoRet, int]:
@@ -33210,28 +35218,31 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_get_launch_security_info_ret(v: RemoteDomainGetLaunchSecurityInfoRet) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_launch_security_info_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tuple[RemoteDomainSetLaunchSecurityStateArgs, int]:
@@ -33318,28 +35329,31 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
 def _p_remote_domain_set_launch_security_state_args(
     v: RemoteDomainSetLaunchSecurityStateArgs,
 ) -> bytes:
-    items = v.params
-    if len(items) > 64:
-        raise _xdr.XdrError("", "more than 64 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 64:
+            raise _xdr.XdrError("", "more than 64 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join((_p_remote_nonnull_domain(v.dom), b"".join(parts), _S_I.pack(v.flags)))
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_launch_security_state_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding_lookup_by_port_dev_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevArgs, int]:
@@ -33359,9 +35373,12 @@ def _u_remote_nwfilter_binding_lookup_by_port_dev_args(data: bytes, off: int) ->
 def _p_remote_nwfilter_binding_lookup_by_port_dev_args(
     v: RemoteNwfilterBindingLookupByPortDevArgs,
 ) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding_lookup_by_port_dev_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding_lookup_by_port_dev_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevRet, int]:
@@ -33373,7 +35390,10 @@ def _u_remote_nwfilter_binding_lookup_by_port_dev_ret(data: bytes, off: int) -> 
 def _p_remote_nwfilter_binding_lookup_by_port_dev_ret(
     v: RemoteNwfilterBindingLookupByPortDevRet,
 ) -> bytes:
-    return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding_lookup_by_port_dev_ret.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlArgs, int]:
@@ -33393,9 +35413,12 @@ def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_nwfilter_binding_create_xml_args(v: RemoteNwfilterBindingCreateXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding_create_xml_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlRet, int]:
@@ -33405,7 +35428,10 @@ def _u_remote_nwfilter_binding_create_xml_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_nwfilter_binding_create_xml_ret(v: RemoteNwfilterBindingCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding_delete_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingDeleteArgs, int]:
@@ -33415,7 +35441,10 @@ def _u_remote_nwfilter_binding_delete_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_nwfilter_binding_delete_args(v: RemoteNwfilterBindingDeleteArgs) -> bytes:
-    return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
+    try:
+        return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding_delete_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescArgs, int]:
@@ -33427,7 +35456,10 @@ def _u_remote_nwfilter_binding_get_xml_desc_args(data: bytes, off: int) -> tuple
 
 
 def _p_remote_nwfilter_binding_get_xml_desc_args(v: RemoteNwfilterBindingGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_nwfilter_binding(v.nwfilter) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_nwfilter_binding(v.nwfilter) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_nwfilter_binding_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescRet, int]:
@@ -33445,9 +35477,12 @@ def _u_remote_nwfilter_binding_get_xml_desc_ret(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_nwfilter_binding_get_xml_desc_ret(v: RemoteNwfilterBindingGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_nwfilter_binding_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_connect_list_all_nwfilter_bindings_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsArgs, int]:
@@ -33460,7 +35495,10 @@ def _u_remote_connect_list_all_nwfilter_bindings_args(data: bytes, off: int) -> 
 def _p_remote_connect_list_all_nwfilter_bindings_args(
     v: RemoteConnectListAllNwfilterBindingsArgs,
 ) -> bytes:
-    return _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_nwfilter_bindings_args.slow_pack(v)
 
 
 def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsRet, int]:
@@ -33499,18 +35537,21 @@ def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> t
 def _p_remote_connect_list_all_nwfilter_bindings_ret(
     v: RemoteConnectListAllNwfilterBindingsRet,
 ) -> bytes:
-    items = v.bindings
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.portdev.encode()
-        size = len(raw)
-        raw2 = item.filtername.encode()
-        size2 = len(raw2)
-        append(_V_vv[size, size2].pack(size, raw, size2, raw2))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.bindings
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.portdev.encode()
+            size = len(raw)
+            raw2 = item.filtername.encode()
+            size2 = len(raw2)
+            append(_V_vv[size, size2].pack(size, raw, size2, raw2))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_list_all_nwfilter_bindings_ret.slow_pack(v)
 
 
 def _u_remote_connect_get_storage_pool_capabilities_args(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesArgs, int]:
@@ -33523,7 +35564,10 @@ def _u_remote_connect_get_storage_pool_capabilities_args(data: bytes, off: int) 
 def _p_remote_connect_get_storage_pool_capabilities_args(
     v: RemoteConnectGetStoragePoolCapabilitiesArgs,
 ) -> bytes:
-    return _S_I.pack(v.flags)
+    try:
+        return _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_storage_pool_capabilities_args.slow_pack(v)
 
 
 def _u_remote_connect_get_storage_pool_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesRet, int]:
@@ -33543,9 +35587,12 @@ def _u_remote_connect_get_storage_pool_capabilities_ret(data: bytes, off: int) -
 def _p_remote_connect_get_storage_pool_capabilities_ret(
     v: RemoteConnectGetStoragePoolCapabilitiesRet,
 ) -> bytes:
-    raw = v.capabilities.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.capabilities.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_get_storage_pool_capabilities_ret.slow_pack(v)
 
 
 def _u_remote_network_list_all_ports_args(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsArgs, int]:
@@ -33557,7 +35604,10 @@ def _u_remote_network_list_all_ports_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_network_list_all_ports_args(v: RemoteNetworkListAllPortsArgs) -> bytes:
-    return _p_remote_nonnull_network(v.network) + _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _p_remote_nonnull_network(v.network) + _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_list_all_ports_args.slow_pack(v)
 
 
 def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsRet, int]:
@@ -33579,16 +35629,19 @@ def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteN
 
 
 def _p_remote_network_list_all_ports_ret(v: RemoteNetworkListAllPortsRet) -> bytes:
-    items = v.ports
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        if len(item.uuid) != 16:
-            raise _xdr.XdrError("", "needs exactly 16 bytes")
-        append(_p_remote_nonnull_network(item.net) + _S_16s.pack(item.uuid))
-    return b"".join(parts) + _S_I.pack(v.ret)
+    try:
+        items = v.ports
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            if len(item.uuid) != 16:
+                raise _xdr.XdrError("", "needs exactly 16 bytes")
+            append(_p_remote_nonnull_network(item.net) + _S_16s.pack(item.uuid))
+        return b"".join(parts) + _S_I.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_list_all_ports_ret.slow_pack(v)
 
 
 def _u_remote_network_port_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteNetworkPortLookupByUuidArgs, int]:
@@ -33600,9 +35653,12 @@ def _u_remote_network_port_lookup_by_uuid_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_network_port_lookup_by_uuid_args(v: RemoteNetworkPortLookupByUuidArgs) -> bytes:
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _p_remote_nonnull_network(v.network) + _S_16s.pack(v.uuid)
+    try:
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _p_remote_nonnull_network(v.network) + _S_16s.pack(v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_lookup_by_uuid_args.slow_pack(v)
 
 
 def _u_remote_network_port_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortLookupByUuidRet, int]:
@@ -33612,7 +35668,10 @@ def _u_remote_network_port_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_network_port_lookup_by_uuid_ret(v: RemoteNetworkPortLookupByUuidRet) -> bytes:
-    return _p_remote_nonnull_network_port(v.port)
+    try:
+        return _p_remote_nonnull_network_port(v.port)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_lookup_by_uuid_ret.slow_pack(v)
 
 
 def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkPortCreateXmlArgs, int]:
@@ -33633,9 +35692,12 @@ def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[Remot
 
 
 def _p_remote_network_port_create_xml_args(v: RemoteNetworkPortCreateXmlArgs) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _p_remote_nonnull_network(v.network) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _p_remote_nonnull_network(v.network) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_create_xml_args.slow_pack(v)
 
 
 def _u_remote_network_port_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortCreateXmlRet, int]:
@@ -33645,7 +35707,10 @@ def _u_remote_network_port_create_xml_ret(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_network_port_create_xml_ret(v: RemoteNetworkPortCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_network_port(v.port)
+    try:
+        return _p_remote_nonnull_network_port(v.port)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortSetParametersArgs, int]:
@@ -33730,28 +35795,33 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_network_port_set_parameters_args(v: RemoteNetworkPortSetParametersArgs) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join((_p_remote_nonnull_network_port(v.port), b"".join(parts), _S_I.pack(v.flags)))
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(
+            (_p_remote_nonnull_network_port(v.port), b"".join(parts), _S_I.pack(v.flags)),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_set_parameters_args.slow_pack(v)
 
 
 def _u_remote_network_port_get_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersArgs, int]:
@@ -33763,7 +35833,10 @@ def _u_remote_network_port_get_parameters_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_network_port_get_parameters_args(v: RemoteNetworkPortGetParametersArgs) -> bytes:
-    return _p_remote_nonnull_network_port(v.port) + _S_iI.pack(v.nparams, v.flags)
+    try:
+        return _p_remote_nonnull_network_port(v.port) + _S_iI.pack(v.nparams, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_get_parameters_args.slow_pack(v)
 
 
 def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersRet, int]:
@@ -33847,28 +35920,31 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_network_port_get_parameters_ret(v: RemoteNetworkPortGetParametersRet) -> bytes:
-    items = v.params
-    if len(items) > 16:
-        raise _xdr.XdrError("", "more than 16 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_i.pack(v.nparams)
+    try:
+        items = v.params
+        if len(items) > 16:
+            raise _xdr.XdrError("", "more than 16 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_i.pack(v.nparams)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_get_parameters_ret.slow_pack(v)
 
 
 def _u_remote_network_port_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescArgs, int]:
@@ -33880,7 +35956,10 @@ def _u_remote_network_port_get_xml_desc_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_network_port_get_xml_desc_args(v: RemoteNetworkPortGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_network_port(v.port) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_network_port(v.port) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_network_port_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescRet, int]:
@@ -33898,9 +35977,12 @@ def _u_remote_network_port_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_network_port_get_xml_desc_ret(v: RemoteNetworkPortGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_network_port_delete_args(data: bytes, off: int) -> tuple[RemoteNetworkPortDeleteArgs, int]:
@@ -33912,7 +35994,10 @@ def _u_remote_network_port_delete_args(data: bytes, off: int) -> tuple[RemoteNet
 
 
 def _p_remote_network_port_delete_args(v: RemoteNetworkPortDeleteArgs) -> bytes:
-    return _p_remote_nonnull_network_port(v.port) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_network_port(v.port) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_network_port_delete_args.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointCreateXmlArgs, int]:
@@ -33933,9 +36018,12 @@ def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_checkpoint_create_xml_args(v: RemoteDomainCheckpointCreateXmlArgs) -> bytes:
-    raw = v.xml_desc.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.xml_desc.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_create_xml_args.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointCreateXmlRet, int]:
@@ -33945,7 +36033,10 @@ def _u_remote_domain_checkpoint_create_xml_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_checkpoint_create_xml_ret(v: RemoteDomainCheckpointCreateXmlRet) -> bytes:
-    return _p_remote_nonnull_domain_checkpoint(v.checkpoint)
+    try:
+        return _p_remote_nonnull_domain_checkpoint(v.checkpoint)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_create_xml_ret.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescArgs, int]:
@@ -33957,7 +36048,10 @@ def _u_remote_domain_checkpoint_get_xml_desc_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_checkpoint_get_xml_desc_args(v: RemoteDomainCheckpointGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescRet, int]:
@@ -33975,9 +36069,12 @@ def _u_remote_domain_checkpoint_get_xml_desc_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_checkpoint_get_xml_desc_ret(v: RemoteDomainCheckpointGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_domain_list_all_checkpoints_args(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsArgs, int]:
@@ -33989,7 +36086,10 @@ def _u_remote_domain_list_all_checkpoints_args(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_list_all_checkpoints_args(v: RemoteDomainListAllCheckpointsArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_list_all_checkpoints_args.slow_pack(v)
 
 
 def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsRet, int]:
@@ -34018,16 +36118,19 @@ def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_list_all_checkpoints_ret(v: RemoteDomainListAllCheckpointsRet) -> bytes:
-    items = v.checkpoints
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
-    return b"".join(parts) + _S_i.pack(v.ret)
+    try:
+        items = v.checkpoints
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+        return b"".join(parts) + _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_list_all_checkpoints_ret.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_list_all_children_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenArgs, int]:
@@ -34041,7 +36144,10 @@ def _u_remote_domain_checkpoint_list_all_children_args(data: bytes, off: int) ->
 def _p_remote_domain_checkpoint_list_all_children_args(
     v: RemoteDomainCheckpointListAllChildrenArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_iI.pack(v.need_results, v.flags)
+    try:
+        return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_iI.pack(v.need_results, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_list_all_children_args.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenRet, int]:
@@ -34072,16 +36178,19 @@ def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> 
 def _p_remote_domain_checkpoint_list_all_children_ret(
     v: RemoteDomainCheckpointListAllChildrenRet,
 ) -> bytes:
-    items = v.checkpoints
-    if len(items) > 16384:
-        raise _xdr.XdrError("", "more than 16384 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.name.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
-    return b"".join(parts) + _S_i.pack(v.ret)
+    try:
+        items = v.checkpoints
+        if len(items) > 16384:
+            raise _xdr.XdrError("", "more than 16384 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.name.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw) + _p_remote_nonnull_domain(item.dom))
+        return b"".join(parts) + _S_i.pack(v.ret)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_list_all_children_ret.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointLookupByNameArgs, int]:
@@ -34104,9 +36213,12 @@ def _u_remote_domain_checkpoint_lookup_by_name_args(data: bytes, off: int) -> tu
 def _p_remote_domain_checkpoint_lookup_by_name_args(
     v: RemoteDomainCheckpointLookupByNameArgs,
 ) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_lookup_by_name_args.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointLookupByNameRet, int]:
@@ -34118,7 +36230,10 @@ def _u_remote_domain_checkpoint_lookup_by_name_ret(data: bytes, off: int) -> tup
 def _p_remote_domain_checkpoint_lookup_by_name_ret(
     v: RemoteDomainCheckpointLookupByNameRet,
 ) -> bytes:
-    return _p_remote_nonnull_domain_checkpoint(v.checkpoint)
+    try:
+        return _p_remote_nonnull_domain_checkpoint(v.checkpoint)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_lookup_by_name_ret.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentArgs, int]:
@@ -34130,7 +36245,10 @@ def _u_remote_domain_checkpoint_get_parent_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_checkpoint_get_parent_args(v: RemoteDomainCheckpointGetParentArgs) -> bytes:
-    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_get_parent_args.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentRet, int]:
@@ -34140,7 +36258,10 @@ def _u_remote_domain_checkpoint_get_parent_ret(data: bytes, off: int) -> tuple[R
 
 
 def _p_remote_domain_checkpoint_get_parent_ret(v: RemoteDomainCheckpointGetParentRet) -> bytes:
-    return _p_remote_nonnull_domain_checkpoint(v.parent)
+    try:
+        return _p_remote_nonnull_domain_checkpoint(v.parent)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_get_parent_ret.slow_pack(v)
 
 
 def _u_remote_domain_checkpoint_delete_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointDeleteArgs, int]:
@@ -34152,7 +36273,10 @@ def _u_remote_domain_checkpoint_delete_args(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_checkpoint_delete_args(v: RemoteDomainCheckpointDeleteArgs) -> bytes:
-    return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_checkpoint_delete_args.slow_pack(v)
 
 
 def _u_remote_domain_get_guest_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoArgs, int]:
@@ -34164,7 +36288,10 @@ def _u_remote_domain_get_guest_info_args(data: bytes, off: int) -> tuple[RemoteD
 
 
 def _p_remote_domain_get_guest_info_args(v: RemoteDomainGetGuestInfoArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.types, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.types, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_guest_info_args.slow_pack(v)
 
 
 def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoRet, int]:
@@ -34246,28 +36373,31 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
 
 
 def _p_remote_domain_get_guest_info_ret(v: RemoteDomainGetGuestInfoRet) -> bytes:
-    items = v.params
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts)
+    try:
+        items = v.params
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_guest_info_ret.slow_pack(v)
 
 
 def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteConnectSetIdentityArgs, int]:
@@ -34351,28 +36481,31 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
 
 
 def _p_remote_connect_set_identity_args(v: RemoteConnectSetIdentityArgs) -> bytes:
-    items = v.params
-    if len(items) > 20:
-        raise _xdr.XdrError("", "more than 20 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.field.encode()
-        size = len(raw)
-        union = item.value
-        disc = union.type
-        arm_codec = _UP_remote_typed_param_value.get(disc)
-        if arm_codec is not None:
-            encoded = arm_codec.pack(disc, union.value)
-        elif disc == 7:
-            arm: str = union.value  # type: ignore[assignment]
-            raw2 = arm.encode()
-            size2 = len(raw2)
-            encoded = _V_iv[size2].pack(disc, size2, raw2)
-        else:
-            raise _xdr.bad_discriminant(disc)
-        append(_V_v[size].pack(size, raw) + encoded)
-    return b"".join(parts) + _S_I.pack(v.flags)
+    try:
+        items = v.params
+        if len(items) > 20:
+            raise _xdr.XdrError("", "more than 20 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.field.encode()
+            size = len(raw)
+            union = item.value
+            disc = union.type
+            arm_codec = _UPR_remote_typed_param_value.get(disc)
+            if arm_codec is not None:
+                encoded = arm_codec[size].pack(size, raw, disc, union.value)
+            elif disc == 7:
+                arm: str = union.value  # type: ignore[assignment]
+                raw2 = arm.encode()
+                size2 = len(raw2)
+                encoded = _V_v[size].pack(size, raw) + _V_iv[size2].pack(disc, size2, raw2)
+            else:
+                raise _xdr.bad_discriminant(disc)
+            append(encoded)
+        return b"".join(parts) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_connect_set_identity_args.slow_pack(v)
 
 
 def _u_remote_domain_agent_set_response_timeout_args(data: bytes, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutArgs, int]:
@@ -34386,7 +36519,10 @@ def _u_remote_domain_agent_set_response_timeout_args(data: bytes, off: int) -> t
 def _p_remote_domain_agent_set_response_timeout_args(
     v: RemoteDomainAgentSetResponseTimeoutArgs,
 ) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.timeout, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.timeout, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_agent_set_response_timeout_args.slow_pack(v)
 
 
 def _u_remote_domain_agent_set_response_timeout_ret(data: bytes, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutRet, int]:
@@ -34399,7 +36535,10 @@ def _u_remote_domain_agent_set_response_timeout_ret(data: bytes, off: int) -> tu
 def _p_remote_domain_agent_set_response_timeout_ret(
     v: RemoteDomainAgentSetResponseTimeoutRet,
 ) -> bytes:
-    return _S_i.pack(v.result)
+    try:
+        return _S_i.pack(v.result)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_agent_set_response_timeout_ret.slow_pack(v)
 
 
 def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDomainBackupBeginArgs, int]:
@@ -34421,16 +36560,19 @@ def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_backup_begin_args(v: RemoteDomainBackupBeginArgs) -> bytes:
-    raw = v.backup_xml.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            _p_remote_string(v.checkpoint_xml),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.backup_xml.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                _p_remote_string(v.checkpoint_xml),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_backup_begin_args.slow_pack(v)
 
 
 def _u_remote_domain_backup_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescArgs, int]:
@@ -34442,7 +36584,10 @@ def _u_remote_domain_backup_get_xml_desc_args(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_backup_get_xml_desc_args(v: RemoteDomainBackupGetXmlDescArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_backup_get_xml_desc_args.slow_pack(v)
 
 
 def _u_remote_domain_backup_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescRet, int]:
@@ -34460,9 +36605,12 @@ def _u_remote_domain_backup_get_xml_desc_ret(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_backup_get_xml_desc_ret(v: RemoteDomainBackupGetXmlDescRet) -> bytes:
-    raw = v.xml.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.xml.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_backup_get_xml_desc_ret.slow_pack(v)
 
 
 def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetArgs, int]:
@@ -34483,9 +36631,12 @@ def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_authorized_ssh_keys_get_args(v: RemoteDomainAuthorizedSshKeysGetArgs) -> bytes:
-    raw = v.user.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.user.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_authorized_ssh_keys_get_args.slow_pack(v)
 
 
 def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetRet, int]:
@@ -34508,16 +36659,19 @@ def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple
 
 
 def _p_remote_domain_authorized_ssh_keys_get_ret(v: RemoteDomainAuthorizedSshKeysGetRet) -> bytes:
-    items = v.keys
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.keys
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_authorized_ssh_keys_get_ret.slow_pack(v)
 
 
 def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysSetArgs, int]:
@@ -34552,25 +36706,28 @@ def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tupl
 
 
 def _p_remote_domain_authorized_ssh_keys_set_args(v: RemoteDomainAuthorizedSshKeysSetArgs) -> bytes:
-    raw = v.user.encode()
-    size = len(raw)
-    items = v.keys
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw2 = item.encode()
-        size2 = len(raw2)
-        append(_V_v[size2].pack(size2, raw2))
-    return b"".join(
-        (
-            _p_remote_nonnull_domain(v.dom),
-            _V_v[size].pack(size, raw),
-            b"".join(parts),
-            _S_I.pack(v.flags),
-        ),
-    )
+    try:
+        raw = v.user.encode()
+        size = len(raw)
+        items = v.keys
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw2 = item.encode()
+            size2 = len(raw2)
+            append(_V_v[size2].pack(size2, raw2))
+        return b"".join(
+            (
+                _p_remote_nonnull_domain(v.dom),
+                _V_v[size].pack(size, raw),
+                b"".join(parts),
+                _S_I.pack(v.flags),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_authorized_ssh_keys_set_args.slow_pack(v)
 
 
 def _u_remote_domain_get_messages_args(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesArgs, int]:
@@ -34582,7 +36739,10 @@ def _u_remote_domain_get_messages_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_get_messages_args(v: RemoteDomainGetMessagesArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_messages_args.slow_pack(v)
 
 
 def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesRet, int]:
@@ -34605,16 +36765,19 @@ def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDoma
 
 
 def _p_remote_domain_get_messages_ret(v: RemoteDomainGetMessagesRet) -> bytes:
-    items = v.msgs
-    if len(items) > 2048:
-        raise _xdr.XdrError("", "more than 2048 items")
-    parts = [_S_I.pack(len(items))]
-    append = parts.append
-    for item in items:
-        raw = item.encode()
-        size = len(raw)
-        append(_V_v[size].pack(size, raw))
-    return b"".join(parts)
+    try:
+        items = v.msgs
+        if len(items) > 2048:
+            raise _xdr.XdrError("", "more than 2048 items")
+        parts = [_S_I.pack(len(items))]
+        append = parts.append
+        for item in items:
+            raw = item.encode()
+            size = len(raw)
+            append(_V_v[size].pack(size, raw))
+        return b"".join(parts)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_messages_ret.slow_pack(v)
 
 
 def _u_remote_domain_start_dirty_rate_calc_args(data: bytes, off: int) -> tuple[RemoteDomainStartDirtyRateCalcArgs, int]:
@@ -34626,7 +36789,10 @@ def _u_remote_domain_start_dirty_rate_calc_args(data: bytes, off: int) -> tuple[
 
 
 def _p_remote_domain_start_dirty_rate_calc_args(v: RemoteDomainStartDirtyRateCalcArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.seconds, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.seconds, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_start_dirty_rate_calc_args.slow_pack(v)
 
 
 def _u_remote_domain_graphics_reload_args(data: bytes, off: int) -> tuple[RemoteDomainGraphicsReloadArgs, int]:
@@ -34638,7 +36804,10 @@ def _u_remote_domain_graphics_reload_args(data: bytes, off: int) -> tuple[Remote
 
 
 def _p_remote_domain_graphics_reload_args(v: RemoteDomainGraphicsReloadArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.type, v.flags)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.type, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_graphics_reload_args.slow_pack(v)
 
 
 def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryDeviceSizeChangeMsg, int]:
@@ -34663,15 +36832,18 @@ def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) 
 def _p_remote_domain_event_memory_device_size_change_msg(
     v: RemoteDomainEventMemoryDeviceSizeChangeMsg,
 ) -> bytes:
-    raw = v.alias.encode()
-    size = len(raw)
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_domain(v.dom),
-            _V_vQ[size].pack(size, raw, v.size),
-        ),
-    )
+    try:
+        raw = v.alias.encode()
+        size = len(raw)
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_domain(v.dom),
+                _V_vQ[size].pack(size, raw, v.size),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_memory_device_size_change_msg.slow_pack(v)
 
 
 def _u_remote_domain_fd_associate_args(data: bytes, off: int) -> tuple[RemoteDomainFdAssociateArgs, int]:
@@ -34692,9 +36864,12 @@ def _u_remote_domain_fd_associate_args(data: bytes, off: int) -> tuple[RemoteDom
 
 
 def _p_remote_domain_fd_associate_args(v: RemoteDomainFdAssociateArgs) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        return _p_remote_nonnull_domain(v.dom) + _V_vI[size].pack(size, raw, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_fd_associate_args.slow_pack(v)
 
 
 def _u_remote_domain_get_autostart_once_args(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartOnceArgs, int]:
@@ -34704,7 +36879,10 @@ def _u_remote_domain_get_autostart_once_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_get_autostart_once_args(v: RemoteDomainGetAutostartOnceArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom)
+    try:
+        return _p_remote_nonnull_domain(v.dom)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_autostart_once_args.slow_pack(v)
 
 
 def _u_remote_domain_get_autostart_once_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartOnceRet, int]:
@@ -34715,7 +36893,10 @@ def _u_remote_domain_get_autostart_once_ret(data: bytes, off: int) -> tuple[Remo
 
 
 def _p_remote_domain_get_autostart_once_ret(v: RemoteDomainGetAutostartOnceRet) -> bytes:
-    return _S_i.pack(v.autostart)
+    try:
+        return _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_get_autostart_once_ret.slow_pack(v)
 
 
 def _u_remote_domain_set_autostart_once_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartOnceArgs, int]:
@@ -34727,7 +36908,10 @@ def _u_remote_domain_set_autostart_once_args(data: bytes, off: int) -> tuple[Rem
 
 
 def _p_remote_domain_set_autostart_once_args(v: RemoteDomainSetAutostartOnceArgs) -> bytes:
-    return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
+    try:
+        return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_set_autostart_once_args.slow_pack(v)
 
 
 def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventNicMacChangeMsg, int]:
@@ -34766,19 +36950,22 @@ def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[Re
 
 
 def _p_remote_domain_event_nic_mac_change_msg(v: RemoteDomainEventNicMacChangeMsg) -> bytes:
-    raw = v.alias.encode()
-    size = len(raw)
-    raw2 = v.oldMAC.encode()
-    size2 = len(raw2)
-    raw3 = v.newMAC.encode()
-    size3 = len(raw3)
-    return b"".join(
-        (
-            _S_i.pack(v.callbackID),
-            _p_remote_nonnull_domain(v.dom),
-            _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3),
-        ),
-    )
+    try:
+        raw = v.alias.encode()
+        size = len(raw)
+        raw2 = v.oldMAC.encode()
+        size2 = len(raw2)
+        raw3 = v.newMAC.encode()
+        size3 = len(raw3)
+        return b"".join(
+            (
+                _S_i.pack(v.callbackID),
+                _p_remote_nonnull_domain(v.dom),
+                _V_vvv[size, size2, size3].pack(size, raw, size2, raw2, size3, raw3),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_remote_domain_event_nic_mac_change_msg.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -40553,1433 +42740,1433 @@ _T_remote_domain_event_nic_mac_change_msg.fields = (
     ("newMAC", _T_remote_nonnull_string),
 )
 
-_T_remote_nonnull_string._fast_pack = _p_remote_nonnull_string
+_T_remote_nonnull_string.pack = _p_remote_nonnull_string
 _T_remote_nonnull_string._fast_unpack = _u_remote_nonnull_string
-_T_remote_string._fast_pack = _p_remote_string
+_T_remote_string.pack = _p_remote_string
 _T_remote_string._fast_unpack = _u_remote_string
-_T_remote_uuid._fast_pack = _p_remote_uuid
+_T_remote_uuid.pack = _p_remote_uuid
 _T_remote_uuid._fast_unpack = _u_remote_uuid
-_T_remote_nonnull_domain._fast_pack = _p_remote_nonnull_domain
+_T_remote_nonnull_domain.pack = _p_remote_nonnull_domain
 _T_remote_nonnull_domain._fast_unpack = _u_remote_nonnull_domain
-_T_remote_nonnull_network._fast_pack = _p_remote_nonnull_network
+_T_remote_nonnull_network.pack = _p_remote_nonnull_network
 _T_remote_nonnull_network._fast_unpack = _u_remote_nonnull_network
-_T_remote_nonnull_network_port._fast_pack = _p_remote_nonnull_network_port
+_T_remote_nonnull_network_port.pack = _p_remote_nonnull_network_port
 _T_remote_nonnull_network_port._fast_unpack = _u_remote_nonnull_network_port
-_T_remote_nonnull_nwfilter._fast_pack = _p_remote_nonnull_nwfilter
+_T_remote_nonnull_nwfilter.pack = _p_remote_nonnull_nwfilter
 _T_remote_nonnull_nwfilter._fast_unpack = _u_remote_nonnull_nwfilter
-_T_remote_nonnull_nwfilter_binding._fast_pack = _p_remote_nonnull_nwfilter_binding
+_T_remote_nonnull_nwfilter_binding.pack = _p_remote_nonnull_nwfilter_binding
 _T_remote_nonnull_nwfilter_binding._fast_unpack = _u_remote_nonnull_nwfilter_binding
-_T_remote_nonnull_interface._fast_pack = _p_remote_nonnull_interface
+_T_remote_nonnull_interface.pack = _p_remote_nonnull_interface
 _T_remote_nonnull_interface._fast_unpack = _u_remote_nonnull_interface
-_T_remote_nonnull_storage_pool._fast_pack = _p_remote_nonnull_storage_pool
+_T_remote_nonnull_storage_pool.pack = _p_remote_nonnull_storage_pool
 _T_remote_nonnull_storage_pool._fast_unpack = _u_remote_nonnull_storage_pool
-_T_remote_nonnull_storage_vol._fast_pack = _p_remote_nonnull_storage_vol
+_T_remote_nonnull_storage_vol.pack = _p_remote_nonnull_storage_vol
 _T_remote_nonnull_storage_vol._fast_unpack = _u_remote_nonnull_storage_vol
-_T_remote_nonnull_node_device._fast_pack = _p_remote_nonnull_node_device
+_T_remote_nonnull_node_device.pack = _p_remote_nonnull_node_device
 _T_remote_nonnull_node_device._fast_unpack = _u_remote_nonnull_node_device
-_T_remote_nonnull_secret._fast_pack = _p_remote_nonnull_secret
+_T_remote_nonnull_secret.pack = _p_remote_nonnull_secret
 _T_remote_nonnull_secret._fast_unpack = _u_remote_nonnull_secret
-_T_remote_nonnull_domain_checkpoint._fast_pack = _p_remote_nonnull_domain_checkpoint
+_T_remote_nonnull_domain_checkpoint.pack = _p_remote_nonnull_domain_checkpoint
 _T_remote_nonnull_domain_checkpoint._fast_unpack = _u_remote_nonnull_domain_checkpoint
-_T_remote_nonnull_domain_snapshot._fast_pack = _p_remote_nonnull_domain_snapshot
+_T_remote_nonnull_domain_snapshot.pack = _p_remote_nonnull_domain_snapshot
 _T_remote_nonnull_domain_snapshot._fast_unpack = _u_remote_nonnull_domain_snapshot
-_T_remote_domain._fast_pack = _p_remote_domain
+_T_remote_domain.pack = _p_remote_domain
 _T_remote_domain._fast_unpack = _u_remote_domain
-_T_remote_network._fast_pack = _p_remote_network
+_T_remote_network.pack = _p_remote_network
 _T_remote_network._fast_unpack = _u_remote_network
-_T_remote_network_port._fast_pack = _p_remote_network_port
+_T_remote_network_port.pack = _p_remote_network_port
 _T_remote_network_port._fast_unpack = _u_remote_network_port
-_T_remote_nwfilter._fast_pack = _p_remote_nwfilter
+_T_remote_nwfilter.pack = _p_remote_nwfilter
 _T_remote_nwfilter._fast_unpack = _u_remote_nwfilter
-_T_remote_nwfilter_binding._fast_pack = _p_remote_nwfilter_binding
+_T_remote_nwfilter_binding.pack = _p_remote_nwfilter_binding
 _T_remote_nwfilter_binding._fast_unpack = _u_remote_nwfilter_binding
-_T_remote_storage_pool._fast_pack = _p_remote_storage_pool
+_T_remote_storage_pool.pack = _p_remote_storage_pool
 _T_remote_storage_pool._fast_unpack = _u_remote_storage_pool
-_T_remote_storage_vol._fast_pack = _p_remote_storage_vol
+_T_remote_storage_vol.pack = _p_remote_storage_vol
 _T_remote_storage_vol._fast_unpack = _u_remote_storage_vol
-_T_remote_node_device._fast_pack = _p_remote_node_device
+_T_remote_node_device.pack = _p_remote_node_device
 _T_remote_node_device._fast_unpack = _u_remote_node_device
-_T_remote_secret._fast_pack = _p_remote_secret
+_T_remote_secret.pack = _p_remote_secret
 _T_remote_secret._fast_unpack = _u_remote_secret
-_T_remote_error._fast_pack = _p_remote_error
+_T_remote_error.pack = _p_remote_error
 _T_remote_error._fast_unpack = _u_remote_error
-_T_remote_vcpu_info._fast_pack = _p_remote_vcpu_info
+_T_remote_vcpu_info.pack = _p_remote_vcpu_info
 _T_remote_vcpu_info._fast_unpack = _u_remote_vcpu_info
-_T_remote_typed_param_value._fast_pack = _p_remote_typed_param_value
+_T_remote_typed_param_value.pack = _p_remote_typed_param_value
 _T_remote_typed_param_value._fast_unpack = _u_remote_typed_param_value
-_T_remote_typed_param._fast_pack = _p_remote_typed_param
+_T_remote_typed_param.pack = _p_remote_typed_param
 _T_remote_typed_param._fast_unpack = _u_remote_typed_param
-_T_remote_node_get_cpu_stats._fast_pack = _p_remote_node_get_cpu_stats
+_T_remote_node_get_cpu_stats.pack = _p_remote_node_get_cpu_stats
 _T_remote_node_get_cpu_stats._fast_unpack = _u_remote_node_get_cpu_stats
-_T_remote_node_get_memory_stats._fast_pack = _p_remote_node_get_memory_stats
+_T_remote_node_get_memory_stats.pack = _p_remote_node_get_memory_stats
 _T_remote_node_get_memory_stats._fast_unpack = _u_remote_node_get_memory_stats
-_T_remote_domain_disk_error._fast_pack = _p_remote_domain_disk_error
+_T_remote_domain_disk_error.pack = _p_remote_domain_disk_error
 _T_remote_domain_disk_error._fast_unpack = _u_remote_domain_disk_error
-_T_remote_connect_open_args._fast_pack = _p_remote_connect_open_args
+_T_remote_connect_open_args.pack = _p_remote_connect_open_args
 _T_remote_connect_open_args._fast_unpack = _u_remote_connect_open_args
-_T_remote_connect_supports_feature_args._fast_pack = _p_remote_connect_supports_feature_args
+_T_remote_connect_supports_feature_args.pack = _p_remote_connect_supports_feature_args
 _T_remote_connect_supports_feature_args._fast_unpack = _u_remote_connect_supports_feature_args
-_T_remote_connect_supports_feature_ret._fast_pack = _p_remote_connect_supports_feature_ret
+_T_remote_connect_supports_feature_ret.pack = _p_remote_connect_supports_feature_ret
 _T_remote_connect_supports_feature_ret._fast_unpack = _u_remote_connect_supports_feature_ret
-_T_remote_connect_get_type_ret._fast_pack = _p_remote_connect_get_type_ret
+_T_remote_connect_get_type_ret.pack = _p_remote_connect_get_type_ret
 _T_remote_connect_get_type_ret._fast_unpack = _u_remote_connect_get_type_ret
-_T_remote_connect_get_version_ret._fast_pack = _p_remote_connect_get_version_ret
+_T_remote_connect_get_version_ret.pack = _p_remote_connect_get_version_ret
 _T_remote_connect_get_version_ret._fast_unpack = _u_remote_connect_get_version_ret
-_T_remote_connect_get_lib_version_ret._fast_pack = _p_remote_connect_get_lib_version_ret
+_T_remote_connect_get_lib_version_ret.pack = _p_remote_connect_get_lib_version_ret
 _T_remote_connect_get_lib_version_ret._fast_unpack = _u_remote_connect_get_lib_version_ret
-_T_remote_connect_get_hostname_ret._fast_pack = _p_remote_connect_get_hostname_ret
+_T_remote_connect_get_hostname_ret.pack = _p_remote_connect_get_hostname_ret
 _T_remote_connect_get_hostname_ret._fast_unpack = _u_remote_connect_get_hostname_ret
-_T_remote_connect_get_sysinfo_args._fast_pack = _p_remote_connect_get_sysinfo_args
+_T_remote_connect_get_sysinfo_args.pack = _p_remote_connect_get_sysinfo_args
 _T_remote_connect_get_sysinfo_args._fast_unpack = _u_remote_connect_get_sysinfo_args
-_T_remote_connect_get_sysinfo_ret._fast_pack = _p_remote_connect_get_sysinfo_ret
+_T_remote_connect_get_sysinfo_ret.pack = _p_remote_connect_get_sysinfo_ret
 _T_remote_connect_get_sysinfo_ret._fast_unpack = _u_remote_connect_get_sysinfo_ret
-_T_remote_connect_get_uri_ret._fast_pack = _p_remote_connect_get_uri_ret
+_T_remote_connect_get_uri_ret.pack = _p_remote_connect_get_uri_ret
 _T_remote_connect_get_uri_ret._fast_unpack = _u_remote_connect_get_uri_ret
-_T_remote_connect_get_max_vcpus_args._fast_pack = _p_remote_connect_get_max_vcpus_args
+_T_remote_connect_get_max_vcpus_args.pack = _p_remote_connect_get_max_vcpus_args
 _T_remote_connect_get_max_vcpus_args._fast_unpack = _u_remote_connect_get_max_vcpus_args
-_T_remote_connect_get_max_vcpus_ret._fast_pack = _p_remote_connect_get_max_vcpus_ret
+_T_remote_connect_get_max_vcpus_ret.pack = _p_remote_connect_get_max_vcpus_ret
 _T_remote_connect_get_max_vcpus_ret._fast_unpack = _u_remote_connect_get_max_vcpus_ret
-_T_remote_node_get_info_ret._fast_pack = _p_remote_node_get_info_ret
+_T_remote_node_get_info_ret.pack = _p_remote_node_get_info_ret
 _T_remote_node_get_info_ret._fast_unpack = _u_remote_node_get_info_ret
-_T_remote_connect_get_capabilities_ret._fast_pack = _p_remote_connect_get_capabilities_ret
+_T_remote_connect_get_capabilities_ret.pack = _p_remote_connect_get_capabilities_ret
 _T_remote_connect_get_capabilities_ret._fast_unpack = _u_remote_connect_get_capabilities_ret
-_T_remote_connect_get_domain_capabilities_args._fast_pack = _p_remote_connect_get_domain_capabilities_args
+_T_remote_connect_get_domain_capabilities_args.pack = _p_remote_connect_get_domain_capabilities_args
 _T_remote_connect_get_domain_capabilities_args._fast_unpack = _u_remote_connect_get_domain_capabilities_args
-_T_remote_connect_get_domain_capabilities_ret._fast_pack = _p_remote_connect_get_domain_capabilities_ret
+_T_remote_connect_get_domain_capabilities_ret.pack = _p_remote_connect_get_domain_capabilities_ret
 _T_remote_connect_get_domain_capabilities_ret._fast_unpack = _u_remote_connect_get_domain_capabilities_ret
-_T_remote_node_get_cpu_stats_args._fast_pack = _p_remote_node_get_cpu_stats_args
+_T_remote_node_get_cpu_stats_args.pack = _p_remote_node_get_cpu_stats_args
 _T_remote_node_get_cpu_stats_args._fast_unpack = _u_remote_node_get_cpu_stats_args
-_T_remote_node_get_cpu_stats_ret._fast_pack = _p_remote_node_get_cpu_stats_ret
+_T_remote_node_get_cpu_stats_ret.pack = _p_remote_node_get_cpu_stats_ret
 _T_remote_node_get_cpu_stats_ret._fast_unpack = _u_remote_node_get_cpu_stats_ret
-_T_remote_node_get_memory_stats_args._fast_pack = _p_remote_node_get_memory_stats_args
+_T_remote_node_get_memory_stats_args.pack = _p_remote_node_get_memory_stats_args
 _T_remote_node_get_memory_stats_args._fast_unpack = _u_remote_node_get_memory_stats_args
-_T_remote_node_get_memory_stats_ret._fast_pack = _p_remote_node_get_memory_stats_ret
+_T_remote_node_get_memory_stats_ret.pack = _p_remote_node_get_memory_stats_ret
 _T_remote_node_get_memory_stats_ret._fast_unpack = _u_remote_node_get_memory_stats_ret
-_T_remote_node_get_cells_free_memory_args._fast_pack = _p_remote_node_get_cells_free_memory_args
+_T_remote_node_get_cells_free_memory_args.pack = _p_remote_node_get_cells_free_memory_args
 _T_remote_node_get_cells_free_memory_args._fast_unpack = _u_remote_node_get_cells_free_memory_args
-_T_remote_node_get_cells_free_memory_ret._fast_pack = _p_remote_node_get_cells_free_memory_ret
+_T_remote_node_get_cells_free_memory_ret.pack = _p_remote_node_get_cells_free_memory_ret
 _T_remote_node_get_cells_free_memory_ret._fast_unpack = _u_remote_node_get_cells_free_memory_ret
-_T_remote_node_get_free_memory_ret._fast_pack = _p_remote_node_get_free_memory_ret
+_T_remote_node_get_free_memory_ret.pack = _p_remote_node_get_free_memory_ret
 _T_remote_node_get_free_memory_ret._fast_unpack = _u_remote_node_get_free_memory_ret
-_T_remote_domain_get_scheduler_type_args._fast_pack = _p_remote_domain_get_scheduler_type_args
+_T_remote_domain_get_scheduler_type_args.pack = _p_remote_domain_get_scheduler_type_args
 _T_remote_domain_get_scheduler_type_args._fast_unpack = _u_remote_domain_get_scheduler_type_args
-_T_remote_domain_get_scheduler_type_ret._fast_pack = _p_remote_domain_get_scheduler_type_ret
+_T_remote_domain_get_scheduler_type_ret.pack = _p_remote_domain_get_scheduler_type_ret
 _T_remote_domain_get_scheduler_type_ret._fast_unpack = _u_remote_domain_get_scheduler_type_ret
-_T_remote_domain_get_scheduler_parameters_args._fast_pack = _p_remote_domain_get_scheduler_parameters_args
+_T_remote_domain_get_scheduler_parameters_args.pack = _p_remote_domain_get_scheduler_parameters_args
 _T_remote_domain_get_scheduler_parameters_args._fast_unpack = _u_remote_domain_get_scheduler_parameters_args
-_T_remote_domain_get_scheduler_parameters_ret._fast_pack = _p_remote_domain_get_scheduler_parameters_ret
+_T_remote_domain_get_scheduler_parameters_ret.pack = _p_remote_domain_get_scheduler_parameters_ret
 _T_remote_domain_get_scheduler_parameters_ret._fast_unpack = _u_remote_domain_get_scheduler_parameters_ret
-_T_remote_domain_get_scheduler_parameters_flags_args._fast_pack = _p_remote_domain_get_scheduler_parameters_flags_args
+_T_remote_domain_get_scheduler_parameters_flags_args.pack = _p_remote_domain_get_scheduler_parameters_flags_args
 _T_remote_domain_get_scheduler_parameters_flags_args._fast_unpack = _u_remote_domain_get_scheduler_parameters_flags_args
-_T_remote_domain_get_scheduler_parameters_flags_ret._fast_pack = _p_remote_domain_get_scheduler_parameters_flags_ret
+_T_remote_domain_get_scheduler_parameters_flags_ret.pack = _p_remote_domain_get_scheduler_parameters_flags_ret
 _T_remote_domain_get_scheduler_parameters_flags_ret._fast_unpack = _u_remote_domain_get_scheduler_parameters_flags_ret
-_T_remote_domain_set_scheduler_parameters_args._fast_pack = _p_remote_domain_set_scheduler_parameters_args
+_T_remote_domain_set_scheduler_parameters_args.pack = _p_remote_domain_set_scheduler_parameters_args
 _T_remote_domain_set_scheduler_parameters_args._fast_unpack = _u_remote_domain_set_scheduler_parameters_args
-_T_remote_domain_set_scheduler_parameters_flags_args._fast_pack = _p_remote_domain_set_scheduler_parameters_flags_args
+_T_remote_domain_set_scheduler_parameters_flags_args.pack = _p_remote_domain_set_scheduler_parameters_flags_args
 _T_remote_domain_set_scheduler_parameters_flags_args._fast_unpack = _u_remote_domain_set_scheduler_parameters_flags_args
-_T_remote_domain_set_blkio_parameters_args._fast_pack = _p_remote_domain_set_blkio_parameters_args
+_T_remote_domain_set_blkio_parameters_args.pack = _p_remote_domain_set_blkio_parameters_args
 _T_remote_domain_set_blkio_parameters_args._fast_unpack = _u_remote_domain_set_blkio_parameters_args
-_T_remote_domain_get_blkio_parameters_args._fast_pack = _p_remote_domain_get_blkio_parameters_args
+_T_remote_domain_get_blkio_parameters_args.pack = _p_remote_domain_get_blkio_parameters_args
 _T_remote_domain_get_blkio_parameters_args._fast_unpack = _u_remote_domain_get_blkio_parameters_args
-_T_remote_domain_get_blkio_parameters_ret._fast_pack = _p_remote_domain_get_blkio_parameters_ret
+_T_remote_domain_get_blkio_parameters_ret.pack = _p_remote_domain_get_blkio_parameters_ret
 _T_remote_domain_get_blkio_parameters_ret._fast_unpack = _u_remote_domain_get_blkio_parameters_ret
-_T_remote_domain_set_memory_parameters_args._fast_pack = _p_remote_domain_set_memory_parameters_args
+_T_remote_domain_set_memory_parameters_args.pack = _p_remote_domain_set_memory_parameters_args
 _T_remote_domain_set_memory_parameters_args._fast_unpack = _u_remote_domain_set_memory_parameters_args
-_T_remote_domain_get_memory_parameters_args._fast_pack = _p_remote_domain_get_memory_parameters_args
+_T_remote_domain_get_memory_parameters_args.pack = _p_remote_domain_get_memory_parameters_args
 _T_remote_domain_get_memory_parameters_args._fast_unpack = _u_remote_domain_get_memory_parameters_args
-_T_remote_domain_get_memory_parameters_ret._fast_pack = _p_remote_domain_get_memory_parameters_ret
+_T_remote_domain_get_memory_parameters_ret.pack = _p_remote_domain_get_memory_parameters_ret
 _T_remote_domain_get_memory_parameters_ret._fast_unpack = _u_remote_domain_get_memory_parameters_ret
-_T_remote_domain_block_resize_args._fast_pack = _p_remote_domain_block_resize_args
+_T_remote_domain_block_resize_args.pack = _p_remote_domain_block_resize_args
 _T_remote_domain_block_resize_args._fast_unpack = _u_remote_domain_block_resize_args
-_T_remote_domain_set_numa_parameters_args._fast_pack = _p_remote_domain_set_numa_parameters_args
+_T_remote_domain_set_numa_parameters_args.pack = _p_remote_domain_set_numa_parameters_args
 _T_remote_domain_set_numa_parameters_args._fast_unpack = _u_remote_domain_set_numa_parameters_args
-_T_remote_domain_get_numa_parameters_args._fast_pack = _p_remote_domain_get_numa_parameters_args
+_T_remote_domain_get_numa_parameters_args.pack = _p_remote_domain_get_numa_parameters_args
 _T_remote_domain_get_numa_parameters_args._fast_unpack = _u_remote_domain_get_numa_parameters_args
-_T_remote_domain_get_numa_parameters_ret._fast_pack = _p_remote_domain_get_numa_parameters_ret
+_T_remote_domain_get_numa_parameters_ret.pack = _p_remote_domain_get_numa_parameters_ret
 _T_remote_domain_get_numa_parameters_ret._fast_unpack = _u_remote_domain_get_numa_parameters_ret
-_T_remote_domain_set_perf_events_args._fast_pack = _p_remote_domain_set_perf_events_args
+_T_remote_domain_set_perf_events_args.pack = _p_remote_domain_set_perf_events_args
 _T_remote_domain_set_perf_events_args._fast_unpack = _u_remote_domain_set_perf_events_args
-_T_remote_domain_get_perf_events_args._fast_pack = _p_remote_domain_get_perf_events_args
+_T_remote_domain_get_perf_events_args.pack = _p_remote_domain_get_perf_events_args
 _T_remote_domain_get_perf_events_args._fast_unpack = _u_remote_domain_get_perf_events_args
-_T_remote_domain_get_perf_events_ret._fast_pack = _p_remote_domain_get_perf_events_ret
+_T_remote_domain_get_perf_events_ret.pack = _p_remote_domain_get_perf_events_ret
 _T_remote_domain_get_perf_events_ret._fast_unpack = _u_remote_domain_get_perf_events_ret
-_T_remote_domain_block_stats_args._fast_pack = _p_remote_domain_block_stats_args
+_T_remote_domain_block_stats_args.pack = _p_remote_domain_block_stats_args
 _T_remote_domain_block_stats_args._fast_unpack = _u_remote_domain_block_stats_args
-_T_remote_domain_block_stats_ret._fast_pack = _p_remote_domain_block_stats_ret
+_T_remote_domain_block_stats_ret.pack = _p_remote_domain_block_stats_ret
 _T_remote_domain_block_stats_ret._fast_unpack = _u_remote_domain_block_stats_ret
-_T_remote_domain_block_stats_flags_args._fast_pack = _p_remote_domain_block_stats_flags_args
+_T_remote_domain_block_stats_flags_args.pack = _p_remote_domain_block_stats_flags_args
 _T_remote_domain_block_stats_flags_args._fast_unpack = _u_remote_domain_block_stats_flags_args
-_T_remote_domain_block_stats_flags_ret._fast_pack = _p_remote_domain_block_stats_flags_ret
+_T_remote_domain_block_stats_flags_ret.pack = _p_remote_domain_block_stats_flags_ret
 _T_remote_domain_block_stats_flags_ret._fast_unpack = _u_remote_domain_block_stats_flags_ret
-_T_remote_domain_interface_stats_args._fast_pack = _p_remote_domain_interface_stats_args
+_T_remote_domain_interface_stats_args.pack = _p_remote_domain_interface_stats_args
 _T_remote_domain_interface_stats_args._fast_unpack = _u_remote_domain_interface_stats_args
-_T_remote_domain_interface_stats_ret._fast_pack = _p_remote_domain_interface_stats_ret
+_T_remote_domain_interface_stats_ret.pack = _p_remote_domain_interface_stats_ret
 _T_remote_domain_interface_stats_ret._fast_unpack = _u_remote_domain_interface_stats_ret
-_T_remote_domain_set_interface_parameters_args._fast_pack = _p_remote_domain_set_interface_parameters_args
+_T_remote_domain_set_interface_parameters_args.pack = _p_remote_domain_set_interface_parameters_args
 _T_remote_domain_set_interface_parameters_args._fast_unpack = _u_remote_domain_set_interface_parameters_args
-_T_remote_domain_get_interface_parameters_args._fast_pack = _p_remote_domain_get_interface_parameters_args
+_T_remote_domain_get_interface_parameters_args.pack = _p_remote_domain_get_interface_parameters_args
 _T_remote_domain_get_interface_parameters_args._fast_unpack = _u_remote_domain_get_interface_parameters_args
-_T_remote_domain_get_interface_parameters_ret._fast_pack = _p_remote_domain_get_interface_parameters_ret
+_T_remote_domain_get_interface_parameters_ret.pack = _p_remote_domain_get_interface_parameters_ret
 _T_remote_domain_get_interface_parameters_ret._fast_unpack = _u_remote_domain_get_interface_parameters_ret
-_T_remote_domain_memory_stats_args._fast_pack = _p_remote_domain_memory_stats_args
+_T_remote_domain_memory_stats_args.pack = _p_remote_domain_memory_stats_args
 _T_remote_domain_memory_stats_args._fast_unpack = _u_remote_domain_memory_stats_args
-_T_remote_domain_memory_stat._fast_pack = _p_remote_domain_memory_stat
+_T_remote_domain_memory_stat.pack = _p_remote_domain_memory_stat
 _T_remote_domain_memory_stat._fast_unpack = _u_remote_domain_memory_stat
-_T_remote_domain_memory_stats_ret._fast_pack = _p_remote_domain_memory_stats_ret
+_T_remote_domain_memory_stats_ret.pack = _p_remote_domain_memory_stats_ret
 _T_remote_domain_memory_stats_ret._fast_unpack = _u_remote_domain_memory_stats_ret
-_T_remote_domain_block_peek_args._fast_pack = _p_remote_domain_block_peek_args
+_T_remote_domain_block_peek_args.pack = _p_remote_domain_block_peek_args
 _T_remote_domain_block_peek_args._fast_unpack = _u_remote_domain_block_peek_args
-_T_remote_domain_block_peek_ret._fast_pack = _p_remote_domain_block_peek_ret
+_T_remote_domain_block_peek_ret.pack = _p_remote_domain_block_peek_ret
 _T_remote_domain_block_peek_ret._fast_unpack = _u_remote_domain_block_peek_ret
-_T_remote_domain_memory_peek_args._fast_pack = _p_remote_domain_memory_peek_args
+_T_remote_domain_memory_peek_args.pack = _p_remote_domain_memory_peek_args
 _T_remote_domain_memory_peek_args._fast_unpack = _u_remote_domain_memory_peek_args
-_T_remote_domain_memory_peek_ret._fast_pack = _p_remote_domain_memory_peek_ret
+_T_remote_domain_memory_peek_ret.pack = _p_remote_domain_memory_peek_ret
 _T_remote_domain_memory_peek_ret._fast_unpack = _u_remote_domain_memory_peek_ret
-_T_remote_domain_get_block_info_args._fast_pack = _p_remote_domain_get_block_info_args
+_T_remote_domain_get_block_info_args.pack = _p_remote_domain_get_block_info_args
 _T_remote_domain_get_block_info_args._fast_unpack = _u_remote_domain_get_block_info_args
-_T_remote_domain_get_block_info_ret._fast_pack = _p_remote_domain_get_block_info_ret
+_T_remote_domain_get_block_info_ret.pack = _p_remote_domain_get_block_info_ret
 _T_remote_domain_get_block_info_ret._fast_unpack = _u_remote_domain_get_block_info_ret
-_T_remote_connect_list_domains_args._fast_pack = _p_remote_connect_list_domains_args
+_T_remote_connect_list_domains_args.pack = _p_remote_connect_list_domains_args
 _T_remote_connect_list_domains_args._fast_unpack = _u_remote_connect_list_domains_args
-_T_remote_connect_list_domains_ret._fast_pack = _p_remote_connect_list_domains_ret
+_T_remote_connect_list_domains_ret.pack = _p_remote_connect_list_domains_ret
 _T_remote_connect_list_domains_ret._fast_unpack = _u_remote_connect_list_domains_ret
-_T_remote_connect_num_of_domains_ret._fast_pack = _p_remote_connect_num_of_domains_ret
+_T_remote_connect_num_of_domains_ret.pack = _p_remote_connect_num_of_domains_ret
 _T_remote_connect_num_of_domains_ret._fast_unpack = _u_remote_connect_num_of_domains_ret
-_T_remote_domain_create_xml_args._fast_pack = _p_remote_domain_create_xml_args
+_T_remote_domain_create_xml_args.pack = _p_remote_domain_create_xml_args
 _T_remote_domain_create_xml_args._fast_unpack = _u_remote_domain_create_xml_args
-_T_remote_domain_create_xml_ret._fast_pack = _p_remote_domain_create_xml_ret
+_T_remote_domain_create_xml_ret.pack = _p_remote_domain_create_xml_ret
 _T_remote_domain_create_xml_ret._fast_unpack = _u_remote_domain_create_xml_ret
-_T_remote_domain_create_xml_with_files_args._fast_pack = _p_remote_domain_create_xml_with_files_args
+_T_remote_domain_create_xml_with_files_args.pack = _p_remote_domain_create_xml_with_files_args
 _T_remote_domain_create_xml_with_files_args._fast_unpack = _u_remote_domain_create_xml_with_files_args
-_T_remote_domain_create_xml_with_files_ret._fast_pack = _p_remote_domain_create_xml_with_files_ret
+_T_remote_domain_create_xml_with_files_ret.pack = _p_remote_domain_create_xml_with_files_ret
 _T_remote_domain_create_xml_with_files_ret._fast_unpack = _u_remote_domain_create_xml_with_files_ret
-_T_remote_domain_lookup_by_id_args._fast_pack = _p_remote_domain_lookup_by_id_args
+_T_remote_domain_lookup_by_id_args.pack = _p_remote_domain_lookup_by_id_args
 _T_remote_domain_lookup_by_id_args._fast_unpack = _u_remote_domain_lookup_by_id_args
-_T_remote_domain_lookup_by_id_ret._fast_pack = _p_remote_domain_lookup_by_id_ret
+_T_remote_domain_lookup_by_id_ret.pack = _p_remote_domain_lookup_by_id_ret
 _T_remote_domain_lookup_by_id_ret._fast_unpack = _u_remote_domain_lookup_by_id_ret
-_T_remote_domain_lookup_by_uuid_args._fast_pack = _p_remote_domain_lookup_by_uuid_args
+_T_remote_domain_lookup_by_uuid_args.pack = _p_remote_domain_lookup_by_uuid_args
 _T_remote_domain_lookup_by_uuid_args._fast_unpack = _u_remote_domain_lookup_by_uuid_args
-_T_remote_domain_lookup_by_uuid_ret._fast_pack = _p_remote_domain_lookup_by_uuid_ret
+_T_remote_domain_lookup_by_uuid_ret.pack = _p_remote_domain_lookup_by_uuid_ret
 _T_remote_domain_lookup_by_uuid_ret._fast_unpack = _u_remote_domain_lookup_by_uuid_ret
-_T_remote_domain_lookup_by_name_args._fast_pack = _p_remote_domain_lookup_by_name_args
+_T_remote_domain_lookup_by_name_args.pack = _p_remote_domain_lookup_by_name_args
 _T_remote_domain_lookup_by_name_args._fast_unpack = _u_remote_domain_lookup_by_name_args
-_T_remote_domain_lookup_by_name_ret._fast_pack = _p_remote_domain_lookup_by_name_ret
+_T_remote_domain_lookup_by_name_ret.pack = _p_remote_domain_lookup_by_name_ret
 _T_remote_domain_lookup_by_name_ret._fast_unpack = _u_remote_domain_lookup_by_name_ret
-_T_remote_domain_suspend_args._fast_pack = _p_remote_domain_suspend_args
+_T_remote_domain_suspend_args.pack = _p_remote_domain_suspend_args
 _T_remote_domain_suspend_args._fast_unpack = _u_remote_domain_suspend_args
-_T_remote_domain_resume_args._fast_pack = _p_remote_domain_resume_args
+_T_remote_domain_resume_args.pack = _p_remote_domain_resume_args
 _T_remote_domain_resume_args._fast_unpack = _u_remote_domain_resume_args
-_T_remote_domain_pm_suspend_for_duration_args._fast_pack = _p_remote_domain_pm_suspend_for_duration_args
+_T_remote_domain_pm_suspend_for_duration_args.pack = _p_remote_domain_pm_suspend_for_duration_args
 _T_remote_domain_pm_suspend_for_duration_args._fast_unpack = _u_remote_domain_pm_suspend_for_duration_args
-_T_remote_domain_pm_wakeup_args._fast_pack = _p_remote_domain_pm_wakeup_args
+_T_remote_domain_pm_wakeup_args.pack = _p_remote_domain_pm_wakeup_args
 _T_remote_domain_pm_wakeup_args._fast_unpack = _u_remote_domain_pm_wakeup_args
-_T_remote_domain_shutdown_args._fast_pack = _p_remote_domain_shutdown_args
+_T_remote_domain_shutdown_args.pack = _p_remote_domain_shutdown_args
 _T_remote_domain_shutdown_args._fast_unpack = _u_remote_domain_shutdown_args
-_T_remote_domain_reboot_args._fast_pack = _p_remote_domain_reboot_args
+_T_remote_domain_reboot_args.pack = _p_remote_domain_reboot_args
 _T_remote_domain_reboot_args._fast_unpack = _u_remote_domain_reboot_args
-_T_remote_domain_reset_args._fast_pack = _p_remote_domain_reset_args
+_T_remote_domain_reset_args.pack = _p_remote_domain_reset_args
 _T_remote_domain_reset_args._fast_unpack = _u_remote_domain_reset_args
-_T_remote_domain_destroy_args._fast_pack = _p_remote_domain_destroy_args
+_T_remote_domain_destroy_args.pack = _p_remote_domain_destroy_args
 _T_remote_domain_destroy_args._fast_unpack = _u_remote_domain_destroy_args
-_T_remote_domain_destroy_flags_args._fast_pack = _p_remote_domain_destroy_flags_args
+_T_remote_domain_destroy_flags_args.pack = _p_remote_domain_destroy_flags_args
 _T_remote_domain_destroy_flags_args._fast_unpack = _u_remote_domain_destroy_flags_args
-_T_remote_domain_get_os_type_args._fast_pack = _p_remote_domain_get_os_type_args
+_T_remote_domain_get_os_type_args.pack = _p_remote_domain_get_os_type_args
 _T_remote_domain_get_os_type_args._fast_unpack = _u_remote_domain_get_os_type_args
-_T_remote_domain_get_os_type_ret._fast_pack = _p_remote_domain_get_os_type_ret
+_T_remote_domain_get_os_type_ret.pack = _p_remote_domain_get_os_type_ret
 _T_remote_domain_get_os_type_ret._fast_unpack = _u_remote_domain_get_os_type_ret
-_T_remote_domain_get_max_memory_args._fast_pack = _p_remote_domain_get_max_memory_args
+_T_remote_domain_get_max_memory_args.pack = _p_remote_domain_get_max_memory_args
 _T_remote_domain_get_max_memory_args._fast_unpack = _u_remote_domain_get_max_memory_args
-_T_remote_domain_get_max_memory_ret._fast_pack = _p_remote_domain_get_max_memory_ret
+_T_remote_domain_get_max_memory_ret.pack = _p_remote_domain_get_max_memory_ret
 _T_remote_domain_get_max_memory_ret._fast_unpack = _u_remote_domain_get_max_memory_ret
-_T_remote_domain_set_max_memory_args._fast_pack = _p_remote_domain_set_max_memory_args
+_T_remote_domain_set_max_memory_args.pack = _p_remote_domain_set_max_memory_args
 _T_remote_domain_set_max_memory_args._fast_unpack = _u_remote_domain_set_max_memory_args
-_T_remote_domain_set_memory_args._fast_pack = _p_remote_domain_set_memory_args
+_T_remote_domain_set_memory_args.pack = _p_remote_domain_set_memory_args
 _T_remote_domain_set_memory_args._fast_unpack = _u_remote_domain_set_memory_args
-_T_remote_domain_set_memory_flags_args._fast_pack = _p_remote_domain_set_memory_flags_args
+_T_remote_domain_set_memory_flags_args.pack = _p_remote_domain_set_memory_flags_args
 _T_remote_domain_set_memory_flags_args._fast_unpack = _u_remote_domain_set_memory_flags_args
-_T_remote_domain_set_memory_stats_period_args._fast_pack = _p_remote_domain_set_memory_stats_period_args
+_T_remote_domain_set_memory_stats_period_args.pack = _p_remote_domain_set_memory_stats_period_args
 _T_remote_domain_set_memory_stats_period_args._fast_unpack = _u_remote_domain_set_memory_stats_period_args
-_T_remote_domain_get_info_args._fast_pack = _p_remote_domain_get_info_args
+_T_remote_domain_get_info_args.pack = _p_remote_domain_get_info_args
 _T_remote_domain_get_info_args._fast_unpack = _u_remote_domain_get_info_args
-_T_remote_domain_get_info_ret._fast_pack = _p_remote_domain_get_info_ret
+_T_remote_domain_get_info_ret.pack = _p_remote_domain_get_info_ret
 _T_remote_domain_get_info_ret._fast_unpack = _u_remote_domain_get_info_ret
-_T_remote_domain_save_args._fast_pack = _p_remote_domain_save_args
+_T_remote_domain_save_args.pack = _p_remote_domain_save_args
 _T_remote_domain_save_args._fast_unpack = _u_remote_domain_save_args
-_T_remote_domain_save_flags_args._fast_pack = _p_remote_domain_save_flags_args
+_T_remote_domain_save_flags_args.pack = _p_remote_domain_save_flags_args
 _T_remote_domain_save_flags_args._fast_unpack = _u_remote_domain_save_flags_args
-_T_remote_domain_save_params_args._fast_pack = _p_remote_domain_save_params_args
+_T_remote_domain_save_params_args.pack = _p_remote_domain_save_params_args
 _T_remote_domain_save_params_args._fast_unpack = _u_remote_domain_save_params_args
-_T_remote_domain_restore_args._fast_pack = _p_remote_domain_restore_args
+_T_remote_domain_restore_args.pack = _p_remote_domain_restore_args
 _T_remote_domain_restore_args._fast_unpack = _u_remote_domain_restore_args
-_T_remote_domain_restore_flags_args._fast_pack = _p_remote_domain_restore_flags_args
+_T_remote_domain_restore_flags_args.pack = _p_remote_domain_restore_flags_args
 _T_remote_domain_restore_flags_args._fast_unpack = _u_remote_domain_restore_flags_args
-_T_remote_domain_restore_params_args._fast_pack = _p_remote_domain_restore_params_args
+_T_remote_domain_restore_params_args.pack = _p_remote_domain_restore_params_args
 _T_remote_domain_restore_params_args._fast_unpack = _u_remote_domain_restore_params_args
-_T_remote_domain_save_image_get_xml_desc_args._fast_pack = _p_remote_domain_save_image_get_xml_desc_args
+_T_remote_domain_save_image_get_xml_desc_args.pack = _p_remote_domain_save_image_get_xml_desc_args
 _T_remote_domain_save_image_get_xml_desc_args._fast_unpack = _u_remote_domain_save_image_get_xml_desc_args
-_T_remote_domain_save_image_get_xml_desc_ret._fast_pack = _p_remote_domain_save_image_get_xml_desc_ret
+_T_remote_domain_save_image_get_xml_desc_ret.pack = _p_remote_domain_save_image_get_xml_desc_ret
 _T_remote_domain_save_image_get_xml_desc_ret._fast_unpack = _u_remote_domain_save_image_get_xml_desc_ret
-_T_remote_domain_save_image_define_xml_args._fast_pack = _p_remote_domain_save_image_define_xml_args
+_T_remote_domain_save_image_define_xml_args.pack = _p_remote_domain_save_image_define_xml_args
 _T_remote_domain_save_image_define_xml_args._fast_unpack = _u_remote_domain_save_image_define_xml_args
-_T_remote_domain_core_dump_args._fast_pack = _p_remote_domain_core_dump_args
+_T_remote_domain_core_dump_args.pack = _p_remote_domain_core_dump_args
 _T_remote_domain_core_dump_args._fast_unpack = _u_remote_domain_core_dump_args
-_T_remote_domain_core_dump_with_format_args._fast_pack = _p_remote_domain_core_dump_with_format_args
+_T_remote_domain_core_dump_with_format_args.pack = _p_remote_domain_core_dump_with_format_args
 _T_remote_domain_core_dump_with_format_args._fast_unpack = _u_remote_domain_core_dump_with_format_args
-_T_remote_domain_screenshot_args._fast_pack = _p_remote_domain_screenshot_args
+_T_remote_domain_screenshot_args.pack = _p_remote_domain_screenshot_args
 _T_remote_domain_screenshot_args._fast_unpack = _u_remote_domain_screenshot_args
-_T_remote_domain_screenshot_ret._fast_pack = _p_remote_domain_screenshot_ret
+_T_remote_domain_screenshot_ret.pack = _p_remote_domain_screenshot_ret
 _T_remote_domain_screenshot_ret._fast_unpack = _u_remote_domain_screenshot_ret
-_T_remote_domain_get_xml_desc_args._fast_pack = _p_remote_domain_get_xml_desc_args
+_T_remote_domain_get_xml_desc_args.pack = _p_remote_domain_get_xml_desc_args
 _T_remote_domain_get_xml_desc_args._fast_unpack = _u_remote_domain_get_xml_desc_args
-_T_remote_domain_get_xml_desc_ret._fast_pack = _p_remote_domain_get_xml_desc_ret
+_T_remote_domain_get_xml_desc_ret.pack = _p_remote_domain_get_xml_desc_ret
 _T_remote_domain_get_xml_desc_ret._fast_unpack = _u_remote_domain_get_xml_desc_ret
-_T_remote_domain_migrate_prepare_args._fast_pack = _p_remote_domain_migrate_prepare_args
+_T_remote_domain_migrate_prepare_args.pack = _p_remote_domain_migrate_prepare_args
 _T_remote_domain_migrate_prepare_args._fast_unpack = _u_remote_domain_migrate_prepare_args
-_T_remote_domain_migrate_prepare_ret._fast_pack = _p_remote_domain_migrate_prepare_ret
+_T_remote_domain_migrate_prepare_ret.pack = _p_remote_domain_migrate_prepare_ret
 _T_remote_domain_migrate_prepare_ret._fast_unpack = _u_remote_domain_migrate_prepare_ret
-_T_remote_domain_migrate_perform_args._fast_pack = _p_remote_domain_migrate_perform_args
+_T_remote_domain_migrate_perform_args.pack = _p_remote_domain_migrate_perform_args
 _T_remote_domain_migrate_perform_args._fast_unpack = _u_remote_domain_migrate_perform_args
-_T_remote_domain_migrate_finish_args._fast_pack = _p_remote_domain_migrate_finish_args
+_T_remote_domain_migrate_finish_args.pack = _p_remote_domain_migrate_finish_args
 _T_remote_domain_migrate_finish_args._fast_unpack = _u_remote_domain_migrate_finish_args
-_T_remote_domain_migrate_finish_ret._fast_pack = _p_remote_domain_migrate_finish_ret
+_T_remote_domain_migrate_finish_ret.pack = _p_remote_domain_migrate_finish_ret
 _T_remote_domain_migrate_finish_ret._fast_unpack = _u_remote_domain_migrate_finish_ret
-_T_remote_domain_migrate_prepare2_args._fast_pack = _p_remote_domain_migrate_prepare2_args
+_T_remote_domain_migrate_prepare2_args.pack = _p_remote_domain_migrate_prepare2_args
 _T_remote_domain_migrate_prepare2_args._fast_unpack = _u_remote_domain_migrate_prepare2_args
-_T_remote_domain_migrate_prepare2_ret._fast_pack = _p_remote_domain_migrate_prepare2_ret
+_T_remote_domain_migrate_prepare2_ret.pack = _p_remote_domain_migrate_prepare2_ret
 _T_remote_domain_migrate_prepare2_ret._fast_unpack = _u_remote_domain_migrate_prepare2_ret
-_T_remote_domain_migrate_finish2_args._fast_pack = _p_remote_domain_migrate_finish2_args
+_T_remote_domain_migrate_finish2_args.pack = _p_remote_domain_migrate_finish2_args
 _T_remote_domain_migrate_finish2_args._fast_unpack = _u_remote_domain_migrate_finish2_args
-_T_remote_domain_migrate_finish2_ret._fast_pack = _p_remote_domain_migrate_finish2_ret
+_T_remote_domain_migrate_finish2_ret.pack = _p_remote_domain_migrate_finish2_ret
 _T_remote_domain_migrate_finish2_ret._fast_unpack = _u_remote_domain_migrate_finish2_ret
-_T_remote_connect_list_defined_domains_args._fast_pack = _p_remote_connect_list_defined_domains_args
+_T_remote_connect_list_defined_domains_args.pack = _p_remote_connect_list_defined_domains_args
 _T_remote_connect_list_defined_domains_args._fast_unpack = _u_remote_connect_list_defined_domains_args
-_T_remote_connect_list_defined_domains_ret._fast_pack = _p_remote_connect_list_defined_domains_ret
+_T_remote_connect_list_defined_domains_ret.pack = _p_remote_connect_list_defined_domains_ret
 _T_remote_connect_list_defined_domains_ret._fast_unpack = _u_remote_connect_list_defined_domains_ret
-_T_remote_connect_num_of_defined_domains_ret._fast_pack = _p_remote_connect_num_of_defined_domains_ret
+_T_remote_connect_num_of_defined_domains_ret.pack = _p_remote_connect_num_of_defined_domains_ret
 _T_remote_connect_num_of_defined_domains_ret._fast_unpack = _u_remote_connect_num_of_defined_domains_ret
-_T_remote_domain_create_args._fast_pack = _p_remote_domain_create_args
+_T_remote_domain_create_args.pack = _p_remote_domain_create_args
 _T_remote_domain_create_args._fast_unpack = _u_remote_domain_create_args
-_T_remote_domain_create_with_flags_args._fast_pack = _p_remote_domain_create_with_flags_args
+_T_remote_domain_create_with_flags_args.pack = _p_remote_domain_create_with_flags_args
 _T_remote_domain_create_with_flags_args._fast_unpack = _u_remote_domain_create_with_flags_args
-_T_remote_domain_create_with_flags_ret._fast_pack = _p_remote_domain_create_with_flags_ret
+_T_remote_domain_create_with_flags_ret.pack = _p_remote_domain_create_with_flags_ret
 _T_remote_domain_create_with_flags_ret._fast_unpack = _u_remote_domain_create_with_flags_ret
-_T_remote_domain_create_with_files_args._fast_pack = _p_remote_domain_create_with_files_args
+_T_remote_domain_create_with_files_args.pack = _p_remote_domain_create_with_files_args
 _T_remote_domain_create_with_files_args._fast_unpack = _u_remote_domain_create_with_files_args
-_T_remote_domain_create_with_files_ret._fast_pack = _p_remote_domain_create_with_files_ret
+_T_remote_domain_create_with_files_ret.pack = _p_remote_domain_create_with_files_ret
 _T_remote_domain_create_with_files_ret._fast_unpack = _u_remote_domain_create_with_files_ret
-_T_remote_domain_define_xml_args._fast_pack = _p_remote_domain_define_xml_args
+_T_remote_domain_define_xml_args.pack = _p_remote_domain_define_xml_args
 _T_remote_domain_define_xml_args._fast_unpack = _u_remote_domain_define_xml_args
-_T_remote_domain_define_xml_ret._fast_pack = _p_remote_domain_define_xml_ret
+_T_remote_domain_define_xml_ret.pack = _p_remote_domain_define_xml_ret
 _T_remote_domain_define_xml_ret._fast_unpack = _u_remote_domain_define_xml_ret
-_T_remote_domain_define_xml_flags_args._fast_pack = _p_remote_domain_define_xml_flags_args
+_T_remote_domain_define_xml_flags_args.pack = _p_remote_domain_define_xml_flags_args
 _T_remote_domain_define_xml_flags_args._fast_unpack = _u_remote_domain_define_xml_flags_args
-_T_remote_domain_define_xml_flags_ret._fast_pack = _p_remote_domain_define_xml_flags_ret
+_T_remote_domain_define_xml_flags_ret.pack = _p_remote_domain_define_xml_flags_ret
 _T_remote_domain_define_xml_flags_ret._fast_unpack = _u_remote_domain_define_xml_flags_ret
-_T_remote_domain_undefine_args._fast_pack = _p_remote_domain_undefine_args
+_T_remote_domain_undefine_args.pack = _p_remote_domain_undefine_args
 _T_remote_domain_undefine_args._fast_unpack = _u_remote_domain_undefine_args
-_T_remote_domain_undefine_flags_args._fast_pack = _p_remote_domain_undefine_flags_args
+_T_remote_domain_undefine_flags_args.pack = _p_remote_domain_undefine_flags_args
 _T_remote_domain_undefine_flags_args._fast_unpack = _u_remote_domain_undefine_flags_args
-_T_remote_domain_inject_nmi_args._fast_pack = _p_remote_domain_inject_nmi_args
+_T_remote_domain_inject_nmi_args.pack = _p_remote_domain_inject_nmi_args
 _T_remote_domain_inject_nmi_args._fast_unpack = _u_remote_domain_inject_nmi_args
-_T_remote_domain_send_key_args._fast_pack = _p_remote_domain_send_key_args
+_T_remote_domain_send_key_args.pack = _p_remote_domain_send_key_args
 _T_remote_domain_send_key_args._fast_unpack = _u_remote_domain_send_key_args
-_T_remote_domain_send_process_signal_args._fast_pack = _p_remote_domain_send_process_signal_args
+_T_remote_domain_send_process_signal_args.pack = _p_remote_domain_send_process_signal_args
 _T_remote_domain_send_process_signal_args._fast_unpack = _u_remote_domain_send_process_signal_args
-_T_remote_domain_set_vcpus_args._fast_pack = _p_remote_domain_set_vcpus_args
+_T_remote_domain_set_vcpus_args.pack = _p_remote_domain_set_vcpus_args
 _T_remote_domain_set_vcpus_args._fast_unpack = _u_remote_domain_set_vcpus_args
-_T_remote_domain_set_vcpus_flags_args._fast_pack = _p_remote_domain_set_vcpus_flags_args
+_T_remote_domain_set_vcpus_flags_args.pack = _p_remote_domain_set_vcpus_flags_args
 _T_remote_domain_set_vcpus_flags_args._fast_unpack = _u_remote_domain_set_vcpus_flags_args
-_T_remote_domain_get_vcpus_flags_args._fast_pack = _p_remote_domain_get_vcpus_flags_args
+_T_remote_domain_get_vcpus_flags_args.pack = _p_remote_domain_get_vcpus_flags_args
 _T_remote_domain_get_vcpus_flags_args._fast_unpack = _u_remote_domain_get_vcpus_flags_args
-_T_remote_domain_get_vcpus_flags_ret._fast_pack = _p_remote_domain_get_vcpus_flags_ret
+_T_remote_domain_get_vcpus_flags_ret.pack = _p_remote_domain_get_vcpus_flags_ret
 _T_remote_domain_get_vcpus_flags_ret._fast_unpack = _u_remote_domain_get_vcpus_flags_ret
-_T_remote_domain_pin_vcpu_args._fast_pack = _p_remote_domain_pin_vcpu_args
+_T_remote_domain_pin_vcpu_args.pack = _p_remote_domain_pin_vcpu_args
 _T_remote_domain_pin_vcpu_args._fast_unpack = _u_remote_domain_pin_vcpu_args
-_T_remote_domain_pin_vcpu_flags_args._fast_pack = _p_remote_domain_pin_vcpu_flags_args
+_T_remote_domain_pin_vcpu_flags_args.pack = _p_remote_domain_pin_vcpu_flags_args
 _T_remote_domain_pin_vcpu_flags_args._fast_unpack = _u_remote_domain_pin_vcpu_flags_args
-_T_remote_domain_get_vcpu_pin_info_args._fast_pack = _p_remote_domain_get_vcpu_pin_info_args
+_T_remote_domain_get_vcpu_pin_info_args.pack = _p_remote_domain_get_vcpu_pin_info_args
 _T_remote_domain_get_vcpu_pin_info_args._fast_unpack = _u_remote_domain_get_vcpu_pin_info_args
-_T_remote_domain_get_vcpu_pin_info_ret._fast_pack = _p_remote_domain_get_vcpu_pin_info_ret
+_T_remote_domain_get_vcpu_pin_info_ret.pack = _p_remote_domain_get_vcpu_pin_info_ret
 _T_remote_domain_get_vcpu_pin_info_ret._fast_unpack = _u_remote_domain_get_vcpu_pin_info_ret
-_T_remote_domain_pin_emulator_args._fast_pack = _p_remote_domain_pin_emulator_args
+_T_remote_domain_pin_emulator_args.pack = _p_remote_domain_pin_emulator_args
 _T_remote_domain_pin_emulator_args._fast_unpack = _u_remote_domain_pin_emulator_args
-_T_remote_domain_get_emulator_pin_info_args._fast_pack = _p_remote_domain_get_emulator_pin_info_args
+_T_remote_domain_get_emulator_pin_info_args.pack = _p_remote_domain_get_emulator_pin_info_args
 _T_remote_domain_get_emulator_pin_info_args._fast_unpack = _u_remote_domain_get_emulator_pin_info_args
-_T_remote_domain_get_emulator_pin_info_ret._fast_pack = _p_remote_domain_get_emulator_pin_info_ret
+_T_remote_domain_get_emulator_pin_info_ret.pack = _p_remote_domain_get_emulator_pin_info_ret
 _T_remote_domain_get_emulator_pin_info_ret._fast_unpack = _u_remote_domain_get_emulator_pin_info_ret
-_T_remote_domain_get_vcpus_args._fast_pack = _p_remote_domain_get_vcpus_args
+_T_remote_domain_get_vcpus_args.pack = _p_remote_domain_get_vcpus_args
 _T_remote_domain_get_vcpus_args._fast_unpack = _u_remote_domain_get_vcpus_args
-_T_remote_domain_get_vcpus_ret._fast_pack = _p_remote_domain_get_vcpus_ret
+_T_remote_domain_get_vcpus_ret.pack = _p_remote_domain_get_vcpus_ret
 _T_remote_domain_get_vcpus_ret._fast_unpack = _u_remote_domain_get_vcpus_ret
-_T_remote_domain_get_max_vcpus_args._fast_pack = _p_remote_domain_get_max_vcpus_args
+_T_remote_domain_get_max_vcpus_args.pack = _p_remote_domain_get_max_vcpus_args
 _T_remote_domain_get_max_vcpus_args._fast_unpack = _u_remote_domain_get_max_vcpus_args
-_T_remote_domain_get_max_vcpus_ret._fast_pack = _p_remote_domain_get_max_vcpus_ret
+_T_remote_domain_get_max_vcpus_ret.pack = _p_remote_domain_get_max_vcpus_ret
 _T_remote_domain_get_max_vcpus_ret._fast_unpack = _u_remote_domain_get_max_vcpus_ret
-_T_remote_domain_iothread_info._fast_pack = _p_remote_domain_iothread_info
+_T_remote_domain_iothread_info.pack = _p_remote_domain_iothread_info
 _T_remote_domain_iothread_info._fast_unpack = _u_remote_domain_iothread_info
-_T_remote_domain_get_iothread_info_args._fast_pack = _p_remote_domain_get_iothread_info_args
+_T_remote_domain_get_iothread_info_args.pack = _p_remote_domain_get_iothread_info_args
 _T_remote_domain_get_iothread_info_args._fast_unpack = _u_remote_domain_get_iothread_info_args
-_T_remote_domain_get_iothread_info_ret._fast_pack = _p_remote_domain_get_iothread_info_ret
+_T_remote_domain_get_iothread_info_ret.pack = _p_remote_domain_get_iothread_info_ret
 _T_remote_domain_get_iothread_info_ret._fast_unpack = _u_remote_domain_get_iothread_info_ret
-_T_remote_domain_pin_iothread_args._fast_pack = _p_remote_domain_pin_iothread_args
+_T_remote_domain_pin_iothread_args.pack = _p_remote_domain_pin_iothread_args
 _T_remote_domain_pin_iothread_args._fast_unpack = _u_remote_domain_pin_iothread_args
-_T_remote_domain_add_iothread_args._fast_pack = _p_remote_domain_add_iothread_args
+_T_remote_domain_add_iothread_args.pack = _p_remote_domain_add_iothread_args
 _T_remote_domain_add_iothread_args._fast_unpack = _u_remote_domain_add_iothread_args
-_T_remote_domain_del_iothread_args._fast_pack = _p_remote_domain_del_iothread_args
+_T_remote_domain_del_iothread_args.pack = _p_remote_domain_del_iothread_args
 _T_remote_domain_del_iothread_args._fast_unpack = _u_remote_domain_del_iothread_args
-_T_remote_domain_set_iothread_params_args._fast_pack = _p_remote_domain_set_iothread_params_args
+_T_remote_domain_set_iothread_params_args.pack = _p_remote_domain_set_iothread_params_args
 _T_remote_domain_set_iothread_params_args._fast_unpack = _u_remote_domain_set_iothread_params_args
-_T_remote_domain_get_security_label_args._fast_pack = _p_remote_domain_get_security_label_args
+_T_remote_domain_get_security_label_args.pack = _p_remote_domain_get_security_label_args
 _T_remote_domain_get_security_label_args._fast_unpack = _u_remote_domain_get_security_label_args
-_T_remote_domain_get_security_label_ret._fast_pack = _p_remote_domain_get_security_label_ret
+_T_remote_domain_get_security_label_ret.pack = _p_remote_domain_get_security_label_ret
 _T_remote_domain_get_security_label_ret._fast_unpack = _u_remote_domain_get_security_label_ret
-_T_remote_domain_get_security_label_list_args._fast_pack = _p_remote_domain_get_security_label_list_args
+_T_remote_domain_get_security_label_list_args.pack = _p_remote_domain_get_security_label_list_args
 _T_remote_domain_get_security_label_list_args._fast_unpack = _u_remote_domain_get_security_label_list_args
-_T_remote_domain_get_security_label_list_ret._fast_pack = _p_remote_domain_get_security_label_list_ret
+_T_remote_domain_get_security_label_list_ret.pack = _p_remote_domain_get_security_label_list_ret
 _T_remote_domain_get_security_label_list_ret._fast_unpack = _u_remote_domain_get_security_label_list_ret
-_T_remote_node_get_security_model_ret._fast_pack = _p_remote_node_get_security_model_ret
+_T_remote_node_get_security_model_ret.pack = _p_remote_node_get_security_model_ret
 _T_remote_node_get_security_model_ret._fast_unpack = _u_remote_node_get_security_model_ret
-_T_remote_domain_attach_device_args._fast_pack = _p_remote_domain_attach_device_args
+_T_remote_domain_attach_device_args.pack = _p_remote_domain_attach_device_args
 _T_remote_domain_attach_device_args._fast_unpack = _u_remote_domain_attach_device_args
-_T_remote_domain_attach_device_flags_args._fast_pack = _p_remote_domain_attach_device_flags_args
+_T_remote_domain_attach_device_flags_args.pack = _p_remote_domain_attach_device_flags_args
 _T_remote_domain_attach_device_flags_args._fast_unpack = _u_remote_domain_attach_device_flags_args
-_T_remote_domain_detach_device_args._fast_pack = _p_remote_domain_detach_device_args
+_T_remote_domain_detach_device_args.pack = _p_remote_domain_detach_device_args
 _T_remote_domain_detach_device_args._fast_unpack = _u_remote_domain_detach_device_args
-_T_remote_domain_detach_device_flags_args._fast_pack = _p_remote_domain_detach_device_flags_args
+_T_remote_domain_detach_device_flags_args.pack = _p_remote_domain_detach_device_flags_args
 _T_remote_domain_detach_device_flags_args._fast_unpack = _u_remote_domain_detach_device_flags_args
-_T_remote_domain_update_device_flags_args._fast_pack = _p_remote_domain_update_device_flags_args
+_T_remote_domain_update_device_flags_args.pack = _p_remote_domain_update_device_flags_args
 _T_remote_domain_update_device_flags_args._fast_unpack = _u_remote_domain_update_device_flags_args
-_T_remote_domain_detach_device_alias_args._fast_pack = _p_remote_domain_detach_device_alias_args
+_T_remote_domain_detach_device_alias_args.pack = _p_remote_domain_detach_device_alias_args
 _T_remote_domain_detach_device_alias_args._fast_unpack = _u_remote_domain_detach_device_alias_args
-_T_remote_domain_get_autostart_args._fast_pack = _p_remote_domain_get_autostart_args
+_T_remote_domain_get_autostart_args.pack = _p_remote_domain_get_autostart_args
 _T_remote_domain_get_autostart_args._fast_unpack = _u_remote_domain_get_autostart_args
-_T_remote_domain_get_autostart_ret._fast_pack = _p_remote_domain_get_autostart_ret
+_T_remote_domain_get_autostart_ret.pack = _p_remote_domain_get_autostart_ret
 _T_remote_domain_get_autostart_ret._fast_unpack = _u_remote_domain_get_autostart_ret
-_T_remote_domain_set_autostart_args._fast_pack = _p_remote_domain_set_autostart_args
+_T_remote_domain_set_autostart_args.pack = _p_remote_domain_set_autostart_args
 _T_remote_domain_set_autostart_args._fast_unpack = _u_remote_domain_set_autostart_args
-_T_remote_domain_set_metadata_args._fast_pack = _p_remote_domain_set_metadata_args
+_T_remote_domain_set_metadata_args.pack = _p_remote_domain_set_metadata_args
 _T_remote_domain_set_metadata_args._fast_unpack = _u_remote_domain_set_metadata_args
-_T_remote_domain_get_metadata_args._fast_pack = _p_remote_domain_get_metadata_args
+_T_remote_domain_get_metadata_args.pack = _p_remote_domain_get_metadata_args
 _T_remote_domain_get_metadata_args._fast_unpack = _u_remote_domain_get_metadata_args
-_T_remote_domain_get_metadata_ret._fast_pack = _p_remote_domain_get_metadata_ret
+_T_remote_domain_get_metadata_ret.pack = _p_remote_domain_get_metadata_ret
 _T_remote_domain_get_metadata_ret._fast_unpack = _u_remote_domain_get_metadata_ret
-_T_remote_domain_block_job_abort_args._fast_pack = _p_remote_domain_block_job_abort_args
+_T_remote_domain_block_job_abort_args.pack = _p_remote_domain_block_job_abort_args
 _T_remote_domain_block_job_abort_args._fast_unpack = _u_remote_domain_block_job_abort_args
-_T_remote_domain_get_block_job_info_args._fast_pack = _p_remote_domain_get_block_job_info_args
+_T_remote_domain_get_block_job_info_args.pack = _p_remote_domain_get_block_job_info_args
 _T_remote_domain_get_block_job_info_args._fast_unpack = _u_remote_domain_get_block_job_info_args
-_T_remote_domain_get_block_job_info_ret._fast_pack = _p_remote_domain_get_block_job_info_ret
+_T_remote_domain_get_block_job_info_ret.pack = _p_remote_domain_get_block_job_info_ret
 _T_remote_domain_get_block_job_info_ret._fast_unpack = _u_remote_domain_get_block_job_info_ret
-_T_remote_domain_block_job_set_speed_args._fast_pack = _p_remote_domain_block_job_set_speed_args
+_T_remote_domain_block_job_set_speed_args.pack = _p_remote_domain_block_job_set_speed_args
 _T_remote_domain_block_job_set_speed_args._fast_unpack = _u_remote_domain_block_job_set_speed_args
-_T_remote_domain_block_pull_args._fast_pack = _p_remote_domain_block_pull_args
+_T_remote_domain_block_pull_args.pack = _p_remote_domain_block_pull_args
 _T_remote_domain_block_pull_args._fast_unpack = _u_remote_domain_block_pull_args
-_T_remote_domain_block_rebase_args._fast_pack = _p_remote_domain_block_rebase_args
+_T_remote_domain_block_rebase_args.pack = _p_remote_domain_block_rebase_args
 _T_remote_domain_block_rebase_args._fast_unpack = _u_remote_domain_block_rebase_args
-_T_remote_domain_block_copy_args._fast_pack = _p_remote_domain_block_copy_args
+_T_remote_domain_block_copy_args.pack = _p_remote_domain_block_copy_args
 _T_remote_domain_block_copy_args._fast_unpack = _u_remote_domain_block_copy_args
-_T_remote_domain_block_commit_args._fast_pack = _p_remote_domain_block_commit_args
+_T_remote_domain_block_commit_args.pack = _p_remote_domain_block_commit_args
 _T_remote_domain_block_commit_args._fast_unpack = _u_remote_domain_block_commit_args
-_T_remote_domain_set_block_io_tune_args._fast_pack = _p_remote_domain_set_block_io_tune_args
+_T_remote_domain_set_block_io_tune_args.pack = _p_remote_domain_set_block_io_tune_args
 _T_remote_domain_set_block_io_tune_args._fast_unpack = _u_remote_domain_set_block_io_tune_args
-_T_remote_domain_get_block_io_tune_args._fast_pack = _p_remote_domain_get_block_io_tune_args
+_T_remote_domain_get_block_io_tune_args.pack = _p_remote_domain_get_block_io_tune_args
 _T_remote_domain_get_block_io_tune_args._fast_unpack = _u_remote_domain_get_block_io_tune_args
-_T_remote_domain_get_block_io_tune_ret._fast_pack = _p_remote_domain_get_block_io_tune_ret
+_T_remote_domain_get_block_io_tune_ret.pack = _p_remote_domain_get_block_io_tune_ret
 _T_remote_domain_get_block_io_tune_ret._fast_unpack = _u_remote_domain_get_block_io_tune_ret
-_T_remote_domain_set_throttle_group_args._fast_pack = _p_remote_domain_set_throttle_group_args
+_T_remote_domain_set_throttle_group_args.pack = _p_remote_domain_set_throttle_group_args
 _T_remote_domain_set_throttle_group_args._fast_unpack = _u_remote_domain_set_throttle_group_args
-_T_remote_domain_del_throttle_group_args._fast_pack = _p_remote_domain_del_throttle_group_args
+_T_remote_domain_del_throttle_group_args.pack = _p_remote_domain_del_throttle_group_args
 _T_remote_domain_del_throttle_group_args._fast_unpack = _u_remote_domain_del_throttle_group_args
-_T_remote_domain_get_cpu_stats_args._fast_pack = _p_remote_domain_get_cpu_stats_args
+_T_remote_domain_get_cpu_stats_args.pack = _p_remote_domain_get_cpu_stats_args
 _T_remote_domain_get_cpu_stats_args._fast_unpack = _u_remote_domain_get_cpu_stats_args
-_T_remote_domain_get_cpu_stats_ret._fast_pack = _p_remote_domain_get_cpu_stats_ret
+_T_remote_domain_get_cpu_stats_ret.pack = _p_remote_domain_get_cpu_stats_ret
 _T_remote_domain_get_cpu_stats_ret._fast_unpack = _u_remote_domain_get_cpu_stats_ret
-_T_remote_domain_get_hostname_args._fast_pack = _p_remote_domain_get_hostname_args
+_T_remote_domain_get_hostname_args.pack = _p_remote_domain_get_hostname_args
 _T_remote_domain_get_hostname_args._fast_unpack = _u_remote_domain_get_hostname_args
-_T_remote_domain_get_hostname_ret._fast_pack = _p_remote_domain_get_hostname_ret
+_T_remote_domain_get_hostname_ret.pack = _p_remote_domain_get_hostname_ret
 _T_remote_domain_get_hostname_ret._fast_unpack = _u_remote_domain_get_hostname_ret
-_T_remote_connect_num_of_networks_ret._fast_pack = _p_remote_connect_num_of_networks_ret
+_T_remote_connect_num_of_networks_ret.pack = _p_remote_connect_num_of_networks_ret
 _T_remote_connect_num_of_networks_ret._fast_unpack = _u_remote_connect_num_of_networks_ret
-_T_remote_connect_list_networks_args._fast_pack = _p_remote_connect_list_networks_args
+_T_remote_connect_list_networks_args.pack = _p_remote_connect_list_networks_args
 _T_remote_connect_list_networks_args._fast_unpack = _u_remote_connect_list_networks_args
-_T_remote_connect_list_networks_ret._fast_pack = _p_remote_connect_list_networks_ret
+_T_remote_connect_list_networks_ret.pack = _p_remote_connect_list_networks_ret
 _T_remote_connect_list_networks_ret._fast_unpack = _u_remote_connect_list_networks_ret
-_T_remote_connect_num_of_defined_networks_ret._fast_pack = _p_remote_connect_num_of_defined_networks_ret
+_T_remote_connect_num_of_defined_networks_ret.pack = _p_remote_connect_num_of_defined_networks_ret
 _T_remote_connect_num_of_defined_networks_ret._fast_unpack = _u_remote_connect_num_of_defined_networks_ret
-_T_remote_connect_list_defined_networks_args._fast_pack = _p_remote_connect_list_defined_networks_args
+_T_remote_connect_list_defined_networks_args.pack = _p_remote_connect_list_defined_networks_args
 _T_remote_connect_list_defined_networks_args._fast_unpack = _u_remote_connect_list_defined_networks_args
-_T_remote_connect_list_defined_networks_ret._fast_pack = _p_remote_connect_list_defined_networks_ret
+_T_remote_connect_list_defined_networks_ret.pack = _p_remote_connect_list_defined_networks_ret
 _T_remote_connect_list_defined_networks_ret._fast_unpack = _u_remote_connect_list_defined_networks_ret
-_T_remote_network_lookup_by_uuid_args._fast_pack = _p_remote_network_lookup_by_uuid_args
+_T_remote_network_lookup_by_uuid_args.pack = _p_remote_network_lookup_by_uuid_args
 _T_remote_network_lookup_by_uuid_args._fast_unpack = _u_remote_network_lookup_by_uuid_args
-_T_remote_network_lookup_by_uuid_ret._fast_pack = _p_remote_network_lookup_by_uuid_ret
+_T_remote_network_lookup_by_uuid_ret.pack = _p_remote_network_lookup_by_uuid_ret
 _T_remote_network_lookup_by_uuid_ret._fast_unpack = _u_remote_network_lookup_by_uuid_ret
-_T_remote_network_lookup_by_name_args._fast_pack = _p_remote_network_lookup_by_name_args
+_T_remote_network_lookup_by_name_args.pack = _p_remote_network_lookup_by_name_args
 _T_remote_network_lookup_by_name_args._fast_unpack = _u_remote_network_lookup_by_name_args
-_T_remote_network_lookup_by_name_ret._fast_pack = _p_remote_network_lookup_by_name_ret
+_T_remote_network_lookup_by_name_ret.pack = _p_remote_network_lookup_by_name_ret
 _T_remote_network_lookup_by_name_ret._fast_unpack = _u_remote_network_lookup_by_name_ret
-_T_remote_network_create_xml_args._fast_pack = _p_remote_network_create_xml_args
+_T_remote_network_create_xml_args.pack = _p_remote_network_create_xml_args
 _T_remote_network_create_xml_args._fast_unpack = _u_remote_network_create_xml_args
-_T_remote_network_create_xml_ret._fast_pack = _p_remote_network_create_xml_ret
+_T_remote_network_create_xml_ret.pack = _p_remote_network_create_xml_ret
 _T_remote_network_create_xml_ret._fast_unpack = _u_remote_network_create_xml_ret
-_T_remote_network_create_xml_flags_args._fast_pack = _p_remote_network_create_xml_flags_args
+_T_remote_network_create_xml_flags_args.pack = _p_remote_network_create_xml_flags_args
 _T_remote_network_create_xml_flags_args._fast_unpack = _u_remote_network_create_xml_flags_args
-_T_remote_network_create_xml_flags_ret._fast_pack = _p_remote_network_create_xml_flags_ret
+_T_remote_network_create_xml_flags_ret.pack = _p_remote_network_create_xml_flags_ret
 _T_remote_network_create_xml_flags_ret._fast_unpack = _u_remote_network_create_xml_flags_ret
-_T_remote_network_define_xml_args._fast_pack = _p_remote_network_define_xml_args
+_T_remote_network_define_xml_args.pack = _p_remote_network_define_xml_args
 _T_remote_network_define_xml_args._fast_unpack = _u_remote_network_define_xml_args
-_T_remote_network_define_xml_ret._fast_pack = _p_remote_network_define_xml_ret
+_T_remote_network_define_xml_ret.pack = _p_remote_network_define_xml_ret
 _T_remote_network_define_xml_ret._fast_unpack = _u_remote_network_define_xml_ret
-_T_remote_network_define_xml_flags_args._fast_pack = _p_remote_network_define_xml_flags_args
+_T_remote_network_define_xml_flags_args.pack = _p_remote_network_define_xml_flags_args
 _T_remote_network_define_xml_flags_args._fast_unpack = _u_remote_network_define_xml_flags_args
-_T_remote_network_define_xml_flags_ret._fast_pack = _p_remote_network_define_xml_flags_ret
+_T_remote_network_define_xml_flags_ret.pack = _p_remote_network_define_xml_flags_ret
 _T_remote_network_define_xml_flags_ret._fast_unpack = _u_remote_network_define_xml_flags_ret
-_T_remote_network_undefine_args._fast_pack = _p_remote_network_undefine_args
+_T_remote_network_undefine_args.pack = _p_remote_network_undefine_args
 _T_remote_network_undefine_args._fast_unpack = _u_remote_network_undefine_args
-_T_remote_network_update_args._fast_pack = _p_remote_network_update_args
+_T_remote_network_update_args.pack = _p_remote_network_update_args
 _T_remote_network_update_args._fast_unpack = _u_remote_network_update_args
-_T_remote_network_create_args._fast_pack = _p_remote_network_create_args
+_T_remote_network_create_args.pack = _p_remote_network_create_args
 _T_remote_network_create_args._fast_unpack = _u_remote_network_create_args
-_T_remote_network_destroy_args._fast_pack = _p_remote_network_destroy_args
+_T_remote_network_destroy_args.pack = _p_remote_network_destroy_args
 _T_remote_network_destroy_args._fast_unpack = _u_remote_network_destroy_args
-_T_remote_network_get_xml_desc_args._fast_pack = _p_remote_network_get_xml_desc_args
+_T_remote_network_get_xml_desc_args.pack = _p_remote_network_get_xml_desc_args
 _T_remote_network_get_xml_desc_args._fast_unpack = _u_remote_network_get_xml_desc_args
-_T_remote_network_get_xml_desc_ret._fast_pack = _p_remote_network_get_xml_desc_ret
+_T_remote_network_get_xml_desc_ret.pack = _p_remote_network_get_xml_desc_ret
 _T_remote_network_get_xml_desc_ret._fast_unpack = _u_remote_network_get_xml_desc_ret
-_T_remote_network_get_bridge_name_args._fast_pack = _p_remote_network_get_bridge_name_args
+_T_remote_network_get_bridge_name_args.pack = _p_remote_network_get_bridge_name_args
 _T_remote_network_get_bridge_name_args._fast_unpack = _u_remote_network_get_bridge_name_args
-_T_remote_network_get_bridge_name_ret._fast_pack = _p_remote_network_get_bridge_name_ret
+_T_remote_network_get_bridge_name_ret.pack = _p_remote_network_get_bridge_name_ret
 _T_remote_network_get_bridge_name_ret._fast_unpack = _u_remote_network_get_bridge_name_ret
-_T_remote_network_get_autostart_args._fast_pack = _p_remote_network_get_autostart_args
+_T_remote_network_get_autostart_args.pack = _p_remote_network_get_autostart_args
 _T_remote_network_get_autostart_args._fast_unpack = _u_remote_network_get_autostart_args
-_T_remote_network_get_autostart_ret._fast_pack = _p_remote_network_get_autostart_ret
+_T_remote_network_get_autostart_ret.pack = _p_remote_network_get_autostart_ret
 _T_remote_network_get_autostart_ret._fast_unpack = _u_remote_network_get_autostart_ret
-_T_remote_network_set_autostart_args._fast_pack = _p_remote_network_set_autostart_args
+_T_remote_network_set_autostart_args.pack = _p_remote_network_set_autostart_args
 _T_remote_network_set_autostart_args._fast_unpack = _u_remote_network_set_autostart_args
-_T_remote_connect_num_of_nwfilters_ret._fast_pack = _p_remote_connect_num_of_nwfilters_ret
+_T_remote_connect_num_of_nwfilters_ret.pack = _p_remote_connect_num_of_nwfilters_ret
 _T_remote_connect_num_of_nwfilters_ret._fast_unpack = _u_remote_connect_num_of_nwfilters_ret
-_T_remote_connect_list_nwfilters_args._fast_pack = _p_remote_connect_list_nwfilters_args
+_T_remote_connect_list_nwfilters_args.pack = _p_remote_connect_list_nwfilters_args
 _T_remote_connect_list_nwfilters_args._fast_unpack = _u_remote_connect_list_nwfilters_args
-_T_remote_connect_list_nwfilters_ret._fast_pack = _p_remote_connect_list_nwfilters_ret
+_T_remote_connect_list_nwfilters_ret.pack = _p_remote_connect_list_nwfilters_ret
 _T_remote_connect_list_nwfilters_ret._fast_unpack = _u_remote_connect_list_nwfilters_ret
-_T_remote_nwfilter_lookup_by_uuid_args._fast_pack = _p_remote_nwfilter_lookup_by_uuid_args
+_T_remote_nwfilter_lookup_by_uuid_args.pack = _p_remote_nwfilter_lookup_by_uuid_args
 _T_remote_nwfilter_lookup_by_uuid_args._fast_unpack = _u_remote_nwfilter_lookup_by_uuid_args
-_T_remote_nwfilter_lookup_by_uuid_ret._fast_pack = _p_remote_nwfilter_lookup_by_uuid_ret
+_T_remote_nwfilter_lookup_by_uuid_ret.pack = _p_remote_nwfilter_lookup_by_uuid_ret
 _T_remote_nwfilter_lookup_by_uuid_ret._fast_unpack = _u_remote_nwfilter_lookup_by_uuid_ret
-_T_remote_nwfilter_lookup_by_name_args._fast_pack = _p_remote_nwfilter_lookup_by_name_args
+_T_remote_nwfilter_lookup_by_name_args.pack = _p_remote_nwfilter_lookup_by_name_args
 _T_remote_nwfilter_lookup_by_name_args._fast_unpack = _u_remote_nwfilter_lookup_by_name_args
-_T_remote_nwfilter_lookup_by_name_ret._fast_pack = _p_remote_nwfilter_lookup_by_name_ret
+_T_remote_nwfilter_lookup_by_name_ret.pack = _p_remote_nwfilter_lookup_by_name_ret
 _T_remote_nwfilter_lookup_by_name_ret._fast_unpack = _u_remote_nwfilter_lookup_by_name_ret
-_T_remote_nwfilter_define_xml_args._fast_pack = _p_remote_nwfilter_define_xml_args
+_T_remote_nwfilter_define_xml_args.pack = _p_remote_nwfilter_define_xml_args
 _T_remote_nwfilter_define_xml_args._fast_unpack = _u_remote_nwfilter_define_xml_args
-_T_remote_nwfilter_define_xml_ret._fast_pack = _p_remote_nwfilter_define_xml_ret
+_T_remote_nwfilter_define_xml_ret.pack = _p_remote_nwfilter_define_xml_ret
 _T_remote_nwfilter_define_xml_ret._fast_unpack = _u_remote_nwfilter_define_xml_ret
-_T_remote_nwfilter_define_xml_flags_args._fast_pack = _p_remote_nwfilter_define_xml_flags_args
+_T_remote_nwfilter_define_xml_flags_args.pack = _p_remote_nwfilter_define_xml_flags_args
 _T_remote_nwfilter_define_xml_flags_args._fast_unpack = _u_remote_nwfilter_define_xml_flags_args
-_T_remote_nwfilter_define_xml_flags_ret._fast_pack = _p_remote_nwfilter_define_xml_flags_ret
+_T_remote_nwfilter_define_xml_flags_ret.pack = _p_remote_nwfilter_define_xml_flags_ret
 _T_remote_nwfilter_define_xml_flags_ret._fast_unpack = _u_remote_nwfilter_define_xml_flags_ret
-_T_remote_nwfilter_undefine_args._fast_pack = _p_remote_nwfilter_undefine_args
+_T_remote_nwfilter_undefine_args.pack = _p_remote_nwfilter_undefine_args
 _T_remote_nwfilter_undefine_args._fast_unpack = _u_remote_nwfilter_undefine_args
-_T_remote_nwfilter_get_xml_desc_args._fast_pack = _p_remote_nwfilter_get_xml_desc_args
+_T_remote_nwfilter_get_xml_desc_args.pack = _p_remote_nwfilter_get_xml_desc_args
 _T_remote_nwfilter_get_xml_desc_args._fast_unpack = _u_remote_nwfilter_get_xml_desc_args
-_T_remote_nwfilter_get_xml_desc_ret._fast_pack = _p_remote_nwfilter_get_xml_desc_ret
+_T_remote_nwfilter_get_xml_desc_ret.pack = _p_remote_nwfilter_get_xml_desc_ret
 _T_remote_nwfilter_get_xml_desc_ret._fast_unpack = _u_remote_nwfilter_get_xml_desc_ret
-_T_remote_connect_num_of_interfaces_ret._fast_pack = _p_remote_connect_num_of_interfaces_ret
+_T_remote_connect_num_of_interfaces_ret.pack = _p_remote_connect_num_of_interfaces_ret
 _T_remote_connect_num_of_interfaces_ret._fast_unpack = _u_remote_connect_num_of_interfaces_ret
-_T_remote_connect_list_interfaces_args._fast_pack = _p_remote_connect_list_interfaces_args
+_T_remote_connect_list_interfaces_args.pack = _p_remote_connect_list_interfaces_args
 _T_remote_connect_list_interfaces_args._fast_unpack = _u_remote_connect_list_interfaces_args
-_T_remote_connect_list_interfaces_ret._fast_pack = _p_remote_connect_list_interfaces_ret
+_T_remote_connect_list_interfaces_ret.pack = _p_remote_connect_list_interfaces_ret
 _T_remote_connect_list_interfaces_ret._fast_unpack = _u_remote_connect_list_interfaces_ret
-_T_remote_connect_num_of_defined_interfaces_ret._fast_pack = _p_remote_connect_num_of_defined_interfaces_ret
+_T_remote_connect_num_of_defined_interfaces_ret.pack = _p_remote_connect_num_of_defined_interfaces_ret
 _T_remote_connect_num_of_defined_interfaces_ret._fast_unpack = _u_remote_connect_num_of_defined_interfaces_ret
-_T_remote_connect_list_defined_interfaces_args._fast_pack = _p_remote_connect_list_defined_interfaces_args
+_T_remote_connect_list_defined_interfaces_args.pack = _p_remote_connect_list_defined_interfaces_args
 _T_remote_connect_list_defined_interfaces_args._fast_unpack = _u_remote_connect_list_defined_interfaces_args
-_T_remote_connect_list_defined_interfaces_ret._fast_pack = _p_remote_connect_list_defined_interfaces_ret
+_T_remote_connect_list_defined_interfaces_ret.pack = _p_remote_connect_list_defined_interfaces_ret
 _T_remote_connect_list_defined_interfaces_ret._fast_unpack = _u_remote_connect_list_defined_interfaces_ret
-_T_remote_interface_lookup_by_name_args._fast_pack = _p_remote_interface_lookup_by_name_args
+_T_remote_interface_lookup_by_name_args.pack = _p_remote_interface_lookup_by_name_args
 _T_remote_interface_lookup_by_name_args._fast_unpack = _u_remote_interface_lookup_by_name_args
-_T_remote_interface_lookup_by_name_ret._fast_pack = _p_remote_interface_lookup_by_name_ret
+_T_remote_interface_lookup_by_name_ret.pack = _p_remote_interface_lookup_by_name_ret
 _T_remote_interface_lookup_by_name_ret._fast_unpack = _u_remote_interface_lookup_by_name_ret
-_T_remote_interface_lookup_by_mac_string_args._fast_pack = _p_remote_interface_lookup_by_mac_string_args
+_T_remote_interface_lookup_by_mac_string_args.pack = _p_remote_interface_lookup_by_mac_string_args
 _T_remote_interface_lookup_by_mac_string_args._fast_unpack = _u_remote_interface_lookup_by_mac_string_args
-_T_remote_interface_lookup_by_mac_string_ret._fast_pack = _p_remote_interface_lookup_by_mac_string_ret
+_T_remote_interface_lookup_by_mac_string_ret.pack = _p_remote_interface_lookup_by_mac_string_ret
 _T_remote_interface_lookup_by_mac_string_ret._fast_unpack = _u_remote_interface_lookup_by_mac_string_ret
-_T_remote_interface_get_xml_desc_args._fast_pack = _p_remote_interface_get_xml_desc_args
+_T_remote_interface_get_xml_desc_args.pack = _p_remote_interface_get_xml_desc_args
 _T_remote_interface_get_xml_desc_args._fast_unpack = _u_remote_interface_get_xml_desc_args
-_T_remote_interface_get_xml_desc_ret._fast_pack = _p_remote_interface_get_xml_desc_ret
+_T_remote_interface_get_xml_desc_ret.pack = _p_remote_interface_get_xml_desc_ret
 _T_remote_interface_get_xml_desc_ret._fast_unpack = _u_remote_interface_get_xml_desc_ret
-_T_remote_interface_define_xml_args._fast_pack = _p_remote_interface_define_xml_args
+_T_remote_interface_define_xml_args.pack = _p_remote_interface_define_xml_args
 _T_remote_interface_define_xml_args._fast_unpack = _u_remote_interface_define_xml_args
-_T_remote_interface_define_xml_ret._fast_pack = _p_remote_interface_define_xml_ret
+_T_remote_interface_define_xml_ret.pack = _p_remote_interface_define_xml_ret
 _T_remote_interface_define_xml_ret._fast_unpack = _u_remote_interface_define_xml_ret
-_T_remote_interface_undefine_args._fast_pack = _p_remote_interface_undefine_args
+_T_remote_interface_undefine_args.pack = _p_remote_interface_undefine_args
 _T_remote_interface_undefine_args._fast_unpack = _u_remote_interface_undefine_args
-_T_remote_interface_create_args._fast_pack = _p_remote_interface_create_args
+_T_remote_interface_create_args.pack = _p_remote_interface_create_args
 _T_remote_interface_create_args._fast_unpack = _u_remote_interface_create_args
-_T_remote_interface_destroy_args._fast_pack = _p_remote_interface_destroy_args
+_T_remote_interface_destroy_args.pack = _p_remote_interface_destroy_args
 _T_remote_interface_destroy_args._fast_unpack = _u_remote_interface_destroy_args
-_T_remote_interface_change_begin_args._fast_pack = _p_remote_interface_change_begin_args
+_T_remote_interface_change_begin_args.pack = _p_remote_interface_change_begin_args
 _T_remote_interface_change_begin_args._fast_unpack = _u_remote_interface_change_begin_args
-_T_remote_interface_change_commit_args._fast_pack = _p_remote_interface_change_commit_args
+_T_remote_interface_change_commit_args.pack = _p_remote_interface_change_commit_args
 _T_remote_interface_change_commit_args._fast_unpack = _u_remote_interface_change_commit_args
-_T_remote_interface_change_rollback_args._fast_pack = _p_remote_interface_change_rollback_args
+_T_remote_interface_change_rollback_args.pack = _p_remote_interface_change_rollback_args
 _T_remote_interface_change_rollback_args._fast_unpack = _u_remote_interface_change_rollback_args
-_T_remote_auth_list_ret._fast_pack = _p_remote_auth_list_ret
+_T_remote_auth_list_ret.pack = _p_remote_auth_list_ret
 _T_remote_auth_list_ret._fast_unpack = _u_remote_auth_list_ret
-_T_remote_auth_sasl_init_ret._fast_pack = _p_remote_auth_sasl_init_ret
+_T_remote_auth_sasl_init_ret.pack = _p_remote_auth_sasl_init_ret
 _T_remote_auth_sasl_init_ret._fast_unpack = _u_remote_auth_sasl_init_ret
-_T_remote_auth_sasl_start_args._fast_pack = _p_remote_auth_sasl_start_args
+_T_remote_auth_sasl_start_args.pack = _p_remote_auth_sasl_start_args
 _T_remote_auth_sasl_start_args._fast_unpack = _u_remote_auth_sasl_start_args
-_T_remote_auth_sasl_start_ret._fast_pack = _p_remote_auth_sasl_start_ret
+_T_remote_auth_sasl_start_ret.pack = _p_remote_auth_sasl_start_ret
 _T_remote_auth_sasl_start_ret._fast_unpack = _u_remote_auth_sasl_start_ret
-_T_remote_auth_sasl_step_args._fast_pack = _p_remote_auth_sasl_step_args
+_T_remote_auth_sasl_step_args.pack = _p_remote_auth_sasl_step_args
 _T_remote_auth_sasl_step_args._fast_unpack = _u_remote_auth_sasl_step_args
-_T_remote_auth_sasl_step_ret._fast_pack = _p_remote_auth_sasl_step_ret
+_T_remote_auth_sasl_step_ret.pack = _p_remote_auth_sasl_step_ret
 _T_remote_auth_sasl_step_ret._fast_unpack = _u_remote_auth_sasl_step_ret
-_T_remote_auth_polkit_ret._fast_pack = _p_remote_auth_polkit_ret
+_T_remote_auth_polkit_ret.pack = _p_remote_auth_polkit_ret
 _T_remote_auth_polkit_ret._fast_unpack = _u_remote_auth_polkit_ret
-_T_remote_connect_num_of_storage_pools_ret._fast_pack = _p_remote_connect_num_of_storage_pools_ret
+_T_remote_connect_num_of_storage_pools_ret.pack = _p_remote_connect_num_of_storage_pools_ret
 _T_remote_connect_num_of_storage_pools_ret._fast_unpack = _u_remote_connect_num_of_storage_pools_ret
-_T_remote_connect_list_storage_pools_args._fast_pack = _p_remote_connect_list_storage_pools_args
+_T_remote_connect_list_storage_pools_args.pack = _p_remote_connect_list_storage_pools_args
 _T_remote_connect_list_storage_pools_args._fast_unpack = _u_remote_connect_list_storage_pools_args
-_T_remote_connect_list_storage_pools_ret._fast_pack = _p_remote_connect_list_storage_pools_ret
+_T_remote_connect_list_storage_pools_ret.pack = _p_remote_connect_list_storage_pools_ret
 _T_remote_connect_list_storage_pools_ret._fast_unpack = _u_remote_connect_list_storage_pools_ret
-_T_remote_connect_num_of_defined_storage_pools_ret._fast_pack = _p_remote_connect_num_of_defined_storage_pools_ret
+_T_remote_connect_num_of_defined_storage_pools_ret.pack = _p_remote_connect_num_of_defined_storage_pools_ret
 _T_remote_connect_num_of_defined_storage_pools_ret._fast_unpack = _u_remote_connect_num_of_defined_storage_pools_ret
-_T_remote_connect_list_defined_storage_pools_args._fast_pack = _p_remote_connect_list_defined_storage_pools_args
+_T_remote_connect_list_defined_storage_pools_args.pack = _p_remote_connect_list_defined_storage_pools_args
 _T_remote_connect_list_defined_storage_pools_args._fast_unpack = _u_remote_connect_list_defined_storage_pools_args
-_T_remote_connect_list_defined_storage_pools_ret._fast_pack = _p_remote_connect_list_defined_storage_pools_ret
+_T_remote_connect_list_defined_storage_pools_ret.pack = _p_remote_connect_list_defined_storage_pools_ret
 _T_remote_connect_list_defined_storage_pools_ret._fast_unpack = _u_remote_connect_list_defined_storage_pools_ret
-_T_remote_connect_find_storage_pool_sources_args._fast_pack = _p_remote_connect_find_storage_pool_sources_args
+_T_remote_connect_find_storage_pool_sources_args.pack = _p_remote_connect_find_storage_pool_sources_args
 _T_remote_connect_find_storage_pool_sources_args._fast_unpack = _u_remote_connect_find_storage_pool_sources_args
-_T_remote_connect_find_storage_pool_sources_ret._fast_pack = _p_remote_connect_find_storage_pool_sources_ret
+_T_remote_connect_find_storage_pool_sources_ret.pack = _p_remote_connect_find_storage_pool_sources_ret
 _T_remote_connect_find_storage_pool_sources_ret._fast_unpack = _u_remote_connect_find_storage_pool_sources_ret
-_T_remote_storage_pool_lookup_by_uuid_args._fast_pack = _p_remote_storage_pool_lookup_by_uuid_args
+_T_remote_storage_pool_lookup_by_uuid_args.pack = _p_remote_storage_pool_lookup_by_uuid_args
 _T_remote_storage_pool_lookup_by_uuid_args._fast_unpack = _u_remote_storage_pool_lookup_by_uuid_args
-_T_remote_storage_pool_lookup_by_uuid_ret._fast_pack = _p_remote_storage_pool_lookup_by_uuid_ret
+_T_remote_storage_pool_lookup_by_uuid_ret.pack = _p_remote_storage_pool_lookup_by_uuid_ret
 _T_remote_storage_pool_lookup_by_uuid_ret._fast_unpack = _u_remote_storage_pool_lookup_by_uuid_ret
-_T_remote_storage_pool_lookup_by_name_args._fast_pack = _p_remote_storage_pool_lookup_by_name_args
+_T_remote_storage_pool_lookup_by_name_args.pack = _p_remote_storage_pool_lookup_by_name_args
 _T_remote_storage_pool_lookup_by_name_args._fast_unpack = _u_remote_storage_pool_lookup_by_name_args
-_T_remote_storage_pool_lookup_by_name_ret._fast_pack = _p_remote_storage_pool_lookup_by_name_ret
+_T_remote_storage_pool_lookup_by_name_ret.pack = _p_remote_storage_pool_lookup_by_name_ret
 _T_remote_storage_pool_lookup_by_name_ret._fast_unpack = _u_remote_storage_pool_lookup_by_name_ret
-_T_remote_storage_pool_lookup_by_volume_args._fast_pack = _p_remote_storage_pool_lookup_by_volume_args
+_T_remote_storage_pool_lookup_by_volume_args.pack = _p_remote_storage_pool_lookup_by_volume_args
 _T_remote_storage_pool_lookup_by_volume_args._fast_unpack = _u_remote_storage_pool_lookup_by_volume_args
-_T_remote_storage_pool_lookup_by_volume_ret._fast_pack = _p_remote_storage_pool_lookup_by_volume_ret
+_T_remote_storage_pool_lookup_by_volume_ret.pack = _p_remote_storage_pool_lookup_by_volume_ret
 _T_remote_storage_pool_lookup_by_volume_ret._fast_unpack = _u_remote_storage_pool_lookup_by_volume_ret
-_T_remote_storage_pool_lookup_by_target_path_args._fast_pack = _p_remote_storage_pool_lookup_by_target_path_args
+_T_remote_storage_pool_lookup_by_target_path_args.pack = _p_remote_storage_pool_lookup_by_target_path_args
 _T_remote_storage_pool_lookup_by_target_path_args._fast_unpack = _u_remote_storage_pool_lookup_by_target_path_args
-_T_remote_storage_pool_lookup_by_target_path_ret._fast_pack = _p_remote_storage_pool_lookup_by_target_path_ret
+_T_remote_storage_pool_lookup_by_target_path_ret.pack = _p_remote_storage_pool_lookup_by_target_path_ret
 _T_remote_storage_pool_lookup_by_target_path_ret._fast_unpack = _u_remote_storage_pool_lookup_by_target_path_ret
-_T_remote_storage_pool_create_xml_args._fast_pack = _p_remote_storage_pool_create_xml_args
+_T_remote_storage_pool_create_xml_args.pack = _p_remote_storage_pool_create_xml_args
 _T_remote_storage_pool_create_xml_args._fast_unpack = _u_remote_storage_pool_create_xml_args
-_T_remote_storage_pool_create_xml_ret._fast_pack = _p_remote_storage_pool_create_xml_ret
+_T_remote_storage_pool_create_xml_ret.pack = _p_remote_storage_pool_create_xml_ret
 _T_remote_storage_pool_create_xml_ret._fast_unpack = _u_remote_storage_pool_create_xml_ret
-_T_remote_storage_pool_define_xml_args._fast_pack = _p_remote_storage_pool_define_xml_args
+_T_remote_storage_pool_define_xml_args.pack = _p_remote_storage_pool_define_xml_args
 _T_remote_storage_pool_define_xml_args._fast_unpack = _u_remote_storage_pool_define_xml_args
-_T_remote_storage_pool_define_xml_ret._fast_pack = _p_remote_storage_pool_define_xml_ret
+_T_remote_storage_pool_define_xml_ret.pack = _p_remote_storage_pool_define_xml_ret
 _T_remote_storage_pool_define_xml_ret._fast_unpack = _u_remote_storage_pool_define_xml_ret
-_T_remote_storage_pool_build_args._fast_pack = _p_remote_storage_pool_build_args
+_T_remote_storage_pool_build_args.pack = _p_remote_storage_pool_build_args
 _T_remote_storage_pool_build_args._fast_unpack = _u_remote_storage_pool_build_args
-_T_remote_storage_pool_undefine_args._fast_pack = _p_remote_storage_pool_undefine_args
+_T_remote_storage_pool_undefine_args.pack = _p_remote_storage_pool_undefine_args
 _T_remote_storage_pool_undefine_args._fast_unpack = _u_remote_storage_pool_undefine_args
-_T_remote_storage_pool_create_args._fast_pack = _p_remote_storage_pool_create_args
+_T_remote_storage_pool_create_args.pack = _p_remote_storage_pool_create_args
 _T_remote_storage_pool_create_args._fast_unpack = _u_remote_storage_pool_create_args
-_T_remote_storage_pool_destroy_args._fast_pack = _p_remote_storage_pool_destroy_args
+_T_remote_storage_pool_destroy_args.pack = _p_remote_storage_pool_destroy_args
 _T_remote_storage_pool_destroy_args._fast_unpack = _u_remote_storage_pool_destroy_args
-_T_remote_storage_pool_delete_args._fast_pack = _p_remote_storage_pool_delete_args
+_T_remote_storage_pool_delete_args.pack = _p_remote_storage_pool_delete_args
 _T_remote_storage_pool_delete_args._fast_unpack = _u_remote_storage_pool_delete_args
-_T_remote_storage_pool_refresh_args._fast_pack = _p_remote_storage_pool_refresh_args
+_T_remote_storage_pool_refresh_args.pack = _p_remote_storage_pool_refresh_args
 _T_remote_storage_pool_refresh_args._fast_unpack = _u_remote_storage_pool_refresh_args
-_T_remote_storage_pool_get_xml_desc_args._fast_pack = _p_remote_storage_pool_get_xml_desc_args
+_T_remote_storage_pool_get_xml_desc_args.pack = _p_remote_storage_pool_get_xml_desc_args
 _T_remote_storage_pool_get_xml_desc_args._fast_unpack = _u_remote_storage_pool_get_xml_desc_args
-_T_remote_storage_pool_get_xml_desc_ret._fast_pack = _p_remote_storage_pool_get_xml_desc_ret
+_T_remote_storage_pool_get_xml_desc_ret.pack = _p_remote_storage_pool_get_xml_desc_ret
 _T_remote_storage_pool_get_xml_desc_ret._fast_unpack = _u_remote_storage_pool_get_xml_desc_ret
-_T_remote_storage_pool_get_info_args._fast_pack = _p_remote_storage_pool_get_info_args
+_T_remote_storage_pool_get_info_args.pack = _p_remote_storage_pool_get_info_args
 _T_remote_storage_pool_get_info_args._fast_unpack = _u_remote_storage_pool_get_info_args
-_T_remote_storage_pool_get_info_ret._fast_pack = _p_remote_storage_pool_get_info_ret
+_T_remote_storage_pool_get_info_ret.pack = _p_remote_storage_pool_get_info_ret
 _T_remote_storage_pool_get_info_ret._fast_unpack = _u_remote_storage_pool_get_info_ret
-_T_remote_storage_pool_get_autostart_args._fast_pack = _p_remote_storage_pool_get_autostart_args
+_T_remote_storage_pool_get_autostart_args.pack = _p_remote_storage_pool_get_autostart_args
 _T_remote_storage_pool_get_autostart_args._fast_unpack = _u_remote_storage_pool_get_autostart_args
-_T_remote_storage_pool_get_autostart_ret._fast_pack = _p_remote_storage_pool_get_autostart_ret
+_T_remote_storage_pool_get_autostart_ret.pack = _p_remote_storage_pool_get_autostart_ret
 _T_remote_storage_pool_get_autostart_ret._fast_unpack = _u_remote_storage_pool_get_autostart_ret
-_T_remote_storage_pool_set_autostart_args._fast_pack = _p_remote_storage_pool_set_autostart_args
+_T_remote_storage_pool_set_autostart_args.pack = _p_remote_storage_pool_set_autostart_args
 _T_remote_storage_pool_set_autostart_args._fast_unpack = _u_remote_storage_pool_set_autostart_args
-_T_remote_storage_pool_num_of_volumes_args._fast_pack = _p_remote_storage_pool_num_of_volumes_args
+_T_remote_storage_pool_num_of_volumes_args.pack = _p_remote_storage_pool_num_of_volumes_args
 _T_remote_storage_pool_num_of_volumes_args._fast_unpack = _u_remote_storage_pool_num_of_volumes_args
-_T_remote_storage_pool_num_of_volumes_ret._fast_pack = _p_remote_storage_pool_num_of_volumes_ret
+_T_remote_storage_pool_num_of_volumes_ret.pack = _p_remote_storage_pool_num_of_volumes_ret
 _T_remote_storage_pool_num_of_volumes_ret._fast_unpack = _u_remote_storage_pool_num_of_volumes_ret
-_T_remote_storage_pool_list_volumes_args._fast_pack = _p_remote_storage_pool_list_volumes_args
+_T_remote_storage_pool_list_volumes_args.pack = _p_remote_storage_pool_list_volumes_args
 _T_remote_storage_pool_list_volumes_args._fast_unpack = _u_remote_storage_pool_list_volumes_args
-_T_remote_storage_pool_list_volumes_ret._fast_pack = _p_remote_storage_pool_list_volumes_ret
+_T_remote_storage_pool_list_volumes_ret.pack = _p_remote_storage_pool_list_volumes_ret
 _T_remote_storage_pool_list_volumes_ret._fast_unpack = _u_remote_storage_pool_list_volumes_ret
-_T_remote_storage_vol_lookup_by_name_args._fast_pack = _p_remote_storage_vol_lookup_by_name_args
+_T_remote_storage_vol_lookup_by_name_args.pack = _p_remote_storage_vol_lookup_by_name_args
 _T_remote_storage_vol_lookup_by_name_args._fast_unpack = _u_remote_storage_vol_lookup_by_name_args
-_T_remote_storage_vol_lookup_by_name_ret._fast_pack = _p_remote_storage_vol_lookup_by_name_ret
+_T_remote_storage_vol_lookup_by_name_ret.pack = _p_remote_storage_vol_lookup_by_name_ret
 _T_remote_storage_vol_lookup_by_name_ret._fast_unpack = _u_remote_storage_vol_lookup_by_name_ret
-_T_remote_storage_vol_lookup_by_key_args._fast_pack = _p_remote_storage_vol_lookup_by_key_args
+_T_remote_storage_vol_lookup_by_key_args.pack = _p_remote_storage_vol_lookup_by_key_args
 _T_remote_storage_vol_lookup_by_key_args._fast_unpack = _u_remote_storage_vol_lookup_by_key_args
-_T_remote_storage_vol_lookup_by_key_ret._fast_pack = _p_remote_storage_vol_lookup_by_key_ret
+_T_remote_storage_vol_lookup_by_key_ret.pack = _p_remote_storage_vol_lookup_by_key_ret
 _T_remote_storage_vol_lookup_by_key_ret._fast_unpack = _u_remote_storage_vol_lookup_by_key_ret
-_T_remote_storage_vol_lookup_by_path_args._fast_pack = _p_remote_storage_vol_lookup_by_path_args
+_T_remote_storage_vol_lookup_by_path_args.pack = _p_remote_storage_vol_lookup_by_path_args
 _T_remote_storage_vol_lookup_by_path_args._fast_unpack = _u_remote_storage_vol_lookup_by_path_args
-_T_remote_storage_vol_lookup_by_path_ret._fast_pack = _p_remote_storage_vol_lookup_by_path_ret
+_T_remote_storage_vol_lookup_by_path_ret.pack = _p_remote_storage_vol_lookup_by_path_ret
 _T_remote_storage_vol_lookup_by_path_ret._fast_unpack = _u_remote_storage_vol_lookup_by_path_ret
-_T_remote_storage_vol_create_xml_args._fast_pack = _p_remote_storage_vol_create_xml_args
+_T_remote_storage_vol_create_xml_args.pack = _p_remote_storage_vol_create_xml_args
 _T_remote_storage_vol_create_xml_args._fast_unpack = _u_remote_storage_vol_create_xml_args
-_T_remote_storage_vol_create_xml_ret._fast_pack = _p_remote_storage_vol_create_xml_ret
+_T_remote_storage_vol_create_xml_ret.pack = _p_remote_storage_vol_create_xml_ret
 _T_remote_storage_vol_create_xml_ret._fast_unpack = _u_remote_storage_vol_create_xml_ret
-_T_remote_storage_vol_create_xml_from_args._fast_pack = _p_remote_storage_vol_create_xml_from_args
+_T_remote_storage_vol_create_xml_from_args.pack = _p_remote_storage_vol_create_xml_from_args
 _T_remote_storage_vol_create_xml_from_args._fast_unpack = _u_remote_storage_vol_create_xml_from_args
-_T_remote_storage_vol_create_xml_from_ret._fast_pack = _p_remote_storage_vol_create_xml_from_ret
+_T_remote_storage_vol_create_xml_from_ret.pack = _p_remote_storage_vol_create_xml_from_ret
 _T_remote_storage_vol_create_xml_from_ret._fast_unpack = _u_remote_storage_vol_create_xml_from_ret
-_T_remote_storage_vol_delete_args._fast_pack = _p_remote_storage_vol_delete_args
+_T_remote_storage_vol_delete_args.pack = _p_remote_storage_vol_delete_args
 _T_remote_storage_vol_delete_args._fast_unpack = _u_remote_storage_vol_delete_args
-_T_remote_storage_vol_wipe_args._fast_pack = _p_remote_storage_vol_wipe_args
+_T_remote_storage_vol_wipe_args.pack = _p_remote_storage_vol_wipe_args
 _T_remote_storage_vol_wipe_args._fast_unpack = _u_remote_storage_vol_wipe_args
-_T_remote_storage_vol_wipe_pattern_args._fast_pack = _p_remote_storage_vol_wipe_pattern_args
+_T_remote_storage_vol_wipe_pattern_args.pack = _p_remote_storage_vol_wipe_pattern_args
 _T_remote_storage_vol_wipe_pattern_args._fast_unpack = _u_remote_storage_vol_wipe_pattern_args
-_T_remote_storage_vol_get_xml_desc_args._fast_pack = _p_remote_storage_vol_get_xml_desc_args
+_T_remote_storage_vol_get_xml_desc_args.pack = _p_remote_storage_vol_get_xml_desc_args
 _T_remote_storage_vol_get_xml_desc_args._fast_unpack = _u_remote_storage_vol_get_xml_desc_args
-_T_remote_storage_vol_get_xml_desc_ret._fast_pack = _p_remote_storage_vol_get_xml_desc_ret
+_T_remote_storage_vol_get_xml_desc_ret.pack = _p_remote_storage_vol_get_xml_desc_ret
 _T_remote_storage_vol_get_xml_desc_ret._fast_unpack = _u_remote_storage_vol_get_xml_desc_ret
-_T_remote_storage_vol_get_info_args._fast_pack = _p_remote_storage_vol_get_info_args
+_T_remote_storage_vol_get_info_args.pack = _p_remote_storage_vol_get_info_args
 _T_remote_storage_vol_get_info_args._fast_unpack = _u_remote_storage_vol_get_info_args
-_T_remote_storage_vol_get_info_ret._fast_pack = _p_remote_storage_vol_get_info_ret
+_T_remote_storage_vol_get_info_ret.pack = _p_remote_storage_vol_get_info_ret
 _T_remote_storage_vol_get_info_ret._fast_unpack = _u_remote_storage_vol_get_info_ret
-_T_remote_storage_vol_get_info_flags_args._fast_pack = _p_remote_storage_vol_get_info_flags_args
+_T_remote_storage_vol_get_info_flags_args.pack = _p_remote_storage_vol_get_info_flags_args
 _T_remote_storage_vol_get_info_flags_args._fast_unpack = _u_remote_storage_vol_get_info_flags_args
-_T_remote_storage_vol_get_info_flags_ret._fast_pack = _p_remote_storage_vol_get_info_flags_ret
+_T_remote_storage_vol_get_info_flags_ret.pack = _p_remote_storage_vol_get_info_flags_ret
 _T_remote_storage_vol_get_info_flags_ret._fast_unpack = _u_remote_storage_vol_get_info_flags_ret
-_T_remote_storage_vol_get_path_args._fast_pack = _p_remote_storage_vol_get_path_args
+_T_remote_storage_vol_get_path_args.pack = _p_remote_storage_vol_get_path_args
 _T_remote_storage_vol_get_path_args._fast_unpack = _u_remote_storage_vol_get_path_args
-_T_remote_storage_vol_get_path_ret._fast_pack = _p_remote_storage_vol_get_path_ret
+_T_remote_storage_vol_get_path_ret.pack = _p_remote_storage_vol_get_path_ret
 _T_remote_storage_vol_get_path_ret._fast_unpack = _u_remote_storage_vol_get_path_ret
-_T_remote_storage_vol_resize_args._fast_pack = _p_remote_storage_vol_resize_args
+_T_remote_storage_vol_resize_args.pack = _p_remote_storage_vol_resize_args
 _T_remote_storage_vol_resize_args._fast_unpack = _u_remote_storage_vol_resize_args
-_T_remote_node_num_of_devices_args._fast_pack = _p_remote_node_num_of_devices_args
+_T_remote_node_num_of_devices_args.pack = _p_remote_node_num_of_devices_args
 _T_remote_node_num_of_devices_args._fast_unpack = _u_remote_node_num_of_devices_args
-_T_remote_node_num_of_devices_ret._fast_pack = _p_remote_node_num_of_devices_ret
+_T_remote_node_num_of_devices_ret.pack = _p_remote_node_num_of_devices_ret
 _T_remote_node_num_of_devices_ret._fast_unpack = _u_remote_node_num_of_devices_ret
-_T_remote_node_list_devices_args._fast_pack = _p_remote_node_list_devices_args
+_T_remote_node_list_devices_args.pack = _p_remote_node_list_devices_args
 _T_remote_node_list_devices_args._fast_unpack = _u_remote_node_list_devices_args
-_T_remote_node_list_devices_ret._fast_pack = _p_remote_node_list_devices_ret
+_T_remote_node_list_devices_ret.pack = _p_remote_node_list_devices_ret
 _T_remote_node_list_devices_ret._fast_unpack = _u_remote_node_list_devices_ret
-_T_remote_node_device_lookup_by_name_args._fast_pack = _p_remote_node_device_lookup_by_name_args
+_T_remote_node_device_lookup_by_name_args.pack = _p_remote_node_device_lookup_by_name_args
 _T_remote_node_device_lookup_by_name_args._fast_unpack = _u_remote_node_device_lookup_by_name_args
-_T_remote_node_device_lookup_by_name_ret._fast_pack = _p_remote_node_device_lookup_by_name_ret
+_T_remote_node_device_lookup_by_name_ret.pack = _p_remote_node_device_lookup_by_name_ret
 _T_remote_node_device_lookup_by_name_ret._fast_unpack = _u_remote_node_device_lookup_by_name_ret
-_T_remote_node_device_lookup_scsi_host_by_wwn_args._fast_pack = _p_remote_node_device_lookup_scsi_host_by_wwn_args
+_T_remote_node_device_lookup_scsi_host_by_wwn_args.pack = _p_remote_node_device_lookup_scsi_host_by_wwn_args
 _T_remote_node_device_lookup_scsi_host_by_wwn_args._fast_unpack = _u_remote_node_device_lookup_scsi_host_by_wwn_args
-_T_remote_node_device_lookup_scsi_host_by_wwn_ret._fast_pack = _p_remote_node_device_lookup_scsi_host_by_wwn_ret
+_T_remote_node_device_lookup_scsi_host_by_wwn_ret.pack = _p_remote_node_device_lookup_scsi_host_by_wwn_ret
 _T_remote_node_device_lookup_scsi_host_by_wwn_ret._fast_unpack = _u_remote_node_device_lookup_scsi_host_by_wwn_ret
-_T_remote_node_device_get_xml_desc_args._fast_pack = _p_remote_node_device_get_xml_desc_args
+_T_remote_node_device_get_xml_desc_args.pack = _p_remote_node_device_get_xml_desc_args
 _T_remote_node_device_get_xml_desc_args._fast_unpack = _u_remote_node_device_get_xml_desc_args
-_T_remote_node_device_get_xml_desc_ret._fast_pack = _p_remote_node_device_get_xml_desc_ret
+_T_remote_node_device_get_xml_desc_ret.pack = _p_remote_node_device_get_xml_desc_ret
 _T_remote_node_device_get_xml_desc_ret._fast_unpack = _u_remote_node_device_get_xml_desc_ret
-_T_remote_node_device_get_parent_args._fast_pack = _p_remote_node_device_get_parent_args
+_T_remote_node_device_get_parent_args.pack = _p_remote_node_device_get_parent_args
 _T_remote_node_device_get_parent_args._fast_unpack = _u_remote_node_device_get_parent_args
-_T_remote_node_device_get_parent_ret._fast_pack = _p_remote_node_device_get_parent_ret
+_T_remote_node_device_get_parent_ret.pack = _p_remote_node_device_get_parent_ret
 _T_remote_node_device_get_parent_ret._fast_unpack = _u_remote_node_device_get_parent_ret
-_T_remote_node_device_num_of_caps_args._fast_pack = _p_remote_node_device_num_of_caps_args
+_T_remote_node_device_num_of_caps_args.pack = _p_remote_node_device_num_of_caps_args
 _T_remote_node_device_num_of_caps_args._fast_unpack = _u_remote_node_device_num_of_caps_args
-_T_remote_node_device_num_of_caps_ret._fast_pack = _p_remote_node_device_num_of_caps_ret
+_T_remote_node_device_num_of_caps_ret.pack = _p_remote_node_device_num_of_caps_ret
 _T_remote_node_device_num_of_caps_ret._fast_unpack = _u_remote_node_device_num_of_caps_ret
-_T_remote_node_device_list_caps_args._fast_pack = _p_remote_node_device_list_caps_args
+_T_remote_node_device_list_caps_args.pack = _p_remote_node_device_list_caps_args
 _T_remote_node_device_list_caps_args._fast_unpack = _u_remote_node_device_list_caps_args
-_T_remote_node_device_list_caps_ret._fast_pack = _p_remote_node_device_list_caps_ret
+_T_remote_node_device_list_caps_ret.pack = _p_remote_node_device_list_caps_ret
 _T_remote_node_device_list_caps_ret._fast_unpack = _u_remote_node_device_list_caps_ret
-_T_remote_node_device_dettach_args._fast_pack = _p_remote_node_device_dettach_args
+_T_remote_node_device_dettach_args.pack = _p_remote_node_device_dettach_args
 _T_remote_node_device_dettach_args._fast_unpack = _u_remote_node_device_dettach_args
-_T_remote_node_device_detach_flags_args._fast_pack = _p_remote_node_device_detach_flags_args
+_T_remote_node_device_detach_flags_args.pack = _p_remote_node_device_detach_flags_args
 _T_remote_node_device_detach_flags_args._fast_unpack = _u_remote_node_device_detach_flags_args
-_T_remote_node_device_re_attach_args._fast_pack = _p_remote_node_device_re_attach_args
+_T_remote_node_device_re_attach_args.pack = _p_remote_node_device_re_attach_args
 _T_remote_node_device_re_attach_args._fast_unpack = _u_remote_node_device_re_attach_args
-_T_remote_node_device_reset_args._fast_pack = _p_remote_node_device_reset_args
+_T_remote_node_device_reset_args.pack = _p_remote_node_device_reset_args
 _T_remote_node_device_reset_args._fast_unpack = _u_remote_node_device_reset_args
-_T_remote_node_device_create_xml_args._fast_pack = _p_remote_node_device_create_xml_args
+_T_remote_node_device_create_xml_args.pack = _p_remote_node_device_create_xml_args
 _T_remote_node_device_create_xml_args._fast_unpack = _u_remote_node_device_create_xml_args
-_T_remote_node_device_create_xml_ret._fast_pack = _p_remote_node_device_create_xml_ret
+_T_remote_node_device_create_xml_ret.pack = _p_remote_node_device_create_xml_ret
 _T_remote_node_device_create_xml_ret._fast_unpack = _u_remote_node_device_create_xml_ret
-_T_remote_node_device_destroy_args._fast_pack = _p_remote_node_device_destroy_args
+_T_remote_node_device_destroy_args.pack = _p_remote_node_device_destroy_args
 _T_remote_node_device_destroy_args._fast_unpack = _u_remote_node_device_destroy_args
-_T_remote_node_device_define_xml_args._fast_pack = _p_remote_node_device_define_xml_args
+_T_remote_node_device_define_xml_args.pack = _p_remote_node_device_define_xml_args
 _T_remote_node_device_define_xml_args._fast_unpack = _u_remote_node_device_define_xml_args
-_T_remote_node_device_define_xml_ret._fast_pack = _p_remote_node_device_define_xml_ret
+_T_remote_node_device_define_xml_ret.pack = _p_remote_node_device_define_xml_ret
 _T_remote_node_device_define_xml_ret._fast_unpack = _u_remote_node_device_define_xml_ret
-_T_remote_node_device_undefine_args._fast_pack = _p_remote_node_device_undefine_args
+_T_remote_node_device_undefine_args.pack = _p_remote_node_device_undefine_args
 _T_remote_node_device_undefine_args._fast_unpack = _u_remote_node_device_undefine_args
-_T_remote_node_device_create_args._fast_pack = _p_remote_node_device_create_args
+_T_remote_node_device_create_args.pack = _p_remote_node_device_create_args
 _T_remote_node_device_create_args._fast_unpack = _u_remote_node_device_create_args
-_T_remote_node_device_get_autostart_args._fast_pack = _p_remote_node_device_get_autostart_args
+_T_remote_node_device_get_autostart_args.pack = _p_remote_node_device_get_autostart_args
 _T_remote_node_device_get_autostart_args._fast_unpack = _u_remote_node_device_get_autostart_args
-_T_remote_node_device_get_autostart_ret._fast_pack = _p_remote_node_device_get_autostart_ret
+_T_remote_node_device_get_autostart_ret.pack = _p_remote_node_device_get_autostart_ret
 _T_remote_node_device_get_autostart_ret._fast_unpack = _u_remote_node_device_get_autostart_ret
-_T_remote_node_device_set_autostart_args._fast_pack = _p_remote_node_device_set_autostart_args
+_T_remote_node_device_set_autostart_args.pack = _p_remote_node_device_set_autostart_args
 _T_remote_node_device_set_autostart_args._fast_unpack = _u_remote_node_device_set_autostart_args
-_T_remote_node_device_is_persistent_args._fast_pack = _p_remote_node_device_is_persistent_args
+_T_remote_node_device_is_persistent_args.pack = _p_remote_node_device_is_persistent_args
 _T_remote_node_device_is_persistent_args._fast_unpack = _u_remote_node_device_is_persistent_args
-_T_remote_node_device_is_persistent_ret._fast_pack = _p_remote_node_device_is_persistent_ret
+_T_remote_node_device_is_persistent_ret.pack = _p_remote_node_device_is_persistent_ret
 _T_remote_node_device_is_persistent_ret._fast_unpack = _u_remote_node_device_is_persistent_ret
-_T_remote_node_device_is_active_args._fast_pack = _p_remote_node_device_is_active_args
+_T_remote_node_device_is_active_args.pack = _p_remote_node_device_is_active_args
 _T_remote_node_device_is_active_args._fast_unpack = _u_remote_node_device_is_active_args
-_T_remote_node_device_is_active_ret._fast_pack = _p_remote_node_device_is_active_ret
+_T_remote_node_device_is_active_ret.pack = _p_remote_node_device_is_active_ret
 _T_remote_node_device_is_active_ret._fast_unpack = _u_remote_node_device_is_active_ret
-_T_remote_node_device_update_args._fast_pack = _p_remote_node_device_update_args
+_T_remote_node_device_update_args.pack = _p_remote_node_device_update_args
 _T_remote_node_device_update_args._fast_unpack = _u_remote_node_device_update_args
-_T_remote_connect_domain_event_register_ret._fast_pack = _p_remote_connect_domain_event_register_ret
+_T_remote_connect_domain_event_register_ret.pack = _p_remote_connect_domain_event_register_ret
 _T_remote_connect_domain_event_register_ret._fast_unpack = _u_remote_connect_domain_event_register_ret
-_T_remote_connect_domain_event_deregister_ret._fast_pack = _p_remote_connect_domain_event_deregister_ret
+_T_remote_connect_domain_event_deregister_ret.pack = _p_remote_connect_domain_event_deregister_ret
 _T_remote_connect_domain_event_deregister_ret._fast_unpack = _u_remote_connect_domain_event_deregister_ret
-_T_remote_domain_event_lifecycle_msg._fast_pack = _p_remote_domain_event_lifecycle_msg
+_T_remote_domain_event_lifecycle_msg.pack = _p_remote_domain_event_lifecycle_msg
 _T_remote_domain_event_lifecycle_msg._fast_unpack = _u_remote_domain_event_lifecycle_msg
-_T_remote_domain_event_callback_lifecycle_msg._fast_pack = _p_remote_domain_event_callback_lifecycle_msg
+_T_remote_domain_event_callback_lifecycle_msg.pack = _p_remote_domain_event_callback_lifecycle_msg
 _T_remote_domain_event_callback_lifecycle_msg._fast_unpack = _u_remote_domain_event_callback_lifecycle_msg
-_T_remote_connect_domain_xml_from_native_args._fast_pack = _p_remote_connect_domain_xml_from_native_args
+_T_remote_connect_domain_xml_from_native_args.pack = _p_remote_connect_domain_xml_from_native_args
 _T_remote_connect_domain_xml_from_native_args._fast_unpack = _u_remote_connect_domain_xml_from_native_args
-_T_remote_connect_domain_xml_from_native_ret._fast_pack = _p_remote_connect_domain_xml_from_native_ret
+_T_remote_connect_domain_xml_from_native_ret.pack = _p_remote_connect_domain_xml_from_native_ret
 _T_remote_connect_domain_xml_from_native_ret._fast_unpack = _u_remote_connect_domain_xml_from_native_ret
-_T_remote_connect_domain_xml_to_native_args._fast_pack = _p_remote_connect_domain_xml_to_native_args
+_T_remote_connect_domain_xml_to_native_args.pack = _p_remote_connect_domain_xml_to_native_args
 _T_remote_connect_domain_xml_to_native_args._fast_unpack = _u_remote_connect_domain_xml_to_native_args
-_T_remote_connect_domain_xml_to_native_ret._fast_pack = _p_remote_connect_domain_xml_to_native_ret
+_T_remote_connect_domain_xml_to_native_ret.pack = _p_remote_connect_domain_xml_to_native_ret
 _T_remote_connect_domain_xml_to_native_ret._fast_unpack = _u_remote_connect_domain_xml_to_native_ret
-_T_remote_connect_num_of_secrets_ret._fast_pack = _p_remote_connect_num_of_secrets_ret
+_T_remote_connect_num_of_secrets_ret.pack = _p_remote_connect_num_of_secrets_ret
 _T_remote_connect_num_of_secrets_ret._fast_unpack = _u_remote_connect_num_of_secrets_ret
-_T_remote_connect_list_secrets_args._fast_pack = _p_remote_connect_list_secrets_args
+_T_remote_connect_list_secrets_args.pack = _p_remote_connect_list_secrets_args
 _T_remote_connect_list_secrets_args._fast_unpack = _u_remote_connect_list_secrets_args
-_T_remote_connect_list_secrets_ret._fast_pack = _p_remote_connect_list_secrets_ret
+_T_remote_connect_list_secrets_ret.pack = _p_remote_connect_list_secrets_ret
 _T_remote_connect_list_secrets_ret._fast_unpack = _u_remote_connect_list_secrets_ret
-_T_remote_secret_lookup_by_uuid_args._fast_pack = _p_remote_secret_lookup_by_uuid_args
+_T_remote_secret_lookup_by_uuid_args.pack = _p_remote_secret_lookup_by_uuid_args
 _T_remote_secret_lookup_by_uuid_args._fast_unpack = _u_remote_secret_lookup_by_uuid_args
-_T_remote_secret_lookup_by_uuid_ret._fast_pack = _p_remote_secret_lookup_by_uuid_ret
+_T_remote_secret_lookup_by_uuid_ret.pack = _p_remote_secret_lookup_by_uuid_ret
 _T_remote_secret_lookup_by_uuid_ret._fast_unpack = _u_remote_secret_lookup_by_uuid_ret
-_T_remote_secret_define_xml_args._fast_pack = _p_remote_secret_define_xml_args
+_T_remote_secret_define_xml_args.pack = _p_remote_secret_define_xml_args
 _T_remote_secret_define_xml_args._fast_unpack = _u_remote_secret_define_xml_args
-_T_remote_secret_define_xml_ret._fast_pack = _p_remote_secret_define_xml_ret
+_T_remote_secret_define_xml_ret.pack = _p_remote_secret_define_xml_ret
 _T_remote_secret_define_xml_ret._fast_unpack = _u_remote_secret_define_xml_ret
-_T_remote_secret_get_xml_desc_args._fast_pack = _p_remote_secret_get_xml_desc_args
+_T_remote_secret_get_xml_desc_args.pack = _p_remote_secret_get_xml_desc_args
 _T_remote_secret_get_xml_desc_args._fast_unpack = _u_remote_secret_get_xml_desc_args
-_T_remote_secret_get_xml_desc_ret._fast_pack = _p_remote_secret_get_xml_desc_ret
+_T_remote_secret_get_xml_desc_ret.pack = _p_remote_secret_get_xml_desc_ret
 _T_remote_secret_get_xml_desc_ret._fast_unpack = _u_remote_secret_get_xml_desc_ret
-_T_remote_secret_set_value_args._fast_pack = _p_remote_secret_set_value_args
+_T_remote_secret_set_value_args.pack = _p_remote_secret_set_value_args
 _T_remote_secret_set_value_args._fast_unpack = _u_remote_secret_set_value_args
-_T_remote_secret_get_value_args._fast_pack = _p_remote_secret_get_value_args
+_T_remote_secret_get_value_args.pack = _p_remote_secret_get_value_args
 _T_remote_secret_get_value_args._fast_unpack = _u_remote_secret_get_value_args
-_T_remote_secret_get_value_ret._fast_pack = _p_remote_secret_get_value_ret
+_T_remote_secret_get_value_ret.pack = _p_remote_secret_get_value_ret
 _T_remote_secret_get_value_ret._fast_unpack = _u_remote_secret_get_value_ret
-_T_remote_secret_undefine_args._fast_pack = _p_remote_secret_undefine_args
+_T_remote_secret_undefine_args.pack = _p_remote_secret_undefine_args
 _T_remote_secret_undefine_args._fast_unpack = _u_remote_secret_undefine_args
-_T_remote_secret_lookup_by_usage_args._fast_pack = _p_remote_secret_lookup_by_usage_args
+_T_remote_secret_lookup_by_usage_args.pack = _p_remote_secret_lookup_by_usage_args
 _T_remote_secret_lookup_by_usage_args._fast_unpack = _u_remote_secret_lookup_by_usage_args
-_T_remote_secret_lookup_by_usage_ret._fast_pack = _p_remote_secret_lookup_by_usage_ret
+_T_remote_secret_lookup_by_usage_ret.pack = _p_remote_secret_lookup_by_usage_ret
 _T_remote_secret_lookup_by_usage_ret._fast_unpack = _u_remote_secret_lookup_by_usage_ret
-_T_remote_domain_migrate_prepare_tunnel_args._fast_pack = _p_remote_domain_migrate_prepare_tunnel_args
+_T_remote_domain_migrate_prepare_tunnel_args.pack = _p_remote_domain_migrate_prepare_tunnel_args
 _T_remote_domain_migrate_prepare_tunnel_args._fast_unpack = _u_remote_domain_migrate_prepare_tunnel_args
-_T_remote_connect_is_secure_ret._fast_pack = _p_remote_connect_is_secure_ret
+_T_remote_connect_is_secure_ret.pack = _p_remote_connect_is_secure_ret
 _T_remote_connect_is_secure_ret._fast_unpack = _u_remote_connect_is_secure_ret
-_T_remote_domain_is_active_args._fast_pack = _p_remote_domain_is_active_args
+_T_remote_domain_is_active_args.pack = _p_remote_domain_is_active_args
 _T_remote_domain_is_active_args._fast_unpack = _u_remote_domain_is_active_args
-_T_remote_domain_is_active_ret._fast_pack = _p_remote_domain_is_active_ret
+_T_remote_domain_is_active_ret.pack = _p_remote_domain_is_active_ret
 _T_remote_domain_is_active_ret._fast_unpack = _u_remote_domain_is_active_ret
-_T_remote_domain_is_persistent_args._fast_pack = _p_remote_domain_is_persistent_args
+_T_remote_domain_is_persistent_args.pack = _p_remote_domain_is_persistent_args
 _T_remote_domain_is_persistent_args._fast_unpack = _u_remote_domain_is_persistent_args
-_T_remote_domain_is_persistent_ret._fast_pack = _p_remote_domain_is_persistent_ret
+_T_remote_domain_is_persistent_ret.pack = _p_remote_domain_is_persistent_ret
 _T_remote_domain_is_persistent_ret._fast_unpack = _u_remote_domain_is_persistent_ret
-_T_remote_domain_is_updated_args._fast_pack = _p_remote_domain_is_updated_args
+_T_remote_domain_is_updated_args.pack = _p_remote_domain_is_updated_args
 _T_remote_domain_is_updated_args._fast_unpack = _u_remote_domain_is_updated_args
-_T_remote_domain_is_updated_ret._fast_pack = _p_remote_domain_is_updated_ret
+_T_remote_domain_is_updated_ret.pack = _p_remote_domain_is_updated_ret
 _T_remote_domain_is_updated_ret._fast_unpack = _u_remote_domain_is_updated_ret
-_T_remote_network_is_active_args._fast_pack = _p_remote_network_is_active_args
+_T_remote_network_is_active_args.pack = _p_remote_network_is_active_args
 _T_remote_network_is_active_args._fast_unpack = _u_remote_network_is_active_args
-_T_remote_network_is_active_ret._fast_pack = _p_remote_network_is_active_ret
+_T_remote_network_is_active_ret.pack = _p_remote_network_is_active_ret
 _T_remote_network_is_active_ret._fast_unpack = _u_remote_network_is_active_ret
-_T_remote_network_is_persistent_args._fast_pack = _p_remote_network_is_persistent_args
+_T_remote_network_is_persistent_args.pack = _p_remote_network_is_persistent_args
 _T_remote_network_is_persistent_args._fast_unpack = _u_remote_network_is_persistent_args
-_T_remote_network_is_persistent_ret._fast_pack = _p_remote_network_is_persistent_ret
+_T_remote_network_is_persistent_ret.pack = _p_remote_network_is_persistent_ret
 _T_remote_network_is_persistent_ret._fast_unpack = _u_remote_network_is_persistent_ret
-_T_remote_storage_pool_is_active_args._fast_pack = _p_remote_storage_pool_is_active_args
+_T_remote_storage_pool_is_active_args.pack = _p_remote_storage_pool_is_active_args
 _T_remote_storage_pool_is_active_args._fast_unpack = _u_remote_storage_pool_is_active_args
-_T_remote_storage_pool_is_active_ret._fast_pack = _p_remote_storage_pool_is_active_ret
+_T_remote_storage_pool_is_active_ret.pack = _p_remote_storage_pool_is_active_ret
 _T_remote_storage_pool_is_active_ret._fast_unpack = _u_remote_storage_pool_is_active_ret
-_T_remote_storage_pool_is_persistent_args._fast_pack = _p_remote_storage_pool_is_persistent_args
+_T_remote_storage_pool_is_persistent_args.pack = _p_remote_storage_pool_is_persistent_args
 _T_remote_storage_pool_is_persistent_args._fast_unpack = _u_remote_storage_pool_is_persistent_args
-_T_remote_storage_pool_is_persistent_ret._fast_pack = _p_remote_storage_pool_is_persistent_ret
+_T_remote_storage_pool_is_persistent_ret.pack = _p_remote_storage_pool_is_persistent_ret
 _T_remote_storage_pool_is_persistent_ret._fast_unpack = _u_remote_storage_pool_is_persistent_ret
-_T_remote_interface_is_active_args._fast_pack = _p_remote_interface_is_active_args
+_T_remote_interface_is_active_args.pack = _p_remote_interface_is_active_args
 _T_remote_interface_is_active_args._fast_unpack = _u_remote_interface_is_active_args
-_T_remote_interface_is_active_ret._fast_pack = _p_remote_interface_is_active_ret
+_T_remote_interface_is_active_ret.pack = _p_remote_interface_is_active_ret
 _T_remote_interface_is_active_ret._fast_unpack = _u_remote_interface_is_active_ret
-_T_remote_connect_compare_cpu_args._fast_pack = _p_remote_connect_compare_cpu_args
+_T_remote_connect_compare_cpu_args.pack = _p_remote_connect_compare_cpu_args
 _T_remote_connect_compare_cpu_args._fast_unpack = _u_remote_connect_compare_cpu_args
-_T_remote_connect_compare_cpu_ret._fast_pack = _p_remote_connect_compare_cpu_ret
+_T_remote_connect_compare_cpu_ret.pack = _p_remote_connect_compare_cpu_ret
 _T_remote_connect_compare_cpu_ret._fast_unpack = _u_remote_connect_compare_cpu_ret
-_T_remote_connect_baseline_cpu_args._fast_pack = _p_remote_connect_baseline_cpu_args
+_T_remote_connect_baseline_cpu_args.pack = _p_remote_connect_baseline_cpu_args
 _T_remote_connect_baseline_cpu_args._fast_unpack = _u_remote_connect_baseline_cpu_args
-_T_remote_connect_baseline_cpu_ret._fast_pack = _p_remote_connect_baseline_cpu_ret
+_T_remote_connect_baseline_cpu_ret.pack = _p_remote_connect_baseline_cpu_ret
 _T_remote_connect_baseline_cpu_ret._fast_unpack = _u_remote_connect_baseline_cpu_ret
-_T_remote_domain_get_job_info_args._fast_pack = _p_remote_domain_get_job_info_args
+_T_remote_domain_get_job_info_args.pack = _p_remote_domain_get_job_info_args
 _T_remote_domain_get_job_info_args._fast_unpack = _u_remote_domain_get_job_info_args
-_T_remote_domain_get_job_info_ret._fast_pack = _p_remote_domain_get_job_info_ret
+_T_remote_domain_get_job_info_ret.pack = _p_remote_domain_get_job_info_ret
 _T_remote_domain_get_job_info_ret._fast_unpack = _u_remote_domain_get_job_info_ret
-_T_remote_domain_get_job_stats_args._fast_pack = _p_remote_domain_get_job_stats_args
+_T_remote_domain_get_job_stats_args.pack = _p_remote_domain_get_job_stats_args
 _T_remote_domain_get_job_stats_args._fast_unpack = _u_remote_domain_get_job_stats_args
-_T_remote_domain_get_job_stats_ret._fast_pack = _p_remote_domain_get_job_stats_ret
+_T_remote_domain_get_job_stats_ret.pack = _p_remote_domain_get_job_stats_ret
 _T_remote_domain_get_job_stats_ret._fast_unpack = _u_remote_domain_get_job_stats_ret
-_T_remote_domain_abort_job_args._fast_pack = _p_remote_domain_abort_job_args
+_T_remote_domain_abort_job_args.pack = _p_remote_domain_abort_job_args
 _T_remote_domain_abort_job_args._fast_unpack = _u_remote_domain_abort_job_args
-_T_remote_domain_abort_job_flags_args._fast_pack = _p_remote_domain_abort_job_flags_args
+_T_remote_domain_abort_job_flags_args.pack = _p_remote_domain_abort_job_flags_args
 _T_remote_domain_abort_job_flags_args._fast_unpack = _u_remote_domain_abort_job_flags_args
-_T_remote_domain_migrate_get_max_downtime_args._fast_pack = _p_remote_domain_migrate_get_max_downtime_args
+_T_remote_domain_migrate_get_max_downtime_args.pack = _p_remote_domain_migrate_get_max_downtime_args
 _T_remote_domain_migrate_get_max_downtime_args._fast_unpack = _u_remote_domain_migrate_get_max_downtime_args
-_T_remote_domain_migrate_get_max_downtime_ret._fast_pack = _p_remote_domain_migrate_get_max_downtime_ret
+_T_remote_domain_migrate_get_max_downtime_ret.pack = _p_remote_domain_migrate_get_max_downtime_ret
 _T_remote_domain_migrate_get_max_downtime_ret._fast_unpack = _u_remote_domain_migrate_get_max_downtime_ret
-_T_remote_domain_migrate_set_max_downtime_args._fast_pack = _p_remote_domain_migrate_set_max_downtime_args
+_T_remote_domain_migrate_set_max_downtime_args.pack = _p_remote_domain_migrate_set_max_downtime_args
 _T_remote_domain_migrate_set_max_downtime_args._fast_unpack = _u_remote_domain_migrate_set_max_downtime_args
-_T_remote_domain_migrate_get_compression_cache_args._fast_pack = _p_remote_domain_migrate_get_compression_cache_args
+_T_remote_domain_migrate_get_compression_cache_args.pack = _p_remote_domain_migrate_get_compression_cache_args
 _T_remote_domain_migrate_get_compression_cache_args._fast_unpack = _u_remote_domain_migrate_get_compression_cache_args
-_T_remote_domain_migrate_get_compression_cache_ret._fast_pack = _p_remote_domain_migrate_get_compression_cache_ret
+_T_remote_domain_migrate_get_compression_cache_ret.pack = _p_remote_domain_migrate_get_compression_cache_ret
 _T_remote_domain_migrate_get_compression_cache_ret._fast_unpack = _u_remote_domain_migrate_get_compression_cache_ret
-_T_remote_domain_migrate_set_compression_cache_args._fast_pack = _p_remote_domain_migrate_set_compression_cache_args
+_T_remote_domain_migrate_set_compression_cache_args.pack = _p_remote_domain_migrate_set_compression_cache_args
 _T_remote_domain_migrate_set_compression_cache_args._fast_unpack = _u_remote_domain_migrate_set_compression_cache_args
-_T_remote_domain_migrate_set_max_speed_args._fast_pack = _p_remote_domain_migrate_set_max_speed_args
+_T_remote_domain_migrate_set_max_speed_args.pack = _p_remote_domain_migrate_set_max_speed_args
 _T_remote_domain_migrate_set_max_speed_args._fast_unpack = _u_remote_domain_migrate_set_max_speed_args
-_T_remote_domain_migrate_get_max_speed_args._fast_pack = _p_remote_domain_migrate_get_max_speed_args
+_T_remote_domain_migrate_get_max_speed_args.pack = _p_remote_domain_migrate_get_max_speed_args
 _T_remote_domain_migrate_get_max_speed_args._fast_unpack = _u_remote_domain_migrate_get_max_speed_args
-_T_remote_domain_migrate_get_max_speed_ret._fast_pack = _p_remote_domain_migrate_get_max_speed_ret
+_T_remote_domain_migrate_get_max_speed_ret.pack = _p_remote_domain_migrate_get_max_speed_ret
 _T_remote_domain_migrate_get_max_speed_ret._fast_unpack = _u_remote_domain_migrate_get_max_speed_ret
-_T_remote_connect_domain_event_register_any_args._fast_pack = _p_remote_connect_domain_event_register_any_args
+_T_remote_connect_domain_event_register_any_args.pack = _p_remote_connect_domain_event_register_any_args
 _T_remote_connect_domain_event_register_any_args._fast_unpack = _u_remote_connect_domain_event_register_any_args
-_T_remote_connect_domain_event_deregister_any_args._fast_pack = _p_remote_connect_domain_event_deregister_any_args
+_T_remote_connect_domain_event_deregister_any_args.pack = _p_remote_connect_domain_event_deregister_any_args
 _T_remote_connect_domain_event_deregister_any_args._fast_unpack = _u_remote_connect_domain_event_deregister_any_args
-_T_remote_connect_domain_event_callback_register_any_args._fast_pack = _p_remote_connect_domain_event_callback_register_any_args
+_T_remote_connect_domain_event_callback_register_any_args.pack = _p_remote_connect_domain_event_callback_register_any_args
 _T_remote_connect_domain_event_callback_register_any_args._fast_unpack = _u_remote_connect_domain_event_callback_register_any_args
-_T_remote_connect_domain_event_callback_register_any_ret._fast_pack = _p_remote_connect_domain_event_callback_register_any_ret
+_T_remote_connect_domain_event_callback_register_any_ret.pack = _p_remote_connect_domain_event_callback_register_any_ret
 _T_remote_connect_domain_event_callback_register_any_ret._fast_unpack = _u_remote_connect_domain_event_callback_register_any_ret
-_T_remote_connect_domain_event_callback_deregister_any_args._fast_pack = _p_remote_connect_domain_event_callback_deregister_any_args
+_T_remote_connect_domain_event_callback_deregister_any_args.pack = _p_remote_connect_domain_event_callback_deregister_any_args
 _T_remote_connect_domain_event_callback_deregister_any_args._fast_unpack = _u_remote_connect_domain_event_callback_deregister_any_args
-_T_remote_domain_event_reboot_msg._fast_pack = _p_remote_domain_event_reboot_msg
+_T_remote_domain_event_reboot_msg.pack = _p_remote_domain_event_reboot_msg
 _T_remote_domain_event_reboot_msg._fast_unpack = _u_remote_domain_event_reboot_msg
-_T_remote_domain_event_callback_reboot_msg._fast_pack = _p_remote_domain_event_callback_reboot_msg
+_T_remote_domain_event_callback_reboot_msg.pack = _p_remote_domain_event_callback_reboot_msg
 _T_remote_domain_event_callback_reboot_msg._fast_unpack = _u_remote_domain_event_callback_reboot_msg
-_T_remote_domain_event_rtc_change_msg._fast_pack = _p_remote_domain_event_rtc_change_msg
+_T_remote_domain_event_rtc_change_msg.pack = _p_remote_domain_event_rtc_change_msg
 _T_remote_domain_event_rtc_change_msg._fast_unpack = _u_remote_domain_event_rtc_change_msg
-_T_remote_domain_event_callback_rtc_change_msg._fast_pack = _p_remote_domain_event_callback_rtc_change_msg
+_T_remote_domain_event_callback_rtc_change_msg.pack = _p_remote_domain_event_callback_rtc_change_msg
 _T_remote_domain_event_callback_rtc_change_msg._fast_unpack = _u_remote_domain_event_callback_rtc_change_msg
-_T_remote_domain_event_watchdog_msg._fast_pack = _p_remote_domain_event_watchdog_msg
+_T_remote_domain_event_watchdog_msg.pack = _p_remote_domain_event_watchdog_msg
 _T_remote_domain_event_watchdog_msg._fast_unpack = _u_remote_domain_event_watchdog_msg
-_T_remote_domain_event_callback_watchdog_msg._fast_pack = _p_remote_domain_event_callback_watchdog_msg
+_T_remote_domain_event_callback_watchdog_msg.pack = _p_remote_domain_event_callback_watchdog_msg
 _T_remote_domain_event_callback_watchdog_msg._fast_unpack = _u_remote_domain_event_callback_watchdog_msg
-_T_remote_domain_event_io_error_msg._fast_pack = _p_remote_domain_event_io_error_msg
+_T_remote_domain_event_io_error_msg.pack = _p_remote_domain_event_io_error_msg
 _T_remote_domain_event_io_error_msg._fast_unpack = _u_remote_domain_event_io_error_msg
-_T_remote_domain_event_callback_io_error_msg._fast_pack = _p_remote_domain_event_callback_io_error_msg
+_T_remote_domain_event_callback_io_error_msg.pack = _p_remote_domain_event_callback_io_error_msg
 _T_remote_domain_event_callback_io_error_msg._fast_unpack = _u_remote_domain_event_callback_io_error_msg
-_T_remote_domain_event_io_error_reason_msg._fast_pack = _p_remote_domain_event_io_error_reason_msg
+_T_remote_domain_event_io_error_reason_msg.pack = _p_remote_domain_event_io_error_reason_msg
 _T_remote_domain_event_io_error_reason_msg._fast_unpack = _u_remote_domain_event_io_error_reason_msg
-_T_remote_domain_event_callback_io_error_reason_msg._fast_pack = _p_remote_domain_event_callback_io_error_reason_msg
+_T_remote_domain_event_callback_io_error_reason_msg.pack = _p_remote_domain_event_callback_io_error_reason_msg
 _T_remote_domain_event_callback_io_error_reason_msg._fast_unpack = _u_remote_domain_event_callback_io_error_reason_msg
-_T_remote_domain_event_graphics_address._fast_pack = _p_remote_domain_event_graphics_address
+_T_remote_domain_event_graphics_address.pack = _p_remote_domain_event_graphics_address
 _T_remote_domain_event_graphics_address._fast_unpack = _u_remote_domain_event_graphics_address
-_T_remote_domain_event_graphics_identity._fast_pack = _p_remote_domain_event_graphics_identity
+_T_remote_domain_event_graphics_identity.pack = _p_remote_domain_event_graphics_identity
 _T_remote_domain_event_graphics_identity._fast_unpack = _u_remote_domain_event_graphics_identity
-_T_remote_domain_event_graphics_msg._fast_pack = _p_remote_domain_event_graphics_msg
+_T_remote_domain_event_graphics_msg.pack = _p_remote_domain_event_graphics_msg
 _T_remote_domain_event_graphics_msg._fast_unpack = _u_remote_domain_event_graphics_msg
-_T_remote_domain_event_callback_graphics_msg._fast_pack = _p_remote_domain_event_callback_graphics_msg
+_T_remote_domain_event_callback_graphics_msg.pack = _p_remote_domain_event_callback_graphics_msg
 _T_remote_domain_event_callback_graphics_msg._fast_unpack = _u_remote_domain_event_callback_graphics_msg
-_T_remote_domain_event_block_job_msg._fast_pack = _p_remote_domain_event_block_job_msg
+_T_remote_domain_event_block_job_msg.pack = _p_remote_domain_event_block_job_msg
 _T_remote_domain_event_block_job_msg._fast_unpack = _u_remote_domain_event_block_job_msg
-_T_remote_domain_event_callback_block_job_msg._fast_pack = _p_remote_domain_event_callback_block_job_msg
+_T_remote_domain_event_callback_block_job_msg.pack = _p_remote_domain_event_callback_block_job_msg
 _T_remote_domain_event_callback_block_job_msg._fast_unpack = _u_remote_domain_event_callback_block_job_msg
-_T_remote_domain_event_disk_change_msg._fast_pack = _p_remote_domain_event_disk_change_msg
+_T_remote_domain_event_disk_change_msg.pack = _p_remote_domain_event_disk_change_msg
 _T_remote_domain_event_disk_change_msg._fast_unpack = _u_remote_domain_event_disk_change_msg
-_T_remote_domain_event_callback_disk_change_msg._fast_pack = _p_remote_domain_event_callback_disk_change_msg
+_T_remote_domain_event_callback_disk_change_msg.pack = _p_remote_domain_event_callback_disk_change_msg
 _T_remote_domain_event_callback_disk_change_msg._fast_unpack = _u_remote_domain_event_callback_disk_change_msg
-_T_remote_domain_event_tray_change_msg._fast_pack = _p_remote_domain_event_tray_change_msg
+_T_remote_domain_event_tray_change_msg.pack = _p_remote_domain_event_tray_change_msg
 _T_remote_domain_event_tray_change_msg._fast_unpack = _u_remote_domain_event_tray_change_msg
-_T_remote_domain_event_callback_tray_change_msg._fast_pack = _p_remote_domain_event_callback_tray_change_msg
+_T_remote_domain_event_callback_tray_change_msg.pack = _p_remote_domain_event_callback_tray_change_msg
 _T_remote_domain_event_callback_tray_change_msg._fast_unpack = _u_remote_domain_event_callback_tray_change_msg
-_T_remote_domain_event_pmwakeup_msg._fast_pack = _p_remote_domain_event_pmwakeup_msg
+_T_remote_domain_event_pmwakeup_msg.pack = _p_remote_domain_event_pmwakeup_msg
 _T_remote_domain_event_pmwakeup_msg._fast_unpack = _u_remote_domain_event_pmwakeup_msg
-_T_remote_domain_event_callback_pmwakeup_msg._fast_pack = _p_remote_domain_event_callback_pmwakeup_msg
+_T_remote_domain_event_callback_pmwakeup_msg.pack = _p_remote_domain_event_callback_pmwakeup_msg
 _T_remote_domain_event_callback_pmwakeup_msg._fast_unpack = _u_remote_domain_event_callback_pmwakeup_msg
-_T_remote_domain_event_pmsuspend_msg._fast_pack = _p_remote_domain_event_pmsuspend_msg
+_T_remote_domain_event_pmsuspend_msg.pack = _p_remote_domain_event_pmsuspend_msg
 _T_remote_domain_event_pmsuspend_msg._fast_unpack = _u_remote_domain_event_pmsuspend_msg
-_T_remote_domain_event_callback_pmsuspend_msg._fast_pack = _p_remote_domain_event_callback_pmsuspend_msg
+_T_remote_domain_event_callback_pmsuspend_msg.pack = _p_remote_domain_event_callback_pmsuspend_msg
 _T_remote_domain_event_callback_pmsuspend_msg._fast_unpack = _u_remote_domain_event_callback_pmsuspend_msg
-_T_remote_domain_event_balloon_change_msg._fast_pack = _p_remote_domain_event_balloon_change_msg
+_T_remote_domain_event_balloon_change_msg.pack = _p_remote_domain_event_balloon_change_msg
 _T_remote_domain_event_balloon_change_msg._fast_unpack = _u_remote_domain_event_balloon_change_msg
-_T_remote_domain_event_callback_balloon_change_msg._fast_pack = _p_remote_domain_event_callback_balloon_change_msg
+_T_remote_domain_event_callback_balloon_change_msg.pack = _p_remote_domain_event_callback_balloon_change_msg
 _T_remote_domain_event_callback_balloon_change_msg._fast_unpack = _u_remote_domain_event_callback_balloon_change_msg
-_T_remote_domain_event_pmsuspend_disk_msg._fast_pack = _p_remote_domain_event_pmsuspend_disk_msg
+_T_remote_domain_event_pmsuspend_disk_msg.pack = _p_remote_domain_event_pmsuspend_disk_msg
 _T_remote_domain_event_pmsuspend_disk_msg._fast_unpack = _u_remote_domain_event_pmsuspend_disk_msg
-_T_remote_domain_event_callback_pmsuspend_disk_msg._fast_pack = _p_remote_domain_event_callback_pmsuspend_disk_msg
+_T_remote_domain_event_callback_pmsuspend_disk_msg.pack = _p_remote_domain_event_callback_pmsuspend_disk_msg
 _T_remote_domain_event_callback_pmsuspend_disk_msg._fast_unpack = _u_remote_domain_event_callback_pmsuspend_disk_msg
-_T_remote_domain_managed_save_args._fast_pack = _p_remote_domain_managed_save_args
+_T_remote_domain_managed_save_args.pack = _p_remote_domain_managed_save_args
 _T_remote_domain_managed_save_args._fast_unpack = _u_remote_domain_managed_save_args
-_T_remote_domain_has_managed_save_image_args._fast_pack = _p_remote_domain_has_managed_save_image_args
+_T_remote_domain_has_managed_save_image_args.pack = _p_remote_domain_has_managed_save_image_args
 _T_remote_domain_has_managed_save_image_args._fast_unpack = _u_remote_domain_has_managed_save_image_args
-_T_remote_domain_has_managed_save_image_ret._fast_pack = _p_remote_domain_has_managed_save_image_ret
+_T_remote_domain_has_managed_save_image_ret.pack = _p_remote_domain_has_managed_save_image_ret
 _T_remote_domain_has_managed_save_image_ret._fast_unpack = _u_remote_domain_has_managed_save_image_ret
-_T_remote_domain_managed_save_remove_args._fast_pack = _p_remote_domain_managed_save_remove_args
+_T_remote_domain_managed_save_remove_args.pack = _p_remote_domain_managed_save_remove_args
 _T_remote_domain_managed_save_remove_args._fast_unpack = _u_remote_domain_managed_save_remove_args
-_T_remote_domain_managed_save_get_xml_desc_args._fast_pack = _p_remote_domain_managed_save_get_xml_desc_args
+_T_remote_domain_managed_save_get_xml_desc_args.pack = _p_remote_domain_managed_save_get_xml_desc_args
 _T_remote_domain_managed_save_get_xml_desc_args._fast_unpack = _u_remote_domain_managed_save_get_xml_desc_args
-_T_remote_domain_managed_save_get_xml_desc_ret._fast_pack = _p_remote_domain_managed_save_get_xml_desc_ret
+_T_remote_domain_managed_save_get_xml_desc_ret.pack = _p_remote_domain_managed_save_get_xml_desc_ret
 _T_remote_domain_managed_save_get_xml_desc_ret._fast_unpack = _u_remote_domain_managed_save_get_xml_desc_ret
-_T_remote_domain_managed_save_define_xml_args._fast_pack = _p_remote_domain_managed_save_define_xml_args
+_T_remote_domain_managed_save_define_xml_args.pack = _p_remote_domain_managed_save_define_xml_args
 _T_remote_domain_managed_save_define_xml_args._fast_unpack = _u_remote_domain_managed_save_define_xml_args
-_T_remote_domain_snapshot_create_xml_args._fast_pack = _p_remote_domain_snapshot_create_xml_args
+_T_remote_domain_snapshot_create_xml_args.pack = _p_remote_domain_snapshot_create_xml_args
 _T_remote_domain_snapshot_create_xml_args._fast_unpack = _u_remote_domain_snapshot_create_xml_args
-_T_remote_domain_snapshot_create_xml_ret._fast_pack = _p_remote_domain_snapshot_create_xml_ret
+_T_remote_domain_snapshot_create_xml_ret.pack = _p_remote_domain_snapshot_create_xml_ret
 _T_remote_domain_snapshot_create_xml_ret._fast_unpack = _u_remote_domain_snapshot_create_xml_ret
-_T_remote_domain_snapshot_get_xml_desc_args._fast_pack = _p_remote_domain_snapshot_get_xml_desc_args
+_T_remote_domain_snapshot_get_xml_desc_args.pack = _p_remote_domain_snapshot_get_xml_desc_args
 _T_remote_domain_snapshot_get_xml_desc_args._fast_unpack = _u_remote_domain_snapshot_get_xml_desc_args
-_T_remote_domain_snapshot_get_xml_desc_ret._fast_pack = _p_remote_domain_snapshot_get_xml_desc_ret
+_T_remote_domain_snapshot_get_xml_desc_ret.pack = _p_remote_domain_snapshot_get_xml_desc_ret
 _T_remote_domain_snapshot_get_xml_desc_ret._fast_unpack = _u_remote_domain_snapshot_get_xml_desc_ret
-_T_remote_domain_snapshot_num_args._fast_pack = _p_remote_domain_snapshot_num_args
+_T_remote_domain_snapshot_num_args.pack = _p_remote_domain_snapshot_num_args
 _T_remote_domain_snapshot_num_args._fast_unpack = _u_remote_domain_snapshot_num_args
-_T_remote_domain_snapshot_num_ret._fast_pack = _p_remote_domain_snapshot_num_ret
+_T_remote_domain_snapshot_num_ret.pack = _p_remote_domain_snapshot_num_ret
 _T_remote_domain_snapshot_num_ret._fast_unpack = _u_remote_domain_snapshot_num_ret
-_T_remote_domain_snapshot_list_names_args._fast_pack = _p_remote_domain_snapshot_list_names_args
+_T_remote_domain_snapshot_list_names_args.pack = _p_remote_domain_snapshot_list_names_args
 _T_remote_domain_snapshot_list_names_args._fast_unpack = _u_remote_domain_snapshot_list_names_args
-_T_remote_domain_snapshot_list_names_ret._fast_pack = _p_remote_domain_snapshot_list_names_ret
+_T_remote_domain_snapshot_list_names_ret.pack = _p_remote_domain_snapshot_list_names_ret
 _T_remote_domain_snapshot_list_names_ret._fast_unpack = _u_remote_domain_snapshot_list_names_ret
-_T_remote_domain_list_all_snapshots_args._fast_pack = _p_remote_domain_list_all_snapshots_args
+_T_remote_domain_list_all_snapshots_args.pack = _p_remote_domain_list_all_snapshots_args
 _T_remote_domain_list_all_snapshots_args._fast_unpack = _u_remote_domain_list_all_snapshots_args
-_T_remote_domain_list_all_snapshots_ret._fast_pack = _p_remote_domain_list_all_snapshots_ret
+_T_remote_domain_list_all_snapshots_ret.pack = _p_remote_domain_list_all_snapshots_ret
 _T_remote_domain_list_all_snapshots_ret._fast_unpack = _u_remote_domain_list_all_snapshots_ret
-_T_remote_domain_snapshot_num_children_args._fast_pack = _p_remote_domain_snapshot_num_children_args
+_T_remote_domain_snapshot_num_children_args.pack = _p_remote_domain_snapshot_num_children_args
 _T_remote_domain_snapshot_num_children_args._fast_unpack = _u_remote_domain_snapshot_num_children_args
-_T_remote_domain_snapshot_num_children_ret._fast_pack = _p_remote_domain_snapshot_num_children_ret
+_T_remote_domain_snapshot_num_children_ret.pack = _p_remote_domain_snapshot_num_children_ret
 _T_remote_domain_snapshot_num_children_ret._fast_unpack = _u_remote_domain_snapshot_num_children_ret
-_T_remote_domain_snapshot_list_children_names_args._fast_pack = _p_remote_domain_snapshot_list_children_names_args
+_T_remote_domain_snapshot_list_children_names_args.pack = _p_remote_domain_snapshot_list_children_names_args
 _T_remote_domain_snapshot_list_children_names_args._fast_unpack = _u_remote_domain_snapshot_list_children_names_args
-_T_remote_domain_snapshot_list_children_names_ret._fast_pack = _p_remote_domain_snapshot_list_children_names_ret
+_T_remote_domain_snapshot_list_children_names_ret.pack = _p_remote_domain_snapshot_list_children_names_ret
 _T_remote_domain_snapshot_list_children_names_ret._fast_unpack = _u_remote_domain_snapshot_list_children_names_ret
-_T_remote_domain_snapshot_list_all_children_args._fast_pack = _p_remote_domain_snapshot_list_all_children_args
+_T_remote_domain_snapshot_list_all_children_args.pack = _p_remote_domain_snapshot_list_all_children_args
 _T_remote_domain_snapshot_list_all_children_args._fast_unpack = _u_remote_domain_snapshot_list_all_children_args
-_T_remote_domain_snapshot_list_all_children_ret._fast_pack = _p_remote_domain_snapshot_list_all_children_ret
+_T_remote_domain_snapshot_list_all_children_ret.pack = _p_remote_domain_snapshot_list_all_children_ret
 _T_remote_domain_snapshot_list_all_children_ret._fast_unpack = _u_remote_domain_snapshot_list_all_children_ret
-_T_remote_domain_snapshot_lookup_by_name_args._fast_pack = _p_remote_domain_snapshot_lookup_by_name_args
+_T_remote_domain_snapshot_lookup_by_name_args.pack = _p_remote_domain_snapshot_lookup_by_name_args
 _T_remote_domain_snapshot_lookup_by_name_args._fast_unpack = _u_remote_domain_snapshot_lookup_by_name_args
-_T_remote_domain_snapshot_lookup_by_name_ret._fast_pack = _p_remote_domain_snapshot_lookup_by_name_ret
+_T_remote_domain_snapshot_lookup_by_name_ret.pack = _p_remote_domain_snapshot_lookup_by_name_ret
 _T_remote_domain_snapshot_lookup_by_name_ret._fast_unpack = _u_remote_domain_snapshot_lookup_by_name_ret
-_T_remote_domain_has_current_snapshot_args._fast_pack = _p_remote_domain_has_current_snapshot_args
+_T_remote_domain_has_current_snapshot_args.pack = _p_remote_domain_has_current_snapshot_args
 _T_remote_domain_has_current_snapshot_args._fast_unpack = _u_remote_domain_has_current_snapshot_args
-_T_remote_domain_has_current_snapshot_ret._fast_pack = _p_remote_domain_has_current_snapshot_ret
+_T_remote_domain_has_current_snapshot_ret.pack = _p_remote_domain_has_current_snapshot_ret
 _T_remote_domain_has_current_snapshot_ret._fast_unpack = _u_remote_domain_has_current_snapshot_ret
-_T_remote_domain_snapshot_get_parent_args._fast_pack = _p_remote_domain_snapshot_get_parent_args
+_T_remote_domain_snapshot_get_parent_args.pack = _p_remote_domain_snapshot_get_parent_args
 _T_remote_domain_snapshot_get_parent_args._fast_unpack = _u_remote_domain_snapshot_get_parent_args
-_T_remote_domain_snapshot_get_parent_ret._fast_pack = _p_remote_domain_snapshot_get_parent_ret
+_T_remote_domain_snapshot_get_parent_ret.pack = _p_remote_domain_snapshot_get_parent_ret
 _T_remote_domain_snapshot_get_parent_ret._fast_unpack = _u_remote_domain_snapshot_get_parent_ret
-_T_remote_domain_snapshot_current_args._fast_pack = _p_remote_domain_snapshot_current_args
+_T_remote_domain_snapshot_current_args.pack = _p_remote_domain_snapshot_current_args
 _T_remote_domain_snapshot_current_args._fast_unpack = _u_remote_domain_snapshot_current_args
-_T_remote_domain_snapshot_current_ret._fast_pack = _p_remote_domain_snapshot_current_ret
+_T_remote_domain_snapshot_current_ret.pack = _p_remote_domain_snapshot_current_ret
 _T_remote_domain_snapshot_current_ret._fast_unpack = _u_remote_domain_snapshot_current_ret
-_T_remote_domain_snapshot_is_current_args._fast_pack = _p_remote_domain_snapshot_is_current_args
+_T_remote_domain_snapshot_is_current_args.pack = _p_remote_domain_snapshot_is_current_args
 _T_remote_domain_snapshot_is_current_args._fast_unpack = _u_remote_domain_snapshot_is_current_args
-_T_remote_domain_snapshot_is_current_ret._fast_pack = _p_remote_domain_snapshot_is_current_ret
+_T_remote_domain_snapshot_is_current_ret.pack = _p_remote_domain_snapshot_is_current_ret
 _T_remote_domain_snapshot_is_current_ret._fast_unpack = _u_remote_domain_snapshot_is_current_ret
-_T_remote_domain_snapshot_has_metadata_args._fast_pack = _p_remote_domain_snapshot_has_metadata_args
+_T_remote_domain_snapshot_has_metadata_args.pack = _p_remote_domain_snapshot_has_metadata_args
 _T_remote_domain_snapshot_has_metadata_args._fast_unpack = _u_remote_domain_snapshot_has_metadata_args
-_T_remote_domain_snapshot_has_metadata_ret._fast_pack = _p_remote_domain_snapshot_has_metadata_ret
+_T_remote_domain_snapshot_has_metadata_ret.pack = _p_remote_domain_snapshot_has_metadata_ret
 _T_remote_domain_snapshot_has_metadata_ret._fast_unpack = _u_remote_domain_snapshot_has_metadata_ret
-_T_remote_domain_revert_to_snapshot_args._fast_pack = _p_remote_domain_revert_to_snapshot_args
+_T_remote_domain_revert_to_snapshot_args.pack = _p_remote_domain_revert_to_snapshot_args
 _T_remote_domain_revert_to_snapshot_args._fast_unpack = _u_remote_domain_revert_to_snapshot_args
-_T_remote_domain_snapshot_delete_args._fast_pack = _p_remote_domain_snapshot_delete_args
+_T_remote_domain_snapshot_delete_args.pack = _p_remote_domain_snapshot_delete_args
 _T_remote_domain_snapshot_delete_args._fast_unpack = _u_remote_domain_snapshot_delete_args
-_T_remote_domain_open_console_args._fast_pack = _p_remote_domain_open_console_args
+_T_remote_domain_open_console_args.pack = _p_remote_domain_open_console_args
 _T_remote_domain_open_console_args._fast_unpack = _u_remote_domain_open_console_args
-_T_remote_domain_open_channel_args._fast_pack = _p_remote_domain_open_channel_args
+_T_remote_domain_open_channel_args.pack = _p_remote_domain_open_channel_args
 _T_remote_domain_open_channel_args._fast_unpack = _u_remote_domain_open_channel_args
-_T_remote_storage_vol_upload_args._fast_pack = _p_remote_storage_vol_upload_args
+_T_remote_storage_vol_upload_args.pack = _p_remote_storage_vol_upload_args
 _T_remote_storage_vol_upload_args._fast_unpack = _u_remote_storage_vol_upload_args
-_T_remote_storage_vol_download_args._fast_pack = _p_remote_storage_vol_download_args
+_T_remote_storage_vol_download_args.pack = _p_remote_storage_vol_download_args
 _T_remote_storage_vol_download_args._fast_unpack = _u_remote_storage_vol_download_args
-_T_remote_domain_get_state_args._fast_pack = _p_remote_domain_get_state_args
+_T_remote_domain_get_state_args.pack = _p_remote_domain_get_state_args
 _T_remote_domain_get_state_args._fast_unpack = _u_remote_domain_get_state_args
-_T_remote_domain_get_state_ret._fast_pack = _p_remote_domain_get_state_ret
+_T_remote_domain_get_state_ret.pack = _p_remote_domain_get_state_ret
 _T_remote_domain_get_state_ret._fast_unpack = _u_remote_domain_get_state_ret
-_T_remote_domain_migrate_begin3_args._fast_pack = _p_remote_domain_migrate_begin3_args
+_T_remote_domain_migrate_begin3_args.pack = _p_remote_domain_migrate_begin3_args
 _T_remote_domain_migrate_begin3_args._fast_unpack = _u_remote_domain_migrate_begin3_args
-_T_remote_domain_migrate_begin3_ret._fast_pack = _p_remote_domain_migrate_begin3_ret
+_T_remote_domain_migrate_begin3_ret.pack = _p_remote_domain_migrate_begin3_ret
 _T_remote_domain_migrate_begin3_ret._fast_unpack = _u_remote_domain_migrate_begin3_ret
-_T_remote_domain_migrate_prepare3_args._fast_pack = _p_remote_domain_migrate_prepare3_args
+_T_remote_domain_migrate_prepare3_args.pack = _p_remote_domain_migrate_prepare3_args
 _T_remote_domain_migrate_prepare3_args._fast_unpack = _u_remote_domain_migrate_prepare3_args
-_T_remote_domain_migrate_prepare3_ret._fast_pack = _p_remote_domain_migrate_prepare3_ret
+_T_remote_domain_migrate_prepare3_ret.pack = _p_remote_domain_migrate_prepare3_ret
 _T_remote_domain_migrate_prepare3_ret._fast_unpack = _u_remote_domain_migrate_prepare3_ret
-_T_remote_domain_migrate_prepare_tunnel3_args._fast_pack = _p_remote_domain_migrate_prepare_tunnel3_args
+_T_remote_domain_migrate_prepare_tunnel3_args.pack = _p_remote_domain_migrate_prepare_tunnel3_args
 _T_remote_domain_migrate_prepare_tunnel3_args._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_args
-_T_remote_domain_migrate_prepare_tunnel3_ret._fast_pack = _p_remote_domain_migrate_prepare_tunnel3_ret
+_T_remote_domain_migrate_prepare_tunnel3_ret.pack = _p_remote_domain_migrate_prepare_tunnel3_ret
 _T_remote_domain_migrate_prepare_tunnel3_ret._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_ret
-_T_remote_domain_migrate_perform3_args._fast_pack = _p_remote_domain_migrate_perform3_args
+_T_remote_domain_migrate_perform3_args.pack = _p_remote_domain_migrate_perform3_args
 _T_remote_domain_migrate_perform3_args._fast_unpack = _u_remote_domain_migrate_perform3_args
-_T_remote_domain_migrate_perform3_ret._fast_pack = _p_remote_domain_migrate_perform3_ret
+_T_remote_domain_migrate_perform3_ret.pack = _p_remote_domain_migrate_perform3_ret
 _T_remote_domain_migrate_perform3_ret._fast_unpack = _u_remote_domain_migrate_perform3_ret
-_T_remote_domain_migrate_finish3_args._fast_pack = _p_remote_domain_migrate_finish3_args
+_T_remote_domain_migrate_finish3_args.pack = _p_remote_domain_migrate_finish3_args
 _T_remote_domain_migrate_finish3_args._fast_unpack = _u_remote_domain_migrate_finish3_args
-_T_remote_domain_migrate_finish3_ret._fast_pack = _p_remote_domain_migrate_finish3_ret
+_T_remote_domain_migrate_finish3_ret.pack = _p_remote_domain_migrate_finish3_ret
 _T_remote_domain_migrate_finish3_ret._fast_unpack = _u_remote_domain_migrate_finish3_ret
-_T_remote_domain_migrate_confirm3_args._fast_pack = _p_remote_domain_migrate_confirm3_args
+_T_remote_domain_migrate_confirm3_args.pack = _p_remote_domain_migrate_confirm3_args
 _T_remote_domain_migrate_confirm3_args._fast_unpack = _u_remote_domain_migrate_confirm3_args
-_T_remote_domain_event_control_error_msg._fast_pack = _p_remote_domain_event_control_error_msg
+_T_remote_domain_event_control_error_msg.pack = _p_remote_domain_event_control_error_msg
 _T_remote_domain_event_control_error_msg._fast_unpack = _u_remote_domain_event_control_error_msg
-_T_remote_domain_event_callback_control_error_msg._fast_pack = _p_remote_domain_event_callback_control_error_msg
+_T_remote_domain_event_callback_control_error_msg.pack = _p_remote_domain_event_callback_control_error_msg
 _T_remote_domain_event_callback_control_error_msg._fast_unpack = _u_remote_domain_event_callback_control_error_msg
-_T_remote_domain_get_control_info_args._fast_pack = _p_remote_domain_get_control_info_args
+_T_remote_domain_get_control_info_args.pack = _p_remote_domain_get_control_info_args
 _T_remote_domain_get_control_info_args._fast_unpack = _u_remote_domain_get_control_info_args
-_T_remote_domain_get_control_info_ret._fast_pack = _p_remote_domain_get_control_info_ret
+_T_remote_domain_get_control_info_ret.pack = _p_remote_domain_get_control_info_ret
 _T_remote_domain_get_control_info_ret._fast_unpack = _u_remote_domain_get_control_info_ret
-_T_remote_domain_open_graphics_args._fast_pack = _p_remote_domain_open_graphics_args
+_T_remote_domain_open_graphics_args.pack = _p_remote_domain_open_graphics_args
 _T_remote_domain_open_graphics_args._fast_unpack = _u_remote_domain_open_graphics_args
-_T_remote_domain_open_graphics_fd_args._fast_pack = _p_remote_domain_open_graphics_fd_args
+_T_remote_domain_open_graphics_fd_args.pack = _p_remote_domain_open_graphics_fd_args
 _T_remote_domain_open_graphics_fd_args._fast_unpack = _u_remote_domain_open_graphics_fd_args
-_T_remote_node_suspend_for_duration_args._fast_pack = _p_remote_node_suspend_for_duration_args
+_T_remote_node_suspend_for_duration_args.pack = _p_remote_node_suspend_for_duration_args
 _T_remote_node_suspend_for_duration_args._fast_unpack = _u_remote_node_suspend_for_duration_args
-_T_remote_domain_shutdown_flags_args._fast_pack = _p_remote_domain_shutdown_flags_args
+_T_remote_domain_shutdown_flags_args.pack = _p_remote_domain_shutdown_flags_args
 _T_remote_domain_shutdown_flags_args._fast_unpack = _u_remote_domain_shutdown_flags_args
-_T_remote_domain_get_disk_errors_args._fast_pack = _p_remote_domain_get_disk_errors_args
+_T_remote_domain_get_disk_errors_args.pack = _p_remote_domain_get_disk_errors_args
 _T_remote_domain_get_disk_errors_args._fast_unpack = _u_remote_domain_get_disk_errors_args
-_T_remote_domain_get_disk_errors_ret._fast_pack = _p_remote_domain_get_disk_errors_ret
+_T_remote_domain_get_disk_errors_ret.pack = _p_remote_domain_get_disk_errors_ret
 _T_remote_domain_get_disk_errors_ret._fast_unpack = _u_remote_domain_get_disk_errors_ret
-_T_remote_connect_list_all_domains_args._fast_pack = _p_remote_connect_list_all_domains_args
+_T_remote_connect_list_all_domains_args.pack = _p_remote_connect_list_all_domains_args
 _T_remote_connect_list_all_domains_args._fast_unpack = _u_remote_connect_list_all_domains_args
-_T_remote_connect_list_all_domains_ret._fast_pack = _p_remote_connect_list_all_domains_ret
+_T_remote_connect_list_all_domains_ret.pack = _p_remote_connect_list_all_domains_ret
 _T_remote_connect_list_all_domains_ret._fast_unpack = _u_remote_connect_list_all_domains_ret
-_T_remote_connect_list_all_storage_pools_args._fast_pack = _p_remote_connect_list_all_storage_pools_args
+_T_remote_connect_list_all_storage_pools_args.pack = _p_remote_connect_list_all_storage_pools_args
 _T_remote_connect_list_all_storage_pools_args._fast_unpack = _u_remote_connect_list_all_storage_pools_args
-_T_remote_connect_list_all_storage_pools_ret._fast_pack = _p_remote_connect_list_all_storage_pools_ret
+_T_remote_connect_list_all_storage_pools_ret.pack = _p_remote_connect_list_all_storage_pools_ret
 _T_remote_connect_list_all_storage_pools_ret._fast_unpack = _u_remote_connect_list_all_storage_pools_ret
-_T_remote_storage_pool_list_all_volumes_args._fast_pack = _p_remote_storage_pool_list_all_volumes_args
+_T_remote_storage_pool_list_all_volumes_args.pack = _p_remote_storage_pool_list_all_volumes_args
 _T_remote_storage_pool_list_all_volumes_args._fast_unpack = _u_remote_storage_pool_list_all_volumes_args
-_T_remote_storage_pool_list_all_volumes_ret._fast_pack = _p_remote_storage_pool_list_all_volumes_ret
+_T_remote_storage_pool_list_all_volumes_ret.pack = _p_remote_storage_pool_list_all_volumes_ret
 _T_remote_storage_pool_list_all_volumes_ret._fast_unpack = _u_remote_storage_pool_list_all_volumes_ret
-_T_remote_connect_list_all_networks_args._fast_pack = _p_remote_connect_list_all_networks_args
+_T_remote_connect_list_all_networks_args.pack = _p_remote_connect_list_all_networks_args
 _T_remote_connect_list_all_networks_args._fast_unpack = _u_remote_connect_list_all_networks_args
-_T_remote_connect_list_all_networks_ret._fast_pack = _p_remote_connect_list_all_networks_ret
+_T_remote_connect_list_all_networks_ret.pack = _p_remote_connect_list_all_networks_ret
 _T_remote_connect_list_all_networks_ret._fast_unpack = _u_remote_connect_list_all_networks_ret
-_T_remote_connect_list_all_interfaces_args._fast_pack = _p_remote_connect_list_all_interfaces_args
+_T_remote_connect_list_all_interfaces_args.pack = _p_remote_connect_list_all_interfaces_args
 _T_remote_connect_list_all_interfaces_args._fast_unpack = _u_remote_connect_list_all_interfaces_args
-_T_remote_connect_list_all_interfaces_ret._fast_pack = _p_remote_connect_list_all_interfaces_ret
+_T_remote_connect_list_all_interfaces_ret.pack = _p_remote_connect_list_all_interfaces_ret
 _T_remote_connect_list_all_interfaces_ret._fast_unpack = _u_remote_connect_list_all_interfaces_ret
-_T_remote_connect_list_all_node_devices_args._fast_pack = _p_remote_connect_list_all_node_devices_args
+_T_remote_connect_list_all_node_devices_args.pack = _p_remote_connect_list_all_node_devices_args
 _T_remote_connect_list_all_node_devices_args._fast_unpack = _u_remote_connect_list_all_node_devices_args
-_T_remote_connect_list_all_node_devices_ret._fast_pack = _p_remote_connect_list_all_node_devices_ret
+_T_remote_connect_list_all_node_devices_ret.pack = _p_remote_connect_list_all_node_devices_ret
 _T_remote_connect_list_all_node_devices_ret._fast_unpack = _u_remote_connect_list_all_node_devices_ret
-_T_remote_connect_list_all_nwfilters_args._fast_pack = _p_remote_connect_list_all_nwfilters_args
+_T_remote_connect_list_all_nwfilters_args.pack = _p_remote_connect_list_all_nwfilters_args
 _T_remote_connect_list_all_nwfilters_args._fast_unpack = _u_remote_connect_list_all_nwfilters_args
-_T_remote_connect_list_all_nwfilters_ret._fast_pack = _p_remote_connect_list_all_nwfilters_ret
+_T_remote_connect_list_all_nwfilters_ret.pack = _p_remote_connect_list_all_nwfilters_ret
 _T_remote_connect_list_all_nwfilters_ret._fast_unpack = _u_remote_connect_list_all_nwfilters_ret
-_T_remote_connect_list_all_secrets_args._fast_pack = _p_remote_connect_list_all_secrets_args
+_T_remote_connect_list_all_secrets_args.pack = _p_remote_connect_list_all_secrets_args
 _T_remote_connect_list_all_secrets_args._fast_unpack = _u_remote_connect_list_all_secrets_args
-_T_remote_connect_list_all_secrets_ret._fast_pack = _p_remote_connect_list_all_secrets_ret
+_T_remote_connect_list_all_secrets_ret.pack = _p_remote_connect_list_all_secrets_ret
 _T_remote_connect_list_all_secrets_ret._fast_unpack = _u_remote_connect_list_all_secrets_ret
-_T_remote_node_set_memory_parameters_args._fast_pack = _p_remote_node_set_memory_parameters_args
+_T_remote_node_set_memory_parameters_args.pack = _p_remote_node_set_memory_parameters_args
 _T_remote_node_set_memory_parameters_args._fast_unpack = _u_remote_node_set_memory_parameters_args
-_T_remote_node_get_memory_parameters_args._fast_pack = _p_remote_node_get_memory_parameters_args
+_T_remote_node_get_memory_parameters_args.pack = _p_remote_node_get_memory_parameters_args
 _T_remote_node_get_memory_parameters_args._fast_unpack = _u_remote_node_get_memory_parameters_args
-_T_remote_node_get_memory_parameters_ret._fast_pack = _p_remote_node_get_memory_parameters_ret
+_T_remote_node_get_memory_parameters_ret.pack = _p_remote_node_get_memory_parameters_ret
 _T_remote_node_get_memory_parameters_ret._fast_unpack = _u_remote_node_get_memory_parameters_ret
-_T_remote_node_get_cpu_map_args._fast_pack = _p_remote_node_get_cpu_map_args
+_T_remote_node_get_cpu_map_args.pack = _p_remote_node_get_cpu_map_args
 _T_remote_node_get_cpu_map_args._fast_unpack = _u_remote_node_get_cpu_map_args
-_T_remote_node_get_cpu_map_ret._fast_pack = _p_remote_node_get_cpu_map_ret
+_T_remote_node_get_cpu_map_ret.pack = _p_remote_node_get_cpu_map_ret
 _T_remote_node_get_cpu_map_ret._fast_unpack = _u_remote_node_get_cpu_map_ret
-_T_remote_domain_fstrim_args._fast_pack = _p_remote_domain_fstrim_args
+_T_remote_domain_fstrim_args.pack = _p_remote_domain_fstrim_args
 _T_remote_domain_fstrim_args._fast_unpack = _u_remote_domain_fstrim_args
-_T_remote_domain_get_time_args._fast_pack = _p_remote_domain_get_time_args
+_T_remote_domain_get_time_args.pack = _p_remote_domain_get_time_args
 _T_remote_domain_get_time_args._fast_unpack = _u_remote_domain_get_time_args
-_T_remote_domain_get_time_ret._fast_pack = _p_remote_domain_get_time_ret
+_T_remote_domain_get_time_ret.pack = _p_remote_domain_get_time_ret
 _T_remote_domain_get_time_ret._fast_unpack = _u_remote_domain_get_time_ret
-_T_remote_domain_set_time_args._fast_pack = _p_remote_domain_set_time_args
+_T_remote_domain_set_time_args.pack = _p_remote_domain_set_time_args
 _T_remote_domain_set_time_args._fast_unpack = _u_remote_domain_set_time_args
-_T_remote_domain_migrate_begin3_params_args._fast_pack = _p_remote_domain_migrate_begin3_params_args
+_T_remote_domain_migrate_begin3_params_args.pack = _p_remote_domain_migrate_begin3_params_args
 _T_remote_domain_migrate_begin3_params_args._fast_unpack = _u_remote_domain_migrate_begin3_params_args
-_T_remote_domain_migrate_begin3_params_ret._fast_pack = _p_remote_domain_migrate_begin3_params_ret
+_T_remote_domain_migrate_begin3_params_ret.pack = _p_remote_domain_migrate_begin3_params_ret
 _T_remote_domain_migrate_begin3_params_ret._fast_unpack = _u_remote_domain_migrate_begin3_params_ret
-_T_remote_domain_migrate_prepare3_params_args._fast_pack = _p_remote_domain_migrate_prepare3_params_args
+_T_remote_domain_migrate_prepare3_params_args.pack = _p_remote_domain_migrate_prepare3_params_args
 _T_remote_domain_migrate_prepare3_params_args._fast_unpack = _u_remote_domain_migrate_prepare3_params_args
-_T_remote_domain_migrate_prepare3_params_ret._fast_pack = _p_remote_domain_migrate_prepare3_params_ret
+_T_remote_domain_migrate_prepare3_params_ret.pack = _p_remote_domain_migrate_prepare3_params_ret
 _T_remote_domain_migrate_prepare3_params_ret._fast_unpack = _u_remote_domain_migrate_prepare3_params_ret
-_T_remote_domain_migrate_prepare_tunnel3_params_args._fast_pack = _p_remote_domain_migrate_prepare_tunnel3_params_args
+_T_remote_domain_migrate_prepare_tunnel3_params_args.pack = _p_remote_domain_migrate_prepare_tunnel3_params_args
 _T_remote_domain_migrate_prepare_tunnel3_params_args._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_params_args
-_T_remote_domain_migrate_prepare_tunnel3_params_ret._fast_pack = _p_remote_domain_migrate_prepare_tunnel3_params_ret
+_T_remote_domain_migrate_prepare_tunnel3_params_ret.pack = _p_remote_domain_migrate_prepare_tunnel3_params_ret
 _T_remote_domain_migrate_prepare_tunnel3_params_ret._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_params_ret
-_T_remote_domain_migrate_perform3_params_args._fast_pack = _p_remote_domain_migrate_perform3_params_args
+_T_remote_domain_migrate_perform3_params_args.pack = _p_remote_domain_migrate_perform3_params_args
 _T_remote_domain_migrate_perform3_params_args._fast_unpack = _u_remote_domain_migrate_perform3_params_args
-_T_remote_domain_migrate_perform3_params_ret._fast_pack = _p_remote_domain_migrate_perform3_params_ret
+_T_remote_domain_migrate_perform3_params_ret.pack = _p_remote_domain_migrate_perform3_params_ret
 _T_remote_domain_migrate_perform3_params_ret._fast_unpack = _u_remote_domain_migrate_perform3_params_ret
-_T_remote_domain_migrate_finish3_params_args._fast_pack = _p_remote_domain_migrate_finish3_params_args
+_T_remote_domain_migrate_finish3_params_args.pack = _p_remote_domain_migrate_finish3_params_args
 _T_remote_domain_migrate_finish3_params_args._fast_unpack = _u_remote_domain_migrate_finish3_params_args
-_T_remote_domain_migrate_finish3_params_ret._fast_pack = _p_remote_domain_migrate_finish3_params_ret
+_T_remote_domain_migrate_finish3_params_ret.pack = _p_remote_domain_migrate_finish3_params_ret
 _T_remote_domain_migrate_finish3_params_ret._fast_unpack = _u_remote_domain_migrate_finish3_params_ret
-_T_remote_domain_migrate_confirm3_params_args._fast_pack = _p_remote_domain_migrate_confirm3_params_args
+_T_remote_domain_migrate_confirm3_params_args.pack = _p_remote_domain_migrate_confirm3_params_args
 _T_remote_domain_migrate_confirm3_params_args._fast_unpack = _u_remote_domain_migrate_confirm3_params_args
-_T_remote_domain_event_device_removed_msg._fast_pack = _p_remote_domain_event_device_removed_msg
+_T_remote_domain_event_device_removed_msg.pack = _p_remote_domain_event_device_removed_msg
 _T_remote_domain_event_device_removed_msg._fast_unpack = _u_remote_domain_event_device_removed_msg
-_T_remote_domain_event_callback_device_removed_msg._fast_pack = _p_remote_domain_event_callback_device_removed_msg
+_T_remote_domain_event_callback_device_removed_msg.pack = _p_remote_domain_event_callback_device_removed_msg
 _T_remote_domain_event_callback_device_removed_msg._fast_unpack = _u_remote_domain_event_callback_device_removed_msg
-_T_remote_domain_event_block_job_2_msg._fast_pack = _p_remote_domain_event_block_job_2_msg
+_T_remote_domain_event_block_job_2_msg.pack = _p_remote_domain_event_block_job_2_msg
 _T_remote_domain_event_block_job_2_msg._fast_unpack = _u_remote_domain_event_block_job_2_msg
-_T_remote_domain_event_block_threshold_msg._fast_pack = _p_remote_domain_event_block_threshold_msg
+_T_remote_domain_event_block_threshold_msg.pack = _p_remote_domain_event_block_threshold_msg
 _T_remote_domain_event_block_threshold_msg._fast_unpack = _u_remote_domain_event_block_threshold_msg
-_T_remote_domain_event_callback_tunable_msg._fast_pack = _p_remote_domain_event_callback_tunable_msg
+_T_remote_domain_event_callback_tunable_msg.pack = _p_remote_domain_event_callback_tunable_msg
 _T_remote_domain_event_callback_tunable_msg._fast_unpack = _u_remote_domain_event_callback_tunable_msg
-_T_remote_domain_event_callback_device_added_msg._fast_pack = _p_remote_domain_event_callback_device_added_msg
+_T_remote_domain_event_callback_device_added_msg.pack = _p_remote_domain_event_callback_device_added_msg
 _T_remote_domain_event_callback_device_added_msg._fast_unpack = _u_remote_domain_event_callback_device_added_msg
-_T_remote_connect_event_connection_closed_msg._fast_pack = _p_remote_connect_event_connection_closed_msg
+_T_remote_connect_event_connection_closed_msg.pack = _p_remote_connect_event_connection_closed_msg
 _T_remote_connect_event_connection_closed_msg._fast_unpack = _u_remote_connect_event_connection_closed_msg
-_T_remote_connect_get_cpu_model_names_args._fast_pack = _p_remote_connect_get_cpu_model_names_args
+_T_remote_connect_get_cpu_model_names_args.pack = _p_remote_connect_get_cpu_model_names_args
 _T_remote_connect_get_cpu_model_names_args._fast_unpack = _u_remote_connect_get_cpu_model_names_args
-_T_remote_connect_get_cpu_model_names_ret._fast_pack = _p_remote_connect_get_cpu_model_names_ret
+_T_remote_connect_get_cpu_model_names_ret.pack = _p_remote_connect_get_cpu_model_names_ret
 _T_remote_connect_get_cpu_model_names_ret._fast_unpack = _u_remote_connect_get_cpu_model_names_ret
-_T_remote_connect_network_event_register_any_args._fast_pack = _p_remote_connect_network_event_register_any_args
+_T_remote_connect_network_event_register_any_args.pack = _p_remote_connect_network_event_register_any_args
 _T_remote_connect_network_event_register_any_args._fast_unpack = _u_remote_connect_network_event_register_any_args
-_T_remote_connect_network_event_register_any_ret._fast_pack = _p_remote_connect_network_event_register_any_ret
+_T_remote_connect_network_event_register_any_ret.pack = _p_remote_connect_network_event_register_any_ret
 _T_remote_connect_network_event_register_any_ret._fast_unpack = _u_remote_connect_network_event_register_any_ret
-_T_remote_connect_network_event_deregister_any_args._fast_pack = _p_remote_connect_network_event_deregister_any_args
+_T_remote_connect_network_event_deregister_any_args.pack = _p_remote_connect_network_event_deregister_any_args
 _T_remote_connect_network_event_deregister_any_args._fast_unpack = _u_remote_connect_network_event_deregister_any_args
-_T_remote_network_event_lifecycle_msg._fast_pack = _p_remote_network_event_lifecycle_msg
+_T_remote_network_event_lifecycle_msg.pack = _p_remote_network_event_lifecycle_msg
 _T_remote_network_event_lifecycle_msg._fast_unpack = _u_remote_network_event_lifecycle_msg
-_T_remote_network_event_callback_metadata_change_msg._fast_pack = _p_remote_network_event_callback_metadata_change_msg
+_T_remote_network_event_callback_metadata_change_msg.pack = _p_remote_network_event_callback_metadata_change_msg
 _T_remote_network_event_callback_metadata_change_msg._fast_unpack = _u_remote_network_event_callback_metadata_change_msg
-_T_remote_network_set_metadata_args._fast_pack = _p_remote_network_set_metadata_args
+_T_remote_network_set_metadata_args.pack = _p_remote_network_set_metadata_args
 _T_remote_network_set_metadata_args._fast_unpack = _u_remote_network_set_metadata_args
-_T_remote_network_get_metadata_args._fast_pack = _p_remote_network_get_metadata_args
+_T_remote_network_get_metadata_args.pack = _p_remote_network_get_metadata_args
 _T_remote_network_get_metadata_args._fast_unpack = _u_remote_network_get_metadata_args
-_T_remote_network_get_metadata_ret._fast_pack = _p_remote_network_get_metadata_ret
+_T_remote_network_get_metadata_ret.pack = _p_remote_network_get_metadata_ret
 _T_remote_network_get_metadata_ret._fast_unpack = _u_remote_network_get_metadata_ret
-_T_remote_connect_storage_pool_event_register_any_args._fast_pack = _p_remote_connect_storage_pool_event_register_any_args
+_T_remote_connect_storage_pool_event_register_any_args.pack = _p_remote_connect_storage_pool_event_register_any_args
 _T_remote_connect_storage_pool_event_register_any_args._fast_unpack = _u_remote_connect_storage_pool_event_register_any_args
-_T_remote_connect_storage_pool_event_register_any_ret._fast_pack = _p_remote_connect_storage_pool_event_register_any_ret
+_T_remote_connect_storage_pool_event_register_any_ret.pack = _p_remote_connect_storage_pool_event_register_any_ret
 _T_remote_connect_storage_pool_event_register_any_ret._fast_unpack = _u_remote_connect_storage_pool_event_register_any_ret
-_T_remote_connect_storage_pool_event_deregister_any_args._fast_pack = _p_remote_connect_storage_pool_event_deregister_any_args
+_T_remote_connect_storage_pool_event_deregister_any_args.pack = _p_remote_connect_storage_pool_event_deregister_any_args
 _T_remote_connect_storage_pool_event_deregister_any_args._fast_unpack = _u_remote_connect_storage_pool_event_deregister_any_args
-_T_remote_storage_pool_event_lifecycle_msg._fast_pack = _p_remote_storage_pool_event_lifecycle_msg
+_T_remote_storage_pool_event_lifecycle_msg.pack = _p_remote_storage_pool_event_lifecycle_msg
 _T_remote_storage_pool_event_lifecycle_msg._fast_unpack = _u_remote_storage_pool_event_lifecycle_msg
-_T_remote_storage_pool_event_refresh_msg._fast_pack = _p_remote_storage_pool_event_refresh_msg
+_T_remote_storage_pool_event_refresh_msg.pack = _p_remote_storage_pool_event_refresh_msg
 _T_remote_storage_pool_event_refresh_msg._fast_unpack = _u_remote_storage_pool_event_refresh_msg
-_T_remote_connect_node_device_event_register_any_args._fast_pack = _p_remote_connect_node_device_event_register_any_args
+_T_remote_connect_node_device_event_register_any_args.pack = _p_remote_connect_node_device_event_register_any_args
 _T_remote_connect_node_device_event_register_any_args._fast_unpack = _u_remote_connect_node_device_event_register_any_args
-_T_remote_connect_node_device_event_register_any_ret._fast_pack = _p_remote_connect_node_device_event_register_any_ret
+_T_remote_connect_node_device_event_register_any_ret.pack = _p_remote_connect_node_device_event_register_any_ret
 _T_remote_connect_node_device_event_register_any_ret._fast_unpack = _u_remote_connect_node_device_event_register_any_ret
-_T_remote_connect_node_device_event_deregister_any_args._fast_pack = _p_remote_connect_node_device_event_deregister_any_args
+_T_remote_connect_node_device_event_deregister_any_args.pack = _p_remote_connect_node_device_event_deregister_any_args
 _T_remote_connect_node_device_event_deregister_any_args._fast_unpack = _u_remote_connect_node_device_event_deregister_any_args
-_T_remote_node_device_event_lifecycle_msg._fast_pack = _p_remote_node_device_event_lifecycle_msg
+_T_remote_node_device_event_lifecycle_msg.pack = _p_remote_node_device_event_lifecycle_msg
 _T_remote_node_device_event_lifecycle_msg._fast_unpack = _u_remote_node_device_event_lifecycle_msg
-_T_remote_node_device_event_update_msg._fast_pack = _p_remote_node_device_event_update_msg
+_T_remote_node_device_event_update_msg.pack = _p_remote_node_device_event_update_msg
 _T_remote_node_device_event_update_msg._fast_unpack = _u_remote_node_device_event_update_msg
-_T_remote_domain_fsfreeze_args._fast_pack = _p_remote_domain_fsfreeze_args
+_T_remote_domain_fsfreeze_args.pack = _p_remote_domain_fsfreeze_args
 _T_remote_domain_fsfreeze_args._fast_unpack = _u_remote_domain_fsfreeze_args
-_T_remote_domain_fsfreeze_ret._fast_pack = _p_remote_domain_fsfreeze_ret
+_T_remote_domain_fsfreeze_ret.pack = _p_remote_domain_fsfreeze_ret
 _T_remote_domain_fsfreeze_ret._fast_unpack = _u_remote_domain_fsfreeze_ret
-_T_remote_domain_fsthaw_args._fast_pack = _p_remote_domain_fsthaw_args
+_T_remote_domain_fsthaw_args.pack = _p_remote_domain_fsthaw_args
 _T_remote_domain_fsthaw_args._fast_unpack = _u_remote_domain_fsthaw_args
-_T_remote_domain_fsthaw_ret._fast_pack = _p_remote_domain_fsthaw_ret
+_T_remote_domain_fsthaw_ret.pack = _p_remote_domain_fsthaw_ret
 _T_remote_domain_fsthaw_ret._fast_unpack = _u_remote_domain_fsthaw_ret
-_T_remote_node_get_free_pages_args._fast_pack = _p_remote_node_get_free_pages_args
+_T_remote_node_get_free_pages_args.pack = _p_remote_node_get_free_pages_args
 _T_remote_node_get_free_pages_args._fast_unpack = _u_remote_node_get_free_pages_args
-_T_remote_node_get_free_pages_ret._fast_pack = _p_remote_node_get_free_pages_ret
+_T_remote_node_get_free_pages_ret.pack = _p_remote_node_get_free_pages_ret
 _T_remote_node_get_free_pages_ret._fast_unpack = _u_remote_node_get_free_pages_ret
-_T_remote_node_alloc_pages_args._fast_pack = _p_remote_node_alloc_pages_args
+_T_remote_node_alloc_pages_args.pack = _p_remote_node_alloc_pages_args
 _T_remote_node_alloc_pages_args._fast_unpack = _u_remote_node_alloc_pages_args
-_T_remote_node_alloc_pages_ret._fast_pack = _p_remote_node_alloc_pages_ret
+_T_remote_node_alloc_pages_ret.pack = _p_remote_node_alloc_pages_ret
 _T_remote_node_alloc_pages_ret._fast_unpack = _u_remote_node_alloc_pages_ret
-_T_remote_network_dhcp_lease._fast_pack = _p_remote_network_dhcp_lease
+_T_remote_network_dhcp_lease.pack = _p_remote_network_dhcp_lease
 _T_remote_network_dhcp_lease._fast_unpack = _u_remote_network_dhcp_lease
-_T_remote_network_get_dhcp_leases_args._fast_pack = _p_remote_network_get_dhcp_leases_args
+_T_remote_network_get_dhcp_leases_args.pack = _p_remote_network_get_dhcp_leases_args
 _T_remote_network_get_dhcp_leases_args._fast_unpack = _u_remote_network_get_dhcp_leases_args
-_T_remote_network_get_dhcp_leases_ret._fast_pack = _p_remote_network_get_dhcp_leases_ret
+_T_remote_network_get_dhcp_leases_ret.pack = _p_remote_network_get_dhcp_leases_ret
 _T_remote_network_get_dhcp_leases_ret._fast_unpack = _u_remote_network_get_dhcp_leases_ret
-_T_remote_domain_stats_record._fast_pack = _p_remote_domain_stats_record
+_T_remote_domain_stats_record.pack = _p_remote_domain_stats_record
 _T_remote_domain_stats_record._fast_unpack = _u_remote_domain_stats_record
-_T_remote_connect_get_all_domain_stats_args._fast_pack = _p_remote_connect_get_all_domain_stats_args
+_T_remote_connect_get_all_domain_stats_args.pack = _p_remote_connect_get_all_domain_stats_args
 _T_remote_connect_get_all_domain_stats_args._fast_unpack = _u_remote_connect_get_all_domain_stats_args
-_T_remote_domain_event_callback_agent_lifecycle_msg._fast_pack = _p_remote_domain_event_callback_agent_lifecycle_msg
+_T_remote_domain_event_callback_agent_lifecycle_msg.pack = _p_remote_domain_event_callback_agent_lifecycle_msg
 _T_remote_domain_event_callback_agent_lifecycle_msg._fast_unpack = _u_remote_domain_event_callback_agent_lifecycle_msg
-_T_remote_connect_get_all_domain_stats_ret._fast_pack = _p_remote_connect_get_all_domain_stats_ret
+_T_remote_connect_get_all_domain_stats_ret.pack = _p_remote_connect_get_all_domain_stats_ret
 _T_remote_connect_get_all_domain_stats_ret._fast_unpack = _u_remote_connect_get_all_domain_stats_ret
-_T_remote_domain_fsinfo._fast_pack = _p_remote_domain_fsinfo
+_T_remote_domain_fsinfo.pack = _p_remote_domain_fsinfo
 _T_remote_domain_fsinfo._fast_unpack = _u_remote_domain_fsinfo
-_T_remote_domain_get_fsinfo_args._fast_pack = _p_remote_domain_get_fsinfo_args
+_T_remote_domain_get_fsinfo_args.pack = _p_remote_domain_get_fsinfo_args
 _T_remote_domain_get_fsinfo_args._fast_unpack = _u_remote_domain_get_fsinfo_args
-_T_remote_domain_get_fsinfo_ret._fast_pack = _p_remote_domain_get_fsinfo_ret
+_T_remote_domain_get_fsinfo_ret.pack = _p_remote_domain_get_fsinfo_ret
 _T_remote_domain_get_fsinfo_ret._fast_unpack = _u_remote_domain_get_fsinfo_ret
-_T_remote_domain_ip_addr._fast_pack = _p_remote_domain_ip_addr
+_T_remote_domain_ip_addr.pack = _p_remote_domain_ip_addr
 _T_remote_domain_ip_addr._fast_unpack = _u_remote_domain_ip_addr
-_T_remote_domain_interface._fast_pack = _p_remote_domain_interface
+_T_remote_domain_interface.pack = _p_remote_domain_interface
 _T_remote_domain_interface._fast_unpack = _u_remote_domain_interface
-_T_remote_domain_interface_addresses_args._fast_pack = _p_remote_domain_interface_addresses_args
+_T_remote_domain_interface_addresses_args.pack = _p_remote_domain_interface_addresses_args
 _T_remote_domain_interface_addresses_args._fast_unpack = _u_remote_domain_interface_addresses_args
-_T_remote_domain_interface_addresses_ret._fast_pack = _p_remote_domain_interface_addresses_ret
+_T_remote_domain_interface_addresses_ret.pack = _p_remote_domain_interface_addresses_ret
 _T_remote_domain_interface_addresses_ret._fast_unpack = _u_remote_domain_interface_addresses_ret
-_T_remote_domain_set_user_password_args._fast_pack = _p_remote_domain_set_user_password_args
+_T_remote_domain_set_user_password_args.pack = _p_remote_domain_set_user_password_args
 _T_remote_domain_set_user_password_args._fast_unpack = _u_remote_domain_set_user_password_args
-_T_remote_domain_rename_args._fast_pack = _p_remote_domain_rename_args
+_T_remote_domain_rename_args.pack = _p_remote_domain_rename_args
 _T_remote_domain_rename_args._fast_unpack = _u_remote_domain_rename_args
-_T_remote_domain_rename_ret._fast_pack = _p_remote_domain_rename_ret
+_T_remote_domain_rename_ret.pack = _p_remote_domain_rename_ret
 _T_remote_domain_rename_ret._fast_unpack = _u_remote_domain_rename_ret
-_T_remote_domain_event_callback_migration_iteration_msg._fast_pack = _p_remote_domain_event_callback_migration_iteration_msg
+_T_remote_domain_event_callback_migration_iteration_msg.pack = _p_remote_domain_event_callback_migration_iteration_msg
 _T_remote_domain_event_callback_migration_iteration_msg._fast_unpack = _u_remote_domain_event_callback_migration_iteration_msg
-_T_remote_domain_event_callback_job_completed_msg._fast_pack = _p_remote_domain_event_callback_job_completed_msg
+_T_remote_domain_event_callback_job_completed_msg.pack = _p_remote_domain_event_callback_job_completed_msg
 _T_remote_domain_event_callback_job_completed_msg._fast_unpack = _u_remote_domain_event_callback_job_completed_msg
-_T_remote_domain_migrate_start_post_copy_args._fast_pack = _p_remote_domain_migrate_start_post_copy_args
+_T_remote_domain_migrate_start_post_copy_args.pack = _p_remote_domain_migrate_start_post_copy_args
 _T_remote_domain_migrate_start_post_copy_args._fast_unpack = _u_remote_domain_migrate_start_post_copy_args
-_T_remote_domain_event_callback_device_removal_failed_msg._fast_pack = _p_remote_domain_event_callback_device_removal_failed_msg
+_T_remote_domain_event_callback_device_removal_failed_msg.pack = _p_remote_domain_event_callback_device_removal_failed_msg
 _T_remote_domain_event_callback_device_removal_failed_msg._fast_unpack = _u_remote_domain_event_callback_device_removal_failed_msg
-_T_remote_domain_get_guest_vcpus_args._fast_pack = _p_remote_domain_get_guest_vcpus_args
+_T_remote_domain_get_guest_vcpus_args.pack = _p_remote_domain_get_guest_vcpus_args
 _T_remote_domain_get_guest_vcpus_args._fast_unpack = _u_remote_domain_get_guest_vcpus_args
-_T_remote_domain_get_guest_vcpus_ret._fast_pack = _p_remote_domain_get_guest_vcpus_ret
+_T_remote_domain_get_guest_vcpus_ret.pack = _p_remote_domain_get_guest_vcpus_ret
 _T_remote_domain_get_guest_vcpus_ret._fast_unpack = _u_remote_domain_get_guest_vcpus_ret
-_T_remote_domain_set_guest_vcpus_args._fast_pack = _p_remote_domain_set_guest_vcpus_args
+_T_remote_domain_set_guest_vcpus_args.pack = _p_remote_domain_set_guest_vcpus_args
 _T_remote_domain_set_guest_vcpus_args._fast_unpack = _u_remote_domain_set_guest_vcpus_args
-_T_remote_domain_set_vcpu_args._fast_pack = _p_remote_domain_set_vcpu_args
+_T_remote_domain_set_vcpu_args.pack = _p_remote_domain_set_vcpu_args
 _T_remote_domain_set_vcpu_args._fast_unpack = _u_remote_domain_set_vcpu_args
-_T_remote_domain_event_callback_metadata_change_msg._fast_pack = _p_remote_domain_event_callback_metadata_change_msg
+_T_remote_domain_event_callback_metadata_change_msg.pack = _p_remote_domain_event_callback_metadata_change_msg
 _T_remote_domain_event_callback_metadata_change_msg._fast_unpack = _u_remote_domain_event_callback_metadata_change_msg
-_T_remote_domain_event_memory_failure_msg._fast_pack = _p_remote_domain_event_memory_failure_msg
+_T_remote_domain_event_memory_failure_msg.pack = _p_remote_domain_event_memory_failure_msg
 _T_remote_domain_event_memory_failure_msg._fast_unpack = _u_remote_domain_event_memory_failure_msg
-_T_remote_connect_secret_event_register_any_args._fast_pack = _p_remote_connect_secret_event_register_any_args
+_T_remote_connect_secret_event_register_any_args.pack = _p_remote_connect_secret_event_register_any_args
 _T_remote_connect_secret_event_register_any_args._fast_unpack = _u_remote_connect_secret_event_register_any_args
-_T_remote_connect_secret_event_register_any_ret._fast_pack = _p_remote_connect_secret_event_register_any_ret
+_T_remote_connect_secret_event_register_any_ret.pack = _p_remote_connect_secret_event_register_any_ret
 _T_remote_connect_secret_event_register_any_ret._fast_unpack = _u_remote_connect_secret_event_register_any_ret
-_T_remote_connect_secret_event_deregister_any_args._fast_pack = _p_remote_connect_secret_event_deregister_any_args
+_T_remote_connect_secret_event_deregister_any_args.pack = _p_remote_connect_secret_event_deregister_any_args
 _T_remote_connect_secret_event_deregister_any_args._fast_unpack = _u_remote_connect_secret_event_deregister_any_args
-_T_remote_secret_event_lifecycle_msg._fast_pack = _p_remote_secret_event_lifecycle_msg
+_T_remote_secret_event_lifecycle_msg.pack = _p_remote_secret_event_lifecycle_msg
 _T_remote_secret_event_lifecycle_msg._fast_unpack = _u_remote_secret_event_lifecycle_msg
-_T_remote_secret_event_value_changed_msg._fast_pack = _p_remote_secret_event_value_changed_msg
+_T_remote_secret_event_value_changed_msg.pack = _p_remote_secret_event_value_changed_msg
 _T_remote_secret_event_value_changed_msg._fast_unpack = _u_remote_secret_event_value_changed_msg
-_T_remote_domain_set_block_threshold_args._fast_pack = _p_remote_domain_set_block_threshold_args
+_T_remote_domain_set_block_threshold_args.pack = _p_remote_domain_set_block_threshold_args
 _T_remote_domain_set_block_threshold_args._fast_unpack = _u_remote_domain_set_block_threshold_args
-_T_remote_domain_set_lifecycle_action_args._fast_pack = _p_remote_domain_set_lifecycle_action_args
+_T_remote_domain_set_lifecycle_action_args.pack = _p_remote_domain_set_lifecycle_action_args
 _T_remote_domain_set_lifecycle_action_args._fast_unpack = _u_remote_domain_set_lifecycle_action_args
-_T_remote_connect_compare_hypervisor_cpu_args._fast_pack = _p_remote_connect_compare_hypervisor_cpu_args
+_T_remote_connect_compare_hypervisor_cpu_args.pack = _p_remote_connect_compare_hypervisor_cpu_args
 _T_remote_connect_compare_hypervisor_cpu_args._fast_unpack = _u_remote_connect_compare_hypervisor_cpu_args
-_T_remote_connect_compare_hypervisor_cpu_ret._fast_pack = _p_remote_connect_compare_hypervisor_cpu_ret
+_T_remote_connect_compare_hypervisor_cpu_ret.pack = _p_remote_connect_compare_hypervisor_cpu_ret
 _T_remote_connect_compare_hypervisor_cpu_ret._fast_unpack = _u_remote_connect_compare_hypervisor_cpu_ret
-_T_remote_connect_baseline_hypervisor_cpu_args._fast_pack = _p_remote_connect_baseline_hypervisor_cpu_args
+_T_remote_connect_baseline_hypervisor_cpu_args.pack = _p_remote_connect_baseline_hypervisor_cpu_args
 _T_remote_connect_baseline_hypervisor_cpu_args._fast_unpack = _u_remote_connect_baseline_hypervisor_cpu_args
-_T_remote_connect_baseline_hypervisor_cpu_ret._fast_pack = _p_remote_connect_baseline_hypervisor_cpu_ret
+_T_remote_connect_baseline_hypervisor_cpu_ret.pack = _p_remote_connect_baseline_hypervisor_cpu_ret
 _T_remote_connect_baseline_hypervisor_cpu_ret._fast_unpack = _u_remote_connect_baseline_hypervisor_cpu_ret
-_T_remote_node_get_sev_info_args._fast_pack = _p_remote_node_get_sev_info_args
+_T_remote_node_get_sev_info_args.pack = _p_remote_node_get_sev_info_args
 _T_remote_node_get_sev_info_args._fast_unpack = _u_remote_node_get_sev_info_args
-_T_remote_node_get_sev_info_ret._fast_pack = _p_remote_node_get_sev_info_ret
+_T_remote_node_get_sev_info_ret.pack = _p_remote_node_get_sev_info_ret
 _T_remote_node_get_sev_info_ret._fast_unpack = _u_remote_node_get_sev_info_ret
-_T_remote_domain_get_launch_security_info_args._fast_pack = _p_remote_domain_get_launch_security_info_args
+_T_remote_domain_get_launch_security_info_args.pack = _p_remote_domain_get_launch_security_info_args
 _T_remote_domain_get_launch_security_info_args._fast_unpack = _u_remote_domain_get_launch_security_info_args
-_T_remote_domain_get_launch_security_info_ret._fast_pack = _p_remote_domain_get_launch_security_info_ret
+_T_remote_domain_get_launch_security_info_ret.pack = _p_remote_domain_get_launch_security_info_ret
 _T_remote_domain_get_launch_security_info_ret._fast_unpack = _u_remote_domain_get_launch_security_info_ret
-_T_remote_domain_set_launch_security_state_args._fast_pack = _p_remote_domain_set_launch_security_state_args
+_T_remote_domain_set_launch_security_state_args.pack = _p_remote_domain_set_launch_security_state_args
 _T_remote_domain_set_launch_security_state_args._fast_unpack = _u_remote_domain_set_launch_security_state_args
-_T_remote_nwfilter_binding_lookup_by_port_dev_args._fast_pack = _p_remote_nwfilter_binding_lookup_by_port_dev_args
+_T_remote_nwfilter_binding_lookup_by_port_dev_args.pack = _p_remote_nwfilter_binding_lookup_by_port_dev_args
 _T_remote_nwfilter_binding_lookup_by_port_dev_args._fast_unpack = _u_remote_nwfilter_binding_lookup_by_port_dev_args
-_T_remote_nwfilter_binding_lookup_by_port_dev_ret._fast_pack = _p_remote_nwfilter_binding_lookup_by_port_dev_ret
+_T_remote_nwfilter_binding_lookup_by_port_dev_ret.pack = _p_remote_nwfilter_binding_lookup_by_port_dev_ret
 _T_remote_nwfilter_binding_lookup_by_port_dev_ret._fast_unpack = _u_remote_nwfilter_binding_lookup_by_port_dev_ret
-_T_remote_nwfilter_binding_create_xml_args._fast_pack = _p_remote_nwfilter_binding_create_xml_args
+_T_remote_nwfilter_binding_create_xml_args.pack = _p_remote_nwfilter_binding_create_xml_args
 _T_remote_nwfilter_binding_create_xml_args._fast_unpack = _u_remote_nwfilter_binding_create_xml_args
-_T_remote_nwfilter_binding_create_xml_ret._fast_pack = _p_remote_nwfilter_binding_create_xml_ret
+_T_remote_nwfilter_binding_create_xml_ret.pack = _p_remote_nwfilter_binding_create_xml_ret
 _T_remote_nwfilter_binding_create_xml_ret._fast_unpack = _u_remote_nwfilter_binding_create_xml_ret
-_T_remote_nwfilter_binding_delete_args._fast_pack = _p_remote_nwfilter_binding_delete_args
+_T_remote_nwfilter_binding_delete_args.pack = _p_remote_nwfilter_binding_delete_args
 _T_remote_nwfilter_binding_delete_args._fast_unpack = _u_remote_nwfilter_binding_delete_args
-_T_remote_nwfilter_binding_get_xml_desc_args._fast_pack = _p_remote_nwfilter_binding_get_xml_desc_args
+_T_remote_nwfilter_binding_get_xml_desc_args.pack = _p_remote_nwfilter_binding_get_xml_desc_args
 _T_remote_nwfilter_binding_get_xml_desc_args._fast_unpack = _u_remote_nwfilter_binding_get_xml_desc_args
-_T_remote_nwfilter_binding_get_xml_desc_ret._fast_pack = _p_remote_nwfilter_binding_get_xml_desc_ret
+_T_remote_nwfilter_binding_get_xml_desc_ret.pack = _p_remote_nwfilter_binding_get_xml_desc_ret
 _T_remote_nwfilter_binding_get_xml_desc_ret._fast_unpack = _u_remote_nwfilter_binding_get_xml_desc_ret
-_T_remote_connect_list_all_nwfilter_bindings_args._fast_pack = _p_remote_connect_list_all_nwfilter_bindings_args
+_T_remote_connect_list_all_nwfilter_bindings_args.pack = _p_remote_connect_list_all_nwfilter_bindings_args
 _T_remote_connect_list_all_nwfilter_bindings_args._fast_unpack = _u_remote_connect_list_all_nwfilter_bindings_args
-_T_remote_connect_list_all_nwfilter_bindings_ret._fast_pack = _p_remote_connect_list_all_nwfilter_bindings_ret
+_T_remote_connect_list_all_nwfilter_bindings_ret.pack = _p_remote_connect_list_all_nwfilter_bindings_ret
 _T_remote_connect_list_all_nwfilter_bindings_ret._fast_unpack = _u_remote_connect_list_all_nwfilter_bindings_ret
-_T_remote_connect_get_storage_pool_capabilities_args._fast_pack = _p_remote_connect_get_storage_pool_capabilities_args
+_T_remote_connect_get_storage_pool_capabilities_args.pack = _p_remote_connect_get_storage_pool_capabilities_args
 _T_remote_connect_get_storage_pool_capabilities_args._fast_unpack = _u_remote_connect_get_storage_pool_capabilities_args
-_T_remote_connect_get_storage_pool_capabilities_ret._fast_pack = _p_remote_connect_get_storage_pool_capabilities_ret
+_T_remote_connect_get_storage_pool_capabilities_ret.pack = _p_remote_connect_get_storage_pool_capabilities_ret
 _T_remote_connect_get_storage_pool_capabilities_ret._fast_unpack = _u_remote_connect_get_storage_pool_capabilities_ret
-_T_remote_network_list_all_ports_args._fast_pack = _p_remote_network_list_all_ports_args
+_T_remote_network_list_all_ports_args.pack = _p_remote_network_list_all_ports_args
 _T_remote_network_list_all_ports_args._fast_unpack = _u_remote_network_list_all_ports_args
-_T_remote_network_list_all_ports_ret._fast_pack = _p_remote_network_list_all_ports_ret
+_T_remote_network_list_all_ports_ret.pack = _p_remote_network_list_all_ports_ret
 _T_remote_network_list_all_ports_ret._fast_unpack = _u_remote_network_list_all_ports_ret
-_T_remote_network_port_lookup_by_uuid_args._fast_pack = _p_remote_network_port_lookup_by_uuid_args
+_T_remote_network_port_lookup_by_uuid_args.pack = _p_remote_network_port_lookup_by_uuid_args
 _T_remote_network_port_lookup_by_uuid_args._fast_unpack = _u_remote_network_port_lookup_by_uuid_args
-_T_remote_network_port_lookup_by_uuid_ret._fast_pack = _p_remote_network_port_lookup_by_uuid_ret
+_T_remote_network_port_lookup_by_uuid_ret.pack = _p_remote_network_port_lookup_by_uuid_ret
 _T_remote_network_port_lookup_by_uuid_ret._fast_unpack = _u_remote_network_port_lookup_by_uuid_ret
-_T_remote_network_port_create_xml_args._fast_pack = _p_remote_network_port_create_xml_args
+_T_remote_network_port_create_xml_args.pack = _p_remote_network_port_create_xml_args
 _T_remote_network_port_create_xml_args._fast_unpack = _u_remote_network_port_create_xml_args
-_T_remote_network_port_create_xml_ret._fast_pack = _p_remote_network_port_create_xml_ret
+_T_remote_network_port_create_xml_ret.pack = _p_remote_network_port_create_xml_ret
 _T_remote_network_port_create_xml_ret._fast_unpack = _u_remote_network_port_create_xml_ret
-_T_remote_network_port_set_parameters_args._fast_pack = _p_remote_network_port_set_parameters_args
+_T_remote_network_port_set_parameters_args.pack = _p_remote_network_port_set_parameters_args
 _T_remote_network_port_set_parameters_args._fast_unpack = _u_remote_network_port_set_parameters_args
-_T_remote_network_port_get_parameters_args._fast_pack = _p_remote_network_port_get_parameters_args
+_T_remote_network_port_get_parameters_args.pack = _p_remote_network_port_get_parameters_args
 _T_remote_network_port_get_parameters_args._fast_unpack = _u_remote_network_port_get_parameters_args
-_T_remote_network_port_get_parameters_ret._fast_pack = _p_remote_network_port_get_parameters_ret
+_T_remote_network_port_get_parameters_ret.pack = _p_remote_network_port_get_parameters_ret
 _T_remote_network_port_get_parameters_ret._fast_unpack = _u_remote_network_port_get_parameters_ret
-_T_remote_network_port_get_xml_desc_args._fast_pack = _p_remote_network_port_get_xml_desc_args
+_T_remote_network_port_get_xml_desc_args.pack = _p_remote_network_port_get_xml_desc_args
 _T_remote_network_port_get_xml_desc_args._fast_unpack = _u_remote_network_port_get_xml_desc_args
-_T_remote_network_port_get_xml_desc_ret._fast_pack = _p_remote_network_port_get_xml_desc_ret
+_T_remote_network_port_get_xml_desc_ret.pack = _p_remote_network_port_get_xml_desc_ret
 _T_remote_network_port_get_xml_desc_ret._fast_unpack = _u_remote_network_port_get_xml_desc_ret
-_T_remote_network_port_delete_args._fast_pack = _p_remote_network_port_delete_args
+_T_remote_network_port_delete_args.pack = _p_remote_network_port_delete_args
 _T_remote_network_port_delete_args._fast_unpack = _u_remote_network_port_delete_args
-_T_remote_domain_checkpoint_create_xml_args._fast_pack = _p_remote_domain_checkpoint_create_xml_args
+_T_remote_domain_checkpoint_create_xml_args.pack = _p_remote_domain_checkpoint_create_xml_args
 _T_remote_domain_checkpoint_create_xml_args._fast_unpack = _u_remote_domain_checkpoint_create_xml_args
-_T_remote_domain_checkpoint_create_xml_ret._fast_pack = _p_remote_domain_checkpoint_create_xml_ret
+_T_remote_domain_checkpoint_create_xml_ret.pack = _p_remote_domain_checkpoint_create_xml_ret
 _T_remote_domain_checkpoint_create_xml_ret._fast_unpack = _u_remote_domain_checkpoint_create_xml_ret
-_T_remote_domain_checkpoint_get_xml_desc_args._fast_pack = _p_remote_domain_checkpoint_get_xml_desc_args
+_T_remote_domain_checkpoint_get_xml_desc_args.pack = _p_remote_domain_checkpoint_get_xml_desc_args
 _T_remote_domain_checkpoint_get_xml_desc_args._fast_unpack = _u_remote_domain_checkpoint_get_xml_desc_args
-_T_remote_domain_checkpoint_get_xml_desc_ret._fast_pack = _p_remote_domain_checkpoint_get_xml_desc_ret
+_T_remote_domain_checkpoint_get_xml_desc_ret.pack = _p_remote_domain_checkpoint_get_xml_desc_ret
 _T_remote_domain_checkpoint_get_xml_desc_ret._fast_unpack = _u_remote_domain_checkpoint_get_xml_desc_ret
-_T_remote_domain_list_all_checkpoints_args._fast_pack = _p_remote_domain_list_all_checkpoints_args
+_T_remote_domain_list_all_checkpoints_args.pack = _p_remote_domain_list_all_checkpoints_args
 _T_remote_domain_list_all_checkpoints_args._fast_unpack = _u_remote_domain_list_all_checkpoints_args
-_T_remote_domain_list_all_checkpoints_ret._fast_pack = _p_remote_domain_list_all_checkpoints_ret
+_T_remote_domain_list_all_checkpoints_ret.pack = _p_remote_domain_list_all_checkpoints_ret
 _T_remote_domain_list_all_checkpoints_ret._fast_unpack = _u_remote_domain_list_all_checkpoints_ret
-_T_remote_domain_checkpoint_list_all_children_args._fast_pack = _p_remote_domain_checkpoint_list_all_children_args
+_T_remote_domain_checkpoint_list_all_children_args.pack = _p_remote_domain_checkpoint_list_all_children_args
 _T_remote_domain_checkpoint_list_all_children_args._fast_unpack = _u_remote_domain_checkpoint_list_all_children_args
-_T_remote_domain_checkpoint_list_all_children_ret._fast_pack = _p_remote_domain_checkpoint_list_all_children_ret
+_T_remote_domain_checkpoint_list_all_children_ret.pack = _p_remote_domain_checkpoint_list_all_children_ret
 _T_remote_domain_checkpoint_list_all_children_ret._fast_unpack = _u_remote_domain_checkpoint_list_all_children_ret
-_T_remote_domain_checkpoint_lookup_by_name_args._fast_pack = _p_remote_domain_checkpoint_lookup_by_name_args
+_T_remote_domain_checkpoint_lookup_by_name_args.pack = _p_remote_domain_checkpoint_lookup_by_name_args
 _T_remote_domain_checkpoint_lookup_by_name_args._fast_unpack = _u_remote_domain_checkpoint_lookup_by_name_args
-_T_remote_domain_checkpoint_lookup_by_name_ret._fast_pack = _p_remote_domain_checkpoint_lookup_by_name_ret
+_T_remote_domain_checkpoint_lookup_by_name_ret.pack = _p_remote_domain_checkpoint_lookup_by_name_ret
 _T_remote_domain_checkpoint_lookup_by_name_ret._fast_unpack = _u_remote_domain_checkpoint_lookup_by_name_ret
-_T_remote_domain_checkpoint_get_parent_args._fast_pack = _p_remote_domain_checkpoint_get_parent_args
+_T_remote_domain_checkpoint_get_parent_args.pack = _p_remote_domain_checkpoint_get_parent_args
 _T_remote_domain_checkpoint_get_parent_args._fast_unpack = _u_remote_domain_checkpoint_get_parent_args
-_T_remote_domain_checkpoint_get_parent_ret._fast_pack = _p_remote_domain_checkpoint_get_parent_ret
+_T_remote_domain_checkpoint_get_parent_ret.pack = _p_remote_domain_checkpoint_get_parent_ret
 _T_remote_domain_checkpoint_get_parent_ret._fast_unpack = _u_remote_domain_checkpoint_get_parent_ret
-_T_remote_domain_checkpoint_delete_args._fast_pack = _p_remote_domain_checkpoint_delete_args
+_T_remote_domain_checkpoint_delete_args.pack = _p_remote_domain_checkpoint_delete_args
 _T_remote_domain_checkpoint_delete_args._fast_unpack = _u_remote_domain_checkpoint_delete_args
-_T_remote_domain_get_guest_info_args._fast_pack = _p_remote_domain_get_guest_info_args
+_T_remote_domain_get_guest_info_args.pack = _p_remote_domain_get_guest_info_args
 _T_remote_domain_get_guest_info_args._fast_unpack = _u_remote_domain_get_guest_info_args
-_T_remote_domain_get_guest_info_ret._fast_pack = _p_remote_domain_get_guest_info_ret
+_T_remote_domain_get_guest_info_ret.pack = _p_remote_domain_get_guest_info_ret
 _T_remote_domain_get_guest_info_ret._fast_unpack = _u_remote_domain_get_guest_info_ret
-_T_remote_connect_set_identity_args._fast_pack = _p_remote_connect_set_identity_args
+_T_remote_connect_set_identity_args.pack = _p_remote_connect_set_identity_args
 _T_remote_connect_set_identity_args._fast_unpack = _u_remote_connect_set_identity_args
-_T_remote_domain_agent_set_response_timeout_args._fast_pack = _p_remote_domain_agent_set_response_timeout_args
+_T_remote_domain_agent_set_response_timeout_args.pack = _p_remote_domain_agent_set_response_timeout_args
 _T_remote_domain_agent_set_response_timeout_args._fast_unpack = _u_remote_domain_agent_set_response_timeout_args
-_T_remote_domain_agent_set_response_timeout_ret._fast_pack = _p_remote_domain_agent_set_response_timeout_ret
+_T_remote_domain_agent_set_response_timeout_ret.pack = _p_remote_domain_agent_set_response_timeout_ret
 _T_remote_domain_agent_set_response_timeout_ret._fast_unpack = _u_remote_domain_agent_set_response_timeout_ret
-_T_remote_domain_backup_begin_args._fast_pack = _p_remote_domain_backup_begin_args
+_T_remote_domain_backup_begin_args.pack = _p_remote_domain_backup_begin_args
 _T_remote_domain_backup_begin_args._fast_unpack = _u_remote_domain_backup_begin_args
-_T_remote_domain_backup_get_xml_desc_args._fast_pack = _p_remote_domain_backup_get_xml_desc_args
+_T_remote_domain_backup_get_xml_desc_args.pack = _p_remote_domain_backup_get_xml_desc_args
 _T_remote_domain_backup_get_xml_desc_args._fast_unpack = _u_remote_domain_backup_get_xml_desc_args
-_T_remote_domain_backup_get_xml_desc_ret._fast_pack = _p_remote_domain_backup_get_xml_desc_ret
+_T_remote_domain_backup_get_xml_desc_ret.pack = _p_remote_domain_backup_get_xml_desc_ret
 _T_remote_domain_backup_get_xml_desc_ret._fast_unpack = _u_remote_domain_backup_get_xml_desc_ret
-_T_remote_domain_authorized_ssh_keys_get_args._fast_pack = _p_remote_domain_authorized_ssh_keys_get_args
+_T_remote_domain_authorized_ssh_keys_get_args.pack = _p_remote_domain_authorized_ssh_keys_get_args
 _T_remote_domain_authorized_ssh_keys_get_args._fast_unpack = _u_remote_domain_authorized_ssh_keys_get_args
-_T_remote_domain_authorized_ssh_keys_get_ret._fast_pack = _p_remote_domain_authorized_ssh_keys_get_ret
+_T_remote_domain_authorized_ssh_keys_get_ret.pack = _p_remote_domain_authorized_ssh_keys_get_ret
 _T_remote_domain_authorized_ssh_keys_get_ret._fast_unpack = _u_remote_domain_authorized_ssh_keys_get_ret
-_T_remote_domain_authorized_ssh_keys_set_args._fast_pack = _p_remote_domain_authorized_ssh_keys_set_args
+_T_remote_domain_authorized_ssh_keys_set_args.pack = _p_remote_domain_authorized_ssh_keys_set_args
 _T_remote_domain_authorized_ssh_keys_set_args._fast_unpack = _u_remote_domain_authorized_ssh_keys_set_args
-_T_remote_domain_get_messages_args._fast_pack = _p_remote_domain_get_messages_args
+_T_remote_domain_get_messages_args.pack = _p_remote_domain_get_messages_args
 _T_remote_domain_get_messages_args._fast_unpack = _u_remote_domain_get_messages_args
-_T_remote_domain_get_messages_ret._fast_pack = _p_remote_domain_get_messages_ret
+_T_remote_domain_get_messages_ret.pack = _p_remote_domain_get_messages_ret
 _T_remote_domain_get_messages_ret._fast_unpack = _u_remote_domain_get_messages_ret
-_T_remote_domain_start_dirty_rate_calc_args._fast_pack = _p_remote_domain_start_dirty_rate_calc_args
+_T_remote_domain_start_dirty_rate_calc_args.pack = _p_remote_domain_start_dirty_rate_calc_args
 _T_remote_domain_start_dirty_rate_calc_args._fast_unpack = _u_remote_domain_start_dirty_rate_calc_args
-_T_remote_domain_graphics_reload_args._fast_pack = _p_remote_domain_graphics_reload_args
+_T_remote_domain_graphics_reload_args.pack = _p_remote_domain_graphics_reload_args
 _T_remote_domain_graphics_reload_args._fast_unpack = _u_remote_domain_graphics_reload_args
-_T_remote_domain_event_memory_device_size_change_msg._fast_pack = _p_remote_domain_event_memory_device_size_change_msg
+_T_remote_domain_event_memory_device_size_change_msg.pack = _p_remote_domain_event_memory_device_size_change_msg
 _T_remote_domain_event_memory_device_size_change_msg._fast_unpack = _u_remote_domain_event_memory_device_size_change_msg
-_T_remote_domain_fd_associate_args._fast_pack = _p_remote_domain_fd_associate_args
+_T_remote_domain_fd_associate_args.pack = _p_remote_domain_fd_associate_args
 _T_remote_domain_fd_associate_args._fast_unpack = _u_remote_domain_fd_associate_args
-_T_remote_domain_get_autostart_once_args._fast_pack = _p_remote_domain_get_autostart_once_args
+_T_remote_domain_get_autostart_once_args.pack = _p_remote_domain_get_autostart_once_args
 _T_remote_domain_get_autostart_once_args._fast_unpack = _u_remote_domain_get_autostart_once_args
-_T_remote_domain_get_autostart_once_ret._fast_pack = _p_remote_domain_get_autostart_once_ret
+_T_remote_domain_get_autostart_once_ret.pack = _p_remote_domain_get_autostart_once_ret
 _T_remote_domain_get_autostart_once_ret._fast_unpack = _u_remote_domain_get_autostart_once_ret
-_T_remote_domain_set_autostart_once_args._fast_pack = _p_remote_domain_set_autostart_once_args
+_T_remote_domain_set_autostart_once_args.pack = _p_remote_domain_set_autostart_once_args
 _T_remote_domain_set_autostart_once_args._fast_unpack = _u_remote_domain_set_autostart_once_args
-_T_remote_domain_event_nic_mac_change_msg._fast_pack = _p_remote_domain_event_nic_mac_change_msg
+_T_remote_domain_event_nic_mac_change_msg.pack = _p_remote_domain_event_nic_mac_change_msg
 _T_remote_domain_event_nic_mac_change_msg._fast_unpack = _u_remote_domain_event_nic_mac_change_msg
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

@@ -294,7 +294,10 @@ def _u_virNetMessageHeader(data: bytes, off: int) -> tuple[VirNetMessageHeader, 
 
 
 def _p_virNetMessageHeader(v: VirNetMessageHeader) -> bytes:
-    return _S_IIiiIi.pack(v.prog, v.vers, v.proc, v.type, v.serial, v.status)
+    try:
+        return _S_IIiiIi.pack(v.prog, v.vers, v.proc, v.type, v.serial, v.status)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageHeader.slow_pack(v)
 
 
 def _u_virNetMessageUUID(data: bytes, off: int) -> tuple[bytes, int]:
@@ -307,9 +310,12 @@ def _u_virNetMessageUUID(data: bytes, off: int) -> tuple[bytes, int]:
 
 
 def _p_virNetMessageUUID(v: bytes) -> bytes:
-    if len(v) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _S_16s.pack(v)
+    try:
+        if len(v) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _S_16s.pack(v)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageUUID.slow_pack(v)
 
 
 def _u_virNetMessageNonnullString(data: bytes, off: int) -> tuple[str, int]:
@@ -324,9 +330,12 @@ def _u_virNetMessageNonnullString(data: bytes, off: int) -> tuple[str, int]:
 
 
 def _p_virNetMessageNonnullString(v: str) -> bytes:
-    raw = v.encode()
-    size = len(raw)
-    return _V_v[size].pack(size, raw)
+    try:
+        raw = v.encode()
+        size = len(raw)
+        return _V_v[size].pack(size, raw)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageNonnullString.slow_pack(v)
 
 
 def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
@@ -350,14 +359,17 @@ def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
 
 
 def _p_virNetMessageString(v: str | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        raw = optional.encode()
-        size = len(raw)
-        encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            raw = optional.encode()
+            size = len(raw)
+            encoded = _xdr.PRESENT + _V_v[size].pack(size, raw)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageString.slow_pack(v)
 
 
 def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain, int]:
@@ -377,11 +389,14 @@ def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageN
 
 
 def _p_virNetMessageNonnullDomain(v: VirNetMessageNonnullDomain) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _V_v16si[size].pack(size, raw, v.uuid, v.id)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _V_v16si[size].pack(size, raw, v.uuid, v.id)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageNonnullDomain.slow_pack(v)
 
 
 def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork, int]:
@@ -401,11 +416,14 @@ def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessage
 
 
 def _p_virNetMessageNonnullNetwork(v: VirNetMessageNonnullNetwork) -> bytes:
-    raw = v.name.encode()
-    size = len(raw)
-    if len(v.uuid) != 16:
-        raise _xdr.XdrError("", "needs exactly 16 bytes")
-    return _V_v16s[size].pack(size, raw, v.uuid)
+    try:
+        raw = v.name.encode()
+        size = len(raw)
+        if len(v.uuid) != 16:
+            raise _xdr.XdrError("", "needs exactly 16 bytes")
+        return _V_v16s[size].pack(size, raw, v.uuid)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageNonnullNetwork.slow_pack(v)
 
 
 def _u_virNetMessageDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain | None, int]:
@@ -423,12 +441,15 @@ def _u_virNetMessageDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullD
 
 
 def _p_virNetMessageDomain(v: VirNetMessageNonnullDomain | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_virNetMessageNonnullDomain(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_virNetMessageNonnullDomain(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageDomain.slow_pack(v)
 
 
 def _u_virNetMessageNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork | None, int]:
@@ -446,12 +467,15 @@ def _u_virNetMessageNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnull
 
 
 def _p_virNetMessageNetwork(v: VirNetMessageNonnullNetwork | None) -> bytes:
-    optional = v
-    if optional is None:
-        encoded = _xdr.ABSENT
-    else:
-        encoded = _xdr.PRESENT + _p_virNetMessageNonnullNetwork(optional)
-    return encoded
+    try:
+        optional = v
+        if optional is None:
+            encoded = _xdr.ABSENT
+        else:
+            encoded = _xdr.PRESENT + _p_virNetMessageNonnullNetwork(optional)
+        return encoded
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageNetwork.slow_pack(v)
 
 
 def _u_virNetMessageError(data: bytes, off: int) -> tuple[VirNetMessageError, int]:
@@ -472,19 +496,22 @@ def _u_virNetMessageError(data: bytes, off: int) -> tuple[VirNetMessageError, in
 
 
 def _p_virNetMessageError(v: VirNetMessageError) -> bytes:
-    return b"".join(
-        (
-            _S_ii.pack(v.code, v.domain),
-            _p_virNetMessageString(v.message),
-            _S_i.pack(v.level),
-            _p_virNetMessageDomain(v.dom),
-            _p_virNetMessageString(v.str1),
-            _p_virNetMessageString(v.str2),
-            _p_virNetMessageString(v.str3),
-            _S_ii.pack(v.int1, v.int2),
-            _p_virNetMessageNetwork(v.net),
-        ),
-    )
+    try:
+        return b"".join(
+            (
+                _S_ii.pack(v.code, v.domain),
+                _p_virNetMessageString(v.message),
+                _S_i.pack(v.level),
+                _p_virNetMessageDomain(v.dom),
+                _p_virNetMessageString(v.str1),
+                _p_virNetMessageString(v.str2),
+                _p_virNetMessageString(v.str3),
+                _S_ii.pack(v.int1, v.int2),
+                _p_virNetMessageNetwork(v.net),
+            ),
+        )
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetMessageError.slow_pack(v)
 
 
 def _u_virNetStreamHole(data: bytes, off: int) -> tuple[VirNetStreamHole, int]:
@@ -495,7 +522,10 @@ def _u_virNetStreamHole(data: bytes, off: int) -> tuple[VirNetStreamHole, int]:
 
 
 def _p_virNetStreamHole(v: VirNetStreamHole) -> bytes:
-    return _S_qI.pack(v.length, v.flags)
+    try:
+        return _S_qI.pack(v.length, v.flags)
+    except Exception:  # the interpreter explains or encodes
+        return _T_virNetStreamHole.slow_pack(v)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -568,25 +598,25 @@ _T_virNetStreamHole.fields = (
     ("flags", _xdr.UINT),
 )
 
-_T_virNetMessageHeader._fast_pack = _p_virNetMessageHeader
+_T_virNetMessageHeader.pack = _p_virNetMessageHeader
 _T_virNetMessageHeader._fast_unpack = _u_virNetMessageHeader
-_T_virNetMessageUUID._fast_pack = _p_virNetMessageUUID
+_T_virNetMessageUUID.pack = _p_virNetMessageUUID
 _T_virNetMessageUUID._fast_unpack = _u_virNetMessageUUID
-_T_virNetMessageNonnullString._fast_pack = _p_virNetMessageNonnullString
+_T_virNetMessageNonnullString.pack = _p_virNetMessageNonnullString
 _T_virNetMessageNonnullString._fast_unpack = _u_virNetMessageNonnullString
-_T_virNetMessageString._fast_pack = _p_virNetMessageString
+_T_virNetMessageString.pack = _p_virNetMessageString
 _T_virNetMessageString._fast_unpack = _u_virNetMessageString
-_T_virNetMessageNonnullDomain._fast_pack = _p_virNetMessageNonnullDomain
+_T_virNetMessageNonnullDomain.pack = _p_virNetMessageNonnullDomain
 _T_virNetMessageNonnullDomain._fast_unpack = _u_virNetMessageNonnullDomain
-_T_virNetMessageNonnullNetwork._fast_pack = _p_virNetMessageNonnullNetwork
+_T_virNetMessageNonnullNetwork.pack = _p_virNetMessageNonnullNetwork
 _T_virNetMessageNonnullNetwork._fast_unpack = _u_virNetMessageNonnullNetwork
-_T_virNetMessageDomain._fast_pack = _p_virNetMessageDomain
+_T_virNetMessageDomain.pack = _p_virNetMessageDomain
 _T_virNetMessageDomain._fast_unpack = _u_virNetMessageDomain
-_T_virNetMessageNetwork._fast_pack = _p_virNetMessageNetwork
+_T_virNetMessageNetwork.pack = _p_virNetMessageNetwork
 _T_virNetMessageNetwork._fast_unpack = _u_virNetMessageNetwork
-_T_virNetMessageError._fast_pack = _p_virNetMessageError
+_T_virNetMessageError.pack = _p_virNetMessageError
 _T_virNetMessageError._fast_unpack = _u_virNetMessageError
-_T_virNetStreamHole._fast_pack = _p_virNetStreamHole
+_T_virNetStreamHole.pack = _p_virNetStreamHole
 _T_virNetStreamHole._fast_unpack = _u_virNetStreamHole
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

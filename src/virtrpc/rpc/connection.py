@@ -308,6 +308,18 @@ class Connection:
         With :meth:`set_max_events`, at most that many events are returned
         and the rest are queued for :meth:`next_events`.
         """
+        if (
+            not fds
+            and self._is_client
+            and len(data) >= 28
+            and not self._buf
+            and self._held is None
+            and not self._closed
+        ):
+            # The client's hot path: exactly one successful reply (no fds).
+            reply = self._single_reply(data)
+            if reply is not None:
+                return [reply] if not self._max_events else self._throttle([reply])
         events: list[Event] = []
         if self._closed:
             if fds:
@@ -376,6 +388,23 @@ class Connection:
         if pos:
             del buf[:pos]
         # After a failure _drop_state replaced self._buf; nothing to trim then.
+
+    def _single_reply(self, data: bytes | bytearray | memoryview) -> Reply | None:
+        """The Reply when ``data`` is exactly one REPLY/OK packet answering a
+        pending call; None (nothing consumed) for anything else."""
+        if _length_unpack_from(data, 0)[0] != len(data):
+            return None
+        header: Header = _tuple_new(Header, _header_unpack_from(data, 4))
+        if header[3] != _REPLY or header[5] != _OK or self._fds:
+            return None
+        pending = self._pending
+        if pending is not None:
+            expected = pending.get(header[4])
+            if expected is None or expected[0] != header[0] or expected[1] != header[1]:
+                return None  # the general path reports the violation
+            del pending[header[4]]
+        self.messages_received += 1
+        return Reply(header, bytes(data[28:]), [])
 
     def _parse(self, view: bytes | bytearray | memoryview, events: list[Event]) -> int:
         """Parse complete messages from ``view``; return how many bytes were consumed."""

@@ -749,7 +749,8 @@ class TestDriver:
             receiving = asyncio.ensure_future(stream.receive())
             stopping = asyncio.ensure_future(stopped.wait())
             try:
-                await asyncio.wait((receiving, stopping), return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait((receiving, stopping),
+                                             return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for waiter in (receiving, stopping):
                     if not waiter.done():
@@ -757,7 +758,7 @@ class TestDriver:
                         with contextlib.suppress(asyncio.CancelledError):
                             await waiter
             # What the client sent before the guest stopped is still handled.
-            return receiving.result() if receiving.done() else _STOPPED
+            return receiving.result() if receiving in done else _STOPPED
 
         async def console() -> None:
             self.hv.add_listener(watch)

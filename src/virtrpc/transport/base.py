@@ -55,9 +55,12 @@ class Transport(Protocol):
     def write(self, data: bytes | bytearray | memoryview, fds: Sequence[int] = ()) -> None:
         """Queue ``data`` then ``fds`` (each fd sent with one dummy byte after the data).
 
-        The transport sends duplicates of ``fds``: the caller keeps ownership
-        of the fds it passed and may close them as soon as ``write`` returns.
-        Raises :class:`~virtrpc.errors.ConnectionLost` if the transport is closed.
+        The caller keeps ownership of the fds it passed and may close them as
+        soon as ``write`` returns (fds that cannot be sent at once are queued
+        as duplicates).  Raises :class:`~virtrpc.errors.BadFileDescriptor`,
+        before writing anything, for an fd that is not open (the connection
+        stays usable), :class:`~virtrpc.errors.ConnectionLost` if the
+        transport is closed.
         """
 
     async def drain(self) -> None:

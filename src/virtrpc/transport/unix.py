@@ -343,6 +343,8 @@ class SocketTransport:
             if sent < len(data):
                 self._enqueue(memoryview(data)[sent:], self._dup_or_die(fds))
                 return
+            if not fds:
+                return
             for index, fd in enumerate(fds):
                 try:
                     sock.sendmsg(

@@ -493,10 +493,12 @@ class ModuleEmitter:
             self.var_structs[key] = name
         return name
 
-    def run_pack(
+    def run_parts(
         self, members: list[tuple[str, _Flat]], ctx: _FunctionContext
-    ) -> tuple[list[str], str]:
-        """Statements and the one piece encoding consecutive flat values."""
+    ) -> tuple[list[str], str, list[str], list[str], tuple[int, ...]]:
+        """Encoding consecutive flat values: the statements to run first, the
+        ``struct`` template (``{}`` per string or variable opaque), the
+        arguments of ``pack``, the length locals and their maxima."""
         statements: list[str] = []
         template = ""
         arguments: list[str] = []
@@ -522,13 +524,92 @@ class ModuleEmitter:
             arguments += [size, raw]
             sizes.append(size)
             maxima.append(flat.maximum)
+        return statements, template, arguments, sizes, tuple(maxima)
+
+    def run_codec(self, template: str, sizes: list[str], maxima: tuple[int, ...]) -> str:
+        """The expression of the ``struct.Struct`` for a run's template."""
         if not sizes:
-            codec = self.struct_constant(template)
-        else:
-            # The cache refuses lengths above the maximum (only good lengths
-            # are ever cached), so no check is needed here.
-            codec = f"{self.var_struct('>' + template, tuple(maxima))}[{', '.join(sizes)}]"
+            return self.struct_constant(template)
+        # The cache refuses lengths above the maximum (only good lengths
+        # are ever cached), so no check is needed here.
+        return f"{self.var_struct('>' + template, maxima)}[{', '.join(sizes)}]"
+
+    def run_pack(
+        self, members: list[tuple[str, _Flat]], ctx: _FunctionContext
+    ) -> tuple[list[str], str]:
+        """Statements and the one piece encoding consecutive flat values."""
+        statements, template, arguments, sizes, maxima = self.run_parts(members, ctx)
+        codec = self.run_codec(template, sizes, maxima)
         return statements, f"{codec}.pack({', '.join(arguments)})"
+
+    def merged_union_pack(
+        self,
+        members: list[tuple[str, _Flat]],
+        union: ast.UnionDef,
+        ctx: _FunctionContext,
+        expr: str,
+        encoded: str,
+    ) -> list[str] | None:
+        """Statements encoding flat values and the union after them into ``encoded``.
+
+        For the union's plain numeric arms, one ``pack`` call encodes the
+        values, the discriminant and the arm (a typed parameter is one call:
+        name, type, value), through a ``{case: codec}`` table; the other arms
+        concatenate the run with the union's own encoding.  ``None`` when the
+        union has fewer than three such arms.
+        """
+        module = self.module
+        disc_scalar = self.scalar(union.discriminant.type, module)
+        assert disc_scalar is not None
+        if disc_scalar.convert == "bool":
+            return None
+        arm_formats: list[tuple[int, str]] = []
+        for arm in union.arms:
+            if arm.declaration.name is None:
+                continue
+            scalar = self.scalar(arm.declaration.type, module)
+            if scalar is None or scalar.convert is not None:
+                continue
+            arm_formats += [
+                (module.value(case, arm.declaration.location), scalar.format) for case in arm.cases
+            ]
+        if len(arm_formats) < 3:
+            return None
+        statements, template, arguments, sizes, maxima = self.run_parts(members, ctx)
+        entries: list[str] = []
+        for case, arm_format in arm_formats:
+            full = template + disc_scalar.format + arm_format
+            codec = self.var_struct(">" + full, maxima) if sizes else self.struct_constant(full)
+            entries.append(f"{case}: {codec}")
+        kind = "_xdr.VarStructs" if sizes else "_struct.Struct"
+        shown = f"dict[int, {kind}] = {{{', '.join(entries)}}}"
+        table = next(
+            (name for name, line in self.arm_tables.items() if line == f"{name}: {shown}"), ""
+        )
+        if not table:
+            counter = 1
+            table = f"_UPR_{union.name}"
+            while table in self.arm_tables:
+                counter += 1
+                table = f"_UPR_{union.name}_{counter}"
+            self.arm_tables[table] = f"{table}: {shown}"
+        union_value, disc = ctx.fresh("union"), ctx.fresh("disc")
+        arm_codec = ctx.fresh("arm_codec")
+        disc_attr = attribute_name(union.discriminant.name or "discriminant")
+        key = f"[{', '.join(sizes)}]" if sizes else ""
+        all_arguments = ", ".join([*arguments, disc, f"{union_value}.value"])
+        run_piece = f"{self.run_codec(template, sizes, maxima)}.pack({', '.join(arguments)})"
+        return [
+            *statements,
+            f"{union_value} = {expr}",
+            f"{disc} = {union_value}.{disc_attr}",
+            f"{arm_codec} = {table}.get({disc})",
+            f"if {arm_codec} is not None:",
+            f"    {encoded} = {arm_codec}{key}.pack({all_arguments})",
+            *self.union_pack_body(
+                union, ctx, union_value, encoded, disc=disc, prefix=f"{run_piece} + "
+            ),
+        ]
 
     def pack_code(
         self, expr: ast.TypeExpr, owner: ModuleModel, ctx: _FunctionContext, value: str
@@ -836,8 +917,16 @@ class ModuleEmitter:
             if flat is not None:
                 run.append((expr, flat))
                 continue
-            flush()
             union = self.inlinable_union(field.type, owner)
+            if union is not None and run:
+                encoded = ctx.fresh("encoded")
+                merged = self.merged_union_pack(run, union, ctx, expr, encoded)
+                if merged is not None:
+                    run.clear()
+                    statements.extend(merged)
+                    pieces.append(encoded)
+                    continue
+            flush()
             if union is not None:
                 union_value, encoded = ctx.fresh("union"), ctx.fresh("encoded")
                 statements.append(f"{union_value} = {expr}")
@@ -891,9 +980,7 @@ class ModuleEmitter:
             f"    return {construct}, off",
             "",
             "",
-            f"def _p_{struct.name}(v: {cls}) -> bytes:",
-            *_indent(pack_body),
-            f"    return {_concat(pieces)}",
+            *pack_function(struct.name, cls, [*pack_body, f"return {_concat(pieces)}"]),
         ]
 
     def scalar_arm_table(
@@ -1045,26 +1132,45 @@ class ModuleEmitter:
         return definition
 
     def union_pack_body(
-        self, union: ast.UnionDef, ctx: _FunctionContext, value: str, result: str = ""
+        self,
+        union: ast.UnionDef,
+        ctx: _FunctionContext,
+        value: str,
+        result: str = "",
+        *,
+        disc: str = "",
+        prefix: str = "",
     ) -> list[str]:
         """Statements encoding the union object ``value`` (of this module).
 
         Each arm ends with ``return <bytes>``, or assigns the bytes to
-        ``result`` when given (the union inlined in a struct).
+        ``result`` when given (the union inlined in a struct).  ``disc``
+        names a local already holding the discriminant of a value whose
+        plain numeric arms the caller has encoded (see
+        :meth:`merged_union_pack`): those arms are left out and the
+        statements continue the caller's ``if`` (they start with ``elif``
+        or ``else``).  ``prefix`` is a
+        bytes expression put before each arm's encoding.
         """
         module = self.module
         disc_scalar = self.scalar(union.discriminant.type, module)
         assert disc_scalar is not None
         value_annotation = self.union_annotation(union)
-        disc = ctx.fresh("disc")
-        disc_attr = attribute_name(union.discriminant.name or "discriminant")
-        disc_value = f"_xdr.BOOL_TO_INT[{disc}]" if disc_scalar.convert == "bool" else disc
-        finish = f"{result} = " if result else "return "
-        body = [f"{disc} = {value}.{disc_attr}"]
-        self.disc_pack = (disc_scalar.format, disc_value)
-        keyword = "if"
-        table = self.scalar_arm_table(union, module, packing=True)
+        body: list[str] = []
         handled: set[int] = set()
+        table: str | None = None
+        # The caller's `if` tested the numeric arms: the chain continues it.
+        keyword = "elif" if disc else "if"
+        if disc:
+            handled = self.scalar_arm_cases(union, module)
+        else:
+            disc = ctx.fresh("disc")
+            disc_attr = attribute_name(union.discriminant.name or "discriminant")
+            body.append(f"{disc} = {value}.{disc_attr}")
+            table = self.scalar_arm_table(union, module, packing=True)
+        disc_value = f"_xdr.BOOL_TO_INT[{disc}]" if disc_scalar.convert == "bool" else disc
+        finish = (f"{result} = " if result else "return ") + prefix
+        self.disc_pack = (disc_scalar.format, disc_value)
         if table is not None:
             arm_codec = ctx.fresh("arm_codec")
             body += [
@@ -1113,8 +1219,7 @@ class ModuleEmitter:
             f"    return {result}, off",
             "",
             "",
-            f"def _p_{union.name}(v: {cls}) -> bytes:",
-            *_indent(self.union_pack_body(union, pack_ctx, "v")),
+            *pack_function(union.name, cls, self.union_pack_body(union, pack_ctx, "v")),
         ]
 
     def arm_unpack(self, arm: ast.UnionArm, ctx: _FunctionContext, value: str) -> list[str]:
@@ -1179,9 +1284,9 @@ class ModuleEmitter:
             f"    return {result}, off",
             "",
             "",
-            f"def _p_{typedef.name}(v: {annotation}) -> bytes:",
-            *_indent(pack_statements),
-            f"    return {_concat(pieces)}",
+            *pack_function(
+                typedef.name, annotation, [*pack_statements, f"return {_concat(pieces)}"]
+            ),
         ]
 
     def enum_class(self, enum: ast.EnumDef) -> list[str]:
@@ -1318,9 +1423,10 @@ class ModuleEmitter:
         ]
         for fmt, name in sorted(self.struct_formats.items(), key=lambda item: item[1]):
             lines.append(f'{name} = _struct.Struct(">{fmt}")')
-        lines += [line for _, line in sorted(self.arm_tables.items())]
         for (template, maxima), name in sorted(self.var_structs.items(), key=lambda item: item[1]):
             lines.append(f'{name} = _xdr.VarStructs("{template}", {_literal_ints(maxima)})')
+        # after the codecs: a table may hold VarStructs
+        lines += [line for _, line in sorted(self.arm_tables.items())]
         return lines
 
     def enum_map_section(self) -> list[str]:
@@ -1410,7 +1516,7 @@ class ModuleEmitter:
             for definition in definitions:
                 if isinstance(definition, (ast.StructDef, ast.UnionDef, ast.TypedefDef)):
                     name = definition.name
-                    lines.append(f"_T_{name}._fast_pack = _p_{name}")
+                    lines.append(f"_T_{name}.pack = _p_{name}")
                     lines.append(f"_T_{name}._fast_unpack = _u_{name}")
         lines += ["", "TYPES: dict[str, _xdr.XdrType[_Any]] = {"]
         for definition in definitions:
@@ -1479,6 +1585,20 @@ class ModuleEmitter:
             *([f"    {', '.join(options)},"] if options else []),
             "),",
         ]
+
+
+def pack_function(type_name: str, annotation: str, body: list[str]) -> list[str]:
+    """The generated encoder of a named type, which is also its descriptor's
+    ``pack``: any failure hands the value to the interpreting codec, which
+    explains it with the field path (or encodes a value the straight-line
+    code does not take).  Calling it directly saves the wrapper's call."""
+    return [
+        f"def _p_{type_name}(v: {annotation}) -> bytes:",
+        "    try:",
+        *_indent(body, 2),
+        "    except Exception:  # the interpreter explains or encodes",
+        f"        return _T_{type_name}.slow_pack(v)",
+    ]
 
 
 def _concat(pieces: list[str]) -> str:
