@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from virtrpc.errors import (
+    BadFileDescriptor,
     ConnectError,
     ConnectionLost,
     ProtocolError,
@@ -19,6 +20,7 @@ from virtrpc.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BadFileDescriptor",
     "ConnectError",
     "ConnectionLost",
     "LibvirtError",
