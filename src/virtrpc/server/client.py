@@ -51,6 +51,9 @@ _REPLY = int(MessageType.REPLY)
 
 _INT = struct.Struct(">i")
 
+# What decoding peer-supplied args may raise.
+_DECODE_ERRORS = (VirtrpcError, ValueError, UnicodeDecodeError, struct.error)
+
 
 def _encode_optional_string(out: bytearray, value: str | None) -> None:
     if value is None:
@@ -215,22 +218,24 @@ class ServerClient:
         plan = self.server.plan_for(header[0], header[1], header[2])
         if plan is None:
             call.close_fds()
-            fault = self.server.dispatch_error(header)
+            fault = self._refusal(header, call.payload)
             # Logged so that tracing what a new client needs is easy (-v).
             log.info("client %s: prog %#x vers %d proc %d refused: %s", self.peer, header[0],
                      header[1], header[2], fault.message)
             self._send_fault(header, fault)
             return
         procedure = plan.procedure
+        # libvirtd's order: decode the args, then (in libvirt's public API)
+        # refuse writes on a read-only connection, then ask the driver.
+        try:
+            args = plan.unpack(call.payload) if plan.unpack is not None else None
+        except _DECODE_ERRORS:
+            call.close_fds()
+            self._send_fault(header, rpc_error("Unable to decode message payload"))
+            return
         if self.readonly and not plan.readonly_ok:
             call.close_fds()
             self._send_fault(header, readonly_denied(procedure.name))
-            return
-        try:
-            args = plan.unpack(call.payload) if plan.unpack is not None else None
-        except (VirtrpcError, ValueError, UnicodeDecodeError, struct.error):
-            call.close_fds()
-            self._send_fault(header, rpc_error("Unable to decode message payload"))
             return
         stream: ServerStream | None = None
         if procedure.stream is not None:
@@ -267,6 +272,22 @@ class ServerClient:
                                                   header[2], _REPLY, header[4], 0) + payload)
             return
         self._finish_call(ctx, result, None)
+
+    def _refusal(self, header: Header, payload: bytes) -> RpcFault:
+        """The error for a call without a handler, in libvirtd's order: args
+        that do not decode, then a write on a read-only connection, then
+        "unknown procedure" / "not supported" (the server's dispatch error)."""
+        service = self.server.program_for(header.prog, header.vers)
+        procedure = service.procedure(header.proc) if service is not None else None
+        if service is not None and procedure is not None:
+            if procedure.args is not None:
+                try:
+                    procedure.args.unpack(payload)
+                except _DECODE_ERRORS:
+                    return rpc_error("Unable to decode message payload")
+            if self.readonly and not service.readonly_policy(procedure):
+                return readonly_denied(procedure.name)
+        return self.server.dispatch_error(header)
 
     @staticmethod
     def _wants_sparse(procedure: Procedure, args: Any) -> bool:
