@@ -104,8 +104,6 @@ async def feed(chunks: list[bytes], *, keep_fds: bool = False) -> RecordingTrans
     for event in events:
         if isinstance(event, ErrorReply):
             code, domain = struct.unpack_from(">ii", event.payload)
-            # internal errors from the RPC domain mean a handler raised something
-            # other than RpcFault: a bug, whatever the input
             # A handler bug is worded "internal error: <proc> failed: <Type>: ..." by the
             # framework; libvirtd's own INTERNAL_ERROR replies (e.g. "nparams too large"),
             # which the test driver copies, are not bugs.
