@@ -36,6 +36,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import pytest
 
@@ -152,7 +153,48 @@ def _format_conf_value(value: object) -> str:
     raise TypeError(f"cannot put {value!r} in libvirtd.conf")
 
 
-class PrivateLibvirtd:
+class TemporaryDaemon:
+    """A daemon process run from a temporary directory: subclasses start it
+    (setting ``process`` and ``_tmpdir``); this stops it (SIGTERM, then SIGKILL
+    after 10 s), removes the directory, and makes it a context manager."""
+
+    process: subprocess.Popen[bytes] | None = None
+    _tmpdir: tempfile.TemporaryDirectory[str] | None = None
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop the daemon and remove its directory (idempotent)."""
+        process, self.process = self.process, None
+        if process is not None:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+            if process.stderr is not None:
+                process.stderr.close()
+        if self._tmpdir is not None:
+            with contextlib.suppress(OSError):
+                self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class PrivateLibvirtd(TemporaryDaemon):
     """A private libvirtd listening on unix sockets in a temporary directory.
 
     ``extra_config`` adds or overrides libvirtd.conf settings, e.g.
@@ -279,35 +321,6 @@ class PrivateLibvirtd:
             # Polling, not synchronisation: bounded by the deadline above.
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
-
-    def stop(self) -> None:
-        """Stop the daemon (SIGTERM, then SIGKILL) and remove its directory."""
-        process, self.process = self.process, None
-        if process is not None:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-            if process.stderr is not None:
-                process.stderr.close()
-        if self._tmpdir is not None:
-            with contextlib.suppress(OSError):
-                self._tmpdir.cleanup()
-            self._tmpdir = None
-
-    def __enter__(self) -> PrivateLibvirtd:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _socket_accepts(path: str) -> bool:

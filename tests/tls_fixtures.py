@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -18,9 +17,8 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-from peers import find_libvirtd, require_peer
+from peers import TemporaryDaemon, find_libvirtd, require_peer
 
 START_TIMEOUT = 10.0
 
@@ -41,9 +39,13 @@ def require_openssl() -> str:
 
 
 def _openssl(*args: str, cwd: Path) -> None:
-    result = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, timeout=60, check=False)
+    result = subprocess.run(
+        ["openssl", *args], cwd=cwd, capture_output=True, timeout=60, check=False
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"openssl {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
+        raise RuntimeError(
+            f"openssl {' '.join(args)} failed: {result.stderr.decode(errors='replace')}"
+        )
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,37 @@ class CertificateAuthority:
         if san:
             text += f"subjectAltName={san}\n"
         ext.write_text(text)
-        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
-                 "-subj", subject, cwd=self.directory)
-        _openssl("x509", "-req", "-in", str(csr), "-CA", str(self.cert), "-CAkey", str(self.key),
-                 "-CAcreateserial", "-out", str(cert), "-days", str(days), "-extfile", str(ext),
-                 cwd=self.directory)
+        _openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(csr),
+            "-subj",
+            subject,
+            cwd=self.directory,
+        )
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(self.cert),
+            "-CAkey",
+            str(self.key),
+            "-CAcreateserial",
+            "-out",
+            str(cert),
+            "-days",
+            str(days),
+            "-extfile",
+            str(ext),
+            cwd=self.directory,
+        )
         return cert, key
 
 
@@ -89,10 +117,26 @@ def make_ca(directory: Path, name: str) -> CertificateAuthority:
     ext.write_text(_CA_EXTENSIONS)
     cert = directory / f"{name}cert.pem"
     key = directory / f"{name}key.pem"
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-             str(cert), "-days", "2", "-subj", f"/C=GB/O=virtrpc tests/CN={name}",
-             "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        str(key),
+        "-out",
+        str(cert),
+        "-days",
+        "2",
+        "-subj",
+        f"/C=GB/O=virtrpc tests/CN={name}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=directory,
+    )
     return CertificateAuthority(directory, name, cert, key)
 
 
@@ -127,7 +171,9 @@ def make_test_pki(root: Path) -> PkiSet:
     ca = make_ca(root / "ca", "ca")
     rogue = make_ca(root / "rogue", "rogue")
     server_cert, server_key = ca.issue(
-        "server", "/C=GB/O=virtrpc tests/CN=localhost", server=True,
+        "server",
+        "/C=GB/O=virtrpc tests/CN=localhost",
+        server=True,
         san="DNS:localhost,IP:127.0.0.1",
     )
     client_cert, client_key = ca.issue("client", "/C=GB/O=virtrpc tests/CN=client1", server=False)
@@ -140,21 +186,46 @@ def make_test_pki(root: Path) -> PkiSet:
             shutil.copyfile(source, directory / name)
         return directory
 
-    server_dir = populate(root / "server", {
-        "cacert.pem": ca.cert, "servercert.pem": server_cert, "serverkey.pem": server_key,
-    })
-    client_dir = populate(root / "client", {
-        "cacert.pem": ca.cert, "clientcert.pem": client_cert, "clientkey.pem": client_key,
-    })
-    rogue_dir = populate(root / "rogue-client", {
-        "cacert.pem": ca.cert, "clientcert.pem": rogue_cert, "clientkey.pem": rogue_key,
-    })
-    other_dir = populate(root / "other-client", {
-        "cacert.pem": ca.cert, "clientcert.pem": other_cert, "clientkey.pem": other_key,
-    })
-    unknown_dir = populate(root / "unknown-ca", {
-        "cacert.pem": rogue.cert, "clientcert.pem": client_cert, "clientkey.pem": client_key,
-    })
+    server_dir = populate(
+        root / "server",
+        {
+            "cacert.pem": ca.cert,
+            "servercert.pem": server_cert,
+            "serverkey.pem": server_key,
+        },
+    )
+    client_dir = populate(
+        root / "client",
+        {
+            "cacert.pem": ca.cert,
+            "clientcert.pem": client_cert,
+            "clientkey.pem": client_key,
+        },
+    )
+    rogue_dir = populate(
+        root / "rogue-client",
+        {
+            "cacert.pem": ca.cert,
+            "clientcert.pem": rogue_cert,
+            "clientkey.pem": rogue_key,
+        },
+    )
+    other_dir = populate(
+        root / "other-client",
+        {
+            "cacert.pem": ca.cert,
+            "clientcert.pem": other_cert,
+            "clientkey.pem": other_key,
+        },
+    )
+    unknown_dir = populate(
+        root / "unknown-ca",
+        {
+            "cacert.pem": rogue.cert,
+            "clientcert.pem": client_cert,
+            "clientkey.pem": client_key,
+        },
+    )
     return PkiSet(root, server_dir, client_dir, rogue_dir, unknown_dir, other_dir)
 
 
@@ -193,7 +264,7 @@ def _conf_value(value: object) -> str:
     raise TypeError(value)
 
 
-class NetworkLibvirtd:
+class NetworkLibvirtd(TemporaryDaemon):
     """A private libvirtd started with ``--listen`` on 127.0.0.1 high ports.
 
     ``tls_dir`` (a directory with cacert.pem, servercert.pem, serverkey.pem)
@@ -252,11 +323,13 @@ class NetworkLibvirtd:
             "log_outputs": f"3:file:{self.directory / 'libvirtd.log'}",
         }
         if self.tls_dir is not None:
-            config.update({
-                "ca_file": str(self.tls_dir / "cacert.pem"),
-                "cert_file": str(self.tls_dir / "servercert.pem"),
-                "key_file": str(self.tls_dir / "serverkey.pem"),
-            })
+            config.update(
+                {
+                    "ca_file": str(self.tls_dir / "cacert.pem"),
+                    "cert_file": str(self.tls_dir / "servercert.pem"),
+                    "key_file": str(self.tls_dir / "serverkey.pem"),
+                }
+            )
         config.update(self.extra_config)
         conf = self.directory / "libvirtd.conf"
         conf.write_text("".join(f"{k} = {_conf_value(v)}\n" for k, v in config.items()))
@@ -281,34 +354,6 @@ class NetworkLibvirtd:
             raise RuntimeError(f"libvirtd did not start: {exc}: {stderr}") from exc
         return self
 
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-            if process.stderr is not None:
-                process.stderr.close()
-        if self._tmpdir is not None:
-            with contextlib.suppress(OSError):
-                self._tmpdir.cleanup()
-            self._tmpdir = None
-
-    def __enter__(self) -> NetworkLibvirtd:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 @contextlib.contextmanager
 def network_libvirtd(**options: object) -> Iterator[NetworkLibvirtd]:
@@ -330,7 +375,10 @@ def make_sasl_db(directory: Path, users: Mapping[str, str], mechanisms: str) -> 
     for user, password in users.items():
         result = subprocess.run(
             [saslpasswd2, "-a", "libvirt", "-f", str(db), "-p", "-c", user],
-            input=password.encode(), capture_output=True, timeout=30, check=False,
+            input=password.encode(),
+            capture_output=True,
+            timeout=30,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(f"saslpasswd2 failed: {result.stderr.decode(errors='replace')}")
@@ -338,7 +386,7 @@ def make_sasl_db(directory: Path, users: Mapping[str, str], mechanisms: str) -> 
     return directory
 
 
-class PrivateSshd:
+class PrivateSshd(TemporaryDaemon):
     """An OpenSSH server on 127.0.0.1 with its own host key, config and a
     client key allowed for the current user (``keyfile``, ``known_hosts``)."""
 
@@ -359,8 +407,10 @@ class PrivateSshd:
     def start(self) -> PrivateSshd:
         sshd = shutil.which("sshd") or _first_executable("/usr/sbin/sshd")
         keygen = shutil.which("ssh-keygen")
-        require_peer(sshd is not None and keygen is not None,
-                     "sshd and ssh-keygen (Debian package openssh-server)")
+        require_peer(
+            sshd is not None and keygen is not None,
+            "sshd and ssh-keygen (Debian package openssh-server)",
+        )
         require_peer(shutil.which("ssh") is not None, "ssh (Debian package openssh-client)")
         assert sshd is not None and keygen is not None
         # sshd refuses to start without its privilege separation directory.
@@ -371,8 +421,12 @@ class PrivateSshd:
         self.directory = Path(self._tmpdir.name)
         self.directory.chmod(0o755)
         for name in ("host_key", "client_key"):
-            subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(self.directory / name)],
-                           check=True, capture_output=True, timeout=30)
+            subprocess.run(
+                [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(self.directory / name)],
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
         (self.directory / "authorized_keys").write_text(
             (self.directory / "client_key.pub").read_text()
         )
@@ -388,7 +442,8 @@ class PrivateSshd:
         )
         self.process = subprocess.Popen(
             [sshd, "-D", "-e", "-f", str(config)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=open(self.directory / "sshd.log", "wb"),  # noqa: SIM115 (owned by Popen)
         )
         try:
@@ -398,34 +453,6 @@ class PrivateSshd:
             self.stop()
             raise RuntimeError(f"sshd did not start: {exc}: {log}") from exc
         return self
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-            if process.stderr is not None:
-                process.stderr.close()
-        if self._tmpdir is not None:
-            with contextlib.suppress(OSError):
-                self._tmpdir.cleanup()
-            self._tmpdir = None
-
-    def __enter__(self) -> PrivateSshd:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _first_executable(path: str) -> str | None:
