@@ -31,6 +31,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -345,3 +346,42 @@ def private_libvirtd(extra_config: Mapping[str, object] | None = None) -> Iterat
     require_peer(find_libvirtd() is not None, "libvirtd")
     with PrivateLibvirtd(extra_config) as daemon:
         yield daemon
+
+
+@contextlib.contextmanager
+def serve_process(directory: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run ``virtrpc serve`` as its own process on ``directory/sock``; yield
+    ``(uri, process)`` once it listens.  The process may be stopped or killed
+    by the test; it is continued and terminated on exit."""
+    sock = directory / "sock"
+    stderr_path = directory / "serve.stderr"
+    # Bytecode matters: without it every start recompiles the generated modules.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with open(stderr_path, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "virtrpc", "serve", "--socket", str(sock)],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
+    try:
+        assert process.stdout is not None
+        # serve prints its URI once it listens: a readiness signal, not a sleep.
+        for line in process.stdout:
+            if line.startswith("URI:"):
+                break
+        else:
+            raise RuntimeError(f"virtrpc serve did not start: {stderr_path.read_text()}")
+        yield f"test+unix:///default?socket={sock}", process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()

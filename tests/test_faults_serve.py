@@ -6,10 +6,8 @@ stream must fail promptly with ConnectionLost, and no fd may leak."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import fdcount
 import pytest
 from fdcount import FdLeakCheck
+from peers import serve_process
 
 import virtrpc
 
@@ -25,28 +24,8 @@ fd_leak_check = fdcount.fd_leak_check
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    sock = tmp_path / "sock"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "virtrpc", "serve", "--socket", str(sock)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:  # serve prints its URI once it listens
-            if line.startswith("URI:"):
-                break
-        yield f"test+unix:///default?socket={sock}", process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGCONT)
-            process.kill()
-        process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+    with serve_process(tmp_path) as served:
+        yield served
 
 
 async def test_frozen_server_is_caught_by_keepalive(

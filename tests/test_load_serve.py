@@ -13,14 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from peers import serve_process
 
 import virtrpc
 import virtrpc.client
@@ -45,33 +43,8 @@ def _rss_kib(pid: int) -> int:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    sock = tmp_path / "sock"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "virtrpc", "serve", "--socket", str(sock)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stdout is not None
-        # serve prints its URI once it listens: a readiness signal, not a sleep.
-        for line in process.stdout:
-            if line.startswith("URI:"):
-                break
-        else:
-            raise AssertionError(
-                f"virtrpc serve did not start: {process.stderr.read() if process.stderr else ''}"
-            )
-        yield f"test+unix:///default?socket={sock}", process.pid
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serve_process(tmp_path) as (uri, process):
+        yield uri, process.pid
 
 
 def _slow_reader(path: str, calls: int) -> socket.socket:
