@@ -26,11 +26,10 @@ import asyncio
 import os
 from collections.abc import Mapping
 
-from virtrpc.client.client import ConnectOperation, RpcClient
+from virtrpc.client.client import ConnectOperation, RpcClient, connect_unix_socket
 from virtrpc.client.uri import LibvirtURI, _user_runtime_dir, parse_uri
 from virtrpc.errors import ConnectError, ConnectionLost
 from virtrpc.protocols.admin_calls import AdminAsyncCalls
-from virtrpc.transport.unix import open_unix
 
 __all__ = ["AdminClient", "admin_socket_path", "connect_admin"]
 
@@ -80,17 +79,9 @@ async def _open_admin(uri: str | None, timeout: float | None) -> AdminClient:
     parsed = parse_uri(uri if uri is not None else default_admin_uri())
     socket_path = admin_socket_path(parsed)
     client = AdminClient(parsed, socket_path, keepalive=None)
-    try:
-        await asyncio.wait_for(open_unix(socket_path, client), timeout)
-    except TimeoutError:
-        raise ConnectError(f"timed out connecting to {socket_path} (URI {parsed.raw})") from None
-    except OSError as exc:
-        error = ConnectError(
-            f"cannot connect to libvirt admin socket {socket_path} (URI {parsed.raw}): "
-            f"{os.strerror(exc.errno) if exc.errno else exc}"
-        )
-        error.errno = exc.errno
-        raise error from exc
+    await connect_unix_socket(
+        socket_path, client, what="libvirt admin socket", uri=parsed.raw, timeout=timeout
+    )
     try:
         await asyncio.wait_for(client.connect_open(flags=0), timeout)
     except BaseException as exc:

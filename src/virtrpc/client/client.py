@@ -1149,6 +1149,27 @@ def resolve_target(
     return parsed, parsed.unix_socket_path(readonly=readonly), parsed.remote_name()
 
 
+async def connect_unix_socket(
+    path: str, receiver: RpcClient, *, what: str, uri: str, timeout: float | None
+) -> None:
+    """Open the Unix socket ``path`` for ``receiver`` within ``timeout``.
+
+    Failures raise :class:`ConnectError` naming ``what`` was tried, the path
+    and the URI (with the socket's ``errno`` when there is one).
+    """
+    try:
+        await asyncio.wait_for(open_unix(path, receiver), timeout)
+    except TimeoutError:
+        raise ConnectError(f"timed out connecting to {path} (URI {uri})") from None
+    except OSError as exc:
+        error = ConnectError(
+            f"cannot connect to {what} {path} (URI {uri}): "
+            f"{os.strerror(exc.errno) if exc.errno else exc}"
+        )
+        error.errno = exc.errno
+        raise error from exc
+
+
 async def _open(
     uri: str | LibvirtURI | None,
     readonly: bool,
@@ -1173,17 +1194,9 @@ async def _open(
         client._auth_hostname = opened.hostname
         client._secure = opened.secure
     else:
-        try:
-            await asyncio.wait_for(open_unix(endpoint, client), timeout)
-        except TimeoutError:
-            raise ConnectError(f"timed out connecting to {endpoint} (URI {shown})") from None
-        except OSError as exc:
-            error = ConnectError(
-                f"cannot connect to libvirt socket {endpoint} (URI {shown}): "
-                f"{os.strerror(exc.errno) if exc.errno else exc}"
-            )
-            error.errno = exc.errno
-            raise error from exc
+        await connect_unix_socket(
+            endpoint, client, what="libvirt socket", uri=shown, timeout=timeout
+        )
     where = client.socket_path
     try:
         await asyncio.wait_for(client._open_session(name), timeout)
