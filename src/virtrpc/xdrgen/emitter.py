@@ -1082,19 +1082,7 @@ class ModuleEmitter:
             ]
             keyword = "elif"
             handled = self.scalar_arm_cases(union, module)
-        for arm in union.arms:
-            cases = [
-                case
-                for case in (module.value(c, arm.declaration.location) for c in arm.cases)
-                if case not in handled
-            ]
-            if not cases:
-                continue
-            condition = (
-                f"{disc} == {cases[0]}"
-                if len(cases) == 1
-                else f"{disc} in ({', '.join(map(str, cases))})"
-            )
+        for arm, condition in _arm_conditions(union, module, disc, handled):
             body.append(f"{keyword} {condition}:")
             body += _indent([*self.arm_unpack(arm, ctx, value), *read_next])
             keyword = "elif"
@@ -1180,19 +1168,7 @@ class ModuleEmitter:
             ]
             keyword = "elif"
             handled = self.scalar_arm_cases(union, module)
-        for arm in union.arms:
-            cases = [
-                case
-                for case in (module.value(c, arm.declaration.location) for c in arm.cases)
-                if case not in handled
-            ]
-            if not cases:
-                continue
-            condition = (
-                f"{disc} == {cases[0]}"
-                if len(cases) == 1
-                else f"{disc} in ({', '.join(map(str, cases))})"
-            )
+        for arm, condition in _arm_conditions(union, module, disc, handled):
             body.append(f"{keyword} {condition}:")
             body += _indent(self.arm_pack(arm, ctx, value_annotation, value, disc, finish))
             keyword = "elif"
@@ -1748,3 +1724,22 @@ def _split_top_level(inner: str) -> list[str]:
     if current.strip():
         items.append(current.strip())
     return items
+
+
+def _arm_conditions(
+    union: ast.UnionDef, module: ModuleModel, disc: str, handled: set[int]
+) -> Iterator[tuple[ast.UnionArm, str]]:
+    """Each arm with cases not ``handled`` (by a lookup table), and the Python
+    condition on the discriminant variable ``disc`` that selects it."""
+    for arm in union.arms:
+        cases = [
+            case
+            for case in (module.value(c, arm.declaration.location) for c in arm.cases)
+            if case not in handled
+        ]
+        if not cases:
+            continue
+        if len(cases) == 1:
+            yield arm, f"{disc} == {cases[0]}"
+        else:
+            yield arm, f"{disc} in ({', '.join(map(str, cases))})"
