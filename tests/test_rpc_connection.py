@@ -549,11 +549,13 @@ def _reply_packet(prog: int, vers: int, serial: int, status: int = 0, payload: b
 
 
 @pytest.mark.parametrize(
-    "case", ["good", "unknown-serial", "wrong-prog", "wrong-vers", "error-status", "two-in-one"]
+    "case",
+    ["good", "unknown-serial", "wrong-prog", "wrong-vers", "error-status", "two-in-one",
+     "truncated", "fds", "after-partial"],
 )
-def test_single_reply_fast_path_matches_the_general_rules(case: str) -> None:
-    """One whole REPLY per read takes a shortcut; everything it does not
-    handle must still get the general path's verdict."""
+def test_reply_fast_path_matches_the_general_rules(case: str) -> None:
+    """receive_reply takes one whole REPLY per read; for everything it does
+    not handle it consumes nothing, and receive_data gives the general verdict."""
     conn = Connection(Role.CLIENT)
     serial, _ = conn.send_call(REMOTE, 1, 157)
     data = {
@@ -563,15 +565,79 @@ def test_single_reply_fast_path_matches_the_general_rules(case: str) -> None:
         "wrong-vers": _reply_packet(REMOTE, 2, serial),
         "error-status": _reply_packet(REMOTE, 1, serial, status=1),
         "two-in-one": _reply_packet(REMOTE, 1, serial) + _reply_packet(REMOTE, 1, serial),
+        "truncated": _reply_packet(REMOTE, 1, serial, payload=b"\0" * 8)[:-1],
+        "fds": _reply_packet(REMOTE, 1, serial),
+        "after-partial": _reply_packet(REMOTE, 1, serial),
     }[case]
+    if case == "after-partial":
+        assert conn.receive_data(data[:3]) == []
+        data = data[3:]
+    fast = conn.receive_reply(data) if case != "fds" else None
+    if case == "good":
+        assert fast == (serial, b"\0" * 8)
+        assert conn.pending_calls == 0 and conn.messages_received == 1
+        return
+    assert fast is None and conn.pending_calls == 1 and conn.messages_received == 0
     events = conn.receive_data(data)
     kinds = [type(event) for event in events]
-    if case == "good":
-        assert kinds == [ev.Reply] and events[0].payload == b"\0" * 8  # type: ignore[attr-defined]
-        assert conn.pending_calls == 0 and conn.messages_received == 1
-    elif case == "error-status":
+    if case == "error-status":
         assert kinds == [ev.ErrorReply] and conn.pending_calls == 0
     elif case == "two-in-one":
         assert kinds == [ev.Reply, ev.ProtocolViolation] and conn.closed
+    elif case in ("truncated",):
+        assert kinds == [] and not conn.closed
+    elif case in ("fds", "after-partial"):
+        assert kinds == [ev.Reply]
     else:
         assert kinds == [ev.ProtocolViolation] and conn.closed
+
+
+def test_reply_fast_path_refuses_on_a_server_and_after_close() -> None:
+    server = Connection(Role.SERVER)
+    assert server.receive_reply(_reply_packet(REMOTE, 1, 1)) is None
+    client = Connection(Role.CLIENT, track_calls=False)
+    assert client.receive_reply(_reply_packet(REMOTE, 7, 99, payload=b"xy\0\0")) == (
+        99, b"xy\0\0")  # untracked: any serial is accepted, as by receive_data
+    client.close()
+    assert client.receive_reply(_reply_packet(REMOTE, 1, 1)) is None
+
+
+def _call_packet(mtype: int = 0, status: int = 0, payload: bytes = b"", serial: int = 5) -> bytes:
+    return struct.pack(">IIIiiIi", 28 + len(payload), REMOTE, 1, 157, mtype, serial,
+                       status) + payload
+
+
+@pytest.mark.parametrize(
+    "case", ["good", "with-fds-type", "bad-status", "reply", "two-in-one", "truncated", "client"]
+)
+def test_call_fast_path_matches_the_general_rules(case: str) -> None:
+    """receive_call takes one whole plain CALL per read; anything else is left
+    to receive_data untouched."""
+    conn = Connection(Role.CLIENT if case == "client" else Role.SERVER)
+    data = {
+        "good": _call_packet(payload=b"\0\0\0\1"),
+        "with-fds-type": struct.pack(">IIIiiIiI", 32, REMOTE, 1, 157, 4, 5, 0, 0),
+        "bad-status": _call_packet(status=1),
+        "reply": _call_packet(mtype=1),
+        "two-in-one": _call_packet() + _call_packet(serial=6),
+        "truncated": _call_packet(payload=b"\0\0\0\1")[:-2],
+        "client": _call_packet(),
+    }[case]
+    fast = conn.receive_call(data)
+    if case == "good":
+        assert fast is not None
+        header, payload = fast
+        assert tuple(header) == (REMOTE, 1, 157, 0, 5, 0) and payload == b"\0\0\0\1"
+        assert conn.messages_received == 1
+        return
+    assert fast is None and conn.messages_received == 0
+    kinds = [type(event) for event in conn.receive_data(data)]
+    expected = {
+        "with-fds-type": [ev.Call],
+        "bad-status": [ev.UnexpectedMessage],
+        "reply": [ev.UnexpectedMessage],
+        "two-in-one": [ev.Call, ev.Call],
+        "truncated": [],
+        "client": [ev.ProtocolViolation],
+    }[case]
+    assert kinds == expected

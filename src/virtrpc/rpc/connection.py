@@ -96,7 +96,9 @@ _length_unpack_from = LENGTH_STRUCT.unpack_from
 _header_unpack_from = HEADER_STRUCT.unpack_from
 _nfds_unpack_from = NFDS_STRUCT.unpack_from
 _tuple_new = tuple.__new__
-_packet_pack = struct.Struct(">IIIiiIi").pack
+_PACKET_STRUCT = struct.Struct(">IIIiiIi")
+_packet_pack = _PACKET_STRUCT.pack
+_packet_unpack_from = _PACKET_STRUCT.unpack_from
 _STREAM_HOLE_STRUCT = struct.Struct(">qI")
 
 _SERIAL_MASK = 0xFFFFFFFF
@@ -308,18 +310,6 @@ class Connection:
         With :meth:`set_max_events`, at most that many events are returned
         and the rest are queued for :meth:`next_events`.
         """
-        if (
-            not fds
-            and self._is_client
-            and len(data) >= 28
-            and not self._buf
-            and self._held is None
-            and not self._closed
-        ):
-            # The client's hot path: exactly one successful reply (no fds).
-            reply = self._single_reply(data)
-            if reply is not None:
-                return [reply] if not self._max_events else self._throttle([reply])
         events: list[Event] = []
         if self._closed:
             if fds:
@@ -355,6 +345,69 @@ class Connection:
                 _close_all(fds)
         return self._throttle(events) if self._max_events else events
 
+    def receive_reply(self, data: bytes) -> tuple[int, bytes] | None:
+        """The client's fast path for its most common read: ``data`` is exactly
+        one successful ``REPLY`` (no fds) to a pending call.
+
+        Then the message is consumed and ``(serial, payload)`` returned, which
+        spares building a header tuple, an event and a list per call.  For
+        anything else (several or partial messages, fds, errors, events, a
+        reply nobody asked for, a server-side machine) nothing is consumed and
+        None is returned: feed the same bytes to :meth:`receive_data`.
+        """
+        size = len(data)
+        if (
+            size < MIN_PACKET_SIZE
+            or self._buf
+            or self._held is not None
+            or self._fds
+            or self._closed
+            or not self._is_client
+            or self._queue
+        ):
+            return None
+        length, prog, vers, _proc, mtype, serial, status = _packet_unpack_from(data, 0)
+        if length != size or mtype != _REPLY or status != _OK or length > PACKET_MAX:
+            return None
+        pending = self._pending
+        if pending is not None:
+            expected = pending.get(serial)
+            if expected is None or expected[0] != prog or expected[1] != vers:
+                return None  # receive_data reports the violation
+            del pending[serial]
+        self.messages_received += 1
+        payload = data[28:]
+        return serial, payload if type(payload) is bytes else bytes(payload)
+
+    def receive_call(self, data: bytes) -> tuple[Header, bytes] | None:
+        """The server's fast path for its most common read: ``data`` is exactly
+        one plain ``CALL`` (status OK, no fds).
+
+        Then the message is consumed and ``(header, payload)`` returned instead
+        of a :class:`~virtrpc.rpc.events.Call` in a list.  For anything else
+        nothing is consumed and None is returned: feed the same bytes to
+        :meth:`receive_data`.
+        """
+        size = len(data)
+        if (
+            size < MIN_PACKET_SIZE
+            or self._buf
+            or self._held is not None
+            or self._fds
+            or self._closed
+            or self._is_client
+            or self._queue
+        ):
+            return None
+        if _length_unpack_from(data, 0)[0] != size or size > PACKET_MAX:
+            return None
+        header: Header = _tuple_new(Header, _header_unpack_from(data, 4))
+        if header[3] != _CALL or header[5] != _OK:
+            return None
+        self.messages_received += 1
+        payload = data[28:]
+        return header, payload if type(payload) is bytes else bytes(payload)
+
     def receive_fds(self, fds: Sequence[int]) -> list[Event]:
         """Feed fds received without data.
 
@@ -388,23 +441,6 @@ class Connection:
         if pos:
             del buf[:pos]
         # After a failure _drop_state replaced self._buf; nothing to trim then.
-
-    def _single_reply(self, data: bytes | bytearray | memoryview) -> Reply | None:
-        """The Reply when ``data`` is exactly one REPLY/OK packet answering a
-        pending call; None (nothing consumed) for anything else."""
-        if _length_unpack_from(data, 0)[0] != len(data):
-            return None
-        header: Header = _tuple_new(Header, _header_unpack_from(data, 4))
-        if header[3] != _REPLY or header[5] != _OK or self._fds:
-            return None
-        pending = self._pending
-        if pending is not None:
-            expected = pending.get(header[4])
-            if expected is None or expected[0] != header[0] or expected[1] != header[1]:
-                return None  # the general path reports the violation
-            del pending[header[4]]
-        self.messages_received += 1
-        return Reply(header, bytes(data[28:]), [])
 
     def _parse(self, view: bytes | bytearray | memoryview, events: list[Event]) -> int:
         """Parse complete messages from ``view``; return how many bytes were consumed."""
