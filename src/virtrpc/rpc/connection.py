@@ -345,6 +345,13 @@ class Connection:
                 _close_all(fds)
         return self._throttle(events) if self._max_events else events
 
+    def _settled(self) -> bool:
+        """Nothing half-received, held for its fds or queued: the next read
+        may be taken whole by a fast path."""
+        return not (
+            self._buf or self._held is not None or self._fds or self._closed or self._queue
+        )
+
     def receive_reply(self, data: bytes) -> tuple[int, bytes] | None:
         """The client's fast path for its most common read: ``data`` is exactly
         one successful ``REPLY`` (no fds) to a pending call.
@@ -356,15 +363,7 @@ class Connection:
         None is returned: feed the same bytes to :meth:`receive_data`.
         """
         size = len(data)
-        if (
-            size < MIN_PACKET_SIZE
-            or self._buf
-            or self._held is not None
-            or self._fds
-            or self._closed
-            or not self._is_client
-            or self._queue
-        ):
+        if size < MIN_PACKET_SIZE or not self._is_client or not self._settled():
             return None
         length, prog, vers, _proc, mtype, serial, status = _packet_unpack_from(data, 0)
         if length != size or mtype != _REPLY or status != _OK or length > PACKET_MAX:
@@ -389,15 +388,7 @@ class Connection:
         :meth:`receive_data`.
         """
         size = len(data)
-        if (
-            size < MIN_PACKET_SIZE
-            or self._buf
-            or self._held is not None
-            or self._fds
-            or self._closed
-            or self._is_client
-            or self._queue
-        ):
+        if size < MIN_PACKET_SIZE or self._is_client or not self._settled():
             return None
         if _length_unpack_from(data, 0)[0] != size or size > PACKET_MAX:
             return None
