@@ -95,6 +95,15 @@ def test_round_trip_every_type(module: str, name: str, data: st.DataObject) -> N
     # unpack_from at an offset, from a memoryview
     framed = memoryview(b"\0" * 8 + encoded + b"tail")
     assert descriptor.unpack_from(framed, 8) == (value, 8 + len(encoded))
+    # unpack (a small struct's whole-buffer decoder) refuses what the checking
+    # wrapper refuses, with the same error
+    assert descriptor.unpack(bytearray(encoded)) == value
+    for bad in (encoded + b"\0\0\0\0", encoded[:-1]) if encoded else ():
+        with pytest.raises(xdr.XdrError) as whole:
+            descriptor.unpack(bad)
+        with pytest.raises(xdr.XdrError) as checked:
+            descriptor.checked_unpack(bad)
+        assert str(whole.value) == str(checked.value)
 
 
 # -- golden bytes -----------------------------------------------------------------

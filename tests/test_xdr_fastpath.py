@@ -279,3 +279,52 @@ def test_typed_param_encoding_failures_name_the_field(
         codec.pack(remote.RemoteDomainGetSchedulerParametersRet([good, bad]))
     assert caught.value.path == f"remote_domain_get_scheduler_parameters_ret.params[1].{field}"
     assert reason in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        domain("é-vm".encode()),
+        domain(b"vm\xff"),  # invalid UTF-8 in an otherwise ASCII buffer
+        domain(b"vm", b"\0\0\1"),
+        domain(b"vm") + b"\0",
+        domain(b"vm")[:-1],
+        words(4194305) + b"x" * 8,  # longer than remote_string's maximum
+    ],
+)
+def test_whole_buffer_decoder_agrees_with_the_checking_path(data: bytes) -> None:
+    codec = remote.TYPES["remote_nonnull_domain"]
+    assert isinstance(codec, xdr.BaseType)
+    assert codec.unpack is remote._U_remote_nonnull_domain
+    try:
+        expected: Any = codec.checked_unpack(data)
+    except XdrError as exc:
+        with pytest.raises(XdrError) as caught:
+            codec.unpack(data)
+        assert str(caught.value) == str(exc)
+        assert caught.value.path.startswith("remote_nonnull_domain")
+    else:
+        assert codec.unpack(data) == expected == codec._unpack(data, 0, codec.name)[0]
+
+
+@pytest.mark.parametrize("kind", [0x101, 0x104, -255, 0x7FFFFF05, 8, 0])
+@pytest.mark.parametrize("position", [0, 1])
+def test_typed_param_discriminant_peek_checks_the_whole_word(kind: int, position: int) -> None:
+    # numeric arms are selected by the discriminant's low byte (one read for
+    # padding, type, value and the next length); a type whose low byte names
+    # an arm but whose other bytes do not must still be refused, in the
+    # array loop (position 0) and in the last element (position 1)
+    good = typed_param(b"ab", 4, struct.pack(">Q", 2**40))
+    bad = typed_param(b"ab", 0, struct.pack(">Q", 2**40))
+    bad = bad[:8] + struct.pack(">i", kind) + bad[12:]
+    params = [good, good]
+    params[position] = bad
+    for type_name, data, path in (
+        ("remote_domain_get_scheduler_parameters_ret", params_reply(*params),
+         f"remote_domain_get_scheduler_parameters_ret.params[{position}].value.type"),
+        ("remote_typed_param", bad, "remote_typed_param.value.type"),
+    ):  # fmt: skip
+        with pytest.raises(XdrError) as caught:
+            remote.TYPES[type_name].unpack(data)
+        assert caught.value.path == path
+        assert f"no arm for discriminant {kind}" in caught.value.reason

@@ -327,3 +327,75 @@ def test_union_of_generated_module_has_descriptors() -> None:
     assert isinstance(union, xdr.UnionType)
     assert union.discriminant == "type" and union.arms[7][0] == "s"
     assert union.default is None
+
+
+WHOLE_DECODER_SPEC = """
+struct point { int x; unsigned hyper y; string label<8>; };
+struct path { point points<4>; };
+"""
+
+
+def test_small_loop_free_structs_get_a_whole_buffer_decoder(compile_x: object) -> None:
+    module = compile_x(WHOLE_DECODER_SPEC, "shapes")  # type: ignore[operator]
+    point_codec = module.TYPES["point"]
+    path_codec = module.TYPES["path"]
+    # the small struct's unpack is its generated whole-buffer decoder ...
+    assert point_codec.unpack is module._U_point
+    # ... a struct whose decoding loops keeps the checking wrapper
+    assert not hasattr(module, "_U_path")
+    assert path_codec.unpack == path_codec.checked_unpack
+    point = module.Point(-1, 2**64 - 1, "é")
+    encoded = point_codec.pack(point)
+    for buffer in (encoded, bytearray(encoded), memoryview(encoded)):
+        assert point_codec.unpack(buffer) == point
+    assert path_codec.unpack(path_codec.pack(module.Path([point, point]))) == module.Path(
+        [point, point]
+    )
+    # failures are explained by the same code as before, with the field path
+    for bad, reason in (
+        (encoded + b"\0" * 4, "4 trailing bytes"),
+        (encoded[:-4], "truncated"),
+        (encoded[:-1] + b"\1", "non-zero padding"),
+    ):
+        with pytest.raises(xdr.XdrError) as whole:
+            point_codec.unpack(bad)
+        with pytest.raises(xdr.XdrError) as checked:
+            point_codec.checked_unpack(bad)
+        assert str(whole.value) == str(checked.value)
+        assert reason in whole.value.reason
+
+
+PEEK_SPEC = """
+union small_value switch (int kind) {
+ case 1: int i; case 2: hyper h; case 3: double d; case 4: string s<8>;
+};
+union big_value switch (int kind) {
+ case 1: int i; case 2: hyper h; case 256: double d;
+};
+struct small_param { string name<8>; small_value value; };
+struct big_param { string name<8>; big_value value; };
+struct reply { small_param small<4>; big_param big<4>; };
+"""
+
+
+def test_union_arms_selected_by_the_discriminant_low_byte(compile_x: object) -> None:
+    module = compile_x(PEEK_SPEC, "peek")  # type: ignore[operator]
+    # cases 0..255: one read for the discriminant and the numeric arm
+    assert hasattr(module, "_UPK_small_value")
+    # a case beyond a byte: the discriminant is read first, as before
+    assert not hasattr(module, "_UPK_big_value")
+    codec = module.TYPES["reply"]
+    small = [
+        module.SmallParam("a", module.SmallValue(k, v))
+        for k, v in ((1, -3), (2, 2**40), (3, 0.5), (4, "é"))
+    ]
+    big = [module.BigParam("b", module.BigValue(k, v)) for k, v in ((1, 7), (256, 1.5), (2, -1))]
+    reply = module.Reply(small, big)
+    encoded = codec.pack(reply)
+    assert codec.unpack(encoded) == reply == codec._unpack(encoded, 0, "reply")[0]
+    # a discriminant whose low byte names an arm is still checked whole
+    corrupt = bytearray(encoded)
+    corrupt[4 + 8 + 2] = 1  # the first parameter's kind: 1 -> 0x101
+    with pytest.raises(xdr.XdrError) as caught:
+        codec.unpack(bytes(corrupt))
+    assert caught.value.path == "reply.small[0].value.kind"

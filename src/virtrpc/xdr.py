@@ -133,17 +133,25 @@ class BaseType(Generic[T]):
     between (that call costs as much as encoding a small struct); the
     generated encoder hands any failure to :meth:`slow_pack`.  Other
     descriptors use :meth:`slow_pack` itself.
+
+    ``unpack(data) -> value`` is an attribute for the same reason: a small
+    named struct's is a generated whole-buffer decoder (``_U_<name>``) that
+    hands anything but a clean decode of a ``bytes`` buffer to
+    :meth:`checked_unpack`; other descriptors use :meth:`checked_unpack`
+    itself.
     """
 
-    __slots__ = ("_fast_unpack", "name", "pack")
+    __slots__ = ("_fast_unpack", "name", "pack", "unpack")
 
     name: str
     pack: Callable[[T], bytes]
+    unpack: Callable[[Buffer], T]
     _fast_unpack: UnpackFunction | None
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.pack = self.slow_pack
+        self.unpack = self.checked_unpack
         self._fast_unpack = None
 
     def __repr__(self) -> str:
@@ -166,8 +174,12 @@ class BaseType(Generic[T]):
         """Append the encoding of ``value`` to ``out`` (unchanged on error)."""
         out += self.pack(value)
 
-    def unpack(self, data: Buffer) -> T:
-        """Decode exactly the whole of ``data`` (trailing bytes are an error)."""
+    def checked_unpack(self, data: Buffer) -> T:
+        """Decode exactly the whole of ``data`` (trailing bytes are an error).
+
+        This is what ``unpack`` does: through the generated fast function,
+        when there is one, with the interpreter explaining any failure.
+        """
         if data.__class__ is not bytes:
             # The fast functions slice and decode bytes directly.
             data = bytes(data)

@@ -20,11 +20,20 @@ _new = object.__new__  # allocate without __init__
 _S_I = _struct.Struct(">I")
 _S_II = _struct.Struct(">II")
 _S_Ii = _struct.Struct(">Ii")
+_S_IiI = _struct.Struct(">IiI")
+_S_IiII = _struct.Struct(">IiII")
+_S_IiQ = _struct.Struct(">IiQ")
+_S_IiQI = _struct.Struct(">IiQI")
+_S_Iid = _struct.Struct(">Iid")
+_S_IidI = _struct.Struct(">IidI")
+_S_Iii = _struct.Struct(">Iii")
+_S_IiiI = _struct.Struct(">IiiI")
+_S_Iiq = _struct.Struct(">Iiq")
+_S_IiqI = _struct.Struct(">IiqI")
 _S_Q = _struct.Struct(">Q")
 _S_QI = _struct.Struct(">QI")
 _S_QqI = _struct.Struct(">QqI")
 _S_d = _struct.Struct(">d")
-_S_dI = _struct.Struct(">dI")
 _S_i = _struct.Struct(">i")
 _S_iI = _struct.Struct(">iI")
 _S_iQ = _struct.Struct(">iQ")
@@ -32,7 +41,6 @@ _S_id = _struct.Struct(">id")
 _S_ii = _struct.Struct(">ii")
 _S_iq = _struct.Struct(">iq")
 _S_q = _struct.Struct(">q")
-_S_qI = _struct.Struct(">qI")
 _V_iv = _xdr.VarStructs(">i{}", (4194304,))
 _V_v = _xdr.VarStructs(">{}", (4194304,))
 _V_vI = _xdr.VarStructs(">{}I", (4194304,))
@@ -41,9 +49,10 @@ _V_viQ = _xdr.VarStructs(">{}iQ", (4194304,))
 _V_vid = _xdr.VarStructs(">{}id", (4194304,))
 _V_vii = _xdr.VarStructs(">{}ii", (4194304,))
 _V_viq = _xdr.VarStructs(">{}iq", (4194304,))
+_UPK_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_Iii.unpack_from, 8), 2: (_S_IiI.unpack_from, 8), 3: (_S_Iiq.unpack_from, 12), 4: (_S_IiQ.unpack_from, 12), 5: (_S_Iid.unpack_from, 12), 6: (_S_Iii.unpack_from, 8)}
+_UPK_admin_typed_param_value_2: dict[int, tuple[_Any, int]] = {1: (_S_IiiI.unpack_from, 12), 2: (_S_IiII.unpack_from, 12), 3: (_S_IiqI.unpack_from, 16), 4: (_S_IiQI.unpack_from, 16), 5: (_S_IidI.unpack_from, 16), 6: (_S_IiiI.unpack_from, 12)}
 _UPR_admin_typed_param_value: dict[int, _xdr.VarStructs] = {1: _V_vii, 2: _V_viI, 3: _V_viq, 4: _V_viQ, 5: _V_vid, 6: _V_vii}
 _UP_admin_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
-_UUL_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
 _UU_admin_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 
 
@@ -919,26 +928,30 @@ def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[off:end].decode()
     off = end + (-size & 3)
-    word, disc = _S_Ii.unpack_from(data, off - 4)
-    if word & _MASK[off - end]:
-        raise _xdr.XdrError("", "bad length or padding")
-    off += 4
+    peek = data[off + 3]
+    arm_codec = _UPK_admin_typed_param_value.get(peek)
     value: int | float | str
-    arm_codec = _UU_admin_typed_param_value.get(disc)
     if arm_codec is not None:
-        value = arm_codec[0](data, off)[0]
-        off += arm_codec[1]
-    elif disc == 7:
-        size2 = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end2 = start + size2
-        off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        word, disc, value = arm_codec[0](data, off - 4)
+        if word & _MASK[off - end] or disc != peek:
             raise _xdr.XdrError("", "bad length or padding")
-        arm = data[start:end2].decode()
-        value = arm
+        off += arm_codec[1]
     else:
-        raise _xdr.bad_discriminant(disc)
+        word2, disc = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        if disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start = off + 4
+            end2 = start + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
     f_value = _new(AdminTypedParamValue)
     f_value.type = disc
     f_value.value = value
@@ -990,6 +1003,27 @@ def _p_admin_nonnull_server(v: AdminNonnullServer) -> bytes:
         return _T_admin_nonnull_server.slow_pack(v)
 
 
+def _U_admin_nonnull_server(data: _xdr.Buffer) -> AdminNonnullServer:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminNonnullServer)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_nonnull_server.checked_unpack(data)
+
+
 def _u_admin_nonnull_client(data: bytes, off: int) -> tuple[AdminNonnullClient, int]:
     result = _new(AdminNonnullClient)
     result.srv, off = _u_admin_nonnull_server(data, off)
@@ -1003,6 +1037,21 @@ def _p_admin_nonnull_client(v: AdminNonnullClient) -> bytes:
         return _p_admin_nonnull_server(v.srv) + _S_QqI.pack(v.id, v.timestamp, v.transport)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_nonnull_client.slow_pack(v)
+
+
+def _U_admin_nonnull_client(data: _xdr.Buffer) -> AdminNonnullClient:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminNonnullClient)
+            result.srv, off = _u_admin_nonnull_server(data, off)
+            result.id, result.timestamp, result.transport = _S_QqI.unpack_from(data, off)
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_nonnull_client.checked_unpack(data)
 
 
 def _u_admin_connect_open_args(data: bytes, off: int) -> tuple[AdminConnectOpenArgs, int]:
@@ -1019,6 +1068,20 @@ def _p_admin_connect_open_args(v: AdminConnectOpenArgs) -> bytes:
         return _T_admin_connect_open_args.slow_pack(v)
 
 
+def _U_admin_connect_open_args(data: _xdr.Buffer) -> AdminConnectOpenArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectOpenArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_open_args.checked_unpack(data)
+
+
 def _u_admin_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[AdminConnectGetLibVersionRet, int]:
     result = _new(AdminConnectGetLibVersionRet)
     result.libVer = _S_Q.unpack_from(data, off)[0]
@@ -1033,6 +1096,20 @@ def _p_admin_connect_get_lib_version_ret(v: AdminConnectGetLibVersionRet) -> byt
         return _T_admin_connect_get_lib_version_ret.slow_pack(v)
 
 
+def _U_admin_connect_get_lib_version_ret(data: _xdr.Buffer) -> AdminConnectGetLibVersionRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectGetLibVersionRet)
+            result.libVer = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_get_lib_version_ret.checked_unpack(data)
+
+
 def _u_admin_connect_list_servers_args(data: bytes, off: int) -> tuple[AdminConnectListServersArgs, int]:
     result = _new(AdminConnectListServersArgs)
     result.need_results, result.flags = _S_II.unpack_from(data, off)
@@ -1045,6 +1122,20 @@ def _p_admin_connect_list_servers_args(v: AdminConnectListServersArgs) -> bytes:
         return _S_II.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_connect_list_servers_args.slow_pack(v)
+
+
+def _U_admin_connect_list_servers_args(data: _xdr.Buffer) -> AdminConnectListServersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectListServersArgs)
+            result.need_results, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_list_servers_args.checked_unpack(data)
 
 
 def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConnectListServersRet, int]:
@@ -1112,6 +1203,29 @@ def _p_admin_connect_lookup_server_args(v: AdminConnectLookupServerArgs) -> byte
         return _T_admin_connect_lookup_server_args.slow_pack(v)
 
 
+def _U_admin_connect_lookup_server_args(data: _xdr.Buffer) -> AdminConnectLookupServerArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectLookupServerArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_lookup_server_args.checked_unpack(data)
+
+
 def _u_admin_connect_lookup_server_ret(data: bytes, off: int) -> tuple[AdminConnectLookupServerRet, int]:
     result = _new(AdminConnectLookupServerRet)
     result.srv, off = _u_admin_nonnull_server(data, off)
@@ -1123,6 +1237,19 @@ def _p_admin_connect_lookup_server_ret(v: AdminConnectLookupServerRet) -> bytes:
         return _p_admin_nonnull_server(v.srv)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_connect_lookup_server_ret.slow_pack(v)
+
+
+def _U_admin_connect_lookup_server_ret(data: _xdr.Buffer) -> AdminConnectLookupServerRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectLookupServerRet)
+            result.srv, off = _u_admin_nonnull_server(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_lookup_server_ret.checked_unpack(data)
 
 
 def _u_admin_server_get_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersArgs, int]:
@@ -1142,6 +1269,21 @@ def _p_admin_server_get_threadpool_parameters_args(
         return _T_admin_server_get_threadpool_parameters_args.slow_pack(v)
 
 
+def _U_admin_server_get_threadpool_parameters_args(data: _xdr.Buffer) -> AdminServerGetThreadpoolParametersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminServerGetThreadpoolParametersArgs)
+            result.srv, off = _u_admin_nonnull_server(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_server_get_threadpool_parameters_args.checked_unpack(data)
+
+
 def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersRet, int]:
     result = _new(AdminServerGetThreadpoolParametersRet)
     count = _xdr.unpack_count(data, off, 32, 8)
@@ -1158,28 +1300,32 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_admin_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_admin_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(AdminTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -1191,26 +1337,30 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_admin_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(AdminTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -1267,28 +1417,32 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_admin_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_admin_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(AdminTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -1300,26 +1454,30 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_admin_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(AdminTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -1376,6 +1534,21 @@ def _p_admin_server_list_clients_args(v: AdminServerListClientsArgs) -> bytes:
         return _T_admin_server_list_clients_args.slow_pack(v)
 
 
+def _U_admin_server_list_clients_args(data: _xdr.Buffer) -> AdminServerListClientsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminServerListClientsArgs)
+            result.srv, off = _u_admin_nonnull_server(data, off)
+            result.need_results, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_server_list_clients_args.checked_unpack(data)
+
+
 def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServerListClientsRet, int]:
     result = _new(AdminServerListClientsRet)
     count = _xdr.unpack_count(data, off, 16384, 24)
@@ -1429,6 +1602,21 @@ def _p_admin_server_lookup_client_args(v: AdminServerLookupClientArgs) -> bytes:
         return _T_admin_server_lookup_client_args.slow_pack(v)
 
 
+def _U_admin_server_lookup_client_args(data: _xdr.Buffer) -> AdminServerLookupClientArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminServerLookupClientArgs)
+            result.srv, off = _u_admin_nonnull_server(data, off)
+            result.id, result.flags = _S_QI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_server_lookup_client_args.checked_unpack(data)
+
+
 def _u_admin_server_lookup_client_ret(data: bytes, off: int) -> tuple[AdminServerLookupClientRet, int]:
     result = _new(AdminServerLookupClientRet)
     result.clnt, off = _u_admin_nonnull_client(data, off)
@@ -1440,6 +1628,19 @@ def _p_admin_server_lookup_client_ret(v: AdminServerLookupClientRet) -> bytes:
         return _p_admin_nonnull_client(v.clnt)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_server_lookup_client_ret.slow_pack(v)
+
+
+def _U_admin_server_lookup_client_ret(data: _xdr.Buffer) -> AdminServerLookupClientRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminServerLookupClientRet)
+            result.clnt, off = _u_admin_nonnull_client(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_server_lookup_client_ret.checked_unpack(data)
 
 
 def _u_admin_client_get_info_args(data: bytes, off: int) -> tuple[AdminClientGetInfoArgs, int]:
@@ -1455,6 +1656,21 @@ def _p_admin_client_get_info_args(v: AdminClientGetInfoArgs) -> bytes:
         return _p_admin_nonnull_client(v.clnt) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_client_get_info_args.slow_pack(v)
+
+
+def _U_admin_client_get_info_args(data: _xdr.Buffer) -> AdminClientGetInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminClientGetInfoArgs)
+            result.clnt, off = _u_admin_nonnull_client(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_client_get_info_args.checked_unpack(data)
 
 
 def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetInfoRet, int]:
@@ -1473,28 +1689,32 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_admin_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_admin_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(AdminTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -1506,26 +1726,30 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_admin_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(AdminTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -1578,6 +1802,21 @@ def _p_admin_client_close_args(v: AdminClientCloseArgs) -> bytes:
         return _T_admin_client_close_args.slow_pack(v)
 
 
+def _U_admin_client_close_args(data: _xdr.Buffer) -> AdminClientCloseArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminClientCloseArgs)
+            result.clnt, off = _u_admin_nonnull_client(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_client_close_args.checked_unpack(data)
+
+
 def _u_admin_server_get_client_limits_args(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsArgs, int]:
     result = _new(AdminServerGetClientLimitsArgs)
     result.srv, off = _u_admin_nonnull_server(data, off)
@@ -1591,6 +1830,21 @@ def _p_admin_server_get_client_limits_args(v: AdminServerGetClientLimitsArgs) ->
         return _p_admin_nonnull_server(v.srv) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_server_get_client_limits_args.slow_pack(v)
+
+
+def _U_admin_server_get_client_limits_args(data: _xdr.Buffer) -> AdminServerGetClientLimitsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminServerGetClientLimitsArgs)
+            result.srv, off = _u_admin_nonnull_server(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_server_get_client_limits_args.checked_unpack(data)
 
 
 def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsRet, int]:
@@ -1609,28 +1863,32 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_admin_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_admin_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(AdminTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -1642,26 +1900,30 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_admin_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(AdminTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -1716,28 +1978,32 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_admin_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_admin_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(AdminTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -1749,26 +2015,30 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_admin_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_admin_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(AdminTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -1823,6 +2093,21 @@ def _p_admin_server_update_tls_files_args(v: AdminServerUpdateTlsFilesArgs) -> b
         return _T_admin_server_update_tls_files_args.slow_pack(v)
 
 
+def _U_admin_server_update_tls_files_args(data: _xdr.Buffer) -> AdminServerUpdateTlsFilesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminServerUpdateTlsFilesArgs)
+            result.srv, off = _u_admin_nonnull_server(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_server_update_tls_files_args.checked_unpack(data)
+
+
 def _u_admin_connect_get_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsArgs, int]:
     result = _new(AdminConnectGetLoggingOutputsArgs)
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -1835,6 +2120,20 @@ def _p_admin_connect_get_logging_outputs_args(v: AdminConnectGetLoggingOutputsAr
         return _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_connect_get_logging_outputs_args.slow_pack(v)
+
+
+def _U_admin_connect_get_logging_outputs_args(data: _xdr.Buffer) -> AdminConnectGetLoggingOutputsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectGetLoggingOutputsArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_get_logging_outputs_args.checked_unpack(data)
 
 
 def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingOutputsRet, int]:
@@ -1862,6 +2161,29 @@ def _p_admin_connect_get_logging_outputs_ret(v: AdminConnectGetLoggingOutputsRet
         return _T_admin_connect_get_logging_outputs_ret.slow_pack(v)
 
 
+def _U_admin_connect_get_logging_outputs_ret(data: _xdr.Buffer) -> AdminConnectGetLoggingOutputsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectGetLoggingOutputsRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.outputs = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.noutputs = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_get_logging_outputs_ret.checked_unpack(data)
+
+
 def _u_admin_connect_get_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersArgs, int]:
     result = _new(AdminConnectGetLoggingFiltersArgs)
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -1874,6 +2196,20 @@ def _p_admin_connect_get_logging_filters_args(v: AdminConnectGetLoggingFiltersAr
         return _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_connect_get_logging_filters_args.slow_pack(v)
+
+
+def _U_admin_connect_get_logging_filters_args(data: _xdr.Buffer) -> AdminConnectGetLoggingFiltersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectGetLoggingFiltersArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_get_logging_filters_args.checked_unpack(data)
 
 
 def _u_admin_connect_get_logging_filters_ret(data: bytes, off: int) -> tuple[AdminConnectGetLoggingFiltersRet, int]:
@@ -1891,6 +2227,21 @@ def _p_admin_connect_get_logging_filters_ret(v: AdminConnectGetLoggingFiltersRet
         return _T_admin_connect_get_logging_filters_ret.slow_pack(v)
 
 
+def _U_admin_connect_get_logging_filters_ret(data: _xdr.Buffer) -> AdminConnectGetLoggingFiltersRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectGetLoggingFiltersRet)
+            result.filters, off = _u_admin_string(data, off)
+            result.nfilters = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_get_logging_filters_ret.checked_unpack(data)
+
+
 def _u_admin_connect_set_logging_outputs_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingOutputsArgs, int]:
     result = _new(AdminConnectSetLoggingOutputsArgs)
     result.outputs, off = _u_admin_string(data, off)
@@ -1904,6 +2255,21 @@ def _p_admin_connect_set_logging_outputs_args(v: AdminConnectSetLoggingOutputsAr
         return _p_admin_string(v.outputs) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_connect_set_logging_outputs_args.slow_pack(v)
+
+
+def _U_admin_connect_set_logging_outputs_args(data: _xdr.Buffer) -> AdminConnectSetLoggingOutputsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectSetLoggingOutputsArgs)
+            result.outputs, off = _u_admin_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_set_logging_outputs_args.checked_unpack(data)
 
 
 def _u_admin_connect_set_logging_filters_args(data: bytes, off: int) -> tuple[AdminConnectSetLoggingFiltersArgs, int]:
@@ -1921,6 +2287,21 @@ def _p_admin_connect_set_logging_filters_args(v: AdminConnectSetLoggingFiltersAr
         return _T_admin_connect_set_logging_filters_args.slow_pack(v)
 
 
+def _U_admin_connect_set_logging_filters_args(data: _xdr.Buffer) -> AdminConnectSetLoggingFiltersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectSetLoggingFiltersArgs)
+            result.filters, off = _u_admin_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_set_logging_filters_args.checked_unpack(data)
+
+
 def _u_admin_connect_set_daemon_timeout_args(data: bytes, off: int) -> tuple[AdminConnectSetDaemonTimeoutArgs, int]:
     result = _new(AdminConnectSetDaemonTimeoutArgs)
     result.timeout, result.flags = _S_II.unpack_from(data, off)
@@ -1935,6 +2316,20 @@ def _p_admin_connect_set_daemon_timeout_args(v: AdminConnectSetDaemonTimeoutArgs
         return _T_admin_connect_set_daemon_timeout_args.slow_pack(v)
 
 
+def _U_admin_connect_set_daemon_timeout_args(data: _xdr.Buffer) -> AdminConnectSetDaemonTimeoutArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectSetDaemonTimeoutArgs)
+            result.timeout, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_set_daemon_timeout_args.checked_unpack(data)
+
+
 def _u_admin_connect_daemon_shutdown_args(data: bytes, off: int) -> tuple[AdminConnectDaemonShutdownArgs, int]:
     result = _new(AdminConnectDaemonShutdownArgs)
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -1947,6 +2342,20 @@ def _p_admin_connect_daemon_shutdown_args(v: AdminConnectDaemonShutdownArgs) -> 
         return _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_admin_connect_daemon_shutdown_args.slow_pack(v)
+
+
+def _U_admin_connect_daemon_shutdown_args(data: _xdr.Buffer) -> AdminConnectDaemonShutdownArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(AdminConnectDaemonShutdownArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_admin_connect_daemon_shutdown_args.checked_unpack(data)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -2229,64 +2638,87 @@ _T_admin_typed_param.pack = _p_admin_typed_param
 _T_admin_typed_param._fast_unpack = _u_admin_typed_param
 _T_admin_nonnull_server.pack = _p_admin_nonnull_server
 _T_admin_nonnull_server._fast_unpack = _u_admin_nonnull_server
+_T_admin_nonnull_server.unpack = _U_admin_nonnull_server
 _T_admin_nonnull_client.pack = _p_admin_nonnull_client
 _T_admin_nonnull_client._fast_unpack = _u_admin_nonnull_client
+_T_admin_nonnull_client.unpack = _U_admin_nonnull_client
 _T_admin_connect_open_args.pack = _p_admin_connect_open_args
 _T_admin_connect_open_args._fast_unpack = _u_admin_connect_open_args
+_T_admin_connect_open_args.unpack = _U_admin_connect_open_args
 _T_admin_connect_get_lib_version_ret.pack = _p_admin_connect_get_lib_version_ret
 _T_admin_connect_get_lib_version_ret._fast_unpack = _u_admin_connect_get_lib_version_ret
+_T_admin_connect_get_lib_version_ret.unpack = _U_admin_connect_get_lib_version_ret
 _T_admin_connect_list_servers_args.pack = _p_admin_connect_list_servers_args
 _T_admin_connect_list_servers_args._fast_unpack = _u_admin_connect_list_servers_args
+_T_admin_connect_list_servers_args.unpack = _U_admin_connect_list_servers_args
 _T_admin_connect_list_servers_ret.pack = _p_admin_connect_list_servers_ret
 _T_admin_connect_list_servers_ret._fast_unpack = _u_admin_connect_list_servers_ret
 _T_admin_connect_lookup_server_args.pack = _p_admin_connect_lookup_server_args
 _T_admin_connect_lookup_server_args._fast_unpack = _u_admin_connect_lookup_server_args
+_T_admin_connect_lookup_server_args.unpack = _U_admin_connect_lookup_server_args
 _T_admin_connect_lookup_server_ret.pack = _p_admin_connect_lookup_server_ret
 _T_admin_connect_lookup_server_ret._fast_unpack = _u_admin_connect_lookup_server_ret
+_T_admin_connect_lookup_server_ret.unpack = _U_admin_connect_lookup_server_ret
 _T_admin_server_get_threadpool_parameters_args.pack = _p_admin_server_get_threadpool_parameters_args
 _T_admin_server_get_threadpool_parameters_args._fast_unpack = _u_admin_server_get_threadpool_parameters_args
+_T_admin_server_get_threadpool_parameters_args.unpack = _U_admin_server_get_threadpool_parameters_args
 _T_admin_server_get_threadpool_parameters_ret.pack = _p_admin_server_get_threadpool_parameters_ret
 _T_admin_server_get_threadpool_parameters_ret._fast_unpack = _u_admin_server_get_threadpool_parameters_ret
 _T_admin_server_set_threadpool_parameters_args.pack = _p_admin_server_set_threadpool_parameters_args
 _T_admin_server_set_threadpool_parameters_args._fast_unpack = _u_admin_server_set_threadpool_parameters_args
 _T_admin_server_list_clients_args.pack = _p_admin_server_list_clients_args
 _T_admin_server_list_clients_args._fast_unpack = _u_admin_server_list_clients_args
+_T_admin_server_list_clients_args.unpack = _U_admin_server_list_clients_args
 _T_admin_server_list_clients_ret.pack = _p_admin_server_list_clients_ret
 _T_admin_server_list_clients_ret._fast_unpack = _u_admin_server_list_clients_ret
 _T_admin_server_lookup_client_args.pack = _p_admin_server_lookup_client_args
 _T_admin_server_lookup_client_args._fast_unpack = _u_admin_server_lookup_client_args
+_T_admin_server_lookup_client_args.unpack = _U_admin_server_lookup_client_args
 _T_admin_server_lookup_client_ret.pack = _p_admin_server_lookup_client_ret
 _T_admin_server_lookup_client_ret._fast_unpack = _u_admin_server_lookup_client_ret
+_T_admin_server_lookup_client_ret.unpack = _U_admin_server_lookup_client_ret
 _T_admin_client_get_info_args.pack = _p_admin_client_get_info_args
 _T_admin_client_get_info_args._fast_unpack = _u_admin_client_get_info_args
+_T_admin_client_get_info_args.unpack = _U_admin_client_get_info_args
 _T_admin_client_get_info_ret.pack = _p_admin_client_get_info_ret
 _T_admin_client_get_info_ret._fast_unpack = _u_admin_client_get_info_ret
 _T_admin_client_close_args.pack = _p_admin_client_close_args
 _T_admin_client_close_args._fast_unpack = _u_admin_client_close_args
+_T_admin_client_close_args.unpack = _U_admin_client_close_args
 _T_admin_server_get_client_limits_args.pack = _p_admin_server_get_client_limits_args
 _T_admin_server_get_client_limits_args._fast_unpack = _u_admin_server_get_client_limits_args
+_T_admin_server_get_client_limits_args.unpack = _U_admin_server_get_client_limits_args
 _T_admin_server_get_client_limits_ret.pack = _p_admin_server_get_client_limits_ret
 _T_admin_server_get_client_limits_ret._fast_unpack = _u_admin_server_get_client_limits_ret
 _T_admin_server_set_client_limits_args.pack = _p_admin_server_set_client_limits_args
 _T_admin_server_set_client_limits_args._fast_unpack = _u_admin_server_set_client_limits_args
 _T_admin_server_update_tls_files_args.pack = _p_admin_server_update_tls_files_args
 _T_admin_server_update_tls_files_args._fast_unpack = _u_admin_server_update_tls_files_args
+_T_admin_server_update_tls_files_args.unpack = _U_admin_server_update_tls_files_args
 _T_admin_connect_get_logging_outputs_args.pack = _p_admin_connect_get_logging_outputs_args
 _T_admin_connect_get_logging_outputs_args._fast_unpack = _u_admin_connect_get_logging_outputs_args
+_T_admin_connect_get_logging_outputs_args.unpack = _U_admin_connect_get_logging_outputs_args
 _T_admin_connect_get_logging_outputs_ret.pack = _p_admin_connect_get_logging_outputs_ret
 _T_admin_connect_get_logging_outputs_ret._fast_unpack = _u_admin_connect_get_logging_outputs_ret
+_T_admin_connect_get_logging_outputs_ret.unpack = _U_admin_connect_get_logging_outputs_ret
 _T_admin_connect_get_logging_filters_args.pack = _p_admin_connect_get_logging_filters_args
 _T_admin_connect_get_logging_filters_args._fast_unpack = _u_admin_connect_get_logging_filters_args
+_T_admin_connect_get_logging_filters_args.unpack = _U_admin_connect_get_logging_filters_args
 _T_admin_connect_get_logging_filters_ret.pack = _p_admin_connect_get_logging_filters_ret
 _T_admin_connect_get_logging_filters_ret._fast_unpack = _u_admin_connect_get_logging_filters_ret
+_T_admin_connect_get_logging_filters_ret.unpack = _U_admin_connect_get_logging_filters_ret
 _T_admin_connect_set_logging_outputs_args.pack = _p_admin_connect_set_logging_outputs_args
 _T_admin_connect_set_logging_outputs_args._fast_unpack = _u_admin_connect_set_logging_outputs_args
+_T_admin_connect_set_logging_outputs_args.unpack = _U_admin_connect_set_logging_outputs_args
 _T_admin_connect_set_logging_filters_args.pack = _p_admin_connect_set_logging_filters_args
 _T_admin_connect_set_logging_filters_args._fast_unpack = _u_admin_connect_set_logging_filters_args
+_T_admin_connect_set_logging_filters_args.unpack = _U_admin_connect_set_logging_filters_args
 _T_admin_connect_set_daemon_timeout_args.pack = _p_admin_connect_set_daemon_timeout_args
 _T_admin_connect_set_daemon_timeout_args._fast_unpack = _u_admin_connect_set_daemon_timeout_args
+_T_admin_connect_set_daemon_timeout_args.unpack = _U_admin_connect_set_daemon_timeout_args
 _T_admin_connect_daemon_shutdown_args.pack = _p_admin_connect_daemon_shutdown_args
 _T_admin_connect_daemon_shutdown_args._fast_unpack = _u_admin_connect_daemon_shutdown_args
+_T_admin_connect_daemon_shutdown_args.unpack = _U_admin_connect_daemon_shutdown_args
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {
     "admin_nonnull_string": _T_admin_nonnull_string,

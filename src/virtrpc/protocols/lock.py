@@ -374,6 +374,29 @@ def _p_virLockSpaceProtocolOwner(v: VirLockSpaceProtocolOwner) -> bytes:
         return _T_virLockSpaceProtocolOwner.slow_pack(v)
 
 
+def _U_virLockSpaceProtocolOwner(data: _xdr.Buffer) -> VirLockSpaceProtocolOwner:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLockSpaceProtocolOwner)
+            result.uuid, size = _S_16sI.unpack_from(data, off)
+            off += 20
+            end = off + size
+            if size > 65536:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.id, result.pid = _S_III.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLockSpaceProtocolOwner.checked_unpack(data)
+
+
 def _u_virLockSpaceProtocolRegisterArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRegisterArgs, int]:
     result = _new(VirLockSpaceProtocolRegisterArgs)
     result.owner, off = _u_virLockSpaceProtocolOwner(data, off)
@@ -389,6 +412,21 @@ def _p_virLockSpaceProtocolRegisterArgs(v: VirLockSpaceProtocolRegisterArgs) -> 
         return _T_virLockSpaceProtocolRegisterArgs.slow_pack(v)
 
 
+def _U_virLockSpaceProtocolRegisterArgs(data: _xdr.Buffer) -> VirLockSpaceProtocolRegisterArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLockSpaceProtocolRegisterArgs)
+            result.owner, off = _u_virLockSpaceProtocolOwner(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLockSpaceProtocolRegisterArgs.checked_unpack(data)
+
+
 def _u_virLockSpaceProtocolRestrictArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolRestrictArgs, int]:
     result = _new(VirLockSpaceProtocolRestrictArgs)
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -401,6 +439,20 @@ def _p_virLockSpaceProtocolRestrictArgs(v: VirLockSpaceProtocolRestrictArgs) -> 
         return _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_virLockSpaceProtocolRestrictArgs.slow_pack(v)
+
+
+def _U_virLockSpaceProtocolRestrictArgs(data: _xdr.Buffer) -> VirLockSpaceProtocolRestrictArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLockSpaceProtocolRestrictArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLockSpaceProtocolRestrictArgs.checked_unpack(data)
 
 
 def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolNewArgs, int]:
@@ -426,6 +478,29 @@ def _p_virLockSpaceProtocolNewArgs(v: VirLockSpaceProtocolNewArgs) -> bytes:
         return _V_vI[size].pack(size, raw, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_virLockSpaceProtocolNewArgs.slow_pack(v)
+
+
+def _U_virLockSpaceProtocolNewArgs(data: _xdr.Buffer) -> VirLockSpaceProtocolNewArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLockSpaceProtocolNewArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 65536:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.path = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLockSpaceProtocolNewArgs.checked_unpack(data)
 
 
 def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[VirLockSpaceProtocolCreateResourceArgs, int]:
@@ -595,6 +670,27 @@ def _p_virLockSpaceProtocolCreateLockSpaceArgs(v: VirLockSpaceProtocolCreateLock
         return _T_virLockSpaceProtocolCreateLockSpaceArgs.slow_pack(v)
 
 
+def _U_virLockSpaceProtocolCreateLockSpaceArgs(data: _xdr.Buffer) -> VirLockSpaceProtocolCreateLockSpaceArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLockSpaceProtocolCreateLockSpaceArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 65536:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.path = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLockSpaceProtocolCreateLockSpaceArgs.checked_unpack(data)
+
+
 # -- type descriptors -----------------------------------------------------------
 
 _T_virLockSpaceProtocolProcedure: _xdr.EnumType = _xdr.EnumType(
@@ -695,12 +791,16 @@ _T_virLockSpaceProtocolString.pack = _p_virLockSpaceProtocolString
 _T_virLockSpaceProtocolString._fast_unpack = _u_virLockSpaceProtocolString
 _T_virLockSpaceProtocolOwner.pack = _p_virLockSpaceProtocolOwner
 _T_virLockSpaceProtocolOwner._fast_unpack = _u_virLockSpaceProtocolOwner
+_T_virLockSpaceProtocolOwner.unpack = _U_virLockSpaceProtocolOwner
 _T_virLockSpaceProtocolRegisterArgs.pack = _p_virLockSpaceProtocolRegisterArgs
 _T_virLockSpaceProtocolRegisterArgs._fast_unpack = _u_virLockSpaceProtocolRegisterArgs
+_T_virLockSpaceProtocolRegisterArgs.unpack = _U_virLockSpaceProtocolRegisterArgs
 _T_virLockSpaceProtocolRestrictArgs.pack = _p_virLockSpaceProtocolRestrictArgs
 _T_virLockSpaceProtocolRestrictArgs._fast_unpack = _u_virLockSpaceProtocolRestrictArgs
+_T_virLockSpaceProtocolRestrictArgs.unpack = _U_virLockSpaceProtocolRestrictArgs
 _T_virLockSpaceProtocolNewArgs.pack = _p_virLockSpaceProtocolNewArgs
 _T_virLockSpaceProtocolNewArgs._fast_unpack = _u_virLockSpaceProtocolNewArgs
+_T_virLockSpaceProtocolNewArgs.unpack = _U_virLockSpaceProtocolNewArgs
 _T_virLockSpaceProtocolCreateResourceArgs.pack = _p_virLockSpaceProtocolCreateResourceArgs
 _T_virLockSpaceProtocolCreateResourceArgs._fast_unpack = _u_virLockSpaceProtocolCreateResourceArgs
 _T_virLockSpaceProtocolDeleteResourceArgs.pack = _p_virLockSpaceProtocolDeleteResourceArgs
@@ -711,6 +811,7 @@ _T_virLockSpaceProtocolReleaseResourceArgs.pack = _p_virLockSpaceProtocolRelease
 _T_virLockSpaceProtocolReleaseResourceArgs._fast_unpack = _u_virLockSpaceProtocolReleaseResourceArgs
 _T_virLockSpaceProtocolCreateLockSpaceArgs.pack = _p_virLockSpaceProtocolCreateLockSpaceArgs
 _T_virLockSpaceProtocolCreateLockSpaceArgs._fast_unpack = _u_virLockSpaceProtocolCreateLockSpaceArgs
+_T_virLockSpaceProtocolCreateLockSpaceArgs.unpack = _U_virLockSpaceProtocolCreateLockSpaceArgs
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {
     "virLockSpaceProtocolUUID": _T_virLockSpaceProtocolUUID,

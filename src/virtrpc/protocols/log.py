@@ -422,6 +422,27 @@ def _p_virLogManagerProtocolDomain(v: VirLogManagerProtocolDomain) -> bytes:
         return _T_virLogManagerProtocolDomain.slow_pack(v)
 
 
+def _U_virLogManagerProtocolDomain(data: _xdr.Buffer) -> VirLogManagerProtocolDomain:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLogManagerProtocolDomain)
+            result.uuid, size = _S_16sI.unpack_from(data, off)
+            off += 20
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLogManagerProtocolDomain.checked_unpack(data)
+
+
 def _u_virLogManagerProtocolLogFilePosition(data: bytes, off: int) -> tuple[VirLogManagerProtocolLogFilePosition, int]:
     result = _new(VirLogManagerProtocolLogFilePosition)
     result.inode, result.offset = _S_QQ.unpack_from(data, off)
@@ -434,6 +455,20 @@ def _p_virLogManagerProtocolLogFilePosition(v: VirLogManagerProtocolLogFilePosit
         return _S_QQ.pack(v.inode, v.offset)
     except Exception:  # the interpreter explains or encodes
         return _T_virLogManagerProtocolLogFilePosition.slow_pack(v)
+
+
+def _U_virLogManagerProtocolLogFilePosition(data: _xdr.Buffer) -> VirLogManagerProtocolLogFilePosition:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLogManagerProtocolLogFilePosition)
+            result.inode, result.offset = _S_QQ.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLogManagerProtocolLogFilePosition.checked_unpack(data)
 
 
 def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainOpenLogFileArgs, int]:
@@ -496,6 +531,19 @@ def _p_virLogManagerProtocolDomainOpenLogFileRet(
         return _T_virLogManagerProtocolDomainOpenLogFileRet.slow_pack(v)
 
 
+def _U_virLogManagerProtocolDomainOpenLogFileRet(data: _xdr.Buffer) -> VirLogManagerProtocolDomainOpenLogFileRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLogManagerProtocolDomainOpenLogFileRet)
+            result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLogManagerProtocolDomainOpenLogFileRet.checked_unpack(data)
+
+
 def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionArgs, int]:
     result = _new(VirLogManagerProtocolDomainGetLogFilePositionArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -523,6 +571,29 @@ def _p_virLogManagerProtocolDomainGetLogFilePositionArgs(
         return _T_virLogManagerProtocolDomainGetLogFilePositionArgs.slow_pack(v)
 
 
+def _U_virLogManagerProtocolDomainGetLogFilePositionArgs(data: _xdr.Buffer) -> VirLogManagerProtocolDomainGetLogFilePositionArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLogManagerProtocolDomainGetLogFilePositionArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.path = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLogManagerProtocolDomainGetLogFilePositionArgs.checked_unpack(data)
+
+
 def _u_virLogManagerProtocolDomainGetLogFilePositionRet(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainGetLogFilePositionRet, int]:
     result = _new(VirLogManagerProtocolDomainGetLogFilePositionRet)
     result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
@@ -536,6 +607,19 @@ def _p_virLogManagerProtocolDomainGetLogFilePositionRet(
         return _p_virLogManagerProtocolLogFilePosition(v.pos)
     except Exception:  # the interpreter explains or encodes
         return _T_virLogManagerProtocolDomainGetLogFilePositionRet.slow_pack(v)
+
+
+def _U_virLogManagerProtocolDomainGetLogFilePositionRet(data: _xdr.Buffer) -> VirLogManagerProtocolDomainGetLogFilePositionRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLogManagerProtocolDomainGetLogFilePositionRet)
+            result.pos, off = _u_virLogManagerProtocolLogFilePosition(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLogManagerProtocolDomainGetLogFilePositionRet.checked_unpack(data)
 
 
 def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainReadLogFileArgs, int]:
@@ -595,6 +679,27 @@ def _p_virLogManagerProtocolDomainReadLogFileRet(
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_virLogManagerProtocolDomainReadLogFileRet.slow_pack(v)
+
+
+def _U_virLogManagerProtocolDomainReadLogFileRet(data: _xdr.Buffer) -> VirLogManagerProtocolDomainReadLogFileRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLogManagerProtocolDomainReadLogFileRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.data = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLogManagerProtocolDomainReadLogFileRet.checked_unpack(data)
 
 
 def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tuple[VirLogManagerProtocolDomainAppendLogFileArgs, int]:
@@ -667,6 +772,20 @@ def _p_virLogManagerProtocolDomainAppendLogFileRet(
         return _S_i.pack(v.ret)
     except Exception:  # the interpreter explains or encodes
         return _T_virLogManagerProtocolDomainAppendLogFileRet.slow_pack(v)
+
+
+def _U_virLogManagerProtocolDomainAppendLogFileRet(data: _xdr.Buffer) -> VirLogManagerProtocolDomainAppendLogFileRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLogManagerProtocolDomainAppendLogFileRet)
+            result.ret = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLogManagerProtocolDomainAppendLogFileRet.checked_unpack(data)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -782,24 +901,31 @@ _T_virLogManagerProtocolString.pack = _p_virLogManagerProtocolString
 _T_virLogManagerProtocolString._fast_unpack = _u_virLogManagerProtocolString
 _T_virLogManagerProtocolDomain.pack = _p_virLogManagerProtocolDomain
 _T_virLogManagerProtocolDomain._fast_unpack = _u_virLogManagerProtocolDomain
+_T_virLogManagerProtocolDomain.unpack = _U_virLogManagerProtocolDomain
 _T_virLogManagerProtocolLogFilePosition.pack = _p_virLogManagerProtocolLogFilePosition
 _T_virLogManagerProtocolLogFilePosition._fast_unpack = _u_virLogManagerProtocolLogFilePosition
+_T_virLogManagerProtocolLogFilePosition.unpack = _U_virLogManagerProtocolLogFilePosition
 _T_virLogManagerProtocolDomainOpenLogFileArgs.pack = _p_virLogManagerProtocolDomainOpenLogFileArgs
 _T_virLogManagerProtocolDomainOpenLogFileArgs._fast_unpack = _u_virLogManagerProtocolDomainOpenLogFileArgs
 _T_virLogManagerProtocolDomainOpenLogFileRet.pack = _p_virLogManagerProtocolDomainOpenLogFileRet
 _T_virLogManagerProtocolDomainOpenLogFileRet._fast_unpack = _u_virLogManagerProtocolDomainOpenLogFileRet
+_T_virLogManagerProtocolDomainOpenLogFileRet.unpack = _U_virLogManagerProtocolDomainOpenLogFileRet
 _T_virLogManagerProtocolDomainGetLogFilePositionArgs.pack = _p_virLogManagerProtocolDomainGetLogFilePositionArgs
 _T_virLogManagerProtocolDomainGetLogFilePositionArgs._fast_unpack = _u_virLogManagerProtocolDomainGetLogFilePositionArgs
+_T_virLogManagerProtocolDomainGetLogFilePositionArgs.unpack = _U_virLogManagerProtocolDomainGetLogFilePositionArgs
 _T_virLogManagerProtocolDomainGetLogFilePositionRet.pack = _p_virLogManagerProtocolDomainGetLogFilePositionRet
 _T_virLogManagerProtocolDomainGetLogFilePositionRet._fast_unpack = _u_virLogManagerProtocolDomainGetLogFilePositionRet
+_T_virLogManagerProtocolDomainGetLogFilePositionRet.unpack = _U_virLogManagerProtocolDomainGetLogFilePositionRet
 _T_virLogManagerProtocolDomainReadLogFileArgs.pack = _p_virLogManagerProtocolDomainReadLogFileArgs
 _T_virLogManagerProtocolDomainReadLogFileArgs._fast_unpack = _u_virLogManagerProtocolDomainReadLogFileArgs
 _T_virLogManagerProtocolDomainReadLogFileRet.pack = _p_virLogManagerProtocolDomainReadLogFileRet
 _T_virLogManagerProtocolDomainReadLogFileRet._fast_unpack = _u_virLogManagerProtocolDomainReadLogFileRet
+_T_virLogManagerProtocolDomainReadLogFileRet.unpack = _U_virLogManagerProtocolDomainReadLogFileRet
 _T_virLogManagerProtocolDomainAppendLogFileArgs.pack = _p_virLogManagerProtocolDomainAppendLogFileArgs
 _T_virLogManagerProtocolDomainAppendLogFileArgs._fast_unpack = _u_virLogManagerProtocolDomainAppendLogFileArgs
 _T_virLogManagerProtocolDomainAppendLogFileRet.pack = _p_virLogManagerProtocolDomainAppendLogFileRet
 _T_virLogManagerProtocolDomainAppendLogFileRet._fast_unpack = _u_virLogManagerProtocolDomainAppendLogFileRet
+_T_virLogManagerProtocolDomainAppendLogFileRet.unpack = _U_virLogManagerProtocolDomainAppendLogFileRet
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {
     "virLogManagerProtocolUUID": _T_virLogManagerProtocolUUID,

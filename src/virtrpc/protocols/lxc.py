@@ -79,6 +79,21 @@ def _p_lxc_domain_open_namespace_args(v: LxcDomainOpenNamespaceArgs) -> bytes:
         return _T_lxc_domain_open_namespace_args.slow_pack(v)
 
 
+def _U_lxc_domain_open_namespace_args(data: _xdr.Buffer) -> LxcDomainOpenNamespaceArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(LxcDomainOpenNamespaceArgs)
+            result.dom, off = _remote._u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_lxc_domain_open_namespace_args.checked_unpack(data)
+
+
 # -- type descriptors -----------------------------------------------------------
 
 _T_lxc_procedure: _xdr.EnumType = _xdr.EnumType("lxc_procedure", LxcProcedure)
@@ -94,6 +109,7 @@ _T_lxc_domain_open_namespace_args.fields = (
 
 _T_lxc_domain_open_namespace_args.pack = _p_lxc_domain_open_namespace_args
 _T_lxc_domain_open_namespace_args._fast_unpack = _u_lxc_domain_open_namespace_args
+_T_lxc_domain_open_namespace_args.unpack = _U_lxc_domain_open_namespace_args
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {
     "lxc_domain_open_namespace_args": _T_lxc_domain_open_namespace_args,

@@ -110,6 +110,21 @@ def _p_virLXCMonitorExitEventMsg(v: VirLXCMonitorExitEventMsg) -> bytes:
         return _T_virLXCMonitorExitEventMsg.slow_pack(v)
 
 
+def _U_virLXCMonitorExitEventMsg(data: _xdr.Buffer) -> VirLXCMonitorExitEventMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLXCMonitorExitEventMsg)
+            result.status = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.status = _E_virLXCMonitorExitStatus.get(result.status, result.status)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLXCMonitorExitEventMsg.checked_unpack(data)
+
+
 def _u_virLXCMonitorInitEventMsg(data: bytes, off: int) -> tuple[VirLXCMonitorInitEventMsg, int]:
     result = _new(VirLXCMonitorInitEventMsg)
     result.initpid = _S_Q.unpack_from(data, off)[0]
@@ -122,6 +137,20 @@ def _p_virLXCMonitorInitEventMsg(v: VirLXCMonitorInitEventMsg) -> bytes:
         return _S_Q.pack(v.initpid)
     except Exception:  # the interpreter explains or encodes
         return _T_virLXCMonitorInitEventMsg.slow_pack(v)
+
+
+def _U_virLXCMonitorInitEventMsg(data: _xdr.Buffer) -> VirLXCMonitorInitEventMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirLXCMonitorInitEventMsg)
+            result.initpid = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virLXCMonitorInitEventMsg.checked_unpack(data)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -152,8 +181,10 @@ _T_virLXCMonitorInitEventMsg.fields = (
 
 _T_virLXCMonitorExitEventMsg.pack = _p_virLXCMonitorExitEventMsg
 _T_virLXCMonitorExitEventMsg._fast_unpack = _u_virLXCMonitorExitEventMsg
+_T_virLXCMonitorExitEventMsg.unpack = _U_virLXCMonitorExitEventMsg
 _T_virLXCMonitorInitEventMsg.pack = _p_virLXCMonitorInitEventMsg
 _T_virLXCMonitorInitEventMsg._fast_unpack = _u_virLXCMonitorInitEventMsg
+_T_virLXCMonitorInitEventMsg.unpack = _U_virLXCMonitorInitEventMsg
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {
     "virLXCMonitorExitStatus": _T_virLXCMonitorExitStatus,

@@ -411,6 +411,27 @@ def _p_qemu_domain_monitor_command_ret(v: QemuDomainMonitorCommandRet) -> bytes:
         return _T_qemu_domain_monitor_command_ret.slow_pack(v)
 
 
+def _U_qemu_domain_monitor_command_ret(data: _xdr.Buffer) -> QemuDomainMonitorCommandRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuDomainMonitorCommandRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.result = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_domain_monitor_command_ret.checked_unpack(data)
+
+
 def _u_qemu_domain_attach_args(data: bytes, off: int) -> tuple[QemuDomainAttachArgs, int]:
     result = _new(QemuDomainAttachArgs)
     result.pid_value, result.flags = _S_II.unpack_from(data, off)
@@ -425,6 +446,20 @@ def _p_qemu_domain_attach_args(v: QemuDomainAttachArgs) -> bytes:
         return _T_qemu_domain_attach_args.slow_pack(v)
 
 
+def _U_qemu_domain_attach_args(data: _xdr.Buffer) -> QemuDomainAttachArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuDomainAttachArgs)
+            result.pid_value, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_domain_attach_args.checked_unpack(data)
+
+
 def _u_qemu_domain_attach_ret(data: bytes, off: int) -> tuple[QemuDomainAttachRet, int]:
     result = _new(QemuDomainAttachRet)
     result.dom, off = _remote._u_remote_nonnull_domain(data, off)
@@ -436,6 +471,19 @@ def _p_qemu_domain_attach_ret(v: QemuDomainAttachRet) -> bytes:
         return _remote._p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_qemu_domain_attach_ret.slow_pack(v)
+
+
+def _U_qemu_domain_attach_ret(data: _xdr.Buffer) -> QemuDomainAttachRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuDomainAttachRet)
+            result.dom, off = _remote._u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_domain_attach_ret.checked_unpack(data)
 
 
 def _u_qemu_domain_agent_command_args(data: bytes, off: int) -> tuple[QemuDomainAgentCommandArgs, int]:
@@ -482,6 +530,19 @@ def _p_qemu_domain_agent_command_ret(v: QemuDomainAgentCommandRet) -> bytes:
         return _T_qemu_domain_agent_command_ret.slow_pack(v)
 
 
+def _U_qemu_domain_agent_command_ret(data: _xdr.Buffer) -> QemuDomainAgentCommandRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuDomainAgentCommandRet)
+            result.result, off = _remote._u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_domain_agent_command_ret.checked_unpack(data)
+
+
 def _u_qemu_connect_domain_monitor_event_register_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterArgs, int]:
     result = _new(QemuConnectDomainMonitorEventRegisterArgs)
     result.dom, off = _remote._u_remote_domain(data, off)
@@ -506,6 +567,22 @@ def _p_qemu_connect_domain_monitor_event_register_args(
         return _T_qemu_connect_domain_monitor_event_register_args.slow_pack(v)
 
 
+def _U_qemu_connect_domain_monitor_event_register_args(data: _xdr.Buffer) -> QemuConnectDomainMonitorEventRegisterArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuConnectDomainMonitorEventRegisterArgs)
+            result.dom, off = _remote._u_remote_domain(data, off)
+            result.event, off = _remote._u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_connect_domain_monitor_event_register_args.checked_unpack(data)
+
+
 def _u_qemu_connect_domain_monitor_event_register_ret(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventRegisterRet, int]:
     result = _new(QemuConnectDomainMonitorEventRegisterRet)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -522,6 +599,20 @@ def _p_qemu_connect_domain_monitor_event_register_ret(
         return _T_qemu_connect_domain_monitor_event_register_ret.slow_pack(v)
 
 
+def _U_qemu_connect_domain_monitor_event_register_ret(data: _xdr.Buffer) -> QemuConnectDomainMonitorEventRegisterRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuConnectDomainMonitorEventRegisterRet)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_connect_domain_monitor_event_register_ret.checked_unpack(data)
+
+
 def _u_qemu_connect_domain_monitor_event_deregister_args(data: bytes, off: int) -> tuple[QemuConnectDomainMonitorEventDeregisterArgs, int]:
     result = _new(QemuConnectDomainMonitorEventDeregisterArgs)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -536,6 +627,20 @@ def _p_qemu_connect_domain_monitor_event_deregister_args(
         return _S_i.pack(v.callbackID)
     except Exception:  # the interpreter explains or encodes
         return _T_qemu_connect_domain_monitor_event_deregister_args.slow_pack(v)
+
+
+def _U_qemu_connect_domain_monitor_event_deregister_args(data: _xdr.Buffer) -> QemuConnectDomainMonitorEventDeregisterArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuConnectDomainMonitorEventDeregisterArgs)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_connect_domain_monitor_event_deregister_args.checked_unpack(data)
 
 
 def _u_qemu_domain_monitor_event_msg(data: bytes, off: int) -> tuple[QemuDomainMonitorEventMsg, int]:
@@ -623,6 +728,27 @@ def _p_qemu_domain_monitor_command_with_files_ret(v: QemuDomainMonitorCommandWit
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_qemu_domain_monitor_command_with_files_ret.slow_pack(v)
+
+
+def _U_qemu_domain_monitor_command_with_files_ret(data: _xdr.Buffer) -> QemuDomainMonitorCommandWithFilesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(QemuDomainMonitorCommandWithFilesRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.result = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_qemu_domain_monitor_command_with_files_ret.checked_unpack(data)
 
 
 # -- type descriptors -----------------------------------------------------------
@@ -733,26 +859,34 @@ _T_qemu_domain_monitor_command_args.pack = _p_qemu_domain_monitor_command_args
 _T_qemu_domain_monitor_command_args._fast_unpack = _u_qemu_domain_monitor_command_args
 _T_qemu_domain_monitor_command_ret.pack = _p_qemu_domain_monitor_command_ret
 _T_qemu_domain_monitor_command_ret._fast_unpack = _u_qemu_domain_monitor_command_ret
+_T_qemu_domain_monitor_command_ret.unpack = _U_qemu_domain_monitor_command_ret
 _T_qemu_domain_attach_args.pack = _p_qemu_domain_attach_args
 _T_qemu_domain_attach_args._fast_unpack = _u_qemu_domain_attach_args
+_T_qemu_domain_attach_args.unpack = _U_qemu_domain_attach_args
 _T_qemu_domain_attach_ret.pack = _p_qemu_domain_attach_ret
 _T_qemu_domain_attach_ret._fast_unpack = _u_qemu_domain_attach_ret
+_T_qemu_domain_attach_ret.unpack = _U_qemu_domain_attach_ret
 _T_qemu_domain_agent_command_args.pack = _p_qemu_domain_agent_command_args
 _T_qemu_domain_agent_command_args._fast_unpack = _u_qemu_domain_agent_command_args
 _T_qemu_domain_agent_command_ret.pack = _p_qemu_domain_agent_command_ret
 _T_qemu_domain_agent_command_ret._fast_unpack = _u_qemu_domain_agent_command_ret
+_T_qemu_domain_agent_command_ret.unpack = _U_qemu_domain_agent_command_ret
 _T_qemu_connect_domain_monitor_event_register_args.pack = _p_qemu_connect_domain_monitor_event_register_args
 _T_qemu_connect_domain_monitor_event_register_args._fast_unpack = _u_qemu_connect_domain_monitor_event_register_args
+_T_qemu_connect_domain_monitor_event_register_args.unpack = _U_qemu_connect_domain_monitor_event_register_args
 _T_qemu_connect_domain_monitor_event_register_ret.pack = _p_qemu_connect_domain_monitor_event_register_ret
 _T_qemu_connect_domain_monitor_event_register_ret._fast_unpack = _u_qemu_connect_domain_monitor_event_register_ret
+_T_qemu_connect_domain_monitor_event_register_ret.unpack = _U_qemu_connect_domain_monitor_event_register_ret
 _T_qemu_connect_domain_monitor_event_deregister_args.pack = _p_qemu_connect_domain_monitor_event_deregister_args
 _T_qemu_connect_domain_monitor_event_deregister_args._fast_unpack = _u_qemu_connect_domain_monitor_event_deregister_args
+_T_qemu_connect_domain_monitor_event_deregister_args.unpack = _U_qemu_connect_domain_monitor_event_deregister_args
 _T_qemu_domain_monitor_event_msg.pack = _p_qemu_domain_monitor_event_msg
 _T_qemu_domain_monitor_event_msg._fast_unpack = _u_qemu_domain_monitor_event_msg
 _T_qemu_domain_monitor_command_with_files_args.pack = _p_qemu_domain_monitor_command_with_files_args
 _T_qemu_domain_monitor_command_with_files_args._fast_unpack = _u_qemu_domain_monitor_command_with_files_args
 _T_qemu_domain_monitor_command_with_files_ret.pack = _p_qemu_domain_monitor_command_with_files_ret
 _T_qemu_domain_monitor_command_with_files_ret._fast_unpack = _u_qemu_domain_monitor_command_with_files_ret
+_T_qemu_domain_monitor_command_with_files_ret.unpack = _U_qemu_domain_monitor_command_with_files_ret
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {
     "qemu_domain_monitor_command_args": _T_qemu_domain_monitor_command_args,

@@ -39,8 +39,15 @@ _S_IQi = _struct.Struct(">IQi")
 _S_Ii = _struct.Struct(">Ii")
 _S_IiI = _struct.Struct(">IiI")
 _S_IiII = _struct.Struct(">IiII")
+_S_IiQ = _struct.Struct(">IiQ")
+_S_IiQI = _struct.Struct(">IiQI")
 _S_IiQi = _struct.Struct(">IiQi")
+_S_Iid = _struct.Struct(">Iid")
+_S_IidI = _struct.Struct(">IidI")
 _S_Iii = _struct.Struct(">Iii")
+_S_IiiI = _struct.Struct(">IiiI")
+_S_Iiq = _struct.Struct(">Iiq")
+_S_IiqI = _struct.Struct(">IiqI")
 _S_Iqi = _struct.Struct(">Iqi")
 _S_Q = _struct.Struct(">Q")
 _S_QI = _struct.Struct(">QI")
@@ -51,7 +58,6 @@ _S_QQQ = _struct.Struct(">QQQ")
 _S_Qi = _struct.Struct(">Qi")
 _S_Qiiiiii = _struct.Struct(">Qiiiiii")
 _S_d = _struct.Struct(">d")
-_S_dI = _struct.Struct(">dI")
 _S_i = _struct.Struct(">i")
 _S_iI = _struct.Struct(">iI")
 _S_iII = _struct.Struct(">iII")
@@ -107,9 +113,10 @@ _V_vviv = _xdr.VarStructs(">{}{}i{}", (4194304, 4194304, 4194304))
 _V_vvv = _xdr.VarStructs(">{}{}{}", (4194304, 4194304, 4194304))
 _V_vvvQ = _xdr.VarStructs(">{}{}{}Q", (4194304, 4194304, 4194304))
 _V_vvvQi = _xdr.VarStructs(">{}{}{}Qi", (4194304, 4194304, 4194304))
+_UPK_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_Iii.unpack_from, 8), 2: (_S_IiI.unpack_from, 8), 3: (_S_Iiq.unpack_from, 12), 4: (_S_IiQ.unpack_from, 12), 5: (_S_Iid.unpack_from, 12), 6: (_S_Iii.unpack_from, 8)}
+_UPK_remote_typed_param_value_2: dict[int, tuple[_Any, int]] = {1: (_S_IiiI.unpack_from, 12), 2: (_S_IiII.unpack_from, 12), 3: (_S_IiqI.unpack_from, 16), 4: (_S_IiQI.unpack_from, 16), 5: (_S_IidI.unpack_from, 16), 6: (_S_IiiI.unpack_from, 12)}
 _UPR_remote_typed_param_value: dict[int, _xdr.VarStructs] = {1: _V_vii, 2: _V_viI, 3: _V_viq, 4: _V_viQ, 5: _V_vid, 6: _V_vii}
 _UP_remote_typed_param_value: dict[int, _struct.Struct] = {1: _S_ii, 2: _S_iI, 3: _S_iq, 4: _S_iQ, 5: _S_id, 6: _S_ii}
-_UUL_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_iI.unpack_from, 8), 2: (_S_II.unpack_from, 8), 3: (_S_qI.unpack_from, 12), 4: (_S_QI.unpack_from, 12), 5: (_S_dI.unpack_from, 12), 6: (_S_iI.unpack_from, 8)}
 _UU_remote_typed_param_value: dict[int, tuple[_Any, int]] = {1: (_S_i.unpack_from, 4), 2: (_S_I.unpack_from, 4), 3: (_S_q.unpack_from, 8), 4: (_S_Q.unpack_from, 8), 5: (_S_d.unpack_from, 8), 6: (_S_i.unpack_from, 4)}
 
 
@@ -18014,6 +18021,29 @@ def _p_remote_nonnull_domain(v: RemoteNonnullDomain) -> bytes:
         return _T_remote_nonnull_domain.slow_pack(v)
 
 
+def _U_remote_nonnull_domain(data: _xdr.Buffer) -> RemoteNonnullDomain:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullDomain)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.uuid, result.id = _S_I16si.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_domain.checked_unpack(data)
+
+
 def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwork, int]:
     result = _new(RemoteNonnullNetwork)
     size = _S_I.unpack_from(data, off)[0]
@@ -18041,6 +18071,29 @@ def _p_remote_nonnull_network(v: RemoteNonnullNetwork) -> bytes:
         return _T_remote_nonnull_network.slow_pack(v)
 
 
+def _U_remote_nonnull_network(data: _xdr.Buffer) -> RemoteNonnullNetwork:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullNetwork)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_network.checked_unpack(data)
+
+
 def _u_remote_nonnull_network_port(data: bytes, off: int) -> tuple[RemoteNonnullNetworkPort, int]:
     result = _new(RemoteNonnullNetworkPort)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -18056,6 +18109,21 @@ def _p_remote_nonnull_network_port(v: RemoteNonnullNetworkPort) -> bytes:
         return _p_remote_nonnull_network(v.net) + _S_16s.pack(v.uuid)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nonnull_network_port.slow_pack(v)
+
+
+def _U_remote_nonnull_network_port(data: _xdr.Buffer) -> RemoteNonnullNetworkPort:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullNetworkPort)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            result.uuid = _S_16s.unpack_from(data, off)[0]
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_network_port.checked_unpack(data)
 
 
 def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfilter, int]:
@@ -18083,6 +18151,29 @@ def _p_remote_nonnull_nwfilter(v: RemoteNonnullNwfilter) -> bytes:
         return _V_v16s[size].pack(size, raw, v.uuid)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nonnull_nwfilter.slow_pack(v)
+
+
+def _U_remote_nonnull_nwfilter(data: _xdr.Buffer) -> RemoteNonnullNwfilter:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullNwfilter)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_nwfilter.checked_unpack(data)
 
 
 def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNonnullNwfilterBinding, int]:
@@ -18180,6 +18271,29 @@ def _p_remote_nonnull_storage_pool(v: RemoteNonnullStoragePool) -> bytes:
         return _T_remote_nonnull_storage_pool.slow_pack(v)
 
 
+def _U_remote_nonnull_storage_pool(data: _xdr.Buffer) -> RemoteNonnullStoragePool:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullStoragePool)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_storage_pool.checked_unpack(data)
+
+
 def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullStorageVol, int]:
     result = _new(RemoteNonnullStorageVol)
     size = _S_I.unpack_from(data, off)[0]
@@ -18248,6 +18362,27 @@ def _p_remote_nonnull_node_device(v: RemoteNonnullNodeDevice) -> bytes:
         return _T_remote_nonnull_node_device.slow_pack(v)
 
 
+def _U_remote_nonnull_node_device(data: _xdr.Buffer) -> RemoteNonnullNodeDevice:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullNodeDevice)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_node_device.checked_unpack(data)
+
+
 def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret, int]:
     result = _new(RemoteNonnullSecret)
     result.uuid, result.usageType, size = _S_16siI.unpack_from(data, off)
@@ -18271,6 +18406,27 @@ def _p_remote_nonnull_secret(v: RemoteNonnullSecret) -> bytes:
         return _V_16siv[size].pack(v.uuid, v.usageType, size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nonnull_secret.slow_pack(v)
+
+
+def _U_remote_nonnull_secret(data: _xdr.Buffer) -> RemoteNonnullSecret:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullSecret)
+            result.uuid, result.usageType, size = _S_16siI.unpack_from(data, off)
+            off += 24
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.usageID = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_secret.checked_unpack(data)
 
 
 def _u_remote_nonnull_domain_checkpoint(data: bytes, off: int) -> tuple[RemoteNonnullDomainCheckpoint, int]:
@@ -18297,6 +18453,28 @@ def _p_remote_nonnull_domain_checkpoint(v: RemoteNonnullDomainCheckpoint) -> byt
         return _T_remote_nonnull_domain_checkpoint.slow_pack(v)
 
 
+def _U_remote_nonnull_domain_checkpoint(data: _xdr.Buffer) -> RemoteNonnullDomainCheckpoint:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullDomainCheckpoint)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_domain_checkpoint.checked_unpack(data)
+
+
 def _u_remote_nonnull_domain_snapshot(data: bytes, off: int) -> tuple[RemoteNonnullDomainSnapshot, int]:
     result = _new(RemoteNonnullDomainSnapshot)
     size = _S_I.unpack_from(data, off)[0]
@@ -18319,6 +18497,28 @@ def _p_remote_nonnull_domain_snapshot(v: RemoteNonnullDomainSnapshot) -> bytes:
         return _V_v[size].pack(size, raw) + _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nonnull_domain_snapshot.slow_pack(v)
+
+
+def _U_remote_nonnull_domain_snapshot(data: _xdr.Buffer) -> RemoteNonnullDomainSnapshot:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNonnullDomainSnapshot)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nonnull_domain_snapshot.checked_unpack(data)
 
 
 def _u_remote_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain | None, int]:
@@ -18605,6 +18805,20 @@ def _p_remote_vcpu_info(v: RemoteVcpuInfo) -> bytes:
         return _T_remote_vcpu_info.slow_pack(v)
 
 
+def _U_remote_vcpu_info(data: _xdr.Buffer) -> RemoteVcpuInfo:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteVcpuInfo)
+            result.number, result.state, result.cpu_time, result.cpu = _S_IiQi.unpack_from(data, off)
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_vcpu_info.checked_unpack(data)
+
+
 def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParamValue, int]:
     disc = _S_i.unpack_from(data, off)[0]
     off += 4
@@ -18656,26 +18870,30 @@ def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[off:end].decode()
     off = end + (-size & 3)
-    word, disc = _S_Ii.unpack_from(data, off - 4)
-    if word & _MASK[off - end]:
-        raise _xdr.XdrError("", "bad length or padding")
-    off += 4
+    peek = data[off + 3]
+    arm_codec = _UPK_remote_typed_param_value.get(peek)
     value: int | float | str
-    arm_codec = _UU_remote_typed_param_value.get(disc)
     if arm_codec is not None:
-        value = arm_codec[0](data, off)[0]
-        off += arm_codec[1]
-    elif disc == 7:
-        size2 = _S_I.unpack_from(data, off)[0]
-        start = off + 4
-        end2 = start + size2
-        off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        word, disc, value = arm_codec[0](data, off - 4)
+        if word & _MASK[off - end] or disc != peek:
             raise _xdr.XdrError("", "bad length or padding")
-        arm = data[start:end2].decode()
-        value = arm
+        off += arm_codec[1]
     else:
-        raise _xdr.bad_discriminant(disc)
+        word2, disc = _S_Ii.unpack_from(data, off - 4)
+        if word2 & _MASK[off - end]:
+            raise _xdr.XdrError("", "bad length or padding")
+        off += 4
+        if disc == 7:
+            size2 = _S_I.unpack_from(data, off)[0]
+            start = off + 4
+            end2 = start + size2
+            off = end2 + (-size2 & 3)
+            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                raise _xdr.XdrError("", "bad length or padding")
+            arm = data[start:end2].decode()
+            value = arm
+        else:
+            raise _xdr.bad_discriminant(disc)
     f_value = _new(RemoteTypedParamValue)
     f_value.type = disc
     f_value.value = value
@@ -18729,6 +18947,29 @@ def _p_remote_node_get_cpu_stats(v: RemoteNodeGetCpuStats) -> bytes:
         return _T_remote_node_get_cpu_stats.slow_pack(v)
 
 
+def _U_remote_node_get_cpu_stats(data: _xdr.Buffer) -> RemoteNodeGetCpuStats:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetCpuStats)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.field = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.value = _S_IQ.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_cpu_stats.checked_unpack(data)
+
+
 def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStats, int]:
     result = _new(RemoteNodeGetMemoryStats)
     size = _S_I.unpack_from(data, off)[0]
@@ -18752,6 +18993,29 @@ def _p_remote_node_get_memory_stats(v: RemoteNodeGetMemoryStats) -> bytes:
         return _V_vQ[size].pack(size, raw, v.value)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_get_memory_stats.slow_pack(v)
+
+
+def _U_remote_node_get_memory_stats(data: _xdr.Buffer) -> RemoteNodeGetMemoryStats:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetMemoryStats)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.field = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.value = _S_IQ.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_memory_stats.checked_unpack(data)
 
 
 def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDiskError, int]:
@@ -18779,6 +19043,29 @@ def _p_remote_domain_disk_error(v: RemoteDomainDiskError) -> bytes:
         return _T_remote_domain_disk_error.slow_pack(v)
 
 
+def _U_remote_domain_disk_error(data: _xdr.Buffer) -> RemoteDomainDiskError:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDiskError)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.disk = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.error = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_disk_error.checked_unpack(data)
+
+
 def _u_remote_connect_open_args(data: bytes, off: int) -> tuple[RemoteConnectOpenArgs, int]:
     result = _new(RemoteConnectOpenArgs)
     result.name, off = _u_remote_string(data, off)
@@ -18792,6 +19079,21 @@ def _p_remote_connect_open_args(v: RemoteConnectOpenArgs) -> bytes:
         return _p_remote_string(v.name) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_open_args.slow_pack(v)
+
+
+def _U_remote_connect_open_args(data: _xdr.Buffer) -> RemoteConnectOpenArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectOpenArgs)
+            result.name, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_open_args.checked_unpack(data)
 
 
 def _u_remote_connect_supports_feature_args(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureArgs, int]:
@@ -18808,6 +19110,20 @@ def _p_remote_connect_supports_feature_args(v: RemoteConnectSupportsFeatureArgs)
         return _T_remote_connect_supports_feature_args.slow_pack(v)
 
 
+def _U_remote_connect_supports_feature_args(data: _xdr.Buffer) -> RemoteConnectSupportsFeatureArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectSupportsFeatureArgs)
+            result.feature = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_supports_feature_args.checked_unpack(data)
+
+
 def _u_remote_connect_supports_feature_ret(data: bytes, off: int) -> tuple[RemoteConnectSupportsFeatureRet, int]:
     result = _new(RemoteConnectSupportsFeatureRet)
     result.supported = _S_i.unpack_from(data, off)[0]
@@ -18820,6 +19136,20 @@ def _p_remote_connect_supports_feature_ret(v: RemoteConnectSupportsFeatureRet) -
         return _S_i.pack(v.supported)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_supports_feature_ret.slow_pack(v)
+
+
+def _U_remote_connect_supports_feature_ret(data: _xdr.Buffer) -> RemoteConnectSupportsFeatureRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectSupportsFeatureRet)
+            result.supported = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_supports_feature_ret.checked_unpack(data)
 
 
 def _u_remote_connect_get_type_ret(data: bytes, off: int) -> tuple[RemoteConnectGetTypeRet, int]:
@@ -18845,6 +19175,27 @@ def _p_remote_connect_get_type_ret(v: RemoteConnectGetTypeRet) -> bytes:
         return _T_remote_connect_get_type_ret.slow_pack(v)
 
 
+def _U_remote_connect_get_type_ret(data: _xdr.Buffer) -> RemoteConnectGetTypeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetTypeRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.type = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_type_ret.checked_unpack(data)
+
+
 def _u_remote_connect_get_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetVersionRet, int]:
     result = _new(RemoteConnectGetVersionRet)
     result.hv_ver = _S_Q.unpack_from(data, off)[0]
@@ -18859,6 +19210,20 @@ def _p_remote_connect_get_version_ret(v: RemoteConnectGetVersionRet) -> bytes:
         return _T_remote_connect_get_version_ret.slow_pack(v)
 
 
+def _U_remote_connect_get_version_ret(data: _xdr.Buffer) -> RemoteConnectGetVersionRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetVersionRet)
+            result.hv_ver = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_version_ret.checked_unpack(data)
+
+
 def _u_remote_connect_get_lib_version_ret(data: bytes, off: int) -> tuple[RemoteConnectGetLibVersionRet, int]:
     result = _new(RemoteConnectGetLibVersionRet)
     result.lib_ver = _S_Q.unpack_from(data, off)[0]
@@ -18871,6 +19236,20 @@ def _p_remote_connect_get_lib_version_ret(v: RemoteConnectGetLibVersionRet) -> b
         return _S_Q.pack(v.lib_ver)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_get_lib_version_ret.slow_pack(v)
+
+
+def _U_remote_connect_get_lib_version_ret(data: _xdr.Buffer) -> RemoteConnectGetLibVersionRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetLibVersionRet)
+            result.lib_ver = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_lib_version_ret.checked_unpack(data)
 
 
 def _u_remote_connect_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteConnectGetHostnameRet, int]:
@@ -18896,6 +19275,27 @@ def _p_remote_connect_get_hostname_ret(v: RemoteConnectGetHostnameRet) -> bytes:
         return _T_remote_connect_get_hostname_ret.slow_pack(v)
 
 
+def _U_remote_connect_get_hostname_ret(data: _xdr.Buffer) -> RemoteConnectGetHostnameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetHostnameRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.hostname = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_hostname_ret.checked_unpack(data)
+
+
 def _u_remote_connect_get_sysinfo_args(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoArgs, int]:
     result = _new(RemoteConnectGetSysinfoArgs)
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -18908,6 +19308,20 @@ def _p_remote_connect_get_sysinfo_args(v: RemoteConnectGetSysinfoArgs) -> bytes:
         return _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_get_sysinfo_args.slow_pack(v)
+
+
+def _U_remote_connect_get_sysinfo_args(data: _xdr.Buffer) -> RemoteConnectGetSysinfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetSysinfoArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_sysinfo_args.checked_unpack(data)
 
 
 def _u_remote_connect_get_sysinfo_ret(data: bytes, off: int) -> tuple[RemoteConnectGetSysinfoRet, int]:
@@ -18933,6 +19347,27 @@ def _p_remote_connect_get_sysinfo_ret(v: RemoteConnectGetSysinfoRet) -> bytes:
         return _T_remote_connect_get_sysinfo_ret.slow_pack(v)
 
 
+def _U_remote_connect_get_sysinfo_ret(data: _xdr.Buffer) -> RemoteConnectGetSysinfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetSysinfoRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.sysinfo = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_sysinfo_ret.checked_unpack(data)
+
+
 def _u_remote_connect_get_uri_ret(data: bytes, off: int) -> tuple[RemoteConnectGetUriRet, int]:
     result = _new(RemoteConnectGetUriRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -18956,6 +19391,27 @@ def _p_remote_connect_get_uri_ret(v: RemoteConnectGetUriRet) -> bytes:
         return _T_remote_connect_get_uri_ret.slow_pack(v)
 
 
+def _U_remote_connect_get_uri_ret(data: _xdr.Buffer) -> RemoteConnectGetUriRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetUriRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.uri = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_uri_ret.checked_unpack(data)
+
+
 def _u_remote_connect_get_max_vcpus_args(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusArgs, int]:
     result = _new(RemoteConnectGetMaxVcpusArgs)
     result.type, off = _u_remote_string(data, off)
@@ -18967,6 +19423,19 @@ def _p_remote_connect_get_max_vcpus_args(v: RemoteConnectGetMaxVcpusArgs) -> byt
         return _p_remote_string(v.type)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_get_max_vcpus_args.slow_pack(v)
+
+
+def _U_remote_connect_get_max_vcpus_args(data: _xdr.Buffer) -> RemoteConnectGetMaxVcpusArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetMaxVcpusArgs)
+            result.type, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_max_vcpus_args.checked_unpack(data)
 
 
 def _u_remote_connect_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteConnectGetMaxVcpusRet, int]:
@@ -18981,6 +19450,20 @@ def _p_remote_connect_get_max_vcpus_ret(v: RemoteConnectGetMaxVcpusRet) -> bytes
         return _S_i.pack(v.max_vcpus)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_get_max_vcpus_ret.slow_pack(v)
+
+
+def _U_remote_connect_get_max_vcpus_ret(data: _xdr.Buffer) -> RemoteConnectGetMaxVcpusRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetMaxVcpusRet)
+            result.max_vcpus = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_max_vcpus_ret.checked_unpack(data)
 
 
 def _u_remote_node_get_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetInfoRet, int]:
@@ -19011,6 +19494,23 @@ def _p_remote_node_get_info_ret(v: RemoteNodeGetInfoRet) -> bytes:
         return _T_remote_node_get_info_ret.slow_pack(v)
 
 
+def _U_remote_node_get_info_ret(data: _xdr.Buffer) -> RemoteNodeGetInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetInfoRet)
+            f_model = list(_S_32i.unpack_from(data, off))
+            off += 128
+            result.model = f_model
+            result.memory, result.cpus, result.mhz, result.nodes, result.sockets, result.cores, result.threads = _S_Qiiiiii.unpack_from(data, off)
+            off += 32
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_info_ret.checked_unpack(data)
+
+
 def _u_remote_connect_get_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCapabilitiesRet, int]:
     result = _new(RemoteConnectGetCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -19032,6 +19532,27 @@ def _p_remote_connect_get_capabilities_ret(v: RemoteConnectGetCapabilitiesRet) -
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_get_capabilities_ret.slow_pack(v)
+
+
+def _U_remote_connect_get_capabilities_ret(data: _xdr.Buffer) -> RemoteConnectGetCapabilitiesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetCapabilitiesRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.capabilities = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_capabilities_ret.checked_unpack(data)
 
 
 def _u_remote_connect_get_domain_capabilities_args(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesArgs, int]:
@@ -19062,6 +19583,24 @@ def _p_remote_connect_get_domain_capabilities_args(
         return _T_remote_connect_get_domain_capabilities_args.slow_pack(v)
 
 
+def _U_remote_connect_get_domain_capabilities_args(data: _xdr.Buffer) -> RemoteConnectGetDomainCapabilitiesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetDomainCapabilitiesArgs)
+            result.emulatorbin, off = _u_remote_string(data, off)
+            result.arch, off = _u_remote_string(data, off)
+            result.machine, off = _u_remote_string(data, off)
+            result.virttype, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_domain_capabilities_args.checked_unpack(data)
+
+
 def _u_remote_connect_get_domain_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetDomainCapabilitiesRet, int]:
     result = _new(RemoteConnectGetDomainCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -19087,6 +19626,27 @@ def _p_remote_connect_get_domain_capabilities_ret(
         return _T_remote_connect_get_domain_capabilities_ret.slow_pack(v)
 
 
+def _U_remote_connect_get_domain_capabilities_ret(data: _xdr.Buffer) -> RemoteConnectGetDomainCapabilitiesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetDomainCapabilitiesRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.capabilities = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_domain_capabilities_ret.checked_unpack(data)
+
+
 def _u_remote_node_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsArgs, int]:
     result = _new(RemoteNodeGetCpuStatsArgs)
     result.cpuNum, result.nparams, result.flags = _S_iiI.unpack_from(data, off)
@@ -19099,6 +19659,20 @@ def _p_remote_node_get_cpu_stats_args(v: RemoteNodeGetCpuStatsArgs) -> bytes:
         return _S_iiI.pack(v.cpuNum, v.nparams, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_get_cpu_stats_args.slow_pack(v)
+
+
+def _U_remote_node_get_cpu_stats_args(data: _xdr.Buffer) -> RemoteNodeGetCpuStatsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetCpuStatsArgs)
+            result.cpuNum, result.nparams, result.flags = _S_iiI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_cpu_stats_args.checked_unpack(data)
 
 
 def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsRet, int]:
@@ -19169,6 +19743,20 @@ def _p_remote_node_get_memory_stats_args(v: RemoteNodeGetMemoryStatsArgs) -> byt
         return _T_remote_node_get_memory_stats_args.slow_pack(v)
 
 
+def _U_remote_node_get_memory_stats_args(data: _xdr.Buffer) -> RemoteNodeGetMemoryStatsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetMemoryStatsArgs)
+            result.nparams, result.cellNum, result.flags = _S_iiI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_memory_stats_args.checked_unpack(data)
+
+
 def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsRet, int]:
     result = _new(RemoteNodeGetMemoryStatsRet)
     count = _xdr.unpack_count(data, off, 16, 12)
@@ -19237,6 +19825,20 @@ def _p_remote_node_get_cells_free_memory_args(v: RemoteNodeGetCellsFreeMemoryArg
         return _T_remote_node_get_cells_free_memory_args.slow_pack(v)
 
 
+def _U_remote_node_get_cells_free_memory_args(data: _xdr.Buffer) -> RemoteNodeGetCellsFreeMemoryArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetCellsFreeMemoryArgs)
+            result.startCell, result.maxcells = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_cells_free_memory_args.checked_unpack(data)
+
+
 def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryRet, int]:
     result = _new(RemoteNodeGetCellsFreeMemoryRet)
     count = _xdr.unpack_count(data, off, 1024, 8)
@@ -19257,6 +19859,23 @@ def _p_remote_node_get_cells_free_memory_ret(v: RemoteNodeGetCellsFreeMemoryRet)
         return _T_remote_node_get_cells_free_memory_ret.slow_pack(v)
 
 
+def _U_remote_node_get_cells_free_memory_ret(data: _xdr.Buffer) -> RemoteNodeGetCellsFreeMemoryRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetCellsFreeMemoryRet)
+            count = _xdr.unpack_count(data, off, 1024, 8)
+            off += 4
+            f_cells = list(_struct.unpack_from(f">{count}Q", data, off))
+            off += count * 8
+            result.cells = f_cells
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_cells_free_memory_ret.checked_unpack(data)
+
+
 def _u_remote_node_get_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreeMemoryRet, int]:
     result = _new(RemoteNodeGetFreeMemoryRet)
     result.freeMem = _S_Q.unpack_from(data, off)[0]
@@ -19271,6 +19890,20 @@ def _p_remote_node_get_free_memory_ret(v: RemoteNodeGetFreeMemoryRet) -> bytes:
         return _T_remote_node_get_free_memory_ret.slow_pack(v)
 
 
+def _U_remote_node_get_free_memory_ret(data: _xdr.Buffer) -> RemoteNodeGetFreeMemoryRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetFreeMemoryRet)
+            result.freeMem = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_free_memory_ret.checked_unpack(data)
+
+
 def _u_remote_domain_get_scheduler_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeArgs, int]:
     result = _new(RemoteDomainGetSchedulerTypeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -19282,6 +19915,19 @@ def _p_remote_domain_get_scheduler_type_args(v: RemoteDomainGetSchedulerTypeArgs
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_scheduler_type_args.slow_pack(v)
+
+
+def _U_remote_domain_get_scheduler_type_args(data: _xdr.Buffer) -> RemoteDomainGetSchedulerTypeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetSchedulerTypeArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_scheduler_type_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerTypeRet, int]:
@@ -19309,6 +19955,29 @@ def _p_remote_domain_get_scheduler_type_ret(v: RemoteDomainGetSchedulerTypeRet) 
         return _T_remote_domain_get_scheduler_type_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_scheduler_type_ret(data: _xdr.Buffer) -> RemoteDomainGetSchedulerTypeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetSchedulerTypeRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.type = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.nparams = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_scheduler_type_ret.checked_unpack(data)
+
+
 def _u_remote_domain_get_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersArgs, int]:
     result = _new(RemoteDomainGetSchedulerParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -19324,6 +19993,21 @@ def _p_remote_domain_get_scheduler_parameters_args(
         return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.nparams)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_scheduler_parameters_args.slow_pack(v)
+
+
+def _U_remote_domain_get_scheduler_parameters_args(data: _xdr.Buffer) -> RemoteDomainGetSchedulerParametersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetSchedulerParametersArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nparams = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_scheduler_parameters_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersRet, int]:
@@ -19342,28 +20026,32 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -19375,26 +20063,30 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -19451,6 +20143,21 @@ def _p_remote_domain_get_scheduler_parameters_flags_args(
         return _T_remote_domain_get_scheduler_parameters_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_get_scheduler_parameters_flags_args(data: _xdr.Buffer) -> RemoteDomainGetSchedulerParametersFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetSchedulerParametersFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_scheduler_parameters_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsRet, int]:
     result = _new(RemoteDomainGetSchedulerParametersFlagsRet)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -19467,28 +20174,32 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -19500,26 +20211,30 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -19576,28 +20291,32 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -19609,26 +20328,30 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -19685,28 +20408,32 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -19718,26 +20445,30 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -19796,28 +20527,32 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -19829,26 +20564,30 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -19903,6 +20642,21 @@ def _p_remote_domain_get_blkio_parameters_args(v: RemoteDomainGetBlkioParameters
         return _T_remote_domain_get_blkio_parameters_args.slow_pack(v)
 
 
+def _U_remote_domain_get_blkio_parameters_args(data: _xdr.Buffer) -> RemoteDomainGetBlkioParametersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetBlkioParametersArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_blkio_parameters_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersRet, int]:
     result = _new(RemoteDomainGetBlkioParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -19919,28 +20673,32 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -19952,26 +20710,30 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20028,28 +20790,32 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -20061,26 +20827,30 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20135,6 +20905,21 @@ def _p_remote_domain_get_memory_parameters_args(v: RemoteDomainGetMemoryParamete
         return _T_remote_domain_get_memory_parameters_args.slow_pack(v)
 
 
+def _U_remote_domain_get_memory_parameters_args(data: _xdr.Buffer) -> RemoteDomainGetMemoryParametersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMemoryParametersArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_memory_parameters_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersRet, int]:
     result = _new(RemoteDomainGetMemoryParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -20151,28 +20936,32 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -20184,26 +20973,30 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20286,28 +21079,32 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -20319,26 +21116,30 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20393,6 +21194,21 @@ def _p_remote_domain_get_numa_parameters_args(v: RemoteDomainGetNumaParametersAr
         return _T_remote_domain_get_numa_parameters_args.slow_pack(v)
 
 
+def _U_remote_domain_get_numa_parameters_args(data: _xdr.Buffer) -> RemoteDomainGetNumaParametersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetNumaParametersArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_numa_parameters_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersRet, int]:
     result = _new(RemoteDomainGetNumaParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -20409,28 +21225,32 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -20442,26 +21262,30 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20518,28 +21342,32 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -20551,26 +21379,30 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20625,6 +21457,21 @@ def _p_remote_domain_get_perf_events_args(v: RemoteDomainGetPerfEventsArgs) -> b
         return _T_remote_domain_get_perf_events_args.slow_pack(v)
 
 
+def _U_remote_domain_get_perf_events_args(data: _xdr.Buffer) -> RemoteDomainGetPerfEventsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetPerfEventsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_perf_events_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsRet, int]:
     result = _new(RemoteDomainGetPerfEventsRet)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -20641,28 +21488,32 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -20674,26 +21525,30 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20755,6 +21610,28 @@ def _p_remote_domain_block_stats_args(v: RemoteDomainBlockStatsArgs) -> bytes:
         return _T_remote_domain_block_stats_args.slow_pack(v)
 
 
+def _U_remote_domain_block_stats_args(data: _xdr.Buffer) -> RemoteDomainBlockStatsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainBlockStatsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.path = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_block_stats_args.checked_unpack(data)
+
+
 def _u_remote_domain_block_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsRet, int]:
     result = _new(RemoteDomainBlockStatsRet)
     result.rd_req, result.rd_bytes, result.wr_req, result.wr_bytes, result.errs = _S_qqqqq.unpack_from(data, off)
@@ -20767,6 +21644,20 @@ def _p_remote_domain_block_stats_ret(v: RemoteDomainBlockStatsRet) -> bytes:
         return _S_qqqqq.pack(v.rd_req, v.rd_bytes, v.wr_req, v.wr_bytes, v.errs)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_block_stats_ret.slow_pack(v)
+
+
+def _U_remote_domain_block_stats_ret(data: _xdr.Buffer) -> RemoteDomainBlockStatsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainBlockStatsRet)
+            result.rd_req, result.rd_bytes, result.wr_req, result.wr_bytes, result.errs = _S_qqqqq.unpack_from(data, off)
+            off += 40
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_block_stats_ret.checked_unpack(data)
 
 
 def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsArgs, int]:
@@ -20811,28 +21702,32 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -20844,26 +21739,30 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -20927,6 +21826,28 @@ def _p_remote_domain_interface_stats_args(v: RemoteDomainInterfaceStatsArgs) -> 
         return _T_remote_domain_interface_stats_args.slow_pack(v)
 
 
+def _U_remote_domain_interface_stats_args(data: _xdr.Buffer) -> RemoteDomainInterfaceStatsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainInterfaceStatsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.device = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_interface_stats_args.checked_unpack(data)
+
+
 def _u_remote_domain_interface_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceStatsRet, int]:
     result = _new(RemoteDomainInterfaceStatsRet)
     result.rx_bytes, result.rx_packets, result.rx_errs, result.rx_drop, result.tx_bytes, result.tx_packets, result.tx_errs, result.tx_drop = _S_qqqqqqqq.unpack_from(data, off)
@@ -20948,6 +21869,20 @@ def _p_remote_domain_interface_stats_ret(v: RemoteDomainInterfaceStatsRet) -> by
         )
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_interface_stats_ret.slow_pack(v)
+
+
+def _U_remote_domain_interface_stats_ret(data: _xdr.Buffer) -> RemoteDomainInterfaceStatsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainInterfaceStatsRet)
+            result.rx_bytes, result.rx_packets, result.rx_errs, result.rx_drop, result.tx_bytes, result.tx_packets, result.tx_errs, result.tx_drop = _S_qqqqqqqq.unpack_from(data, off)
+            off += 64
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_interface_stats_ret.checked_unpack(data)
 
 
 def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetInterfaceParametersArgs, int]:
@@ -20976,28 +21911,32 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end2].decode()
             off = end2 + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end2]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size2 = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end3 = start + size2
-                off = end3 + (-size2 & 3)
-                if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end2] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end3].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end2]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size2 = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end3 = start + size2
+                    off = end3 + (-size2 & 3)
+                    if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end3].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -21009,26 +21948,30 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end4].decode()
         off = end4 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end4]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size3 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end5 = start2 + size3
-            off = end5 + (-size3 & 3)
-            if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end4] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end5].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end4]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size3 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end5 = start2 + size3
+                off = end5 + (-size3 & 3)
+                if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end5].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -21123,28 +22066,32 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -21156,26 +22103,30 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -21232,6 +22183,21 @@ def _p_remote_domain_memory_stats_args(v: RemoteDomainMemoryStatsArgs) -> bytes:
         return _T_remote_domain_memory_stats_args.slow_pack(v)
 
 
+def _U_remote_domain_memory_stats_args(data: _xdr.Buffer) -> RemoteDomainMemoryStatsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMemoryStatsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.maxStats, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_memory_stats_args.checked_unpack(data)
+
+
 def _u_remote_domain_memory_stat(data: bytes, off: int) -> tuple[RemoteDomainMemoryStat, int]:
     result = _new(RemoteDomainMemoryStat)
     result.tag, result.val = _S_iQ.unpack_from(data, off)
@@ -21244,6 +22210,20 @@ def _p_remote_domain_memory_stat(v: RemoteDomainMemoryStat) -> bytes:
         return _S_iQ.pack(v.tag, v.val)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_memory_stat.slow_pack(v)
+
+
+def _U_remote_domain_memory_stat(data: _xdr.Buffer) -> RemoteDomainMemoryStat:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMemoryStat)
+            result.tag, result.val = _S_iQ.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_memory_stat.checked_unpack(data)
 
 
 def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsRet, int]:
@@ -21330,6 +22310,27 @@ def _p_remote_domain_block_peek_ret(v: RemoteDomainBlockPeekRet) -> bytes:
         return _T_remote_domain_block_peek_ret.slow_pack(v)
 
 
+def _U_remote_domain_block_peek_ret(data: _xdr.Buffer) -> RemoteDomainBlockPeekRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainBlockPeekRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.buffer = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_block_peek_ret.checked_unpack(data)
+
+
 def _u_remote_domain_memory_peek_args(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekArgs, int]:
     result = _new(RemoteDomainMemoryPeekArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21343,6 +22344,21 @@ def _p_remote_domain_memory_peek_args(v: RemoteDomainMemoryPeekArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_QII.pack(v.offset, v.size, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_memory_peek_args.slow_pack(v)
+
+
+def _U_remote_domain_memory_peek_args(data: _xdr.Buffer) -> RemoteDomainMemoryPeekArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMemoryPeekArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.offset, result.size, result.flags = _S_QII.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_memory_peek_args.checked_unpack(data)
 
 
 def _u_remote_domain_memory_peek_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryPeekRet, int]:
@@ -21366,6 +22382,27 @@ def _p_remote_domain_memory_peek_ret(v: RemoteDomainMemoryPeekRet) -> bytes:
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_memory_peek_ret.slow_pack(v)
+
+
+def _U_remote_domain_memory_peek_ret(data: _xdr.Buffer) -> RemoteDomainMemoryPeekRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMemoryPeekRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.buffer = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_memory_peek_ret.checked_unpack(data)
 
 
 def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetBlockInfoArgs, int]:
@@ -21408,6 +22445,20 @@ def _p_remote_domain_get_block_info_ret(v: RemoteDomainGetBlockInfoRet) -> bytes
         return _T_remote_domain_get_block_info_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_block_info_ret(data: _xdr.Buffer) -> RemoteDomainGetBlockInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetBlockInfoRet)
+            result.allocation, result.capacity, result.physical = _S_QQQ.unpack_from(data, off)
+            off += 24
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_block_info_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDomainsArgs, int]:
     result = _new(RemoteConnectListDomainsArgs)
     result.maxids = _S_i.unpack_from(data, off)[0]
@@ -21420,6 +22471,20 @@ def _p_remote_connect_list_domains_args(v: RemoteConnectListDomainsArgs) -> byte
         return _S_i.pack(v.maxids)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_domains_args.slow_pack(v)
+
+
+def _U_remote_connect_list_domains_args(data: _xdr.Buffer) -> RemoteConnectListDomainsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListDomainsArgs)
+            result.maxids = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_domains_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDomainsRet, int]:
@@ -21442,6 +22507,23 @@ def _p_remote_connect_list_domains_ret(v: RemoteConnectListDomainsRet) -> bytes:
         return _T_remote_connect_list_domains_ret.slow_pack(v)
 
 
+def _U_remote_connect_list_domains_ret(data: _xdr.Buffer) -> RemoteConnectListDomainsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListDomainsRet)
+            count = _xdr.unpack_count(data, off, 16384, 4)
+            off += 4
+            f_ids = list(_struct.unpack_from(f">{count}i", data, off))
+            off += count * 4
+            result.ids = f_ids
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_domains_ret.checked_unpack(data)
+
+
 def _u_remote_connect_num_of_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfDomainsRet, int]:
     result = _new(RemoteConnectNumOfDomainsRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -21454,6 +22536,20 @@ def _p_remote_connect_num_of_domains_ret(v: RemoteConnectNumOfDomainsRet) -> byt
         return _S_i.pack(v.num)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_num_of_domains_ret.slow_pack(v)
+
+
+def _U_remote_connect_num_of_domains_ret(data: _xdr.Buffer) -> RemoteConnectNumOfDomainsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfDomainsRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_domains_ret.checked_unpack(data)
 
 
 def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlArgs, int]:
@@ -21481,6 +22577,29 @@ def _p_remote_domain_create_xml_args(v: RemoteDomainCreateXmlArgs) -> bytes:
         return _T_remote_domain_create_xml_args.slow_pack(v)
 
 
+def _U_remote_domain_create_xml_args(data: _xdr.Buffer) -> RemoteDomainCreateXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml_desc = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_xml_args.checked_unpack(data)
+
+
 def _u_remote_domain_create_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlRet, int]:
     result = _new(RemoteDomainCreateXmlRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21492,6 +22611,19 @@ def _p_remote_domain_create_xml_ret(v: RemoteDomainCreateXmlRet) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_create_xml_ret.slow_pack(v)
+
+
+def _U_remote_domain_create_xml_ret(data: _xdr.Buffer) -> RemoteDomainCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateXmlRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_xml_ret.checked_unpack(data)
 
 
 def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesArgs, int]:
@@ -21519,6 +22651,29 @@ def _p_remote_domain_create_xml_with_files_args(v: RemoteDomainCreateXmlWithFile
         return _T_remote_domain_create_xml_with_files_args.slow_pack(v)
 
 
+def _U_remote_domain_create_xml_with_files_args(data: _xdr.Buffer) -> RemoteDomainCreateXmlWithFilesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateXmlWithFilesArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml_desc = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_xml_with_files_args.checked_unpack(data)
+
+
 def _u_remote_domain_create_xml_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateXmlWithFilesRet, int]:
     result = _new(RemoteDomainCreateXmlWithFilesRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21530,6 +22685,19 @@ def _p_remote_domain_create_xml_with_files_ret(v: RemoteDomainCreateXmlWithFiles
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_create_xml_with_files_ret.slow_pack(v)
+
+
+def _U_remote_domain_create_xml_with_files_ret(data: _xdr.Buffer) -> RemoteDomainCreateXmlWithFilesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateXmlWithFilesRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_xml_with_files_ret.checked_unpack(data)
 
 
 def _u_remote_domain_lookup_by_id_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdArgs, int]:
@@ -21546,6 +22714,20 @@ def _p_remote_domain_lookup_by_id_args(v: RemoteDomainLookupByIdArgs) -> bytes:
         return _T_remote_domain_lookup_by_id_args.slow_pack(v)
 
 
+def _U_remote_domain_lookup_by_id_args(data: _xdr.Buffer) -> RemoteDomainLookupByIdArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainLookupByIdArgs)
+            result.id = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_lookup_by_id_args.checked_unpack(data)
+
+
 def _u_remote_domain_lookup_by_id_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByIdRet, int]:
     result = _new(RemoteDomainLookupByIdRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21557,6 +22739,19 @@ def _p_remote_domain_lookup_by_id_ret(v: RemoteDomainLookupByIdRet) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_lookup_by_id_ret.slow_pack(v)
+
+
+def _U_remote_domain_lookup_by_id_ret(data: _xdr.Buffer) -> RemoteDomainLookupByIdRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainLookupByIdRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_lookup_by_id_ret.checked_unpack(data)
 
 
 def _u_remote_domain_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidArgs, int]:
@@ -21575,6 +22770,20 @@ def _p_remote_domain_lookup_by_uuid_args(v: RemoteDomainLookupByUuidArgs) -> byt
         return _T_remote_domain_lookup_by_uuid_args.slow_pack(v)
 
 
+def _U_remote_domain_lookup_by_uuid_args(data: _xdr.Buffer) -> RemoteDomainLookupByUuidArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainLookupByUuidArgs)
+            result.uuid = _S_16s.unpack_from(data, off)[0]
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_lookup_by_uuid_args.checked_unpack(data)
+
+
 def _u_remote_domain_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByUuidRet, int]:
     result = _new(RemoteDomainLookupByUuidRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21586,6 +22795,19 @@ def _p_remote_domain_lookup_by_uuid_ret(v: RemoteDomainLookupByUuidRet) -> bytes
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_lookup_by_uuid_ret.slow_pack(v)
+
+
+def _U_remote_domain_lookup_by_uuid_ret(data: _xdr.Buffer) -> RemoteDomainLookupByUuidRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainLookupByUuidRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_lookup_by_uuid_ret.checked_unpack(data)
 
 
 def _u_remote_domain_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameArgs, int]:
@@ -21611,6 +22833,27 @@ def _p_remote_domain_lookup_by_name_args(v: RemoteDomainLookupByNameArgs) -> byt
         return _T_remote_domain_lookup_by_name_args.slow_pack(v)
 
 
+def _U_remote_domain_lookup_by_name_args(data: _xdr.Buffer) -> RemoteDomainLookupByNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainLookupByNameArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_lookup_by_name_args.checked_unpack(data)
+
+
 def _u_remote_domain_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteDomainLookupByNameRet, int]:
     result = _new(RemoteDomainLookupByNameRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21622,6 +22865,19 @@ def _p_remote_domain_lookup_by_name_ret(v: RemoteDomainLookupByNameRet) -> bytes
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_lookup_by_name_ret.slow_pack(v)
+
+
+def _U_remote_domain_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteDomainLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainLookupByNameRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_lookup_by_name_ret.checked_unpack(data)
 
 
 def _u_remote_domain_suspend_args(data: bytes, off: int) -> tuple[RemoteDomainSuspendArgs, int]:
@@ -21637,6 +22893,19 @@ def _p_remote_domain_suspend_args(v: RemoteDomainSuspendArgs) -> bytes:
         return _T_remote_domain_suspend_args.slow_pack(v)
 
 
+def _U_remote_domain_suspend_args(data: _xdr.Buffer) -> RemoteDomainSuspendArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSuspendArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_suspend_args.checked_unpack(data)
+
+
 def _u_remote_domain_resume_args(data: bytes, off: int) -> tuple[RemoteDomainResumeArgs, int]:
     result = _new(RemoteDomainResumeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21648,6 +22917,19 @@ def _p_remote_domain_resume_args(v: RemoteDomainResumeArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_resume_args.slow_pack(v)
+
+
+def _U_remote_domain_resume_args(data: _xdr.Buffer) -> RemoteDomainResumeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainResumeArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_resume_args.checked_unpack(data)
 
 
 def _u_remote_domain_pm_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteDomainPmSuspendForDurationArgs, int]:
@@ -21665,6 +22947,21 @@ def _p_remote_domain_pm_suspend_for_duration_args(v: RemoteDomainPmSuspendForDur
         return _T_remote_domain_pm_suspend_for_duration_args.slow_pack(v)
 
 
+def _U_remote_domain_pm_suspend_for_duration_args(data: _xdr.Buffer) -> RemoteDomainPmSuspendForDurationArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainPmSuspendForDurationArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.target, result.duration, result.flags = _S_IQI.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_pm_suspend_for_duration_args.checked_unpack(data)
+
+
 def _u_remote_domain_pm_wakeup_args(data: bytes, off: int) -> tuple[RemoteDomainPmWakeupArgs, int]:
     result = _new(RemoteDomainPmWakeupArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21680,6 +22977,21 @@ def _p_remote_domain_pm_wakeup_args(v: RemoteDomainPmWakeupArgs) -> bytes:
         return _T_remote_domain_pm_wakeup_args.slow_pack(v)
 
 
+def _U_remote_domain_pm_wakeup_args(data: _xdr.Buffer) -> RemoteDomainPmWakeupArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainPmWakeupArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_pm_wakeup_args.checked_unpack(data)
+
+
 def _u_remote_domain_shutdown_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownArgs, int]:
     result = _new(RemoteDomainShutdownArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21691,6 +23003,19 @@ def _p_remote_domain_shutdown_args(v: RemoteDomainShutdownArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_shutdown_args.slow_pack(v)
+
+
+def _U_remote_domain_shutdown_args(data: _xdr.Buffer) -> RemoteDomainShutdownArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainShutdownArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_shutdown_args.checked_unpack(data)
 
 
 def _u_remote_domain_reboot_args(data: bytes, off: int) -> tuple[RemoteDomainRebootArgs, int]:
@@ -21708,6 +23033,21 @@ def _p_remote_domain_reboot_args(v: RemoteDomainRebootArgs) -> bytes:
         return _T_remote_domain_reboot_args.slow_pack(v)
 
 
+def _U_remote_domain_reboot_args(data: _xdr.Buffer) -> RemoteDomainRebootArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainRebootArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_reboot_args.checked_unpack(data)
+
+
 def _u_remote_domain_reset_args(data: bytes, off: int) -> tuple[RemoteDomainResetArgs, int]:
     result = _new(RemoteDomainResetArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21723,6 +23063,21 @@ def _p_remote_domain_reset_args(v: RemoteDomainResetArgs) -> bytes:
         return _T_remote_domain_reset_args.slow_pack(v)
 
 
+def _U_remote_domain_reset_args(data: _xdr.Buffer) -> RemoteDomainResetArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainResetArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_reset_args.checked_unpack(data)
+
+
 def _u_remote_domain_destroy_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyArgs, int]:
     result = _new(RemoteDomainDestroyArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21734,6 +23089,19 @@ def _p_remote_domain_destroy_args(v: RemoteDomainDestroyArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_destroy_args.slow_pack(v)
+
+
+def _U_remote_domain_destroy_args(data: _xdr.Buffer) -> RemoteDomainDestroyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDestroyArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_destroy_args.checked_unpack(data)
 
 
 def _u_remote_domain_destroy_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDestroyFlagsArgs, int]:
@@ -21751,6 +23119,21 @@ def _p_remote_domain_destroy_flags_args(v: RemoteDomainDestroyFlagsArgs) -> byte
         return _T_remote_domain_destroy_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_destroy_flags_args(data: _xdr.Buffer) -> RemoteDomainDestroyFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDestroyFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_destroy_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_os_type_args(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeArgs, int]:
     result = _new(RemoteDomainGetOsTypeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21762,6 +23145,19 @@ def _p_remote_domain_get_os_type_args(v: RemoteDomainGetOsTypeArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_os_type_args.slow_pack(v)
+
+
+def _U_remote_domain_get_os_type_args(data: _xdr.Buffer) -> RemoteDomainGetOsTypeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetOsTypeArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_os_type_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_os_type_ret(data: bytes, off: int) -> tuple[RemoteDomainGetOsTypeRet, int]:
@@ -21787,6 +23183,27 @@ def _p_remote_domain_get_os_type_ret(v: RemoteDomainGetOsTypeRet) -> bytes:
         return _T_remote_domain_get_os_type_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_os_type_ret(data: _xdr.Buffer) -> RemoteDomainGetOsTypeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetOsTypeRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.type = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_os_type_ret.checked_unpack(data)
+
+
 def _u_remote_domain_get_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryArgs, int]:
     result = _new(RemoteDomainGetMaxMemoryArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21798,6 +23215,19 @@ def _p_remote_domain_get_max_memory_args(v: RemoteDomainGetMaxMemoryArgs) -> byt
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_max_memory_args.slow_pack(v)
+
+
+def _U_remote_domain_get_max_memory_args(data: _xdr.Buffer) -> RemoteDomainGetMaxMemoryArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMaxMemoryArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_max_memory_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_max_memory_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxMemoryRet, int]:
@@ -21812,6 +23242,20 @@ def _p_remote_domain_get_max_memory_ret(v: RemoteDomainGetMaxMemoryRet) -> bytes
         return _S_Q.pack(v.memory)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_max_memory_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_max_memory_ret(data: _xdr.Buffer) -> RemoteDomainGetMaxMemoryRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMaxMemoryRet)
+            result.memory = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_max_memory_ret.checked_unpack(data)
 
 
 def _u_remote_domain_set_max_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMaxMemoryArgs, int]:
@@ -21829,6 +23273,21 @@ def _p_remote_domain_set_max_memory_args(v: RemoteDomainSetMaxMemoryArgs) -> byt
         return _T_remote_domain_set_max_memory_args.slow_pack(v)
 
 
+def _U_remote_domain_set_max_memory_args(data: _xdr.Buffer) -> RemoteDomainSetMaxMemoryArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetMaxMemoryArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.memory = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_max_memory_args.checked_unpack(data)
+
+
 def _u_remote_domain_set_memory_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryArgs, int]:
     result = _new(RemoteDomainSetMemoryArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21842,6 +23301,21 @@ def _p_remote_domain_set_memory_args(v: RemoteDomainSetMemoryArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.memory)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_set_memory_args.slow_pack(v)
+
+
+def _U_remote_domain_set_memory_args(data: _xdr.Buffer) -> RemoteDomainSetMemoryArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetMemoryArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.memory = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_memory_args.checked_unpack(data)
 
 
 def _u_remote_domain_set_memory_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryFlagsArgs, int]:
@@ -21859,6 +23333,21 @@ def _p_remote_domain_set_memory_flags_args(v: RemoteDomainSetMemoryFlagsArgs) ->
         return _T_remote_domain_set_memory_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_set_memory_flags_args(data: _xdr.Buffer) -> RemoteDomainSetMemoryFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetMemoryFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.memory, result.flags = _S_QI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_memory_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_set_memory_stats_period_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryStatsPeriodArgs, int]:
     result = _new(RemoteDomainSetMemoryStatsPeriodArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21874,6 +23363,21 @@ def _p_remote_domain_set_memory_stats_period_args(v: RemoteDomainSetMemoryStatsP
         return _T_remote_domain_set_memory_stats_period_args.slow_pack(v)
 
 
+def _U_remote_domain_set_memory_stats_period_args(data: _xdr.Buffer) -> RemoteDomainSetMemoryStatsPeriodArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetMemoryStatsPeriodArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.period, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_memory_stats_period_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetInfoArgs, int]:
     result = _new(RemoteDomainGetInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -21885,6 +23389,19 @@ def _p_remote_domain_get_info_args(v: RemoteDomainGetInfoArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_info_args.slow_pack(v)
+
+
+def _U_remote_domain_get_info_args(data: _xdr.Buffer) -> RemoteDomainGetInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_info_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInfoRet, int]:
@@ -21899,6 +23416,20 @@ def _p_remote_domain_get_info_ret(v: RemoteDomainGetInfoRet) -> bytes:
         return _S_IQQIQ.pack(v.state, v.maxMem, v.memory, v.nrVirtCpu, v.cpuTime)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_info_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_info_ret(data: _xdr.Buffer) -> RemoteDomainGetInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetInfoRet)
+            result.state, result.maxMem, result.memory, result.nrVirtCpu, result.cpuTime = _S_IQQIQ.unpack_from(data, off)
+            off += 32
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_info_ret.checked_unpack(data)
 
 
 def _u_remote_domain_save_args(data: bytes, off: int) -> tuple[RemoteDomainSaveArgs, int]:
@@ -21923,6 +23454,28 @@ def _p_remote_domain_save_args(v: RemoteDomainSaveArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_save_args.slow_pack(v)
+
+
+def _U_remote_domain_save_args(data: _xdr.Buffer) -> RemoteDomainSaveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSaveArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.to = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_save_args.checked_unpack(data)
 
 
 def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSaveFlagsArgs, int]:
@@ -21976,28 +23529,32 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -22009,26 +23566,30 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -22091,6 +23652,27 @@ def _p_remote_domain_restore_args(v: RemoteDomainRestoreArgs) -> bytes:
         return _T_remote_domain_restore_args.slow_pack(v)
 
 
+def _U_remote_domain_restore_args(data: _xdr.Buffer) -> RemoteDomainRestoreArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainRestoreArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.from_ = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_restore_args.checked_unpack(data)
+
+
 def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreFlagsArgs, int]:
     result = _new(RemoteDomainRestoreFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -22133,28 +23715,32 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -22166,26 +23752,30 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -22250,6 +23840,29 @@ def _p_remote_domain_save_image_get_xml_desc_args(v: RemoteDomainSaveImageGetXml
         return _T_remote_domain_save_image_get_xml_desc_args.slow_pack(v)
 
 
+def _U_remote_domain_save_image_get_xml_desc_args(data: _xdr.Buffer) -> RemoteDomainSaveImageGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSaveImageGetXmlDescArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.file = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_save_image_get_xml_desc_args.checked_unpack(data)
+
+
 def _u_remote_domain_save_image_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSaveImageGetXmlDescRet, int]:
     result = _new(RemoteDomainSaveImageGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -22271,6 +23884,27 @@ def _p_remote_domain_save_image_get_xml_desc_ret(v: RemoteDomainSaveImageGetXmlD
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_save_image_get_xml_desc_ret.slow_pack(v)
+
+
+def _U_remote_domain_save_image_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainSaveImageGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSaveImageGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_save_image_get_xml_desc_ret.checked_unpack(data)
 
 
 def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSaveImageDefineXmlArgs, int]:
@@ -22376,6 +24010,21 @@ def _p_remote_domain_screenshot_args(v: RemoteDomainScreenshotArgs) -> bytes:
         return _T_remote_domain_screenshot_args.slow_pack(v)
 
 
+def _U_remote_domain_screenshot_args(data: _xdr.Buffer) -> RemoteDomainScreenshotArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainScreenshotArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.screen, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_screenshot_args.checked_unpack(data)
+
+
 def _u_remote_domain_screenshot_ret(data: bytes, off: int) -> tuple[RemoteDomainScreenshotRet, int]:
     result = _new(RemoteDomainScreenshotRet)
     result.mime, off = _u_remote_string(data, off)
@@ -22387,6 +24036,19 @@ def _p_remote_domain_screenshot_ret(v: RemoteDomainScreenshotRet) -> bytes:
         return _p_remote_string(v.mime)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_screenshot_ret.slow_pack(v)
+
+
+def _U_remote_domain_screenshot_ret(data: _xdr.Buffer) -> RemoteDomainScreenshotRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainScreenshotRet)
+            result.mime, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_screenshot_ret.checked_unpack(data)
 
 
 def _u_remote_domain_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescArgs, int]:
@@ -22402,6 +24064,21 @@ def _p_remote_domain_get_xml_desc_args(v: RemoteDomainGetXmlDescArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_domain_get_xml_desc_args(data: _xdr.Buffer) -> RemoteDomainGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetXmlDescArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainGetXmlDescRet, int]:
@@ -22425,6 +24102,27 @@ def _p_remote_domain_get_xml_desc_ret(v: RemoteDomainGetXmlDescRet) -> bytes:
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_xml_desc_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_xml_desc_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_prepare_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareArgs, int]:
@@ -22452,6 +24150,24 @@ def _p_remote_domain_migrate_prepare_args(v: RemoteDomainMigratePrepareArgs) -> 
         return _T_remote_domain_migrate_prepare_args.slow_pack(v)
 
 
+def _U_remote_domain_migrate_prepare_args(data: _xdr.Buffer) -> RemoteDomainMigratePrepareArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePrepareArgs)
+            result.uri_in, off = _u_remote_string(data, off)
+            result.flags = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            result.dname, off = _u_remote_string(data, off)
+            result.resource = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_prepare_args.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_prepare_ret(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareRet, int]:
     result = _new(RemoteDomainMigratePrepareRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -22474,6 +24190,28 @@ def _p_remote_domain_migrate_prepare_ret(v: RemoteDomainMigratePrepareRet) -> by
         return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_prepare_ret.slow_pack(v)
+
+
+def _U_remote_domain_migrate_prepare_ret(data: _xdr.Buffer) -> RemoteDomainMigratePrepareRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePrepareRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.uri_out, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_prepare_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerformArgs, int]:
@@ -22583,6 +24321,19 @@ def _p_remote_domain_migrate_finish_ret(v: RemoteDomainMigrateFinishRet) -> byte
         return _T_remote_domain_migrate_finish_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_finish_ret(data: _xdr.Buffer) -> RemoteDomainMigrateFinishRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateFinishRet)
+            result.ddom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_finish_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare2Args, int]:
     result = _new(RemoteDomainMigratePrepare2Args)
     result.uri_in, off = _u_remote_string(data, off)
@@ -22639,6 +24390,28 @@ def _p_remote_domain_migrate_prepare2_ret(v: RemoteDomainMigratePrepare2Ret) -> 
         return _V_v[size].pack(size, raw) + _p_remote_string(v.uri_out)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_prepare2_ret.slow_pack(v)
+
+
+def _U_remote_domain_migrate_prepare2_ret(data: _xdr.Buffer) -> RemoteDomainMigratePrepare2Ret:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePrepare2Ret)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.uri_out, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_prepare2_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish2Args, int]:
@@ -22710,6 +24483,19 @@ def _p_remote_domain_migrate_finish2_ret(v: RemoteDomainMigrateFinish2Ret) -> by
         return _T_remote_domain_migrate_finish2_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_finish2_ret(data: _xdr.Buffer) -> RemoteDomainMigrateFinish2Ret:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateFinish2Ret)
+            result.ddom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_finish2_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_defined_domains_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsArgs, int]:
     result = _new(RemoteConnectListDefinedDomainsArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -22722,6 +24508,20 @@ def _p_remote_connect_list_defined_domains_args(v: RemoteConnectListDefinedDomai
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_defined_domains_args.slow_pack(v)
+
+
+def _U_remote_connect_list_defined_domains_args(data: _xdr.Buffer) -> RemoteConnectListDefinedDomainsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListDefinedDomainsArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_defined_domains_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsRet, int]:
@@ -22773,6 +24573,20 @@ def _p_remote_connect_num_of_defined_domains_ret(v: RemoteConnectNumOfDefinedDom
         return _T_remote_connect_num_of_defined_domains_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_defined_domains_ret(data: _xdr.Buffer) -> RemoteConnectNumOfDefinedDomainsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfDefinedDomainsRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_defined_domains_ret.checked_unpack(data)
+
+
 def _u_remote_domain_create_args(data: bytes, off: int) -> tuple[RemoteDomainCreateArgs, int]:
     result = _new(RemoteDomainCreateArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22784,6 +24598,19 @@ def _p_remote_domain_create_args(v: RemoteDomainCreateArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_create_args.slow_pack(v)
+
+
+def _U_remote_domain_create_args(data: _xdr.Buffer) -> RemoteDomainCreateArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_args.checked_unpack(data)
 
 
 def _u_remote_domain_create_with_flags_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsArgs, int]:
@@ -22801,6 +24628,21 @@ def _p_remote_domain_create_with_flags_args(v: RemoteDomainCreateWithFlagsArgs) 
         return _T_remote_domain_create_with_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_create_with_flags_args(data: _xdr.Buffer) -> RemoteDomainCreateWithFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateWithFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_with_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_create_with_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFlagsRet, int]:
     result = _new(RemoteDomainCreateWithFlagsRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22812,6 +24654,19 @@ def _p_remote_domain_create_with_flags_ret(v: RemoteDomainCreateWithFlagsRet) ->
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_create_with_flags_ret.slow_pack(v)
+
+
+def _U_remote_domain_create_with_flags_ret(data: _xdr.Buffer) -> RemoteDomainCreateWithFlagsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateWithFlagsRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_with_flags_ret.checked_unpack(data)
 
 
 def _u_remote_domain_create_with_files_args(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesArgs, int]:
@@ -22829,6 +24684,21 @@ def _p_remote_domain_create_with_files_args(v: RemoteDomainCreateWithFilesArgs) 
         return _T_remote_domain_create_with_files_args.slow_pack(v)
 
 
+def _U_remote_domain_create_with_files_args(data: _xdr.Buffer) -> RemoteDomainCreateWithFilesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateWithFilesArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_with_files_args.checked_unpack(data)
+
+
 def _u_remote_domain_create_with_files_ret(data: bytes, off: int) -> tuple[RemoteDomainCreateWithFilesRet, int]:
     result = _new(RemoteDomainCreateWithFilesRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22840,6 +24710,19 @@ def _p_remote_domain_create_with_files_ret(v: RemoteDomainCreateWithFilesRet) ->
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_create_with_files_ret.slow_pack(v)
+
+
+def _U_remote_domain_create_with_files_ret(data: _xdr.Buffer) -> RemoteDomainCreateWithFilesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCreateWithFilesRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_create_with_files_ret.checked_unpack(data)
 
 
 def _u_remote_domain_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlArgs, int]:
@@ -22865,6 +24748,27 @@ def _p_remote_domain_define_xml_args(v: RemoteDomainDefineXmlArgs) -> bytes:
         return _T_remote_domain_define_xml_args.slow_pack(v)
 
 
+def _U_remote_domain_define_xml_args(data: _xdr.Buffer) -> RemoteDomainDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDefineXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_define_xml_args.checked_unpack(data)
+
+
 def _u_remote_domain_define_xml_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlRet, int]:
     result = _new(RemoteDomainDefineXmlRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22876,6 +24780,19 @@ def _p_remote_domain_define_xml_ret(v: RemoteDomainDefineXmlRet) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_define_xml_ret.slow_pack(v)
+
+
+def _U_remote_domain_define_xml_ret(data: _xdr.Buffer) -> RemoteDomainDefineXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDefineXmlRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_define_xml_ret.checked_unpack(data)
 
 
 def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsArgs, int]:
@@ -22903,6 +24820,29 @@ def _p_remote_domain_define_xml_flags_args(v: RemoteDomainDefineXmlFlagsArgs) ->
         return _T_remote_domain_define_xml_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_define_xml_flags_args(data: _xdr.Buffer) -> RemoteDomainDefineXmlFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDefineXmlFlagsArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_define_xml_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainDefineXmlFlagsRet, int]:
     result = _new(RemoteDomainDefineXmlFlagsRet)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22916,6 +24856,19 @@ def _p_remote_domain_define_xml_flags_ret(v: RemoteDomainDefineXmlFlagsRet) -> b
         return _T_remote_domain_define_xml_flags_ret.slow_pack(v)
 
 
+def _U_remote_domain_define_xml_flags_ret(data: _xdr.Buffer) -> RemoteDomainDefineXmlFlagsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDefineXmlFlagsRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_define_xml_flags_ret.checked_unpack(data)
+
+
 def _u_remote_domain_undefine_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineArgs, int]:
     result = _new(RemoteDomainUndefineArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22927,6 +24880,19 @@ def _p_remote_domain_undefine_args(v: RemoteDomainUndefineArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_undefine_args.slow_pack(v)
+
+
+def _U_remote_domain_undefine_args(data: _xdr.Buffer) -> RemoteDomainUndefineArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainUndefineArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_undefine_args.checked_unpack(data)
 
 
 def _u_remote_domain_undefine_flags_args(data: bytes, off: int) -> tuple[RemoteDomainUndefineFlagsArgs, int]:
@@ -22944,6 +24910,21 @@ def _p_remote_domain_undefine_flags_args(v: RemoteDomainUndefineFlagsArgs) -> by
         return _T_remote_domain_undefine_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_undefine_flags_args(data: _xdr.Buffer) -> RemoteDomainUndefineFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainUndefineFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_undefine_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_inject_nmi_args(data: bytes, off: int) -> tuple[RemoteDomainInjectNmiArgs, int]:
     result = _new(RemoteDomainInjectNmiArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22957,6 +24938,21 @@ def _p_remote_domain_inject_nmi_args(v: RemoteDomainInjectNmiArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_inject_nmi_args.slow_pack(v)
+
+
+def _U_remote_domain_inject_nmi_args(data: _xdr.Buffer) -> RemoteDomainInjectNmiArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainInjectNmiArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_inject_nmi_args.checked_unpack(data)
 
 
 def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainSendKeyArgs, int]:
@@ -22984,6 +24980,28 @@ def _p_remote_domain_send_key_args(v: RemoteDomainSendKeyArgs) -> bytes:
         return _T_remote_domain_send_key_args.slow_pack(v)
 
 
+def _U_remote_domain_send_key_args(data: _xdr.Buffer) -> RemoteDomainSendKeyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSendKeyArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.codeset, result.holdtime = _S_II.unpack_from(data, off)
+            off += 8
+            count = _xdr.unpack_count(data, off, 16, 4)
+            off += 4
+            f_keycodes = list(_struct.unpack_from(f">{count}I", data, off))
+            off += count * 4
+            result.keycodes = f_keycodes
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_send_key_args.checked_unpack(data)
+
+
 def _u_remote_domain_send_process_signal_args(data: bytes, off: int) -> tuple[RemoteDomainSendProcessSignalArgs, int]:
     result = _new(RemoteDomainSendProcessSignalArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -22997,6 +25015,21 @@ def _p_remote_domain_send_process_signal_args(v: RemoteDomainSendProcessSignalAr
         return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.pid_value, v.signum, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_send_process_signal_args.slow_pack(v)
+
+
+def _U_remote_domain_send_process_signal_args(data: _xdr.Buffer) -> RemoteDomainSendProcessSignalArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSendProcessSignalArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.pid_value, result.signum, result.flags = _S_qII.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_send_process_signal_args.checked_unpack(data)
 
 
 def _u_remote_domain_set_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusArgs, int]:
@@ -23014,6 +25047,21 @@ def _p_remote_domain_set_vcpus_args(v: RemoteDomainSetVcpusArgs) -> bytes:
         return _T_remote_domain_set_vcpus_args.slow_pack(v)
 
 
+def _U_remote_domain_set_vcpus_args(data: _xdr.Buffer) -> RemoteDomainSetVcpusArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetVcpusArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nvcpus = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_vcpus_args.checked_unpack(data)
+
+
 def _u_remote_domain_set_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetVcpusFlagsArgs, int]:
     result = _new(RemoteDomainSetVcpusFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -23027,6 +25075,21 @@ def _p_remote_domain_set_vcpus_flags_args(v: RemoteDomainSetVcpusFlagsArgs) -> b
         return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.nvcpus, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_set_vcpus_flags_args.slow_pack(v)
+
+
+def _U_remote_domain_set_vcpus_flags_args(data: _xdr.Buffer) -> RemoteDomainSetVcpusFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetVcpusFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nvcpus, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_vcpus_flags_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_vcpus_flags_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsArgs, int]:
@@ -23044,6 +25107,21 @@ def _p_remote_domain_get_vcpus_flags_args(v: RemoteDomainGetVcpusFlagsArgs) -> b
         return _T_remote_domain_get_vcpus_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_get_vcpus_flags_args(data: _xdr.Buffer) -> RemoteDomainGetVcpusFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetVcpusFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_vcpus_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_vcpus_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusFlagsRet, int]:
     result = _new(RemoteDomainGetVcpusFlagsRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -23056,6 +25134,20 @@ def _p_remote_domain_get_vcpus_flags_ret(v: RemoteDomainGetVcpusFlagsRet) -> byt
         return _S_i.pack(v.num)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_vcpus_flags_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_vcpus_flags_ret(data: _xdr.Buffer) -> RemoteDomainGetVcpusFlagsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetVcpusFlagsRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_vcpus_flags_ret.checked_unpack(data)
 
 
 def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuArgs, int]:
@@ -23080,6 +25172,28 @@ def _p_remote_domain_pin_vcpu_args(v: RemoteDomainPinVcpuArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _V_Iv[size].pack(v.vcpu, size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_pin_vcpu_args.slow_pack(v)
+
+
+def _U_remote_domain_pin_vcpu_args(data: _xdr.Buffer) -> RemoteDomainPinVcpuArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainPinVcpuArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.vcpu, size = _S_II.unpack_from(data, off)
+            off += 8
+            end = off + size
+            if size > 2048:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cpumap = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_pin_vcpu_args.checked_unpack(data)
 
 
 def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteDomainPinVcpuFlagsArgs, int]:
@@ -23123,6 +25237,21 @@ def _p_remote_domain_get_vcpu_pin_info_args(v: RemoteDomainGetVcpuPinInfoArgs) -
         return _T_remote_domain_get_vcpu_pin_info_args.slow_pack(v)
 
 
+def _U_remote_domain_get_vcpu_pin_info_args(data: _xdr.Buffer) -> RemoteDomainGetVcpuPinInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetVcpuPinInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.ncpumaps, result.maplen, result.flags = _S_iiI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_vcpu_pin_info_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpuPinInfoRet, int]:
     result = _new(RemoteDomainGetVcpuPinInfoRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -23146,6 +25275,29 @@ def _p_remote_domain_get_vcpu_pin_info_ret(v: RemoteDomainGetVcpuPinInfoRet) -> 
         return _V_vi_2[size].pack(size, raw, v.num)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_vcpu_pin_info_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_vcpu_pin_info_ret(data: _xdr.Buffer) -> RemoteDomainGetVcpuPinInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetVcpuPinInfoRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 8388608:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cpumaps = data[off:end]
+            off = end + (-size & 3)
+            word, result.num = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_vcpu_pin_info_ret.checked_unpack(data)
 
 
 def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDomainPinEmulatorArgs, int]:
@@ -23189,6 +25341,21 @@ def _p_remote_domain_get_emulator_pin_info_args(v: RemoteDomainGetEmulatorPinInf
         return _T_remote_domain_get_emulator_pin_info_args.slow_pack(v)
 
 
+def _U_remote_domain_get_emulator_pin_info_args(data: _xdr.Buffer) -> RemoteDomainGetEmulatorPinInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetEmulatorPinInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.maplen, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_emulator_pin_info_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetEmulatorPinInfoRet, int]:
     result = _new(RemoteDomainGetEmulatorPinInfoRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -23214,6 +25381,29 @@ def _p_remote_domain_get_emulator_pin_info_ret(v: RemoteDomainGetEmulatorPinInfo
         return _T_remote_domain_get_emulator_pin_info_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_emulator_pin_info_ret(data: _xdr.Buffer) -> RemoteDomainGetEmulatorPinInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetEmulatorPinInfoRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 8388608:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cpumaps = data[off:end]
+            off = end + (-size & 3)
+            word, result.ret = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_emulator_pin_info_ret.checked_unpack(data)
+
+
 def _u_remote_domain_get_vcpus_args(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusArgs, int]:
     result = _new(RemoteDomainGetVcpusArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -23227,6 +25417,21 @@ def _p_remote_domain_get_vcpus_args(v: RemoteDomainGetVcpusArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_ii.pack(v.maxinfo, v.maplen)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_vcpus_args.slow_pack(v)
+
+
+def _U_remote_domain_get_vcpus_args(data: _xdr.Buffer) -> RemoteDomainGetVcpusArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetVcpusArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.maxinfo, result.maplen = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_vcpus_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusRet, int]:
@@ -23282,6 +25487,19 @@ def _p_remote_domain_get_max_vcpus_args(v: RemoteDomainGetMaxVcpusArgs) -> bytes
         return _T_remote_domain_get_max_vcpus_args.slow_pack(v)
 
 
+def _U_remote_domain_get_max_vcpus_args(data: _xdr.Buffer) -> RemoteDomainGetMaxVcpusArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMaxVcpusArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_max_vcpus_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_max_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMaxVcpusRet, int]:
     result = _new(RemoteDomainGetMaxVcpusRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -23294,6 +25512,20 @@ def _p_remote_domain_get_max_vcpus_ret(v: RemoteDomainGetMaxVcpusRet) -> bytes:
         return _S_i.pack(v.num)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_max_vcpus_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_max_vcpus_ret(data: _xdr.Buffer) -> RemoteDomainGetMaxVcpusRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMaxVcpusRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_max_vcpus_ret.checked_unpack(data)
 
 
 def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainIothreadInfo, int]:
@@ -23319,6 +25551,27 @@ def _p_remote_domain_iothread_info(v: RemoteDomainIothreadInfo) -> bytes:
         return _T_remote_domain_iothread_info.slow_pack(v)
 
 
+def _U_remote_domain_iothread_info(data: _xdr.Buffer) -> RemoteDomainIothreadInfo:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIothreadInfo)
+            result.iothread_id, size = _S_II.unpack_from(data, off)
+            off += 8
+            end = off + size
+            if size > 2048:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cpumap = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_iothread_info.checked_unpack(data)
+
+
 def _u_remote_domain_get_iothread_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoArgs, int]:
     result = _new(RemoteDomainGetIothreadInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -23332,6 +25585,21 @@ def _p_remote_domain_get_iothread_info_args(v: RemoteDomainGetIothreadInfoArgs) 
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_iothread_info_args.slow_pack(v)
+
+
+def _U_remote_domain_get_iothread_info_args(data: _xdr.Buffer) -> RemoteDomainGetIothreadInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetIothreadInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_iothread_info_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoRet, int]:
@@ -23420,6 +25688,21 @@ def _p_remote_domain_add_iothread_args(v: RemoteDomainAddIothreadArgs) -> bytes:
         return _T_remote_domain_add_iothread_args.slow_pack(v)
 
 
+def _U_remote_domain_add_iothread_args(data: _xdr.Buffer) -> RemoteDomainAddIothreadArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainAddIothreadArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.iothread_id, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_add_iothread_args.checked_unpack(data)
+
+
 def _u_remote_domain_del_iothread_args(data: bytes, off: int) -> tuple[RemoteDomainDelIothreadArgs, int]:
     result = _new(RemoteDomainDelIothreadArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -23433,6 +25716,21 @@ def _p_remote_domain_del_iothread_args(v: RemoteDomainDelIothreadArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.iothread_id, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_del_iothread_args.slow_pack(v)
+
+
+def _U_remote_domain_del_iothread_args(data: _xdr.Buffer) -> RemoteDomainDelIothreadArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDelIothreadArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.iothread_id, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_del_iothread_args.checked_unpack(data)
 
 
 def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[RemoteDomainSetIothreadParamsArgs, int]:
@@ -23454,28 +25752,32 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -23487,26 +25789,30 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -23566,6 +25872,19 @@ def _p_remote_domain_get_security_label_args(v: RemoteDomainGetSecurityLabelArgs
         return _T_remote_domain_get_security_label_args.slow_pack(v)
 
 
+def _U_remote_domain_get_security_label_args(data: _xdr.Buffer) -> RemoteDomainGetSecurityLabelArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetSecurityLabelArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_security_label_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelRet, int]:
     result = _new(RemoteDomainGetSecurityLabelRet)
     count = _xdr.unpack_count(data, off, 4097, 4)
@@ -23588,6 +25907,25 @@ def _p_remote_domain_get_security_label_ret(v: RemoteDomainGetSecurityLabelRet) 
         return _T_remote_domain_get_security_label_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_security_label_ret(data: _xdr.Buffer) -> RemoteDomainGetSecurityLabelRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetSecurityLabelRet)
+            count = _xdr.unpack_count(data, off, 4097, 4)
+            off += 4
+            f_label = list(_struct.unpack_from(f">{count}i", data, off))
+            off += count * 4
+            result.label = f_label
+            result.enforcing = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_security_label_ret.checked_unpack(data)
+
+
 def _u_remote_domain_get_security_label_list_args(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListArgs, int]:
     result = _new(RemoteDomainGetSecurityLabelListArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -23599,6 +25937,19 @@ def _p_remote_domain_get_security_label_list_args(v: RemoteDomainGetSecurityLabe
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_security_label_list_args.slow_pack(v)
+
+
+def _U_remote_domain_get_security_label_list_args(data: _xdr.Buffer) -> RemoteDomainGetSecurityLabelListArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetSecurityLabelListArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_security_label_list_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListRet, int]:
@@ -23658,6 +26009,28 @@ def _p_remote_node_get_security_model_ret(v: RemoteNodeGetSecurityModelRet) -> b
         return _T_remote_node_get_security_model_ret.slow_pack(v)
 
 
+def _U_remote_node_get_security_model_ret(data: _xdr.Buffer) -> RemoteNodeGetSecurityModelRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetSecurityModelRet)
+            count = _xdr.unpack_count(data, off, 257, 4)
+            off += 4
+            f_model = list(_struct.unpack_from(f">{count}i", data, off))
+            off += count * 4
+            result.model = f_model
+            count2 = _xdr.unpack_count(data, off, 257, 4)
+            off += 4
+            f_doi = list(_struct.unpack_from(f">{count2}i", data, off))
+            off += count2 * 4
+            result.doi = f_doi
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_security_model_ret.checked_unpack(data)
+
+
 def _u_remote_domain_attach_device_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceArgs, int]:
     result = _new(RemoteDomainAttachDeviceArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -23680,6 +26053,28 @@ def _p_remote_domain_attach_device_args(v: RemoteDomainAttachDeviceArgs) -> byte
         return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_attach_device_args.slow_pack(v)
+
+
+def _U_remote_domain_attach_device_args(data: _xdr.Buffer) -> RemoteDomainAttachDeviceArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainAttachDeviceArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_attach_device_args.checked_unpack(data)
 
 
 def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAttachDeviceFlagsArgs, int]:
@@ -23730,6 +26125,28 @@ def _p_remote_domain_detach_device_args(v: RemoteDomainDetachDeviceArgs) -> byte
         return _p_remote_nonnull_domain(v.dom) + _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_detach_device_args.slow_pack(v)
+
+
+def _U_remote_domain_detach_device_args(data: _xdr.Buffer) -> RemoteDomainDetachDeviceArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDetachDeviceArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_detach_device_args.checked_unpack(data)
 
 
 def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[RemoteDomainDetachDeviceFlagsArgs, int]:
@@ -23823,6 +26240,19 @@ def _p_remote_domain_get_autostart_args(v: RemoteDomainGetAutostartArgs) -> byte
         return _T_remote_domain_get_autostart_args.slow_pack(v)
 
 
+def _U_remote_domain_get_autostart_args(data: _xdr.Buffer) -> RemoteDomainGetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetAutostartArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_autostart_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartRet, int]:
     result = _new(RemoteDomainGetAutostartRet)
     result.autostart = _S_i.unpack_from(data, off)[0]
@@ -23835,6 +26265,20 @@ def _p_remote_domain_get_autostart_ret(v: RemoteDomainGetAutostartRet) -> bytes:
         return _S_i.pack(v.autostart)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_autostart_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_autostart_ret(data: _xdr.Buffer) -> RemoteDomainGetAutostartRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetAutostartRet)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_autostart_ret.checked_unpack(data)
 
 
 def _u_remote_domain_set_autostart_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartArgs, int]:
@@ -23850,6 +26294,21 @@ def _p_remote_domain_set_autostart_args(v: RemoteDomainSetAutostartArgs) -> byte
         return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_set_autostart_args.slow_pack(v)
+
+
+def _U_remote_domain_set_autostart_args(data: _xdr.Buffer) -> RemoteDomainSetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetAutostartArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_autostart_args.checked_unpack(data)
 
 
 def _u_remote_domain_set_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSetMetadataArgs, int]:
@@ -23881,6 +26340,26 @@ def _p_remote_domain_set_metadata_args(v: RemoteDomainSetMetadataArgs) -> bytes:
         return _T_remote_domain_set_metadata_args.slow_pack(v)
 
 
+def _U_remote_domain_set_metadata_args(data: _xdr.Buffer) -> RemoteDomainSetMetadataArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetMetadataArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.type = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.metadata, off = _u_remote_string(data, off)
+            result.key, off = _u_remote_string(data, off)
+            result.uri, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_metadata_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataArgs, int]:
     result = _new(RemoteDomainGetMetadataArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -23906,6 +26385,24 @@ def _p_remote_domain_get_metadata_args(v: RemoteDomainGetMetadataArgs) -> bytes:
         return _T_remote_domain_get_metadata_args.slow_pack(v)
 
 
+def _U_remote_domain_get_metadata_args(data: _xdr.Buffer) -> RemoteDomainGetMetadataArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMetadataArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.type = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.uri, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_metadata_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMetadataRet, int]:
     result = _new(RemoteDomainGetMetadataRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -23927,6 +26424,27 @@ def _p_remote_domain_get_metadata_ret(v: RemoteDomainGetMetadataRet) -> bytes:
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_metadata_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_metadata_ret(data: _xdr.Buffer) -> RemoteDomainGetMetadataRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMetadataRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.metadata = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_metadata_ret.checked_unpack(data)
 
 
 def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobAbortArgs, int]:
@@ -23993,6 +26511,20 @@ def _p_remote_domain_get_block_job_info_ret(v: RemoteDomainGetBlockJobInfoRet) -
         return _S_iiQQQ.pack(v.found, v.type, v.bandwidth, v.cur, v.end)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_block_job_info_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_block_job_info_ret(data: _xdr.Buffer) -> RemoteDomainGetBlockJobInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetBlockJobInfoRet)
+            result.found, result.type, result.bandwidth, result.cur, result.end = _S_iiQQQ.unpack_from(data, off)
+            off += 32
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_block_job_info_ret.checked_unpack(data)
 
 
 def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[RemoteDomainBlockJobSetSpeedArgs, int]:
@@ -24116,28 +26648,32 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end3].decode()
             off = end3 + (-next_size & 3)
-            word2, disc = _S_Ii.unpack_from(data, off - 4)
-            if word2 & _MASK[off - end3]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size3 = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end4 = start + size3
-                off = end4 + (-size3 & 3)
-                if size3 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                word2, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word2 & _MASK[off - end3] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end4].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word3, disc = _S_Ii.unpack_from(data, off - 4)
+                if word3 & _MASK[off - end3]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size3 = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end4 = start + size3
+                    off = end4 + (-size3 & 3)
+                    if size3 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end4].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -24149,26 +26685,30 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end5].decode()
         off = end5 + (-next_size & 3)
-        word3, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word3 & _MASK[off - end5]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size4 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end6 = start2 + size4
-            off = end6 + (-size4 & 3)
-            if size4 > 4194304 or (off != end6 and data[end6:off] != _PAD[off - end6]):
+            word4, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word4 & _MASK[off - end5] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end6].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word5, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word5 & _MASK[off - end5]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size4 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end6 = start2 + size4
+                off = end6 + (-size4 & 3)
+                if size4 > 4194304 or (off != end6 and data[end6:off] != _PAD[off - end6]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end6].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -24281,28 +26821,32 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end2].decode()
             off = end2 + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end2]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size2 = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end3 = start + size2
-                off = end3 + (-size2 & 3)
-                if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end2] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end3].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end2]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size2 = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end3 = start + size2
+                    off = end3 + (-size2 & 3)
+                    if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end3].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -24314,26 +26858,30 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end4].decode()
         off = end4 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end4]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size3 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end5 = start2 + size3
-            off = end5 + (-size3 & 3)
-            if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end4] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end5].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end4]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size3 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end5 = start2 + size3
+                off = end5 + (-size3 & 3)
+                if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end5].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -24404,6 +26952,22 @@ def _p_remote_domain_get_block_io_tune_args(v: RemoteDomainGetBlockIoTuneArgs) -
         return _T_remote_domain_get_block_io_tune_args.slow_pack(v)
 
 
+def _U_remote_domain_get_block_io_tune_args(data: _xdr.Buffer) -> RemoteDomainGetBlockIoTuneArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetBlockIoTuneArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.disk, off = _u_remote_string(data, off)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_block_io_tune_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneRet, int]:
     result = _new(RemoteDomainGetBlockIoTuneRet)
     count = _xdr.unpack_count(data, off, 32, 8)
@@ -24420,28 +26984,32 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -24453,26 +27021,30 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -24538,28 +27110,32 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end2].decode()
             off = end2 + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end2]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size2 = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end3 = start + size2
-                off = end3 + (-size2 & 3)
-                if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end2] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end3].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end2]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size2 = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end3 = start + size2
+                    off = end3 + (-size2 & 3)
+                    if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end3].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -24571,26 +27147,30 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end4].decode()
         off = end4 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end4]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size3 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end5 = start2 + size3
-            off = end5 + (-size3 & 3)
-            if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end4] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end5].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end4]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size3 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end5 = start2 + size3
+                off = end5 + (-size3 & 3)
+                if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end5].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -24657,6 +27237,22 @@ def _p_remote_domain_del_throttle_group_args(v: RemoteDomainDelThrottleGroupArgs
         return _T_remote_domain_del_throttle_group_args.slow_pack(v)
 
 
+def _U_remote_domain_del_throttle_group_args(data: _xdr.Buffer) -> RemoteDomainDelThrottleGroupArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainDelThrottleGroupArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.group, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_del_throttle_group_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_cpu_stats_args(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsArgs, int]:
     result = _new(RemoteDomainGetCpuStatsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -24677,6 +27273,21 @@ def _p_remote_domain_get_cpu_stats_args(v: RemoteDomainGetCpuStatsArgs) -> bytes
         return _T_remote_domain_get_cpu_stats_args.slow_pack(v)
 
 
+def _U_remote_domain_get_cpu_stats_args(data: _xdr.Buffer) -> RemoteDomainGetCpuStatsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetCpuStatsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.nparams, result.start_cpu, result.ncpus, result.flags = _S_IiII.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_cpu_stats_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsRet, int]:
     result = _new(RemoteDomainGetCpuStatsRet)
     count = _xdr.unpack_count(data, off, 2048, 8)
@@ -24693,28 +27304,32 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -24726,26 +27341,30 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -24800,6 +27419,21 @@ def _p_remote_domain_get_hostname_args(v: RemoteDomainGetHostnameArgs) -> bytes:
         return _T_remote_domain_get_hostname_args.slow_pack(v)
 
 
+def _U_remote_domain_get_hostname_args(data: _xdr.Buffer) -> RemoteDomainGetHostnameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetHostnameArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_hostname_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteDomainGetHostnameRet, int]:
     result = _new(RemoteDomainGetHostnameRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -24823,6 +27457,27 @@ def _p_remote_domain_get_hostname_ret(v: RemoteDomainGetHostnameRet) -> bytes:
         return _T_remote_domain_get_hostname_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_hostname_ret(data: _xdr.Buffer) -> RemoteDomainGetHostnameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetHostnameRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.hostname = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_hostname_ret.checked_unpack(data)
+
+
 def _u_remote_connect_num_of_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNetworksRet, int]:
     result = _new(RemoteConnectNumOfNetworksRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -24837,6 +27492,20 @@ def _p_remote_connect_num_of_networks_ret(v: RemoteConnectNumOfNetworksRet) -> b
         return _T_remote_connect_num_of_networks_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_networks_ret(data: _xdr.Buffer) -> RemoteConnectNumOfNetworksRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfNetworksRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_networks_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListNetworksArgs, int]:
     result = _new(RemoteConnectListNetworksArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -24849,6 +27518,20 @@ def _p_remote_connect_list_networks_args(v: RemoteConnectListNetworksArgs) -> by
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_networks_args.slow_pack(v)
+
+
+def _U_remote_connect_list_networks_args(data: _xdr.Buffer) -> RemoteConnectListNetworksArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListNetworksArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_networks_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListNetworksRet, int]:
@@ -24900,6 +27583,20 @@ def _p_remote_connect_num_of_defined_networks_ret(v: RemoteConnectNumOfDefinedNe
         return _T_remote_connect_num_of_defined_networks_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_defined_networks_ret(data: _xdr.Buffer) -> RemoteConnectNumOfDefinedNetworksRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfDefinedNetworksRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_defined_networks_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_defined_networks_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksArgs, int]:
     result = _new(RemoteConnectListDefinedNetworksArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -24912,6 +27609,20 @@ def _p_remote_connect_list_defined_networks_args(v: RemoteConnectListDefinedNetw
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_defined_networks_args.slow_pack(v)
+
+
+def _U_remote_connect_list_defined_networks_args(data: _xdr.Buffer) -> RemoteConnectListDefinedNetworksArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListDefinedNetworksArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_defined_networks_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksRet, int]:
@@ -24965,6 +27676,20 @@ def _p_remote_network_lookup_by_uuid_args(v: RemoteNetworkLookupByUuidArgs) -> b
         return _T_remote_network_lookup_by_uuid_args.slow_pack(v)
 
 
+def _U_remote_network_lookup_by_uuid_args(data: _xdr.Buffer) -> RemoteNetworkLookupByUuidArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkLookupByUuidArgs)
+            result.uuid = _S_16s.unpack_from(data, off)[0]
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_lookup_by_uuid_args.checked_unpack(data)
+
+
 def _u_remote_network_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByUuidRet, int]:
     result = _new(RemoteNetworkLookupByUuidRet)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -24976,6 +27701,19 @@ def _p_remote_network_lookup_by_uuid_ret(v: RemoteNetworkLookupByUuidRet) -> byt
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_lookup_by_uuid_ret.slow_pack(v)
+
+
+def _U_remote_network_lookup_by_uuid_ret(data: _xdr.Buffer) -> RemoteNetworkLookupByUuidRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkLookupByUuidRet)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_lookup_by_uuid_ret.checked_unpack(data)
 
 
 def _u_remote_network_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameArgs, int]:
@@ -25001,6 +27739,27 @@ def _p_remote_network_lookup_by_name_args(v: RemoteNetworkLookupByNameArgs) -> b
         return _T_remote_network_lookup_by_name_args.slow_pack(v)
 
 
+def _U_remote_network_lookup_by_name_args(data: _xdr.Buffer) -> RemoteNetworkLookupByNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkLookupByNameArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_lookup_by_name_args.checked_unpack(data)
+
+
 def _u_remote_network_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkLookupByNameRet, int]:
     result = _new(RemoteNetworkLookupByNameRet)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25012,6 +27771,19 @@ def _p_remote_network_lookup_by_name_ret(v: RemoteNetworkLookupByNameRet) -> byt
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_lookup_by_name_ret.slow_pack(v)
+
+
+def _U_remote_network_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteNetworkLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkLookupByNameRet)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_lookup_by_name_ret.checked_unpack(data)
 
 
 def _u_remote_network_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlArgs, int]:
@@ -25037,6 +27809,27 @@ def _p_remote_network_create_xml_args(v: RemoteNetworkCreateXmlArgs) -> bytes:
         return _T_remote_network_create_xml_args.slow_pack(v)
 
 
+def _U_remote_network_create_xml_args(data: _xdr.Buffer) -> RemoteNetworkCreateXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkCreateXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_create_xml_args.checked_unpack(data)
+
+
 def _u_remote_network_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlRet, int]:
     result = _new(RemoteNetworkCreateXmlRet)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25048,6 +27841,19 @@ def _p_remote_network_create_xml_ret(v: RemoteNetworkCreateXmlRet) -> bytes:
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_create_xml_ret.slow_pack(v)
+
+
+def _U_remote_network_create_xml_ret(data: _xdr.Buffer) -> RemoteNetworkCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkCreateXmlRet)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_create_xml_ret.checked_unpack(data)
 
 
 def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsArgs, int]:
@@ -25075,6 +27881,29 @@ def _p_remote_network_create_xml_flags_args(v: RemoteNetworkCreateXmlFlagsArgs) 
         return _T_remote_network_create_xml_flags_args.slow_pack(v)
 
 
+def _U_remote_network_create_xml_flags_args(data: _xdr.Buffer) -> RemoteNetworkCreateXmlFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkCreateXmlFlagsArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_create_xml_flags_args.checked_unpack(data)
+
+
 def _u_remote_network_create_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkCreateXmlFlagsRet, int]:
     result = _new(RemoteNetworkCreateXmlFlagsRet)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25086,6 +27915,19 @@ def _p_remote_network_create_xml_flags_ret(v: RemoteNetworkCreateXmlFlagsRet) ->
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_create_xml_flags_ret.slow_pack(v)
+
+
+def _U_remote_network_create_xml_flags_ret(data: _xdr.Buffer) -> RemoteNetworkCreateXmlFlagsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkCreateXmlFlagsRet)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_create_xml_flags_ret.checked_unpack(data)
 
 
 def _u_remote_network_define_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlArgs, int]:
@@ -25111,6 +27953,27 @@ def _p_remote_network_define_xml_args(v: RemoteNetworkDefineXmlArgs) -> bytes:
         return _T_remote_network_define_xml_args.slow_pack(v)
 
 
+def _U_remote_network_define_xml_args(data: _xdr.Buffer) -> RemoteNetworkDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkDefineXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_define_xml_args.checked_unpack(data)
+
+
 def _u_remote_network_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlRet, int]:
     result = _new(RemoteNetworkDefineXmlRet)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25122,6 +27985,19 @@ def _p_remote_network_define_xml_ret(v: RemoteNetworkDefineXmlRet) -> bytes:
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_define_xml_ret.slow_pack(v)
+
+
+def _U_remote_network_define_xml_ret(data: _xdr.Buffer) -> RemoteNetworkDefineXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkDefineXmlRet)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_define_xml_ret.checked_unpack(data)
 
 
 def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsArgs, int]:
@@ -25149,6 +28025,29 @@ def _p_remote_network_define_xml_flags_args(v: RemoteNetworkDefineXmlFlagsArgs) 
         return _T_remote_network_define_xml_flags_args.slow_pack(v)
 
 
+def _U_remote_network_define_xml_flags_args(data: _xdr.Buffer) -> RemoteNetworkDefineXmlFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkDefineXmlFlagsArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_define_xml_flags_args.checked_unpack(data)
+
+
 def _u_remote_network_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNetworkDefineXmlFlagsRet, int]:
     result = _new(RemoteNetworkDefineXmlFlagsRet)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25162,6 +28061,19 @@ def _p_remote_network_define_xml_flags_ret(v: RemoteNetworkDefineXmlFlagsRet) ->
         return _T_remote_network_define_xml_flags_ret.slow_pack(v)
 
 
+def _U_remote_network_define_xml_flags_ret(data: _xdr.Buffer) -> RemoteNetworkDefineXmlFlagsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkDefineXmlFlagsRet)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_define_xml_flags_ret.checked_unpack(data)
+
+
 def _u_remote_network_undefine_args(data: bytes, off: int) -> tuple[RemoteNetworkUndefineArgs, int]:
     result = _new(RemoteNetworkUndefineArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25173,6 +28085,19 @@ def _p_remote_network_undefine_args(v: RemoteNetworkUndefineArgs) -> bytes:
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_undefine_args.slow_pack(v)
+
+
+def _U_remote_network_undefine_args(data: _xdr.Buffer) -> RemoteNetworkUndefineArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkUndefineArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_undefine_args.checked_unpack(data)
 
 
 def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkUpdateArgs, int]:
@@ -25221,6 +28146,19 @@ def _p_remote_network_create_args(v: RemoteNetworkCreateArgs) -> bytes:
         return _T_remote_network_create_args.slow_pack(v)
 
 
+def _U_remote_network_create_args(data: _xdr.Buffer) -> RemoteNetworkCreateArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkCreateArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_create_args.checked_unpack(data)
+
+
 def _u_remote_network_destroy_args(data: bytes, off: int) -> tuple[RemoteNetworkDestroyArgs, int]:
     result = _new(RemoteNetworkDestroyArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25232,6 +28170,19 @@ def _p_remote_network_destroy_args(v: RemoteNetworkDestroyArgs) -> bytes:
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_destroy_args.slow_pack(v)
+
+
+def _U_remote_network_destroy_args(data: _xdr.Buffer) -> RemoteNetworkDestroyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkDestroyArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_destroy_args.checked_unpack(data)
 
 
 def _u_remote_network_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescArgs, int]:
@@ -25247,6 +28198,21 @@ def _p_remote_network_get_xml_desc_args(v: RemoteNetworkGetXmlDescArgs) -> bytes
         return _p_remote_nonnull_network(v.net) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_network_get_xml_desc_args(data: _xdr.Buffer) -> RemoteNetworkGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetXmlDescArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_network_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetXmlDescRet, int]:
@@ -25272,6 +28238,27 @@ def _p_remote_network_get_xml_desc_ret(v: RemoteNetworkGetXmlDescRet) -> bytes:
         return _T_remote_network_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_network_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNetworkGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_network_get_bridge_name_args(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameArgs, int]:
     result = _new(RemoteNetworkGetBridgeNameArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25283,6 +28270,19 @@ def _p_remote_network_get_bridge_name_args(v: RemoteNetworkGetBridgeNameArgs) ->
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_get_bridge_name_args.slow_pack(v)
+
+
+def _U_remote_network_get_bridge_name_args(data: _xdr.Buffer) -> RemoteNetworkGetBridgeNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetBridgeNameArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_bridge_name_args.checked_unpack(data)
 
 
 def _u_remote_network_get_bridge_name_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetBridgeNameRet, int]:
@@ -25308,6 +28308,27 @@ def _p_remote_network_get_bridge_name_ret(v: RemoteNetworkGetBridgeNameRet) -> b
         return _T_remote_network_get_bridge_name_ret.slow_pack(v)
 
 
+def _U_remote_network_get_bridge_name_ret(data: _xdr.Buffer) -> RemoteNetworkGetBridgeNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetBridgeNameRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_bridge_name_ret.checked_unpack(data)
+
+
 def _u_remote_network_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartArgs, int]:
     result = _new(RemoteNetworkGetAutostartArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -25319,6 +28340,19 @@ def _p_remote_network_get_autostart_args(v: RemoteNetworkGetAutostartArgs) -> by
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_get_autostart_args.slow_pack(v)
+
+
+def _U_remote_network_get_autostart_args(data: _xdr.Buffer) -> RemoteNetworkGetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetAutostartArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_autostart_args.checked_unpack(data)
 
 
 def _u_remote_network_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetAutostartRet, int]:
@@ -25333,6 +28367,20 @@ def _p_remote_network_get_autostart_ret(v: RemoteNetworkGetAutostartRet) -> byte
         return _S_i.pack(v.autostart)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_get_autostart_ret.slow_pack(v)
+
+
+def _U_remote_network_get_autostart_ret(data: _xdr.Buffer) -> RemoteNetworkGetAutostartRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetAutostartRet)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_autostart_ret.checked_unpack(data)
 
 
 def _u_remote_network_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNetworkSetAutostartArgs, int]:
@@ -25350,6 +28398,21 @@ def _p_remote_network_set_autostart_args(v: RemoteNetworkSetAutostartArgs) -> by
         return _T_remote_network_set_autostart_args.slow_pack(v)
 
 
+def _U_remote_network_set_autostart_args(data: _xdr.Buffer) -> RemoteNetworkSetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkSetAutostartArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_set_autostart_args.checked_unpack(data)
+
+
 def _u_remote_connect_num_of_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfNwfiltersRet, int]:
     result = _new(RemoteConnectNumOfNwfiltersRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -25364,6 +28427,20 @@ def _p_remote_connect_num_of_nwfilters_ret(v: RemoteConnectNumOfNwfiltersRet) ->
         return _T_remote_connect_num_of_nwfilters_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_nwfilters_ret(data: _xdr.Buffer) -> RemoteConnectNumOfNwfiltersRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfNwfiltersRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_nwfilters_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_nwfilters_args(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersArgs, int]:
     result = _new(RemoteConnectListNwfiltersArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -25376,6 +28453,20 @@ def _p_remote_connect_list_nwfilters_args(v: RemoteConnectListNwfiltersArgs) -> 
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_nwfilters_args.slow_pack(v)
+
+
+def _U_remote_connect_list_nwfilters_args(data: _xdr.Buffer) -> RemoteConnectListNwfiltersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListNwfiltersArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_nwfilters_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersRet, int]:
@@ -25429,6 +28520,20 @@ def _p_remote_nwfilter_lookup_by_uuid_args(v: RemoteNwfilterLookupByUuidArgs) ->
         return _T_remote_nwfilter_lookup_by_uuid_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_lookup_by_uuid_args(data: _xdr.Buffer) -> RemoteNwfilterLookupByUuidArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterLookupByUuidArgs)
+            result.uuid = _S_16s.unpack_from(data, off)[0]
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_lookup_by_uuid_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByUuidRet, int]:
     result = _new(RemoteNwfilterLookupByUuidRet)
     result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
@@ -25440,6 +28545,19 @@ def _p_remote_nwfilter_lookup_by_uuid_ret(v: RemoteNwfilterLookupByUuidRet) -> b
         return _p_remote_nonnull_nwfilter(v.nwfilter)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_lookup_by_uuid_ret.slow_pack(v)
+
+
+def _U_remote_nwfilter_lookup_by_uuid_ret(data: _xdr.Buffer) -> RemoteNwfilterLookupByUuidRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterLookupByUuidRet)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_lookup_by_uuid_ret.checked_unpack(data)
 
 
 def _u_remote_nwfilter_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameArgs, int]:
@@ -25465,6 +28583,27 @@ def _p_remote_nwfilter_lookup_by_name_args(v: RemoteNwfilterLookupByNameArgs) ->
         return _T_remote_nwfilter_lookup_by_name_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_lookup_by_name_args(data: _xdr.Buffer) -> RemoteNwfilterLookupByNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterLookupByNameArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_lookup_by_name_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNwfilterLookupByNameRet, int]:
     result = _new(RemoteNwfilterLookupByNameRet)
     result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
@@ -25476,6 +28615,19 @@ def _p_remote_nwfilter_lookup_by_name_ret(v: RemoteNwfilterLookupByNameRet) -> b
         return _p_remote_nonnull_nwfilter(v.nwfilter)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_lookup_by_name_ret.slow_pack(v)
+
+
+def _U_remote_nwfilter_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteNwfilterLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterLookupByNameRet)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_lookup_by_name_ret.checked_unpack(data)
 
 
 def _u_remote_nwfilter_define_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlArgs, int]:
@@ -25501,6 +28653,27 @@ def _p_remote_nwfilter_define_xml_args(v: RemoteNwfilterDefineXmlArgs) -> bytes:
         return _T_remote_nwfilter_define_xml_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_define_xml_args(data: _xdr.Buffer) -> RemoteNwfilterDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterDefineXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_define_xml_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlRet, int]:
     result = _new(RemoteNwfilterDefineXmlRet)
     result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
@@ -25512,6 +28685,19 @@ def _p_remote_nwfilter_define_xml_ret(v: RemoteNwfilterDefineXmlRet) -> bytes:
         return _p_remote_nonnull_nwfilter(v.nwfilter)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_define_xml_ret.slow_pack(v)
+
+
+def _U_remote_nwfilter_define_xml_ret(data: _xdr.Buffer) -> RemoteNwfilterDefineXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterDefineXmlRet)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_define_xml_ret.checked_unpack(data)
 
 
 def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsArgs, int]:
@@ -25539,6 +28725,29 @@ def _p_remote_nwfilter_define_xml_flags_args(v: RemoteNwfilterDefineXmlFlagsArgs
         return _T_remote_nwfilter_define_xml_flags_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_define_xml_flags_args(data: _xdr.Buffer) -> RemoteNwfilterDefineXmlFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterDefineXmlFlagsArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_define_xml_flags_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_define_xml_flags_ret(data: bytes, off: int) -> tuple[RemoteNwfilterDefineXmlFlagsRet, int]:
     result = _new(RemoteNwfilterDefineXmlFlagsRet)
     result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
@@ -25550,6 +28759,19 @@ def _p_remote_nwfilter_define_xml_flags_ret(v: RemoteNwfilterDefineXmlFlagsRet) 
         return _p_remote_nonnull_nwfilter(v.nwfilter)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_define_xml_flags_ret.slow_pack(v)
+
+
+def _U_remote_nwfilter_define_xml_flags_ret(data: _xdr.Buffer) -> RemoteNwfilterDefineXmlFlagsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterDefineXmlFlagsRet)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_define_xml_flags_ret.checked_unpack(data)
 
 
 def _u_remote_nwfilter_undefine_args(data: bytes, off: int) -> tuple[RemoteNwfilterUndefineArgs, int]:
@@ -25565,6 +28787,19 @@ def _p_remote_nwfilter_undefine_args(v: RemoteNwfilterUndefineArgs) -> bytes:
         return _T_remote_nwfilter_undefine_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_undefine_args(data: _xdr.Buffer) -> RemoteNwfilterUndefineArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterUndefineArgs)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_undefine_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescArgs, int]:
     result = _new(RemoteNwfilterGetXmlDescArgs)
     result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
@@ -25578,6 +28813,21 @@ def _p_remote_nwfilter_get_xml_desc_args(v: RemoteNwfilterGetXmlDescArgs) -> byt
         return _p_remote_nonnull_nwfilter(v.nwfilter) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_nwfilter_get_xml_desc_args(data: _xdr.Buffer) -> RemoteNwfilterGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterGetXmlDescArgs)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_nwfilter_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterGetXmlDescRet, int]:
@@ -25603,6 +28853,27 @@ def _p_remote_nwfilter_get_xml_desc_ret(v: RemoteNwfilterGetXmlDescRet) -> bytes
         return _T_remote_nwfilter_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_nwfilter_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNwfilterGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_connect_num_of_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfInterfacesRet, int]:
     result = _new(RemoteConnectNumOfInterfacesRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -25617,6 +28888,20 @@ def _p_remote_connect_num_of_interfaces_ret(v: RemoteConnectNumOfInterfacesRet) 
         return _T_remote_connect_num_of_interfaces_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_interfaces_ret(data: _xdr.Buffer) -> RemoteConnectNumOfInterfacesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfInterfacesRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_interfaces_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesArgs, int]:
     result = _new(RemoteConnectListInterfacesArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -25629,6 +28914,20 @@ def _p_remote_connect_list_interfaces_args(v: RemoteConnectListInterfacesArgs) -
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_interfaces_args.slow_pack(v)
+
+
+def _U_remote_connect_list_interfaces_args(data: _xdr.Buffer) -> RemoteConnectListInterfacesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListInterfacesArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_interfaces_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesRet, int]:
@@ -25682,6 +28981,20 @@ def _p_remote_connect_num_of_defined_interfaces_ret(
         return _T_remote_connect_num_of_defined_interfaces_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_defined_interfaces_ret(data: _xdr.Buffer) -> RemoteConnectNumOfDefinedInterfacesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfDefinedInterfacesRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_defined_interfaces_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_defined_interfaces_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesArgs, int]:
     result = _new(RemoteConnectListDefinedInterfacesArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -25696,6 +29009,20 @@ def _p_remote_connect_list_defined_interfaces_args(
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_defined_interfaces_args.slow_pack(v)
+
+
+def _U_remote_connect_list_defined_interfaces_args(data: _xdr.Buffer) -> RemoteConnectListDefinedInterfacesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListDefinedInterfacesArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_defined_interfaces_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesRet, int]:
@@ -25758,6 +29085,27 @@ def _p_remote_interface_lookup_by_name_args(v: RemoteInterfaceLookupByNameArgs) 
         return _T_remote_interface_lookup_by_name_args.slow_pack(v)
 
 
+def _U_remote_interface_lookup_by_name_args(data: _xdr.Buffer) -> RemoteInterfaceLookupByNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceLookupByNameArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_lookup_by_name_args.checked_unpack(data)
+
+
 def _u_remote_interface_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByNameRet, int]:
     result = _new(RemoteInterfaceLookupByNameRet)
     result.iface, off = _u_remote_nonnull_interface(data, off)
@@ -25769,6 +29117,19 @@ def _p_remote_interface_lookup_by_name_ret(v: RemoteInterfaceLookupByNameRet) ->
         return _p_remote_nonnull_interface(v.iface)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_lookup_by_name_ret.slow_pack(v)
+
+
+def _U_remote_interface_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteInterfaceLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceLookupByNameRet)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_lookup_by_name_ret.checked_unpack(data)
 
 
 def _u_remote_interface_lookup_by_mac_string_args(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringArgs, int]:
@@ -25794,6 +29155,27 @@ def _p_remote_interface_lookup_by_mac_string_args(v: RemoteInterfaceLookupByMacS
         return _T_remote_interface_lookup_by_mac_string_args.slow_pack(v)
 
 
+def _U_remote_interface_lookup_by_mac_string_args(data: _xdr.Buffer) -> RemoteInterfaceLookupByMacStringArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceLookupByMacStringArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.mac = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_lookup_by_mac_string_args.checked_unpack(data)
+
+
 def _u_remote_interface_lookup_by_mac_string_ret(data: bytes, off: int) -> tuple[RemoteInterfaceLookupByMacStringRet, int]:
     result = _new(RemoteInterfaceLookupByMacStringRet)
     result.iface, off = _u_remote_nonnull_interface(data, off)
@@ -25805,6 +29187,19 @@ def _p_remote_interface_lookup_by_mac_string_ret(v: RemoteInterfaceLookupByMacSt
         return _p_remote_nonnull_interface(v.iface)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_lookup_by_mac_string_ret.slow_pack(v)
+
+
+def _U_remote_interface_lookup_by_mac_string_ret(data: _xdr.Buffer) -> RemoteInterfaceLookupByMacStringRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceLookupByMacStringRet)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_lookup_by_mac_string_ret.checked_unpack(data)
 
 
 def _u_remote_interface_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescArgs, int]:
@@ -25820,6 +29215,21 @@ def _p_remote_interface_get_xml_desc_args(v: RemoteInterfaceGetXmlDescArgs) -> b
         return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_interface_get_xml_desc_args(data: _xdr.Buffer) -> RemoteInterfaceGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceGetXmlDescArgs)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_interface_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteInterfaceGetXmlDescRet, int]:
@@ -25843,6 +29253,27 @@ def _p_remote_interface_get_xml_desc_ret(v: RemoteInterfaceGetXmlDescRet) -> byt
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_get_xml_desc_ret.slow_pack(v)
+
+
+def _U_remote_interface_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteInterfaceGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_get_xml_desc_ret.checked_unpack(data)
 
 
 def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlArgs, int]:
@@ -25870,6 +29301,29 @@ def _p_remote_interface_define_xml_args(v: RemoteInterfaceDefineXmlArgs) -> byte
         return _T_remote_interface_define_xml_args.slow_pack(v)
 
 
+def _U_remote_interface_define_xml_args(data: _xdr.Buffer) -> RemoteInterfaceDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceDefineXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_define_xml_args.checked_unpack(data)
+
+
 def _u_remote_interface_define_xml_ret(data: bytes, off: int) -> tuple[RemoteInterfaceDefineXmlRet, int]:
     result = _new(RemoteInterfaceDefineXmlRet)
     result.iface, off = _u_remote_nonnull_interface(data, off)
@@ -25883,6 +29337,19 @@ def _p_remote_interface_define_xml_ret(v: RemoteInterfaceDefineXmlRet) -> bytes:
         return _T_remote_interface_define_xml_ret.slow_pack(v)
 
 
+def _U_remote_interface_define_xml_ret(data: _xdr.Buffer) -> RemoteInterfaceDefineXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceDefineXmlRet)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_define_xml_ret.checked_unpack(data)
+
+
 def _u_remote_interface_undefine_args(data: bytes, off: int) -> tuple[RemoteInterfaceUndefineArgs, int]:
     result = _new(RemoteInterfaceUndefineArgs)
     result.iface, off = _u_remote_nonnull_interface(data, off)
@@ -25894,6 +29361,19 @@ def _p_remote_interface_undefine_args(v: RemoteInterfaceUndefineArgs) -> bytes:
         return _p_remote_nonnull_interface(v.iface)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_undefine_args.slow_pack(v)
+
+
+def _U_remote_interface_undefine_args(data: _xdr.Buffer) -> RemoteInterfaceUndefineArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceUndefineArgs)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_undefine_args.checked_unpack(data)
 
 
 def _u_remote_interface_create_args(data: bytes, off: int) -> tuple[RemoteInterfaceCreateArgs, int]:
@@ -25911,6 +29391,21 @@ def _p_remote_interface_create_args(v: RemoteInterfaceCreateArgs) -> bytes:
         return _T_remote_interface_create_args.slow_pack(v)
 
 
+def _U_remote_interface_create_args(data: _xdr.Buffer) -> RemoteInterfaceCreateArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceCreateArgs)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_create_args.checked_unpack(data)
+
+
 def _u_remote_interface_destroy_args(data: bytes, off: int) -> tuple[RemoteInterfaceDestroyArgs, int]:
     result = _new(RemoteInterfaceDestroyArgs)
     result.iface, off = _u_remote_nonnull_interface(data, off)
@@ -25924,6 +29419,21 @@ def _p_remote_interface_destroy_args(v: RemoteInterfaceDestroyArgs) -> bytes:
         return _p_remote_nonnull_interface(v.iface) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_destroy_args.slow_pack(v)
+
+
+def _U_remote_interface_destroy_args(data: _xdr.Buffer) -> RemoteInterfaceDestroyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceDestroyArgs)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_destroy_args.checked_unpack(data)
 
 
 def _u_remote_interface_change_begin_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeBeginArgs, int]:
@@ -25940,6 +29450,20 @@ def _p_remote_interface_change_begin_args(v: RemoteInterfaceChangeBeginArgs) -> 
         return _T_remote_interface_change_begin_args.slow_pack(v)
 
 
+def _U_remote_interface_change_begin_args(data: _xdr.Buffer) -> RemoteInterfaceChangeBeginArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceChangeBeginArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_change_begin_args.checked_unpack(data)
+
+
 def _u_remote_interface_change_commit_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeCommitArgs, int]:
     result = _new(RemoteInterfaceChangeCommitArgs)
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25954,6 +29478,20 @@ def _p_remote_interface_change_commit_args(v: RemoteInterfaceChangeCommitArgs) -
         return _T_remote_interface_change_commit_args.slow_pack(v)
 
 
+def _U_remote_interface_change_commit_args(data: _xdr.Buffer) -> RemoteInterfaceChangeCommitArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceChangeCommitArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_change_commit_args.checked_unpack(data)
+
+
 def _u_remote_interface_change_rollback_args(data: bytes, off: int) -> tuple[RemoteInterfaceChangeRollbackArgs, int]:
     result = _new(RemoteInterfaceChangeRollbackArgs)
     result.flags = _S_I.unpack_from(data, off)[0]
@@ -25966,6 +29504,20 @@ def _p_remote_interface_change_rollback_args(v: RemoteInterfaceChangeRollbackArg
         return _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_change_rollback_args.slow_pack(v)
+
+
+def _U_remote_interface_change_rollback_args(data: _xdr.Buffer) -> RemoteInterfaceChangeRollbackArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceChangeRollbackArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_change_rollback_args.checked_unpack(data)
 
 
 def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, int]:
@@ -25989,6 +29541,24 @@ def _p_remote_auth_list_ret(v: RemoteAuthListRet) -> bytes:
         return _T_remote_auth_list_ret.slow_pack(v)
 
 
+def _U_remote_auth_list_ret(data: _xdr.Buffer) -> RemoteAuthListRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteAuthListRet)
+            count = _xdr.unpack_count(data, off, 20, 4)
+            off += 4
+            f_types = list(_struct.unpack_from(f">{count}i", data, off))
+            off += count * 4
+            f_types = [_E_remote_auth_type.get(item, item) for item in f_types]
+            result.types = f_types
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_auth_list_ret.checked_unpack(data)
+
+
 def _u_remote_auth_sasl_init_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslInitRet, int]:
     result = _new(RemoteAuthSaslInitRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -26010,6 +29580,27 @@ def _p_remote_auth_sasl_init_ret(v: RemoteAuthSaslInitRet) -> bytes:
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_auth_sasl_init_ret.slow_pack(v)
+
+
+def _U_remote_auth_sasl_init_ret(data: _xdr.Buffer) -> RemoteAuthSaslInitRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteAuthSaslInitRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.mechlist = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_auth_sasl_init_ret.checked_unpack(data)
 
 
 def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStartArgs, int]:
@@ -26067,6 +29658,25 @@ def _p_remote_auth_sasl_start_ret(v: RemoteAuthSaslStartRet) -> bytes:
         return _T_remote_auth_sasl_start_ret.slow_pack(v)
 
 
+def _U_remote_auth_sasl_start_ret(data: _xdr.Buffer) -> RemoteAuthSaslStartRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteAuthSaslStartRet)
+            result.complete, result.nil = _S_ii.unpack_from(data, off)
+            off += 8
+            count = _xdr.unpack_count(data, off, 65536, 4)
+            off += 4
+            f_data = list(_struct.unpack_from(f">{count}i", data, off))
+            off += count * 4
+            result.data = f_data
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_auth_sasl_start_ret.checked_unpack(data)
+
+
 def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSaslStepArgs, int]:
     result = _new(RemoteAuthSaslStepArgs)
     result.nil = _S_i.unpack_from(data, off)[0]
@@ -26087,6 +29697,25 @@ def _p_remote_auth_sasl_step_args(v: RemoteAuthSaslStepArgs) -> bytes:
         return _S_i.pack(v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_auth_sasl_step_args.slow_pack(v)
+
+
+def _U_remote_auth_sasl_step_args(data: _xdr.Buffer) -> RemoteAuthSaslStepArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteAuthSaslStepArgs)
+            result.nil = _S_i.unpack_from(data, off)[0]
+            off += 4
+            count = _xdr.unpack_count(data, off, 65536, 4)
+            off += 4
+            f_data = list(_struct.unpack_from(f">{count}i", data, off))
+            off += count * 4
+            result.data = f_data
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_auth_sasl_step_args.checked_unpack(data)
 
 
 def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslStepRet, int]:
@@ -26111,6 +29740,25 @@ def _p_remote_auth_sasl_step_ret(v: RemoteAuthSaslStepRet) -> bytes:
         return _T_remote_auth_sasl_step_ret.slow_pack(v)
 
 
+def _U_remote_auth_sasl_step_ret(data: _xdr.Buffer) -> RemoteAuthSaslStepRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteAuthSaslStepRet)
+            result.complete, result.nil = _S_ii.unpack_from(data, off)
+            off += 8
+            count = _xdr.unpack_count(data, off, 65536, 4)
+            off += 4
+            f_data = list(_struct.unpack_from(f">{count}i", data, off))
+            off += count * 4
+            result.data = f_data
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_auth_sasl_step_ret.checked_unpack(data)
+
+
 def _u_remote_auth_polkit_ret(data: bytes, off: int) -> tuple[RemoteAuthPolkitRet, int]:
     result = _new(RemoteAuthPolkitRet)
     result.complete = _S_i.unpack_from(data, off)[0]
@@ -26123,6 +29771,20 @@ def _p_remote_auth_polkit_ret(v: RemoteAuthPolkitRet) -> bytes:
         return _S_i.pack(v.complete)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_auth_polkit_ret.slow_pack(v)
+
+
+def _U_remote_auth_polkit_ret(data: _xdr.Buffer) -> RemoteAuthPolkitRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteAuthPolkitRet)
+            result.complete = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_auth_polkit_ret.checked_unpack(data)
 
 
 def _u_remote_connect_num_of_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfStoragePoolsRet, int]:
@@ -26139,6 +29801,20 @@ def _p_remote_connect_num_of_storage_pools_ret(v: RemoteConnectNumOfStoragePools
         return _T_remote_connect_num_of_storage_pools_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_storage_pools_ret(data: _xdr.Buffer) -> RemoteConnectNumOfStoragePoolsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfStoragePoolsRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_storage_pools_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsArgs, int]:
     result = _new(RemoteConnectListStoragePoolsArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -26151,6 +29827,20 @@ def _p_remote_connect_list_storage_pools_args(v: RemoteConnectListStoragePoolsAr
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_storage_pools_args.slow_pack(v)
+
+
+def _U_remote_connect_list_storage_pools_args(data: _xdr.Buffer) -> RemoteConnectListStoragePoolsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListStoragePoolsArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_storage_pools_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsRet, int]:
@@ -26204,6 +29894,20 @@ def _p_remote_connect_num_of_defined_storage_pools_ret(
         return _T_remote_connect_num_of_defined_storage_pools_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_defined_storage_pools_ret(data: _xdr.Buffer) -> RemoteConnectNumOfDefinedStoragePoolsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfDefinedStoragePoolsRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_defined_storage_pools_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_defined_storage_pools_args(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsArgs, int]:
     result = _new(RemoteConnectListDefinedStoragePoolsArgs)
     result.maxnames = _S_i.unpack_from(data, off)[0]
@@ -26218,6 +29922,20 @@ def _p_remote_connect_list_defined_storage_pools_args(
         return _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_defined_storage_pools_args.slow_pack(v)
+
+
+def _U_remote_connect_list_defined_storage_pools_args(data: _xdr.Buffer) -> RemoteConnectListDefinedStoragePoolsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListDefinedStoragePoolsArgs)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_defined_storage_pools_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsRet, int]:
@@ -26312,6 +30030,27 @@ def _p_remote_connect_find_storage_pool_sources_ret(
         return _T_remote_connect_find_storage_pool_sources_ret.slow_pack(v)
 
 
+def _U_remote_connect_find_storage_pool_sources_ret(data: _xdr.Buffer) -> RemoteConnectFindStoragePoolSourcesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectFindStoragePoolSourcesRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_find_storage_pool_sources_ret.checked_unpack(data)
+
+
 def _u_remote_storage_pool_lookup_by_uuid_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidArgs, int]:
     result = _new(RemoteStoragePoolLookupByUuidArgs)
     result.uuid = _S_16s.unpack_from(data, off)[0]
@@ -26328,6 +30067,20 @@ def _p_remote_storage_pool_lookup_by_uuid_args(v: RemoteStoragePoolLookupByUuidA
         return _T_remote_storage_pool_lookup_by_uuid_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_lookup_by_uuid_args(data: _xdr.Buffer) -> RemoteStoragePoolLookupByUuidArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByUuidArgs)
+            result.uuid = _S_16s.unpack_from(data, off)[0]
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_uuid_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByUuidRet, int]:
     result = _new(RemoteStoragePoolLookupByUuidRet)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26339,6 +30092,19 @@ def _p_remote_storage_pool_lookup_by_uuid_ret(v: RemoteStoragePoolLookupByUuidRe
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_lookup_by_uuid_ret.slow_pack(v)
+
+
+def _U_remote_storage_pool_lookup_by_uuid_ret(data: _xdr.Buffer) -> RemoteStoragePoolLookupByUuidRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByUuidRet)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_uuid_ret.checked_unpack(data)
 
 
 def _u_remote_storage_pool_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameArgs, int]:
@@ -26364,6 +30130,27 @@ def _p_remote_storage_pool_lookup_by_name_args(v: RemoteStoragePoolLookupByNameA
         return _T_remote_storage_pool_lookup_by_name_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_lookup_by_name_args(data: _xdr.Buffer) -> RemoteStoragePoolLookupByNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByNameArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_name_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByNameRet, int]:
     result = _new(RemoteStoragePoolLookupByNameRet)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26375,6 +30162,19 @@ def _p_remote_storage_pool_lookup_by_name_ret(v: RemoteStoragePoolLookupByNameRe
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_lookup_by_name_ret.slow_pack(v)
+
+
+def _U_remote_storage_pool_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteStoragePoolLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByNameRet)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_name_ret.checked_unpack(data)
 
 
 def _u_remote_storage_pool_lookup_by_volume_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeArgs, int]:
@@ -26390,6 +30190,19 @@ def _p_remote_storage_pool_lookup_by_volume_args(v: RemoteStoragePoolLookupByVol
         return _T_remote_storage_pool_lookup_by_volume_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_lookup_by_volume_args(data: _xdr.Buffer) -> RemoteStoragePoolLookupByVolumeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByVolumeArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_volume_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_lookup_by_volume_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByVolumeRet, int]:
     result = _new(RemoteStoragePoolLookupByVolumeRet)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26401,6 +30214,19 @@ def _p_remote_storage_pool_lookup_by_volume_ret(v: RemoteStoragePoolLookupByVolu
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_lookup_by_volume_ret.slow_pack(v)
+
+
+def _U_remote_storage_pool_lookup_by_volume_ret(data: _xdr.Buffer) -> RemoteStoragePoolLookupByVolumeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByVolumeRet)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_volume_ret.checked_unpack(data)
 
 
 def _u_remote_storage_pool_lookup_by_target_path_args(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathArgs, int]:
@@ -26428,6 +30254,27 @@ def _p_remote_storage_pool_lookup_by_target_path_args(
         return _T_remote_storage_pool_lookup_by_target_path_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_lookup_by_target_path_args(data: _xdr.Buffer) -> RemoteStoragePoolLookupByTargetPathArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByTargetPathArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.path = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_target_path_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_lookup_by_target_path_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolLookupByTargetPathRet, int]:
     result = _new(RemoteStoragePoolLookupByTargetPathRet)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26441,6 +30288,19 @@ def _p_remote_storage_pool_lookup_by_target_path_ret(
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_lookup_by_target_path_ret.slow_pack(v)
+
+
+def _U_remote_storage_pool_lookup_by_target_path_ret(data: _xdr.Buffer) -> RemoteStoragePoolLookupByTargetPathRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolLookupByTargetPathRet)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_lookup_by_target_path_ret.checked_unpack(data)
 
 
 def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlArgs, int]:
@@ -26468,6 +30328,29 @@ def _p_remote_storage_pool_create_xml_args(v: RemoteStoragePoolCreateXmlArgs) ->
         return _T_remote_storage_pool_create_xml_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_create_xml_args(data: _xdr.Buffer) -> RemoteStoragePoolCreateXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolCreateXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_create_xml_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_create_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateXmlRet, int]:
     result = _new(RemoteStoragePoolCreateXmlRet)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26479,6 +30362,19 @@ def _p_remote_storage_pool_create_xml_ret(v: RemoteStoragePoolCreateXmlRet) -> b
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_create_xml_ret.slow_pack(v)
+
+
+def _U_remote_storage_pool_create_xml_ret(data: _xdr.Buffer) -> RemoteStoragePoolCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolCreateXmlRet)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_create_xml_ret.checked_unpack(data)
 
 
 def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlArgs, int]:
@@ -26506,6 +30402,29 @@ def _p_remote_storage_pool_define_xml_args(v: RemoteStoragePoolDefineXmlArgs) ->
         return _T_remote_storage_pool_define_xml_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_define_xml_args(data: _xdr.Buffer) -> RemoteStoragePoolDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolDefineXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_define_xml_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_define_xml_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolDefineXmlRet, int]:
     result = _new(RemoteStoragePoolDefineXmlRet)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26517,6 +30436,19 @@ def _p_remote_storage_pool_define_xml_ret(v: RemoteStoragePoolDefineXmlRet) -> b
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_define_xml_ret.slow_pack(v)
+
+
+def _U_remote_storage_pool_define_xml_ret(data: _xdr.Buffer) -> RemoteStoragePoolDefineXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolDefineXmlRet)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_define_xml_ret.checked_unpack(data)
 
 
 def _u_remote_storage_pool_build_args(data: bytes, off: int) -> tuple[RemoteStoragePoolBuildArgs, int]:
@@ -26534,6 +30466,21 @@ def _p_remote_storage_pool_build_args(v: RemoteStoragePoolBuildArgs) -> bytes:
         return _T_remote_storage_pool_build_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_build_args(data: _xdr.Buffer) -> RemoteStoragePoolBuildArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolBuildArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_build_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_undefine_args(data: bytes, off: int) -> tuple[RemoteStoragePoolUndefineArgs, int]:
     result = _new(RemoteStoragePoolUndefineArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26545,6 +30492,19 @@ def _p_remote_storage_pool_undefine_args(v: RemoteStoragePoolUndefineArgs) -> by
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_undefine_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_undefine_args(data: _xdr.Buffer) -> RemoteStoragePoolUndefineArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolUndefineArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_undefine_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_create_args(data: bytes, off: int) -> tuple[RemoteStoragePoolCreateArgs, int]:
@@ -26562,6 +30522,21 @@ def _p_remote_storage_pool_create_args(v: RemoteStoragePoolCreateArgs) -> bytes:
         return _T_remote_storage_pool_create_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_create_args(data: _xdr.Buffer) -> RemoteStoragePoolCreateArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolCreateArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_create_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_destroy_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDestroyArgs, int]:
     result = _new(RemoteStoragePoolDestroyArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26573,6 +30548,19 @@ def _p_remote_storage_pool_destroy_args(v: RemoteStoragePoolDestroyArgs) -> byte
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_destroy_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_destroy_args(data: _xdr.Buffer) -> RemoteStoragePoolDestroyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolDestroyArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_destroy_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_delete_args(data: bytes, off: int) -> tuple[RemoteStoragePoolDeleteArgs, int]:
@@ -26590,6 +30578,21 @@ def _p_remote_storage_pool_delete_args(v: RemoteStoragePoolDeleteArgs) -> bytes:
         return _T_remote_storage_pool_delete_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_delete_args(data: _xdr.Buffer) -> RemoteStoragePoolDeleteArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolDeleteArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_delete_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_refresh_args(data: bytes, off: int) -> tuple[RemoteStoragePoolRefreshArgs, int]:
     result = _new(RemoteStoragePoolRefreshArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26605,6 +30608,21 @@ def _p_remote_storage_pool_refresh_args(v: RemoteStoragePoolRefreshArgs) -> byte
         return _T_remote_storage_pool_refresh_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_refresh_args(data: _xdr.Buffer) -> RemoteStoragePoolRefreshArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolRefreshArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_refresh_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescArgs, int]:
     result = _new(RemoteStoragePoolGetXmlDescArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26618,6 +30636,21 @@ def _p_remote_storage_pool_get_xml_desc_args(v: RemoteStoragePoolGetXmlDescArgs)
         return _p_remote_nonnull_storage_pool(v.pool) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_get_xml_desc_args(data: _xdr.Buffer) -> RemoteStoragePoolGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolGetXmlDescArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetXmlDescRet, int]:
@@ -26643,6 +30676,27 @@ def _p_remote_storage_pool_get_xml_desc_ret(v: RemoteStoragePoolGetXmlDescRet) -
         return _T_remote_storage_pool_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_storage_pool_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteStoragePoolGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_storage_pool_get_info_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoArgs, int]:
     result = _new(RemoteStoragePoolGetInfoArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26654,6 +30708,19 @@ def _p_remote_storage_pool_get_info_args(v: RemoteStoragePoolGetInfoArgs) -> byt
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_get_info_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_get_info_args(data: _xdr.Buffer) -> RemoteStoragePoolGetInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolGetInfoArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_get_info_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_get_info_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetInfoRet, int]:
@@ -26670,6 +30737,20 @@ def _p_remote_storage_pool_get_info_ret(v: RemoteStoragePoolGetInfoRet) -> bytes
         return _T_remote_storage_pool_get_info_ret.slow_pack(v)
 
 
+def _U_remote_storage_pool_get_info_ret(data: _xdr.Buffer) -> RemoteStoragePoolGetInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolGetInfoRet)
+            result.state, result.capacity, result.allocation, result.available = _S_IQQQ.unpack_from(data, off)
+            off += 28
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_get_info_ret.checked_unpack(data)
+
+
 def _u_remote_storage_pool_get_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartArgs, int]:
     result = _new(RemoteStoragePoolGetAutostartArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26681,6 +30762,19 @@ def _p_remote_storage_pool_get_autostart_args(v: RemoteStoragePoolGetAutostartAr
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_get_autostart_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_get_autostart_args(data: _xdr.Buffer) -> RemoteStoragePoolGetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolGetAutostartArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_get_autostart_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolGetAutostartRet, int]:
@@ -26695,6 +30789,20 @@ def _p_remote_storage_pool_get_autostart_ret(v: RemoteStoragePoolGetAutostartRet
         return _S_i.pack(v.autostart)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_get_autostart_ret.slow_pack(v)
+
+
+def _U_remote_storage_pool_get_autostart_ret(data: _xdr.Buffer) -> RemoteStoragePoolGetAutostartRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolGetAutostartRet)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_get_autostart_ret.checked_unpack(data)
 
 
 def _u_remote_storage_pool_set_autostart_args(data: bytes, off: int) -> tuple[RemoteStoragePoolSetAutostartArgs, int]:
@@ -26712,6 +30820,21 @@ def _p_remote_storage_pool_set_autostart_args(v: RemoteStoragePoolSetAutostartAr
         return _T_remote_storage_pool_set_autostart_args.slow_pack(v)
 
 
+def _U_remote_storage_pool_set_autostart_args(data: _xdr.Buffer) -> RemoteStoragePoolSetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolSetAutostartArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_set_autostart_args.checked_unpack(data)
+
+
 def _u_remote_storage_pool_num_of_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesArgs, int]:
     result = _new(RemoteStoragePoolNumOfVolumesArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26723,6 +30846,19 @@ def _p_remote_storage_pool_num_of_volumes_args(v: RemoteStoragePoolNumOfVolumesA
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_num_of_volumes_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_num_of_volumes_args(data: _xdr.Buffer) -> RemoteStoragePoolNumOfVolumesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolNumOfVolumesArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_num_of_volumes_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_num_of_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolNumOfVolumesRet, int]:
@@ -26739,6 +30875,20 @@ def _p_remote_storage_pool_num_of_volumes_ret(v: RemoteStoragePoolNumOfVolumesRe
         return _T_remote_storage_pool_num_of_volumes_ret.slow_pack(v)
 
 
+def _U_remote_storage_pool_num_of_volumes_ret(data: _xdr.Buffer) -> RemoteStoragePoolNumOfVolumesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolNumOfVolumesRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_num_of_volumes_ret.checked_unpack(data)
+
+
 def _u_remote_storage_pool_list_volumes_args(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesArgs, int]:
     result = _new(RemoteStoragePoolListVolumesArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -26752,6 +30902,21 @@ def _p_remote_storage_pool_list_volumes_args(v: RemoteStoragePoolListVolumesArgs
         return _p_remote_nonnull_storage_pool(v.pool) + _S_i.pack(v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_list_volumes_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_list_volumes_args(data: _xdr.Buffer) -> RemoteStoragePoolListVolumesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolListVolumesArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.maxnames = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_list_volumes_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesRet, int]:
@@ -26813,6 +30978,28 @@ def _p_remote_storage_vol_lookup_by_name_args(v: RemoteStorageVolLookupByNameArg
         return _T_remote_storage_vol_lookup_by_name_args.slow_pack(v)
 
 
+def _U_remote_storage_vol_lookup_by_name_args(data: _xdr.Buffer) -> RemoteStorageVolLookupByNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolLookupByNameArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_lookup_by_name_args.checked_unpack(data)
+
+
 def _u_remote_storage_vol_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByNameRet, int]:
     result = _new(RemoteStorageVolLookupByNameRet)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -26824,6 +31011,19 @@ def _p_remote_storage_vol_lookup_by_name_ret(v: RemoteStorageVolLookupByNameRet)
         return _p_remote_nonnull_storage_vol(v.vol)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_lookup_by_name_ret.slow_pack(v)
+
+
+def _U_remote_storage_vol_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteStorageVolLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolLookupByNameRet)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_lookup_by_name_ret.checked_unpack(data)
 
 
 def _u_remote_storage_vol_lookup_by_key_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyArgs, int]:
@@ -26849,6 +31049,27 @@ def _p_remote_storage_vol_lookup_by_key_args(v: RemoteStorageVolLookupByKeyArgs)
         return _T_remote_storage_vol_lookup_by_key_args.slow_pack(v)
 
 
+def _U_remote_storage_vol_lookup_by_key_args(data: _xdr.Buffer) -> RemoteStorageVolLookupByKeyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolLookupByKeyArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.key = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_lookup_by_key_args.checked_unpack(data)
+
+
 def _u_remote_storage_vol_lookup_by_key_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByKeyRet, int]:
     result = _new(RemoteStorageVolLookupByKeyRet)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -26860,6 +31081,19 @@ def _p_remote_storage_vol_lookup_by_key_ret(v: RemoteStorageVolLookupByKeyRet) -
         return _p_remote_nonnull_storage_vol(v.vol)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_lookup_by_key_ret.slow_pack(v)
+
+
+def _U_remote_storage_vol_lookup_by_key_ret(data: _xdr.Buffer) -> RemoteStorageVolLookupByKeyRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolLookupByKeyRet)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_lookup_by_key_ret.checked_unpack(data)
 
 
 def _u_remote_storage_vol_lookup_by_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathArgs, int]:
@@ -26885,6 +31119,27 @@ def _p_remote_storage_vol_lookup_by_path_args(v: RemoteStorageVolLookupByPathArg
         return _T_remote_storage_vol_lookup_by_path_args.slow_pack(v)
 
 
+def _U_remote_storage_vol_lookup_by_path_args(data: _xdr.Buffer) -> RemoteStorageVolLookupByPathArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolLookupByPathArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.path = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_lookup_by_path_args.checked_unpack(data)
+
+
 def _u_remote_storage_vol_lookup_by_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolLookupByPathRet, int]:
     result = _new(RemoteStorageVolLookupByPathRet)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -26896,6 +31151,19 @@ def _p_remote_storage_vol_lookup_by_path_ret(v: RemoteStorageVolLookupByPathRet)
         return _p_remote_nonnull_storage_vol(v.vol)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_lookup_by_path_ret.slow_pack(v)
+
+
+def _U_remote_storage_vol_lookup_by_path_ret(data: _xdr.Buffer) -> RemoteStorageVolLookupByPathRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolLookupByPathRet)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_lookup_by_path_ret.checked_unpack(data)
 
 
 def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlArgs, int]:
@@ -26935,6 +31203,19 @@ def _p_remote_storage_vol_create_xml_ret(v: RemoteStorageVolCreateXmlRet) -> byt
         return _p_remote_nonnull_storage_vol(v.vol)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_create_xml_ret.slow_pack(v)
+
+
+def _U_remote_storage_vol_create_xml_ret(data: _xdr.Buffer) -> RemoteStorageVolCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolCreateXmlRet)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_create_xml_ret.checked_unpack(data)
 
 
 def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[RemoteStorageVolCreateXmlFromArgs, int]:
@@ -26984,6 +31265,19 @@ def _p_remote_storage_vol_create_xml_from_ret(v: RemoteStorageVolCreateXmlFromRe
         return _T_remote_storage_vol_create_xml_from_ret.slow_pack(v)
 
 
+def _U_remote_storage_vol_create_xml_from_ret(data: _xdr.Buffer) -> RemoteStorageVolCreateXmlFromRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolCreateXmlFromRet)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_create_xml_from_ret.checked_unpack(data)
+
+
 def _u_remote_storage_vol_delete_args(data: bytes, off: int) -> tuple[RemoteStorageVolDeleteArgs, int]:
     result = _new(RemoteStorageVolDeleteArgs)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -26997,6 +31291,21 @@ def _p_remote_storage_vol_delete_args(v: RemoteStorageVolDeleteArgs) -> bytes:
         return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_delete_args.slow_pack(v)
+
+
+def _U_remote_storage_vol_delete_args(data: _xdr.Buffer) -> RemoteStorageVolDeleteArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolDeleteArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_delete_args.checked_unpack(data)
 
 
 def _u_remote_storage_vol_wipe_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipeArgs, int]:
@@ -27014,6 +31323,21 @@ def _p_remote_storage_vol_wipe_args(v: RemoteStorageVolWipeArgs) -> bytes:
         return _T_remote_storage_vol_wipe_args.slow_pack(v)
 
 
+def _U_remote_storage_vol_wipe_args(data: _xdr.Buffer) -> RemoteStorageVolWipeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolWipeArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_wipe_args.checked_unpack(data)
+
+
 def _u_remote_storage_vol_wipe_pattern_args(data: bytes, off: int) -> tuple[RemoteStorageVolWipePatternArgs, int]:
     result = _new(RemoteStorageVolWipePatternArgs)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -27029,6 +31353,21 @@ def _p_remote_storage_vol_wipe_pattern_args(v: RemoteStorageVolWipePatternArgs) 
         return _T_remote_storage_vol_wipe_pattern_args.slow_pack(v)
 
 
+def _U_remote_storage_vol_wipe_pattern_args(data: _xdr.Buffer) -> RemoteStorageVolWipePatternArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolWipePatternArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.algorithm, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_wipe_pattern_args.checked_unpack(data)
+
+
 def _u_remote_storage_vol_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescArgs, int]:
     result = _new(RemoteStorageVolGetXmlDescArgs)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -27042,6 +31381,21 @@ def _p_remote_storage_vol_get_xml_desc_args(v: RemoteStorageVolGetXmlDescArgs) -
         return _p_remote_nonnull_storage_vol(v.vol) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_storage_vol_get_xml_desc_args(data: _xdr.Buffer) -> RemoteStorageVolGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetXmlDescArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_storage_vol_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetXmlDescRet, int]:
@@ -27067,6 +31421,27 @@ def _p_remote_storage_vol_get_xml_desc_ret(v: RemoteStorageVolGetXmlDescRet) -> 
         return _T_remote_storage_vol_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_storage_vol_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteStorageVolGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_storage_vol_get_info_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoArgs, int]:
     result = _new(RemoteStorageVolGetInfoArgs)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -27078,6 +31453,19 @@ def _p_remote_storage_vol_get_info_args(v: RemoteStorageVolGetInfoArgs) -> bytes
         return _p_remote_nonnull_storage_vol(v.vol)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_get_info_args.slow_pack(v)
+
+
+def _U_remote_storage_vol_get_info_args(data: _xdr.Buffer) -> RemoteStorageVolGetInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetInfoArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_info_args.checked_unpack(data)
 
 
 def _u_remote_storage_vol_get_info_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoRet, int]:
@@ -27092,6 +31480,20 @@ def _p_remote_storage_vol_get_info_ret(v: RemoteStorageVolGetInfoRet) -> bytes:
         return _S_iQQ.pack(v.type, v.capacity, v.allocation)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_get_info_ret.slow_pack(v)
+
+
+def _U_remote_storage_vol_get_info_ret(data: _xdr.Buffer) -> RemoteStorageVolGetInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetInfoRet)
+            result.type, result.capacity, result.allocation = _S_iQQ.unpack_from(data, off)
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_info_ret.checked_unpack(data)
 
 
 def _u_remote_storage_vol_get_info_flags_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsArgs, int]:
@@ -27109,6 +31511,21 @@ def _p_remote_storage_vol_get_info_flags_args(v: RemoteStorageVolGetInfoFlagsArg
         return _T_remote_storage_vol_get_info_flags_args.slow_pack(v)
 
 
+def _U_remote_storage_vol_get_info_flags_args(data: _xdr.Buffer) -> RemoteStorageVolGetInfoFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetInfoFlagsArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_info_flags_args.checked_unpack(data)
+
+
 def _u_remote_storage_vol_get_info_flags_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetInfoFlagsRet, int]:
     result = _new(RemoteStorageVolGetInfoFlagsRet)
     result.type, result.capacity, result.allocation = _S_iQQ.unpack_from(data, off)
@@ -27123,6 +31540,20 @@ def _p_remote_storage_vol_get_info_flags_ret(v: RemoteStorageVolGetInfoFlagsRet)
         return _T_remote_storage_vol_get_info_flags_ret.slow_pack(v)
 
 
+def _U_remote_storage_vol_get_info_flags_ret(data: _xdr.Buffer) -> RemoteStorageVolGetInfoFlagsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetInfoFlagsRet)
+            result.type, result.capacity, result.allocation = _S_iQQ.unpack_from(data, off)
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_info_flags_ret.checked_unpack(data)
+
+
 def _u_remote_storage_vol_get_path_args(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathArgs, int]:
     result = _new(RemoteStorageVolGetPathArgs)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -27134,6 +31565,19 @@ def _p_remote_storage_vol_get_path_args(v: RemoteStorageVolGetPathArgs) -> bytes
         return _p_remote_nonnull_storage_vol(v.vol)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_get_path_args.slow_pack(v)
+
+
+def _U_remote_storage_vol_get_path_args(data: _xdr.Buffer) -> RemoteStorageVolGetPathArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetPathArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_path_args.checked_unpack(data)
 
 
 def _u_remote_storage_vol_get_path_ret(data: bytes, off: int) -> tuple[RemoteStorageVolGetPathRet, int]:
@@ -27159,6 +31603,27 @@ def _p_remote_storage_vol_get_path_ret(v: RemoteStorageVolGetPathRet) -> bytes:
         return _T_remote_storage_vol_get_path_ret.slow_pack(v)
 
 
+def _U_remote_storage_vol_get_path_ret(data: _xdr.Buffer) -> RemoteStorageVolGetPathRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolGetPathRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_get_path_ret.checked_unpack(data)
+
+
 def _u_remote_storage_vol_resize_args(data: bytes, off: int) -> tuple[RemoteStorageVolResizeArgs, int]:
     result = _new(RemoteStorageVolResizeArgs)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -27172,6 +31637,21 @@ def _p_remote_storage_vol_resize_args(v: RemoteStorageVolResizeArgs) -> bytes:
         return _p_remote_nonnull_storage_vol(v.vol) + _S_QI.pack(v.capacity, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_resize_args.slow_pack(v)
+
+
+def _U_remote_storage_vol_resize_args(data: _xdr.Buffer) -> RemoteStorageVolResizeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolResizeArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.capacity, result.flags = _S_QI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_resize_args.checked_unpack(data)
 
 
 def _u_remote_node_num_of_devices_args(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesArgs, int]:
@@ -27189,6 +31669,21 @@ def _p_remote_node_num_of_devices_args(v: RemoteNodeNumOfDevicesArgs) -> bytes:
         return _T_remote_node_num_of_devices_args.slow_pack(v)
 
 
+def _U_remote_node_num_of_devices_args(data: _xdr.Buffer) -> RemoteNodeNumOfDevicesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeNumOfDevicesArgs)
+            result.cap, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_num_of_devices_args.checked_unpack(data)
+
+
 def _u_remote_node_num_of_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeNumOfDevicesRet, int]:
     result = _new(RemoteNodeNumOfDevicesRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -27201,6 +31696,20 @@ def _p_remote_node_num_of_devices_ret(v: RemoteNodeNumOfDevicesRet) -> bytes:
         return _S_i.pack(v.num)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_num_of_devices_ret.slow_pack(v)
+
+
+def _U_remote_node_num_of_devices_ret(data: _xdr.Buffer) -> RemoteNodeNumOfDevicesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeNumOfDevicesRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_num_of_devices_ret.checked_unpack(data)
 
 
 def _u_remote_node_list_devices_args(data: bytes, off: int) -> tuple[RemoteNodeListDevicesArgs, int]:
@@ -27216,6 +31725,21 @@ def _p_remote_node_list_devices_args(v: RemoteNodeListDevicesArgs) -> bytes:
         return _p_remote_string(v.cap) + _S_iI.pack(v.maxnames, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_list_devices_args.slow_pack(v)
+
+
+def _U_remote_node_list_devices_args(data: _xdr.Buffer) -> RemoteNodeListDevicesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeListDevicesArgs)
+            result.cap, off = _u_remote_string(data, off)
+            result.maxnames, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_list_devices_args.checked_unpack(data)
 
 
 def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeListDevicesRet, int]:
@@ -27276,6 +31800,27 @@ def _p_remote_node_device_lookup_by_name_args(v: RemoteNodeDeviceLookupByNameArg
         return _T_remote_node_device_lookup_by_name_args.slow_pack(v)
 
 
+def _U_remote_node_device_lookup_by_name_args(data: _xdr.Buffer) -> RemoteNodeDeviceLookupByNameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceLookupByNameArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_lookup_by_name_args.checked_unpack(data)
+
+
 def _u_remote_node_device_lookup_by_name_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupByNameRet, int]:
     result = _new(RemoteNodeDeviceLookupByNameRet)
     result.dev, off = _u_remote_nonnull_node_device(data, off)
@@ -27287,6 +31832,19 @@ def _p_remote_node_device_lookup_by_name_ret(v: RemoteNodeDeviceLookupByNameRet)
         return _p_remote_nonnull_node_device(v.dev)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_lookup_by_name_ret.slow_pack(v)
+
+
+def _U_remote_node_device_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteNodeDeviceLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceLookupByNameRet)
+            result.dev, off = _u_remote_nonnull_node_device(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_lookup_by_name_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceLookupScsiHostByWwnArgs, int]:
@@ -27342,6 +31900,19 @@ def _p_remote_node_device_lookup_scsi_host_by_wwn_ret(
         return _T_remote_node_device_lookup_scsi_host_by_wwn_ret.slow_pack(v)
 
 
+def _U_remote_node_device_lookup_scsi_host_by_wwn_ret(data: _xdr.Buffer) -> RemoteNodeDeviceLookupScsiHostByWwnRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceLookupScsiHostByWwnRet)
+            result.dev, off = _u_remote_nonnull_node_device(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_lookup_scsi_host_by_wwn_ret.checked_unpack(data)
+
+
 def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescArgs, int]:
     result = _new(RemoteNodeDeviceGetXmlDescArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -27367,6 +31938,29 @@ def _p_remote_node_device_get_xml_desc_args(v: RemoteNodeDeviceGetXmlDescArgs) -
         return _T_remote_node_device_get_xml_desc_args.slow_pack(v)
 
 
+def _U_remote_node_device_get_xml_desc_args(data: _xdr.Buffer) -> RemoteNodeDeviceGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceGetXmlDescArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_get_xml_desc_args.checked_unpack(data)
+
+
 def _u_remote_node_device_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetXmlDescRet, int]:
     result = _new(RemoteNodeDeviceGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -27388,6 +31982,27 @@ def _p_remote_node_device_get_xml_desc_ret(v: RemoteNodeDeviceGetXmlDescRet) -> 
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_get_xml_desc_ret.slow_pack(v)
+
+
+def _U_remote_node_device_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNodeDeviceGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_get_xml_desc_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_get_parent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentArgs, int]:
@@ -27413,6 +32028,27 @@ def _p_remote_node_device_get_parent_args(v: RemoteNodeDeviceGetParentArgs) -> b
         return _T_remote_node_device_get_parent_args.slow_pack(v)
 
 
+def _U_remote_node_device_get_parent_args(data: _xdr.Buffer) -> RemoteNodeDeviceGetParentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceGetParentArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_get_parent_args.checked_unpack(data)
+
+
 def _u_remote_node_device_get_parent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetParentRet, int]:
     result = _new(RemoteNodeDeviceGetParentRet)
     result.parentName, off = _u_remote_string(data, off)
@@ -27424,6 +32060,19 @@ def _p_remote_node_device_get_parent_ret(v: RemoteNodeDeviceGetParentRet) -> byt
         return _p_remote_string(v.parentName)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_get_parent_ret.slow_pack(v)
+
+
+def _U_remote_node_device_get_parent_ret(data: _xdr.Buffer) -> RemoteNodeDeviceGetParentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceGetParentRet)
+            result.parentName, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_get_parent_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_num_of_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsArgs, int]:
@@ -27449,6 +32098,27 @@ def _p_remote_node_device_num_of_caps_args(v: RemoteNodeDeviceNumOfCapsArgs) -> 
         return _T_remote_node_device_num_of_caps_args.slow_pack(v)
 
 
+def _U_remote_node_device_num_of_caps_args(data: _xdr.Buffer) -> RemoteNodeDeviceNumOfCapsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceNumOfCapsArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_num_of_caps_args.checked_unpack(data)
+
+
 def _u_remote_node_device_num_of_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceNumOfCapsRet, int]:
     result = _new(RemoteNodeDeviceNumOfCapsRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -27461,6 +32131,20 @@ def _p_remote_node_device_num_of_caps_ret(v: RemoteNodeDeviceNumOfCapsRet) -> by
         return _S_i.pack(v.num)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_num_of_caps_ret.slow_pack(v)
+
+
+def _U_remote_node_device_num_of_caps_ret(data: _xdr.Buffer) -> RemoteNodeDeviceNumOfCapsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceNumOfCapsRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_num_of_caps_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsArgs, int]:
@@ -27486,6 +32170,29 @@ def _p_remote_node_device_list_caps_args(v: RemoteNodeDeviceListCapsArgs) -> byt
         return _V_vi[size].pack(size, raw, v.maxnames)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_list_caps_args.slow_pack(v)
+
+
+def _U_remote_node_device_list_caps_args(data: _xdr.Buffer) -> RemoteNodeDeviceListCapsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceListCapsArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.maxnames = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_list_caps_args.checked_unpack(data)
 
 
 def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsRet, int]:
@@ -27546,6 +32253,27 @@ def _p_remote_node_device_dettach_args(v: RemoteNodeDeviceDettachArgs) -> bytes:
         return _T_remote_node_device_dettach_args.slow_pack(v)
 
 
+def _U_remote_node_device_dettach_args(data: _xdr.Buffer) -> RemoteNodeDeviceDettachArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceDettachArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_dettach_args.checked_unpack(data)
+
+
 def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDetachFlagsArgs, int]:
     result = _new(RemoteNodeDeviceDetachFlagsArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -27597,6 +32325,27 @@ def _p_remote_node_device_re_attach_args(v: RemoteNodeDeviceReAttachArgs) -> byt
         return _T_remote_node_device_re_attach_args.slow_pack(v)
 
 
+def _U_remote_node_device_re_attach_args(data: _xdr.Buffer) -> RemoteNodeDeviceReAttachArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceReAttachArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_re_attach_args.checked_unpack(data)
+
+
 def _u_remote_node_device_reset_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceResetArgs, int]:
     result = _new(RemoteNodeDeviceResetArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -27618,6 +32367,27 @@ def _p_remote_node_device_reset_args(v: RemoteNodeDeviceResetArgs) -> bytes:
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_reset_args.slow_pack(v)
+
+
+def _U_remote_node_device_reset_args(data: _xdr.Buffer) -> RemoteNodeDeviceResetArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceResetArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_reset_args.checked_unpack(data)
 
 
 def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlArgs, int]:
@@ -27645,6 +32415,29 @@ def _p_remote_node_device_create_xml_args(v: RemoteNodeDeviceCreateXmlArgs) -> b
         return _T_remote_node_device_create_xml_args.slow_pack(v)
 
 
+def _U_remote_node_device_create_xml_args(data: _xdr.Buffer) -> RemoteNodeDeviceCreateXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceCreateXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml_desc = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_create_xml_args.checked_unpack(data)
+
+
 def _u_remote_node_device_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateXmlRet, int]:
     result = _new(RemoteNodeDeviceCreateXmlRet)
     result.dev, off = _u_remote_nonnull_node_device(data, off)
@@ -27656,6 +32449,19 @@ def _p_remote_node_device_create_xml_ret(v: RemoteNodeDeviceCreateXmlRet) -> byt
         return _p_remote_nonnull_node_device(v.dev)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_create_xml_ret.slow_pack(v)
+
+
+def _U_remote_node_device_create_xml_ret(data: _xdr.Buffer) -> RemoteNodeDeviceCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceCreateXmlRet)
+            result.dev, off = _u_remote_nonnull_node_device(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_create_xml_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_destroy_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDestroyArgs, int]:
@@ -27679,6 +32485,27 @@ def _p_remote_node_device_destroy_args(v: RemoteNodeDeviceDestroyArgs) -> bytes:
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_destroy_args.slow_pack(v)
+
+
+def _U_remote_node_device_destroy_args(data: _xdr.Buffer) -> RemoteNodeDeviceDestroyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceDestroyArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_destroy_args.checked_unpack(data)
 
 
 def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlArgs, int]:
@@ -27706,6 +32533,29 @@ def _p_remote_node_device_define_xml_args(v: RemoteNodeDeviceDefineXmlArgs) -> b
         return _T_remote_node_device_define_xml_args.slow_pack(v)
 
 
+def _U_remote_node_device_define_xml_args(data: _xdr.Buffer) -> RemoteNodeDeviceDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceDefineXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml_desc = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_define_xml_args.checked_unpack(data)
+
+
 def _u_remote_node_device_define_xml_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceDefineXmlRet, int]:
     result = _new(RemoteNodeDeviceDefineXmlRet)
     result.dev, off = _u_remote_nonnull_node_device(data, off)
@@ -27717,6 +32567,19 @@ def _p_remote_node_device_define_xml_ret(v: RemoteNodeDeviceDefineXmlRet) -> byt
         return _p_remote_nonnull_node_device(v.dev)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_define_xml_ret.slow_pack(v)
+
+
+def _U_remote_node_device_define_xml_ret(data: _xdr.Buffer) -> RemoteNodeDeviceDefineXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceDefineXmlRet)
+            result.dev, off = _u_remote_nonnull_node_device(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_define_xml_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUndefineArgs, int]:
@@ -27744,6 +32607,29 @@ def _p_remote_node_device_undefine_args(v: RemoteNodeDeviceUndefineArgs) -> byte
         return _T_remote_node_device_undefine_args.slow_pack(v)
 
 
+def _U_remote_node_device_undefine_args(data: _xdr.Buffer) -> RemoteNodeDeviceUndefineArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceUndefineArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_undefine_args.checked_unpack(data)
+
+
 def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceCreateArgs, int]:
     result = _new(RemoteNodeDeviceCreateArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -27769,6 +32655,29 @@ def _p_remote_node_device_create_args(v: RemoteNodeDeviceCreateArgs) -> bytes:
         return _T_remote_node_device_create_args.slow_pack(v)
 
 
+def _U_remote_node_device_create_args(data: _xdr.Buffer) -> RemoteNodeDeviceCreateArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceCreateArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_create_args.checked_unpack(data)
+
+
 def _u_remote_node_device_get_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartArgs, int]:
     result = _new(RemoteNodeDeviceGetAutostartArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -27792,6 +32701,27 @@ def _p_remote_node_device_get_autostart_args(v: RemoteNodeDeviceGetAutostartArgs
         return _T_remote_node_device_get_autostart_args.slow_pack(v)
 
 
+def _U_remote_node_device_get_autostart_args(data: _xdr.Buffer) -> RemoteNodeDeviceGetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceGetAutostartArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_get_autostart_args.checked_unpack(data)
+
+
 def _u_remote_node_device_get_autostart_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceGetAutostartRet, int]:
     result = _new(RemoteNodeDeviceGetAutostartRet)
     result.autostart = _S_i.unpack_from(data, off)[0]
@@ -27804,6 +32734,20 @@ def _p_remote_node_device_get_autostart_ret(v: RemoteNodeDeviceGetAutostartRet) 
         return _S_i.pack(v.autostart)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_get_autostart_ret.slow_pack(v)
+
+
+def _U_remote_node_device_get_autostart_ret(data: _xdr.Buffer) -> RemoteNodeDeviceGetAutostartRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceGetAutostartRet)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_get_autostart_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceSetAutostartArgs, int]:
@@ -27831,6 +32775,29 @@ def _p_remote_node_device_set_autostart_args(v: RemoteNodeDeviceSetAutostartArgs
         return _T_remote_node_device_set_autostart_args.slow_pack(v)
 
 
+def _U_remote_node_device_set_autostart_args(data: _xdr.Buffer) -> RemoteNodeDeviceSetAutostartArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceSetAutostartArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.autostart = _S_Ii.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_set_autostart_args.checked_unpack(data)
+
+
 def _u_remote_node_device_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentArgs, int]:
     result = _new(RemoteNodeDeviceIsPersistentArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -27854,6 +32821,27 @@ def _p_remote_node_device_is_persistent_args(v: RemoteNodeDeviceIsPersistentArgs
         return _T_remote_node_device_is_persistent_args.slow_pack(v)
 
 
+def _U_remote_node_device_is_persistent_args(data: _xdr.Buffer) -> RemoteNodeDeviceIsPersistentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceIsPersistentArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_is_persistent_args.checked_unpack(data)
+
+
 def _u_remote_node_device_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsPersistentRet, int]:
     result = _new(RemoteNodeDeviceIsPersistentRet)
     result.persistent = _S_i.unpack_from(data, off)[0]
@@ -27866,6 +32854,20 @@ def _p_remote_node_device_is_persistent_ret(v: RemoteNodeDeviceIsPersistentRet) 
         return _S_i.pack(v.persistent)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_is_persistent_ret.slow_pack(v)
+
+
+def _U_remote_node_device_is_persistent_ret(data: _xdr.Buffer) -> RemoteNodeDeviceIsPersistentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceIsPersistentRet)
+            result.persistent = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_is_persistent_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_is_active_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveArgs, int]:
@@ -27891,6 +32893,27 @@ def _p_remote_node_device_is_active_args(v: RemoteNodeDeviceIsActiveArgs) -> byt
         return _T_remote_node_device_is_active_args.slow_pack(v)
 
 
+def _U_remote_node_device_is_active_args(data: _xdr.Buffer) -> RemoteNodeDeviceIsActiveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceIsActiveArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_is_active_args.checked_unpack(data)
+
+
 def _u_remote_node_device_is_active_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceIsActiveRet, int]:
     result = _new(RemoteNodeDeviceIsActiveRet)
     result.active = _S_i.unpack_from(data, off)[0]
@@ -27903,6 +32926,20 @@ def _p_remote_node_device_is_active_ret(v: RemoteNodeDeviceIsActiveRet) -> bytes
         return _S_i.pack(v.active)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_is_active_ret.slow_pack(v)
+
+
+def _U_remote_node_device_is_active_ret(data: _xdr.Buffer) -> RemoteNodeDeviceIsActiveRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceIsActiveRet)
+            result.active = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_is_active_ret.checked_unpack(data)
 
 
 def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNodeDeviceUpdateArgs, int]:
@@ -27955,6 +32992,20 @@ def _p_remote_connect_domain_event_register_ret(v: RemoteConnectDomainEventRegis
         return _T_remote_connect_domain_event_register_ret.slow_pack(v)
 
 
+def _U_remote_connect_domain_event_register_ret(data: _xdr.Buffer) -> RemoteConnectDomainEventRegisterRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainEventRegisterRet)
+            result.cb_registered = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_event_register_ret.checked_unpack(data)
+
+
 def _u_remote_connect_domain_event_deregister_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterRet, int]:
     result = _new(RemoteConnectDomainEventDeregisterRet)
     result.cb_registered = _S_i.unpack_from(data, off)[0]
@@ -27969,6 +33020,20 @@ def _p_remote_connect_domain_event_deregister_ret(
         return _S_i.pack(v.cb_registered)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_domain_event_deregister_ret.slow_pack(v)
+
+
+def _U_remote_connect_domain_event_deregister_ret(data: _xdr.Buffer) -> RemoteConnectDomainEventDeregisterRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainEventDeregisterRet)
+            result.cb_registered = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_event_deregister_ret.checked_unpack(data)
 
 
 def _u_remote_domain_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventLifecycleMsg, int]:
@@ -27986,6 +33051,21 @@ def _p_remote_domain_event_lifecycle_msg(v: RemoteDomainEventLifecycleMsg) -> by
         return _T_remote_domain_event_lifecycle_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_lifecycle_msg(data: _xdr.Buffer) -> RemoteDomainEventLifecycleMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventLifecycleMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.event, result.detail = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_lifecycle_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_callback_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackLifecycleMsg, int]:
     result = _new(RemoteDomainEventCallbackLifecycleMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -28001,6 +33081,21 @@ def _p_remote_domain_event_callback_lifecycle_msg(
         return _S_i.pack(v.callbackID) + _p_remote_domain_event_lifecycle_msg(v.msg)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_callback_lifecycle_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_callback_lifecycle_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackLifecycleMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackLifecycleMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_lifecycle_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_lifecycle_msg.checked_unpack(data)
 
 
 def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlFromNativeArgs, int]:
@@ -28062,6 +33157,27 @@ def _p_remote_connect_domain_xml_from_native_ret(v: RemoteConnectDomainXmlFromNa
         return _T_remote_connect_domain_xml_from_native_ret.slow_pack(v)
 
 
+def _U_remote_connect_domain_xml_from_native_ret(data: _xdr.Buffer) -> RemoteConnectDomainXmlFromNativeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainXmlFromNativeRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.domainXml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_xml_from_native_ret.checked_unpack(data)
+
+
 def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[RemoteConnectDomainXmlToNativeArgs, int]:
     result = _new(RemoteConnectDomainXmlToNativeArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -28121,6 +33237,27 @@ def _p_remote_connect_domain_xml_to_native_ret(v: RemoteConnectDomainXmlToNative
         return _T_remote_connect_domain_xml_to_native_ret.slow_pack(v)
 
 
+def _U_remote_connect_domain_xml_to_native_ret(data: _xdr.Buffer) -> RemoteConnectDomainXmlToNativeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainXmlToNativeRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.nativeConfig = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_xml_to_native_ret.checked_unpack(data)
+
+
 def _u_remote_connect_num_of_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectNumOfSecretsRet, int]:
     result = _new(RemoteConnectNumOfSecretsRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -28135,6 +33272,20 @@ def _p_remote_connect_num_of_secrets_ret(v: RemoteConnectNumOfSecretsRet) -> byt
         return _T_remote_connect_num_of_secrets_ret.slow_pack(v)
 
 
+def _U_remote_connect_num_of_secrets_ret(data: _xdr.Buffer) -> RemoteConnectNumOfSecretsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNumOfSecretsRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_num_of_secrets_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_secrets_args(data: bytes, off: int) -> tuple[RemoteConnectListSecretsArgs, int]:
     result = _new(RemoteConnectListSecretsArgs)
     result.maxuuids = _S_i.unpack_from(data, off)[0]
@@ -28147,6 +33298,20 @@ def _p_remote_connect_list_secrets_args(v: RemoteConnectListSecretsArgs) -> byte
         return _S_i.pack(v.maxuuids)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_secrets_args.slow_pack(v)
+
+
+def _U_remote_connect_list_secrets_args(data: _xdr.Buffer) -> RemoteConnectListSecretsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListSecretsArgs)
+            result.maxuuids = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_secrets_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListSecretsRet, int]:
@@ -28200,6 +33365,20 @@ def _p_remote_secret_lookup_by_uuid_args(v: RemoteSecretLookupByUuidArgs) -> byt
         return _T_remote_secret_lookup_by_uuid_args.slow_pack(v)
 
 
+def _U_remote_secret_lookup_by_uuid_args(data: _xdr.Buffer) -> RemoteSecretLookupByUuidArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretLookupByUuidArgs)
+            result.uuid = _S_16s.unpack_from(data, off)[0]
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_lookup_by_uuid_args.checked_unpack(data)
+
+
 def _u_remote_secret_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUuidRet, int]:
     result = _new(RemoteSecretLookupByUuidRet)
     result.secret, off = _u_remote_nonnull_secret(data, off)
@@ -28211,6 +33390,19 @@ def _p_remote_secret_lookup_by_uuid_ret(v: RemoteSecretLookupByUuidRet) -> bytes
         return _p_remote_nonnull_secret(v.secret)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_secret_lookup_by_uuid_ret.slow_pack(v)
+
+
+def _U_remote_secret_lookup_by_uuid_ret(data: _xdr.Buffer) -> RemoteSecretLookupByUuidRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretLookupByUuidRet)
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_lookup_by_uuid_ret.checked_unpack(data)
 
 
 def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlArgs, int]:
@@ -28238,6 +33430,29 @@ def _p_remote_secret_define_xml_args(v: RemoteSecretDefineXmlArgs) -> bytes:
         return _T_remote_secret_define_xml_args.slow_pack(v)
 
 
+def _U_remote_secret_define_xml_args(data: _xdr.Buffer) -> RemoteSecretDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretDefineXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_define_xml_args.checked_unpack(data)
+
+
 def _u_remote_secret_define_xml_ret(data: bytes, off: int) -> tuple[RemoteSecretDefineXmlRet, int]:
     result = _new(RemoteSecretDefineXmlRet)
     result.secret, off = _u_remote_nonnull_secret(data, off)
@@ -28249,6 +33464,19 @@ def _p_remote_secret_define_xml_ret(v: RemoteSecretDefineXmlRet) -> bytes:
         return _p_remote_nonnull_secret(v.secret)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_secret_define_xml_ret.slow_pack(v)
+
+
+def _U_remote_secret_define_xml_ret(data: _xdr.Buffer) -> RemoteSecretDefineXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretDefineXmlRet)
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_define_xml_ret.checked_unpack(data)
 
 
 def _u_remote_secret_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescArgs, int]:
@@ -28264,6 +33492,21 @@ def _p_remote_secret_get_xml_desc_args(v: RemoteSecretGetXmlDescArgs) -> bytes:
         return _p_remote_nonnull_secret(v.secret) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_secret_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_secret_get_xml_desc_args(data: _xdr.Buffer) -> RemoteSecretGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretGetXmlDescArgs)
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_secret_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteSecretGetXmlDescRet, int]:
@@ -28287,6 +33530,27 @@ def _p_remote_secret_get_xml_desc_ret(v: RemoteSecretGetXmlDescRet) -> bytes:
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_secret_get_xml_desc_ret.slow_pack(v)
+
+
+def _U_remote_secret_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteSecretGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_get_xml_desc_ret.checked_unpack(data)
 
 
 def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecretSetValueArgs, int]:
@@ -28330,6 +33594,21 @@ def _p_remote_secret_get_value_args(v: RemoteSecretGetValueArgs) -> bytes:
         return _T_remote_secret_get_value_args.slow_pack(v)
 
 
+def _U_remote_secret_get_value_args(data: _xdr.Buffer) -> RemoteSecretGetValueArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretGetValueArgs)
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_get_value_args.checked_unpack(data)
+
+
 def _u_remote_secret_get_value_ret(data: bytes, off: int) -> tuple[RemoteSecretGetValueRet, int]:
     result = _new(RemoteSecretGetValueRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -28353,6 +33632,27 @@ def _p_remote_secret_get_value_ret(v: RemoteSecretGetValueRet) -> bytes:
         return _T_remote_secret_get_value_ret.slow_pack(v)
 
 
+def _U_remote_secret_get_value_ret(data: _xdr.Buffer) -> RemoteSecretGetValueRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretGetValueRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 65536:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.value = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_get_value_ret.checked_unpack(data)
+
+
 def _u_remote_secret_undefine_args(data: bytes, off: int) -> tuple[RemoteSecretUndefineArgs, int]:
     result = _new(RemoteSecretUndefineArgs)
     result.secret, off = _u_remote_nonnull_secret(data, off)
@@ -28364,6 +33664,19 @@ def _p_remote_secret_undefine_args(v: RemoteSecretUndefineArgs) -> bytes:
         return _p_remote_nonnull_secret(v.secret)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_secret_undefine_args.slow_pack(v)
+
+
+def _U_remote_secret_undefine_args(data: _xdr.Buffer) -> RemoteSecretUndefineArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretUndefineArgs)
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_undefine_args.checked_unpack(data)
 
 
 def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageArgs, int]:
@@ -28389,6 +33702,27 @@ def _p_remote_secret_lookup_by_usage_args(v: RemoteSecretLookupByUsageArgs) -> b
         return _T_remote_secret_lookup_by_usage_args.slow_pack(v)
 
 
+def _U_remote_secret_lookup_by_usage_args(data: _xdr.Buffer) -> RemoteSecretLookupByUsageArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretLookupByUsageArgs)
+            result.usageType, size = _S_iI.unpack_from(data, off)
+            off += 8
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.usageID = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_lookup_by_usage_args.checked_unpack(data)
+
+
 def _u_remote_secret_lookup_by_usage_ret(data: bytes, off: int) -> tuple[RemoteSecretLookupByUsageRet, int]:
     result = _new(RemoteSecretLookupByUsageRet)
     result.secret, off = _u_remote_nonnull_secret(data, off)
@@ -28400,6 +33734,19 @@ def _p_remote_secret_lookup_by_usage_ret(v: RemoteSecretLookupByUsageRet) -> byt
         return _p_remote_nonnull_secret(v.secret)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_secret_lookup_by_usage_ret.slow_pack(v)
+
+
+def _U_remote_secret_lookup_by_usage_ret(data: _xdr.Buffer) -> RemoteSecretLookupByUsageRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretLookupByUsageRet)
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_lookup_by_usage_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnelArgs, int]:
@@ -28448,6 +33795,20 @@ def _p_remote_connect_is_secure_ret(v: RemoteConnectIsSecureRet) -> bytes:
         return _T_remote_connect_is_secure_ret.slow_pack(v)
 
 
+def _U_remote_connect_is_secure_ret(data: _xdr.Buffer) -> RemoteConnectIsSecureRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectIsSecureRet)
+            result.secure = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_is_secure_ret.checked_unpack(data)
+
+
 def _u_remote_domain_is_active_args(data: bytes, off: int) -> tuple[RemoteDomainIsActiveArgs, int]:
     result = _new(RemoteDomainIsActiveArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28459,6 +33820,19 @@ def _p_remote_domain_is_active_args(v: RemoteDomainIsActiveArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_is_active_args.slow_pack(v)
+
+
+def _U_remote_domain_is_active_args(data: _xdr.Buffer) -> RemoteDomainIsActiveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIsActiveArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_is_active_args.checked_unpack(data)
 
 
 def _u_remote_domain_is_active_ret(data: bytes, off: int) -> tuple[RemoteDomainIsActiveRet, int]:
@@ -28475,6 +33849,20 @@ def _p_remote_domain_is_active_ret(v: RemoteDomainIsActiveRet) -> bytes:
         return _T_remote_domain_is_active_ret.slow_pack(v)
 
 
+def _U_remote_domain_is_active_ret(data: _xdr.Buffer) -> RemoteDomainIsActiveRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIsActiveRet)
+            result.active = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_is_active_ret.checked_unpack(data)
+
+
 def _u_remote_domain_is_persistent_args(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentArgs, int]:
     result = _new(RemoteDomainIsPersistentArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28486,6 +33874,19 @@ def _p_remote_domain_is_persistent_args(v: RemoteDomainIsPersistentArgs) -> byte
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_is_persistent_args.slow_pack(v)
+
+
+def _U_remote_domain_is_persistent_args(data: _xdr.Buffer) -> RemoteDomainIsPersistentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIsPersistentArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_is_persistent_args.checked_unpack(data)
 
 
 def _u_remote_domain_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteDomainIsPersistentRet, int]:
@@ -28502,6 +33903,20 @@ def _p_remote_domain_is_persistent_ret(v: RemoteDomainIsPersistentRet) -> bytes:
         return _T_remote_domain_is_persistent_ret.slow_pack(v)
 
 
+def _U_remote_domain_is_persistent_ret(data: _xdr.Buffer) -> RemoteDomainIsPersistentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIsPersistentRet)
+            result.persistent = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_is_persistent_ret.checked_unpack(data)
+
+
 def _u_remote_domain_is_updated_args(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedArgs, int]:
     result = _new(RemoteDomainIsUpdatedArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28513,6 +33928,19 @@ def _p_remote_domain_is_updated_args(v: RemoteDomainIsUpdatedArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_is_updated_args.slow_pack(v)
+
+
+def _U_remote_domain_is_updated_args(data: _xdr.Buffer) -> RemoteDomainIsUpdatedArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIsUpdatedArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_is_updated_args.checked_unpack(data)
 
 
 def _u_remote_domain_is_updated_ret(data: bytes, off: int) -> tuple[RemoteDomainIsUpdatedRet, int]:
@@ -28529,6 +33957,20 @@ def _p_remote_domain_is_updated_ret(v: RemoteDomainIsUpdatedRet) -> bytes:
         return _T_remote_domain_is_updated_ret.slow_pack(v)
 
 
+def _U_remote_domain_is_updated_ret(data: _xdr.Buffer) -> RemoteDomainIsUpdatedRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIsUpdatedRet)
+            result.updated = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_is_updated_ret.checked_unpack(data)
+
+
 def _u_remote_network_is_active_args(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveArgs, int]:
     result = _new(RemoteNetworkIsActiveArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -28540,6 +33982,19 @@ def _p_remote_network_is_active_args(v: RemoteNetworkIsActiveArgs) -> bytes:
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_is_active_args.slow_pack(v)
+
+
+def _U_remote_network_is_active_args(data: _xdr.Buffer) -> RemoteNetworkIsActiveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkIsActiveArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_is_active_args.checked_unpack(data)
 
 
 def _u_remote_network_is_active_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsActiveRet, int]:
@@ -28556,6 +34011,20 @@ def _p_remote_network_is_active_ret(v: RemoteNetworkIsActiveRet) -> bytes:
         return _T_remote_network_is_active_ret.slow_pack(v)
 
 
+def _U_remote_network_is_active_ret(data: _xdr.Buffer) -> RemoteNetworkIsActiveRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkIsActiveRet)
+            result.active = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_is_active_ret.checked_unpack(data)
+
+
 def _u_remote_network_is_persistent_args(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentArgs, int]:
     result = _new(RemoteNetworkIsPersistentArgs)
     result.net, off = _u_remote_nonnull_network(data, off)
@@ -28567,6 +34036,19 @@ def _p_remote_network_is_persistent_args(v: RemoteNetworkIsPersistentArgs) -> by
         return _p_remote_nonnull_network(v.net)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_is_persistent_args.slow_pack(v)
+
+
+def _U_remote_network_is_persistent_args(data: _xdr.Buffer) -> RemoteNetworkIsPersistentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkIsPersistentArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_is_persistent_args.checked_unpack(data)
 
 
 def _u_remote_network_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteNetworkIsPersistentRet, int]:
@@ -28583,6 +34065,20 @@ def _p_remote_network_is_persistent_ret(v: RemoteNetworkIsPersistentRet) -> byte
         return _T_remote_network_is_persistent_ret.slow_pack(v)
 
 
+def _U_remote_network_is_persistent_ret(data: _xdr.Buffer) -> RemoteNetworkIsPersistentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkIsPersistentRet)
+            result.persistent = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_is_persistent_ret.checked_unpack(data)
+
+
 def _u_remote_storage_pool_is_active_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveArgs, int]:
     result = _new(RemoteStoragePoolIsActiveArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -28594,6 +34090,19 @@ def _p_remote_storage_pool_is_active_args(v: RemoteStoragePoolIsActiveArgs) -> b
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_is_active_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_is_active_args(data: _xdr.Buffer) -> RemoteStoragePoolIsActiveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolIsActiveArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_is_active_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_is_active_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsActiveRet, int]:
@@ -28610,6 +34119,20 @@ def _p_remote_storage_pool_is_active_ret(v: RemoteStoragePoolIsActiveRet) -> byt
         return _T_remote_storage_pool_is_active_ret.slow_pack(v)
 
 
+def _U_remote_storage_pool_is_active_ret(data: _xdr.Buffer) -> RemoteStoragePoolIsActiveRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolIsActiveRet)
+            result.active = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_is_active_ret.checked_unpack(data)
+
+
 def _u_remote_storage_pool_is_persistent_args(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentArgs, int]:
     result = _new(RemoteStoragePoolIsPersistentArgs)
     result.pool, off = _u_remote_nonnull_storage_pool(data, off)
@@ -28621,6 +34144,19 @@ def _p_remote_storage_pool_is_persistent_args(v: RemoteStoragePoolIsPersistentAr
         return _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_is_persistent_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_is_persistent_args(data: _xdr.Buffer) -> RemoteStoragePoolIsPersistentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolIsPersistentArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_is_persistent_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_is_persistent_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolIsPersistentRet, int]:
@@ -28637,6 +34173,20 @@ def _p_remote_storage_pool_is_persistent_ret(v: RemoteStoragePoolIsPersistentRet
         return _T_remote_storage_pool_is_persistent_ret.slow_pack(v)
 
 
+def _U_remote_storage_pool_is_persistent_ret(data: _xdr.Buffer) -> RemoteStoragePoolIsPersistentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolIsPersistentRet)
+            result.persistent = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_is_persistent_ret.checked_unpack(data)
+
+
 def _u_remote_interface_is_active_args(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveArgs, int]:
     result = _new(RemoteInterfaceIsActiveArgs)
     result.iface, off = _u_remote_nonnull_interface(data, off)
@@ -28648,6 +34198,19 @@ def _p_remote_interface_is_active_args(v: RemoteInterfaceIsActiveArgs) -> bytes:
         return _p_remote_nonnull_interface(v.iface)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_is_active_args.slow_pack(v)
+
+
+def _U_remote_interface_is_active_args(data: _xdr.Buffer) -> RemoteInterfaceIsActiveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceIsActiveArgs)
+            result.iface, off = _u_remote_nonnull_interface(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_is_active_args.checked_unpack(data)
 
 
 def _u_remote_interface_is_active_ret(data: bytes, off: int) -> tuple[RemoteInterfaceIsActiveRet, int]:
@@ -28662,6 +34225,20 @@ def _p_remote_interface_is_active_ret(v: RemoteInterfaceIsActiveRet) -> bytes:
         return _S_i.pack(v.active)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_interface_is_active_ret.slow_pack(v)
+
+
+def _U_remote_interface_is_active_ret(data: _xdr.Buffer) -> RemoteInterfaceIsActiveRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteInterfaceIsActiveRet)
+            result.active = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_interface_is_active_ret.checked_unpack(data)
 
 
 def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuArgs, int]:
@@ -28689,6 +34266,29 @@ def _p_remote_connect_compare_cpu_args(v: RemoteConnectCompareCpuArgs) -> bytes:
         return _T_remote_connect_compare_cpu_args.slow_pack(v)
 
 
+def _U_remote_connect_compare_cpu_args(data: _xdr.Buffer) -> RemoteConnectCompareCpuArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectCompareCpuArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_compare_cpu_args.checked_unpack(data)
+
+
 def _u_remote_connect_compare_cpu_ret(data: bytes, off: int) -> tuple[RemoteConnectCompareCpuRet, int]:
     result = _new(RemoteConnectCompareCpuRet)
     result.result = _S_i.unpack_from(data, off)[0]
@@ -28701,6 +34301,20 @@ def _p_remote_connect_compare_cpu_ret(v: RemoteConnectCompareCpuRet) -> bytes:
         return _S_i.pack(v.result)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_compare_cpu_ret.slow_pack(v)
+
+
+def _U_remote_connect_compare_cpu_ret(data: _xdr.Buffer) -> RemoteConnectCompareCpuRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectCompareCpuRet)
+            result.result = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_compare_cpu_ret.checked_unpack(data)
 
 
 def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuArgs, int]:
@@ -28763,6 +34377,27 @@ def _p_remote_connect_baseline_cpu_ret(v: RemoteConnectBaselineCpuRet) -> bytes:
         return _T_remote_connect_baseline_cpu_ret.slow_pack(v)
 
 
+def _U_remote_connect_baseline_cpu_ret(data: _xdr.Buffer) -> RemoteConnectBaselineCpuRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectBaselineCpuRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cpu = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_baseline_cpu_ret.checked_unpack(data)
+
+
 def _u_remote_domain_get_job_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoArgs, int]:
     result = _new(RemoteDomainGetJobInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28774,6 +34409,19 @@ def _p_remote_domain_get_job_info_args(v: RemoteDomainGetJobInfoArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_job_info_args.slow_pack(v)
+
+
+def _U_remote_domain_get_job_info_args(data: _xdr.Buffer) -> RemoteDomainGetJobInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetJobInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_job_info_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_job_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobInfoRet, int]:
@@ -28803,6 +34451,20 @@ def _p_remote_domain_get_job_info_ret(v: RemoteDomainGetJobInfoRet) -> bytes:
         return _T_remote_domain_get_job_info_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_job_info_ret(data: _xdr.Buffer) -> RemoteDomainGetJobInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetJobInfoRet)
+            result.type, result.timeElapsed, result.timeRemaining, result.dataTotal, result.dataProcessed, result.dataRemaining, result.memTotal, result.memProcessed, result.memRemaining, result.fileTotal, result.fileProcessed, result.fileRemaining = _S_iQQQQQQQQQQQ.unpack_from(data, off)
+            off += 92
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_job_info_ret.checked_unpack(data)
+
+
 def _u_remote_domain_get_job_stats_args(data: bytes, off: int) -> tuple[RemoteDomainGetJobStatsArgs, int]:
     result = _new(RemoteDomainGetJobStatsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28816,6 +34478,21 @@ def _p_remote_domain_get_job_stats_args(v: RemoteDomainGetJobStatsArgs) -> bytes
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_job_stats_args.slow_pack(v)
+
+
+def _U_remote_domain_get_job_stats_args(data: _xdr.Buffer) -> RemoteDomainGetJobStatsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetJobStatsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_job_stats_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetJobStatsRet, int]:
@@ -28836,28 +34513,32 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -28869,26 +34550,30 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -28939,6 +34624,19 @@ def _p_remote_domain_abort_job_args(v: RemoteDomainAbortJobArgs) -> bytes:
         return _T_remote_domain_abort_job_args.slow_pack(v)
 
 
+def _U_remote_domain_abort_job_args(data: _xdr.Buffer) -> RemoteDomainAbortJobArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainAbortJobArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_abort_job_args.checked_unpack(data)
+
+
 def _u_remote_domain_abort_job_flags_args(data: bytes, off: int) -> tuple[RemoteDomainAbortJobFlagsArgs, int]:
     result = _new(RemoteDomainAbortJobFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -28952,6 +34650,21 @@ def _p_remote_domain_abort_job_flags_args(v: RemoteDomainAbortJobFlagsArgs) -> b
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_abort_job_flags_args.slow_pack(v)
+
+
+def _U_remote_domain_abort_job_flags_args(data: _xdr.Buffer) -> RemoteDomainAbortJobFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainAbortJobFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_abort_job_flags_args.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_get_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeArgs, int]:
@@ -28971,6 +34684,21 @@ def _p_remote_domain_migrate_get_max_downtime_args(
         return _T_remote_domain_migrate_get_max_downtime_args.slow_pack(v)
 
 
+def _U_remote_domain_migrate_get_max_downtime_args(data: _xdr.Buffer) -> RemoteDomainMigrateGetMaxDowntimeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateGetMaxDowntimeArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_get_max_downtime_args.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_get_max_downtime_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxDowntimeRet, int]:
     result = _new(RemoteDomainMigrateGetMaxDowntimeRet)
     result.downtime = _S_Q.unpack_from(data, off)[0]
@@ -28983,6 +34711,20 @@ def _p_remote_domain_migrate_get_max_downtime_ret(v: RemoteDomainMigrateGetMaxDo
         return _S_Q.pack(v.downtime)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_get_max_downtime_ret.slow_pack(v)
+
+
+def _U_remote_domain_migrate_get_max_downtime_ret(data: _xdr.Buffer) -> RemoteDomainMigrateGetMaxDowntimeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateGetMaxDowntimeRet)
+            result.downtime = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_get_max_downtime_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_set_max_downtime_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxDowntimeArgs, int]:
@@ -29002,6 +34744,21 @@ def _p_remote_domain_migrate_set_max_downtime_args(
         return _T_remote_domain_migrate_set_max_downtime_args.slow_pack(v)
 
 
+def _U_remote_domain_migrate_set_max_downtime_args(data: _xdr.Buffer) -> RemoteDomainMigrateSetMaxDowntimeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateSetMaxDowntimeArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.downtime, result.flags = _S_QI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_set_max_downtime_args.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_get_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheArgs, int]:
     result = _new(RemoteDomainMigrateGetCompressionCacheArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29019,6 +34776,21 @@ def _p_remote_domain_migrate_get_compression_cache_args(
         return _T_remote_domain_migrate_get_compression_cache_args.slow_pack(v)
 
 
+def _U_remote_domain_migrate_get_compression_cache_args(data: _xdr.Buffer) -> RemoteDomainMigrateGetCompressionCacheArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateGetCompressionCacheArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_get_compression_cache_args.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_get_compression_cache_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetCompressionCacheRet, int]:
     result = _new(RemoteDomainMigrateGetCompressionCacheRet)
     result.cacheSize = _S_Q.unpack_from(data, off)[0]
@@ -29033,6 +34805,20 @@ def _p_remote_domain_migrate_get_compression_cache_ret(
         return _S_Q.pack(v.cacheSize)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_get_compression_cache_ret.slow_pack(v)
+
+
+def _U_remote_domain_migrate_get_compression_cache_ret(data: _xdr.Buffer) -> RemoteDomainMigrateGetCompressionCacheRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateGetCompressionCacheRet)
+            result.cacheSize = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_get_compression_cache_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_set_compression_cache_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetCompressionCacheArgs, int]:
@@ -29052,6 +34838,21 @@ def _p_remote_domain_migrate_set_compression_cache_args(
         return _T_remote_domain_migrate_set_compression_cache_args.slow_pack(v)
 
 
+def _U_remote_domain_migrate_set_compression_cache_args(data: _xdr.Buffer) -> RemoteDomainMigrateSetCompressionCacheArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateSetCompressionCacheArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.cacheSize, result.flags = _S_QI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_set_compression_cache_args.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_set_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateSetMaxSpeedArgs, int]:
     result = _new(RemoteDomainMigrateSetMaxSpeedArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29065,6 +34866,21 @@ def _p_remote_domain_migrate_set_max_speed_args(v: RemoteDomainMigrateSetMaxSpee
         return _p_remote_nonnull_domain(v.dom) + _S_QI.pack(v.bandwidth, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_set_max_speed_args.slow_pack(v)
+
+
+def _U_remote_domain_migrate_set_max_speed_args(data: _xdr.Buffer) -> RemoteDomainMigrateSetMaxSpeedArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateSetMaxSpeedArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.bandwidth, result.flags = _S_QI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_set_max_speed_args.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_get_max_speed_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedArgs, int]:
@@ -29082,6 +34898,21 @@ def _p_remote_domain_migrate_get_max_speed_args(v: RemoteDomainMigrateGetMaxSpee
         return _T_remote_domain_migrate_get_max_speed_args.slow_pack(v)
 
 
+def _U_remote_domain_migrate_get_max_speed_args(data: _xdr.Buffer) -> RemoteDomainMigrateGetMaxSpeedArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateGetMaxSpeedArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_get_max_speed_args.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_get_max_speed_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateGetMaxSpeedRet, int]:
     result = _new(RemoteDomainMigrateGetMaxSpeedRet)
     result.bandwidth = _S_Q.unpack_from(data, off)[0]
@@ -29094,6 +34925,20 @@ def _p_remote_domain_migrate_get_max_speed_ret(v: RemoteDomainMigrateGetMaxSpeed
         return _S_Q.pack(v.bandwidth)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_get_max_speed_ret.slow_pack(v)
+
+
+def _U_remote_domain_migrate_get_max_speed_ret(data: _xdr.Buffer) -> RemoteDomainMigrateGetMaxSpeedRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateGetMaxSpeedRet)
+            result.bandwidth = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_get_max_speed_ret.checked_unpack(data)
 
 
 def _u_remote_connect_domain_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventRegisterAnyArgs, int]:
@@ -29112,6 +34957,20 @@ def _p_remote_connect_domain_event_register_any_args(
         return _T_remote_connect_domain_event_register_any_args.slow_pack(v)
 
 
+def _U_remote_connect_domain_event_register_any_args(data: _xdr.Buffer) -> RemoteConnectDomainEventRegisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainEventRegisterAnyArgs)
+            result.eventID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_event_register_any_args.checked_unpack(data)
+
+
 def _u_remote_connect_domain_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventDeregisterAnyArgs, int]:
     result = _new(RemoteConnectDomainEventDeregisterAnyArgs)
     result.eventID = _S_i.unpack_from(data, off)[0]
@@ -29126,6 +34985,20 @@ def _p_remote_connect_domain_event_deregister_any_args(
         return _S_i.pack(v.eventID)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_domain_event_deregister_any_args.slow_pack(v)
+
+
+def _U_remote_connect_domain_event_deregister_any_args(data: _xdr.Buffer) -> RemoteConnectDomainEventDeregisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainEventDeregisterAnyArgs)
+            result.eventID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_event_deregister_any_args.checked_unpack(data)
 
 
 def _u_remote_connect_domain_event_callback_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyArgs, int]:
@@ -29145,6 +35018,21 @@ def _p_remote_connect_domain_event_callback_register_any_args(
         return _T_remote_connect_domain_event_callback_register_any_args.slow_pack(v)
 
 
+def _U_remote_connect_domain_event_callback_register_any_args(data: _xdr.Buffer) -> RemoteConnectDomainEventCallbackRegisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainEventCallbackRegisterAnyArgs)
+            result.eventID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dom, off = _u_remote_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_event_callback_register_any_args.checked_unpack(data)
+
+
 def _u_remote_connect_domain_event_callback_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackRegisterAnyRet, int]:
     result = _new(RemoteConnectDomainEventCallbackRegisterAnyRet)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -29159,6 +35047,20 @@ def _p_remote_connect_domain_event_callback_register_any_ret(
         return _S_i.pack(v.callbackID)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_domain_event_callback_register_any_ret.slow_pack(v)
+
+
+def _U_remote_connect_domain_event_callback_register_any_ret(data: _xdr.Buffer) -> RemoteConnectDomainEventCallbackRegisterAnyRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainEventCallbackRegisterAnyRet)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_event_callback_register_any_ret.checked_unpack(data)
 
 
 def _u_remote_connect_domain_event_callback_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectDomainEventCallbackDeregisterAnyArgs, int]:
@@ -29177,6 +35079,20 @@ def _p_remote_connect_domain_event_callback_deregister_any_args(
         return _T_remote_connect_domain_event_callback_deregister_any_args.slow_pack(v)
 
 
+def _U_remote_connect_domain_event_callback_deregister_any_args(data: _xdr.Buffer) -> RemoteConnectDomainEventCallbackDeregisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectDomainEventCallbackDeregisterAnyArgs)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_domain_event_callback_deregister_any_args.checked_unpack(data)
+
+
 def _u_remote_domain_event_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRebootMsg, int]:
     result = _new(RemoteDomainEventRebootMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29188,6 +35104,19 @@ def _p_remote_domain_event_reboot_msg(v: RemoteDomainEventRebootMsg) -> bytes:
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_reboot_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_reboot_msg(data: _xdr.Buffer) -> RemoteDomainEventRebootMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventRebootMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_reboot_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_callback_reboot_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRebootMsg, int]:
@@ -29205,6 +35134,21 @@ def _p_remote_domain_event_callback_reboot_msg(v: RemoteDomainEventCallbackReboo
         return _T_remote_domain_event_callback_reboot_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_reboot_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackRebootMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackRebootMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_reboot_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_reboot_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventRtcChangeMsg, int]:
     result = _new(RemoteDomainEventRtcChangeMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29218,6 +35162,21 @@ def _p_remote_domain_event_rtc_change_msg(v: RemoteDomainEventRtcChangeMsg) -> b
         return _p_remote_nonnull_domain(v.dom) + _S_q.pack(v.offset)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_rtc_change_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_rtc_change_msg(data: _xdr.Buffer) -> RemoteDomainEventRtcChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventRtcChangeMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.offset = _S_q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_rtc_change_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_callback_rtc_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackRtcChangeMsg, int]:
@@ -29237,6 +35196,21 @@ def _p_remote_domain_event_callback_rtc_change_msg(
         return _T_remote_domain_event_callback_rtc_change_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_rtc_change_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackRtcChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackRtcChangeMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_rtc_change_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_rtc_change_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventWatchdogMsg, int]:
     result = _new(RemoteDomainEventWatchdogMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29252,6 +35226,21 @@ def _p_remote_domain_event_watchdog_msg(v: RemoteDomainEventWatchdogMsg) -> byte
         return _T_remote_domain_event_watchdog_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_watchdog_msg(data: _xdr.Buffer) -> RemoteDomainEventWatchdogMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventWatchdogMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.action = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_watchdog_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_callback_watchdog_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackWatchdogMsg, int]:
     result = _new(RemoteDomainEventCallbackWatchdogMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -29265,6 +35254,21 @@ def _p_remote_domain_event_callback_watchdog_msg(v: RemoteDomainEventCallbackWat
         return _S_i.pack(v.callbackID) + _p_remote_domain_event_watchdog_msg(v.msg)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_callback_watchdog_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_callback_watchdog_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackWatchdogMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackWatchdogMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_watchdog_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_watchdog_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorMsg, int]:
@@ -29323,6 +35327,21 @@ def _p_remote_domain_event_callback_io_error_msg(v: RemoteDomainEventCallbackIoE
         return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_msg(v.msg)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_callback_io_error_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_callback_io_error_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackIoErrorMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackIoErrorMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_io_error_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_io_error_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[RemoteDomainEventIoErrorReasonMsg, int]:
@@ -29394,6 +35413,21 @@ def _p_remote_domain_event_callback_io_error_reason_msg(
         return _S_i.pack(v.callbackID) + _p_remote_domain_event_io_error_reason_msg(v.msg)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_callback_io_error_reason_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_callback_io_error_reason_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackIoErrorReasonMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackIoErrorReasonMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_io_error_reason_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_io_error_reason_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[RemoteDomainEventGraphicsAddress, int]:
@@ -29553,6 +35587,21 @@ def _p_remote_domain_event_callback_graphics_msg(v: RemoteDomainEventCallbackGra
         return _T_remote_domain_event_callback_graphics_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_graphics_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackGraphicsMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackGraphicsMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_graphics_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_graphics_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJobMsg, int]:
     result = _new(RemoteDomainEventBlockJobMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29592,6 +35641,21 @@ def _p_remote_domain_event_callback_block_job_msg(v: RemoteDomainEventCallbackBl
         return _S_i.pack(v.callbackID) + _p_remote_domain_event_block_job_msg(v.msg)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_callback_block_job_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_callback_block_job_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackBlockJobMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackBlockJobMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_block_job_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_block_job_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventDiskChangeMsg, int]:
@@ -29646,6 +35710,21 @@ def _p_remote_domain_event_callback_disk_change_msg(
         return _T_remote_domain_event_callback_disk_change_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_disk_change_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackDiskChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackDiskChangeMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_disk_change_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_disk_change_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventTrayChangeMsg, int]:
     result = _new(RemoteDomainEventTrayChangeMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29689,6 +35768,21 @@ def _p_remote_domain_event_callback_tray_change_msg(
         return _T_remote_domain_event_callback_tray_change_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_tray_change_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackTrayChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackTrayChangeMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_tray_change_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_tray_change_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmwakeupMsg, int]:
     result = _new(RemoteDomainEventPmwakeupMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29700,6 +35794,19 @@ def _p_remote_domain_event_pmwakeup_msg(v: RemoteDomainEventPmwakeupMsg) -> byte
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_pmwakeup_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_pmwakeup_msg(data: _xdr.Buffer) -> RemoteDomainEventPmwakeupMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventPmwakeupMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_pmwakeup_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_callback_pmwakeup_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmwakeupMsg, int]:
@@ -29717,6 +35824,21 @@ def _p_remote_domain_event_callback_pmwakeup_msg(v: RemoteDomainEventCallbackPmw
         return _T_remote_domain_event_callback_pmwakeup_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_pmwakeup_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackPmwakeupMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackPmwakeupMsg)
+            result.callbackID, result.reason = _S_ii.unpack_from(data, off)
+            off += 8
+            result.msg, off = _u_remote_domain_event_pmwakeup_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_pmwakeup_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendMsg, int]:
     result = _new(RemoteDomainEventPmsuspendMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29728,6 +35850,19 @@ def _p_remote_domain_event_pmsuspend_msg(v: RemoteDomainEventPmsuspendMsg) -> by
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_pmsuspend_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_pmsuspend_msg(data: _xdr.Buffer) -> RemoteDomainEventPmsuspendMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventPmsuspendMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_pmsuspend_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_callback_pmsuspend_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendMsg, int]:
@@ -29747,6 +35882,21 @@ def _p_remote_domain_event_callback_pmsuspend_msg(
         return _T_remote_domain_event_callback_pmsuspend_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_pmsuspend_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackPmsuspendMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackPmsuspendMsg)
+            result.callbackID, result.reason = _S_ii.unpack_from(data, off)
+            off += 8
+            result.msg, off = _u_remote_domain_event_pmsuspend_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_pmsuspend_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBalloonChangeMsg, int]:
     result = _new(RemoteDomainEventBalloonChangeMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29760,6 +35910,21 @@ def _p_remote_domain_event_balloon_change_msg(v: RemoteDomainEventBalloonChangeM
         return _p_remote_nonnull_domain(v.dom) + _S_Q.pack(v.actual)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_balloon_change_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_balloon_change_msg(data: _xdr.Buffer) -> RemoteDomainEventBalloonChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventBalloonChangeMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.actual = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_balloon_change_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_callback_balloon_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackBalloonChangeMsg, int]:
@@ -29779,6 +35944,21 @@ def _p_remote_domain_event_callback_balloon_change_msg(
         return _T_remote_domain_event_callback_balloon_change_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_balloon_change_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackBalloonChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackBalloonChangeMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_balloon_change_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_balloon_change_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventPmsuspendDiskMsg, int]:
     result = _new(RemoteDomainEventPmsuspendDiskMsg)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29790,6 +35970,19 @@ def _p_remote_domain_event_pmsuspend_disk_msg(v: RemoteDomainEventPmsuspendDiskM
         return _p_remote_nonnull_domain(v.dom)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_pmsuspend_disk_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_pmsuspend_disk_msg(data: _xdr.Buffer) -> RemoteDomainEventPmsuspendDiskMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventPmsuspendDiskMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_pmsuspend_disk_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_callback_pmsuspend_disk_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackPmsuspendDiskMsg, int]:
@@ -29809,6 +36002,21 @@ def _p_remote_domain_event_callback_pmsuspend_disk_msg(
         return _T_remote_domain_event_callback_pmsuspend_disk_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_pmsuspend_disk_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackPmsuspendDiskMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackPmsuspendDiskMsg)
+            result.callbackID, result.reason = _S_ii.unpack_from(data, off)
+            off += 8
+            result.msg, off = _u_remote_domain_event_pmsuspend_disk_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_pmsuspend_disk_msg.checked_unpack(data)
+
+
 def _u_remote_domain_managed_save_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveArgs, int]:
     result = _new(RemoteDomainManagedSaveArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29822,6 +36030,21 @@ def _p_remote_domain_managed_save_args(v: RemoteDomainManagedSaveArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_managed_save_args.slow_pack(v)
+
+
+def _U_remote_domain_managed_save_args(data: _xdr.Buffer) -> RemoteDomainManagedSaveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainManagedSaveArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_managed_save_args.checked_unpack(data)
 
 
 def _u_remote_domain_has_managed_save_image_args(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageArgs, int]:
@@ -29839,6 +36062,21 @@ def _p_remote_domain_has_managed_save_image_args(v: RemoteDomainHasManagedSaveIm
         return _T_remote_domain_has_managed_save_image_args.slow_pack(v)
 
 
+def _U_remote_domain_has_managed_save_image_args(data: _xdr.Buffer) -> RemoteDomainHasManagedSaveImageArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainHasManagedSaveImageArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_has_managed_save_image_args.checked_unpack(data)
+
+
 def _u_remote_domain_has_managed_save_image_ret(data: bytes, off: int) -> tuple[RemoteDomainHasManagedSaveImageRet, int]:
     result = _new(RemoteDomainHasManagedSaveImageRet)
     result.result = _S_i.unpack_from(data, off)[0]
@@ -29851,6 +36089,20 @@ def _p_remote_domain_has_managed_save_image_ret(v: RemoteDomainHasManagedSaveIma
         return _S_i.pack(v.result)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_has_managed_save_image_ret.slow_pack(v)
+
+
+def _U_remote_domain_has_managed_save_image_ret(data: _xdr.Buffer) -> RemoteDomainHasManagedSaveImageRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainHasManagedSaveImageRet)
+            result.result = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_has_managed_save_image_ret.checked_unpack(data)
 
 
 def _u_remote_domain_managed_save_remove_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveRemoveArgs, int]:
@@ -29868,6 +36120,21 @@ def _p_remote_domain_managed_save_remove_args(v: RemoteDomainManagedSaveRemoveAr
         return _T_remote_domain_managed_save_remove_args.slow_pack(v)
 
 
+def _U_remote_domain_managed_save_remove_args(data: _xdr.Buffer) -> RemoteDomainManagedSaveRemoveArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainManagedSaveRemoveArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_managed_save_remove_args.checked_unpack(data)
+
+
 def _u_remote_domain_managed_save_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescArgs, int]:
     result = _new(RemoteDomainManagedSaveGetXmlDescArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29883,6 +36150,21 @@ def _p_remote_domain_managed_save_get_xml_desc_args(
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_managed_save_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_domain_managed_save_get_xml_desc_args(data: _xdr.Buffer) -> RemoteDomainManagedSaveGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainManagedSaveGetXmlDescArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_managed_save_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_domain_managed_save_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveGetXmlDescRet, int]:
@@ -29910,6 +36192,27 @@ def _p_remote_domain_managed_save_get_xml_desc_ret(
         return _T_remote_domain_managed_save_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_domain_managed_save_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainManagedSaveGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainManagedSaveGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_managed_save_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_domain_managed_save_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomainManagedSaveDefineXmlArgs, int]:
     result = _new(RemoteDomainManagedSaveDefineXmlArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -29926,6 +36229,22 @@ def _p_remote_domain_managed_save_define_xml_args(v: RemoteDomainManagedSaveDefi
         )
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_managed_save_define_xml_args.slow_pack(v)
+
+
+def _U_remote_domain_managed_save_define_xml_args(data: _xdr.Buffer) -> RemoteDomainManagedSaveDefineXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainManagedSaveDefineXmlArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.dxml, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_managed_save_define_xml_args.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCreateXmlArgs, int]:
@@ -29967,6 +36286,19 @@ def _p_remote_domain_snapshot_create_xml_ret(v: RemoteDomainSnapshotCreateXmlRet
         return _T_remote_domain_snapshot_create_xml_ret.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_create_xml_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotCreateXmlRet)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_create_xml_ret.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescArgs, int]:
     result = _new(RemoteDomainSnapshotGetXmlDescArgs)
     result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
@@ -29980,6 +36312,21 @@ def _p_remote_domain_snapshot_get_xml_desc_args(v: RemoteDomainSnapshotGetXmlDes
         return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_get_xml_desc_args(data: _xdr.Buffer) -> RemoteDomainSnapshotGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotGetXmlDescArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetXmlDescRet, int]:
@@ -30005,6 +36352,27 @@ def _p_remote_domain_snapshot_get_xml_desc_ret(v: RemoteDomainSnapshotGetXmlDesc
         return _T_remote_domain_snapshot_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_num_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumArgs, int]:
     result = _new(RemoteDomainSnapshotNumArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30018,6 +36386,21 @@ def _p_remote_domain_snapshot_num_args(v: RemoteDomainSnapshotNumArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_num_args.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_num_args(data: _xdr.Buffer) -> RemoteDomainSnapshotNumArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotNumArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_num_args.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_num_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumRet, int]:
@@ -30034,6 +36417,20 @@ def _p_remote_domain_snapshot_num_ret(v: RemoteDomainSnapshotNumRet) -> bytes:
         return _T_remote_domain_snapshot_num_ret.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_num_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotNumRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotNumRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_num_ret.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_list_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesArgs, int]:
     result = _new(RemoteDomainSnapshotListNamesArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30047,6 +36444,21 @@ def _p_remote_domain_snapshot_list_names_args(v: RemoteDomainSnapshotListNamesAr
         return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.maxnames, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_list_names_args.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_list_names_args(data: _xdr.Buffer) -> RemoteDomainSnapshotListNamesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotListNamesArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.maxnames, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_list_names_args.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesRet, int]:
@@ -30097,6 +36509,21 @@ def _p_remote_domain_list_all_snapshots_args(v: RemoteDomainListAllSnapshotsArgs
         return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_list_all_snapshots_args.slow_pack(v)
+
+
+def _U_remote_domain_list_all_snapshots_args(data: _xdr.Buffer) -> RemoteDomainListAllSnapshotsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainListAllSnapshotsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_list_all_snapshots_args.checked_unpack(data)
 
 
 def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsRet, int]:
@@ -30155,6 +36582,21 @@ def _p_remote_domain_snapshot_num_children_args(v: RemoteDomainSnapshotNumChildr
         return _T_remote_domain_snapshot_num_children_args.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_num_children_args(data: _xdr.Buffer) -> RemoteDomainSnapshotNumChildrenArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotNumChildrenArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_num_children_args.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_num_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotNumChildrenRet, int]:
     result = _new(RemoteDomainSnapshotNumChildrenRet)
     result.num = _S_i.unpack_from(data, off)[0]
@@ -30167,6 +36609,20 @@ def _p_remote_domain_snapshot_num_children_ret(v: RemoteDomainSnapshotNumChildre
         return _S_i.pack(v.num)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_num_children_ret.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_num_children_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotNumChildrenRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotNumChildrenRet)
+            result.num = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_num_children_ret.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_list_children_names_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesArgs, int]:
@@ -30184,6 +36640,21 @@ def _p_remote_domain_snapshot_list_children_names_args(
         return _p_remote_nonnull_domain_snapshot(v.snap) + _S_iI.pack(v.maxnames, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_list_children_names_args.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_list_children_names_args(data: _xdr.Buffer) -> RemoteDomainSnapshotListChildrenNamesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotListChildrenNamesArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.maxnames, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_list_children_names_args.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesRet, int]:
@@ -30238,6 +36709,21 @@ def _p_remote_domain_snapshot_list_all_children_args(
         return _p_remote_nonnull_domain_snapshot(v.snapshot) + _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_list_all_children_args.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_list_all_children_args(data: _xdr.Buffer) -> RemoteDomainSnapshotListAllChildrenArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotListAllChildrenArgs)
+            result.snapshot, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_list_all_children_args.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenRet, int]:
@@ -30322,6 +36808,19 @@ def _p_remote_domain_snapshot_lookup_by_name_ret(v: RemoteDomainSnapshotLookupBy
         return _T_remote_domain_snapshot_lookup_by_name_ret.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotLookupByNameRet)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_lookup_by_name_ret.checked_unpack(data)
+
+
 def _u_remote_domain_has_current_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotArgs, int]:
     result = _new(RemoteDomainHasCurrentSnapshotArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30337,6 +36836,21 @@ def _p_remote_domain_has_current_snapshot_args(v: RemoteDomainHasCurrentSnapshot
         return _T_remote_domain_has_current_snapshot_args.slow_pack(v)
 
 
+def _U_remote_domain_has_current_snapshot_args(data: _xdr.Buffer) -> RemoteDomainHasCurrentSnapshotArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainHasCurrentSnapshotArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_has_current_snapshot_args.checked_unpack(data)
+
+
 def _u_remote_domain_has_current_snapshot_ret(data: bytes, off: int) -> tuple[RemoteDomainHasCurrentSnapshotRet, int]:
     result = _new(RemoteDomainHasCurrentSnapshotRet)
     result.result = _S_i.unpack_from(data, off)[0]
@@ -30349,6 +36863,20 @@ def _p_remote_domain_has_current_snapshot_ret(v: RemoteDomainHasCurrentSnapshotR
         return _S_i.pack(v.result)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_has_current_snapshot_ret.slow_pack(v)
+
+
+def _U_remote_domain_has_current_snapshot_ret(data: _xdr.Buffer) -> RemoteDomainHasCurrentSnapshotRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainHasCurrentSnapshotRet)
+            result.result = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_has_current_snapshot_ret.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentArgs, int]:
@@ -30366,6 +36894,21 @@ def _p_remote_domain_snapshot_get_parent_args(v: RemoteDomainSnapshotGetParentAr
         return _T_remote_domain_snapshot_get_parent_args.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_get_parent_args(data: _xdr.Buffer) -> RemoteDomainSnapshotGetParentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotGetParentArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_get_parent_args.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotGetParentRet, int]:
     result = _new(RemoteDomainSnapshotGetParentRet)
     result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
@@ -30377,6 +36920,19 @@ def _p_remote_domain_snapshot_get_parent_ret(v: RemoteDomainSnapshotGetParentRet
         return _p_remote_nonnull_domain_snapshot(v.snap)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_get_parent_ret.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_get_parent_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotGetParentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotGetParentRet)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_get_parent_ret.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentArgs, int]:
@@ -30394,6 +36950,21 @@ def _p_remote_domain_snapshot_current_args(v: RemoteDomainSnapshotCurrentArgs) -
         return _T_remote_domain_snapshot_current_args.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_current_args(data: _xdr.Buffer) -> RemoteDomainSnapshotCurrentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotCurrentArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_current_args.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotCurrentRet, int]:
     result = _new(RemoteDomainSnapshotCurrentRet)
     result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
@@ -30405,6 +36976,19 @@ def _p_remote_domain_snapshot_current_ret(v: RemoteDomainSnapshotCurrentRet) -> 
         return _p_remote_nonnull_domain_snapshot(v.snap)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_current_ret.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_current_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotCurrentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotCurrentRet)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_current_ret.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_is_current_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentArgs, int]:
@@ -30422,6 +37006,21 @@ def _p_remote_domain_snapshot_is_current_args(v: RemoteDomainSnapshotIsCurrentAr
         return _T_remote_domain_snapshot_is_current_args.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_is_current_args(data: _xdr.Buffer) -> RemoteDomainSnapshotIsCurrentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotIsCurrentArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_is_current_args.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_is_current_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotIsCurrentRet, int]:
     result = _new(RemoteDomainSnapshotIsCurrentRet)
     result.current = _S_i.unpack_from(data, off)[0]
@@ -30434,6 +37033,20 @@ def _p_remote_domain_snapshot_is_current_ret(v: RemoteDomainSnapshotIsCurrentRet
         return _S_i.pack(v.current)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_is_current_ret.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_is_current_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotIsCurrentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotIsCurrentRet)
+            result.current = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_is_current_ret.checked_unpack(data)
 
 
 def _u_remote_domain_snapshot_has_metadata_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataArgs, int]:
@@ -30451,6 +37064,21 @@ def _p_remote_domain_snapshot_has_metadata_args(v: RemoteDomainSnapshotHasMetada
         return _T_remote_domain_snapshot_has_metadata_args.slow_pack(v)
 
 
+def _U_remote_domain_snapshot_has_metadata_args(data: _xdr.Buffer) -> RemoteDomainSnapshotHasMetadataArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotHasMetadataArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_has_metadata_args.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_has_metadata_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotHasMetadataRet, int]:
     result = _new(RemoteDomainSnapshotHasMetadataRet)
     result.metadata = _S_i.unpack_from(data, off)[0]
@@ -30463,6 +37091,20 @@ def _p_remote_domain_snapshot_has_metadata_ret(v: RemoteDomainSnapshotHasMetadat
         return _S_i.pack(v.metadata)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_has_metadata_ret.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_has_metadata_ret(data: _xdr.Buffer) -> RemoteDomainSnapshotHasMetadataRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotHasMetadataRet)
+            result.metadata = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_has_metadata_ret.checked_unpack(data)
 
 
 def _u_remote_domain_revert_to_snapshot_args(data: bytes, off: int) -> tuple[RemoteDomainRevertToSnapshotArgs, int]:
@@ -30480,6 +37122,21 @@ def _p_remote_domain_revert_to_snapshot_args(v: RemoteDomainRevertToSnapshotArgs
         return _T_remote_domain_revert_to_snapshot_args.slow_pack(v)
 
 
+def _U_remote_domain_revert_to_snapshot_args(data: _xdr.Buffer) -> RemoteDomainRevertToSnapshotArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainRevertToSnapshotArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_revert_to_snapshot_args.checked_unpack(data)
+
+
 def _u_remote_domain_snapshot_delete_args(data: bytes, off: int) -> tuple[RemoteDomainSnapshotDeleteArgs, int]:
     result = _new(RemoteDomainSnapshotDeleteArgs)
     result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
@@ -30493,6 +37150,21 @@ def _p_remote_domain_snapshot_delete_args(v: RemoteDomainSnapshotDeleteArgs) -> 
         return _p_remote_nonnull_domain_snapshot(v.snap) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_snapshot_delete_args.slow_pack(v)
+
+
+def _U_remote_domain_snapshot_delete_args(data: _xdr.Buffer) -> RemoteDomainSnapshotDeleteArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSnapshotDeleteArgs)
+            result.snap, off = _u_remote_nonnull_domain_snapshot(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_snapshot_delete_args.checked_unpack(data)
 
 
 def _u_remote_domain_open_console_args(data: bytes, off: int) -> tuple[RemoteDomainOpenConsoleArgs, int]:
@@ -30513,6 +37185,22 @@ def _p_remote_domain_open_console_args(v: RemoteDomainOpenConsoleArgs) -> bytes:
         return _T_remote_domain_open_console_args.slow_pack(v)
 
 
+def _U_remote_domain_open_console_args(data: _xdr.Buffer) -> RemoteDomainOpenConsoleArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainOpenConsoleArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.dev_name, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_open_console_args.checked_unpack(data)
+
+
 def _u_remote_domain_open_channel_args(data: bytes, off: int) -> tuple[RemoteDomainOpenChannelArgs, int]:
     result = _new(RemoteDomainOpenChannelArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30531,6 +37219,22 @@ def _p_remote_domain_open_channel_args(v: RemoteDomainOpenChannelArgs) -> bytes:
         return _T_remote_domain_open_channel_args.slow_pack(v)
 
 
+def _U_remote_domain_open_channel_args(data: _xdr.Buffer) -> RemoteDomainOpenChannelArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainOpenChannelArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.name, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_open_channel_args.checked_unpack(data)
+
+
 def _u_remote_storage_vol_upload_args(data: bytes, off: int) -> tuple[RemoteStorageVolUploadArgs, int]:
     result = _new(RemoteStorageVolUploadArgs)
     result.vol, off = _u_remote_nonnull_storage_vol(data, off)
@@ -30544,6 +37248,21 @@ def _p_remote_storage_vol_upload_args(v: RemoteStorageVolUploadArgs) -> bytes:
         return _p_remote_nonnull_storage_vol(v.vol) + _S_QQI.pack(v.offset, v.length, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_vol_upload_args.slow_pack(v)
+
+
+def _U_remote_storage_vol_upload_args(data: _xdr.Buffer) -> RemoteStorageVolUploadArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolUploadArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.offset, result.length, result.flags = _S_QQI.unpack_from(data, off)
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_upload_args.checked_unpack(data)
 
 
 def _u_remote_storage_vol_download_args(data: bytes, off: int) -> tuple[RemoteStorageVolDownloadArgs, int]:
@@ -30561,6 +37280,21 @@ def _p_remote_storage_vol_download_args(v: RemoteStorageVolDownloadArgs) -> byte
         return _T_remote_storage_vol_download_args.slow_pack(v)
 
 
+def _U_remote_storage_vol_download_args(data: _xdr.Buffer) -> RemoteStorageVolDownloadArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStorageVolDownloadArgs)
+            result.vol, off = _u_remote_nonnull_storage_vol(data, off)
+            result.offset, result.length, result.flags = _S_QQI.unpack_from(data, off)
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_vol_download_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_state_args(data: bytes, off: int) -> tuple[RemoteDomainGetStateArgs, int]:
     result = _new(RemoteDomainGetStateArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30576,6 +37310,21 @@ def _p_remote_domain_get_state_args(v: RemoteDomainGetStateArgs) -> bytes:
         return _T_remote_domain_get_state_args.slow_pack(v)
 
 
+def _U_remote_domain_get_state_args(data: _xdr.Buffer) -> RemoteDomainGetStateArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetStateArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_state_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_state_ret(data: bytes, off: int) -> tuple[RemoteDomainGetStateRet, int]:
     result = _new(RemoteDomainGetStateRet)
     result.state, result.reason = _S_ii.unpack_from(data, off)
@@ -30588,6 +37337,20 @@ def _p_remote_domain_get_state_ret(v: RemoteDomainGetStateRet) -> bytes:
         return _S_ii.pack(v.state, v.reason)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_state_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_state_ret(data: _xdr.Buffer) -> RemoteDomainGetStateRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetStateRet)
+            result.state, result.reason = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_state_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_begin3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Args, int]:
@@ -30615,6 +37378,25 @@ def _p_remote_domain_migrate_begin3_args(v: RemoteDomainMigrateBegin3Args) -> by
         )
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_begin3_args.slow_pack(v)
+
+
+def _U_remote_domain_migrate_begin3_args(data: _xdr.Buffer) -> RemoteDomainMigrateBegin3Args:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateBegin3Args)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.xmlin, off = _u_remote_string(data, off)
+            result.flags = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            result.dname, off = _u_remote_string(data, off)
+            result.resource = _S_Q.unpack_from(data, off)[0]
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_begin3_args.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3Ret, int]:
@@ -30721,6 +37503,28 @@ def _p_remote_domain_migrate_prepare3_ret(v: RemoteDomainMigratePrepare3Ret) -> 
         return _T_remote_domain_migrate_prepare3_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_prepare3_ret(data: _xdr.Buffer) -> RemoteDomainMigratePrepare3Ret:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePrepare3Ret)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.uri_out, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_prepare3_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3Args, int]:
     result = _new(RemoteDomainMigratePrepareTunnel3Args)
     size = _S_I.unpack_from(data, off)[0]
@@ -30789,6 +37593,27 @@ def _p_remote_domain_migrate_prepare_tunnel3_ret(v: RemoteDomainMigratePrepareTu
         return _T_remote_domain_migrate_prepare_tunnel3_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_prepare_tunnel3_ret(data: _xdr.Buffer) -> RemoteDomainMigratePrepareTunnel3Ret:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePrepareTunnel3Ret)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_prepare_tunnel3_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3Args, int]:
     result = _new(RemoteDomainMigratePerform3Args)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30853,6 +37678,27 @@ def _p_remote_domain_migrate_perform3_ret(v: RemoteDomainMigratePerform3Ret) -> 
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_migrate_perform3_ret.slow_pack(v)
+
+
+def _U_remote_domain_migrate_perform3_ret(data: _xdr.Buffer) -> RemoteDomainMigratePerform3Ret:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePerform3Ret)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_perform3_ret.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3Args, int]:
@@ -30924,6 +37770,28 @@ def _p_remote_domain_migrate_finish3_ret(v: RemoteDomainMigrateFinish3Ret) -> by
         return _T_remote_domain_migrate_finish3_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_finish3_ret(data: _xdr.Buffer) -> RemoteDomainMigrateFinish3Ret:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateFinish3Ret)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_finish3_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3Args, int]:
     result = _new(RemoteDomainMigrateConfirm3Args)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30963,6 +37831,19 @@ def _p_remote_domain_event_control_error_msg(v: RemoteDomainEventControlErrorMsg
         return _T_remote_domain_event_control_error_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_control_error_msg(data: _xdr.Buffer) -> RemoteDomainEventControlErrorMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventControlErrorMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_control_error_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_callback_control_error_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackControlErrorMsg, int]:
     result = _new(RemoteDomainEventCallbackControlErrorMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -30980,6 +37861,21 @@ def _p_remote_domain_event_callback_control_error_msg(
         return _T_remote_domain_event_callback_control_error_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_control_error_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackControlErrorMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackControlErrorMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_control_error_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_control_error_msg.checked_unpack(data)
+
+
 def _u_remote_domain_get_control_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoArgs, int]:
     result = _new(RemoteDomainGetControlInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -30995,6 +37891,21 @@ def _p_remote_domain_get_control_info_args(v: RemoteDomainGetControlInfoArgs) ->
         return _T_remote_domain_get_control_info_args.slow_pack(v)
 
 
+def _U_remote_domain_get_control_info_args(data: _xdr.Buffer) -> RemoteDomainGetControlInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetControlInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_control_info_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_control_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetControlInfoRet, int]:
     result = _new(RemoteDomainGetControlInfoRet)
     result.state, result.details, result.stateTime = _S_IIQ.unpack_from(data, off)
@@ -31007,6 +37918,20 @@ def _p_remote_domain_get_control_info_ret(v: RemoteDomainGetControlInfoRet) -> b
         return _S_IIQ.pack(v.state, v.details, v.stateTime)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_control_info_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_control_info_ret(data: _xdr.Buffer) -> RemoteDomainGetControlInfoRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetControlInfoRet)
+            result.state, result.details, result.stateTime = _S_IIQ.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_control_info_ret.checked_unpack(data)
 
 
 def _u_remote_domain_open_graphics_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsArgs, int]:
@@ -31024,6 +37949,21 @@ def _p_remote_domain_open_graphics_args(v: RemoteDomainOpenGraphicsArgs) -> byte
         return _T_remote_domain_open_graphics_args.slow_pack(v)
 
 
+def _U_remote_domain_open_graphics_args(data: _xdr.Buffer) -> RemoteDomainOpenGraphicsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainOpenGraphicsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.idx, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_open_graphics_args.checked_unpack(data)
+
+
 def _u_remote_domain_open_graphics_fd_args(data: bytes, off: int) -> tuple[RemoteDomainOpenGraphicsFdArgs, int]:
     result = _new(RemoteDomainOpenGraphicsFdArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -31039,6 +37979,21 @@ def _p_remote_domain_open_graphics_fd_args(v: RemoteDomainOpenGraphicsFdArgs) ->
         return _T_remote_domain_open_graphics_fd_args.slow_pack(v)
 
 
+def _U_remote_domain_open_graphics_fd_args(data: _xdr.Buffer) -> RemoteDomainOpenGraphicsFdArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainOpenGraphicsFdArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.idx, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_open_graphics_fd_args.checked_unpack(data)
+
+
 def _u_remote_node_suspend_for_duration_args(data: bytes, off: int) -> tuple[RemoteNodeSuspendForDurationArgs, int]:
     result = _new(RemoteNodeSuspendForDurationArgs)
     result.target, result.duration, result.flags = _S_IQI.unpack_from(data, off)
@@ -31051,6 +38006,20 @@ def _p_remote_node_suspend_for_duration_args(v: RemoteNodeSuspendForDurationArgs
         return _S_IQI.pack(v.target, v.duration, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_suspend_for_duration_args.slow_pack(v)
+
+
+def _U_remote_node_suspend_for_duration_args(data: _xdr.Buffer) -> RemoteNodeSuspendForDurationArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeSuspendForDurationArgs)
+            result.target, result.duration, result.flags = _S_IQI.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_suspend_for_duration_args.checked_unpack(data)
 
 
 def _u_remote_domain_shutdown_flags_args(data: bytes, off: int) -> tuple[RemoteDomainShutdownFlagsArgs, int]:
@@ -31068,6 +38037,21 @@ def _p_remote_domain_shutdown_flags_args(v: RemoteDomainShutdownFlagsArgs) -> by
         return _T_remote_domain_shutdown_flags_args.slow_pack(v)
 
 
+def _U_remote_domain_shutdown_flags_args(data: _xdr.Buffer) -> RemoteDomainShutdownFlagsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainShutdownFlagsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_shutdown_flags_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_disk_errors_args(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsArgs, int]:
     result = _new(RemoteDomainGetDiskErrorsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -31081,6 +38065,21 @@ def _p_remote_domain_get_disk_errors_args(v: RemoteDomainGetDiskErrorsArgs) -> b
         return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.maxerrors, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_disk_errors_args.slow_pack(v)
+
+
+def _U_remote_domain_get_disk_errors_args(data: _xdr.Buffer) -> RemoteDomainGetDiskErrorsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetDiskErrorsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.maxerrors, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_disk_errors_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsRet, int]:
@@ -31149,6 +38148,20 @@ def _p_remote_connect_list_all_domains_args(v: RemoteConnectListAllDomainsArgs) 
         return _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_all_domains_args.slow_pack(v)
+
+
+def _U_remote_connect_list_all_domains_args(data: _xdr.Buffer) -> RemoteConnectListAllDomainsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllDomainsArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_domains_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsRet, int]:
@@ -31221,6 +38234,20 @@ def _p_remote_connect_list_all_storage_pools_args(v: RemoteConnectListAllStorage
         return _T_remote_connect_list_all_storage_pools_args.slow_pack(v)
 
 
+def _U_remote_connect_list_all_storage_pools_args(data: _xdr.Buffer) -> RemoteConnectListAllStoragePoolsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllStoragePoolsArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_storage_pools_args.checked_unpack(data)
+
+
 def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsRet, int]:
     result = _new(RemoteConnectListAllStoragePoolsRet)
     count = _xdr.unpack_count(data, off, 16384, 20)
@@ -31290,6 +38317,21 @@ def _p_remote_storage_pool_list_all_volumes_args(v: RemoteStoragePoolListAllVolu
         return _p_remote_nonnull_storage_pool(v.pool) + _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_list_all_volumes_args.slow_pack(v)
+
+
+def _U_remote_storage_pool_list_all_volumes_args(data: _xdr.Buffer) -> RemoteStoragePoolListAllVolumesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolListAllVolumesArgs)
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_list_all_volumes_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesRet, int]:
@@ -31368,6 +38410,20 @@ def _p_remote_connect_list_all_networks_args(v: RemoteConnectListAllNetworksArgs
         return _T_remote_connect_list_all_networks_args.slow_pack(v)
 
 
+def _U_remote_connect_list_all_networks_args(data: _xdr.Buffer) -> RemoteConnectListAllNetworksArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllNetworksArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_networks_args.checked_unpack(data)
+
+
 def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksRet, int]:
     result = _new(RemoteConnectListAllNetworksRet)
     count = _xdr.unpack_count(data, off, 16384, 20)
@@ -31438,6 +38494,20 @@ def _p_remote_connect_list_all_interfaces_args(v: RemoteConnectListAllInterfaces
         return _T_remote_connect_list_all_interfaces_args.slow_pack(v)
 
 
+def _U_remote_connect_list_all_interfaces_args(data: _xdr.Buffer) -> RemoteConnectListAllInterfacesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllInterfacesArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_interfaces_args.checked_unpack(data)
+
+
 def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesRet, int]:
     result = _new(RemoteConnectListAllInterfacesRet)
     count = _xdr.unpack_count(data, off, 16384, 8)
@@ -31503,6 +38573,20 @@ def _p_remote_connect_list_all_node_devices_args(v: RemoteConnectListAllNodeDevi
         return _T_remote_connect_list_all_node_devices_args.slow_pack(v)
 
 
+def _U_remote_connect_list_all_node_devices_args(data: _xdr.Buffer) -> RemoteConnectListAllNodeDevicesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllNodeDevicesArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_node_devices_args.checked_unpack(data)
+
+
 def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesRet, int]:
     result = _new(RemoteConnectListAllNodeDevicesRet)
     count = _xdr.unpack_count(data, off, 65536, 4)
@@ -31555,6 +38639,20 @@ def _p_remote_connect_list_all_nwfilters_args(v: RemoteConnectListAllNwfiltersAr
         return _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_all_nwfilters_args.slow_pack(v)
+
+
+def _U_remote_connect_list_all_nwfilters_args(data: _xdr.Buffer) -> RemoteConnectListAllNwfiltersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllNwfiltersArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_nwfilters_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersRet, int]:
@@ -31627,6 +38725,20 @@ def _p_remote_connect_list_all_secrets_args(v: RemoteConnectListAllSecretsArgs) 
         return _T_remote_connect_list_all_secrets_args.slow_pack(v)
 
 
+def _U_remote_connect_list_all_secrets_args(data: _xdr.Buffer) -> RemoteConnectListAllSecretsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllSecretsArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_secrets_args.checked_unpack(data)
+
+
 def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsRet, int]:
     result = _new(RemoteConnectListAllSecretsRet)
     count = _xdr.unpack_count(data, off, 16384, 24)
@@ -31685,28 +38797,32 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -31718,26 +38834,30 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -31791,6 +38911,20 @@ def _p_remote_node_get_memory_parameters_args(v: RemoteNodeGetMemoryParametersAr
         return _T_remote_node_get_memory_parameters_args.slow_pack(v)
 
 
+def _U_remote_node_get_memory_parameters_args(data: _xdr.Buffer) -> RemoteNodeGetMemoryParametersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetMemoryParametersArgs)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_memory_parameters_args.checked_unpack(data)
+
+
 def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersRet, int]:
     result = _new(RemoteNodeGetMemoryParametersRet)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -31807,28 +38941,32 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -31840,26 +38978,30 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -31913,6 +39055,20 @@ def _p_remote_node_get_cpu_map_args(v: RemoteNodeGetCpuMapArgs) -> bytes:
         return _T_remote_node_get_cpu_map_args.slow_pack(v)
 
 
+def _U_remote_node_get_cpu_map_args(data: _xdr.Buffer) -> RemoteNodeGetCpuMapArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetCpuMapArgs)
+            result.need_map, result.need_online, result.flags = _S_iiI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_cpu_map_args.checked_unpack(data)
+
+
 def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuMapRet, int]:
     result = _new(RemoteNodeGetCpuMapRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -31938,6 +39094,29 @@ def _p_remote_node_get_cpu_map_ret(v: RemoteNodeGetCpuMapRet) -> bytes:
         return _T_remote_node_get_cpu_map_ret.slow_pack(v)
 
 
+def _U_remote_node_get_cpu_map_ret(data: _xdr.Buffer) -> RemoteNodeGetCpuMapRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetCpuMapRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 2048:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cpumap = data[off:end]
+            off = end + (-size & 3)
+            word, result.online, result.ret = _S_IIi.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_cpu_map_ret.checked_unpack(data)
+
+
 def _u_remote_domain_fstrim_args(data: bytes, off: int) -> tuple[RemoteDomainFstrimArgs, int]:
     result = _new(RemoteDomainFstrimArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -31960,6 +39139,22 @@ def _p_remote_domain_fstrim_args(v: RemoteDomainFstrimArgs) -> bytes:
         return _T_remote_domain_fstrim_args.slow_pack(v)
 
 
+def _U_remote_domain_fstrim_args(data: _xdr.Buffer) -> RemoteDomainFstrimArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainFstrimArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.mountPoint, off = _u_remote_string(data, off)
+            result.minimum, result.flags = _S_QI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_fstrim_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_time_args(data: bytes, off: int) -> tuple[RemoteDomainGetTimeArgs, int]:
     result = _new(RemoteDomainGetTimeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -31973,6 +39168,21 @@ def _p_remote_domain_get_time_args(v: RemoteDomainGetTimeArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_time_args.slow_pack(v)
+
+
+def _U_remote_domain_get_time_args(data: _xdr.Buffer) -> RemoteDomainGetTimeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetTimeArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_time_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_time_ret(data: bytes, off: int) -> tuple[RemoteDomainGetTimeRet, int]:
@@ -31989,6 +39199,20 @@ def _p_remote_domain_get_time_ret(v: RemoteDomainGetTimeRet) -> bytes:
         return _T_remote_domain_get_time_ret.slow_pack(v)
 
 
+def _U_remote_domain_get_time_ret(data: _xdr.Buffer) -> RemoteDomainGetTimeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetTimeRet)
+            result.seconds, result.nseconds = _S_qI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_time_ret.checked_unpack(data)
+
+
 def _u_remote_domain_set_time_args(data: bytes, off: int) -> tuple[RemoteDomainSetTimeArgs, int]:
     result = _new(RemoteDomainSetTimeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -32002,6 +39226,21 @@ def _p_remote_domain_set_time_args(v: RemoteDomainSetTimeArgs) -> bytes:
         return _p_remote_nonnull_domain(v.dom) + _S_qII.pack(v.seconds, v.nseconds, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_set_time_args.slow_pack(v)
+
+
+def _U_remote_domain_set_time_args(data: _xdr.Buffer) -> RemoteDomainSetTimeArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetTimeArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.seconds, result.nseconds, result.flags = _S_qII.unpack_from(data, off)
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_time_args.checked_unpack(data)
 
 
 def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsArgs, int]:
@@ -32021,28 +39260,32 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -32054,26 +39297,30 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -32163,28 +39410,32 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -32196,26 +39447,30 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -32229,8 +39484,8 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
-    word3, result.flags = _S_II.unpack_from(data, off - 4)
-    if word3 & _MASK[off - end5]:
+    word5, result.flags = _S_II.unpack_from(data, off - 4)
+    if word5 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
@@ -32292,6 +39547,28 @@ def _p_remote_domain_migrate_prepare3_params_ret(v: RemoteDomainMigratePrepare3P
         return _T_remote_domain_migrate_prepare3_params_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_prepare3_params_ret(data: _xdr.Buffer) -> RemoteDomainMigratePrepare3ParamsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePrepare3ParamsRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.uri_out, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_prepare3_params_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsArgs, int]:
     result = _new(RemoteDomainMigratePrepareTunnel3ParamsArgs)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -32308,28 +39585,32 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -32341,26 +39622,30 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -32374,8 +39659,8 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
-    word3, result.flags = _S_II.unpack_from(data, off - 4)
-    if word3 & _MASK[off - end5]:
+    word5, result.flags = _S_II.unpack_from(data, off - 4)
+    if word5 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
@@ -32438,6 +39723,27 @@ def _p_remote_domain_migrate_prepare_tunnel3_params_ret(
         return _T_remote_domain_migrate_prepare_tunnel3_params_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_prepare_tunnel3_params_ret(data: _xdr.Buffer) -> RemoteDomainMigratePrepareTunnel3ParamsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePrepareTunnel3ParamsRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_prepare_tunnel3_params_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePerform3ParamsArgs, int]:
     result = _new(RemoteDomainMigratePerform3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -32456,28 +39762,32 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -32489,26 +39799,30 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -32522,8 +39836,8 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
-    word3, result.flags = _S_II.unpack_from(data, off - 4)
-    if word3 & _MASK[off - end5]:
+    word5, result.flags = _S_II.unpack_from(data, off - 4)
+    if word5 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     return result, off
@@ -32591,6 +39905,27 @@ def _p_remote_domain_migrate_perform3_params_ret(v: RemoteDomainMigratePerform3P
         return _T_remote_domain_migrate_perform3_params_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_perform3_params_ret(data: _xdr.Buffer) -> RemoteDomainMigratePerform3ParamsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigratePerform3ParamsRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_perform3_params_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsArgs, int]:
     result = _new(RemoteDomainMigrateFinish3ParamsArgs)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -32607,28 +39942,32 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -32640,26 +39979,30 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -32673,8 +40016,8 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
-    word3, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
-    if word3 & _MASK[off - end5]:
+    word5, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
+    if word5 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
@@ -32734,6 +40077,28 @@ def _p_remote_domain_migrate_finish3_params_ret(v: RemoteDomainMigrateFinish3Par
         return _T_remote_domain_migrate_finish3_params_ret.slow_pack(v)
 
 
+def _U_remote_domain_migrate_finish3_params_ret(data: _xdr.Buffer) -> RemoteDomainMigrateFinish3ParamsRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateFinish3ParamsRet)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cookie_out = data[off:end]
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_finish3_params_ret.checked_unpack(data)
+
+
 def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3ParamsArgs, int]:
     result = _new(RemoteDomainMigrateConfirm3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -32751,28 +40116,32 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -32784,26 +40153,30 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -32817,8 +40190,8 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
-    word3, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
-    if word3 & _MASK[off - end5]:
+    word5, result.flags, result.cancelled = _S_IIi.unpack_from(data, off - 4)
+    if word5 & _MASK[off - end5]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 8
     return result, off
@@ -32886,6 +40259,28 @@ def _p_remote_domain_event_device_removed_msg(v: RemoteDomainEventDeviceRemovedM
         return _T_remote_domain_event_device_removed_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_device_removed_msg(data: _xdr.Buffer) -> RemoteDomainEventDeviceRemovedMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventDeviceRemovedMsg)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.devAlias = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_device_removed_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_callback_device_removed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovedMsg, int]:
     result = _new(RemoteDomainEventCallbackDeviceRemovedMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -32901,6 +40296,21 @@ def _p_remote_domain_event_callback_device_removed_msg(
         return _S_i.pack(v.callbackID) + _p_remote_domain_event_device_removed_msg(v.msg)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_callback_device_removed_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_callback_device_removed_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackDeviceRemovedMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackDeviceRemovedMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.msg, off = _u_remote_domain_event_device_removed_msg(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_device_removed_msg.checked_unpack(data)
 
 
 def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[RemoteDomainEventBlockJob2Msg, int]:
@@ -32993,28 +40403,32 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -33026,26 +40440,30 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -33129,6 +40547,20 @@ def _p_remote_connect_event_connection_closed_msg(
         return _T_remote_connect_event_connection_closed_msg.slow_pack(v)
 
 
+def _U_remote_connect_event_connection_closed_msg(data: _xdr.Buffer) -> RemoteConnectEventConnectionClosedMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectEventConnectionClosedMsg)
+            result.reason = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_event_connection_closed_msg.checked_unpack(data)
+
+
 def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesArgs, int]:
     result = _new(RemoteConnectGetCpuModelNamesArgs)
     size = _S_I.unpack_from(data, off)[0]
@@ -33152,6 +40584,29 @@ def _p_remote_connect_get_cpu_model_names_args(v: RemoteConnectGetCpuModelNamesA
         return _V_viI[size].pack(size, raw, v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_get_cpu_model_names_args.slow_pack(v)
+
+
+def _U_remote_connect_get_cpu_model_names_args(data: _xdr.Buffer) -> RemoteConnectGetCpuModelNamesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetCpuModelNamesArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.arch = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.need_results, result.flags = _S_IiI.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_cpu_model_names_args.checked_unpack(data)
 
 
 def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesRet, int]:
@@ -33208,6 +40663,21 @@ def _p_remote_connect_network_event_register_any_args(
         return _T_remote_connect_network_event_register_any_args.slow_pack(v)
 
 
+def _U_remote_connect_network_event_register_any_args(data: _xdr.Buffer) -> RemoteConnectNetworkEventRegisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNetworkEventRegisterAnyArgs)
+            result.eventID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.net, off = _u_remote_network(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_network_event_register_any_args.checked_unpack(data)
+
+
 def _u_remote_connect_network_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventRegisterAnyRet, int]:
     result = _new(RemoteConnectNetworkEventRegisterAnyRet)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -33224,6 +40694,20 @@ def _p_remote_connect_network_event_register_any_ret(
         return _T_remote_connect_network_event_register_any_ret.slow_pack(v)
 
 
+def _U_remote_connect_network_event_register_any_ret(data: _xdr.Buffer) -> RemoteConnectNetworkEventRegisterAnyRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNetworkEventRegisterAnyRet)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_network_event_register_any_ret.checked_unpack(data)
+
+
 def _u_remote_connect_network_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNetworkEventDeregisterAnyArgs, int]:
     result = _new(RemoteConnectNetworkEventDeregisterAnyArgs)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -33238,6 +40722,20 @@ def _p_remote_connect_network_event_deregister_any_args(
         return _S_i.pack(v.callbackID)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_network_event_deregister_any_args.slow_pack(v)
+
+
+def _U_remote_connect_network_event_deregister_any_args(data: _xdr.Buffer) -> RemoteConnectNetworkEventDeregisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNetworkEventDeregisterAnyArgs)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_network_event_deregister_any_args.checked_unpack(data)
 
 
 def _u_remote_network_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventLifecycleMsg, int]:
@@ -33261,6 +40759,23 @@ def _p_remote_network_event_lifecycle_msg(v: RemoteNetworkEventLifecycleMsg) -> 
         )
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_event_lifecycle_msg.slow_pack(v)
+
+
+def _U_remote_network_event_lifecycle_msg(data: _xdr.Buffer) -> RemoteNetworkEventLifecycleMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkEventLifecycleMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.net, off = _u_remote_nonnull_network(data, off)
+            result.event, result.detail = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_event_lifecycle_msg.checked_unpack(data)
 
 
 def _u_remote_network_event_callback_metadata_change_msg(data: bytes, off: int) -> tuple[RemoteNetworkEventCallbackMetadataChangeMsg, int]:
@@ -33288,6 +40803,24 @@ def _p_remote_network_event_callback_metadata_change_msg(
         )
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_event_callback_metadata_change_msg.slow_pack(v)
+
+
+def _U_remote_network_event_callback_metadata_change_msg(data: _xdr.Buffer) -> RemoteNetworkEventCallbackMetadataChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkEventCallbackMetadataChangeMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.net, off = _u_remote_nonnull_network(data, off)
+            result.type = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.nsuri, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_event_callback_metadata_change_msg.checked_unpack(data)
 
 
 def _u_remote_network_set_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkSetMetadataArgs, int]:
@@ -33319,6 +40852,26 @@ def _p_remote_network_set_metadata_args(v: RemoteNetworkSetMetadataArgs) -> byte
         return _T_remote_network_set_metadata_args.slow_pack(v)
 
 
+def _U_remote_network_set_metadata_args(data: _xdr.Buffer) -> RemoteNetworkSetMetadataArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkSetMetadataArgs)
+            result.network, off = _u_remote_nonnull_network(data, off)
+            result.type = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.metadata, off = _u_remote_string(data, off)
+            result.key, off = _u_remote_string(data, off)
+            result.uri, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_set_metadata_args.checked_unpack(data)
+
+
 def _u_remote_network_get_metadata_args(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataArgs, int]:
     result = _new(RemoteNetworkGetMetadataArgs)
     result.network, off = _u_remote_nonnull_network(data, off)
@@ -33344,6 +40897,24 @@ def _p_remote_network_get_metadata_args(v: RemoteNetworkGetMetadataArgs) -> byte
         return _T_remote_network_get_metadata_args.slow_pack(v)
 
 
+def _U_remote_network_get_metadata_args(data: _xdr.Buffer) -> RemoteNetworkGetMetadataArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetMetadataArgs)
+            result.network, off = _u_remote_nonnull_network(data, off)
+            result.type = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.uri, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_metadata_args.checked_unpack(data)
+
+
 def _u_remote_network_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetMetadataRet, int]:
     result = _new(RemoteNetworkGetMetadataRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -33367,6 +40938,27 @@ def _p_remote_network_get_metadata_ret(v: RemoteNetworkGetMetadataRet) -> bytes:
         return _T_remote_network_get_metadata_ret.slow_pack(v)
 
 
+def _U_remote_network_get_metadata_ret(data: _xdr.Buffer) -> RemoteNetworkGetMetadataRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetMetadataRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.metadata = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_metadata_ret.checked_unpack(data)
+
+
 def _u_remote_connect_storage_pool_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyArgs, int]:
     result = _new(RemoteConnectStoragePoolEventRegisterAnyArgs)
     result.eventID = _S_i.unpack_from(data, off)[0]
@@ -33382,6 +40974,21 @@ def _p_remote_connect_storage_pool_event_register_any_args(
         return _S_i.pack(v.eventID) + _p_remote_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_storage_pool_event_register_any_args.slow_pack(v)
+
+
+def _U_remote_connect_storage_pool_event_register_any_args(data: _xdr.Buffer) -> RemoteConnectStoragePoolEventRegisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectStoragePoolEventRegisterAnyArgs)
+            result.eventID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.pool, off = _u_remote_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_storage_pool_event_register_any_args.checked_unpack(data)
 
 
 def _u_remote_connect_storage_pool_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventRegisterAnyRet, int]:
@@ -33400,6 +41007,20 @@ def _p_remote_connect_storage_pool_event_register_any_ret(
         return _T_remote_connect_storage_pool_event_register_any_ret.slow_pack(v)
 
 
+def _U_remote_connect_storage_pool_event_register_any_ret(data: _xdr.Buffer) -> RemoteConnectStoragePoolEventRegisterAnyRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectStoragePoolEventRegisterAnyRet)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_storage_pool_event_register_any_ret.checked_unpack(data)
+
+
 def _u_remote_connect_storage_pool_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectStoragePoolEventDeregisterAnyArgs, int]:
     result = _new(RemoteConnectStoragePoolEventDeregisterAnyArgs)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -33414,6 +41035,20 @@ def _p_remote_connect_storage_pool_event_deregister_any_args(
         return _S_i.pack(v.callbackID)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_storage_pool_event_deregister_any_args.slow_pack(v)
+
+
+def _U_remote_connect_storage_pool_event_deregister_any_args(data: _xdr.Buffer) -> RemoteConnectStoragePoolEventDeregisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectStoragePoolEventDeregisterAnyArgs)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_storage_pool_event_deregister_any_args.checked_unpack(data)
 
 
 def _u_remote_storage_pool_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventLifecycleMsg, int]:
@@ -33439,6 +41074,23 @@ def _p_remote_storage_pool_event_lifecycle_msg(v: RemoteStoragePoolEventLifecycl
         return _T_remote_storage_pool_event_lifecycle_msg.slow_pack(v)
 
 
+def _U_remote_storage_pool_event_lifecycle_msg(data: _xdr.Buffer) -> RemoteStoragePoolEventLifecycleMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolEventLifecycleMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            result.event, result.detail = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_event_lifecycle_msg.checked_unpack(data)
+
+
 def _u_remote_storage_pool_event_refresh_msg(data: bytes, off: int) -> tuple[RemoteStoragePoolEventRefreshMsg, int]:
     result = _new(RemoteStoragePoolEventRefreshMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -33452,6 +41104,21 @@ def _p_remote_storage_pool_event_refresh_msg(v: RemoteStoragePoolEventRefreshMsg
         return _S_i.pack(v.callbackID) + _p_remote_nonnull_storage_pool(v.pool)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_storage_pool_event_refresh_msg.slow_pack(v)
+
+
+def _U_remote_storage_pool_event_refresh_msg(data: _xdr.Buffer) -> RemoteStoragePoolEventRefreshMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteStoragePoolEventRefreshMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.pool, off = _u_remote_nonnull_storage_pool(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_storage_pool_event_refresh_msg.checked_unpack(data)
 
 
 def _u_remote_connect_node_device_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyArgs, int]:
@@ -33471,6 +41138,21 @@ def _p_remote_connect_node_device_event_register_any_args(
         return _T_remote_connect_node_device_event_register_any_args.slow_pack(v)
 
 
+def _U_remote_connect_node_device_event_register_any_args(data: _xdr.Buffer) -> RemoteConnectNodeDeviceEventRegisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNodeDeviceEventRegisterAnyArgs)
+            result.eventID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dev, off = _u_remote_node_device(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_node_device_event_register_any_args.checked_unpack(data)
+
+
 def _u_remote_connect_node_device_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventRegisterAnyRet, int]:
     result = _new(RemoteConnectNodeDeviceEventRegisterAnyRet)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -33487,6 +41169,20 @@ def _p_remote_connect_node_device_event_register_any_ret(
         return _T_remote_connect_node_device_event_register_any_ret.slow_pack(v)
 
 
+def _U_remote_connect_node_device_event_register_any_ret(data: _xdr.Buffer) -> RemoteConnectNodeDeviceEventRegisterAnyRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNodeDeviceEventRegisterAnyRet)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_node_device_event_register_any_ret.checked_unpack(data)
+
+
 def _u_remote_connect_node_device_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectNodeDeviceEventDeregisterAnyArgs, int]:
     result = _new(RemoteConnectNodeDeviceEventDeregisterAnyArgs)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -33501,6 +41197,20 @@ def _p_remote_connect_node_device_event_deregister_any_args(
         return _S_i.pack(v.callbackID)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_node_device_event_deregister_any_args.slow_pack(v)
+
+
+def _U_remote_connect_node_device_event_deregister_any_args(data: _xdr.Buffer) -> RemoteConnectNodeDeviceEventDeregisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectNodeDeviceEventDeregisterAnyArgs)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_node_device_event_deregister_any_args.checked_unpack(data)
 
 
 def _u_remote_node_device_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventLifecycleMsg, int]:
@@ -33526,6 +41236,23 @@ def _p_remote_node_device_event_lifecycle_msg(v: RemoteNodeDeviceEventLifecycleM
         return _T_remote_node_device_event_lifecycle_msg.slow_pack(v)
 
 
+def _U_remote_node_device_event_lifecycle_msg(data: _xdr.Buffer) -> RemoteNodeDeviceEventLifecycleMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceEventLifecycleMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dev, off = _u_remote_nonnull_node_device(data, off)
+            result.event, result.detail = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_event_lifecycle_msg.checked_unpack(data)
+
+
 def _u_remote_node_device_event_update_msg(data: bytes, off: int) -> tuple[RemoteNodeDeviceEventUpdateMsg, int]:
     result = _new(RemoteNodeDeviceEventUpdateMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -33539,6 +41266,21 @@ def _p_remote_node_device_event_update_msg(v: RemoteNodeDeviceEventUpdateMsg) ->
         return _S_i.pack(v.callbackID) + _p_remote_nonnull_node_device(v.dev)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_device_event_update_msg.slow_pack(v)
+
+
+def _U_remote_node_device_event_update_msg(data: _xdr.Buffer) -> RemoteNodeDeviceEventUpdateMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeDeviceEventUpdateMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dev, off = _u_remote_nonnull_node_device(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_device_event_update_msg.checked_unpack(data)
 
 
 def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeArgs, int]:
@@ -33593,6 +41335,20 @@ def _p_remote_domain_fsfreeze_ret(v: RemoteDomainFsfreezeRet) -> bytes:
         return _T_remote_domain_fsfreeze_ret.slow_pack(v)
 
 
+def _U_remote_domain_fsfreeze_ret(data: _xdr.Buffer) -> RemoteDomainFsfreezeRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainFsfreezeRet)
+            result.filesystems = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_fsfreeze_ret.checked_unpack(data)
+
+
 def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFsthawArgs, int]:
     result = _new(RemoteDomainFsthawArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -33645,6 +41401,20 @@ def _p_remote_domain_fsthaw_ret(v: RemoteDomainFsthawRet) -> bytes:
         return _T_remote_domain_fsthaw_ret.slow_pack(v)
 
 
+def _U_remote_domain_fsthaw_ret(data: _xdr.Buffer) -> RemoteDomainFsthawRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainFsthawRet)
+            result.filesystems = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_fsthaw_ret.checked_unpack(data)
+
+
 def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesArgs, int]:
     result = _new(RemoteNodeGetFreePagesArgs)
     count = _xdr.unpack_count(data, off, 1024, 4)
@@ -33667,6 +41437,25 @@ def _p_remote_node_get_free_pages_args(v: RemoteNodeGetFreePagesArgs) -> bytes:
         return _T_remote_node_get_free_pages_args.slow_pack(v)
 
 
+def _U_remote_node_get_free_pages_args(data: _xdr.Buffer) -> RemoteNodeGetFreePagesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetFreePagesArgs)
+            count = _xdr.unpack_count(data, off, 1024, 4)
+            off += 4
+            f_pages = list(_struct.unpack_from(f">{count}I", data, off))
+            off += count * 4
+            result.pages = f_pages
+            result.startCell, result.cellCount, result.flags = _S_iII.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_free_pages_args.checked_unpack(data)
+
+
 def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesRet, int]:
     result = _new(RemoteNodeGetFreePagesRet)
     count = _xdr.unpack_count(data, off, 1024, 8)
@@ -33685,6 +41474,23 @@ def _p_remote_node_get_free_pages_ret(v: RemoteNodeGetFreePagesRet) -> bytes:
         return _struct.pack(f">I{len(items)}Q", len(items), *items)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_get_free_pages_ret.slow_pack(v)
+
+
+def _U_remote_node_get_free_pages_ret(data: _xdr.Buffer) -> RemoteNodeGetFreePagesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetFreePagesRet)
+            count = _xdr.unpack_count(data, off, 1024, 8)
+            off += 4
+            f_counts = list(_struct.unpack_from(f">{count}Q", data, off))
+            off += count * 8
+            result.counts = f_counts
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_free_pages_ret.checked_unpack(data)
 
 
 def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesArgs, int]:
@@ -33729,6 +41535,20 @@ def _p_remote_node_alloc_pages_ret(v: RemoteNodeAllocPagesRet) -> bytes:
         return _S_i.pack(v.ret)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_alloc_pages_ret.slow_pack(v)
+
+
+def _U_remote_node_alloc_pages_ret(data: _xdr.Buffer) -> RemoteNodeAllocPagesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeAllocPagesRet)
+            result.ret = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_alloc_pages_ret.checked_unpack(data)
 
 
 def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDhcpLease, int]:
@@ -33804,6 +41624,22 @@ def _p_remote_network_get_dhcp_leases_args(v: RemoteNetworkGetDhcpLeasesArgs) ->
         return _T_remote_network_get_dhcp_leases_args.slow_pack(v)
 
 
+def _U_remote_network_get_dhcp_leases_args(data: _xdr.Buffer) -> RemoteNetworkGetDhcpLeasesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkGetDhcpLeasesArgs)
+            result.net, off = _u_remote_nonnull_network(data, off)
+            result.mac, off = _u_remote_string(data, off)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_get_dhcp_leases_args.checked_unpack(data)
+
+
 def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesRet, int]:
     result = _new(RemoteNetworkGetDhcpLeasesRet)
     count = _xdr.unpack_count(data, off, 65536, 40)
@@ -33850,28 +41686,32 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -33883,26 +41723,30 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -34019,6 +41863,23 @@ def _p_remote_domain_event_callback_agent_lifecycle_msg(
         )
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_event_callback_agent_lifecycle_msg.slow_pack(v)
+
+
+def _U_remote_domain_event_callback_agent_lifecycle_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackAgentLifecycleMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackAgentLifecycleMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.state, result.reason = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_agent_lifecycle_msg.checked_unpack(data)
 
 
 def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsRet, int]:
@@ -34138,6 +41999,21 @@ def _p_remote_domain_get_fsinfo_args(v: RemoteDomainGetFsinfoArgs) -> bytes:
         return _T_remote_domain_get_fsinfo_args.slow_pack(v)
 
 
+def _U_remote_domain_get_fsinfo_args(data: _xdr.Buffer) -> RemoteDomainGetFsinfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetFsinfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_fsinfo_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoRet, int]:
     result = _new(RemoteDomainGetFsinfoRet)
     count = _xdr.unpack_count(data, off, 256, 16)
@@ -34190,6 +42066,29 @@ def _p_remote_domain_ip_addr(v: RemoteDomainIpAddr) -> bytes:
         return _V_ivI[size].pack(v.type, size, raw, v.prefix)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_ip_addr.slow_pack(v)
+
+
+def _U_remote_domain_ip_addr(data: _xdr.Buffer) -> RemoteDomainIpAddr:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainIpAddr)
+            result.type, size = _S_iI.unpack_from(data, off)
+            off += 8
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.addr = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.prefix = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_ip_addr.checked_unpack(data)
 
 
 def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInterface, int]:
@@ -34259,6 +42158,21 @@ def _p_remote_domain_interface_addresses_args(v: RemoteDomainInterfaceAddressesA
         return _T_remote_domain_interface_addresses_args.slow_pack(v)
 
 
+def _U_remote_domain_interface_addresses_args(data: _xdr.Buffer) -> RemoteDomainInterfaceAddressesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainInterfaceAddressesArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.source, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_interface_addresses_args.checked_unpack(data)
+
+
 def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesRet, int]:
     result = _new(RemoteDomainInterfaceAddressesRet)
     count = _xdr.unpack_count(data, off, 2048, 12)
@@ -34310,6 +42224,23 @@ def _p_remote_domain_set_user_password_args(v: RemoteDomainSetUserPasswordArgs) 
         return _T_remote_domain_set_user_password_args.slow_pack(v)
 
 
+def _U_remote_domain_set_user_password_args(data: _xdr.Buffer) -> RemoteDomainSetUserPasswordArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetUserPasswordArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.user, off = _u_remote_string(data, off)
+            result.password, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_user_password_args.checked_unpack(data)
+
+
 def _u_remote_domain_rename_args(data: bytes, off: int) -> tuple[RemoteDomainRenameArgs, int]:
     result = _new(RemoteDomainRenameArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -34328,6 +42259,22 @@ def _p_remote_domain_rename_args(v: RemoteDomainRenameArgs) -> bytes:
         return _T_remote_domain_rename_args.slow_pack(v)
 
 
+def _U_remote_domain_rename_args(data: _xdr.Buffer) -> RemoteDomainRenameArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainRenameArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.new_name, off = _u_remote_string(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_rename_args.checked_unpack(data)
+
+
 def _u_remote_domain_rename_ret(data: bytes, off: int) -> tuple[RemoteDomainRenameRet, int]:
     result = _new(RemoteDomainRenameRet)
     result.retcode = _S_i.unpack_from(data, off)[0]
@@ -34340,6 +42287,20 @@ def _p_remote_domain_rename_ret(v: RemoteDomainRenameRet) -> bytes:
         return _S_i.pack(v.retcode)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_rename_ret.slow_pack(v)
+
+
+def _U_remote_domain_rename_ret(data: _xdr.Buffer) -> RemoteDomainRenameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainRenameRet)
+            result.retcode = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_rename_ret.checked_unpack(data)
 
 
 def _u_remote_domain_event_callback_migration_iteration_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackMigrationIterationMsg, int]:
@@ -34363,6 +42324,23 @@ def _p_remote_domain_event_callback_migration_iteration_msg(
         return _T_remote_domain_event_callback_migration_iteration_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_migration_iteration_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackMigrationIterationMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackMigrationIterationMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.iteration = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_migration_iteration_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackJobCompletedMsg, int]:
     result = _new(RemoteDomainEventCallbackJobCompletedMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -34382,28 +42360,32 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -34415,26 +42397,30 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -34489,6 +42475,21 @@ def _p_remote_domain_migrate_start_post_copy_args(v: RemoteDomainMigrateStartPos
         return _T_remote_domain_migrate_start_post_copy_args.slow_pack(v)
 
 
+def _U_remote_domain_migrate_start_post_copy_args(data: _xdr.Buffer) -> RemoteDomainMigrateStartPostCopyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainMigrateStartPostCopyArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_migrate_start_post_copy_args.checked_unpack(data)
+
+
 def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: int) -> tuple[RemoteDomainEventCallbackDeviceRemovalFailedMsg, int]:
     result = _new(RemoteDomainEventCallbackDeviceRemovalFailedMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -34534,6 +42535,21 @@ def _p_remote_domain_get_guest_vcpus_args(v: RemoteDomainGetGuestVcpusArgs) -> b
         return _T_remote_domain_get_guest_vcpus_args.slow_pack(v)
 
 
+def _U_remote_domain_get_guest_vcpus_args(data: _xdr.Buffer) -> RemoteDomainGetGuestVcpusArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetGuestVcpusArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_guest_vcpus_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusRet, int]:
     result = _new(RemoteDomainGetGuestVcpusRet)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -34550,28 +42566,32 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -34583,26 +42603,30 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -34719,6 +42743,24 @@ def _p_remote_domain_event_callback_metadata_change_msg(
         return _T_remote_domain_event_callback_metadata_change_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_callback_metadata_change_msg(data: _xdr.Buffer) -> RemoteDomainEventCallbackMetadataChangeMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventCallbackMetadataChangeMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.type = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.nsuri, off = _u_remote_string(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_callback_metadata_change_msg.checked_unpack(data)
+
+
 def _u_remote_domain_event_memory_failure_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryFailureMsg, int]:
     result = _new(RemoteDomainEventMemoryFailureMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -34742,6 +42784,23 @@ def _p_remote_domain_event_memory_failure_msg(v: RemoteDomainEventMemoryFailureM
         return _T_remote_domain_event_memory_failure_msg.slow_pack(v)
 
 
+def _U_remote_domain_event_memory_failure_msg(data: _xdr.Buffer) -> RemoteDomainEventMemoryFailureMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainEventMemoryFailureMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.recipient, result.action, result.flags = _S_iiI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_event_memory_failure_msg.checked_unpack(data)
+
+
 def _u_remote_connect_secret_event_register_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyArgs, int]:
     result = _new(RemoteConnectSecretEventRegisterAnyArgs)
     result.eventID = _S_i.unpack_from(data, off)[0]
@@ -34757,6 +42816,21 @@ def _p_remote_connect_secret_event_register_any_args(
         return _S_i.pack(v.eventID) + _p_remote_secret(v.secret)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_secret_event_register_any_args.slow_pack(v)
+
+
+def _U_remote_connect_secret_event_register_any_args(data: _xdr.Buffer) -> RemoteConnectSecretEventRegisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectSecretEventRegisterAnyArgs)
+            result.eventID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.secret, off = _u_remote_secret(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_secret_event_register_any_args.checked_unpack(data)
 
 
 def _u_remote_connect_secret_event_register_any_ret(data: bytes, off: int) -> tuple[RemoteConnectSecretEventRegisterAnyRet, int]:
@@ -34775,6 +42849,20 @@ def _p_remote_connect_secret_event_register_any_ret(
         return _T_remote_connect_secret_event_register_any_ret.slow_pack(v)
 
 
+def _U_remote_connect_secret_event_register_any_ret(data: _xdr.Buffer) -> RemoteConnectSecretEventRegisterAnyRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectSecretEventRegisterAnyRet)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_secret_event_register_any_ret.checked_unpack(data)
+
+
 def _u_remote_connect_secret_event_deregister_any_args(data: bytes, off: int) -> tuple[RemoteConnectSecretEventDeregisterAnyArgs, int]:
     result = _new(RemoteConnectSecretEventDeregisterAnyArgs)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -34789,6 +42877,20 @@ def _p_remote_connect_secret_event_deregister_any_args(
         return _S_i.pack(v.callbackID)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_secret_event_deregister_any_args.slow_pack(v)
+
+
+def _U_remote_connect_secret_event_deregister_any_args(data: _xdr.Buffer) -> RemoteConnectSecretEventDeregisterAnyArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectSecretEventDeregisterAnyArgs)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_secret_event_deregister_any_args.checked_unpack(data)
 
 
 def _u_remote_secret_event_lifecycle_msg(data: bytes, off: int) -> tuple[RemoteSecretEventLifecycleMsg, int]:
@@ -34814,6 +42916,23 @@ def _p_remote_secret_event_lifecycle_msg(v: RemoteSecretEventLifecycleMsg) -> by
         return _T_remote_secret_event_lifecycle_msg.slow_pack(v)
 
 
+def _U_remote_secret_event_lifecycle_msg(data: _xdr.Buffer) -> RemoteSecretEventLifecycleMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretEventLifecycleMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            result.event, result.detail = _S_ii.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_event_lifecycle_msg.checked_unpack(data)
+
+
 def _u_remote_secret_event_value_changed_msg(data: bytes, off: int) -> tuple[RemoteSecretEventValueChangedMsg, int]:
     result = _new(RemoteSecretEventValueChangedMsg)
     result.callbackID = _S_i.unpack_from(data, off)[0]
@@ -34827,6 +42946,21 @@ def _p_remote_secret_event_value_changed_msg(v: RemoteSecretEventValueChangedMsg
         return _S_i.pack(v.callbackID) + _p_remote_nonnull_secret(v.secret)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_secret_event_value_changed_msg.slow_pack(v)
+
+
+def _U_remote_secret_event_value_changed_msg(data: _xdr.Buffer) -> RemoteSecretEventValueChangedMsg:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteSecretEventValueChangedMsg)
+            result.callbackID = _S_i.unpack_from(data, off)[0]
+            off += 4
+            result.secret, off = _u_remote_nonnull_secret(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_secret_event_value_changed_msg.checked_unpack(data)
 
 
 def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlockThresholdArgs, int]:
@@ -34868,6 +43002,21 @@ def _p_remote_domain_set_lifecycle_action_args(v: RemoteDomainSetLifecycleAction
         return _p_remote_nonnull_domain(v.dom) + _S_III.pack(v.type, v.action, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_set_lifecycle_action_args.slow_pack(v)
+
+
+def _U_remote_domain_set_lifecycle_action_args(data: _xdr.Buffer) -> RemoteDomainSetLifecycleActionArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetLifecycleActionArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.type, result.action, result.flags = _S_III.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_lifecycle_action_args.checked_unpack(data)
 
 
 def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectCompareHypervisorCpuArgs, int]:
@@ -34921,6 +43070,20 @@ def _p_remote_connect_compare_hypervisor_cpu_ret(v: RemoteConnectCompareHypervis
         return _S_i.pack(v.result)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_compare_hypervisor_cpu_ret.slow_pack(v)
+
+
+def _U_remote_connect_compare_hypervisor_cpu_ret(data: _xdr.Buffer) -> RemoteConnectCompareHypervisorCpuRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectCompareHypervisorCpuRet)
+            result.result = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_compare_hypervisor_cpu_ret.checked_unpack(data)
 
 
 def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineHypervisorCpuArgs, int]:
@@ -35000,6 +43163,27 @@ def _p_remote_connect_baseline_hypervisor_cpu_ret(
         return _T_remote_connect_baseline_hypervisor_cpu_ret.slow_pack(v)
 
 
+def _U_remote_connect_baseline_hypervisor_cpu_ret(data: _xdr.Buffer) -> RemoteConnectBaselineHypervisorCpuRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectBaselineHypervisorCpuRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.cpu = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_baseline_hypervisor_cpu_ret.checked_unpack(data)
+
+
 def _u_remote_node_get_sev_info_args(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoArgs, int]:
     result = _new(RemoteNodeGetSevInfoArgs)
     result.nparams, result.flags = _S_iI.unpack_from(data, off)
@@ -35012,6 +43196,20 @@ def _p_remote_node_get_sev_info_args(v: RemoteNodeGetSevInfoArgs) -> bytes:
         return _S_iI.pack(v.nparams, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_node_get_sev_info_args.slow_pack(v)
+
+
+def _U_remote_node_get_sev_info_args(data: _xdr.Buffer) -> RemoteNodeGetSevInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNodeGetSevInfoArgs)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_node_get_sev_info_args.checked_unpack(data)
 
 
 def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoRet, int]:
@@ -35030,28 +43228,32 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -35063,26 +43265,30 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -35139,6 +43345,21 @@ def _p_remote_domain_get_launch_security_info_args(
         return _T_remote_domain_get_launch_security_info_args.slow_pack(v)
 
 
+def _U_remote_domain_get_launch_security_info_args(data: _xdr.Buffer) -> RemoteDomainGetLaunchSecurityInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetLaunchSecurityInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_launch_security_info_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoRet, int]:
     result = _new(RemoteDomainGetLaunchSecurityInfoRet)
     count = _xdr.unpack_count(data, off, 64, 8)
@@ -35155,28 +43376,32 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -35188,26 +43413,30 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -35262,28 +43491,32 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -35295,26 +43528,30 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -35381,6 +43618,27 @@ def _p_remote_nwfilter_binding_lookup_by_port_dev_args(
         return _T_remote_nwfilter_binding_lookup_by_port_dev_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_binding_lookup_by_port_dev_args(data: _xdr.Buffer) -> RemoteNwfilterBindingLookupByPortDevArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterBindingLookupByPortDevArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_binding_lookup_by_port_dev_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_binding_lookup_by_port_dev_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingLookupByPortDevRet, int]:
     result = _new(RemoteNwfilterBindingLookupByPortDevRet)
     result.nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
@@ -35394,6 +43652,19 @@ def _p_remote_nwfilter_binding_lookup_by_port_dev_ret(
         return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_binding_lookup_by_port_dev_ret.slow_pack(v)
+
+
+def _U_remote_nwfilter_binding_lookup_by_port_dev_ret(data: _xdr.Buffer) -> RemoteNwfilterBindingLookupByPortDevRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterBindingLookupByPortDevRet)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_binding_lookup_by_port_dev_ret.checked_unpack(data)
 
 
 def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlArgs, int]:
@@ -35421,6 +43692,29 @@ def _p_remote_nwfilter_binding_create_xml_args(v: RemoteNwfilterBindingCreateXml
         return _T_remote_nwfilter_binding_create_xml_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_binding_create_xml_args(data: _xdr.Buffer) -> RemoteNwfilterBindingCreateXmlArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterBindingCreateXmlArgs)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.flags = _S_II.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_binding_create_xml_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_binding_create_xml_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingCreateXmlRet, int]:
     result = _new(RemoteNwfilterBindingCreateXmlRet)
     result.nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
@@ -35432,6 +43726,19 @@ def _p_remote_nwfilter_binding_create_xml_ret(v: RemoteNwfilterBindingCreateXmlR
         return _p_remote_nonnull_nwfilter_binding(v.nwfilter)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_binding_create_xml_ret.slow_pack(v)
+
+
+def _U_remote_nwfilter_binding_create_xml_ret(data: _xdr.Buffer) -> RemoteNwfilterBindingCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterBindingCreateXmlRet)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_binding_create_xml_ret.checked_unpack(data)
 
 
 def _u_remote_nwfilter_binding_delete_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingDeleteArgs, int]:
@@ -35447,6 +43754,19 @@ def _p_remote_nwfilter_binding_delete_args(v: RemoteNwfilterBindingDeleteArgs) -
         return _T_remote_nwfilter_binding_delete_args.slow_pack(v)
 
 
+def _U_remote_nwfilter_binding_delete_args(data: _xdr.Buffer) -> RemoteNwfilterBindingDeleteArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterBindingDeleteArgs)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_binding_delete_args.checked_unpack(data)
+
+
 def _u_remote_nwfilter_binding_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescArgs, int]:
     result = _new(RemoteNwfilterBindingGetXmlDescArgs)
     result.nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
@@ -35460,6 +43780,21 @@ def _p_remote_nwfilter_binding_get_xml_desc_args(v: RemoteNwfilterBindingGetXmlD
         return _p_remote_nonnull_nwfilter_binding(v.nwfilter) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_nwfilter_binding_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_nwfilter_binding_get_xml_desc_args(data: _xdr.Buffer) -> RemoteNwfilterBindingGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterBindingGetXmlDescArgs)
+            result.nwfilter, off = _u_remote_nonnull_nwfilter_binding(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_binding_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_nwfilter_binding_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNwfilterBindingGetXmlDescRet, int]:
@@ -35485,6 +43820,27 @@ def _p_remote_nwfilter_binding_get_xml_desc_ret(v: RemoteNwfilterBindingGetXmlDe
         return _T_remote_nwfilter_binding_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_nwfilter_binding_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNwfilterBindingGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNwfilterBindingGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_nwfilter_binding_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_connect_list_all_nwfilter_bindings_args(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsArgs, int]:
     result = _new(RemoteConnectListAllNwfilterBindingsArgs)
     result.need_results, result.flags = _S_iI.unpack_from(data, off)
@@ -35499,6 +43855,20 @@ def _p_remote_connect_list_all_nwfilter_bindings_args(
         return _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_connect_list_all_nwfilter_bindings_args.slow_pack(v)
+
+
+def _U_remote_connect_list_all_nwfilter_bindings_args(data: _xdr.Buffer) -> RemoteConnectListAllNwfilterBindingsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectListAllNwfilterBindingsArgs)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_list_all_nwfilter_bindings_args.checked_unpack(data)
 
 
 def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsRet, int]:
@@ -35570,6 +43940,20 @@ def _p_remote_connect_get_storage_pool_capabilities_args(
         return _T_remote_connect_get_storage_pool_capabilities_args.slow_pack(v)
 
 
+def _U_remote_connect_get_storage_pool_capabilities_args(data: _xdr.Buffer) -> RemoteConnectGetStoragePoolCapabilitiesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetStoragePoolCapabilitiesArgs)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_storage_pool_capabilities_args.checked_unpack(data)
+
+
 def _u_remote_connect_get_storage_pool_capabilities_ret(data: bytes, off: int) -> tuple[RemoteConnectGetStoragePoolCapabilitiesRet, int]:
     result = _new(RemoteConnectGetStoragePoolCapabilitiesRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -35595,6 +43979,27 @@ def _p_remote_connect_get_storage_pool_capabilities_ret(
         return _T_remote_connect_get_storage_pool_capabilities_ret.slow_pack(v)
 
 
+def _U_remote_connect_get_storage_pool_capabilities_ret(data: _xdr.Buffer) -> RemoteConnectGetStoragePoolCapabilitiesRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteConnectGetStoragePoolCapabilitiesRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.capabilities = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_connect_get_storage_pool_capabilities_ret.checked_unpack(data)
+
+
 def _u_remote_network_list_all_ports_args(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsArgs, int]:
     result = _new(RemoteNetworkListAllPortsArgs)
     result.network, off = _u_remote_nonnull_network(data, off)
@@ -35608,6 +44013,21 @@ def _p_remote_network_list_all_ports_args(v: RemoteNetworkListAllPortsArgs) -> b
         return _p_remote_nonnull_network(v.network) + _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_list_all_ports_args.slow_pack(v)
+
+
+def _U_remote_network_list_all_ports_args(data: _xdr.Buffer) -> RemoteNetworkListAllPortsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkListAllPortsArgs)
+            result.network, off = _u_remote_nonnull_network(data, off)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_list_all_ports_args.checked_unpack(data)
 
 
 def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsRet, int]:
@@ -35661,6 +44081,21 @@ def _p_remote_network_port_lookup_by_uuid_args(v: RemoteNetworkPortLookupByUuidA
         return _T_remote_network_port_lookup_by_uuid_args.slow_pack(v)
 
 
+def _U_remote_network_port_lookup_by_uuid_args(data: _xdr.Buffer) -> RemoteNetworkPortLookupByUuidArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkPortLookupByUuidArgs)
+            result.network, off = _u_remote_nonnull_network(data, off)
+            result.uuid = _S_16s.unpack_from(data, off)[0]
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_port_lookup_by_uuid_args.checked_unpack(data)
+
+
 def _u_remote_network_port_lookup_by_uuid_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortLookupByUuidRet, int]:
     result = _new(RemoteNetworkPortLookupByUuidRet)
     result.port, off = _u_remote_nonnull_network_port(data, off)
@@ -35672,6 +44107,19 @@ def _p_remote_network_port_lookup_by_uuid_ret(v: RemoteNetworkPortLookupByUuidRe
         return _p_remote_nonnull_network_port(v.port)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_port_lookup_by_uuid_ret.slow_pack(v)
+
+
+def _U_remote_network_port_lookup_by_uuid_ret(data: _xdr.Buffer) -> RemoteNetworkPortLookupByUuidRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkPortLookupByUuidRet)
+            result.port, off = _u_remote_nonnull_network_port(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_port_lookup_by_uuid_ret.checked_unpack(data)
 
 
 def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetworkPortCreateXmlArgs, int]:
@@ -35713,6 +44161,19 @@ def _p_remote_network_port_create_xml_ret(v: RemoteNetworkPortCreateXmlRet) -> b
         return _T_remote_network_port_create_xml_ret.slow_pack(v)
 
 
+def _U_remote_network_port_create_xml_ret(data: _xdr.Buffer) -> RemoteNetworkPortCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkPortCreateXmlRet)
+            result.port, off = _u_remote_nonnull_network_port(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_port_create_xml_ret.checked_unpack(data)
+
+
 def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortSetParametersArgs, int]:
     result = _new(RemoteNetworkPortSetParametersArgs)
     result.port, off = _u_remote_nonnull_network_port(data, off)
@@ -35730,28 +44191,32 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -35763,26 +44228,30 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -35839,6 +44308,21 @@ def _p_remote_network_port_get_parameters_args(v: RemoteNetworkPortGetParameters
         return _T_remote_network_port_get_parameters_args.slow_pack(v)
 
 
+def _U_remote_network_port_get_parameters_args(data: _xdr.Buffer) -> RemoteNetworkPortGetParametersArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkPortGetParametersArgs)
+            result.port, off = _u_remote_nonnull_network_port(data, off)
+            result.nparams, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_port_get_parameters_args.checked_unpack(data)
+
+
 def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersRet, int]:
     result = _new(RemoteNetworkPortGetParametersRet)
     count = _xdr.unpack_count(data, off, 16, 8)
@@ -35855,28 +44339,32 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -35888,26 +44376,30 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -35962,6 +44454,21 @@ def _p_remote_network_port_get_xml_desc_args(v: RemoteNetworkPortGetXmlDescArgs)
         return _T_remote_network_port_get_xml_desc_args.slow_pack(v)
 
 
+def _U_remote_network_port_get_xml_desc_args(data: _xdr.Buffer) -> RemoteNetworkPortGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkPortGetXmlDescArgs)
+            result.port, off = _u_remote_nonnull_network_port(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_port_get_xml_desc_args.checked_unpack(data)
+
+
 def _u_remote_network_port_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetXmlDescRet, int]:
     result = _new(RemoteNetworkPortGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -35985,6 +44492,27 @@ def _p_remote_network_port_get_xml_desc_ret(v: RemoteNetworkPortGetXmlDescRet) -
         return _T_remote_network_port_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_network_port_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNetworkPortGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkPortGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_port_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_network_port_delete_args(data: bytes, off: int) -> tuple[RemoteNetworkPortDeleteArgs, int]:
     result = _new(RemoteNetworkPortDeleteArgs)
     result.port, off = _u_remote_nonnull_network_port(data, off)
@@ -35998,6 +44526,21 @@ def _p_remote_network_port_delete_args(v: RemoteNetworkPortDeleteArgs) -> bytes:
         return _p_remote_nonnull_network_port(v.port) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_network_port_delete_args.slow_pack(v)
+
+
+def _U_remote_network_port_delete_args(data: _xdr.Buffer) -> RemoteNetworkPortDeleteArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteNetworkPortDeleteArgs)
+            result.port, off = _u_remote_nonnull_network_port(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_network_port_delete_args.checked_unpack(data)
 
 
 def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointCreateXmlArgs, int]:
@@ -36039,6 +44582,19 @@ def _p_remote_domain_checkpoint_create_xml_ret(v: RemoteDomainCheckpointCreateXm
         return _T_remote_domain_checkpoint_create_xml_ret.slow_pack(v)
 
 
+def _U_remote_domain_checkpoint_create_xml_ret(data: _xdr.Buffer) -> RemoteDomainCheckpointCreateXmlRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointCreateXmlRet)
+            result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_create_xml_ret.checked_unpack(data)
+
+
 def _u_remote_domain_checkpoint_get_xml_desc_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescArgs, int]:
     result = _new(RemoteDomainCheckpointGetXmlDescArgs)
     result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
@@ -36052,6 +44608,21 @@ def _p_remote_domain_checkpoint_get_xml_desc_args(v: RemoteDomainCheckpointGetXm
         return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_I.pack(v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_checkpoint_get_xml_desc_args.slow_pack(v)
+
+
+def _U_remote_domain_checkpoint_get_xml_desc_args(data: _xdr.Buffer) -> RemoteDomainCheckpointGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointGetXmlDescArgs)
+            result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_get_xml_desc_args.checked_unpack(data)
 
 
 def _u_remote_domain_checkpoint_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetXmlDescRet, int]:
@@ -36077,6 +44648,27 @@ def _p_remote_domain_checkpoint_get_xml_desc_ret(v: RemoteDomainCheckpointGetXml
         return _T_remote_domain_checkpoint_get_xml_desc_ret.slow_pack(v)
 
 
+def _U_remote_domain_checkpoint_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainCheckpointGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_get_xml_desc_ret.checked_unpack(data)
+
+
 def _u_remote_domain_list_all_checkpoints_args(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsArgs, int]:
     result = _new(RemoteDomainListAllCheckpointsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -36090,6 +44682,21 @@ def _p_remote_domain_list_all_checkpoints_args(v: RemoteDomainListAllCheckpoints
         return _p_remote_nonnull_domain(v.dom) + _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_list_all_checkpoints_args.slow_pack(v)
+
+
+def _U_remote_domain_list_all_checkpoints_args(data: _xdr.Buffer) -> RemoteDomainListAllCheckpointsArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainListAllCheckpointsArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_list_all_checkpoints_args.checked_unpack(data)
 
 
 def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsRet, int]:
@@ -36148,6 +44755,21 @@ def _p_remote_domain_checkpoint_list_all_children_args(
         return _p_remote_nonnull_domain_checkpoint(v.checkpoint) + _S_iI.pack(v.need_results, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_checkpoint_list_all_children_args.slow_pack(v)
+
+
+def _U_remote_domain_checkpoint_list_all_children_args(data: _xdr.Buffer) -> RemoteDomainCheckpointListAllChildrenArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointListAllChildrenArgs)
+            result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
+            result.need_results, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_list_all_children_args.checked_unpack(data)
 
 
 def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenRet, int]:
@@ -36236,6 +44858,19 @@ def _p_remote_domain_checkpoint_lookup_by_name_ret(
         return _T_remote_domain_checkpoint_lookup_by_name_ret.slow_pack(v)
 
 
+def _U_remote_domain_checkpoint_lookup_by_name_ret(data: _xdr.Buffer) -> RemoteDomainCheckpointLookupByNameRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointLookupByNameRet)
+            result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_lookup_by_name_ret.checked_unpack(data)
+
+
 def _u_remote_domain_checkpoint_get_parent_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentArgs, int]:
     result = _new(RemoteDomainCheckpointGetParentArgs)
     result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
@@ -36251,6 +44886,21 @@ def _p_remote_domain_checkpoint_get_parent_args(v: RemoteDomainCheckpointGetPare
         return _T_remote_domain_checkpoint_get_parent_args.slow_pack(v)
 
 
+def _U_remote_domain_checkpoint_get_parent_args(data: _xdr.Buffer) -> RemoteDomainCheckpointGetParentArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointGetParentArgs)
+            result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_get_parent_args.checked_unpack(data)
+
+
 def _u_remote_domain_checkpoint_get_parent_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointGetParentRet, int]:
     result = _new(RemoteDomainCheckpointGetParentRet)
     result.parent, off = _u_remote_nonnull_domain_checkpoint(data, off)
@@ -36262,6 +44912,19 @@ def _p_remote_domain_checkpoint_get_parent_ret(v: RemoteDomainCheckpointGetParen
         return _p_remote_nonnull_domain_checkpoint(v.parent)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_checkpoint_get_parent_ret.slow_pack(v)
+
+
+def _U_remote_domain_checkpoint_get_parent_ret(data: _xdr.Buffer) -> RemoteDomainCheckpointGetParentRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointGetParentRet)
+            result.parent, off = _u_remote_nonnull_domain_checkpoint(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_get_parent_ret.checked_unpack(data)
 
 
 def _u_remote_domain_checkpoint_delete_args(data: bytes, off: int) -> tuple[RemoteDomainCheckpointDeleteArgs, int]:
@@ -36279,6 +44942,21 @@ def _p_remote_domain_checkpoint_delete_args(v: RemoteDomainCheckpointDeleteArgs)
         return _T_remote_domain_checkpoint_delete_args.slow_pack(v)
 
 
+def _U_remote_domain_checkpoint_delete_args(data: _xdr.Buffer) -> RemoteDomainCheckpointDeleteArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainCheckpointDeleteArgs)
+            result.checkpoint, off = _u_remote_nonnull_domain_checkpoint(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_checkpoint_delete_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_guest_info_args(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoArgs, int]:
     result = _new(RemoteDomainGetGuestInfoArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -36292,6 +44970,21 @@ def _p_remote_domain_get_guest_info_args(v: RemoteDomainGetGuestInfoArgs) -> byt
         return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.types, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_guest_info_args.slow_pack(v)
+
+
+def _U_remote_domain_get_guest_info_args(data: _xdr.Buffer) -> RemoteDomainGetGuestInfoArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetGuestInfoArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.types, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_guest_info_args.checked_unpack(data)
 
 
 def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoRet, int]:
@@ -36310,28 +45003,32 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -36343,26 +45040,30 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -36416,28 +45117,32 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
-            word, disc = _S_Ii.unpack_from(data, off - 4)
-            if word & _MASK[off - end]:
-                raise _xdr.XdrError("", "bad length or padding")
-            off += 4
+            peek = data[off + 3]
+            arm_codec = _UPK_remote_typed_param_value_2.get(peek)
             value: int | float | str
-            arm_codec = _UUL_remote_typed_param_value.get(disc)
             if arm_codec is not None:
-                value, next_size = arm_codec[0](data, off)
-                off += arm_codec[1]
-            elif disc == 7:
-                size = _S_I.unpack_from(data, off)[0]
-                start = off + 4
-                end2 = start + size
-                off = end2 + (-size & 3)
-                if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                word, disc, value, next_size = arm_codec[0](data, off - 4)
+                if word & _MASK[off - end] or disc != peek:
                     raise _xdr.XdrError("", "bad length or padding")
-                arm = data[start:end2].decode()
-                value = arm
-                next_size = _S_I.unpack_from(data, off)[0]
-                off += 4
+                off += arm_codec[1]
             else:
-                raise _xdr.bad_discriminant(disc)
+                word2, disc = _S_Ii.unpack_from(data, off - 4)
+                if word2 & _MASK[off - end]:
+                    raise _xdr.XdrError("", "bad length or padding")
+                off += 4
+                if disc == 7:
+                    size = _S_I.unpack_from(data, off)[0]
+                    start = off + 4
+                    end2 = start + size
+                    off = end2 + (-size & 3)
+                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                        raise _xdr.XdrError("", "bad length or padding")
+                    arm = data[start:end2].decode()
+                    value = arm
+                    next_size = _S_I.unpack_from(data, off)[0]
+                    off += 4
+                else:
+                    raise _xdr.bad_discriminant(disc)
             f_value = _new(RemoteTypedParamValue)
             f_value.type = disc
             f_value.value = value
@@ -36449,26 +45154,30 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
-        word2, disc2 = _S_Ii.unpack_from(data, off - 4)
-        if word2 & _MASK[off - end3]:
-            raise _xdr.XdrError("", "bad length or padding")
-        off += 4
+        peek2 = data[off + 3]
+        arm_codec2 = _UPK_remote_typed_param_value.get(peek2)
         value2: int | float | str
-        arm_codec2 = _UU_remote_typed_param_value.get(disc2)
         if arm_codec2 is not None:
-            value2 = arm_codec2[0](data, off)[0]
-            off += arm_codec2[1]
-        elif disc2 == 7:
-            size2 = _S_I.unpack_from(data, off)[0]
-            start2 = off + 4
-            end4 = start2 + size2
-            off = end4 + (-size2 & 3)
-            if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+            word3, disc2, value2 = arm_codec2[0](data, off - 4)
+            if word3 & _MASK[off - end3] or disc2 != peek2:
                 raise _xdr.XdrError("", "bad length or padding")
-            arm2 = data[start2:end4].decode()
-            value2 = arm2
+            off += arm_codec2[1]
         else:
-            raise _xdr.bad_discriminant(disc2)
+            word4, disc2 = _S_Ii.unpack_from(data, off - 4)
+            if word4 & _MASK[off - end3]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 4
+            if disc2 == 7:
+                size2 = _S_I.unpack_from(data, off)[0]
+                start2 = off + 4
+                end4 = start2 + size2
+                off = end4 + (-size2 & 3)
+                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    raise _xdr.XdrError("", "bad length or padding")
+                arm2 = data[start2:end4].decode()
+                value2 = arm2
+            else:
+                raise _xdr.bad_discriminant(disc2)
         f_value2 = _new(RemoteTypedParamValue)
         f_value2.type = disc2
         f_value2.value = value2
@@ -36525,6 +45234,21 @@ def _p_remote_domain_agent_set_response_timeout_args(
         return _T_remote_domain_agent_set_response_timeout_args.slow_pack(v)
 
 
+def _U_remote_domain_agent_set_response_timeout_args(data: _xdr.Buffer) -> RemoteDomainAgentSetResponseTimeoutArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainAgentSetResponseTimeoutArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.timeout, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_agent_set_response_timeout_args.checked_unpack(data)
+
+
 def _u_remote_domain_agent_set_response_timeout_ret(data: bytes, off: int) -> tuple[RemoteDomainAgentSetResponseTimeoutRet, int]:
     result = _new(RemoteDomainAgentSetResponseTimeoutRet)
     result.result = _S_i.unpack_from(data, off)[0]
@@ -36539,6 +45263,20 @@ def _p_remote_domain_agent_set_response_timeout_ret(
         return _S_i.pack(v.result)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_agent_set_response_timeout_ret.slow_pack(v)
+
+
+def _U_remote_domain_agent_set_response_timeout_ret(data: _xdr.Buffer) -> RemoteDomainAgentSetResponseTimeoutRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainAgentSetResponseTimeoutRet)
+            result.result = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_agent_set_response_timeout_ret.checked_unpack(data)
 
 
 def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDomainBackupBeginArgs, int]:
@@ -36590,6 +45328,21 @@ def _p_remote_domain_backup_get_xml_desc_args(v: RemoteDomainBackupGetXmlDescArg
         return _T_remote_domain_backup_get_xml_desc_args.slow_pack(v)
 
 
+def _U_remote_domain_backup_get_xml_desc_args(data: _xdr.Buffer) -> RemoteDomainBackupGetXmlDescArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainBackupGetXmlDescArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_backup_get_xml_desc_args.checked_unpack(data)
+
+
 def _u_remote_domain_backup_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDomainBackupGetXmlDescRet, int]:
     result = _new(RemoteDomainBackupGetXmlDescRet)
     size = _S_I.unpack_from(data, off)[0]
@@ -36611,6 +45364,27 @@ def _p_remote_domain_backup_get_xml_desc_ret(v: RemoteDomainBackupGetXmlDescRet)
         return _V_v[size].pack(size, raw)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_backup_get_xml_desc_ret.slow_pack(v)
+
+
+def _U_remote_domain_backup_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainBackupGetXmlDescRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainBackupGetXmlDescRet)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.xml = data[off:end].decode()
+            off = end + (-size & 3)
+            if off != end and data[end:off] != _PAD[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_backup_get_xml_desc_ret.checked_unpack(data)
 
 
 def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetArgs, int]:
@@ -36745,6 +45519,21 @@ def _p_remote_domain_get_messages_args(v: RemoteDomainGetMessagesArgs) -> bytes:
         return _T_remote_domain_get_messages_args.slow_pack(v)
 
 
+def _U_remote_domain_get_messages_args(data: _xdr.Buffer) -> RemoteDomainGetMessagesArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetMessagesArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.flags = _S_I.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_messages_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesRet, int]:
     result = _new(RemoteDomainGetMessagesRet)
     count = _xdr.unpack_count(data, off, 2048, 4)
@@ -36795,6 +45584,21 @@ def _p_remote_domain_start_dirty_rate_calc_args(v: RemoteDomainStartDirtyRateCal
         return _T_remote_domain_start_dirty_rate_calc_args.slow_pack(v)
 
 
+def _U_remote_domain_start_dirty_rate_calc_args(data: _xdr.Buffer) -> RemoteDomainStartDirtyRateCalcArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainStartDirtyRateCalcArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.seconds, result.flags = _S_iI.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_start_dirty_rate_calc_args.checked_unpack(data)
+
+
 def _u_remote_domain_graphics_reload_args(data: bytes, off: int) -> tuple[RemoteDomainGraphicsReloadArgs, int]:
     result = _new(RemoteDomainGraphicsReloadArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
@@ -36808,6 +45612,21 @@ def _p_remote_domain_graphics_reload_args(v: RemoteDomainGraphicsReloadArgs) -> 
         return _p_remote_nonnull_domain(v.dom) + _S_II.pack(v.type, v.flags)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_graphics_reload_args.slow_pack(v)
+
+
+def _U_remote_domain_graphics_reload_args(data: _xdr.Buffer) -> RemoteDomainGraphicsReloadArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGraphicsReloadArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.type, result.flags = _S_II.unpack_from(data, off)
+            off += 8
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_graphics_reload_args.checked_unpack(data)
 
 
 def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventMemoryDeviceSizeChangeMsg, int]:
@@ -36885,6 +45704,19 @@ def _p_remote_domain_get_autostart_once_args(v: RemoteDomainGetAutostartOnceArgs
         return _T_remote_domain_get_autostart_once_args.slow_pack(v)
 
 
+def _U_remote_domain_get_autostart_once_args(data: _xdr.Buffer) -> RemoteDomainGetAutostartOnceArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetAutostartOnceArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_autostart_once_args.checked_unpack(data)
+
+
 def _u_remote_domain_get_autostart_once_ret(data: bytes, off: int) -> tuple[RemoteDomainGetAutostartOnceRet, int]:
     result = _new(RemoteDomainGetAutostartOnceRet)
     result.autostart = _S_i.unpack_from(data, off)[0]
@@ -36897,6 +45729,20 @@ def _p_remote_domain_get_autostart_once_ret(v: RemoteDomainGetAutostartOnceRet) 
         return _S_i.pack(v.autostart)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_get_autostart_once_ret.slow_pack(v)
+
+
+def _U_remote_domain_get_autostart_once_ret(data: _xdr.Buffer) -> RemoteDomainGetAutostartOnceRet:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainGetAutostartOnceRet)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_get_autostart_once_ret.checked_unpack(data)
 
 
 def _u_remote_domain_set_autostart_once_args(data: bytes, off: int) -> tuple[RemoteDomainSetAutostartOnceArgs, int]:
@@ -36912,6 +45758,21 @@ def _p_remote_domain_set_autostart_once_args(v: RemoteDomainSetAutostartOnceArgs
         return _p_remote_nonnull_domain(v.dom) + _S_i.pack(v.autostart)
     except Exception:  # the interpreter explains or encodes
         return _T_remote_domain_set_autostart_once_args.slow_pack(v)
+
+
+def _U_remote_domain_set_autostart_once_args(data: _xdr.Buffer) -> RemoteDomainSetAutostartOnceArgs:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(RemoteDomainSetAutostartOnceArgs)
+            result.dom, off = _u_remote_nonnull_domain(data, off)
+            result.autostart = _S_i.unpack_from(data, off)[0]
+            off += 4
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_remote_domain_set_autostart_once_args.checked_unpack(data)
 
 
 def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[RemoteDomainEventNicMacChangeMsg, int]:
@@ -42748,28 +51609,37 @@ _T_remote_uuid.pack = _p_remote_uuid
 _T_remote_uuid._fast_unpack = _u_remote_uuid
 _T_remote_nonnull_domain.pack = _p_remote_nonnull_domain
 _T_remote_nonnull_domain._fast_unpack = _u_remote_nonnull_domain
+_T_remote_nonnull_domain.unpack = _U_remote_nonnull_domain
 _T_remote_nonnull_network.pack = _p_remote_nonnull_network
 _T_remote_nonnull_network._fast_unpack = _u_remote_nonnull_network
+_T_remote_nonnull_network.unpack = _U_remote_nonnull_network
 _T_remote_nonnull_network_port.pack = _p_remote_nonnull_network_port
 _T_remote_nonnull_network_port._fast_unpack = _u_remote_nonnull_network_port
+_T_remote_nonnull_network_port.unpack = _U_remote_nonnull_network_port
 _T_remote_nonnull_nwfilter.pack = _p_remote_nonnull_nwfilter
 _T_remote_nonnull_nwfilter._fast_unpack = _u_remote_nonnull_nwfilter
+_T_remote_nonnull_nwfilter.unpack = _U_remote_nonnull_nwfilter
 _T_remote_nonnull_nwfilter_binding.pack = _p_remote_nonnull_nwfilter_binding
 _T_remote_nonnull_nwfilter_binding._fast_unpack = _u_remote_nonnull_nwfilter_binding
 _T_remote_nonnull_interface.pack = _p_remote_nonnull_interface
 _T_remote_nonnull_interface._fast_unpack = _u_remote_nonnull_interface
 _T_remote_nonnull_storage_pool.pack = _p_remote_nonnull_storage_pool
 _T_remote_nonnull_storage_pool._fast_unpack = _u_remote_nonnull_storage_pool
+_T_remote_nonnull_storage_pool.unpack = _U_remote_nonnull_storage_pool
 _T_remote_nonnull_storage_vol.pack = _p_remote_nonnull_storage_vol
 _T_remote_nonnull_storage_vol._fast_unpack = _u_remote_nonnull_storage_vol
 _T_remote_nonnull_node_device.pack = _p_remote_nonnull_node_device
 _T_remote_nonnull_node_device._fast_unpack = _u_remote_nonnull_node_device
+_T_remote_nonnull_node_device.unpack = _U_remote_nonnull_node_device
 _T_remote_nonnull_secret.pack = _p_remote_nonnull_secret
 _T_remote_nonnull_secret._fast_unpack = _u_remote_nonnull_secret
+_T_remote_nonnull_secret.unpack = _U_remote_nonnull_secret
 _T_remote_nonnull_domain_checkpoint.pack = _p_remote_nonnull_domain_checkpoint
 _T_remote_nonnull_domain_checkpoint._fast_unpack = _u_remote_nonnull_domain_checkpoint
+_T_remote_nonnull_domain_checkpoint.unpack = _U_remote_nonnull_domain_checkpoint
 _T_remote_nonnull_domain_snapshot.pack = _p_remote_nonnull_domain_snapshot
 _T_remote_nonnull_domain_snapshot._fast_unpack = _u_remote_nonnull_domain_snapshot
+_T_remote_nonnull_domain_snapshot.unpack = _U_remote_nonnull_domain_snapshot
 _T_remote_domain.pack = _p_remote_domain
 _T_remote_domain._fast_unpack = _u_remote_domain
 _T_remote_network.pack = _p_remote_network
@@ -42792,72 +51662,101 @@ _T_remote_error.pack = _p_remote_error
 _T_remote_error._fast_unpack = _u_remote_error
 _T_remote_vcpu_info.pack = _p_remote_vcpu_info
 _T_remote_vcpu_info._fast_unpack = _u_remote_vcpu_info
+_T_remote_vcpu_info.unpack = _U_remote_vcpu_info
 _T_remote_typed_param_value.pack = _p_remote_typed_param_value
 _T_remote_typed_param_value._fast_unpack = _u_remote_typed_param_value
 _T_remote_typed_param.pack = _p_remote_typed_param
 _T_remote_typed_param._fast_unpack = _u_remote_typed_param
 _T_remote_node_get_cpu_stats.pack = _p_remote_node_get_cpu_stats
 _T_remote_node_get_cpu_stats._fast_unpack = _u_remote_node_get_cpu_stats
+_T_remote_node_get_cpu_stats.unpack = _U_remote_node_get_cpu_stats
 _T_remote_node_get_memory_stats.pack = _p_remote_node_get_memory_stats
 _T_remote_node_get_memory_stats._fast_unpack = _u_remote_node_get_memory_stats
+_T_remote_node_get_memory_stats.unpack = _U_remote_node_get_memory_stats
 _T_remote_domain_disk_error.pack = _p_remote_domain_disk_error
 _T_remote_domain_disk_error._fast_unpack = _u_remote_domain_disk_error
+_T_remote_domain_disk_error.unpack = _U_remote_domain_disk_error
 _T_remote_connect_open_args.pack = _p_remote_connect_open_args
 _T_remote_connect_open_args._fast_unpack = _u_remote_connect_open_args
+_T_remote_connect_open_args.unpack = _U_remote_connect_open_args
 _T_remote_connect_supports_feature_args.pack = _p_remote_connect_supports_feature_args
 _T_remote_connect_supports_feature_args._fast_unpack = _u_remote_connect_supports_feature_args
+_T_remote_connect_supports_feature_args.unpack = _U_remote_connect_supports_feature_args
 _T_remote_connect_supports_feature_ret.pack = _p_remote_connect_supports_feature_ret
 _T_remote_connect_supports_feature_ret._fast_unpack = _u_remote_connect_supports_feature_ret
+_T_remote_connect_supports_feature_ret.unpack = _U_remote_connect_supports_feature_ret
 _T_remote_connect_get_type_ret.pack = _p_remote_connect_get_type_ret
 _T_remote_connect_get_type_ret._fast_unpack = _u_remote_connect_get_type_ret
+_T_remote_connect_get_type_ret.unpack = _U_remote_connect_get_type_ret
 _T_remote_connect_get_version_ret.pack = _p_remote_connect_get_version_ret
 _T_remote_connect_get_version_ret._fast_unpack = _u_remote_connect_get_version_ret
+_T_remote_connect_get_version_ret.unpack = _U_remote_connect_get_version_ret
 _T_remote_connect_get_lib_version_ret.pack = _p_remote_connect_get_lib_version_ret
 _T_remote_connect_get_lib_version_ret._fast_unpack = _u_remote_connect_get_lib_version_ret
+_T_remote_connect_get_lib_version_ret.unpack = _U_remote_connect_get_lib_version_ret
 _T_remote_connect_get_hostname_ret.pack = _p_remote_connect_get_hostname_ret
 _T_remote_connect_get_hostname_ret._fast_unpack = _u_remote_connect_get_hostname_ret
+_T_remote_connect_get_hostname_ret.unpack = _U_remote_connect_get_hostname_ret
 _T_remote_connect_get_sysinfo_args.pack = _p_remote_connect_get_sysinfo_args
 _T_remote_connect_get_sysinfo_args._fast_unpack = _u_remote_connect_get_sysinfo_args
+_T_remote_connect_get_sysinfo_args.unpack = _U_remote_connect_get_sysinfo_args
 _T_remote_connect_get_sysinfo_ret.pack = _p_remote_connect_get_sysinfo_ret
 _T_remote_connect_get_sysinfo_ret._fast_unpack = _u_remote_connect_get_sysinfo_ret
+_T_remote_connect_get_sysinfo_ret.unpack = _U_remote_connect_get_sysinfo_ret
 _T_remote_connect_get_uri_ret.pack = _p_remote_connect_get_uri_ret
 _T_remote_connect_get_uri_ret._fast_unpack = _u_remote_connect_get_uri_ret
+_T_remote_connect_get_uri_ret.unpack = _U_remote_connect_get_uri_ret
 _T_remote_connect_get_max_vcpus_args.pack = _p_remote_connect_get_max_vcpus_args
 _T_remote_connect_get_max_vcpus_args._fast_unpack = _u_remote_connect_get_max_vcpus_args
+_T_remote_connect_get_max_vcpus_args.unpack = _U_remote_connect_get_max_vcpus_args
 _T_remote_connect_get_max_vcpus_ret.pack = _p_remote_connect_get_max_vcpus_ret
 _T_remote_connect_get_max_vcpus_ret._fast_unpack = _u_remote_connect_get_max_vcpus_ret
+_T_remote_connect_get_max_vcpus_ret.unpack = _U_remote_connect_get_max_vcpus_ret
 _T_remote_node_get_info_ret.pack = _p_remote_node_get_info_ret
 _T_remote_node_get_info_ret._fast_unpack = _u_remote_node_get_info_ret
+_T_remote_node_get_info_ret.unpack = _U_remote_node_get_info_ret
 _T_remote_connect_get_capabilities_ret.pack = _p_remote_connect_get_capabilities_ret
 _T_remote_connect_get_capabilities_ret._fast_unpack = _u_remote_connect_get_capabilities_ret
+_T_remote_connect_get_capabilities_ret.unpack = _U_remote_connect_get_capabilities_ret
 _T_remote_connect_get_domain_capabilities_args.pack = _p_remote_connect_get_domain_capabilities_args
 _T_remote_connect_get_domain_capabilities_args._fast_unpack = _u_remote_connect_get_domain_capabilities_args
+_T_remote_connect_get_domain_capabilities_args.unpack = _U_remote_connect_get_domain_capabilities_args
 _T_remote_connect_get_domain_capabilities_ret.pack = _p_remote_connect_get_domain_capabilities_ret
 _T_remote_connect_get_domain_capabilities_ret._fast_unpack = _u_remote_connect_get_domain_capabilities_ret
+_T_remote_connect_get_domain_capabilities_ret.unpack = _U_remote_connect_get_domain_capabilities_ret
 _T_remote_node_get_cpu_stats_args.pack = _p_remote_node_get_cpu_stats_args
 _T_remote_node_get_cpu_stats_args._fast_unpack = _u_remote_node_get_cpu_stats_args
+_T_remote_node_get_cpu_stats_args.unpack = _U_remote_node_get_cpu_stats_args
 _T_remote_node_get_cpu_stats_ret.pack = _p_remote_node_get_cpu_stats_ret
 _T_remote_node_get_cpu_stats_ret._fast_unpack = _u_remote_node_get_cpu_stats_ret
 _T_remote_node_get_memory_stats_args.pack = _p_remote_node_get_memory_stats_args
 _T_remote_node_get_memory_stats_args._fast_unpack = _u_remote_node_get_memory_stats_args
+_T_remote_node_get_memory_stats_args.unpack = _U_remote_node_get_memory_stats_args
 _T_remote_node_get_memory_stats_ret.pack = _p_remote_node_get_memory_stats_ret
 _T_remote_node_get_memory_stats_ret._fast_unpack = _u_remote_node_get_memory_stats_ret
 _T_remote_node_get_cells_free_memory_args.pack = _p_remote_node_get_cells_free_memory_args
 _T_remote_node_get_cells_free_memory_args._fast_unpack = _u_remote_node_get_cells_free_memory_args
+_T_remote_node_get_cells_free_memory_args.unpack = _U_remote_node_get_cells_free_memory_args
 _T_remote_node_get_cells_free_memory_ret.pack = _p_remote_node_get_cells_free_memory_ret
 _T_remote_node_get_cells_free_memory_ret._fast_unpack = _u_remote_node_get_cells_free_memory_ret
+_T_remote_node_get_cells_free_memory_ret.unpack = _U_remote_node_get_cells_free_memory_ret
 _T_remote_node_get_free_memory_ret.pack = _p_remote_node_get_free_memory_ret
 _T_remote_node_get_free_memory_ret._fast_unpack = _u_remote_node_get_free_memory_ret
+_T_remote_node_get_free_memory_ret.unpack = _U_remote_node_get_free_memory_ret
 _T_remote_domain_get_scheduler_type_args.pack = _p_remote_domain_get_scheduler_type_args
 _T_remote_domain_get_scheduler_type_args._fast_unpack = _u_remote_domain_get_scheduler_type_args
+_T_remote_domain_get_scheduler_type_args.unpack = _U_remote_domain_get_scheduler_type_args
 _T_remote_domain_get_scheduler_type_ret.pack = _p_remote_domain_get_scheduler_type_ret
 _T_remote_domain_get_scheduler_type_ret._fast_unpack = _u_remote_domain_get_scheduler_type_ret
+_T_remote_domain_get_scheduler_type_ret.unpack = _U_remote_domain_get_scheduler_type_ret
 _T_remote_domain_get_scheduler_parameters_args.pack = _p_remote_domain_get_scheduler_parameters_args
 _T_remote_domain_get_scheduler_parameters_args._fast_unpack = _u_remote_domain_get_scheduler_parameters_args
+_T_remote_domain_get_scheduler_parameters_args.unpack = _U_remote_domain_get_scheduler_parameters_args
 _T_remote_domain_get_scheduler_parameters_ret.pack = _p_remote_domain_get_scheduler_parameters_ret
 _T_remote_domain_get_scheduler_parameters_ret._fast_unpack = _u_remote_domain_get_scheduler_parameters_ret
 _T_remote_domain_get_scheduler_parameters_flags_args.pack = _p_remote_domain_get_scheduler_parameters_flags_args
 _T_remote_domain_get_scheduler_parameters_flags_args._fast_unpack = _u_remote_domain_get_scheduler_parameters_flags_args
+_T_remote_domain_get_scheduler_parameters_flags_args.unpack = _U_remote_domain_get_scheduler_parameters_flags_args
 _T_remote_domain_get_scheduler_parameters_flags_ret.pack = _p_remote_domain_get_scheduler_parameters_flags_ret
 _T_remote_domain_get_scheduler_parameters_flags_ret._fast_unpack = _u_remote_domain_get_scheduler_parameters_flags_ret
 _T_remote_domain_set_scheduler_parameters_args.pack = _p_remote_domain_set_scheduler_parameters_args
@@ -42868,12 +51767,14 @@ _T_remote_domain_set_blkio_parameters_args.pack = _p_remote_domain_set_blkio_par
 _T_remote_domain_set_blkio_parameters_args._fast_unpack = _u_remote_domain_set_blkio_parameters_args
 _T_remote_domain_get_blkio_parameters_args.pack = _p_remote_domain_get_blkio_parameters_args
 _T_remote_domain_get_blkio_parameters_args._fast_unpack = _u_remote_domain_get_blkio_parameters_args
+_T_remote_domain_get_blkio_parameters_args.unpack = _U_remote_domain_get_blkio_parameters_args
 _T_remote_domain_get_blkio_parameters_ret.pack = _p_remote_domain_get_blkio_parameters_ret
 _T_remote_domain_get_blkio_parameters_ret._fast_unpack = _u_remote_domain_get_blkio_parameters_ret
 _T_remote_domain_set_memory_parameters_args.pack = _p_remote_domain_set_memory_parameters_args
 _T_remote_domain_set_memory_parameters_args._fast_unpack = _u_remote_domain_set_memory_parameters_args
 _T_remote_domain_get_memory_parameters_args.pack = _p_remote_domain_get_memory_parameters_args
 _T_remote_domain_get_memory_parameters_args._fast_unpack = _u_remote_domain_get_memory_parameters_args
+_T_remote_domain_get_memory_parameters_args.unpack = _U_remote_domain_get_memory_parameters_args
 _T_remote_domain_get_memory_parameters_ret.pack = _p_remote_domain_get_memory_parameters_ret
 _T_remote_domain_get_memory_parameters_ret._fast_unpack = _u_remote_domain_get_memory_parameters_ret
 _T_remote_domain_block_resize_args.pack = _p_remote_domain_block_resize_args
@@ -42882,26 +51783,32 @@ _T_remote_domain_set_numa_parameters_args.pack = _p_remote_domain_set_numa_param
 _T_remote_domain_set_numa_parameters_args._fast_unpack = _u_remote_domain_set_numa_parameters_args
 _T_remote_domain_get_numa_parameters_args.pack = _p_remote_domain_get_numa_parameters_args
 _T_remote_domain_get_numa_parameters_args._fast_unpack = _u_remote_domain_get_numa_parameters_args
+_T_remote_domain_get_numa_parameters_args.unpack = _U_remote_domain_get_numa_parameters_args
 _T_remote_domain_get_numa_parameters_ret.pack = _p_remote_domain_get_numa_parameters_ret
 _T_remote_domain_get_numa_parameters_ret._fast_unpack = _u_remote_domain_get_numa_parameters_ret
 _T_remote_domain_set_perf_events_args.pack = _p_remote_domain_set_perf_events_args
 _T_remote_domain_set_perf_events_args._fast_unpack = _u_remote_domain_set_perf_events_args
 _T_remote_domain_get_perf_events_args.pack = _p_remote_domain_get_perf_events_args
 _T_remote_domain_get_perf_events_args._fast_unpack = _u_remote_domain_get_perf_events_args
+_T_remote_domain_get_perf_events_args.unpack = _U_remote_domain_get_perf_events_args
 _T_remote_domain_get_perf_events_ret.pack = _p_remote_domain_get_perf_events_ret
 _T_remote_domain_get_perf_events_ret._fast_unpack = _u_remote_domain_get_perf_events_ret
 _T_remote_domain_block_stats_args.pack = _p_remote_domain_block_stats_args
 _T_remote_domain_block_stats_args._fast_unpack = _u_remote_domain_block_stats_args
+_T_remote_domain_block_stats_args.unpack = _U_remote_domain_block_stats_args
 _T_remote_domain_block_stats_ret.pack = _p_remote_domain_block_stats_ret
 _T_remote_domain_block_stats_ret._fast_unpack = _u_remote_domain_block_stats_ret
+_T_remote_domain_block_stats_ret.unpack = _U_remote_domain_block_stats_ret
 _T_remote_domain_block_stats_flags_args.pack = _p_remote_domain_block_stats_flags_args
 _T_remote_domain_block_stats_flags_args._fast_unpack = _u_remote_domain_block_stats_flags_args
 _T_remote_domain_block_stats_flags_ret.pack = _p_remote_domain_block_stats_flags_ret
 _T_remote_domain_block_stats_flags_ret._fast_unpack = _u_remote_domain_block_stats_flags_ret
 _T_remote_domain_interface_stats_args.pack = _p_remote_domain_interface_stats_args
 _T_remote_domain_interface_stats_args._fast_unpack = _u_remote_domain_interface_stats_args
+_T_remote_domain_interface_stats_args.unpack = _U_remote_domain_interface_stats_args
 _T_remote_domain_interface_stats_ret.pack = _p_remote_domain_interface_stats_ret
 _T_remote_domain_interface_stats_ret._fast_unpack = _u_remote_domain_interface_stats_ret
+_T_remote_domain_interface_stats_ret.unpack = _U_remote_domain_interface_stats_ret
 _T_remote_domain_set_interface_parameters_args.pack = _p_remote_domain_set_interface_parameters_args
 _T_remote_domain_set_interface_parameters_args._fast_unpack = _u_remote_domain_set_interface_parameters_args
 _T_remote_domain_get_interface_parameters_args.pack = _p_remote_domain_get_interface_parameters_args
@@ -42910,102 +51817,144 @@ _T_remote_domain_get_interface_parameters_ret.pack = _p_remote_domain_get_interf
 _T_remote_domain_get_interface_parameters_ret._fast_unpack = _u_remote_domain_get_interface_parameters_ret
 _T_remote_domain_memory_stats_args.pack = _p_remote_domain_memory_stats_args
 _T_remote_domain_memory_stats_args._fast_unpack = _u_remote_domain_memory_stats_args
+_T_remote_domain_memory_stats_args.unpack = _U_remote_domain_memory_stats_args
 _T_remote_domain_memory_stat.pack = _p_remote_domain_memory_stat
 _T_remote_domain_memory_stat._fast_unpack = _u_remote_domain_memory_stat
+_T_remote_domain_memory_stat.unpack = _U_remote_domain_memory_stat
 _T_remote_domain_memory_stats_ret.pack = _p_remote_domain_memory_stats_ret
 _T_remote_domain_memory_stats_ret._fast_unpack = _u_remote_domain_memory_stats_ret
 _T_remote_domain_block_peek_args.pack = _p_remote_domain_block_peek_args
 _T_remote_domain_block_peek_args._fast_unpack = _u_remote_domain_block_peek_args
 _T_remote_domain_block_peek_ret.pack = _p_remote_domain_block_peek_ret
 _T_remote_domain_block_peek_ret._fast_unpack = _u_remote_domain_block_peek_ret
+_T_remote_domain_block_peek_ret.unpack = _U_remote_domain_block_peek_ret
 _T_remote_domain_memory_peek_args.pack = _p_remote_domain_memory_peek_args
 _T_remote_domain_memory_peek_args._fast_unpack = _u_remote_domain_memory_peek_args
+_T_remote_domain_memory_peek_args.unpack = _U_remote_domain_memory_peek_args
 _T_remote_domain_memory_peek_ret.pack = _p_remote_domain_memory_peek_ret
 _T_remote_domain_memory_peek_ret._fast_unpack = _u_remote_domain_memory_peek_ret
+_T_remote_domain_memory_peek_ret.unpack = _U_remote_domain_memory_peek_ret
 _T_remote_domain_get_block_info_args.pack = _p_remote_domain_get_block_info_args
 _T_remote_domain_get_block_info_args._fast_unpack = _u_remote_domain_get_block_info_args
 _T_remote_domain_get_block_info_ret.pack = _p_remote_domain_get_block_info_ret
 _T_remote_domain_get_block_info_ret._fast_unpack = _u_remote_domain_get_block_info_ret
+_T_remote_domain_get_block_info_ret.unpack = _U_remote_domain_get_block_info_ret
 _T_remote_connect_list_domains_args.pack = _p_remote_connect_list_domains_args
 _T_remote_connect_list_domains_args._fast_unpack = _u_remote_connect_list_domains_args
+_T_remote_connect_list_domains_args.unpack = _U_remote_connect_list_domains_args
 _T_remote_connect_list_domains_ret.pack = _p_remote_connect_list_domains_ret
 _T_remote_connect_list_domains_ret._fast_unpack = _u_remote_connect_list_domains_ret
+_T_remote_connect_list_domains_ret.unpack = _U_remote_connect_list_domains_ret
 _T_remote_connect_num_of_domains_ret.pack = _p_remote_connect_num_of_domains_ret
 _T_remote_connect_num_of_domains_ret._fast_unpack = _u_remote_connect_num_of_domains_ret
+_T_remote_connect_num_of_domains_ret.unpack = _U_remote_connect_num_of_domains_ret
 _T_remote_domain_create_xml_args.pack = _p_remote_domain_create_xml_args
 _T_remote_domain_create_xml_args._fast_unpack = _u_remote_domain_create_xml_args
+_T_remote_domain_create_xml_args.unpack = _U_remote_domain_create_xml_args
 _T_remote_domain_create_xml_ret.pack = _p_remote_domain_create_xml_ret
 _T_remote_domain_create_xml_ret._fast_unpack = _u_remote_domain_create_xml_ret
+_T_remote_domain_create_xml_ret.unpack = _U_remote_domain_create_xml_ret
 _T_remote_domain_create_xml_with_files_args.pack = _p_remote_domain_create_xml_with_files_args
 _T_remote_domain_create_xml_with_files_args._fast_unpack = _u_remote_domain_create_xml_with_files_args
+_T_remote_domain_create_xml_with_files_args.unpack = _U_remote_domain_create_xml_with_files_args
 _T_remote_domain_create_xml_with_files_ret.pack = _p_remote_domain_create_xml_with_files_ret
 _T_remote_domain_create_xml_with_files_ret._fast_unpack = _u_remote_domain_create_xml_with_files_ret
+_T_remote_domain_create_xml_with_files_ret.unpack = _U_remote_domain_create_xml_with_files_ret
 _T_remote_domain_lookup_by_id_args.pack = _p_remote_domain_lookup_by_id_args
 _T_remote_domain_lookup_by_id_args._fast_unpack = _u_remote_domain_lookup_by_id_args
+_T_remote_domain_lookup_by_id_args.unpack = _U_remote_domain_lookup_by_id_args
 _T_remote_domain_lookup_by_id_ret.pack = _p_remote_domain_lookup_by_id_ret
 _T_remote_domain_lookup_by_id_ret._fast_unpack = _u_remote_domain_lookup_by_id_ret
+_T_remote_domain_lookup_by_id_ret.unpack = _U_remote_domain_lookup_by_id_ret
 _T_remote_domain_lookup_by_uuid_args.pack = _p_remote_domain_lookup_by_uuid_args
 _T_remote_domain_lookup_by_uuid_args._fast_unpack = _u_remote_domain_lookup_by_uuid_args
+_T_remote_domain_lookup_by_uuid_args.unpack = _U_remote_domain_lookup_by_uuid_args
 _T_remote_domain_lookup_by_uuid_ret.pack = _p_remote_domain_lookup_by_uuid_ret
 _T_remote_domain_lookup_by_uuid_ret._fast_unpack = _u_remote_domain_lookup_by_uuid_ret
+_T_remote_domain_lookup_by_uuid_ret.unpack = _U_remote_domain_lookup_by_uuid_ret
 _T_remote_domain_lookup_by_name_args.pack = _p_remote_domain_lookup_by_name_args
 _T_remote_domain_lookup_by_name_args._fast_unpack = _u_remote_domain_lookup_by_name_args
+_T_remote_domain_lookup_by_name_args.unpack = _U_remote_domain_lookup_by_name_args
 _T_remote_domain_lookup_by_name_ret.pack = _p_remote_domain_lookup_by_name_ret
 _T_remote_domain_lookup_by_name_ret._fast_unpack = _u_remote_domain_lookup_by_name_ret
+_T_remote_domain_lookup_by_name_ret.unpack = _U_remote_domain_lookup_by_name_ret
 _T_remote_domain_suspend_args.pack = _p_remote_domain_suspend_args
 _T_remote_domain_suspend_args._fast_unpack = _u_remote_domain_suspend_args
+_T_remote_domain_suspend_args.unpack = _U_remote_domain_suspend_args
 _T_remote_domain_resume_args.pack = _p_remote_domain_resume_args
 _T_remote_domain_resume_args._fast_unpack = _u_remote_domain_resume_args
+_T_remote_domain_resume_args.unpack = _U_remote_domain_resume_args
 _T_remote_domain_pm_suspend_for_duration_args.pack = _p_remote_domain_pm_suspend_for_duration_args
 _T_remote_domain_pm_suspend_for_duration_args._fast_unpack = _u_remote_domain_pm_suspend_for_duration_args
+_T_remote_domain_pm_suspend_for_duration_args.unpack = _U_remote_domain_pm_suspend_for_duration_args
 _T_remote_domain_pm_wakeup_args.pack = _p_remote_domain_pm_wakeup_args
 _T_remote_domain_pm_wakeup_args._fast_unpack = _u_remote_domain_pm_wakeup_args
+_T_remote_domain_pm_wakeup_args.unpack = _U_remote_domain_pm_wakeup_args
 _T_remote_domain_shutdown_args.pack = _p_remote_domain_shutdown_args
 _T_remote_domain_shutdown_args._fast_unpack = _u_remote_domain_shutdown_args
+_T_remote_domain_shutdown_args.unpack = _U_remote_domain_shutdown_args
 _T_remote_domain_reboot_args.pack = _p_remote_domain_reboot_args
 _T_remote_domain_reboot_args._fast_unpack = _u_remote_domain_reboot_args
+_T_remote_domain_reboot_args.unpack = _U_remote_domain_reboot_args
 _T_remote_domain_reset_args.pack = _p_remote_domain_reset_args
 _T_remote_domain_reset_args._fast_unpack = _u_remote_domain_reset_args
+_T_remote_domain_reset_args.unpack = _U_remote_domain_reset_args
 _T_remote_domain_destroy_args.pack = _p_remote_domain_destroy_args
 _T_remote_domain_destroy_args._fast_unpack = _u_remote_domain_destroy_args
+_T_remote_domain_destroy_args.unpack = _U_remote_domain_destroy_args
 _T_remote_domain_destroy_flags_args.pack = _p_remote_domain_destroy_flags_args
 _T_remote_domain_destroy_flags_args._fast_unpack = _u_remote_domain_destroy_flags_args
+_T_remote_domain_destroy_flags_args.unpack = _U_remote_domain_destroy_flags_args
 _T_remote_domain_get_os_type_args.pack = _p_remote_domain_get_os_type_args
 _T_remote_domain_get_os_type_args._fast_unpack = _u_remote_domain_get_os_type_args
+_T_remote_domain_get_os_type_args.unpack = _U_remote_domain_get_os_type_args
 _T_remote_domain_get_os_type_ret.pack = _p_remote_domain_get_os_type_ret
 _T_remote_domain_get_os_type_ret._fast_unpack = _u_remote_domain_get_os_type_ret
+_T_remote_domain_get_os_type_ret.unpack = _U_remote_domain_get_os_type_ret
 _T_remote_domain_get_max_memory_args.pack = _p_remote_domain_get_max_memory_args
 _T_remote_domain_get_max_memory_args._fast_unpack = _u_remote_domain_get_max_memory_args
+_T_remote_domain_get_max_memory_args.unpack = _U_remote_domain_get_max_memory_args
 _T_remote_domain_get_max_memory_ret.pack = _p_remote_domain_get_max_memory_ret
 _T_remote_domain_get_max_memory_ret._fast_unpack = _u_remote_domain_get_max_memory_ret
+_T_remote_domain_get_max_memory_ret.unpack = _U_remote_domain_get_max_memory_ret
 _T_remote_domain_set_max_memory_args.pack = _p_remote_domain_set_max_memory_args
 _T_remote_domain_set_max_memory_args._fast_unpack = _u_remote_domain_set_max_memory_args
+_T_remote_domain_set_max_memory_args.unpack = _U_remote_domain_set_max_memory_args
 _T_remote_domain_set_memory_args.pack = _p_remote_domain_set_memory_args
 _T_remote_domain_set_memory_args._fast_unpack = _u_remote_domain_set_memory_args
+_T_remote_domain_set_memory_args.unpack = _U_remote_domain_set_memory_args
 _T_remote_domain_set_memory_flags_args.pack = _p_remote_domain_set_memory_flags_args
 _T_remote_domain_set_memory_flags_args._fast_unpack = _u_remote_domain_set_memory_flags_args
+_T_remote_domain_set_memory_flags_args.unpack = _U_remote_domain_set_memory_flags_args
 _T_remote_domain_set_memory_stats_period_args.pack = _p_remote_domain_set_memory_stats_period_args
 _T_remote_domain_set_memory_stats_period_args._fast_unpack = _u_remote_domain_set_memory_stats_period_args
+_T_remote_domain_set_memory_stats_period_args.unpack = _U_remote_domain_set_memory_stats_period_args
 _T_remote_domain_get_info_args.pack = _p_remote_domain_get_info_args
 _T_remote_domain_get_info_args._fast_unpack = _u_remote_domain_get_info_args
+_T_remote_domain_get_info_args.unpack = _U_remote_domain_get_info_args
 _T_remote_domain_get_info_ret.pack = _p_remote_domain_get_info_ret
 _T_remote_domain_get_info_ret._fast_unpack = _u_remote_domain_get_info_ret
+_T_remote_domain_get_info_ret.unpack = _U_remote_domain_get_info_ret
 _T_remote_domain_save_args.pack = _p_remote_domain_save_args
 _T_remote_domain_save_args._fast_unpack = _u_remote_domain_save_args
+_T_remote_domain_save_args.unpack = _U_remote_domain_save_args
 _T_remote_domain_save_flags_args.pack = _p_remote_domain_save_flags_args
 _T_remote_domain_save_flags_args._fast_unpack = _u_remote_domain_save_flags_args
 _T_remote_domain_save_params_args.pack = _p_remote_domain_save_params_args
 _T_remote_domain_save_params_args._fast_unpack = _u_remote_domain_save_params_args
 _T_remote_domain_restore_args.pack = _p_remote_domain_restore_args
 _T_remote_domain_restore_args._fast_unpack = _u_remote_domain_restore_args
+_T_remote_domain_restore_args.unpack = _U_remote_domain_restore_args
 _T_remote_domain_restore_flags_args.pack = _p_remote_domain_restore_flags_args
 _T_remote_domain_restore_flags_args._fast_unpack = _u_remote_domain_restore_flags_args
 _T_remote_domain_restore_params_args.pack = _p_remote_domain_restore_params_args
 _T_remote_domain_restore_params_args._fast_unpack = _u_remote_domain_restore_params_args
 _T_remote_domain_save_image_get_xml_desc_args.pack = _p_remote_domain_save_image_get_xml_desc_args
 _T_remote_domain_save_image_get_xml_desc_args._fast_unpack = _u_remote_domain_save_image_get_xml_desc_args
+_T_remote_domain_save_image_get_xml_desc_args.unpack = _U_remote_domain_save_image_get_xml_desc_args
 _T_remote_domain_save_image_get_xml_desc_ret.pack = _p_remote_domain_save_image_get_xml_desc_ret
 _T_remote_domain_save_image_get_xml_desc_ret._fast_unpack = _u_remote_domain_save_image_get_xml_desc_ret
+_T_remote_domain_save_image_get_xml_desc_ret.unpack = _U_remote_domain_save_image_get_xml_desc_ret
 _T_remote_domain_save_image_define_xml_args.pack = _p_remote_domain_save_image_define_xml_args
 _T_remote_domain_save_image_define_xml_args._fast_unpack = _u_remote_domain_save_image_define_xml_args
 _T_remote_domain_core_dump_args.pack = _p_remote_domain_core_dump_args
@@ -43014,124 +51963,171 @@ _T_remote_domain_core_dump_with_format_args.pack = _p_remote_domain_core_dump_wi
 _T_remote_domain_core_dump_with_format_args._fast_unpack = _u_remote_domain_core_dump_with_format_args
 _T_remote_domain_screenshot_args.pack = _p_remote_domain_screenshot_args
 _T_remote_domain_screenshot_args._fast_unpack = _u_remote_domain_screenshot_args
+_T_remote_domain_screenshot_args.unpack = _U_remote_domain_screenshot_args
 _T_remote_domain_screenshot_ret.pack = _p_remote_domain_screenshot_ret
 _T_remote_domain_screenshot_ret._fast_unpack = _u_remote_domain_screenshot_ret
+_T_remote_domain_screenshot_ret.unpack = _U_remote_domain_screenshot_ret
 _T_remote_domain_get_xml_desc_args.pack = _p_remote_domain_get_xml_desc_args
 _T_remote_domain_get_xml_desc_args._fast_unpack = _u_remote_domain_get_xml_desc_args
+_T_remote_domain_get_xml_desc_args.unpack = _U_remote_domain_get_xml_desc_args
 _T_remote_domain_get_xml_desc_ret.pack = _p_remote_domain_get_xml_desc_ret
 _T_remote_domain_get_xml_desc_ret._fast_unpack = _u_remote_domain_get_xml_desc_ret
+_T_remote_domain_get_xml_desc_ret.unpack = _U_remote_domain_get_xml_desc_ret
 _T_remote_domain_migrate_prepare_args.pack = _p_remote_domain_migrate_prepare_args
 _T_remote_domain_migrate_prepare_args._fast_unpack = _u_remote_domain_migrate_prepare_args
+_T_remote_domain_migrate_prepare_args.unpack = _U_remote_domain_migrate_prepare_args
 _T_remote_domain_migrate_prepare_ret.pack = _p_remote_domain_migrate_prepare_ret
 _T_remote_domain_migrate_prepare_ret._fast_unpack = _u_remote_domain_migrate_prepare_ret
+_T_remote_domain_migrate_prepare_ret.unpack = _U_remote_domain_migrate_prepare_ret
 _T_remote_domain_migrate_perform_args.pack = _p_remote_domain_migrate_perform_args
 _T_remote_domain_migrate_perform_args._fast_unpack = _u_remote_domain_migrate_perform_args
 _T_remote_domain_migrate_finish_args.pack = _p_remote_domain_migrate_finish_args
 _T_remote_domain_migrate_finish_args._fast_unpack = _u_remote_domain_migrate_finish_args
 _T_remote_domain_migrate_finish_ret.pack = _p_remote_domain_migrate_finish_ret
 _T_remote_domain_migrate_finish_ret._fast_unpack = _u_remote_domain_migrate_finish_ret
+_T_remote_domain_migrate_finish_ret.unpack = _U_remote_domain_migrate_finish_ret
 _T_remote_domain_migrate_prepare2_args.pack = _p_remote_domain_migrate_prepare2_args
 _T_remote_domain_migrate_prepare2_args._fast_unpack = _u_remote_domain_migrate_prepare2_args
 _T_remote_domain_migrate_prepare2_ret.pack = _p_remote_domain_migrate_prepare2_ret
 _T_remote_domain_migrate_prepare2_ret._fast_unpack = _u_remote_domain_migrate_prepare2_ret
+_T_remote_domain_migrate_prepare2_ret.unpack = _U_remote_domain_migrate_prepare2_ret
 _T_remote_domain_migrate_finish2_args.pack = _p_remote_domain_migrate_finish2_args
 _T_remote_domain_migrate_finish2_args._fast_unpack = _u_remote_domain_migrate_finish2_args
 _T_remote_domain_migrate_finish2_ret.pack = _p_remote_domain_migrate_finish2_ret
 _T_remote_domain_migrate_finish2_ret._fast_unpack = _u_remote_domain_migrate_finish2_ret
+_T_remote_domain_migrate_finish2_ret.unpack = _U_remote_domain_migrate_finish2_ret
 _T_remote_connect_list_defined_domains_args.pack = _p_remote_connect_list_defined_domains_args
 _T_remote_connect_list_defined_domains_args._fast_unpack = _u_remote_connect_list_defined_domains_args
+_T_remote_connect_list_defined_domains_args.unpack = _U_remote_connect_list_defined_domains_args
 _T_remote_connect_list_defined_domains_ret.pack = _p_remote_connect_list_defined_domains_ret
 _T_remote_connect_list_defined_domains_ret._fast_unpack = _u_remote_connect_list_defined_domains_ret
 _T_remote_connect_num_of_defined_domains_ret.pack = _p_remote_connect_num_of_defined_domains_ret
 _T_remote_connect_num_of_defined_domains_ret._fast_unpack = _u_remote_connect_num_of_defined_domains_ret
+_T_remote_connect_num_of_defined_domains_ret.unpack = _U_remote_connect_num_of_defined_domains_ret
 _T_remote_domain_create_args.pack = _p_remote_domain_create_args
 _T_remote_domain_create_args._fast_unpack = _u_remote_domain_create_args
+_T_remote_domain_create_args.unpack = _U_remote_domain_create_args
 _T_remote_domain_create_with_flags_args.pack = _p_remote_domain_create_with_flags_args
 _T_remote_domain_create_with_flags_args._fast_unpack = _u_remote_domain_create_with_flags_args
+_T_remote_domain_create_with_flags_args.unpack = _U_remote_domain_create_with_flags_args
 _T_remote_domain_create_with_flags_ret.pack = _p_remote_domain_create_with_flags_ret
 _T_remote_domain_create_with_flags_ret._fast_unpack = _u_remote_domain_create_with_flags_ret
+_T_remote_domain_create_with_flags_ret.unpack = _U_remote_domain_create_with_flags_ret
 _T_remote_domain_create_with_files_args.pack = _p_remote_domain_create_with_files_args
 _T_remote_domain_create_with_files_args._fast_unpack = _u_remote_domain_create_with_files_args
+_T_remote_domain_create_with_files_args.unpack = _U_remote_domain_create_with_files_args
 _T_remote_domain_create_with_files_ret.pack = _p_remote_domain_create_with_files_ret
 _T_remote_domain_create_with_files_ret._fast_unpack = _u_remote_domain_create_with_files_ret
+_T_remote_domain_create_with_files_ret.unpack = _U_remote_domain_create_with_files_ret
 _T_remote_domain_define_xml_args.pack = _p_remote_domain_define_xml_args
 _T_remote_domain_define_xml_args._fast_unpack = _u_remote_domain_define_xml_args
+_T_remote_domain_define_xml_args.unpack = _U_remote_domain_define_xml_args
 _T_remote_domain_define_xml_ret.pack = _p_remote_domain_define_xml_ret
 _T_remote_domain_define_xml_ret._fast_unpack = _u_remote_domain_define_xml_ret
+_T_remote_domain_define_xml_ret.unpack = _U_remote_domain_define_xml_ret
 _T_remote_domain_define_xml_flags_args.pack = _p_remote_domain_define_xml_flags_args
 _T_remote_domain_define_xml_flags_args._fast_unpack = _u_remote_domain_define_xml_flags_args
+_T_remote_domain_define_xml_flags_args.unpack = _U_remote_domain_define_xml_flags_args
 _T_remote_domain_define_xml_flags_ret.pack = _p_remote_domain_define_xml_flags_ret
 _T_remote_domain_define_xml_flags_ret._fast_unpack = _u_remote_domain_define_xml_flags_ret
+_T_remote_domain_define_xml_flags_ret.unpack = _U_remote_domain_define_xml_flags_ret
 _T_remote_domain_undefine_args.pack = _p_remote_domain_undefine_args
 _T_remote_domain_undefine_args._fast_unpack = _u_remote_domain_undefine_args
+_T_remote_domain_undefine_args.unpack = _U_remote_domain_undefine_args
 _T_remote_domain_undefine_flags_args.pack = _p_remote_domain_undefine_flags_args
 _T_remote_domain_undefine_flags_args._fast_unpack = _u_remote_domain_undefine_flags_args
+_T_remote_domain_undefine_flags_args.unpack = _U_remote_domain_undefine_flags_args
 _T_remote_domain_inject_nmi_args.pack = _p_remote_domain_inject_nmi_args
 _T_remote_domain_inject_nmi_args._fast_unpack = _u_remote_domain_inject_nmi_args
+_T_remote_domain_inject_nmi_args.unpack = _U_remote_domain_inject_nmi_args
 _T_remote_domain_send_key_args.pack = _p_remote_domain_send_key_args
 _T_remote_domain_send_key_args._fast_unpack = _u_remote_domain_send_key_args
+_T_remote_domain_send_key_args.unpack = _U_remote_domain_send_key_args
 _T_remote_domain_send_process_signal_args.pack = _p_remote_domain_send_process_signal_args
 _T_remote_domain_send_process_signal_args._fast_unpack = _u_remote_domain_send_process_signal_args
+_T_remote_domain_send_process_signal_args.unpack = _U_remote_domain_send_process_signal_args
 _T_remote_domain_set_vcpus_args.pack = _p_remote_domain_set_vcpus_args
 _T_remote_domain_set_vcpus_args._fast_unpack = _u_remote_domain_set_vcpus_args
+_T_remote_domain_set_vcpus_args.unpack = _U_remote_domain_set_vcpus_args
 _T_remote_domain_set_vcpus_flags_args.pack = _p_remote_domain_set_vcpus_flags_args
 _T_remote_domain_set_vcpus_flags_args._fast_unpack = _u_remote_domain_set_vcpus_flags_args
+_T_remote_domain_set_vcpus_flags_args.unpack = _U_remote_domain_set_vcpus_flags_args
 _T_remote_domain_get_vcpus_flags_args.pack = _p_remote_domain_get_vcpus_flags_args
 _T_remote_domain_get_vcpus_flags_args._fast_unpack = _u_remote_domain_get_vcpus_flags_args
+_T_remote_domain_get_vcpus_flags_args.unpack = _U_remote_domain_get_vcpus_flags_args
 _T_remote_domain_get_vcpus_flags_ret.pack = _p_remote_domain_get_vcpus_flags_ret
 _T_remote_domain_get_vcpus_flags_ret._fast_unpack = _u_remote_domain_get_vcpus_flags_ret
+_T_remote_domain_get_vcpus_flags_ret.unpack = _U_remote_domain_get_vcpus_flags_ret
 _T_remote_domain_pin_vcpu_args.pack = _p_remote_domain_pin_vcpu_args
 _T_remote_domain_pin_vcpu_args._fast_unpack = _u_remote_domain_pin_vcpu_args
+_T_remote_domain_pin_vcpu_args.unpack = _U_remote_domain_pin_vcpu_args
 _T_remote_domain_pin_vcpu_flags_args.pack = _p_remote_domain_pin_vcpu_flags_args
 _T_remote_domain_pin_vcpu_flags_args._fast_unpack = _u_remote_domain_pin_vcpu_flags_args
 _T_remote_domain_get_vcpu_pin_info_args.pack = _p_remote_domain_get_vcpu_pin_info_args
 _T_remote_domain_get_vcpu_pin_info_args._fast_unpack = _u_remote_domain_get_vcpu_pin_info_args
+_T_remote_domain_get_vcpu_pin_info_args.unpack = _U_remote_domain_get_vcpu_pin_info_args
 _T_remote_domain_get_vcpu_pin_info_ret.pack = _p_remote_domain_get_vcpu_pin_info_ret
 _T_remote_domain_get_vcpu_pin_info_ret._fast_unpack = _u_remote_domain_get_vcpu_pin_info_ret
+_T_remote_domain_get_vcpu_pin_info_ret.unpack = _U_remote_domain_get_vcpu_pin_info_ret
 _T_remote_domain_pin_emulator_args.pack = _p_remote_domain_pin_emulator_args
 _T_remote_domain_pin_emulator_args._fast_unpack = _u_remote_domain_pin_emulator_args
 _T_remote_domain_get_emulator_pin_info_args.pack = _p_remote_domain_get_emulator_pin_info_args
 _T_remote_domain_get_emulator_pin_info_args._fast_unpack = _u_remote_domain_get_emulator_pin_info_args
+_T_remote_domain_get_emulator_pin_info_args.unpack = _U_remote_domain_get_emulator_pin_info_args
 _T_remote_domain_get_emulator_pin_info_ret.pack = _p_remote_domain_get_emulator_pin_info_ret
 _T_remote_domain_get_emulator_pin_info_ret._fast_unpack = _u_remote_domain_get_emulator_pin_info_ret
+_T_remote_domain_get_emulator_pin_info_ret.unpack = _U_remote_domain_get_emulator_pin_info_ret
 _T_remote_domain_get_vcpus_args.pack = _p_remote_domain_get_vcpus_args
 _T_remote_domain_get_vcpus_args._fast_unpack = _u_remote_domain_get_vcpus_args
+_T_remote_domain_get_vcpus_args.unpack = _U_remote_domain_get_vcpus_args
 _T_remote_domain_get_vcpus_ret.pack = _p_remote_domain_get_vcpus_ret
 _T_remote_domain_get_vcpus_ret._fast_unpack = _u_remote_domain_get_vcpus_ret
 _T_remote_domain_get_max_vcpus_args.pack = _p_remote_domain_get_max_vcpus_args
 _T_remote_domain_get_max_vcpus_args._fast_unpack = _u_remote_domain_get_max_vcpus_args
+_T_remote_domain_get_max_vcpus_args.unpack = _U_remote_domain_get_max_vcpus_args
 _T_remote_domain_get_max_vcpus_ret.pack = _p_remote_domain_get_max_vcpus_ret
 _T_remote_domain_get_max_vcpus_ret._fast_unpack = _u_remote_domain_get_max_vcpus_ret
+_T_remote_domain_get_max_vcpus_ret.unpack = _U_remote_domain_get_max_vcpus_ret
 _T_remote_domain_iothread_info.pack = _p_remote_domain_iothread_info
 _T_remote_domain_iothread_info._fast_unpack = _u_remote_domain_iothread_info
+_T_remote_domain_iothread_info.unpack = _U_remote_domain_iothread_info
 _T_remote_domain_get_iothread_info_args.pack = _p_remote_domain_get_iothread_info_args
 _T_remote_domain_get_iothread_info_args._fast_unpack = _u_remote_domain_get_iothread_info_args
+_T_remote_domain_get_iothread_info_args.unpack = _U_remote_domain_get_iothread_info_args
 _T_remote_domain_get_iothread_info_ret.pack = _p_remote_domain_get_iothread_info_ret
 _T_remote_domain_get_iothread_info_ret._fast_unpack = _u_remote_domain_get_iothread_info_ret
 _T_remote_domain_pin_iothread_args.pack = _p_remote_domain_pin_iothread_args
 _T_remote_domain_pin_iothread_args._fast_unpack = _u_remote_domain_pin_iothread_args
 _T_remote_domain_add_iothread_args.pack = _p_remote_domain_add_iothread_args
 _T_remote_domain_add_iothread_args._fast_unpack = _u_remote_domain_add_iothread_args
+_T_remote_domain_add_iothread_args.unpack = _U_remote_domain_add_iothread_args
 _T_remote_domain_del_iothread_args.pack = _p_remote_domain_del_iothread_args
 _T_remote_domain_del_iothread_args._fast_unpack = _u_remote_domain_del_iothread_args
+_T_remote_domain_del_iothread_args.unpack = _U_remote_domain_del_iothread_args
 _T_remote_domain_set_iothread_params_args.pack = _p_remote_domain_set_iothread_params_args
 _T_remote_domain_set_iothread_params_args._fast_unpack = _u_remote_domain_set_iothread_params_args
 _T_remote_domain_get_security_label_args.pack = _p_remote_domain_get_security_label_args
 _T_remote_domain_get_security_label_args._fast_unpack = _u_remote_domain_get_security_label_args
+_T_remote_domain_get_security_label_args.unpack = _U_remote_domain_get_security_label_args
 _T_remote_domain_get_security_label_ret.pack = _p_remote_domain_get_security_label_ret
 _T_remote_domain_get_security_label_ret._fast_unpack = _u_remote_domain_get_security_label_ret
+_T_remote_domain_get_security_label_ret.unpack = _U_remote_domain_get_security_label_ret
 _T_remote_domain_get_security_label_list_args.pack = _p_remote_domain_get_security_label_list_args
 _T_remote_domain_get_security_label_list_args._fast_unpack = _u_remote_domain_get_security_label_list_args
+_T_remote_domain_get_security_label_list_args.unpack = _U_remote_domain_get_security_label_list_args
 _T_remote_domain_get_security_label_list_ret.pack = _p_remote_domain_get_security_label_list_ret
 _T_remote_domain_get_security_label_list_ret._fast_unpack = _u_remote_domain_get_security_label_list_ret
 _T_remote_node_get_security_model_ret.pack = _p_remote_node_get_security_model_ret
 _T_remote_node_get_security_model_ret._fast_unpack = _u_remote_node_get_security_model_ret
+_T_remote_node_get_security_model_ret.unpack = _U_remote_node_get_security_model_ret
 _T_remote_domain_attach_device_args.pack = _p_remote_domain_attach_device_args
 _T_remote_domain_attach_device_args._fast_unpack = _u_remote_domain_attach_device_args
+_T_remote_domain_attach_device_args.unpack = _U_remote_domain_attach_device_args
 _T_remote_domain_attach_device_flags_args.pack = _p_remote_domain_attach_device_flags_args
 _T_remote_domain_attach_device_flags_args._fast_unpack = _u_remote_domain_attach_device_flags_args
 _T_remote_domain_detach_device_args.pack = _p_remote_domain_detach_device_args
 _T_remote_domain_detach_device_args._fast_unpack = _u_remote_domain_detach_device_args
+_T_remote_domain_detach_device_args.unpack = _U_remote_domain_detach_device_args
 _T_remote_domain_detach_device_flags_args.pack = _p_remote_domain_detach_device_flags_args
 _T_remote_domain_detach_device_flags_args._fast_unpack = _u_remote_domain_detach_device_flags_args
 _T_remote_domain_update_device_flags_args.pack = _p_remote_domain_update_device_flags_args
@@ -43140,22 +52136,29 @@ _T_remote_domain_detach_device_alias_args.pack = _p_remote_domain_detach_device_
 _T_remote_domain_detach_device_alias_args._fast_unpack = _u_remote_domain_detach_device_alias_args
 _T_remote_domain_get_autostart_args.pack = _p_remote_domain_get_autostart_args
 _T_remote_domain_get_autostart_args._fast_unpack = _u_remote_domain_get_autostart_args
+_T_remote_domain_get_autostart_args.unpack = _U_remote_domain_get_autostart_args
 _T_remote_domain_get_autostart_ret.pack = _p_remote_domain_get_autostart_ret
 _T_remote_domain_get_autostart_ret._fast_unpack = _u_remote_domain_get_autostart_ret
+_T_remote_domain_get_autostart_ret.unpack = _U_remote_domain_get_autostart_ret
 _T_remote_domain_set_autostart_args.pack = _p_remote_domain_set_autostart_args
 _T_remote_domain_set_autostart_args._fast_unpack = _u_remote_domain_set_autostart_args
+_T_remote_domain_set_autostart_args.unpack = _U_remote_domain_set_autostart_args
 _T_remote_domain_set_metadata_args.pack = _p_remote_domain_set_metadata_args
 _T_remote_domain_set_metadata_args._fast_unpack = _u_remote_domain_set_metadata_args
+_T_remote_domain_set_metadata_args.unpack = _U_remote_domain_set_metadata_args
 _T_remote_domain_get_metadata_args.pack = _p_remote_domain_get_metadata_args
 _T_remote_domain_get_metadata_args._fast_unpack = _u_remote_domain_get_metadata_args
+_T_remote_domain_get_metadata_args.unpack = _U_remote_domain_get_metadata_args
 _T_remote_domain_get_metadata_ret.pack = _p_remote_domain_get_metadata_ret
 _T_remote_domain_get_metadata_ret._fast_unpack = _u_remote_domain_get_metadata_ret
+_T_remote_domain_get_metadata_ret.unpack = _U_remote_domain_get_metadata_ret
 _T_remote_domain_block_job_abort_args.pack = _p_remote_domain_block_job_abort_args
 _T_remote_domain_block_job_abort_args._fast_unpack = _u_remote_domain_block_job_abort_args
 _T_remote_domain_get_block_job_info_args.pack = _p_remote_domain_get_block_job_info_args
 _T_remote_domain_get_block_job_info_args._fast_unpack = _u_remote_domain_get_block_job_info_args
 _T_remote_domain_get_block_job_info_ret.pack = _p_remote_domain_get_block_job_info_ret
 _T_remote_domain_get_block_job_info_ret._fast_unpack = _u_remote_domain_get_block_job_info_ret
+_T_remote_domain_get_block_job_info_ret.unpack = _U_remote_domain_get_block_job_info_ret
 _T_remote_domain_block_job_set_speed_args.pack = _p_remote_domain_block_job_set_speed_args
 _T_remote_domain_block_job_set_speed_args._fast_unpack = _u_remote_domain_block_job_set_speed_args
 _T_remote_domain_block_pull_args.pack = _p_remote_domain_block_pull_args
@@ -43170,498 +52173,715 @@ _T_remote_domain_set_block_io_tune_args.pack = _p_remote_domain_set_block_io_tun
 _T_remote_domain_set_block_io_tune_args._fast_unpack = _u_remote_domain_set_block_io_tune_args
 _T_remote_domain_get_block_io_tune_args.pack = _p_remote_domain_get_block_io_tune_args
 _T_remote_domain_get_block_io_tune_args._fast_unpack = _u_remote_domain_get_block_io_tune_args
+_T_remote_domain_get_block_io_tune_args.unpack = _U_remote_domain_get_block_io_tune_args
 _T_remote_domain_get_block_io_tune_ret.pack = _p_remote_domain_get_block_io_tune_ret
 _T_remote_domain_get_block_io_tune_ret._fast_unpack = _u_remote_domain_get_block_io_tune_ret
 _T_remote_domain_set_throttle_group_args.pack = _p_remote_domain_set_throttle_group_args
 _T_remote_domain_set_throttle_group_args._fast_unpack = _u_remote_domain_set_throttle_group_args
 _T_remote_domain_del_throttle_group_args.pack = _p_remote_domain_del_throttle_group_args
 _T_remote_domain_del_throttle_group_args._fast_unpack = _u_remote_domain_del_throttle_group_args
+_T_remote_domain_del_throttle_group_args.unpack = _U_remote_domain_del_throttle_group_args
 _T_remote_domain_get_cpu_stats_args.pack = _p_remote_domain_get_cpu_stats_args
 _T_remote_domain_get_cpu_stats_args._fast_unpack = _u_remote_domain_get_cpu_stats_args
+_T_remote_domain_get_cpu_stats_args.unpack = _U_remote_domain_get_cpu_stats_args
 _T_remote_domain_get_cpu_stats_ret.pack = _p_remote_domain_get_cpu_stats_ret
 _T_remote_domain_get_cpu_stats_ret._fast_unpack = _u_remote_domain_get_cpu_stats_ret
 _T_remote_domain_get_hostname_args.pack = _p_remote_domain_get_hostname_args
 _T_remote_domain_get_hostname_args._fast_unpack = _u_remote_domain_get_hostname_args
+_T_remote_domain_get_hostname_args.unpack = _U_remote_domain_get_hostname_args
 _T_remote_domain_get_hostname_ret.pack = _p_remote_domain_get_hostname_ret
 _T_remote_domain_get_hostname_ret._fast_unpack = _u_remote_domain_get_hostname_ret
+_T_remote_domain_get_hostname_ret.unpack = _U_remote_domain_get_hostname_ret
 _T_remote_connect_num_of_networks_ret.pack = _p_remote_connect_num_of_networks_ret
 _T_remote_connect_num_of_networks_ret._fast_unpack = _u_remote_connect_num_of_networks_ret
+_T_remote_connect_num_of_networks_ret.unpack = _U_remote_connect_num_of_networks_ret
 _T_remote_connect_list_networks_args.pack = _p_remote_connect_list_networks_args
 _T_remote_connect_list_networks_args._fast_unpack = _u_remote_connect_list_networks_args
+_T_remote_connect_list_networks_args.unpack = _U_remote_connect_list_networks_args
 _T_remote_connect_list_networks_ret.pack = _p_remote_connect_list_networks_ret
 _T_remote_connect_list_networks_ret._fast_unpack = _u_remote_connect_list_networks_ret
 _T_remote_connect_num_of_defined_networks_ret.pack = _p_remote_connect_num_of_defined_networks_ret
 _T_remote_connect_num_of_defined_networks_ret._fast_unpack = _u_remote_connect_num_of_defined_networks_ret
+_T_remote_connect_num_of_defined_networks_ret.unpack = _U_remote_connect_num_of_defined_networks_ret
 _T_remote_connect_list_defined_networks_args.pack = _p_remote_connect_list_defined_networks_args
 _T_remote_connect_list_defined_networks_args._fast_unpack = _u_remote_connect_list_defined_networks_args
+_T_remote_connect_list_defined_networks_args.unpack = _U_remote_connect_list_defined_networks_args
 _T_remote_connect_list_defined_networks_ret.pack = _p_remote_connect_list_defined_networks_ret
 _T_remote_connect_list_defined_networks_ret._fast_unpack = _u_remote_connect_list_defined_networks_ret
 _T_remote_network_lookup_by_uuid_args.pack = _p_remote_network_lookup_by_uuid_args
 _T_remote_network_lookup_by_uuid_args._fast_unpack = _u_remote_network_lookup_by_uuid_args
+_T_remote_network_lookup_by_uuid_args.unpack = _U_remote_network_lookup_by_uuid_args
 _T_remote_network_lookup_by_uuid_ret.pack = _p_remote_network_lookup_by_uuid_ret
 _T_remote_network_lookup_by_uuid_ret._fast_unpack = _u_remote_network_lookup_by_uuid_ret
+_T_remote_network_lookup_by_uuid_ret.unpack = _U_remote_network_lookup_by_uuid_ret
 _T_remote_network_lookup_by_name_args.pack = _p_remote_network_lookup_by_name_args
 _T_remote_network_lookup_by_name_args._fast_unpack = _u_remote_network_lookup_by_name_args
+_T_remote_network_lookup_by_name_args.unpack = _U_remote_network_lookup_by_name_args
 _T_remote_network_lookup_by_name_ret.pack = _p_remote_network_lookup_by_name_ret
 _T_remote_network_lookup_by_name_ret._fast_unpack = _u_remote_network_lookup_by_name_ret
+_T_remote_network_lookup_by_name_ret.unpack = _U_remote_network_lookup_by_name_ret
 _T_remote_network_create_xml_args.pack = _p_remote_network_create_xml_args
 _T_remote_network_create_xml_args._fast_unpack = _u_remote_network_create_xml_args
+_T_remote_network_create_xml_args.unpack = _U_remote_network_create_xml_args
 _T_remote_network_create_xml_ret.pack = _p_remote_network_create_xml_ret
 _T_remote_network_create_xml_ret._fast_unpack = _u_remote_network_create_xml_ret
+_T_remote_network_create_xml_ret.unpack = _U_remote_network_create_xml_ret
 _T_remote_network_create_xml_flags_args.pack = _p_remote_network_create_xml_flags_args
 _T_remote_network_create_xml_flags_args._fast_unpack = _u_remote_network_create_xml_flags_args
+_T_remote_network_create_xml_flags_args.unpack = _U_remote_network_create_xml_flags_args
 _T_remote_network_create_xml_flags_ret.pack = _p_remote_network_create_xml_flags_ret
 _T_remote_network_create_xml_flags_ret._fast_unpack = _u_remote_network_create_xml_flags_ret
+_T_remote_network_create_xml_flags_ret.unpack = _U_remote_network_create_xml_flags_ret
 _T_remote_network_define_xml_args.pack = _p_remote_network_define_xml_args
 _T_remote_network_define_xml_args._fast_unpack = _u_remote_network_define_xml_args
+_T_remote_network_define_xml_args.unpack = _U_remote_network_define_xml_args
 _T_remote_network_define_xml_ret.pack = _p_remote_network_define_xml_ret
 _T_remote_network_define_xml_ret._fast_unpack = _u_remote_network_define_xml_ret
+_T_remote_network_define_xml_ret.unpack = _U_remote_network_define_xml_ret
 _T_remote_network_define_xml_flags_args.pack = _p_remote_network_define_xml_flags_args
 _T_remote_network_define_xml_flags_args._fast_unpack = _u_remote_network_define_xml_flags_args
+_T_remote_network_define_xml_flags_args.unpack = _U_remote_network_define_xml_flags_args
 _T_remote_network_define_xml_flags_ret.pack = _p_remote_network_define_xml_flags_ret
 _T_remote_network_define_xml_flags_ret._fast_unpack = _u_remote_network_define_xml_flags_ret
+_T_remote_network_define_xml_flags_ret.unpack = _U_remote_network_define_xml_flags_ret
 _T_remote_network_undefine_args.pack = _p_remote_network_undefine_args
 _T_remote_network_undefine_args._fast_unpack = _u_remote_network_undefine_args
+_T_remote_network_undefine_args.unpack = _U_remote_network_undefine_args
 _T_remote_network_update_args.pack = _p_remote_network_update_args
 _T_remote_network_update_args._fast_unpack = _u_remote_network_update_args
 _T_remote_network_create_args.pack = _p_remote_network_create_args
 _T_remote_network_create_args._fast_unpack = _u_remote_network_create_args
+_T_remote_network_create_args.unpack = _U_remote_network_create_args
 _T_remote_network_destroy_args.pack = _p_remote_network_destroy_args
 _T_remote_network_destroy_args._fast_unpack = _u_remote_network_destroy_args
+_T_remote_network_destroy_args.unpack = _U_remote_network_destroy_args
 _T_remote_network_get_xml_desc_args.pack = _p_remote_network_get_xml_desc_args
 _T_remote_network_get_xml_desc_args._fast_unpack = _u_remote_network_get_xml_desc_args
+_T_remote_network_get_xml_desc_args.unpack = _U_remote_network_get_xml_desc_args
 _T_remote_network_get_xml_desc_ret.pack = _p_remote_network_get_xml_desc_ret
 _T_remote_network_get_xml_desc_ret._fast_unpack = _u_remote_network_get_xml_desc_ret
+_T_remote_network_get_xml_desc_ret.unpack = _U_remote_network_get_xml_desc_ret
 _T_remote_network_get_bridge_name_args.pack = _p_remote_network_get_bridge_name_args
 _T_remote_network_get_bridge_name_args._fast_unpack = _u_remote_network_get_bridge_name_args
+_T_remote_network_get_bridge_name_args.unpack = _U_remote_network_get_bridge_name_args
 _T_remote_network_get_bridge_name_ret.pack = _p_remote_network_get_bridge_name_ret
 _T_remote_network_get_bridge_name_ret._fast_unpack = _u_remote_network_get_bridge_name_ret
+_T_remote_network_get_bridge_name_ret.unpack = _U_remote_network_get_bridge_name_ret
 _T_remote_network_get_autostart_args.pack = _p_remote_network_get_autostart_args
 _T_remote_network_get_autostart_args._fast_unpack = _u_remote_network_get_autostart_args
+_T_remote_network_get_autostart_args.unpack = _U_remote_network_get_autostart_args
 _T_remote_network_get_autostart_ret.pack = _p_remote_network_get_autostart_ret
 _T_remote_network_get_autostart_ret._fast_unpack = _u_remote_network_get_autostart_ret
+_T_remote_network_get_autostart_ret.unpack = _U_remote_network_get_autostart_ret
 _T_remote_network_set_autostart_args.pack = _p_remote_network_set_autostart_args
 _T_remote_network_set_autostart_args._fast_unpack = _u_remote_network_set_autostart_args
+_T_remote_network_set_autostart_args.unpack = _U_remote_network_set_autostart_args
 _T_remote_connect_num_of_nwfilters_ret.pack = _p_remote_connect_num_of_nwfilters_ret
 _T_remote_connect_num_of_nwfilters_ret._fast_unpack = _u_remote_connect_num_of_nwfilters_ret
+_T_remote_connect_num_of_nwfilters_ret.unpack = _U_remote_connect_num_of_nwfilters_ret
 _T_remote_connect_list_nwfilters_args.pack = _p_remote_connect_list_nwfilters_args
 _T_remote_connect_list_nwfilters_args._fast_unpack = _u_remote_connect_list_nwfilters_args
+_T_remote_connect_list_nwfilters_args.unpack = _U_remote_connect_list_nwfilters_args
 _T_remote_connect_list_nwfilters_ret.pack = _p_remote_connect_list_nwfilters_ret
 _T_remote_connect_list_nwfilters_ret._fast_unpack = _u_remote_connect_list_nwfilters_ret
 _T_remote_nwfilter_lookup_by_uuid_args.pack = _p_remote_nwfilter_lookup_by_uuid_args
 _T_remote_nwfilter_lookup_by_uuid_args._fast_unpack = _u_remote_nwfilter_lookup_by_uuid_args
+_T_remote_nwfilter_lookup_by_uuid_args.unpack = _U_remote_nwfilter_lookup_by_uuid_args
 _T_remote_nwfilter_lookup_by_uuid_ret.pack = _p_remote_nwfilter_lookup_by_uuid_ret
 _T_remote_nwfilter_lookup_by_uuid_ret._fast_unpack = _u_remote_nwfilter_lookup_by_uuid_ret
+_T_remote_nwfilter_lookup_by_uuid_ret.unpack = _U_remote_nwfilter_lookup_by_uuid_ret
 _T_remote_nwfilter_lookup_by_name_args.pack = _p_remote_nwfilter_lookup_by_name_args
 _T_remote_nwfilter_lookup_by_name_args._fast_unpack = _u_remote_nwfilter_lookup_by_name_args
+_T_remote_nwfilter_lookup_by_name_args.unpack = _U_remote_nwfilter_lookup_by_name_args
 _T_remote_nwfilter_lookup_by_name_ret.pack = _p_remote_nwfilter_lookup_by_name_ret
 _T_remote_nwfilter_lookup_by_name_ret._fast_unpack = _u_remote_nwfilter_lookup_by_name_ret
+_T_remote_nwfilter_lookup_by_name_ret.unpack = _U_remote_nwfilter_lookup_by_name_ret
 _T_remote_nwfilter_define_xml_args.pack = _p_remote_nwfilter_define_xml_args
 _T_remote_nwfilter_define_xml_args._fast_unpack = _u_remote_nwfilter_define_xml_args
+_T_remote_nwfilter_define_xml_args.unpack = _U_remote_nwfilter_define_xml_args
 _T_remote_nwfilter_define_xml_ret.pack = _p_remote_nwfilter_define_xml_ret
 _T_remote_nwfilter_define_xml_ret._fast_unpack = _u_remote_nwfilter_define_xml_ret
+_T_remote_nwfilter_define_xml_ret.unpack = _U_remote_nwfilter_define_xml_ret
 _T_remote_nwfilter_define_xml_flags_args.pack = _p_remote_nwfilter_define_xml_flags_args
 _T_remote_nwfilter_define_xml_flags_args._fast_unpack = _u_remote_nwfilter_define_xml_flags_args
+_T_remote_nwfilter_define_xml_flags_args.unpack = _U_remote_nwfilter_define_xml_flags_args
 _T_remote_nwfilter_define_xml_flags_ret.pack = _p_remote_nwfilter_define_xml_flags_ret
 _T_remote_nwfilter_define_xml_flags_ret._fast_unpack = _u_remote_nwfilter_define_xml_flags_ret
+_T_remote_nwfilter_define_xml_flags_ret.unpack = _U_remote_nwfilter_define_xml_flags_ret
 _T_remote_nwfilter_undefine_args.pack = _p_remote_nwfilter_undefine_args
 _T_remote_nwfilter_undefine_args._fast_unpack = _u_remote_nwfilter_undefine_args
+_T_remote_nwfilter_undefine_args.unpack = _U_remote_nwfilter_undefine_args
 _T_remote_nwfilter_get_xml_desc_args.pack = _p_remote_nwfilter_get_xml_desc_args
 _T_remote_nwfilter_get_xml_desc_args._fast_unpack = _u_remote_nwfilter_get_xml_desc_args
+_T_remote_nwfilter_get_xml_desc_args.unpack = _U_remote_nwfilter_get_xml_desc_args
 _T_remote_nwfilter_get_xml_desc_ret.pack = _p_remote_nwfilter_get_xml_desc_ret
 _T_remote_nwfilter_get_xml_desc_ret._fast_unpack = _u_remote_nwfilter_get_xml_desc_ret
+_T_remote_nwfilter_get_xml_desc_ret.unpack = _U_remote_nwfilter_get_xml_desc_ret
 _T_remote_connect_num_of_interfaces_ret.pack = _p_remote_connect_num_of_interfaces_ret
 _T_remote_connect_num_of_interfaces_ret._fast_unpack = _u_remote_connect_num_of_interfaces_ret
+_T_remote_connect_num_of_interfaces_ret.unpack = _U_remote_connect_num_of_interfaces_ret
 _T_remote_connect_list_interfaces_args.pack = _p_remote_connect_list_interfaces_args
 _T_remote_connect_list_interfaces_args._fast_unpack = _u_remote_connect_list_interfaces_args
+_T_remote_connect_list_interfaces_args.unpack = _U_remote_connect_list_interfaces_args
 _T_remote_connect_list_interfaces_ret.pack = _p_remote_connect_list_interfaces_ret
 _T_remote_connect_list_interfaces_ret._fast_unpack = _u_remote_connect_list_interfaces_ret
 _T_remote_connect_num_of_defined_interfaces_ret.pack = _p_remote_connect_num_of_defined_interfaces_ret
 _T_remote_connect_num_of_defined_interfaces_ret._fast_unpack = _u_remote_connect_num_of_defined_interfaces_ret
+_T_remote_connect_num_of_defined_interfaces_ret.unpack = _U_remote_connect_num_of_defined_interfaces_ret
 _T_remote_connect_list_defined_interfaces_args.pack = _p_remote_connect_list_defined_interfaces_args
 _T_remote_connect_list_defined_interfaces_args._fast_unpack = _u_remote_connect_list_defined_interfaces_args
+_T_remote_connect_list_defined_interfaces_args.unpack = _U_remote_connect_list_defined_interfaces_args
 _T_remote_connect_list_defined_interfaces_ret.pack = _p_remote_connect_list_defined_interfaces_ret
 _T_remote_connect_list_defined_interfaces_ret._fast_unpack = _u_remote_connect_list_defined_interfaces_ret
 _T_remote_interface_lookup_by_name_args.pack = _p_remote_interface_lookup_by_name_args
 _T_remote_interface_lookup_by_name_args._fast_unpack = _u_remote_interface_lookup_by_name_args
+_T_remote_interface_lookup_by_name_args.unpack = _U_remote_interface_lookup_by_name_args
 _T_remote_interface_lookup_by_name_ret.pack = _p_remote_interface_lookup_by_name_ret
 _T_remote_interface_lookup_by_name_ret._fast_unpack = _u_remote_interface_lookup_by_name_ret
+_T_remote_interface_lookup_by_name_ret.unpack = _U_remote_interface_lookup_by_name_ret
 _T_remote_interface_lookup_by_mac_string_args.pack = _p_remote_interface_lookup_by_mac_string_args
 _T_remote_interface_lookup_by_mac_string_args._fast_unpack = _u_remote_interface_lookup_by_mac_string_args
+_T_remote_interface_lookup_by_mac_string_args.unpack = _U_remote_interface_lookup_by_mac_string_args
 _T_remote_interface_lookup_by_mac_string_ret.pack = _p_remote_interface_lookup_by_mac_string_ret
 _T_remote_interface_lookup_by_mac_string_ret._fast_unpack = _u_remote_interface_lookup_by_mac_string_ret
+_T_remote_interface_lookup_by_mac_string_ret.unpack = _U_remote_interface_lookup_by_mac_string_ret
 _T_remote_interface_get_xml_desc_args.pack = _p_remote_interface_get_xml_desc_args
 _T_remote_interface_get_xml_desc_args._fast_unpack = _u_remote_interface_get_xml_desc_args
+_T_remote_interface_get_xml_desc_args.unpack = _U_remote_interface_get_xml_desc_args
 _T_remote_interface_get_xml_desc_ret.pack = _p_remote_interface_get_xml_desc_ret
 _T_remote_interface_get_xml_desc_ret._fast_unpack = _u_remote_interface_get_xml_desc_ret
+_T_remote_interface_get_xml_desc_ret.unpack = _U_remote_interface_get_xml_desc_ret
 _T_remote_interface_define_xml_args.pack = _p_remote_interface_define_xml_args
 _T_remote_interface_define_xml_args._fast_unpack = _u_remote_interface_define_xml_args
+_T_remote_interface_define_xml_args.unpack = _U_remote_interface_define_xml_args
 _T_remote_interface_define_xml_ret.pack = _p_remote_interface_define_xml_ret
 _T_remote_interface_define_xml_ret._fast_unpack = _u_remote_interface_define_xml_ret
+_T_remote_interface_define_xml_ret.unpack = _U_remote_interface_define_xml_ret
 _T_remote_interface_undefine_args.pack = _p_remote_interface_undefine_args
 _T_remote_interface_undefine_args._fast_unpack = _u_remote_interface_undefine_args
+_T_remote_interface_undefine_args.unpack = _U_remote_interface_undefine_args
 _T_remote_interface_create_args.pack = _p_remote_interface_create_args
 _T_remote_interface_create_args._fast_unpack = _u_remote_interface_create_args
+_T_remote_interface_create_args.unpack = _U_remote_interface_create_args
 _T_remote_interface_destroy_args.pack = _p_remote_interface_destroy_args
 _T_remote_interface_destroy_args._fast_unpack = _u_remote_interface_destroy_args
+_T_remote_interface_destroy_args.unpack = _U_remote_interface_destroy_args
 _T_remote_interface_change_begin_args.pack = _p_remote_interface_change_begin_args
 _T_remote_interface_change_begin_args._fast_unpack = _u_remote_interface_change_begin_args
+_T_remote_interface_change_begin_args.unpack = _U_remote_interface_change_begin_args
 _T_remote_interface_change_commit_args.pack = _p_remote_interface_change_commit_args
 _T_remote_interface_change_commit_args._fast_unpack = _u_remote_interface_change_commit_args
+_T_remote_interface_change_commit_args.unpack = _U_remote_interface_change_commit_args
 _T_remote_interface_change_rollback_args.pack = _p_remote_interface_change_rollback_args
 _T_remote_interface_change_rollback_args._fast_unpack = _u_remote_interface_change_rollback_args
+_T_remote_interface_change_rollback_args.unpack = _U_remote_interface_change_rollback_args
 _T_remote_auth_list_ret.pack = _p_remote_auth_list_ret
 _T_remote_auth_list_ret._fast_unpack = _u_remote_auth_list_ret
+_T_remote_auth_list_ret.unpack = _U_remote_auth_list_ret
 _T_remote_auth_sasl_init_ret.pack = _p_remote_auth_sasl_init_ret
 _T_remote_auth_sasl_init_ret._fast_unpack = _u_remote_auth_sasl_init_ret
+_T_remote_auth_sasl_init_ret.unpack = _U_remote_auth_sasl_init_ret
 _T_remote_auth_sasl_start_args.pack = _p_remote_auth_sasl_start_args
 _T_remote_auth_sasl_start_args._fast_unpack = _u_remote_auth_sasl_start_args
 _T_remote_auth_sasl_start_ret.pack = _p_remote_auth_sasl_start_ret
 _T_remote_auth_sasl_start_ret._fast_unpack = _u_remote_auth_sasl_start_ret
+_T_remote_auth_sasl_start_ret.unpack = _U_remote_auth_sasl_start_ret
 _T_remote_auth_sasl_step_args.pack = _p_remote_auth_sasl_step_args
 _T_remote_auth_sasl_step_args._fast_unpack = _u_remote_auth_sasl_step_args
+_T_remote_auth_sasl_step_args.unpack = _U_remote_auth_sasl_step_args
 _T_remote_auth_sasl_step_ret.pack = _p_remote_auth_sasl_step_ret
 _T_remote_auth_sasl_step_ret._fast_unpack = _u_remote_auth_sasl_step_ret
+_T_remote_auth_sasl_step_ret.unpack = _U_remote_auth_sasl_step_ret
 _T_remote_auth_polkit_ret.pack = _p_remote_auth_polkit_ret
 _T_remote_auth_polkit_ret._fast_unpack = _u_remote_auth_polkit_ret
+_T_remote_auth_polkit_ret.unpack = _U_remote_auth_polkit_ret
 _T_remote_connect_num_of_storage_pools_ret.pack = _p_remote_connect_num_of_storage_pools_ret
 _T_remote_connect_num_of_storage_pools_ret._fast_unpack = _u_remote_connect_num_of_storage_pools_ret
+_T_remote_connect_num_of_storage_pools_ret.unpack = _U_remote_connect_num_of_storage_pools_ret
 _T_remote_connect_list_storage_pools_args.pack = _p_remote_connect_list_storage_pools_args
 _T_remote_connect_list_storage_pools_args._fast_unpack = _u_remote_connect_list_storage_pools_args
+_T_remote_connect_list_storage_pools_args.unpack = _U_remote_connect_list_storage_pools_args
 _T_remote_connect_list_storage_pools_ret.pack = _p_remote_connect_list_storage_pools_ret
 _T_remote_connect_list_storage_pools_ret._fast_unpack = _u_remote_connect_list_storage_pools_ret
 _T_remote_connect_num_of_defined_storage_pools_ret.pack = _p_remote_connect_num_of_defined_storage_pools_ret
 _T_remote_connect_num_of_defined_storage_pools_ret._fast_unpack = _u_remote_connect_num_of_defined_storage_pools_ret
+_T_remote_connect_num_of_defined_storage_pools_ret.unpack = _U_remote_connect_num_of_defined_storage_pools_ret
 _T_remote_connect_list_defined_storage_pools_args.pack = _p_remote_connect_list_defined_storage_pools_args
 _T_remote_connect_list_defined_storage_pools_args._fast_unpack = _u_remote_connect_list_defined_storage_pools_args
+_T_remote_connect_list_defined_storage_pools_args.unpack = _U_remote_connect_list_defined_storage_pools_args
 _T_remote_connect_list_defined_storage_pools_ret.pack = _p_remote_connect_list_defined_storage_pools_ret
 _T_remote_connect_list_defined_storage_pools_ret._fast_unpack = _u_remote_connect_list_defined_storage_pools_ret
 _T_remote_connect_find_storage_pool_sources_args.pack = _p_remote_connect_find_storage_pool_sources_args
 _T_remote_connect_find_storage_pool_sources_args._fast_unpack = _u_remote_connect_find_storage_pool_sources_args
 _T_remote_connect_find_storage_pool_sources_ret.pack = _p_remote_connect_find_storage_pool_sources_ret
 _T_remote_connect_find_storage_pool_sources_ret._fast_unpack = _u_remote_connect_find_storage_pool_sources_ret
+_T_remote_connect_find_storage_pool_sources_ret.unpack = _U_remote_connect_find_storage_pool_sources_ret
 _T_remote_storage_pool_lookup_by_uuid_args.pack = _p_remote_storage_pool_lookup_by_uuid_args
 _T_remote_storage_pool_lookup_by_uuid_args._fast_unpack = _u_remote_storage_pool_lookup_by_uuid_args
+_T_remote_storage_pool_lookup_by_uuid_args.unpack = _U_remote_storage_pool_lookup_by_uuid_args
 _T_remote_storage_pool_lookup_by_uuid_ret.pack = _p_remote_storage_pool_lookup_by_uuid_ret
 _T_remote_storage_pool_lookup_by_uuid_ret._fast_unpack = _u_remote_storage_pool_lookup_by_uuid_ret
+_T_remote_storage_pool_lookup_by_uuid_ret.unpack = _U_remote_storage_pool_lookup_by_uuid_ret
 _T_remote_storage_pool_lookup_by_name_args.pack = _p_remote_storage_pool_lookup_by_name_args
 _T_remote_storage_pool_lookup_by_name_args._fast_unpack = _u_remote_storage_pool_lookup_by_name_args
+_T_remote_storage_pool_lookup_by_name_args.unpack = _U_remote_storage_pool_lookup_by_name_args
 _T_remote_storage_pool_lookup_by_name_ret.pack = _p_remote_storage_pool_lookup_by_name_ret
 _T_remote_storage_pool_lookup_by_name_ret._fast_unpack = _u_remote_storage_pool_lookup_by_name_ret
+_T_remote_storage_pool_lookup_by_name_ret.unpack = _U_remote_storage_pool_lookup_by_name_ret
 _T_remote_storage_pool_lookup_by_volume_args.pack = _p_remote_storage_pool_lookup_by_volume_args
 _T_remote_storage_pool_lookup_by_volume_args._fast_unpack = _u_remote_storage_pool_lookup_by_volume_args
+_T_remote_storage_pool_lookup_by_volume_args.unpack = _U_remote_storage_pool_lookup_by_volume_args
 _T_remote_storage_pool_lookup_by_volume_ret.pack = _p_remote_storage_pool_lookup_by_volume_ret
 _T_remote_storage_pool_lookup_by_volume_ret._fast_unpack = _u_remote_storage_pool_lookup_by_volume_ret
+_T_remote_storage_pool_lookup_by_volume_ret.unpack = _U_remote_storage_pool_lookup_by_volume_ret
 _T_remote_storage_pool_lookup_by_target_path_args.pack = _p_remote_storage_pool_lookup_by_target_path_args
 _T_remote_storage_pool_lookup_by_target_path_args._fast_unpack = _u_remote_storage_pool_lookup_by_target_path_args
+_T_remote_storage_pool_lookup_by_target_path_args.unpack = _U_remote_storage_pool_lookup_by_target_path_args
 _T_remote_storage_pool_lookup_by_target_path_ret.pack = _p_remote_storage_pool_lookup_by_target_path_ret
 _T_remote_storage_pool_lookup_by_target_path_ret._fast_unpack = _u_remote_storage_pool_lookup_by_target_path_ret
+_T_remote_storage_pool_lookup_by_target_path_ret.unpack = _U_remote_storage_pool_lookup_by_target_path_ret
 _T_remote_storage_pool_create_xml_args.pack = _p_remote_storage_pool_create_xml_args
 _T_remote_storage_pool_create_xml_args._fast_unpack = _u_remote_storage_pool_create_xml_args
+_T_remote_storage_pool_create_xml_args.unpack = _U_remote_storage_pool_create_xml_args
 _T_remote_storage_pool_create_xml_ret.pack = _p_remote_storage_pool_create_xml_ret
 _T_remote_storage_pool_create_xml_ret._fast_unpack = _u_remote_storage_pool_create_xml_ret
+_T_remote_storage_pool_create_xml_ret.unpack = _U_remote_storage_pool_create_xml_ret
 _T_remote_storage_pool_define_xml_args.pack = _p_remote_storage_pool_define_xml_args
 _T_remote_storage_pool_define_xml_args._fast_unpack = _u_remote_storage_pool_define_xml_args
+_T_remote_storage_pool_define_xml_args.unpack = _U_remote_storage_pool_define_xml_args
 _T_remote_storage_pool_define_xml_ret.pack = _p_remote_storage_pool_define_xml_ret
 _T_remote_storage_pool_define_xml_ret._fast_unpack = _u_remote_storage_pool_define_xml_ret
+_T_remote_storage_pool_define_xml_ret.unpack = _U_remote_storage_pool_define_xml_ret
 _T_remote_storage_pool_build_args.pack = _p_remote_storage_pool_build_args
 _T_remote_storage_pool_build_args._fast_unpack = _u_remote_storage_pool_build_args
+_T_remote_storage_pool_build_args.unpack = _U_remote_storage_pool_build_args
 _T_remote_storage_pool_undefine_args.pack = _p_remote_storage_pool_undefine_args
 _T_remote_storage_pool_undefine_args._fast_unpack = _u_remote_storage_pool_undefine_args
+_T_remote_storage_pool_undefine_args.unpack = _U_remote_storage_pool_undefine_args
 _T_remote_storage_pool_create_args.pack = _p_remote_storage_pool_create_args
 _T_remote_storage_pool_create_args._fast_unpack = _u_remote_storage_pool_create_args
+_T_remote_storage_pool_create_args.unpack = _U_remote_storage_pool_create_args
 _T_remote_storage_pool_destroy_args.pack = _p_remote_storage_pool_destroy_args
 _T_remote_storage_pool_destroy_args._fast_unpack = _u_remote_storage_pool_destroy_args
+_T_remote_storage_pool_destroy_args.unpack = _U_remote_storage_pool_destroy_args
 _T_remote_storage_pool_delete_args.pack = _p_remote_storage_pool_delete_args
 _T_remote_storage_pool_delete_args._fast_unpack = _u_remote_storage_pool_delete_args
+_T_remote_storage_pool_delete_args.unpack = _U_remote_storage_pool_delete_args
 _T_remote_storage_pool_refresh_args.pack = _p_remote_storage_pool_refresh_args
 _T_remote_storage_pool_refresh_args._fast_unpack = _u_remote_storage_pool_refresh_args
+_T_remote_storage_pool_refresh_args.unpack = _U_remote_storage_pool_refresh_args
 _T_remote_storage_pool_get_xml_desc_args.pack = _p_remote_storage_pool_get_xml_desc_args
 _T_remote_storage_pool_get_xml_desc_args._fast_unpack = _u_remote_storage_pool_get_xml_desc_args
+_T_remote_storage_pool_get_xml_desc_args.unpack = _U_remote_storage_pool_get_xml_desc_args
 _T_remote_storage_pool_get_xml_desc_ret.pack = _p_remote_storage_pool_get_xml_desc_ret
 _T_remote_storage_pool_get_xml_desc_ret._fast_unpack = _u_remote_storage_pool_get_xml_desc_ret
+_T_remote_storage_pool_get_xml_desc_ret.unpack = _U_remote_storage_pool_get_xml_desc_ret
 _T_remote_storage_pool_get_info_args.pack = _p_remote_storage_pool_get_info_args
 _T_remote_storage_pool_get_info_args._fast_unpack = _u_remote_storage_pool_get_info_args
+_T_remote_storage_pool_get_info_args.unpack = _U_remote_storage_pool_get_info_args
 _T_remote_storage_pool_get_info_ret.pack = _p_remote_storage_pool_get_info_ret
 _T_remote_storage_pool_get_info_ret._fast_unpack = _u_remote_storage_pool_get_info_ret
+_T_remote_storage_pool_get_info_ret.unpack = _U_remote_storage_pool_get_info_ret
 _T_remote_storage_pool_get_autostart_args.pack = _p_remote_storage_pool_get_autostart_args
 _T_remote_storage_pool_get_autostart_args._fast_unpack = _u_remote_storage_pool_get_autostart_args
+_T_remote_storage_pool_get_autostart_args.unpack = _U_remote_storage_pool_get_autostart_args
 _T_remote_storage_pool_get_autostart_ret.pack = _p_remote_storage_pool_get_autostart_ret
 _T_remote_storage_pool_get_autostart_ret._fast_unpack = _u_remote_storage_pool_get_autostart_ret
+_T_remote_storage_pool_get_autostart_ret.unpack = _U_remote_storage_pool_get_autostart_ret
 _T_remote_storage_pool_set_autostart_args.pack = _p_remote_storage_pool_set_autostart_args
 _T_remote_storage_pool_set_autostart_args._fast_unpack = _u_remote_storage_pool_set_autostart_args
+_T_remote_storage_pool_set_autostart_args.unpack = _U_remote_storage_pool_set_autostart_args
 _T_remote_storage_pool_num_of_volumes_args.pack = _p_remote_storage_pool_num_of_volumes_args
 _T_remote_storage_pool_num_of_volumes_args._fast_unpack = _u_remote_storage_pool_num_of_volumes_args
+_T_remote_storage_pool_num_of_volumes_args.unpack = _U_remote_storage_pool_num_of_volumes_args
 _T_remote_storage_pool_num_of_volumes_ret.pack = _p_remote_storage_pool_num_of_volumes_ret
 _T_remote_storage_pool_num_of_volumes_ret._fast_unpack = _u_remote_storage_pool_num_of_volumes_ret
+_T_remote_storage_pool_num_of_volumes_ret.unpack = _U_remote_storage_pool_num_of_volumes_ret
 _T_remote_storage_pool_list_volumes_args.pack = _p_remote_storage_pool_list_volumes_args
 _T_remote_storage_pool_list_volumes_args._fast_unpack = _u_remote_storage_pool_list_volumes_args
+_T_remote_storage_pool_list_volumes_args.unpack = _U_remote_storage_pool_list_volumes_args
 _T_remote_storage_pool_list_volumes_ret.pack = _p_remote_storage_pool_list_volumes_ret
 _T_remote_storage_pool_list_volumes_ret._fast_unpack = _u_remote_storage_pool_list_volumes_ret
 _T_remote_storage_vol_lookup_by_name_args.pack = _p_remote_storage_vol_lookup_by_name_args
 _T_remote_storage_vol_lookup_by_name_args._fast_unpack = _u_remote_storage_vol_lookup_by_name_args
+_T_remote_storage_vol_lookup_by_name_args.unpack = _U_remote_storage_vol_lookup_by_name_args
 _T_remote_storage_vol_lookup_by_name_ret.pack = _p_remote_storage_vol_lookup_by_name_ret
 _T_remote_storage_vol_lookup_by_name_ret._fast_unpack = _u_remote_storage_vol_lookup_by_name_ret
+_T_remote_storage_vol_lookup_by_name_ret.unpack = _U_remote_storage_vol_lookup_by_name_ret
 _T_remote_storage_vol_lookup_by_key_args.pack = _p_remote_storage_vol_lookup_by_key_args
 _T_remote_storage_vol_lookup_by_key_args._fast_unpack = _u_remote_storage_vol_lookup_by_key_args
+_T_remote_storage_vol_lookup_by_key_args.unpack = _U_remote_storage_vol_lookup_by_key_args
 _T_remote_storage_vol_lookup_by_key_ret.pack = _p_remote_storage_vol_lookup_by_key_ret
 _T_remote_storage_vol_lookup_by_key_ret._fast_unpack = _u_remote_storage_vol_lookup_by_key_ret
+_T_remote_storage_vol_lookup_by_key_ret.unpack = _U_remote_storage_vol_lookup_by_key_ret
 _T_remote_storage_vol_lookup_by_path_args.pack = _p_remote_storage_vol_lookup_by_path_args
 _T_remote_storage_vol_lookup_by_path_args._fast_unpack = _u_remote_storage_vol_lookup_by_path_args
+_T_remote_storage_vol_lookup_by_path_args.unpack = _U_remote_storage_vol_lookup_by_path_args
 _T_remote_storage_vol_lookup_by_path_ret.pack = _p_remote_storage_vol_lookup_by_path_ret
 _T_remote_storage_vol_lookup_by_path_ret._fast_unpack = _u_remote_storage_vol_lookup_by_path_ret
+_T_remote_storage_vol_lookup_by_path_ret.unpack = _U_remote_storage_vol_lookup_by_path_ret
 _T_remote_storage_vol_create_xml_args.pack = _p_remote_storage_vol_create_xml_args
 _T_remote_storage_vol_create_xml_args._fast_unpack = _u_remote_storage_vol_create_xml_args
 _T_remote_storage_vol_create_xml_ret.pack = _p_remote_storage_vol_create_xml_ret
 _T_remote_storage_vol_create_xml_ret._fast_unpack = _u_remote_storage_vol_create_xml_ret
+_T_remote_storage_vol_create_xml_ret.unpack = _U_remote_storage_vol_create_xml_ret
 _T_remote_storage_vol_create_xml_from_args.pack = _p_remote_storage_vol_create_xml_from_args
 _T_remote_storage_vol_create_xml_from_args._fast_unpack = _u_remote_storage_vol_create_xml_from_args
 _T_remote_storage_vol_create_xml_from_ret.pack = _p_remote_storage_vol_create_xml_from_ret
 _T_remote_storage_vol_create_xml_from_ret._fast_unpack = _u_remote_storage_vol_create_xml_from_ret
+_T_remote_storage_vol_create_xml_from_ret.unpack = _U_remote_storage_vol_create_xml_from_ret
 _T_remote_storage_vol_delete_args.pack = _p_remote_storage_vol_delete_args
 _T_remote_storage_vol_delete_args._fast_unpack = _u_remote_storage_vol_delete_args
+_T_remote_storage_vol_delete_args.unpack = _U_remote_storage_vol_delete_args
 _T_remote_storage_vol_wipe_args.pack = _p_remote_storage_vol_wipe_args
 _T_remote_storage_vol_wipe_args._fast_unpack = _u_remote_storage_vol_wipe_args
+_T_remote_storage_vol_wipe_args.unpack = _U_remote_storage_vol_wipe_args
 _T_remote_storage_vol_wipe_pattern_args.pack = _p_remote_storage_vol_wipe_pattern_args
 _T_remote_storage_vol_wipe_pattern_args._fast_unpack = _u_remote_storage_vol_wipe_pattern_args
+_T_remote_storage_vol_wipe_pattern_args.unpack = _U_remote_storage_vol_wipe_pattern_args
 _T_remote_storage_vol_get_xml_desc_args.pack = _p_remote_storage_vol_get_xml_desc_args
 _T_remote_storage_vol_get_xml_desc_args._fast_unpack = _u_remote_storage_vol_get_xml_desc_args
+_T_remote_storage_vol_get_xml_desc_args.unpack = _U_remote_storage_vol_get_xml_desc_args
 _T_remote_storage_vol_get_xml_desc_ret.pack = _p_remote_storage_vol_get_xml_desc_ret
 _T_remote_storage_vol_get_xml_desc_ret._fast_unpack = _u_remote_storage_vol_get_xml_desc_ret
+_T_remote_storage_vol_get_xml_desc_ret.unpack = _U_remote_storage_vol_get_xml_desc_ret
 _T_remote_storage_vol_get_info_args.pack = _p_remote_storage_vol_get_info_args
 _T_remote_storage_vol_get_info_args._fast_unpack = _u_remote_storage_vol_get_info_args
+_T_remote_storage_vol_get_info_args.unpack = _U_remote_storage_vol_get_info_args
 _T_remote_storage_vol_get_info_ret.pack = _p_remote_storage_vol_get_info_ret
 _T_remote_storage_vol_get_info_ret._fast_unpack = _u_remote_storage_vol_get_info_ret
+_T_remote_storage_vol_get_info_ret.unpack = _U_remote_storage_vol_get_info_ret
 _T_remote_storage_vol_get_info_flags_args.pack = _p_remote_storage_vol_get_info_flags_args
 _T_remote_storage_vol_get_info_flags_args._fast_unpack = _u_remote_storage_vol_get_info_flags_args
+_T_remote_storage_vol_get_info_flags_args.unpack = _U_remote_storage_vol_get_info_flags_args
 _T_remote_storage_vol_get_info_flags_ret.pack = _p_remote_storage_vol_get_info_flags_ret
 _T_remote_storage_vol_get_info_flags_ret._fast_unpack = _u_remote_storage_vol_get_info_flags_ret
+_T_remote_storage_vol_get_info_flags_ret.unpack = _U_remote_storage_vol_get_info_flags_ret
 _T_remote_storage_vol_get_path_args.pack = _p_remote_storage_vol_get_path_args
 _T_remote_storage_vol_get_path_args._fast_unpack = _u_remote_storage_vol_get_path_args
+_T_remote_storage_vol_get_path_args.unpack = _U_remote_storage_vol_get_path_args
 _T_remote_storage_vol_get_path_ret.pack = _p_remote_storage_vol_get_path_ret
 _T_remote_storage_vol_get_path_ret._fast_unpack = _u_remote_storage_vol_get_path_ret
+_T_remote_storage_vol_get_path_ret.unpack = _U_remote_storage_vol_get_path_ret
 _T_remote_storage_vol_resize_args.pack = _p_remote_storage_vol_resize_args
 _T_remote_storage_vol_resize_args._fast_unpack = _u_remote_storage_vol_resize_args
+_T_remote_storage_vol_resize_args.unpack = _U_remote_storage_vol_resize_args
 _T_remote_node_num_of_devices_args.pack = _p_remote_node_num_of_devices_args
 _T_remote_node_num_of_devices_args._fast_unpack = _u_remote_node_num_of_devices_args
+_T_remote_node_num_of_devices_args.unpack = _U_remote_node_num_of_devices_args
 _T_remote_node_num_of_devices_ret.pack = _p_remote_node_num_of_devices_ret
 _T_remote_node_num_of_devices_ret._fast_unpack = _u_remote_node_num_of_devices_ret
+_T_remote_node_num_of_devices_ret.unpack = _U_remote_node_num_of_devices_ret
 _T_remote_node_list_devices_args.pack = _p_remote_node_list_devices_args
 _T_remote_node_list_devices_args._fast_unpack = _u_remote_node_list_devices_args
+_T_remote_node_list_devices_args.unpack = _U_remote_node_list_devices_args
 _T_remote_node_list_devices_ret.pack = _p_remote_node_list_devices_ret
 _T_remote_node_list_devices_ret._fast_unpack = _u_remote_node_list_devices_ret
 _T_remote_node_device_lookup_by_name_args.pack = _p_remote_node_device_lookup_by_name_args
 _T_remote_node_device_lookup_by_name_args._fast_unpack = _u_remote_node_device_lookup_by_name_args
+_T_remote_node_device_lookup_by_name_args.unpack = _U_remote_node_device_lookup_by_name_args
 _T_remote_node_device_lookup_by_name_ret.pack = _p_remote_node_device_lookup_by_name_ret
 _T_remote_node_device_lookup_by_name_ret._fast_unpack = _u_remote_node_device_lookup_by_name_ret
+_T_remote_node_device_lookup_by_name_ret.unpack = _U_remote_node_device_lookup_by_name_ret
 _T_remote_node_device_lookup_scsi_host_by_wwn_args.pack = _p_remote_node_device_lookup_scsi_host_by_wwn_args
 _T_remote_node_device_lookup_scsi_host_by_wwn_args._fast_unpack = _u_remote_node_device_lookup_scsi_host_by_wwn_args
 _T_remote_node_device_lookup_scsi_host_by_wwn_ret.pack = _p_remote_node_device_lookup_scsi_host_by_wwn_ret
 _T_remote_node_device_lookup_scsi_host_by_wwn_ret._fast_unpack = _u_remote_node_device_lookup_scsi_host_by_wwn_ret
+_T_remote_node_device_lookup_scsi_host_by_wwn_ret.unpack = _U_remote_node_device_lookup_scsi_host_by_wwn_ret
 _T_remote_node_device_get_xml_desc_args.pack = _p_remote_node_device_get_xml_desc_args
 _T_remote_node_device_get_xml_desc_args._fast_unpack = _u_remote_node_device_get_xml_desc_args
+_T_remote_node_device_get_xml_desc_args.unpack = _U_remote_node_device_get_xml_desc_args
 _T_remote_node_device_get_xml_desc_ret.pack = _p_remote_node_device_get_xml_desc_ret
 _T_remote_node_device_get_xml_desc_ret._fast_unpack = _u_remote_node_device_get_xml_desc_ret
+_T_remote_node_device_get_xml_desc_ret.unpack = _U_remote_node_device_get_xml_desc_ret
 _T_remote_node_device_get_parent_args.pack = _p_remote_node_device_get_parent_args
 _T_remote_node_device_get_parent_args._fast_unpack = _u_remote_node_device_get_parent_args
+_T_remote_node_device_get_parent_args.unpack = _U_remote_node_device_get_parent_args
 _T_remote_node_device_get_parent_ret.pack = _p_remote_node_device_get_parent_ret
 _T_remote_node_device_get_parent_ret._fast_unpack = _u_remote_node_device_get_parent_ret
+_T_remote_node_device_get_parent_ret.unpack = _U_remote_node_device_get_parent_ret
 _T_remote_node_device_num_of_caps_args.pack = _p_remote_node_device_num_of_caps_args
 _T_remote_node_device_num_of_caps_args._fast_unpack = _u_remote_node_device_num_of_caps_args
+_T_remote_node_device_num_of_caps_args.unpack = _U_remote_node_device_num_of_caps_args
 _T_remote_node_device_num_of_caps_ret.pack = _p_remote_node_device_num_of_caps_ret
 _T_remote_node_device_num_of_caps_ret._fast_unpack = _u_remote_node_device_num_of_caps_ret
+_T_remote_node_device_num_of_caps_ret.unpack = _U_remote_node_device_num_of_caps_ret
 _T_remote_node_device_list_caps_args.pack = _p_remote_node_device_list_caps_args
 _T_remote_node_device_list_caps_args._fast_unpack = _u_remote_node_device_list_caps_args
+_T_remote_node_device_list_caps_args.unpack = _U_remote_node_device_list_caps_args
 _T_remote_node_device_list_caps_ret.pack = _p_remote_node_device_list_caps_ret
 _T_remote_node_device_list_caps_ret._fast_unpack = _u_remote_node_device_list_caps_ret
 _T_remote_node_device_dettach_args.pack = _p_remote_node_device_dettach_args
 _T_remote_node_device_dettach_args._fast_unpack = _u_remote_node_device_dettach_args
+_T_remote_node_device_dettach_args.unpack = _U_remote_node_device_dettach_args
 _T_remote_node_device_detach_flags_args.pack = _p_remote_node_device_detach_flags_args
 _T_remote_node_device_detach_flags_args._fast_unpack = _u_remote_node_device_detach_flags_args
 _T_remote_node_device_re_attach_args.pack = _p_remote_node_device_re_attach_args
 _T_remote_node_device_re_attach_args._fast_unpack = _u_remote_node_device_re_attach_args
+_T_remote_node_device_re_attach_args.unpack = _U_remote_node_device_re_attach_args
 _T_remote_node_device_reset_args.pack = _p_remote_node_device_reset_args
 _T_remote_node_device_reset_args._fast_unpack = _u_remote_node_device_reset_args
+_T_remote_node_device_reset_args.unpack = _U_remote_node_device_reset_args
 _T_remote_node_device_create_xml_args.pack = _p_remote_node_device_create_xml_args
 _T_remote_node_device_create_xml_args._fast_unpack = _u_remote_node_device_create_xml_args
+_T_remote_node_device_create_xml_args.unpack = _U_remote_node_device_create_xml_args
 _T_remote_node_device_create_xml_ret.pack = _p_remote_node_device_create_xml_ret
 _T_remote_node_device_create_xml_ret._fast_unpack = _u_remote_node_device_create_xml_ret
+_T_remote_node_device_create_xml_ret.unpack = _U_remote_node_device_create_xml_ret
 _T_remote_node_device_destroy_args.pack = _p_remote_node_device_destroy_args
 _T_remote_node_device_destroy_args._fast_unpack = _u_remote_node_device_destroy_args
+_T_remote_node_device_destroy_args.unpack = _U_remote_node_device_destroy_args
 _T_remote_node_device_define_xml_args.pack = _p_remote_node_device_define_xml_args
 _T_remote_node_device_define_xml_args._fast_unpack = _u_remote_node_device_define_xml_args
+_T_remote_node_device_define_xml_args.unpack = _U_remote_node_device_define_xml_args
 _T_remote_node_device_define_xml_ret.pack = _p_remote_node_device_define_xml_ret
 _T_remote_node_device_define_xml_ret._fast_unpack = _u_remote_node_device_define_xml_ret
+_T_remote_node_device_define_xml_ret.unpack = _U_remote_node_device_define_xml_ret
 _T_remote_node_device_undefine_args.pack = _p_remote_node_device_undefine_args
 _T_remote_node_device_undefine_args._fast_unpack = _u_remote_node_device_undefine_args
+_T_remote_node_device_undefine_args.unpack = _U_remote_node_device_undefine_args
 _T_remote_node_device_create_args.pack = _p_remote_node_device_create_args
 _T_remote_node_device_create_args._fast_unpack = _u_remote_node_device_create_args
+_T_remote_node_device_create_args.unpack = _U_remote_node_device_create_args
 _T_remote_node_device_get_autostart_args.pack = _p_remote_node_device_get_autostart_args
 _T_remote_node_device_get_autostart_args._fast_unpack = _u_remote_node_device_get_autostart_args
+_T_remote_node_device_get_autostart_args.unpack = _U_remote_node_device_get_autostart_args
 _T_remote_node_device_get_autostart_ret.pack = _p_remote_node_device_get_autostart_ret
 _T_remote_node_device_get_autostart_ret._fast_unpack = _u_remote_node_device_get_autostart_ret
+_T_remote_node_device_get_autostart_ret.unpack = _U_remote_node_device_get_autostart_ret
 _T_remote_node_device_set_autostart_args.pack = _p_remote_node_device_set_autostart_args
 _T_remote_node_device_set_autostart_args._fast_unpack = _u_remote_node_device_set_autostart_args
+_T_remote_node_device_set_autostart_args.unpack = _U_remote_node_device_set_autostart_args
 _T_remote_node_device_is_persistent_args.pack = _p_remote_node_device_is_persistent_args
 _T_remote_node_device_is_persistent_args._fast_unpack = _u_remote_node_device_is_persistent_args
+_T_remote_node_device_is_persistent_args.unpack = _U_remote_node_device_is_persistent_args
 _T_remote_node_device_is_persistent_ret.pack = _p_remote_node_device_is_persistent_ret
 _T_remote_node_device_is_persistent_ret._fast_unpack = _u_remote_node_device_is_persistent_ret
+_T_remote_node_device_is_persistent_ret.unpack = _U_remote_node_device_is_persistent_ret
 _T_remote_node_device_is_active_args.pack = _p_remote_node_device_is_active_args
 _T_remote_node_device_is_active_args._fast_unpack = _u_remote_node_device_is_active_args
+_T_remote_node_device_is_active_args.unpack = _U_remote_node_device_is_active_args
 _T_remote_node_device_is_active_ret.pack = _p_remote_node_device_is_active_ret
 _T_remote_node_device_is_active_ret._fast_unpack = _u_remote_node_device_is_active_ret
+_T_remote_node_device_is_active_ret.unpack = _U_remote_node_device_is_active_ret
 _T_remote_node_device_update_args.pack = _p_remote_node_device_update_args
 _T_remote_node_device_update_args._fast_unpack = _u_remote_node_device_update_args
 _T_remote_connect_domain_event_register_ret.pack = _p_remote_connect_domain_event_register_ret
 _T_remote_connect_domain_event_register_ret._fast_unpack = _u_remote_connect_domain_event_register_ret
+_T_remote_connect_domain_event_register_ret.unpack = _U_remote_connect_domain_event_register_ret
 _T_remote_connect_domain_event_deregister_ret.pack = _p_remote_connect_domain_event_deregister_ret
 _T_remote_connect_domain_event_deregister_ret._fast_unpack = _u_remote_connect_domain_event_deregister_ret
+_T_remote_connect_domain_event_deregister_ret.unpack = _U_remote_connect_domain_event_deregister_ret
 _T_remote_domain_event_lifecycle_msg.pack = _p_remote_domain_event_lifecycle_msg
 _T_remote_domain_event_lifecycle_msg._fast_unpack = _u_remote_domain_event_lifecycle_msg
+_T_remote_domain_event_lifecycle_msg.unpack = _U_remote_domain_event_lifecycle_msg
 _T_remote_domain_event_callback_lifecycle_msg.pack = _p_remote_domain_event_callback_lifecycle_msg
 _T_remote_domain_event_callback_lifecycle_msg._fast_unpack = _u_remote_domain_event_callback_lifecycle_msg
+_T_remote_domain_event_callback_lifecycle_msg.unpack = _U_remote_domain_event_callback_lifecycle_msg
 _T_remote_connect_domain_xml_from_native_args.pack = _p_remote_connect_domain_xml_from_native_args
 _T_remote_connect_domain_xml_from_native_args._fast_unpack = _u_remote_connect_domain_xml_from_native_args
 _T_remote_connect_domain_xml_from_native_ret.pack = _p_remote_connect_domain_xml_from_native_ret
 _T_remote_connect_domain_xml_from_native_ret._fast_unpack = _u_remote_connect_domain_xml_from_native_ret
+_T_remote_connect_domain_xml_from_native_ret.unpack = _U_remote_connect_domain_xml_from_native_ret
 _T_remote_connect_domain_xml_to_native_args.pack = _p_remote_connect_domain_xml_to_native_args
 _T_remote_connect_domain_xml_to_native_args._fast_unpack = _u_remote_connect_domain_xml_to_native_args
 _T_remote_connect_domain_xml_to_native_ret.pack = _p_remote_connect_domain_xml_to_native_ret
 _T_remote_connect_domain_xml_to_native_ret._fast_unpack = _u_remote_connect_domain_xml_to_native_ret
+_T_remote_connect_domain_xml_to_native_ret.unpack = _U_remote_connect_domain_xml_to_native_ret
 _T_remote_connect_num_of_secrets_ret.pack = _p_remote_connect_num_of_secrets_ret
 _T_remote_connect_num_of_secrets_ret._fast_unpack = _u_remote_connect_num_of_secrets_ret
+_T_remote_connect_num_of_secrets_ret.unpack = _U_remote_connect_num_of_secrets_ret
 _T_remote_connect_list_secrets_args.pack = _p_remote_connect_list_secrets_args
 _T_remote_connect_list_secrets_args._fast_unpack = _u_remote_connect_list_secrets_args
+_T_remote_connect_list_secrets_args.unpack = _U_remote_connect_list_secrets_args
 _T_remote_connect_list_secrets_ret.pack = _p_remote_connect_list_secrets_ret
 _T_remote_connect_list_secrets_ret._fast_unpack = _u_remote_connect_list_secrets_ret
 _T_remote_secret_lookup_by_uuid_args.pack = _p_remote_secret_lookup_by_uuid_args
 _T_remote_secret_lookup_by_uuid_args._fast_unpack = _u_remote_secret_lookup_by_uuid_args
+_T_remote_secret_lookup_by_uuid_args.unpack = _U_remote_secret_lookup_by_uuid_args
 _T_remote_secret_lookup_by_uuid_ret.pack = _p_remote_secret_lookup_by_uuid_ret
 _T_remote_secret_lookup_by_uuid_ret._fast_unpack = _u_remote_secret_lookup_by_uuid_ret
+_T_remote_secret_lookup_by_uuid_ret.unpack = _U_remote_secret_lookup_by_uuid_ret
 _T_remote_secret_define_xml_args.pack = _p_remote_secret_define_xml_args
 _T_remote_secret_define_xml_args._fast_unpack = _u_remote_secret_define_xml_args
+_T_remote_secret_define_xml_args.unpack = _U_remote_secret_define_xml_args
 _T_remote_secret_define_xml_ret.pack = _p_remote_secret_define_xml_ret
 _T_remote_secret_define_xml_ret._fast_unpack = _u_remote_secret_define_xml_ret
+_T_remote_secret_define_xml_ret.unpack = _U_remote_secret_define_xml_ret
 _T_remote_secret_get_xml_desc_args.pack = _p_remote_secret_get_xml_desc_args
 _T_remote_secret_get_xml_desc_args._fast_unpack = _u_remote_secret_get_xml_desc_args
+_T_remote_secret_get_xml_desc_args.unpack = _U_remote_secret_get_xml_desc_args
 _T_remote_secret_get_xml_desc_ret.pack = _p_remote_secret_get_xml_desc_ret
 _T_remote_secret_get_xml_desc_ret._fast_unpack = _u_remote_secret_get_xml_desc_ret
+_T_remote_secret_get_xml_desc_ret.unpack = _U_remote_secret_get_xml_desc_ret
 _T_remote_secret_set_value_args.pack = _p_remote_secret_set_value_args
 _T_remote_secret_set_value_args._fast_unpack = _u_remote_secret_set_value_args
 _T_remote_secret_get_value_args.pack = _p_remote_secret_get_value_args
 _T_remote_secret_get_value_args._fast_unpack = _u_remote_secret_get_value_args
+_T_remote_secret_get_value_args.unpack = _U_remote_secret_get_value_args
 _T_remote_secret_get_value_ret.pack = _p_remote_secret_get_value_ret
 _T_remote_secret_get_value_ret._fast_unpack = _u_remote_secret_get_value_ret
+_T_remote_secret_get_value_ret.unpack = _U_remote_secret_get_value_ret
 _T_remote_secret_undefine_args.pack = _p_remote_secret_undefine_args
 _T_remote_secret_undefine_args._fast_unpack = _u_remote_secret_undefine_args
+_T_remote_secret_undefine_args.unpack = _U_remote_secret_undefine_args
 _T_remote_secret_lookup_by_usage_args.pack = _p_remote_secret_lookup_by_usage_args
 _T_remote_secret_lookup_by_usage_args._fast_unpack = _u_remote_secret_lookup_by_usage_args
+_T_remote_secret_lookup_by_usage_args.unpack = _U_remote_secret_lookup_by_usage_args
 _T_remote_secret_lookup_by_usage_ret.pack = _p_remote_secret_lookup_by_usage_ret
 _T_remote_secret_lookup_by_usage_ret._fast_unpack = _u_remote_secret_lookup_by_usage_ret
+_T_remote_secret_lookup_by_usage_ret.unpack = _U_remote_secret_lookup_by_usage_ret
 _T_remote_domain_migrate_prepare_tunnel_args.pack = _p_remote_domain_migrate_prepare_tunnel_args
 _T_remote_domain_migrate_prepare_tunnel_args._fast_unpack = _u_remote_domain_migrate_prepare_tunnel_args
 _T_remote_connect_is_secure_ret.pack = _p_remote_connect_is_secure_ret
 _T_remote_connect_is_secure_ret._fast_unpack = _u_remote_connect_is_secure_ret
+_T_remote_connect_is_secure_ret.unpack = _U_remote_connect_is_secure_ret
 _T_remote_domain_is_active_args.pack = _p_remote_domain_is_active_args
 _T_remote_domain_is_active_args._fast_unpack = _u_remote_domain_is_active_args
+_T_remote_domain_is_active_args.unpack = _U_remote_domain_is_active_args
 _T_remote_domain_is_active_ret.pack = _p_remote_domain_is_active_ret
 _T_remote_domain_is_active_ret._fast_unpack = _u_remote_domain_is_active_ret
+_T_remote_domain_is_active_ret.unpack = _U_remote_domain_is_active_ret
 _T_remote_domain_is_persistent_args.pack = _p_remote_domain_is_persistent_args
 _T_remote_domain_is_persistent_args._fast_unpack = _u_remote_domain_is_persistent_args
+_T_remote_domain_is_persistent_args.unpack = _U_remote_domain_is_persistent_args
 _T_remote_domain_is_persistent_ret.pack = _p_remote_domain_is_persistent_ret
 _T_remote_domain_is_persistent_ret._fast_unpack = _u_remote_domain_is_persistent_ret
+_T_remote_domain_is_persistent_ret.unpack = _U_remote_domain_is_persistent_ret
 _T_remote_domain_is_updated_args.pack = _p_remote_domain_is_updated_args
 _T_remote_domain_is_updated_args._fast_unpack = _u_remote_domain_is_updated_args
+_T_remote_domain_is_updated_args.unpack = _U_remote_domain_is_updated_args
 _T_remote_domain_is_updated_ret.pack = _p_remote_domain_is_updated_ret
 _T_remote_domain_is_updated_ret._fast_unpack = _u_remote_domain_is_updated_ret
+_T_remote_domain_is_updated_ret.unpack = _U_remote_domain_is_updated_ret
 _T_remote_network_is_active_args.pack = _p_remote_network_is_active_args
 _T_remote_network_is_active_args._fast_unpack = _u_remote_network_is_active_args
+_T_remote_network_is_active_args.unpack = _U_remote_network_is_active_args
 _T_remote_network_is_active_ret.pack = _p_remote_network_is_active_ret
 _T_remote_network_is_active_ret._fast_unpack = _u_remote_network_is_active_ret
+_T_remote_network_is_active_ret.unpack = _U_remote_network_is_active_ret
 _T_remote_network_is_persistent_args.pack = _p_remote_network_is_persistent_args
 _T_remote_network_is_persistent_args._fast_unpack = _u_remote_network_is_persistent_args
+_T_remote_network_is_persistent_args.unpack = _U_remote_network_is_persistent_args
 _T_remote_network_is_persistent_ret.pack = _p_remote_network_is_persistent_ret
 _T_remote_network_is_persistent_ret._fast_unpack = _u_remote_network_is_persistent_ret
+_T_remote_network_is_persistent_ret.unpack = _U_remote_network_is_persistent_ret
 _T_remote_storage_pool_is_active_args.pack = _p_remote_storage_pool_is_active_args
 _T_remote_storage_pool_is_active_args._fast_unpack = _u_remote_storage_pool_is_active_args
+_T_remote_storage_pool_is_active_args.unpack = _U_remote_storage_pool_is_active_args
 _T_remote_storage_pool_is_active_ret.pack = _p_remote_storage_pool_is_active_ret
 _T_remote_storage_pool_is_active_ret._fast_unpack = _u_remote_storage_pool_is_active_ret
+_T_remote_storage_pool_is_active_ret.unpack = _U_remote_storage_pool_is_active_ret
 _T_remote_storage_pool_is_persistent_args.pack = _p_remote_storage_pool_is_persistent_args
 _T_remote_storage_pool_is_persistent_args._fast_unpack = _u_remote_storage_pool_is_persistent_args
+_T_remote_storage_pool_is_persistent_args.unpack = _U_remote_storage_pool_is_persistent_args
 _T_remote_storage_pool_is_persistent_ret.pack = _p_remote_storage_pool_is_persistent_ret
 _T_remote_storage_pool_is_persistent_ret._fast_unpack = _u_remote_storage_pool_is_persistent_ret
+_T_remote_storage_pool_is_persistent_ret.unpack = _U_remote_storage_pool_is_persistent_ret
 _T_remote_interface_is_active_args.pack = _p_remote_interface_is_active_args
 _T_remote_interface_is_active_args._fast_unpack = _u_remote_interface_is_active_args
+_T_remote_interface_is_active_args.unpack = _U_remote_interface_is_active_args
 _T_remote_interface_is_active_ret.pack = _p_remote_interface_is_active_ret
 _T_remote_interface_is_active_ret._fast_unpack = _u_remote_interface_is_active_ret
+_T_remote_interface_is_active_ret.unpack = _U_remote_interface_is_active_ret
 _T_remote_connect_compare_cpu_args.pack = _p_remote_connect_compare_cpu_args
 _T_remote_connect_compare_cpu_args._fast_unpack = _u_remote_connect_compare_cpu_args
+_T_remote_connect_compare_cpu_args.unpack = _U_remote_connect_compare_cpu_args
 _T_remote_connect_compare_cpu_ret.pack = _p_remote_connect_compare_cpu_ret
 _T_remote_connect_compare_cpu_ret._fast_unpack = _u_remote_connect_compare_cpu_ret
+_T_remote_connect_compare_cpu_ret.unpack = _U_remote_connect_compare_cpu_ret
 _T_remote_connect_baseline_cpu_args.pack = _p_remote_connect_baseline_cpu_args
 _T_remote_connect_baseline_cpu_args._fast_unpack = _u_remote_connect_baseline_cpu_args
 _T_remote_connect_baseline_cpu_ret.pack = _p_remote_connect_baseline_cpu_ret
 _T_remote_connect_baseline_cpu_ret._fast_unpack = _u_remote_connect_baseline_cpu_ret
+_T_remote_connect_baseline_cpu_ret.unpack = _U_remote_connect_baseline_cpu_ret
 _T_remote_domain_get_job_info_args.pack = _p_remote_domain_get_job_info_args
 _T_remote_domain_get_job_info_args._fast_unpack = _u_remote_domain_get_job_info_args
+_T_remote_domain_get_job_info_args.unpack = _U_remote_domain_get_job_info_args
 _T_remote_domain_get_job_info_ret.pack = _p_remote_domain_get_job_info_ret
 _T_remote_domain_get_job_info_ret._fast_unpack = _u_remote_domain_get_job_info_ret
+_T_remote_domain_get_job_info_ret.unpack = _U_remote_domain_get_job_info_ret
 _T_remote_domain_get_job_stats_args.pack = _p_remote_domain_get_job_stats_args
 _T_remote_domain_get_job_stats_args._fast_unpack = _u_remote_domain_get_job_stats_args
+_T_remote_domain_get_job_stats_args.unpack = _U_remote_domain_get_job_stats_args
 _T_remote_domain_get_job_stats_ret.pack = _p_remote_domain_get_job_stats_ret
 _T_remote_domain_get_job_stats_ret._fast_unpack = _u_remote_domain_get_job_stats_ret
 _T_remote_domain_abort_job_args.pack = _p_remote_domain_abort_job_args
 _T_remote_domain_abort_job_args._fast_unpack = _u_remote_domain_abort_job_args
+_T_remote_domain_abort_job_args.unpack = _U_remote_domain_abort_job_args
 _T_remote_domain_abort_job_flags_args.pack = _p_remote_domain_abort_job_flags_args
 _T_remote_domain_abort_job_flags_args._fast_unpack = _u_remote_domain_abort_job_flags_args
+_T_remote_domain_abort_job_flags_args.unpack = _U_remote_domain_abort_job_flags_args
 _T_remote_domain_migrate_get_max_downtime_args.pack = _p_remote_domain_migrate_get_max_downtime_args
 _T_remote_domain_migrate_get_max_downtime_args._fast_unpack = _u_remote_domain_migrate_get_max_downtime_args
+_T_remote_domain_migrate_get_max_downtime_args.unpack = _U_remote_domain_migrate_get_max_downtime_args
 _T_remote_domain_migrate_get_max_downtime_ret.pack = _p_remote_domain_migrate_get_max_downtime_ret
 _T_remote_domain_migrate_get_max_downtime_ret._fast_unpack = _u_remote_domain_migrate_get_max_downtime_ret
+_T_remote_domain_migrate_get_max_downtime_ret.unpack = _U_remote_domain_migrate_get_max_downtime_ret
 _T_remote_domain_migrate_set_max_downtime_args.pack = _p_remote_domain_migrate_set_max_downtime_args
 _T_remote_domain_migrate_set_max_downtime_args._fast_unpack = _u_remote_domain_migrate_set_max_downtime_args
+_T_remote_domain_migrate_set_max_downtime_args.unpack = _U_remote_domain_migrate_set_max_downtime_args
 _T_remote_domain_migrate_get_compression_cache_args.pack = _p_remote_domain_migrate_get_compression_cache_args
 _T_remote_domain_migrate_get_compression_cache_args._fast_unpack = _u_remote_domain_migrate_get_compression_cache_args
+_T_remote_domain_migrate_get_compression_cache_args.unpack = _U_remote_domain_migrate_get_compression_cache_args
 _T_remote_domain_migrate_get_compression_cache_ret.pack = _p_remote_domain_migrate_get_compression_cache_ret
 _T_remote_domain_migrate_get_compression_cache_ret._fast_unpack = _u_remote_domain_migrate_get_compression_cache_ret
+_T_remote_domain_migrate_get_compression_cache_ret.unpack = _U_remote_domain_migrate_get_compression_cache_ret
 _T_remote_domain_migrate_set_compression_cache_args.pack = _p_remote_domain_migrate_set_compression_cache_args
 _T_remote_domain_migrate_set_compression_cache_args._fast_unpack = _u_remote_domain_migrate_set_compression_cache_args
+_T_remote_domain_migrate_set_compression_cache_args.unpack = _U_remote_domain_migrate_set_compression_cache_args
 _T_remote_domain_migrate_set_max_speed_args.pack = _p_remote_domain_migrate_set_max_speed_args
 _T_remote_domain_migrate_set_max_speed_args._fast_unpack = _u_remote_domain_migrate_set_max_speed_args
+_T_remote_domain_migrate_set_max_speed_args.unpack = _U_remote_domain_migrate_set_max_speed_args
 _T_remote_domain_migrate_get_max_speed_args.pack = _p_remote_domain_migrate_get_max_speed_args
 _T_remote_domain_migrate_get_max_speed_args._fast_unpack = _u_remote_domain_migrate_get_max_speed_args
+_T_remote_domain_migrate_get_max_speed_args.unpack = _U_remote_domain_migrate_get_max_speed_args
 _T_remote_domain_migrate_get_max_speed_ret.pack = _p_remote_domain_migrate_get_max_speed_ret
 _T_remote_domain_migrate_get_max_speed_ret._fast_unpack = _u_remote_domain_migrate_get_max_speed_ret
+_T_remote_domain_migrate_get_max_speed_ret.unpack = _U_remote_domain_migrate_get_max_speed_ret
 _T_remote_connect_domain_event_register_any_args.pack = _p_remote_connect_domain_event_register_any_args
 _T_remote_connect_domain_event_register_any_args._fast_unpack = _u_remote_connect_domain_event_register_any_args
+_T_remote_connect_domain_event_register_any_args.unpack = _U_remote_connect_domain_event_register_any_args
 _T_remote_connect_domain_event_deregister_any_args.pack = _p_remote_connect_domain_event_deregister_any_args
 _T_remote_connect_domain_event_deregister_any_args._fast_unpack = _u_remote_connect_domain_event_deregister_any_args
+_T_remote_connect_domain_event_deregister_any_args.unpack = _U_remote_connect_domain_event_deregister_any_args
 _T_remote_connect_domain_event_callback_register_any_args.pack = _p_remote_connect_domain_event_callback_register_any_args
 _T_remote_connect_domain_event_callback_register_any_args._fast_unpack = _u_remote_connect_domain_event_callback_register_any_args
+_T_remote_connect_domain_event_callback_register_any_args.unpack = _U_remote_connect_domain_event_callback_register_any_args
 _T_remote_connect_domain_event_callback_register_any_ret.pack = _p_remote_connect_domain_event_callback_register_any_ret
 _T_remote_connect_domain_event_callback_register_any_ret._fast_unpack = _u_remote_connect_domain_event_callback_register_any_ret
+_T_remote_connect_domain_event_callback_register_any_ret.unpack = _U_remote_connect_domain_event_callback_register_any_ret
 _T_remote_connect_domain_event_callback_deregister_any_args.pack = _p_remote_connect_domain_event_callback_deregister_any_args
 _T_remote_connect_domain_event_callback_deregister_any_args._fast_unpack = _u_remote_connect_domain_event_callback_deregister_any_args
+_T_remote_connect_domain_event_callback_deregister_any_args.unpack = _U_remote_connect_domain_event_callback_deregister_any_args
 _T_remote_domain_event_reboot_msg.pack = _p_remote_domain_event_reboot_msg
 _T_remote_domain_event_reboot_msg._fast_unpack = _u_remote_domain_event_reboot_msg
+_T_remote_domain_event_reboot_msg.unpack = _U_remote_domain_event_reboot_msg
 _T_remote_domain_event_callback_reboot_msg.pack = _p_remote_domain_event_callback_reboot_msg
 _T_remote_domain_event_callback_reboot_msg._fast_unpack = _u_remote_domain_event_callback_reboot_msg
+_T_remote_domain_event_callback_reboot_msg.unpack = _U_remote_domain_event_callback_reboot_msg
 _T_remote_domain_event_rtc_change_msg.pack = _p_remote_domain_event_rtc_change_msg
 _T_remote_domain_event_rtc_change_msg._fast_unpack = _u_remote_domain_event_rtc_change_msg
+_T_remote_domain_event_rtc_change_msg.unpack = _U_remote_domain_event_rtc_change_msg
 _T_remote_domain_event_callback_rtc_change_msg.pack = _p_remote_domain_event_callback_rtc_change_msg
 _T_remote_domain_event_callback_rtc_change_msg._fast_unpack = _u_remote_domain_event_callback_rtc_change_msg
+_T_remote_domain_event_callback_rtc_change_msg.unpack = _U_remote_domain_event_callback_rtc_change_msg
 _T_remote_domain_event_watchdog_msg.pack = _p_remote_domain_event_watchdog_msg
 _T_remote_domain_event_watchdog_msg._fast_unpack = _u_remote_domain_event_watchdog_msg
+_T_remote_domain_event_watchdog_msg.unpack = _U_remote_domain_event_watchdog_msg
 _T_remote_domain_event_callback_watchdog_msg.pack = _p_remote_domain_event_callback_watchdog_msg
 _T_remote_domain_event_callback_watchdog_msg._fast_unpack = _u_remote_domain_event_callback_watchdog_msg
+_T_remote_domain_event_callback_watchdog_msg.unpack = _U_remote_domain_event_callback_watchdog_msg
 _T_remote_domain_event_io_error_msg.pack = _p_remote_domain_event_io_error_msg
 _T_remote_domain_event_io_error_msg._fast_unpack = _u_remote_domain_event_io_error_msg
 _T_remote_domain_event_callback_io_error_msg.pack = _p_remote_domain_event_callback_io_error_msg
 _T_remote_domain_event_callback_io_error_msg._fast_unpack = _u_remote_domain_event_callback_io_error_msg
+_T_remote_domain_event_callback_io_error_msg.unpack = _U_remote_domain_event_callback_io_error_msg
 _T_remote_domain_event_io_error_reason_msg.pack = _p_remote_domain_event_io_error_reason_msg
 _T_remote_domain_event_io_error_reason_msg._fast_unpack = _u_remote_domain_event_io_error_reason_msg
 _T_remote_domain_event_callback_io_error_reason_msg.pack = _p_remote_domain_event_callback_io_error_reason_msg
 _T_remote_domain_event_callback_io_error_reason_msg._fast_unpack = _u_remote_domain_event_callback_io_error_reason_msg
+_T_remote_domain_event_callback_io_error_reason_msg.unpack = _U_remote_domain_event_callback_io_error_reason_msg
 _T_remote_domain_event_graphics_address.pack = _p_remote_domain_event_graphics_address
 _T_remote_domain_event_graphics_address._fast_unpack = _u_remote_domain_event_graphics_address
 _T_remote_domain_event_graphics_identity.pack = _p_remote_domain_event_graphics_identity
@@ -43670,212 +52890,290 @@ _T_remote_domain_event_graphics_msg.pack = _p_remote_domain_event_graphics_msg
 _T_remote_domain_event_graphics_msg._fast_unpack = _u_remote_domain_event_graphics_msg
 _T_remote_domain_event_callback_graphics_msg.pack = _p_remote_domain_event_callback_graphics_msg
 _T_remote_domain_event_callback_graphics_msg._fast_unpack = _u_remote_domain_event_callback_graphics_msg
+_T_remote_domain_event_callback_graphics_msg.unpack = _U_remote_domain_event_callback_graphics_msg
 _T_remote_domain_event_block_job_msg.pack = _p_remote_domain_event_block_job_msg
 _T_remote_domain_event_block_job_msg._fast_unpack = _u_remote_domain_event_block_job_msg
 _T_remote_domain_event_callback_block_job_msg.pack = _p_remote_domain_event_callback_block_job_msg
 _T_remote_domain_event_callback_block_job_msg._fast_unpack = _u_remote_domain_event_callback_block_job_msg
+_T_remote_domain_event_callback_block_job_msg.unpack = _U_remote_domain_event_callback_block_job_msg
 _T_remote_domain_event_disk_change_msg.pack = _p_remote_domain_event_disk_change_msg
 _T_remote_domain_event_disk_change_msg._fast_unpack = _u_remote_domain_event_disk_change_msg
 _T_remote_domain_event_callback_disk_change_msg.pack = _p_remote_domain_event_callback_disk_change_msg
 _T_remote_domain_event_callback_disk_change_msg._fast_unpack = _u_remote_domain_event_callback_disk_change_msg
+_T_remote_domain_event_callback_disk_change_msg.unpack = _U_remote_domain_event_callback_disk_change_msg
 _T_remote_domain_event_tray_change_msg.pack = _p_remote_domain_event_tray_change_msg
 _T_remote_domain_event_tray_change_msg._fast_unpack = _u_remote_domain_event_tray_change_msg
 _T_remote_domain_event_callback_tray_change_msg.pack = _p_remote_domain_event_callback_tray_change_msg
 _T_remote_domain_event_callback_tray_change_msg._fast_unpack = _u_remote_domain_event_callback_tray_change_msg
+_T_remote_domain_event_callback_tray_change_msg.unpack = _U_remote_domain_event_callback_tray_change_msg
 _T_remote_domain_event_pmwakeup_msg.pack = _p_remote_domain_event_pmwakeup_msg
 _T_remote_domain_event_pmwakeup_msg._fast_unpack = _u_remote_domain_event_pmwakeup_msg
+_T_remote_domain_event_pmwakeup_msg.unpack = _U_remote_domain_event_pmwakeup_msg
 _T_remote_domain_event_callback_pmwakeup_msg.pack = _p_remote_domain_event_callback_pmwakeup_msg
 _T_remote_domain_event_callback_pmwakeup_msg._fast_unpack = _u_remote_domain_event_callback_pmwakeup_msg
+_T_remote_domain_event_callback_pmwakeup_msg.unpack = _U_remote_domain_event_callback_pmwakeup_msg
 _T_remote_domain_event_pmsuspend_msg.pack = _p_remote_domain_event_pmsuspend_msg
 _T_remote_domain_event_pmsuspend_msg._fast_unpack = _u_remote_domain_event_pmsuspend_msg
+_T_remote_domain_event_pmsuspend_msg.unpack = _U_remote_domain_event_pmsuspend_msg
 _T_remote_domain_event_callback_pmsuspend_msg.pack = _p_remote_domain_event_callback_pmsuspend_msg
 _T_remote_domain_event_callback_pmsuspend_msg._fast_unpack = _u_remote_domain_event_callback_pmsuspend_msg
+_T_remote_domain_event_callback_pmsuspend_msg.unpack = _U_remote_domain_event_callback_pmsuspend_msg
 _T_remote_domain_event_balloon_change_msg.pack = _p_remote_domain_event_balloon_change_msg
 _T_remote_domain_event_balloon_change_msg._fast_unpack = _u_remote_domain_event_balloon_change_msg
+_T_remote_domain_event_balloon_change_msg.unpack = _U_remote_domain_event_balloon_change_msg
 _T_remote_domain_event_callback_balloon_change_msg.pack = _p_remote_domain_event_callback_balloon_change_msg
 _T_remote_domain_event_callback_balloon_change_msg._fast_unpack = _u_remote_domain_event_callback_balloon_change_msg
+_T_remote_domain_event_callback_balloon_change_msg.unpack = _U_remote_domain_event_callback_balloon_change_msg
 _T_remote_domain_event_pmsuspend_disk_msg.pack = _p_remote_domain_event_pmsuspend_disk_msg
 _T_remote_domain_event_pmsuspend_disk_msg._fast_unpack = _u_remote_domain_event_pmsuspend_disk_msg
+_T_remote_domain_event_pmsuspend_disk_msg.unpack = _U_remote_domain_event_pmsuspend_disk_msg
 _T_remote_domain_event_callback_pmsuspend_disk_msg.pack = _p_remote_domain_event_callback_pmsuspend_disk_msg
 _T_remote_domain_event_callback_pmsuspend_disk_msg._fast_unpack = _u_remote_domain_event_callback_pmsuspend_disk_msg
+_T_remote_domain_event_callback_pmsuspend_disk_msg.unpack = _U_remote_domain_event_callback_pmsuspend_disk_msg
 _T_remote_domain_managed_save_args.pack = _p_remote_domain_managed_save_args
 _T_remote_domain_managed_save_args._fast_unpack = _u_remote_domain_managed_save_args
+_T_remote_domain_managed_save_args.unpack = _U_remote_domain_managed_save_args
 _T_remote_domain_has_managed_save_image_args.pack = _p_remote_domain_has_managed_save_image_args
 _T_remote_domain_has_managed_save_image_args._fast_unpack = _u_remote_domain_has_managed_save_image_args
+_T_remote_domain_has_managed_save_image_args.unpack = _U_remote_domain_has_managed_save_image_args
 _T_remote_domain_has_managed_save_image_ret.pack = _p_remote_domain_has_managed_save_image_ret
 _T_remote_domain_has_managed_save_image_ret._fast_unpack = _u_remote_domain_has_managed_save_image_ret
+_T_remote_domain_has_managed_save_image_ret.unpack = _U_remote_domain_has_managed_save_image_ret
 _T_remote_domain_managed_save_remove_args.pack = _p_remote_domain_managed_save_remove_args
 _T_remote_domain_managed_save_remove_args._fast_unpack = _u_remote_domain_managed_save_remove_args
+_T_remote_domain_managed_save_remove_args.unpack = _U_remote_domain_managed_save_remove_args
 _T_remote_domain_managed_save_get_xml_desc_args.pack = _p_remote_domain_managed_save_get_xml_desc_args
 _T_remote_domain_managed_save_get_xml_desc_args._fast_unpack = _u_remote_domain_managed_save_get_xml_desc_args
+_T_remote_domain_managed_save_get_xml_desc_args.unpack = _U_remote_domain_managed_save_get_xml_desc_args
 _T_remote_domain_managed_save_get_xml_desc_ret.pack = _p_remote_domain_managed_save_get_xml_desc_ret
 _T_remote_domain_managed_save_get_xml_desc_ret._fast_unpack = _u_remote_domain_managed_save_get_xml_desc_ret
+_T_remote_domain_managed_save_get_xml_desc_ret.unpack = _U_remote_domain_managed_save_get_xml_desc_ret
 _T_remote_domain_managed_save_define_xml_args.pack = _p_remote_domain_managed_save_define_xml_args
 _T_remote_domain_managed_save_define_xml_args._fast_unpack = _u_remote_domain_managed_save_define_xml_args
+_T_remote_domain_managed_save_define_xml_args.unpack = _U_remote_domain_managed_save_define_xml_args
 _T_remote_domain_snapshot_create_xml_args.pack = _p_remote_domain_snapshot_create_xml_args
 _T_remote_domain_snapshot_create_xml_args._fast_unpack = _u_remote_domain_snapshot_create_xml_args
 _T_remote_domain_snapshot_create_xml_ret.pack = _p_remote_domain_snapshot_create_xml_ret
 _T_remote_domain_snapshot_create_xml_ret._fast_unpack = _u_remote_domain_snapshot_create_xml_ret
+_T_remote_domain_snapshot_create_xml_ret.unpack = _U_remote_domain_snapshot_create_xml_ret
 _T_remote_domain_snapshot_get_xml_desc_args.pack = _p_remote_domain_snapshot_get_xml_desc_args
 _T_remote_domain_snapshot_get_xml_desc_args._fast_unpack = _u_remote_domain_snapshot_get_xml_desc_args
+_T_remote_domain_snapshot_get_xml_desc_args.unpack = _U_remote_domain_snapshot_get_xml_desc_args
 _T_remote_domain_snapshot_get_xml_desc_ret.pack = _p_remote_domain_snapshot_get_xml_desc_ret
 _T_remote_domain_snapshot_get_xml_desc_ret._fast_unpack = _u_remote_domain_snapshot_get_xml_desc_ret
+_T_remote_domain_snapshot_get_xml_desc_ret.unpack = _U_remote_domain_snapshot_get_xml_desc_ret
 _T_remote_domain_snapshot_num_args.pack = _p_remote_domain_snapshot_num_args
 _T_remote_domain_snapshot_num_args._fast_unpack = _u_remote_domain_snapshot_num_args
+_T_remote_domain_snapshot_num_args.unpack = _U_remote_domain_snapshot_num_args
 _T_remote_domain_snapshot_num_ret.pack = _p_remote_domain_snapshot_num_ret
 _T_remote_domain_snapshot_num_ret._fast_unpack = _u_remote_domain_snapshot_num_ret
+_T_remote_domain_snapshot_num_ret.unpack = _U_remote_domain_snapshot_num_ret
 _T_remote_domain_snapshot_list_names_args.pack = _p_remote_domain_snapshot_list_names_args
 _T_remote_domain_snapshot_list_names_args._fast_unpack = _u_remote_domain_snapshot_list_names_args
+_T_remote_domain_snapshot_list_names_args.unpack = _U_remote_domain_snapshot_list_names_args
 _T_remote_domain_snapshot_list_names_ret.pack = _p_remote_domain_snapshot_list_names_ret
 _T_remote_domain_snapshot_list_names_ret._fast_unpack = _u_remote_domain_snapshot_list_names_ret
 _T_remote_domain_list_all_snapshots_args.pack = _p_remote_domain_list_all_snapshots_args
 _T_remote_domain_list_all_snapshots_args._fast_unpack = _u_remote_domain_list_all_snapshots_args
+_T_remote_domain_list_all_snapshots_args.unpack = _U_remote_domain_list_all_snapshots_args
 _T_remote_domain_list_all_snapshots_ret.pack = _p_remote_domain_list_all_snapshots_ret
 _T_remote_domain_list_all_snapshots_ret._fast_unpack = _u_remote_domain_list_all_snapshots_ret
 _T_remote_domain_snapshot_num_children_args.pack = _p_remote_domain_snapshot_num_children_args
 _T_remote_domain_snapshot_num_children_args._fast_unpack = _u_remote_domain_snapshot_num_children_args
+_T_remote_domain_snapshot_num_children_args.unpack = _U_remote_domain_snapshot_num_children_args
 _T_remote_domain_snapshot_num_children_ret.pack = _p_remote_domain_snapshot_num_children_ret
 _T_remote_domain_snapshot_num_children_ret._fast_unpack = _u_remote_domain_snapshot_num_children_ret
+_T_remote_domain_snapshot_num_children_ret.unpack = _U_remote_domain_snapshot_num_children_ret
 _T_remote_domain_snapshot_list_children_names_args.pack = _p_remote_domain_snapshot_list_children_names_args
 _T_remote_domain_snapshot_list_children_names_args._fast_unpack = _u_remote_domain_snapshot_list_children_names_args
+_T_remote_domain_snapshot_list_children_names_args.unpack = _U_remote_domain_snapshot_list_children_names_args
 _T_remote_domain_snapshot_list_children_names_ret.pack = _p_remote_domain_snapshot_list_children_names_ret
 _T_remote_domain_snapshot_list_children_names_ret._fast_unpack = _u_remote_domain_snapshot_list_children_names_ret
 _T_remote_domain_snapshot_list_all_children_args.pack = _p_remote_domain_snapshot_list_all_children_args
 _T_remote_domain_snapshot_list_all_children_args._fast_unpack = _u_remote_domain_snapshot_list_all_children_args
+_T_remote_domain_snapshot_list_all_children_args.unpack = _U_remote_domain_snapshot_list_all_children_args
 _T_remote_domain_snapshot_list_all_children_ret.pack = _p_remote_domain_snapshot_list_all_children_ret
 _T_remote_domain_snapshot_list_all_children_ret._fast_unpack = _u_remote_domain_snapshot_list_all_children_ret
 _T_remote_domain_snapshot_lookup_by_name_args.pack = _p_remote_domain_snapshot_lookup_by_name_args
 _T_remote_domain_snapshot_lookup_by_name_args._fast_unpack = _u_remote_domain_snapshot_lookup_by_name_args
 _T_remote_domain_snapshot_lookup_by_name_ret.pack = _p_remote_domain_snapshot_lookup_by_name_ret
 _T_remote_domain_snapshot_lookup_by_name_ret._fast_unpack = _u_remote_domain_snapshot_lookup_by_name_ret
+_T_remote_domain_snapshot_lookup_by_name_ret.unpack = _U_remote_domain_snapshot_lookup_by_name_ret
 _T_remote_domain_has_current_snapshot_args.pack = _p_remote_domain_has_current_snapshot_args
 _T_remote_domain_has_current_snapshot_args._fast_unpack = _u_remote_domain_has_current_snapshot_args
+_T_remote_domain_has_current_snapshot_args.unpack = _U_remote_domain_has_current_snapshot_args
 _T_remote_domain_has_current_snapshot_ret.pack = _p_remote_domain_has_current_snapshot_ret
 _T_remote_domain_has_current_snapshot_ret._fast_unpack = _u_remote_domain_has_current_snapshot_ret
+_T_remote_domain_has_current_snapshot_ret.unpack = _U_remote_domain_has_current_snapshot_ret
 _T_remote_domain_snapshot_get_parent_args.pack = _p_remote_domain_snapshot_get_parent_args
 _T_remote_domain_snapshot_get_parent_args._fast_unpack = _u_remote_domain_snapshot_get_parent_args
+_T_remote_domain_snapshot_get_parent_args.unpack = _U_remote_domain_snapshot_get_parent_args
 _T_remote_domain_snapshot_get_parent_ret.pack = _p_remote_domain_snapshot_get_parent_ret
 _T_remote_domain_snapshot_get_parent_ret._fast_unpack = _u_remote_domain_snapshot_get_parent_ret
+_T_remote_domain_snapshot_get_parent_ret.unpack = _U_remote_domain_snapshot_get_parent_ret
 _T_remote_domain_snapshot_current_args.pack = _p_remote_domain_snapshot_current_args
 _T_remote_domain_snapshot_current_args._fast_unpack = _u_remote_domain_snapshot_current_args
+_T_remote_domain_snapshot_current_args.unpack = _U_remote_domain_snapshot_current_args
 _T_remote_domain_snapshot_current_ret.pack = _p_remote_domain_snapshot_current_ret
 _T_remote_domain_snapshot_current_ret._fast_unpack = _u_remote_domain_snapshot_current_ret
+_T_remote_domain_snapshot_current_ret.unpack = _U_remote_domain_snapshot_current_ret
 _T_remote_domain_snapshot_is_current_args.pack = _p_remote_domain_snapshot_is_current_args
 _T_remote_domain_snapshot_is_current_args._fast_unpack = _u_remote_domain_snapshot_is_current_args
+_T_remote_domain_snapshot_is_current_args.unpack = _U_remote_domain_snapshot_is_current_args
 _T_remote_domain_snapshot_is_current_ret.pack = _p_remote_domain_snapshot_is_current_ret
 _T_remote_domain_snapshot_is_current_ret._fast_unpack = _u_remote_domain_snapshot_is_current_ret
+_T_remote_domain_snapshot_is_current_ret.unpack = _U_remote_domain_snapshot_is_current_ret
 _T_remote_domain_snapshot_has_metadata_args.pack = _p_remote_domain_snapshot_has_metadata_args
 _T_remote_domain_snapshot_has_metadata_args._fast_unpack = _u_remote_domain_snapshot_has_metadata_args
+_T_remote_domain_snapshot_has_metadata_args.unpack = _U_remote_domain_snapshot_has_metadata_args
 _T_remote_domain_snapshot_has_metadata_ret.pack = _p_remote_domain_snapshot_has_metadata_ret
 _T_remote_domain_snapshot_has_metadata_ret._fast_unpack = _u_remote_domain_snapshot_has_metadata_ret
+_T_remote_domain_snapshot_has_metadata_ret.unpack = _U_remote_domain_snapshot_has_metadata_ret
 _T_remote_domain_revert_to_snapshot_args.pack = _p_remote_domain_revert_to_snapshot_args
 _T_remote_domain_revert_to_snapshot_args._fast_unpack = _u_remote_domain_revert_to_snapshot_args
+_T_remote_domain_revert_to_snapshot_args.unpack = _U_remote_domain_revert_to_snapshot_args
 _T_remote_domain_snapshot_delete_args.pack = _p_remote_domain_snapshot_delete_args
 _T_remote_domain_snapshot_delete_args._fast_unpack = _u_remote_domain_snapshot_delete_args
+_T_remote_domain_snapshot_delete_args.unpack = _U_remote_domain_snapshot_delete_args
 _T_remote_domain_open_console_args.pack = _p_remote_domain_open_console_args
 _T_remote_domain_open_console_args._fast_unpack = _u_remote_domain_open_console_args
+_T_remote_domain_open_console_args.unpack = _U_remote_domain_open_console_args
 _T_remote_domain_open_channel_args.pack = _p_remote_domain_open_channel_args
 _T_remote_domain_open_channel_args._fast_unpack = _u_remote_domain_open_channel_args
+_T_remote_domain_open_channel_args.unpack = _U_remote_domain_open_channel_args
 _T_remote_storage_vol_upload_args.pack = _p_remote_storage_vol_upload_args
 _T_remote_storage_vol_upload_args._fast_unpack = _u_remote_storage_vol_upload_args
+_T_remote_storage_vol_upload_args.unpack = _U_remote_storage_vol_upload_args
 _T_remote_storage_vol_download_args.pack = _p_remote_storage_vol_download_args
 _T_remote_storage_vol_download_args._fast_unpack = _u_remote_storage_vol_download_args
+_T_remote_storage_vol_download_args.unpack = _U_remote_storage_vol_download_args
 _T_remote_domain_get_state_args.pack = _p_remote_domain_get_state_args
 _T_remote_domain_get_state_args._fast_unpack = _u_remote_domain_get_state_args
+_T_remote_domain_get_state_args.unpack = _U_remote_domain_get_state_args
 _T_remote_domain_get_state_ret.pack = _p_remote_domain_get_state_ret
 _T_remote_domain_get_state_ret._fast_unpack = _u_remote_domain_get_state_ret
+_T_remote_domain_get_state_ret.unpack = _U_remote_domain_get_state_ret
 _T_remote_domain_migrate_begin3_args.pack = _p_remote_domain_migrate_begin3_args
 _T_remote_domain_migrate_begin3_args._fast_unpack = _u_remote_domain_migrate_begin3_args
+_T_remote_domain_migrate_begin3_args.unpack = _U_remote_domain_migrate_begin3_args
 _T_remote_domain_migrate_begin3_ret.pack = _p_remote_domain_migrate_begin3_ret
 _T_remote_domain_migrate_begin3_ret._fast_unpack = _u_remote_domain_migrate_begin3_ret
 _T_remote_domain_migrate_prepare3_args.pack = _p_remote_domain_migrate_prepare3_args
 _T_remote_domain_migrate_prepare3_args._fast_unpack = _u_remote_domain_migrate_prepare3_args
 _T_remote_domain_migrate_prepare3_ret.pack = _p_remote_domain_migrate_prepare3_ret
 _T_remote_domain_migrate_prepare3_ret._fast_unpack = _u_remote_domain_migrate_prepare3_ret
+_T_remote_domain_migrate_prepare3_ret.unpack = _U_remote_domain_migrate_prepare3_ret
 _T_remote_domain_migrate_prepare_tunnel3_args.pack = _p_remote_domain_migrate_prepare_tunnel3_args
 _T_remote_domain_migrate_prepare_tunnel3_args._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_args
 _T_remote_domain_migrate_prepare_tunnel3_ret.pack = _p_remote_domain_migrate_prepare_tunnel3_ret
 _T_remote_domain_migrate_prepare_tunnel3_ret._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_ret
+_T_remote_domain_migrate_prepare_tunnel3_ret.unpack = _U_remote_domain_migrate_prepare_tunnel3_ret
 _T_remote_domain_migrate_perform3_args.pack = _p_remote_domain_migrate_perform3_args
 _T_remote_domain_migrate_perform3_args._fast_unpack = _u_remote_domain_migrate_perform3_args
 _T_remote_domain_migrate_perform3_ret.pack = _p_remote_domain_migrate_perform3_ret
 _T_remote_domain_migrate_perform3_ret._fast_unpack = _u_remote_domain_migrate_perform3_ret
+_T_remote_domain_migrate_perform3_ret.unpack = _U_remote_domain_migrate_perform3_ret
 _T_remote_domain_migrate_finish3_args.pack = _p_remote_domain_migrate_finish3_args
 _T_remote_domain_migrate_finish3_args._fast_unpack = _u_remote_domain_migrate_finish3_args
 _T_remote_domain_migrate_finish3_ret.pack = _p_remote_domain_migrate_finish3_ret
 _T_remote_domain_migrate_finish3_ret._fast_unpack = _u_remote_domain_migrate_finish3_ret
+_T_remote_domain_migrate_finish3_ret.unpack = _U_remote_domain_migrate_finish3_ret
 _T_remote_domain_migrate_confirm3_args.pack = _p_remote_domain_migrate_confirm3_args
 _T_remote_domain_migrate_confirm3_args._fast_unpack = _u_remote_domain_migrate_confirm3_args
 _T_remote_domain_event_control_error_msg.pack = _p_remote_domain_event_control_error_msg
 _T_remote_domain_event_control_error_msg._fast_unpack = _u_remote_domain_event_control_error_msg
+_T_remote_domain_event_control_error_msg.unpack = _U_remote_domain_event_control_error_msg
 _T_remote_domain_event_callback_control_error_msg.pack = _p_remote_domain_event_callback_control_error_msg
 _T_remote_domain_event_callback_control_error_msg._fast_unpack = _u_remote_domain_event_callback_control_error_msg
+_T_remote_domain_event_callback_control_error_msg.unpack = _U_remote_domain_event_callback_control_error_msg
 _T_remote_domain_get_control_info_args.pack = _p_remote_domain_get_control_info_args
 _T_remote_domain_get_control_info_args._fast_unpack = _u_remote_domain_get_control_info_args
+_T_remote_domain_get_control_info_args.unpack = _U_remote_domain_get_control_info_args
 _T_remote_domain_get_control_info_ret.pack = _p_remote_domain_get_control_info_ret
 _T_remote_domain_get_control_info_ret._fast_unpack = _u_remote_domain_get_control_info_ret
+_T_remote_domain_get_control_info_ret.unpack = _U_remote_domain_get_control_info_ret
 _T_remote_domain_open_graphics_args.pack = _p_remote_domain_open_graphics_args
 _T_remote_domain_open_graphics_args._fast_unpack = _u_remote_domain_open_graphics_args
+_T_remote_domain_open_graphics_args.unpack = _U_remote_domain_open_graphics_args
 _T_remote_domain_open_graphics_fd_args.pack = _p_remote_domain_open_graphics_fd_args
 _T_remote_domain_open_graphics_fd_args._fast_unpack = _u_remote_domain_open_graphics_fd_args
+_T_remote_domain_open_graphics_fd_args.unpack = _U_remote_domain_open_graphics_fd_args
 _T_remote_node_suspend_for_duration_args.pack = _p_remote_node_suspend_for_duration_args
 _T_remote_node_suspend_for_duration_args._fast_unpack = _u_remote_node_suspend_for_duration_args
+_T_remote_node_suspend_for_duration_args.unpack = _U_remote_node_suspend_for_duration_args
 _T_remote_domain_shutdown_flags_args.pack = _p_remote_domain_shutdown_flags_args
 _T_remote_domain_shutdown_flags_args._fast_unpack = _u_remote_domain_shutdown_flags_args
+_T_remote_domain_shutdown_flags_args.unpack = _U_remote_domain_shutdown_flags_args
 _T_remote_domain_get_disk_errors_args.pack = _p_remote_domain_get_disk_errors_args
 _T_remote_domain_get_disk_errors_args._fast_unpack = _u_remote_domain_get_disk_errors_args
+_T_remote_domain_get_disk_errors_args.unpack = _U_remote_domain_get_disk_errors_args
 _T_remote_domain_get_disk_errors_ret.pack = _p_remote_domain_get_disk_errors_ret
 _T_remote_domain_get_disk_errors_ret._fast_unpack = _u_remote_domain_get_disk_errors_ret
 _T_remote_connect_list_all_domains_args.pack = _p_remote_connect_list_all_domains_args
 _T_remote_connect_list_all_domains_args._fast_unpack = _u_remote_connect_list_all_domains_args
+_T_remote_connect_list_all_domains_args.unpack = _U_remote_connect_list_all_domains_args
 _T_remote_connect_list_all_domains_ret.pack = _p_remote_connect_list_all_domains_ret
 _T_remote_connect_list_all_domains_ret._fast_unpack = _u_remote_connect_list_all_domains_ret
 _T_remote_connect_list_all_storage_pools_args.pack = _p_remote_connect_list_all_storage_pools_args
 _T_remote_connect_list_all_storage_pools_args._fast_unpack = _u_remote_connect_list_all_storage_pools_args
+_T_remote_connect_list_all_storage_pools_args.unpack = _U_remote_connect_list_all_storage_pools_args
 _T_remote_connect_list_all_storage_pools_ret.pack = _p_remote_connect_list_all_storage_pools_ret
 _T_remote_connect_list_all_storage_pools_ret._fast_unpack = _u_remote_connect_list_all_storage_pools_ret
 _T_remote_storage_pool_list_all_volumes_args.pack = _p_remote_storage_pool_list_all_volumes_args
 _T_remote_storage_pool_list_all_volumes_args._fast_unpack = _u_remote_storage_pool_list_all_volumes_args
+_T_remote_storage_pool_list_all_volumes_args.unpack = _U_remote_storage_pool_list_all_volumes_args
 _T_remote_storage_pool_list_all_volumes_ret.pack = _p_remote_storage_pool_list_all_volumes_ret
 _T_remote_storage_pool_list_all_volumes_ret._fast_unpack = _u_remote_storage_pool_list_all_volumes_ret
 _T_remote_connect_list_all_networks_args.pack = _p_remote_connect_list_all_networks_args
 _T_remote_connect_list_all_networks_args._fast_unpack = _u_remote_connect_list_all_networks_args
+_T_remote_connect_list_all_networks_args.unpack = _U_remote_connect_list_all_networks_args
 _T_remote_connect_list_all_networks_ret.pack = _p_remote_connect_list_all_networks_ret
 _T_remote_connect_list_all_networks_ret._fast_unpack = _u_remote_connect_list_all_networks_ret
 _T_remote_connect_list_all_interfaces_args.pack = _p_remote_connect_list_all_interfaces_args
 _T_remote_connect_list_all_interfaces_args._fast_unpack = _u_remote_connect_list_all_interfaces_args
+_T_remote_connect_list_all_interfaces_args.unpack = _U_remote_connect_list_all_interfaces_args
 _T_remote_connect_list_all_interfaces_ret.pack = _p_remote_connect_list_all_interfaces_ret
 _T_remote_connect_list_all_interfaces_ret._fast_unpack = _u_remote_connect_list_all_interfaces_ret
 _T_remote_connect_list_all_node_devices_args.pack = _p_remote_connect_list_all_node_devices_args
 _T_remote_connect_list_all_node_devices_args._fast_unpack = _u_remote_connect_list_all_node_devices_args
+_T_remote_connect_list_all_node_devices_args.unpack = _U_remote_connect_list_all_node_devices_args
 _T_remote_connect_list_all_node_devices_ret.pack = _p_remote_connect_list_all_node_devices_ret
 _T_remote_connect_list_all_node_devices_ret._fast_unpack = _u_remote_connect_list_all_node_devices_ret
 _T_remote_connect_list_all_nwfilters_args.pack = _p_remote_connect_list_all_nwfilters_args
 _T_remote_connect_list_all_nwfilters_args._fast_unpack = _u_remote_connect_list_all_nwfilters_args
+_T_remote_connect_list_all_nwfilters_args.unpack = _U_remote_connect_list_all_nwfilters_args
 _T_remote_connect_list_all_nwfilters_ret.pack = _p_remote_connect_list_all_nwfilters_ret
 _T_remote_connect_list_all_nwfilters_ret._fast_unpack = _u_remote_connect_list_all_nwfilters_ret
 _T_remote_connect_list_all_secrets_args.pack = _p_remote_connect_list_all_secrets_args
 _T_remote_connect_list_all_secrets_args._fast_unpack = _u_remote_connect_list_all_secrets_args
+_T_remote_connect_list_all_secrets_args.unpack = _U_remote_connect_list_all_secrets_args
 _T_remote_connect_list_all_secrets_ret.pack = _p_remote_connect_list_all_secrets_ret
 _T_remote_connect_list_all_secrets_ret._fast_unpack = _u_remote_connect_list_all_secrets_ret
 _T_remote_node_set_memory_parameters_args.pack = _p_remote_node_set_memory_parameters_args
 _T_remote_node_set_memory_parameters_args._fast_unpack = _u_remote_node_set_memory_parameters_args
 _T_remote_node_get_memory_parameters_args.pack = _p_remote_node_get_memory_parameters_args
 _T_remote_node_get_memory_parameters_args._fast_unpack = _u_remote_node_get_memory_parameters_args
+_T_remote_node_get_memory_parameters_args.unpack = _U_remote_node_get_memory_parameters_args
 _T_remote_node_get_memory_parameters_ret.pack = _p_remote_node_get_memory_parameters_ret
 _T_remote_node_get_memory_parameters_ret._fast_unpack = _u_remote_node_get_memory_parameters_ret
 _T_remote_node_get_cpu_map_args.pack = _p_remote_node_get_cpu_map_args
 _T_remote_node_get_cpu_map_args._fast_unpack = _u_remote_node_get_cpu_map_args
+_T_remote_node_get_cpu_map_args.unpack = _U_remote_node_get_cpu_map_args
 _T_remote_node_get_cpu_map_ret.pack = _p_remote_node_get_cpu_map_ret
 _T_remote_node_get_cpu_map_ret._fast_unpack = _u_remote_node_get_cpu_map_ret
+_T_remote_node_get_cpu_map_ret.unpack = _U_remote_node_get_cpu_map_ret
 _T_remote_domain_fstrim_args.pack = _p_remote_domain_fstrim_args
 _T_remote_domain_fstrim_args._fast_unpack = _u_remote_domain_fstrim_args
+_T_remote_domain_fstrim_args.unpack = _U_remote_domain_fstrim_args
 _T_remote_domain_get_time_args.pack = _p_remote_domain_get_time_args
 _T_remote_domain_get_time_args._fast_unpack = _u_remote_domain_get_time_args
+_T_remote_domain_get_time_args.unpack = _U_remote_domain_get_time_args
 _T_remote_domain_get_time_ret.pack = _p_remote_domain_get_time_ret
 _T_remote_domain_get_time_ret._fast_unpack = _u_remote_domain_get_time_ret
+_T_remote_domain_get_time_ret.unpack = _U_remote_domain_get_time_ret
 _T_remote_domain_set_time_args.pack = _p_remote_domain_set_time_args
 _T_remote_domain_set_time_args._fast_unpack = _u_remote_domain_set_time_args
+_T_remote_domain_set_time_args.unpack = _U_remote_domain_set_time_args
 _T_remote_domain_migrate_begin3_params_args.pack = _p_remote_domain_migrate_begin3_params_args
 _T_remote_domain_migrate_begin3_params_args._fast_unpack = _u_remote_domain_migrate_begin3_params_args
 _T_remote_domain_migrate_begin3_params_ret.pack = _p_remote_domain_migrate_begin3_params_ret
@@ -43884,24 +53182,30 @@ _T_remote_domain_migrate_prepare3_params_args.pack = _p_remote_domain_migrate_pr
 _T_remote_domain_migrate_prepare3_params_args._fast_unpack = _u_remote_domain_migrate_prepare3_params_args
 _T_remote_domain_migrate_prepare3_params_ret.pack = _p_remote_domain_migrate_prepare3_params_ret
 _T_remote_domain_migrate_prepare3_params_ret._fast_unpack = _u_remote_domain_migrate_prepare3_params_ret
+_T_remote_domain_migrate_prepare3_params_ret.unpack = _U_remote_domain_migrate_prepare3_params_ret
 _T_remote_domain_migrate_prepare_tunnel3_params_args.pack = _p_remote_domain_migrate_prepare_tunnel3_params_args
 _T_remote_domain_migrate_prepare_tunnel3_params_args._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_params_args
 _T_remote_domain_migrate_prepare_tunnel3_params_ret.pack = _p_remote_domain_migrate_prepare_tunnel3_params_ret
 _T_remote_domain_migrate_prepare_tunnel3_params_ret._fast_unpack = _u_remote_domain_migrate_prepare_tunnel3_params_ret
+_T_remote_domain_migrate_prepare_tunnel3_params_ret.unpack = _U_remote_domain_migrate_prepare_tunnel3_params_ret
 _T_remote_domain_migrate_perform3_params_args.pack = _p_remote_domain_migrate_perform3_params_args
 _T_remote_domain_migrate_perform3_params_args._fast_unpack = _u_remote_domain_migrate_perform3_params_args
 _T_remote_domain_migrate_perform3_params_ret.pack = _p_remote_domain_migrate_perform3_params_ret
 _T_remote_domain_migrate_perform3_params_ret._fast_unpack = _u_remote_domain_migrate_perform3_params_ret
+_T_remote_domain_migrate_perform3_params_ret.unpack = _U_remote_domain_migrate_perform3_params_ret
 _T_remote_domain_migrate_finish3_params_args.pack = _p_remote_domain_migrate_finish3_params_args
 _T_remote_domain_migrate_finish3_params_args._fast_unpack = _u_remote_domain_migrate_finish3_params_args
 _T_remote_domain_migrate_finish3_params_ret.pack = _p_remote_domain_migrate_finish3_params_ret
 _T_remote_domain_migrate_finish3_params_ret._fast_unpack = _u_remote_domain_migrate_finish3_params_ret
+_T_remote_domain_migrate_finish3_params_ret.unpack = _U_remote_domain_migrate_finish3_params_ret
 _T_remote_domain_migrate_confirm3_params_args.pack = _p_remote_domain_migrate_confirm3_params_args
 _T_remote_domain_migrate_confirm3_params_args._fast_unpack = _u_remote_domain_migrate_confirm3_params_args
 _T_remote_domain_event_device_removed_msg.pack = _p_remote_domain_event_device_removed_msg
 _T_remote_domain_event_device_removed_msg._fast_unpack = _u_remote_domain_event_device_removed_msg
+_T_remote_domain_event_device_removed_msg.unpack = _U_remote_domain_event_device_removed_msg
 _T_remote_domain_event_callback_device_removed_msg.pack = _p_remote_domain_event_callback_device_removed_msg
 _T_remote_domain_event_callback_device_removed_msg._fast_unpack = _u_remote_domain_event_callback_device_removed_msg
+_T_remote_domain_event_callback_device_removed_msg.unpack = _U_remote_domain_event_callback_device_removed_msg
 _T_remote_domain_event_block_job_2_msg.pack = _p_remote_domain_event_block_job_2_msg
 _T_remote_domain_event_block_job_2_msg._fast_unpack = _u_remote_domain_event_block_job_2_msg
 _T_remote_domain_event_block_threshold_msg.pack = _p_remote_domain_event_block_threshold_msg
@@ -43912,66 +53216,92 @@ _T_remote_domain_event_callback_device_added_msg.pack = _p_remote_domain_event_c
 _T_remote_domain_event_callback_device_added_msg._fast_unpack = _u_remote_domain_event_callback_device_added_msg
 _T_remote_connect_event_connection_closed_msg.pack = _p_remote_connect_event_connection_closed_msg
 _T_remote_connect_event_connection_closed_msg._fast_unpack = _u_remote_connect_event_connection_closed_msg
+_T_remote_connect_event_connection_closed_msg.unpack = _U_remote_connect_event_connection_closed_msg
 _T_remote_connect_get_cpu_model_names_args.pack = _p_remote_connect_get_cpu_model_names_args
 _T_remote_connect_get_cpu_model_names_args._fast_unpack = _u_remote_connect_get_cpu_model_names_args
+_T_remote_connect_get_cpu_model_names_args.unpack = _U_remote_connect_get_cpu_model_names_args
 _T_remote_connect_get_cpu_model_names_ret.pack = _p_remote_connect_get_cpu_model_names_ret
 _T_remote_connect_get_cpu_model_names_ret._fast_unpack = _u_remote_connect_get_cpu_model_names_ret
 _T_remote_connect_network_event_register_any_args.pack = _p_remote_connect_network_event_register_any_args
 _T_remote_connect_network_event_register_any_args._fast_unpack = _u_remote_connect_network_event_register_any_args
+_T_remote_connect_network_event_register_any_args.unpack = _U_remote_connect_network_event_register_any_args
 _T_remote_connect_network_event_register_any_ret.pack = _p_remote_connect_network_event_register_any_ret
 _T_remote_connect_network_event_register_any_ret._fast_unpack = _u_remote_connect_network_event_register_any_ret
+_T_remote_connect_network_event_register_any_ret.unpack = _U_remote_connect_network_event_register_any_ret
 _T_remote_connect_network_event_deregister_any_args.pack = _p_remote_connect_network_event_deregister_any_args
 _T_remote_connect_network_event_deregister_any_args._fast_unpack = _u_remote_connect_network_event_deregister_any_args
+_T_remote_connect_network_event_deregister_any_args.unpack = _U_remote_connect_network_event_deregister_any_args
 _T_remote_network_event_lifecycle_msg.pack = _p_remote_network_event_lifecycle_msg
 _T_remote_network_event_lifecycle_msg._fast_unpack = _u_remote_network_event_lifecycle_msg
+_T_remote_network_event_lifecycle_msg.unpack = _U_remote_network_event_lifecycle_msg
 _T_remote_network_event_callback_metadata_change_msg.pack = _p_remote_network_event_callback_metadata_change_msg
 _T_remote_network_event_callback_metadata_change_msg._fast_unpack = _u_remote_network_event_callback_metadata_change_msg
+_T_remote_network_event_callback_metadata_change_msg.unpack = _U_remote_network_event_callback_metadata_change_msg
 _T_remote_network_set_metadata_args.pack = _p_remote_network_set_metadata_args
 _T_remote_network_set_metadata_args._fast_unpack = _u_remote_network_set_metadata_args
+_T_remote_network_set_metadata_args.unpack = _U_remote_network_set_metadata_args
 _T_remote_network_get_metadata_args.pack = _p_remote_network_get_metadata_args
 _T_remote_network_get_metadata_args._fast_unpack = _u_remote_network_get_metadata_args
+_T_remote_network_get_metadata_args.unpack = _U_remote_network_get_metadata_args
 _T_remote_network_get_metadata_ret.pack = _p_remote_network_get_metadata_ret
 _T_remote_network_get_metadata_ret._fast_unpack = _u_remote_network_get_metadata_ret
+_T_remote_network_get_metadata_ret.unpack = _U_remote_network_get_metadata_ret
 _T_remote_connect_storage_pool_event_register_any_args.pack = _p_remote_connect_storage_pool_event_register_any_args
 _T_remote_connect_storage_pool_event_register_any_args._fast_unpack = _u_remote_connect_storage_pool_event_register_any_args
+_T_remote_connect_storage_pool_event_register_any_args.unpack = _U_remote_connect_storage_pool_event_register_any_args
 _T_remote_connect_storage_pool_event_register_any_ret.pack = _p_remote_connect_storage_pool_event_register_any_ret
 _T_remote_connect_storage_pool_event_register_any_ret._fast_unpack = _u_remote_connect_storage_pool_event_register_any_ret
+_T_remote_connect_storage_pool_event_register_any_ret.unpack = _U_remote_connect_storage_pool_event_register_any_ret
 _T_remote_connect_storage_pool_event_deregister_any_args.pack = _p_remote_connect_storage_pool_event_deregister_any_args
 _T_remote_connect_storage_pool_event_deregister_any_args._fast_unpack = _u_remote_connect_storage_pool_event_deregister_any_args
+_T_remote_connect_storage_pool_event_deregister_any_args.unpack = _U_remote_connect_storage_pool_event_deregister_any_args
 _T_remote_storage_pool_event_lifecycle_msg.pack = _p_remote_storage_pool_event_lifecycle_msg
 _T_remote_storage_pool_event_lifecycle_msg._fast_unpack = _u_remote_storage_pool_event_lifecycle_msg
+_T_remote_storage_pool_event_lifecycle_msg.unpack = _U_remote_storage_pool_event_lifecycle_msg
 _T_remote_storage_pool_event_refresh_msg.pack = _p_remote_storage_pool_event_refresh_msg
 _T_remote_storage_pool_event_refresh_msg._fast_unpack = _u_remote_storage_pool_event_refresh_msg
+_T_remote_storage_pool_event_refresh_msg.unpack = _U_remote_storage_pool_event_refresh_msg
 _T_remote_connect_node_device_event_register_any_args.pack = _p_remote_connect_node_device_event_register_any_args
 _T_remote_connect_node_device_event_register_any_args._fast_unpack = _u_remote_connect_node_device_event_register_any_args
+_T_remote_connect_node_device_event_register_any_args.unpack = _U_remote_connect_node_device_event_register_any_args
 _T_remote_connect_node_device_event_register_any_ret.pack = _p_remote_connect_node_device_event_register_any_ret
 _T_remote_connect_node_device_event_register_any_ret._fast_unpack = _u_remote_connect_node_device_event_register_any_ret
+_T_remote_connect_node_device_event_register_any_ret.unpack = _U_remote_connect_node_device_event_register_any_ret
 _T_remote_connect_node_device_event_deregister_any_args.pack = _p_remote_connect_node_device_event_deregister_any_args
 _T_remote_connect_node_device_event_deregister_any_args._fast_unpack = _u_remote_connect_node_device_event_deregister_any_args
+_T_remote_connect_node_device_event_deregister_any_args.unpack = _U_remote_connect_node_device_event_deregister_any_args
 _T_remote_node_device_event_lifecycle_msg.pack = _p_remote_node_device_event_lifecycle_msg
 _T_remote_node_device_event_lifecycle_msg._fast_unpack = _u_remote_node_device_event_lifecycle_msg
+_T_remote_node_device_event_lifecycle_msg.unpack = _U_remote_node_device_event_lifecycle_msg
 _T_remote_node_device_event_update_msg.pack = _p_remote_node_device_event_update_msg
 _T_remote_node_device_event_update_msg._fast_unpack = _u_remote_node_device_event_update_msg
+_T_remote_node_device_event_update_msg.unpack = _U_remote_node_device_event_update_msg
 _T_remote_domain_fsfreeze_args.pack = _p_remote_domain_fsfreeze_args
 _T_remote_domain_fsfreeze_args._fast_unpack = _u_remote_domain_fsfreeze_args
 _T_remote_domain_fsfreeze_ret.pack = _p_remote_domain_fsfreeze_ret
 _T_remote_domain_fsfreeze_ret._fast_unpack = _u_remote_domain_fsfreeze_ret
+_T_remote_domain_fsfreeze_ret.unpack = _U_remote_domain_fsfreeze_ret
 _T_remote_domain_fsthaw_args.pack = _p_remote_domain_fsthaw_args
 _T_remote_domain_fsthaw_args._fast_unpack = _u_remote_domain_fsthaw_args
 _T_remote_domain_fsthaw_ret.pack = _p_remote_domain_fsthaw_ret
 _T_remote_domain_fsthaw_ret._fast_unpack = _u_remote_domain_fsthaw_ret
+_T_remote_domain_fsthaw_ret.unpack = _U_remote_domain_fsthaw_ret
 _T_remote_node_get_free_pages_args.pack = _p_remote_node_get_free_pages_args
 _T_remote_node_get_free_pages_args._fast_unpack = _u_remote_node_get_free_pages_args
+_T_remote_node_get_free_pages_args.unpack = _U_remote_node_get_free_pages_args
 _T_remote_node_get_free_pages_ret.pack = _p_remote_node_get_free_pages_ret
 _T_remote_node_get_free_pages_ret._fast_unpack = _u_remote_node_get_free_pages_ret
+_T_remote_node_get_free_pages_ret.unpack = _U_remote_node_get_free_pages_ret
 _T_remote_node_alloc_pages_args.pack = _p_remote_node_alloc_pages_args
 _T_remote_node_alloc_pages_args._fast_unpack = _u_remote_node_alloc_pages_args
 _T_remote_node_alloc_pages_ret.pack = _p_remote_node_alloc_pages_ret
 _T_remote_node_alloc_pages_ret._fast_unpack = _u_remote_node_alloc_pages_ret
+_T_remote_node_alloc_pages_ret.unpack = _U_remote_node_alloc_pages_ret
 _T_remote_network_dhcp_lease.pack = _p_remote_network_dhcp_lease
 _T_remote_network_dhcp_lease._fast_unpack = _u_remote_network_dhcp_lease
 _T_remote_network_get_dhcp_leases_args.pack = _p_remote_network_get_dhcp_leases_args
 _T_remote_network_get_dhcp_leases_args._fast_unpack = _u_remote_network_get_dhcp_leases_args
+_T_remote_network_get_dhcp_leases_args.unpack = _U_remote_network_get_dhcp_leases_args
 _T_remote_network_get_dhcp_leases_ret.pack = _p_remote_network_get_dhcp_leases_ret
 _T_remote_network_get_dhcp_leases_ret._fast_unpack = _u_remote_network_get_dhcp_leases_ret
 _T_remote_domain_stats_record.pack = _p_remote_domain_stats_record
@@ -43980,38 +53310,48 @@ _T_remote_connect_get_all_domain_stats_args.pack = _p_remote_connect_get_all_dom
 _T_remote_connect_get_all_domain_stats_args._fast_unpack = _u_remote_connect_get_all_domain_stats_args
 _T_remote_domain_event_callback_agent_lifecycle_msg.pack = _p_remote_domain_event_callback_agent_lifecycle_msg
 _T_remote_domain_event_callback_agent_lifecycle_msg._fast_unpack = _u_remote_domain_event_callback_agent_lifecycle_msg
+_T_remote_domain_event_callback_agent_lifecycle_msg.unpack = _U_remote_domain_event_callback_agent_lifecycle_msg
 _T_remote_connect_get_all_domain_stats_ret.pack = _p_remote_connect_get_all_domain_stats_ret
 _T_remote_connect_get_all_domain_stats_ret._fast_unpack = _u_remote_connect_get_all_domain_stats_ret
 _T_remote_domain_fsinfo.pack = _p_remote_domain_fsinfo
 _T_remote_domain_fsinfo._fast_unpack = _u_remote_domain_fsinfo
 _T_remote_domain_get_fsinfo_args.pack = _p_remote_domain_get_fsinfo_args
 _T_remote_domain_get_fsinfo_args._fast_unpack = _u_remote_domain_get_fsinfo_args
+_T_remote_domain_get_fsinfo_args.unpack = _U_remote_domain_get_fsinfo_args
 _T_remote_domain_get_fsinfo_ret.pack = _p_remote_domain_get_fsinfo_ret
 _T_remote_domain_get_fsinfo_ret._fast_unpack = _u_remote_domain_get_fsinfo_ret
 _T_remote_domain_ip_addr.pack = _p_remote_domain_ip_addr
 _T_remote_domain_ip_addr._fast_unpack = _u_remote_domain_ip_addr
+_T_remote_domain_ip_addr.unpack = _U_remote_domain_ip_addr
 _T_remote_domain_interface.pack = _p_remote_domain_interface
 _T_remote_domain_interface._fast_unpack = _u_remote_domain_interface
 _T_remote_domain_interface_addresses_args.pack = _p_remote_domain_interface_addresses_args
 _T_remote_domain_interface_addresses_args._fast_unpack = _u_remote_domain_interface_addresses_args
+_T_remote_domain_interface_addresses_args.unpack = _U_remote_domain_interface_addresses_args
 _T_remote_domain_interface_addresses_ret.pack = _p_remote_domain_interface_addresses_ret
 _T_remote_domain_interface_addresses_ret._fast_unpack = _u_remote_domain_interface_addresses_ret
 _T_remote_domain_set_user_password_args.pack = _p_remote_domain_set_user_password_args
 _T_remote_domain_set_user_password_args._fast_unpack = _u_remote_domain_set_user_password_args
+_T_remote_domain_set_user_password_args.unpack = _U_remote_domain_set_user_password_args
 _T_remote_domain_rename_args.pack = _p_remote_domain_rename_args
 _T_remote_domain_rename_args._fast_unpack = _u_remote_domain_rename_args
+_T_remote_domain_rename_args.unpack = _U_remote_domain_rename_args
 _T_remote_domain_rename_ret.pack = _p_remote_domain_rename_ret
 _T_remote_domain_rename_ret._fast_unpack = _u_remote_domain_rename_ret
+_T_remote_domain_rename_ret.unpack = _U_remote_domain_rename_ret
 _T_remote_domain_event_callback_migration_iteration_msg.pack = _p_remote_domain_event_callback_migration_iteration_msg
 _T_remote_domain_event_callback_migration_iteration_msg._fast_unpack = _u_remote_domain_event_callback_migration_iteration_msg
+_T_remote_domain_event_callback_migration_iteration_msg.unpack = _U_remote_domain_event_callback_migration_iteration_msg
 _T_remote_domain_event_callback_job_completed_msg.pack = _p_remote_domain_event_callback_job_completed_msg
 _T_remote_domain_event_callback_job_completed_msg._fast_unpack = _u_remote_domain_event_callback_job_completed_msg
 _T_remote_domain_migrate_start_post_copy_args.pack = _p_remote_domain_migrate_start_post_copy_args
 _T_remote_domain_migrate_start_post_copy_args._fast_unpack = _u_remote_domain_migrate_start_post_copy_args
+_T_remote_domain_migrate_start_post_copy_args.unpack = _U_remote_domain_migrate_start_post_copy_args
 _T_remote_domain_event_callback_device_removal_failed_msg.pack = _p_remote_domain_event_callback_device_removal_failed_msg
 _T_remote_domain_event_callback_device_removal_failed_msg._fast_unpack = _u_remote_domain_event_callback_device_removal_failed_msg
 _T_remote_domain_get_guest_vcpus_args.pack = _p_remote_domain_get_guest_vcpus_args
 _T_remote_domain_get_guest_vcpus_args._fast_unpack = _u_remote_domain_get_guest_vcpus_args
+_T_remote_domain_get_guest_vcpus_args.unpack = _U_remote_domain_get_guest_vcpus_args
 _T_remote_domain_get_guest_vcpus_ret.pack = _p_remote_domain_get_guest_vcpus_ret
 _T_remote_domain_get_guest_vcpus_ret._fast_unpack = _u_remote_domain_get_guest_vcpus_ret
 _T_remote_domain_set_guest_vcpus_args.pack = _p_remote_domain_set_guest_vcpus_args
@@ -44020,128 +53360,172 @@ _T_remote_domain_set_vcpu_args.pack = _p_remote_domain_set_vcpu_args
 _T_remote_domain_set_vcpu_args._fast_unpack = _u_remote_domain_set_vcpu_args
 _T_remote_domain_event_callback_metadata_change_msg.pack = _p_remote_domain_event_callback_metadata_change_msg
 _T_remote_domain_event_callback_metadata_change_msg._fast_unpack = _u_remote_domain_event_callback_metadata_change_msg
+_T_remote_domain_event_callback_metadata_change_msg.unpack = _U_remote_domain_event_callback_metadata_change_msg
 _T_remote_domain_event_memory_failure_msg.pack = _p_remote_domain_event_memory_failure_msg
 _T_remote_domain_event_memory_failure_msg._fast_unpack = _u_remote_domain_event_memory_failure_msg
+_T_remote_domain_event_memory_failure_msg.unpack = _U_remote_domain_event_memory_failure_msg
 _T_remote_connect_secret_event_register_any_args.pack = _p_remote_connect_secret_event_register_any_args
 _T_remote_connect_secret_event_register_any_args._fast_unpack = _u_remote_connect_secret_event_register_any_args
+_T_remote_connect_secret_event_register_any_args.unpack = _U_remote_connect_secret_event_register_any_args
 _T_remote_connect_secret_event_register_any_ret.pack = _p_remote_connect_secret_event_register_any_ret
 _T_remote_connect_secret_event_register_any_ret._fast_unpack = _u_remote_connect_secret_event_register_any_ret
+_T_remote_connect_secret_event_register_any_ret.unpack = _U_remote_connect_secret_event_register_any_ret
 _T_remote_connect_secret_event_deregister_any_args.pack = _p_remote_connect_secret_event_deregister_any_args
 _T_remote_connect_secret_event_deregister_any_args._fast_unpack = _u_remote_connect_secret_event_deregister_any_args
+_T_remote_connect_secret_event_deregister_any_args.unpack = _U_remote_connect_secret_event_deregister_any_args
 _T_remote_secret_event_lifecycle_msg.pack = _p_remote_secret_event_lifecycle_msg
 _T_remote_secret_event_lifecycle_msg._fast_unpack = _u_remote_secret_event_lifecycle_msg
+_T_remote_secret_event_lifecycle_msg.unpack = _U_remote_secret_event_lifecycle_msg
 _T_remote_secret_event_value_changed_msg.pack = _p_remote_secret_event_value_changed_msg
 _T_remote_secret_event_value_changed_msg._fast_unpack = _u_remote_secret_event_value_changed_msg
+_T_remote_secret_event_value_changed_msg.unpack = _U_remote_secret_event_value_changed_msg
 _T_remote_domain_set_block_threshold_args.pack = _p_remote_domain_set_block_threshold_args
 _T_remote_domain_set_block_threshold_args._fast_unpack = _u_remote_domain_set_block_threshold_args
 _T_remote_domain_set_lifecycle_action_args.pack = _p_remote_domain_set_lifecycle_action_args
 _T_remote_domain_set_lifecycle_action_args._fast_unpack = _u_remote_domain_set_lifecycle_action_args
+_T_remote_domain_set_lifecycle_action_args.unpack = _U_remote_domain_set_lifecycle_action_args
 _T_remote_connect_compare_hypervisor_cpu_args.pack = _p_remote_connect_compare_hypervisor_cpu_args
 _T_remote_connect_compare_hypervisor_cpu_args._fast_unpack = _u_remote_connect_compare_hypervisor_cpu_args
 _T_remote_connect_compare_hypervisor_cpu_ret.pack = _p_remote_connect_compare_hypervisor_cpu_ret
 _T_remote_connect_compare_hypervisor_cpu_ret._fast_unpack = _u_remote_connect_compare_hypervisor_cpu_ret
+_T_remote_connect_compare_hypervisor_cpu_ret.unpack = _U_remote_connect_compare_hypervisor_cpu_ret
 _T_remote_connect_baseline_hypervisor_cpu_args.pack = _p_remote_connect_baseline_hypervisor_cpu_args
 _T_remote_connect_baseline_hypervisor_cpu_args._fast_unpack = _u_remote_connect_baseline_hypervisor_cpu_args
 _T_remote_connect_baseline_hypervisor_cpu_ret.pack = _p_remote_connect_baseline_hypervisor_cpu_ret
 _T_remote_connect_baseline_hypervisor_cpu_ret._fast_unpack = _u_remote_connect_baseline_hypervisor_cpu_ret
+_T_remote_connect_baseline_hypervisor_cpu_ret.unpack = _U_remote_connect_baseline_hypervisor_cpu_ret
 _T_remote_node_get_sev_info_args.pack = _p_remote_node_get_sev_info_args
 _T_remote_node_get_sev_info_args._fast_unpack = _u_remote_node_get_sev_info_args
+_T_remote_node_get_sev_info_args.unpack = _U_remote_node_get_sev_info_args
 _T_remote_node_get_sev_info_ret.pack = _p_remote_node_get_sev_info_ret
 _T_remote_node_get_sev_info_ret._fast_unpack = _u_remote_node_get_sev_info_ret
 _T_remote_domain_get_launch_security_info_args.pack = _p_remote_domain_get_launch_security_info_args
 _T_remote_domain_get_launch_security_info_args._fast_unpack = _u_remote_domain_get_launch_security_info_args
+_T_remote_domain_get_launch_security_info_args.unpack = _U_remote_domain_get_launch_security_info_args
 _T_remote_domain_get_launch_security_info_ret.pack = _p_remote_domain_get_launch_security_info_ret
 _T_remote_domain_get_launch_security_info_ret._fast_unpack = _u_remote_domain_get_launch_security_info_ret
 _T_remote_domain_set_launch_security_state_args.pack = _p_remote_domain_set_launch_security_state_args
 _T_remote_domain_set_launch_security_state_args._fast_unpack = _u_remote_domain_set_launch_security_state_args
 _T_remote_nwfilter_binding_lookup_by_port_dev_args.pack = _p_remote_nwfilter_binding_lookup_by_port_dev_args
 _T_remote_nwfilter_binding_lookup_by_port_dev_args._fast_unpack = _u_remote_nwfilter_binding_lookup_by_port_dev_args
+_T_remote_nwfilter_binding_lookup_by_port_dev_args.unpack = _U_remote_nwfilter_binding_lookup_by_port_dev_args
 _T_remote_nwfilter_binding_lookup_by_port_dev_ret.pack = _p_remote_nwfilter_binding_lookup_by_port_dev_ret
 _T_remote_nwfilter_binding_lookup_by_port_dev_ret._fast_unpack = _u_remote_nwfilter_binding_lookup_by_port_dev_ret
+_T_remote_nwfilter_binding_lookup_by_port_dev_ret.unpack = _U_remote_nwfilter_binding_lookup_by_port_dev_ret
 _T_remote_nwfilter_binding_create_xml_args.pack = _p_remote_nwfilter_binding_create_xml_args
 _T_remote_nwfilter_binding_create_xml_args._fast_unpack = _u_remote_nwfilter_binding_create_xml_args
+_T_remote_nwfilter_binding_create_xml_args.unpack = _U_remote_nwfilter_binding_create_xml_args
 _T_remote_nwfilter_binding_create_xml_ret.pack = _p_remote_nwfilter_binding_create_xml_ret
 _T_remote_nwfilter_binding_create_xml_ret._fast_unpack = _u_remote_nwfilter_binding_create_xml_ret
+_T_remote_nwfilter_binding_create_xml_ret.unpack = _U_remote_nwfilter_binding_create_xml_ret
 _T_remote_nwfilter_binding_delete_args.pack = _p_remote_nwfilter_binding_delete_args
 _T_remote_nwfilter_binding_delete_args._fast_unpack = _u_remote_nwfilter_binding_delete_args
+_T_remote_nwfilter_binding_delete_args.unpack = _U_remote_nwfilter_binding_delete_args
 _T_remote_nwfilter_binding_get_xml_desc_args.pack = _p_remote_nwfilter_binding_get_xml_desc_args
 _T_remote_nwfilter_binding_get_xml_desc_args._fast_unpack = _u_remote_nwfilter_binding_get_xml_desc_args
+_T_remote_nwfilter_binding_get_xml_desc_args.unpack = _U_remote_nwfilter_binding_get_xml_desc_args
 _T_remote_nwfilter_binding_get_xml_desc_ret.pack = _p_remote_nwfilter_binding_get_xml_desc_ret
 _T_remote_nwfilter_binding_get_xml_desc_ret._fast_unpack = _u_remote_nwfilter_binding_get_xml_desc_ret
+_T_remote_nwfilter_binding_get_xml_desc_ret.unpack = _U_remote_nwfilter_binding_get_xml_desc_ret
 _T_remote_connect_list_all_nwfilter_bindings_args.pack = _p_remote_connect_list_all_nwfilter_bindings_args
 _T_remote_connect_list_all_nwfilter_bindings_args._fast_unpack = _u_remote_connect_list_all_nwfilter_bindings_args
+_T_remote_connect_list_all_nwfilter_bindings_args.unpack = _U_remote_connect_list_all_nwfilter_bindings_args
 _T_remote_connect_list_all_nwfilter_bindings_ret.pack = _p_remote_connect_list_all_nwfilter_bindings_ret
 _T_remote_connect_list_all_nwfilter_bindings_ret._fast_unpack = _u_remote_connect_list_all_nwfilter_bindings_ret
 _T_remote_connect_get_storage_pool_capabilities_args.pack = _p_remote_connect_get_storage_pool_capabilities_args
 _T_remote_connect_get_storage_pool_capabilities_args._fast_unpack = _u_remote_connect_get_storage_pool_capabilities_args
+_T_remote_connect_get_storage_pool_capabilities_args.unpack = _U_remote_connect_get_storage_pool_capabilities_args
 _T_remote_connect_get_storage_pool_capabilities_ret.pack = _p_remote_connect_get_storage_pool_capabilities_ret
 _T_remote_connect_get_storage_pool_capabilities_ret._fast_unpack = _u_remote_connect_get_storage_pool_capabilities_ret
+_T_remote_connect_get_storage_pool_capabilities_ret.unpack = _U_remote_connect_get_storage_pool_capabilities_ret
 _T_remote_network_list_all_ports_args.pack = _p_remote_network_list_all_ports_args
 _T_remote_network_list_all_ports_args._fast_unpack = _u_remote_network_list_all_ports_args
+_T_remote_network_list_all_ports_args.unpack = _U_remote_network_list_all_ports_args
 _T_remote_network_list_all_ports_ret.pack = _p_remote_network_list_all_ports_ret
 _T_remote_network_list_all_ports_ret._fast_unpack = _u_remote_network_list_all_ports_ret
 _T_remote_network_port_lookup_by_uuid_args.pack = _p_remote_network_port_lookup_by_uuid_args
 _T_remote_network_port_lookup_by_uuid_args._fast_unpack = _u_remote_network_port_lookup_by_uuid_args
+_T_remote_network_port_lookup_by_uuid_args.unpack = _U_remote_network_port_lookup_by_uuid_args
 _T_remote_network_port_lookup_by_uuid_ret.pack = _p_remote_network_port_lookup_by_uuid_ret
 _T_remote_network_port_lookup_by_uuid_ret._fast_unpack = _u_remote_network_port_lookup_by_uuid_ret
+_T_remote_network_port_lookup_by_uuid_ret.unpack = _U_remote_network_port_lookup_by_uuid_ret
 _T_remote_network_port_create_xml_args.pack = _p_remote_network_port_create_xml_args
 _T_remote_network_port_create_xml_args._fast_unpack = _u_remote_network_port_create_xml_args
 _T_remote_network_port_create_xml_ret.pack = _p_remote_network_port_create_xml_ret
 _T_remote_network_port_create_xml_ret._fast_unpack = _u_remote_network_port_create_xml_ret
+_T_remote_network_port_create_xml_ret.unpack = _U_remote_network_port_create_xml_ret
 _T_remote_network_port_set_parameters_args.pack = _p_remote_network_port_set_parameters_args
 _T_remote_network_port_set_parameters_args._fast_unpack = _u_remote_network_port_set_parameters_args
 _T_remote_network_port_get_parameters_args.pack = _p_remote_network_port_get_parameters_args
 _T_remote_network_port_get_parameters_args._fast_unpack = _u_remote_network_port_get_parameters_args
+_T_remote_network_port_get_parameters_args.unpack = _U_remote_network_port_get_parameters_args
 _T_remote_network_port_get_parameters_ret.pack = _p_remote_network_port_get_parameters_ret
 _T_remote_network_port_get_parameters_ret._fast_unpack = _u_remote_network_port_get_parameters_ret
 _T_remote_network_port_get_xml_desc_args.pack = _p_remote_network_port_get_xml_desc_args
 _T_remote_network_port_get_xml_desc_args._fast_unpack = _u_remote_network_port_get_xml_desc_args
+_T_remote_network_port_get_xml_desc_args.unpack = _U_remote_network_port_get_xml_desc_args
 _T_remote_network_port_get_xml_desc_ret.pack = _p_remote_network_port_get_xml_desc_ret
 _T_remote_network_port_get_xml_desc_ret._fast_unpack = _u_remote_network_port_get_xml_desc_ret
+_T_remote_network_port_get_xml_desc_ret.unpack = _U_remote_network_port_get_xml_desc_ret
 _T_remote_network_port_delete_args.pack = _p_remote_network_port_delete_args
 _T_remote_network_port_delete_args._fast_unpack = _u_remote_network_port_delete_args
+_T_remote_network_port_delete_args.unpack = _U_remote_network_port_delete_args
 _T_remote_domain_checkpoint_create_xml_args.pack = _p_remote_domain_checkpoint_create_xml_args
 _T_remote_domain_checkpoint_create_xml_args._fast_unpack = _u_remote_domain_checkpoint_create_xml_args
 _T_remote_domain_checkpoint_create_xml_ret.pack = _p_remote_domain_checkpoint_create_xml_ret
 _T_remote_domain_checkpoint_create_xml_ret._fast_unpack = _u_remote_domain_checkpoint_create_xml_ret
+_T_remote_domain_checkpoint_create_xml_ret.unpack = _U_remote_domain_checkpoint_create_xml_ret
 _T_remote_domain_checkpoint_get_xml_desc_args.pack = _p_remote_domain_checkpoint_get_xml_desc_args
 _T_remote_domain_checkpoint_get_xml_desc_args._fast_unpack = _u_remote_domain_checkpoint_get_xml_desc_args
+_T_remote_domain_checkpoint_get_xml_desc_args.unpack = _U_remote_domain_checkpoint_get_xml_desc_args
 _T_remote_domain_checkpoint_get_xml_desc_ret.pack = _p_remote_domain_checkpoint_get_xml_desc_ret
 _T_remote_domain_checkpoint_get_xml_desc_ret._fast_unpack = _u_remote_domain_checkpoint_get_xml_desc_ret
+_T_remote_domain_checkpoint_get_xml_desc_ret.unpack = _U_remote_domain_checkpoint_get_xml_desc_ret
 _T_remote_domain_list_all_checkpoints_args.pack = _p_remote_domain_list_all_checkpoints_args
 _T_remote_domain_list_all_checkpoints_args._fast_unpack = _u_remote_domain_list_all_checkpoints_args
+_T_remote_domain_list_all_checkpoints_args.unpack = _U_remote_domain_list_all_checkpoints_args
 _T_remote_domain_list_all_checkpoints_ret.pack = _p_remote_domain_list_all_checkpoints_ret
 _T_remote_domain_list_all_checkpoints_ret._fast_unpack = _u_remote_domain_list_all_checkpoints_ret
 _T_remote_domain_checkpoint_list_all_children_args.pack = _p_remote_domain_checkpoint_list_all_children_args
 _T_remote_domain_checkpoint_list_all_children_args._fast_unpack = _u_remote_domain_checkpoint_list_all_children_args
+_T_remote_domain_checkpoint_list_all_children_args.unpack = _U_remote_domain_checkpoint_list_all_children_args
 _T_remote_domain_checkpoint_list_all_children_ret.pack = _p_remote_domain_checkpoint_list_all_children_ret
 _T_remote_domain_checkpoint_list_all_children_ret._fast_unpack = _u_remote_domain_checkpoint_list_all_children_ret
 _T_remote_domain_checkpoint_lookup_by_name_args.pack = _p_remote_domain_checkpoint_lookup_by_name_args
 _T_remote_domain_checkpoint_lookup_by_name_args._fast_unpack = _u_remote_domain_checkpoint_lookup_by_name_args
 _T_remote_domain_checkpoint_lookup_by_name_ret.pack = _p_remote_domain_checkpoint_lookup_by_name_ret
 _T_remote_domain_checkpoint_lookup_by_name_ret._fast_unpack = _u_remote_domain_checkpoint_lookup_by_name_ret
+_T_remote_domain_checkpoint_lookup_by_name_ret.unpack = _U_remote_domain_checkpoint_lookup_by_name_ret
 _T_remote_domain_checkpoint_get_parent_args.pack = _p_remote_domain_checkpoint_get_parent_args
 _T_remote_domain_checkpoint_get_parent_args._fast_unpack = _u_remote_domain_checkpoint_get_parent_args
+_T_remote_domain_checkpoint_get_parent_args.unpack = _U_remote_domain_checkpoint_get_parent_args
 _T_remote_domain_checkpoint_get_parent_ret.pack = _p_remote_domain_checkpoint_get_parent_ret
 _T_remote_domain_checkpoint_get_parent_ret._fast_unpack = _u_remote_domain_checkpoint_get_parent_ret
+_T_remote_domain_checkpoint_get_parent_ret.unpack = _U_remote_domain_checkpoint_get_parent_ret
 _T_remote_domain_checkpoint_delete_args.pack = _p_remote_domain_checkpoint_delete_args
 _T_remote_domain_checkpoint_delete_args._fast_unpack = _u_remote_domain_checkpoint_delete_args
+_T_remote_domain_checkpoint_delete_args.unpack = _U_remote_domain_checkpoint_delete_args
 _T_remote_domain_get_guest_info_args.pack = _p_remote_domain_get_guest_info_args
 _T_remote_domain_get_guest_info_args._fast_unpack = _u_remote_domain_get_guest_info_args
+_T_remote_domain_get_guest_info_args.unpack = _U_remote_domain_get_guest_info_args
 _T_remote_domain_get_guest_info_ret.pack = _p_remote_domain_get_guest_info_ret
 _T_remote_domain_get_guest_info_ret._fast_unpack = _u_remote_domain_get_guest_info_ret
 _T_remote_connect_set_identity_args.pack = _p_remote_connect_set_identity_args
 _T_remote_connect_set_identity_args._fast_unpack = _u_remote_connect_set_identity_args
 _T_remote_domain_agent_set_response_timeout_args.pack = _p_remote_domain_agent_set_response_timeout_args
 _T_remote_domain_agent_set_response_timeout_args._fast_unpack = _u_remote_domain_agent_set_response_timeout_args
+_T_remote_domain_agent_set_response_timeout_args.unpack = _U_remote_domain_agent_set_response_timeout_args
 _T_remote_domain_agent_set_response_timeout_ret.pack = _p_remote_domain_agent_set_response_timeout_ret
 _T_remote_domain_agent_set_response_timeout_ret._fast_unpack = _u_remote_domain_agent_set_response_timeout_ret
+_T_remote_domain_agent_set_response_timeout_ret.unpack = _U_remote_domain_agent_set_response_timeout_ret
 _T_remote_domain_backup_begin_args.pack = _p_remote_domain_backup_begin_args
 _T_remote_domain_backup_begin_args._fast_unpack = _u_remote_domain_backup_begin_args
 _T_remote_domain_backup_get_xml_desc_args.pack = _p_remote_domain_backup_get_xml_desc_args
 _T_remote_domain_backup_get_xml_desc_args._fast_unpack = _u_remote_domain_backup_get_xml_desc_args
+_T_remote_domain_backup_get_xml_desc_args.unpack = _U_remote_domain_backup_get_xml_desc_args
 _T_remote_domain_backup_get_xml_desc_ret.pack = _p_remote_domain_backup_get_xml_desc_ret
 _T_remote_domain_backup_get_xml_desc_ret._fast_unpack = _u_remote_domain_backup_get_xml_desc_ret
+_T_remote_domain_backup_get_xml_desc_ret.unpack = _U_remote_domain_backup_get_xml_desc_ret
 _T_remote_domain_authorized_ssh_keys_get_args.pack = _p_remote_domain_authorized_ssh_keys_get_args
 _T_remote_domain_authorized_ssh_keys_get_args._fast_unpack = _u_remote_domain_authorized_ssh_keys_get_args
 _T_remote_domain_authorized_ssh_keys_get_ret.pack = _p_remote_domain_authorized_ssh_keys_get_ret
@@ -44150,22 +53534,28 @@ _T_remote_domain_authorized_ssh_keys_set_args.pack = _p_remote_domain_authorized
 _T_remote_domain_authorized_ssh_keys_set_args._fast_unpack = _u_remote_domain_authorized_ssh_keys_set_args
 _T_remote_domain_get_messages_args.pack = _p_remote_domain_get_messages_args
 _T_remote_domain_get_messages_args._fast_unpack = _u_remote_domain_get_messages_args
+_T_remote_domain_get_messages_args.unpack = _U_remote_domain_get_messages_args
 _T_remote_domain_get_messages_ret.pack = _p_remote_domain_get_messages_ret
 _T_remote_domain_get_messages_ret._fast_unpack = _u_remote_domain_get_messages_ret
 _T_remote_domain_start_dirty_rate_calc_args.pack = _p_remote_domain_start_dirty_rate_calc_args
 _T_remote_domain_start_dirty_rate_calc_args._fast_unpack = _u_remote_domain_start_dirty_rate_calc_args
+_T_remote_domain_start_dirty_rate_calc_args.unpack = _U_remote_domain_start_dirty_rate_calc_args
 _T_remote_domain_graphics_reload_args.pack = _p_remote_domain_graphics_reload_args
 _T_remote_domain_graphics_reload_args._fast_unpack = _u_remote_domain_graphics_reload_args
+_T_remote_domain_graphics_reload_args.unpack = _U_remote_domain_graphics_reload_args
 _T_remote_domain_event_memory_device_size_change_msg.pack = _p_remote_domain_event_memory_device_size_change_msg
 _T_remote_domain_event_memory_device_size_change_msg._fast_unpack = _u_remote_domain_event_memory_device_size_change_msg
 _T_remote_domain_fd_associate_args.pack = _p_remote_domain_fd_associate_args
 _T_remote_domain_fd_associate_args._fast_unpack = _u_remote_domain_fd_associate_args
 _T_remote_domain_get_autostart_once_args.pack = _p_remote_domain_get_autostart_once_args
 _T_remote_domain_get_autostart_once_args._fast_unpack = _u_remote_domain_get_autostart_once_args
+_T_remote_domain_get_autostart_once_args.unpack = _U_remote_domain_get_autostart_once_args
 _T_remote_domain_get_autostart_once_ret.pack = _p_remote_domain_get_autostart_once_ret
 _T_remote_domain_get_autostart_once_ret._fast_unpack = _u_remote_domain_get_autostart_once_ret
+_T_remote_domain_get_autostart_once_ret.unpack = _U_remote_domain_get_autostart_once_ret
 _T_remote_domain_set_autostart_once_args.pack = _p_remote_domain_set_autostart_once_args
 _T_remote_domain_set_autostart_once_args._fast_unpack = _u_remote_domain_set_autostart_once_args
+_T_remote_domain_set_autostart_once_args.unpack = _U_remote_domain_set_autostart_once_args
 _T_remote_domain_event_nic_mac_change_msg.pack = _p_remote_domain_event_nic_mac_change_msg
 _T_remote_domain_event_nic_mac_change_msg._fast_unpack = _u_remote_domain_event_nic_mac_change_msg
 

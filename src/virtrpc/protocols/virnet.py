@@ -300,6 +300,22 @@ def _p_virNetMessageHeader(v: VirNetMessageHeader) -> bytes:
         return _T_virNetMessageHeader.slow_pack(v)
 
 
+def _U_virNetMessageHeader(data: _xdr.Buffer) -> VirNetMessageHeader:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirNetMessageHeader)
+            result.prog, result.vers, result.proc, result.type, result.serial, result.status = _S_IIiiIi.unpack_from(data, off)
+            off += 24
+            result.type = _E_virNetMessageType.get(result.type, result.type)
+            result.status = _E_virNetMessageStatus.get(result.status, result.status)
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virNetMessageHeader.checked_unpack(data)
+
+
 def _u_virNetMessageUUID(data: bytes, off: int) -> tuple[bytes, int]:
     end = off + 16
     result = data[off:end]
@@ -399,6 +415,29 @@ def _p_virNetMessageNonnullDomain(v: VirNetMessageNonnullDomain) -> bytes:
         return _T_virNetMessageNonnullDomain.slow_pack(v)
 
 
+def _U_virNetMessageNonnullDomain(data: _xdr.Buffer) -> VirNetMessageNonnullDomain:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirNetMessageNonnullDomain)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.uuid, result.id = _S_I16si.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 20
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virNetMessageNonnullDomain.checked_unpack(data)
+
+
 def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessageNonnullNetwork, int]:
     result = _new(VirNetMessageNonnullNetwork)
     size = _S_I.unpack_from(data, off)[0]
@@ -424,6 +463,29 @@ def _p_virNetMessageNonnullNetwork(v: VirNetMessageNonnullNetwork) -> bytes:
         return _V_v16s[size].pack(size, raw, v.uuid)
     except Exception:  # the interpreter explains or encodes
         return _T_virNetMessageNonnullNetwork.slow_pack(v)
+
+
+def _U_virNetMessageNonnullNetwork(data: _xdr.Buffer) -> VirNetMessageNonnullNetwork:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirNetMessageNonnullNetwork)
+            size = _S_I.unpack_from(data, off)[0]
+            off += 4
+            end = off + size
+            if size > 4194304:
+                raise _xdr.XdrError("", "bad length or padding")
+            result.name = data[off:end].decode()
+            off = end + (-size & 3)
+            word, result.uuid = _S_I16s.unpack_from(data, off - 4)
+            if word & _MASK[off - end]:
+                raise _xdr.XdrError("", "bad length or padding")
+            off += 16
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virNetMessageNonnullNetwork.checked_unpack(data)
 
 
 def _u_virNetMessageDomain(data: bytes, off: int) -> tuple[VirNetMessageNonnullDomain | None, int]:
@@ -528,6 +590,20 @@ def _p_virNetStreamHole(v: VirNetStreamHole) -> bytes:
         return _T_virNetStreamHole.slow_pack(v)
 
 
+def _U_virNetStreamHole(data: _xdr.Buffer) -> VirNetStreamHole:
+    if type(data) is bytes:
+        try:
+            off = 0
+            result = _new(VirNetStreamHole)
+            result.length, result.flags = _S_qI.unpack_from(data, off)
+            off += 12
+            if off == len(data):
+                return result
+        except Exception:  # checked_unpack explains
+            pass
+    return _T_virNetStreamHole.checked_unpack(data)
+
+
 # -- type descriptors -----------------------------------------------------------
 
 _T_virNetMessageType: _xdr.EnumType = _xdr.EnumType("virNetMessageType", VirNetMessageType)
@@ -600,6 +676,7 @@ _T_virNetStreamHole.fields = (
 
 _T_virNetMessageHeader.pack = _p_virNetMessageHeader
 _T_virNetMessageHeader._fast_unpack = _u_virNetMessageHeader
+_T_virNetMessageHeader.unpack = _U_virNetMessageHeader
 _T_virNetMessageUUID.pack = _p_virNetMessageUUID
 _T_virNetMessageUUID._fast_unpack = _u_virNetMessageUUID
 _T_virNetMessageNonnullString.pack = _p_virNetMessageNonnullString
@@ -608,8 +685,10 @@ _T_virNetMessageString.pack = _p_virNetMessageString
 _T_virNetMessageString._fast_unpack = _u_virNetMessageString
 _T_virNetMessageNonnullDomain.pack = _p_virNetMessageNonnullDomain
 _T_virNetMessageNonnullDomain._fast_unpack = _u_virNetMessageNonnullDomain
+_T_virNetMessageNonnullDomain.unpack = _U_virNetMessageNonnullDomain
 _T_virNetMessageNonnullNetwork.pack = _p_virNetMessageNonnullNetwork
 _T_virNetMessageNonnullNetwork._fast_unpack = _u_virNetMessageNonnullNetwork
+_T_virNetMessageNonnullNetwork.unpack = _U_virNetMessageNonnullNetwork
 _T_virNetMessageDomain.pack = _p_virNetMessageDomain
 _T_virNetMessageDomain._fast_unpack = _u_virNetMessageDomain
 _T_virNetMessageNetwork.pack = _p_virNetMessageNetwork
@@ -618,6 +697,7 @@ _T_virNetMessageError.pack = _p_virNetMessageError
 _T_virNetMessageError._fast_unpack = _u_virNetMessageError
 _T_virNetStreamHole.pack = _p_virNetStreamHole
 _T_virNetStreamHole._fast_unpack = _u_virNetStreamHole
+_T_virNetStreamHole.unpack = _U_virNetStreamHole
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {
     "virNetMessageType": _T_virNetMessageType,

@@ -56,6 +56,9 @@ _PRIMITIVE_ANNOTATIONS = {
     "void": "None",
 }
 _UNBOUNDED = 0xFFFFFFFF
+#: Structs whose decoding takes at most this many statements (and no loop)
+#: get a whole-buffer decoder as their ``unpack`` (see :func:`whole_decoder`).
+WHOLE_DECODER_LINES = 12
 
 
 def class_name(xdr_name: str) -> str:
@@ -129,6 +132,8 @@ class ModuleEmitter:
         self.used_dependencies: set[str] = set()
         self._local_classes: set[str] | None = None
         self.disc_pack: tuple[str, str] = ("i", "disc")  # the union being emitted
+        #: structs that have a whole-buffer decoder ``_U_<name>`` (their ``unpack``)
+        self.whole_decoders: set[str] = set()
 
     # -- naming ------------------------------------------------------------------
 
@@ -858,15 +863,51 @@ class ModuleEmitter:
                 assert disc_scalar is not None
                 disc = ctx.fresh("disc")
                 run.append((disc, disc_scalar))
+                union_lookahead = lookahead if field is struct.fields[-1] else ""
+                table = self.peek_arm_table(union, owner, run, bool(unchecked), union_lookahead)
+                if table is None:
+                    flush()
+                    lines, result = self.union_unpack_body(
+                        union, ctx, "f_" + (field.name or ""), disc, union_lookahead
+                    )
+                    body.extend([*lines, f"{attribute} = {result}"])
+                    continue
+                # The discriminant's low byte selects a codec reading the
+                # run, the discriminant and a numeric arm in one call (and
+                # the next length, in array loops); other arms take the
+                # separate reads below.
+                peek, arm_codec = ctx.fresh("peek"), ctx.fresh("arm_codec")
+                value = ctx.fresh("value")
+                word = ctx.fresh("word") if unchecked else ""
+                disc_at = sum(scalar.size for _, scalar in run) - 4
+                targets = [*([word] if word else []), *(name for name, _ in run), value]
+                if union_lookahead:
+                    targets.append(union_lookahead)
+                check = f"{disc} != {peek}"
+                if word:
+                    check = f"{word} & _MASK[off - {unchecked[-1]}] or {check}"
+                converts = [line for name, s in run for line in self.convert_lines(s, name)]
+                body += [
+                    f"{peek} = data[off + {disc_at + 3}]",
+                    f"{arm_codec} = {table}.get({peek})",
+                    f"{value}: {self.union_annotation(union)}",
+                    f"if {arm_codec} is not None:",
+                    f"    {', '.join(targets)} = {arm_codec}[0](data, {'off - 4' if word else 'off'})",
+                    f"    if {check}:",
+                    f"    {bad}",
+                    f"    off += {arm_codec}[1]",
+                    *_indent(converts),
+                    "else:",
+                ]
+                start = len(body)
                 flush()
                 lines, result = self.union_unpack_body(
-                    union,
-                    ctx,
-                    "f_" + (field.name or ""),
-                    disc,
-                    lookahead if field is struct.fields[-1] else "",
+                    union, ctx, "f_" + (field.name or ""), disc, union_lookahead, value
                 )
-                body.extend([*lines, f"{attribute} = {result}"])
+                # the else branch: the separate reads and the other arms;
+                # the object is built after both branches
+                body[start:] = _indent([*body[start:], *lines[:-3]])
+                body.extend([*lines[-3:], f"{attribute} = {result}"])
                 continue
             flush()
             lines, result = self.unpack_code(field.type, owner, ctx, "f_" + (field.name or ""))
@@ -974,7 +1015,7 @@ class ModuleEmitter:
         pack_ctx = _FunctionContext()
         pack_ctx.used.update({"data", "off", "out", "v"})
         pack_body, pieces = self.struct_pack_body(struct, self.module, pack_ctx, "v")
-        return [
+        lines = [
             f"def _u_{struct.name}(data: bytes, off: int) -> tuple[{cls}, int]:",
             *_indent(body),
             f"    return {construct}, off",
@@ -982,6 +1023,12 @@ class ModuleEmitter:
             "",
             *pack_function(struct.name, cls, [*pack_body, f"return {_concat(pieces)}"]),
         ]
+        if len(body) <= WHOLE_DECODER_LINES and not any(
+            line.lstrip().startswith("for ") for line in body
+        ):
+            self.whole_decoders.add(struct.name)
+            lines += ["", "", *whole_decoder(struct.name, cls, body, construct)]
+        return lines
 
     def scalar_arm_table(
         self, union: ast.UnionDef, owner: ModuleModel, *, packing: bool, lookahead: bool = False
@@ -1024,6 +1071,60 @@ class ModuleEmitter:
         self.arm_tables[name] = f"{name}: dict[int, {kind}] = {{{shown}}}"
         return name
 
+    def peek_arm_table(
+        self,
+        union: ast.UnionDef,
+        owner: ModuleModel,
+        run: list[tuple[str, _Scalar]],
+        word: bool,
+        lookahead: str,
+    ) -> str | None:
+        """A ``{case: (unpack_from, size)}`` table reading, in one call, the
+        fields before an inlined union (``run``, ending with the
+        discriminant; after the padding ``word`` of a string when there is
+        one), one numeric arm and, with ``lookahead``, the next 4-byte
+        length; ``size`` is what the read advances ``off`` by (the padding
+        word sits before ``off``).
+
+        The decoder selects the codec by the discriminant's low byte, read
+        before the call, and then checks that the whole discriminant equals
+        it, so this needs every numeric case in 0..255 (typed parameters:
+        1..6).  ``None`` when the union does not qualify: fewer than three
+        numeric arms, as for :meth:`scalar_arm_table`.
+        """
+        disc_scalar = self.scalar(union.discriminant.type, owner)
+        assert disc_scalar is not None
+        if disc_scalar.convert == "bool" or disc_scalar.size != 4:
+            return None
+        arms: list[tuple[int, _Scalar]] = []
+        for arm in union.arms:
+            scalar = self.scalar(arm.declaration.type, owner)
+            if arm.declaration.name is None or scalar is None or scalar.convert is not None:
+                continue
+            for case in arm.cases:
+                arms.append((owner.value(case, arm.declaration.location), scalar))
+        if len(arms) < 3 or not all(0 <= case <= 255 for case, _ in arms):
+            return None
+        prefix = ("I" if word else "") + "".join(scalar.format for _, scalar in run)
+        tail = "I" if lookahead else ""
+        entries: list[tuple[int, str]] = []
+        for case, scalar in arms:
+            codec = self.struct_constant(prefix + scalar.format + tail)
+            size = sum(item.size for _, item in run) + scalar.size + len(tail) * 4
+            entries.append((case, f"({codec}.unpack_from, {size})"))
+        shown = ", ".join(f"{case}: {entry}" for case, entry in entries)
+        line = f"dict[int, tuple[_Any, int]] = {{{shown}}}"
+        existing = [name for name, text in self.arm_tables.items() if text == f"{name}: {line}"]
+        if existing:
+            return existing[0]
+        name = f"_UPK_{union.name}"
+        counter = 1
+        while name in self.arm_tables:
+            counter += 1
+            name = f"_UPK_{union.name}_{counter}"
+        self.arm_tables[name] = f"{name}: {line}"
+        return name
+
     def scalar_arm_cases(self, union: ast.UnionDef, owner: ModuleModel) -> set[int]:
         return {
             owner.value(case, arm.declaration.location)
@@ -1041,12 +1142,17 @@ class ModuleEmitter:
         hint: str,
         disc: str = "",
         lookahead: str = "",
+        peeked_value: str = "",
     ) -> tuple[list[str], str]:
         """Statements decoding ``union`` (of this module) into a new object.
 
         ``disc`` names a local holding the discriminant when the caller has
         decoded it already; ``lookahead`` a local to fill with the 4-byte
         length that follows the union (read along with the arm when it can).
+        ``peeked_value`` names the (declared) value local when the caller
+        decodes the numeric arms itself (see :meth:`peek_arm_table`): only
+        the other arms are decoded here.  The last three statements build
+        the object.
         """
         module = self.module
         disc_scalar = self.scalar(union.discriminant.type, module)
@@ -1057,11 +1163,18 @@ class ModuleEmitter:
             codec = self.struct_constant(disc_scalar.format)
             body = [f"{disc} = {codec}.unpack_from(data, off)[0]", "off += 4"]
             body += self.convert_lines(disc_scalar, disc)
-        value, target = ctx.fresh("value"), ctx.fresh(hint)
-        body.append(f"{value}: {self.union_annotation(union)}")
+        if peeked_value:
+            value, target = peeked_value, ctx.fresh(hint)
+        else:
+            value, target = ctx.fresh("value"), ctx.fresh(hint)
+            body.append(f"{value}: {self.union_annotation(union)}")
         keyword = "if"
-        table = self.scalar_arm_table(union, module, packing=False, lookahead=bool(lookahead))
-        handled: set[int] = set()
+        table = (
+            None
+            if peeked_value
+            else self.scalar_arm_table(union, module, packing=False, lookahead=bool(lookahead))
+        )
+        handled = self.scalar_arm_cases(union, module) if peeked_value else set()
         read_next = (
             [f"{lookahead} = _S_I.unpack_from(data, off)[0]", "off += 4"] if lookahead else []
         )
@@ -1093,6 +1206,8 @@ class ModuleEmitter:
             else:
                 body.append("else:")
                 body += _indent(default)
+        elif keyword == "if":
+            body.append(f"raise _xdr.bad_discriminant({disc})")
         else:
             body += ["else:", f"    raise _xdr.bad_discriminant({disc})"]
         disc_attr = attribute_name(union.discriminant.name or "discriminant")
@@ -1494,6 +1609,8 @@ class ModuleEmitter:
                     name = definition.name
                     lines.append(f"_T_{name}.pack = _p_{name}")
                     lines.append(f"_T_{name}._fast_unpack = _u_{name}")
+                    if name in self.whole_decoders:
+                        lines.append(f"_T_{name}.unpack = _U_{name}")
         lines += ["", "TYPES: dict[str, _xdr.XdrType[_Any]] = {"]
         for definition in definitions:
             lines.append(f'    "{definition.name}": _T_{definition.name},')
@@ -1574,6 +1691,27 @@ def pack_function(type_name: str, annotation: str, body: list[str]) -> list[str]
         *_indent(body, 2),
         "    except Exception:  # the interpreter explains or encodes",
         f"        return _T_{type_name}.slow_pack(v)",
+    ]
+
+
+def whole_decoder(type_name: str, annotation: str, body: list[str], result: str) -> list[str]:
+    """The whole-buffer decoder of a small struct, which is its descriptor's
+    ``unpack``: the fast decoding statements inlined, then the end check.
+    Anything else (another buffer type, any failure, trailing bytes) goes to
+    ``checked_unpack``, which decodes or explains exactly as before.  Saves
+    the call of the fast function from a wrapper, which costs about as much
+    as decoding such a struct."""
+    return [
+        f"def _U_{type_name}(data: _xdr.Buffer) -> {annotation}:",
+        "    if type(data) is bytes:",
+        "        try:",
+        "            off = 0",
+        *_indent(body, 3),
+        "            if off == len(data):",
+        f"                return {result}",
+        "        except Exception:  # checked_unpack explains",
+        "            pass",
+        f"    return _T_{type_name}.checked_unpack(data)",
     ]
 
 
