@@ -80,6 +80,8 @@ from virtrpc.rpc.events import (
 from virtrpc.rpc.events import Event as RpcEvent
 from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
 from virtrpc.rpc.packet import Header, MessageType, Status
+from virtrpc.timers import CoarseTimer
+from virtrpc.timers import call_later as coarse_call_later
 from virtrpc.transport.network import NETWORK_TRANSPORTS, open_uri_transport
 from virtrpc.transport.unix import SocketTransport, open_unix
 
@@ -373,7 +375,7 @@ class RpcClient:
         self._closing = False
         self._close_reason: str | None = None
         self._last_rx = time.monotonic()
-        self._keepalive_handle: asyncio.TimerHandle | None = None
+        self._keepalive_handle: CoarseTimer | None = None
         self._keepalive: KeepaliveMonitor | None = None
         # Call packets gathered during one loop iteration (see _send_call).
         self._corked: list[bytes] | None = None
@@ -948,7 +950,9 @@ class RpcClient:
             return
         interval, count = self.keepalive
         self._keepalive = KeepaliveMonitor(interval, count, self._last_rx)
-        self._keepalive_handle = self._loop.call_later(interval, self._keepalive_tick)
+        # Not loop.call_later: a pending loop timer makes every loop
+        # iteration dearer (see virtrpc.timers).
+        self._keepalive_handle = coarse_call_later(self._loop, interval, self._keepalive_tick)
 
     def _keepalive_tick(self) -> None:
         """libvirt's ``virKeepAliveTimerInternal``, via :class:`KeepaliveMonitor`:
@@ -981,7 +985,7 @@ class RpcClient:
                 self._send(self._conn.send_keepalive_ping())
                 self.keepalive_pings_sent += 1
         delay = max(monitor.next_check_time() - now, 0.001)
-        self._keepalive_handle = self._loop.call_later(delay, self._keepalive_tick)
+        self._keepalive_handle = coarse_call_later(self._loop, delay, self._keepalive_tick)
 
     # -------------------------------------------------------------- lifecycle
     async def close(self) -> None:

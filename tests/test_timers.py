@@ -1,0 +1,72 @@
+"""virtrpc.timers: coarse timers served by one thread, run in their loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from virtrpc import timers
+
+
+async def test_fires_in_the_loop_thread_after_the_delay() -> None:
+    loop = asyncio.get_running_loop()
+    fired = asyncio.Event()
+    seen: list[threading.Thread] = []
+    start = time.monotonic()
+
+    def callback() -> None:
+        seen.append(threading.current_thread())
+        fired.set()
+
+    timer = timers.call_later(loop, 0.05, callback)
+    await asyncio.wait_for(fired.wait(), 10)
+    assert time.monotonic() - start >= 0.05
+    assert seen == [threading.current_thread()]
+    assert timer.cancelled()  # spent
+
+
+async def test_a_cancelled_timer_never_runs() -> None:
+    loop = asyncio.get_running_loop()
+    order: list[str] = []
+    later = asyncio.Event()
+    cancelled = timers.call_later(loop, 0.02, lambda: order.append("cancelled"))
+    timers.call_later(loop, 0.06, lambda: (order.append("later"), later.set()))
+    cancelled.cancel()
+    await asyncio.wait_for(later.wait(), 10)
+    # Timers are handed to the loop in deadline order, so had the first one
+    # run it would be listed before the second.
+    assert order == ["later"]
+
+
+async def test_a_new_earliest_deadline_wakes_the_thread() -> None:
+    loop = asyncio.get_running_loop()
+    far = timers.call_later(loop, 3600, lambda: None)
+    soon = asyncio.Event()
+    start = time.monotonic()
+    timers.call_later(loop, 0.01, soon.set)
+    await asyncio.wait_for(soon.wait(), 10)
+    assert time.monotonic() - start < 5  # not held up behind the hour-long one
+    far.cancel()
+
+
+async def test_a_timer_whose_loop_closed_is_dropped() -> None:
+    other = asyncio.new_event_loop()
+    orphan = timers.call_later(other, 0.01, lambda: None)
+    other.close()
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    timers.call_later(loop, 0.05, done.set)
+    await asyncio.wait_for(done.wait(), 10)
+    assert orphan.cancelled()  # handed over to a closed loop: dropped, no error
+
+
+async def test_nothing_is_added_to_the_loop_timer_heap() -> None:
+    loop = asyncio.get_running_loop()
+    scheduled = getattr(loop, "_scheduled", None)
+    if scheduled is None:  # not asyncio's own loop implementation
+        return
+    before = len(scheduled)
+    timer = timers.call_later(loop, 3600, lambda: None)
+    assert len(scheduled) == before
+    timer.cancel()
