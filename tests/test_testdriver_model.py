@@ -198,3 +198,15 @@ def test_pool_stop_and_start_rules_and_events() -> None:
     pool.persistent = False
     hv.stop_pool(pool)
     assert "default-pool" not in hv.pools  # a transient pool goes away when stopped
+
+
+def test_uploaded_pieces_become_alternating_extents() -> None:
+    volume = Volume("v", "p", "/p/v", 0)
+    volume.replace_from(0, [(3, b"abc"), (0, b""), (2, b"de"), (4, None), (1, None), (1, b"f")])
+    assert volume.extents == [(5, b"abcde"), (5, None), (1, b"f")]
+    # an upload at an offset keeps the head (cut inside the first extent)
+    volume.replace_from(2, [(2, None), (1, b"g")])
+    assert volume.extents == [(2, b"ab"), (2, None), (1, b"g")]
+    # many small pieces (a long stream upload) make one extent
+    volume.replace_from(0, [(1, bytes([n % 256])) for n in range(5000)])
+    assert volume.extents == [(5000, bytes(n % 256 for n in range(5000)))]

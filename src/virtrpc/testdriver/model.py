@@ -244,16 +244,24 @@ class Volume:
             position += take
         if position < offset:
             kept.append((offset - position, None))
+        # Runs of data pieces become one extent, joined once (concatenating
+        # piece by piece copied the whole run again for every piece).
         merged: list[tuple[int, bytes | None]] = []
-        for length, data in kept + pieces:
-            if length == 0:
+        run: list[bytes] = []
+        for length, data in [*kept, *pieces, (0, None)]:
+            if data is not None:
+                if length:
+                    run.append(data)
                 continue
-            if merged and (merged[-1][1] is None) == (data is None):
-                previous_length, previous = merged[-1]
-                joined = None if data is None or previous is None else previous + data
-                merged[-1] = (previous_length + length, joined)
-            else:
-                merged.append((length, data))
+            if run:
+                joined = b"".join(run)
+                merged.append((len(joined), joined))
+                run = []
+            if length:
+                if merged and merged[-1][1] is None:
+                    merged[-1] = (merged[-1][0] + length, None)
+                else:
+                    merged.append((length, None))
         self.extents = merged
         self.capacity = max(self.capacity, self.size)
 
