@@ -254,7 +254,9 @@ class ServerClient:
         except BaseException as exc:
             self._finish_call(ctx, None, exc)
             return
-        if plan.is_async or (result is not None and hasattr(type(result), "__await__")):
+        # (hasattr on the instance: on the type, a miss formats an AttributeError,
+        # ~0.4 us per call)
+        if plan.is_async or (result is not None and hasattr(result, "__await__")):
             # Only calls that really wait count against max_client_requests:
             # a plain handler has answered before the next message is read.
             self._in_flight += 1
