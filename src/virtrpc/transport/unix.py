@@ -96,6 +96,11 @@ _SHARED_READ_BUFFERS: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
+#: Reads up to this size let recvmsg() allocate the bytes (below glibc's
+#: mmap threshold, so no mmap/munmap per read); larger ones use the shared buffer.
+_ALLOCATING_READ_MAX = 64 * 1024
+
+
 def _shared_read_buffer(loop: asyncio.AbstractEventLoop, size: int) -> memoryview:
     by_size = _SHARED_READ_BUFFERS.get(loop)
     if by_size is None:
@@ -165,6 +170,10 @@ class SocketTransport:
         self._receiver = receiver
         # Shared by the loop's transports, reused for every read; see _on_readable.
         self._read_buffer = _shared_read_buffer(self._loop, read_size)
+        self._read_size = read_size
+        # Size of the next read when it may allocate its own bytes, 0 while
+        # reading bulk data through the shared buffer (see _on_readable).
+        self._small_read = min(read_size, _ALLOCATING_READ_MAX)
         self._read_views = [self._read_buffer]
         self._high_water = write_high_water
         self._low_water = write_high_water // 4 if write_low_water is None else write_low_water
@@ -261,11 +270,29 @@ class SocketTransport:
         if sock is None:
             return
         fds: list[int] = []
+        data: bytes
         try:
             if self._pass_fds:
-                nbytes, ancdata, flags, _ = sock.recvmsg_into(
-                    self._read_views, _ANC_SIZE, _MSG_CMSG_CLOEXEC
-                )
+                small = self._small_read
+                if small:
+                    # Small reads (calls and replies): recvmsg's own bytes
+                    # object (malloc, shrunk in place) costs less than the
+                    # shared buffer plus a copy.  A read that fills it means
+                    # bulk data (a stream): the next read uses the big buffer.
+                    data, ancdata, flags, _ = sock.recvmsg(small, _ANC_SIZE, _MSG_CMSG_CLOEXEC)
+                    if len(data) == small and small < self._read_size:
+                        self._small_read = 0
+                else:
+                    nbytes, ancdata, flags, _ = sock.recvmsg_into(
+                        self._read_views, _ANC_SIZE, _MSG_CMSG_CLOEXEC
+                    )
+                    # One copy out of the shared buffer, before anything else
+                    # can run on the loop (the buffer is reused by the next
+                    # read of any transport): cheaper than letting recvmsg()
+                    # allocate (and, for big sizes, mmap/munmap) per read.
+                    data = self._read_buffer[:nbytes].tobytes()
+                    if nbytes < _ALLOCATING_READ_MAX:
+                        self._small_read = _ALLOCATING_READ_MAX  # the bulk is over
                 if ancdata:
                     fds = _fds_from_ancdata(ancdata)
                 if flags & _MSG_CTRUNC:
@@ -274,16 +301,12 @@ class SocketTransport:
                     return
             else:
                 nbytes = sock.recv_into(self._read_buffer)
+                data = self._read_buffer[:nbytes].tobytes()
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
             self._fatal(ConnectionLost(f"read failed: {exc.strerror or exc}"), cause=exc)
             return
-        # One copy out of the shared buffer, before anything else can run on
-        # the loop (the buffer is reused by the next read of any transport):
-        # cheaper than letting recvmsg() allocate (and, for big sizes,
-        # mmap/munmap) a fresh buffer per read.
-        data = self._read_buffer[:nbytes].tobytes()
         if not data and not fds:
             self._on_eof()
             return
