@@ -16,7 +16,9 @@ connection each, one after the other:
 The clients take turns within each round (C, virtrpc, then virtrpc on
 uvloop when ``uvloop`` is importable: an optional extra column, never a
 dependency), so background load hits them alike.  Each value is reported as
-the best and the median of the rounds.
+the best and the median of the rounds; each ratio as the ratio of the bests,
+of the medians, and the median of the per-round ratios (the steadiest on a
+shared machine: the two clients of a round ran seconds apart).
 
 Usage: ``.venv/bin/python bench/bench_client.py [--quick] [--json] [--rounds N]
 [--no-uvloop]``.  Needs libvirtd and ``/usr/bin/python3`` with libvirt-python.
@@ -183,6 +185,19 @@ def _summary(results: list[dict[str, float]], key: str) -> tuple[float, float]:
     return best, statistics.median(values)
 
 
+def _paired_ratio(
+    c_results: list[dict[str, float]], results: list[dict[str, float]], key: str
+) -> float:
+    """Median over the rounds of (virtrpc / C) within each round: the two ran
+    seconds apart, so a round's ratio is less exposed to the machine's drift
+    than the ratio of bests or of medians taken over different rounds."""
+    base = C_BASELINE.get(key, key)
+    return statistics.median(
+        result[key] / c_result.get(key, c_result[base])
+        for result, c_result in zip(results, c_results, strict=True)
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
@@ -221,12 +236,13 @@ def main() -> int:
             if client != "libvirt_c":
                 row[client]["ratio_best"] = round(best / c_best, 3)
                 row[client]["ratio_median"] = round(median / c_median, 3)
+                row[client]["ratio_paired"] = round(_paired_ratio(runs["libvirt_c"], results, key), 3)
         rows.append(row)
     if options.json:
         print(json.dumps(rows))
         return 0
     clients = list(runs)
-    header = f"{'bench':<13} {'unit':<8}" + "".join(f" {name:>24}" for name in clients)
+    header = f"{'bench':<13} {'unit':<8}" + "".join(f" {name:>30}" for name in clients)
     print(header + "  target")
     for row in rows:
         line = f"{row['bench']:<13} {row['unit']:<8}"
@@ -234,12 +250,14 @@ def main() -> int:
             cell = row[name]
             text = f"{cell['best']:.1f}/{cell['median']:.1f}"
             if name != "libvirt_c":
-                text += f" {cell['ratio_best']:.2f}x/{cell['ratio_median']:.2f}x"
-            line += f" {text:>24}"
+                text += (f" {cell['ratio_best']:.2f}x/{cell['ratio_median']:.2f}x"
+                         f"/{cell['ratio_paired']:.2f}x")
+            line += f" {text:>30}"
         target = f">= {row['target']}x" if row["target"] else ""
         print(f"{line}  {target}")
     print(
-        f"(best/median of {options.rounds} rounds, ratios against libvirt C; "
+        f"(best/median of {options.rounds} rounds; ratios against libvirt C: of the bests, "
+        f"of the medians, and the median of each round's ratio; "
         f"for CPU us lower is better; screenshot is "
         f"{_summary(runs['virtrpc'], 'screenshot_bytes')[0]:.0f} bytes)"
     )

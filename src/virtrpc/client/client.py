@@ -410,7 +410,6 @@ class RpcClient:
         self._transport = transport
 
     def data_received(self, data: bytes, fds: list[int]) -> None:
-        self._last_rx = time.monotonic()
         waiters = self._waiters
         if not fds:
             # The hot path: one successful reply, its payload goes straight
@@ -420,8 +419,12 @@ class RpcClient:
                 waiter = waiters.pop(fast[0], None)
                 # Else the caller was cancelled (or gave up): drop the late reply.
                 if waiter is not None and not waiter.done():
+                    # Runs the caller up to its next call's write.
                     waiter.set_result(fast[1])
+                # Stamped after the caller ran: off the round trip's path.
+                self._last_rx = time.monotonic()
                 return
+        self._last_rx = time.monotonic()
         for event in self._conn.receive_data(data, fds):
             kind = type(event)
             if kind is Reply or kind is ErrorReply:
