@@ -147,7 +147,10 @@ def _make_plan(proc: Procedure, *, unwrap: bool) -> _Plan:
     return _Plan(
         pack=proc.args.pack if proc.args is not None else None,
         unpack=proc.ret.unpack if proc.ret is not None else None,
-        fast_unpack=getattr(proc.ret, "_fast_unpack", None),
+        # (fd-receiving procedures return (value, fds): they take the event path)
+        fast_unpack=(
+            None if proc.fds in ("recv", "both") else getattr(proc.ret, "_fast_unpack", None)
+        ),
         unwrap=unwrap_field,
         returns_fds=proc.fds in ("recv", "both"),
         stream=proc.stream is not None,
@@ -292,6 +295,8 @@ class ReplyWaiter:
         if self._state == _PENDING:
             self._asyncio_future_blocking = True
             yield self
+        if self._state == _DONE:
+            return self._result  # type: ignore[no-any-return]
         return self.result()  # type: ignore[no-any-return]
 
     __iter__ = __await__
@@ -433,6 +438,10 @@ class RpcClient:
                 if waiter is None or waiter.done():
                     # The caller was cancelled (or gave up): drop the late reply.
                     event.close_fds()
+                elif kind is Reply and not event.fds:
+                    # As on the fast path (several replies in one read, with
+                    # many calls in flight): the payload is all there is.
+                    waiter.set_result(event.payload)
                 else:
                     waiter.set_result(event)
             else:
@@ -718,9 +727,9 @@ class RpcClient:
                 raise self._reply_error(result, proc)
             return self._decode_reply(result, proc, plan)
         fast_unpack = plan.fast_unpack
-        if plan.unpack is None and not plan.returns_fds:
-            return None  # a void reply (its payload is ignored, as libvirt does)
-        if fast_unpack is None or plan.returns_fds:
+        if fast_unpack is None:
+            if plan.unpack is None and not plan.returns_fds:
+                return None  # a void reply (its payload is ignored, as libvirt does)
             return self._decode_reply(
                 _as_reply_event(result, proc.program, proc.version, proc.number, serial),
                 proc, plan)
