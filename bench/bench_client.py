@@ -98,32 +98,32 @@ print(json.dumps(res))
 """
 
 
+async def sequential_rate(call: Any, count: int) -> tuple[float, float]:
+    """(calls per second, CPU microseconds per call) of ``count`` sequential
+    ``await call()``, after 200 to warm up."""
+    for _ in range(200):
+        await call()
+    start = time.perf_counter()
+    cpu = time.process_time()
+    for _ in range(count):
+        await call()
+    rate = count / (time.perf_counter() - start)
+    return rate, (time.process_time() - cpu) / count * 1e6
+
+
 async def bench_virtrpc(
     uri: str, n_seq: int, n_par: int, n_fds: int, n_shot: int
 ) -> dict[str, float]:
     res: dict[str, float] = {}
     # Like for like: the C client here registers no event loop, so libvirt
-    # runs no keepalive for it; virtrpc's connections keep alive by default,
-    # and on this VM a loop with any timer pending costs about 5 % of the
-    # sequential rate (see docs/client.md), reported as its own row.
+    # runs no keepalive for it; virtrpc's connections keep alive by default
+    # (on a coarse timer that costs the call rate nothing measurable, see
+    # docs/client.md), reported as their own row.
     async with virtrpc.connect(uri) as client:
-        call = client.connect_get_lib_version
-        for _ in range(200):
-            await call()
-        start = time.perf_counter()
-        for _ in range(n_seq):
-            await call()
-        res["seq_keepalive"] = n_seq / (time.perf_counter() - start)
+        res["seq_keepalive"], _ = await sequential_rate(client.connect_get_lib_version, n_seq)
     async with virtrpc.connect(uri, keepalive=None) as client:
         call = client.connect_get_lib_version
-        for _ in range(200):
-            await call()
-        start = time.perf_counter()
-        cpu = time.process_time()
-        for _ in range(n_seq):
-            await call()
-        res["seq"] = n_seq / (time.perf_counter() - start)
-        res["seq_cpu_us"] = (time.process_time() - cpu) / n_seq * 1e6
+        res["seq"], res["seq_cpu_us"] = await sequential_rate(call, n_seq)
 
         async def worker(count: int) -> None:
             for _ in range(count):

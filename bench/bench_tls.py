@@ -24,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from bench_client import sequential_rate  # bench/ is on sys.path when run as a script
 from peers import has_libvirt_python, run_libvirt_python
 from tls_fixtures import NetworkLibvirtd, make_test_pki, open_network_client
 
@@ -78,12 +79,7 @@ async def bench_virtrpc(uri: str, n_seq: int, n_par: int, n_shot: int) -> dict[s
     res["connect_ms"] = (time.perf_counter() - start) * 1e3
     try:
         call = client.connect_get_lib_version
-        for _ in range(200):
-            await call()
-        start = time.perf_counter()
-        for _ in range(n_seq):
-            await call()
-        res["seq"] = n_seq / (time.perf_counter() - start)
+        res["seq"], _ = await sequential_rate(call, n_seq)
 
         async def worker(count: int) -> None:
             for _ in range(count):
