@@ -194,7 +194,7 @@ class ReplyWaiter:
     """
 
     # No __slots__: the defaults below are class attributes, so creating a
-    # waiter is object.__new__ plus one store (see new_reply_waiter), which
+    # waiter is object.__new__ plus one store (see _new_reply_waiter), which
     # costs less than a call to __init__ at ~10k calls/s.
     _state = _PENDING
     _result: Any = None
@@ -694,21 +694,13 @@ class RpcClient:
         if fds:
             self._check_fds(fds, proc.name)
         serial, packet = self._conn.send_call(proc.program, proc.version, proc.number, payload, fds)
-        waiter: ReplyWaiter = _new(ReplyWaiter)
-        waiter._loop = self._loop
-        waiters = self._waiters
-        waiters[serial] = waiter
+        waiter = _new_reply_waiter(self._loop)
+        self._waiters[serial] = waiter
         try:
-            transport = self._transport
-            if fds or transport is None or self._corked is not None:
-                self._send(packet, fds) if fds or transport is None else self._send_call(packet)
+            if fds or self._transport is None:
+                self._send(packet, fds)
             else:
-                # A lone call leaves at once; see _send_call for what happens
-                # when several calls are sent in one loop iteration.
-                transport.write(packet)
-                if len(waiters) > 1 and self.coalesce_calls:
-                    self._corked = []
-                    self._loop.call_soon(self._flush_cork)
+                self._send_call(packet)
         except BaseException:
             self._abandon_unsent(serial)
             if self._error is not None:
@@ -727,23 +719,21 @@ class RpcClient:
                 raise self._reply_error(result, proc)
             return self._decode_reply(result, proc, plan)
         fast_unpack = plan.fast_unpack
-        if fast_unpack is None:
-            if plan.unpack is None and not plan.returns_fds:
-                return None  # a void reply (its payload is ignored, as libvirt does)
-            return self._decode_reply(
-                _as_reply_event(result, proc.program, proc.version, proc.number, serial),
-                proc, plan)
-        try:
-            value, end = fast_unpack(result, 0)
-        except Exception:
-            end = -1
-        if end != len(result):
-            # Let the checking decoder name what is wrong.
-            return self._decode_reply(
-                _as_reply_event(result, proc.program, proc.version, proc.number, serial),
-                proc, plan)
-        unwrap = plan.unwrap
-        return getattr(value, unwrap) if unwrap is not None else value
+        if fast_unpack is not None:
+            try:
+                value, end = fast_unpack(result, 0)
+            except Exception:
+                end = -1
+            if end == len(result):
+                unwrap = plan.unwrap
+                return getattr(value, unwrap) if unwrap is not None else value
+        elif plan.unpack is None and not plan.returns_fds:
+            return None  # a void reply (its payload is ignored, as libvirt does)
+        # No fast decoder (fds to return), or it failed: the checking decoder
+        # names what is wrong.
+        return self._decode_reply(
+            _as_reply_event(result, proc.program, proc.version, proc.number, serial), proc, plan
+        )
 
     async def invoke(
         self, proc: Procedure, args: Any, fds: Sequence[int] = (), *, unwrap: bool = True

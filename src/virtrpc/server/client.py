@@ -265,7 +265,7 @@ class ServerClient:
                 self.pause_reading(self)
             self._spawn(self._await_call(ctx, result))
             return
-        if stream is None and not ctx.fds and not ctx._reply_fds and not self._closing:
+        if stream is None and not ctx.fds and not ctx.has_reply_fds and not self._closing:
             # The hot path: encode and write the reply right here.
             try:
                 reply = plan.pack(result) if plan.pack is not None else b""

@@ -270,35 +270,29 @@ class SocketTransport:
         if sock is None:
             return
         fds: list[int] = []
-        data: bytes
+        # Small reads (calls and replies) take the bytes object recv/recvmsg
+        # allocate (malloc, shrunk in place): cheaper than the shared buffer
+        # plus a copy.  A read that fills that size means bulk data (a
+        # stream): reads then use the shared buffer until one comes back small,
+        # copying out of it at once (the next read of any transport reuses it).
+        small = self._small_read
         try:
             if self._pass_fds:
-                small = self._small_read
                 if small:
-                    # Small reads (calls and replies): recvmsg's own bytes
-                    # object (malloc, shrunk in place) costs less than the
-                    # shared buffer plus a copy.  A read that fills it means
-                    # bulk data (a stream): the next read uses the big buffer.
                     data, ancdata, flags, _ = sock.recvmsg(small, _ANC_SIZE, _MSG_CMSG_CLOEXEC)
-                    if len(data) == small and small < self._read_size:
-                        self._small_read = 0
                 else:
                     nbytes, ancdata, flags, _ = sock.recvmsg_into(
                         self._read_views, _ANC_SIZE, _MSG_CMSG_CLOEXEC
                     )
-                    # One copy out of the shared buffer, before anything else
-                    # can run on the loop (the buffer is reused by the next
-                    # read of any transport): cheaper than letting recvmsg()
-                    # allocate (and, for big sizes, mmap/munmap) per read.
                     data = self._read_buffer[:nbytes].tobytes()
-                    if nbytes < _ALLOCATING_READ_MAX:
-                        self._small_read = _ALLOCATING_READ_MAX  # the bulk is over
                 if ancdata:
                     fds = _fds_from_ancdata(ancdata)
                 if flags & _MSG_CTRUNC:
                     _close_fds(fds)
                     self._fatal(ProtocolError("peer sent more fds than one message may carry"))
                     return
+            elif small:
+                data = sock.recv(small)
             else:
                 nbytes = sock.recv_into(self._read_buffer)
                 data = self._read_buffer[:nbytes].tobytes()
@@ -307,6 +301,11 @@ class SocketTransport:
         except OSError as exc:
             self._fatal(ConnectionLost(f"read failed: {exc.strerror or exc}"), cause=exc)
             return
+        if small:
+            if len(data) == small and small < self._read_size:
+                self._small_read = 0
+        elif len(data) < _ALLOCATING_READ_MAX:
+            self._small_read = _ALLOCATING_READ_MAX  # the bulk is over
         if not data and not fds:
             self._on_eof()
             return
