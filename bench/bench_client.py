@@ -1,7 +1,6 @@
 """Benchmark: virtrpc's asyncio client vs libvirt's C client (libvirt-python).
 
-Both talk to the same private libvirtd (test driver) in the same run, one
-connection each, one after the other:
+Both talk to the same private libvirtd (test driver), one connection each:
 
 * ``seq``: sequential ``connect_get_lib_version`` calls (both clients without
   keepalive: libvirt runs none for a client without an event loop);
@@ -13,14 +12,17 @@ connection each, one after the other:
   the fd-passing path both ways);
 * ``screenshot``: screenshot stream downloads (MB/s).
 
-The clients take turns within each round (C, virtrpc, then virtrpc on
-uvloop when ``uvloop`` is importable: an optional extra column, never a
-dependency), so background load hits them alike.  Each value is reported as
-the best and the median of the rounds; each ratio as the ratio of the bests,
-of the medians, and the median of the per-round ratios (the steadiest on a
-shared machine: the two clients of a round ran seconds apart).
+How it compares on a machine whose speed drifts: every client runs in its
+own long-lived worker process (libvirt-python; virtrpc; virtrpc on uvloop
+when ``uvloop`` is importable, an optional extra column and never a
+dependency), connected and warmed up once.  The workers then take turns in
+short batches (a fraction of a second each, the order alternating from one
+pair to the next), so each virtrpc batch has a C batch run right next to it.
+A row reports the median of each client's batches and the median of the
+per-pair ratios, with their interquartile range: the ratio of two batches
+run side by side is what the drift disturbs least.
 
-Usage: ``.venv/bin/python bench/bench_client.py [--quick] [--json] [--rounds N]
+Usage: ``.venv/bin/python bench/bench_client.py [--quick] [--json] [--pairs N]
 [--no-uvloop]``.  Needs libvirtd and ``/usr/bin/python3`` with libvirt-python.
 """
 
@@ -28,77 +30,80 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import contextlib
-
-from peers import PrivateLibvirtd, has_libvirt_python, run_libvirt_python
+from peers import SYSTEM_PYTHON, PrivateLibvirtd, has_libvirt_python
 
 import virtrpc
 
-C_CLIENT_SCRIPT = r"""
+#: The C client's worker: one batch per command line ``ROW COUNT``, answered
+#: with one JSON line ``{"rate": ..., "cpu_us": ...}``.
+C_WORKER_SCRIPT = r"""
 import json, os, sys, threading, time
 import libvirt
 libvirt.registerErrorHandler(lambda *a: None, None)
-uri, n_seq, n_par, n_fds, n_shot = sys.argv[1], *map(int, sys.argv[2:6])
-conn = libvirt.open(uri)
-res = {}
-for _ in range(200):
-    conn.getLibVersion()
-t = time.perf_counter(); p = time.process_time()
-for _ in range(n_seq):
-    conn.getLibVersion()
-res["seq"] = n_seq / (time.perf_counter() - t)
-res["seq_cpu_us"] = (time.process_time() - p) / n_seq * 1e6
-
-def worker(count):
-    for _ in range(count):
-        conn.getLibVersion()
-threads = [threading.Thread(target=worker, args=(n_par // 16,)) for _ in range(16)]
-t = time.perf_counter(); p = time.process_time()
-for th in threads: th.start()
-for th in threads: th.join()
-res["par16"] = (n_par // 16 * 16) / (time.perf_counter() - t)
-res["par16_cpu_us"] = (time.process_time() - p) / (n_par // 16 * 16) * 1e6
-
+conn = libvirt.open(sys.argv[1])
 dom = conn.lookupByName("test")
 fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(4)]
-t = time.perf_counter()
-for _ in range(n_fds):
-    try:
-        dom.createWithFiles(fds)
-    except libvirt.libvirtError:
-        pass
-res["fds4"] = n_fds / (time.perf_counter() - t)
 
-total = 0
-t = time.perf_counter()
-for _ in range(n_shot):
-    st = conn.newStream()
-    dom.screenshot(st, 0)
-    while True:
-        chunk = st.recv(262144)
-        if not chunk:
-            break
-        total += len(chunk)
-    st.finish()
-res["screenshot"] = total / (time.perf_counter() - t) / 1e6
-res["screenshot_bytes"] = total // n_shot
-conn.close()
-print(json.dumps(res))
+def seq(count):
+    for _ in range(count):
+        conn.getLibVersion()
+    return count
+
+def par16(count):
+    threads = [threading.Thread(target=seq, args=(count // 16,)) for _ in range(16)]
+    for th in threads: th.start()
+    for th in threads: th.join()
+    return count // 16 * 16
+
+def fds4(count):
+    for _ in range(count):
+        try:
+            dom.createWithFiles(fds)
+        except libvirt.libvirtError:
+            pass
+    return count
+
+def screenshot(count):
+    total = 0
+    for _ in range(count):
+        st = conn.newStream()
+        dom.screenshot(st, 0)
+        while True:
+            chunk = st.recv(262144)
+            if not chunk:
+                break
+            total += len(chunk)
+        st.finish()
+    return total / 1e6
+
+rows = {"seq": seq, "par16": par16, "fds4": fds4, "screenshot": screenshot}
+seq(300)
+print("ready", flush=True)
+for line in sys.stdin:
+    row, count = line.split()
+    t = time.perf_counter(); p = time.process_time()
+    done = rows[row](int(count))
+    wall = time.perf_counter() - t
+    print(json.dumps({"rate": done / wall, "cpu_us": (time.process_time() - p) / done * 1e6}),
+          flush=True)
 """
 
 
-async def sequential_rate(call: Any, count: int) -> tuple[float, float]:
+async def sequential_rate(call: Callable[[], Awaitable[Any]], count: int) -> tuple[float, float]:
     """(calls per second, CPU microseconds per call) of ``count`` sequential
     ``await call()``, after 200 to warm up."""
     for _ in range(200):
@@ -111,156 +116,219 @@ async def sequential_rate(call: Any, count: int) -> tuple[float, float]:
     return rate, (time.process_time() - cpu) / count * 1e6
 
 
-async def bench_virtrpc(
-    uri: str, n_seq: int, n_par: int, n_fds: int, n_shot: int
-) -> dict[str, float]:
-    res: dict[str, float] = {}
-    # Like for like: the C client here registers no event loop, so libvirt
-    # runs no keepalive for it; virtrpc's connections keep alive by default
-    # (on a coarse timer that costs the call rate nothing measurable, see
-    # docs/client.md), reported as their own row.
-    async with virtrpc.connect(uri) as client:
-        res["seq_keepalive"], _ = await sequential_rate(client.connect_get_lib_version, n_seq)
-    async with virtrpc.connect(uri, keepalive=None) as client:
+async def _read_line(loop: asyncio.AbstractEventLoop, stream: IO[str]) -> str:
+    """A line of ``stream`` without a helper thread (none may run during a batch)."""
+    ready: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(stream.fileno(), lambda: ready.done() or ready.set_result(None))
+    try:
+        await ready
+    finally:
+        loop.remove_reader(stream.fileno())
+    return stream.readline()
+
+
+async def virtrpc_worker(uri: str) -> None:
+    """virtrpc's side of :data:`C_WORKER_SCRIPT`, with a ``seq_keepalive`` row."""
+    loop = asyncio.get_running_loop()
+    # Like for like: the C client registers no event loop, so libvirt runs no
+    # keepalive for it.  virtrpc's default keepalive connection (on a coarse
+    # timer, see docs/client.md) is measured as its own row.
+    async with (
+        virtrpc.connect(uri, keepalive=None) as client,
+        virtrpc.connect(uri) as keepalive_client,
+    ):
         call = client.connect_get_lib_version
-        res["seq"], res["seq_cpu_us"] = await sequential_rate(call, n_seq)
-
-        async def worker(count: int) -> None:
-            for _ in range(count):
-                await call()
-
-        start = time.perf_counter()
-        cpu = time.process_time()
-        await asyncio.gather(*(worker(n_par // 16) for _ in range(16)))
-        res["par16"] = (n_par // 16 * 16) / (time.perf_counter() - start)
-        res["par16_cpu_us"] = (time.process_time() - cpu) / (n_par // 16 * 16) * 1e6
-
         dom = await client.domain_lookup_by_name(name="test")
         fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(4)]
-        try:
-            start = time.perf_counter()
-            for _ in range(n_fds):
+
+        async def seq(count: int, call: Callable[[], Awaitable[Any]] = call) -> float:
+            for _ in range(count):
+                await call()
+            return count
+
+        async def seq_keepalive(count: int) -> float:
+            return await seq(count, keepalive_client.connect_get_lib_version)
+
+        async def par16(count: int) -> float:
+            await asyncio.gather(*(seq(count // 16) for _ in range(16)))
+            return count // 16 * 16
+
+        async def fds4(count: int) -> float:
+            for _ in range(count):
                 with contextlib.suppress(virtrpc.LibvirtError):
                     await client.domain_create_with_files(dom=dom, flags=0, fds=fds)
-            res["fds4"] = n_fds / (time.perf_counter() - start)
-        finally:
-            for fd in fds:
-                os.close(fd)
+            return count
 
-        total = 0
-        start = time.perf_counter()
-        for _ in range(n_shot):
-            stream = await client.domain_screenshot(dom=dom, screen=0, flags=0)
-            async for chunk in stream:
-                total += len(chunk)
-            await stream.finish()
-        res["screenshot"] = total / (time.perf_counter() - start) / 1e6
-        res["screenshot_bytes"] = total // n_shot
-    return res
+        async def screenshot(count: int) -> float:
+            total = 0
+            for _ in range(count):
+                stream = await client.domain_screenshot(dom=dom, screen=0, flags=0)
+                async for chunk in stream:
+                    total += len(chunk)
+                await stream.finish()
+            return total / 1e6
+
+        rows: dict[str, Callable[[int], Awaitable[float]]] = {
+            "seq": seq,
+            "seq_keepalive": seq_keepalive,
+            "par16": par16,
+            "fds4": fds4,
+            "screenshot": screenshot,
+        }
+        await seq(300)
+        await seq_keepalive(300)
+        print("ready", flush=True)
+        while line := await _read_line(loop, sys.stdin):
+            row, count = line.split()
+            start = time.perf_counter()
+            cpu = time.process_time()
+            done = await rows[row](int(count))
+            wall = time.perf_counter() - start
+            result = {"rate": done / wall, "cpu_us": (time.process_time() - cpu) / done * 1e6}
+            print(json.dumps(result), flush=True)
+        for fd in fds:
+            os.close(fd)
 
 
-UNITS = {
-    "seq": "calls/s",
-    "seq_cpu_us": "CPU us",
-    "seq_keepalive": "calls/s",
-    "par16": "calls/s",
-    "par16_cpu_us": "CPU us",
-    "fds4": "calls/s",
-    "screenshot": "MB/s",
+class Worker:
+    """A client's worker process, commanded one batch at a time."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        if self._line() != "ready":
+            raise RuntimeError(f"worker {argv[:3]} did not start")
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker exited with {self.process.wait()}")
+        return line.strip()
+
+    def batch(self, row: str, count: int) -> dict[str, float]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{row} {count}\n")
+        self.process.stdin.flush()
+        result: dict[str, float] = json.loads(self._line())
+        return result
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+#: row: (unit, batch size, the C row it is compared with, target ratio)
+ROWS: dict[str, tuple[str, int, str, float | None]] = {
+    "seq": ("calls/s", 2000, "seq", 0.9),
+    "seq_keepalive": ("calls/s", 2000, "seq", None),
+    "par16": ("calls/s", 4000, "par16", 1.0),
+    "fds4": ("calls/s", 200, "fds4", None),
+    "screenshot": ("MB/s", 20, "screenshot", None),
 }
-TARGETS = {"seq": 0.9, "par16": 1.0}
-#: Rows the C client has no measurement of, compared with another of its rows.
-C_BASELINE = {"seq_keepalive": "seq"}
+#: Rows whose CPU time per call is reported too.
+CPU_ROWS = ("seq", "par16")
 
 
-def _run_uvloop(uri: str, counts: tuple[int, int, int, int]) -> dict[str, float]:
-    import uvloop  # optional: only when installed
-
-    return uvloop.run(bench_virtrpc(uri, *counts))
-
-
-def _summary(results: list[dict[str, float]], key: str) -> tuple[float, float]:
-    values = [result.get(key, result.get(C_BASELINE.get(key, key), 0.0)) for result in results]
-    best = min(values) if key.endswith("_cpu_us") else max(values)
-    return best, statistics.median(values)
+def _quartiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        return values[0], values[0], values[0]
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, median, q3
 
 
-def _paired_ratio(
-    c_results: list[dict[str, float]], results: list[dict[str, float]], key: str
-) -> float:
-    """Median over the rounds of (virtrpc / C) within each round: the two ran
-    seconds apart, so a round's ratio is less exposed to the machine's drift
-    than the ratio of bests or of medians taken over different rounds."""
-    base = C_BASELINE.get(key, key)
-    return statistics.median(
-        result[key] / c_result.get(key, c_result[base])
-        for result, c_result in zip(results, c_results, strict=True)
+def run(uri: str, pairs: int, scale: float, with_uvloop: bool) -> list[dict[str, Any]]:
+    me = [sys.executable, str(Path(__file__).resolve()), "--worker", uri]
+    workers = {"libvirt_c": Worker([SYSTEM_PYTHON, "-c", C_WORKER_SCRIPT, uri])}
+    workers["virtrpc"] = Worker(me)
+    if with_uvloop:
+        workers["virtrpc_uvloop"] = Worker([*me, "--uvloop"])
+    batches: dict[tuple[str, str], list[dict[str, float]]] = {}
+    try:
+        for pair in range(pairs):
+            for row, (_, size, c_row, _) in ROWS.items():
+                count = max(1, int(size * scale))
+                turns = [("libvirt_c", c_row)] if row == c_row else []
+                turns += [(name, row) for name in workers if name != "libvirt_c"]
+                if pair % 2:
+                    turns.reverse()
+                for name, worker_row in turns:
+                    result = workers[name].batch(worker_row, count)
+                    batches.setdefault((name, worker_row), []).append(result)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    rows: list[dict[str, Any]] = []
+    for row, (unit, _, c_row, target) in ROWS.items():
+        c_batches = batches[("libvirt_c", c_row)]
+        entry: dict[str, Any] = {"bench": row, "unit": unit, "target": target}
+        for name in workers:
+            mine = batches[(name, c_row if name == "libvirt_c" else row)]
+            cell: dict[str, float] = {"median": statistics.median(b["rate"] for b in mine)}
+            if row in CPU_ROWS:
+                cell["cpu_us"] = statistics.median(b["cpu_us"] for b in mine)
+            if name != "libvirt_c":
+                ratios = [b["rate"] / c["rate"] for b, c in zip(mine, c_batches, strict=True)]
+                cell["ratio_q1"], cell["ratio"], cell["ratio_q3"] = _quartiles(ratios)
+            entry[name] = {key: round(value, 3) for key, value in cell.items()}
+        rows.append(entry)
+    return rows
+
+
+def _print_table(rows: list[dict[str, Any]], clients: list[str], pairs: int) -> None:
+    print(f"{'bench':<13} {'unit':<8}" + "".join(f" {name:>34}" for name in clients) + "  target")
+    for row in rows:
+        line = f"{row['bench']:<13} {row['unit']:<8}"
+        for name in clients:
+            cell = row[name]
+            text = f"{cell['median']:.1f}"
+            if "cpu_us" in cell:
+                text += f" ({cell['cpu_us']:.1f} us)"
+            if name != "libvirt_c":
+                text += f" {cell['ratio']:.2f}x [{cell['ratio_q1']:.2f}-{cell['ratio_q3']:.2f}]"
+            line += f" {text:>34}"
+        target = f">= {row['target']}x" if row["target"] else ""
+        print(f"{line}  {target}")
+    print(
+        f"(median of {pairs} batches per client, CPU us per call in brackets; ratios against "
+        f"libvirt C: median [quartiles] of the ratios of batches run side by side)"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer iterations")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter batches")
     parser.add_argument("--json", action="store_true", help="print JSON only")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
+    parser.add_argument(
+        "--pairs", "--rounds", type=int, default=None, help="batches per client (default 15)"
+    )
     parser.add_argument("--no-uvloop", action="store_true", help="skip the uvloop column")
+    parser.add_argument("--worker", metavar="URI", help=argparse.SUPPRESS)
+    parser.add_argument("--uvloop", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.worker:
+        if options.uvloop:
+            import uvloop  # optional: only when installed
+
+            uvloop.run(virtrpc_worker(options.worker))
+        else:
+            asyncio.run(virtrpc_worker(options.worker))
+        return 0
     if not has_libvirt_python():
         print("needs /usr/bin/python3 with libvirt-python", file=sys.stderr)
         return 2
-    scale = 1 if options.quick else 4
-    counts = (5000 * scale, 8000 * scale, 1000 * scale, 100 * scale)
+    pairs = options.pairs or (5 if options.quick else 15)
+    scale = 0.5 if options.quick else 1.0
     with_uvloop = not options.no_uvloop and importlib.util.find_spec("uvloop") is not None
-    runs: dict[str, list[dict[str, float]]] = {"libvirt_c": [], "virtrpc": []}
-    if with_uvloop:
-        runs["virtrpc_uvloop"] = []
     with PrivateLibvirtd() as daemon:
-        for _ in range(options.rounds):
-            runs["libvirt_c"].append(
-                json.loads(
-                    run_libvirt_python(
-                        C_CLIENT_SCRIPT, daemon.uri, *map(str, counts), timeout=600
-                    ).stdout
-                )
-            )
-            runs["virtrpc"].append(asyncio.run(bench_virtrpc(daemon.uri, *counts)))
-            if with_uvloop:
-                runs["virtrpc_uvloop"].append(_run_uvloop(daemon.uri, counts))
-    rows: list[dict[str, Any]] = []
-    for key, unit in UNITS.items():
-        row: dict[str, Any] = {"bench": key, "unit": unit, "target": TARGETS.get(key)}
-        c_best, c_median = _summary(runs["libvirt_c"], key)
-        for client, results in runs.items():
-            best, median = _summary(results, key)
-            row[client] = {"best": round(best, 1), "median": round(median, 1)}
-            if client != "libvirt_c":
-                row[client]["ratio_best"] = round(best / c_best, 3)
-                row[client]["ratio_median"] = round(median / c_median, 3)
-                row[client]["ratio_paired"] = round(_paired_ratio(runs["libvirt_c"], results, key), 3)
-        rows.append(row)
+        rows = run(daemon.uri, pairs, scale, with_uvloop)
     if options.json:
         print(json.dumps(rows))
         return 0
-    clients = list(runs)
-    header = f"{'bench':<13} {'unit':<8}" + "".join(f" {name:>30}" for name in clients)
-    print(header + "  target")
-    for row in rows:
-        line = f"{row['bench']:<13} {row['unit']:<8}"
-        for name in clients:
-            cell = row[name]
-            text = f"{cell['best']:.1f}/{cell['median']:.1f}"
-            if name != "libvirt_c":
-                text += (f" {cell['ratio_best']:.2f}x/{cell['ratio_median']:.2f}x"
-                         f"/{cell['ratio_paired']:.2f}x")
-            line += f" {text:>30}"
-        target = f">= {row['target']}x" if row["target"] else ""
-        print(f"{line}  {target}")
-    print(
-        f"(best/median of {options.rounds} rounds; ratios against libvirt C: of the bests, "
-        f"of the medians, and the median of each round's ratio; "
-        f"for CPU us lower is better; screenshot is "
-        f"{_summary(runs['virtrpc'], 'screenshot_bytes')[0]:.0f} bytes)"
-    )
+    clients = ["libvirt_c", "virtrpc"] + (["virtrpc_uvloop"] if with_uvloop else [])
+    _print_table(rows, clients, pairs)
     return 0
 
 

@@ -287,12 +287,62 @@ async def test_late_reply_of_cancelled_call_closes_its_fds(pair: tuple[Client, F
     assert open_fd_count() == baseline
 
 
-async def test_unannounced_fd_with_plain_reply_is_a_protocol_error(
+async def test_stray_fd_on_a_plain_reply_never_reaches_the_client(
     pair: tuple[Client, FakeDaemon],
 ) -> None:
+    """No call in flight may get fds back, so the transport reads without
+    room for fds (as libvirt's own client does): the kernel closes a stray fd
+    and the reply is an ordinary one."""
+    client, fake = pair
+    assert client._transport is not None and not client._transport.expecting_fds
+    baseline = open_fd_count()
+    task, call = await start_call(client, fake)
+    fd = os.open("/dev/null", os.O_RDONLY)
+    try:
+        fake.send_with_fds(reply_to(call, struct.pack(">Q", 1)), [fd])
+    finally:
+        os.close(fd)
+    assert await asyncio.wait_for(task, 5) == 1
+    assert client.is_open and open_fd_count() == baseline
+    task, call = await start_call(client, fake)
+    await fake.send(reply_to(call, struct.pack(">Q", 2)))
+    assert await asyncio.wait_for(task, 5) == 2
+
+
+async def test_fds_on_a_reply_to_a_plain_call_are_a_protocol_error(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    """A REPLY_WITH_FDS to a procedure that returns none, fds sent as libvirt
+    sends them: read without room for fds, the dummy bytes arrive alone,
+    which is a violation; the kernel closed the fds."""
     client, fake = pair
     baseline = open_fd_count()
     task, call = await start_call(client, fake)
+    header = Header(call.prog, call.vers, call.proc, MessageType.REPLY_WITH_FDS, call.serial, 0)
+    fd = os.open("/dev/null", os.O_RDONLY)
+    try:
+        await fake.send(packet(header, struct.pack(">Q", 1), nfds=1))
+        fake.send_with_fds(b"\0", [fd])
+    finally:
+        os.close(fd)
+    with pytest.raises(ConnectionLost):
+        await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(client.wait_closed(), 5)
+    assert client.close_reason == "error"
+    assert "fd announced but not received" in str(client.error.__cause__ if client.error else "")
+    assert open_fd_count() == baseline - 1  # the client's socket; no fd leaked
+
+
+async def test_unannounced_fd_is_a_protocol_error_while_fds_are_expected(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    """A low-level call may get fds back: reads make room for them, and an
+    fd no message announced kills the connection."""
+    client, fake = pair
+    baseline = open_fd_count()
+    task = asyncio.ensure_future(client.call("remote", 1, PROC_GET_LIB_VERSION))
+    call, _ = await asyncio.wait_for(fake.recv_message(), timeout=5)
+    assert client._transport is not None and client._transport.expecting_fds
     fd = os.open("/dev/null", os.O_RDONLY)
     try:
         # The kernel attaches the fd to the last byte of the reply: the reply
@@ -305,6 +355,20 @@ async def test_unannounced_fd_with_plain_reply_is_a_protocol_error(
     assert client.close_reason == "error"
     assert "no message announced" in str(client.error.__cause__ if client.error else "")
     assert open_fd_count() == baseline - 1  # the client's socket; the stray fd was closed
+
+
+async def test_reads_make_room_for_fds_only_while_an_fd_reply_is_due(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    client, fake = pair
+    transport = client._transport
+    assert transport is not None and not transport.expecting_fds
+    task = asyncio.ensure_future(client.call("remote", 1, PROC_GET_LIB_VERSION))
+    call, _ = await asyncio.wait_for(fake.recv_message(), timeout=5)
+    assert transport.expecting_fds
+    await fake.send(reply_to(call, struct.pack(">Q", 3)))
+    assert (await asyncio.wait_for(task, 5)).value.lib_ver == 3
+    assert not transport.expecting_fds
 
 
 async def test_daemon_ping_is_answered(pair: tuple[Client, FakeDaemon]) -> None:

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import socket
+import struct
 from collections.abc import AsyncIterator
 
 import pytest
 
 from virtrpc.client.client import Client, ReplyWaiter, connect_socket
+from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import ConnectionLost
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role
@@ -101,6 +104,59 @@ async def test_cancelled_call_drops_its_late_reply(setup: tuple[Client, Daemon])
     assert (await asyncio.wait_for(follow, DEADLINE)).value == b"fine"
 
 
+async def test_generated_method_resumes_inside_the_read_callback(
+    setup: tuple[Client, Daemon],
+) -> None:
+    """The generated methods await the waiter _call_procedure hands back
+    (no coroutine of the client's in between): same one-iteration wake-up."""
+    client, daemon = setup
+    task = asyncio.ensure_future(client.connect_get_lib_version())
+    call = await daemon.next_call()
+    reply = daemon.conn.send_reply(call.header, struct.pack(">Q", 9_000_000))
+    loop = asyncio.get_running_loop()
+    seen: asyncio.Future[bool] = loop.create_future()
+
+    def read_callback() -> None:
+        client.data_received(reply, [])
+        seen.set_result(task.done())
+
+    loop.call_soon(read_callback)
+    assert await asyncio.wait_for(seen, DEADLINE) is True
+    assert task.result() == 9_000_000
+
+
+async def test_generated_method_raises_the_error_reply(setup: tuple[Client, Daemon]) -> None:
+    client, daemon = setup
+    task = asyncio.ensure_future(client.connect_get_lib_version())
+    call = await daemon.next_call()
+    error = LibvirtError("no such thing", code=42, domain=12)
+    client.data_received(daemon.conn.send_error(call.header, error.to_wire()), [])
+    with pytest.raises(LibvirtError, match="no such thing") as raised:
+        await asyncio.wait_for(task, DEADLINE)
+    assert raised.value.code == 42
+    assert client.is_open
+
+
+async def test_generated_method_cancelled_as_its_reply_arrives_closes_its_fds(
+    setup: tuple[Client, Daemon],
+) -> None:
+    client, daemon = setup
+    task = asyncio.ensure_future(client.connect_get_lib_version())
+    call = await daemon.next_call()
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    packet = daemon.conn.send_reply(call.header, struct.pack(">Q", 1), [read_end])
+    # Fed from inside this task, the reply only schedules the caller's
+    # wake-up: the cancellation then lands on a call whose reply is in.
+    client.data_received(packet + b"\0", [read_end])
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(OSError):
+        os.fstat(read_end)  # closed by the client, not leaked
+    assert client.is_open and not client._waiters
+
+
 async def test_timeout_and_context_survive(setup: tuple[Client, Daemon]) -> None:
     client, daemon = setup
     var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
@@ -165,3 +221,35 @@ async def test_waiter_future_protocol() -> None:
     cancelled.add_done_callback(late.append)  # already done: scheduled
     await asyncio.sleep(0)
     assert late == [cancelled]
+
+
+async def test_waiter_runs_every_callback_in_order() -> None:
+    loop = asyncio.get_running_loop()
+    seen: list[str] = []
+
+    def first(_: object) -> None:
+        seen.append("first")
+
+    def second(_: object) -> None:
+        seen.append("second")
+
+    def third(_: object) -> None:
+        seen.append("third")
+
+    waiter = ReplyWaiter(loop)
+    for callback in (first, second, third):
+        waiter.add_done_callback(callback)
+    assert waiter.remove_done_callback(first) == 1
+    waiter.add_done_callback(first)
+    done: asyncio.Future[None] = loop.create_future()
+    waiter.add_done_callback(lambda _: done.set_result(None))
+    loop.call_soon(waiter.set_result, b"")  # from the loop, outside any task
+    await asyncio.wait_for(done, DEADLINE)
+    assert seen == ["second", "third", "first"]
+
+    lone = ReplyWaiter(loop)
+    lone.add_done_callback(first)
+    assert lone.remove_done_callback(first) == 1
+    lone.set_result(b"")
+    await asyncio.sleep(0)
+    assert seen == ["second", "third", "first"]  # removed: never called

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
 
@@ -759,7 +759,11 @@ class AsyncCaller:
 
     __slots__ = ()
 
-    async def _call_procedure(self, proc: Procedure, args: Any, fds: Sequence[int] = ()) -> Any:
+    def _call_procedure(
+        self, proc: Procedure, args: Any, fds: Sequence[int] = ()
+    ) -> Awaitable[Any]:
+        """Start the call; awaiting what it returns gives the result.  (Any
+        awaitable: a coroutine, or a future-like object that spares one.)"""
         raise NotImplementedError
 
 

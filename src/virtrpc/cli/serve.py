@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -102,6 +104,12 @@ async def _serve(args: argparse.Namespace) -> int:
     )
     server, _driver = build_test_server(limits)
     path = args.socket or default_socket_path()
+    # Signal handlers before the first socket exists: whoever sees the
+    # socket may signal at once, and the shutdown must still be graceful.
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, server.request_shutdown)
     try:
         os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
         await server.listen_unix(path)
@@ -122,7 +130,7 @@ async def _serve(args: argparse.Namespace) -> int:
         raise
     print(f"URI: {uri_for(path)}", flush=True)
     print(f"try: virsh -c '{uri_for(path)}' list --all", flush=True)
-    await server.serve_forever(handle_signals=True)
+    await server.serve_forever()
     print("virtrpc serve: stopped", flush=True)
     return 0
 

@@ -128,6 +128,8 @@ class CallResult:
 class _Plan:
     """Per-procedure precomputed encode/decode steps (the hot path)."""
 
+    # Held so that the ``id(proc)`` the plans are keyed by stays this one's.
+    proc: Procedure
     pack: Callable[[Any], bytes] | None
     unpack: Callable[[Any], Any] | None
     # The ret type's generated decoder (value, end offset), without the
@@ -145,6 +147,7 @@ def _make_plan(proc: Procedure, *, unwrap: bool) -> _Plan:
         if len(fields) == 1:
             unwrap_field = fields[0].name
     return _Plan(
+        proc=proc,
         pack=proc.args.pack if proc.args is not None else None,
         unpack=proc.ret.unpack if proc.ret is not None else None,
         # (fd-receiving procedures return (value, fds): they take the event path)
@@ -168,7 +171,21 @@ _DONE: Final = 1
 _FAILED: Final = 2
 _CANCELLED: Final = 3
 
-_current_task = asyncio.current_task
+
+
+def _current_task_probe() -> Callable[[asyncio.AbstractEventLoop], asyncio.Task[Any] | None]:
+    """The cheapest way to ask which task runs on a loop: asyncio's C
+    ``current_task`` where there is one (3.12+); on 3.11 that function is
+    Python, and the C tasks' own registry is read directly instead (a dict
+    lookup, no frame: it runs for every reply)."""
+    if not isinstance(asyncio.current_task, type(len)):
+        registry = getattr(asyncio.tasks, "_current_tasks", None)
+        if isinstance(registry, dict):
+            return registry.get
+    return asyncio.current_task
+
+
+_current_task = _current_task_probe()
 _new = object.__new__
 _REPLY_TYPE: Final = int(MessageType.REPLY)
 _OK_STATUS: Final = int(Status.OK)
@@ -198,6 +215,11 @@ class ReplyWaiter:
     # costs less than a call to __init__ at ~10k calls/s.
     _state = _PENDING
     _result: Any = None
+    # The first done-callback (the waiting task's wake-up, usually the only
+    # one) and its context are kept apart: no list and tuple per call.
+    _callback: Callable[[Any], object] | None = None
+    _context: Any = None
+    # Further callbacks, in the order they were added.
     _callbacks: list[tuple[Callable[[Any], object], Any]] | None = None
     _asyncio_future_blocking = False
 
@@ -237,15 +259,27 @@ class ReplyWaiter:
             context = contextvars.copy_context()
         if self._state != _PENDING:
             self._loop.call_soon(callback, self, context=context)
+        elif self._callback is None and self._callbacks is None:
+            self._callback = callback
+            self._context = context
         elif self._callbacks is None:
             self._callbacks = [(callback, context)]
         else:
             self._callbacks.append((callback, context))
 
-    def remove_done_callback(self, callback: Callable[[Any], object]) -> int:
+    def _take_callbacks(self) -> list[tuple[Callable[[Any], object], Any]]:
+        """All pending done-callbacks, in order; none are left registered."""
         callbacks = self._callbacks or []
+        if self._callback is not None:
+            callbacks.insert(0, (self._callback, self._context))
+        self._callback = self._context = self._callbacks = None
+        return callbacks
+
+    def remove_done_callback(self, callback: Callable[[Any], object]) -> int:
+        callbacks = self._take_callbacks()
         kept = [(cb, ctx) for cb, ctx in callbacks if cb != callback]
-        self._callbacks = kept
+        if kept:
+            self._callbacks = kept
         return len(callbacks) - len(kept)
 
     def cancel(self, msg: Any = None) -> bool:
@@ -263,21 +297,22 @@ class ReplyWaiter:
             raise asyncio.InvalidStateError("reply already set")
         self._state = _DONE
         self._result = result
-        callbacks = self._callbacks
-        if callbacks is None:
+        callback = self._callback
+        if callback is None:
+            if self._callbacks is not None:
+                self._schedule_callbacks()
             return
-        self._callbacks = None
-        if _current_task(self._loop) is None:
-            for callback, context in callbacks:
-                try:
-                    context.run(callback, self)
-                except Exception as exc:  # what the loop would do with a Handle
-                    self._loop.call_exception_handler(
-                        {"message": "reply waiter callback failed", "exception": exc}
-                    )
-        else:
-            for callback, context in callbacks:
-                self._loop.call_soon(callback, self, context=context)
+        if self._callbacks is not None or _current_task(self._loop) is not None:
+            self._schedule_callbacks()  # more than one, or from inside a task
+            return
+        context = self._context
+        self._callback = self._context = None
+        try:
+            context.run(callback, self)
+        except Exception as exc:  # what the loop would do with a Handle
+            self._loop.call_exception_handler(
+                {"message": "reply waiter callback failed", "exception": exc}
+            )
 
     def set_exception(self, exc: BaseException) -> None:
         if self._state != _PENDING:
@@ -287,8 +322,7 @@ class ReplyWaiter:
         self._schedule_callbacks()
 
     def _schedule_callbacks(self) -> None:
-        callbacks, self._callbacks = self._callbacks, None
-        for callback, context in callbacks or ():
+        for callback, context in self._take_callbacks():
             self._loop.call_soon(callback, self, context=context)
 
     def __await__(self) -> Generator[Any, None, bytes | MessageEvent]:
@@ -325,6 +359,87 @@ def _discard_result(result: bytes | MessageEvent) -> None:
         result.close_fds()
 
 
+def _error_from_payload(payload: bytes, proc: Procedure | None) -> VirtrpcError:
+    """The error an ``ERROR`` reply's payload describes."""
+    try:
+        return LibvirtError.from_wire(payload)
+    except (XdrError, ProtocolError) as exc:
+        name = proc.name if proc is not None else "a call"
+        return ProtocolError(f"undecodable error reply to {name}: {exc}")
+
+
+def _reply_error(reply: MessageEvent, proc: Procedure | None) -> VirtrpcError:
+    reply.close_fds()
+    return _error_from_payload(reply.payload, proc)
+
+
+def _decode_reply(result: bytes | MessageEvent, plan: _Plan) -> Any:
+    """A successful reply's value by ``plan`` (the checking decoder, which
+    names what is wrong); ``(value, fds)`` for fd-returning procedures."""
+    reply = None if type(result) is bytes else result
+    if reply is not None:
+        assert isinstance(reply, MessageEvent)
+        result = reply.payload
+    try:
+        value = plan.unpack(result) if plan.unpack is not None else None
+    except XdrError as exc:
+        if reply is not None:
+            reply.close_fds()
+        raise ProtocolError(f"undecodable reply to {plan.proc.name}: {exc}") from exc
+    if plan.unwrap is not None:
+        value = getattr(value, plan.unwrap)
+    if plan.returns_fds:
+        return value, (reply.take_fds() if reply is not None else [])
+    if reply is not None and reply.fds:
+        reply.close_fds()
+    return value
+
+
+class _ProcedureCall(ReplyWaiter):
+    """What :meth:`RpcClient._call_procedure` returns for a sent call: its
+    reply waiter, which decodes the reply when awaited.
+
+    Awaiting it directly from the generated method, rather than through a
+    coroutine of the client's, spares a coroutine per call and a frame on
+    every resumption of the caller's task."""
+
+    _plan: _Plan
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        if self._state == _PENDING:
+            self._asyncio_future_blocking = True
+            try:
+                yield self
+            except asyncio.CancelledError:
+                if self._state == _DONE:
+                    # The reply came in the same loop iteration as the cancellation.
+                    _discard_result(self._result)
+                raise
+        if self._state != _DONE:
+            return self.result()  # raises the failure or the cancellation
+        result = self._result
+        plan = self._plan
+        if type(result) is bytes:
+            fast_unpack = plan.fast_unpack
+            if fast_unpack is not None:
+                try:
+                    value, end = fast_unpack(result, 0)
+                except Exception:
+                    end = -1
+                if end == len(result):
+                    unwrap = plan.unwrap
+                    return getattr(value, unwrap) if unwrap is not None else value
+            elif plan.unpack is None and not plan.returns_fds:
+                return None  # a void reply (its payload is ignored, as libvirt does)
+        elif type(result) is not Reply:
+            assert isinstance(result, MessageEvent)
+            raise _reply_error(result, plan.proc)
+        # No fast decoder (fds to return), or it failed: the checking decoder.
+        return _decode_reply(result, plan)
+
+    __iter__ = __await__
+
+
 class RpcClient:
     """The program-independent core of a client connection: calls, replies,
     streams, event routing, keepalive and connection loss.
@@ -335,7 +450,7 @@ class RpcClient:
     """
 
     #: Gather the call packets sent in one loop iteration into one write
-    #: (see :meth:`_send_call`); a class-wide switch for benchmarking.
+    #: (see :meth:`_call_procedure`); a class-wide switch for benchmarking.
     coalesce_calls = True
 
     def __init__(
@@ -382,7 +497,11 @@ class RpcClient:
         self._last_rx = time.monotonic()
         self._keepalive_handle: CoarseTimer | None = None
         self._keepalive: KeepaliveMonitor | None = None
-        # Call packets gathered during one loop iteration (see _send_call).
+        # Call packets gathered during one loop iteration (see _call_procedure).
+        # Serials of the calls in flight whose reply may carry fds: only
+        # while there are any does the transport read with room for fds
+        # (see Transport.expect_fds and _expect_fd_reply).
+        self._fd_replies: set[int] = set()
         self._corked: list[bytes] | None = None
 
     # ------------------------------------------------------------------ state
@@ -413,15 +532,15 @@ class RpcClient:
     # ---------------------------------------------------- transport callbacks
     def connection_made(self, transport: Transport) -> None:
         self._transport = transport
+        transport.expect_fds(False)  # until a call that may get fds back
 
     def data_received(self, data: bytes, fds: list[int]) -> None:
-        waiters = self._waiters
-        if not fds:
+        if not fds and not self._fd_replies:
             # The hot path: one successful reply, its payload goes straight
             # to the waiter (no event objects).
             fast = self._conn.receive_reply(data)
             if fast is not None:
-                waiter = waiters.pop(fast[0], None)
+                waiter = self._waiters.pop(fast[0], None)
                 # Else the caller was cancelled (or gave up): drop the late reply.
                 if waiter is not None and not waiter.done():
                     # Runs the caller up to its next call's write.
@@ -430,10 +549,13 @@ class RpcClient:
                 self._last_rx = time.monotonic()
                 return
         self._last_rx = time.monotonic()
+        waiters = self._waiters
         for event in self._conn.receive_data(data, fds):
             kind = type(event)
             if kind is Reply or kind is ErrorReply:
                 assert isinstance(event, MessageEvent)
+                if self._fd_replies:
+                    self._fd_reply_done(event.header[4])
                 waiter = waiters.pop(event.header[4], None)
                 if waiter is None or waiter.done():
                     # The caller was cancelled (or gave up): drop the late reply.
@@ -521,7 +643,7 @@ class RpcClient:
         elif isinstance(event, StreamEnd):
             stream._feed_end()
         else:
-            stream._feed_error(self._error_from_payload(event.payload, stream.procedure))
+            stream._feed_error(_error_from_payload(event.payload, stream.procedure))
 
     def _dispatch_event_message(self, event: EventMessage) -> None:
         event.close_fds()  # events never carry fds
@@ -602,25 +724,6 @@ class RpcClient:
             self._flush_cork()
         transport.write(packet, fds)
 
-    def _send_call(self, packet: bytes) -> None:
-        """Write a call packet, coalescing the calls of one loop iteration.
-
-        When several calls are in flight, the tasks woken by one read all send
-        their next call in the same loop iteration: the first is written at
-        once, the others are gathered and leave in a single write at the start
-        of the next iteration (one syscall instead of many, and the daemon
-        reads them in one go).  A lone call is never delayed."""
-        corked = self._corked
-        if corked is not None:
-            corked.append(packet)
-            return
-        transport = self._transport
-        assert transport is not None
-        transport.write(packet)
-        if self.coalesce_calls and len(self._waiters) > 1:
-            self._corked = []
-            self._loop.call_soon(self._flush_cork)
-
     def _flush_cork(self) -> None:
         corked, self._corked = self._corked, None
         if corked and self._transport is not None and self._error is None:
@@ -644,6 +747,22 @@ class RpcClient:
         reply will come, so stop waiting for one and stop tracking the serial."""
         self._waiters.pop(serial, None)
         self._conn.forget_call(serial)
+        if self._fd_replies:
+            self._fd_reply_done(serial)
+
+    def _expect_fd_reply(self, serial: int) -> None:
+        """Call ``serial``'s reply may carry fds: make the transport read with
+        room for them until it is in.  (Called before the call is written,
+        so no read of its reply can come first.)"""
+        if not self._fd_replies and self._transport is not None:
+            self._transport.expect_fds(True)
+        self._fd_replies.add(serial)
+
+    def _fd_reply_done(self, serial: int) -> None:
+        fd_replies = self._fd_replies
+        fd_replies.discard(serial)
+        if not fd_replies and self._transport is not None:
+            self._transport.expect_fds(False)
 
     def _dead_error(self) -> ConnectionLost:
         if self._error is not None:
@@ -660,6 +779,9 @@ class RpcClient:
         serial, packet = self._conn.send_call(prog, vers, proc, payload, fds)
         waiter = _new_reply_waiter(self._loop)
         self._waiters[serial] = waiter
+        # Any procedure reached this way may return fds (Client.call hands
+        # them over).
+        self._expect_fd_reply(serial)
         try:
             self._send(packet, fds)
         except BaseException:
@@ -674,66 +796,66 @@ class RpcClient:
             raise
         return _as_reply_event(result, prog, vers, proc, serial)
 
-    async def _call_procedure(self, proc: Procedure, args: Any, fds: Sequence[int] = ()) -> Any:
-        """Call a generated procedure and apply the return rule of
-        docs/architecture.md: void -> None, a one-field ret struct -> that field,
-        else the ret object; fd-receiving procedures return ``(value, fds)``;
-        stream procedures return a :class:`Stream`."""
+    def _call_procedure(
+        self, proc: Procedure, args: Any, fds: Sequence[int] = ()
+    ) -> Awaitable[Any]:
+        """Send a call of a generated procedure; awaiting the result gives
+        its value by the return rule of docs/architecture.md: void -> None, a
+        one-field ret struct -> that field, else the ret object;
+        fd-receiving procedures give ``(value, fds)``; stream procedures give
+        a :class:`Stream`.
+
+        Not a coroutine: the call leaves at once (the generated methods,
+        being coroutines themselves, call this when they are first run) and
+        the reply waiter is handed back to be awaited."""
         # The hot path of every generated method, kept flat: at ~10k calls/s
-        # each call layer, object and attribute lookup here shows in the rate
-        # (_roundtrip, _send_call and _decode_reply do the same, spread out).
+        # each call layer, object and attribute lookup here shows in the rate.
         plan = self._plans.get(id(proc))
         if plan is None:
             plan = self._plans[id(proc)] = _make_plan(proc, unwrap=True)
         if plan.stream:
-            return await self._open_stream(proc, plan, args, fds)
+            return self._open_stream(proc, plan, args, fds)
         pack = plan.pack
         payload = pack(args) if pack is not None else b""
-        if self._error is not None:
+        transport = self._transport
+        if self._error is not None or transport is None:
             raise self._dead_error()
         if fds:
             self._check_fds(fds, proc.name)
         serial, packet = self._conn.send_call(proc.program, proc.version, proc.number, payload, fds)
-        waiter = _new_reply_waiter(self._loop)
-        self._waiters[serial] = waiter
+        if plan.returns_fds:
+            self._expect_fd_reply(serial)
+        # The packet leaves before the waiter is made: what follows the write
+        # runs while the daemon works on the call instead of delaying it (no
+        # transport reads from inside ``write``, so the reply cannot come
+        # before the waiter is registered).
+        corked = self._corked
         try:
-            if fds or self._transport is None:
+            if fds:
                 self._send(packet, fds)
+            elif corked is not None:
+                corked.append(packet)  # leaves with the others, see below
             else:
-                self._send_call(packet)
+                transport.write(packet)
         except BaseException:
             self._abandon_unsent(serial)
             if self._error is not None:
                 raise self._dead_error() from None
             raise
-        try:
-            result = await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                # The reply arrived in the same loop iteration as the cancellation.
-                _discard_result(waiter.result())
-            raise
-        if type(result) is not bytes:
-            assert isinstance(result, MessageEvent)
-            if type(result) is not Reply:
-                raise self._reply_error(result, proc)
-            return self._decode_reply(result, proc, plan)
-        fast_unpack = plan.fast_unpack
-        if fast_unpack is not None:
-            try:
-                value, end = fast_unpack(result, 0)
-            except Exception:
-                end = -1
-            if end == len(result):
-                unwrap = plan.unwrap
-                return getattr(value, unwrap) if unwrap is not None else value
-        elif plan.unpack is None and not plan.returns_fds:
-            return None  # a void reply (its payload is ignored, as libvirt does)
-        # No fast decoder (fds to return), or it failed: the checking decoder
-        # names what is wrong.
-        return self._decode_reply(
-            _as_reply_event(result, proc.program, proc.version, proc.number, serial), proc, plan
-        )
+        waiters = self._waiters
+        waiter: _ProcedureCall = _new(_ProcedureCall)
+        waiter._loop = self._loop
+        waiter._plan = plan
+        waiters[serial] = waiter
+        if corked is None and len(waiters) > 1 and self.coalesce_calls and not fds:
+            # Other calls are in flight, so other tasks are about to be woken
+            # by the same read and send their next call in this loop
+            # iteration: gather those into one write at the start of the next
+            # iteration (one syscall instead of many, and the daemon reads
+            # them in one go).  A lone call is never delayed.
+            self._corked = []
+            self._loop.call_soon(self._flush_cork)
+        return waiter
 
     async def invoke(
         self, proc: Procedure, args: Any, fds: Sequence[int] = (), *, unwrap: bool = True
@@ -748,33 +870,8 @@ class RpcClient:
         payload = plan.pack(args) if plan.pack is not None else b""
         reply = await self._roundtrip(proc.program, proc.version, proc.number, payload, fds)
         if type(reply) is not Reply:
-            raise self._reply_error(reply, proc)
-        return self._decode_reply(reply, proc, plan)
-
-    def _decode_reply(self, reply: MessageEvent, proc: Procedure, plan: _Plan) -> Any:
-        try:
-            value = plan.unpack(reply.payload) if plan.unpack is not None else None
-        except XdrError as exc:
-            reply.close_fds()
-            raise ProtocolError(f"undecodable reply to {proc.name}: {exc}") from exc
-        if plan.unwrap is not None:
-            value = getattr(value, plan.unwrap)
-        if plan.returns_fds:
-            return value, reply.take_fds()
-        if reply.fds:
-            reply.close_fds()
-        return value
-
-    def _reply_error(self, reply: MessageEvent, proc: Procedure | None) -> VirtrpcError:
-        reply.close_fds()
-        return self._error_from_payload(reply.payload, proc)
-
-    def _error_from_payload(self, payload: bytes, proc: Procedure | None) -> VirtrpcError:
-        try:
-            return LibvirtError.from_wire(payload)
-        except (XdrError, ProtocolError) as exc:
-            name = proc.name if proc is not None else "a call"
-            return ProtocolError(f"undecodable error reply to {name}: {exc}")
+            raise _reply_error(reply, proc)
+        return _decode_reply(reply, plan)
 
     async def call(
         self,
@@ -809,7 +906,7 @@ class RpcClient:
             payload = _encode_args(proc_obj, args)
         reply = await self._roundtrip(prog_number, version, proc_number, payload, fds)
         if type(reply) is not Reply:
-            raise self._reply_error(reply, proc_obj)
+            raise _reply_error(reply, proc_obj)
         if raw or proc_obj is None or proc_obj.ret is None:
             return CallResult(reply.payload if raw else None, reply.take_fds())
         try:
@@ -894,9 +991,9 @@ class RpcClient:
             raise
         if type(reply) is not Reply:
             self._streams.pop(serial, None)
-            raise self._reply_error(reply, proc)
+            raise _reply_error(reply, proc)
         try:
-            stream.reply = self._decode_reply(reply, proc, plan)
+            stream.reply = _decode_reply(reply, plan)
         except BaseException:
             self._streams.pop(serial, None)
             raise

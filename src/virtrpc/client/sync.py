@@ -202,7 +202,8 @@ class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
             raise
 
     def _call_procedure(self, proc: Procedure, args: Any, fds: Sequence[int] = ()) -> Any:
-        result = self._runner.run(self.client._call_procedure(proc, args, fds))
+        # invoke() is a coroutine: the call is made on the loop's thread.
+        result = self._runner.run(self.client.invoke(proc, args, fds))
         if isinstance(result, Stream):
             return SyncStream(self._runner, result)
         return result

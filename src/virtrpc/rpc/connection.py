@@ -99,9 +99,19 @@ _tuple_new = tuple.__new__
 _PACKET_STRUCT = struct.Struct(">IIIiiIi")
 _packet_pack = _PACKET_STRUCT.pack
 _packet_unpack_from = _PACKET_STRUCT.unpack_from
+# What the client's fast path reads of a reply: length, program and version
+# as one number (the key of _pending, see _call_key), type, serial, status.
+_reply_head_unpack_from = struct.Struct(">IQ4xiIi").unpack_from
 _STREAM_HOLE_STRUCT = struct.Struct(">qI")
 
 _SERIAL_MASK = 0xFFFFFFFF
+
+
+def _call_key(prog: int, vers: int) -> int:
+    """What :attr:`Connection._pending` records of a call: its program and
+    version as one number, which the reply's header holds as one big-endian
+    64-bit word (so the fast path compares them in one go)."""
+    return (prog << 32) | vers
 
 
 class Role(enum.Enum):
@@ -173,6 +183,7 @@ class Connection:
         "_next_serial",
         "_pending",
         "_queue",
+        "_serials_wrapped",
         "messages_received",
         "role",
     )
@@ -194,7 +205,11 @@ class Connection:
         self._closed = False
         self._error: ProtocolError | None = None
         self._next_serial = 1
-        self._pending: dict[int, tuple[int, int]] | None = (
+        # Set once serials wrapped around 2**32: from then on a new serial
+        # may still be pending (see send_call).
+        self._serials_wrapped = False
+        # serial -> _call_key(prog, vers) of each call awaiting its reply.
+        self._pending: dict[int, int] | None = (
             {} if track_calls and role is Role.CLIENT else None
         )
         #: Count of complete messages received; keepalive bookkeeping may use it.
@@ -362,21 +377,31 @@ class Connection:
         reply nobody asked for, a server-side machine) nothing is consumed and
         None is returned: feed the same bytes to :meth:`receive_data`.
         """
+        # Kept short: it runs for every reply, and the checks of _settled()
+        # are inlined.
         size = len(data)
-        if size < MIN_PACKET_SIZE or not self._is_client or not self._settled():
+        if (
+            size < MIN_PACKET_SIZE
+            or size > PACKET_MAX
+            or type(data) is not bytes
+            or self._buf
+            or self._held is not None
+            or self._fds
+            or self._closed
+            or self._queue
+            or not self._is_client
+        ):
             return None
-        length, prog, vers, _proc, mtype, serial, status = _packet_unpack_from(data, 0)
-        if length != size or mtype != _REPLY or status != _OK or length > PACKET_MAX:
+        length, key, mtype, serial, status = _reply_head_unpack_from(data, 0)
+        if length != size or mtype != _REPLY or status != _OK:
             return None
         pending = self._pending
         if pending is not None:
-            expected = pending.get(serial)
-            if expected is None or expected[0] != prog or expected[1] != vers:
+            if pending.get(serial) != key:
                 return None  # receive_data reports the violation
             del pending[serial]
         self.messages_received += 1
-        payload = data[28:]
-        return serial, payload if type(payload) is bytes else bytes(payload)
+        return serial, data[28:]
 
     def receive_call(self, data: bytes) -> tuple[Header, bytes] | None:
         """The server's fast path for its most common read: ``data`` is exactly
@@ -498,7 +523,7 @@ class Connection:
                 pending = self._pending
                 if pending is not None:
                     expected = pending.pop(header[4], None)
-                    if expected is None or expected[0] != header[0] or expected[1] != header[1]:
+                    if expected != _call_key(header[0], header[1]):
                         if expected is not None:
                             pending[header[4]] = expected
                         raise ProtocolError(
@@ -573,7 +598,7 @@ class Connection:
                 pending = self._pending
                 if pending is not None:
                     expected = pending.pop(header[4], None)
-                    if expected is None or expected[0] != header[0] or expected[1] != header[1]:
+                    if expected != _call_key(header[0], header[1]):
                         if expected is not None:
                             pending[header[4]] = expected
                         _close_all(fds)
@@ -647,8 +672,10 @@ class Connection:
             self._check_open()
         serial = self._next_serial
         pending = self._pending
-        if serial == 0 or (pending is not None and serial in pending):
-            # Rare: after 2**32 calls.  0 is never used (libvirt starts at 1).
+        if serial == 0 or (self._serials_wrapped and pending is not None and serial in pending):
+            # Only after 2**32 calls can a serial still be in use.  0 is
+            # never used (libvirt starts at 1).
+            self._serials_wrapped = True
             while serial == 0 or (pending is not None and serial in pending):
                 serial = (serial + 1) & _SERIAL_MASK
         self._next_serial = (serial + 1) & _SERIAL_MASK
@@ -663,7 +690,7 @@ class Connection:
             except struct.error as exc:
                 raise ProtocolError(f"cannot encode call header: {exc}") from None
         if pending is not None:
-            pending[serial] = (prog, vers)
+            pending[serial] = (prog << 32) | vers  # _call_key, inlined
         return serial, packet
 
     def forget_call(self, serial: int) -> None:

@@ -93,3 +93,13 @@ class Transport(Protocol):
     @property
     def can_pass_fds(self) -> bool:
         """Whether :meth:`write` accepts fds (Unix sockets only)."""
+
+    def expect_fds(self, expected: bool) -> None:
+        """Say whether the peer may legitimately send fds from now on
+        (initially it may).
+
+        A transport that can receive fds reads with room for them only while
+        they are expected.  Otherwise it reads plainly, which costs less per
+        read, and the kernel discards (closes) any fds the peer attaches
+        anyway: their dummy bytes arrive without them, a violation that the
+        protocol layer reports.  Transports without fds ignore this."""

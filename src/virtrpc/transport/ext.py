@@ -122,6 +122,9 @@ class ProcessTransport:
         """Always False: pipes do not carry fds."""
         return False
 
+    def expect_fds(self, expected: bool) -> None:
+        """Nothing to do: no fds travel through pipes."""
+
     @property
     def pid(self) -> int | None:
         """The child's process id."""

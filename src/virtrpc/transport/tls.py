@@ -284,6 +284,9 @@ class TlsTransport:
         """Always False: only Unix sockets carry fds."""
         return False
 
+    def expect_fds(self, expected: bool) -> None:
+        """Nothing to do: no fds travel over TLS."""
+
     @property
     def ssf(self) -> int:
         """Security strength factor: the cipher's secret bits (0 before the handshake)."""

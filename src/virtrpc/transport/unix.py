@@ -178,6 +178,8 @@ class SocketTransport:
         self._high_water = write_high_water
         self._low_water = write_high_water // 4 if write_low_water is None else write_low_water
         self._pass_fds = sock.family == socket.AF_UNIX
+        # Whether reads leave room for fds (see expect_fds).
+        self._receive_fds = self._pass_fds
         # Queue items: memoryview = bytes to write; int = a dup'ed fd to send
         # with one dummy byte.  Everything queued is owned by the transport.
         self._queue: collections.deque[memoryview | int] = collections.deque()
@@ -205,6 +207,16 @@ class SocketTransport:
     def socket(self) -> socket.socket | None:
         """The underlying socket (None once closed).  Do not read or write it."""
         return self._sock
+
+    def expect_fds(self, expected: bool) -> None:
+        """See :meth:`Transport.expect_fds <virtrpc.transport.base.Transport.expect_fds>`:
+        while fds are not expected, reads use ``recv`` instead of ``recvmsg``."""
+        self._receive_fds = expected and self._pass_fds
+
+    @property
+    def expecting_fds(self) -> bool:
+        """Whether reads currently leave room for fds."""
+        return self._receive_fds
 
     def get_write_buffer_size(self) -> int:
         """Bytes (plus one per fd) queued but not yet written."""
@@ -277,7 +289,7 @@ class SocketTransport:
         # copying out of it at once (the next read of any transport reuses it).
         small = self._small_read
         try:
-            if self._pass_fds:
+            if self._receive_fds:
                 if small:
                     data, ancdata, flags, _ = sock.recvmsg(small, _ANC_SIZE, _MSG_CMSG_CLOEXEC)
                 else:
