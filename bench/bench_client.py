@@ -224,7 +224,7 @@ class Worker:
 ROWS: dict[str, tuple[str, int, str, float | None]] = {
     "seq": ("calls/s", 2000, "seq", 0.9),
     "seq_keepalive": ("calls/s", 2000, "seq", None),
-    "par16": ("calls/s", 4000, "par16", 1.0),
+    "par16": ("calls/s", 8000, "par16", 1.0),
     "fds4": ("calls/s", 200, "fds4", None),
     "screenshot": ("MB/s", 20, "screenshot", None),
 }

@@ -485,7 +485,8 @@ class RpcClient:
         self._loop = asyncio.get_running_loop()
         self._conn = Connection(Role.CLIENT)
         self._transport: Transport | None = None
-        self._waiters: dict[int, asyncio.Future[bytes | MessageEvent] | ReplyWaiter] = {}
+        # Every waiter is a ReplyWaiter: data_received reads its state directly.
+        self._waiters: dict[int, ReplyWaiter] = {}
         self._streams: dict[int, Stream] = {}
         self._subscriptions: dict[tuple[EventFamily, int], Subscription] = {}
         self._close_subscriptions: list[Subscription] = []
@@ -542,7 +543,7 @@ class RpcClient:
             if fast is not None:
                 waiter = self._waiters.pop(fast[0], None)
                 # Else the caller was cancelled (or gave up): drop the late reply.
-                if waiter is not None and not waiter.done():
+                if waiter is not None and waiter._state == _PENDING:
                     # Runs the caller up to its next call's write.
                     waiter.set_result(fast[1])
                 # Stamped after the caller ran: off the round trip's path.
@@ -954,7 +955,7 @@ class RpcClient:
         stream = Stream(self, proc, serial)
         # Register before sending: data may follow the reply in the same read.
         self._streams[serial] = stream
-        waiter: asyncio.Future[bytes | MessageEvent] = self._loop.create_future()
+        waiter = _new_reply_waiter(self._loop)
         self._waiters[serial] = waiter
         try:
             self._send(packet, fds)
@@ -977,7 +978,7 @@ class RpcClient:
             elif isinstance(exc, asyncio.CancelledError) and serial in self._waiters:
                 # The daemon may still open the stream: abort it when the reply
                 # arrives, so that it does not stay open on the daemon's side.
-                follow: asyncio.Future[bytes | MessageEvent] = self._loop.create_future()
+                follow = _new_reply_waiter(self._loop)
                 follow.add_done_callback(
                     lambda done: (
                         self._abandon_stream(proc, serial, as_event(done.result()))
