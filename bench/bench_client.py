@@ -48,9 +48,25 @@ from peers import SYSTEM_PYTHON, PrivateLibvirtd, has_libvirt_python
 
 import virtrpc
 
+#: libvirt-python code shared by the C client scripts (here and in bench_tls).
+C_SCREENSHOT_HELPER = r"""
+def screenshot_bytes(conn, dom, count):
+    total = 0
+    for _ in range(count):
+        st = conn.newStream()
+        dom.screenshot(st, 0)
+        while True:
+            chunk = st.recv(262144)
+            if not chunk:
+                break
+            total += len(chunk)
+        st.finish()
+    return total
+"""
+
 #: The C client's worker: one batch per command line ``ROW COUNT``, answered
 #: with one JSON line ``{"rate": ..., "cpu_us": ...}``.
-C_WORKER_SCRIPT = r"""
+C_WORKER_SCRIPT = C_SCREENSHOT_HELPER + r"""
 import json, os, sys, threading, time
 import libvirt
 libvirt.registerErrorHandler(lambda *a: None, None)
@@ -78,17 +94,7 @@ def fds4(count):
     return count
 
 def screenshot(count):
-    total = 0
-    for _ in range(count):
-        st = conn.newStream()
-        dom.screenshot(st, 0)
-        while True:
-            chunk = st.recv(262144)
-            if not chunk:
-                break
-            total += len(chunk)
-        st.finish()
-    return total / 1e6
+    return screenshot_bytes(conn, dom, count) / 1e6
 
 rows = {"seq": seq, "par16": par16, "fds4": fds4, "screenshot": screenshot}
 seq(300)

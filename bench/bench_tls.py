@@ -24,13 +24,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from bench_client import sequential_rate  # bench/ is on sys.path when run as a script
+# bench/ is on sys.path when run as a script
+from bench_client import C_SCREENSHOT_HELPER, sequential_rate
 from peers import has_libvirt_python, run_libvirt_python
 from tls_fixtures import NetworkLibvirtd, make_test_pki, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (loaded up front: connect_ms excludes import time)
 
-C_CLIENT_SCRIPT = r"""
+C_CLIENT_SCRIPT = C_SCREENSHOT_HELPER + r"""
 import json, sys, threading, time
 import libvirt
 libvirt.registerErrorHandler(lambda *a: None, None)
@@ -55,17 +56,8 @@ for th in threads: th.join()
 res["par16"] = (n_par // 16 * 16) / (time.perf_counter() - t)
 
 dom = conn.lookupByName("test")
-total = 0
 t = time.perf_counter()
-for _ in range(n_shot):
-    st = conn.newStream()
-    dom.screenshot(st, 0)
-    while True:
-        chunk = st.recv(262144)
-        if not chunk:
-            break
-        total += len(chunk)
-    st.finish()
+total = screenshot_bytes(conn, dom, n_shot)
 res["screenshot"] = total / (time.perf_counter() - t) / 1e6
 conn.close()
 print(json.dumps(res))

@@ -13,15 +13,15 @@ import struct
 import subprocess
 
 import pytest
+from eventqueue import EventQueue
 from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import ConnectionLost
 from virtrpc.protocols.virterror import ErrorDomain, ErrorNumber
 from virtrpc.rpc import events as ev
-from virtrpc.rpc.connection import Connection, Role
+from virtrpc.rpc.connection import Role
 from virtrpc.rpc.packet import KEEPALIVE_PROGRAM, MessageType, Status, encode_packet
-from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport, open_unix
 
 pytestmark = pytest.mark.libvirtd
@@ -44,38 +44,11 @@ def open_args(name: bytes) -> bytes:
     return b"\0\0\0\1" + xdr_string(name) + struct.pack(">I", 0)
 
 
-class RawClient:
+class RawClient(EventQueue):
     """Client role Connection + SocketTransport, events in a queue."""
 
     def __init__(self) -> None:
-        self.conn = Connection(Role.CLIENT)
-        self.transport: Transport | None = None
-        self.events: asyncio.Queue[ev.Event] = asyncio.Queue()
-        self.lost: asyncio.Future[BaseException | None] = (
-            asyncio.get_running_loop().create_future()
-        )
-
-    def connection_made(self, transport: Transport) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes, fds: list[int]) -> None:
-        for event in self.conn.receive_data(data, fds):
-            self.events.put_nowait(event)
-
-    def eof_received(self) -> None:
-        for event in self.conn.receive_eof():
-            self.events.put_nowait(event)
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        if not self.lost.done():
-            self.lost.set_result(exc)
-
-    def write(self, data: bytes, fds: list[int] | None = None) -> None:
-        assert self.transport is not None
-        self.transport.write(data, fds or ())
-
-    async def next_event(self) -> ev.Event:
-        return await asyncio.wait_for(self.events.get(), DEADLINE)
+        super().__init__(Role.CLIENT)
 
     async def call(self, proc: int, payload: bytes = b"", fds: list[int] | None = None) -> ev.Event:
         serial, packet = self.conn.send_call(REMOTE, 1, proc, payload, fds or ())

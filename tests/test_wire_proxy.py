@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eventqueue import EventQueue
 from peers import PrivateLibvirtd
 
 from virtrpc.cli import main
 from virtrpc.client.errors import LibvirtError
 from virtrpc.protocols import remote
 from virtrpc.protocols.virterror import ErrorDomain, ErrorNumber
-from virtrpc.rpc.connection import Connection, Role
-from virtrpc.rpc.events import Call, Event, Reply
+from virtrpc.rpc.connection import Role
+from virtrpc.rpc.events import Call, Reply
 from virtrpc.rpc.packet import MessageType, Status, encode_packet
-from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import open_unix, start_unix_server
 from virtrpc.wire import decode_packet, split_packets
 from virtrpc.xdr import XdrType
@@ -179,39 +179,16 @@ async def test_proxy_relays_virsh_to_libvirtd(
         assert packets and all(p.problem is None for p in packets), packets
 
 
-class _Side:
-    """A minimal receiver collecting events of a Connection."""
-
-    def __init__(self, role: Role) -> None:
-        self.conn = Connection(role)
-        self.transport: Transport | None = None
-        self.events: asyncio.Queue[Event] = asyncio.Queue()
-
-    def connection_made(self, transport: Transport) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes, fds: list[int]) -> None:
-        for event in self.conn.receive_data(data, fds):
-            self.events.put_nowait(event)
-
-    def eof_received(self) -> None:
-        for event in self.conn.receive_eof():
-            self.events.put_nowait(event)
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        self.conn.close()
-
-
 async def test_proxy_forwards_fds_both_ways_without_leaking(tmp_path: Path) -> None:
     """A call with a pipe fd goes through the proxy; the fake daemon answers with
     another pipe fd; both arrive working and the proxy keeps no fd."""
     from virtrpc.proxy import start_proxy
 
-    upstream_side = _Side(Role.SERVER)
+    upstream_side = EventQueue(Role.SERVER)
     upstream = await start_unix_server(str(tmp_path / "up"), lambda: upstream_side)
     before = _open_fds()
     listener = await start_proxy(str(tmp_path / "px"), str(tmp_path / "up"))
-    client = _Side(Role.CLIENT)
+    client = EventQueue(Role.CLIENT)
     transport = await open_unix(str(tmp_path / "px"), client)
     read_end, write_end = os.pipe()
     reply_read, reply_write = os.pipe()

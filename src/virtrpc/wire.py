@@ -9,12 +9,12 @@ payload it cannot decode, so one odd packet does not hide the rest.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from virtrpc.errors import ProtocolError, VirtrpcError
+from virtrpc.programs import program_by_number
 from virtrpc.rpc.packet import (
     HEADER_SIZE,
     LENGTH_SIZE,
@@ -32,22 +32,9 @@ from virtrpc.xdr import Procedure, Program
 
 __all__ = ["DecodedPacket", "decode_packet", "known_program", "split_packets"]
 
-#: Generated modules that define a program, imported on first use.
-_PROGRAM_MODULES = ("remote", "qemu", "lxc", "admin", "keepalive", "lock", "log", "lxc_monitor")
-_programs_by_number: dict[int, Program] | None = None
-
-
-def known_program(number: int) -> Program | None:
-    """The generated :class:`Program` with this number, or None."""
-    global _programs_by_number
-    if _programs_by_number is None:
-        table: dict[int, Program] = {}
-        for module_name in _PROGRAM_MODULES:
-            module = importlib.import_module(f"virtrpc.protocols.{module_name}")
-            program: Program = module.PROGRAM
-            table[program.number] = program
-        _programs_by_number = table
-    return _programs_by_number.get(number)
+#: The generated :class:`Program` with this number, or None (kept under this
+#: name for the tools that import it from here).
+known_program = program_by_number
 
 
 @dataclass(slots=True)

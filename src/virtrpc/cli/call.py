@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from virtrpc.errors import VirtrpcError
+from virtrpc.programs import all_programs
 
 if TYPE_CHECKING:
     from virtrpc.client.events import Event
@@ -134,9 +135,7 @@ def add_parser(subparsers: Any, name: str) -> None:
 def find_procedure(text: str) -> Procedure:
     """Resolve ``domain_get_info``, ``qemu.domain_monitor_command``,
     ``REMOTE_PROC_DOMAIN_GET_INFO`` or ``remote.16``."""
-    from virtrpc.protocols import lxc, qemu, remote
-
-    programs = {p.PROGRAM.name: p.PROGRAM for p in (remote, qemu, lxc)}
+    programs = {program.name: program for program in all_programs()}
     program_name, dot, name = text.partition(".")
     if not dot:
         program_name, name = "", text

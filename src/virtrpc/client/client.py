@@ -55,10 +55,7 @@ from virtrpc.client.events import (
 from virtrpc.client.stream import Stream
 from virtrpc.client.uri import LibvirtURI, default_uri, parse_uri
 from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, VirtrpcError, XdrError
-from virtrpc.protocols import admin as _admin
-from virtrpc.protocols import lxc as _lxc
-from virtrpc.protocols import qemu as _qemu
-from virtrpc.protocols import remote as _remote
+from virtrpc.programs import all_programs, program_by_name, program_by_number
 from virtrpc.protocols.lxc_calls import LxcAsyncCalls
 from virtrpc.protocols.qemu_calls import QemuAsyncCalls
 from virtrpc.protocols.remote_calls import RemoteAsyncCalls
@@ -109,10 +106,6 @@ FEATURE_REMOTE_CLOSE_CALLBACK: Final = 15
 VIR_CONNECT_RO: Final = 1
 
 
-_PROGRAMS: Final[dict[int, Program]] = {
-    p.PROGRAM.number: p.PROGRAM for p in (_remote, _qemu, _lxc, _admin)
-}
-_PROGRAMS_BY_NAME: Final[dict[str, Program]] = {p.name: p for p in _PROGRAMS.values()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -649,7 +642,7 @@ class RpcClient:
     def _dispatch_event_message(self, event: EventMessage) -> None:
         event.close_fds()  # events never carry fds
         header = event.header
-        program = _PROGRAMS.get(header[0])
+        program = program_by_number(header[0])
         proc = program.procedures.get(header[2]) if program is not None else None
         if proc is None or proc.args is None:
             return  # an event this client does not know (newer daemon): ignore
@@ -922,13 +915,14 @@ class RpcClient:
     ) -> tuple[int, Procedure | None, int]:
         prog_obj: Program | None
         if isinstance(program, str):
-            prog_obj = _PROGRAMS_BY_NAME.get(program)
+            prog_obj = program_by_name(program)
             if prog_obj is None:
                 raise VirtrpcError(
-                    f"unknown program {program!r} (known: {', '.join(sorted(_PROGRAMS_BY_NAME))})"
+                    f"unknown program {program!r} "
+                    f"(known: {', '.join(sorted(p.name for p in all_programs()))})"
                 )
         else:
-            prog_obj = _PROGRAMS.get(program)
+            prog_obj = program_by_number(program)
         prog_number = prog_obj.number if prog_obj is not None else int(program)
         proc_obj: Procedure | None = None
         if prog_obj is not None and prog_obj.version == version:
@@ -1182,7 +1176,8 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
                 ) from None
         else:
             event_id = event
-        program = _PROGRAMS_BY_NAME[rules.program]
+        program = program_by_name(rules.program)
+        assert program is not None
         register = program.by_name[rules.register]
         assert register.args_class is not None
         if family is EventFamily.QEMU_MONITOR:
@@ -1209,7 +1204,9 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         if not self.is_open:
             return
         rules = FAMILIES[sub.family]
-        deregister = _PROGRAMS_BY_NAME[rules.program].by_name[rules.deregister]
+        program = program_by_name(rules.program)
+        assert program is not None
+        deregister = program.by_name[rules.deregister]
         assert deregister.args_class is not None
         await self._call_procedure(deregister, deregister.args_class(callbackID=sub.callback_id))
 
