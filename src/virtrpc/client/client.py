@@ -35,6 +35,7 @@ import dataclasses
 import os
 import socket
 import time
+import types
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -106,8 +107,6 @@ FEATURE_REMOTE_CLOSE_CALLBACK: Final = 15
 VIR_CONNECT_RO: Final = 1
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class CallResult:
     """What :meth:`Client.call` returns: the reply value and the fds it carried
@@ -165,13 +164,12 @@ _FAILED: Final = 2
 _CANCELLED: Final = 3
 
 
-
 def _current_task_probe() -> Callable[[asyncio.AbstractEventLoop], asyncio.Task[Any] | None]:
     """The cheapest way to ask which task runs on a loop: asyncio's C
     ``current_task`` where there is one (3.12+); on 3.11 that function is
     Python, and the C tasks' own registry is read directly instead (a dict
     lookup, no frame: it runs for every reply)."""
-    if not isinstance(asyncio.current_task, type(len)):
+    if not isinstance(asyncio.current_task, types.BuiltinFunctionType):
         registry = getattr(asyncio.tasks, "_current_tasks", None)
         if isinstance(registry, dict):
             return registry.get
@@ -491,11 +489,11 @@ class RpcClient:
         self._last_rx = time.monotonic()
         self._keepalive_handle: CoarseTimer | None = None
         self._keepalive: KeepaliveMonitor | None = None
-        # Call packets gathered during one loop iteration (see _call_procedure).
         # Serials of the calls in flight whose reply may carry fds: only
         # while there are any does the transport read with room for fds
         # (see Transport.expect_fds and _expect_fd_reply).
         self._fd_replies: set[int] = set()
+        # Call packets gathered during one loop iteration (see _call_procedure).
         self._corked: list[bytes] | None = None
 
     # ------------------------------------------------------------------ state
