@@ -13,9 +13,14 @@ Both talk to the same private libvirtd (test driver), one connection each:
 * ``screenshot``: screenshot stream downloads (MB/s).
 
 How it compares on a machine whose speed drifts: every client runs in its
-own long-lived worker process (libvirt-python; virtrpc; virtrpc on uvloop
-when ``uvloop`` is importable, an optional extra column and never a
-dependency), connected and warmed up once.  The workers then take turns in
+own long-lived worker process, connected and warmed up once: libvirt-python,
+and virtrpc on the same interpreter (``/usr/bin/python3``, with virtrpc
+imported from ``src``: it needs nothing beyond the standard library), so that
+both clients' Python runs on the same build.  Extra columns: virtrpc on this
+script's interpreter when that is another build (a pyenv build without
+profile-guided optimisation runs Python code 20-35 % slower than Debian's),
+and on uvloop when ``uvloop`` is importable there (optional, never a
+dependency).  The workers then take turns in
 short batches (a fraction of a second each, the order alternating from one
 pair to the next), so each virtrpc batch has a C batch run right next to it.
 A row reports the median of each client's batches and the median of the
@@ -42,11 +47,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from peers import SYSTEM_PYTHON, PrivateLibvirtd, has_libvirt_python
-
 import virtrpc
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The interpreter libvirt-python is installed for (Debian's python3).
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 #: libvirt-python code shared by the C client scripts (here and in bench_tls).
 C_SCREENSHOT_HELPER = r"""
@@ -199,9 +204,9 @@ async def virtrpc_worker(uri: str) -> None:
 class Worker:
     """A client's worker process, commanded one batch at a time."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
         )
         if self._line() != "ready":
             raise RuntimeError(f"worker {argv[:3]} did not start")
@@ -245,12 +250,32 @@ def _quartiles(values: list[float]) -> tuple[float, float, float]:
     return q1, median, q3
 
 
+def virtrpc_env() -> dict[str, str]:
+    """The environment for a worker that imports virtrpc from this checkout
+    (on an interpreter that may not have it installed)."""
+    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    return dict(os.environ, PYTHONPATH=path)
+
+
+def _virtrpc_worker(python: str, uri: str, *options: str) -> Worker:
+    """virtrpc's worker on ``python``."""
+    return Worker(
+        [python, str(Path(__file__).resolve()), "--worker", uri, *options], env=virtrpc_env()
+    )
+
+
+def other_interpreter() -> bool:
+    """Whether this script runs on another interpreter build than libvirt-python's."""
+    return os.path.realpath(sys.executable) != os.path.realpath(SYSTEM_PYTHON)
+
+
 def run(uri: str, pairs: int, scale: float, with_uvloop: bool) -> list[dict[str, Any]]:
-    me = [sys.executable, str(Path(__file__).resolve()), "--worker", uri]
     workers = {"libvirt_c": Worker([SYSTEM_PYTHON, "-c", C_WORKER_SCRIPT, uri])}
-    workers["virtrpc"] = Worker(me)
+    workers["virtrpc"] = _virtrpc_worker(SYSTEM_PYTHON, uri)
+    if other_interpreter():
+        workers["virtrpc_here"] = _virtrpc_worker(sys.executable, uri)
     if with_uvloop:
-        workers["virtrpc_uvloop"] = Worker([*me, "--uvloop"])
+        workers["virtrpc_uvloop"] = _virtrpc_worker(sys.executable, uri, "--uvloop")
     batches: dict[tuple[str, str], list[dict[str, float]]] = {}
     try:
         for pair in range(pairs):
@@ -303,6 +328,11 @@ def _print_table(rows: list[dict[str, Any]], clients: list[str], pairs: int) -> 
     )
 
 
+def _version(python: str) -> str:
+    command = [python, "-c", "import platform; print(platform.python_version())"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter batches")
@@ -322,6 +352,10 @@ def main() -> int:
         else:
             asyncio.run(virtrpc_worker(options.worker))
         return 0
+    # Not needed by the workers (which run where pytest may be missing).
+    sys.path.insert(0, str(ROOT / "tests"))
+    from peers import PrivateLibvirtd, has_libvirt_python
+
     if not has_libvirt_python():
         print("needs /usr/bin/python3 with libvirt-python", file=sys.stderr)
         return 2
@@ -333,8 +367,11 @@ def main() -> int:
     if options.json:
         print(json.dumps(rows))
         return 0
-    clients = ["libvirt_c", "virtrpc"] + (["virtrpc_uvloop"] if with_uvloop else [])
+    clients = [name for name in rows[0] if name not in ("bench", "unit", "target")]
     _print_table(rows, clients, pairs)
+    print(f"libvirt_c and virtrpc: {SYSTEM_PYTHON} ({_version(SYSTEM_PYTHON)})")
+    if "virtrpc_here" in clients or "virtrpc_uvloop" in clients:
+        print(f"virtrpc_here / virtrpc_uvloop: {sys.executable} ({_version(sys.executable)})")
     return 0
 
 

@@ -1,7 +1,9 @@
 """Benchmark: virtrpc over TLS (and plain TCP) vs libvirt's C client (libvirt-python).
 
 One private libvirtd started with ``--listen`` (test driver) serves both
-clients, one after the other, over the same transport:
+clients, one after the other, over the same transport.  Both run on
+libvirt-python's interpreter (``/usr/bin/python3``; virtrpc imported from
+``src``), so that neither client's Python runs on a faster build:
 
 * ``seq``: sequential ``connect_get_lib_version`` calls (calls/s);
 * ``par16``: 16 calls in flight (16 tasks vs 16 C threads on one connection);
@@ -16,20 +18,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
 # bench/ is on sys.path when run as a script
-from bench_client import C_SCREENSHOT_HELPER, sequential_rate
-from peers import has_libvirt_python, run_libvirt_python
-from tls_fixtures import NetworkLibvirtd, make_test_pki, open_network_client
+from bench_client import C_SCREENSHOT_HELPER, SYSTEM_PYTHON, sequential_rate, virtrpc_env
 
-import virtrpc.client.client  # noqa: F401  (loaded up front: connect_ms excludes import time)
+import virtrpc
+import virtrpc.client.client  # (loaded up front: connect_ms excludes import time)
 
 C_CLIENT_SCRIPT = C_SCREENSHOT_HELPER + r"""
 import json, sys, threading, time
@@ -67,7 +67,7 @@ print(json.dumps(res))
 async def bench_virtrpc(uri: str, n_seq: int, n_par: int, n_shot: int) -> dict[str, float]:
     res: dict[str, float] = {}
     start = time.perf_counter()
-    client: Any = await open_network_client(uri)
+    client: Any = await virtrpc.connect(uri)
     res["connect_ms"] = (time.perf_counter() - start) * 1e3
     try:
         call = client.connect_get_lib_version
@@ -98,13 +98,37 @@ async def bench_virtrpc(uri: str, n_seq: int, n_par: int, n_shot: int) -> dict[s
 UNITS = {"connect_ms": "ms", "seq": "calls/s", "par16": "calls/s", "screenshot": "MB/s"}
 
 
+def _virtrpc_round(uri: str, counts: tuple[int, int, int]) -> dict[str, float]:
+    """One round of :func:`bench_virtrpc` in a worker on libvirt-python's
+    interpreter (the same build for both clients, see bench_client.py)."""
+    result = subprocess.run(
+        [SYSTEM_PYTHON, str(Path(__file__).resolve()), "--worker", uri, *map(str, counts)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+        env=virtrpc_env(),
+    )
+    values: dict[str, float] = json.loads(result.stdout)
+    return values
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--rounds", type=int, default=3, help="best of N rounds (default 3)")
     parser.add_argument("--transport", choices=("tls", "tcp", "both"), default="both")
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.worker:
+        uri, *numbers = options.worker
+        print(json.dumps(asyncio.run(bench_virtrpc(uri, *map(int, numbers)))))
+        return 0
+    # Not needed by the worker (which runs where pytest may be missing).
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from peers import has_libvirt_python, run_libvirt_python
+    from tls_fixtures import NetworkLibvirtd, make_test_pki
     if not has_libvirt_python():
         print("needs /usr/bin/python3 with libvirt-python", file=sys.stderr)
         return 2
@@ -126,7 +150,7 @@ def main() -> int:
                     c_result = json.loads(
                         run_libvirt_python(C_CLIENT_SCRIPT, uri, *map(str, counts), timeout=600).stdout
                     )
-                    v_result = asyncio.run(bench_virtrpc(uri, *counts))
+                    v_result = _virtrpc_round(uri, counts)
                     for best, result in ((best_c, c_result), (best_v, v_result)):
                         for key, value in result.items():
                             pick = min if key.endswith("_ms") else max
