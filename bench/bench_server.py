@@ -2,7 +2,8 @@
 
 The client workload is libvirt-python (Debian's /usr/bin/python3) in a
 subprocess, so both servers see exactly the same client; each server runs in
-its own process.  One run of each measurement:
+its own process (``virtrpc serve`` on that same interpreter, importing
+virtrpc from this checkout).  One run of each measurement:
 
 * sequential ``getLibVersion`` calls per second (target: virtrpc >= 1.5x libvirtd),
   and the server's CPU time per call
@@ -132,13 +133,17 @@ class VirtrpcServe:
         # Measure the server as installed: with up-to-date bytecode.  Without
         # it every start compiles the 1.7 MB generated remote module, and the
         # compiler's peak (~100 MiB) stays in the process's RSS.
+        # It runs on Debian's interpreter, as the client benches' virtrpc
+        # workers do (see bench_client.py: the venv may be another build),
+        # importing virtrpc from this checkout.
         import virtrpc
 
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        subprocess.run([sys.executable, "-m", "compileall", "-q",
-                        os.path.dirname(virtrpc.__file__)], check=True, env=env)
+        source = Path(virtrpc.__file__).resolve().parent
+        env["PYTHONPATH"] = str(source.parent)
+        subprocess.run([SYSTEM_PYTHON, "-m", "compileall", "-q", str(source)], check=True, env=env)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "virtrpc", "serve", "--socket", self.socket_path],
+            [SYSTEM_PYTHON, "-m", "virtrpc", "serve", "--socket", self.socket_path],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         deadline = time.monotonic() + 30
         while not os.path.exists(self.socket_path):
