@@ -157,6 +157,25 @@ async def test_generated_method_cancelled_as_its_reply_arrives_closes_its_fds(
     assert client.is_open and not client._waiters
 
 
+async def test_low_level_call_cancelled_as_its_reply_arrives_closes_its_fds(
+    setup: tuple[Client, Daemon],
+) -> None:
+    """Client.call waits on a plain ReplyWaiter: the same rule holds there."""
+    client, daemon = setup
+    task = asyncio.ensure_future(client.call(REMOTE, 1, PROC_RAW, b"x"))
+    call = await daemon.next_call()
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    packet = daemon.conn.send_reply(call.header, b"y", [read_end])
+    client.data_received(packet + b"\0", [read_end])  # wake-up only scheduled
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(OSError):
+        os.fstat(read_end)  # closed by the client, not leaked
+    assert client.is_open and not client._waiters
+
+
 async def test_timeout_and_context_survive(setup: tuple[Client, Daemon]) -> None:
     client, daemon = setup
     var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")

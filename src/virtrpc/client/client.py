@@ -138,16 +138,15 @@ def _make_plan(proc: Procedure, *, unwrap: bool) -> _Plan:
         fields = dataclasses.fields(proc.ret_class)
         if len(fields) == 1:
             unwrap_field = fields[0].name
+    returns_fds = proc.fds in ("recv", "both")
     return _Plan(
         proc=proc,
         pack=proc.args.pack if proc.args is not None else None,
         unpack=proc.ret.unpack if proc.ret is not None else None,
         # (fd-receiving procedures return (value, fds): they take the event path)
-        fast_unpack=(
-            None if proc.fds in ("recv", "both") else getattr(proc.ret, "_fast_unpack", None)
-        ),
+        fast_unpack=None if returns_fds else getattr(proc.ret, "_fast_unpack", None),
         unwrap=unwrap_field,
-        returns_fds=proc.fds in ("recv", "both"),
+        returns_fds=returns_fds,
         stream=proc.stream is not None,
     )
 
@@ -289,12 +288,13 @@ class ReplyWaiter:
         self._state = _DONE
         self._result = result
         callback = self._callback
-        if callback is None:
-            if self._callbacks is not None:
-                self._schedule_callbacks()
-            return
-        if self._callbacks is not None or _current_task(self._loop) is not None:
-            self._schedule_callbacks()  # more than one, or from inside a task
+        if (
+            callback is None
+            or self._callbacks is not None
+            or _current_task(self._loop) is not None
+        ):
+            # None, more than one, or from inside a task: as asyncio does.
+            self._schedule_callbacks()
             return
         context = self._context
         self._callback = self._context = None
@@ -317,9 +317,18 @@ class ReplyWaiter:
             self._loop.call_soon(callback, self, context=context)
 
     def __await__(self) -> Generator[Any, None, bytes | MessageEvent]:
+        # _ProcedureCall.__await__ repeats this wait, decoding inline after
+        # it: the hot path has no room for one more frame.
         if self._state == _PENDING:
             self._asyncio_future_blocking = True
-            yield self
+            try:
+                yield self
+            except asyncio.CancelledError:
+                if self._state == _DONE:
+                    # The reply came in the same loop iteration as the
+                    # cancellation: nobody will take it.
+                    _discard_result(self._result)
+                raise
         if self._state == _DONE:
             return self._result  # type: ignore[no-any-return]
         return self.result()  # type: ignore[no-any-return]
@@ -403,8 +412,7 @@ class _ProcedureCall(ReplyWaiter):
                 yield self
             except asyncio.CancelledError:
                 if self._state == _DONE:
-                    # The reply came in the same loop iteration as the cancellation.
-                    _discard_result(self._result)
+                    _discard_result(self._result)  # as ReplyWaiter.__await__
                 raise
         if self._state != _DONE:
             return self.result()  # raises the failure or the cancellation
@@ -779,13 +787,8 @@ class RpcClient:
         except BaseException:
             self._abandon_unsent(serial)
             raise
-        try:
-            result = await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                # The reply arrived in the same loop iteration as the cancellation.
-                _discard_result(waiter.result())
-            raise
+        # (a reply that comes with a cancellation is discarded by the waiter)
+        result = await waiter
         return _as_reply_event(result, prog, vers, proc, serial)
 
     def _call_procedure(

@@ -96,9 +96,7 @@ _length_unpack_from = LENGTH_STRUCT.unpack_from
 _header_unpack_from = HEADER_STRUCT.unpack_from
 _nfds_unpack_from = NFDS_STRUCT.unpack_from
 _tuple_new = tuple.__new__
-_PACKET_STRUCT = struct.Struct(">IIIiiIi")
-_packet_pack = _PACKET_STRUCT.pack
-_packet_unpack_from = _PACKET_STRUCT.unpack_from
+_packet_pack = struct.Struct(">IIIiiIi").pack
 # What the client's fast path reads of a reply: length, program and version
 # as one number (the key of _pending, see _call_key), type, serial, status.
 _reply_head_unpack_from = struct.Struct(">IQ4xiIi").unpack_from

@@ -1046,12 +1046,7 @@ class ModuleEmitter:
         if packing and disc_scalar.convert == "bool":
             return None
         entries: list[tuple[int, str]] = []
-        for arm in union.arms:
-            if arm.declaration.name is None:
-                continue
-            scalar = self.scalar(arm.declaration.type, owner)
-            if scalar is None or scalar.convert is not None:
-                continue
+        for case, scalar in self.numeric_arms(union, owner):
             if packing:
                 entry = self.struct_constant(disc_scalar.format + scalar.format)
             else:
@@ -1062,7 +1057,7 @@ class ModuleEmitter:
                     else (scalar.format, scalar.size)
                 )
                 entry = f"({self.struct_constant(fmt)}.unpack_from, {size})"
-            entries += [(owner.value(case, arm.declaration.location), entry) for case in arm.cases]
+            entries.append((case, entry))
         if len(entries) < 3:
             return None
         name = f"_{'UP' if packing else 'UUL' if lookahead else 'UU'}_{union.name}"
@@ -1096,13 +1091,7 @@ class ModuleEmitter:
         assert disc_scalar is not None
         if disc_scalar.convert == "bool" or disc_scalar.size != 4:
             return None
-        arms: list[tuple[int, _Scalar]] = []
-        for arm in union.arms:
-            scalar = self.scalar(arm.declaration.type, owner)
-            if arm.declaration.name is None or scalar is None or scalar.convert is not None:
-                continue
-            for case in arm.cases:
-                arms.append((owner.value(case, arm.declaration.location), scalar))
+        arms = self.numeric_arms(union, owner)
         if len(arms) < 3 or not all(0 <= case <= 255 for case, _ in arms):
             return None
         prefix = ("I" if word else "") + "".join(scalar.format for _, scalar in run)
@@ -1125,15 +1114,22 @@ class ModuleEmitter:
         self.arm_tables[name] = f"{name}: {line}"
         return name
 
+    def numeric_arms(self, union: ast.UnionDef, owner: ModuleModel) -> list[tuple[int, _Scalar]]:
+        """``(case, scalar)`` of the union's plain numeric arms (named, a
+        scalar without conversion), one per case, in declaration order: what
+        the arm tables are made of."""
+        arms: list[tuple[int, _Scalar]] = []
+        for arm in union.arms:
+            if arm.declaration.name is None:
+                continue
+            scalar = self.scalar(arm.declaration.type, owner)
+            if scalar is None or scalar.convert is not None:
+                continue
+            arms += [(owner.value(case, arm.declaration.location), scalar) for case in arm.cases]
+        return arms
+
     def scalar_arm_cases(self, union: ast.UnionDef, owner: ModuleModel) -> set[int]:
-        return {
-            owner.value(case, arm.declaration.location)
-            for arm in union.arms
-            if arm.declaration.name is not None
-            for case in arm.cases
-            if (scalar := self.scalar(arm.declaration.type, owner)) is not None
-            and scalar.convert is None
-        }
+        return {case for case, _ in self.numeric_arms(union, owner)}
 
     def union_unpack_body(
         self,
