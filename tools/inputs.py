@@ -394,7 +394,12 @@ def _lay_out_flat(spec: Input, staging: Path) -> None:
 def verify(name: str, *, cache: Path | None = None) -> list[str]:
     """Re-hash a cached input (downloads against the pins, unpacked files against
     the stamp written when they were unpacked).  Returns the problems found."""
-    spec = lookup(name)
+    return verify_spec(lookup(name), cache=cache)
+
+
+def verify_spec(spec: Input, *, cache: Path | None = None) -> list[str]:
+    """Like :func:`verify` for an :class:`Input` that need not be in the table."""
+    name = spec.name
     root = cache if cache is not None else cache_root()
     problems: list[str] = []
     for file_name, expected in spec.files.items():
