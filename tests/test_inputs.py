@@ -220,14 +220,23 @@ def test_a_failed_apt_get_source_is_judged_by_the_tarball(
 ) -> None:
     def fake_run(command: list[str], cwd: Path | None = None) -> Any:
         assert command[:3] == ["apt-get", "source", "--download-only"]
-        stderr = "E: Failed to fetch http://deb.example/libvirt.dsc  404  Not Found\n"
+        stderr = (
+            "E: Failed to fetch http://deb.example/libvirt_9.0.0-4+deb12u2.dsc  404  Not Found\n"
+            "E: Failed to fetch http://deb.example/libvirt_9.0.0.orig.tar.xz  Unable to connect\n"
+            "E: Failed to fetch some archives.\n"
+        )
         return subprocess.CompletedProcess(command, 100, "", stderr)
 
     monkeypatch.setattr(tool, "apt_knows_source", lambda package: True)
     monkeypatch.setattr(tool, "_run", fake_run)
     with pytest.raises(InputError) as caught:
         tool.fetch("libvirt-9.0.0", cache=tmp_path, log=quiet)
-    assert "gave no libvirt_9.0.0.orig.tar.xz: E: Failed to fetch" in str(caught.value)
+    assert str(caught.value) == (
+        "libvirt-9.0.0: `apt-get source --download-only libvirt=9.0.0-4+deb12u2` gave no "
+        "libvirt_9.0.0.orig.tar.xz: E: Failed to fetch http://deb.example/libvirt_9.0.0.orig.tar.xz"
+        "  Unable to connect (run as root with network access: "
+        "python tools/inputs.py fetch libvirt-9.0.0)"
+    )
 
     def fake_run_with_tarball(command: list[str], cwd: Path | None = None) -> Any:
         assert cwd is not None
@@ -249,11 +258,16 @@ def test_a_failed_pip_download_says_what_it_needs(
         return subprocess.CompletedProcess(command, 1, "", stderr)
 
     monkeypatch.setattr(tool, "_run", fake_run)
+    monkeypatch.setattr(tool.shutil, "which", lambda name: f"/usr/bin/{name}")
     with pytest.raises(InputError) as caught:
         tool.fetch("libvirt-python-9.0.0", cache=tmp_path, log=quiet)
     message = str(caught.value)
     assert "\n" not in message and "ERROR: Could not find a version" in message
     assert message.endswith("then python tools/inputs.py fetch libvirt-python-9.0.0)")
+
+    monkeypatch.setattr(tool.shutil, "which", lambda name: None)
+    with pytest.raises(InputError, match=r"needs pkg-config .* apt-get install pkgconf"):
+        tool.fetch("libvirt-python-9.0.0", cache=tmp_path, log=quiet)
 
 
 def test_api_files_are_copied_from_the_installed_package(

@@ -446,10 +446,14 @@ def _run(command: Sequence[str], cwd: Path | None = None) -> subprocess.Complete
         raise InputError(f"cannot run {command[0]}: {error}") from None
 
 
-def _last_error(result: subprocess.CompletedProcess[str]) -> str:
+def _last_error(result: subprocess.CompletedProcess[str], about: str = "") -> str:
+    """The most telling line of a failed command's output: its last error line,
+    or the first error line that names ``about`` (apt reports every file it
+    could not fetch, then a summary)."""
     lines = [line.strip() for line in (result.stderr + result.stdout).splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith(("E:", "ERROR:", "error:"))]
-    return (errors or lines or [f"exit status {result.returncode}"])[-1]
+    naming = [line for line in errors if about and f"/{about} " in line]
+    return (naming[:1] or errors or lines or [f"exit status {result.returncode}"])[-1]
 
 
 def _require_tool(spec: Input, tool: str) -> None:
@@ -503,7 +507,7 @@ def _download_debian_source(spec: Input, folder: Path) -> None:
     if not (folder / tarball).is_file():
         raise InputError(
             f"{spec.name}: `apt-get source --download-only {spec.package}` gave no {tarball}: "
-            f"{_last_error(result)} ({spec.fetch_hint})"
+            f"{_last_error(result, about=tarball)} ({spec.fetch_hint})"
         )
 
 
@@ -550,16 +554,20 @@ def debian_deb_entry(sources_dir: Path = Path("/etc/apt/sources.list.d")) -> tup
 
 
 def _download_pypi_sdist(spec: Input, folder: Path) -> None:
-    # pip prepares the sdist's metadata, which runs libvirt-python's setup.py:
-    # that needs pkg-config and libvirt's .pc file (Debian: pkg-config libvirt-dev).
+    # pip prepares the sdist's metadata even to download it, which runs
+    # libvirt-python's setup.py, which exits at once without a pkg-config binary.
+    if shutil.which("pkg-config") is None:
+        raise InputError(
+            f"{spec.name}: pip download {spec.package} needs pkg-config (the sdist's setup.py "
+            f"checks for it; Debian: apt-get install pkgconf), then {FETCH_COMMAND} {spec.name}"
+        )
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
     command += ["--disable-pip-version-check", "-q", "-d", str(folder), spec.package]
     result = _run(command)
     if not all((folder / f).is_file() for f in spec.files):
         raise InputError(
             f"{spec.name}: `pip download --no-deps --no-binary :all: {spec.package}` failed: "
-            f"{_last_error(result)} (it needs network access, and pkg-config and libvirt-dev "
-            f"for the sdist's metadata; then {FETCH_COMMAND} {spec.name})"
+            f"{_last_error(result)} (it needs network access; then {FETCH_COMMAND} {spec.name})"
         )
 
 
