@@ -280,9 +280,13 @@ def _check_hash(spec: Input, path: Path, expected: str, how: str) -> None:
     actual = sha256_of(path)
     if actual != expected:
         path.unlink()
+        if how == "cached":  # damaged since: downloading again cures it
+            remedy = spec.fetch_hint
+        else:  # the source serves other bytes than the pin names
+            remedy = "the source or the pin in tools/inputs.py changed: see docs/inputs.md"
         raise InputError(
             f"{spec.name}: {how} {path} has sha256 {actual}, pinned {expected}; "
-            f"deleted it ({spec.fetch_hint})"
+            f"deleted it ({remedy})"
         )
 
 
