@@ -143,6 +143,13 @@ def test_a_download_that_gives_nothing_says_how_to_get_it(tmp_path: Path) -> Non
     )
 
 
+def test_an_unwritable_cache_is_an_input_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    with pytest.raises(InputError, match=r"^demo-1\.0: cannot fill the cache .*cache: "):
+        ensure(demo_input(), blocker, CountingDownloader())
+
+
 def test_verify_notices_a_changed_unpacked_file(tmp_path: Path) -> None:
     folder = ensure(demo_input(), tmp_path, CountingDownloader())
     assert tool.verify_spec(demo_input(), cache=tmp_path) == []

@@ -239,16 +239,19 @@ def ensure(
     target = root / spec.name
     if _stamp_matches(target, spec):  # the quick, offline path
         return target
-    root.mkdir(parents=True, exist_ok=True)
-    with _locked(root / ".lock"):
-        if _stamp_matches(target, spec):  # another process did it meanwhile
-            return target
-        downloads = root / "downloads" / spec.name
-        _drop_bad_downloads(spec, downloads)
-        missing = [f for f in spec.files if not (downloads / f).is_file()]
-        if missing:
-            _download_into(spec, downloads, downloader or download, log)
-        _unpack(spec, downloads, target, log)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with _locked(root / ".lock"):
+            if _stamp_matches(target, spec):  # another process did it meanwhile
+                return target
+            downloads = root / "downloads" / spec.name
+            _drop_bad_downloads(spec, downloads)
+            missing = [f for f in spec.files if not (downloads / f).is_file()]
+            if missing:
+                _download_into(spec, downloads, downloader or download, log)
+            _unpack(spec, downloads, target, log)
+    except OSError as error:  # e.g. a cache folder this user may not write
+        raise InputError(f"{spec.name}: cannot fill the cache {root}: {error}") from None
     return target
 
 
@@ -300,8 +303,9 @@ def _drop_bad_downloads(spec: Input, downloads: Path) -> None:
 def _download_into(spec: Input, downloads: Path, downloader: Downloader, log: Log) -> None:
     downloads.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=downloads.parent, prefix=".download-") as tmp:
+        # apt warns that it downloads "unsandboxed as root" into a folder its
+        # _apt user cannot write: harmless, and the file is checked anyway.
         folder = Path(tmp)
-        os.chmod(folder, 0o755)  # apt's _apt sandbox user may then read it
         log(f"{spec.name}: downloading {', '.join(spec.files)}")
         downloader(spec, folder)
         for file_name, expected in spec.files.items():
