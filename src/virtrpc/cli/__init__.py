@@ -8,9 +8,10 @@ does not pay for the client and the client does not pay for the compiler.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -23,6 +24,16 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "decode": ("virtrpc.cli.decode", "decode libvirt RPC packets"),
     "proxy": ("virtrpc.cli.proxy", "a logging proxy between a client and a daemon"),
 }
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'x' or 'y'?)"`` for close matches, else ``""``."""
+    matches = difflib.get_close_matches(word, list(known), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    quoted = [repr(match) for match in matches]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (did you mean {listed}?)"
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:

@@ -25,12 +25,22 @@ def add_parser(subparsers: Any, name: str) -> None:
         ),
     )
     parser.add_argument(
-        "files", nargs="*", default=["-"], metavar="FILE", help="input ('-' = stdin)"
+        "files",
+        nargs="*",
+        default=["-"],
+        metavar="FILE",
+        help="input ('-' = stdin; default: stdin)",
     )
     parser.add_argument(
-        "--hex", action="store_true", help="input is hex text (whitespace and ':' ignored)"
+        "--hex",
+        action="store_true",
+        help="input is hex text, whitespace and ':' ignored (default: raw bytes)",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object per packet")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per packet (default: one line of text per packet)",
+    )
     parser.add_argument(
         "--no-dummy-bytes",
         action="store_true",
