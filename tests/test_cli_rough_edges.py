@@ -231,3 +231,27 @@ def test_gen_without_output_writes_to_the_current_folder(
         cwd=work, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
+
+
+def test_proxy_refuses_to_take_over_a_live_server_socket(served: str, tmp_path: Path) -> None:
+    live = served.partition("socket=")[2]
+    result = virtrpc_command("proxy", "--listen", live, "--upstream", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert_one_clean_line(result.stderr)
+    assert "a server is already running there" in result.stderr
+    with virtrpc.sync.connect(served) as client:  # still the server's socket
+        assert client.connect_get_hostname() == "vm"
+
+
+def test_os_errors_of_gen_and_decode_read_as_path_and_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "hello.x"
+    source.write_text(HELLO_X)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["gen", "-o", str(blocker / "out"), str(source)]) == 2
+    assert capsys.readouterr().err == f"virtrpc gen: {blocker / 'out'}: Not a directory\n"
+    assert main(["decode", str(tmp_path / "absent.bin")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"virtrpc decode: {tmp_path / 'absent.bin'}: No such file or directory\n"

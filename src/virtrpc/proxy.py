@@ -23,6 +23,7 @@ from virtrpc.errors import VirtrpcError
 from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.events import ConnectionClosed, Event, MessageEvent, ProtocolViolation
 from virtrpc.rpc.packet import encode_packet
+from virtrpc.server.server import _refuse_live_socket
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import Listener, open_unix, start_unix_server
 from virtrpc.wire import decode_packet
@@ -209,4 +210,7 @@ async def start_proxy(
         pair.log("C>S", "client connected")
         return pair.client
 
+    # start_unix_server replaces a socket file: refuse first if a server still
+    # answers there (the proxy would steal its clients), as `virtrpc serve` does.
+    _refuse_live_socket(listen_path)
     return await start_unix_server(listen_path, new_client)

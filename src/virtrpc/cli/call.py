@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from virtrpc.cli import did_you_mean
+from virtrpc.cli import describe_error, did_you_mean
 from virtrpc.errors import VirtrpcError
 from virtrpc.programs import all_programs
 
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_parser",
-    "describe_error",
     "find_procedure",
     "format_error",
     "parse_keepalive",
@@ -192,19 +191,6 @@ def format_error(exc: BaseException) -> str:
     names for libvirt errors (their ``str()`` already ends with them), and
     never a Python class name."""
     return "error: " + " ".join(describe_error(exc).split())
-
-
-def describe_error(exc: BaseException) -> str:
-    """The human part of an error: ``str(exc)`` for virtrpc's own errors,
-    ``PATH: reason`` for OS errors (``str()`` of those reads
-    ``[Errno 2] No such file or directory: 'x'``)."""
-    if isinstance(exc, OSError) and exc.strerror:
-        names = [name for name in (exc.filename, exc.filename2) if name is not None]
-        where = " -> ".join(os.fsdecode(name) for name in names)
-        return f"{where}: {exc.strerror}" if where else exc.strerror
-    if isinstance(exc, TimeoutError):
-        return str(exc) or "timed out"
-    return str(exc) or "failed without a message"
 
 
 def _open_fds(specs: Sequence[str]) -> list[int]:

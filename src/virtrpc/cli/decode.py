@@ -8,6 +8,7 @@ import string
 import sys
 from typing import Any
 
+from virtrpc.cli import describe_error
 from virtrpc.errors import ProtocolError
 from virtrpc.wire import decode_packet, split_packets
 
@@ -67,7 +68,11 @@ def run_decode(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             data = _read(path, args.hex)
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            print(f"virtrpc decode: {describe_error(exc)}", file=sys.stderr)
+            status = 1
+            continue
+        except ValueError as exc:  # not hex
             print(f"virtrpc decode: {path}: {exc}", file=sys.stderr)
             status = 1
             continue

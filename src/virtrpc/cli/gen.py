@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Any
 
+from virtrpc.cli import describe_error
+
 #: The installed ``virtrpc.protocols`` package: what ``gen --check`` compares
 #: against by default.  Never the default for writing: a user's own ``.x``
 #: has no business in the installed package (tools/regen passes ``-o``).
@@ -96,7 +98,7 @@ def run_gen(args: argparse.Namespace) -> int:
             os.replace(temporary, path)
             print(f"wrote {path}")
     except OSError as exc:
-        print(f"virtrpc gen: {exc}", file=sys.stderr)
+        print(f"virtrpc gen: {describe_error(exc)}", file=sys.stderr)
         return 2
     return 0
 

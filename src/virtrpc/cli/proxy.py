@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Any
 
+from virtrpc.cli import describe_error
 from virtrpc.errors import VirtrpcError
 
 
@@ -94,8 +95,8 @@ def run_proxy(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(serve())
-    except VirtrpcError as exc:
-        print(f"virtrpc proxy: {exc}", file=sys.stderr)
+    except (OSError, VirtrpcError) as exc:
+        print(f"virtrpc proxy: {describe_error(exc)}", file=sys.stderr)
         return 1
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()

@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from virtrpc.cli import describe_error
+from virtrpc.errors import VirtrpcError
 from virtrpc.server import ServerLimits
 
 
@@ -162,8 +164,8 @@ def run_serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(name)s: %(message)s")
     try:
         return asyncio.run(_serve(args))
-    except OSError as exc:
-        print(f"virtrpc serve: {exc}", file=sys.stderr)
+    except (OSError, VirtrpcError) as exc:
+        print(f"virtrpc serve: {describe_error(exc)}", file=sys.stderr)
         return 1
 
 
