@@ -77,15 +77,22 @@ def test_proxy_creates_a_missing_record_folder(served: str, tmp_path: Path) -> N
         assert ready.startswith("proxying"), ready
         with virtrpc.sync.connect(f"test+unix:///default?socket={listen}") as client:
             assert client.connect_get_hostname() == "vm"
+        assert record.stat().st_mode & 0o777 == 0o700  # a recording holds secrets
+        recorded = virtrpc_command("decode", str(record / "conn-1.c2s.bin"))
+        assert recorded.returncode == 0
+        assert "remote.connect_get_hostname" in recorded.stdout
+        # The folder vanishing later costs the recording, not the client.
+        for path in record.iterdir():
+            path.unlink()
+        record.rmdir()
+        with virtrpc.sync.connect(f"test+unix:///default?socket={listen}") as client:
+            assert client.connect_get_hostname() == "vm"
     finally:
         process.terminate()
-        _out, err = process.communicate(timeout=15)
+        out, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
     assert "Traceback" not in err
-    assert record.stat().st_mode & 0o777 == 0o700  # a recording holds secrets
-    recorded = virtrpc_command("decode", str(record / "conn-1.c2s.bin"))
-    assert recorded.returncode == 0
-    assert "remote.connect_get_hostname" in recorded.stdout
+    assert f"#2 C>S not recording: {record}/conn-2.c2s.bin: No such file or directory" in out
 
 
 def test_proxy_refuses_a_record_path_that_is_a_file_before_listening(
