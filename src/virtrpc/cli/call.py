@@ -35,12 +35,7 @@ if TYPE_CHECKING:
     from virtrpc.client.events import Event
     from virtrpc.xdr import Procedure
 
-__all__ = [
-    "add_parser",
-    "find_procedure",
-    "format_error",
-    "parse_keepalive",
-]
+__all__ = ["add_parser", "find_procedure", "format_error", "parse_keepalive"]
 
 
 _CALL_DESCRIPTION = """\
@@ -280,6 +275,7 @@ class _StreamFile:
     def __init__(self, proc: Procedure, args: argparse.Namespace) -> None:
         self.handle: IO[bytes] | None = None
         self.succeeded = False
+        self._owned = False  # a file we opened, not stdin / stdout
         self._created: str | None = None
         if proc.stream is None:
             return
@@ -290,16 +286,21 @@ class _StreamFile:
             else:
                 existed = os.path.lexists(target)
                 self.handle = open(target, "wb")  # noqa: SIM115 - closed in __exit__
+                self._owned = True
                 self._created = None if existed else target
         else:
             source = args.stream_in or "-"
-            self.handle = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+            if source == "-":
+                self.handle = sys.stdin.buffer
+            else:
+                self.handle = open(source, "rb")  # noqa: SIM115 - closed in __exit__
+                self._owned = True
 
     def __enter__(self) -> _StreamFile:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.handle is not None and self.handle not in (sys.stdout.buffer, sys.stdin.buffer):
+        if self._owned and self.handle is not None:
             self.handle.close()
         if not self.succeeded and self._created is not None:
             with contextlib.suppress(OSError):
