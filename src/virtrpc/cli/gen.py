@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from virtrpc.cli import describe_error
+from virtrpc.cli import describe_error, did_you_mean
 
 #: The installed ``virtrpc.protocols`` package: what ``gen --check`` compares
 #: against by default.  Never the default for writing: a user's own ``.x``
@@ -140,8 +140,6 @@ def _check(sources: dict[str, str], output: str) -> int:
 def run_procedures(args: argparse.Namespace) -> int:
     """Print ``NUMBER NAME`` and markers for each procedure of a program."""
     if args.program not in PROGRAMS:
-        from virtrpc.cli import did_you_mean
-
         print(
             f"virtrpc procedures: unknown program {args.program!r}"
             f"{did_you_mean(args.program, PROGRAMS)} (known: {', '.join(PROGRAMS)})",
