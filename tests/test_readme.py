@@ -12,7 +12,8 @@ before it is an HTML comment (invisible on GitHub) that says otherwise:
 
 The README talks to ``virtrpc serve --socket /tmp/vrpc.sock``; the test starts
 its own server on a private socket and substitutes that path.  Each block runs
-in a fresh temporary folder (files it writes stay there), with this venv's
+twice in the same temporary folder, as a reader would run it twice (the
+second run finds the first one's files), with this venv's
 ``virtrpc`` and ``python3`` first on PATH.
 """
 
@@ -162,9 +163,7 @@ def test_example_runs_twice_and_leaves_the_server_as_it_was(
     uri, socket_path = served
     before = server_state(uri)
     for attempt in (1, 2):
-        workdir = tmp_path / f"run{attempt}"
-        workdir.mkdir()
-        result = run_example(example, socket_path, workdir)
+        result = run_example(example, socket_path, tmp_path)
         assert result.returncode == 0, (
             f"{example.label}, run {attempt}:\n{result.stdout}\n{result.stderr}"
         )
