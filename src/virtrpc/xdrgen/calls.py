@@ -12,16 +12,10 @@ value; otherwise the reply object; fd-receiving procedures return
 from __future__ import annotations
 
 from virtrpc.xdrgen import ast
-from virtrpc.xdrgen.emitter import (
-    GENERATOR,
-    REGENERATE,
-    ModuleEmitter,
-    attribute_name,
-    class_name,
-    source_label,
-    wrap_source,
-)
+from virtrpc.xdrgen.emitter import GENERATOR, REGENERATE, ModuleEmitter, source_label
 from virtrpc.xdrgen.model import ModuleModel, ProcedureModel, ProgramModel
+from virtrpc.xdrgen.pysource import wrap_source
+from virtrpc.xdrgen.typeinfo import attribute_name, class_name
 
 
 def _method(
