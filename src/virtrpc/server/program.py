@@ -108,6 +108,26 @@ def not_supported(procedure_name: str) -> RpcFault:
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+def bound_handlers(program: Program, handlers: object | Mapping[str, Handler]) -> dict[str, Handler]:
+    """The handlers an object or mapping has for ``program``'s callable
+    procedures, by procedure name: callables named after them, except the
+    stubs of a generated handler interface."""
+    found: dict[str, Handler] = {}
+    for procedure in program.procedures.values():
+        if procedure.is_event:
+            continue
+        candidate: Any
+        if isinstance(handlers, Mapping):
+            candidate = handlers.get(procedure.name)
+        elif _is_interface_stub(handlers, procedure.name):
+            continue
+        else:
+            candidate = getattr(handlers, procedure.name, None)
+        if candidate is not None and callable(candidate):
+            found[procedure.name] = candidate
+    return found
+
+
 def _is_interface_stub(handlers: object, name: str) -> bool:
     """Whether ``handlers.<name>`` is the stub of a generated handler interface
     (the class that defines it sets ``generated_handler_interface`` in its own
@@ -162,18 +182,9 @@ class ProgramService:
 
     def bind(self, handlers: object | Mapping[str, Handler]) -> None:
         """Register every handler found in an object or mapping, by name."""
-        for number, procedure in self.program.procedures.items():
-            if procedure.is_event:
-                continue
-            found: Any
-            if isinstance(handlers, Mapping):
-                found = handlers.get(procedure.name)
-            elif _is_interface_stub(handlers, procedure.name):
-                continue
-            else:
-                found = getattr(handlers, procedure.name, None)
-            if found is not None and callable(found):
-                self._handlers[number] = found
+        by_name = self.program.by_name
+        for name, function in bound_handlers(self.program, handlers).items():
+            self._handlers[by_name[name].number] = function
         self._changed()
 
     def on_change(self, callback: Callable[[], None]) -> None:
