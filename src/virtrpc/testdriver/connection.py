@@ -21,6 +21,8 @@ VIR_CONNECT_RO = 1
 class ConnectionHandlers(DriverBase):
     """The connection and the host."""
 
+    # -- connection ----------------------------------------------------------
+
     def auth_list(self, ctx: CallContext, args: None) -> remote.RemoteAuthListRet:
         return remote.RemoteAuthListRet(types=[0])  # REMOTE_AUTH_NONE
 
@@ -96,6 +98,8 @@ class ConnectionHandlers(DriverBase):
     def connect_is_secure(self, ctx: CallContext, args: None) -> remote.RemoteConnectIsSecureRet:
         return remote.RemoteConnectIsSecureRet(secure=1)
 
+    # -- host ----------------------------------------------------------------
+
     def node_get_info(self, ctx: CallContext, args: None) -> remote.RemoteNodeGetInfoRet:
         return remote.RemoteNodeGetInfoRet(
             model=c_chars(host.NODE_MODEL, 32),
@@ -147,6 +151,10 @@ class ConnectionHandlers(DriverBase):
         return remote.RemoteNodeGetSecurityModelRet(model=c_chars("testSecurity"), doi=c_chars(""))
 
         return self._ret(ctx, snapshots=[], ret=0)
+
+    # -- object kinds the test hypervisor does not model ---------------------------
+    # No host interfaces, secrets or node devices: list them as empty rather
+    # than unsupported, as virsh expects.
 
     def connect_num_of_interfaces(
         self, ctx: CallContext, args: None

@@ -104,6 +104,8 @@ def _validate_typed_params(params: list[remote.RemoteTypedParam], allowed: dict[
 class DomainHandlers(DriverBase):
     """Domains."""
 
+    # -- domains: listing and lookup ------------------------------------------
+
     def _filtered_domains(self, flags: int) -> list[Domain]:
         def keep(domain: Domain) -> bool:
             groups = (
@@ -188,6 +190,8 @@ class DomainHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainLookupByIdArgs
     ) -> remote.RemoteDomainLookupByIdRet:
         return remote.RemoteDomainLookupByIdRet(dom=self._dom(self.hv.lookup_domain(id=args.id)))
+
+    # -- domains: information ----------------------------------------------------
 
     def domain_get_info(
         self, ctx: CallContext, args: remote.RemoteDomainGetInfoArgs
@@ -334,6 +338,8 @@ class DomainHandlers(DriverBase):
     ) -> None:
         self._set_memory(self._domain(args.dom), args.memory, maximum=bool(args.flags & 4))
 
+    # -- domains: scheduler (as libvirt's test driver: one "weight" that stays 50) --
+
     def domain_get_scheduler_type(
         self, ctx: CallContext, args: remote.RemoteDomainGetSchedulerTypeArgs
     ) -> remote.RemoteDomainGetSchedulerTypeRet:
@@ -452,8 +458,8 @@ class DomainHandlers(DriverBase):
             fileRemaining=0,
         )
 
-    # The test hypervisor has no snapshots, host interfaces, secrets or node
-    # devices: list them as empty rather than unsupported, as virsh expects.
+    # The test hypervisor has no snapshots: list them as empty rather than
+    # unsupported, as virsh expects.
     def domain_snapshot_num(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotNumArgs
     ) -> remote.RemoteDomainSnapshotNumRet:
