@@ -16,7 +16,7 @@ from virtrpc.protocols import remote
 from virtrpc.protocols.remote_calls import RemoteHandlers
 from virtrpc.server.client import ServerClient
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.model import Domain, Hypervisor, Network, StoragePool, Volume
+from virtrpc.testdriver.model import Domain, Hypervisor, Network, ObjectEvent, StoragePool, Volume
 from virtrpc.testdriver.xmlutil import uuid_str
 
 
@@ -63,15 +63,51 @@ class Registration:
 class DriverBase(RemoteHandlers):
     """The hypervisor, the event registrations, and the helpers handlers share."""
 
-    def __init__(self, hypervisor: Hypervisor | None = None) -> None:
+    def __init__(
+        self, hypervisor: Hypervisor | None = None, *, reset_when_unused: bool = False
+    ) -> None:
         self.hv = hypervisor if hypervisor is not None else Hypervisor()
+        self.hv.add_listener(self._on_event)
+        #: libvirtd's state rule (see :meth:`client_closed`); off by default.
+        self.reset_when_unused = reset_when_unused
+        #: clients that have the hypervisor open (connect_open, no connect_close yet)
+        self.connections: set[ServerClient] = set()
         self._callback_ids = itertools.count(1)
         self.registrations: list[Registration] = []
         self.events_sent = 0
 
+    def _on_event(self, event: ObjectEvent) -> None:
+        """A change of the model (the events mixin sends it to registered clients)."""
+
+    def connection_opened(self, client: ServerClient) -> None:
+        self.connections.add(client)
+
     def client_closed(self, client: ServerClient) -> None:
-        """Drop the event registrations of a departed client."""
+        """A client closed the hypervisor (``connect_close``) or went away.
+
+        Its event registrations go.  With ``reset_when_unused``, the last
+        connection closing resets the state to the default node, as libvirtd's
+        test driver frees its ``test:///default`` state when its last
+        connection closes; by default the state lives as long as the server.
+        """
         self.registrations = [r for r in self.registrations if r.client is not client]
+        if client not in self.connections:
+            return
+        self.connections.discard(client)
+        if self.reset_when_unused and not self.connections:
+            self.reset()
+
+    def reset(self) -> None:
+        """Forget every change: a fresh default node (fds the domains held are closed)."""
+        self.close()
+        self.hv.remove_listener(self._on_event)
+        self.hv = Hypervisor()
+        self.hv.add_listener(self._on_event)
+
+    def close(self) -> None:
+        """Release every fd the hypervisor's domains hold (server shutdown)."""
+        for domain in list(self.hv.domains.values()):
+            domain.release_fds()
 
     # -- references to the hypervisor's objects, and lookups by reference --------
 

@@ -46,6 +46,7 @@ class ConnectionHandlers(DriverBase):
             )
         ctx.client.data["open"] = True
         ctx.client.data["uri"] = "test:///default"
+        self.connection_opened(ctx.client)
         if args.flags & VIR_CONNECT_RO:
             ctx.client.readonly = True
 

@@ -59,9 +59,10 @@ class TestDriver(
 
     __test__ = False  # not a pytest test class, despite the name
 
-    def __init__(self, hypervisor: Hypervisor | None = None) -> None:
-        super().__init__(hypervisor)
-        self.hv.add_listener(self._on_event)
+    def __init__(
+        self, hypervisor: Hypervisor | None = None, *, reset_when_unused: bool = False
+    ) -> None:
+        super().__init__(hypervisor, reset_when_unused=reset_when_unused)
 
     def service(self) -> ProgramService:
         """The remote program with these handlers, guarded by connect_open."""
@@ -74,11 +75,6 @@ class TestDriver(
             else:
                 service.add(name, _require_open(method))
         return service
-
-    def close(self) -> None:
-        """Release every fd the hypervisor's domains hold (server shutdown)."""
-        for domain in list(self.hv.domains.values()):
-            domain.release_fds()
 
 
 def _require_open(method: Handler) -> Handler:
