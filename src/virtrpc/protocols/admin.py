@@ -829,7 +829,7 @@ def _u_admin_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if size > ADMIN_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -853,7 +853,7 @@ def _u_admin_string(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > ADMIN_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -891,7 +891,7 @@ def _u_admin_typed_param_value(data: bytes, off: int) -> tuple[AdminTypedParamVa
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > ADMIN_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         arm = data[start:end].decode()
         value = arm
@@ -925,7 +925,7 @@ def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > ADMIN_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[off:end].decode()
     off = end + (-size & 3)
@@ -947,7 +947,7 @@ def _u_admin_typed_param(data: bytes, off: int) -> tuple[AdminTypedParam, int]:
             start = off + 4
             end2 = start + size2
             off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+            if size2 > ADMIN_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
             arm = data[start:end2].decode()
             value = arm
@@ -986,7 +986,7 @@ def _u_admin_nonnull_server(data: bytes, off: int) -> tuple[AdminNonnullServer, 
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > ADMIN_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -1012,7 +1012,7 @@ def _U_admin_nonnull_server(data: _xdr.Buffer) -> AdminNonnullServer:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -1141,7 +1141,7 @@ def _U_admin_connect_list_servers_args(data: _xdr.Buffer) -> AdminConnectListSer
 
 def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConnectListServersRet, int]:
     result = _new(AdminConnectListServersRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, ADMIN_SERVER_LIST_MAX, 4)
     off += 4
     f_servers: list[AdminNonnullServer] = []
     append = f_servers.append
@@ -1150,7 +1150,7 @@ def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConne
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > ADMIN_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end].decode()
         off = end + (-size & 3)
@@ -1166,7 +1166,7 @@ def _u_admin_connect_list_servers_ret(data: bytes, off: int) -> tuple[AdminConne
 def _p_admin_connect_list_servers_ret(v: AdminConnectListServersRet) -> bytes:
     try:
         items = v.servers
-        if len(items) > 16384:
+        if len(items) > ADMIN_SERVER_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -1184,7 +1184,7 @@ def _u_admin_connect_lookup_server_args(data: bytes, off: int) -> tuple[AdminCon
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > ADMIN_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -1212,7 +1212,7 @@ def _U_admin_connect_lookup_server_args(data: _xdr.Buffer) -> AdminConnectLookup
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -1287,7 +1287,7 @@ def _U_admin_server_get_threadpool_parameters_args(data: _xdr.Buffer) -> AdminSe
 
 def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tuple[AdminServerGetThreadpoolParametersRet, int]:
     result = _new(AdminServerGetThreadpoolParametersRet)
-    count = _xdr.unpack_count(data, off, 32, 8)
+    count = _xdr.unpack_count(data, off, ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
@@ -1297,7 +1297,7 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
         for _index in range(count - 1):
             element = _new(AdminTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -1319,7 +1319,7 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > ADMIN_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -1334,7 +1334,7 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
             append(element)
         element2 = _new(AdminTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > ADMIN_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -1356,7 +1356,7 @@ def _u_admin_server_get_threadpool_parameters_ret(data: bytes, off: int) -> tupl
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > ADMIN_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -1376,7 +1376,7 @@ def _p_admin_server_get_threadpool_parameters_ret(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 32:
+        if len(items) > ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 32 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -1404,7 +1404,7 @@ def _p_admin_server_get_threadpool_parameters_ret(
 def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tuple[AdminServerSetThreadpoolParametersArgs, int]:
     result = _new(AdminServerSetThreadpoolParametersArgs)
     result.srv, off = _u_admin_nonnull_server(data, off)
-    count = _xdr.unpack_count(data, off, 32, 8)
+    count = _xdr.unpack_count(data, off, ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
@@ -1414,7 +1414,7 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
         for _index in range(count - 1):
             element = _new(AdminTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -1436,7 +1436,7 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > ADMIN_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -1451,7 +1451,7 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
             append(element)
         element2 = _new(AdminTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > ADMIN_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -1473,7 +1473,7 @@ def _u_admin_server_set_threadpool_parameters_args(data: bytes, off: int) -> tup
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > ADMIN_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -1495,7 +1495,7 @@ def _p_admin_server_set_threadpool_parameters_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 32:
+        if len(items) > ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 32 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -1552,7 +1552,7 @@ def _U_admin_server_list_clients_args(data: _xdr.Buffer) -> AdminServerListClien
 
 def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServerListClientsRet, int]:
     result = _new(AdminServerListClientsRet)
-    count = _xdr.unpack_count(data, off, 16384, 24)
+    count = _xdr.unpack_count(data, off, ADMIN_CLIENT_LIST_MAX, 24)
     off += 4
     f_clients: list[AdminNonnullClient] = []
     append = f_clients.append
@@ -1571,7 +1571,7 @@ def _u_admin_server_list_clients_ret(data: bytes, off: int) -> tuple[AdminServer
 def _p_admin_server_list_clients_ret(v: AdminServerListClientsRet) -> bytes:
     try:
         items = v.clients
-        if len(items) > 16384:
+        if len(items) > ADMIN_CLIENT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -1676,7 +1676,7 @@ def _U_admin_client_get_info_args(data: _xdr.Buffer) -> AdminClientGetInfoArgs:
 
 def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetInfoRet, int]:
     result = _new(AdminClientGetInfoRet)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, ADMIN_CLIENT_INFO_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
@@ -1686,7 +1686,7 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
         for _index in range(count - 1):
             element = _new(AdminTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -1708,7 +1708,7 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > ADMIN_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -1723,7 +1723,7 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
             append(element)
         element2 = _new(AdminTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > ADMIN_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -1745,7 +1745,7 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > ADMIN_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -1763,7 +1763,7 @@ def _u_admin_client_get_info_ret(data: bytes, off: int) -> tuple[AdminClientGetI
 def _p_admin_client_get_info_ret(v: AdminClientGetInfoRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > ADMIN_CLIENT_INFO_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -1850,7 +1850,7 @@ def _U_admin_server_get_client_limits_args(data: _xdr.Buffer) -> AdminServerGetC
 
 def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminServerGetClientLimitsRet, int]:
     result = _new(AdminServerGetClientLimitsRet)
-    count = _xdr.unpack_count(data, off, 32, 8)
+    count = _xdr.unpack_count(data, off, ADMIN_SERVER_CLIENT_LIMITS_MAX, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
@@ -1860,7 +1860,7 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
         for _index in range(count - 1):
             element = _new(AdminTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -1882,7 +1882,7 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > ADMIN_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -1897,7 +1897,7 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
             append(element)
         element2 = _new(AdminTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > ADMIN_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -1919,7 +1919,7 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > ADMIN_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -1937,7 +1937,7 @@ def _u_admin_server_get_client_limits_ret(data: bytes, off: int) -> tuple[AdminS
 def _p_admin_server_get_client_limits_ret(v: AdminServerGetClientLimitsRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 32:
+        if len(items) > ADMIN_SERVER_CLIENT_LIMITS_MAX:
             raise _xdr.XdrError("", "more than 32 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -1965,7 +1965,7 @@ def _p_admin_server_get_client_limits_ret(v: AdminServerGetClientLimitsRet) -> b
 def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[AdminServerSetClientLimitsArgs, int]:
     result = _new(AdminServerSetClientLimitsArgs)
     result.srv, off = _u_admin_nonnull_server(data, off)
-    count = _xdr.unpack_count(data, off, 32, 8)
+    count = _xdr.unpack_count(data, off, ADMIN_SERVER_CLIENT_LIMITS_MAX, 8)
     off += 4
     f_params: list[AdminTypedParam] = []
     append = f_params.append
@@ -1975,7 +1975,7 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
         for _index in range(count - 1):
             element = _new(AdminTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -1997,7 +1997,7 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > ADMIN_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -2012,7 +2012,7 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
             append(element)
         element2 = _new(AdminTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > ADMIN_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -2034,7 +2034,7 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > ADMIN_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -2054,7 +2054,7 @@ def _u_admin_server_set_client_limits_args(data: bytes, off: int) -> tuple[Admin
 def _p_admin_server_set_client_limits_args(v: AdminServerSetClientLimitsArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 32:
+        if len(items) > ADMIN_SERVER_CLIENT_LIMITS_MAX:
             raise _xdr.XdrError("", "more than 32 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -2142,7 +2142,7 @@ def _u_admin_connect_get_logging_outputs_ret(data: bytes, off: int) -> tuple[Adm
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > ADMIN_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.outputs = data[off:end].decode()
     off = end + (-size & 3)
@@ -2170,7 +2170,7 @@ def _U_admin_connect_get_logging_outputs_ret(data: _xdr.Buffer) -> AdminConnectG
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > ADMIN_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.outputs = data[off:end].decode()
             off = end + (-size & 3)
@@ -2494,7 +2494,7 @@ _T_admin_connect_daemon_shutdown_args: _xdr.StructType[AdminConnectDaemonShutdow
     AdminConnectDaemonShutdownArgs,
 )
 
-_T_admin_nonnull_string.target = _xdr.StringType(4194304)
+_T_admin_nonnull_string.target = _xdr.StringType(ADMIN_STRING_MAX)
 _T_admin_string.target = _xdr.OptionalType(_T_admin_nonnull_string)
 _T_admin_typed_param_value.discriminant_type = _xdr.INT
 _T_admin_typed_param_value.arms = {
@@ -2530,7 +2530,7 @@ _T_admin_connect_list_servers_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_admin_connect_list_servers_ret.fields = (
-    ("servers", _xdr.VarArray(_T_admin_nonnull_server, 16384)),
+    ("servers", _xdr.VarArray(_T_admin_nonnull_server, ADMIN_SERVER_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_admin_connect_list_servers_ret.markers = {"": 1}
@@ -2546,11 +2546,11 @@ _T_admin_server_get_threadpool_parameters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_admin_server_get_threadpool_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_admin_typed_param, 32)),
+    ("params", _xdr.VarArray(_T_admin_typed_param, ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX)),
 )
 _T_admin_server_set_threadpool_parameters_args.fields = (
     ("srv", _T_admin_nonnull_server),
-    ("params", _xdr.VarArray(_T_admin_typed_param, 32)),
+    ("params", _xdr.VarArray(_T_admin_typed_param, ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_admin_server_list_clients_args.fields = (
@@ -2559,7 +2559,7 @@ _T_admin_server_list_clients_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_admin_server_list_clients_ret.fields = (
-    ("clients", _xdr.VarArray(_T_admin_nonnull_client, 16384)),
+    ("clients", _xdr.VarArray(_T_admin_nonnull_client, ADMIN_CLIENT_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_admin_server_list_clients_ret.markers = {"": 1}
@@ -2576,7 +2576,7 @@ _T_admin_client_get_info_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_admin_client_get_info_ret.fields = (
-    ("params", _xdr.VarArray(_T_admin_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_admin_typed_param, ADMIN_CLIENT_INFO_PARAMETERS_MAX)),
 )
 _T_admin_client_get_info_ret.markers = {"": 1}
 _T_admin_client_close_args.fields = (
@@ -2588,11 +2588,11 @@ _T_admin_server_get_client_limits_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_admin_server_get_client_limits_ret.fields = (
-    ("params", _xdr.VarArray(_T_admin_typed_param, 32)),
+    ("params", _xdr.VarArray(_T_admin_typed_param, ADMIN_SERVER_CLIENT_LIMITS_MAX)),
 )
 _T_admin_server_set_client_limits_args.fields = (
     ("srv", _T_admin_nonnull_server),
-    ("params", _xdr.VarArray(_T_admin_typed_param, 32)),
+    ("params", _xdr.VarArray(_T_admin_typed_param, ADMIN_SERVER_CLIENT_LIMITS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_admin_server_update_tls_files_args.fields = (

@@ -299,7 +299,7 @@ def _u_virLockSpaceProtocolNonNullString(data: bytes, off: int) -> tuple[str, in
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -323,7 +323,7 @@ def _u_virLockSpaceProtocolString(data: bytes, off: int) -> tuple[str | None, in
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 65536 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -353,7 +353,7 @@ def _u_virLockSpaceProtocolOwner(data: bytes, off: int) -> tuple[VirLockSpacePro
     result.uuid, size = _S_16sI.unpack_from(data, off)
     off += 20
     end = off + size
-    if size > 65536:
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -383,7 +383,7 @@ def _U_virLockSpaceProtocolOwner(data: _xdr.Buffer) -> VirLockSpaceProtocolOwner
             result.uuid, size = _S_16sI.unpack_from(data, off)
             off += 20
             end = off + size
-            if size > 65536:
+            if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -461,7 +461,7 @@ def _u_virLockSpaceProtocolNewArgs(data: bytes, off: int) -> tuple[VirLockSpaceP
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -489,7 +489,7 @@ def _U_virLockSpaceProtocolNewArgs(data: _xdr.Buffer) -> VirLockSpaceProtocolNew
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 65536:
+            if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.path = data[off:end].decode()
             off = end + (-size & 3)
@@ -509,7 +509,7 @@ def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[Vi
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -518,7 +518,7 @@ def _u_virLockSpaceProtocolCreateResourceArgs(data: bytes, off: int) -> tuple[Vi
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 65536:
+    if size2 > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -545,7 +545,7 @@ def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[Vi
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -554,7 +554,7 @@ def _u_virLockSpaceProtocolDeleteResourceArgs(data: bytes, off: int) -> tuple[Vi
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 65536:
+    if size2 > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -581,7 +581,7 @@ def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[V
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -590,7 +590,7 @@ def _u_virLockSpaceProtocolAcquireResourceArgs(data: bytes, off: int) -> tuple[V
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 65536:
+    if size2 > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -617,7 +617,7 @@ def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[V
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -626,7 +626,7 @@ def _u_virLockSpaceProtocolReleaseResourceArgs(data: bytes, off: int) -> tuple[V
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 65536:
+    if size2 > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -653,7 +653,7 @@ def _u_virLockSpaceProtocolCreateLockSpaceArgs(data: bytes, off: int) -> tuple[V
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -679,7 +679,7 @@ def _U_virLockSpaceProtocolCreateLockSpaceArgs(data: _xdr.Buffer) -> VirLockSpac
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 65536:
+            if size > VIR_LOCK_SPACE_PROTOCOL_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.path = data[off:end].decode()
             off = end + (-size & 3)
@@ -741,7 +741,7 @@ _T_virLockSpaceProtocolCreateLockSpaceArgs: _xdr.StructType[VirLockSpaceProtocol
 )
 
 _T_virLockSpaceProtocolUUID.target = _xdr.FixedOpaque(16)
-_T_virLockSpaceProtocolNonNullString.target = _xdr.StringType(65536)
+_T_virLockSpaceProtocolNonNullString.target = _xdr.StringType(VIR_LOCK_SPACE_PROTOCOL_STRING_MAX)
 _T_virLockSpaceProtocolString.target = _xdr.OptionalType(_T_virLockSpaceProtocolNonNullString)
 _T_virLockSpaceProtocolOwner.fields = (
     ("uuid", _T_virLockSpaceProtocolUUID),

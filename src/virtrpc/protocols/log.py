@@ -349,7 +349,7 @@ def _u_virLogManagerProtocolNonNullString(data: bytes, off: int) -> tuple[str, i
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -373,7 +373,7 @@ def _u_virLogManagerProtocolString(data: bytes, off: int) -> tuple[str | None, i
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -403,7 +403,7 @@ def _u_virLogManagerProtocolDomain(data: bytes, off: int) -> tuple[VirLogManager
     result.uuid, size = _S_16sI.unpack_from(data, off)
     off += 20
     end = off + size
-    if size > 4194304:
+    if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -431,7 +431,7 @@ def _U_virLogManagerProtocolDomain(data: _xdr.Buffer) -> VirLogManagerProtocolDo
             result.uuid, size = _S_16sI.unpack_from(data, off)
             off += 20
             end = off + size
-            if size > 4194304:
+            if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -477,7 +477,7 @@ def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.driver = data[off:end].decode()
     off = end + (-size & 3)
@@ -487,7 +487,7 @@ def _u_virLogManagerProtocolDomainOpenLogFileArgs(data: bytes, off: int) -> tupl
     size2 = _S_I.unpack_from(data, off)[0]
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -550,7 +550,7 @@ def _u_virLogManagerProtocolDomainGetLogFilePositionArgs(data: bytes, off: int) 
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -580,7 +580,7 @@ def _U_virLogManagerProtocolDomainGetLogFilePositionArgs(data: _xdr.Buffer) -> V
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.path = data[off:end].decode()
             off = end + (-size & 3)
@@ -628,7 +628,7 @@ def _u_virLogManagerProtocolDomainReadLogFileArgs(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -662,7 +662,7 @@ def _u_virLogManagerProtocolDomainReadLogFileRet(data: bytes, off: int) -> tuple
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.data = data[off:end].decode()
     off = end + (-size & 3)
@@ -690,7 +690,7 @@ def _U_virLogManagerProtocolDomainReadLogFileRet(data: _xdr.Buffer) -> VirLogMan
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.data = data[off:end].decode()
             off = end + (-size & 3)
@@ -708,7 +708,7 @@ def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tu
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.driver = data[off:end].decode()
     off = end + (-size & 3)
@@ -718,7 +718,7 @@ def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tu
     size2 = _S_I.unpack_from(data, off)[0]
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -727,7 +727,7 @@ def _u_virLogManagerProtocolDomainAppendLogFileArgs(data: bytes, off: int) -> tu
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end3 = off + size3
-    if size3 > 4194304:
+    if size3 > VIR_LOG_MANAGER_PROTOCOL_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.message = data[off:end3].decode()
     off = end3 + (-size3 & 3)
@@ -848,7 +848,7 @@ _T_virLogManagerProtocolDomainAppendLogFileRet: _xdr.StructType[VirLogManagerPro
 )
 
 _T_virLogManagerProtocolUUID.target = _xdr.FixedOpaque(16)
-_T_virLogManagerProtocolNonNullString.target = _xdr.StringType(4194304)
+_T_virLogManagerProtocolNonNullString.target = _xdr.StringType(VIR_LOG_MANAGER_PROTOCOL_STRING_MAX)
 _T_virLogManagerProtocolString.target = _xdr.OptionalType(_T_virLogManagerProtocolNonNullString)
 _T_virLogManagerProtocolDomain.fields = (
     ("uuid", _T_virLogManagerProtocolUUID),

@@ -17928,7 +17928,7 @@ def _u_remote_nonnull_string(data: bytes, off: int) -> tuple[str, int]:
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -17952,7 +17952,7 @@ def _u_remote_string(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -18000,7 +18000,7 @@ def _u_remote_nonnull_domain(data: bytes, off: int) -> tuple[RemoteNonnullDomain
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18030,7 +18030,7 @@ def _U_remote_nonnull_domain(data: _xdr.Buffer) -> RemoteNonnullDomain:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -18050,7 +18050,7 @@ def _u_remote_nonnull_network(data: bytes, off: int) -> tuple[RemoteNonnullNetwo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18080,7 +18080,7 @@ def _U_remote_nonnull_network(data: _xdr.Buffer) -> RemoteNonnullNetwork:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -18132,7 +18132,7 @@ def _u_remote_nonnull_nwfilter(data: bytes, off: int) -> tuple[RemoteNonnullNwfi
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18162,7 +18162,7 @@ def _U_remote_nonnull_nwfilter(data: _xdr.Buffer) -> RemoteNonnullNwfilter:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -18182,7 +18182,7 @@ def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNon
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.portdev = data[off:end].decode()
     off = end + (-size & 3)
@@ -18191,7 +18191,7 @@ def _u_remote_nonnull_nwfilter_binding(data: bytes, off: int) -> tuple[RemoteNon
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.filtername = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -18216,7 +18216,7 @@ def _u_remote_nonnull_interface(data: bytes, off: int) -> tuple[RemoteNonnullInt
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18225,7 +18225,7 @@ def _u_remote_nonnull_interface(data: bytes, off: int) -> tuple[RemoteNonnullInt
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.mac = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -18250,7 +18250,7 @@ def _u_remote_nonnull_storage_pool(data: bytes, off: int) -> tuple[RemoteNonnull
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18280,7 +18280,7 @@ def _U_remote_nonnull_storage_pool(data: _xdr.Buffer) -> RemoteNonnullStoragePoo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -18300,7 +18300,7 @@ def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullS
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.pool = data[off:end].decode()
     off = end + (-size & 3)
@@ -18309,7 +18309,7 @@ def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullS
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -18318,7 +18318,7 @@ def _u_remote_nonnull_storage_vol(data: bytes, off: int) -> tuple[RemoteNonnullS
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end3 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.key = data[off:end3].decode()
     off = end3 + (-size3 & 3)
@@ -18345,7 +18345,7 @@ def _u_remote_nonnull_node_device(data: bytes, off: int) -> tuple[RemoteNonnullN
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18371,7 +18371,7 @@ def _U_remote_nonnull_node_device(data: _xdr.Buffer) -> RemoteNonnullNodeDevice:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -18389,7 +18389,7 @@ def _u_remote_nonnull_secret(data: bytes, off: int) -> tuple[RemoteNonnullSecret
     result.uuid, result.usageType, size = _S_16siI.unpack_from(data, off)
     off += 24
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.usageID = data[off:end].decode()
     off = end + (-size & 3)
@@ -18417,7 +18417,7 @@ def _U_remote_nonnull_secret(data: _xdr.Buffer) -> RemoteNonnullSecret:
             result.uuid, result.usageType, size = _S_16siI.unpack_from(data, off)
             off += 24
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.usageID = data[off:end].decode()
             off = end + (-size & 3)
@@ -18435,7 +18435,7 @@ def _u_remote_nonnull_domain_checkpoint(data: bytes, off: int) -> tuple[RemoteNo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18462,7 +18462,7 @@ def _U_remote_nonnull_domain_checkpoint(data: _xdr.Buffer) -> RemoteNonnullDomai
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -18481,7 +18481,7 @@ def _u_remote_nonnull_domain_snapshot(data: bytes, off: int) -> tuple[RemoteNonn
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -18508,7 +18508,7 @@ def _U_remote_nonnull_domain_snapshot(data: _xdr.Buffer) -> RemoteNonnullDomainS
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -18833,7 +18833,7 @@ def _u_remote_typed_param_value(data: bytes, off: int) -> tuple[RemoteTypedParam
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         arm = data[start:end].decode()
         value = arm
@@ -18867,7 +18867,7 @@ def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[off:end].decode()
     off = end + (-size & 3)
@@ -18889,7 +18889,7 @@ def _u_remote_typed_param(data: bytes, off: int) -> tuple[RemoteTypedParam, int]
             start = off + 4
             end2 = start + size2
             off = end2 + (-size2 & 3)
-            if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+            if size2 > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                 raise _xdr.XdrError("", "bad length or padding")
             arm = data[start:end2].decode()
             value = arm
@@ -18928,7 +18928,7 @@ def _u_remote_node_get_cpu_stats(data: bytes, off: int) -> tuple[RemoteNodeGetCp
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[off:end].decode()
     off = end + (-size & 3)
@@ -18956,7 +18956,7 @@ def _U_remote_node_get_cpu_stats(data: _xdr.Buffer) -> RemoteNodeGetCpuStats:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.field = data[off:end].decode()
             off = end + (-size & 3)
@@ -18976,7 +18976,7 @@ def _u_remote_node_get_memory_stats(data: bytes, off: int) -> tuple[RemoteNodeGe
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.field = data[off:end].decode()
     off = end + (-size & 3)
@@ -19004,7 +19004,7 @@ def _U_remote_node_get_memory_stats(data: _xdr.Buffer) -> RemoteNodeGetMemorySta
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.field = data[off:end].decode()
             off = end + (-size & 3)
@@ -19024,7 +19024,7 @@ def _u_remote_domain_disk_error(data: bytes, off: int) -> tuple[RemoteDomainDisk
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[off:end].decode()
     off = end + (-size & 3)
@@ -19052,7 +19052,7 @@ def _U_remote_domain_disk_error(data: _xdr.Buffer) -> RemoteDomainDiskError:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.disk = data[off:end].decode()
             off = end + (-size & 3)
@@ -19158,7 +19158,7 @@ def _u_remote_connect_get_type_ret(data: bytes, off: int) -> tuple[RemoteConnect
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[off:end].decode()
     off = end + (-size & 3)
@@ -19184,7 +19184,7 @@ def _U_remote_connect_get_type_ret(data: _xdr.Buffer) -> RemoteConnectGetTypeRet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.type = data[off:end].decode()
             off = end + (-size & 3)
@@ -19258,7 +19258,7 @@ def _u_remote_connect_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteCon
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.hostname = data[off:end].decode()
     off = end + (-size & 3)
@@ -19284,7 +19284,7 @@ def _U_remote_connect_get_hostname_ret(data: _xdr.Buffer) -> RemoteConnectGetHos
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.hostname = data[off:end].decode()
             off = end + (-size & 3)
@@ -19330,7 +19330,7 @@ def _u_remote_connect_get_sysinfo_ret(data: bytes, off: int) -> tuple[RemoteConn
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.sysinfo = data[off:end].decode()
     off = end + (-size & 3)
@@ -19356,7 +19356,7 @@ def _U_remote_connect_get_sysinfo_ret(data: _xdr.Buffer) -> RemoteConnectGetSysi
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.sysinfo = data[off:end].decode()
             off = end + (-size & 3)
@@ -19374,7 +19374,7 @@ def _u_remote_connect_get_uri_ret(data: bytes, off: int) -> tuple[RemoteConnectG
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[off:end].decode()
     off = end + (-size & 3)
@@ -19400,7 +19400,7 @@ def _U_remote_connect_get_uri_ret(data: _xdr.Buffer) -> RemoteConnectGetUriRet:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.uri = data[off:end].decode()
             off = end + (-size & 3)
@@ -19517,7 +19517,7 @@ def _u_remote_connect_get_capabilities_ret(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.capabilities = data[off:end].decode()
     off = end + (-size & 3)
@@ -19543,7 +19543,7 @@ def _U_remote_connect_get_capabilities_ret(data: _xdr.Buffer) -> RemoteConnectGe
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.capabilities = data[off:end].decode()
             off = end + (-size & 3)
@@ -19607,7 +19607,7 @@ def _u_remote_connect_get_domain_capabilities_ret(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.capabilities = data[off:end].decode()
     off = end + (-size & 3)
@@ -19635,7 +19635,7 @@ def _U_remote_connect_get_domain_capabilities_ret(data: _xdr.Buffer) -> RemoteCo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.capabilities = data[off:end].decode()
             off = end + (-size & 3)
@@ -19678,7 +19678,7 @@ def _U_remote_node_get_cpu_stats_args(data: _xdr.Buffer) -> RemoteNodeGetCpuStat
 
 def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCpuStatsRet, int]:
     result = _new(RemoteNodeGetCpuStatsRet)
-    count = _xdr.unpack_count(data, off, 16, 12)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_CPU_STATS_MAX, 12)
     off += 4
     f_params: list[RemoteNodeGetCpuStats] = []
     append = f_params.append
@@ -19688,7 +19688,7 @@ def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeG
         for _index in range(count - 1):
             element = _new(RemoteNodeGetCpuStats)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -19699,7 +19699,7 @@ def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeG
             append(element)
         element2 = _new(RemoteNodeGetCpuStats)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -19717,7 +19717,7 @@ def _u_remote_node_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeG
 def _p_remote_node_get_cpu_stats_ret(v: RemoteNodeGetCpuStatsRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_NODE_CPU_STATS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -19760,7 +19760,7 @@ def _U_remote_node_get_memory_stats_args(data: _xdr.Buffer) -> RemoteNodeGetMemo
 
 def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryStatsRet, int]:
     result = _new(RemoteNodeGetMemoryStatsRet)
-    count = _xdr.unpack_count(data, off, 16, 12)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_MEMORY_STATS_MAX, 12)
     off += 4
     f_params: list[RemoteNodeGetMemoryStats] = []
     append = f_params.append
@@ -19770,7 +19770,7 @@ def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNo
         for _index in range(count - 1):
             element = _new(RemoteNodeGetMemoryStats)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -19781,7 +19781,7 @@ def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNo
             append(element)
         element2 = _new(RemoteNodeGetMemoryStats)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -19799,7 +19799,7 @@ def _u_remote_node_get_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteNo
 def _p_remote_node_get_memory_stats_ret(v: RemoteNodeGetMemoryStatsRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_NODE_MEMORY_STATS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -19842,7 +19842,7 @@ def _U_remote_node_get_cells_free_memory_args(data: _xdr.Buffer) -> RemoteNodeGe
 
 def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[RemoteNodeGetCellsFreeMemoryRet, int]:
     result = _new(RemoteNodeGetCellsFreeMemoryRet)
-    count = _xdr.unpack_count(data, off, 1024, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 8)
     off += 4
     f_cells = list(_struct.unpack_from(f">{count}Q", data, off))
     off += count * 8
@@ -19853,7 +19853,7 @@ def _u_remote_node_get_cells_free_memory_ret(data: bytes, off: int) -> tuple[Rem
 def _p_remote_node_get_cells_free_memory_ret(v: RemoteNodeGetCellsFreeMemoryRet) -> bytes:
     try:
         items = v.cells
-        if len(items) > 1024:
+        if len(items) > REMOTE_NODE_MAX_CELLS:
             raise _xdr.XdrError("", "more than 1024 items")
         return _struct.pack(f">I{len(items)}Q", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -19865,7 +19865,7 @@ def _U_remote_node_get_cells_free_memory_ret(data: _xdr.Buffer) -> RemoteNodeGet
         try:
             off = 0
             result = _new(RemoteNodeGetCellsFreeMemoryRet)
-            count = _xdr.unpack_count(data, off, 1024, 8)
+            count = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 8)
             off += 4
             f_cells = list(_struct.unpack_from(f">{count}Q", data, off))
             off += count * 8
@@ -19936,7 +19936,7 @@ def _u_remote_domain_get_scheduler_type_ret(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[off:end].decode()
     off = end + (-size & 3)
@@ -19964,7 +19964,7 @@ def _U_remote_domain_get_scheduler_type_ret(data: _xdr.Buffer) -> RemoteDomainGe
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.type = data[off:end].decode()
             off = end + (-size & 3)
@@ -20013,7 +20013,7 @@ def _U_remote_domain_get_scheduler_parameters_args(data: _xdr.Buffer) -> RemoteD
 
 def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersRet, int]:
     result = _new(RemoteDomainGetSchedulerParametersRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20023,7 +20023,7 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20045,7 +20045,7 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20060,7 +20060,7 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20082,7 +20082,7 @@ def _u_remote_domain_get_scheduler_parameters_ret(data: bytes, off: int) -> tupl
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -20102,7 +20102,7 @@ def _p_remote_domain_get_scheduler_parameters_ret(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -20161,7 +20161,7 @@ def _U_remote_domain_get_scheduler_parameters_flags_args(data: _xdr.Buffer) -> R
 
 def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSchedulerParametersFlagsRet, int]:
     result = _new(RemoteDomainGetSchedulerParametersFlagsRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20171,7 +20171,7 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20193,7 +20193,7 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20208,7 +20208,7 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20230,7 +20230,7 @@ def _u_remote_domain_get_scheduler_parameters_flags_ret(data: bytes, off: int) -
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -20250,7 +20250,7 @@ def _p_remote_domain_get_scheduler_parameters_flags_ret(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -20278,7 +20278,7 @@ def _p_remote_domain_get_scheduler_parameters_flags_ret(
 def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersArgs, int]:
     result = _new(RemoteDomainSetSchedulerParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20288,7 +20288,7 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20310,7 +20310,7 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20325,7 +20325,7 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20347,7 +20347,7 @@ def _u_remote_domain_set_scheduler_parameters_args(data: bytes, off: int) -> tup
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -20367,7 +20367,7 @@ def _p_remote_domain_set_scheduler_parameters_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -20395,7 +20395,7 @@ def _p_remote_domain_set_scheduler_parameters_args(
 def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) -> tuple[RemoteDomainSetSchedulerParametersFlagsArgs, int]:
     result = _new(RemoteDomainSetSchedulerParametersFlagsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20405,7 +20405,7 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20427,7 +20427,7 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20442,7 +20442,7 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20464,7 +20464,7 @@ def _u_remote_domain_set_scheduler_parameters_flags_args(data: bytes, off: int) 
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -20486,7 +20486,7 @@ def _p_remote_domain_set_scheduler_parameters_flags_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -20514,7 +20514,7 @@ def _p_remote_domain_set_scheduler_parameters_flags_args(
 def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetBlkioParametersArgs, int]:
     result = _new(RemoteDomainSetBlkioParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20524,7 +20524,7 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20546,7 +20546,7 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20561,7 +20561,7 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20583,7 +20583,7 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -20603,7 +20603,7 @@ def _u_remote_domain_set_blkio_parameters_args(data: bytes, off: int) -> tuple[R
 def _p_remote_domain_set_blkio_parameters_args(v: RemoteDomainSetBlkioParametersArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -20660,7 +20660,7 @@ def _U_remote_domain_get_blkio_parameters_args(data: _xdr.Buffer) -> RemoteDomai
 
 def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlkioParametersRet, int]:
     result = _new(RemoteDomainGetBlkioParametersRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20670,7 +20670,7 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20692,7 +20692,7 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20707,7 +20707,7 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20729,7 +20729,7 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -20749,7 +20749,7 @@ def _u_remote_domain_get_blkio_parameters_ret(data: bytes, off: int) -> tuple[Re
 def _p_remote_domain_get_blkio_parameters_ret(v: RemoteDomainGetBlkioParametersRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -20777,7 +20777,7 @@ def _p_remote_domain_get_blkio_parameters_ret(v: RemoteDomainGetBlkioParametersR
 def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetMemoryParametersArgs, int]:
     result = _new(RemoteDomainSetMemoryParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20787,7 +20787,7 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20809,7 +20809,7 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20824,7 +20824,7 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20846,7 +20846,7 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -20866,7 +20866,7 @@ def _u_remote_domain_set_memory_parameters_args(data: bytes, off: int) -> tuple[
 def _p_remote_domain_set_memory_parameters_args(v: RemoteDomainSetMemoryParametersArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -20923,7 +20923,7 @@ def _U_remote_domain_get_memory_parameters_args(data: _xdr.Buffer) -> RemoteDoma
 
 def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMemoryParametersRet, int]:
     result = _new(RemoteDomainGetMemoryParametersRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -20933,7 +20933,7 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -20955,7 +20955,7 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -20970,7 +20970,7 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -20992,7 +20992,7 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -21012,7 +21012,7 @@ def _u_remote_domain_get_memory_parameters_ret(data: bytes, off: int) -> tuple[R
 def _p_remote_domain_get_memory_parameters_ret(v: RemoteDomainGetMemoryParametersRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -21043,7 +21043,7 @@ def _u_remote_domain_block_resize_args(data: bytes, off: int) -> tuple[RemoteDom
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[off:end].decode()
     off = end + (-size & 3)
@@ -21066,7 +21066,7 @@ def _p_remote_domain_block_resize_args(v: RemoteDomainBlockResizeArgs) -> bytes:
 def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[RemoteDomainSetNumaParametersArgs, int]:
     result = _new(RemoteDomainSetNumaParametersArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -21076,7 +21076,7 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -21098,7 +21098,7 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -21113,7 +21113,7 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -21135,7 +21135,7 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -21155,7 +21155,7 @@ def _u_remote_domain_set_numa_parameters_args(data: bytes, off: int) -> tuple[Re
 def _p_remote_domain_set_numa_parameters_args(v: RemoteDomainSetNumaParametersArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_NUMA_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -21212,7 +21212,7 @@ def _U_remote_domain_get_numa_parameters_args(data: _xdr.Buffer) -> RemoteDomain
 
 def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetNumaParametersRet, int]:
     result = _new(RemoteDomainGetNumaParametersRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -21222,7 +21222,7 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -21244,7 +21244,7 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -21259,7 +21259,7 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -21281,7 +21281,7 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -21301,7 +21301,7 @@ def _u_remote_domain_get_numa_parameters_ret(data: bytes, off: int) -> tuple[Rem
 def _p_remote_domain_get_numa_parameters_ret(v: RemoteDomainGetNumaParametersRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_NUMA_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -21329,7 +21329,7 @@ def _p_remote_domain_get_numa_parameters_ret(v: RemoteDomainGetNumaParametersRet
 def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[RemoteDomainSetPerfEventsArgs, int]:
     result = _new(RemoteDomainSetPerfEventsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_PERF_EVENTS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -21339,7 +21339,7 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -21361,7 +21361,7 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -21376,7 +21376,7 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -21398,7 +21398,7 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -21418,7 +21418,7 @@ def _u_remote_domain_set_perf_events_args(data: bytes, off: int) -> tuple[Remote
 def _p_remote_domain_set_perf_events_args(v: RemoteDomainSetPerfEventsArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_PERF_EVENTS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -21475,7 +21475,7 @@ def _U_remote_domain_get_perf_events_args(data: _xdr.Buffer) -> RemoteDomainGetP
 
 def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteDomainGetPerfEventsRet, int]:
     result = _new(RemoteDomainGetPerfEventsRet)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_PERF_EVENTS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -21485,7 +21485,7 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -21507,7 +21507,7 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -21522,7 +21522,7 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -21544,7 +21544,7 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -21562,7 +21562,7 @@ def _u_remote_domain_get_perf_events_ret(data: bytes, off: int) -> tuple[RemoteD
 def _p_remote_domain_get_perf_events_ret(v: RemoteDomainGetPerfEventsRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_PERF_EVENTS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -21593,7 +21593,7 @@ def _u_remote_domain_block_stats_args(data: bytes, off: int) -> tuple[RemoteDoma
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -21620,7 +21620,7 @@ def _U_remote_domain_block_stats_args(data: _xdr.Buffer) -> RemoteDomainBlockSta
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.path = data[off:end].decode()
             off = end + (-size & 3)
@@ -21667,7 +21667,7 @@ def _u_remote_domain_block_stats_flags_args(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -21689,7 +21689,7 @@ def _p_remote_domain_block_stats_flags_args(v: RemoteDomainBlockStatsFlagsArgs) 
 
 def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[RemoteDomainBlockStatsFlagsRet, int]:
     result = _new(RemoteDomainBlockStatsFlagsRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -21699,7 +21699,7 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -21721,7 +21721,7 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -21736,7 +21736,7 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -21758,7 +21758,7 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -21778,7 +21778,7 @@ def _u_remote_domain_block_stats_flags_ret(data: bytes, off: int) -> tuple[Remot
 def _p_remote_domain_block_stats_flags_ret(v: RemoteDomainBlockStatsFlagsRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -21809,7 +21809,7 @@ def _u_remote_domain_interface_stats_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.device = data[off:end].decode()
     off = end + (-size & 3)
@@ -21836,7 +21836,7 @@ def _U_remote_domain_interface_stats_args(data: _xdr.Buffer) -> RemoteDomainInte
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.device = data[off:end].decode()
             off = end + (-size & 3)
@@ -21892,13 +21892,13 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.device = data[off:end].decode()
     off = end + (-size & 3)
     if off != end and data[end:off] != _PAD[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -21908,7 +21908,7 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end2 = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end2].decode()
             off = end2 + (-next_size & 3)
@@ -21930,7 +21930,7 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
                     start = off + 4
                     end3 = start + size2
                     off = end3 + (-size2 & 3)
-                    if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                    if size2 > REMOTE_STRING_MAX or (off != end3 and data[end3:off] != _PAD[off - end3]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end3].decode()
                     value = arm
@@ -21945,7 +21945,7 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
             append(element)
         element2 = _new(RemoteTypedParam)
         end4 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end4].decode()
         off = end4 + (-next_size & 3)
@@ -21967,7 +21967,7 @@ def _u_remote_domain_set_interface_parameters_args(data: bytes, off: int) -> tup
                 start2 = off + 4
                 end5 = start2 + size3
                 off = end5 + (-size3 & 3)
-                if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                if size3 > REMOTE_STRING_MAX or (off != end5 and data[end5:off] != _PAD[off - end5]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end5].decode()
                 value2 = arm2
@@ -21991,7 +21991,7 @@ def _p_remote_domain_set_interface_parameters_args(
         raw = v.device.encode()
         size = len(raw)
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -22029,7 +22029,7 @@ def _u_remote_domain_get_interface_parameters_args(data: bytes, off: int) -> tup
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.device = data[off:end].decode()
     off = end + (-size & 3)
@@ -22053,7 +22053,7 @@ def _p_remote_domain_get_interface_parameters_args(
 
 def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tuple[RemoteDomainGetInterfaceParametersRet, int]:
     result = _new(RemoteDomainGetInterfaceParametersRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -22063,7 +22063,7 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -22085,7 +22085,7 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -22100,7 +22100,7 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -22122,7 +22122,7 @@ def _u_remote_domain_get_interface_parameters_ret(data: bytes, off: int) -> tupl
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -22144,7 +22144,7 @@ def _p_remote_domain_get_interface_parameters_ret(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -22229,7 +22229,7 @@ def _U_remote_domain_memory_stat(data: _xdr.Buffer) -> RemoteDomainMemoryStat:
 
 def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainMemoryStatsRet, int]:
     result = _new(RemoteDomainMemoryStatsRet)
-    count = _xdr.unpack_count(data, off, 1024, 12)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MEMORY_STATS_MAX, 12)
     off += 4
     f_stats: list[RemoteDomainMemoryStat] = []
     append = f_stats.append
@@ -22245,7 +22245,7 @@ def _u_remote_domain_memory_stats_ret(data: bytes, off: int) -> tuple[RemoteDoma
 def _p_remote_domain_memory_stats_ret(v: RemoteDomainMemoryStatsRet) -> bytes:
     try:
         items = v.stats
-        if len(items) > 1024:
+        if len(items) > REMOTE_DOMAIN_MEMORY_STATS_MAX:
             raise _xdr.XdrError("", "more than 1024 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -22262,7 +22262,7 @@ def _u_remote_domain_block_peek_args(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -22293,7 +22293,7 @@ def _u_remote_domain_block_peek_ret(data: bytes, off: int) -> tuple[RemoteDomain
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.buffer = data[off:end]
     off = end + (-size & 3)
@@ -22319,7 +22319,7 @@ def _U_remote_domain_block_peek_ret(data: _xdr.Buffer) -> RemoteDomainBlockPeekR
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.buffer = data[off:end]
             off = end + (-size & 3)
@@ -22367,7 +22367,7 @@ def _u_remote_domain_memory_peek_ret(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.buffer = data[off:end]
     off = end + (-size & 3)
@@ -22393,7 +22393,7 @@ def _U_remote_domain_memory_peek_ret(data: _xdr.Buffer) -> RemoteDomainMemoryPee
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.buffer = data[off:end]
             off = end + (-size & 3)
@@ -22412,7 +22412,7 @@ def _u_remote_domain_get_block_info_args(data: bytes, off: int) -> tuple[RemoteD
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -22490,7 +22490,7 @@ def _U_remote_connect_list_domains_args(data: _xdr.Buffer) -> RemoteConnectListD
 
 def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDomainsRet, int]:
     result = _new(RemoteConnectListDomainsRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LIST_MAX, 4)
     off += 4
     f_ids = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
@@ -22501,7 +22501,7 @@ def _u_remote_connect_list_domains_ret(data: bytes, off: int) -> tuple[RemoteCon
 def _p_remote_connect_list_domains_ret(v: RemoteConnectListDomainsRet) -> bytes:
     try:
         items = v.ids
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         return _struct.pack(f">I{len(items)}i", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -22513,7 +22513,7 @@ def _U_remote_connect_list_domains_ret(data: _xdr.Buffer) -> RemoteConnectListDo
         try:
             off = 0
             result = _new(RemoteConnectListDomainsRet)
-            count = _xdr.unpack_count(data, off, 16384, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LIST_MAX, 4)
             off += 4
             f_ids = list(_struct.unpack_from(f">{count}i", data, off))
             off += count * 4
@@ -22558,7 +22558,7 @@ def _u_remote_domain_create_xml_args(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[off:end].decode()
     off = end + (-size & 3)
@@ -22586,7 +22586,7 @@ def _U_remote_domain_create_xml_args(data: _xdr.Buffer) -> RemoteDomainCreateXml
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml_desc = data[off:end].decode()
             off = end + (-size & 3)
@@ -22632,7 +22632,7 @@ def _u_remote_domain_create_xml_with_files_args(data: bytes, off: int) -> tuple[
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[off:end].decode()
     off = end + (-size & 3)
@@ -22660,7 +22660,7 @@ def _U_remote_domain_create_xml_with_files_args(data: _xdr.Buffer) -> RemoteDoma
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml_desc = data[off:end].decode()
             off = end + (-size & 3)
@@ -22816,7 +22816,7 @@ def _u_remote_domain_lookup_by_name_args(data: bytes, off: int) -> tuple[RemoteD
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -22842,7 +22842,7 @@ def _U_remote_domain_lookup_by_name_args(data: _xdr.Buffer) -> RemoteDomainLooku
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -23166,7 +23166,7 @@ def _u_remote_domain_get_os_type_ret(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[off:end].decode()
     off = end + (-size & 3)
@@ -23192,7 +23192,7 @@ def _U_remote_domain_get_os_type_ret(data: _xdr.Buffer) -> RemoteDomainGetOsType
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.type = data[off:end].decode()
             off = end + (-size & 3)
@@ -23439,7 +23439,7 @@ def _u_remote_domain_save_args(data: bytes, off: int) -> tuple[RemoteDomainSaveA
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[off:end].decode()
     off = end + (-size & 3)
@@ -23466,7 +23466,7 @@ def _U_remote_domain_save_args(data: _xdr.Buffer) -> RemoteDomainSaveArgs:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.to = data[off:end].decode()
             off = end + (-size & 3)
@@ -23485,7 +23485,7 @@ def _u_remote_domain_save_flags_args(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[off:end].decode()
     off = end + (-size & 3)
@@ -23516,7 +23516,7 @@ def _p_remote_domain_save_flags_args(v: RemoteDomainSaveFlagsArgs) -> bytes:
 def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDomainSaveParamsArgs, int]:
     result = _new(RemoteDomainSaveParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SAVE_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -23526,7 +23526,7 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -23548,7 +23548,7 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -23563,7 +23563,7 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -23585,7 +23585,7 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -23605,7 +23605,7 @@ def _u_remote_domain_save_params_args(data: bytes, off: int) -> tuple[RemoteDoma
 def _p_remote_domain_save_params_args(v: RemoteDomainSaveParamsArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_SAVE_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -23635,7 +23635,7 @@ def _u_remote_domain_restore_args(data: bytes, off: int) -> tuple[RemoteDomainRe
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.from_ = data[off:end].decode()
     off = end + (-size & 3)
@@ -23661,7 +23661,7 @@ def _U_remote_domain_restore_args(data: _xdr.Buffer) -> RemoteDomainRestoreArgs:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.from_ = data[off:end].decode()
             off = end + (-size & 3)
@@ -23679,7 +23679,7 @@ def _u_remote_domain_restore_flags_args(data: bytes, off: int) -> tuple[RemoteDo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.from_ = data[off:end].decode()
     off = end + (-size & 3)
@@ -23702,7 +23702,7 @@ def _p_remote_domain_restore_flags_args(v: RemoteDomainRestoreFlagsArgs) -> byte
 
 def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteDomainRestoreParamsArgs, int]:
     result = _new(RemoteDomainRestoreParamsArgs)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SAVE_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -23712,7 +23712,7 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -23734,7 +23734,7 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -23749,7 +23749,7 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -23771,7 +23771,7 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -23791,7 +23791,7 @@ def _u_remote_domain_restore_params_args(data: bytes, off: int) -> tuple[RemoteD
 def _p_remote_domain_restore_params_args(v: RemoteDomainRestoreParamsArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_SAVE_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -23821,7 +23821,7 @@ def _u_remote_domain_save_image_get_xml_desc_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.file = data[off:end].decode()
     off = end + (-size & 3)
@@ -23849,7 +23849,7 @@ def _U_remote_domain_save_image_get_xml_desc_args(data: _xdr.Buffer) -> RemoteDo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.file = data[off:end].decode()
             off = end + (-size & 3)
@@ -23869,7 +23869,7 @@ def _u_remote_domain_save_image_get_xml_desc_ret(data: bytes, off: int) -> tuple
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -23895,7 +23895,7 @@ def _U_remote_domain_save_image_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDom
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -23913,7 +23913,7 @@ def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.file = data[off:end].decode()
     off = end + (-size & 3)
@@ -23922,7 +23922,7 @@ def _u_remote_domain_save_image_define_xml_args(data: bytes, off: int) -> tuple[
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dxml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -23950,7 +23950,7 @@ def _u_remote_domain_core_dump_args(data: bytes, off: int) -> tuple[RemoteDomain
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[off:end].decode()
     off = end + (-size & 3)
@@ -23976,7 +23976,7 @@ def _u_remote_domain_core_dump_with_format_args(data: bytes, off: int) -> tuple[
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.to = data[off:end].decode()
     off = end + (-size & 3)
@@ -24087,7 +24087,7 @@ def _u_remote_domain_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteDoma
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -24113,7 +24113,7 @@ def _U_remote_domain_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainGetXmlDe
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -24174,7 +24174,7 @@ def _u_remote_domain_migrate_prepare_ret(data: bytes, off: int) -> tuple[RemoteD
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[off:end]
     off = end + (-size & 3)
@@ -24201,7 +24201,7 @@ def _U_remote_domain_migrate_prepare_ret(data: _xdr.Buffer) -> RemoteDomainMigra
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie = data[off:end]
             off = end + (-size & 3)
@@ -24221,7 +24221,7 @@ def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[off:end]
     off = end + (-size & 3)
@@ -24230,7 +24230,7 @@ def _u_remote_domain_migrate_perform_args(data: bytes, off: int) -> tuple[Remote
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -24267,7 +24267,7 @@ def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteD
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dname = data[off:end].decode()
     off = end + (-size & 3)
@@ -24276,7 +24276,7 @@ def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteD
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[off:end2]
     off = end2 + (-size2 & 3)
@@ -24285,7 +24285,7 @@ def _u_remote_domain_migrate_finish_args(data: bytes, off: int) -> tuple[RemoteD
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end3 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[off:end3].decode()
     off = end3 + (-size3 & 3)
@@ -24344,7 +24344,7 @@ def _u_remote_domain_migrate_prepare2_args(data: bytes, off: int) -> tuple[Remot
     result.resource, size = _S_QI.unpack_from(data, off)
     off += 12
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -24374,7 +24374,7 @@ def _u_remote_domain_migrate_prepare2_ret(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[off:end]
     off = end + (-size & 3)
@@ -24401,7 +24401,7 @@ def _U_remote_domain_migrate_prepare2_ret(data: _xdr.Buffer) -> RemoteDomainMigr
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie = data[off:end]
             off = end + (-size & 3)
@@ -24420,7 +24420,7 @@ def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dname = data[off:end].decode()
     off = end + (-size & 3)
@@ -24429,7 +24429,7 @@ def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[Remote
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie = data[off:end2]
     off = end2 + (-size2 & 3)
@@ -24438,7 +24438,7 @@ def _u_remote_domain_migrate_finish2_args(data: bytes, off: int) -> tuple[Remote
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end3 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.uri = data[off:end3].decode()
     off = end3 + (-size3 & 3)
@@ -24527,7 +24527,7 @@ def _U_remote_connect_list_defined_domains_args(data: _xdr.Buffer) -> RemoteConn
 
 def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedDomainsRet, int]:
     result = _new(RemoteConnectListDefinedDomainsRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -24536,7 +24536,7 @@ def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[R
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -24547,7 +24547,7 @@ def _u_remote_connect_list_defined_domains_ret(data: bytes, off: int) -> tuple[R
 def _p_remote_connect_list_defined_domains_ret(v: RemoteConnectListDefinedDomainsRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -24731,7 +24731,7 @@ def _u_remote_domain_define_xml_args(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -24757,7 +24757,7 @@ def _U_remote_domain_define_xml_args(data: _xdr.Buffer) -> RemoteDomainDefineXml
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -24801,7 +24801,7 @@ def _u_remote_domain_define_xml_flags_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -24829,7 +24829,7 @@ def _U_remote_domain_define_xml_flags_args(data: _xdr.Buffer) -> RemoteDomainDef
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -24961,7 +24961,7 @@ def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainS
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.codeset, result.holdtime = _S_II.unpack_from(data, off)
     off += 8
-    count = _xdr.unpack_count(data, off, 16, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SEND_KEY_MAX, 4)
     off += 4
     f_keycodes = list(_struct.unpack_from(f">{count}I", data, off))
     off += count * 4
@@ -24974,7 +24974,7 @@ def _u_remote_domain_send_key_args(data: bytes, off: int) -> tuple[RemoteDomainS
 def _p_remote_domain_send_key_args(v: RemoteDomainSendKeyArgs) -> bytes:
     try:
         items = v.keycodes
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_SEND_KEY_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         return b"".join((_p_remote_nonnull_domain(v.dom), _S_II.pack(v.codeset, v.holdtime), _struct.pack(f">I{len(items)}I", len(items), *items), _S_I.pack(v.flags)))
     except Exception:  # the interpreter explains or encodes
@@ -24989,7 +24989,7 @@ def _U_remote_domain_send_key_args(data: _xdr.Buffer) -> RemoteDomainSendKeyArgs
             result.dom, off = _u_remote_nonnull_domain(data, off)
             result.codeset, result.holdtime = _S_II.unpack_from(data, off)
             off += 8
-            count = _xdr.unpack_count(data, off, 16, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SEND_KEY_MAX, 4)
             off += 4
             f_keycodes = list(_struct.unpack_from(f">{count}I", data, off))
             off += count * 4
@@ -25157,7 +25157,7 @@ def _u_remote_domain_pin_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainP
     result.vcpu, size = _S_II.unpack_from(data, off)
     off += 8
     end = off + size
-    if size > 2048:
+    if size > REMOTE_CPUMAP_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end]
     off = end + (-size & 3)
@@ -25184,7 +25184,7 @@ def _U_remote_domain_pin_vcpu_args(data: _xdr.Buffer) -> RemoteDomainPinVcpuArgs
             result.vcpu, size = _S_II.unpack_from(data, off)
             off += 8
             end = off + size
-            if size > 2048:
+            if size > REMOTE_CPUMAP_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cpumap = data[off:end]
             off = end + (-size & 3)
@@ -25203,7 +25203,7 @@ def _u_remote_domain_pin_vcpu_flags_args(data: bytes, off: int) -> tuple[RemoteD
     result.vcpu, size = _S_II.unpack_from(data, off)
     off += 8
     end = off + size
-    if size > 2048:
+    if size > REMOTE_CPUMAP_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end]
     off = end + (-size & 3)
@@ -25258,7 +25258,7 @@ def _u_remote_domain_get_vcpu_pin_info_ret(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 8388608:
+    if size > REMOTE_CPUMAPS_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumaps = data[off:end]
     off = end + (-size & 3)
@@ -25286,7 +25286,7 @@ def _U_remote_domain_get_vcpu_pin_info_ret(data: _xdr.Buffer) -> RemoteDomainGet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 8388608:
+            if size > REMOTE_CPUMAPS_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cpumaps = data[off:end]
             off = end + (-size & 3)
@@ -25307,7 +25307,7 @@ def _u_remote_domain_pin_emulator_args(data: bytes, off: int) -> tuple[RemoteDom
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 2048:
+    if size > REMOTE_CPUMAP_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end]
     off = end + (-size & 3)
@@ -25362,7 +25362,7 @@ def _u_remote_domain_get_emulator_pin_info_ret(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 8388608:
+    if size > REMOTE_CPUMAPS_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumaps = data[off:end]
     off = end + (-size & 3)
@@ -25390,7 +25390,7 @@ def _U_remote_domain_get_emulator_pin_info_ret(data: _xdr.Buffer) -> RemoteDomai
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 8388608:
+            if size > REMOTE_CPUMAPS_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cpumaps = data[off:end]
             off = end + (-size & 3)
@@ -25437,7 +25437,7 @@ def _U_remote_domain_get_vcpus_args(data: _xdr.Buffer) -> RemoteDomainGetVcpusAr
 
 def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetVcpusRet, int]:
     result = _new(RemoteDomainGetVcpusRet)
-    count = _xdr.unpack_count(data, off, 16384, 20)
+    count = _xdr.unpack_count(data, off, REMOTE_VCPUINFO_MAX, 20)
     off += 4
     f_info: list[RemoteVcpuInfo] = []
     append = f_info.append
@@ -25450,7 +25450,7 @@ def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainG
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 8388608:
+    if size > REMOTE_CPUMAPS_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumaps = data[off:end]
     off = end + (-size & 3)
@@ -25462,7 +25462,7 @@ def _u_remote_domain_get_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainG
 def _p_remote_domain_get_vcpus_ret(v: RemoteDomainGetVcpusRet) -> bytes:
     try:
         items = v.info
-        if len(items) > 16384:
+        if len(items) > REMOTE_VCPUINFO_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -25534,7 +25534,7 @@ def _u_remote_domain_iothread_info(data: bytes, off: int) -> tuple[RemoteDomainI
     result.iothread_id, size = _S_II.unpack_from(data, off)
     off += 8
     end = off + size
-    if size > 2048:
+    if size > REMOTE_CPUMAP_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end]
     off = end + (-size & 3)
@@ -25560,7 +25560,7 @@ def _U_remote_domain_iothread_info(data: _xdr.Buffer) -> RemoteDomainIothreadInf
             result.iothread_id, size = _S_II.unpack_from(data, off)
             off += 8
             end = off + size
-            if size > 2048:
+            if size > REMOTE_CPUMAP_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cpumap = data[off:end]
             off = end + (-size & 3)
@@ -25605,7 +25605,7 @@ def _U_remote_domain_get_iothread_info_args(data: _xdr.Buffer) -> RemoteDomainGe
 
 def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetIothreadInfoRet, int]:
     result = _new(RemoteDomainGetIothreadInfoRet)
-    count = _xdr.unpack_count(data, off, 16384, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_IOTHREAD_INFO_MAX, 8)
     off += 4
     f_info: list[RemoteDomainIothreadInfo] = []
     append = f_info.append
@@ -25614,7 +25614,7 @@ def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[Remot
         element.iothread_id, size = _S_II.unpack_from(data, off)
         off += 8
         end = off + size
-        if size > 2048:
+        if size > REMOTE_CPUMAP_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.cpumap = data[off:end]
         off = end + (-size & 3)
@@ -25630,7 +25630,7 @@ def _u_remote_domain_get_iothread_info_ret(data: bytes, off: int) -> tuple[Remot
 def _p_remote_domain_get_iothread_info_ret(v: RemoteDomainGetIothreadInfoRet) -> bytes:
     try:
         items = v.info
-        if len(items) > 16384:
+        if len(items) > REMOTE_IOTHREAD_INFO_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -25649,7 +25649,7 @@ def _u_remote_domain_pin_iothread_args(data: bytes, off: int) -> tuple[RemoteDom
     result.iothreads_id, size = _S_II.unpack_from(data, off)
     off += 8
     end = off + size
-    if size > 2048:
+    if size > REMOTE_CPUMAP_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end]
     off = end + (-size & 3)
@@ -25739,7 +25739,7 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.iothread_id = _S_I.unpack_from(data, off)[0]
     off += 4
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -25749,7 +25749,7 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -25771,7 +25771,7 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -25786,7 +25786,7 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -25808,7 +25808,7 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -25828,7 +25828,7 @@ def _u_remote_domain_set_iothread_params_args(data: bytes, off: int) -> tuple[Re
 def _p_remote_domain_set_iothread_params_args(v: RemoteDomainSetIothreadParamsArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -25888,7 +25888,7 @@ def _U_remote_domain_get_security_label_args(data: _xdr.Buffer) -> RemoteDomainG
 
 def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelRet, int]:
     result = _new(RemoteDomainGetSecurityLabelRet)
-    count = _xdr.unpack_count(data, off, 4097, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_SECURITY_LABEL_MAX, 4)
     off += 4
     f_label = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
@@ -25901,7 +25901,7 @@ def _u_remote_domain_get_security_label_ret(data: bytes, off: int) -> tuple[Remo
 def _p_remote_domain_get_security_label_ret(v: RemoteDomainGetSecurityLabelRet) -> bytes:
     try:
         items = v.label
-        if len(items) > 4097:
+        if len(items) > REMOTE_SECURITY_LABEL_MAX:
             raise _xdr.XdrError("", "more than 4097 items")
         return _struct.pack(f">I{len(items)}i", len(items), *items) + _S_i.pack(v.enforcing)
     except Exception:  # the interpreter explains or encodes
@@ -25913,7 +25913,7 @@ def _U_remote_domain_get_security_label_ret(data: _xdr.Buffer) -> RemoteDomainGe
         try:
             off = 0
             result = _new(RemoteDomainGetSecurityLabelRet)
-            count = _xdr.unpack_count(data, off, 4097, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_SECURITY_LABEL_MAX, 4)
             off += 4
             f_label = list(_struct.unpack_from(f">{count}i", data, off))
             off += count * 4
@@ -25955,7 +25955,7 @@ def _U_remote_domain_get_security_label_list_args(data: _xdr.Buffer) -> RemoteDo
 
 def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple[RemoteDomainGetSecurityLabelListRet, int]:
     result = _new(RemoteDomainGetSecurityLabelListRet)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_SECURITY_LABEL_LIST_MAX, 8)
     off += 4
     f_labels: list[RemoteDomainGetSecurityLabelRet] = []
     append = f_labels.append
@@ -25971,7 +25971,7 @@ def _u_remote_domain_get_security_label_list_ret(data: bytes, off: int) -> tuple
 def _p_remote_domain_get_security_label_list_ret(v: RemoteDomainGetSecurityLabelListRet) -> bytes:
     try:
         items = v.labels
-        if len(items) > 64:
+        if len(items) > REMOTE_SECURITY_LABEL_LIST_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -25984,12 +25984,12 @@ def _p_remote_domain_get_security_label_list_ret(v: RemoteDomainGetSecurityLabel
 
 def _u_remote_node_get_security_model_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSecurityModelRet, int]:
     result = _new(RemoteNodeGetSecurityModelRet)
-    count = _xdr.unpack_count(data, off, 257, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_SECURITY_MODEL_MAX, 4)
     off += 4
     f_model = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
     result.model = f_model
-    count2 = _xdr.unpack_count(data, off, 257, 4)
+    count2 = _xdr.unpack_count(data, off, REMOTE_SECURITY_DOI_MAX, 4)
     off += 4
     f_doi = list(_struct.unpack_from(f">{count2}i", data, off))
     off += count2 * 4
@@ -26000,10 +26000,10 @@ def _u_remote_node_get_security_model_ret(data: bytes, off: int) -> tuple[Remote
 def _p_remote_node_get_security_model_ret(v: RemoteNodeGetSecurityModelRet) -> bytes:
     try:
         items = v.model
-        if len(items) > 257:
+        if len(items) > REMOTE_SECURITY_MODEL_MAX:
             raise _xdr.XdrError("", "more than 257 items")
         items2 = v.doi
-        if len(items2) > 257:
+        if len(items2) > REMOTE_SECURITY_DOI_MAX:
             raise _xdr.XdrError("", "more than 257 items")
         return _struct.pack(f">I{len(items)}i", len(items), *items) + _struct.pack(f">I{len(items2)}i", len(items2), *items2)
     except Exception:  # the interpreter explains or encodes
@@ -26015,12 +26015,12 @@ def _U_remote_node_get_security_model_ret(data: _xdr.Buffer) -> RemoteNodeGetSec
         try:
             off = 0
             result = _new(RemoteNodeGetSecurityModelRet)
-            count = _xdr.unpack_count(data, off, 257, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_SECURITY_MODEL_MAX, 4)
             off += 4
             f_model = list(_struct.unpack_from(f">{count}i", data, off))
             off += count * 4
             result.model = f_model
-            count2 = _xdr.unpack_count(data, off, 257, 4)
+            count2 = _xdr.unpack_count(data, off, REMOTE_SECURITY_DOI_MAX, 4)
             off += 4
             f_doi = list(_struct.unpack_from(f">{count2}i", data, off))
             off += count2 * 4
@@ -26038,7 +26038,7 @@ def _u_remote_domain_attach_device_args(data: bytes, off: int) -> tuple[RemoteDo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -26065,7 +26065,7 @@ def _U_remote_domain_attach_device_args(data: _xdr.Buffer) -> RemoteDomainAttach
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -26084,7 +26084,7 @@ def _u_remote_domain_attach_device_flags_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -26110,7 +26110,7 @@ def _u_remote_domain_detach_device_args(data: bytes, off: int) -> tuple[RemoteDo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -26137,7 +26137,7 @@ def _U_remote_domain_detach_device_args(data: _xdr.Buffer) -> RemoteDomainDetach
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -26156,7 +26156,7 @@ def _u_remote_domain_detach_device_flags_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -26182,7 +26182,7 @@ def _u_remote_domain_update_device_flags_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -26208,7 +26208,7 @@ def _u_remote_domain_detach_device_alias_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.alias = data[off:end].decode()
     off = end + (-size & 3)
@@ -26409,7 +26409,7 @@ def _u_remote_domain_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteDoma
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.metadata = data[off:end].decode()
     off = end + (-size & 3)
@@ -26435,7 +26435,7 @@ def _U_remote_domain_get_metadata_ret(data: _xdr.Buffer) -> RemoteDomainGetMetad
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.metadata = data[off:end].decode()
             off = end + (-size & 3)
@@ -26454,7 +26454,7 @@ def _u_remote_domain_block_job_abort_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -26480,7 +26480,7 @@ def _u_remote_domain_get_block_job_info_args(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -26534,7 +26534,7 @@ def _u_remote_domain_block_job_set_speed_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -26560,7 +26560,7 @@ def _u_remote_domain_block_pull_args(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -26586,7 +26586,7 @@ def _u_remote_domain_block_rebase_args(data: bytes, off: int) -> tuple[RemoteDom
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -26620,7 +26620,7 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -26629,13 +26629,13 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.destxml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
     if off != end2 and data[end2:off] != _PAD[off - end2]:
         raise _xdr.XdrError("", "bad length or padding")
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -26645,7 +26645,7 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end3 = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end3].decode()
             off = end3 + (-next_size & 3)
@@ -26667,7 +26667,7 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
                     start = off + 4
                     end4 = start + size3
                     off = end4 + (-size3 & 3)
-                    if size3 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                    if size3 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end4].decode()
                     value = arm
@@ -26682,7 +26682,7 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
             append(element)
         element2 = _new(RemoteTypedParam)
         end5 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end5].decode()
         off = end5 + (-next_size & 3)
@@ -26704,7 +26704,7 @@ def _u_remote_domain_block_copy_args(data: bytes, off: int) -> tuple[RemoteDomai
                 start2 = off + 4
                 end6 = start2 + size4
                 off = end6 + (-size4 & 3)
-                if size4 > 4194304 or (off != end6 and data[end6:off] != _PAD[off - end6]):
+                if size4 > REMOTE_STRING_MAX or (off != end6 and data[end6:off] != _PAD[off - end6]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end6].decode()
                 value2 = arm2
@@ -26728,7 +26728,7 @@ def _p_remote_domain_block_copy_args(v: RemoteDomainBlockCopyArgs) -> bytes:
         raw2 = v.destxml.encode()
         size2 = len(raw2)
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -26766,7 +26766,7 @@ def _u_remote_domain_block_commit_args(data: bytes, off: int) -> tuple[RemoteDom
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[off:end].decode()
     off = end + (-size & 3)
@@ -26802,13 +26802,13 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.disk = data[off:end].decode()
     off = end + (-size & 3)
     if off != end and data[end:off] != _PAD[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    count = _xdr.unpack_count(data, off, 32, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -26818,7 +26818,7 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end2 = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end2].decode()
             off = end2 + (-next_size & 3)
@@ -26840,7 +26840,7 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
                     start = off + 4
                     end3 = start + size2
                     off = end3 + (-size2 & 3)
-                    if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                    if size2 > REMOTE_STRING_MAX or (off != end3 and data[end3:off] != _PAD[off - end3]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end3].decode()
                     value = arm
@@ -26855,7 +26855,7 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
             append(element)
         element2 = _new(RemoteTypedParam)
         end4 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end4].decode()
         off = end4 + (-next_size & 3)
@@ -26877,7 +26877,7 @@ def _u_remote_domain_set_block_io_tune_args(data: bytes, off: int) -> tuple[Remo
                 start2 = off + 4
                 end5 = start2 + size3
                 off = end5 + (-size3 & 3)
-                if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                if size3 > REMOTE_STRING_MAX or (off != end5 and data[end5:off] != _PAD[off - end5]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end5].decode()
                 value2 = arm2
@@ -26899,7 +26899,7 @@ def _p_remote_domain_set_block_io_tune_args(v: RemoteDomainSetBlockIoTuneArgs) -
         raw = v.disk.encode()
         size = len(raw)
         items = v.params
-        if len(items) > 32:
+        if len(items) > REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 32 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -26971,7 +26971,7 @@ def _U_remote_domain_get_block_io_tune_args(data: _xdr.Buffer) -> RemoteDomainGe
 
 def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[RemoteDomainGetBlockIoTuneRet, int]:
     result = _new(RemoteDomainGetBlockIoTuneRet)
-    count = _xdr.unpack_count(data, off, 32, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -26981,7 +26981,7 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -27003,7 +27003,7 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -27018,7 +27018,7 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -27040,7 +27040,7 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -27060,7 +27060,7 @@ def _u_remote_domain_get_block_io_tune_ret(data: bytes, off: int) -> tuple[Remot
 def _p_remote_domain_get_block_io_tune_ret(v: RemoteDomainGetBlockIoTuneRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 32:
+        if len(items) > REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 32 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -27091,13 +27091,13 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.group = data[off:end].decode()
     off = end + (-size & 3)
     if off != end and data[end:off] != _PAD[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    count = _xdr.unpack_count(data, off, 32, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -27107,7 +27107,7 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end2 = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end2].decode()
             off = end2 + (-next_size & 3)
@@ -27129,7 +27129,7 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
                     start = off + 4
                     end3 = start + size2
                     off = end3 + (-size2 & 3)
-                    if size2 > 4194304 or (off != end3 and data[end3:off] != _PAD[off - end3]):
+                    if size2 > REMOTE_STRING_MAX or (off != end3 and data[end3:off] != _PAD[off - end3]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end3].decode()
                     value = arm
@@ -27144,7 +27144,7 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
             append(element)
         element2 = _new(RemoteTypedParam)
         end4 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end4].decode()
         off = end4 + (-next_size & 3)
@@ -27166,7 +27166,7 @@ def _u_remote_domain_set_throttle_group_args(data: bytes, off: int) -> tuple[Rem
                 start2 = off + 4
                 end5 = start2 + size3
                 off = end5 + (-size3 & 3)
-                if size3 > 4194304 or (off != end5 and data[end5:off] != _PAD[off - end5]):
+                if size3 > REMOTE_STRING_MAX or (off != end5 and data[end5:off] != _PAD[off - end5]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end5].decode()
                 value2 = arm2
@@ -27188,7 +27188,7 @@ def _p_remote_domain_set_throttle_group_args(v: RemoteDomainSetThrottleGroupArgs
         raw = v.group.encode()
         size = len(raw)
         items = v.params
-        if len(items) > 32:
+        if len(items) > REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 32 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -27291,7 +27291,7 @@ def _U_remote_domain_get_cpu_stats_args(data: _xdr.Buffer) -> RemoteDomainGetCpu
 
 def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDomainGetCpuStatsRet, int]:
     result = _new(RemoteDomainGetCpuStatsRet)
-    count = _xdr.unpack_count(data, off, 2048, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_GET_CPU_STATS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -27301,7 +27301,7 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -27323,7 +27323,7 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -27338,7 +27338,7 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -27360,7 +27360,7 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -27380,7 +27380,7 @@ def _u_remote_domain_get_cpu_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
 def _p_remote_domain_get_cpu_stats_ret(v: RemoteDomainGetCpuStatsRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_GET_CPU_STATS_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -27440,7 +27440,7 @@ def _u_remote_domain_get_hostname_ret(data: bytes, off: int) -> tuple[RemoteDoma
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.hostname = data[off:end].decode()
     off = end + (-size & 3)
@@ -27466,7 +27466,7 @@ def _U_remote_domain_get_hostname_ret(data: _xdr.Buffer) -> RemoteDomainGetHostn
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.hostname = data[off:end].decode()
             off = end + (-size & 3)
@@ -27537,7 +27537,7 @@ def _U_remote_connect_list_networks_args(data: _xdr.Buffer) -> RemoteConnectList
 
 def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListNetworksRet, int]:
     result = _new(RemoteConnectListNetworksRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NETWORK_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -27546,7 +27546,7 @@ def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteCo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -27557,7 +27557,7 @@ def _u_remote_connect_list_networks_ret(data: bytes, off: int) -> tuple[RemoteCo
 def _p_remote_connect_list_networks_ret(v: RemoteConnectListNetworksRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_NETWORK_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -27628,7 +27628,7 @@ def _U_remote_connect_list_defined_networks_args(data: _xdr.Buffer) -> RemoteCon
 
 def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedNetworksRet, int]:
     result = _new(RemoteConnectListDefinedNetworksRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NETWORK_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -27637,7 +27637,7 @@ def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -27648,7 +27648,7 @@ def _u_remote_connect_list_defined_networks_ret(data: bytes, off: int) -> tuple[
 def _p_remote_connect_list_defined_networks_ret(v: RemoteConnectListDefinedNetworksRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_NETWORK_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -27722,7 +27722,7 @@ def _u_remote_network_lookup_by_name_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -27748,7 +27748,7 @@ def _U_remote_network_lookup_by_name_args(data: _xdr.Buffer) -> RemoteNetworkLoo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -27792,7 +27792,7 @@ def _u_remote_network_create_xml_args(data: bytes, off: int) -> tuple[RemoteNetw
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -27818,7 +27818,7 @@ def _U_remote_network_create_xml_args(data: _xdr.Buffer) -> RemoteNetworkCreateX
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -27862,7 +27862,7 @@ def _u_remote_network_create_xml_flags_args(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -27890,7 +27890,7 @@ def _U_remote_network_create_xml_flags_args(data: _xdr.Buffer) -> RemoteNetworkC
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -27936,7 +27936,7 @@ def _u_remote_network_define_xml_args(data: bytes, off: int) -> tuple[RemoteNetw
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -27962,7 +27962,7 @@ def _U_remote_network_define_xml_args(data: _xdr.Buffer) -> RemoteNetworkDefineX
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -28006,7 +28006,7 @@ def _u_remote_network_define_xml_flags_args(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -28034,7 +28034,7 @@ def _U_remote_network_define_xml_flags_args(data: _xdr.Buffer) -> RemoteNetworkD
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -28107,7 +28107,7 @@ def _u_remote_network_update_args(data: bytes, off: int) -> tuple[RemoteNetworkU
     result.command, result.section, result.parentIndex, size = _S_IIiI.unpack_from(data, off)
     off += 16
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -28221,7 +28221,7 @@ def _u_remote_network_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNet
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -28247,7 +28247,7 @@ def _U_remote_network_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNetworkGetXml
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -28291,7 +28291,7 @@ def _u_remote_network_get_bridge_name_ret(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -28317,7 +28317,7 @@ def _U_remote_network_get_bridge_name_ret(data: _xdr.Buffer) -> RemoteNetworkGet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -28472,7 +28472,7 @@ def _U_remote_connect_list_nwfilters_args(data: _xdr.Buffer) -> RemoteConnectLis
 
 def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListNwfiltersRet, int]:
     result = _new(RemoteConnectListNwfiltersRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NWFILTER_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -28481,7 +28481,7 @@ def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteC
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -28492,7 +28492,7 @@ def _u_remote_connect_list_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteC
 def _p_remote_connect_list_nwfilters_ret(v: RemoteConnectListNwfiltersRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_NWFILTER_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -28566,7 +28566,7 @@ def _u_remote_nwfilter_lookup_by_name_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -28592,7 +28592,7 @@ def _U_remote_nwfilter_lookup_by_name_args(data: _xdr.Buffer) -> RemoteNwfilterL
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -28636,7 +28636,7 @@ def _u_remote_nwfilter_define_xml_args(data: bytes, off: int) -> tuple[RemoteNwf
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -28662,7 +28662,7 @@ def _U_remote_nwfilter_define_xml_args(data: _xdr.Buffer) -> RemoteNwfilterDefin
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -28706,7 +28706,7 @@ def _u_remote_nwfilter_define_xml_flags_args(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -28734,7 +28734,7 @@ def _U_remote_nwfilter_define_xml_flags_args(data: _xdr.Buffer) -> RemoteNwfilte
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -28836,7 +28836,7 @@ def _u_remote_nwfilter_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteNw
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -28862,7 +28862,7 @@ def _U_remote_nwfilter_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNwfilterGetX
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -28933,7 +28933,7 @@ def _U_remote_connect_list_interfaces_args(data: _xdr.Buffer) -> RemoteConnectLi
 
 def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListInterfacesRet, int]:
     result = _new(RemoteConnectListInterfacesRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_INTERFACE_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -28942,7 +28942,7 @@ def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[Remote
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -28953,7 +28953,7 @@ def _u_remote_connect_list_interfaces_ret(data: bytes, off: int) -> tuple[Remote
 def _p_remote_connect_list_interfaces_ret(v: RemoteConnectListInterfacesRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_INTERFACE_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -29028,7 +29028,7 @@ def _U_remote_connect_list_defined_interfaces_args(data: _xdr.Buffer) -> RemoteC
 
 def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedInterfacesRet, int]:
     result = _new(RemoteConnectListDefinedInterfacesRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_INTERFACE_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -29037,7 +29037,7 @@ def _u_remote_connect_list_defined_interfaces_ret(data: bytes, off: int) -> tupl
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -29050,7 +29050,7 @@ def _p_remote_connect_list_defined_interfaces_ret(
 ) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_INTERFACE_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -29068,7 +29068,7 @@ def _u_remote_interface_lookup_by_name_args(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -29094,7 +29094,7 @@ def _U_remote_interface_lookup_by_name_args(data: _xdr.Buffer) -> RemoteInterfac
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -29138,7 +29138,7 @@ def _u_remote_interface_lookup_by_mac_string_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.mac = data[off:end].decode()
     off = end + (-size & 3)
@@ -29164,7 +29164,7 @@ def _U_remote_interface_lookup_by_mac_string_args(data: _xdr.Buffer) -> RemoteIn
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.mac = data[off:end].decode()
             off = end + (-size & 3)
@@ -29238,7 +29238,7 @@ def _u_remote_interface_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteI
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -29264,7 +29264,7 @@ def _U_remote_interface_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteInterfaceGe
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -29282,7 +29282,7 @@ def _u_remote_interface_define_xml_args(data: bytes, off: int) -> tuple[RemoteIn
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -29310,7 +29310,7 @@ def _U_remote_interface_define_xml_args(data: _xdr.Buffer) -> RemoteInterfaceDef
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -29523,7 +29523,7 @@ def _U_remote_interface_change_rollback_args(data: _xdr.Buffer) -> RemoteInterfa
 
 def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, int]:
     result = _new(RemoteAuthListRet)
-    count = _xdr.unpack_count(data, off, 20, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_AUTH_TYPE_LIST_MAX, 4)
     off += 4
     f_types = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
@@ -29535,7 +29535,7 @@ def _u_remote_auth_list_ret(data: bytes, off: int) -> tuple[RemoteAuthListRet, i
 def _p_remote_auth_list_ret(v: RemoteAuthListRet) -> bytes:
     try:
         items = v.types
-        if len(items) > 20:
+        if len(items) > REMOTE_AUTH_TYPE_LIST_MAX:
             raise _xdr.XdrError("", "more than 20 items")
         return _struct.pack(f">I{len(items)}i", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -29547,7 +29547,7 @@ def _U_remote_auth_list_ret(data: _xdr.Buffer) -> RemoteAuthListRet:
         try:
             off = 0
             result = _new(RemoteAuthListRet)
-            count = _xdr.unpack_count(data, off, 20, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_AUTH_TYPE_LIST_MAX, 4)
             off += 4
             f_types = list(_struct.unpack_from(f">{count}i", data, off))
             off += count * 4
@@ -29565,7 +29565,7 @@ def _u_remote_auth_sasl_init_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslI
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.mechlist = data[off:end].decode()
     off = end + (-size & 3)
@@ -29591,7 +29591,7 @@ def _U_remote_auth_sasl_init_ret(data: _xdr.Buffer) -> RemoteAuthSaslInitRet:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.mechlist = data[off:end].decode()
             off = end + (-size & 3)
@@ -29609,7 +29609,7 @@ def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSas
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.mech = data[off:end].decode()
     off = end + (-size & 3)
@@ -29617,7 +29617,7 @@ def _u_remote_auth_sasl_start_args(data: bytes, off: int) -> tuple[RemoteAuthSas
     if word & _MASK[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
-    count = _xdr.unpack_count(data, off, 65536, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_AUTH_SASL_DATA_MAX, 4)
     off += 4
     f_data = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
@@ -29630,7 +29630,7 @@ def _p_remote_auth_sasl_start_args(v: RemoteAuthSaslStartArgs) -> bytes:
         raw = v.mech.encode()
         size = len(raw)
         items = v.data
-        if len(items) > 65536:
+        if len(items) > REMOTE_AUTH_SASL_DATA_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         return _V_vi[size].pack(size, raw, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -29641,7 +29641,7 @@ def _u_remote_auth_sasl_start_ret(data: bytes, off: int) -> tuple[RemoteAuthSasl
     result = _new(RemoteAuthSaslStartRet)
     result.complete, result.nil = _S_ii.unpack_from(data, off)
     off += 8
-    count = _xdr.unpack_count(data, off, 65536, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_AUTH_SASL_DATA_MAX, 4)
     off += 4
     f_data = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
@@ -29652,7 +29652,7 @@ def _u_remote_auth_sasl_start_ret(data: bytes, off: int) -> tuple[RemoteAuthSasl
 def _p_remote_auth_sasl_start_ret(v: RemoteAuthSaslStartRet) -> bytes:
     try:
         items = v.data
-        if len(items) > 65536:
+        if len(items) > REMOTE_AUTH_SASL_DATA_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -29666,7 +29666,7 @@ def _U_remote_auth_sasl_start_ret(data: _xdr.Buffer) -> RemoteAuthSaslStartRet:
             result = _new(RemoteAuthSaslStartRet)
             result.complete, result.nil = _S_ii.unpack_from(data, off)
             off += 8
-            count = _xdr.unpack_count(data, off, 65536, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_AUTH_SASL_DATA_MAX, 4)
             off += 4
             f_data = list(_struct.unpack_from(f">{count}i", data, off))
             off += count * 4
@@ -29682,7 +29682,7 @@ def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSasl
     result = _new(RemoteAuthSaslStepArgs)
     result.nil = _S_i.unpack_from(data, off)[0]
     off += 4
-    count = _xdr.unpack_count(data, off, 65536, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_AUTH_SASL_DATA_MAX, 4)
     off += 4
     f_data = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
@@ -29693,7 +29693,7 @@ def _u_remote_auth_sasl_step_args(data: bytes, off: int) -> tuple[RemoteAuthSasl
 def _p_remote_auth_sasl_step_args(v: RemoteAuthSaslStepArgs) -> bytes:
     try:
         items = v.data
-        if len(items) > 65536:
+        if len(items) > REMOTE_AUTH_SASL_DATA_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         return _S_i.pack(v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -29707,7 +29707,7 @@ def _U_remote_auth_sasl_step_args(data: _xdr.Buffer) -> RemoteAuthSaslStepArgs:
             result = _new(RemoteAuthSaslStepArgs)
             result.nil = _S_i.unpack_from(data, off)[0]
             off += 4
-            count = _xdr.unpack_count(data, off, 65536, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_AUTH_SASL_DATA_MAX, 4)
             off += 4
             f_data = list(_struct.unpack_from(f">{count}i", data, off))
             off += count * 4
@@ -29723,7 +29723,7 @@ def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslS
     result = _new(RemoteAuthSaslStepRet)
     result.complete, result.nil = _S_ii.unpack_from(data, off)
     off += 8
-    count = _xdr.unpack_count(data, off, 65536, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_AUTH_SASL_DATA_MAX, 4)
     off += 4
     f_data = list(_struct.unpack_from(f">{count}i", data, off))
     off += count * 4
@@ -29734,7 +29734,7 @@ def _u_remote_auth_sasl_step_ret(data: bytes, off: int) -> tuple[RemoteAuthSaslS
 def _p_remote_auth_sasl_step_ret(v: RemoteAuthSaslStepRet) -> bytes:
     try:
         items = v.data
-        if len(items) > 65536:
+        if len(items) > REMOTE_AUTH_SASL_DATA_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         return _S_ii.pack(v.complete, v.nil) + _struct.pack(f">I{len(items)}i", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -29748,7 +29748,7 @@ def _U_remote_auth_sasl_step_ret(data: _xdr.Buffer) -> RemoteAuthSaslStepRet:
             result = _new(RemoteAuthSaslStepRet)
             result.complete, result.nil = _S_ii.unpack_from(data, off)
             off += 8
-            count = _xdr.unpack_count(data, off, 65536, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_AUTH_SASL_DATA_MAX, 4)
             off += 4
             f_data = list(_struct.unpack_from(f">{count}i", data, off))
             off += count * 4
@@ -29846,7 +29846,7 @@ def _U_remote_connect_list_storage_pools_args(data: _xdr.Buffer) -> RemoteConnec
 
 def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListStoragePoolsRet, int]:
     result = _new(RemoteConnectListStoragePoolsRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_STORAGE_POOL_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -29855,7 +29855,7 @@ def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[Rem
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -29866,7 +29866,7 @@ def _u_remote_connect_list_storage_pools_ret(data: bytes, off: int) -> tuple[Rem
 def _p_remote_connect_list_storage_pools_ret(v: RemoteConnectListStoragePoolsRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_STORAGE_POOL_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -29941,7 +29941,7 @@ def _U_remote_connect_list_defined_storage_pools_args(data: _xdr.Buffer) -> Remo
 
 def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListDefinedStoragePoolsRet, int]:
     result = _new(RemoteConnectListDefinedStoragePoolsRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_STORAGE_POOL_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -29950,7 +29950,7 @@ def _u_remote_connect_list_defined_storage_pools_ret(data: bytes, off: int) -> t
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -29963,7 +29963,7 @@ def _p_remote_connect_list_defined_storage_pools_ret(
 ) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_STORAGE_POOL_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -29981,7 +29981,7 @@ def _u_remote_connect_find_storage_pool_sources_args(data: bytes, off: int) -> t
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[off:end].decode()
     off = end + (-size & 3)
@@ -30011,7 +30011,7 @@ def _u_remote_connect_find_storage_pool_sources_ret(data: bytes, off: int) -> tu
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -30039,7 +30039,7 @@ def _U_remote_connect_find_storage_pool_sources_ret(data: _xdr.Buffer) -> Remote
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -30113,7 +30113,7 @@ def _u_remote_storage_pool_lookup_by_name_args(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -30139,7 +30139,7 @@ def _U_remote_storage_pool_lookup_by_name_args(data: _xdr.Buffer) -> RemoteStora
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -30235,7 +30235,7 @@ def _u_remote_storage_pool_lookup_by_target_path_args(data: bytes, off: int) -> 
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -30263,7 +30263,7 @@ def _U_remote_storage_pool_lookup_by_target_path_args(data: _xdr.Buffer) -> Remo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.path = data[off:end].decode()
             off = end + (-size & 3)
@@ -30309,7 +30309,7 @@ def _u_remote_storage_pool_create_xml_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -30337,7 +30337,7 @@ def _U_remote_storage_pool_create_xml_args(data: _xdr.Buffer) -> RemoteStoragePo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -30383,7 +30383,7 @@ def _u_remote_storage_pool_define_xml_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -30411,7 +30411,7 @@ def _U_remote_storage_pool_define_xml_args(data: _xdr.Buffer) -> RemoteStoragePo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -30659,7 +30659,7 @@ def _u_remote_storage_pool_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -30685,7 +30685,7 @@ def _U_remote_storage_pool_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteStorageP
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -30922,7 +30922,7 @@ def _U_remote_storage_pool_list_volumes_args(data: _xdr.Buffer) -> RemoteStorage
 
 def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListVolumesRet, int]:
     result = _new(RemoteStoragePoolListVolumesRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_STORAGE_VOL_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -30931,7 +30931,7 @@ def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[Remo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -30942,7 +30942,7 @@ def _u_remote_storage_pool_list_volumes_ret(data: bytes, off: int) -> tuple[Remo
 def _p_remote_storage_pool_list_volumes_ret(v: RemoteStoragePoolListVolumesRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_STORAGE_VOL_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -30961,7 +30961,7 @@ def _u_remote_storage_vol_lookup_by_name_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -30988,7 +30988,7 @@ def _U_remote_storage_vol_lookup_by_name_args(data: _xdr.Buffer) -> RemoteStorag
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -31032,7 +31032,7 @@ def _u_remote_storage_vol_lookup_by_key_args(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.key = data[off:end].decode()
     off = end + (-size & 3)
@@ -31058,7 +31058,7 @@ def _U_remote_storage_vol_lookup_by_key_args(data: _xdr.Buffer) -> RemoteStorage
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.key = data[off:end].decode()
             off = end + (-size & 3)
@@ -31102,7 +31102,7 @@ def _u_remote_storage_vol_lookup_by_path_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -31128,7 +31128,7 @@ def _U_remote_storage_vol_lookup_by_path_args(data: _xdr.Buffer) -> RemoteStorag
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.path = data[off:end].decode()
             off = end + (-size & 3)
@@ -31173,7 +31173,7 @@ def _u_remote_storage_vol_create_xml_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -31225,7 +31225,7 @@ def _u_remote_storage_vol_create_xml_from_args(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -31404,7 +31404,7 @@ def _u_remote_storage_vol_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -31430,7 +31430,7 @@ def _U_remote_storage_vol_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteStorageVo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -31586,7 +31586,7 @@ def _u_remote_storage_vol_get_path_ret(data: bytes, off: int) -> tuple[RemoteSto
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -31612,7 +31612,7 @@ def _U_remote_storage_vol_get_path_ret(data: _xdr.Buffer) -> RemoteStorageVolGet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -31745,7 +31745,7 @@ def _U_remote_node_list_devices_args(data: _xdr.Buffer) -> RemoteNodeListDevices
 
 def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeListDevicesRet, int]:
     result = _new(RemoteNodeListDevicesRet)
-    count = _xdr.unpack_count(data, off, 65536, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_DEVICE_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -31754,7 +31754,7 @@ def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeLi
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -31765,7 +31765,7 @@ def _u_remote_node_list_devices_ret(data: bytes, off: int) -> tuple[RemoteNodeLi
 def _p_remote_node_list_devices_ret(v: RemoteNodeListDevicesRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 65536:
+        if len(items) > REMOTE_NODE_DEVICE_LIST_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -31783,7 +31783,7 @@ def _u_remote_node_device_lookup_by_name_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -31809,7 +31809,7 @@ def _U_remote_node_device_lookup_by_name_args(data: _xdr.Buffer) -> RemoteNodeDe
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -31853,7 +31853,7 @@ def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) ->
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.wwnn = data[off:end].decode()
     off = end + (-size & 3)
@@ -31862,7 +31862,7 @@ def _u_remote_node_device_lookup_scsi_host_by_wwn_args(data: bytes, off: int) ->
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.wwpn = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -31919,7 +31919,7 @@ def _u_remote_node_device_get_xml_desc_args(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -31947,7 +31947,7 @@ def _U_remote_node_device_get_xml_desc_args(data: _xdr.Buffer) -> RemoteNodeDevi
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -31967,7 +31967,7 @@ def _u_remote_node_device_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -31993,7 +31993,7 @@ def _U_remote_node_device_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNodeDevic
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -32011,7 +32011,7 @@ def _u_remote_node_device_get_parent_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32037,7 +32037,7 @@ def _U_remote_node_device_get_parent_args(data: _xdr.Buffer) -> RemoteNodeDevice
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32081,7 +32081,7 @@ def _u_remote_node_device_num_of_caps_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32107,7 +32107,7 @@ def _U_remote_node_device_num_of_caps_args(data: _xdr.Buffer) -> RemoteNodeDevic
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32153,7 +32153,7 @@ def _u_remote_node_device_list_caps_args(data: bytes, off: int) -> tuple[RemoteN
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32181,7 +32181,7 @@ def _U_remote_node_device_list_caps_args(data: _xdr.Buffer) -> RemoteNodeDeviceL
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32198,7 +32198,7 @@ def _U_remote_node_device_list_caps_args(data: _xdr.Buffer) -> RemoteNodeDeviceL
 
 def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNodeDeviceListCapsRet, int]:
     result = _new(RemoteNodeDeviceListCapsRet)
-    count = _xdr.unpack_count(data, off, 65536, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_DEVICE_CAPS_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -32207,7 +32207,7 @@ def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -32218,7 +32218,7 @@ def _u_remote_node_device_list_caps_ret(data: bytes, off: int) -> tuple[RemoteNo
 def _p_remote_node_device_list_caps_ret(v: RemoteNodeDeviceListCapsRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 65536:
+        if len(items) > REMOTE_NODE_DEVICE_CAPS_LIST_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -32236,7 +32236,7 @@ def _u_remote_node_device_dettach_args(data: bytes, off: int) -> tuple[RemoteNod
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32262,7 +32262,7 @@ def _U_remote_node_device_dettach_args(data: _xdr.Buffer) -> RemoteNodeDeviceDet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32280,7 +32280,7 @@ def _u_remote_node_device_detach_flags_args(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32308,7 +32308,7 @@ def _u_remote_node_device_re_attach_args(data: bytes, off: int) -> tuple[RemoteN
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32334,7 +32334,7 @@ def _U_remote_node_device_re_attach_args(data: _xdr.Buffer) -> RemoteNodeDeviceR
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32352,7 +32352,7 @@ def _u_remote_node_device_reset_args(data: bytes, off: int) -> tuple[RemoteNodeD
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32378,7 +32378,7 @@ def _U_remote_node_device_reset_args(data: _xdr.Buffer) -> RemoteNodeDeviceReset
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32396,7 +32396,7 @@ def _u_remote_node_device_create_xml_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[off:end].decode()
     off = end + (-size & 3)
@@ -32424,7 +32424,7 @@ def _U_remote_node_device_create_xml_args(data: _xdr.Buffer) -> RemoteNodeDevice
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml_desc = data[off:end].decode()
             off = end + (-size & 3)
@@ -32470,7 +32470,7 @@ def _u_remote_node_device_destroy_args(data: bytes, off: int) -> tuple[RemoteNod
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32496,7 +32496,7 @@ def _U_remote_node_device_destroy_args(data: _xdr.Buffer) -> RemoteNodeDeviceDes
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32514,7 +32514,7 @@ def _u_remote_node_device_define_xml_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[off:end].decode()
     off = end + (-size & 3)
@@ -32542,7 +32542,7 @@ def _U_remote_node_device_define_xml_args(data: _xdr.Buffer) -> RemoteNodeDevice
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml_desc = data[off:end].decode()
             off = end + (-size & 3)
@@ -32588,7 +32588,7 @@ def _u_remote_node_device_undefine_args(data: bytes, off: int) -> tuple[RemoteNo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32616,7 +32616,7 @@ def _U_remote_node_device_undefine_args(data: _xdr.Buffer) -> RemoteNodeDeviceUn
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32636,7 +32636,7 @@ def _u_remote_node_device_create_args(data: bytes, off: int) -> tuple[RemoteNode
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32664,7 +32664,7 @@ def _U_remote_node_device_create_args(data: _xdr.Buffer) -> RemoteNodeDeviceCrea
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32684,7 +32684,7 @@ def _u_remote_node_device_get_autostart_args(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32710,7 +32710,7 @@ def _U_remote_node_device_get_autostart_args(data: _xdr.Buffer) -> RemoteNodeDev
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32756,7 +32756,7 @@ def _u_remote_node_device_set_autostart_args(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32784,7 +32784,7 @@ def _U_remote_node_device_set_autostart_args(data: _xdr.Buffer) -> RemoteNodeDev
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32804,7 +32804,7 @@ def _u_remote_node_device_is_persistent_args(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32830,7 +32830,7 @@ def _U_remote_node_device_is_persistent_args(data: _xdr.Buffer) -> RemoteNodeDev
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32876,7 +32876,7 @@ def _u_remote_node_device_is_active_args(data: bytes, off: int) -> tuple[RemoteN
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32902,7 +32902,7 @@ def _U_remote_node_device_is_active_args(data: _xdr.Buffer) -> RemoteNodeDeviceI
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -32948,7 +32948,7 @@ def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNode
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -32957,7 +32957,7 @@ def _u_remote_node_device_update_args(data: bytes, off: int) -> tuple[RemoteNode
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -33104,7 +33104,7 @@ def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeFormat = data[off:end].decode()
     off = end + (-size & 3)
@@ -33113,7 +33113,7 @@ def _u_remote_connect_domain_xml_from_native_args(data: bytes, off: int) -> tupl
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeConfig = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -33140,7 +33140,7 @@ def _u_remote_connect_domain_xml_from_native_ret(data: bytes, off: int) -> tuple
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.domainXml = data[off:end].decode()
     off = end + (-size & 3)
@@ -33166,7 +33166,7 @@ def _U_remote_connect_domain_xml_from_native_ret(data: _xdr.Buffer) -> RemoteCon
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.domainXml = data[off:end].decode()
             off = end + (-size & 3)
@@ -33184,7 +33184,7 @@ def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeFormat = data[off:end].decode()
     off = end + (-size & 3)
@@ -33193,7 +33193,7 @@ def _u_remote_connect_domain_xml_to_native_args(data: bytes, off: int) -> tuple[
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.domainXml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -33220,7 +33220,7 @@ def _u_remote_connect_domain_xml_to_native_ret(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.nativeConfig = data[off:end].decode()
     off = end + (-size & 3)
@@ -33246,7 +33246,7 @@ def _U_remote_connect_domain_xml_to_native_ret(data: _xdr.Buffer) -> RemoteConne
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.nativeConfig = data[off:end].decode()
             off = end + (-size & 3)
@@ -33317,7 +33317,7 @@ def _U_remote_connect_list_secrets_args(data: _xdr.Buffer) -> RemoteConnectListS
 
 def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListSecretsRet, int]:
     result = _new(RemoteConnectListSecretsRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_SECRET_LIST_MAX, 4)
     off += 4
     f_uuids: list[str] = []
     append = f_uuids.append
@@ -33326,7 +33326,7 @@ def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteCon
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -33337,7 +33337,7 @@ def _u_remote_connect_list_secrets_ret(data: bytes, off: int) -> tuple[RemoteCon
 def _p_remote_connect_list_secrets_ret(v: RemoteConnectListSecretsRet) -> bytes:
     try:
         items = v.uuids
-        if len(items) > 16384:
+        if len(items) > REMOTE_SECRET_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -33411,7 +33411,7 @@ def _u_remote_secret_define_xml_args(data: bytes, off: int) -> tuple[RemoteSecre
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -33439,7 +33439,7 @@ def _U_remote_secret_define_xml_args(data: _xdr.Buffer) -> RemoteSecretDefineXml
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -33515,7 +33515,7 @@ def _u_remote_secret_get_xml_desc_ret(data: bytes, off: int) -> tuple[RemoteSecr
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -33541,7 +33541,7 @@ def _U_remote_secret_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteSecretGetXmlDe
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -33560,7 +33560,7 @@ def _u_remote_secret_set_value_args(data: bytes, off: int) -> tuple[RemoteSecret
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > REMOTE_SECRET_VALUE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.value = data[off:end]
     off = end + (-size & 3)
@@ -33615,7 +33615,7 @@ def _u_remote_secret_get_value_ret(data: bytes, off: int) -> tuple[RemoteSecretG
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 65536:
+    if size > REMOTE_SECRET_VALUE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.value = data[off:end]
     off = end + (-size & 3)
@@ -33641,7 +33641,7 @@ def _U_remote_secret_get_value_ret(data: _xdr.Buffer) -> RemoteSecretGetValueRet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 65536:
+            if size > REMOTE_SECRET_VALUE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.value = data[off:end]
             off = end + (-size & 3)
@@ -33685,7 +33685,7 @@ def _u_remote_secret_lookup_by_usage_args(data: bytes, off: int) -> tuple[Remote
     result.usageType, size = _S_iI.unpack_from(data, off)
     off += 8
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.usageID = data[off:end].decode()
     off = end + (-size & 3)
@@ -33711,7 +33711,7 @@ def _U_remote_secret_lookup_by_usage_args(data: _xdr.Buffer) -> RemoteSecretLook
             result.usageType, size = _S_iI.unpack_from(data, off)
             off += 8
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.usageID = data[off:end].decode()
             off = end + (-size & 3)
@@ -33758,7 +33758,7 @@ def _u_remote_domain_migrate_prepare_tunnel_args(data: bytes, off: int) -> tuple
     result.resource, size = _S_QI.unpack_from(data, off)
     off += 12
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -34247,7 +34247,7 @@ def _u_remote_connect_compare_cpu_args(data: bytes, off: int) -> tuple[RemoteCon
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -34275,7 +34275,7 @@ def _U_remote_connect_compare_cpu_args(data: _xdr.Buffer) -> RemoteConnectCompar
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -34320,7 +34320,7 @@ def _U_remote_connect_compare_cpu_ret(data: _xdr.Buffer) -> RemoteConnectCompare
 
 def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteConnectBaselineCpuArgs, int]:
     result = _new(RemoteConnectBaselineCpuArgs)
-    count = _xdr.unpack_count(data, off, 256, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_CPU_BASELINE_MAX, 4)
     off += 4
     f_xmlCPUs: list[str] = []
     append = f_xmlCPUs.append
@@ -34329,7 +34329,7 @@ def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteCo
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -34342,7 +34342,7 @@ def _u_remote_connect_baseline_cpu_args(data: bytes, off: int) -> tuple[RemoteCo
 def _p_remote_connect_baseline_cpu_args(v: RemoteConnectBaselineCpuArgs) -> bytes:
     try:
         items = v.xmlCPUs
-        if len(items) > 256:
+        if len(items) > REMOTE_CPU_BASELINE_MAX:
             raise _xdr.XdrError("", "more than 256 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -34360,7 +34360,7 @@ def _u_remote_connect_baseline_cpu_ret(data: bytes, off: int) -> tuple[RemoteCon
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpu = data[off:end].decode()
     off = end + (-size & 3)
@@ -34386,7 +34386,7 @@ def _U_remote_connect_baseline_cpu_ret(data: _xdr.Buffer) -> RemoteConnectBaseli
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cpu = data[off:end].decode()
             off = end + (-size & 3)
@@ -34500,7 +34500,7 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
     result = _new(RemoteDomainGetJobStatsRet)
     result.type = _S_i.unpack_from(data, off)[0]
     off += 4
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_JOB_STATS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -34510,7 +34510,7 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -34532,7 +34532,7 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -34547,7 +34547,7 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -34569,7 +34569,7 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -34587,7 +34587,7 @@ def _u_remote_domain_get_job_stats_ret(data: bytes, off: int) -> tuple[RemoteDom
 def _p_remote_domain_get_job_stats_ret(v: RemoteDomainGetJobStatsRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_JOB_STATS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -35278,7 +35278,7 @@ def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.srcPath = data[off:end].decode()
     off = end + (-size & 3)
@@ -35287,7 +35287,7 @@ def _u_remote_domain_event_io_error_msg(data: bytes, off: int) -> tuple[RemoteDo
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -35351,7 +35351,7 @@ def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.srcPath = data[off:end].decode()
     off = end + (-size & 3)
@@ -35360,7 +35360,7 @@ def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[R
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -35369,7 +35369,7 @@ def _u_remote_domain_event_io_error_reason_msg(data: bytes, off: int) -> tuple[R
         raise _xdr.XdrError("", "bad length or padding")
     off += 8
     end3 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.reason = data[off:end3].decode()
     off = end3 + (-size3 & 3)
@@ -35436,7 +35436,7 @@ def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[Remo
     result.family, size = _S_iI.unpack_from(data, off)
     off += 8
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.node = data[off:end].decode()
     off = end + (-size & 3)
@@ -35445,7 +35445,7 @@ def _u_remote_domain_event_graphics_address(data: bytes, off: int) -> tuple[Remo
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.service = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -35470,7 +35470,7 @@ def _u_remote_domain_event_graphics_identity(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.type = data[off:end].decode()
     off = end + (-size & 3)
@@ -35479,7 +35479,7 @@ def _u_remote_domain_event_graphics_identity(data: bytes, off: int) -> tuple[Rem
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -35509,13 +35509,13 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.authScheme = data[off:end].decode()
     off = end + (-size & 3)
     if off != end and data[end:off] != _PAD[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    count = _xdr.unpack_count(data, off, 20, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX, 8)
     off += 4
     f_subject: list[RemoteDomainEventGraphicsIdentity] = []
     append = f_subject.append
@@ -35524,7 +35524,7 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
         size2 = _S_I.unpack_from(data, off)[0]
         off += 4
         end2 = off + size2
-        if size2 > 4194304:
+        if size2 > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.type = data[off:end2].decode()
         off = end2 + (-size2 & 3)
@@ -35533,7 +35533,7 @@ def _u_remote_domain_event_graphics_msg(data: bytes, off: int) -> tuple[RemoteDo
             raise _xdr.XdrError("", "bad length or padding")
         off += 4
         end3 = off + size3
-        if size3 > 4194304:
+        if size3 > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end3].decode()
         off = end3 + (-size3 & 3)
@@ -35549,7 +35549,7 @@ def _p_remote_domain_event_graphics_msg(v: RemoteDomainEventGraphicsMsg) -> byte
         raw = v.authScheme.encode()
         size = len(raw)
         items = v.subject
-        if len(items) > 20:
+        if len(items) > REMOTE_DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX:
             raise _xdr.XdrError("", "more than 20 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -35609,7 +35609,7 @@ def _u_remote_domain_event_block_job_msg(data: bytes, off: int) -> tuple[RemoteD
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.path = data[off:end].decode()
     off = end + (-size & 3)
@@ -35667,7 +35667,7 @@ def _u_remote_domain_event_disk_change_msg(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[off:end].decode()
     off = end + (-size & 3)
@@ -35732,7 +35732,7 @@ def _u_remote_domain_event_tray_change_msg(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[off:end].decode()
     off = end + (-size & 3)
@@ -36173,7 +36173,7 @@ def _u_remote_domain_managed_save_get_xml_desc_ret(data: bytes, off: int) -> tup
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -36201,7 +36201,7 @@ def _U_remote_domain_managed_save_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteD
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -36254,7 +36254,7 @@ def _u_remote_domain_snapshot_create_xml_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[off:end].decode()
     off = end + (-size & 3)
@@ -36335,7 +36335,7 @@ def _u_remote_domain_snapshot_get_xml_desc_ret(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -36361,7 +36361,7 @@ def _U_remote_domain_snapshot_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomai
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -36464,7 +36464,7 @@ def _U_remote_domain_snapshot_list_names_args(data: _xdr.Buffer) -> RemoteDomain
 
 def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListNamesRet, int]:
     result = _new(RemoteDomainSnapshotListNamesRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -36473,7 +36473,7 @@ def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[Rem
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -36484,7 +36484,7 @@ def _u_remote_domain_snapshot_list_names_ret(data: bytes, off: int) -> tuple[Rem
 def _p_remote_domain_snapshot_list_names_ret(v: RemoteDomainSnapshotListNamesRet) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -36529,7 +36529,7 @@ def _U_remote_domain_list_all_snapshots_args(data: _xdr.Buffer) -> RemoteDomainL
 
 def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllSnapshotsRet, int]:
     result = _new(RemoteDomainListAllSnapshotsRet)
-    count = _xdr.unpack_count(data, off, 16384, 28)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX, 28)
     off += 4
     f_snapshots: list[RemoteNonnullDomainSnapshot] = []
     append = f_snapshots.append
@@ -36538,7 +36538,7 @@ def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[Remo
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end].decode()
         off = end + (-size & 3)
@@ -36555,7 +36555,7 @@ def _u_remote_domain_list_all_snapshots_ret(data: bytes, off: int) -> tuple[Remo
 def _p_remote_domain_list_all_snapshots_ret(v: RemoteDomainListAllSnapshotsRet) -> bytes:
     try:
         items = v.snapshots
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -36660,7 +36660,7 @@ def _U_remote_domain_snapshot_list_children_names_args(data: _xdr.Buffer) -> Rem
 
 def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListChildrenNamesRet, int]:
     result = _new(RemoteDomainSnapshotListChildrenNamesRet)
-    count = _xdr.unpack_count(data, off, 16384, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX, 4)
     off += 4
     f_names: list[str] = []
     append = f_names.append
@@ -36669,7 +36669,7 @@ def _u_remote_domain_snapshot_list_children_names_ret(data: bytes, off: int) -> 
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -36682,7 +36682,7 @@ def _p_remote_domain_snapshot_list_children_names_ret(
 ) -> bytes:
     try:
         items = v.names
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -36729,7 +36729,7 @@ def _U_remote_domain_snapshot_list_all_children_args(data: _xdr.Buffer) -> Remot
 
 def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainSnapshotListAllChildrenRet, int]:
     result = _new(RemoteDomainSnapshotListAllChildrenRet)
-    count = _xdr.unpack_count(data, off, 16384, 28)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX, 28)
     off += 4
     f_snapshots: list[RemoteNonnullDomainSnapshot] = []
     append = f_snapshots.append
@@ -36738,7 +36738,7 @@ def _u_remote_domain_snapshot_list_all_children_ret(data: bytes, off: int) -> tu
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end].decode()
         off = end + (-size & 3)
@@ -36757,7 +36757,7 @@ def _p_remote_domain_snapshot_list_all_children_ret(
 ) -> bytes:
     try:
         items = v.snapshots
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_SNAPSHOT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -36776,7 +36776,7 @@ def _u_remote_domain_snapshot_lookup_by_name_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -37405,7 +37405,7 @@ def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -37414,7 +37414,7 @@ def _u_remote_domain_migrate_begin3_ret(data: bytes, off: int) -> tuple[RemoteDo
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -37439,7 +37439,7 @@ def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end]
     off = end + (-size & 3)
@@ -37452,7 +37452,7 @@ def _u_remote_domain_migrate_prepare3_args(data: bytes, off: int) -> tuple[Remot
     result.resource, size2 = _S_QI.unpack_from(data, off)
     off += 12
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -37485,7 +37485,7 @@ def _u_remote_domain_migrate_prepare3_ret(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -37512,7 +37512,7 @@ def _U_remote_domain_migrate_prepare3_ret(data: _xdr.Buffer) -> RemoteDomainMigr
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -37531,7 +37531,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end]
     off = end + (-size & 3)
@@ -37543,7 +37543,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_args(data: bytes, off: int) -> tupl
     result.resource, size2 = _S_QI.unpack_from(data, off)
     off += 12
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dom_xml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -37576,7 +37576,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_ret(data: bytes, off: int) -> tuple
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -37602,7 +37602,7 @@ def _U_remote_domain_migrate_prepare_tunnel3_ret(data: _xdr.Buffer) -> RemoteDom
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -37622,7 +37622,7 @@ def _u_remote_domain_migrate_perform3_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end]
     off = end + (-size & 3)
@@ -37663,7 +37663,7 @@ def _u_remote_domain_migrate_perform3_ret(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -37689,7 +37689,7 @@ def _U_remote_domain_migrate_perform3_ret(data: _xdr.Buffer) -> RemoteDomainMigr
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -37707,7 +37707,7 @@ def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dname = data[off:end].decode()
     off = end + (-size & 3)
@@ -37716,7 +37716,7 @@ def _u_remote_domain_migrate_finish3_args(data: bytes, off: int) -> tuple[Remote
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end2]
     off = end2 + (-size2 & 3)
@@ -37753,7 +37753,7 @@ def _u_remote_domain_migrate_finish3_ret(data: bytes, off: int) -> tuple[RemoteD
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -37780,7 +37780,7 @@ def _U_remote_domain_migrate_finish3_ret(data: _xdr.Buffer) -> RemoteDomainMigra
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -37799,7 +37799,7 @@ def _u_remote_domain_migrate_confirm3_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end]
     off = end + (-size & 3)
@@ -38085,7 +38085,7 @@ def _U_remote_domain_get_disk_errors_args(data: _xdr.Buffer) -> RemoteDomainGetD
 
 def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteDomainGetDiskErrorsRet, int]:
     result = _new(RemoteDomainGetDiskErrorsRet)
-    count = _xdr.unpack_count(data, off, 256, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_DISK_ERRORS_MAX, 8)
     off += 4
     f_errors: list[RemoteDomainDiskError] = []
     append = f_errors.append
@@ -38095,7 +38095,7 @@ def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteD
         for _index in range(count - 1):
             element = _new(RemoteDomainDiskError)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.disk = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -38106,7 +38106,7 @@ def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteD
             append(element)
         element2 = _new(RemoteDomainDiskError)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.disk = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -38124,7 +38124,7 @@ def _u_remote_domain_get_disk_errors_ret(data: bytes, off: int) -> tuple[RemoteD
 def _p_remote_domain_get_disk_errors_ret(v: RemoteDomainGetDiskErrorsRet) -> bytes:
     try:
         items = v.errors
-        if len(items) > 256:
+        if len(items) > REMOTE_DOMAIN_DISK_ERRORS_MAX:
             raise _xdr.XdrError("", "more than 256 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38167,7 +38167,7 @@ def _U_remote_connect_list_all_domains_args(data: _xdr.Buffer) -> RemoteConnectL
 
 def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllDomainsRet, int]:
     result = _new(RemoteConnectListAllDomainsRet)
-    count = _xdr.unpack_count(data, off, 16384, 24)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LIST_MAX, 24)
     off += 4
     f_domains: list[RemoteNonnullDomain] = []
     append = f_domains.append
@@ -38177,7 +38177,7 @@ def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[Remot
         for _index in range(count - 1):
             element = _new(RemoteNonnullDomain)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.name = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -38188,7 +38188,7 @@ def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[Remot
             append(element)
         element2 = _new(RemoteNonnullDomain)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.name = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -38206,7 +38206,7 @@ def _u_remote_connect_list_all_domains_ret(data: bytes, off: int) -> tuple[Remot
 def _p_remote_connect_list_all_domains_ret(v: RemoteConnectListAllDomainsRet) -> bytes:
     try:
         items = v.domains
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38251,7 +38251,7 @@ def _U_remote_connect_list_all_storage_pools_args(data: _xdr.Buffer) -> RemoteCo
 
 def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllStoragePoolsRet, int]:
     result = _new(RemoteConnectListAllStoragePoolsRet)
-    count = _xdr.unpack_count(data, off, 16384, 20)
+    count = _xdr.unpack_count(data, off, REMOTE_STORAGE_POOL_LIST_MAX, 20)
     off += 4
     f_pools: list[RemoteNonnullStoragePool] = []
     append = f_pools.append
@@ -38261,7 +38261,7 @@ def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple
         for _index in range(count - 1):
             element = _new(RemoteNonnullStoragePool)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.name = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -38272,7 +38272,7 @@ def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple
             append(element)
         element2 = _new(RemoteNonnullStoragePool)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.name = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -38290,7 +38290,7 @@ def _u_remote_connect_list_all_storage_pools_ret(data: bytes, off: int) -> tuple
 def _p_remote_connect_list_all_storage_pools_ret(v: RemoteConnectListAllStoragePoolsRet) -> bytes:
     try:
         items = v.pools
-        if len(items) > 16384:
+        if len(items) > REMOTE_STORAGE_POOL_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38337,7 +38337,7 @@ def _U_remote_storage_pool_list_all_volumes_args(data: _xdr.Buffer) -> RemoteSto
 
 def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[RemoteStoragePoolListAllVolumesRet, int]:
     result = _new(RemoteStoragePoolListAllVolumesRet)
-    count = _xdr.unpack_count(data, off, 16384, 12)
+    count = _xdr.unpack_count(data, off, REMOTE_STORAGE_VOL_LIST_MAX, 12)
     off += 4
     f_vols: list[RemoteNonnullStorageVol] = []
     append = f_vols.append
@@ -38346,7 +38346,7 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.pool = data[off:end].decode()
         off = end + (-size & 3)
@@ -38355,7 +38355,7 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
             raise _xdr.XdrError("", "bad length or padding")
         off += 4
         end2 = off + size2
-        if size2 > 4194304:
+        if size2 > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end2].decode()
         off = end2 + (-size2 & 3)
@@ -38364,7 +38364,7 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
             raise _xdr.XdrError("", "bad length or padding")
         off += 4
         end3 = off + size3
-        if size3 > 4194304:
+        if size3 > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.key = data[off:end3].decode()
         off = end3 + (-size3 & 3)
@@ -38380,7 +38380,7 @@ def _u_remote_storage_pool_list_all_volumes_ret(data: bytes, off: int) -> tuple[
 def _p_remote_storage_pool_list_all_volumes_ret(v: RemoteStoragePoolListAllVolumesRet) -> bytes:
     try:
         items = v.vols
-        if len(items) > 16384:
+        if len(items) > REMOTE_STORAGE_VOL_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38427,7 +38427,7 @@ def _U_remote_connect_list_all_networks_args(data: _xdr.Buffer) -> RemoteConnect
 
 def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNetworksRet, int]:
     result = _new(RemoteConnectListAllNetworksRet)
-    count = _xdr.unpack_count(data, off, 16384, 20)
+    count = _xdr.unpack_count(data, off, REMOTE_NETWORK_LIST_MAX, 20)
     off += 4
     f_nets: list[RemoteNonnullNetwork] = []
     append = f_nets.append
@@ -38437,7 +38437,7 @@ def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[Remo
         for _index in range(count - 1):
             element = _new(RemoteNonnullNetwork)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.name = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -38448,7 +38448,7 @@ def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[Remo
             append(element)
         element2 = _new(RemoteNonnullNetwork)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.name = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -38466,7 +38466,7 @@ def _u_remote_connect_list_all_networks_ret(data: bytes, off: int) -> tuple[Remo
 def _p_remote_connect_list_all_networks_ret(v: RemoteConnectListAllNetworksRet) -> bytes:
     try:
         items = v.nets
-        if len(items) > 16384:
+        if len(items) > REMOTE_NETWORK_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38511,7 +38511,7 @@ def _U_remote_connect_list_all_interfaces_args(data: _xdr.Buffer) -> RemoteConne
 
 def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllInterfacesRet, int]:
     result = _new(RemoteConnectListAllInterfacesRet)
-    count = _xdr.unpack_count(data, off, 16384, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_INTERFACE_LIST_MAX, 8)
     off += 4
     f_ifaces: list[RemoteNonnullInterface] = []
     append = f_ifaces.append
@@ -38520,7 +38520,7 @@ def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[Re
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end].decode()
         off = end + (-size & 3)
@@ -38529,7 +38529,7 @@ def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[Re
             raise _xdr.XdrError("", "bad length or padding")
         off += 4
         end2 = off + size2
-        if size2 > 4194304:
+        if size2 > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.mac = data[off:end2].decode()
         off = end2 + (-size2 & 3)
@@ -38545,7 +38545,7 @@ def _u_remote_connect_list_all_interfaces_ret(data: bytes, off: int) -> tuple[Re
 def _p_remote_connect_list_all_interfaces_ret(v: RemoteConnectListAllInterfacesRet) -> bytes:
     try:
         items = v.ifaces
-        if len(items) > 16384:
+        if len(items) > REMOTE_INTERFACE_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38590,7 +38590,7 @@ def _U_remote_connect_list_all_node_devices_args(data: _xdr.Buffer) -> RemoteCon
 
 def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNodeDevicesRet, int]:
     result = _new(RemoteConnectListAllNodeDevicesRet)
-    count = _xdr.unpack_count(data, off, 65536, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_DEVICE_LIST_MAX, 4)
     off += 4
     f_devices: list[RemoteNonnullNodeDevice] = []
     append = f_devices.append
@@ -38599,7 +38599,7 @@ def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end].decode()
         off = end + (-size & 3)
@@ -38615,7 +38615,7 @@ def _u_remote_connect_list_all_node_devices_ret(data: bytes, off: int) -> tuple[
 def _p_remote_connect_list_all_node_devices_ret(v: RemoteConnectListAllNodeDevicesRet) -> bytes:
     try:
         items = v.devices
-        if len(items) > 65536:
+        if len(items) > REMOTE_NODE_DEVICE_LIST_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38658,7 +38658,7 @@ def _U_remote_connect_list_all_nwfilters_args(data: _xdr.Buffer) -> RemoteConnec
 
 def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfiltersRet, int]:
     result = _new(RemoteConnectListAllNwfiltersRet)
-    count = _xdr.unpack_count(data, off, 16384, 20)
+    count = _xdr.unpack_count(data, off, REMOTE_NWFILTER_LIST_MAX, 20)
     off += 4
     f_filters: list[RemoteNonnullNwfilter] = []
     append = f_filters.append
@@ -38668,7 +38668,7 @@ def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[Rem
         for _index in range(count - 1):
             element = _new(RemoteNonnullNwfilter)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.name = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -38679,7 +38679,7 @@ def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[Rem
             append(element)
         element2 = _new(RemoteNonnullNwfilter)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.name = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -38697,7 +38697,7 @@ def _u_remote_connect_list_all_nwfilters_ret(data: bytes, off: int) -> tuple[Rem
 def _p_remote_connect_list_all_nwfilters_ret(v: RemoteConnectListAllNwfiltersRet) -> bytes:
     try:
         items = v.filters
-        if len(items) > 16384:
+        if len(items) > REMOTE_NWFILTER_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38742,7 +38742,7 @@ def _U_remote_connect_list_all_secrets_args(data: _xdr.Buffer) -> RemoteConnectL
 
 def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllSecretsRet, int]:
     result = _new(RemoteConnectListAllSecretsRet)
-    count = _xdr.unpack_count(data, off, 16384, 24)
+    count = _xdr.unpack_count(data, off, REMOTE_SECRET_LIST_MAX, 24)
     off += 4
     f_secrets: list[RemoteNonnullSecret] = []
     append = f_secrets.append
@@ -38751,7 +38751,7 @@ def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[Remot
         element.uuid, element.usageType, size = _S_16siI.unpack_from(data, off)
         off += 24
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.usageID = data[off:end].decode()
         off = end + (-size & 3)
@@ -38767,7 +38767,7 @@ def _u_remote_connect_list_all_secrets_ret(data: bytes, off: int) -> tuple[Remot
 def _p_remote_connect_list_all_secrets_ret(v: RemoteConnectListAllSecretsRet) -> bytes:
     try:
         items = v.secrets
-        if len(items) > 16384:
+        if len(items) > REMOTE_SECRET_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38784,7 +38784,7 @@ def _p_remote_connect_list_all_secrets_ret(v: RemoteConnectListAllSecretsRet) ->
 
 def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[RemoteNodeSetMemoryParametersArgs, int]:
     result = _new(RemoteNodeSetMemoryParametersArgs)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_MEMORY_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -38794,7 +38794,7 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -38816,7 +38816,7 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -38831,7 +38831,7 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -38853,7 +38853,7 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -38873,7 +38873,7 @@ def _u_remote_node_set_memory_parameters_args(data: bytes, off: int) -> tuple[Re
 def _p_remote_node_set_memory_parameters_args(v: RemoteNodeSetMemoryParametersArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_NODE_MEMORY_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -38928,7 +38928,7 @@ def _U_remote_node_get_memory_parameters_args(data: _xdr.Buffer) -> RemoteNodeGe
 
 def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[RemoteNodeGetMemoryParametersRet, int]:
     result = _new(RemoteNodeGetMemoryParametersRet)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_MEMORY_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -38938,7 +38938,7 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -38960,7 +38960,7 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -38975,7 +38975,7 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -38997,7 +38997,7 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -39017,7 +39017,7 @@ def _u_remote_node_get_memory_parameters_ret(data: bytes, off: int) -> tuple[Rem
 def _p_remote_node_get_memory_parameters_ret(v: RemoteNodeGetMemoryParametersRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_NODE_MEMORY_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -39075,7 +39075,7 @@ def _u_remote_node_get_cpu_map_ret(data: bytes, off: int) -> tuple[RemoteNodeGet
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 2048:
+    if size > REMOTE_CPUMAP_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end]
     off = end + (-size & 3)
@@ -39103,7 +39103,7 @@ def _U_remote_node_get_cpu_map_ret(data: _xdr.Buffer) -> RemoteNodeGetCpuMapRet:
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 2048:
+            if size > REMOTE_CPUMAP_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cpumap = data[off:end]
             off = end + (-size & 3)
@@ -39247,7 +39247,7 @@ def _U_remote_domain_set_time_args(data: _xdr.Buffer) -> RemoteDomainSetTimeArgs
 def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateBegin3ParamsArgs, int]:
     result = _new(RemoteDomainMigrateBegin3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -39257,7 +39257,7 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -39279,7 +39279,7 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -39294,7 +39294,7 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -39316,7 +39316,7 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -39336,7 +39336,7 @@ def _u_remote_domain_migrate_begin3_params_args(data: bytes, off: int) -> tuple[
 def _p_remote_domain_migrate_begin3_params_args(v: RemoteDomainMigrateBegin3ParamsArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -39366,7 +39366,7 @@ def _u_remote_domain_migrate_begin3_params_ret(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -39375,7 +39375,7 @@ def _u_remote_domain_migrate_begin3_params_ret(data: bytes, off: int) -> tuple[R
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -39397,7 +39397,7 @@ def _p_remote_domain_migrate_begin3_params_ret(v: RemoteDomainMigrateBegin3Param
 
 def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepare3ParamsArgs, int]:
     result = _new(RemoteDomainMigratePrepare3ParamsArgs)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -39407,7 +39407,7 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -39429,7 +39429,7 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -39444,7 +39444,7 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -39466,7 +39466,7 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -39481,7 +39481,7 @@ def _u_remote_domain_migrate_prepare3_params_args(data: bytes, off: int) -> tupl
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
     end5 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
@@ -39497,7 +39497,7 @@ def _p_remote_domain_migrate_prepare3_params_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -39529,7 +39529,7 @@ def _u_remote_domain_migrate_prepare3_params_ret(data: bytes, off: int) -> tuple
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -39556,7 +39556,7 @@ def _U_remote_domain_migrate_prepare3_params_ret(data: _xdr.Buffer) -> RemoteDom
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -39572,7 +39572,7 @@ def _U_remote_domain_migrate_prepare3_params_ret(data: _xdr.Buffer) -> RemoteDom
 
 def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigratePrepareTunnel3ParamsArgs, int]:
     result = _new(RemoteDomainMigratePrepareTunnel3ParamsArgs)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -39582,7 +39582,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -39604,7 +39604,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -39619,7 +39619,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -39641,7 +39641,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -39656,7 +39656,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_args(data: bytes, off: int) 
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
     end5 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
@@ -39672,7 +39672,7 @@ def _p_remote_domain_migrate_prepare_tunnel3_params_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -39704,7 +39704,7 @@ def _u_remote_domain_migrate_prepare_tunnel3_params_ret(data: bytes, off: int) -
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -39732,7 +39732,7 @@ def _U_remote_domain_migrate_prepare_tunnel3_params_ret(data: _xdr.Buffer) -> Re
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -39749,7 +39749,7 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
     result = _new(RemoteDomainMigratePerform3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
     result.dconnuri, off = _u_remote_string(data, off)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -39759,7 +39759,7 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -39781,7 +39781,7 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -39796,7 +39796,7 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -39818,7 +39818,7 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -39833,7 +39833,7 @@ def _u_remote_domain_migrate_perform3_params_args(data: bytes, off: int) -> tupl
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
     end5 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
@@ -39849,7 +39849,7 @@ def _p_remote_domain_migrate_perform3_params_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -39888,7 +39888,7 @@ def _u_remote_domain_migrate_perform3_params_ret(data: bytes, off: int) -> tuple
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -39914,7 +39914,7 @@ def _U_remote_domain_migrate_perform3_params_ret(data: _xdr.Buffer) -> RemoteDom
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -39929,7 +39929,7 @@ def _U_remote_domain_migrate_perform3_params_ret(data: _xdr.Buffer) -> RemoteDom
 
 def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateFinish3ParamsArgs, int]:
     result = _new(RemoteDomainMigrateFinish3ParamsArgs)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -39939,7 +39939,7 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -39961,7 +39961,7 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -39976,7 +39976,7 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -39998,7 +39998,7 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -40013,7 +40013,7 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
     end5 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
@@ -40027,7 +40027,7 @@ def _u_remote_domain_migrate_finish3_params_args(data: bytes, off: int) -> tuple
 def _p_remote_domain_migrate_finish3_params_args(v: RemoteDomainMigrateFinish3ParamsArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -40060,7 +40060,7 @@ def _u_remote_domain_migrate_finish3_params_ret(data: bytes, off: int) -> tuple[
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_out = data[off:end]
     off = end + (-size & 3)
@@ -40087,7 +40087,7 @@ def _U_remote_domain_migrate_finish3_params_ret(data: _xdr.Buffer) -> RemoteDoma
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_MIGRATE_COOKIE_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cookie_out = data[off:end]
             off = end + (-size & 3)
@@ -40103,7 +40103,7 @@ def _U_remote_domain_migrate_finish3_params_ret(data: _xdr.Buffer) -> RemoteDoma
 def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tuple[RemoteDomainMigrateConfirm3ParamsArgs, int]:
     result = _new(RemoteDomainMigrateConfirm3ParamsArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -40113,7 +40113,7 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -40135,7 +40135,7 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -40150,7 +40150,7 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -40172,7 +40172,7 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -40187,7 +40187,7 @@ def _u_remote_domain_migrate_confirm3_params_args(data: bytes, off: int) -> tupl
     size3 = _S_I.unpack_from(data, off)[0]
     off += 4
     end5 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_MIGRATE_COOKIE_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cookie_in = data[off:end5]
     off = end5 + (-size3 & 3)
@@ -40203,7 +40203,7 @@ def _p_remote_domain_migrate_confirm3_params_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -40242,7 +40242,7 @@ def _u_remote_domain_event_device_removed_msg(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[off:end].decode()
     off = end + (-size & 3)
@@ -40269,7 +40269,7 @@ def _U_remote_domain_event_device_removed_msg(data: _xdr.Buffer) -> RemoteDomain
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.devAlias = data[off:end].decode()
             off = end + (-size & 3)
@@ -40322,7 +40322,7 @@ def _u_remote_domain_event_block_job_2_msg(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dst = data[off:end].decode()
     off = end + (-size & 3)
@@ -40356,7 +40356,7 @@ def _u_remote_domain_event_block_threshold_msg(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dev = data[off:end].decode()
     off = end + (-size & 3)
@@ -40390,7 +40390,7 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 2048, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_EVENT_TUNABLE_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -40400,7 +40400,7 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -40422,7 +40422,7 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -40437,7 +40437,7 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -40459,7 +40459,7 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -40477,7 +40477,7 @@ def _u_remote_domain_event_callback_tunable_msg(data: bytes, off: int) -> tuple[
 def _p_remote_domain_event_callback_tunable_msg(v: RemoteDomainEventCallbackTunableMsg) -> bytes:
     try:
         items = v.params
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_EVENT_TUNABLE_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -40510,7 +40510,7 @@ def _u_remote_domain_event_callback_device_added_msg(data: bytes, off: int) -> t
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[off:end].decode()
     off = end + (-size & 3)
@@ -40567,7 +40567,7 @@ def _u_remote_connect_get_cpu_model_names_args(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.arch = data[off:end].decode()
     off = end + (-size & 3)
@@ -40595,7 +40595,7 @@ def _U_remote_connect_get_cpu_model_names_args(data: _xdr.Buffer) -> RemoteConne
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.arch = data[off:end].decode()
             off = end + (-size & 3)
@@ -40612,7 +40612,7 @@ def _U_remote_connect_get_cpu_model_names_args(data: _xdr.Buffer) -> RemoteConne
 
 def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[RemoteConnectGetCpuModelNamesRet, int]:
     result = _new(RemoteConnectGetCpuModelNamesRet)
-    count = _xdr.unpack_count(data, off, 8192, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_CONNECT_CPU_MODELS_MAX, 4)
     off += 4
     f_models: list[str] = []
     append = f_models.append
@@ -40621,7 +40621,7 @@ def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[Re
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -40634,7 +40634,7 @@ def _u_remote_connect_get_cpu_model_names_ret(data: bytes, off: int) -> tuple[Re
 def _p_remote_connect_get_cpu_model_names_ret(v: RemoteConnectGetCpuModelNamesRet) -> bytes:
     try:
         items = v.models
-        if len(items) > 8192:
+        if len(items) > REMOTE_CONNECT_CPU_MODELS_MAX:
             raise _xdr.XdrError("", "more than 8192 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -40921,7 +40921,7 @@ def _u_remote_network_get_metadata_ret(data: bytes, off: int) -> tuple[RemoteNet
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.metadata = data[off:end].decode()
     off = end + (-size & 3)
@@ -40947,7 +40947,7 @@ def _U_remote_network_get_metadata_ret(data: _xdr.Buffer) -> RemoteNetworkGetMet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.metadata = data[off:end].decode()
             off = end + (-size & 3)
@@ -41287,7 +41287,7 @@ def _U_remote_node_device_event_update_msg(data: _xdr.Buffer) -> RemoteNodeDevic
 def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainFsfreezeArgs, int]:
     result = _new(RemoteDomainFsfreezeArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 256, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX, 4)
     off += 4
     f_mountpoints: list[str] = []
     append = f_mountpoints.append
@@ -41296,7 +41296,7 @@ def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainF
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -41309,7 +41309,7 @@ def _u_remote_domain_fsfreeze_args(data: bytes, off: int) -> tuple[RemoteDomainF
 def _p_remote_domain_fsfreeze_args(v: RemoteDomainFsfreezeArgs) -> bytes:
     try:
         items = v.mountpoints
-        if len(items) > 256:
+        if len(items) > REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX:
             raise _xdr.XdrError("", "more than 256 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -41353,7 +41353,7 @@ def _U_remote_domain_fsfreeze_ret(data: _xdr.Buffer) -> RemoteDomainFsfreezeRet:
 def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFsthawArgs, int]:
     result = _new(RemoteDomainFsthawArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 256, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX, 4)
     off += 4
     f_mountpoints: list[str] = []
     append = f_mountpoints.append
@@ -41362,7 +41362,7 @@ def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFst
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -41375,7 +41375,7 @@ def _u_remote_domain_fsthaw_args(data: bytes, off: int) -> tuple[RemoteDomainFst
 def _p_remote_domain_fsthaw_args(v: RemoteDomainFsthawArgs) -> bytes:
     try:
         items = v.mountpoints
-        if len(items) > 256:
+        if len(items) > REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX:
             raise _xdr.XdrError("", "more than 256 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -41418,7 +41418,7 @@ def _U_remote_domain_fsthaw_ret(data: _xdr.Buffer) -> RemoteDomainFsthawRet:
 
 def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesArgs, int]:
     result = _new(RemoteNodeGetFreePagesArgs)
-    count = _xdr.unpack_count(data, off, 1024, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 4)
     off += 4
     f_pages = list(_struct.unpack_from(f">{count}I", data, off))
     off += count * 4
@@ -41431,7 +41431,7 @@ def _u_remote_node_get_free_pages_args(data: bytes, off: int) -> tuple[RemoteNod
 def _p_remote_node_get_free_pages_args(v: RemoteNodeGetFreePagesArgs) -> bytes:
     try:
         items = v.pages
-        if len(items) > 1024:
+        if len(items) > REMOTE_NODE_MAX_CELLS:
             raise _xdr.XdrError("", "more than 1024 items")
         return _struct.pack(f">I{len(items)}I", len(items), *items) + _S_iII.pack(v.startCell, v.cellCount, v.flags)
     except Exception:  # the interpreter explains or encodes
@@ -41443,7 +41443,7 @@ def _U_remote_node_get_free_pages_args(data: _xdr.Buffer) -> RemoteNodeGetFreePa
         try:
             off = 0
             result = _new(RemoteNodeGetFreePagesArgs)
-            count = _xdr.unpack_count(data, off, 1024, 4)
+            count = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 4)
             off += 4
             f_pages = list(_struct.unpack_from(f">{count}I", data, off))
             off += count * 4
@@ -41459,7 +41459,7 @@ def _U_remote_node_get_free_pages_args(data: _xdr.Buffer) -> RemoteNodeGetFreePa
 
 def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNodeGetFreePagesRet, int]:
     result = _new(RemoteNodeGetFreePagesRet)
-    count = _xdr.unpack_count(data, off, 1024, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 8)
     off += 4
     f_counts = list(_struct.unpack_from(f">{count}Q", data, off))
     off += count * 8
@@ -41470,7 +41470,7 @@ def _u_remote_node_get_free_pages_ret(data: bytes, off: int) -> tuple[RemoteNode
 def _p_remote_node_get_free_pages_ret(v: RemoteNodeGetFreePagesRet) -> bytes:
     try:
         items = v.counts
-        if len(items) > 1024:
+        if len(items) > REMOTE_NODE_MAX_CELLS:
             raise _xdr.XdrError("", "more than 1024 items")
         return _struct.pack(f">I{len(items)}Q", len(items), *items)
     except Exception:  # the interpreter explains or encodes
@@ -41482,7 +41482,7 @@ def _U_remote_node_get_free_pages_ret(data: _xdr.Buffer) -> RemoteNodeGetFreePag
         try:
             off = 0
             result = _new(RemoteNodeGetFreePagesRet)
-            count = _xdr.unpack_count(data, off, 1024, 8)
+            count = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 8)
             off += 4
             f_counts = list(_struct.unpack_from(f">{count}Q", data, off))
             off += count * 8
@@ -41496,12 +41496,12 @@ def _U_remote_node_get_free_pages_ret(data: _xdr.Buffer) -> RemoteNodeGetFreePag
 
 def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAllocPagesArgs, int]:
     result = _new(RemoteNodeAllocPagesArgs)
-    count = _xdr.unpack_count(data, off, 1024, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 4)
     off += 4
     f_pageSizes = list(_struct.unpack_from(f">{count}I", data, off))
     off += count * 4
     result.pageSizes = f_pageSizes
-    count2 = _xdr.unpack_count(data, off, 1024, 8)
+    count2 = _xdr.unpack_count(data, off, REMOTE_NODE_MAX_CELLS, 8)
     off += 4
     f_pageCounts = list(_struct.unpack_from(f">{count2}Q", data, off))
     off += count2 * 8
@@ -41514,10 +41514,10 @@ def _u_remote_node_alloc_pages_args(data: bytes, off: int) -> tuple[RemoteNodeAl
 def _p_remote_node_alloc_pages_args(v: RemoteNodeAllocPagesArgs) -> bytes:
     try:
         items = v.pageSizes
-        if len(items) > 1024:
+        if len(items) > REMOTE_NODE_MAX_CELLS:
             raise _xdr.XdrError("", "more than 1024 items")
         items2 = v.pageCounts
-        if len(items2) > 1024:
+        if len(items2) > REMOTE_NODE_MAX_CELLS:
             raise _xdr.XdrError("", "more than 1024 items")
         return b"".join((_struct.pack(f">I{len(items)}I", len(items), *items), _struct.pack(f">I{len(items2)}Q", len(items2), *items2), _S_iII.pack(v.startCell, v.cellCount, v.flags)))
     except Exception:  # the interpreter explains or encodes
@@ -41557,7 +41557,7 @@ def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDh
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.iface = data[off:end].decode()
     off = end + (-size & 3)
@@ -41570,7 +41570,7 @@ def _u_remote_network_dhcp_lease(data: bytes, off: int) -> tuple[RemoteNetworkDh
     size2 = _S_I.unpack_from(data, off)[0]
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.ipaddr = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -41643,7 +41643,7 @@ def _U_remote_network_get_dhcp_leases_args(data: _xdr.Buffer) -> RemoteNetworkGe
 
 def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[RemoteNetworkGetDhcpLeasesRet, int]:
     result = _new(RemoteNetworkGetDhcpLeasesRet)
-    count = _xdr.unpack_count(data, off, 65536, 40)
+    count = _xdr.unpack_count(data, off, REMOTE_NETWORK_DHCP_LEASES_MAX, 40)
     off += 4
     f_leases: list[RemoteNetworkDhcpLease] = []
     append = f_leases.append
@@ -41659,7 +41659,7 @@ def _u_remote_network_get_dhcp_leases_ret(data: bytes, off: int) -> tuple[Remote
 def _p_remote_network_get_dhcp_leases_ret(v: RemoteNetworkGetDhcpLeasesRet) -> bytes:
     try:
         items = v.leases
-        if len(items) > 65536:
+        if len(items) > REMOTE_NETWORK_DHCP_LEASES_MAX:
             raise _xdr.XdrError("", "more than 65536 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -41673,7 +41673,7 @@ def _p_remote_network_get_dhcp_leases_ret(v: RemoteNetworkGetDhcpLeasesRet) -> b
 def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainStatsRecord, int]:
     result = _new(RemoteDomainStatsRecord)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 262144, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -41683,7 +41683,7 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -41705,7 +41705,7 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -41720,7 +41720,7 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -41742,7 +41742,7 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -41760,7 +41760,7 @@ def _u_remote_domain_stats_record(data: bytes, off: int) -> tuple[RemoteDomainSt
 def _p_remote_domain_stats_record(v: RemoteDomainStatsRecord) -> bytes:
     try:
         items = v.params
-        if len(items) > 262144:
+        if len(items) > REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX:
             raise _xdr.XdrError("", "more than 262144 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -41787,7 +41787,7 @@ def _p_remote_domain_stats_record(v: RemoteDomainStatsRecord) -> bytes:
 
 def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsArgs, int]:
     result = _new(RemoteConnectGetAllDomainStatsArgs)
-    count = _xdr.unpack_count(data, off, 16384, 24)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LIST_MAX, 24)
     off += 4
     f_doms: list[RemoteNonnullDomain] = []
     append = f_doms.append
@@ -41797,7 +41797,7 @@ def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[
         for _index in range(count - 1):
             element = _new(RemoteNonnullDomain)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.name = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -41808,7 +41808,7 @@ def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[
             append(element)
         element2 = _new(RemoteNonnullDomain)
         end2 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.name = data[off:end2].decode()
         off = end2 + (-next_size & 3)
@@ -41826,7 +41826,7 @@ def _u_remote_connect_get_all_domain_stats_args(data: bytes, off: int) -> tuple[
 def _p_remote_connect_get_all_domain_stats_args(v: RemoteConnectGetAllDomainStatsArgs) -> bytes:
     try:
         items = v.doms
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -41885,7 +41885,7 @@ def _U_remote_domain_event_callback_agent_lifecycle_msg(data: _xdr.Buffer) -> Re
 
 def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[RemoteConnectGetAllDomainStatsRet, int]:
     result = _new(RemoteConnectGetAllDomainStatsRet)
-    count = _xdr.unpack_count(data, off, 16384, 28)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LIST_MAX, 28)
     off += 4
     f_retStats: list[RemoteDomainStatsRecord] = []
     append = f_retStats.append
@@ -41899,7 +41899,7 @@ def _u_remote_connect_get_all_domain_stats_ret(data: bytes, off: int) -> tuple[R
 def _p_remote_connect_get_all_domain_stats_ret(v: RemoteConnectGetAllDomainStatsRet) -> bytes:
     try:
         items = v.retStats
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -41915,7 +41915,7 @@ def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, 
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.mountpoint = data[off:end].decode()
     off = end + (-size & 3)
@@ -41924,7 +41924,7 @@ def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, 
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -41933,13 +41933,13 @@ def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, 
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end3 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.fstype = data[off:end3].decode()
     off = end3 + (-size3 & 3)
     if off != end3 and data[end3:off] != _PAD[off - end3]:
         raise _xdr.XdrError("", "bad length or padding")
-    count = _xdr.unpack_count(data, off, 256, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_FSINFO_DISKS_MAX, 4)
     off += 4
     f_dev_aliases: list[str] = []
     append = f_dev_aliases.append
@@ -41948,7 +41948,7 @@ def _u_remote_domain_fsinfo(data: bytes, off: int) -> tuple[RemoteDomainFsinfo, 
         start = off + 4
         end4 = start + size4
         off = end4 + (-size4 & 3)
-        if size4 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+        if size4 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end4].decode()
         append(item)
@@ -41965,7 +41965,7 @@ def _p_remote_domain_fsinfo(v: RemoteDomainFsinfo) -> bytes:
         raw3 = v.fstype.encode()
         size3 = len(raw3)
         items = v.dev_aliases
-        if len(items) > 256:
+        if len(items) > REMOTE_DOMAIN_FSINFO_DISKS_MAX:
             raise _xdr.XdrError("", "more than 256 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -42017,7 +42017,7 @@ def _U_remote_domain_get_fsinfo_args(data: _xdr.Buffer) -> RemoteDomainGetFsinfo
 
 def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomainGetFsinfoRet, int]:
     result = _new(RemoteDomainGetFsinfoRet)
-    count = _xdr.unpack_count(data, off, 256, 16)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_FSINFO_MAX, 16)
     off += 4
     f_info: list[RemoteDomainFsinfo] = []
     append = f_info.append
@@ -42033,7 +42033,7 @@ def _u_remote_domain_get_fsinfo_ret(data: bytes, off: int) -> tuple[RemoteDomain
 def _p_remote_domain_get_fsinfo_ret(v: RemoteDomainGetFsinfoRet) -> bytes:
     try:
         items = v.info
-        if len(items) > 256:
+        if len(items) > REMOTE_DOMAIN_FSINFO_MAX:
             raise _xdr.XdrError("", "more than 256 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -42049,7 +42049,7 @@ def _u_remote_domain_ip_addr(data: bytes, off: int) -> tuple[RemoteDomainIpAddr,
     result.type, size = _S_iI.unpack_from(data, off)
     off += 8
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.addr = data[off:end].decode()
     off = end + (-size & 3)
@@ -42077,7 +42077,7 @@ def _U_remote_domain_ip_addr(data: _xdr.Buffer) -> RemoteDomainIpAddr:
             result.type, size = _S_iI.unpack_from(data, off)
             off += 8
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.addr = data[off:end].decode()
             off = end + (-size & 3)
@@ -42097,14 +42097,14 @@ def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInter
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
     if off != end and data[end:off] != _PAD[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
     result.hwaddr, off = _u_remote_string(data, off)
-    count = _xdr.unpack_count(data, off, 2048, 12)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_IP_ADDR_MAX, 12)
     off += 4
     f_addrs: list[RemoteDomainIpAddr] = []
     append = f_addrs.append
@@ -42113,7 +42113,7 @@ def _u_remote_domain_interface(data: bytes, off: int) -> tuple[RemoteDomainInter
         element.type, size2 = _S_iI.unpack_from(data, off)
         off += 8
         end2 = off + size2
-        if size2 > 4194304:
+        if size2 > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.addr = data[off:end2].decode()
         off = end2 + (-size2 & 3)
@@ -42131,7 +42131,7 @@ def _p_remote_domain_interface(v: RemoteDomainInterface) -> bytes:
         raw = v.name.encode()
         size = len(raw)
         items = v.addrs
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_IP_ADDR_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -42176,7 +42176,7 @@ def _U_remote_domain_interface_addresses_args(data: _xdr.Buffer) -> RemoteDomain
 
 def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[RemoteDomainInterfaceAddressesRet, int]:
     result = _new(RemoteDomainInterfaceAddressesRet)
-    count = _xdr.unpack_count(data, off, 2048, 12)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_INTERFACE_MAX, 12)
     off += 4
     f_ifaces: list[RemoteDomainInterface] = []
     append = f_ifaces.append
@@ -42190,7 +42190,7 @@ def _u_remote_domain_interface_addresses_ret(data: bytes, off: int) -> tuple[Rem
 def _p_remote_domain_interface_addresses_ret(v: RemoteDomainInterfaceAddressesRet) -> bytes:
     try:
         items = v.ifaces
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_INTERFACE_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -42347,7 +42347,7 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
     result.callbackID = _S_i.unpack_from(data, off)[0]
     off += 4
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_JOB_STATS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -42357,7 +42357,7 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -42379,7 +42379,7 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -42394,7 +42394,7 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -42416,7 +42416,7 @@ def _u_remote_domain_event_callback_job_completed_msg(data: bytes, off: int) -> 
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -42436,7 +42436,7 @@ def _p_remote_domain_event_callback_job_completed_msg(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_JOB_STATS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -42499,7 +42499,7 @@ def _u_remote_domain_event_callback_device_removal_failed_msg(data: bytes, off: 
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.devAlias = data[off:end].decode()
     off = end + (-size & 3)
@@ -42553,7 +42553,7 @@ def _U_remote_domain_get_guest_vcpus_args(data: _xdr.Buffer) -> RemoteDomainGetG
 
 def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestVcpusRet, int]:
     result = _new(RemoteDomainGetGuestVcpusRet)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -42563,7 +42563,7 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -42585,7 +42585,7 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -42600,7 +42600,7 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -42622,7 +42622,7 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -42640,7 +42640,7 @@ def _u_remote_domain_get_guest_vcpus_ret(data: bytes, off: int) -> tuple[RemoteD
 def _p_remote_domain_get_guest_vcpus_ret(v: RemoteDomainGetGuestVcpusRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -42671,7 +42671,7 @@ def _u_remote_domain_set_guest_vcpus_args(data: bytes, off: int) -> tuple[Remote
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end].decode()
     off = end + (-size & 3)
@@ -42697,7 +42697,7 @@ def _u_remote_domain_set_vcpu_args(data: bytes, off: int) -> tuple[RemoteDomainS
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpumap = data[off:end].decode()
     off = end + (-size & 3)
@@ -42970,7 +42970,7 @@ def _u_remote_domain_set_block_threshold_args(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.dev = data[off:end].decode()
     off = end + (-size & 3)
@@ -43029,7 +43029,7 @@ def _u_remote_connect_compare_hypervisor_cpu_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xmlCPU = data[off:end].decode()
     off = end + (-size & 3)
@@ -43093,7 +43093,7 @@ def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tup
     result.arch, off = _u_remote_string(data, off)
     result.machine, off = _u_remote_string(data, off)
     result.virttype, off = _u_remote_string(data, off)
-    count = _xdr.unpack_count(data, off, 256, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_CPU_BASELINE_MAX, 4)
     off += 4
     f_xmlCPUs: list[str] = []
     append = f_xmlCPUs.append
@@ -43102,7 +43102,7 @@ def _u_remote_connect_baseline_hypervisor_cpu_args(data: bytes, off: int) -> tup
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -43117,7 +43117,7 @@ def _p_remote_connect_baseline_hypervisor_cpu_args(
 ) -> bytes:
     try:
         items = v.xmlCPUs
-        if len(items) > 256:
+        if len(items) > REMOTE_CPU_BASELINE_MAX:
             raise _xdr.XdrError("", "more than 256 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -43144,7 +43144,7 @@ def _u_remote_connect_baseline_hypervisor_cpu_ret(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.cpu = data[off:end].decode()
     off = end + (-size & 3)
@@ -43172,7 +43172,7 @@ def _U_remote_connect_baseline_hypervisor_cpu_ret(data: _xdr.Buffer) -> RemoteCo
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.cpu = data[off:end].decode()
             off = end + (-size & 3)
@@ -43215,7 +43215,7 @@ def _U_remote_node_get_sev_info_args(data: _xdr.Buffer) -> RemoteNodeGetSevInfoA
 
 def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGetSevInfoRet, int]:
     result = _new(RemoteNodeGetSevInfoRet)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NODE_SEV_INFO_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -43225,7 +43225,7 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -43247,7 +43247,7 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -43262,7 +43262,7 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -43284,7 +43284,7 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -43304,7 +43304,7 @@ def _u_remote_node_get_sev_info_ret(data: bytes, off: int) -> tuple[RemoteNodeGe
 def _p_remote_node_get_sev_info_ret(v: RemoteNodeGetSevInfoRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_NODE_SEV_INFO_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -43363,7 +43363,7 @@ def _U_remote_domain_get_launch_security_info_args(data: _xdr.Buffer) -> RemoteD
 
 def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetLaunchSecurityInfoRet, int]:
     result = _new(RemoteDomainGetLaunchSecurityInfoRet)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -43373,7 +43373,7 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -43395,7 +43395,7 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -43410,7 +43410,7 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -43432,7 +43432,7 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -43450,7 +43450,7 @@ def _u_remote_domain_get_launch_security_info_ret(data: bytes, off: int) -> tupl
 def _p_remote_domain_get_launch_security_info_ret(v: RemoteDomainGetLaunchSecurityInfoRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -43478,7 +43478,7 @@ def _p_remote_domain_get_launch_security_info_ret(v: RemoteDomainGetLaunchSecuri
 def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tuple[RemoteDomainSetLaunchSecurityStateArgs, int]:
     result = _new(RemoteDomainSetLaunchSecurityStateArgs)
     result.dom, off = _u_remote_nonnull_domain(data, off)
-    count = _xdr.unpack_count(data, off, 64, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -43488,7 +43488,7 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -43510,7 +43510,7 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -43525,7 +43525,7 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -43547,7 +43547,7 @@ def _u_remote_domain_set_launch_security_state_args(data: bytes, off: int) -> tu
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -43569,7 +43569,7 @@ def _p_remote_domain_set_launch_security_state_args(
 ) -> bytes:
     try:
         items = v.params
-        if len(items) > 64:
+        if len(items) > REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 64 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -43599,7 +43599,7 @@ def _u_remote_nwfilter_binding_lookup_by_port_dev_args(data: bytes, off: int) ->
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -43627,7 +43627,7 @@ def _U_remote_nwfilter_binding_lookup_by_port_dev_args(data: _xdr.Buffer) -> Rem
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -43673,7 +43673,7 @@ def _u_remote_nwfilter_binding_create_xml_args(data: bytes, off: int) -> tuple[R
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -43701,7 +43701,7 @@ def _U_remote_nwfilter_binding_create_xml_args(data: _xdr.Buffer) -> RemoteNwfil
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -43803,7 +43803,7 @@ def _u_remote_nwfilter_binding_get_xml_desc_ret(data: bytes, off: int) -> tuple[
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -43829,7 +43829,7 @@ def _U_remote_nwfilter_binding_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNwfi
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -43874,7 +43874,7 @@ def _U_remote_connect_list_all_nwfilter_bindings_args(data: _xdr.Buffer) -> Remo
 
 def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> tuple[RemoteConnectListAllNwfilterBindingsRet, int]:
     result = _new(RemoteConnectListAllNwfilterBindingsRet)
-    count = _xdr.unpack_count(data, off, 16384, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NWFILTER_BINDING_LIST_MAX, 8)
     off += 4
     f_bindings: list[RemoteNonnullNwfilterBinding] = []
     append = f_bindings.append
@@ -43883,7 +43883,7 @@ def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> t
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.portdev = data[off:end].decode()
         off = end + (-size & 3)
@@ -43892,7 +43892,7 @@ def _u_remote_connect_list_all_nwfilter_bindings_ret(data: bytes, off: int) -> t
             raise _xdr.XdrError("", "bad length or padding")
         off += 4
         end2 = off + size2
-        if size2 > 4194304:
+        if size2 > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.filtername = data[off:end2].decode()
         off = end2 + (-size2 & 3)
@@ -43910,7 +43910,7 @@ def _p_remote_connect_list_all_nwfilter_bindings_ret(
 ) -> bytes:
     try:
         items = v.bindings
-        if len(items) > 16384:
+        if len(items) > REMOTE_NWFILTER_BINDING_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -43960,7 +43960,7 @@ def _u_remote_connect_get_storage_pool_capabilities_ret(data: bytes, off: int) -
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.capabilities = data[off:end].decode()
     off = end + (-size & 3)
@@ -43988,7 +43988,7 @@ def _U_remote_connect_get_storage_pool_capabilities_ret(data: _xdr.Buffer) -> Re
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.capabilities = data[off:end].decode()
             off = end + (-size & 3)
@@ -44033,7 +44033,7 @@ def _U_remote_network_list_all_ports_args(data: _xdr.Buffer) -> RemoteNetworkLis
 
 def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteNetworkListAllPortsRet, int]:
     result = _new(RemoteNetworkListAllPortsRet)
-    count = _xdr.unpack_count(data, off, 16384, 36)
+    count = _xdr.unpack_count(data, off, REMOTE_NETWORK_PORT_LIST_MAX, 36)
     off += 4
     f_ports: list[RemoteNonnullNetworkPort] = []
     append = f_ports.append
@@ -44052,7 +44052,7 @@ def _u_remote_network_list_all_ports_ret(data: bytes, off: int) -> tuple[RemoteN
 def _p_remote_network_list_all_ports_ret(v: RemoteNetworkListAllPortsRet) -> bytes:
     try:
         items = v.ports
-        if len(items) > 16384:
+        if len(items) > REMOTE_NETWORK_PORT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -44129,7 +44129,7 @@ def _u_remote_network_port_create_xml_args(data: bytes, off: int) -> tuple[Remot
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -44178,7 +44178,7 @@ def _U_remote_network_port_create_xml_ret(data: _xdr.Buffer) -> RemoteNetworkPor
 def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[RemoteNetworkPortSetParametersArgs, int]:
     result = _new(RemoteNetworkPortSetParametersArgs)
     result.port, off = _u_remote_nonnull_network_port(data, off)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NETWORK_PORT_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -44188,7 +44188,7 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -44210,7 +44210,7 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -44225,7 +44225,7 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -44247,7 +44247,7 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -44267,7 +44267,7 @@ def _u_remote_network_port_set_parameters_args(data: bytes, off: int) -> tuple[R
 def _p_remote_network_port_set_parameters_args(v: RemoteNetworkPortSetParametersArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_NETWORK_PORT_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -44326,7 +44326,7 @@ def _U_remote_network_port_get_parameters_args(data: _xdr.Buffer) -> RemoteNetwo
 
 def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[RemoteNetworkPortGetParametersRet, int]:
     result = _new(RemoteNetworkPortGetParametersRet)
-    count = _xdr.unpack_count(data, off, 16, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_NETWORK_PORT_PARAMETERS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -44336,7 +44336,7 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -44358,7 +44358,7 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -44373,7 +44373,7 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -44395,7 +44395,7 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -44415,7 +44415,7 @@ def _u_remote_network_port_get_parameters_ret(data: bytes, off: int) -> tuple[Re
 def _p_remote_network_port_get_parameters_ret(v: RemoteNetworkPortGetParametersRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 16:
+        if len(items) > REMOTE_NETWORK_PORT_PARAMETERS_MAX:
             raise _xdr.XdrError("", "more than 16 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -44475,7 +44475,7 @@ def _u_remote_network_port_get_xml_desc_ret(data: bytes, off: int) -> tuple[Remo
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -44501,7 +44501,7 @@ def _U_remote_network_port_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteNetworkP
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -44550,7 +44550,7 @@ def _u_remote_domain_checkpoint_create_xml_args(data: bytes, off: int) -> tuple[
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml_desc = data[off:end].decode()
     off = end + (-size & 3)
@@ -44631,7 +44631,7 @@ def _u_remote_domain_checkpoint_get_xml_desc_ret(data: bytes, off: int) -> tuple
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -44657,7 +44657,7 @@ def _U_remote_domain_checkpoint_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDom
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -44702,7 +44702,7 @@ def _U_remote_domain_list_all_checkpoints_args(data: _xdr.Buffer) -> RemoteDomai
 
 def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[RemoteDomainListAllCheckpointsRet, int]:
     result = _new(RemoteDomainListAllCheckpointsRet)
-    count = _xdr.unpack_count(data, off, 16384, 28)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX, 28)
     off += 4
     f_checkpoints: list[RemoteNonnullDomainCheckpoint] = []
     append = f_checkpoints.append
@@ -44711,7 +44711,7 @@ def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[Re
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end].decode()
         off = end + (-size & 3)
@@ -44728,7 +44728,7 @@ def _u_remote_domain_list_all_checkpoints_ret(data: bytes, off: int) -> tuple[Re
 def _p_remote_domain_list_all_checkpoints_ret(v: RemoteDomainListAllCheckpointsRet) -> bytes:
     try:
         items = v.checkpoints
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_CHECKPOINT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -44775,7 +44775,7 @@ def _U_remote_domain_checkpoint_list_all_children_args(data: _xdr.Buffer) -> Rem
 
 def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> tuple[RemoteDomainCheckpointListAllChildrenRet, int]:
     result = _new(RemoteDomainCheckpointListAllChildrenRet)
-    count = _xdr.unpack_count(data, off, 16384, 28)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX, 28)
     off += 4
     f_checkpoints: list[RemoteNonnullDomainCheckpoint] = []
     append = f_checkpoints.append
@@ -44784,7 +44784,7 @@ def _u_remote_domain_checkpoint_list_all_children_ret(data: bytes, off: int) -> 
         size = _S_I.unpack_from(data, off)[0]
         off += 4
         end = off + size
-        if size > 4194304:
+        if size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element.name = data[off:end].decode()
         off = end + (-size & 3)
@@ -44803,7 +44803,7 @@ def _p_remote_domain_checkpoint_list_all_children_ret(
 ) -> bytes:
     try:
         items = v.checkpoints
-        if len(items) > 16384:
+        if len(items) > REMOTE_DOMAIN_CHECKPOINT_LIST_MAX:
             raise _xdr.XdrError("", "more than 16384 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -44822,7 +44822,7 @@ def _u_remote_domain_checkpoint_lookup_by_name_args(data: bytes, off: int) -> tu
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -44990,7 +44990,7 @@ def _U_remote_domain_get_guest_info_args(data: _xdr.Buffer) -> RemoteDomainGetGu
 
 def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDomainGetGuestInfoRet, int]:
     result = _new(RemoteDomainGetGuestInfoRet)
-    count = _xdr.unpack_count(data, off, 2048, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -45000,7 +45000,7 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -45022,7 +45022,7 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -45037,7 +45037,7 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -45059,7 +45059,7 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -45077,7 +45077,7 @@ def _u_remote_domain_get_guest_info_ret(data: bytes, off: int) -> tuple[RemoteDo
 def _p_remote_domain_get_guest_info_ret(v: RemoteDomainGetGuestInfoRet) -> bytes:
     try:
         items = v.params
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -45104,7 +45104,7 @@ def _p_remote_domain_get_guest_info_ret(v: RemoteDomainGetGuestInfoRet) -> bytes
 
 def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteConnectSetIdentityArgs, int]:
     result = _new(RemoteConnectSetIdentityArgs)
-    count = _xdr.unpack_count(data, off, 20, 8)
+    count = _xdr.unpack_count(data, off, REMOTE_CONNECT_IDENTITY_PARAMS_MAX, 8)
     off += 4
     f_params: list[RemoteTypedParam] = []
     append = f_params.append
@@ -45114,7 +45114,7 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
         for _index in range(count - 1):
             element = _new(RemoteTypedParam)
             end = off + next_size
-            if next_size > 4194304:
+            if next_size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             element.field = data[off:end].decode()
             off = end + (-next_size & 3)
@@ -45136,7 +45136,7 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
                     start = off + 4
                     end2 = start + size
                     off = end2 + (-size & 3)
-                    if size > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+                    if size > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
                         raise _xdr.XdrError("", "bad length or padding")
                     arm = data[start:end2].decode()
                     value = arm
@@ -45151,7 +45151,7 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
             append(element)
         element2 = _new(RemoteTypedParam)
         end3 = off + next_size
-        if next_size > 4194304:
+        if next_size > REMOTE_STRING_MAX:
             raise _xdr.XdrError("", "bad length or padding")
         element2.field = data[off:end3].decode()
         off = end3 + (-next_size & 3)
@@ -45173,7 +45173,7 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
                 start2 = off + 4
                 end4 = start2 + size2
                 off = end4 + (-size2 & 3)
-                if size2 > 4194304 or (off != end4 and data[end4:off] != _PAD[off - end4]):
+                if size2 > REMOTE_STRING_MAX or (off != end4 and data[end4:off] != _PAD[off - end4]):
                     raise _xdr.XdrError("", "bad length or padding")
                 arm2 = data[start2:end4].decode()
                 value2 = arm2
@@ -45193,7 +45193,7 @@ def _u_remote_connect_set_identity_args(data: bytes, off: int) -> tuple[RemoteCo
 def _p_remote_connect_set_identity_args(v: RemoteConnectSetIdentityArgs) -> bytes:
     try:
         items = v.params
-        if len(items) > 20:
+        if len(items) > REMOTE_CONNECT_IDENTITY_PARAMS_MAX:
             raise _xdr.XdrError("", "more than 20 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -45286,7 +45286,7 @@ def _u_remote_domain_backup_begin_args(data: bytes, off: int) -> tuple[RemoteDom
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.backup_xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -45349,7 +45349,7 @@ def _u_remote_domain_backup_get_xml_desc_ret(data: bytes, off: int) -> tuple[Rem
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.xml = data[off:end].decode()
     off = end + (-size & 3)
@@ -45375,7 +45375,7 @@ def _U_remote_domain_backup_get_xml_desc_ret(data: _xdr.Buffer) -> RemoteDomainB
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > REMOTE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.xml = data[off:end].decode()
             off = end + (-size & 3)
@@ -45394,7 +45394,7 @@ def _u_remote_domain_authorized_ssh_keys_get_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.user = data[off:end].decode()
     off = end + (-size & 3)
@@ -45416,7 +45416,7 @@ def _p_remote_domain_authorized_ssh_keys_get_args(v: RemoteDomainAuthorizedSshKe
 
 def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple[RemoteDomainAuthorizedSshKeysGetRet, int]:
     result = _new(RemoteDomainAuthorizedSshKeysGetRet)
-    count = _xdr.unpack_count(data, off, 2048, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX, 4)
     off += 4
     f_keys: list[str] = []
     append = f_keys.append
@@ -45425,7 +45425,7 @@ def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -45436,7 +45436,7 @@ def _u_remote_domain_authorized_ssh_keys_get_ret(data: bytes, off: int) -> tuple
 def _p_remote_domain_authorized_ssh_keys_get_ret(v: RemoteDomainAuthorizedSshKeysGetRet) -> bytes:
     try:
         items = v.keys
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -45455,13 +45455,13 @@ def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tupl
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.user = data[off:end].decode()
     off = end + (-size & 3)
     if off != end and data[end:off] != _PAD[off - end]:
         raise _xdr.XdrError("", "bad length or padding")
-    count = _xdr.unpack_count(data, off, 2048, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX, 4)
     off += 4
     f_keys: list[str] = []
     append = f_keys.append
@@ -45470,7 +45470,7 @@ def _u_remote_domain_authorized_ssh_keys_set_args(data: bytes, off: int) -> tupl
         start = off + 4
         end2 = start + size2
         off = end2 + (-size2 & 3)
-        if size2 > 4194304 or (off != end2 and data[end2:off] != _PAD[off - end2]):
+        if size2 > REMOTE_STRING_MAX or (off != end2 and data[end2:off] != _PAD[off - end2]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end2].decode()
         append(item)
@@ -45485,7 +45485,7 @@ def _p_remote_domain_authorized_ssh_keys_set_args(v: RemoteDomainAuthorizedSshKe
         raw = v.user.encode()
         size = len(raw)
         items = v.keys
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -45537,7 +45537,7 @@ def _U_remote_domain_get_messages_args(data: _xdr.Buffer) -> RemoteDomainGetMess
 
 def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDomainGetMessagesRet, int]:
     result = _new(RemoteDomainGetMessagesRet)
-    count = _xdr.unpack_count(data, off, 2048, 4)
+    count = _xdr.unpack_count(data, off, REMOTE_DOMAIN_MESSAGES_MAX, 4)
     off += 4
     f_msgs: list[str] = []
     append = f_msgs.append
@@ -45546,7 +45546,7 @@ def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDoma
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > REMOTE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         item = data[start:end].decode()
         append(item)
@@ -45557,7 +45557,7 @@ def _u_remote_domain_get_messages_ret(data: bytes, off: int) -> tuple[RemoteDoma
 def _p_remote_domain_get_messages_ret(v: RemoteDomainGetMessagesRet) -> bytes:
     try:
         items = v.msgs
-        if len(items) > 2048:
+        if len(items) > REMOTE_DOMAIN_MESSAGES_MAX:
             raise _xdr.XdrError("", "more than 2048 items")
         parts = [_S_I.pack(len(items))]
         append = parts.append
@@ -45638,7 +45638,7 @@ def _u_remote_domain_event_memory_device_size_change_msg(data: bytes, off: int) 
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.alias = data[off:end].decode()
     off = end + (-size & 3)
@@ -45672,7 +45672,7 @@ def _u_remote_domain_fd_associate_args(data: bytes, off: int) -> tuple[RemoteDom
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -45784,7 +45784,7 @@ def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[Re
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.alias = data[off:end].decode()
     off = end + (-size & 3)
@@ -45793,7 +45793,7 @@ def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[Re
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end2 = off + size2
-    if size2 > 4194304:
+    if size2 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.oldMAC = data[off:end2].decode()
     off = end2 + (-size2 & 3)
@@ -45802,7 +45802,7 @@ def _u_remote_domain_event_nic_mac_change_msg(data: bytes, off: int) -> tuple[Re
         raise _xdr.XdrError("", "bad length or padding")
     off += 4
     end3 = off + size3
-    if size3 > 4194304:
+    if size3 > REMOTE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.newMAC = data[off:end3].decode()
     off = end3 + (-size3 & 3)
@@ -48653,7 +48653,7 @@ _T_remote_domain_event_nic_mac_change_msg: _xdr.StructType[RemoteDomainEventNicM
     RemoteDomainEventNicMacChangeMsg,
 )
 
-_T_remote_nonnull_string.target = _xdr.StringType(4194304)
+_T_remote_nonnull_string.target = _xdr.StringType(REMOTE_STRING_MAX)
 _T_remote_string.target = _xdr.OptionalType(_T_remote_nonnull_string)
 _T_remote_uuid.target = _xdr.FixedOpaque(16)
 _T_remote_nonnull_domain.fields = (
@@ -48827,7 +48827,7 @@ _T_remote_node_get_cpu_stats_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_node_get_cpu_stats_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_node_get_cpu_stats, 16)),
+    ("params", _xdr.VarArray(_T_remote_node_get_cpu_stats, REMOTE_NODE_CPU_STATS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_node_get_memory_stats_args.fields = (
@@ -48836,7 +48836,7 @@ _T_remote_node_get_memory_stats_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_node_get_memory_stats_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_node_get_memory_stats, 16)),
+    ("params", _xdr.VarArray(_T_remote_node_get_memory_stats, REMOTE_NODE_MEMORY_STATS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_node_get_cells_free_memory_args.fields = (
@@ -48844,7 +48844,7 @@ _T_remote_node_get_cells_free_memory_args.fields = (
     ("maxcells", _xdr.INT),
 )
 _T_remote_node_get_cells_free_memory_ret.fields = (
-    ("cells", _xdr.VarArray(_xdr.UHYPER, 1024)),
+    ("cells", _xdr.VarArray(_xdr.UHYPER, REMOTE_NODE_MAX_CELLS)),
 )
 _T_remote_node_get_cells_free_memory_ret.markers = {"cells": 1}
 _T_remote_node_get_free_memory_ret.fields = (
@@ -48862,7 +48862,7 @@ _T_remote_domain_get_scheduler_parameters_args.fields = (
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_get_scheduler_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX)),
 )
 _T_remote_domain_get_scheduler_parameters_ret.markers = {"params": 1}
 _T_remote_domain_get_scheduler_parameters_flags_args.fields = (
@@ -48871,21 +48871,21 @@ _T_remote_domain_get_scheduler_parameters_flags_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_scheduler_parameters_flags_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX)),
 )
 _T_remote_domain_get_scheduler_parameters_flags_ret.markers = {"params": 1}
 _T_remote_domain_set_scheduler_parameters_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX)),
 )
 _T_remote_domain_set_scheduler_parameters_flags_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_set_blkio_parameters_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_blkio_parameters_args.fields = (
@@ -48894,12 +48894,12 @@ _T_remote_domain_get_blkio_parameters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_blkio_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_set_memory_parameters_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_memory_parameters_args.fields = (
@@ -48908,7 +48908,7 @@ _T_remote_domain_get_memory_parameters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_memory_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_block_resize_args.fields = (
@@ -48919,7 +48919,7 @@ _T_remote_domain_block_resize_args.fields = (
 )
 _T_remote_domain_set_numa_parameters_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_numa_parameters_args.fields = (
@@ -48928,12 +48928,12 @@ _T_remote_domain_get_numa_parameters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_numa_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_NUMA_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_set_perf_events_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_PERF_EVENTS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_perf_events_args.fields = (
@@ -48941,7 +48941,7 @@ _T_remote_domain_get_perf_events_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_perf_events_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_PERF_EVENTS_MAX)),
 )
 _T_remote_domain_block_stats_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -48962,7 +48962,7 @@ _T_remote_domain_block_stats_flags_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_block_stats_flags_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_interface_stats_args.fields = (
@@ -48983,7 +48983,7 @@ _T_remote_domain_interface_stats_ret.markers = {"": 2}
 _T_remote_domain_set_interface_parameters_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("device", _T_remote_nonnull_string),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_interface_parameters_args.fields = (
@@ -48993,7 +48993,7 @@ _T_remote_domain_get_interface_parameters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_interface_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_memory_stats_args.fields = (
@@ -49006,7 +49006,7 @@ _T_remote_domain_memory_stat.fields = (
     ("val", _xdr.UHYPER),
 )
 _T_remote_domain_memory_stats_ret.fields = (
-    ("stats", _xdr.VarArray(_T_remote_domain_memory_stat, 1024)),
+    ("stats", _xdr.VarArray(_T_remote_domain_memory_stat, REMOTE_DOMAIN_MEMORY_STATS_MAX)),
 )
 _T_remote_domain_block_peek_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -49016,7 +49016,7 @@ _T_remote_domain_block_peek_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_block_peek_ret.fields = (
-    ("buffer", _xdr.VarOpaque(4194304)),
+    ("buffer", _xdr.VarOpaque(REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX)),
 )
 _T_remote_domain_memory_peek_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -49025,7 +49025,7 @@ _T_remote_domain_memory_peek_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_memory_peek_ret.fields = (
-    ("buffer", _xdr.VarOpaque(4194304)),
+    ("buffer", _xdr.VarOpaque(REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX)),
 )
 _T_remote_domain_get_block_info_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -49042,7 +49042,7 @@ _T_remote_connect_list_domains_args.fields = (
     ("maxids", _xdr.INT),
 )
 _T_remote_connect_list_domains_ret.fields = (
-    ("ids", _xdr.VarArray(_xdr.INT, 16384)),
+    ("ids", _xdr.VarArray(_xdr.INT, REMOTE_DOMAIN_LIST_MAX)),
 )
 _T_remote_connect_list_domains_ret.markers = {"ids": 1}
 _T_remote_connect_num_of_domains_ret.fields = (
@@ -49167,7 +49167,7 @@ _T_remote_domain_save_flags_args.fields = (
 )
 _T_remote_domain_save_params_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_SAVE_PARAMS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_restore_args.fields = (
@@ -49179,7 +49179,7 @@ _T_remote_domain_restore_flags_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_restore_params_args.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_SAVE_PARAMS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_save_image_get_xml_desc_args.fields = (
@@ -49227,12 +49227,12 @@ _T_remote_domain_migrate_prepare_args.fields = (
     ("resource", _xdr.UHYPER),
 )
 _T_remote_domain_migrate_prepare_ret.fields = (
-    ("cookie", _xdr.VarOpaque(4194304)),
+    ("cookie", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri_out", _T_remote_string),
 )
 _T_remote_domain_migrate_perform_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("cookie", _xdr.VarOpaque(4194304)),
+    ("cookie", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri", _T_remote_nonnull_string),
     ("flags", _xdr.UHYPER),
     ("dname", _T_remote_string),
@@ -49240,7 +49240,7 @@ _T_remote_domain_migrate_perform_args.fields = (
 )
 _T_remote_domain_migrate_finish_args.fields = (
     ("dname", _T_remote_nonnull_string),
-    ("cookie", _xdr.VarOpaque(4194304)),
+    ("cookie", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri", _T_remote_nonnull_string),
     ("flags", _xdr.UHYPER),
 )
@@ -49255,12 +49255,12 @@ _T_remote_domain_migrate_prepare2_args.fields = (
     ("dom_xml", _T_remote_nonnull_string),
 )
 _T_remote_domain_migrate_prepare2_ret.fields = (
-    ("cookie", _xdr.VarOpaque(4194304)),
+    ("cookie", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri_out", _T_remote_string),
 )
 _T_remote_domain_migrate_finish2_args.fields = (
     ("dname", _T_remote_nonnull_string),
-    ("cookie", _xdr.VarOpaque(4194304)),
+    ("cookie", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri", _T_remote_nonnull_string),
     ("flags", _xdr.UHYPER),
     ("retcode", _xdr.INT),
@@ -49272,7 +49272,7 @@ _T_remote_connect_list_defined_domains_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_defined_domains_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_LIST_MAX)),
 )
 _T_remote_connect_list_defined_domains_ret.markers = {"names": 1}
 _T_remote_connect_num_of_defined_domains_ret.fields = (
@@ -49323,7 +49323,7 @@ _T_remote_domain_send_key_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("codeset", _xdr.UINT),
     ("holdtime", _xdr.UINT),
-    ("keycodes", _xdr.VarArray(_xdr.UINT, 16)),
+    ("keycodes", _xdr.VarArray(_xdr.UINT, REMOTE_DOMAIN_SEND_KEY_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_send_process_signal_args.fields = (
@@ -49351,12 +49351,12 @@ _T_remote_domain_get_vcpus_flags_ret.fields = (
 _T_remote_domain_pin_vcpu_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("vcpu", _xdr.UINT),
-    ("cpumap", _xdr.VarOpaque(2048)),
+    ("cpumap", _xdr.VarOpaque(REMOTE_CPUMAP_MAX)),
 )
 _T_remote_domain_pin_vcpu_flags_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("vcpu", _xdr.UINT),
-    ("cpumap", _xdr.VarOpaque(2048)),
+    ("cpumap", _xdr.VarOpaque(REMOTE_CPUMAP_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_vcpu_pin_info_args.fields = (
@@ -49366,12 +49366,12 @@ _T_remote_domain_get_vcpu_pin_info_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_vcpu_pin_info_ret.fields = (
-    ("cpumaps", _xdr.VarOpaque(8388608)),
+    ("cpumaps", _xdr.VarOpaque(REMOTE_CPUMAPS_MAX)),
     ("num", _xdr.INT),
 )
 _T_remote_domain_pin_emulator_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("cpumap", _xdr.VarOpaque(2048)),
+    ("cpumap", _xdr.VarOpaque(REMOTE_CPUMAP_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_emulator_pin_info_args.fields = (
@@ -49380,7 +49380,7 @@ _T_remote_domain_get_emulator_pin_info_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_emulator_pin_info_ret.fields = (
-    ("cpumaps", _xdr.VarOpaque(8388608)),
+    ("cpumaps", _xdr.VarOpaque(REMOTE_CPUMAPS_MAX)),
     ("ret", _xdr.INT),
 )
 _T_remote_domain_get_vcpus_args.fields = (
@@ -49389,8 +49389,8 @@ _T_remote_domain_get_vcpus_args.fields = (
     ("maplen", _xdr.INT),
 )
 _T_remote_domain_get_vcpus_ret.fields = (
-    ("info", _xdr.VarArray(_T_remote_vcpu_info, 16384)),
-    ("cpumaps", _xdr.VarOpaque(8388608)),
+    ("info", _xdr.VarArray(_T_remote_vcpu_info, REMOTE_VCPUINFO_MAX)),
+    ("cpumaps", _xdr.VarOpaque(REMOTE_CPUMAPS_MAX)),
 )
 _T_remote_domain_get_max_vcpus_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -49400,20 +49400,20 @@ _T_remote_domain_get_max_vcpus_ret.fields = (
 )
 _T_remote_domain_iothread_info.fields = (
     ("iothread_id", _xdr.UINT),
-    ("cpumap", _xdr.VarOpaque(2048)),
+    ("cpumap", _xdr.VarOpaque(REMOTE_CPUMAP_MAX)),
 )
 _T_remote_domain_get_iothread_info_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_iothread_info_ret.fields = (
-    ("info", _xdr.VarArray(_T_remote_domain_iothread_info, 16384)),
+    ("info", _xdr.VarArray(_T_remote_domain_iothread_info, REMOTE_IOTHREAD_INFO_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_domain_pin_iothread_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("iothreads_id", _xdr.UINT),
-    ("cpumap", _xdr.VarOpaque(2048)),
+    ("cpumap", _xdr.VarOpaque(REMOTE_CPUMAP_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_add_iothread_args.fields = (
@@ -49429,26 +49429,29 @@ _T_remote_domain_del_iothread_args.fields = (
 _T_remote_domain_set_iothread_params_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("iothread_id", _xdr.UINT),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_security_label_args.fields = (
     ("dom", _T_remote_nonnull_domain),
 )
 _T_remote_domain_get_security_label_ret.fields = (
-    ("label", _xdr.VarArray(_xdr.INT, 4097)),
+    ("label", _xdr.VarArray(_xdr.INT, REMOTE_SECURITY_LABEL_MAX)),
     ("enforcing", _xdr.INT),
 )
 _T_remote_domain_get_security_label_list_args.fields = (
     ("dom", _T_remote_nonnull_domain),
 )
 _T_remote_domain_get_security_label_list_ret.fields = (
-    ("labels", _xdr.VarArray(_T_remote_domain_get_security_label_ret, 64)),
+    (
+        "labels",
+        _xdr.VarArray(_T_remote_domain_get_security_label_ret, REMOTE_SECURITY_LABEL_LIST_MAX),
+    ),
     ("ret", _xdr.INT),
 )
 _T_remote_node_get_security_model_ret.fields = (
-    ("model", _xdr.VarArray(_xdr.INT, 257)),
-    ("doi", _xdr.VarArray(_xdr.INT, 257)),
+    ("model", _xdr.VarArray(_xdr.INT, REMOTE_SECURITY_MODEL_MAX)),
+    ("doi", _xdr.VarArray(_xdr.INT, REMOTE_SECURITY_DOI_MAX)),
 )
 _T_remote_domain_attach_device_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -49545,7 +49548,7 @@ _T_remote_domain_block_copy_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("path", _T_remote_nonnull_string),
     ("destxml", _T_remote_nonnull_string),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_block_commit_args.fields = (
@@ -49559,7 +49562,7 @@ _T_remote_domain_block_commit_args.fields = (
 _T_remote_domain_set_block_io_tune_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("disk", _T_remote_nonnull_string),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 32)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_block_io_tune_args.fields = (
@@ -49569,13 +49572,13 @@ _T_remote_domain_get_block_io_tune_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_block_io_tune_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 32)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_set_throttle_group_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("group", _T_remote_nonnull_string),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 32)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_del_throttle_group_args.fields = (
@@ -49591,7 +49594,7 @@ _T_remote_domain_get_cpu_stats_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_cpu_stats_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 2048)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_GET_CPU_STATS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_get_hostname_args.fields = (
@@ -49608,7 +49611,7 @@ _T_remote_connect_list_networks_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_networks_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_NETWORK_LIST_MAX)),
 )
 _T_remote_connect_list_networks_ret.markers = {"names": 1}
 _T_remote_connect_num_of_defined_networks_ret.fields = (
@@ -49618,7 +49621,7 @@ _T_remote_connect_list_defined_networks_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_defined_networks_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_NETWORK_LIST_MAX)),
 )
 _T_remote_connect_list_defined_networks_ret.markers = {"names": 1}
 _T_remote_network_lookup_by_uuid_args.fields = (
@@ -49706,7 +49709,7 @@ _T_remote_connect_list_nwfilters_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_nwfilters_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_NWFILTER_LIST_MAX)),
 )
 _T_remote_connect_list_nwfilters_ret.markers = {"names": 1}
 _T_remote_nwfilter_lookup_by_uuid_args.fields = (
@@ -49751,7 +49754,7 @@ _T_remote_connect_list_interfaces_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_interfaces_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_INTERFACE_LIST_MAX)),
 )
 _T_remote_connect_list_interfaces_ret.markers = {"names": 1}
 _T_remote_connect_num_of_defined_interfaces_ret.fields = (
@@ -49761,7 +49764,7 @@ _T_remote_connect_list_defined_interfaces_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_defined_interfaces_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_INTERFACE_LIST_MAX)),
 )
 _T_remote_connect_list_defined_interfaces_ret.markers = {"names": 1}
 _T_remote_interface_lookup_by_name_args.fields = (
@@ -49811,7 +49814,7 @@ _T_remote_interface_change_rollback_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_auth_list_ret.fields = (
-    ("types", _xdr.VarArray(_T_remote_auth_type, 20)),
+    ("types", _xdr.VarArray(_T_remote_auth_type, REMOTE_AUTH_TYPE_LIST_MAX)),
 )
 _T_remote_auth_sasl_init_ret.fields = (
     ("mechlist", _T_remote_nonnull_string),
@@ -49819,21 +49822,21 @@ _T_remote_auth_sasl_init_ret.fields = (
 _T_remote_auth_sasl_start_args.fields = (
     ("mech", _T_remote_nonnull_string),
     ("nil", _xdr.INT),
-    ("data", _xdr.VarArray(_xdr.INT, 65536)),
+    ("data", _xdr.VarArray(_xdr.INT, REMOTE_AUTH_SASL_DATA_MAX)),
 )
 _T_remote_auth_sasl_start_ret.fields = (
     ("complete", _xdr.INT),
     ("nil", _xdr.INT),
-    ("data", _xdr.VarArray(_xdr.INT, 65536)),
+    ("data", _xdr.VarArray(_xdr.INT, REMOTE_AUTH_SASL_DATA_MAX)),
 )
 _T_remote_auth_sasl_step_args.fields = (
     ("nil", _xdr.INT),
-    ("data", _xdr.VarArray(_xdr.INT, 65536)),
+    ("data", _xdr.VarArray(_xdr.INT, REMOTE_AUTH_SASL_DATA_MAX)),
 )
 _T_remote_auth_sasl_step_ret.fields = (
     ("complete", _xdr.INT),
     ("nil", _xdr.INT),
-    ("data", _xdr.VarArray(_xdr.INT, 65536)),
+    ("data", _xdr.VarArray(_xdr.INT, REMOTE_AUTH_SASL_DATA_MAX)),
 )
 _T_remote_auth_polkit_ret.fields = (
     ("complete", _xdr.INT),
@@ -49845,7 +49848,7 @@ _T_remote_connect_list_storage_pools_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_storage_pools_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_STORAGE_POOL_LIST_MAX)),
 )
 _T_remote_connect_list_storage_pools_ret.markers = {"names": 1}
 _T_remote_connect_num_of_defined_storage_pools_ret.fields = (
@@ -49855,7 +49858,7 @@ _T_remote_connect_list_defined_storage_pools_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_connect_list_defined_storage_pools_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_STORAGE_POOL_LIST_MAX)),
 )
 _T_remote_connect_list_defined_storage_pools_ret.markers = {"names": 1}
 _T_remote_connect_find_storage_pool_sources_args.fields = (
@@ -49964,7 +49967,7 @@ _T_remote_storage_pool_list_volumes_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_storage_pool_list_volumes_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_STORAGE_VOL_LIST_MAX)),
 )
 _T_remote_storage_pool_list_volumes_ret.markers = {"names": 1}
 _T_remote_storage_vol_lookup_by_name_args.fields = (
@@ -50066,7 +50069,7 @@ _T_remote_node_list_devices_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_node_list_devices_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 65536)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_NODE_DEVICE_LIST_MAX)),
 )
 _T_remote_node_list_devices_ret.markers = {"names": 2}
 _T_remote_node_device_lookup_by_name_args.fields = (
@@ -50107,7 +50110,7 @@ _T_remote_node_device_list_caps_args.fields = (
     ("maxnames", _xdr.INT),
 )
 _T_remote_node_device_list_caps_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 65536)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_NODE_DEVICE_CAPS_LIST_MAX)),
 )
 _T_remote_node_device_list_caps_ret.markers = {"names": 1}
 _T_remote_node_device_dettach_args.fields = (
@@ -50214,7 +50217,7 @@ _T_remote_connect_list_secrets_args.fields = (
     ("maxuuids", _xdr.INT),
 )
 _T_remote_connect_list_secrets_ret.fields = (
-    ("uuids", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("uuids", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_SECRET_LIST_MAX)),
 )
 _T_remote_connect_list_secrets_ret.markers = {"uuids": 1}
 _T_remote_secret_lookup_by_uuid_args.fields = (
@@ -50239,7 +50242,7 @@ _T_remote_secret_get_xml_desc_ret.fields = (
 )
 _T_remote_secret_set_value_args.fields = (
     ("secret", _T_remote_nonnull_secret),
-    ("value", _xdr.VarOpaque(65536)),
+    ("value", _xdr.VarOpaque(REMOTE_SECRET_VALUE_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_secret_get_value_args.fields = (
@@ -50247,7 +50250,7 @@ _T_remote_secret_get_value_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_secret_get_value_ret.fields = (
-    ("value", _xdr.VarOpaque(65536)),
+    ("value", _xdr.VarOpaque(REMOTE_SECRET_VALUE_MAX)),
 )
 _T_remote_secret_undefine_args.fields = (
     ("secret", _T_remote_nonnull_secret),
@@ -50324,7 +50327,7 @@ _T_remote_connect_compare_cpu_ret.fields = (
     ("result", _xdr.INT),
 )
 _T_remote_connect_baseline_cpu_args.fields = (
-    ("xmlCPUs", _xdr.VarArray(_T_remote_nonnull_string, 256)),
+    ("xmlCPUs", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_CPU_BASELINE_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_baseline_cpu_ret.fields = (
@@ -50354,7 +50357,7 @@ _T_remote_domain_get_job_stats_args.fields = (
 )
 _T_remote_domain_get_job_stats_ret.fields = (
     ("type", _xdr.INT),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_JOB_STATS_MAX)),
 )
 _T_remote_domain_abort_job_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -50477,7 +50480,13 @@ _T_remote_domain_event_graphics_msg.fields = (
     ("local", _T_remote_domain_event_graphics_address),
     ("remote", _T_remote_domain_event_graphics_address),
     ("authScheme", _T_remote_nonnull_string),
-    ("subject", _xdr.VarArray(_T_remote_domain_event_graphics_identity, 20)),
+    (
+        "subject",
+        _xdr.VarArray(
+            _T_remote_domain_event_graphics_identity,
+            REMOTE_DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX,
+        ),
+    ),
 )
 _T_remote_domain_event_callback_graphics_msg.fields = (
     ("callbackID", _xdr.INT),
@@ -50600,7 +50609,7 @@ _T_remote_domain_snapshot_list_names_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_snapshot_list_names_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX)),
 )
 _T_remote_domain_snapshot_list_names_ret.markers = {"names": 1}
 _T_remote_domain_list_all_snapshots_args.fields = (
@@ -50609,7 +50618,10 @@ _T_remote_domain_list_all_snapshots_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_list_all_snapshots_ret.fields = (
-    ("snapshots", _xdr.VarArray(_T_remote_nonnull_domain_snapshot, 16384)),
+    (
+        "snapshots",
+        _xdr.VarArray(_T_remote_nonnull_domain_snapshot, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX),
+    ),
     ("ret", _xdr.INT),
 )
 _T_remote_domain_list_all_snapshots_ret.markers = {"": 1}
@@ -50626,7 +50638,7 @@ _T_remote_domain_snapshot_list_children_names_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_snapshot_list_children_names_ret.fields = (
-    ("names", _xdr.VarArray(_T_remote_nonnull_string, 16384)),
+    ("names", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX)),
 )
 _T_remote_domain_snapshot_list_children_names_ret.markers = {"names": 1}
 _T_remote_domain_snapshot_list_all_children_args.fields = (
@@ -50635,7 +50647,10 @@ _T_remote_domain_snapshot_list_all_children_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_snapshot_list_all_children_ret.fields = (
-    ("snapshots", _xdr.VarArray(_T_remote_nonnull_domain_snapshot, 16384)),
+    (
+        "snapshots",
+        _xdr.VarArray(_T_remote_nonnull_domain_snapshot, REMOTE_DOMAIN_SNAPSHOT_LIST_MAX),
+    ),
     ("ret", _xdr.INT),
 )
 _T_remote_domain_snapshot_list_all_children_ret.markers = {"": 1}
@@ -50728,11 +50743,11 @@ _T_remote_domain_migrate_begin3_args.fields = (
     ("resource", _xdr.UHYPER),
 )
 _T_remote_domain_migrate_begin3_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("xml", _T_remote_nonnull_string),
 )
 _T_remote_domain_migrate_prepare3_args.fields = (
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri_in", _T_remote_string),
     ("flags", _xdr.UHYPER),
     ("dname", _T_remote_string),
@@ -50740,24 +50755,24 @@ _T_remote_domain_migrate_prepare3_args.fields = (
     ("dom_xml", _T_remote_nonnull_string),
 )
 _T_remote_domain_migrate_prepare3_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri_out", _T_remote_string),
 )
 _T_remote_domain_migrate_prepare_tunnel3_args.fields = (
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("flags", _xdr.UHYPER),
     ("dname", _T_remote_string),
     ("resource", _xdr.UHYPER),
     ("dom_xml", _T_remote_nonnull_string),
 )
 _T_remote_domain_migrate_prepare_tunnel3_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
 )
 _T_remote_domain_migrate_prepare_tunnel3_ret.markers = {"cookie_out": 3}
 _T_remote_domain_migrate_perform3_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("xmlin", _T_remote_string),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("dconnuri", _T_remote_string),
     ("uri", _T_remote_string),
     ("flags", _xdr.UHYPER),
@@ -50765,11 +50780,11 @@ _T_remote_domain_migrate_perform3_args.fields = (
     ("resource", _xdr.UHYPER),
 )
 _T_remote_domain_migrate_perform3_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
 )
 _T_remote_domain_migrate_finish3_args.fields = (
     ("dname", _T_remote_nonnull_string),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("dconnuri", _T_remote_string),
     ("uri", _T_remote_string),
     ("flags", _xdr.UHYPER),
@@ -50777,11 +50792,11 @@ _T_remote_domain_migrate_finish3_args.fields = (
 )
 _T_remote_domain_migrate_finish3_ret.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
 )
 _T_remote_domain_migrate_confirm3_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("flags", _xdr.UHYPER),
     ("cancelled", _xdr.INT),
 )
@@ -50827,7 +50842,7 @@ _T_remote_domain_get_disk_errors_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_disk_errors_ret.fields = (
-    ("errors", _xdr.VarArray(_T_remote_domain_disk_error, 256)),
+    ("errors", _xdr.VarArray(_T_remote_domain_disk_error, REMOTE_DOMAIN_DISK_ERRORS_MAX)),
     ("nerrors", _xdr.INT),
 )
 _T_remote_connect_list_all_domains_args.fields = (
@@ -50835,7 +50850,7 @@ _T_remote_connect_list_all_domains_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_domains_ret.fields = (
-    ("domains", _xdr.VarArray(_T_remote_nonnull_domain, 16384)),
+    ("domains", _xdr.VarArray(_T_remote_nonnull_domain, REMOTE_DOMAIN_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_domains_ret.markers = {"": 1}
@@ -50844,7 +50859,7 @@ _T_remote_connect_list_all_storage_pools_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_storage_pools_ret.fields = (
-    ("pools", _xdr.VarArray(_T_remote_nonnull_storage_pool, 16384)),
+    ("pools", _xdr.VarArray(_T_remote_nonnull_storage_pool, REMOTE_STORAGE_POOL_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_storage_pools_ret.markers = {"": 1}
@@ -50854,7 +50869,7 @@ _T_remote_storage_pool_list_all_volumes_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_storage_pool_list_all_volumes_ret.fields = (
-    ("vols", _xdr.VarArray(_T_remote_nonnull_storage_vol, 16384)),
+    ("vols", _xdr.VarArray(_T_remote_nonnull_storage_vol, REMOTE_STORAGE_VOL_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_storage_pool_list_all_volumes_ret.markers = {"": 1}
@@ -50863,7 +50878,7 @@ _T_remote_connect_list_all_networks_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_networks_ret.fields = (
-    ("nets", _xdr.VarArray(_T_remote_nonnull_network, 16384)),
+    ("nets", _xdr.VarArray(_T_remote_nonnull_network, REMOTE_NETWORK_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_networks_ret.markers = {"": 1}
@@ -50872,7 +50887,7 @@ _T_remote_connect_list_all_interfaces_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_interfaces_ret.fields = (
-    ("ifaces", _xdr.VarArray(_T_remote_nonnull_interface, 16384)),
+    ("ifaces", _xdr.VarArray(_T_remote_nonnull_interface, REMOTE_INTERFACE_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_interfaces_ret.markers = {"": 1}
@@ -50881,7 +50896,7 @@ _T_remote_connect_list_all_node_devices_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_node_devices_ret.fields = (
-    ("devices", _xdr.VarArray(_T_remote_nonnull_node_device, 65536)),
+    ("devices", _xdr.VarArray(_T_remote_nonnull_node_device, REMOTE_NODE_DEVICE_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_node_devices_ret.markers = {"": 1}
@@ -50890,7 +50905,7 @@ _T_remote_connect_list_all_nwfilters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_nwfilters_ret.fields = (
-    ("filters", _xdr.VarArray(_T_remote_nonnull_nwfilter, 16384)),
+    ("filters", _xdr.VarArray(_T_remote_nonnull_nwfilter, REMOTE_NWFILTER_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_nwfilters_ret.markers = {"": 1}
@@ -50899,12 +50914,12 @@ _T_remote_connect_list_all_secrets_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_secrets_ret.fields = (
-    ("secrets", _xdr.VarArray(_T_remote_nonnull_secret, 16384)),
+    ("secrets", _xdr.VarArray(_T_remote_nonnull_secret, REMOTE_SECRET_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_secrets_ret.markers = {"": 1}
 _T_remote_node_set_memory_parameters_args.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_NODE_MEMORY_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_node_get_memory_parameters_args.fields = (
@@ -50912,7 +50927,7 @@ _T_remote_node_get_memory_parameters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_node_get_memory_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_NODE_MEMORY_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_node_get_cpu_map_args.fields = (
@@ -50921,7 +50936,7 @@ _T_remote_node_get_cpu_map_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_node_get_cpu_map_ret.fields = (
-    ("cpumap", _xdr.VarOpaque(2048)),
+    ("cpumap", _xdr.VarOpaque(REMOTE_CPUMAP_MAX)),
     ("online", _xdr.UINT),
     ("ret", _xdr.INT),
 )
@@ -50947,54 +50962,54 @@ _T_remote_domain_set_time_args.fields = (
 )
 _T_remote_domain_migrate_begin3_params_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_migrate_begin3_params_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("xml", _T_remote_nonnull_string),
 )
 _T_remote_domain_migrate_prepare3_params_args.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_migrate_prepare3_params_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("uri_out", _T_remote_string),
 )
 _T_remote_domain_migrate_prepare_tunnel3_params_args.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_migrate_prepare_tunnel3_params_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
 )
 _T_remote_domain_migrate_perform3_params_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("dconnuri", _T_remote_string),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_migrate_perform3_params_ret.fields = (
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
 )
 _T_remote_domain_migrate_finish3_params_args.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("flags", _xdr.UINT),
     ("cancelled", _xdr.INT),
 )
 _T_remote_domain_migrate_finish3_params_ret.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("cookie_out", _xdr.VarOpaque(4194304)),
+    ("cookie_out", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
 )
 _T_remote_domain_migrate_confirm3_params_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
-    ("cookie_in", _xdr.VarOpaque(4194304)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX)),
+    ("cookie_in", _xdr.VarOpaque(REMOTE_MIGRATE_COOKIE_MAX)),
     ("flags", _xdr.UINT),
     ("cancelled", _xdr.INT),
 )
@@ -51024,7 +51039,7 @@ _T_remote_domain_event_block_threshold_msg.fields = (
 _T_remote_domain_event_callback_tunable_msg.fields = (
     ("callbackID", _xdr.INT),
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 2048)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_EVENT_TUNABLE_MAX)),
 )
 _T_remote_domain_event_callback_device_added_msg.fields = (
     ("callbackID", _xdr.INT),
@@ -51040,7 +51055,7 @@ _T_remote_connect_get_cpu_model_names_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_get_cpu_model_names_ret.fields = (
-    ("models", _xdr.VarArray(_T_remote_nonnull_string, 8192)),
+    ("models", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_CONNECT_CPU_MODELS_MAX)),
     ("ret", _xdr.INT),
 )
 _T_remote_connect_network_event_register_any_args.fields = (
@@ -51124,7 +51139,10 @@ _T_remote_node_device_event_update_msg.fields = (
 )
 _T_remote_domain_fsfreeze_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("mountpoints", _xdr.VarArray(_T_remote_nonnull_string, 256)),
+    (
+        "mountpoints",
+        _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX),
+    ),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_fsfreeze_ret.fields = (
@@ -51132,24 +51150,27 @@ _T_remote_domain_fsfreeze_ret.fields = (
 )
 _T_remote_domain_fsthaw_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("mountpoints", _xdr.VarArray(_T_remote_nonnull_string, 256)),
+    (
+        "mountpoints",
+        _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX),
+    ),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_fsthaw_ret.fields = (
     ("filesystems", _xdr.INT),
 )
 _T_remote_node_get_free_pages_args.fields = (
-    ("pages", _xdr.VarArray(_xdr.UINT, 1024)),
+    ("pages", _xdr.VarArray(_xdr.UINT, REMOTE_NODE_MAX_CELLS)),
     ("startCell", _xdr.INT),
     ("cellCount", _xdr.UINT),
     ("flags", _xdr.UINT),
 )
 _T_remote_node_get_free_pages_ret.fields = (
-    ("counts", _xdr.VarArray(_xdr.UHYPER, 1024)),
+    ("counts", _xdr.VarArray(_xdr.UHYPER, REMOTE_NODE_MAX_CELLS)),
 )
 _T_remote_node_alloc_pages_args.fields = (
-    ("pageSizes", _xdr.VarArray(_xdr.UINT, 1024)),
-    ("pageCounts", _xdr.VarArray(_xdr.UHYPER, 1024)),
+    ("pageSizes", _xdr.VarArray(_xdr.UINT, REMOTE_NODE_MAX_CELLS)),
+    ("pageCounts", _xdr.VarArray(_xdr.UHYPER, REMOTE_NODE_MAX_CELLS)),
     ("startCell", _xdr.INT),
     ("cellCount", _xdr.UINT),
     ("flags", _xdr.UINT),
@@ -51175,15 +51196,15 @@ _T_remote_network_get_dhcp_leases_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_network_get_dhcp_leases_ret.fields = (
-    ("leases", _xdr.VarArray(_T_remote_network_dhcp_lease, 65536)),
+    ("leases", _xdr.VarArray(_T_remote_network_dhcp_lease, REMOTE_NETWORK_DHCP_LEASES_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_domain_stats_record.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 262144)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX)),
 )
 _T_remote_connect_get_all_domain_stats_args.fields = (
-    ("doms", _xdr.VarArray(_T_remote_nonnull_domain, 16384)),
+    ("doms", _xdr.VarArray(_T_remote_nonnull_domain, REMOTE_DOMAIN_LIST_MAX)),
     ("stats", _xdr.UINT),
     ("flags", _xdr.UINT),
 )
@@ -51194,20 +51215,20 @@ _T_remote_domain_event_callback_agent_lifecycle_msg.fields = (
     ("reason", _xdr.INT),
 )
 _T_remote_connect_get_all_domain_stats_ret.fields = (
-    ("retStats", _xdr.VarArray(_T_remote_domain_stats_record, 16384)),
+    ("retStats", _xdr.VarArray(_T_remote_domain_stats_record, REMOTE_DOMAIN_LIST_MAX)),
 )
 _T_remote_domain_fsinfo.fields = (
     ("mountpoint", _T_remote_nonnull_string),
     ("name", _T_remote_nonnull_string),
     ("fstype", _T_remote_nonnull_string),
-    ("dev_aliases", _xdr.VarArray(_T_remote_nonnull_string, 256)),
+    ("dev_aliases", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_FSINFO_DISKS_MAX)),
 )
 _T_remote_domain_get_fsinfo_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_fsinfo_ret.fields = (
-    ("info", _xdr.VarArray(_T_remote_domain_fsinfo, 256)),
+    ("info", _xdr.VarArray(_T_remote_domain_fsinfo, REMOTE_DOMAIN_FSINFO_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_domain_ip_addr.fields = (
@@ -51218,7 +51239,7 @@ _T_remote_domain_ip_addr.fields = (
 _T_remote_domain_interface.fields = (
     ("name", _T_remote_nonnull_string),
     ("hwaddr", _T_remote_string),
-    ("addrs", _xdr.VarArray(_T_remote_domain_ip_addr, 2048)),
+    ("addrs", _xdr.VarArray(_T_remote_domain_ip_addr, REMOTE_DOMAIN_IP_ADDR_MAX)),
 )
 _T_remote_domain_interface_addresses_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -51226,7 +51247,7 @@ _T_remote_domain_interface_addresses_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_interface_addresses_ret.fields = (
-    ("ifaces", _xdr.VarArray(_T_remote_domain_interface, 2048)),
+    ("ifaces", _xdr.VarArray(_T_remote_domain_interface, REMOTE_DOMAIN_INTERFACE_MAX)),
 )
 _T_remote_domain_set_user_password_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -51250,7 +51271,7 @@ _T_remote_domain_event_callback_migration_iteration_msg.fields = (
 _T_remote_domain_event_callback_job_completed_msg.fields = (
     ("callbackID", _xdr.INT),
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_JOB_STATS_MAX)),
 )
 _T_remote_domain_migrate_start_post_copy_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -51266,7 +51287,7 @@ _T_remote_domain_get_guest_vcpus_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_guest_vcpus_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX)),
 )
 _T_remote_domain_set_guest_vcpus_args.fields = (
     ("dom", _T_remote_nonnull_domain),
@@ -51341,7 +51362,7 @@ _T_remote_connect_baseline_hypervisor_cpu_args.fields = (
     ("arch", _T_remote_string),
     ("machine", _T_remote_string),
     ("virttype", _T_remote_string),
-    ("xmlCPUs", _xdr.VarArray(_T_remote_nonnull_string, 256)),
+    ("xmlCPUs", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_CPU_BASELINE_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_baseline_hypervisor_cpu_ret.fields = (
@@ -51352,7 +51373,7 @@ _T_remote_node_get_sev_info_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_node_get_sev_info_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_NODE_SEV_INFO_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_domain_get_launch_security_info_args.fields = (
@@ -51360,11 +51381,14 @@ _T_remote_domain_get_launch_security_info_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_launch_security_info_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX)),
 )
 _T_remote_domain_set_launch_security_state_args.fields = (
     ("dom", _T_remote_nonnull_domain),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 64)),
+    (
+        "params",
+        _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX),
+    ),
     ("flags", _xdr.UINT),
 )
 _T_remote_nwfilter_binding_lookup_by_port_dev_args.fields = (
@@ -51395,7 +51419,10 @@ _T_remote_connect_list_all_nwfilter_bindings_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_connect_list_all_nwfilter_bindings_ret.fields = (
-    ("bindings", _xdr.VarArray(_T_remote_nonnull_nwfilter_binding, 16384)),
+    (
+        "bindings",
+        _xdr.VarArray(_T_remote_nonnull_nwfilter_binding, REMOTE_NWFILTER_BINDING_LIST_MAX),
+    ),
     ("ret", _xdr.UINT),
 )
 _T_remote_connect_list_all_nwfilter_bindings_ret.markers = {"": 1}
@@ -51411,7 +51438,7 @@ _T_remote_network_list_all_ports_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_network_list_all_ports_ret.fields = (
-    ("ports", _xdr.VarArray(_T_remote_nonnull_network_port, 16384)),
+    ("ports", _xdr.VarArray(_T_remote_nonnull_network_port, REMOTE_NETWORK_PORT_LIST_MAX)),
     ("ret", _xdr.UINT),
 )
 _T_remote_network_list_all_ports_ret.markers = {"": 1}
@@ -51432,7 +51459,7 @@ _T_remote_network_port_create_xml_ret.fields = (
 )
 _T_remote_network_port_set_parameters_args.fields = (
     ("port", _T_remote_nonnull_network_port),
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_NETWORK_PORT_PARAMETERS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_network_port_get_parameters_args.fields = (
@@ -51441,7 +51468,7 @@ _T_remote_network_port_get_parameters_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_network_port_get_parameters_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 16)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_NETWORK_PORT_PARAMETERS_MAX)),
     ("nparams", _xdr.INT),
 )
 _T_remote_network_port_get_xml_desc_args.fields = (
@@ -51476,7 +51503,10 @@ _T_remote_domain_list_all_checkpoints_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_list_all_checkpoints_ret.fields = (
-    ("checkpoints", _xdr.VarArray(_T_remote_nonnull_domain_checkpoint, 16384)),
+    (
+        "checkpoints",
+        _xdr.VarArray(_T_remote_nonnull_domain_checkpoint, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX),
+    ),
     ("ret", _xdr.INT),
 )
 _T_remote_domain_list_all_checkpoints_ret.markers = {"": 1}
@@ -51486,7 +51516,10 @@ _T_remote_domain_checkpoint_list_all_children_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_checkpoint_list_all_children_ret.fields = (
-    ("checkpoints", _xdr.VarArray(_T_remote_nonnull_domain_checkpoint, 16384)),
+    (
+        "checkpoints",
+        _xdr.VarArray(_T_remote_nonnull_domain_checkpoint, REMOTE_DOMAIN_CHECKPOINT_LIST_MAX),
+    ),
     ("ret", _xdr.INT),
 )
 _T_remote_domain_checkpoint_list_all_children_ret.markers = {"": 1}
@@ -51515,10 +51548,10 @@ _T_remote_domain_get_guest_info_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_guest_info_ret.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 2048)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX)),
 )
 _T_remote_connect_set_identity_args.fields = (
-    ("params", _xdr.VarArray(_T_remote_typed_param, 20)),
+    ("params", _xdr.VarArray(_T_remote_typed_param, REMOTE_CONNECT_IDENTITY_PARAMS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_agent_set_response_timeout_args.fields = (
@@ -51548,12 +51581,12 @@ _T_remote_domain_authorized_ssh_keys_get_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_authorized_ssh_keys_get_ret.fields = (
-    ("keys", _xdr.VarArray(_T_remote_nonnull_string, 2048)),
+    ("keys", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX)),
 )
 _T_remote_domain_authorized_ssh_keys_set_args.fields = (
     ("dom", _T_remote_nonnull_domain),
     ("user", _T_remote_nonnull_string),
-    ("keys", _xdr.VarArray(_T_remote_nonnull_string, 2048)),
+    ("keys", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX)),
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_messages_args.fields = (
@@ -51561,7 +51594,7 @@ _T_remote_domain_get_messages_args.fields = (
     ("flags", _xdr.UINT),
 )
 _T_remote_domain_get_messages_ret.fields = (
-    ("msgs", _xdr.VarArray(_T_remote_nonnull_string, 2048)),
+    ("msgs", _xdr.VarArray(_T_remote_nonnull_string, REMOTE_DOMAIN_MESSAGES_MAX)),
 )
 _T_remote_domain_start_dirty_rate_calc_args.fields = (
     ("dom", _T_remote_nonnull_domain),

@@ -340,7 +340,7 @@ def _u_virNetMessageNonnullString(data: bytes, off: int) -> tuple[str, int]:
     start = off + 4
     end = start + size
     off = end + (-size & 3)
-    if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+    if size > VIR_NET_MESSAGE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
         raise _xdr.XdrError("", "bad length or padding")
     result = data[start:end].decode()
     return result, off
@@ -364,7 +364,7 @@ def _u_virNetMessageString(data: bytes, off: int) -> tuple[str | None, int]:
         start = off + 4
         end = start + size
         off = end + (-size & 3)
-        if size > 4194304 or (off != end and data[end:off] != _PAD[off - end]):
+        if size > VIR_NET_MESSAGE_STRING_MAX or (off != end and data[end:off] != _PAD[off - end]):
             raise _xdr.XdrError("", "bad length or padding")
         result_value = data[start:end].decode()
         result = result_value
@@ -394,7 +394,7 @@ def _u_virNetMessageNonnullDomain(data: bytes, off: int) -> tuple[VirNetMessageN
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > VIR_NET_MESSAGE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -424,7 +424,7 @@ def _U_virNetMessageNonnullDomain(data: _xdr.Buffer) -> VirNetMessageNonnullDoma
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > VIR_NET_MESSAGE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -444,7 +444,7 @@ def _u_virNetMessageNonnullNetwork(data: bytes, off: int) -> tuple[VirNetMessage
     size = _S_I.unpack_from(data, off)[0]
     off += 4
     end = off + size
-    if size > 4194304:
+    if size > VIR_NET_MESSAGE_STRING_MAX:
         raise _xdr.XdrError("", "bad length or padding")
     result.name = data[off:end].decode()
     off = end + (-size & 3)
@@ -474,7 +474,7 @@ def _U_virNetMessageNonnullNetwork(data: _xdr.Buffer) -> VirNetMessageNonnullNet
             size = _S_I.unpack_from(data, off)[0]
             off += 4
             end = off + size
-            if size > 4194304:
+            if size > VIR_NET_MESSAGE_STRING_MAX:
                 raise _xdr.XdrError("", "bad length or padding")
             result.name = data[off:end].decode()
             off = end + (-size & 3)
@@ -644,7 +644,7 @@ _T_virNetMessageHeader.fields = (
     ("status", _T_virNetMessageStatus),
 )
 _T_virNetMessageUUID.target = _xdr.FixedOpaque(16)
-_T_virNetMessageNonnullString.target = _xdr.StringType(4194304)
+_T_virNetMessageNonnullString.target = _xdr.StringType(VIR_NET_MESSAGE_STRING_MAX)
 _T_virNetMessageString.target = _xdr.OptionalType(_T_virNetMessageNonnullString)
 _T_virNetMessageNonnullDomain.fields = (
     ("name", _T_virNetMessageNonnullString),

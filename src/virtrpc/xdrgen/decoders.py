@@ -88,7 +88,8 @@ class DecoderEmitter(TypeResolver):
             length, start, end = ctx.fresh("size"), ctx.fresh("start"), ctx.fresh("end")
             self.struct_constant("I")
             decode = ".decode()" if isinstance(expr, ast.String) else ""
-            too_long = f"{length} > {maximum} or " if maximum < UNBOUNDED else ""
+            bound = self.bound(expr.maximum, owner, location)
+            too_long = f"{length} > {bound} or " if maximum < UNBOUNDED else ""
             padding = f"data[{end}:off] != _PAD[off - {end}]"
             # No bounds check: slicing past the end cannot allocate more than
             # the buffer, offsets only grow, and the descriptor refuses an end
@@ -128,7 +129,8 @@ class DecoderEmitter(TypeResolver):
             count = ctx.fresh("count")
             maximum = self.value(expr.maximum, owner, location)
             minimum = self.min_size(expr.element, owner)
-            lines += [f"{count} = _xdr.unpack_count(data, off, {maximum}, {minimum})", "off += 4"]
+            bound = self.bound(expr.maximum, owner, location)
+            lines += [f"{count} = _xdr.unpack_count(data, off, {bound}, {minimum})", "off += 4"]
         if element_scalar is not None:
             size = element_scalar.size
             if isinstance(expr, ast.FixedArray):
@@ -267,7 +269,7 @@ class DecoderEmitter(TypeResolver):
                     flush()
                 body.append(f"{end} = off + {size}")
                 if flat.maximum < UNBOUNDED:
-                    body.extend([f"if {size} > {flat.maximum}:", bad])
+                    body.extend([f"if {size} > {flat.bound}:", bad])
                 decode = ".decode()" if flat.encode else ""
                 body.append(f"{attribute} = data[off:{end}]{decode}")
                 body.append(f"off = {end} + (-{size} & 3)")

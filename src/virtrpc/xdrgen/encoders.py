@@ -202,7 +202,7 @@ class EncoderEmitter(TypeResolver):
         else:
             maximum = self.value(expr.maximum, owner, location)
             lines += [
-                f"if len({items}) > {maximum}:",
+                f"if len({items}) > {self.bound(expr.maximum, owner, location)}:",
                 f'    raise _xdr.XdrError("", "more than {maximum} items")',
             ]
         element_scalar = self.scalar(expr.element, owner)

@@ -82,6 +82,7 @@ class Flat:
     is_bool: bool = False
     fixed_length: int | None = None  # opaque[n]: check the length first ("ns" pads silently)
     maximum: int | None = None  # variable length: the <max>
+    bound: str = ""  # the <max> as the code writes it (see TypeResolver.bound)
     encode: bool = False  # a string: UTF-8 encode first
 
 
@@ -107,6 +108,10 @@ class TypeResolver:
     def __init__(self, module: ModuleModel, all_modules: list[ModuleModel]) -> None:
         self.module = module
         self.all_modules = all_modules
+        #: the constants this module defines (``const``), which its code may name
+        self.module_constants = {
+            d.name for d in module.spec.definitions if isinstance(d, ast.ConstDef)
+        }
         # format -> constant name; "i" decodes discriminants and optional flags
         self.struct_formats: dict[str, str] = {"i": "_S_i"}
         self.enum_maps: dict[str, str] = {}  # qualified enum class -> map constant
@@ -218,6 +223,22 @@ class TypeResolver:
     def value(self, value: ast.Value | None, owner: ModuleModel, location: ast.Location) -> int:
         return owner.value(value, location, default=UNBOUNDED)
 
+    def bound(self, value: ast.Value | None, owner: ModuleModel, location: ast.Location) -> str:
+        """A ``<max>`` or size as the generated code writes it: the constant's
+        name when this module defines it (``REMOTE_STRING_MAX``, so the code
+        reads like the ``.x``; a module global costs about what a literal
+        does), else the number.  Only upper-case names: the generated locals
+        are all lower case, so a name can never be shadowed."""
+        number = self.value(value, owner, location)
+        if (
+            isinstance(value, str)
+            and value.isupper()
+            and owner is self.module
+            and value in self.module_constants
+        ):
+            return value
+        return str(number)
+
     def min_size(self, expr: ast.TypeExpr, owner: ModuleModel, depth: int = 0) -> int:
         """The smallest encoding of a type (used to reject impossible counts early)."""
         expr, owner = self.expand(expr, owner)
@@ -275,15 +296,15 @@ class TypeResolver:
         if isinstance(expr, ast.FixedOpaque):
             return f"_xdr.FixedOpaque({owner.value(expr.size, location)})"
         if isinstance(expr, ast.VarOpaque):
-            return f"_xdr.VarOpaque({self.value(expr.maximum, owner, location)})"
+            return f"_xdr.VarOpaque({self.bound(expr.maximum, owner, location)})"
         if isinstance(expr, ast.String):
-            return f"_xdr.StringType({self.value(expr.maximum, owner, location)})"
+            return f"_xdr.StringType({self.bound(expr.maximum, owner, location)})"
         if isinstance(expr, ast.FixedArray):
             element = self.descriptor(expr.element, owner)
             return f"_xdr.FixedArray({element}, {owner.value(expr.size, location)})"
         if isinstance(expr, ast.VarArray):
             element = self.descriptor(expr.element, owner)
-            return f"_xdr.VarArray({element}, {self.value(expr.maximum, owner, location)})"
+            return f"_xdr.VarArray({element}, {self.bound(expr.maximum, owner, location)})"
         return f"_xdr.OptionalType({self.descriptor(expr.element, owner)})"
 
     def union_annotation(self, union: ast.UnionDef) -> str:
@@ -311,7 +332,12 @@ class TypeResolver:
             return Flat(f"{size}s" + (f"{padding}x" if padding else ""), fixed_length=size)
         if isinstance(expanded, (ast.VarOpaque, ast.String)):
             maximum = self.value(expanded.maximum, owner, location)
-            return Flat("{}", maximum=maximum, encode=isinstance(expanded, ast.String))
+            return Flat(
+                "{}",
+                maximum=maximum,
+                bound=self.bound(expanded.maximum, owner, location),
+                encode=isinstance(expanded, ast.String),
+            )
         return None
 
     def inlinable_struct(
