@@ -4,9 +4,11 @@
 after it (``domain_get_info``...), from one mixin per object kind
 (connection and host, domains, networks, storage, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
-procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State lives in a shared :class:`~virtrpc.testdriver.model.Hypervisor`
-for the whole life of the server; per-client state (the open connection,
-event registrations) lives in ``client.data``.
+procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
+lives in a shared :class:`~virtrpc.testdriver.model.Hypervisor` for the
+whole life of the server (or, with ``reset_when_unused``, until the last
+connection closes); per-client state (the open connection, event
+registrations) lives in ``client.data``.
 """
 
 from __future__ import annotations
