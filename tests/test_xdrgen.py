@@ -400,3 +400,25 @@ def test_union_arms_selected_by_the_discriminant_low_byte(compile_x: object) -> 
     with pytest.raises(xdr.XdrError) as caught:
         codec.unpack(bytes(corrupt))
     assert caught.value.path == "reply.small[0].value.kind"
+
+
+def test_header_says_how_to_regenerate_and_bounds_are_named(compile_x: object) -> None:
+    build = compile_x
+    assert callable(build)
+    module = build(
+        "const DEMO_MAX = 8;\nconst small = 4;\n"
+        "struct named { string s<DEMO_MAX>; int v<DEMO_MAX>; };\n"
+        "struct lower { string t<small>; };\n"
+    )
+    text = Path(module.__file__).read_text()
+    header = text.splitlines()[:3]
+    assert "Regenerate with: tools/regen" in header[1]
+    assert "virtrpc gen -o OUTDIR FILE.x" in header[2]
+    # The module's own upper-case constants are named in the code; a lower-case
+    # one (which a generated local could shadow) stays a number.
+    assert "> DEMO_MAX" in text and "unpack_count(data, off, DEMO_MAX" in text
+    assert "StringType(DEMO_MAX)" in text and "> small" not in text
+    value = module.Named(s="x" * 8, v=[1] * 8)
+    assert module.TYPES["named"].unpack(module.TYPES["named"].pack(value)) == value
+    with pytest.raises(xdr.XdrError):
+        module.TYPES["named"].pack(module.Named(s="x" * 9, v=[]))
