@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import pty
 import select
-import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -236,11 +234,27 @@ async def test_networks(served: Served) -> None:
     assert set(served.driver.hv.networks) == {"default"}
 
 
+def _console_on_pty(uri: str) -> tuple[subprocess.Popen[bytes], int]:
+    """``virsh console test`` with a new pty as its controlling terminal;
+    returns the process and the pty's master fd.  Not pty.fork(): forking
+    this multi-threaded process may deadlock the child (3.12+ warn)."""
+    master, terminal = os.openpty()
+    try:
+        process = subprocess.Popen(
+            ["setsid", "--ctty", "virsh", "-c", uri, "console", "test", "--force"],
+            stdin=terminal, stdout=terminal, stderr=terminal,
+        )
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(terminal)
+    return process, master
+
+
 def _drive_console(uri: str) -> tuple[bytes, int]:
     """Run ``virsh console`` on a pty, log in, leave with ^]; returns (output, status)."""
-    pid, master = pty.fork()
-    if pid == 0:  # child
-        os.execvp("virsh", ["virsh", "-c", uri, "console", "test", "--force"])
+    process, master = _console_on_pty(uri)
     output = b""
     deadline = time.monotonic() + 20
 
@@ -260,9 +274,12 @@ def _drive_console(uri: str) -> tuple[bytes, int]:
         os.write(master, b"root\r")
         assert read_until(b"login: ", 2), output
         os.write(master, b"\x1d")  # virsh's escape character
-        _, status = os.waitpid(pid, 0)
+        status = process.wait(timeout=20)
     finally:
         os.close(master)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     return output, status
 
 
@@ -303,9 +320,7 @@ async def test_memory_changes_and_empty_collections(served: Served) -> None:
 def _console_until_destroyed(uri: str) -> tuple[bytes, int, str]:
     """Run ``virsh console`` on a pty, destroy its domain from a second virsh and
     wait (with a deadline) for the console to end by itself."""
-    pid, master = pty.fork()
-    if pid == 0:  # child
-        os.execvp("virsh", ["virsh", "-c", uri, "console", "test", "--force"])
+    process, master = _console_on_pty(uri)
     output = b""
     deadline = time.monotonic() + 20
     try:
@@ -316,17 +331,18 @@ def _console_until_destroyed(uri: str) -> tuple[bytes, int, str]:
         destroy = subprocess.run(["virsh", "-c", uri, "destroy", "test"], capture_output=True,
                                  text=True, timeout=20, check=False)
         while time.monotonic() < deadline:
-            finished, status = os.waitpid(pid, os.WNOHANG)
-            if finished:
+            status = process.poll()
+            if status is not None:
                 return output, status, destroy.stdout + destroy.stderr
             if select.select([master], [], [], 0.1)[0]:
                 with contextlib.suppress(OSError):  # EIO once the child is gone
                     output += os.read(master, 4096)
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
         raise AssertionError(f"virsh console did not end after destroy: {output!r}")
     finally:
         os.close(master)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 async def test_console_ends_when_its_domain_is_destroyed(served: Served) -> None:
