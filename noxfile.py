@@ -13,6 +13,7 @@ are reused between runs.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -85,25 +87,23 @@ def find_interpreters() -> dict[str, str]:
 def _put_on_path(found: dict[str, str]) -> None:
     """Make ``python3.X`` on PATH mean the interpreter found, for nox's own
     lookup (which would otherwise stop at a pyenv shim that does not run):
-    a folder of symlinks named only ``python3.X``, first on PATH."""
-    links = ROOT / ".nox" / "_interpreters"
-    links.mkdir(parents=True, exist_ok=True)
+    a folder of symlinks named only ``python3.X``, first on PATH, for the
+    life of this nox process (the venvs record the real interpreters)."""
+    links = Path(tempfile.mkdtemp(prefix="virtrpc-nox-pythons-"))
+    atexit.register(shutil.rmtree, links, ignore_errors=True)
     for version, path in found.items():
-        link = links / f"python{version}"
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(path)
+        (links / f"python{version}").symlink_to(path)
     os.environ["PATH"] = f"{links}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 INTERPRETERS = find_interpreters()
 MISSING = [version for version in SUPPORTED if version not in INTERPRETERS]
-_put_on_path(INTERPRETERS)
 FOUND = list(INTERPRETERS)
 # The one Python of the single-run sessions (lint, stress): the oldest found,
 # the version mypy checks against (pyproject's python_version).
 ONE_PYTHON = FOUND[0] if FOUND else f"{sys.version_info[0]}.{sys.version_info[1]}"
 if __name__ != "__main__":  # loaded by nox (the summary prints its own)
+    _put_on_path(INTERPRETERS)
     print(
         "nox: CPython found: "
         + (", ".join(f"{v} ({p})" for v, p in INTERPRETERS.items()) or "none")
@@ -175,6 +175,8 @@ def _pytest_counts(name: str) -> str:
     failed = int(get("failures", 0)) + int(get("errors", 0))
     skipped = int(get("skipped", 0))
     passed = int(get("tests", 0)) - failed - skipped
+    if passed + failed == 0:
+        return f"pytest ran no test ({skipped} skipped)"
     return f"{passed} passed, {failed} failed, {skipped} skipped in {float(get('time', 0)):.0f} s"
 
 
