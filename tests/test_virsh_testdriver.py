@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import select
+import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -194,11 +195,33 @@ async def test_volume_upload_and_download_with_sparse(served: Served) -> None:
     assert volume.allocation < volume.size  # the hole arrived as a hole
 
 
+async def _events_then_interrupt(
+    watcher: asyncio.subprocess.Process, wanted: str, count: int
+) -> list[str]:
+    """The lines of a ``virsh ... --loop`` watcher that contain ``wanted``:
+    read until ``count`` of them came, then the watcher is interrupted as
+    by ^C (it deregisters and exits) instead of waiting for its --timeout."""
+    assert watcher.stdout is not None
+    lines: list[str] = []
+    while len(lines) < count:
+        line = (await watcher.stdout.readline()).decode()
+        if not line:
+            break  # virsh ended (its --timeout bounds a missing event)
+        if wanted in line:
+            lines.append(line.rstrip("\n"))
+    if watcher.returncode is None:
+        watcher.send_signal(signal.SIGINT)
+    rest, _ = await watcher.communicate()
+    lines += [line for line in rest.decode().splitlines() if wanted in line]
+    assert watcher.returncode == 0
+    return lines
+
+
 async def test_event_loop_reports_lifecycle_events(served: Served) -> None:
     xml = served.tmp / "ev.xml"
     xml.write_text(DOMAIN_XML.format(name="ev"))
     watcher = await asyncio.create_subprocess_exec(
-        "virsh", "-c", served.uri, "event", "--all", "--loop", "--timeout", "2",
+        "virsh", "-c", served.uri, "event", "--all", "--loop", "--timeout", "10",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     loop = asyncio.get_running_loop()
     end = loop.time() + 10
@@ -209,8 +232,7 @@ async def test_event_loop_reports_lifecycle_events(served: Served) -> None:
     await run_virsh(served.uri, "start", "ev")
     await run_virsh(served.uri, "destroy", "ev")
     await run_virsh(served.uri, "undefine", "ev")
-    out, _ = await asyncio.wait_for(watcher.communicate(), 15)
-    lines = [line for line in out.decode().splitlines() if "for domain 'ev'" in line]
+    lines = await asyncio.wait_for(_events_then_interrupt(watcher, "for domain 'ev'", 4), 15)
     assert lines == [
         "event 'lifecycle' for domain 'ev': Defined Added",
         "event 'lifecycle' for domain 'ev': Started Booted",
@@ -379,7 +401,7 @@ async def test_schedinfo_like_libvirts_test_driver(served: Served) -> None:
 async def test_pool_stop_and_start_with_events(served: Served) -> None:
     watcher = await asyncio.create_subprocess_exec(
         "virsh", "-c", served.uri, "pool-event", "--event", "lifecycle", "--loop",
-        "--timeout", "2", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        "--timeout", "10", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     loop = asyncio.get_running_loop()
     end = loop.time() + 10
     while not any(r.kind == "pool" for r in served.driver.registrations):
@@ -399,8 +421,8 @@ async def test_pool_stop_and_start_with_events(served: Served) -> None:
     assert "Pool default-pool started" in out
     _, out, _ = await run_virsh(served.uri, "vol-list", "default-pool")
     assert "disk1.img" in out
-    out_bytes, _ = await asyncio.wait_for(watcher.communicate(), 15)
-    assert [line for line in out_bytes.decode().splitlines() if line.startswith("event '")] == [
+    lines = await asyncio.wait_for(_events_then_interrupt(watcher, "event '", 2), 15)
+    assert lines == [
         "event 'lifecycle' for storage pool default-pool: Stopped",
         "event 'lifecycle' for storage pool default-pool: Started",
     ]
