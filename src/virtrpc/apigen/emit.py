@@ -1,0 +1,296 @@
+"""Emit ``virtrpc.libvirt``'s generated modules from libvirt-api.xml.
+
+Every C function libvirt-python exposes becomes a method in one of three
+ways, in this order:
+
+1. an entry of :data:`virtrpc.apigen.shapes.SHAPES` (the hand-written shapes);
+2. *plain*: arguments and result are plain values (ints, strings, objects) and
+   a remote procedure of the same name exists; the arguments map by position
+   onto the procedure's argument struct (the connection itself is never sent);
+3. otherwise a method that raises ``VIR_ERR_NO_SUPPORT`` naming the C
+   function, so feature probes (``hasattr``) and the API coverage test see
+   the whole API while the rest is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import keyword
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from virtrpc.apigen.model import Api, Function
+from virtrpc.apigen.naming import CLASSES, MODULE, OBJECT_TYPES, python_name
+from virtrpc.apigen.shapes import HAND_WRITTEN, SHAPES, Shape
+from virtrpc.xdr import Program
+
+__all__ = ["Method", "emit_classes", "emit_constants", "plan_methods"]
+
+_INT_TYPES = frozenset({"int", "unsigned int", "long", "unsigned long", "long long",
+                        "unsigned long long"})
+_STR_TYPES = frozenset({"const char *"})
+_STR_RETURNS = frozenset({"char *", "const char *"})
+
+#: The object a new object of each class hangs off (its constructor's first argument).
+PARENT = {"virDomainSnapshot": "virDomain", "virDomainCheckpoint": "virDomain",
+          "virNetworkPort": "virNetwork"}
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    cls: str
+    name: str
+    cname: str
+    kind: str  # "shape" | "plain" | "missing"
+    code: str
+
+
+def _words(text: str, limit: int = 88) -> str:
+    first = text.split(". ")[0].strip().rstrip(".")
+    first = first.replace('"""', "'''").replace("\\", "\\\\")
+    if len(first) > limit:
+        first = first[: limit - 3].rsplit(" ", 1)[0] + "..."
+    return first + "." if first else ""
+
+
+def _top_level_keys(args: str) -> list[str]:
+    """The ``name`` of each top-level ``name=expr`` in ``args``."""
+    keys: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(args + ","):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            part = args[start:i].strip()
+            if part:
+                keys.append(part.split("=", 1)[0].strip())
+            start = i + 1
+    return keys
+
+
+def _check_shape(shape: Shape, remote: Program) -> None:
+    if shape.proc is None:
+        return
+    proc = remote.by_name.get(shape.proc)
+    if proc is None:
+        raise ValueError(f"shape {shape.cname}: no procedure {shape.proc}")
+    fields = {f.name for f in dataclasses.fields(proc.args_class)} if proc.args_class else set()
+    keys = set(_top_level_keys(shape.args)) | ({"nparams"} if shape.probe else set())
+    if keys != fields:
+        raise ValueError(f"shape {shape.cname}: arguments {sorted(keys)} != {sorted(fields)}")
+
+
+def _result_ctor(result_cls: str, method_cls: str) -> str:
+    parent = PARENT.get(result_cls, "virConnect")
+    if method_cls == parent:
+        return "self"
+    if PARENT.get(method_cls, "virConnect") == parent:
+        return "self._parent"
+    return "self._conn"
+
+
+def _call_block(call: str, cname: str, assign: str = "r = ") -> list[str]:
+    return [
+        "        try:",
+        f"            {assign}{call}",
+        "        except _rt.VirtrpcError as e:",
+        f'            raise _rt.translate(e, "{cname}") from None',
+    ]
+
+
+def _shape_method(cls: str, name: str, shape: Shape, doc: str) -> str:
+    params = f"self, {shape.params}" if shape.params else "self"
+    lines = [f"    def {name}({params}) -> {shape.returns}:"]
+    if doc:
+        lines.append(f'        """{doc}"""')
+    if shape.proc is None:
+        lines += [f"        result: {shape.returns} = {shape.result}", "        return result"]
+        return "\n".join(lines)
+    call = f"self._c.{shape.proc}"
+    if shape.probe:
+        sep = ", " if shape.args.strip() else ""
+        lines += [
+            "        try:",
+            f"            n = {call}({shape.args}{sep}nparams=0).nparams",
+            f"            r = {call}({shape.args}{sep}nparams=n)",
+            "        except _rt.VirtrpcError as e:",
+            f'            raise _rt.translate(e, "{shape.cname}") from None',
+        ]
+    else:
+        uses_r = "r" in _identifiers(shape.result)
+        lines += _call_block(f"{call}({shape.args.rstrip(', ')})", shape.cname,
+                             "r = " if uses_r else "")
+    if shape.result == "r":
+        lines += [f"        result: {shape.returns} = r", "        return result"]
+    else:
+        lines.append(f"        return {shape.result}")
+    return "\n".join(lines)
+
+
+def _identifiers(expr: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"(?<![.\w])[A-Za-z_]\w*", expr))
+
+
+def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | None:
+    proc_name = _procedure_for(fn.name, remote)
+    if proc_name is None:
+        return None
+    proc = remote.by_name[proc_name]
+    cargs = [a for a in fn.args if a.ctype != "virConnectPtr"]
+    fields = list(dataclasses.fields(proc.args_class)) if proc.args_class else []
+    if len(fields) != len(cargs):
+        return None
+    hints = proc.args_class.__annotations__ if proc.args_class else {}
+    py_params: list[str] = []
+    call_args: list[str] = []
+    self_arg = fn.args[0].ctype if fn.args else ""
+    for index, (carg, field) in enumerate(zip(cargs, fields, strict=True)):
+        is_self = index == 0 and self_arg != "virConnectPtr" and carg.ctype == self_arg
+        if is_self:
+            call_args.append(f"{field.name}={_wire('self', hints.get(field.name))}")
+            continue
+        pname = _param_name(carg.name)
+        if carg.ctype in _INT_TYPES:
+            annotation = "int"
+        elif carg.ctype in _STR_TYPES:
+            annotation = "str | None" if "None" in str(hints.get(field.name, "")) else "str"
+        elif carg.ctype in OBJECT_TYPES and carg.ctype != "virConnectPtr":
+            annotation = OBJECT_TYPES[carg.ctype]
+            call_args.append(f"{field.name}={_wire(pname, hints.get(field.name))}")
+            py_params.append(f"{pname}: {annotation}")
+            continue
+        else:
+            return None
+        default = " = 0" if pname == "flags" and carg.ctype in _INT_TYPES else ""
+        py_params.append(f"{pname}: {annotation}{default}")
+        call_args.append(f"{field.name}={pname}")
+    if fn.ret in _INT_TYPES:
+        returns = "int"
+        result = "r" if proc.ret_class is not None else "0"
+    elif fn.ret in _STR_RETURNS:
+        ret_hints = list(proc.ret_class.__annotations__.values()) if proc.ret_class else []
+        optional = len(ret_hints) == 1 and "None" in str(ret_hints[0])
+        returns, result = ("str | None" if optional else "str"), "r"
+    elif fn.ret in OBJECT_TYPES and fn.ret != "virConnectPtr":
+        returns = OBJECT_TYPES[fn.ret]
+        result = f"{returns}({_result_ctor(returns, cls)}, r)"
+    else:
+        return None
+    params = ", ".join(["self", *py_params])
+    lines = [f"    def {name}({params}) -> {returns}:"]
+    doc = _words(fn.info)
+    if doc:
+        lines.append(f'        """{doc}"""')
+    call = f"self._c.{proc_name}({', '.join(call_args)})"
+    lines += _call_block(call, fn.name, "r = " if result != "0" else "")
+    lines.append(f"        return {result}")
+    return "\n".join(lines)
+
+
+def _wire(obj: str, hint: object) -> str:
+    """How object ``obj`` goes on the wire: its struct, or (node devices) its name."""
+    return f"{obj}._o.name" if str(hint) == "str" else f"{obj}._o"
+
+
+def _param_name(cname: str) -> str:
+    """libvirt-python's parameter name for C argument ``cname`` (keywords renamed)."""
+    if cname == "from":
+        return "frm"
+    return cname + "_" if keyword.iskeyword(cname) else cname
+
+
+def _procedure_for(cname: str, remote: Program) -> str | None:
+    wanted = cname[3:].lower()
+    for name in remote.by_name:
+        if name.replace("_", "") == wanted:
+            return name
+    return None
+
+
+def _missing_method(name: str, fn: Function) -> str:
+    doc = _words(fn.info)
+    return "\n".join([
+        f"    def {name}(self, *args: Any, **kwargs: Any) -> Any:",
+        f'        """{doc} (Not yet provided by virtrpc.)"""' if doc else
+        '        """Not yet provided by virtrpc."""',
+        f'        raise _rt.not_provided("{fn.name}")',
+    ])
+
+
+def plan_methods(api: Api, remote: Program) -> list[Method]:
+    """One :class:`Method` per C function libvirt-python puts on a class."""
+    shapes = {s.cname: s for s in SHAPES}
+    for shape in SHAPES:
+        _check_shape(shape, remote)
+        if shape.cname not in api.functions:
+            raise ValueError(f"shape {shape.cname}: not a function of libvirt-api.xml")
+    methods: list[Method] = []
+    for fn in api.functions.values():
+        placed = python_name(fn.name, tuple(a.ctype for a in fn.args))
+        if placed is None or placed[0] == MODULE or fn.name in HAND_WRITTEN:
+            continue
+        cls, name = placed
+        if fn.name in shapes:
+            code = _shape_method(cls, name, shapes[fn.name], _words(fn.info))
+            methods.append(Method(cls, name, fn.name, "shape", code))
+            continue
+        code_or_none = _plain_method(cls, name, fn, remote)
+        if code_or_none is not None:
+            methods.append(Method(cls, name, fn.name, "plain", code_or_none))
+        else:
+            methods.append(Method(cls, name, fn.name, "missing", _missing_method(name, fn)))
+    methods.sort(key=lambda m: (CLASSES.index(m.cls), m.name))
+    return methods
+
+
+HEADER = '''\
+# GENERATED FILE - DO NOT EDIT.
+# Source: {source}
+# Regenerate: python -m virtrpc.apigen
+'''
+
+
+def emit_constants(constants: Iterable[tuple[str, int | str]], source: str, doc: str) -> str:
+    out = [HEADER.format(source=source), f'"""{doc}"""', ""]
+    for name, value in constants:
+        out.append(f"{name} = {value!r}")
+    return "\n".join(out) + "\n"
+
+
+def emit_classes(methods: list[Method], source: str) -> str:
+    counts = {k: sum(1 for m in methods if m.kind == k) for k in ("shape", "plain", "missing")}
+    out = [
+        HEADER.format(source=source),
+        '"""libvirt-python\'s classes, one method per C function of libvirt-api.xml.',
+        "",
+        f"{counts['plain']} plain methods (a procedure of the same name, arguments by position),",
+        f"{counts['shape']} from the shape table (virtrpc/apigen/shapes.py), "
+        f"{counts['missing']} not yet provided.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any",
+        "",
+        "from virtrpc.libvirt import _runtime as _rt",
+        "from virtrpc.libvirt._objects import (",
+    ]
+    out += [f"    {cls}Base," for cls in sorted(CLASSES, key=str.lower)]
+    out += [")", "", "__all__ = ["]
+    out += [f'    "{cls}",' for cls in sorted(CLASSES)]
+    out += ["]"]
+    for cls in CLASSES:
+        out += ["", "", f"class {cls}({cls}Base):", "    __slots__ = ()"]
+        for method in (m for m in methods if m.cls == cls):
+            out += ["", method.code]
+    return "\n".join(out) + "\n"
+
+
+def wrap(text: str) -> str:
+    return textwrap.fill(text, 88)

@@ -1,0 +1,143 @@
+"""libvirt-python's API on virtrpc: ``import virtrpc.libvirt as libvirt``.
+
+The same module functions, classes, methods and ``VIR_*`` constants as
+libvirt-python 9.0, with the same return shapes and errors, over virtrpc's
+pure-Python client (no C library).  The classes are generated from
+libvirt-api.xml (``python -m virtrpc.apigen``); see docs/compat.md.
+
+``virtrpc run script.py`` runs an unchanged libvirt-python program with
+``import libvirt`` resolving here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from virtrpc.auth.credentials import CredentialRequest
+from virtrpc.errors import ConnectError, VirtrpcError
+from virtrpc.libvirt import _runtime
+from virtrpc.libvirt._classes import (
+    virConnect,
+    virDomain,
+    virDomainCheckpoint,
+    virDomainSnapshot,
+    virInterface,
+    virNetwork,
+    virNetworkPort,
+    virNodeDevice,
+    virNWFilter,
+    virNWFilterBinding,
+    virSecret,
+    virStoragePool,
+    virStorageVol,
+    virStream,
+)
+from virtrpc.libvirt._runtime import (
+    ErrorTuple,
+    libvirtError,
+    virGetLastError,
+    virResetLastError,
+)
+from virtrpc.libvirt.constants import *  # noqa: F403 - libvirt-python's namespace
+from virtrpc.sync import SyncClient
+
+__all__ = [
+    "getVersion", "libvirtError", "open", "openAuth", "openReadOnly", "registerErrorHandler",
+    "virConnect", "virDomain", "virDomainCheckpoint", "virDomainSnapshot", "virGetLastError",
+    "virGetLastErrorCode", "virGetLastErrorDomain", "virGetLastErrorMessage", "virInitialize",
+    "virInterface", "virNWFilter", "virNWFilterBinding", "virNetwork", "virNetworkPort",
+    "virNodeDevice", "virResetLastError", "virSecret", "virStoragePool", "virStorageVol",
+    "virStream",
+]
+
+#: The libvirt API version this module implements (libvirt-python 9.0.0).
+_API_VERSION = 9000000
+
+AuthCallback = Callable[[list[list[Any]], Any], int]
+
+
+def _connect(name: str | None, readonly: bool, credentials: Any = None) -> virConnect:
+    try:
+        client = SyncClient(name, readonly=readonly, credentials=credentials)
+    except libvirtError:
+        raise
+    except (VirtrpcError, OSError) as e:
+        if isinstance(e, VirtrpcError) and not isinstance(e, ConnectError):
+            raise _runtime.translate(e, "virConnectOpen") from None
+        # libvirt: VIR_ERR_SYSTEM_ERROR (38) from VIR_FROM_REMOTE (13)
+        raise _runtime.raise_error(38, 13, f"Failed to connect socket: {e}") from None
+    return virConnect(client)
+
+
+def open(name: str | None = None) -> virConnect:
+    """Open a read-write connection to the hypervisor at ``name`` (a libvirt URI)."""
+    return _connect(name, False)
+
+
+def openReadOnly(name: str | None = None) -> virConnect:
+    """Open a read-only connection."""
+    return _connect(name, True)
+
+
+def openAuth(uri: str | None, auth: Sequence[Any], flags: int = 0) -> virConnect:
+    """Open a connection, asking ``auth = [credtypes, callback, opaque]`` for
+    credentials: ``callback(creds, opaque)`` gets one ``[type, prompt,
+    challenge, defresult, result]`` list per credential, fills in ``result``
+    and returns 0 (or -1 to refuse)."""
+    if not isinstance(auth, (list, tuple)) or len(auth) != 3:
+        raise TypeError("auth must be a list [credtypes, callback, opaque]")
+    credtypes, callback, opaque = auth
+    wanted = {int(t) for t in credtypes}
+
+    def credentials(requests: Sequence[CredentialRequest]) -> None:
+        asked = [r for r in requests if int(r.type) in wanted]
+        if not asked or callback is None:
+            return
+        creds = [[int(r.type), r.prompt, r.challenge, r.default, None] for r in asked]
+        if callback(creds, opaque) < 0:
+            raise _runtime.raise_error(45, 13, "authentication failed: callback refused")
+        for request, cred in zip(asked, creds, strict=True):
+            if cred[4] is not None:
+                request.result = str(cred[4])
+
+    readonly = bool(flags & 1)  # VIR_CONNECT_RO
+    return _connect(uri, readonly, credentials)
+
+
+def getVersion(name: str | None = None) -> int:
+    """The libvirt version this API corresponds to (libvirt-python: the C
+    library's version; with ``name``, that of the hypervisor driver)."""
+    if name is None:
+        return _API_VERSION
+    with open(name) as conn:
+        version: int = conn.getLibVersion()
+    return version
+
+
+def registerErrorHandler(f: Callable[[Any, ErrorTuple], object] | None, ctx: Any) -> int:
+    """Call ``f(ctx, err)`` for each error instead of printing it on stderr."""
+    if f is not None and not callable(f):
+        raise TypeError("error handler must be callable")
+    _runtime.set_handler(f, ctx)
+    return 1
+
+
+def virGetLastErrorCode() -> int:
+    err = virGetLastError()
+    return 0 if err is None else err[0]
+
+
+def virGetLastErrorDomain() -> int:
+    err = virGetLastError()
+    return 0 if err is None else err[1]
+
+
+def virGetLastErrorMessage() -> str:
+    err = virGetLastError()
+    return "no error" if err is None or err[2] is None else err[2]
+
+
+def virInitialize() -> int:
+    """Nothing to initialise: kept for programs that call it."""
+    return 0

@@ -1,0 +1,313 @@
+"""What the generated methods of :mod:`virtrpc.libvirt` share: libvirt-python's
+error model (``libvirtError``, the last error, the error handler) and the
+helpers the shape table (:mod:`virtrpc.apigen.shapes`) names.
+
+libvirt-python's error behaviour that programs depend on: a failed call
+raises ``libvirtError`` whose ``err`` is the 9-tuple ``(code, domain, message,
+level, str1, str2, str3, int1, int2)``; the same tuple becomes the thread's
+last error (``virGetLastError``) and is passed to the handler registered with
+``registerErrorHandler``; without one, libvirt prints ``libvirt: <domain>
+error : <message>`` on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from virtrpc.client.errors import LibvirtError as WireError
+from virtrpc.errors import ConnectionLost, VirtrpcError, XdrError
+from virtrpc.protocols import remote as _remote
+
+if TYPE_CHECKING:
+    from virtrpc.libvirt._objects import virConnectBase, virDomainBase
+
+__all__ = ["ErrorTuple", "TypedValue", "VirtrpcError", "libvirtError", "translate"]
+
+#: A typed parameter's Python value: libvirt-python gives int, float, bool or str.
+TypedValue = int | float | bool | str
+ErrorTuple = tuple[int, int, str | None, int, str | None, str | None, str | None, int, int]
+
+VIR_ERR_INTERNAL_ERROR = 1
+VIR_ERR_NO_SUPPORT = 3
+VIR_ERR_INVALID_ARG = 8
+VIR_ERR_ERROR = 2  # the level
+VIR_FROM_NONE = 0
+VIR_FROM_RPC = 7
+VIR_FROM_DOMAIN = 20
+
+#: Labels libvirt's default error handler prints for the domains programs
+#: meet most; others print their number.
+DOMAIN_LABELS = {
+    0: "", 7: "XML-RPC", 10: "QEMU Driver", 12: "Test Driver", 13: "Remote",
+    18: "Storage", 19: "Network Config", 20: "Domain Config", 22: "Node Device",
+    24: "Security Labeling", 26: "Network Interface", 30: "Secrets Storage",
+    32: "XenAPI", 33: "Network Filter", 35: "Domain Snapshot", 38: "I/O Stream Utils",
+    66: "Domain Checkpoint",
+}
+
+
+class libvirtError(Exception):
+    """A libvirt failure, as libvirt-python raises it.
+
+    Built like libvirt-python's: ``libvirtError(defmsg)`` takes the calling
+    thread's last error (``err``), whose message becomes the exception's."""
+
+    err: ErrorTuple | None
+
+    def __init__(self, defmsg: str, conn: object = None, dom: object = None,
+                 net: object = None, pool: object = None, vol: object = None) -> None:
+        err = virGetLastError()
+        message = defmsg if err is None or err[2] is None else err[2]
+        super().__init__(message)
+        self.err = err
+
+    def get_error_code(self) -> int | None:
+        return None if self.err is None else self.err[0]
+
+    def get_error_domain(self) -> int | None:
+        return None if self.err is None else self.err[1]
+
+    def get_error_message(self) -> str | None:
+        return None if self.err is None else self.err[2]
+
+    def get_error_level(self) -> int | None:
+        return None if self.err is None else self.err[3]
+
+    def get_str1(self) -> str | None:
+        return None if self.err is None else self.err[4]
+
+    def get_str2(self) -> str | None:
+        return None if self.err is None else self.err[5]
+
+    def get_str3(self) -> str | None:
+        return None if self.err is None else self.err[6]
+
+    def get_int1(self) -> int | None:
+        return None if self.err is None else self.err[7]
+
+    def get_int2(self) -> int | None:
+        return None if self.err is None else self.err[8]
+
+
+_state = threading.local()
+ErrorHandler = Callable[[Any, ErrorTuple], object]
+#: (handler, context) set by registerErrorHandler; None: print as libvirt does.
+_handler: tuple[ErrorHandler, Any] | None = None
+
+
+def virGetLastError() -> ErrorTuple | None:
+    """The calling thread's last error, or None."""
+    err: ErrorTuple | None = getattr(_state, "last", None)
+    return err
+
+
+def virResetLastError() -> None:
+    _state.last = None
+
+
+def set_handler(handler: ErrorHandler | None, ctx: Any) -> None:
+    global _handler
+    _handler = None if handler is None else (handler, ctx)
+
+
+def _report(err: ErrorTuple) -> None:
+    """Record ``err`` as the last error and hand it to the error handler."""
+    _state.last = err
+    if _handler is not None:
+        handler, ctx = _handler
+        handler(ctx, err)
+        return
+    label = DOMAIN_LABELS.get(err[1], str(err[1]))
+    level = "warning" if err[3] == 1 else "error"
+    sys.stderr.write(f"libvirt: {label} {level} : {err[2] or ''}\n")
+
+
+def raise_error(code: int, domain: int, message: str, str1: str | None = None) -> libvirtError:
+    """A libvirtError for a failure detected on this side (reported like the daemon's)."""
+    _report((code, domain, message, VIR_ERR_ERROR, str1 if str1 is not None else message,
+             None, None, -1, -1))
+    return libvirtError(message)
+
+
+def translate(error: VirtrpcError, cname: str) -> Exception:
+    """The exception libvirt-python raises where virtrpc raised ``error``."""
+    if isinstance(error, WireError):
+        _report((int(error.code), int(error.domain), error.message, int(error.level),
+                 error.str1, error.str2, error.str3, error.int1, error.int2))
+        return libvirtError(error.message or f"{cname}() failed")
+    if isinstance(error, XdrError) and "args" in error.path:
+        return TypeError(f"{cname}() argument {error}")
+    if isinstance(error, ConnectionLost):
+        return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC,
+                           "internal error: client socket is closed")
+    return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, f"internal error: {error}")
+
+
+def not_provided(cname: str) -> libvirtError:
+    return raise_error(VIR_ERR_NO_SUPPORT, VIR_FROM_NONE,
+                       f"this function is not supported by the connection driver: {cname}",
+                       cname)
+
+
+# --- values ---------------------------------------------------------------
+
+
+def uuid_str(raw: bytes) -> str:
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def uuid_bytes(text: str) -> bytes:
+    """Parse a UUID string as libvirt does (hex digits, dashes and spaces ignored)."""
+    if not isinstance(text, str):
+        raise TypeError(f"uuidstr must be str, not {type(text).__name__}")
+    digits = "".join(ch for ch in text.strip() if ch not in "- ")
+    try:
+        if len(digits) != 32:
+            raise ValueError(digits)
+        return bytes.fromhex(digits)
+    except ValueError:
+        raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN,
+                          "invalid argument: uuidstr must be a valid UUID") from None
+
+
+def cstr(chars: Sequence[int]) -> str:
+    """A C ``char[]`` field (zero-terminated) as str."""
+    raw = bytes(c & 0xFF for c in chars)
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def as_bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+_TYPED_INT, _TYPED_UINT, _TYPED_LLONG, _TYPED_ULLONG = 1, 2, 3, 4
+_TYPED_DOUBLE, _TYPED_BOOLEAN, _TYPED_STRING = 5, 6, 7
+
+
+def params_dict(params: Sequence[_remote.RemoteTypedParam]) -> dict[str, TypedValue]:
+    """Typed parameters as libvirt-python's dict (booleans as bool)."""
+    out: dict[str, TypedValue] = {}
+    for p in params:
+        value = p.value.value
+        out[p.field] = bool(value) if p.value.type == _TYPED_BOOLEAN else value
+    return out
+
+
+def typed_params(new: dict[str, TypedValue],
+                 current: Sequence[_remote.RemoteTypedParam]) -> list[_remote.RemoteTypedParam]:
+    """``new`` as typed parameters, each typed like the daemon's current value
+    of the same name (libvirt-python's rule for the set*Parameters methods)."""
+    if not isinstance(new, dict):
+        raise TypeError(f"params must be a dict, not {type(new).__name__}")
+    types = {p.field: p.value.type for p in current}
+    out = []
+    for name, value in new.items():
+        kind = types.get(name)
+        if kind is None:
+            raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_NONE,
+                              f"invalid argument: parameter {name!r} not supported")
+        converted: int | float | str
+        if kind == _TYPED_STRING:
+            converted = str(value)
+        elif kind == _TYPED_DOUBLE:
+            converted = float(value)
+        else:
+            converted = int(value)
+        out.append(_remote.RemoteTypedParam(name, _remote.RemoteTypedParamValue(kind, converted)))
+    return out
+
+
+def probe(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a typed-parameter getter twice: for the count, then for the values."""
+    count = fn(nparams=0, **kwargs).nparams
+    return fn(nparams=count, **kwargs)
+
+
+#: virDomainMemoryStatTags -> libvirt-python's dict keys (the names without
+#: prefix, lower case; the balloon's is ``actual``).
+_MEMORY_STAT_KEYS = {
+    0: "swap_in", 1: "swap_out", 2: "major_fault", 3: "minor_fault", 4: "unused",
+    5: "available", 6: "actual", 7: "rss", 8: "usable", 9: "last_update",
+    10: "disk_caches", 11: "hugetlb_pgalloc", 12: "hugetlb_pgfail",
+}
+MEMORY_STAT_NR = len(_MEMORY_STAT_KEYS)
+
+
+def memory_stats(stats: Sequence[_remote.RemoteDomainMemoryStat]) -> dict[str, int]:
+    return {_MEMORY_STAT_KEYS[s.tag]: s.val for s in stats if s.tag in _MEMORY_STAT_KEYS}
+
+
+def host_cpus(conn: virConnectBase) -> int:
+    """The host's CPU count as libvirt-python counts it (virNodeGetCPUMap), cached."""
+    if conn._host_cpus is None:
+        try:
+            conn._host_cpus = conn._c.node_get_cpu_map(need_map=0, need_online=0, flags=0).ret
+        except VirtrpcError as e:
+            raise translate(e, "virNodeGetCPUMap") from None
+    return conn._host_cpus
+
+
+def cpumap_len(conn: virConnectBase) -> int:
+    return (host_cpus(conn) + 7) // 8
+
+
+def cpumaps(raw: bytes, count: int, conn: virConnectBase) -> list[tuple[bool, ...]]:
+    cpus = host_cpus(conn)
+    maplen = (cpus + 7) // 8
+    return [
+        tuple(bool(raw[i * maplen + cpu // 8] & (1 << (cpu % 8))) for cpu in range(cpus))
+        for i in range(count)
+    ]
+
+
+def vcpus(reply: _remote.RemoteDomainGetVcpusRet, conn: virConnectBase
+          ) -> tuple[list[tuple[int, int, int, int]], list[tuple[bool, ...]]]:
+    info = [(v.number, v.state, v.cpu_time, v.cpu) for v in reply.info]
+    return info, cpumaps(reply.cpumaps, len(info), conn)
+
+
+def job_stats(kind: int, params: Sequence[_remote.RemoteTypedParam]) -> dict[str, TypedValue]:
+    out: dict[str, TypedValue] = {"type": kind}
+    out.update(params_dict(params))
+    return out
+
+
+def refresh_id(dom: virDomainBase) -> int:
+    """After virDomainCreate: libvirt's remote driver looks the domain up again,
+    since the reply does not carry the new ID (``ID()`` right after ``create()``)."""
+    try:
+        dom._o = dom._c.domain_lookup_by_uuid(uuid=dom._o.uuid)
+    except VirtrpcError as e:
+        raise translate(e, "virDomainCreate") from None
+    return 0
+
+
+def refresh_domain(dom: virDomainBase, wire: _remote.RemoteNonnullDomain) -> int:
+    dom._o = wire
+    return 0
+
+
+def domain_cpu_stats(dom: virDomainBase, total: bool, flags: int) -> list[dict[str, int]]:
+    """virDomainGetCPUStats as libvirt-python shapes it: ``[totals]`` or one
+    dict per host CPU."""
+    get = dom._c.domain_get_cpu_stats
+    try:
+        if total:
+            n = get(dom=dom._o, nparams=0, start_cpu=-1, ncpus=1, flags=flags).nparams
+            r = get(dom=dom._o, nparams=n, start_cpu=-1, ncpus=1, flags=flags)
+            return [_int_params(r.params)]
+        ncpus = get(dom=dom._o, nparams=0, start_cpu=0, ncpus=0, flags=flags).nparams
+        n = get(dom=dom._o, nparams=0, start_cpu=0, ncpus=1, flags=flags).nparams
+        r = get(dom=dom._o, nparams=n, start_cpu=0, ncpus=ncpus, flags=flags)
+    except VirtrpcError as e:
+        raise translate(e, "virDomainGetCPUStats") from None
+    per_cpu = [r.params[i * n:(i + 1) * n] for i in range(ncpus)] if n else [[]] * ncpus
+    return [_int_params(chunk) for chunk in per_cpu]
+
+
+def _int_params(params: Sequence[_remote.RemoteTypedParam]) -> dict[str, int]:
+    return {p.field: int(p.value.value) for p in params}
