@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from virtrpc.apigen.emit import emit_classes, emit_constants, plan_methods
+from virtrpc.apigen.emit import emit_classes, emit_constants, emit_libvirtmod, plan_methods
 from virtrpc.apigen.model import load_api
 from virtrpc.protocols import remote
 
@@ -39,6 +39,7 @@ def generate(api_dir: Path) -> dict[Path, str]:
             "The ``VIR_*`` constants of libvirt-python's ``libvirt_qemu`` module.",
         ),
         PACKAGE_DIR / "_classes.py": emit_classes(methods, _source(main)),
+        PACKAGE_DIR / "libvirtmod.py": emit_libvirtmod(api, _source(main)),
     }
 
 

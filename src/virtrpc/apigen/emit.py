@@ -25,7 +25,7 @@ from virtrpc.apigen.naming import CLASSES, MODULE, OBJECT_TYPES, python_name
 from virtrpc.apigen.shapes import HAND_WRITTEN, SHAPES, Shape
 from virtrpc.xdr import Program
 
-__all__ = ["Method", "emit_classes", "emit_constants", "plan_methods"]
+__all__ = ["Method", "emit_classes", "emit_constants", "emit_libvirtmod", "plan_methods"]
 
 _INT_TYPES = frozenset({"int", "unsigned int", "long", "unsigned long", "long long",
                         "unsigned long long"})
@@ -294,3 +294,31 @@ def emit_classes(methods: list[Method], source: str) -> str:
 
 def wrap(text: str) -> str:
     return textwrap.fill(text, 88)
+
+
+#: libvirt-python's C module names a few functions differently.
+_LIBVIRTMOD_NAMES = {"virSetErrorFunc": "virRegisterErrorHandler",
+                     "virConnectListDomains": "virConnectListDomainsID"}
+
+
+def emit_libvirtmod(api: Api, source: str) -> str:
+    """``libvirtmod``: libvirt-python's C extension is reachable as
+    ``libvirt.libvirtmod`` with one callable per C function; programs and
+    libvirt-python's own tests use a few.  Here each name is the method
+    (unbound) or module function that stands for it."""
+    out = [
+        HEADER.format(source=source),
+        '"""One callable per C function, by its C name, as libvirt-python\'s ``libvirtmod``."""',
+        "",
+        "from virtrpc import libvirt as _libvirt",
+        "from virtrpc.libvirt import _classes",
+        "",
+    ]
+    for fn in sorted(api.functions.values(), key=lambda f: f.name):
+        placed = python_name(fn.name, tuple(a.ctype for a in fn.args))
+        if placed is None:
+            continue
+        cls, name = placed
+        target = f"_libvirt.{name}" if cls == MODULE else f"_classes.{cls}.{name}"
+        out.append(f"{_LIBVIRTMOD_NAMES.get(fn.name, fn.name)} = {target}")
+    return "\n".join(out) + "\n"

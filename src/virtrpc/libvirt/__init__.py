@@ -141,3 +141,31 @@ def virGetLastErrorMessage() -> str:
 def virInitialize() -> int:
     """Nothing to initialise: kept for programs that call it."""
     return 0
+
+
+# --- event loop -------------------------------------------------------------
+# libvirt-python's event-loop functions; virtrpc's client receives events on
+# its own loop, and the libvirt-compatible event API is not written yet.
+
+
+def _events_not_provided(cname: str) -> Callable[..., Any]:
+    def function(*args: Any, **kwargs: Any) -> Any:
+        raise _runtime.not_provided(cname)
+
+    function.__name__ = function.__qualname__ = cname
+    function.__doc__ = f"Not yet provided by virtrpc ({cname})."
+    return function
+
+
+virEventRegisterDefaultImpl: Callable[..., Any] = _events_not_provided("virEventRegisterDefaultImpl")
+virEventRunDefaultImpl: Callable[..., Any] = _events_not_provided("virEventRunDefaultImpl")
+virEventRegisterImpl: Callable[..., Any] = _events_not_provided("virEventRegisterImpl")
+virEventAddHandle: Callable[..., Any] = _events_not_provided("virEventAddHandle")
+virEventUpdateHandle: Callable[..., Any] = _events_not_provided("virEventUpdateHandle")
+virEventRemoveHandle: Callable[..., Any] = _events_not_provided("virEventRemoveHandle")
+virEventAddTimeout: Callable[..., Any] = _events_not_provided("virEventAddTimeout")
+virEventUpdateTimeout: Callable[..., Any] = _events_not_provided("virEventUpdateTimeout")
+virEventRemoveTimeout: Callable[..., Any] = _events_not_provided("virEventRemoveTimeout")
+virEventInvokeFreeCallback: Callable[..., Any] = _events_not_provided("virEventInvokeFreeCallback")
+
+from virtrpc.libvirt import libvirtmod as libvirtmod  # noqa: E402 - needs the names above
