@@ -80,6 +80,7 @@ def _check_shape(shape: Shape, remote: Program) -> None:
         raise ValueError(f"shape {shape.cname}: no procedure {shape.proc}")
     fields = {f.name for f in dataclasses.fields(proc.args_class)} if proc.args_class else set()
     keys = set(_top_level_keys(shape.args)) | ({"nparams"} if shape.probe else set())
+    keys.discard("fds")  # file descriptors travel beside the arguments
     if keys != fields:
         raise ValueError(f"shape {shape.cname}: arguments {sorted(keys)} != {sorted(fields)}")
 
@@ -143,12 +144,20 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
         return None
     proc = remote.by_name[proc_name]
     cargs = [a for a in fn.args if a.ctype != "virConnectPtr"]
+    # A stream procedure's virStreamPtr argument is not sent: the call's
+    # stream is handed to that virStream object.
+    stream_arg = next((a for a in cargs if a.ctype == "virStreamPtr"), None)
+    if stream_arg is not None:
+        if proc.stream is None:
+            return None
+        cargs = [a for a in cargs if a is not stream_arg]
     fields = list(dataclasses.fields(proc.args_class)) if proc.args_class else []
     if len(fields) != len(cargs):
         return None
     hints = proc.args_class.__annotations__ if proc.args_class else {}
     py_params: list[str] = []
     call_args: list[str] = []
+    stream_arg_placed = None
     self_arg = fn.args[0].ctype if fn.args else ""
     for index, (carg, field) in enumerate(zip(cargs, fields, strict=True)):
         is_self = index == 0 and self_arg != "virConnectPtr" and carg.ctype == self_arg
@@ -156,6 +165,9 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
             call_args.append(f"{field.name}={_wire('self', hints.get(field.name))}")
             continue
         pname = _param_name(carg.name)
+        if stream_arg is not None and fn.args.index(stream_arg) < fn.args.index(carg):
+            py_params.append(f"{_param_name(stream_arg.name)}: virStream")
+            stream_arg_placed, stream_arg = stream_arg, None
         if carg.ctype in _INT_TYPES:
             annotation = "int"
         elif carg.ctype in _STR_TYPES:
@@ -170,6 +182,10 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
         default = " = 0" if pname == "flags" and carg.ctype in _INT_TYPES else ""
         py_params.append(f"{pname}: {annotation}{default}")
         call_args.append(f"{field.name}={pname}")
+    if stream_arg is not None:  # the stream is the last argument
+        py_params.append(f"{_param_name(stream_arg.name)}: virStream")
+        stream_arg_placed = stream_arg
+    stream_arg = stream_arg_placed
     if fn.ret in _INT_TYPES:
         returns = "int"
         result = "r" if proc.ret_class is not None else "0"
@@ -188,6 +204,14 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
     if doc:
         lines.append(f'        """{doc}"""')
     call = f"self._c.{proc_name}({', '.join(call_args)})"
+    if stream_arg is not None:
+        lines += _call_block(call, fn.name, "s = ")
+        stream_name = _param_name(stream_arg.name)
+        if result == "0":
+            lines += [f"        {stream_name}._attach(s)", "        return 0"]
+        else:
+            lines += [f"        r: {returns} = {stream_name}._attach(s)", "        return r"]
+        return "\n".join(lines)
     lines += _call_block(call, fn.name, "r = " if result != "0" else "")
     lines.append(f"        return {result}")
     return "\n".join(lines)

@@ -55,7 +55,6 @@ SKIPPED = frozenset(
         "virResetError", "virConnCopyLastError", "virConnSetErrorFunc",
         "virNetworkDHCPLeaseFree", "virDomainStatsRecordListFree", "virDomainFSInfoFree",
         "virDomainIOThreadInfoFree", "virDomainInterfaceFree", "virConnectRef",
-        "virStreamNew",  # replaced by virConnect.newStream (see below)
     }
 )
 
@@ -77,6 +76,7 @@ SPECIAL: dict[str, tuple[str, str]] = {
     "virDomainCheckpointCreateXML": ("virDomain", "checkpointCreateXML"),
     "virNetworkPortCreateXML": ("virNetwork", "portCreateXML"),
     "virDomainRevertToSnapshot": ("virDomain", "revertToSnapshot"),
+    "virStreamNew": ("virConnect", "newStream"),
 }
 
 #: Names whose leading acronym stays upper case, and odd spellings kept.

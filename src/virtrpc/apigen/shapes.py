@@ -36,7 +36,9 @@ __all__ = ["HAND_WRITTEN", "SHAPES", "Shape"]
 #: (connection state, streams, events): the generator leaves them out.
 HAND_WRITTEN = frozenset({
     "virConnectClose", "virConnectIsAlive", "virConnectIsEncrypted",
-    "virConnGetLastError", "virConnResetLastError",
+    "virConnGetLastError", "virConnResetLastError", "virStreamNew",
+    "virStreamRecv", "virStreamSend", "virStreamFinish", "virStreamAbort", "virStreamRecvAll",
+    "virStreamSendAll",
 })
 
 
@@ -326,6 +328,17 @@ SHAPES: tuple[Shape, ...] = (
           "secret=self._o, flags=flags", "r", "bytes"),
     Shape("virSecretSetValue", "value: bytes | str, flags: int = 0", "secret_set_value",
           "secret=self._o, value=_rt.as_bytes(value), flags=flags", "0", "int"),
+    # --- file descriptors -------------------------------------------------
+    Shape("virDomainCreateXMLWithFiles", "xmlDesc: str, files: list[int], flags: int = 0",
+          "domain_create_xml_with_files", "xml_desc=xmlDesc, flags=flags, fds=files",
+          "virDomain(self, r)", "virDomain"),
+    Shape("virDomainCreateWithFiles", "files: list[int], flags: int = 0",
+          "domain_create_with_files", _DOM + "flags=flags, fds=files",
+          "_rt.refresh_domain(self, r)", "int"),
+    Shape("virDomainOpenGraphicsFD", "idx: int, flags: int = 0", "domain_open_graphics_fd",
+          _DOM + "idx=idx, flags=flags", "_rt.single_fd(r[1])", "int"),
+    Shape("virDomainFDAssociate", "name: str, files: list[int], flags: int = 0",
+          "domain_fd_associate", _DOM + "name=name, flags=flags, fds=files", "0", "int"),
     Shape("virNodeDeviceListCaps", "", "node_device_list_caps",
           "name=self._o.name, maxnames=self._c.node_device_num_of_caps(name=self._o.name)",
           "list(r)", "list[str]"),

@@ -11,11 +11,16 @@ libvirt-api.xml (``python -m virtrpc.apigen``); see docs/compat.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+# Only libvirt-python's names may be public here: programs and the API
+# coverage test look at everything in dir(libvirt), so helpers get a "_".
+from collections.abc import Callable as _Callable
+from collections.abc import Sequence as _Sequence
+from typing import Any as _Any
+from typing import TypeVar as _TypeVar
 
-from virtrpc.auth.credentials import CredentialRequest
-from virtrpc.errors import ConnectError, VirtrpcError
+from virtrpc.auth.credentials import CredentialRequest as _CredentialRequest
+from virtrpc.errors import ConnectError as _ConnectError
+from virtrpc.errors import VirtrpcError as _VirtrpcError
 from virtrpc.libvirt import _runtime
 from virtrpc.libvirt._classes import (
     virConnect,
@@ -33,14 +38,10 @@ from virtrpc.libvirt._classes import (
     virStorageVol,
     virStream,
 )
-from virtrpc.libvirt._runtime import (
-    ErrorTuple,
-    libvirtError,
-    virGetLastError,
-    virResetLastError,
-)
+from virtrpc.libvirt._runtime import ErrorTuple as _ErrorTuple
+from virtrpc.libvirt._runtime import libvirtError, virGetLastError, virResetLastError
 from virtrpc.libvirt.constants import *  # noqa: F403 - libvirt-python's namespace
-from virtrpc.sync import SyncClient
+from virtrpc.sync import SyncClient as _SyncClient
 
 __all__ = [
     "getVersion", "libvirtError", "open", "openAuth", "openReadOnly", "registerErrorHandler",
@@ -51,19 +52,24 @@ __all__ = [
     "virStream",
 ]
 
+# Type aliases libvirt-python defines; code written for it (libvirt-python's
+# own test helpers) uses them in annotations.
+_T = _TypeVar("_T")
+_EventCB = _Callable[[int, int, int, _Any], None]
+_EventAddHandleFunc = _Callable[[int, int, _EventCB, _Any], int]
+_TimerCB = _Callable[[int, _Any], None]
+_EventAddTimeoutFunc = _Callable[[int, _TimerCB, _Any], int]
+
 #: The libvirt API version this module implements (libvirt-python 9.0.0).
 _API_VERSION = 9000000
 
-AuthCallback = Callable[[list[list[Any]], Any], int]
-
-
-def _connect(name: str | None, readonly: bool, credentials: Any = None) -> virConnect:
+def _connect(name: str | None, readonly: bool, credentials: _Any | None = None) -> virConnect:
     try:
-        client = SyncClient(name, readonly=readonly, credentials=credentials)
+        client = _SyncClient(name, readonly=readonly, credentials=credentials)
     except libvirtError:
         raise
-    except (VirtrpcError, OSError) as e:
-        if isinstance(e, VirtrpcError) and not isinstance(e, ConnectError):
+    except (_VirtrpcError, OSError) as e:
+        if isinstance(e, _VirtrpcError) and not isinstance(e, _ConnectError):
             raise _runtime.translate(e, "virConnectOpen") from None
         # libvirt: VIR_ERR_SYSTEM_ERROR (38) from VIR_FROM_REMOTE (13)
         raise _runtime.raise_error(38, 13, f"Failed to connect socket: {e}") from None
@@ -80,7 +86,7 @@ def openReadOnly(name: str | None = None) -> virConnect:
     return _connect(name, True)
 
 
-def openAuth(uri: str | None, auth: Sequence[Any], flags: int = 0) -> virConnect:
+def openAuth(uri: str | None, auth: _Sequence[_Any], flags: int = 0) -> virConnect:
     """Open a connection, asking ``auth = [credtypes, callback, opaque]`` for
     credentials: ``callback(creds, opaque)`` gets one ``[type, prompt,
     challenge, defresult, result]`` list per credential, fills in ``result``
@@ -90,7 +96,7 @@ def openAuth(uri: str | None, auth: Sequence[Any], flags: int = 0) -> virConnect
     credtypes, callback, opaque = auth
     wanted = {int(t) for t in credtypes}
 
-    def credentials(requests: Sequence[CredentialRequest]) -> None:
+    def credentials(requests: _Sequence[_CredentialRequest]) -> None:
         asked = [r for r in requests if int(r.type) in wanted]
         if not asked or callback is None:
             return
@@ -115,7 +121,7 @@ def getVersion(name: str | None = None) -> int:
     return version
 
 
-def registerErrorHandler(f: Callable[[Any, ErrorTuple], object] | None, ctx: Any) -> int:
+def registerErrorHandler(f: _Callable[[_Any, _ErrorTuple], object] | None, ctx: _Any) -> int:
     """Call ``f(ctx, err)`` for each error instead of printing it on stderr."""
     if f is not None and not callable(f):
         raise TypeError("error handler must be callable")
@@ -148,8 +154,8 @@ def virInitialize() -> int:
 # its own loop, and the libvirt-compatible event API is not written yet.
 
 
-def _events_not_provided(cname: str) -> Callable[..., Any]:
-    def function(*args: Any, **kwargs: Any) -> Any:
+def _events_not_provided(cname: str) -> _Callable[..., _Any]:
+    def function(*args: _Any, **kwargs: _Any) -> _Any:
         raise _runtime.not_provided(cname)
 
     function.__name__ = function.__qualname__ = cname
@@ -157,15 +163,15 @@ def _events_not_provided(cname: str) -> Callable[..., Any]:
     return function
 
 
-virEventRegisterDefaultImpl: Callable[..., Any] = _events_not_provided("virEventRegisterDefaultImpl")
-virEventRunDefaultImpl: Callable[..., Any] = _events_not_provided("virEventRunDefaultImpl")
-virEventRegisterImpl: Callable[..., Any] = _events_not_provided("virEventRegisterImpl")
-virEventAddHandle: Callable[..., Any] = _events_not_provided("virEventAddHandle")
-virEventUpdateHandle: Callable[..., Any] = _events_not_provided("virEventUpdateHandle")
-virEventRemoveHandle: Callable[..., Any] = _events_not_provided("virEventRemoveHandle")
-virEventAddTimeout: Callable[..., Any] = _events_not_provided("virEventAddTimeout")
-virEventUpdateTimeout: Callable[..., Any] = _events_not_provided("virEventUpdateTimeout")
-virEventRemoveTimeout: Callable[..., Any] = _events_not_provided("virEventRemoveTimeout")
-virEventInvokeFreeCallback: Callable[..., Any] = _events_not_provided("virEventInvokeFreeCallback")
+virEventRegisterDefaultImpl: _Callable[..., _Any] = _events_not_provided("virEventRegisterDefaultImpl")
+virEventRunDefaultImpl: _Callable[..., _Any] = _events_not_provided("virEventRunDefaultImpl")
+virEventRegisterImpl: _Callable[..., _Any] = _events_not_provided("virEventRegisterImpl")
+virEventAddHandle: _Callable[..., _Any] = _events_not_provided("virEventAddHandle")
+virEventUpdateHandle: _Callable[..., _Any] = _events_not_provided("virEventUpdateHandle")
+virEventRemoveHandle: _Callable[..., _Any] = _events_not_provided("virEventRemoveHandle")
+virEventAddTimeout: _Callable[..., _Any] = _events_not_provided("virEventAddTimeout")
+virEventUpdateTimeout: _Callable[..., _Any] = _events_not_provided("virEventUpdateTimeout")
+virEventRemoveTimeout: _Callable[..., _Any] = _events_not_provided("virEventRemoveTimeout")
+virEventInvokeFreeCallback: _Callable[..., _Any] = _events_not_provided("virEventInvokeFreeCallback")
 
 from virtrpc.libvirt import libvirtmod as libvirtmod  # noqa: E402 - needs the names above

@@ -4,8 +4,8 @@
 
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
-215 plain methods (a procedure of the same name, arguments by position),
-118 from the shape table (virtrpc/apigen/shapes.py), 88 not yet provided.
+219 plain methods (a procedure of the same name, arguments by position),
+122 from the shape table (virtrpc/apigen/shapes.py), 74 not yet provided.
 """
 
 from __future__ import annotations
@@ -153,9 +153,13 @@ class virDomainSnapshot(virDomainSnapshotBase):
 class virDomain(virDomainBase):
     __slots__ = ()
 
-    def FDAssociate(self, *args: Any, **kwargs: Any) -> Any:
-        """Associate the FDs in @fd with @domain under @name. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainFDAssociate")
+    def FDAssociate(self, name: str, files: list[int], flags: int = 0) -> int:
+        """Associate the FDs in @fd with @domain under @name."""
+        try:
+            self._c.domain_fd_associate(dom=self._o, name=name, flags=flags, fds=files)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainFDAssociate") from None
+        return 0
 
     def ID(self) -> int:
         """Get the hypervisor ID number for the domain."""
@@ -420,9 +424,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainCreate") from None
         return _rt.refresh_id(self)
 
-    def createWithFiles(self, *args: Any, **kwargs: Any) -> Any:
-        """Launch a defined domain. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainCreateWithFiles")
+    def createWithFiles(self, files: list[int], flags: int = 0) -> int:
+        """Launch a defined domain."""
+        try:
+            r = self._c.domain_create_with_files(dom=self._o, flags=flags, fds=files)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainCreateWithFiles") from None
+        return _rt.refresh_domain(self, r)
 
     def createWithFlags(self, flags: int = 0) -> int:
         """Launch a defined domain."""
@@ -822,13 +830,23 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetNumaParameters") from None
         return _rt.params_dict(r.params)
 
-    def openChannel(self, *args: Any, **kwargs: Any) -> Any:
-        """This opens the host interface associated with a channel device on a guest, if the.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainOpenChannel")
+    def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
+        """This opens the host interface associated with a channel device on a guest, if the...."""
+        try:
+            s = self._c.domain_open_channel(dom=self._o, name=name, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainOpenChannel") from None
+        st._attach(s)
+        return 0
 
-    def openConsole(self, *args: Any, **kwargs: Any) -> Any:
-        """This opens the backend associated with a console, serial or parallel port device on.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainOpenConsole")
+    def openConsole(self, dev_name: str | None, st: virStream, flags: int = 0) -> int:
+        """This opens the backend associated with a console, serial or parallel port device on...."""
+        try:
+            s = self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainOpenConsole") from None
+        st._attach(s)
+        return 0
 
     def openGraphics(self, *args: Any, **kwargs: Any) -> Any:
         """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom. (Not yet provided by virtrpc.)"""
@@ -837,10 +855,10 @@ class virDomain(virDomainBase):
     def openGraphicsFD(self, idx: int, flags: int = 0) -> int:
         """This will create a socket pair connected to the graphics backend of @dom."""
         try:
-            self._c.domain_open_graphics_fd(dom=self._o, idx=idx, flags=flags)
+            r = self._c.domain_open_graphics_fd(dom=self._o, idx=idx, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenGraphicsFD") from None
-        return 0
+        return _rt.single_fd(r[1])
 
     def pMSuspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
         """Attempt to have the guest enter the given @target power management suspension level."""
@@ -966,9 +984,14 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetSchedulerType") from None
         return (r.type, r.nparams)
 
-    def screenshot(self, *args: Any, **kwargs: Any) -> Any:
-        """Take a screenshot of current domain console as a stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainScreenshot")
+    def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
+        """Take a screenshot of current domain console as a stream."""
+        try:
+            s = self._c.domain_screenshot(dom=self._o, screen=screen, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainScreenshot") from None
+        r: str | None = stream._attach(s)
+        return r
 
     def securityLabel(self) -> list[str | int]:
         """Extract security label of an active domain."""
@@ -1706,9 +1729,14 @@ class virStorageVol(virStorageVolBase):
             raise _rt.translate(e, "virStorageVolDelete") from None
         return 0
 
-    def download(self, *args: Any, **kwargs: Any) -> Any:
-        """Download the content of the volume as a stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStorageVolDownload")
+    def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
+        """Download the content of the volume as a stream."""
+        try:
+            s = self._c.storage_vol_download(vol=self._o, offset=offset, length=length, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStorageVolDownload") from None
+        stream._attach(s)
+        return 0
 
     def info(self) -> list[int]:
         """Fetches volatile information about the storage volume such as its current allocation."""
@@ -1760,9 +1788,14 @@ class virStorageVol(virStorageVolBase):
             raise _rt.translate(e, "virStoragePoolLookupByVolume") from None
         return virStoragePool(self._parent, r)
 
-    def upload(self, *args: Any, **kwargs: Any) -> Any:
-        """Upload new content to the volume from a stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStorageVolUpload")
+    def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
+        """Upload new content to the volume from a stream."""
+        try:
+            s = self._c.storage_vol_upload(vol=self._o, offset=offset, length=length, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStorageVolUpload") from None
+        stream._attach(s)
+        return 0
 
     def wipe(self, flags: int = 0) -> int:
         """Ensure data previously on a volume is not accessible to future reads."""
@@ -2036,10 +2069,6 @@ class virNWFilter(virNWFilterBase):
 class virStream(virStreamBase):
     __slots__ = ()
 
-    def abort(self, *args: Any, **kwargs: Any) -> Any:
-        """Request that the in progress data transfer be cancelled abnormally before the end of.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamAbort")
-
     def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
         """Register a callback to be notified when a stream becomes writable, or readable. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virStreamEventAddCallback")
@@ -2052,18 +2081,6 @@ class virStream(virStreamBase):
         """Changes the set of events to monitor for a stream. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virStreamEventUpdateCallback")
 
-    def finish(self, *args: Any, **kwargs: Any) -> Any:
-        """Indicate that there is no further data to be transmitted on the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamFinish")
-
-    def recv(self, *args: Any, **kwargs: Any) -> Any:
-        """Reads a series of bytes from the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamRecv")
-
-    def recvAll(self, *args: Any, **kwargs: Any) -> Any:
-        """Receive the entire data stream, sending the data to the requested data sink. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamRecvAll")
-
     def recvFlags(self, *args: Any, **kwargs: Any) -> Any:
         """Reads a series of bytes from the stream. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virStreamRecvFlags")
@@ -2071,14 +2088,6 @@ class virStream(virStreamBase):
     def recvHole(self, *args: Any, **kwargs: Any) -> Any:
         """This API is used to determine the @length in bytes of the empty space to be created.... (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virStreamRecvHole")
-
-    def send(self, *args: Any, **kwargs: Any) -> Any:
-        """Write a series of bytes to the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamSend")
-
-    def sendAll(self, *args: Any, **kwargs: Any) -> Any:
-        """Send the entire data stream, reading the data from the requested data source. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamSendAll")
 
     def sendHole(self, *args: Any, **kwargs: Any) -> Any:
         """Rather than transmitting empty file space, this API directs the @stream target to.... (Not yet provided by virtrpc.)"""
@@ -2160,9 +2169,13 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virDomainCreateXML") from None
         return virDomain(self, r)
 
-    def createXMLWithFiles(self, *args: Any, **kwargs: Any) -> Any:
-        """Launch a new guest domain, based on an XML description similar to the one returned.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainCreateXMLWithFiles")
+    def createXMLWithFiles(self, xmlDesc: str, files: list[int], flags: int = 0) -> virDomain:
+        """Launch a new guest domain, based on an XML description similar to the one returned...."""
+        try:
+            r = self._c.domain_create_xml_with_files(xml_desc=xmlDesc, flags=flags, fds=files)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainCreateXMLWithFiles") from None
+        return virDomain(self, r)
 
     def defineXML(self, xml: str) -> virDomain:
         """Define a domain, but does not start it."""

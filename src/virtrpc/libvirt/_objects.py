@@ -9,11 +9,12 @@ over a thousand domains builds a thousand).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from virtrpc.libvirt import _runtime as _rt
-from virtrpc.sync import SyncClient
+from virtrpc.sync import SyncClient, SyncStream
 
 if TYPE_CHECKING:
     from virtrpc.libvirt._classes import (
@@ -130,15 +131,91 @@ class virDomainCheckpointBase(_DomainChildBase):
 
 
 class virStreamBase(_ObjectBase):
-    """A data stream; bound to a procedure by the call that uses it
-    (``screenshot``, ``download``, ``openConsole``...)."""
+    """A data stream: ``conn.newStream()``, then bound to a procedure by the
+    call that uses it (``screenshot``, ``download``, ``upload``,
+    ``openConsole``...).  Blocking; the non-blocking flag is not supported."""
 
-    __slots__ = ("_stream", "flags")
+    __slots__ = ("_pending", "_stream", "flags")
 
     def __init__(self, parent: Any, _obj: Any = None) -> None:
         super().__init__(parent, _obj)
         self.flags = _obj if isinstance(_obj, int) else 0
-        self._stream: Any = None
+        self._stream: SyncStream | None = None
+        self._pending = b""  # received bytes not yet returned by recv()
+
+    def _attach(self, stream: Any) -> Any:
+        # The blocking client hands back a SyncStream (its methods are annotated
+        # with the asyncio Stream they share with the async client).
+        assert isinstance(stream, SyncStream)
+        self._stream = stream
+        self._pending = b""
+        return stream.reply
+
+    def _bound(self, cname: str) -> SyncStream:
+        if self._stream is None:
+            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_STREAMS,
+                                  "invalid argument: stream is not in use", cname)
+        return self._stream
+
+    def recv(self, nbytes: int) -> bytes:
+        """Up to ``nbytes`` bytes; ``b""`` at end of stream."""
+        stream = self._bound("virStreamRecv")
+        if not self._pending:
+            try:
+                self._pending = stream.recv()
+            except _rt.VirtrpcError as e:
+                raise _rt.translate(e, "virStreamRecv") from None
+        data, self._pending = self._pending[:nbytes], self._pending[nbytes:]
+        return data
+
+    def send(self, data: bytes) -> int:
+        """Send ``data``; returns the number of bytes sent."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        try:
+            self._bound("virStreamSend").send(data)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamSend") from None
+        return len(data)
+
+    def finish(self) -> int:
+        """End the transfer (waits for the daemon to confirm)."""
+        try:
+            self._bound("virStreamFinish").finish()
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamFinish") from None
+        return 0
+
+    def abort(self) -> int:
+        """Abort the transfer."""
+        try:
+            self._bound("virStreamAbort").abort()
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamAbort") from None
+        return 0
+
+    def recvAll(self, handler: Callable[[Any, bytes, Any], int], opaque: Any) -> None:
+        """Call ``handler(stream, data, opaque)`` for each chunk until end of
+        stream, then finish; a negative return aborts (as libvirt-python)."""
+        while True:
+            data = self.recv(262144)
+            if not data:
+                break
+            if handler(self, data, opaque) < 0:
+                self.abort()
+                raise _rt.raise_error(_rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_STREAMS,
+                                      "internal error: recvAll handler failed")
+        self.finish()
+
+    def sendAll(self, handler: Callable[[Any, int, Any], bytes], opaque: Any) -> None:
+        """Send what ``handler(stream, nbytes, opaque)`` returns until it
+        returns ``b""``, then finish."""
+        while True:
+            data = handler(self, 262144, opaque)
+            if not data:
+                break
+            self.send(data)
+        self.finish()
 
 
 class virConnectBase:

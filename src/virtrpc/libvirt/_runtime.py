@@ -37,6 +37,7 @@ VIR_ERR_ERROR = 2  # the level
 VIR_FROM_NONE = 0
 VIR_FROM_RPC = 7
 VIR_FROM_DOMAIN = 20
+VIR_FROM_STREAMS = 38
 
 #: Labels libvirt's default error handler prints for the domains programs
 #: meet most; others print their number.
@@ -311,3 +312,15 @@ def domain_cpu_stats(dom: virDomainBase, total: bool, flags: int) -> list[dict[s
 
 def _int_params(params: Sequence[_remote.RemoteTypedParam]) -> dict[str, int]:
     return {p.field: int(p.value.value) for p in params}
+
+
+def single_fd(fds: Sequence[int]) -> int:
+    """The one fd a procedure returned (the caller owns it); extra ones are closed."""
+    import os
+
+    if not fds:
+        raise raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC,
+                          "internal error: no file descriptor received")
+    for extra in fds[1:]:
+        os.close(extra)
+    return fds[0]

@@ -444,6 +444,7 @@ virStreamEventAddCallback = _classes.virStream.eventAddCallback
 virStreamEventRemoveCallback = _classes.virStream.eventRemoveCallback
 virStreamEventUpdateCallback = _classes.virStream.eventUpdateCallback
 virStreamFinish = _classes.virStream.finish
+virStreamNew = _classes.virConnect.newStream
 virStreamRecv = _classes.virStream.recv
 virStreamRecvAll = _classes.virStream.recvAll
 virStreamRecvFlags = _classes.virStream.recvFlags
