@@ -21,7 +21,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from virtrpc.apigen.model import Api, Function
-from virtrpc.apigen.naming import CLASSES, MODULE, OBJECT_TYPES, python_name
+from virtrpc.apigen.naming import (
+    CLASSES,
+    FUNCTION_DEFAULTS,
+    MODULE,
+    OBJECT_TYPES,
+    PARAM_DEFAULTS,
+    PARAM_RENAMES,
+    python_name,
+)
 from virtrpc.apigen.shapes import HAND_WRITTEN, SHAPES, Shape
 from virtrpc.xdr import Program
 
@@ -160,11 +168,12 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
     stream_arg_placed = None
     self_arg = fn.args[0].ctype if fn.args else ""
     for index, (carg, field) in enumerate(zip(cargs, fields, strict=True)):
-        is_self = index == 0 and self_arg != "virConnectPtr" and carg.ctype == self_arg
+        is_self = (index == 0 and self_arg != "virConnectPtr" and carg.ctype == self_arg
+                   and OBJECT_TYPES[self_arg] == cls)
         if is_self:
             call_args.append(f"{field.name}={_wire('self', hints.get(field.name))}")
             continue
-        pname = _param_name(carg.name)
+        pname = PARAM_RENAMES.get(fn.name, {}).get(carg.name) or _param_name(carg.name)
         if stream_arg is not None and fn.args.index(stream_arg) < fn.args.index(carg):
             py_params.append(f"{_param_name(stream_arg.name)}: virStream")
             stream_arg_placed, stream_arg = stream_arg, None
@@ -179,13 +188,13 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
             continue
         else:
             return None
-        default = " = 0" if pname == "flags" and carg.ctype in _INT_TYPES else ""
-        py_params.append(f"{pname}: {annotation}{default}")
+        py_params.append(f"{pname}: {annotation}")
         call_args.append(f"{field.name}={pname}")
     if stream_arg is not None:  # the stream is the last argument
         py_params.append(f"{_param_name(stream_arg.name)}: virStream")
         stream_arg_placed = stream_arg
     stream_arg = stream_arg_placed
+    py_params = _with_defaults(fn.name, py_params)
     if fn.ret in _INT_TYPES:
         returns = "int"
         result = "r" if proc.ret_class is not None else "0"
@@ -215,6 +224,19 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
     lines += _call_block(call, fn.name, "r = " if result != "0" else "")
     lines.append(f"        return {result}")
     return "\n".join(lines)
+
+
+def _with_defaults(cname: str, params: list[str]) -> list[str]:
+    """Add libvirt-python's defaults to trailing parameters (``flags=0``...)."""
+    defaults = {**PARAM_DEFAULTS, **FUNCTION_DEFAULTS.get(cname, {})}
+    out = list(params)
+    for i in range(len(out) - 1, -1, -1):
+        name, annotation = out[i].split(": ", 1)
+        default = defaults.get(name)
+        if default is None or (default == "None" and "None" not in annotation):
+            break
+        out[i] = f"{name}: {annotation} = {default}"
+    return out
 
 
 def _wire(obj: str, hint: object) -> str:

@@ -18,7 +18,7 @@ tests/test_libvirt_apigen.py):
 
 from __future__ import annotations
 
-__all__ = ["CLASSES", "MODULE", "OBJECT_TYPES", "python_name"]
+__all__ = ["CLASSES", "MODULE", "OBJECT_TYPES", "PARAM_DEFAULTS", "PARAM_RENAMES", "python_name"]
 
 MODULE = "libvirt"
 
@@ -138,3 +138,15 @@ def python_name(cname: str, arg_types: tuple[str, ...]) -> tuple[str, str] | Non
     if owner == "virNetwork":
         name = name.replace("dHCP", "DHCP")
     return (owner, name)
+
+
+#: Default values libvirt-python gives parameters, by name; a default is
+#: given only when every later parameter has one too.
+PARAM_DEFAULTS = {"flags": "0", "bandwidth": "0", "dxml": "None"}
+#: ...and per function, for the ones whose every argument is optional.
+FUNCTION_DEFAULTS = {
+    "virConnectGetDomainCapabilities": {"emulatorbin": "None", "arch": "None",
+                                        "machine": "None", "virttype": "None"},
+}
+#: Parameters libvirt-python names differently from the C argument.
+PARAM_RENAMES = {"virDomainRevertToSnapshot": {"snapshot": "snap"}}

@@ -315,6 +315,12 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virDomainCreate", "", "domain_create", _DOM, "_rt.refresh_id(self)", "int"),
     Shape("virDomainCreateWithFlags", "flags: int = 0", "domain_create_with_flags",
           _DOM + "flags=flags", "_rt.refresh_domain(self, r)", "int"),
+    Shape("virDomainGetTime", "flags: int = 0", "domain_get_time", _DOM + "flags=flags",
+          '{"seconds": r.seconds, "nseconds": r.nseconds}', "dict[str, int]"),
+    Shape("virDomainSetTime", "time: dict[str, int] | None = None, flags: int = 0",
+          "domain_set_time",
+          _DOM + 'seconds=_rt.time_field(time, "seconds"), nseconds=_rt.time_field(time,'
+          ' "nseconds"), flags=flags', "0", "int"),
     Shape("virDomainHasCurrentSnapshot", "flags: int = 0", "domain_has_current_snapshot",
           _DOM + "flags=flags", "r", "int"),
     # --- other objects ----------------------------------------------------

@@ -4,8 +4,8 @@
 
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
-219 plain methods (a procedure of the same name, arguments by position),
-122 from the shape table (virtrpc/apigen/shapes.py), 74 not yet provided.
+218 plain methods (a procedure of the same name, arguments by position),
+124 from the shape table (virtrpc/apigen/shapes.py), 73 not yet provided.
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetBlkioParameters") from None
         return _rt.params_dict(r.params)
 
-    def blockCommit(self, disk: str, base: str | None, top: str | None, bandwidth: int, flags: int = 0) -> int:
+    def blockCommit(self, disk: str, base: str | None, top: str | None, bandwidth: int = 0, flags: int = 0) -> int:
         """Commit changes that were made to temporary top-level files within a disk image...."""
         try:
             self._c.domain_block_commit(dom=self._o, disk=disk, base=base, top=top, bandwidth=bandwidth, flags=flags)
@@ -323,7 +323,7 @@ class virDomain(virDomainBase):
         """Request block job information for the given disk. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virDomainGetBlockJobInfo")
 
-    def blockJobSetSpeed(self, disk: str, bandwidth: int, flags: int = 0) -> int:
+    def blockJobSetSpeed(self, disk: str, bandwidth: int = 0, flags: int = 0) -> int:
         """Set the maximum allowable bandwidth that a block job may consume."""
         try:
             self._c.domain_block_job_set_speed(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags)
@@ -335,7 +335,7 @@ class virDomain(virDomainBase):
         """This function allows you to read the contents of a domain's disk device. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virDomainBlockPeek")
 
-    def blockPull(self, disk: str, bandwidth: int, flags: int = 0) -> int:
+    def blockPull(self, disk: str, bandwidth: int = 0, flags: int = 0) -> int:
         """Populate a disk image with data from its backing image."""
         try:
             self._c.domain_block_pull(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags)
@@ -343,7 +343,7 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainBlockPull") from None
         return 0
 
-    def blockRebase(self, disk: str, base: str | None, bandwidth: int, flags: int = 0) -> int:
+    def blockRebase(self, disk: str, base: str | None, bandwidth: int = 0, flags: int = 0) -> int:
         """Populate a disk image with data from its backing image chain, and setting the...."""
         try:
             self._c.domain_block_rebase(dom=self._o, path=disk, base=base, bandwidth=bandwidth, flags=flags)
@@ -525,9 +525,13 @@ class virDomain(virDomainBase):
         result: list[dict[str, int]] = _rt.domain_cpu_stats(self, total, flags)
         return result
 
-    def getTime(self, *args: Any, **kwargs: Any) -> Any:
-        """Extract information about guest time and store it into @seconds and @nseconds. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetTime")
+    def getTime(self, flags: int = 0) -> dict[str, int]:
+        """Extract information about guest time and store it into @seconds and @nseconds."""
+        try:
+            r = self._c.domain_get_time(dom=self._o, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetTime") from None
+        return {"seconds": r.seconds, "nseconds": r.nseconds}
 
     def guestInfo(self, *args: Any, **kwargs: Any) -> Any:
         """Queries the guest agent for the various information about the guest system. (Not yet provided by virtrpc.)"""
@@ -675,7 +679,7 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainManagedSave") from None
         return 0
 
-    def managedSaveDefineXML(self, dxml: str | None, flags: int = 0) -> int:
+    def managedSaveDefineXML(self, dxml: str | None = None, flags: int = 0) -> int:
         """This updates the definition of a domain stored in a saved state file."""
         try:
             self._c.domain_managed_save_define_xml(dom=self._o, dxml=dxml, flags=flags)
@@ -788,7 +792,7 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainMigrateSetMaxDowntime") from None
         return 0
 
-    def migrateSetMaxSpeed(self, bandwidth: int, flags: int = 0) -> int:
+    def migrateSetMaxSpeed(self, bandwidth: int = 0, flags: int = 0) -> int:
         """The maximum bandwidth (in MiB/s) that will be used to do migration can be specified...."""
         try:
             self._c.domain_migrate_set_max_speed(dom=self._o, bandwidth=bandwidth, flags=flags)
@@ -932,10 +936,10 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainResume") from None
         return 0
 
-    def revertToSnapshot(self, flags: int = 0) -> int:
+    def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
         """Revert the domain to a given snapshot."""
         try:
-            self._c.domain_revert_to_snapshot(snap=self._o, flags=flags)
+            self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRevertToSnapshot") from None
         return 0
@@ -948,7 +952,7 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainSave") from None
         return 0
 
-    def saveFlags(self, to: str, dxml: str | None, flags: int = 0) -> int:
+    def saveFlags(self, to: str, dxml: str | None = None, flags: int = 0) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
         try:
             self._c.domain_save_flags(dom=self._o, to=to, dxml=dxml, flags=flags)
@@ -1149,10 +1153,10 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainSetSchedulerParametersFlags") from None
         return 0
 
-    def setTime(self, seconds: int, nseconds: int, flags: int = 0) -> int:
+    def setTime(self, time: dict[str, int] | None = None, flags: int = 0) -> int:
         """When a domain is suspended or restored from a file the domain's OS has no idea that...."""
         try:
-            self._c.domain_set_time(dom=self._o, seconds=seconds, nseconds=nseconds, flags=flags)
+            self._c.domain_set_time(dom=self._o, seconds=_rt.time_field(time, "seconds"), nseconds=_rt.time_field(time, "nseconds"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetTime") from None
         return 0
@@ -2282,7 +2286,7 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virNodeGetCellsFreeMemory") from None
         return list(r)
 
-    def getDomainCapabilities(self, emulatorbin: str | None, arch: str | None, machine: str | None, virttype: str | None, flags: int = 0) -> str:
+    def getDomainCapabilities(self, emulatorbin: str | None = None, arch: str | None = None, machine: str | None = None, virttype: str | None = None, flags: int = 0) -> str:
         """Prior creating a domain (for instance via virDomainCreateXML or virDomainDefineXML)...."""
         try:
             r = self._c.connect_get_domain_capabilities(emulatorbin=emulatorbin, arch=arch, machine=machine, virttype=virttype, flags=flags)
@@ -2891,7 +2895,7 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virDomainRestore") from None
         return 0
 
-    def restoreFlags(self, frm: str, dxml: str | None, flags: int = 0) -> int:
+    def restoreFlags(self, frm: str, dxml: str | None = None, flags: int = 0) -> int:
         """This method will restore a domain saved to disk by virDomainSave()."""
         try:
             self._c.domain_restore_flags(from_=frm, dxml=dxml, flags=flags)

@@ -324,3 +324,12 @@ def single_fd(fds: Sequence[int]) -> int:
     for extra in fds[1:]:
         os.close(extra)
     return fds[0]
+
+
+def time_field(time: dict[str, int] | None, key: str) -> int:
+    """A field of setTime's ``{"seconds": ..., "nseconds": ...}`` (absent: 0)."""
+    if time is None:
+        return 0
+    if not isinstance(time, dict):
+        raise TypeError(f"time must be a dict, not {type(time).__name__}")
+    return int(time.get(key, 0))
