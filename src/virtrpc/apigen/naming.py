@@ -142,11 +142,16 @@ def python_name(cname: str, arg_types: tuple[str, ...]) -> tuple[str, str] | Non
 
 #: Default values libvirt-python gives parameters, by name; a default is
 #: given only when every later parameter has one too.
-PARAM_DEFAULTS = {"flags": "0", "bandwidth": "0", "dxml": "None"}
+PARAM_DEFAULTS = {"flags": "0"}
 #: ...and per function, for the ones whose every argument is optional.
 FUNCTION_DEFAULTS = {
     "virConnectGetDomainCapabilities": {"emulatorbin": "None", "arch": "None",
                                         "machine": "None", "virttype": "None"},
+    "virDomainSaveFlags": {"dxml": "None"},
+    "virDomainRestoreFlags": {"dxml": "None"},
+    "virDomainBlockCommit": {"bandwidth": "0"},
+    "virDomainBlockPull": {"bandwidth": "0"},
+    "virDomainBlockRebase": {"bandwidth": "0"},
 }
 #: Parameters libvirt-python names differently from the C argument.
 PARAM_RENAMES = {"virDomainRevertToSnapshot": {"snapshot": "snap"}}

@@ -323,7 +323,7 @@ class virDomain(virDomainBase):
         """Request block job information for the given disk. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virDomainGetBlockJobInfo")
 
-    def blockJobSetSpeed(self, disk: str, bandwidth: int = 0, flags: int = 0) -> int:
+    def blockJobSetSpeed(self, disk: str, bandwidth: int, flags: int = 0) -> int:
         """Set the maximum allowable bandwidth that a block job may consume."""
         try:
             self._c.domain_block_job_set_speed(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags)
@@ -679,7 +679,7 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainManagedSave") from None
         return 0
 
-    def managedSaveDefineXML(self, dxml: str | None = None, flags: int = 0) -> int:
+    def managedSaveDefineXML(self, dxml: str | None, flags: int = 0) -> int:
         """This updates the definition of a domain stored in a saved state file."""
         try:
             self._c.domain_managed_save_define_xml(dom=self._o, dxml=dxml, flags=flags)
@@ -792,7 +792,7 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainMigrateSetMaxDowntime") from None
         return 0
 
-    def migrateSetMaxSpeed(self, bandwidth: int = 0, flags: int = 0) -> int:
+    def migrateSetMaxSpeed(self, bandwidth: int, flags: int = 0) -> int:
         """The maximum bandwidth (in MiB/s) that will be used to do migration can be specified...."""
         try:
             self._c.domain_migrate_set_max_speed(dom=self._o, bandwidth=bandwidth, flags=flags)
