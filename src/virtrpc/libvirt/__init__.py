@@ -73,7 +73,7 @@ def _connect(name: str | None, readonly: bool, credentials: _Any | None = None) 
             raise _runtime.translate(e, "virConnectOpen") from None
         # libvirt: VIR_ERR_SYSTEM_ERROR (38) from VIR_FROM_REMOTE (13)
         raise _runtime.raise_error(38, 13, f"Failed to connect socket: {e}") from None
-    return virConnect(client)
+    return virConnect(client, name)
 
 
 def open(name: str | None = None) -> virConnect:

@@ -4,8 +4,8 @@
 
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
-218 plain methods (a procedure of the same name, arguments by position),
-124 from the shape table (virtrpc/apigen/shapes.py), 73 not yet provided.
+215 plain methods (a procedure of the same name, arguments by position),
+126 from the shape table (virtrpc/apigen/shapes.py), 73 not yet provided.
 """
 
 from __future__ import annotations
@@ -276,8 +276,8 @@ class virDomain(virDomainBase):
     def blkioParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all blkio parameters."""
         try:
-            n = self._c.domain_get_blkio_parameters(dom=self._o, flags=flags, nparams=0).nparams
-            r = self._c.domain_get_blkio_parameters(dom=self._o, flags=flags, nparams=n)
+            n = self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlkioParameters") from None
         return _rt.params_dict(r.params)
@@ -305,8 +305,8 @@ class virDomain(virDomainBase):
     def blockIoTune(self, disk: str | None, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all block IO tunable parameters for a given device."""
         try:
-            n = self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags, nparams=0).nparams
-            r = self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags, nparams=n)
+            n = self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockIoTune") from None
         return _rt.params_dict(r.params)
@@ -370,8 +370,8 @@ class virDomain(virDomainBase):
     def blockStatsFlags(self, path: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """This function is to get block stats parameters for block devices attached to the domain."""
         try:
-            n = self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags, nparams=0).nparams
-            r = self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags, nparams=n)
+            n = self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockStatsFlags") from None
         return _rt.params_dict(r.params)
@@ -454,7 +454,7 @@ class virDomain(virDomainBase):
             self._c.domain_destroy(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDestroy") from None
-        return 0
+        return _rt.forget_id(self)
 
     def destroyFlags(self, flags: int = 0) -> int:
         """Destroy the domain object."""
@@ -462,7 +462,7 @@ class virDomain(virDomainBase):
             self._c.domain_destroy_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDestroyFlags") from None
-        return 0
+        return _rt.forget_id(self)
 
     def detachDevice(self, xml: str) -> int:
         """This is an equivalent of virDomainDetachDeviceFlags() when called with @flags...."""
@@ -589,8 +589,8 @@ class virDomain(virDomainBase):
     def interfaceParameters(self, device: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all interface parameters."""
         try:
-            n = self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags, nparams=0).nparams
-            r = self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags, nparams=n)
+            n = self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetInterfaceParameters") from None
         return _rt.params_dict(r.params)
@@ -722,8 +722,8 @@ class virDomain(virDomainBase):
     def memoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all memory parameters."""
         try:
-            n = self._c.domain_get_memory_parameters(dom=self._o, flags=flags, nparams=0).nparams
-            r = self._c.domain_get_memory_parameters(dom=self._o, flags=flags, nparams=n)
+            n = self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMemoryParameters") from None
         return _rt.params_dict(r.params)
@@ -828,8 +828,8 @@ class virDomain(virDomainBase):
     def numaParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all numa parameters."""
         try:
-            n = self._c.domain_get_numa_parameters(dom=self._o, flags=flags, nparams=0).nparams
-            r = self._c.domain_get_numa_parameters(dom=self._o, flags=flags, nparams=n)
+            n = self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetNumaParameters") from None
         return _rt.params_dict(r.params)
@@ -975,7 +975,7 @@ class virDomain(virDomainBase):
     def schedulerParametersFlags(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all scheduler parameters."""
         try:
-            r = self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams, flags=flags)
+            r = self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams, flags=flags | _rt.STRING_OKAY)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSchedulerParametersFlags") from None
         return _rt.params_dict(r)
@@ -997,13 +997,13 @@ class virDomain(virDomainBase):
         r: str | None = stream._attach(s)
         return r
 
-    def securityLabel(self) -> list[str | int]:
+    def securityLabel(self) -> list[str | bool]:
         """Extract security label of an active domain."""
         try:
             r = self._c.domain_get_security_label(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSecurityLabel") from None
-        return [_rt.cstr(r.label), r.enforcing]
+        return [_rt.cstr(r.label), bool(r.enforcing)]
 
     def securityLabelList(self, *args: Any, **kwargs: Any) -> Any:
         """Extract the security labels of an active domain. (Not yet provided by virtrpc.)"""
@@ -2343,8 +2343,8 @@ class virConnect(virConnectBase):
     def getMemoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all node memory parameters (parameters unsupported by OS will be omitted)."""
         try:
-            n = self._c.node_get_memory_parameters(flags=flags, nparams=0).nparams
-            r = self._c.node_get_memory_parameters(flags=flags, nparams=n)
+            n = self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetMemoryParameters") from None
         return _rt.params_dict(r.params)
@@ -2392,14 +2392,6 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_type()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetType") from None
-        return r
-
-    def getURI(self) -> str:
-        """This returns the URI (name) of the hypervisor connection."""
-        try:
-            r = self._c.connect_get_uri()
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virConnectGetURI") from None
         return r
 
     def getVersion(self) -> int:

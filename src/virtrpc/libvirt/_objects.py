@@ -221,11 +221,16 @@ class virStreamBase(_ObjectBase):
 class virConnectBase:
     """A connection: ``virtrpc.libvirt.open(uri)`` returns one."""
 
-    __slots__ = ("__weakref__", "_c", "_host_cpus")
+    __slots__ = ("__weakref__", "_c", "_host_cpus", "_uri")
 
-    def __init__(self, client: SyncClient) -> None:
+    def __init__(self, client: SyncClient, uri: str | None = None) -> None:
         self._c = client
         self._host_cpus: int | None = None
+        self._uri = uri
+
+    def getURI(self) -> str:
+        """The URI this connection was opened with (libvirt answers it locally)."""
+        return self._uri if self._uri is not None else str(self._c.uri)
 
     @property
     def _conn(self) -> virConnect:

@@ -185,6 +185,10 @@ def as_bytes(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
+#: VIR_TYPED_PARAM_STRING_OKAY: libvirt's API layer adds it to the flags of
+#: typed-parameter getters, or the daemon leaves string parameters out.
+STRING_OKAY = 4
+
 _TYPED_INT, _TYPED_UINT, _TYPED_LLONG, _TYPED_ULLONG = 1, 2, 3, 4
 _TYPED_DOUBLE, _TYPED_BOOLEAN, _TYPED_STRING = 5, 6, 7
 
@@ -208,9 +212,8 @@ def typed_params(new: dict[str, TypedValue],
     out = []
     for name, value in new.items():
         kind = types.get(name)
-        if kind is None:
-            raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_NONE,
-                              f"invalid argument: parameter {name!r} not supported")
+        if kind is None:  # libvirt-python's error for it
+            raise LookupError(f'Attribute name "{name}" could not be recognized')
         converted: int | float | str
         if kind == _TYPED_STRING:
             converted = str(value)
@@ -284,6 +287,14 @@ def refresh_id(dom: virDomainBase) -> int:
         dom._o = dom._c.domain_lookup_by_uuid(uuid=dom._o.uuid)
     except VirtrpcError as e:
         raise translate(e, "virDomainCreate") from None
+    return 0
+
+
+def forget_id(dom: virDomainBase) -> int:
+    """After virDomainDestroy: the domain no longer runs, its ID is -1 (libvirt's
+    remote driver sets it so)."""
+    o = dom._o
+    dom._o = type(o)(o.name, o.uuid, -1)
     return 0
 
 
