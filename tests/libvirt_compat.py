@@ -1,8 +1,7 @@
 """Helpers for the tests of virtrpc.libvirt (the libvirt-python compatible API).
 
 Foreign inputs (libvirt's API XML, libvirt-python's sdist) come from
-``tools/inputs.py`` when the checkout has it; the API XML falls back to
-Debian's libvirt-dev copy.  The real libvirt-python is introspected in a
+``tools/inputs.py`` (through tests/inputs.py).  The real libvirt-python is introspected in a
 /usr/bin/python3 subprocess, never imported here.
 """
 
@@ -10,37 +9,35 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from inputs import require_input
+from inputs import tool as input_tool
 from peers import has_libvirt_python, require_peer
 
 REPO = Path(__file__).resolve().parent.parent
-SRC = REPO / "src"
-DEBIAN_API_DIR = Path("/usr/share/libvirt/api")
-
-
-def input_dir(name: str) -> Path | None:
-    """The folder of foreign input ``name`` via tools/inputs.py, or None when
-    the checkout does not have that tool yet."""
-    tool = REPO / "tools" / "inputs.py"
-    if not tool.exists():
-        return None
-    subprocess.run([sys.executable, str(tool), "fetch", name], check=True,
-                   capture_output=True, timeout=600)
-    out = subprocess.run([sys.executable, str(tool), "path", name], check=True,
-                         capture_output=True, text=True, timeout=60)
-    return Path(out.stdout.strip())
 
 
 def api_dir() -> Path:
-    """The folder holding libvirt-api.xml (libvirt 9.0.0)."""
-    found = input_dir("libvirt-api-9.0.0")
-    if found is not None:
-        return found
-    require_peer(DEBIAN_API_DIR.joinpath("libvirt-api.xml").exists(), "libvirt-dev's API XML")
-    return DEBIAN_API_DIR
+    """The folder holding libvirt-api.xml and friends (libvirt 9.0.0)."""
+    return require_input("libvirt-api-9.0.0")
+
+
+def libvirt_python_sdist() -> Path:
+    """libvirt-python 9.0.0's unpacked sdist (tests/, examples/)."""
+    return require_input("libvirt-python-9.0.0")
+
+
+#: libvirt-python's API coverage test at commit 2ef29704f3da (the copy that
+#: passes against the real libvirt-python 9.0) ships unchanged in this sdist.
+COVERAGE_TEST_INPUT = "libvirt-python-12.4.0"
+
+
+def coverage_test_sdist() -> Path:
+    if COVERAGE_TEST_INPUT not in input_tool.INPUTS:
+        pytest.skip(f"{COVERAGE_TEST_INPUT} is not pinned in tools/inputs.py yet")
+    return require_input(COVERAGE_TEST_INPUT)
 
 
 _INTROSPECT = r"""
@@ -92,9 +89,3 @@ def shim_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["PYTHONPATH"] = str(directory())
     env.update(extra or {})
     return env
-
-
-def skip_without(path: Path | None, what: str) -> Path:
-    if path is None:
-        pytest.skip(f"{what}: tools/inputs.py not in this checkout yet")
-    return path
