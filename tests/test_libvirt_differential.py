@@ -115,7 +115,15 @@ CASES = [
     "dom.jobInfo()", "dom.hasManagedSaveImage(0)", "dom.hasCurrentSnapshot()",
     "dom.snapshotNum()", "dom.snapshotListNames()", "dom.listAllSnapshots()",
     "dom.listAllCheckpoints()", "dom.securityLabel()", "dom.hostname()",
-    "dom.getCPUStats(True)",
+    "dom.getCPUStats(True)", "dom.getCPUStats(False)", "dom.diskErrors()", "dom.fsInfo()",
+    "dom.interfaceAddresses(0)", "dom.ioThreadInfo()", "dom.messages()", "dom.guestVcpus()",
+    "dom.guestInfo()", "dom.memoryPeek(0, 16, 1)", "dom.blockPeek('vda', 0, 16)",
+    "dom.perfEvents()", "dom.interfaceParameters('testnet0')", "dom.blockIoTune('vda')",
+    "dom.launchSecurityInfo()", "dom.blockJobInfo('vda')", "dom.migrateGetMaxSpeed()",
+    "dom.securityLabelList()", "dom.getTime()", "dom.jobStats()", "dom.blockStatsFlags('vda')",
+    "conn.getCPUMap()", "conn.getAllDomainStats()", "conn.domainListGetStats([dom])",
+    "conn.getCPUStats(-1)", "conn.getMemoryStats(-1)", "conn.getMemoryParameters()",
+    "conn.getSEVInfo()", "conn.baselineCPU([])", "conn.getFreePages([4], 0, 1)",
     # other objects
     "net = conn.networkLookupByName('default')", "net.name()", "net.UUIDString()",
     "net.XMLDesc()", "net.isActive()", "net.isPersistent()", "net.autostart()",
@@ -128,6 +136,10 @@ CASES = [
     "iface = conn.interfaceLookupByName('eth1')", "iface.name()", "iface.MACString()",
     "iface.XMLDesc()", "iface.isActive()",
     # changes, in order
+    "dom.pinVcpu(0, (True, False))", "dom.vcpuPinInfo()", "dom.pinEmulator((True,))",
+    "dom.emulatorPinInfo()", "dom.fsFreeze()", "dom.fsThaw()",
+    "dom.setPerfEvents({'cmt': True})", "dom.perfEvents()",
+    "dom.setBlockIoTune('vda', {'total_bytes_sec': 1000})", "dom.blockIoTune('vda')",
     "dom.suspend()", "dom.state()", "dom.suspend()", "dom.resume()", "dom.destroy()",
     "dom.state()", "dom.ID()", "dom.isActive()", "dom.create()", "dom.ID()", "dom.state()",
     "dom.setSchedulerParameters({'weight': 100})", "dom.schedulerParameters()",
@@ -148,7 +160,8 @@ CASES = [
 
 #: Results that change with time (the test driver's counters follow the
 #: clock): only their shape is compared.
-VOLATILE = {"dom.blockStats('vda')", "dom.interfaceStats('testnet0')"}
+VOLATILE = {"dom.blockStats('vda')", "dom.interfaceStats('testnet0')", "dom.getTime()",
+            "dom.getCPUStats(True)", "dom.getCPUStats(False)", "conn.getCPUStats(-1)"}
 
 
 def shape_of(value: Any) -> Any:

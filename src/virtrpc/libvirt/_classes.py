@@ -5,7 +5,7 @@
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
 215 plain methods (a procedure of the same name, arguments by position),
-126 from the shape table (virtrpc/apigen/shapes.py), 73 not yet provided.
+167 from the shape table (virtrpc/apigen/shapes.py), 32 not yet provided.
 """
 
 from __future__ import annotations
@@ -80,9 +80,13 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             raise _rt.translate(e, "virDomainCheckpointGetXMLDesc") from None
         return r
 
-    def listAllChildren(self, *args: Any, **kwargs: Any) -> Any:
-        """Collect the list of domain checkpoints that are children of the given checkpoint,.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainCheckpointListAllChildren")
+    def listAllChildren(self, flags: int = 0) -> list[virDomainCheckpoint]:
+        """Collect the list of domain checkpoints that are children of the given checkpoint,...."""
+        try:
+            r = self._c.domain_checkpoint_list_all_children(checkpoint=self._o, need_results=1, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainCheckpointListAllChildren") from None
+        return [virDomainCheckpoint(self._parent, x) for x in r.checkpoints]
 
 
 class virDomainSnapshot(virDomainSnapshotBase):
@@ -133,13 +137,21 @@ class virDomainSnapshot(virDomainSnapshotBase):
             raise _rt.translate(e, "virDomainSnapshotIsCurrent") from None
         return r
 
-    def listAllChildren(self, *args: Any, **kwargs: Any) -> Any:
-        """Collect the list of domain snapshots that are children of the given snapshot, and.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSnapshotListAllChildren")
+    def listAllChildren(self, flags: int = 0) -> list[virDomainSnapshot]:
+        """Collect the list of domain snapshots that are children of the given snapshot, and...."""
+        try:
+            r = self._c.domain_snapshot_list_all_children(snapshot=self._o, need_results=1, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSnapshotListAllChildren") from None
+        return [virDomainSnapshot(self._parent, x) for x in r.snapshots]
 
-    def listChildrenNames(self, *args: Any, **kwargs: Any) -> Any:
-        """Collect the list of domain snapshots that are children of the given snapshot, and.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSnapshotListChildrenNames")
+    def listChildrenNames(self, flags: int = 0) -> list[str]:
+        """Collect the list of domain snapshots that are children of the given snapshot, and...."""
+        try:
+            r = self._c.domain_snapshot_list_children_names(snap=self._o, maxnames=self._c.domain_snapshot_num_children(snap=self._o, flags=flags), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSnapshotListChildrenNames") from None
+        return list(r)
 
     def numChildren(self, flags: int = 0) -> int:
         """Provides the number of child snapshots for this domain snapshot."""
@@ -240,13 +252,21 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainAttachDeviceFlags") from None
         return 0
 
-    def authorizedSSHKeysGet(self, *args: Any, **kwargs: Any) -> Any:
-        """For given @user in @domain fetch list of public SSH authorized keys and store them.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainAuthorizedSSHKeysGet")
+    def authorizedSSHKeysGet(self, user: str, flags: int = 0) -> list[str]:
+        """For given @user in @domain fetch list of public SSH authorized keys and store them...."""
+        try:
+            r = self._c.domain_authorized_ssh_keys_get(dom=self._o, user=user, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainAuthorizedSSHKeysGet") from None
+        return list(r)
 
-    def authorizedSSHKeysSet(self, *args: Any, **kwargs: Any) -> Any:
-        """For given @user in @domain set @keys in authorized keys file. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainAuthorizedSSHKeysSet")
+    def authorizedSSHKeysSet(self, user: str, keys: list[str] | None = None, flags: int = 0) -> int:
+        """For given @user in @domain set @keys in authorized keys file."""
+        try:
+            self._c.domain_authorized_ssh_keys_set(dom=self._o, user=user, keys=list(keys or []), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainAuthorizedSSHKeysSet") from None
+        return 0
 
     def autostart(self) -> int:
         """Provides a boolean value indicating whether the domain configured to be...."""
@@ -319,9 +339,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainBlockJobAbort") from None
         return 0
 
-    def blockJobInfo(self, *args: Any, **kwargs: Any) -> Any:
-        """Request block job information for the given disk. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetBlockJobInfo")
+    def blockJobInfo(self, path: str, flags: int = 0) -> dict[str, int]:
+        """Request block job information for the given disk."""
+        try:
+            r = self._c.domain_get_block_job_info(dom=self._o, path=path, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetBlockJobInfo") from None
+        return {"type": r.type, "bandwidth": r.bandwidth, "cur": r.cur, "end": r.end} if r.found else {}
 
     def blockJobSetSpeed(self, disk: str, bandwidth: int, flags: int = 0) -> int:
         """Set the maximum allowable bandwidth that a block job may consume."""
@@ -331,9 +355,14 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainBlockJobSetSpeed") from None
         return 0
 
-    def blockPeek(self, *args: Any, **kwargs: Any) -> Any:
-        """This function allows you to read the contents of a domain's disk device. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainBlockPeek")
+    def blockPeek(self, disk: str, offset: int, size: int, flags: int = 0) -> bytes:
+        """This function allows you to read the contents of a domain's disk device."""
+        try:
+            r = self._c.domain_block_peek(dom=self._o, path=disk, offset=offset, size=size, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainBlockPeek") from None
+        result: bytes = r
+        return result
 
     def blockPull(self, disk: str, bandwidth: int = 0, flags: int = 0) -> int:
         """Populate a disk image with data from its backing image."""
@@ -488,9 +517,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainDetachDeviceFlags") from None
         return 0
 
-    def diskErrors(self, *args: Any, **kwargs: Any) -> Any:
-        """The function populates @errors array with all disks that encountered an I/O error. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetDiskErrors")
+    def diskErrors(self, flags: int = 0) -> dict[str, int]:
+        """The function populates @errors array with all disks that encountered an I/O error."""
+        try:
+            r = self._c.domain_get_disk_errors(dom=self._o, maxerrors=self._c.domain_get_disk_errors(dom=self._o, maxerrors=0, flags=flags).nerrors, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetDiskErrors") from None
+        return {e.disk: e.error for e in r.errors}
 
     def emulatorPinInfo(self, flags: int = 0) -> tuple[bool, ...] | None:
         """Query the CPU affinity setting of all emulator threads of domain, store it in cpumap."""
@@ -508,17 +541,31 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainFSTrim") from None
         return 0
 
-    def fsFreeze(self, *args: Any, **kwargs: Any) -> Any:
-        """Freeze specified filesystems within the guest (hence guest agent may be required.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainFSFreeze")
+    def fsFreeze(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
+        """Freeze specified filesystems within the guest (hence guest agent may be required...."""
+        try:
+            r = self._c.domain_fsfreeze(dom=self._o, mountpoints=list(mountpoints or []), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainFSFreeze") from None
+        result: int = r
+        return result
 
-    def fsInfo(self, *args: Any, **kwargs: Any) -> Any:
-        """Get a list of mapping information for each mounted file systems within the specified.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetFSInfo")
+    def fsInfo(self, flags: int = 0) -> list[tuple[str, str, str, list[str]]]:
+        """Get a list of mapping information for each mounted file systems within the specified...."""
+        try:
+            r = self._c.domain_get_fsinfo(dom=self._o, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetFSInfo") from None
+        return [(i.mountpoint, i.name, i.fstype, list(i.dev_aliases)) for i in r.info]
 
-    def fsThaw(self, *args: Any, **kwargs: Any) -> Any:
-        """Thaw specified filesystems within the guest. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainFSThaw")
+    def fsThaw(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
+        """Thaw specified filesystems within the guest."""
+        try:
+            r = self._c.domain_fsthaw(dom=self._o, mountpoints=list(mountpoints or []), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainFSThaw") from None
+        result: int = r
+        return result
 
     def getCPUStats(self, total: bool, flags: int = 0) -> list[dict[str, int]]:
         """Get statistics relating to CPU usage attributable to a single domain (in contrast to...."""
@@ -533,13 +580,18 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetTime") from None
         return {"seconds": r.seconds, "nseconds": r.nseconds}
 
-    def guestInfo(self, *args: Any, **kwargs: Any) -> Any:
-        """Queries the guest agent for the various information about the guest system. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetGuestInfo")
+    def guestInfo(self, types: int = 0, flags: int = 0) -> dict[str, _rt.TypedValue]:
+        """Queries the guest agent for the various information about the guest system."""
+        try:
+            r = self._c.domain_get_guest_info(dom=self._o, types=types, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetGuestInfo") from None
+        return _rt.params_dict(r)
 
-    def guestVcpus(self, *args: Any, **kwargs: Any) -> Any:
-        """Queries the guest agent for state and information regarding vCPUs from guest's.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetGuestVcpus")
+    def guestVcpus(self, flags: int = 0) -> dict[str, _rt.TypedValue] | None:
+        """Queries the guest agent for state and information regarding vCPUs from guest's...."""
+        result: dict[str, _rt.TypedValue] | None = _rt.guest_vcpus(self, flags)
+        return result
 
     def hasCurrentSnapshot(self, flags: int = 0) -> int:
         """Determine if the domain has a current snapshot."""
@@ -582,9 +634,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainInjectNMI") from None
         return 0
 
-    def interfaceAddresses(self, *args: Any, **kwargs: Any) -> Any:
-        """Return a pointer to the allocated array of pointers to interfaces present in given.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainInterfaceAddresses")
+    def interfaceAddresses(self, source: int, flags: int = 0) -> dict[str, dict[str, Any]]:
+        """Return a pointer to the allocated array of pointers to interfaces present in given...."""
+        try:
+            r = self._c.domain_interface_addresses(dom=self._o, source=source, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainInterfaceAddresses") from None
+        return _rt.interface_addresses(r)
 
     def interfaceParameters(self, device: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all interface parameters."""
@@ -603,9 +659,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainInterfaceStats") from None
         return (r.rx_bytes, r.rx_packets, r.rx_errs, r.rx_drop, r.tx_bytes, r.tx_packets, r.tx_errs, r.tx_drop)
 
-    def ioThreadInfo(self, *args: Any, **kwargs: Any) -> Any:
-        """Fetch IOThreads of an active domain including the cpumap information to determine on.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetIOThreadInfo")
+    def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, tuple[bool, ...]]]:
+        """Fetch IOThreads of an active domain including the cpumap information to determine on...."""
+        try:
+            r = self._c.domain_get_iothread_info(dom=self._o, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetIOThreadInfo") from None
+        return [(t.iothread_id, _rt.cpumaps(t.cpumap, 1, self._conn)[0]) for t in r.info]
 
     def isActive(self) -> int:
         """Determine if the domain is currently running."""
@@ -650,7 +710,7 @@ class virDomain(virDomainBase):
     def launchSecurityInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get the launch security info."""
         try:
-            r = self._c.domain_get_launch_security_info(dom=self._o, flags=flags)
+            r = self._c.domain_get_launch_security_info(dom=self._o, flags=flags | _rt.STRING_OKAY)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetLaunchSecurityInfo") from None
         return _rt.params_dict(r)
@@ -728,9 +788,14 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetMemoryParameters") from None
         return _rt.params_dict(r.params)
 
-    def memoryPeek(self, *args: Any, **kwargs: Any) -> Any:
-        """This function allows you to read the contents of a domain's memory. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMemoryPeek")
+    def memoryPeek(self, start: int, size: int, flags: int = 0) -> bytes:
+        """This function allows you to read the contents of a domain's memory."""
+        try:
+            r = self._c.domain_memory_peek(dom=self._o, offset=start, size=size, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainMemoryPeek") from None
+        result: bytes = r
+        return result
 
     def memoryStats(self) -> dict[str, int]:
         """This function provides memory statistics for the domain."""
@@ -740,9 +805,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainMemoryStats") from None
         return _rt.memory_stats(r)
 
-    def messages(self, *args: Any, **kwargs: Any) -> Any:
-        """Fetch a list of all messages recorded against the VM and store them into @msgs array.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetMessages")
+    def messages(self, flags: int = 0) -> list[str]:
+        """Fetch a list of all messages recorded against the VM and store them into @msgs array...."""
+        try:
+            r = self._c.domain_get_messages(dom=self._o, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetMessages") from None
+        return list(r)
 
     def metadata(self, type: int, uri: str | None, flags: int = 0) -> str:
         """Retrieves the appropriate domain element given by @type."""
@@ -764,17 +833,32 @@ class virDomain(virDomainBase):
         """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virDomainMigrate3")
 
-    def migrateGetCompressionCache(self, *args: Any, **kwargs: Any) -> Any:
-        """Gets current size of the cache (in bytes) used for compressing repeatedly.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateGetCompressionCache")
+    def migrateGetCompressionCache(self, flags: int = 0) -> int:
+        """Gets current size of the cache (in bytes) used for compressing repeatedly...."""
+        try:
+            r = self._c.domain_migrate_get_compression_cache(dom=self._o, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainMigrateGetCompressionCache") from None
+        result: int = r
+        return result
 
-    def migrateGetMaxDowntime(self, *args: Any, **kwargs: Any) -> Any:
-        """Gets current maximum tolerable time for which the domain may be paused at the end of.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateGetMaxDowntime")
+    def migrateGetMaxDowntime(self, flags: int = 0) -> int:
+        """Gets current maximum tolerable time for which the domain may be paused at the end of...."""
+        try:
+            r = self._c.domain_migrate_get_max_downtime(dom=self._o, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainMigrateGetMaxDowntime") from None
+        result: int = r
+        return result
 
-    def migrateGetMaxSpeed(self, *args: Any, **kwargs: Any) -> Any:
-        """Get the current maximum bandwidth (in MiB/s) that will be used if the domain is migrated. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateGetMaxSpeed")
+    def migrateGetMaxSpeed(self, flags: int = 0) -> int:
+        """Get the current maximum bandwidth (in MiB/s) that will be used if the domain is migrated."""
+        try:
+            r = self._c.domain_migrate_get_max_speed(dom=self._o, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainMigrateGetMaxSpeed") from None
+        result: int = r
+        return result
 
     def migrateSetCompressionCache(self, cacheSize: int, flags: int = 0) -> int:
         """Sets size of the cache (in bytes) used for compressing repeatedly transferred memory...."""
@@ -888,21 +972,37 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetPerfEvents") from None
         return _rt.params_dict(r)
 
-    def pinEmulator(self, *args: Any, **kwargs: Any) -> Any:
-        """Dynamically change the real CPUs which can be allocated to all emulator threads. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainPinEmulator")
+    def pinEmulator(self, cpumap: tuple[bool, ...], flags: int = 0) -> int:
+        """Dynamically change the real CPUs which can be allocated to all emulator threads."""
+        try:
+            self._c.domain_pin_emulator(dom=self._o, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainPinEmulator") from None
+        return 0
 
-    def pinIOThread(self, *args: Any, **kwargs: Any) -> Any:
-        """Dynamically change the real CPUs which can be allocated to an IOThread. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainPinIOThread")
+    def pinIOThread(self, iothread_val: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
+        """Dynamically change the real CPUs which can be allocated to an IOThread."""
+        try:
+            self._c.domain_pin_iothread(dom=self._o, iothreads_id=iothread_val, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainPinIOThread") from None
+        return 0
 
-    def pinVcpu(self, *args: Any, **kwargs: Any) -> Any:
-        """Dynamically change the real CPUs which can be allocated to a virtual CPU. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainPinVcpu")
+    def pinVcpu(self, vcpu: int, cpumap: tuple[bool, ...]) -> int:
+        """Dynamically change the real CPUs which can be allocated to a virtual CPU."""
+        try:
+            self._c.domain_pin_vcpu(dom=self._o, vcpu=vcpu, cpumap=_rt.cpumap_bytes(cpumap, self._conn))
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainPinVcpu") from None
+        return 0
 
-    def pinVcpuFlags(self, *args: Any, **kwargs: Any) -> Any:
-        """Dynamically change the real CPUs which can be allocated to a virtual CPU. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainPinVcpuFlags")
+    def pinVcpuFlags(self, vcpu: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
+        """Dynamically change the real CPUs which can be allocated to a virtual CPU."""
+        try:
+            self._c.domain_pin_vcpu_flags(dom=self._o, vcpu=vcpu, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainPinVcpuFlags") from None
+        return 0
 
     def reboot(self, flags: int = 0) -> int:
         """Reboot a domain, the domain object is still usable thereafter, but the domain OS is...."""
@@ -1005,13 +1105,21 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetSecurityLabel") from None
         return [_rt.cstr(r.label), bool(r.enforcing)]
 
-    def securityLabelList(self, *args: Any, **kwargs: Any) -> Any:
-        """Extract the security labels of an active domain. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainGetSecurityLabelList")
+    def securityLabelList(self) -> list[list[str | bool]]:
+        """Extract the security labels of an active domain."""
+        try:
+            r = self._c.domain_get_security_label_list(dom=self._o)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainGetSecurityLabelList") from None
+        return _rt.security_labels(r.labels)
 
-    def sendKey(self, *args: Any, **kwargs: Any) -> Any:
-        """Send key(s) to the guest. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSendKey")
+    def sendKey(self, codeset: int, holdtime: int, keycodes: list[int], nkeycodes: int, flags: int = 0) -> int:
+        """Send key(s) to the guest."""
+        try:
+            self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=list(keycodes)[:nkeycodes], flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSendKey") from None
+        return 0
 
     def sendProcessSignal(self, pid_value: int, signum: int, flags: int = 0) -> int:
         """Send a signal to the designated process in the guest The signal numbers must be...."""
@@ -1037,9 +1145,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainSetBlkioParameters") from None
         return 0
 
-    def setBlockIoTune(self, *args: Any, **kwargs: Any) -> Any:
-        """Change all or a subset of the per-device block IO tunables. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSetBlockIoTune")
+    def setBlockIoTune(self, disk: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Change all or a subset of the per-device block IO tunables."""
+        try:
+            self._c.domain_set_block_io_tune(dom=self._o, disk=disk, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_block_io_tune, dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY).params), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSetBlockIoTune") from None
+        return 0
 
     def setBlockThreshold(self, dev: str, threshold: int, flags: int = 0) -> int:
         """Set the threshold level for delivering the VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD if...."""
@@ -1061,9 +1173,13 @@ class virDomain(virDomainBase):
         """Dynamically set IOThread parameters to the domain. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virDomainSetIOThreadParams")
 
-    def setInterfaceParameters(self, *args: Any, **kwargs: Any) -> Any:
-        """Change a subset or all parameters of interface; currently this includes bandwidth.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSetInterfaceParameters")
+    def setInterfaceParameters(self, device: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Change a subset or all parameters of interface; currently this includes bandwidth...."""
+        try:
+            self._c.domain_set_interface_parameters(dom=self._o, device=device, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_interface_parameters, dom=self._o, device=device, flags=flags | _rt.STRING_OKAY).params), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSetInterfaceParameters") from None
+        return 0
 
     def setLaunchSecurityState(self, *args: Any, **kwargs: Any) -> Any:
         """Set a launch security secret in the guest's memory. (Not yet provided by virtrpc.)"""
@@ -1133,9 +1249,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainSetNumaParameters") from None
         return 0
 
-    def setPerfEvents(self, *args: Any, **kwargs: Any) -> Any:
-        """Enable or disable the particular list of Linux perf events you care about. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSetPerfEvents")
+    def setPerfEvents(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Enable or disable the particular list of Linux perf events you care about."""
+        try:
+            self._c.domain_set_perf_events(dom=self._o, params=_rt.typed_params(params, self._c.domain_get_perf_events(dom=self._o, flags=flags)), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSetPerfEvents") from None
+        return 0
 
     def setSchedulerParameters(self, params: dict[str, _rt.TypedValue]) -> int:
         """Change all or a subset or the scheduler parameters."""
@@ -1351,9 +1471,14 @@ class virNetworkPort(virNetworkPortBase):
             raise _rt.translate(e, "virNetworkPortDelete") from None
         return 0
 
-    def parameters(self, *args: Any, **kwargs: Any) -> Any:
-        """Get all interface parameters. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNetworkPortGetParameters")
+    def parameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
+        """Get all interface parameters."""
+        try:
+            n = self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=0).nparams
+            r = self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=n)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNetworkPortGetParameters") from None
+        return _rt.params_dict(r.params)
 
     def setParameters(self, *args: Any, **kwargs: Any) -> Any:
         """Change a subset or all parameters of the network port; currently this includes.... (Not yet provided by virtrpc.)"""
@@ -1363,9 +1488,13 @@ class virNetworkPort(virNetworkPortBase):
 class virNetwork(virNetworkBase):
     __slots__ = ()
 
-    def DHCPLeases(self, *args: Any, **kwargs: Any) -> Any:
-        """For DHCPv4, the information returned: - Network Interface Name - Expiry Time - MAC.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNetworkGetDHCPLeases")
+    def DHCPLeases(self, mac: str | None = None, flags: int = 0) -> list[dict[str, Any]]:
+        """For DHCPv4, the information returned: - Network Interface Name - Expiry Time - MAC...."""
+        try:
+            r = self._c.network_get_dhcp_leases(net=self._o, mac=mac, need_results=1, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNetworkGetDHCPLeases") from None
+        return _rt.dhcp_leases(r.leases)
 
     def UUID(self) -> bytes:
         """Get the UUID for a network."""
@@ -2109,17 +2238,32 @@ class virStream(virStreamBase):
 class virConnect(virConnectBase):
     __slots__ = ()
 
-    def allocPages(self, *args: Any, **kwargs: Any) -> Any:
-        """Sometimes, when trying to start a new domain, it may be necessary to reserve some.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNodeAllocPages")
+    def allocPages(self, pages: dict[int, int], startCell: int = 0, cellCount: int = 0, flags: int = 0) -> int:
+        """Sometimes, when trying to start a new domain, it may be necessary to reserve some...."""
+        try:
+            r = self._c.node_alloc_pages(pageSizes=list(pages), pageCounts=list(pages.values()), startCell=startCell, cellCount=cellCount, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNodeAllocPages") from None
+        result: int = r
+        return result
 
-    def baselineCPU(self, *args: Any, **kwargs: Any) -> Any:
-        """Computes the most feature-rich CPU which is compatible with all given host CPUs. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectBaselineCPU")
+    def baselineCPU(self, xmlCPUs: list[str], flags: int = 0) -> str:
+        """Computes the most feature-rich CPU which is compatible with all given host CPUs."""
+        try:
+            r = self._c.connect_baseline_cpu(xmlCPUs=list(xmlCPUs), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virConnectBaselineCPU") from None
+        result: str = r
+        return result
 
-    def baselineHypervisorCPU(self, *args: Any, **kwargs: Any) -> Any:
-        """Computes the most feature-rich CPU which is compatible with all given CPUs and can.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectBaselineHypervisorCPU")
+    def baselineHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPUs: list[str], flags: int = 0) -> str:
+        """Computes the most feature-rich CPU which is compatible with all given CPUs and can...."""
+        try:
+            r = self._c.connect_baseline_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPUs=list(xmlCPUs), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virConnectBaselineHypervisorCPU") from None
+        result: str = r
+        return result
 
     def changeBegin(self, flags: int = 0) -> int:
         """This function creates a restore point to which one can return later by calling...."""
@@ -2161,9 +2305,13 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virConnectCompareHypervisorCPU") from None
         return r
 
-    def createLinux(self, *args: Any, **kwargs: Any) -> Any:
-        """Deprecated after 0.4.6. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainCreateLinux")
+    def createLinux(self, xmlDesc: str, flags: int = 0) -> virDomain:
+        """Deprecated after 0.4.6."""
+        try:
+            r = self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainCreateLinux") from None
+        return virDomain(self, r)
 
     def createXML(self, xmlDesc: str, flags: int = 0) -> virDomain:
         """Launch a new guest domain, based on an XML description similar to the one returned...."""
@@ -2217,9 +2365,13 @@ class virConnect(virConnectBase):
         """Adds a callback to receive notifications of arbitrary domain events occurring on a.... (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virConnectDomainEventRegisterAny")
 
-    def domainListGetStats(self, *args: Any, **kwargs: Any) -> Any:
-        """Query statistics for domains provided by @doms. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainListGetStats")
+    def domainListGetStats(self, doms: list[virDomain], stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
+        """Query statistics for domains provided by @doms."""
+        try:
+            r = self._c.connect_get_all_domain_stats(doms=[d._o for d in doms], stats=stats, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainListGetStats") from None
+        return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]
 
     def domainXMLFromNative(self, nativeFormat: str, nativeConfig: str, flags: int = 0) -> str:
         """Reads native configuration data describing a domain, and generates libvirt domain XML."""
@@ -2245,13 +2397,21 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virConnectFindStoragePoolSources") from None
         return r
 
-    def getAllDomainStats(self, *args: Any, **kwargs: Any) -> Any:
-        """Query statistics for all domains on a given connection. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectGetAllDomainStats")
+    def getAllDomainStats(self, stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
+        """Query statistics for all domains on a given connection."""
+        try:
+            r = self._c.connect_get_all_domain_stats(doms=[], stats=stats, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virConnectGetAllDomainStats") from None
+        return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]
 
-    def getCPUMap(self, *args: Any, **kwargs: Any) -> Any:
-        """Get CPU map of host node CPUs. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNodeGetCPUMap")
+    def getCPUMap(self, flags: int = 0) -> tuple[int, list[bool], int]:
+        """Get CPU map of host node CPUs."""
+        try:
+            r = self._c.node_get_cpu_map(need_map=1, need_online=1, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNodeGetCPUMap") from None
+        return _rt.node_cpu_map(r)
 
     def getCPUModelNames(self, arch: str, flags: int = 0) -> list[str]:
         """Get the list of CPU models supported by libvirt for a specific architecture."""
@@ -2303,9 +2463,13 @@ class virConnect(virConnectBase):
         result: int = r
         return result
 
-    def getFreePages(self, *args: Any, **kwargs: Any) -> Any:
-        """This calls queries the host system on free pages of specified size. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNodeGetFreePages")
+    def getFreePages(self, pages: list[int], startCell: int, maxCells: int, flags: int = 0) -> dict[int, dict[int, int]]:
+        """This calls queries the host system on free pages of specified size."""
+        try:
+            r = self._c.node_get_free_pages(pages=list(pages), startCell=startCell, cellCount=maxCells, flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNodeGetFreePages") from None
+        return _rt.free_pages(r, pages, startCell)
 
     def getHostname(self) -> str:
         """This returns a system hostname on which the hypervisor is running (based on the...."""
@@ -2358,9 +2522,14 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virNodeGetMemoryStats") from None
         return {p.field: p.value for p in r.params}
 
-    def getSEVInfo(self, *args: Any, **kwargs: Any) -> Any:
-        """If hypervisor supports AMD's SEV feature, then @params will contain various platform.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNodeGetSEVInfo")
+    def getSEVInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
+        """If hypervisor supports AMD's SEV feature, then @params will contain various platform...."""
+        try:
+            n = self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=0).nparams
+            r = self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=n)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNodeGetSEVInfo") from None
+        return _rt.params_dict(r.params)
 
     def getSecurityModel(self) -> list[str]:
         """Extract the security model of a hypervisor."""
@@ -2967,9 +3136,13 @@ class virConnect(virConnectBase):
         """Start sending keepalive messages after @interval seconds of inactivity and consider.... (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virConnectSetKeepAlive")
 
-    def setMemoryParameters(self, *args: Any, **kwargs: Any) -> Any:
-        """Change all or a subset of the node memory tunables. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNodeSetMemoryParameters")
+    def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Change all or a subset of the node memory tunables."""
+        try:
+            self._c.node_set_memory_parameters(params=_rt.typed_params(params, _rt.probe(self._c.node_get_memory_parameters, flags=flags | _rt.STRING_OKAY).params), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNodeSetMemoryParameters") from None
+        return 0
 
     def storagePoolCreateXML(self, xmlDesc: str, flags: int = 0) -> virStoragePool:
         """Create a new storage based on its XML description."""

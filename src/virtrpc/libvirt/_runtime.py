@@ -344,3 +344,64 @@ def time_field(time: dict[str, int] | None, key: str) -> int:
     if not isinstance(time, dict):
         raise TypeError(f"time must be a dict, not {type(time).__name__}")
     return int(time.get(key, 0))
+
+
+def cpumap_bytes(cpumap: Sequence[bool], conn: virConnectBase) -> bytes:
+    """A tuple of booleans (one per host CPU) as libvirt's cpumap bytes."""
+    if not isinstance(cpumap, (tuple, list)):
+        raise TypeError(f"cpumap must be a tuple of bools, not {type(cpumap).__name__}")
+    cpus = host_cpus(conn)
+    raw = bytearray((cpus + 7) // 8)
+    for cpu, used in enumerate(cpumap[:cpus]):
+        if used:
+            raw[cpu // 8] |= 1 << (cpu % 8)
+    return bytes(raw)
+
+
+def node_cpu_map(reply: Any) -> tuple[int, list[bool], int]:
+    count: int = reply.ret
+    raw: bytes = reply.cpumap
+    return count, [bool(raw[c // 8] & (1 << (c % 8))) for c in range(count)], reply.online
+
+
+def interface_addresses(reply: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    return {
+        iface.name: {
+            "hwaddr": iface.hwaddr,
+            "addrs": [{"addr": a.addr, "prefix": a.prefix, "type": a.type} for a in iface.addrs],
+        }
+        for iface in reply
+    }
+
+
+def dhcp_leases(leases: Sequence[Any]) -> list[dict[str, Any]]:
+    keys = ("iface", "expirytime", "type", "mac", "iaid", "ipaddr", "prefix", "hostname",
+            "clientid")
+    return [{k: getattr(lease, k) for k in keys} for lease in leases]
+
+
+def free_pages(counts: Sequence[int], pages: Sequence[int], start: int
+               ) -> dict[int, dict[int, int]]:
+    """virNodeGetFreePages' flat counts as ``{cell: {page size: free}}``."""
+    out: dict[int, dict[int, int]] = {}
+    for i, count in enumerate(counts):
+        out.setdefault(start + i // len(pages), {})[pages[i % len(pages)]] = count
+    return out
+
+
+def guest_vcpus(dom: virDomainBase, flags: int) -> dict[str, TypedValue] | None:
+    """virDomainGetGuestVcpus as libvirt-python has it: None when the call
+    fails (the error is reported to the handler all the same)."""
+    try:
+        return params_dict(dom._c.domain_get_guest_vcpus(dom=dom._o, flags=flags))
+    except VirtrpcError as e:
+        translate(e, "virDomainGetGuestVcpus")
+        return None
+
+
+def security_labels(labels: Sequence[Any]) -> list[list[str | bool]]:
+    if not labels:
+        # libvirt-python fails on an empty list, without a libvirt error set
+        raise raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_NONE,
+                          "An error occurred, but the cause is unknown")
+    return [[cstr(x.label), bool(x.enforcing)] for x in labels]
