@@ -39,6 +39,15 @@ HAND_WRITTEN = frozenset({
     "virConnGetLastError", "virConnResetLastError", "virStreamNew",
     "virStreamRecv", "virStreamSend", "virStreamFinish", "virStreamAbort", "virStreamRecvAll",
     "virStreamSendAll", "virConnectGetURI",
+    # events (virtrpc/libvirt/_connevents.py)
+    "virConnectDomainEventRegisterAny", "virConnectDomainEventDeregisterAny",
+    "virConnectNetworkEventRegisterAny", "virConnectNetworkEventDeregisterAny",
+    "virConnectStoragePoolEventRegisterAny", "virConnectStoragePoolEventDeregisterAny",
+    "virConnectNodeDeviceEventRegisterAny", "virConnectNodeDeviceEventDeregisterAny",
+    "virConnectSecretEventRegisterAny", "virConnectSecretEventDeregisterAny",
+    "virConnectDomainEventRegister", "virConnectDomainEventDeregister",
+    "virConnectRegisterCloseCallback", "virConnectUnregisterCloseCallback",
+    "virConnectSetKeepAlive",
 })
 
 

@@ -21,7 +21,7 @@ from typing import TypeVar as _TypeVar
 from virtrpc.auth.credentials import CredentialRequest as _CredentialRequest
 from virtrpc.errors import ConnectError as _ConnectError
 from virtrpc.errors import VirtrpcError as _VirtrpcError
-from virtrpc.libvirt import _runtime
+from virtrpc.libvirt import _events, _runtime
 from virtrpc.libvirt._classes import (
     virConnect,
     virDomain,
@@ -150,28 +150,58 @@ def virInitialize() -> int:
 
 
 # --- event loop -------------------------------------------------------------
-# libvirt-python's event-loop functions; virtrpc's client receives events on
-# its own loop, and the libvirt-compatible event API is not written yet.
+# (virtrpc/libvirt/_events.py: callbacks run in the loop registered here)
 
 
-def _events_not_provided(cname: str) -> _Callable[..., _Any]:
-    def function(*args: _Any, **kwargs: _Any) -> _Any:
-        raise _runtime.not_provided(cname)
-
-    function.__name__ = function.__qualname__ = cname
-    function.__doc__ = f"Not yet provided by virtrpc ({cname})."
-    return function
+def virEventRegisterDefaultImpl() -> int:
+    """Register the default event loop; run it with :func:`virEventRunDefaultImpl`."""
+    return _events.register_default_impl()
 
 
-virEventRegisterDefaultImpl: _Callable[..., _Any] = _events_not_provided("virEventRegisterDefaultImpl")
-virEventRunDefaultImpl: _Callable[..., _Any] = _events_not_provided("virEventRunDefaultImpl")
-virEventRegisterImpl: _Callable[..., _Any] = _events_not_provided("virEventRegisterImpl")
-virEventAddHandle: _Callable[..., _Any] = _events_not_provided("virEventAddHandle")
-virEventUpdateHandle: _Callable[..., _Any] = _events_not_provided("virEventUpdateHandle")
-virEventRemoveHandle: _Callable[..., _Any] = _events_not_provided("virEventRemoveHandle")
-virEventAddTimeout: _Callable[..., _Any] = _events_not_provided("virEventAddTimeout")
-virEventUpdateTimeout: _Callable[..., _Any] = _events_not_provided("virEventUpdateTimeout")
-virEventRemoveTimeout: _Callable[..., _Any] = _events_not_provided("virEventRemoveTimeout")
-virEventInvokeFreeCallback: _Callable[..., _Any] = _events_not_provided("virEventInvokeFreeCallback")
+def virEventRunDefaultImpl() -> int:
+    """Run one iteration of the default event loop (blocks until something happens)."""
+    return _events.run_default_impl()
+
+
+def virEventRegisterImpl(addHandle: _Callable[..., int], updateHandle: _Callable[..., _Any],
+                         removeHandle: _Callable[..., _Any], addTimeout: _Callable[..., int],
+                         updateTimeout: _Callable[..., _Any],
+                         removeTimeout: _Callable[..., _Any]) -> None:
+    """Register an event loop implementation of your own (libvirtaio does)."""
+    _events.register_impl(addHandle, updateHandle, removeHandle, addTimeout, updateTimeout,
+                          removeTimeout)
+
+
+def virEventAddHandle(fd: int, events: int, cb: _EventCB, opaque: _Any) -> int:
+    """Watch ``fd`` in the registered loop: ``cb(watch, fd, events, opaque)``."""
+    return int(_events.current_impl("virEventAddHandle").add_handle(fd, events, cb, opaque))
+
+
+def virEventUpdateHandle(watch: int, events: int) -> None:
+    _events.current_impl("virEventUpdateHandle").update_handle(watch, events)
+
+
+def virEventRemoveHandle(watch: int) -> int:
+    result = _events.current_impl("virEventRemoveHandle").remove_handle(watch)
+    return int(result or 0)
+
+
+def virEventAddTimeout(timeout: int, cb: _TimerCB, opaque: _Any) -> int:
+    """Call ``cb(timer, opaque)`` every ``timeout`` ms (-1: disabled, 0: each iteration)."""
+    return int(_events.current_impl("virEventAddTimeout").add_timeout(timeout, cb, opaque))
+
+
+def virEventUpdateTimeout(timer: int, timeout: int) -> None:
+    _events.current_impl("virEventUpdateTimeout").update_timeout(timer, timeout)
+
+
+def virEventRemoveTimeout(timer: int) -> int:
+    result = _events.current_impl("virEventRemoveTimeout").remove_timeout(timer)
+    return int(result or 0)
+
+
+def virEventInvokeFreeCallback(opaque: _Any) -> None:
+    """Event implementations call this on removal; virtrpc has nothing to free."""
+
 
 from virtrpc.libvirt import libvirtmod as libvirtmod  # noqa: E402 - needs the names above

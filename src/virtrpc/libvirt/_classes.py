@@ -4,8 +4,8 @@
 
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
-215 plain methods (a procedure of the same name, arguments by position),
-167 from the shape table (virtrpc/apigen/shapes.py), 32 not yet provided.
+210 plain methods (a procedure of the same name, arguments by position),
+167 from the shape table (virtrpc/apigen/shapes.py), 22 not yet provided.
 """
 
 from __future__ import annotations
@@ -2345,26 +2345,6 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virDomainDefineXMLFlags") from None
         return virDomain(self, r)
 
-    def domainEventDeregister(self, *args: Any, **kwargs: Any) -> Any:
-        """Removes a callback previously registered with the virConnectDomainEventRegister().... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectDomainEventDeregister")
-
-    def domainEventDeregisterAny(self, callbackID: int) -> int:
-        """Removes an event callback."""
-        try:
-            self._c.connect_domain_event_deregister_any(eventID=callbackID)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virConnectDomainEventDeregisterAny") from None
-        return 0
-
-    def domainEventRegister(self, *args: Any, **kwargs: Any) -> Any:
-        """Adds a callback to receive notifications of domain lifecycle events occurring on a.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectDomainEventRegister")
-
-    def domainEventRegisterAny(self, *args: Any, **kwargs: Any) -> Any:
-        """Adds a callback to receive notifications of arbitrary domain events occurring on a.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectDomainEventRegisterAny")
-
     def domainListGetStats(self, doms: list[virDomain], stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
         """Query statistics for domains provided by @doms."""
         try:
@@ -2820,18 +2800,6 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virNetworkDefineXMLFlags") from None
         return virNetwork(self, r)
 
-    def networkEventDeregisterAny(self, callbackID: int) -> int:
-        """Removes an event callback."""
-        try:
-            self._c.connect_network_event_deregister_any(callbackID=callbackID)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virConnectNetworkEventDeregisterAny") from None
-        return 0
-
-    def networkEventRegisterAny(self, *args: Any, **kwargs: Any) -> Any:
-        """Adds a callback to receive notifications of arbitrary network events occurring on a.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectNetworkEventRegisterAny")
-
     def networkLookupByName(self, name: str) -> virNetwork:
         """Try to lookup a network on the given hypervisor based on its name."""
         try:
@@ -2871,18 +2839,6 @@ class virConnect(virConnectBase):
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDefineXML") from None
         return virNodeDevice(self, r)
-
-    def nodeDeviceEventDeregisterAny(self, callbackID: int) -> int:
-        """Removes an event callback."""
-        try:
-            self._c.connect_node_device_event_deregister_any(callbackID=callbackID)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virConnectNodeDeviceEventDeregisterAny") from None
-        return 0
-
-    def nodeDeviceEventRegisterAny(self, *args: Any, **kwargs: Any) -> Any:
-        """Adds a callback to receive notifications of arbitrary node device events occurring.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectNodeDeviceEventRegisterAny")
 
     def nodeDeviceLookupByName(self, name: str) -> virNodeDevice:
         """Lookup a node device by its name."""
@@ -3044,10 +3000,6 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virNWFilterLookupByUUIDString") from None
         return virNWFilter(self, r)
 
-    def registerCloseCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Registers a callback to be invoked when the connection is closed. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectRegisterCloseCallback")
-
     def restore(self, frm: str) -> int:
         """This method will restore a domain saved to disk by virDomainSave()."""
         try:
@@ -3092,18 +3044,6 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virSecretDefineXML") from None
         return virSecret(self, r)
 
-    def secretEventDeregisterAny(self, callbackID: int) -> int:
-        """Removes an event callback."""
-        try:
-            self._c.connect_secret_event_deregister_any(callbackID=callbackID)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virConnectSecretEventDeregisterAny") from None
-        return 0
-
-    def secretEventRegisterAny(self, *args: Any, **kwargs: Any) -> Any:
-        """Adds a callback to receive notifications of arbitrary secret events occurring on a.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectSecretEventRegisterAny")
-
     def secretLookupByUUID(self, uuid: bytes) -> virSecret:
         """Try to lookup a secret on the given hypervisor based on its UUID."""
         try:
@@ -3132,10 +3072,6 @@ class virConnect(virConnectBase):
         """Override the default identity information associated with the connection. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virConnectSetIdentity")
 
-    def setKeepAlive(self, *args: Any, **kwargs: Any) -> Any:
-        """Start sending keepalive messages after @interval seconds of inactivity and consider.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectSetKeepAlive")
-
     def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the node memory tunables."""
         try:
@@ -3159,18 +3095,6 @@ class virConnect(virConnectBase):
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolDefineXML") from None
         return virStoragePool(self, r)
-
-    def storagePoolEventDeregisterAny(self, callbackID: int) -> int:
-        """Removes an event callback."""
-        try:
-            self._c.connect_storage_pool_event_deregister_any(callbackID=callbackID)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virConnectStoragePoolEventDeregisterAny") from None
-        return 0
-
-    def storagePoolEventRegisterAny(self, *args: Any, **kwargs: Any) -> Any:
-        """Adds a callback to receive notifications of arbitrary storage pool events occurring.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectStoragePoolEventRegisterAny")
 
     def storagePoolLookupByName(self, name: str) -> virStoragePool:
         """Fetch a storage pool based on its unique name virStoragePoolFree should be used to...."""
@@ -3227,7 +3151,3 @@ class virConnect(virConnectBase):
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeSuspendForDuration") from None
         return 0
-
-    def unregisterCloseCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Unregisters the callback previously set with the virConnectRegisterCloseCallback method. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectUnregisterCloseCallback")

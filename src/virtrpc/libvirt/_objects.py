@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from virtrpc.libvirt import _runtime as _rt
+from virtrpc.libvirt._connevents import EventRegistrations
 from virtrpc.sync import SyncClient, SyncStream
 
 if TYPE_CHECKING:
@@ -218,7 +219,7 @@ class virStreamBase(_ObjectBase):
         self.finish()
 
 
-class virConnectBase:
+class virConnectBase(EventRegistrations):
     """A connection: ``virtrpc.libvirt.open(uri)`` returns one."""
 
     __slots__ = ("__weakref__", "_c", "_host_cpus", "_uri")
@@ -227,6 +228,7 @@ class virConnectBase:
         self._c = client
         self._host_cpus: int | None = None
         self._uri = uri
+        self._init_events()
 
     def getURI(self) -> str:
         """The URI this connection was opened with (libvirt answers it locally)."""
@@ -239,6 +241,7 @@ class virConnectBase:
 
     def close(self) -> int:
         """Close the connection (libvirt-python returns the remaining reference count: 0)."""
+        self._close_events()
         self._c.close()
         return 0
 
@@ -274,6 +277,8 @@ class virConnectBase:
     def __del__(self) -> None:
         # libvirt-python closes a connection when its last reference goes.
         client = getattr(self, "_c", None)
-        if client is not None:
+        if client is not None and client.is_open:
+            with contextlib.suppress(Exception):
+                self._close_events()
             with contextlib.suppress(Exception):
                 client.close()

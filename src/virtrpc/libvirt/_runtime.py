@@ -33,9 +33,11 @@ ErrorTuple = tuple[int, int, str | None, int, str | None, str | None, str | None
 VIR_ERR_INTERNAL_ERROR = 1
 VIR_ERR_NO_SUPPORT = 3
 VIR_ERR_INVALID_ARG = 8
+VIR_ERR_OPERATION_INVALID = 55
 VIR_ERR_ERROR = 2  # the level
 VIR_FROM_NONE = 0
 VIR_FROM_RPC = 7
+VIR_FROM_REMOTE = 13
 VIR_FROM_DOMAIN = 20
 VIR_FROM_STREAMS = 38
 
@@ -126,10 +128,23 @@ def _report(err: ErrorTuple) -> None:
     sys.stderr.write(f"libvirt: {label} {level} : {err[2] or ''}\n")
 
 
-def raise_error(code: int, domain: int, message: str, str1: str | None = None) -> libvirtError:
-    """A libvirtError for a failure detected on this side (reported like the daemon's)."""
-    _report((code, domain, message, VIR_ERR_ERROR, str1 if str1 is not None else message,
-             None, None, -1, -1))
+#: Message prefixes libvirt formats as ``"<prefix>: %s"`` (then ``str1`` is
+#: that format and ``str2`` the detail, as in the daemon's errors).
+_FORMATTED_PREFIXES = ("internal error", "invalid argument", "Requested operation is not valid",
+                       "this function is not supported by the connection driver",
+                       "authentication failed", "operation forbidden")
+
+
+def raise_error(code: int, domain: int, message: str, function: str | None = None
+                ) -> libvirtError:
+    """A libvirtError for a failure detected on this side, reported like the
+    daemon's (``function``: the C function that fails, for readers)."""
+    prefix, _sep, detail = message.partition(": ")
+    if prefix in _FORMATTED_PREFIXES and detail:
+        str1, str2 = f"{prefix}: %s", detail
+    else:
+        str1, str2 = message, None
+    _report((code, domain, message, VIR_ERR_ERROR, str1, str2, None, -1, -1))
     return libvirtError(message)
 
 
