@@ -105,16 +105,18 @@ with open(sys.argv[2], "w") as out:
     json.dump(outcomes, out)
 """
 
-#: Where virtrpc's results differ from the real libvirt-python's, and why.
+#: Where virtrpc's results differ from the real libvirt-python's on the same
+#: daemon: (libvirt-python's outcome, virtrpc's outcome, why).
 KNOWN_DIFFERENCES = {
-    # libvirtaio's event loop is not written yet; the real one fails these
-    # three too against a daemon (is_idle() with a remote socket registered)
-    "test_aio.TestLibvirtAio.testEventsPreInitExplicit": "libvirtaio not provided yet",
-    "test_aio.TestLibvirtAio.testEventsWithAsyncioRun": "libvirtaio not provided yet",
-    "test_aio.TestLibvirtAio.testEventsWithManualLoopSetup": "libvirtaio not provided yet",
+    # libvirt-python registers the daemon socket with libvirtaio, so is_idle()
+    # is never true with a connection open; virtrpc's client has its own loop
+    # and watches only while event callbacks are registered
+    "test_aio.TestLibvirtAio.testEventsPreInitExplicit": ("fail", "pass", "is_idle()"),
+    "test_aio.TestLibvirtAio.testEventsWithAsyncioRun": ("fail", "pass", "is_idle()"),
+    "test_aio.TestLibvirtAio.testEventsWithManualLoopSetup": ("fail", "pass", "is_idle()"),
     # opens test:///<its own XML file>: the real libvirt-python serves it with
     # libvirt's in-process test driver; a pure client needs a daemon
-    "test_conn.TestLibvirtConnAuth.testOpenAuthGood": "in-process test driver",
+    "test_conn.TestLibvirtConnAuth.testOpenAuthGood": ("pass", "error", "in-process driver"),
 }
 
 
@@ -144,11 +146,8 @@ def test_libvirt_pythons_own_tests(daemon: PrivateLibvirtd, tmp_path: Path) -> N
     assert sorted(real) == sorted(ours)
     assert sum(1 for v in real.values() if v == "pass") >= 13
     differing = {t: (real[t], ours[t]) for t in real if real[t] != ours[t]}
-    assert set(differing) <= set(KNOWN_DIFFERENCES), differing
-    passing_real = {t for t, v in real.items() if v == "pass"}
-    passing_ours = {t for t, v in ours.items() if v == "pass"}
-    assert passing_ours == passing_real - set(KNOWN_DIFFERENCES)
-    assert len(passing_ours) >= 12
+    assert differing == {t: (r, o) for t, (r, o, _why) in KNOWN_DIFFERENCES.items()}
+    assert sum(1 for v in ours.values() if v == "pass") == 15
 
 
 def test_libvirt_pythons_api_coverage_test(tmp_path: Path) -> None:
