@@ -122,9 +122,9 @@ class EventRegistrations:
         ids, field, class_name, word = _FAMILIES[family]
         names = {number: name for name, number in ids.items()}
         if event_id not in names:
-            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                                  f"invalid argument: eventID must be less than"
-                                  f" {max(names) + 1}", cname)
+            # libvirt-python refuses it before calling libvirt: no error is set
+            _rt.virResetLastError()
+            raise _rt.libvirtError(f"{cname}() failed")
         target_key = None if target is None else (
             bytes(getattr(target._o, "uuid", b"")) or target._o.name)
         server_key = (family, event_id, target_key)
@@ -177,12 +177,11 @@ class EventRegistrations:
     def _deregister(self, family: str, callback_id: int, cname: str) -> None:
         with self._events_lock:
             entry = self._event_callbacks.get(callback_id)
-            if entry is None or entry[0] != family:
-                if family == "domain":
-                    raise _rt.raise_error(
-                        _rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                        f"invalid argument: event callback id {callback_id} not registered",
-                        cname)
+            if entry is None:
+                raise _rt.raise_error(
+                    _rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
+                    f"invalid argument: event callback id {callback_id} not registered", cname)
+            if entry[0] != family:  # an id of another family (ids are shared)
                 word = _FAMILIES[family][3]
                 raise _rt.raise_error(
                     _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
