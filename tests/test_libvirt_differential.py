@@ -205,3 +205,53 @@ def test_the_cases_exercise_errors_and_objects(daemon: PrivateLibvirtd) -> None:
     ours = run_cases(daemon, virtrpc=True)
     kinds = {r[0] for r in ours if isinstance(r, list) and r and isinstance(r[0], str)}
     assert {"libvirtError", "TypeError", "object", "bytes", "tuple"} <= kinds
+
+
+ERRORS = r'''
+import sys, libvirt
+conn = libvirt.open(sys.argv[1])
+ro = libvirt.openReadOnly(sys.argv[2])
+
+def attempt(call):
+    try:
+        call()
+    except libvirt.libvirtError as e:
+        print("raised", e.get_error_code(), e.get_error_domain(), e.get_error_level(),
+              e.get_str1(), e.get_str2(), e.get_str3(), e.get_int1(), e.get_int2(), str(e),
+              file=sys.stderr)
+
+# no handler registered: libvirt prints each error on stderr
+attempt(lambda: conn.lookupByName("nosuch"))
+attempt(lambda: ro.lookupByName("test").destroy())
+attempt(lambda: conn.networkLookupByName("nosuch"))
+attempt(lambda: conn.lookupByUUIDString("not-a-uuid"))
+attempt(lambda: conn.networkLookupByUUIDString("0123"))
+attempt(lambda: conn.nodeDeviceLookupByName("nosuch"))
+attempt(lambda: conn.defineXML("<domain"))
+print(libvirt.virGetLastError(), libvirt.virGetLastErrorCode(), libvirt.virGetLastErrorDomain(),
+      libvirt.virGetLastErrorMessage())
+libvirt.virResetLastError()
+print(libvirt.virGetLastError(), libvirt.virGetLastErrorCode(), libvirt.virGetLastErrorMessage())
+seen = []
+libvirt.registerErrorHandler(lambda ctx, err: seen.append((ctx, err)), "ctx")
+attempt(lambda: conn.lookupByName("nosuch"))
+print(seen)
+error = libvirt.libvirtError("custom")
+print(str(error), error.err == libvirt.virGetLastError(), error.get_error_code())
+libvirt.virResetLastError()
+error = libvirt.libvirtError("custom")
+print(str(error), error.err, error.get_error_code())
+'''
+
+
+def test_errors_print_and_record_as_libvirt_python(daemon: PrivateLibvirtd) -> None:
+    """The default handler's stderr lines, every field of the error, the last
+    error, a registered handler, libvirtError built by the program."""
+    outputs = []
+    for env in (None, shim_env()):
+        out = subprocess.run(["/usr/bin/python3", "-c", ERRORS, daemon.uri, daemon.readonly_uri],
+                             capture_output=True, text=True, timeout=60, env=env)
+        assert out.returncode == 0, out.stderr
+        outputs.append((out.stdout, out.stderr))
+    assert "libvirt: Test Driver error : Domain not found" in outputs[0][1]
+    assert outputs[1] == outputs[0]

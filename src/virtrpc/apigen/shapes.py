@@ -75,7 +75,7 @@ def _names(cname: str, proc: str, count_proc: str, obj: str = "", field: str = "
 
 
 def _uuid_lookup(cname: str, proc: str, cls: str) -> Shape:
-    return Shape(cname, "uuidstr: str", proc, "uuid=_rt.uuid_bytes(uuidstr)",
+    return Shape(cname, "uuidstr: str", proc, f'uuid=_rt.uuid_bytes(uuidstr, "{cname}")',
                  f"{cls}(self, r)", cls)
 
 
@@ -189,7 +189,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virNetworkPortLookupByUUID", "uuid: bytes", "network_port_lookup_by_uuid",
           "network=self._o, uuid=uuid", "virNetworkPort(self, r)", "virNetworkPort"),
     Shape("virNetworkPortLookupByUUIDString", "uuidstr: str", "network_port_lookup_by_uuid",
-          "network=self._o, uuid=_rt.uuid_bytes(uuidstr)", "virNetworkPort(self, r)",
+          'network=self._o, uuid=_rt.uuid_bytes(uuidstr, "virNetworkPortLookupByUUIDString")',
+          "virNetworkPort(self, r)",
           "virNetworkPort"),
     # --- values the object carries --------------------------------------------
     _local("virDomainGetName", "self._o.name"),

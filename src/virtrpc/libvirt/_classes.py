@@ -1595,7 +1595,7 @@ class virNetwork(virNetworkBase):
     def portLookupByUUIDString(self, uuidstr: str) -> virNetworkPort:
         """Try to lookup a port on the given network based on its UUID."""
         try:
-            r = self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_bytes(uuidstr))
+            r = self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_bytes(uuidstr, "virNetworkPortLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortLookupByUUIDString") from None
         return virNetworkPort(self, r)
@@ -2763,7 +2763,7 @@ class virConnect(virConnectBase):
     def lookupByUUIDString(self, uuidstr: str) -> virDomain:
         """Try to lookup a domain on the given hypervisor based on its UUID."""
         try:
-            r = self._c.domain_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr))
+            r = self._c.domain_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virDomainLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByUUIDString") from None
         return virDomain(self, r)
@@ -2819,7 +2819,7 @@ class virConnect(virConnectBase):
     def networkLookupByUUIDString(self, uuidstr: str) -> virNetwork:
         """Try to lookup a network on the given hypervisor based on its UUID."""
         try:
-            r = self._c.network_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr))
+            r = self._c.network_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virNetworkLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByUUIDString") from None
         return virNetwork(self, r)
@@ -2995,7 +2995,7 @@ class virConnect(virConnectBase):
     def nwfilterLookupByUUIDString(self, uuidstr: str) -> virNWFilter:
         """Try to lookup an nwfilter on the given hypervisor based on its UUID."""
         try:
-            r = self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr))
+            r = self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virNWFilterLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByUUIDString") from None
         return virNWFilter(self, r)
@@ -3055,7 +3055,7 @@ class virConnect(virConnectBase):
     def secretLookupByUUIDString(self, uuidstr: str) -> virSecret:
         """Try to lookup a secret on the given hypervisor based on its UUID."""
         try:
-            r = self._c.secret_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr))
+            r = self._c.secret_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virSecretLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUUIDString") from None
         return virSecret(self, r)
@@ -3123,7 +3123,7 @@ class virConnect(virConnectBase):
     def storagePoolLookupByUUIDString(self, uuidstr: str) -> virStoragePool:
         """Fetch a storage pool based on its globally unique id virStoragePoolFree should be...."""
         try:
-            r = self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr))
+            r = self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virStoragePoolLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByUUIDString") from None
         return virStoragePool(self, r)

@@ -41,14 +41,15 @@ VIR_FROM_REMOTE = 13
 VIR_FROM_DOMAIN = 20
 VIR_FROM_STREAMS = 38
 
-#: Labels libvirt's default error handler prints for the domains programs
-#: meet most; others print their number.
+#: Labels libvirt's default error handler prints for the error domains a
+#: client meets most (the rest print their number); Test Driver, Network
+#: Driver and Domain Config are checked against libvirt by the tests.
 DOMAIN_LABELS = {
     0: "", 7: "XML-RPC", 10: "QEMU Driver", 12: "Test Driver", 13: "Remote",
-    18: "Storage", 19: "Network Config", 20: "Domain Config", 22: "Node Device",
-    24: "Security Labeling", 26: "Network Interface", 30: "Secrets Storage",
-    32: "XenAPI", 33: "Network Filter", 35: "Domain Snapshot", 38: "I/O Stream Utils",
-    66: "Domain Checkpoint",
+    17: "LXC Driver", 18: "Storage Driver", 19: "Network Driver", 20: "Domain Config",
+    22: "Node Device Driver", 24: "Security Labeling", 26: "Network Interface",
+    30: "Secrets Storage", 33: "Network Filter", 35: "Domain Snapshot",
+    38: "I/O Stream Utils", 69: "Domain Checkpoint",
 }
 
 
@@ -176,18 +177,29 @@ def uuid_str(raw: bytes) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def uuid_bytes(text: str) -> bytes:
-    """Parse a UUID string as libvirt does (hex digits, dashes and spaces ignored)."""
+#: The error domain of each object's C file in libvirt (its VIR_FROM_THIS).
+_FILE_DOMAINS = {"virNetworkPort": 19, "virNetwork": 19, "virStoragePool": 18, "virSecret": 30,
+                 "virNWFilter": 33, "virDomain": VIR_FROM_DOMAIN}
+
+
+def uuid_bytes(text: str, cname: str = "virDomainLookupByUUIDString") -> bytes:
+    """Parse a UUID string as libvirt does (hex digits; dashes and spaces
+    between them ignored); a bad one fails as libvirt's ``cname`` fails."""
     if not isinstance(text, str):
-        raise TypeError(f"uuidstr must be str, not {type(text).__name__}")
+        raise TypeError(f"{cname}() argument 2 must be str, not {type(text).__name__}")
     digits = "".join(ch for ch in text.strip() if ch not in "- ")
     try:
         if len(digits) != 32:
             raise ValueError(digits)
         return bytes.fromhex(digits)
     except ValueError:
-        raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN,
-                          "invalid argument: uuidstr must be a valid UUID") from None
+        domain = next(d for prefix, d in _FILE_DOMAINS.items() if cname.startswith(prefix))
+        # libvirt words it one way for domains and another for the other objects
+        message = ("Invalid UUID" if domain == VIR_FROM_DOMAIN
+                   else f"uuidstr in {cname} must be a valid UUID")
+        _report((VIR_ERR_INVALID_ARG, domain, message, VIR_ERR_ERROR, cname, "uuidstr",
+                 None, 0, 0))
+        raise libvirtError(message) from None
 
 
 def cstr(chars: Sequence[int]) -> str:
