@@ -38,7 +38,8 @@ HAND_WRITTEN = frozenset({
     "virConnectClose", "virConnectIsAlive", "virConnectIsEncrypted",
     "virConnGetLastError", "virConnResetLastError", "virStreamNew",
     "virStreamRecv", "virStreamSend", "virStreamFinish", "virStreamAbort", "virStreamRecvAll",
-    "virStreamSendAll", "virConnectGetURI",
+    "virStreamSendAll", "virConnectGetURI", "virStreamRecvFlags", "virStreamRecvHole",
+    "virStreamSendHole", "virStreamSparseRecvAll", "virStreamSparseSendAll",
     # events (virtrpc/libvirt/_connevents.py)
     "virConnectDomainEventRegisterAny", "virConnectDomainEventDeregisterAny",
     "virConnectNetworkEventRegisterAny", "virConnectNetworkEventDeregisterAny",

@@ -5,7 +5,7 @@
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
 210 plain methods (a procedure of the same name, arguments by position),
-167 from the shape table (virtrpc/apigen/shapes.py), 22 not yet provided.
+167 from the shape table (virtrpc/apigen/shapes.py), 17 not yet provided.
 """
 
 from __future__ import annotations
@@ -2213,26 +2213,6 @@ class virStream(virStreamBase):
     def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
         """Changes the set of events to monitor for a stream. (Not yet provided by virtrpc.)"""
         raise _rt.not_provided("virStreamEventUpdateCallback")
-
-    def recvFlags(self, *args: Any, **kwargs: Any) -> Any:
-        """Reads a series of bytes from the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamRecvFlags")
-
-    def recvHole(self, *args: Any, **kwargs: Any) -> Any:
-        """This API is used to determine the @length in bytes of the empty space to be created.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamRecvHole")
-
-    def sendHole(self, *args: Any, **kwargs: Any) -> Any:
-        """Rather than transmitting empty file space, this API directs the @stream target to.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamSendHole")
-
-    def sparseRecvAll(self, *args: Any, **kwargs: Any) -> Any:
-        """Receive the entire data stream, sending the data to the requested data sink @handler.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamSparseRecvAll")
-
-    def sparseSendAll(self, *args: Any, **kwargs: Any) -> Any:
-        """Send the entire data stream, reading the data from the requested data source. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamSparseSendAll")
 
 
 class virConnect(virConnectBase):

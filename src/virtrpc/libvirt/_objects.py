@@ -9,10 +9,11 @@ over a thousand domains builds a thousand).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt._connevents import EventRegistrations
 from virtrpc.sync import SyncClient, SyncStream
@@ -131,43 +132,85 @@ class virDomainCheckpointBase(_DomainChildBase):
     __slots__ = ()
 
 
+#: libvirt-python's chunk size for the *All helpers (virStorageVol.streamBufSize).
+STREAM_CHUNK = 262120
+VIR_STREAM_RECV_STOP_AT_HOLE = 1
+
+
 class virStreamBase(_ObjectBase):
     """A data stream: ``conn.newStream()``, then bound to a procedure by the
     call that uses it (``screenshot``, ``download``, ``upload``,
     ``openConsole``...).  Blocking; the non-blocking flag is not supported."""
 
-    __slots__ = ("_pending", "_stream", "flags")
+    __slots__ = ("_items", "_pending", "_stream", "flags")
 
     def __init__(self, parent: Any, _obj: Any = None) -> None:
         super().__init__(parent, _obj)
         self.flags = _obj if isinstance(_obj, int) else 0
         self._stream: SyncStream | None = None
-        self._pending = b""  # received bytes not yet returned by recv()
+        self._items: Iterator[bytes | Hole] | None = None
+        # what was received and not yet returned: bytes, a Hole, or None
+        self._pending: bytes | Hole | None = None
 
     def _attach(self, stream: Any) -> Any:
         # The blocking client hands back a SyncStream (its methods are annotated
         # with the asyncio Stream they share with the async client).
         assert isinstance(stream, SyncStream)
         self._stream = stream
-        self._pending = b""
+        self._items = stream.iter_sparse()
+        self._pending = None
         return stream.reply
 
     def _bound(self, cname: str) -> SyncStream:
-        if self._stream is None:
-            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_STREAMS,
-                                  "invalid argument: stream is not in use", cname)
+        if self._stream is None:  # libvirt: a new stream has no driver yet
+            raise _rt.raise_error(_rt.VIR_ERR_NO_SUPPORT, _rt.VIR_FROM_STREAMS,
+                                  "this function is not supported by the connection driver: "
+                                  + cname)
         return self._stream
 
-    def recv(self, nbytes: int) -> bytes:
-        """Up to ``nbytes`` bytes; ``b""`` at end of stream."""
-        stream = self._bound("virStreamRecv")
-        if not self._pending:
+    def _peek(self, cname: str) -> bytes | Hole:
+        """The next data or hole (b"" at end of stream), without consuming it."""
+        self._bound(cname)
+        if self._pending is None:
+            assert self._items is not None
             try:
-                self._pending = stream.recv()
+                self._pending = next(self._items, b"")
             except _rt.VirtrpcError as e:
-                raise _rt.translate(e, "virStreamRecv") from None
-        data, self._pending = self._pending[:nbytes], self._pending[nbytes:]
+                raise _rt.translate(e, cname) from None
+        return self._pending
+
+    def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:
+        """Up to ``nbytes`` bytes (b"" at end of stream); with
+        VIR_STREAM_RECV_STOP_AT_HOLE, -3 when a hole comes next (see recvHole)."""
+        return self._receive(nbytes, flags, "virStreamRecvFlags")
+
+    def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | int:
+        item = self._peek(cname)
+        if isinstance(item, Hole):
+            if flags & VIR_STREAM_RECV_STOP_AT_HOLE:
+                return -3
+            size = min(nbytes, item.length)
+            self._pending = Hole(item.length - size) if item.length > size else None
+            return bytes(size)
+        data, rest = item[:nbytes], item[nbytes:]
+        self._pending = rest if rest else (None if item else item)
         return data
+
+    def recv(self, nbytes: int) -> bytes:
+        """Up to ``nbytes`` bytes (holes as zeros); ``b""`` at end of stream."""
+        data = self._receive(nbytes, 0, "virStreamRecv")
+        assert isinstance(data, bytes)
+        return data
+
+    def recvHole(self, flags: int = 0) -> int:
+        """The length of the hole that recvFlags stopped at."""
+        item = self._peek("virStreamRecvHole")
+        if not isinstance(item, Hole):
+            raise _rt.raise_error(_rt.VIR_ERR_OPERATION_INVALID, _rt.VIR_FROM_STREAMS,
+                                  "Requested operation is not valid: no hole in the stream"
+                                  " here", "virStreamRecvHole")
+        self._pending = None
+        return item.length
 
     def send(self, data: bytes) -> int:
         """Send ``data``; returns the number of bytes sent."""
@@ -179,6 +222,14 @@ class virStreamBase(_ObjectBase):
             raise _rt.translate(e, "virStreamSend") from None
         return len(data)
 
+    def sendHole(self, length: int, flags: int = 0) -> int:
+        """Send a hole of ``length`` bytes (sparse streams)."""
+        try:
+            self._bound("virStreamSendHole").send_hole(length, flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamSendHole") from None
+        return 0
+
     def finish(self) -> int:
         """End the transfer (waits for the daemon to confirm)."""
         try:
@@ -188,7 +239,9 @@ class virStreamBase(_ObjectBase):
         return 0
 
     def abort(self) -> int:
-        """Abort the transfer."""
+        """Abort the transfer (nothing to do on a stream not in use)."""
+        if self._stream is None:
+            return 0
         try:
             self._bound("virStreamAbort").abort()
         except _rt.VirtrpcError as e:
@@ -199,20 +252,60 @@ class virStreamBase(_ObjectBase):
         """Call ``handler(stream, data, opaque)`` for each chunk until end of
         stream, then finish; a negative return aborts (as libvirt-python)."""
         while True:
-            data = self.recv(262144)
+            data = self.recv(STREAM_CHUNK)
             if not data:
                 break
-            if handler(self, data, opaque) < 0:
+            result = handler(self, data, opaque)
+            if isinstance(result, int) and result < 0:
                 self.abort()
-                raise _rt.raise_error(_rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_STREAMS,
-                                      "internal error: recvAll handler failed")
+                raise RuntimeError(f"recvAll handler returned {result}")
         self.finish()
 
     def sendAll(self, handler: Callable[[Any, int, Any], bytes], opaque: Any) -> None:
         """Send what ``handler(stream, nbytes, opaque)`` returns until it
         returns ``b""``, then finish."""
         while True:
-            data = handler(self, 262144, opaque)
+            data = handler(self, STREAM_CHUNK, opaque)
+            if not data:
+                break
+            self.send(data)
+        self.finish()
+
+    def sparseRecvAll(self, handler: Callable[[Any, bytes, Any], Any],
+                      holeHandler: Callable[[Any, int, Any], Any], opaque: Any) -> None:
+        """recvAll keeping holes: ``holeHandler(stream, length, opaque)`` for each."""
+        while True:
+            got = self.recvFlags(STREAM_CHUNK, VIR_STREAM_RECV_STOP_AT_HOLE)
+            if got == -3:
+                result = holeHandler(self, self.recvHole(), opaque)
+                if isinstance(result, int) and result < 0:
+                    self.abort()
+                    raise RuntimeError(f"holeHandler handler returned {result}")
+                continue
+            assert isinstance(got, bytes)
+            if not got:
+                break
+            result = handler(self, got, opaque)
+            if isinstance(result, int) and result < 0:
+                self.abort()
+                raise RuntimeError(f"sparseRecvAll handler returned {result}")
+        self.finish()
+
+    def sparseSendAll(self, handler: Callable[[Any, int, Any], bytes],
+                      holeHandler: Callable[[Any, Any], tuple[bool, int]],
+                      skipHandler: Callable[[Any, int, Any], Any], opaque: Any) -> None:
+        """sendAll keeping holes: ``holeHandler(stream, opaque)`` says whether
+        the source is in data and for how long; holes are sent as holes and
+        skipped with ``skipHandler(stream, length, opaque)``."""
+        while True:
+            in_data, section = holeHandler(self, opaque)
+            if not in_data and section > 0:
+                self.sendHole(section)
+                skipHandler(self, section, opaque)
+                continue
+            if section <= 0:
+                break
+            data = handler(self, min(STREAM_CHUNK, section), opaque)
             if not data:
                 break
             self.send(data)
