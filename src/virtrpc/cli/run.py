@@ -16,6 +16,7 @@ import argparse
 import os
 import runpy
 import sys
+import traceback
 from typing import Any
 
 _SHIMMED = ("libvirt", "libvirt_qemu", "libvirt_lxc", "libvirtaio", "libvirtmod")
@@ -60,5 +61,22 @@ def run_script(args: argparse.Namespace) -> int:
     for name in _SHIMMED:  # a module imported before us must not win
         sys.modules.pop(name, None)
     sys.argv = [script, *args.args]
-    runpy.run_path(script, run_name="__main__")
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit:
+        raise
+    except BaseException as exc:  # reported as `python SCRIPT` reports it
+        _print_script_traceback(exc, script)
+        return 130 if isinstance(exc, KeyboardInterrupt) else 1
     return 0
+
+
+def _print_script_traceback(exc: BaseException, script: str) -> None:
+    """The traceback Python prints for an uncaught error, without the frames
+    of ``virtrpc run`` and runpy above the script's own."""
+    tb = exc.__traceback__
+    real_script = os.path.realpath(script)
+    start = tb
+    while start is not None and os.path.realpath(start.tb_frame.f_code.co_filename) != real_script:
+        start = start.tb_next
+    traceback.print_exception(type(exc), exc, start if start is not None else tb)

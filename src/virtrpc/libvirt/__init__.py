@@ -60,6 +60,13 @@ _EventAddHandleFunc = _Callable[[int, int, _EventCB, _Any], int]
 _TimerCB = _Callable[[int, _Any], None]
 _EventAddTimeoutFunc = _Callable[[int, _TimerCB, _Any], int]
 
+# The public classes say they come from here (tracebacks, reprs, pickles).
+for _cls in (virConnect, virDomain, virDomainCheckpoint, virDomainSnapshot, virInterface,
+             virNetwork, virNetworkPort, virNodeDevice, virNWFilter, virNWFilterBinding,
+             virSecret, virStoragePool, virStorageVol, virStream, libvirtError):
+    _cls.__module__ = __name__
+del _cls
+
 #: The libvirt API version this module implements (libvirt-python 9.0.0).
 _API_VERSION = 9000000
 
@@ -68,11 +75,10 @@ def _connect(name: str | None, readonly: bool, credentials: _Any | None = None) 
         client = _SyncClient(name, readonly=readonly, credentials=credentials)
     except libvirtError:
         raise
-    except (_VirtrpcError, OSError) as e:
-        if isinstance(e, _VirtrpcError) and not isinstance(e, _ConnectError):
-            raise _runtime.translate(e, "virConnectOpen") from None
-        # libvirt: VIR_ERR_SYSTEM_ERROR (38) from VIR_FROM_REMOTE (13)
-        raise _runtime.raise_error(38, 13, f"Failed to connect socket: {e}") from None
+    except _ConnectError as e:
+        raise _runtime.connect_failure(name, readonly, e) from None
+    except _VirtrpcError as e:
+        raise _runtime.translate(e, "virConnectOpen") from None
     return virConnect(client, name)
 
 
