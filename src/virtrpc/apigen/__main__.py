@@ -8,7 +8,13 @@ import os
 import sys
 from pathlib import Path
 
-from virtrpc.apigen.emit import emit_classes, emit_constants, emit_libvirtmod, plan_methods
+from virtrpc.apigen.emit import (
+    emit_aio_classes,
+    emit_classes,
+    emit_constants,
+    emit_libvirtmod,
+    plan_methods,
+)
 from virtrpc.apigen.model import load_api
 from virtrpc.protocols import remote
 
@@ -40,6 +46,7 @@ def generate(api_dir: Path) -> dict[Path, str]:
         ),
         PACKAGE_DIR / "_classes.py": emit_classes(methods, _source(main)),
         PACKAGE_DIR / "libvirtmod.py": emit_libvirtmod(api, _source(main)),
+        PACKAGE_DIR / "aio" / "_classes.py": emit_aio_classes(methods, _source(main)),
     }
 
 

@@ -368,3 +368,92 @@ def emit_libvirtmod(api: Api, source: str) -> str:
         target = f"_libvirt.{name}" if cls == MODULE else f"_classes.{cls}.{name}"
         out.append(f"{_LIBVIRTMOD_NAMES.get(fn.name, fn.name)} = {target}")
     return "\n".join(out) + "\n"
+
+
+# --- the asyncio twin (virtrpc.libvirt.aio) ----------------------------------------
+
+#: Runtime helpers that talk to the daemon: their asyncio versions are in
+#: virtrpc/libvirt/aio/_aruntime.py, under the same names.
+IO_HELPERS = ("probe", "host_cpus", "cpumap_len", "cpumaps", "vcpus", "cpumap_bytes",
+              "refresh_id", "domain_cpu_stats", "guest_vcpus")
+
+
+def _call_end(code: str, start: int) -> int:
+    """Index just past the call whose name starts at ``start`` (strings skipped)."""
+    i = code.index("(", start)
+    depth = 0
+    quote = ""
+    while i < len(code):
+        ch = code[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError(f"unbalanced call in generated code: {code[start:start + 60]!r}")
+
+
+def asyncify(code: str) -> str:
+    """The asyncio version of a generated method: ``async def``, and every
+    call to the client or to a helper that talks to the daemon awaited."""
+    import re
+
+    code = code.replace("    def ", "    async def ", 1)
+    # the client's calls, the helpers that use the client, the object's own methods
+    pattern = re.compile(r"self\._c\.\w+\(|self\.[a-zA-Z]\w*\(|_rt\.(?:"
+                         + "|".join(IO_HELPERS) + r")\(")
+    out = []
+    pos = 0
+    while True:
+        match = pattern.search(code, pos)
+        if match is None:
+            out.append(code[pos:])
+            break
+        end = _call_end(code, match.start())
+        inner = asyncify_expression(code[match.start():end])
+        inner = re.sub(r"^_rt\.", "_art.", inner)
+        out.append(code[pos:match.start()])
+        out.append(f"(await {inner})")
+        pos = end
+    return "".join(out)
+
+
+def asyncify_expression(call: str) -> str:
+    """Await the calls nested in the arguments of ``call``."""
+    head, sep, rest = call.partition("(")
+    if not rest:
+        return call
+    inner = asyncify("    def _" + rest[:-1]).removeprefix("    async def _")
+    return head + sep + inner + ")"
+
+
+def emit_aio_classes(methods: list[Method], source: str) -> str:
+    out = [
+        HEADER.format(source=source),
+        '"""The asyncio twin of virtrpc.libvirt._classes: the same classes and methods,',
+        'as coroutines on virtrpc\'s asyncio client (generated from the same plan)."""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any",
+        "",
+        "from virtrpc.libvirt import _runtime as _rt",
+        "from virtrpc.libvirt.aio import _aruntime as _art",
+        "from virtrpc.libvirt.aio._objects import (",
+    ]
+    out += [f"    {cls}Base," for cls in sorted(CLASSES, key=str.lower)]
+    out += [")", "", "__all__ = ["]
+    out += [f'    "{cls}",' for cls in sorted(CLASSES)]
+    out += ["]"]
+    for cls in CLASSES:
+        out += ["", "", f"class {cls}({cls}Base):", "    __slots__ = ()"]
+        for method in (m for m in methods if m.cls == cls):
+            out += ["", asyncify(method.code)]
+    return "\n".join(out) + "\n"

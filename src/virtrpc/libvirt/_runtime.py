@@ -341,7 +341,7 @@ def refresh_id(dom: virDomainBase) -> int:
     return 0
 
 
-def forget_id(dom: virDomainBase) -> int:
+def forget_id(dom: Any) -> int:
     """After virDomainDestroy: the domain no longer runs, its ID is -1 (libvirt's
     remote driver sets it so)."""
     o = dom._o
@@ -349,7 +349,7 @@ def forget_id(dom: virDomainBase) -> int:
     return 0
 
 
-def refresh_domain(dom: virDomainBase, wire: _remote.RemoteNonnullDomain) -> int:
+def refresh_domain(dom: Any, wire: _remote.RemoteNonnullDomain) -> int:
     dom._o = wire
     return 0
 
