@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fdcount import FdLeakCheck
 from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 import virtrpc.libvirt as blocking
@@ -161,3 +162,40 @@ async def test_argument_errors_are_type_errors(daemon: PrivateLibvirtd) -> None:
         with pytest.raises(TypeError):
             await conn.lookupByName(5)
         assert await conn.isAlive() == 1
+
+
+def test_connections_leak_no_fds(daemon: PrivateLibvirtd, fd_leak_check: FdLeakCheck) -> None:
+    """Closed, garbage-collected and failed connections, blocking or asyncio,
+    streams and event callbacks included, leave no fd behind."""
+    import gc
+
+    blocking.registerErrorHandler(lambda ctx, err: None, None)
+    try:
+        warm = blocking.open(daemon.uri)  # the first connection sets up lazily-made fds
+        warm.close()
+        with fd_leak_check():
+            for _ in range(5):
+                conn = blocking.open(daemon.uri)
+                dom = conn.lookupByName("test")
+                stream = conn.newStream()
+                dom.screenshot(stream, 0, 0)
+                stream.recvAll(lambda s, d, o: 0, None)
+                conn.close()
+            dropped = blocking.open(daemon.uri)
+            dropped.listAllDomains()
+            del dropped  # libvirt-python closes a connection when its last reference goes
+            gc.collect()
+            with pytest.raises(blocking.libvirtError):
+                blocking.open(daemon.uri.replace("libvirt-sock", "no-such-sock"))
+
+            async def asyncio_side() -> None:
+                for _ in range(3):
+                    conn = await aio.open(daemon.uri)
+                    dom = await conn.lookupByName("test")
+                    cid = await conn.domainEventRegisterAny(dom, 0, lambda *a: None, None)
+                    await conn.domainEventDeregisterAny(cid)
+                    await conn.close()
+
+            asyncio.run(asyncio_side())
+    finally:
+        blocking.registerErrorHandler(None, None)
