@@ -9,12 +9,15 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import fdcount
 import pytest
 from fdcount import FdLeakCheck
 from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 import virtrpc.libvirt as blocking
 import virtrpc.libvirt.aio as aio
+
+fd_leak_check = fdcount.fd_leak_check
 
 #: (object, method, arguments): read-only calls, results compared
 CALLS: list[tuple[str, str, tuple[Any, ...]]] = [
