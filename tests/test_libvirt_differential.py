@@ -153,6 +153,12 @@ CASES = [
     "vol = pool.createXML(" + repr(VOLUME_XML) + ")", "vol.name()", "vol.key()",
     "vol.path()", "vol.info()", "pool.listVolumes()", "vol.delete()",
     "net.destroy()", "net.isActive()", "net.create()",
+    # setters typed by libvirt-api.xml's documentation (no getter to ask)
+    "dom.blockCopy('vda', '<disk/>', {'bandwidth': 1, 'granularity': 512})",
+    "dom.blockCopy('vda', '<disk/>', {'nosuch': 1})",
+    "dom.setIOThreadParams(1, {'poll_max_ns': 100})", "dom.setLaunchSecurityState({})",
+    "dom.saveParams({'file': '/nonexistent/dir/save.img'})", "conn.setIdentity({})",
+    "conn.restoreParams({'file': '/nonexistent/save.img'})",
     # read-only connection
     "rodom = ro.lookupByName('test')", "rodom.info()[:4]", "rodom.destroy()",
     "ro.defineXML(" + repr(DOMAIN_XML) + ")",

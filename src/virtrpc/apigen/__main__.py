@@ -13,6 +13,7 @@ from virtrpc.apigen.emit import (
     emit_classes,
     emit_constants,
     emit_libvirtmod,
+    emit_param_types,
     plan_methods,
 )
 from virtrpc.apigen.model import load_api
@@ -46,6 +47,7 @@ def generate(api_dir: Path) -> dict[Path, str]:
         ),
         PACKAGE_DIR / "_classes.py": emit_classes(methods, _source(main)),
         PACKAGE_DIR / "libvirtmod.py": emit_libvirtmod(api, _source(main)),
+        PACKAGE_DIR / "param_types.py": emit_param_types(api, _source(main)),
         PACKAGE_DIR / "aio" / "_classes.py": emit_aio_classes(methods, _source(main)),
     }
 

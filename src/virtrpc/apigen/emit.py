@@ -457,3 +457,28 @@ def emit_aio_classes(methods: list[Method], source: str) -> str:
         for method in (m for m in methods if m.cls == cls):
             out += ["", asyncify(method.code)]
     return "\n".join(out) + "\n"
+
+
+def emit_param_types(api: Api, source: str) -> str:
+    """``GROUPS``: for each setter group of the shape table, parameter name ->
+    VIR_TYPED_PARAM_* type code."""
+    from virtrpc.apigen.shapes import PARAM_GROUPS, PARAM_TYPES
+
+    codes = {"INT": 1, "UINT": 2, "LLONG": 3, "ULLONG": 4, "DOUBLE": 5, "BOOLEAN": 6,
+             "STRING": 7}
+    out = [HEADER.format(source=source),
+           '"""Types of the typed parameters that setters without a getter take,',
+           'from libvirt-api.xml\'s macros (and virtrpc/apigen/shapes.py PARAM_TYPES)."""',
+           "", "GROUPS: dict[str, dict[str, int]] = {"]
+    for group, prefix in sorted(PARAM_GROUPS.items()):
+        out.append(f"    {group!r}: {{")
+        for macro, (name, kind) in sorted(api.typed_params.items()):
+            if not macro.startswith(prefix):
+                continue
+            kind = PARAM_TYPES.get(macro, kind)
+            if not kind:
+                raise ValueError(f"{macro}: no type in its documentation nor in PARAM_TYPES")
+            out.append(f"        {name!r}: {codes[kind]},  # {macro}")
+        out.append("    },")
+    out.append("}")
+    return "\n".join(out) + "\n"

@@ -8,8 +8,9 @@ turns one of them into plain data for the generator.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Api", "Arg", "Constant", "Function", "load_api"]
@@ -43,6 +44,9 @@ class Api:
     functions: dict[str, Function]
     #: constants in libvirt-python's module namespace, in name order
     constants: tuple[Constant, ...]
+    #: string macros naming typed parameters: macro name -> (parameter name, its
+    #: VIR_TYPED_PARAM_* type as the macro's documentation states it, or "")
+    typed_params: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _text(node: ET.Element | None) -> str:
@@ -71,7 +75,26 @@ def load_api(path: Path, base: Api | None = None) -> Api:
             info=_text(node.find("info")),
         )
     known = {c.name: c.value for c in base.constants if isinstance(c.value, int)} if base else {}
-    return Api(functions, _constants(symbols, known))
+    return Api(functions, _constants(symbols, known), _typed_params(symbols))
+
+
+# "as VIR_TYPED_PARAM_STRING", "with a type of ullong", "as a uint"...
+_TYPE_IN_DOC = re.compile(
+    r"VIR_TYPED_PARAM_(INT|UINT|LLONG|ULLONG|DOUBLE|BOOLEAN|STRING)\b"
+    r"|\b(?:as|type of|is|of type) (?:an? )?(int|uint|llong|ullong|double|boolean|string)\b",
+    re.IGNORECASE)
+
+
+def _typed_params(symbols: ET.Element) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for node in symbols.iter("macro"):
+        string = node.get("string")
+        if string is None:
+            continue
+        found = _TYPE_IN_DOC.search(_text(node.find("info")))
+        out[node.get("name", "")] = (string, (found.group(1) or found.group(2)).upper()
+                                     if found else "")
+    return out
 
 
 def _constants(symbols: ET.Element, known: dict[str, int]) -> tuple[Constant, ...]:

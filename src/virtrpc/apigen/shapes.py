@@ -30,7 +30,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["HAND_WRITTEN", "SHAPES", "Shape"]
+__all__ = ["HAND_WRITTEN", "PARAM_GROUPS", "PARAM_TYPES", "SHAPES", "Shape"]
+
+#: Typed-parameter setters with no getter to learn the types from take them
+#: from libvirt-api.xml's macros (the generated virtrpc.libvirt.param_types),
+#: one group per macro prefix.  PARAM_TYPES adds the types the macros' docs
+#: do not state.
+PARAM_GROUPS = {
+    "block_copy": "VIR_DOMAIN_BLOCK_COPY_", "save": "VIR_DOMAIN_SAVE_PARAM_",
+    "identity": "VIR_CONNECT_IDENTITY_", "iothread": "VIR_DOMAIN_IOTHREAD_",
+    "launch_security": "VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET",
+    "network_port": "VIR_NETWORK_PORT_BANDWIDTH_", "migrate": "VIR_MIGRATE_PARAM_",
+}
+PARAM_TYPES = {
+    "VIR_DOMAIN_BLOCK_COPY_BUF_SIZE": "ULLONG", "VIR_DOMAIN_BLOCK_COPY_GRANULARITY": "UINT",
+    "VIR_DOMAIN_SAVE_PARAM_DXML": "STRING", "VIR_DOMAIN_SAVE_PARAM_FILE": "STRING",
+    "VIR_DOMAIN_IOTHREAD_POLL_GROW": "UINT", "VIR_DOMAIN_IOTHREAD_POLL_MAX_NS": "ULLONG",
+    "VIR_DOMAIN_IOTHREAD_POLL_SHRINK": "UINT", "VIR_MIGRATE_PARAM_COMPRESSION": "STRING",
+    "VIR_MIGRATE_PARAM_LISTEN_ADDRESS": "STRING", "VIR_MIGRATE_PARAM_MIGRATE_DISKS": "STRING",
+}
 
 #: C functions whose methods are written by hand in virtrpc/libvirt/_objects.py
 #: (connection state, streams, events): the generator leaves them out.
@@ -493,6 +511,34 @@ SHAPES: tuple[Shape, ...] = (
           "node_alloc_pages",
           "pageSizes=list(pages), pageCounts=list(pages.values()), startCell=startCell,"
           " cellCount=cellCount, flags=flags", "r", "int"),
+    Shape("virDomainBlockCopy",
+          "disk: str, destxml: str, params: dict[str, _rt.TypedValue] | None = None,"
+          " flags: int = 0", "domain_block_copy",
+          _DOM + 'path=disk, destxml=destxml, params=_rt.hinted_params(params, "block_copy"),'
+          " flags=flags", "0", "int"),
+    Shape("virDomainSaveParams", "params: dict[str, _rt.TypedValue], flags: int = 0",
+          "domain_save_params", _DOM + 'params=_rt.hinted_params(params, "save"), flags=flags',
+          "0", "int"),
+    Shape("virDomainRestoreParams", "params: dict[str, _rt.TypedValue], flags: int = 0",
+          "domain_restore_params", 'params=_rt.hinted_params(params, "save"), flags=flags',
+          "0", "int"),
+    Shape("virConnectSetIdentity", "params: dict[str, _rt.TypedValue], flags: int = 0",
+          "connect_set_identity", 'params=_rt.hinted_params(params, "identity"), flags=flags',
+          "0", "int"),
+    Shape("virDomainSetIOThreadParams",
+          "iothread_val: int, params: dict[str, _rt.TypedValue], flags: int = 0",
+          "domain_set_iothread_params",
+          _DOM + 'iothread_id=iothread_val, params=_rt.hinted_params(params, "iothread"),'
+          " flags=flags", "0", "int"),
+    Shape("virDomainSetLaunchSecurityState",
+          "params: dict[str, _rt.TypedValue], flags: int = 0",
+          "domain_set_launch_security_state",
+          _DOM + 'params=_rt.hinted_params(params, "launch_security"), flags=flags', "0",
+          "int"),
+    Shape("virNetworkPortSetParameters", "params: dict[str, _rt.TypedValue], flags: int = 0",
+          "network_port_set_parameters",
+          'port=self._o, params=_rt.hinted_params(params, "network_port"), flags=flags', "0",
+          "int"),
     # --- file descriptors -------------------------------------------------
     Shape("virDomainCreateXMLWithFiles", "xmlDesc: str, files: list[int], flags: int = 0",
           "domain_create_xml_with_files", "xml_desc=xmlDesc, flags=flags, fds=files",

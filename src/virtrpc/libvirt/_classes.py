@@ -5,7 +5,7 @@
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
 210 plain methods (a procedure of the same name, arguments by position),
-167 from the shape table (virtrpc/apigen/shapes.py), 17 not yet provided.
+174 from the shape table (virtrpc/apigen/shapes.py), 10 not yet provided.
 """
 
 from __future__ import annotations
@@ -310,9 +310,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainBlockCommit") from None
         return 0
 
-    def blockCopy(self, *args: Any, **kwargs: Any) -> Any:
-        """Copy the guest-visible contents of a disk image to a new file described by @destxml. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainBlockCopy")
+    def blockCopy(self, disk: str, destxml: str, params: dict[str, _rt.TypedValue] | None = None, flags: int = 0) -> int:
+        """Copy the guest-visible contents of a disk image to a new file described by @destxml."""
+        try:
+            self._c.domain_block_copy(dom=self._o, path=disk, destxml=destxml, params=_rt.hinted_params(params, "block_copy"), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainBlockCopy") from None
+        return 0
 
     def blockInfo(self, path: str, flags: int = 0) -> list[int]:
         """Extract information about a domain's block device."""
@@ -1060,9 +1064,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainSaveFlags") from None
         return 0
 
-    def saveParams(self, *args: Any, **kwargs: Any) -> Any:
-        """This method extends virDomainSaveFlags by adding parameters. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSaveParams")
+    def saveParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """This method extends virDomainSaveFlags by adding parameters."""
+        try:
+            self._c.domain_save_params(dom=self._o, params=_rt.hinted_params(params, "save"), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSaveParams") from None
+        return 0
 
     def schedulerParameters(self) -> dict[str, _rt.TypedValue]:
         """Get all scheduler parameters."""
@@ -1169,9 +1177,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainSetGuestVcpus") from None
         return 0
 
-    def setIOThreadParams(self, *args: Any, **kwargs: Any) -> Any:
-        """Dynamically set IOThread parameters to the domain. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSetIOThreadParams")
+    def setIOThreadParams(self, iothread_val: int, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Dynamically set IOThread parameters to the domain."""
+        try:
+            self._c.domain_set_iothread_params(dom=self._o, iothread_id=iothread_val, params=_rt.hinted_params(params, "iothread"), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSetIOThreadParams") from None
+        return 0
 
     def setInterfaceParameters(self, device: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change a subset or all parameters of interface; currently this includes bandwidth...."""
@@ -1181,9 +1193,13 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainSetInterfaceParameters") from None
         return 0
 
-    def setLaunchSecurityState(self, *args: Any, **kwargs: Any) -> Any:
-        """Set a launch security secret in the guest's memory. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainSetLaunchSecurityState")
+    def setLaunchSecurityState(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Set a launch security secret in the guest's memory."""
+        try:
+            self._c.domain_set_launch_security_state(dom=self._o, params=_rt.hinted_params(params, "launch_security"), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainSetLaunchSecurityState") from None
+        return 0
 
     def setLifecycleAction(self, type: int, action: int, flags: int = 0) -> int:
         """Changes the actions of lifecycle events for domain represented as...."""
@@ -1480,9 +1496,13 @@ class virNetworkPort(virNetworkPortBase):
             raise _rt.translate(e, "virNetworkPortGetParameters") from None
         return _rt.params_dict(r.params)
 
-    def setParameters(self, *args: Any, **kwargs: Any) -> Any:
-        """Change a subset or all parameters of the network port; currently this includes.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virNetworkPortSetParameters")
+    def setParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Change a subset or all parameters of the network port; currently this includes...."""
+        try:
+            self._c.network_port_set_parameters(port=self._o, params=_rt.hinted_params(params, "network_port"), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virNetworkPortSetParameters") from None
+        return 0
 
 
 class virNetwork(virNetworkBase):
@@ -2996,9 +3016,13 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virDomainRestoreFlags") from None
         return 0
 
-    def restoreParams(self, *args: Any, **kwargs: Any) -> Any:
-        """This method extends virDomainRestoreFlags by adding parameters. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainRestoreParams")
+    def restoreParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """This method extends virDomainRestoreFlags by adding parameters."""
+        try:
+            self._c.domain_restore_params(params=_rt.hinted_params(params, "save"), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainRestoreParams") from None
+        return 0
 
     def saveImageDefineXML(self, file: str, dxml: str, flags: int = 0) -> int:
         """This updates the definition of a domain stored in a saved state file."""
@@ -3048,9 +3072,13 @@ class virConnect(virConnectBase):
             raise _rt.translate(e, "virSecretLookupByUsage") from None
         return virSecret(self, r)
 
-    def setIdentity(self, *args: Any, **kwargs: Any) -> Any:
-        """Override the default identity information associated with the connection. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virConnectSetIdentity")
+    def setIdentity(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Override the default identity information associated with the connection."""
+        try:
+            self._c.connect_set_identity(params=_rt.hinted_params(params, "identity"), flags=flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virConnectSetIdentity") from None
+        return 0
 
     def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the node memory tunables."""

@@ -265,15 +265,41 @@ def typed_params(new: dict[str, TypedValue],
         kind = types.get(name)
         if kind is None:  # libvirt-python's error for it
             raise LookupError(f'Attribute name "{name}" could not be recognized')
-        converted: int | float | str
-        if kind == _TYPED_STRING:
-            converted = str(value)
-        elif kind == _TYPED_DOUBLE:
-            converted = float(value)
-        else:
-            converted = int(value)
-        out.append(_remote.RemoteTypedParam(name, _remote.RemoteTypedParamValue(kind, converted)))
+        # a list gives the parameter once per value (libvirt's "multiple" fields)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            converted: int | float | str
+            if kind == _TYPED_STRING:
+                converted = str(item)
+            elif kind == _TYPED_DOUBLE:
+                converted = float(item)
+            else:
+                converted = int(item)
+            out.append(_remote.RemoteTypedParam(name,
+                                                _remote.RemoteTypedParamValue(kind, converted)))
     return out
+
+
+def hinted_params(new: dict[str, TypedValue] | None, group: str
+                  ) -> list[_remote.RemoteTypedParam]:
+    """``new`` as typed parameters typed by libvirt's documented types (group
+    of :mod:`virtrpc.libvirt.param_types`); other names by their value's type
+    (the daemon judges them)."""
+    from virtrpc.libvirt.param_types import GROUPS
+
+    if new is None:
+        return []
+    if not isinstance(new, dict):
+        raise TypeError(f"params must be a dict, not {type(new).__name__}")
+    types = dict(GROUPS[group])
+    for name, value in new.items():  # names libvirt does not document: typed by value
+        if name not in types:
+            sample = value[0] if isinstance(value, (list, tuple)) and value else value
+            types[name] = (_TYPED_BOOLEAN if isinstance(sample, bool) else
+                           _TYPED_STRING if isinstance(sample, str) else
+                           _TYPED_DOUBLE if isinstance(sample, float) else _TYPED_LLONG)
+    current = [_remote.RemoteTypedParam(name, _remote.RemoteTypedParamValue(kind, 0))
+               for name, kind in types.items()]
+    return typed_params(new, current)
 
 
 def probe(fn: Callable[..., Any], **kwargs: Any) -> Any:
