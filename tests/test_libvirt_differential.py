@@ -261,3 +261,33 @@ def test_errors_print_and_record_as_libvirt_python(daemon: PrivateLibvirtd) -> N
         outputs.append((out.stdout, out.stderr))
     assert "libvirt: Test Driver error : Domain not found" in outputs[0][1]
     assert outputs[1] == outputs[0]
+
+
+QEMU_AND_LXC = r'''
+import sys, libvirt, libvirt_qemu, libvirt_lxc
+libvirt.registerErrorHandler(lambda *a: None, None)
+print(sorted(n for n in dir(libvirt_qemu) if n.startswith(("VIR_", "qemu"))))
+print(sorted(n for n in dir(libvirt_lxc) if n.startswith("lxc")))
+print({n: getattr(libvirt_qemu, n) for n in dir(libvirt_qemu) if n.startswith("VIR_")})
+conn = libvirt.open(sys.argv[1])
+dom = conn.lookupByName("test")
+for call in (lambda: libvirt_qemu.qemuMonitorCommand(dom, '{"execute": "query-status"}', 0),
+             lambda: libvirt_qemu.qemuAgentCommand(dom, '{"execute": "guest-ping"}', 5, 0),
+             lambda: libvirt_qemu.qemuAttach(conn, 1, 0),
+             lambda: libvirt_lxc.lxcOpenNamespace(dom, 0)):
+    try:
+        print(call())
+    except libvirt.libvirtError as e:
+        print(e.get_error_code(), e.get_error_domain(), str(e))
+'''
+
+
+def test_libvirt_qemu_and_libvirt_lxc_as_libvirt_python(daemon: PrivateLibvirtd) -> None:
+    outputs = []
+    for env in (None, shim_env()):
+        out = subprocess.run(["/usr/bin/python3", "-c", QEMU_AND_LXC, daemon.uri],
+                             capture_output=True, text=True, timeout=60, env=env)
+        assert out.returncode == 0, out.stderr
+        outputs.append(out.stdout)
+    assert "qemuMonitorCommandWithFiles" in outputs[0]
+    assert outputs[1] == outputs[0]
