@@ -43,7 +43,7 @@ def norm(value):
         return {"dict": {str(k): norm(v) for k, v in sorted(value.items())}}
     cls = type(value).__name__
     ident = []
-    for attr in ("name", "UUIDString", "key", "portDev", "usageID"):
+    for attr in ("name", "getName", "UUIDString", "key", "portDev", "usageID"):
         method = getattr(value, attr, None)
         if callable(method):
             try:
@@ -76,6 +76,12 @@ DOMAIN_XML = (
     "<domain type='test'><name>diff1</name><memory>65536</memory>"
     "<os><type>hvm</type></os></domain>"
 )
+NETWORK_XML = "<network><name>diffnet</name><bridge name='diffbr0'/></network>"
+POOL_XML = "<pool type='dir'><name>diffpool</name><target><path>/diff-pool</path></target></pool>"
+SECRET_XML = ("<secret ephemeral='no' private='no'><usage type='volume'>"
+              "<volume>/diff/vol</volume></usage></secret>")
+INTERFACE_XML = ("<interface type='ethernet' name='eth9'><start mode='onboot'/>"
+                 "<mac address='aa:bb:cc:dd:ee:09'/></interface>")
 VOLUME_XML = (
     "<volume><name>diff.img</name><capacity unit='M'>10</capacity></volume>"
 )
@@ -153,6 +159,34 @@ CASES = [
     "vol = pool.createXML(" + repr(VOLUME_XML) + ")", "vol.name()", "vol.key()",
     "vol.path()", "vol.info()", "pool.listVolumes()", "vol.delete()",
     "net.destroy()", "net.isActive()", "net.create()",
+    # the lifecycle of other objects
+    "n2 = conn.networkDefineXML(" + repr(NETWORK_XML) + ")", "n2.name()", "n2.isActive()",
+    "n2.isPersistent()", "n2.create()", "n2.isActive()", "n2.bridgeName()",
+    "n2.setAutostart(1)", "n2.autostart()", "n2.destroy()", "n2.undefine()",
+    "conn.networkLookupByName('diffnet')", "conn.networkCreateXML(" + repr(NETWORK_XML) + ").name()",
+    "conn.networkLookupByName('diffnet').destroy()",
+    "p2 = conn.storagePoolDefineXML(" + repr(POOL_XML) + ")", "p2.name()", "p2.isActive()",
+    "p2.build()", "p2.create()", "p2.info()", "p2.refresh()", "p2.numOfVolumes()",
+    "p2.setAutostart(1)", "p2.autostart()", "p2.destroy()", "p2.undefine()",
+    "conn.secretDefineXML(" + repr(SECRET_XML) + ")",  # the test driver has no secrets
+    "conn.secretLookupByUsage(libvirt.VIR_SECRET_USAGE_TYPE_VOLUME, '/diff/vol')",
+    "i2 = conn.interfaceDefineXML(" + repr(INTERFACE_XML) + ")", "i2.name()", "i2.isActive()",
+    "i2.create()", "i2.isActive()", "i2.destroy()", "i2.undefine()",
+    "conn.interfaceLookupByName('eth9')",
+    "dev.isActive()", "dev.isPersistent()", "dev.autostart()",
+    "cp = dom.checkpointCreateXML('<domaincheckpoint><name>c1</name></domaincheckpoint>')",
+    "cp.getName()", "cp.getXMLDesc()[:20]", "dom.checkpointLookupByName('c1').getName()",
+    "cp.listAllChildren()", "dom.listAllCheckpoints()", "cp.delete()",
+    "dom.checkpointLookupByName('c1')",
+    "dom.setAutostart(1)", "dom.autostart()", "dom.setAutostart(0)",
+    "dom.setMemoryFlags(8192, libvirt.VIR_DOMAIN_AFFECT_CONFIG)", "dom.maxMemory()",
+    "dom.setVcpusFlags(1, libvirt.VIR_DOMAIN_AFFECT_LIVE)", "dom.vcpusFlags(0)",
+    "dom.shutdown()", "dom.state()", "dom.create()", "dom.reboot(0)", "dom.reset(0)",
+    "dom.managedSave(0)", "dom.hasManagedSaveImage(0)", "dom.state()",
+    "dom.managedSaveRemove(0)", "dom.create()", "dom.injectNMI(0)", "dom.sendKey(0, 10, [30, 31], 2, 0)",
+    "dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_TITLE, 'Title', None, None, 0)",
+    "dom.metadata(libvirt.VIR_DOMAIN_METADATA_TITLE, None, 0)",
+    "dom.rename('other', 0)", "dom.undefineFlags(0)",
     # setters typed by libvirt-api.xml's documentation (no getter to ask)
     "dom.blockCopy('vda', '<disk/>', {'bandwidth': 1, 'granularity': 512})",
     "dom.blockCopy('vda', '<disk/>', {'nosuch': 1})",
