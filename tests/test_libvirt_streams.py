@@ -119,3 +119,34 @@ def test_upload_download_and_sparse_round_trips(served: str) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == [
         "True", "[('data', 4096), ('hole', 65536), ('data', 4096)]", "True True"]
+
+
+GRAPHICS = r"""
+import socket, sys, libvirt
+conn = libvirt.open(sys.argv[1])
+dom = conn.lookupByName("test")
+ours, theirs = socket.socketpair()
+print(dom.openGraphics(0, theirs.fileno(), 0))  # the daemon gets a copy of the fd
+theirs.close()
+ours.settimeout(10)
+print(ours.recv(12))
+ours.close()
+fd = dom.openGraphicsFD(0, 0)  # the daemon hands back a socket
+with socket.socket(fileno=fd) as sock:
+    sock.settimeout(10)
+    print(sock.recv(12))
+"""
+
+
+def test_graphics_fds_both_ways_as_libvirt_python(served: str) -> None:
+    """openGraphics sends an fd, openGraphicsFD receives one (virtrpc serve
+    has graphics; libvirtd's test driver has not)."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    outputs = []
+    for env in (None, shim_env()):
+        out = subprocess.run(["/usr/bin/python3", "-c", GRAPHICS, served], capture_output=True,
+                             text=True, timeout=60, env=env)
+        assert out.returncode == 0, out.stderr
+        outputs.append(out.stdout)
+    assert outputs[0].splitlines() == ["0", "b'RFB 003.008\\n'", "b'RFB 003.008\\n'"]
+    assert outputs[1] == outputs[0]

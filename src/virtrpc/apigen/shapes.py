@@ -546,6 +546,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virDomainCreateWithFiles", "files: list[int], flags: int = 0",
           "domain_create_with_files", _DOM + "flags=flags, fds=files",
           "_rt.refresh_domain(self, r)", "int"),
+    Shape("virDomainOpenGraphics", "idx: int, fd: int, flags: int = 0", "domain_open_graphics",
+          _DOM + "idx=idx, flags=flags, fds=[fd]", "0", "int"),
     Shape("virDomainOpenGraphicsFD", "idx: int, flags: int = 0", "domain_open_graphics_fd",
           _DOM + "idx=idx, flags=flags", "_rt.single_fd(r[1])", "int"),
     Shape("virDomainFDAssociate", "name: str, files: list[int], flags: int = 0",

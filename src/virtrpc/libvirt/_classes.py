@@ -5,7 +5,7 @@
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
 210 plain methods (a procedure of the same name, arguments by position),
-174 from the shape table (virtrpc/apigen/shapes.py), 10 not yet provided.
+175 from the shape table (virtrpc/apigen/shapes.py), 9 not yet provided.
 """
 
 from __future__ import annotations
@@ -940,9 +940,13 @@ class virDomain(virDomainBase):
         st._attach(s)
         return 0
 
-    def openGraphics(self, *args: Any, **kwargs: Any) -> Any:
-        """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainOpenGraphics")
+    def openGraphics(self, idx: int, fd: int, flags: int = 0) -> int:
+        """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom."""
+        try:
+            self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[fd])
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainOpenGraphics") from None
+        return 0
 
     def openGraphicsFD(self, idx: int, flags: int = 0) -> int:
         """This will create a socket pair connected to the graphics backend of @dom."""

@@ -938,9 +938,13 @@ class virDomain(virDomainBase):
         st._attach(s)
         return 0
 
-    async def openGraphics(self, *args: Any, **kwargs: Any) -> Any:
-        """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainOpenGraphics")
+    async def openGraphics(self, idx: int, fd: int, flags: int = 0) -> int:
+        """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom."""
+        try:
+            (await self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[fd]))
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virDomainOpenGraphics") from None
+        return 0
 
     async def openGraphicsFD(self, idx: int, flags: int = 0) -> int:
         """This will create a socket pair connected to the graphics backend of @dom."""
