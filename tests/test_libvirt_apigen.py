@@ -118,3 +118,28 @@ def test_generated_files_are_committed_under_the_package() -> None:
     package = Path(vlibvirt.__file__).parent
     for name in ("constants.py", "qemu_constants.py", "_classes.py", "libvirtmod.py"):
         assert (package / name).read_text().startswith("# GENERATED FILE - DO NOT EDIT.")
+
+
+def test_check_mode_reports_stale_files_and_writes_nothing(tmp_path: Path) -> None:
+    """``python -m virtrpc.apigen --check`` against a changed libvirt-api.xml
+    exits 1 naming the stale files, and leaves the committed files alone."""
+    import shutil
+    import subprocess
+    import sys
+
+    changed = tmp_path / "api"
+    shutil.copytree(api_dir(), changed)
+    xml = changed / "libvirt-api.xml"
+    xml.write_text(xml.read_text().replace(
+        "name='VIR_DOMAIN_RUNNING' file='libvirt-domain' value='1'",
+        "name='VIR_DOMAIN_RUNNING' file='libvirt-domain' value='77'"))
+    package = Path(vlibvirt.__file__).parent
+    before = (package / "constants.py").read_text()
+    ok = subprocess.run([sys.executable, "-m", "virtrpc.apigen", "--check", "--api-dir",
+                         str(api_dir())], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    stale = subprocess.run([sys.executable, "-m", "virtrpc.apigen", "--check", "--api-dir",
+                            str(changed)], capture_output=True, text=True, timeout=120)
+    assert stale.returncode == 1
+    assert "constants.py" in stale.stderr
+    assert (package / "constants.py").read_text() == before

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
-import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -336,10 +335,6 @@ def emit_classes(methods: list[Method], source: str) -> str:
         for method in (m for m in methods if m.cls == cls):
             out += ["", method.code]
     return "\n".join(out) + "\n"
-
-
-def wrap(text: str) -> str:
-    return textwrap.fill(text, 88)
 
 
 #: libvirt-python's C module names a few functions differently.
