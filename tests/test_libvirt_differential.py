@@ -107,7 +107,9 @@ CASES = [
     "dom = conn.lookupByName('test')", "conn.lookupByID(1)",
     "conn.lookupByUUIDString(dom.UUIDString())", "conn.lookupByUUID(dom.UUID())",
     "conn.lookupByName('nosuch')", "conn.lookupByID(999)", "conn.lookupByName(5)",
-    "conn.lookupByUUID(b'0123456789abcdef')",
+    "conn.lookupByUUID(b'0123456789abcdef')", "conn.lookupByID('x')",
+    "conn.networkLookupByName(None)", "conn.lookupByName(None)", "conn.lookupByUUID('short')",
+    "conn.lookupByUUID(None)", "conn.listAllDomains('x')", "conn.getCellsFreeMemory('a', 1)",
     "conn.networkLookupByName('nosuch')", "conn.storagePoolLookupByName('nosuch')",
     # a domain
     "dom.name()", "dom.ID()", "dom.UUID()", "dom.UUIDString()", "dom.OSType()",
@@ -121,6 +123,8 @@ CASES = [
     "dom.jobInfo()", "dom.hasManagedSaveImage(0)", "dom.hasCurrentSnapshot()",
     "dom.snapshotNum()", "dom.snapshotListNames()", "dom.listAllSnapshots()",
     "dom.listAllCheckpoints()", "dom.securityLabel()", "dom.hostname()",
+    "dom.setMemory('abc')", "dom.XMLDesc('x')", "dom.XMLDesc(-1)", "dom.state(2**40)",
+    "dom.pinVcpu(0, 'x')",
     "dom.getCPUStats(True)", "dom.getCPUStats(False)", "dom.diskErrors()", "dom.fsInfo()",
     "dom.interfaceAddresses(0)", "dom.ioThreadInfo()", "dom.messages()", "dom.guestVcpus()",
     "dom.guestInfo()", "dom.memoryPeek(0, 16, 1)", "dom.blockPeek('vda', 0, 16)",
@@ -201,7 +205,9 @@ CASES = [
 #: Results that change with time (the test driver's counters follow the
 #: clock): only their shape is compared.
 VOLATILE = {"dom.blockStats('vda')", "dom.interfaceStats('testnet0')", "dom.getTime()",
-            "dom.getCPUStats(True)", "dom.getCPUStats(False)", "conn.getCPUStats(-1)"}
+            "dom.setMemory('abc')", "dom.XMLDesc('x')", "dom.XMLDesc(-1)", "dom.state(2**40)",
+    "dom.pinVcpu(0, 'x')",
+    "dom.getCPUStats(True)", "dom.getCPUStats(False)", "conn.getCPUStats(-1)"}
 
 
 def shape_of(value: Any) -> Any:

@@ -39,6 +39,15 @@ _INT_TYPES = frozenset({"int", "unsigned int", "long", "unsigned long", "long lo
 _STR_TYPES = frozenset({"const char *"})
 _STR_RETURNS = frozenset({"char *", "const char *"})
 
+#: The error domain of libvirt's API checks, by source file (VIR_FROM_THIS there).
+FILE_DOMAINS = {"libvirt-domain": 20, "libvirt-network": 19, "libvirt-storage": 18,
+                "libvirt-nodedev": 22, "libvirt-interface": 26, "libvirt-secret": 30,
+                "libvirt-nwfilter": 33, "libvirt-domain-snapshot": 35,
+                "libvirt-domain-checkpoint": 69, "libvirt-stream": 38}
+#: libvirt-python parses unsigned C arguments without range checks: they wrap.
+_UNSIGNED_MASKS = {"unsigned int": "0xFFFFFFFF", "unsigned long": "0xFFFFFFFFFFFFFFFF",
+                   "unsigned long long": "0xFFFFFFFFFFFFFFFF"}
+
 #: The object a new object of each class hangs off (its constructor's first argument).
 PARENT = {"virDomainSnapshot": "virDomain", "virDomainCheckpoint": "virDomain",
           "virNetworkPort": "virNetwork"}
@@ -118,6 +127,8 @@ def _shape_method(cls: str, name: str, shape: Shape, doc: str) -> str:
     if shape.proc is None:
         lines += [f"        result: {shape.returns} = {shape.result}", "        return result"]
         return "\n".join(lines)
+    if "flags: int" in shape.params:
+        lines.append("        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments")
     call = f"self._c.{shape.proc}"
     if shape.probe:
         sep = ", " if shape.args.strip() else ""
@@ -164,6 +175,7 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
     hints = proc.args_class.__annotations__ if proc.args_class else {}
     py_params: list[str] = []
     call_args: list[str] = []
+    checks: list[str] = []  # statements run before the call
     stream_arg_placed = None
     self_arg = fn.args[0].ctype if fn.args else ""
     for index, (carg, field) in enumerate(zip(cargs, fields, strict=True)):
@@ -178,8 +190,15 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
             stream_arg_placed, stream_arg = stream_arg, None
         if carg.ctype in _INT_TYPES:
             annotation = "int"
+            if carg.ctype in _UNSIGNED_MASKS:
+                checks.append(f"        {pname} &= {_UNSIGNED_MASKS[carg.ctype]}"
+                              "  # libvirt-python wraps unsigned arguments")
         elif carg.ctype in _STR_TYPES:
             annotation = "str | None" if "None" in str(hints.get(field.name, "")) else "str"
+            if annotation == "str" and fn.file in FILE_DOMAINS:
+                checks += [f"        if {pname} is None:",
+                           f'            raise _rt.null_arg("{carg.name}", "{fn.name}",'
+                           f" {FILE_DOMAINS[fn.file]})"]
         elif carg.ctype in OBJECT_TYPES and carg.ctype != "virConnectPtr":
             annotation = OBJECT_TYPES[carg.ctype]
             call_args.append(f"{field.name}={_wire(pname, hints.get(field.name))}")
@@ -211,6 +230,7 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
     doc = _words(fn.info)
     if doc:
         lines.append(f'        """{doc}"""')
+    lines += checks
     call = f"self._c.{proc_name}({', '.join(call_args)})"
     if stream_arg is not None:
         lines += _call_block(call, fn.name, "s = ")

@@ -29,6 +29,8 @@ class Function:
     args: tuple[Arg, ...]
     ret: str
     info: str
+    #: libvirt's source file (``libvirt-domain``...): its errors' domain
+    file: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ def load_api(path: Path, base: Api | None = None) -> Api:
             ),
             ret=ret.get("type", "void") if ret is not None else "void",
             info=_text(node.find("info")),
+            file=node.get("file", ""),
         )
     known = {c.name: c.value for c in base.constants if isinstance(c.value, int)} if base else {}
     return Api(functions, _constants(symbols, known), _typed_params(symbols))

@@ -53,6 +53,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     def delete(self, flags: int = 0) -> int:
         """Removes a checkpoint from the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_checkpoint_delete(checkpoint=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -66,6 +67,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     def getParent(self, flags: int = 0) -> virDomainCheckpoint:
         """Get the parent checkpoint for @checkpoint, if any."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_checkpoint_get_parent(checkpoint=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -74,6 +76,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     def getXMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the domain checkpoint."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_checkpoint_get_xml_desc(checkpoint=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -82,6 +85,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     def listAllChildren(self, flags: int = 0) -> list[virDomainCheckpoint]:
         """Collect the list of domain checkpoints that are children of the given checkpoint,...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_checkpoint_list_all_children(checkpoint=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -94,6 +98,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def delete(self, flags: int = 0) -> int:
         """Delete the snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_snapshot_delete(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -107,6 +112,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def getParent(self, flags: int = 0) -> virDomainSnapshot:
         """Get the parent snapshot for @snapshot, if any."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_get_parent(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -115,6 +121,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def getXMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the domain snapshot, with a top-level element of...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_get_xml_desc(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -123,6 +130,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def hasMetadata(self, flags: int = 0) -> int:
         """Determine if the given snapshot is associated with libvirt metadata that would...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_has_metadata(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -131,6 +139,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def isCurrent(self, flags: int = 0) -> int:
         """Determine if the given snapshot is the domain's current snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_is_current(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -139,6 +148,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def listAllChildren(self, flags: int = 0) -> list[virDomainSnapshot]:
         """Collect the list of domain snapshots that are children of the given snapshot, and...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_list_all_children(snapshot=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -147,6 +157,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def listChildrenNames(self, flags: int = 0) -> list[str]:
         """Collect the list of domain snapshots that are children of the given snapshot, and...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_list_children_names(snap=self._o, maxnames=self._c.domain_snapshot_num_children(snap=self._o, flags=flags), flags=flags)
         except _rt.VirtrpcError as e:
@@ -155,6 +166,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     def numChildren(self, flags: int = 0) -> int:
         """Provides the number of child snapshots for this domain snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_num_children(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -167,6 +179,7 @@ class virDomain(virDomainBase):
 
     def FDAssociate(self, name: str, files: list[int], flags: int = 0) -> int:
         """Associate the FDs in @fd with @domain under @name."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_fd_associate(dom=self._o, name=name, flags=flags, fds=files)
         except _rt.VirtrpcError as e:
@@ -198,6 +211,7 @@ class virDomain(virDomainBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_xml_desc(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -214,6 +228,7 @@ class virDomain(virDomainBase):
 
     def abortJobFlags(self, flags: int = 0) -> int:
         """Requests that the current background job be aborted at the soonest opportunity."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_abort_job_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -222,6 +237,8 @@ class virDomain(virDomainBase):
 
     def addIOThread(self, iothread_id: int, flags: int = 0) -> int:
         """Dynamically add an IOThread to the domain."""
+        iothread_id &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_add_iothread(dom=self._o, iothread_id=iothread_id, flags=flags)
         except _rt.VirtrpcError as e:
@@ -230,6 +247,7 @@ class virDomain(virDomainBase):
 
     def agentSetResponseTimeout(self, timeout: int, flags: int = 0) -> int:
         """Set how long to wait for a response from guest agent commands."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_agent_set_response_timeout(dom=self._o, timeout=timeout, flags=flags)
         except _rt.VirtrpcError as e:
@@ -238,6 +256,8 @@ class virDomain(virDomainBase):
 
     def attachDevice(self, xml: str) -> int:
         """Create a virtual device attachment to backend."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainAttachDevice", 20)
         try:
             self._c.domain_attach_device(dom=self._o, xml=xml)
         except _rt.VirtrpcError as e:
@@ -246,6 +266,9 @@ class virDomain(virDomainBase):
 
     def attachDeviceFlags(self, xml: str, flags: int = 0) -> int:
         """Attach a virtual device to a domain, using the flags parameter to control how the...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainAttachDeviceFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_attach_device_flags(dom=self._o, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -254,6 +277,7 @@ class virDomain(virDomainBase):
 
     def authorizedSSHKeysGet(self, user: str, flags: int = 0) -> list[str]:
         """For given @user in @domain fetch list of public SSH authorized keys and store them...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_authorized_ssh_keys_get(dom=self._o, user=user, flags=flags)
         except _rt.VirtrpcError as e:
@@ -262,6 +286,7 @@ class virDomain(virDomainBase):
 
     def authorizedSSHKeysSet(self, user: str, keys: list[str] | None = None, flags: int = 0) -> int:
         """For given @user in @domain set @keys in authorized keys file."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_authorized_ssh_keys_set(dom=self._o, user=user, keys=list(keys or []), flags=flags)
         except _rt.VirtrpcError as e:
@@ -279,6 +304,9 @@ class virDomain(virDomainBase):
 
     def backupBegin(self, backupXML: str, checkpointXML: str | None, flags: int = 0) -> int:
         """Start a point-in-time backup job for the specified disks of a running domain."""
+        if backupXML is None:
+            raise _rt.null_arg("backupXML", "virDomainBackupBegin", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_backup_begin(dom=self._o, backup_xml=backupXML, checkpoint_xml=checkpointXML, flags=flags)
         except _rt.VirtrpcError as e:
@@ -287,6 +315,7 @@ class virDomain(virDomainBase):
 
     def backupGetXMLDesc(self, flags: int = 0) -> str:
         """Queries the configuration of the active backup job."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_backup_get_xml_desc(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -295,6 +324,7 @@ class virDomain(virDomainBase):
 
     def blkioParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all blkio parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -304,6 +334,10 @@ class virDomain(virDomainBase):
 
     def blockCommit(self, disk: str, base: str | None, top: str | None, bandwidth: int = 0, flags: int = 0) -> int:
         """Commit changes that were made to temporary top-level files within a disk image...."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockCommit", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_block_commit(dom=self._o, disk=disk, base=base, top=top, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
@@ -312,6 +346,7 @@ class virDomain(virDomainBase):
 
     def blockCopy(self, disk: str, destxml: str, params: dict[str, _rt.TypedValue] | None = None, flags: int = 0) -> int:
         """Copy the guest-visible contents of a disk image to a new file described by @destxml."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_block_copy(dom=self._o, path=disk, destxml=destxml, params=_rt.hinted_params(params, "block_copy"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -320,6 +355,7 @@ class virDomain(virDomainBase):
 
     def blockInfo(self, path: str, flags: int = 0) -> list[int]:
         """Extract information about a domain's block device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_block_info(dom=self._o, path=path, flags=flags)
         except _rt.VirtrpcError as e:
@@ -328,6 +364,7 @@ class virDomain(virDomainBase):
 
     def blockIoTune(self, disk: str | None, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all block IO tunable parameters for a given device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -337,6 +374,9 @@ class virDomain(virDomainBase):
 
     def blockJobAbort(self, disk: str, flags: int = 0) -> int:
         """Cancel the active block job on the given disk."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockJobAbort", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_block_job_abort(dom=self._o, path=disk, flags=flags)
         except _rt.VirtrpcError as e:
@@ -345,6 +385,7 @@ class virDomain(virDomainBase):
 
     def blockJobInfo(self, path: str, flags: int = 0) -> dict[str, int]:
         """Request block job information for the given disk."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_block_job_info(dom=self._o, path=path, flags=flags)
         except _rt.VirtrpcError as e:
@@ -353,6 +394,10 @@ class virDomain(virDomainBase):
 
     def blockJobSetSpeed(self, disk: str, bandwidth: int, flags: int = 0) -> int:
         """Set the maximum allowable bandwidth that a block job may consume."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockJobSetSpeed", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_block_job_set_speed(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
@@ -361,6 +406,7 @@ class virDomain(virDomainBase):
 
     def blockPeek(self, disk: str, offset: int, size: int, flags: int = 0) -> bytes:
         """This function allows you to read the contents of a domain's disk device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_block_peek(dom=self._o, path=disk, offset=offset, size=size, flags=flags)
         except _rt.VirtrpcError as e:
@@ -370,6 +416,10 @@ class virDomain(virDomainBase):
 
     def blockPull(self, disk: str, bandwidth: int = 0, flags: int = 0) -> int:
         """Populate a disk image with data from its backing image."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockPull", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_block_pull(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
@@ -378,6 +428,10 @@ class virDomain(virDomainBase):
 
     def blockRebase(self, disk: str, base: str | None, bandwidth: int = 0, flags: int = 0) -> int:
         """Populate a disk image with data from its backing image chain, and setting the...."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockRebase", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_block_rebase(dom=self._o, path=disk, base=base, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
@@ -386,6 +440,10 @@ class virDomain(virDomainBase):
 
     def blockResize(self, disk: str, size: int, flags: int = 0) -> int:
         """Resize a block device of domain while the domain is running."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockResize", 20)
+        size &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_block_resize(dom=self._o, disk=disk, size=size, flags=flags)
         except _rt.VirtrpcError as e:
@@ -402,6 +460,7 @@ class virDomain(virDomainBase):
 
     def blockStatsFlags(self, path: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """This function is to get block stats parameters for block devices attached to the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -411,6 +470,9 @@ class virDomain(virDomainBase):
 
     def checkpointCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainCheckpoint:
         """Create a new checkpoint using @xmlDesc, with a top-level <domaincheckpoint> element,...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virDomainCheckpointCreateXML", 69)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_checkpoint_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -419,6 +481,9 @@ class virDomain(virDomainBase):
 
     def checkpointLookupByName(self, name: str, flags: int = 0) -> virDomainCheckpoint:
         """Try to lookup a domain checkpoint based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virDomainCheckpointLookupByName", 69)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_checkpoint_lookup_by_name(dom=self._o, name=name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -427,6 +492,7 @@ class virDomain(virDomainBase):
 
     def controlInfo(self, flags: int = 0) -> list[int]:
         """Extract details about current state of control interface to a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_control_info(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -435,6 +501,9 @@ class virDomain(virDomainBase):
 
     def coreDump(self, to: str, flags: int = 0) -> int:
         """This method will dump the core of a domain on a given file for analysis."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainCoreDump", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_core_dump(dom=self._o, to=to, flags=flags)
         except _rt.VirtrpcError as e:
@@ -443,6 +512,10 @@ class virDomain(virDomainBase):
 
     def coreDumpWithFormat(self, to: str, dumpformat: int, flags: int = 0) -> int:
         """This method will dump the core of a domain on a given file for analysis."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainCoreDumpWithFormat", 20)
+        dumpformat &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_core_dump_with_format(dom=self._o, to=to, dumpformat=dumpformat, flags=flags)
         except _rt.VirtrpcError as e:
@@ -459,6 +532,7 @@ class virDomain(virDomainBase):
 
     def createWithFiles(self, files: list[int], flags: int = 0) -> int:
         """Launch a defined domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_create_with_files(dom=self._o, flags=flags, fds=files)
         except _rt.VirtrpcError as e:
@@ -467,6 +541,7 @@ class virDomain(virDomainBase):
 
     def createWithFlags(self, flags: int = 0) -> int:
         """Launch a defined domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_create_with_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -475,6 +550,8 @@ class virDomain(virDomainBase):
 
     def delIOThread(self, iothread_id: int, flags: int = 0) -> int:
         """Dynamically delete an IOThread from the domain."""
+        iothread_id &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_del_iothread(dom=self._o, iothread_id=iothread_id, flags=flags)
         except _rt.VirtrpcError as e:
@@ -491,6 +568,7 @@ class virDomain(virDomainBase):
 
     def destroyFlags(self, flags: int = 0) -> int:
         """Destroy the domain object."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_destroy_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -499,6 +577,8 @@ class virDomain(virDomainBase):
 
     def detachDevice(self, xml: str) -> int:
         """This is an equivalent of virDomainDetachDeviceFlags() when called with @flags...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDetachDevice", 20)
         try:
             self._c.domain_detach_device(dom=self._o, xml=xml)
         except _rt.VirtrpcError as e:
@@ -507,6 +587,9 @@ class virDomain(virDomainBase):
 
     def detachDeviceAlias(self, alias: str, flags: int = 0) -> int:
         """Detach a virtual device from a domain, using the alias to specify the device."""
+        if alias is None:
+            raise _rt.null_arg("alias", "virDomainDetachDeviceAlias", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_detach_device_alias(dom=self._o, alias=alias, flags=flags)
         except _rt.VirtrpcError as e:
@@ -515,6 +598,9 @@ class virDomain(virDomainBase):
 
     def detachDeviceFlags(self, xml: str, flags: int = 0) -> int:
         """Detach a virtual device from a domain, using the flags parameter to control how the...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDetachDeviceFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_detach_device_flags(dom=self._o, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -523,6 +609,7 @@ class virDomain(virDomainBase):
 
     def diskErrors(self, flags: int = 0) -> dict[str, int]:
         """The function populates @errors array with all disks that encountered an I/O error."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_disk_errors(dom=self._o, maxerrors=self._c.domain_get_disk_errors(dom=self._o, maxerrors=0, flags=flags).nerrors, flags=flags)
         except _rt.VirtrpcError as e:
@@ -531,6 +618,7 @@ class virDomain(virDomainBase):
 
     def emulatorPinInfo(self, flags: int = 0) -> tuple[bool, ...] | None:
         """Query the CPU affinity setting of all emulator threads of domain, store it in cpumap."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_emulator_pin_info(dom=self._o, maplen=_rt.cpumap_len(self._conn), flags=flags)
         except _rt.VirtrpcError as e:
@@ -539,6 +627,8 @@ class virDomain(virDomainBase):
 
     def fSTrim(self, mountPoint: str | None, minimum: int, flags: int = 0) -> int:
         """Calls FITRIM within the guest (hence guest agent may be required depending on...."""
+        minimum &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_fstrim(dom=self._o, mountPoint=mountPoint, minimum=minimum, flags=flags)
         except _rt.VirtrpcError as e:
@@ -547,6 +637,7 @@ class virDomain(virDomainBase):
 
     def fsFreeze(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
         """Freeze specified filesystems within the guest (hence guest agent may be required...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_fsfreeze(dom=self._o, mountpoints=list(mountpoints or []), flags=flags)
         except _rt.VirtrpcError as e:
@@ -556,6 +647,7 @@ class virDomain(virDomainBase):
 
     def fsInfo(self, flags: int = 0) -> list[tuple[str, str, str, list[str]]]:
         """Get a list of mapping information for each mounted file systems within the specified...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_fsinfo(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -564,6 +656,7 @@ class virDomain(virDomainBase):
 
     def fsThaw(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
         """Thaw specified filesystems within the guest."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_fsthaw(dom=self._o, mountpoints=list(mountpoints or []), flags=flags)
         except _rt.VirtrpcError as e:
@@ -578,6 +671,7 @@ class virDomain(virDomainBase):
 
     def getTime(self, flags: int = 0) -> dict[str, int]:
         """Extract information about guest time and store it into @seconds and @nseconds."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_time(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -586,6 +680,7 @@ class virDomain(virDomainBase):
 
     def guestInfo(self, types: int = 0, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Queries the guest agent for the various information about the guest system."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_guest_info(dom=self._o, types=types, flags=flags)
         except _rt.VirtrpcError as e:
@@ -599,6 +694,7 @@ class virDomain(virDomainBase):
 
     def hasCurrentSnapshot(self, flags: int = 0) -> int:
         """Determine if the domain has a current snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_has_current_snapshot(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -608,6 +704,7 @@ class virDomain(virDomainBase):
 
     def hasManagedSaveImage(self, flags: int = 0) -> int:
         """Check if a domain has a managed save image as created by virDomainManagedSave()."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_has_managed_save_image(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -616,6 +713,7 @@ class virDomain(virDomainBase):
 
     def hostname(self, flags: int = 0) -> str:
         """Get the hostname for that domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_hostname(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -632,6 +730,7 @@ class virDomain(virDomainBase):
 
     def injectNMI(self, flags: int = 0) -> int:
         """Send NMI to the guest."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_inject_nmi(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -640,6 +739,7 @@ class virDomain(virDomainBase):
 
     def interfaceAddresses(self, source: int, flags: int = 0) -> dict[str, dict[str, Any]]:
         """Return a pointer to the allocated array of pointers to interfaces present in given...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_interface_addresses(dom=self._o, source=source, flags=flags)
         except _rt.VirtrpcError as e:
@@ -648,6 +748,7 @@ class virDomain(virDomainBase):
 
     def interfaceParameters(self, device: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all interface parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -665,6 +766,7 @@ class virDomain(virDomainBase):
 
     def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, tuple[bool, ...]]]:
         """Fetch IOThreads of an active domain including the cpumap information to determine on...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_iothread_info(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -705,6 +807,7 @@ class virDomain(virDomainBase):
 
     def jobStats(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Extract information about progress of a background job on a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_job_stats(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -713,6 +816,7 @@ class virDomain(virDomainBase):
 
     def launchSecurityInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get the launch security info."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_launch_security_info(dom=self._o, flags=flags | _rt.STRING_OKAY)
         except _rt.VirtrpcError as e:
@@ -721,6 +825,7 @@ class virDomain(virDomainBase):
 
     def listAllCheckpoints(self, flags: int = 0) -> list[virDomainCheckpoint]:
         """Collect the list of domain checkpoints for the given domain and allocate an array to...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_list_all_checkpoints(dom=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -729,6 +834,7 @@ class virDomain(virDomainBase):
 
     def listAllSnapshots(self, flags: int = 0) -> list[virDomainSnapshot]:
         """Collect the list of domain snapshots for the given domain and allocate an array to...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_list_all_snapshots(dom=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -737,6 +843,7 @@ class virDomain(virDomainBase):
 
     def managedSave(self, flags: int = 0) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_managed_save(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -745,6 +852,7 @@ class virDomain(virDomainBase):
 
     def managedSaveDefineXML(self, dxml: str | None, flags: int = 0) -> int:
         """This updates the definition of a domain stored in a saved state file."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_managed_save_define_xml(dom=self._o, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -753,6 +861,7 @@ class virDomain(virDomainBase):
 
     def managedSaveGetXMLDesc(self, flags: int = 0) -> str:
         """This method will extract the XML description of the managed save state file of a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_managed_save_get_xml_desc(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -761,6 +870,7 @@ class virDomain(virDomainBase):
 
     def managedSaveRemove(self, flags: int = 0) -> int:
         """Remove any managed save image for this domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_managed_save_remove(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -785,6 +895,7 @@ class virDomain(virDomainBase):
 
     def memoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all memory parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -794,6 +905,7 @@ class virDomain(virDomainBase):
 
     def memoryPeek(self, start: int, size: int, flags: int = 0) -> bytes:
         """This function allows you to read the contents of a domain's memory."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_memory_peek(dom=self._o, offset=start, size=size, flags=flags)
         except _rt.VirtrpcError as e:
@@ -811,6 +923,7 @@ class virDomain(virDomainBase):
 
     def messages(self, flags: int = 0) -> list[str]:
         """Fetch a list of all messages recorded against the VM and store them into @msgs array...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_messages(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -819,6 +932,7 @@ class virDomain(virDomainBase):
 
     def metadata(self, type: int, uri: str | None, flags: int = 0) -> str:
         """Retrieves the appropriate domain element given by @type."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_metadata(dom=self._o, type=type, uri=uri, flags=flags)
         except _rt.VirtrpcError as e:
@@ -839,6 +953,7 @@ class virDomain(virDomainBase):
 
     def migrateGetCompressionCache(self, flags: int = 0) -> int:
         """Gets current size of the cache (in bytes) used for compressing repeatedly...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_migrate_get_compression_cache(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -848,6 +963,7 @@ class virDomain(virDomainBase):
 
     def migrateGetMaxDowntime(self, flags: int = 0) -> int:
         """Gets current maximum tolerable time for which the domain may be paused at the end of...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_migrate_get_max_downtime(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -857,6 +973,7 @@ class virDomain(virDomainBase):
 
     def migrateGetMaxSpeed(self, flags: int = 0) -> int:
         """Get the current maximum bandwidth (in MiB/s) that will be used if the domain is migrated."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_migrate_get_max_speed(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -866,6 +983,8 @@ class virDomain(virDomainBase):
 
     def migrateSetCompressionCache(self, cacheSize: int, flags: int = 0) -> int:
         """Sets size of the cache (in bytes) used for compressing repeatedly transferred memory...."""
+        cacheSize &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_migrate_set_compression_cache(dom=self._o, cacheSize=cacheSize, flags=flags)
         except _rt.VirtrpcError as e:
@@ -874,6 +993,8 @@ class virDomain(virDomainBase):
 
     def migrateSetMaxDowntime(self, downtime: int, flags: int = 0) -> int:
         """Sets maximum tolerable time for which the domain is allowed to be paused at the end...."""
+        downtime &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_migrate_set_max_downtime(dom=self._o, downtime=downtime, flags=flags)
         except _rt.VirtrpcError as e:
@@ -882,6 +1003,8 @@ class virDomain(virDomainBase):
 
     def migrateSetMaxSpeed(self, bandwidth: int, flags: int = 0) -> int:
         """The maximum bandwidth (in MiB/s) that will be used to do migration can be specified...."""
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_migrate_set_max_speed(dom=self._o, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
@@ -890,6 +1013,7 @@ class virDomain(virDomainBase):
 
     def migrateStartPostCopy(self, flags: int = 0) -> int:
         """Starts post-copy migration."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_migrate_start_post_copy(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -915,6 +1039,7 @@ class virDomain(virDomainBase):
 
     def numaParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all numa parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -924,6 +1049,7 @@ class virDomain(virDomainBase):
 
     def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the host interface associated with a channel device on a guest, if the...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.domain_open_channel(dom=self._o, name=name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -933,6 +1059,7 @@ class virDomain(virDomainBase):
 
     def openConsole(self, dev_name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the backend associated with a console, serial or parallel port device on...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -942,6 +1069,7 @@ class virDomain(virDomainBase):
 
     def openGraphics(self, idx: int, fd: int, flags: int = 0) -> int:
         """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[fd])
         except _rt.VirtrpcError as e:
@@ -950,6 +1078,7 @@ class virDomain(virDomainBase):
 
     def openGraphicsFD(self, idx: int, flags: int = 0) -> int:
         """This will create a socket pair connected to the graphics backend of @dom."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_open_graphics_fd(dom=self._o, idx=idx, flags=flags)
         except _rt.VirtrpcError as e:
@@ -958,6 +1087,9 @@ class virDomain(virDomainBase):
 
     def pMSuspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
         """Attempt to have the guest enter the given @target power management suspension level."""
+        target &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        duration &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_pm_suspend_for_duration(dom=self._o, target=target, duration=duration, flags=flags)
         except _rt.VirtrpcError as e:
@@ -966,6 +1098,7 @@ class virDomain(virDomainBase):
 
     def pMWakeup(self, flags: int = 0) -> int:
         """Inject a wakeup into the guest that previously used virDomainPMSuspendForDuration,...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_pm_wakeup(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -974,6 +1107,7 @@ class virDomain(virDomainBase):
 
     def perfEvents(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all Linux perf events setting."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_perf_events(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -982,6 +1116,7 @@ class virDomain(virDomainBase):
 
     def pinEmulator(self, cpumap: tuple[bool, ...], flags: int = 0) -> int:
         """Dynamically change the real CPUs which can be allocated to all emulator threads."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_pin_emulator(dom=self._o, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
         except _rt.VirtrpcError as e:
@@ -990,6 +1125,7 @@ class virDomain(virDomainBase):
 
     def pinIOThread(self, iothread_val: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
         """Dynamically change the real CPUs which can be allocated to an IOThread."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_pin_iothread(dom=self._o, iothreads_id=iothread_val, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1006,6 +1142,7 @@ class virDomain(virDomainBase):
 
     def pinVcpuFlags(self, vcpu: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
         """Dynamically change the real CPUs which can be allocated to a virtual CPU."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_pin_vcpu_flags(dom=self._o, vcpu=vcpu, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1014,6 +1151,7 @@ class virDomain(virDomainBase):
 
     def reboot(self, flags: int = 0) -> int:
         """Reboot a domain, the domain object is still usable thereafter, but the domain OS is...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_reboot(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1022,6 +1160,7 @@ class virDomain(virDomainBase):
 
     def rename(self, new_name: str | None, flags: int = 0) -> int:
         """Rename a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_rename(dom=self._o, new_name=new_name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1030,6 +1169,7 @@ class virDomain(virDomainBase):
 
     def reset(self, flags: int = 0) -> int:
         """Reset a domain immediately without any guest OS shutdown."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_reset(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1046,6 +1186,7 @@ class virDomain(virDomainBase):
 
     def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
         """Revert the domain to a given snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1054,6 +1195,8 @@ class virDomain(virDomainBase):
 
     def save(self, to: str) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainSave", 20)
         try:
             self._c.domain_save(dom=self._o, to=to)
         except _rt.VirtrpcError as e:
@@ -1062,6 +1205,9 @@ class virDomain(virDomainBase):
 
     def saveFlags(self, to: str, dxml: str | None = None, flags: int = 0) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainSaveFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_save_flags(dom=self._o, to=to, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1070,6 +1216,7 @@ class virDomain(virDomainBase):
 
     def saveParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """This method extends virDomainSaveFlags by adding parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_save_params(dom=self._o, params=_rt.hinted_params(params, "save"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1086,6 +1233,7 @@ class virDomain(virDomainBase):
 
     def schedulerParametersFlags(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all scheduler parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams, flags=flags | _rt.STRING_OKAY)
         except _rt.VirtrpcError as e:
@@ -1102,6 +1250,8 @@ class virDomain(virDomainBase):
 
     def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
         """Take a screenshot of current domain console as a stream."""
+        screen &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.domain_screenshot(dom=self._o, screen=screen, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1127,6 +1277,7 @@ class virDomain(virDomainBase):
 
     def sendKey(self, codeset: int, holdtime: int, keycodes: list[int], nkeycodes: int, flags: int = 0) -> int:
         """Send key(s) to the guest."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=list(keycodes)[:nkeycodes], flags=flags)
         except _rt.VirtrpcError as e:
@@ -1135,6 +1286,8 @@ class virDomain(virDomainBase):
 
     def sendProcessSignal(self, pid_value: int, signum: int, flags: int = 0) -> int:
         """Send a signal to the designated process in the guest The signal numbers must be...."""
+        signum &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_send_process_signal(dom=self._o, pid_value=pid_value, signum=signum, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1151,6 +1304,7 @@ class virDomain(virDomainBase):
 
     def setBlkioParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the blkio tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags).params), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1159,6 +1313,7 @@ class virDomain(virDomainBase):
 
     def setBlockIoTune(self, disk: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the per-device block IO tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_block_io_tune(dom=self._o, disk=disk, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_block_io_tune, dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1167,6 +1322,10 @@ class virDomain(virDomainBase):
 
     def setBlockThreshold(self, dev: str, threshold: int, flags: int = 0) -> int:
         """Set the threshold level for delivering the VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD if...."""
+        if dev is None:
+            raise _rt.null_arg("dev", "virDomainSetBlockThreshold", 20)
+        threshold &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_block_threshold(dom=self._o, dev=dev, threshold=threshold, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1175,6 +1334,9 @@ class virDomain(virDomainBase):
 
     def setGuestVcpus(self, cpumap: str, state: int, flags: int = 0) -> int:
         """Sets state of individual vcpus described by @cpumap via guest agent."""
+        if cpumap is None:
+            raise _rt.null_arg("cpumap", "virDomainSetGuestVcpus", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_guest_vcpus(dom=self._o, cpumap=cpumap, state=state, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1183,6 +1345,7 @@ class virDomain(virDomainBase):
 
     def setIOThreadParams(self, iothread_val: int, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Dynamically set IOThread parameters to the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_iothread_params(dom=self._o, iothread_id=iothread_val, params=_rt.hinted_params(params, "iothread"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1191,6 +1354,7 @@ class virDomain(virDomainBase):
 
     def setInterfaceParameters(self, device: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change a subset or all parameters of interface; currently this includes bandwidth...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_interface_parameters(dom=self._o, device=device, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_interface_parameters, dom=self._o, device=device, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1199,6 +1363,7 @@ class virDomain(virDomainBase):
 
     def setLaunchSecurityState(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Set a launch security secret in the guest's memory."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_launch_security_state(dom=self._o, params=_rt.hinted_params(params, "launch_security"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1207,6 +1372,9 @@ class virDomain(virDomainBase):
 
     def setLifecycleAction(self, type: int, action: int, flags: int = 0) -> int:
         """Changes the actions of lifecycle events for domain represented as...."""
+        type &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        action &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_lifecycle_action(dom=self._o, type=type, action=action, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1215,6 +1383,7 @@ class virDomain(virDomainBase):
 
     def setMaxMemory(self, memory: int) -> int:
         """Dynamically change the maximum amount of physical memory allocated to a domain."""
+        memory &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_max_memory(dom=self._o, memory=memory)
         except _rt.VirtrpcError as e:
@@ -1223,6 +1392,7 @@ class virDomain(virDomainBase):
 
     def setMemory(self, memory: int) -> int:
         """Dynamically change the target amount of physical memory allocated to a domain."""
+        memory &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_memory(dom=self._o, memory=memory)
         except _rt.VirtrpcError as e:
@@ -1231,6 +1401,8 @@ class virDomain(virDomainBase):
 
     def setMemoryFlags(self, memory: int, flags: int = 0) -> int:
         """Dynamically change the target amount of physical memory allocated to a domain."""
+        memory &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_memory_flags(dom=self._o, memory=memory, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1239,6 +1411,7 @@ class virDomain(virDomainBase):
 
     def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the memory tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags).params), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1247,6 +1420,7 @@ class virDomain(virDomainBase):
 
     def setMemoryStatsPeriod(self, period: int, flags: int = 0) -> int:
         """Dynamically change the domain memory balloon driver statistics collection period."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_memory_stats_period(dom=self._o, period=period, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1255,6 +1429,7 @@ class virDomain(virDomainBase):
 
     def setMetadata(self, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> int:
         """Sets the appropriate domain element given by @type to the value of @metadata."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_metadata(dom=self._o, type=type, metadata=metadata, key=key, uri=uri, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1263,6 +1438,7 @@ class virDomain(virDomainBase):
 
     def setNumaParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the numa tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags).params), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1271,6 +1447,7 @@ class virDomain(virDomainBase):
 
     def setPerfEvents(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Enable or disable the particular list of Linux perf events you care about."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_perf_events(dom=self._o, params=_rt.typed_params(params, self._c.domain_get_perf_events(dom=self._o, flags=flags)), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1287,6 +1464,7 @@ class virDomain(virDomainBase):
 
     def setSchedulerParametersFlags(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change a subset or all scheduler parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_scheduler_parameters_flags(dom=self._o, params=_rt.typed_params(params, self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams, flags=flags)), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1295,6 +1473,7 @@ class virDomain(virDomainBase):
 
     def setTime(self, time: dict[str, int] | None = None, flags: int = 0) -> int:
         """When a domain is suspended or restored from a file the domain's OS has no idea that...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_time(dom=self._o, seconds=_rt.time_field(time, "seconds"), nseconds=_rt.time_field(time, "nseconds"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1303,6 +1482,7 @@ class virDomain(virDomainBase):
 
     def setUserPassword(self, user: str | None, password: str | None, flags: int = 0) -> int:
         """Sets the @user password to the value specified by @password."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_user_password(dom=self._o, user=user, password=password, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1311,6 +1491,9 @@ class virDomain(virDomainBase):
 
     def setVcpu(self, vcpumap: str, state: int, flags: int = 0) -> int:
         """Enables/disables individual vcpus described by @vcpumap in the hypervisor."""
+        if vcpumap is None:
+            raise _rt.null_arg("vcpumap", "virDomainSetVcpu", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_vcpu(dom=self._o, cpumap=vcpumap, state=state, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1319,6 +1502,7 @@ class virDomain(virDomainBase):
 
     def setVcpus(self, nvcpus: int) -> int:
         """Dynamically change the number of virtual CPUs used by the domain."""
+        nvcpus &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_vcpus(dom=self._o, nvcpus=nvcpus)
         except _rt.VirtrpcError as e:
@@ -1327,6 +1511,8 @@ class virDomain(virDomainBase):
 
     def setVcpusFlags(self, nvcpus: int, flags: int = 0) -> int:
         """Dynamically change the number of virtual CPUs used by the domain."""
+        nvcpus &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_set_vcpus_flags(dom=self._o, nvcpus=nvcpus, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1343,6 +1529,7 @@ class virDomain(virDomainBase):
 
     def shutdownFlags(self, flags: int = 0) -> int:
         """Shutdown a domain, the domain object is still usable thereafter but the domain OS is...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_shutdown_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1351,6 +1538,9 @@ class virDomain(virDomainBase):
 
     def snapshotCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainSnapshot:
         """Creates a new snapshot of a domain based on the snapshot xml contained in xmlDesc,...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virDomainSnapshotCreateXML", 35)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1359,6 +1549,7 @@ class virDomain(virDomainBase):
 
     def snapshotCurrent(self, flags: int = 0) -> virDomainSnapshot:
         """Get the current snapshot for a domain, if any."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_current(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1367,6 +1558,7 @@ class virDomain(virDomainBase):
 
     def snapshotListNames(self, flags: int = 0) -> list[str]:
         """Collect the list of domain snapshots for the given domain, and store their names in...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_list_names(dom=self._o, maxnames=self._c.domain_snapshot_num(dom=self._o, flags=flags), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1375,6 +1567,9 @@ class virDomain(virDomainBase):
 
     def snapshotLookupByName(self, name: str, flags: int = 0) -> virDomainSnapshot:
         """Try to lookup a domain snapshot based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virDomainSnapshotLookupByName", 35)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_lookup_by_name(dom=self._o, name=name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1383,6 +1578,7 @@ class virDomain(virDomainBase):
 
     def snapshotNum(self, flags: int = 0) -> int:
         """Provides the number of domain snapshots for this domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_snapshot_num(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1391,6 +1587,7 @@ class virDomain(virDomainBase):
 
     def startDirtyRateCalc(self, seconds: int, flags: int = 0) -> int:
         """Calculate the current domain's memory dirty rate in next @seconds."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_start_dirty_rate_calc(dom=self._o, seconds=seconds, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1399,6 +1596,7 @@ class virDomain(virDomainBase):
 
     def state(self, flags: int = 0) -> list[int]:
         """Extract domain state."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_state(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1423,6 +1621,7 @@ class virDomain(virDomainBase):
 
     def undefineFlags(self, flags: int = 0) -> int:
         """Undefine a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_undefine_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1431,6 +1630,9 @@ class virDomain(virDomainBase):
 
     def updateDeviceFlags(self, xml: str, flags: int = 0) -> int:
         """Change a virtual device on a domain, using the flags parameter to control how the...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainUpdateDeviceFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_update_device_flags(dom=self._o, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1439,6 +1641,7 @@ class virDomain(virDomainBase):
 
     def vcpuPinInfo(self, flags: int = 0) -> list[tuple[bool, ...]]:
         """Query the CPU affinity setting of all virtual CPUs of domain, store it in cpumaps."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_vcpu_pin_info(dom=self._o, ncpumaps=self.vcpusFlags(flags), maplen=_rt.cpumap_len(self._conn), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1455,6 +1658,7 @@ class virDomain(virDomainBase):
 
     def vcpusFlags(self, flags: int = 0) -> int:
         """Query the number of virtual CPUs used by the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_vcpus_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1477,6 +1681,7 @@ class virNetworkPort(virNetworkPortBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network port."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.network_port_get_xml_desc(port=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1485,6 +1690,7 @@ class virNetworkPort(virNetworkPortBase):
 
     def delete(self, flags: int = 0) -> int:
         """Delete the network port."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.network_port_delete(port=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1493,6 +1699,7 @@ class virNetworkPort(virNetworkPortBase):
 
     def parameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all interface parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=0).nparams
             r = self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=n)
@@ -1502,6 +1709,7 @@ class virNetworkPort(virNetworkPortBase):
 
     def setParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change a subset or all parameters of the network port; currently this includes...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.network_port_set_parameters(port=self._o, params=_rt.hinted_params(params, "network_port"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -1514,6 +1722,7 @@ class virNetwork(virNetworkBase):
 
     def DHCPLeases(self, mac: str | None = None, flags: int = 0) -> list[dict[str, Any]]:
         """For DHCPv4, the information returned: - Network Interface Name - Expiry Time - MAC...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.network_get_dhcp_leases(net=self._o, mac=mac, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1532,6 +1741,7 @@ class virNetwork(virNetworkBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.network_get_xml_desc(net=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1589,6 +1799,7 @@ class virNetwork(virNetworkBase):
 
     def listAllPorts(self, flags: int = 0) -> list[virNetworkPort]:
         """Collect the list of network ports, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.network_list_all_ports(network=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1602,6 +1813,9 @@ class virNetwork(virNetworkBase):
 
     def portCreateXML(self, xmldesc: str, flags: int = 0) -> virNetworkPort:
         """Create a new network port, based on an XML description similar to the one returned...."""
+        if xmldesc is None:
+            raise _rt.null_arg("xmldesc", "virNetworkPortCreateXML", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.network_port_create_xml(network=self._o, xml=xmldesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1611,7 +1825,7 @@ class virNetwork(virNetworkBase):
     def portLookupByUUID(self, uuid: bytes) -> virNetworkPort:
         """Try to lookup a port on the given network based on its UUID."""
         try:
-            r = self._c.network_port_lookup_by_uuid(network=self._o, uuid=uuid)
+            r = self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_arg(uuid, "virNetworkPortLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortLookupByUUID") from None
         return virNetworkPort(self, r)
@@ -1642,6 +1856,11 @@ class virNetwork(virNetworkBase):
 
     def update(self, command: int, section: int, parentIndex: int, xml: str, flags: int = 0) -> int:
         """Update the definition of an existing network, either its live running state, its...."""
+        command &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        section &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        if xml is None:
+            raise _rt.null_arg("xml", "virNetworkUpdate", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.network_update(net=self._o, command=command, section=section, parentIndex=parentIndex, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1659,6 +1878,7 @@ class virInterface(virInterfaceBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """VIR_INTERFACE_XML_INACTIVE - return the static configuration, suitable for use...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.interface_get_xml_desc(iface=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1667,6 +1887,7 @@ class virInterface(virInterfaceBase):
 
     def create(self, flags: int = 0) -> int:
         """Activate an interface (i.e."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.interface_create(iface=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1675,6 +1896,7 @@ class virInterface(virInterfaceBase):
 
     def destroy(self, flags: int = 0) -> int:
         """deactivate an interface (ie call "ifdown") This does not remove the interface from...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.interface_destroy(iface=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1718,6 +1940,7 @@ class virStoragePool(virStoragePoolBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Fetch an XML document describing all aspects of the storage pool."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_pool_get_xml_desc(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1735,6 +1958,7 @@ class virStoragePool(virStoragePoolBase):
 
     def build(self, flags: int = 0) -> int:
         """Currently only filesystem pool accepts flags VIR_STORAGE_POOL_BUILD_OVERWRITE and...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_pool_build(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1743,6 +1967,7 @@ class virStoragePool(virStoragePoolBase):
 
     def create(self, flags: int = 0) -> int:
         """Starts an inactive storage pool."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_pool_create(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1751,6 +1976,9 @@ class virStoragePool(virStoragePoolBase):
 
     def createXML(self, xmlDesc: str, flags: int = 0) -> virStorageVol:
         """Create a storage volume within a pool based on an XML description."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virStorageVolCreateXML", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_vol_create_xml(pool=self._o, xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1759,6 +1987,9 @@ class virStoragePool(virStoragePoolBase):
 
     def createXMLFrom(self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0) -> virStorageVol:
         """Create a storage volume in the parent pool, using the 'clonevol' volume as input."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virStorageVolCreateXMLFrom", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_vol_create_xml_from(pool=self._o, xml=xmlDesc, clonevol=clonevol._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1767,6 +1998,7 @@ class virStoragePool(virStoragePoolBase):
 
     def delete(self, flags: int = 0) -> int:
         """Delete the underlying pool resources."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_pool_delete(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1807,6 +2039,7 @@ class virStoragePool(virStoragePoolBase):
 
     def listAllVolumes(self, flags: int = 0) -> list[virStorageVol]:
         """Collect the list of storage volumes, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_pool_list_all_volumes(pool=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1836,6 +2069,7 @@ class virStoragePool(virStoragePoolBase):
 
     def refresh(self, flags: int = 0) -> int:
         """Request that the pool refresh its list of volumes."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_pool_refresh(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1852,6 +2086,8 @@ class virStoragePool(virStoragePoolBase):
 
     def storageVolLookupByName(self, name: str) -> virStorageVol:
         """Fetch a pointer to a storage volume based on its name within a pool...."""
+        if name is None:
+            raise _rt.null_arg("name", "virStorageVolLookupByName", 18)
         try:
             r = self._c.storage_vol_lookup_by_name(pool=self._o, name=name)
         except _rt.VirtrpcError as e:
@@ -1872,6 +2108,7 @@ class virStorageVol(virStorageVolBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Fetch an XML document describing all aspects of the storage volume."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_vol_get_xml_desc(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1880,6 +2117,7 @@ class virStorageVol(virStorageVolBase):
 
     def delete(self, flags: int = 0) -> int:
         """Delete the storage volume from the pool."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_vol_delete(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1888,6 +2126,9 @@ class virStorageVol(virStorageVolBase):
 
     def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Download the content of the volume as a stream."""
+        offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.storage_vol_download(vol=self._o, offset=offset, length=length, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1905,6 +2146,7 @@ class virStorageVol(virStorageVolBase):
 
     def infoFlags(self, flags: int = 0) -> list[int]:
         """Fetches volatile information about the storage volume such as its current allocation."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_vol_get_info_flags(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1931,6 +2173,8 @@ class virStorageVol(virStorageVolBase):
 
     def resize(self, capacity: int, flags: int = 0) -> int:
         """Changes the capacity of the storage volume @vol to @capacity."""
+        capacity &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_vol_resize(vol=self._o, capacity=capacity, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1947,6 +2191,9 @@ class virStorageVol(virStorageVolBase):
 
     def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Upload new content to the volume from a stream."""
+        offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.storage_vol_upload(vol=self._o, offset=offset, length=length, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1956,6 +2203,7 @@ class virStorageVol(virStorageVolBase):
 
     def wipe(self, flags: int = 0) -> int:
         """Ensure data previously on a volume is not accessible to future reads."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_vol_wipe(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1964,6 +2212,8 @@ class virStorageVol(virStorageVolBase):
 
     def wipePattern(self, algorithm: int, flags: int = 0) -> int:
         """Similar to virStorageVolWipe, but one can choose between different wiping algorithms."""
+        algorithm &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.storage_vol_wipe_pattern(vol=self._o, algorithm=algorithm, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1976,6 +2226,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Fetch an XML document describing all aspects of the device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_device_get_xml_desc(name=self._o.name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -1993,6 +2244,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     def create(self, flags: int = 0) -> int:
         """Start a defined node device:."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.node_device_create(name=self._o.name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2009,6 +2261,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     def detachFlags(self, driverName: str | None, flags: int = 0) -> int:
         """Detach the node device from the node itself so that it may be assigned to a guest domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.node_device_detach_flags(name=self._o.name, driverName=driverName, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2094,6 +2347,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     def undefine(self, flags: int = 0) -> int:
         """Undefine the device object."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.node_device_undefine(name=self._o.name, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2116,6 +2370,7 @@ class virSecret(virSecretBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Fetches an XML document describing attributes of the secret."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.secret_get_xml_desc(secret=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2124,6 +2379,7 @@ class virSecret(virSecretBase):
 
     def setValue(self, value: bytes | str, flags: int = 0) -> int:
         """Sets the value of a secret."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.secret_set_value(secret=self._o, value=_rt.as_bytes(value), flags=flags)
         except _rt.VirtrpcError as e:
@@ -2150,6 +2406,7 @@ class virSecret(virSecretBase):
 
     def value(self, flags: int = 0) -> bytes:
         """Fetches the value of a secret."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.secret_get_value(secret=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2163,6 +2420,7 @@ class virNWFilterBinding(virNWFilterBindingBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network filter."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.nwfilter_binding_get_xml_desc(nwfilter=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2203,6 +2461,7 @@ class virNWFilter(virNWFilterBase):
 
     def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network filter."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.nwfilter_get_xml_desc(nwfilter=self._o, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2244,6 +2503,7 @@ class virConnect(virConnectBase):
 
     def allocPages(self, pages: dict[int, int], startCell: int = 0, cellCount: int = 0, flags: int = 0) -> int:
         """Sometimes, when trying to start a new domain, it may be necessary to reserve some...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_alloc_pages(pageSizes=list(pages), pageCounts=list(pages.values()), startCell=startCell, cellCount=cellCount, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2253,6 +2513,7 @@ class virConnect(virConnectBase):
 
     def baselineCPU(self, xmlCPUs: list[str], flags: int = 0) -> str:
         """Computes the most feature-rich CPU which is compatible with all given host CPUs."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_baseline_cpu(xmlCPUs=list(xmlCPUs), flags=flags)
         except _rt.VirtrpcError as e:
@@ -2262,6 +2523,7 @@ class virConnect(virConnectBase):
 
     def baselineHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPUs: list[str], flags: int = 0) -> str:
         """Computes the most feature-rich CPU which is compatible with all given CPUs and can...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_baseline_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPUs=list(xmlCPUs), flags=flags)
         except _rt.VirtrpcError as e:
@@ -2271,6 +2533,7 @@ class virConnect(virConnectBase):
 
     def changeBegin(self, flags: int = 0) -> int:
         """This function creates a restore point to which one can return later by calling...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.interface_change_begin(flags=flags)
         except _rt.VirtrpcError as e:
@@ -2279,6 +2542,7 @@ class virConnect(virConnectBase):
 
     def changeCommit(self, flags: int = 0) -> int:
         """This commits the changes made to interfaces and frees the restore point created by...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.interface_change_commit(flags=flags)
         except _rt.VirtrpcError as e:
@@ -2287,6 +2551,7 @@ class virConnect(virConnectBase):
 
     def changeRollback(self, flags: int = 0) -> int:
         """This cancels changes made to interfaces settings by restoring previous state created...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.interface_change_rollback(flags=flags)
         except _rt.VirtrpcError as e:
@@ -2295,6 +2560,7 @@ class virConnect(virConnectBase):
 
     def compareCPU(self, xmlDesc: str, flags: int = 0) -> int:
         """Compares the given CPU description with the host CPU."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_compare_cpu(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2303,6 +2569,7 @@ class virConnect(virConnectBase):
 
     def compareHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
         """Compares the given CPU description with the CPU the specified hypervisor is able to...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_compare_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2311,6 +2578,7 @@ class virConnect(virConnectBase):
 
     def createLinux(self, xmlDesc: str, flags: int = 0) -> virDomain:
         """Deprecated after 0.4.6."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2319,6 +2587,9 @@ class virConnect(virConnectBase):
 
     def createXML(self, xmlDesc: str, flags: int = 0) -> virDomain:
         """Launch a new guest domain, based on an XML description similar to the one returned...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virDomainCreateXML", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2327,6 +2598,7 @@ class virConnect(virConnectBase):
 
     def createXMLWithFiles(self, xmlDesc: str, files: list[int], flags: int = 0) -> virDomain:
         """Launch a new guest domain, based on an XML description similar to the one returned...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_create_xml_with_files(xml_desc=xmlDesc, flags=flags, fds=files)
         except _rt.VirtrpcError as e:
@@ -2335,6 +2607,8 @@ class virConnect(virConnectBase):
 
     def defineXML(self, xml: str) -> virDomain:
         """Define a domain, but does not start it."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDefineXML", 20)
         try:
             r = self._c.domain_define_xml(xml=xml)
         except _rt.VirtrpcError as e:
@@ -2343,6 +2617,9 @@ class virConnect(virConnectBase):
 
     def defineXMLFlags(self, xml: str, flags: int = 0) -> virDomain:
         """Defines a domain, but does not start it."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDefineXMLFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_define_xml_flags(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2351,6 +2628,7 @@ class virConnect(virConnectBase):
 
     def domainListGetStats(self, doms: list[virDomain], stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
         """Query statistics for domains provided by @doms."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_get_all_domain_stats(doms=[d._o for d in doms], stats=stats, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2359,6 +2637,11 @@ class virConnect(virConnectBase):
 
     def domainXMLFromNative(self, nativeFormat: str, nativeConfig: str, flags: int = 0) -> str:
         """Reads native configuration data describing a domain, and generates libvirt domain XML."""
+        if nativeFormat is None:
+            raise _rt.null_arg("nativeFormat", "virConnectDomainXMLFromNative", 20)
+        if nativeConfig is None:
+            raise _rt.null_arg("nativeConfig", "virConnectDomainXMLFromNative", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_domain_xml_from_native(nativeFormat=nativeFormat, nativeConfig=nativeConfig, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2367,6 +2650,11 @@ class virConnect(virConnectBase):
 
     def domainXMLToNative(self, nativeFormat: str, domainXml: str, flags: int = 0) -> str:
         """Reads a domain XML configuration document, and generates a native configuration file...."""
+        if nativeFormat is None:
+            raise _rt.null_arg("nativeFormat", "virConnectDomainXMLToNative", 20)
+        if domainXml is None:
+            raise _rt.null_arg("domainXml", "virConnectDomainXMLToNative", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_domain_xml_to_native(nativeFormat=nativeFormat, domainXml=domainXml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2375,6 +2663,9 @@ class virConnect(virConnectBase):
 
     def findStoragePoolSources(self, type: str, srcSpec: str | None, flags: int = 0) -> str:
         """Talks to a storage backend and attempts to auto-discover the set of available...."""
+        if type is None:
+            raise _rt.null_arg("type", "virConnectFindStoragePoolSources", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_find_storage_pool_sources(type=type, srcSpec=srcSpec, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2383,6 +2674,7 @@ class virConnect(virConnectBase):
 
     def getAllDomainStats(self, stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
         """Query statistics for all domains on a given connection."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_get_all_domain_stats(doms=[], stats=stats, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2391,6 +2683,7 @@ class virConnect(virConnectBase):
 
     def getCPUMap(self, flags: int = 0) -> tuple[int, list[bool], int]:
         """Get CPU map of host node CPUs."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_get_cpu_map(need_map=1, need_online=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2399,6 +2692,7 @@ class virConnect(virConnectBase):
 
     def getCPUModelNames(self, arch: str, flags: int = 0) -> list[str]:
         """Get the list of CPU models supported by libvirt for a specific architecture."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_get_cpu_model_names(arch=arch, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2407,6 +2701,7 @@ class virConnect(virConnectBase):
 
     def getCPUStats(self, cpuNum: int, flags: int = 0) -> dict[str, int]:
         """This function provides individual cpu statistics of the node."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.node_get_cpu_stats(cpuNum=cpuNum, flags=flags, nparams=0).nparams
             r = self._c.node_get_cpu_stats(cpuNum=cpuNum, flags=flags, nparams=n)
@@ -2432,6 +2727,7 @@ class virConnect(virConnectBase):
 
     def getDomainCapabilities(self, emulatorbin: str | None = None, arch: str | None = None, machine: str | None = None, virttype: str | None = None, flags: int = 0) -> str:
         """Prior creating a domain (for instance via virDomainCreateXML or virDomainDefineXML)...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_get_domain_capabilities(emulatorbin=emulatorbin, arch=arch, machine=machine, virttype=virttype, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2449,6 +2745,7 @@ class virConnect(virConnectBase):
 
     def getFreePages(self, pages: list[int], startCell: int, maxCells: int, flags: int = 0) -> dict[int, dict[int, int]]:
         """This calls queries the host system on free pages of specified size."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_get_free_pages(pages=list(pages), startCell=startCell, cellCount=maxCells, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2490,6 +2787,7 @@ class virConnect(virConnectBase):
 
     def getMemoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all node memory parameters (parameters unsupported by OS will be omitted)."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -2499,6 +2797,7 @@ class virConnect(virConnectBase):
 
     def getMemoryStats(self, cellNum: int, flags: int = 0) -> dict[str, int]:
         """This function provides memory stats of the node."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.node_get_memory_stats(cellNum=cellNum, flags=flags, nparams=0).nparams
             r = self._c.node_get_memory_stats(cellNum=cellNum, flags=flags, nparams=n)
@@ -2508,6 +2807,7 @@ class virConnect(virConnectBase):
 
     def getSEVInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """If hypervisor supports AMD's SEV feature, then @params will contain various platform...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=0).nparams
             r = self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=n)
@@ -2525,6 +2825,7 @@ class virConnect(virConnectBase):
 
     def getStoragePoolCapabilities(self, flags: int = 0) -> str:
         """Prior creating a storage pool (for instance via virStoragePoolCreateXML or...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_get_storage_pool_capabilities(flags=flags)
         except _rt.VirtrpcError as e:
@@ -2533,6 +2834,7 @@ class virConnect(virConnectBase):
 
     def getSysinfo(self, flags: int = 0) -> str:
         """This returns the XML description of the sysinfo details for the host on which the...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_get_sysinfo(flags=flags)
         except _rt.VirtrpcError as e:
@@ -2558,6 +2860,9 @@ class virConnect(virConnectBase):
 
     def interfaceDefineXML(self, xml: str, flags: int = 0) -> virInterface:
         """Define an inactive persistent physical host interface or modify an existing...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virInterfaceDefineXML", 26)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.interface_define_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2566,6 +2871,8 @@ class virConnect(virConnectBase):
 
     def interfaceLookupByMACString(self, macstr: str) -> virInterface:
         """Try to lookup an interface on the given hypervisor based on its MAC."""
+        if macstr is None:
+            raise _rt.null_arg("macstr", "virInterfaceLookupByMACString", 26)
         try:
             r = self._c.interface_lookup_by_mac_string(mac=macstr)
         except _rt.VirtrpcError as e:
@@ -2574,6 +2881,8 @@ class virConnect(virConnectBase):
 
     def interfaceLookupByName(self, name: str) -> virInterface:
         """Try to lookup an interface on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virInterfaceLookupByName", 26)
         try:
             r = self._c.interface_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
@@ -2590,6 +2899,7 @@ class virConnect(virConnectBase):
 
     def listAllDevices(self, flags: int = 0) -> list[virNodeDevice]:
         """Collect the list of node devices, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_node_devices(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2598,6 +2908,7 @@ class virConnect(virConnectBase):
 
     def listAllDomains(self, flags: int = 0) -> list[virDomain]:
         """Collect a possibly-filtered list of all domains, and return an allocated array of...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_domains(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2606,6 +2917,7 @@ class virConnect(virConnectBase):
 
     def listAllInterfaces(self, flags: int = 0) -> list[virInterface]:
         """Collect the list of interfaces, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_interfaces(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2614,6 +2926,7 @@ class virConnect(virConnectBase):
 
     def listAllNWFilterBindings(self, flags: int = 0) -> list[virNWFilterBinding]:
         """Collect the list of network filters, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_nwfilter_bindings(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2622,6 +2935,7 @@ class virConnect(virConnectBase):
 
     def listAllNWFilters(self, flags: int = 0) -> list[virNWFilter]:
         """Collect the list of network filters, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_nwfilters(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2630,6 +2944,7 @@ class virConnect(virConnectBase):
 
     def listAllNetworks(self, flags: int = 0) -> list[virNetwork]:
         """Collect the list of networks, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_networks(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2638,6 +2953,7 @@ class virConnect(virConnectBase):
 
     def listAllSecrets(self, flags: int = 0) -> list[virSecret]:
         """Collect the list of secrets, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_secrets(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2646,6 +2962,7 @@ class virConnect(virConnectBase):
 
     def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:
         """Collect the list of storage pools, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_list_all_storage_pools(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2686,6 +3003,7 @@ class virConnect(virConnectBase):
 
     def listDevices(self, cap: str | None, flags: int = 0) -> list[str]:
         """Collect the list of node devices, and store their names in @names The use of this...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_list_devices(cap=cap, maxnames=self._c.node_num_of_devices(cap=cap, flags=flags), flags=flags)
         except _rt.VirtrpcError as e:
@@ -2750,6 +3068,8 @@ class virConnect(virConnectBase):
 
     def lookupByName(self, name: str) -> virDomain:
         """Try to lookup a domain on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virDomainLookupByName", 20)
         try:
             r = self._c.domain_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
@@ -2759,7 +3079,7 @@ class virConnect(virConnectBase):
     def lookupByUUID(self, uuid: bytes) -> virDomain:
         """Try to lookup a domain on the given hypervisor based on its UUID."""
         try:
-            r = self._c.domain_lookup_by_uuid(uuid=uuid)
+            r = self._c.domain_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virDomainLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByUUID") from None
         return virDomain(self, r)
@@ -2774,6 +3094,8 @@ class virConnect(virConnectBase):
 
     def networkCreateXML(self, xmlDesc: str) -> virNetwork:
         """Create and start a new virtual network, based on an XML description similar to the...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNetworkCreateXML", 19)
         try:
             r = self._c.network_create_xml(xml=xmlDesc)
         except _rt.VirtrpcError as e:
@@ -2782,6 +3104,9 @@ class virConnect(virConnectBase):
 
     def networkCreateXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNetwork:
         """Create and start a new virtual network, based on an XML description similar to the...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNetworkCreateXMLFlags", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.network_create_xml_flags(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2790,6 +3115,8 @@ class virConnect(virConnectBase):
 
     def networkDefineXML(self, xml: str) -> virNetwork:
         """Define an inactive persistent virtual network or modify an existing persistent one...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virNetworkDefineXML", 19)
         try:
             r = self._c.network_define_xml(xml=xml)
         except _rt.VirtrpcError as e:
@@ -2798,6 +3125,9 @@ class virConnect(virConnectBase):
 
     def networkDefineXMLFlags(self, xml: str, flags: int = 0) -> virNetwork:
         """Define an inactive persistent virtual network or modify an existing persistent one...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virNetworkDefineXMLFlags", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.network_define_xml_flags(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2806,6 +3136,8 @@ class virConnect(virConnectBase):
 
     def networkLookupByName(self, name: str) -> virNetwork:
         """Try to lookup a network on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virNetworkLookupByName", 19)
         try:
             r = self._c.network_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
@@ -2815,7 +3147,7 @@ class virConnect(virConnectBase):
     def networkLookupByUUID(self, uuid: bytes) -> virNetwork:
         """Try to lookup a network on the given hypervisor based on its UUID."""
         try:
-            r = self._c.network_lookup_by_uuid(uuid=uuid)
+            r = self._c.network_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNetworkLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByUUID") from None
         return virNetwork(self, r)
@@ -2830,6 +3162,9 @@ class virConnect(virConnectBase):
 
     def nodeDeviceCreateXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
         """Create a new device on the VM host machine, for example, virtual HBAs created using...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNodeDeviceCreateXML", 22)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_device_create_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2838,6 +3173,9 @@ class virConnect(virConnectBase):
 
     def nodeDeviceDefineXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
         """Define a new device on the VM host machine, for example, a mediated device...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNodeDeviceDefineXML", 22)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_device_define_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2846,6 +3184,8 @@ class virConnect(virConnectBase):
 
     def nodeDeviceLookupByName(self, name: str) -> virNodeDevice:
         """Lookup a node device by its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virNodeDeviceLookupByName", 22)
         try:
             r = self._c.node_device_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
@@ -2854,6 +3194,11 @@ class virConnect(virConnectBase):
 
     def nodeDeviceLookupSCSIHostByWWN(self, wwnn: str, wwpn: str, flags: int = 0) -> virNodeDevice:
         """Lookup SCSI Host which is capable with 'fc_host' by its WWNN and WWPN."""
+        if wwnn is None:
+            raise _rt.null_arg("wwnn", "virNodeDeviceLookupSCSIHostByWWN", 22)
+        if wwpn is None:
+            raise _rt.null_arg("wwpn", "virNodeDeviceLookupSCSIHostByWWN", 22)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_device_lookup_scsi_host_by_wwn(wwnn=wwnn, wwpn=wwpn, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2894,6 +3239,7 @@ class virConnect(virConnectBase):
 
     def numOfDevices(self, cap: str | None, flags: int = 0) -> int:
         """Provides the number of node devices."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.node_num_of_devices(cap=cap, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2950,6 +3296,9 @@ class virConnect(virConnectBase):
 
     def nwfilterBindingCreateXML(self, xml: str, flags: int = 0) -> virNWFilterBinding:
         """Define a new network filter, based on an XML description similar to the one returned...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virNWFilterBindingCreateXML", 33)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.nwfilter_binding_create_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2958,6 +3307,8 @@ class virConnect(virConnectBase):
 
     def nwfilterBindingLookupByPortDev(self, portdev: str) -> virNWFilterBinding:
         """Try to lookup a network filter binding on the given hypervisor based on network port...."""
+        if portdev is None:
+            raise _rt.null_arg("portdev", "virNWFilterBindingLookupByPortDev", 33)
         try:
             r = self._c.nwfilter_binding_lookup_by_port_dev(name=portdev)
         except _rt.VirtrpcError as e:
@@ -2966,6 +3317,8 @@ class virConnect(virConnectBase):
 
     def nwfilterDefineXML(self, xmlDesc: str) -> virNWFilter:
         """Define a new network filter, based on an XML description similar to the one returned...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNWFilterDefineXML", 33)
         try:
             r = self._c.nwfilter_define_xml(xml=xmlDesc)
         except _rt.VirtrpcError as e:
@@ -2974,6 +3327,9 @@ class virConnect(virConnectBase):
 
     def nwfilterDefineXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNWFilter:
         """Define a new network filter, based on an XML description similar to the one returned...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNWFilterDefineXMLFlags", 33)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.nwfilter_define_xml_flags(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -2982,6 +3338,8 @@ class virConnect(virConnectBase):
 
     def nwfilterLookupByName(self, name: str) -> virNWFilter:
         """Try to lookup a network filter on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virNWFilterLookupByName", 33)
         try:
             r = self._c.nwfilter_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
@@ -2991,7 +3349,7 @@ class virConnect(virConnectBase):
     def nwfilterLookupByUUID(self, uuid: bytes) -> virNWFilter:
         """Try to lookup a network filter on the given hypervisor based on its UUID."""
         try:
-            r = self._c.nwfilter_lookup_by_uuid(uuid=uuid)
+            r = self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNWFilterLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByUUID") from None
         return virNWFilter(self, r)
@@ -3006,6 +3364,8 @@ class virConnect(virConnectBase):
 
     def restore(self, frm: str) -> int:
         """This method will restore a domain saved to disk by virDomainSave()."""
+        if frm is None:
+            raise _rt.null_arg("from", "virDomainRestore", 20)
         try:
             self._c.domain_restore(from_=frm)
         except _rt.VirtrpcError as e:
@@ -3014,6 +3374,9 @@ class virConnect(virConnectBase):
 
     def restoreFlags(self, frm: str, dxml: str | None = None, flags: int = 0) -> int:
         """This method will restore a domain saved to disk by virDomainSave()."""
+        if frm is None:
+            raise _rt.null_arg("from", "virDomainRestoreFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_restore_flags(from_=frm, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -3022,6 +3385,7 @@ class virConnect(virConnectBase):
 
     def restoreParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """This method extends virDomainRestoreFlags by adding parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_restore_params(params=_rt.hinted_params(params, "save"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -3030,6 +3394,11 @@ class virConnect(virConnectBase):
 
     def saveImageDefineXML(self, file: str, dxml: str, flags: int = 0) -> int:
         """This updates the definition of a domain stored in a saved state file."""
+        if file is None:
+            raise _rt.null_arg("file", "virDomainSaveImageDefineXML", 20)
+        if dxml is None:
+            raise _rt.null_arg("dxml", "virDomainSaveImageDefineXML", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_save_image_define_xml(file=file, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -3038,6 +3407,9 @@ class virConnect(virConnectBase):
 
     def saveImageGetXMLDesc(self, file: str, flags: int = 0) -> str:
         """This method will extract the XML describing the domain at the time a saved state...."""
+        if file is None:
+            raise _rt.null_arg("file", "virDomainSaveImageGetXMLDesc", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_save_image_get_xml_desc(file=file, flags=flags)
         except _rt.VirtrpcError as e:
@@ -3046,6 +3418,9 @@ class virConnect(virConnectBase):
 
     def secretDefineXML(self, xml: str, flags: int = 0) -> virSecret:
         """If XML specifies a UUID, locates the specified secret and replaces all attributes of...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virSecretDefineXML", 30)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.secret_define_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -3055,7 +3430,7 @@ class virConnect(virConnectBase):
     def secretLookupByUUID(self, uuid: bytes) -> virSecret:
         """Try to lookup a secret on the given hypervisor based on its UUID."""
         try:
-            r = self._c.secret_lookup_by_uuid(uuid=uuid)
+            r = self._c.secret_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virSecretLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUUID") from None
         return virSecret(self, r)
@@ -3070,6 +3445,8 @@ class virConnect(virConnectBase):
 
     def secretLookupByUsage(self, usageType: int, usageID: str) -> virSecret:
         """Try to lookup a secret on the given hypervisor based on its usage The usageID is...."""
+        if usageID is None:
+            raise _rt.null_arg("usageID", "virSecretLookupByUsage", 30)
         try:
             r = self._c.secret_lookup_by_usage(usageType=usageType, usageID=usageID)
         except _rt.VirtrpcError as e:
@@ -3078,6 +3455,7 @@ class virConnect(virConnectBase):
 
     def setIdentity(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Override the default identity information associated with the connection."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.connect_set_identity(params=_rt.hinted_params(params, "identity"), flags=flags)
         except _rt.VirtrpcError as e:
@@ -3086,6 +3464,7 @@ class virConnect(virConnectBase):
 
     def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the node memory tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.node_set_memory_parameters(params=_rt.typed_params(params, _rt.probe(self._c.node_get_memory_parameters, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
@@ -3094,6 +3473,9 @@ class virConnect(virConnectBase):
 
     def storagePoolCreateXML(self, xmlDesc: str, flags: int = 0) -> virStoragePool:
         """Create a new storage based on its XML description."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virStoragePoolCreateXML", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_pool_create_xml(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
@@ -3102,6 +3484,9 @@ class virConnect(virConnectBase):
 
     def storagePoolDefineXML(self, xml: str, flags: int = 0) -> virStoragePool:
         """Define an inactive persistent storage pool or modify an existing persistent one from...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virStoragePoolDefineXML", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.storage_pool_define_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
@@ -3110,6 +3495,8 @@ class virConnect(virConnectBase):
 
     def storagePoolLookupByName(self, name: str) -> virStoragePool:
         """Fetch a storage pool based on its unique name virStoragePoolFree should be used to...."""
+        if name is None:
+            raise _rt.null_arg("name", "virStoragePoolLookupByName", 18)
         try:
             r = self._c.storage_pool_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
@@ -3118,6 +3505,8 @@ class virConnect(virConnectBase):
 
     def storagePoolLookupByTargetPath(self, path: str) -> virStoragePool:
         """Fetch a storage pool which maps to a particular target directory."""
+        if path is None:
+            raise _rt.null_arg("path", "virStoragePoolLookupByTargetPath", 18)
         try:
             r = self._c.storage_pool_lookup_by_target_path(path=path)
         except _rt.VirtrpcError as e:
@@ -3127,7 +3516,7 @@ class virConnect(virConnectBase):
     def storagePoolLookupByUUID(self, uuid: bytes) -> virStoragePool:
         """Fetch a storage pool based on its globally unique id virStoragePoolFree should be...."""
         try:
-            r = self._c.storage_pool_lookup_by_uuid(uuid=uuid)
+            r = self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virStoragePoolLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByUUID") from None
         return virStoragePool(self, r)
@@ -3142,6 +3531,8 @@ class virConnect(virConnectBase):
 
     def storageVolLookupByKey(self, key: str) -> virStorageVol:
         """Fetch a pointer to a storage volume based on its globally unique key...."""
+        if key is None:
+            raise _rt.null_arg("key", "virStorageVolLookupByKey", 18)
         try:
             r = self._c.storage_vol_lookup_by_key(key=key)
         except _rt.VirtrpcError as e:
@@ -3150,6 +3541,8 @@ class virConnect(virConnectBase):
 
     def storageVolLookupByPath(self, path: str) -> virStorageVol:
         """Fetch a pointer to a storage volume based on its locally (host) unique path...."""
+        if path is None:
+            raise _rt.null_arg("path", "virStorageVolLookupByPath", 18)
         try:
             r = self._c.storage_vol_lookup_by_path(path=path)
         except _rt.VirtrpcError as e:
@@ -3158,6 +3551,9 @@ class virConnect(virConnectBase):
 
     def suspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
         """Attempt to suspend the node (host machine) for the given duration of time in the...."""
+        target &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        duration &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.node_suspend_for_duration(target=target, duration=duration, flags=flags)
         except _rt.VirtrpcError as e:

@@ -187,6 +187,21 @@ def connect_failure(name: str | None, readonly: bool, error: Exception) -> libvi
     return libvirtError(message)
 
 
+def null_arg(argument: str, cname: str, domain: int) -> libvirtError:
+    """None for a string libvirt requires: refused by libvirt's API layer."""
+    message = f"{argument} in {cname} must not be NULL"
+    _report((VIR_ERR_INVALID_ARG, domain, message, VIR_ERR_ERROR, cname, argument, None, 0, 0))
+    return libvirtError(message)
+
+
+def uuid_arg(uuid: bytes, cname: str) -> bytes:
+    """A raw UUID argument: libvirt-python fails on anything but 16 bytes,
+    without a libvirt error of its own (the exception carries the last one)."""
+    if not isinstance(uuid, bytes) or len(uuid) != 16:
+        raise libvirtError(f"{cname}() failed")
+    return uuid
+
+
 def not_provided(cname: str) -> libvirtError:
     return raise_error(VIR_ERR_NO_SUPPORT, VIR_FROM_NONE,
                        f"this function is not supported by the connection driver: {cname}",

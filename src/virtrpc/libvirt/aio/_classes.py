@@ -51,6 +51,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     async def delete(self, flags: int = 0) -> int:
         """Removes a checkpoint from the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_checkpoint_delete(checkpoint=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -64,6 +65,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     async def getParent(self, flags: int = 0) -> virDomainCheckpoint:
         """Get the parent checkpoint for @checkpoint, if any."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_checkpoint_get_parent(checkpoint=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -72,6 +74,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     async def getXMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the domain checkpoint."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_checkpoint_get_xml_desc(checkpoint=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -80,6 +83,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
 
     async def listAllChildren(self, flags: int = 0) -> list[virDomainCheckpoint]:
         """Collect the list of domain checkpoints that are children of the given checkpoint,...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_checkpoint_list_all_children(checkpoint=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -92,6 +96,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def delete(self, flags: int = 0) -> int:
         """Delete the snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_snapshot_delete(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -105,6 +110,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def getParent(self, flags: int = 0) -> virDomainSnapshot:
         """Get the parent snapshot for @snapshot, if any."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_get_parent(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -113,6 +119,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def getXMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the domain snapshot, with a top-level element of...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_get_xml_desc(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -121,6 +128,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def hasMetadata(self, flags: int = 0) -> int:
         """Determine if the given snapshot is associated with libvirt metadata that would...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_has_metadata(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -129,6 +137,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def isCurrent(self, flags: int = 0) -> int:
         """Determine if the given snapshot is the domain's current snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_is_current(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -137,6 +146,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def listAllChildren(self, flags: int = 0) -> list[virDomainSnapshot]:
         """Collect the list of domain snapshots that are children of the given snapshot, and...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_list_all_children(snapshot=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -145,6 +155,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def listChildrenNames(self, flags: int = 0) -> list[str]:
         """Collect the list of domain snapshots that are children of the given snapshot, and...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_list_children_names(snap=self._o, maxnames=(await self._c.domain_snapshot_num_children(snap=self._o, flags=flags)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -153,6 +164,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
 
     async def numChildren(self, flags: int = 0) -> int:
         """Provides the number of child snapshots for this domain snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_num_children(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -165,6 +177,7 @@ class virDomain(virDomainBase):
 
     async def FDAssociate(self, name: str, files: list[int], flags: int = 0) -> int:
         """Associate the FDs in @fd with @domain under @name."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_fd_associate(dom=self._o, name=name, flags=flags, fds=files))
         except _rt.VirtrpcError as e:
@@ -196,6 +209,7 @@ class virDomain(virDomainBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_xml_desc(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -212,6 +226,7 @@ class virDomain(virDomainBase):
 
     async def abortJobFlags(self, flags: int = 0) -> int:
         """Requests that the current background job be aborted at the soonest opportunity."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_abort_job_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -220,6 +235,8 @@ class virDomain(virDomainBase):
 
     async def addIOThread(self, iothread_id: int, flags: int = 0) -> int:
         """Dynamically add an IOThread to the domain."""
+        iothread_id &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_add_iothread(dom=self._o, iothread_id=iothread_id, flags=flags))
         except _rt.VirtrpcError as e:
@@ -228,6 +245,7 @@ class virDomain(virDomainBase):
 
     async def agentSetResponseTimeout(self, timeout: int, flags: int = 0) -> int:
         """Set how long to wait for a response from guest agent commands."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_agent_set_response_timeout(dom=self._o, timeout=timeout, flags=flags))
         except _rt.VirtrpcError as e:
@@ -236,6 +254,8 @@ class virDomain(virDomainBase):
 
     async def attachDevice(self, xml: str) -> int:
         """Create a virtual device attachment to backend."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainAttachDevice", 20)
         try:
             (await self._c.domain_attach_device(dom=self._o, xml=xml))
         except _rt.VirtrpcError as e:
@@ -244,6 +264,9 @@ class virDomain(virDomainBase):
 
     async def attachDeviceFlags(self, xml: str, flags: int = 0) -> int:
         """Attach a virtual device to a domain, using the flags parameter to control how the...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainAttachDeviceFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_attach_device_flags(dom=self._o, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -252,6 +275,7 @@ class virDomain(virDomainBase):
 
     async def authorizedSSHKeysGet(self, user: str, flags: int = 0) -> list[str]:
         """For given @user in @domain fetch list of public SSH authorized keys and store them...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_authorized_ssh_keys_get(dom=self._o, user=user, flags=flags))
         except _rt.VirtrpcError as e:
@@ -260,6 +284,7 @@ class virDomain(virDomainBase):
 
     async def authorizedSSHKeysSet(self, user: str, keys: list[str] | None = None, flags: int = 0) -> int:
         """For given @user in @domain set @keys in authorized keys file."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_authorized_ssh_keys_set(dom=self._o, user=user, keys=list(keys or []), flags=flags))
         except _rt.VirtrpcError as e:
@@ -277,6 +302,9 @@ class virDomain(virDomainBase):
 
     async def backupBegin(self, backupXML: str, checkpointXML: str | None, flags: int = 0) -> int:
         """Start a point-in-time backup job for the specified disks of a running domain."""
+        if backupXML is None:
+            raise _rt.null_arg("backupXML", "virDomainBackupBegin", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_backup_begin(dom=self._o, backup_xml=backupXML, checkpoint_xml=checkpointXML, flags=flags))
         except _rt.VirtrpcError as e:
@@ -285,6 +313,7 @@ class virDomain(virDomainBase):
 
     async def backupGetXMLDesc(self, flags: int = 0) -> str:
         """Queries the configuration of the active backup job."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_backup_get_xml_desc(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -293,6 +322,7 @@ class virDomain(virDomainBase):
 
     async def blkioParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all blkio parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -302,6 +332,10 @@ class virDomain(virDomainBase):
 
     async def blockCommit(self, disk: str, base: str | None, top: str | None, bandwidth: int = 0, flags: int = 0) -> int:
         """Commit changes that were made to temporary top-level files within a disk image...."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockCommit", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_block_commit(dom=self._o, disk=disk, base=base, top=top, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
@@ -310,6 +344,7 @@ class virDomain(virDomainBase):
 
     async def blockCopy(self, disk: str, destxml: str, params: dict[str, _rt.TypedValue] | None = None, flags: int = 0) -> int:
         """Copy the guest-visible contents of a disk image to a new file described by @destxml."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_block_copy(dom=self._o, path=disk, destxml=destxml, params=_rt.hinted_params(params, "block_copy"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -318,6 +353,7 @@ class virDomain(virDomainBase):
 
     async def blockInfo(self, path: str, flags: int = 0) -> list[int]:
         """Extract information about a domain's block device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_block_info(dom=self._o, path=path, flags=flags))
         except _rt.VirtrpcError as e:
@@ -326,6 +362,7 @@ class virDomain(virDomainBase):
 
     async def blockIoTune(self, disk: str | None, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all block IO tunable parameters for a given device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -335,6 +372,9 @@ class virDomain(virDomainBase):
 
     async def blockJobAbort(self, disk: str, flags: int = 0) -> int:
         """Cancel the active block job on the given disk."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockJobAbort", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_block_job_abort(dom=self._o, path=disk, flags=flags))
         except _rt.VirtrpcError as e:
@@ -343,6 +383,7 @@ class virDomain(virDomainBase):
 
     async def blockJobInfo(self, path: str, flags: int = 0) -> dict[str, int]:
         """Request block job information for the given disk."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_block_job_info(dom=self._o, path=path, flags=flags))
         except _rt.VirtrpcError as e:
@@ -351,6 +392,10 @@ class virDomain(virDomainBase):
 
     async def blockJobSetSpeed(self, disk: str, bandwidth: int, flags: int = 0) -> int:
         """Set the maximum allowable bandwidth that a block job may consume."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockJobSetSpeed", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_block_job_set_speed(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
@@ -359,6 +404,7 @@ class virDomain(virDomainBase):
 
     async def blockPeek(self, disk: str, offset: int, size: int, flags: int = 0) -> bytes:
         """This function allows you to read the contents of a domain's disk device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_block_peek(dom=self._o, path=disk, offset=offset, size=size, flags=flags))
         except _rt.VirtrpcError as e:
@@ -368,6 +414,10 @@ class virDomain(virDomainBase):
 
     async def blockPull(self, disk: str, bandwidth: int = 0, flags: int = 0) -> int:
         """Populate a disk image with data from its backing image."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockPull", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_block_pull(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
@@ -376,6 +426,10 @@ class virDomain(virDomainBase):
 
     async def blockRebase(self, disk: str, base: str | None, bandwidth: int = 0, flags: int = 0) -> int:
         """Populate a disk image with data from its backing image chain, and setting the...."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockRebase", 20)
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_block_rebase(dom=self._o, path=disk, base=base, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
@@ -384,6 +438,10 @@ class virDomain(virDomainBase):
 
     async def blockResize(self, disk: str, size: int, flags: int = 0) -> int:
         """Resize a block device of domain while the domain is running."""
+        if disk is None:
+            raise _rt.null_arg("disk", "virDomainBlockResize", 20)
+        size &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_block_resize(dom=self._o, disk=disk, size=size, flags=flags))
         except _rt.VirtrpcError as e:
@@ -400,6 +458,7 @@ class virDomain(virDomainBase):
 
     async def blockStatsFlags(self, path: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """This function is to get block stats parameters for block devices attached to the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -409,6 +468,9 @@ class virDomain(virDomainBase):
 
     async def checkpointCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainCheckpoint:
         """Create a new checkpoint using @xmlDesc, with a top-level <domaincheckpoint> element,...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virDomainCheckpointCreateXML", 69)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_checkpoint_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -417,6 +479,9 @@ class virDomain(virDomainBase):
 
     async def checkpointLookupByName(self, name: str, flags: int = 0) -> virDomainCheckpoint:
         """Try to lookup a domain checkpoint based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virDomainCheckpointLookupByName", 69)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_checkpoint_lookup_by_name(dom=self._o, name=name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -425,6 +490,7 @@ class virDomain(virDomainBase):
 
     async def controlInfo(self, flags: int = 0) -> list[int]:
         """Extract details about current state of control interface to a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_control_info(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -433,6 +499,9 @@ class virDomain(virDomainBase):
 
     async def coreDump(self, to: str, flags: int = 0) -> int:
         """This method will dump the core of a domain on a given file for analysis."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainCoreDump", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_core_dump(dom=self._o, to=to, flags=flags))
         except _rt.VirtrpcError as e:
@@ -441,6 +510,10 @@ class virDomain(virDomainBase):
 
     async def coreDumpWithFormat(self, to: str, dumpformat: int, flags: int = 0) -> int:
         """This method will dump the core of a domain on a given file for analysis."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainCoreDumpWithFormat", 20)
+        dumpformat &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_core_dump_with_format(dom=self._o, to=to, dumpformat=dumpformat, flags=flags))
         except _rt.VirtrpcError as e:
@@ -457,6 +530,7 @@ class virDomain(virDomainBase):
 
     async def createWithFiles(self, files: list[int], flags: int = 0) -> int:
         """Launch a defined domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_create_with_files(dom=self._o, flags=flags, fds=files))
         except _rt.VirtrpcError as e:
@@ -465,6 +539,7 @@ class virDomain(virDomainBase):
 
     async def createWithFlags(self, flags: int = 0) -> int:
         """Launch a defined domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_create_with_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -473,6 +548,8 @@ class virDomain(virDomainBase):
 
     async def delIOThread(self, iothread_id: int, flags: int = 0) -> int:
         """Dynamically delete an IOThread from the domain."""
+        iothread_id &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_del_iothread(dom=self._o, iothread_id=iothread_id, flags=flags))
         except _rt.VirtrpcError as e:
@@ -489,6 +566,7 @@ class virDomain(virDomainBase):
 
     async def destroyFlags(self, flags: int = 0) -> int:
         """Destroy the domain object."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_destroy_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -497,6 +575,8 @@ class virDomain(virDomainBase):
 
     async def detachDevice(self, xml: str) -> int:
         """This is an equivalent of virDomainDetachDeviceFlags() when called with @flags...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDetachDevice", 20)
         try:
             (await self._c.domain_detach_device(dom=self._o, xml=xml))
         except _rt.VirtrpcError as e:
@@ -505,6 +585,9 @@ class virDomain(virDomainBase):
 
     async def detachDeviceAlias(self, alias: str, flags: int = 0) -> int:
         """Detach a virtual device from a domain, using the alias to specify the device."""
+        if alias is None:
+            raise _rt.null_arg("alias", "virDomainDetachDeviceAlias", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_detach_device_alias(dom=self._o, alias=alias, flags=flags))
         except _rt.VirtrpcError as e:
@@ -513,6 +596,9 @@ class virDomain(virDomainBase):
 
     async def detachDeviceFlags(self, xml: str, flags: int = 0) -> int:
         """Detach a virtual device from a domain, using the flags parameter to control how the...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDetachDeviceFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_detach_device_flags(dom=self._o, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -521,6 +607,7 @@ class virDomain(virDomainBase):
 
     async def diskErrors(self, flags: int = 0) -> dict[str, int]:
         """The function populates @errors array with all disks that encountered an I/O error."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_disk_errors(dom=self._o, maxerrors=(await self._c.domain_get_disk_errors(dom=self._o, maxerrors=0, flags=flags)).nerrors, flags=flags))
         except _rt.VirtrpcError as e:
@@ -529,6 +616,7 @@ class virDomain(virDomainBase):
 
     async def emulatorPinInfo(self, flags: int = 0) -> tuple[bool, ...] | None:
         """Query the CPU affinity setting of all emulator threads of domain, store it in cpumap."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_emulator_pin_info(dom=self._o, maplen=(await _art.cpumap_len(self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -537,6 +625,8 @@ class virDomain(virDomainBase):
 
     async def fSTrim(self, mountPoint: str | None, minimum: int, flags: int = 0) -> int:
         """Calls FITRIM within the guest (hence guest agent may be required depending on...."""
+        minimum &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_fstrim(dom=self._o, mountPoint=mountPoint, minimum=minimum, flags=flags))
         except _rt.VirtrpcError as e:
@@ -545,6 +635,7 @@ class virDomain(virDomainBase):
 
     async def fsFreeze(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
         """Freeze specified filesystems within the guest (hence guest agent may be required...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_fsfreeze(dom=self._o, mountpoints=list(mountpoints or []), flags=flags))
         except _rt.VirtrpcError as e:
@@ -554,6 +645,7 @@ class virDomain(virDomainBase):
 
     async def fsInfo(self, flags: int = 0) -> list[tuple[str, str, str, list[str]]]:
         """Get a list of mapping information for each mounted file systems within the specified...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_fsinfo(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -562,6 +654,7 @@ class virDomain(virDomainBase):
 
     async def fsThaw(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
         """Thaw specified filesystems within the guest."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_fsthaw(dom=self._o, mountpoints=list(mountpoints or []), flags=flags))
         except _rt.VirtrpcError as e:
@@ -576,6 +669,7 @@ class virDomain(virDomainBase):
 
     async def getTime(self, flags: int = 0) -> dict[str, int]:
         """Extract information about guest time and store it into @seconds and @nseconds."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_time(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -584,6 +678,7 @@ class virDomain(virDomainBase):
 
     async def guestInfo(self, types: int = 0, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Queries the guest agent for the various information about the guest system."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_guest_info(dom=self._o, types=types, flags=flags))
         except _rt.VirtrpcError as e:
@@ -597,6 +692,7 @@ class virDomain(virDomainBase):
 
     async def hasCurrentSnapshot(self, flags: int = 0) -> int:
         """Determine if the domain has a current snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_has_current_snapshot(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -606,6 +702,7 @@ class virDomain(virDomainBase):
 
     async def hasManagedSaveImage(self, flags: int = 0) -> int:
         """Check if a domain has a managed save image as created by virDomainManagedSave()."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_has_managed_save_image(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -614,6 +711,7 @@ class virDomain(virDomainBase):
 
     async def hostname(self, flags: int = 0) -> str:
         """Get the hostname for that domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_hostname(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -630,6 +728,7 @@ class virDomain(virDomainBase):
 
     async def injectNMI(self, flags: int = 0) -> int:
         """Send NMI to the guest."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_inject_nmi(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -638,6 +737,7 @@ class virDomain(virDomainBase):
 
     async def interfaceAddresses(self, source: int, flags: int = 0) -> dict[str, dict[str, Any]]:
         """Return a pointer to the allocated array of pointers to interfaces present in given...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_interface_addresses(dom=self._o, source=source, flags=flags))
         except _rt.VirtrpcError as e:
@@ -646,6 +746,7 @@ class virDomain(virDomainBase):
 
     async def interfaceParameters(self, device: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all interface parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -663,6 +764,7 @@ class virDomain(virDomainBase):
 
     async def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, tuple[bool, ...]]]:
         """Fetch IOThreads of an active domain including the cpumap information to determine on...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_iothread_info(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -703,6 +805,7 @@ class virDomain(virDomainBase):
 
     async def jobStats(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Extract information about progress of a background job on a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_job_stats(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -711,6 +814,7 @@ class virDomain(virDomainBase):
 
     async def launchSecurityInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get the launch security info."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_launch_security_info(dom=self._o, flags=flags | _rt.STRING_OKAY))
         except _rt.VirtrpcError as e:
@@ -719,6 +823,7 @@ class virDomain(virDomainBase):
 
     async def listAllCheckpoints(self, flags: int = 0) -> list[virDomainCheckpoint]:
         """Collect the list of domain checkpoints for the given domain and allocate an array to...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_list_all_checkpoints(dom=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -727,6 +832,7 @@ class virDomain(virDomainBase):
 
     async def listAllSnapshots(self, flags: int = 0) -> list[virDomainSnapshot]:
         """Collect the list of domain snapshots for the given domain and allocate an array to...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_list_all_snapshots(dom=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -735,6 +841,7 @@ class virDomain(virDomainBase):
 
     async def managedSave(self, flags: int = 0) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_managed_save(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -743,6 +850,7 @@ class virDomain(virDomainBase):
 
     async def managedSaveDefineXML(self, dxml: str | None, flags: int = 0) -> int:
         """This updates the definition of a domain stored in a saved state file."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_managed_save_define_xml(dom=self._o, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -751,6 +859,7 @@ class virDomain(virDomainBase):
 
     async def managedSaveGetXMLDesc(self, flags: int = 0) -> str:
         """This method will extract the XML description of the managed save state file of a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_managed_save_get_xml_desc(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -759,6 +868,7 @@ class virDomain(virDomainBase):
 
     async def managedSaveRemove(self, flags: int = 0) -> int:
         """Remove any managed save image for this domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_managed_save_remove(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -783,6 +893,7 @@ class virDomain(virDomainBase):
 
     async def memoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all memory parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -792,6 +903,7 @@ class virDomain(virDomainBase):
 
     async def memoryPeek(self, start: int, size: int, flags: int = 0) -> bytes:
         """This function allows you to read the contents of a domain's memory."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_memory_peek(dom=self._o, offset=start, size=size, flags=flags))
         except _rt.VirtrpcError as e:
@@ -809,6 +921,7 @@ class virDomain(virDomainBase):
 
     async def messages(self, flags: int = 0) -> list[str]:
         """Fetch a list of all messages recorded against the VM and store them into @msgs array...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_messages(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -817,6 +930,7 @@ class virDomain(virDomainBase):
 
     async def metadata(self, type: int, uri: str | None, flags: int = 0) -> str:
         """Retrieves the appropriate domain element given by @type."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_metadata(dom=self._o, type=type, uri=uri, flags=flags))
         except _rt.VirtrpcError as e:
@@ -837,6 +951,7 @@ class virDomain(virDomainBase):
 
     async def migrateGetCompressionCache(self, flags: int = 0) -> int:
         """Gets current size of the cache (in bytes) used for compressing repeatedly...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_migrate_get_compression_cache(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -846,6 +961,7 @@ class virDomain(virDomainBase):
 
     async def migrateGetMaxDowntime(self, flags: int = 0) -> int:
         """Gets current maximum tolerable time for which the domain may be paused at the end of...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_migrate_get_max_downtime(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -855,6 +971,7 @@ class virDomain(virDomainBase):
 
     async def migrateGetMaxSpeed(self, flags: int = 0) -> int:
         """Get the current maximum bandwidth (in MiB/s) that will be used if the domain is migrated."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_migrate_get_max_speed(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -864,6 +981,8 @@ class virDomain(virDomainBase):
 
     async def migrateSetCompressionCache(self, cacheSize: int, flags: int = 0) -> int:
         """Sets size of the cache (in bytes) used for compressing repeatedly transferred memory...."""
+        cacheSize &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_migrate_set_compression_cache(dom=self._o, cacheSize=cacheSize, flags=flags))
         except _rt.VirtrpcError as e:
@@ -872,6 +991,8 @@ class virDomain(virDomainBase):
 
     async def migrateSetMaxDowntime(self, downtime: int, flags: int = 0) -> int:
         """Sets maximum tolerable time for which the domain is allowed to be paused at the end...."""
+        downtime &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_migrate_set_max_downtime(dom=self._o, downtime=downtime, flags=flags))
         except _rt.VirtrpcError as e:
@@ -880,6 +1001,8 @@ class virDomain(virDomainBase):
 
     async def migrateSetMaxSpeed(self, bandwidth: int, flags: int = 0) -> int:
         """The maximum bandwidth (in MiB/s) that will be used to do migration can be specified...."""
+        bandwidth &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_migrate_set_max_speed(dom=self._o, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
@@ -888,6 +1011,7 @@ class virDomain(virDomainBase):
 
     async def migrateStartPostCopy(self, flags: int = 0) -> int:
         """Starts post-copy migration."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_migrate_start_post_copy(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -913,6 +1037,7 @@ class virDomain(virDomainBase):
 
     async def numaParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all numa parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -922,6 +1047,7 @@ class virDomain(virDomainBase):
 
     async def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the host interface associated with a channel device on a guest, if the...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = (await self._c.domain_open_channel(dom=self._o, name=name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -931,6 +1057,7 @@ class virDomain(virDomainBase):
 
     async def openConsole(self, dev_name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the backend associated with a console, serial or parallel port device on...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = (await self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -940,6 +1067,7 @@ class virDomain(virDomainBase):
 
     async def openGraphics(self, idx: int, fd: int, flags: int = 0) -> int:
         """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[fd]))
         except _rt.VirtrpcError as e:
@@ -948,6 +1076,7 @@ class virDomain(virDomainBase):
 
     async def openGraphicsFD(self, idx: int, flags: int = 0) -> int:
         """This will create a socket pair connected to the graphics backend of @dom."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_open_graphics_fd(dom=self._o, idx=idx, flags=flags))
         except _rt.VirtrpcError as e:
@@ -956,6 +1085,9 @@ class virDomain(virDomainBase):
 
     async def pMSuspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
         """Attempt to have the guest enter the given @target power management suspension level."""
+        target &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        duration &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_pm_suspend_for_duration(dom=self._o, target=target, duration=duration, flags=flags))
         except _rt.VirtrpcError as e:
@@ -964,6 +1096,7 @@ class virDomain(virDomainBase):
 
     async def pMWakeup(self, flags: int = 0) -> int:
         """Inject a wakeup into the guest that previously used virDomainPMSuspendForDuration,...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_pm_wakeup(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -972,6 +1105,7 @@ class virDomain(virDomainBase):
 
     async def perfEvents(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all Linux perf events setting."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_perf_events(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -980,6 +1114,7 @@ class virDomain(virDomainBase):
 
     async def pinEmulator(self, cpumap: tuple[bool, ...], flags: int = 0) -> int:
         """Dynamically change the real CPUs which can be allocated to all emulator threads."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_pin_emulator(dom=self._o, cpumap=(await _art.cpumap_bytes(cpumap, self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -988,6 +1123,7 @@ class virDomain(virDomainBase):
 
     async def pinIOThread(self, iothread_val: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
         """Dynamically change the real CPUs which can be allocated to an IOThread."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_pin_iothread(dom=self._o, iothreads_id=iothread_val, cpumap=(await _art.cpumap_bytes(cpumap, self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1004,6 +1140,7 @@ class virDomain(virDomainBase):
 
     async def pinVcpuFlags(self, vcpu: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
         """Dynamically change the real CPUs which can be allocated to a virtual CPU."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_pin_vcpu_flags(dom=self._o, vcpu=vcpu, cpumap=(await _art.cpumap_bytes(cpumap, self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1012,6 +1149,7 @@ class virDomain(virDomainBase):
 
     async def reboot(self, flags: int = 0) -> int:
         """Reboot a domain, the domain object is still usable thereafter, but the domain OS is...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_reboot(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1020,6 +1158,7 @@ class virDomain(virDomainBase):
 
     async def rename(self, new_name: str | None, flags: int = 0) -> int:
         """Rename a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_rename(dom=self._o, new_name=new_name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1028,6 +1167,7 @@ class virDomain(virDomainBase):
 
     async def reset(self, flags: int = 0) -> int:
         """Reset a domain immediately without any guest OS shutdown."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_reset(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1044,6 +1184,7 @@ class virDomain(virDomainBase):
 
     async def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
         """Revert the domain to a given snapshot."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1052,6 +1193,8 @@ class virDomain(virDomainBase):
 
     async def save(self, to: str) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainSave", 20)
         try:
             (await self._c.domain_save(dom=self._o, to=to))
         except _rt.VirtrpcError as e:
@@ -1060,6 +1203,9 @@ class virDomain(virDomainBase):
 
     async def saveFlags(self, to: str, dxml: str | None = None, flags: int = 0) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
+        if to is None:
+            raise _rt.null_arg("to", "virDomainSaveFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_save_flags(dom=self._o, to=to, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1068,6 +1214,7 @@ class virDomain(virDomainBase):
 
     async def saveParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """This method extends virDomainSaveFlags by adding parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_save_params(dom=self._o, params=_rt.hinted_params(params, "save"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1084,6 +1231,7 @@ class virDomain(virDomainBase):
 
     async def schedulerParametersFlags(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all scheduler parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=(await self._c.domain_get_scheduler_type(dom=self._o)).nparams, flags=flags | _rt.STRING_OKAY))
         except _rt.VirtrpcError as e:
@@ -1100,6 +1248,8 @@ class virDomain(virDomainBase):
 
     async def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
         """Take a screenshot of current domain console as a stream."""
+        screen &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = (await self._c.domain_screenshot(dom=self._o, screen=screen, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1125,6 +1275,7 @@ class virDomain(virDomainBase):
 
     async def sendKey(self, codeset: int, holdtime: int, keycodes: list[int], nkeycodes: int, flags: int = 0) -> int:
         """Send key(s) to the guest."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=list(keycodes)[:nkeycodes], flags=flags))
         except _rt.VirtrpcError as e:
@@ -1133,6 +1284,8 @@ class virDomain(virDomainBase):
 
     async def sendProcessSignal(self, pid_value: int, signum: int, flags: int = 0) -> int:
         """Send a signal to the designated process in the guest The signal numbers must be...."""
+        signum &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_send_process_signal(dom=self._o, pid_value=pid_value, signum=signum, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1149,6 +1302,7 @@ class virDomain(virDomainBase):
 
     async def setBlkioParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the blkio tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags)).params), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1157,6 +1311,7 @@ class virDomain(virDomainBase):
 
     async def setBlockIoTune(self, disk: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the per-device block IO tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_block_io_tune(dom=self._o, disk=disk, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_block_io_tune, dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1165,6 +1320,10 @@ class virDomain(virDomainBase):
 
     async def setBlockThreshold(self, dev: str, threshold: int, flags: int = 0) -> int:
         """Set the threshold level for delivering the VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD if...."""
+        if dev is None:
+            raise _rt.null_arg("dev", "virDomainSetBlockThreshold", 20)
+        threshold &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_block_threshold(dom=self._o, dev=dev, threshold=threshold, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1173,6 +1332,9 @@ class virDomain(virDomainBase):
 
     async def setGuestVcpus(self, cpumap: str, state: int, flags: int = 0) -> int:
         """Sets state of individual vcpus described by @cpumap via guest agent."""
+        if cpumap is None:
+            raise _rt.null_arg("cpumap", "virDomainSetGuestVcpus", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_guest_vcpus(dom=self._o, cpumap=cpumap, state=state, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1181,6 +1343,7 @@ class virDomain(virDomainBase):
 
     async def setIOThreadParams(self, iothread_val: int, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Dynamically set IOThread parameters to the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_iothread_params(dom=self._o, iothread_id=iothread_val, params=_rt.hinted_params(params, "iothread"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1189,6 +1352,7 @@ class virDomain(virDomainBase):
 
     async def setInterfaceParameters(self, device: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change a subset or all parameters of interface; currently this includes bandwidth...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_interface_parameters(dom=self._o, device=device, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_interface_parameters, dom=self._o, device=device, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1197,6 +1361,7 @@ class virDomain(virDomainBase):
 
     async def setLaunchSecurityState(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Set a launch security secret in the guest's memory."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_launch_security_state(dom=self._o, params=_rt.hinted_params(params, "launch_security"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1205,6 +1370,9 @@ class virDomain(virDomainBase):
 
     async def setLifecycleAction(self, type: int, action: int, flags: int = 0) -> int:
         """Changes the actions of lifecycle events for domain represented as...."""
+        type &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        action &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_lifecycle_action(dom=self._o, type=type, action=action, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1213,6 +1381,7 @@ class virDomain(virDomainBase):
 
     async def setMaxMemory(self, memory: int) -> int:
         """Dynamically change the maximum amount of physical memory allocated to a domain."""
+        memory &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_max_memory(dom=self._o, memory=memory))
         except _rt.VirtrpcError as e:
@@ -1221,6 +1390,7 @@ class virDomain(virDomainBase):
 
     async def setMemory(self, memory: int) -> int:
         """Dynamically change the target amount of physical memory allocated to a domain."""
+        memory &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_memory(dom=self._o, memory=memory))
         except _rt.VirtrpcError as e:
@@ -1229,6 +1399,8 @@ class virDomain(virDomainBase):
 
     async def setMemoryFlags(self, memory: int, flags: int = 0) -> int:
         """Dynamically change the target amount of physical memory allocated to a domain."""
+        memory &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_memory_flags(dom=self._o, memory=memory, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1237,6 +1409,7 @@ class virDomain(virDomainBase):
 
     async def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the memory tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags)).params), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1245,6 +1418,7 @@ class virDomain(virDomainBase):
 
     async def setMemoryStatsPeriod(self, period: int, flags: int = 0) -> int:
         """Dynamically change the domain memory balloon driver statistics collection period."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_memory_stats_period(dom=self._o, period=period, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1253,6 +1427,7 @@ class virDomain(virDomainBase):
 
     async def setMetadata(self, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> int:
         """Sets the appropriate domain element given by @type to the value of @metadata."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_metadata(dom=self._o, type=type, metadata=metadata, key=key, uri=uri, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1261,6 +1436,7 @@ class virDomain(virDomainBase):
 
     async def setNumaParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the numa tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags)).params), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1269,6 +1445,7 @@ class virDomain(virDomainBase):
 
     async def setPerfEvents(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Enable or disable the particular list of Linux perf events you care about."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_perf_events(dom=self._o, params=_rt.typed_params(params, (await self._c.domain_get_perf_events(dom=self._o, flags=flags))), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1285,6 +1462,7 @@ class virDomain(virDomainBase):
 
     async def setSchedulerParametersFlags(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change a subset or all scheduler parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_scheduler_parameters_flags(dom=self._o, params=_rt.typed_params(params, (await self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=(await self._c.domain_get_scheduler_type(dom=self._o)).nparams, flags=flags))), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1293,6 +1471,7 @@ class virDomain(virDomainBase):
 
     async def setTime(self, time: dict[str, int] | None = None, flags: int = 0) -> int:
         """When a domain is suspended or restored from a file the domain's OS has no idea that...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_time(dom=self._o, seconds=_rt.time_field(time, "seconds"), nseconds=_rt.time_field(time, "nseconds"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1301,6 +1480,7 @@ class virDomain(virDomainBase):
 
     async def setUserPassword(self, user: str | None, password: str | None, flags: int = 0) -> int:
         """Sets the @user password to the value specified by @password."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_user_password(dom=self._o, user=user, password=password, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1309,6 +1489,9 @@ class virDomain(virDomainBase):
 
     async def setVcpu(self, vcpumap: str, state: int, flags: int = 0) -> int:
         """Enables/disables individual vcpus described by @vcpumap in the hypervisor."""
+        if vcpumap is None:
+            raise _rt.null_arg("vcpumap", "virDomainSetVcpu", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_vcpu(dom=self._o, cpumap=vcpumap, state=state, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1317,6 +1500,7 @@ class virDomain(virDomainBase):
 
     async def setVcpus(self, nvcpus: int) -> int:
         """Dynamically change the number of virtual CPUs used by the domain."""
+        nvcpus &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_vcpus(dom=self._o, nvcpus=nvcpus))
         except _rt.VirtrpcError as e:
@@ -1325,6 +1509,8 @@ class virDomain(virDomainBase):
 
     async def setVcpusFlags(self, nvcpus: int, flags: int = 0) -> int:
         """Dynamically change the number of virtual CPUs used by the domain."""
+        nvcpus &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_set_vcpus_flags(dom=self._o, nvcpus=nvcpus, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1341,6 +1527,7 @@ class virDomain(virDomainBase):
 
     async def shutdownFlags(self, flags: int = 0) -> int:
         """Shutdown a domain, the domain object is still usable thereafter but the domain OS is...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_shutdown_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1349,6 +1536,9 @@ class virDomain(virDomainBase):
 
     async def snapshotCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainSnapshot:
         """Creates a new snapshot of a domain based on the snapshot xml contained in xmlDesc,...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virDomainSnapshotCreateXML", 35)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1357,6 +1547,7 @@ class virDomain(virDomainBase):
 
     async def snapshotCurrent(self, flags: int = 0) -> virDomainSnapshot:
         """Get the current snapshot for a domain, if any."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_current(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1365,6 +1556,7 @@ class virDomain(virDomainBase):
 
     async def snapshotListNames(self, flags: int = 0) -> list[str]:
         """Collect the list of domain snapshots for the given domain, and store their names in...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_list_names(dom=self._o, maxnames=(await self._c.domain_snapshot_num(dom=self._o, flags=flags)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1373,6 +1565,9 @@ class virDomain(virDomainBase):
 
     async def snapshotLookupByName(self, name: str, flags: int = 0) -> virDomainSnapshot:
         """Try to lookup a domain snapshot based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virDomainSnapshotLookupByName", 35)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_lookup_by_name(dom=self._o, name=name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1381,6 +1576,7 @@ class virDomain(virDomainBase):
 
     async def snapshotNum(self, flags: int = 0) -> int:
         """Provides the number of domain snapshots for this domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_snapshot_num(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1389,6 +1585,7 @@ class virDomain(virDomainBase):
 
     async def startDirtyRateCalc(self, seconds: int, flags: int = 0) -> int:
         """Calculate the current domain's memory dirty rate in next @seconds."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_start_dirty_rate_calc(dom=self._o, seconds=seconds, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1397,6 +1594,7 @@ class virDomain(virDomainBase):
 
     async def state(self, flags: int = 0) -> list[int]:
         """Extract domain state."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_state(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1421,6 +1619,7 @@ class virDomain(virDomainBase):
 
     async def undefineFlags(self, flags: int = 0) -> int:
         """Undefine a domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_undefine_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1429,6 +1628,9 @@ class virDomain(virDomainBase):
 
     async def updateDeviceFlags(self, xml: str, flags: int = 0) -> int:
         """Change a virtual device on a domain, using the flags parameter to control how the...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainUpdateDeviceFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_update_device_flags(dom=self._o, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1437,6 +1639,7 @@ class virDomain(virDomainBase):
 
     async def vcpuPinInfo(self, flags: int = 0) -> list[tuple[bool, ...]]:
         """Query the CPU affinity setting of all virtual CPUs of domain, store it in cpumaps."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_vcpu_pin_info(dom=self._o, ncpumaps=(await self.vcpusFlags(flags)), maplen=(await _art.cpumap_len(self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1453,6 +1656,7 @@ class virDomain(virDomainBase):
 
     async def vcpusFlags(self, flags: int = 0) -> int:
         """Query the number of virtual CPUs used by the domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_get_vcpus_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1475,6 +1679,7 @@ class virNetworkPort(virNetworkPortBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network port."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.network_port_get_xml_desc(port=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1483,6 +1688,7 @@ class virNetworkPort(virNetworkPortBase):
 
     async def delete(self, flags: int = 0) -> int:
         """Delete the network port."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.network_port_delete(port=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1491,6 +1697,7 @@ class virNetworkPort(virNetworkPortBase):
 
     async def parameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all interface parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=0)).nparams
             r = (await self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=n))
@@ -1500,6 +1707,7 @@ class virNetworkPort(virNetworkPortBase):
 
     async def setParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change a subset or all parameters of the network port; currently this includes...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.network_port_set_parameters(port=self._o, params=_rt.hinted_params(params, "network_port"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -1512,6 +1720,7 @@ class virNetwork(virNetworkBase):
 
     async def DHCPLeases(self, mac: str | None = None, flags: int = 0) -> list[dict[str, Any]]:
         """For DHCPv4, the information returned: - Network Interface Name - Expiry Time - MAC...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.network_get_dhcp_leases(net=self._o, mac=mac, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1530,6 +1739,7 @@ class virNetwork(virNetworkBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.network_get_xml_desc(net=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1587,6 +1797,7 @@ class virNetwork(virNetworkBase):
 
     async def listAllPorts(self, flags: int = 0) -> list[virNetworkPort]:
         """Collect the list of network ports, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.network_list_all_ports(network=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1600,6 +1811,9 @@ class virNetwork(virNetworkBase):
 
     async def portCreateXML(self, xmldesc: str, flags: int = 0) -> virNetworkPort:
         """Create a new network port, based on an XML description similar to the one returned...."""
+        if xmldesc is None:
+            raise _rt.null_arg("xmldesc", "virNetworkPortCreateXML", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.network_port_create_xml(network=self._o, xml=xmldesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1609,7 +1823,7 @@ class virNetwork(virNetworkBase):
     async def portLookupByUUID(self, uuid: bytes) -> virNetworkPort:
         """Try to lookup a port on the given network based on its UUID."""
         try:
-            r = (await self._c.network_port_lookup_by_uuid(network=self._o, uuid=uuid))
+            r = (await self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_arg(uuid, "virNetworkPortLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortLookupByUUID") from None
         return virNetworkPort(self, r)
@@ -1640,6 +1854,11 @@ class virNetwork(virNetworkBase):
 
     async def update(self, command: int, section: int, parentIndex: int, xml: str, flags: int = 0) -> int:
         """Update the definition of an existing network, either its live running state, its...."""
+        command &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        section &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        if xml is None:
+            raise _rt.null_arg("xml", "virNetworkUpdate", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.network_update(net=self._o, command=command, section=section, parentIndex=parentIndex, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1657,6 +1876,7 @@ class virInterface(virInterfaceBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """VIR_INTERFACE_XML_INACTIVE - return the static configuration, suitable for use...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.interface_get_xml_desc(iface=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1665,6 +1885,7 @@ class virInterface(virInterfaceBase):
 
     async def create(self, flags: int = 0) -> int:
         """Activate an interface (i.e."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.interface_create(iface=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1673,6 +1894,7 @@ class virInterface(virInterfaceBase):
 
     async def destroy(self, flags: int = 0) -> int:
         """deactivate an interface (ie call "ifdown") This does not remove the interface from...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.interface_destroy(iface=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1716,6 +1938,7 @@ class virStoragePool(virStoragePoolBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Fetch an XML document describing all aspects of the storage pool."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_pool_get_xml_desc(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1733,6 +1956,7 @@ class virStoragePool(virStoragePoolBase):
 
     async def build(self, flags: int = 0) -> int:
         """Currently only filesystem pool accepts flags VIR_STORAGE_POOL_BUILD_OVERWRITE and...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_pool_build(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1741,6 +1965,7 @@ class virStoragePool(virStoragePoolBase):
 
     async def create(self, flags: int = 0) -> int:
         """Starts an inactive storage pool."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_pool_create(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1749,6 +1974,9 @@ class virStoragePool(virStoragePoolBase):
 
     async def createXML(self, xmlDesc: str, flags: int = 0) -> virStorageVol:
         """Create a storage volume within a pool based on an XML description."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virStorageVolCreateXML", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_vol_create_xml(pool=self._o, xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1757,6 +1985,9 @@ class virStoragePool(virStoragePoolBase):
 
     async def createXMLFrom(self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0) -> virStorageVol:
         """Create a storage volume in the parent pool, using the 'clonevol' volume as input."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virStorageVolCreateXMLFrom", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_vol_create_xml_from(pool=self._o, xml=xmlDesc, clonevol=clonevol._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1765,6 +1996,7 @@ class virStoragePool(virStoragePoolBase):
 
     async def delete(self, flags: int = 0) -> int:
         """Delete the underlying pool resources."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_pool_delete(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1805,6 +2037,7 @@ class virStoragePool(virStoragePoolBase):
 
     async def listAllVolumes(self, flags: int = 0) -> list[virStorageVol]:
         """Collect the list of storage volumes, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_pool_list_all_volumes(pool=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1834,6 +2067,7 @@ class virStoragePool(virStoragePoolBase):
 
     async def refresh(self, flags: int = 0) -> int:
         """Request that the pool refresh its list of volumes."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_pool_refresh(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1850,6 +2084,8 @@ class virStoragePool(virStoragePoolBase):
 
     async def storageVolLookupByName(self, name: str) -> virStorageVol:
         """Fetch a pointer to a storage volume based on its name within a pool...."""
+        if name is None:
+            raise _rt.null_arg("name", "virStorageVolLookupByName", 18)
         try:
             r = (await self._c.storage_vol_lookup_by_name(pool=self._o, name=name))
         except _rt.VirtrpcError as e:
@@ -1870,6 +2106,7 @@ class virStorageVol(virStorageVolBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Fetch an XML document describing all aspects of the storage volume."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_vol_get_xml_desc(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1878,6 +2115,7 @@ class virStorageVol(virStorageVolBase):
 
     async def delete(self, flags: int = 0) -> int:
         """Delete the storage volume from the pool."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_vol_delete(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1886,6 +2124,9 @@ class virStorageVol(virStorageVolBase):
 
     async def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Download the content of the volume as a stream."""
+        offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = (await self._c.storage_vol_download(vol=self._o, offset=offset, length=length, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1903,6 +2144,7 @@ class virStorageVol(virStorageVolBase):
 
     async def infoFlags(self, flags: int = 0) -> list[int]:
         """Fetches volatile information about the storage volume such as its current allocation."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_vol_get_info_flags(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1929,6 +2171,8 @@ class virStorageVol(virStorageVolBase):
 
     async def resize(self, capacity: int, flags: int = 0) -> int:
         """Changes the capacity of the storage volume @vol to @capacity."""
+        capacity &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_vol_resize(vol=self._o, capacity=capacity, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1945,6 +2189,9 @@ class virStorageVol(virStorageVolBase):
 
     async def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Upload new content to the volume from a stream."""
+        offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = (await self._c.storage_vol_upload(vol=self._o, offset=offset, length=length, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1954,6 +2201,7 @@ class virStorageVol(virStorageVolBase):
 
     async def wipe(self, flags: int = 0) -> int:
         """Ensure data previously on a volume is not accessible to future reads."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_vol_wipe(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1962,6 +2210,8 @@ class virStorageVol(virStorageVolBase):
 
     async def wipePattern(self, algorithm: int, flags: int = 0) -> int:
         """Similar to virStorageVolWipe, but one can choose between different wiping algorithms."""
+        algorithm &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.storage_vol_wipe_pattern(vol=self._o, algorithm=algorithm, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1974,6 +2224,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Fetch an XML document describing all aspects of the device."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_device_get_xml_desc(name=self._o.name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -1991,6 +2242,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     async def create(self, flags: int = 0) -> int:
         """Start a defined node device:."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.node_device_create(name=self._o.name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2007,6 +2259,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     async def detachFlags(self, driverName: str | None, flags: int = 0) -> int:
         """Detach the node device from the node itself so that it may be assigned to a guest domain."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.node_device_detach_flags(name=self._o.name, driverName=driverName, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2092,6 +2345,7 @@ class virNodeDevice(virNodeDeviceBase):
 
     async def undefine(self, flags: int = 0) -> int:
         """Undefine the device object."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.node_device_undefine(name=self._o.name, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2114,6 +2368,7 @@ class virSecret(virSecretBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Fetches an XML document describing attributes of the secret."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.secret_get_xml_desc(secret=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2122,6 +2377,7 @@ class virSecret(virSecretBase):
 
     async def setValue(self, value: bytes | str, flags: int = 0) -> int:
         """Sets the value of a secret."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.secret_set_value(secret=self._o, value=_rt.as_bytes(value), flags=flags))
         except _rt.VirtrpcError as e:
@@ -2148,6 +2404,7 @@ class virSecret(virSecretBase):
 
     async def value(self, flags: int = 0) -> bytes:
         """Fetches the value of a secret."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.secret_get_value(secret=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2161,6 +2418,7 @@ class virNWFilterBinding(virNWFilterBindingBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network filter."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.nwfilter_binding_get_xml_desc(nwfilter=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2201,6 +2459,7 @@ class virNWFilter(virNWFilterBase):
 
     async def XMLDesc(self, flags: int = 0) -> str:
         """Provide an XML description of the network filter."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.nwfilter_get_xml_desc(nwfilter=self._o, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2242,6 +2501,7 @@ class virConnect(virConnectBase):
 
     async def allocPages(self, pages: dict[int, int], startCell: int = 0, cellCount: int = 0, flags: int = 0) -> int:
         """Sometimes, when trying to start a new domain, it may be necessary to reserve some...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_alloc_pages(pageSizes=list(pages), pageCounts=list(pages.values()), startCell=startCell, cellCount=cellCount, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2251,6 +2511,7 @@ class virConnect(virConnectBase):
 
     async def baselineCPU(self, xmlCPUs: list[str], flags: int = 0) -> str:
         """Computes the most feature-rich CPU which is compatible with all given host CPUs."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_baseline_cpu(xmlCPUs=list(xmlCPUs), flags=flags))
         except _rt.VirtrpcError as e:
@@ -2260,6 +2521,7 @@ class virConnect(virConnectBase):
 
     async def baselineHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPUs: list[str], flags: int = 0) -> str:
         """Computes the most feature-rich CPU which is compatible with all given CPUs and can...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_baseline_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPUs=list(xmlCPUs), flags=flags))
         except _rt.VirtrpcError as e:
@@ -2269,6 +2531,7 @@ class virConnect(virConnectBase):
 
     async def changeBegin(self, flags: int = 0) -> int:
         """This function creates a restore point to which one can return later by calling...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.interface_change_begin(flags=flags))
         except _rt.VirtrpcError as e:
@@ -2277,6 +2540,7 @@ class virConnect(virConnectBase):
 
     async def changeCommit(self, flags: int = 0) -> int:
         """This commits the changes made to interfaces and frees the restore point created by...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.interface_change_commit(flags=flags))
         except _rt.VirtrpcError as e:
@@ -2285,6 +2549,7 @@ class virConnect(virConnectBase):
 
     async def changeRollback(self, flags: int = 0) -> int:
         """This cancels changes made to interfaces settings by restoring previous state created...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.interface_change_rollback(flags=flags))
         except _rt.VirtrpcError as e:
@@ -2293,6 +2558,7 @@ class virConnect(virConnectBase):
 
     async def compareCPU(self, xmlDesc: str, flags: int = 0) -> int:
         """Compares the given CPU description with the host CPU."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_compare_cpu(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2301,6 +2567,7 @@ class virConnect(virConnectBase):
 
     async def compareHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
         """Compares the given CPU description with the CPU the specified hypervisor is able to...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_compare_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2309,6 +2576,7 @@ class virConnect(virConnectBase):
 
     async def createLinux(self, xmlDesc: str, flags: int = 0) -> virDomain:
         """Deprecated after 0.4.6."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2317,6 +2585,9 @@ class virConnect(virConnectBase):
 
     async def createXML(self, xmlDesc: str, flags: int = 0) -> virDomain:
         """Launch a new guest domain, based on an XML description similar to the one returned...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virDomainCreateXML", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2325,6 +2596,7 @@ class virConnect(virConnectBase):
 
     async def createXMLWithFiles(self, xmlDesc: str, files: list[int], flags: int = 0) -> virDomain:
         """Launch a new guest domain, based on an XML description similar to the one returned...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_create_xml_with_files(xml_desc=xmlDesc, flags=flags, fds=files))
         except _rt.VirtrpcError as e:
@@ -2333,6 +2605,8 @@ class virConnect(virConnectBase):
 
     async def defineXML(self, xml: str) -> virDomain:
         """Define a domain, but does not start it."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDefineXML", 20)
         try:
             r = (await self._c.domain_define_xml(xml=xml))
         except _rt.VirtrpcError as e:
@@ -2341,6 +2615,9 @@ class virConnect(virConnectBase):
 
     async def defineXMLFlags(self, xml: str, flags: int = 0) -> virDomain:
         """Defines a domain, but does not start it."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virDomainDefineXMLFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_define_xml_flags(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2349,6 +2626,7 @@ class virConnect(virConnectBase):
 
     async def domainListGetStats(self, doms: list[virDomain], stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
         """Query statistics for domains provided by @doms."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_get_all_domain_stats(doms=[d._o for d in doms], stats=stats, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2357,6 +2635,11 @@ class virConnect(virConnectBase):
 
     async def domainXMLFromNative(self, nativeFormat: str, nativeConfig: str, flags: int = 0) -> str:
         """Reads native configuration data describing a domain, and generates libvirt domain XML."""
+        if nativeFormat is None:
+            raise _rt.null_arg("nativeFormat", "virConnectDomainXMLFromNative", 20)
+        if nativeConfig is None:
+            raise _rt.null_arg("nativeConfig", "virConnectDomainXMLFromNative", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_domain_xml_from_native(nativeFormat=nativeFormat, nativeConfig=nativeConfig, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2365,6 +2648,11 @@ class virConnect(virConnectBase):
 
     async def domainXMLToNative(self, nativeFormat: str, domainXml: str, flags: int = 0) -> str:
         """Reads a domain XML configuration document, and generates a native configuration file...."""
+        if nativeFormat is None:
+            raise _rt.null_arg("nativeFormat", "virConnectDomainXMLToNative", 20)
+        if domainXml is None:
+            raise _rt.null_arg("domainXml", "virConnectDomainXMLToNative", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_domain_xml_to_native(nativeFormat=nativeFormat, domainXml=domainXml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2373,6 +2661,9 @@ class virConnect(virConnectBase):
 
     async def findStoragePoolSources(self, type: str, srcSpec: str | None, flags: int = 0) -> str:
         """Talks to a storage backend and attempts to auto-discover the set of available...."""
+        if type is None:
+            raise _rt.null_arg("type", "virConnectFindStoragePoolSources", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_find_storage_pool_sources(type=type, srcSpec=srcSpec, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2381,6 +2672,7 @@ class virConnect(virConnectBase):
 
     async def getAllDomainStats(self, stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
         """Query statistics for all domains on a given connection."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_get_all_domain_stats(doms=[], stats=stats, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2389,6 +2681,7 @@ class virConnect(virConnectBase):
 
     async def getCPUMap(self, flags: int = 0) -> tuple[int, list[bool], int]:
         """Get CPU map of host node CPUs."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_get_cpu_map(need_map=1, need_online=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2397,6 +2690,7 @@ class virConnect(virConnectBase):
 
     async def getCPUModelNames(self, arch: str, flags: int = 0) -> list[str]:
         """Get the list of CPU models supported by libvirt for a specific architecture."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_get_cpu_model_names(arch=arch, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2405,6 +2699,7 @@ class virConnect(virConnectBase):
 
     async def getCPUStats(self, cpuNum: int, flags: int = 0) -> dict[str, int]:
         """This function provides individual cpu statistics of the node."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.node_get_cpu_stats(cpuNum=cpuNum, flags=flags, nparams=0)).nparams
             r = (await self._c.node_get_cpu_stats(cpuNum=cpuNum, flags=flags, nparams=n))
@@ -2430,6 +2725,7 @@ class virConnect(virConnectBase):
 
     async def getDomainCapabilities(self, emulatorbin: str | None = None, arch: str | None = None, machine: str | None = None, virttype: str | None = None, flags: int = 0) -> str:
         """Prior creating a domain (for instance via virDomainCreateXML or virDomainDefineXML)...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_get_domain_capabilities(emulatorbin=emulatorbin, arch=arch, machine=machine, virttype=virttype, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2447,6 +2743,7 @@ class virConnect(virConnectBase):
 
     async def getFreePages(self, pages: list[int], startCell: int, maxCells: int, flags: int = 0) -> dict[int, dict[int, int]]:
         """This calls queries the host system on free pages of specified size."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_get_free_pages(pages=list(pages), startCell=startCell, cellCount=maxCells, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2488,6 +2785,7 @@ class virConnect(virConnectBase):
 
     async def getMemoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """Get all node memory parameters (parameters unsupported by OS will be omitted)."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -2497,6 +2795,7 @@ class virConnect(virConnectBase):
 
     async def getMemoryStats(self, cellNum: int, flags: int = 0) -> dict[str, int]:
         """This function provides memory stats of the node."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.node_get_memory_stats(cellNum=cellNum, flags=flags, nparams=0)).nparams
             r = (await self._c.node_get_memory_stats(cellNum=cellNum, flags=flags, nparams=n))
@@ -2506,6 +2805,7 @@ class virConnect(virConnectBase):
 
     async def getSEVInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
         """If hypervisor supports AMD's SEV feature, then @params will contain various platform...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             n = (await self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=0)).nparams
             r = (await self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=n))
@@ -2523,6 +2823,7 @@ class virConnect(virConnectBase):
 
     async def getStoragePoolCapabilities(self, flags: int = 0) -> str:
         """Prior creating a storage pool (for instance via virStoragePoolCreateXML or...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_get_storage_pool_capabilities(flags=flags))
         except _rt.VirtrpcError as e:
@@ -2531,6 +2832,7 @@ class virConnect(virConnectBase):
 
     async def getSysinfo(self, flags: int = 0) -> str:
         """This returns the XML description of the sysinfo details for the host on which the...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_get_sysinfo(flags=flags))
         except _rt.VirtrpcError as e:
@@ -2556,6 +2858,9 @@ class virConnect(virConnectBase):
 
     async def interfaceDefineXML(self, xml: str, flags: int = 0) -> virInterface:
         """Define an inactive persistent physical host interface or modify an existing...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virInterfaceDefineXML", 26)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.interface_define_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2564,6 +2869,8 @@ class virConnect(virConnectBase):
 
     async def interfaceLookupByMACString(self, macstr: str) -> virInterface:
         """Try to lookup an interface on the given hypervisor based on its MAC."""
+        if macstr is None:
+            raise _rt.null_arg("macstr", "virInterfaceLookupByMACString", 26)
         try:
             r = (await self._c.interface_lookup_by_mac_string(mac=macstr))
         except _rt.VirtrpcError as e:
@@ -2572,6 +2879,8 @@ class virConnect(virConnectBase):
 
     async def interfaceLookupByName(self, name: str) -> virInterface:
         """Try to lookup an interface on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virInterfaceLookupByName", 26)
         try:
             r = (await self._c.interface_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
@@ -2588,6 +2897,7 @@ class virConnect(virConnectBase):
 
     async def listAllDevices(self, flags: int = 0) -> list[virNodeDevice]:
         """Collect the list of node devices, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_node_devices(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2596,6 +2906,7 @@ class virConnect(virConnectBase):
 
     async def listAllDomains(self, flags: int = 0) -> list[virDomain]:
         """Collect a possibly-filtered list of all domains, and return an allocated array of...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_domains(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2604,6 +2915,7 @@ class virConnect(virConnectBase):
 
     async def listAllInterfaces(self, flags: int = 0) -> list[virInterface]:
         """Collect the list of interfaces, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_interfaces(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2612,6 +2924,7 @@ class virConnect(virConnectBase):
 
     async def listAllNWFilterBindings(self, flags: int = 0) -> list[virNWFilterBinding]:
         """Collect the list of network filters, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_nwfilter_bindings(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2620,6 +2933,7 @@ class virConnect(virConnectBase):
 
     async def listAllNWFilters(self, flags: int = 0) -> list[virNWFilter]:
         """Collect the list of network filters, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_nwfilters(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2628,6 +2942,7 @@ class virConnect(virConnectBase):
 
     async def listAllNetworks(self, flags: int = 0) -> list[virNetwork]:
         """Collect the list of networks, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_networks(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2636,6 +2951,7 @@ class virConnect(virConnectBase):
 
     async def listAllSecrets(self, flags: int = 0) -> list[virSecret]:
         """Collect the list of secrets, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_secrets(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2644,6 +2960,7 @@ class virConnect(virConnectBase):
 
     async def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:
         """Collect the list of storage pools, and allocate an array to store those objects."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.connect_list_all_storage_pools(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2684,6 +3001,7 @@ class virConnect(virConnectBase):
 
     async def listDevices(self, cap: str | None, flags: int = 0) -> list[str]:
         """Collect the list of node devices, and store their names in @names The use of this...."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_list_devices(cap=cap, maxnames=(await self._c.node_num_of_devices(cap=cap, flags=flags)), flags=flags))
         except _rt.VirtrpcError as e:
@@ -2748,6 +3066,8 @@ class virConnect(virConnectBase):
 
     async def lookupByName(self, name: str) -> virDomain:
         """Try to lookup a domain on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virDomainLookupByName", 20)
         try:
             r = (await self._c.domain_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
@@ -2757,7 +3077,7 @@ class virConnect(virConnectBase):
     async def lookupByUUID(self, uuid: bytes) -> virDomain:
         """Try to lookup a domain on the given hypervisor based on its UUID."""
         try:
-            r = (await self._c.domain_lookup_by_uuid(uuid=uuid))
+            r = (await self._c.domain_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virDomainLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByUUID") from None
         return virDomain(self, r)
@@ -2772,6 +3092,8 @@ class virConnect(virConnectBase):
 
     async def networkCreateXML(self, xmlDesc: str) -> virNetwork:
         """Create and start a new virtual network, based on an XML description similar to the...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNetworkCreateXML", 19)
         try:
             r = (await self._c.network_create_xml(xml=xmlDesc))
         except _rt.VirtrpcError as e:
@@ -2780,6 +3102,9 @@ class virConnect(virConnectBase):
 
     async def networkCreateXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNetwork:
         """Create and start a new virtual network, based on an XML description similar to the...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNetworkCreateXMLFlags", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.network_create_xml_flags(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2788,6 +3113,8 @@ class virConnect(virConnectBase):
 
     async def networkDefineXML(self, xml: str) -> virNetwork:
         """Define an inactive persistent virtual network or modify an existing persistent one...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virNetworkDefineXML", 19)
         try:
             r = (await self._c.network_define_xml(xml=xml))
         except _rt.VirtrpcError as e:
@@ -2796,6 +3123,9 @@ class virConnect(virConnectBase):
 
     async def networkDefineXMLFlags(self, xml: str, flags: int = 0) -> virNetwork:
         """Define an inactive persistent virtual network or modify an existing persistent one...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virNetworkDefineXMLFlags", 19)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.network_define_xml_flags(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2804,6 +3134,8 @@ class virConnect(virConnectBase):
 
     async def networkLookupByName(self, name: str) -> virNetwork:
         """Try to lookup a network on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virNetworkLookupByName", 19)
         try:
             r = (await self._c.network_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
@@ -2813,7 +3145,7 @@ class virConnect(virConnectBase):
     async def networkLookupByUUID(self, uuid: bytes) -> virNetwork:
         """Try to lookup a network on the given hypervisor based on its UUID."""
         try:
-            r = (await self._c.network_lookup_by_uuid(uuid=uuid))
+            r = (await self._c.network_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNetworkLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByUUID") from None
         return virNetwork(self, r)
@@ -2828,6 +3160,9 @@ class virConnect(virConnectBase):
 
     async def nodeDeviceCreateXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
         """Create a new device on the VM host machine, for example, virtual HBAs created using...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNodeDeviceCreateXML", 22)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_device_create_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2836,6 +3171,9 @@ class virConnect(virConnectBase):
 
     async def nodeDeviceDefineXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
         """Define a new device on the VM host machine, for example, a mediated device...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNodeDeviceDefineXML", 22)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_device_define_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2844,6 +3182,8 @@ class virConnect(virConnectBase):
 
     async def nodeDeviceLookupByName(self, name: str) -> virNodeDevice:
         """Lookup a node device by its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virNodeDeviceLookupByName", 22)
         try:
             r = (await self._c.node_device_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
@@ -2852,6 +3192,11 @@ class virConnect(virConnectBase):
 
     async def nodeDeviceLookupSCSIHostByWWN(self, wwnn: str, wwpn: str, flags: int = 0) -> virNodeDevice:
         """Lookup SCSI Host which is capable with 'fc_host' by its WWNN and WWPN."""
+        if wwnn is None:
+            raise _rt.null_arg("wwnn", "virNodeDeviceLookupSCSIHostByWWN", 22)
+        if wwpn is None:
+            raise _rt.null_arg("wwpn", "virNodeDeviceLookupSCSIHostByWWN", 22)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_device_lookup_scsi_host_by_wwn(wwnn=wwnn, wwpn=wwpn, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2892,6 +3237,7 @@ class virConnect(virConnectBase):
 
     async def numOfDevices(self, cap: str | None, flags: int = 0) -> int:
         """Provides the number of node devices."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.node_num_of_devices(cap=cap, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2948,6 +3294,9 @@ class virConnect(virConnectBase):
 
     async def nwfilterBindingCreateXML(self, xml: str, flags: int = 0) -> virNWFilterBinding:
         """Define a new network filter, based on an XML description similar to the one returned...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virNWFilterBindingCreateXML", 33)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.nwfilter_binding_create_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2956,6 +3305,8 @@ class virConnect(virConnectBase):
 
     async def nwfilterBindingLookupByPortDev(self, portdev: str) -> virNWFilterBinding:
         """Try to lookup a network filter binding on the given hypervisor based on network port...."""
+        if portdev is None:
+            raise _rt.null_arg("portdev", "virNWFilterBindingLookupByPortDev", 33)
         try:
             r = (await self._c.nwfilter_binding_lookup_by_port_dev(name=portdev))
         except _rt.VirtrpcError as e:
@@ -2964,6 +3315,8 @@ class virConnect(virConnectBase):
 
     async def nwfilterDefineXML(self, xmlDesc: str) -> virNWFilter:
         """Define a new network filter, based on an XML description similar to the one returned...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNWFilterDefineXML", 33)
         try:
             r = (await self._c.nwfilter_define_xml(xml=xmlDesc))
         except _rt.VirtrpcError as e:
@@ -2972,6 +3325,9 @@ class virConnect(virConnectBase):
 
     async def nwfilterDefineXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNWFilter:
         """Define a new network filter, based on an XML description similar to the one returned...."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virNWFilterDefineXMLFlags", 33)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.nwfilter_define_xml_flags(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -2980,6 +3336,8 @@ class virConnect(virConnectBase):
 
     async def nwfilterLookupByName(self, name: str) -> virNWFilter:
         """Try to lookup a network filter on the given hypervisor based on its name."""
+        if name is None:
+            raise _rt.null_arg("name", "virNWFilterLookupByName", 33)
         try:
             r = (await self._c.nwfilter_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
@@ -2989,7 +3347,7 @@ class virConnect(virConnectBase):
     async def nwfilterLookupByUUID(self, uuid: bytes) -> virNWFilter:
         """Try to lookup a network filter on the given hypervisor based on its UUID."""
         try:
-            r = (await self._c.nwfilter_lookup_by_uuid(uuid=uuid))
+            r = (await self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNWFilterLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByUUID") from None
         return virNWFilter(self, r)
@@ -3004,6 +3362,8 @@ class virConnect(virConnectBase):
 
     async def restore(self, frm: str) -> int:
         """This method will restore a domain saved to disk by virDomainSave()."""
+        if frm is None:
+            raise _rt.null_arg("from", "virDomainRestore", 20)
         try:
             (await self._c.domain_restore(from_=frm))
         except _rt.VirtrpcError as e:
@@ -3012,6 +3372,9 @@ class virConnect(virConnectBase):
 
     async def restoreFlags(self, frm: str, dxml: str | None = None, flags: int = 0) -> int:
         """This method will restore a domain saved to disk by virDomainSave()."""
+        if frm is None:
+            raise _rt.null_arg("from", "virDomainRestoreFlags", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_restore_flags(from_=frm, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -3020,6 +3383,7 @@ class virConnect(virConnectBase):
 
     async def restoreParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """This method extends virDomainRestoreFlags by adding parameters."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_restore_params(params=_rt.hinted_params(params, "save"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -3028,6 +3392,11 @@ class virConnect(virConnectBase):
 
     async def saveImageDefineXML(self, file: str, dxml: str, flags: int = 0) -> int:
         """This updates the definition of a domain stored in a saved state file."""
+        if file is None:
+            raise _rt.null_arg("file", "virDomainSaveImageDefineXML", 20)
+        if dxml is None:
+            raise _rt.null_arg("dxml", "virDomainSaveImageDefineXML", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_save_image_define_xml(file=file, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -3036,6 +3405,9 @@ class virConnect(virConnectBase):
 
     async def saveImageGetXMLDesc(self, file: str, flags: int = 0) -> str:
         """This method will extract the XML describing the domain at the time a saved state...."""
+        if file is None:
+            raise _rt.null_arg("file", "virDomainSaveImageGetXMLDesc", 20)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.domain_save_image_get_xml_desc(file=file, flags=flags))
         except _rt.VirtrpcError as e:
@@ -3044,6 +3416,9 @@ class virConnect(virConnectBase):
 
     async def secretDefineXML(self, xml: str, flags: int = 0) -> virSecret:
         """If XML specifies a UUID, locates the specified secret and replaces all attributes of...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virSecretDefineXML", 30)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.secret_define_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -3053,7 +3428,7 @@ class virConnect(virConnectBase):
     async def secretLookupByUUID(self, uuid: bytes) -> virSecret:
         """Try to lookup a secret on the given hypervisor based on its UUID."""
         try:
-            r = (await self._c.secret_lookup_by_uuid(uuid=uuid))
+            r = (await self._c.secret_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virSecretLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUUID") from None
         return virSecret(self, r)
@@ -3068,6 +3443,8 @@ class virConnect(virConnectBase):
 
     async def secretLookupByUsage(self, usageType: int, usageID: str) -> virSecret:
         """Try to lookup a secret on the given hypervisor based on its usage The usageID is...."""
+        if usageID is None:
+            raise _rt.null_arg("usageID", "virSecretLookupByUsage", 30)
         try:
             r = (await self._c.secret_lookup_by_usage(usageType=usageType, usageID=usageID))
         except _rt.VirtrpcError as e:
@@ -3076,6 +3453,7 @@ class virConnect(virConnectBase):
 
     async def setIdentity(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Override the default identity information associated with the connection."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.connect_set_identity(params=_rt.hinted_params(params, "identity"), flags=flags))
         except _rt.VirtrpcError as e:
@@ -3084,6 +3462,7 @@ class virConnect(virConnectBase):
 
     async def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
         """Change all or a subset of the node memory tunables."""
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.node_set_memory_parameters(params=_rt.typed_params(params, (await _art.probe(self._c.node_get_memory_parameters, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
@@ -3092,6 +3471,9 @@ class virConnect(virConnectBase):
 
     async def storagePoolCreateXML(self, xmlDesc: str, flags: int = 0) -> virStoragePool:
         """Create a new storage based on its XML description."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virStoragePoolCreateXML", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_pool_create_xml(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
@@ -3100,6 +3482,9 @@ class virConnect(virConnectBase):
 
     async def storagePoolDefineXML(self, xml: str, flags: int = 0) -> virStoragePool:
         """Define an inactive persistent storage pool or modify an existing persistent one from...."""
+        if xml is None:
+            raise _rt.null_arg("xml", "virStoragePoolDefineXML", 18)
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = (await self._c.storage_pool_define_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
@@ -3108,6 +3493,8 @@ class virConnect(virConnectBase):
 
     async def storagePoolLookupByName(self, name: str) -> virStoragePool:
         """Fetch a storage pool based on its unique name virStoragePoolFree should be used to...."""
+        if name is None:
+            raise _rt.null_arg("name", "virStoragePoolLookupByName", 18)
         try:
             r = (await self._c.storage_pool_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
@@ -3116,6 +3503,8 @@ class virConnect(virConnectBase):
 
     async def storagePoolLookupByTargetPath(self, path: str) -> virStoragePool:
         """Fetch a storage pool which maps to a particular target directory."""
+        if path is None:
+            raise _rt.null_arg("path", "virStoragePoolLookupByTargetPath", 18)
         try:
             r = (await self._c.storage_pool_lookup_by_target_path(path=path))
         except _rt.VirtrpcError as e:
@@ -3125,7 +3514,7 @@ class virConnect(virConnectBase):
     async def storagePoolLookupByUUID(self, uuid: bytes) -> virStoragePool:
         """Fetch a storage pool based on its globally unique id virStoragePoolFree should be...."""
         try:
-            r = (await self._c.storage_pool_lookup_by_uuid(uuid=uuid))
+            r = (await self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virStoragePoolLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByUUID") from None
         return virStoragePool(self, r)
@@ -3140,6 +3529,8 @@ class virConnect(virConnectBase):
 
     async def storageVolLookupByKey(self, key: str) -> virStorageVol:
         """Fetch a pointer to a storage volume based on its globally unique key...."""
+        if key is None:
+            raise _rt.null_arg("key", "virStorageVolLookupByKey", 18)
         try:
             r = (await self._c.storage_vol_lookup_by_key(key=key))
         except _rt.VirtrpcError as e:
@@ -3148,6 +3539,8 @@ class virConnect(virConnectBase):
 
     async def storageVolLookupByPath(self, path: str) -> virStorageVol:
         """Fetch a pointer to a storage volume based on its locally (host) unique path...."""
+        if path is None:
+            raise _rt.null_arg("path", "virStorageVolLookupByPath", 18)
         try:
             r = (await self._c.storage_vol_lookup_by_path(path=path))
         except _rt.VirtrpcError as e:
@@ -3156,6 +3549,9 @@ class virConnect(virConnectBase):
 
     async def suspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
         """Attempt to suspend the node (host machine) for the given duration of time in the...."""
+        target &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
+        duration &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
+        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.node_suspend_for_duration(target=target, duration=duration, flags=flags))
         except _rt.VirtrpcError as e:
