@@ -321,10 +321,23 @@ HEADER = '''\
 '''
 
 
+def _natural(name: str) -> list[tuple[int, int | str]]:
+    import re
+
+    return [(0, int(part)) if part.isdigit() else (1, part)
+            for part in re.split(r"(\d+)", name) if part]
+
+
 def emit_constants(constants: Iterable[tuple[str, int | str]], source: str, doc: str) -> str:
+    pairs = list(constants)
     out = [HEADER.format(source=source), f'"""{doc}"""', ""]
-    for name, value in constants:
+    for name, value in pairs:
         out.append(f"{name} = {value!r}")
+    # `from libvirt import *` gives the constants too (libvirt-python has no __all__);
+    # in "natural" order (RT2 before RT10), as ruff sorts __all__
+    out += ["", "__all__ = ["]
+    out += [f'    "{name}",' for name in sorted((n for n, _v in pairs), key=_natural)]
+    out.append("]")
     return "\n".join(out) + "\n"
 
 

@@ -22,6 +22,7 @@ from virtrpc.auth.credentials import CredentialRequest as _CredentialRequest
 from virtrpc.errors import ConnectError as _ConnectError
 from virtrpc.errors import VirtrpcError as _VirtrpcError
 from virtrpc.libvirt import _events, _runtime
+from virtrpc.libvirt import constants as _constants
 from virtrpc.libvirt._classes import (
     virConnect,
     virDomain,
@@ -51,6 +52,7 @@ __all__ = [
     "virNodeDevice", "virResetLastError", "virSecret", "virStoragePool", "virStorageVol",
     "virStream",
 ]
+__all__ += _constants.__all__
 
 # Type aliases libvirt-python defines; code written for it (libvirt-python's
 # own test helpers) uses them in annotations.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from virtrpc.libvirt import _runtime as _rt
+from virtrpc.libvirt import qemu_constants as _qemu_constants
 from virtrpc.libvirt._classes import virConnect, virDomain
 from virtrpc.libvirt.qemu_constants import *  # noqa: F403 - libvirt_qemu's namespace
 
@@ -12,6 +13,7 @@ __all__ = [
     "qemuAgentCommand", "qemuAttach", "qemuMonitorCommand", "qemuMonitorCommandWithFiles",
     "qemuMonitorEventDeregister", "qemuMonitorEventRegister",
 ]
+__all__ += _qemu_constants.__all__
 
 
 def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int = 0) -> str:

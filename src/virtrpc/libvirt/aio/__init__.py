@@ -35,6 +35,7 @@ from virtrpc.libvirt import (
     virGetLastErrorMessage,
     virResetLastError,
 )
+from virtrpc.libvirt import constants as _constants
 from virtrpc.libvirt.aio._classes import (
     virConnect,
     virDomain,
@@ -60,6 +61,7 @@ __all__ = [
     "virNWFilter", "virNWFilterBinding", "virNetwork", "virNetworkPort", "virNodeDevice",
     "virResetLastError", "virSecret", "virStoragePool", "virStorageVol", "virStream",
 ]
+__all__ += _constants.__all__
 
 
 async def _connect(name: str | None, readonly: bool, credentials: _Any | None = None
