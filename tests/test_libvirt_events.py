@@ -70,7 +70,7 @@ conn.domainEventDeregister(show)
 attempt(lambda: conn.domainEventDeregisterAny(4))
 dom.suspend()
 dom.resume()
-run_until(2)
+run_until(4)  # "d" and "one", each suspended and resumed
 attempt(lambda: conn.unregisterCloseCallback())
 attempt(lambda: conn.domainEventDeregisterAny(0))
 attempt(lambda: conn.domainEventDeregisterAny(0))
