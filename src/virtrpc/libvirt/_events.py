@@ -57,6 +57,14 @@ _impl: _Impl | None = None
 _default_loop: DefaultLoop | None = None
 
 
+def _nonblocking_pipe() -> tuple[int, int]:
+    """A wake-up pipe (os.pipe's fds are not inherited; os.pipe2 is Linux-only)."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    return read_end, write_end
+
+
 def impl_registered() -> bool:
     return _impl is not None
 
@@ -79,7 +87,7 @@ class DefaultLoop:
         self._timers: dict[int, list[Any]] = {}
         self._next_watch = 1
         self._next_timer = 1
-        self._wake_read, self._wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._wake_read, self._wake_write = _nonblocking_pipe()
 
     def _wake(self) -> None:
         with contextlib.suppress(BlockingIOError):  # full: a wake-up is pending already
@@ -216,7 +224,7 @@ class _Dispatcher:
             if self._watch is not None:
                 return
             if self._pipe is None:
-                self._pipe = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+                self._pipe = _nonblocking_pipe()
             self._watched_by = _impl
         watch = _impl.add_handle(self._pipe[0], VIR_EVENT_HANDLE_READABLE, self._readable, None)
         with self._lock:
