@@ -14,6 +14,7 @@ APT_PACKAGES=(
     libvirt-daemon      # libvirtd 9.0: the real server for interop tests
     libvirt-clients     # virsh: the real client for server interop tests
     python3-libvirt     # libvirt-python (C): reference client and benchmark baseline
+    python3-lxml        # libvirt-python's API coverage test parses libvirt-api.xml with lxml
     libvirt-dev         # virterror.h: source of the generated error-code tables
     tshark              # wire captures decoded by ...
     libvirt-wireshark   # ... libvirt's own dissector
