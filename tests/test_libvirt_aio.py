@@ -163,7 +163,7 @@ async def test_streams_and_calls_in_flight_together(daemon: PrivateLibvirtd) -> 
 async def test_argument_errors_are_type_errors(daemon: PrivateLibvirtd) -> None:
     async with await aio.open(daemon.uri) as conn:
         with pytest.raises(TypeError):
-            await conn.lookupByName(5)
+            await conn.lookupByName(5)  # type: ignore[arg-type]
         assert await conn.isAlive() == 1
 
 
