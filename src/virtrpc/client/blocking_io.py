@@ -226,7 +226,10 @@ class Watcher:
         armed = True
         seen = self._activity()
         next_tick = self._tick()
-        while not self._stopping:
+        while True:
+            if self._stopping:
+                self._tick()  # deliver what is queued (the close event)
+                return
             now = time.monotonic()
             timeout = -1.0 if next_tick is None else max(next_tick - now, 0.0)
             if not armed:
@@ -236,8 +239,7 @@ class Watcher:
             except OSError:
                 return  # closed under us: stopping
             if self._stopping:
-                self._tick()
-                return
+                continue
             socket_ready = False
             for fd, _mask in ready:
                 if fd == self._fileno:

@@ -1,0 +1,432 @@
+"""The blocking engine behind ``virtrpc.sync`` (``virtrpc.client.blocking``)
+against a real private libvirtd: threads sharing one connection, streams and
+events among calls, keepalive both ways while idle, Ctrl-C and timeouts,
+fork, fd ownership.
+
+The full-scale load run (32 threads x 500 mixed calls) and the 60 s idle run
+are marked ``stress`` (``VIRTRPC_STRESS=1 pytest -m stress``); the main suite
+runs the load scaled down and idles through keepalive pings for a few seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import fdcount
+import pytest
+from fdcount import FdLeakCheck
+from peers import PrivateLibvirtd, find_libvirtd, require_peer, serve_process
+
+import virtrpc.sync
+from virtrpc.client.blocking import BlockingEngine
+from virtrpc.client.errors import LibvirtError
+from virtrpc.client.events import Event
+from virtrpc.client.stream import Hole
+from virtrpc.client.sync import SyncClient, SyncStream
+from virtrpc.errors import ConnectionLost
+from virtrpc.protocols.remote import RemoteNonnullDomain
+from virtrpc.protocols.virterror import ErrorNumber
+
+pytestmark = pytest.mark.libvirtd
+
+#: Full-scale runs: marked ``stress`` and run only when asked for
+#: (``VIRTRPC_STRESS=1 pytest -m stress``), as they take minutes.
+stress = pytest.mark.stress
+only_when_stressed = pytest.mark.skipif(
+    not os.environ.get("VIRTRPC_STRESS"), reason="full-scale run: set VIRTRPC_STRESS=1"
+)
+
+#: The fd accounting fixture (tests/fdcount.py).
+fd_leak_check = fdcount.fd_leak_check
+
+#: How long a test may wait for something that normally takes milliseconds.
+PATIENCE = 10.0
+
+
+def as_stream(opened: object) -> SyncStream:
+    """A stream method's result (annotated with the async Stream type by
+    the generated blocking mixin) as what it is."""
+    assert isinstance(opened, SyncStream)
+    return opened
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = PATIENCE) -> bool:
+    """Poll ``condition`` (state another thread or the daemon changes) until
+    it holds or ``timeout`` passes; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@contextlib.contextmanager
+def stopped(daemon: PrivateLibvirtd) -> Iterator[None]:
+    """The daemon frozen (SIGSTOP) for the block, resumed afterwards."""
+    assert daemon.process is not None
+    daemon.process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        daemon.process.send_signal(signal.SIGCONT)
+
+
+def test_a_lone_call_runs_on_the_calling_thread(libvirtd: PrivateLibvirtd) -> None:
+    with virtrpc.sync.connect(libvirtd.uri, keepalive=None) as client:
+        assert isinstance(client, BlockingEngine)
+        readers: list[str] = []
+        recv = client._recv
+
+        def recording_recv(size: int) -> bytes:
+            readers.append(threading.current_thread().name)
+            return recv(size)
+
+        client._recv = recording_recv  # type: ignore[assignment]
+        for _ in range(20):
+            assert client.connect_get_lib_version() == 9000000
+        # every reply was read by this thread (no hop to another one)
+        assert readers and set(readers) == {threading.current_thread().name}
+
+
+def _mixed_load(client: SyncClient, threads: int, calls: int, fd_check: FdLeakCheck) -> None:
+    """``threads`` threads x ``calls`` mixed calls on one connection, every
+    result checked, while lifecycle events arrive and are counted."""
+    dom = client.domain_lookup_by_name(name="test")
+    events: list[Event] = []
+    sub = client.subscribe("domain", "lifecycle", callback=events.append)
+    devnull = [os.open("/dev/null", os.O_RDONLY) for _ in range(2)]
+    failures: list[BaseException] = []
+    suspends = 0
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        nonlocal suspends
+        try:
+            for step in range(calls):
+                kind = (index + step) % 8
+                if kind == 0:
+                    with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
+                        assert stream.reply == "image/png"
+                        assert stream.read_all()[:4] == b"\x89PNG"
+                elif kind == 1:
+                    # fds out: the test driver rejects the call after taking them
+                    with pytest.raises(LibvirtError):
+                        client.domain_create_with_files(dom=dom, flags=0, fds=devnull)
+                elif kind == 2:
+                    with pytest.raises(LibvirtError) as info:
+                        client.domain_lookup_by_name(name=f"missing-{index}")
+                    assert info.value.code == ErrorNumber.VIR_ERR_NO_DOMAIN
+                elif kind == 3:
+                    # an fd-receiving procedure (the reply is read with room for fds)
+                    with pytest.raises(LibvirtError):
+                        client.domain_open_graphics_fd(dom=dom, idx=0, flags=0)
+                elif kind == 4 and index == 0:
+                    client.domain_suspend(dom=dom)
+                    client.domain_resume(dom=dom)
+                    with lock:
+                        suspends += 1
+                elif kind in (4, 5):
+                    info2 = client.domain_get_info(dom=dom)
+                    assert info2.nrVirtCpu == 2 and info2.memory > 0
+                elif kind == 6:
+                    looked = client.domain_lookup_by_name(name="test")
+                    assert looked == dom
+                else:
+                    assert client.connect_get_lib_version() == 9000000
+        except BaseException as exc:
+            failures.append(exc)
+
+    with fd_check("mixed load"):
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+        assert not failures, failures[:3]
+        assert not any(worker.is_alive() for worker in workers)
+    # each suspend/resume pair makes two lifecycle events
+    assert wait_until(lambda: len(events) >= 2 * suspends)
+    assert all(event.name == "lifecycle" for event in events)
+    sub.close()
+    for fd in devnull:
+        os.close(fd)
+    assert client._waiters == {} and client._streams == {}
+
+
+def test_many_threads_mixed_calls_one_connection(
+    libvirtd: PrivateLibvirtd, fd_leak_check: FdLeakCheck
+) -> None:
+    with virtrpc.sync.connect(libvirtd.uri) as client:
+        _mixed_load(client, threads=32, calls=24, fd_check=fd_leak_check)
+        assert client.connect_get_lib_version() == 9000000
+
+
+@stress
+@only_when_stressed
+def test_stress_32_threads_500_mixed_calls(
+    libvirtd: PrivateLibvirtd, fd_leak_check: FdLeakCheck
+) -> None:
+    with virtrpc.sync.connect(libvirtd.uri) as client:
+        _mixed_load(client, threads=32, calls=500, fd_check=fd_leak_check)
+
+
+def test_callbacks_run_while_the_main_thread_sleeps(libvirtd: PrivateLibvirtd) -> None:
+    with (
+        virtrpc.sync.connect(libvirtd.uri) as watcher,
+        virtrpc.sync.connect(libvirtd.uri) as actor,
+    ):
+        seen = threading.Event()
+        threads: list[str] = []
+
+        def callback(event: Event) -> None:
+            threads.append(threading.current_thread().name)
+            seen.set()
+
+        watcher.subscribe("domain", "lifecycle", callback=callback)
+        dom = actor.domain_lookup_by_name(name="test")
+        actor.domain_suspend(dom=dom)
+        # Nobody calls on the watcher connection: its watcher thread reads.
+        assert seen.wait(PATIENCE)
+        assert threads[0].startswith("virtrpc-watch")
+
+
+def test_a_callback_may_call_on_its_own_connection(libvirtd: PrivateLibvirtd) -> None:
+    """libvirt-python programs call ``dom.info()`` inside lifecycle callbacks."""
+    with virtrpc.sync.connect(libvirtd.uri) as client:
+        states: list[int] = []
+        done = threading.Event()
+
+        def callback(event: Event) -> None:
+            dom = event.fields["dom"]
+            assert isinstance(dom, RemoteNonnullDomain)
+            states.append(client.domain_get_info(dom=dom).state)
+            done.set()
+
+        sub = client.subscribe("domain", "lifecycle", callback=callback)
+        dom = client.domain_lookup_by_name(name="test")
+        client.domain_suspend(dom=dom)
+        assert done.wait(PATIENCE)
+        assert states[0] == 3  # VIR_DOMAIN_PAUSED
+        # and the connection still serves this thread
+        client.domain_resume(dom=dom)
+        assert client.domain_get_info(dom=dom).state == 1
+        event = sub.get(timeout=PATIENCE)
+        assert event.name == "lifecycle"
+        sub.close()
+
+
+def test_subscription_iteration_ends_when_closed(libvirtd: PrivateLibvirtd) -> None:
+    with virtrpc.sync.connect(libvirtd.uri) as client:
+        sub = client.subscribe("domain", "lifecycle")
+        with pytest.raises(TimeoutError):
+            sub.get(timeout=0.05)
+        dom = client.domain_lookup_by_name(name="test")
+        client.domain_suspend(dom=dom)
+        client.domain_resume(dom=dom)
+        got = []
+        for event in sub:
+            got.append(event.fields["event"])
+            if len(got) == 2:
+                sub.close()
+        assert got == [3, 4]  # VIR_DOMAIN_EVENT_SUSPENDED, RESUMED
+
+
+def _daemon(config: dict[str, object]) -> PrivateLibvirtd:
+    require_peer(find_libvirtd() is not None, "libvirtd")
+    return PrivateLibvirtd(config)
+
+
+def test_idle_connection_answers_daemon_keepalive() -> None:
+    """libvirtd at 1 s x 2 drops a client that leaves 3 pings unanswered:
+    idle through more pings than that, then call."""
+    with (
+        _daemon({"keepalive_interval": 1, "keepalive_count": 2}) as daemon,
+        virtrpc.sync.connect(daemon.uri, keepalive=(30.0, 5)) as client,
+    ):
+        assert client.server_keepalive
+        assert wait_until(lambda: client.keepalive_pings_received >= 5, timeout=15)
+        assert client.is_open
+        assert client.connect_get_lib_version() == 9000000
+
+
+@stress
+@only_when_stressed
+def test_idle_sixty_seconds_with_daemon_keepalive() -> None:
+    with (
+        _daemon({"keepalive_interval": 1, "keepalive_count": 2}) as daemon,
+        virtrpc.sync.connect(daemon.uri, keepalive=None) as client,
+    ):
+        closed = threading.Event()
+        client.subscribe("connection", callback=lambda event: closed.set())
+        assert not closed.wait(60)
+        assert client.connect_get_lib_version() == 9000000
+
+
+def test_frozen_daemon_detected_while_idle() -> None:
+    interval, count = 1.0, 2
+    with (
+        _daemon({}) as daemon,
+        virtrpc.sync.connect(daemon.uri, keepalive=(interval, count)) as client,
+    ):
+        assert client.server_keepalive
+        closed = threading.Event()
+        reasons: list[object] = []
+
+        def on_close(event: Event) -> None:
+            reasons.append(event.fields["reason"])
+            closed.set()
+
+        client.subscribe("connection", callback=on_close)
+        with stopped(daemon):
+            start = time.monotonic()
+            assert closed.wait(interval * (count + 1) + 1 + 2)
+            elapsed = time.monotonic() - start
+            assert elapsed <= interval * (count + 1) + 1
+            assert reasons == ["keepalive"]
+            assert client.close_reason == "keepalive"
+            began = time.monotonic()
+            with pytest.raises(ConnectionLost, match="keepalive"):
+                client.connect_get_lib_version()
+            assert time.monotonic() - began < 0.5  # at once
+
+
+def _interrupt_when(condition: Callable[[], bool]) -> threading.Thread:
+    """Send SIGINT to this process (the main thread gets KeyboardInterrupt)
+    once ``condition`` holds."""
+
+    def run() -> None:
+        if wait_until(condition):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_ctrl_c_abandons_the_call_and_the_connection_stays_usable(
+    fd_leak_check: FdLeakCheck,
+) -> None:
+    assert threading.current_thread() is threading.main_thread()
+    with _daemon({}) as daemon, virtrpc.sync.connect(daemon.uri) as client:
+        dom = client.domain_lookup_by_name(name="test")
+        with fd_leak_check("abandoned call"):
+            with stopped(daemon):
+                helper = _interrupt_when(lambda: client._conn.pending_calls == 1)
+                with pytest.raises(KeyboardInterrupt):
+                    client.domain_get_info(dom=dom)
+                helper.join()
+            # The daemon answers the abandoned call now; its reply is dropped
+            # and the next call gets its own.
+            assert client.connect_get_lib_version() == 9000000
+            assert wait_until(lambda: client._conn.pending_calls == 0)
+            # an fd-receiving call abandoned the same way
+            with stopped(daemon):
+                helper = _interrupt_when(lambda: client._conn.pending_calls == 1)
+                with pytest.raises(KeyboardInterrupt):
+                    client.domain_open_graphics_fd(dom=dom, idx=0, flags=0)
+                helper.join()
+            assert client.domain_get_info(dom=dom).state == 1
+            assert wait_until(lambda: not client._fd_replies)
+
+
+def test_ctrl_c_while_another_thread_reads(libvirtd: PrivateLibvirtd) -> None:
+    """The interrupted caller was asleep on its waiter (another thread held
+    the token): it leaves, and the reader hands the token on."""
+    with _daemon({}) as daemon, virtrpc.sync.connect(daemon.uri) as client:
+        dom = client.domain_lookup_by_name(name="test")
+        results: list[int] = []
+        with stopped(daemon):
+            reader = threading.Thread(
+                target=lambda: results.append(client.connect_get_lib_version())
+            )
+            reader.start()
+            assert wait_until(lambda: client._token.locked() and client._conn.pending_calls == 1)
+            helper = _interrupt_when(lambda: len(client._waiters) == 1)
+            with pytest.raises(KeyboardInterrupt):
+                client.domain_get_info(dom=dom)
+            helper.join()
+        reader.join(PATIENCE)
+        assert results == [9000000]
+        assert client.domain_get_info(dom=dom).state == 1
+
+
+def test_call_timeout_abandons_the_call() -> None:
+    with _daemon({}) as daemon, virtrpc.sync.connect(daemon.uri) as client:
+        with stopped(daemon), pytest.raises(TimeoutError):
+            client.call("remote", 1, "connect_get_lib_version", timeout=0.2)
+        result = client.call("remote", 1, "connect_get_lib_version", timeout=PATIENCE)
+        assert result.value.lib_ver == 9000000
+
+
+def test_connection_used_after_fork_raises_in_the_child(libvirtd: PrivateLibvirtd) -> None:
+    with virtrpc.sync.connect(libvirtd.uri) as client:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report what a call does, never return to pytest
+            code = 1
+            try:
+                client.connect_get_lib_version()
+            except ConnectionLost as exc:
+                os.write(write, str(exc).encode())
+                code = 0
+            except BaseException:
+                code = 2
+            finally:
+                os._exit(code)
+        os.close(write)
+        message = os.read(read, 4096).decode()
+        os.close(read)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert "fork" in message
+        # The parent's connection is untouched.
+        assert client.connect_get_lib_version() == 9000000
+
+
+def test_close_fails_waiting_threads_and_closes_everything(
+    libvirtd: PrivateLibvirtd, fd_leak_check: FdLeakCheck
+) -> None:
+    with fd_leak_check("connect and close", settle=2.0):
+        client = virtrpc.sync.connect(libvirtd.uri)
+        watcher = client._watcher
+        assert watcher is not None
+        assert client.connect_get_lib_version() == 9000000
+        client.close()
+        assert not watcher.thread.is_alive()
+        assert not client.is_open and client.close_reason == "client"
+        with pytest.raises(ConnectionLost):
+            client.connect_get_lib_version()
+
+
+def test_sparse_stream_upload_and_download(tmp_path: Path) -> None:
+    """Sparse streams both ways (``virtrpc serve``: libvirtd's test driver
+    has no volume upload)."""
+    data = b"a" * 4096
+    with serve_process(tmp_path) as (uri, _process), virtrpc.sync.connect(uri) as client:
+        pool = client.storage_pool_lookup_by_name(name="default-pool")
+        vol = client.storage_vol_lookup_by_name(pool=pool, name="disk1.img")
+        size = 3 * 4096 + 8192
+        up = as_stream(client.storage_vol_upload(vol=vol, offset=0, length=size, flags=1))
+        with up:
+            up.send(data)
+            up.send_hole(8192)
+            up.send(data * 2)
+        down = as_stream(client.storage_vol_download(vol=vol, offset=0, length=size, flags=1))
+        with down:
+            items = list(down.iter_sparse())
+        assert b"".join(b"\0" * i.length if isinstance(i, Hole) else i for i in items) == (
+            data + bytes(8192) + data * 2
+        )
+        assert any(isinstance(item, Hole) for item in items)
+        # and expanded: holes as zeros
+        with as_stream(
+            client.storage_vol_download(vol=vol, offset=0, length=size, flags=0)
+        ) as plain:
+            assert plain.read_all() == data + bytes(8192) + data * 2
