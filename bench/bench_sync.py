@@ -215,7 +215,9 @@ ROWS: dict[str, tuple[str, int, str, float | None]] = {
 CPU_ROWS = ("seq", "info", "par16", "fds4", "ceiling")
 
 
-def run(uri: str, socket_path: str, pairs: int, scale: float) -> list[dict[str, Any]]:
+def run(
+    uri: str, socket_path: str, pairs: int, scale: float, only: list[str] | None = None
+) -> list[dict[str, Any]]:
     workers = {
         "libvirt_c": Worker([SYSTEM_PYTHON, "-c", C_WORKER_SCRIPT, uri]),
         "virtrpc_sync": Worker(
@@ -224,9 +226,10 @@ def run(uri: str, socket_path: str, pairs: int, scale: float) -> list[dict[str, 
         ),
     }
     batches: dict[tuple[str, str], list[dict[str, float]]] = {}
+    chosen = {row: spec for row, spec in ROWS.items() if only is None or row in only}
     try:
         for pair in range(pairs):
-            for row, (_, size, c_row, _) in ROWS.items():
+            for row, (_, size, c_row, _) in chosen.items():
                 count = max(1, int(size * scale))
                 turns = [("libvirt_c", c_row), ("virtrpc_sync", row)]
                 if pair % 2:
@@ -239,7 +242,7 @@ def run(uri: str, socket_path: str, pairs: int, scale: float) -> list[dict[str, 
         for worker in workers.values():
             worker.close()
     rows: list[dict[str, Any]] = []
-    for row, (unit, _, _c_row, target) in ROWS.items():
+    for row, (unit, _, _c_row, target) in chosen.items():
         c_batches = batches[("libvirt_c", row)]
         entry: dict[str, Any] = {"bench": row, "unit": unit, "target": target}
         for name in workers:
@@ -260,6 +263,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer, shorter batches")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--pairs", type=int, default=None, help="batches per client (default 15)")
+    parser.add_argument("--rows", help=f"comma-separated subset of {','.join(ROWS)}")
     parser.add_argument("--worker", nargs=2, metavar=("URI", "SOCKET"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
@@ -274,7 +278,8 @@ def main() -> int:
     pairs = options.pairs or (5 if options.quick else 15)
     scale = 0.5 if options.quick else 1.0
     with PrivateLibvirtd() as daemon:
-        rows = run(daemon.uri, daemon.socket_path, pairs, scale)
+        only = options.rows.split(",") if options.rows else None
+        rows = run(daemon.uri, daemon.socket_path, pairs, scale, only)
     if options.json:
         print(json.dumps(rows))
         return 0
