@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import threading
 import time
@@ -29,7 +30,8 @@ from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import Event
 from virtrpc.client.stream import Hole
 from virtrpc.client.sync import SyncClient, SyncStream
-from virtrpc.errors import ConnectionLost
+from virtrpc.client.sync_loop import LoopSyncClient
+from virtrpc.errors import ConnectError, ConnectionLost, VirtrpcError
 from virtrpc.protocols.remote import RemoteNonnullDomain
 from virtrpc.protocols.virterror import ErrorNumber
 
@@ -430,3 +432,48 @@ def test_sparse_stream_upload_and_download(tmp_path: Path) -> None:
             client.storage_vol_download(vol=vol, offset=0, length=size, flags=0)
         ) as plain:
             assert plain.read_all() == data + bytes(8192) + data * 2
+
+
+def test_tcp_is_driven_by_the_engine() -> None:
+    from tls_fixtures import NetworkLibvirtd
+
+    require_peer(find_libvirtd() is not None, "libvirtd")
+    with NetworkLibvirtd(auth_tcp="none") as daemon:
+        uri = f"test+tcp://127.0.0.1:{daemon.tcp_port}/default"
+        with virtrpc.sync.connect(uri) as client:
+            assert type(client) is SyncClient
+            dom = client.domain_lookup_by_name(name="test")
+            assert client.domain_get_info(dom=dom).state == 1
+            with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
+                assert stream.read_all()[:4] == b"\x89PNG"
+            with pytest.raises(VirtrpcError, match="file descriptors"):
+                client.domain_create_with_files(dom=dom, flags=0, fds=[0])
+            assert client.connect_get_lib_version() == 9000000
+
+
+def test_ext_uses_the_loop_thread_facade(libvirtd: PrivateLibvirtd, tmp_path: Path) -> None:
+    """Transports the engine does not drive (ext, ssh, tls) keep the
+    asyncio client on a loop thread, behind the same API."""
+    nc = shutil.which("nc")
+    require_peer(nc is not None, "nc with -U (Debian package netcat-openbsd)")
+    script = tmp_path / "tunnel"
+    script.write_text(f"#!/bin/sh\nexec {nc} -U {libvirtd.socket_path}\n")
+    script.chmod(0o755)
+    with virtrpc.sync.connect(f"test+ext:///default?command={script}") as client:
+        assert isinstance(client, LoopSyncClient) and isinstance(client, SyncClient)
+        dom = client.domain_lookup_by_name(name="test")
+        with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
+            assert stream.read_all()[:4] == b"\x89PNG"
+        sub = client.subscribe("domain", "lifecycle")
+        client.domain_suspend(dom=dom)
+        assert sub.get(timeout=PATIENCE).name == "lifecycle"
+        sub.close()
+    assert not client.is_open
+
+
+def test_handshake_timeout_is_a_connect_error(fd_leak_check: FdLeakCheck) -> None:
+    with _daemon({}) as daemon, fd_leak_check("timed-out handshake"), stopped(daemon):
+        began = time.monotonic()
+        with pytest.raises(ConnectError, match="timed out"):
+            virtrpc.sync.connect(daemon.uri, timeout=0.3)
+        assert time.monotonic() - began < PATIENCE

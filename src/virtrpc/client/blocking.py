@@ -596,7 +596,9 @@ class BlockingEngine:
             data = fast = None
 
     def _read_failed(self, exc: BaseException) -> None:
-        self._fail(ConnectionLost(f"read from {self.socket_path} failed: {exc}"), "error")
+        error = ConnectionLost(f"read from {self.socket_path} failed: {exc}")
+        error.__cause__ = exc
+        self._fail(error, "error")
 
     def _feed(self, data: bytes, fds: list[int], serial: int) -> Any:
         """Hand what was read to the core and deliver its events; the reply

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import logging
 import os
 import select
 import socket
@@ -32,6 +33,8 @@ from virtrpc.rpc.packet import NUM_FDS_MAX
 from virtrpc.transport.unix import _check_fds_open, _close_fds, _fds_from_ancdata
 
 __all__ = ["IDLE_POLL", "READ_SIZE", "SocketIO", "Watcher", "connect_tcp", "connect_unix"]
+
+_log = logging.getLogger("virtrpc.sync")
 
 #: Bytes asked for per read: a reply fits many times over, and it stays
 #: below glibc's mmap threshold (recv allocates the bytes, then shrinks them).
@@ -179,6 +182,9 @@ class Watcher:
         self._activity = activity
         self._tick = tick
         self._stopping = False
+        # Guards the wake-up pipe's descriptors, which the thread closes
+        # when it ends (so that wake() never writes to a reused number).
+        self._fds_lock = threading.Lock()
         self._epoll = select.epoll()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
@@ -193,8 +199,9 @@ class Watcher:
 
     def wake(self) -> None:
         """Make the watcher run ``tick()`` soon (from any thread)."""
-        with contextlib.suppress(BlockingIOError, OSError):
-            os.write(self._wake_w, b"!")
+        with self._fds_lock, contextlib.suppress(OSError):
+            if self._wake_w >= 0:
+                os.write(self._wake_w, b"!")
 
     def request_stop(self) -> None:
         """Make the thread finish (its last tick delivers what is queued)."""
@@ -207,22 +214,32 @@ class Watcher:
         self.wake()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout=10)
-        if not self._thread.is_alive() or threading.current_thread() is self._thread:
-            self._release()
 
     def _release(self) -> None:
-        with contextlib.suppress(OSError):
+        """Close the epoll and the wake-up pipe (the thread, as it ends)."""
+        with self._fds_lock:
             self._epoll.close()
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self._wake_r = self._wake_w = -1
+            for fd in (self._wake_r, self._wake_w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._wake_r = self._wake_w = -1
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping:
+                try:
+                    self._watch()
+                except Exception:
+                    # A bug must not silently end keepalive and events.
+                    _log.exception("virtrpc connection watcher failed; restarting it")
+        finally:
+            self._release()
 
     def _arm(self) -> None:
         with contextlib.suppress(OSError):
             self._epoll.modify(self._fileno, select.EPOLLIN | select.EPOLLONESHOT)
 
-    def _run(self) -> None:
+    def _watch(self) -> None:
         armed = True
         seen = self._activity()
         next_tick = self._tick()
@@ -237,7 +254,9 @@ class Watcher:
             try:
                 ready = self._epoll.poll(timeout)
             except OSError:
-                return  # closed under us: stopping
+                _log.exception("virtrpc connection watcher cannot poll; stopping")
+                self._stopping = True
+                return
             if self._stopping:
                 continue
             socket_ready = False

@@ -288,11 +288,7 @@ class ReplyWaiter:
         self._state = _DONE
         self._result = result
         callback = self._callback
-        if (
-            callback is None
-            or self._callbacks is not None
-            or _current_task(self._loop) is not None
-        ):
+        if callback is None or self._callbacks is not None or _current_task(self._loop) is not None:
             # None, more than one, or from inside a task: as asyncio does.
             self._schedule_callbacks()
             return
