@@ -336,6 +336,17 @@ def test_ctrl_c_abandons_the_call_and_the_connection_stays_usable(
                 helper.join()
             assert client.domain_get_info(dom=dom).state == 1
             assert wait_until(lambda: not client._fd_replies)
+            # a stream call abandoned while the stream opens: aborted once
+            # the daemon has opened it
+            with stopped(daemon):
+                helper = _interrupt_when(lambda: client._conn.pending_calls == 1)
+                with pytest.raises(KeyboardInterrupt):
+                    client.domain_screenshot(dom=dom, screen=0, flags=0)
+                helper.join()
+            assert client.connect_get_lib_version() == 9000000
+            assert wait_until(lambda: not client._streams)
+            with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
+                assert stream.read_all()[:4] == b"\x89PNG"
 
 
 def test_ctrl_c_while_another_thread_reads(libvirtd: PrivateLibvirtd) -> None:

@@ -671,6 +671,19 @@ class BlockingEngine:
         event.close_fds()
         if stream is None:
             return  # data of a stream we gave up on
+        if stream._abandoned:
+            # The caller gave up while the stream was being opened: the
+            # daemon opened it, so abort it there.
+            self._streams.pop(stream.serial, None)
+            if not isinstance(event, (StreamEnd, StreamAbort)):
+                proc = stream.procedure
+                with contextlib.suppress(VirtrpcError, OSError):
+                    self._send_packet(
+                        lambda: self._conn.send_stream_abort(
+                            proc.program, proc.version, proc.number, stream.serial
+                        )
+                    )
+            return
         if isinstance(event, StreamData):
             stream._feed_data(event.payload)
         elif isinstance(event, StreamHole):
@@ -888,7 +901,9 @@ class BlockingEngine:
         try:
             result = self._wait_reply(serial, waiter, None)
         except BaseException:
-            self._streams.pop(serial, None)
+            # Abandoned (Ctrl-C): if the daemon opened the stream, its first
+            # packet makes us abort it (see _dispatch_stream).
+            stream._abandoned = True
             raise
         if type(result) is bytes:
             result = Reply(proc_header(proc.program, proc.version, proc.number, serial), result, [])
@@ -1059,6 +1074,8 @@ class SyncStream:
         self._error: BaseException | None = None
         self._finish_sent = False
         self._closed = False
+        # The opening call was abandoned (see BlockingEngine._open_stream).
+        self._abandoned = False
 
     @property
     def closed(self) -> bool:
