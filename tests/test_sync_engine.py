@@ -97,6 +97,27 @@ def test_a_lone_call_runs_on_the_calling_thread(libvirtd: PrivateLibvirtd) -> No
         assert readers and set(readers) == {threading.current_thread().name}
 
 
+def test_the_watcher_stays_out_of_a_busy_callers_way(libvirtd: PrivateLibvirtd) -> None:
+    """Replies read by a caller do not wake the watcher: it looks at the
+    socket about every 10 ms, not once per reply."""
+    with virtrpc.sync.connect(libvirtd.uri, keepalive=None) as client:
+        watcher = client._watcher
+        assert watcher is not None
+        looks: list[bool] = []
+        take_and_read = watcher._take_and_read
+
+        def counting() -> bool:
+            took = take_and_read()
+            looks.append(took)
+            return took
+
+        watcher._take_and_read = counting
+        calls = 3000
+        for _ in range(calls):
+            client.connect_get_lib_version()
+        assert len(looks) < calls / 10, len(looks)
+
+
 def _mixed_load(client: SyncClient, threads: int, calls: int, fd_check: FdLeakCheck) -> None:
     """``threads`` threads x ``calls`` mixed calls on one connection, every
     result checked, while lifecycle events arrive and are counted."""
