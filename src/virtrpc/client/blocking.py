@@ -277,16 +277,17 @@ class BlockingEngine:
             return self._open_stream(proc, plan, args, fds)
         pack = plan.pack
         payload = pack(args) if pack is not None else b""
-        if (
-            fds
-            or plan.returns_fds
-            or self._error is not None
-            or len(payload) >= _LARGE_CALL
-            or not self._token.acquire(False)
-        ):
+        if fds or plan.returns_fds or self._error is not None or len(payload) >= _LARGE_CALL:
             result = self._roundtrip(
                 proc.program, proc.version, proc.number, payload, fds, plan.returns_fds
             )
+        elif not self._token.acquire(False):
+            # Another thread reads: sleep until it hands us the reply or the token.
+            waiter = _Waiter()
+            serial = self._send_call(
+                proc.program, proc.version, proc.number, payload, (), False, waiter
+            )
+            result = self._wait_reply(serial, waiter, None)
         else:
             try:
                 with self._core_lock:
@@ -460,7 +461,12 @@ class BlockingEngine:
                 self._fd_replies.add(serial)
             if waiter is not None:
                 self._waiters[serial] = waiter
-        self._transmit(packet, fds)
+            if not fds:
+                self._outbox.append(packet)
+        if fds:
+            self._transmit(packet, fds)
+        else:
+            self._flush()
         return serial
 
     # ---------------------------------------------------------------- writing
@@ -500,7 +506,10 @@ class BlockingEngine:
         if not packet:
             return
         try:
-            self._io.write(packet, fds)
+            if fds:
+                self._io.write(packet, fds)
+            else:
+                self._sendall(packet, _MSG_NOSIGNAL)
         except BaseException as exc:
             self._write_failed(exc)
             raise
