@@ -4,26 +4,29 @@ Libvirt's own client design (``virNetClientIOEventLoop`` in libvirt's
 ``src/rpc/virnetclient.c``, "passing the buck") on virtrpc's sans-I/O core
 (:class:`~virtrpc.rpc.connection.Connection`):
 
-* A caller encodes its call and writes it under the **send lock**.  Then, if
-  it can take the **I/O token** (the right to read the socket; one holder at
-  a time) it reads the socket itself until its reply arrives, handing other
-  threads' replies to their waiters, stream data to the streams and event
-  messages to the dispatcher on the way.  When it has its reply it returns
+* A caller that can take the **I/O token** (the right to read the socket;
+  one holder at a time) encodes and writes its call and reads the socket
+  itself until its reply arrives, handing other threads' replies to their
+  waiters, stream data to the streams and event messages to the dispatcher
+  on the way.  When it has its reply it returns
   the token and, if other threads wait, wakes one of them to take it over.
-* A caller that cannot take the token sleeps on its **waiter** (a lock used
-  as a binary semaphore) until its reply is delivered or it is woken to
-  take the token.
+* A caller that cannot take the token registers a **waiter** (a lock used
+  as a binary semaphore), writes its call and sleeps until its reply is
+  delivered or it is woken to take the token.
+* Writes go through an outbox (see :meth:`BlockingEngine._transmit`): no
+  thread sleeps on the send lock to write a call.
 * While no thread calls, the :class:`~virtrpc.client.blocking_io.Watcher`
   thread reads the socket: it answers the daemon's keepalive pings, sends
   ours and declares a silent daemon dead, and runs event callbacks (always
   on that thread, never while holding the token: a callback may make calls).
 
 A lone caller therefore runs its whole call on its own thread: the hot path
-is one uncontended acquire of the token, one of the send lock, a write and a
-read.  The protocol logic (what each message means: :meth:`_deliver`,
-:meth:`_dispatch`, keepalive, fd disposal) is kept apart from the I/O
-driving (:meth:`_read_reply`, :meth:`_pump`, the watcher), so that it can
-move into a shared endpoint base later.
+is uncontended acquires of the token, the core lock and the send lock, a
+write and a read.  The protocol logic (what each message means, keepalive,
+fd disposal) is :class:`~virtrpc.client.blocking_protocol.ClientProtocol`;
+this module is the I/O driving over it (:meth:`_read_reply`, :meth:`_pump`,
+:meth:`_idle_read`, the watcher), so that the logic can move into a shared
+endpoint base later.
 
 Abandoned calls (Ctrl-C, a ``timeout``) stay pending in the core: their
 late reply is recognised, dropped and its fds closed.  A connection used in
@@ -33,69 +36,47 @@ a child process after ``os.fork()`` raises :class:`ConnectionLost`.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from virtrpc.client.blocking_io import _MSG_NOSIGNAL, READ_SIZE, SocketIO, Watcher
+from virtrpc.client.blocking_protocol import (
+    PENDING,
+    ClientProtocol,
+    _discard,
+    _Waiter,
+    _wake,
+    decode_result,
+    reply_header,
+)
+from virtrpc.client.blocking_streams import SyncStream, SyncSubscription
 from virtrpc.client.client import (
     CallResult,
     _decode_reply,
     _encode_args,
-    _error_from_payload,
     _make_plan,
     _Plan,
     _reply_error,
-    decode_event_message,
     resolve_procedure,
 )
 from virtrpc.client.events import FAMILIES, Event, EventFamily
-from virtrpc.client.stream import STREAM_CHUNK_SIZE, Hole
-from virtrpc.errors import (
-    ConnectionLost,
-    ProtocolError,
-    StreamError,
-    VirtrpcError,
-)
+from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
 from virtrpc.programs import program_by_name
-from virtrpc.rpc.connection import Connection, Role, decode_stream_hole
-from virtrpc.rpc.events import (
-    ConnectionClosed,
-    ErrorReply,
-    EventMessage,
-    KeepalivePing,
-    KeepalivePong,
-    MessageEvent,
-    ProtocolViolation,
-    Reply,
-    StreamAbort,
-    StreamData,
-    StreamEnd,
-    StreamHole,
-)
-from virtrpc.rpc.events import Event as RpcEvent
-from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
-from virtrpc.rpc.packet import Header, MessageType, Status
+from virtrpc.rpc.events import Reply
+from virtrpc.rpc.keepalive import KeepaliveMonitor
 from virtrpc.xdr import Procedure
 
 __all__ = ["BlockingEngine", "SyncStream", "SyncSubscription"]
 
-_log = logging.getLogger("virtrpc.sync")
 _monotonic = time.monotonic
-_PENDING: Final[Any] = object()
 #: Calls whose packet is larger than this are written before taking the
 #: token, so that someone keeps reading while a long write blocks.
 _LARGE_CALL: Final = 64 * 1024
-_ZERO_CHUNK: Final = bytes(STREAM_CHUNK_SIZE)
-_ABORT_REPLY_TIMEOUT: Final = 5.0
-_REPLY: Final = int(MessageType.REPLY)
-_OK: Final = int(Status.OK)
 
 # Engines of this process, marked unusable in a forked child.
 _ENGINES: weakref.WeakSet[BlockingEngine] = weakref.WeakSet()
@@ -109,115 +90,30 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class _Waiter:
-    """What a thread waiting for a reply (or stream data) sleeps on: its
-    lock is held from creation; :func:`_wake` releases it."""
-
-    __slots__ = ("error", "lock", "result")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.lock.acquire()
-        self.result: Any = _PENDING
-        self.error: BaseException | None = None
-
-
-def _wake(waiter: _Waiter) -> None:
-    # (not contextlib.suppress: this runs for every reply handed over)
-    try:  # noqa: SIM105
-        waiter.lock.release()
-    except RuntimeError:
-        pass  # woken already: it re-checks its state in a loop
-
-
-def _discard(result: Any) -> None:
-    """Drop a reply nobody takes, closing the fds it carried."""
-    if isinstance(result, MessageEvent):
-        result.close_fds()
-
-
-def decode_result(result: Any, plan: _Plan) -> Any:
-    """A reply's value by the return rule (as the asyncio client's
-    ``_ProcedureCall``): ``result`` is the payload of a plain successful
-    reply or the reply event."""
-    if type(result) is bytes:
-        fast_unpack = plan.fast_unpack
-        if fast_unpack is not None:
-            try:
-                value, end = fast_unpack(result, 0)
-            except Exception:
-                end = -1
-            if end == len(result):
-                unwrap = plan.unwrap
-                return getattr(value, unwrap) if unwrap is not None else value
-        elif plan.unpack is None and not plan.returns_fds:
-            return None  # a void reply
-    elif type(result) is not Reply:
-        raise _reply_error(result, plan.proc)
-    return _decode_reply(result, plan)
-
-
-class BlockingEngine:
+class BlockingEngine(ClientProtocol):
     """A client connection driven by its callers' threads (see the module
-    docstring).  :class:`virtrpc.client.sync.SyncClient` adds the generated
-    methods and the session set-up."""
+    docstring): the I/O side over :class:`ClientProtocol`'s logic.
+    :class:`virtrpc.client.sync.SyncClient` adds the generated methods and
+    the session set-up."""
 
     def __init__(self, io: SocketIO, *, keepalive: tuple[float, int] | None) -> None:
-        if keepalive is not None and (keepalive[0] <= 0 or keepalive[1] < 1):
-            raise ValueError(f"keepalive needs interval > 0 and count >= 1, got {keepalive!r}")
+        super().__init__(io.label, keepalive)
         self._io = io
-        self.socket_path = io.label
-        self.keepalive = keepalive
-        self.server_keepalive = False
-        self.keepalive_pings_received = 0
-        self.keepalive_pongs_received = 0
-        self.keepalive_pings_sent = 0
-        self._conn = Connection(Role.CLIENT)
         self._recv = io.recv
         self._sendall = io.sock.sendall
+        # Encoding (the core's serials, registrations): never held across
+        # a syscall.  Writing: see _transmit.
         self._core_lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._outbox: deque[bytes] = deque()
+        # The I/O token: the right to read the socket.
         self._token = threading.Lock()
-        self._waiters: dict[int, _Waiter] = {}
-        self._streams: dict[int, SyncStream] = {}
-        self._stream_waiters: dict[int, _Waiter] = {}
         # Threads that must hold the token to send (fd-receiving calls).
         self._token_waiters: dict[int, _Waiter] = {}
-        # Serials of calls whose reply may carry fds: reads have room for
-        # fds while there are any (an abandoned one stays until its reply).
-        self._fd_replies: set[int] = set()
         self._plans: dict[int, _Plan] = {}
-        self._subscriptions: dict[tuple[EventFamily, int], SyncSubscription] = {}
-        self._close_subscriptions: list[SyncSubscription] = []
-        # Event messages read by callers, for the watcher thread to deliver.
-        self._events: deque[EventMessage | Event] = deque()
-        self._error: ConnectionLost | None = None
-        self._close_reason: str | None = None
-        self._closing = False
-        self._last_rx = _monotonic()
-        self._keepalive: KeepaliveMonitor | None = None
         self._watcher: Watcher | None = None
         self._pid = os.getpid()
         _ENGINES.add(self)
-
-    # ------------------------------------------------------------------ state
-    @property
-    def is_open(self) -> bool:
-        return self._error is None
-
-    @property
-    def close_reason(self) -> str | None:
-        return self._close_reason
-
-    @property
-    def error(self) -> ConnectionLost | None:
-        return self._error
-
-    def _dead_error(self) -> ConnectionLost:
-        if self._error is not None:
-            return ConnectionLost(str(self._error))
-        return ConnectionLost("connection is not open")
 
     def _forked(self) -> None:
         """In a child after ``os.fork()``: the socket is the parent's."""
@@ -245,7 +141,7 @@ class BlockingEngine:
     def _activity(self) -> float:
         return self._last_rx
 
-    # ------------------------------------------------------------- the token
+    # ---------------------------------------------------------- the token
     def _release_token(self) -> None:
         self._token.release()
         # Released first, then looked for takers: a waiter registers first,
@@ -263,7 +159,7 @@ class BlockingEngine:
         if waiter is not None:
             _wake(waiter)
 
-    # ---------------------------------------------------------------- calling
+    # ------------------------------------------------------------ calling
     def _call_procedure(self, proc: Procedure, args: Any, fds: Sequence[int] = ()) -> Any:
         """A generated method's call; its value by the return rule.
 
@@ -372,7 +268,7 @@ class BlockingEngine:
         deadline = None if timeout is None else _monotonic() + timeout
         result = self._roundtrip(prog_number, version, proc_number, payload, fds, True, deadline)
         if type(result) is bytes:
-            result = Reply(proc_header(prog_number, version, proc_number), result, [])
+            result = Reply(reply_header(prog_number, version, proc_number), result, [])
         if type(result) is not Reply:
             raise _reply_error(result, proc_obj)
         if raw or proc_obj is None or proc_obj.ret is None:
@@ -469,13 +365,13 @@ class BlockingEngine:
             self._flush()
         return serial
 
-    # ---------------------------------------------------------------- writing
+    # ------------------------------------------------------------ writing
     # Packets are encoded under the core lock (the core's serials; never
     # held across a syscall) and written under the send lock.  A thread that
     # finds the send lock taken leaves its packet in the outbox: the writing
     # thread sends it right after its own (it looks again after releasing
-    # the lock), so no thread ever sleeps on the send lock to write a
-    # call, and packets queued meanwhile leave in one write.
+    # the lock), so no thread ever sleeps on the send lock to write a call,
+    # and packets queued meanwhile leave in one write.
     def _transmit(self, packet: bytes, fds: Sequence[int] = ()) -> None:
         if fds:
             # A packet and its fds leave together, after what is queued.
@@ -522,18 +418,19 @@ class BlockingEngine:
         if isinstance(exc, OSError):
             raise self._dead_error() from exc
 
+    # ------------------------------------------------ waiting and reading
     def _wait_reply(self, serial: int, waiter: _Waiter, deadline: float | None) -> Any:
         """Sleep until the reply is delivered, or read it ourselves once the
         token is free (we are woken when it is handed on)."""
         try:
             while True:
-                if waiter.result is not _PENDING:
+                if waiter.result is not PENDING:
                     return waiter.result
                 if waiter.error is not None:
                     raise waiter.error
                 if self._token.acquire(False):
                     try:
-                        if waiter.result is _PENDING and waiter.error is None:
+                        if waiter.result is PENDING and waiter.error is None:
                             # From now on only we read: our reply comes to us.
                             self._waiters.pop(serial, None)
                             return self._read_reply(serial, deadline)
@@ -544,7 +441,7 @@ class BlockingEngine:
                     waiter.lock.acquire()
                 elif (
                     not waiter.lock.acquire(timeout=max(deadline - _monotonic(), 0.0))
-                    and waiter.result is _PENDING
+                    and waiter.result is PENDING
                     and waiter.error is None
                 ):
                     raise TimeoutError("virtrpc call timed out")
@@ -552,9 +449,9 @@ class BlockingEngine:
             # Abandoned (Ctrl-C, timeout, connection lost): a late reply is
             # dropped; one delivered meanwhile is discarded here.
             self._waiters.pop(serial, None)
-            if waiter.result is not _PENDING:
+            if waiter.result is not PENDING:
                 _discard(waiter.result)
-                waiter.result = _PENDING
+                waiter.result = PENDING
             if self._waiters or self._stream_waiters or self._token_waiters:
                 self._hand_on()  # we may have been woken to take the token
             raise
@@ -600,115 +497,9 @@ class BlockingEngine:
                     _wake(waiter)
             else:
                 mine = self._feed(data, fds, serial)
-                if mine is not _PENDING:
+                if mine is not PENDING:
                     return mine
             data = fast = None
-
-    def _read_failed(self, exc: BaseException) -> None:
-        error = ConnectionLost(f"read from {self.socket_path} failed: {exc}")
-        error.__cause__ = exc
-        self._fail(error, "error")
-
-    def _feed(self, data: bytes, fds: list[int], serial: int) -> Any:
-        """Hand what was read to the core and deliver its events; the reply
-        to ``serial`` (if among them) is returned, else ``_PENDING``."""
-        if not data and not fds:
-            events = self._conn.receive_eof()
-        else:
-            events = self._conn.receive_data(data, fds)
-        mine = _PENDING
-        for event in events:
-            kind = type(event)
-            if kind is Reply or kind is ErrorReply:
-                assert isinstance(event, MessageEvent)
-                got = event.header[4]
-                if self._fd_replies:
-                    self._fd_replies.discard(got)
-                result: Any = event.payload if kind is Reply and not event.fds else event
-                if got == serial:
-                    mine = result
-                else:
-                    self._deliver(got, result)
-            else:
-                self._dispatch(event)
-        return mine
-
-    def _deliver(self, serial: int, result: Any) -> None:
-        waiter = self._waiters.pop(serial, None)
-        if waiter is None:
-            _discard(result)  # an abandoned call's late reply
-        else:
-            waiter.result = result
-            _wake(waiter)
-
-    def _dispatch(self, event: RpcEvent) -> None:
-        """Everything but replies (protocol logic; any token holder runs it)."""
-        if isinstance(event, (StreamData, StreamEnd, StreamAbort, StreamHole)):
-            self._dispatch_stream(event)
-        elif isinstance(event, KeepalivePing):
-            event.close_fds()
-            self.keepalive_pings_received += 1
-            with contextlib.suppress(VirtrpcError, OSError):
-                self._send_packet(self._conn.send_keepalive_pong)
-        elif isinstance(event, KeepalivePong):
-            event.close_fds()
-            self.keepalive_pongs_received += 1
-        elif isinstance(event, EventMessage):
-            # Callbacks run on the watcher thread, never under the token.
-            self._events.append(event)
-            watcher = self._watcher
-            if watcher is not None and threading.current_thread() is not watcher.thread:
-                watcher.wake()
-        elif isinstance(event, ConnectionClosed):
-            if self._closing:
-                self._fail(ConnectionLost("connection closed by the client"), "client")
-            else:
-                self._fail(
-                    ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
-                )
-        elif isinstance(event, ProtocolViolation):
-            error = ConnectionLost(
-                f"protocol violation by the daemon at {self.socket_path}: {event.error}"
-            )
-            error.__cause__ = event.error
-            self._fail(error, "error")
-        elif isinstance(event, MessageEvent):
-            event.close_fds()  # nothing a server should send: dropped
-
-    def _dispatch_stream(self, event: MessageEvent) -> None:
-        stream = self._streams.get(event.header[4])
-        event.close_fds()
-        if stream is None:
-            return  # data of a stream we gave up on
-        if stream._abandoned:
-            # The caller gave up while the stream was being opened: the
-            # daemon opened it, so abort it there.
-            self._streams.pop(stream.serial, None)
-            if not isinstance(event, (StreamEnd, StreamAbort)):
-                proc = stream.procedure
-                with contextlib.suppress(VirtrpcError, OSError):
-                    self._send_packet(
-                        lambda: self._conn.send_stream_abort(
-                            proc.program, proc.version, proc.number, stream.serial
-                        )
-                    )
-            return
-        if isinstance(event, StreamData):
-            stream._feed_data(event.payload)
-        elif isinstance(event, StreamHole):
-            try:
-                length, _flags = decode_stream_hole(event.payload)
-            except ProtocolError as exc:
-                stream._feed_error(exc)
-            else:
-                stream._feed_hole(length)
-        elif isinstance(event, StreamEnd):
-            stream._feed_end()
-        else:
-            stream._feed_error(_error_from_payload(event.payload, stream.procedure))
-        waiter = self._stream_waiters.get(stream.serial)
-        if waiter is not None:
-            _wake(waiter)
 
     def _send_packet(self, make: Callable[[], bytes]) -> None:
         """Encode (under the core lock) and write one packet that expects
@@ -719,7 +510,7 @@ class BlockingEngine:
             packet = make()
         self._transmit(packet)
 
-    # ---------------------------------------------------- reading while idle
+    # --------------------------------- reading for streams and while idle
     def _pump(self, ready: Callable[[], bool], deadline: float | None = None) -> None:
         """Read (holding the token) until ``ready()`` (streams, close)."""
         while not ready():
@@ -756,60 +547,7 @@ class BlockingEngine:
             self._release_token()
         return True
 
-    def _tick(self) -> float | None:
-        """The watcher's periodic work: event callbacks, then keepalive.
-        Returns when it wants to run next."""
-        while self._events:
-            self._run_event(self._events.popleft())
-        monitor = self._keepalive
-        if monitor is None or self._error is not None:
-            return None
-        if self._last_rx > monitor.last_received:
-            monitor.packet_received(self._last_rx)
-        now = _monotonic()
-        action = monitor.check(now)
-        if action is KeepaliveAction.DEAD:
-            self._fail(
-                ConnectionLost(
-                    f"no data from the daemon at {self.socket_path} for "
-                    f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
-                    f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
-                ),
-                "keepalive",
-            )
-            return None
-        if action is KeepaliveAction.SEND_PING:
-            with contextlib.suppress(VirtrpcError, OSError):
-                self._send_packet(self._conn.send_keepalive_ping)
-                self.keepalive_pings_sent += 1
-        return monitor.next_check_time()
-
-    # ----------------------------------------------------------------- events
-    def _run_event(self, item: EventMessage | Event) -> None:
-        """Deliver one event (on the watcher thread)."""
-        if isinstance(item, Event):
-            delivered: Event | None = item
-        else:
-            try:
-                delivered = decode_event_message(item)
-            except ConnectionLost as exc:
-                self._fail(exc, "error")
-                return
-        if delivered is None:
-            return
-        if delivered.family is EventFamily.CONNECTION:
-            for close_sub in list(self._close_subscriptions):
-                close_sub._deliver(delivered)
-                if delivered.name == "connection_closed" and self._close_reason != "client":
-                    assert self._error is not None
-                    close_sub._fail(self._error)
-            return
-        if delivered.callback_id is None:
-            return
-        target = self._subscriptions.get((delivered.family, delivered.callback_id))
-        if target is not None:
-            target._deliver(delivered)
-
+    # ------------------------------------------------------------- events
     def subscribe(
         self,
         family: EventFamily | str,
@@ -855,8 +593,6 @@ class BlockingEngine:
         self._subscriptions[(family, callback_id)] = sub
         return sub
 
-    server_close_callback = False
-
     def _call_by_name(self, program: str, name: str, args: Any) -> Any:
         prog = program_by_name(program)
         assert prog is not None
@@ -880,7 +616,7 @@ class BlockingEngine:
         assert deregister.args_class is not None
         self._call_procedure(deregister, deregister.args_class(callbackID=sub.callback_id))
 
-    # ---------------------------------------------------------------- streams
+    # ------------------------------------------------------------ streams
     def _open_stream(
         self, proc: Procedure, plan: _Plan, args: Any, fds: Sequence[int]
     ) -> SyncStream:
@@ -915,7 +651,9 @@ class BlockingEngine:
             stream._abandoned = True
             raise
         if type(result) is bytes:
-            result = Reply(proc_header(proc.program, proc.version, proc.number, serial), result, [])
+            result = Reply(
+                reply_header(proc.program, proc.version, proc.number, serial), result, []
+            )
         if type(result) is not Reply:
             self._streams.pop(serial, None)
             raise _reply_error(result, proc)
@@ -982,41 +720,7 @@ class BlockingEngine:
             )
         )
 
-    def _stream_closed(self, stream: SyncStream) -> None:
-        if self._streams.get(stream.serial) is stream:
-            del self._streams[stream.serial]
-
-    # -------------------------------------------------------------- lifecycle
-    def _fail(self, error: ConnectionLost, reason: str) -> None:
-        """The connection is dead: fail everything pending, exactly once."""
-        if self._error is not None:
-            return
-        self._error = error
-        self._close_reason = reason
-        self._io.shutdown()  # wakes a reader blocked in recv
-        self._conn.close()
-        waiters, self._waiters = self._waiters, {}
-        for waiter in waiters.values():
-            waiter.error = error
-            _wake(waiter)
-        for waiter in list(self._stream_waiters.values()):
-            _wake(waiter)
-        streams, self._streams = self._streams, {}
-        for stream in streams.values():
-            stream._feed_error(error)
-        subscriptions, self._subscriptions = self._subscriptions, {}
-        for sub in subscriptions.values():
-            sub._fail(error)
-        closed_event = Event(
-            EventFamily.CONNECTION, "connection_closed", None, None, {"reason": reason}
-        )
-        if self._close_subscriptions:
-            # Delivered by the watcher (callbacks run there), or by close().
-            self._events.append(closed_event)
-        watcher = self._watcher
-        if watcher is not None:
-            watcher.request_stop()
-
+    # ---------------------------------------------------------- lifecycle
     def _goodbye(self) -> None:
         """The program's polite close call (``connect_close``)."""
 
@@ -1061,273 +765,16 @@ class BlockingEngine:
             self._io.close()
             self._token.release()
 
+    # ------------------------------------------------- hooks of the protocol
+    def _events_queued(self) -> None:
+        watcher = self._watcher
+        if watcher is not None and threading.current_thread() is not watcher.thread:
+            watcher.wake()
 
-def proc_header(prog: int, vers: int, proc: int, serial: int = 0) -> Header:
-    """The header of a successful reply (for a payload the fast path gave)."""
-    return Header(prog, vers, proc, _REPLY, serial, _OK)
-
-
-class SyncStream:
-    """A data stream of the blocking client (see
-    :class:`virtrpc.client.stream.Stream`, whose API this mirrors without
-    ``await``)."""
-
-    def __init__(self, engine: BlockingEngine, procedure: Procedure, serial: int) -> None:
-        self._engine = engine
-        self.procedure = procedure
-        self.serial = serial
-        #: The procedure's return value.
-        self.reply: Any = None
-        self._incoming: deque[bytes | Hole] = deque()
-        self._peer_finished = False
-        self._error: BaseException | None = None
-        self._finish_sent = False
-        self._closed = False
-        # The opening call was abandoned (see BlockingEngine._open_stream).
-        self._abandoned = False
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<SyncStream {self.procedure.name} serial={self.serial} {state}>"
-
-    # -- fed by whichever thread reads (holding the token) ------------------
-    def _feed_data(self, data: bytes) -> None:
-        if self._closed or self._peer_finished:
-            return
-        if not data:
-            self._peer_finished = True  # libvirtd's end of its side
-        else:
-            self._incoming.append(data)
-
-    def _feed_hole(self, length: int) -> None:
-        if not (self._closed or self._peer_finished):
-            self._incoming.append(Hole(length))
-
-    def _feed_end(self) -> None:
-        if self._finish_sent:
-            self._settle()
-        else:
-            self._peer_finished = True
-
-    def _feed_error(self, error: BaseException) -> None:
-        if self._error is None:
-            self._error = error
-        self._settle()
-
-    def _settle(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._engine._stream_closed(self)
-
-    def _has_item(self) -> bool:
-        return (
-            bool(self._incoming) or self._error is not None or self._peer_finished or self._closed
-        )
-
-    # -- receiving -------------------------------------------------------------
-    def _next_item(self) -> bytes | Hole | None:
-        while True:
-            if self._incoming:
-                return self._incoming.popleft()
-            if self._error is not None:
-                raise self._error
-            if self._peer_finished or self._closed:
-                return None
-            if self._engine._error is not None:
-                raise self._engine._dead_error()
-            self._engine._wait_stream(self, self._has_item)
-
-    def recv(self) -> bytes:
-        """Next chunk (holes as zeros); ``b""`` at end of stream."""
-        item = self._next_item()
-        if item is None:
-            return b""
-        if isinstance(item, Hole):
-            if item.length <= STREAM_CHUNK_SIZE:
-                return _ZERO_CHUNK[: item.length]
-            self._incoming.appendleft(Hole(item.length - STREAM_CHUNK_SIZE))
-            return _ZERO_CHUNK
-        return item
-
-    def __iter__(self) -> Iterator[bytes]:
-        while chunk := self.recv():
-            yield chunk
-
-    def iter_sparse(self) -> Iterator[bytes | Hole]:
-        """Data chunks and :class:`Hole` objects as sent by the peer."""
-        while (item := self._next_item()) is not None:
-            yield item
-
-    def read_all(self) -> bytes:
-        return b"".join(self)
-
-    # -- sending ---------------------------------------------------------------
-    def _check_writable(self) -> None:
-        if self._error is not None:
-            raise self._error
-        if self._closed or self._finish_sent:
-            raise StreamError(f"stream {self.procedure.name} is finished")
-
-    def send(self, data: bytes | bytearray | memoryview) -> None:
-        """Send data in packets of at most STREAM_CHUNK_SIZE (blocking writes:
-        the flow control libvirt's client applies too)."""
-        self._check_writable()
-        view = memoryview(data).cast("B")
-        for start in range(0, len(view), STREAM_CHUNK_SIZE):
-            self._engine._stream_send(self, 2, bytes(view[start : start + STREAM_CHUNK_SIZE]))
-
-    def send_hole(self, length: int, flags: int = 0) -> None:
-        self._check_writable()
-        if length < 0:
-            raise StreamError(f"negative hole length {length}")
-        self._engine._stream_send_hole(self, length, flags)
-
-    def finish(self) -> None:
-        """Send end-of-stream and wait for the peer's confirmation."""
-        if self._closed:
-            if self._error is not None and not isinstance(self._error, _AbortedByUs):
-                raise self._error
-            return
-        if self._error is not None:
-            raise self._error
-        if not self._finish_sent:
-            self._finish_sent = True
-            self._engine._stream_send(self, 0, b"")
-        self._engine._wait_stream(self, lambda: self._closed)
-        if self._error is not None and not isinstance(self._error, _AbortedByUs):
-            raise self._error
-
-    def abort(self) -> None:
-        """Abort the stream; the peer discards what it has not processed."""
-        if self._closed:
-            return
-        if self._error is None:
-            self._error = _AbortedByUs(f"stream {self.procedure.name} aborted")
-        self._finish_sent = True
-        try:
-            self._engine._stream_send(self, 1, b"")
-            # The daemon answers with a final STREAM packet: wait for it so
-            # the serial is not reused while the daemon still knows it.
-            self._engine._wait_stream(self, lambda: self._closed, _ABORT_REPLY_TIMEOUT)
-        except VirtrpcError:
-            pass
-        finally:
-            self._settle()
-
-    def __enter__(self) -> SyncStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            self.finish()
-        else:
-            self.abort()
-
-
-class _AbortedByUs(StreamError):
-    """Raised from receive calls after the local side aborted the stream."""
-
-
-class SyncSubscription:
-    """A registered event callback: iterate it, :meth:`get` the next event,
-    or pass ``callback=`` (run on the connection's watcher thread)."""
-
-    def __init__(
-        self,
-        engine: BlockingEngine | None,
-        family: EventFamily,
-        event_id: int,
-        callback_id: int | None,
-        callback: Callable[[Event], None] | None,
-        max_queue: int = 10000,
-    ) -> None:
-        self._engine = engine
-        self.family = family
-        self.event_id = event_id
-        self.callback_id = callback_id
-        self.callback = callback
-        self._queue: deque[Event] = deque(maxlen=max_queue)
-        self._ready = threading.Condition(threading.Lock())
-        self._closed = False
-        self._error: BaseException | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"<SyncSubscription {self.family.value} event={self.event_id} "
-            f"callback_id={self.callback_id}{' closed' if self._closed else ''}>"
-        )
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def _deliver(self, event: Event) -> None:
-        if self._closed:
-            return
-        if self.callback is not None:
-            try:
-                self.callback(event)
-            except Exception:
-                _log.exception("event callback of %r failed", self)
-        with self._ready:
-            self._queue.append(event)
-            self._ready.notify_all()
-
-    def _fail(self, error: BaseException) -> None:
-        with self._ready:
-            if self._error is None and not self._closed:
-                self._error = error
-            self._ready.notify_all()
-
-    def _wake(self) -> None:
-        with self._ready:
-            self._ready.notify_all()
-
-    def get(self, timeout: float | None = None) -> Event:
-        """The next event; TimeoutError after ``timeout`` seconds,
-        ConnectionLost if the connection died, StopAsyncIteration once closed
-        (as the asyncio subscription's ``get``)."""
-        deadline = None if timeout is None else _monotonic() + timeout
-        with self._ready:
-            while True:
-                if self._queue:
-                    return self._queue.popleft()
-                if self._error is not None:
-                    raise self._error
-                if self._closed:
-                    raise StopAsyncIteration
-                remaining = None if deadline is None else deadline - _monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise TimeoutError("no event within the timeout")
-                self._ready.wait(remaining)
-
-    def __iter__(self) -> Iterator[Event]:
-        while True:
-            try:
-                yield self.get()
-            except StopAsyncIteration:
-                return
-
-    def close(self) -> None:
-        """Deregister on the daemon (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._wake()
-        if self._engine is not None:
-            self._engine._unsubscribe(self)
-
-    def __enter__(self) -> SyncSubscription:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def _connection_dead(self) -> None:
+        self._io.shutdown()  # wakes a reader blocked in recv
+        for waiter in list(self._token_waiters.values()):
+            _wake(waiter)  # they see the error
+        watcher = self._watcher
+        if watcher is not None:
+            watcher.request_stop()
