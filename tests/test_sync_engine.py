@@ -26,6 +26,7 @@ from peers import PrivateLibvirtd, find_libvirtd, require_peer, serve_process
 
 import virtrpc.sync
 from virtrpc.client.blocking import BlockingEngine
+from virtrpc.client.blocking_io import ChildIO
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import Event
 from virtrpc.client.stream import Hole
@@ -483,24 +484,78 @@ def test_tcp_is_driven_by_the_engine() -> None:
             assert client.connect_get_lib_version() == 9000000
 
 
-def test_ext_uses_the_loop_thread_facade(libvirtd: PrivateLibvirtd, tmp_path: Path) -> None:
-    """Transports the engine does not drive (ext, ssh, tls) keep the
-    asyncio client on a loop thread, behind the same API."""
+def _tunnel_script(tmp_path: Path, socket_path: str) -> Path:
     nc = shutil.which("nc")
     require_peer(nc is not None, "nc with -U (Debian package netcat-openbsd)")
     script = tmp_path / "tunnel"
-    script.write_text(f"#!/bin/sh\nexec {nc} -U {libvirtd.socket_path}\n")
+    script.write_text(f"#!/bin/sh\nexec {nc} -U {socket_path}\n")
     script.chmod(0o755)
-    with virtrpc.sync.connect(f"test+ext:///default?command={script}") as client:
-        assert isinstance(client, LoopSyncClient) and isinstance(client, SyncClient)
-        dom = client.domain_lookup_by_name(name="test")
-        with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
-            assert stream.read_all()[:4] == b"\x89PNG"
-        sub = client.subscribe("domain", "lifecycle")
-        client.domain_suspend(dom=dom)
-        assert sub.get(timeout=PATIENCE).name == "lifecycle"
-        sub.close()
-    assert not client.is_open
+    return script
+
+
+def test_ext_child_over_a_socketpair(
+    libvirtd: PrivateLibvirtd, tmp_path: Path, fd_leak_check: FdLeakCheck
+) -> None:
+    script = _tunnel_script(tmp_path, libvirtd.socket_path)
+    with fd_leak_check("ext connection", settle=2.0):
+        with virtrpc.sync.connect(f"test+ext:///default?command={script}") as client:
+            assert type(client) is SyncClient
+            assert isinstance(client._io, ChildIO)
+            dom = client.domain_lookup_by_name(name="test")
+            with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
+                assert stream.read_all()[:4] == b"\x89PNG"
+            sub = client.subscribe("domain", "lifecycle")
+            client.domain_suspend(dom=dom)
+            assert sub.get(timeout=PATIENCE).name == "lifecycle"
+            sub.close()
+            child = client._io.child
+        assert not client.is_open
+        assert child.returncode is not None  # reaped
+
+
+def test_ext_child_that_fails_is_a_clear_error(tmp_path: Path) -> None:
+    script = tmp_path / "failing"
+    script.write_text("#!/bin/sh\necho 'no way through' >&2\nexit 3\n")
+    script.chmod(0o755)
+    with pytest.raises(ConnectError, match="exited with status 3: no way through"):
+        virtrpc.sync.connect(f"test+ext:///default?command={script}")
+    with pytest.raises(ConnectError, match="cannot run"):
+        virtrpc.sync.connect(f"test+ext:///default?command={tmp_path}/missing")
+
+
+def test_ssh_through_sshd(libvirtd: PrivateLibvirtd) -> None:
+    from tls_fixtures import PrivateSshd
+
+    require_peer(shutil.which("nc") is not None, "nc")
+    with PrivateSshd() as sshd:
+        uri = (
+            f"test+ssh://root@127.0.0.1:{sshd.port}/default?socket={libvirtd.socket_path}"
+            f"&keyfile={sshd.keyfile}&known_hosts={sshd.known_hosts}&no_tty=1"
+        )
+        with virtrpc.sync.connect(uri) as client:
+            assert isinstance(client._io, ChildIO) and client._io.argv[0] == "ssh"
+            assert [client.connect_get_lib_version() for _ in range(20)] == [9000000] * 20
+
+
+def test_tls_uses_the_loop_thread_facade(tmp_path: Path) -> None:
+    """TLS keeps the asyncio client on a loop thread, behind the same API
+    (an OpenSSL connection cannot be read and written from two threads)."""
+    from tls_fixtures import NetworkLibvirtd, make_test_pki
+
+    require_peer(find_libvirtd() is not None, "libvirtd")
+    pki = make_test_pki(tmp_path)
+    with NetworkLibvirtd(tls_dir=pki.server_dir) as daemon:
+        uri = f"test+tls://localhost:{daemon.tls_port}/default?pkipath={pki.client_dir}"
+        with virtrpc.sync.connect(uri) as client:
+            assert isinstance(client, LoopSyncClient) and isinstance(client, SyncClient)
+            dom = client.domain_lookup_by_name(name="test")
+            with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
+                assert stream.read_all()[:4] == b"\x89PNG"
+            sub = client.subscribe("domain", "lifecycle")
+            client.domain_suspend(dom=dom)
+            assert sub.get(timeout=PATIENCE).name == "lifecycle"
+            sub.close()
+        assert not client.is_open
 
 
 def test_handshake_timeout_is_a_connect_error(fd_leak_check: FdLeakCheck) -> None:

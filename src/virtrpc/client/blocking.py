@@ -771,6 +771,9 @@ class BlockingEngine(ClientProtocol):
         if watcher is not None and threading.current_thread() is not watcher.thread:
             watcher.wake()
 
+    def _end_detail(self) -> str:
+        return self._io.end_detail()
+
     def _connection_dead(self) -> None:
         self._io.shutdown()  # wakes a reader blocked in recv
         for waiter in list(self._token_waiters.values()):

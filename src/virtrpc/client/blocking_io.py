@@ -23,16 +23,25 @@ import logging
 import os
 import select
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.rpc.packet import NUM_FDS_MAX
 from virtrpc.transport.unix import _check_fds_open, _close_fds, _fds_from_ancdata
 
-__all__ = ["IDLE_POLL", "READ_SIZE", "SocketIO", "Watcher", "connect_tcp", "connect_unix"]
+__all__ = [
+    "IDLE_POLL",
+    "READ_SIZE",
+    "ChildIO",
+    "SocketIO",
+    "Watcher",
+    "connect_tcp",
+    "connect_unix",
+]
 
 _log = logging.getLogger("virtrpc.sync")
 
@@ -114,6 +123,10 @@ class SocketIO:
                 _MSG_NOSIGNAL,
             )
 
+    def end_detail(self) -> str:
+        """More about why the stream ended (a child's exit), or ""."""
+        return ""
+
     def shutdown(self) -> None:
         """Wake every thread blocked on the socket (their reads return EOF);
         the descriptor stays open until :meth:`close`, so it cannot be reused
@@ -123,6 +136,82 @@ class SocketIO:
 
     def close(self) -> None:
         self.sock.close()
+
+
+#: How long closing a child transport lets the child exit before killing it.
+CHILD_CLOSE_GRACE: Final = 5.0
+#: Bytes of the child's stderr kept for error messages.
+_STDERR_KEEP: Final = 4096
+
+
+class ChildIO(SocketIO):
+    """A child process (``+ext``, ``+ssh``) whose stdin and stdout are one
+    end of a socketpair: the other end is driven like any socket (no fds
+    pass: the child would not forward them).  Its stderr is kept for
+    messages (``ssh: connect to host ... Connection refused``)."""
+
+    __slots__ = ("_stderr", "argv", "child")
+
+    def __init__(
+        self, argv: Sequence[str], label: str, env: Mapping[str, str] | None = None
+    ) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            child = subprocess.Popen(
+                list(argv),
+                stdin=theirs.fileno(),
+                stdout=theirs.fileno(),
+                stderr=subprocess.PIPE,
+                env=dict(env) if env is not None else None,
+            )
+        except OSError as exc:
+            ours.close()
+            error = ConnectError(f"cannot run {argv[0]!r} for {label}: {exc.strerror or exc}")
+            error.errno = exc.errno
+            raise error from exc
+        finally:
+            theirs.close()
+        assert child.stderr is not None
+        os.set_blocking(child.stderr.fileno(), False)
+        super().__init__(ours, label, can_pass_fds=False)
+        self.argv = list(argv)
+        self.child = child
+        self._stderr = bytearray()
+
+    def _collect_stderr(self) -> None:
+        stream = self.child.stderr
+        if stream is None or stream.closed:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := os.read(stream.fileno(), 65536):
+                self._stderr += chunk
+                del self._stderr[:-_STDERR_KEEP]
+
+    def end_detail(self) -> str:
+        """Why the stream ended, as the child tells: its exit status and last
+        stderr line (waiting a moment for it to exit)."""
+        try:
+            status = self.child.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return ""
+        self._collect_stderr()
+        lines = [line.strip() for line in self._stderr.decode(errors="replace").splitlines()]
+        lines = [line for line in lines if line]
+        how = f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
+        detail = f": {lines[-1]}" if lines else ""
+        return f"{os.path.basename(self.argv[0])} {how}{detail}"
+
+    def close(self) -> None:
+        """Close our end (the child sees EOF and exits), then reap the child
+        (killed if it does not exit within CHILD_CLOSE_GRACE)."""
+        super().close()
+        try:
+            self.child.wait(timeout=CHILD_CLOSE_GRACE)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
+        if self.child.stderr is not None:
+            self.child.stderr.close()
 
 
 def connect_unix(path: str, timeout: float | None) -> socket.socket:

@@ -163,6 +163,10 @@ class ClientProtocol:
         """Event messages wait in ``_events``: make the dispatcher run."""
         raise NotImplementedError
 
+    def _end_detail(self) -> str:
+        """More about an end of stream (a child process' exit), or ""."""
+        return ""
+
     def _connection_dead(self) -> None:
         """After :meth:`_fail`: wake blocked readers, stop the watcher."""
         raise NotImplementedError
@@ -244,8 +248,13 @@ class ClientProtocol:
             if self._closing:
                 self._fail(ConnectionLost("connection closed by the client"), "client")
             else:
+                detail = self._end_detail()
                 self._fail(
-                    ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
+                    ConnectionLost(
+                        f"connection to {self.socket_path} closed by the daemon"
+                        + (f" ({detail})" if detail else "")
+                    ),
+                    "eof",
                 )
         elif isinstance(event, ProtocolViolation):
             error = ConnectionLost(

@@ -14,9 +14,11 @@ alive and delivers events while nobody calls.  Event callbacks given to
 :meth:`SyncClient.subscribe` run on that watcher thread; iterating a
 :class:`SyncSubscription` blocks the calling thread.
 
-TLS, SSH and ``ext`` URIs get a :class:`~virtrpc.client.sync_loop.LoopSyncClient`
-(a subclass, same API): the asyncio client on a background loop thread,
-one thread hop per call.
+Over SSH and ``ext`` the child process' stdin and stdout are one end of a
+socketpair, driven the same way.  TLS URIs get a
+:class:`~virtrpc.client.sync_loop.LoopSyncClient` (a subclass, same API): the
+asyncio client on a background loop thread, one thread hop per call (an
+OpenSSL connection cannot be read by one thread while another writes it).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from virtrpc.auth.credentials import CredentialCallback, CredentialRequest
 from virtrpc.auth.exchange import authenticate
 from virtrpc.client import blocking_io
 from virtrpc.client.blocking import BlockingEngine, SyncStream, SyncSubscription
-from virtrpc.client.blocking_io import SocketIO, connect_tcp, connect_unix
+from virtrpc.client.blocking_io import ChildIO, SocketIO, connect_tcp, connect_unix
 from virtrpc.client.client import (
     DEFAULT_KEEPALIVE,
     FEATURE_PROGRAM_KEEPALIVE,
@@ -47,10 +49,29 @@ from virtrpc.errors import ConnectError, ConnectionLost
 from virtrpc.protocols.lxc_calls import LxcBlockingCalls
 from virtrpc.protocols.qemu_calls import QemuBlockingCalls
 from virtrpc.protocols.remote_calls import RemoteAsyncCalls, RemoteBlockingCalls
+from virtrpc.transport.network import ssh_launch_for_uri
 from virtrpc.transport.tcp import DEFAULT_TCP_PORT
 from virtrpc.xdr import Procedure
 
 __all__ = ["SyncClient", "SyncStream", "SyncSubscription", "connect"]
+
+
+def _open_child(uri: LibvirtURI, hostname: str, readonly: bool) -> ChildIO:
+    """The child process of an ``+ssh`` or ``+ext`` URI, over a socketpair."""
+    shown = uri.raw
+    if uri.transport == "ssh":
+        argv, label = ssh_launch_for_uri(uri, hostname, readonly)
+    else:
+        command = uri.param("command")
+        if not command:
+            raise ConnectError(f"the ext transport needs a command= parameter (URI {shown})")
+        argv, label = [command], f"command {command}"
+    try:
+        return ChildIO(argv, label)
+    except ConnectError as exc:
+        error = ConnectError(f"{exc} (URI {shown})")
+        error.errno = exc.errno
+        raise error from exc
 
 
 def _engine_drives(uri: str | LibvirtURI | None) -> bool:
@@ -64,7 +85,7 @@ def _engine_drives(uri: str | LibvirtURI | None) -> bool:
             parsed = parse_uri(uri)
         except Exception:
             return True  # SyncClient.__init__ reports the bad URI
-    return parsed is None or parsed.transport in ("unix", "tcp")
+    return parsed is None or parsed.transport in ("unix", "tcp", "ssh", "ext")
 
 
 class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
@@ -72,8 +93,8 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
     :class:`~virtrpc.client.client.Client` without ``await``.
 
     ``timeout`` bounds the connection and its handshake (as for
-    :func:`virtrpc.connect`); ``SyncClient(...)`` for a TLS, SSH or ext URI
-    makes a :class:`~virtrpc.client.sync_loop.LoopSyncClient`."""
+    :func:`virtrpc.connect`); ``SyncClient(...)`` for a TLS URI makes a
+    :class:`~virtrpc.client.sync_loop.LoopSyncClient`."""
 
     #: Whether the daemon supports callback-based event registration.
     server_event_callbacks = False
@@ -101,7 +122,11 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
         if keepalive is not None and (keepalive[0] <= 0 or keepalive[1] < 1):
             raise ValueError(f"keepalive needs interval > 0 and count >= 1, got {keepalive!r}")
         hostname = (parsed.host if parsed is not None else None) or "localhost"
-        if parsed is not None and parsed.transport == "tcp":
+        if parsed is not None and parsed.transport in ("ssh", "ext"):
+            io: SocketIO = _open_child(parsed, hostname, readonly)
+            secure = parsed.transport == "ssh"
+            sock = io.sock
+        elif parsed is not None and parsed.transport == "tcp":
             port = parsed.port if parsed.port is not None else DEFAULT_TCP_PORT
             try:
                 sock = connect_tcp(hostname, port, timeout)
