@@ -732,8 +732,9 @@ class BlockingEngine(ClientProtocol):
         self._closing = True
         if os.getpid() != self._pid:
             # A forked child: the socket is shared with the parent, so no
-            # goodbye and no shutdown; our copy of the descriptor goes.
-            self._io.close()
+            # goodbye and no shutdown; our copy of the descriptor goes (a
+            # transport's child process is the parent's to reap).
+            self._io.sock.close()
             return
         if self._error is None:
             for sub in [*self._subscriptions.values(), *self._close_subscriptions]:
@@ -749,7 +750,7 @@ class BlockingEngine(ClientProtocol):
             return
         self._closing = True
         if os.getpid() != self._pid:
-            self._io.close()
+            self._io.sock.close()
             return
         self._shut_down(ConnectionLost("connection aborted by the client"))
 
