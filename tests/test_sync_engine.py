@@ -27,6 +27,7 @@ from peers import PrivateLibvirtd, find_libvirtd, require_peer, serve_process
 import virtrpc.sync
 from virtrpc.client.blocking import BlockingEngine
 from virtrpc.client.blocking_io import ChildIO
+from virtrpc.client.blocking_tls import TlsIO
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import Event
 from virtrpc.client.stream import Hole
@@ -537,9 +538,7 @@ def test_ssh_through_sshd(libvirtd: PrivateLibvirtd) -> None:
             assert [client.connect_get_lib_version() for _ in range(20)] == [9000000] * 20
 
 
-def test_tls_uses_the_loop_thread_facade(tmp_path: Path) -> None:
-    """TLS keeps the asyncio client on a loop thread, behind the same API
-    (an OpenSSL connection cannot be read and written from two threads)."""
+def test_tls_is_driven_by_the_engine(tmp_path: Path) -> None:
     from tls_fixtures import NetworkLibvirtd, make_test_pki
 
     require_peer(find_libvirtd() is not None, "libvirtd")
@@ -547,7 +546,7 @@ def test_tls_uses_the_loop_thread_facade(tmp_path: Path) -> None:
     with NetworkLibvirtd(tls_dir=pki.server_dir) as daemon:
         uri = f"test+tls://localhost:{daemon.tls_port}/default?pkipath={pki.client_dir}"
         with virtrpc.sync.connect(uri) as client:
-            assert isinstance(client, LoopSyncClient) and isinstance(client, SyncClient)
+            assert type(client) is SyncClient and isinstance(client._io, TlsIO)
             dom = client.domain_lookup_by_name(name="test")
             with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
                 assert stream.read_all()[:4] == b"\x89PNG"
@@ -555,7 +554,38 @@ def test_tls_uses_the_loop_thread_facade(tmp_path: Path) -> None:
             client.domain_suspend(dom=dom)
             assert sub.get(timeout=PATIENCE).name == "lifecycle"
             sub.close()
+            _mixed_tls_threads(client, dom)
         assert not client.is_open
+        # a CA that did not sign the server's certificate
+        bad = f"test+tls://localhost:{daemon.tls_port}/default?pkipath={pki.unknown_ca_dir}"
+        with pytest.raises(ConnectError, match="certificate verify failed"):
+            virtrpc.sync.connect(bad)
+        # a client certificate the daemon does not accept: no verdict byte
+        rogue = f"test+tls://localhost:{daemon.tls_port}/default?pkipath={pki.rogue_client_dir}"
+        with pytest.raises(ConnectError):
+            virtrpc.sync.connect(rogue)
+
+
+def _mixed_tls_threads(client: SyncClient, dom: RemoteNonnullDomain) -> None:
+    """Threads reading and writing one TLS session at once."""
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for step in range(40):
+                if step % 3 == 0:
+                    assert client.domain_get_info(dom=dom).nrVirtCpu == 2
+                else:
+                    assert client.connect_get_lib_version() == 9000000
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(PATIENCE * 3)
+    assert not failures, failures[:3]
 
 
 def test_handshake_timeout_is_a_connect_error(fd_leak_check: FdLeakCheck) -> None:
@@ -564,3 +594,19 @@ def test_handshake_timeout_is_a_connect_error(fd_leak_check: FdLeakCheck) -> Non
         with pytest.raises(ConnectError, match="timed out"):
             virtrpc.sync.connect(daemon.uri, timeout=0.3)
         assert time.monotonic() - began < PATIENCE
+
+
+def test_loop_thread_facade_where_the_engine_cannot_run(libvirtd: PrivateLibvirtd) -> None:
+    """Platforms without epoll get the asyncio client on a loop thread, with
+    the same API (made directly here)."""
+    with LoopSyncClient(libvirtd.uri) as client:
+        assert isinstance(client, SyncClient)
+        dom = client.domain_lookup_by_name(name="test")
+        with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
+            assert stream.read_all()[:4] == b"\x89PNG"
+        sub = client.subscribe("domain", "lifecycle")
+        client.domain_suspend(dom=dom)
+        assert sub.get(timeout=PATIENCE).name == "lifecycle"
+        sub.close()
+        assert client.call("remote", 1, "connect_get_lib_version").value.lib_ver == 9000000
+    assert not client.is_open

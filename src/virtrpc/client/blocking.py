@@ -100,7 +100,7 @@ class BlockingEngine(ClientProtocol):
         super().__init__(io.label, keepalive)
         self._io = io
         self._recv = io.recv
-        self._sendall = io.sock.sendall
+        self._sendall = io.sendall
         # Encoding (the core's serials, registrations): never held across
         # a syscall.  Writing: see _transmit.
         self._core_lock = threading.Lock()

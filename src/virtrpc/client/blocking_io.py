@@ -66,7 +66,7 @@ SUPPORTED: Final = hasattr(select, "epoll") and _MSG_DONTWAIT != 0
 class SocketIO:
     """One connected blocking socket."""
 
-    __slots__ = ("can_pass_fds", "fileno", "label", "recv", "sock")
+    __slots__ = ("can_pass_fds", "fileno", "label", "recv", "sendall", "sock")
 
     def __init__(self, sock: socket.socket, label: str, *, can_pass_fds: bool) -> None:
         sock.setblocking(True)
@@ -74,8 +74,10 @@ class SocketIO:
         self.label = label
         self.can_pass_fds = can_pass_fds
         self.fileno = sock.fileno()
-        #: The hot read: ``recv(READ_SIZE)``, bound once.
-        self.recv = sock.recv
+        #: The hot read and write (``recv(READ_SIZE)``, ``sendall(packet,
+        #: flags)``), bound once; TLS replaces them.
+        self.recv: Callable[..., bytes] = sock.recv
+        self.sendall: Callable[..., None] = sock.sendall
 
     def read_fds(self, flags: int = 0) -> tuple[bytes, list[int]]:
         """A read with room for fds (while replies that carry them are due)."""

@@ -35,6 +35,7 @@ from virtrpc.auth.exchange import authenticate
 from virtrpc.client import blocking_io
 from virtrpc.client.blocking import BlockingEngine, SyncStream, SyncSubscription
 from virtrpc.client.blocking_io import ChildIO, SocketIO, connect_tcp, connect_unix
+from virtrpc.client.blocking_tls import TlsIO
 from virtrpc.client.client import (
     DEFAULT_KEEPALIVE,
     FEATURE_PROGRAM_KEEPALIVE,
@@ -49,8 +50,10 @@ from virtrpc.errors import ConnectError, ConnectionLost
 from virtrpc.protocols.lxc_calls import LxcBlockingCalls
 from virtrpc.protocols.qemu_calls import QemuBlockingCalls
 from virtrpc.protocols.remote_calls import RemoteAsyncCalls, RemoteBlockingCalls
-from virtrpc.transport.network import ssh_launch_for_uri
+from virtrpc.transport.network import ssh_launch_for_uri, uri_flag
+from virtrpc.transport.pki import locate_credentials
 from virtrpc.transport.tcp import DEFAULT_TCP_PORT
+from virtrpc.transport.tls import DEFAULT_TLS_PORT, client_context
 from virtrpc.xdr import Procedure
 
 __all__ = ["SyncClient", "SyncStream", "SyncSubscription", "connect"]
@@ -74,6 +77,36 @@ def _open_child(uri: LibvirtURI, hostname: str, readonly: bool) -> ChildIO:
         raise error from exc
 
 
+def _open_tls(uri: LibvirtURI, hostname: str, timeout: float | None) -> TlsIO:
+    """A verified TLS session for a ``+tls`` URI (``pkipath=``, ``no_verify=``)."""
+    port = uri.port if uri.port is not None else DEFAULT_TLS_PORT
+    try:
+        context = client_context(
+            locate_credentials(uri.param("pkipath")), verify=not uri_flag(uri, "no_verify")
+        )
+        sock = connect_tcp(hostname, port, timeout)
+    except ConnectError as exc:
+        error = ConnectError(f"{exc} (URI {uri.raw})")
+        error.errno = exc.errno
+        raise error from exc
+    io = TlsIO(sock, f"{hostname}:{port}", context, hostname)
+    sock.settimeout(timeout)
+    try:
+        io.handshake()
+    except BaseException as exc:
+        sock.close()
+        if isinstance(exc, TimeoutError):
+            raise ConnectError(f"TLS handshake with {io.label} timed out (URI {uri.raw})") from None
+        if isinstance(exc, ConnectError):
+            raise type(exc)(f"{exc} (URI {uri.raw})") from exc
+        if isinstance(exc, OSError):
+            raise ConnectError(
+                f"TLS handshake with {io.label} failed: {exc} (URI {uri.raw})"
+            ) from exc
+        raise
+    return io
+
+
 def _engine_drives(uri: str | LibvirtURI | None) -> bool:
     """Whether the blocking engine drives this URI's transport itself."""
     if not blocking_io.SUPPORTED:
@@ -85,7 +118,7 @@ def _engine_drives(uri: str | LibvirtURI | None) -> bool:
             parsed = parse_uri(uri)
         except Exception:
             return True  # SyncClient.__init__ reports the bad URI
-    return parsed is None or parsed.transport in ("unix", "tcp", "ssh", "ext")
+    return parsed is None or parsed.transport in ("unix", "tcp", "tls", "ssh", "ext")
 
 
 class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
@@ -125,6 +158,10 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
         if parsed is not None and parsed.transport in ("ssh", "ext"):
             io: SocketIO = _open_child(parsed, hostname, readonly)
             secure = parsed.transport == "ssh"
+            sock = io.sock
+        elif parsed is not None and parsed.transport == "tls":
+            io = _open_tls(parsed, hostname, timeout)
+            secure = True
             sock = io.sock
         elif parsed is not None and parsed.transport == "tcp":
             port = parsed.port if parsed.port is not None else DEFAULT_TCP_PORT
