@@ -5,20 +5,18 @@
     with virtrpc.sync.connect("test+unix:///default?socket=/tmp/s") as client:
         print(client.connect_get_lib_version())
 
-Over Unix sockets (fds both ways) and TCP, a :class:`SyncClient` is the
-blocking engine of :mod:`virtrpc.client.blocking`: each call is written and
-its reply read by the calling thread (no thread switch when one thread
-calls; many threads share one connection, passing the socket between them
-as libvirt's own client does), and a watcher thread keeps the connection
-alive and delivers events while nobody calls.  Event callbacks given to
-:meth:`SyncClient.subscribe` run on that watcher thread; iterating a
-:class:`SyncSubscription` blocks the calling thread.
+Over every transport (Unix with fds, TCP, TLS, SSH, ext) a :class:`SyncClient`
+is the blocking engine of :mod:`virtrpc.client.blocking`: each call is
+written and its reply read by the calling thread (no thread switch when one
+thread calls; many threads share one connection, passing the socket between
+them as libvirt's own client does), and a watcher thread keeps the
+connection alive and delivers events while nobody calls.  Event callbacks
+given to :meth:`SyncClient.subscribe` run on that watcher thread; iterating
+a :class:`SyncSubscription` blocks the calling thread.
 
-Over SSH and ``ext`` the child process' stdin and stdout are one end of a
-socketpair, driven the same way.  TLS URIs get a
+Where the engine cannot run (no ``epoll``), ``SyncClient(...)`` makes a
 :class:`~virtrpc.client.sync_loop.LoopSyncClient` (a subclass, same API): the
-asyncio client on a background loop thread, one thread hop per call (an
-OpenSSL connection cannot be read by one thread while another writes it).
+asyncio client on a background loop thread, one thread hop per call.
 """
 
 from __future__ import annotations
@@ -126,7 +124,7 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
     :class:`~virtrpc.client.client.Client` without ``await``.
 
     ``timeout`` bounds the connection and its handshake (as for
-    :func:`virtrpc.connect`); ``SyncClient(...)`` for a TLS URI makes a
+    :func:`virtrpc.connect`); where the engine cannot run it makes a
     :class:`~virtrpc.client.sync_loop.LoopSyncClient`."""
 
     #: Whether the daemon supports callback-based event registration.

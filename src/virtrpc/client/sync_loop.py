@@ -1,9 +1,7 @@
 """The loop-thread facade: a blocking client over the asyncio client.
 
-Used by :mod:`virtrpc.client.sync` for the transports the blocking engine
-(:mod:`virtrpc.client.blocking`) does not drive from the calling thread:
-TLS, SSH and ``ext`` (their sockets or pipes are driven by asyncio code:
-the TLS session over memory BIOs, the ssh child process).  Each
+Used by :mod:`virtrpc.client.sync` where the blocking engine
+(:mod:`virtrpc.client.blocking`) cannot run (no ``epoll``: not Linux).  Each
 :class:`LoopSyncClient` owns an event loop running in a background daemon
 thread, and every blocking method submits the matching coroutine to it and
 waits: the same behaviour as the blocking engine, one thread hop per call.
