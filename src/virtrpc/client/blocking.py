@@ -501,14 +501,20 @@ class BlockingEngine(ClientProtocol):
                     return mine
             data = fast = None
 
-    def _send_packet(self, make: Callable[[], bytes]) -> None:
+    def _send_packet(self, make: Callable[[], bytes], *, wait: bool = False) -> None:
         """Encode (under the core lock) and write one packet that expects
-        no reply."""
+        no reply.  ``wait``: until it is written (stream data: the flow
+        control of a blocking write, instead of a growing outbox)."""
         with self._core_lock:
             if self._error is not None:
                 raise self._dead_error()
             packet = make()
-        self._transmit(packet)
+        if wait:
+            with self._send_lock:
+                self._write_out(packet)
+            self._flush()
+        else:
+            self._transmit(packet)
 
     # --------------------------------- reading for streams and while idle
     def _pump(self, ready: Callable[[], bool], deadline: float | None = None) -> None:
@@ -698,17 +704,22 @@ class BlockingEngine(ClientProtocol):
             self._send_packet(
                 lambda: conn.send_stream_data(
                     proc.program, proc.version, proc.number, stream.serial, payload
-                )
+                ),
+                wait=True,
             )
         elif status == 0:
             self._send_packet(
-                lambda: conn.send_stream_end(proc.program, proc.version, proc.number, stream.serial)
+                lambda: conn.send_stream_end(
+                    proc.program, proc.version, proc.number, stream.serial
+                ),
+                wait=True,
             )
         else:
             self._send_packet(
                 lambda: conn.send_stream_abort(
                     proc.program, proc.version, proc.number, stream.serial
-                )
+                ),
+                wait=True,
             )
 
     def _stream_send_hole(self, stream: SyncStream, length: int, flags: int) -> None:
@@ -717,7 +728,8 @@ class BlockingEngine(ClientProtocol):
         self._send_packet(
             lambda: conn.send_stream_hole(
                 proc.program, proc.version, proc.number, stream.serial, length, flags
-            )
+            ),
+            wait=True,
         )
 
     # ---------------------------------------------------------- lifecycle
