@@ -7,6 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis checks what the code does, not how fast: on a loaded 2-core machine
+# (CI, several suites at once) its default 200 ms deadline and too-slow health
+# check fail tests for nothing but load.
+settings.register_profile(
+    "virtrpc", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("virtrpc")
 
 # Make ``tests.peers`` importable as ``peers`` and as ``tests.peers`` whatever
 # the rootdir / import mode pytest uses.

@@ -8,16 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from inputs import GENERATED_FROM, require_protocol_dir
 
 from virtrpc.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "protocol"
 PROTOCOLS = ROOT / "src" / "virtrpc" / "protocols"
 
 
 def test_committed_modules_are_up_to_date(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["gen", "--check", str(SHARED / "libvirt-11.3.0")]) == 0
+    assert main(["gen", "--check", str(require_protocol_dir(GENERATED_FROM))]) == 0
     assert "modules up to date" in capsys.readouterr().out
 
 
@@ -29,7 +29,7 @@ def test_check_reports_a_stale_module(tmp_path: Path, capsys: pytest.CaptureFixt
         stale.read_text().replace("KEEPALIVE_PROC_PONG = 2", "KEEPALIVE_PROC_PONG = 3")
     )
     (output / "lxc.py").unlink()
-    code = main(["gen", "--check", "-o", str(output), str(SHARED / "libvirt-11.3.0")])
+    code = main(["gen", "--check", "-o", str(output), str(require_protocol_dir(GENERATED_FROM))])
     out = capsys.readouterr().out
     assert code == 1
     assert f"{stale}: differs" in out and "lxc.py: missing" in out
@@ -37,7 +37,7 @@ def test_check_reports_a_stale_module(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_gen_writes_a_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    qemu = SHARED / "libvirt-9.0.0" / "qemu_protocol.x"
+    qemu = require_protocol_dir("libvirt-9.0.0") / "qemu_protocol.x"
     assert main(["gen", "-o", str(tmp_path), str(qemu)]) == 0
     written = sorted(p.name for p in tmp_path.iterdir())
     # the included remote_protocol.x comes along so the output imports

@@ -18,13 +18,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from inputs import LIBVIRT_STRUCTS_FILES, require_protocol_dir
 
 from virtrpc import xdr
 from virtrpc.xdrgen import compile_paths
 from virtrpc.xdrgen.libvirt import module_name_for
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "protocol"
-RELEASES = ("libvirt-11.3.0", "libvirt-9.0.0")
 
 
 @dataclass
@@ -182,15 +180,10 @@ def check_module(structs_file: Path, module: ModuleType) -> int:
     return checked
 
 
-def structs_files(release: str) -> list[Path]:
-    files = sorted((SHARED / release).glob("*-structs"))
-    assert files, f"no *-structs files in {SHARED / release}"
-    return files
-
-
-@pytest.mark.parametrize("structs_file", structs_files("libvirt-11.3.0"), ids=lambda p: p.name)
-def test_committed_modules_match_libvirt_11(structs_file: Path) -> None:
-    stem = structs_file.name.removesuffix("-structs")
+@pytest.mark.parametrize("structs_name", LIBVIRT_STRUCTS_FILES)
+def test_committed_modules_match_libvirt_11(structs_name: str) -> None:
+    structs_file = require_protocol_dir("libvirt-11.3.0") / structs_name
+    stem = structs_name.removesuffix("-structs")
     module = importlib.import_module(f"virtrpc.protocols.{module_name_for(stem)}")
     assert check_module(structs_file, module) > 0
 
@@ -202,7 +195,7 @@ def libvirt9_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     package = root / "virtrpc_oracle9"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    for name, text in compile_paths([str(SHARED / "libvirt-9.0.0")]).items():
+    for name, text in compile_paths([str(require_protocol_dir("libvirt-9.0.0"))]).items():
         (package / f"{name}.py").write_text(text)
     sys.path.insert(0, str(root))
     try:
@@ -213,16 +206,17 @@ def libvirt9_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             del sys.modules[name]
 
 
-@pytest.mark.parametrize("structs_file", structs_files("libvirt-9.0.0"), ids=lambda p: p.name)
-def test_libvirt_9_compiles_to_matching_modules(structs_file: Path, libvirt9_package: str) -> None:
-    stem = structs_file.name.removesuffix("-structs")
+@pytest.mark.parametrize("structs_name", LIBVIRT_STRUCTS_FILES)
+def test_libvirt_9_compiles_to_matching_modules(structs_name: str, libvirt9_package: str) -> None:
+    structs_file = require_protocol_dir("libvirt-9.0.0") / structs_name
+    stem = structs_name.removesuffix("-structs")
     module = importlib.import_module(f"{libvirt9_package}.{module_name_for(stem)}")
     assert check_module(structs_file, module) > 0
 
 
 def test_oracle_parser_reads_arrays_and_unions() -> None:
     structs, enums = parse_structs(
-        (SHARED / "libvirt-11.3.0" / "remote_protocol-structs").read_text()
+        (require_protocol_dir("libvirt-11.3.0") / "remote_protocol-structs").read_text()
     )
     model = structs["remote_node_get_info_ret"].fields[0]
     assert (model.name, model.ctype, model.size) == ("model", "char", 32)

@@ -11,14 +11,14 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from inputs import LIBVIRT_RELEASES, LIBVIRT_X_FILES, require_protocol_dir
 
 from virtrpc import xdr
 from virtrpc.xdrgen import XdrCompileError, compile_paths, libvirt
 from virtrpc.xdrgen.model import load
 from virtrpc.xdrgen.parser import parse
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "protocol"
-ALL_X = sorted(SHARED.glob("libvirt-*/*.x"))
+ALL_X = [(release, name) for release in LIBVIRT_RELEASES for name in LIBVIRT_X_FILES]
 
 
 @pytest.fixture
@@ -232,8 +232,8 @@ def test_void_table_is_checked_against_the_x(tmp_path: Path) -> None:
 
 def test_void_tables_only_name_real_procedures() -> None:
     names: set[str] = set()
-    for release in ("libvirt-11.3.0", "libvirt-9.0.0"):
-        for module in load([str(SHARED / release)]):
+    for release in LIBVIRT_RELEASES:
+        for module in load([str(require_protocol_dir(release))]):
             for program in module.programs:
                 names.update(proc.const_name for proc in program.procedures)
     assert names >= libvirt.VOID_ARGS and names >= libvirt.VOID_RET
@@ -290,8 +290,9 @@ def test_parse_keeps_doc_comments_and_markers() -> None:
     assert "@acl: a:b" in (enum.members[0].doc or "")  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("path", ALL_X, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_libvirt_x_compiles(path: Path) -> None:
+@pytest.mark.parametrize(("release", "x_name"), ALL_X, ids=[f"{r}/{n}" for r, n in ALL_X])
+def test_every_libvirt_x_compiles(release: str, x_name: str) -> None:
+    path = require_protocol_dir(release) / x_name
     sources = compile_paths([str(path)])
     name = libvirt.module_name_for(path.stem)
     assert name in sources
@@ -299,7 +300,7 @@ def test_every_libvirt_x_compiles(path: Path) -> None:
 
 
 def test_remote_compiles_fast_and_deterministically() -> None:
-    remote_x = str(SHARED / "libvirt-11.3.0" / "remote_protocol.x")
+    remote_x = str(require_protocol_dir("libvirt-11.3.0") / "remote_protocol.x")
     start = time.perf_counter()
     first = compile_paths([remote_x])
     elapsed = time.perf_counter() - start
@@ -399,3 +400,25 @@ def test_union_arms_selected_by_the_discriminant_low_byte(compile_x: object) -> 
     with pytest.raises(xdr.XdrError) as caught:
         codec.unpack(bytes(corrupt))
     assert caught.value.path == "reply.small[0].value.kind"
+
+
+def test_header_says_how_to_regenerate_and_bounds_are_named(compile_x: object) -> None:
+    build = compile_x
+    assert callable(build)
+    module = build(
+        "const DEMO_MAX = 8;\nconst small = 4;\n"
+        "struct named { string s<DEMO_MAX>; int v<DEMO_MAX>; };\n"
+        "struct lower { string t<small>; };\n"
+    )
+    text = Path(module.__file__).read_text()
+    header = text.splitlines()[:3]
+    assert "Regenerate with: tools/regen" in header[1]
+    assert "virtrpc gen -o OUTDIR FILE.x" in header[2]
+    # The module's own upper-case constants are named in the code; a lower-case
+    # one (which a generated local could shadow) stays a number.
+    assert "> DEMO_MAX" in text and "unpack_count(data, off, DEMO_MAX" in text
+    assert "StringType(DEMO_MAX)" in text and "> small" not in text
+    value = module.Named(s="x" * 8, v=[1] * 8)
+    assert module.TYPES["named"].unpack(module.TYPES["named"].pack(value)) == value
+    with pytest.raises(xdr.XdrError):
+        module.TYPES["named"].pack(module.Named(s="x" * 9, v=[]))

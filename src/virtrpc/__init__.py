@@ -3,9 +3,10 @@
 Heavy submodules are imported lazily so that ``import virtrpc`` stays cheap.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+# No ``from __future__ import annotations`` and no ``from typing import ...``
+# here: either would leave a name (``annotations``, ``Any``) in the package's
+# namespace, and ``dir(virtrpc)`` is part of what users explore.
+import typing as _typing
 
 from virtrpc.errors import (
     BadFileDescriptor,
@@ -33,7 +34,7 @@ __all__ = [
     "connect_admin",
 ]
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from virtrpc.client import connect, connect_admin
     from virtrpc.client.errors import LibvirtError
 
@@ -44,7 +45,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     try:
         module_name, attr = _LAZY[name]
     except KeyError:
@@ -54,3 +55,8 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module_name), attr)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """The public API only (what ``__all__`` names), lazy names included."""
+    return sorted(__all__)

@@ -12,6 +12,7 @@ carry on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from virtrpc.errors import VirtrpcError
 from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.events import ConnectionClosed, Event, MessageEvent, ProtocolViolation
 from virtrpc.rpc.packet import encode_packet
+from virtrpc.server.server import _refuse_live_socket
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import Listener, open_unix, start_unix_server
 from virtrpc.wire import decode_packet
@@ -63,7 +65,12 @@ class _Direction:
         if pair.options.record_dir is not None:
             suffix = "c2s" if label == "C>S" else "s2c"
             path = os.path.join(pair.options.record_dir, f"conn-{pair.number}.{suffix}.bin")
-            self._record = open(path, "wb")  # noqa: SIM115 - closed in connection_lost
+            try:
+                self._record = open(path, "wb")  # noqa: SIM115 - closed in connection_lost
+            except OSError as exc:
+                # The folder went away or filled up after the proxy started:
+                # relay unrecorded rather than reset the client.
+                pair.log(label, f"not recording: {path}: {exc.strerror}")
 
     # TransportReceiver
     def connection_made(self, transport: Transport) -> None:
@@ -79,12 +86,17 @@ class _Direction:
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._conn.close()
-        if self._record is not None:
-            self._record.close()
-            self._record = None
+        self._stop_recording()
         if exc is not None:
             self._pair.log(self._label, f"connection lost: {exc}")
         self._pair.close()
+
+    def _stop_recording(self) -> None:
+        record, self._record = self._record, None
+        if record is not None:
+            # Closing flushes: the error a full disk gives then is not the client's problem.
+            with contextlib.suppress(OSError):
+                record.close()
 
     def _handle(self, events: list[Event]) -> None:
         peer = self.peer
@@ -105,7 +117,11 @@ class _Direction:
         header = event.header
         packet = encode_packet(*header, payload=event.payload, nfds=len(event.fds))
         if self._record is not None:
-            self._record.write(packet + b"\0" * len(event.fds))
+            try:
+                self._record.write(packet + b"\0" * len(event.fds))
+            except OSError as exc:  # e.g. the disk is full: keep relaying
+                self._pair.log(self._label, f"recording stopped: {exc.strerror}")
+                self._stop_recording()
         if self._pair.options.log is not None:
             decoded = decode_packet(0, header, len(event.fds), memoryview(event.payload))
             if self._pair.options.as_json:
@@ -194,4 +210,7 @@ async def start_proxy(
         pair.log("C>S", "client connected")
         return pair.client
 
+    # start_unix_server replaces a socket file: refuse first if a server still
+    # answers there (the proxy would steal its clients), as `virtrpc serve` does.
+    _refuse_live_socket(listen_path)
     return await start_unix_server(listen_path, new_client)

@@ -8,9 +8,11 @@ does not pay for the client and the client does not pay for the compiler.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -23,6 +25,29 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "decode": ("virtrpc.cli.decode", "decode libvirt RPC packets"),
     "proxy": ("virtrpc.cli.proxy", "a logging proxy between a client and a daemon"),
 }
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``" (did you mean 'x' or 'y'?)"`` for close matches, else ``""``."""
+    matches = difflib.get_close_matches(word, list(known), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    quoted = [repr(match) for match in matches]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f" (did you mean {listed}?)"
+
+
+def describe_error(exc: BaseException) -> str:
+    """The human part of an error: ``str(exc)`` for virtrpc's own errors,
+    ``PATH: reason`` for OS errors (``str()`` of those reads
+    ``[Errno 2] No such file or directory: 'x'``)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        names = [name for name in (exc.filename, exc.filename2) if name is not None]
+        where = " -> ".join(os.fsdecode(name) for name in names)
+        return f"{where}: {exc.strerror}" if where else exc.strerror
+    if isinstance(exc, TimeoutError):
+        return str(exc) or "timed out"
+    return str(exc) or "failed without a message"
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -60,8 +85,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # Output piped into `head` and the like: not an error worth a traceback.
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141

@@ -27,6 +27,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from virtrpc.cli import describe_error, did_you_mean
 from virtrpc.errors import VirtrpcError
 from virtrpc.programs import all_programs
 
@@ -80,7 +81,13 @@ def add_parser(subparsers: Any, name: str) -> None:
             description="Subscribe to every event family and print one JSON line per event.",
         )
         parser.add_argument("uri", help="libvirt URI, e.g. qemu:///system")
-        parser.add_argument("--timeout", type=float, default=None, help="stop after S seconds")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=None,
+            metavar="S",
+            help="stop after S seconds (default: run until SIGINT/SIGTERM)",
+        )
         parser.add_argument("--readonly", action="store_true", help="use the read-only socket")
         parser.add_argument(
             "--keepalive",
@@ -107,20 +114,28 @@ def add_parser(subparsers: Any, name: str) -> None:
         nargs="?",
         default=None,
         metavar="JSON_ARGS",
-        help="JSON object of the args struct's fields",
+        help="JSON object of the args struct's fields, all of them (default: none, "
+        "for procedures without arguments)",
     )
     parser.add_argument(
         "--fd",
         action="append",
         default=[],
         metavar="PATH",
-        help="open PATH and pass its fd with the call (repeatable; PATH:rw opens read-write)",
+        help="open PATH and pass its fd with the call (repeatable; PATH:rw opens "
+        "read-write; default: no fds)",
     )
     direction = parser.add_mutually_exclusive_group()
     direction.add_argument(
-        "--stream-out", metavar="FILE", help="write stream data to FILE ('-' = stdout)"
+        "--stream-out",
+        metavar="FILE",
+        help="write stream data to FILE ('-' = stdout; default: stdout for download streams)",
     )
-    direction.add_argument("--stream-in", metavar="FILE", help="send FILE's content as stream data")
+    direction.add_argument(
+        "--stream-in",
+        metavar="FILE",
+        help="send FILE's content as stream data ('-' = stdin; default: stdin for upload streams)",
+    )
     parser.add_argument("--readonly", action="store_true", help="use the read-only socket")
     parser.add_argument(
         "--keepalive",
@@ -140,7 +155,10 @@ def find_procedure(text: str) -> Procedure:
     if not dot:
         program_name, name = "", text
     if program_name and program_name not in programs:
-        raise VirtrpcError(f"unknown program {program_name!r} (known: {', '.join(programs)})")
+        raise VirtrpcError(
+            f"unknown program {program_name!r}{did_you_mean(program_name, programs)}"
+            f" (known: {', '.join(programs)})"
+        )
     candidates = [programs[program_name]] if program_name else list(programs.values())
     for program in candidates:
         found: Procedure | None = None
@@ -154,16 +172,20 @@ def find_procedure(text: str) -> Procedure:
                 )
         if found is not None:
             return found
-    raise VirtrpcError(f"unknown procedure {text!r}")
+    known: list[str] = []
+    for program in candidates:
+        if name.isupper():
+            known.extend(p.const_name for p in program.procedures.values())
+        else:
+            known.extend(program.by_name)
+    raise VirtrpcError(f"unknown procedure {text!r}{did_you_mean(name, known)}")
 
 
 def format_error(exc: BaseException) -> str:
-    """One line: the message, with libvirt's code and domain names for
-    libvirt errors (their ``str()`` already ends with them)."""
-    message = str(exc) or type(exc).__name__
-    if not isinstance(exc, VirtrpcError):
-        message = f"{type(exc).__name__}: {message}"
-    return "error: " + " ".join(message.split())
+    """One line for the user: the message, with libvirt's code and domain
+    names for libvirt errors (their ``str()`` already ends with them), and
+    never a Python class name."""
+    return "error: " + " ".join(describe_error(exc).split())
 
 
 def _open_fds(specs: Sequence[str]) -> list[int]:
@@ -214,21 +236,27 @@ async def _call(args: argparse.Namespace) -> int:
         call_args = from_json(proc.args, raw_args if raw_args is not None else {})
     if proc.stream is None and (args.stream_out or args.stream_in):
         raise VirtrpcError(f"{proc.name} does not open a stream")
-    fds = _open_fds(args.fd)
-    try:
-        async with connect(args.uri, readonly=args.readonly, keepalive=args.keepalive) as client:
-            result = await client.invoke(proc, call_args, fds, unwrap=False)
-            received: list[int] = []
-            if isinstance(result, Stream):
-                await _run_stream(result, args)
-                value = result.reply
-            elif proc.fds in ("recv", "both"):
-                value, received = result
-            else:
-                value = result
-    finally:
-        for fd in fds:
-            os.close(fd)
+    # Files first, like a shell's redirections: a missing folder or an
+    # unreadable input is reported before anything is sent to the daemon.
+    with _StreamFile(proc, args) as stream_file:
+        fds = _open_fds(args.fd)
+        try:
+            async with connect(
+                args.uri, readonly=args.readonly, keepalive=args.keepalive
+            ) as client:
+                result = await client.invoke(proc, call_args, fds, unwrap=False)
+                received: list[int] = []
+                if isinstance(result, Stream):
+                    await _run_stream(result, stream_file.handle)
+                    value = result.reply
+                elif proc.fds in ("recv", "both"):
+                    value, received = result
+                else:
+                    value = result
+        finally:
+            for fd in fds:
+                os.close(fd)
+        stream_file.succeeded = True
     for fd in received:
         os.close(fd)
     if received:
@@ -239,34 +267,63 @@ async def _call(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_stream(stream: Any, args: argparse.Namespace) -> None:
-    if stream.procedure.stream == "read" or args.stream_out:
-        target = args.stream_out or "-"
-        if target == "-":
-            sink = sys.stdout.buffer
-            async for chunk in stream:
-                sink.write(chunk)
-            sink.flush()
+class _StreamFile:
+    """The local end of a stream: ``--stream-out`` / ``--stream-in``, or
+    stdout / stdin.  An output file this call created is removed again if
+    the call fails, so a failed call leaves no empty file behind."""
+
+    def __init__(self, proc: Procedure, args: argparse.Namespace) -> None:
+        self.handle: IO[bytes] | None = None
+        self.succeeded = False
+        self._owned = False  # a file we opened, not stdin / stdout
+        self._created: str | None = None
+        if proc.stream is None:
+            return
+        if proc.stream == "read" or args.stream_out:
+            target = args.stream_out or "-"
+            if target == "-":
+                self.handle = sys.stdout.buffer
+            else:
+                existed = os.path.lexists(target)
+                self.handle = open(target, "wb")  # noqa: SIM115 - closed in __exit__
+                self._owned = True
+                self._created = None if existed else target
         else:
-            with open(target, "wb") as sink_file:
-                async for chunk in stream:
-                    sink_file.write(chunk)
+            source = args.stream_in or "-"
+            if source == "-":
+                self.handle = sys.stdin.buffer
+            else:
+                self.handle = open(source, "rb")  # noqa: SIM115 - closed in __exit__
+                self._owned = True
+
+    def __enter__(self) -> _StreamFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._owned and self.handle is not None:
+            self.handle.close()
+        if not self.succeeded and self._created is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._created)
+
+
+async def _run_stream(stream: Any, local: IO[bytes] | None) -> None:
+    assert local is not None  # a stream procedure always has a local end
+    if stream.procedure.stream == "read" or local.writable():
+        async for chunk in stream:
+            local.write(chunk)
+        local.flush()
         await stream.finish()
         return
-    source = args.stream_in or "-"
-    reader = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     try:
         while True:
-            chunk = reader.read(1 << 18)
+            chunk = local.read(1 << 18)
             if not chunk:
                 break
             await stream.send(chunk)
     except BaseException:
         await stream.abort()
         raise
-    finally:
-        if reader is not sys.stdin.buffer:
-            reader.close()
     await stream.finish()
 
 

@@ -8,6 +8,7 @@ import string
 import sys
 from typing import Any
 
+from virtrpc.cli import describe_error
 from virtrpc.errors import ProtocolError
 from virtrpc.wire import decode_packet, split_packets
 
@@ -25,12 +26,22 @@ def add_parser(subparsers: Any, name: str) -> None:
         ),
     )
     parser.add_argument(
-        "files", nargs="*", default=["-"], metavar="FILE", help="input ('-' = stdin)"
+        "files",
+        nargs="*",
+        default=["-"],
+        metavar="FILE",
+        help="input ('-' = stdin; default: stdin)",
     )
     parser.add_argument(
-        "--hex", action="store_true", help="input is hex text (whitespace and ':' ignored)"
+        "--hex",
+        action="store_true",
+        help="input is hex text, whitespace and ':' ignored (default: raw bytes)",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object per packet")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per packet (default: one line of text per packet)",
+    )
     parser.add_argument(
         "--no-dummy-bytes",
         action="store_true",
@@ -57,7 +68,11 @@ def run_decode(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             data = _read(path, args.hex)
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            print(f"virtrpc decode: {describe_error(exc)}", file=sys.stderr)
+            status = 1
+            continue
+        except ValueError as exc:  # not hex
             print(f"virtrpc decode: {path}: {exc}", file=sys.stderr)
             status = 1
             continue

@@ -9,7 +9,12 @@ import os
 import sys
 from typing import Any
 
-DEFAULT_OUTPUT = os.path.join(
+from virtrpc.cli import describe_error, did_you_mean
+
+#: The installed ``virtrpc.protocols`` package: what ``gen --check`` compares
+#: against by default.  Never the default for writing: a user's own ``.x``
+#: has no business in the installed package (tools/regen passes ``-o``).
+INSTALLED_PROTOCOLS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "protocols"
 )
 PROGRAMS = ("remote", "keepalive", "admin", "qemu", "lxc", "lock", "log", "lxc_monitor")
@@ -27,8 +32,9 @@ def add_parser(subparsers: Any, name: str) -> None:
             "paths", nargs="+", metavar="PATH", help="a .x file or a folder of .x files"
         )
         parser.add_argument(
-            "-o", "--output", metavar="OUTDIR", default=DEFAULT_OUTPUT,
-            help="where to write the modules (default: the virtrpc.protocols package)",
+            "-o", "--output", metavar="OUTDIR", default=None,
+            help="where to write the modules, created if missing (default: the current "
+                 "folder; with --check: the installed virtrpc.protocols package)",
         )  # fmt: skip
         parser.add_argument(
             "--check", action="store_true",
@@ -36,7 +42,8 @@ def add_parser(subparsers: Any, name: str) -> None:
         )  # fmt: skip
         parser.add_argument(
             "-D", "--define", action="append", default=[], metavar="NAME=VALUE",
-            help="define or override a C-header constant (e.g. VIR_UUID_BUFLEN=16)",
+            help="define or override a C-header constant, e.g. VIR_UUID_BUFLEN=16 "
+                 "(repeatable; default: libvirt's constants only)",
         )  # fmt: skip
         parser.set_defaults(handler=run_gen)
     else:
@@ -45,9 +52,9 @@ def add_parser(subparsers: Any, name: str) -> None:
             help="list the procedures of a program",
             description="List a program's procedures: NUMBER NAME, then markers.",
         )
-        parser.add_argument(
-            "program", choices=PROGRAMS, metavar="PROGRAM", help=", ".join(PROGRAMS)
-        )
+        # No argparse ``choices``: its error lists the choices but cannot
+        # say which one was meant.
+        parser.add_argument("program", metavar="PROGRAM", help=", ".join(PROGRAMS))
         parser.set_defaults(handler=run_procedures)
 
 
@@ -71,15 +78,18 @@ def run_gen(args: argparse.Namespace) -> int:
     except XdrCompileError as exc:
         print(f"virtrpc gen: {exc}" if exc.location is None else str(exc), file=sys.stderr)
         return 2
-    output = args.output
     if args.check:
-        return _check(sources, output)
+        return _check(sources, args.output or INSTALLED_PROTOCOLS)
+    output = args.output or os.curdir
     try:
         os.makedirs(output, exist_ok=True)
+        # The modules of included .x files import each other relatively:
+        # the output folder must be a package.
         init = os.path.join(output, "__init__.py")
         if not os.path.exists(init):
             with open(init, "w", encoding="utf-8") as handle:
                 handle.write('"""Generated protocol modules."""\n')
+            print(f"wrote {init}")
         for name, text in sources.items():
             path = os.path.join(output, name + ".py")
             temporary = path + ".tmp"
@@ -88,7 +98,7 @@ def run_gen(args: argparse.Namespace) -> int:
             os.replace(temporary, path)
             print(f"wrote {path}")
     except OSError as exc:
-        print(f"virtrpc gen: {exc}", file=sys.stderr)
+        print(f"virtrpc gen: {describe_error(exc)}", file=sys.stderr)
         return 2
     return 0
 
@@ -129,6 +139,13 @@ def _check(sources: dict[str, str], output: str) -> int:
 
 def run_procedures(args: argparse.Namespace) -> int:
     """Print ``NUMBER NAME`` and markers for each procedure of a program."""
+    if args.program not in PROGRAMS:
+        print(
+            f"virtrpc procedures: unknown program {args.program!r}"
+            f"{did_you_mean(args.program, PROGRAMS)} (known: {', '.join(PROGRAMS)})",
+            file=sys.stderr,
+        )
+        return 2
     module = importlib.import_module(f"virtrpc.protocols.{args.program}")
     program = module.PROGRAM
     for number in sorted(program.procedures):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import time
 from typing import Any
 
+from virtrpc.cli import describe_error
 from virtrpc.errors import VirtrpcError
 
 
@@ -30,16 +32,46 @@ def add_parser(subparsers: Any, name: str) -> None:
         metavar="PATH",
         help="the daemon's socket, e.g. /run/libvirt/libvirt-sock",
     )
-    parser.add_argument("--json", action="store_true", help="log one JSON object per message")
     parser.add_argument(
-        "--record", metavar="DIR", help="write conn-N.c2s.bin / conn-N.s2c.bin for `virtrpc decode`"
+        "--json",
+        action="store_true",
+        help="log one JSON object per message (default: one line of text per message)",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="DIR",
+        help="write conn-N.c2s.bin / conn-N.s2c.bin for `virtrpc decode` into DIR, "
+        "created (mode 0700) if missing (default: no recording)",
     )
     parser.set_defaults(handler=run_proxy)
+
+
+def prepare_record_dir(path: str) -> str | None:
+    """Create ``--record``'s folder like ``mkdir -p``; the error text if it
+    cannot be.  Created rather than refused: the folder is output the user
+    named, as ``gen -o`` creates its folder; 0700 because a recording holds
+    everything the client sent (domain XML, SASL exchanges)."""
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except FileExistsError:
+        return f"--record {path}: exists and is not a folder"
+    except OSError as exc:
+        return f"--record {path}: {exc.strerror}"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"--record {path}: folder not writable"
+    return None
 
 
 def run_proxy(args: argparse.Namespace) -> int:
     from virtrpc.proxy import ProxyOptions, start_proxy
 
+    # Before listening: a client must never be accepted only to be reset
+    # because its recording cannot be written.
+    if args.record is not None:
+        problem = prepare_record_dir(args.record)
+        if problem is not None:
+            print(f"virtrpc proxy: {problem}", file=sys.stderr)
+            return 2
     start = time.monotonic()
 
     def log(number: int, direction: str, text: str) -> None:
@@ -63,8 +95,8 @@ def run_proxy(args: argparse.Namespace) -> int:
 
     try:
         asyncio.run(serve())
-    except VirtrpcError as exc:
-        print(f"virtrpc proxy: {exc}", file=sys.stderr)
+    except (OSError, VirtrpcError) as exc:
+        print(f"virtrpc proxy: {describe_error(exc)}", file=sys.stderr)
         return 1
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()

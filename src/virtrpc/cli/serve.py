@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from virtrpc.cli import describe_error
+from virtrpc.errors import VirtrpcError
 from virtrpc.server import ServerLimits
 
 
@@ -65,12 +67,14 @@ def add_parser(subparsers: Any, name: str) -> None:
                     "that virsh and libvirt-python can use.  Runs until SIGINT/SIGTERM.")
     parser.add_argument("--socket", metavar="PATH",
                         help=f"read-write Unix socket (default: {default_socket_path()})")
-    parser.add_argument("--ro-socket", metavar="PATH", help="also serve a read-only Unix socket")
+    parser.add_argument("--ro-socket", metavar="PATH",
+                        help="also serve a read-only Unix socket (default: none)")
     parser.add_argument("--tcp", metavar="HOST:PORT", type=_tcp_address,
-                        help="also listen on plain TCP (no authentication: use localhost)")
+                        help="also listen on plain TCP (no authentication: use localhost; "
+                             "default: no TCP)")
     parser.add_argument("--tls", metavar="HOST:PORT", type=_tcp_address,
                         help="also listen for TLS clients (libvirt's +tls transport; "
-                             "client certificates are required)")
+                             "client certificates are required; default: no TLS)")
     parser.add_argument("--pki", metavar="DIR",
                         help="with --tls: directory with cacert.pem, servercert.pem and "
                              "serverkey.pem (default: libvirt's locations, "
@@ -79,14 +83,25 @@ def add_parser(subparsers: Any, name: str) -> None:
     parser.add_argument("--tls-allowed-dn", metavar="PATTERN", action="append",
                         help="with --tls: only accept client certificates whose DN matches "
                              "this glob, e.g. 'C=GB,O=Example,CN=*' (repeatable; libvirtd's "
-                             "tls_allowed_dn_list)")
-    parser.add_argument("--max-clients", type=int, default=ServerLimits.max_clients)
-    parser.add_argument("--max-client-requests", type=int,
-                        default=ServerLimits.max_client_requests)
-    parser.add_argument("--keepalive-interval", type=float,
-                        default=ServerLimits.keepalive_interval)
-    parser.add_argument("--keepalive-count", type=int, default=ServerLimits.keepalive_count)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every client and error")
+                             "tls_allowed_dn_list; default: any certificate the CA signed)")
+    # Named as in libvirtd.conf, with libvirtd's defaults (ServerLimits).
+    parser.add_argument("--max-clients", type=int, default=ServerLimits.max_clients, metavar="N",
+                        help="clients connected at once; beyond it new ones wait to be accepted "
+                             "(default: %(default)s)")
+    parser.add_argument("--max-client-requests", type=int, metavar="N",
+                        default=ServerLimits.max_client_requests,
+                        help="calls of one client processed at once; beyond it the server stops "
+                             "reading from that client (default: %(default)s)")
+    parser.add_argument("--keepalive-interval", type=float, metavar="S",
+                        default=ServerLimits.keepalive_interval,
+                        help="seconds of silence before the server pings a client that "
+                             "asked for keepalive; 0 disables (default: %(default)s)")
+    parser.add_argument("--keepalive-count", type=int, default=ServerLimits.keepalive_count,
+                        metavar="N",
+                        help="unanswered pings before the server drops the client "
+                             "(default: %(default)s)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log every client and error (default: warnings only)")
     parser.set_defaults(handler=run_serve)
 
 
@@ -102,6 +117,13 @@ async def _serve(args: argparse.Namespace) -> int:
         keepalive_interval=args.keepalive_interval,
         keepalive_count=args.keepalive_count,
     )
+    # A folder named on the command line must exist: creating it would hide
+    # a typo.  Only the per-user default folder is ours to create.
+    for option, given in (("--socket", args.socket), ("--ro-socket", args.ro_socket)):
+        folder = os.path.dirname(os.path.abspath(given)) if given else None
+        if folder is not None and not os.path.isdir(folder):
+            print(f"virtrpc serve: {option} {given}: no such folder {folder}", file=sys.stderr)
+            return 2
     server, _driver = build_test_server(limits)
     path = args.socket or default_socket_path()
     # Signal handlers before the first socket exists: whoever sees the
@@ -111,7 +133,8 @@ async def _serve(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, server.request_shutdown)
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
+        if args.socket is None:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         await server.listen_unix(path)
         print(f"virtrpc test hypervisor listening on {path}", flush=True)
         if args.ro_socket:
@@ -141,8 +164,8 @@ def run_serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(name)s: %(message)s")
     try:
         return asyncio.run(_serve(args))
-    except OSError as exc:
-        print(f"virtrpc serve: {exc}", file=sys.stderr)
+    except (OSError, VirtrpcError) as exc:
+        print(f"virtrpc serve: {describe_error(exc)}", file=sys.stderr)
         return 1
 
 

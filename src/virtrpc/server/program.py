@@ -11,6 +11,13 @@ callables looked up *by procedure name*.  Any ``.x`` file compiled by
 A handler is ``handler(ctx, args) -> ret`` (plain or ``async``): ``args`` is
 the decoded args object (``None`` for void), the return value is encoded with
 the procedure's ret type.  To fail, raise :class:`~virtrpc.server.errors.RpcFault`.
+
+For the programs with generated call mixins (remote, qemu, lxc, admin), the
+``<program>_calls`` module also has a typed handler interface
+(``virtrpc.protocols.remote_calls.RemoteHandlers``): subclass it and
+``mypy`` checks each handler's args and reply types against the protocol.
+Its stubs are never bound: a procedure you do not override answers
+``VIR_ERR_NO_SUPPORT`` as before.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.xdr import Procedure, Program
@@ -28,6 +35,10 @@ if TYPE_CHECKING:
     from virtrpc.server.context import CallContext
 
 Handler = Callable[["CallContext", Any], Any | Awaitable[Any]]
+
+_Reply = TypeVar("_Reply")
+#: What a handler returns: the reply, or an awaitable of it (``async def``).
+Answer: TypeAlias = _Reply | Awaitable[_Reply]
 
 
 # ACL permissions a read-only client may use: libvirt's public API refuses
@@ -97,6 +108,39 @@ def not_supported(procedure_name: str) -> RpcFault:
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
+def bound_handlers(program: Program, handlers: object | Mapping[str, Handler]) -> dict[str, Handler]:
+    """The handlers an object or mapping has for ``program``'s callable
+    procedures, by procedure name: callables named after them, except the
+    stubs of a generated handler interface."""
+    found: dict[str, Handler] = {}
+    for procedure in program.procedures.values():
+        if procedure.is_event:
+            continue
+        candidate: Any
+        if isinstance(handlers, Mapping):
+            candidate = handlers.get(procedure.name)
+        elif _is_interface_stub(handlers, procedure.name):
+            continue
+        else:
+            candidate = getattr(handlers, procedure.name, None)
+        if candidate is not None and callable(candidate):
+            found[procedure.name] = candidate
+    return found
+
+
+def _is_interface_stub(handlers: object, name: str) -> bool:
+    """Whether ``handlers.<name>`` is the stub of a generated handler interface
+    (the class that defines it sets ``generated_handler_interface`` in its own
+    body), i.e. the object does not implement that procedure."""
+    instance_attributes = getattr(handlers, "__dict__", {})
+    if name in instance_attributes:
+        return False
+    for cls in type(handlers).__mro__:
+        if name in vars(cls):
+            return bool(vars(cls).get("generated_handler_interface", False))
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class DispatchPlan:
     """Everything needed to serve one procedure, resolved once."""
@@ -138,16 +182,9 @@ class ProgramService:
 
     def bind(self, handlers: object | Mapping[str, Handler]) -> None:
         """Register every handler found in an object or mapping, by name."""
-        for number, procedure in self.program.procedures.items():
-            if procedure.is_event:
-                continue
-            found: Any
-            if isinstance(handlers, Mapping):
-                found = handlers.get(procedure.name)
-            else:
-                found = getattr(handlers, procedure.name, None)
-            if found is not None and callable(found):
-                self._handlers[number] = found
+        by_name = self.program.by_name
+        for name, function in bound_handlers(self.program, handlers).items():
+            self._handlers[by_name[name].number] = function
         self._changed()
 
     def on_change(self, callback: Callable[[], None]) -> None:

@@ -18,11 +18,19 @@ __all__ = ["Hypervisor", "TestDriver", "build_test_server"]
 
 
 def build_test_server(
-    limits: ServerLimits | None = None, hypervisor: Hypervisor | None = None
+    limits: ServerLimits | None = None,
+    hypervisor: Hypervisor | None = None,
+    *,
+    reset_when_unused: bool = False,
 ) -> tuple[Server, TestDriver]:
-    """A :class:`~virtrpc.server.Server` serving the test hypervisor (no listeners yet)."""
+    """A :class:`~virtrpc.server.Server` serving the test hypervisor (no listeners yet).
+
+    The state is shared by all clients and lives as long as the server; with
+    ``reset_when_unused`` it goes back to the default node whenever the last
+    client with an open connection closes it (libvirtd's test driver rule).
+    """
     server = Server(limits)
-    driver = TestDriver(hypervisor)
+    driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused)
     server.add_program(driver.service())
     server.on_client_closed(driver.client_closed)
     server.on_shutdown(driver.close)

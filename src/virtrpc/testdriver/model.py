@@ -64,8 +64,10 @@ DETAIL_STOPPED_DESTROYED = 1
 DETAIL_SHUTDOWN_FINISHED = 0
 
 # State reasons (virDomainRunningReason, virDomainPausedReason, ...).
+REASON_RUNNING_UNKNOWN = 0
 REASON_RUNNING_BOOTED = 1
-REASON_PAUSED_USER = 2
+REASON_RUNNING_UNPAUSED = 5
+REASON_PAUSED_USER = 1  # VIR_DOMAIN_PAUSED_USER (2 is MIGRATION)
 REASON_SHUTOFF_UNKNOWN = 0
 REASON_SHUTOFF_SHUTDOWN = 1
 REASON_SHUTOFF_DESTROYED = 2
@@ -394,6 +396,9 @@ class Hypervisor:
     def _populate(self) -> None:
         domain = self.define_domain(DEFAULT_DOMAIN_XML, emit=False)
         self._start(domain, emit=False)
+        # libvirt's test driver loads the default node's running domain
+        # without saying why it runs: `virsh domstate --reason` shows unknown.
+        domain.reason = REASON_RUNNING_UNKNOWN
         network = self.define_network(DEFAULT_NETWORK_XML, emit=False)
         network.active = True
         pool = StoragePool(
@@ -588,7 +593,7 @@ class Hypervisor:
     def resume_domain(self, domain: Domain) -> None:
         if domain.state != DomainState.PAUSED:
             raise internal_error(f"domain '{domain.name}' not paused")
-        domain.state, domain.reason = DomainState.RUNNING, REASON_RUNNING_BOOTED
+        domain.state, domain.reason = DomainState.RUNNING, REASON_RUNNING_UNPAUSED
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.RESUMED, DETAIL_RESUMED_UNPAUSED))
 
     def undefine_domain(self, domain: Domain) -> None:
