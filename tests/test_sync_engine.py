@@ -610,3 +610,58 @@ def test_loop_thread_facade_where_the_engine_cannot_run(libvirtd: PrivateLibvirt
         sub.close()
         assert client.call("remote", 1, "connect_get_lib_version").value.lib_ver == 9000000
     assert not client.is_open
+
+
+async def test_close_lets_calls_in_flight_finish_first(tmp_path: Path) -> None:
+    """close() in one thread while another thread's call is being worked on:
+    that call gets its reply, connect_close reaches the server after it, and
+    calls made once close() began are refused.  (A server of virtrpc's own
+    holds connect_get_hostname until connect_close comes, or 0.2 s.)"""
+    import asyncio
+
+    from virtrpc.server import CallContext, Server, ServerLimits
+    from virtrpc.testdriver import TestDriver
+    from virtrpc.testdriver import host as test_host
+
+    driver = TestDriver()
+    service = driver.service()
+    log: list[str] = []
+    hostname_received = asyncio.Event()
+    close_received = asyncio.Event()
+
+    async def held_hostname(ctx: CallContext, args: None) -> object:
+        log.append("connect_get_hostname")
+        hostname_received.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(close_received.wait(), 0.2)
+        log.append("answered")
+        return driver.connect_get_hostname(ctx, args)
+
+    def logged_close(ctx: CallContext, args: None) -> None:
+        log.append("connect_close")
+        close_received.set()
+        driver.connect_close(ctx, args)
+
+    service.add("connect_get_hostname", held_hostname)
+    service.add("connect_close", logged_close)
+    server = Server(ServerLimits(shutdown_timeout=2.0))
+    server.add_program(service)
+    server.on_client_closed(driver.client_closed)
+    await server.listen_unix(str(tmp_path / "sock"))
+    try:
+        uri = f"test+unix:///default?socket={tmp_path / 'sock'}"
+        client = await asyncio.to_thread(virtrpc.sync.connect, uri, keepalive=None)
+        log.clear()
+        result: list[object] = []
+        caller = threading.Thread(target=lambda: result.append(client.connect_get_hostname()))
+        caller.start()
+        await hostname_received.wait()
+        await asyncio.to_thread(client.close)
+        await asyncio.to_thread(caller.join, PATIENCE)
+        assert result == [test_host.HOSTNAME]
+        assert log == ["connect_get_hostname", "answered", "connect_close"]
+        assert not client.is_open
+        with pytest.raises(ConnectionLost):
+            client.connect_get_hostname()
+    finally:
+        await server.shutdown()

@@ -77,6 +77,8 @@ _monotonic = time.monotonic
 #: Calls whose packet is larger than this are written before taking the
 #: token, so that someone keeps reading while a long write blocks.
 _LARGE_CALL: Final = 64 * 1024
+#: How long close() waits for the replies to calls in flight.
+CLOSE_TIMEOUT: Final = 5.0
 
 # Engines of this process, marked unusable in a forked child.
 _ENGINES: weakref.WeakSet[BlockingEngine] = weakref.WeakSet()
@@ -112,6 +114,8 @@ class BlockingEngine(ClientProtocol):
         self._token_waiters: dict[int, _Waiter] = {}
         self._plans: dict[int, _Plan] = {}
         self._watcher: Watcher | None = None
+        # The thread running close(): calls of other threads are refused.
+        self._closer: int | None = None
         self._pid = os.getpid()
         _ENGINES.add(self)
 
@@ -187,8 +191,8 @@ class BlockingEngine(ClientProtocol):
         else:
             try:
                 with self._core_lock:
-                    if self._error is not None:
-                        raise self._dead_error()
+                    if self._error is not None or self._closer is not None:
+                        self._refuse()
                     serial, packet = self._conn.send_call(
                         proc.program, proc.version, proc.number, payload
                     )
@@ -317,6 +321,14 @@ class BlockingEngine(ClientProtocol):
         serial = self._send_call(prog, vers, proc, payload, fds, False, waiter)
         return self._wait_reply(serial, waiter, deadline)
 
+    def _refuse(self) -> None:
+        """A call may not leave: the connection is dead, or closing (only
+        the closing thread's connect_close still goes)."""
+        if self._error is not None:
+            raise self._dead_error()
+        if self._closer is not None and self._closer != threading.get_ident():
+            raise ConnectionLost("connection is closing")
+
     def _take_token(self, deadline: float | None) -> None:
         """Wait for the token (woken when it is handed on)."""
         if self._token.acquire(False):
@@ -350,8 +362,8 @@ class BlockingEngine(ClientProtocol):
         waiter: _Waiter | None,
     ) -> int:
         with self._core_lock:
-            if self._error is not None:
-                raise self._dead_error()
+            if self._error is not None or self._closer is not None:
+                self._refuse()
             serial, packet = self._conn.send_call(prog, vers, proc, payload, fds)
             if returns_fds:
                 self._fd_replies.add(serial)
@@ -636,8 +648,8 @@ class BlockingEngine(ClientProtocol):
         # Registered before the call leaves: data may follow the reply in
         # the same read.
         with self._core_lock:
-            if self._error is not None:
-                raise self._dead_error()
+            if self._error is not None or self._closer is not None:
+                self._refuse()
             serial, packet = self._conn.send_call(
                 proc.program, proc.version, proc.number, payload, fds
             )
@@ -752,9 +764,25 @@ class BlockingEngine(ClientProtocol):
             for sub in [*self._subscriptions.values(), *self._close_subscriptions]:
                 sub._closed = True
                 sub._wake()
+            self._closer = threading.get_ident()
             with contextlib.suppress(VirtrpcError, OSError, TimeoutError):
+                # libvirtd hangs up once connect_close is answered: the calls
+                # already sent get their replies first.
+                self._await_calls_in_flight(_monotonic() + CLOSE_TIMEOUT)
                 self._goodbye()
         self._shut_down(ConnectionLost("connection closed by the client"))
+
+    def _await_calls_in_flight(self, deadline: float) -> None:
+        """Read (holding the token) until every call sent has its reply, or
+        until ``deadline``."""
+        conn = self._conn
+        if conn.pending_calls == 0:
+            return
+        self._take_token(deadline)
+        try:
+            self._pump(lambda: conn.pending_calls == 0 or self._error is not None, deadline)
+        finally:
+            self._release_token()
 
     def abort(self) -> None:
         """Close at once, without ``connect_close``."""
