@@ -665,3 +665,61 @@ async def test_close_lets_calls_in_flight_finish_first(tmp_path: Path) -> None:
             client.connect_get_hostname()
     finally:
         await server.shutdown()
+
+
+def test_a_read_of_several_replies_reaches_every_waiter(fd_leak_check: FdLeakCheck) -> None:
+    """One read bringing replies to three threads' calls, an event between
+    them and an error reply: each reaches its waiter, in order, the event is
+    queued for the dispatcher (the engine alone, over a socketpair)."""
+    import socket
+    import struct
+
+    from virtrpc.client.blocking_io import SocketIO
+    from virtrpc.client.blocking_protocol import PENDING, _Waiter
+    from virtrpc.client.errors import LibvirtError as Error
+    from virtrpc.protocols import remote
+    from virtrpc.rpc.packet import MessageType, Status, encode_packet
+
+    prog, vers = remote.REMOTE_PROGRAM, remote.REMOTE_PROTOCOL_VERSION
+    proc = remote.REMOTE_PROC_CONNECT_GET_LIB_VERSION
+    with fd_leak_check("engine over a socketpair"):
+        ours, theirs = socket.socketpair()
+        engine = BlockingEngine(SocketIO(ours, "pair", can_pass_fds=True), keepalive=None)
+        mine, other, third, failing = (
+            engine._conn.send_call(prog, vers, proc)[0] for _ in range(4)
+        )
+        waiters = {serial: _Waiter() for serial in (other, third, failing)}
+        engine._waiters.update(waiters)
+
+        def reply(serial: int, value: int) -> bytes:
+            payload = struct.pack(">Q", value)
+            return encode_packet(prog, vers, proc, MessageType.REPLY, serial, Status.OK, payload)
+
+        error = Error("no", code=ErrorNumber.VIR_ERR_NO_DOMAIN).to_wire()
+        event = encode_packet(
+            prog,
+            vers,
+            remote.REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+            MessageType.MESSAGE,
+            0,
+            Status.OK,
+            b"\0" * 4 + b"\0" * 4,
+        )
+        theirs.sendall(
+            reply(other, 1)
+            + reply(mine, 2)
+            + event
+            + reply(third, 3)
+            + encode_packet(prog, vers, proc, MessageType.REPLY, failing, Status.ERROR, error)
+        )
+        assert engine._token.acquire(False)
+        assert engine._read_reply(mine, None) == struct.pack(">Q", 2)
+        engine._token.release()
+        assert waiters[other].result == struct.pack(">Q", 1)
+        assert waiters[third].result == struct.pack(">Q", 3)
+        assert waiters[failing].result is not PENDING
+        assert waiters[failing].result.header[5] == Status.ERROR
+        assert len(engine._events) == 1
+        assert engine._conn.pending_calls == 0
+        engine.abort()
+        theirs.close()
