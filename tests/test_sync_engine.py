@@ -723,3 +723,20 @@ def test_a_read_of_several_replies_reaches_every_waiter(fd_leak_check: FdLeakChe
         assert engine._conn.pending_calls == 0
         engine.abort()
         theirs.close()
+
+
+def test_frozen_daemon_detected_during_a_call() -> None:
+    """A call waiting on a frozen daemon fails with ConnectionLost once our
+    keepalive declares the daemon dead (the watcher pings while the caller
+    holds the socket)."""
+    interval, count = 1.0, 2
+    with (
+        _daemon({}) as daemon,
+        virtrpc.sync.connect(daemon.uri, keepalive=(interval, count)) as client,
+        stopped(daemon),
+    ):
+        began = time.monotonic()
+        with pytest.raises(ConnectionLost, match="keepalive"):
+            client.connect_get_lib_version()
+        assert time.monotonic() - began <= interval * (count + 1) + 1 + 1
+        assert client.keepalive_pings_sent >= count
