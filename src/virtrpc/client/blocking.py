@@ -57,15 +57,12 @@ from virtrpc.client.blocking_protocol import (
 )
 from virtrpc.client.blocking_streams import SyncStream, SyncSubscription
 from virtrpc.client.client import (
-    CallResult,
     _decode_reply,
-    _encode_args,
     _make_plan,
     _Plan,
     _reply_error,
-    resolve_procedure,
 )
-from virtrpc.client.events import FAMILIES, Event, EventFamily
+from virtrpc.client.events import FAMILIES, EventFamily
 from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
 from virtrpc.programs import program_by_name
 from virtrpc.rpc.events import Reply
@@ -248,45 +245,6 @@ class BlockingEngine(ClientProtocol):
             elif plan.unpack is None and not plan.returns_fds:
                 return None  # a void reply
         return decode_result(result, plan)
-
-    def call(
-        self,
-        program: int | str,
-        version: int,
-        procedure: int | str,
-        args: Any = None,
-        fds: Sequence[int] = (),
-        *,
-        timeout: float | None = None,
-    ) -> CallResult:
-        """Low-level call (see :meth:`virtrpc.client.client.RpcClient.call`);
-        ``timeout`` (seconds) abandons the call with ``TimeoutError``."""
-        prog_number, proc_obj, proc_number = resolve_procedure(program, version, procedure)
-        raw = isinstance(args, (bytes, bytearray, memoryview))
-        if proc_obj is not None and proc_obj.stream is not None:
-            raise VirtrpcError(f"{proc_obj.name} opens a stream: call the typed method instead")
-        if raw:
-            payload = bytes(args)
-        elif proc_obj is None:
-            raise VirtrpcError(
-                f"procedure {procedure} of program {program} is unknown: pass args as bytes"
-            )
-        else:
-            payload = _encode_args(proc_obj, args)
-        deadline = None if timeout is None else _monotonic() + timeout
-        result = self._roundtrip(prog_number, version, proc_number, payload, fds, True, deadline)
-        if type(result) is bytes:
-            result = Reply(reply_header(prog_number, version, proc_number), result, [])
-        if type(result) is not Reply:
-            raise _reply_error(result, proc_obj)
-        if raw or proc_obj is None or proc_obj.ret is None:
-            return CallResult(result.payload if raw else None, result.take_fds())
-        try:
-            value = proc_obj.ret.unpack(result.payload)
-        except Exception as exc:
-            result.close_fds()
-            raise ProtocolError(f"undecodable reply to {proc_obj.name}: {exc}") from exc
-        return CallResult(value, result.take_fds())
 
     def _roundtrip(
         self,
@@ -605,57 +563,14 @@ class BlockingEngine(ClientProtocol):
         return True
 
     # ------------------------------------------------------------- events
-    def subscribe(
-        self,
-        family: EventFamily | str,
-        event: int | str = 0,
-        *,
-        target: Any = None,
-        callback: Callable[[Event], None] | None = None,
-        qemu_event: str | None = None,
-        qemu_flags: int = 0,
-    ) -> SyncSubscription:
-        """Register for events (as :meth:`virtrpc.client.client.Client.subscribe`);
-        ``callback`` runs on the connection's watcher thread."""
-        family = EventFamily(family)
-        if family is EventFamily.CONNECTION:
-            sub = SyncSubscription(self, family, 0, None, callback)
-            if not self._close_subscriptions and self.server_close_callback:
-                self._call_by_name("remote", "connect_register_close_callback", None)
-            self._close_subscriptions.append(sub)
-            return sub
-        rules = FAMILIES[family]
-        if isinstance(event, str):
-            try:
-                event_id = rules.event_ids[event]
-            except KeyError:
-                raise VirtrpcError(
-                    f"unknown {family.value} event {event!r} (known: {', '.join(rules.event_ids)})"
-                ) from None
-        else:
-            event_id = event
-        program = program_by_name(rules.program)
-        assert program is not None
-        register = program.by_name[rules.register]
-        assert register.args_class is not None
-        if family is EventFamily.QEMU_MONITOR:
-            args = register.args_class(dom=target, event=qemu_event, flags=qemu_flags)
-        else:
-            assert rules.target_field is not None
-            args = register.args_class(eventID=event_id, **{rules.target_field: target})
-        # Registered under the token's protection from delivery: events for
-        # the new callback id are only delivered by the watcher, after this.
-        callback_id = self._call_procedure(register, args)
-        sub = SyncSubscription(self, family, event_id, callback_id, callback)
-        self._subscriptions[(family, callback_id)] = sub
-        return sub
-
+    # (SyncClient.subscribe registers them.)
     def _call_by_name(self, program: str, name: str, args: Any) -> Any:
         prog = program_by_name(program)
         assert prog is not None
         return self._call_procedure(prog.by_name[name], args)
 
     def _unsubscribe(self, sub: SyncSubscription) -> None:
+        """Deregister a subscription on the daemon (SyncSubscription.close)."""
         if sub.family is EventFamily.CONNECTION:
             with contextlib.suppress(ValueError):
                 self._close_subscriptions.remove(sub)

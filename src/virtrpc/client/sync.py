@@ -24,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Awaitable, Generator, Sequence
+import time
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -33,6 +34,7 @@ from virtrpc.auth.exchange import authenticate
 from virtrpc.client import blocking_io
 from virtrpc.client.blocking import BlockingEngine, SyncStream, SyncSubscription
 from virtrpc.client.blocking_io import ChildIO, SocketIO, connect_tcp, connect_unix
+from virtrpc.client.blocking_protocol import reply_header
 from virtrpc.client.blocking_tls import TlsIO
 from virtrpc.client.client import (
     DEFAULT_KEEPALIVE,
@@ -40,14 +42,21 @@ from virtrpc.client.client import (
     FEATURE_REMOTE_CLOSE_CALLBACK,
     FEATURE_REMOTE_EVENT_CALLBACK,
     VIR_CONNECT_RO,
+    CallResult,
+    _encode_args,
+    _reply_error,
+    resolve_procedure,
     resolve_target,
 )
 from virtrpc.client.errors import LibvirtError
+from virtrpc.client.events import FAMILIES, Event, EventFamily
 from virtrpc.client.uri import LibvirtURI, parse_uri
-from virtrpc.errors import ConnectError, ConnectionLost
+from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, VirtrpcError
+from virtrpc.programs import program_by_name
 from virtrpc.protocols.lxc_calls import LxcBlockingCalls
 from virtrpc.protocols.qemu_calls import QemuBlockingCalls
 from virtrpc.protocols.remote_calls import RemoteAsyncCalls, RemoteBlockingCalls
+from virtrpc.rpc.events import Reply
 from virtrpc.transport.network import ssh_launch_for_uri, uri_flag
 from virtrpc.transport.pki import locate_credentials
 from virtrpc.transport.tcp import DEFAULT_TCP_PORT
@@ -55,6 +64,8 @@ from virtrpc.transport.tls import DEFAULT_TLS_PORT, client_context
 from virtrpc.xdr import Procedure
 
 __all__ = ["SyncClient", "SyncStream", "SyncSubscription", "connect"]
+
+_monotonic = time.monotonic
 
 
 def _open_child(uri: LibvirtURI, hostname: str, readonly: bool) -> ChildIO:
@@ -232,6 +243,91 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
             self.probed_uri = self.connect_get_uri()
         self.server_event_callbacks = self._supports_feature(FEATURE_REMOTE_EVENT_CALLBACK)
         self.server_close_callback = self._supports_feature(FEATURE_REMOTE_CLOSE_CALLBACK)
+
+    # --------------------------------------------------------- call, subscribe
+    def call(
+        self,
+        program: int | str,
+        version: int,
+        procedure: int | str,
+        args: Any = None,
+        fds: Sequence[int] = (),
+        *,
+        timeout: float | None = None,
+    ) -> CallResult:
+        """Low-level call (see :meth:`virtrpc.client.client.RpcClient.call`);
+        ``timeout`` (seconds) abandons the call with ``TimeoutError``."""
+        prog_number, proc_obj, proc_number = resolve_procedure(program, version, procedure)
+        raw = isinstance(args, (bytes, bytearray, memoryview))
+        if proc_obj is not None and proc_obj.stream is not None:
+            raise VirtrpcError(f"{proc_obj.name} opens a stream: call the typed method instead")
+        if raw:
+            payload = bytes(args)
+        elif proc_obj is None:
+            raise VirtrpcError(
+                f"procedure {procedure} of program {program} is unknown: pass args as bytes"
+            )
+        else:
+            payload = _encode_args(proc_obj, args)
+        deadline = None if timeout is None else _monotonic() + timeout
+        result = self._roundtrip(prog_number, version, proc_number, payload, fds, True, deadline)
+        if type(result) is bytes:
+            result = Reply(reply_header(prog_number, version, proc_number), result, [])
+        if type(result) is not Reply:
+            raise _reply_error(result, proc_obj)
+        if raw or proc_obj is None or proc_obj.ret is None:
+            return CallResult(result.payload if raw else None, result.take_fds())
+        try:
+            value = proc_obj.ret.unpack(result.payload)
+        except Exception as exc:
+            result.close_fds()
+            raise ProtocolError(f"undecodable reply to {proc_obj.name}: {exc}") from exc
+        return CallResult(value, result.take_fds())
+
+    def subscribe(
+        self,
+        family: EventFamily | str,
+        event: int | str = 0,
+        *,
+        target: Any = None,
+        callback: Callable[[Event], None] | None = None,
+        qemu_event: str | None = None,
+        qemu_flags: int = 0,
+    ) -> SyncSubscription:
+        """Register for events (as :meth:`virtrpc.client.client.Client.subscribe`);
+        ``callback`` runs on the connection's watcher thread."""
+        family = EventFamily(family)
+        if family is EventFamily.CONNECTION:
+            sub = SyncSubscription(self, family, 0, None, callback)
+            if not self._close_subscriptions and self.server_close_callback:
+                self._call_by_name("remote", "connect_register_close_callback", None)
+            self._close_subscriptions.append(sub)
+            return sub
+        rules = FAMILIES[family]
+        if isinstance(event, str):
+            try:
+                event_id = rules.event_ids[event]
+            except KeyError:
+                raise VirtrpcError(
+                    f"unknown {family.value} event {event!r} (known: {', '.join(rules.event_ids)})"
+                ) from None
+        else:
+            event_id = event
+        program = program_by_name(rules.program)
+        assert program is not None
+        register = program.by_name[rules.register]
+        assert register.args_class is not None
+        if family is EventFamily.QEMU_MONITOR:
+            args = register.args_class(dom=target, event=qemu_event, flags=qemu_flags)
+        else:
+            assert rules.target_field is not None
+            args = register.args_class(eventID=event_id, **{rules.target_field: target})
+        # Registered under the token's protection from delivery: events for
+        # the new callback id are only delivered by the watcher, after this.
+        callback_id = self._call_procedure(register, args)
+        sub = SyncSubscription(self, family, event_id, callback_id, callback)
+        self._subscriptions[(family, callback_id)] = sub
+        return sub
 
     def _supports_feature(self, feature: int) -> bool:
         # libvirt's client treats a failed feature query as "not supported".
