@@ -21,7 +21,9 @@ processes take turns in short batches, the order alternating from one pair
 to the next; a row reports each client's median and the median [quartiles]
 of the per-pair ratios, and CPU microseconds per call for the call rows.
 
-Usage: ``.venv/bin/python bench/bench_sync.py [--quick] [--json] [--pairs N]``.
+Usage: ``.venv/bin/python bench/bench_sync.py [--quick] [--json] [--pairs N]
+[--rows seq,info,...] [--transport unix|tcp|tls]`` (over TCP and TLS both
+clients talk to a ``libvirtd --listen``; no fd row there).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import os
 import socket
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -264,6 +267,12 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--pairs", type=int, default=None, help="batches per client (default 15)")
     parser.add_argument("--rows", help=f"comma-separated subset of {','.join(ROWS)}")
+    parser.add_argument(
+        "--transport",
+        choices=("unix", "tcp", "tls"),
+        default="unix",
+        help="both clients over this transport (tcp, tls: libvirtd --listen)",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("URI", "SOCKET"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.worker:
@@ -277,9 +286,23 @@ def main() -> int:
         return 2
     pairs = options.pairs or (5 if options.quick else 15)
     scale = 0.5 if options.quick else 1.0
-    with PrivateLibvirtd() as daemon:
-        only = options.rows.split(",") if options.rows else None
-        rows = run(daemon.uri, daemon.socket_path, pairs, scale, only)
+    only = options.rows.split(",") if options.rows else None
+    if options.transport == "unix":
+        with PrivateLibvirtd() as daemon:
+            rows = run(daemon.uri, daemon.socket_path, pairs, scale, only)
+    else:
+        from tls_fixtures import NetworkLibvirtd, make_test_pki
+
+        with tempfile.TemporaryDirectory() as tmp:
+            pki = make_test_pki(Path(tmp))
+            with NetworkLibvirtd(tls_dir=pki.server_dir) as daemon:
+                if options.transport == "tls":
+                    uri = f"test+tls://localhost:{daemon.tls_port}/default?pkipath={pki.client_dir}"
+                else:
+                    uri = f"test+tcp://127.0.0.1:{daemon.tcp_port}/default"
+                # (no fds over the network; the ceiling is the unix socket's)
+                only = only or ["seq", "info", "par16", "screenshot"]
+                rows = run(uri, daemon.socket_path, pairs, scale, only)
     if options.json:
         print(json.dumps(rows))
         return 0
@@ -300,7 +323,10 @@ def main() -> int:
         f"(median of {pairs} batches per client, CPU us per call in brackets; ratios: median "
         "[quartiles] of side-by-side batch ratios; ceiling = bare socket vs the C client's seq)"
     )
-    print(f"both on {SYSTEM_PYTHON} ({_version(SYSTEM_PYTHON)}), {time.strftime('%H:%M UTC')}")
+    print(
+        f"both on {SYSTEM_PYTHON} ({_version(SYSTEM_PYTHON)}) over {options.transport}, "
+        f"{time.strftime('%H:%M UTC')}"
+    )
     return 0
 
 

@@ -108,9 +108,11 @@ class TlsIO(SocketIO):
     def _decrypt(self) -> tuple[bytes, bool]:
         """All plaintext that the received bytes make (TLS lock held)."""
         chunks: list[bytes] = []
+        incoming = self._incoming
+        sslobj = self._ssl
         while True:
             try:
-                chunk = self._ssl.read(READ_SIZE)
+                chunk = sslobj.read(READ_SIZE)
             except ssl.SSLWantReadError:
                 break
             except ssl.SSLZeroReturnError:
@@ -118,6 +120,10 @@ class TlsIO(SocketIO):
             if not chunk:
                 return b"".join(chunks), True
             chunks.append(chunk)
+            if not incoming.pending and not sslobj.pending():
+                break  # all received is decoded: spare the read that raises
+        if len(chunks) == 1:
+            return chunks[0], False
         return b"".join(chunks), False
 
     def _recv_plain(self, size: int, flags: int = 0) -> bytes:
