@@ -250,7 +250,9 @@ class LoopSyncClient(SyncClient):
         if self._runner.loop.is_closed():
             return
         try:
-            self._runner.run(self.client.close(), timeout=15)
+            # close() has three bounded waits (replies in flight, connect_close,
+            # hang-up): this bound must not cut it short, or the socket stays open.
+            self._runner.run(self.client.close(), timeout=3 * self.client.close_timeout + 5)
         except (ConnectionLost, TimeoutError):
             pass
         finally:
