@@ -736,3 +736,29 @@ def test_frozen_daemon_detected_during_a_call() -> None:
             client.connect_get_lib_version()
         assert time.monotonic() - began <= interval * (count + 1) + 1 + 1
         assert client.keepalive_pings_sent >= count
+
+
+def test_close_of_a_frozen_daemon_is_bounded() -> None:
+    """close() waits for calls in flight, then for connect_close's reply,
+    each at most ``close_timeout``: a frozen daemon cannot make it hang."""
+    with _daemon({}) as daemon:
+        client = virtrpc.sync.connect(daemon.uri, keepalive=None)
+        client.close_timeout = 0.3
+        outcomes: list[BaseException] = []
+
+        def in_flight() -> None:
+            try:
+                client.connect_get_lib_version()
+            except ConnectionLost as exc:
+                outcomes.append(exc)
+
+        with stopped(daemon):
+            helper = threading.Thread(target=in_flight)
+            helper.start()
+            assert wait_until(lambda: client._conn.pending_calls == 1)
+            began = time.monotonic()
+            client.close()
+            assert time.monotonic() - began < 2 * 0.3 + 2
+            assert not client.is_open
+            helper.join(PATIENCE)
+            assert len(outcomes) == 1

@@ -78,8 +78,6 @@ _LARGE_CALL: Final = 64 * 1024
 #: A read at least this long may hold several replies (see _feed_replies).
 _TWO_REPLIES: Final = 2 * 28
 _LENGTH: Final = struct.Struct(">I")
-#: How long close() waits for the replies to calls in flight.
-CLOSE_TIMEOUT: Final = 5.0
 
 # Engines of this process, marked unusable in a forked child.
 _ENGINES: weakref.WeakSet[BlockingEngine] = weakref.WeakSet()
@@ -388,7 +386,13 @@ class BlockingEngine(ClientProtocol):
         """A write failed or was interrupted: part of a packet may be out, so
         the stream is out of sync and the connection is dead.  (OSError
         becomes ConnectionLost; the caller re-raises the rest.)"""
-        self._fail(ConnectionLost(f"write to {self.socket_path} failed: {exc!r}"), "error")
+        detail = self._end_detail()
+        self._fail(
+            ConnectionLost(
+                f"write to {self.socket_path} failed: {exc!r}" + (f" ({detail})" if detail else "")
+            ),
+            "error",
+        )
         if isinstance(exc, OSError):
             raise self._dead_error() from exc
 
@@ -699,7 +703,11 @@ class BlockingEngine(ClientProtocol):
         )
 
     # ---------------------------------------------------------- lifecycle
-    def _goodbye(self) -> None:
+    #: Bound of each of close()'s waits (the replies to calls in flight,
+    #: then connect_close's), as the asyncio client's ``close_timeout``.
+    close_timeout = 5.0
+
+    def _goodbye(self, timeout: float) -> None:
         """The program's polite close call (``connect_close``)."""
 
     def close(self) -> None:
@@ -722,8 +730,8 @@ class BlockingEngine(ClientProtocol):
             with contextlib.suppress(VirtrpcError, OSError, TimeoutError):
                 # libvirtd hangs up once connect_close is answered: the calls
                 # already sent get their replies first.
-                self._await_calls_in_flight(_monotonic() + CLOSE_TIMEOUT)
-                self._goodbye()
+                self._await_calls_in_flight(_monotonic() + self.close_timeout)
+                self._goodbye(self.close_timeout)
         self._shut_down(ConnectionLost("connection closed by the client"))
 
     def _await_calls_in_flight(self, deadline: float) -> None:

@@ -191,7 +191,10 @@ class ClientProtocol:
 
     # ------------------------------------------------------------- receiving
     def _read_failed(self, exc: BaseException) -> None:
-        error = ConnectionLost(f"read from {self.socket_path} failed: {exc}")
+        detail = self._end_detail()
+        error = ConnectionLost(
+            f"read from {self.socket_path} failed: {exc}" + (f" ({detail})" if detail else "")
+        )
         error.__cause__ = exc
         self._fail(error, "error")
 

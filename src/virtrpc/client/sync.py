@@ -336,8 +336,8 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
         except LibvirtError:
             return False
 
-    def _goodbye(self) -> None:
-        self.connect_close()
+    def _goodbye(self, timeout: float) -> None:
+        self.call("remote", 1, "connect_close", None, timeout=timeout)
 
     # ------------------------------------------------------------------ state
     @property
