@@ -290,11 +290,7 @@ class ReplyWaiter:
         self._state = _DONE
         self._result = result
         callback = self._callback
-        if (
-            callback is None
-            or self._callbacks is not None
-            or _current_task(self._loop) is not None
-        ):
+        if callback is None or self._callbacks is not None or _current_task(self._loop) is not None:
             # None, more than one, or from inside a task: as asyncio does.
             self._schedule_callbacks()
             return
@@ -439,6 +435,59 @@ class _ProcedureCall(ReplyWaiter):
         return _decode_reply(result, plan)
 
     __iter__ = __await__
+
+
+def decode_event_message(event: EventMessage) -> Event | None:
+    """The :class:`Event` an event message carries; None for an event this
+    client does not know (a newer daemon's).  Raises :class:`ConnectionLost`
+    (caused by the XdrError) for one that does not decode: the connection
+    is then unusable.  Shared by the asyncio and the blocking client."""
+    event.close_fds()  # events never carry fds
+    header = event.header
+    program = program_by_number(header[0])
+    proc = program.procedures.get(header[2]) if program is not None else None
+    if proc is None or proc.args is None:
+        return None
+    routed = family_of_procedure(proc)
+    if routed is None:
+        return None
+    family, name = routed
+    try:
+        message = proc.args.unpack(event.payload)
+    except XdrError as exc:
+        raise ConnectionLost(f"undecodable {proc.name} event from the daemon: {exc}") from exc
+    callback_id = getattr(message, "callbackID", None)
+    return Event(family, name, callback_id, message, flatten_message(message), proc)
+
+
+def resolve_procedure(
+    program: int | str, version: int, procedure: int | str
+) -> tuple[int, Procedure | None, int]:
+    """``(program number, Procedure or None, procedure number)`` for
+    :meth:`RpcClient.call`'s arguments (names or numbers)."""
+    prog_obj: Program | None
+    if isinstance(program, str):
+        prog_obj = program_by_name(program)
+        if prog_obj is None:
+            raise VirtrpcError(
+                f"unknown program {program!r} "
+                f"(known: {', '.join(sorted(p.name for p in all_programs()))})"
+            )
+    else:
+        prog_obj = program_by_number(program)
+    prog_number = prog_obj.number if prog_obj is not None else int(program)
+    proc_obj: Procedure | None = None
+    if prog_obj is not None and prog_obj.version == version:
+        if isinstance(procedure, str):
+            proc_obj = prog_obj.by_name.get(procedure)
+            if proc_obj is None:
+                raise VirtrpcError(f"program {prog_obj.name} has no procedure {procedure!r}")
+        else:
+            proc_obj = prog_obj.procedures.get(procedure)
+    elif isinstance(procedure, str):
+        raise VirtrpcError(f"cannot resolve procedure name {procedure!r} without its program")
+    proc_number = proc_obj.number if proc_obj is not None else int(procedure)
+    return prog_number, proc_obj, proc_number
 
 
 class RpcClient:
@@ -650,27 +699,14 @@ class RpcClient:
             stream._feed_error(_error_from_payload(event.payload, stream.procedure))
 
     def _dispatch_event_message(self, event: EventMessage) -> None:
-        event.close_fds()  # events never carry fds
-        header = event.header
-        program = program_by_number(header[0])
-        proc = program.procedures.get(header[2]) if program is not None else None
-        if proc is None or proc.args is None:
-            return  # an event this client does not know (newer daemon): ignore
-        routed = family_of_procedure(proc)
-        if routed is None:
-            return
-        family, name = routed
         try:
-            message = proc.args.unpack(event.payload)
-        except XdrError as exc:
-            self._fail(
-                ConnectionLost(f"undecodable {proc.name} event from the daemon: {exc}"),
-                "error",
-                cause=exc,
-            )
+            delivered = decode_event_message(event)
+        except ConnectionLost as exc:
+            self._fail(exc, "error", cause=exc.__cause__)
             return
-        callback_id = getattr(message, "callbackID", None)
-        delivered = Event(family, name, callback_id, message, flatten_message(message), proc)
+        if delivered is None:
+            return
+        family, callback_id = delivered.family, delivered.callback_id
         if family is EventFamily.CONNECTION:
             for close_sub in list(self._close_subscriptions):
                 close_sub._deliver(delivered)
@@ -920,29 +956,7 @@ class RpcClient:
     def _resolve(
         self, program: int | str, version: int, procedure: int | str
     ) -> tuple[int, Procedure | None, int]:
-        prog_obj: Program | None
-        if isinstance(program, str):
-            prog_obj = program_by_name(program)
-            if prog_obj is None:
-                raise VirtrpcError(
-                    f"unknown program {program!r} "
-                    f"(known: {', '.join(sorted(p.name for p in all_programs()))})"
-                )
-        else:
-            prog_obj = program_by_number(program)
-        prog_number = prog_obj.number if prog_obj is not None else int(program)
-        proc_obj: Procedure | None = None
-        if prog_obj is not None and prog_obj.version == version:
-            if isinstance(procedure, str):
-                proc_obj = prog_obj.by_name.get(procedure)
-                if proc_obj is None:
-                    raise VirtrpcError(f"program {prog_obj.name} has no procedure {procedure!r}")
-            else:
-                proc_obj = prog_obj.procedures.get(procedure)
-        elif isinstance(procedure, str):
-            raise VirtrpcError(f"cannot resolve procedure name {procedure!r} without its program")
-        proc_number = proc_obj.number if proc_obj is not None else int(procedure)
-        return prog_number, proc_obj, proc_number
+        return resolve_procedure(program, version, procedure)
 
     # ---------------------------------------------------------------- streams
     async def _open_stream(
