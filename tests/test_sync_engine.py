@@ -89,7 +89,7 @@ def test_a_lone_call_runs_on_the_calling_thread(libvirtd: PrivateLibvirtd) -> No
             readers.append(threading.current_thread().name)
             return recv(size)
 
-        client._recv = recording_recv  # type: ignore[assignment]
+        client._recv = recording_recv
         for _ in range(20):
             assert client.connect_get_lib_version() == 9000000
         # every reply was read by this thread (no hop to another one)
