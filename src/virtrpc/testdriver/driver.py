@@ -2,7 +2,8 @@
 
 :class:`TestDriver` has one method per implemented remote procedure, named
 after it (``domain_get_info``...), from one mixin per object kind
-(connection and host, domains, networks, storage, events), each
+(connection and host, domains, networks, storage, interfaces, node
+devices, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
 procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
 lives in a shared :class:`~virtrpc.testdriver.model.Hypervisor` for the
@@ -23,8 +24,10 @@ from virtrpc.testdriver.common import not_open
 from virtrpc.testdriver.connection import ConnectionHandlers
 from virtrpc.testdriver.domains import DomainHandlers
 from virtrpc.testdriver.events import EventHandlers
+from virtrpc.testdriver.interfaces import InterfaceHandlers
 from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.networks import NetworkHandlers
+from virtrpc.testdriver.nodedevices import NodeDeviceHandlers
 from virtrpc.testdriver.storage import StorageHandlers
 
 # Procedures a client may call before connect_open.
@@ -55,7 +58,13 @@ LIST_LIMITS: dict[str, tuple[str, str]] = {
 
 
 class TestDriver(
-    ConnectionHandlers, DomainHandlers, NetworkHandlers, StorageHandlers, EventHandlers
+    ConnectionHandlers,
+    DomainHandlers,
+    NetworkHandlers,
+    StorageHandlers,
+    InterfaceHandlers,
+    NodeDeviceHandlers,
+    EventHandlers,
 ):
     """The remote program's handlers for the built-in test hypervisor."""
 

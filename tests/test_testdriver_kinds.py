@@ -1,0 +1,157 @@
+"""The object kinds beyond domains, networks and storage answer as libvirtd 9.0's
+test driver does: host interfaces, node devices, the host's CPU statistics.
+
+Each workload runs through libvirt-python on one connection, once against a
+private libvirtd and once against ``virtrpc serve`` (tests/differential.py),
+and every step's result (value, or error code, domain and message) must be
+equal.  Listings are sorted: both servers list in their own table order.
+Each workload also runs against two libvirtds, so the comparison cannot
+invent differences.
+"""
+
+from __future__ import annotations
+
+import pytest
+from differential import differences, python_workload, run_on_both
+
+VHBA = ("<device>%s<capability type='scsi_host'><capability type='fc_host'>"
+        "<wwnn>%s</wwnn><wwpn>%s</wwpn></capability></capability></device>")
+
+INTERFACES = r"""
+    sorted(conn.listInterfaces())
+    sorted(conn.listDefinedInterfaces())
+    conn.numOfInterfaces()
+    conn.numOfDefinedInterfaces()
+    sorted((i.name(), i.MACString(), i.isActive()) for i in conn.listAllInterfaces(0))
+    conn.interfaceLookupByName('eth1').XMLDesc(0)
+    conn.interfaceLookupByName('eth1').XMLDesc(1)
+    conn.interfaceLookupByMACString('AA:BB:CC:DD:EE:FF').name()
+    conn.interfaceLookupByName('nope')
+    conn.interfaceLookupByMACString('00:00:00:00:00:00')
+    conn.interfaceLookupByName('eth1').create(0)
+    !i = conn.interfaceDefineXML("<interface type='ethernet' name='eth2'><mac address='aa:bb:cc:dd:ee:00'/></interface>", 0)
+    i.XMLDesc(0)
+    i.isActive()
+    i.create(0)
+    i.isActive()
+    i.create(1)
+    i.destroy(0)
+    i.destroy(0)
+    i.destroy(1)
+    sorted(i.name() for i in conn.listAllInterfaces(1))
+    sorted(i.name() for i in conn.listAllInterfaces(2))
+    conn.listAllInterfaces(4)
+    i.undefine()
+    conn.interfaceLookupByName('eth2')
+    conn.interfaceDefineXML("<interface type='bridge' name='br0'><start mode='onboot'/><mac address='00:11:22:33:44:55'/><protocol family='ipv4'><dhcp/></protocol><mtu size='1500'/><bridge stp='off'><interface type='ethernet' name='eth0'><mac address='00:11:22:33:44:66'/></interface></bridge></interface>", 0).XMLDesc(0)
+    conn.interfaceLookupByName('br0').MACString()
+    conn.interfaceDefineXML("<interface type='ethernet'/>", 0)
+    conn.interfaceDefineXML("<interface name='x'/>", 0)
+    conn.interfaceDefineXML("<interface type='wat' name='q'/>", 0)
+    conn.interfaceDefineXML("<interface type='ethernet' name='eth1'/>", 0).XMLDesc(0)
+    conn.interfaceLookupByName('eth1').isActive()
+    conn.interfaceDefineXML("<interface type='ethernet' name='eth9'><mac address='aa:bb:cc:dd:ee:00'/></interface>", 1).name()
+    conn.interfaceDefineXML("<interface type='ethernet' name='eth8'><mac address='aa:bb:cc:dd:ee:00'/></interface>", 0).name()
+    conn.interfaceLookupByMACString('aa:bb:cc:dd:ee:00')
+    conn.changeBegin(0)
+    conn.changeBegin(0)
+    !conn.interfaceLookupByName('eth9').undefine()
+    sorted(conn.listDefinedInterfaces())
+    conn.changeRollback(0)
+    sorted(conn.listDefinedInterfaces())
+    conn.changeRollback(0)
+    conn.changeBegin(0)
+    conn.changeCommit(0)
+    conn.changeCommit(0)
+    conn.changeBegin(1)
+    conn.changeCommit(1)
+    conn.changeRollback(1)
+"""
+
+NODE_DEVICES = rf"""
+    sorted(conn.listDevices(None, 0))
+    conn.numOfDevices(None, 0)
+    conn.numOfDevices(None, 1)
+    conn.listDevices(None, 1)
+    sorted(conn.listDevices('scsi_host', 0))
+    sorted(conn.listDevices('fc_host', 0))
+    sorted(conn.listDevices('vports', 0))
+    conn.listDevices('vport_ops', 0)
+    conn.numOfDevices('system', 0)
+    conn.numOfDevices('bogus', 0)
+    sorted(d.name() for d in conn.listAllDevices(0))
+    sorted(d.name() for d in conn.listAllDevices(1))
+    sorted(d.name() for d in conn.listAllDevices(2))
+    sorted(d.name() for d in conn.listAllDevices(1 << 5))
+    sorted(d.name() for d in conn.listAllDevices(1 << 9))
+    sorted(d.name() for d in conn.listAllDevices(1 << 10))
+    sorted(d.name() for d in conn.listAllDevices(1 | 1 << 10))
+    conn.listAllDevices(1 << 30)
+    conn.listAllDevices(1 << 31)
+    sorted((d.name(), d.parent(), d.listCaps(), d.numOfCaps()) for d in conn.listAllDevices(0))
+    [conn.nodeDeviceLookupByName(n).XMLDesc(0) for n in sorted(conn.listDevices(None, 0))]
+    conn.nodeDeviceLookupByName('computer').XMLDesc(1)
+    conn.nodeDeviceLookupByName('nope')
+    conn.nodeDeviceLookupSCSIHostByWWN('2000000012341234', '1000000012341234', 0)
+    conn.nodeDeviceLookupByName('scsi_host1').dettach()
+    conn.nodeDeviceLookupByName('scsi_host1').reAttach()
+    conn.nodeDeviceLookupByName('scsi_host1').reset()
+    conn.nodeDeviceLookupByName('scsi_host1').isActive()
+    conn.nodeDeviceLookupByName('scsi_host1').isPersistent()
+    conn.nodeDeviceLookupByName('scsi_host1').autostart()
+    conn.nodeDeviceLookupByName('scsi_host1').undefine(0)
+    conn.nodeDeviceLookupByName('scsi_host1').create(0)
+    conn.nodeDeviceDefineXML({VHBA % ('', '2000000012345678', '1000000012345678')!r}, 0)
+    !d = conn.nodeDeviceCreateXML({VHBA % ('<parent>scsi_host1</parent>', '2000000012345678', '1000000012345678')!r}, 0)
+    d.name()
+    d.XMLDesc(0)
+    d.parent()
+    sorted(conn.listDevices(None, 0))
+    d.destroy()
+    sorted(conn.listDevices(None, 0))
+    conn.nodeDeviceCreateXML({VHBA % ('', '2000000012345679', '1000000012345679')!r}, 0).XMLDesc(0)
+    conn.nodeDeviceCreateXML({VHBA % ('<parent>computer</parent>', '2', '1')!r}, 0)
+    conn.nodeDeviceCreateXML({VHBA % ('<parent>scsi_host11</parent>', '2', '1')!r}, 0)
+    conn.nodeDeviceCreateXML({VHBA % ('<parent>nope</parent>', '2', '1')!r}, 0)
+    conn.nodeDeviceCreateXML({VHBA % ('<parent>scsi_host2</parent>', '2', '1')!r}, 2)
+    conn.nodeDeviceCreateXML("<device><name>x</name><capability type='scsi_host'><host>3</host></capability></device>", 0)
+    conn.nodeDeviceCreateXML("<device><name>foo</name><capability type='system'/></device>", 0)
+    conn.nodeDeviceCreateXML("<device><capability type='pci'><domain>0</domain></capability></device>", 0)
+    conn.nodeDeviceCreateXML("<device><capability type='pci'><domain>0</domain><bus>0</bus><slot>0</slot><function>0</function></capability></device>", 0)
+    conn.nodeDeviceCreateXML("<device/>", 0)
+    conn.nodeDeviceLookupByName('computer').destroy()
+    conn.nodeDeviceLookupByName('scsi_host1').destroy()
+    conn.nodeDeviceLookupByName('scsi_host11').destroy()
+    sorted(conn.listDevices(None, 0))
+    conn.nodeDeviceLookupByName('scsi_host1').destroy()
+    !conn.nodeDeviceCreateXML({VHBA % ('<parent>scsi_host2</parent>', '2', '1')!r}, 0).name()
+    !conn.nodeDeviceLookupByName('scsi_host12').destroy()
+    conn.nodeDeviceCreateXML({VHBA % ('<parent>scsi_host2</parent>', '2', '1')!r}, 0).name()
+"""
+
+HOST_STATS = """
+    conn.getCPUStats(-1, 0)
+    conn.getCPUStats(0, 0)
+    conn.getCPUStats(64, 0)
+    conn.getCPUStats(-1, 1)
+    conn.getCPUStats(-2, 0)
+    conn.getMemoryStats(-1, 0)
+    conn.getMemoryStats(0, 0)
+"""
+
+WORKLOADS = {"interfaces": INTERFACES, "node-devices": NODE_DEVICES, "host-stats": HOST_STATS}
+
+
+@pytest.mark.parametrize("kind", sorted(WORKLOADS))
+def test_kind_answers_as_libvirtd(kind: str) -> None:
+    on_libvirtd, on_virtrpc = run_on_both(python_workload(WORKLOADS[kind]))
+    assert differences(on_libvirtd, on_virtrpc) == []
+
+
+@pytest.mark.parametrize("kind", sorted(WORKLOADS))
+def test_comparison_finds_no_difference_between_two_libvirtds(kind: str) -> None:
+    first, second = run_on_both(python_workload(WORKLOADS[kind]), reference=True)
+    assert differences(first, second) == []
+    # The workload really ran: some steps succeeded and some were refused.
+    outcomes = {outcome for _line, outcome, _value in first}
+    assert outcomes == {"ok", "error"}
