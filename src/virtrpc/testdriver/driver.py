@@ -2,8 +2,8 @@
 
 :class:`TestDriver` has one method per implemented remote procedure, named
 after it (``domain_get_info``...), from one mixin per object kind
-(connection and host, domains, networks, storage, interfaces, node
-devices, events), each
+(connection and host, snapshots, domains, networks, storage,
+interfaces, node devices, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
 procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
 lives in a shared :class:`~virtrpc.testdriver.model.Hypervisor` for the
@@ -28,6 +28,7 @@ from virtrpc.testdriver.interfaces import InterfaceHandlers
 from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.networks import NetworkHandlers
 from virtrpc.testdriver.nodedevices import NodeDeviceHandlers
+from virtrpc.testdriver.snapshots import SnapshotHandlers
 from virtrpc.testdriver.storage import StorageHandlers
 
 # Procedures a client may call before connect_open.
@@ -59,6 +60,7 @@ LIST_LIMITS: dict[str, tuple[str, str]] = {
 
 class TestDriver(
     ConnectionHandlers,
+    SnapshotHandlers,  # before DomainHandlers: it refines undefine
     DomainHandlers,
     NetworkHandlers,
     StorageHandlers,
