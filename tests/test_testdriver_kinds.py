@@ -139,24 +139,6 @@ HOST_STATS = """
     conn.getMemoryStats(0, 0)
 """
 
-WORKLOADS = {"interfaces": INTERFACES, "node-devices": NODE_DEVICES, "host-stats": HOST_STATS}
-
-
-@pytest.mark.parametrize("kind", sorted(WORKLOADS))
-def test_kind_answers_as_libvirtd(kind: str) -> None:
-    on_libvirtd, on_virtrpc = run_on_both(python_workload(WORKLOADS[kind]))
-    assert differences(on_libvirtd, on_virtrpc) == []
-
-
-@pytest.mark.parametrize("kind", sorted(WORKLOADS))
-def test_comparison_finds_no_difference_between_two_libvirtds(kind: str) -> None:
-    first, second = run_on_both(python_workload(WORKLOADS[kind]), reference=True)
-    assert differences(first, second) == []
-    # The workload really ran: some steps succeeded and some were refused.
-    outcomes = {outcome for _line, outcome, _value in first}
-    assert outcomes == {"ok", "error"}
-
-
 # Snapshot XML without what is volatile (creationTime) or belongs to the domain
 # kind's own fidelity (the embedded <domain>, compared by the domain tests).
 SNAPSHOTS = r"""
@@ -237,4 +219,21 @@ SNAPSHOTS = r"""
     conn.listDefinedDomains()
 """
 
-WORKLOADS["snapshots"] = SNAPSHOTS
+
+WORKLOADS = {"interfaces": INTERFACES, "node-devices": NODE_DEVICES, "host-stats": HOST_STATS,
+             "snapshots": SNAPSHOTS}
+
+
+@pytest.mark.parametrize("kind", sorted(WORKLOADS))
+def test_kind_answers_as_libvirtd(kind: str) -> None:
+    on_libvirtd, on_virtrpc = run_on_both(python_workload(WORKLOADS[kind]))
+    assert differences(on_libvirtd, on_virtrpc) == []
+
+
+@pytest.mark.parametrize("kind", sorted(WORKLOADS))
+def test_comparison_finds_no_difference_between_two_libvirtds(kind: str) -> None:
+    first, second = run_on_both(python_workload(WORKLOADS[kind]), reference=True)
+    assert differences(first, second) == []
+    # The workload really ran: some steps succeeded and some were refused.
+    outcomes = {outcome for _line, outcome, _value in first}
+    assert outcomes == {"ok", "error"}
