@@ -102,8 +102,11 @@ print(json.dumps(results))
 '''
 
 
-def python_workload(lines: str) -> Workload[list[tuple[str, str, object]]]:
-    """A workload of libvirt-python lines on one connection (see the module doc)."""
+def python_workload(
+    lines: str, mask: Callable[[str], str] = lambda text: text
+) -> Workload[list[tuple[str, str, object]]]:
+    """A workload of libvirt-python lines on one connection (see the module doc);
+    ``mask`` rewrites volatile text in every value and error message."""
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
     program = [line for line in textwrap.dedent(lines).strip().splitlines() if line.strip()]
 
@@ -114,10 +117,12 @@ def python_workload(lines: str) -> Workload[list[tuple[str, str, object]]]:
             raise RuntimeError(f"workload failed on {uri}: {completed.stderr}")
         results = []
         for line, outcome, value in json.loads(completed.stdout):
-            if outcome == "ok" and isinstance(value, str) and value.lstrip().startswith("<"):
-                value = canonical_xml(value)
+            if outcome == "ok" and isinstance(value, str):
+                value = mask(value)
+                if value.lstrip().startswith("<"):
+                    value = canonical_xml(value)
             elif outcome == "error":
-                value = tuple(value)
+                value = (value[0], value[1], mask(value[2]))
             results.append((line, outcome, value))
         return results
 

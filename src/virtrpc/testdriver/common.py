@@ -109,6 +109,18 @@ class DriverBase(RemoteHandlers):
         for domain in list(self.hv.domains.values()):
             domain.release_fds()
 
+    # -- what the kinds modelled in their own modules tell the domain listings ----
+    # (overridden by the save/restore, snapshot and checkpoint handlers)
+
+    def has_managed_save(self, domain: Domain) -> bool:
+        return False
+
+    def has_snapshots(self, domain: Domain) -> bool:
+        return False
+
+    def has_checkpoints(self, domain: Domain) -> bool:
+        return False
+
     # -- references to the hypervisor's objects, and lookups by reference --------
 
     @staticmethod

@@ -121,10 +121,10 @@ class DomainHandlers(DriverBase):
                         not in (DomainState.RUNNING, DomainState.PAUSED, DomainState.SHUTOFF),
                     ),
                 ),
-                (flags & 0x300, (False, True)),  # managed save: never
+                (flags & 0x300, (saved := self.has_managed_save(domain), not saved)),
                 (flags & 0xC00, (domain.autostart, not domain.autostart)),
-                (flags & 0x3000, (False, True)),  # snapshots: never
-                (flags & 0xC000, (False, True)),  # checkpoints: never
+                (flags & 0x3000, (snapshots := self.has_snapshots(domain), not snapshots)),
+                (flags & 0xC000, (checkpoints := self.has_checkpoints(domain), not checkpoints)),
             )
             for group_flags, tests in groups:
                 if not group_flags:

@@ -2,7 +2,7 @@
 
 :class:`TestDriver` has one method per implemented remote procedure, named
 after it (``domain_get_info``...), from one mixin per object kind
-(connection and host, snapshots, domains, networks, storage,
+(connection and host, save/restore, snapshots, domains, networks, storage,
 interfaces, node devices, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
 procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
@@ -28,6 +28,7 @@ from virtrpc.testdriver.interfaces import InterfaceHandlers
 from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.networks import NetworkHandlers
 from virtrpc.testdriver.nodedevices import NodeDeviceHandlers
+from virtrpc.testdriver.savestate import SaveHandlers
 from virtrpc.testdriver.snapshots import SnapshotHandlers
 from virtrpc.testdriver.storage import StorageHandlers
 
@@ -60,6 +61,7 @@ LIST_LIMITS: dict[str, tuple[str, str]] = {
 
 class TestDriver(
     ConnectionHandlers,
+    SaveHandlers,  # before DomainHandlers: it refines start and undefine
     SnapshotHandlers,  # before DomainHandlers: it refines undefine
     DomainHandlers,
     NetworkHandlers,

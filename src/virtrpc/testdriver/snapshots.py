@@ -69,9 +69,9 @@ UNDEFINE_SNAPSHOTS_METADATA = 2  # VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
 REASON_RUNNING_FROM_SNAPSHOT = 4
 REASON_PAUSED_FROM_SNAPSHOT = 7
 REASON_SHUTOFF_FROM_SNAPSHOT = 7
-DETAIL_STARTED_FROM_SNAPSHOT = 4
+DETAIL_STARTED_FROM_SNAPSHOT = 3
 DETAIL_SUSPENDED_FROM_SNAPSHOT = 5
-DETAIL_STOPPED_FROM_SNAPSHOT = 5
+DETAIL_STOPPED_FROM_SNAPSHOT = 6
 
 STATE_NAMES = {
     DomainState.NOSTATE: "nostate", DomainState.RUNNING: "running",
@@ -194,6 +194,9 @@ def _exclusive(first: str, second: str) -> RpcFault:
 class SnapshotHandlers(DriverBase):
     """Domain snapshots (before :class:`DomainHandlers` in the driver's bases:
     it refines their undefine and snapshot listings)."""
+
+    def has_snapshots(self, domain: Domain) -> bool:
+        return bool(self.hv.kind_state(SnapshotTable).tree(domain).snapshots)
 
     def _snapshot_tree(self, ref: remote.RemoteNonnullDomain) -> tuple[Domain, SnapshotTree]:
         domain = self._domain(ref)
