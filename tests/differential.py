@@ -24,6 +24,10 @@ libvirtd's (keep the API small)::
   ``repr`` (or error code, domain and message) is the result; a line starting
   with ``!`` is a statement.  XML strings in results are canonicalised
   (:func:`canonical_xml`), so attribute quoting and order do not count.
+  If the connection cannot be opened, the result is that one error
+  (``("<open>", "error", (code, domain, message))``).  ``sys.argv[1]`` is the
+  URI, for lines that open more connections.
+* :func:`on_node` points a workload at a node file (``test:///PATH``).
 * :func:`virsh_workload` runs virsh commands, each its own connection, and
   gives (exit status, stdout, stderr) per command, with a mask for volatile
   text.
@@ -85,8 +89,13 @@ def canonical_xml(text: str) -> str:
 _INNER = r'''
 import json, sys, libvirt
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
-conn = libvirt.open(sys.argv[1])
 results = []
+try:
+    conn = libvirt.open(sys.argv[1])
+except libvirt.libvirtError as error:
+    print(json.dumps([["<open>", "error", [error.get_error_code(), error.get_error_domain(),
+                                           error.get_error_message()]]]))
+    sys.exit(0)
 for line in json.loads(sys.argv[2]):
     try:
         if line.startswith("!"):
@@ -146,6 +155,16 @@ def virsh_workload(commands: Iterable[str],
             done = run_virsh(uri, *command.split(), check=False)
             outcomes.append((command, done.returncode, mask(done.stdout), mask(done.stderr)))
         return outcomes
+
+    return run
+
+
+def on_node(workload: Workload[T], path: str) -> Workload[T]:
+    """``workload`` run on the node file ``path`` of the server it is given
+    (``test+unix:///default?socket=S`` becomes ``test+unix://PATH?socket=S``)."""
+
+    def run(uri: str) -> T:
+        return workload(uri.replace("/default?", f"{path}?", 1))
 
     return run
 
