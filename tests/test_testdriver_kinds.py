@@ -274,8 +274,53 @@ SAVE_RESTORE = r"""
     ![os.remove(os.path.join(folder, name)) for name in os.listdir(folder)]; os.rmdir(folder)
 """
 
+CHECKPOINTS = r"""
+    !import re
+    !bare = lambda text: re.sub(r"\s*<domain .*</domain>", "", re.sub(r"<creationTime>\d+</creationTime>", "T", text), flags=re.S)
+    !dom = conn.lookupByName('test')
+    dom.listAllCheckpoints(0)
+    !c1 = dom.checkpointCreateXML("<domaincheckpoint><name>c1</name><description>d</description></domaincheckpoint>", 0)
+    bare(c1.getXMLDesc(0))
+    bare(c1.getXMLDesc(2))
+    c1.getXMLDesc(8)
+    c1.getParent(0)
+    c1.getParent(1)
+    !c2 = dom.checkpointCreateXML("<domaincheckpoint><name>c2</name></domaincheckpoint>", 2)
+    c2.getParent(0).getName()
+    bare(c2.getXMLDesc(0))
+    dom.checkpointCreateXML("<domaincheckpoint/>", 0).getName().isdigit()
+    sorted(c.getName() for c in dom.listAllCheckpoints(0))
+    [len(dom.listAllCheckpoints(f)) for f in (0, 1, 2, 4, 8, 12)]
+    dom.listAllCheckpoints(16)
+    [len(c1.listAllChildren(f)) for f in (0, 1, 2, 4, 5, 8, 9)]
+    c1.listAllChildren(16)
+    dom.checkpointCreateXML("<domaincheckpoint><name>c1</name></domaincheckpoint>", 0)
+    dom.checkpointCreateXML("<bogus/>", 0)
+    dom.checkpointCreateXML("<domaincheckpoint><name>c5</name></domaincheckpoint>", 1)
+    dom.checkpointCreateXML("<domaincheckpoint><name>c5</name></domaincheckpoint>", 4)
+    dom.checkpointCreateXML("<domaincheckpoint><name>c5</name></domaincheckpoint>", 8)
+    bare(dom.checkpointCreateXML("<domaincheckpoint><name>c6</name><disks><disk name='vda' checkpoint='no'/></disks></domaincheckpoint>", 0).getXMLDesc(0))
+    dom.checkpointCreateXML("<domaincheckpoint><name>c7</name><disks><disk name='vdz'/></disks></domaincheckpoint>", 0)
+    dom.checkpointLookupByName('nope', 0)
+    dom.checkpointLookupByName('c1', 1)
+    c2.delete(0)
+    sorted(c.getName() for c in dom.listAllCheckpoints(0))
+    dom.checkpointLookupByName('c6', 0).getParent(0).getName().isdigit()
+    c1.delete(5)
+    c1.delete(8)
+    c1.delete(4)
+    sorted(c.getName() for c in dom.listAllCheckpoints(0))
+    !dom.checkpointCreateXML("<domaincheckpoint><name>c8</name></domaincheckpoint>", 0)
+    dom.checkpointLookupByName('c8', 0).getParent(0).getName()
+    !dom.destroy()
+    dom.checkpointCreateXML("<domaincheckpoint><name>off</name></domaincheckpoint>", 0)
+    dom.undefine()
+    conn.listDefinedDomains()
+"""
+
 WORKLOADS = {"interfaces": INTERFACES, "node-devices": NODE_DEVICES, "host-stats": HOST_STATS,
-             "snapshots": SNAPSHOTS, "save-restore": SAVE_RESTORE}
+             "snapshots": SNAPSHOTS, "save-restore": SAVE_RESTORE,
+             "checkpoints": CHECKPOINTS}
 
 
 def _mask(text: str) -> str:

@@ -2,7 +2,7 @@
 
 :class:`TestDriver` has one method per implemented remote procedure, named
 after it (``domain_get_info``...), from one mixin per object kind
-(connection and host, save/restore, snapshots, domains, networks, storage,
+(connection and host, save/restore, snapshots, checkpoints, domains, networks, storage,
 interfaces, node devices, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
 procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
@@ -24,6 +24,7 @@ from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import RpcFault, rpc_error
 from virtrpc.server.program import Handler, ProgramService, bound_handlers
+from virtrpc.testdriver.checkpoints import CheckpointHandlers
 from virtrpc.testdriver.common import CALL_STATE, not_open
 from virtrpc.testdriver.connection import ConnectionHandlers
 from virtrpc.testdriver.domains import DomainHandlers
@@ -69,6 +70,7 @@ class TestDriver(
     ConnectionHandlers,
     SaveHandlers,  # before DomainHandlers: it refines start and undefine
     SnapshotHandlers,  # before DomainHandlers: it refines undefine
+    CheckpointHandlers,  # before DomainHandlers: it refines undefine
     DomainHandlers,
     NetworkHandlers,
     StorageHandlers,
