@@ -318,9 +318,47 @@ CHECKPOINTS = r"""
     conn.listDefinedDomains()
 """
 
+POOL_DEFINITIONS = r"""
+    !p = conn.storagePoolDefineXML("<pool type='dir'><name>p2</name><uuid>c8b1f740-bf17-40fa-a48a-46796852caad</uuid><target><path>/p2</path></target></pool>", 0)
+    p.XMLDesc(0)
+    (p.isActive(), p.isPersistent(), p.autostart(), p.info())
+    conn.storagePoolDefineXML("<pool type='dir'><name>p2</name><uuid>c8b1f740-bf17-40fa-a48a-46796852caad</uuid><target><path>/p3</path></target></pool>", 0).name()
+    conn.storagePoolLookupByName('p2').XMLDesc(0)
+    conn.storagePoolDefineXML("<pool type='dir'><name>p2</name><target><path>/p2</path></target></pool>", 0)
+    conn.storagePoolDefineXML("<pool type='dir'><name>p9</name><uuid>c8b1f740-bf17-40fa-a48a-46796852caad</uuid><target><path>/p3</path></target></pool>", 0)
+    conn.storagePoolDefineXML("<pool type='dir'><name>p9</name><uuid>c8b1f740-bf17-40fa-a48a-46796852caad</uuid><target><path>/p9</path></target></pool>", 0)
+    conn.storagePoolDefineXML("<pool><name>p3</name></pool>", 0)
+    conn.storagePoolDefineXML("<pool type='bogus'><name>p3</name></pool>", 0)
+    conn.storagePoolDefineXML("<pool type='dir'><target><path>/p2</path></target></pool>", 0)
+    conn.storagePoolDefineXML("<pool type='dir'><name>p3</name></pool>", 0)
+    conn.storagePoolDefineXML("<volume/>", 0)
+    conn.storagePoolDefineXML("<pool type='dir'><name>p4</name><target><path>/p4</path></target></pool>", 2)
+    conn.storagePoolDefineXML("<pool type='dir'><name>p4</name><target><path>/p4</path></target></pool>", 1).name()
+    conn.storagePoolDefineXML("<pool type='logical'><name>p5</name><source><name>vg</name></source><target><path>/dev/vg</path></target></pool>", 0).XMLDesc(0)
+    sorted(conn.listDefinedStoragePools())
+    sorted(conn.listStoragePools())
+    p.create(0)
+    p.undefine()
+    p.listVolumes()
+    p.destroy()
+    p.build(0)
+    p.build(1)
+    p.delete(0)
+    p.delete(1)
+    p.undefine()
+    sorted(conn.listDefinedStoragePools())
+    conn.storagePoolLookupByName('default-pool').undefine()
+    !t = conn.storagePoolCreateXML("<pool type='dir'><name>t1</name><target><path>/t1</path></target></pool>", 0)
+    (t.isActive(), t.isPersistent())
+    conn.storagePoolCreateXML("<pool type='dir'><name>t1</name><target><path>/t9</path></target></pool>", 0)
+    conn.storagePoolCreateXML("<pool type='dir'><name>t2</name><target><path>/t2</path></target></pool>", 1)
+    t.destroy()
+    conn.storagePoolLookupByName('t1')
+"""
+
 WORKLOADS = {"interfaces": INTERFACES, "node-devices": NODE_DEVICES, "host-stats": HOST_STATS,
              "snapshots": SNAPSHOTS, "save-restore": SAVE_RESTORE,
-             "checkpoints": CHECKPOINTS}
+             "checkpoints": CHECKPOINTS, "pool-definitions": POOL_DEFINITIONS}
 
 
 def _mask(text: str) -> str:
@@ -328,6 +366,9 @@ def _mask(text: str) -> str:
     # without a name is named after the second it was made in; libvirtd ends
     # its "incomplete save header" message with whatever errno happens to hold.
     text = re.sub(r"(incomplete save header in '[^']*'): .*", r"\1", text)
+    # Objects defined without a uuid get a random one.
+    text = re.sub(r"\b[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\b",
+                  "RANDOM-UUID", text)
     return re.sub(r"\b1\d{9}\b", "EPOCH", re.sub(r"/tmp/vrpc-save-\w+", "FOLDER", text))
 
 

@@ -2,7 +2,7 @@
 
 :class:`TestDriver` has one method per implemented remote procedure, named
 after it (``domain_get_info``...), from one mixin per object kind
-(connection and host, save/restore, snapshots, checkpoints, domains, networks, storage,
+(connection and host, save/restore, snapshots, checkpoints, domains, networks, storage, pool definitions,
 interfaces, node devices, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
 procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
@@ -34,6 +34,7 @@ from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.networks import NetworkHandlers
 from virtrpc.testdriver.nodedevices import NodeDeviceHandlers
 from virtrpc.testdriver.nodefile import NodeFileHandlers, load_node_file
+from virtrpc.testdriver.pooldefs import PoolDefinitionHandlers
 from virtrpc.testdriver.savestate import SaveHandlers
 from virtrpc.testdriver.snapshots import SnapshotHandlers
 from virtrpc.testdriver.storage import StorageHandlers
@@ -74,6 +75,7 @@ class TestDriver(
     DomainHandlers,
     NetworkHandlers,
     StorageHandlers,
+    PoolDefinitionHandlers,
     InterfaceHandlers,
     NodeDeviceHandlers,
     EventHandlers,
