@@ -356,9 +356,55 @@ POOL_DEFINITIONS = r"""
     conn.storagePoolLookupByName('t1')
 """
 
+NETWORK_UPDATES = r"""
+    !n = conn.networkLookupByName('default')
+    !H = "<host mac='00:16:3e:77:e2:ed' name='foo' ip='192.168.122.10'/>"
+    n.update(3, 4, -1, H, 0)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:ee' name='bar' ip='192.168.122.11'/>", 0)
+    n.update(4, 4, -1, "<host mac='00:16:3e:77:e2:ef' name='baz' ip='192.168.122.12'/>", 0)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:e0' name='foo' ip='192.168.122.13'/>", 0)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:e1' name='qq' ip='192.168.122.10'/>", 0)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:ed' name='zz' ip='192.168.122.14'/>", 0)
+    n.update(1, 4, -1, "<host mac='00:16:3e:77:e2:ed' name='foo2' ip='192.168.122.20'/>", 0)
+    n.update(1, 4, -1, "<host mac='00:16:3e:77:e2:ed' ip='192.168.122.21'/>", 0)
+    n.update(1, 4, -1, "<host mac='00:16:3e:77:e2:99' name='bar' ip='192.168.122.11'/>", 0)
+    n.XMLDesc(0)
+    n.update(2, 4, -1, "<host mac='00:16:3e:77:e2:ee'/>", 0)
+    n.update(2, 4, -1, "<host name='baz'/>", 0)
+    n.update(2, 4, -1, "<host mac='00:16:3e:77:e2:ed' name='wrong' ip='192.168.122.21'/>", 0)
+    n.update(3, 4, -1, "<host mac='zz' name='x' ip='192.168.122.30'/>", 0)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:aa' name='x' ip='10.0.0.1'/>", 0)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:ab' name='y' ip='zz'/>", 0)
+    n.update(3, 4, -1, "<hostx mac='00:16:3e:77:e2:ab'/>", 0)
+    n.update(99, 4, -1, "<host/>", 0)
+    n.update(3, 4, -1, "<host ip='192.168.122.50'/>", 0)
+    n.update(3, 5, -1, "<range start='192.168.122.100' end='192.168.122.120'/>", 0)
+    n.update(3, 5, -1, "<range start='192.168.122.2' end='192.168.122.254'/>", 0)
+    n.update(1, 5, -1, "<range start='192.168.122.2' end='192.168.122.254'/>", 0)
+    n.update(2, 5, -1, "<range start='192.168.122.100' end='192.168.122.120'/>", 0)
+    n.update(2, 5, -1, "<range start='192.168.122.100' end='192.168.122.120'/>", 0)
+    n.update(3, 5, -1, "<range start='10.0.0.1' end='10.0.0.9'/>", 0)
+    n.update(4, 5, -1, "<range start='192.168.122.130' end='192.168.122.140'/>", 0)
+    n.XMLDesc(0)
+    [n.update(3, s, -1, "<x/>", 0) for s in (1, 2, 3, 6, 8)]
+    n.update(1, 99, -1, "<host/>", 0)
+    n.update(0, 4, -1, H, 0)
+    n.update(5, 4, -1, H, 0)
+    n.update(3, 4, 0, "<host mac='00:16:3e:77:e2:a1' name='i0' ip='192.168.122.40'/>", 0)
+    n.update(3, 4, 1, "<host mac='00:16:3e:77:e2:a2' name='i1' ip='192.168.122.41'/>", 0)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:a3' name='f1' ip='192.168.122.42'/>", 1)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:a5' name='f3' ip='192.168.122.44'/>", 4)
+    n.XMLDesc(0)
+    !n.destroy()
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:a6' name='f4' ip='192.168.122.45'/>", 1)
+    n.update(3, 4, -1, "<host mac='00:16:3e:77:e2:a6' name='f4' ip='192.168.122.45'/>", 0)
+    n.XMLDesc(0)
+"""
+
 WORKLOADS = {"interfaces": INTERFACES, "node-devices": NODE_DEVICES, "host-stats": HOST_STATS,
              "snapshots": SNAPSHOTS, "save-restore": SAVE_RESTORE,
-             "checkpoints": CHECKPOINTS, "pool-definitions": POOL_DEFINITIONS}
+             "checkpoints": CHECKPOINTS, "pool-definitions": POOL_DEFINITIONS,
+             "network-updates": NETWORK_UPDATES}
 
 
 def _mask(text: str) -> str:

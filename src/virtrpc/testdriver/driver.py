@@ -2,7 +2,7 @@
 
 :class:`TestDriver` has one method per implemented remote procedure, named
 after it (``domain_get_info``...), from one mixin per object kind
-(connection and host, save/restore, snapshots, checkpoints, domains, networks, storage, pool definitions,
+(connection and host, save/restore, snapshots, checkpoints, domains, networks, net-update, storage, pool definitions,
 interfaces, node devices, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
 procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
@@ -31,6 +31,7 @@ from virtrpc.testdriver.domains import DomainHandlers
 from virtrpc.testdriver.events import EventHandlers
 from virtrpc.testdriver.interfaces import InterfaceHandlers
 from virtrpc.testdriver.model import Hypervisor
+from virtrpc.testdriver.netupdate import NetworkUpdateHandlers
 from virtrpc.testdriver.networks import NetworkHandlers
 from virtrpc.testdriver.nodedevices import NodeDeviceHandlers
 from virtrpc.testdriver.nodefile import NodeFileHandlers, load_node_file
@@ -74,6 +75,7 @@ class TestDriver(
     CheckpointHandlers,  # before DomainHandlers: it refines undefine
     DomainHandlers,
     NetworkHandlers,
+    NetworkUpdateHandlers,
     StorageHandlers,
     PoolDefinitionHandlers,
     InterfaceHandlers,
