@@ -57,8 +57,19 @@ def _xml_unsupported() -> RpcFault:
                  "argument unsupported: xml modification unsupported")
 
 
+def _absolute(path: str) -> str:
+    """``path``, which must be absolute: libvirt's client library makes a save
+    path absolute before sending it, so a relative one is no libvirt client's
+    (and must not resolve against the server's working folder)."""
+    if not os.path.isabs(path):
+        raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                    f"invalid argument: save image path '{path}' is not absolute")
+    return path
+
+
 def read_save_image(path: str) -> str:
     """The domain XML in a save image, or libvirt's error for an unreadable one."""
+    _absolute(path)
     try:
         with open(path, "rb") as image:
             header = image.read(len(SAVE_MAGIC) + _LENGTH.size)
@@ -106,6 +117,7 @@ class SaveHandlers(DriverBase):
         domain = self._domain(ref)
         if not domain.active:
             raise operation_invalid("domain is not running")
+        _absolute(path)
         data = domain.xml().encode()
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
