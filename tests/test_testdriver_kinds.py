@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from differential import Workload, differences, python_workload, run_on_both
+from differential import Workload, differences, python_workload, run_on_both, virsh_workload
 
 VHBA = ("<device>%s<capability type='scsi_host'><capability type='fc_host'>"
         "<wwnn>%s</wwnn><wwpn>%s</wwpn></capability></capability></device>")
@@ -435,3 +435,34 @@ def test_comparison_finds_no_difference_between_two_libvirtds(kind: str) -> None
     # The workload really ran: some steps succeeded and some were refused.
     outcomes = {outcome for _line, outcome, _value in first}
     assert outcomes == {"ok", "error"}
+
+
+# Each virsh command is its own connection: on both servers the default node
+# comes back between them (libvirtd's state rule, virtrpc serve's default).
+VIRSH_SWEEP = (
+    "iface-list --all", "iface-list --inactive", "iface-dumpxml eth1", "iface-mac eth1",
+    "iface-name aa:bb:cc:dd:ee:ff", "iface-dumpxml nope", "iface-dumpxml eth1 --inactive",
+    "iface-begin", "iface-commit", "iface-rollback", "iface-start eth1", "iface-destroy eth1",
+    "nodedev-list", "nodedev-list --cap scsi_host", "nodedev-dumpxml computer",
+    "nodedev-dumpxml scsi_host2", "nodedev-dumpxml nope", "nodedev-detach scsi_host1",
+    "nodecpustats", "nodecpustats --cpu 1", "nodecpustats --percent", "nodememstats",
+    "snapshot-list test", "snapshot-current test", "snapshot-info test --current",
+    "snapshot-create-as test s1", "snapshot-dumpxml test nope", "checkpoint-list test",
+    "checkpoint-create-as test c1", "managedsave-remove test", "dominfo test",
+    "domstate test --reason", "save test", "restore /nonexistent/x.img",
+    "pool-define-as p2 dir --target /p2", "pool-undefine default-pool",
+    "net-update default add ip-dhcp-host \"<host mac='00:16:3e:77:e2:ed' ip='192.168.122.10'/>\"",
+)
+
+
+def _virsh_mask(text: str) -> str:
+    # The CPU time of a running domain grows (and is the domain tests' business).
+    return re.sub(r"CPU time: .*", "CPU time: T", _mask(text))
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["virtrpc", "two-libvirtds"])
+def test_virsh_sweep_over_the_new_kinds(reference: bool) -> None:
+    first, second = run_on_both(virsh_workload(VIRSH_SWEEP, mask=_virsh_mask),
+                                reference=reference)
+    assert differences(first, second) == []
+    assert {status for _command, status, _out, _err in first} == {0, 1}

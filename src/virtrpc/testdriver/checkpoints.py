@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain
-from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags, fault
 from virtrpc.testdriver.model import Domain, Hypervisor
 from virtrpc.testdriver.xmlutil import parse_xml, xml_invalid
 from virtrpc.testdriver.xmlwrite import libvirt_xml
@@ -139,8 +139,7 @@ class CheckpointHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainCheckpointCreateXmlArgs
     ) -> remote.RemoteDomainCheckpointCreateXmlRet:
         flags = args.flags
-        if flags & ~(CREATE_REDEFINE | CREATE_QUIESCE | CREATE_REDEFINE_VALIDATE):
-            raise unsupported_flags(flags, "testDomainCheckpointCreateXML")
+        check_flags(flags, CREATE_REDEFINE | CREATE_QUIESCE | CREATE_REDEFINE_VALIDATE, "testDomainCheckpointCreateXML")
         if flags & CREATE_REDEFINE_VALIDATE and not flags & CREATE_REDEFINE:
             raise fault(ErrorCode.INVALID_ARG, DOMAIN_CHECKPOINT,
                         "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required by flag "
@@ -187,16 +186,14 @@ class CheckpointHandlers(DriverBase):
     def domain_checkpoint_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteDomainCheckpointGetXmlDescArgs
     ) -> remote.RemoteDomainCheckpointGetXmlDescRet:
-        if args.flags & ~(XML_SECURE | XML_NO_DOMAIN | XML_SIZE):
-            raise unsupported_flags(args.flags, "testDomainCheckpointGetXMLDesc")
+        check_flags(args.flags, XML_SECURE | XML_NO_DOMAIN | XML_SIZE, "testDomainCheckpointGetXMLDesc")
         _domain, _tree, checkpoint = self._checkpoint(args.checkpoint)
         return remote.RemoteDomainCheckpointGetXmlDescRet(xml=checkpoint.xml(args.flags))
 
     def domain_list_all_checkpoints(
         self, ctx: CallContext, args: remote.RemoteDomainListAllCheckpointsArgs
     ) -> remote.RemoteDomainListAllCheckpointsRet:
-        if args.flags & ~LIST_SUPPORTED:
-            raise unsupported_flags(args.flags, "testDomainListAllCheckpoints")
+        check_flags(args.flags, LIST_SUPPORTED, "testDomainListAllCheckpoints")
         domain, tree = self._checkpoint_tree(args.dom)
         candidates = (tree.children(None) if args.flags & LIST_ROOTS
                       else list(tree.checkpoints.values()))
@@ -207,8 +204,7 @@ class CheckpointHandlers(DriverBase):
     def domain_checkpoint_list_all_children(
         self, ctx: CallContext, args: remote.RemoteDomainCheckpointListAllChildrenArgs
     ) -> remote.RemoteDomainCheckpointListAllChildrenRet:
-        if args.flags & ~LIST_SUPPORTED:
-            raise unsupported_flags(args.flags, "testDomainCheckpointListAllChildren")
+        check_flags(args.flags, LIST_SUPPORTED, "testDomainCheckpointListAllChildren")
         domain, tree, checkpoint = self._checkpoint(args.checkpoint)
         candidates = (tree.descendants(checkpoint.name) if args.flags & LIST_DESCENDANTS
                       else tree.children(checkpoint.name))
@@ -219,8 +215,7 @@ class CheckpointHandlers(DriverBase):
     def domain_checkpoint_lookup_by_name(
         self, ctx: CallContext, args: remote.RemoteDomainCheckpointLookupByNameArgs
     ) -> remote.RemoteDomainCheckpointLookupByNameRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainCheckpointLookupByName")
+        check_flags(args.flags, 0, "testDomainCheckpointLookupByName")
         domain, tree = self._checkpoint_tree(args.dom)
         return remote.RemoteDomainCheckpointLookupByNameRet(
             checkpoint=self._chk_ref(domain, tree.lookup(args.name)))
@@ -228,8 +223,7 @@ class CheckpointHandlers(DriverBase):
     def domain_checkpoint_get_parent(
         self, ctx: CallContext, args: remote.RemoteDomainCheckpointGetParentArgs
     ) -> remote.RemoteDomainCheckpointGetParentRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainCheckpointGetParent")
+        check_flags(args.flags, 0, "testDomainCheckpointGetParent")
         domain, tree, checkpoint = self._checkpoint(args.checkpoint)
         if checkpoint.parent is None:
             raise fault(ERR_NO_DOMAIN_CHECKPOINT, ErrorDomain.TEST,
@@ -241,8 +235,7 @@ class CheckpointHandlers(DriverBase):
     def domain_checkpoint_delete(
         self, ctx: CallContext, args: remote.RemoteDomainCheckpointDeleteArgs
     ) -> None:
-        if args.flags & ~(DELETE_CHILDREN | DELETE_METADATA_ONLY | DELETE_CHILDREN_ONLY):
-            raise unsupported_flags(args.flags, "testDomainCheckpointDelete")
+        check_flags(args.flags, DELETE_CHILDREN | DELETE_METADATA_ONLY | DELETE_CHILDREN_ONLY, "testDomainCheckpointDelete")
         if args.flags & DELETE_CHILDREN and args.flags & DELETE_CHILDREN_ONLY:
             raise fault(ErrorCode.INVALID_ARG, DOMAIN_CHECKPOINT,
                         "Flags 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN' and "

@@ -48,6 +48,13 @@ def unsupported_flags(flags: int, function: str) -> RpcFault:
     )
 
 
+def check_flags(flags: int, allowed: int, function: str) -> None:
+    """The test driver's ``virCheckFlags``: refuse the bits outside
+    ``allowed``, naming only those (``unsupported flags (0x80000000) ...``)."""
+    if flags & ~allowed:
+        raise unsupported_flags(flags & ~allowed, function)
+
+
 def c_chars(text: str, size: int | None = None) -> list[int]:
     """A C char array: NUL-terminated bytes (padded to ``size`` for fixed arrays)."""
     data = [*list(text.encode()), 0]

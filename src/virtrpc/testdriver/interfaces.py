@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags, fault
 from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.xmlutil import parse_xml, xml_invalid
 from virtrpc.testdriver.xmlwrite import libvirt_xml
@@ -187,8 +187,7 @@ class InterfaceHandlers(DriverBase):
     def connect_list_all_interfaces(
         self, ctx: CallContext, args: remote.RemoteConnectListAllInterfacesArgs
     ) -> remote.RemoteConnectListAllInterfacesRet:
-        if args.flags & ~(LIST_ACTIVE | LIST_INACTIVE):
-            raise unsupported_flags(args.flags, "testConnectListAllInterfaces")
+        check_flags(args.flags, LIST_ACTIVE | LIST_INACTIVE, "testConnectListAllInterfaces")
         wanted = args.flags & (LIST_ACTIVE | LIST_INACTIVE)
         listed = [
             i for i in self._ifaces().interfaces.values()
@@ -213,8 +212,7 @@ class InterfaceHandlers(DriverBase):
     def interface_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteInterfaceGetXmlDescArgs
     ) -> remote.RemoteInterfaceGetXmlDescRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testInterfaceGetXMLDesc")
+        check_flags(args.flags, 0, "testInterfaceGetXMLDesc")
         return remote.RemoteInterfaceGetXmlDescRet(xml=self._iface(args.iface).xml())
 
     def interface_is_active(
@@ -225,8 +223,7 @@ class InterfaceHandlers(DriverBase):
     def interface_define_xml(
         self, ctx: CallContext, args: remote.RemoteInterfaceDefineXmlArgs
     ) -> remote.RemoteInterfaceDefineXmlRet:
-        if args.flags & ~DEFINE_VALIDATE:
-            raise unsupported_flags(args.flags, "testInterfaceDefineXML")
+        check_flags(args.flags, DEFINE_VALIDATE, "testInterfaceDefineXML")
         interface = self._ifaces().define(parse_interface(args.xml))
         return remote.RemoteInterfaceDefineXmlRet(iface=self._iface_ref(interface))
 
@@ -237,8 +234,7 @@ class InterfaceHandlers(DriverBase):
         del self._ifaces().interfaces[interface.name]
 
     def interface_create(self, ctx: CallContext, args: remote.RemoteInterfaceCreateArgs) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testInterfaceCreate")
+        check_flags(args.flags, 0, "testInterfaceCreate")
         interface = self._iface(args.iface)
         if interface.active:
             raise _not_valid()
@@ -247,8 +243,7 @@ class InterfaceHandlers(DriverBase):
     def interface_destroy(
         self, ctx: CallContext, args: remote.RemoteInterfaceDestroyArgs
     ) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testInterfaceDestroy")
+        check_flags(args.flags, 0, "testInterfaceDestroy")
         interface = self._iface(args.iface)
         if not interface.active:
             raise _not_valid()
@@ -259,8 +254,7 @@ class InterfaceHandlers(DriverBase):
     def interface_change_begin(
         self, ctx: CallContext, args: remote.RemoteInterfaceChangeBeginArgs
     ) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testInterfaceChangeBegin")
+        check_flags(args.flags, 0, "testInterfaceChangeBegin")
         table = self._ifaces()
         if table.backup is not None:
             raise _not_valid("there is another transaction running.")
@@ -272,8 +266,7 @@ class InterfaceHandlers(DriverBase):
     def interface_change_commit(
         self, ctx: CallContext, args: remote.RemoteInterfaceChangeCommitArgs
     ) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testInterfaceChangeCommit")
+        check_flags(args.flags, 0, "testInterfaceChangeCommit")
         table = self._ifaces()
         if table.backup is None:
             raise _not_valid("no transaction running, nothing to be committed.")
@@ -282,8 +275,7 @@ class InterfaceHandlers(DriverBase):
     def interface_change_rollback(
         self, ctx: CallContext, args: remote.RemoteInterfaceChangeRollbackArgs
     ) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testInterfaceChangeRollback")
+        check_flags(args.flags, 0, "testInterfaceChangeRollback")
         table = self._ifaces()
         if table.backup is None:
             raise _not_valid("no transaction running, nothing to rollback.")

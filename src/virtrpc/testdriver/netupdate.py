@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags, fault
 from virtrpc.testdriver.model import Network
 from virtrpc.testdriver.xmlutil import parse_xml
 
@@ -60,8 +60,7 @@ class NetworkUpdateHandlers(DriverBase):
     """``virNetworkUpdate``."""
 
     def network_update(self, ctx: CallContext, args: remote.RemoteNetworkUpdateArgs) -> None:
-        if args.flags & ~(AFFECT_LIVE | AFFECT_CONFIG):
-            raise unsupported_flags(args.flags, "testNetworkUpdate")
+        check_flags(args.flags, AFFECT_LIVE | AFFECT_CONFIG, "testNetworkUpdate")
         network = self._network(args.net)
         if args.flags & AFFECT_LIVE and not network.active:
             raise _invalid("network is not running")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags, fault
 from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.xmlutil import parse_xml
 from virtrpc.testdriver.xmlwrite import libvirt_xml
@@ -215,24 +215,21 @@ class NodeDeviceHandlers(DriverBase):
     def node_num_of_devices(
         self, ctx: CallContext, args: remote.RemoteNodeNumOfDevicesArgs
     ) -> remote.RemoteNodeNumOfDevicesRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testNodeNumOfDevices")
+        check_flags(args.flags, 0, "testNodeNumOfDevices")
         return remote.RemoteNodeNumOfDevicesRet(
             num=len(self._devices().with_capability(args.cap)))
 
     def node_list_devices(
         self, ctx: CallContext, args: remote.RemoteNodeListDevicesArgs
     ) -> remote.RemoteNodeListDevicesRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testNodeListDevices")
+        check_flags(args.flags, 0, "testNodeListDevices")
         names = [d.name for d in self._devices().with_capability(args.cap)]
         return remote.RemoteNodeListDevicesRet(names=names[: args.maxnames])
 
     def connect_list_all_node_devices(
         self, ctx: CallContext, args: remote.RemoteConnectListAllNodeDevicesArgs
     ) -> remote.RemoteConnectListAllNodeDevicesRet:
-        if args.flags & ~LIST_CAP_MASK:
-            raise unsupported_flags(args.flags, "testConnectListAllNodeDevices")
+        check_flags(args.flags, LIST_CAP_MASK, "testConnectListAllNodeDevices")
         wanted = [cap for bit, cap in enumerate(CAPABILITY_FLAGS) if args.flags & (1 << bit)]
         devices = [d for d in self._devices().devices.values()
                    if not wanted or any(d.has_capability(cap) for cap in wanted)]
@@ -250,8 +247,7 @@ class NodeDeviceHandlers(DriverBase):
     def node_device_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteNodeDeviceGetXmlDescArgs
     ) -> remote.RemoteNodeDeviceGetXmlDescRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testNodeDeviceGetXMLDesc")
+        check_flags(args.flags, 0, "testNodeDeviceGetXMLDesc")
         return remote.RemoteNodeDeviceGetXmlDescRet(xml=self._devices().lookup(args.name).xml())
 
     def node_device_get_parent(
@@ -275,8 +271,7 @@ class NodeDeviceHandlers(DriverBase):
     def node_device_create_xml(
         self, ctx: CallContext, args: remote.RemoteNodeDeviceCreateXmlArgs
     ) -> remote.RemoteNodeDeviceCreateXmlRet:
-        if args.flags & ~CREATE_XML_VALIDATE:
-            raise unsupported_flags(args.flags, "testNodeDeviceCreateXML")
+        check_flags(args.flags, CREATE_XML_VALIDATE, "testNodeDeviceCreateXML")
         device = self._devices().create_vhba(args.xml_desc)
         return remote.RemoteNodeDeviceCreateXmlRet(
             dev=remote.RemoteNonnullNodeDevice(name=device.name))
@@ -346,8 +341,7 @@ class NodeDeviceHandlers(DriverBase):
         if args.cpuNum < -1:
             raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                         "cpuNum in virNodeGetCPUStats only accepts -1 as a negative value")
-        if args.flags:
-            raise unsupported_flags(args.flags, "testNodeGetCPUStats")
+        check_flags(args.flags, 0, "testNodeGetCPUStats")
         if args.nparams == 0:
             return remote.RemoteNodeGetCpuStatsRet(params=[], nparams=len(CPU_STATS))
         params = [remote.RemoteNodeGetCpuStats(field=name, value=value)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags
 from virtrpc.testdriver.model import ObjectEvent, StoragePool, operation_invalid
 from virtrpc.testdriver.xmlutil import parse_uuid, parse_xml, to_xml, uuid_str, xml_invalid
 
@@ -113,8 +113,7 @@ class PoolDefinitionHandlers(DriverBase):
     def storage_pool_define_xml(
         self, ctx: CallContext, args: remote.RemoteStoragePoolDefineXmlArgs
     ) -> remote.RemoteStoragePoolDefineXmlRet:
-        if args.flags & ~DEFINE_VALIDATE:
-            raise unsupported_flags(args.flags, "testStoragePoolDefineXML")
+        check_flags(args.flags, DEFINE_VALIDATE, "testStoragePoolDefineXML")
         pool = self._add_pool(parse_pool(args.xml), allow_same=True)
         self.hv._emit(ObjectEvent("pool", pool, POOL_EVENT_DEFINED, 0))
         return remote.RemoteStoragePoolDefineXmlRet(pool=self._pool(pool))
@@ -122,8 +121,7 @@ class PoolDefinitionHandlers(DriverBase):
     def storage_pool_create_xml(
         self, ctx: CallContext, args: remote.RemoteStoragePoolCreateXmlArgs
     ) -> remote.RemoteStoragePoolCreateXmlRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testStoragePoolCreateXML")
+        check_flags(args.flags, 0, "testStoragePoolCreateXML")
         new = parse_pool(args.xml)
         new.persistent, new.active = False, True
         pool = self._add_pool(new, allow_same=False)
@@ -141,8 +139,7 @@ class PoolDefinitionHandlers(DriverBase):
 
     def storage_pool_build(self, ctx: CallContext,
                            args: remote.RemoteStoragePoolBuildArgs) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testStoragePoolBuild")
+        check_flags(args.flags, 0, "testStoragePoolBuild")
         pool = self._storage_pool(args.pool)
         if pool.active:
             raise operation_invalid(f"storage pool '{pool.name}' is already active",
@@ -150,8 +147,7 @@ class PoolDefinitionHandlers(DriverBase):
 
     def storage_pool_delete(self, ctx: CallContext,
                             args: remote.RemoteStoragePoolDeleteArgs) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testStoragePoolDelete")
+        check_flags(args.flags, 0, "testStoragePoolDelete")
         pool = self._storage_pool(args.pool)
         if pool.active:
             raise operation_invalid(f"storage pool '{pool.name}' is already active",

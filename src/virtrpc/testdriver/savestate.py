@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags, fault
 from virtrpc.testdriver.model import (
     Domain,
     Hypervisor,
@@ -107,8 +107,7 @@ class SaveHandlers(DriverBase):
         self._save(args.dom, args.to)
 
     def domain_save_flags(self, ctx: CallContext, args: remote.RemoteDomainSaveFlagsArgs) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainSaveFlags")
+        check_flags(args.flags, 0, "testDomainSaveFlags")
         if args.dxml is not None:
             raise _xml_unsupported()
         self._save(args.dom, args.to)
@@ -138,8 +137,7 @@ class SaveHandlers(DriverBase):
     def domain_restore_flags(
         self, ctx: CallContext, args: remote.RemoteDomainRestoreFlagsArgs
     ) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainRestoreFlags")
+        check_flags(args.flags, 0, "testDomainRestoreFlags")
         if args.dxml is not None:
             raise _xml_unsupported()
         self._restore(args.from_)
@@ -165,8 +163,7 @@ class SaveHandlers(DriverBase):
     def domain_save_image_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteDomainSaveImageGetXmlDescArgs
     ) -> remote.RemoteDomainSaveImageGetXmlDescRet:
-        if args.flags & ~1:  # VIR_DOMAIN_SAVE_IMAGE_XML_SECURE
-            raise unsupported_flags(args.flags, "testDomainSaveImageGetXMLDesc")
+        check_flags(args.flags, 1, "testDomainSaveImageGetXMLDesc")
         domain = self.hv._parse_domain(read_save_image(args.file))
         return remote.RemoteDomainSaveImageGetXmlDescRet(xml=domain.xml(inactive=True))
 
@@ -174,8 +171,7 @@ class SaveHandlers(DriverBase):
 
     def domain_managed_save(self, ctx: CallContext,
                             args: remote.RemoteDomainManagedSaveArgs) -> None:
-        if args.flags & ~MANAGED_SAVE_FLAGS:
-            raise unsupported_flags(args.flags, "testDomainManagedSave")
+        check_flags(args.flags, MANAGED_SAVE_FLAGS, "testDomainManagedSave")
         domain = self._domain(args.dom)
         if not domain.active:
             raise operation_invalid("domain is not running")
@@ -187,8 +183,7 @@ class SaveHandlers(DriverBase):
     def domain_has_managed_save_image(
         self, ctx: CallContext, args: remote.RemoteDomainHasManagedSaveImageArgs
     ) -> remote.RemoteDomainHasManagedSaveImageRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainHasManagedSaveImage")
+        check_flags(args.flags, 0, "testDomainHasManagedSaveImage")
         domain = self._domain(args.dom)
         return remote.RemoteDomainHasManagedSaveImageRet(
             result=int(domain.uuid in self._managed()))
@@ -196,8 +191,7 @@ class SaveHandlers(DriverBase):
     def domain_managed_save_remove(
         self, ctx: CallContext, args: remote.RemoteDomainManagedSaveRemoveArgs
     ) -> None:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainManagedSaveRemove")
+        check_flags(args.flags, 0, "testDomainManagedSaveRemove")
         self._managed().discard(self._domain(args.dom).uuid)
 
     # -- the domain calls managed save refines -------------------------------------

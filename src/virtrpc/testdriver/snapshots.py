@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags, fault
 from virtrpc.testdriver.model import (
     Domain,
     DomainState,
@@ -211,8 +211,7 @@ class SnapshotHandlers(DriverBase):
         return remote.RemoteNonnullDomainSnapshot(name=snapshot.name, dom=self._dom(domain))
 
     def _domain_snapshots(self, tree: SnapshotTree, flags: int, function: str) -> list[Snapshot]:
-        if flags & ~LIST_SUPPORTED:
-            raise unsupported_flags(flags, function)
+        check_flags(flags, LIST_SUPPORTED, function)
         candidates = list(tree.snapshots.values())
         if flags & LIST_ROOTS:
             candidates = tree.children(None)
@@ -220,8 +219,7 @@ class SnapshotHandlers(DriverBase):
 
     def _child_snapshots(self, tree: SnapshotTree, snapshot: Snapshot, flags: int,
                          function: str) -> list[Snapshot]:
-        if flags & ~LIST_SUPPORTED:
-            raise unsupported_flags(flags, function)
+        check_flags(flags, LIST_SUPPORTED, function)
         if flags & LIST_DESCENDANTS:
             candidates = tree.descendants(snapshot.name)
         else:
@@ -233,8 +231,7 @@ class SnapshotHandlers(DriverBase):
     def domain_snapshot_create_xml(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotCreateXmlArgs
     ) -> remote.RemoteDomainSnapshotCreateXmlRet:
-        if args.flags & ~CREATE_SUPPORTED:
-            raise unsupported_flags(args.flags, "testDomainSnapshotCreateXML")
+        check_flags(args.flags, CREATE_SUPPORTED, "testDomainSnapshotCreateXML")
         if args.flags & CREATE_CURRENT and not args.flags & CREATE_REDEFINE:
             raise fault(ErrorCode.INVALID_ARG, DOMAIN_SNAPSHOT,
                         "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required by flag "
@@ -303,8 +300,7 @@ class SnapshotHandlers(DriverBase):
     def domain_snapshot_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotGetXmlDescArgs
     ) -> remote.RemoteDomainSnapshotGetXmlDescRet:
-        if args.flags & ~1:  # VIR_DOMAIN_SNAPSHOT_XML_SECURE
-            raise unsupported_flags(args.flags, "testDomainSnapshotGetXMLDesc")
+        check_flags(args.flags, 1, "testDomainSnapshotGetXMLDesc")
         return remote.RemoteDomainSnapshotGetXmlDescRet(xml=self._snapshot(args.snap)[2].xml())
 
     def domain_snapshot_num(
@@ -358,8 +354,7 @@ class SnapshotHandlers(DriverBase):
     def domain_snapshot_lookup_by_name(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotLookupByNameArgs
     ) -> remote.RemoteDomainSnapshotLookupByNameRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainSnapshotLookupByName")
+        check_flags(args.flags, 0, "testDomainSnapshotLookupByName")
         domain, tree = self._snapshot_tree(args.dom)
         return remote.RemoteDomainSnapshotLookupByNameRet(
             snap=self._snap_ref(domain, tree.lookup(args.name)))
@@ -367,16 +362,14 @@ class SnapshotHandlers(DriverBase):
     def domain_has_current_snapshot(
         self, ctx: CallContext, args: remote.RemoteDomainHasCurrentSnapshotArgs
     ) -> remote.RemoteDomainHasCurrentSnapshotRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainHasCurrentSnapshot")
+        check_flags(args.flags, 0, "testDomainHasCurrentSnapshot")
         _domain, tree = self._snapshot_tree(args.dom)
         return remote.RemoteDomainHasCurrentSnapshotRet(result=int(tree.current is not None))
 
     def domain_snapshot_current(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotCurrentArgs
     ) -> remote.RemoteDomainSnapshotCurrentRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainSnapshotCurrent")
+        check_flags(args.flags, 0, "testDomainSnapshotCurrent")
         domain, tree = self._snapshot_tree(args.dom)
         if tree.current is None:
             raise fault(ERR_NO_DOMAIN_SNAPSHOT, ErrorDomain.TEST,
@@ -387,8 +380,7 @@ class SnapshotHandlers(DriverBase):
     def domain_snapshot_get_parent(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotGetParentArgs
     ) -> remote.RemoteDomainSnapshotGetParentRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainSnapshotGetParent")
+        check_flags(args.flags, 0, "testDomainSnapshotGetParent")
         domain, tree, snapshot = self._snapshot(args.snap)
         if snapshot.parent is None:
             raise fault(ERR_NO_DOMAIN_SNAPSHOT, ErrorDomain.TEST,
@@ -400,16 +392,14 @@ class SnapshotHandlers(DriverBase):
     def domain_snapshot_is_current(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotIsCurrentArgs
     ) -> remote.RemoteDomainSnapshotIsCurrentRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainSnapshotIsCurrent")
+        check_flags(args.flags, 0, "testDomainSnapshotIsCurrent")
         _domain, tree, snapshot = self._snapshot(args.snap)
         return remote.RemoteDomainSnapshotIsCurrentRet(current=int(tree.current == snapshot.name))
 
     def domain_snapshot_has_metadata(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotHasMetadataArgs
     ) -> remote.RemoteDomainSnapshotHasMetadataRet:
-        if args.flags:
-            raise unsupported_flags(args.flags, "testDomainSnapshotHasMetadata")
+        check_flags(args.flags, 0, "testDomainSnapshotHasMetadata")
         self._snapshot(args.snap)
         return remote.RemoteDomainSnapshotHasMetadataRet(metadata=1)
 
@@ -421,8 +411,7 @@ class SnapshotHandlers(DriverBase):
     def domain_revert_to_snapshot(
         self, ctx: CallContext, args: remote.RemoteDomainRevertToSnapshotArgs
     ) -> None:
-        if args.flags & ~(REVERT_RUNNING | REVERT_PAUSED | REVERT_FORCE):
-            raise unsupported_flags(args.flags, "testDomainRevertToSnapshot")
+        check_flags(args.flags, REVERT_RUNNING | REVERT_PAUSED | REVERT_FORCE, "testDomainRevertToSnapshot")
         if args.flags & REVERT_RUNNING and args.flags & REVERT_PAUSED:
             raise _exclusive("VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING",
                              "VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED")
@@ -452,8 +441,7 @@ class SnapshotHandlers(DriverBase):
     def domain_snapshot_delete(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotDeleteArgs
     ) -> None:
-        if args.flags & ~(DELETE_CHILDREN | DELETE_CHILDREN_ONLY):
-            raise unsupported_flags(args.flags, "testDomainSnapshotDelete")
+        check_flags(args.flags, DELETE_CHILDREN | DELETE_CHILDREN_ONLY, "testDomainSnapshotDelete")
         if args.flags & DELETE_CHILDREN and args.flags & DELETE_CHILDREN_ONLY:
             raise _exclusive("VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN",
                              "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY")
