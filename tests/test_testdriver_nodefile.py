@@ -144,3 +144,36 @@ def test_keep_state_shares_a_node_file_between_connections(examples: Path,
     with serve_process(tmp_path) as (uri, _process):
         workload(uri)
         assert again(uri) == [("conn.lookupByName('fv0').isActive()", "ok", "1")]
+
+
+async def test_a_node_file_that_goes_bad_keeps_the_default_state(tmp_path: Path) -> None:
+    from virtrpc.testdriver import build_test_server
+
+    node = tmp_path / "node.xml"
+    node.write_text("<node><cpu><model>custom</model></cpu></node>\n")
+    server, driver = build_test_server(reset_when_unused=True, default_node=str(node))
+    try:
+        state = driver.hv
+        node.write_text("<node>")  # broken after the server started
+        driver.reset()
+        assert driver.hv is state  # kept, not replaced by nothing
+        node.write_text("<node/>\n")
+        driver.reset()
+        assert driver.hv is not state
+    finally:
+        await server.shutdown()
+
+
+def test_serve_refuses_a_bad_node_option(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<domain/>\n")
+    done = subprocess.run([sys.executable, "-m", "virtrpc", "serve", "--socket",
+                           str(tmp_path / "sock"), "--node", str(bad)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert f"--node {bad}: XML error: expecting root element of 'node', not 'domain'" \
+        in done.stderr
+    assert not (tmp_path / "sock").exists()

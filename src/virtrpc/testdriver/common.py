@@ -10,6 +10,7 @@ protocol.  :class:`~virtrpc.testdriver.driver.TestDriver` combines them.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from virtrpc.server.client import ServerClient
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.model import Domain, Hypervisor, Network, ObjectEvent, StoragePool, Volume
 from virtrpc.testdriver.xmlutil import uuid_str
+
+_log = logging.getLogger(__name__)
 
 
 def _release(state: Hypervisor) -> None:
@@ -187,10 +190,17 @@ class DriverBase(RemoteHandlers):
             self.reset()
 
     def reset(self) -> None:
-        """Forget every change: a fresh default node (fds the domains held are closed)."""
+        """Forget every change: a fresh default node (fds the domains held are
+        closed).  A ``default_node`` file that can no longer be read leaves
+        the state as it is (logged): the server goes on."""
+        try:
+            fresh = self._fresh_default()
+        except RpcFault as error:
+            _log.warning("cannot reset to node file %s: %s", self.default_node, error)
+            return
         _release(self._default_hv)
         self._default_hv.remove_listener(self._on_event)
-        self._default_hv = self._fresh_default()
+        self._default_hv = fresh
         self._default_hv.add_listener(self._on_event)
 
     def close(self) -> None:
