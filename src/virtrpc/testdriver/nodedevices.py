@@ -113,7 +113,14 @@ class NodeDevice:
         return (fc_host.findtext("wwnn") or "").strip(), (fc_host.findtext("wwpn") or "").strip()
 
     def xml(self) -> str:
-        return libvirt_xml(self.definition)
+        # libvirt always writes a system capability's <hardware> and <firmware>,
+        # with an end tag when empty.
+        root = copy.deepcopy(self.definition)
+        for cap in root.findall("capability[@type='system']"):
+            for index, tag in enumerate(("hardware", "firmware")):
+                if cap.find(tag) is None:
+                    cap.insert(index + (cap.find("product") is not None), ET.Element(tag))
+        return libvirt_xml(root, lambda element: element.tag in ("hardware", "firmware"))
 
 
 class NodeDeviceTable:

@@ -43,6 +43,7 @@ DOMAIN_AUTH = 46  # VIR_FROM_AUTH
 TEST_NAMESPACE = "http://libvirt.org/schemas/domain/test/1.0"
 #: A bigger node file is refused unread (a node file is a few kilobytes).
 MAX_NODE_FILE_BYTES = 16 * 1024 * 1024
+POOL_CAPACITY = 100 * 1024**3
 #: A volume's allocated bytes are kept in memory: a node file cannot ask for more.
 MAX_VOLUME_ALLOCATION = 16 * 1024 * 1024
 
@@ -186,8 +187,9 @@ def _load_pool(hv: Hypervisor, element: ET.Element, folder: str) -> None:
     if name in hv.pools:
         raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.STORAGE,
                        f"operation failed: pool '{name}' already exists")
+    # libvirt's test driver gives every pool 100 GiB, whatever the file says.
     pool = StoragePool(name=name, uuid=parse_uuid(element.findtext("uuid"), ErrorDomain.STORAGE),
-                       path=path, capacity=scaled_int(element.find("capacity"), "bytes") or 0)
+                       path=path, capacity=POOL_CAPACITY)
     for volume_element in element.findall("volume"):
         volume_root = _resolve(volume_element, folder)
         volume_name = (volume_root.findtext("name") or "").strip()
