@@ -231,3 +231,39 @@ def test_serve_refuses_a_bad_node_option(tmp_path: Path) -> None:
     assert f"--node {bad}: XML error: expecting root element of 'node', not 'domain'" \
         in done.stderr
     assert not (tmp_path / "sock").exists()
+
+
+async def test_node_file_connections_and_save_images_leak_no_fds(
+        examples: Path, tmp_path: Path) -> None:
+    import virtrpc
+    from fdcount import assert_no_fd_leak
+    from virtrpc.client.errors import LibvirtError
+    from virtrpc.testdriver import build_test_server
+
+    server, driver = build_test_server(reset_when_unused=True)
+    path = tmp_path / "sock"
+    await server.listen_unix(str(path))
+    node_uri = f"test+unix://{examples / 'testnode.xml'}?socket={path}"
+    bad_uri = f"test+unix://{examples / 'malformed.xml'}?socket={path}"
+    image = str(tmp_path / "fv0.img")
+
+    async def session() -> None:
+        async with virtrpc.connect(node_uri) as client:
+            fv0 = await client.domain_lookup_by_name(name="fv0")
+            await client.domain_save(dom=fv0, to=image)
+            await client.domain_restore(from_=image)
+            assert (await client.domain_get_state(dom=fv0, flags=0)).state == 1
+        try:
+            async with virtrpc.connect(bad_uri):
+                raise AssertionError("a malformed node file opened")
+        except LibvirtError as error:
+            assert "malformed.xml:4:" in str(error)
+
+    try:
+        await session()  # warm up what is created lazily
+        with assert_no_fd_leak():
+            for _ in range(3):
+                await session()
+        assert driver.file_states == {}  # each connection's state went with it
+    finally:
+        await server.shutdown()
