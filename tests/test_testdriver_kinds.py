@@ -12,6 +12,7 @@ invent differences.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from differential import Workload, differences, python_workload, run_on_both, virsh_workload
@@ -480,3 +481,50 @@ def test_virsh_sweep_over_the_new_kinds(reference: bool) -> None:
                                 reference=reference)
     assert differences(first, second) == []
     assert {status for _command, status, _out, _err in first} == {0, 1}
+
+
+async def _lifecycle_events(uri: str, image: str) -> list[tuple[str, int, int]]:
+    """The lifecycle events (domain, event, detail) of save / restore, managed
+    save and snapshot reverts, seen by a second connection."""
+    import asyncio
+
+    import virtrpc
+
+    async with virtrpc.connect(uri) as watcher, virtrpc.connect(uri) as client:
+        subscription = await watcher.subscribe("domain", "lifecycle")
+        dom = await client.domain_lookup_by_name(name="test")
+        await client.domain_save(dom=dom, to=image)
+        await client.domain_restore(from_=image)
+        await client.domain_managed_save(dom=dom, flags=0)
+        await client.domain_create(dom=dom)
+        running = await client.domain_snapshot_create_xml(
+            dom=dom, xml_desc="<domainsnapshot><name>r</name></domainsnapshot>", flags=0)
+        await client.domain_snapshot_create_xml(
+            dom=dom, xml_desc="<domainsnapshot><name>h</name></domainsnapshot>", flags=8)
+        stopped = await client.domain_snapshot_create_xml(
+            dom=dom, xml_desc="<domainsnapshot><name>s</name></domainsnapshot>", flags=0)
+        await client.domain_revert_to_snapshot(snap=running, flags=0)
+        await client.domain_revert_to_snapshot(snap=stopped, flags=0)
+        await client.domain_revert_to_snapshot(snap=running, flags=2)
+        await client.domain_destroy(dom=dom)
+        # The destroy's event comes last: everything before it has arrived then.
+        seen: list[tuple[str, int, int]] = []
+        while not seen or seen[-1][1:] != (5, 1):
+            event = await asyncio.wait_for(subscription.get(), 10)
+            seen.append((event.fields["dom"].name, event.fields["event"],
+                         event.fields["detail"]))
+        await subscription.close()
+        return seen
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["virtrpc", "two-libvirtds"])
+def test_save_restore_and_revert_events_as_libvirtd(reference: bool, tmp_path: Path) -> None:
+    import asyncio
+
+    def workload(uri: str) -> list[tuple[str, int, int]]:
+        image = str(tmp_path / f"image-{len(list(tmp_path.iterdir()))}.img")
+        return asyncio.run(_lifecycle_events(uri, image))
+
+    first, second = run_on_both(workload, reference=reference)
+    assert second == first
+    assert len(first) >= 8
