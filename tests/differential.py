@@ -27,6 +27,7 @@ libvirtd's (keep the API small)::
   If the connection cannot be opened, the result is that one error
   (``("<open>", "error", (code, domain, message))``).  ``sys.argv[1]`` is the
   URI, for lines that open more connections.
+* :func:`virsh_session` runs virsh commands on one connection (a transcript).
 * :func:`on_node` points a workload at a node file (``test:///PATH``).
 * :func:`virsh_workload` runs virsh commands, each its own connection, and
   gives (exit status, stdout, stderr) per command, with a mask for volatile
@@ -155,6 +156,24 @@ def virsh_workload(commands: Iterable[str],
             done = run_virsh(uri, *command.split(), check=False)
             outcomes.append((command, done.returncode, mask(done.stdout), mask(done.stderr)))
         return outcomes
+
+    return run
+
+
+def virsh_session(script: str,
+                  mask: Callable[[str], str] = lambda text: _VOLATILE.sub("TIME", text),
+                  ) -> Workload[str]:
+    """A workload of virsh commands on ONE connection (an interactive virsh
+    reading ``script``, a command a line): the masked transcript."""
+    require_peer(find_virsh() is not None, "virsh")
+    virsh = find_virsh()
+    assert virsh is not None
+    commands = textwrap.dedent(script).strip() + "\n"
+
+    def run(uri: str) -> str:
+        done = subprocess.run([virsh, "-c", uri], input=commands, capture_output=True,
+                              text=True, timeout=60, check=False)
+        return mask(done.stdout + done.stderr)
 
     return run
 

@@ -15,7 +15,14 @@ import re
 from pathlib import Path
 
 import pytest
-from differential import Workload, differences, python_workload, run_on_both, virsh_workload
+from differential import (
+    Workload,
+    differences,
+    python_workload,
+    run_on_both,
+    virsh_session,
+    virsh_workload,
+)
 
 VHBA = ("<device>%s<capability type='scsi_host'><capability type='fc_host'>"
         "<wwnn>%s</wwnn><wwpn>%s</wwpn></capability></capability></device>")
@@ -528,3 +535,54 @@ def test_save_restore_and_revert_events_as_libvirtd(reference: bool, tmp_path: P
     first, second = run_on_both(workload, reference=reference)
     assert second == first
     assert len(first) >= 8
+
+
+# One virsh session: the snapshot and checkpoint commands as a user runs them.
+VIRSH_SESSION = """
+    snapshot-create-as test s1 --description first
+    snapshot-create-as test s2
+    snapshot-list test
+    snapshot-list test --tree
+    snapshot-list test --parent
+    snapshot-list test --roots
+    snapshot-list test --leaves
+    snapshot-info test s1
+    snapshot-info test --current
+    snapshot-parent test s2
+    snapshot-current test --name
+    snapshot-dumpxml test s2 --no-domain
+    snapshot-revert test s1
+    domstate test --reason
+    snapshot-delete test s1 --children
+    snapshot-list test
+    checkpoint-create-as test c1
+    checkpoint-create-as test c2
+    checkpoint-list test
+    checkpoint-list test --tree
+    checkpoint-info test c2
+    checkpoint-parent test c2
+    checkpoint-delete test c1 --children
+    checkpoint-list test
+    managedsave test
+    domstate test --reason
+    start test
+    domstate test --reason
+    iface-begin
+    iface-destroy eth1
+    iface-list --all
+    iface-rollback
+    iface-list --all
+    nodedev-create /nonexistent.xml
+    net-update default add ip-dhcp-host "<host mac='00:16:3e:77:e2:ed' ip='192.168.122.10'/>"
+    net-update default add ip-dhcp-host "<host mac='00:16:3e:77:e2:ed' ip='192.168.122.10'/>"
+"""
+# (dominfo and net-dumpxml differ in what the domain and network tests own:
+# a stopped domain's CPU time and security label, the quoting of network XML.)
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["virtrpc", "two-libvirtds"])
+def test_virsh_session_over_snapshots_checkpoints_and_interfaces(reference: bool) -> None:
+    first, second = run_on_both(virsh_session(VIRSH_SESSION, mask=_virsh_mask),
+                                reference=reference)
+    assert second.splitlines() == first.splitlines()
+    assert "Domain snapshot s1 reverted" in first and "running (from snapshot)" in first

@@ -76,7 +76,7 @@ class NetworkUpdateHandlers(DriverBase):
             raise _xml_error(f"unexpected element <{element.tag}>, expecting <{expected}>, "
                              f"while updating network '{network.name}'")
         if section == SECTION_DHCP_HOST:
-            self._update_host(network, args.command, args.parentIndex, element, args.xml)
+            self._update_host(network, args.command, args.parentIndex, element)
         else:
             self._update_range(network, args.command, args.parentIndex, element, args.xml)
 
@@ -98,7 +98,7 @@ class NetworkUpdateHandlers(DriverBase):
             raise _unsupported(f"unrecognized network update command code {command}")
 
     def _update_host(self, network: Network, command: int, index: int,
-                     host: ET.Element, text: str) -> None:
+                     host: ET.Element) -> None:
         mac, name, ip = host.get("mac"), host.get("name"), host.get("ip")
         if mac is not None and not _MAC.match(mac):
             raise _xml_error(f"Cannot parse MAC address '{mac}' in network '{network.name}'")
@@ -129,8 +129,11 @@ class NetworkUpdateHandlers(DriverBase):
 
         if command in (COMMAND_ADD_LAST, COMMAND_ADD_FIRST):
             if any(overlaps(h) for h in hosts):
+                # libvirt prints the parsed entry, a missing attribute as C's "(null)".
+                shown = "<host mac='{}' name='{}' ip='{}'/>".format(
+                    *("(null)" if v is None else v for v in (mac and mac.lower(), name, ip)))
                 raise _invalid(f"there is an existing dhcp host entry in network "
-                               f"'{network.name}' that matches \"{text.strip()}\"")
+                               f"'{network.name}' that matches \"{shown}\"")
             position = list(dhcp).index(hosts[0]) if hosts and command == COMMAND_ADD_FIRST \
                 else len(dhcp)
             dhcp.insert(position, new)
