@@ -235,8 +235,9 @@ def test_serve_refuses_a_bad_node_option(tmp_path: Path) -> None:
 
 async def test_node_file_connections_and_save_images_leak_no_fds(
         examples: Path, tmp_path: Path) -> None:
-    import virtrpc
     from fdcount import assert_no_fd_leak
+
+    import virtrpc
     from virtrpc.client.errors import LibvirtError
     from virtrpc.testdriver import build_test_server
 
