@@ -109,10 +109,10 @@ class DomainHandlers(DriverBase):
     def _filtered_domains(self, flags: int) -> list[Domain]:
         def keep(domain: Domain) -> bool:
             groups = (
-                (flags & 0x3, (domain.active, not domain.active)),
-                (flags & 0xC, (domain.persistent, not domain.persistent)),
+                (0x3, (domain.active, not domain.active)),
+                (0xC, (domain.persistent, not domain.persistent)),
                 (
-                    flags & 0xF0,
+                    0xF0,
                     (
                         domain.state == DomainState.RUNNING,
                         domain.state == DomainState.PAUSED,
@@ -121,16 +121,19 @@ class DomainHandlers(DriverBase):
                         not in (DomainState.RUNNING, DomainState.PAUSED, DomainState.SHUTOFF),
                     ),
                 ),
-                (flags & 0x300, (False, True)),  # managed save: never
-                (flags & 0xC00, (domain.autostart, not domain.autostart)),
-                (flags & 0x3000, (False, True)),  # snapshots: never
-                (flags & 0xC000, (False, True)),  # checkpoints: never
+                (0x300, (saved := self.has_managed_save(domain), not saved)),
+                (0xC00, (domain.autostart, not domain.autostart)),
+                (0x3000, (snapshots := self.has_snapshots(domain), not snapshots)),
+                (0xC000, (checkpoints := self.has_checkpoints(domain), not checkpoints)),
             )
-            for group_flags, tests in groups:
-                if not group_flags:
+            # Each group filters when some of its flags are given: the domain
+            # must pass one of the given flags' tests (the group's first flag
+            # is its mask's lowest bit).
+            for mask, tests in groups:
+                if not flags & mask:
                     continue
-                low = (group_flags & -group_flags).bit_length() - 1
-                if not any(test for i, test in enumerate(tests) if group_flags & (1 << (low + i))):
+                low = (mask & -mask).bit_length() - 1
+                if not any(test for i, test in enumerate(tests) if flags & (1 << (low + i))):
                     return False
             return True
 

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TypeVar, cast
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.xmlutil import (
@@ -323,6 +324,9 @@ class ObjectEvent:
 
 EventListener = Callable[[ObjectEvent], None]
 
+#: The state of an object kind modelled beside its handlers (interfaces, node devices...).
+KindState = TypeVar("KindState")
+
 DEFAULT_DOMAIN_XML = """<domain type='test'>
   <name>test</name>
   <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
@@ -377,8 +381,20 @@ class Hypervisor:
         self.pools: dict[str, StoragePool] = {}
         self._next_id = 1
         self._listeners: list[EventListener] = []
+        self._kinds: dict[object, object] = {}
+        #: False for a node file's hypervisor: no default objects of any kind.
+        self.populated = populate
         if populate:
             self._populate()
+
+    def kind_state(self, kind: Callable[[Hypervisor], KindState]) -> KindState:
+        """The state of one object kind modelled in its own module: one
+        ``kind(hypervisor)`` per hypervisor, made on first use (so a reset,
+        which makes a new hypervisor, resets every kind)."""
+        state = self._kinds.get(kind)
+        if state is None:
+            state = self._kinds[kind] = kind(self)
+        return cast(KindState, state)
 
     # -- events ---------------------------------------------------------
 
