@@ -153,8 +153,8 @@ def test_example_node_file_loads_as_on_libvirtd(examples: Path, name: str,
 def test_bad_node_files_are_refused_as_on_libvirtd(examples: Path, reference: bool) -> None:
     paths = [*(examples / name for name in BAD_FILES), examples / "missing.xml", examples]
 
-    def workload(uri: str) -> list[object]:
-        results: list[object] = []
+    def workload(uri: str) -> list[tuple[str, str, object]]:
+        results: list[tuple[str, str, object]] = []
         for path in paths:
             results.extend(on_node(python_workload("conn.getInfo()",
                                                    mask=_mask_parser_wording), str(path))(uri))
