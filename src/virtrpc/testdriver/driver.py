@@ -23,6 +23,7 @@ from virtrpc.testdriver.common import not_open
 from virtrpc.testdriver.connection import ConnectionHandlers
 from virtrpc.testdriver.domains import DomainHandlers
 from virtrpc.testdriver.events import EventHandlers
+from virtrpc.testdriver.migration import MigrationHandlers
 from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.networks import NetworkHandlers
 from virtrpc.testdriver.storage import StorageHandlers
@@ -55,7 +56,7 @@ LIST_LIMITS: dict[str, tuple[str, str]] = {
 
 
 class TestDriver(
-    ConnectionHandlers, DomainHandlers, NetworkHandlers, StorageHandlers, EventHandlers
+    ConnectionHandlers, MigrationHandlers, DomainHandlers, NetworkHandlers, StorageHandlers, EventHandlers
 ):
     """The remote program's handlers for the built-in test hypervisor."""
 
