@@ -219,6 +219,15 @@ class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
         """Blocking :meth:`Client.call <virtrpc.client.client.Client.call>`."""
         return self._runner.run(self.client.call(program, version, procedure, args, fds))
 
+    def migrate(
+        self, domain: Any, destination: SyncClient | None, flags: int = 0,
+        params: Any = None, **options: Any,
+    ) -> Any:
+        """Blocking :meth:`virtrpc.client.Client.migrate` (see docs/migration.md)."""
+        from virtrpc.client.migration import migrate_blocking
+
+        return migrate_blocking(self, domain, destination, flags, params, **options)
+
     def subscribe(
         self,
         family: EventFamily | str,

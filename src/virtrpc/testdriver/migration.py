@@ -464,9 +464,9 @@ class MigrationHandlers(DriverBase):
     def domain_migrate_finish3(
         self, ctx: CallContext, args: remote.RemoteDomainMigrateFinish3Args
     ) -> remote.RemoteDomainMigrateFinish3Ret:
-        domain = self.finish_migration(args.dname, bytes(args.cookie_in), args.flags,
-                                       bool(args.cancelled))
-        return remote.RemoteDomainMigrateFinish3Ret(dom=self._dom(domain), cookie_out=b"")
+        cookie = bytes(args.cookie_in)
+        domain = self.finish_migration(args.dname, cookie, args.flags, bool(args.cancelled))
+        return remote.RemoteDomainMigrateFinish3Ret(dom=self._dom(domain), cookie_out=cookie)
 
     def domain_migrate_finish3_params(
         self, ctx: CallContext, args: remote.RemoteDomainMigrateFinish3ParamsArgs
@@ -475,9 +475,9 @@ class MigrationHandlers(DriverBase):
         if dname is None:
             raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                         "invalid argument: missing destination name")
-        domain = self.finish_migration(dname, bytes(args.cookie_in), args.flags,
-                                       bool(args.cancelled))
-        return remote.RemoteDomainMigrateFinish3ParamsRet(dom=self._dom(domain), cookie_out=b"")
+        cookie = bytes(args.cookie_in)
+        domain = self.finish_migration(dname, cookie, args.flags, bool(args.cancelled))
+        return remote.RemoteDomainMigrateFinish3ParamsRet(dom=self._dom(domain), cookie_out=cookie)
 
     # -- Confirm3: the source stops (or keeps) its domain -------------------------
 
