@@ -1204,7 +1204,7 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         flags: int = 0,
         params: Any = None,
         **options: Any,
-    ) -> remote_protocol.RemoteNonnullDomain | None:
+    ) -> remote_protocol.RemoteNonnullDomain:
         """Migrate ``domain`` of this connection to ``destination`` (libvirt's v3
         sequence over both connections, or peer-to-peer): see
         :func:`virtrpc.client.migration.migrate` and docs/migration.md."""

@@ -21,11 +21,10 @@ which uses only its generated methods).  See docs/migration.md.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import VirtrpcError
@@ -44,6 +43,7 @@ MIGRATE_OFFLINE = 1 << 10
 
 # virDrvFeature values probed with connect_supports_feature.
 FEATURE_MIGRATION_P2P = 4
+FEATURE_MIGRATION_DIRECT = 5
 FEATURE_MIGRATION_V3 = 6
 FEATURE_MIGRATE_CHANGE_PROTECTION = 7
 FEATURE_MIGRATION_PARAMS = 13
@@ -54,10 +54,13 @@ PARAM_DEST_XML = "destination_xml"
 PARAM_BANDWIDTH = "bandwidth"
 
 DOMAIN_PAUSED = 3
+T = TypeVar("T")
 
 # virErrorNumber / virErrorDomain of the client-side checks.
 _ERR_INVALID_ARG = 8
 _ERR_NO_SUPPORT = 3
+_ERR_INVALID_CONN = 6
+_ERR_ARGUMENT_UNSUPPORTED = 74
 _ERR_OPERATION_INVALID = 55
 _FROM_DOMAIN = 20
 
@@ -116,13 +119,26 @@ class _AsyncPeer:
 
 
 class _BlockingPeer:
-    """A blocking client's generated method, run in a worker thread."""
+    """A blocking client's generated method, called directly: the sequence
+    never suspends, so :func:`_drive` runs it without an event loop (and so
+    from any thread, a running loop's included)."""
 
     def __init__(self, client: SyncClient) -> None:
         self.client = client
 
     async def call(self, method: str, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(getattr(self.client, method), **kwargs)
+        return getattr(self.client, method)(**kwargs)
+
+
+def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never suspends (one over :class:`_BlockingPeer`)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+    coroutine.close()
+    raise RuntimeError("a blocking migration step suspended")
 
 
 @dataclass
@@ -132,6 +148,8 @@ class _Request:
     dname: str | None
     uri: str | None
     bandwidth: int
+    xmlin: str | None = None
+    api: str = "virDomainMigrate"
 
 
 def _error(message: str, code: int) -> LibvirtError:
@@ -153,21 +171,44 @@ async def migrate(
     dname: str | None = None,
     uri: str | None = None,
     bandwidth: int = 0,
+    xmlin: str | None = None,
     dconnuri: str | None = None,
-) -> remote.RemoteNonnullDomain | None:
+) -> remote.RemoteNonnullDomain:
     """Migrate ``domain`` of ``source`` to ``destination`` (see the module doc).
 
     ``params`` (``VIR_MIGRATE_PARAM_*``) selects the ``_PARAMS`` phases, as
-    ``virDomainMigrate3``; without it, ``dname``/``uri``/``bandwidth`` go to the
-    plain phases, as ``virDomainMigrate``.  With ``VIR_MIGRATE_PEER2PEER``,
-    ``dconnuri`` (default: the destination client's URI) is handed to the
-    source.  Returns the domain on the destination (None for peer-to-peer
-    without a destination client).  Raises :class:`LibvirtError`.
+    ``virDomainMigrate3``; without it, ``dname``/``uri``/``bandwidth``/``xmlin``
+    go to the plain phases, as ``virDomainMigrate2``.  With
+    ``VIR_MIGRATE_PEER2PEER``, ``dconnuri`` (default: the destination client's
+    URI) is handed to the source.  Returns the domain on the destination.
+    Raises :class:`LibvirtError`.
     """
+    request = _request(flags, params, dname, uri, bandwidth, xmlin,
+                       "virDomainMigrate3" if params is not None else "virDomainMigrate")
     return await _run(_AsyncPeer(source), domain,
                       _AsyncPeer(destination) if destination is not None else None,
-                      flags, params, dname, uri, bandwidth,
-                      dconnuri or _uri_of(destination))
+                      request, dconnuri or _uri_of(destination))
+
+
+async def migrate_to_uri(
+    source: Client,
+    domain: remote.RemoteNonnullDomain,
+    dconnuri: str | None,
+    flags: int = 0,
+    params: Params | None = None,
+    *,
+    dname: str | None = None,
+    uri: str | None = None,
+    bandwidth: int = 0,
+    xmlin: str | None = None,
+) -> None:
+    """``virDomainMigrateToURI*``: peer-to-peer to ``dconnuri`` (the source
+    daemon connects to it); without ``VIR_MIGRATE_PEER2PEER`` this is libvirt's
+    direct migration, which the daemon must support (the test hypervisor does not)."""
+    request = _request(flags, params, dname, uri, bandwidth, xmlin,
+                       "virDomainMigrateToURI3" if params is not None
+                       else "virDomainMigrateToURI")
+    await _to_uri(_AsyncPeer(source), domain, request, dconnuri)
 
 
 def migrate_blocking(
@@ -180,13 +221,40 @@ def migrate_blocking(
     dname: str | None = None,
     uri: str | None = None,
     bandwidth: int = 0,
+    xmlin: str | None = None,
     dconnuri: str | None = None,
-) -> remote.RemoteNonnullDomain | None:
-    """:func:`migrate` for blocking clients (not from inside a running event loop)."""
-    return asyncio.run(_run(_BlockingPeer(source), domain,
-                            _BlockingPeer(destination) if destination is not None else None,
-                            flags, params, dname, uri, bandwidth,
-                            dconnuri or _uri_of(destination)))
+) -> remote.RemoteNonnullDomain:
+    """:func:`migrate` for blocking clients."""
+    request = _request(flags, params, dname, uri, bandwidth, xmlin,
+                       "virDomainMigrate3" if params is not None else "virDomainMigrate")
+    return _drive(_run(_BlockingPeer(source), domain,
+                       _BlockingPeer(destination) if destination is not None else None,
+                       request, dconnuri or _uri_of(destination)))
+
+
+def migrate_to_uri_blocking(
+    source: SyncClient,
+    domain: remote.RemoteNonnullDomain,
+    dconnuri: str | None,
+    flags: int = 0,
+    params: Params | None = None,
+    *,
+    dname: str | None = None,
+    uri: str | None = None,
+    bandwidth: int = 0,
+    xmlin: str | None = None,
+) -> None:
+    """:func:`migrate_to_uri` for blocking clients."""
+    request = _request(flags, params, dname, uri, bandwidth, xmlin,
+                       "virDomainMigrateToURI3" if params is not None
+                       else "virDomainMigrateToURI")
+    _drive(_to_uri(_BlockingPeer(source), domain, request, dconnuri))
+
+
+def _request(flags: int, params: Params | None, dname: str | None, uri: str | None,
+             bandwidth: int, xmlin: str | None, api: str) -> _Request:
+    return _Request(flags, typed_params(params) if params is not None else None,
+                    dname, uri, bandwidth, xmlin, api)
 
 
 def _uri_of(client: Client | SyncClient | None) -> str | None:
@@ -197,54 +265,64 @@ def _uri_of(client: Client | SyncClient | None) -> str | None:
 
 
 async def _run(source: _Peer, domain: remote.RemoteNonnullDomain, destination: _Peer | None,
-               flags: int, params: Params | None, dname: str | None, uri: str | None,
-               bandwidth: int, dconnuri: str | None) -> remote.RemoteNonnullDomain | None:
-    request = _Request(flags, typed_params(params) if params is not None else None,
-                       dname, uri, bandwidth)
-    if flags & MIGRATE_PEER2PEER:
-        return await _peer_to_peer(source, domain, destination, request, dconnuri)
+               request: _Request, dconnuri: str | None) -> remote.RemoteNonnullDomain:
+    flags = request.flags
     if destination is None:
-        raise _error("invalid connection pointer in virDomainMigrate", 2)
+        raise _error(f"invalid connection pointer in {request.api}", _ERR_INVALID_CONN)
+    if flags & MIGRATE_PEER2PEER:
+        if request.params is not None:
+            raise _error("use virDomainMigrateToURI3 for peer-to-peer migration",
+                         _ERR_INVALID_ARG)
+        await _peer_to_peer(source, domain, request, dconnuri)
+        found: remote.RemoteNonnullDomain = await destination.call(
+            "domain_lookup_by_name", name=request.dname or domain.name)
+        return found
     if flags & MIGRATE_TUNNELLED:
         raise _error("Requested operation is not valid: cannot perform tunnelled migration "
                      "without using peer2peer flag", _ERR_OPERATION_INVALID)
     feature = FEATURE_MIGRATION_V3 if request.params is None else FEATURE_MIGRATION_PARAMS
     if not (await _supports(source, feature) and await _supports(destination, feature)):
-        raise _error("this function is not supported by the connection driver: "
-                     "virDomainMigrate", _ERR_NO_SUPPORT)
+        raise _error(f"this function is not supported by the connection driver: {request.api}",
+                     _ERR_NO_SUPPORT)
     request.flags &= ~MIGRATE_CHANGE_PROTECTION
     return await _managed(source, domain, destination, request)
 
 
+async def _to_uri(source: _Peer, domain: remote.RemoteNonnullDomain, request: _Request,
+                  dconnuri: str | None) -> None:
+    if not request.flags & MIGRATE_PEER2PEER:
+        if not await _supports(source, FEATURE_MIGRATION_DIRECT):
+            raise _error("argument unsupported: direct migration is not supported by the "
+                         "source host", _ERR_ARGUMENT_UNSUPPORTED)
+        raise _error(f"this function is not supported by the connection driver: {request.api}",
+                     _ERR_NO_SUPPORT)
+    await _peer_to_peer(source, domain, request, dconnuri)
+
+
 async def _peer_to_peer(source: _Peer, domain: remote.RemoteNonnullDomain,
-                        destination: _Peer | None, request: _Request,
-                        dconnuri: str | None) -> remote.RemoteNonnullDomain | None:
-    if not dconnuri:
-        raise _error("invalid argument: dconnuri in virDomainMigrateToURI3 must not be NULL",
-                     _ERR_INVALID_ARG)
+                        request: _Request, dconnuri: str | None) -> None:
     if not await _supports(source, FEATURE_MIGRATION_P2P):
         raise _error("Requested operation is not valid: Source hypervisor does not support "
                      "peer-to-peer migration", _ERR_OPERATION_INVALID)
+    if not dconnuri:
+        raise _error(f"dconnuri in {request.api} must not be NULL", _ERR_INVALID_ARG)
     if await _supports(source, FEATURE_MIGRATION_PARAMS):
-        params = list(request.params) if request.params is not None else []
-        if request.params is None:
-            params = typed_params(_legacy_params(request))
+        params = list(request.params) if request.params is not None \
+            else typed_params(_legacy_params(request))
         await source.call("domain_migrate_perform3_params", dom=domain, dconnuri=dconnuri,
                           params=params, cookie_in=b"", flags=request.flags)
     else:
-        await source.call("domain_migrate_perform3", dom=domain, xmlin=None, cookie_in=b"",
-                          dconnuri=dconnuri, uri=request.uri, flags=request.flags,
-                          dname=request.dname, resource=request.bandwidth)
-    if destination is None:
-        return None
-    found: remote.RemoteNonnullDomain = await destination.call(
-        "domain_lookup_by_name", name=request.dname or domain.name)
-    return found
+        await source.call("domain_migrate_perform3", dom=domain, xmlin=request.xmlin,
+                          cookie_in=b"", dconnuri=dconnuri, uri=request.uri,
+                          flags=request.flags, dname=request.dname,
+                          resource=request.bandwidth)
 
 
 def _legacy_params(request: _Request) -> list[tuple[str, ParamValue]]:
     """virDomainMigrate's arguments as typed parameters (for the p2p _PARAMS call)."""
     pairs: list[tuple[str, ParamValue]] = []
+    if request.xmlin:
+        pairs.append((PARAM_DEST_XML, request.xmlin))
     if request.uri:
         pairs.append((PARAM_URI, request.uri))
     if request.dname:
@@ -254,7 +332,7 @@ def _legacy_params(request: _Request) -> list[tuple[str, ParamValue]]:
 
 
 async def _managed(source: _Peer, domain: remote.RemoteNonnullDomain, destination: _Peer,
-                   request: _Request) -> remote.RemoteNonnullDomain | None:
+                   request: _Request) -> remote.RemoteNonnullDomain:
     """Begin3, Prepare3, Perform3, Finish3, Confirm3 and their cleanup."""
     with_params = request.params is not None
     dest_flags = request.flags
@@ -271,7 +349,7 @@ async def _managed(source: _Peer, domain: remote.RemoteNonnullDomain, destinatio
         begun = await source.call("domain_migrate_begin3_params", dom=domain,
                                   params=list(params), flags=src_flags)
     else:
-        begun = await source.call("domain_migrate_begin3", dom=domain, xmlin=None,
+        begun = await source.call("domain_migrate_begin3", dom=domain, xmlin=request.xmlin,
                                   flags=src_flags, dname=request.dname,
                                   resource=request.bandwidth)
     cookie, dom_xml = bytes(begun.cookie_out), begun.xml
@@ -344,6 +422,7 @@ async def _managed(source: _Peer, domain: remote.RemoteNonnullDomain, destinatio
             first_error = exc
     if first_error is not None:
         raise first_error
+    assert new_domain is not None  # Finish3 answered (else its error was raised)
     return new_domain
 
 
