@@ -13,74 +13,28 @@ import asyncio
 import re
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from migration_hosts import DOMAIN_XML, Host, create_domain, serve_host, two_hosts
 
 import virtrpc.client as vclient
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.migration import migrate
 from virtrpc.errors import ConnectionLost
-from virtrpc.server import Server, ServerLimits
-from virtrpc.testdriver import TestDriver, build_test_server
-from virtrpc.testdriver.model import ObjectEvent
-
-MIGRATE_LIVE, MIGRATE_P2P, MIGRATE_TUNNELLED = 1, 2, 4
-MIGRATE_PERSIST_DEST, MIGRATE_UNDEFINE_SOURCE, MIGRATE_PAUSED = 8, 16, 32
-DOMAIN_XML = ("<domain type='test'><name>{name}</name><memory>1048576</memory>"
-              "<os><type>hvm</type></os></domain>")
-# Lifecycle (event, detail) pairs.
-STARTED_MIGRATED, SUSPENDED_MIGRATED, RESUMED_MIGRATED = (2, 1), (3, 1), (4, 1)
-STOPPED_MIGRATED, STOPPED_FAILED = (5, 3), (5, 5)
-
-
-@dataclass
-class Host:
-    server: Server
-    driver: TestDriver
-    socket: Path
-    events: list[tuple[str, int, int]]
-
-    @property
-    def uri(self) -> str:
-        return f"test+unix:///default?socket={self.socket}"
-
-    def domain_events(self, name: str) -> list[tuple[int, int]]:
-        return [(e, d) for n, e, d in self.events if n == name]
-
-    def state(self, name: str) -> int | None:
-        domain = self.driver.hv.domains.get(name)
-        return None if domain is None else int(domain.state)
-
-
-async def _host(path: Path) -> Host:
-    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0))
-    await server.listen_unix(str(path))
-    events: list[tuple[str, int, int]] = []
-
-    def record(event: ObjectEvent) -> None:
-        if event.kind == "domain":
-            events.append((event.obj.name, event.event, event.detail))
-
-    driver.hv.add_listener(record)
-    return Host(server, driver, path, events)
 
 
 @pytest.fixture
 async def hosts(tmp_path: Path) -> AsyncIterator[tuple[Host, Host]]:
-    source = await _host(tmp_path / "src.sock")
-    destination = await _host(tmp_path / "dst.sock")
-    try:
-        yield source, destination
-    finally:
-        await source.server.shutdown()
-        await destination.server.shutdown()
+    async with two_hosts(tmp_path) as pair:
+        yield pair
 
 
-def _create(host: Host, name: str) -> None:
-    host.driver.hv.create_domain(DOMAIN_XML.format(name=name))
-    host.events.clear()
+MIGRATE_LIVE, MIGRATE_P2P, MIGRATE_TUNNELLED = 1, 2, 4
+MIGRATE_PERSIST_DEST, MIGRATE_UNDEFINE_SOURCE, MIGRATE_PAUSED = 8, 16, 32
+# Lifecycle (event, detail) pairs.
+STARTED_MIGRATED, SUSPENDED_MIGRATED, RESUMED_MIGRATED = (2, 1), (3, 1), (4, 1)
+STOPPED_MIGRATED, STOPPED_FAILED = (5, 3), (5, 5)
 
 
 C_MIGRATE = r"""
@@ -125,7 +79,7 @@ async def c_migrate(source_uri: str, dest_uri: str, name: str, flags: int, how: 
 async def test_libvirt_python_migrates(hosts: tuple[Host, Host], libvirt_python: str,
                                        flags: int, how: str) -> None:
     source, destination = hosts
-    _create(source, "guest")
+    create_domain(source, "guest")
     assert await c_migrate(source.uri, destination.uri, "guest", flags, how) == "ok guest 1"
     assert "guest" not in source.driver.hv.domains
     assert destination.state("guest") == 1
@@ -151,7 +105,7 @@ async def test_libvirt_python_flags_persist_undefine_paused(
 @pytest.mark.parametrize("options", [[], ["--p2p"], ["--p2p", "--tunnelled"]])
 async def test_virsh_migrates(hosts: tuple[Host, Host], virsh: str, options: list[str]) -> None:
     source, destination = hosts
-    _create(source, "vm")
+    create_domain(source, "vm")
     await _run(virsh, "-c", source.uri, "migrate", "--live", *options, "vm", destination.uri)
     assert "vm" not in source.driver.hv.domains
     assert destination.state("vm") == 1
@@ -162,8 +116,8 @@ async def test_virsh_migrates(hosts: tuple[Host, Host], virsh: str, options: lis
 
 async def test_virtrpc_client_migrates(hosts: tuple[Host, Host]) -> None:
     source, destination = hosts
-    _create(source, "a")
-    _create(source, "b")
+    create_domain(source, "a")
+    create_domain(source, "b")
     async with vclient.connect(source.uri) as src, vclient.connect(destination.uri) as dst:
         dom = await src.domain_lookup_by_name(name="a")
         new = await src.migrate(dom, dst, MIGRATE_LIVE)
@@ -180,9 +134,9 @@ def test_blocking_client_migrates(tmp_path: Path) -> None:
     import virtrpc.sync
 
     async def serve_and_migrate() -> tuple[set[str], set[str]]:
-        source = await _host(tmp_path / "s.sock")
-        destination = await _host(tmp_path / "d.sock")
-        _create(source, "blk")
+        source = await serve_host(tmp_path / "s.sock")
+        destination = await serve_host(tmp_path / "d.sock")
+        create_domain(source, "blk")
         try:
             def blocking() -> None:
                 with virtrpc.sync.connect(source.uri) as src, \
@@ -275,8 +229,8 @@ V_MIGRATE = V_MIGRATE.replace("vc.LibvirtError", "Exception")
 async def test_wire_sequence_equals_libvirt(hosts: tuple[Host, Host], libvirt_python: str,
                                             tmp_path: Path, flags: int, how: str) -> None:
     source, destination = hosts
-    _create(source, "c-lib")
-    _create(source, "ours")
+    create_domain(source, "c-lib")
+    create_domain(source, "ours")
     async with Proxy(tmp_path / "ps.sock", source.socket) as psrc, \
             Proxy(tmp_path / "pd.sock", destination.socket) as pdst:
         src_uri = f"test+unix:///default?socket={psrc.listen}"
@@ -296,8 +250,8 @@ async def test_wire_sequence_equals_libvirt(hosts: tuple[Host, Host], libvirt_py
 async def test_destination_refuses_prepare(hosts: tuple[Host, Host],
                                            libvirt_python: str) -> None:
     source, destination = hosts
-    _create(source, "twin")
-    _create(destination, "twin")  # the name is taken there: Prepare3 refuses
+    create_domain(source, "twin")
+    create_domain(destination, "twin")  # the name is taken there: Prepare3 refuses
     c_out = await c_migrate(source.uri, destination.uri, "twin", MIGRATE_LIVE, "migrate3")
     assert c_out.startswith("error 9 20 operation failed: domain 'twin' already exists"), c_out
     async with vclient.connect(source.uri) as src, vclient.connect(destination.uri) as dst:
@@ -322,7 +276,7 @@ async def _job_running(client: vclient.Client, dom: object) -> None:
 
 async def test_abort_during_the_job(hosts: tuple[Host, Host]) -> None:
     source, destination = hosts
-    _create(source, "slow")
+    create_domain(source, "slow")
     async with vclient.connect(source.uri) as src, vclient.connect(destination.uri) as dst:
         dom = await src.domain_lookup_by_name(name="slow")
         job = asyncio.ensure_future(src.migrate(dom, dst, MIGRATE_LIVE, {"bandwidth": 1}))
@@ -344,7 +298,7 @@ async def test_abort_during_the_job(hosts: tuple[Host, Host]) -> None:
 
 
 async def test_source_dies_during_perform(tmp_path: Path) -> None:
-    destination = await _host(tmp_path / "dst.sock")
+    destination = await serve_host(tmp_path / "dst.sock")
     src_socket = tmp_path / "src.sock"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "virtrpc", "serve", "--socket", str(src_socket),
@@ -379,7 +333,7 @@ async def test_source_dies_during_perform(tmp_path: Path) -> None:
 
 async def test_bad_input(hosts: tuple[Host, Host], libvirt_python: str) -> None:
     source, destination = hosts
-    _create(source, "bad")
+    create_domain(source, "bad")
     c_out = await c_migrate(source.uri, destination.uri, "bad", 1 << 22, "migrate3")
     assert c_out.startswith("error 8 12 unsupported flags"), c_out
     async with vclient.connect(source.uri) as src, vclient.connect(destination.uri) as dst:

@@ -84,15 +84,21 @@ PARAM_TYPES: dict[str, int] = {
 }
 
 ParamValue = str | int
-Params = Mapping[str, ParamValue] | list[tuple[str, ParamValue]]
+Params = (Mapping[str, ParamValue] | list[tuple[str, ParamValue]]
+          | list[remote.RemoteTypedParam])
 
 
 def typed_params(params: Params) -> list[remote.RemoteTypedParam]:
     """``VIR_MIGRATE_PARAM_*`` values as typed parameters (a list of pairs
-    may repeat a name, as ``migrate_disks`` allows)."""
-    pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
-    out = []
-    for name, value in pairs:
+    may repeat a name, as ``migrate_disks`` allows; typed ones pass as they are)."""
+    pairs: list[Any] = list(params.items()) if isinstance(params, Mapping) else list(params)
+    out: list[remote.RemoteTypedParam] = []
+    for pair in pairs:
+        if isinstance(pair, remote.RemoteTypedParam):  # typed already
+            out.append(pair)
+            continue
+        name: str = pair[0]
+        value: ParamValue = pair[1]
         kind = PARAM_TYPES.get(name, TYPED_PARAM_STRING)
         if (kind == TYPED_PARAM_STRING) != isinstance(value, str) or isinstance(value, bool):
             raise LibvirtError(
