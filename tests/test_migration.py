@@ -297,6 +297,56 @@ async def test_abort_during_the_job(hosts: tuple[Host, Host]) -> None:
     assert not source.driver.outgoing and not destination.driver.incoming
 
 
+C_SLOW_MIGRATE = r"""
+import sys, libvirt
+src, dst = libvirt.open(sys.argv[1]), libvirt.open(sys.argv[2])
+try:
+    src.lookupByName(sys.argv[3]).migrate3(dst, {libvirt.VIR_MIGRATE_PARAM_BANDWIDTH: 1}, 1)
+    print("ok")
+except libvirt.libvirtError as e:
+    print("error", e.get_error_code(), e.get_error_domain(), e.get_error_message())
+"""
+
+
+async def test_libvirt_python_abort_during_the_job(hosts: tuple[Host, Host],
+                                                   libvirt_python: str) -> None:
+    """libvirt's own client, aborted mid-Perform3, leaves what virtrpc's leaves."""
+    source, destination = hosts
+    create_domain(source, "slow")
+    process = await asyncio.create_subprocess_exec(
+        "/usr/bin/python3", "-c", C_SLOW_MIGRATE, source.uri, destination.uri, "slow",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    async with vclient.connect(source.uri) as src:
+        dom = await src.domain_lookup_by_name(name="slow")
+        await _job_running(src, dom)
+        await src.domain_abort_job(dom=dom)
+    out, err = await asyncio.wait_for(process.communicate(), 15)
+    assert out.decode().startswith("error 78 20 operation aborted"), err.decode()
+    assert source.state("slow") == 1 and "slow" not in destination.driver.hv.domains
+    assert destination.domain_events("slow") == [STARTED_MIGRATED, STOPPED_FAILED]
+    assert not source.driver.outgoing and not destination.driver.incoming
+
+
+async def test_failure_wire_equals_libvirt(hosts: tuple[Host, Host], libvirt_python: str,
+                                           tmp_path: Path) -> None:
+    """A refused Prepare3: Begin3, Prepare3, then Confirm3(cancelled) from both libraries."""
+    source, destination = hosts
+    async with Proxy(tmp_path / "ps.sock", source.socket) as psrc, \
+            Proxy(tmp_path / "pd.sock", destination.socket) as pdst:
+        src_uri = f"test+unix:///default?socket={psrc.listen}"
+        dst_uri = f"test+unix:///default?socket={pdst.listen}"
+        for how in ("migrate", "migrate3"):
+            c_out = await c_migrate(src_uri, dst_uri, "test", MIGRATE_LIVE, how)
+            assert c_out.startswith("error 55"), c_out
+            c_calls = (psrc.calls(), pdst.calls())
+            out = await _run(sys.executable, "-c", V_MIGRATE, src_uri, dst_uri, "test",
+                             str(MIGRATE_LIVE), how)
+            assert out.startswith("error 55"), out
+            assert (psrc.calls(), pdst.calls()) == c_calls
+            assert c_calls[0][-1].startswith("domain_migrate_confirm3")
+    assert source.state("test") == 1 and destination.state("test") == 1
+
+
 async def test_source_dies_during_perform(tmp_path: Path) -> None:
     destination = await serve_host(tmp_path / "dst.sock")
     src_socket = tmp_path / "src.sock"

@@ -7,9 +7,10 @@ do in libvirt's C library, call for call:
 * managed: Begin3 on the source (the domain's XML and a cookie), the domain's
   state (a paused domain migrates paused), Prepare3 on the destination (the
   incoming domain, a cookie and the transfer URI), Perform3 on the source,
-  Finish3 on the destination (``cancelled=1`` if Perform3 failed) and Confirm3
-  on the source (``cancelled=1`` if there is no domain on the destination);
-  a failed Prepare3 is followed by Confirm3 with ``cancelled=1``.  The first
+  Finish3 on the destination (``cancelled=1`` if Perform3 failed, and then no
+  Confirm3: the source ended the job itself) and Confirm3 on the source
+  (``cancelled=1`` if there is no domain on the destination); a failed
+  Prepare3 is followed by Confirm3 with ``cancelled=1``.  The first
   error is the one raised; the cleanup phases' own errors are dropped.
 * peer-to-peer (``VIR_MIGRATE_PEER2PEER``): one Perform3 call on the source,
   with the destination's URI; the source daemon runs the phases itself.
@@ -402,6 +403,8 @@ async def _managed(source: _Peer, domain: remote.RemoteNonnullDomain, destinatio
         cookie = bytes(performed)
     except VirtrpcError as exc:
         first_error = exc
+        cookie = b""  # no cookie out of a failed Perform3 (libvirt hands on none)
+    perform_failed = first_error is not None
     name = request.dname or domain.name
     new_domain: remote.RemoteNonnullDomain | None = None
     try:
@@ -410,22 +413,23 @@ async def _managed(source: _Peer, domain: remote.RemoteNonnullDomain, destinatio
                 with_param(PARAM_DEST_NAME, name)
             finished = await destination.call(
                 "domain_migrate_finish3_params", params=list(params), cookie_in=cookie,
-                flags=dest_flags, cancelled=int(first_error is not None))
+                flags=dest_flags, cancelled=int(perform_failed))
         else:
             finished = await destination.call(
                 "domain_migrate_finish3", dname=name, cookie_in=cookie, dconnuri=None,
-                uri=uri, flags=dest_flags, cancelled=int(first_error is not None))
+                uri=uri, flags=dest_flags, cancelled=int(perform_failed))
         new_domain, cookie = finished.dom, bytes(finished.cookie_out)
     except VirtrpcError as exc:
         if first_error is None:
             first_error = exc
         cookie = b""
-    try:
-        await _confirm(source, domain, with_params, params, cookie, src_flags,
-                       new_domain is None)
-    except VirtrpcError as exc:
-        if first_error is None and new_domain is None:
-            first_error = exc
+    if not perform_failed:
+        # After a failed Perform3 libvirt calls no Confirm3 (the source knows,
+        # and ended the job itself).  A failed Confirm3 after a successful
+        # Finish3 does not undo the migration: libvirt only warns.
+        with contextlib.suppress(VirtrpcError):
+            await _confirm(source, domain, with_params, params, cookie, src_flags,
+                           new_domain is None)
     if first_error is not None:
         raise first_error
     assert new_domain is not None  # Finish3 answered (else its error was raised)

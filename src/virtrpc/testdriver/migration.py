@@ -387,7 +387,13 @@ class MigrationHandlers(DriverBase):
             await peer_to_peer(self, domain, dconnuri, flags, xmlin, dname, bandwidth, uri)
             return b""
         migration = self._outgoing_for(domain, cookie)
-        await self.transfer(migration)
+        try:
+            await self.transfer(migration)
+        except BaseException:
+            # libvirt's client calls no Confirm3 after a failed Perform3: the
+            # source ends the job itself, its domain running on.
+            self.confirm_migration(domain, b"", flags, cancelled=True)
+            raise
         return make_cookie(migration.migration_id)
 
     async def domain_migrate_perform3(
@@ -416,7 +422,10 @@ class MigrationHandlers(DriverBase):
         if incoming is None:
             raise fault(ErrorCode.NO_DOMAIN, ErrorDomain.DOMAIN,
                         f"Domain not found: no domain with matching name '{dname}'")
-        if cookie_id(cookie) != incoming.migration_id:
+        # (a failed Perform3 has no cookie to hand on: libvirt's client then
+        # passes none, and the cancellation must still clean up)
+        received = cookie_id(cookie, required=not cancelled)
+        if received is not None and received != incoming.migration_id:
             raise other_migration()
         del self.incoming[dname]
         domain = incoming.domain
