@@ -15,13 +15,17 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import fdcount
 import pytest
+from fdcount import FdLeakCheck
 from migration_hosts import DOMAIN_XML, Host, create_domain, serve_host, two_hosts
 
 import virtrpc.client as vclient
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.migration import migrate
 from virtrpc.errors import ConnectionLost
+
+fd_leak_check = fdcount.fd_leak_check
 
 
 @pytest.fixture
@@ -430,3 +434,35 @@ async def test_speed_and_downtime_settings(hosts: tuple[Host, Host]) -> None:
         with pytest.raises(LibvirtError) as caught:
             await src.domain_abort_job(dom=dom)
         assert caught.value.code == 55
+
+
+async def test_migrations_leak_no_fds(tmp_path: Path, fd_leak_check: FdLeakCheck) -> None:
+    """Both servers and both clients closed: every fd of every form is gone,
+    the source server's own connection to the destination (p2p) included."""
+
+    async def every_form(folder: Path) -> None:
+        folder.mkdir()
+        async with two_hosts(folder) as (source, destination):
+            for name in ("managed", "p2p", "tunnelled", "aborted"):
+                create_domain(source, name)
+            async with vclient.connect(source.uri) as src, \
+                    vclient.connect(destination.uri) as dst:
+                for name, flags in (("managed", MIGRATE_LIVE),
+                                    ("p2p", MIGRATE_LIVE | MIGRATE_P2P),
+                                    ("tunnelled", MIGRATE_LIVE | MIGRATE_P2P | MIGRATE_TUNNELLED)):
+                    dom = await src.domain_lookup_by_name(name=name)
+                    await src.migrate(dom, dst, flags)
+                dom = await src.domain_lookup_by_name(name="aborted")
+                job = asyncio.ensure_future(
+                    src.migrate(dom, dst, MIGRATE_LIVE | MIGRATE_P2P, bandwidth=1))
+                await _job_running(src, dom)
+                await src.domain_abort_job(dom=dom)
+                with pytest.raises(LibvirtError):
+                    await job
+                # the source server closed its own connections to the destination
+                assert len(destination.driver.connections) == 1
+            assert set(destination.driver.hv.domains) == {"test", "managed", "p2p", "tunnelled"}
+
+    await every_form(tmp_path / "warm-up")
+    with fd_leak_check("every form of migration"):
+        await every_form(tmp_path / "checked")
