@@ -10,6 +10,7 @@ leave both sides as libvirt leaves them.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 from collections.abc import AsyncIterator
@@ -60,6 +61,50 @@ except libvirt.libvirtError as e:
 """
 
 
+C_MIGRATE_WATCHED = r"""
+import json, sys, threading, libvirt
+src_uri, dst_uri, name, flags, how, want_src, want_dst = sys.argv[1:8]
+libvirt.virEventRegisterDefaultImpl()
+def run_loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+threading.Thread(target=run_loop, daemon=True).start()
+src, dst = libvirt.open(src_uri), libvirt.open(dst_uri)
+seen = {"src": [], "dst": []}
+changed = threading.Condition()
+def watcher(side):
+    def callback(conn, dom, event, detail, opaque):
+        if dom.name() == name:
+            with changed:
+                seen[side].append([event, detail])
+                changed.notify_all()
+    return callback
+src.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, watcher("src"), None)
+dst.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, watcher("dst"), None)
+dom = src.lookupByName(name)
+if how == "migrate":
+    new = dom.migrate(dst, int(flags), None, None, 0)
+elif how == "migrate3":
+    new = dom.migrate3(dst, {}, int(flags))
+else:
+    dom.migrateToURI3(dst_uri, {}, int(flags))
+    new = dst.lookupByName(name)
+with changed:
+    changed.wait_for(lambda: len(seen["src"]) >= int(want_src)
+                     and len(seen["dst"]) >= int(want_dst), timeout=10)
+print(json.dumps({"state": new.state()[0], "src": seen["src"], "dst": seen["dst"]}))
+"""
+
+
+async def c_migrate_watched(source: Host, destination: Host, name: str, flags: int,
+                            how: str, want_src: int, want_dst: int) -> dict[str, object]:
+    """Migrate with libvirt-python, and the lifecycle events its two connections received."""
+    out = await _run("/usr/bin/python3", "-c", C_MIGRATE_WATCHED, source.uri, destination.uri,
+                     name, str(flags), how, str(want_src), str(want_dst))
+    result: dict[str, object] = json.loads(out)
+    return result
+
+
 async def _run(*argv: str) -> str:
     process = await asyncio.create_subprocess_exec(
         *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -84,7 +129,10 @@ async def test_libvirt_python_migrates(hosts: tuple[Host, Host], libvirt_python:
                                        flags: int, how: str) -> None:
     source, destination = hosts
     create_domain(source, "guest")
-    assert await c_migrate(source.uri, destination.uri, "guest", flags, how) == "ok guest 1"
+    seen = await c_migrate_watched(source, destination, "guest", flags, how, 2, 2)
+    # the events libvirt's client received on each connection
+    assert seen == {"state": 1, "src": [list(SUSPENDED_MIGRATED), list(STOPPED_MIGRATED)],
+                    "dst": [list(STARTED_MIGRATED), list(RESUMED_MIGRATED)]}
     assert "guest" not in source.driver.hv.domains
     assert destination.state("guest") == 1
     assert source.domain_events("guest") == [SUSPENDED_MIGRATED, STOPPED_MIGRATED]
@@ -99,7 +147,9 @@ async def test_libvirt_python_flags_persist_undefine_paused(
     source.driver.hv.start_domain(source.driver.hv.domains["kept"])
     source.events.clear()
     flags = MIGRATE_LIVE | MIGRATE_PERSIST_DEST | MIGRATE_UNDEFINE_SOURCE | MIGRATE_PAUSED
-    assert await c_migrate(source.uri, destination.uri, "kept", flags, "migrate3") == "ok kept 3"
+    seen = await c_migrate_watched(source, destination, "kept", flags, "migrate3", 3, 3)
+    assert seen == {"state": 3, "src": [list(SUSPENDED_MIGRATED), list(STOPPED_MIGRATED), [1, 0]],
+                    "dst": [list(STARTED_MIGRATED), [0, 0], [3, 0]]}
     assert "kept" not in source.driver.hv.domains
     assert source.domain_events("kept") == [SUSPENDED_MIGRATED, STOPPED_MIGRATED, (1, 0)]
     assert destination.driver.hv.domains["kept"].persistent
