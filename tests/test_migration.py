@@ -406,6 +406,7 @@ async def test_source_dies_during_perform(tmp_path: Path) -> None:
     src_socket = tmp_path / "src.sock"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "virtrpc", "serve", "--socket", str(src_socket),
+        "--migration-seconds", "60",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     try:
         assert process.stdout is not None
@@ -414,7 +415,7 @@ async def test_source_dies_during_perform(tmp_path: Path) -> None:
         dst = await vclient.connect(destination.uri)
         try:
             dom = await src.domain_create_xml(xml_desc=DOMAIN_XML.format(name="lost"), flags=0)
-            job = asyncio.ensure_future(src.migrate(dom, dst, MIGRATE_LIVE, {"bandwidth": 1}))
+            job = asyncio.ensure_future(src.migrate(dom, dst, MIGRATE_LIVE))
             await _job_running(src, dom)
             process.kill()
             with pytest.raises(ConnectionLost):
