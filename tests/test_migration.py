@@ -25,6 +25,7 @@ import virtrpc.client as vclient
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.migration import migrate
 from virtrpc.errors import ConnectionLost
+from virtrpc.protocols import remote
 
 fd_leak_check = fdcount.fd_leak_check
 
@@ -517,3 +518,33 @@ async def test_migrations_leak_no_fds(tmp_path: Path, fd_leak_check: FdLeakCheck
     await every_form(tmp_path / "warm-up")
     with fd_leak_check("every form of migration"):
         await every_form(tmp_path / "checked")
+
+
+async def test_client_gone_between_phases(hosts: tuple[Host, Host]) -> None:
+    """The client dies after Prepare3: the destination kills the half-arrived
+    domain, the source ends the job with its domain running; nothing is stale."""
+    source, destination = hosts
+    create_domain(source, "orphan")
+    src = await vclient.connect(source.uri)
+    dst = await vclient.connect(destination.uri)
+    dom = await src.domain_lookup_by_name(name="orphan")
+    begun = await src.domain_migrate_begin3_params(dom=dom, params=[], flags=MIGRATE_LIVE)
+    await dst.domain_migrate_prepare3_params(
+        params=[remote.RemoteTypedParam("destination_xml",
+                                        remote.RemoteTypedParamValue(7, begun.xml))],
+        cookie_in=begun.cookie_out, flags=MIGRATE_LIVE)
+    assert destination.state("orphan") == 3  # paused, receiving
+    dst.abort()
+    src.abort()
+    await dst.wait_closed()
+    await src.wait_closed()
+    for _ in range(1000):  # the servers notice the closed sockets (condition polling)
+        if not destination.driver.incoming and not source.driver.outgoing:
+            break
+        await asyncio.sleep(0.005)
+    assert "orphan" not in destination.driver.hv.domains
+    assert destination.domain_events("orphan") == [STARTED_MIGRATED, STOPPED_FAILED]
+    assert source.state("orphan") == 1 and not source.driver.outgoing
+    async with vclient.connect(source.uri) as src2, vclient.connect(destination.uri) as dst2:
+        new = await src2.migrate(dom, dst2, MIGRATE_LIVE, {})
+        assert new.name == "orphan"

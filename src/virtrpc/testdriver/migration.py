@@ -25,6 +25,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from virtrpc.protocols import remote
+from virtrpc.server.client import ServerClient
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
@@ -170,6 +171,7 @@ class OutgoingMigration:
     progress: JobProgress | None = None
     aborted: asyncio.Event = field(default_factory=asyncio.Event)
     performed: bool = False
+    owner: ServerClient | None = None  # the client running the phases, if not us
 
 
 @dataclass
@@ -182,6 +184,7 @@ class IncomingMigration:
     existed: bool  # a persistent definition was here before
     previous_definition: ET.Element | None
     progress: JobProgress | None = None
+    owner: ServerClient | None = None
 
 
 class MigrationHandlers(DriverBase):
@@ -199,6 +202,33 @@ class MigrationHandlers(DriverBase):
         self.max_speed: dict[bytes, int] = {}  # MiB/s by domain uuid
         self.max_downtime: dict[bytes, int] = {}  # ms by domain uuid
         self.completed_jobs: dict[bytes, JobProgress] = {}
+
+    def client_closed(self, client: ServerClient) -> None:
+        """A client gone in the middle of a migration: as libvirt's close
+        callbacks, the destination kills the domain it was receiving, the
+        source ends the job (resuming its domain, unless the memory went over
+        already: then it stays paused, for whoever knows where it runs)."""
+        for name, incoming in list(self.incoming.items()):
+            if incoming.owner is client:
+                del self.incoming[name]
+                self._drop_incoming(incoming)
+        for migration in list(self.outgoing.values()):
+            running = migration.progress is not None and migration.progress.finished is None
+            if migration.owner is client and not running:
+                if migration.performed:
+                    del self.outgoing[migration.domain.uuid]
+                else:
+                    self.confirm_migration(migration.domain, b"", migration.flags,
+                                           cancelled=True)
+        super().client_closed(client)
+
+    def reset(self) -> None:
+        self.outgoing.clear()
+        self.incoming.clear()
+        self.max_speed.clear()
+        self.max_downtime.clear()
+        self.completed_jobs.clear()
+        super().reset()
 
     def _emit(self, domain: Domain, event: int, detail: int) -> None:
         self.hv._emit(ObjectEvent("domain", domain, event, detail))
@@ -231,19 +261,22 @@ class MigrationHandlers(DriverBase):
     def domain_migrate_begin3(
         self, ctx: CallContext, args: remote.RemoteDomainMigrateBegin3Args
     ) -> remote.RemoteDomainMigrateBegin3Ret:
+        domain = self._domain(args.dom)
         cookie, xml_text = self.begin_migration(
-            self._domain(args.dom), args.flags, args.xmlin, args.dname, args.resource,
-            "testDomainMigrateBegin3")
+            domain, args.flags, args.xmlin, args.dname, args.resource, "testDomainMigrateBegin3")
+        self.outgoing[domain.uuid].owner = ctx.client
         return remote.RemoteDomainMigrateBegin3Ret(cookie_out=cookie, xml=xml_text)
 
     def domain_migrate_begin3_params(
         self, ctx: CallContext, args: remote.RemoteDomainMigrateBegin3ParamsArgs
     ) -> remote.RemoteDomainMigrateBegin3ParamsRet:
         params = typed_params(args.params)
+        domain = self._domain(args.dom)
         cookie, xml_text = self.begin_migration(
-            self._domain(args.dom), args.flags, _str(params.get(PARAM_DEST_XML)),
+            domain, args.flags, _str(params.get(PARAM_DEST_XML)),
             _str(params.get(PARAM_DEST_NAME)), _int(params.get(PARAM_BANDWIDTH)),
             "testDomainMigrateBegin3Params")
+        self.outgoing[domain.uuid].owner = ctx.client
         return remote.RemoteDomainMigrateBegin3ParamsRet(cookie_out=cookie, xml=xml_text)
 
     # -- Prepare3: the destination creates the incoming domain ------------------
@@ -288,9 +321,10 @@ class MigrationHandlers(DriverBase):
     def domain_migrate_prepare3(
         self, ctx: CallContext, args: remote.RemoteDomainMigratePrepare3Args
     ) -> remote.RemoteDomainMigratePrepare3Ret:
-        cookie = make_cookie(self.prepare_migration(
-            bytes(args.cookie_in), args.flags, args.dname, args.dom_xml,
-            "testDomainMigratePrepare3").migration_id)
+        incoming = self.prepare_migration(bytes(args.cookie_in), args.flags, args.dname,
+                                          args.dom_xml, "testDomainMigratePrepare3")
+        incoming.owner = ctx.client
+        cookie = make_cookie(incoming.migration_id)
         uri_out = None if args.uri_in else _transfer_uri(cookie)
         return remote.RemoteDomainMigratePrepare3Ret(cookie_out=cookie, uri_out=uri_out)
 
@@ -302,9 +336,11 @@ class MigrationHandlers(DriverBase):
         if dom_xml is None:
             raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                         "invalid argument: no domain XML passed")
-        cookie = make_cookie(self.prepare_migration(
-            bytes(args.cookie_in), args.flags, _str(params.get(PARAM_DEST_NAME)), dom_xml,
-            "testDomainMigratePrepare3Params").migration_id)
+        incoming = self.prepare_migration(bytes(args.cookie_in), args.flags,
+                                          _str(params.get(PARAM_DEST_NAME)), dom_xml,
+                                          "testDomainMigratePrepare3Params")
+        incoming.owner = ctx.client
+        cookie = make_cookie(incoming.migration_id)
         uri_out = None if params.get(PARAM_URI) else _transfer_uri(cookie)
         return remote.RemoteDomainMigratePrepare3ParamsRet(cookie_out=cookie, uri_out=uri_out)
 
@@ -316,6 +352,7 @@ class MigrationHandlers(DriverBase):
         assert stream is not None
         incoming = self.prepare_migration(bytes(args.cookie_in), args.flags, args.dname,
                                           args.dom_xml, "testDomainMigratePrepareTunnel3")
+        incoming.owner = ctx.client
 
         async def receive_memory() -> None:
             received = 0
