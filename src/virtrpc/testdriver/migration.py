@@ -22,12 +22,15 @@ import asyncio
 import time
 import uuid as uuid_module
 import xml.etree.ElementTree as ET
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from virtrpc.protocols import remote
 from virtrpc.server.client import ServerClient
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+from virtrpc.server.program import Answer
 from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
 from virtrpc.testdriver.model import Domain, DomainState, Hypervisor, LifecycleEvent, ObjectEvent
 from virtrpc.testdriver.xmlutil import to_xml
@@ -408,22 +411,24 @@ class MigrationHandlers(DriverBase):
             self._emit(domain, LifecycleEvent.SUSPENDED, SUSPENDED_MIGRATED)
         migration.performed = True
 
-    async def perform_migration(self, ctx: CallContext, domain: Domain, cookie: bytes,
-                                dconnuri: str | None, flags: int, xmlin: str | None,
-                                dname: str | None, bandwidth: int, uri: str | None,
-                                function: str) -> bytes:
+    def perform_migration(self, ctx: CallContext, domain: Domain, cookie: bytes,
+                          dconnuri: str | None, flags: int, xmlin: str | None,
+                          dname: str | None, bandwidth: int, uri: str | None,
+                          function: str) -> Coroutine[Any, Any, bytes]:
+        """Check the call at once (its error answers in order, as a plain
+        call's), then the transfer to await."""
         if flags & ~SUPPORTED_MIGRATE_FLAGS:
             raise unsupported_flags(flags, function)
         if flags & MIGRATE_PEER2PEER:
-            from virtrpc.testdriver.migration_p2p import peer_to_peer
+            from virtrpc.testdriver.migration_p2p import check_uri, peer_to_peer
 
-            if not dconnuri:
-                raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
-                            "invalid argument: dconnuri in virDomainMigratePerform3 must not "
-                            "be NULL")
-            await peer_to_peer(self, domain, dconnuri, flags, xmlin, dname, bandwidth, uri)
-            return b""
-        migration = self._outgoing_for(domain, cookie)
+            check_uri(dconnuri)
+            assert dconnuri is not None
+            begun = self.begin_migration(domain, flags, xmlin, dname, bandwidth, function)
+            return peer_to_peer(self, domain, dconnuri, flags, dname, bandwidth, uri, begun)
+        return self._perform(domain, self._outgoing_for(domain, cookie), flags)
+
+    async def _perform(self, domain: Domain, migration: OutgoingMigration, flags: int) -> bytes:
         try:
             await self.transfer(migration)
         except BaseException:
@@ -433,24 +438,32 @@ class MigrationHandlers(DriverBase):
             raise
         return make_cookie(migration.migration_id)
 
-    async def domain_migrate_perform3(
+    def domain_migrate_perform3(
         self, ctx: CallContext, args: remote.RemoteDomainMigratePerform3Args
-    ) -> remote.RemoteDomainMigratePerform3Ret:
-        cookie = await self.perform_migration(
+    ) -> Answer[remote.RemoteDomainMigratePerform3Ret]:
+        work = self.perform_migration(
             ctx, self._domain(args.dom), bytes(args.cookie_in), args.dconnuri, args.flags,
             args.xmlin, args.dname, args.resource, args.uri, "testDomainMigratePerform3")
-        return remote.RemoteDomainMigratePerform3Ret(cookie_out=cookie)
 
-    async def domain_migrate_perform3_params(
+        async def answer() -> remote.RemoteDomainMigratePerform3Ret:
+            return remote.RemoteDomainMigratePerform3Ret(cookie_out=await work)
+
+        return answer()
+
+    def domain_migrate_perform3_params(
         self, ctx: CallContext, args: remote.RemoteDomainMigratePerform3ParamsArgs
-    ) -> remote.RemoteDomainMigratePerform3ParamsRet:
+    ) -> Answer[remote.RemoteDomainMigratePerform3ParamsRet]:
         params = typed_params(args.params)
-        cookie = await self.perform_migration(
+        work = self.perform_migration(
             ctx, self._domain(args.dom), bytes(args.cookie_in), args.dconnuri, args.flags,
             _str(params.get(PARAM_DEST_XML)), _str(params.get(PARAM_DEST_NAME)),
             _int(params.get(PARAM_BANDWIDTH)), _str(params.get(PARAM_URI)),
             "testDomainMigratePerform3Params")
-        return remote.RemoteDomainMigratePerform3ParamsRet(cookie_out=cookie)
+
+        async def answer() -> remote.RemoteDomainMigratePerform3ParamsRet:
+            return remote.RemoteDomainMigratePerform3ParamsRet(cookie_out=await work)
+
+        return answer()
 
     # -- Finish3: the destination resumes or kills the incoming domain ----------
 

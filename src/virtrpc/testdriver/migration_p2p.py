@@ -49,29 +49,47 @@ def _remote_fault(error: BaseException, what: str) -> RpcFault:
                  f"operation failed: {what}: {message}")
 
 
+def check_uri(dconnuri: str | None) -> None:
+    """The destination URI of a peer-to-peer Perform3, checked before anything starts."""
+    from virtrpc.client.uri import parse_uri
+
+    if not dconnuri:
+        raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                    "invalid argument: dconnuri in virDomainMigratePerform3 must not be NULL")
+    try:
+        parse_uri(dconnuri)
+    except (VirtrpcError, ValueError) as exc:
+        raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                    f"invalid argument: dconnuri {dconnuri!r}: {exc}") from None
+
+
 async def peer_to_peer(driver: MigrationHandlers, domain: Domain, dconnuri: str, flags: int,
-                       xmlin: str | None, dname: str | None, bandwidth: int,
-                       uri: str | None) -> None:
+                       dname: str | None, bandwidth: int, uri: str | None,
+                       begun: tuple[bytes, str]) -> bytes:
+    """The phases after Begin3 (done by the caller), against ``dconnuri``."""
     from virtrpc.client.client import connect
 
+    cookie, dom_xml = begun
     try:
         dconn = await connect(dconnuri, keepalive=None, timeout=10.0)
-    except (VirtrpcError, OSError) as exc:
-        raise fault(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
-                    f"operation failed: Failed to connect to remote libvirt URI {dconnuri}: "
-                    f"{exc}") from None
+    except BaseException as exc:
+        driver.confirm_migration(domain, cookie, flags, cancelled=True)
+        if isinstance(exc, (VirtrpcError, OSError)):
+            raise fault(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
+                        f"operation failed: Failed to connect to remote libvirt URI "
+                        f"{dconnuri}: {exc}") from None
+        raise
     try:
-        await _run_phases(driver, dconn, domain, flags, xmlin, dname, bandwidth, uri)
+        await _run_phases(driver, dconn, domain, flags, cookie, dom_xml, dname, bandwidth, uri)
     finally:
         with contextlib.suppress(Exception):
             await dconn.close()
+    return b""
 
 
 async def _run_phases(driver: MigrationHandlers, dconn: Client, domain: Domain, flags: int,
-                      xmlin: str | None, dname: str | None, bandwidth: int,
+                      cookie: bytes, dom_xml: str, dname: str | None, bandwidth: int,
                       uri: str | None) -> None:
-    cookie, dom_xml = driver.begin_migration(domain, flags, xmlin, dname, bandwidth,
-                                             "testDomainMigratePerform3Params")
     migration = driver.outgoing[domain.uuid]
     name = dname or domain.name
     params = [string_param(PARAM_DEST_XML, dom_xml), string_param(PARAM_DEST_NAME, name)]
