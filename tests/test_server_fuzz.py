@@ -243,6 +243,8 @@ async def test_well_typed_calls_never_break_a_handler(calls: list[tuple[int, byt
     replies = [e for e in parse_output(transport)
                if isinstance(e, MessageEvent)
                and e.header.type in (MessageType.REPLY, MessageType.REPLY_WITH_FDS)]
-    assert [e.header.serial for e in replies] == list(range(len(calls)))
+    # (every call answered; a peer-to-peer migration Perform3 answers when its
+    # phases are done, after the calls behind it, as libvirtd's would)
+    assert sorted(e.header.serial for e in replies) == list(range(len(calls)))
     for reply in replies:
         reply.close_fds()

@@ -403,7 +403,8 @@ def emit_libvirtmod(api: Api, source: str) -> str:
 #: Runtime helpers that talk to the daemon: their asyncio versions are in
 #: virtrpc/libvirt/aio/_aruntime.py, under the same names.
 IO_HELPERS = ("probe", "host_cpus", "cpumap_len", "cpumaps", "vcpus", "cpumap_bytes",
-              "refresh_id", "domain_cpu_stats", "guest_vcpus")
+              "refresh_id", "domain_cpu_stats", "guest_vcpus", "domain_migrate",
+              "domain_migrate_to_uri")
 
 
 def _call_end(code: str, start: int) -> int:

@@ -549,6 +549,32 @@ SHAPES: tuple[Shape, ...] = (
           "network_port_set_parameters",
           'port=self._o, params=_rt.hinted_params(params, "network_port"), flags=flags', "0",
           "int"),
+    # --- migration (virtrpc/libvirt/_migration.py, over client/migration.py) -----
+    Shape("virDomainMigrate", "dconn: virConnect, flags: int = 0, dname: str | None = None,"
+          " uri: str | None = None, bandwidth: int = 0", None, "",
+          "_rt.domain_migrate(self, dconn, flags, None, dname, uri, bandwidth, None,"
+          ' "virDomainMigrate")', "virDomain"),
+    Shape("virDomainMigrate2", "dconn: virConnect, dxml: str | None = None, flags: int = 0,"
+          " dname: str | None = None, uri: str | None = None, bandwidth: int = 0", None, "",
+          "_rt.domain_migrate(self, dconn, flags, None, dname, uri, bandwidth, dxml,"
+          ' "virDomainMigrate2")', "virDomain"),
+    Shape("virDomainMigrate3", "dconn: virConnect, params: dict[str, _rt.TypedValue],"
+          " flags: int = 0", None, "",
+          "_rt.domain_migrate(self, dconn, flags, params, None, None, 0, None,"
+          ' "virDomainMigrate3")', "virDomain"),
+    Shape("virDomainMigrateToURI", "duri: str, flags: int = 0, dname: str | None = None,"
+          " bandwidth: int = 0", None, "",
+          "_rt.domain_migrate_to_uri(self, duri, flags, None, dname, None, bandwidth, None,"
+          ' "virDomainMigrateToURI")', "int"),
+    Shape("virDomainMigrateToURI2", "dconnuri: str | None = None, miguri: str | None = None,"
+          " dxml: str | None = None, flags: int = 0, dname: str | None = None,"
+          " bandwidth: int = 0", None, "",
+          "_rt.domain_migrate_to_uri(self, dconnuri, flags, None, dname, miguri, bandwidth,"
+          ' dxml, "virDomainMigrateToURI2")', "int"),
+    Shape("virDomainMigrateToURI3", "dconnuri: str, params: dict[str, _rt.TypedValue],"
+          " flags: int = 0", None, "",
+          "_rt.domain_migrate_to_uri(self, dconnuri, flags, params, None, None, 0, None,"
+          ' "virDomainMigrateToURI3")', "int"),
     # --- file descriptors -------------------------------------------------
     Shape("virDomainCreateXMLWithFiles", "xmlDesc: str, files: list[int], flags: int = 0",
           "domain_create_xml_with_files", "xml_desc=xmlDesc, flags=flags, fds=files",

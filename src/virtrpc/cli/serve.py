@@ -108,6 +108,9 @@ def add_parser(subparsers: Any, name: str) -> None:
                         help="keep the hypervisor's state while no client is connected "
                              "(default: as libvirtd's test driver, the state of a URI goes "
                              "back to its node when its last connection closes)")
+    parser.add_argument("--migration-seconds", type=float, metavar="S", default=0.05,
+                        help="how long a simulated migration takes when it has no "
+                             "bandwidth limit (docs/migration.md; default: %(default)s)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every client and error (default: warnings only)")
     parser.set_defaults(handler=run_serve)
@@ -136,11 +139,12 @@ async def _serve(args: argparse.Namespace) -> int:
 
     node = os.path.abspath(args.node) if args.node else None
     try:
-        server, _driver = build_test_server(limits, reset_when_unused=not args.keep_state,
+        server, driver = build_test_server(limits, reset_when_unused=not args.keep_state,
                                             default_node=node)
     except RpcFault as error:
         print(f"virtrpc serve: --node {args.node}: {error}", file=sys.stderr)
         return 2
+    driver.migration_seconds = max(0.0, args.migration_seconds)
     path = args.socket or default_socket_path()
     # Signal handlers before the first socket exists: whoever sees the
     # socket may signal at once, and the shutdown must still be graceful.

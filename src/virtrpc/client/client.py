@@ -1211,6 +1211,21 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         self._secure = True
 
     # ----------------------------------------------------------------- events
+    async def migrate(
+        self,
+        domain: remote_protocol.RemoteNonnullDomain,
+        destination: Client | None,
+        flags: int = 0,
+        params: Any = None,
+        **options: Any,
+    ) -> remote_protocol.RemoteNonnullDomain:
+        """Migrate ``domain`` of this connection to ``destination`` (libvirt's v3
+        sequence over both connections, or peer-to-peer): see
+        :func:`virtrpc.client.migration.migrate` and docs/migration.md."""
+        from virtrpc.client.migration import migrate
+
+        return await migrate(self, domain, destination, flags, params, **options)
+
     async def subscribe(
         self,
         family: EventFamily | str,

@@ -284,6 +284,15 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
             raise ProtocolError(f"undecodable reply to {proc_obj.name}: {exc}") from exc
         return CallResult(value, result.take_fds())
 
+    def migrate(
+        self, domain: Any, destination: SyncClient | None, flags: int = 0,
+        params: Any = None, **options: Any,
+    ) -> Any:
+        """Blocking :meth:`virtrpc.client.Client.migrate` (see docs/migration.md)."""
+        from virtrpc.client.migration import migrate_blocking
+
+        return migrate_blocking(self, domain, destination, flags, params, **options)
+
     def subscribe(
         self,
         family: EventFamily | str,

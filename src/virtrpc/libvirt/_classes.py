@@ -5,7 +5,7 @@
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
 210 plain methods (a procedure of the same name, arguments by position),
-175 from the shape table (virtrpc/apigen/shapes.py), 9 not yet provided.
+181 from the shape table (virtrpc/apigen/shapes.py), 3 not yet provided.
 """
 
 from __future__ import annotations
@@ -939,17 +939,20 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetMetadata") from None
         return r
 
-    def migrate(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrate")
+    def migrate(self, dconn: virConnect, flags: int = 0, dname: str | None = None, uri: str | None = None, bandwidth: int = 0) -> virDomain:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: virDomain = _rt.domain_migrate(self, dconn, flags, None, dname, uri, bandwidth, None, "virDomainMigrate")
+        return result
 
-    def migrate2(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrate2")
+    def migrate2(self, dconn: virConnect, dxml: str | None = None, flags: int = 0, dname: str | None = None, uri: str | None = None, bandwidth: int = 0) -> virDomain:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: virDomain = _rt.domain_migrate(self, dconn, flags, None, dname, uri, bandwidth, dxml, "virDomainMigrate2")
+        return result
 
-    def migrate3(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrate3")
+    def migrate3(self, dconn: virConnect, params: dict[str, _rt.TypedValue], flags: int = 0) -> virDomain:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: virDomain = _rt.domain_migrate(self, dconn, flags, params, None, None, 0, None, "virDomainMigrate3")
+        return result
 
     def migrateGetCompressionCache(self, flags: int = 0) -> int:
         """Gets current size of the cache (in bytes) used for compressing repeatedly...."""
@@ -1020,17 +1023,20 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainMigrateStartPostCopy") from None
         return 0
 
-    def migrateToURI(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by duri. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateToURI")
+    def migrateToURI(self, duri: str, flags: int = 0, dname: str | None = None, bandwidth: int = 0) -> int:
+        """Migrate the domain object from its current host to the destination host given by duri."""
+        result: int = _rt.domain_migrate_to_uri(self, duri, flags, None, dname, None, bandwidth, None, "virDomainMigrateToURI")
+        return result
 
-    def migrateToURI2(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateToURI2")
+    def migrateToURI2(self, dconnuri: str | None = None, miguri: str | None = None, dxml: str | None = None, flags: int = 0, dname: str | None = None, bandwidth: int = 0) -> int:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: int = _rt.domain_migrate_to_uri(self, dconnuri, flags, None, dname, miguri, bandwidth, dxml, "virDomainMigrateToURI2")
+        return result
 
-    def migrateToURI3(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by URI. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateToURI3")
+    def migrateToURI3(self, dconnuri: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Migrate the domain object from its current host to the destination host given by URI."""
+        result: int = _rt.domain_migrate_to_uri(self, dconnuri, flags, params, None, None, 0, None, "virDomainMigrateToURI3")
+        return result
 
     def name(self) -> str:
         """Get the public name for that domain."""

@@ -497,3 +497,17 @@ def security_labels(labels: Sequence[Any]) -> list[list[str | bool]]:
         raise raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_NONE,
                           "An error occurred, but the cause is unknown")
     return [[cstr(x.label), bool(x.enforcing)] for x in labels]
+
+
+def domain_migrate(*args: Any) -> Any:
+    """virDomainMigrate/2/3 (see :mod:`virtrpc.libvirt._migration`)."""
+    from virtrpc.libvirt._migration import domain_migrate as run
+
+    return run(*args)
+
+
+def domain_migrate_to_uri(*args: Any) -> int:
+    """virDomainMigrateToURI/2/3 (see :mod:`virtrpc.libvirt._migration`)."""
+    from virtrpc.libvirt._migration import domain_migrate_to_uri as run
+
+    return run(*args)

@@ -14,6 +14,9 @@ from virtrpc.testdriver.common import DriverBase, c_chars, fault, not_open
 # remoteDispatchConnectSupportsFeature and testConnectSupportsFeature).
 FEATURE_PROGRAM_KEEPALIVE = 10
 SUPPORTED_FEATURES = frozenset({8, 9, 10, 14, 15, 16})
+# ... and the migration features (see testdriver/migration.py): MIGRATION_P2P,
+# MIGRATION_V3, MIGRATE_CHANGE_PROTECTION, MIGRATION_OFFLINE, MIGRATION_PARAMS.
+SUPPORTED_FEATURES |= frozenset({4, 6, 7, 12, 13})
 
 VIR_CONNECT_RO = 1
 

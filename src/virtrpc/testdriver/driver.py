@@ -30,6 +30,7 @@ from virtrpc.testdriver.connection import ConnectionHandlers
 from virtrpc.testdriver.domains import DomainHandlers
 from virtrpc.testdriver.events import EventHandlers
 from virtrpc.testdriver.interfaces import InterfaceHandlers
+from virtrpc.testdriver.migration import MigrationHandlers
 from virtrpc.testdriver.model import Hypervisor
 from virtrpc.testdriver.netupdate import NetworkUpdateHandlers
 from virtrpc.testdriver.networks import NetworkHandlers
@@ -73,6 +74,7 @@ class TestDriver(
     SaveHandlers,  # before DomainHandlers: it refines start and undefine
     SnapshotHandlers,  # before DomainHandlers: it refines undefine
     CheckpointHandlers,  # before DomainHandlers: it refines undefine
+    MigrationHandlers,
     DomainHandlers,
     NetworkHandlers,
     NetworkUpdateHandlers,

@@ -12,8 +12,8 @@ from virtrpc.protocols import remote as _remote
 if TYPE_CHECKING:
     from virtrpc.libvirt.aio._objects import virConnectBase
 
-__all__ = ["cpumap_bytes", "cpumap_len", "cpumaps", "domain_cpu_stats", "guest_vcpus",
-           "host_cpus", "probe", "refresh_id", "vcpus"]
+__all__ = ["cpumap_bytes", "cpumap_len", "cpumaps", "domain_cpu_stats", "domain_migrate",
+           "domain_migrate_to_uri", "guest_vcpus", "host_cpus", "probe", "refresh_id", "vcpus"]
 
 
 async def probe(fn: Callable[..., Any], **kwargs: Any) -> Any:
@@ -91,3 +91,17 @@ async def guest_vcpus(dom: Any, flags: int) -> dict[str, _rt.TypedValue] | None:
     except _rt.VirtrpcError as e:
         _rt.translate(e, "virDomainGetGuestVcpus")
         return None
+
+
+async def domain_migrate(*args: Any) -> Any:
+    """virDomainMigrate/2/3 (see :mod:`virtrpc.libvirt._migration`)."""
+    from virtrpc.libvirt._migration import domain_migrate_async
+
+    return await domain_migrate_async(*args)
+
+
+async def domain_migrate_to_uri(*args: Any) -> int:
+    """virDomainMigrateToURI/2/3 (see :mod:`virtrpc.libvirt._migration`)."""
+    from virtrpc.libvirt._migration import domain_migrate_to_uri_async
+
+    return await domain_migrate_to_uri_async(*args)

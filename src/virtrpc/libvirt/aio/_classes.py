@@ -937,17 +937,20 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainGetMetadata") from None
         return r
 
-    async def migrate(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrate")
+    async def migrate(self, dconn: virConnect, flags: int = 0, dname: str | None = None, uri: str | None = None, bandwidth: int = 0) -> virDomain:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: virDomain = (await _art.domain_migrate(self, dconn, flags, None, dname, uri, bandwidth, None, "virDomainMigrate"))
+        return result
 
-    async def migrate2(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrate2")
+    async def migrate2(self, dconn: virConnect, dxml: str | None = None, flags: int = 0, dname: str | None = None, uri: str | None = None, bandwidth: int = 0) -> virDomain:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: virDomain = (await _art.domain_migrate(self, dconn, flags, None, dname, uri, bandwidth, dxml, "virDomainMigrate2"))
+        return result
 
-    async def migrate3(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrate3")
+    async def migrate3(self, dconn: virConnect, params: dict[str, _rt.TypedValue], flags: int = 0) -> virDomain:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: virDomain = (await _art.domain_migrate(self, dconn, flags, params, None, None, 0, None, "virDomainMigrate3"))
+        return result
 
     async def migrateGetCompressionCache(self, flags: int = 0) -> int:
         """Gets current size of the cache (in bytes) used for compressing repeatedly...."""
@@ -1018,17 +1021,20 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainMigrateStartPostCopy") from None
         return 0
 
-    async def migrateToURI(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by duri. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateToURI")
+    async def migrateToURI(self, duri: str, flags: int = 0, dname: str | None = None, bandwidth: int = 0) -> int:
+        """Migrate the domain object from its current host to the destination host given by duri."""
+        result: int = (await _art.domain_migrate_to_uri(self, duri, flags, None, dname, None, bandwidth, None, "virDomainMigrateToURI"))
+        return result
 
-    async def migrateToURI2(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by.... (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateToURI2")
+    async def migrateToURI2(self, dconnuri: str | None = None, miguri: str | None = None, dxml: str | None = None, flags: int = 0, dname: str | None = None, bandwidth: int = 0) -> int:
+        """Migrate the domain object from its current host to the destination host given by...."""
+        result: int = (await _art.domain_migrate_to_uri(self, dconnuri, flags, None, dname, miguri, bandwidth, dxml, "virDomainMigrateToURI2"))
+        return result
 
-    async def migrateToURI3(self, *args: Any, **kwargs: Any) -> Any:
-        """Migrate the domain object from its current host to the destination host given by URI. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virDomainMigrateToURI3")
+    async def migrateToURI3(self, dconnuri: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
+        """Migrate the domain object from its current host to the destination host given by URI."""
+        result: int = (await _art.domain_migrate_to_uri(self, dconnuri, flags, params, None, None, 0, None, "virDomainMigrateToURI3"))
+        return result
 
     async def name(self) -> str:
         """Get the public name for that domain."""
