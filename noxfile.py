@@ -164,10 +164,12 @@ def stress(session: nox.Session) -> None:
     )
 
 
-def _pytest_counts(name: str) -> str:
+def _junit_counts(name: str) -> tuple[int, int, int, float] | None:
+    """(passed, failed, skipped, seconds) of a session's pytest run, None if it
+    wrote no report (it did not finish)."""
     path = ROOT / ".nox" / "junit" / f"{name}.xml"
     if not path.is_file():
-        return "pytest did not finish"
+        return None
     suite = ElementTree.parse(path).getroot()
     if suite.tag == "testsuites":
         suite = suite[0]
@@ -175,25 +177,42 @@ def _pytest_counts(name: str) -> str:
     failed = int(get("failures", 0)) + int(get("errors", 0))
     skipped = int(get("skipped", 0))
     passed = int(get("tests", 0)) - failed - skipped
+    return passed, failed, skipped, float(get("time", 0))
+
+
+def _describe_counts(counts: tuple[int, int, int, float] | None) -> str:
+    if counts is None:
+        return "pytest did not finish"
+    passed, failed, skipped, seconds = counts
     if passed + failed == 0:
         return f"pytest ran no test ({skipped} skipped)"
-    return f"{passed} passed, {failed} failed, {skipped} skipped in {float(get('time', 0)):.0f} s"
+    return f"{passed} passed, {failed} failed, {skipped} skipped in {seconds:.0f} s"
 
 
 def summary(report_path: str) -> int:
     """One line per session of a ``nox --report`` file and one per supported
     CPython not found; 0 if every session succeeded."""
     report = json.loads(Path(report_path).read_text())
+    totals = [0, 0, 0]
     for entry in report["sessions"]:
         # "tests-3.12"; a session with one python has it in no name
         name = entry["signatures"][0] if entry["signatures"] else entry["name"]
         version = name.rpartition("-")[2] if "-" in name else ONE_PYTHON
         where = f"CPython {version} ({INTERPRETERS.get(version, 'not found')})"
-        counts = "" if entry["name"] == "lint" else f": {_pytest_counts(name)}"
+        counts = ""
+        if entry["name"] != "lint":
+            junit = _junit_counts(name)
+            counts = f": {_describe_counts(junit)}"
+            if junit is None:
+                totals[1] += 1  # a run that did not finish counts as a failure
+            else:
+                totals = [total + n for total, n in zip(totals, junit[:3], strict=True)]
         took = f" [{entry['duration']:.0f} s]"
         print(f"{name:<12} {entry['result'].upper():<8} {where}{took}{counts}")
     for version in MISSING:
         print(f"{'tests-' + version:<12} {'NOT RUN':<8} CPython {version} not found")
+    # The last line, in the plain form any CI reads: every pytest run added up.
+    print(f"total: {totals[0]} passed, {totals[1]} failed, {totals[2]} skipped")
     return 0 if report["result"] == 1 and report["sessions"] else 1
 
 

@@ -73,3 +73,4 @@ def test_summary_names_every_session_and_fails_on_any_failure(tmp_path: Path) ->
     assert lines[0].split()[:2] == ["lint", "SUCCESS"]
     assert lines[1].split()[:2] == ["tests-9.98", "FAILED"]
     assert lines[1].endswith("pytest did not finish")
+    assert lines[-1] == "total: 0 passed, 1 failed, 0 skipped"
