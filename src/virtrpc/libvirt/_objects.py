@@ -9,7 +9,7 @@ over a thousand domains builds a thousand).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -50,6 +50,26 @@ class _ObjectBase:
         self._conn = parent._conn
         self._c = parent._c
         self._o = _obj
+
+    @classmethod
+    def _list(cls, parent: Any, objs: Iterable[Any]) -> list[Self]:
+        """``[cls(parent, o) for o in objs]`` at about half the cost: the
+        listings (``listAllDomains``...) build one object per item, a thousand
+        for a thousand domains, so no ``__init__`` call and no per-object
+        lookup of the parent's connection (a property on virConnect)."""
+        conn = parent._conn
+        client = parent._c
+        new = object.__new__
+        out: list[Self] = []
+        append = out.append
+        for obj in objs:
+            item = new(cls)
+            item._parent = parent
+            item._conn = conn
+            item._c = client
+            item._o = obj
+            append(item)
+        return out
 
     def connect(self) -> virConnect:
         """The connection this object belongs to."""
