@@ -58,6 +58,7 @@ HAND_WRITTEN = frozenset({
     "virStreamRecv", "virStreamSend", "virStreamFinish", "virStreamAbort", "virStreamRecvAll",
     "virStreamSendAll", "virConnectGetURI", "virStreamRecvFlags", "virStreamRecvHole",
     "virStreamSendHole", "virStreamSparseRecvAll", "virStreamSparseSendAll",
+    "virStreamEventAddCallback", "virStreamEventUpdateCallback", "virStreamEventRemoveCallback",
     # events (virtrpc/libvirt/_connevents.py)
     "virConnectDomainEventRegisterAny", "virConnectDomainEventDeregisterAny",
     "virConnectNetworkEventRegisterAny", "virConnectNetworkEventDeregisterAny",

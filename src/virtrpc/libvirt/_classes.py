@@ -5,7 +5,7 @@
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
 210 plain methods (a procedure of the same name, arguments by position),
-175 from the shape table (virtrpc/apigen/shapes.py), 9 not yet provided.
+175 from the shape table (virtrpc/apigen/shapes.py), 6 not yet provided.
 """
 
 from __future__ import annotations
@@ -2484,18 +2484,6 @@ class virNWFilter(virNWFilterBase):
 
 class virStream(virStreamBase):
     __slots__ = ()
-
-    def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a callback to be notified when a stream becomes writable, or readable. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventAddCallback")
-
-    def eventRemoveCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Remove an event callback from the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventRemoveCallback")
-
-    def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Changes the set of events to monitor for a stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventUpdateCallback")
 
 
 class virConnect(virConnectBase):

@@ -2483,18 +2483,6 @@ class virNWFilter(virNWFilterBase):
 class virStream(virStreamBase):
     __slots__ = ()
 
-    async def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a callback to be notified when a stream becomes writable, or readable. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventAddCallback")
-
-    async def eventRemoveCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Remove an event callback from the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventRemoveCallback")
-
-    async def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Changes the set of events to monitor for a stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventUpdateCallback")
-
 
 class virConnect(virConnectBase):
     __slots__ = ()

@@ -151,6 +151,18 @@ class virStreamBase(_ObjectBase):
 
     __slots__ = ("_pending", "_stream", "flags")
 
+    def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
+        """Stream event callbacks: in the blocking API only (not yet here)."""
+        raise _rt.not_provided("virStreamEventAddCallback")
+
+    def eventRemoveCallback(self, *args: Any, **kwargs: Any) -> Any:
+        """Stream event callbacks: in the blocking API only (not yet here)."""
+        raise _rt.not_provided("virStreamEventRemoveCallback")
+
+    def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
+        """Stream event callbacks: in the blocking API only (not yet here)."""
+        raise _rt.not_provided("virStreamEventUpdateCallback")
+
     def __init__(self, parent: Any, _obj: Any = None) -> None:
         super().__init__(parent, _obj)
         self.flags = _obj if isinstance(_obj, int) else 0
