@@ -118,7 +118,8 @@ def _libvirt_release(version: str, debian_version: str, sha256: str) -> Input:
         kind=DEBIAN_SOURCE,
         package=f"libvirt={debian_version}",
         files={f"libvirt_{version}.orig.tar.xz": sha256},
-        keep=("src/*.x", "src/*-structs", "examples/xml/test/*.xml"),
+        # virerror.c: the labels of the error domains (virtrpc.apigen)
+        keep=("src/*.x", "src/*-structs", "examples/xml/test/*.xml", "src/util/virerror.c"),
         flat=("src/*.x", "src/*-structs"),
     )
 

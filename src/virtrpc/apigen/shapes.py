@@ -58,6 +58,7 @@ HAND_WRITTEN = frozenset({
     "virStreamRecv", "virStreamSend", "virStreamFinish", "virStreamAbort", "virStreamRecvAll",
     "virStreamSendAll", "virConnectGetURI", "virStreamRecvFlags", "virStreamRecvHole",
     "virStreamSendHole", "virStreamSparseRecvAll", "virStreamSparseSendAll",
+    "virStreamEventAddCallback", "virStreamEventUpdateCallback", "virStreamEventRemoveCallback",
     # events (virtrpc/libvirt/_connevents.py)
     "virConnectDomainEventRegisterAny", "virConnectDomainEventDeregisterAny",
     "virConnectNetworkEventRegisterAny", "virConnectNetworkEventDeregisterAny",
@@ -83,7 +84,7 @@ class Shape:
 
 def _listall(cname: str, proc: str, field: str, cls: str, owner: str = "self") -> Shape:
     return Shape(cname, "flags: int = 0", proc, f"{owner}need_results=1, flags=flags",
-                 f"[{cls}(self, x) for x in r.{field}]", f"list[{cls}]")
+                 f"{cls}._list(self, r.{field})", f"list[{cls}]")
 
 
 def _names(cname: str, proc: str, count_proc: str, obj: str = "", field: str = "maxnames") -> Shape:
@@ -172,23 +173,23 @@ SHAPES: tuple[Shape, ...] = (
              "bindings", "virNWFilterBinding", ""),
     Shape("virStoragePoolListAllVolumes", "flags: int = 0", "storage_pool_list_all_volumes",
           "pool=self._o, need_results=1, flags=flags",
-          "[virStorageVol(self._conn, x) for x in r.vols]", "list[virStorageVol]"),
+          "virStorageVol._list(self._conn, r.vols)", "list[virStorageVol]"),
     Shape("virStoragePoolListVolumes", "", "storage_pool_list_volumes",
           "pool=self._o, maxnames=self._c.storage_pool_num_of_volumes(pool=self._o)",
           "list(r)", "list[str]"),
     Shape("virDomainListAllSnapshots", "flags: int = 0", "domain_list_all_snapshots",
           _DOM + "need_results=1, flags=flags",
-          "[virDomainSnapshot(self, x) for x in r.snapshots]", "list[virDomainSnapshot]"),
+          "virDomainSnapshot._list(self, r.snapshots)", "list[virDomainSnapshot]"),
     Shape("virDomainListAllCheckpoints", "flags: int = 0", "domain_list_all_checkpoints",
           _DOM + "need_results=1, flags=flags",
-          "[virDomainCheckpoint(self, x) for x in r.checkpoints]",
+          "virDomainCheckpoint._list(self, r.checkpoints)",
           "list[virDomainCheckpoint]"),
     Shape("virDomainSnapshotListNames", "flags: int = 0", "domain_snapshot_list_names",
           _DOM + "maxnames=self._c.domain_snapshot_num(dom=self._o, flags=flags), flags=flags",
           "list(r)", "list[str]"),
     Shape("virNetworkListAllPorts", "flags: int = 0", "network_list_all_ports",
           "network=self._o, need_results=1, flags=flags",
-          "[virNetworkPort(self, x) for x in r.ports]", "list[virNetworkPort]"),
+          "virNetworkPort._list(self, r.ports)", "list[virNetworkPort]"),
     # --- lookups by UUID ------------------------------------------------------
     Shape("virDomainLookupByUUID", "uuid: bytes", "domain_lookup_by_uuid",
           'uuid=_rt.uuid_arg(uuid, "virDomainLookupByUUID")',
@@ -466,7 +467,7 @@ SHAPES: tuple[Shape, ...] = (
           "dom=self._o, flags=flags)), flags=flags", "0", "int"),
     Shape("virDomainSnapshotListAllChildren", "flags: int = 0",
           "domain_snapshot_list_all_children", "snapshot=self._o, need_results=1, flags=flags",
-          "[virDomainSnapshot(self._parent, x) for x in r.snapshots]",
+          "virDomainSnapshot._list(self._parent, r.snapshots)",
           "list[virDomainSnapshot]"),
     Shape("virDomainSnapshotListChildrenNames", "flags: int = 0",
           "domain_snapshot_list_children_names",
@@ -475,7 +476,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virDomainCheckpointListAllChildren", "flags: int = 0",
           "domain_checkpoint_list_all_children",
           "checkpoint=self._o, need_results=1, flags=flags",
-          "[virDomainCheckpoint(self._parent, x) for x in r.checkpoints]",
+          "virDomainCheckpoint._list(self._parent, r.checkpoints)",
           "list[virDomainCheckpoint]"),
     Shape("virNetworkGetDHCPLeases", "mac: str | None = None, flags: int = 0",
           "network_get_dhcp_leases", "net=self._o, mac=mac, need_results=1, flags=flags",

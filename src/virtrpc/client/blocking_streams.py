@@ -47,6 +47,26 @@ class SyncStream:
         self._closed = False
         # The opening call was abandoned (see BlockingEngine._open_stream).
         self._abandoned = False
+        # Called (in the reading thread) after every arrival: data, a hole,
+        # the end or an error.  See set_listener.
+        self._listener: Callable[[], None] | None = None
+
+    def set_listener(self, listener: Callable[[], None] | None) -> None:
+        """Have ``listener()`` called after every arrival (data, a hole, the
+        end or an error), in whichever thread read it; it must not block (the
+        compatible API's stream event callbacks post to their event loop).
+        ``None`` removes it."""
+        self._listener = listener
+
+    def ready(self) -> bool:
+        """Whether a receive would return at once (data, a hole, the end,
+        or an error of the stream or its connection)."""
+        return self._has_item() or self._engine._error is not None
+
+    def _arrived(self) -> None:
+        listener = self._listener
+        if listener is not None:
+            listener()
 
     @property
     def closed(self) -> bool:
@@ -64,21 +84,25 @@ class SyncStream:
             self._peer_finished = True  # libvirtd's end of its side
         else:
             self._incoming.append(data)
+        self._arrived()
 
     def _feed_hole(self, length: int) -> None:
         if not (self._closed or self._peer_finished):
             self._incoming.append(Hole(length))
+            self._arrived()
 
     def _feed_end(self) -> None:
         if self._finish_sent:
             self._settle()
         else:
             self._peer_finished = True
+        self._arrived()
 
     def _feed_error(self, error: BaseException) -> None:
         if self._error is None:
             self._error = error
         self._settle()
+        self._arrived()
 
     def _settle(self) -> None:
         if not self._closed:

@@ -5,7 +5,7 @@
 """libvirt-python's classes, one method per C function of libvirt-api.xml.
 
 210 plain methods (a procedure of the same name, arguments by position),
-181 from the shape table (virtrpc/apigen/shapes.py), 3 not yet provided.
+181 from the shape table (virtrpc/apigen/shapes.py), 0 not yet provided.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = self._c.domain_checkpoint_list_all_children(checkpoint=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointListAllChildren") from None
-        return [virDomainCheckpoint(self._parent, x) for x in r.checkpoints]
+        return virDomainCheckpoint._list(self._parent, r.checkpoints)
 
 
 class virDomainSnapshot(virDomainSnapshotBase):
@@ -153,7 +153,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_list_all_children(snapshot=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListAllChildren") from None
-        return [virDomainSnapshot(self._parent, x) for x in r.snapshots]
+        return virDomainSnapshot._list(self._parent, r.snapshots)
 
     def listChildrenNames(self, flags: int = 0) -> list[str]:
         """Collect the list of domain snapshots that are children of the given snapshot, and...."""
@@ -830,7 +830,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_list_all_checkpoints(dom=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllCheckpoints") from None
-        return [virDomainCheckpoint(self, x) for x in r.checkpoints]
+        return virDomainCheckpoint._list(self, r.checkpoints)
 
     def listAllSnapshots(self, flags: int = 0) -> list[virDomainSnapshot]:
         """Collect the list of domain snapshots for the given domain and allocate an array to...."""
@@ -839,7 +839,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_list_all_snapshots(dom=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllSnapshots") from None
-        return [virDomainSnapshot(self, x) for x in r.snapshots]
+        return virDomainSnapshot._list(self, r.snapshots)
 
     def managedSave(self, flags: int = 0) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
@@ -1810,7 +1810,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_list_all_ports(network=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkListAllPorts") from None
-        return [virNetworkPort(self, x) for x in r.ports]
+        return virNetworkPort._list(self, r.ports)
 
     def name(self) -> str:
         """Get the public name for that network."""
@@ -2050,7 +2050,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_list_all_volumes(pool=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolListAllVolumes") from None
-        return [virStorageVol(self._conn, x) for x in r.vols]
+        return virStorageVol._list(self._conn, r.vols)
 
     def listVolumes(self) -> list[str]:
         """Fetch list of storage volume names, limiting to at most maxnames."""
@@ -2491,18 +2491,6 @@ class virNWFilter(virNWFilterBase):
 class virStream(virStreamBase):
     __slots__ = ()
 
-    def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a callback to be notified when a stream becomes writable, or readable. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventAddCallback")
-
-    def eventRemoveCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Remove an event callback from the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventRemoveCallback")
-
-    def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Changes the set of events to monitor for a stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventUpdateCallback")
-
 
 class virConnect(virConnectBase):
     __slots__ = ()
@@ -2910,7 +2898,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_node_devices(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNodeDevices") from None
-        return [virNodeDevice(self, x) for x in r.devices]
+        return virNodeDevice._list(self, r.devices)
 
     def listAllDomains(self, flags: int = 0) -> list[virDomain]:
         """Collect a possibly-filtered list of all domains, and return an allocated array of...."""
@@ -2919,7 +2907,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_domains(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllDomains") from None
-        return [virDomain(self, x) for x in r.domains]
+        return virDomain._list(self, r.domains)
 
     def listAllInterfaces(self, flags: int = 0) -> list[virInterface]:
         """Collect the list of interfaces, and allocate an array to store those objects."""
@@ -2928,7 +2916,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_interfaces(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllInterfaces") from None
-        return [virInterface(self, x) for x in r.ifaces]
+        return virInterface._list(self, r.ifaces)
 
     def listAllNWFilterBindings(self, flags: int = 0) -> list[virNWFilterBinding]:
         """Collect the list of network filters, and allocate an array to store those objects."""
@@ -2937,7 +2925,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_nwfilter_bindings(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilterBindings") from None
-        return [virNWFilterBinding(self, x) for x in r.bindings]
+        return virNWFilterBinding._list(self, r.bindings)
 
     def listAllNWFilters(self, flags: int = 0) -> list[virNWFilter]:
         """Collect the list of network filters, and allocate an array to store those objects."""
@@ -2946,7 +2934,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_nwfilters(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilters") from None
-        return [virNWFilter(self, x) for x in r.filters]
+        return virNWFilter._list(self, r.filters)
 
     def listAllNetworks(self, flags: int = 0) -> list[virNetwork]:
         """Collect the list of networks, and allocate an array to store those objects."""
@@ -2955,7 +2943,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_networks(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNetworks") from None
-        return [virNetwork(self, x) for x in r.nets]
+        return virNetwork._list(self, r.nets)
 
     def listAllSecrets(self, flags: int = 0) -> list[virSecret]:
         """Collect the list of secrets, and allocate an array to store those objects."""
@@ -2964,7 +2952,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_secrets(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllSecrets") from None
-        return [virSecret(self, x) for x in r.secrets]
+        return virSecret._list(self, r.secrets)
 
     def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:
         """Collect the list of storage pools, and allocate an array to store those objects."""
@@ -2973,7 +2961,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_storage_pools(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllStoragePools") from None
-        return [virStoragePool(self, x) for x in r.pools]
+        return virStoragePool._list(self, r.pools)
 
     def listDefinedDomains(self) -> list[str]:
         """list the defined but inactive domains, stores the pointers to the names in @names...."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from virtrpc.client.errors import LibvirtError as WireError
 from virtrpc.errors import ConnectionLost, VirtrpcError, XdrError
+from virtrpc.libvirt.error_domains import DOMAIN_LABELS
 from virtrpc.protocols import remote as _remote
 
 if TYPE_CHECKING:
@@ -40,17 +41,9 @@ VIR_FROM_RPC = 7
 VIR_FROM_REMOTE = 13
 VIR_FROM_DOMAIN = 20
 VIR_FROM_STREAMS = 38
-
-#: Labels libvirt's default error handler prints for the error domains a
-#: client meets (measured on libvirt 9.0, except QEMU's, LXC's and Remote);
-#: the others print their number.
-DOMAIN_LABELS = {
-    0: "", 7: "XML-RPC", 10: "QEMU Driver", 12: "Test Driver", 13: "Remote",
-    17: "LXC Driver", 18: "Storage Driver", 19: "Network Driver", 20: "Domain Config",
-    22: "Node Device Driver", 30: "Secrets Driver", 33: "Network Filter Driver",
-    38: "I/O Stream Utils",
-}
-
+VIR_FROM_XML = 5
+VIR_ERR_XML_DETAIL = 35
+_LEVEL_NAMES = {1: "warning", 2: "error"}
 
 class libvirtError(Exception):
     """A libvirt failure, as libvirt-python raises it.
@@ -123,9 +116,23 @@ def _report(err: ErrorTuple) -> None:
         handler, ctx = _handler
         handler(ctx, err)
         return
-    label = DOMAIN_LABELS.get(err[1], str(err[1]))
-    level = "warning" if err[3] == 1 else "error"
-    sys.stderr.write(f"libvirt: {label} {level} : {err[2] or ''}\n")
+    sys.stderr.write(default_error_text(err))
+
+
+def default_error_text(err: ErrorTuple) -> str:
+    """What libvirt's default handler (virDefaultErrorFunc) prints for ``err``.
+
+    The object names it can add are never set on a client's errors (libvirt's
+    remote driver does not pass them on), so they stay empty here too."""
+    code, domain, message, level, _str1, _str2, _str3, int1, _int2 = err
+    if code == 0:  # VIR_ERR_OK
+        return ""
+    label = DOMAIN_LABELS[domain] if 0 <= domain < len(DOMAIN_LABELS) else "Unknown"
+    text = message or ""
+    head = f"libvirt: {label} {_LEVEL_NAMES.get(level, '')} : "
+    if domain == VIR_FROM_XML and code == VIR_ERR_XML_DETAIL and int1 != 0:
+        return f"{head}line {int1}: {text}"
+    return head + text + ("" if text.endswith("\n") else "\n")
 
 
 #: Message prefixes libvirt formats as ``"<prefix>: %s"`` (then ``str1`` is

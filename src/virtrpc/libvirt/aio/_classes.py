@@ -88,7 +88,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = (await self._c.domain_checkpoint_list_all_children(checkpoint=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointListAllChildren") from None
-        return [virDomainCheckpoint(self._parent, x) for x in r.checkpoints]
+        return virDomainCheckpoint._list(self._parent, r.checkpoints)
 
 
 class virDomainSnapshot(virDomainSnapshotBase):
@@ -151,7 +151,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_list_all_children(snapshot=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListAllChildren") from None
-        return [virDomainSnapshot(self._parent, x) for x in r.snapshots]
+        return virDomainSnapshot._list(self._parent, r.snapshots)
 
     async def listChildrenNames(self, flags: int = 0) -> list[str]:
         """Collect the list of domain snapshots that are children of the given snapshot, and...."""
@@ -828,7 +828,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_list_all_checkpoints(dom=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllCheckpoints") from None
-        return [virDomainCheckpoint(self, x) for x in r.checkpoints]
+        return virDomainCheckpoint._list(self, r.checkpoints)
 
     async def listAllSnapshots(self, flags: int = 0) -> list[virDomainSnapshot]:
         """Collect the list of domain snapshots for the given domain and allocate an array to...."""
@@ -837,7 +837,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_list_all_snapshots(dom=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllSnapshots") from None
-        return [virDomainSnapshot(self, x) for x in r.snapshots]
+        return virDomainSnapshot._list(self, r.snapshots)
 
     async def managedSave(self, flags: int = 0) -> int:
         """This method will suspend a domain and save its memory contents to a file on disk."""
@@ -1808,7 +1808,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_list_all_ports(network=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkListAllPorts") from None
-        return [virNetworkPort(self, x) for x in r.ports]
+        return virNetworkPort._list(self, r.ports)
 
     async def name(self) -> str:
         """Get the public name for that network."""
@@ -2048,7 +2048,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_list_all_volumes(pool=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolListAllVolumes") from None
-        return [virStorageVol(self._conn, x) for x in r.vols]
+        return virStorageVol._list(self._conn, r.vols)
 
     async def listVolumes(self) -> list[str]:
         """Fetch list of storage volume names, limiting to at most maxnames."""
@@ -2489,18 +2489,6 @@ class virNWFilter(virNWFilterBase):
 class virStream(virStreamBase):
     __slots__ = ()
 
-    async def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Register a callback to be notified when a stream becomes writable, or readable. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventAddCallback")
-
-    async def eventRemoveCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Remove an event callback from the stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventRemoveCallback")
-
-    async def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Changes the set of events to monitor for a stream. (Not yet provided by virtrpc.)"""
-        raise _rt.not_provided("virStreamEventUpdateCallback")
-
 
 class virConnect(virConnectBase):
     __slots__ = ()
@@ -2908,7 +2896,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_node_devices(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNodeDevices") from None
-        return [virNodeDevice(self, x) for x in r.devices]
+        return virNodeDevice._list(self, r.devices)
 
     async def listAllDomains(self, flags: int = 0) -> list[virDomain]:
         """Collect a possibly-filtered list of all domains, and return an allocated array of...."""
@@ -2917,7 +2905,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_domains(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllDomains") from None
-        return [virDomain(self, x) for x in r.domains]
+        return virDomain._list(self, r.domains)
 
     async def listAllInterfaces(self, flags: int = 0) -> list[virInterface]:
         """Collect the list of interfaces, and allocate an array to store those objects."""
@@ -2926,7 +2914,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_interfaces(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllInterfaces") from None
-        return [virInterface(self, x) for x in r.ifaces]
+        return virInterface._list(self, r.ifaces)
 
     async def listAllNWFilterBindings(self, flags: int = 0) -> list[virNWFilterBinding]:
         """Collect the list of network filters, and allocate an array to store those objects."""
@@ -2935,7 +2923,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_nwfilter_bindings(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilterBindings") from None
-        return [virNWFilterBinding(self, x) for x in r.bindings]
+        return virNWFilterBinding._list(self, r.bindings)
 
     async def listAllNWFilters(self, flags: int = 0) -> list[virNWFilter]:
         """Collect the list of network filters, and allocate an array to store those objects."""
@@ -2944,7 +2932,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_nwfilters(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilters") from None
-        return [virNWFilter(self, x) for x in r.filters]
+        return virNWFilter._list(self, r.filters)
 
     async def listAllNetworks(self, flags: int = 0) -> list[virNetwork]:
         """Collect the list of networks, and allocate an array to store those objects."""
@@ -2953,7 +2941,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_networks(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNetworks") from None
-        return [virNetwork(self, x) for x in r.nets]
+        return virNetwork._list(self, r.nets)
 
     async def listAllSecrets(self, flags: int = 0) -> list[virSecret]:
         """Collect the list of secrets, and allocate an array to store those objects."""
@@ -2962,7 +2950,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_secrets(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllSecrets") from None
-        return [virSecret(self, x) for x in r.secrets]
+        return virSecret._list(self, r.secrets)
 
     async def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:
         """Collect the list of storage pools, and allocate an array to store those objects."""
@@ -2971,7 +2959,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_storage_pools(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllStoragePools") from None
-        return [virStoragePool(self, x) for x in r.pools]
+        return virStoragePool._list(self, r.pools)
 
     async def listDefinedDomains(self) -> list[str]:
         """list the defined but inactive domains, stores the pointers to the names in @names...."""
