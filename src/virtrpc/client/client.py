@@ -77,6 +77,7 @@ from virtrpc.rpc.events import (
     StreamHole,
 )
 from virtrpc.rpc.events import Event as RpcEvent
+from virtrpc.rpc.framing import close_fds
 from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
 from virtrpc.rpc.packet import Header, MessageType, Status
 from virtrpc.timers import CoarseTimer
@@ -152,10 +153,7 @@ def _make_plan(proc: Procedure, *, unwrap: bool) -> _Plan:
     )
 
 
-def _close_fds(fds: Sequence[int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+_close_fds = close_fds
 
 
 _PENDING: Final = 0

@@ -35,9 +35,7 @@ many events and keep the rest, in order, for :meth:`Connection.next_events`.
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import os
 import struct
 from collections import deque
 from collections.abc import Sequence
@@ -60,18 +58,19 @@ from virtrpc.rpc.events import (
     StreamHole,
     UnexpectedMessage,
 )
+from virtrpc.rpc.framing import PacketReader, close_fds
 from virtrpc.rpc.packet import (
     HEADER_STRUCT,
     KEEPALIVE_PROC_PING,
     KEEPALIVE_PROC_PONG,
     KEEPALIVE_PROGRAM,
     KEEPALIVE_VERSION,
+    LENGTH_HEADER_STRUCT,
     LENGTH_STRUCT,
     MIN_PACKET_SIZE,
-    NFDS_STRUCT,
-    NUM_FDS_MAX,
     PACKET_MAX,
     PAYLOAD_MAX,
+    REPLY_HEAD_STRUCT,
     Header,
     MessageType,
     Status,
@@ -94,12 +93,11 @@ _CONTINUE = int(Status.CONTINUE)
 
 _length_unpack_from = LENGTH_STRUCT.unpack_from
 _header_unpack_from = HEADER_STRUCT.unpack_from
-_nfds_unpack_from = NFDS_STRUCT.unpack_from
 _tuple_new = tuple.__new__
-_packet_pack = struct.Struct(">IIIiiIi").pack
+_packet_pack = LENGTH_HEADER_STRUCT.pack
 # What the client's fast path reads of a reply: length, program and version
 # as one number (the key of _pending, see _call_key), type, serial, status.
-_reply_head_unpack_from = struct.Struct(">IQ4xiIi").unpack_from
+_reply_head_unpack_from = REPLY_HEAD_STRUCT.unpack_from
 _STREAM_HOLE_STRUCT = struct.Struct(">qI")
 
 _SERIAL_MASK = 0xFFFFFFFF
@@ -139,11 +137,8 @@ def decode_stream_hole(payload: bytes | bytearray | memoryview) -> tuple[int, in
     return length, flags
 
 
-def _close_all(fds: Sequence[int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-
+#: The framing layer's fd disposal (kept under this name for the code below).
+_close_all = close_fds
 
 _PING_PACKET = encode_packet(
     KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KEEPALIVE_PROC_PING, _MESSAGE, 0, _OK
@@ -168,19 +163,14 @@ class Connection:
     """
 
     __slots__ = (
-        "_buf",
         "_closed",
-        "_dummies",
         "_error",
-        "_fds",
-        "_held",
-        "_held_nfds",
         "_is_client",
         "_max_events",
-        "_need",
         "_next_serial",
         "_pending",
         "_queue",
+        "_reader",
         "_serials_wrapped",
         "messages_received",
         "role",
@@ -189,17 +179,9 @@ class Connection:
     def __init__(self, role: Role, *, track_calls: bool = True) -> None:
         self.role = role
         self._is_client = role is Role.CLIENT
-        # Unparsed bytes: a partial packet, or bytes after a message that waits
-        # for its fds.  Empty most of the time (fast path parses chunks in place).
-        self._buf = bytearray()
-        # Bytes _buf must hold before parsing is worth retrying.
-        self._need = 0
-        # A message whose bytes are complete but whose dummy bytes / fds are not.
-        self._held: tuple[Header, bytes] | None = None
-        self._held_nfds = 0
-        self._dummies = 0
-        # Received fds not yet attached to a message.
-        self._fds: list[int] = []
+        # The framing: bytes, dummy bytes and fds in, whole packets out.  It
+        # owns the received fds until a packet carries them out.
+        self._reader = PacketReader()
         self._closed = False
         self._error: ProtocolError | None = None
         self._next_serial = 1
@@ -293,13 +275,7 @@ class Connection:
                 event.close_fds()
 
     def _drop_state(self) -> None:
-        fds, self._fds = self._fds, []
-        _close_all(fds)
-        self._buf = bytearray()
-        self._held = None
-        self._held_nfds = 0
-        self._dummies = 0
-        self._need = 0
+        self._reader.reset()
 
     def _fail(self, error: ProtocolError, events: list[Event]) -> None:
         self._closed = True
@@ -319,7 +295,8 @@ class Connection:
         Bytes are processed before the fds, which matches the kernel: an
         ``SCM_RIGHTS`` message is delivered with the last byte of the read.
         After both, every dummy byte consumed so far must have its fd, else
-        the peer sent a dummy byte without one: :class:`ProtocolViolation`.
+        the peer sent a dummy byte without one: :class:`ProtocolViolation`
+        (the framing rules are :class:`~virtrpc.rpc.framing.PacketReader`'s).
         With :meth:`set_max_events`, at most that many events are returned
         and the rest are queued for :meth:`next_events`.
         """
@@ -328,42 +305,44 @@ class Connection:
             if fds:
                 _close_all(fds)
             return events
-        fds_adopted = False
+        reader = self._reader
+        framing_error: ProtocolError | None = None
         try:
-            if data:
-                if self._buf or self._held is not None:
-                    buf = self._buf
-                    buf += data
-                    if len(buf) >= self._need:
-                        self._parse_buffer(events)
-                else:
-                    pos = self._parse(data, events)
-                    if pos < len(data):
-                        self._buf += memoryview(data)[pos:]
-            if fds:
-                # From here on the fds live in self._fds (or in events), so a
-                # failure closes them through _drop_state.
-                fds_adopted = True
-                self._add_fds(fds, events)
-            if self._held is not None and len(self._fds) < self._held_nfds - self._dummies:
-                # A dummy byte arrived without its fd (see the module docstring).
-                raise ProtocolError(
-                    f"message announced {self._held_nfds} fds but "
-                    f"{self._held_nfds - self._dummies} dummy bytes brought only "
-                    f"{len(self._fds)}: fd announced but not received"
-                )
+            reader.add_data(data, fds or ())
         except ProtocolError as exc:
+            framing_error = exc  # after the packets completed before it
+        frames = iter(reader)
+        try:
+            for header, payload, frame_fds, _nfds, _offset in frames:
+                # Inline the client's hot path: a successful reply without fds
+                # to a tracked call.
+                if header[3] == _REPLY and header[5] == _OK and self._is_client:
+                    pending = self._pending
+                    if pending is not None:
+                        expected = pending.pop(header[4], None)
+                        if expected != _call_key(header[0], header[1]):
+                            if expected is not None:
+                                pending[header[4]] = expected
+                            raise ProtocolError(
+                                f"reply for prog {header[0]:#x} vers {header[1]} serial "
+                                f"{header[4]} matches no pending call"
+                            )
+                    self.messages_received += 1
+                    events.append(Reply(header, payload, frame_fds))
+                    continue
+                self._emit(header, payload, frame_fds, events)
+            if framing_error is not None:
+                raise framing_error
+        except ProtocolError as exc:
+            for frame in frames:  # completed after the one that failed
+                _close_all(frame.fds)
             self._fail(exc, events)
-            if fds and not fds_adopted:
-                _close_all(fds)
         return self._throttle(events) if self._max_events else events
 
     def _settled(self) -> bool:
         """Nothing half-received, held for its fds or queued: the next read
         may be taken whole by a fast path."""
-        return not (
-            self._buf or self._held is not None or self._fds or self._closed or self._queue
-        )
+        return self._reader.idle and not (self._closed or self._queue)
 
     def receive_reply(self, data: bytes) -> tuple[int, bytes] | None:
         """The client's fast path for its most common read: ``data`` is exactly
@@ -382,9 +361,7 @@ class Connection:
             size < MIN_PACKET_SIZE
             or size > PACKET_MAX
             or type(data) is not bytes
-            or self._buf
-            or self._held is not None
-            or self._fds
+            or not self._reader.idle
             or self._closed
             or self._queue
             or not self._is_client
@@ -437,145 +414,13 @@ class Connection:
         events: list[Event] = []
         if self._closed:
             return events
-        if self._buf or self._held is not None or self._fds:
-            what = "packet" if self._buf else "fd transfer"
+        what = self._reader.incomplete
+        if what is not None:
             self._fail(ProtocolError(f"connection closed by peer in the middle of a {what}"), events)
         else:
             self._closed = True
             events.append(ConnectionClosed())
         return self._throttle(events) if self._max_events else events
-
-    def _parse_buffer(self, events: list[Event]) -> None:
-        buf = self._buf
-        view = memoryview(buf)
-        try:
-            pos = self._parse(view, events)
-        finally:
-            view.release()
-        if pos:
-            del buf[:pos]
-        # After a failure _drop_state replaced self._buf; nothing to trim then.
-
-    def _parse(self, view: bytes | bytearray | memoryview, events: list[Event]) -> int:
-        """Parse complete messages from ``view``; return how many bytes were consumed."""
-        pos = 0
-        end = len(view)
-        while True:
-            if self._held is not None:
-                if self._dummies:
-                    take = min(self._dummies, end - pos)
-                    pos += take
-                    self._dummies -= take
-                    if self._dummies:
-                        # Every dummy byte counts as soon as it arrives: its
-                        # fd must have come with the same read.
-                        self._need = 1
-                        return pos
-                if len(self._fds) < self._held_nfds:
-                    self._need = 0
-                    return pos
-                self._release_held(events)
-            avail = end - pos
-            if avail < 4:
-                self._need = 4
-                return pos
-            length = _length_unpack_from(view, pos)[0]
-            if length < MIN_PACKET_SIZE or length > PACKET_MAX:
-                raise ProtocolError(
-                    f"invalid packet length {length}: must be between "
-                    f"{MIN_PACKET_SIZE} and {PACKET_MAX}"
-                )
-            if avail < length:
-                self._need = length
-                return pos
-            header: Header = _tuple_new(Header, _header_unpack_from(view, pos + 4))
-            mtype = header[3]
-            if mtype in (_CALL_WITH_FDS, _REPLY_WITH_FDS):
-                if length < MIN_PACKET_SIZE + 4:
-                    raise ProtocolError(f"packet of type {mtype} too short for its fd count")
-                nfds = _nfds_unpack_from(view, pos + 28)[0]
-                if nfds > NUM_FDS_MAX:
-                    raise ProtocolError(f"too many fds announced: {nfds} > {NUM_FDS_MAX}")
-                if len(self._fds) > nfds:
-                    raise ProtocolError(
-                        f"received {len(self._fds)} fds for a message announcing {nfds}"
-                    )
-                payload = bytes(view[pos + 32 : pos + length])
-                pos += length
-                if nfds:
-                    self._held = (header, payload)
-                    self._held_nfds = nfds
-                    self._dummies = nfds
-                    continue
-                self._emit(header, payload, [], events)
-                continue
-            if self._fds:
-                raise ProtocolError(
-                    f"received {len(self._fds)} fds with a message of type {mtype} "
-                    "that cannot carry fds"
-                )
-            payload = bytes(view[pos + 28 : pos + length])
-            pos += length
-            # Inline the client's hot path: a successful reply to a tracked call.
-            if mtype == _REPLY and header[5] == _OK and self._is_client:
-                pending = self._pending
-                if pending is not None:
-                    expected = pending.pop(header[4], None)
-                    if expected != _call_key(header[0], header[1]):
-                        if expected is not None:
-                            pending[header[4]] = expected
-                        raise ProtocolError(
-                            f"reply for prog {header[0]:#x} vers {header[1]} serial "
-                            f"{header[4]} matches no pending call"
-                        )
-                self.messages_received += 1
-                events.append(Reply(header, payload, []))
-                continue
-            self._emit(header, payload, [], events)
-
-    def _release_held(self, events: list[Event]) -> None:
-        held = self._held
-        assert held is not None
-        nfds = self._held_nfds
-        fds = self._fds[:nfds]
-        del self._fds[:nfds]
-        self._held = None
-        self._held_nfds = 0
-        self._emit(held[0], held[1], fds, events)
-
-    def _add_fds(self, fds: Sequence[int], events: list[Event]) -> None:
-        self._fds.extend(fds)
-        if self._held is not None:
-            if len(self._fds) > self._held_nfds:
-                raise ProtocolError(
-                    f"received {len(self._fds)} fds for a message announcing {self._held_nfds}"
-                )
-            if not self._dummies and len(self._fds) == self._held_nfds:
-                self._release_held(events)
-                if self._buf:
-                    self._parse_buffer(events)
-            return
-        # No message waits for fds: they either precede the bytes of the message
-        # they belong to (a sender that attaches them to the packet itself), or
-        # nobody announced them.
-        buf = self._buf
-        if not buf:
-            raise ProtocolError(f"received {len(self._fds)} fds that no message announced")
-        if len(self._fds) > NUM_FDS_MAX:
-            raise ProtocolError(f"received more than {NUM_FDS_MAX} fds ahead of their message")
-        if len(buf) >= 20:
-            mtype = struct.unpack_from(">i", buf, 16)[0]
-            if mtype != _CALL_WITH_FDS and mtype != _REPLY_WITH_FDS:
-                raise ProtocolError(
-                    f"received {len(self._fds)} fds with a message of type {mtype} "
-                    "that cannot carry fds"
-                )
-            if len(buf) >= 32:
-                nfds = _nfds_unpack_from(buf, 28)[0]
-                if len(self._fds) > nfds:
-                    raise ProtocolError(
-                        f"received {len(self._fds)} fds for a message announcing {nfds}"
-                    )
 
     def _emit(self, header: Header, payload: bytes, fds: list[int], events: list[Event]) -> None:
         """Classify a complete message and append its event (or raise)."""

@@ -34,7 +34,7 @@ from virtrpc.rpc.events import (
     UnexpectedMessage,
 )
 from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
-from virtrpc.rpc.packet import Header, MessageType, Status, encode_packet
+from virtrpc.rpc.packet import LENGTH_HEADER_STRUCT, Header, MessageType, Status, encode_packet
 from virtrpc.server.context import CallContext, ServerStream, close_fds
 from virtrpc.server.errors import ERROR_LEVEL, ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import readonly_denied
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("virtrpc.server")
 
-_REPLY_HEADER = struct.Struct(">IIIiiIi").pack
+_REPLY_HEADER = LENGTH_HEADER_STRUCT.pack
 _REPLY = int(MessageType.REPLY)
 
 _INT = struct.Struct(">i")

@@ -14,8 +14,6 @@ File descriptor ownership (the rule handlers must follow):
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from virtrpc.errors import ConnectionLost, StreamError
 from virtrpc.rpc.connection import decode_stream_hole
 from virtrpc.rpc.events import MessageEvent, StreamAbort, StreamData, StreamEnd, StreamHole
+from virtrpc.rpc.framing import close_fds as _close_all
 from virtrpc.rpc.packet import LEGACY_PAYLOAD_MAX, NUM_FDS_MAX, Header
 from virtrpc.server.errors import RpcFault, rpc_error
 
@@ -44,10 +43,9 @@ class Hole:
 
 def close_fds(fds: list[int]) -> None:
     """Close and forget every fd in ``fds``."""
-    while fds:
-        fd = fds.pop()
-        with contextlib.suppress(OSError):
-            os.close(fd)
+    taken = fds[:]
+    fds.clear()
+    _close_all(taken)
 
 
 class CallContext:
