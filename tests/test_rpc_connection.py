@@ -471,7 +471,7 @@ def test_fds_delivered_separately_after_bytes_is_a_violation(pipes: list[int]) -
     out = server.receive_data(p1 + b"\0\0" + p2)
     assert [type(e) for e in out] == [ev.ProtocolViolation]
     assert "not received" in str(server.error)
-    out = server.receive_fds(list(fds))  # too late: closed on arrival
+    out = server.receive_data(b"", list(fds))  # fds alone, too late: closed on arrival
     assert out == [] and not any(fd_is_open(fd) for fd in fds)
 
 
@@ -516,7 +516,7 @@ def test_fd_delivered_after_its_dummy_byte_is_a_violation(
             if end > start:
                 out += server.receive_data(wire[start:end], fd_map.get(end, []))
                 if end == late_pos:
-                    out += server.receive_fds(late_fds)
+                    out += server.receive_data(b"", late_fds)
                 start = end
         assert isinstance(out[-1], ev.ProtocolViolation), out
         calls = [e for e in out if isinstance(e, ev.Call)]

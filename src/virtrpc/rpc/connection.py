@@ -77,7 +77,7 @@ from virtrpc.rpc.packet import (
     encode_packet,
 )
 
-__all__ = ["Connection", "Role", "decode_stream_hole", "encode_stream_hole"]
+__all__ = ["Connection", "Role", "decode_stream_hole", "encode_reply", "encode_stream_hole"]
 
 # Plain ints for the hot path: comparing with an IntEnum member costs more.
 _CALL = int(MessageType.CALL)
@@ -137,6 +137,18 @@ def decode_stream_hole(payload: bytes | bytearray | memoryview) -> tuple[int, in
     return length, flags
 
 
+def encode_reply(call: Header, payload: bytes | bytearray | memoryview = b"", nfds: int = 0) -> bytes:
+    """The successful reply to ``call`` (``REPLY_WITH_FDS`` if ``nfds``): the one
+    reply encoder, used by :meth:`Connection.send_reply` and, without the
+    machine's state check, by the server's hot path (one call per reply)."""
+    if not nfds:
+        length = 28 + len(payload)
+        if length <= PACKET_MAX:
+            return _packet_pack(length, call[0], call[1], call[2], _REPLY, call[4], _OK) + payload
+        return encode_packet(call[0], call[1], call[2], _REPLY, call[4], _OK, payload)
+    return encode_packet(call[0], call[1], call[2], _REPLY_WITH_FDS, call[4], _OK, payload, nfds)
+
+
 #: The framing layer's fd disposal (kept under this name for the code below).
 _close_all = close_fds
 
@@ -148,6 +160,53 @@ _PONG_PACKET = encode_packet(
 )
 
 
+# --- what each role may receive ---------------------------------------------
+# (message type, status) -> the event class, or a str: the violation (a
+# format string over prog, proc, type, serial, status).  _ANY_STATUS matches
+# every status not listed; a type in neither is the role's default.  Keepalive
+# MESSAGEs are told apart first, by procedure, for both roles.
+
+_Rule = type[MessageEvent] | str
+_ANY_STATUS = -1
+
+_KEEPALIVE_RULES: dict[int, _Rule] = {
+    KEEPALIVE_PROC_PING: KeepalivePing,
+    KEEPALIVE_PROC_PONG: KeepalivePong,
+}
+# Stream packets are legal for both ends; an unknown status kills the connection.
+_STREAM_RULES: dict[tuple[int, int], _Rule] = {
+    (_STREAM, _CONTINUE): StreamData,
+    (_STREAM, _OK): StreamEnd,
+    (_STREAM, _ERROR): StreamAbort,
+    (_STREAM, _ANY_STATUS): "stream packet serial {serial} has invalid status {status}",
+    (_STREAM_HOLE, _ANY_STATUS): StreamHole,
+}
+_CLIENT_RULES: dict[tuple[int, int], _Rule] = {
+    **{(mtype, _OK): Reply for mtype in (_REPLY, _REPLY_WITH_FDS)},
+    **{(mtype, _ERROR): ErrorReply for mtype in (_REPLY, _REPLY_WITH_FDS)},
+    **{
+        (mtype, _ANY_STATUS): "reply serial {serial} has invalid status {status}"
+        for mtype in (_REPLY, _REPLY_WITH_FDS)
+    },
+    (_MESSAGE, _ANY_STATUS): EventMessage,
+    **_STREAM_RULES,
+    **{
+        (mtype, _ANY_STATUS): "server sent a call (prog {prog:#x} proc {proc} type {type})"
+        for mtype in (_CALL, _CALL_WITH_FDS)
+    },
+}
+_CLIENT_DEFAULT: _Rule = "unknown message type {type}"
+# A server answers what it cannot take with an error reply and keeps the
+# connection, as libvirtd does (UnexpectedMessage is also its default).
+_SERVER_RULES: dict[tuple[int, int], _Rule] = {
+    **{(mtype, _OK): Call for mtype in (_CALL, _CALL_WITH_FDS)},
+    **{(mtype, _ANY_STATUS): UnexpectedMessage for mtype in (_CALL, _CALL_WITH_FDS)},
+    **{(mtype, _ANY_STATUS): UnexpectedMessage for mtype in (_REPLY, _REPLY_WITH_FDS)},
+    (_MESSAGE, _ANY_STATUS): UnexpectedMessage,
+    **_STREAM_RULES,
+}
+
+
 class Connection:
     """One end of a libvirt RPC connection, without I/O.
 
@@ -157,7 +216,7 @@ class Connection:
     the ``(prog, vers, serial)`` of every call it encoded and treats a reply
     matching none of them as a protocol violation, as libvirt's client does.
 
-    Every fd handed to :meth:`receive_data` / :meth:`receive_fds` is owned by
+    Every fd handed to :meth:`receive_data` is owned by
     the machine until it is attached to an event; on a fatal error the machine
     closes every fd it still owns.
     """
@@ -171,6 +230,7 @@ class Connection:
         "_pending",
         "_queue",
         "_reader",
+        "_rules",
         "_serials_wrapped",
         "messages_received",
         "role",
@@ -179,6 +239,7 @@ class Connection:
     def __init__(self, role: Role, *, track_calls: bool = True) -> None:
         self.role = role
         self._is_client = role is Role.CLIENT
+        self._rules = _CLIENT_RULES if self._is_client else _SERVER_RULES
         # The framing: bytes, dummy bytes and fds in, whole packets out.  It
         # owns the received fds until a packet carries them out.
         self._reader = PacketReader()
@@ -317,16 +378,7 @@ class Connection:
                 # Inline the client's hot path: a successful reply without fds
                 # to a tracked call.
                 if header[3] == _REPLY and header[5] == _OK and self._is_client:
-                    pending = self._pending
-                    if pending is not None:
-                        expected = pending.pop(header[4], None)
-                        if expected != _call_key(header[0], header[1]):
-                            if expected is not None:
-                                pending[header[4]] = expected
-                            raise ProtocolError(
-                                f"reply for prog {header[0]:#x} vers {header[1]} serial "
-                                f"{header[4]} matches no pending call"
-                            )
+                    self._take_pending(header)
                     self.messages_received += 1
                     events.append(Reply(header, payload, frame_fds))
                     continue
@@ -399,14 +451,6 @@ class Connection:
         payload = data[28:]
         return header, payload if type(payload) is bytes else bytes(payload)
 
-    def receive_fds(self, fds: Sequence[int]) -> list[Event]:
-        """Feed fds received without data.
-
-        Only fds that precede their dummy bytes can come this way: a dummy
-        byte fed earlier without its fd is already a protocol violation
-        (the kernel delivers an ``SCM_RIGHTS`` fd with its byte)."""
-        return self.receive_data(b"", fds)
-
     def receive_eof(self) -> list[Event]:
         """The peer closed its end.  Returns ``[ConnectionClosed()]`` at a packet
         boundary, else a :class:`ProtocolViolation` (fds of the unfinished
@@ -422,73 +466,50 @@ class Connection:
             events.append(ConnectionClosed())
         return self._throttle(events) if self._max_events else events
 
-    def _emit(self, header: Header, payload: bytes, fds: list[int], events: list[Event]) -> None:
-        """Classify a complete message and append its event (or raise)."""
-        mtype = header[3]
-        status = header[5]
-        event: MessageEvent
-        if mtype in (_REPLY, _REPLY_WITH_FDS):
-            if not self._is_client:
-                event = UnexpectedMessage(header, payload, fds)
-            else:
-                if status == _OK:
-                    event = Reply(header, payload, fds)
-                elif status == _ERROR:
-                    event = ErrorReply(header, payload, fds)
-                else:
-                    _close_all(fds)
-                    raise ProtocolError(f"reply serial {header[4]} has invalid status {status}")
-                pending = self._pending
-                if pending is not None:
-                    expected = pending.pop(header[4], None)
-                    if expected != _call_key(header[0], header[1]):
-                        if expected is not None:
-                            pending[header[4]] = expected
-                        _close_all(fds)
-                        raise ProtocolError(
-                            f"reply for prog {header[0]:#x} vers {header[1]} serial "
-                            f"{header[4]} matches no pending call"
-                        )
-        elif mtype == _MESSAGE:
-            if header[0] == KEEPALIVE_PROGRAM and header[1] == KEEPALIVE_VERSION:
-                if header[2] == KEEPALIVE_PROC_PING:
-                    event = KeepalivePing(header, payload, fds)
-                elif header[2] == KEEPALIVE_PROC_PONG:
-                    event = KeepalivePong(header, payload, fds)
-                else:
-                    event = UnexpectedMessage(header, payload, fds)
-            elif self._is_client:
-                event = EventMessage(header, payload, fds)
-            else:
-                event = UnexpectedMessage(header, payload, fds)
-        elif mtype == _STREAM:
-            if status == _CONTINUE:
-                event = StreamData(header, payload, fds)
-            elif status == _OK:
-                event = StreamEnd(header, payload, fds)
-            elif status == _ERROR:
-                event = StreamAbort(header, payload, fds)
-            else:
-                _close_all(fds)
-                raise ProtocolError(f"stream packet serial {header[4]} has invalid status {status}")
-        elif mtype == _STREAM_HOLE:
-            event = StreamHole(header, payload, fds)
-        elif mtype in (_CALL, _CALL_WITH_FDS):
-            if self._is_client:
-                _close_all(fds)
+    def _take_pending(self, header: Header) -> None:
+        """The one pending-reply check: a reply must answer a tracked call of
+        the same program and version; it stops being pending."""
+        pending = self._pending
+        if pending is not None:
+            expected = pending.pop(header[4], None)
+            if expected != _call_key(header[0], header[1]):
+                if expected is not None:
+                    pending[header[4]] = expected
                 raise ProtocolError(
-                    f"server sent a call (prog {header[0]:#x} proc {header[2]} type {mtype})"
+                    f"reply for prog {header[0]:#x} vers {header[1]} serial "
+                    f"{header[4]} matches no pending call"
                 )
-            event = Call(header, payload, fds) if status == _OK else UnexpectedMessage(
-                header, payload, fds
-            )
+
+    def _emit(self, header: Header, payload: bytes, fds: list[int], events: list[Event]) -> None:
+        """Classify a complete message by the role's table and append its
+        event (or raise, after closing the message's fds)."""
+        mtype = header[3]
+        if (
+            mtype == _MESSAGE
+            and header[0] == KEEPALIVE_PROGRAM
+            and header[1] == KEEPALIVE_VERSION
+        ):
+            rule: _Rule = _KEEPALIVE_RULES.get(header[2], UnexpectedMessage)
         else:
-            if self._is_client:
+            rules = self._rules
+            rule = rules.get((mtype, header[5])) or rules.get((mtype, _ANY_STATUS)) or (
+                _CLIENT_DEFAULT if self._is_client else UnexpectedMessage
+            )
+        if isinstance(rule, str):
+            _close_all(fds)
+            raise ProtocolError(
+                rule.format(
+                    prog=header[0], proc=header[2], type=mtype, serial=header[4], status=header[5]
+                )
+            )
+        if rule is Reply or rule is ErrorReply:
+            try:
+                self._take_pending(header)
+            except ProtocolError:
                 _close_all(fds)
-                raise ProtocolError(f"unknown message type {mtype}")
-            event = UnexpectedMessage(header, payload, fds)
+                raise
         self.messages_received += 1
-        events.append(event)
+        events.append(rule(header, payload, fds))
 
     # ------------------------------------------------------------------- send
 
@@ -551,10 +572,7 @@ class Connection:
     ) -> bytes:
         """Encode the successful reply to ``call`` (``REPLY_WITH_FDS`` if fds)."""
         self._check_open()
-        mtype = _REPLY_WITH_FDS if fds else _REPLY
-        return encode_packet(
-            call[0], call[1], call[2], mtype, call[4], _OK, payload, len(fds)
-        )
+        return encode_reply(call, payload, len(fds))
 
     def send_error(self, call: Header, error_payload: bytes | bytearray | memoryview) -> bytes:
         """Encode a failed reply to ``call``; the payload is an encoded ``virNetMessageError``."""
