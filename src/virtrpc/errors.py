@@ -8,6 +8,29 @@ low layers never import high ones.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: errors.py imports no other layer
+    from virtrpc.xdrgen.ast import Location
+
+__all__ = [
+    "AuthError",
+    "BadFileDescriptor",
+    "ConnectError",
+    "ConnectionLost",
+    "InvalidArguments",
+    "InvalidValue",
+    "LocalProtocolError",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "StreamError",
+    "TlsError",
+    "UsageError",
+    "VirtrpcError",
+    "XdrCompileError",
+    "XdrError",
+]
+
 
 class VirtrpcError(Exception):
     """Base class of every error raised by virtrpc."""
@@ -27,10 +50,24 @@ class XdrError(VirtrpcError, ValueError):
 
 
 class ProtocolError(VirtrpcError):
-    """The peer violated the RPC protocol (bad header, bad length, bad fds...).
+    """The RPC protocol was violated (bad header, bad length, bad fds...).
 
-    A protocol error is fatal for the connection it happened on.
+    A protocol error is fatal for the connection it happened on.  Which end
+    is at fault is told by the subclass, as h11 does: the RPC layers raise
+    :class:`LocalProtocolError` and the one receive entry of the core
+    (:meth:`virtrpc.rpc.connection.Connection.receive_data` /
+    ``receive_eof``) turns what the peer's bytes caused into
+    :class:`RemoteProtocolError`.  Catch this base class for either.
     """
+
+
+class LocalProtocolError(ProtocolError):
+    """We were about to violate the protocol (a message too large to send, too
+    many fds, a header field out of range): nothing was sent."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer violated the protocol; the connection is dead."""
 
 
 class ConnectionLost(VirtrpcError):
@@ -46,6 +83,46 @@ class ConnectError(VirtrpcError, OSError):
 
 class StreamError(VirtrpcError):
     """A data stream was used wrongly or was aborted by the peer."""
+
+
+class UsageError(VirtrpcError):
+    """The caller used the API wrongly (an unknown procedure, arguments that do
+    not fit it, a stream procedure called as a plain one): nothing was sent,
+    the connection is fine."""
+
+
+class InvalidValue(UsageError, ValueError):
+    """A usage error that is a bad value (a name that names nothing, text that
+    does not parse)."""
+
+
+class InvalidArguments(UsageError, TypeError):
+    """A usage error that is a bad call shape (arguments a procedure does not
+    take, or a call form that does not fit the procedure)."""
+
+
+class AuthError(ConnectError):
+    """Authentication with the daemon failed or cannot be attempted (wrong
+    password, no common mechanism, no credentials, a refused security layer).
+
+    The message names the URI (or host) and the cause.  (Also importable from
+    :mod:`virtrpc.auth`.)
+    """
+
+
+class TlsError(ConnectError):
+    """The TLS handshake or libvirt's certificate check failed.  (Also
+    importable from :mod:`virtrpc.transport.tls`.)"""
+
+
+class XdrCompileError(VirtrpcError):
+    """A ``.x`` file is malformed or inconsistent; ``location`` says where.
+    (Also importable from :mod:`virtrpc.xdrgen.lexer`.)"""
+
+    def __init__(self, location: Location | None, message: str) -> None:
+        self.location = location
+        self.message = message
+        super().__init__(f"{location}: {message}" if location else message)
 
 
 class BadFileDescriptor(VirtrpcError, ValueError):

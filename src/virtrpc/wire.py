@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from virtrpc.errors import ProtocolError, VirtrpcError
+from virtrpc.errors import ProtocolError, RemoteProtocolError, VirtrpcError
 from virtrpc.programs import program_by_number
 from virtrpc.rpc.framing import FdMode, PacketReader
 from virtrpc.rpc.packet import Header, MessageType, Status
@@ -110,14 +110,14 @@ def split_packets(
     for frame in reader:
         yield frame.offset, frame.header, frame.nfds, memoryview(frame.payload)
     if framing_error is not None:
-        raise ProtocolError(f"at offset {reader.offset}: {framing_error}") from None
+        raise RemoteProtocolError(f"at offset {reader.offset}: {framing_error}") from None
     incomplete = reader.incomplete
     if incomplete == "packet":
-        raise ProtocolError(
+        raise RemoteProtocolError(
             f"truncated packet at offset {reader.offset}: {len(data) - reader.offset} bytes left"
         )
     if incomplete is not None:
-        raise ProtocolError("capture ends inside the dummy bytes of passed fds")
+        raise RemoteProtocolError("capture ends inside the dummy bytes of passed fds")
 
 
 def _procedure(header: Header) -> tuple[Program | None, Procedure | None]:

@@ -40,7 +40,7 @@ import struct
 from collections import deque
 from collections.abc import Sequence
 
-from virtrpc.errors import ConnectionLost, ProtocolError
+from virtrpc.errors import ConnectionLost, LocalProtocolError, ProtocolError, RemoteProtocolError
 from virtrpc.rpc.events import (
     Call,
     ConnectionClosed,
@@ -122,18 +122,18 @@ def encode_stream_hole(length: int, flags: int = 0) -> bytes:
     try:
         return _STREAM_HOLE_STRUCT.pack(length, flags)
     except struct.error as exc:
-        raise ProtocolError(f"invalid stream hole: {exc}") from None
+        raise LocalProtocolError(f"invalid stream hole: {exc}") from None
 
 
 def decode_stream_hole(payload: bytes | bytearray | memoryview) -> tuple[int, int]:
     """Decode a ``virNetStreamHole`` payload into ``(length, flags)``."""
     if len(payload) != _STREAM_HOLE_STRUCT.size:
-        raise ProtocolError(
+        raise LocalProtocolError(
             f"stream hole payload is {len(payload)} bytes, expected {_STREAM_HOLE_STRUCT.size}"
         )
     length, flags = _STREAM_HOLE_STRUCT.unpack(payload)
     if length < 0:
-        raise ProtocolError(f"negative stream hole length {length}")
+        raise LocalProtocolError(f"negative stream hole length {length}")
     return length, flags
 
 
@@ -339,6 +339,10 @@ class Connection:
         self._reader.reset()
 
     def _fail(self, error: ProtocolError, events: list[Event]) -> None:
+        # The one place a violation found in received input becomes the
+        # peer's fault (h11's rule: raise Local inside, convert at the entry).
+        if not isinstance(error, RemoteProtocolError):
+            error = RemoteProtocolError(*error.args)
         self._closed = True
         self._error = error
         self._drop_state()
@@ -460,7 +464,7 @@ class Connection:
             return events
         what = self._reader.incomplete
         if what is not None:
-            self._fail(ProtocolError(f"connection closed by peer in the middle of a {what}"), events)
+            self._fail(RemoteProtocolError(f"connection closed by peer in the middle of a {what}"), events)
         else:
             self._closed = True
             events.append(ConnectionClosed())
@@ -475,7 +479,7 @@ class Connection:
             if expected != _call_key(header[0], header[1]):
                 if expected is not None:
                     pending[header[4]] = expected
-                raise ProtocolError(
+                raise LocalProtocolError(
                     f"reply for prog {header[0]:#x} vers {header[1]} serial "
                     f"{header[4]} matches no pending call"
                 )
@@ -497,7 +501,7 @@ class Connection:
             )
         if isinstance(rule, str):
             _close_all(fds)
-            raise ProtocolError(
+            raise LocalProtocolError(
                 rule.format(
                     prog=header[0], proc=header[2], type=mtype, serial=header[4], status=header[5]
                 )
@@ -548,11 +552,11 @@ class Connection:
         else:
             length = 28 + len(payload)
             if length > PACKET_MAX:
-                raise ProtocolError(f"call too large: {length} > {PACKET_MAX} bytes")
+                raise LocalProtocolError(f"call too large: {length} > {PACKET_MAX} bytes")
             try:
                 packet = _packet_pack(length, prog, vers, proc, _CALL, serial, _OK) + payload
             except struct.error as exc:
-                raise ProtocolError(f"cannot encode call header: {exc}") from None
+                raise LocalProtocolError(f"cannot encode call header: {exc}") from None
         if pending is not None:
             pending[serial] = (prog << 32) | vers  # _call_key, inlined
         return serial, packet
@@ -592,7 +596,7 @@ class Connection:
         """Encode one chunk of stream data (``STREAM``, status ``CONTINUE``)."""
         self._check_open()
         if len(data) > PAYLOAD_MAX:
-            raise ProtocolError(f"stream chunk too large: {len(data)} > {PAYLOAD_MAX} bytes")
+            raise LocalProtocolError(f"stream chunk too large: {len(data)} > {PAYLOAD_MAX} bytes")
         return encode_packet(prog, vers, proc, _STREAM, serial, _CONTINUE, data)
 
     def send_stream_end(self, prog: int, vers: int, proc: int, serial: int) -> bytes:

@@ -38,7 +38,7 @@ import struct
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from virtrpc.errors import ProtocolError
+from virtrpc.errors import LocalProtocolError, ProtocolError
 from virtrpc.rpc.packet import (
     HEADER_SIZE,
     HEADER_STRUCT,
@@ -253,7 +253,7 @@ class PacketReader:
                 self._add_fds(fds)
             if self._held is not None and len(self._fds) < self._held_nfds - self._dummies:
                 # A dummy byte arrived without its fd (see the class docstring).
-                raise ProtocolError(
+                raise LocalProtocolError(
                     f"message announced {self._held_nfds} fds but "
                     f"{self._held_nfds - self._dummies} dummy bytes brought only "
                     f"{len(self._fds)}: fd announced but not received"
@@ -309,12 +309,12 @@ class PacketReader:
                 mtype = header[3]
                 if mtype in (_CALL_WITH_FDS, _REPLY_WITH_FDS):
                     if length < PAYLOAD_WITH_FDS_OFFSET:
-                        raise ProtocolError(f"packet of type {mtype} too short for its fd count")
+                        raise LocalProtocolError(f"packet of type {mtype} too short for its fd count")
                     nfds = _nfds_unpack_from(view, pos + FDS_OFFSET)[0]
                     if nfds > NUM_FDS_MAX:
-                        raise ProtocolError(f"too many fds announced: {nfds} > {NUM_FDS_MAX}")
+                        raise LocalProtocolError(f"too many fds announced: {nfds} > {NUM_FDS_MAX}")
                     if len(self._fds) > nfds:
-                        raise ProtocolError(
+                        raise LocalProtocolError(
                             f"received {len(self._fds)} fds for a message announcing {nfds}"
                         )
                     payload = bytes(view[pos + PAYLOAD_WITH_FDS_OFFSET : pos + length])
@@ -328,7 +328,7 @@ class PacketReader:
                     frames.append(_tuple_new(Frame, (header, payload, [], nfds, offset)))
                     continue
                 if self._fds:
-                    raise ProtocolError(
+                    raise LocalProtocolError(
                         f"received {len(self._fds)} fds with a message of type {mtype} "
                         "that cannot carry fds"
                     )
@@ -353,10 +353,10 @@ class PacketReader:
     def _add_fds(self, fds: Sequence[int]) -> None:
         self._fds.extend(fds)
         if self._fd_mode is not FdMode.PASSED:
-            raise ProtocolError(f"received {len(self._fds)} fds on a stream that cannot carry any")
+            raise LocalProtocolError(f"received {len(self._fds)} fds on a stream that cannot carry any")
         if self._held is not None:
             if len(self._fds) > self._held_nfds:
-                raise ProtocolError(
+                raise LocalProtocolError(
                     f"received {len(self._fds)} fds for a message announcing {self._held_nfds}"
                 )
             if not self._dummies and len(self._fds) == self._held_nfds:
@@ -369,20 +369,20 @@ class PacketReader:
         # nobody announced them.
         buf = self._buf
         if not buf:
-            raise ProtocolError(f"received {len(self._fds)} fds that no message announced")
+            raise LocalProtocolError(f"received {len(self._fds)} fds that no message announced")
         if len(self._fds) > NUM_FDS_MAX:
-            raise ProtocolError(f"received more than {NUM_FDS_MAX} fds ahead of their message")
+            raise LocalProtocolError(f"received more than {NUM_FDS_MAX} fds ahead of their message")
         if len(buf) >= _TYPE_OFFSET + 4:
             mtype = _type_unpack_from(buf, _TYPE_OFFSET)[0]
             if mtype != _CALL_WITH_FDS and mtype != _REPLY_WITH_FDS:
-                raise ProtocolError(
+                raise LocalProtocolError(
                     f"received {len(self._fds)} fds with a message of type {mtype} "
                     "that cannot carry fds"
                 )
             if len(buf) >= PAYLOAD_WITH_FDS_OFFSET:
                 nfds = _nfds_unpack_from(buf, FDS_OFFSET)[0]
                 if len(self._fds) > nfds:
-                    raise ProtocolError(
+                    raise LocalProtocolError(
                         f"received {len(self._fds)} fds for a message announcing {nfds}"
                     )
 

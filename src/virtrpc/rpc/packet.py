@@ -21,7 +21,7 @@ import struct
 from enum import IntEnum
 from typing import NamedTuple
 
-from virtrpc.errors import ProtocolError
+from virtrpc.errors import LocalProtocolError
 
 __all__ = [
     "HEADER_SIZE",
@@ -158,7 +158,7 @@ def check_length(length: int) -> None:
     cannot make us reserve memory.
     """
     if length < MIN_PACKET_SIZE or length > PACKET_MAX:
-        raise ProtocolError(
+        raise LocalProtocolError(
             f"invalid packet length {length}: must be between {MIN_PACKET_SIZE} and {PACKET_MAX}"
         )
 
@@ -168,7 +168,7 @@ def decode_header(data: bytes | bytearray | memoryview, offset: int = 0) -> Head
     try:
         return Header._make(_HEADER.unpack_from(data, offset))
     except struct.error as exc:
-        raise ProtocolError(f"truncated packet header: {exc}") from None
+        raise LocalProtocolError(f"truncated packet header: {exc}") from None
 
 
 def encode_packet(
@@ -189,22 +189,22 @@ def encode_packet(
     """
     if type == MessageType.CALL_WITH_FDS or type == MessageType.REPLY_WITH_FDS:
         if nfds > NUM_FDS_MAX:
-            raise ProtocolError(f"too many fds to send: {nfds} > {NUM_FDS_MAX}")
+            raise LocalProtocolError(f"too many fds to send: {nfds} > {NUM_FDS_MAX}")
         length = 32 + len(payload)
         if length > PACKET_MAX:
-            raise ProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
+            raise LocalProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
         try:
             return _LENGTH_HEADER_NFDS.pack(
                 length, prog, vers, proc, type, serial, status, nfds
             ) + payload
         except struct.error as exc:
-            raise ProtocolError(f"cannot encode packet header: {exc}") from None
+            raise LocalProtocolError(f"cannot encode packet header: {exc}") from None
     if nfds:
-        raise ProtocolError(f"message type {type} cannot carry fds")
+        raise LocalProtocolError(f"message type {type} cannot carry fds")
     length = 28 + len(payload)
     if length > PACKET_MAX:
-        raise ProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
+        raise LocalProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
     try:
         return _LENGTH_HEADER.pack(length, prog, vers, proc, type, serial, status) + payload
     except struct.error as exc:
-        raise ProtocolError(f"cannot encode packet header: {exc}") from None
+        raise LocalProtocolError(f"cannot encode packet header: {exc}") from None

@@ -29,7 +29,7 @@ import ssl
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError
+from virtrpc.errors import ConnectionLost, ProtocolError, TlsError
 from virtrpc.rpc.framing import PacketSplitter, close_fds
 from virtrpc.transport.base import DEFAULT_READ_SIZE, Transport, TransportReceiver
 from virtrpc.transport.pki import PkiPaths, locate_credentials
@@ -78,8 +78,7 @@ _DN_SHORT_NAMES = {
 _DN_SPECIAL = set(',+"\\<>;')
 
 
-class TlsError(ConnectError):
-    """The TLS handshake or libvirt's certificate check failed."""
+# TlsError lives in virtrpc.errors (re-exported here).
 
 
 def format_dn(subject: Sequence[Sequence[tuple[str, str]]]) -> str:
