@@ -128,7 +128,7 @@ def _procedure(header: Header) -> tuple[Program | None, Procedure | None]:
 
 
 def _decode_error(payload: memoryview) -> dict[str, Any]:
-    from virtrpc.client.errors import LibvirtError
+    from virtrpc.errors import LibvirtError
 
     error = LibvirtError.from_wire(payload)
     return {
@@ -149,7 +149,7 @@ def decode_packet(offset: int, header: Header, nfds: int, payload: memoryview) -
 
     Never raises for a bad payload: the reason lands in ``problem``.
     """
-    from virtrpc.client.jsonvalues import to_json
+    from virtrpc.jsonvalues import to_json
     from virtrpc.rpc.connection import decode_stream_hole
 
     program, proc = _procedure(header)

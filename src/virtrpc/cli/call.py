@@ -220,8 +220,8 @@ def run_call(args: argparse.Namespace) -> int:
 
 async def _call(args: argparse.Namespace) -> int:
     from virtrpc.client.client import connect
-    from virtrpc.client.jsonvalues import from_json, to_json
     from virtrpc.client.stream import Stream
+    from virtrpc.jsonvalues import from_json, to_json
 
     proc = find_procedure(args.procedure)
     try:
@@ -374,7 +374,7 @@ async def _events(args: argparse.Namespace) -> int:
 
 def event_json(event: Event) -> dict[str, Any]:
     """The JSON line printed for one event."""
-    from virtrpc.client.jsonvalues import to_json, value_to_json
+    from virtrpc.jsonvalues import to_json, value_to_json
 
     fields: dict[str, Any]
     if event.message is not None:
