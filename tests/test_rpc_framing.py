@@ -54,7 +54,7 @@ def test_any_chunking_of_a_recorded_stream_gives_the_same_frames(
         chunked.add_data(stream[start : start + cut])
         got.extend(chunked)
     assert got == expected
-    assert [(f.header.serial, f.payload, f.nfds) for f in got] == [
+    assert [(f[0].serial, f[1], f[3]) for f in got] == [
         (i, p, n) for i, (p, n) in enumerate(packets)
     ]
     assert chunked.idle and chunked.incomplete is None and chunked.offset == len(stream)
@@ -71,7 +71,7 @@ def test_passed_fds_ride_with_their_dummy_bytes_and_reset_closes_held_ones() -> 
         assert reader.incomplete == "fd transfer"
         reader.add_data(b"\0", [w1])
         (frame,) = list(reader)
-        assert frame.fds == [r1, w1] and frame.nfds == 2 and frame.payload == b"abcd"
+        assert frame[2] == [r1, w1] and frame[3] == 2 and frame[1] == b"abcd"
         assert reader.idle
         # A second packet holds one fd, then the reader is reset: closed.
         reader.add_data(packet + b"\0", [r2])
@@ -100,7 +100,7 @@ def test_frames_before_a_violation_are_still_delivered() -> None:
     bad = (PACKET_MAX + 1).to_bytes(4, "big") + bytes(24)
     with pytest.raises(ProtocolError):
         reader.add_data(_packet(1, b"x") + _packet(2, b"y") + bad)
-    assert [f.header.serial for f in reader] == [1, 2]
+    assert [f[0].serial for f in reader] == [1, 2]
     assert reader.offset == 2 * len(_packet(1, b"x"))
 
 

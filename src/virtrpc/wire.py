@@ -107,8 +107,8 @@ def split_packets(
         reader.add_data(data)
     except ProtocolError as exc:
         framing_error = exc
-    for frame in reader:
-        yield frame.offset, frame.header, frame.nfds, memoryview(frame.payload)
+    for header, payload, _fds, nfds, offset in reader:
+        yield offset, header, nfds, memoryview(payload)
     if framing_error is not None:
         raise RemoteProtocolError(f"at offset {reader.offset}: {framing_error}") from None
     incomplete = reader.incomplete

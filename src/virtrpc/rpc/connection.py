@@ -373,16 +373,22 @@ class Connection:
         reader = self._reader
         framing_error: ProtocolError | None = None
         try:
-            reader.add_data(data, fds or ())
+            frames = reader.feed(data, fds)
         except ProtocolError as exc:
             framing_error = exc  # after the packets completed before it
-        frames = iter(reader)
+            frames = reader.take()
+        remaining = iter(frames)
+        pending = self._pending
         try:
-            for header, payload, frame_fds, _nfds, _offset in frames:
+            for header, payload, frame_fds, _nfds, _offset in remaining:
                 # Inline the client's hot path: a successful reply without fds
                 # to a tracked call.
                 if header[3] == _REPLY and header[5] == _OK and self._is_client:
-                    self._take_pending(header)
+                    # _take_pending, inlined: it runs for every reply.
+                    if pending is not None:
+                        expected = pending.pop(header[4], None)
+                        if expected != (header[0] << 32 | header[1]):
+                            self._no_pending_call(header, expected)
                     self.messages_received += 1
                     events.append(Reply(header, payload, frame_fds))
                     continue
@@ -390,8 +396,8 @@ class Connection:
             if framing_error is not None:
                 raise framing_error
         except ProtocolError as exc:
-            for frame in frames:  # completed after the one that failed
-                _close_all(frame.fds)
+            for frame in remaining:  # after the one that failed: their fds too
+                _close_all(frame[2])
             self._fail(exc, events)
         return self._throttle(events) if self._max_events else events
 
@@ -472,17 +478,22 @@ class Connection:
 
     def _take_pending(self, header: Header) -> None:
         """The one pending-reply check: a reply must answer a tracked call of
-        the same program and version; it stops being pending."""
+        the same program and version (its _call_key); it stops being pending."""
         pending = self._pending
         if pending is not None:
             expected = pending.pop(header[4], None)
-            if expected != _call_key(header[0], header[1]):
-                if expected is not None:
-                    pending[header[4]] = expected
-                raise LocalProtocolError(
-                    f"reply for prog {header[0]:#x} vers {header[1]} serial "
-                    f"{header[4]} matches no pending call"
-                )
+            if expected != (header[0] << 32 | header[1]):
+                self._no_pending_call(header, expected)
+
+    def _no_pending_call(self, header: Header, expected: int | None) -> None:
+        """Report a reply that matched no pending call; a call of another
+        program that has this serial stays pending."""
+        if expected is not None and self._pending is not None:
+            self._pending[header[4]] = expected
+        raise LocalProtocolError(
+            f"reply for prog {header[0]:#x} vers {header[1]} serial "
+            f"{header[4]} matches no pending call"
+        )
 
     def _emit(self, header: Header, payload: bytes, fds: list[int], events: list[Event]) -> None:
         """Classify a complete message by the role's table and append its

@@ -36,7 +36,6 @@ import enum
 import os
 import struct
 from collections.abc import Iterator, Sequence
-from typing import NamedTuple
 
 from virtrpc.errors import LocalProtocolError, ProtocolError
 from virtrpc.rpc.packet import (
@@ -120,17 +119,13 @@ class FdMode(enum.Enum):
     ABSENT = "absent"
 
 
-class Frame(NamedTuple):
-    """One whole packet."""
-
-    header: Header
-    payload: bytes
-    #: The fds it carried (FdMode.PASSED); owned by whoever took the frame.
-    fds: list[int]
-    #: The fd count word (0 for types that carry none); len(fds) when passed.
-    nfds: int
-    #: Where the packet's length word starts in the stream read so far.
-    offset: int
+#: One whole packet: ``(header, payload, fds, nfds, offset)`` -- its header,
+#: its payload (``bytes``), the fds it carried (FdMode.PASSED; owned by whoever
+#: took the frame), the fd count word (0 for types that carry none; len(fds)
+#: when passed) and where its length word starts in the stream read so far.
+#: A plain tuple, not a NamedTuple: one is built per packet on the hot path,
+#: and every reader unpacks it.
+Frame = tuple[Header, bytes, list[int], int, int]
 
 
 class PacketReader:
@@ -157,11 +152,13 @@ class PacketReader:
         "_held",
         "_held_nfds",
         "_need",
+        "_passed",
         "idle",
     )
 
     def __init__(self, fd_mode: FdMode = FdMode.PASSED) -> None:
         self._fd_mode = fd_mode
+        self._passed = fd_mode is FdMode.PASSED
         # Unparsed bytes: a partial packet, or bytes after a packet that waits
         # for its fds.  Empty most of the time (whole reads are parsed in place).
         self._buf = bytearray()
@@ -207,7 +204,7 @@ class PacketReader:
         frames, self._frames = self._frames, []
         close_fds(fds)
         for frame in frames:
-            close_fds(frame.fds)
+            close_fds(frame[2])
         self._buf = bytearray()
         self._held = None
         self._held_nfds = 0
@@ -217,11 +214,40 @@ class PacketReader:
 
     def __iter__(self) -> Iterator[Frame]:
         """The frames completed so far, taken out of the reader."""
+        return iter(self.take())
+
+    def take(self) -> list[Frame]:
+        """The frames completed so far, taken out of the reader (a list)."""
         frames = self._frames
-        if not frames:
-            return iter(())
-        self._frames = []
-        return iter(frames)
+        if frames:
+            self._frames = []
+        return frames
+
+    def feed(
+        self, data: bytes | bytearray | memoryview, fds: Sequence[int] | None = None
+    ) -> list[Frame]:
+        """:meth:`add_data` then :meth:`take`, in one call: the live
+        connection's form (it runs for every read).  On a violation it raises
+        like :meth:`add_data`; :meth:`take` then gives the frames before it."""
+        if self.idle and data and not fds:
+            # The usual read: whole packets without fds, nothing half-read.
+            try:
+                pos = self._parse(data)
+            except ProtocolError:
+                self.idle = not (self._buf or self._held is not None or self._fds)
+                raise
+            self._consumed += pos
+            if pos < len(data):
+                self._buf += memoryview(data)[pos:]
+                self.idle = False
+            if self._held is not None:
+                self.add_data(b"")  # its dummy-byte check, and idle
+        else:
+            self.add_data(data, fds or ())
+        frames = self._frames
+        if frames:
+            self._frames = []
+        return frames
 
     # ---------------------------------------------------------------- reading
 
@@ -278,7 +304,7 @@ class PacketReader:
         pos = 0
         end = len(view)
         frames = self._frames
-        passed = self._fd_mode is FdMode.PASSED
+        passed = self._passed
         try:
             while True:
                 if self._held is not None:
@@ -325,7 +351,7 @@ class PacketReader:
                         self._held_nfds = nfds if passed else 0
                         self._dummies = nfds
                         continue
-                    frames.append(_tuple_new(Frame, (header, payload, [], nfds, offset)))
+                    frames.append((header, payload, [], nfds, offset))
                     continue
                 if self._fds:
                     raise LocalProtocolError(
@@ -333,7 +359,7 @@ class PacketReader:
                         "that cannot carry fds"
                     )
                 payload = bytes(view[pos + PAYLOAD_OFFSET : pos + length])
-                frames.append(_tuple_new(Frame, (header, payload, [], 0, self._consumed + pos)))
+                frames.append((header, payload, [], 0, self._consumed + pos))
                 pos += length
         except ProtocolError:
             self._consumed += pos  # offset now points at the bad packet
@@ -348,7 +374,7 @@ class PacketReader:
         self._held = None
         self._held_nfds = 0
         # held[3] is the announced count (also when FdMode.RECORDED passes none).
-        self._frames.append(_tuple_new(Frame, (held[0], held[1], fds, held[3], held[2])))
+        self._frames.append((held[0], held[1], fds, held[3], held[2]))
 
     def _add_fds(self, fds: Sequence[int]) -> None:
         self._fds.extend(fds)
