@@ -64,3 +64,16 @@ def test_error_classes_live_in_errors_and_stay_importable_where_they_were() -> N
     for name in errors.__all__:
         cls = getattr(errors, name)
         assert cls.__module__ == "virtrpc.errors" and issubclass(cls, errors.VirtrpcError)
+
+
+def test_server_faults_are_libvirt_errors_with_the_one_codec() -> None:
+    from virtrpc.server.client import encode_error
+    from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+
+    fault = RpcFault(ErrorCode.NO_DOMAIN, ErrorDomain.DOMAIN, "Domain not found", str1="x", int1=3)
+    assert isinstance(fault, errors.LibvirtError)
+    assert str(fault) == "Domain not found"
+    decoded = errors.LibvirtError.from_wire(encode_error(fault))
+    assert (decoded.code, decoded.domain, decoded.message) == (42, 20, "Domain not found")
+    assert (decoded.level, decoded.str1, decoded.int1) == (2, "x", 3)
+    assert decoded.code_name == "VIR_ERR_NO_DOMAIN"

@@ -7,6 +7,7 @@ import struct
 from collections.abc import Iterator
 
 import pytest
+from fdcount import fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,14 +26,6 @@ from virtrpc.rpc.packet import (
 )
 
 REMOTE = 0x20008086
-
-
-def fd_is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from fdcount import fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,14 +23,6 @@ _PROG = 0x20008086
 def _packet(serial: int, payload: bytes, nfds: int = 0) -> bytes:
     mtype = MessageType.CALL_WITH_FDS if nfds else MessageType.CALL
     return encode_packet(_PROG, 1, 7, mtype, serial, Status.OK, payload, nfds)
-
-
-def _fd_is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 packets_strategy = st.lists(
@@ -76,7 +69,7 @@ def test_passed_fds_ride_with_their_dummy_bytes_and_reset_closes_held_ones() -> 
         # A second packet holds one fd, then the reader is reset: closed.
         reader.add_data(packet + b"\0", [r2])
         reader.reset()
-        assert not _fd_is_open(r2) and reader.idle
+        assert not fd_is_open(r2) and reader.idle
     finally:
         for fd in (r1, w1, w2):
             os.close(fd)
@@ -92,7 +85,7 @@ def test_a_dummy_byte_without_its_fd_is_a_violation_and_fds_are_kept_for_reset()
     with pytest.raises(ProtocolError, match="invalid packet length"):
         reader.add_data(b"\0\0\0\1" + bytes(24), [r])  # bad length, fds in the same read
     reader.reset()
-    assert not _fd_is_open(r)
+    assert not fd_is_open(r)
 
 
 def test_frames_before_a_violation_are_still_delivered() -> None:
@@ -111,7 +104,7 @@ def test_fds_on_a_stream_that_cannot_carry_them_are_refused() -> None:
     with pytest.raises(ProtocolError, match="cannot carry any"):
         reader.add_data(_packet(1, b"")[:10], [r])
     reader.reset()
-    assert not _fd_is_open(r)
+    assert not fd_is_open(r)
 
 
 def test_capture_decoder_reports_what_the_live_reader_reads() -> None:

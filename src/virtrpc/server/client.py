@@ -36,7 +36,7 @@ from virtrpc.rpc.events import (
 from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
 from virtrpc.rpc.packet import Header, MessageType, Status, encode_packet
 from virtrpc.server.context import CallContext, ServerStream, close_fds
-from virtrpc.server.errors import ERROR_LEVEL, ErrorCode, ErrorDomain, RpcFault, rpc_error
+from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import readonly_denied
 
 if TYPE_CHECKING:
@@ -54,32 +54,11 @@ _INT = struct.Struct(">i")
 _DECODE_ERRORS = (VirtrpcError, ValueError, UnicodeDecodeError, struct.error)
 
 
-def _encode_optional_string(out: bytearray, value: str | None) -> None:
-    if value is None:
-        out += b"\0\0\0\0"
-        return
-    data = value.encode("utf-8")
-    out += struct.pack(">II", 1, len(data))
-    out += data
-    out += b"\0" * (-len(data) % 4)
-
-
 def encode_error(fault: RpcFault) -> bytes:
-    """Encode ``virNetMessageError`` (== ``remote_error``) for a fault.
-
-    The layout is fixed by virnetprotocol.x and tiny, so it is written here
-    directly instead of going through the generated codec: error replies
-    must work even for programs whose tables are not loaded.
-    """
-    out = bytearray(_INT.pack(fault.code) + _INT.pack(fault.domain))
-    _encode_optional_string(out, fault.message)
-    out += _INT.pack(ERROR_LEVEL)
-    out += b"\0\0\0\0"  # dom: none
-    for text in (fault.str1, fault.str2, fault.str3):
-        _encode_optional_string(out, text)
-    out += _INT.pack(fault.int1) + _INT.pack(fault.int2)
-    out += b"\0\0\0\0"  # net: none
-    return bytes(out)
+    """Encode ``virNetMessageError`` (== ``remote_error``) for a fault: the one
+    codec, :meth:`virtrpc.errors.LibvirtError.to_wire` (it needs no generated
+    tables, so error replies work for any program)."""
+    return fault.to_wire()
 
 
 class ServerClient:
