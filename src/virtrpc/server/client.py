@@ -1,6 +1,6 @@
 """One connected client of a :class:`~virtrpc.server.server.Server`.
 
-:class:`ServerClient` is the transport receiver of an accepted socket: it
+:class:`ServerConnection` is the transport receiver of an accepted socket: it
 feeds the bytes and fds into a server-role :class:`~virtrpc.rpc.connection.Connection`,
 dispatches the calls to the registered programs, routes stream packets to
 their streams, answers keepalive pings and pings clients that asked for
@@ -61,8 +61,8 @@ def encode_error(fault: RpcFault) -> bytes:
     return fault.to_wire()
 
 
-class ServerClient:
-    """Server side of one client connection (a transport receiver)."""
+class ServerConnection:
+    """The server's end of one client connection (a transport receiver)."""
 
     def __init__(self, server: Server, *, readonly: bool, peer: str) -> None:
         self.server = server
@@ -571,7 +571,11 @@ class ServerClient:
 
     def __repr__(self) -> str:
         mode = "ro" if self.readonly else "rw"
-        return f"<ServerClient {self.peer} {mode} in_flight={self._in_flight}>"
+        return f"<ServerConnection {self.peer} {mode} in_flight={self._in_flight}>"
 
 
-__all__ = ["ServerClient", "encode_error"]
+__all__ = ["ServerClient", "ServerConnection", "encode_error"]
+
+
+#: The old name (it is a connection, not a client), kept for code that imports it.
+ServerClient = ServerConnection

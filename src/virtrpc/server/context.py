@@ -26,7 +26,7 @@ from virtrpc.rpc.packet import LEGACY_PAYLOAD_MAX, NUM_FDS_MAX, Header
 from virtrpc.server.errors import RpcFault, rpc_error
 
 if TYPE_CHECKING:
-    from virtrpc.server.client import ServerClient
+    from virtrpc.server.client import ServerConnection
     from virtrpc.xdr import Procedure
 
 #: Client-to-server stream packets queued before the server stops reading
@@ -55,7 +55,7 @@ class CallContext:
 
     def __init__(
         self,
-        client: ServerClient,
+        client: ServerConnection,
         procedure: Procedure,
         header: Header,
         fds: list[int],
@@ -123,7 +123,7 @@ class ServerStream:
     :class:`~virtrpc.errors.ConnectionLost`.
     """
 
-    def __init__(self, client: ServerClient, header: Header, *, sparse: bool) -> None:
+    def __init__(self, client: ServerConnection, header: Header, *, sparse: bool) -> None:
         self.client = client
         self.header = header
         self.sparse = sparse
