@@ -23,7 +23,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-__all__ = ["FdLeakCheck", "FdLeakError", "assert_no_fd_leak", "fd_leak_check", "open_fds"]
+__all__ = [
+    "FdLeakCheck",
+    "FdLeakError",
+    "assert_no_fd_leak",
+    "fd_is_open",
+    "fd_leak_check",
+    "open_fds",
+]
 
 
 class FdLeakError(AssertionError):
@@ -72,3 +79,12 @@ FdLeakCheck = Callable[..., contextlib.AbstractContextManager[None]]
 def fd_leak_check() -> FdLeakCheck:
     """A factory of :func:`assert_no_fd_leak` context managers."""
     return assert_no_fd_leak
+
+
+def fd_is_open(fd: int) -> bool:
+    """Whether ``fd`` is an open descriptor of this process."""
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True

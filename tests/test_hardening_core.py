@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import fdcount
 import pytest
-from fdcount import FdLeakCheck
+from fdcount import FdLeakCheck, fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,14 +33,6 @@ fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086
 DEADLINE = 10.0
-
-
-def fd_is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 def send_fd(sock: socket.socket, fd: int) -> None:

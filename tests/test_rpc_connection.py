@@ -7,6 +7,7 @@ import struct
 from collections.abc import Iterator
 
 import pytest
+from fdcount import fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,14 +26,6 @@ from virtrpc.rpc.packet import (
 )
 
 REMOTE = 0x20008086
-
-
-def fd_is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -471,7 +464,7 @@ def test_fds_delivered_separately_after_bytes_is_a_violation(pipes: list[int]) -
     out = server.receive_data(p1 + b"\0\0" + p2)
     assert [type(e) for e in out] == [ev.ProtocolViolation]
     assert "not received" in str(server.error)
-    out = server.receive_fds(list(fds))  # too late: closed on arrival
+    out = server.receive_data(b"", list(fds))  # fds alone, too late: closed on arrival
     assert out == [] and not any(fd_is_open(fd) for fd in fds)
 
 
@@ -516,7 +509,7 @@ def test_fd_delivered_after_its_dummy_byte_is_a_violation(
             if end > start:
                 out += server.receive_data(wire[start:end], fd_map.get(end, []))
                 if end == late_pos:
-                    out += server.receive_fds(late_fds)
+                    out += server.receive_data(b"", late_fds)
                 start = end
         assert isinstance(out[-1], ev.ProtocolViolation), out
         calls = [e for e in out if isinstance(e, ev.Call)]

@@ -95,7 +95,7 @@ async def test_client_keepalive_stays_out_of_the_loop_timer_heap(tmp_path: Path)
             assert isinstance(client._keepalive_handle, timers.CoarseTimer)
             scheduled = getattr(loop, "_scheduled", [])
             # (the server in this loop keeps loop timers for its clients)
-            mine = [h for h in scheduled if "keepalive" in repr(h) and "ServerClient" not in repr(h)]
+            mine = [h for h in scheduled if "keepalive" in repr(h) and "ServerConnection" not in repr(h)]
             assert not mine
             # Silence: the coarse timer fires and the client pings (the server
             # answers with a pong, so the connection stays up).

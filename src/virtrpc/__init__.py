@@ -36,12 +36,12 @@ __all__ = [
 
 if _typing.TYPE_CHECKING:
     from virtrpc.client import connect, connect_admin
-    from virtrpc.client.errors import LibvirtError
+    from virtrpc.errors import LibvirtError
 
 _LAZY = {
     "connect": ("virtrpc.client", "connect"),
     "connect_admin": ("virtrpc.client", "connect_admin"),
-    "LibvirtError": ("virtrpc.client.errors", "LibvirtError"),
+    "LibvirtError": ("virtrpc.errors", "LibvirtError"),
 }
 
 

@@ -13,21 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from virtrpc.errors import ProtocolError, VirtrpcError
+from virtrpc.errors import ProtocolError, RemoteProtocolError, VirtrpcError
 from virtrpc.programs import program_by_number
-from virtrpc.rpc.packet import (
-    HEADER_SIZE,
-    LENGTH_SIZE,
-    LENGTH_STRUCT,
-    NFDS_STRUCT,
-    NUM_FDS_MAX,
-    WITH_FDS_TYPES,
-    Header,
-    MessageType,
-    Status,
-    check_length,
-    decode_header,
-)
+from virtrpc.rpc.framing import FdMode, PacketReader
+from virtrpc.rpc.packet import Header, MessageType, Status
 from virtrpc.xdr import Procedure, Program
 
 __all__ = ["DecodedPacket", "decode_packet", "known_program", "split_packets"]
@@ -109,37 +98,26 @@ def split_packets(
     socket carries after the packet (a raw socket recording does; a TCP
     capture never has fds).  Raises :class:`ProtocolError` at the first
     framing error (bad length word, too many fds, truncation), after yielding
-    every packet before it.
+    every packet before it.  The framing rules are those of the live
+    connection: both read with :class:`~virtrpc.rpc.framing.PacketReader`.
     """
-    view = memoryview(data)
-    offset = 0
-    end = len(view)
-    while offset < end:
-        if end - offset < LENGTH_SIZE + HEADER_SIZE:
-            raise ProtocolError(f"truncated packet at offset {offset}: {end - offset} bytes left")
-        (length,) = LENGTH_STRUCT.unpack_from(view, offset)
-        check_length(length)
-        if offset + length > end:
-            raise ProtocolError(
-                f"truncated packet at offset {offset}: length word says {length}, "
-                f"{end - offset} bytes left"
-            )
-        header = decode_header(view, offset + LENGTH_SIZE)
-        body_start = offset + LENGTH_SIZE + HEADER_SIZE
-        nfds = 0
-        if header.type in WITH_FDS_TYPES:
-            if length < LENGTH_SIZE + HEADER_SIZE + NFDS_STRUCT.size:
-                raise ProtocolError(f"packet at offset {offset} announces fds but has no fd count")
-            (nfds,) = NFDS_STRUCT.unpack_from(view, body_start)
-            if nfds > NUM_FDS_MAX:
-                raise ProtocolError(
-                    f"packet at offset {offset} announces {nfds} fds (max {NUM_FDS_MAX})"
-                )
-            body_start += NFDS_STRUCT.size
-        yield offset, header, nfds, view[body_start : offset + length]
-        offset += length + (nfds if dummy_bytes else 0)
-        if offset > end:
-            raise ProtocolError("capture ends inside the dummy bytes of passed fds")
+    reader = PacketReader(FdMode.RECORDED if dummy_bytes else FdMode.ABSENT)
+    framing_error: ProtocolError | None = None
+    try:
+        reader.add_data(data)
+    except ProtocolError as exc:
+        framing_error = exc
+    for header, payload, _fds, nfds, offset in reader:
+        yield offset, header, nfds, memoryview(payload)
+    if framing_error is not None:
+        raise RemoteProtocolError(f"at offset {reader.offset}: {framing_error}") from None
+    incomplete = reader.incomplete
+    if incomplete == "packet":
+        raise RemoteProtocolError(
+            f"truncated packet at offset {reader.offset}: {len(data) - reader.offset} bytes left"
+        )
+    if incomplete is not None:
+        raise RemoteProtocolError("capture ends inside the dummy bytes of passed fds")
 
 
 def _procedure(header: Header) -> tuple[Program | None, Procedure | None]:
@@ -150,7 +128,7 @@ def _procedure(header: Header) -> tuple[Program | None, Procedure | None]:
 
 
 def _decode_error(payload: memoryview) -> dict[str, Any]:
-    from virtrpc.client.errors import LibvirtError
+    from virtrpc.errors import LibvirtError
 
     error = LibvirtError.from_wire(payload)
     return {
@@ -171,7 +149,7 @@ def decode_packet(offset: int, header: Header, nfds: int, payload: memoryview) -
 
     Never raises for a bad payload: the reason lands in ``problem``.
     """
-    from virtrpc.client.jsonvalues import to_json
+    from virtrpc.jsonvalues import to_json
     from virtrpc.rpc.connection import decode_stream_hole
 
     program, proc = _procedure(header)

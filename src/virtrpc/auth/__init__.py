@@ -9,14 +9,10 @@ libvirt's ``auth.conf``.
 
 from __future__ import annotations
 
-from virtrpc.errors import ConnectError
+from virtrpc.errors import AuthError
 
 __all__ = ["AuthError"]
 
 
-class AuthError(ConnectError):
-    """Authentication with the daemon failed or cannot be attempted (wrong
-    password, no common mechanism, no credentials, a refused security layer).
-
-    The message names the URI (or host) and the cause.
-    """
+# AuthError lives in virtrpc.errors with the rest of the hierarchy; this
+# module re-exports it for code that imports it from here.

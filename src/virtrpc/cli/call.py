@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from virtrpc.cli import describe_error, did_you_mean
-from virtrpc.errors import VirtrpcError
+from virtrpc.errors import InvalidArguments, InvalidValue, VirtrpcError
 from virtrpc.programs import all_programs
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def find_procedure(text: str) -> Procedure:
     if not dot:
         program_name, name = "", text
     if program_name and program_name not in programs:
-        raise VirtrpcError(
+        raise InvalidValue(
             f"unknown program {program_name!r}{did_you_mean(program_name, programs)}"
             f" (known: {', '.join(programs)})"
         )
@@ -178,7 +178,7 @@ def find_procedure(text: str) -> Procedure:
             known.extend(p.const_name for p in program.procedures.values())
         else:
             known.extend(program.by_name)
-    raise VirtrpcError(f"unknown procedure {text!r}{did_you_mean(name, known)}")
+    raise InvalidValue(f"unknown procedure {text!r}{did_you_mean(name, known)}")
 
 
 def format_error(exc: BaseException) -> str:
@@ -220,22 +220,22 @@ def run_call(args: argparse.Namespace) -> int:
 
 async def _call(args: argparse.Namespace) -> int:
     from virtrpc.client.client import connect
-    from virtrpc.client.jsonvalues import from_json, to_json
     from virtrpc.client.stream import Stream
+    from virtrpc.jsonvalues import from_json, to_json
 
     proc = find_procedure(args.procedure)
     try:
         raw_args = json.loads(args.args) if args.args is not None else None
     except json.JSONDecodeError as exc:
-        raise VirtrpcError(f"JSON_ARGS is not valid JSON: {exc}") from None
+        raise InvalidValue(f"JSON_ARGS is not valid JSON: {exc}") from None
     if proc.args is None:
         if raw_args not in (None, {}):
-            raise VirtrpcError(f"{proc.name} takes no arguments")
+            raise InvalidArguments(f"{proc.name} takes no arguments")
         call_args = None
     else:
         call_args = from_json(proc.args, raw_args if raw_args is not None else {})
     if proc.stream is None and (args.stream_out or args.stream_in):
-        raise VirtrpcError(f"{proc.name} does not open a stream")
+        raise InvalidArguments(f"{proc.name} does not open a stream")
     # Files first, like a shell's redirections: a missing folder or an
     # unreadable input is reported before anything is sent to the daemon.
     with _StreamFile(proc, args) as stream_file:
@@ -374,7 +374,7 @@ async def _events(args: argparse.Namespace) -> int:
 
 def event_json(event: Event) -> dict[str, Any]:
     """The JSON line printed for one event."""
-    from virtrpc.client.jsonvalues import to_json, value_to_json
+    from virtrpc.jsonvalues import to_json, value_to_json
 
     fields: dict[str, Any]
     if event.message is not None:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import struct
 import threading
 import time
 import weakref
@@ -67,6 +66,7 @@ from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
 from virtrpc.programs import program_by_name
 from virtrpc.rpc.events import Reply
 from virtrpc.rpc.keepalive import KeepaliveMonitor
+from virtrpc.rpc.packet import LENGTH_STRUCT
 from virtrpc.xdr import Procedure
 
 __all__ = ["BlockingEngine", "SyncStream", "SyncSubscription"]
@@ -77,7 +77,7 @@ _monotonic = time.monotonic
 _LARGE_CALL: Final = 64 * 1024
 #: A read at least this long may hold several replies (see _feed_replies).
 _TWO_REPLIES: Final = 2 * 28
-_LENGTH: Final = struct.Struct(">I")
+_LENGTH: Final = LENGTH_STRUCT
 
 # Engines of this process, marked unusable in a forked child.
 _ENGINES: weakref.WeakSet[BlockingEngine] = weakref.WeakSet()

@@ -55,7 +55,16 @@ from virtrpc.client.events import (
 )
 from virtrpc.client.stream import Stream
 from virtrpc.client.uri import LibvirtURI, default_uri, parse_uri
-from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, VirtrpcError, XdrError
+from virtrpc.errors import (
+    ConnectError,
+    ConnectionLost,
+    InvalidArguments,
+    InvalidValue,
+    ProtocolError,
+    UsageError,
+    VirtrpcError,
+    XdrError,
+)
 from virtrpc.programs import all_programs, program_by_name, program_by_number
 from virtrpc.protocols import remote as remote_protocol
 from virtrpc.protocols.lxc_calls import LxcAsyncCalls
@@ -77,6 +86,7 @@ from virtrpc.rpc.events import (
     StreamHole,
 )
 from virtrpc.rpc.events import Event as RpcEvent
+from virtrpc.rpc.framing import close_fds
 from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
 from virtrpc.rpc.packet import Header, MessageType, Status
 from virtrpc.timers import CoarseTimer
@@ -152,10 +162,7 @@ def _make_plan(proc: Procedure, *, unwrap: bool) -> _Plan:
     )
 
 
-def _close_fds(fds: Sequence[int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+_close_fds = close_fds
 
 
 _PENDING: Final = 0
@@ -469,7 +476,7 @@ def resolve_procedure(
     if isinstance(program, str):
         prog_obj = program_by_name(program)
         if prog_obj is None:
-            raise VirtrpcError(
+            raise InvalidValue(
                 f"unknown program {program!r} "
                 f"(known: {', '.join(sorted(p.name for p in all_programs()))})"
             )
@@ -481,11 +488,11 @@ def resolve_procedure(
         if isinstance(procedure, str):
             proc_obj = prog_obj.by_name.get(procedure)
             if proc_obj is None:
-                raise VirtrpcError(f"program {prog_obj.name} has no procedure {procedure!r}")
+                raise InvalidValue(f"program {prog_obj.name} has no procedure {procedure!r}")
         else:
             proc_obj = prog_obj.procedures.get(procedure)
     elif isinstance(procedure, str):
-        raise VirtrpcError(f"cannot resolve procedure name {procedure!r} without its program")
+        raise InvalidValue(f"cannot resolve procedure name {procedure!r} without its program")
     proc_number = proc_obj.number if proc_obj is not None else int(procedure)
     return prog_number, proc_obj, proc_number
 
@@ -777,7 +784,7 @@ class RpcClient:
     def _check_fds(self, fds: Sequence[int], what: str) -> None:
         """Fds need a unix socket: refuse before a serial is consumed."""
         if fds and self._transport is not None and not self._transport.can_pass_fds:
-            raise VirtrpcError(
+            raise UsageError(
                 f"{what} passes file descriptors, which the {self.socket_path} transport "
                 f"cannot carry (URI {self.uri or '(default)'}): use a unix socket"
             )
@@ -932,11 +939,11 @@ class RpcClient:
         prog_number, proc_obj, proc_number = self._resolve(program, version, procedure)
         raw = isinstance(args, (bytes, bytearray, memoryview))
         if proc_obj is not None and proc_obj.stream is not None:
-            raise VirtrpcError(f"{proc_obj.name} opens a stream: call the typed method instead")
+            raise InvalidArguments(f"{proc_obj.name} opens a stream: call the typed method instead")
         if raw:
             payload = bytes(args)
         elif proc_obj is None:
-            raise VirtrpcError(
+            raise InvalidArguments(
                 f"procedure {procedure} of program {program} is unknown: pass args as bytes"
             )
         else:
@@ -1253,7 +1260,7 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
             try:
                 event_id = rules.event_ids[event]
             except KeyError:
-                raise VirtrpcError(
+                raise InvalidValue(
                     f"unknown {family.value} event {event!r} (known: {', '.join(rules.event_ids)})"
                 ) from None
         else:
@@ -1393,14 +1400,14 @@ def _consume_exception(future: asyncio.Future[Any]) -> None:
 def _encode_args(proc: Procedure, args: Any) -> bytes:
     if proc.args is None:
         if args not in (None, {}):
-            raise VirtrpcError(f"{proc.name} takes no arguments")
+            raise InvalidArguments(f"{proc.name} takes no arguments")
         return b""
     if isinstance(args, Mapping):
         assert proc.args_class is not None
         try:
             args = proc.args_class(**args)
         except TypeError as exc:
-            raise VirtrpcError(f"bad arguments for {proc.name}: {exc}") from None
+            raise InvalidArguments(f"bad arguments for {proc.name}: {exc}") from None
     return proc.args.pack(args)
 
 

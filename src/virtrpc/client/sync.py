@@ -51,7 +51,13 @@ from virtrpc.client.client import (
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import FAMILIES, Event, EventFamily
 from virtrpc.client.uri import LibvirtURI, parse_uri
-from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, VirtrpcError
+from virtrpc.errors import (
+    ConnectError,
+    ConnectionLost,
+    InvalidArguments,
+    InvalidValue,
+    ProtocolError,
+)
 from virtrpc.programs import program_by_name
 from virtrpc.protocols.lxc_calls import LxcBlockingCalls
 from virtrpc.protocols.qemu_calls import QemuBlockingCalls
@@ -260,11 +266,11 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
         prog_number, proc_obj, proc_number = resolve_procedure(program, version, procedure)
         raw = isinstance(args, (bytes, bytearray, memoryview))
         if proc_obj is not None and proc_obj.stream is not None:
-            raise VirtrpcError(f"{proc_obj.name} opens a stream: call the typed method instead")
+            raise InvalidArguments(f"{proc_obj.name} opens a stream: call the typed method instead")
         if raw:
             payload = bytes(args)
         elif proc_obj is None:
-            raise VirtrpcError(
+            raise InvalidArguments(
                 f"procedure {procedure} of program {program} is unknown: pass args as bytes"
             )
         else:
@@ -317,7 +323,7 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBloc
             try:
                 event_id = rules.event_ids[event]
             except KeyError:
-                raise VirtrpcError(
+                raise InvalidValue(
                     f"unknown {family.value} event {event!r} (known: {', '.join(rules.event_ids)})"
                 ) from None
         else:

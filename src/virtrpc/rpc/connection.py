@@ -35,14 +35,12 @@ many events and keep the rest, in order, for :meth:`Connection.next_events`.
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import os
 import struct
 from collections import deque
 from collections.abc import Sequence
 
-from virtrpc.errors import ConnectionLost, ProtocolError
+from virtrpc.errors import ConnectionLost, LocalProtocolError, ProtocolError, RemoteProtocolError
 from virtrpc.rpc.events import (
     Call,
     ConnectionClosed,
@@ -60,25 +58,26 @@ from virtrpc.rpc.events import (
     StreamHole,
     UnexpectedMessage,
 )
+from virtrpc.rpc.framing import PacketReader, close_fds
 from virtrpc.rpc.packet import (
     HEADER_STRUCT,
     KEEPALIVE_PROC_PING,
     KEEPALIVE_PROC_PONG,
     KEEPALIVE_PROGRAM,
     KEEPALIVE_VERSION,
+    LENGTH_HEADER_STRUCT,
     LENGTH_STRUCT,
     MIN_PACKET_SIZE,
-    NFDS_STRUCT,
-    NUM_FDS_MAX,
     PACKET_MAX,
     PAYLOAD_MAX,
+    REPLY_HEAD_STRUCT,
     Header,
     MessageType,
     Status,
     encode_packet,
 )
 
-__all__ = ["Connection", "Role", "decode_stream_hole", "encode_stream_hole"]
+__all__ = ["Connection", "Role", "decode_stream_hole", "encode_reply", "encode_stream_hole"]
 
 # Plain ints for the hot path: comparing with an IntEnum member costs more.
 _CALL = int(MessageType.CALL)
@@ -94,12 +93,11 @@ _CONTINUE = int(Status.CONTINUE)
 
 _length_unpack_from = LENGTH_STRUCT.unpack_from
 _header_unpack_from = HEADER_STRUCT.unpack_from
-_nfds_unpack_from = NFDS_STRUCT.unpack_from
 _tuple_new = tuple.__new__
-_packet_pack = struct.Struct(">IIIiiIi").pack
+_packet_pack = LENGTH_HEADER_STRUCT.pack
 # What the client's fast path reads of a reply: length, program and version
 # as one number (the key of _pending, see _call_key), type, serial, status.
-_reply_head_unpack_from = struct.Struct(">IQ4xiIi").unpack_from
+_reply_head_unpack_from = REPLY_HEAD_STRUCT.unpack_from
 _STREAM_HOLE_STRUCT = struct.Struct(">qI")
 
 _SERIAL_MASK = 0xFFFFFFFF
@@ -124,26 +122,35 @@ def encode_stream_hole(length: int, flags: int = 0) -> bytes:
     try:
         return _STREAM_HOLE_STRUCT.pack(length, flags)
     except struct.error as exc:
-        raise ProtocolError(f"invalid stream hole: {exc}") from None
+        raise LocalProtocolError(f"invalid stream hole: {exc}") from None
 
 
 def decode_stream_hole(payload: bytes | bytearray | memoryview) -> tuple[int, int]:
     """Decode a ``virNetStreamHole`` payload into ``(length, flags)``."""
     if len(payload) != _STREAM_HOLE_STRUCT.size:
-        raise ProtocolError(
+        raise LocalProtocolError(
             f"stream hole payload is {len(payload)} bytes, expected {_STREAM_HOLE_STRUCT.size}"
         )
     length, flags = _STREAM_HOLE_STRUCT.unpack(payload)
     if length < 0:
-        raise ProtocolError(f"negative stream hole length {length}")
+        raise LocalProtocolError(f"negative stream hole length {length}")
     return length, flags
 
 
-def _close_all(fds: Sequence[int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+def encode_reply(call: Header, payload: bytes | bytearray | memoryview = b"", nfds: int = 0) -> bytes:
+    """The successful reply to ``call`` (``REPLY_WITH_FDS`` if ``nfds``): the one
+    reply encoder, used by :meth:`Connection.send_reply` and, without the
+    machine's state check, by the server's hot path (one call per reply)."""
+    if not nfds:
+        length = 28 + len(payload)
+        if length <= PACKET_MAX:
+            return _packet_pack(length, call[0], call[1], call[2], _REPLY, call[4], _OK) + payload
+        return encode_packet(call[0], call[1], call[2], _REPLY, call[4], _OK, payload)
+    return encode_packet(call[0], call[1], call[2], _REPLY_WITH_FDS, call[4], _OK, payload, nfds)
 
+
+#: The framing layer's fd disposal (kept under this name for the code below).
+_close_all = close_fds
 
 _PING_PACKET = encode_packet(
     KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KEEPALIVE_PROC_PING, _MESSAGE, 0, _OK
@@ -151,6 +158,53 @@ _PING_PACKET = encode_packet(
 _PONG_PACKET = encode_packet(
     KEEPALIVE_PROGRAM, KEEPALIVE_VERSION, KEEPALIVE_PROC_PONG, _MESSAGE, 0, _OK
 )
+
+
+# --- what each role may receive ---------------------------------------------
+# (message type, status) -> the event class, or a str: the violation (a
+# format string over prog, proc, type, serial, status).  _ANY_STATUS matches
+# every status not listed; a type in neither is the role's default.  Keepalive
+# MESSAGEs are told apart first, by procedure, for both roles.
+
+_Rule = type[MessageEvent] | str
+_ANY_STATUS = -1
+
+_KEEPALIVE_RULES: dict[int, _Rule] = {
+    KEEPALIVE_PROC_PING: KeepalivePing,
+    KEEPALIVE_PROC_PONG: KeepalivePong,
+}
+# Stream packets are legal for both ends; an unknown status kills the connection.
+_STREAM_RULES: dict[tuple[int, int], _Rule] = {
+    (_STREAM, _CONTINUE): StreamData,
+    (_STREAM, _OK): StreamEnd,
+    (_STREAM, _ERROR): StreamAbort,
+    (_STREAM, _ANY_STATUS): "stream packet serial {serial} has invalid status {status}",
+    (_STREAM_HOLE, _ANY_STATUS): StreamHole,
+}
+_CLIENT_RULES: dict[tuple[int, int], _Rule] = {
+    **{(mtype, _OK): Reply for mtype in (_REPLY, _REPLY_WITH_FDS)},
+    **{(mtype, _ERROR): ErrorReply for mtype in (_REPLY, _REPLY_WITH_FDS)},
+    **{
+        (mtype, _ANY_STATUS): "reply serial {serial} has invalid status {status}"
+        for mtype in (_REPLY, _REPLY_WITH_FDS)
+    },
+    (_MESSAGE, _ANY_STATUS): EventMessage,
+    **_STREAM_RULES,
+    **{
+        (mtype, _ANY_STATUS): "server sent a call (prog {prog:#x} proc {proc} type {type})"
+        for mtype in (_CALL, _CALL_WITH_FDS)
+    },
+}
+_CLIENT_DEFAULT: _Rule = "unknown message type {type}"
+# A server answers what it cannot take with an error reply and keeps the
+# connection, as libvirtd does (UnexpectedMessage is also its default).
+_SERVER_RULES: dict[tuple[int, int], _Rule] = {
+    **{(mtype, _OK): Call for mtype in (_CALL, _CALL_WITH_FDS)},
+    **{(mtype, _ANY_STATUS): UnexpectedMessage for mtype in (_CALL, _CALL_WITH_FDS)},
+    **{(mtype, _ANY_STATUS): UnexpectedMessage for mtype in (_REPLY, _REPLY_WITH_FDS)},
+    (_MESSAGE, _ANY_STATUS): UnexpectedMessage,
+    **_STREAM_RULES,
+}
 
 
 class Connection:
@@ -162,25 +216,21 @@ class Connection:
     the ``(prog, vers, serial)`` of every call it encoded and treats a reply
     matching none of them as a protocol violation, as libvirt's client does.
 
-    Every fd handed to :meth:`receive_data` / :meth:`receive_fds` is owned by
+    Every fd handed to :meth:`receive_data` is owned by
     the machine until it is attached to an event; on a fatal error the machine
     closes every fd it still owns.
     """
 
     __slots__ = (
-        "_buf",
         "_closed",
-        "_dummies",
         "_error",
-        "_fds",
-        "_held",
-        "_held_nfds",
         "_is_client",
         "_max_events",
-        "_need",
         "_next_serial",
         "_pending",
         "_queue",
+        "_reader",
+        "_rules",
         "_serials_wrapped",
         "messages_received",
         "role",
@@ -189,17 +239,10 @@ class Connection:
     def __init__(self, role: Role, *, track_calls: bool = True) -> None:
         self.role = role
         self._is_client = role is Role.CLIENT
-        # Unparsed bytes: a partial packet, or bytes after a message that waits
-        # for its fds.  Empty most of the time (fast path parses chunks in place).
-        self._buf = bytearray()
-        # Bytes _buf must hold before parsing is worth retrying.
-        self._need = 0
-        # A message whose bytes are complete but whose dummy bytes / fds are not.
-        self._held: tuple[Header, bytes] | None = None
-        self._held_nfds = 0
-        self._dummies = 0
-        # Received fds not yet attached to a message.
-        self._fds: list[int] = []
+        self._rules = _CLIENT_RULES if self._is_client else _SERVER_RULES
+        # The framing: bytes, dummy bytes and fds in, whole packets out.  It
+        # owns the received fds until a packet carries them out.
+        self._reader = PacketReader()
         self._closed = False
         self._error: ProtocolError | None = None
         self._next_serial = 1
@@ -293,15 +336,13 @@ class Connection:
                 event.close_fds()
 
     def _drop_state(self) -> None:
-        fds, self._fds = self._fds, []
-        _close_all(fds)
-        self._buf = bytearray()
-        self._held = None
-        self._held_nfds = 0
-        self._dummies = 0
-        self._need = 0
+        self._reader.reset()
 
     def _fail(self, error: ProtocolError, events: list[Event]) -> None:
+        # The one place a violation found in received input becomes the
+        # peer's fault (h11's rule: raise Local inside, convert at the entry).
+        if not isinstance(error, RemoteProtocolError):
+            error = RemoteProtocolError(*error.args)
         self._closed = True
         self._error = error
         self._drop_state()
@@ -319,7 +360,8 @@ class Connection:
         Bytes are processed before the fds, which matches the kernel: an
         ``SCM_RIGHTS`` message is delivered with the last byte of the read.
         After both, every dummy byte consumed so far must have its fd, else
-        the peer sent a dummy byte without one: :class:`ProtocolViolation`.
+        the peer sent a dummy byte without one: :class:`ProtocolViolation`
+        (the framing rules are :class:`~virtrpc.rpc.framing.PacketReader`'s).
         With :meth:`set_max_events`, at most that many events are returned
         and the rest are queued for :meth:`next_events`.
         """
@@ -328,42 +370,41 @@ class Connection:
             if fds:
                 _close_all(fds)
             return events
-        fds_adopted = False
+        reader = self._reader
+        framing_error: ProtocolError | None = None
         try:
-            if data:
-                if self._buf or self._held is not None:
-                    buf = self._buf
-                    buf += data
-                    if len(buf) >= self._need:
-                        self._parse_buffer(events)
-                else:
-                    pos = self._parse(data, events)
-                    if pos < len(data):
-                        self._buf += memoryview(data)[pos:]
-            if fds:
-                # From here on the fds live in self._fds (or in events), so a
-                # failure closes them through _drop_state.
-                fds_adopted = True
-                self._add_fds(fds, events)
-            if self._held is not None and len(self._fds) < self._held_nfds - self._dummies:
-                # A dummy byte arrived without its fd (see the module docstring).
-                raise ProtocolError(
-                    f"message announced {self._held_nfds} fds but "
-                    f"{self._held_nfds - self._dummies} dummy bytes brought only "
-                    f"{len(self._fds)}: fd announced but not received"
-                )
+            frames = reader.feed(data, fds)
         except ProtocolError as exc:
+            framing_error = exc  # after the packets completed before it
+            frames = reader.take()
+        remaining = iter(frames)
+        pending = self._pending
+        try:
+            for header, payload, frame_fds, _nfds, _offset in remaining:
+                # Inline the client's hot path: a successful reply without fds
+                # to a tracked call.
+                if header[3] == _REPLY and header[5] == _OK and self._is_client:
+                    # _take_pending, inlined: it runs for every reply.
+                    if pending is not None:
+                        expected = pending.pop(header[4], None)
+                        if expected != (header[0] << 32 | header[1]):
+                            self._no_pending_call(header, expected)
+                    self.messages_received += 1
+                    events.append(Reply(header, payload, frame_fds))
+                    continue
+                self._emit(header, payload, frame_fds, events)
+            if framing_error is not None:
+                raise framing_error
+        except ProtocolError as exc:
+            for frame in remaining:  # after the one that failed: their fds too
+                _close_all(frame[2])
             self._fail(exc, events)
-            if fds and not fds_adopted:
-                _close_all(fds)
         return self._throttle(events) if self._max_events else events
 
     def _settled(self) -> bool:
         """Nothing half-received, held for its fds or queued: the next read
         may be taken whole by a fast path."""
-        return not (
-            self._buf or self._held is not None or self._fds or self._closed or self._queue
-        )
+        return self._reader.idle and not (self._closed or self._queue)
 
     def receive_reply(self, data: bytes) -> tuple[int, bytes] | None:
         """The client's fast path for its most common read: ``data`` is exactly
@@ -382,9 +423,7 @@ class Connection:
             size < MIN_PACKET_SIZE
             or size > PACKET_MAX
             or type(data) is not bytes
-            or self._buf
-            or self._held is not None
-            or self._fds
+            or not self._reader.idle
             or self._closed
             or self._queue
             or not self._is_client
@@ -422,14 +461,6 @@ class Connection:
         payload = data[28:]
         return header, payload if type(payload) is bytes else bytes(payload)
 
-    def receive_fds(self, fds: Sequence[int]) -> list[Event]:
-        """Feed fds received without data.
-
-        Only fds that precede their dummy bytes can come this way: a dummy
-        byte fed earlier without its fd is already a protocol violation
-        (the kernel delivers an ``SCM_RIGHTS`` fd with its byte)."""
-        return self.receive_data(b"", fds)
-
     def receive_eof(self) -> list[Event]:
         """The peer closed its end.  Returns ``[ConnectionClosed()]`` at a packet
         boundary, else a :class:`ProtocolViolation` (fds of the unfinished
@@ -437,213 +468,63 @@ class Connection:
         events: list[Event] = []
         if self._closed:
             return events
-        if self._buf or self._held is not None or self._fds:
-            what = "packet" if self._buf else "fd transfer"
-            self._fail(ProtocolError(f"connection closed by peer in the middle of a {what}"), events)
+        what = self._reader.incomplete
+        if what is not None:
+            self._fail(RemoteProtocolError(f"connection closed by peer in the middle of a {what}"), events)
         else:
             self._closed = True
             events.append(ConnectionClosed())
         return self._throttle(events) if self._max_events else events
 
-    def _parse_buffer(self, events: list[Event]) -> None:
-        buf = self._buf
-        view = memoryview(buf)
-        try:
-            pos = self._parse(view, events)
-        finally:
-            view.release()
-        if pos:
-            del buf[:pos]
-        # After a failure _drop_state replaced self._buf; nothing to trim then.
+    def _take_pending(self, header: Header) -> None:
+        """The one pending-reply check: a reply must answer a tracked call of
+        the same program and version (its _call_key); it stops being pending."""
+        pending = self._pending
+        if pending is not None:
+            expected = pending.pop(header[4], None)
+            if expected != (header[0] << 32 | header[1]):
+                self._no_pending_call(header, expected)
 
-    def _parse(self, view: bytes | bytearray | memoryview, events: list[Event]) -> int:
-        """Parse complete messages from ``view``; return how many bytes were consumed."""
-        pos = 0
-        end = len(view)
-        while True:
-            if self._held is not None:
-                if self._dummies:
-                    take = min(self._dummies, end - pos)
-                    pos += take
-                    self._dummies -= take
-                    if self._dummies:
-                        # Every dummy byte counts as soon as it arrives: its
-                        # fd must have come with the same read.
-                        self._need = 1
-                        return pos
-                if len(self._fds) < self._held_nfds:
-                    self._need = 0
-                    return pos
-                self._release_held(events)
-            avail = end - pos
-            if avail < 4:
-                self._need = 4
-                return pos
-            length = _length_unpack_from(view, pos)[0]
-            if length < MIN_PACKET_SIZE or length > PACKET_MAX:
-                raise ProtocolError(
-                    f"invalid packet length {length}: must be between "
-                    f"{MIN_PACKET_SIZE} and {PACKET_MAX}"
-                )
-            if avail < length:
-                self._need = length
-                return pos
-            header: Header = _tuple_new(Header, _header_unpack_from(view, pos + 4))
-            mtype = header[3]
-            if mtype in (_CALL_WITH_FDS, _REPLY_WITH_FDS):
-                if length < MIN_PACKET_SIZE + 4:
-                    raise ProtocolError(f"packet of type {mtype} too short for its fd count")
-                nfds = _nfds_unpack_from(view, pos + 28)[0]
-                if nfds > NUM_FDS_MAX:
-                    raise ProtocolError(f"too many fds announced: {nfds} > {NUM_FDS_MAX}")
-                if len(self._fds) > nfds:
-                    raise ProtocolError(
-                        f"received {len(self._fds)} fds for a message announcing {nfds}"
-                    )
-                payload = bytes(view[pos + 32 : pos + length])
-                pos += length
-                if nfds:
-                    self._held = (header, payload)
-                    self._held_nfds = nfds
-                    self._dummies = nfds
-                    continue
-                self._emit(header, payload, [], events)
-                continue
-            if self._fds:
-                raise ProtocolError(
-                    f"received {len(self._fds)} fds with a message of type {mtype} "
-                    "that cannot carry fds"
-                )
-            payload = bytes(view[pos + 28 : pos + length])
-            pos += length
-            # Inline the client's hot path: a successful reply to a tracked call.
-            if mtype == _REPLY and header[5] == _OK and self._is_client:
-                pending = self._pending
-                if pending is not None:
-                    expected = pending.pop(header[4], None)
-                    if expected != _call_key(header[0], header[1]):
-                        if expected is not None:
-                            pending[header[4]] = expected
-                        raise ProtocolError(
-                            f"reply for prog {header[0]:#x} vers {header[1]} serial "
-                            f"{header[4]} matches no pending call"
-                        )
-                self.messages_received += 1
-                events.append(Reply(header, payload, []))
-                continue
-            self._emit(header, payload, [], events)
-
-    def _release_held(self, events: list[Event]) -> None:
-        held = self._held
-        assert held is not None
-        nfds = self._held_nfds
-        fds = self._fds[:nfds]
-        del self._fds[:nfds]
-        self._held = None
-        self._held_nfds = 0
-        self._emit(held[0], held[1], fds, events)
-
-    def _add_fds(self, fds: Sequence[int], events: list[Event]) -> None:
-        self._fds.extend(fds)
-        if self._held is not None:
-            if len(self._fds) > self._held_nfds:
-                raise ProtocolError(
-                    f"received {len(self._fds)} fds for a message announcing {self._held_nfds}"
-                )
-            if not self._dummies and len(self._fds) == self._held_nfds:
-                self._release_held(events)
-                if self._buf:
-                    self._parse_buffer(events)
-            return
-        # No message waits for fds: they either precede the bytes of the message
-        # they belong to (a sender that attaches them to the packet itself), or
-        # nobody announced them.
-        buf = self._buf
-        if not buf:
-            raise ProtocolError(f"received {len(self._fds)} fds that no message announced")
-        if len(self._fds) > NUM_FDS_MAX:
-            raise ProtocolError(f"received more than {NUM_FDS_MAX} fds ahead of their message")
-        if len(buf) >= 20:
-            mtype = struct.unpack_from(">i", buf, 16)[0]
-            if mtype != _CALL_WITH_FDS and mtype != _REPLY_WITH_FDS:
-                raise ProtocolError(
-                    f"received {len(self._fds)} fds with a message of type {mtype} "
-                    "that cannot carry fds"
-                )
-            if len(buf) >= 32:
-                nfds = _nfds_unpack_from(buf, 28)[0]
-                if len(self._fds) > nfds:
-                    raise ProtocolError(
-                        f"received {len(self._fds)} fds for a message announcing {nfds}"
-                    )
+    def _no_pending_call(self, header: Header, expected: int | None) -> None:
+        """Report a reply that matched no pending call; a call of another
+        program that has this serial stays pending."""
+        if expected is not None and self._pending is not None:
+            self._pending[header[4]] = expected
+        raise LocalProtocolError(
+            f"reply for prog {header[0]:#x} vers {header[1]} serial "
+            f"{header[4]} matches no pending call"
+        )
 
     def _emit(self, header: Header, payload: bytes, fds: list[int], events: list[Event]) -> None:
-        """Classify a complete message and append its event (or raise)."""
+        """Classify a complete message by the role's table and append its
+        event (or raise, after closing the message's fds)."""
         mtype = header[3]
-        status = header[5]
-        event: MessageEvent
-        if mtype in (_REPLY, _REPLY_WITH_FDS):
-            if not self._is_client:
-                event = UnexpectedMessage(header, payload, fds)
-            else:
-                if status == _OK:
-                    event = Reply(header, payload, fds)
-                elif status == _ERROR:
-                    event = ErrorReply(header, payload, fds)
-                else:
-                    _close_all(fds)
-                    raise ProtocolError(f"reply serial {header[4]} has invalid status {status}")
-                pending = self._pending
-                if pending is not None:
-                    expected = pending.pop(header[4], None)
-                    if expected != _call_key(header[0], header[1]):
-                        if expected is not None:
-                            pending[header[4]] = expected
-                        _close_all(fds)
-                        raise ProtocolError(
-                            f"reply for prog {header[0]:#x} vers {header[1]} serial "
-                            f"{header[4]} matches no pending call"
-                        )
-        elif mtype == _MESSAGE:
-            if header[0] == KEEPALIVE_PROGRAM and header[1] == KEEPALIVE_VERSION:
-                if header[2] == KEEPALIVE_PROC_PING:
-                    event = KeepalivePing(header, payload, fds)
-                elif header[2] == KEEPALIVE_PROC_PONG:
-                    event = KeepalivePong(header, payload, fds)
-                else:
-                    event = UnexpectedMessage(header, payload, fds)
-            elif self._is_client:
-                event = EventMessage(header, payload, fds)
-            else:
-                event = UnexpectedMessage(header, payload, fds)
-        elif mtype == _STREAM:
-            if status == _CONTINUE:
-                event = StreamData(header, payload, fds)
-            elif status == _OK:
-                event = StreamEnd(header, payload, fds)
-            elif status == _ERROR:
-                event = StreamAbort(header, payload, fds)
-            else:
-                _close_all(fds)
-                raise ProtocolError(f"stream packet serial {header[4]} has invalid status {status}")
-        elif mtype == _STREAM_HOLE:
-            event = StreamHole(header, payload, fds)
-        elif mtype in (_CALL, _CALL_WITH_FDS):
-            if self._is_client:
-                _close_all(fds)
-                raise ProtocolError(
-                    f"server sent a call (prog {header[0]:#x} proc {header[2]} type {mtype})"
-                )
-            event = Call(header, payload, fds) if status == _OK else UnexpectedMessage(
-                header, payload, fds
-            )
+        if (
+            mtype == _MESSAGE
+            and header[0] == KEEPALIVE_PROGRAM
+            and header[1] == KEEPALIVE_VERSION
+        ):
+            rule: _Rule = _KEEPALIVE_RULES.get(header[2], UnexpectedMessage)
         else:
-            if self._is_client:
+            rules = self._rules
+            rule = rules.get((mtype, header[5])) or rules.get((mtype, _ANY_STATUS)) or (
+                _CLIENT_DEFAULT if self._is_client else UnexpectedMessage
+            )
+        if isinstance(rule, str):
+            _close_all(fds)
+            raise LocalProtocolError(
+                rule.format(
+                    prog=header[0], proc=header[2], type=mtype, serial=header[4], status=header[5]
+                )
+            )
+        if rule is Reply or rule is ErrorReply:
+            try:
+                self._take_pending(header)
+            except ProtocolError:
                 _close_all(fds)
-                raise ProtocolError(f"unknown message type {mtype}")
-            event = UnexpectedMessage(header, payload, fds)
+                raise
         self.messages_received += 1
-        events.append(event)
+        events.append(rule(header, payload, fds))
 
     # ------------------------------------------------------------------- send
 
@@ -682,11 +563,11 @@ class Connection:
         else:
             length = 28 + len(payload)
             if length > PACKET_MAX:
-                raise ProtocolError(f"call too large: {length} > {PACKET_MAX} bytes")
+                raise LocalProtocolError(f"call too large: {length} > {PACKET_MAX} bytes")
             try:
                 packet = _packet_pack(length, prog, vers, proc, _CALL, serial, _OK) + payload
             except struct.error as exc:
-                raise ProtocolError(f"cannot encode call header: {exc}") from None
+                raise LocalProtocolError(f"cannot encode call header: {exc}") from None
         if pending is not None:
             pending[serial] = (prog << 32) | vers  # _call_key, inlined
         return serial, packet
@@ -706,10 +587,7 @@ class Connection:
     ) -> bytes:
         """Encode the successful reply to ``call`` (``REPLY_WITH_FDS`` if fds)."""
         self._check_open()
-        mtype = _REPLY_WITH_FDS if fds else _REPLY
-        return encode_packet(
-            call[0], call[1], call[2], mtype, call[4], _OK, payload, len(fds)
-        )
+        return encode_reply(call, payload, len(fds))
 
     def send_error(self, call: Header, error_payload: bytes | bytearray | memoryview) -> bytes:
         """Encode a failed reply to ``call``; the payload is an encoded ``virNetMessageError``."""
@@ -729,7 +607,7 @@ class Connection:
         """Encode one chunk of stream data (``STREAM``, status ``CONTINUE``)."""
         self._check_open()
         if len(data) > PAYLOAD_MAX:
-            raise ProtocolError(f"stream chunk too large: {len(data)} > {PAYLOAD_MAX} bytes")
+            raise LocalProtocolError(f"stream chunk too large: {len(data)} > {PAYLOAD_MAX} bytes")
         return encode_packet(prog, vers, proc, _STREAM, serial, _CONTINUE, data)
 
     def send_stream_end(self, prog: int, vers: int, proc: int, serial: int) -> bytes:

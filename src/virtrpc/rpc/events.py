@@ -8,9 +8,7 @@ them (or hand them on); :meth:`MessageEvent.close_fds` helps with that.
 
 from __future__ import annotations
 
-import contextlib
-import os
-
+from virtrpc.rpc.framing import close_fds
 from virtrpc.rpc.packet import Header
 
 __all__ = [
@@ -61,9 +59,7 @@ class MessageEvent(Event):
     def close_fds(self) -> None:
         """Close every fd this event still owns."""
         fds, self.fds = self.fds, []
-        for fd in fds:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        close_fds(fds)
 
     def __repr__(self) -> str:
         h = self.header

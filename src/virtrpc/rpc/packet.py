@@ -21,22 +21,28 @@ import struct
 from enum import IntEnum
 from typing import NamedTuple
 
-from virtrpc.errors import ProtocolError
+from virtrpc.errors import LocalProtocolError
 
 __all__ = [
     "HEADER_SIZE",
+    "HEADER_STRUCT",
     "INITIAL_SIZE",
     "KEEPALIVE_PROC_PING",
     "KEEPALIVE_PROC_PONG",
     "KEEPALIVE_PROGRAM",
     "KEEPALIVE_VERSION",
     "LEGACY_PAYLOAD_MAX",
+    "LENGTH_HEADER_NFDS_STRUCT",
+    "LENGTH_HEADER_STRUCT",
     "LENGTH_SIZE",
+    "LENGTH_STRUCT",
     "MESSAGE_MAX",
     "MIN_PACKET_SIZE",
+    "NFDS_STRUCT",
     "NUM_FDS_MAX",
     "PACKET_MAX",
     "PAYLOAD_MAX",
+    "REPLY_HEAD_STRUCT",
     "STRING_MAX",
     "WITH_FDS_TYPES",
     "Header",
@@ -120,17 +126,29 @@ class Header(NamedTuple):
     status: int
 
 
-# prog and vers are unsigned, proc/type/status signed, serial unsigned: as in
-# virnetprotocol.x, so decoded values match what libvirt logs.
-_LENGTH = struct.Struct(">I")
-_HEADER = struct.Struct(">IIiiIi")
-_LENGTH_HEADER = struct.Struct(">IIIiiIi")
-_LENGTH_HEADER_NFDS = struct.Struct(">IIIiiIiI")
-_NFDS = struct.Struct(">I")
+# The one layout of a packet's head, used by every encoder and reader
+# (rpc/framing.py reads with it).  prog and vers are unsigned, proc/type/status
+# signed, serial unsigned: as in virnetprotocol.x, so decoded values match
+# what libvirt logs.
 
-LENGTH_STRUCT = _LENGTH
-HEADER_STRUCT = _HEADER
-NFDS_STRUCT = _NFDS
+#: The length word.
+LENGTH_STRUCT = struct.Struct(">I")
+#: The six header words (:class:`Header`).
+HEADER_STRUCT = struct.Struct(">IIiiIi")
+#: The fd count word of ``*_WITH_FDS`` packets.
+NFDS_STRUCT = struct.Struct(">I")
+#: Length word and header in one go (what an encoder writes).
+LENGTH_HEADER_STRUCT = struct.Struct(">IIIiiIi")
+#: Length word, header and fd count in one go.
+LENGTH_HEADER_NFDS_STRUCT = struct.Struct(">IIIiiIiI")
+#: The same bytes as LENGTH_HEADER_STRUCT read the way a reply fast path
+#: wants them: length, then program and version as one 64-bit number (how a
+#: pending call is keyed), type, serial, status; the procedure skipped.
+REPLY_HEAD_STRUCT = struct.Struct(">IQ4xiIi")
+
+_HEADER = HEADER_STRUCT
+_LENGTH_HEADER = LENGTH_HEADER_STRUCT
+_LENGTH_HEADER_NFDS = LENGTH_HEADER_NFDS_STRUCT
 
 
 def check_length(length: int) -> None:
@@ -139,12 +157,10 @@ def check_length(length: int) -> None:
     Called before anything is allocated for the packet, so a hostile length
     cannot make us reserve memory.
     """
-    if length < MIN_PACKET_SIZE:
-        raise ProtocolError(
-            f"packet length {length} too small: at least {MIN_PACKET_SIZE} bytes needed"
+    if length < MIN_PACKET_SIZE or length > PACKET_MAX:
+        raise LocalProtocolError(
+            f"invalid packet length {length}: must be between {MIN_PACKET_SIZE} and {PACKET_MAX}"
         )
-    if length > PACKET_MAX:
-        raise ProtocolError(f"packet length {length} too large: at most {PACKET_MAX} bytes allowed")
 
 
 def decode_header(data: bytes | bytearray | memoryview, offset: int = 0) -> Header:
@@ -152,7 +168,7 @@ def decode_header(data: bytes | bytearray | memoryview, offset: int = 0) -> Head
     try:
         return Header._make(_HEADER.unpack_from(data, offset))
     except struct.error as exc:
-        raise ProtocolError(f"truncated packet header: {exc}") from None
+        raise LocalProtocolError(f"truncated packet header: {exc}") from None
 
 
 def encode_packet(
@@ -173,22 +189,22 @@ def encode_packet(
     """
     if type == MessageType.CALL_WITH_FDS or type == MessageType.REPLY_WITH_FDS:
         if nfds > NUM_FDS_MAX:
-            raise ProtocolError(f"too many fds to send: {nfds} > {NUM_FDS_MAX}")
+            raise LocalProtocolError(f"too many fds to send: {nfds} > {NUM_FDS_MAX}")
         length = 32 + len(payload)
         if length > PACKET_MAX:
-            raise ProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
+            raise LocalProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
         try:
             return _LENGTH_HEADER_NFDS.pack(
                 length, prog, vers, proc, type, serial, status, nfds
             ) + payload
         except struct.error as exc:
-            raise ProtocolError(f"cannot encode packet header: {exc}") from None
+            raise LocalProtocolError(f"cannot encode packet header: {exc}") from None
     if nfds:
-        raise ProtocolError(f"message type {type} cannot carry fds")
+        raise LocalProtocolError(f"message type {type} cannot carry fds")
     length = 28 + len(payload)
     if length > PACKET_MAX:
-        raise ProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
+        raise LocalProtocolError(f"message too large to send: {length} > {PACKET_MAX} bytes")
     try:
         return _LENGTH_HEADER.pack(length, prog, vers, proc, type, serial, status) + payload
     except struct.error as exc:
-        raise ProtocolError(f"cannot encode packet header: {exc}") from None
+        raise LocalProtocolError(f"cannot encode packet header: {exc}") from None

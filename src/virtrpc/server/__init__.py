@@ -11,7 +11,7 @@ See docs/server.md.  The pieces:
 
 from __future__ import annotations
 
-from virtrpc.server.client import ServerClient
+from virtrpc.server.client import ServerClient, ServerConnection
 from virtrpc.server.context import CallContext, Hole, ServerStream
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.server.program import ProgramService, acl_allows_readonly
@@ -26,6 +26,7 @@ __all__ = [
     "RpcFault",
     "Server",
     "ServerClient",
+    "ServerConnection",
     "ServerLimits",
     "ServerStream",
     "acl_allows_readonly",

@@ -14,8 +14,6 @@ File descriptor ownership (the rule handlers must follow):
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 from virtrpc.errors import ConnectionLost, StreamError
 from virtrpc.rpc.connection import decode_stream_hole
 from virtrpc.rpc.events import MessageEvent, StreamAbort, StreamData, StreamEnd, StreamHole
+from virtrpc.rpc.framing import close_fds as _close_all
 from virtrpc.rpc.packet import LEGACY_PAYLOAD_MAX, NUM_FDS_MAX, Header
 from virtrpc.server.errors import RpcFault, rpc_error
 
 if TYPE_CHECKING:
-    from virtrpc.server.client import ServerClient
+    from virtrpc.server.client import ServerConnection
     from virtrpc.xdr import Procedure
 
 #: Client-to-server stream packets queued before the server stops reading
@@ -44,10 +43,9 @@ class Hole:
 
 def close_fds(fds: list[int]) -> None:
     """Close and forget every fd in ``fds``."""
-    while fds:
-        fd = fds.pop()
-        with contextlib.suppress(OSError):
-            os.close(fd)
+    taken = fds[:]
+    fds.clear()
+    _close_all(taken)
 
 
 class CallContext:
@@ -57,7 +55,7 @@ class CallContext:
 
     def __init__(
         self,
-        client: ServerClient,
+        client: ServerConnection,
         procedure: Procedure,
         header: Header,
         fds: list[int],
@@ -125,7 +123,7 @@ class ServerStream:
     :class:`~virtrpc.errors.ConnectionLost`.
     """
 
-    def __init__(self, client: ServerClient, header: Header, *, sparse: bool) -> None:
+    def __init__(self, client: ServerConnection, header: Header, *, sparse: bool) -> None:
         self.client = client
         self.header = header
         self.sparse = sparse

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from virtrpc.errors import VirtrpcError
+from virtrpc.errors import LibvirtError
 
 
 class ErrorCode(IntEnum):
@@ -54,13 +54,15 @@ class ErrorDomain(IntEnum):
 ERROR_LEVEL = 2
 
 
-class RpcFault(VirtrpcError):
-    """A failure to report to the client as a libvirt error reply.
+class RpcFault(LibvirtError):
+    """A failure to report to the client as a libvirt error reply: the one
+    libvirt error type (:class:`virtrpc.errors.LibvirtError`, whose
+    ``to_wire`` encodes the reply) with the server's constructor.
 
     ``message`` is the full text the client shows (libvirt formats the
     prefix such as ``"internal error: "`` on the server side, so handlers
     pass the final text).  ``str1`` .. ``int2`` are the optional extra fields
-    of ``remote_error``.
+    of ``remote_error``.  ``str()`` is the message alone, as before the fold.
     """
 
     def __init__(
@@ -75,15 +77,21 @@ class RpcFault(VirtrpcError):
         int1: int = 0,
         int2: int = 0,
     ) -> None:
-        super().__init__(message)
-        self.code = int(code)
-        self.domain = int(domain)
-        self.message = message
-        self.str1 = str1
-        self.str2 = str2
-        self.str3 = str3
-        self.int1 = int1
-        self.int2 = int2
+        super().__init__(
+            message,
+            code=int(code),
+            domain=int(domain),
+            level=ERROR_LEVEL,
+            str1=str1,
+            str2=str2,
+            str3=str3,
+            int1=int1,
+            int2=int2,
+        )
+        self.message: str = message
+
+    def __str__(self) -> str:
+        return self.message
 
     def __repr__(self) -> str:
         return f"RpcFault(code={self.code}, domain={self.domain}, message={self.message!r})"

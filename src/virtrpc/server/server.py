@@ -8,7 +8,7 @@
     await server.listen_unix("/run/my-ro.sock", readonly=True, mode=0o666)
     await server.serve_forever()          # until server.shutdown() / a signal
 
-Every accepted socket becomes a :class:`~virtrpc.server.client.ServerClient`
+Every accepted socket becomes a :class:`~virtrpc.server.client.ServerConnection`
 over a :class:`~virtrpc.transport.unix.SocketTransport` (the same transport
 the client uses); :meth:`Server.listen_tls` serves libvirt's ``+tls``
 clients over :mod:`virtrpc.transport.tls` sessions.  Limits follow
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from virtrpc.errors import ConnectError
 from virtrpc.rpc.packet import Header
-from virtrpc.server.client import ServerClient
+from virtrpc.server.client import ServerConnection
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import DispatchPlan, ProgramService, not_supported
 from virtrpc.transport.unix import SocketTransport
@@ -150,7 +150,7 @@ class Server:
 
     def __init__(self, limits: ServerLimits | None = None) -> None:
         self.limits = limits or ServerLimits()
-        self.clients: set[ServerClient] = set()
+        self.clients: set[ServerConnection] = set()
         self._programs: dict[tuple[int, int], ProgramService] = {}
         self._plans: dict[tuple[int, int, int], DispatchPlan] = {}
         self._listeners: list[_Listener] = []
@@ -159,8 +159,8 @@ class Server:
         self._transport_listeners: list[Listener] = []
         self._stopped: asyncio.Event | None = None
         self._shutting_down = False
-        self._client_closed_callbacks: list[Callable[[ServerClient], None]] = []
-        self._client_added_callbacks: list[Callable[[ServerClient], None]] = []
+        self._client_closed_callbacks: list[Callable[[ServerConnection], None]] = []
+        self._client_added_callbacks: list[Callable[[ServerConnection], None]] = []
         self._shutdown_callbacks: list[Callable[[], None]] = []
 
     # -- programs -------------------------------------------------------------
@@ -200,7 +200,7 @@ class Server:
             return rpc_error(f"unknown procedure: {header.proc}")
         return not_supported(procedure.name)
 
-    def on_client_closed(self, callback: Callable[[ServerClient], None]) -> None:
+    def on_client_closed(self, callback: Callable[[ServerConnection], None]) -> None:
         """Call ``callback(client)`` when a client disconnects (to drop its state)."""
         self._client_closed_callbacks.append(callback)
 
@@ -208,7 +208,7 @@ class Server:
         """Call ``callback()`` once every client is gone at shutdown (to free resources)."""
         self._shutdown_callbacks.append(callback)
 
-    def on_client_connected(self, callback: Callable[[ServerClient], None]) -> None:
+    def on_client_connected(self, callback: Callable[[ServerConnection], None]) -> None:
         """Call ``callback(client)`` for each newly accepted client (from
         :meth:`new_client`: before its transport is attached, so
         ``client.transport`` may still be None)."""
@@ -299,7 +299,7 @@ class Server:
         optional); ``allowed_dns`` is libvirtd's ``tls_allowed_dn_list``
         (glob patterns matched against the whole DN, e.g.
         ``C=GB,O=Example,CN=*``; None allows every verified client).  Refused
-        clients never get a :class:`ServerClient`; they are logged and
+        clients never get a :class:`ServerConnection`; they are logged and
         reported to ``on_reject(peer, error)``.  Raises
         :class:`~virtrpc.transport.tls.TlsError` (a ``ConnectError``) naming
         the file when the credentials cannot be loaded, ``ConnectError`` when
@@ -307,7 +307,7 @@ class Server:
         """
         from virtrpc.transport.tls import start_tls_server  # ssl only when TLS is used
 
-        def new_tls_client() -> ServerClient:
+        def new_tls_client() -> ServerConnection:
             return self.new_client(readonly=readonly, peer="tls")
 
         def rejected(peer: str, error: BaseException) -> None:
@@ -339,7 +339,7 @@ class Server:
             return False
         return True
 
-    def new_client(self, *, readonly: bool, peer: str) -> ServerClient:
+    def new_client(self, *, readonly: bool, peer: str) -> ServerConnection:
         """Register a client for a connection that some transport will attach
         (by calling ``connection_made`` on the returned client).
 
@@ -358,7 +358,7 @@ class Server:
             raise ConnectError(
                 f"refusing client {peer}: {self.limits.max_clients} clients "
                 "connected already (max_clients)")
-        client = ServerClient(self, readonly=readonly, peer=peer)
+        client = ServerConnection(self, readonly=readonly, peer=peer)
         self.clients.add(client)
         try:
             for callback in self._client_added_callbacks:
@@ -370,7 +370,7 @@ class Server:
             raise
         return client
 
-    def adopt(self, conn: socket.socket, *, readonly: bool, peer: str) -> ServerClient:
+    def adopt(self, conn: socket.socket, *, readonly: bool, peer: str) -> ServerConnection:
         """Serve an already connected socket (the server owns it from now on)."""
         try:
             if conn.family != socket.AF_UNIX:
@@ -387,7 +387,7 @@ class Server:
             raise
         return client
 
-    def client_closed(self, client: ServerClient) -> None:
+    def client_closed(self, client: ServerConnection) -> None:
         """Called by a client once its connection is gone."""
         self.clients.discard(client)
         for callback in self._client_closed_callbacks:

@@ -29,7 +29,8 @@ import ssl
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError
+from virtrpc.errors import ConnectionLost, ProtocolError, TlsError
+from virtrpc.rpc.framing import PacketSplitter, close_fds
 from virtrpc.transport.base import DEFAULT_READ_SIZE, Transport, TransportReceiver
 from virtrpc.transport.pki import PkiPaths, locate_credentials
 from virtrpc.transport.tcp import DEFAULT_TCP_PORT, connect_tcp, start_tcp_server
@@ -77,8 +78,7 @@ _DN_SHORT_NAMES = {
 _DN_SPECIAL = set(',+"\\<>;')
 
 
-class TlsError(ConnectError):
-    """The TLS handshake or libvirt's certificate check failed."""
+# TlsError lives in virtrpc.errors (re-exported here).
 
 
 def format_dn(subject: Sequence[Sequence[tuple[str, str]]]) -> str:
@@ -170,61 +170,6 @@ def server_context(paths: PkiPaths, *, verify_client: bool = True) -> ssl.SSLCon
     # confirmation: Resource temporarily unavailable".
     context.num_tickets = 0
     return context
-
-
-class PacketSplitter:
-    """Cuts a byte stream of libvirt packets (4-byte big-endian length that
-    counts itself, then the rest) at packet boundaries, across calls.
-
-    Why: libvirtd and libvirt's client read one packet per wake-up of the
-    socket and only look for buffered data in SASL/ssh layers, not in GnuTLS
-    (``virNetSocketHasCachedData``).  A TLS record holding several packets
-    therefore leaves the later ones stuck in GnuTLS's buffer until more bytes
-    arrive (in practice: the next keepalive, 5 s later).  Writing each packet
-    in its own record(s), as libvirt itself does, avoids that.
-    """
-
-    __slots__ = ("_length_bytes", "_remaining")
-
-    def __init__(self) -> None:
-        self._remaining = 0  # bytes of the current packet still to come
-        self._length_bytes = b""  # a length prefix split across writes
-
-    def split(self, data: memoryview) -> list[memoryview]:
-        """``data`` cut after every packet end it contains."""
-        end = len(data)
-        if (
-            self._remaining == 0
-            and not self._length_bytes
-            and end >= 4
-            and int.from_bytes(data[:4], "big") == end
-        ):
-            return [data]  # the usual case: exactly one whole packet
-        segments: list[memoryview] = []
-        start = position = 0
-        while position < end:
-            if self._remaining == 0:
-                needed = 4 - len(self._length_bytes)
-                self._length_bytes += bytes(data[position : position + needed])
-                position = min(position + needed, end)
-                if len(self._length_bytes) < 4:
-                    break
-                length = int.from_bytes(self._length_bytes, "big")
-                self._length_bytes = b""
-                self._remaining = max(length - 4, 0)
-                if self._remaining == 0:
-                    segments.append(data[start:position])
-                    start = position
-                    continue
-            step = min(self._remaining, end - position)
-            position += step
-            self._remaining -= step
-            if self._remaining == 0:
-                segments.append(data[start:position])
-                start = position
-        if start < end:
-            segments.append(data[start:end])
-        return segments
 
 
 # Phases of a TlsTransport.
@@ -319,9 +264,7 @@ class TlsTransport:
 
     def data_received(self, data: bytes, fds: list[int]) -> None:
         # A TCP socket never carries fds; close defensively if ever given some.
-        for fd in fds:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        close_fds(fds)
         self._incoming.write(data)
         if self._phase == _HANDSHAKE:
             self._advance_handshake()

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from virtrpc.errors import BadFileDescriptor, ConnectError, ConnectionLost, ProtocolError
+from virtrpc.rpc.framing import close_fds
 from virtrpc.rpc.packet import NUM_FDS_MAX
 from virtrpc.transport.base import (
     DEFAULT_READ_SIZE,
@@ -80,10 +81,7 @@ class PeerCredentials:
         return f"PeerCredentials(pid={self.pid}, uid={self.uid}, gid={self.gid})"
 
 
-def _close_fds(fds: Sequence[int]) -> None:
-    for fd in fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+_close_fds = close_fds
 
 
 # One read buffer per (event loop, size), shared by every transport on that

@@ -5,17 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from virtrpc.errors import VirtrpcError
+from virtrpc.errors import XdrCompileError as XdrCompileError
 from virtrpc.xdrgen.ast import Location
 
-
-class XdrCompileError(VirtrpcError):
-    """A ``.x`` file is malformed or inconsistent; ``location`` says where."""
-
-    def __init__(self, location: Location | None, message: str) -> None:
-        self.location = location
-        self.message = message
-        super().__init__(f"{location}: {message}" if location else message)
+# XdrCompileError lives in virtrpc.errors (re-exported here).
 
 
 @dataclass(frozen=True)
