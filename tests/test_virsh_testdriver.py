@@ -295,7 +295,8 @@ async def test_memory_changes_and_empty_collections(served: Served) -> None:
     await run_virsh(served.uri, "destroy", "test")
     await run_virsh(served.uri, "setmaxmem", "test", "4000000")
     assert served.driver.hv.domains["test"].max_memory == 4000000
-    for command in ("snapshot-list test", "iface-list", "secret-list", "nodedev-list"):
+    # secrets only with extras: libvirtd's test driver has none (test_differential_virsh)
+    for command in ("snapshot-list test", "iface-list", "nodedev-list"):
         code, _, err = await run_virsh(served.uri, *command.split(), check=False)
         assert code == 0, f"{command}: {err}"
 

@@ -100,6 +100,9 @@ def add_parser(subparsers: Any, name: str) -> None:
                         metavar="N",
                         help="unanswered pings before the server drops the client "
                              "(default: %(default)s)")
+    parser.add_argument("--extras", action="store_true",
+                        help="also offer what libvirtd's test driver lacks (secrets, job "
+                             "info); by default answer as it does")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every client and error (default: warnings only)")
     parser.set_defaults(handler=run_serve)
@@ -124,7 +127,7 @@ async def _serve(args: argparse.Namespace) -> int:
         if folder is not None and not os.path.isdir(folder):
             print(f"virtrpc serve: {option} {given}: no such folder {folder}", file=sys.stderr)
             return 2
-    server, _driver = build_test_server(limits)
+    server, _driver = build_test_server(limits, extras=args.extras)
     path = args.socket or default_socket_path()
     # Signal handlers before the first socket exists: whoever sees the
     # socket may signal at once, and the shutdown must still be graceful.

@@ -46,7 +46,8 @@ Answer: TypeAlias = _Reply | Awaitable[_Reply]
 _READONLY_PERMISSIONS = frozenset({"read", "getattr", "none", ""})
 # Words libvirt writes in upper case in its API names.
 _API_WORDS = {"xml": "XML", "uuid": "UUID", "uri": "URI", "id": "ID", "fd": "FD", "nmi": "NMI",
-              "cpu": "CPU", "mac": "MAC", "os": "OS", "fs": "FS", "iothread": "IOThread"}
+              "cpu": "CPU", "mac": "MAC", "os": "OS", "fs": "FS", "iothread": "IOThread",
+              "dhcp": "DHCP", "nwfilter": "NWFilter", "nwfilters": "NWFilters"}
 
 
 def acl_allows_readonly(procedure: Procedure) -> bool:

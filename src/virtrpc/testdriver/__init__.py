@@ -22,15 +22,19 @@ def build_test_server(
     hypervisor: Hypervisor | None = None,
     *,
     reset_when_unused: bool = False,
+    extras: bool = False,
 ) -> tuple[Server, TestDriver]:
     """A :class:`~virtrpc.server.Server` serving the test hypervisor (no listeners yet).
 
     The state is shared by all clients and lives as long as the server; with
     ``reset_when_unused`` it goes back to the default node whenever the last
     client with an open connection closes it (libvirtd's test driver rule).
+    By default it answers as libvirtd's test driver, refusals included; with
+    ``extras`` it also offers what that driver lacks (an empty secret list,
+    job information).
     """
     server = Server(limits)
-    driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused)
+    driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused, extras=extras)
     server.add_program(driver.service())
     server.on_client_closed(driver.client_closed)
     server.on_shutdown(driver.close)

@@ -16,6 +16,7 @@ from virtrpc.protocols import remote
 from virtrpc.protocols.remote_calls import RemoteHandlers
 from virtrpc.server.client import ServerClient
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+from virtrpc.server.program import not_supported
 from virtrpc.testdriver.model import Domain, Hypervisor, Network, ObjectEvent, StoragePool, Volume
 from virtrpc.testdriver.xmlutil import uuid_str
 
@@ -32,6 +33,11 @@ def not_open() -> RpcFault:
     )
 
 
+def no_support(procedure_name: str) -> RpcFault:
+    """What libvirtd answers for a procedure its test driver lacks."""
+    return not_supported(procedure_name)
+
+
 def unsupported_flags(flags: int, function: str) -> RpcFault:
     """The test driver's ``virCheckFlags`` failure."""
     return fault(
@@ -39,6 +45,12 @@ def unsupported_flags(flags: int, function: str) -> RpcFault:
         ErrorDomain.TEST,
         f"unsupported flags ({flags:#x}) in function {function}",
     )
+
+
+def check_flags(flags: int, allowed: int, function: str) -> None:
+    """``virCheckFlags``: refuse the bits of ``flags`` outside ``allowed``."""
+    if flags & ~allowed:
+        raise unsupported_flags(flags & ~allowed, function)
 
 
 def c_chars(text: str, size: int | None = None) -> list[int]:
@@ -64,9 +76,15 @@ class DriverBase(RemoteHandlers):
     """The hypervisor, the event registrations, and the helpers handlers share."""
 
     def __init__(
-        self, hypervisor: Hypervisor | None = None, *, reset_when_unused: bool = False
+        self,
+        hypervisor: Hypervisor | None = None,
+        *,
+        reset_when_unused: bool = False,
+        extras: bool = False,
     ) -> None:
         self.hv = hypervisor if hypervisor is not None else Hypervisor()
+        #: offer what libvirtd's test driver lacks (secrets, job info)
+        self.extras = extras
         self.hv.add_listener(self._on_event)
         #: libvirtd's state rule (see :meth:`client_closed`); off by default.
         self.reset_when_unused = reset_when_unused

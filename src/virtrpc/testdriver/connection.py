@@ -8,7 +8,14 @@ from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain
 from virtrpc.testdriver import host
-from virtrpc.testdriver.common import DriverBase, c_chars, fault, not_open
+from virtrpc.testdriver.common import (
+    DriverBase,
+    c_chars,
+    check_flags,
+    fault,
+    no_support,
+    not_open,
+)
 
 # virDrvFeature values the remote daemon answers "supported" for (see
 # remoteDispatchConnectSupportsFeature and testConnectSupportsFeature).
@@ -146,6 +153,14 @@ class ConnectionHandlers(DriverBase):
             )
         return remote.RemoteNodeGetCellsFreeMemoryRet(cells=cells[start : start + args.maxcells])
 
+    def node_get_cpu_map(
+        self, ctx: CallContext, args: remote.RemoteNodeGetCpuMapArgs
+    ) -> remote.RemoteNodeGetCpuMapRet:
+        """As libvirt's test driver: 8 CPUs, of which 0, 2 and 4 are online."""
+        check_flags(args.flags, 0, "testNodeGetCPUMap")
+        return remote.RemoteNodeGetCpuMapRet(
+            cpumap=b"\x15" if args.need_map else b"", online=3 if args.need_online else 0, ret=8)
+
     def node_get_security_model(
         self, ctx: CallContext, args: None
     ) -> remote.RemoteNodeGetSecurityModelRet:
@@ -154,8 +169,8 @@ class ConnectionHandlers(DriverBase):
         return self._ret(ctx, snapshots=[], ret=0)
 
     # -- object kinds the test hypervisor does not model ---------------------------
-    # No host interfaces, secrets or node devices: list them as empty rather
-    # than unsupported, as virsh expects.
+    # No host interfaces or node devices: list them as empty rather than
+    # unsupported, as virsh expects; secrets only with ``extras``.
 
     def connect_num_of_interfaces(
         self, ctx: CallContext, args: None
@@ -170,11 +185,15 @@ class ConnectionHandlers(DriverBase):
     def connect_num_of_secrets(
         self, ctx: CallContext, args: None
     ) -> remote.RemoteConnectNumOfSecretsRet:
+        if not self.extras:  # libvirtd's test driver has no secret driver
+            raise no_support("connect_num_of_secrets")
         return remote.RemoteConnectNumOfSecretsRet(num=0)
 
     def connect_list_all_secrets(
         self, ctx: CallContext, args: remote.RemoteConnectListAllSecretsArgs
     ) -> remote.RemoteConnectListAllSecretsRet:
+        if not self.extras:
+            raise no_support("connect_list_all_secrets")
         return remote.RemoteConnectListAllSecretsRet(secrets=[], ret=0)
 
     def node_num_of_devices(

@@ -7,12 +7,16 @@ import asyncio
 import contextlib
 import os
 import socket
-import time
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext, Hole, close_fds
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, c_chars, fault, unsupported_flags
+from virtrpc.testdriver.common import c_chars, check_flags, fault, no_support, unsupported_flags
+from virtrpc.testdriver.domain_stats import (
+    VCPU_MAXIMUM,
+    DomainStatsHandlers,
+    one_definition_is_config,
+)
 from virtrpc.testdriver.model import Domain, DomainState, LifecycleEvent, ObjectEvent
 from virtrpc.testdriver.png import screenshot
 
@@ -101,18 +105,18 @@ def _validate_typed_params(params: list[remote.RemoteTypedParam], allowed: dict[
         seen.add(param.field)
 
 
-class DomainHandlers(DriverBase):
-    """Domains."""
+class DomainHandlers(DomainStatsHandlers):
+    """Domains (statistics and tuning in the base class)."""
 
     # -- domains: listing and lookup ------------------------------------------
 
     def _filtered_domains(self, flags: int) -> list[Domain]:
         def keep(domain: Domain) -> bool:
             groups = (
-                (flags & 0x3, (domain.active, not domain.active)),
-                (flags & 0xC, (domain.persistent, not domain.persistent)),
+                (0x3, (domain.active, not domain.active)),
+                (0xC, (domain.persistent, not domain.persistent)),
                 (
-                    flags & 0xF0,
+                    0xF0,
                     (
                         domain.state == DomainState.RUNNING,
                         domain.state == DomainState.PAUSED,
@@ -121,15 +125,17 @@ class DomainHandlers(DriverBase):
                         not in (DomainState.RUNNING, DomainState.PAUSED, DomainState.SHUTOFF),
                     ),
                 ),
-                (flags & 0x300, (False, True)),  # managed save: never
-                (flags & 0xC00, (domain.autostart, not domain.autostart)),
-                (flags & 0x3000, (False, True)),  # snapshots: never
-                (flags & 0xC000, (False, True)),  # checkpoints: never
+                (0x300, (False, True)),  # managed save: never
+                (0xC00, (domain.autostart, not domain.autostart)),
+                (0x3000, (False, True)),  # snapshots: never
+                (0xC000, (False, True)),  # checkpoints: never
             )
-            for group_flags, tests in groups:
+            for mask, tests in groups:
+                group_flags = flags & mask
                 if not group_flags:
                     continue
-                low = (group_flags & -group_flags).bit_length() - 1
+                # bit i of the group's mask (from its lowest bit) selects tests[i]
+                low = (mask & -mask).bit_length() - 1
                 if not any(test for i, test in enumerate(tests) if group_flags & (1 << (low + i))):
                     return False
             return True
@@ -201,7 +207,7 @@ class DomainHandlers(DriverBase):
             state=int(domain.state),
             maxMem=domain.max_memory,
             memory=domain.memory,
-            nrVirtCpu=domain.vcpus,
+            nrVirtCpu=domain.live_vcpus,
             cpuTime=domain.cpu_time_ns(),
         )
 
@@ -214,6 +220,8 @@ class DomainHandlers(DriverBase):
     def domain_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteDomainGetXmlDescArgs
     ) -> remote.RemoteDomainGetXmlDescRet:
+        # VIR_DOMAIN_XML_COMMON_FLAGS: secure, inactive, migratable
+        check_flags(args.flags, 0xB, "testDomainGetXMLDesc")
         domain = self._domain(args.dom)
         inactive = bool(args.flags & 2)  # VIR_DOMAIN_XML_INACTIVE
         return remote.RemoteDomainGetXmlDescRet(xml=domain.xml(inactive=inactive))
@@ -237,7 +245,13 @@ class DomainHandlers(DriverBase):
     def domain_get_vcpus_flags(
         self, ctx: CallContext, args: remote.RemoteDomainGetVcpusFlagsArgs
     ) -> remote.RemoteDomainGetVcpusFlagsRet:
-        return remote.RemoteDomainGetVcpusFlagsRet(num=self._domain(args.dom).vcpus)
+        check_flags(args.flags, 0x7, "testDomainGetVcpusFlags")
+        domain = self._domain(args.dom)
+        config = one_definition_is_config(domain, args.flags)
+        if args.flags & VCPU_MAXIMUM:
+            return remote.RemoteDomainGetVcpusFlagsRet(num=domain.vcpus)
+        return remote.RemoteDomainGetVcpusFlagsRet(
+            num=domain.config_vcpus if config else domain.live_vcpus)
 
     def domain_is_active(
         self, ctx: CallContext, args: remote.RemoteDomainIsActiveArgs
@@ -281,14 +295,19 @@ class DomainHandlers(DriverBase):
     def domain_get_security_label(
         self, ctx: CallContext, args: remote.RemoteDomainGetSecurityLabelArgs
     ) -> remote.RemoteDomainGetSecurityLabelRet:
-        self._domain(args.dom)
+        return self._security_label(self._domain(args.dom))
+
+    @staticmethod
+    def _security_label(domain: Domain) -> remote.RemoteDomainGetSecurityLabelRet:
+        """The test driver labels running domains only (an empty label otherwise)."""
+        if not domain.active:
+            return remote.RemoteDomainGetSecurityLabelRet(label=c_chars(""), enforcing=0)
         return remote.RemoteDomainGetSecurityLabelRet(label=c_chars("libvirt-test"), enforcing=1)
 
     def domain_get_security_label_list(
         self, ctx: CallContext, args: remote.RemoteDomainGetSecurityLabelListArgs
     ) -> remote.RemoteDomainGetSecurityLabelListRet:
-        self._domain(args.dom)
-        label = remote.RemoteDomainGetSecurityLabelRet(label=c_chars("libvirt-test"), enforcing=1)
+        label = self._security_label(self._domain(args.dom))
         return remote.RemoteDomainGetSecurityLabelListRet(labels=[label], ret=1)
 
     def domain_get_metadata(
@@ -424,24 +443,11 @@ class DomainHandlers(DriverBase):
             "testDomainSetSchedulerParametersFlags",
         )
 
-    def domain_get_time(
-        self, ctx: CallContext, args: remote.RemoteDomainGetTimeArgs
-    ) -> remote.RemoteDomainGetTimeRet:
-        domain = self._domain(args.dom)
-        if not domain.active:
-            raise fault(
-                ErrorCode.OPERATION_INVALID,
-                ErrorDomain.DOMAIN,
-                "Requested operation is not valid: domain is not running",
-            )
-        now = time.time_ns()
-        return remote.RemoteDomainGetTimeRet(
-            seconds=now // 1_000_000_000, nseconds=now % 1_000_000_000
-        )
-
     def domain_get_job_info(
         self, ctx: CallContext, args: remote.RemoteDomainGetJobInfoArgs
     ) -> remote.RemoteDomainGetJobInfoRet:
+        if not self.extras:  # libvirtd's test driver has no job information
+            raise no_support("domain_get_job_info")
         self._domain(args.dom)
         return remote.RemoteDomainGetJobInfoRet(
             type=0,

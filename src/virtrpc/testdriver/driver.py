@@ -62,9 +62,13 @@ class TestDriver(
     __test__ = False  # not a pytest test class, despite the name
 
     def __init__(
-        self, hypervisor: Hypervisor | None = None, *, reset_when_unused: bool = False
+        self,
+        hypervisor: Hypervisor | None = None,
+        *,
+        reset_when_unused: bool = False,
+        extras: bool = False,
     ) -> None:
-        super().__init__(hypervisor, reset_when_unused=reset_when_unused)
+        super().__init__(hypervisor, reset_when_unused=reset_when_unused, extras=extras)
 
     def service(self) -> ProgramService:
         """The remote program with these handlers, guarded by connect_open."""

@@ -130,20 +130,28 @@ class Domain:
     description: str | None = None
     title: str | None = None
     metadata_elements: dict[str, str] = field(default_factory=dict)
+    #: vcpus online now and in the persistent config (``vcpus`` is the maximum)
+    live_vcpus: int = 0
+    config_vcpus: int = 0
+    #: vcpu -> host CPUs it is pinned to (absent: every host CPU)
+    vcpu_pins: dict[int, frozenset[int]] = field(default_factory=dict)
     # fds the guest holds (create_xml_with_files, fd_associate): owned by the
     # domain, closed when it stops or is removed.
     kept_fds: list[int] = field(default_factory=list)
     associated_fds: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.live_vcpus = self.live_vcpus or self.vcpus
+        self.config_vcpus = self.config_vcpus or self.vcpus
 
     @property
     def active(self) -> bool:
         return self.id >= 0
 
     def cpu_time_ns(self) -> int:
-        """Virtual CPU time: grows while the domain runs."""
-        if not self.active:
-            return 0
-        return int((time.monotonic() - self.started_at) * 1e9 * self.vcpus) + 1
+        """CPU time as libvirt's test driver fakes it, running or not: the
+        wall clock in nanoseconds."""
+        return time.time_ns()
 
     def xml(self, *, inactive: bool = False) -> str:
         root = copy.deepcopy(self.definition)
@@ -202,6 +210,9 @@ class Volume:
     path: str
     capacity: int
     extents: list[tuple[int, bytes | None]] = field(default_factory=list)
+    #: the allocation its definition asked for (libvirt's test driver
+    #: allocates that much at once, the whole capacity if it names none)
+    declared_allocation: int = 0
 
     @property
     def size(self) -> int:
@@ -209,7 +220,8 @@ class Volume:
 
     @property
     def allocation(self) -> int:
-        return sum(length for length, data in self.extents if data is not None)
+        written = sum(length for length, data in self.extents if data is not None)
+        return max(written, self.declared_allocation)
 
     def read(self, offset: int, length: int) -> Iterator[tuple[int, bytes | None]]:
         """Yield (length, data-or-None-for-hole) pieces of the given range,
@@ -368,6 +380,34 @@ DEFAULT_NETWORK_XML = """<network>
 """
 
 
+# The order libvirt writes a network's elements in (virNetworkDefFormat).
+_NETWORK_ORDER = ("name", "uuid", "metadata", "forward", "bridge", "mtu", "mac", "domain",
+                  "dns", "ip", "route", "bandwidth", "portgroup", "vlan", "virtualport")
+# Forward modes whose network is a bridge libvirt makes (STP and delay apply).
+_BRIDGED_MODES = frozenset({"nat", "route", "open", ""})
+
+
+def _network_defaults(root: ET.Element) -> str:
+    """Fill in what libvirt's parser fills in for a network definition (the
+    bridge's STP and delay for a network libvirt bridges), put the elements
+    in libvirt's order; return the bridge's name ("" if none was given: the
+    test driver names none)."""
+    forward = root.find("forward")
+    mode = forward.get("mode", "nat") if forward is not None else ""
+    bridge = root.find("bridge")
+    if mode in _BRIDGED_MODES:
+        if bridge is None:
+            bridge = ET.SubElement(root, "bridge")
+        bridge.set("stp", bridge.get("stp", "on"))
+        bridge.set("delay", bridge.get("delay", "0"))
+    rank = {tag: i for i, tag in enumerate(_NETWORK_ORDER)}
+    children = sorted(root, key=lambda child: rank.get(child.tag, len(rank)))
+    for child in list(root):
+        root.remove(child)
+    root.extend(children)
+    return bridge.get("name", "") if bridge is not None else ""
+
+
 class Hypervisor:
     """All state of the test hypervisor, shared by every client of a server."""
 
@@ -501,6 +541,9 @@ class Hypervisor:
             existing.definition = new.definition
             existing.max_memory, existing.memory = new.max_memory, new.memory
             existing.vcpus, existing.os_type = new.vcpus, new.os_type
+            existing.config_vcpus = new.vcpus
+            if not existing.active:
+                existing.live_vcpus = new.vcpus
             existing.persistent = True
             if emit:
                 self._emit(ObjectEvent("domain", existing, LifecycleEvent.DEFINED, DETAIL_DEFINED_UPDATED))
@@ -538,6 +581,9 @@ class Hypervisor:
     def _stop(self, domain: Domain, reason: int, detail: int) -> None:
         domain.id = -1
         domain.state, domain.reason = DomainState.SHUTOFF, reason
+        # the live config goes; the next start begins from the persistent one
+        domain.live_vcpus = domain.config_vcpus
+        domain.vcpu_pins.clear()
         domain.release_fds()
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.STOPPED, detail))
         if not domain.persistent:
@@ -673,11 +719,7 @@ class Hypervisor:
             uuid_element = ET.Element("uuid")
             root.insert(1, uuid_element)
         uuid_element.text = uuid_str(uuid)
-        bridge = root.find("bridge")
-        if bridge is None:
-            bridge = ET.SubElement(root, "bridge")
-        if not bridge.get("name"):
-            bridge.set("name", f"virbr{len(self.networks)}")
+        bridge = _network_defaults(root)
         existing = self.networks.get(name)
         if existing is not None:
             if existing.uuid != uuid:
@@ -685,9 +727,10 @@ class Hypervisor:
                                f"operation failed: network '{name}' already exists with uuid "
                                f"{uuid_str(existing.uuid)}")
             existing.definition, existing.persistent = root, True
+            existing.bridge = bridge
             network = existing
         else:
-            network = Network(name, uuid, root, bridge.get("name", ""))
+            network = Network(name, uuid, root, bridge)
             self.networks[name] = network
         if emit:
             self._emit(ObjectEvent("network", network, LifecycleEvent.DEFINED, 0))
@@ -802,7 +845,11 @@ class Hypervisor:
         if capacity > MAX_VOLUME_BYTES:
             raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.STORAGE,
                            "invalid argument: volume too large for the test pool")
-        volume = Volume(name, pool.name, f"{pool.path}/{name}", capacity)
+        allocation_element = root.find("allocation")
+        allocation = (capacity if allocation_element is None
+                      else scaled_int(allocation_element, "bytes") or 0)
+        volume = Volume(name, pool.name, f"{pool.path}/{name}", capacity,
+                        declared_allocation=min(allocation, capacity))
         volume.extents = [(capacity, None)] if capacity else []
         pool.volumes[name] = volume
         return volume

@@ -1,0 +1,298 @@
+"""Handlers of domain statistics and tuning: vcpus (count, info, pinning),
+memory and block I/O tuning, block, interface and memory statistics, the
+control state, ``connect_get_all_domain_stats``, the guest clock.
+
+The values are the ones libvirtd 9.0's test driver gives: counters derived
+from the wall clock (so they grow), fixed tuning parameters, a fixed guest
+time.  :class:`DomainStatsHandlers` is a base of
+:class:`~virtrpc.testdriver.domains.DomainHandlers`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from virtrpc.protocols import remote
+from virtrpc.server.context import CallContext
+from virtrpc.server.errors import ErrorCode, ErrorDomain
+from virtrpc.testdriver.common import DriverBase, check_flags, fault
+from virtrpc.testdriver.model import Domain, operation_invalid
+
+DOMAIN_AFFECT_LIVE = 1
+DOMAIN_AFFECT_CONFIG = 2
+VCPU_MAXIMUM = 4
+VCPU_RUNNING = 1  # virVcpuState
+#: the default node's host: 2 NUMA cells of 8 CPUs (as nodeinfo says)
+HOST_CPUS = 16
+#: VIR_DOMAIN_MEMORY_PARAM_UNLIMITED
+MEMORY_UNLIMITED = 9007199254740991
+#: the test driver's guest clock stands still at this time
+GUEST_TIME_SECONDS = 627319920
+TYPED_INT, TYPED_UINT, TYPED_ULLONG, TYPED_STRING = 1, 2, 4, 7
+TYPED_PARAM_STRING_OKAY = 1 << 2
+DOMAIN_STATS_STATE = 1
+
+# virDomainMemoryStatTags, in the order the test driver reports them.
+_MEMORY_STATS = (
+    (6, None),  # actual balloon: the current memory
+    (0, 0), (1, 0), (2, 0), (3, 0),  # swap in/out, major/minor faults
+    (4, 1048576), (5, 2097152), (8, 1048576),  # unused, available, usable
+    (9, GUEST_TIME_SECONDS), (10, 262144),  # last update, disk caches
+    (11, 0), (12, 0), (7, 1048576),  # hugetlb alloc/fail, rss
+)
+
+
+def one_definition_is_config(domain: Domain, flags: int) -> bool:
+    """``virDomainObjGetOneDef``: whether ``flags`` pick the persistent
+    config (True) or the live one (False) of ``domain``."""
+    both = DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG
+    if flags & both == both:
+        raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                    "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are "
+                    "mutually exclusive")
+    if flags & DOMAIN_AFFECT_LIVE and not domain.active:
+        raise operation_invalid("domain is not running")
+    if flags & DOMAIN_AFFECT_CONFIG and not domain.persistent:
+        raise operation_invalid("transient domains do not have any persistent config")
+    return bool(flags & DOMAIN_AFFECT_CONFIG) or not domain.active
+
+
+def _cpumap(cpus: frozenset[int] | None, maplen: int) -> bytes:
+    """A CPU bitmap of ``maplen`` bytes (None: every host CPU)."""
+    chosen = range(HOST_CPUS) if cpus is None else cpus
+    data = bytearray(maplen)
+    for cpu in chosen:
+        if cpu < maplen * 8:
+            data[cpu // 8] |= 1 << (cpu % 8)
+    return bytes(data)
+
+
+def _cpus_of(cpumap: bytes) -> frozenset[int]:
+    return frozenset(i for i in range(len(cpumap) * 8) if cpumap[i // 8] >> (i % 8) & 1)
+
+
+def _param(name: str, kind: int, value: int | str) -> remote.RemoteTypedParam:
+    return remote.RemoteTypedParam(field=name, value=remote.RemoteTypedParamValue(kind, value))
+
+
+def _clock_counters() -> tuple[int, int]:
+    """(microseconds, seconds) of the wall clock: the base of every counter."""
+    now = time.time_ns()
+    return now // 1000, now // 1_000_000_000
+
+
+def _running(domain: Domain) -> None:
+    if not domain.active:
+        raise operation_invalid("domain is not running")
+
+
+class DomainStatsHandlers(DriverBase):
+    """Domain statistics and tuning."""
+
+    # -- vcpus --------------------------------------------------------------
+
+    def _set_vcpus(self, domain: Domain, count: int, flags: int) -> None:
+        check_flags(flags, 0x7, "testDomainSetVcpusFlags")
+        if count > HOST_CPUS:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        f"invalid argument: requested cpu amount exceeds maximum supported "
+                        f"amount ({count} > {HOST_CPUS})")
+        live = bool(flags & DOMAIN_AFFECT_LIVE) or (
+            not flags & DOMAIN_AFFECT_CONFIG and domain.active)
+        config = bool(flags & DOMAIN_AFFECT_CONFIG) or (
+            not flags & DOMAIN_AFFECT_LIVE and not domain.active)
+        if live and not domain.active:
+            raise operation_invalid("domain is not running")
+        if config and not domain.persistent:
+            raise operation_invalid("transient domains do not have any persistent config")
+        if count > domain.vcpus and not (flags & VCPU_MAXIMUM and not live):
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        f"invalid argument: requested cpu amount exceeds maximum "
+                        f"({count} > {domain.vcpus})")
+        if live:
+            domain.live_vcpus = count
+        if config:
+            if flags & VCPU_MAXIMUM:
+                domain.vcpus = count
+                domain.config_vcpus = min(domain.config_vcpus, count)
+            else:
+                domain.config_vcpus = count
+
+    def domain_set_vcpus(self, ctx: CallContext, args: remote.RemoteDomainSetVcpusArgs) -> None:
+        self._set_vcpus(self._domain(args.dom), args.nvcpus, DOMAIN_AFFECT_LIVE)
+
+    def domain_set_vcpus_flags(
+        self, ctx: CallContext, args: remote.RemoteDomainSetVcpusFlagsArgs
+    ) -> None:
+        self._set_vcpus(self._domain(args.dom), args.nvcpus, args.flags)
+
+    def domain_get_vcpus(
+        self, ctx: CallContext, args: remote.RemoteDomainGetVcpusArgs
+    ) -> remote.RemoteDomainGetVcpusRet:
+        domain = self._domain(args.dom)
+        if not domain.active:
+            raise operation_invalid("cannot list vcpus for an inactive domain")
+        micros, _ = _clock_counters()
+        count = min(args.maxinfo, domain.live_vcpus)
+        infos, maps = [], b""
+        for vcpu in range(count):
+            cpus = domain.vcpu_pins.get(vcpu)
+            last_cpu = max(cpus) if cpus else HOST_CPUS - 1
+            infos.append(remote.RemoteVcpuInfo(number=vcpu, state=VCPU_RUNNING,
+                                               cpu_time=micros // 10, cpu=last_cpu))
+            maps += _cpumap(cpus, args.maplen)
+        return remote.RemoteDomainGetVcpusRet(info=infos, cpumaps=maps)
+
+    def _pin_vcpu(self, domain: Domain, vcpu: int, cpumap: bytes) -> None:
+        if not domain.active:
+            raise operation_invalid("cannot pin vcpus on an inactive domain")
+        if not 0 <= vcpu < domain.live_vcpus:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        f"invalid argument: requested vcpu '{vcpu}' is not present in the "
+                        f"domain")
+        domain.vcpu_pins[vcpu] = _cpus_of(cpumap)
+
+    def domain_pin_vcpu(self, ctx: CallContext, args: remote.RemoteDomainPinVcpuArgs) -> None:
+        self._pin_vcpu(self._domain(args.dom), args.vcpu, bytes(args.cpumap))
+
+    def domain_pin_vcpu_flags(
+        self, ctx: CallContext, args: remote.RemoteDomainPinVcpuFlagsArgs
+    ) -> None:
+        check_flags(args.flags, 0, "testDomainPinVcpuFlags")
+        self._pin_vcpu(self._domain(args.dom), args.vcpu, bytes(args.cpumap))
+
+    def domain_get_vcpu_pin_info(
+        self, ctx: CallContext, args: remote.RemoteDomainGetVcpuPinInfoArgs
+    ) -> remote.RemoteDomainGetVcpuPinInfoRet:
+        domain = self._domain(args.dom)
+        config = one_definition_is_config(domain, args.flags)
+        count = min(args.ncpumaps, domain.vcpus)  # offline vcpus too
+        pins = {} if config else domain.vcpu_pins
+        maps = b"".join(_cpumap(pins.get(vcpu), args.maplen) for vcpu in range(count))
+        return remote.RemoteDomainGetVcpuPinInfoRet(cpumaps=maps, num=count)
+
+    def domain_get_emulator_pin_info(
+        self, ctx: CallContext, args: remote.RemoteDomainGetEmulatorPinInfoArgs
+    ) -> remote.RemoteDomainGetEmulatorPinInfoRet:
+        check_flags(args.flags, 0x3, "testDomainGetEmulatorPinInfo")
+        one_definition_is_config(self._domain(args.dom), args.flags)
+        return remote.RemoteDomainGetEmulatorPinInfoRet(cpumaps=_cpumap(None, args.maplen),
+                                                        ret=1)
+
+    # -- tuning ---------------------------------------------------------------
+
+    def domain_get_memory_parameters(
+        self, ctx: CallContext, args: remote.RemoteDomainGetMemoryParametersArgs
+    ) -> remote.RemoteDomainGetMemoryParametersRet:
+        check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetMemoryParameters")
+        one_definition_is_config(self._domain(args.dom), args.flags)
+        names = ("hard_limit", "soft_limit", "swap_hard_limit")
+        if args.nparams == 0:
+            return remote.RemoteDomainGetMemoryParametersRet(params=[], nparams=len(names))
+        params = [_param(name, TYPED_ULLONG, MEMORY_UNLIMITED) for name in names]
+        return remote.RemoteDomainGetMemoryParametersRet(params=params[: args.nparams],
+                                                         nparams=min(args.nparams, len(names)))
+
+    def domain_get_blkio_parameters(
+        self, ctx: CallContext, args: remote.RemoteDomainGetBlkioParametersArgs
+    ) -> remote.RemoteDomainGetBlkioParametersRet:
+        check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetBlkioParameters")
+        one_definition_is_config(self._domain(args.dom), args.flags)
+        params = [_param("weight", TYPED_UINT, 0)]
+        if args.flags & TYPED_PARAM_STRING_OKAY:
+            params += [_param(f"device_{name}", TYPED_STRING, "") for name in (
+                "weight", "read_iops_sec", "write_iops_sec", "read_bytes_sec",
+                "write_bytes_sec")]
+        if args.nparams == 0:
+            return remote.RemoteDomainGetBlkioParametersRet(params=[], nparams=len(params))
+        return remote.RemoteDomainGetBlkioParametersRet(params=params[: args.nparams],
+                                                        nparams=min(args.nparams, len(params)))
+
+    # -- statistics -----------------------------------------------------------
+
+    def domain_block_stats(
+        self, ctx: CallContext, args: remote.RemoteDomainBlockStatsArgs
+    ) -> remote.RemoteDomainBlockStatsRet:
+        domain = self._domain(args.dom)
+        targets = {target.get("dev") for target in domain.definition.iterfind(
+            "devices/disk/target")}
+        sources = {source.get("file") for source in domain.definition.iterfind(
+            "devices/disk/source")}
+        if args.path not in targets | sources:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        f"invalid argument: invalid path: {args.path}")
+        _running(domain)
+        micros, seconds = _clock_counters()
+        return remote.RemoteDomainBlockStatsRet(rd_req=micros // 10, rd_bytes=micros // 20,
+                                                wr_req=micros // 30, wr_bytes=micros // 40,
+                                                errs=seconds // 2)
+
+    def domain_interface_stats(
+        self, ctx: CallContext, args: remote.RemoteDomainInterfaceStatsArgs
+    ) -> remote.RemoteDomainInterfaceStatsRet:
+        domain = self._domain(args.dom)
+        names = {element.get("dev") for element in domain.definition.iterfind(
+            "devices/interface/target")}
+        names |= {element.get("address") for element in domain.definition.iterfind(
+            "devices/interface/mac")}
+        if args.device not in names:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        f"invalid argument: '{args.device}' is not a known interface")
+        _running(domain)
+        micros, seconds = _clock_counters()
+        return remote.RemoteDomainInterfaceStatsRet(
+            rx_bytes=micros // 10, rx_packets=micros // 100, rx_errs=seconds // 1,
+            rx_drop=seconds // 2, tx_bytes=micros // 20, tx_packets=micros // 110,
+            tx_errs=seconds // 3, tx_drop=seconds // 4)
+
+    def domain_memory_stats(
+        self, ctx: CallContext, args: remote.RemoteDomainMemoryStatsArgs
+    ) -> remote.RemoteDomainMemoryStatsRet:
+        check_flags(args.flags, 0, "testDomainMemoryStats")
+        domain = self._domain(args.dom)
+        _running(domain)
+        stats = [remote.RemoteDomainMemoryStat(tag=tag, val=domain.memory if value is None
+                                               else value)
+                 for tag, value in _MEMORY_STATS[: max(0, args.maxStats)]]
+        return remote.RemoteDomainMemoryStatsRet(stats=stats)
+
+    def domain_get_control_info(
+        self, ctx: CallContext, args: remote.RemoteDomainGetControlInfoArgs
+    ) -> remote.RemoteDomainGetControlInfoRet:
+        check_flags(args.flags, 0, "testDomainGetControlInfo")
+        _running(self._domain(args.dom))
+        return remote.RemoteDomainGetControlInfoRet(state=0, details=0, stateTime=0)
+
+    def connect_get_all_domain_stats(
+        self, ctx: CallContext, args: remote.RemoteConnectGetAllDomainStatsArgs
+    ) -> remote.RemoteConnectGetAllDomainStatsRet:
+        domains = ([self._domain(ref) for ref in args.doms] if args.doms
+                   else sorted(self.hv.domains.values(), key=lambda d: d.name))
+        records = []
+        for domain in domains:
+            params = [_param("state.state", TYPED_INT, int(domain.state)),
+                      _param("state.reason", TYPED_INT, domain.reason)]
+            records.append(remote.RemoteDomainStatsRecord(dom=self._dom(domain), params=params))
+        return remote.RemoteConnectGetAllDomainStatsRet(retStats=records)
+
+    # -- the guest --------------------------------------------------------------
+
+    def domain_get_time(
+        self, ctx: CallContext, args: remote.RemoteDomainGetTimeArgs
+    ) -> remote.RemoteDomainGetTimeRet:
+        check_flags(args.flags, 0, "testDomainGetTime")
+        _running(self._domain(args.dom))
+        return remote.RemoteDomainGetTimeRet(seconds=GUEST_TIME_SECONDS, nseconds=0)
+
+    def domain_set_time(self, ctx: CallContext, args: remote.RemoteDomainSetTimeArgs) -> None:
+        check_flags(args.flags, 1, "testDomainSetTime")  # VIR_DOMAIN_TIME_SYNC
+        _running(self._domain(args.dom))
+
+    def domain_inject_nmi(self, ctx: CallContext, args: remote.RemoteDomainInjectNmiArgs) -> None:
+        check_flags(args.flags, 0, "testDomainInjectNMI")
+        _running(self._domain(args.dom))
+
+    def domain_send_key(self, ctx: CallContext, args: remote.RemoteDomainSendKeyArgs) -> None:
+        check_flags(args.flags, 0, "testDomainSendKey")
+        _running(self._domain(args.dom))
+

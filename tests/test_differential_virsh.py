@@ -1,0 +1,263 @@
+"""A sweep of virsh commands over every object kind, against a fresh private
+libvirtd and a fresh ``virtrpc serve``: the same exit status, the same output
+(times and counters masked), the same XML (canonicalised), the same errors.
+
+Each kind's sweep runs in order on one server (later steps see the state the
+earlier ones left).  The control run puts a second libvirtd in place of
+virtrpc serve: the comparison itself must find no difference there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from differential import VirshOutcome, fresh_libvirtd, run_on_both, virsh_outcome
+
+# Minimal definitions, as people write them; {dir} is the sweep's folder.
+MINIMAL_DOMAIN = ("<domain type='test'><name>mini</name><memory>65536</memory>"
+                  "<os><type>hvm</type></os></domain>")
+MINIMAL_DOMAIN_DEVICES = (
+    "<domain type='test'><name>devs</name><memory unit='MiB'>128</memory><vcpu>2</vcpu>"
+    "<os><type>hvm</type></os><devices>"
+    "<disk type='file' device='disk'><source file='/tmp/d.img'/><target dev='vda'/></disk>"
+    "<interface type='network'><source network='default'/></interface>"
+    "</devices></domain>")
+MINIMAL_NETWORK = "<network><name>mini</name></network>"
+MINIMAL_NETWORK_IP = ("<network><name>routed</name><forward mode='route'/>"
+                      "<ip address='10.9.0.1' netmask='255.255.255.0'/></network>")
+MINIMAL_POOL = ("<pool type='dir'><name>mini</name><target><path>/mini-pool</path></target>"
+                "</pool>")
+MINIMAL_VOLUME = "<volume><name>v1.img</name><capacity unit='MiB'>10</capacity></volume>"
+
+FILES = {
+    "domain.xml": MINIMAL_DOMAIN,
+    "domain-devices.xml": MINIMAL_DOMAIN_DEVICES,
+    "network.xml": MINIMAL_NETWORK,
+    "network-ip.xml": MINIMAL_NETWORK_IP,
+    "pool.xml": MINIMAL_POOL,
+    "volume.xml": MINIMAL_VOLUME,
+}
+
+Step = tuple[str, ...]
+
+SWEEPS: dict[str, list[Step]] = {
+    "host": [
+        ("hostname",), ("nodeinfo",), ("capabilities",), ("sysinfo",), ("freecell",),
+        ("freecell", "--all"), ("freecell", "--cellno", "1"), ("nodememstats",),
+        ("maxvcpus",), ("node-memory-tune",), ("version",), ("domcapabilities",),
+        ("cpu-models", "x86_64"), ("pool-capabilities",),
+    ],
+    "domain-info": [
+        ("list", "--all"), ("list", "--inactive"), ("list", "--name"), ("list", "--uuid"),
+        ("list", "--title", "--all"), ("dominfo", "test"), ("domstate", "test", "--reason"),
+        ("domid", "test"), ("domuuid", "test"), ("domname", "1"), ("dumpxml", "test"),
+        ("dumpxml", "--inactive", "test"), ("domtime", "test"), ("domblklist", "test"),
+        ("domiflist", "test"), ("domblkinfo", "test", "vda"), ("domjobinfo", "test"),
+        ("autostart", "test"), ("dominfo", "test"), ("domhostname", "test"),
+        ("domifaddr", "test"), ("domdisplay", "test"), ("vncdisplay", "test"),
+        ("domfsinfo", "test"),
+    ],
+    "domain-stats": [
+        ("vcpuinfo", "test"), ("vcpupin", "test"), ("vcpucount", "test"), ("emulatorpin", "test"),
+        ("memtune", "test"), ("blkiotune", "test"), ("schedinfo", "test"),
+        ("domblkstat", "test", "vda"), ("domifstat", "test", "testnet0"), ("dommemstat", "test"),
+        ("domcontrol", "test"), ("domstats",), ("domstats", "test", "--state"),
+        ("setvcpus", "test", "1"), ("vcpucount", "test"), ("dominfo", "test"),
+        ("setvcpus", "test", "1", "--config"), ("vcpucount", "test"),
+        ("setmem", "test", "1048576"), ("dominfo", "test"), ("setmaxmem", "test", "4194304"),
+        ("vcpupin", "test", "0", "1"), ("vcpupin", "test"),
+        ("schedinfo", "test", "--set", "weight=20"), ("schedinfo", "test"),
+        ("numatune", "test"), ("domiftune", "test", "testnet0"), ("iothreadinfo", "test"),
+        ("perf", "test"), ("guestvcpus", "test"), ("domblkerror", "test"),
+    ],
+    "domain-lifecycle": [
+        ("suspend", "test"), ("domstate", "test", "--reason"), ("resume", "test"),
+        ("domstate", "test", "--reason"), ("shutdown", "test"), ("domstate", "test", "--reason"),
+        ("list", "--inactive"), ("start", "test"), ("domstate", "test", "--reason"),
+        ("destroy", "test"), ("domstate", "test", "--reason"), ("dominfo", "test"),
+        ("start", "test"), ("reboot", "test"), ("reset", "test"),
+        ("define", "{dir}/domain.xml"), ("dumpxml", "mini"), ("dominfo", "mini"),
+        ("start", "mini"), ("dumpxml", "mini"), ("destroy", "mini"), ("undefine", "mini"),
+        ("define", "{dir}/domain-devices.xml"), ("dumpxml", "devs"), ("start", "devs"),
+        ("dumpxml", "devs"), ("destroy", "devs"), ("undefine", "devs"),
+        ("create", "{dir}/domain.xml"), ("list", "--all"), ("destroy", "mini"),
+        ("list", "--all"), ("undefine", "nosuch"), ("start", "test"),
+    ],
+    "domain-metadata": [
+        ("desc", "test"), ("desc", "test", "--title"), ("desc", "test", "--live", "hello"),
+        ("desc", "test", "--live"), ("desc", "test", "--config"),
+        ("desc", "test", "--config", "--title", "cfgtitle"), ("desc", "test", "--title"),
+        ("desc", "test", "--title", "--config"), ("list", "--title"),
+        ("dumpxml", "test"), ("dumpxml", "--inactive", "test"),
+        ("metadata", "test", "http://example.org/", "--key", "ex", "--set", "<a>1</a>"),
+        ("metadata", "test", "http://example.org/"),
+        ("metadata", "test", "http://example.org/", "--config"),
+        ("metadata", "test", "http://example.org/", "--config", "--key", "ex",
+         "--set", "<b>2</b>"),
+        ("metadata", "test", "http://example.org/", "--config"),
+        ("metadata", "test", "http://example.org/"),
+        ("dumpxml", "test"), ("dumpxml", "--inactive", "test"),
+    ],
+    "network": [
+        ("net-list", "--all"), ("net-info", "default"), ("net-dumpxml", "default"),
+        ("net-dumpxml", "--inactive", "default"), ("net-uuid", "default"),
+        ("net-name", "dd8fe884-6c02-601e-7551-cca97df1c5df"), ("net-autostart", "default"),
+        ("net-dhcp-leases", "default"), ("net-define", "{dir}/network.xml"),
+        ("net-dumpxml", "mini"), ("net-info", "mini"), ("net-start", "mini"),
+        ("net-dumpxml", "mini"), ("net-list", "--all"), ("net-destroy", "mini"),
+        ("net-undefine", "mini"), ("net-create", "{dir}/network-ip.xml"),
+        ("net-dumpxml", "routed"), ("net-destroy", "routed"), ("net-list", "--all"),
+        ("net-destroy", "default"), ("net-start", "default"), ("net-info", "nosuch"),
+        ("net-port-list", "default"),
+    ],
+    "storage": [
+        ("pool-list", "--all", "--details"), ("pool-info", "default-pool"),
+        ("pool-dumpxml", "default-pool"), ("vol-list", "default-pool", "--details"),
+        ("pool-uuid", "default-pool"), ("pool-autostart", "default-pool"),
+        ("vol-create", "default-pool", "{dir}/volume.xml"), ("vol-info", "v1.img", "default-pool"),
+        ("vol-dumpxml", "v1.img", "default-pool"), ("vol-path", "v1.img", "default-pool"),
+        ("vol-key", "v1.img", "default-pool"), ("pool-info", "default-pool"),
+        ("vol-create-as", "default-pool", "v2.img", "1M", "--allocation", "512K"),
+        ("vol-info", "v2.img", "default-pool"), ("vol-list", "default-pool", "--details"),
+        ("vol-resize", "v1.img", "20M", "--pool", "default-pool"),
+        ("vol-info", "v1.img", "default-pool"), ("vol-wipe", "v2.img", "--pool", "default-pool"),
+        ("vol-delete", "v1.img", "default-pool"), ("vol-delete", "v2.img", "default-pool"),
+        ("pool-refresh", "default-pool"), ("pool-create", "{dir}/pool.xml"),
+        ("pool-dumpxml", "mini"), ("pool-info", "mini"), ("pool-destroy", "mini"),
+        ("pool-list", "--all"), ("pool-info", "nosuch"),
+    ],
+    "refusals": [
+        ("secret-list",), ("nwfilter-list",), ("nwfilter-binding-list",),
+        ("domjobinfo", "test"), ("domjobabort", "test"), ("secret-dumpxml", "nosuch"),
+        ("managedsave-remove", "test"), ("dommemstat", "test", "--period", "2"),
+        ("domblkstat", "test", "nosuch"), ("domifstat", "test", "nosuch"),
+        ("dumpxml", "test", "--security-info", "--update-cpu"),
+        ("send-key", "test", "KEY_A"), ("inject-nmi", "test"), ("domtime", "test", "--sync"),
+    ],
+    # The kinds another branch adds (issue 15): expected to differ until it lands.
+    "g-kinds": [
+        ("iface-list", "--all"), ("iface-dumpxml", "eth1"), ("nodedev-list",),
+        ("nodedev-dumpxml", "computer"), ("snapshot-create-as", "test", "s1"),
+        ("snapshot-list", "test"), ("snapshot-current", "test", "--name"),
+        ("checkpoint-create-as", "test", "c1"), ("checkpoint-list", "test"),
+        ("save", "test", "{dir}/saved"), ("managedsave", "test"),
+        ("nodecpustats",), ("pool-define", "{dir}/pool.xml"),
+    ],
+}
+
+_LATER = "another branch adds this kind (issue 15)"
+_XML_DEFAULTS = "libvirt's parser defaults (PCI addresses, ...) not filled in yet"
+_DEFAULT_POOL = ("virtrpc's default pool holds disk1.img (a sparse image the stream tests "
+                 "use); libvirtd's is empty")
+_POOL_CREATE = "pool-create (virStoragePoolCreateXML) comes with pool-define (other branch)"
+_LIVE_CONFIG = "title, description and metadata have no separate live and config copies yet"
+_NOT_YET = "not implemented yet: virtrpc answers VIR_ERR_NO_SUPPORT"
+
+#: Steps whose outcome still differs, with the reason: the test requires this
+#: set exactly, so a fix must remove its entry (and a regression shows).
+EXPECTED_TO_DIFFER: dict[str, dict[Step, str]] = {
+    "host": {
+        ("capabilities",): "host pages, per-cell pages and the host uuid differ",
+        ("sysinfo",): "the test driver's fixed SMBIOS strings are not copied",
+        ("freecell",): "libvirtd's test driver sums the cells' free memory in its own unit",
+        ("cpu-models", "x86_64"): "libvirtd reads the host's CPU map files; virtrpc has none",
+    },
+    "domain-info": {
+        ("dumpxml", "test"): _XML_DEFAULTS,
+        ("dumpxml", "--inactive", "test"): _XML_DEFAULTS,
+        ("domblkinfo", "test", "vda"): _NOT_YET,
+        ("domhostname", "test"): _NOT_YET,
+        ("domifaddr", "test"): _NOT_YET,
+        ("domdisplay", "test"): "libvirt's parser drops the default graphics' port -1",
+        ("vncdisplay", "test"): "libvirt's parser drops the default graphics' port -1",
+        ("domfsinfo", "test"): _NOT_YET,
+    },
+    "domain-lifecycle": {
+        ("dumpxml", "mini"): _XML_DEFAULTS,
+        ("dumpxml", "devs"): _XML_DEFAULTS,
+    },
+    "domain-metadata": {
+        ("desc", "test", "--config"): _LIVE_CONFIG,
+        ("desc", "test", "--title"): _LIVE_CONFIG,
+        ("list", "--title"): _LIVE_CONFIG,
+        ("dumpxml", "test"): _LIVE_CONFIG,
+        ("dumpxml", "--inactive", "test"): _LIVE_CONFIG,
+        ("metadata", "test", "http://example.org/", "--config"): _LIVE_CONFIG,
+        ("metadata", "test", "http://example.org/"): _LIVE_CONFIG,
+    },
+    "domain-stats": {
+        ("numatune", "test"): _NOT_YET,
+        ("domiftune", "test", "testnet0"): _NOT_YET,
+        ("iothreadinfo", "test"): _NOT_YET,
+        ("perf", "test"): _NOT_YET,
+        ("domblkerror", "test"): _NOT_YET,
+    },
+    "refusals": {
+        ("dommemstat", "test", "--period", "2"): _NOT_YET,
+    },
+    "storage": {
+        ("pool-list", "--all", "--details"): _DEFAULT_POOL,
+        ("pool-info", "default-pool"): _DEFAULT_POOL,
+        ("pool-dumpxml", "default-pool"): _DEFAULT_POOL,
+        ("vol-list", "default-pool", "--details"): _DEFAULT_POOL,
+        ("pool-create", "{dir}/pool.xml"): _POOL_CREATE,
+        ("pool-dumpxml", "mini"): _POOL_CREATE,
+        ("pool-info", "mini"): _POOL_CREATE,
+        ("pool-destroy", "mini"): _POOL_CREATE,
+    },
+    "g-kinds": {step: _LATER for step in SWEEPS["g-kinds"]},
+}
+
+
+def run_sweep(steps: list[Step], folder: Path) -> Callable[[str], list[VirshOutcome]]:
+    """The workload: every step in order, ``{dir}`` replaced by ``folder``."""
+
+    def workload(uri: str) -> list[VirshOutcome]:
+        return [virsh_outcome(uri, *(arg.format(dir=folder) for arg in step)) for step in steps]
+
+    return workload
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def differing_steps(steps: list[Step], reference: list[VirshOutcome],
+                    candidate: list[VirshOutcome]) -> dict[Step, str]:
+    """The steps whose outcomes differ, each with both outcomes described."""
+    return {
+        step: f"\n  libvirtd: {a}\n  virtrpc:  {b}"
+        for step, a, b in zip(steps, reference, candidate, strict=True) if a != b
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(SWEEPS))
+def test_sweep_same_on_both(kind: str, folder: Path) -> None:
+    steps = SWEEPS[kind]
+    reference, candidate = run_on_both(run_sweep(steps, folder))
+    differing = differing_steps(steps, reference, candidate)
+    expected = EXPECTED_TO_DIFFER.get(kind, {})
+    unexpected = {step: how for step, how in differing.items() if step not in expected}
+    assert unexpected == {}
+    if kind != "g-kinds":  # their steps may start to agree as that branch lands
+        now_equal = [step for step in expected if step not in differing]
+        assert now_equal == [], "these now agree: drop them from EXPECTED_TO_DIFFER"
+
+
+@pytest.mark.parametrize("kind", sorted(SWEEPS))
+def test_sweep_control_two_libvirtds(kind: str, folder: Path) -> None:
+    """The harness cannot invent differences: two libvirtds agree on every step."""
+    steps = SWEEPS[kind]
+    reference, candidate = run_on_both(run_sweep(steps, folder), candidate=fresh_libvirtd)
+    assert differing_steps(steps, reference, candidate) == {}
+
+
+def test_sweep_counts_what_agrees() -> None:
+    """Every expected difference names a step of its sweep."""
+    for kind, expected in EXPECTED_TO_DIFFER.items():
+        assert set(expected) <= set(SWEEPS[kind]), kind
