@@ -349,9 +349,11 @@ def private_libvirtd(extra_config: Mapping[str, object] | None = None) -> Iterat
 
 
 @contextlib.contextmanager
-def serve_process(directory: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """Run ``virtrpc serve`` as its own process on ``directory/sock``; yield
-    ``(uri, process)`` once it listens.  The process may be stopped or killed
+def serve_process(
+    directory: Path, *options: str
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run ``virtrpc serve [OPTIONS]`` as its own process on ``directory/sock``;
+    yield ``(uri, process)`` once it listens.  The process may be stopped or killed
     by the test; it is continued and terminated on exit."""
     sock = directory / "sock"
     stderr_path = directory / "serve.stderr"
@@ -359,7 +361,7 @@ def serve_process(directory: Path) -> Iterator[tuple[str, subprocess.Popen[str]]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with open(stderr_path, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "virtrpc", "serve", "--socket", str(sock)],
+            [sys.executable, "-m", "virtrpc", "serve", "--socket", str(sock), *options],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,

@@ -38,7 +38,7 @@ class Served:
 
 @pytest.fixture
 async def served(tmp_path: Path, virsh: str) -> AsyncIterator[Served]:
-    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0))
+    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0), extras=True)
     await server.listen_unix(str(tmp_path / "sock"))
     await server.listen_unix(str(tmp_path / "sock-ro"), readonly=True)
     try:

@@ -102,7 +102,7 @@ def add_parser(subparsers: Any, name: str) -> None:
                              "(default: %(default)s)")
     parser.add_argument("--extras", action="store_true",
                         help="also offer what libvirtd's test driver lacks (secrets, job "
-                             "info); by default answer as it does")
+                             "info, a sample volume); by default answer as it does")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every client and error (default: warnings only)")
     parser.set_defaults(handler=run_serve)

@@ -31,7 +31,7 @@ def build_test_server(
     client with an open connection closes it (libvirtd's test driver rule).
     By default it answers as libvirtd's test driver, refusals included; with
     ``extras`` it also offers what that driver lacks (an empty secret list,
-    job information).
+    job information, a sparse ``disk1.img`` in ``default-pool``).
     """
     server = Server(limits)
     driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused, extras=extras)

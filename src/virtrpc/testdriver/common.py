@@ -82,9 +82,10 @@ class DriverBase(RemoteHandlers):
         reset_when_unused: bool = False,
         extras: bool = False,
     ) -> None:
-        self.hv = hypervisor if hypervisor is not None else Hypervisor()
-        #: offer what libvirtd's test driver lacks (secrets, job info)
+        #: offer what libvirtd's test driver lacks (secrets, job info, a
+        #: sample volume in the default pool)
         self.extras = extras
+        self.hv = hypervisor if hypervisor is not None else Hypervisor(sample_volume=extras)
         self.hv.add_listener(self._on_event)
         #: libvirtd's state rule (see :meth:`client_closed`); off by default.
         self.reset_when_unused = reset_when_unused
@@ -119,7 +120,7 @@ class DriverBase(RemoteHandlers):
         """Forget every change: a fresh default node (fds the domains held are closed)."""
         self.close()
         self.hv.remove_listener(self._on_event)
-        self.hv = Hypervisor()
+        self.hv = Hypervisor(sample_volume=self.extras)
         self.hv.add_listener(self._on_event)
 
     def close(self) -> None:

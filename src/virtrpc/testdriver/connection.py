@@ -25,6 +25,9 @@ SUPPORTED_FEATURES = frozenset({8, 9, 10, 14, 15, 16})
 VIR_CONNECT_RO = 1
 
 
+ERROR_DOMAIN_CPU = 31  # VIR_FROM_CPU
+
+
 class ConnectionHandlers(DriverBase):
     """The connection and the host."""
 
@@ -97,6 +100,21 @@ class ConnectionHandlers(DriverBase):
         self, ctx: CallContext, args: None
     ) -> remote.RemoteConnectGetCapabilitiesRet:
         return remote.RemoteConnectGetCapabilitiesRet(capabilities=host.capabilities_xml())
+
+    def connect_get_cpu_model_names(
+        self, ctx: CallContext, args: remote.RemoteConnectGetCpuModelNamesArgs
+    ) -> remote.RemoteConnectGetCpuModelNamesRet:
+        check_flags(args.flags, 0, "testConnectGetCPUModelNames")
+        if args.arch not in host.KNOWN_ARCHES:
+            raise fault(ErrorCode.INVALID_ARG, ERROR_DOMAIN_CPU,
+                        f"invalid argument: cannot find architecture {args.arch}")
+        names = host.cpu_model_names(args.arch)
+        if names is None:
+            raise fault(ErrorCode.NO_SUPPORT, ERROR_DOMAIN_CPU,
+                        f"this function is not supported by the connection driver: "
+                        f"'{args.arch}' architecture is not supported by CPU driver")
+        return remote.RemoteConnectGetCpuModelNamesRet(
+            models=names if args.need_results else [], ret=len(names))
 
     def connect_get_max_vcpus(
         self, ctx: CallContext, args: remote.RemoteConnectGetMaxVcpusArgs

@@ -16,6 +16,7 @@ from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain
 from virtrpc.testdriver.common import DriverBase, check_flags, fault
+from virtrpc.testdriver.host import MAX_VCPUS
 from virtrpc.testdriver.model import Domain, operation_invalid
 
 DOMAIN_AFFECT_LIVE = 1
@@ -31,6 +32,10 @@ GUEST_TIME_SECONDS = 627319920
 TYPED_INT, TYPED_UINT, TYPED_ULLONG, TYPED_STRING = 1, 2, 4, 7
 TYPED_PARAM_STRING_OKAY = 1 << 2
 DOMAIN_STATS_STATE = 1
+DISK_ERROR_UNSPEC = 1  # virDomainDiskErrorCode
+# what the test driver says of every disk (virDomainGetBlockInfo)
+BLOCK_CAPACITY = 1099506450432
+BLOCK_ALLOCATION = 1099511627776
 
 # virDomainMemoryStatTags, in the order the test driver reports them.
 _MEMORY_STATS = (
@@ -81,6 +86,26 @@ def _clock_counters() -> tuple[int, int]:
     return now // 1000, now // 1_000_000_000
 
 
+def _disk_targets(domain: Domain) -> list[str]:
+    return [target.get("dev", "") for target in domain.definition.iterfind(
+        "devices/disk/target")]
+
+
+def _disk_names(domain: Domain) -> set[str]:
+    """What names a disk: its target or its source file."""
+    sources = {source.get("file", "") for source in domain.definition.iterfind(
+        "devices/disk/source")}
+    return set(_disk_targets(domain)) | sources
+
+
+def _interface_names(domain: Domain) -> set[str]:
+    """What names a NIC: its target device or its MAC address."""
+    names = {element.get("dev", "") for element in domain.definition.iterfind(
+        "devices/interface/target")}
+    return names | {element.get("address", "") for element in domain.definition.iterfind(
+        "devices/interface/mac")}
+
+
 def _running(domain: Domain) -> None:
     if not domain.active:
         raise operation_invalid("domain is not running")
@@ -93,30 +118,29 @@ class DomainStatsHandlers(DriverBase):
 
     def _set_vcpus(self, domain: Domain, count: int, flags: int) -> None:
         check_flags(flags, 0x7, "testDomainSetVcpusFlags")
-        if count > HOST_CPUS:
+        if count > MAX_VCPUS:
             raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                         f"invalid argument: requested cpu amount exceeds maximum supported "
-                        f"amount ({count} > {HOST_CPUS})")
-        live = bool(flags & DOMAIN_AFFECT_LIVE) or (
-            not flags & DOMAIN_AFFECT_CONFIG and domain.active)
-        config = bool(flags & DOMAIN_AFFECT_CONFIG) or (
-            not flags & DOMAIN_AFFECT_LIVE and not domain.active)
-        if live and not domain.active:
-            raise operation_invalid("domain is not running")
-        if config and not domain.persistent:
-            raise operation_invalid("transient domains do not have any persistent config")
-        if count > domain.vcpus and not (flags & VCPU_MAXIMUM and not live):
-            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
-                        f"invalid argument: requested cpu amount exceeds maximum "
-                        f"({count} > {domain.vcpus})")
+                        f"amount ({count} > {MAX_VCPUS})")
+        live, config = domain.definitions_for(flags & (DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG))
+        if not domain.active:
+            live = False  # a stopped domain's live config is its persistent one
+        for changed, maximum in ((live, domain.vcpus), (config and not flags & VCPU_MAXIMUM,
+                                                        domain.config_max_vcpus)):
+            if changed and count > maximum:
+                raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                            f"invalid argument: requested cpu amount exceeds maximum "
+                            f"({count} > {maximum})")
         if live:
             domain.live_vcpus = count
         if config:
             if flags & VCPU_MAXIMUM:
-                domain.vcpus = count
+                domain.config_max_vcpus = count
                 domain.config_vcpus = min(domain.config_vcpus, count)
             else:
                 domain.config_vcpus = count
+            if not domain.active:
+                domain.vcpus, domain.live_vcpus = domain.config_max_vcpus, domain.config_vcpus
 
     def domain_set_vcpus(self, ctx: CallContext, args: remote.RemoteDomainSetVcpusArgs) -> None:
         self._set_vcpus(self._domain(args.dom), args.nvcpus, DOMAIN_AFFECT_LIVE)
@@ -166,7 +190,8 @@ class DomainStatsHandlers(DriverBase):
     ) -> remote.RemoteDomainGetVcpuPinInfoRet:
         domain = self._domain(args.dom)
         config = one_definition_is_config(domain, args.flags)
-        count = min(args.ncpumaps, domain.vcpus)  # offline vcpus too
+        # every vcpu up to the maximum, offline ones too
+        count = min(args.ncpumaps, domain.config_max_vcpus if config else domain.vcpus)
         pins = {} if config else domain.vcpu_pins
         maps = b"".join(_cpumap(pins.get(vcpu), args.maplen) for vcpu in range(count))
         return remote.RemoteDomainGetVcpuPinInfoRet(cpumaps=maps, num=count)
@@ -214,11 +239,7 @@ class DomainStatsHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainBlockStatsArgs
     ) -> remote.RemoteDomainBlockStatsRet:
         domain = self._domain(args.dom)
-        targets = {target.get("dev") for target in domain.definition.iterfind(
-            "devices/disk/target")}
-        sources = {source.get("file") for source in domain.definition.iterfind(
-            "devices/disk/source")}
-        if args.path not in targets | sources:
+        if args.path not in _disk_names(domain):
             raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                         f"invalid argument: invalid path: {args.path}")
         _running(domain)
@@ -231,11 +252,7 @@ class DomainStatsHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainInterfaceStatsArgs
     ) -> remote.RemoteDomainInterfaceStatsRet:
         domain = self._domain(args.dom)
-        names = {element.get("dev") for element in domain.definition.iterfind(
-            "devices/interface/target")}
-        names |= {element.get("address") for element in domain.definition.iterfind(
-            "devices/interface/mac")}
-        if args.device not in names:
+        if args.device not in _interface_names(domain):
             raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                         f"invalid argument: '{args.device}' is not a known interface")
         _running(domain)
@@ -255,6 +272,82 @@ class DomainStatsHandlers(DriverBase):
                                                else value)
                  for tag, value in _MEMORY_STATS[: max(0, args.maxStats)]]
         return remote.RemoteDomainMemoryStatsRet(stats=stats)
+
+    def domain_set_memory_stats_period(
+        self, ctx: CallContext, args: remote.RemoteDomainSetMemoryStatsPeriodArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainSetMemoryStatsPeriod")
+        self._domain(args.dom)
+
+    def domain_get_block_info(
+        self, ctx: CallContext, args: remote.RemoteDomainGetBlockInfoArgs
+    ) -> remote.RemoteDomainGetBlockInfoRet:
+        check_flags(args.flags, 0, "testDomainGetBlockInfo")
+        domain = self._domain(args.dom)
+        if args.path not in _disk_names(domain):
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        f"invalid argument: invalid path {args.path} not assigned to domain")
+        return remote.RemoteDomainGetBlockInfoRet(allocation=BLOCK_ALLOCATION,
+                                                  capacity=BLOCK_CAPACITY,
+                                                  physical=BLOCK_ALLOCATION)
+
+    def domain_get_disk_errors(
+        self, ctx: CallContext, args: remote.RemoteDomainGetDiskErrorsArgs
+    ) -> remote.RemoteDomainGetDiskErrorsRet:
+        check_flags(args.flags, 0, "testDomainGetDiskErrors")
+        domain = self._domain(args.dom)
+        _running(domain)
+        targets = _disk_targets(domain)
+        if args.maxerrors <= 0:
+            return remote.RemoteDomainGetDiskErrorsRet(errors=[], nerrors=len(targets))
+        errors = [remote.RemoteDomainDiskError(disk=target, error=DISK_ERROR_UNSPEC)
+                  for target in targets[: args.maxerrors]]
+        return remote.RemoteDomainGetDiskErrorsRet(errors=errors, nerrors=len(errors))
+
+    def domain_get_numa_parameters(
+        self, ctx: CallContext, args: remote.RemoteDomainGetNumaParametersArgs
+    ) -> remote.RemoteDomainGetNumaParametersRet:
+        check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetNumaParameters")
+        one_definition_is_config(self._domain(args.dom), args.flags)
+        params = [_param("numa_mode", TYPED_INT, 0)]  # strict
+        if args.flags & TYPED_PARAM_STRING_OKAY:
+            params.append(_param("numa_nodeset", TYPED_STRING, ""))
+        if args.nparams == 0:
+            return remote.RemoteDomainGetNumaParametersRet(params=[], nparams=len(params))
+        return remote.RemoteDomainGetNumaParametersRet(params=params[: args.nparams],
+                                                       nparams=min(args.nparams, len(params)))
+
+    def domain_get_interface_parameters(
+        self, ctx: CallContext, args: remote.RemoteDomainGetInterfaceParametersArgs
+    ) -> remote.RemoteDomainGetInterfaceParametersRet:
+        check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY,
+                    "testDomainGetInterfaceParameters")
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        names = [f"{way}.{what}" for way, whats in (
+            ("inbound", ("average", "peak", "burst", "floor")),
+            ("outbound", ("average", "peak", "burst"))) for what in whats]
+        if args.nparams == 0:  # the count comes before the device is looked at
+            return remote.RemoteDomainGetInterfaceParametersRet(params=[], nparams=len(names))
+        if args.device not in _interface_names(domain):
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        f"invalid argument: '{args.device}' is not a known interface")
+        params = [_param(name, TYPED_UINT, 0) for name in names[: args.nparams]]
+        return remote.RemoteDomainGetInterfaceParametersRet(params=params, nparams=len(params))
+
+    def domain_get_iothread_info(
+        self, ctx: CallContext, args: remote.RemoteDomainGetIothreadInfoArgs
+    ) -> remote.RemoteDomainGetIothreadInfoRet:
+        check_flags(args.flags, 0x3, "testDomainGetIOThreadInfo")
+        one_definition_is_config(self._domain(args.dom), args.flags)
+        return remote.RemoteDomainGetIothreadInfoRet(info=[], ret=0)
+
+    def domain_get_perf_events(
+        self, ctx: CallContext, args: remote.RemoteDomainGetPerfEventsArgs
+    ) -> remote.RemoteDomainGetPerfEventsRet:
+        check_flags(args.flags, 0x3, "testDomainGetPerfEvents")
+        one_definition_is_config(self._domain(args.dom), args.flags)
+        return remote.RemoteDomainGetPerfEventsRet(params=[])
 
     def domain_get_control_info(
         self, ctx: CallContext, args: remote.RemoteDomainGetControlInfoArgs
@@ -287,6 +380,44 @@ class DomainStatsHandlers(DriverBase):
     def domain_set_time(self, ctx: CallContext, args: remote.RemoteDomainSetTimeArgs) -> None:
         check_flags(args.flags, 1, "testDomainSetTime")  # VIR_DOMAIN_TIME_SYNC
         _running(self._domain(args.dom))
+
+    def domain_get_hostname(
+        self, ctx: CallContext, args: remote.RemoteDomainGetHostnameArgs
+    ) -> remote.RemoteDomainGetHostnameRet:
+        check_flags(args.flags, 0x3, "testDomainGetHostname")  # lease, agent
+        _running(self._domain(args.dom))
+        return remote.RemoteDomainGetHostnameRet(hostname="testhost")
+
+    def domain_interface_addresses(
+        self, ctx: CallContext, args: remote.RemoteDomainInterfaceAddressesArgs
+    ) -> remote.RemoteDomainInterfaceAddressesRet:
+        check_flags(args.flags, 0, "testDomainInterfaceAddresses")
+        domain = self._domain(args.dom)
+        _running(domain)
+        ifaces = []
+        for index, interface in enumerate(domain.definition.iterfind("devices/interface")):
+            target, mac = interface.find("target"), interface.find("mac")
+            address = remote.RemoteDomainIpAddr(type=0, addr=f"192.168.122.{3 + index}",
+                                                prefix=24)  # IPv4
+            ifaces.append(remote.RemoteDomainInterface(
+                name=target.get("dev", "") if target is not None else "",
+                hwaddr=mac.get("address") if mac is not None else None, addrs=[address]))
+        return remote.RemoteDomainInterfaceAddressesRet(ifaces=ifaces)
+
+    def domain_get_fsinfo(
+        self, ctx: CallContext, args: remote.RemoteDomainGetFsinfoArgs
+    ) -> remote.RemoteDomainGetFsinfoRet:
+        check_flags(args.flags, 0, "testDomainGetFSInfo")
+        domain = self._domain(args.dom)
+        _running(domain)
+        targets = _disk_targets(domain)
+        info = []
+        if targets:
+            disk = targets[0]
+            info = [remote.RemoteDomainFsinfo(mountpoint=mount, name=f"{disk}{part}",
+                                              fstype="ext4", dev_aliases=[disk])
+                    for mount, part in (("/", 1), ("/boot", 2))]
+        return remote.RemoteDomainGetFsinfoRet(info=info, ret=len(info))
 
     def domain_inject_nmi(self, ctx: CallContext, args: remote.RemoteDomainInjectNmiArgs) -> None:
         check_flags(args.flags, 0, "testDomainInjectNMI")

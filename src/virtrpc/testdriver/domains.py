@@ -249,7 +249,8 @@ class DomainHandlers(DomainStatsHandlers):
         domain = self._domain(args.dom)
         config = one_definition_is_config(domain, args.flags)
         if args.flags & VCPU_MAXIMUM:
-            return remote.RemoteDomainGetVcpusFlagsRet(num=domain.vcpus)
+            return remote.RemoteDomainGetVcpusFlagsRet(
+                num=domain.config_max_vcpus if config else domain.vcpus)
         return remote.RemoteDomainGetVcpusFlagsRet(
             num=domain.config_vcpus if config else domain.live_vcpus)
 
@@ -315,16 +316,17 @@ class DomainHandlers(DomainStatsHandlers):
     ) -> remote.RemoteDomainGetMetadataRet:
         domain = self._domain(args.dom)
         return remote.RemoteDomainGetMetadataRet(
-            metadata=self.hv.get_metadata(domain, args.type, args.uri)
+            metadata=self.hv.get_metadata(domain, args.type, args.uri, args.flags)
         )
 
     def domain_set_metadata(
         self, ctx: CallContext, args: remote.RemoteDomainSetMetadataArgs
     ) -> None:
         domain = self._domain(args.dom)
-        self.hv.set_metadata(domain, args.type, args.metadata, args.key, args.uri)
+        self.hv.set_metadata(domain, args.type, args.metadata, args.key, args.uri, args.flags)
 
-    def _set_memory(self, domain: Domain, memory: int, maximum: bool) -> None:
+    def _set_memory(self, domain: Domain, memory: int, maximum: bool,
+                    flags: int = DOMAIN_AFFECT_LIVE) -> None:
         if maximum:
             if domain.active:
                 raise fault(
@@ -335,6 +337,7 @@ class DomainHandlers(DomainStatsHandlers):
                 )
             domain.max_memory = memory
             domain.memory = min(domain.memory, memory)
+            domain.config_memory = min(domain.config_memory, memory)
             return
         if memory > domain.max_memory:
             raise fault(
@@ -342,7 +345,13 @@ class DomainHandlers(DomainStatsHandlers):
                 ErrorDomain.DOMAIN,
                 "invalid argument: cannot set memory higher than max memory",
             )
-        domain.memory = memory
+        live, config = domain.definitions_for(flags & (DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG))
+        if live:
+            domain.memory = memory
+        if config:
+            domain.config_memory = memory
+            if not domain.active:
+                domain.memory = memory
 
     def domain_set_memory(self, ctx: CallContext, args: remote.RemoteDomainSetMemoryArgs) -> None:
         self._set_memory(self._domain(args.dom), args.memory, maximum=False)
@@ -355,7 +364,8 @@ class DomainHandlers(DomainStatsHandlers):
     def domain_set_memory_flags(
         self, ctx: CallContext, args: remote.RemoteDomainSetMemoryFlagsArgs
     ) -> None:
-        self._set_memory(self._domain(args.dom), args.memory, maximum=bool(args.flags & 4))
+        self._set_memory(self._domain(args.dom), args.memory, maximum=bool(args.flags & 4),
+                         flags=args.flags)
 
     # -- domains: scheduler (as libvirt's test driver: one "weight" that stays 50) --
 

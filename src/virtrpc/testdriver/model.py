@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+from virtrpc.testdriver.domain_xml import fill_domain_defaults
 from virtrpc.testdriver.xmlutil import (
     parse_uuid,
     parse_xml,
@@ -82,6 +83,8 @@ POOL_EVENT_STARTED = 2
 POOL_EVENT_STOPPED = 3
 
 STREAM_CHUNK = 256 * 1024
+#: the size libvirt's test driver gives every storage pool
+DEFAULT_POOL_BYTES = 100 * 1024**3
 MAX_VOLUME_BYTES = 1 << 40
 
 
@@ -111,6 +114,23 @@ def close_fds(fds: list[int]) -> None:
 
 
 @dataclass
+class DomainTexts:
+    """A domain's title, description and namespaced metadata elements (uri ->
+    element text): the live config and the persistent one each have a copy."""
+
+    description: str | None = None
+    title: str | None = None
+    elements: dict[str, str] = field(default_factory=dict)
+
+    def copy(self) -> DomainTexts:
+        return DomainTexts(self.description, self.title, dict(self.elements))
+
+
+AFFECT_LIVE = 1
+AFFECT_CONFIG = 2
+
+
+@dataclass
 class Domain:
     """One guest."""
 
@@ -127,12 +147,16 @@ class Domain:
     persistent: bool = True
     autostart: bool = False
     started_at: float = 0.0
-    description: str | None = None
-    title: str | None = None
-    metadata_elements: dict[str, str] = field(default_factory=dict)
+    #: the persistent config's texts, and the running domain's
+    config_texts: DomainTexts = field(default_factory=DomainTexts)
+    live_texts: DomainTexts = field(default_factory=DomainTexts)
     #: vcpus online now and in the persistent config (``vcpus`` is the maximum)
     live_vcpus: int = 0
     config_vcpus: int = 0
+    #: the persistent config's maximum vcpus and current memory (``vcpus``
+    #: and ``memory`` are the live ones)
+    config_max_vcpus: int = 0
+    config_memory: int = 0
     #: vcpu -> host CPUs it is pinned to (absent: every host CPU)
     vcpu_pins: dict[int, frozenset[int]] = field(default_factory=dict)
     # fds the guest holds (create_xml_with_files, fd_associate): owned by the
@@ -143,10 +167,37 @@ class Domain:
     def __post_init__(self) -> None:
         self.live_vcpus = self.live_vcpus or self.vcpus
         self.config_vcpus = self.config_vcpus or self.vcpus
+        self.config_max_vcpus = self.config_max_vcpus or self.vcpus
+        self.config_memory = self.config_memory or self.memory
 
     @property
     def active(self) -> bool:
         return self.id >= 0
+
+    def definitions_for(self, flags: int) -> tuple[bool, bool]:
+        """(live, config): which configs ``VIR_DOMAIN_AFFECT_*`` flags select
+        to change (``virDomainObjGetDefs``); a stopped domain's live config
+        is its persistent one."""
+        live = bool(flags & AFFECT_LIVE) or (not flags & AFFECT_CONFIG and self.active)
+        config = bool(flags & AFFECT_CONFIG) or (not flags & AFFECT_LIVE and not self.active)
+        if live and not self.active:
+            raise operation_invalid("domain is not running")
+        if config and not self.persistent:
+            raise operation_invalid("transient domains do not have any persistent config")
+        return live, config
+
+    def texts_for(self, flags: int) -> list[DomainTexts]:
+        """The copies of the texts ``flags`` select to change."""
+        live, config = self.definitions_for(flags)
+        return ([self.live_texts] if live else []) + ([self.config_texts] if config else [])
+
+    def texts_to_read(self, flags: int) -> DomainTexts:
+        """The one copy the flags select to read (``virDomainObjGetOneDef``)."""
+        if flags & AFFECT_LIVE and flags & AFFECT_CONFIG:
+            raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                           "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are "
+                           "mutually exclusive")
+        return self.texts_for(flags)[0]
 
     def cpu_time_ns(self) -> int:
         """CPU time as libvirt's test driver fakes it, running or not: the
@@ -160,22 +211,41 @@ class Domain:
             root.set("id", str(self.id))
         elif "id" in root.attrib:
             del root.attrib["id"]
-        for tag, value in (("title", self.title), ("description", self.description)):
+        # a transient domain has no persistent config: its inactive XML is the live one
+        use_config = not self.active or (inactive and self.persistent)
+        texts = self.config_texts if use_config else self.live_texts
+        for tag in ("title", "description", "metadata"):
             existing = root.find(tag)
             if existing is not None:
                 root.remove(existing)
+        # after <name> and <uuid>, in libvirt's order
+        position = 2
+        for tag, value in (("title", texts.title), ("description", texts.description)):
             if value is not None:
                 element = ET.Element(tag)
                 element.text = value
-                root.insert(2, element)
-        old_meta = root.find("metadata")
-        if old_meta is not None:
-            root.remove(old_meta)
-        if self.metadata_elements:
+                root.insert(position, element)
+                position += 1
+        if texts.elements:
             meta = ET.Element("metadata")
-            for text in self.metadata_elements.values():
+            for text in texts.elements.values():
                 meta.append(ET.fromstring(text))
-            root.insert(2, meta)
+            root.insert(position, meta)
+        vcpu = root.find("vcpu")
+        current = self.config_vcpus if use_config else self.live_vcpus
+        maximum = self.config_max_vcpus if use_config else self.vcpus
+        if vcpu is not None:
+            vcpu.text = str(maximum)
+            vcpu.attrib.pop("current", None)
+            if current < maximum:
+                vcpu.set("current", str(current))
+        for tag, kib in (("memory", self.max_memory),
+                         ("currentMemory", self.config_memory if use_config else self.memory)):
+            size = root.find(tag)
+            if size is not None:
+                size.attrib.clear()
+                size.set("unit", "KiB")
+                size.text = str(kib)
         return to_xml(root)
 
     def release_fds(self) -> None:
@@ -303,13 +373,14 @@ class StoragePool:
     persistent: bool = True
     autostart: bool = False
     volumes: dict[str, Volume] = field(default_factory=dict)
+    kind: str = "dir"
 
     @property
     def allocation(self) -> int:
         return sum(volume.allocation for volume in self.volumes.values())
 
     def xml(self) -> str:
-        root = ET.Element("pool", type="dir")
+        root = ET.Element("pool", type=self.kind)
         ET.SubElement(root, "name").text = self.name
         ET.SubElement(root, "uuid").text = uuid_str(self.uuid)
         ET.SubElement(root, "capacity", unit="bytes").text = str(self.capacity)
@@ -353,15 +424,17 @@ DEFAULT_DOMAIN_XML = """<domain type='test'>
     <disk type='file' device='disk'>
       <source file='/guest/diskimage1'/>
       <target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
     </disk>
     <interface type='network'>
       <mac address='aa:bb:cc:dd:ee:ff'/>
       <source network='default'/>
       <target dev='testnet0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
     </interface>
-    <console type='pty'/>
-    <graphics type='vnc' port='-1' autoport='yes'/>
-    <memballoon model='virtio'/>
+    <memballoon model='virtio'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </memballoon>
   </devices>
 </domain>
 """
@@ -411,14 +484,17 @@ def _network_defaults(root: ET.Element) -> str:
 class Hypervisor:
     """All state of the test hypervisor, shared by every client of a server."""
 
-    def __init__(self, *, populate: bool = True) -> None:
+    def __init__(self, *, populate: bool = True, sample_volume: bool = False) -> None:
+        """The default node (``populate``: libvirt's test driver's, with an
+        empty ``default-pool``); ``sample_volume`` adds virtrpc's sparse
+        ``disk1.img`` to that pool, for trying streams."""
         self.domains: dict[str, Domain] = {}
         self.networks: dict[str, Network] = {}
         self.pools: dict[str, StoragePool] = {}
         self._next_id = 1
         self._listeners: list[EventListener] = []
         if populate:
-            self._populate()
+            self._populate(sample_volume)
 
     # -- events ---------------------------------------------------------
 
@@ -433,7 +509,7 @@ class Hypervisor:
         for listener in list(self._listeners):
             listener(event)
 
-    def _populate(self) -> None:
+    def _populate(self, sample_volume: bool) -> None:
         domain = self.define_domain(DEFAULT_DOMAIN_XML, emit=False)
         self._start(domain, emit=False)
         # libvirt's test driver loads the default node's running domain
@@ -445,9 +521,11 @@ class Hypervisor:
             name="default-pool",
             uuid=parse_uuid("dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566"),
             path="/default-pool",
-            capacity=100 * 1024**3,
+            capacity=DEFAULT_POOL_BYTES,
         )
         self.pools[pool.name] = pool
+        if not sample_volume:
+            return
         disk = Volume("disk1.img", pool.name, "/default-pool/disk1.img", 4 * 1024 * 1024)
         # A sparse image: some data, a 2 MiB hole, some more data.
         head = bytes(range(256)) * 4096
@@ -480,18 +558,23 @@ class Hypervisor:
             uuid_element = ET.Element("uuid")
             root.insert(1, uuid_element)
         uuid_element.text = uuid_str(uuid)
-        texts: dict[str, str | None] = {}
+        texts = DomainTexts()
         for tag in ("title", "description"):
             element = root.find(tag)
-            texts[tag] = element.text if element is not None else None
-            if element is not None:
-                root.remove(element)
-        meta: dict[str, str] = {}
+            setattr(texts, tag, element.text if element is not None else None)
         meta_element = root.find("metadata")
         if meta_element is not None:
             for child in meta_element:
                 if child.tag.startswith("{"):
-                    meta[child.tag[1:].split("}", 1)[0]] = ET.tostring(child, encoding="unicode")
+                    texts.elements[child.tag[1:].split("}", 1)[0]] = ET.tostring(
+                        child, encoding="unicode")
+        vcpu_element = root.find("vcpu")
+        current_text = vcpu_element.get("current") if vcpu_element is not None else None
+        try:
+            current_vcpus = int(current_text) if current_text else vcpus
+        except ValueError:
+            raise xml_invalid(f"current vcpus count must be an integer: '{current_text}'") from None
+        fill_domain_defaults(root)
         return Domain(
             name=name,
             uuid=uuid,
@@ -500,9 +583,10 @@ class Hypervisor:
             memory=min(memory, max_memory) if max_memory else memory,
             vcpus=vcpus,
             os_type=os_type,
-            description=texts["description"],
-            title=texts["title"],
-            metadata_elements=meta,
+            config_texts=texts,
+            live_texts=texts.copy(),
+            config_vcpus=min(current_vcpus, vcpus),
+            live_vcpus=min(current_vcpus, vcpus),
         )
 
     def _check_unique(self, new: Domain, *, allow_same: bool) -> Domain | None:
@@ -539,11 +623,12 @@ class Hypervisor:
         existing = self._check_unique(new, allow_same=True)
         if existing is not None:
             existing.definition = new.definition
-            existing.max_memory, existing.memory = new.max_memory, new.memory
-            existing.vcpus, existing.os_type = new.vcpus, new.os_type
-            existing.config_vcpus = new.vcpus
+            existing.max_memory, existing.os_type = new.max_memory, new.os_type
+            existing.config_vcpus, existing.config_texts = new.config_vcpus, new.config_texts
+            existing.config_max_vcpus, existing.config_memory = new.vcpus, new.memory
             if not existing.active:
-                existing.live_vcpus = new.vcpus
+                existing.live_vcpus, existing.live_texts = new.live_vcpus, new.live_texts
+                existing.vcpus, existing.memory = new.vcpus, new.memory
             existing.persistent = True
             if emit:
                 self._emit(ObjectEvent("domain", existing, LifecycleEvent.DEFINED, DETAIL_DEFINED_UPDATED))
@@ -574,6 +659,7 @@ class Hypervisor:
         domain.id = self._next_id
         self._next_id += 1
         domain.state, domain.reason = DomainState.RUNNING, REASON_RUNNING_BOOTED
+        domain.live_texts = domain.config_texts.copy()
         domain.started_at = time.monotonic()
         if emit:
             self._emit(ObjectEvent("domain", domain, LifecycleEvent.STARTED, DETAIL_STARTED_BOOTED))
@@ -582,7 +668,8 @@ class Hypervisor:
         domain.id = -1
         domain.state, domain.reason = DomainState.SHUTOFF, reason
         # the live config goes; the next start begins from the persistent one
-        domain.live_vcpus = domain.config_vcpus
+        domain.live_vcpus, domain.vcpus = domain.config_vcpus, domain.config_max_vcpus
+        domain.memory = domain.config_memory
         domain.vcpu_pins.clear()
         domain.release_fds()
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.STOPPED, detail))
@@ -653,38 +740,46 @@ class Hypervisor:
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.UNDEFINED, 0))
 
     def set_metadata(self, domain: Domain, kind: int, text: str | None,
-                     key: str | None, uri: str | None) -> None:
+                     key: str | None, uri: str | None, flags: int = 0) -> None:
+        """Change the description, title or an element in the copies
+        ``flags`` (``VIR_DOMAIN_AFFECT_*``) select."""
+        targets = domain.texts_for(flags)
         if kind == METADATA_DESCRIPTION:
-            domain.description = text or None
+            for texts in targets:
+                texts.description = text or None
         elif kind == METADATA_TITLE:
             if text and "\n" in text:
                 raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                                "invalid argument: title can't contain newlines")
-            domain.title = text or None
+            for texts in targets:
+                texts.title = text or None
         elif kind == METADATA_ELEMENT:
             if not uri:
                 raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                                "invalid argument: uri must not be NULL")
             if not text:
-                domain.metadata_elements.pop(uri, None)
+                for texts in targets:
+                    texts.elements.pop(uri, None)
             else:
                 element = parse_xml(text, "metadata_xml")
                 element.tag = "{{{}}}{}".format(uri, element.tag.split("}")[-1])
                 ET.register_namespace(key or "meta", uri)
-                domain.metadata_elements[uri] = ET.tostring(element, encoding="unicode")
+                for texts in targets:
+                    texts.elements[uri] = ET.tostring(element, encoding="unicode")
         else:
             raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                            f"invalid argument: unknown metadata type '{kind}'")
         self._emit(ObjectEvent("domain-metadata", domain, kind))
 
-    def get_metadata(self, domain: Domain, kind: int, uri: str | None) -> str:
+    def get_metadata(self, domain: Domain, kind: int, uri: str | None, flags: int = 0) -> str:
+        texts = domain.texts_to_read(flags)
         value: str | None
         if kind == METADATA_DESCRIPTION:
-            value = domain.description
+            value = texts.description
         elif kind == METADATA_TITLE:
-            value = domain.title
+            value = texts.title
         else:
-            stored = domain.metadata_elements.get(uri or "")
+            stored = texts.elements.get(uri or "")
             value = None
             if stored is not None:
                 element = ET.fromstring(stored)
@@ -768,6 +863,41 @@ class Hypervisor:
         self._emit(ObjectEvent("network", network, LifecycleEvent.UNDEFINED, 0))
 
     # -- storage ----------------------------------------------------------
+
+    def parse_pool(self, xml_text: str) -> StoragePool:
+        """A pool from its definition, with the test driver's size (100 GiB,
+        nothing allocated); not added to the hypervisor."""
+        root = parse_xml(xml_text, "pool_definition", domain=ErrorDomain.STORAGE)
+        if root.tag != "pool":
+            raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <pool>",
+                              ErrorDomain.STORAGE)
+        kind = root.get("type")
+        if not kind:
+            raise xml_invalid("storage pool missing type attribute", ErrorDomain.STORAGE)
+        name = (root.findtext("name") or "").strip()
+        if not name:
+            raise xml_invalid("missing pool source name element", ErrorDomain.STORAGE)
+        uuid_element = root.find("uuid")
+        uuid = parse_uuid(uuid_element.text if uuid_element is not None else None,
+                          ErrorDomain.STORAGE)
+        path = (root.findtext("target/path") or "").strip()
+        return StoragePool(name=name, uuid=uuid, path=path, capacity=DEFAULT_POOL_BYTES,
+                           active=False, kind=kind)
+
+    def create_pool(self, xml_text: str) -> StoragePool:
+        """``virStoragePoolCreateXML``: a transient pool, started."""
+        pool = self.parse_pool(xml_text)
+        for existing in self.pools.values():
+            if existing.name == pool.name or existing.uuid == pool.uuid:
+                relation = ("already exists" if existing.name == pool.name
+                            else "is already defined")
+                raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.STORAGE,
+                               f"operation failed: pool '{existing.name}' {relation} "
+                               f"with uuid {uuid_str(existing.uuid)}")
+        pool.persistent = False
+        self.pools[pool.name] = pool
+        self.start_pool(pool)
+        return pool
 
     def lookup_pool(self, *, name: str | None = None, uuid: bytes | None = None) -> StoragePool:
         for pool in self.pools.values():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext, Hole
 from virtrpc.server.errors import ErrorCode, ErrorDomain
-from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.common import DriverBase, check_flags, fault, unsupported_flags
 
 UPLOAD_LIMIT = 256 * 1024 * 1024
 
@@ -123,6 +123,13 @@ class StorageHandlers(DriverBase):
         if args.flags:
             raise unsupported_flags(args.flags, "testStoragePoolCreate")
         self.hv.start_pool(self._storage_pool(args.pool))
+
+    def storage_pool_create_xml(
+        self, ctx: CallContext, args: remote.RemoteStoragePoolCreateXmlArgs
+    ) -> remote.RemoteStoragePoolCreateXmlRet:
+        check_flags(args.flags, 0x7, "testStoragePoolCreateXML")  # the build flags
+        pool = self.hv.create_pool(args.xml)
+        return remote.RemoteStoragePoolCreateXmlRet(pool=self._pool(pool))
 
     def storage_pool_destroy(
         self, ctx: CallContext, args: remote.RemoteStoragePoolDestroyArgs
