@@ -89,9 +89,13 @@ def _held_open(uri: str) -> Iterator[None]:
 
 
 def run_on_both(
-    workload: Callable[[str], T], *, candidate: ServerFactory = fresh_virtrpc
+    workload: Callable[[str], T], *, candidate: ServerFactory = fresh_virtrpc,
+    reference: bool = False,
 ) -> tuple[T, T]:
-    """``(workload on a fresh libvirtd, workload on a fresh candidate)``."""
+    """``(workload on a fresh libvirtd, workload on a fresh candidate)``;
+    ``reference=True`` is short for ``candidate=fresh_libvirtd``."""
+    if reference:
+        candidate = fresh_libvirtd
     results: list[T] = []
     for factory in (fresh_libvirtd, candidate):
         with factory() as uri, _held_open(uri):

@@ -350,18 +350,19 @@ def private_libvirtd(extra_config: Mapping[str, object] | None = None) -> Iterat
 
 @contextlib.contextmanager
 def serve_process(
-    directory: Path, *options: str
+    directory: Path, extra_args: Sequence[str] = ()
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """Run ``virtrpc serve [OPTIONS]`` as its own process on ``directory/sock``;
-    yield ``(uri, process)`` once it listens.  The process may be stopped or killed
-    by the test; it is continued and terminated on exit."""
+    """Run ``virtrpc serve`` as its own process on ``directory/sock`` (with
+    ``extra_args``, e.g. ``["--keep-state"]``); yield ``(uri, process)`` once
+    it listens.  The process may be stopped or killed by the test; it is
+    continued and terminated on exit."""
     sock = directory / "sock"
     stderr_path = directory / "serve.stderr"
     # Bytecode matters: without it every start recompiles the generated modules.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with open(stderr_path, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "virtrpc", "serve", "--socket", str(sock), *options],
+            [sys.executable, "-m", "virtrpc", "serve", "--socket", str(sock), *extra_args],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
