@@ -25,6 +25,8 @@ The API is small::
 * :func:`canonical_xml` writes an XML document in a form where equal
   documents are equal strings (attributes sorted, whitespace between elements
   dropped).
+* :func:`python_calls` evaluates libvirt-python expressions on one
+  connection and keeps each value's ``repr`` or error (code, domain, message).
 * :func:`unittest_outcomes` runs a unittest suite (libvirt-python's own
   tests) with ``test:///default`` pointed at a server; it returns each test's
   outcome (``ok``, ``FAIL``, ``ERROR``, ``skipped``).
@@ -33,6 +35,7 @@ The API is small::
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shutil
 import subprocess
@@ -141,6 +144,11 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 _RANDOM_MAC = re.compile(r"\b52:54:00(:[0-9a-f]{2}){3}\b")
 
 
+#: virsh commands that print one block per object in an order libvirtd does
+#: not define (its hash tables'): the blocks are compared as a set.
+_UNORDERED = frozenset({"domstats"})
+
+
 def mask(text: str) -> str:
     """``text`` with times, counters and random identifiers replaced by
     placeholders."""
@@ -159,9 +167,12 @@ def virsh_outcome(uri: str, *command: str, stdin: str | None = None) -> VirshOut
         [virsh, "-q", "-c", uri, *command], input=stdin, capture_output=True, text=True,
         timeout=30, check=False,
     )
-    output = result.stdout
+    output = result.stdout.replace(uri, "<uri>")
     if output.lstrip().startswith("<"):
         output = canonical_xml(output)
+    if command and command[0] in _UNORDERED:
+        # one block per object, in the order of libvirtd's hash table (random)
+        output = "\n\n".join(sorted(block.strip() for block in output.split("\n\n")))
     error = result.stderr.replace(uri, "<uri>")
     return VirshOutcome(tuple(command), result.returncode, mask(output).strip(),
                         mask(error).strip())
@@ -177,6 +188,41 @@ def canonical_xml(text: str) -> str:
         return ET.canonicalize(text, strip_text=True)
     except ET.ParseError:
         return text
+
+
+# -- libvirt-python calls --------------------------------------------------------
+
+_CALLS_SCRIPT = r"""
+import json, sys, libvirt
+libvirt.registerErrorHandler(lambda *args: None, None)
+conn = libvirt.open(sys.argv[1])
+results = {}
+for name, expression in json.loads(sys.stdin.read()):
+    try:
+        results[name] = ["ok", repr(eval(expression))]
+    except libvirt.libvirtError as error:
+        results[name] = ["error", error.get_error_code(), error.get_error_domain(),
+                         error.get_error_message()]
+    except Exception as error:  # the binding's own checks (a TypeError...)
+        results[name] = ["exception", type(error).__name__, str(error)]
+print(json.dumps(results))
+"""
+
+
+def python_calls(uri: str, calls: list[tuple[str, str]]) -> dict[str, list[object]]:
+    """Evaluate each ``(name, expression)`` in order with libvirt-python on one
+    connection (``conn``) to ``uri``: ``["ok", repr(value)]`` or ``["error",
+    code, domain, message]`` per name (XML in a repr is not canonicalised:
+    compare XML through :func:`virsh_outcome` instead)."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    result = subprocess.run(
+        [SYSTEM_PYTHON, "-c", _CALLS_SCRIPT, uri], input=json.dumps(calls),
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"the calls did not run:\n{result.stderr}")
+    outcomes: dict[str, list[object]] = json.loads(result.stdout)
+    return outcomes
 
 
 # -- libvirt-python's test suite ------------------------------------------------

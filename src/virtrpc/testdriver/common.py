@@ -16,7 +16,6 @@ from virtrpc.protocols import remote
 from virtrpc.protocols.remote_calls import RemoteHandlers
 from virtrpc.server.client import ServerClient
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.server.program import not_supported
 from virtrpc.testdriver.model import Domain, Hypervisor, Network, ObjectEvent, StoragePool, Volume
 from virtrpc.testdriver.xmlutil import uuid_str
 
@@ -33,11 +32,6 @@ def not_open() -> RpcFault:
     )
 
 
-def no_support(procedure_name: str) -> RpcFault:
-    """What libvirtd answers for a procedure its test driver lacks."""
-    return not_supported(procedure_name)
-
-
 def unsupported_flags(flags: int, function: str) -> RpcFault:
     """The test driver's ``virCheckFlags`` failure."""
     return fault(
@@ -45,12 +39,6 @@ def unsupported_flags(flags: int, function: str) -> RpcFault:
         ErrorDomain.TEST,
         f"unsupported flags ({flags:#x}) in function {function}",
     )
-
-
-def check_flags(flags: int, allowed: int, function: str) -> None:
-    """``virCheckFlags``: refuse the bits of ``flags`` outside ``allowed``."""
-    if flags & ~allowed:
-        raise unsupported_flags(flags & ~allowed, function)
 
 
 def c_chars(text: str, size: int | None = None) -> list[int]:

@@ -8,14 +8,8 @@ from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain
 from virtrpc.testdriver import host
-from virtrpc.testdriver.common import (
-    DriverBase,
-    c_chars,
-    check_flags,
-    fault,
-    no_support,
-    not_open,
-)
+from virtrpc.testdriver.common import DriverBase, c_chars, fault, not_open
+from virtrpc.testdriver.refusals import check_flags, no_support
 
 # virDrvFeature values the remote daemon answers "supported" for (see
 # remoteDispatchConnectSupportsFeature and testConnectSupportsFeature).
@@ -106,7 +100,7 @@ class ConnectionHandlers(DriverBase):
     ) -> remote.RemoteConnectGetCpuModelNamesRet:
         check_flags(args.flags, 0, "testConnectGetCPUModelNames")
         if args.arch not in host.KNOWN_ARCHES:
-            raise fault(ErrorCode.INVALID_ARG, ERROR_DOMAIN_CPU,
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                         f"invalid argument: cannot find architecture {args.arch}")
         names = host.cpu_model_names(args.arch)
         if names is None:

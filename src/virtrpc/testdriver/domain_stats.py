@@ -15,9 +15,10 @@ import time
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain
-from virtrpc.testdriver.common import DriverBase, check_flags, fault
+from virtrpc.testdriver.common import DriverBase, fault
 from virtrpc.testdriver.host import MAX_VCPUS
-from virtrpc.testdriver.model import Domain, operation_invalid
+from virtrpc.testdriver.model import Domain, DomainState, operation_invalid
+from virtrpc.testdriver.refusals import check_flags, validate_typed_params
 
 DOMAIN_AFFECT_LIVE = 1
 DOMAIN_AFFECT_CONFIG = 2
@@ -31,7 +32,8 @@ MEMORY_UNLIMITED = 9007199254740991
 GUEST_TIME_SECONDS = 627319920
 TYPED_INT, TYPED_UINT, TYPED_ULLONG, TYPED_STRING = 1, 2, 4, 7
 TYPED_PARAM_STRING_OKAY = 1 << 2
-DOMAIN_STATS_STATE = 1
+DOMAIN_STATS_STATE = 1  # the only statistics group the test driver fills
+STATS_ENFORCE = 0x80000000  # VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS
 DISK_ERROR_UNSPEC = 1  # virDomainDiskErrorCode
 # what the test driver says of every disk (virDomainGetBlockInfo)
 BLOCK_CAPACITY = 1099506450432
@@ -45,6 +47,23 @@ _MEMORY_STATS = (
     (9, GUEST_TIME_SECONDS), (10, 262144),  # last update, disk caches
     (11, 0), (12, 0), (7, 1048576),  # hugetlb alloc/fail, rss
 )
+
+
+_MEMORY_TUNABLES = ("hard_limit", "soft_limit", "swap_hard_limit")
+_BLKIO_DEVICE_TUNABLES = ("weight", "read_iops_sec", "write_iops_sec", "read_bytes_sec",
+                          "write_bytes_sec")
+_BLOCK_IO_TUNABLES = tuple(
+    [f"{scope}_{unit}_sec{suffix}" for suffix in ("", "_max")
+     for unit in ("bytes", "iops") for scope in ("total", "read", "write")]
+    + ["size_iops_sec", "group_name"]
+    + [f"{scope}_{unit}_sec_max_length" for unit in ("bytes", "iops")
+       for scope in ("total", "read", "write")])
+# The test driver's CPU accounting: fixed totals; per guest CPU a base plus
+# the CPU's number.
+_GUEST_CPUS = 2
+_CPU_TOTALS = (("cpu_time", 48772617035), ("user_time", 5540000000),
+               ("system_time", 6460000000))
+_CPU_PER_CPU = (("cpu_time", 24386308517), ("vcpu_time", 23151740627))
 
 
 def one_definition_is_config(domain: Domain, flags: int) -> bool:
@@ -106,6 +125,25 @@ def _interface_names(domain: Domain) -> set[str]:
         "devices/interface/mac")}
 
 
+def _listed(domain: Domain, flags: int) -> bool:
+    """Whether ``domain`` passes the ``VIR_CONNECT_GET_ALL_DOMAINS_STATS_*``
+    filters: each group of flags given keeps the domains matching one of them."""
+    groups = (
+        (0x3, (domain.active, not domain.active)),
+        (0xC, (domain.persistent, not domain.persistent)),
+        (0xF0, (domain.state == DomainState.RUNNING, domain.state == DomainState.PAUSED,
+                domain.state == DomainState.SHUTOFF,
+                domain.state not in (DomainState.RUNNING, DomainState.PAUSED,
+                                     DomainState.SHUTOFF))),
+    )
+    for mask, tests in groups:
+        low = (mask & -mask).bit_length() - 1
+        if flags & mask and not any(test for i, test in enumerate(tests)
+                                    if flags & (1 << (low + i))):
+            return False
+    return True
+
+
 def _running(domain: Domain) -> None:
     if not domain.active:
         raise operation_invalid("domain is not running")
@@ -119,7 +157,7 @@ class DomainStatsHandlers(DriverBase):
     def _set_vcpus(self, domain: Domain, count: int, flags: int) -> None:
         check_flags(flags, 0x7, "testDomainSetVcpusFlags")
         if count > MAX_VCPUS:
-            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                         f"invalid argument: requested cpu amount exceeds maximum supported "
                         f"amount ({count} > {MAX_VCPUS})")
         live, config = domain.definitions_for(flags & (DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG))
@@ -128,7 +166,7 @@ class DomainStatsHandlers(DriverBase):
         for changed, maximum in ((live, domain.vcpus), (config and not flags & VCPU_MAXIMUM,
                                                         domain.config_max_vcpus)):
             if changed and count > maximum:
-                raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                             f"invalid argument: requested cpu amount exceeds maximum "
                             f"({count} > {maximum})")
         if live:
@@ -171,7 +209,7 @@ class DomainStatsHandlers(DriverBase):
         if not domain.active:
             raise operation_invalid("cannot pin vcpus on an inactive domain")
         if not 0 <= vcpu < domain.live_vcpus:
-            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                         f"invalid argument: requested vcpu '{vcpu}' is not present in the "
                         f"domain")
         domain.vcpu_pins[vcpu] = _cpus_of(cpumap)
@@ -200,9 +238,10 @@ class DomainStatsHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainGetEmulatorPinInfoArgs
     ) -> remote.RemoteDomainGetEmulatorPinInfoRet:
         check_flags(args.flags, 0x3, "testDomainGetEmulatorPinInfo")
-        one_definition_is_config(self._domain(args.dom), args.flags)
-        return remote.RemoteDomainGetEmulatorPinInfoRet(cpumaps=_cpumap(None, args.maplen),
-                                                        ret=1)
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        return remote.RemoteDomainGetEmulatorPinInfoRet(
+            cpumaps=_cpumap(domain.emulator_pin, args.maplen), ret=1)
 
     # -- tuning ---------------------------------------------------------------
 
@@ -210,11 +249,13 @@ class DomainStatsHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainGetMemoryParametersArgs
     ) -> remote.RemoteDomainGetMemoryParametersRet:
         check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetMemoryParameters")
-        one_definition_is_config(self._domain(args.dom), args.flags)
-        names = ("hard_limit", "soft_limit", "swap_hard_limit")
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        names = _MEMORY_TUNABLES
         if args.nparams == 0:
             return remote.RemoteDomainGetMemoryParametersRet(params=[], nparams=len(names))
-        params = [_param(name, TYPED_ULLONG, MEMORY_UNLIMITED) for name in names]
+        params = [_param(name, TYPED_ULLONG, domain.tunables.get(name, MEMORY_UNLIMITED))
+                  for name in names]
         return remote.RemoteDomainGetMemoryParametersRet(params=params[: args.nparams],
                                                          nparams=min(args.nparams, len(names)))
 
@@ -222,8 +263,9 @@ class DomainStatsHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainGetBlkioParametersArgs
     ) -> remote.RemoteDomainGetBlkioParametersRet:
         check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetBlkioParameters")
-        one_definition_is_config(self._domain(args.dom), args.flags)
-        params = [_param("weight", TYPED_UINT, 0)]
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        params = [_param("weight", TYPED_UINT, domain.tunables.get("weight", 0))]
         if args.flags & TYPED_PARAM_STRING_OKAY:
             params += [_param(f"device_{name}", TYPED_STRING, "") for name in (
                 "weight", "read_iops_sec", "write_iops_sec", "read_bytes_sec",
@@ -233,14 +275,107 @@ class DomainStatsHandlers(DriverBase):
         return remote.RemoteDomainGetBlkioParametersRet(params=params[: args.nparams],
                                                         nparams=min(args.nparams, len(params)))
 
+    def domain_set_memory_parameters(
+        self, ctx: CallContext, args: remote.RemoteDomainSetMemoryParametersArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainSetMemoryParameters")
+        validate_typed_params(args.params, {name: TYPED_ULLONG for name in _MEMORY_TUNABLES})
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        values = {param.field: int(param.value.value) for param in args.params}
+        hard = values.get("hard_limit", domain.tunables.get("hard_limit", MEMORY_UNLIMITED))
+        swap = values.get("swap_hard_limit",
+                          domain.tunables.get("swap_hard_limit", MEMORY_UNLIMITED))
+        if hard > swap:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        "invalid argument: hard_limit cannot be bigger than swap_hard_limit")
+        domain.tunables.update(values)
+
+    def domain_set_blkio_parameters(
+        self, ctx: CallContext, args: remote.RemoteDomainSetBlkioParametersArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainSetBlkioParameters")
+        validate_typed_params(args.params, {"weight": TYPED_UINT, **{
+            f"device_{name}": TYPED_STRING for name in _BLKIO_DEVICE_TUNABLES}})
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        for param in args.params:
+            if param.field == "weight":
+                domain.tunables["weight"] = int(param.value.value)
+
+    def domain_pin_emulator(
+        self, ctx: CallContext, args: remote.RemoteDomainPinEmulatorArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainPinEmulator")
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        cpus = _cpus_of(bytes(args.cpumap))
+        if not cpus:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        "invalid argument: Empty cpu list for pinning")
+        domain.emulator_pin = cpus
+
+    def domain_get_block_io_tune(
+        self, ctx: CallContext, args: remote.RemoteDomainGetBlockIoTuneArgs
+    ) -> remote.RemoteDomainGetBlockIoTuneRet:
+        check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetBlockIoTune")
+        domain = self._domain(args.dom)
+        one_definition_is_config(domain, args.flags)
+        params = [_param(name, TYPED_STRING if name == "group_name" else TYPED_ULLONG,
+                         "" if name == "group_name" else 0) for name in _BLOCK_IO_TUNABLES]
+        if not args.flags & TYPED_PARAM_STRING_OKAY:
+            params = [param for param in params if param.field != "group_name"]
+        if args.nparams == 0:
+            return remote.RemoteDomainGetBlockIoTuneRet(params=[], nparams=len(params))
+        if args.disk is None or args.disk not in _disk_names(domain):
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        f"invalid argument: disk '{args.disk}' was not found in the domain "
+                        f"config")
+        return remote.RemoteDomainGetBlockIoTuneRet(params=params[: args.nparams],
+                                                    nparams=min(args.nparams, len(params)))
+
+    def domain_get_launch_security_info(
+        self, ctx: CallContext, args: remote.RemoteDomainGetLaunchSecurityInfoArgs
+    ) -> remote.RemoteDomainGetLaunchSecurityInfoRet:
+        # libvirt's public API always adds VIR_TYPED_PARAM_STRING_OKAY, which
+        # the test driver does not accept: the call always fails (as there).
+        check_flags(args.flags, 0, "testDomainGetLaunchSecurityInfo")
+        self._domain(args.dom)
+        return remote.RemoteDomainGetLaunchSecurityInfoRet(params=[])
+
     # -- statistics -----------------------------------------------------------
+
+    def domain_get_cpu_stats(
+        self, ctx: CallContext, args: remote.RemoteDomainGetCpuStatsArgs
+    ) -> remote.RemoteDomainGetCpuStatsRet:
+        check_flags(args.flags, TYPED_PARAM_STRING_OKAY, "testDomainGetCPUStats")
+        domain = self._domain(args.dom)
+        _running(domain)
+        rows: list[tuple[tuple[str, int], ...]]
+        if args.start_cpu == -1:
+            rows = [_CPU_TOTALS]
+        else:
+            if args.nparams == 0 and args.ncpus == 0:  # how many CPUs?
+                return remote.RemoteDomainGetCpuStatsRet(params=[], nparams=_GUEST_CPUS)
+            if args.start_cpu >= _GUEST_CPUS:
+                raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                            f"invalid argument: start_cpu {args.start_cpu} larger than "
+                            f"maximum of {_GUEST_CPUS - 1}")
+            last = min(args.start_cpu + args.ncpus, _GUEST_CPUS)
+            rows = [tuple((name, base + cpu) for name, base in _CPU_PER_CPU)
+                    for cpu in range(args.start_cpu, last)]
+        if args.nparams == 0:
+            return remote.RemoteDomainGetCpuStatsRet(params=[], nparams=len(rows[0]))
+        width = min(args.nparams, len(rows[0]))
+        params = [_param(name, TYPED_ULLONG, value) for row in rows for name, value in row[:width]]
+        return remote.RemoteDomainGetCpuStatsRet(params=params, nparams=width)
 
     def domain_block_stats(
         self, ctx: CallContext, args: remote.RemoteDomainBlockStatsArgs
     ) -> remote.RemoteDomainBlockStatsRet:
         domain = self._domain(args.dom)
         if args.path not in _disk_names(domain):
-            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                         f"invalid argument: invalid path: {args.path}")
         _running(domain)
         micros, seconds = _clock_counters()
@@ -253,7 +388,7 @@ class DomainStatsHandlers(DriverBase):
     ) -> remote.RemoteDomainInterfaceStatsRet:
         domain = self._domain(args.dom)
         if args.device not in _interface_names(domain):
-            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                         f"invalid argument: '{args.device}' is not a known interface")
         _running(domain)
         micros, seconds = _clock_counters()
@@ -285,7 +420,7 @@ class DomainStatsHandlers(DriverBase):
         check_flags(args.flags, 0, "testDomainGetBlockInfo")
         domain = self._domain(args.dom)
         if args.path not in _disk_names(domain):
-            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                         f"invalid argument: invalid path {args.path} not assigned to domain")
         return remote.RemoteDomainGetBlockInfoRet(allocation=BLOCK_ALLOCATION,
                                                   capacity=BLOCK_CAPACITY,
@@ -330,7 +465,7 @@ class DomainStatsHandlers(DriverBase):
         if args.nparams == 0:  # the count comes before the device is looked at
             return remote.RemoteDomainGetInterfaceParametersRet(params=[], nparams=len(names))
         if args.device not in _interface_names(domain):
-            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
                         f"invalid argument: '{args.device}' is not a known interface")
         params = [_param(name, TYPED_UINT, 0) for name in names[: args.nparams]]
         return remote.RemoteDomainGetInterfaceParametersRet(params=params, nparams=len(params))
@@ -359,12 +494,22 @@ class DomainStatsHandlers(DriverBase):
     def connect_get_all_domain_stats(
         self, ctx: CallContext, args: remote.RemoteConnectGetAllDomainStatsArgs
     ) -> remote.RemoteConnectGetAllDomainStatsRet:
-        domains = ([self._domain(ref) for ref in args.doms] if args.doms
-                   else sorted(self.hv.domains.values(), key=lambda d: d.name))
+        if args.flags & STATS_ENFORCE and args.stats & ~DOMAIN_STATS_STATE:
+            raise fault(ErrorCode.ARGUMENT_UNSUPPORTED, ErrorDomain.TEST,
+                        f"argument unsupported: Stats types bits "
+                        f"{args.stats & ~DOMAIN_STATS_STATE:#x} are not supported by this daemon")
+        if args.doms:
+            domains = [self._domain(ref) for ref in args.doms]
+        else:
+            # running domains first (by id), then the others by name
+            domains = sorted((d for d in self.hv.domains.values() if _listed(d, args.flags)),
+                             key=lambda d: (not d.active, d.id if d.active else 0, d.name))
         records = []
         for domain in domains:
-            params = [_param("state.state", TYPED_INT, int(domain.state)),
-                      _param("state.reason", TYPED_INT, domain.reason)]
+            params = []
+            if not args.stats or args.stats & DOMAIN_STATS_STATE:
+                params = [_param("state.state", TYPED_INT, int(domain.state)),
+                          _param("state.reason", TYPED_INT, domain.reason)]
             records.append(remote.RemoteDomainStatsRecord(dom=self._dom(domain), params=params))
         return remote.RemoteConnectGetAllDomainStatsRet(retStats=records)
 

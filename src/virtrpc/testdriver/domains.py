@@ -11,7 +11,7 @@ import socket
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext, Hole, close_fds
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import c_chars, check_flags, fault, no_support, unsupported_flags
+from virtrpc.testdriver.common import c_chars, fault, unsupported_flags
 from virtrpc.testdriver.domain_stats import (
     VCPU_MAXIMUM,
     DomainStatsHandlers,
@@ -19,19 +19,14 @@ from virtrpc.testdriver.domain_stats import (
 )
 from virtrpc.testdriver.model import Domain, DomainState, LifecycleEvent, ObjectEvent
 from virtrpc.testdriver.png import screenshot
+from virtrpc.testdriver.refusals import (
+    check_flags,
+    no_support,
+    validate_typed_params,
+)
 
 # virTypedParameterType values and names (virtypedparam.c).
 TYPED_PARAM_UINT = 2
-TYPED_PARAM_TYPE_NAMES = (
-    "unknown",
-    "int",
-    "uint",
-    "llong",
-    "ullong",
-    "double",
-    "boolean",
-    "string",
-)
 TYPED_PARAM_STRING_OKAY = 1 << 2
 TYPED_PARAM_FIELD_LENGTH = 80  # VIR_TYPED_PARAM_FIELD_LENGTH, including the NUL
 DOMAIN_AFFECT_LIVE = 1
@@ -72,37 +67,6 @@ def _check_affect_flags(flags: int) -> None:
             ErrorDomain.DOMAIN,
             "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
         )
-
-
-def _validate_typed_params(params: list[remote.RemoteTypedParam], allowed: dict[str, int]) -> None:
-    """``virTypedParamsValidate``: each allowed field at most once, with its
-    type; the first field (in sorted order) that is not allowed is refused."""
-    seen: set[str] = set()
-    for param in sorted(params, key=lambda p: p.field.encode()):
-        expected = allowed.get(param.field)
-        if expected is None:
-            raise fault(
-                ErrorCode.ARGUMENT_UNSUPPORTED,
-                ErrorDomain.NONE,
-                f"argument unsupported: parameter '{param.field}' not supported",
-            )
-        if param.field in seen:
-            raise fault(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.NONE,
-                f"invalid argument: parameter '{param.field}' occurs multiple times",
-            )
-        kind = param.value.type
-        if kind != expected:
-            names = TYPED_PARAM_TYPE_NAMES
-            given = names[kind] if 0 <= kind < len(names) else names[0]
-            raise fault(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.NONE,
-                f"invalid argument: invalid type '{given}' for parameter "
-                f"'{param.field}', expected '{names[expected]}'",
-            )
-        seen.add(param.field)
 
 
 class DomainHandlers(DomainStatsHandlers):
@@ -430,7 +394,7 @@ class DomainHandlers(DomainStatsHandlers):
             )
         if flags:
             raise unsupported_flags(flags, function)
-        _validate_typed_params(
+        validate_typed_params(
             params, {name: kind for name, (kind, _) in SCHEDULER_PARAMETERS.items()}
         )
         self._domain(args.dom)
@@ -565,6 +529,17 @@ class DomainHandlers(DomainStatsHandlers):
 
     def domain_resume(self, ctx: CallContext, args: remote.RemoteDomainResumeArgs) -> None:
         self.hv.resume_domain(self._domain(args.dom))
+
+    def domain_rename(
+        self, ctx: CallContext, args: remote.RemoteDomainRenameArgs
+    ) -> remote.RemoteDomainRenameRet:
+        check_flags(args.flags, 0, "testDomainRename")
+        domain = self._domain(args.dom)
+        if not args.new_name:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        "new_name in virDomainRename must not be NULL")
+        self.hv.rename_domain(domain, args.new_name)
+        return remote.RemoteDomainRenameRet(retcode=0)
 
     def domain_undefine(self, ctx: CallContext, args: remote.RemoteDomainUndefineArgs) -> None:
         self.hv.undefine_domain(self._domain(args.dom))

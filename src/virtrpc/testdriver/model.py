@@ -68,6 +68,8 @@ class LifecycleEvent(IntEnum):
 # Detail codes of the lifecycle events the model emits.
 DETAIL_DEFINED_ADDED = 0
 DETAIL_DEFINED_UPDATED = 1
+DETAIL_DEFINED_RENAMED = 2
+DETAIL_UNDEFINED_RENAMED = 1
 DETAIL_STARTED_BOOTED = 0
 DETAIL_SUSPENDED_PAUSED = 0
 DETAIL_RESUMED_UNPAUSED = 0
@@ -90,6 +92,10 @@ METADATA_TITLE = 1
 METADATA_ELEMENT = 2
 
 # virStoragePoolEventLifecycleType values the model emits.
+#: VIR_ERR_NO_NAME ("missing name information")
+ERR_NO_NAME = 21
+
+POOL_EVENT_UNDEFINED = 1
 POOL_EVENT_STARTED = 2
 POOL_EVENT_STOPPED = 3
 
@@ -160,6 +166,10 @@ class Domain:
     #: vcpus online now and in the persistent config (``vcpus`` is the maximum)
     live_vcpus: int = 0
     config_vcpus: int = 0
+    #: memory and block I/O tuning set by clients (hard_limit, weight...)
+    tunables: dict[str, int] = field(default_factory=dict)
+    #: host CPUs the emulator threads are pinned to (None: every host CPU)
+    emulator_pin: frozenset[int] | None = None
     #: the persistent config's maximum vcpus and current memory (``vcpus``
     #: and ``memory`` are the live ones)
     config_max_vcpus: int = 0
@@ -382,7 +392,7 @@ class Hypervisor:
             raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <domain>")
         name = (root.findtext("name") or "").strip()
         if not name:
-            raise xml_invalid("missing name information")
+            raise RpcFault(ERR_NO_NAME, ErrorDomain.DOMAIN, "missing name information")
         os_type = (root.findtext("os/type") or "").strip()
         if not os_type:
             raise xml_invalid("an os <type> must be specified")
@@ -571,14 +581,36 @@ class Hypervisor:
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.RESUMED, DETAIL_RESUMED_UNPAUSED))
 
     def undefine_domain(self, domain: Domain) -> None:
-        if not domain.persistent:
-            raise operation_invalid("cannot undefine transient domain")
+        # libvirt's test driver undefines a transient domain too (a no-op
+        # while it runs, as for any running domain)
         if domain.active:
             domain.persistent = False
         else:
             domain.release_fds()
             del self.domains[domain.name]
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.UNDEFINED, 0))
+
+    def rename_domain(self, domain: Domain, new_name: str) -> None:
+        """``virDomainRename``: a stopped persistent domain gets a new name."""
+        if domain.active:
+            raise operation_invalid("cannot rename active domain", ErrorDomain.TEST)
+        if not domain.persistent:
+            raise operation_invalid("cannot rename a transient domain", ErrorDomain.TEST)
+        if "/" in new_name:
+            raise RpcFault(ErrorCode.XML_ERROR, ErrorDomain.TEST,
+                           f"XML error: name {new_name} cannot contain '/'")
+        if new_name in self.domains:
+            raise RpcFault(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                           f"Requested operation is not valid: domain with name "
+                           f"'{new_name}' already exists")
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.UNDEFINED, DETAIL_UNDEFINED_RENAMED))
+        del self.domains[domain.name]
+        domain.name = new_name
+        name_element = domain.definition.find("name")
+        if name_element is not None:
+            name_element.text = new_name
+        self.domains[new_name] = domain
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.DEFINED, DETAIL_DEFINED_RENAMED))
 
     def set_metadata(self, domain: Domain, kind: int, text: str | None,
                      key: str | None, uri: str | None, flags: int = 0) -> None:
@@ -647,7 +679,7 @@ class Hypervisor:
                               ErrorDomain.NETWORK)
         name = (root.findtext("name") or "").strip()
         if not name:
-            raise xml_invalid("Missing network name", ErrorDomain.NETWORK)
+            raise RpcFault(ERR_NO_NAME, ErrorDomain.NETWORK, "missing name information")
         uuid_element = root.find("uuid")
         uuid = parse_uuid(uuid_element.text if uuid_element is not None else None,
                           ErrorDomain.NETWORK)
@@ -684,13 +716,13 @@ class Hypervisor:
 
     def start_network(self, network: Network) -> None:
         if network.active:
-            raise operation_invalid("network is already active", ErrorDomain.NETWORK)
+            raise operation_invalid(f"Network '{network.name}' is already running",
+                                    ErrorDomain.TEST)
         network.active = True
         self._emit(ObjectEvent("network", network, 2, 0))
 
     def destroy_network(self, network: Network) -> None:
-        if not network.active:
-            raise operation_invalid("network is not active", ErrorDomain.NETWORK)
+        # libvirt's test driver stops a network whether it runs or not
         network.active = False
         self._emit(ObjectEvent("network", network, 3, 0))
         if not network.persistent:
@@ -698,9 +730,9 @@ class Hypervisor:
 
     def undefine_network(self, network: Network) -> None:
         if network.active:
-            network.persistent = False
-        else:
-            del self.networks[network.name]
+            raise operation_invalid(f"Network '{network.name}' is still running",
+                                    ErrorDomain.TEST)
+        del self.networks[network.name]
         self._emit(ObjectEvent("network", network, LifecycleEvent.UNDEFINED, 0))
 
     # -- storage ----------------------------------------------------------
@@ -765,6 +797,24 @@ class Hypervisor:
         pool.active = True
         self._emit(ObjectEvent("pool", pool, POOL_EVENT_STARTED, 0))
 
+    def _inactive_pool(self, pool: StoragePool) -> None:
+        if pool.active:
+            raise operation_invalid(f"storage pool '{pool.name}' is active", ErrorDomain.TEST)
+
+    def build_pool(self, pool: StoragePool) -> None:
+        """``virStoragePoolBuild``: nothing to build, but only for a stopped pool."""
+        self._inactive_pool(pool)
+
+    def delete_pool(self, pool: StoragePool) -> None:
+        """``virStoragePoolDelete``: nothing to delete, but only for a stopped pool."""
+        self._inactive_pool(pool)
+
+    def undefine_pool(self, pool: StoragePool) -> None:
+        """``virStoragePoolUndefine``: forget a stopped pool."""
+        self._inactive_pool(pool)
+        del self.pools[pool.name]
+        self._emit(ObjectEvent("pool", pool, POOL_EVENT_UNDEFINED, 0))
+
     def stop_pool(self, pool: StoragePool) -> None:
         """``virStoragePoolDestroy``: stop a running pool (a transient one goes away)."""
         if not pool.active:
@@ -801,17 +851,22 @@ class Hypervisor:
         raise _not_found("Storage volume", ErrorCode.NO_STORAGE_VOL,
                          f"no storage vol with matching {kind} '{what}'")
 
-    def create_volume(self, pool: StoragePool, xml_text: str) -> Volume:
+    def create_volume(self, pool: StoragePool, xml_text: str,
+                      source: Volume | None = None) -> Volume:
+        """A new volume in ``pool`` from its definition (``source``: the
+        volume it clones, ``virStorageVolCreateXMLFrom``)."""
         root = parse_xml(xml_text, "volume_definition", domain=ErrorDomain.STORAGE)
         if root.tag != "volume":
             raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <volume>",
                               ErrorDomain.STORAGE)
         name = (root.findtext("name") or "").strip()
-        if not name or "/" in name:
-            raise xml_invalid("missing or invalid volume name", ErrorDomain.STORAGE)
+        if not name:
+            raise xml_invalid("missing volume name element", ErrorDomain.STORAGE)
+        if "/" in name:
+            raise xml_invalid(f"volume name '{name}' cannot contain '/'", ErrorDomain.STORAGE)
         if name in pool.volumes:
-            raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.STORAGE,
-                           f"operation failed: storage vol '{name}' already exists")
+            raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.TEST,
+                           "operation failed: storage vol already exists")
         capacity = scaled_int(root.find("capacity"), "bytes") or 0
         if capacity > MAX_VOLUME_BYTES:
             raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.STORAGE,
@@ -819,9 +874,17 @@ class Hypervisor:
         allocation_element = root.find("allocation")
         allocation = (capacity if allocation_element is None
                       else scaled_int(allocation_element, "bytes") or 0)
+        image_format = root.find("target/format")
         volume = Volume(name, pool.name, f"{pool.path}/{name}", capacity,
-                        declared_allocation=min(allocation, capacity))
+                        declared_allocation=min(allocation, capacity),
+                        format=(image_format.get("type") if image_format is not None
+                                else None) or "raw")
         volume.extents = [(capacity, None)] if capacity else []
+        if source is not None:  # a clone starts as a copy of its source
+            volume.extents = list(source.extents)
+            volume.capacity = max(capacity, source.capacity)
+            volume.declared_allocation = max(volume.declared_allocation,
+                                             source.declared_allocation)
         pool.volumes[name] = volume
         return volume
 

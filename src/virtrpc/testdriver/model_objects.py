@@ -41,6 +41,8 @@ class Volume:
     path: str
     capacity: int
     extents: list[tuple[int, bytes | None]] = field(default_factory=list)
+    #: the image format its definition names (``target/format``)
+    format: str = "raw"
     #: the allocation its definition asked for (libvirt's test driver
     #: allocates that much at once, the whole capacity if it names none)
     declared_allocation: int = 0
@@ -118,7 +120,7 @@ class Volume:
         ET.SubElement(root, "allocation", unit="bytes").text = str(self.allocation)
         target = ET.SubElement(root, "target")
         ET.SubElement(target, "path").text = self.path
-        ET.SubElement(target, "format", type="raw")
+        ET.SubElement(target, "format", type=self.format)
         return to_xml(root)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
-from virtrpc.testdriver.common import DriverBase, check_flags
+from virtrpc.testdriver.common import DriverBase
 from virtrpc.testdriver.model import Network, internal_error
+from virtrpc.testdriver.refusals import check_flags
 
 
 class NetworkHandlers(DriverBase):
