@@ -189,6 +189,19 @@ SWEEPS: dict[str, list[Step]] = {
         ("destroy", "mini"), ("list", "--all"), ("define", "{dir}/domain.xml"),
         ("domrename", "mini", "renamed"), ("list", "--all"), ("dumpxml", "renamed"),
     ],
+    "iothreads": [
+        ("iothreadinfo", "test"), ("iothreadadd", "test", "1"), ("iothreadadd", "test", "1"),
+        ("iothreadadd", "test", "2", "--live", "--config"), ("dumpxml", "test"),
+        ("iothreadinfo", "test"), ("iothreadpin", "test", "1", "1"), ("iothreadinfo", "test"),
+        ("iothreadpin", "test", "9", "1"), ("iothreadadd", "test", "3", "--config"),
+        ("iothreadinfo", "test", "--config"), ("dumpxml", "--inactive", "test"),
+        ("iothreadset", "test", "3", "--poll-max-ns", "10"),
+        ("iothreadset", "test", "1", "--poll-max-ns", "10"), ("iothreaddel", "test", "7"),
+        ("iothreaddel", "test", "1"), ("iothreadinfo", "test"), ("destroy", "test"),
+        ("iothreadinfo", "test"), ("dumpxml", "test"), ("start", "test"),
+        ("iothreadinfo", "test"), ("iothreaddel", "test", "3", "--config"),
+        ("dumpxml", "--inactive", "test"),
+    ],
     "network-edges": [
         ("net-autostart", "default", "--disable"), ("net-define", "{dir}/bad.xml"),
         ("net-define", "{dir}/network-noname.xml"), ("net-create", "{dir}/network.xml"),
@@ -250,7 +263,6 @@ EXPECTED_TO_DIFFER: dict[str, dict[Step, str]] = {
     "g-kinds": {step: _LATER for step in SWEEPS["g-kinds"]},
     "domain-edges": {
         ("define", "{dir}/bad.xml"): _LIBXML2,
-        ("iothreadadd", "test", "1"): "IOThreads are not modelled yet",
     },
     "network-edges": {("net-define", "{dir}/bad.xml"): _LIBXML2},
     "host-edges": {

@@ -10,7 +10,9 @@ time.  :class:`DomainStatsHandlers` is a base of
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
@@ -81,14 +83,25 @@ def one_definition_is_config(domain: Domain, flags: int) -> bool:
     return bool(flags & DOMAIN_AFFECT_CONFIG) or not domain.active
 
 
-def _cpumap(cpus: frozenset[int] | None, maplen: int) -> bytes:
-    """A CPU bitmap of ``maplen`` bytes (None: every host CPU)."""
-    chosen = range(HOST_CPUS) if cpus is None else cpus
+def _cpumap(cpus: frozenset[int] | None, maplen: int, host_cpus: int = HOST_CPUS) -> bytes:
+    """A CPU bitmap of ``maplen`` bytes (None: every one of ``host_cpus``)."""
+    chosen = range(host_cpus) if cpus is None else cpus
     data = bytearray(maplen)
     for cpu in chosen:
         if cpu < maplen * 8:
             data[cpu // 8] |= 1 << (cpu % 8)
     return bytes(data)
+
+
+def _host_cpu_count() -> int:
+    """The CPUs of the machine the server runs on, as libvirt counts them
+    (``/sys/devices/system/cpu/present``): what the test driver pins IOThreads
+    to by default, unlike everything else, which follows its fake host."""
+    try:
+        present = Path("/sys/devices/system/cpu/present").read_text().strip()
+        return max(int(part.split("-")[-1]) for part in present.split(",")) + 1
+    except (OSError, ValueError):
+        return os.cpu_count() or 1
 
 
 def _cpus_of(cpumap: bytes) -> frozenset[int]:
@@ -474,8 +487,61 @@ class DomainStatsHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainGetIothreadInfoArgs
     ) -> remote.RemoteDomainGetIothreadInfoRet:
         check_flags(args.flags, 0x3, "testDomainGetIOThreadInfo")
-        one_definition_is_config(self._domain(args.dom), args.flags)
-        return remote.RemoteDomainGetIothreadInfoRet(info=[], ret=0)
+        iothreads = self._iothreads(self._domain(args.dom), args.flags)
+        maplen = (_host_cpu_count() + 7) // 8
+        info = [remote.RemoteDomainIothreadInfo(iothread_id=iothread_id,
+                                                cpumap=_cpumap(cpus, maplen, _host_cpu_count()))
+                for iothread_id, cpus in iothreads.items()]
+        return remote.RemoteDomainGetIothreadInfoRet(info=info, ret=len(info))
+
+    @staticmethod
+    def _iothreads(domain: Domain, flags: int) -> dict[int, frozenset[int] | None]:
+        """The IOThreads of the one config ``flags`` select."""
+        if one_definition_is_config(domain, flags):
+            return domain.config_iothreads
+        return domain.live_iothreads
+
+    def domain_add_iothread(
+        self, ctx: CallContext, args: remote.RemoteDomainAddIothreadArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainAddIOThread")
+        iothreads = self._iothreads(self._domain(args.dom), args.flags)
+        if args.iothread_id in iothreads:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        f"invalid argument: an IOThread is already using iothread_id "
+                        f"'{args.iothread_id}'")
+        iothreads[args.iothread_id] = None
+
+    def domain_del_iothread(
+        self, ctx: CallContext, args: remote.RemoteDomainDelIothreadArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainDelIOThread")
+        iothreads = self._iothreads(self._domain(args.dom), args.flags)
+        if args.iothread_id not in iothreads:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        f"invalid argument: cannot find IOThread '{args.iothread_id}' in "
+                        f"iothreadids list")
+        del iothreads[args.iothread_id]
+
+    def domain_pin_iothread(
+        self, ctx: CallContext, args: remote.RemoteDomainPinIothreadArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainPinIOThread")
+        iothreads = self._iothreads(self._domain(args.dom), args.flags)
+        if args.iothreads_id not in iothreads:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        f"invalid argument: iothreadid {args.iothreads_id} not found")
+        iothreads[args.iothreads_id] = _cpus_of(bytes(args.cpumap))
+
+    def domain_set_iothread_params(
+        self, ctx: CallContext, args: remote.RemoteDomainSetIothreadParamsArgs
+    ) -> None:
+        check_flags(args.flags, 0x3, "testDomainSetIOThreadParams")
+        iothreads = self._iothreads(self._domain(args.dom), args.flags)
+        if args.iothread_id not in iothreads:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        f"invalid argument: cannot find IOThread '{args.iothread_id}' in "
+                        f"iothreadids")
 
     def domain_get_perf_events(
         self, ctx: CallContext, args: remote.RemoteDomainGetPerfEventsArgs

@@ -170,6 +170,10 @@ class Domain:
     tunables: dict[str, int] = field(default_factory=dict)
     #: host CPUs the emulator threads are pinned to (None: every host CPU)
     emulator_pin: frozenset[int] | None = None
+    #: IOThread id -> the host CPUs it is pinned to (None: every one), in
+    #: the persistent config and while running
+    config_iothreads: dict[int, frozenset[int] | None] = field(default_factory=dict)
+    live_iothreads: dict[int, frozenset[int] | None] = field(default_factory=dict)
     #: the persistent config's maximum vcpus and current memory (``vcpus``
     #: and ``memory`` are the live ones)
     config_max_vcpus: int = 0
@@ -256,6 +260,19 @@ class Domain:
             vcpu.attrib.pop("current", None)
             if current < maximum:
                 vcpu.set("current", str(current))
+        iothreads = self.config_iothreads if use_config else self.live_iothreads
+        for tag in ("iothreads", "iothreadids"):
+            for element in root.findall(tag):
+                root.remove(element)
+        if iothreads and vcpu is not None:
+            position = list(root).index(vcpu) + 1
+            count = ET.Element("iothreads")
+            count.text = str(len(iothreads))
+            ids = ET.Element("iothreadids")
+            for iothread_id in iothreads:
+                ET.SubElement(ids, "iothread", id=str(iothread_id))
+            root.insert(position, count)
+            root.insert(position + 1, ids)
         for tag, kib in (("memory", self.max_memory),
                          ("currentMemory", self.config_memory if use_config else self.memory)):
             size = root.find(tag)
@@ -511,6 +528,7 @@ class Hypervisor:
         self._next_id += 1
         domain.state, domain.reason = DomainState.RUNNING, REASON_RUNNING_BOOTED
         domain.live_texts = domain.config_texts.copy()
+        domain.live_iothreads = dict(domain.config_iothreads)
         domain.started_at = time.monotonic()
         if emit:
             self._emit(ObjectEvent("domain", domain, LifecycleEvent.STARTED, DETAIL_STARTED_BOOTED))
@@ -522,6 +540,7 @@ class Hypervisor:
         domain.live_vcpus, domain.vcpus = domain.config_vcpus, domain.config_max_vcpus
         domain.memory = domain.config_memory
         domain.vcpu_pins.clear()
+        domain.live_iothreads.clear()
         domain.release_fds()
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.STOPPED, detail))
         if not domain.persistent:
