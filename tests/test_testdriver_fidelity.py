@@ -95,3 +95,69 @@ async def test_new_volume_allocation(tmp_path: Path) -> None:
         assert (await client.storage_vol_get_info(vol=half)).allocation == 512 * 1024
         after = (await client.storage_pool_get_info(pool=pool)).allocation
         assert after - before == 1536 * 1024
+
+
+# -- the model's rules, without a server ---------------------------------------
+
+MINIMAL = ("<domain type='test'><name>m</name><memory unit='MiB'>64</memory>"
+           "<os><type>hvm</type></os><devices><interface type='network'>"
+           "<source network='default'/></interface><disk device='disk'>"
+           "<source file='/x.img'/><target dev='sdb'/></disk></devices></domain>")
+
+
+def test_minimal_definitions_get_libvirts_defaults() -> None:
+    import xml.etree.ElementTree as ET
+
+    from virtrpc.testdriver.model import Hypervisor
+
+    hv = Hypervisor()
+    root = ET.fromstring(hv.define_domain(MINIMAL).xml())
+    assert [child.tag for child in root] == [
+        "name", "uuid", "memory", "currentMemory", "vcpu", "os", "clock", "on_poweroff",
+        "on_reboot", "on_crash", "devices"]
+    assert (root.findtext("memory"), root.find("memory").get("unit")) == ("65536", "KiB")
+    assert root.find("vcpu").get("placement") == "static" and root.findtext("vcpu") == "1"
+    assert root.find("os/type").get("arch") == "i686"
+    assert root.find("os/boot").get("dev") == "hd"
+    interface = root.find("devices/interface")
+    assert [child.tag for child in interface] == ["mac", "source", "target"]
+    assert interface.find("mac").get("address").startswith("52:54:00:")
+    assert interface.find("target").get("dev") == "testnet0"
+    assert root.find("devices/disk").get("type") == "file"
+    assert root.find("devices/disk/target").get("bus") == "scsi"
+
+
+def test_live_texts_go_with_the_running_domain() -> None:
+    from virtrpc.testdriver.model import (
+        AFFECT_CONFIG,
+        AFFECT_LIVE,
+        METADATA_DESCRIPTION,
+        Hypervisor,
+    )
+
+    hv = Hypervisor()
+    domain = hv.lookup_domain(name="test")
+    hv.set_metadata(domain, METADATA_DESCRIPTION, "live", None, None, AFFECT_LIVE)
+    hv.set_metadata(domain, METADATA_DESCRIPTION, "config", None, None, AFFECT_CONFIG)
+    assert hv.get_metadata(domain, METADATA_DESCRIPTION, None) == "live"
+    assert hv.get_metadata(domain, METADATA_DESCRIPTION, None, AFFECT_CONFIG) == "config"
+    assert "<description>live</description>" in domain.xml()
+    assert "<description>config</description>" in domain.xml(inactive=True)
+    hv.destroy_domain(domain)
+    assert hv.get_metadata(domain, METADATA_DESCRIPTION, None) == "config"
+    with pytest.raises(Exception, match="domain is not running"):
+        hv.set_metadata(domain, METADATA_DESCRIPTION, "x", None, None, AFFECT_LIVE)
+
+
+def test_rename_moves_a_stopped_domain() -> None:
+    from virtrpc.testdriver.model import Hypervisor
+
+    hv = Hypervisor()
+    domain = hv.define_domain(MINIMAL)
+    with pytest.raises(Exception, match="already exists"):
+        hv.rename_domain(domain, "test")
+    hv.rename_domain(domain, "renamed")
+    assert hv.lookup_domain(name="renamed") is domain
+    assert "<name>renamed</name>" in domain.xml()
+    with pytest.raises(Exception, match="cannot rename active domain"):
+        hv.rename_domain(hv.lookup_domain(name="test"), "other")
