@@ -16,11 +16,17 @@ from pathlib import Path
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
-from virtrpc.server.errors import ErrorCode, ErrorDomain
+from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.common import DriverBase, fault
 from virtrpc.testdriver.host import MAX_VCPUS
 from virtrpc.testdriver.model import Domain, DomainState, operation_invalid
-from virtrpc.testdriver.refusals import check_flags, validate_typed_params
+from virtrpc.testdriver.refusals import (
+    api_error,
+    check_flags,
+    check_nparams,
+    daemon_error,
+    validate_typed_params,
+)
 
 DOMAIN_AFFECT_LIVE = 1
 DOMAIN_AFFECT_CONFIG = 2
@@ -194,16 +200,28 @@ class DomainStatsHandlers(DriverBase):
                 domain.vcpus, domain.live_vcpus = domain.config_max_vcpus, domain.config_vcpus
 
     def domain_set_vcpus(self, ctx: CallContext, args: remote.RemoteDomainSetVcpusArgs) -> None:
+        if args.nvcpus == 0:
+            raise api_error("nvcpus in virDomainSetVcpus must not be zero")
         self._set_vcpus(self._domain(args.dom), args.nvcpus, DOMAIN_AFFECT_LIVE)
 
     def domain_set_vcpus_flags(
         self, ctx: CallContext, args: remote.RemoteDomainSetVcpusFlagsArgs
     ) -> None:
+        if args.nvcpus == 0:
+            raise api_error("nvcpus in virDomainSetVcpusFlags must not be zero")
         self._set_vcpus(self._domain(args.dom), args.nvcpus, args.flags)
 
     def domain_get_vcpus(
         self, ctx: CallContext, args: remote.RemoteDomainGetVcpusArgs
     ) -> remote.RemoteDomainGetVcpusRet:
+        if args.maxinfo < 0 or args.maplen < 0:
+            raise daemon_error("maxinfo must be non-negative")  # libvirtd's words for both
+        if args.maxinfo > remote.REMOTE_VCPUINFO_MAX:
+            raise daemon_error("maxinfo > REMOTE_VCPUINFO_MAX")
+        if args.maxinfo * args.maplen > remote.REMOTE_CPUMAPS_MAX:
+            raise daemon_error("maxinfo * maplen > REMOTE_CPUMAPS_MAX")
+        if args.maxinfo == 0:
+            raise api_error("info in virDomainGetVcpus must not be NULL")
         domain = self._domain(args.dom)
         if not domain.active:
             raise operation_invalid("cannot list vcpus for an inactive domain")
@@ -228,17 +246,31 @@ class DomainStatsHandlers(DriverBase):
         domain.vcpu_pins[vcpu] = _cpus_of(cpumap)
 
     def domain_pin_vcpu(self, ctx: CallContext, args: remote.RemoteDomainPinVcpuArgs) -> None:
+        if not args.cpumap:
+            raise api_error("cpumap in virDomainPinVcpu must not be NULL")
         self._pin_vcpu(self._domain(args.dom), args.vcpu, bytes(args.cpumap))
 
     def domain_pin_vcpu_flags(
         self, ctx: CallContext, args: remote.RemoteDomainPinVcpuFlagsArgs
     ) -> None:
+        if not args.cpumap:
+            raise api_error("cpumap in virDomainPinVcpuFlags must not be NULL")
         check_flags(args.flags, 0, "testDomainPinVcpuFlags")
         self._pin_vcpu(self._domain(args.dom), args.vcpu, bytes(args.cpumap))
 
     def domain_get_vcpu_pin_info(
         self, ctx: CallContext, args: remote.RemoteDomainGetVcpuPinInfoArgs
     ) -> remote.RemoteDomainGetVcpuPinInfoRet:
+        if args.ncpumaps < 0:
+            raise daemon_error("ncpumaps must be non-negative")
+        if args.maplen < 0:
+            raise daemon_error("maplen must be non-negative")
+        if args.ncpumaps > remote.REMOTE_VCPUINFO_MAX:
+            raise daemon_error("ncpumaps > REMOTE_VCPUINFO_MAX")
+        if args.ncpumaps * args.maplen > remote.REMOTE_CPUMAPS_MAX:
+            raise daemon_error("ncpumaps * maplen > REMOTE_CPUMAPS_MAX")
+        if args.ncpumaps == 0 or args.maplen == 0:
+            raise api_error("cpumaps in virDomainGetVcpuPinInfo must not be NULL")
         domain = self._domain(args.dom)
         config = one_definition_is_config(domain, args.flags)
         # every vcpu up to the maximum, offline ones too
@@ -250,6 +282,12 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_emulator_pin_info(
         self, ctx: CallContext, args: remote.RemoteDomainGetEmulatorPinInfoArgs
     ) -> remote.RemoteDomainGetEmulatorPinInfoRet:
+        if args.maplen < 0:
+            raise daemon_error("maplen must be non-negative")
+        if args.maplen == 0:
+            raise api_error("cpumap in virDomainGetEmulatorPinInfo must not be NULL")
+        if args.maplen > remote.REMOTE_CPUMAPS_MAX:  # the reply would not fit
+            raise RpcFault(ErrorCode.RPC, ErrorDomain.RPC, "Unable to encode message payload")
         check_flags(args.flags, 0x3, "testDomainGetEmulatorPinInfo")
         domain = self._domain(args.dom)
         one_definition_is_config(domain, args.flags)
@@ -261,6 +299,7 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_memory_parameters(
         self, ctx: CallContext, args: remote.RemoteDomainGetMemoryParametersArgs
     ) -> remote.RemoteDomainGetMemoryParametersRet:
+        check_nparams(args.nparams, "REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX")
         check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetMemoryParameters")
         domain = self._domain(args.dom)
         one_definition_is_config(domain, args.flags)
@@ -275,6 +314,7 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_blkio_parameters(
         self, ctx: CallContext, args: remote.RemoteDomainGetBlkioParametersArgs
     ) -> remote.RemoteDomainGetBlkioParametersRet:
+        check_nparams(args.nparams, "REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX")
         check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetBlkioParameters")
         domain = self._domain(args.dom)
         one_definition_is_config(domain, args.flags)
@@ -331,6 +371,7 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_block_io_tune(
         self, ctx: CallContext, args: remote.RemoteDomainGetBlockIoTuneArgs
     ) -> remote.RemoteDomainGetBlockIoTuneRet:
+        check_nparams(args.nparams, "REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX")
         check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetBlockIoTune")
         domain = self._domain(args.dom)
         one_definition_is_config(domain, args.flags)
@@ -361,6 +402,14 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_cpu_stats(
         self, ctx: CallContext, args: remote.RemoteDomainGetCpuStatsArgs
     ) -> remote.RemoteDomainGetCpuStatsRet:
+        if args.nparams > remote.REMOTE_NODE_CPU_STATS_MAX:
+            raise daemon_error("nparams too large")
+        if args.ncpus > remote.REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX:
+            raise daemon_error("ncpus too large")
+        if args.start_cpu == -1 and args.ncpus != 1:
+            raise api_error("ncpus must be 1 when start_cpu is -1")
+        if args.start_cpu < -1:
+            raise api_error("start_cpu in virDomainGetCPUStats must be zero or greater")
         check_flags(args.flags, TYPED_PARAM_STRING_OKAY, "testDomainGetCPUStats")
         domain = self._domain(args.dom)
         _running(domain)
@@ -413,6 +462,8 @@ class DomainStatsHandlers(DriverBase):
     def domain_memory_stats(
         self, ctx: CallContext, args: remote.RemoteDomainMemoryStatsArgs
     ) -> remote.RemoteDomainMemoryStatsRet:
+        if args.maxStats > remote.REMOTE_DOMAIN_MEMORY_STATS_MAX:
+            raise daemon_error("maxStats > REMOTE_DOMAIN_MEMORY_STATS_MAX")
         check_flags(args.flags, 0, "testDomainMemoryStats")
         domain = self._domain(args.dom)
         _running(domain)
@@ -442,6 +493,8 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_disk_errors(
         self, ctx: CallContext, args: remote.RemoteDomainGetDiskErrorsArgs
     ) -> remote.RemoteDomainGetDiskErrorsRet:
+        if args.maxerrors > remote.REMOTE_DOMAIN_DISK_ERRORS_MAX:
+            raise daemon_error("maxerrors too large")
         check_flags(args.flags, 0, "testDomainGetDiskErrors")
         domain = self._domain(args.dom)
         _running(domain)
@@ -455,6 +508,7 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_numa_parameters(
         self, ctx: CallContext, args: remote.RemoteDomainGetNumaParametersArgs
     ) -> remote.RemoteDomainGetNumaParametersRet:
+        check_nparams(args.nparams, "REMOTE_DOMAIN_NUMA_PARAMETERS_MAX")
         check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY, "testDomainGetNumaParameters")
         one_definition_is_config(self._domain(args.dom), args.flags)
         params = [_param("numa_mode", TYPED_INT, 0)]  # strict
@@ -468,6 +522,7 @@ class DomainStatsHandlers(DriverBase):
     def domain_get_interface_parameters(
         self, ctx: CallContext, args: remote.RemoteDomainGetInterfaceParametersArgs
     ) -> remote.RemoteDomainGetInterfaceParametersRet:
+        check_nparams(args.nparams, "REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX")
         check_flags(args.flags, 0x3 | TYPED_PARAM_STRING_OKAY,
                     "testDomainGetInterfaceParameters")
         domain = self._domain(args.dom)
@@ -505,6 +560,9 @@ class DomainStatsHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainAddIothreadArgs
     ) -> None:
         check_flags(args.flags, 0x3, "testDomainAddIOThread")
+        if args.iothread_id <= 0:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        f"invalid argument: invalid value of {args.iothread_id} for iothread_id")
         iothreads = self._iothreads(self._domain(args.dom), args.flags)
         if args.iothread_id in iothreads:
             raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
@@ -635,6 +693,8 @@ class DomainStatsHandlers(DriverBase):
         _running(self._domain(args.dom))
 
     def domain_send_key(self, ctx: CallContext, args: remote.RemoteDomainSendKeyArgs) -> None:
+        if not args.keycodes:
+            raise api_error("keycodes in virDomainSendKey must not be NULL")
         check_flags(args.flags, 0, "testDomainSendKey")
         _running(self._domain(args.dom))
 

@@ -26,6 +26,26 @@ def no_support(procedure_name: str) -> RpcFault:
     return not_supported(procedure_name)
 
 
+def daemon_error(message: str) -> RpcFault:
+    """A check libvirtd's dispatch code makes before the driver runs
+    (``internal error: nparams too large``...)."""
+    return RpcFault(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"internal error: {message}")
+
+
+def api_error(message: str) -> RpcFault:
+    """An argument check of libvirt's public API (``info in virDomainGetVcpus
+    must not be NULL``...), made in libvirtd before the driver runs."""
+    return RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, message)
+
+
+def check_nparams(nparams: int, bound_name: str) -> None:
+    """libvirtd's check of a typed-parameter getter's ``nparams``."""
+    if nparams < 0:
+        raise daemon_error("nparams must be non-negative")
+    if nparams > getattr(remote, bound_name):
+        raise daemon_error("nparams too large")
+
+
 def check_flags(flags: int, allowed: int, function: str) -> None:
     """``virCheckFlags``: refuse the bits of ``flags`` outside ``allowed``."""
     if flags & ~allowed:
