@@ -56,6 +56,8 @@ def calls(c: SyncClient, dom: remote.RemoteNonnullDomain) -> dict[str, Callable[
      "cpu stats ncpus -1": lambda: c.domain_get_cpu_stats(dom=dom, nparams=2, start_cpu=0, ncpus=-1, flags=0),
      "cpu stats huge": lambda: c.domain_get_cpu_stats(dom=dom, nparams=17, start_cpu=0, ncpus=1, flags=0),
      "cpu stats many cpus": lambda: c.domain_get_cpu_stats(dom=dom, nparams=2, start_cpu=0, ncpus=129, flags=0),
+     "cpu stats no cpus": lambda: c.domain_get_cpu_stats(dom=dom, nparams=2, start_cpu=0, ncpus=0, flags=0),
+     "cpu stats count cpus": lambda: c.domain_get_cpu_stats(dom=dom, nparams=0, start_cpu=0, ncpus=0, flags=0),
      "cpu stats start 5": lambda: c.domain_get_cpu_stats(dom=dom, nparams=2, start_cpu=5, ncpus=1, flags=0),
      "cpu stats start 1": lambda: c.domain_get_cpu_stats(dom=dom, nparams=2, start_cpu=1, ncpus=4, flags=0),
      "cpu map flags": lambda: c.node_get_cpu_map(need_map=1, need_online=1, flags=1),

@@ -410,6 +410,8 @@ class DomainStatsHandlers(DriverBase):
             raise api_error("ncpus must be 1 when start_cpu is -1")
         if args.start_cpu < -1:
             raise api_error("start_cpu in virDomainGetCPUStats must be zero or greater")
+        if args.ncpus == 0 and args.nparams:
+            raise api_error("params in virDomainGetCPUStats must not be NULL")
         check_flags(args.flags, TYPED_PARAM_STRING_OKAY, "testDomainGetCPUStats")
         domain = self._domain(args.dom)
         _running(domain)
