@@ -1,35 +1,64 @@
-"""Differential testing: the same workload against a fresh libvirtd and a
-fresh ``virtrpc serve``, results compared.
+"""Differential testing: the same workload against a fresh libvirtd (its test
+driver) and a fresh ``virtrpc serve``, results compared by the test.
 
-The API is small::
+Shared by every test module that compares virtrpc's test hypervisor with
+libvirtd's (keep the API small)::
 
-    from differential import run_on_both, virsh_outcome, canonical_xml
+    from differential import python_workload, run_on_both, virsh_outcome
 
-    def workload(uri: str) -> list[VirshOutcome]:
-        return [virsh_outcome(uri, "dominfo", "test")]
+    workload = python_workload('''
+        [i.name() for i in conn.listAllInterfaces(0)]
+        conn.interfaceLookupByName('nope')
+    ''')
+    libvirtd_result, virtrpc_result = run_on_both(workload)
+    assert virtrpc_result == libvirtd_result
 
-    reference, candidate = run_on_both(workload)
-    assert candidate == reference
+    def sweep(uri: str) -> list[VirshOutcome]:
+        return [virsh_outcome(uri, "setvcpus", "test", "1"), virsh_outcome(uri, "dominfo", "test")]
 
-* :func:`run_on_both` runs ``workload(uri)`` once against a fresh private
-  libvirtd (the reference) and once against a fresh server made by
-  ``candidate`` (by default :func:`fresh_virtrpc`, ``virtrpc serve`` in its
-  own process); pass ``candidate=fresh_libvirtd`` for the control run that
-  proves the comparison cannot invent differences.  While the workload runs
-  the harness holds one connection open to each server, so libvirtd's rule
-  (its test driver resets when the last connection closes) and virtrpc's
-  (whatever its default is) give the same state from call to call.
+    libvirtd_result, virtrpc_result = run_on_both(sweep, hold_open=True)
+
+* A **workload** is a function ``uri -> result``; it opens its own
+  connections.
+* :func:`run_on_both` runs it once against a fresh private libvirtd and once
+  against a fresh candidate server, and returns ``(result on libvirtd, result
+  on the candidate)``.  The candidate is ``virtrpc serve`` in its own process
+  (:func:`fresh_virtrpc`, with ``serve_args``), or any factory passed as
+  ``candidate``; ``reference=True`` (short for ``candidate=fresh_libvirtd``)
+  makes it a second libvirtd: the control run, which proves the comparison
+  invents no differences.
+* State between a workload's connections: libvirtd's test driver resets
+  ``test:///default`` when its last connection closes, and so does
+  ``virtrpc serve`` by default, so a workload whose every step is its own
+  connection starts each step from the default node.  With ``hold_open=True``
+  the harness holds one connection to the server open while the workload
+  runs, so the steps' changes carry from one to the next (on both servers).
+* :func:`python_workload` makes a workload of libvirt-python lines run on ONE
+  connection (``conn``), in order: each line is an expression whose ``repr``
+  (or error code, domain and message) is the result; a line starting with
+  ``!`` is a statement.  XML strings in results are canonicalised.  If the
+  connection cannot be opened, the result is that one error (``("<open>",
+  "error", (code, domain, message))``).  ``sys.argv[1]`` is the URI, for
+  lines that open more connections.
+* :func:`python_calls` evaluates named libvirt-python expressions on one
+  connection: each value's ``repr``, error (code, domain, message) or the
+  binding's own exception.
 * :func:`virsh_outcome` runs one virsh command and keeps what is compared:
-  the exit status, the output with times and counters masked
-  (:func:`mask`), and the error text.
+  the exit status, the output with times, counters and random identifiers
+  masked (:func:`mask`), XML canonicalised, and the error text.
+* :func:`virsh_workload` runs virsh commands, each its own connection:
+  (command, exit status, stdout, stderr) per command, with a mask for
+  volatile text; :func:`virsh_session` runs them on one connection (a
+  transcript).
+* :func:`on_node` points a workload at a node file (``test:///PATH``).
 * :func:`canonical_xml` writes an XML document in a form where equal
-  documents are equal strings (attributes sorted, whitespace between elements
-  dropped).
-* :func:`python_calls` evaluates libvirt-python expressions on one
-  connection and keeps each value's ``repr`` or error (code, domain, message).
+  documents are equal strings (C14N 2.0: attributes sorted, whitespace
+  around text dropped).
 * :func:`unittest_outcomes` runs a unittest suite (libvirt-python's own
   tests) with ``test:///default`` pointed at a server; it returns each test's
   outcome (``ok``, ``FAIL``, ``ERROR``, ``skipped``).
+* :func:`differences` lists the per-step results that differ (readable
+  assertion messages).
 """
 
 from __future__ import annotations
@@ -40,8 +69,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+import textwrap
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,10 +84,13 @@ from peers import (
     find_virsh,
     has_libvirt_python,
     require_peer,
+    run_virsh,
     serve_process,
 )
 
 T = TypeVar("T")
+Workload = Callable[[str], T]
+#: Makes a fresh server for one run: a context manager yielding its URI.
 ServerFactory = Callable[[], AbstractContextManager[str]]
 
 
@@ -70,18 +103,21 @@ def fresh_libvirtd() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def fresh_virtrpc() -> Iterator[str]:
-    """``virtrpc serve`` in a process of its own; yields its URI."""
+def fresh_virtrpc(serve_args: Iterable[str] = ()) -> Iterator[str]:
+    """``virtrpc serve`` (with ``serve_args``) in a process of its own; yields its URI."""
     with (
         tempfile.TemporaryDirectory(prefix="vrpc-d-", dir="/tmp") as directory,
-        serve_process(Path(directory)) as (uri, _process),
+        serve_process(Path(directory), extra_args=list(serve_args)) as (uri, _process),
     ):
         yield uri
 
 
 @contextlib.contextmanager
-def _held_open(uri: str) -> Iterator[None]:
-    """One connection open for the duration (see the module docstring)."""
+def _held_open(uri: str, hold: bool) -> Iterator[None]:
+    """One connection open for the duration, if ``hold`` (see the module docstring)."""
+    if not hold:
+        yield
+        return
     from virtrpc.client.sync import connect
 
     client = connect(uri)
@@ -92,18 +128,145 @@ def _held_open(uri: str) -> Iterator[None]:
 
 
 def run_on_both(
-    workload: Callable[[str], T], *, candidate: ServerFactory = fresh_virtrpc,
-    reference: bool = False,
+    workload: Workload[T], *, candidate: ServerFactory | None = None,
+    reference: bool = False, serve_args: Iterable[str] = (), hold_open: bool = False,
 ) -> tuple[T, T]:
-    """``(workload on a fresh libvirtd, workload on a fresh candidate)``;
-    ``reference=True`` is short for ``candidate=fresh_libvirtd``."""
+    """``(workload on a fresh libvirtd, workload on a fresh candidate)``.
+
+    The candidate is ``virtrpc serve serve_args...`` unless ``candidate``
+    names another factory; ``reference=True`` is short for
+    ``candidate=fresh_libvirtd``.  ``hold_open`` keeps one connection to each
+    server open while the workload runs (state carries between its
+    connections)."""
     if reference:
         candidate = fresh_libvirtd
+    if candidate is None:
+        args = list(serve_args)
+
+        def candidate() -> AbstractContextManager[str]:
+            return fresh_virtrpc(args)
+
     results: list[T] = []
     for factory in (fresh_libvirtd, candidate):
-        with factory() as uri, _held_open(uri):
+        with factory() as uri, _held_open(uri, hold_open):
             results.append(workload(uri))
     return results[0], results[1]
+
+
+def differences(first: list[T], second: list[T]) -> list[tuple[T, T]]:
+    """The pairs of per-step results that differ (for readable assertion messages)."""
+    pairs = list(zip(first, second, strict=True))
+    return [(a, b) for a, b in pairs if a != b]
+
+
+def on_node(workload: Workload[T], path: str) -> Workload[T]:
+    """``workload`` run on the node file ``path`` of the server it is given
+    (``test+unix:///default?socket=S`` becomes ``test+unix://PATH?socket=S``)."""
+
+    def run(uri: str) -> T:
+        return workload(uri.replace("/default?", f"{path}?", 1))
+
+    return run
+
+
+# -- XML ----------------------------------------------------------------------
+
+
+def canonical_xml(text: str) -> str:
+    """``text`` as canonical XML (C14N 2.0: sorted attributes, whitespace
+    around text and between elements dropped), or ``text`` itself when it
+    does not parse."""
+    try:
+        return ET.canonicalize(text, strip_text=True)
+    except ET.ParseError:
+        return text
+
+
+# -- libvirt-python --------------------------------------------------------------
+
+_INNER = r'''
+import json, sys, libvirt
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+results = []
+try:
+    conn = libvirt.open(sys.argv[1])
+except libvirt.libvirtError as error:
+    print(json.dumps([["<open>", "error", [error.get_error_code(), error.get_error_domain(),
+                                           error.get_error_message()]]]))
+    sys.exit(0)
+for line in json.loads(sys.argv[2]):
+    try:
+        if line.startswith("!"):
+            exec(line[1:])
+            continue
+        value = eval(line)
+        results.append([line, "ok", value if isinstance(value, str) else repr(value)])
+    except libvirt.libvirtError as error:
+        results.append([line, "error", [error.get_error_code(), error.get_error_domain(),
+                                        error.get_error_message()]])
+conn.close()
+print(json.dumps(results))
+'''
+
+
+def python_workload(
+    lines: str, mask: Callable[[str], str] = lambda text: text
+) -> Workload[list[tuple[str, str, object]]]:
+    """A workload of libvirt-python lines on one connection (see the module doc);
+    ``mask`` rewrites volatile text in every value and error message."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    program = [line for line in textwrap.dedent(lines).strip().splitlines() if line.strip()]
+
+    def run(uri: str) -> list[tuple[str, str, object]]:
+        completed = subprocess.run([SYSTEM_PYTHON, "-c", _INNER, uri, json.dumps(program)],
+                                   capture_output=True, text=True, timeout=60, check=False)
+        if completed.returncode != 0:
+            raise RuntimeError(f"workload failed on {uri}: {completed.stderr}")
+        results = []
+        for line, outcome, value in json.loads(completed.stdout):
+            if outcome == "ok" and isinstance(value, str):
+                value = mask(value)
+                if value.lstrip().startswith("<"):
+                    value = canonical_xml(value)
+            elif outcome == "error":
+                value = (value[0], value[1], mask(value[2]))
+            results.append((line, outcome, value))
+        return results
+
+    return run
+
+
+_CALLS_SCRIPT = r"""
+import json, sys, libvirt
+libvirt.registerErrorHandler(lambda *args: None, None)
+conn = libvirt.open(sys.argv[1])
+results = {}
+for name, expression in json.loads(sys.stdin.read()):
+    try:
+        results[name] = ["ok", repr(eval(expression))]
+    except libvirt.libvirtError as error:
+        results[name] = ["error", error.get_error_code(), error.get_error_domain(),
+                         error.get_error_message()]
+    except Exception as error:  # the binding's own checks (a TypeError...)
+        results[name] = ["exception", type(error).__name__, str(error)]
+print(json.dumps(results))
+"""
+
+
+def python_calls(uri: str, calls: list[tuple[str, str]]) -> dict[str, list[object]]:
+    """Evaluate each ``(name, expression)`` in order with libvirt-python on one
+    connection (``conn``) to ``uri``: ``["ok", repr(value)]`` or ``["error",
+    code, domain, message]`` per name (XML in a repr is not canonicalised:
+    compare XML through :func:`virsh_outcome` instead)."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    result = subprocess.run(
+        [SYSTEM_PYTHON, "-c", _CALLS_SCRIPT, uri], input=json.dumps(calls),
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"the calls did not run:\n{result.stderr}")
+    outcomes: dict[str, list[object]] = json.loads(result.stdout)
+    return outcomes
 
 
 # -- virsh --------------------------------------------------------------------
@@ -178,51 +341,43 @@ def virsh_outcome(uri: str, *command: str, stdin: str | None = None) -> VirshOut
                         mask(error).strip())
 
 
-# -- XML ----------------------------------------------------------------------
+_VOLATILE = re.compile(r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}( [+-]\d{4})?\b")
 
 
-def canonical_xml(text: str) -> str:
-    """``text`` as canonical XML (C14N 2.0: sorted attributes, no whitespace
-    between elements), or ``text`` itself when it does not parse."""
-    try:
-        return ET.canonicalize(text, strip_text=True)
-    except ET.ParseError:
-        return text
+def virsh_workload(commands: Iterable[str],
+                   mask: Callable[[str], str] = lambda text: _VOLATILE.sub("TIME", text),
+                   ) -> Workload[list[tuple[str, int, str, str]]]:
+    """A workload of virsh commands, one connection each: per command
+    ``(command, exit status, masked stdout, masked stderr)``."""
+    require_peer(find_virsh() is not None, "virsh")
+    listed = list(commands)
+
+    def run(uri: str) -> list[tuple[str, int, str, str]]:
+        outcomes = []
+        for command in listed:
+            done = run_virsh(uri, *command.split(), check=False)
+            outcomes.append((command, done.returncode, mask(done.stdout), mask(done.stderr)))
+        return outcomes
+
+    return run
 
 
-# -- libvirt-python calls --------------------------------------------------------
+def virsh_session(script: str,
+                  mask: Callable[[str], str] = lambda text: _VOLATILE.sub("TIME", text),
+                  ) -> Workload[str]:
+    """A workload of virsh commands on ONE connection (an interactive virsh
+    reading ``script``, a command a line): the masked transcript."""
+    require_peer(find_virsh() is not None, "virsh")
+    virsh = find_virsh()
+    assert virsh is not None
+    commands = textwrap.dedent(script).strip() + "\n"
 
-_CALLS_SCRIPT = r"""
-import json, sys, libvirt
-libvirt.registerErrorHandler(lambda *args: None, None)
-conn = libvirt.open(sys.argv[1])
-results = {}
-for name, expression in json.loads(sys.stdin.read()):
-    try:
-        results[name] = ["ok", repr(eval(expression))]
-    except libvirt.libvirtError as error:
-        results[name] = ["error", error.get_error_code(), error.get_error_domain(),
-                         error.get_error_message()]
-    except Exception as error:  # the binding's own checks (a TypeError...)
-        results[name] = ["exception", type(error).__name__, str(error)]
-print(json.dumps(results))
-"""
+    def run(uri: str) -> str:
+        done = subprocess.run([virsh, "-c", uri], input=commands, capture_output=True,
+                              text=True, timeout=60, check=False)
+        return mask(done.stdout + done.stderr)
 
-
-def python_calls(uri: str, calls: list[tuple[str, str]]) -> dict[str, list[object]]:
-    """Evaluate each ``(name, expression)`` in order with libvirt-python on one
-    connection (``conn``) to ``uri``: ``["ok", repr(value)]`` or ``["error",
-    code, domain, message]`` per name (XML in a repr is not canonicalised:
-    compare XML through :func:`virsh_outcome` instead)."""
-    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
-    result = subprocess.run(
-        [SYSTEM_PYTHON, "-c", _CALLS_SCRIPT, uri], input=json.dumps(calls),
-        capture_output=True, text=True, timeout=60, check=False,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"the calls did not run:\n{result.stderr}")
-    outcomes: dict[str, list[object]] = json.loads(result.stdout)
-    return outcomes
+    return run
 
 
 # -- libvirt-python's test suite ------------------------------------------------

@@ -26,6 +26,7 @@ from virtrpc.client.stream import STREAM_CHUNK_SIZE, Hole
 from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, StreamError
 from virtrpc.protocols import remote
 from virtrpc.rpc.packet import KEEPALIVE_PROGRAM, Header, MessageType, Status
+from virtrpc.transport.unix import SocketTransport
 
 REMOTE = 0x20008086
 HEADER = struct.Struct(">IIIiiIi")
@@ -46,6 +47,12 @@ def reply_to(call: Header, payload: bytes = b"", status: int = Status.OK) -> byt
     return packet(
         Header(call.prog, call.vers, call.proc, MessageType.REPLY, call.serial, status), payload
     )
+
+
+def _socket_transport(client: Client) -> SocketTransport:
+    transport = client._transport
+    assert isinstance(transport, SocketTransport)
+    return transport
 
 
 def open_fd_count() -> int:
@@ -294,7 +301,7 @@ async def test_stray_fd_on_a_plain_reply_never_reaches_the_client(
     room for fds (as libvirt's own client does): the kernel closes a stray fd
     and the reply is an ordinary one."""
     client, fake = pair
-    assert client._transport is not None and not client._transport.expecting_fds
+    assert not _socket_transport(client).expecting_fds
     baseline = open_fd_count()
     task, call = await start_call(client, fake)
     fd = os.open("/dev/null", os.O_RDONLY)
@@ -342,7 +349,7 @@ async def test_unannounced_fd_is_a_protocol_error_while_fds_are_expected(
     baseline = open_fd_count()
     task = asyncio.ensure_future(client.call("remote", 1, PROC_GET_LIB_VERSION))
     call, _ = await asyncio.wait_for(fake.recv_message(), timeout=5)
-    assert client._transport is not None and client._transport.expecting_fds
+    assert _socket_transport(client).expecting_fds
     fd = os.open("/dev/null", os.O_RDONLY)
     try:
         # The kernel attaches the fd to the last byte of the reply: the reply
@@ -361,8 +368,8 @@ async def test_reads_make_room_for_fds_only_while_an_fd_reply_is_due(
     pair: tuple[Client, FakeDaemon],
 ) -> None:
     client, fake = pair
-    transport = client._transport
-    assert transport is not None and not transport.expecting_fds
+    transport = _socket_transport(client)
+    assert not transport.expecting_fds
     task = asyncio.ensure_future(client.call("remote", 1, PROC_GET_LIB_VERSION))
     call, _ = await asyncio.wait_for(fake.recv_message(), timeout=5)
     assert transport.expecting_fds

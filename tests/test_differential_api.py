@@ -104,7 +104,7 @@ CALLS: dict[str, list[tuple[str, str]]] = {
 @pytest.mark.parametrize("group", sorted(CALLS))
 def test_same_answers_as_libvirtd(group: str) -> None:
     calls = CALLS[group]
-    reference, candidate = run_on_both(lambda uri: python_calls(uri, calls))
+    reference, candidate = run_on_both(lambda uri: python_calls(uri, calls), hold_open=True)
     assert list(reference) == [name for name, _ in calls]
     differing = {name: (reference[name], candidate[name])
                  for name in reference if candidate[name] != reference[name]}
@@ -114,5 +114,6 @@ def test_same_answers_as_libvirtd(group: str) -> None:
 @pytest.mark.parametrize("group", sorted(CALLS))
 def test_control_two_libvirtds_agree(group: str) -> None:
     calls = CALLS[group]
-    reference, candidate = run_on_both(lambda uri: python_calls(uri, calls), reference=True)
+    reference, candidate = run_on_both(lambda uri: python_calls(uri, calls), reference=True,
+                                       hold_open=True)
     assert candidate == reference

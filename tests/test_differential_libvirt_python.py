@@ -26,7 +26,7 @@ EXPECTED_TO_DIFFER = {
 
 def test_same_outcomes_as_libvirtd() -> None:
     suite = require_input("libvirt-python-9.0.0") / "tests"
-    reference, candidate = run_on_both(lambda uri: unittest_outcomes(suite, uri))
+    reference, candidate = run_on_both(lambda uri: unittest_outcomes(suite, uri), hold_open=True)
     assert set(candidate) == set(reference)
     assert "test_conn.TestLibvirtConn.testConnDomainList" in reference
     differing = {name: (reference[name], candidate[name])
@@ -41,6 +41,6 @@ def test_control_two_libvirtds_agree() -> None:
     """The harness cannot invent differences."""
     suite = require_input("libvirt-python-9.0.0") / "tests"
     reference, candidate = run_on_both(lambda uri: unittest_outcomes(suite, uri),
-                                       candidate=fresh_libvirtd)
+                                       candidate=fresh_libvirtd, hold_open=True)
     assert candidate == reference
     assert sum(outcome == "ok" for outcome in reference.values()) >= 12

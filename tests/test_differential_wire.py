@@ -96,7 +96,7 @@ def edge_calls(uri: str) -> dict[str, Outcome]:
 
 
 def test_edges_answer_as_libvirtd() -> None:
-    reference, candidate = run_on_both(edge_calls)
+    reference, candidate = run_on_both(edge_calls, hold_open=True)
     assert set(reference) == set(candidate)
     assert {name: (reference[name], candidate[name]) for name in reference
             if reference[name] != candidate[name]} == {}
@@ -104,5 +104,5 @@ def test_edges_answer_as_libvirtd() -> None:
 
 
 def test_control_two_libvirtds_agree() -> None:
-    reference, candidate = run_on_both(edge_calls, candidate=fresh_libvirtd)
+    reference, candidate = run_on_both(edge_calls, candidate=fresh_libvirtd, hold_open=True)
     assert candidate == reference

@@ -17,7 +17,13 @@ from inputs import require_input, tool
 
 InputError: type[Exception] = tool.InputError
 
-NAMES = {"libvirt-9.0.0", "libvirt-11.3.0", "libvirt-python-9.0.0", "libvirt-api-9.0.0"}
+NAMES = {
+    "libvirt-9.0.0",
+    "libvirt-11.3.0",
+    "libvirt-python-9.0.0",
+    "libvirt-python-12.4.0",
+    "libvirt-api-9.0.0",
+}
 
 
 def make_tarball(members: dict[str, bytes], top: str = "demo-1.0") -> bytes:
@@ -329,7 +335,7 @@ def test_cli_list_and_an_unknown_name(
     assert tool.main(["path", "libvirt-8.0.0"]) == 1
     assert capsys.readouterr().err == (
         "tools/inputs.py: unknown input 'libvirt-8.0.0' (known: libvirt-9.0.0, libvirt-11.3.0, "
-        "libvirt-python-9.0.0, libvirt-api-9.0.0)\n"
+        "libvirt-python-9.0.0, libvirt-python-12.4.0, libvirt-api-9.0.0)\n"
     )
     assert tool.main(["verify", "libvirt-9.0.0"]) == 1
     assert "not unpacked (python tools/inputs.py fetch libvirt-9.0.0)" in capsys.readouterr().out

@@ -13,8 +13,9 @@ def test_every_generated_program_by_number_and_name() -> None:
     assert [p.name for p in found] == list(programs.PROGRAM_MODULES)
     for module in (remote, qemu, lxc, admin, keepalive):
         program = module.PROGRAM
+        name = program.name
         assert programs.program_by_number(program.number) is program
-        assert programs.program_by_name(program.name) is program
+        assert programs.program_by_name(name) is program
     assert len({p.number for p in found}) == len(found)
     assert programs.program_by_number(0x12345678) is None
     assert programs.program_by_name("nonsense") is None

@@ -172,6 +172,10 @@ _MEANINGFUL: dict[str, st.SearchStrategy[Any]] = {
     "key": st.sampled_from(["/default-pool/disk1.img", "x", ""]),
     "path": st.sampled_from(["/default-pool/disk1.img", "x"]),
     "uuid": st.sampled_from([TEST_UUID, bytes(16)]),
+    # Save images: never a random path the server would write to.
+    "to": st.sampled_from(["/nonexistent-virtrpc-fuzz/test.img", "relative.img", ""]),
+    "from_": st.sampled_from(["/nonexistent-virtrpc-fuzz/test.img", "relative.img", ""]),
+    "file": st.sampled_from(["/nonexistent-virtrpc-fuzz/test.img", "relative.img", ""]),
 }
 
 

@@ -42,7 +42,7 @@ async def test_secrets_and_job_info_only_with_extras(tmp_path: Path) -> None:
             with pytest.raises(LibvirtError) as caught:
                 await call
             assert caught.value.code == ErrorCode.NO_SUPPORT
-            assert "not supported by the connection driver" in caught.value.message
+            assert "not supported by the connection driver" in (caught.value.message or "")
     async with served(tmp_path, extras=True) as client:
         dom = await client.domain_lookup_by_name(name="test")
         assert await client.connect_num_of_secrets() == 0
@@ -112,19 +112,25 @@ def test_minimal_definitions_get_libvirts_defaults() -> None:
 
     hv = Hypervisor()
     root = ET.fromstring(hv.define_domain(MINIMAL).xml())
+
+    def at(path: str, parent: ET.Element = root) -> ET.Element:
+        found = parent.find(path)
+        assert found is not None, path
+        return found
+
     assert [child.tag for child in root] == [
         "name", "uuid", "memory", "currentMemory", "vcpu", "os", "clock", "on_poweroff",
         "on_reboot", "on_crash", "devices"]
-    assert (root.findtext("memory"), root.find("memory").get("unit")) == ("65536", "KiB")
-    assert root.find("vcpu").get("placement") == "static" and root.findtext("vcpu") == "1"
-    assert root.find("os/type").get("arch") == "i686"
-    assert root.find("os/boot").get("dev") == "hd"
-    interface = root.find("devices/interface")
+    assert (root.findtext("memory"), at("memory").get("unit")) == ("65536", "KiB")
+    assert at("vcpu").get("placement") == "static" and root.findtext("vcpu") == "1"
+    assert at("os/type").get("arch") == "i686"
+    assert at("os/boot").get("dev") == "hd"
+    interface = at("devices/interface")
     assert [child.tag for child in interface] == ["mac", "source", "target"]
-    assert interface.find("mac").get("address").startswith("52:54:00:")
-    assert interface.find("target").get("dev") == "testnet0"
-    assert root.find("devices/disk").get("type") == "file"
-    assert root.find("devices/disk/target").get("bus") == "scsi"
+    assert (at("mac", interface).get("address") or "").startswith("52:54:00:")
+    assert at("target", interface).get("dev") == "testnet0"
+    assert at("devices/disk").get("type") == "file"
+    assert at("devices/disk/target").get("bus") == "scsi"
 
 
 def test_live_texts_go_with_the_running_domain() -> None:

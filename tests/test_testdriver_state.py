@@ -11,7 +11,7 @@ must be equal.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import virtrpc
 from virtrpc.client.errors import LibvirtError
 from virtrpc.testdriver import build_test_server
 
-Workload = Callable[[str], Awaitable[list[Any]]]
+Workload = Callable[[str], Coroutine[Any, Any, list[Any]]]
 
 
 async def state(client: Any) -> tuple[int, int]:

@@ -34,7 +34,12 @@ async def test_a_cancelled_timer_never_runs() -> None:
     order: list[str] = []
     later = asyncio.Event()
     cancelled = timers.call_later(loop, 0.02, lambda: order.append("cancelled"))
-    timers.call_later(loop, 0.06, lambda: (order.append("later"), later.set()))
+
+    def run_later() -> None:
+        order.append("later")
+        later.set()
+
+    timers.call_later(loop, 0.06, run_later)
     cancelled.cancel()
     await asyncio.wait_for(later.wait(), 10)
     # Timers are handed to the loop in deadline order, so had the first one

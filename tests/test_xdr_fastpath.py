@@ -179,7 +179,7 @@ def test_every_truncation_and_padding_corruption_is_an_error(
             corrupted = bytearray(encoded)
             corrupted[position] ^= 0x80
             try:
-                expected: Any = codec._unpack(bytes(corrupted), 0, type_name)[0]
+                expected: Any = codec._unpack(bytes(corrupted), 0, type_name)[0]  # type: ignore[attr-defined]
             except XdrError as exc:
                 with pytest.raises(XdrError) as caught:
                     codec.unpack(bytes(corrupted))

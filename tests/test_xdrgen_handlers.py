@@ -66,7 +66,7 @@ def test_only_overridden_methods_are_bound() -> None:
     service = ProgramService(remote.PROGRAM, LibVersionOnly())
     assert service.implemented == {"connect_open", "connect_close", "connect_get_lib_version"}
     handlers = LibVersionOnly()
-    handlers.connect_get_hostname = lambda ctx, args: None  # type: ignore[method-assign]
+    handlers.connect_get_hostname = lambda ctx, args: None  # type: ignore[method-assign, assignment, return-value]
     assert "connect_get_hostname" in ProgramService(remote.PROGRAM, handlers).implemented
 
 

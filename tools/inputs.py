@@ -14,6 +14,8 @@ module is the one place that knows where those files come from:
   and the structs oracle read.
 * ``libvirt-python-9.0.0``: libvirt-python's sdist from PyPI (``pip download``),
   unpacked whole (``tests/``, ``examples/``, ...).
+* ``libvirt-python-12.4.0``: the same for 12.4.0, whose ``tests/test_api_coverage.py``
+  is the API coverage test that passes against the real libvirt-python 9.0.
 * ``libvirt-api-9.0.0``: the API XML files Debian's ``libvirt-dev`` installs in
   ``/usr/share/libvirt/api/`` (copied from there when that exact version is
   installed, otherwise taken from the ``.deb`` that ``apt-get download`` gets).
@@ -141,6 +143,19 @@ INPUTS: dict[str, Input] = {
             files={
                 "libvirt-python-9.0.0.tar.gz": (
                     "49702d33fa8cbcae19fa727467a69f7ae2241b3091324085ca1cc752b2b414ce"
+                )
+            },
+        ),
+        # libvirt-python's API coverage test as it is today (commit 2ef29704f3da,
+        # the copy that passes against the real libvirt-python 9.0; 9.0.0's own
+        # copy does not) ships unchanged in this release's sdist.
+        Input(
+            name="libvirt-python-12.4.0",
+            kind=PYPI_SDIST,
+            package="libvirt-python==12.4.0",
+            files={
+                "libvirt_python-12.4.0.tar.gz": (
+                    "e24ade7e9b774b56ce3ea6c69ea06b99103391b09c8d9f77a308584b79c9a00d"
                 )
             },
         ),

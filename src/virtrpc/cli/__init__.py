@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("virtrpc.cli.serve", "a short tour against the built-in server"),
     "decode": ("virtrpc.cli.decode", "decode libvirt RPC packets"),
     "proxy": ("virtrpc.cli.proxy", "a logging proxy between a client and a daemon"),
+    "run": ("virtrpc.cli.run", "run a libvirt-python script on virtrpc"), "shim-path": ("virtrpc.cli.run", "print the libvirt-python shim directory"),
 }
 
 

@@ -103,6 +103,14 @@ def add_parser(subparsers: Any, name: str) -> None:
     parser.add_argument("--extras", action="store_true",
                         help="also offer what libvirtd's test driver lacks (secrets, job "
                              "info, a sample volume); by default answer as it does")
+    parser.add_argument("--node", metavar="FILE",
+                        help="serve this node file (libvirt's test driver <node> format) as "
+                             "test:///default; any client may still open another node file "
+                             "as test:///ABSOLUTE/PATH.xml (default: the built-in default node)")
+    parser.add_argument("--keep-state", action="store_true",
+                        help="keep the hypervisor's state while no client is connected "
+                             "(default: as libvirtd's test driver, the state of a URI goes "
+                             "back to its node when its last connection closes)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log every client and error (default: warnings only)")
     parser.set_defaults(handler=run_serve)
@@ -127,7 +135,15 @@ async def _serve(args: argparse.Namespace) -> int:
         if folder is not None and not os.path.isdir(folder):
             print(f"virtrpc serve: {option} {given}: no such folder {folder}", file=sys.stderr)
             return 2
-    server, _driver = build_test_server(limits, extras=args.extras)
+    from virtrpc.server.errors import RpcFault
+
+    node = os.path.abspath(args.node) if args.node else None
+    try:
+        server, _driver = build_test_server(limits, reset_when_unused=not args.keep_state,
+                                            extras=args.extras, default_node=node)
+    except RpcFault as error:
+        print(f"virtrpc serve: --node {args.node}: {error}", file=sys.stderr)
+        return 2
     path = args.socket or default_socket_path()
     # Signal handlers before the first socket exists: whoever sees the
     # socket may signal at once, and the shutdown must still be graceful.

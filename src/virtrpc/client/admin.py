@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from typing import Any, Final
 
 from virtrpc.client.client import ConnectOperation, RpcClient, connect_unix_socket
 from virtrpc.client.uri import LibvirtURI, _user_runtime_dir, parse_uri
 from virtrpc.errors import ConnectError, ConnectionLost
+from virtrpc.protocols import admin as admin_protocol
 from virtrpc.protocols.admin_calls import AdminAsyncCalls
 
 __all__ = ["AdminClient", "admin_socket_path", "connect_admin"]
@@ -36,12 +38,14 @@ __all__ = ["AdminClient", "admin_socket_path", "connect_admin"]
 #: libvirt's RUNSTATEDIR on Debian (the admin client uses it, not /var/run).
 ADMIN_RUNTIME_DIR = "/run/libvirt"
 
+_ADMIN_CONNECT_CLOSE: Final = admin_protocol.PROGRAM.by_name["connect_close"]
+
 
 class AdminClient(RpcClient, AdminAsyncCalls):
     """A connection to a daemon's admin interface."""
 
-    async def _goodbye(self) -> None:
-        await self.connect_close()
+    def _send_goodbye(self) -> Awaitable[Any]:
+        return self._call_procedure(_ADMIN_CONNECT_CLOSE, None)
 
 
 def admin_socket_path(uri: LibvirtURI, env: Mapping[str, str] | None = None) -> str:

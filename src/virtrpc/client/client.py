@@ -57,6 +57,7 @@ from virtrpc.client.stream import Stream
 from virtrpc.client.uri import LibvirtURI, default_uri, parse_uri
 from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, VirtrpcError, XdrError
 from virtrpc.programs import all_programs, program_by_name, program_by_number
+from virtrpc.protocols import remote as remote_protocol
 from virtrpc.protocols.lxc_calls import LxcAsyncCalls
 from virtrpc.protocols.qemu_calls import QemuAsyncCalls
 from virtrpc.protocols.remote_calls import RemoteAsyncCalls
@@ -179,6 +180,7 @@ _current_task = _current_task_probe()
 _new = object.__new__
 _REPLY_TYPE: Final = int(MessageType.REPLY)
 _OK_STATUS: Final = int(Status.OK)
+_REMOTE_CONNECT_CLOSE: Final = remote_protocol.PROGRAM.by_name["connect_close"]
 
 
 class ReplyWaiter:
@@ -288,11 +290,7 @@ class ReplyWaiter:
         self._state = _DONE
         self._result = result
         callback = self._callback
-        if (
-            callback is None
-            or self._callbacks is not None
-            or _current_task(self._loop) is not None
-        ):
+        if callback is None or self._callbacks is not None or _current_task(self._loop) is not None:
             # None, more than one, or from inside a task: as asyncio does.
             self._schedule_callbacks()
             return
@@ -439,6 +437,59 @@ class _ProcedureCall(ReplyWaiter):
     __iter__ = __await__
 
 
+def decode_event_message(event: EventMessage) -> Event | None:
+    """The :class:`Event` an event message carries; None for an event this
+    client does not know (a newer daemon's).  Raises :class:`ConnectionLost`
+    (caused by the XdrError) for one that does not decode: the connection
+    is then unusable.  Shared by the asyncio and the blocking client."""
+    event.close_fds()  # events never carry fds
+    header = event.header
+    program = program_by_number(header[0])
+    proc = program.procedures.get(header[2]) if program is not None else None
+    if proc is None or proc.args is None:
+        return None
+    routed = family_of_procedure(proc)
+    if routed is None:
+        return None
+    family, name = routed
+    try:
+        message = proc.args.unpack(event.payload)
+    except XdrError as exc:
+        raise ConnectionLost(f"undecodable {proc.name} event from the daemon: {exc}") from exc
+    callback_id = getattr(message, "callbackID", None)
+    return Event(family, name, callback_id, message, flatten_message(message), proc)
+
+
+def resolve_procedure(
+    program: int | str, version: int, procedure: int | str
+) -> tuple[int, Procedure | None, int]:
+    """``(program number, Procedure or None, procedure number)`` for
+    :meth:`RpcClient.call`'s arguments (names or numbers)."""
+    prog_obj: Program | None
+    if isinstance(program, str):
+        prog_obj = program_by_name(program)
+        if prog_obj is None:
+            raise VirtrpcError(
+                f"unknown program {program!r} "
+                f"(known: {', '.join(sorted(p.name for p in all_programs()))})"
+            )
+    else:
+        prog_obj = program_by_number(program)
+    prog_number = prog_obj.number if prog_obj is not None else int(program)
+    proc_obj: Procedure | None = None
+    if prog_obj is not None and prog_obj.version == version:
+        if isinstance(procedure, str):
+            proc_obj = prog_obj.by_name.get(procedure)
+            if proc_obj is None:
+                raise VirtrpcError(f"program {prog_obj.name} has no procedure {procedure!r}")
+        else:
+            proc_obj = prog_obj.procedures.get(procedure)
+    elif isinstance(procedure, str):
+        raise VirtrpcError(f"cannot resolve procedure name {procedure!r} without its program")
+    proc_number = proc_obj.number if proc_obj is not None else int(procedure)
+    return prog_number, proc_obj, proc_number
+
+
 class RpcClient:
     """The program-independent core of a client connection: calls, replies,
     streams, event routing, keepalive and connection loss.
@@ -493,6 +544,8 @@ class RpcClient:
         self._error: VirtrpcError | None = None  # why the connection died
         self._closed = asyncio.Event()
         self._closing = False
+        # Set by close() once connect_close is sent: later calls are refused.
+        self._refusing_calls = False
         self._close_reason: str | None = None
         self._last_rx = time.monotonic()
         self._keepalive_handle: CoarseTimer | None = None
@@ -646,27 +699,14 @@ class RpcClient:
             stream._feed_error(_error_from_payload(event.payload, stream.procedure))
 
     def _dispatch_event_message(self, event: EventMessage) -> None:
-        event.close_fds()  # events never carry fds
-        header = event.header
-        program = program_by_number(header[0])
-        proc = program.procedures.get(header[2]) if program is not None else None
-        if proc is None or proc.args is None:
-            return  # an event this client does not know (newer daemon): ignore
-        routed = family_of_procedure(proc)
-        if routed is None:
-            return
-        family, name = routed
         try:
-            message = proc.args.unpack(event.payload)
-        except XdrError as exc:
-            self._fail(
-                ConnectionLost(f"undecodable {proc.name} event from the daemon: {exc}"),
-                "error",
-                cause=exc,
-            )
+            delivered = decode_event_message(event)
+        except ConnectionLost as exc:
+            self._fail(exc, "error", cause=exc.__cause__)
             return
-        callback_id = getattr(message, "callbackID", None)
-        delivered = Event(family, name, callback_id, message, flatten_message(message), proc)
+        if delivered is None:
+            return
+        family, callback_id = delivered.family, delivered.callback_id
         if family is EventFamily.CONNECTION:
             for close_sub in list(self._close_subscriptions):
                 close_sub._deliver(delivered)
@@ -767,13 +807,15 @@ class RpcClient:
     def _dead_error(self) -> ConnectionLost:
         if self._error is not None:
             return ConnectionLost(str(self._error))
+        if self._refusing_calls:
+            return ConnectionLost("connection closed by the client")
         return ConnectionLost("connection is not open")
 
     async def _roundtrip(
         self, prog: int, vers: int, proc: int, payload: bytes, fds: Sequence[int]
     ) -> MessageEvent:
         """Send one call and wait for its reply event (Reply or ErrorReply)."""
-        if self._error is not None:
+        if self._error is not None or self._refusing_calls:
             raise self._dead_error()
         self._check_fds(fds, f"procedure {proc}")
         serial, packet = self._conn.send_call(prog, vers, proc, payload, fds)
@@ -813,7 +855,7 @@ class RpcClient:
         pack = plan.pack
         payload = pack(args) if pack is not None else b""
         transport = self._transport
-        if self._error is not None or transport is None:
+        if self._error is not None or transport is None or self._refusing_calls:
             raise self._dead_error()
         if fds:
             self._check_fds(fds, proc.name)
@@ -914,36 +956,14 @@ class RpcClient:
     def _resolve(
         self, program: int | str, version: int, procedure: int | str
     ) -> tuple[int, Procedure | None, int]:
-        prog_obj: Program | None
-        if isinstance(program, str):
-            prog_obj = program_by_name(program)
-            if prog_obj is None:
-                raise VirtrpcError(
-                    f"unknown program {program!r} "
-                    f"(known: {', '.join(sorted(p.name for p in all_programs()))})"
-                )
-        else:
-            prog_obj = program_by_number(program)
-        prog_number = prog_obj.number if prog_obj is not None else int(program)
-        proc_obj: Procedure | None = None
-        if prog_obj is not None and prog_obj.version == version:
-            if isinstance(procedure, str):
-                proc_obj = prog_obj.by_name.get(procedure)
-                if proc_obj is None:
-                    raise VirtrpcError(f"program {prog_obj.name} has no procedure {procedure!r}")
-            else:
-                proc_obj = prog_obj.procedures.get(procedure)
-        elif isinstance(procedure, str):
-            raise VirtrpcError(f"cannot resolve procedure name {procedure!r} without its program")
-        proc_number = proc_obj.number if proc_obj is not None else int(procedure)
-        return prog_number, proc_obj, proc_number
+        return resolve_procedure(program, version, procedure)
 
     # ---------------------------------------------------------------- streams
     async def _open_stream(
         self, proc: Procedure, plan: _Plan, args: Any, fds: Sequence[int]
     ) -> Stream:
         payload = plan.pack(args) if plan.pack is not None else b""
-        if self._error is not None:
+        if self._error is not None or self._refusing_calls:
             raise self._dead_error()
         self._check_fds(fds, proc.name)
         serial, packet = self._conn.send_call(proc.program, proc.version, proc.number, payload, fds)
@@ -1083,28 +1103,74 @@ class RpcClient:
         self._keepalive_handle = coarse_call_later(self._loop, delay, self._keepalive_tick)
 
     # -------------------------------------------------------------- lifecycle
+    #: Bound (seconds) of each of close()'s three waits: for the replies to
+    #: the calls in flight, for connect_close's reply, for the hang-up.
+    close_timeout = 5.0
+
     async def close(self) -> None:
-        """Send ``connect_close`` and close the socket (idempotent)."""
+        """Close politely (idempotent): the calls already issued get their
+        replies first, then ``connect_close`` is sent and the socket closed.
+
+        "Already issued" includes calls in tasks created just before
+        close() whose coroutines have not started yet
+        (``asyncio.ensure_future(client.domain_get_info(dom=d))``); calls made
+        once ``connect_close`` is sent fail with :class:`ConnectionLost`."""
         if self._closing or not self.is_open:
             await self._closed.wait()
             return
         self._closing = True
+        # One pass of the loop before anything else: tasks that are already
+        # scheduled send their calls now, ahead of connect_close.  (On 3.11
+        # asyncio.wait_for happened to give that pass by running the goodbye
+        # in a task of its own; from 3.12 it runs it inline, and the calls
+        # came after connect_close, answered "connection not open".)
+        await asyncio.sleep(0)
         subs = [*self._subscriptions.values(), *self._close_subscriptions]
         for sub in subs:
             sub._deregister = None  # connect_close drops them on the daemon anyway
             await sub.close()
-        with contextlib.suppress(VirtrpcError, TimeoutError):
-            await asyncio.wait_for(self._goodbye(), timeout=5.0)
+        # A daemon answers calls concurrently: libvirtd closes the
+        # connection once connect_close's reply is out, dropping replies
+        # still being worked on.  So connect_close waits for them.
+        await self._calls_answered(self.close_timeout)
+        goodbye: Awaitable[Any] | None = None
+        with contextlib.suppress(VirtrpcError):
+            goodbye = self._send_goodbye()
+        # Calls from now on would reach a daemon that is closing this
+        # connection: refuse them here instead.
+        self._refusing_calls = True
+        if goodbye is not None:
+            with contextlib.suppress(VirtrpcError, TimeoutError):
+                async with asyncio.timeout(self.close_timeout):
+                    await goodbye
         if self._transport is not None:
             self._transport.close()
         # connection_lost() fails whatever is still pending and sets _closed.
         try:
-            await asyncio.wait_for(self._closed.wait(), timeout=5.0)
+            async with asyncio.timeout(self.close_timeout):
+                await self._closed.wait()
         except TimeoutError:
             self._fail(ConnectionLost("connection closed by the client"), "client")
 
-    async def _goodbye(self) -> None:
-        """The program's polite close call (``connect_close``)."""
+    async def _calls_answered(self, timeout: float) -> None:
+        """Return once no call waits for its reply (calls issued meanwhile
+        included), the connection is lost, or after ``timeout`` seconds."""
+        deadline = self._loop.time() + timeout
+        while self._error is None:
+            pending = [waiter for waiter in self._waiters.values() if not waiter.done()]
+            remaining = deadline - self._loop.time()
+            if not pending or remaining <= 0:
+                return
+            try:
+                async with asyncio.timeout(remaining):
+                    await _all_done(self._loop, pending)
+            except TimeoutError:
+                return
+
+    def _send_goodbye(self) -> Awaitable[Any] | None:
+        """Send the program's polite close call (``connect_close``) now and
+        return its reply waiter; None for a program without one."""
+        return None
 
     def abort(self) -> None:
         """Close the socket at once, without ``connect_close``."""
@@ -1279,8 +1345,29 @@ class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
         except LibvirtError:
             return False
 
-    async def _goodbye(self) -> None:
-        await self.connect_close()
+    def _send_goodbye(self) -> Awaitable[Any]:
+        return self._call_procedure(_REMOTE_CONNECT_CLOSE, None)
+
+
+async def _all_done(loop: asyncio.AbstractEventLoop, waiters: list[ReplyWaiter]) -> None:
+    """Return once every one of ``waiters`` is done, without awaiting them
+    (their results are their callers')."""
+    all_done: asyncio.Future[None] = loop.create_future()
+    left = len(waiters)
+
+    def one_done(_waiter: object) -> None:
+        nonlocal left
+        left -= 1
+        if left == 0 and not all_done.done():
+            all_done.set_result(None)
+
+    for waiter in waiters:
+        waiter.add_done_callback(one_done)
+    try:
+        await all_done
+    finally:
+        for waiter in waiters:
+            waiter.remove_done_callback(one_done)
 
 
 def _consume_exception(future: asyncio.Future[Any]) -> None:

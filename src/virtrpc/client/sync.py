@@ -1,187 +1,154 @@
-"""Blocking facade over the asyncio client: ``virtrpc.sync.connect``.
+"""The blocking client: ``virtrpc.sync.connect``.
 
 ::
 
     with virtrpc.sync.connect("test+unix:///default?socket=/tmp/s") as client:
         print(client.connect_get_lib_version())
 
-Design: each :class:`SyncClient` owns an event loop running in a background
-daemon thread, and every blocking method submits the matching coroutine to it
-(``asyncio.run_coroutine_threadsafe``) and waits.  Driving the socket directly
-from the calling thread would save a thread hop per call, but a connection
-must keep working while the application is *not* calling it: keepalive pings
-from the daemon must be answered (or libvirtd drops us after
-``keepalive_interval * (keepalive_count + 1)`` seconds), our own keepalive must
-detect a dead daemon, and events and stream data must be received as they
-arrive.  The background loop gives the blocking API exactly the behaviour of
-the asyncio client, with one implementation of the protocol.
+Over every transport (Unix with fds, TCP, TLS, SSH, ext) a :class:`SyncClient`
+is the blocking engine of :mod:`virtrpc.client.blocking`: each call is
+written and its reply read by the calling thread (no thread switch when one
+thread calls; many threads share one connection, passing the socket between
+them as libvirt's own client does), and a watcher thread keeps the
+connection alive and delivers events while nobody calls.  Event callbacks
+given to :meth:`SyncClient.subscribe` run on that watcher thread; iterating
+a :class:`SyncSubscription` blocks the calling thread.
 
-Event callbacks given to :meth:`SyncClient.subscribe` run in that background
-thread; iterating a :class:`SyncSubscription` blocks the calling thread.
+Where the engine cannot run (no ``epoll``), ``SyncClient(...)`` makes a
+:class:`~virtrpc.client.sync_loop.LoopSyncClient` (a subclass, same API): the
+asyncio client on a background loop thread, one thread hop per call.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import inspect
 import threading
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+import time
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
-from virtrpc.auth.credentials import CredentialCallback
-from virtrpc.client.client import DEFAULT_KEEPALIVE, CallResult, Client, _open
-from virtrpc.client.events import Event, EventCallback, EventFamily, Subscription
-from virtrpc.client.stream import Hole, Stream
-from virtrpc.client.uri import LibvirtURI
-from virtrpc.errors import ConnectionLost
+from virtrpc.auth.credentials import CredentialCallback, CredentialRequest
+from virtrpc.auth.exchange import authenticate
+from virtrpc.client import blocking_io
+from virtrpc.client.blocking import BlockingEngine, SyncStream, SyncSubscription
+from virtrpc.client.blocking_io import ChildIO, SocketIO, connect_tcp, connect_unix
+from virtrpc.client.blocking_protocol import reply_header
+from virtrpc.client.blocking_tls import TlsIO
+from virtrpc.client.client import (
+    DEFAULT_KEEPALIVE,
+    FEATURE_PROGRAM_KEEPALIVE,
+    FEATURE_REMOTE_CLOSE_CALLBACK,
+    FEATURE_REMOTE_EVENT_CALLBACK,
+    VIR_CONNECT_RO,
+    CallResult,
+    _encode_args,
+    _reply_error,
+    resolve_procedure,
+    resolve_target,
+)
+from virtrpc.client.errors import LibvirtError
+from virtrpc.client.events import FAMILIES, Event, EventFamily
+from virtrpc.client.uri import LibvirtURI, parse_uri
+from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, VirtrpcError
+from virtrpc.programs import program_by_name
 from virtrpc.protocols.lxc_calls import LxcBlockingCalls
 from virtrpc.protocols.qemu_calls import QemuBlockingCalls
-from virtrpc.protocols.remote_calls import RemoteBlockingCalls
+from virtrpc.protocols.remote_calls import RemoteAsyncCalls, RemoteBlockingCalls
+from virtrpc.rpc.events import Reply
+from virtrpc.transport.network import ssh_launch_for_uri, uri_flag
+from virtrpc.transport.pki import locate_credentials
+from virtrpc.transport.tcp import DEFAULT_TCP_PORT
+from virtrpc.transport.tls import DEFAULT_TLS_PORT, client_context
 from virtrpc.xdr import Procedure
 
 __all__ = ["SyncClient", "SyncStream", "SyncSubscription", "connect"]
 
-T = TypeVar("T")
+_monotonic = time.monotonic
 
 
-class _LoopThread:
-    """An event loop running forever in a daemon thread."""
+def _open_child(uri: LibvirtURI, hostname: str, readonly: bool) -> ChildIO:
+    """The child process of an ``+ssh`` or ``+ext`` URI, over a socketpair."""
+    shown = uri.raw
+    if uri.transport == "ssh":
+        argv, label = ssh_launch_for_uri(uri, hostname, readonly)
+    else:
+        command = uri.param("command")
+        if not command:
+            raise ConnectError(f"the ext transport needs a command= parameter (URI {shown})")
+        argv, label = [command], f"command {command}"
+    try:
+        return ChildIO(argv, label)
+    except ConnectError as exc:
+        error = ConnectError(f"{exc} (URI {shown})")
+        error.errno = exc.errno
+        raise error from exc
 
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, args=(ready,), name="virtrpc-sync-loop", daemon=True
+
+def _open_tls(uri: LibvirtURI, hostname: str, timeout: float | None) -> TlsIO:
+    """A verified TLS session for a ``+tls`` URI (``pkipath=``, ``no_verify=``)."""
+    port = uri.port if uri.port is not None else DEFAULT_TLS_PORT
+    try:
+        context = client_context(
+            locate_credentials(uri.param("pkipath")), verify=not uri_flag(uri, "no_verify")
         )
-        self.thread.start()
-        ready.wait()
+        sock = connect_tcp(hostname, port, timeout)
+    except ConnectError as exc:
+        error = ConnectError(f"{exc} (URI {uri.raw})")
+        error.errno = exc.errno
+        raise error from exc
+    io = TlsIO(sock, f"{hostname}:{port}", context, hostname)
+    sock.settimeout(timeout)
+    try:
+        io.handshake()
+    except BaseException as exc:
+        sock.close()
+        if isinstance(exc, TimeoutError):
+            raise ConnectError(f"TLS handshake with {io.label} timed out (URI {uri.raw})") from None
+        if isinstance(exc, ConnectError):
+            raise type(exc)(f"{exc} (URI {uri.raw})") from exc
+        if isinstance(exc, OSError):
+            raise ConnectError(
+                f"TLS handshake with {io.label} failed: {exc} (URI {uri.raw})"
+            ) from exc
+        raise
+    return io
 
-    def _run(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(ready.set)
-        self.loop.run_forever()
 
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run ``coro`` on the loop and wait for its result (re-raising its error)."""
-        if threading.current_thread() is self.thread:
-            coro.close()
-            raise RuntimeError("blocking virtrpc call from inside its own event loop thread")
-        if self.loop.is_closed() or not self.thread.is_alive():
-            coro.close()
-            raise ConnectionLost("connection is closed")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+def _engine_drives(uri: str | LibvirtURI | None) -> bool:
+    """Whether the blocking engine drives this URI's transport itself."""
+    if not blocking_io.SUPPORTED:
+        return False
+    if uri is None or isinstance(uri, LibvirtURI):
+        parsed = uri
+    else:
         try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise TimeoutError("virtrpc call timed out") from None
-        except KeyboardInterrupt:
-            # Ctrl-C while waiting: cancel the call (its late reply is dropped).
-            future.cancel()
-            raise
-
-    def stop(self) -> None:
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        if not self.thread.is_alive():
-            self.loop.close()
+            parsed = parse_uri(uri)
+        except Exception:
+            return True  # SyncClient.__init__ reports the bad URI
+    return parsed is None or parsed.transport in ("unix", "tcp", "tls", "ssh", "ext")
 
 
-class SyncStream:
-    """Blocking view of a :class:`~virtrpc.client.stream.Stream`."""
-
-    def __init__(self, runner: _LoopThread, stream: Stream) -> None:
-        self._runner = runner
-        self.stream = stream
-
-    @property
-    def reply(self) -> Any:
-        """The stream procedure's return value."""
-        return self.stream.reply
-
-    def recv(self) -> bytes:
-        """Next chunk (holes as zeros); ``b""`` at end of stream."""
-        return self._runner.run(self.stream.recv())
-
-    def __iter__(self) -> Iterator[bytes]:
-        while True:
-            chunk = self.recv()
-            if not chunk:
-                return
-            yield chunk
-
-    def iter_sparse(self) -> Iterator[bytes | Hole]:
-        """Data chunks and :class:`Hole` objects as sent by the peer."""
-        while True:
-            item = self._runner.run(self.stream._next_item())
-            if item is None:
-                return
-            yield item
-
-    def read_all(self) -> bytes:
-        return self._runner.run(self.stream.read_all())
-
-    def send(self, data: bytes | bytearray | memoryview) -> None:
-        self._runner.run(self.stream.send(data))
-
-    def send_hole(self, length: int, flags: int = 0) -> None:
-        self._runner.run(self.stream.send_hole(length, flags))
-
-    def finish(self) -> None:
-        self._runner.run(self.stream.finish())
-
-    def abort(self) -> None:
-        self._runner.run(self.stream.abort())
-
-    def __enter__(self) -> SyncStream:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            self.finish()
-        else:
-            self.abort()
-
-
-class SyncSubscription:
-    """Blocking view of an event :class:`~virtrpc.client.events.Subscription`."""
-
-    def __init__(self, runner: _LoopThread, subscription: Subscription) -> None:
-        self._runner = runner
-        self.subscription = subscription
-
-    def get(self, timeout: float | None = None) -> Event:
-        """The next event; TimeoutError after ``timeout`` seconds."""
-        return self._runner.run(asyncio.wait_for(self.subscription.get(), timeout))
-
-    def __iter__(self) -> Iterator[Event]:
-        while True:
-            try:
-                yield self._runner.run(self.subscription.get())
-            except StopAsyncIteration:
-                return
-
-    def close(self) -> None:
-        self._runner.run(self.subscription.close())
-
-    def __enter__(self) -> SyncSubscription:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
+class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
     """A blocking libvirt connection: the methods of
-    :class:`~virtrpc.client.client.Client` without ``await``."""
+    :class:`~virtrpc.client.client.Client` without ``await``.
+
+    ``timeout`` bounds the connection and its handshake (as for
+    :func:`virtrpc.connect`); where the engine cannot run it makes a
+    :class:`~virtrpc.client.sync_loop.LoopSyncClient`."""
+
+    #: Whether the daemon supports callback-based event registration.
+    server_event_callbacks = False
+    #: The URI the daemon chose when connecting without one.
+    probed_uri: str | None = None
+
+    def __new__(cls, uri: str | LibvirtURI | None = None, **_options: Any) -> SyncClient:
+        if cls is SyncClient and not _engine_drives(uri):
+            from virtrpc.client.sync_loop import LoopSyncClient
+
+            return object.__new__(LoopSyncClient)
+        return object.__new__(cls)
 
     def __init__(
         self,
@@ -192,22 +159,92 @@ class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
         timeout: float | None = 30.0,
         credentials: CredentialCallback | None = None,
     ) -> None:
-        self._runner = _LoopThread()
+        parsed, endpoint, name = resolve_target(uri, readonly)
+        shown = parsed.raw if parsed is not None else "(default)"
+        if keepalive is not None and (keepalive[0] <= 0 or keepalive[1] < 1):
+            raise ValueError(f"keepalive needs interval > 0 and count >= 1, got {keepalive!r}")
+        hostname = (parsed.host if parsed is not None else None) or "localhost"
+        if parsed is not None and parsed.transport in ("ssh", "ext"):
+            io: SocketIO = _open_child(parsed, hostname, readonly)
+            secure = parsed.transport == "ssh"
+            sock = io.sock
+        elif parsed is not None and parsed.transport == "tls":
+            io = _open_tls(parsed, hostname, timeout)
+            secure = True
+            sock = io.sock
+        elif parsed is not None and parsed.transport == "tcp":
+            port = parsed.port if parsed.port is not None else DEFAULT_TCP_PORT
+            try:
+                sock = connect_tcp(hostname, port, timeout)
+            except ConnectError as exc:
+                raise ConnectError(f"{exc} (URI {shown})") from exc
+            io = SocketIO(sock, f"{hostname}:{port}", can_pass_fds=False)
+            secure = False
+        else:
+            try:
+                sock = connect_unix(endpoint, timeout)
+            except ConnectError as exc:
+                error = ConnectError(
+                    f"cannot connect to libvirt socket {endpoint} (URI {shown}): "
+                    f"{exc.__cause__.strerror if isinstance(exc.__cause__, OSError) else exc}"
+                )
+                error.errno = exc.errno
+                raise error from exc
+            io = SocketIO(sock, endpoint, can_pass_fds=True)
+            secure = True
+        super().__init__(io, keepalive=keepalive)
+        self._uri = parsed
+        self.readonly = readonly
+        # The handshake runs alone on this thread: a socket timeout bounds it.
+        sock.settimeout(timeout)
         try:
-            self.client: Client = self._runner.run(
-                _open(uri, readonly, keepalive, timeout, credentials)
-            )
-        except BaseException:
-            self._runner.stop()
+            self._open_session(name, parsed, hostname, secure, credentials)
+        except BaseException as exc:
+            cause = self._error.__cause__ if self._error is not None else None
+            self.abort()
+            if isinstance(cause, TimeoutError) or isinstance(exc, TimeoutError):
+                raise ConnectError(f"handshake with {endpoint} timed out (URI {shown})") from None
+            if isinstance(exc, ConnectionLost):
+                raise ConnectError(
+                    f"daemon at {endpoint} dropped the connection during the handshake "
+                    f"(URI {shown}): {exc}"
+                ) from exc
             raise
+        sock.settimeout(None)
+        self.start_watcher()
 
-    def _call_procedure(self, proc: Procedure, args: Any, fds: Sequence[int] = ()) -> Any:
-        # invoke() is a coroutine: the call is made on the loop's thread.
-        result = self._runner.run(self.client.invoke(proc, args, fds))
-        if isinstance(result, Stream):
-            return SyncStream(self._runner, result)
-        return result
+    # ----------------------------------------------------------- the session
+    def _open_session(
+        self,
+        remote_name: str,
+        uri: LibvirtURI | None,
+        hostname: str,
+        secure: bool,
+        credentials: CredentialCallback | None,
+    ) -> None:
+        """Authenticate (the asyncio client's exchange, run to completion on
+        this thread), then the handshake of :meth:`Client._handshake`."""
+        _run_now(
+            authenticate(
+                _AsyncView(self),
+                target=uri.raw if uri is not None else "(default)",
+                hostname=hostname,
+                secure=secure,
+                auth=uri.param("auth") if uri is not None else None,
+                auth_file=uri.param("authfile") if uri is not None else None,
+                credentials=_synchronous(credentials) if credentials is not None else None,
+            )
+        )
+        if self.keepalive is not None:
+            # Asking is what makes libvirtd start its own keepalive for us.
+            self.server_keepalive = self._supports_feature(FEATURE_PROGRAM_KEEPALIVE)
+        self.connect_open(name=remote_name, flags=VIR_CONNECT_RO if self.readonly else 0)
+        if uri is None:
+            self.probed_uri = self.connect_get_uri()
+        self.server_event_callbacks = self._supports_feature(FEATURE_REMOTE_EVENT_CALLBACK)
+        self.server_close_callback = self._supports_feature(FEATURE_REMOTE_CLOSE_CALLBACK)
 
+    # --------------------------------------------------------- call, subscribe
     def call(
         self,
         program: int | str,
@@ -215,9 +252,37 @@ class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
         procedure: int | str,
         args: Any = None,
         fds: Sequence[int] = (),
+        *,
+        timeout: float | None = None,
     ) -> CallResult:
-        """Blocking :meth:`Client.call <virtrpc.client.client.Client.call>`."""
-        return self._runner.run(self.client.call(program, version, procedure, args, fds))
+        """Low-level call (see :meth:`virtrpc.client.client.RpcClient.call`);
+        ``timeout`` (seconds) abandons the call with ``TimeoutError``."""
+        prog_number, proc_obj, proc_number = resolve_procedure(program, version, procedure)
+        raw = isinstance(args, (bytes, bytearray, memoryview))
+        if proc_obj is not None and proc_obj.stream is not None:
+            raise VirtrpcError(f"{proc_obj.name} opens a stream: call the typed method instead")
+        if raw:
+            payload = bytes(args)
+        elif proc_obj is None:
+            raise VirtrpcError(
+                f"procedure {procedure} of program {program} is unknown: pass args as bytes"
+            )
+        else:
+            payload = _encode_args(proc_obj, args)
+        deadline = None if timeout is None else _monotonic() + timeout
+        result = self._roundtrip(prog_number, version, proc_number, payload, fds, True, deadline)
+        if type(result) is bytes:
+            result = Reply(reply_header(prog_number, version, proc_number), result, [])
+        if type(result) is not Reply:
+            raise _reply_error(result, proc_obj)
+        if raw or proc_obj is None or proc_obj.ret is None:
+            return CallResult(result.payload if raw else None, result.take_fds())
+        try:
+            value = proc_obj.ret.unpack(result.payload)
+        except Exception as exc:
+            result.close_fds()
+            raise ProtocolError(f"undecodable reply to {proc_obj.name}: {exc}") from exc
+        return CallResult(value, result.take_fds())
 
     def subscribe(
         self,
@@ -227,34 +292,57 @@ class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
         target: Any = None,
         callback: Callable[[Event], None] | None = None,
         qemu_event: str | None = None,
+        qemu_flags: int = 0,
     ) -> SyncSubscription:
-        """Blocking :meth:`Client.subscribe`; ``callback`` runs in the loop thread."""
-        async_callback: EventCallback | None = callback
-        sub = self._runner.run(
-            self.client.subscribe(
-                family, event, target=target, callback=async_callback, qemu_event=qemu_event
-            )
-        )
-        return SyncSubscription(self._runner, sub)
+        """Register for events (as :meth:`virtrpc.client.client.Client.subscribe`);
+        ``callback`` runs on the connection's watcher thread."""
+        family = EventFamily(family)
+        if family is EventFamily.CONNECTION:
+            sub = SyncSubscription(self, family, 0, None, callback)
+            if not self._close_subscriptions and self.server_close_callback:
+                self._call_by_name("remote", "connect_register_close_callback", None)
+            self._close_subscriptions.append(sub)
+            return sub
+        rules = FAMILIES[family]
+        if isinstance(event, str):
+            try:
+                event_id = rules.event_ids[event]
+            except KeyError:
+                raise VirtrpcError(
+                    f"unknown {family.value} event {event!r} (known: {', '.join(rules.event_ids)})"
+                ) from None
+        else:
+            event_id = event
+        program = program_by_name(rules.program)
+        assert program is not None
+        register = program.by_name[rules.register]
+        assert register.args_class is not None
+        if family is EventFamily.QEMU_MONITOR:
+            args = register.args_class(dom=target, event=qemu_event, flags=qemu_flags)
+        else:
+            assert rules.target_field is not None
+            args = register.args_class(eventID=event_id, **{rules.target_field: target})
+        # Registered under the token's protection from delivery: events for
+        # the new callback id are only delivered by the watcher, after this.
+        callback_id = self._call_procedure(register, args)
+        sub = SyncSubscription(self, family, event_id, callback_id, callback)
+        self._subscriptions[(family, callback_id)] = sub
+        return sub
 
-    @property
-    def is_open(self) -> bool:
-        return self.client.is_open
+    def _supports_feature(self, feature: int) -> bool:
+        # libvirt's client treats a failed feature query as "not supported".
+        try:
+            return bool(self.connect_supports_feature(feature=feature))
+        except LibvirtError:
+            return False
 
+    def _goodbye(self, timeout: float) -> None:
+        self.call("remote", 1, "connect_close", None, timeout=timeout)
+
+    # ------------------------------------------------------------------ state
     @property
     def uri(self) -> LibvirtURI | None:
-        return self.client.uri
-
-    def close(self) -> None:
-        """Close the connection and stop the background loop (idempotent)."""
-        if self._runner.loop.is_closed():
-            return
-        try:
-            self._runner.run(self.client.close(), timeout=15)
-        except (ConnectionLost, TimeoutError):
-            pass
-        finally:
-            self._runner.stop()
+        return self._uri
 
     def __enter__(self) -> SyncClient:
         return self
@@ -268,7 +356,80 @@ class SyncClient(RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
         self.close()
 
     def __repr__(self) -> str:
-        return f"<virtrpc.sync.SyncClient {self.client!r}>"
+        state = "open" if self.is_open else f"closed ({self.close_reason})"
+        shown = self._uri.raw if self._uri is not None else "(default)"
+        return f"<virtrpc.sync.SyncClient {shown} via {self.socket_path} {state}>"
+
+
+class _Ready:
+    """An awaitable that is already done (no suspension)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self.value
+        yield  # a generator that never suspends
+
+
+class _AsyncView(RemoteAsyncCalls):
+    """The asyncio client's call methods over a blocking client, for the
+    transport-independent session code written against them
+    (:func:`virtrpc.auth.exchange.authenticate`)."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: SyncClient) -> None:
+        self._client = client
+
+    def _call_procedure(
+        self, proc: Procedure, args: Any, fds: Sequence[int] = ()
+    ) -> Awaitable[Any]:
+        return _Ready(self._client._call_procedure(proc, args, fds))
+
+
+def _run_now(coro: Any) -> Any:
+    """Run a coroutine that never suspends (every await it makes is a
+    :class:`_Ready`) on this thread; its result."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise RuntimeError("session set-up suspended outside an event loop")
+
+
+def _synchronous(callback: CredentialCallback) -> CredentialCallback:
+    """A credential callback that is done when it returns: an async one is
+    run to completion on a private event loop in a helper thread."""
+
+    def answer(requests: Sequence[CredentialRequest]) -> None:
+        outcome = callback(requests)
+        if inspect.isawaitable(outcome):
+            _await_in_thread(outcome)
+
+    return answer
+
+
+def _await_in_thread(awaitable: Awaitable[Any]) -> None:
+    failure: list[BaseException] = []
+
+    async def wait() -> None:
+        await awaitable
+
+    def run() -> None:
+        try:
+            asyncio.run(wait())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="virtrpc-credentials")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def connect(
@@ -281,8 +442,8 @@ def connect(
 ) -> SyncClient:
     """Open a blocking connection (use it as ``with virtrpc.sync.connect(uri) as c``).
 
-    Same options as :func:`virtrpc.connect`; a ``credentials`` callback runs in
-    the background loop thread."""
+    Same options as :func:`virtrpc.connect`; a ``credentials`` callback runs
+    in the connecting thread (an async one on a helper thread's loop)."""
     return SyncClient(
         uri, readonly=readonly, keepalive=keepalive, timeout=timeout, credentials=credentials
     )

@@ -23,18 +23,25 @@ def build_test_server(
     *,
     reset_when_unused: bool = False,
     extras: bool = False,
+    default_node: str | None = None,
 ) -> tuple[Server, TestDriver]:
     """A :class:`~virtrpc.server.Server` serving the test hypervisor (no listeners yet).
 
-    The state is shared by all clients and lives as long as the server; with
-    ``reset_when_unused`` it goes back to the default node whenever the last
-    client with an open connection closes it (libvirtd's test driver rule).
+    Each URI has one state (``test:///default``, or the node file of
+    ``test:///path/node.xml``), shared by all its clients, living as long as
+    the server; with ``reset_when_unused`` a URI's state goes back to its
+    start whenever the last client with an open connection to it closes
+    (libvirtd's test driver rule).  ``default_node`` names a node file that
+    ``test:///default`` serves instead of the built-in default node (a bad
+    file raises :class:`~virtrpc.server.errors.RpcFault`).
+
     By default it answers as libvirtd's test driver, refusals included; with
     ``extras`` it also offers what that driver lacks (an empty secret list,
-    job information, a sparse ``disk1.img`` in ``default-pool``).
+    job information, a sparse ``disk1.img`` in the built-in ``default-pool``).
     """
     server = Server(limits)
-    driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused, extras=extras)
+    driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused, extras=extras,
+                        default_node=default_node)
     server.add_program(driver.service())
     server.on_client_closed(driver.client_closed)
     server.on_shutdown(driver.close)

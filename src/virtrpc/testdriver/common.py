@@ -10,6 +10,9 @@ protocol.  :class:`~virtrpc.testdriver.driver.TestDriver` combines them.
 from __future__ import annotations
 
 import itertools
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from virtrpc.protocols import remote
@@ -18,6 +21,13 @@ from virtrpc.server.client import ServerClient
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.model import Domain, Hypervisor, Network, ObjectEvent, StoragePool, Volume
 from virtrpc.testdriver.xmlutil import uuid_str
+
+_log = logging.getLogger(__name__)
+
+
+def _release(state: Hypervisor) -> None:
+    for domain in list(state.domains.values()):
+        domain.release_fds()
 
 
 def fault(code: int, domain: int, message: str) -> RpcFault:
@@ -41,6 +51,13 @@ def unsupported_flags(flags: int, function: str) -> RpcFault:
     )
 
 
+def check_flags(flags: int, allowed: int, function: str) -> None:
+    """The test driver's ``virCheckFlags``: refuse the bits outside
+    ``allowed``, naming only those (``unsupported flags (0x80000000) ...``)."""
+    if flags & ~allowed:
+        raise unsupported_flags(flags & ~allowed, function)
+
+
 def c_chars(text: str, size: int | None = None) -> list[int]:
     """A C char array: NUL-terminated bytes (padded to ``size`` for fixed arrays)."""
     data = [*list(text.encode()), 0]
@@ -60,8 +77,24 @@ class Registration:
     uuid: bytes | None
 
 
+#: The state (hypervisor) of the URI the client of the current call opened;
+#: set around every call by the driver (None: the default node's).
+CALL_STATE: ContextVar[Hypervisor | None] = ContextVar("virtrpc_testdriver_state", default=None)
+
+DEFAULT_NODE = "/default"
+
+#: Loads a node file (``test:///path/node.xml``) into a fresh hypervisor,
+#: raising :class:`RpcFault` worded as libvirtd's test driver for a bad file.
+NodeLoader = Callable[[str], Hypervisor]
+
+
 class DriverBase(RemoteHandlers):
-    """The hypervisor, the event registrations, and the helpers handlers share."""
+    """The hypervisors (one per URI opened), the event registrations, and the
+    helpers handlers share.
+
+    ``self.hv`` is the hypervisor of the URI the current call's client opened
+    (``test:///default``, or a node file's); outside calls, the default one.
+    """
 
     def __init__(
         self,
@@ -69,12 +102,21 @@ class DriverBase(RemoteHandlers):
         *,
         reset_when_unused: bool = False,
         extras: bool = False,
+        node_loader: NodeLoader | None = None,
+        default_node: str | None = None,
     ) -> None:
         #: offer what libvirtd's test driver lacks (secrets, job info, a
         #: sample volume in the default pool)
         self.extras = extras
-        self.hv = hypervisor if hypervisor is not None else Hypervisor(sample_volume=extras)
-        self.hv.add_listener(self._on_event)
+        #: loads ``test:///path`` node files (None: only test:///default is served)
+        self.node_loader = node_loader
+        #: a node file that takes the place of the built-in default node (``--node``)
+        self.default_node = default_node
+        self._default_hv = hypervisor if hypervisor is not None else self._fresh_default()
+        self._default_hv.add_listener(self._on_event)
+        #: the node files' hypervisors by path, when states are kept (without
+        #: ``reset_when_unused``); else each connection reads its own
+        self.file_states: dict[str, Hypervisor] = {}
         #: libvirtd's state rule (see :meth:`client_closed`); off by default.
         self.reset_when_unused = reset_when_unused
         #: clients that have the hypervisor open (connect_open, no connect_close yet)
@@ -82,6 +124,46 @@ class DriverBase(RemoteHandlers):
         self._callback_ids = itertools.count(1)
         self.registrations: list[Registration] = []
         self.events_sent = 0
+
+    @property
+    def hv(self) -> Hypervisor:
+        state = CALL_STATE.get()
+        return state if state is not None else self._default_hv
+
+    @hv.setter
+    def hv(self, value: Hypervisor) -> None:
+        self._default_hv = value
+
+    def _fresh_default(self) -> Hypervisor:
+        if self.default_node is not None and self.node_loader is not None:
+            return self.node_loader(self.default_node)
+        return Hypervisor(sample_volume=self.extras)
+
+    def state_of(self, client: ServerClient) -> Hypervisor:
+        """The hypervisor of the URI ``client`` opened."""
+        state = client.data.get("state")
+        return state if isinstance(state, Hypervisor) else self._default_hv
+
+    def open_state(self, client: ServerClient, key: str) -> Hypervisor:
+        """Give ``client`` the state of URI path ``key``: the default node's,
+        or a node file's, read for this connection alone (libvirtd's rule) or,
+        when states are kept, read once and shared by every connection to it.
+        A bad file raises and changes nothing."""
+        if key == DEFAULT_NODE:
+            state = self._default_hv
+        elif key in self.file_states:
+            state = self.file_states[key]
+        else:
+            if self.node_loader is None:
+                raise fault(ErrorCode.NO_CONNECT, ErrorDomain.NONE,
+                            f"no connection driver available for test://{key}")
+            state = self.node_loader(key)
+            state.add_listener(self._on_event)
+            if not self.reset_when_unused:
+                self.file_states[key] = state
+        client.data["state"] = state
+        client.data["state_key"] = key
+        return state
 
     def _on_event(self, event: ObjectEvent) -> None:
         """A change of the model (the events mixin sends it to registered clients)."""
@@ -92,29 +174,55 @@ class DriverBase(RemoteHandlers):
     def client_closed(self, client: ServerClient) -> None:
         """A client closed the hypervisor (``connect_close``) or went away.
 
-        Its event registrations go.  With ``reset_when_unused``, the last
-        connection closing resets the state to the default node, as libvirtd's
-        test driver frees its ``test:///default`` state when its last
-        connection closes; by default the state lives as long as the server.
+        Its event registrations go.  With ``reset_when_unused`` (libvirtd's
+        rule), the last connection to ``test:///default`` closing resets the
+        default node, and a connection's own node file state goes with it;
+        otherwise the states live as long as the server.
         """
         self.registrations = [r for r in self.registrations if r.client is not client]
         if client not in self.connections:
             return
         self.connections.discard(client)
-        if self.reset_when_unused and not self.connections:
+        if not self.reset_when_unused:
+            return
+        if client.data.get("state_key", DEFAULT_NODE) != DEFAULT_NODE:
+            state = self.state_of(client)
+            _release(state)
+            state.remove_listener(self._on_event)
+        elif not any(c.data.get("state_key", DEFAULT_NODE) == DEFAULT_NODE
+                     for c in self.connections):
             self.reset()
 
     def reset(self) -> None:
-        """Forget every change: a fresh default node (fds the domains held are closed)."""
-        self.close()
-        self.hv.remove_listener(self._on_event)
-        self.hv = Hypervisor(sample_volume=self.extras)
-        self.hv.add_listener(self._on_event)
+        """Forget every change: a fresh default node (fds the domains held are
+        closed).  A ``default_node`` file that can no longer be read leaves
+        the state as it is (logged): the server goes on."""
+        try:
+            fresh = self._fresh_default()
+        except RpcFault as error:
+            _log.warning("cannot reset to node file %s: %s", self.default_node, error)
+            return
+        _release(self._default_hv)
+        self._default_hv.remove_listener(self._on_event)
+        self._default_hv = fresh
+        self._default_hv.add_listener(self._on_event)
 
     def close(self) -> None:
-        """Release every fd the hypervisor's domains hold (server shutdown)."""
-        for domain in list(self.hv.domains.values()):
-            domain.release_fds()
+        """Release every fd the hypervisors' domains hold (server shutdown)."""
+        for state in (self._default_hv, *self.file_states.values()):
+            _release(state)
+
+    # -- what the kinds modelled in their own modules tell the domain listings ----
+    # (overridden by the save/restore, snapshot and checkpoint handlers)
+
+    def has_managed_save(self, domain: Domain) -> bool:
+        return False
+
+    def has_snapshots(self, domain: Domain) -> bool:
+        return False
+
+    def has_checkpoints(self, domain: Domain) -> bool:
+        return False
 
     # -- references to the hypervisor's objects, and lookups by reference --------
 

@@ -1,6 +1,6 @@
 """Handlers of the connection itself and of the host (node): open and close,
 versions, capabilities, host information; and the object kinds the test
-hypervisor does not model, listed as empty."""
+hypervisor does not model (secrets), listed as empty."""
 
 from __future__ import annotations
 
@@ -181,18 +181,8 @@ class ConnectionHandlers(DriverBase):
         return self._ret(ctx, snapshots=[], ret=0)
 
     # -- object kinds the test hypervisor does not model ---------------------------
-    # No host interfaces or node devices: list them as empty rather than
-    # unsupported, as virsh expects; secrets only with ``extras``.
-
-    def connect_num_of_interfaces(
-        self, ctx: CallContext, args: None
-    ) -> remote.RemoteConnectNumOfInterfacesRet:
-        return remote.RemoteConnectNumOfInterfacesRet(num=0)
-
-    def connect_list_all_interfaces(
-        self, ctx: CallContext, args: remote.RemoteConnectListAllInterfacesArgs
-    ) -> remote.RemoteConnectListAllInterfacesRet:
-        return remote.RemoteConnectListAllInterfacesRet(ifaces=[], ret=0)
+    # Secrets only with ``extras`` (libvirtd's test driver has no secret
+    # driver); with them, an empty list rather than unsupported.
 
     def connect_num_of_secrets(
         self, ctx: CallContext, args: None
@@ -207,13 +197,3 @@ class ConnectionHandlers(DriverBase):
         if not self.extras:
             raise no_support("connect_list_all_secrets")
         return remote.RemoteConnectListAllSecretsRet(secrets=[], ret=0)
-
-    def node_num_of_devices(
-        self, ctx: CallContext, args: remote.RemoteNodeNumOfDevicesArgs
-    ) -> remote.RemoteNodeNumOfDevicesRet:
-        return remote.RemoteNodeNumOfDevicesRet(num=0)
-
-    def connect_list_all_node_devices(
-        self, ctx: CallContext, args: remote.RemoteConnectListAllNodeDevicesArgs
-    ) -> remote.RemoteConnectListAllNodeDevicesRet:
-        return remote.RemoteConnectListAllNodeDevicesRet(devices=[], ret=0)

@@ -89,18 +89,19 @@ class DomainHandlers(DomainStatsHandlers):
                         not in (DomainState.RUNNING, DomainState.PAUSED, DomainState.SHUTOFF),
                     ),
                 ),
-                (0x300, (False, True)),  # managed save: never
+                (0x300, (saved := self.has_managed_save(domain), not saved)),
                 (0xC00, (domain.autostart, not domain.autostart)),
-                (0x3000, (False, True)),  # snapshots: never
-                (0xC000, (False, True)),  # checkpoints: never
+                (0x3000, (snapshots := self.has_snapshots(domain), not snapshots)),
+                (0xC000, (checkpoints := self.has_checkpoints(domain), not checkpoints)),
             )
+            # Each group filters when some of its flags are given: the domain
+            # must pass one of the given flags' tests (the group's first flag
+            # is its mask's lowest bit).
             for mask, tests in groups:
-                group_flags = flags & mask
-                if not group_flags:
+                if not flags & mask:
                     continue
-                # bit i of the group's mask (from its lowest bit) selects tests[i]
                 low = (mask & -mask).bit_length() - 1
-                if not any(test for i, test in enumerate(tests) if group_flags & (1 << (low + i))):
+                if not any(test for i, test in enumerate(tests) if flags & (1 << (low + i))):
                     return False
             return True
 

@@ -2,29 +2,42 @@
 
 :class:`TestDriver` has one method per implemented remote procedure, named
 after it (``domain_get_info``...), from one mixin per object kind
-(connection and host, domains, networks, storage, events), each
+(connection and host, save/restore, snapshots, checkpoints, domains, networks, net-update, storage, pool definitions,
+interfaces, node devices, events), each
 implementing its part of the generated ``RemoteHandlers`` interface; the
 procedures none of them implements answer ``VIR_ERR_NO_SUPPORT``.  State
-lives in a shared :class:`~virtrpc.testdriver.model.Hypervisor` for the
-whole life of the server (or, with ``reset_when_unused``, until the last
-connection closes); per-client state (the open connection, event
-registrations) lives in ``client.data``.
+lives in one :class:`~virtrpc.testdriver.model.Hypervisor` per URI
+(``test:///default``, or a node file ``test:///path/node.xml``), shared by
+the clients that opened it, for the whole life of the server (or, with
+``reset_when_unused``, until its last connection closes); per-client state
+(the open connection and its URI's state, event registrations) lives in
+``client.data``.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable
 from typing import Any
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import RpcFault, rpc_error
 from virtrpc.server.program import Handler, ProgramService, bound_handlers
-from virtrpc.testdriver.common import not_open
+from virtrpc.testdriver.checkpoints import CheckpointHandlers
+from virtrpc.testdriver.common import CALL_STATE, not_open
 from virtrpc.testdriver.connection import ConnectionHandlers
 from virtrpc.testdriver.domains import DomainHandlers
 from virtrpc.testdriver.events import EventHandlers
+from virtrpc.testdriver.interfaces import InterfaceHandlers
 from virtrpc.testdriver.model import Hypervisor
+from virtrpc.testdriver.netupdate import NetworkUpdateHandlers
 from virtrpc.testdriver.networks import NetworkHandlers
+from virtrpc.testdriver.nodedevices import NodeDeviceHandlers
+from virtrpc.testdriver.nodefile import NodeFileHandlers, load_node_file
+from virtrpc.testdriver.pooldefs import PoolDefinitionHandlers
+from virtrpc.testdriver.savestate import SaveHandlers
+from virtrpc.testdriver.snapshots import SnapshotHandlers
 from virtrpc.testdriver.storage import StorageHandlers
 
 # Procedures a client may call before connect_open.
@@ -55,7 +68,19 @@ LIST_LIMITS: dict[str, tuple[str, str]] = {
 
 
 class TestDriver(
-    ConnectionHandlers, DomainHandlers, NetworkHandlers, StorageHandlers, EventHandlers
+    NodeFileHandlers,  # before ConnectionHandlers: it refines open and the host's facts
+    ConnectionHandlers,
+    SaveHandlers,  # before DomainHandlers: it refines start and undefine
+    SnapshotHandlers,  # before DomainHandlers: it refines undefine
+    CheckpointHandlers,  # before DomainHandlers: it refines undefine
+    DomainHandlers,
+    NetworkHandlers,
+    NetworkUpdateHandlers,
+    StorageHandlers,
+    PoolDefinitionHandlers,
+    InterfaceHandlers,
+    NodeDeviceHandlers,
+    EventHandlers,
 ):
     """The remote program's handlers for the built-in test hypervisor."""
 
@@ -67,8 +92,10 @@ class TestDriver(
         *,
         reset_when_unused: bool = False,
         extras: bool = False,
+        default_node: str | None = None,
     ) -> None:
-        super().__init__(hypervisor, reset_when_unused=reset_when_unused, extras=extras)
+        super().__init__(hypervisor, reset_when_unused=reset_when_unused, extras=extras,
+                         node_loader=load_node_file, default_node=default_node)
 
     def service(self) -> ProgramService:
         """The remote program with these handlers, guarded by connect_open."""
@@ -84,16 +111,34 @@ class TestDriver(
 
 
 def _require_open(method: Handler) -> Handler:
-    """Refuse a procedure until the client called connect_open (as libvirtd)."""
+    """Refuse a procedure until the client called connect_open (as libvirtd),
+    and run it on the state of the URI the client opened (``CALL_STATE``)."""
 
     def guarded(ctx: CallContext, args: Any) -> Any:
         if not ctx.client.data.get("open"):
             raise not_open()
-        return method(ctx, args)
+        state = ctx.client.data.get("state")
+        token = CALL_STATE.set(state)
+        try:
+            result = method(ctx, args)
+        finally:
+            CALL_STATE.reset(token)
+        if inspect.isawaitable(result):
+            return _in_state(state, result)
+        return result
 
     guarded.__name__ = getattr(method, "__name__", "guarded")
     guarded.__doc__ = getattr(method, "__doc__", None)
     return guarded
+
+
+async def _in_state(state: Any, awaitable: Awaitable[Any]) -> Any:
+    """Await an async handler's work on its client's state."""
+    token = CALL_STATE.set(state)
+    try:
+        return await awaitable
+    finally:
+        CALL_STATE.reset(token)
 
 
 def list_limit_fault(requested: int, field: str, bound_name: str) -> RpcFault | None:

@@ -111,6 +111,8 @@ class EventHandlers(DriverBase):
         for registration in list(self.registrations):
             if registration.uuid is not None and registration.uuid != event.obj.uuid:
                 continue
+            if self.state_of(registration.client) is not self.hv:
+                continue  # a client of another URI's state
             procedure = None
             message: XdrStruct | None = None
             obj = event.obj

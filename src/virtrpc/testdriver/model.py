@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TypeVar, cast
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.domain_xml import fill_domain_defaults
@@ -116,6 +117,9 @@ class ObjectEvent:
 
 EventListener = Callable[[ObjectEvent], None]
 
+#: The state of an object kind modelled beside its handlers (interfaces, node devices...).
+KindState = TypeVar("KindState")
+
 DEFAULT_DOMAIN_XML = """<domain type='test'>
   <name>test</name>
   <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
@@ -175,8 +179,20 @@ class Hypervisor:
         self.pools: dict[str, StoragePool] = {}
         self._next_id = 1
         self._listeners: list[EventListener] = []
+        self._kinds: dict[object, object] = {}
+        #: False for a node file's hypervisor: no default objects of any kind.
+        self.populated = populate
         if populate:
             self._populate(sample_volume)
+
+    def kind_state(self, kind: Callable[[Hypervisor], KindState]) -> KindState:
+        """The state of one object kind modelled in its own module: one
+        ``kind(hypervisor)`` per hypervisor, made on first use (so a reset,
+        which makes a new hypervisor, resets every kind)."""
+        state = self._kinds.get(kind)
+        if state is None:
+            state = self._kinds[kind] = kind(self)
+        return cast(KindState, state)
 
     # -- events ---------------------------------------------------------
 
@@ -570,41 +586,6 @@ class Hypervisor:
 
     # -- storage ----------------------------------------------------------
 
-    def parse_pool(self, xml_text: str) -> StoragePool:
-        """A pool from its definition, with the test driver's size (100 GiB,
-        nothing allocated); not added to the hypervisor."""
-        root = parse_xml(xml_text, "pool_definition", domain=ErrorDomain.STORAGE)
-        if root.tag != "pool":
-            raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <pool>",
-                              ErrorDomain.STORAGE)
-        kind = root.get("type")
-        if not kind:
-            raise xml_invalid("storage pool missing type attribute", ErrorDomain.STORAGE)
-        name = (root.findtext("name") or "").strip()
-        if not name:
-            raise xml_invalid("missing pool source name element", ErrorDomain.STORAGE)
-        uuid_element = root.find("uuid")
-        uuid = parse_uuid(uuid_element.text if uuid_element is not None else None,
-                          ErrorDomain.STORAGE)
-        path = (root.findtext("target/path") or "").strip()
-        return StoragePool(name=name, uuid=uuid, path=path, capacity=DEFAULT_POOL_BYTES,
-                           active=False, kind=kind)
-
-    def create_pool(self, xml_text: str) -> StoragePool:
-        """``virStoragePoolCreateXML``: a transient pool, started."""
-        pool = self.parse_pool(xml_text)
-        for existing in self.pools.values():
-            if existing.name == pool.name or existing.uuid == pool.uuid:
-                relation = ("already exists" if existing.name == pool.name
-                            else "is already defined")
-                raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.STORAGE,
-                               f"operation failed: pool '{existing.name}' {relation} "
-                               f"with uuid {uuid_str(existing.uuid)}")
-        pool.persistent = False
-        self.pools[pool.name] = pool
-        self.start_pool(pool)
-        return pool
-
     def lookup_pool(self, *, name: str | None = None, uuid: bytes | None = None) -> StoragePool:
         for pool in self.pools.values():
             if (name is not None and pool.name == name) or (
@@ -629,24 +610,6 @@ class Hypervisor:
             raise operation_invalid(f"storage pool '{pool.name}' is active", ErrorDomain.TEST)
         pool.active = True
         self._emit(ObjectEvent("pool", pool, POOL_EVENT_STARTED, 0))
-
-    def _inactive_pool(self, pool: StoragePool) -> None:
-        if pool.active:
-            raise operation_invalid(f"storage pool '{pool.name}' is active", ErrorDomain.TEST)
-
-    def build_pool(self, pool: StoragePool) -> None:
-        """``virStoragePoolBuild``: nothing to build, but only for a stopped pool."""
-        self._inactive_pool(pool)
-
-    def delete_pool(self, pool: StoragePool) -> None:
-        """``virStoragePoolDelete``: nothing to delete, but only for a stopped pool."""
-        self._inactive_pool(pool)
-
-    def undefine_pool(self, pool: StoragePool) -> None:
-        """``virStoragePoolUndefine``: forget a stopped pool."""
-        self._inactive_pool(pool)
-        del self.pools[pool.name]
-        self._emit(ObjectEvent("pool", pool, POOL_EVENT_UNDEFINED, 0))
 
     def stop_pool(self, pool: StoragePool) -> None:
         """``virStoragePoolDestroy``: stop a running pool (a transient one goes away)."""

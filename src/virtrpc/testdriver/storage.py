@@ -179,13 +179,6 @@ class StorageHandlers(DriverBase):
             raise unsupported_flags(args.flags, "testStoragePoolCreate")
         self.hv.start_pool(self._storage_pool(args.pool))
 
-    def storage_pool_create_xml(
-        self, ctx: CallContext, args: remote.RemoteStoragePoolCreateXmlArgs
-    ) -> remote.RemoteStoragePoolCreateXmlRet:
-        check_flags(args.flags, 0x7, "testStoragePoolCreateXML")  # the build flags
-        pool = self.hv.create_pool(args.xml)
-        return remote.RemoteStoragePoolCreateXmlRet(pool=self._pool(pool))
-
     def storage_pool_destroy(
         self, ctx: CallContext, args: remote.RemoteStoragePoolDestroyArgs
     ) -> None:
@@ -281,21 +274,6 @@ class StorageHandlers(DriverBase):
         source = self._volume(args.clonevol)
         return remote.RemoteStorageVolCreateXmlFromRet(
             vol=self._vol(self.hv.create_volume(pool, args.xml, source=source)))
-
-    def storage_pool_build(self, ctx: CallContext, args: remote.RemoteStoragePoolBuildArgs) -> None:
-        check_flags(args.flags, 0x7, "testStoragePoolBuild")  # the build modes
-        self.hv.build_pool(self._storage_pool(args.pool))
-
-    def storage_pool_delete(
-        self, ctx: CallContext, args: remote.RemoteStoragePoolDeleteArgs
-    ) -> None:
-        check_flags(args.flags, 0x1, "testStoragePoolDelete")  # zeroed
-        self.hv.delete_pool(self._storage_pool(args.pool))
-
-    def storage_pool_undefine(
-        self, ctx: CallContext, args: remote.RemoteStoragePoolUndefineArgs
-    ) -> None:
-        self.hv.undefine_pool(self._storage_pool(args.pool))
 
     def connect_find_storage_pool_sources(
         self, ctx: CallContext, args: remote.RemoteConnectFindStoragePoolSourcesArgs

@@ -22,12 +22,19 @@ from typing import Protocol
 
 from virtrpc.errors import ConnectError
 from virtrpc.transport.base import Transport, TransportReceiver
-from virtrpc.transport.ext import open_command
-from virtrpc.transport.ssh import default_proxy, open_ssh, ssh_socket_path
+from virtrpc.transport.ext import ProcessTransport, open_command
+from virtrpc.transport.ssh import default_proxy, ssh_launch, ssh_socket_path
 from virtrpc.transport.tcp import DEFAULT_TCP_PORT, open_tcp
 from virtrpc.transport.tls import DEFAULT_TLS_PORT, open_tls
 
-__all__ = ["NETWORK_TRANSPORTS", "OpenedTransport", "UriLike", "open_uri_transport", "uri_flag"]
+__all__ = [
+    "NETWORK_TRANSPORTS",
+    "OpenedTransport",
+    "UriLike",
+    "open_uri_transport",
+    "ssh_launch_for_uri",
+    "uri_flag",
+]
 
 #: Transports this module opens.
 NETWORK_TRANSPORTS = ("tcp", "tls", "ssh", "ext")
@@ -144,6 +151,18 @@ async def _open_ssh(
     readonly: bool,
     env: Mapping[str, str] | None,
 ) -> OpenedTransport:
+    argv, label = ssh_launch_for_uri(uri, hostname, readonly, env)
+    ssh = ProcessTransport(argv, receiver, label=label)
+    await ssh._start(env)
+    return OpenedTransport(ssh, True, hostname, ssh.label)
+
+
+def ssh_launch_for_uri(
+    uri: UriLike, hostname: str, readonly: bool, env: Mapping[str, str] | None = None
+) -> tuple[list[str], str]:
+    """``(argv, label)`` of the ssh command for an ``+ssh`` URI (libvirt's
+    parameters: ``socket``, ``proxy``, ``netcat``, ``keyfile``, ``no_tty``,
+    ``no_verify``, ``known_hosts``, ``command``)."""
     environ = os.environ if env is None else env
     session = uri.uses_session_daemon()
     socket_param = uri.param("socket")
@@ -157,9 +176,8 @@ async def _open_ssh(
     proxy = (uri.param("proxy") or default_proxy(
         socket_given=socket_param is not None, session=session
     )).lower()
-    ssh = await open_ssh(
+    return ssh_launch(
         hostname,
-        receiver,
         driver_uri=uri.remote_name(),
         socket_path=socket_path,
         readonly=readonly,
@@ -172,6 +190,4 @@ async def _open_ssh(
         no_verify=uri_flag(uri, "no_verify"),
         known_hosts=uri.param("known_hosts"),
         binary=uri.param("command"),
-        env=env,
     )
-    return OpenedTransport(ssh, True, hostname, ssh.label)

@@ -40,6 +40,7 @@ __all__ = [
     "open_ssh",
     "remote_command",
     "ssh_argv",
+    "ssh_launch",
     "ssh_socket_path",
 ]
 
@@ -163,6 +164,44 @@ def ssh_argv(
     return argv
 
 
+def ssh_launch(
+    host: str,
+    *,
+    driver_uri: str,
+    socket_path: str,
+    readonly: bool = False,
+    proxy: str = "auto",
+    netcat: str | None = None,
+    port: int | None = None,
+    user: str | None = None,
+    keyfile: str | None = None,
+    no_tty: bool = False,
+    no_verify: bool = False,
+    known_hosts: str | None = None,
+    binary: str | None = None,
+    extra_options: Sequence[str] = (),
+) -> tuple[list[str], str]:
+    """``(argv, label)`` of the ``ssh`` command :func:`open_ssh` runs (also
+    used by the blocking client, which runs it over a socketpair)."""
+    command = remote_command(
+        proxy, netcat=netcat, socket_path=socket_path, driver_uri=driver_uri, readonly=readonly
+    )
+    argv = ssh_argv(
+        host,
+        command,
+        port=port,
+        user=user,
+        keyfile=keyfile,
+        no_tty=no_tty,
+        no_verify=no_verify,
+        known_hosts=known_hosts,
+        binary=binary,
+        extra_options=extra_options,
+    )
+    where = f"{user}@{host}" if user else host
+    return argv, f"ssh to {where}{f':{port}' if port is not None else ''}"
+
+
 async def open_ssh(
     host: str,
     receiver: TransportReceiver,
@@ -191,12 +230,13 @@ async def open_ssh(
     rejected key, unknown host key with ``no_tty``) shows up as
     ``connection_lost(ConnectionLost("... ssh exited with status 255: <ssh's
     message>"))`` once ssh exits."""
-    command = remote_command(
-        proxy, netcat=netcat, socket_path=socket_path, driver_uri=driver_uri, readonly=readonly
-    )
-    argv = ssh_argv(
+    argv, default_label = ssh_launch(
         host,
-        command,
+        driver_uri=driver_uri,
+        socket_path=socket_path,
+        readonly=readonly,
+        proxy=proxy,
+        netcat=netcat,
         port=port,
         user=user,
         keyfile=keyfile,
@@ -206,12 +246,6 @@ async def open_ssh(
         binary=binary,
         extra_options=extra_options,
     )
-    where = f"{user}@{host}" if user else host
-    transport = ProcessTransport(
-        argv,
-        receiver,
-        label=label or f"ssh to {where}{f':{port}' if port is not None else ''}",
-        **transport_options,
-    )
+    transport = ProcessTransport(argv, receiver, label=label or default_label, **transport_options)
     await transport._start(env)
     return transport

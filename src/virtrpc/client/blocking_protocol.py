@@ -1,0 +1,390 @@
+"""The protocol logic of the blocking engine (:mod:`virtrpc.client.blocking`):
+what each message from the daemon means for the connection, apart from how
+the socket is driven.
+
+:class:`ClientProtocol` holds the connection's protocol state (the
+sans-I/O core, the calls waiting for replies, streams, subscriptions, the
+keepalive monitor) and implements: delivering replies to their waiters
+(:meth:`_deliver`, dropping and closing the fds of abandoned calls' late
+replies), routing everything else (:meth:`_dispatch`: keepalive pings
+answered, stream packets to their stream, event messages queued for the
+dispatcher thread), delivering events (:meth:`_run_event`), libvirt's
+keepalive rules (:meth:`_tick`, through
+:class:`~virtrpc.rpc.keepalive.KeepaliveMonitor` like the asyncio client)
+and connection death (:meth:`_fail`).  Whoever reads the socket calls
+:meth:`_feed`; the I/O side provides :meth:`_send_packet`,
+:meth:`_events_queued` and :meth:`_connection_dead`.  This is the part meant
+to move into the endpoint base shared with the asyncio client and the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from virtrpc.client.client import (
+    _decode_reply,
+    _error_from_payload,
+    _Plan,
+    _reply_error,
+    decode_event_message,
+)
+from virtrpc.client.events import Event, EventFamily
+from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
+from virtrpc.rpc.connection import Connection, Role, decode_stream_hole
+from virtrpc.rpc.events import (
+    ConnectionClosed,
+    ErrorReply,
+    EventMessage,
+    KeepalivePing,
+    KeepalivePong,
+    MessageEvent,
+    ProtocolViolation,
+    Reply,
+    StreamAbort,
+    StreamData,
+    StreamEnd,
+    StreamHole,
+)
+from virtrpc.rpc.events import Event as RpcEvent
+from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
+from virtrpc.rpc.packet import Header, MessageType, Status
+
+if TYPE_CHECKING:
+    from virtrpc.client.blocking_streams import SyncStream, SyncSubscription
+
+__all__ = ["ClientProtocol", "decode_result", "reply_header"]
+
+_monotonic = time.monotonic
+#: A waiter's result before there is one.
+PENDING: Final[Any] = object()
+_REPLY: Final = int(MessageType.REPLY)
+_OK: Final = int(Status.OK)
+
+
+class _Waiter:
+    """What a thread waiting for a reply (or stream data) sleeps on: its
+    lock is held from creation; :func:`_wake` releases it."""
+
+    __slots__ = ("error", "lock", "result")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.result: Any = PENDING
+        self.error: BaseException | None = None
+
+
+def _wake(waiter: _Waiter) -> None:
+    # (not contextlib.suppress: this runs for every reply handed over)
+    try:  # noqa: SIM105
+        waiter.lock.release()
+    except RuntimeError:
+        pass  # woken already: it re-checks its state in a loop
+
+
+def _discard(result: Any) -> None:
+    """Drop a reply nobody takes, closing the fds it carried."""
+    if isinstance(result, MessageEvent):
+        result.close_fds()
+
+
+def decode_result(result: Any, plan: _Plan) -> Any:
+    """A reply's value by the return rule (as the asyncio client's
+    ``_ProcedureCall``): ``result`` is the payload of a plain successful
+    reply or the reply event."""
+    if type(result) is bytes:
+        fast_unpack = plan.fast_unpack
+        if fast_unpack is not None:
+            try:
+                value, end = fast_unpack(result, 0)
+            except Exception:
+                end = -1
+            if end == len(result):
+                unwrap = plan.unwrap
+                return getattr(value, unwrap) if unwrap is not None else value
+        elif plan.unpack is None and not plan.returns_fds:
+            return None  # a void reply
+    elif type(result) is not Reply:
+        raise _reply_error(result, plan.proc)
+    return _decode_reply(result, plan)
+
+
+def reply_header(prog: int, vers: int, proc: int, serial: int = 0) -> Header:
+    """The header of a successful reply (for a payload the fast path gave)."""
+    return Header(prog, vers, proc, _REPLY, serial, _OK)
+
+
+class ClientProtocol:
+    """The protocol state and logic of a blocking client connection."""
+
+    #: Whether the daemon supports the connection-close callback.
+    server_close_callback = False
+
+    def __init__(self, label: str, keepalive: tuple[float, int] | None) -> None:
+        if keepalive is not None and (keepalive[0] <= 0 or keepalive[1] < 1):
+            raise ValueError(f"keepalive needs interval > 0 and count >= 1, got {keepalive!r}")
+        self.socket_path = label
+        self.keepalive = keepalive
+        #: Whether the daemon agreed to the keepalive program.
+        self.server_keepalive = False
+        self.keepalive_pings_received = 0
+        self.keepalive_pongs_received = 0
+        self.keepalive_pings_sent = 0
+        self._conn = Connection(Role.CLIENT)
+        # Calls waiting for their reply, by serial (threads asleep on them).
+        self._waiters: dict[int, _Waiter] = {}
+        self._streams: dict[int, SyncStream] = {}
+        # Threads waiting for data on a stream, by its serial.
+        self._stream_waiters: dict[int, _Waiter] = {}
+        # Serials of calls whose reply may carry fds: reads have room for
+        # fds while there are any (an abandoned one stays until its reply).
+        self._fd_replies: set[int] = set()
+        self._subscriptions: dict[tuple[EventFamily, int], SyncSubscription] = {}
+        self._close_subscriptions: list[SyncSubscription] = []
+        # Event messages read by whoever reads, for the dispatcher thread.
+        self._events: deque[EventMessage | Event] = deque()
+        self._error: ConnectionLost | None = None
+        self._close_reason: str | None = None
+        self._closing = False
+        self._last_rx = _monotonic()
+        self._keepalive: KeepaliveMonitor | None = None
+
+    # -------------------------------------------------- what the I/O provides
+    def _send_packet(self, make: Callable[[], bytes]) -> None:
+        """Encode (``make``) and write one packet that expects no reply."""
+        raise NotImplementedError
+
+    def _events_queued(self) -> None:
+        """Event messages wait in ``_events``: make the dispatcher run."""
+        raise NotImplementedError
+
+    def _end_detail(self) -> str:
+        """More about an end of stream (a child process' exit), or ""."""
+        return ""
+
+    def _connection_dead(self) -> None:
+        """After :meth:`_fail`: wake blocked readers, stop the watcher."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ state
+    @property
+    def is_open(self) -> bool:
+        return self._error is None
+
+    @property
+    def close_reason(self) -> str | None:
+        return self._close_reason
+
+    @property
+    def error(self) -> ConnectionLost | None:
+        return self._error
+
+    def _dead_error(self) -> ConnectionLost:
+        if self._error is not None:
+            return ConnectionLost(str(self._error))
+        return ConnectionLost("connection is not open")
+
+    # ------------------------------------------------------------- receiving
+    def _read_failed(self, exc: BaseException) -> None:
+        detail = self._end_detail()
+        error = ConnectionLost(
+            f"read from {self.socket_path} failed: {exc}" + (f" ({detail})" if detail else "")
+        )
+        error.__cause__ = exc
+        self._fail(error, "error")
+
+    def _feed(self, data: bytes, fds: list[int], serial: int) -> Any:
+        """Hand what was read to the core and deliver its events; the reply
+        to ``serial`` (if among them) is returned, else ``PENDING``."""
+        if not data and not fds:
+            events = self._conn.receive_eof()
+        else:
+            events = self._conn.receive_data(data, fds)
+        mine = PENDING
+        for event in events:
+            kind = type(event)
+            if kind is Reply or kind is ErrorReply:
+                assert isinstance(event, MessageEvent)
+                got = event.header[4]
+                if self._fd_replies:
+                    self._fd_replies.discard(got)
+                result: Any = event.payload if kind is Reply and not event.fds else event
+                if got == serial:
+                    mine = result
+                else:
+                    self._deliver(got, result)
+            else:
+                self._dispatch(event)
+        return mine
+
+    def _deliver(self, serial: int, result: Any) -> None:
+        waiter = self._waiters.pop(serial, None)
+        if waiter is None:
+            _discard(result)  # an abandoned call's late reply
+        else:
+            waiter.result = result
+            _wake(waiter)
+
+    def _dispatch(self, event: RpcEvent) -> None:
+        """Everything but replies (protocol logic; any token holder runs it)."""
+        if isinstance(event, (StreamData, StreamEnd, StreamAbort, StreamHole)):
+            self._dispatch_stream(event)
+        elif isinstance(event, KeepalivePing):
+            event.close_fds()
+            self.keepalive_pings_received += 1
+            with contextlib.suppress(VirtrpcError, OSError):
+                self._send_packet(self._conn.send_keepalive_pong)
+        elif isinstance(event, KeepalivePong):
+            event.close_fds()
+            self.keepalive_pongs_received += 1
+        elif isinstance(event, EventMessage):
+            # Callbacks run on the dispatcher (watcher) thread, never under
+            # the token: a callback may make calls.
+            self._events.append(event)
+            self._events_queued()
+        elif isinstance(event, ConnectionClosed):
+            if self._closing:
+                self._fail(ConnectionLost("connection closed by the client"), "client")
+            else:
+                detail = self._end_detail()
+                self._fail(
+                    ConnectionLost(
+                        f"connection to {self.socket_path} closed by the daemon"
+                        + (f" ({detail})" if detail else "")
+                    ),
+                    "eof",
+                )
+        elif isinstance(event, ProtocolViolation):
+            error = ConnectionLost(
+                f"protocol violation by the daemon at {self.socket_path}: {event.error}"
+            )
+            error.__cause__ = event.error
+            self._fail(error, "error")
+        elif isinstance(event, MessageEvent):
+            event.close_fds()  # nothing a server should send: dropped
+
+    def _dispatch_stream(self, event: MessageEvent) -> None:
+        stream = self._streams.get(event.header[4])
+        event.close_fds()
+        if stream is None:
+            return  # data of a stream we gave up on
+        if stream._abandoned:
+            # The caller gave up while the stream was being opened: the
+            # daemon opened it, so abort it there.
+            self._streams.pop(stream.serial, None)
+            if not isinstance(event, (StreamEnd, StreamAbort)):
+                proc = stream.procedure
+                with contextlib.suppress(VirtrpcError, OSError):
+                    self._send_packet(
+                        lambda: self._conn.send_stream_abort(
+                            proc.program, proc.version, proc.number, stream.serial
+                        )
+                    )
+            return
+        if isinstance(event, StreamData):
+            stream._feed_data(event.payload)
+        elif isinstance(event, StreamHole):
+            try:
+                length, _flags = decode_stream_hole(event.payload)
+            except ProtocolError as exc:
+                stream._feed_error(exc)
+            else:
+                stream._feed_hole(length)
+        elif isinstance(event, StreamEnd):
+            stream._feed_end()
+        else:
+            stream._feed_error(_error_from_payload(event.payload, stream.procedure))
+        waiter = self._stream_waiters.get(stream.serial)
+        if waiter is not None:
+            _wake(waiter)
+
+    def _stream_closed(self, stream: SyncStream) -> None:
+        if self._streams.get(stream.serial) is stream:
+            del self._streams[stream.serial]
+
+    # ------------------------------------------------- keepalive and events
+    def _tick(self) -> float | None:
+        """The watcher's periodic work: event callbacks, then keepalive.
+        Returns when it wants to run next."""
+        while self._events:
+            self._run_event(self._events.popleft())
+        monitor = self._keepalive
+        if monitor is None or self._error is not None:
+            return None
+        if self._last_rx > monitor.last_received:
+            monitor.packet_received(self._last_rx)
+        now = _monotonic()
+        action = monitor.check(now)
+        if action is KeepaliveAction.DEAD:
+            self._fail(
+                ConnectionLost(
+                    f"no data from the daemon at {self.socket_path} for "
+                    f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
+                    f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
+                ),
+                "keepalive",
+            )
+            return None
+        if action is KeepaliveAction.SEND_PING:
+            with contextlib.suppress(VirtrpcError, OSError):
+                self._send_packet(self._conn.send_keepalive_ping)
+                self.keepalive_pings_sent += 1
+        return monitor.next_check_time()
+
+    def _run_event(self, item: EventMessage | Event) -> None:
+        """Deliver one event (on the watcher thread)."""
+        if isinstance(item, Event):
+            delivered: Event | None = item
+        else:
+            try:
+                delivered = decode_event_message(item)
+            except ConnectionLost as exc:
+                self._fail(exc, "error")
+                return
+        if delivered is None:
+            return
+        if delivered.family is EventFamily.CONNECTION:
+            for close_sub in list(self._close_subscriptions):
+                close_sub._deliver(delivered)
+                if delivered.name == "connection_closed" and self._close_reason != "client":
+                    assert self._error is not None
+                    close_sub._fail(self._error)
+            return
+        if delivered.callback_id is None:
+            return
+        target = self._subscriptions.get((delivered.family, delivered.callback_id))
+        if target is not None:
+            target._deliver(delivered)
+
+    # ---------------------------------------------------------------- death
+    def _fail(self, error: ConnectionLost, reason: str) -> None:
+        """The connection is dead: fail everything pending, exactly once."""
+        if self._error is not None:
+            return
+        self._error = error
+        self._close_reason = reason
+        self._conn.close()
+        waiters, self._waiters = self._waiters, {}
+        for waiter in waiters.values():
+            waiter.error = error
+            _wake(waiter)
+        for waiter in list(self._stream_waiters.values()):
+            _wake(waiter)
+        streams, self._streams = self._streams, {}
+        for stream in streams.values():
+            stream._feed_error(error)
+        subscriptions, self._subscriptions = self._subscriptions, {}
+        for sub in subscriptions.values():
+            sub._fail(error)
+        closed_event = Event(
+            EventFamily.CONNECTION, "connection_closed", None, None, {"reason": reason}
+        )
+        if self._close_subscriptions:
+            # Delivered by the watcher (callbacks run there), or by close().
+            self._events.append(closed_event)
+        self._connection_dead()

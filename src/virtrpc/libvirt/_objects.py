@@ -1,0 +1,377 @@
+"""The hand-written half of libvirt-python's classes: construction, the
+values every object carries, and virConnect's connection handling.
+
+The generated classes (:mod:`virtrpc.libvirt._classes`) derive from these.
+Objects are cheap: four slots, no call made to build one (``listAllDomains``
+over a thousand domains builds a thousand).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from virtrpc.client.stream import Hole
+from virtrpc.libvirt import _runtime as _rt
+from virtrpc.libvirt._connevents import EventRegistrations
+from virtrpc.sync import SyncClient, SyncStream
+
+if TYPE_CHECKING:
+    from virtrpc.libvirt._classes import (
+        virConnect,
+        virDomain,
+        virNetwork,
+        virStream,
+    )
+
+__all__ = [
+    "virConnectBase", "virDomainBase", "virDomainCheckpointBase", "virDomainSnapshotBase",
+    "virInterfaceBase", "virNWFilterBase", "virNWFilterBindingBase", "virNetworkBase",
+    "virNetworkPortBase", "virNodeDeviceBase", "virSecretBase", "virStoragePoolBase",
+    "virStorageVolBase", "virStreamBase",
+]
+
+
+class _ObjectBase:
+    """An object of a connection: ``cls(parent, _obj)`` as in libvirt-python,
+    ``parent`` being the connection (or the domain of a snapshot or
+    checkpoint, the network of a port) and ``_obj`` the wire struct."""
+
+    __slots__ = ("__weakref__", "_c", "_conn", "_o", "_parent")
+
+    _conn: virConnect
+    _c: SyncClient
+    _o: Any
+
+    def __init__(self, parent: Any, _obj: Any) -> None:
+        self._parent = parent
+        self._conn = parent._conn
+        self._c = parent._c
+        self._o = _obj
+
+    def connect(self) -> virConnect:
+        """The connection this object belongs to."""
+        return self._conn
+
+    def c_pointer(self) -> int:
+        """An integer identifying the object (libvirt-python: the C pointer)."""
+        return id(self._o)
+
+    def __repr__(self) -> str:
+        name = getattr(self._o, "name", None)
+        return f"<{type(self).__name__} {name!r}>" if name is not None else super().__repr__()
+
+
+class virDomainBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virNetworkBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virNetworkPortBase(_ObjectBase):
+    __slots__ = ()
+
+    def network(self) -> virNetwork:
+        """The network of this port."""
+        net: virNetwork = self._parent
+        return net
+
+
+class virInterfaceBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virStoragePoolBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virStorageVolBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virNodeDeviceBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virSecretBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virNWFilterBase(_ObjectBase):
+    __slots__ = ()
+
+
+class virNWFilterBindingBase(_ObjectBase):
+    __slots__ = ()
+
+
+class _DomainChildBase(_ObjectBase):
+    __slots__ = ()
+
+    def domain(self) -> virDomain:
+        """The domain this object belongs to."""
+        dom: virDomain = self._parent
+        return dom
+
+    def getDomain(self) -> virDomain:
+        return self.domain()
+
+    def getConnect(self) -> virConnect:
+        return self._conn
+
+
+class virDomainSnapshotBase(_DomainChildBase):
+    __slots__ = ()
+
+
+class virDomainCheckpointBase(_DomainChildBase):
+    __slots__ = ()
+
+
+#: libvirt-python's chunk size for the *All helpers (virStorageVol.streamBufSize).
+STREAM_CHUNK = 262120
+VIR_STREAM_RECV_STOP_AT_HOLE = 1
+
+
+class virStreamBase(_ObjectBase):
+    """A data stream: ``conn.newStream()``, then bound to a procedure by the
+    call that uses it (``screenshot``, ``download``, ``upload``,
+    ``openConsole``...).  Blocking; the non-blocking flag is not supported."""
+
+    __slots__ = ("_items", "_pending", "_stream", "flags")
+
+    def __init__(self, parent: Any, _obj: Any = None) -> None:
+        super().__init__(parent, _obj)
+        self.flags = _obj if isinstance(_obj, int) else 0
+        self._stream: SyncStream | None = None
+        self._items: Iterator[bytes | Hole] | None = None
+        # what was received and not yet returned: bytes, a Hole, or None
+        self._pending: bytes | Hole | None = None
+
+    def _attach(self, stream: Any) -> Any:
+        # The blocking client hands back a SyncStream (its methods are annotated
+        # with the asyncio Stream they share with the async client).
+        assert isinstance(stream, SyncStream)
+        self._stream = stream
+        self._items = stream.iter_sparse()
+        self._pending = None
+        return stream.reply
+
+    def _bound(self, cname: str) -> SyncStream:
+        if self._stream is None:  # libvirt: a new stream has no driver yet
+            raise _rt.raise_error(_rt.VIR_ERR_NO_SUPPORT, _rt.VIR_FROM_STREAMS,
+                                  "this function is not supported by the connection driver: "
+                                  + cname)
+        return self._stream
+
+    def _peek(self, cname: str) -> bytes | Hole:
+        """The next data or hole (b"" at end of stream), without consuming it."""
+        self._bound(cname)
+        if self._pending is None:
+            assert self._items is not None
+            try:
+                self._pending = next(self._items, b"")
+            except _rt.VirtrpcError as e:
+                raise _rt.translate(e, cname) from None
+        return self._pending
+
+    def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:
+        """Up to ``nbytes`` bytes (b"" at end of stream); with
+        VIR_STREAM_RECV_STOP_AT_HOLE, -3 when a hole comes next (see recvHole)."""
+        return self._receive(nbytes, flags, "virStreamRecvFlags")
+
+    def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | int:
+        item = self._peek(cname)
+        if isinstance(item, Hole):
+            if flags & VIR_STREAM_RECV_STOP_AT_HOLE:
+                return -3
+            size = min(nbytes, item.length)
+            self._pending = Hole(item.length - size) if item.length > size else None
+            return bytes(size)
+        data, rest = item[:nbytes], item[nbytes:]
+        self._pending = rest if rest else (None if item else item)
+        return data
+
+    def recv(self, nbytes: int) -> bytes:
+        """Up to ``nbytes`` bytes (holes as zeros); ``b""`` at end of stream."""
+        data = self._receive(nbytes, 0, "virStreamRecv")
+        assert isinstance(data, bytes)
+        return data
+
+    def recvHole(self, flags: int = 0) -> int:
+        """The length of the hole that recvFlags stopped at."""
+        item = self._peek("virStreamRecvHole")
+        if not isinstance(item, Hole):
+            raise _rt.raise_error(_rt.VIR_ERR_OPERATION_INVALID, _rt.VIR_FROM_STREAMS,
+                                  "Requested operation is not valid: no hole in the stream"
+                                  " here", "virStreamRecvHole")
+        self._pending = None
+        return item.length
+
+    def send(self, data: bytes) -> int:
+        """Send ``data``; returns the number of bytes sent."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        try:
+            self._bound("virStreamSend").send(data)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamSend") from None
+        return len(data)
+
+    def sendHole(self, length: int, flags: int = 0) -> int:
+        """Send a hole of ``length`` bytes (sparse streams)."""
+        try:
+            self._bound("virStreamSendHole").send_hole(length, flags)
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamSendHole") from None
+        return 0
+
+    def finish(self) -> int:
+        """End the transfer (waits for the daemon to confirm)."""
+        try:
+            self._bound("virStreamFinish").finish()
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamFinish") from None
+        return 0
+
+    def abort(self) -> int:
+        """Abort the transfer (nothing to do on a stream not in use)."""
+        if self._stream is None:
+            return 0
+        try:
+            self._bound("virStreamAbort").abort()
+        except _rt.VirtrpcError as e:
+            raise _rt.translate(e, "virStreamAbort") from None
+        return 0
+
+    def recvAll(self, handler: Callable[[Any, bytes, Any], int], opaque: Any) -> None:
+        """Call ``handler(stream, data, opaque)`` for each chunk until end of
+        stream, then finish; a negative return aborts (as libvirt-python)."""
+        while True:
+            data = self.recv(STREAM_CHUNK)
+            if not data:
+                break
+            result = handler(self, data, opaque)
+            if isinstance(result, int) and result < 0:
+                self.abort()
+                raise RuntimeError(f"recvAll handler returned {result}")
+        self.finish()
+
+    def sendAll(self, handler: Callable[[Any, int, Any], bytes], opaque: Any) -> None:
+        """Send what ``handler(stream, nbytes, opaque)`` returns until it
+        returns ``b""``, then finish."""
+        while True:
+            data = handler(self, STREAM_CHUNK, opaque)
+            if not data:
+                break
+            self.send(data)
+        self.finish()
+
+    def sparseRecvAll(self, handler: Callable[[Any, bytes, Any], Any],
+                      holeHandler: Callable[[Any, int, Any], Any], opaque: Any) -> None:
+        """recvAll keeping holes: ``holeHandler(stream, length, opaque)`` for each."""
+        while True:
+            got = self.recvFlags(STREAM_CHUNK, VIR_STREAM_RECV_STOP_AT_HOLE)
+            if got == -3:
+                result = holeHandler(self, self.recvHole(), opaque)
+                if isinstance(result, int) and result < 0:
+                    self.abort()
+                    raise RuntimeError(f"holeHandler handler returned {result}")
+                continue
+            assert isinstance(got, bytes)
+            if not got:
+                break
+            result = handler(self, got, opaque)
+            if isinstance(result, int) and result < 0:
+                self.abort()
+                raise RuntimeError(f"sparseRecvAll handler returned {result}")
+        self.finish()
+
+    def sparseSendAll(self, handler: Callable[[Any, int, Any], bytes],
+                      holeHandler: Callable[[Any, Any], tuple[bool, int]],
+                      skipHandler: Callable[[Any, int, Any], Any], opaque: Any) -> None:
+        """sendAll keeping holes: ``holeHandler(stream, opaque)`` says whether
+        the source is in data and for how long; holes are sent as holes and
+        skipped with ``skipHandler(stream, length, opaque)``."""
+        while True:
+            in_data, section = holeHandler(self, opaque)
+            if not in_data and section > 0:
+                self.sendHole(section)
+                skipHandler(self, section, opaque)
+                continue
+            if section <= 0:
+                break
+            data = handler(self, min(STREAM_CHUNK, section), opaque)
+            if not data:
+                break
+            self.send(data)
+        self.finish()
+
+
+class virConnectBase(EventRegistrations):
+    """A connection: ``virtrpc.libvirt.open(uri)`` returns one."""
+
+    __slots__ = ("__weakref__", "_c", "_host_cpus", "_uri")
+
+    def __init__(self, client: SyncClient, uri: str | None = None) -> None:
+        self._c = client
+        self._host_cpus: int | None = None
+        self._uri = uri
+        self._init_events()
+
+    def getURI(self) -> str:
+        """The URI this connection was opened with (libvirt answers it locally)."""
+        return self._uri if self._uri is not None else str(self._c.uri)
+
+    @property
+    def _conn(self) -> virConnect:
+        conn: virConnect = self  # type: ignore[assignment]
+        return conn
+
+    def close(self) -> int:
+        """Close the connection (libvirt-python returns the remaining reference count: 0)."""
+        self._close_events()
+        self._c.close()
+        return 0
+
+    def c_pointer(self) -> int:
+        return id(self._c)
+
+    def newStream(self, flags: int = 0) -> virStream:
+        """A new stream, for the methods that transfer data (``screenshot``...)."""
+        from virtrpc.libvirt._classes import virStream
+
+        return virStream(self, flags)
+
+    def isAlive(self) -> int:
+        return 1 if self._c.is_open else 0
+
+    def isEncrypted(self) -> int:
+        uri = self._c.uri
+        return 1 if uri is not None and uri.transport in ("tls", "ssh", "libssh", "libssh2") else 0
+
+    def virConnGetLastError(self) -> _rt.ErrorTuple | None:
+        return _rt.virGetLastError()
+
+    def virConnResetLastError(self) -> None:
+        _rt.virResetLastError()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # libvirt-python closes a connection when its last reference goes.
+        client = getattr(self, "_c", None)
+        if client is not None and client.is_open:
+            with contextlib.suppress(Exception):
+                self._close_events()
+            with contextlib.suppress(Exception):
+                client.close()

@@ -1,0 +1,499 @@
+"""What the generated methods of :mod:`virtrpc.libvirt` share: libvirt-python's
+error model (``libvirtError``, the last error, the error handler) and the
+helpers the shape table (:mod:`virtrpc.apigen.shapes`) names.
+
+libvirt-python's error behaviour that programs depend on: a failed call
+raises ``libvirtError`` whose ``err`` is the 9-tuple ``(code, domain, message,
+level, str1, str2, str3, int1, int2)``; the same tuple becomes the thread's
+last error (``virGetLastError``) and is passed to the handler registered with
+``registerErrorHandler``; without one, libvirt prints ``libvirt: <domain>
+error : <message>`` on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from virtrpc.client.errors import LibvirtError as WireError
+from virtrpc.errors import ConnectionLost, VirtrpcError, XdrError
+from virtrpc.protocols import remote as _remote
+
+if TYPE_CHECKING:
+    from virtrpc.libvirt._objects import virConnectBase, virDomainBase
+
+__all__ = ["ErrorTuple", "TypedValue", "VirtrpcError", "libvirtError", "translate"]
+
+#: A typed parameter's Python value: libvirt-python gives int, float, bool or str.
+TypedValue = int | float | bool | str
+ErrorTuple = tuple[int, int, str | None, int, str | None, str | None, str | None, int, int]
+
+VIR_ERR_INTERNAL_ERROR = 1
+VIR_ERR_NO_SUPPORT = 3
+VIR_ERR_INVALID_ARG = 8
+VIR_ERR_OPERATION_INVALID = 55
+VIR_ERR_ERROR = 2  # the level
+VIR_FROM_NONE = 0
+VIR_FROM_RPC = 7
+VIR_FROM_REMOTE = 13
+VIR_FROM_DOMAIN = 20
+VIR_FROM_STREAMS = 38
+
+#: Labels libvirt's default error handler prints for the error domains a
+#: client meets (measured on libvirt 9.0, except QEMU's, LXC's and Remote);
+#: the others print their number.
+DOMAIN_LABELS = {
+    0: "", 7: "XML-RPC", 10: "QEMU Driver", 12: "Test Driver", 13: "Remote",
+    17: "LXC Driver", 18: "Storage Driver", 19: "Network Driver", 20: "Domain Config",
+    22: "Node Device Driver", 30: "Secrets Driver", 33: "Network Filter Driver",
+    38: "I/O Stream Utils",
+}
+
+
+class libvirtError(Exception):
+    """A libvirt failure, as libvirt-python raises it.
+
+    Built like libvirt-python's: ``libvirtError(defmsg)`` takes the calling
+    thread's last error (``err``), whose message becomes the exception's."""
+
+    err: ErrorTuple | None
+
+    def __init__(self, defmsg: str, conn: object = None, dom: object = None,
+                 net: object = None, pool: object = None, vol: object = None) -> None:
+        err = virGetLastError()
+        message = defmsg if err is None or err[2] is None else err[2]
+        super().__init__(message)
+        self.err = err
+
+    def get_error_code(self) -> int | None:
+        return None if self.err is None else self.err[0]
+
+    def get_error_domain(self) -> int | None:
+        return None if self.err is None else self.err[1]
+
+    def get_error_message(self) -> str | None:
+        return None if self.err is None else self.err[2]
+
+    def get_error_level(self) -> int | None:
+        return None if self.err is None else self.err[3]
+
+    def get_str1(self) -> str | None:
+        return None if self.err is None else self.err[4]
+
+    def get_str2(self) -> str | None:
+        return None if self.err is None else self.err[5]
+
+    def get_str3(self) -> str | None:
+        return None if self.err is None else self.err[6]
+
+    def get_int1(self) -> int | None:
+        return None if self.err is None else self.err[7]
+
+    def get_int2(self) -> int | None:
+        return None if self.err is None else self.err[8]
+
+
+_state = threading.local()
+ErrorHandler = Callable[[Any, ErrorTuple], object]
+#: (handler, context) set by registerErrorHandler; None: print as libvirt does.
+_handler: tuple[ErrorHandler, Any] | None = None
+
+
+def virGetLastError() -> ErrorTuple | None:
+    """The calling thread's last error, or None."""
+    err: ErrorTuple | None = getattr(_state, "last", None)
+    return err
+
+
+def virResetLastError() -> None:
+    _state.last = None
+
+
+def set_handler(handler: ErrorHandler | None, ctx: Any) -> None:
+    global _handler
+    _handler = None if handler is None else (handler, ctx)
+
+
+def _report(err: ErrorTuple) -> None:
+    """Record ``err`` as the last error and hand it to the error handler."""
+    _state.last = err
+    if _handler is not None:
+        handler, ctx = _handler
+        handler(ctx, err)
+        return
+    label = DOMAIN_LABELS.get(err[1], str(err[1]))
+    level = "warning" if err[3] == 1 else "error"
+    sys.stderr.write(f"libvirt: {label} {level} : {err[2] or ''}\n")
+
+
+#: Message prefixes libvirt formats as ``"<prefix>: %s"`` (then ``str1`` is
+#: that format and ``str2`` the detail, as in the daemon's errors).
+_FORMATTED_PREFIXES = ("internal error", "invalid argument", "Requested operation is not valid",
+                       "this function is not supported by the connection driver",
+                       "authentication failed", "operation forbidden")
+
+
+def raise_error(code: int, domain: int, message: str, function: str | None = None
+                ) -> libvirtError:
+    """A libvirtError for a failure detected on this side, reported like the
+    daemon's (``function``: the C function that fails, for readers)."""
+    prefix, _sep, detail = message.partition(": ")
+    if prefix in _FORMATTED_PREFIXES and detail:
+        str1, str2 = f"{prefix}: %s", detail
+    else:
+        str1, str2 = message, None
+    _report((code, domain, message, VIR_ERR_ERROR, str1, str2, None, -1, -1))
+    return libvirtError(message)
+
+
+def translate(error: VirtrpcError, cname: str) -> Exception:
+    """The exception libvirt-python raises where virtrpc raised ``error``."""
+    if isinstance(error, WireError):
+        _report((int(error.code), int(error.domain), error.message, int(error.level),
+                 error.str1, error.str2, error.str3, error.int1, error.int2))
+        return libvirtError(error.message or f"{cname}() failed")
+    if isinstance(error, XdrError) and "args" in error.path:
+        return TypeError(f"{cname}() argument {error}")
+    if isinstance(error, ConnectionLost):
+        return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC,
+                           "internal error: client socket is closed")
+    return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, f"internal error: {error}")
+
+
+def connect_failure(name: str | None, readonly: bool, error: Exception) -> libvirtError:
+    """A connection that could not be made, worded as libvirt's remote driver
+    words it (VIR_ERR_SYSTEM_ERROR from XML-RPC, the errno in ``int1``)."""
+    import os
+
+    from virtrpc.client.uri import parse_uri
+
+    err_no = getattr(error, "errno", None)
+    reason = os.strerror(err_no) if err_no else str(error)
+    message = str(error)
+    try:
+        parsed = parse_uri(name) if name else None
+        if parsed is not None and parsed.transport in ("tcp", "tls"):
+            message = (f"unable to connect to server at '{parsed.host or 'localhost'}:"
+                       f"{parsed.effective_port}': {reason}")
+        elif parsed is not None and parsed.transport == "unix":
+            path = parsed.unix_socket_path(readonly=readonly)
+            message = f"Failed to connect socket to '{path}': {reason}"
+    except VirtrpcError:
+        pass
+    _report((38, VIR_FROM_RPC, message, VIR_ERR_ERROR, "%s", message, None,
+             err_no if err_no else -1, -1))
+    return libvirtError(message)
+
+
+def null_arg(argument: str, cname: str, domain: int) -> libvirtError:
+    """None for a string libvirt requires: refused by libvirt's API layer."""
+    message = f"{argument} in {cname} must not be NULL"
+    _report((VIR_ERR_INVALID_ARG, domain, message, VIR_ERR_ERROR, cname, argument, None, 0, 0))
+    return libvirtError(message)
+
+
+def uuid_arg(uuid: bytes, cname: str) -> bytes:
+    """A raw UUID argument: libvirt-python fails on anything but 16 bytes,
+    without a libvirt error of its own (the exception carries the last one)."""
+    if not isinstance(uuid, bytes) or len(uuid) != 16:
+        raise libvirtError(f"{cname}() failed")
+    return uuid
+
+
+def not_provided(cname: str) -> libvirtError:
+    return raise_error(VIR_ERR_NO_SUPPORT, VIR_FROM_NONE,
+                       f"this function is not supported by the connection driver: {cname}",
+                       cname)
+
+
+# --- values ---------------------------------------------------------------
+
+
+def uuid_str(raw: bytes) -> str:
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+#: The error domain of each object's C file in libvirt (its VIR_FROM_THIS).
+_FILE_DOMAINS = {"virNetworkPort": 19, "virNetwork": 19, "virStoragePool": 18, "virSecret": 30,
+                 "virNWFilter": 33, "virDomain": VIR_FROM_DOMAIN}
+
+
+def uuid_bytes(text: str, cname: str = "virDomainLookupByUUIDString") -> bytes:
+    """Parse a UUID string as libvirt does (hex digits; dashes and spaces
+    between them ignored); a bad one fails as libvirt's ``cname`` fails."""
+    if not isinstance(text, str):
+        raise TypeError(f"{cname}() argument 2 must be str, not {type(text).__name__}")
+    digits = "".join(ch for ch in text.strip() if ch not in "- ")
+    try:
+        if len(digits) != 32:
+            raise ValueError(digits)
+        return bytes.fromhex(digits)
+    except ValueError:
+        domain = next(d for prefix, d in _FILE_DOMAINS.items() if cname.startswith(prefix))
+        # libvirt words it one way for domains and another for the other objects
+        message = ("Invalid UUID" if domain == VIR_FROM_DOMAIN
+                   else f"uuidstr in {cname} must be a valid UUID")
+        _report((VIR_ERR_INVALID_ARG, domain, message, VIR_ERR_ERROR, cname, "uuidstr",
+                 None, 0, 0))
+        raise libvirtError(message) from None
+
+
+def cstr(chars: Sequence[int]) -> str:
+    """A C ``char[]`` field (zero-terminated) as str."""
+    raw = bytes(c & 0xFF for c in chars)
+    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+def as_bytes(value: bytes | str) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+#: VIR_TYPED_PARAM_STRING_OKAY: libvirt's API layer adds it to the flags of
+#: typed-parameter getters, or the daemon leaves string parameters out.
+STRING_OKAY = 4
+
+_TYPED_INT, _TYPED_UINT, _TYPED_LLONG, _TYPED_ULLONG = 1, 2, 3, 4
+_TYPED_DOUBLE, _TYPED_BOOLEAN, _TYPED_STRING = 5, 6, 7
+
+
+def params_dict(params: Sequence[_remote.RemoteTypedParam]) -> dict[str, TypedValue]:
+    """Typed parameters as libvirt-python's dict (booleans as bool)."""
+    out: dict[str, TypedValue] = {}
+    for p in params:
+        value = p.value.value
+        out[p.field] = bool(value) if p.value.type == _TYPED_BOOLEAN else value
+    return out
+
+
+def typed_params(new: dict[str, TypedValue],
+                 current: Sequence[_remote.RemoteTypedParam]) -> list[_remote.RemoteTypedParam]:
+    """``new`` as typed parameters, each typed like the daemon's current value
+    of the same name (libvirt-python's rule for the set*Parameters methods)."""
+    if not isinstance(new, dict):
+        raise TypeError(f"params must be a dict, not {type(new).__name__}")
+    types = {p.field: p.value.type for p in current}
+    out = []
+    for name, value in new.items():
+        kind = types.get(name)
+        if kind is None:  # libvirt-python's error for it
+            raise LookupError(f'Attribute name "{name}" could not be recognized')
+        # a list gives the parameter once per value (libvirt's "multiple" fields)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            converted: int | float | str
+            if kind == _TYPED_STRING:
+                converted = str(item)
+            elif kind == _TYPED_DOUBLE:
+                converted = float(item)
+            else:
+                converted = int(item)
+            out.append(_remote.RemoteTypedParam(name,
+                                                _remote.RemoteTypedParamValue(kind, converted)))
+    return out
+
+
+def hinted_params(new: dict[str, TypedValue] | None, group: str
+                  ) -> list[_remote.RemoteTypedParam]:
+    """``new`` as typed parameters typed by libvirt's documented types (group
+    of :mod:`virtrpc.libvirt.param_types`); other names by their value's type
+    (the daemon judges them)."""
+    from virtrpc.libvirt.param_types import GROUPS
+
+    if new is None:
+        return []
+    if not isinstance(new, dict):
+        raise TypeError(f"params must be a dict, not {type(new).__name__}")
+    types = dict(GROUPS[group])
+    for name, value in new.items():  # names libvirt does not document: typed by value
+        if name not in types:
+            sample = value[0] if isinstance(value, (list, tuple)) and value else value
+            types[name] = (_TYPED_BOOLEAN if isinstance(sample, bool) else
+                           _TYPED_STRING if isinstance(sample, str) else
+                           _TYPED_DOUBLE if isinstance(sample, float) else _TYPED_LLONG)
+    current = [_remote.RemoteTypedParam(name, _remote.RemoteTypedParamValue(kind, 0))
+               for name, kind in types.items()]
+    return typed_params(new, current)
+
+
+def probe(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a typed-parameter getter twice: for the count, then for the values."""
+    count = fn(nparams=0, **kwargs).nparams
+    return fn(nparams=count, **kwargs)
+
+
+#: virDomainMemoryStatTags -> libvirt-python's dict keys (the names without
+#: prefix, lower case; the balloon's is ``actual``).
+_MEMORY_STAT_KEYS = {
+    0: "swap_in", 1: "swap_out", 2: "major_fault", 3: "minor_fault", 4: "unused",
+    5: "available", 6: "actual", 7: "rss", 8: "usable", 9: "last_update",
+    10: "disk_caches", 11: "hugetlb_pgalloc", 12: "hugetlb_pgfail",
+}
+MEMORY_STAT_NR = len(_MEMORY_STAT_KEYS)
+
+
+def memory_stats(stats: Sequence[_remote.RemoteDomainMemoryStat]) -> dict[str, int]:
+    return {_MEMORY_STAT_KEYS[s.tag]: s.val for s in stats if s.tag in _MEMORY_STAT_KEYS}
+
+
+def host_cpus(conn: virConnectBase) -> int:
+    """The host's CPU count as libvirt-python counts it (virNodeGetCPUMap), cached."""
+    if conn._host_cpus is None:
+        try:
+            conn._host_cpus = conn._c.node_get_cpu_map(need_map=0, need_online=0, flags=0).ret
+        except VirtrpcError as e:
+            raise translate(e, "virNodeGetCPUMap") from None
+    return conn._host_cpus
+
+
+def cpumap_len(conn: virConnectBase) -> int:
+    return (host_cpus(conn) + 7) // 8
+
+
+def cpumaps(raw: bytes, count: int, conn: virConnectBase) -> list[tuple[bool, ...]]:
+    cpus = host_cpus(conn)
+    maplen = (cpus + 7) // 8
+    return [
+        tuple(bool(raw[i * maplen + cpu // 8] & (1 << (cpu % 8))) for cpu in range(cpus))
+        for i in range(count)
+    ]
+
+
+def vcpus(reply: _remote.RemoteDomainGetVcpusRet, conn: virConnectBase
+          ) -> tuple[list[tuple[int, int, int, int]], list[tuple[bool, ...]]]:
+    info = [(v.number, v.state, v.cpu_time, v.cpu) for v in reply.info]
+    return info, cpumaps(reply.cpumaps, len(info), conn)
+
+
+def job_stats(kind: int, params: Sequence[_remote.RemoteTypedParam]) -> dict[str, TypedValue]:
+    out: dict[str, TypedValue] = {"type": kind}
+    out.update(params_dict(params))
+    return out
+
+
+def refresh_id(dom: virDomainBase) -> int:
+    """After virDomainCreate: libvirt's remote driver looks the domain up again,
+    since the reply does not carry the new ID (``ID()`` right after ``create()``)."""
+    try:
+        dom._o = dom._c.domain_lookup_by_uuid(uuid=dom._o.uuid)
+    except VirtrpcError as e:
+        raise translate(e, "virDomainCreate") from None
+    return 0
+
+
+def forget_id(dom: Any) -> int:
+    """After virDomainDestroy: the domain no longer runs, its ID is -1 (libvirt's
+    remote driver sets it so)."""
+    o = dom._o
+    dom._o = type(o)(o.name, o.uuid, -1)
+    return 0
+
+
+def refresh_domain(dom: Any, wire: _remote.RemoteNonnullDomain) -> int:
+    dom._o = wire
+    return 0
+
+
+def domain_cpu_stats(dom: virDomainBase, total: bool, flags: int) -> list[dict[str, int]]:
+    """virDomainGetCPUStats as libvirt-python shapes it: ``[totals]`` or one
+    dict per host CPU."""
+    get = dom._c.domain_get_cpu_stats
+    try:
+        if total:
+            n = get(dom=dom._o, nparams=0, start_cpu=-1, ncpus=1, flags=flags).nparams
+            r = get(dom=dom._o, nparams=n, start_cpu=-1, ncpus=1, flags=flags)
+            return [_int_params(r.params)]
+        ncpus = get(dom=dom._o, nparams=0, start_cpu=0, ncpus=0, flags=flags).nparams
+        n = get(dom=dom._o, nparams=0, start_cpu=0, ncpus=1, flags=flags).nparams
+        r = get(dom=dom._o, nparams=n, start_cpu=0, ncpus=ncpus, flags=flags)
+    except VirtrpcError as e:
+        raise translate(e, "virDomainGetCPUStats") from None
+    per_cpu = [r.params[i * n:(i + 1) * n] for i in range(ncpus)] if n else [[]] * ncpus
+    return [_int_params(chunk) for chunk in per_cpu]
+
+
+def _int_params(params: Sequence[_remote.RemoteTypedParam]) -> dict[str, int]:
+    return {p.field: int(p.value.value) for p in params}
+
+
+def single_fd(fds: Sequence[int]) -> int:
+    """The one fd a procedure returned (the caller owns it); extra ones are closed."""
+    import os
+
+    if not fds:
+        raise raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC,
+                          "internal error: no file descriptor received")
+    for extra in fds[1:]:
+        os.close(extra)
+    return fds[0]
+
+
+def time_field(time: dict[str, int] | None, key: str) -> int:
+    """A field of setTime's ``{"seconds": ..., "nseconds": ...}`` (absent: 0)."""
+    if time is None:
+        return 0
+    if not isinstance(time, dict):
+        raise TypeError(f"time must be a dict, not {type(time).__name__}")
+    return int(time.get(key, 0))
+
+
+def cpumap_bytes(cpumap: Sequence[bool], conn: virConnectBase) -> bytes:
+    """A tuple of booleans (one per host CPU) as libvirt's cpumap bytes."""
+    if not isinstance(cpumap, (tuple, list)):
+        raise TypeError(f"cpumap must be a tuple of bools, not {type(cpumap).__name__}")
+    cpus = host_cpus(conn)
+    raw = bytearray((cpus + 7) // 8)
+    for cpu, used in enumerate(cpumap[:cpus]):
+        if used:
+            raw[cpu // 8] |= 1 << (cpu % 8)
+    return bytes(raw)
+
+
+def node_cpu_map(reply: Any) -> tuple[int, list[bool], int]:
+    count: int = reply.ret
+    raw: bytes = reply.cpumap
+    return count, [bool(raw[c // 8] & (1 << (c % 8))) for c in range(count)], reply.online
+
+
+def interface_addresses(reply: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    return {
+        iface.name: {
+            "hwaddr": iface.hwaddr,
+            "addrs": [{"addr": a.addr, "prefix": a.prefix, "type": a.type} for a in iface.addrs],
+        }
+        for iface in reply
+    }
+
+
+def dhcp_leases(leases: Sequence[Any]) -> list[dict[str, Any]]:
+    keys = ("iface", "expirytime", "type", "mac", "iaid", "ipaddr", "prefix", "hostname",
+            "clientid")
+    return [{k: getattr(lease, k) for k in keys} for lease in leases]
+
+
+def free_pages(counts: Sequence[int], pages: Sequence[int], start: int
+               ) -> dict[int, dict[int, int]]:
+    """virNodeGetFreePages' flat counts as ``{cell: {page size: free}}``."""
+    out: dict[int, dict[int, int]] = {}
+    for i, count in enumerate(counts):
+        out.setdefault(start + i // len(pages), {})[pages[i % len(pages)]] = count
+    return out
+
+
+def guest_vcpus(dom: virDomainBase, flags: int) -> dict[str, TypedValue] | None:
+    """virDomainGetGuestVcpus as libvirt-python has it: None when the call
+    fails (the error is reported to the handler all the same)."""
+    try:
+        return params_dict(dom._c.domain_get_guest_vcpus(dom=dom._o, flags=flags))
+    except VirtrpcError as e:
+        translate(e, "virDomainGetGuestVcpus")
+        return None
+
+
+def security_labels(labels: Sequence[Any]) -> list[list[str | bool]]:
+    if not labels:
+        # libvirt-python fails on an empty list, without a libvirt error set
+        raise raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_NONE,
+                          "An error occurred, but the cause is unknown")
+    return [[cstr(x.label), bool(x.enforcing)] for x in labels]
