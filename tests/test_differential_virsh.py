@@ -242,8 +242,10 @@ SWEEPS: dict[str, list[Step]] = {
         ("nwfilter-list",), ("nwfilter-define", "{dir}/bad.xml"), ("nodedev-list",),
         ("freepages", "--all"),
     ],
-    # The kinds another branch adds (issue 15): expected to differ until it lands.
-    "g-kinds": [
+    # The kinds beyond domains, networks and storage (the kinds branch, issue 15);
+    # the state carries between the steps (a checkpoint is refused while a
+    # snapshot exists).
+    "other-kinds": [
         ("iface-list", "--all"), ("iface-dumpxml", "eth1"), ("nodedev-list",),
         ("nodedev-dumpxml", "computer"), ("snapshot-create-as", "test", "s1"),
         ("snapshot-list", "test"), ("snapshot-current", "test", "--name"),
@@ -253,14 +255,10 @@ SWEEPS: dict[str, list[Step]] = {
     ],
 }
 
-_LATER = "another branch adds this kind (issue 15)"
-
 #: Steps whose outcome still differs, with the reason: the test requires this
-#: set exactly (but for the other branch's kinds, which may start to agree as
-#: it lands), so a fix must remove its entry and a regression shows.
+#: set exactly, so a fix must remove its entry and a regression shows.
 _LIBXML2 = "libvirtd words malformed XML as libxml2 does (virtrpc parses with expat)"
 EXPECTED_TO_DIFFER: dict[str, dict[Step, str]] = {
-    "g-kinds": {step: _LATER for step in SWEEPS["g-kinds"]},
     "domain-edges": {
         ("define", "{dir}/bad.xml"): _LIBXML2,
     },
@@ -306,9 +304,8 @@ def test_sweep_same_on_both(kind: str, folder: Path) -> None:
     expected = EXPECTED_TO_DIFFER.get(kind, {})
     unexpected = {step: how for step, how in differing.items() if step not in expected}
     assert unexpected == {}
-    if kind != "g-kinds":  # their steps may start to agree as that branch lands
-        now_equal = [step for step in expected if step not in differing]
-        assert now_equal == [], "these now agree: drop them from EXPECTED_TO_DIFFER"
+    now_equal = [step for step in expected if step not in differing]
+    assert now_equal == [], "these now agree: drop them from EXPECTED_TO_DIFFER"
 
 
 @pytest.mark.parametrize("kind", sorted(SWEEPS))
