@@ -1,10 +1,10 @@
-"""Differential testing: the same workload against libvirtd's test driver and
-against ``virtrpc serve``, results compared by the test.
+"""Differential testing: the same workload against a fresh libvirtd (its test
+driver) and a fresh ``virtrpc serve``, results compared by the test.
 
 Shared by every test module that compares virtrpc's test hypervisor with
 libvirtd's (keep the API small)::
 
-    from differential import python_workload, run_on_both
+    from differential import python_workload, run_on_both, virsh_outcome
 
     workload = python_workload('''
         [i.name() for i in conn.listAllInterfaces(0)]
@@ -13,40 +13,72 @@ libvirtd's (keep the API small)::
     libvirtd_result, virtrpc_result = run_on_both(workload)
     assert virtrpc_result == libvirtd_result
 
+    def sweep(uri: str) -> list[VirshOutcome]:
+        return [virsh_outcome(uri, "setvcpus", "test", "1"), virsh_outcome(uri, "dominfo", "test")]
+
+    libvirtd_result, virtrpc_result = run_on_both(sweep, hold_open=True)
+
 * A **workload** is a function ``uri -> result``; it opens its own
-  connections (libvirtd's test driver resets its state when the last one
-  closes, and so does ``virtrpc serve`` by default).
-* :func:`run_on_both` runs it against a fresh private libvirtd and a fresh
-  ``virtrpc serve`` process (``reference=True``: a second libvirtd instead,
-  which proves the comparison invents no differences).
-* :func:`python_workload` makes a workload of libvirt-python lines run on
-  ONE connection (``conn``), in order: each line is an expression whose
-  ``repr`` (or error code, domain and message) is the result; a line starting
-  with ``!`` is a statement.  XML strings in results are canonicalised
-  (:func:`canonical_xml`), so attribute quoting and order do not count.
-  If the connection cannot be opened, the result is that one error
-  (``("<open>", "error", (code, domain, message))``).  ``sys.argv[1]`` is the
-  URI, for lines that open more connections.
-* :func:`virsh_session` runs virsh commands on one connection (a transcript).
+  connections.
+* :func:`run_on_both` runs it once against a fresh private libvirtd and once
+  against a fresh candidate server, and returns ``(result on libvirtd, result
+  on the candidate)``.  The candidate is ``virtrpc serve`` in its own process
+  (:func:`fresh_virtrpc`, with ``serve_args``), or any factory passed as
+  ``candidate``; ``reference=True`` (short for ``candidate=fresh_libvirtd``)
+  makes it a second libvirtd: the control run, which proves the comparison
+  invents no differences.
+* State between a workload's connections: libvirtd's test driver resets
+  ``test:///default`` when its last connection closes, and so does
+  ``virtrpc serve`` by default, so a workload whose every step is its own
+  connection starts each step from the default node.  With ``hold_open=True``
+  the harness holds one connection to the server open while the workload
+  runs, so the steps' changes carry from one to the next (on both servers).
+* :func:`python_workload` makes a workload of libvirt-python lines run on ONE
+  connection (``conn``), in order: each line is an expression whose ``repr``
+  (or error code, domain and message) is the result; a line starting with
+  ``!`` is a statement.  XML strings in results are canonicalised.  If the
+  connection cannot be opened, the result is that one error (``("<open>",
+  "error", (code, domain, message))``).  ``sys.argv[1]`` is the URI, for
+  lines that open more connections.
+* :func:`python_calls` evaluates named libvirt-python expressions on one
+  connection: each value's ``repr``, error (code, domain, message) or the
+  binding's own exception.
+* :func:`virsh_outcome` runs one virsh command and keeps what is compared:
+  the exit status, the output with times, counters and random identifiers
+  masked (:func:`mask`), XML canonicalised, and the error text.
+* :func:`virsh_workload` runs virsh commands, each its own connection:
+  (command, exit status, stdout, stderr) per command, with a mask for
+  volatile text; :func:`virsh_session` runs them on one connection (a
+  transcript).
 * :func:`on_node` points a workload at a node file (``test:///PATH``).
-* :func:`virsh_workload` runs virsh commands, each its own connection, and
-  gives (exit status, stdout, stderr) per command, with a mask for volatile
-  text.
+* :func:`canonical_xml` writes an XML document in a form where equal
+  documents are equal strings (C14N 2.0: attributes sorted, whitespace
+  around text dropped).
+* :func:`unittest_outcomes` runs a unittest suite (libvirt-python's own
+  tests) with ``test:///default`` pointed at a server; it returns each test's
+  outcome (``ok``, ``FAIL``, ``ERROR``, ``skipped``).
+* :func:`differences` lists the per-step results that differ (readable
+  assertion messages).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
 import subprocess
 import tempfile
 import textwrap
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from peers import (
+    SYSTEM_PYTHON,
     PrivateLibvirtd,
     find_libvirtd,
     find_virsh,
@@ -58,34 +90,99 @@ from peers import (
 
 T = TypeVar("T")
 Workload = Callable[[str], T]
+#: Makes a fresh server for one run: a context manager yielding its URI.
+ServerFactory = Callable[[], AbstractContextManager[str]]
 
 
-def run_on_both(workload: Workload[T], *, reference: bool = False,
-                serve_args: Iterable[str] = ()) -> tuple[T, T]:
-    """``(result on libvirtd, result on virtrpc serve)`` of ``workload``; with
-    ``reference`` the second server is another libvirtd."""
+@contextlib.contextmanager
+def fresh_libvirtd() -> Iterator[str]:
+    """A private libvirtd of its own; yields its ``test+unix`` URI."""
     require_peer(find_libvirtd() is not None, "libvirtd")
     with PrivateLibvirtd() as daemon:
-        first = workload(daemon.uri)
+        yield daemon.uri
+
+
+@contextlib.contextmanager
+def fresh_virtrpc(serve_args: Iterable[str] = ()) -> Iterator[str]:
+    """``virtrpc serve`` (with ``serve_args``) in a process of its own; yields its URI."""
+    with (
+        tempfile.TemporaryDirectory(prefix="vrpc-d-", dir="/tmp") as directory,
+        serve_process(Path(directory), extra_args=list(serve_args)) as (uri, _process),
+    ):
+        yield uri
+
+
+@contextlib.contextmanager
+def _held_open(uri: str, hold: bool) -> Iterator[None]:
+    """One connection open for the duration, if ``hold`` (see the module docstring)."""
+    if not hold:
+        yield
+        return
+    from virtrpc.client.sync import connect
+
+    client = connect(uri)
+    try:
+        yield
+    finally:
+        client.close()
+
+
+def run_on_both(
+    workload: Workload[T], *, candidate: ServerFactory | None = None,
+    reference: bool = False, serve_args: Iterable[str] = (), hold_open: bool = False,
+) -> tuple[T, T]:
+    """``(workload on a fresh libvirtd, workload on a fresh candidate)``.
+
+    The candidate is ``virtrpc serve serve_args...`` unless ``candidate``
+    names another factory; ``reference=True`` is short for
+    ``candidate=fresh_libvirtd``.  ``hold_open`` keeps one connection to each
+    server open while the workload runs (state carries between its
+    connections)."""
     if reference:
-        with PrivateLibvirtd() as other:
-            return first, workload(other.uri)
-    with tempfile.TemporaryDirectory(prefix="vrpc-diff-") as directory, \
-            serve_process(Path(directory), extra_args=list(serve_args)) as (uri, _process):
-        return first, workload(uri)
+        candidate = fresh_libvirtd
+    if candidate is None:
+        args = list(serve_args)
+
+        def candidate() -> AbstractContextManager[str]:
+            return fresh_virtrpc(args)
+
+    results: list[T] = []
+    for factory in (fresh_libvirtd, candidate):
+        with factory() as uri, _held_open(uri, hold_open):
+            results.append(workload(uri))
+    return results[0], results[1]
+
+
+def differences(first: list[T], second: list[T]) -> list[tuple[T, T]]:
+    """The pairs of per-step results that differ (for readable assertion messages)."""
+    pairs = list(zip(first, second, strict=True))
+    return [(a, b) for a, b in pairs if a != b]
+
+
+def on_node(workload: Workload[T], path: str) -> Workload[T]:
+    """``workload`` run on the node file ``path`` of the server it is given
+    (``test+unix:///default?socket=S`` becomes ``test+unix://PATH?socket=S``)."""
+
+    def run(uri: str) -> T:
+        return workload(uri.replace("/default?", f"{path}?", 1))
+
+    return run
+
+
+# -- XML ----------------------------------------------------------------------
 
 
 def canonical_xml(text: str) -> str:
-    """XML text in a form where quoting, attribute order and indentation do not count."""
+    """``text`` as canonical XML (C14N 2.0: sorted attributes, whitespace
+    around text and between elements dropped), or ``text`` itself when it
+    does not parse."""
     try:
-        root = ET.fromstring(text)
+        return ET.canonicalize(text, strip_text=True)
     except ET.ParseError:
         return text
-    for element in root.iter():
-        element.text = (element.text or "").strip() or None
-        element.tail = None
-    return ET.canonicalize(ET.tostring(root, encoding="unicode"))
 
+
+# -- libvirt-python --------------------------------------------------------------
 
 _INNER = r'''
 import json, sys, libvirt
@@ -121,7 +218,7 @@ def python_workload(
     program = [line for line in textwrap.dedent(lines).strip().splitlines() if line.strip()]
 
     def run(uri: str) -> list[tuple[str, str, object]]:
-        completed = subprocess.run(["/usr/bin/python3", "-c", _INNER, uri, json.dumps(program)],
+        completed = subprocess.run([SYSTEM_PYTHON, "-c", _INNER, uri, json.dumps(program)],
                                    capture_output=True, text=True, timeout=60, check=False)
         if completed.returncode != 0:
             raise RuntimeError(f"workload failed on {uri}: {completed.stderr}")
@@ -137,6 +234,111 @@ def python_workload(
         return results
 
     return run
+
+
+_CALLS_SCRIPT = r"""
+import json, sys, libvirt
+libvirt.registerErrorHandler(lambda *args: None, None)
+conn = libvirt.open(sys.argv[1])
+results = {}
+for name, expression in json.loads(sys.stdin.read()):
+    try:
+        results[name] = ["ok", repr(eval(expression))]
+    except libvirt.libvirtError as error:
+        results[name] = ["error", error.get_error_code(), error.get_error_domain(),
+                         error.get_error_message()]
+    except Exception as error:  # the binding's own checks (a TypeError...)
+        results[name] = ["exception", type(error).__name__, str(error)]
+print(json.dumps(results))
+"""
+
+
+def python_calls(uri: str, calls: list[tuple[str, str]]) -> dict[str, list[object]]:
+    """Evaluate each ``(name, expression)`` in order with libvirt-python on one
+    connection (``conn``) to ``uri``: ``["ok", repr(value)]`` or ``["error",
+    code, domain, message]`` per name (XML in a repr is not canonicalised:
+    compare XML through :func:`virsh_outcome` instead)."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    result = subprocess.run(
+        [SYSTEM_PYTHON, "-c", _CALLS_SCRIPT, uri], input=json.dumps(calls),
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"the calls did not run:\n{result.stderr}")
+    outcomes: dict[str, list[object]] = json.loads(result.stdout)
+    return outcomes
+
+
+# -- virsh --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VirshOutcome:
+    """What a virsh command did, in comparable form."""
+
+    command: tuple[str, ...]
+    status: int
+    output: str
+    error: str
+
+
+# Times and counters that differ from run to run (and between servers for no
+# reason a client could rely on): CPU time, the guest's clock, statistics.
+_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(CPU time:\s+)\S+"), r"\1<time>"),
+    (re.compile(r"(cpu\.time=|cpu\.user=|cpu\.system=|vcpu\.\d+\.time=)\d+"), r"\1<n>"),
+    (re.compile(r"(Time:\s+)\d+"), r"\1<time>"),
+    (re.compile(r"\b\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\b"), "<date>"),
+    (re.compile(r"(<creationTime>)\d+"), r"\1<time>"),
+    # block and interface counters grow with the time the domain has run
+    (re.compile(r"^(\S+ (?:rd|wr|rx|tx|flush)_\w+|\S+ errs) \d+$", re.M), r"\1 <n>"),
+    (re.compile(r"((?:block|net)\.\d+\.(?:rd|wr|rx|tx|fl)\.\w+=)\d+"), r"\1<n>"),
+)
+
+
+# The default node's objects have fixed UUIDs; an object defined without one
+# gets a random UUID (and a NIC without a MAC a random 52:54:00 address).
+DEFAULT_NODE_UUIDS = frozenset({
+    "6695eb01-f6a4-8304-79aa-97f2502e193f",  # domain test
+    "dd8fe884-6c02-601e-7551-cca97df1c5df",  # network default
+    "dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566",  # pool default-pool
+})
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_RANDOM_MAC = re.compile(r"\b52:54:00(:[0-9a-f]{2}){3}\b")
+
+
+#: virsh commands that print one block per object in an order libvirtd does
+#: not define (its hash tables'): the blocks are compared as a set.
+_UNORDERED = frozenset({"domstats"})
+
+
+def mask(text: str) -> str:
+    """``text`` with times, counters and random identifiers replaced by
+    placeholders."""
+    for pattern, replacement in _MASKS:
+        text = pattern.sub(replacement, text)
+    text = _UUID.sub(lambda m: m[0] if m[0] in DEFAULT_NODE_UUIDS else "<uuid>", text)
+    return _RANDOM_MAC.sub("52:54:00:<mac>", text)
+
+
+def virsh_outcome(uri: str, *command: str, stdin: str | None = None) -> VirshOutcome:
+    """Run ``virsh -q -c URI COMMAND...``; XML output is canonicalised."""
+    virsh = find_virsh()
+    require_peer(virsh is not None, "virsh")
+    assert virsh is not None
+    result = subprocess.run(
+        [virsh, "-q", "-c", uri, *command], input=stdin, capture_output=True, text=True,
+        timeout=30, check=False,
+    )
+    output = result.stdout.replace(uri, "<uri>")
+    if output.lstrip().startswith("<"):
+        output = canonical_xml(output)
+    if command and command[0] in _UNORDERED:
+        # one block per object, in the order of libvirtd's hash table (random)
+        output = "\n\n".join(sorted(block.strip() for block in output.split("\n\n")))
+    error = result.stderr.replace(uri, "<uri>")
+    return VirshOutcome(tuple(command), result.returncode, mask(output).strip(),
+                        mask(error).strip())
 
 
 _VOLATILE = re.compile(r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}( [+-]\d{4})?\b")
@@ -178,17 +380,33 @@ def virsh_session(script: str,
     return run
 
 
-def on_node(workload: Workload[T], path: str) -> Workload[T]:
-    """``workload`` run on the node file ``path`` of the server it is given
-    (``test+unix:///default?socket=S`` becomes ``test+unix://PATH?socket=S``)."""
+# -- libvirt-python's test suite ------------------------------------------------
 
-    def run(uri: str) -> T:
-        return workload(uri.replace("/default?", f"{path}?", 1))
-
-    return run
+_OUTCOME_LINE = re.compile(
+    r"^(?P<test>test\w+) \((?P<where>[\w.]+?)(?:\.(?P=test))?\)(?:\n.*?)? \.\.\. "
+    r"(?P<outcome>ok|FAIL|ERROR|skipped|expected failure|unexpected success)", re.M)
 
 
-def differences(first: list[T], second: list[T]) -> list[tuple[T, T]]:
-    """The pairs of per-step results that differ (for readable assertion messages)."""
-    pairs = list(zip(first, second, strict=True))
-    return [(a, b) for a, b in pairs if a != b]
+def unittest_outcomes(suite_dir: Path, uri: str, *, pattern: str = "test_*.py",
+                      timeout: float = 120.0) -> dict[str, str]:
+    """Each test's outcome when the unittest suite in ``suite_dir`` runs with
+    ``/usr/bin/python3`` (libvirt-python) and ``test:///default`` rewritten
+    to ``uri``.  Keys are ``module.Class.test``."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    with tempfile.TemporaryDirectory(prefix="vrpc-suite-") as directory:
+        copy = Path(directory) / "tests"
+        shutil.copytree(suite_dir, copy)
+        for source in copy.glob("*.py"):
+            text = source.read_text()
+            if "test:///default" in text:
+                source.write_text(text.replace("test:///default", uri))
+        result = subprocess.run(
+            [SYSTEM_PYTHON, "-m", "unittest", "discover", "-v", "-s", str(copy), "-p", pattern],
+            capture_output=True, text=True, timeout=timeout, check=False, cwd=directory,
+        )
+    outcomes: dict[str, str] = {}
+    for match in _OUTCOME_LINE.finditer(result.stderr):
+        outcomes[f"{match['where']}.{match['test']}"] = match["outcome"]
+    if not outcomes:
+        raise AssertionError(f"no test outcomes in the suite's output:\n{result.stderr}")
+    return outcomes

@@ -24,7 +24,7 @@ fd_leak_check = fdcount.fd_leak_check
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    with serve_process(tmp_path) as served:
+    with serve_process(tmp_path, ["--extras"]) as served:
         yield served
 
 

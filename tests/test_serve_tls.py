@@ -70,7 +70,7 @@ async def wait_until(condition: Callable[[], bool], what: str) -> None:
 async def tls_server(
     pki: PkiSet, limits: ServerLimits | None = None, allowed: list[str] | None = None
 ) -> tuple[Server, TestDriver, int, Rejections]:
-    server, driver = build_test_server(limits)
+    server, driver = build_test_server(limits, extras=True)  # streams disk1.img
     rejections = Rejections()
     _host, port = await server.listen_tls(
         "127.0.0.1", 0, pkipath=str(pki.server_dir),

@@ -81,7 +81,7 @@ def parse_output(transport: RecordingTransport, *, copy_fds: bool = False) -> li
 async def feed(chunks: list[bytes], *, keep_fds: bool = False) -> RecordingTransport:
     """Feed ``chunks`` to a fresh server client; check the output parses.
     With ``keep_fds`` the caller gets (and must close) copies of the fds sent."""
-    server, driver = build_test_server()
+    server, driver = build_test_server(extras=True)
     client = ServerClient(server, readonly=False, peer="fuzz")
     transport = RecordingTransport()
     client.connection_made(transport)  # type: ignore[arg-type]
@@ -220,7 +220,7 @@ def strategy_for(xdr_type: Any, field: str = "") -> st.SearchStrategy[Any]:
     return st.nothing()  # unions: no handler of the test driver takes one
 
 
-_, _DRIVER = build_test_server()
+_, _DRIVER = build_test_server(extras=True)
 HANDLED = sorted(
     p.number for p in remote.PROGRAM.procedures.values()
     if p.name in _DRIVER.service().implemented and p.stream is None and p.args is not None

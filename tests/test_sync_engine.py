@@ -442,9 +442,9 @@ def test_close_fails_waiting_threads_and_closes_everything(
 
 def test_sparse_stream_upload_and_download(tmp_path: Path) -> None:
     """Sparse streams both ways (``virtrpc serve``: libvirtd's test driver
-    has no volume upload)."""
+    has no volume upload; disk1.img needs --extras)."""
     data = b"a" * 4096
-    with serve_process(tmp_path) as (uri, _process), virtrpc.sync.connect(uri) as client:
+    with serve_process(tmp_path, ["--extras"]) as (uri, _process), virtrpc.sync.connect(uri) as client:
         pool = client.storage_pool_lookup_by_name(name="default-pool")
         vol = client.storage_vol_lookup_by_name(pool=pool, name="disk1.img")
         size = 3 * 4096 + 8192

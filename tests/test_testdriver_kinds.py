@@ -324,6 +324,13 @@ CHECKPOINTS = r"""
     sorted(c.getName() for c in dom.listAllCheckpoints(0))
     !dom.checkpointCreateXML("<domaincheckpoint><name>c8</name></domaincheckpoint>", 0)
     dom.checkpointLookupByName('c8', 0).getParent(0).getName()
+    dom.snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>", 0)
+    dom.snapshotCreateXML("<bogus/>", 0)
+    ![c.delete(0) for c in dom.listAllCheckpoints(0)]
+    dom.snapshotCreateXML("<domainsnapshot><name>s1</name></domainsnapshot>", 0).getName()
+    dom.checkpointCreateXML("<domaincheckpoint><name>c9</name></domaincheckpoint>", 0)
+    dom.checkpointCreateXML("<domaincheckpoint><name>c9</name></domaincheckpoint>", 1)
+    dom.snapshotLookupByName('s1', 0).delete(0)
     !dom.destroy()
     dom.checkpointCreateXML("<domaincheckpoint><name>off</name></domaincheckpoint>", 0)
     dom.undefine()

@@ -31,7 +31,7 @@ def recorded(hv: Hypervisor) -> list[ObjectEvent]:
 
 
 def test_default_state_matches_libvirts_test_driver() -> None:
-    hv = Hypervisor()
+    hv = Hypervisor(sample_volume=True)
     domain = hv.domains["test"]
     assert (domain.id, domain.state, domain.vcpus, domain.max_memory) == (
         1, DomainState.RUNNING, 2, 8388608)
@@ -40,7 +40,7 @@ def test_default_state_matches_libvirts_test_driver() -> None:
 
 
 def test_lifecycle_rules_and_events() -> None:
-    hv = Hypervisor()
+    hv = Hypervisor(sample_volume=True)
     events = recorded(hv)
     domain = hv.define_domain(XML.format("d"))
     assert domain.max_memory == 2048 and not domain.active
@@ -66,7 +66,7 @@ def test_lifecycle_rules_and_events() -> None:
 
 
 def test_ids_grow_and_lookup_errors() -> None:
-    hv = Hypervisor()
+    hv = Hypervisor(sample_volume=True)
     first = hv.create_domain(XML.format("a"))
     second = hv.create_domain(XML.format("b"))
     assert second.id == first.id + 1
@@ -79,7 +79,7 @@ def test_ids_grow_and_lookup_errors() -> None:
 
 
 def test_name_and_uuid_conflicts() -> None:
-    hv = Hypervisor()
+    hv = Hypervisor(sample_volume=True)
     with pytest.raises(RpcFault, match="already exists with uuid"):
         hv.create_domain(XML.format("test"))
     clash = ("<domain type='test'><name>other</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f"
@@ -106,7 +106,7 @@ def test_unsafe_or_bad_xml_is_refused(text: str, fragment: str) -> None:
 
 
 def test_semantic_xml_errors() -> None:
-    hv = Hypervisor()
+    hv = Hypervisor(sample_volume=True)
     with pytest.raises(RpcFault, match="an os <type> must be specified"):
         hv.define_domain("<domain type='test'><name>x</name></domain>")
     with pytest.raises(RpcFault, match="malformed uuid"):
@@ -114,7 +114,7 @@ def test_semantic_xml_errors() -> None:
 
 
 def test_metadata_roundtrip() -> None:
-    hv = Hypervisor()
+    hv = Hypervisor(sample_volume=True)
     domain = hv.domains["test"]
     with pytest.raises(RpcFault) as info:
         hv.get_metadata(domain, 0, None)
@@ -173,7 +173,7 @@ def test_png_is_well_formed() -> None:
 
 
 def test_pool_stop_and_start_rules_and_events() -> None:
-    hv = Hypervisor()
+    hv = Hypervisor(sample_volume=True)
     events = recorded(hv)
     pool = hv.pools["default-pool"]
     assert hv.lookup_volume(key="/default-pool/disk1.img").name == "disk1.img"

@@ -26,7 +26,7 @@ BIG = 8 * 1024 * 1024
 
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[Server, TestDriver, str, Path]]:
-    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0))
+    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0), extras=True)
     pool = driver.hv.pools["default-pool"]
     content = os.urandom(BIG)
     pool.volumes["big.img"] = Volume("big.img", pool.name, "/default-pool/big.img", BIG,

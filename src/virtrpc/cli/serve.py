@@ -100,6 +100,9 @@ def add_parser(subparsers: Any, name: str) -> None:
                         metavar="N",
                         help="unanswered pings before the server drops the client "
                              "(default: %(default)s)")
+    parser.add_argument("--extras", action="store_true",
+                        help="also offer what libvirtd's test driver lacks (secrets, job "
+                             "info, a sample volume); by default answer as it does")
     parser.add_argument("--node", metavar="FILE",
                         help="serve this node file (libvirt's test driver <node> format) as "
                              "test:///default; any client may still open another node file "
@@ -140,7 +143,7 @@ async def _serve(args: argparse.Namespace) -> int:
     node = os.path.abspath(args.node) if args.node else None
     try:
         server, driver = build_test_server(limits, reset_when_unused=not args.keep_state,
-                                            default_node=node)
+                                           extras=args.extras, default_node=node)
     except RpcFault as error:
         print(f"virtrpc serve: --node {args.node}: {error}", file=sys.stderr)
         return 2

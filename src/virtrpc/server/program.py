@@ -46,7 +46,9 @@ Answer: TypeAlias = _Reply | Awaitable[_Reply]
 _READONLY_PERMISSIONS = frozenset({"read", "getattr", "none", ""})
 # Words libvirt writes in upper case in its API names.
 _API_WORDS = {"xml": "XML", "uuid": "UUID", "uri": "URI", "id": "ID", "fd": "FD", "nmi": "NMI",
-              "cpu": "CPU", "mac": "MAC", "os": "OS", "fs": "FS", "iothread": "IOThread"}
+              "cpu": "CPU", "mac": "MAC", "os": "OS", "fs": "FS", "iothread": "IOThread",
+              "dhcp": "DHCP", "nwfilter": "NWFilter", "nwfilters": "NWFilters",
+              "pm": "PM", "sev": "SEV"}
 
 
 def acl_allows_readonly(procedure: Procedure) -> bool:
@@ -84,6 +86,10 @@ def error_domain_for(procedure_name: str) -> int:
         return ErrorDomain.NETWORK
     if procedure_name.startswith(("storage_", "storage_vol")):
         return ErrorDomain.STORAGE
+    if "secret" in procedure_name:
+        return 30  # VIR_FROM_SECRET
+    if "nwfilter" in procedure_name:
+        return 33  # VIR_FROM_NWFILTER
     return ErrorDomain.NONE
 
 

@@ -22,6 +22,7 @@ def build_test_server(
     hypervisor: Hypervisor | None = None,
     *,
     reset_when_unused: bool = False,
+    extras: bool = False,
     default_node: str | None = None,
 ) -> tuple[Server, TestDriver]:
     """A :class:`~virtrpc.server.Server` serving the test hypervisor (no listeners yet).
@@ -33,9 +34,13 @@ def build_test_server(
     (libvirtd's test driver rule).  ``default_node`` names a node file that
     ``test:///default`` serves instead of the built-in default node (a bad
     file raises :class:`~virtrpc.server.errors.RpcFault`).
+
+    By default it answers as libvirtd's test driver, refusals included; with
+    ``extras`` it also offers what that driver lacks (an empty secret list,
+    job information, a sparse ``disk1.img`` in the built-in ``default-pool``).
     """
     server = Server(limits)
-    driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused,
+    driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused, extras=extras,
                         default_node=default_node)
     server.add_program(driver.service())
     server.on_client_closed(driver.client_closed)

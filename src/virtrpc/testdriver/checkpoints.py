@@ -145,6 +145,9 @@ class CheckpointHandlers(DriverBase):
                         "Flag 'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE' is required by flag "
                         "'VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE'")
         domain, tree = self._checkpoint_tree(args.dom)
+        if self.has_snapshots(domain):  # as libvirt's test driver, before anything else
+            raise fault(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.TEST,
+                        "Operation not supported: cannot create checkpoint while snapshot exists")
         if not domain.active:
             raise fault(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.TEST,
                         "Operation not supported: cannot create checkpoint for inactive domain")

@@ -101,9 +101,13 @@ class DriverBase(RemoteHandlers):
         hypervisor: Hypervisor | None = None,
         *,
         reset_when_unused: bool = False,
+        extras: bool = False,
         node_loader: NodeLoader | None = None,
         default_node: str | None = None,
     ) -> None:
+        #: offer what libvirtd's test driver lacks (secrets, job info, a
+        #: sample volume in the default pool)
+        self.extras = extras
         #: loads ``test:///path`` node files (None: only test:///default is served)
         self.node_loader = node_loader
         #: a node file that takes the place of the built-in default node (``--node``)
@@ -133,7 +137,7 @@ class DriverBase(RemoteHandlers):
     def _fresh_default(self) -> Hypervisor:
         if self.default_node is not None and self.node_loader is not None:
             return self.node_loader(self.default_node)
-        return Hypervisor()
+        return Hypervisor(sample_volume=self.extras)
 
     def state_of(self, client: ServerClient) -> Hypervisor:
         """The hypervisor of the URI ``client`` opened."""

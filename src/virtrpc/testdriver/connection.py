@@ -9,6 +9,7 @@ from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain
 from virtrpc.testdriver import host
 from virtrpc.testdriver.common import DriverBase, c_chars, fault, not_open
+from virtrpc.testdriver.refusals import check_flags, no_support
 
 # virDrvFeature values the remote daemon answers "supported" for (see
 # remoteDispatchConnectSupportsFeature and testConnectSupportsFeature).
@@ -19,6 +20,9 @@ SUPPORTED_FEATURES = frozenset({8, 9, 10, 14, 15, 16})
 SUPPORTED_FEATURES |= frozenset({4, 6, 7, 12, 13})
 
 VIR_CONNECT_RO = 1
+
+
+ERROR_DOMAIN_CPU = 31  # VIR_FROM_CPU
 
 
 class ConnectionHandlers(DriverBase):
@@ -94,6 +98,21 @@ class ConnectionHandlers(DriverBase):
     ) -> remote.RemoteConnectGetCapabilitiesRet:
         return remote.RemoteConnectGetCapabilitiesRet(capabilities=host.capabilities_xml())
 
+    def connect_get_cpu_model_names(
+        self, ctx: CallContext, args: remote.RemoteConnectGetCpuModelNamesArgs
+    ) -> remote.RemoteConnectGetCpuModelNamesRet:
+        check_flags(args.flags, 0, "testConnectGetCPUModelNames")
+        if args.arch not in host.KNOWN_ARCHES:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        f"invalid argument: cannot find architecture {args.arch}")
+        names = host.cpu_model_names(args.arch)
+        if names is None:
+            raise fault(ErrorCode.NO_SUPPORT, ERROR_DOMAIN_CPU,
+                        f"this function is not supported by the connection driver: "
+                        f"'{args.arch}' architecture is not supported by CPU driver")
+        return remote.RemoteConnectGetCpuModelNamesRet(
+            models=names if args.need_results else [], ret=len(names))
+
     def connect_get_max_vcpus(
         self, ctx: CallContext, args: remote.RemoteConnectGetMaxVcpusArgs
     ) -> remote.RemoteConnectGetMaxVcpusRet:
@@ -149,6 +168,14 @@ class ConnectionHandlers(DriverBase):
             )
         return remote.RemoteNodeGetCellsFreeMemoryRet(cells=cells[start : start + args.maxcells])
 
+    def node_get_cpu_map(
+        self, ctx: CallContext, args: remote.RemoteNodeGetCpuMapArgs
+    ) -> remote.RemoteNodeGetCpuMapRet:
+        """As libvirt's test driver: 8 CPUs, of which 0, 2 and 4 are online."""
+        check_flags(args.flags, 0, "testNodeGetCPUMap")
+        return remote.RemoteNodeGetCpuMapRet(
+            cpumap=b"\x15" if args.need_map else b"", online=3 if args.need_online else 0, ret=8)
+
     def node_get_security_model(
         self, ctx: CallContext, args: None
     ) -> remote.RemoteNodeGetSecurityModelRet:
@@ -157,14 +184,19 @@ class ConnectionHandlers(DriverBase):
         return self._ret(ctx, snapshots=[], ret=0)
 
     # -- object kinds the test hypervisor does not model ---------------------------
-    # No secrets: list them as empty rather than unsupported, as virsh expects.
+    # Secrets only with ``extras`` (libvirtd's test driver has no secret
+    # driver); with them, an empty list rather than unsupported.
 
     def connect_num_of_secrets(
         self, ctx: CallContext, args: None
     ) -> remote.RemoteConnectNumOfSecretsRet:
+        if not self.extras:  # libvirtd's test driver has no secret driver
+            raise no_support("connect_num_of_secrets")
         return remote.RemoteConnectNumOfSecretsRet(num=0)
 
     def connect_list_all_secrets(
         self, ctx: CallContext, args: remote.RemoteConnectListAllSecretsArgs
     ) -> remote.RemoteConnectListAllSecretsRet:
+        if not self.extras:
+            raise no_support("connect_list_all_secrets")
         return remote.RemoteConnectListAllSecretsRet(secrets=[], ret=0)

@@ -7,27 +7,26 @@ import asyncio
 import contextlib
 import os
 import socket
-import time
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext, Hole, close_fds
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
-from virtrpc.testdriver.common import DriverBase, c_chars, fault, unsupported_flags
+from virtrpc.testdriver.common import c_chars, fault, unsupported_flags
+from virtrpc.testdriver.domain_stats import (
+    VCPU_MAXIMUM,
+    DomainStatsHandlers,
+    one_definition_is_config,
+)
 from virtrpc.testdriver.model import Domain, DomainState, LifecycleEvent, ObjectEvent
 from virtrpc.testdriver.png import screenshot
+from virtrpc.testdriver.refusals import (
+    check_flags,
+    no_support,
+    validate_typed_params,
+)
 
 # virTypedParameterType values and names (virtypedparam.c).
 TYPED_PARAM_UINT = 2
-TYPED_PARAM_TYPE_NAMES = (
-    "unknown",
-    "int",
-    "uint",
-    "llong",
-    "ullong",
-    "double",
-    "boolean",
-    "string",
-)
 TYPED_PARAM_STRING_OKAY = 1 << 2
 TYPED_PARAM_FIELD_LENGTH = 80  # VIR_TYPED_PARAM_FIELD_LENGTH, including the NUL
 DOMAIN_AFFECT_LIVE = 1
@@ -70,39 +69,8 @@ def _check_affect_flags(flags: int) -> None:
         )
 
 
-def _validate_typed_params(params: list[remote.RemoteTypedParam], allowed: dict[str, int]) -> None:
-    """``virTypedParamsValidate``: each allowed field at most once, with its
-    type; the first field (in sorted order) that is not allowed is refused."""
-    seen: set[str] = set()
-    for param in sorted(params, key=lambda p: p.field.encode()):
-        expected = allowed.get(param.field)
-        if expected is None:
-            raise fault(
-                ErrorCode.ARGUMENT_UNSUPPORTED,
-                ErrorDomain.NONE,
-                f"argument unsupported: parameter '{param.field}' not supported",
-            )
-        if param.field in seen:
-            raise fault(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.NONE,
-                f"invalid argument: parameter '{param.field}' occurs multiple times",
-            )
-        kind = param.value.type
-        if kind != expected:
-            names = TYPED_PARAM_TYPE_NAMES
-            given = names[kind] if 0 <= kind < len(names) else names[0]
-            raise fault(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.NONE,
-                f"invalid argument: invalid type '{given}' for parameter "
-                f"'{param.field}', expected '{names[expected]}'",
-            )
-        seen.add(param.field)
-
-
-class DomainHandlers(DriverBase):
-    """Domains."""
+class DomainHandlers(DomainStatsHandlers):
+    """Domains (statistics and tuning in the base class)."""
 
     # -- domains: listing and lookup ------------------------------------------
 
@@ -204,7 +172,7 @@ class DomainHandlers(DriverBase):
             state=int(domain.state),
             maxMem=domain.max_memory,
             memory=domain.memory,
-            nrVirtCpu=domain.vcpus,
+            nrVirtCpu=domain.live_vcpus,
             cpuTime=domain.cpu_time_ns(),
         )
 
@@ -217,6 +185,8 @@ class DomainHandlers(DriverBase):
     def domain_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteDomainGetXmlDescArgs
     ) -> remote.RemoteDomainGetXmlDescRet:
+        # VIR_DOMAIN_XML_COMMON_FLAGS: secure, inactive, migratable
+        check_flags(args.flags, 0xB, "testDomainGetXMLDesc")
         domain = self._domain(args.dom)
         inactive = bool(args.flags & 2)  # VIR_DOMAIN_XML_INACTIVE
         return remote.RemoteDomainGetXmlDescRet(xml=domain.xml(inactive=inactive))
@@ -240,7 +210,14 @@ class DomainHandlers(DriverBase):
     def domain_get_vcpus_flags(
         self, ctx: CallContext, args: remote.RemoteDomainGetVcpusFlagsArgs
     ) -> remote.RemoteDomainGetVcpusFlagsRet:
-        return remote.RemoteDomainGetVcpusFlagsRet(num=self._domain(args.dom).vcpus)
+        check_flags(args.flags, 0x7, "testDomainGetVcpusFlags")
+        domain = self._domain(args.dom)
+        config = one_definition_is_config(domain, args.flags)
+        if args.flags & VCPU_MAXIMUM:
+            return remote.RemoteDomainGetVcpusFlagsRet(
+                num=domain.config_max_vcpus if config else domain.vcpus)
+        return remote.RemoteDomainGetVcpusFlagsRet(
+            num=domain.config_vcpus if config else domain.live_vcpus)
 
     def domain_is_active(
         self, ctx: CallContext, args: remote.RemoteDomainIsActiveArgs
@@ -284,14 +261,19 @@ class DomainHandlers(DriverBase):
     def domain_get_security_label(
         self, ctx: CallContext, args: remote.RemoteDomainGetSecurityLabelArgs
     ) -> remote.RemoteDomainGetSecurityLabelRet:
-        self._domain(args.dom)
+        return self._security_label(self._domain(args.dom))
+
+    @staticmethod
+    def _security_label(domain: Domain) -> remote.RemoteDomainGetSecurityLabelRet:
+        """The test driver labels running domains only (an empty label otherwise)."""
+        if not domain.active:
+            return remote.RemoteDomainGetSecurityLabelRet(label=c_chars(""), enforcing=0)
         return remote.RemoteDomainGetSecurityLabelRet(label=c_chars("libvirt-test"), enforcing=1)
 
     def domain_get_security_label_list(
         self, ctx: CallContext, args: remote.RemoteDomainGetSecurityLabelListArgs
     ) -> remote.RemoteDomainGetSecurityLabelListRet:
-        self._domain(args.dom)
-        label = remote.RemoteDomainGetSecurityLabelRet(label=c_chars("libvirt-test"), enforcing=1)
+        label = self._security_label(self._domain(args.dom))
         return remote.RemoteDomainGetSecurityLabelListRet(labels=[label], ret=1)
 
     def domain_get_metadata(
@@ -299,16 +281,17 @@ class DomainHandlers(DriverBase):
     ) -> remote.RemoteDomainGetMetadataRet:
         domain = self._domain(args.dom)
         return remote.RemoteDomainGetMetadataRet(
-            metadata=self.hv.get_metadata(domain, args.type, args.uri)
+            metadata=self.hv.get_metadata(domain, args.type, args.uri, args.flags)
         )
 
     def domain_set_metadata(
         self, ctx: CallContext, args: remote.RemoteDomainSetMetadataArgs
     ) -> None:
         domain = self._domain(args.dom)
-        self.hv.set_metadata(domain, args.type, args.metadata, args.key, args.uri)
+        self.hv.set_metadata(domain, args.type, args.metadata, args.key, args.uri, args.flags)
 
-    def _set_memory(self, domain: Domain, memory: int, maximum: bool) -> None:
+    def _set_memory(self, domain: Domain, memory: int, maximum: bool,
+                    flags: int = DOMAIN_AFFECT_LIVE) -> None:
         if maximum:
             if domain.active:
                 raise fault(
@@ -319,6 +302,7 @@ class DomainHandlers(DriverBase):
                 )
             domain.max_memory = memory
             domain.memory = min(domain.memory, memory)
+            domain.config_memory = min(domain.config_memory, memory)
             return
         if memory > domain.max_memory:
             raise fault(
@@ -326,7 +310,13 @@ class DomainHandlers(DriverBase):
                 ErrorDomain.DOMAIN,
                 "invalid argument: cannot set memory higher than max memory",
             )
-        domain.memory = memory
+        live, config = domain.definitions_for(flags & (DOMAIN_AFFECT_LIVE | DOMAIN_AFFECT_CONFIG))
+        if live:
+            domain.memory = memory
+        if config:
+            domain.config_memory = memory
+            if not domain.active:
+                domain.memory = memory
 
     def domain_set_memory(self, ctx: CallContext, args: remote.RemoteDomainSetMemoryArgs) -> None:
         self._set_memory(self._domain(args.dom), args.memory, maximum=False)
@@ -339,7 +329,8 @@ class DomainHandlers(DriverBase):
     def domain_set_memory_flags(
         self, ctx: CallContext, args: remote.RemoteDomainSetMemoryFlagsArgs
     ) -> None:
-        self._set_memory(self._domain(args.dom), args.memory, maximum=bool(args.flags & 4))
+        self._set_memory(self._domain(args.dom), args.memory, maximum=bool(args.flags & 4),
+                         flags=args.flags)
 
     # -- domains: scheduler (as libvirt's test driver: one "weight" that stays 50) --
 
@@ -404,7 +395,7 @@ class DomainHandlers(DriverBase):
             )
         if flags:
             raise unsupported_flags(flags, function)
-        _validate_typed_params(
+        validate_typed_params(
             params, {name: kind for name, (kind, _) in SCHEDULER_PARAMETERS.items()}
         )
         self._domain(args.dom)
@@ -427,24 +418,11 @@ class DomainHandlers(DriverBase):
             "testDomainSetSchedulerParametersFlags",
         )
 
-    def domain_get_time(
-        self, ctx: CallContext, args: remote.RemoteDomainGetTimeArgs
-    ) -> remote.RemoteDomainGetTimeRet:
-        domain = self._domain(args.dom)
-        if not domain.active:
-            raise fault(
-                ErrorCode.OPERATION_INVALID,
-                ErrorDomain.DOMAIN,
-                "Requested operation is not valid: domain is not running",
-            )
-        now = time.time_ns()
-        return remote.RemoteDomainGetTimeRet(
-            seconds=now // 1_000_000_000, nseconds=now % 1_000_000_000
-        )
-
     def domain_get_job_info(
         self, ctx: CallContext, args: remote.RemoteDomainGetJobInfoArgs
     ) -> remote.RemoteDomainGetJobInfoRet:
+        if not self.extras:  # libvirtd's test driver has no job information
+            raise no_support("domain_get_job_info")
         self._domain(args.dom)
         return remote.RemoteDomainGetJobInfoRet(
             type=0,
@@ -552,6 +530,17 @@ class DomainHandlers(DriverBase):
 
     def domain_resume(self, ctx: CallContext, args: remote.RemoteDomainResumeArgs) -> None:
         self.hv.resume_domain(self._domain(args.dom))
+
+    def domain_rename(
+        self, ctx: CallContext, args: remote.RemoteDomainRenameArgs
+    ) -> remote.RemoteDomainRenameRet:
+        check_flags(args.flags, 0, "testDomainRename")
+        domain = self._domain(args.dom)
+        if not args.new_name:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        "new_name in virDomainRename must not be NULL")
+        self.hv.rename_domain(domain, args.new_name)
+        return remote.RemoteDomainRenameRet(retcode=0)
 
     def domain_undefine(self, ctx: CallContext, args: remote.RemoteDomainUndefineArgs) -> None:
         self.hv.undefine_domain(self._domain(args.dom))

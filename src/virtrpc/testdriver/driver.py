@@ -93,9 +93,10 @@ class TestDriver(
         hypervisor: Hypervisor | None = None,
         *,
         reset_when_unused: bool = False,
+        extras: bool = False,
         default_node: str | None = None,
     ) -> None:
-        super().__init__(hypervisor, reset_when_unused=reset_when_unused,
+        super().__init__(hypervisor, reset_when_unused=reset_when_unused, extras=extras,
                          node_loader=load_node_file, default_node=default_node)
 
     def service(self) -> ProgramService:

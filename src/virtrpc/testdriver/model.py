@@ -8,38 +8,43 @@ its errors, and report every state change to the registered listeners as an
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import os
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TypeVar, cast
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+from virtrpc.testdriver.domain_xml import fill_domain_defaults
+
+# A domain's own state lives in model_domain; importable from here too.
+from virtrpc.testdriver.model_domain import AFFECT_CONFIG as AFFECT_CONFIG
+from virtrpc.testdriver.model_domain import AFFECT_LIVE as AFFECT_LIVE
+from virtrpc.testdriver.model_domain import REASON_SHUTOFF_UNKNOWN as REASON_SHUTOFF_UNKNOWN
+from virtrpc.testdriver.model_domain import Domain as Domain
+from virtrpc.testdriver.model_domain import DomainState as DomainState
+from virtrpc.testdriver.model_domain import DomainTexts as DomainTexts
+from virtrpc.testdriver.model_domain import close_fds as close_fds
+from virtrpc.testdriver.model_domain import operation_invalid as operation_invalid
+
+# Networks, pools and volumes live in model_objects; importable from here too.
+from virtrpc.testdriver.model_objects import (
+    DEFAULT_POOL_BYTES,
+    MAX_VOLUME_BYTES,
+    network_defaults,
+)
+from virtrpc.testdriver.model_objects import STREAM_CHUNK as STREAM_CHUNK
+from virtrpc.testdriver.model_objects import Network as Network
+from virtrpc.testdriver.model_objects import StoragePool as StoragePool
+from virtrpc.testdriver.model_objects import Volume as Volume
 from virtrpc.testdriver.xmlutil import (
     parse_uuid,
     parse_xml,
     scaled_int,
-    to_xml,
     uuid_str,
     xml_invalid,
 )
-
-
-class DomainState(IntEnum):
-    """``virDomainState``."""
-
-    NOSTATE = 0
-    RUNNING = 1
-    BLOCKED = 2
-    PAUSED = 3
-    SHUTDOWN = 4
-    SHUTOFF = 5
-    CRASHED = 6
-    PMSUSPENDED = 7
 
 
 class LifecycleEvent(IntEnum):
@@ -57,6 +62,8 @@ class LifecycleEvent(IntEnum):
 # Detail codes of the lifecycle events the model emits.
 DETAIL_DEFINED_ADDED = 0
 DETAIL_DEFINED_UPDATED = 1
+DETAIL_DEFINED_RENAMED = 2
+DETAIL_UNDEFINED_RENAMED = 1
 DETAIL_STARTED_BOOTED = 0
 DETAIL_SUSPENDED_PAUSED = 0
 DETAIL_RESUMED_UNPAUSED = 0
@@ -69,7 +76,6 @@ REASON_RUNNING_UNKNOWN = 0
 REASON_RUNNING_BOOTED = 1
 REASON_RUNNING_UNPAUSED = 5
 REASON_PAUSED_USER = 1  # VIR_DOMAIN_PAUSED_USER (2 is MIGRATION)
-REASON_SHUTOFF_UNKNOWN = 0
 REASON_SHUTOFF_SHUTDOWN = 1
 REASON_SHUTOFF_DESTROYED = 2
 
@@ -78,12 +84,14 @@ METADATA_DESCRIPTION = 0
 METADATA_TITLE = 1
 METADATA_ELEMENT = 2
 
+#: VIR_ERR_NO_NAME ("missing name information")
+ERR_NO_NAME = 21
+
 # virStoragePoolEventLifecycleType values the model emits.
+POOL_EVENT_UNDEFINED = 1
 POOL_EVENT_STARTED = 2
 POOL_EVENT_STOPPED = 3
 
-STREAM_CHUNK = 256 * 1024
-MAX_VOLUME_BYTES = 1 << 40
 
 
 def _not_found(kind: str, code: int, detail: str | None) -> RpcFault:
@@ -94,221 +102,6 @@ def _not_found(kind: str, code: int, detail: str | None) -> RpcFault:
 def internal_error(message: str) -> RpcFault:
     """``VIR_ERR_INTERNAL_ERROR`` from the test driver."""
     return RpcFault(ErrorCode.INTERNAL_ERROR, ErrorDomain.TEST, f"internal error: {message}")
-
-
-def operation_invalid(message: str, domain: int = ErrorDomain.DOMAIN) -> RpcFault:
-    """``VIR_ERR_OPERATION_INVALID``."""
-    return RpcFault(
-        ErrorCode.OPERATION_INVALID, domain, f"Requested operation is not valid: {message}"
-    )
-
-
-def close_fds(fds: list[int]) -> None:
-    """Close every fd in the list (each exactly once) and empty it."""
-    while fds:
-        fd = fds.pop()
-        with contextlib.suppress(OSError):
-            os.close(fd)
-
-
-@dataclass
-class Domain:
-    """One guest."""
-
-    name: str
-    uuid: bytes
-    definition: ET.Element
-    max_memory: int
-    memory: int
-    vcpus: int
-    os_type: str
-    id: int = -1
-    state: DomainState = DomainState.SHUTOFF
-    reason: int = REASON_SHUTOFF_UNKNOWN
-    persistent: bool = True
-    autostart: bool = False
-    started_at: float = 0.0
-    description: str | None = None
-    title: str | None = None
-    metadata_elements: dict[str, str] = field(default_factory=dict)
-    # fds the guest holds (create_xml_with_files, fd_associate): owned by the
-    # domain, closed when it stops or is removed.
-    kept_fds: list[int] = field(default_factory=list)
-    associated_fds: dict[str, list[int]] = field(default_factory=dict)
-
-    @property
-    def active(self) -> bool:
-        return self.id >= 0
-
-    def cpu_time_ns(self) -> int:
-        """Virtual CPU time: grows while the domain runs."""
-        if not self.active:
-            return 0
-        return int((time.monotonic() - self.started_at) * 1e9 * self.vcpus) + 1
-
-    def xml(self, *, inactive: bool = False) -> str:
-        root = copy.deepcopy(self.definition)
-        root.set("type", root.get("type", "test"))
-        if self.active and not inactive:
-            root.set("id", str(self.id))
-        elif "id" in root.attrib:
-            del root.attrib["id"]
-        for tag, value in (("title", self.title), ("description", self.description)):
-            existing = root.find(tag)
-            if existing is not None:
-                root.remove(existing)
-            if value is not None:
-                element = ET.Element(tag)
-                element.text = value
-                root.insert(2, element)
-        old_meta = root.find("metadata")
-        if old_meta is not None:
-            root.remove(old_meta)
-        if self.metadata_elements:
-            meta = ET.Element("metadata")
-            for text in self.metadata_elements.values():
-                meta.append(ET.fromstring(text))
-            root.insert(2, meta)
-        return to_xml(root)
-
-    def release_fds(self) -> None:
-        close_fds(self.kept_fds)
-        for fds in self.associated_fds.values():
-            close_fds(fds)
-        self.associated_fds.clear()
-
-
-@dataclass
-class Network:
-    """A virtual network."""
-
-    name: str
-    uuid: bytes
-    definition: ET.Element
-    bridge: str
-    active: bool = False
-    persistent: bool = True
-    autostart: bool = False
-
-    def xml(self) -> str:
-        return to_xml(self.definition)
-
-
-@dataclass
-class Volume:
-    """A storage volume; its content is a list of extents (``None`` = hole)."""
-
-    name: str
-    pool: str
-    path: str
-    capacity: int
-    extents: list[tuple[int, bytes | None]] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return sum(length for length, _ in self.extents)
-
-    @property
-    def allocation(self) -> int:
-        return sum(length for length, data in self.extents if data is not None)
-
-    def read(self, offset: int, length: int) -> Iterator[tuple[int, bytes | None]]:
-        """Yield (length, data-or-None-for-hole) pieces of the given range,
-        data pieces at most ``STREAM_CHUNK`` bytes long."""
-        end = self.size if length == 0 else min(self.size, offset + length)
-        position = 0
-        for extent_length, data in self.extents:
-            extent_end = position + extent_length
-            start = max(position, offset)
-            stop = min(extent_end, end)
-            if start < stop:
-                if data is None:
-                    yield stop - start, None
-                else:
-                    for chunk_start in range(start, stop, STREAM_CHUNK):
-                        chunk_stop = min(stop, chunk_start + STREAM_CHUNK)
-                        yield (
-                            chunk_stop - chunk_start,
-                            data[chunk_start - position : chunk_stop - position],
-                        )
-            position = extent_end
-            if position >= end:
-                break
-
-    def replace_from(self, offset: int, pieces: list[tuple[int, bytes | None]]) -> None:
-        """Keep the content before ``offset``, then append the uploaded pieces."""
-        kept: list[tuple[int, bytes | None]] = []
-        position = 0
-        for extent_length, data in self.extents:
-            if position >= offset:
-                break
-            take = min(extent_length, offset - position)
-            kept.append((take, None if data is None else data[:take]))
-            position += take
-        if position < offset:
-            kept.append((offset - position, None))
-        # Runs of data pieces become one extent, joined once (concatenating
-        # piece by piece copied the whole run again for every piece).
-        merged: list[tuple[int, bytes | None]] = []
-        run: list[bytes] = []
-        for length, data in [*kept, *pieces, (0, None)]:
-            if data is not None:
-                if length:
-                    run.append(data)
-                continue
-            if run:
-                joined = b"".join(run)
-                merged.append((len(joined), joined))
-                run = []
-            if length:
-                if merged and merged[-1][1] is None:
-                    merged[-1] = (merged[-1][0] + length, None)
-                else:
-                    merged.append((length, None))
-        self.extents = merged
-        self.capacity = max(self.capacity, self.size)
-
-    def xml(self) -> str:
-        root = ET.Element("volume", type="file")
-        ET.SubElement(root, "name").text = self.name
-        ET.SubElement(root, "key").text = self.path
-        ET.SubElement(root, "capacity", unit="bytes").text = str(self.capacity)
-        ET.SubElement(root, "allocation", unit="bytes").text = str(self.allocation)
-        target = ET.SubElement(root, "target")
-        ET.SubElement(target, "path").text = self.path
-        ET.SubElement(target, "format", type="raw")
-        return to_xml(root)
-
-
-@dataclass
-class StoragePool:
-    """A directory-like storage pool holding volumes."""
-
-    name: str
-    uuid: bytes
-    path: str
-    capacity: int
-    active: bool = True
-    persistent: bool = True
-    autostart: bool = False
-    volumes: dict[str, Volume] = field(default_factory=dict)
-
-    @property
-    def allocation(self) -> int:
-        return sum(volume.allocation for volume in self.volumes.values())
-
-    def xml(self) -> str:
-        root = ET.Element("pool", type="dir")
-        ET.SubElement(root, "name").text = self.name
-        ET.SubElement(root, "uuid").text = uuid_str(self.uuid)
-        ET.SubElement(root, "capacity", unit="bytes").text = str(self.capacity)
-        ET.SubElement(root, "allocation", unit="bytes").text = str(self.allocation)
-        available = self.capacity - self.allocation
-        ET.SubElement(root, "available", unit="bytes").text = str(available)
-        ET.SubElement(root, "source")
-        target = ET.SubElement(root, "target")
-        ET.SubElement(target, "path").text = self.path
-        return to_xml(root)
 
 
 @dataclass(frozen=True)
@@ -345,15 +138,17 @@ DEFAULT_DOMAIN_XML = """<domain type='test'>
     <disk type='file' device='disk'>
       <source file='/guest/diskimage1'/>
       <target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
     </disk>
     <interface type='network'>
       <mac address='aa:bb:cc:dd:ee:ff'/>
       <source network='default'/>
       <target dev='testnet0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
     </interface>
-    <console type='pty'/>
-    <graphics type='vnc' port='-1' autoport='yes'/>
-    <memballoon model='virtio'/>
+    <memballoon model='virtio'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </memballoon>
   </devices>
 </domain>
 """
@@ -375,7 +170,10 @@ DEFAULT_NETWORK_XML = """<network>
 class Hypervisor:
     """All state of the test hypervisor, shared by every client of a server."""
 
-    def __init__(self, *, populate: bool = True) -> None:
+    def __init__(self, *, populate: bool = True, sample_volume: bool = False) -> None:
+        """The default node (``populate``: libvirt's test driver's, with an
+        empty ``default-pool``); ``sample_volume`` adds virtrpc's sparse
+        ``disk1.img`` to that pool, for trying streams."""
         self.domains: dict[str, Domain] = {}
         self.networks: dict[str, Network] = {}
         self.pools: dict[str, StoragePool] = {}
@@ -385,7 +183,7 @@ class Hypervisor:
         #: False for a node file's hypervisor: no default objects of any kind.
         self.populated = populate
         if populate:
-            self._populate()
+            self._populate(sample_volume)
 
     def kind_state(self, kind: Callable[[Hypervisor], KindState]) -> KindState:
         """The state of one object kind modelled in its own module: one
@@ -409,7 +207,7 @@ class Hypervisor:
         for listener in list(self._listeners):
             listener(event)
 
-    def _populate(self) -> None:
+    def _populate(self, sample_volume: bool) -> None:
         domain = self.define_domain(DEFAULT_DOMAIN_XML, emit=False)
         self._start(domain, emit=False)
         # libvirt's test driver loads the default node's running domain
@@ -421,9 +219,11 @@ class Hypervisor:
             name="default-pool",
             uuid=parse_uuid("dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566"),
             path="/default-pool",
-            capacity=100 * 1024**3,
+            capacity=DEFAULT_POOL_BYTES,
         )
         self.pools[pool.name] = pool
+        if not sample_volume:
+            return
         disk = Volume("disk1.img", pool.name, "/default-pool/disk1.img", 4 * 1024 * 1024)
         # A sparse image: some data, a 2 MiB hole, some more data.
         head = bytes(range(256)) * 4096
@@ -439,7 +239,7 @@ class Hypervisor:
             raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <domain>")
         name = (root.findtext("name") or "").strip()
         if not name:
-            raise xml_invalid("missing name information")
+            raise RpcFault(ERR_NO_NAME, ErrorDomain.DOMAIN, "missing name information")
         os_type = (root.findtext("os/type") or "").strip()
         if not os_type:
             raise xml_invalid("an os <type> must be specified")
@@ -456,18 +256,23 @@ class Hypervisor:
             uuid_element = ET.Element("uuid")
             root.insert(1, uuid_element)
         uuid_element.text = uuid_str(uuid)
-        texts: dict[str, str | None] = {}
+        texts = DomainTexts()
         for tag in ("title", "description"):
             element = root.find(tag)
-            texts[tag] = element.text if element is not None else None
-            if element is not None:
-                root.remove(element)
-        meta: dict[str, str] = {}
+            setattr(texts, tag, element.text if element is not None else None)
         meta_element = root.find("metadata")
         if meta_element is not None:
             for child in meta_element:
                 if child.tag.startswith("{"):
-                    meta[child.tag[1:].split("}", 1)[0]] = ET.tostring(child, encoding="unicode")
+                    texts.elements[child.tag[1:].split("}", 1)[0]] = ET.tostring(
+                        child, encoding="unicode")
+        vcpu_element = root.find("vcpu")
+        current_text = vcpu_element.get("current") if vcpu_element is not None else None
+        try:
+            current_vcpus = int(current_text) if current_text else vcpus
+        except ValueError:
+            raise xml_invalid(f"current vcpus count must be an integer: '{current_text}'") from None
+        fill_domain_defaults(root)
         return Domain(
             name=name,
             uuid=uuid,
@@ -476,9 +281,10 @@ class Hypervisor:
             memory=min(memory, max_memory) if max_memory else memory,
             vcpus=vcpus,
             os_type=os_type,
-            description=texts["description"],
-            title=texts["title"],
-            metadata_elements=meta,
+            config_texts=texts,
+            live_texts=texts.copy(),
+            config_vcpus=min(current_vcpus, vcpus),
+            live_vcpus=min(current_vcpus, vcpus),
         )
 
     def _check_unique(self, new: Domain, *, allow_same: bool) -> Domain | None:
@@ -515,8 +321,12 @@ class Hypervisor:
         existing = self._check_unique(new, allow_same=True)
         if existing is not None:
             existing.definition = new.definition
-            existing.max_memory, existing.memory = new.max_memory, new.memory
-            existing.vcpus, existing.os_type = new.vcpus, new.os_type
+            existing.max_memory, existing.os_type = new.max_memory, new.os_type
+            existing.config_vcpus, existing.config_texts = new.config_vcpus, new.config_texts
+            existing.config_max_vcpus, existing.config_memory = new.vcpus, new.memory
+            if not existing.active:
+                existing.live_vcpus, existing.live_texts = new.live_vcpus, new.live_texts
+                existing.vcpus, existing.memory = new.vcpus, new.memory
             existing.persistent = True
             if emit:
                 self._emit(ObjectEvent("domain", existing, LifecycleEvent.DEFINED, DETAIL_DEFINED_UPDATED))
@@ -547,6 +357,8 @@ class Hypervisor:
         domain.id = self._next_id
         self._next_id += 1
         domain.state, domain.reason = DomainState.RUNNING, REASON_RUNNING_BOOTED
+        domain.live_texts = domain.config_texts.copy()
+        domain.live_iothreads = dict(domain.config_iothreads)
         domain.started_at = time.monotonic()
         if emit:
             self._emit(ObjectEvent("domain", domain, LifecycleEvent.STARTED, DETAIL_STARTED_BOOTED))
@@ -554,6 +366,11 @@ class Hypervisor:
     def _stop(self, domain: Domain, reason: int, detail: int) -> None:
         domain.id = -1
         domain.state, domain.reason = DomainState.SHUTOFF, reason
+        # the live config goes; the next start begins from the persistent one
+        domain.live_vcpus, domain.vcpus = domain.config_vcpus, domain.config_max_vcpus
+        domain.memory = domain.config_memory
+        domain.vcpu_pins.clear()
+        domain.live_iothreads.clear()
         domain.release_fds()
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.STOPPED, detail))
         if not domain.persistent:
@@ -613,8 +430,8 @@ class Hypervisor:
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.RESUMED, DETAIL_RESUMED_UNPAUSED))
 
     def undefine_domain(self, domain: Domain) -> None:
-        if not domain.persistent:
-            raise operation_invalid("cannot undefine transient domain")
+        # libvirt's test driver undefines a transient domain too (a no-op
+        # while it runs, as for any running domain)
         if domain.active:
             domain.persistent = False
         else:
@@ -622,39 +439,69 @@ class Hypervisor:
             del self.domains[domain.name]
         self._emit(ObjectEvent("domain", domain, LifecycleEvent.UNDEFINED, 0))
 
+    def rename_domain(self, domain: Domain, new_name: str) -> None:
+        """``virDomainRename``: a stopped persistent domain gets a new name."""
+        if domain.active:
+            raise operation_invalid("cannot rename active domain", ErrorDomain.TEST)
+        if not domain.persistent:
+            raise operation_invalid("cannot rename a transient domain", ErrorDomain.TEST)
+        if "/" in new_name:
+            raise RpcFault(ErrorCode.XML_ERROR, ErrorDomain.TEST,
+                           f"XML error: name {new_name} cannot contain '/'")
+        if new_name in self.domains:
+            raise RpcFault(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                           f"Requested operation is not valid: domain with name "
+                           f"'{new_name}' already exists")
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.UNDEFINED, DETAIL_UNDEFINED_RENAMED))
+        del self.domains[domain.name]
+        domain.name = new_name
+        name_element = domain.definition.find("name")
+        if name_element is not None:
+            name_element.text = new_name
+        self.domains[new_name] = domain
+        self._emit(ObjectEvent("domain", domain, LifecycleEvent.DEFINED, DETAIL_DEFINED_RENAMED))
+
     def set_metadata(self, domain: Domain, kind: int, text: str | None,
-                     key: str | None, uri: str | None) -> None:
+                     key: str | None, uri: str | None, flags: int = 0) -> None:
+        """Change the description, title or an element in the copies
+        ``flags`` (``VIR_DOMAIN_AFFECT_*``) select."""
+        targets = domain.texts_for(flags)
         if kind == METADATA_DESCRIPTION:
-            domain.description = text or None
+            for texts in targets:
+                texts.description = text or None
         elif kind == METADATA_TITLE:
             if text and "\n" in text:
                 raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                                "invalid argument: title can't contain newlines")
-            domain.title = text or None
+            for texts in targets:
+                texts.title = text or None
         elif kind == METADATA_ELEMENT:
             if not uri:
                 raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                                "invalid argument: uri must not be NULL")
             if not text:
-                domain.metadata_elements.pop(uri, None)
+                for texts in targets:
+                    texts.elements.pop(uri, None)
             else:
                 element = parse_xml(text, "metadata_xml")
                 element.tag = "{{{}}}{}".format(uri, element.tag.split("}")[-1])
                 ET.register_namespace(key or "meta", uri)
-                domain.metadata_elements[uri] = ET.tostring(element, encoding="unicode")
+                for texts in targets:
+                    texts.elements[uri] = ET.tostring(element, encoding="unicode")
         else:
             raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                            f"invalid argument: unknown metadata type '{kind}'")
         self._emit(ObjectEvent("domain-metadata", domain, kind))
 
-    def get_metadata(self, domain: Domain, kind: int, uri: str | None) -> str:
+    def get_metadata(self, domain: Domain, kind: int, uri: str | None, flags: int = 0) -> str:
+        texts = domain.texts_to_read(flags)
         value: str | None
         if kind == METADATA_DESCRIPTION:
-            value = domain.description
+            value = texts.description
         elif kind == METADATA_TITLE:
-            value = domain.title
+            value = texts.title
         else:
-            stored = domain.metadata_elements.get(uri or "")
+            stored = texts.elements.get(uri or "")
             value = None
             if stored is not None:
                 element = ET.fromstring(stored)
@@ -681,7 +528,7 @@ class Hypervisor:
                               ErrorDomain.NETWORK)
         name = (root.findtext("name") or "").strip()
         if not name:
-            raise xml_invalid("Missing network name", ErrorDomain.NETWORK)
+            raise RpcFault(ERR_NO_NAME, ErrorDomain.NETWORK, "missing name information")
         uuid_element = root.find("uuid")
         uuid = parse_uuid(uuid_element.text if uuid_element is not None else None,
                           ErrorDomain.NETWORK)
@@ -689,11 +536,7 @@ class Hypervisor:
             uuid_element = ET.Element("uuid")
             root.insert(1, uuid_element)
         uuid_element.text = uuid_str(uuid)
-        bridge = root.find("bridge")
-        if bridge is None:
-            bridge = ET.SubElement(root, "bridge")
-        if not bridge.get("name"):
-            bridge.set("name", f"virbr{len(self.networks)}")
+        bridge = network_defaults(root)
         existing = self.networks.get(name)
         if existing is not None:
             if existing.uuid != uuid:
@@ -701,9 +544,10 @@ class Hypervisor:
                                f"operation failed: network '{name}' already exists with uuid "
                                f"{uuid_str(existing.uuid)}")
             existing.definition, existing.persistent = root, True
+            existing.bridge = bridge
             network = existing
         else:
-            network = Network(name, uuid, root, bridge.get("name", ""))
+            network = Network(name, uuid, root, bridge)
             self.networks[name] = network
         if emit:
             self._emit(ObjectEvent("network", network, LifecycleEvent.DEFINED, 0))
@@ -721,13 +565,13 @@ class Hypervisor:
 
     def start_network(self, network: Network) -> None:
         if network.active:
-            raise operation_invalid("network is already active", ErrorDomain.NETWORK)
+            raise operation_invalid(f"Network '{network.name}' is already running",
+                                    ErrorDomain.TEST)
         network.active = True
         self._emit(ObjectEvent("network", network, 2, 0))
 
     def destroy_network(self, network: Network) -> None:
-        if not network.active:
-            raise operation_invalid("network is not active", ErrorDomain.NETWORK)
+        # libvirt's test driver stops a network whether it runs or not
         network.active = False
         self._emit(ObjectEvent("network", network, 3, 0))
         if not network.persistent:
@@ -735,9 +579,9 @@ class Hypervisor:
 
     def undefine_network(self, network: Network) -> None:
         if network.active:
-            network.persistent = False
-        else:
-            del self.networks[network.name]
+            raise operation_invalid(f"Network '{network.name}' is still running",
+                                    ErrorDomain.TEST)
+        del self.networks[network.name]
         self._emit(ObjectEvent("network", network, LifecycleEvent.UNDEFINED, 0))
 
     # -- storage ----------------------------------------------------------
@@ -803,23 +647,40 @@ class Hypervisor:
         raise _not_found("Storage volume", ErrorCode.NO_STORAGE_VOL,
                          f"no storage vol with matching {kind} '{what}'")
 
-    def create_volume(self, pool: StoragePool, xml_text: str) -> Volume:
+    def create_volume(self, pool: StoragePool, xml_text: str,
+                      source: Volume | None = None) -> Volume:
+        """A new volume in ``pool`` from its definition (``source``: the
+        volume it clones, ``virStorageVolCreateXMLFrom``)."""
         root = parse_xml(xml_text, "volume_definition", domain=ErrorDomain.STORAGE)
         if root.tag != "volume":
             raise xml_invalid(f"unexpected root element <{root.tag}>, expecting <volume>",
                               ErrorDomain.STORAGE)
         name = (root.findtext("name") or "").strip()
-        if not name or "/" in name:
-            raise xml_invalid("missing or invalid volume name", ErrorDomain.STORAGE)
+        if not name:
+            raise xml_invalid("missing volume name element", ErrorDomain.STORAGE)
+        if "/" in name:
+            raise xml_invalid(f"volume name '{name}' cannot contain '/'", ErrorDomain.STORAGE)
         if name in pool.volumes:
-            raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.STORAGE,
-                           f"operation failed: storage vol '{name}' already exists")
+            raise RpcFault(ErrorCode.OPERATION_FAILED, ErrorDomain.TEST,
+                           "operation failed: storage vol already exists")
         capacity = scaled_int(root.find("capacity"), "bytes") or 0
         if capacity > MAX_VOLUME_BYTES:
             raise RpcFault(ErrorCode.INVALID_ARG, ErrorDomain.STORAGE,
                            "invalid argument: volume too large for the test pool")
-        volume = Volume(name, pool.name, f"{pool.path}/{name}", capacity)
+        allocation_element = root.find("allocation")
+        allocation = (capacity if allocation_element is None
+                      else scaled_int(allocation_element, "bytes") or 0)
+        image_format = root.find("target/format")
+        volume = Volume(name, pool.name, f"{pool.path}/{name}", capacity,
+                        declared_allocation=min(allocation, capacity),
+                        format=(image_format.get("type") if image_format is not None
+                                else None) or "raw")
         volume.extents = [(capacity, None)] if capacity else []
+        if source is not None:  # a clone starts as a copy of its source
+            volume.extents = list(source.extents)
+            volume.capacity = max(capacity, source.capacity)
+            volume.declared_allocation = max(volume.declared_allocation,
+                                             source.declared_allocation)
         pool.volumes[name] = volume
         return volume
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.testdriver.common import DriverBase
-from virtrpc.testdriver.model import Network
+from virtrpc.testdriver.model import Network, internal_error
+from virtrpc.testdriver.refusals import check_flags
 
 
 class NetworkHandlers(DriverBase):
@@ -104,12 +105,16 @@ class NetworkHandlers(DriverBase):
     def network_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteNetworkGetXmlDescArgs
     ) -> remote.RemoteNetworkGetXmlDescRet:
+        check_flags(args.flags, 0, "testNetworkGetXMLDesc")
         return remote.RemoteNetworkGetXmlDescRet(xml=self._network(args.net).xml())
 
     def network_get_bridge_name(
         self, ctx: CallContext, args: remote.RemoteNetworkGetBridgeNameArgs
     ) -> remote.RemoteNetworkGetBridgeNameRet:
-        return remote.RemoteNetworkGetBridgeNameRet(name=self._network(args.net).bridge)
+        network = self._network(args.net)
+        if not network.bridge:
+            raise internal_error(f"network '{network.name}' does not have a bridge name.")
+        return remote.RemoteNetworkGetBridgeNameRet(name=network.bridge)
 
     def network_is_active(
         self, ctx: CallContext, args: remote.RemoteNetworkIsActiveArgs

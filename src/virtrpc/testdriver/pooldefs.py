@@ -142,13 +142,11 @@ class PoolDefinitionHandlers(DriverBase):
         check_flags(args.flags, 0, "testStoragePoolBuild")
         pool = self._storage_pool(args.pool)
         if pool.active:
-            raise operation_invalid(f"storage pool '{pool.name}' is already active",
-                                    ErrorDomain.TEST)
+            raise operation_invalid(f"storage pool '{pool.name}' is active", ErrorDomain.TEST)
 
     def storage_pool_delete(self, ctx: CallContext,
                             args: remote.RemoteStoragePoolDeleteArgs) -> None:
         check_flags(args.flags, 0, "testStoragePoolDelete")
         pool = self._storage_pool(args.pool)
         if pool.active:
-            raise operation_invalid(f"storage pool '{pool.name}' is already active",
-                                    ErrorDomain.TEST)
+            raise operation_invalid(f"storage pool '{pool.name}' is active", ErrorDomain.TEST)

@@ -237,6 +237,9 @@ class SnapshotHandlers(DriverBase):
                         "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE' is required by flag "
                         "'VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT'")
         domain, tree = self._snapshot_tree(args.dom)
+        if self.has_checkpoints(domain):  # as libvirt's test driver, before the XML
+            raise fault(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.TEST,
+                        "Operation not supported: cannot create snapshot while checkpoint exists")
         root = parse_xml(args.xml_desc, "domainsnapshot", domain=DOMAIN_SNAPSHOT)
         if root.tag != "domainsnapshot":
             raise xml_invalid(f"expecting root element of 'domainsnapshot', not '{root.tag}'",

@@ -3,12 +3,68 @@ download streams."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext, Hole
 from virtrpc.server.errors import ErrorCode, ErrorDomain
 from virtrpc.testdriver.common import DriverBase, fault, unsupported_flags
+from virtrpc.testdriver.model import StoragePool
+from virtrpc.testdriver.refusals import check_flags
+from virtrpc.testdriver.xmlutil import parse_xml, to_xml
 
 UPLOAD_LIMIT = 256 * 1024 * 1024
+
+
+# virConnectListAllStoragePools filters: (mask, what each bit of it keeps)
+_POOL_FILTERS = (
+    (0x3, lambda p: (not p.active, p.active)),
+    (0xC, lambda p: (p.persistent, not p.persistent)),
+    (0x30, lambda p: (p.autostart, not p.autostart)),
+)
+# VIR_CONNECT_LIST_STORAGE_POOLS_DIR and the other pool types, from bit 6 on
+_POOL_TYPES = ("dir", "fs", "netfs", "logical", "disk", "iscsi", "scsi", "mpath", "rbd",
+               "sheepdog", "gluster", "zfs", "vstorage", "iscsi-direct")
+
+
+def _pool_listed(pool: StoragePool, flags: int) -> bool:
+    for mask, tests in _POOL_FILTERS:
+        low = (mask & -mask).bit_length() - 1
+        if flags & mask and not any(kept for i, kept in enumerate(tests(pool))
+                                    if flags & (1 << (low + i))):
+            return False
+    type_flags = flags >> 6
+    if type_flags:
+        return pool.kind in _POOL_TYPES and bool(type_flags >> _POOL_TYPES.index(pool.kind) & 1)
+    return True
+
+
+def pool_sources_xml(kind: str, spec: str | None) -> str:
+    """``virConnectFindStoragePoolSources`` as libvirt's test driver answers:
+    two volume groups for ``logical``, a share on the named host for
+    ``netfs``; other types are unknown to it."""
+    sources = ET.Element("sources")
+    if kind == "logical":
+        for device, name in (("/dev/sda20", "testvg1"), ("/dev/sda21", "testvg2")):
+            source = ET.SubElement(sources, "source")
+            ET.SubElement(source, "device", path=device)
+            ET.SubElement(source, "name").text = name
+            ET.SubElement(source, "format", type="lvm2")
+        return to_xml(sources)
+    if kind == "netfs":
+        host = None
+        if spec:
+            host = parse_xml(spec, "source_spec", domain=ErrorDomain.STORAGE).find("host")
+        if host is None or not host.get("name"):
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.TEST,
+                        "invalid argument: hostname must be specified for netfs sources")
+        source = ET.SubElement(sources, "source")
+        ET.SubElement(source, "host", name=host.get("name", ""))
+        ET.SubElement(source, "dir", path="/testshare")
+        ET.SubElement(source, "format", type="nfs")
+        return to_xml(sources)
+    raise fault(ErrorCode.INTERNAL_ERROR, ErrorDomain.TEST,
+                f"internal error: unknown storage pool type {kind}")
 
 
 class StorageHandlers(DriverBase):
@@ -17,10 +73,8 @@ class StorageHandlers(DriverBase):
     def connect_list_all_storage_pools(
         self, ctx: CallContext, args: remote.RemoteConnectListAllStoragePoolsArgs
     ) -> remote.RemoteConnectListAllStoragePoolsRet:
-        pools = sorted(self.hv.pools.values(), key=lambda p: p.name)
-        flags = args.flags
-        if flags & 0x3:
-            pools = [p for p in pools if (flags & 2 and p.active) or (flags & 1 and not p.active)]
+        pools = [p for p in sorted(self.hv.pools.values(), key=lambda p: p.name)
+                 if _pool_listed(p, args.flags)]
         listed = [self._pool(p) for p in pools] if args.need_results else []
         return remote.RemoteConnectListAllStoragePoolsRet(pools=listed, ret=len(pools))
 
@@ -86,6 +140,7 @@ class StorageHandlers(DriverBase):
     def storage_pool_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteStoragePoolGetXmlDescArgs
     ) -> remote.RemoteStoragePoolGetXmlDescRet:
+        check_flags(args.flags, 0, "testStoragePoolGetXMLDesc")
         return remote.RemoteStoragePoolGetXmlDescRet(xml=self._storage_pool(args.pool).xml())
 
     def storage_pool_get_autostart(
@@ -195,6 +250,7 @@ class StorageHandlers(DriverBase):
     def storage_vol_get_xml_desc(
         self, ctx: CallContext, args: remote.RemoteStorageVolGetXmlDescArgs
     ) -> remote.RemoteStorageVolGetXmlDescRet:
+        check_flags(args.flags, 0, "testStorageVolGetXMLDesc")
         return remote.RemoteStorageVolGetXmlDescRet(xml=self._volume(args.vol).xml())
 
     def storage_vol_get_path(
@@ -209,6 +265,22 @@ class StorageHandlers(DriverBase):
         return remote.RemoteStorageVolCreateXmlRet(
             vol=self._vol(self.hv.create_volume(pool, args.xml))
         )
+
+    def storage_vol_create_xml_from(
+        self, ctx: CallContext, args: remote.RemoteStorageVolCreateXmlFromArgs
+    ) -> remote.RemoteStorageVolCreateXmlFromRet:
+        check_flags(args.flags, 0, "testStorageVolCreateXMLFrom")
+        pool = self.hv.active_pool(args.pool.name)
+        source = self._volume(args.clonevol)
+        return remote.RemoteStorageVolCreateXmlFromRet(
+            vol=self._vol(self.hv.create_volume(pool, args.xml, source=source)))
+
+    def connect_find_storage_pool_sources(
+        self, ctx: CallContext, args: remote.RemoteConnectFindStoragePoolSourcesArgs
+    ) -> remote.RemoteConnectFindStoragePoolSourcesRet:
+        check_flags(args.flags, 0, "testConnectFindStoragePoolSources")
+        return remote.RemoteConnectFindStoragePoolSourcesRet(
+            xml=pool_sources_xml(args.type, args.srcSpec))
 
     def storage_vol_delete(self, ctx: CallContext, args: remote.RemoteStorageVolDeleteArgs) -> None:
         self.hv.delete_volume(self._volume(args.vol))
