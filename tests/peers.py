@@ -315,7 +315,12 @@ class PrivateLibvirtd(TemporaryDaemon):
                     + (self.directory / "stderr.log").read_text(errors="replace")
                     + self.log_text()
                 )
-            if _socket_accepts(self.socket_path) and os.path.exists(self.readonly_socket_path):
+            # libvirtd binds its sockets one after another: all three before use
+            # (the admin socket came last, and test_client_admin once raced it).
+            if _socket_accepts(self.socket_path) and all(
+                os.path.exists(path)
+                for path in (self.readonly_socket_path, self.admin_socket_path)
+            ):
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"libvirtd did not create {self.socket_path}")
