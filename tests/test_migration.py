@@ -293,6 +293,10 @@ async def test_wire_sequence_equals_libvirt(hosts: tuple[Host, Host], libvirt_py
         dst_uri = f"test+unix:///default?socket={pdst.listen}"
         assert (await c_migrate(src_uri, dst_uri, "c-lib", flags, how)).startswith("ok")
         c_calls = (psrc.calls(), pdst.calls())
+        if flags & MIGRATE_TUNNELLED:
+            # The source's own p2p connection prepares as libvirt's does with a
+            # destination that has VIR_DRV_FEATURE_MIGRATION_PARAMS.
+            assert "domain_migrate_prepare_tunnel3_params" in c_calls[1]
         out = await _run(sys.executable, "-c", V_MIGRATE, src_uri, dst_uri, "ours",
                          str(flags), how)
         assert out.startswith("ok"), out
@@ -562,3 +566,38 @@ async def test_client_gone_between_phases(hosts: tuple[Host, Host]) -> None:
     async with vclient.connect(source.uri) as src2, vclient.connect(destination.uri) as dst2:
         new = await src2.migrate(dom, dst2, MIGRATE_LIVE, {})
         assert new.name == "orphan"
+
+
+@pytest.mark.parametrize("with_params", [False, True])
+async def test_tunnelled_prepare_both_forms(hosts: tuple[Host, Host], with_params: bool) -> None:
+    """PrepareTunnel3 (what a source without MIGRATION_PARAMS sends) and
+    PrepareTunnel3Params (what libvirt's p2p sends otherwise) both open a write
+    stream that carries the memory, then Finish3 brings the domain up."""
+    source, destination = hosts
+    create_domain(source, "tun")
+    flags = MIGRATE_LIVE | MIGRATE_P2P | MIGRATE_TUNNELLED
+    async with vclient.connect(source.uri) as src, vclient.connect(destination.uri) as dst:
+        dom = await src.domain_lookup_by_name(name="tun")
+        begun = await src.domain_migrate_begin3_params(dom=dom, params=[], flags=flags)
+        if with_params:
+            xml_param = remote.RemoteTypedParam(
+                field="destination_xml",
+                value=remote.RemoteTypedParamValue(type=7, value=begun.xml))
+            stream = await dst.domain_migrate_prepare_tunnel3_params(
+                params=[xml_param], cookie_in=begun.cookie_out, flags=flags)
+        else:
+            stream = await dst.domain_migrate_prepare_tunnel3(
+                cookie_in=begun.cookie_out, flags=flags, dname=None, resource=0,
+                dom_xml=begun.xml)
+        assert "tun" in destination.driver.hv.domains
+        await stream.send(b"\0" * 4096)
+        await stream.finish()
+        new = await dst.domain_migrate_finish3_params(
+            params=[remote.RemoteTypedParam(
+                field="destination_name", value=remote.RemoteTypedParamValue(type=7, value="tun"))],
+            cookie_in=bytes(stream.reply), flags=flags, cancelled=0)
+        assert new.dom.name == "tun"
+        await src.domain_migrate_confirm3_params(dom=dom, params=[], cookie_in=begun.cookie_out,
+                                                 flags=flags, cancelled=0)
+    assert destination.state("tun") == 1  # VIR_DOMAIN_RUNNING
+    assert "tun" not in source.driver.hv.domains

@@ -55908,7 +55908,7 @@ _PROCEDURES: dict[int, _xdr.Procedure] = {
     304: _xdr.Procedure(
         0x20008086, 1, 304, "domain_migrate_prepare_tunnel3_params", "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS",
         _T_remote_domain_migrate_prepare_tunnel3_params_args, _T_remote_domain_migrate_prepare_tunnel3_params_ret, RemoteDomainMigratePrepareTunnel3ParamsArgs, RemoteDomainMigratePrepareTunnel3ParamsRet,
-        generate="none", acl=("domain:migrate", "domain:start", "domain:write"),
+        stream="write", generate="none", acl=("domain:migrate", "domain:start", "domain:write"),
     ),
     305: _xdr.Procedure(
         0x20008086, 1, 305, "domain_migrate_perform3_params", "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS",

@@ -3259,9 +3259,9 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         params: list[_remote.RemoteTypedParam],
         cookie_in: bytes,
         flags: int = 0,
-    ) -> bytes:
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS`` (304)."""
-        result: bytes = await self._call_procedure(
+        result: _Stream = await self._call_procedure(
             _PROCS[304],
             _remote.RemoteDomainMigratePrepareTunnel3ParamsArgs(
                 params=params,
@@ -7887,9 +7887,9 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         params: list[_remote.RemoteTypedParam],
         cookie_in: bytes,
         flags: int = 0,
-    ) -> bytes:
+    ) -> _Stream:
         """``REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS`` (304)."""
-        result: bytes = self._call_procedure(
+        result: _Stream = self._call_procedure(
             _PROCS[304],
             _remote.RemoteDomainMigratePrepareTunnel3ParamsArgs(
                 params=params,

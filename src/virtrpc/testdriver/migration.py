@@ -356,10 +356,30 @@ class MigrationHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainMigratePrepareTunnel3Args
     ) -> remote.RemoteDomainMigratePrepareTunnel3Ret:
         """Prepare3 whose memory arrives over the call's stream (tunnelled p2p)."""
+        cookie = self._prepare_tunnel(ctx, bytes(args.cookie_in), args.flags, args.dname,
+                                      args.dom_xml, "testDomainMigratePrepareTunnel3")
+        return remote.RemoteDomainMigratePrepareTunnel3Ret(cookie_out=cookie)
+
+    def domain_migrate_prepare_tunnel3_params(
+        self, ctx: CallContext, args: remote.RemoteDomainMigratePrepareTunnel3ParamsArgs
+    ) -> remote.RemoteDomainMigratePrepareTunnel3ParamsRet:
+        """PrepareTunnel3 with typed parameters: what a source whose destination
+        has VIR_DRV_FEATURE_MIGRATION_PARAMS sends (libvirt's p2p does)."""
+        params = typed_params(args.params)
+        dom_xml = _str(params.get(PARAM_DEST_XML))
+        if dom_xml is None:
+            raise fault(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                        "invalid argument: no domain XML passed")
+        cookie = self._prepare_tunnel(ctx, bytes(args.cookie_in), args.flags,
+                                      _str(params.get(PARAM_DEST_NAME)), dom_xml,
+                                      "testDomainMigratePrepareTunnel3Params")
+        return remote.RemoteDomainMigratePrepareTunnel3ParamsRet(cookie_out=cookie)
+
+    def _prepare_tunnel(self, ctx: CallContext, cookie_in: bytes, flags: int,
+                        dname: str | None, dom_xml: str, function: str) -> bytes:
         stream = ctx.stream
         assert stream is not None
-        incoming = self.prepare_migration(bytes(args.cookie_in), args.flags, args.dname,
-                                          args.dom_xml, "testDomainMigratePrepareTunnel3")
+        incoming = self.prepare_migration(cookie_in, flags, dname, dom_xml, function)
         incoming.owner = ctx.client
 
         async def receive_memory() -> None:
@@ -372,8 +392,7 @@ class MigrationHandlers(DriverBase):
             await stream.close()
 
         ctx.after_reply(receive_memory)
-        return remote.RemoteDomainMigratePrepareTunnel3Ret(
-            cookie_out=make_cookie(incoming.migration_id))
+        return make_cookie(incoming.migration_id)
 
     # -- Perform3: the source transfers the memory ------------------------------
 

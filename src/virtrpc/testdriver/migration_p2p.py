@@ -3,7 +3,7 @@
 With ``VIR_MIGRATE_PEER2PEER`` the client library makes a single Perform3
 call on the source with the destination's URI; the source opens its own
 virtrpc client connection to that URI and runs Begin3 (locally), Prepare3
-(or, ``VIR_MIGRATE_TUNNELLED``, PrepareTunnel3 with the memory sent over its
+(or, ``VIR_MIGRATE_TUNNELLED``, PrepareTunnel3Params with the memory sent over its
 stream) on the destination, the transfer (locally), Finish3 on the
 destination and Confirm3 (locally), with libvirt's cleanup when a phase
 fails: Finish3 with ``cancelled=1`` after a failed transfer, Confirm3 with
@@ -20,11 +20,13 @@ from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.common import fault
 from virtrpc.testdriver.migration import (
     MIGRATE_TUNNELLED,
+    PARAM_BANDWIDTH,
     PARAM_DEST_NAME,
     PARAM_DEST_XML,
     PARAM_URI,
     cookie_id,
     string_param,
+    ullong_param,
 )
 from virtrpc.testdriver.model import Domain
 
@@ -95,12 +97,16 @@ async def _run_phases(driver: MigrationHandlers, dconn: Client, domain: Domain, 
     params = [string_param(PARAM_DEST_XML, dom_xml), string_param(PARAM_DEST_NAME, name)]
     if uri:
         params.append(string_param(PARAM_URI, uri))
+    if bandwidth:
+        params.append(ullong_param(PARAM_BANDWIDTH, bandwidth))
     stream = None
     try:
         if flags & MIGRATE_TUNNELLED:
-            stream = await dconn.domain_migrate_prepare_tunnel3(
-                cookie_in=cookie, flags=flags, dname=dname, resource=bandwidth,
-                dom_xml=dom_xml)
+            # As libvirt's p2p does when the destination has
+            # VIR_DRV_FEATURE_MIGRATION_PARAMS (every daemon this talks to: the
+            # finish below is the _params one too).
+            stream = await dconn.domain_migrate_prepare_tunnel3_params(
+                params=params, cookie_in=cookie, flags=flags)
             prepared = bytes(stream.reply)
         else:
             prepared = bytes((await dconn.domain_migrate_prepare3_params(

@@ -16,7 +16,9 @@ of the RPC language:
 * The ``/** ... */`` comment above each member carries ``@generate``,
   ``@acl``, ``@aclfilter``, ``@priority``, ``@readstream``, ``@writestream``
   and ``@sparseflag`` annotations.
-* File-descriptor passing is hand-coded in libvirt (:data:`FD_PASSING`).
+* File-descriptor passing is hand-coded in libvirt (:data:`FD_PASSING`), and so
+  is the stream of one procedure whose annotation lacks ``@writestream``
+  (:data:`HAND_CODED_STREAMS`).
 """
 
 from __future__ import annotations
@@ -287,6 +289,14 @@ FD_PASSING: Mapping[str, str] = {
     "QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES": "both",
     # virtlogd hands the opened log file back to the caller.
     "VIR_LOG_MANAGER_PROTOCOL_PROC_DOMAIN_OPEN_LOG_FILE": "recv",
+}
+
+#: Procedures that open a data stream although their ``.x`` annotation does
+#: not say so: libvirt's remote driver hand-codes them (``@generate: none``)
+#: and creates the stream itself (``remoteDomainMigratePrepareTunnel3Params``
+#: calls ``virNetClientStreamNew`` with the call's serial).
+HAND_CODED_STREAMS: Mapping[str, str] = {
+    "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS": "write",
 }
 
 #: Programs whose procedures are one-way messages (no reply).

@@ -376,7 +376,7 @@ def _libvirt_program(module: ModuleModel, enum: ast.EnumDef) -> ProgramModel:
                     f"{member.name} is listed in VOID_{side.upper()} but {found.name} exists",
                 )
         annotations = libvirt.parse_annotations(member.doc)
-        stream = None
+        stream = libvirt.HAND_CODED_STREAMS.get(member.name)
         if "readstream" in annotations:
             stream = "read"
         if "writestream" in annotations:
