@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self
 
 from virtrpc.client.events import (
     Event,
@@ -38,6 +38,7 @@ from virtrpc.client.waiter import (
     new_reply_waiter,
     reply_error,
 )
+from virtrpc.endpoint import AsyncEndpoint
 from virtrpc.errors import (
     ConnectionLost,
     InvalidArguments,
@@ -48,26 +49,19 @@ from virtrpc.errors import (
     XdrError,
 )
 from virtrpc.programs import all_programs, program_by_name, program_by_number
-from virtrpc.rpc.connection import Connection, Role, decode_stream_hole
+from virtrpc.rpc.connection import Role, decode_stream_hole
 from virtrpc.rpc.events import (
     ConnectionClosed,
     ErrorReply,
     EventMessage,
-    KeepalivePing,
-    KeepalivePong,
     MessageEvent,
     ProtocolViolation,
     Reply,
-    StreamAbort,
     StreamData,
     StreamEnd,
     StreamHole,
 )
-from virtrpc.rpc.events import Event as RpcEvent
-from virtrpc.rpc.framing import close_fds
-from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
-from virtrpc.timers import CoarseTimer
-from virtrpc.timers import call_later as coarse_call_later
+from virtrpc.rpc.keepalive import KeepaliveMonitor
 
 if TYPE_CHECKING:
     from virtrpc.client.uri import LibvirtURI
@@ -80,6 +74,7 @@ __all__ = [
     "RpcClient",
     "decode_event_message",
     "encode_args",
+    "feed_client_stream",
     "resolve_procedure",
 ]
 
@@ -87,7 +82,37 @@ __all__ = [
 DEFAULT_KEEPALIVE: Final = (5.0, 5)
 
 _new = object.__new__
-_close_fds = close_fds
+
+
+class ClientStreamSink(Protocol):
+    """What a client stream takes from the read path (the asyncio
+    :class:`~virtrpc.client.stream.Stream` and the blocking ``SyncStream``)."""
+
+    procedure: Procedure
+
+    def _feed_data(self, data: bytes) -> None: ...
+    def _feed_hole(self, length: int) -> None: ...
+    def _feed_end(self) -> None: ...
+    def _feed_error(self, error: BaseException) -> None: ...
+
+
+def feed_client_stream(stream: ClientStreamSink, event: MessageEvent) -> None:
+    """Hand one stream packet from the daemon to a client stream (both
+    client engines): data, a hole, the end, or the daemon's error."""
+    kind = type(event)
+    if kind is StreamData:
+        stream._feed_data(event.payload)
+    elif kind is StreamHole:
+        try:
+            length, _flags = decode_stream_hole(event.payload)
+        except ProtocolError as exc:
+            stream._feed_error(exc)
+            return
+        stream._feed_hole(length)
+    elif kind is StreamEnd:
+        stream._feed_end()
+    else:
+        stream._feed_error(error_from_payload(event.payload, stream.procedure))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +178,11 @@ def resolve_procedure(
     return prog_number, proc_obj, proc_number
 
 
-class RpcClient:
+class RpcClient(AsyncEndpoint[Stream]):
     """The program-independent core of a client connection: calls, replies,
-    streams, event routing, keepalive and connection loss.
+    streams, event routing, keepalive and connection loss, on the endpoint
+    base shared with the server (:class:`virtrpc.endpoint.AsyncEndpoint`:
+    the core, the stream registry, the event table, keepalive, teardown).
 
     Calls may be issued concurrently from many tasks; replies are matched by
     serial.  Cancelling a waiting call is safe: its late reply is dropped and
@@ -165,6 +192,13 @@ class RpcClient:
     #: Gather the call packets sent in one loop iteration into one write
     #: (see :meth:`_call_procedure`); a class-wide switch for benchmarking.
     coalesce_calls = True
+
+    EVENT_HANDLERS = {
+        **AsyncEndpoint.EVENT_HANDLERS,
+        Reply: "_on_reply",
+        ErrorReply: "_on_reply",
+        EventMessage: "_on_event_message",
+    }
 
     def __init__(
         self,
@@ -178,6 +212,7 @@ class RpcClient:
             interval, count = keepalive
             if interval <= 0 or count < 1:
                 raise ValueError(f"keepalive needs interval > 0 and count >= 1, got {keepalive!r}")
+        super().__init__(Role.CLIENT, asyncio.get_running_loop())
         self.uri = uri
         self.socket_path = socket_path
         self.readonly = readonly
@@ -190,17 +225,8 @@ class RpcClient:
         self.server_close_callback = False
         #: The URI the daemon chose when connecting without one.
         self.probed_uri: str | None = None
-        #: Keepalive statistics (pings the daemon sent us, pongs it sent back,
-        #: pings we sent).
-        self.keepalive_pings_received = 0
-        self.keepalive_pongs_received = 0
-        self.keepalive_pings_sent = 0
-        self._loop = asyncio.get_running_loop()
-        self._conn = Connection(Role.CLIENT)
-        self._transport: Transport | None = None
         # Every waiter is a ReplyWaiter: data_received reads its state directly.
         self._waiters: dict[int, ReplyWaiter] = {}
-        self._streams: dict[int, Stream] = {}
         self._subscriptions: dict[tuple[EventFamily, int], Subscription] = {}
         self._close_subscriptions: list[Subscription] = []
         self._plans: dict[int, Plan] = {}
@@ -210,9 +236,6 @@ class RpcClient:
         # Set by close() once connect_close is sent: later calls are refused.
         self._refusing_calls = False
         self._close_reason: str | None = None
-        self._last_rx = time.monotonic()
-        self._keepalive_handle: CoarseTimer | None = None
-        self._keepalive: KeepaliveMonitor | None = None
         # Serials of the calls in flight whose reply may carry fds: only
         # while there are any does the transport read with room for fds
         # (see Transport.expect_fds and _expect_fd_reply).
@@ -299,69 +322,34 @@ class RpcClient:
                 ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
             )
 
-    def _dispatch(self, event: RpcEvent) -> None:
-        """Everything but replies (the hot path handles those inline)."""
-        if isinstance(event, (StreamData, StreamEnd, StreamAbort, StreamHole)):
-            self._dispatch_stream(event)
-        elif isinstance(event, KeepalivePing):
+    # ------------------------------------------- events (the endpoint's table)
+    def _on_reply(self, event: MessageEvent) -> None:
+        waiter = self._waiters.pop(event.header[4], None)
+        if waiter is None or waiter.done():
             event.close_fds()
-            self.keepalive_pings_received += 1
-            if self._transport is not None and not self._transport.is_closing():
-                self._transport.write(self._conn.send_keepalive_pong())
-        elif isinstance(event, KeepalivePong):
-            event.close_fds()
-            self.keepalive_pongs_received += 1
-        elif isinstance(event, EventMessage):
-            self._dispatch_event_message(event)
-        elif isinstance(event, (Reply, ErrorReply)):
-            waiter = self._waiters.pop(event.header[4], None)
-            if waiter is None or waiter.done():
-                event.close_fds()
-            else:
-                waiter.set_result(event)
-        elif isinstance(event, ConnectionClosed):
-            if self._closing:
-                # The daemon hangs up after our connect_close: a normal close.
-                self._fail(ConnectionLost("connection closed by the client"), "client")
-            else:
-                self._fail(
-                    ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
-                )
-        elif isinstance(event, ProtocolViolation):
-            self._fail(
-                ConnectionLost(
-                    f"protocol violation by the daemon at {self.socket_path}: {event.error}"
-                ),
-                "error",
-                cause=event.error,
-            )
-        elif isinstance(event, MessageEvent):
-            # Anything else a server should not send (e.g. an unknown message
-            # kind the core tolerates): drop it, keep its fds closed.
-            event.close_fds()
-
-    def _dispatch_stream(self, event: MessageEvent) -> None:
-        stream = self._streams.get(event.header[4])
-        fds = event.take_fds()
-        if fds:
-            _close_fds(fds)
-        if stream is None:
-            return  # data for a stream we no longer track (aborted): drop
-        if isinstance(event, StreamData):
-            stream._feed_data(event.payload)
-        elif isinstance(event, StreamHole):
-            try:
-                length, _flags = decode_stream_hole(event.payload)
-            except ProtocolError as exc:
-                stream._feed_error(exc)
-                return
-            stream._feed_hole(length)
-        elif isinstance(event, StreamEnd):
-            stream._feed_end()
         else:
-            stream._feed_error(error_from_payload(event.payload, stream.procedure))
+            waiter.set_result(event)
 
-    def _dispatch_event_message(self, event: EventMessage) -> None:
+    def _on_peer_closed(self, event: ConnectionClosed) -> None:
+        if self._closing:
+            # The daemon hangs up after our connect_close: a normal close.
+            self._fail(ConnectionLost("connection closed by the client"), "client")
+        else:
+            self._fail(
+                ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
+            )
+
+    def _on_protocol_violation(self, event: ProtocolViolation) -> None:
+        self._fail(
+            ConnectionLost(f"protocol violation by the daemon at {self.socket_path}: {event.error}"),
+            "error",
+            cause=event.error,
+        )
+
+    def _feed_stream(self, stream: Stream, event: MessageEvent) -> None:
+        feed_client_stream(stream, event)
+
+    def _on_event_message(self, event: EventMessage) -> None:
         try:
             delivered = decode_event_message(event)
         except ConnectionLost as exc:
@@ -380,33 +368,31 @@ class RpcClient:
         if target is not None:
             target._deliver(delivered)
 
+    def _send_control(self, make: Callable[[], bytes]) -> None:
+        self._send(make())
+
+    def _peer_dead(self, monitor: KeepaliveMonitor, now: float) -> None:
+        self._fail(
+            ConnectionLost(
+                f"no data from the daemon at {self.socket_path} for "
+                f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
+                f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
+            ),
+            "keepalive",
+        )
+
     def _fail(
         self, error: VirtrpcError, reason: str, *, cause: BaseException | None = None
     ) -> None:
         """The connection is dead: fail everything pending, exactly once."""
-        if self._closed.is_set():
+        if self._torn_down:
             return
         if cause is not None:
             error.__cause__ = cause
         self._error = error
         self._close_reason = reason
         self._closed.set()
-        if self._keepalive_handle is not None:
-            self._keepalive_handle.cancel()
-            self._keepalive_handle = None
-        self._conn.close()
-        if self._transport is not None:
-            self._transport.abort()
-        waiters, self._waiters = self._waiters, {}
-        for waiter in waiters.values():
-            if not waiter.done():
-                waiter.set_exception(error)
-                # The caller may have been cancelled meanwhile; don't let asyncio
-                # log "exception was never retrieved".
-                waiter.add_done_callback(consume_exception)
-        streams, self._streams = self._streams, {}
-        for stream in streams.values():
-            stream._feed_error(error)
+        self._tear_down(error)
         subscriptions, self._subscriptions = self._subscriptions, {}
         for sub in subscriptions.values():
             sub._fail(error)
@@ -417,6 +403,20 @@ class RpcClient:
             sub._deliver(closed_event)
             if reason != "client":
                 sub._fail(error)
+
+    def _fail_pending(self, error: VirtrpcError) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+        waiters, self._waiters = self._waiters, {}
+        for waiter in waiters.values():
+            if not waiter.done():
+                waiter.set_exception(error)
+                # The caller may have been cancelled meanwhile; don't let asyncio
+                # log "exception was never retrieved".
+                waiter.add_done_callback(consume_exception)
+
+    def _stream_lost(self, stream: Stream, error: VirtrpcError) -> None:
+        stream._feed_error(error)
 
     # ---------------------------------------------------------------- calling
     def _send(self, packet: bytes, fds: Sequence[int] = ()) -> None:
@@ -632,7 +632,7 @@ class RpcClient:
         serial, packet = self._conn.send_call(proc.program, proc.version, proc.number, payload, fds)
         stream = Stream(self, proc, serial)
         # Register before sending: data may follow the reply in the same read.
-        self._streams[serial] = stream
+        self._register_stream(serial, stream)
         waiter = new_reply_waiter(self._loop)
         self._waiters[serial] = waiter
         try:
@@ -719,51 +719,16 @@ class RpcClient:
         await self._transport.drain()
 
     def _stream_closed(self, stream: Stream) -> None:
-        if self._streams.get(stream.serial) is stream:
-            del self._streams[stream.serial]
+        self._forget_stream(stream.serial, stream)
 
     # -------------------------------------------------------------- keepalive
     def _start_keepalive(self) -> None:
+        """Once the daemon agreed to keepalive (the handshake asks): the
+        endpoint's driver runs libvirt's rules from now on."""
         if self.keepalive is None or not self.server_keepalive:
             return
         interval, count = self.keepalive
-        self._keepalive = KeepaliveMonitor(interval, count, self._last_rx)
-        # Not loop.call_later: a pending loop timer makes every loop
-        # iteration dearer (see virtrpc.timers).
-        self._keepalive_handle = coarse_call_later(self._loop, interval, self._keepalive_tick)
-
-    def _keepalive_tick(self) -> None:
-        """libvirt's ``virKeepAliveTimerInternal``, via :class:`KeepaliveMonitor`:
-        after ``interval`` s of silence send a ping, one per silent interval,
-        ``count`` in all; one more silent interval after the last one and the
-        daemon is dead (``interval * (count + 1)`` s of silence).  Each ping
-        restarts the interval, so a timer that fires late never skips a ping."""
-        self._keepalive_handle = None
-        monitor = self._keepalive
-        if monitor is None or not self.is_open:
-            return
-        # The read path only stamps _last_rx (cheaper than a method call per
-        # read); catch the monitor up here.
-        if self._last_rx > monitor.last_received:
-            monitor.packet_received(self._last_rx)
-        now = time.monotonic()
-        action = monitor.check(now)
-        if action is KeepaliveAction.DEAD:
-            self._fail(
-                ConnectionLost(
-                    f"no data from the daemon at {self.socket_path} for "
-                    f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
-                    f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
-                ),
-                "keepalive",
-            )
-            return
-        if action is KeepaliveAction.SEND_PING:
-            with contextlib.suppress(VirtrpcError):
-                self._send(self._conn.send_keepalive_ping())
-                self.keepalive_pings_sent += 1
-        delay = max(monitor.next_check_time() - now, 0.001)
-        self._keepalive_handle = coarse_call_later(self._loop, delay, self._keepalive_tick)
+        self._arm_keepalive(interval, count)
 
     # -------------------------------------------------------------- lifecycle
     #: Bound (seconds) of each of close()'s three waits: for the replies to
