@@ -34,7 +34,7 @@ from virtrpc.client.client import (
     _reply_error,
     decode_event_message,
 )
-from virtrpc.client.core import feed_client_stream
+from virtrpc.client.common import feed_client_stream
 from virtrpc.client.events import Event, EventFamily
 from virtrpc.endpoint import Endpoint
 from virtrpc.errors import ConnectionLost, VirtrpcError

@@ -34,11 +34,20 @@ names so that every ``from virtrpc.client.client import ...`` keeps working:
   endpoint base (:mod:`virtrpc.endpoint`);
 - :mod:`virtrpc.client.session`: :class:`Client` (handshake, auth, events);
 - :mod:`virtrpc.client.connecting`: :func:`connect`, :func:`connect_socket`,
-  :func:`resolve_target`.
+  :func:`resolve_target`;
+- :mod:`virtrpc.client.common`: what both client engines (asyncio and
+  blocking) share: :class:`CallResult`, :func:`resolve_procedure`,
+  :func:`decode_event_message`, stream packet feeding.
 """
 
 from __future__ import annotations
 
+from virtrpc.client.common import (
+    CallResult,
+    decode_event_message,
+    encode_args,
+    resolve_procedure,
+)
 from virtrpc.client.connecting import (
     ConnectOperation,
     connect,
@@ -47,14 +56,7 @@ from virtrpc.client.connecting import (
     open_client,
     resolve_target,
 )
-from virtrpc.client.core import (
-    DEFAULT_KEEPALIVE,
-    CallResult,
-    RpcClient,
-    decode_event_message,
-    encode_args,
-    resolve_procedure,
-)
+from virtrpc.client.core import DEFAULT_KEEPALIVE, RpcClient
 from virtrpc.client.session import (
     FEATURE_PROGRAM_KEEPALIVE,
     FEATURE_REMOTE_CLOSE_CALLBACK,

@@ -11,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Protocol, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
+from virtrpc.client.common import (
+    CallResult,
+    decode_event_message,
+    encode_args,
+    feed_client_stream,
+    resolve_procedure,
+)
 from virtrpc.client.events import (
     Event,
     EventFamily,
     Subscription,
-    family_of_procedure,
-    flatten_message,
 )
 from virtrpc.client.stream import Stream
 from virtrpc.client.waiter import (
@@ -33,7 +37,6 @@ from virtrpc.client.waiter import (
     as_reply_event,
     consume_exception,
     decode_reply,
-    error_from_payload,
     make_plan,
     new_reply_waiter,
     reply_error,
@@ -42,14 +45,12 @@ from virtrpc.endpoint import AsyncEndpoint
 from virtrpc.errors import (
     ConnectionLost,
     InvalidArguments,
-    InvalidValue,
     ProtocolError,
     UsageError,
     VirtrpcError,
     XdrError,
 )
-from virtrpc.programs import all_programs, program_by_name, program_by_number
-from virtrpc.rpc.connection import Role, decode_stream_hole
+from virtrpc.rpc.connection import Role
 from virtrpc.rpc.events import (
     ConnectionClosed,
     ErrorReply,
@@ -57,125 +58,20 @@ from virtrpc.rpc.events import (
     MessageEvent,
     ProtocolViolation,
     Reply,
-    StreamData,
-    StreamEnd,
-    StreamHole,
 )
 from virtrpc.rpc.keepalive import KeepaliveMonitor
 
 if TYPE_CHECKING:
     from virtrpc.client.uri import LibvirtURI
     from virtrpc.transport.base import Transport
-    from virtrpc.xdr import Procedure, Program
+    from virtrpc.xdr import Procedure
 
-__all__ = [
-    "DEFAULT_KEEPALIVE",
-    "CallResult",
-    "RpcClient",
-    "decode_event_message",
-    "encode_args",
-    "feed_client_stream",
-    "resolve_procedure",
-]
+__all__ = ["DEFAULT_KEEPALIVE", "RpcClient"]
 
 #: libvirt's client default: a ping after 5 s of silence, dead after 5 of them.
 DEFAULT_KEEPALIVE: Final = (5.0, 5)
 
 _new = object.__new__
-
-
-class ClientStreamSink(Protocol):
-    """What a client stream takes from the read path (the asyncio
-    :class:`~virtrpc.client.stream.Stream` and the blocking ``SyncStream``)."""
-
-    procedure: Procedure
-
-    def _feed_data(self, data: bytes) -> None: ...
-    def _feed_hole(self, length: int) -> None: ...
-    def _feed_end(self) -> None: ...
-    def _feed_error(self, error: BaseException) -> None: ...
-
-
-def feed_client_stream(stream: ClientStreamSink, event: MessageEvent) -> None:
-    """Hand one stream packet from the daemon to a client stream (both
-    client engines): data, a hole, the end, or the daemon's error."""
-    kind = type(event)
-    if kind is StreamData:
-        stream._feed_data(event.payload)
-    elif kind is StreamHole:
-        try:
-            length, _flags = decode_stream_hole(event.payload)
-        except ProtocolError as exc:
-            stream._feed_error(exc)
-            return
-        stream._feed_hole(length)
-    elif kind is StreamEnd:
-        stream._feed_end()
-    else:
-        stream._feed_error(error_from_payload(event.payload, stream.procedure))
-
-
-@dataclass(frozen=True, slots=True)
-class CallResult:
-    """What :meth:`Client.call` returns: the reply value and the fds it carried
-    (the caller owns and must close them)."""
-
-    value: Any
-    fds: list[int]
-
-
-
-def decode_event_message(event: EventMessage) -> Event | None:
-    """The :class:`Event` an event message carries; None for an event this
-    client does not know (a newer daemon's).  Raises :class:`ConnectionLost`
-    (caused by the XdrError) for one that does not decode: the connection
-    is then unusable.  Shared by the asyncio and the blocking client."""
-    event.close_fds()  # events never carry fds
-    header = event.header
-    program = program_by_number(header[0])
-    proc = program.procedures.get(header[2]) if program is not None else None
-    if proc is None or proc.args is None:
-        return None
-    routed = family_of_procedure(proc)
-    if routed is None:
-        return None
-    family, name = routed
-    try:
-        message = proc.args.unpack(event.payload)
-    except XdrError as exc:
-        raise ConnectionLost(f"undecodable {proc.name} event from the daemon: {exc}") from exc
-    callback_id = getattr(message, "callbackID", None)
-    return Event(family, name, callback_id, message, flatten_message(message), proc)
-
-
-def resolve_procedure(
-    program: int | str, version: int, procedure: int | str
-) -> tuple[int, Procedure | None, int]:
-    """``(program number, Procedure or None, procedure number)`` for
-    :meth:`RpcClient.call`'s arguments (names or numbers)."""
-    prog_obj: Program | None
-    if isinstance(program, str):
-        prog_obj = program_by_name(program)
-        if prog_obj is None:
-            raise InvalidValue(
-                f"unknown program {program!r} "
-                f"(known: {', '.join(sorted(p.name for p in all_programs()))})"
-            )
-    else:
-        prog_obj = program_by_number(program)
-    prog_number = prog_obj.number if prog_obj is not None else int(program)
-    proc_obj: Procedure | None = None
-    if prog_obj is not None and prog_obj.version == version:
-        if isinstance(procedure, str):
-            proc_obj = prog_obj.by_name.get(procedure)
-            if proc_obj is None:
-                raise InvalidValue(f"program {prog_obj.name} has no procedure {procedure!r}")
-        else:
-            proc_obj = prog_obj.procedures.get(procedure)
-    elif isinstance(procedure, str):
-        raise InvalidValue(f"cannot resolve procedure name {procedure!r} without its program")
-    proc_number = proc_obj.number if proc_obj is not None else int(procedure)
-    return prog_number, proc_obj, proc_number
 
 
 class RpcClient(AsyncEndpoint[Stream]):
@@ -815,18 +711,3 @@ class RpcClient(AsyncEndpoint[Stream]):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-
-
-def encode_args(proc: Procedure, args: Any) -> bytes:
-    if proc.args is None:
-        if args not in (None, {}):
-            raise InvalidArguments(f"{proc.name} takes no arguments")
-        return b""
-    if isinstance(args, Mapping):
-        assert proc.args_class is not None
-        try:
-            args = proc.args_class(**args)
-        except TypeError as exc:
-            raise InvalidArguments(f"bad arguments for {proc.name}: {exc}") from None
-    return proc.args.pack(args)
