@@ -46,10 +46,6 @@ log = logging.getLogger("virtrpc.server")
 
 _monotonic = time.monotonic
 
-_REPLY = int(MessageType.REPLY)
-
-_INT = struct.Struct(">i")
-
 # What decoding peer-supplied args may raise.
 _DECODE_ERRORS = (VirtrpcError, ValueError, UnicodeDecodeError, struct.error)
 
@@ -124,7 +120,10 @@ class ServerConnection(AsyncEndpoint[ServerStream]):
             log.info("client %s: TLS certificate %s", self.peer, peer_dn)
 
     def data_received(self, data: bytes, fds: list[int]) -> None:
-        self._last_rx = _monotonic()  # (for keepalive, see the endpoint)
+        if self._keepalive is not None:
+            # Only while keepalive runs (a clock read per call shows in the
+            # call rate); start_keepalive stamps the start.
+            self._last_rx = _monotonic()
         if not fds and self._in_flight < self._max_requests:
             # The hot path: one plain call per read (nothing queued in the
             # core, which receive_call checks), dispatched without an event.
@@ -492,6 +491,7 @@ class ServerConnection(AsyncEndpoint[ServerStream]):
         limits = self.server.limits
         if self._keepalive is not None or limits.keepalive_interval <= 0:
             return
+        self._last_rx = _monotonic()  # the read path stamps it from now on
         self._arm_keepalive(limits.keepalive_interval, limits.keepalive_count)
 
     def _peer_dead(self, monitor: KeepaliveMonitor, now: float) -> None:
