@@ -34,7 +34,7 @@ from virtrpc.client.client import (
     _reply_error,
     decode_event_message,
 )
-from virtrpc.client.common import feed_client_stream
+from virtrpc.client.common import feed_client_stream, keepalive_death
 from virtrpc.client.events import Event, EventFamily
 from virtrpc.endpoint import Endpoint
 from virtrpc.errors import ConnectionLost, VirtrpcError
@@ -285,14 +285,7 @@ class ClientProtocol(Endpoint["SyncStream"]):
         return self._keepalive_step(_monotonic())
 
     def _peer_dead(self, monitor: KeepaliveMonitor, now: float) -> None:
-        self._fail(
-            ConnectionLost(
-                f"no data from the daemon at {self.socket_path} for "
-                f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
-                f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
-            ),
-            "keepalive",
-        )
+        self._fail(keepalive_death(self.socket_path, monitor, now), "keepalive")
 
     def _run_event(self, item: EventMessage | Event) -> None:
         """Deliver one event (on the watcher thread)."""

@@ -18,6 +18,7 @@ from virtrpc.rpc.connection import decode_stream_hole
 from virtrpc.rpc.events import EventMessage, MessageEvent, StreamData, StreamEnd, StreamHole
 
 if TYPE_CHECKING:
+    from virtrpc.rpc.keepalive import KeepaliveMonitor
     from virtrpc.xdr import Procedure, Program
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "decode_event_message",
     "encode_args",
     "feed_client_stream",
+    "keepalive_death",
     "resolve_procedure",
 ]
 
@@ -138,3 +140,13 @@ def feed_client_stream(stream: ClientStreamSink, event: MessageEvent) -> None:
     else:
         stream._feed_error(error_from_payload(event.payload, stream.procedure))
 
+
+
+def keepalive_death(where: str, monitor: KeepaliveMonitor, now: float) -> ConnectionLost:
+    """The error a client connection dies of when keepalive declares the
+    daemon at ``where`` dead."""
+    return ConnectionLost(
+        f"no data from the daemon at {where} for "
+        f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
+        f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
+    )

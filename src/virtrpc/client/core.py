@@ -20,6 +20,7 @@ from virtrpc.client.common import (
     decode_event_message,
     encode_args,
     feed_client_stream,
+    keepalive_death,
     resolve_procedure,
 )
 from virtrpc.client.events import (
@@ -211,12 +212,8 @@ class RpcClient(AsyncEndpoint[Stream]):
     def connection_lost(self, exc: BaseException | None) -> None:
         if exc is not None and self._error is None:
             self._fail(ConnectionLost(f"connection to {self.socket_path} lost: {exc}"), "error")
-        elif self._closing:
-            self._fail(ConnectionLost("connection closed by the client"), "client")
         else:
-            self._fail(
-                ConnectionLost(f"connection to {self.socket_path} closed by the daemon"), "eof"
-            )
+            self._on_peer_closed(None)
 
     # ------------------------------------------- events (the endpoint's table)
     def _on_reply(self, event: MessageEvent) -> None:
@@ -226,7 +223,8 @@ class RpcClient(AsyncEndpoint[Stream]):
         else:
             waiter.set_result(event)
 
-    def _on_peer_closed(self, event: ConnectionClosed) -> None:
+    def _on_peer_closed(self, event: ConnectionClosed | None) -> None:
+        """A clean end (``event``), or the transport's end without an error."""
         if self._closing:
             # The daemon hangs up after our connect_close: a normal close.
             self._fail(ConnectionLost("connection closed by the client"), "client")
@@ -268,14 +266,7 @@ class RpcClient(AsyncEndpoint[Stream]):
         self._send(make())
 
     def _peer_dead(self, monitor: KeepaliveMonitor, now: float) -> None:
-        self._fail(
-            ConnectionLost(
-                f"no data from the daemon at {self.socket_path} for "
-                f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
-                f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
-            ),
-            "keepalive",
-        )
+        self._fail(keepalive_death(self.socket_path, monitor, now), "keepalive")
 
     def _fail(
         self, error: VirtrpcError, reason: str, *, cause: BaseException | None = None
