@@ -44,7 +44,7 @@ HOSTNAME = remote.PROGRAM.by_name["connect_get_hostname"].number
 class Recorder(Endpoint[list[MessageEvent]]):
     """An endpoint that records what the base asks of its role."""
 
-    EVENT_HANDLERS = {**Endpoint.EVENT_HANDLERS}
+    _EVENT_HANDLERS = {**Endpoint._EVENT_HANDLERS}
 
     def __init__(self) -> None:
         super().__init__(Role.CLIENT)

@@ -16,7 +16,7 @@ answer, how they wait).
 - the stream registry (``_streams``: serial -> stream object, the same key
   on every end: a connection's serials are unique, libvirt's client numbers
   every call of every program from one counter);
-- the event-kind -> handler table (:attr:`Endpoint.EVENT_HANDLERS`, extended
+- the event-kind -> handler table (:attr:`Endpoint._EVENT_HANDLERS`, extended
   by each role, resolved once per class) instead of if-chains;
 - keepalive: answering pings, counting, and libvirt's timer rules on top of
   :class:`~virtrpc.rpc.keepalive.KeepaliveMonitor` (:meth:`Endpoint._keepalive_step`,
@@ -82,13 +82,13 @@ class Endpoint(Generic[StreamT]):
     expects no reply), :meth:`_feed_stream`, :meth:`_on_peer_closed`,
     :meth:`_on_protocol_violation`, :meth:`_peer_dead` and, for teardown,
     :meth:`_fail_pending` and :meth:`_stream_lost`; it adds its own event
-    kinds to :attr:`EVENT_HANDLERS`.
+    kinds to :attr:`_EVENT_HANDLERS`.
     """
 
     #: Event kind -> name of the method that handles it.  Role classes
-    #: extend it (``{**Endpoint.EVENT_HANDLERS, Reply: "_on_reply"}``); a
+    #: extend it (``{**Endpoint._EVENT_HANDLERS, Reply: "_on_reply"}``); a
     #: kind missing from it goes to :meth:`_on_unhandled`.
-    EVENT_HANDLERS: ClassVar[Mapping[type[Event], str]] = {
+    _EVENT_HANDLERS: ClassVar[Mapping[type[Event], str]] = {
         KeepalivePing: "_on_keepalive_ping",
         KeepalivePong: "_on_keepalive_pong",
         StreamData: "_on_stream_packet",
@@ -98,13 +98,13 @@ class Endpoint(Generic[StreamT]):
         ConnectionClosed: "_on_peer_closed",
         ProtocolViolation: "_on_protocol_violation",
     }
-    # EVENT_HANDLERS with the names resolved on each class (overrides
+    # _EVENT_HANDLERS with the names resolved on each class (overrides
     # included), so that dispatch is one dict lookup and one call.
     _event_table: ClassVar[dict[type[Event], EventHandler]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._event_table = {kind: getattr(cls, name) for kind, name in cls.EVENT_HANDLERS.items()}
+        cls._event_table = {kind: getattr(cls, name) for kind, name in cls._EVENT_HANDLERS.items()}
 
     def __init__(self, role: Role) -> None:
         self._conn = Connection(role)

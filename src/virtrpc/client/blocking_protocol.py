@@ -120,7 +120,7 @@ def reply_header(prog: int, vers: int, proc: int, serial: int = 0) -> Header:
 class ClientProtocol(Endpoint["SyncStream"]):
     """The protocol state and logic of a blocking client connection."""
 
-    EVENT_HANDLERS = {**Endpoint.EVENT_HANDLERS, EventMessage: "_on_event_message"}
+    _EVENT_HANDLERS = {**Endpoint._EVENT_HANDLERS, EventMessage: "_on_event_message"}
 
     #: Whether the daemon supports the connection-close callback.
     server_close_callback = False

@@ -90,8 +90,8 @@ class RpcClient(AsyncEndpoint[Stream]):
     #: (see :meth:`_call_procedure`); a class-wide switch for benchmarking.
     coalesce_calls = True
 
-    EVENT_HANDLERS = {
-        **AsyncEndpoint.EVENT_HANDLERS,
+    _EVENT_HANDLERS = {
+        **AsyncEndpoint._EVENT_HANDLERS,
         Reply: "_on_reply",
         ErrorReply: "_on_reply",
         EventMessage: "_on_event_message",

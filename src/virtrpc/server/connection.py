@@ -60,8 +60,8 @@ def encode_error(fault: RpcFault) -> bytes:
 class ServerConnection(AsyncEndpoint[ServerStream]):
     """The server's end of one client connection (a transport receiver)."""
 
-    EVENT_HANDLERS = {
-        **AsyncEndpoint.EVENT_HANDLERS,
+    _EVENT_HANDLERS = {
+        **AsyncEndpoint._EVENT_HANDLERS,
         Call: "_on_call",
         UnexpectedMessage: "_unexpected",
     }
