@@ -238,3 +238,53 @@ async def test_a_burst_beyond_the_request_limit_waits_in_the_cores_queue() -> No
     finally:
         mine.close()
         await server.shutdown()
+
+
+class QuietTransport:
+    """Enough of a transport for a ServerConnection that never writes back."""
+
+    can_pass_fds = True
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes, fds: Any = ()) -> None:
+        self.written.append(bytes(data))
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def is_reading(self) -> bool:
+        return True
+
+    def pause_reading(self) -> None: ...
+    def resume_reading(self) -> None: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+async def test_the_server_routes_stream_packets_by_serial_and_procedure() -> None:
+    """A stream packet with an open stream's serial but another procedure is
+    not that stream's (libvirtd ignores it); after teardown the keepalive
+    timer is gone and the stream was told."""
+    from virtrpc.server.context import ServerStream
+
+    server = Server(ServerLimits(keepalive_interval=30, shutdown_timeout=2.0))
+    served = server.new_client(readonly=False, peer="streams")
+    served.connection_made(QuietTransport())  # type: ignore[arg-type]
+    screenshot = remote.PROGRAM.by_name["domain_screenshot"].number
+    header = Header(REMOTE, 1, screenshot, MessageType.CALL, 4, Status.OK)
+    stream = ServerStream(served, header, sparse=False)
+    served._register_stream(4, stream)
+    wrong = StreamData(Header(REMOTE, 1, HOSTNAME, MessageType.STREAM, 4, Status.CONTINUE), b"x", [])
+    right = StreamData(Header(REMOTE, 1, screenshot, MessageType.STREAM, 4, Status.CONTINUE), b"y", [])
+    served._dispatch(wrong)
+    served._dispatch(right)
+    assert stream._incoming.qsize() == 1 and stream._incoming.get_nowait() is right
+    served.start_keepalive()
+    assert served._keepalive_handle is not None
+    served.connection_lost(None)
+    assert served._keepalive_handle is None and served.open_streams == 0
+    assert isinstance(stream._incoming.get_nowait(), ConnectionLost)
+    assert served.closed.done()
+    await server.shutdown()
