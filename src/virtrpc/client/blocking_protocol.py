@@ -9,12 +9,14 @@ keepalive monitor) and implements: delivering replies to their waiters
 replies), routing everything else (:meth:`_dispatch`: keepalive pings
 answered, stream packets to their stream, event messages queued for the
 dispatcher thread), delivering events (:meth:`_run_event`), libvirt's
-keepalive rules (:meth:`_tick`, through
-:class:`~virtrpc.rpc.keepalive.KeepaliveMonitor` like the asyncio client)
-and connection death (:meth:`_fail`).  Whoever reads the socket calls
-:meth:`_feed`; the I/O side provides :meth:`_send_packet`,
-:meth:`_events_queued` and :meth:`_connection_dead`.  This is the part meant
-to move into the endpoint base shared with the asyncio client and the server.
+keepalive rules (:meth:`_tick`) and connection death (:meth:`_fail`).
+Whoever reads the socket calls :meth:`_feed`; the I/O side provides
+:meth:`_send_packet`, :meth:`_events_queued` and :meth:`_connection_dead`.
+
+It stands on the endpoint base shared with the asyncio client and the
+server (:class:`virtrpc.endpoint.Endpoint`): the core, the stream registry,
+the event table, the keepalive step and teardown are the base's; the
+watcher thread is this engine's keepalive driver.
 """
 
 from __future__ import annotations
@@ -28,30 +30,26 @@ from typing import TYPE_CHECKING, Any, Final
 
 from virtrpc.client.client import (
     _decode_reply,
-    _error_from_payload,
     _Plan,
     _reply_error,
     decode_event_message,
 )
+from virtrpc.client.common import feed_client_stream, keepalive_death
 from virtrpc.client.events import Event, EventFamily
-from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
-from virtrpc.rpc.connection import Connection, Role, decode_stream_hole
+from virtrpc.endpoint import Endpoint
+from virtrpc.errors import ConnectionLost, VirtrpcError
+from virtrpc.rpc.connection import Role
 from virtrpc.rpc.events import (
     ConnectionClosed,
     ErrorReply,
     EventMessage,
-    KeepalivePing,
-    KeepalivePong,
     MessageEvent,
     ProtocolViolation,
     Reply,
     StreamAbort,
-    StreamData,
     StreamEnd,
-    StreamHole,
 )
-from virtrpc.rpc.events import Event as RpcEvent
-from virtrpc.rpc.keepalive import KeepaliveAction, KeepaliveMonitor
+from virtrpc.rpc.keepalive import KeepaliveMonitor
 from virtrpc.rpc.packet import Header, MessageType, Status
 
 if TYPE_CHECKING:
@@ -119,8 +117,10 @@ def reply_header(prog: int, vers: int, proc: int, serial: int = 0) -> Header:
     return Header(prog, vers, proc, _REPLY, serial, _OK)
 
 
-class ClientProtocol:
+class ClientProtocol(Endpoint["SyncStream"]):
     """The protocol state and logic of a blocking client connection."""
+
+    _EVENT_HANDLERS = {**Endpoint._EVENT_HANDLERS, EventMessage: "_on_event_message"}
 
     #: Whether the daemon supports the connection-close callback.
     server_close_callback = False
@@ -128,17 +128,13 @@ class ClientProtocol:
     def __init__(self, label: str, keepalive: tuple[float, int] | None) -> None:
         if keepalive is not None and (keepalive[0] <= 0 or keepalive[1] < 1):
             raise ValueError(f"keepalive needs interval > 0 and count >= 1, got {keepalive!r}")
+        super().__init__(Role.CLIENT)
         self.socket_path = label
         self.keepalive = keepalive
         #: Whether the daemon agreed to the keepalive program.
         self.server_keepalive = False
-        self.keepalive_pings_received = 0
-        self.keepalive_pongs_received = 0
-        self.keepalive_pings_sent = 0
-        self._conn = Connection(Role.CLIENT)
         # Calls waiting for their reply, by serial (threads asleep on them).
         self._waiters: dict[int, _Waiter] = {}
-        self._streams: dict[int, SyncStream] = {}
         # Threads waiting for data on a stream, by its serial.
         self._stream_waiters: dict[int, _Waiter] = {}
         # Serials of calls whose reply may carry fds: reads have room for
@@ -151,8 +147,6 @@ class ClientProtocol:
         self._error: ConnectionLost | None = None
         self._close_reason: str | None = None
         self._closing = False
-        self._last_rx = _monotonic()
-        self._keepalive: KeepaliveMonitor | None = None
 
     # -------------------------------------------------- what the I/O provides
     def _send_packet(self, make: Callable[[], bytes]) -> None:
@@ -230,49 +224,37 @@ class ClientProtocol:
             waiter.result = result
             _wake(waiter)
 
-    def _dispatch(self, event: RpcEvent) -> None:
-        """Everything but replies (protocol logic; any token holder runs it)."""
-        if isinstance(event, (StreamData, StreamEnd, StreamAbort, StreamHole)):
-            self._dispatch_stream(event)
-        elif isinstance(event, KeepalivePing):
-            event.close_fds()
-            self.keepalive_pings_received += 1
-            with contextlib.suppress(VirtrpcError, OSError):
-                self._send_packet(self._conn.send_keepalive_pong)
-        elif isinstance(event, KeepalivePong):
-            event.close_fds()
-            self.keepalive_pongs_received += 1
-        elif isinstance(event, EventMessage):
-            # Callbacks run on the dispatcher (watcher) thread, never under
-            # the token: a callback may make calls.
-            self._events.append(event)
-            self._events_queued()
-        elif isinstance(event, ConnectionClosed):
-            if self._closing:
-                self._fail(ConnectionLost("connection closed by the client"), "client")
-            else:
-                detail = self._end_detail()
-                self._fail(
-                    ConnectionLost(
-                        f"connection to {self.socket_path} closed by the daemon"
-                        + (f" ({detail})" if detail else "")
-                    ),
-                    "eof",
-                )
-        elif isinstance(event, ProtocolViolation):
-            error = ConnectionLost(
-                f"protocol violation by the daemon at {self.socket_path}: {event.error}"
-            )
-            error.__cause__ = event.error
-            self._fail(error, "error")
-        elif isinstance(event, MessageEvent):
-            event.close_fds()  # nothing a server should send: dropped
+    # ------------------------------------ events (the endpoint's event table)
+    def _send_control(self, make: Callable[[], bytes]) -> None:
+        self._send_packet(make)
 
-    def _dispatch_stream(self, event: MessageEvent) -> None:
-        stream = self._streams.get(event.header[4])
-        event.close_fds()
-        if stream is None:
-            return  # data of a stream we gave up on
+    def _on_event_message(self, event: EventMessage) -> None:
+        # Callbacks run on the dispatcher (watcher) thread, never under
+        # the token: a callback may make calls.
+        self._events.append(event)
+        self._events_queued()
+
+    def _on_peer_closed(self, event: ConnectionClosed) -> None:
+        if self._closing:
+            self._fail(ConnectionLost("connection closed by the client"), "client")
+        else:
+            detail = self._end_detail()
+            self._fail(
+                ConnectionLost(
+                    f"connection to {self.socket_path} closed by the daemon"
+                    + (f" ({detail})" if detail else "")
+                ),
+                "eof",
+            )
+
+    def _on_protocol_violation(self, event: ProtocolViolation) -> None:
+        error = ConnectionLost(
+            f"protocol violation by the daemon at {self.socket_path}: {event.error}"
+        )
+        error.__cause__ = event.error
+        self._fail(error, "error")
+
+    def _feed_stream(self, stream: SyncStream, event: MessageEvent) -> None:
         if stream._abandoned:
             # The caller gave up while the stream was being opened: the
             # daemon opened it, so abort it there.
@@ -286,26 +268,13 @@ class ClientProtocol:
                         )
                     )
             return
-        if isinstance(event, StreamData):
-            stream._feed_data(event.payload)
-        elif isinstance(event, StreamHole):
-            try:
-                length, _flags = decode_stream_hole(event.payload)
-            except ProtocolError as exc:
-                stream._feed_error(exc)
-            else:
-                stream._feed_hole(length)
-        elif isinstance(event, StreamEnd):
-            stream._feed_end()
-        else:
-            stream._feed_error(_error_from_payload(event.payload, stream.procedure))
+        feed_client_stream(stream, event)
         waiter = self._stream_waiters.get(stream.serial)
         if waiter is not None:
             _wake(waiter)
 
     def _stream_closed(self, stream: SyncStream) -> None:
-        if self._streams.get(stream.serial) is stream:
-            del self._streams[stream.serial]
+        self._forget_stream(stream.serial, stream)
 
     # ------------------------------------------------- keepalive and events
     def _tick(self) -> float | None:
@@ -313,28 +282,10 @@ class ClientProtocol:
         Returns when it wants to run next."""
         while self._events:
             self._run_event(self._events.popleft())
-        monitor = self._keepalive
-        if monitor is None or self._error is not None:
-            return None
-        if self._last_rx > monitor.last_received:
-            monitor.packet_received(self._last_rx)
-        now = _monotonic()
-        action = monitor.check(now)
-        if action is KeepaliveAction.DEAD:
-            self._fail(
-                ConnectionLost(
-                    f"no data from the daemon at {self.socket_path} for "
-                    f"{now - monitor.last_received:.1f} s after {monitor.count} unanswered "
-                    f"keepalive pings (interval {monitor.interval:g} s): connection declared dead"
-                ),
-                "keepalive",
-            )
-            return None
-        if action is KeepaliveAction.SEND_PING:
-            with contextlib.suppress(VirtrpcError, OSError):
-                self._send_packet(self._conn.send_keepalive_ping)
-                self.keepalive_pings_sent += 1
-        return monitor.next_check_time()
+        return self._keepalive_step(_monotonic())
+
+    def _peer_dead(self, monitor: KeepaliveMonitor, now: float) -> None:
+        self._fail(keepalive_death(self.socket_path, monitor, now), "keepalive")
 
     def _run_event(self, item: EventMessage | Event) -> None:
         """Deliver one event (on the watcher thread)."""
@@ -362,22 +313,24 @@ class ClientProtocol:
             target._deliver(delivered)
 
     # ---------------------------------------------------------------- death
-    def _fail(self, error: ConnectionLost, reason: str) -> None:
-        """The connection is dead: fail everything pending, exactly once."""
-        if self._error is not None:
-            return
-        self._error = error
-        self._close_reason = reason
-        self._conn.close()
+    def _fail_pending(self, error: VirtrpcError) -> None:
         waiters, self._waiters = self._waiters, {}
         for waiter in waiters.values():
             waiter.error = error
             _wake(waiter)
         for waiter in list(self._stream_waiters.values()):
             _wake(waiter)
-        streams, self._streams = self._streams, {}
-        for stream in streams.values():
-            stream._feed_error(error)
+
+    def _stream_lost(self, stream: SyncStream, error: VirtrpcError) -> None:
+        stream._feed_error(error)
+
+    def _fail(self, error: ConnectionLost, reason: str) -> None:
+        """The connection is dead: fail everything pending, exactly once."""
+        if self._error is not None:
+            return
+        self._error = error
+        self._close_reason = reason
+        self._tear_down(error)
         subscriptions, self._subscriptions = self._subscriptions, {}
         for sub in subscriptions.values():
             sub._fail(error)

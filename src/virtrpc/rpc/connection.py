@@ -230,6 +230,7 @@ class Connection:
         "_pending",
         "_queue",
         "_reader",
+        "_released",
         "_rules",
         "_serials_wrapped",
         "messages_received",
@@ -260,6 +261,8 @@ class Connection:
         # surplus waits in _queue, owned (with its fds) by the machine.
         self._max_events = 0
         self._queue: deque[Event] = deque()
+        # Set by close(): nothing is queued any more (put_back closes fds).
+        self._released = False
 
     # ------------------------------------------------------------------ state
 
@@ -318,6 +321,19 @@ class Connection:
             return events
         return [queue.popleft() for _ in range(count)]
 
+    def put_back(self, events: Sequence[Event]) -> None:
+        """Return events taken from ``receive_*`` / :meth:`next_events` but
+        not handled yet to the head of the queue, in order, ahead of what is
+        queued: a server at its request limit holds the rest of a read this
+        way (the machine owns their fds again).  After :meth:`close` their
+        fds are closed instead."""
+        if self._released:
+            for event in events:
+                if isinstance(event, MessageEvent):
+                    event.close_fds()
+            return
+        self._queue.extendleft(reversed(events))
+
     def _throttle(self, events: list[Event]) -> list[Event]:
         queue = self._queue
         if not queue and len(events) <= self._max_events:
@@ -329,6 +345,7 @@ class Connection:
         """Mark the connection closed and close every fd the machine still
         owns, including those of events queued by :meth:`set_max_events`."""
         self._closed = True
+        self._released = True
         self._drop_state()
         queued, self._queue = self._queue, deque()
         for event in queued:

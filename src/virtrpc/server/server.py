@@ -8,7 +8,7 @@
     await server.listen_unix("/run/my-ro.sock", readonly=True, mode=0o666)
     await server.serve_forever()          # until server.shutdown() / a signal
 
-Every accepted socket becomes a :class:`~virtrpc.server.client.ServerConnection`
+Every accepted socket becomes a :class:`~virtrpc.server.connection.ServerConnection`
 over a :class:`~virtrpc.transport.unix.SocketTransport` (the same transport
 the client uses); :meth:`Server.listen_tls` serves libvirt's ``+tls``
 clients over :mod:`virtrpc.transport.tls` sessions.  Limits follow
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from virtrpc.errors import ConnectError
 from virtrpc.rpc.packet import Header
-from virtrpc.server.client import ServerConnection
+from virtrpc.server.connection import ServerConnection
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault, rpc_error
 from virtrpc.server.program import DispatchPlan, ProgramService, not_supported
 from virtrpc.transport.unix import SocketTransport
