@@ -32,7 +32,7 @@ import dataclasses
 import struct
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeAlias, TypeVar
 
 from virtrpc.errors import XdrError
 
@@ -45,6 +45,7 @@ __all__ = [
     "UHYPER",
     "UINT",
     "VOID",
+    "Answer",
     "AsyncCaller",
     "BlockingCaller",
     "BoolType",
@@ -759,6 +760,11 @@ class Program:
 
 
 # -- call mixin bases -------------------------------------------------------------
+
+_Reply = TypeVar("_Reply")
+#: What a server's handler returns (the generated handler interfaces'
+#: annotations): the reply, or an awaitable of it (``async def``).
+Answer: TypeAlias = _Reply | Awaitable[_Reply]
 
 
 class AsyncCaller:

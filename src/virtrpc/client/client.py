@@ -1196,7 +1196,7 @@ class RpcClient:
         await self.close()
 
 
-class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
+class Client(RpcClient, RemoteAsyncCalls[Stream], QemuAsyncCalls, LxcAsyncCalls):
     """A connection to a libvirt daemon (remote, qemu and lxc programs).
     Create it with :func:`connect`."""
 
