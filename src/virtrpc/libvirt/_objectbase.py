@@ -25,8 +25,10 @@ from virtrpc.libvirt import _runtime as _rt
 
 __all__ = [
     "STREAM_CHUNK", "VIR_STREAM_EVENT_READABLE", "VIR_STREAM_EVENT_WRITABLE",
-    "VIR_STREAM_NONBLOCK", "VIR_STREAM_RECV_STOP_AT_HOLE", "DomainChildBase",
-    "NetworkPortBase", "ObjectBase", "StreamBase", "take_received",
+    "VIR_STREAM_NONBLOCK", "VIR_STREAM_RECV_STOP_AT_HOLE", "DomainBase", "DomainChildBase",
+    "InterfaceBase", "NWFilterBase", "NWFilterBindingBase", "NetworkBase", "NetworkPortBase",
+    "NodeDeviceBase", "ObjectBase", "SecretBase", "StoragePoolBase", "StorageVolBase",
+    "StreamBase", "take_received",
 ]
 
 #: The client an object calls: ``virtrpc.sync.SyncClient`` or ``virtrpc.client.Client``.
@@ -123,6 +125,46 @@ class DomainChildBase(ObjectBase[ClientT, ConnT], Generic[ClientT, ConnT, Parent
 
     def getConnect(self) -> ConnT:
         return self._conn
+
+
+# The kinds without hand-written methods of their own: one class each, so that
+# each kind's base is a type of its own in both halves.
+
+
+class DomainBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class NetworkBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class InterfaceBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class StoragePoolBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class StorageVolBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class NodeDeviceBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class SecretBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class NWFilterBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
+
+
+class NWFilterBindingBase(ObjectBase[ClientT, ConnT]):
+    __slots__ = ()
 
 
 def take_received(item: bytes | Hole, nbytes: int,

@@ -22,9 +22,17 @@ from virtrpc.libvirt._objectbase import (
     VIR_STREAM_EVENT_WRITABLE,
     VIR_STREAM_NONBLOCK,
     VIR_STREAM_RECV_STOP_AT_HOLE,
+    DomainBase,
     DomainChildBase,
+    InterfaceBase,
+    NetworkBase,
     NetworkPortBase,
-    ObjectBase,
+    NodeDeviceBase,
+    NWFilterBase,
+    NWFilterBindingBase,
+    SecretBase,
+    StoragePoolBase,
+    StorageVolBase,
     StreamBase,
 )
 from virtrpc.sync import SyncClient, SyncStream
@@ -46,58 +54,21 @@ __all__ = [
 
 
 # The blocking half's objects: on the SyncClient, their connection this module's virConnect.
-_ObjectBase: TypeAlias = ObjectBase[SyncClient, "virConnect"]
-_DomainChildBase: TypeAlias = DomainChildBase[SyncClient, "virConnect", "virDomain"]
-_NetworkPortBase: TypeAlias = NetworkPortBase[SyncClient, "virConnect", "virNetwork"]
+# (each kind's base names this half's client and virConnect; the generated
+# classes derive from these).
+virDomainBase: TypeAlias = DomainBase[SyncClient, "virConnect"]
+virNetworkBase: TypeAlias = NetworkBase[SyncClient, "virConnect"]
+virNetworkPortBase: TypeAlias = NetworkPortBase[SyncClient, "virConnect", "virNetwork"]
+virInterfaceBase: TypeAlias = InterfaceBase[SyncClient, "virConnect"]
+virStoragePoolBase: TypeAlias = StoragePoolBase[SyncClient, "virConnect"]
+virStorageVolBase: TypeAlias = StorageVolBase[SyncClient, "virConnect"]
+virNodeDeviceBase: TypeAlias = NodeDeviceBase[SyncClient, "virConnect"]
+virSecretBase: TypeAlias = SecretBase[SyncClient, "virConnect"]
+virNWFilterBase: TypeAlias = NWFilterBase[SyncClient, "virConnect"]
+virNWFilterBindingBase: TypeAlias = NWFilterBindingBase[SyncClient, "virConnect"]
+virDomainSnapshotBase: TypeAlias = DomainChildBase[SyncClient, "virConnect", "virDomain"]
+virDomainCheckpointBase: TypeAlias = DomainChildBase[SyncClient, "virConnect", "virDomain"]
 _StreamBase: TypeAlias = StreamBase[SyncClient, "virConnect", SyncStream]
-
-
-class virDomainBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkPortBase(_NetworkPortBase):
-    __slots__ = ()
-
-
-class virInterfaceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStoragePoolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStorageVolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNodeDeviceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virSecretBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBindingBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virDomainSnapshotBase(_DomainChildBase):
-    __slots__ = ()
-
-
-class virDomainCheckpointBase(_DomainChildBase):
-    __slots__ = ()
 
 
 class virStreamBase(_StreamBase):

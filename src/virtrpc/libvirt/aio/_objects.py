@@ -21,9 +21,17 @@ from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt._connevents import _FAMILIES, EVENT_ARGUMENTS, _value
 from virtrpc.libvirt._objectbase import (
     STREAM_CHUNK,
+    DomainBase,
     DomainChildBase,
+    InterfaceBase,
+    NetworkBase,
     NetworkPortBase,
-    ObjectBase,
+    NodeDeviceBase,
+    NWFilterBase,
+    NWFilterBindingBase,
+    SecretBase,
+    StoragePoolBase,
+    StorageVolBase,
     StreamBase,
 )
 
@@ -40,58 +48,21 @@ __all__ = [
 
 
 # The asyncio half's objects: on the asyncio Client, their connection this half's virConnect.
-_ObjectBase: TypeAlias = ObjectBase[Client, "virConnect"]
-_DomainChildBase: TypeAlias = DomainChildBase[Client, "virConnect", "virDomain"]
-_NetworkPortBase: TypeAlias = NetworkPortBase[Client, "virConnect", "virNetwork"]
+# (each kind's base names this half's client and virConnect; the generated
+# classes derive from these).
+virDomainBase: TypeAlias = DomainBase[Client, "virConnect"]
+virNetworkBase: TypeAlias = NetworkBase[Client, "virConnect"]
+virNetworkPortBase: TypeAlias = NetworkPortBase[Client, "virConnect", "virNetwork"]
+virInterfaceBase: TypeAlias = InterfaceBase[Client, "virConnect"]
+virStoragePoolBase: TypeAlias = StoragePoolBase[Client, "virConnect"]
+virStorageVolBase: TypeAlias = StorageVolBase[Client, "virConnect"]
+virNodeDeviceBase: TypeAlias = NodeDeviceBase[Client, "virConnect"]
+virSecretBase: TypeAlias = SecretBase[Client, "virConnect"]
+virNWFilterBase: TypeAlias = NWFilterBase[Client, "virConnect"]
+virNWFilterBindingBase: TypeAlias = NWFilterBindingBase[Client, "virConnect"]
+virDomainSnapshotBase: TypeAlias = DomainChildBase[Client, "virConnect", "virDomain"]
+virDomainCheckpointBase: TypeAlias = DomainChildBase[Client, "virConnect", "virDomain"]
 _StreamBase: TypeAlias = StreamBase[Client, "virConnect", Stream]
-
-
-class virDomainBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkPortBase(_NetworkPortBase):
-    __slots__ = ()
-
-
-class virInterfaceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStoragePoolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStorageVolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNodeDeviceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virSecretBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBindingBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virDomainSnapshotBase(_DomainChildBase):
-    __slots__ = ()
-
-
-class virDomainCheckpointBase(_DomainChildBase):
-    __slots__ = ()
 
 
 class virStreamBase(_StreamBase):
