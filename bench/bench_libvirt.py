@@ -21,7 +21,7 @@ measures what ``virtrpc.libvirt`` adds per call (``layer``, microseconds) on a
 stub engine that answers recorded replies at once: a few microseconds are
 lost in the daemon's noise otherwise.
 
-Method (helpers shared with ``bench_client.py``): long-lived worker
+Method (the harness shared with the other benchmarks, bench/harness.py): long-lived worker
 processes take turns in short batches, the order alternating from one pair
 to the next; a row reports each client's median and the median [quartiles]
 of the per-pair ratios.
@@ -42,9 +42,20 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_client import SYSTEM_PYTHON, Worker, _quartiles, _version, virtrpc_env
+from harness import (
+    C_CLIENT,
+    ROOT,
+    SYSTEM_PYTHON,
+    Turn,
+    Worker,
+    cell,
+    format_cell,
+    python_version,
+    quartiles,
+    run_alternating,
+    virtrpc_env,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIM = ROOT / "src" / "virtrpc" / "libvirt" / "shim"
 #: listAllDomains lists the test driver's ``test`` and this many more.
 EXTRA_DOMAINS = 999
@@ -197,33 +208,21 @@ def import_times(pairs: int) -> dict[str, list[float]]:
     return times
 
 
-def _cell(batches: list[dict[str, float]], c_batches: list[dict[str, float]] | None) -> dict[str, float]:
-    cell = {"median": statistics.median(b["rate"] for b in batches),
-            "cpu_us": statistics.median(b["cpu_us"] for b in batches)}
-    if c_batches is not None:
-        ratios = [b["rate"] / c["rate"] for b, c in zip(batches, c_batches, strict=True)]
-        cell["ratio_q1"], cell["ratio"], cell["ratio_q3"] = _quartiles(ratios)
-    return {key: round(value, 3) for key, value in cell.items()}
-
-
 def run(uri: str, pairs: int, scale: float) -> list[dict[str, Any]]:
     holder = define_domains(uri, EXTRA_DOMAINS)
     try:
         workers = {
-            "libvirt_c": Worker([SYSTEM_PYTHON, "-c", WORKER_SCRIPT, uri]),
+            C_CLIENT: Worker([SYSTEM_PYTHON, "-c", WORKER_SCRIPT, uri]),
             "virtrpc": Worker([SYSTEM_PYTHON, "-c", WORKER_SCRIPT, uri], env=shim_env()),
         }
-        turns = [("libvirt_c", ""), ("virtrpc", ""), ("virtrpc", "_engine")]
-        batches: dict[tuple[str, str], list[dict[str, float]]] = {}
+        plan: list[tuple[str, list[Turn]]] = []
+        for row, (_, size, _) in ROWS.items():
+            count = max(1, int(size * scale))
+            plan.append((row, [(C_CLIENT, row, count), ("virtrpc", row, count),
+                               ("virtrpc", row + "_engine", count),
+                               ("virtrpc", row + "_layer", count * LAYER_SCALE)]))
         try:
-            for pair in range(pairs):
-                for row, (_, size, _) in ROWS.items():
-                    count = max(1, int(size * scale))
-                    for name, suffix in turns if pair % 2 == 0 else list(reversed(turns)):
-                        result = workers[name].batch(row + suffix, count)
-                        batches.setdefault((name, row + suffix), []).append(result)
-                    result = workers["virtrpc"].batch(row + "_layer", count * LAYER_SCALE)
-                    batches.setdefault(("virtrpc", row + "_layer"), []).append(result)
+            batches = run_alternating(workers, plan, pairs)
         finally:
             for worker in workers.values():
                 worker.close()
@@ -231,14 +230,14 @@ def run(uri: str, pairs: int, scale: float) -> list[dict[str, Any]]:
         holder.close()
     rows: list[dict[str, Any]] = []
     for row, (unit, _, target) in ROWS.items():
-        c_batches = batches[("libvirt_c", row)]
-        ours = _cell(batches[("virtrpc", row)], c_batches)
-        engine = _cell(batches[("virtrpc", row + "_engine")], c_batches)
-        layer = [b["layer_us"] for b in batches[("virtrpc", row + "_layer")]]
-        layer_q1, layer_us, layer_q3 = _quartiles(layer)
+        c_batches = batches[(row, C_CLIENT, row)]
+        ours = cell(batches[(row, "virtrpc", row)], c_batches)
+        engine = cell(batches[(row, "virtrpc", row + "_engine")], c_batches)
+        layer = [b["layer_us"] for b in batches[(row, "virtrpc", row + "_layer")]]
+        layer_q1, layer_us, layer_q3 = quartiles(layer)
         rows.append({
             "bench": row, "unit": unit, "target": target,
-            "libvirt_c": _cell(c_batches, None), "virtrpc": ours, "engine": engine,
+            "libvirt_c": cell(c_batches, None), "virtrpc": ours, "engine": engine,
             "layer_us": round(layer_us, 2), "layer_q1": round(layer_q1, 2),
             "layer_q3": round(layer_q3, 2),
         })
@@ -261,10 +260,7 @@ def _print_table(rows: list[dict[str, Any]], pairs: int) -> None:
             print(f"{'import':<9} {'ms':<8} {c['median']:>22.1f} {ours['median']:>34.1f} "
                   f"{'':>34} {'':>24}  < {row['target_ms']:.0f} ms")
             continue
-        cells = [f"{c['median']:.1f} ({c['cpu_us']:.1f} us)"]
-        for cell in (ours, row["engine"]):
-            cells.append(f"{cell['median']:.1f} ({cell['cpu_us']:.1f} us) {cell['ratio']:.2f}x "
-                         f"[{cell['ratio_q1']:.2f}-{cell['ratio_q3']:.2f}]")
+        cells = [format_cell(c), format_cell(ours), format_cell(row["engine"])]
         layer = f"{row['layer_us']:.2f} [{row['layer_q1']:.2f}-{row['layer_q3']:.2f}] us"
         print(f"{row['bench']:<9} {row['unit']:<8} {cells[0]:>22} {cells[1]:>34} {cells[2]:>34} "
               f"{layer:>24}  >= {row['target']}x")
@@ -294,7 +290,7 @@ def main() -> int:
         print(json.dumps(rows))
         return 0
     _print_table(rows, pairs)
-    print(f"both: {SYSTEM_PYTHON} ({_version(SYSTEM_PYTHON)}), {EXTRA_DOMAINS + 1} domains listed")
+    print(f"both: {SYSTEM_PYTHON} ({python_version(SYSTEM_PYTHON)}), {EXTRA_DOMAINS + 1} domains listed")
     return 0
 
 

@@ -16,7 +16,7 @@ without keepalive (the C client runs none without an event loop):
   worker (compared with the C client's ``seq``): libvirtd's own time per
   call, the most any client can reach.
 
-Method (helpers shared with ``bench_client.py``): long-lived worker
+Method (the harness shared with the other benchmarks, bench/harness.py): long-lived worker
 processes take turns in short batches, the order alternating from one pair
 to the next; a row reports each client's median and the median [quartiles]
 of the per-pair ratios, and CPU microseconds per call for the call rows.
@@ -33,7 +33,6 @@ import contextlib
 import json
 import os
 import socket
-import statistics
 import sys
 import tempfile
 import threading
@@ -43,65 +42,20 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_client import (
-    C_SCREENSHOT_HELPER,
+from harness import (
+    C_CLIENT,
+    C_WORKER_SCRIPT,
+    ROOT,
     SYSTEM_PYTHON,
+    RowSpec,
+    Turn,
     Worker,
-    _quartiles,
-    _version,
+    format_cell,
+    python_version,
+    run_alternating,
+    serve_batches,
+    summarize,
     virtrpc_env,
-)
-
-ROOT = Path(__file__).resolve().parent.parent
-
-C_WORKER_SCRIPT = (
-    C_SCREENSHOT_HELPER
-    + r"""
-import json, os, sys, threading, time
-import libvirt
-libvirt.registerErrorHandler(lambda *a: None, None)
-conn = libvirt.open(sys.argv[1])
-dom = conn.lookupByName("test")
-fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(4)]
-
-def seq(count):
-    for _ in range(count):
-        conn.getLibVersion()
-    return count
-
-def info(count):
-    for _ in range(count):
-        dom.info()
-    return count
-
-def par16(count):
-    threads = [threading.Thread(target=seq, args=(count // 16,)) for _ in range(16)]
-    for th in threads: th.start()
-    for th in threads: th.join()
-    return count // 16 * 16
-
-def fds4(count):
-    for _ in range(count):
-        try:
-            dom.createWithFiles(fds)
-        except libvirt.libvirtError:
-            pass
-    return count
-
-def screenshot(count):
-    return screenshot_bytes(conn, dom, count) / 1e6
-
-rows = {"seq": seq, "info": info, "par16": par16, "fds4": fds4, "screenshot": screenshot}
-seq(300)
-print("ready", flush=True)
-for line in sys.stdin:
-    row, count = line.split()
-    t = time.perf_counter(); p = time.process_time()
-    done = rows[row](int(count))
-    wall = time.perf_counter() - t
-    print(json.dumps({"rate": done / wall, "cpu_us": (time.process_time() - p) / done * 1e6}),
-          flush=True)
-"""
 )
 
 
@@ -192,28 +146,20 @@ def virtrpc_worker(uri: str, socket_path: str) -> None:
         }
         seq(300)
         ceiling(300)
-        print("ready", flush=True)
-        for line in sys.stdin:
-            row, count = line.split()
-            start = time.perf_counter()
-            cpu = time.process_time()
-            done = rows[row](int(count))
-            wall = time.perf_counter() - start
-            result = {"rate": done / wall, "cpu_us": (time.process_time() - cpu) / done * 1e6}
-            print(json.dumps(result), flush=True)
+        serve_batches(rows)
         raw.close()
         for fd in fds:
             os.close(fd)
 
 
 #: row: (unit, batch size, the C row it is compared with, target ratio)
-ROWS: dict[str, tuple[str, int, str, float | None]] = {
-    "seq": ("calls/s", 2000, "seq", 1.1),
-    "info": ("calls/s", 2000, "info", 1.1),
-    "par16": ("calls/s", 4000, "par16", 1.0),
-    "fds4": ("calls/s", 300, "fds4", 1.2),
-    "screenshot": ("MB/s", 20, "screenshot", 1.0),
-    "ceiling": ("calls/s", 2000, "seq", None),
+ROWS: dict[str, RowSpec] = {
+    "seq": RowSpec("calls/s", 2000, "seq", 1.1),
+    "info": RowSpec("calls/s", 2000, "info", 1.1),
+    "par16": RowSpec("calls/s", 4000, "par16", 1.0),
+    "fds4": RowSpec("calls/s", 300, "fds4", 1.2),
+    "screenshot": RowSpec("MB/s", 20, "screenshot", 1.0),
+    "ceiling": RowSpec("calls/s", 2000, "seq", None),
 }
 CPU_ROWS = ("seq", "info", "par16", "fds4", "ceiling")
 
@@ -222,43 +168,24 @@ def run(
     uri: str, socket_path: str, pairs: int, scale: float, only: list[str] | None = None
 ) -> list[dict[str, Any]]:
     workers = {
-        "libvirt_c": Worker([SYSTEM_PYTHON, "-c", C_WORKER_SCRIPT, uri]),
+        C_CLIENT: Worker([SYSTEM_PYTHON, "-c", C_WORKER_SCRIPT, uri]),
         "virtrpc_sync": Worker(
             [SYSTEM_PYTHON, str(Path(__file__).resolve()), "--worker", uri, socket_path],
             env=virtrpc_env(),
         ),
     }
-    batches: dict[tuple[str, str], list[dict[str, float]]] = {}
     chosen = {row: spec for row, spec in ROWS.items() if only is None or row in only}
+    # Every row has a C batch of its own beside it (the ceiling: the C client's seq).
+    plan: list[tuple[str, list[Turn]]] = []
+    for row, spec in chosen.items():
+        count = max(1, int(spec.size * scale))
+        plan.append((row, [(C_CLIENT, spec.c_row, count), ("virtrpc_sync", row, count)]))
     try:
-        for pair in range(pairs):
-            for row, (_, size, c_row, _) in chosen.items():
-                count = max(1, int(size * scale))
-                turns = [("libvirt_c", c_row), ("virtrpc_sync", row)]
-                if pair % 2:
-                    turns.reverse()
-                for name, worker_row in turns:
-                    batches.setdefault((name, row), []).append(
-                        workers[name].batch(worker_row, count)
-                    )
+        batches = run_alternating(workers, plan, pairs)
     finally:
         for worker in workers.values():
             worker.close()
-    rows: list[dict[str, Any]] = []
-    for row, (unit, _, _c_row, target) in chosen.items():
-        c_batches = batches[("libvirt_c", row)]
-        entry: dict[str, Any] = {"bench": row, "unit": unit, "target": target}
-        for name in workers:
-            mine = batches[(name, row)]
-            cell: dict[str, float] = {"median": statistics.median(b["rate"] for b in mine)}
-            if row in CPU_ROWS:
-                cell["cpu_us"] = statistics.median(b["cpu_us"] for b in mine)
-            if name != "libvirt_c":
-                ratios = [b["rate"] / c["rate"] for b, c in zip(mine, c_batches, strict=True)]
-                cell["ratio_q1"], cell["ratio"], cell["ratio_q3"] = _quartiles(ratios)
-            entry[name] = {key: round(value, 3) for key, value in cell.items()}
-        rows.append(entry)
-    return rows
+    return summarize(batches, workers, chosen, CPU_ROWS)
 
 
 def main() -> int:
@@ -308,15 +235,7 @@ def main() -> int:
         return 0
     print(f"{'bench':<11} {'unit':<8} {'libvirt_c':>22} {'virtrpc_sync':>34}  target")
     for row in rows:
-        cells = []
-        for name in ("libvirt_c", "virtrpc_sync"):
-            cell = row[name]
-            text = f"{cell['median']:.1f}"
-            if "cpu_us" in cell:
-                text += f" ({cell['cpu_us']:.1f} us)"
-            if "ratio" in cell:
-                text += f" {cell['ratio']:.2f}x [{cell['ratio_q1']:.2f}-{cell['ratio_q3']:.2f}]"
-            cells.append(text)
+        cells = [format_cell(row[name]) for name in (C_CLIENT, "virtrpc_sync")]
         target = f">= {row['target']}x" if row["target"] else ""
         print(f"{row['bench']:<11} {row['unit']:<8} {cells[0]:>22} {cells[1]:>34}  {target}")
     print(
@@ -324,7 +243,7 @@ def main() -> int:
         "[quartiles] of side-by-side batch ratios; ceiling = bare socket vs the C client's seq)"
     )
     print(
-        f"both on {SYSTEM_PYTHON} ({_version(SYSTEM_PYTHON)}) over {options.transport}, "
+        f"both on {SYSTEM_PYTHON} ({python_version(SYSTEM_PYTHON)}) over {options.transport}, "
         f"{time.strftime('%H:%M UTC')}"
     )
     return 0

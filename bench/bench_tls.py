@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 # bench/ is on sys.path when run as a script
-from bench_client import C_SCREENSHOT_HELPER, SYSTEM_PYTHON, sequential_rate, virtrpc_env
+from harness import C_SCREENSHOT_HELPER, SYSTEM_PYTHON, sequential_rate, virtrpc_env
 
 import virtrpc
 import virtrpc.client.client  # (loaded up front: connect_ms excludes import time)

@@ -299,7 +299,7 @@ class RecordingCalls:
 def test_blocking_calls_build_args_and_delegate() -> None:
     from virtrpc.protocols.remote_calls import RemoteBlockingCalls
 
-    class Client(RemoteBlockingCalls):
+    class Client(RemoteBlockingCalls[Any]):
         def __init__(self) -> None:
             self.recorder = RecordingCalls("dom")
 

@@ -117,7 +117,7 @@ def test_fast_path_failures_name_the_field(
 ) -> None:
     descriptor = remote.TYPES[type_name]
     assert isinstance(descriptor, xdr.BaseType)
-    assert descriptor._fast_unpack is not None
+    assert descriptor.fast_unpack is not None
     for decode in (descriptor.unpack, lambda buffer: descriptor.unpack_from(buffer, 0)):
         with pytest.raises(XdrError) as caught:
             decode(data)

@@ -17,7 +17,7 @@ from virtrpc.server import CallContext, ProgramService, Server, ServerLimits
 from virtrpc.xdr import Program
 
 
-class LibVersionOnly(RemoteHandlers):
+class LibVersionOnly(RemoteHandlers[CallContext]):
     """Implements three procedures, one of them async."""
 
     def connect_open(self, ctx: CallContext, args: remote.RemoteConnectOpenArgs) -> None:

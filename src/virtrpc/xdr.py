@@ -32,7 +32,7 @@ import dataclasses
 import struct
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NoReturn, Protocol, TypeAlias, TypeVar
 
 from virtrpc.errors import XdrError
 
@@ -45,6 +45,7 @@ __all__ = [
     "UHYPER",
     "UINT",
     "VOID",
+    "Answer",
     "AsyncCaller",
     "BlockingCaller",
     "BoolType",
@@ -100,6 +101,13 @@ class XdrType(Protocol[T]):
     """The codec of one XDR type (see docs/architecture.md)."""
 
     name: str
+    #: The generated decoder of a named type (``None`` for the others):
+    #: ``fast_unpack(data, offset) -> (value, end)`` on ``bytes`` only.  It
+    #: does not name the bad field: on bad input it raises any exception, or
+    #: returns an ``end`` past ``data`` (a truncated value: bounds are left to
+    #: the caller).  Hot paths call it, check ``end`` and on any failure fall
+    #: back to ``unpack``, which names the fault.
+    fast_unpack: UnpackFunction | None
 
     def pack(self, value: T) -> bytes: ...
 
@@ -125,7 +133,7 @@ class BaseType(Generic[T]):
 
     Subclasses implement :meth:`_pack` and :meth:`_unpack`, the interpreting
     codec that knows the field path.  Descriptors that have generated fast
-    functions set ``_fast_unpack`` and replace ``pack``.
+    functions set :attr:`fast_unpack` (see :class:`XdrType`) and replace ``pack``.
 
     ``pack(value) -> bytes`` encodes ``value`` and raises :class:`XdrError`
     naming the bad field.  It is an attribute rather than a method so that a
@@ -141,18 +149,18 @@ class BaseType(Generic[T]):
     itself.
     """
 
-    __slots__ = ("_fast_unpack", "name", "pack", "unpack")
+    __slots__ = ("fast_unpack", "name", "pack", "unpack")
 
     name: str
     pack: Callable[[T], bytes]
     unpack: Callable[[Buffer], T]
-    _fast_unpack: UnpackFunction | None
+    fast_unpack: UnpackFunction | None
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.pack = self.slow_pack
         self.unpack = self.checked_unpack
-        self._fast_unpack = None
+        self.fast_unpack = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
@@ -183,7 +191,7 @@ class BaseType(Generic[T]):
         if data.__class__ is not bytes:
             # The fast functions slice and decode bytes directly.
             data = bytes(data)
-        fast = self._fast_unpack
+        fast = self.fast_unpack
         if fast is None:
             value, end = self._unpack(data, 0, self.name)
         else:
@@ -203,7 +211,7 @@ class BaseType(Generic[T]):
         """Decode one value at ``offset``; return it and the offset after it."""
         if data.__class__ is not bytes:
             data = bytes(data)
-        fast = self._fast_unpack
+        fast = self.fast_unpack
         if fast is None:
             return self._unpack(data, offset, self.name)
         if offset < 0:
@@ -752,6 +760,11 @@ class Program:
 
 
 # -- call mixin bases -------------------------------------------------------------
+
+_Reply = TypeVar("_Reply")
+#: What a server's handler returns (the generated handler interfaces'
+#: annotations): the reply, or an awaitable of it (``async def``).
+Answer: TypeAlias = _Reply | Awaitable[_Reply]
 
 
 class AsyncCaller:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from virtrpc.apigen.model import Api, Function
@@ -343,21 +343,36 @@ def emit_constants(constants: Iterable[tuple[str, int | str]], source: str, doc:
 
 def emit_classes(methods: list[Method], source: str) -> str:
     counts = {k: sum(1 for m in methods if m.kind == k) for k in ("shape", "plain", "missing")}
-    out = [
-        HEADER.format(source=source),
+    docstring = [
         '"""libvirt-python\'s classes, one method per C function of libvirt-api.xml.',
         "",
         f"{counts['plain']} plain methods (a procedure of the same name, arguments by position),",
         f"{counts['shape']} from the shape table (virtrpc/apigen/shapes.py), "
         f"{counts['missing']} not yet provided.",
         '"""',
+    ]
+    return _emit_class_module(methods, source, docstring, [], "virtrpc.libvirt._objects",
+                              lambda code: code)
+
+
+def _emit_class_module(methods: list[Method], source: str, docstring: list[str],
+                       imports: list[str], objects_module: str,
+                       method_code: Callable[[str], str]) -> str:
+    """A module of the CLASSES, each deriving from its ``<cls>Base`` in
+    ``objects_module`` (the half's hand-written objects), with the methods'
+    code as ``method_code`` makes it (the blocking half as planned, the
+    asyncio half made coroutines)."""
+    out = [
+        HEADER.format(source=source),
+        *docstring,
         "",
         "from __future__ import annotations",
         "",
         "from typing import Any",
         "",
         "from virtrpc.libvirt import _runtime as _rt",
-        "from virtrpc.libvirt._objects import (",
+        *imports,
+        f"from {objects_module} import (",
     ]
     out += [f"    {cls}Base," for cls in sorted(CLASSES, key=str.lower)]
     out += [")", "", "__all__ = ["]
@@ -366,7 +381,7 @@ def emit_classes(methods: list[Method], source: str) -> str:
     for cls in CLASSES:
         out += ["", "", f"class {cls}({cls}Base):", "    __slots__ = ()"]
         for method in (m for m in methods if m.cls == cls):
-            out += ["", method.code]
+            out += ["", method_code(method.code)]
     return "\n".join(out) + "\n"
 
 
@@ -464,28 +479,13 @@ def asyncify_expression(call: str) -> str:
 
 
 def emit_aio_classes(methods: list[Method], source: str) -> str:
-    out = [
-        HEADER.format(source=source),
+    docstring = [
         '"""The asyncio twin of virtrpc.libvirt._classes: the same classes and methods,',
         'as coroutines on virtrpc\'s asyncio client (generated from the same plan)."""',
-        "",
-        "from __future__ import annotations",
-        "",
-        "from typing import Any",
-        "",
-        "from virtrpc.libvirt import _runtime as _rt",
-        "from virtrpc.libvirt.aio import _aruntime as _art",
-        "from virtrpc.libvirt.aio._objects import (",
     ]
-    out += [f"    {cls}Base," for cls in sorted(CLASSES, key=str.lower)]
-    out += [")", "", "__all__ = ["]
-    out += [f'    "{cls}",' for cls in sorted(CLASSES)]
-    out += ["]"]
-    for cls in CLASSES:
-        out += ["", "", f"class {cls}({cls}Base):", "    __slots__ = ()"]
-        for method in (m for m in methods if m.cls == cls):
-            out += ["", asyncify(method.code)]
-    return "\n".join(out) + "\n"
+    return _emit_class_module(methods, source, docstring,
+                              ["from virtrpc.libvirt.aio import _aruntime as _art"],
+                              "virtrpc.libvirt.aio._objects", asyncify)
 
 
 def emit_param_types(api: Api, source: str) -> str:

@@ -18,6 +18,7 @@ from virtrpc.client.events import (
     EventFamily,
     Subscription,
 )
+from virtrpc.client.stream import Stream
 from virtrpc.errors import InvalidValue
 from virtrpc.programs import program_by_name
 from virtrpc.protocols import remote as remote_protocol
@@ -48,7 +49,7 @@ VIR_CONNECT_RO: Final = 1
 _REMOTE_CONNECT_CLOSE: Final = remote_protocol.PROGRAM.by_name["connect_close"]
 
 
-class Client(RpcClient, RemoteAsyncCalls, QemuAsyncCalls, LxcAsyncCalls):
+class Client(RpcClient, RemoteAsyncCalls[Stream], QemuAsyncCalls, LxcAsyncCalls):
     """A connection to a libvirt daemon (remote, qemu and lxc programs).
     Create it with :func:`connect`."""
 

@@ -50,6 +50,7 @@ from virtrpc.client.client import (
 )
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import FAMILIES, Event, EventFamily
+from virtrpc.client.stream import Stream
 from virtrpc.client.uri import LibvirtURI, parse_uri
 from virtrpc.errors import (
     ConnectError,
@@ -136,7 +137,8 @@ def _engine_drives(uri: str | LibvirtURI | None) -> bool:
     return parsed is None or parsed.transport in ("unix", "tcp", "tls", "ssh", "ext")
 
 
-class SyncClient(BlockingEngine, RemoteBlockingCalls, QemuBlockingCalls, LxcBlockingCalls):
+class SyncClient(BlockingEngine, RemoteBlockingCalls[Stream], QemuBlockingCalls,
+                 LxcBlockingCalls):
     """A blocking libvirt connection: the methods of
     :class:`~virtrpc.client.client.Client` without ``await``.
 
@@ -389,7 +391,7 @@ class _Ready:
         yield  # a generator that never suspends
 
 
-class _AsyncView(RemoteAsyncCalls):
+class _AsyncView(RemoteAsyncCalls[Stream]):
     """The asyncio client's call methods over a blocking client, for the
     transport-independent session code written against them
     (:func:`virtrpc.auth.exchange.authenticate`)."""

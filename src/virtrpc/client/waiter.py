@@ -81,7 +81,7 @@ def make_plan(proc: Procedure, *, unwrap: bool) -> Plan:
         pack=proc.args.pack if proc.args is not None else None,
         unpack=proc.ret.unpack if proc.ret is not None else None,
         # (fd-receiving procedures return (value, fds): they take the event path)
-        fast_unpack=None if returns_fds else getattr(proc.ret, "_fast_unpack", None),
+        fast_unpack=None if returns_fds or proc.ret is None else proc.ret.fast_unpack,
         unwrap=unwrap_field,
         returns_fds=returns_fds,
         stream=proc.stream is not None,

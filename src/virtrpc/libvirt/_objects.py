@@ -9,13 +9,32 @@ over a thousand domains builds a thousand).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt._connevents import EventRegistrations
+from virtrpc.libvirt._objectbase import (
+    STREAM_CHUNK,
+    VIR_STREAM_EVENT_READABLE,
+    VIR_STREAM_EVENT_WRITABLE,
+    VIR_STREAM_NONBLOCK,
+    VIR_STREAM_RECV_STOP_AT_HOLE,
+    DomainBase,
+    DomainChildBase,
+    InterfaceBase,
+    NetworkBase,
+    NetworkPortBase,
+    NodeDeviceBase,
+    NWFilterBase,
+    NWFilterBindingBase,
+    SecretBase,
+    StoragePoolBase,
+    StorageVolBase,
+    StreamBase,
+)
 from virtrpc.sync import SyncClient, SyncStream
 
 if TYPE_CHECKING:
@@ -34,133 +53,25 @@ __all__ = [
 ]
 
 
-class _ObjectBase:
-    """An object of a connection: ``cls(parent, _obj)`` as in libvirt-python,
-    ``parent`` being the connection (or the domain of a snapshot or
-    checkpoint, the network of a port) and ``_obj`` the wire struct."""
-
-    __slots__ = ("__weakref__", "_c", "_conn", "_o", "_parent")
-
-    _conn: virConnect
-    _c: SyncClient
-    _o: Any
-
-    def __init__(self, parent: Any, _obj: Any) -> None:
-        self._parent = parent
-        self._conn = parent._conn
-        self._c = parent._c
-        self._o = _obj
-
-    @classmethod
-    def _list(cls, parent: Any, objs: Iterable[Any]) -> list[Self]:
-        """``[cls(parent, o) for o in objs]`` at about half the cost: the
-        listings (``listAllDomains``...) build one object per item, a thousand
-        for a thousand domains, so no ``__init__`` call and no per-object
-        lookup of the parent's connection (a property on virConnect)."""
-        conn = parent._conn
-        client = parent._c
-        new = object.__new__
-        out: list[Self] = []
-        append = out.append
-        for obj in objs:
-            item = new(cls)
-            item._parent = parent
-            item._conn = conn
-            item._c = client
-            item._o = obj
-            append(item)
-        return out
-
-    def connect(self) -> virConnect:
-        """The connection this object belongs to."""
-        return self._conn
-
-    def c_pointer(self) -> int:
-        """An integer identifying the object (libvirt-python: the C pointer)."""
-        return id(self._o)
-
-    def __repr__(self) -> str:
-        name = getattr(self._o, "name", None)
-        return f"<{type(self).__name__} {name!r}>" if name is not None else super().__repr__()
+# The blocking half's objects: on the SyncClient, their connection this module's virConnect.
+# (each kind's base names this half's client and virConnect; the generated
+# classes derive from these).
+virDomainBase: TypeAlias = DomainBase[SyncClient, "virConnect"]
+virNetworkBase: TypeAlias = NetworkBase[SyncClient, "virConnect"]
+virNetworkPortBase: TypeAlias = NetworkPortBase[SyncClient, "virConnect", "virNetwork"]
+virInterfaceBase: TypeAlias = InterfaceBase[SyncClient, "virConnect"]
+virStoragePoolBase: TypeAlias = StoragePoolBase[SyncClient, "virConnect"]
+virStorageVolBase: TypeAlias = StorageVolBase[SyncClient, "virConnect"]
+virNodeDeviceBase: TypeAlias = NodeDeviceBase[SyncClient, "virConnect"]
+virSecretBase: TypeAlias = SecretBase[SyncClient, "virConnect"]
+virNWFilterBase: TypeAlias = NWFilterBase[SyncClient, "virConnect"]
+virNWFilterBindingBase: TypeAlias = NWFilterBindingBase[SyncClient, "virConnect"]
+virDomainSnapshotBase: TypeAlias = DomainChildBase[SyncClient, "virConnect", "virDomain"]
+virDomainCheckpointBase: TypeAlias = DomainChildBase[SyncClient, "virConnect", "virDomain"]
+_StreamBase: TypeAlias = StreamBase[SyncClient, "virConnect", SyncStream]
 
 
-class virDomainBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkPortBase(_ObjectBase):
-    __slots__ = ()
-
-    def network(self) -> virNetwork:
-        """The network of this port."""
-        net: virNetwork = self._parent
-        return net
-
-
-class virInterfaceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStoragePoolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStorageVolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNodeDeviceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virSecretBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBindingBase(_ObjectBase):
-    __slots__ = ()
-
-
-class _DomainChildBase(_ObjectBase):
-    __slots__ = ()
-
-    def domain(self) -> virDomain:
-        """The domain this object belongs to."""
-        dom: virDomain = self._parent
-        return dom
-
-    def getDomain(self) -> virDomain:
-        return self.domain()
-
-    def getConnect(self) -> virConnect:
-        return self._conn
-
-
-class virDomainSnapshotBase(_DomainChildBase):
-    __slots__ = ()
-
-
-class virDomainCheckpointBase(_DomainChildBase):
-    __slots__ = ()
-
-
-#: libvirt-python's chunk size for the *All helpers (virStorageVol.streamBufSize).
-STREAM_CHUNK = 262120
-VIR_STREAM_RECV_STOP_AT_HOLE = 1
-VIR_STREAM_NONBLOCK = 1
-VIR_STREAM_EVENT_READABLE = 1
-VIR_STREAM_EVENT_WRITABLE = 2
-
-
-class virStreamBase(_ObjectBase):
+class virStreamBase(_StreamBase):
     """A data stream: ``conn.newStream()``, then bound to a procedure by the
     call that uses it (``screenshot``, ``download``, ``upload``,
     ``openConsole``...).  With VIR_STREAM_NONBLOCK, ``recv`` returns -2 when
@@ -170,15 +81,11 @@ class virStreamBase(_ObjectBase):
     off (-1) otherwise.  Sending never blocks for long (virtrpc queues it),
     so a stream is always writable, as libvirt's remote streams are."""
 
-    __slots__ = ("_cb", "_items", "_pending", "_stream", "_timer", "flags")
+    __slots__ = ("_cb", "_items", "_timer")
 
     def __init__(self, parent: Any, _obj: Any = None) -> None:
         super().__init__(parent, _obj)
-        self.flags = _obj if isinstance(_obj, int) else 0
-        self._stream: SyncStream | None = None
         self._items: Iterator[bytes | Hole] | None = None
-        # what was received and not yet returned: bytes, a Hole, or None
-        self._pending: bytes | Hole | None = None
         # eventAddCallback's (callback, events, opaque, impl) and its timer
         self._cb: list[Any] | None = None
         self._timer: int | None = None
@@ -191,13 +98,6 @@ class virStreamBase(_ObjectBase):
         self._items = stream.iter_sparse()
         self._pending = None
         return stream.reply
-
-    def _bound(self, cname: str) -> SyncStream:
-        if self._stream is None:  # libvirt: a new stream has no driver yet
-            raise _rt.raise_error(_rt.VIR_ERR_NO_SUPPORT, _rt.VIR_FROM_STREAMS,
-                                  "this function is not supported by the connection driver: "
-                                  + cname)
-        return self._stream
 
     def _peek(self, cname: str) -> bytes | Hole:
         """The next data or hole (b"" at end of stream), without consuming it."""
@@ -226,22 +126,10 @@ class virStreamBase(_ObjectBase):
         if self.flags & VIR_STREAM_NONBLOCK and not self._ready():
             return -2
         try:
-            return self._take(nbytes, flags, cname)
+            return self._take_pending(self._peek(cname), nbytes, flags)
         finally:
             if self._cb is not None:
                 self._arm()
-
-    def _take(self, nbytes: int, flags: int, cname: str) -> bytes | int:
-        item = self._peek(cname)
-        if isinstance(item, Hole):
-            if flags & VIR_STREAM_RECV_STOP_AT_HOLE:
-                return -3
-            size = min(nbytes, item.length)
-            self._pending = Hole(item.length - size) if item.length > size else None
-            return bytes(size)
-        data, rest = item[:nbytes], item[nbytes:]
-        self._pending = rest if rest else (None if item else item)
-        return data
 
     def recv(self, nbytes: int) -> bytes | int:
         """Up to ``nbytes`` bytes (holes as zeros); ``b""`` at end of stream;
@@ -322,13 +210,7 @@ class virStreamBase(_ObjectBase):
 
     def recvHole(self, flags: int = 0) -> int:
         """The length of the hole that recvFlags stopped at."""
-        item = self._peek("virStreamRecvHole")
-        if not isinstance(item, Hole):
-            raise _rt.raise_error(_rt.VIR_ERR_OPERATION_INVALID, _rt.VIR_FROM_STREAMS,
-                                  "Requested operation is not valid: no hole in the stream"
-                                  " here", "virStreamRecvHole")
-        self._pending = None
-        return item.length
+        return self._take_hole(self._peek("virStreamRecvHole"), "virStreamRecvHole")
 
     def send(self, data: bytes) -> int:
         """Send ``data``; returns the number of bytes sent."""

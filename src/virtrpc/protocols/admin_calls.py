@@ -9,17 +9,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence as _Sequence
-from typing import TYPE_CHECKING
+from typing import Generic as _Generic
+from typing import TypeVar as _TypeVar
 
 from virtrpc import xdr as _xdr
+from virtrpc.xdr import Answer as _Answer
 from . import admin as _admin
 
-if TYPE_CHECKING:
-    from virtrpc.client.stream import Stream as _Stream
-    from virtrpc.server.context import CallContext as _CallContext
-    from virtrpc.server.program import Answer as _Answer
-
 _PROCS = _admin.PROGRAM.procedures
+
+#: The call context the server passes its handlers (it binds it:
+#: ``class MyHandlers(RemoteHandlers[CallContext])``).
+_CallContext = _TypeVar("_CallContext")
 
 
 class AdminAsyncCalls(_xdr.AsyncCaller):
@@ -399,7 +400,7 @@ class AdminBlockingCalls(_xdr.BlockingCaller):
         self._call_procedure(_PROCS[20], _admin.AdminConnectDaemonShutdownArgs(flags=flags))
 
 
-class AdminHandlers:
+class AdminHandlers(_Generic[_CallContext]):
     """Typed handler interface of the admin program: subclass it and
     override the procedures you serve (the rest answer VIR_ERR_NO_SUPPORT)."""
 

@@ -109,7 +109,7 @@ _T_lxc_domain_open_namespace_args.fields = (
 )
 
 _T_lxc_domain_open_namespace_args.pack = _p_lxc_domain_open_namespace_args
-_T_lxc_domain_open_namespace_args._fast_unpack = _u_lxc_domain_open_namespace_args
+_T_lxc_domain_open_namespace_args.fast_unpack = _u_lxc_domain_open_namespace_args
 _T_lxc_domain_open_namespace_args.unpack = _U_lxc_domain_open_namespace_args
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

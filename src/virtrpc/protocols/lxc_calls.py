@@ -9,18 +9,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence as _Sequence
-from typing import TYPE_CHECKING
+from typing import Generic as _Generic
+from typing import TypeVar as _TypeVar
 
 from virtrpc import xdr as _xdr
+from virtrpc.xdr import Answer as _Answer
 from . import lxc as _lxc
 from . import remote as _remote
 
-if TYPE_CHECKING:
-    from virtrpc.client.stream import Stream as _Stream
-    from virtrpc.server.context import CallContext as _CallContext
-    from virtrpc.server.program import Answer as _Answer
-
 _PROCS = _lxc.PROGRAM.procedures
+
+#: The call context the server passes its handlers (it binds it:
+#: ``class MyHandlers(RemoteHandlers[CallContext])``).
+_CallContext = _TypeVar("_CallContext")
 
 
 class LxcAsyncCalls(_xdr.AsyncCaller):
@@ -61,7 +62,7 @@ class LxcBlockingCalls(_xdr.BlockingCaller):
         return result
 
 
-class LxcHandlers:
+class LxcHandlers(_Generic[_CallContext]):
     """Typed handler interface of the lxc program: subclass it and
     override the procedures you serve (the rest answer VIR_ERR_NO_SUPPORT)."""
 

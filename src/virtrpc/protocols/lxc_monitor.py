@@ -181,10 +181,10 @@ _T_virLXCMonitorInitEventMsg.fields = (
 )
 
 _T_virLXCMonitorExitEventMsg.pack = _p_virLXCMonitorExitEventMsg
-_T_virLXCMonitorExitEventMsg._fast_unpack = _u_virLXCMonitorExitEventMsg
+_T_virLXCMonitorExitEventMsg.fast_unpack = _u_virLXCMonitorExitEventMsg
 _T_virLXCMonitorExitEventMsg.unpack = _U_virLXCMonitorExitEventMsg
 _T_virLXCMonitorInitEventMsg.pack = _p_virLXCMonitorInitEventMsg
-_T_virLXCMonitorInitEventMsg._fast_unpack = _u_virLXCMonitorInitEventMsg
+_T_virLXCMonitorInitEventMsg.fast_unpack = _u_virLXCMonitorInitEventMsg
 _T_virLXCMonitorInitEventMsg.unpack = _U_virLXCMonitorInitEventMsg
 
 TYPES: dict[str, _xdr.XdrType[_Any]] = {

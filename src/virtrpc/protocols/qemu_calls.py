@@ -9,18 +9,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence as _Sequence
-from typing import TYPE_CHECKING
+from typing import Generic as _Generic
+from typing import TypeVar as _TypeVar
 
 from virtrpc import xdr as _xdr
+from virtrpc.xdr import Answer as _Answer
 from . import qemu as _qemu
 from . import remote as _remote
 
-if TYPE_CHECKING:
-    from virtrpc.client.stream import Stream as _Stream
-    from virtrpc.server.context import CallContext as _CallContext
-    from virtrpc.server.program import Answer as _Answer
-
 _PROCS = _qemu.PROGRAM.procedures
+
+#: The call context the server passes its handlers (it binds it:
+#: ``class MyHandlers(RemoteHandlers[CallContext])``).
+_CallContext = _TypeVar("_CallContext")
 
 
 class QemuAsyncCalls(_xdr.AsyncCaller):
@@ -183,7 +184,7 @@ class QemuBlockingCalls(_xdr.BlockingCaller):
         return result
 
 
-class QemuHandlers:
+class QemuHandlers(_Generic[_CallContext]):
     """Typed handler interface of the qemu program: subclass it and
     override the procedures you serve (the rest answer VIR_ERR_NO_SUPPORT)."""
 

@@ -9,20 +9,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence as _Sequence
-from typing import TYPE_CHECKING
+from typing import Generic as _Generic
+from typing import TypeVar as _TypeVar
 
 from virtrpc import xdr as _xdr
+from virtrpc.xdr import Answer as _Answer
 from . import remote as _remote
-
-if TYPE_CHECKING:
-    from virtrpc.client.stream import Stream as _Stream
-    from virtrpc.server.context import CallContext as _CallContext
-    from virtrpc.server.program import Answer as _Answer
 
 _PROCS = _remote.PROGRAM.procedures
 
+#: What the stream procedures return: the client's stream type, which the
+#: client binds (``class Client(RemoteAsyncCalls[Stream])``).
+_Stream = _TypeVar("_Stream")
 
-class RemoteAsyncCalls(_xdr.AsyncCaller):
+#: The call context the server passes its handlers (it binds it:
+#: ``class MyHandlers(RemoteHandlers[CallContext])``).
+_CallContext = _TypeVar("_CallContext")
+
+
+class RemoteAsyncCalls(_xdr.AsyncCaller, _Generic[_Stream]):
     """Async methods for the remote program's procedures."""
 
     __slots__ = ()
@@ -4801,7 +4806,7 @@ class RemoteAsyncCalls(_xdr.AsyncCaller):
         )
 
 
-class RemoteBlockingCalls(_xdr.BlockingCaller):
+class RemoteBlockingCalls(_xdr.BlockingCaller, _Generic[_Stream]):
     """Blocking methods for the remote program's procedures."""
 
     __slots__ = ()
@@ -9395,7 +9400,7 @@ class RemoteBlockingCalls(_xdr.BlockingCaller):
         )
 
 
-class RemoteHandlers:
+class RemoteHandlers(_Generic[_CallContext]):
     """Typed handler interface of the remote program: subclass it and
     override the procedures you serve (the rest answer VIR_ERR_NO_SUPPORT)."""
 

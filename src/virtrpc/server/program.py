@@ -26,9 +26,13 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
+
+# Answer (what a handler returns: the reply or an awaitable of it) is defined
+# with the call mixin bases, where the generated handler interfaces name it.
+from virtrpc.xdr import Answer as Answer
 from virtrpc.xdr import Procedure, Program
 
 if TYPE_CHECKING:
@@ -36,9 +40,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[["CallContext", Any], Any | Awaitable[Any]]
 
-_Reply = TypeVar("_Reply")
-#: What a handler returns: the reply, or an awaitable of it (``async def``).
-Answer: TypeAlias = _Reply | Awaitable[_Reply]
 
 
 # ACL permissions a read-only client may use: libvirt's public API refuses

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain
 from virtrpc.testdriver.common import DriverBase, check_flags, fault
-from virtrpc.testdriver.model import Domain, Hypervisor
+from virtrpc.testdriver.model import Domain
+from virtrpc.testdriver.moments import (
+    DELETE_CHILDREN,
+    DELETE_CHILDREN_ONLY,
+    MomentTable,
+    MomentTree,
+)
 from virtrpc.testdriver.xmlutil import parse_xml, xml_invalid
 from virtrpc.testdriver.xmlwrite import libvirt_xml
 
@@ -27,15 +33,10 @@ DOMAIN_XML = 5  # VIR_FROM_XML
 CREATE_REDEFINE = 1
 CREATE_QUIESCE = 2
 CREATE_REDEFINE_VALIDATE = 4
-LIST_ROOTS = LIST_DESCENDANTS = 1
-LIST_TOPOLOGICAL = 2
-LIST_LEAVES = 4
-LIST_NO_LEAVES = 8
+LIST_TOPOLOGICAL = 2  # ROOTS / DESCENDANTS, LEAVES, NO_LEAVES: moments.py
 LIST_SUPPORTED = 0xF
 XML_SECURE, XML_NO_DOMAIN, XML_SIZE = 1, 2, 4
-DELETE_CHILDREN = 1
-DELETE_METADATA_ONLY = 2
-DELETE_CHILDREN_ONLY = 4
+DELETE_METADATA_ONLY = 2  # CHILDREN, CHILDREN_ONLY: moments.py
 
 
 @dataclass
@@ -69,49 +70,14 @@ class Checkpoint:
         return libvirt_xml(root)
 
 
-@dataclass
-class CheckpointTree:
-    """The checkpoints of one domain and which one was made last."""
-
-    checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
-    current: str | None = None
-
-    def lookup(self, name: str) -> Checkpoint:
-        checkpoint = self.checkpoints.get(name)
-        if checkpoint is None:
-            raise fault(ERR_NO_DOMAIN_CHECKPOINT, ErrorDomain.TEST,
-                        f"Domain checkpoint not found: no domain checkpoint with matching "
-                        f"name '{name}'")
-        return checkpoint
-
-    def children(self, name: str | None) -> list[Checkpoint]:
-        return [c for c in self.checkpoints.values() if c.parent == name]
-
-    def descendants(self, name: str) -> list[Checkpoint]:
-        found: list[Checkpoint] = []
-        for child in self.children(name):
-            found.append(child)
-            found.extend(self.descendants(child.name))
-        return found
-
-    def filtered(self, candidates: list[Checkpoint], flags: int) -> list[Checkpoint]:
-        kept = []
-        for checkpoint in candidates:
-            leaf = not self.children(checkpoint.name)
-            if (flags & LIST_LEAVES and not leaf) or (flags & LIST_NO_LEAVES and leaf):
-                continue
-            kept.append(checkpoint)
-        return kept
+CheckpointTree = MomentTree[Checkpoint]
 
 
-class CheckpointTable:
+class CheckpointTable(MomentTable[Checkpoint]):
     """Every domain's checkpoint tree in one hypervisor, by domain UUID."""
 
-    def __init__(self, hv: Hypervisor) -> None:
-        self.trees: dict[bytes, CheckpointTree] = {}
-
-    def tree(self, domain: Domain) -> CheckpointTree:
-        return self.trees.setdefault(domain.uuid, CheckpointTree())
+    kind = "checkpoint"
+    not_found = ERR_NO_DOMAIN_CHECKPOINT
 
 
 class CheckpointHandlers(DriverBase):
@@ -119,7 +85,7 @@ class CheckpointHandlers(DriverBase):
     bases: it refines undefine)."""
 
     def has_checkpoints(self, domain: Domain) -> bool:
-        return bool(self.hv.kind_state(CheckpointTable).tree(domain).checkpoints)
+        return bool(self.hv.kind_state(CheckpointTable).tree(domain).moments)
 
     def _checkpoint_tree(self, ref: remote.RemoteNonnullDomain
                          ) -> tuple[Domain, CheckpointTree]:
@@ -161,7 +127,7 @@ class CheckpointHandlers(DriverBase):
                         "internal error: missing creationTime from existing checkpoint")
         created = int(created_text) if created_text.isdigit() else int(time.time())
         name = (root.findtext("name") or "").strip() or str(created)
-        if name in tree.checkpoints and not flags & CREATE_REDEFINE:
+        if name in tree.moments and not flags & CREATE_REDEFINE:
             raise fault(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
                         f"operation failed: domain moment {name} already exists")
         given = {disk.get("name", ""): disk.get("checkpoint", "bitmap")
@@ -181,7 +147,7 @@ class CheckpointHandlers(DriverBase):
         )
         if flags & CREATE_REDEFINE:
             checkpoint.parent = (root.findtext("parent/name") or "").strip() or None
-        tree.checkpoints[name] = checkpoint
+        tree.moments[name] = checkpoint
         tree.current = name
         return remote.RemoteDomainCheckpointCreateXmlRet(
             checkpoint=self._chk_ref(domain, checkpoint))
@@ -198,9 +164,7 @@ class CheckpointHandlers(DriverBase):
     ) -> remote.RemoteDomainListAllCheckpointsRet:
         check_flags(args.flags, LIST_SUPPORTED, "testDomainListAllCheckpoints")
         domain, tree = self._checkpoint_tree(args.dom)
-        candidates = (tree.children(None) if args.flags & LIST_ROOTS
-                      else list(tree.checkpoints.values()))
-        listed = tree.filtered(candidates, args.flags)
+        listed = tree.listed(None, args.flags)
         refs = [self._chk_ref(domain, c) for c in listed] if args.need_results else []
         return remote.RemoteDomainListAllCheckpointsRet(checkpoints=refs, ret=len(listed))
 
@@ -209,9 +173,7 @@ class CheckpointHandlers(DriverBase):
     ) -> remote.RemoteDomainCheckpointListAllChildrenRet:
         check_flags(args.flags, LIST_SUPPORTED, "testDomainCheckpointListAllChildren")
         domain, tree, checkpoint = self._checkpoint(args.checkpoint)
-        candidates = (tree.descendants(checkpoint.name) if args.flags & LIST_DESCENDANTS
-                      else tree.children(checkpoint.name))
-        listed = tree.filtered(candidates, args.flags)
+        listed = tree.listed(checkpoint, args.flags)
         refs = [self._chk_ref(domain, c) for c in listed] if args.need_results else []
         return remote.RemoteDomainCheckpointListAllChildrenRet(checkpoints=refs, ret=len(listed))
 
@@ -228,12 +190,8 @@ class CheckpointHandlers(DriverBase):
     ) -> remote.RemoteDomainCheckpointGetParentRet:
         check_flags(args.flags, 0, "testDomainCheckpointGetParent")
         domain, tree, checkpoint = self._checkpoint(args.checkpoint)
-        if checkpoint.parent is None:
-            raise fault(ERR_NO_DOMAIN_CHECKPOINT, ErrorDomain.TEST,
-                        f"Domain checkpoint not found: checkpoint '{checkpoint.name}' does not "
-                        "have a parent")
         return remote.RemoteDomainCheckpointGetParentRet(
-            parent=self._chk_ref(domain, tree.lookup(checkpoint.parent)))
+            parent=self._chk_ref(domain, tree.parent_of(checkpoint)))
 
     def domain_checkpoint_delete(
         self, ctx: CallContext, args: remote.RemoteDomainCheckpointDeleteArgs
@@ -244,18 +202,7 @@ class CheckpointHandlers(DriverBase):
                         "Flags 'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN' and "
                         "'VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY' are mutually exclusive")
         _domain, tree, checkpoint = self._checkpoint(args.checkpoint)
-        doomed = []
-        if args.flags & (DELETE_CHILDREN | DELETE_CHILDREN_ONLY):
-            doomed = [c.name for c in tree.descendants(checkpoint.name)]
-        if not args.flags & DELETE_CHILDREN_ONLY:
-            doomed.append(checkpoint.name)
-            for child in tree.children(checkpoint.name):
-                child.parent = checkpoint.parent
-        for name in doomed:
-            del tree.checkpoints[name]
-        if tree.current in doomed:
-            parent = checkpoint.name if args.flags & DELETE_CHILDREN_ONLY else checkpoint.parent
-            tree.current = parent if parent in tree.checkpoints else None
+        tree.delete(checkpoint, args.flags)
 
     # -- the domain calls checkpoints refine -------------------------------------
     # libvirt's test driver undefines a domain whatever checkpoints it has
@@ -272,5 +219,4 @@ class CheckpointHandlers(DriverBase):
         self._forget_checkpoints(args.dom)
 
     def _forget_checkpoints(self, ref: remote.RemoteNonnullDomain) -> None:
-        if bytes(ref.uuid) not in {d.uuid for d in self.hv.domains.values()}:
-            self.hv.kind_state(CheckpointTable).trees.pop(bytes(ref.uuid), None)
+        self.hv.kind_state(CheckpointTable).forget_if_undefined(bytes(ref.uuid))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from virtrpc.protocols import remote
 from virtrpc.protocols.remote_calls import RemoteHandlers
 from virtrpc.server.client import ServerClient
+from virtrpc.server.context import CallContext
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.model import Domain, Hypervisor, Network, ObjectEvent, StoragePool, Volume
 from virtrpc.testdriver.xmlutil import uuid_str
@@ -88,7 +89,7 @@ DEFAULT_NODE = "/default"
 NodeLoader = Callable[[str], Hypervisor]
 
 
-class DriverBase(RemoteHandlers):
+class DriverBase(RemoteHandlers[CallContext]):
     """The hypervisors (one per URI opened), the event registrations, and the
     helpers handlers share.
 

@@ -1,12 +1,14 @@
 """How libvirtd's test driver refuses: flags it does not know, procedures
-it lacks, typed parameters it does not take (worded as libvirt words them)."""
+it lacks, typed parameters it does not take (worded as libvirt words them).
+``check_flags`` (virCheckFlags) is common.py's, re-exported here."""
 
 from __future__ import annotations
 
 from virtrpc.protocols import remote
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.server.program import not_supported
-from virtrpc.testdriver.common import fault, unsupported_flags
+from virtrpc.testdriver.common import check_flags as check_flags  # re-exported: refusals
+from virtrpc.testdriver.common import fault
 
 # virTypedParameterType names, by value (virtypedparam.c).
 TYPED_PARAM_TYPE_NAMES = (
@@ -44,12 +46,6 @@ def check_nparams(nparams: int, bound_name: str) -> None:
         raise daemon_error("nparams must be non-negative")
     if nparams > getattr(remote, bound_name):
         raise daemon_error("nparams too large")
-
-
-def check_flags(flags: int, allowed: int, function: str) -> None:
-    """``virCheckFlags``: refuse the bits of ``flags`` outside ``allowed``."""
-    if flags & ~allowed:
-        raise unsupported_flags(flags & ~allowed, function)
 
 
 def validate_typed_params(params: list[remote.RemoteTypedParam], allowed: dict[str, int]) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import copy
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from virtrpc.protocols import remote
 from virtrpc.server.context import CallContext
@@ -23,10 +24,15 @@ from virtrpc.testdriver.common import DriverBase, check_flags, fault
 from virtrpc.testdriver.model import (
     Domain,
     DomainState,
-    Hypervisor,
     LifecycleEvent,
     ObjectEvent,
     operation_invalid,
+)
+from virtrpc.testdriver.moments import (
+    DELETE_CHILDREN,
+    DELETE_CHILDREN_ONLY,
+    MomentTable,
+    MomentTree,
 )
 from virtrpc.testdriver.xmlutil import parse_xml, xml_invalid
 from virtrpc.testdriver.xmlwrite import libvirt_xml
@@ -42,11 +48,8 @@ CREATE_CURRENT = 2
 CREATE_HALT = 8
 CREATE_SUPPORTED = CREATE_REDEFINE | CREATE_CURRENT | CREATE_HALT | 64 | 128 | 256 | 512
 
-# virDomainSnapshotListFlags (ROOTS for a domain is DESCENDANTS for a snapshot)
-LIST_ROOTS = LIST_DESCENDANTS = 1
+# virDomainSnapshotListFlags (ROOTS / DESCENDANTS, LEAVES, NO_LEAVES: moments.py)
 LIST_METADATA = 2
-LIST_LEAVES = 4
-LIST_NO_LEAVES = 8
 LIST_NO_METADATA = 16
 LIST_INACTIVE = 32
 LIST_ACTIVE = 64
@@ -56,12 +59,10 @@ LIST_EXTERNAL = 512
 LIST_TOPOLOGICAL = 1024
 LIST_SUPPORTED = 0x7FF
 
-# virDomainSnapshotRevertFlags, virDomainSnapshotDeleteFlags
+# virDomainSnapshotRevertFlags (the delete flags: moments.py)
 REVERT_RUNNING = 1
 REVERT_PAUSED = 2
 REVERT_FORCE = 4
-DELETE_CHILDREN = 1
-DELETE_CHILDREN_ONLY = 4
 
 UNDEFINE_SNAPSHOTS_METADATA = 2  # VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
 
@@ -117,61 +118,27 @@ class Snapshot:
         return libvirt_xml(root)
 
 
-@dataclass
-class SnapshotTree:
-    """The snapshots of one domain and which one is current."""
-
-    snapshots: dict[str, Snapshot] = field(default_factory=dict)
-    current: str | None = None
-
-    def lookup(self, name: str) -> Snapshot:
-        snapshot = self.snapshots.get(name)
-        if snapshot is None:
-            raise fault(ERR_NO_DOMAIN_SNAPSHOT, ErrorDomain.TEST,
-                        f"Domain snapshot not found: no domain snapshot with matching "
-                        f"name '{name}'")
-        return snapshot
-
-    def children(self, name: str | None) -> list[Snapshot]:
-        return [s for s in self.snapshots.values() if s.parent == name]
-
-    def descendants(self, name: str) -> list[Snapshot]:
-        found: list[Snapshot] = []
-        for child in self.children(name):
-            found.append(child)
-            found.extend(self.descendants(child.name))
-        return found
+SnapshotTree = MomentTree[Snapshot]
 
 
-class SnapshotTable:
+class SnapshotTable(MomentTable[Snapshot]):
     """Every domain's snapshot tree in one hypervisor, by domain UUID."""
 
-    def __init__(self, hv: Hypervisor) -> None:
-        self.trees: dict[bytes, SnapshotTree] = {}
-
-    def tree(self, domain: Domain) -> SnapshotTree:
-        return self.trees.setdefault(domain.uuid, SnapshotTree())
+    kind = "snapshot"
+    not_found = ERR_NO_DOMAIN_SNAPSHOT
 
 
 def _disk_names(definition: ET.Element) -> list[str]:
     return [target.get("dev", "") for target in definition.findall("devices/disk/target")]
 
 
-def _filtered(tree: SnapshotTree, candidates: list[Snapshot], flags: int) -> list[Snapshot]:
-    """libvirt's moment filters: LEAVES and NO_LEAVES each filter (both:
-    nothing is left); the metadata, status and location groups filter only
-    when some but not all of their flags are given."""
-    def leaf(snapshot: Snapshot) -> bool:
-        return not tree.children(snapshot.name)
-
-    kept = []
-    for snapshot in candidates:
-        if flags & LIST_LEAVES and not leaf(snapshot):
-            continue
-        if flags & LIST_NO_LEAVES and leaf(snapshot):
-            continue
+def _kept(flags: int) -> Callable[[Snapshot], bool]:
+    """libvirt's moment filters beyond the leaf ones (moments.py): the
+    metadata, status and location groups filter only when some but not all
+    of their flags are given."""
+    def keep(snapshot: Snapshot) -> bool:
         if flags & (LIST_METADATA | LIST_NO_METADATA) == LIST_NO_METADATA:
-            continue  # every snapshot here has metadata
+            return False  # every snapshot here has metadata
         status = flags & (LIST_INACTIVE | LIST_ACTIVE | LIST_DISK_ONLY)
         if status:
             inactive = snapshot.state == "shutoff"
@@ -179,11 +146,11 @@ def _filtered(tree: SnapshotTree, candidates: list[Snapshot], flags: int) -> lis
             active = not inactive and not disk_only
             if not ((status & LIST_INACTIVE and inactive) or (status & LIST_ACTIVE and active)
                     or (status & LIST_DISK_ONLY and disk_only)):
-                continue
-        if flags & (LIST_INTERNAL | LIST_EXTERNAL) == LIST_EXTERNAL:
-            continue  # every snapshot here is internal
-        kept.append(snapshot)
-    return kept
+                return False
+        # every snapshot here is internal
+        return flags & (LIST_INTERNAL | LIST_EXTERNAL) != LIST_EXTERNAL
+
+    return keep
 
 
 def _exclusive(first: str, second: str) -> RpcFault:
@@ -196,7 +163,7 @@ class SnapshotHandlers(DriverBase):
     it refines their undefine and snapshot listings)."""
 
     def has_snapshots(self, domain: Domain) -> bool:
-        return bool(self.hv.kind_state(SnapshotTable).tree(domain).snapshots)
+        return bool(self.hv.kind_state(SnapshotTable).tree(domain).moments)
 
     def _snapshot_tree(self, ref: remote.RemoteNonnullDomain) -> tuple[Domain, SnapshotTree]:
         domain = self._domain(ref)
@@ -210,21 +177,11 @@ class SnapshotHandlers(DriverBase):
     def _snap_ref(self, domain: Domain, snapshot: Snapshot) -> remote.RemoteNonnullDomainSnapshot:
         return remote.RemoteNonnullDomainSnapshot(name=snapshot.name, dom=self._dom(domain))
 
-    def _domain_snapshots(self, tree: SnapshotTree, flags: int, function: str) -> list[Snapshot]:
+    def _listed(self, tree: SnapshotTree, of: Snapshot | None, flags: int,
+                function: str) -> list[Snapshot]:
+        """The snapshots of the domain (``of`` None) or of a snapshot a listing shows."""
         check_flags(flags, LIST_SUPPORTED, function)
-        candidates = list(tree.snapshots.values())
-        if flags & LIST_ROOTS:
-            candidates = tree.children(None)
-        return _filtered(tree, candidates, flags)
-
-    def _child_snapshots(self, tree: SnapshotTree, snapshot: Snapshot, flags: int,
-                         function: str) -> list[Snapshot]:
-        check_flags(flags, LIST_SUPPORTED, function)
-        if flags & LIST_DESCENDANTS:
-            candidates = tree.descendants(snapshot.name)
-        else:
-            candidates = tree.children(snapshot.name)
-        return _filtered(tree, candidates, flags)
+        return tree.listed(of, flags, _kept(flags))
 
     # -- create ------------------------------------------------------------------
 
@@ -267,8 +224,8 @@ class SnapshotHandlers(DriverBase):
                 raise fault(ERR_CONFIG_UNSUPPORTED, DOMAIN_SNAPSHOT,
                             f"unsupported configuration: disk '{disk_name}' must use "
                             "snapshot mode 'internal'")
-        redefining = args.flags & CREATE_REDEFINE and name in tree.snapshots
-        if name in tree.snapshots and not redefining:
+        redefining = args.flags & CREATE_REDEFINE and name in tree.moments
+        if name in tree.moments and not redefining:
             raise fault(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
                         f"operation failed: domain moment {name} already exists")
         if not memory:
@@ -282,7 +239,7 @@ class SnapshotHandlers(DriverBase):
             disks=disks,
             domain_xml=domain.xml(inactive=True),
             description=root.findtext("description"),
-            parent=tree.current if not redefining else tree.snapshots[name].parent,
+            parent=tree.current if not redefining else tree.moments[name].parent,
             definition=copy.deepcopy(domain.definition),
             max_memory=domain.max_memory,
             memory_kib=domain.memory,
@@ -291,7 +248,7 @@ class SnapshotHandlers(DriverBase):
         if args.flags & CREATE_REDEFINE:
             parent = (root.findtext("parent/name") or "").strip()
             snapshot.parent = parent or None
-        tree.snapshots[name] = snapshot
+        tree.moments[name] = snapshot
         if not args.flags & CREATE_REDEFINE or args.flags & CREATE_CURRENT:
             tree.current = name
         if args.flags & CREATE_HALT and domain.active:
@@ -311,13 +268,13 @@ class SnapshotHandlers(DriverBase):
     ) -> remote.RemoteDomainSnapshotNumRet:
         _domain, tree = self._snapshot_tree(args.dom)
         return remote.RemoteDomainSnapshotNumRet(
-            num=len(self._domain_snapshots(tree, args.flags, "testDomainSnapshotNum")))
+            num=len(self._listed(tree, None, args.flags, "testDomainSnapshotNum")))
 
     def domain_snapshot_list_names(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotListNamesArgs
     ) -> remote.RemoteDomainSnapshotListNamesRet:
         _domain, tree = self._snapshot_tree(args.dom)
-        listed = self._domain_snapshots(tree, args.flags, "testDomainSnapshotListNames")
+        listed = self._listed(tree, None, args.flags, "testDomainSnapshotListNames")
         return remote.RemoteDomainSnapshotListNamesRet(
             names=[s.name for s in listed][: args.maxnames])
 
@@ -325,7 +282,7 @@ class SnapshotHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainListAllSnapshotsArgs
     ) -> remote.RemoteDomainListAllSnapshotsRet:
         domain, tree = self._snapshot_tree(args.dom)
-        listed = self._domain_snapshots(tree, args.flags, "testDomainListAllSnapshots")
+        listed = self._listed(tree, None, args.flags, "testDomainListAllSnapshots")
         refs = [self._snap_ref(domain, s) for s in listed] if args.need_results else []
         return remote.RemoteDomainListAllSnapshotsRet(snapshots=refs, ret=len(listed))
 
@@ -333,14 +290,14 @@ class SnapshotHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotNumChildrenArgs
     ) -> remote.RemoteDomainSnapshotNumChildrenRet:
         _domain, tree, snapshot = self._snapshot(args.snap)
-        return remote.RemoteDomainSnapshotNumChildrenRet(num=len(self._child_snapshots(
+        return remote.RemoteDomainSnapshotNumChildrenRet(num=len(self._listed(
             tree, snapshot, args.flags, "testDomainSnapshotNumChildren")))
 
     def domain_snapshot_list_children_names(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotListChildrenNamesArgs
     ) -> remote.RemoteDomainSnapshotListChildrenNamesRet:
         _domain, tree, snapshot = self._snapshot(args.snap)
-        listed = self._child_snapshots(tree, snapshot, args.flags,
+        listed = self._listed(tree, snapshot, args.flags,
                                        "testDomainSnapshotListChildrenNames")
         return remote.RemoteDomainSnapshotListChildrenNamesRet(
             names=[s.name for s in listed][: args.maxnames])
@@ -349,7 +306,7 @@ class SnapshotHandlers(DriverBase):
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotListAllChildrenArgs
     ) -> remote.RemoteDomainSnapshotListAllChildrenRet:
         domain, tree, snapshot = self._snapshot(args.snapshot)
-        listed = self._child_snapshots(tree, snapshot, args.flags,
+        listed = self._listed(tree, snapshot, args.flags,
                                        "testDomainSnapshotListAllChildren")
         refs = [self._snap_ref(domain, s) for s in listed] if args.need_results else []
         return remote.RemoteDomainSnapshotListAllChildrenRet(snapshots=refs, ret=len(listed))
@@ -385,12 +342,8 @@ class SnapshotHandlers(DriverBase):
     ) -> remote.RemoteDomainSnapshotGetParentRet:
         check_flags(args.flags, 0, "testDomainSnapshotGetParent")
         domain, tree, snapshot = self._snapshot(args.snap)
-        if snapshot.parent is None:
-            raise fault(ERR_NO_DOMAIN_SNAPSHOT, ErrorDomain.TEST,
-                        f"Domain snapshot not found: snapshot '{snapshot.name}' does not have "
-                        "a parent")
         return remote.RemoteDomainSnapshotGetParentRet(
-            snap=self._snap_ref(domain, tree.lookup(snapshot.parent)))
+            snap=self._snap_ref(domain, tree.parent_of(snapshot)))
 
     def domain_snapshot_is_current(
         self, ctx: CallContext, args: remote.RemoteDomainSnapshotIsCurrentArgs
@@ -449,32 +402,19 @@ class SnapshotHandlers(DriverBase):
             raise _exclusive("VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN",
                              "VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY")
         _domain, tree, snapshot = self._snapshot(args.snap)
-        doomed = []
-        if args.flags & (DELETE_CHILDREN | DELETE_CHILDREN_ONLY):
-            doomed = [s.name for s in tree.descendants(snapshot.name)]
-        if not args.flags & DELETE_CHILDREN_ONLY:
-            doomed.append(snapshot.name)
-            for child in tree.children(snapshot.name):
-                child.parent = snapshot.parent
-        for name in doomed:
-            del tree.snapshots[name]
-        if tree.current in doomed:
-            # As libvirt: deleting the current snapshot makes its parent current.
-            parent = snapshot.parent if not args.flags & DELETE_CHILDREN_ONLY else snapshot.name
-            tree.current = parent if parent in tree.snapshots else None
+        tree.delete(snapshot, args.flags)
 
     # -- the domain calls snapshots refine ---------------------------------------
 
     def _check_undefine(self, ref: remote.RemoteNonnullDomain, flags: int) -> None:
         domain, tree = self._snapshot_tree(ref)
-        if tree.snapshots and not domain.active and not flags & UNDEFINE_SNAPSHOTS_METADATA:
+        if tree.moments and not domain.active and not flags & UNDEFINE_SNAPSHOTS_METADATA:
             raise operation_invalid(
-                f"cannot delete inactive domain with {len(tree.snapshots)} snapshots",
+                f"cannot delete inactive domain with {len(tree.moments)} snapshots",
                 ErrorDomain.TEST)
 
     def _forget_snapshots(self, ref: remote.RemoteNonnullDomain) -> None:
-        if bytes(ref.uuid) not in {d.uuid for d in self.hv.domains.values()}:
-            self.hv.kind_state(SnapshotTable).trees.pop(bytes(ref.uuid), None)
+        self.hv.kind_state(SnapshotTable).forget_if_undefined(bytes(ref.uuid))
 
     def domain_undefine(self, ctx: CallContext, args: remote.RemoteDomainUndefineArgs) -> None:
         self._check_undefine(args.dom, 0)

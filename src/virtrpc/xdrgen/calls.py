@@ -6,7 +6,10 @@ and one in a blocking mixin.  They build the args object and delegate to
 implements.  Return annotations follow the rule in docs/architecture.md:
 void -> ``None``; a reply struct with exactly one field -> that field's
 value; otherwise the reply object; fd-receiving procedures return
-``(value, fds)``; stream procedures return a ``Stream``.
+``(value, fds)``; stream procedures return the client's stream object: the
+mixins of a program with stream procedures are generic in its type
+(``_Stream``), which the client binds (``RemoteAsyncCalls[Stream]``), so the
+generated module names nothing of the client's.
 
 The module also holds the program's typed handler interface, the server's
 half of the same signatures (see :mod:`virtrpc.xdrgen.handlers`).
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from virtrpc.xdrgen import ast
 from virtrpc.xdrgen.emitter import ModuleEmitter, header_lines
-from virtrpc.xdrgen.handlers import TYPE_CHECKING_IMPORTS, handler_interface_lines
+from virtrpc.xdrgen.handlers import CONTEXT_TYPEVAR, handler_interface_lines
 from virtrpc.xdrgen.model import ModuleModel, ProcedureModel, ProgramModel
 from virtrpc.xdrgen.pysource import wrap_source
 from virtrpc.xdrgen.typeinfo import attribute_name, class_name
@@ -101,6 +104,14 @@ def emit_calls_module(module: ModuleModel, program: ProgramModel) -> str:
         ]
     interface = handler_interface_lines(emitter, alias, program)
     imports = sorted({module.name} | emitter.used_dependencies)
+    streams = any(proc.stream is not None for proc in procedures)
+    generic = ", _Generic[_Stream]" if streams else ""
+    stream_typevar = [
+        "",
+        "#: What the stream procedures return: the client's stream type, which the",
+        f"#: client binds (``class Client({camel}AsyncCalls[Stream])``).",
+        '_Stream = _TypeVar("_Stream")',
+    ] if streams else []
     lines = [
         *header_lines(
             module.path,
@@ -111,26 +122,27 @@ def emit_calls_module(module: ModuleModel, program: ProgramModel) -> str:
         "from __future__ import annotations",
         "",
         "from collections.abc import Sequence as _Sequence",
-        "from typing import TYPE_CHECKING",
+        "from typing import Generic as _Generic",
+        "from typing import TypeVar as _TypeVar",
         "",
         "from virtrpc import xdr as _xdr",
+        "from virtrpc.xdr import Answer as _Answer",
         *(f"from . import {name} as _{name}" for name in imports),
         "",
-        "if TYPE_CHECKING:",
-        "    from virtrpc.client.stream import Stream as _Stream",
-        *("    " + line for line in TYPE_CHECKING_IMPORTS),
-        "",
         f"_PROCS = _{module.name}.PROGRAM.procedures",
+        *stream_typevar,
+        "",
+        *CONTEXT_TYPEVAR,
         "",
         "",
-        f"class {camel}AsyncCalls(_xdr.AsyncCaller):",
+        f"class {camel}AsyncCalls(_xdr.AsyncCaller{generic}):",
         f'    """Async methods for the {program.name} program\'s procedures."""',
         "",
         "    __slots__ = ()",
         *async_methods,
         "",
         "",
-        f"class {camel}BlockingCalls(_xdr.BlockingCaller):",
+        f"class {camel}BlockingCalls(_xdr.BlockingCaller{generic}):",
         f'    """Blocking methods for the {program.name} program\'s procedures."""',
         "",
         "    __slots__ = ()",

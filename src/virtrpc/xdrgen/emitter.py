@@ -326,7 +326,7 @@ class ModuleEmitter(ClassEmitter, DecoderEmitter, EncoderEmitter):
                 if isinstance(definition, (ast.StructDef, ast.UnionDef, ast.TypedefDef)):
                     name = definition.name
                     lines.append(f"_T_{name}.pack = _p_{name}")
-                    lines.append(f"_T_{name}._fast_unpack = _u_{name}")
+                    lines.append(f"_T_{name}.fast_unpack = _u_{name}")
                     if name in self.whole_decoders:
                         lines.append(f"_T_{name}.unpack = _U_{name}")
         lines += ["", "TYPES: dict[str, _xdr.XdrType[_Any]] = {"]

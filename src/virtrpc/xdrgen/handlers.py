@@ -5,9 +5,12 @@ One method per non-event procedure, named after it, taking the call context
 and the decoded args object and returning the reply object::
 
     def domain_get_info(
-        self, ctx: CallContext, args: RemoteDomainGetInfoArgs
+        self, ctx: _CallContext, args: RemoteDomainGetInfoArgs
     ) -> Answer[RemoteDomainGetInfoRet]: ...
 
+``_CallContext`` is the interface's type parameter: a server binds it to
+its context type (``class TestDriver(RemoteHandlers[CallContext])``), so the
+generated module imports nothing above the protocols layer.
 ``Answer[T]`` is ``T | Awaitable[T]``: a handler may be plain or ``async``
 (the framework awaits what it returns when that is awaitable).  Void args
 are ``None``, a void reply returns ``None``; unlike the client mixins, the
@@ -29,11 +32,13 @@ from virtrpc.xdrgen.emitter import ModuleEmitter
 from virtrpc.xdrgen.model import ProcedureModel, ProgramModel
 from virtrpc.xdrgen.typeinfo import class_name
 
-#: Imports the handler interface needs (at type-checking time only: the
-#: protocols package must not import the server at run time).
-TYPE_CHECKING_IMPORTS = (
-    "from virtrpc.server.context import CallContext as _CallContext",
-    "from virtrpc.server.program import Answer as _Answer",
+#: The handler interface is generic in the call context (a type variable of
+#: the generated module, bound by the server: ``RemoteHandlers[CallContext]``),
+#: so that the protocols layer names nothing of the server's.
+CONTEXT_TYPEVAR = (
+    "#: The call context the server passes its handlers (it binds it:",
+    "#: ``class MyHandlers(RemoteHandlers[CallContext])``).",
+    '_CallContext = _TypeVar("_CallContext")',
 )
 
 
@@ -60,7 +65,7 @@ def handler_interface_lines(
     """The source lines of ``<Program>Handlers``."""
     camel = class_name(program.name)
     lines = [
-        f"class {camel}Handlers:",
+        f"class {camel}Handlers(_Generic[_CallContext]):",
         f'    """Typed handler interface of the {program.name} program: subclass it and',
         '    override the procedures you serve (the rest answer VIR_ERR_NO_SUPPORT)."""',
         "",

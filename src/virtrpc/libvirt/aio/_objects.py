@@ -10,16 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from virtrpc.client.client import Client
 from virtrpc.client.events import Event
 from virtrpc.client.stream import Hole, Stream
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt._connevents import _FAMILIES, EVENT_ARGUMENTS, _value
-from virtrpc.libvirt._objects import STREAM_CHUNK, VIR_STREAM_RECV_STOP_AT_HOLE
+from virtrpc.libvirt._objectbase import (
+    STREAM_CHUNK,
+    DomainBase,
+    DomainChildBase,
+    InterfaceBase,
+    NetworkBase,
+    NetworkPortBase,
+    NodeDeviceBase,
+    NWFilterBase,
+    NWFilterBindingBase,
+    SecretBase,
+    StoragePoolBase,
+    StorageVolBase,
+    StreamBase,
+)
 
 if TYPE_CHECKING:
     from virtrpc.client.events import Subscription
@@ -33,123 +47,28 @@ __all__ = [
 ]
 
 
-class _ObjectBase:
-    """``cls(parent, _obj)`` as in the blocking API, on the asyncio client."""
-
-    __slots__ = ("__weakref__", "_c", "_conn", "_o", "_parent")
-
-    _conn: virConnect
-    _c: Client
-    _o: Any
-
-    def __init__(self, parent: Any, _obj: Any) -> None:
-        self._parent = parent
-        self._conn = parent._conn
-        self._c = parent._c
-        self._o = _obj
-
-    @classmethod
-    def _list(cls, parent: Any, objs: Iterable[Any]) -> list[Self]:
-        """``[cls(parent, o) for o in objs]`` at about half the cost: the
-        listings (``listAllDomains``...) build one object per item, a thousand
-        for a thousand domains, so no ``__init__`` call and no per-object
-        lookup of the parent's connection (a property on virConnect)."""
-        conn = parent._conn
-        client = parent._c
-        new = object.__new__
-        out: list[Self] = []
-        append = out.append
-        for obj in objs:
-            item = new(cls)
-            item._parent = parent
-            item._conn = conn
-            item._c = client
-            item._o = obj
-            append(item)
-        return out
-
-    def connect(self) -> virConnect:
-        """The connection this object belongs to."""
-        return self._conn
-
-    def c_pointer(self) -> int:
-        return id(self._o)
-
-    def __repr__(self) -> str:
-        name = getattr(self._o, "name", None)
-        return f"<{type(self).__name__} {name!r}>" if name is not None else super().__repr__()
+# The asyncio half's objects: on the asyncio Client, their connection this half's virConnect.
+# (each kind's base names this half's client and virConnect; the generated
+# classes derive from these).
+virDomainBase: TypeAlias = DomainBase[Client, "virConnect"]
+virNetworkBase: TypeAlias = NetworkBase[Client, "virConnect"]
+virNetworkPortBase: TypeAlias = NetworkPortBase[Client, "virConnect", "virNetwork"]
+virInterfaceBase: TypeAlias = InterfaceBase[Client, "virConnect"]
+virStoragePoolBase: TypeAlias = StoragePoolBase[Client, "virConnect"]
+virStorageVolBase: TypeAlias = StorageVolBase[Client, "virConnect"]
+virNodeDeviceBase: TypeAlias = NodeDeviceBase[Client, "virConnect"]
+virSecretBase: TypeAlias = SecretBase[Client, "virConnect"]
+virNWFilterBase: TypeAlias = NWFilterBase[Client, "virConnect"]
+virNWFilterBindingBase: TypeAlias = NWFilterBindingBase[Client, "virConnect"]
+virDomainSnapshotBase: TypeAlias = DomainChildBase[Client, "virConnect", "virDomain"]
+virDomainCheckpointBase: TypeAlias = DomainChildBase[Client, "virConnect", "virDomain"]
+_StreamBase: TypeAlias = StreamBase[Client, "virConnect", Stream]
 
 
-class virDomainBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNetworkPortBase(_ObjectBase):
-    __slots__ = ()
-
-    def network(self) -> virNetwork:
-        net: virNetwork = self._parent
-        return net
-
-
-class virInterfaceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStoragePoolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virStorageVolBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNodeDeviceBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virSecretBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBase(_ObjectBase):
-    __slots__ = ()
-
-
-class virNWFilterBindingBase(_ObjectBase):
-    __slots__ = ()
-
-
-class _DomainChildBase(_ObjectBase):
-    __slots__ = ()
-
-    def domain(self) -> virDomain:
-        dom: virDomain = self._parent
-        return dom
-
-    def getDomain(self) -> virDomain:
-        return self.domain()
-
-    def getConnect(self) -> virConnect:
-        return self._conn
-
-
-class virDomainSnapshotBase(_DomainChildBase):
-    __slots__ = ()
-
-
-class virDomainCheckpointBase(_DomainChildBase):
-    __slots__ = ()
-
-
-class virStreamBase(_ObjectBase):
+class virStreamBase(_StreamBase):
     """A data stream, bound by the call that uses it (``await dom.screenshot(st, 0)``)."""
 
-    __slots__ = ("_pending", "_stream", "flags")
+    __slots__ = ()
 
     def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
         """Stream event callbacks: in the blocking API only (not yet here)."""
@@ -163,24 +82,11 @@ class virStreamBase(_ObjectBase):
         """Stream event callbacks: in the blocking API only (not yet here)."""
         raise _rt.not_provided("virStreamEventUpdateCallback")
 
-    def __init__(self, parent: Any, _obj: Any = None) -> None:
-        super().__init__(parent, _obj)
-        self.flags = _obj if isinstance(_obj, int) else 0
-        self._stream: Stream | None = None
-        self._pending: bytes | Hole | None = None
-
     def _attach(self, stream: Any) -> Any:
         assert isinstance(stream, Stream)
         self._stream = stream
         self._pending = None
         return stream.reply
-
-    def _bound(self, cname: str) -> Stream:
-        if self._stream is None:
-            raise _rt.raise_error(_rt.VIR_ERR_NO_SUPPORT, _rt.VIR_FROM_STREAMS,
-                                  "this function is not supported by the connection driver: "
-                                  + cname)
-        return self._stream
 
     async def _peek(self, cname: str) -> bytes | Hole:
         stream = self._bound(cname)
@@ -193,16 +99,7 @@ class virStreamBase(_ObjectBase):
         return self._pending
 
     async def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | int:
-        item = await self._peek(cname)
-        if isinstance(item, Hole):
-            if flags & VIR_STREAM_RECV_STOP_AT_HOLE:
-                return -3
-            size = min(nbytes, item.length)
-            self._pending = Hole(item.length - size) if item.length > size else None
-            return bytes(size)
-        data, rest = item[:nbytes], item[nbytes:]
-        self._pending = rest if rest else (None if item else item)
-        return data
+        return self._take_pending(await self._peek(cname), nbytes, flags)
 
     async def recv(self, nbytes: int) -> bytes:
         """Up to ``nbytes`` bytes (holes as zeros); ``b""`` at end of stream."""
@@ -214,13 +111,7 @@ class virStreamBase(_ObjectBase):
         return await self._receive(nbytes, flags, "virStreamRecvFlags")
 
     async def recvHole(self, flags: int = 0) -> int:
-        item = await self._peek("virStreamRecvHole")
-        if not isinstance(item, Hole):
-            raise _rt.raise_error(_rt.VIR_ERR_OPERATION_INVALID, _rt.VIR_FROM_STREAMS,
-                                  "Requested operation is not valid: no hole in the stream"
-                                  " here")
-        self._pending = None
-        return item.length
+        return self._take_hole(await self._peek("virStreamRecvHole"), "virStreamRecvHole")
 
     async def send(self, data: bytes) -> int:
         if not isinstance(data, (bytes, bytearray, memoryview)):
