@@ -1,13 +1,20 @@
-"""Shared pytest fixtures.  Peer helpers live in ``tests/peers.py``."""
+"""Shared pytest fixtures.  Helpers live in ``tests/support/`` (peers, fd accounting,
+in-process servers, ...), imported as ``tests.support.NAME``."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.support.peers import (
+    PrivateLibvirtd,
+    find_libvirtd,
+    find_virsh,
+    has_libvirt_python,
+    require_peer,
+)
 
 # Hypothesis checks what the code does, not how fast: on a loaded 2-core machine
 # (CI, several suites at once) its default 200 ms deadline and too-slow health
@@ -16,21 +23,6 @@ settings.register_profile(
     "virtrpc", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("virtrpc")
-
-# Make ``tests.peers`` importable as ``peers`` and as ``tests.peers`` whatever
-# the rootdir / import mode pytest uses.
-_TESTS_DIR = Path(__file__).resolve().parent
-for _path in (str(_TESTS_DIR), str(_TESTS_DIR.parent)):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-from peers import (  # noqa: E402
-    PrivateLibvirtd,
-    find_libvirtd,
-    find_virsh,
-    has_libvirt_python,
-    require_peer,
-)
 
 
 @pytest.fixture

@@ -33,9 +33,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, in_ci, require_peer
 
 import virtrpc.sync
+from tests.support.peers import (
+    PrivateLibvirtd,
+    find_libvirtd,
+    has_libvirt_python,
+    in_ci,
+    require_peer,
+)
 
 # Installing (first run) and two playbook runs: more than pyproject's 60 s
 # bound on a loaded machine; the stress run's own bound (noxfile.py) is 300 s.

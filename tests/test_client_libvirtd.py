@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer, run_libvirt_python
 
 import virtrpc
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer, run_libvirt_python
 from virtrpc.client.client import Client
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import EventFamily
@@ -543,7 +543,7 @@ async def test_screenshot_sparse_iteration_ends_at_libvirtd_eof(client: Client) 
 
 async def test_tls_transport_through_connect(tmp_path: Path) -> None:
     """virtrpc.connect over +tls to libvirtd, with H6's certificates fixture."""
-    from tls_fixtures import NetworkLibvirtd, make_test_pki, require_openssl
+    from tests.support.tls_fixtures import NetworkLibvirtd, make_test_pki, require_openssl
 
     require_openssl()
     pki = make_test_pki(tmp_path / "pki")

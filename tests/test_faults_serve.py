@@ -12,12 +12,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
-from peers import serve_process
 
 import virtrpc
+from tests.support import fdcount
+from tests.support.fdcount import FdLeakCheck
+from tests.support.peers import serve_process
 
 fd_leak_check = fdcount.fd_leak_check
 

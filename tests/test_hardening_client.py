@@ -13,10 +13,10 @@ import socket
 import struct
 from collections.abc import Callable
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
 
+from tests.support import fdcount
+from tests.support.fdcount import FdLeakCheck
 from virtrpc.client.client import Client, connect_socket
 from virtrpc.errors import BadFileDescriptor, ConnectionLost
 from virtrpc.rpc import events as ev
@@ -25,7 +25,7 @@ from virtrpc.rpc.packet import Header
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport
 
-#: The fd accounting fixture (tests/fdcount.py).
+#: The fd accounting fixture (tests/support/fdcount.py).
 fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086

@@ -15,12 +15,12 @@ import socket
 import struct
 from collections.abc import Callable
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck, fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support import fdcount
+from tests.support.fdcount import FdLeakCheck, fd_is_open
 from virtrpc.errors import ProtocolError
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role
@@ -28,7 +28,7 @@ from virtrpc.rpc.packet import MessageType, Status, encode_packet
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport
 
-#: The fd accounting fixture (tests/fdcount.py).
+#: The fd accounting fixture (tests/support/fdcount.py).
 fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086

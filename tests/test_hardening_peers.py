@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fdcount import assert_no_fd_leak
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
-from rawpeer import RawPeer, Received
 
+from tests.support.fdcount import assert_no_fd_leak
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
+from tests.support.rawpeer import RawPeer, Received
 from virtrpc.protocols import remote
 from virtrpc.rpc.packet import KEEPALIVE_PROGRAM, MESSAGE_MAX, MessageType, Status
 

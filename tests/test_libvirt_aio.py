@@ -9,13 +9,13 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 import virtrpc.libvirt as blocking
 import virtrpc.libvirt.aio as aio
+from tests.support import fdcount
+from tests.support.fdcount import FdLeakCheck
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 fd_leak_check = fdcount.fd_leak_check
 

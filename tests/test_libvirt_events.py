@@ -9,8 +9,9 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from libvirt_compat import shim_env
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
+
+from tests.support.libvirt_compat import shim_env
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 REGISTRATIONS = r"""
 import signal, sys, libvirt

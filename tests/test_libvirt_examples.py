@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from libvirt_compat import REPO, libvirt_python_sdist
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
+
+from tests.support.libvirt_compat import REPO, libvirt_python_sdist
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 DOMAIN_XML = ("<domain type='test'><name>example</name><memory>65536</memory>"
               "<os><type>hvm</type></os></domain>")

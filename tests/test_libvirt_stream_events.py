@@ -15,10 +15,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from libvirt_compat import REPO
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 import virtrpc.libvirt as libvirt
+from tests.support.libvirt_compat import REPO
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 SCRIPT = r'''
 import sys

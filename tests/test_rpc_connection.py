@@ -7,10 +7,10 @@ import struct
 from collections.abc import Iterator
 
 import pytest
-from fdcount import fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.fdcount import fd_is_open
 from virtrpc.errors import ConnectionLost, ProtocolError
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role, decode_stream_hole, encode_stream_hole

@@ -9,11 +9,11 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
 
 import virtrpc
+from tests.support import fdcount
+from tests.support.fdcount import FdLeakCheck
 from virtrpc.server import Server, ServerLimits
 from virtrpc.testdriver import build_test_server
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
-from tls_fixtures import PrivateSshd, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
+from tests.support.tls_fixtures import PrivateSshd, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.ext import ProcessTransport
 from virtrpc.transport.ssh import default_proxy, remote_command, shell_escape, ssh_argv
@@ -204,7 +204,7 @@ async def test_ssh_rejected_key_is_a_clear_error(
 
 
 async def test_ssh_closed_port_is_a_clear_error(daemon: PrivateLibvirtd, tmp_path: Path) -> None:
-    from tls_fixtures import free_port
+    from tests.support.tls_fixtures import free_port
 
     uri = f"test+ssh://root@127.0.0.1:{free_port()}/default?socket={daemon.socket_path}&no_tty=1"
     with pytest.raises(ConnectError) as info:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 import virtrpc
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
 from virtrpc.client.errors import LibvirtError
 from virtrpc.testdriver import build_test_server
 

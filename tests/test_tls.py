@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tls_fixtures import NetworkLibvirtd, PkiSet, make_test_pki, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.tls_fixtures import NetworkLibvirtd, PkiSet, make_test_pki, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.pki import locate_credentials
 from virtrpc.transport.tls import (
@@ -242,7 +242,7 @@ async def test_host_name_is_checked_against_the_certificate(
 
 
 async def test_closed_port_is_a_fast_clear_error(pki: PkiSet) -> None:
-    from tls_fixtures import free_port
+    from tests.support.tls_fixtures import free_port
 
     uri = f"test+tls://127.0.0.1:{free_port()}/default?pkipath={pki.client_dir}"
     started = time.monotonic()

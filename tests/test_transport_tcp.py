@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import require_peer
-from tls_fixtures import NetworkLibvirtd, free_port, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.peers import require_peer
+from tests.support.tls_fixtures import NetworkLibvirtd, free_port, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.tcp import start_tcp_server
 from virtrpc.transport.unix import SocketTransport

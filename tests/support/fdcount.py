@@ -7,7 +7,7 @@ Asyncio loops and hypothesis may open descriptors lazily the first time, so
 callers should warm those up (or create them) before the first count.
 
 Use the :func:`fd_leak_check` fixture (``conftest.py`` need not import it:
-``from fdcount import fd_leak_check`` in the test module registers it)::
+``from tests.support.fdcount import fd_leak_check`` in the test module registers it)::
 
     def test_x(fd_leak_check: FdLeakCheck) -> None:
         with fd_leak_check():

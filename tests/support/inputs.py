@@ -4,7 +4,7 @@ cached under ``.cache/inputs/``).
 
 A test asks for the folder it needs::
 
-    from inputs import require_input, require_protocol_dir  # conftest puts tests/ on sys.path
+    from tests.support.inputs import require_input, require_protocol_dir
 
     folder = require_protocol_dir("libvirt-11.3.0")   # flat .x and *-structs files
     sdist = require_input("libvirt-python-9.0.0")     # unpacked sdist
@@ -23,9 +23,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from peers import in_ci
 
-_TOOL = Path(__file__).resolve().parents[1] / "tools" / "inputs.py"
+from .peers import in_ci
+
+_TOOL = Path(__file__).resolve().parents[2] / "tools" / "inputs.py"
 _MODULE_NAME = "virtrpc_tools_inputs"
 
 
