@@ -3,7 +3,8 @@ in-process servers, ...), imported as ``tests.support.NAME``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -15,6 +16,7 @@ from tests.support.peers import (
     has_libvirt_python,
     require_peer,
 )
+from tests.support.served import SERVE_OPTIONS, ServedHypervisor, serve_test_hypervisor
 
 # Hypothesis checks what the code does, not how fast: on a loaded 2-core machine
 # (CI, several suites at once) its default 200 ms deadline and too-slow health
@@ -48,3 +50,21 @@ def libvirt_python() -> str:
     """Path of the python that has libvirt-python (skips / fails under CI=true)."""
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
     return "/usr/bin/python3"
+
+
+@pytest.fixture
+async def served_hypervisor(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[ServedHypervisor]:
+    """The built-in test hypervisor served in-process on this test's loop
+    (tests/support/served.py), on ``tmp_path/sock`` and ``tmp_path/sock-ro``;
+    options from the closest ``served`` marker, e.g.
+    ``@pytest.mark.served(extras=True, limits=short_limits(keepalive_interval=0.2))``."""
+    options: dict[str, object] = {}
+    for marker in reversed(list(request.node.iter_markers("served"))):
+        options.update(marker.kwargs)  # the closest marker (the test's) wins
+    unknown = set(options) - SERVE_OPTIONS
+    if unknown:
+        raise pytest.UsageError(f"unknown served() options: {sorted(unknown)}")
+    async with serve_test_hypervisor(tmp_path, **options) as served:  # type: ignore[arg-type]
+        yield served

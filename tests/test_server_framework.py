@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.served import serve_in_process
 from virtrpc.errors import ConnectError
 from virtrpc.protocols import remote
 from virtrpc.rpc.connection import Connection, Role
@@ -229,13 +230,13 @@ async def served(tmp_path: Path, limits: ServerLimits) -> AsyncIterator[tuple[Se
     handlers = Handlers()
     server = Server(limits)
     server.add_program(ProgramService(remote.PROGRAM, handlers))
-    await server.listen_unix(str(tmp_path / "rw"))
-    await server.listen_unix(str(tmp_path / "ro"), readonly=True)
     try:
-        yield server, handlers, tmp_path
+        async with serve_in_process(server, tmp_path, names=("rw", "ro")):
+            try:
+                yield server, handlers, tmp_path
+            finally:
+                handlers.gate.set()  # let held calls finish before the shutdown waits for them
     finally:
-        handlers.gate.set()
-        await server.shutdown()
         for fd in handlers.kept_fds:
             os.close(fd)
 
