@@ -27,13 +27,25 @@ settings.register_profile(
 settings.load_profile("virtrpc")
 
 
+def _private_libvirtd() -> Iterator[PrivateLibvirtd]:
+    require_peer(find_libvirtd() is not None, "libvirtd")
+    with PrivateLibvirtd() as daemon:
+        yield daemon
+
+
 @pytest.fixture
 def libvirtd() -> Iterator[PrivateLibvirtd]:
     """A private libvirtd (default config) for one test; its test driver starts
     fresh for every test because the state lives only while connections are open."""
-    require_peer(find_libvirtd() is not None, "libvirtd")
-    with PrivateLibvirtd() as daemon:
-        yield daemon
+    yield from _private_libvirtd()
+
+
+@pytest.fixture(scope="module")
+def module_libvirtd() -> Iterator[PrivateLibvirtd]:
+    """The same private libvirtd shared by the tests of one module (a daemon
+    start costs ~0.5 s): for modules whose tests each open their own
+    connections, so that the test driver's state does not outlive a test."""
+    yield from _private_libvirtd()
 
 
 @pytest.fixture

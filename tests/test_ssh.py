@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
-from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
+from tests.support.peers import PrivateLibvirtd, require_peer
 from tests.support.tls_fixtures import PrivateSshd, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.ext import ProcessTransport
@@ -87,10 +87,9 @@ def test_default_proxy_rules() -> None:
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[PrivateLibvirtd]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
-    with PrivateLibvirtd() as running:
-        yield running
+def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
+    """This module's private libvirtd (the shared module_libvirtd fixture)."""
+    return module_libvirtd
 
 
 def require_nc() -> str:
