@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.peek import transport_of
 from tests.support.peers import PrivateLibvirtd, require_peer
 from tests.support.tls_fixtures import PrivateSshd, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
@@ -110,7 +111,7 @@ async def test_ext_command_tunnels_to_libvirtd(daemon: PrivateLibvirtd, tmp_path
     command = write_script(tmp_path / "tunnel", f"exec {nc} -U {daemon.socket_path}\n")
     client: Any = await open_network_client(f"test+ext:///default?command={command}")
     try:
-        transport = client._transport
+        transport = transport_of(client)
         assert isinstance(transport, ProcessTransport)
         assert transport.can_pass_fds is False
         dom = await client.domain_lookup_by_name(name="test")
@@ -175,7 +176,7 @@ def ssh_uri(sshd: PrivateSshd, daemon: PrivateLibvirtd, extra: str = "") -> str:
 async def test_ssh_to_libvirtd_via_netcat(sshd: PrivateSshd, daemon: PrivateLibvirtd) -> None:
     client: Any = await open_network_client(ssh_uri(sshd, daemon))
     try:
-        transport = client._transport
+        transport = transport_of(client)
         assert isinstance(transport, ProcessTransport)
         assert transport.argv[:3] == ["ssh", "-p", str(sshd.port)]
         assert "nc" in transport.argv[-1] and daemon.socket_path in transport.argv[-1]
@@ -233,7 +234,7 @@ async def test_ext_sessions_leave_no_fds_or_processes(daemon: PrivateLibvirtd, t
 
     async def one_round() -> int | None:
         client: Any = await open_network_client(f"test+ext:///default?command={good}")
-        pid: int | None = client._transport.pid
+        pid: int | None = transport_of(client).pid  # type: ignore[attr-defined]
         await client.connect_get_lib_version()
         await client.close()
         with pytest.raises(ConnectError):

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import virtrpc
+from tests.support.peek import keepalive_timer
 from virtrpc import timers
 from virtrpc.testdriver import build_test_server
 
@@ -92,7 +93,7 @@ async def test_client_keepalive_stays_out_of_the_loop_timer_heap(tmp_path: Path)
             f"test+unix:///default?socket={path}", keepalive=(0.05, 5)
         ) as client:
             assert client.server_keepalive
-            assert isinstance(client._keepalive_handle, timers.CoarseTimer)
+            assert isinstance(keepalive_timer(client), timers.CoarseTimer)
             scheduled = getattr(loop, "_scheduled", [])
             # (the server in this loop keeps loop timers for its clients)
             mine = [h for h in scheduled if "keepalive" in repr(h) and "ServerConnection" not in repr(h)]
