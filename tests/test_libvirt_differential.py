@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.libvirt_compat import shim_env
-from tests.support.peers import PrivateLibvirtd, has_libvirt_python, require_peer
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 SCRIPT = r'''
 import json, sys
@@ -217,10 +218,11 @@ def shape_of(value: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
-    """This module's private libvirtd (the shared module_libvirtd fixture)."""
+def daemon() -> Iterator[PrivateLibvirtd]:
+    require_peer(find_libvirtd() is not None, "libvirtd")
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
-    return module_libvirtd
+    with PrivateLibvirtd() as daemon:
+        yield daemon
 
 
 def run_cases(daemon: PrivateLibvirtd, virtrpc: bool) -> list[Any]:

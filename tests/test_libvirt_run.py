@@ -9,12 +9,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.libvirt_compat import coverage_test_sdist, libvirt_python_sdist, shim_env
-from tests.support.peers import PrivateLibvirtd, has_libvirt_python, require_peer
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 VIRTRPC = [sys.executable, "-m", "virtrpc"]
 SHIMMED = ("libvirt", "libvirt_qemu", "libvirt_lxc", "libvirtaio")
@@ -121,10 +122,11 @@ KNOWN_DIFFERENCES = {
 
 
 @pytest.fixture(scope="module")
-def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
-    """This module's private libvirtd (the shared module_libvirtd fixture)."""
+def daemon() -> Iterator[PrivateLibvirtd]:
+    require_peer(find_libvirtd() is not None, "libvirtd")
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
-    return module_libvirtd
+    with PrivateLibvirtd() as daemon:
+        yield daemon
 
 
 def run_peer_tests(tests: Path, env: dict[str, str] | None, out: Path) -> dict[str, str]:
