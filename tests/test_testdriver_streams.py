@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.rawclient import PROC, RawClient, wait_for_condition
 from tests.support.served import ServedHypervisor
-from tests.test_server_framework import PROC, RawClient, wait_for_condition
 from virtrpc.client import connect
 from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import StreamError, VirtrpcError
