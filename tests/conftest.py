@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Re-exported: a fixture every test module may use.
+from tests.support.fdcount import fd_leak_check as fd_leak_check
 from tests.support.peers import (
     PrivateLibvirtd,
     find_libvirtd,

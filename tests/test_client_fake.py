@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.fdcount import open_fd_count
 from tests.support.peek import open_streams, replies_awaited, transport_of
 from virtrpc.client.client import Client, connect_socket
 from virtrpc.client.errors import LibvirtError
@@ -54,10 +55,6 @@ def _socket_transport(client: Client) -> SocketTransport:
     transport = transport_of(client)
     assert isinstance(transport, SocketTransport)
     return transport
-
-
-def open_fd_count() -> int:
-    return len(os.listdir("/proc/self/fd"))
 
 
 class FakeDaemon:

@@ -15,11 +15,8 @@ from pathlib import Path
 import pytest
 
 import virtrpc
-from tests.support import fdcount
 from tests.support.fdcount import FdLeakCheck
 from tests.support.peers import serve_process
-
-fd_leak_check = fdcount.fd_leak_check
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support import fdcount
 from tests.support.fdcount import FdLeakCheck
 from tests.support.peek import calls_in_flight, replies_awaited, transport_of
 from virtrpc.client.client import Client, connect_socket
@@ -25,9 +24,6 @@ from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.packet import Header
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport
-
-#: The fd accounting fixture (tests/support/fdcount.py).
-fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086
 PROC_OPEN = 1

@@ -19,7 +19,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support import fdcount
 from tests.support.connpair import ConnectionPair
 from tests.support.fdcount import FdLeakCheck, fd_is_open
 from virtrpc.errors import ProtocolError
@@ -28,9 +27,6 @@ from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.packet import MessageType, Status, encode_packet
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport
-
-#: The fd accounting fixture (tests/support/fdcount.py).
-fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086
 DEADLINE = 10.0

@@ -12,11 +12,8 @@ import pytest
 
 import virtrpc.libvirt as blocking
 import virtrpc.libvirt.aio as aio
-from tests.support import fdcount
 from tests.support.fdcount import FdLeakCheck
 from tests.support.peers import PrivateLibvirtd
-
-fd_leak_check = fdcount.fd_leak_check
 
 #: (object, method, arguments): read-only calls, results compared
 CALLS: list[tuple[str, str, tuple[Any, ...]]] = [

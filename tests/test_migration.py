@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 import virtrpc.client as vclient
-from tests.support import fdcount
 from tests.support.fdcount import FdLeakCheck
 from tests.support.migration_hosts import DOMAIN_XML, Host, create_domain, serve_host, two_hosts
 from virtrpc.client.errors import LibvirtError
@@ -27,8 +26,6 @@ from virtrpc.client.migration import migrate
 from virtrpc.errors import ConnectionLost
 from virtrpc.protocols import remote
 from virtrpc.server.errors import ErrorCode
-
-fd_leak_check = fdcount.fd_leak_check
 
 
 @pytest.fixture

@@ -10,12 +10,9 @@ import os
 import pytest
 
 import virtrpc
-from tests.support import fdcount
 from tests.support.fdcount import FdLeakCheck
 from tests.support.served import ServedHypervisor
 from virtrpc.server import Server
-
-fd_leak_check = fdcount.fd_leak_check
 
 XML = (
     "<domain type='test'><name>fd-{n}</name><memory>1024</memory><os><type>hvm</type></os></domain>"

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.fdcount import open_fd_count
 from tests.support.rawclient import (
     DEADLINE,
     PROC,
@@ -39,10 +40,6 @@ from virtrpc.rpc.packet import (
 )
 from virtrpc.server import CallContext, ProgramService, RpcFault, Server, ServerLimits
 from virtrpc.server.errors import ErrorCode, ErrorDomain
-
-
-def open_fd_count() -> int:
-    return len(os.listdir("/proc/self/fd"))
 
 
 def lib_version_ret(ctx: CallContext, args: None) -> Any:

@@ -14,13 +14,11 @@ import pytest
 
 import virtrpc
 from tests.support.connpair import ConnectionPair
-from tests.support.fdcount import FdLeakCheck, fd_is_open, fd_leak_check
+from tests.support.fdcount import FdLeakCheck, fd_is_open
 from tests.support.served import ServedHypervisor, serve_test_hypervisor, short_limits
 from tests.support.tmppackage import temporary_package
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Role
-
-__all__ = ["fd_leak_check"]  # the fixture, registered by importing it
 
 REMOTE = 0x20008086
 GET_LIB_VERSION = 157
