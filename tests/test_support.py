@@ -5,6 +5,7 @@ built on it vacuous."""
 
 from __future__ import annotations
 
+import ast
 import os
 import socket
 import sys
@@ -143,3 +144,57 @@ def test_temporary_package_refuses_to_shadow_an_imported_module(tmp_path: Path) 
     with pytest.raises(ValueError), temporary_package(folder):
         pass
     assert sys.modules["os"] is os
+
+
+# ------------------------------------------------------------- suite layout
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _suite_modules() -> list[Path]:
+    return sorted(TESTS.rglob("*.py"))
+
+
+_LIST_EDITS = frozenset({"insert", "append", "extend", "remove", "pop", "clear"})
+
+
+def _is_sys_path(expr: ast.expr) -> bool:
+    return (isinstance(expr, ast.Attribute) and expr.attr == "path"
+            and isinstance(expr.value, ast.Name) and expr.value.id == "sys")
+
+
+def test_no_test_code_edits_sys_path() -> None:
+    """Helpers are imported as ``tests.support.NAME`` (pyproject's pytest
+    ``pythonpath``): a ``sys.path`` edit in the suite would make imports
+    depend on which test ran first."""
+    offenders = []
+    for path in _suite_modules():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            # sys.path.insert(...), .append(...), ...; sys.path = ..., sys.path[:0] = ...
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                edited = [node.func.value] if node.func.attr in _LIST_EDITS else []
+            elif isinstance(node, ast.Assign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                edited = [t.value if isinstance(t, ast.Subscript) else t for t in targets]
+            else:
+                continue
+            if any(_is_sys_path(expr) for expr in edited):
+                offenders.append(f"{path.relative_to(TESTS)}:{node.lineno}")
+    assert len(_suite_modules()) > 50 and not offenders, offenders
+
+
+def test_test_modules_import_helpers_not_each_other() -> None:
+    """Shared code lives in tests/support/; a test module importing another
+    would run (and collect) more than it says."""
+    offenders = []
+    for path in _suite_modules():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name.startswith(("tests.test_", "test_")) for name in names):
+                offenders.append(f"{path.relative_to(TESTS)}:{node.lineno}")
+    assert not offenders, offenders
