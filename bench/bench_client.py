@@ -198,8 +198,8 @@ def main() -> int:
             asyncio.run(virtrpc_worker(options.worker))
         return 0
     # Not needed by the workers (which run where pytest may be missing).
-    sys.path.insert(0, str(ROOT / "tests"))
-    from peers import PrivateLibvirtd, has_libvirt_python
+    sys.path.insert(0, str(ROOT))  # the repository root: tests.support.peers
+    from tests.support.peers import PrivateLibvirtd, has_libvirt_python
 
     if not has_libvirt_python():
         print("needs /usr/bin/python3 with libvirt-python", file=sys.stderr)

@@ -162,9 +162,9 @@ def main() -> int:
     bench_state_machine()
     asyncio.run(bench_roundtrips())
     if options.libvirtd:
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-        # The test helper that runs a private daemon (tests/ is not a package).
-        from peers import PrivateLibvirtd  # type: ignore[import-not-found,unused-ignore]
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root
+        # The test helper that runs a private daemon (tests.support.peers).
+        from tests.support.peers import PrivateLibvirtd  # type: ignore[import-not-found,unused-ignore]
 
         with PrivateLibvirtd() as daemon:
             asyncio.run(bench_libvirtd(daemon.socket_path))

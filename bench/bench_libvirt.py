@@ -276,8 +276,8 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--pairs", type=int, default=None, help="batches per client (default 15)")
     options = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "tests"))
-    from peers import PrivateLibvirtd, has_libvirt_python
+    sys.path.insert(0, str(ROOT))  # the repository root: tests.support.peers
+    from tests.support.peers import PrivateLibvirtd, has_libvirt_python
 
     if not has_libvirt_python():
         print("needs /usr/bin/python3 with libvirt-python", file=sys.stderr)

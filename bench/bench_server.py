@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))  # the repository root: tests.support.peers
 
-from peers import SYSTEM_PYTHON, PrivateLibvirtd  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
+from tests.support.peers import SYSTEM_PYTHON, PrivateLibvirtd  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
 
 WORKLOAD = r"""
 import json, resource, sys, threading, time, libvirt

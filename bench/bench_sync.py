@@ -205,8 +205,8 @@ def main() -> int:
     if options.worker:
         virtrpc_worker(*options.worker)
         return 0
-    sys.path.insert(0, str(ROOT / "tests"))
-    from peers import PrivateLibvirtd, has_libvirt_python
+    sys.path.insert(0, str(ROOT))  # the repository root: tests.support.peers
+    from tests.support.peers import PrivateLibvirtd, has_libvirt_python
 
     if not has_libvirt_python():
         print("needs /usr/bin/python3 with libvirt-python", file=sys.stderr)
@@ -218,7 +218,7 @@ def main() -> int:
         with PrivateLibvirtd() as daemon:
             rows = run(daemon.uri, daemon.socket_path, pairs, scale, only)
     else:
-        from tls_fixtures import NetworkLibvirtd, make_test_pki
+        from tests.support.tls_fixtures import NetworkLibvirtd, make_test_pki
 
         with tempfile.TemporaryDirectory() as tmp:
             pki = make_test_pki(Path(tmp))

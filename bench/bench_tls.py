@@ -126,9 +126,9 @@ def main() -> int:
         print(json.dumps(asyncio.run(bench_virtrpc(uri, *map(int, numbers)))))
         return 0
     # Not needed by the worker (which runs where pytest may be missing).
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from peers import has_libvirt_python, run_libvirt_python
-    from tls_fixtures import NetworkLibvirtd, make_test_pki
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root
+    from tests.support.peers import has_libvirt_python, run_libvirt_python
+    from tests.support.tls_fixtures import NetworkLibvirtd, make_test_pki
     if not has_libvirt_python():
         print("needs /usr/bin/python3 with libvirt-python", file=sys.stderr)
         return 2

@@ -28,14 +28,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, in_ci, require_peer
 
 import virtrpc.sync
+from tests.support.peers import (
+    PrivateLibvirtd,
+    has_libvirt_python,
+    in_ci,
+    require_peer,
+)
 
 # Installing (first run) and two playbook runs: more than pyproject's 60 s
 # bound on a loaded machine; the stress run's own bound (noxfile.py) is 300 s.
@@ -118,11 +122,10 @@ def ansible_venv() -> Path:
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[PrivateLibvirtd]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
+def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
+    """This module's private libvirtd (the shared module_libvirtd fixture)."""
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
-    with PrivateLibvirtd() as daemon:
-        yield daemon
+    return module_libvirtd
 
 
 def playbook(uri: str) -> str:

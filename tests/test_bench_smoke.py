@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from peers import find_libvirtd, has_libvirt_python, require_peer
+
+from tests.support.peers import find_libvirtd, has_libvirt_python, require_peer
 
 pytestmark = pytest.mark.libvirtd
 

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from peers import PrivateLibvirtd, run_virsh
 
+from tests.support.peers import PrivateLibvirtd, run_virsh
 from virtrpc.cli import main
 from virtrpc.cli.call import find_procedure, parse_keepalive
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from inputs import GENERATED_FROM, require_protocol_dir
 
+from tests.support.inputs import GENERATED_FROM, require_protocol_dir
 from virtrpc.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

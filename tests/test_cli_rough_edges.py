@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from peers import serve_process
 
 import virtrpc.sync
+from tests.support.peers import serve_process
 from virtrpc.cli import main
 from virtrpc.cli.call import find_procedure, format_error
 from virtrpc.cli.gen import INSTALLED_PROTOCOLS

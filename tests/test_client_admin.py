@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from peers import PrivateLibvirtd
 
+from tests.support.peers import PrivateLibvirtd
 from virtrpc.client import connect_admin
 from virtrpc.client.admin import admin_socket_path
 from virtrpc.client.errors import LibvirtError

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd
 
 import virtrpc
 import virtrpc.sync
+from tests.support.peers import PrivateLibvirtd
 from virtrpc.client import connect_admin
 from virtrpc.server import CallContext, Server, ServerLimits
 from virtrpc.testdriver import TestDriver

@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.fdcount import open_fd_count
+from tests.support.peek import open_streams, replies_awaited, transport_of
 from virtrpc.client.client import Client, connect_socket
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.stream import STREAM_CHUNK_SIZE, Hole
@@ -50,13 +52,9 @@ def reply_to(call: Header, payload: bytes = b"", status: int = Status.OK) -> byt
 
 
 def _socket_transport(client: Client) -> SocketTransport:
-    transport = client._transport
+    transport = transport_of(client)
     assert isinstance(transport, SocketTransport)
     return transport
-
-
-def open_fd_count() -> int:
-    return len(os.listdir("/proc/self/fd"))
 
 
 class FakeDaemon:
@@ -509,7 +507,7 @@ async def test_sparse_download_holes_and_finish(pair: tuple[Client, FakeDaemon])
     )
     await fake.send(stream_packet(call, Status.OK))  # confirmation
     await asyncio.wait_for(finishing, 5)
-    assert stream.closed and call.serial not in client._streams
+    assert stream.closed and call.serial not in open_streams(client)
 
 
 async def test_holes_expand_to_zeros_by_default(pair: tuple[Client, FakeDaemon]) -> None:
@@ -600,7 +598,7 @@ async def _fuzz_once(garbage: bytes, close_after: bool) -> None:
         connect_socket(client_sock, uri="test:///default", keepalive=(0.1, 2)), 5
     )
     await handshake
-    baseline_waiters = len(client._waiters)
+    baseline_waiters = replies_awaited(client)
     try:
         task = asyncio.ensure_future(client.connect_get_lib_version())
         await asyncio.wait_for(fake.recv_message(), 5)
@@ -611,7 +609,7 @@ async def _fuzz_once(garbage: bytes, close_after: bool) -> None:
         # error, or a lost connection (the keepalive bounds the silent cases).
         with contextlib.suppress(LibvirtError, ProtocolError, ConnectionLost):
             await asyncio.wait_for(task, 5)
-        assert len(client._waiters) <= baseline_waiters
+        assert replies_awaited(client) <= baseline_waiters
     finally:
         client.abort()
         server_sock.close()
@@ -667,7 +665,7 @@ async def test_cancelled_stream_open_is_aborted_when_its_reply_arrives(
         call.serial,
         b"",
     )
-    assert client._streams == {} and client._waiters == {}
+    assert not open_streams(client) and replies_awaited(client) == 0
     task, next_call = await start_call(client, fake)
     await fake.send(reply_to(next_call, struct.pack(">Q", 2)))
     assert await asyncio.wait_for(task, 5) == 2

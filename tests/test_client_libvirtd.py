@@ -15,9 +15,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer, run_libvirt_python
 
 import virtrpc
+from tests.support.peek import replies_awaited, subscriptions
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer, run_libvirt_python
 from virtrpc.client.client import Client
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.events import EventFamily
@@ -275,7 +276,7 @@ async def test_cancelled_call_is_safe(client: Client) -> None:
     assert all(isinstance(r, str) and "<capabilities>" in r for r in done[1::2])
     # Late replies of the cancelled calls were dropped; the connection is fine.
     assert await client.connect_get_lib_version() == 9000000
-    assert client._waiters == {}
+    assert replies_awaited(client) == 0
 
 
 async def test_readonly_connection_refuses_writes(libvirtd: PrivateLibvirtd) -> None:
@@ -416,7 +417,7 @@ async def test_domain_events_caused_by_virsh(
     await reboot_sub.close()
     assert reboot_sub.closed
     # Deregistered: no more deliveries to the closed subscription.
-    assert (EventFamily.DOMAIN, sub.callback_id) not in client._subscriptions
+    assert (EventFamily.DOMAIN, sub.callback_id) not in subscriptions(client)
 
 
 async def test_network_and_pool_events(client: Client) -> None:
@@ -543,7 +544,7 @@ async def test_screenshot_sparse_iteration_ends_at_libvirtd_eof(client: Client) 
 
 async def test_tls_transport_through_connect(tmp_path: Path) -> None:
     """virtrpc.connect over +tls to libvirtd, with H6's certificates fixture."""
-    from tls_fixtures import NetworkLibvirtd, make_test_pki, require_openssl
+    from tests.support.tls_fixtures import NetworkLibvirtd, make_test_pki, require_openssl
 
     require_openssl()
     pki = make_test_pki(tmp_path / "pki")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from peers import PrivateLibvirtd
 
 import virtrpc.sync
+from tests.support.peers import PrivateLibvirtd
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.sync import SyncStream
 from virtrpc.errors import ConnectError, ConnectionLost

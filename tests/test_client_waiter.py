@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.support.peek import calls_in_flight, replies_awaited
 from virtrpc.client.client import Client, ReplyWaiter, connect_socket
 from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import ConnectionLost
@@ -95,9 +96,9 @@ async def test_cancelled_call_drops_its_late_reply(setup: tuple[Client, Daemon])
     with pytest.raises(asyncio.CancelledError):
         await task
     # The serial stays pending so the late reply is recognised and dropped.
-    assert client._conn.pending_calls == 1
+    assert calls_in_flight(client) == 1
     client.data_received(daemon.conn.send_reply(call.header, b"late"), [])
-    assert client._conn.pending_calls == 0 and client.is_open
+    assert calls_in_flight(client) == 0 and client.is_open
     follow = asyncio.ensure_future(client.call(REMOTE, 1, PROC_RAW, b"next"))
     call = await daemon.next_call()
     client.data_received(daemon.conn.send_reply(call.header, b"fine"), [])
@@ -154,7 +155,7 @@ async def test_generated_method_cancelled_as_its_reply_arrives_closes_its_fds(
         await task
     with pytest.raises(OSError):
         os.fstat(read_end)  # closed by the client, not leaked
-    assert client.is_open and not client._waiters
+    assert client.is_open and not replies_awaited(client)
 
 
 async def test_low_level_call_cancelled_as_its_reply_arrives_closes_its_fds(
@@ -173,7 +174,7 @@ async def test_low_level_call_cancelled_as_its_reply_arrives_closes_its_fds(
         await task
     with pytest.raises(OSError):
         os.fstat(read_end)  # closed by the client, not leaked
-    assert client.is_open and not client._waiters
+    assert client.is_open and not replies_awaited(client)
 
 
 async def test_timeout_and_context_survive(setup: tuple[Client, Daemon]) -> None:

@@ -7,7 +7,8 @@ error codes and domains of refusals, typed parameters, statistics shapes.
 from __future__ import annotations
 
 import pytest
-from differential import python_calls, run_on_both
+
+from tests.support.differential import python_calls, run_on_both
 
 POOL = "conn.storagePoolLookupByName('default-pool')"
 TEST = "conn.lookupByName('test')"

@@ -11,8 +11,8 @@ suite runs (``hold_open``), so both keep their state from test to test.
 
 from __future__ import annotations
 
-from differential import fresh_libvirtd, run_on_both, unittest_outcomes
-from inputs import require_input
+from tests.support.differential import fresh_libvirtd, run_on_both, unittest_outcomes
+from tests.support.inputs import require_input
 
 #: Tests whose outcome differs between the servers, with the reason (none
 #: since the kinds branch landed: every test has the same outcome on both).

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from differential import VirshOutcome, fresh_libvirtd, run_on_both, virsh_outcome
+
+from tests.support.differential import VirshOutcome, fresh_libvirtd, run_on_both, virsh_outcome
 
 # Minimal definitions, as people write them; {dir} is the sweep's folder.
 MINIMAL_DOMAIN = ("<domain type='test'><name>mini</name><memory>65536</memory>"

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from differential import fresh_libvirtd, run_on_both
-
+from tests.support.differential import fresh_libvirtd, run_on_both
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.sync import SyncClient, connect
 from virtrpc.errors import XdrError

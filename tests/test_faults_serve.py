@@ -12,14 +12,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
-from peers import serve_process
 
 import virtrpc
-
-fd_leak_check = fdcount.fd_leak_check
+from tests.support.fdcount import FdLeakCheck
+from tests.support.peers import serve_process
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from peers import require_peer
+
+from tests.support.peers import require_peer
 
 FUZZ_DIR = Path(__file__).resolve().parent.parent / "fuzz"
 

@@ -13,10 +13,10 @@ import socket
 import struct
 from collections.abc import Callable
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
 
+from tests.support.fdcount import FdLeakCheck
+from tests.support.peek import calls_in_flight, replies_awaited, transport_of
 from virtrpc.client.client import Client, connect_socket
 from virtrpc.errors import BadFileDescriptor, ConnectionLost
 from virtrpc.rpc import events as ev
@@ -24,9 +24,6 @@ from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.packet import Header
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport
-
-#: The fd accounting fixture (tests/fdcount.py).
-fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086
 PROC_OPEN = 1
@@ -286,13 +283,13 @@ async def test_bad_caller_fd_is_a_typed_error_and_the_connection_survives(
                 with pytest.raises(BadFileDescriptor, match=f"fd {bad}") as caught:
                     await asyncio.wait_for(client.call(REMOTE, 1, PROC_RAW, b"", fds=fds), DEADLINE)
                 assert isinstance(caught.value, ValueError)
-                assert client._conn.pending_calls == 0
-                assert not client._waiters
+                assert calls_in_flight(client) == 0
+                assert not replies_awaited(client)
                 assert client.is_open
             # The typed path of the generated methods behaves the same.
             with pytest.raises(BadFileDescriptor):
                 await client.call("remote", 1, "connect_get_lib_version", None, fds=[bad])
-            assert client._conn.pending_calls == 0
+            assert calls_in_flight(client) == 0
             # Nothing reached the daemon; the next calls (with a good fd) work.
             assert daemon.fds_received == 0
             result = await asyncio.wait_for(
@@ -301,17 +298,17 @@ async def test_bad_caller_fd_is_a_typed_error_and_the_connection_survives(
             assert result.value == b"after"
             assert daemon.fds_received == 1
             # Behind a queued call (the socket is full), the bad fd is refused too.
-            assert client._transport is not None
             transport.pause_reading()
             big = asyncio.ensure_future(client.call(REMOTE, 1, PROC_RAW, b"x" * 4_000_000))
-            await wait_until(lambda: client._conn.pending_calls == 1, "the big call sent")
-            assert client._transport.get_write_buffer_size() > 0
+            assert transport_of(client) is not None
+            await wait_until(lambda: calls_in_flight(client) == 1, "the big call sent")
+            assert transport_of(client).get_write_buffer_size() > 0
             with pytest.raises(BadFileDescriptor):
                 await client.call(REMOTE, 1, PROC_RAW, b"", fds=[bad])
-            assert client._conn.pending_calls == 1
+            assert calls_in_flight(client) == 1
             transport.resume_reading()
             assert (await asyncio.wait_for(big, DEADLINE)).value == b"x" * 8
-            assert client.is_open and client._conn.pending_calls == 0
+            assert client.is_open and calls_in_flight(client) == 0
         finally:
             os.close(r)
             os.close(w)

@@ -15,21 +15,18 @@ import socket
 import struct
 from collections.abc import Callable
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck, fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.connpair import ConnectionPair
+from tests.support.fdcount import FdLeakCheck, fd_is_open
 from virtrpc.errors import ProtocolError
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role
 from virtrpc.rpc.packet import MessageType, Status, encode_packet
 from virtrpc.transport.base import Transport
 from virtrpc.transport.unix import SocketTransport
-
-#: The fd accounting fixture (tests/fdcount.py).
-fd_leak_check = fdcount.fd_leak_check
 
 REMOTE = 0x20008086
 DEADLINE = 10.0
@@ -106,7 +103,7 @@ class Endpoint:
 def test_dummy_bytes_without_fds_are_a_violation_not_a_wedge() -> None:
     """H5's report: a CALL_WITH_FDS announcing 2 fds followed by ordinary bytes
     used to swallow them as dummy bytes and wait forever."""
-    client, server = Connection(Role.CLIENT), Connection(Role.SERVER)
+    client, server = ConnectionPair()
     r, w = os.pipe()
     try:
         _, with_fds = client.send_call(REMOTE, 1, 1, b"", fds=[r, w])
@@ -120,7 +117,7 @@ def test_dummy_bytes_without_fds_are_a_violation_not_a_wedge() -> None:
 
 
 def test_fewer_fds_than_dummy_bytes_closes_the_fds_that_came() -> None:
-    client, server = Connection(Role.CLIENT), Connection(Role.SERVER)
+    client, server = ConnectionPair()
     r, w = os.pipe()
     _, packet = client.send_call(REMOTE, 1, 1, b"", fds=[r, w, r])
     out = server.receive_data(packet + b"\0\0", [r])
@@ -131,7 +128,7 @@ def test_fewer_fds_than_dummy_bytes_closes_the_fds_that_came() -> None:
 
 def test_fds_for_dummy_bytes_seen_so_far_are_enough() -> None:
     """A read that ends between two dummy bytes is fine if the fds so far match."""
-    client, server = Connection(Role.CLIENT), Connection(Role.SERVER)
+    client, server = ConnectionPair()
     r, w = os.pipe()
     _, packet = client.send_call(REMOTE, 1, 1, b"x" * 4, fds=[r, w])
     assert server.receive_data(packet + b"\0", [r]) == []
@@ -288,7 +285,7 @@ def test_random_fd_faults_never_leak(plan: list[tuple[int, int]], cut_after: int
     libvirt sender would deliver them and cut off anywhere: whatever happens,
     fds end up either in delivered events or closed."""
     before = set(os.listdir("/proc/self/fd"))
-    client, server = Connection(Role.CLIENT), Connection(Role.SERVER)
+    client, server = ConnectionPair()
     delivered: list[ev.MessageEvent] = []
     reads: list[tuple[bytes, list[int]]] = []
     for announced, carried in plan:
@@ -359,7 +356,7 @@ def test_max_events_violation_waits_behind_earlier_calls() -> None:
 
 
 def test_max_events_close_closes_fds_of_queued_events() -> None:
-    client, server = Connection(Role.CLIENT), Connection(Role.SERVER)
+    client, server = ConnectionPair()
     server.set_max_events(1)
     r, w = os.pipe()
     _, first = client.send_call(REMOTE, 1, 1)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fdcount import assert_no_fd_leak
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
-from rawpeer import RawPeer, Received
 
+from tests.support.fdcount import assert_no_fd_leak
+from tests.support.peers import PrivateLibvirtd
+from tests.support.rawpeer import RawPeer, Received
 from virtrpc.protocols import remote
 from virtrpc.rpc.packet import KEEPALIVE_PROGRAM, MESSAGE_MAX, MessageType, Status
 
@@ -249,10 +249,9 @@ CASES: dict[str, Case] = {
 
 
 @pytest.fixture(scope="module")
-def libvirtd_socket() -> Iterator[str]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
-    with PrivateLibvirtd() as daemon:
-        yield daemon.socket_path
+def libvirtd_socket(module_libvirtd: PrivateLibvirtd) -> str:
+    """The socket of this module's private libvirtd (the shared module_libvirtd fixture)."""
+    return module_libvirtd.socket_path
 
 
 @pytest.fixture(scope="module")

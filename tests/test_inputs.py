@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inputs import require_input, tool
+
+from tests.support.inputs import require_input, tool
 
 InputError: type[Exception] = tool.InputError
 
@@ -348,7 +349,7 @@ def test_a_test_needing_a_missing_input_skips_or_fails_under_ci(
         raise InputError(f"{name}: cannot be fetched here")
 
     monkeypatch.setattr(tool, "fetch", unavailable)
-    monkeypatch.setattr("inputs._outcomes", {})
+    monkeypatch.setattr("tests.support.inputs.outcomes", {})
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="demo: cannot be fetched here"):
         require_input("demo")

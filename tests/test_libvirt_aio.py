@@ -6,18 +6,14 @@ callbacks on the running loop; streams; calls in flight together."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 import virtrpc.libvirt as blocking
 import virtrpc.libvirt.aio as aio
-
-fd_leak_check = fdcount.fd_leak_check
+from tests.support.fdcount import FdLeakCheck
+from tests.support.peers import PrivateLibvirtd
 
 #: (object, method, arguments): read-only calls, results compared
 CALLS: list[tuple[str, str, tuple[Any, ...]]] = [
@@ -62,10 +58,9 @@ def masked(method: str, value: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[PrivateLibvirtd]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
-    with PrivateLibvirtd() as daemon:
-        yield daemon
+def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
+    """This module's private libvirtd (the shared module_libvirtd fixture)."""
+    return module_libvirtd
 
 
 def outcome(call: Any) -> Any:

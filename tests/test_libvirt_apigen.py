@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from libvirt_compat import api_dir, real_libvirt_api
 
 import virtrpc.libvirt as vlibvirt
+from tests.support.libvirt_compat import api_dir, real_libvirt_api
 from virtrpc.apigen.__main__ import generate
 from virtrpc.apigen.emit import Method, plan_methods
 from virtrpc.apigen.model import load_api

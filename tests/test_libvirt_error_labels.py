@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from inputs import require_input
-from libvirt_compat import REPO, api_dir
-from peers import has_libvirt_python, require_peer
 
+from tests.support.inputs import require_input
+from tests.support.libvirt_compat import REPO, api_dir
+from tests.support.peers import has_libvirt_python, require_peer
 from virtrpc.apigen.__main__ import generate
 from virtrpc.apigen.virerror import VIRERROR_C, parse_domain_labels
 from virtrpc.libvirt import _runtime

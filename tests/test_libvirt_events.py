@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 
 import pytest
-from libvirt_compat import shim_env
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
+
+from tests.support.libvirt_compat import shim_env
+from tests.support.peers import PrivateLibvirtd, has_libvirt_python, require_peer
 
 REGISTRATIONS = r"""
 import signal, sys, libvirt
@@ -100,11 +100,10 @@ print(libvirt.virEventRemoveHandle(watch), libvirt.virEventRemoveTimeout(timer),
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[PrivateLibvirtd]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
+def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
+    """This module's private libvirtd (the shared module_libvirtd fixture)."""
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
-    with PrivateLibvirtd() as daemon:
-        yield daemon
+    return module_libvirtd
 
 
 def both(script: str, *args: str) -> tuple[str, str]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from libvirt_compat import REPO, libvirt_python_sdist
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
+
+from tests.support.libvirt_compat import REPO, libvirt_python_sdist
+from tests.support.peers import PrivateLibvirtd, has_libvirt_python, require_peer
 
 DOMAIN_XML = ("<domain type='test'><name>example</name><memory>65536</memory>"
               "<os><type>hvm</type></os></domain>")
@@ -36,11 +36,10 @@ EXAMPLES = {
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[PrivateLibvirtd]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
+def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
+    """This module's private libvirtd (the shared module_libvirtd fixture)."""
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
-    with PrivateLibvirtd() as daemon:
-        yield daemon
+    return module_libvirtd
 
 
 def normalised(stderr: str) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from libvirt_compat import coverage_test_sdist, libvirt_python_sdist, shim_env
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
+
+from tests.support.libvirt_compat import coverage_test_sdist, libvirt_python_sdist, shim_env
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 VIRTRPC = [sys.executable, "-m", "virtrpc"]
 SHIMMED = ("libvirt", "libvirt_qemu", "libvirt_lxc", "libvirtaio")

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from libvirt_compat import REPO
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer
 
 import virtrpc.libvirt as libvirt
+from tests.support.libvirt_compat import REPO
+from tests.support.peers import PrivateLibvirtd, has_libvirt_python, require_peer
 
 SCRIPT = r'''
 import sys
@@ -111,11 +110,10 @@ conn.close()
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[PrivateLibvirtd]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
+def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
+    """This module's private libvirtd (the shared module_libvirtd fixture)."""
     require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
-    with PrivateLibvirtd() as daemon:
-        yield daemon
+    return module_libvirtd
 
 
 @pytest.mark.parametrize("mode", ["noloop", "loop"])

@@ -10,8 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from libvirt_compat import shim_env
-from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_peer, serve_process
+
+from tests.support.libvirt_compat import shim_env
+from tests.support.peers import (
+    PrivateLibvirtd,
+    find_libvirtd,
+    has_libvirt_python,
+    require_peer,
+    serve_process,
+)
 
 SCREENSHOT_AND_ERRORS = r"""
 import hashlib, sys, libvirt

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
+
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 SAMPLE = '''\
 """A libvirt-python style program, typed."""

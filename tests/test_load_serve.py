@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from peers import serve_process
 
 import virtrpc
 import virtrpc.client
+from tests.support.peers import serve_process
 from virtrpc.protocols import remote
 from virtrpc.rpc.packet import MessageType, Status, encode_packet
 

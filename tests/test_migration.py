@@ -16,19 +16,16 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
-from migration_hosts import DOMAIN_XML, Host, create_domain, serve_host, two_hosts
 
 import virtrpc.client as vclient
+from tests.support.fdcount import FdLeakCheck
+from tests.support.migration_hosts import DOMAIN_XML, Host, create_domain, serve_host, two_hosts
 from virtrpc.client.errors import LibvirtError
 from virtrpc.client.migration import migrate
 from virtrpc.errors import ConnectionLost
 from virtrpc.protocols import remote
 from virtrpc.server.errors import ErrorCode
-
-fd_leak_check = fdcount.fd_leak_check
 
 
 @pytest.fixture

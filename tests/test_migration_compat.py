@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from migration_hosts import create_domain, two_hosts
+
+from tests.support.migration_hosts import create_domain, two_hosts
 
 SCRIPT = r"""
 import json, sys

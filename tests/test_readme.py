@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import find_virsh, require_peer, serve_process
 
 import virtrpc.sync
+from tests.support.peers import find_virsh, require_peer, serve_process
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 README_SOCKET = "/tmp/vrpc.sock"

@@ -7,10 +7,11 @@ import struct
 from collections.abc import Iterator
 
 import pytest
-from fdcount import fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.connpair import ConnectionPair
+from tests.support.fdcount import fd_is_open
 from virtrpc.errors import ConnectionLost, ProtocolError
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role, decode_stream_hole, encode_stream_hole
@@ -50,8 +51,9 @@ def new_fds(created: list[int], count: int) -> list[int]:
     return fds[:count]
 
 
-def pair() -> tuple[Connection, Connection]:
-    return Connection(Role.CLIENT), Connection(Role.SERVER)
+def pair() -> ConnectionPair:
+    """``client, server = pair()``: two ends wired to each other (tests/support/connpair.py)."""
+    return ConnectionPair()
 
 
 # ----------------------------------------------------------------- packet

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from fdcount import fd_is_open
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.fdcount import fd_is_open
 from virtrpc.errors import ProtocolError
 from virtrpc.rpc.framing import FdMode, Frame, PacketReader, PacketSplitter
 from virtrpc.rpc.packet import PACKET_MAX, MessageType, Status, encode_packet

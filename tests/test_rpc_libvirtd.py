@@ -13,9 +13,9 @@ import struct
 import subprocess
 
 import pytest
-from eventqueue import EventQueue
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
+from tests.support.eventqueue import EventQueue
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
 from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import ConnectionLost
 from virtrpc.protocols.virterror import ErrorDomain, ErrorNumber

@@ -14,8 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from peers import require_peer
 
+from tests.support.peers import require_peer
 from virtrpc.client.errors import LibvirtError
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role

@@ -12,9 +12,15 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tls_fixtures import NetworkLibvirtd, PkiSet, make_sasl_db, make_test_pki, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.tls_fixtures import (
+    NetworkLibvirtd,
+    PkiSet,
+    make_sasl_db,
+    make_test_pki,
+    open_network_client,
+)
 from virtrpc.auth import AuthError
 from virtrpc.auth.authconf import AuthConfig, find_auth_file
 from virtrpc.auth.credentials import CredentialRequest, CredentialType

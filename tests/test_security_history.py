@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
 
 import virtrpc
-from virtrpc.server import Server, ServerLimits
-from virtrpc.testdriver import build_test_server
-
-fd_leak_check = fdcount.fd_leak_check
+from tests.support.fdcount import FdLeakCheck
+from tests.support.served import ServedHypervisor
+from virtrpc.server import Server
 
 XML = (
     "<domain type='test'><name>fd-{n}</name><memory>1024</memory><os><type>hvm</type></os></domain>"
@@ -25,19 +20,9 @@ XML = (
 
 
 @pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[Server, str, str]]:
-    server, _driver = build_test_server(ServerLimits(shutdown_timeout=2.0))
-    rw, ro = tmp_path / "sock", tmp_path / "sock-ro"
-    await server.listen_unix(str(rw))
-    await server.listen_unix(str(ro), readonly=True)
-    try:
-        yield (
-            server,
-            f"test+unix:///default?socket={rw}",
-            f"test+unix:///default?socket={ro}",
-        )
-    finally:
-        await server.shutdown()
+def served(served_hypervisor: ServedHypervisor) -> tuple[Server, str, str]:
+    """The shared in-process test hypervisor: (server, read-write URI, read-only URI)."""
+    return served_hypervisor.server, served_hypervisor.uri, served_hypervisor.readonly_uri
 
 
 async def test_read_only_client_cannot_make_the_server_hold_fds(

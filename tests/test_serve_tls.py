@@ -1,7 +1,7 @@
 """The server's TLS listener (``Server.listen_tls``, ``virtrpc serve --tls``)
 end to end with real peers: virtrpc's own client in-process, libvirt-python
 and virsh against ``virtrpc serve`` as a process.  Certificates come from
-``tests/tls_fixtures.py`` (``openssl``)."""
+``tests/support/tls_fixtures.py`` (``openssl``)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fdcount import assert_no_fd_leak
-from peers import find_virsh, has_libvirt_python, require_peer, run_libvirt_python, run_virsh
-from tls_fixtures import PkiSet, make_test_pki
 
 import virtrpc
+from tests.support.fdcount import assert_no_fd_leak
+from tests.support.peers import (
+    find_virsh,
+    has_libvirt_python,
+    require_peer,
+    run_libvirt_python,
+    run_virsh,
+)
+from tests.support.tls_fixtures import PkiSet, make_test_pki
 from virtrpc.errors import ConnectError
 from virtrpc.server import Server, ServerClient, ServerLimits
 from virtrpc.testdriver import TestDriver, build_test_server

@@ -11,16 +11,24 @@ import asyncio
 import os
 import socket
 import struct
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.fdcount import open_fd_count
+from tests.support.rawclient import (
+    DEADLINE,
+    PROC,
+    REMOTE,
+    RawClient,
+    decode_error,
+    wait_for_condition,
+)
+from tests.support.served import serve_in_process
 from virtrpc.errors import ConnectError
 from virtrpc.protocols import remote
-from virtrpc.rpc.connection import Connection, Role
-from virtrpc.rpc.events import Event, MessageEvent
 from virtrpc.rpc.packet import (
     KEEPALIVE_PROC_PING,
     KEEPALIVE_PROC_PONG,
@@ -32,137 +40,6 @@ from virtrpc.rpc.packet import (
 )
 from virtrpc.server import CallContext, ProgramService, RpcFault, Server, ServerLimits
 from virtrpc.server.errors import ErrorCode, ErrorDomain
-
-REMOTE = remote.PROGRAM.number
-PROC = remote.PROGRAM.by_name
-DEADLINE = 5.0
-
-
-def open_fd_count() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-async def wait_for_condition(check: Callable[[], bool], what: str, timeout: float = DEADLINE) -> None:
-    """Poll ``check`` on the running loop until it holds (no fixed sleeps)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not check():
-        if loop.time() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
-def decode_error(payload: bytes) -> tuple[int, int, str | None]:
-    """(code, domain, message) of a ``virNetMessageError`` payload."""
-    code, domain, has_message = struct.unpack_from(">iiI", payload)
-    message = None
-    if has_message:
-        (length,) = struct.unpack_from(">I", payload, 12)
-        message = payload[16 : 16 + length].decode()
-    return code, domain, message
-
-
-class RawClient:
-    """A deliberately dumb client: writes whatever bytes a test wants and
-    decodes what comes back with a client-role state machine."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.conn = Connection(Role.CLIENT, track_calls=False)
-        self.events: list[Event] = []
-        self.eof = False
-
-    @classmethod
-    async def connect(cls, path: str, *, served: bool = True) -> RawClient:
-        """Connect; with ``served`` also wait for one round trip, so the server
-        has accepted the connection (and counts its fd) when this returns."""
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, path)
-        client = cls(sock)
-        if served:
-            await client.call(PROC["connect_get_lib_version"].number, serial=0)
-            reply = await client.next_message()
-            assert (reply.header.serial, reply.header.status) == (0, Status.OK)
-        return client
-
-    async def send(self, data: bytes, fds: list[int] | None = None) -> None:
-        loop = asyncio.get_running_loop()
-        await loop.sock_sendall(self.sock, data)
-        for fd in fds or []:
-            self.sock.sendmsg([b"\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", fd))])
-
-    async def call(self, proc: int, payload: bytes = b"", *, serial: int = 1, prog: int = REMOTE,
-                   vers: int = 1, mtype: int = MessageType.CALL, status: int = Status.OK,
-                   fds: list[int] | None = None) -> None:
-        packet = encode_packet(prog, vers, proc, mtype, serial, status, payload,
-                               len(fds or []) if mtype == MessageType.CALL_WITH_FDS else 0)
-        await self.send(packet, fds)
-
-    async def _read_more(self, timeout: float) -> None:
-        loop = asyncio.get_running_loop()
-        fut = loop.create_future()
-
-        def readable() -> None:
-            if not fut.done():
-                fut.set_result(None)
-
-        loop.add_reader(self.sock.fileno(), readable)
-        try:
-            await asyncio.wait_for(fut, timeout)
-        finally:
-            loop.remove_reader(self.sock.fileno())
-        try:
-            data, ancdata, _flags, _addr = self.sock.recvmsg(1 << 20, socket.CMSG_SPACE(4 * 40))
-        except (BlockingIOError, InterruptedError):
-            return
-        except ConnectionResetError:
-            data, ancdata = b"", []
-        fds: list[int] = []
-        for level, kind, cdata in ancdata:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.extend(struct.unpack(f"{len(cdata) // 4}i", cdata[: len(cdata) // 4 * 4]))
-        if not data and not fds:
-            self.eof = True
-            return
-        self.events.extend(self.conn.receive_data(data, fds))
-
-    async def next_message(self, timeout: float = DEADLINE) -> MessageEvent:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while True:
-            for index, event in enumerate(self.events):
-                if isinstance(event, MessageEvent):
-                    del self.events[index]
-                    return event
-            if self.eof:
-                raise EOFError("server closed the connection")
-            await self._read_more(max(0.001, end - loop.time()))
-
-    async def expect_error(self, serial: int) -> tuple[int, int, str | None]:
-        message = await self.next_message()
-        assert message.header.serial == serial
-        assert message.header.status == Status.ERROR, message
-        return decode_error(message.payload)
-
-    async def expect_silence(self, timeout: float = 0.2) -> None:
-        """Nothing arrives within ``timeout`` (and the connection stays up)."""
-        with pytest.raises(asyncio.TimeoutError):
-            await self.next_message(timeout)
-
-    async def wait_closed(self, timeout: float = DEADLINE) -> None:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while not self.eof:
-            if loop.time() > end:
-                raise AssertionError("server did not close the connection")
-            try:
-                await self._read_more(max(0.001, end - loop.time()))
-            except TimeoutError:
-                continue
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def lib_version_ret(ctx: CallContext, args: None) -> Any:
@@ -229,13 +106,13 @@ async def served(tmp_path: Path, limits: ServerLimits) -> AsyncIterator[tuple[Se
     handlers = Handlers()
     server = Server(limits)
     server.add_program(ProgramService(remote.PROGRAM, handlers))
-    await server.listen_unix(str(tmp_path / "rw"))
-    await server.listen_unix(str(tmp_path / "ro"), readonly=True)
     try:
-        yield server, handlers, tmp_path
+        async with serve_in_process(server, tmp_path, names=("rw", "ro")):
+            try:
+                yield server, handlers, tmp_path
+            finally:
+                handlers.gate.set()  # let held calls finish before the shutdown waits for them
     finally:
-        handlers.gate.set()
-        await server.shutdown()
         for fd in handlers.kept_fds:
             os.close(fd)
 

@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from virtrpc.server import Server, ServerLimits
-from virtrpc.testdriver import TestDriver, build_test_server
+from tests.support.served import ServedHypervisor, short_limits
+from virtrpc.server import Server
+from virtrpc.testdriver import TestDriver
+
+# A short keepalive, so that the test of libvirt-python's keepalive sees pings.
+pytestmark = pytest.mark.served(limits=short_limits(keepalive_interval=0.2, keepalive_count=2))
 
 
 @pytest.fixture
-async def served(tmp_path: Path, libvirt_python: str) -> AsyncIterator[tuple[Server, TestDriver, str]]:
-    server, driver = build_test_server(
-        ServerLimits(keepalive_interval=0.2, keepalive_count=2, shutdown_timeout=2.0))
-    await server.listen_unix(str(tmp_path / "sock"))
-    try:
-        yield server, driver, f"test+unix:///default?socket={tmp_path / 'sock'}"
-    finally:
-        await server.shutdown()
+def served(
+    served_hypervisor: ServedHypervisor, libvirt_python: str
+) -> tuple[Server, TestDriver, str]:
+    """The shared in-process test hypervisor: (server, driver, URI)."""
+    return served_hypervisor.server, served_hypervisor.driver, served_hypervisor.uri
 
 
 async def run_python(script: str, *args: str) -> str:

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
-from tls_fixtures import PrivateSshd, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.peek import transport_of
+from tests.support.peers import PrivateLibvirtd, require_peer
+from tests.support.tls_fixtures import PrivateSshd, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.ext import ProcessTransport
 from virtrpc.transport.ssh import default_proxy, remote_command, shell_escape, ssh_argv
@@ -87,10 +88,9 @@ def test_default_proxy_rules() -> None:
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[PrivateLibvirtd]:
-    require_peer(find_libvirtd() is not None, "libvirtd")
-    with PrivateLibvirtd() as running:
-        yield running
+def daemon(module_libvirtd: PrivateLibvirtd) -> PrivateLibvirtd:
+    """This module's private libvirtd (the shared module_libvirtd fixture)."""
+    return module_libvirtd
 
 
 def require_nc() -> str:
@@ -111,7 +111,7 @@ async def test_ext_command_tunnels_to_libvirtd(daemon: PrivateLibvirtd, tmp_path
     command = write_script(tmp_path / "tunnel", f"exec {nc} -U {daemon.socket_path}\n")
     client: Any = await open_network_client(f"test+ext:///default?command={command}")
     try:
-        transport = client._transport
+        transport = transport_of(client)
         assert isinstance(transport, ProcessTransport)
         assert transport.can_pass_fds is False
         dom = await client.domain_lookup_by_name(name="test")
@@ -176,7 +176,7 @@ def ssh_uri(sshd: PrivateSshd, daemon: PrivateLibvirtd, extra: str = "") -> str:
 async def test_ssh_to_libvirtd_via_netcat(sshd: PrivateSshd, daemon: PrivateLibvirtd) -> None:
     client: Any = await open_network_client(ssh_uri(sshd, daemon))
     try:
-        transport = client._transport
+        transport = transport_of(client)
         assert isinstance(transport, ProcessTransport)
         assert transport.argv[:3] == ["ssh", "-p", str(sshd.port)]
         assert "nc" in transport.argv[-1] and daemon.socket_path in transport.argv[-1]
@@ -204,7 +204,7 @@ async def test_ssh_rejected_key_is_a_clear_error(
 
 
 async def test_ssh_closed_port_is_a_clear_error(daemon: PrivateLibvirtd, tmp_path: Path) -> None:
-    from tls_fixtures import free_port
+    from tests.support.tls_fixtures import free_port
 
     uri = f"test+ssh://root@127.0.0.1:{free_port()}/default?socket={daemon.socket_path}&no_tty=1"
     with pytest.raises(ConnectError) as info:
@@ -234,7 +234,7 @@ async def test_ext_sessions_leave_no_fds_or_processes(daemon: PrivateLibvirtd, t
 
     async def one_round() -> int | None:
         client: Any = await open_network_client(f"test+ext:///default?command={good}")
-        pid: int | None = client._transport.pid
+        pid: int | None = transport_of(client).pid  # type: ignore[attr-defined]
         await client.connect_get_lib_version()
         await client.close()
         with pytest.raises(ConnectError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import keyword
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from inputs import LIBVIRT_STRUCTS_FILES, require_protocol_dir
 
+from tests.support.inputs import LIBVIRT_STRUCTS_FILES, require_protocol_dir
+from tests.support.tmppackage import temporary_package
 from virtrpc import xdr
 from virtrpc.xdrgen import compile_paths
 from virtrpc.xdrgen.libvirt import module_name_for
@@ -197,13 +197,8 @@ def libvirt9_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (package / "__init__.py").write_text("")
     for name, text in compile_paths([str(require_protocol_dir("libvirt-9.0.0"))]).items():
         (package / f"{name}.py").write_text(text)
-    sys.path.insert(0, str(root))
-    try:
-        yield "virtrpc_oracle9"
-    finally:
-        sys.path.remove(str(root))
-        for name in [m for m in sys.modules if m.startswith("virtrpc_oracle9")]:
-            del sys.modules[name]
+    with temporary_package(package) as name:
+        yield name
 
 
 @pytest.mark.parametrize("structs_name", LIBVIRT_STRUCTS_FILES)

@@ -19,12 +19,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import fdcount
 import pytest
-from fdcount import FdLeakCheck
-from peers import PrivateLibvirtd, find_libvirtd, require_peer, serve_process
 
 import virtrpc.sync
+from tests.support import fdcount
+from tests.support.fdcount import FdLeakCheck
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer, serve_process
 from virtrpc.client.blocking import BlockingEngine
 from virtrpc.client.blocking_io import ChildIO
 from virtrpc.client.blocking_tls import TlsIO
@@ -43,7 +43,7 @@ pytestmark = pytest.mark.libvirtd
 #: (``pytest -m stress`` runs them).
 stress = pytest.mark.stress
 
-#: The fd accounting fixture (tests/fdcount.py).
+#: The fd accounting fixture (tests/support/fdcount.py).
 fd_leak_check = fdcount.fd_leak_check
 
 #: How long a test may wait for something that normally takes milliseconds.
@@ -468,7 +468,7 @@ def test_sparse_stream_upload_and_download(tmp_path: Path) -> None:
 
 
 def test_tcp_is_driven_by_the_engine() -> None:
-    from tls_fixtures import NetworkLibvirtd
+    from tests.support.tls_fixtures import NetworkLibvirtd
 
     require_peer(find_libvirtd() is not None, "libvirtd")
     with NetworkLibvirtd(auth_tcp="none") as daemon:
@@ -524,7 +524,7 @@ def test_ext_child_that_fails_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_ssh_through_sshd(libvirtd: PrivateLibvirtd) -> None:
-    from tls_fixtures import PrivateSshd
+    from tests.support.tls_fixtures import PrivateSshd
 
     require_peer(shutil.which("nc") is not None, "nc")
     with PrivateSshd() as sshd:
@@ -538,7 +538,7 @@ def test_ssh_through_sshd(libvirtd: PrivateLibvirtd) -> None:
 
 
 def test_tls_is_driven_by_the_engine(tmp_path: Path) -> None:
-    from tls_fixtures import NetworkLibvirtd, make_test_pki
+    from tests.support.tls_fixtures import NetworkLibvirtd, make_test_pki
 
     require_peer(find_libvirtd() is not None, "libvirtd")
     pki = make_test_pki(tmp_path)

@@ -4,7 +4,6 @@ and virtrpc's extras, and the model rules behind the differential tests
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,26 +11,22 @@ from pathlib import Path
 import pytest
 
 import virtrpc
+from tests.support.served import serve_test_hypervisor
 from virtrpc.client.client import Client
 from virtrpc.client.errors import LibvirtError
 from virtrpc.server.errors import ErrorCode
-from virtrpc.testdriver import build_test_server
 
 AFFECT_LIVE, AFFECT_CONFIG, VCPU_MAXIMUM = 1, 2, 4
 
 
 @contextlib.asynccontextmanager
 async def served(tmp_path: Path, *, extras: bool = False) -> AsyncIterator[Client]:
-    server, _driver = build_test_server(extras=extras)
-    path = str(tmp_path / "sock")
-    await server.listen_unix(path)
-    task = asyncio.ensure_future(server.serve_forever())
-    try:
-        async with virtrpc.connect(f"test+unix:///default?socket={path}") as client:
-            yield client
-    finally:
-        server.request_shutdown()
-        await task
+    """A client of the test hypervisor served in ``tmp_path`` (tests/support/served.py)."""
+    async with (
+        serve_test_hypervisor(tmp_path, extras=extras) as hypervisor,
+        virtrpc.connect(hypervisor.uri) as client,
+    ):
+        yield client
 
 
 async def test_secrets_and_job_info_only_with_extras(tmp_path: Path) -> None:

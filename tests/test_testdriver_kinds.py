@@ -2,7 +2,7 @@
 test driver does: host interfaces, node devices, the host's CPU statistics.
 
 Each workload runs through libvirt-python on one connection, once against a
-private libvirtd and once against ``virtrpc serve`` (tests/differential.py),
+private libvirtd and once against ``virtrpc serve`` (tests/support/differential.py),
 and every step's result (value, or error code, domain and message) must be
 equal.  Listings are sorted: both servers list in their own table order.
 Each workload also runs against two libvirtds, so the comparison cannot
@@ -15,7 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
-from differential import (
+
+from tests.support.differential import (
     Workload,
     differences,
     python_workload,

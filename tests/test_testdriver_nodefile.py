@@ -2,9 +2,9 @@
 libvirtd 9.0's test driver has them.
 
 The same libvirt-python workload runs against a private libvirtd and against
-``virtrpc serve`` (tests/differential.py) and the results must be equal:
+``virtrpc serve`` (tests/support/differential.py) and the results must be equal:
 libvirt's own example node files (from the libvirt 9.0.0 release, through
-tests/inputs.py) give the same listings; bad files give the same errors
+tests/support/inputs.py) give the same listings; bad files give the same errors
 (code, domain, the message naming the file and line; the parser's own
 wording of malformed XML differs: libxml2 there, expat here); a file with an
 ``<auth>`` block is refused as libvirtd refuses it; each connection to a
@@ -20,9 +20,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from differential import differences, on_node, python_workload, run_on_both
-from inputs import require_input
-from peers import serve_process
+
+from tests.support.differential import differences, on_node, python_workload, run_on_both
+from tests.support.inputs import require_input
+from tests.support.peers import serve_process
 
 LISTINGS = """
     sorted((d.name(), d.ID(), d.state(0), d.info()[:4]) for d in conn.listAllDomains(0))
@@ -235,9 +236,8 @@ def test_serve_refuses_a_bad_node_option(tmp_path: Path) -> None:
 
 async def test_node_file_connections_and_save_images_leak_no_fds(
         examples: Path, tmp_path: Path) -> None:
-    from fdcount import assert_no_fd_leak
-
     import virtrpc
+    from tests.support.fdcount import assert_no_fd_leak
     from virtrpc.client.errors import LibvirtError
     from virtrpc.testdriver import build_test_server
 

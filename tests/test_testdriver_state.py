@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 import virtrpc
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
+from tests.support.served import ServedHypervisor, serve_test_hypervisor
 from virtrpc.client.errors import LibvirtError
-from virtrpc.testdriver import build_test_server
 
 Workload = Callable[[str], Coroutine[Any, Any, list[Any]]]
 
@@ -74,12 +74,8 @@ def on_libvirtd(workload: Workload) -> list[Any]:
 
 def on_virtrpc(workload: Workload, path: Path, *, reset_when_unused: bool) -> list[Any]:
     async def main() -> list[Any]:
-        server, _ = build_test_server(reset_when_unused=reset_when_unused)
-        await server.listen_unix(str(path))
-        try:
-            return await workload(f"test+unix:///default?socket={path}")
-        finally:
-            await server.shutdown()
+        async with serve_test_hypervisor(path.parent, reset_when_unused=reset_when_unused) as served:
+            return await workload(served.uri)
 
     return asyncio.run(main())
 
@@ -103,15 +99,14 @@ def test_default_rule_keeps_the_state_for_the_servers_life(tmp_path: Path) -> No
     assert seen[0][1] == seen[1][1] == seen[2][1]  # still paused after everyone left
 
 
-async def test_reset_releases_the_fds_domains_held(tmp_path: Path) -> None:
+@pytest.mark.served(reset_when_unused=True)
+async def test_reset_releases_the_fds_domains_held(served_hypervisor: ServedHypervisor) -> None:
     import os
 
-    server, driver = build_test_server(reset_when_unused=True)
-    path = tmp_path / "sock"
-    await server.listen_unix(str(path))
+    driver = served_hypervisor.driver
     read_end, write_end = os.pipe()
     try:
-        async with virtrpc.connect(f"test+unix:///default?socket={path}") as client:
+        async with virtrpc.connect(served_hypervisor.uri) as client:
             xml = ("<domain type='test'><name>held</name><memory>1024</memory>"
                    "<os><type>hvm</type></os></domain>")
             await client.domain_create_xml_with_files(xml_desc=xml, flags=0, fds=[write_end])
@@ -125,22 +120,17 @@ async def test_reset_releases_the_fds_domains_held(tmp_path: Path) -> None:
         os.close(read_end)
         if write_end >= 0:
             os.close(write_end)
-        await server.shutdown()
 
 
 @pytest.mark.parametrize("reset_when_unused", [False, True])
 async def test_a_client_that_vanishes_counts_as_closed(tmp_path: Path,
                                                        reset_when_unused: bool) -> None:
-    server, driver = build_test_server(reset_when_unused=reset_when_unused)
-    path = tmp_path / "sock"
-    await server.listen_unix(str(path))
-    try:
-        client = await virtrpc.connect(f"test+unix:///default?socket={path}")
+    async with serve_test_hypervisor(tmp_path, reset_when_unused=reset_when_unused) as served:
+        driver = served.driver
+        client = await virtrpc.connect(served.uri)
         await client.domain_suspend(dom=await client.domain_lookup_by_name(name="test"))
         assert driver.connections
         await client.close()
         assert not driver.connections
         paused = driver.hv.domains["test"].state.name == "PAUSED"
         assert paused is not reset_when_unused
-    finally:
-        await server.shutdown()

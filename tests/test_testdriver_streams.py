@@ -5,38 +5,38 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_server_framework import PROC, RawClient, wait_for_condition
 
+from tests.support.rawclient import PROC, RawClient, wait_for_condition
+from tests.support.served import ServedHypervisor
 from virtrpc.client import connect
 from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import StreamError, VirtrpcError
 from virtrpc.protocols import remote
 from virtrpc.rpc.packet import MessageType, Status
-from virtrpc.server import Server, ServerLimits
-from virtrpc.testdriver import TestDriver, build_test_server
+from virtrpc.server import Server
+from virtrpc.testdriver import TestDriver
 from virtrpc.testdriver.model import Volume
 
 BIG = 8 * 1024 * 1024
 
 
+pytestmark = pytest.mark.served(extras=True)
+
+
 @pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[Server, TestDriver, str, Path]]:
-    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0), extras=True)
+def served(served_hypervisor: ServedHypervisor) -> tuple[Server, TestDriver, str, Path]:
+    """The shared in-process test hypervisor with an 8 MiB ``big.img`` in
+    ``default-pool``: (server, driver, URI, socket path)."""
+    driver = served_hypervisor.driver
     pool = driver.hv.pools["default-pool"]
     content = os.urandom(BIG)
     pool.volumes["big.img"] = Volume("big.img", pool.name, "/default-pool/big.img", BIG,
                                      [(BIG, content)])
-    path = tmp_path / "sock"
-    await server.listen_unix(str(path))
-    try:
-        yield server, driver, f"test+unix:///default?socket={path}", path
-    finally:
-        await server.shutdown()
+    return served_hypervisor.server, driver, served_hypervisor.uri, served_hypervisor.socket
 
 
 async def open_client(uri: str) -> Any:

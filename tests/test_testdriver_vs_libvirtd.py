@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from peers import PrivateLibvirtd, find_libvirtd, require_peer
 
 import virtrpc
+from tests.support.peers import PrivateLibvirtd, find_libvirtd, require_peer
 from virtrpc.client.client import Client
 from virtrpc.client.errors import LibvirtError
 from virtrpc.errors import XdrError

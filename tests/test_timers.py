@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from pathlib import Path
 
 import virtrpc
+from tests.support.peek import keepalive_timer
+from tests.support.served import ServedHypervisor
 from virtrpc import timers
-from virtrpc.testdriver import build_test_server
 
 
 async def test_fires_in_the_loop_thread_after_the_delay() -> None:
@@ -80,29 +80,23 @@ async def test_nothing_is_added_to_the_loop_timer_heap() -> None:
     timer.cancel()
 
 
-async def test_client_keepalive_stays_out_of_the_loop_timer_heap(tmp_path: Path) -> None:
+async def test_client_keepalive_stays_out_of_the_loop_timer_heap(
+    served_hypervisor: ServedHypervisor,
+) -> None:
     """A pending loop timer makes every loop iteration dearer; the client's
     keepalive must run on a coarse timer and still ping."""
-    server, _driver = build_test_server()
-    path = tmp_path / "sock"
-    await server.listen_unix(str(path))
     loop = asyncio.get_running_loop()
-    try:
-        async with virtrpc.connect(
-            f"test+unix:///default?socket={path}", keepalive=(0.05, 5)
-        ) as client:
-            assert client.server_keepalive
-            assert isinstance(client._keepalive_handle, timers.CoarseTimer)
-            scheduled = getattr(loop, "_scheduled", [])
-            # (the server in this loop keeps loop timers for its clients)
-            mine = [h for h in scheduled if "keepalive" in repr(h) and "ServerConnection" not in repr(h)]
-            assert not mine
-            # Silence: the coarse timer fires and the client pings (the server
-            # answers with a pong, so the connection stays up).
-            deadline = time.monotonic() + 10
-            while client.keepalive_pongs_received == 0:
-                assert time.monotonic() < deadline, "no keepalive pong"
-                await asyncio.sleep(0.01)  # polling a counter with a deadline
-            assert client.keepalive_pings_sent >= 1 and client.is_open
-    finally:
-        await server.shutdown()
+    async with virtrpc.connect(served_hypervisor.uri, keepalive=(0.05, 5)) as client:
+        assert client.server_keepalive
+        assert isinstance(keepalive_timer(client), timers.CoarseTimer)
+        scheduled = getattr(loop, "_scheduled", [])
+        # (the server in this loop keeps loop timers for its clients)
+        mine = [h for h in scheduled if "keepalive" in repr(h) and "ServerConnection" not in repr(h)]
+        assert not mine
+        # Silence: the coarse timer fires and the client pings (the server
+        # answers with a pong, so the connection stays up).
+        deadline = time.monotonic() + 10
+        while client.keepalive_pongs_received == 0:
+            assert time.monotonic() < deadline, "no keepalive pong"
+            await asyncio.sleep(0.01)  # polling a counter with a deadline
+        assert client.keepalive_pings_sent >= 1 and client.is_open

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tls_fixtures import NetworkLibvirtd, PkiSet, make_test_pki, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.peek import transport_of
+from tests.support.tls_fixtures import NetworkLibvirtd, PkiSet, make_test_pki, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.pki import locate_credentials
 from virtrpc.transport.tls import (
@@ -147,7 +148,7 @@ def tls_uri(daemon: NetworkLibvirtd, pkipath: Path, host: str = "localhost", ext
 async def test_calls_over_tls_to_libvirtd(tls_daemon: NetworkLibvirtd, pki: PkiSet) -> None:
     client: Any = await open_network_client(tls_uri(tls_daemon, pki.client_dir))
     try:
-        transport = client._transport
+        transport = transport_of(client)
         assert isinstance(transport, TlsTransport)
         assert transport.ssf >= 128
         assert transport.peer_dn == "C=GB,O=virtrpc tests,CN=localhost"
@@ -173,7 +174,7 @@ async def test_tls_by_ip_address_matches_the_ip_san(tls_daemon: NetworkLibvirtd,
 async def test_fds_are_refused_before_anything_is_sent(tls_daemon: NetworkLibvirtd, pki: PkiSet) -> None:
     client: Any = await open_network_client(tls_uri(tls_daemon, pki.client_dir))
     try:
-        transport = client._transport
+        transport = transport_of(client)
         before = transport.get_write_buffer_size()
         read_fd, write_fd = os.pipe()
         try:
@@ -242,7 +243,7 @@ async def test_host_name_is_checked_against_the_certificate(
 
 
 async def test_closed_port_is_a_fast_clear_error(pki: PkiSet) -> None:
-    from tls_fixtures import free_port
+    from tests.support.tls_fixtures import free_port
 
     uri = f"test+tls://127.0.0.1:{free_port()}/default?pkipath={pki.client_dir}"
     started = time.monotonic()

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peers import require_peer
-from tls_fixtures import NetworkLibvirtd, free_port, open_network_client
 
 import virtrpc.client.client  # noqa: F401  (imported up front: timing tests exclude import time)
+from tests.support.peek import transport_of
+from tests.support.peers import require_peer
+from tests.support.tls_fixtures import NetworkLibvirtd, free_port, open_network_client
 from virtrpc.errors import ConnectError, ProtocolError
 from virtrpc.transport.tcp import start_tcp_server
 from virtrpc.transport.unix import SocketTransport
@@ -38,8 +39,8 @@ def tcp_uri(daemon: NetworkLibvirtd) -> str:
 async def test_calls_over_tcp(tcp_daemon: NetworkLibvirtd) -> None:
     client: Any = await open_network_client(tcp_uri(tcp_daemon))
     try:
-        assert isinstance(client._transport, SocketTransport)
-        assert client._transport.can_pass_fds is False
+        assert isinstance(transport_of(client), SocketTransport)
+        assert transport_of(client).can_pass_fds is False
         dom = await client.domain_lookup_by_name(name="test")
         assert dom.name == "test"
         results = await asyncio.gather(*(client.connect_get_lib_version() for _ in range(100)))
@@ -54,11 +55,11 @@ async def test_fds_refused_on_tcp_before_anything_is_sent(tcp_daemon: NetworkLib
         read_fd, write_fd = os.pipe()
         try:
             with pytest.raises(ProtocolError, match="cannot pass file descriptors"):
-                client._transport.write(b"x", [read_fd])
+                transport_of(client).write(b"x", [read_fd])
         finally:
             os.close(read_fd)
             os.close(write_fd)
-        assert client._transport.get_write_buffer_size() == 0
+        assert transport_of(client).get_write_buffer_size() == 0
         assert await client.connect_get_lib_version()
     finally:
         await client.close()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.fdcount import open_fd_count
 from virtrpc.errors import BadFileDescriptor, ConnectError, ConnectionLost, ProtocolError
 from virtrpc.rpc import events as ev
 from virtrpc.rpc.connection import Connection, Role
@@ -21,10 +22,6 @@ from virtrpc.transport.unix import SocketTransport, connect_unix, open_unix, sta
 
 REMOTE = 0x20008086
 DEADLINE = 10.0
-
-
-def open_fd_count() -> int:
-    return len(os.listdir("/proc/self/fd"))
 
 
 class Endpoint:

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from peers import run_virsh
+from tests.support.peers import run_virsh
 
 
 def wait_for_socket(path: Path, process: subprocess.Popen[str], timeout: float = 15) -> None:

@@ -13,14 +13,14 @@ import select
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from virtrpc.server import Server, ServerLimits
-from virtrpc.testdriver import TestDriver, build_test_server
+from tests.support.served import ServedHypervisor
+from virtrpc.server import Server
+from virtrpc.testdriver import TestDriver
 
 DOMAIN_XML = "<domain type='test'><name>{name}</name><memory>1024</memory>" \
              "<os><type>hvm</type></os></domain>"
@@ -35,16 +35,14 @@ class Served:
     tmp: Path
 
 
+pytestmark = pytest.mark.served(extras=True)
+
+
 @pytest.fixture
-async def served(tmp_path: Path, virsh: str) -> AsyncIterator[Served]:
-    server, driver = build_test_server(ServerLimits(shutdown_timeout=2.0), extras=True)
-    await server.listen_unix(str(tmp_path / "sock"))
-    await server.listen_unix(str(tmp_path / "sock-ro"), readonly=True)
-    try:
-        yield Served(server, driver, f"test+unix:///default?socket={tmp_path / 'sock'}",
-                     f"test+unix:///default?socket={tmp_path / 'sock-ro'}", tmp_path)
-    finally:
-        await server.shutdown()
+def served(served_hypervisor: ServedHypervisor, virsh: str) -> Served:
+    """The shared in-process test hypervisor, as this module names its parts."""
+    return Served(served_hypervisor.server, served_hypervisor.driver, served_hypervisor.uri,
+                  served_hypervisor.readonly_uri, served_hypervisor.folder)
 
 
 async def run_virsh(uri: str, *command: str, check: bool = True,

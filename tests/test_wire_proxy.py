@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventqueue import EventQueue
-from peers import PrivateLibvirtd
 
+from tests.support.eventqueue import EventQueue
+from tests.support.peers import PrivateLibvirtd
 from virtrpc.cli import main
 from virtrpc.client.errors import LibvirtError
 from virtrpc.protocols import remote

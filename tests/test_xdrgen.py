@@ -3,16 +3,17 @@ errors with file:line:col, every libvirt .x of both releases."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from inputs import LIBVIRT_RELEASES, LIBVIRT_X_FILES, require_protocol_dir
 
+from tests.support.inputs import LIBVIRT_RELEASES, LIBVIRT_X_FILES, require_protocol_dir
+from tests.support.tmppackage import temporary_package
 from virtrpc import xdr
 from virtrpc.xdrgen import XdrCompileError, compile_paths, libvirt
 from virtrpc.xdrgen.model import load
@@ -25,27 +26,23 @@ ALL_X = [(release, name) for release in LIBVIRT_RELEASES for name in LIBVIRT_X_F
 def compile_x(tmp_path: Path) -> Iterator[object]:
     """Compile .x text into an importable temporary package; return the module."""
     counter = 0
-    sys.path.insert(0, str(tmp_path))
-    packages: list[str] = []
+    packages = contextlib.ExitStack()
 
     def build(text: str, stem: str = "demo_protocol") -> ModuleType:
         nonlocal counter
         counter += 1
-        package = f"xdrgen_case{counter}_{id(tmp_path)}"
-        packages.append(package)
-        folder = tmp_path / package
+        folder = tmp_path / f"xdrgen_case{counter}_{id(tmp_path)}"
         folder.mkdir()
         (folder / "__init__.py").write_text("")
         source = folder / f"{stem}.x"
         source.write_text(text)
         for name, generated in compile_paths([str(source)]).items():
             (folder / f"{name}.py").write_text(generated)
+        package = packages.enter_context(temporary_package(folder))
         return importlib.import_module(f"{package}.{libvirt.module_name_for(stem)}")
 
-    yield build
-    sys.path.remove(str(tmp_path))
-    for name in [m for m in sys.modules if m.startswith(tuple(packages))]:
-        del sys.modules[name]
+    with packages:
+        yield build
 
 
 RFC_SPEC = """

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.served import serve_in_process, short_limits
 from virtrpc.client import connect
 from virtrpc.client.errors import LibvirtError
 from virtrpc.protocols import admin, admin_calls, lxc, lxc_calls, qemu, qemu_calls, remote
 from virtrpc.protocols.remote_calls import RemoteHandlers
-from virtrpc.server import CallContext, ProgramService, Server, ServerLimits
+from virtrpc.server import CallContext, ProgramService, Server
 from virtrpc.xdr import Program
 
 
@@ -77,14 +78,10 @@ def test_stubs_are_not_handlers() -> None:
 
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[str]:
-    server = Server(ServerLimits(shutdown_timeout=2.0))
+    server = Server(short_limits())
     server.add_program(ProgramService(remote.PROGRAM, LibVersionOnly()))
-    path = tmp_path / "sock"
-    await server.listen_unix(str(path))
-    try:
-        yield f"test+unix:///default?socket={path}"
-    finally:
-        await server.shutdown()
+    async with serve_in_process(server, tmp_path) as served:
+        yield served.uri
 
 
 async def test_served_interface_answers_and_refuses_the_rest(served: str) -> None:

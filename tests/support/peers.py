@@ -16,7 +16,7 @@ Rules (from the project's engineering standards):
 
 Typical use::
 
-    from peers import PrivateLibvirtd   # tests/conftest.py puts tests/ on sys.path
+    from tests.support.peers import PrivateLibvirtd
 
     with PrivateLibvirtd(extra_config={"keepalive_interval": 1}) as daemon:
         uri = daemon.uri            # test+unix:///default?socket=...

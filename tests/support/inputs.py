@@ -4,7 +4,7 @@ cached under ``.cache/inputs/``).
 
 A test asks for the folder it needs::
 
-    from inputs import require_input, require_protocol_dir  # conftest puts tests/ on sys.path
+    from tests.support.inputs import require_input, require_protocol_dir
 
     folder = require_protocol_dir("libvirt-11.3.0")   # flat .x and *-structs files
     sdist = require_input("libvirt-python-9.0.0")     # unpacked sdist
@@ -23,9 +23,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from peers import in_ci
 
-_TOOL = Path(__file__).resolve().parents[1] / "tools" / "inputs.py"
+from .peers import in_ci
+
+_TOOL = Path(__file__).resolve().parents[2] / "tools" / "inputs.py"
 _MODULE_NAME = "virtrpc_tools_inputs"
 
 
@@ -50,9 +51,11 @@ LIBVIRT_RELEASES = ("libvirt-11.3.0", "libvirt-9.0.0")
 LIBVIRT_X_FILES: tuple[str, ...] = tool.LIBVIRT_X_FILES
 LIBVIRT_STRUCTS_FILES: tuple[str, ...] = tool.LIBVIRT_STRUCTS_FILES
 
-# One attempt per input and process: a failed fetch is not retried by every
-# parametrized case (each would rerun apt or pip only to fail the same way).
-_outcomes: dict[tuple[str, bool], Path | str] = {}
+#: One attempt per input and process: a failed fetch is not retried by every
+#: parametrized case (each would rerun apt or pip only to fail the same way).
+#: (name, unpacked) -> the folder, or why it could not be had; a test of this
+#: module replaces it (monkeypatch) to start from no attempts.
+outcomes: dict[tuple[str, bool], Path | str] = {}
 
 
 def _progress(message: str) -> None:
@@ -62,13 +65,13 @@ def _progress(message: str) -> None:
 
 def _require(name: str, protocol: bool) -> Path:
     key = (name, protocol)
-    if key not in _outcomes:
+    if key not in outcomes:
         getter = tool.protocol_dir if protocol else tool.fetch
         try:
-            _outcomes[key] = Path(getter(name, log=_progress))
+            outcomes[key] = Path(getter(name, log=_progress))
         except tool.InputError as error:
-            _outcomes[key] = str(error)
-    outcome = _outcomes[key]
+            outcomes[key] = str(error)
+    outcome = outcomes[key]
     if isinstance(outcome, Path):
         return outcome
     if in_ci():

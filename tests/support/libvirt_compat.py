@@ -1,7 +1,7 @@
 """Helpers for the tests of virtrpc.libvirt (the libvirt-python compatible API).
 
 Foreign inputs (libvirt's API XML, libvirt-python's sdist) come from
-``tools/inputs.py`` (through tests/inputs.py).  The real libvirt-python is introspected in a
+``tools/inputs.py`` (through tests/support/inputs.py).  The real libvirt-python is introspected in a
 /usr/bin/python3 subprocess, never imported here.
 """
 
@@ -12,11 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from inputs import require_input
-from inputs import tool as input_tool
-from peers import has_libvirt_python, require_peer
 
-REPO = Path(__file__).resolve().parent.parent
+from .inputs import require_input
+from .inputs import tool as input_tool
+from .peers import has_libvirt_python, require_peer
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def api_dir() -> Path:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from peers import TemporaryDaemon, find_libvirtd, require_peer
+from .peers import TemporaryDaemon, find_libvirtd, require_peer
 
 START_TIMEOUT = 10.0
 

@@ -6,8 +6,8 @@ closes what it opened (sockets, pipes, received fds) before the second count.
 Asyncio loops and hypothesis may open descriptors lazily the first time, so
 callers should warm those up (or create them) before the first count.
 
-Use the :func:`fd_leak_check` fixture (``conftest.py`` need not import it:
-``from fdcount import fd_leak_check`` in the test module registers it)::
+Use the :func:`fd_leak_check` fixture (tests/conftest.py makes it available
+to every test)::
 
     def test_x(fd_leak_check: FdLeakCheck) -> None:
         with fd_leak_check():
@@ -29,12 +29,19 @@ __all__ = [
     "assert_no_fd_leak",
     "fd_is_open",
     "fd_leak_check",
+    "open_fd_count",
     "open_fds",
 ]
 
 
 class FdLeakError(AssertionError):
     """A block ended with more (or fewer) open fds than it started with."""
+
+
+def open_fd_count() -> int:
+    """How many fds the process has open (the blunt count; :func:`open_fds`
+    says which)."""
+    return len(os.listdir("/proc/self/fd"))
 
 
 def open_fds() -> dict[int, str]:

@@ -4,7 +4,7 @@ driver) and a fresh ``virtrpc serve``, results compared by the test.
 Shared by every test module that compares virtrpc's test hypervisor with
 libvirtd's (keep the API small)::
 
-    from differential import python_workload, run_on_both, virsh_outcome
+    from tests.support.differential import python_workload, run_on_both, virsh_outcome
 
     workload = python_workload('''
         [i.name() for i in conn.listAllInterfaces(0)]
@@ -77,7 +77,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from peers import (
+from .peers import (
     SYSTEM_PYTHON,
     PrivateLibvirtd,
     find_libvirtd,
