@@ -10,8 +10,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from fdcount import fd_is_open
-
+from tests.support.fdcount import fd_is_open
 from virtrpc.client.blocking_protocol import ClientProtocol
 from virtrpc.client.core import RpcClient
 from virtrpc.endpoint import AsyncEndpoint, Endpoint

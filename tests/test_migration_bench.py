@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from peers import has_libvirt_python, require_peer
+from tests.support.peers import has_libvirt_python, require_peer
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench_migration.py"
 
