@@ -20,6 +20,7 @@ from virtrpc.client.stream import Hole, Stream
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt._connevents import _FAMILIES, EVENT_ARGUMENTS, _value
 from virtrpc.libvirt._objects import STREAM_CHUNK, VIR_STREAM_RECV_STOP_AT_HOLE
+from virtrpc.libvirt.aio import _streams
 
 if TYPE_CHECKING:
     from virtrpc.client.events import Subscription
@@ -151,17 +152,17 @@ class virStreamBase(_ObjectBase):
 
     __slots__ = ("_pending", "_stream", "flags")
 
-    def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Stream event callbacks: in the blocking API only (not yet here)."""
-        raise _rt.not_provided("virStreamEventAddCallback")
+    async def eventAddCallback(self, events: int, cb: Callable[[Any, int, Any], object],
+                               opaque: Any) -> None:
+        """``cb(stream, events, opaque)`` (may be a coroutine) on the running loop
+        while the stream is readable, or on every iteration for WRITABLE."""
+        await _streams.add_callback(self, events, cb, opaque)
 
-    def eventRemoveCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Stream event callbacks: in the blocking API only (not yet here)."""
-        raise _rt.not_provided("virStreamEventRemoveCallback")
+    async def eventUpdateCallback(self, events: int) -> None:
+        await _streams.update_callback(self, events)
 
-    def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Stream event callbacks: in the blocking API only (not yet here)."""
-        raise _rt.not_provided("virStreamEventUpdateCallback")
+    async def eventRemoveCallback(self) -> None:
+        await _streams.remove_callback(self)
 
     def __init__(self, parent: Any, _obj: Any = None) -> None:
         super().__init__(parent, _obj)
