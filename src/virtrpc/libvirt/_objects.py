@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
@@ -210,7 +210,7 @@ class virStreamBase(_ObjectBase):
                 raise _rt.translate(e, cname) from None
         return self._pending
 
-    def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:
+    def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | Literal[-2, -3]:
         """Up to ``nbytes`` bytes (b"" at end of stream); with
         VIR_STREAM_RECV_STOP_AT_HOLE, -3 when a hole comes next (see recvHole)."""
         return self._receive(nbytes, flags, "virStreamRecvFlags")
@@ -222,7 +222,7 @@ class virStreamBase(_ObjectBase):
             return True
         return stream.ready()
 
-    def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | int:
+    def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | Literal[-2, -3]:
         if self.flags & VIR_STREAM_NONBLOCK and not self._ready():
             return -2
         try:
@@ -231,7 +231,7 @@ class virStreamBase(_ObjectBase):
             if self._cb is not None:
                 self._arm()
 
-    def _take(self, nbytes: int, flags: int, cname: str) -> bytes | int:
+    def _take(self, nbytes: int, flags: int, cname: str) -> bytes | Literal[-3]:
         item = self._peek(cname)
         if isinstance(item, Hole):
             if flags & VIR_STREAM_RECV_STOP_AT_HOLE:
@@ -243,10 +243,12 @@ class virStreamBase(_ObjectBase):
         self._pending = rest if rest else (None if item else item)
         return data
 
-    def recv(self, nbytes: int) -> bytes | int:
+    def recv(self, nbytes: int) -> bytes | Literal[-2]:
         """Up to ``nbytes`` bytes (holes as zeros); ``b""`` at end of stream;
         -2 on a VIR_STREAM_NONBLOCK stream with nothing received yet."""
-        return self._receive(nbytes, 0, "virStreamRecv")
+        got = self._receive(nbytes, 0, "virStreamRecv")
+        assert got != -3  # only with VIR_STREAM_RECV_STOP_AT_HOLE
+        return got
 
     # -- event callbacks (libvirt's remote driver: virnetclientstream.c) -----
     def eventAddCallback(self, events: int, cb: Callable[[Any, int, Any], object],

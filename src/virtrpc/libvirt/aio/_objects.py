@@ -12,7 +12,7 @@ import asyncio
 import inspect
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from virtrpc.client.client import Client
 from virtrpc.client.events import Event
@@ -193,7 +193,7 @@ class virStreamBase(_ObjectBase):
             self._pending = b"" if item is None else item
         return self._pending
 
-    async def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | int:
+    async def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | Literal[-3]:
         item = await self._peek(cname)
         if isinstance(item, Hole):
             if flags & VIR_STREAM_RECV_STOP_AT_HOLE:
@@ -211,7 +211,7 @@ class virStreamBase(_ObjectBase):
         assert isinstance(data, bytes)
         return data
 
-    async def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:
+    async def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | Literal[-3]:
         return await self._receive(nbytes, flags, "virStreamRecvFlags")
 
     async def recvHole(self, flags: int = 0) -> int:
