@@ -106,10 +106,12 @@ with open(sys.argv[2], "w") as out:
 """
 
 #: Where virtrpc's results differ from the real libvirt-python's on the same
-#: daemon: (libvirt-python's outcome, virtrpc's outcome, why).  Both causes
-#: come from pointing the suite's test:///default at a daemon, which
-#: libvirt-python's own CI never does (its test:/// URIs are served by the test
-#: driver inside libvirt.so); each is pinned by a test below.
+#: daemon: (libvirt-python's outcome, virtrpc's outcome, why).  The cause is
+#: pointing the suite's test:///default at a daemon, which libvirt-python's
+#: own CI never does (its test:/// URIs are served by the test driver inside
+#: libvirt.so); it is pinned by a test below.  (TestLibvirtConnAuth opens
+#: test:///<node file with <auth>>: in-process on both, see
+#: test_open_auth_of_a_local_node_file_as_libvirt_python.)
 KNOWN_DIFFERENCES = {
     # _run() asserts libvirtEvents.is_idle() right after libvirt.open(), before
     # registering anything.  libvirt's remote driver watches its daemon socket
@@ -125,15 +127,8 @@ KNOWN_DIFFERENCES = {
     "test_aio.TestLibvirtAio.testEventsPreInitExplicit": ("fail", "pass", "socket watch"),
     "test_aio.TestLibvirtAio.testEventsWithAsyncioRun": ("fail", "pass", "socket watch"),
     "test_aio.TestLibvirtAio.testEventsWithManualLoopSetup": ("fail", "pass", "socket watch"),
-    # openAuth("test:///<temporary node file with an <auth> block>"): libvirt
-    # opens it with its in-process test driver, which asks the callback for
-    # the user name, then for that user's password, and checks them against the
-    # file.  A daemon cannot serve that file (libvirtd refuses every remote
-    # open of a node file with <auth>), and virtrpc, a pure client, has no
-    # in-process driver: it connects to the default daemon socket and fails.
-    # (testOpenAuthBad and testOpenAuthNone pass on both: they expect an error.)
-    "test_conn.TestLibvirtConnAuth.testOpenAuthGood": ("pass", "error", "in-process driver"),
 }
+
 
 @pytest.fixture(scope="module")
 def daemon() -> Iterator[PrivateLibvirtd]:
@@ -165,7 +160,7 @@ def test_libvirt_pythons_own_tests(daemon: PrivateLibvirtd, tmp_path: Path) -> N
     counts = {label: {v: list(outcomes.values()).count(v) for v in set(outcomes.values())}
               for label, outcomes in (("real", real), ("ours", ours))}
     assert counts == {"real": {"pass": 13, "fail": 3, "skip": 3},
-                      "ours": {"pass": 15, "error": 1, "skip": 3}}
+                      "ours": {"pass": 16, "skip": 3}}
 
 
 WATCHES = r"""
@@ -229,24 +224,19 @@ os.unlink(f.name)
 """
 
 
-def test_why_virtrpc_fails_test_open_auth_good(daemon: PrivateLibvirtd) -> None:
-    """The cause of the testOpenAuthGood difference: the real libvirt-python
-    opens test:///FILE in-process (asking for the user, then the password, as
-    libvirt's test driver does), while a daemon refuses that file whatever
-    the credentials (it cannot ask them); virtrpc has no in-process driver,
-    so test:///FILE needs a daemon, and fails without asking anything."""
+def test_open_auth_of_a_local_node_file_as_libvirt_python(daemon: PrivateLibvirtd) -> None:
+    """testOpenAuthGood's open: test:///FILE is opened in the process (libvirt's
+    test driver in libvirt.so, virtrpc's test hypervisor on a thread), asking
+    for the user, then the password; a daemon refuses that file whatever the
+    credentials (it cannot ask them).  The same on both."""
     real = run(["/usr/bin/python3", "-c", OPEN_AUTH, daemon.uri])
     assert real.returncode == 0, real.stderr
-    lines = real.stdout.splitlines()
-    assert lines[0] == ("opened True [[(2, 'Enter username for localhost', 'localhost')],"
-                        " [(5, \"Enter srinivasa's password for localhost\", 'localhost')]]")
-    assert lines[1] == "refused 8 []"  # VIR_ERR_INVALID_ARG, callback never asked
+    assert real.stdout.splitlines() == [
+        "opened True [[(2, 'Enter username for localhost', 'localhost')],"
+        " [(5, \"Enter srinivasa's password for localhost\", 'localhost')]]",
+        "refused 8 []"]  # VIR_ERR_INVALID_ARG, the callback never asked
     ours = run(["/usr/bin/python3", "-c", OPEN_AUTH, daemon.uri], env=shim_env())
-    assert ours.returncode == 0, ours.stderr
-    first, second = ours.stdout.splitlines()
-    # test:///FILE: no daemon to reach here (or one that would refuse it)
-    assert first.startswith("refused ") and first.endswith(" []")
-    assert second == "refused 8 []"
+    assert (ours.returncode, ours.stdout) == (0, real.stdout), ours.stderr
 
 
 def test_libvirt_pythons_api_coverage_test(tmp_path: Path) -> None:
