@@ -163,6 +163,19 @@ def test_libvirt_pythons_own_tests(daemon: PrivateLibvirtd, tmp_path: Path) -> N
                       "ours": {"pass": 16, "skip": 3}}
 
 
+
+def test_libvirt_pythons_own_tests_unchanged(tmp_path: Path) -> None:
+    """The suite exactly as its sdist ships it: its test:/// URIs served in
+    the process by libvirt.so's test driver on one side and by virtrpc's test
+    hypervisor on the other, no daemon: the same outcome for every test."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    tests = tmp_path / "tests"  # a copy: running it writes bytecode next to it
+    shutil.copytree(libvirt_python_sdist() / "tests", tests)
+    real = run_peer_tests(tests, dict(os.environ), tmp_path / "real.json")
+    ours = run_peer_tests(tests, shim_env(), tmp_path / "ours.json")
+    assert ours == real
+    assert list(real.values()).count("pass") == 16
+
 WATCHES = r"""
 import asyncio, os, sys, libvirt, libvirtaio
 
