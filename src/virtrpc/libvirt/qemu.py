@@ -16,7 +16,7 @@ __all__ = [
 ]
 __all__ += _qemu_constants.__all__
 
-VIR_ERR_OPERATION_DENIED = 29
+_VIR_ERR_OPERATION_DENIED = 29
 
 
 def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int = 0) -> str:
@@ -59,7 +59,7 @@ def qemuAttach(conn: virConnect, pid_value: int, flags: int = 0) -> virDomain:
     return virDomain(conn, wire)
 
 
-def check_register_arguments(conn: Any, event: str | None, flags: int, cname: str) -> None:
+def _check_register_arguments(conn: Any, event: str | None, flags: int, cname: str) -> None:
     """What libvirt-python and libvirt check before registering: the argument
     types, then (in libvirt, before any callback id is taken) read-only."""
     if event is not None and not isinstance(event, str):
@@ -67,7 +67,7 @@ def check_register_arguments(conn: Any, event: str | None, flags: int, cname: st
     if not isinstance(flags, int):
         raise TypeError(f"'{type(flags).__name__}' object cannot be interpreted as an integer")
     if conn._c.readonly:
-        raise _rt.raise_error(VIR_ERR_OPERATION_DENIED, _rt.VIR_FROM_NONE,
+        raise _rt.raise_error(_VIR_ERR_OPERATION_DENIED, _rt.VIR_FROM_NONE,
                               f"operation forbidden: read only access prevents {cname}", cname)
 
 
@@ -81,7 +81,7 @@ def qemuMonitorEventRegister(conn: virConnect, dom: virDomain | None, event: str
     _NOCASE change how it matches) in the registered event loop.  Returns the
     callback id, numbered with the connection's other event callbacks."""
     cname = "virConnectDomainQemuMonitorEventRegister"
-    check_register_arguments(conn, event, flags, cname)
+    _check_register_arguments(conn, event, flags, cname)
     return conn._register("qemu_monitor", dom, 0, cb, opaque, cname, qemu=(event, flags))
 
 

@@ -28,7 +28,7 @@ from virtrpc.client.events import Event, Subscription
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt import qemu_constants as _qemu_constants
 from virtrpc.libvirt.aio._classes import virConnect, virDomain
-from virtrpc.libvirt.qemu import check_register_arguments
+from virtrpc.libvirt.qemu import _check_register_arguments
 from virtrpc.libvirt.qemu_constants import *  # noqa: F403 - libvirt_qemu's namespace
 
 __all__ = [
@@ -101,7 +101,7 @@ async def qemuMonitorEventRegister(conn: virConnect, dom: virDomain | None, even
     coroutine) on the running loop for each QMP event of ``dom`` (None: every
     domain) matching ``event`` (None: every event); returns the callback id."""
     cname = "virConnectDomainQemuMonitorEventRegister"
-    check_register_arguments(conn, event, flags, cname)
+    _check_register_arguments(conn, event, flags, cname)
     target_key = None if dom is None else bytes(dom._o.uuid)
     mine = _registrations.setdefault(conn, {})
     if any(r.target_key == target_key for r in mine.values()):
