@@ -16,7 +16,6 @@ failing as libvirt's ``virAuthGetUsername``/``virAuthGetPassword`` and
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import os
 import threading
@@ -157,6 +156,8 @@ _socket_path: str | None = None
 
 
 def _serve(path: str, ready: threading.Event, failure: list[BaseException]) -> None:
+    import asyncio
+
     from virtrpc.server import Server
     from virtrpc.testdriver.driver import TestDriver
     from virtrpc.testdriver.model import Hypervisor
