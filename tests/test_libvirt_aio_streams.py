@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import fdcount
 import pytest
+from fdcount import FdLeakCheck
 from peers import (
     PrivateLibvirtd,
     find_libvirtd,
@@ -25,6 +27,7 @@ from peers import (
 
 import virtrpc.libvirt.aio as aio
 
+fd_leak_check = fdcount.fd_leak_check
 READABLE = aio.VIR_STREAM_EVENT_READABLE
 WRITABLE = aio.VIR_STREAM_EVENT_WRITABLE
 
@@ -263,3 +266,19 @@ async def test_a_dying_connection_is_readable_and_the_receive_raises(
     finally:
         await conn.close()
         aio.registerErrorHandler(None, None)
+
+
+def test_stream_callbacks_leak_no_fds(daemon: PrivateLibvirtd, fd_leak_check: FdLeakCheck) -> None:
+    async def screenshots(count: int) -> None:
+        for _ in range(count):
+            conn = await aio.open(daemon.uri)
+            stream = await conn.newStream(aio.VIR_STREAM_NONBLOCK)
+            await (await conn.lookupByName("test")).screenshot(stream, 0, 0)
+            reader = Reader()
+            await stream.eventAddCallback(READABLE, reader, "opaque")
+            await asyncio.wait_for(reader.done, 10)
+            await conn.close()
+
+    asyncio.run(screenshots(1))  # the first connection sets up lazily-made fds
+    with fd_leak_check():
+        asyncio.run(screenshots(3))
