@@ -13,6 +13,8 @@ event is in flight once the command returns: no sleeping."""
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import os
 import re
 import subprocess
@@ -28,6 +30,7 @@ from peers import PrivateLibvirtd, find_libvirtd, has_libvirt_python, require_pe
 
 import virtrpc.libvirt.aio as aio
 import virtrpc.libvirt.aio.qemu as aio_qemu
+import virtrpc.libvirt.qemu as blocking_qemu
 from virtrpc.protocols import qemu as qemu_protocol
 from virtrpc.protocols import remote
 from virtrpc.server import Server
@@ -108,6 +111,30 @@ def test_errors_as_on_libvirt_python(daemon: PrivateLibvirtd, tmp_path: Path) ->
         " driver: virConnectDomainQemuMonitorEventRegister" in real.stdout
     assert "the next id 5" in real.stdout
 
+
+
+SIGNATURES = r"""
+import inspect, json, libvirt_qemu
+print(json.dumps({name: [(p.name, p.default is p.empty) for p in
+                         inspect.signature(getattr(libvirt_qemu, name)).parameters.values()]
+                  for name in sorted(dir(libvirt_qemu)) if name.startswith("qemu")}))
+"""
+
+
+def test_signatures_as_libvirt_pythons() -> None:
+    """Parameter names and which ones are required (``flags`` is, but for the
+    two Python-written functions), blocking and asyncio."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    real = subprocess.run(["/usr/bin/python3", "-c", SIGNATURES], capture_output=True,
+                          text=True, timeout=30)
+    assert real.returncode == 0, real.stderr
+    expected = json.loads(real.stdout)
+    assert len(expected) == 6
+    for module in (blocking_qemu, aio_qemu):
+        ours = {name: [[p.name, p.default is p.empty] for p in
+                       inspect.signature(getattr(module, name)).parameters.values()]
+                for name in expected}
+        assert ours == expected, module.__name__
 
 # --- the success path, on a fake daemon ----------------------------------------
 
@@ -214,12 +241,12 @@ try:
     libvirt_qemu.qemuMonitorEventRegister(conn, dom, "OTHER", callback, None)
 except libvirt.libvirtError as e:
     print("again", e.get_error_code(), e.get_error_message())
-libvirt_qemu.qemuMonitorCommand(dom, 'emit SHUTDOWN {"guest": true}')
-libvirt_qemu.qemuMonitorCommand(dom, "emit RESUME -")
+libvirt_qemu.qemuMonitorCommand(dom, 'emit SHUTDOWN {"guest": true}', 0)
+libvirt_qemu.qemuMonitorCommand(dom, "emit RESUME -", 0)
 while len(got) < 3:
     libvirt.virEventRunDefaultImpl()
 libvirt_qemu.qemuMonitorEventDeregister(conn, shutdowns)
-libvirt_qemu.qemuMonitorCommand(dom, "emit SHUTDOWN -")
+libvirt_qemu.qemuMonitorCommand(dom, "emit SHUTDOWN -", 0)
 while len(got) < 4:
     libvirt.virEventRunDefaultImpl()
 libvirt_qemu.qemuMonitorEventDeregister(conn, every)
@@ -272,7 +299,7 @@ async def test_aio_callbacks_on_the_running_loop(fake_daemon: tuple[str, QemuEve
         second = await conn.domainEventRegisterAny(None, 0, lambda *a: None, None)
         third = await aio_qemu.qemuMonitorEventRegister(conn, None, None, coroutine, 3)
         assert (first, second, third) == (0, 1, 2)
-        assert await aio_qemu.qemuMonitorCommand(dom, "emit SHUTDOWN details") == "{}"
+        assert await aio_qemu.qemuMonitorCommand(dom, "emit SHUTDOWN details", 0) == "{}"
         received = {await asyncio.wait_for(got.get(), 10) for _ in range(2)}
         assert received == {(True, "test", "SHUTDOWN", SECONDS, MICROS, "details", 1),
                             (True, "test", "SHUTDOWN", SECONDS, MICROS, "details", 3)}
@@ -284,7 +311,7 @@ async def test_aio_callbacks_on_the_running_loop(fake_daemon: tuple[str, QemuEve
         with pytest.raises(aio.libvirtError, match="event callback id 2 not registered"):
             await aio_qemu.qemuMonitorEventDeregister(conn, third)
         assert events.registrations == {}
-        await aio_qemu.qemuMonitorCommand(dom, "emit SHUTDOWN -")
+        await aio_qemu.qemuMonitorCommand(dom, "emit SHUTDOWN -", 0)
         assert got.empty()
     finally:
         await conn.close()

@@ -19,7 +19,7 @@ __all__ += _qemu_constants.__all__
 _VIR_ERR_OPERATION_DENIED = 29
 
 
-def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int = 0) -> str:
+def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int) -> str:
     """Send ``cmd`` to the domain's QEMU monitor; returns its reply."""
     try:
         result: str = domain._c.domain_monitor_command(dom=domain._o, cmd=cmd, flags=flags)
@@ -40,7 +40,7 @@ def qemuMonitorCommandWithFiles(domain: virDomain, cmd: str, files: list[int] | 
     return str(result), list(fds)
 
 
-def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int = 0) -> str | None:
+def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int) -> str | None:
     """Send ``cmd`` to the guest agent."""
     try:
         result: str | None = domain._c.domain_agent_command(
@@ -50,7 +50,7 @@ def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int = 0) 
     return result
 
 
-def qemuAttach(conn: virConnect, pid_value: int, flags: int = 0) -> virDomain:
+def qemuAttach(conn: virConnect, pid_value: int, flags: int) -> virDomain:
     """Attach to a QEMU process started outside libvirt."""
     try:
         wire = conn._c.domain_attach(pid_value=pid_value, flags=flags)

@@ -5,7 +5,7 @@ coroutines, and QEMU monitor event callbacks on the running loop.
 
     import virtrpc.libvirt.aio.qemu as libvirt_qemu
 
-    reply = await libvirt_qemu.qemuMonitorCommand(dom, '{"execute": "query-status"}')
+    reply = await libvirt_qemu.qemuMonitorCommand(dom, '{"execute": "query-status"}', 0)
     cid = await libvirt_qemu.qemuMonitorEventRegister(conn, dom, "SHUTDOWN", cb, None)
 
 The registration rules are the blocking module's (and libvirt's): callback
@@ -40,7 +40,7 @@ __all__ += _qemu_constants.__all__
 MonitorCallback = Callable[[virConnect, virDomain, str, int, int, "str | None", Any], object]
 
 
-async def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int = 0) -> str:
+async def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int) -> str:
     """Send ``cmd`` to the domain's QEMU monitor; returns its reply."""
     try:
         result: str = await domain._c.domain_monitor_command(dom=domain._o, cmd=cmd, flags=flags)
@@ -61,7 +61,7 @@ async def qemuMonitorCommandWithFiles(domain: virDomain, cmd: str, files: list[i
     return str(result), list(fds)
 
 
-async def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int = 0
+async def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int
                            ) -> str | None:
     """Send ``cmd`` to the guest agent."""
     try:
@@ -72,7 +72,7 @@ async def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int
     return result
 
 
-async def qemuAttach(conn: virConnect, pid_value: int, flags: int = 0) -> virDomain:
+async def qemuAttach(conn: virConnect, pid_value: int, flags: int) -> virDomain:
     """Attach to a QEMU process started outside libvirt."""
     try:
         wire = await conn._c.domain_attach(pid_value=pid_value, flags=flags)
