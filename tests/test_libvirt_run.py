@@ -107,17 +107,27 @@ with open(sys.argv[2], "w") as out:
 """
 
 #: Where virtrpc's results differ from the real libvirt-python's on the same
-#: daemon: (libvirt-python's outcome, virtrpc's outcome, why).
+#: daemon: (libvirt-python's outcome, virtrpc's outcome, why).  The cause is
+#: pointing the suite's test:///default at a daemon, which libvirt-python's
+#: own CI never does (its test:/// URIs are served by the test driver inside
+#: libvirt.so); it is pinned by a test below.  (TestLibvirtConnAuth opens
+#: test:///<node file with <auth>>: in-process on both, see
+#: test_open_auth_of_a_local_node_file_as_libvirt_python.)
 KNOWN_DIFFERENCES = {
-    # libvirt-python registers the daemon socket with libvirtaio, so is_idle()
-    # is never true with a connection open; virtrpc's client has its own loop
-    # and watches only while event callbacks are registered
-    "test_aio.TestLibvirtAio.testEventsPreInitExplicit": ("fail", "pass", "is_idle()"),
-    "test_aio.TestLibvirtAio.testEventsWithAsyncioRun": ("fail", "pass", "is_idle()"),
-    "test_aio.TestLibvirtAio.testEventsWithManualLoopSetup": ("fail", "pass", "is_idle()"),
-    # opens test:///<its own XML file>: the real libvirt-python serves it with
-    # libvirt's in-process test driver; a pure client needs a daemon
-    "test_conn.TestLibvirtConnAuth.testOpenAuthGood": ("pass", "error", "in-process driver"),
+    # _run() asserts libvirtEvents.is_idle() right after libvirt.open(), before
+    # registering anything.  libvirt's remote driver watches its daemon socket
+    # through the registered implementation (virEventAddHandle) for as long as
+    # the connection is open, so libvirtaio is never idle then; the in-process
+    # test driver has no socket (on test:///default the real one passes all
+    # three).  virtrpc's client reads its socket itself and watches through the
+    # implementation only while event callbacks are registered.  Not a Python
+    # 3.11 or libvirt-python 9.0 bug.  (eventmock.py also hands libvirt
+    # _remove_timeout as its remove-handle function, hence the "KeyError" and
+    # "remove_timeout(): no such timeout" noise on stderr: the socket handle
+    # outlives the connection.)
+    "test_aio.TestLibvirtAio.testEventsPreInitExplicit": ("fail", "pass", "socket watch"),
+    "test_aio.TestLibvirtAio.testEventsWithAsyncioRun": ("fail", "pass", "socket watch"),
+    "test_aio.TestLibvirtAio.testEventsWithManualLoopSetup": ("fail", "pass", "socket watch"),
 }
 
 
@@ -148,7 +158,99 @@ def test_libvirt_pythons_own_tests(daemon: PrivateLibvirtd, tmp_path: Path) -> N
     assert sum(1 for v in real.values() if v == "pass") >= 13
     differing = {t: (real[t], ours[t]) for t in real if real[t] != ours[t]}
     assert differing == {t: (r, o) for t, (r, o, _why) in KNOWN_DIFFERENCES.items()}
-    assert sum(1 for v in ours.values() if v == "pass") == 15
+    counts = {label: {v: list(outcomes.values()).count(v) for v in set(outcomes.values())}
+              for label, outcomes in (("real", real), ("ours", ours))}
+    assert counts == {"real": {"pass": 13, "fail": 3, "skip": 3},
+                      "ours": {"pass": 16, "skip": 3}}
+
+
+
+def test_libvirt_pythons_own_tests_unchanged(tmp_path: Path) -> None:
+    """The suite exactly as its sdist ships it: its test:/// URIs served in
+    the process by libvirt.so's test driver on one side and by virtrpc's test
+    hypervisor on the other, no daemon: the same outcome for every test."""
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    tests = tmp_path / "tests"  # a copy: running it writes bytecode next to it
+    shutil.copytree(libvirt_python_sdist() / "tests", tests)
+    real = run_peer_tests(tests, dict(os.environ), tmp_path / "real.json")
+    ours = run_peer_tests(tests, shim_env(), tmp_path / "ours.json")
+    assert ours == real
+    assert list(real.values()).count("pass") == 16
+
+WATCHES = r"""
+import asyncio, os, sys, libvirt, libvirtaio
+
+async def main(uri):
+    impl = libvirtaio.virEventRegisterAsyncIOImpl()
+    conn = libvirt.open(uri)
+    watched = sorted(os.readlink(f"/proc/self/fd/{cb.descriptor.fd}").split(":")[0]
+                     for cb in impl.callbacks.values() if hasattr(cb, "descriptor"))
+    print(impl.is_idle(), watched)
+    conn.close()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_why_the_real_one_fails_test_aio(daemon: PrivateLibvirtd, tmp_path: Path) -> None:
+    """The cause of the three test_aio differences: right after open(), the
+    real libvirt-python's libvirtaio watches the daemon socket (not idle) and
+    watches nothing on the in-process test:///default; virtrpc's is idle; and
+    test_aio.py, unchanged on test:///default, passes on the real one."""
+    assert run(["/usr/bin/python3", "-c", WATCHES, daemon.uri]).stdout.split("\n")[0] == \
+        "False ['socket']"
+    assert run(["/usr/bin/python3", "-c", WATCHES, "test:///default"]).stdout.strip() == \
+        "True []"
+    assert run(["/usr/bin/python3", "-c", WATCHES, daemon.uri],
+               env=shim_env()).stdout.strip() == "True []"
+    tests = tmp_path / "tests"
+    shutil.copytree(libvirt_python_sdist() / "tests", tests)
+    out = run(["/usr/bin/python3", "-m", "unittest", "-v", "test_aio"], cwd=tests)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count(" ... ok") == 3
+
+
+OPEN_AUTH = r"""
+import os, sys, tempfile, libvirt
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+node = ("<node><auth><user password='2147483647'>marin</user>"
+        "<user password='87539319'>srinivasa</user></auth></node>")
+with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
+    f.write(node)
+asked = []
+
+def callback(creds, opaque):
+    asked.append([(c[0], c[1], c[2]) for c in creds])
+    for cred in creds:
+        cred[4] = "srinivasa" if cred[0] == libvirt.VIR_CRED_AUTHNAME else "87539319"
+    return 0
+
+creds = [libvirt.VIR_CRED_AUTHNAME, libvirt.VIR_CRED_PASSPHRASE]
+for uri in ["test://" + f.name, sys.argv[1].replace("/default", f.name)]:
+    try:
+        conn = libvirt.openAuth(uri, [creds, callback, None], 0)
+        print("opened", conn.getURI() == "test://" + f.name, asked)
+        conn.close()
+    except libvirt.libvirtError as e:
+        print("refused", e.get_error_code(), asked)
+    asked.clear()
+os.unlink(f.name)
+"""
+
+
+def test_open_auth_of_a_local_node_file_as_libvirt_python(daemon: PrivateLibvirtd) -> None:
+    """testOpenAuthGood's open: test:///FILE is opened in the process (libvirt's
+    test driver in libvirt.so, virtrpc's test hypervisor on a thread), asking
+    for the user, then the password; a daemon refuses that file whatever the
+    credentials (it cannot ask them).  The same on both."""
+    real = run(["/usr/bin/python3", "-c", OPEN_AUTH, daemon.uri])
+    assert real.returncode == 0, real.stderr
+    assert real.stdout.splitlines() == [
+        "opened True [[(2, 'Enter username for localhost', 'localhost')],"
+        " [(5, \"Enter srinivasa's password for localhost\", 'localhost')]]",
+        "refused 8 []"]  # VIR_ERR_INVALID_ARG, the callback never asked
+    ours = run(["/usr/bin/python3", "-c", OPEN_AUTH, daemon.uri], env=shim_env())
+    assert (ours.returncode, ours.stdout) == (0, real.stdout), ours.stderr
 
 
 def test_libvirt_pythons_api_coverage_test(tmp_path: Path) -> None:

@@ -91,6 +91,11 @@ reveal_type(libvirt.virDomain.vcpus)
 reveal_type(libvirt.virDomain.isActive)
 reveal_type(libvirt.virConnect.lookupByName)
 reveal_type(libvirt.VIR_DOMAIN_RUNNING)
+
+
+def stream_shapes(st: libvirt.virStream) -> None:
+    reveal_type(st.recv(1))
+    reveal_type(st.recvFlags(1))
 '''
 
 #: What reveal_type must print, in order (mypy's spelling, without the
@@ -113,6 +118,8 @@ REVEALED = [
     "def (self: virtrpc.libvirt._classes.virConnect, name: str)"
     " -> virtrpc.libvirt._classes.virDomain",
     "int",
+    "bytes | Literal[-2]",
+    "bytes | Literal[-2] | Literal[-3]",
 ]
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -75,12 +75,26 @@ class Stream:
         self._finish_sent = False
         self._closed = False
         self._confirmation: asyncio.Future[None] | None = None
+        # Called (on the loop) after every arrival: data, a hole, the end or
+        # an error.  See set_listener.
+        self._listener: Callable[[], None] | None = None
 
     # -- state -------------------------------------------------------------
     @property
     def closed(self) -> bool:
         """True once the stream finished, was aborted or failed."""
         return self._closed
+
+    def set_listener(self, listener: Callable[[], None] | None) -> None:
+        """Have ``listener()`` called (on the loop) after every arrival (data,
+        a hole, the end or an error), as :class:`SyncStream` has it: the
+        compatible API's stream event callbacks use it.  ``None`` removes it."""
+        self._listener = listener
+
+    def ready(self) -> bool:
+        """Whether a receive would return at once (data, a hole, the end or an error)."""
+        return bool(self._incoming) or self._error is not None or self._peer_finished \
+            or self._closed
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -124,6 +138,8 @@ class Stream:
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        if self._listener is not None:
+            self._listener()
 
     def _settle(self, error: BaseException | None) -> None:
         if not self._closed:

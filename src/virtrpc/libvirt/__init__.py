@@ -21,7 +21,7 @@ from typing import TypeVar as _TypeVar
 from virtrpc.auth.credentials import CredentialRequest as _CredentialRequest
 from virtrpc.errors import ConnectError as _ConnectError
 from virtrpc.errors import VirtrpcError as _VirtrpcError
-from virtrpc.libvirt import _events, _runtime
+from virtrpc.libvirt import _events, _local, _runtime
 from virtrpc.libvirt import constants as _constants
 from virtrpc.libvirt._classes import (
     virConnect,
@@ -72,9 +72,11 @@ del _cls
 #: The libvirt API version this module implements (libvirt-python 9.0.0).
 _API_VERSION = 9000000
 
-def _connect(name: str | None, readonly: bool, credentials: _Any | None = None) -> virConnect:
+def _connect(name: str | None, readonly: bool, credentials: _Any | None = None,
+             auth: _Sequence[_Any] | None = None) -> virConnect:
+    _local.authenticate(name, auth)  # test:///... is opened in-process, as libvirt.so does
     try:
-        client = _SyncClient(name, readonly=readonly, credentials=credentials)
+        client = _SyncClient(_local.route(name), readonly=readonly, credentials=credentials)
     except libvirtError:
         raise
     except _ConnectError as e:
@@ -116,7 +118,7 @@ def openAuth(uri: str | None, auth: _Sequence[_Any], flags: int = 0) -> virConne
                 request.result = str(cred[4])
 
     readonly = bool(flags & 1)  # VIR_CONNECT_RO
-    return _connect(uri, readonly, credentials)
+    return _connect(uri, readonly, credentials, auth)
 
 
 def getVersion(name: str | None = None) -> int:

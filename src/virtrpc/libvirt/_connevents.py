@@ -56,6 +56,7 @@ EVENT_ARGUMENTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("storage_pool", "lifecycle"): ("event", "detail"), ("storage_pool", "refresh"): (),
     ("node_device", "lifecycle"): ("event", "detail"), ("node_device", "update"): (),
     ("secret", "lifecycle"): ("event", "detail"), ("secret", "value_changed"): (),
+    ("qemu_monitor", "monitor_event"): ("event", "seconds", "micros", "details"),
 }
 
 #: family -> (event ids, the message field holding the object, its class name, libvirt word)
@@ -65,6 +66,8 @@ _FAMILIES: dict[str, tuple[dict[str, int], str, str, str]] = {
     "storage_pool": (STORAGE_POOL_EVENT_IDS, "pool", "virStoragePool", "storage pool"),
     "node_device": (NODE_DEVICE_EVENT_IDS, "dev", "virNodeDevice", "node device"),
     "secret": (SECRET_EVENT_IDS, "secret", "virSecret", "secret"),
+    # libvirt_qemu.qemuMonitorEventRegister (see virtrpc.libvirt.qemu)
+    "qemu_monitor": ({"monitor_event": 0}, "dom", "virDomain", "qemu monitor"),
 }
 
 
@@ -117,15 +120,20 @@ class EventRegistrations:
 
     # -- the shared machinery ------------------------------------------------
     def _register(self, family: str, target: Any, event_id: int,
-                  cb: Callable[..., Any], opaque: Any, cname: str, legacy: bool = False) -> int:
-        if not callable(cb):
-            raise TypeError("callback must be callable")
+                  cb: Callable[..., Any], opaque: Any, cname: str, legacy: bool = False,
+                  qemu: tuple[str | None, int] | None = None) -> int:
+        """``qemu``: the QMP event name (or None) and flags of a qemu_monitor
+        registration, for which libvirt-python checks neither the callback
+        nor an event id (it has none)."""
         ids, field, class_name, word = _FAMILIES[family]
         names = {number: name for name, number in ids.items()}
-        if event_id not in names:
-            # libvirt-python refuses it before calling libvirt: no error is set
-            _rt.virResetLastError()
-            raise _rt.libvirtError(f"{cname}() failed")
+        if qemu is None:
+            if not callable(cb):
+                raise TypeError("callback must be callable")
+            if event_id not in names:
+                # libvirt-python refuses it before calling libvirt: no error is set
+                _rt.virResetLastError()
+                raise _rt.libvirtError(f"{cname}() failed")
         target_key = None if target is None else (
             bytes(getattr(target._o, "uuid", b"")) or target._o.name)
         server_key = (family, event_id, target_key)
@@ -134,7 +142,9 @@ class EventRegistrations:
             if local_key in {(f, k) for f, k, _s in self._event_callbacks.values()}:
                 raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
                                       "invalid argument: event callback already tracked", cname)
-        dispatcher.acquire(cname, f"could not initialize {word} event timer")
+        # libvirt's qemu monitor events live in its domain event state
+        dispatcher.acquire(cname, "could not initialize "
+                           f"{'domain' if qemu is not None else word} event timer")
         fields = EVENT_ARGUMENTS[(family, names[event_id])]
         conn: Any = self
 
@@ -163,8 +173,10 @@ class EventRegistrations:
         # The first local callback for this event and object registers with the
         # daemon; the others share it (libvirt's remote driver does the same).
         try:
+            qemu_event, qemu_flags = qemu if qemu is not None else (None, 0)
             sub = self._c.subscribe(family, event_id, target=None if target is None
-                                    else target._o, callback=fan_out)
+                                    else target._o, callback=fan_out,
+                                    qemu_event=qemu_event, qemu_flags=qemu_flags)
         except _rt.VirtrpcError as e:
             with self._events_lock:
                 self._event_callbacks.pop(callback_id, None)
@@ -182,15 +194,25 @@ class EventRegistrations:
                 raise _rt.raise_error(
                     _rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
                     f"invalid argument: event callback id {callback_id} not registered", cname)
-            if entry[0] != family:  # an id of another family (ids are shared)
-                word = _FAMILIES[family][3]
-                raise _rt.raise_error(
-                    _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
-                    f"internal error: {word} event callback {callback_id} not registered", cname)
             del self._event_callbacks[callback_id]
             server_key = entry[2]
             shared = self._server_subscriptions[server_key]
             shared[1].pop(callback_id, None)
+            if entry[0] != family:
+                # An id of another family (ids are shared).  libvirt's remote
+                # driver drops the callback locally, then asks the daemon to
+                # deregister the daemon's id for it in the family called,
+                # which the daemon refuses, naming that id.  The daemon keeps
+                # its registration (so it refuses a new one of that event as
+                # "already tracked", after a local id was taken).
+                if not shared[1]:
+                    del self._server_subscriptions[server_key]
+                remote_id = shared[0].callback_id if shared[0] is not None else callback_id
+                dispatcher.release()
+                word = _FAMILIES[family][3]
+                raise _rt.raise_error(
+                    _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
+                    f"internal error: {word} event callback {remote_id} not registered", cname)
             sub = None
             if not shared[1]:
                 del self._server_subscriptions[server_key]

@@ -18,7 +18,7 @@ received and not yet returned) and how a read is cut from it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
@@ -168,7 +168,7 @@ class NWFilterBindingBase(ObjectBase[ClientT, ConnT]):
 
 
 def take_received(item: bytes | Hole, nbytes: int,
-                  flags: int) -> tuple[bytes | int, bytes | Hole | None]:
+                  flags: int) -> tuple[bytes | Literal[-3], bytes | Hole | None]:
     """Cut one read of at most ``nbytes`` from ``item`` (the next data or hole;
     ``b""`` at end of stream): ``(what the read returns, what stays pending)``.
     A hole reads as zeros, or as -3 with VIR_STREAM_RECV_STOP_AT_HOLE (the
@@ -203,7 +203,8 @@ class StreamBase(ObjectBase[ClientT, ConnT], Generic[ClientT, ConnT, StreamT]):
                                   + cname)
         return self._stream
 
-    def _take_pending(self, item: bytes | Hole, nbytes: int, flags: int) -> bytes | int:
+    def _take_pending(self, item: bytes | Hole, nbytes: int,
+                      flags: int) -> bytes | Literal[-3]:
         """One read from ``item`` (what ``_peek`` returned); keeps the rest pending."""
         result, self._pending = take_received(item, nbytes, flags)
         return result

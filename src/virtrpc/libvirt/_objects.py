@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
@@ -110,7 +110,7 @@ class virStreamBase(_StreamBase):
                 raise _rt.translate(e, cname) from None
         return self._pending
 
-    def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:
+    def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | Literal[-2, -3]:
         """Up to ``nbytes`` bytes (b"" at end of stream); with
         VIR_STREAM_RECV_STOP_AT_HOLE, -3 when a hole comes next (see recvHole)."""
         return self._receive(nbytes, flags, "virStreamRecvFlags")
@@ -122,7 +122,7 @@ class virStreamBase(_StreamBase):
             return True
         return stream.ready()
 
-    def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | int:
+    def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | Literal[-2, -3]:
         if self.flags & VIR_STREAM_NONBLOCK and not self._ready():
             return -2
         try:
@@ -131,10 +131,12 @@ class virStreamBase(_StreamBase):
             if self._cb is not None:
                 self._arm()
 
-    def recv(self, nbytes: int) -> bytes | int:
+    def recv(self, nbytes: int) -> bytes | Literal[-2]:
         """Up to ``nbytes`` bytes (holes as zeros); ``b""`` at end of stream;
         -2 on a VIR_STREAM_NONBLOCK stream with nothing received yet."""
-        return self._receive(nbytes, 0, "virStreamRecv")
+        got = self._receive(nbytes, 0, "virStreamRecv")
+        assert got != -3  # only with VIR_STREAM_RECV_STOP_AT_HOLE
+        return got
 
     # -- event callbacks (libvirt's remote driver: virnetclientstream.c) -----
     def eventAddCallback(self, events: int, cb: Callable[[Any, int, Any], object],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from virtrpc.libvirt import _runtime as _rt
@@ -15,8 +16,10 @@ __all__ = [
 ]
 __all__ += _qemu_constants.__all__
 
+_VIR_ERR_OPERATION_DENIED = 29
 
-def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int = 0) -> str:
+
+def qemuMonitorCommand(domain: virDomain, cmd: str, flags: int) -> str:
     """Send ``cmd`` to the domain's QEMU monitor; returns its reply."""
     try:
         result: str = domain._c.domain_monitor_command(dom=domain._o, cmd=cmd, flags=flags)
@@ -37,7 +40,7 @@ def qemuMonitorCommandWithFiles(domain: virDomain, cmd: str, files: list[int] | 
     return str(result), list(fds)
 
 
-def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int = 0) -> str | None:
+def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int) -> str | None:
     """Send ``cmd`` to the guest agent."""
     try:
         result: str | None = domain._c.domain_agent_command(
@@ -47,7 +50,7 @@ def qemuAgentCommand(domain: virDomain, cmd: str, timeout: int, flags: int = 0) 
     return result
 
 
-def qemuAttach(conn: virConnect, pid_value: int, flags: int = 0) -> virDomain:
+def qemuAttach(conn: virConnect, pid_value: int, flags: int) -> virDomain:
     """Attach to a QEMU process started outside libvirt."""
     try:
         wire = conn._c.domain_attach(pid_value=pid_value, flags=flags)
@@ -56,13 +59,35 @@ def qemuAttach(conn: virConnect, pid_value: int, flags: int = 0) -> virDomain:
     return virDomain(conn, wire)
 
 
-def qemuMonitorEventRegister(*args: Any, **kwargs: Any) -> int:
-    """Not yet provided by virtrpc (events)."""
-    raise _rt.not_provided("virConnectDomainQemuMonitorEventRegister")
+def _check_register_arguments(conn: Any, event: str | None, flags: int, cname: str) -> None:
+    """What libvirt-python and libvirt check before registering: the argument
+    types, then (in libvirt, before any callback id is taken) read-only."""
+    if event is not None and not isinstance(event, str):
+        raise TypeError(f"{cname}() argument 3 must be str or None, not {type(event).__name__}")
+    if not isinstance(flags, int):
+        raise TypeError(f"'{type(flags).__name__}' object cannot be interpreted as an integer")
+    if conn._c.readonly:
+        raise _rt.raise_error(_VIR_ERR_OPERATION_DENIED, _rt.VIR_FROM_NONE,
+                              f"operation forbidden: read only access prevents {cname}", cname)
 
 
-def qemuMonitorEventDeregister(*args: Any, **kwargs: Any) -> int:
-    """Not yet provided by virtrpc (events)."""
-    raise _rt.not_provided("virConnectDomainQemuMonitorEventDeregister")
+def qemuMonitorEventRegister(conn: virConnect, dom: virDomain | None, event: str | None,
+                             cb: Callable[[virConnect, virDomain, str, int, int, str | None, Any],
+                                          object],
+                             opaque: Any, flags: int = 0) -> int:
+    """Call ``cb(conn, dom, event, seconds, micros, details, opaque)`` for
+    each QMP event of ``dom`` (None: every domain) named ``event`` (None:
+    every event; VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX and
+    _NOCASE change how it matches) in the registered event loop.  Returns the
+    callback id, numbered with the connection's other event callbacks."""
+    cname = "virConnectDomainQemuMonitorEventRegister"
+    _check_register_arguments(conn, event, flags, cname)
+    return conn._register("qemu_monitor", dom, 0, cb, opaque, cname, qemu=(event, flags))
 
 
+def qemuMonitorEventDeregister(conn: virConnect, callbackID: int) -> None:
+    """Remove the callback that qemuMonitorEventRegister returned ``callbackID`` for."""
+    if not isinstance(callbackID, int):
+        raise TypeError(f"'{type(callbackID).__name__}' object cannot be interpreted as an"
+                        " integer")
+    conn._deregister("qemu_monitor", callbackID, "virConnectDomainQemuMonitorEventDeregister")

@@ -18,6 +18,7 @@ may be coroutines.  Errors, constants and shapes are the blocking API's.
 
 from __future__ import annotations
 
+import asyncio as _asyncio
 from collections.abc import Sequence as _Sequence
 from typing import Any as _Any
 
@@ -26,6 +27,7 @@ from virtrpc.client.client import connect as _client_connect
 from virtrpc.errors import ConnectError as _ConnectError
 from virtrpc.errors import VirtrpcError as _VirtrpcError
 from virtrpc.libvirt import (
+    _local,
     _runtime,
     libvirtError,
     registerErrorHandler,
@@ -64,10 +66,15 @@ __all__ = [
 __all__ += _constants.__all__
 
 
-async def _connect(name: str | None, readonly: bool, credentials: _Any | None = None
-                   ) -> virConnect:
+async def _connect(name: str | None, readonly: bool, credentials: _Any | None = None,
+                   auth: _Sequence[_Any] | None = None) -> virConnect:
+    if _local.is_local(name):  # test:///... is opened in-process, as libvirt.so does
+        await _local.authenticate_async(name, auth)
+        target = await _asyncio.to_thread(_local.route, name)  # may start its server
+    else:
+        target = name
     try:
-        client = await _client_connect(name, readonly=readonly, credentials=credentials)
+        client = await _client_connect(target, readonly=readonly, credentials=credentials)
     except libvirtError:
         raise
     except _ConnectError as e:
@@ -111,4 +118,4 @@ async def openAuth(uri: str | None, auth: _Sequence[_Any], flags: int = 0) -> vi
             if cred[4] is not None:
                 request.result = str(cred[4])
 
-    return await _connect(uri, bool(flags & 1), credentials)
+    return await _connect(uri, bool(flags & 1), credentials, auth)

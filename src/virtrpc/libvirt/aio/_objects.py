@@ -12,7 +12,7 @@ import asyncio
 import inspect
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from virtrpc.client.client import Client
 from virtrpc.client.events import Event
@@ -34,6 +34,7 @@ from virtrpc.libvirt._objectbase import (
     StorageVolBase,
     StreamBase,
 )
+from virtrpc.libvirt.aio import _streams
 
 if TYPE_CHECKING:
     from virtrpc.client.events import Subscription
@@ -70,17 +71,17 @@ class virStreamBase(_StreamBase):
 
     __slots__ = ()
 
-    def eventAddCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Stream event callbacks: in the blocking API only (not yet here)."""
-        raise _rt.not_provided("virStreamEventAddCallback")
+    async def eventAddCallback(self, events: int, cb: Callable[[Any, int, Any], object],
+                               opaque: Any) -> None:
+        """``cb(stream, events, opaque)`` (may be a coroutine) on the running loop
+        while the stream is readable, or on every iteration for WRITABLE."""
+        await _streams.add_callback(self, events, cb, opaque)
 
-    def eventRemoveCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Stream event callbacks: in the blocking API only (not yet here)."""
-        raise _rt.not_provided("virStreamEventRemoveCallback")
+    async def eventUpdateCallback(self, events: int) -> None:
+        await _streams.update_callback(self, events)
 
-    def eventUpdateCallback(self, *args: Any, **kwargs: Any) -> Any:
-        """Stream event callbacks: in the blocking API only (not yet here)."""
-        raise _rt.not_provided("virStreamEventUpdateCallback")
+    async def eventRemoveCallback(self) -> None:
+        await _streams.remove_callback(self)
 
     def _attach(self, stream: Any) -> Any:
         assert isinstance(stream, Stream)
@@ -98,7 +99,7 @@ class virStreamBase(_StreamBase):
             self._pending = b"" if item is None else item
         return self._pending
 
-    async def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | int:
+    async def _receive(self, nbytes: int, flags: int, cname: str) -> bytes | Literal[-3]:
         return self._take_pending(await self._peek(cname), nbytes, flags)
 
     async def recv(self, nbytes: int) -> bytes:
@@ -107,7 +108,7 @@ class virStreamBase(_StreamBase):
         assert isinstance(data, bytes)
         return data
 
-    async def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:
+    async def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | Literal[-3]:
         return await self._receive(nbytes, flags, "virStreamRecvFlags")
 
     async def recvHole(self, flags: int = 0) -> int:
