@@ -112,6 +112,11 @@ CONNECT = [
     # a second connection, opened and closed
     "extra = libvirt.open(uri)", "extra.getURI() == conn.getURI()", "extra.close()",
     "extra.getType()",
+    "extra.lookupByName('test')", "extra.listAllNetworks()", "extra.numOfStoragePools()",
+    "extra.listAllDevices()", "extra.interfaceLookupByName('eth1')",
+    # the last error: kept after a failure, reset by the next call
+    "conn.lookupByName('nosuch')", "libvirt.virGetLastErrorMessage()", "conn.getType()",
+    "libvirt.virGetLastError()",
 ]
 
 DOMAIN_READ = [
@@ -365,6 +370,11 @@ EVENTS = [
     "ev = libvirt.open(uri)",
     "ev.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, keep, None)",
     "ev.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_REBOOT, keep, None)",
+    # objects of another connection are refused
+    "ev.networkEventRegisterAny(net, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, keep, None)",
+    "ev.storagePoolEventRegisterAny(pool, libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, keep,"
+    " None)",
+    "ev.nodeDeviceEventRegisterAny(dev, libvirt.VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE, keep, None)",
     "ev.domainEventRegisterAny(ev.lookupByName('test'), libvirt.VIR_DOMAIN_EVENT_ID_REBOOT,"
     " keep, None)",
     "ev.networkEventRegisterAny(None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, keep, None)",

@@ -404,7 +404,7 @@ def emit_libvirtmod(api: Api, source: str) -> str:
 #: virtrpc/libvirt/aio/_aruntime.py, under the same names.
 IO_HELPERS = ("probe", "host_cpus", "cpumap_len", "cpumaps", "vcpus", "cpumap_bytes",
               "refresh_id", "domain_cpu_stats", "guest_vcpus", "domain_migrate",
-              "domain_migrate_to_uri")
+              "domain_migrate_to_uri", "none_on_failure")
 
 
 def _call_end(code: str, start: int) -> int:

@@ -764,14 +764,14 @@ class virDomain(virDomainBase):
             raise _rt.translate(e, "virDomainInterfaceStats") from None
         return (r.rx_bytes, r.rx_packets, r.rx_errs, r.rx_drop, r.tx_bytes, r.tx_packets, r.tx_errs, r.tx_drop)
 
-    def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, tuple[bool, ...]]]:
+    def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, list[bool]]]:
         """Fetch IOThreads of an active domain including the cpumap information to determine on...."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_iothread_info(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetIOThreadInfo") from None
-        return [(t.iothread_id, _rt.cpumaps(t.cpumap, 1, self._conn)[0]) for t in r.info]
+        return [(t.iothread_id, list(_rt.cpumaps(t.cpumap, 1, self._conn)[0])) for t in r.info]
 
     def isActive(self) -> int:
         """Determine if the domain is currently running."""
@@ -954,24 +954,14 @@ class virDomain(virDomainBase):
         result: virDomain = _rt.domain_migrate(self, dconn, flags, params, None, None, 0, None, "virDomainMigrate3")
         return result
 
-    def migrateGetCompressionCache(self, flags: int = 0) -> int:
+    def migrateGetCompressionCache(self, flags: int = 0) -> int | None:
         """Gets current size of the cache (in bytes) used for compressing repeatedly...."""
-        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
-        try:
-            r = self._c.domain_migrate_get_compression_cache(dom=self._o, flags=flags)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virDomainMigrateGetCompressionCache") from None
-        result: int = r
+        result: int | None = _rt.none_on_failure(self, "domain_migrate_get_compression_cache", "virDomainMigrateGetCompressionCache", dom=self._o, flags=flags & 0xFFFFFFFF)
         return result
 
-    def migrateGetMaxDowntime(self, flags: int = 0) -> int:
+    def migrateGetMaxDowntime(self, flags: int = 0) -> int | None:
         """Gets current maximum tolerable time for which the domain may be paused at the end of...."""
-        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
-        try:
-            r = self._c.domain_migrate_get_max_downtime(dom=self._o, flags=flags)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virDomainMigrateGetMaxDowntime") from None
-        result: int = r
+        result: int | None = _rt.none_on_failure(self, "domain_migrate_get_max_downtime", "virDomainMigrateGetMaxDowntime", dom=self._o, flags=flags & 0xFFFFFFFF)
         return result
 
     def migrateGetMaxSpeed(self, flags: int = 0) -> int:
@@ -1077,7 +1067,7 @@ class virDomain(virDomainBase):
         """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[fd])
+            self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[_rt.socket_fd(fd, "virDomainOpenGraphics")])
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenGraphics") from None
         return 0

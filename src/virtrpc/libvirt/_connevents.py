@@ -68,6 +68,11 @@ _FAMILIES: dict[str, tuple[dict[str, int], str, str, str]] = {
 }
 
 
+#: VIR_FROM_THIS of each family's libvirt source file (libvirt-domain.c...).
+_SOURCE_DOMAINS = {"domain": 20, "network": 19, "storage_pool": 18, "node_device": 22,
+                   "secret": 30}
+
+
 def _value(value: Any) -> Any:
     """A message field as libvirt-python passes it to callbacks."""
     if isinstance(value, list):
@@ -123,9 +128,15 @@ class EventRegistrations:
         ids, field, class_name, word = _FAMILIES[family]
         names = {number: name for name, number in ids.items()}
         if event_id not in names:
-            # libvirt-python refuses it before calling libvirt: no error is set
-            _rt.virResetLastError()
+            # libvirt-python refuses it before calling libvirt: the error is
+            # the last one libvirt set, if any
             raise _rt.libvirtError(f"{cname}() failed")
+        _rt.virResetLastError()  # libvirt's API entry
+        if target is not None and target._conn is not self:
+            name = _rt.uuid_str(target._o.uuid) if family == "secret" else target._o.name
+            where = "" if family == "domain" else f" in {cname}"
+            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _SOURCE_DOMAINS[family],
+                                  f"{word} '{name}'{where} must match connection", cname)
         target_key = None if target is None else (
             bytes(getattr(target._o, "uuid", b"")) or target._o.name)
         server_key = (family, event_id, target_key)
@@ -182,11 +193,10 @@ class EventRegistrations:
                 raise _rt.raise_error(
                     _rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
                     f"invalid argument: event callback id {callback_id} not registered", cname)
-            if entry[0] != family:  # an id of another family (ids are shared)
-                word = _FAMILIES[family][3]
-                raise _rt.raise_error(
-                    _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
-                    f"internal error: {word} event callback {callback_id} not registered", cname)
+            # An id of another family (ids are shared): libvirt's remote driver
+            # drops the callback all the same, then, if it was the last one for
+            # its event, asks the daemon with this family's procedure, which fails.
+            wrong_family = entry[0] != family
             del self._event_callbacks[callback_id]
             server_key = entry[2]
             shared = self._server_subscriptions[server_key]
@@ -198,6 +208,12 @@ class EventRegistrations:
         try:
             if sub is not None:  # the last local callback: deregister on the daemon
                 sub.close()
+                if wrong_family:
+                    word = _FAMILIES[family][3]
+                    raise _rt.raise_error(
+                        _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
+                        f"internal error: {word} event callback {callback_id} not registered",
+                        cname)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, cname) from None
         finally:

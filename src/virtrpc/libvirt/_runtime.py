@@ -34,6 +34,8 @@ ErrorTuple = tuple[int, int, str | None, int, str | None, str | None, str | None
 VIR_ERR_INTERNAL_ERROR = 1
 VIR_ERR_NO_SUPPORT = 3
 VIR_ERR_INVALID_ARG = 8
+VIR_ERR_INVALID_CONN = 6
+VIR_ERR_SYSTEM_ERROR = 38
 VIR_ERR_OPERATION_INVALID = 55
 VIR_ERR_ERROR = 2  # the level
 VIR_FROM_NONE = 0
@@ -155,6 +157,47 @@ def raise_error(code: int, domain: int, message: str, function: str | None = Non
     return libvirtError(message)
 
 
+#: The clients' ConnectionLost message for a call after ``close()``.
+CLOSED_BY_CLIENT = "connection closed by the client"
+
+#: libvirt's public API files report as their object's domain (VIR_FROM_THIS);
+#: the rest (libvirt-host.c, libvirt-domain.c) as VIR_FROM_DOMAIN.
+_SOURCE_DOMAINS = (("NWFilter", 33), ("Network", 19), ("Storage", 18), ("NodeDevice", 22),
+                   ("NodeListDevices", 22), ("NodeNumOfDevices", 22), ("Interface", 26),
+                   ("Secret", 30))
+
+
+def _source_domain(cname: str) -> int:
+    return next((domain for word, domain in _SOURCE_DOMAINS if word in cname), VIR_FROM_DOMAIN)
+
+
+def socket_fd(fd: int, cname: str) -> int:
+    """``fd``, checked as libvirt checks it before sending it (virDomainOpenGraphics)."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        raise raise_error(VIR_ERR_SYSTEM_ERROR, VIR_FROM_DOMAIN,
+                          f"Unable to access file descriptor {fd}: {os.strerror(e.errno or 0)}",
+                          cname) from None
+    if not stat.S_ISSOCK(mode):
+        raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, f"fd {fd} must be a socket",
+                          cname)
+    return fd
+
+
+def none_on_failure(obj: Any, proc: str, cname: str, **kwargs: Any) -> Any:
+    """The methods libvirt-python returns None from when the call fails (the
+    error is reported to the handler all the same): migrateGetMaxDowntime..."""
+    try:
+        return getattr(obj._c, proc)(**kwargs)
+    except VirtrpcError as e:
+        translate(e, cname)
+        return None
+
+
 def translate(error: VirtrpcError, cname: str) -> Exception:
     """The exception libvirt-python raises where virtrpc raised ``error``."""
     if isinstance(error, WireError):
@@ -164,6 +207,10 @@ def translate(error: VirtrpcError, cname: str) -> Exception:
     if isinstance(error, XdrError) and "args" in error.path:
         return TypeError(f"{cname}() argument {error}")
     if isinstance(error, ConnectionLost):
+        if str(error) == CLOSED_BY_CLIENT:
+            # libvirt-python's close() drops the pointer: libvirt checks it first
+            return raise_error(VIR_ERR_INVALID_CONN, _source_domain(cname),
+                               f"invalid connection pointer in {cname}")
         return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC,
                            "internal error: client socket is closed")
     return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, f"internal error: {error}")
