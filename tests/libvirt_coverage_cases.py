@@ -237,7 +237,8 @@ SNAPSHOT_AND_CHECKPOINT = [
     "dom.snapshotCurrent().getName()", "snap.isCurrent()", "snap.hasMetadata()",
     "snap.getXMLDesc()[:18]", "snap.getDomain().name()", "snap.domain().name()",
     "snap.getConnect().getURI() == conn.getURI()", "snap.connect().getURI() == conn.getURI()",
-    "snap.c_pointer() > 0",
+    "snap.c_pointer() > 0", "snap.getXMLDesc('x')", "dom.snapshotLookupByName(None)",
+    "dom.revertToSnapshot(None)",
     "child = dom.snapshotCreateXML('<domainsnapshot><name>s2</name></domainsnapshot>')",
     "snap.numChildren()", "snap.listChildrenNames()", "snap.listAllChildren()",
     "child.getParent().getName()", "dom.snapshotLookupByName('s2').getName()",
@@ -247,7 +248,7 @@ SNAPSHOT_AND_CHECKPOINT = [
     "cp.getName()", "cp.getXMLDesc()[:20]", "dom.checkpointLookupByName('c1').getName()",
     "cp.getParent()", "cp.getDomain().name()", "cp.domain().name()",
     "cp.getConnect().getURI() == conn.getURI()", "cp.connect().getURI() == conn.getURI()",
-    "cp.c_pointer() > 0", "cp.listAllChildren()", "dom.listAllCheckpoints()", "cp.delete()",
+    "cp.c_pointer() > 0", "cp.getXMLDesc('x')", "dom.checkpointLookupByName(5)", "cp.listAllChildren()", "dom.listAllCheckpoints()", "cp.delete()",
     "dom.checkpointLookupByName('c1')",
 ]
 
@@ -263,6 +264,7 @@ NETWORK = [
     "net.update(libvirt.VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, libvirt.VIR_NETWORK_SECTION_IP_DHCP_HOST,"
     " -1, \"<host mac='00:16:3e:77:e2:ed' name='h' ip='192.168.122.10'/>\", 0)",
     "net.XMLDesc().count('<host')",
+    "net.setAutostart('x')", "net.XMLDesc('x')", "conn.networkLookupByUUID(None)",
     "net.destroy()", "net.isActive()", "net.create()",
     f"n2 = conn.networkDefineXML({NETWORK_XML!r})", "n2.name()", "n2.isActive()",
     "n2.isPersistent()", "n2.create()", "n2.isActive()", "n2.bridgeName()",
@@ -279,7 +281,7 @@ NETWORK = [
 INTERFACE = [
     "iface = conn.interfaceLookupByName('eth1')", "iface.name()", "iface.MACString()",
     "iface.XMLDesc()", "iface.isActive()", "iface.connect().getURI() == conn.getURI()",
-    "iface.c_pointer() > 0",
+    "iface.c_pointer() > 0", "iface.XMLDesc('x')", "conn.interfaceLookupByMACString(None)",
     f"i2 = conn.interfaceDefineXML({INTERFACE_XML!r})", "i2.name()", "i2.isActive()",
     "i2.create()", "i2.isActive()", "i2.destroy()", "i2.undefine()", "i2.undefine()",
     "conn.interfaceLookupByName('eth9')",
@@ -292,14 +294,15 @@ STORAGE = [
     "pool.listAllVolumes()", "pool.connect().getURI() == conn.getURI()",
     "pool.c_pointer() > 0", "conn.storagePoolLookupByUUID(pool.UUID()).name()",
     "conn.storagePoolLookupByUUIDString(pool.UUIDString()).name()",
-    "pool.storageVolLookupByName('nosuch')",
+    "pool.storageVolLookupByName('nosuch')", "pool.storageVolLookupByName(1)",
+    "pool.setAutostart('x')", "pool.listAllVolumes('x')",
     f"vol = pool.createXML({VOLUME_XML!r})", "vol.name()", "vol.key()",
     "vol.path()", "vol.info()", "vol.infoFlags(0)", "vol.XMLDesc()[:8]",
     "vol.connect().getURI() == conn.getURI()", "vol.c_pointer() > 0",
     "vol.storagePoolLookupByVolume().name()", "pool.storageVolLookupByName('diff.img').key()",
     "conn.storageVolLookupByKey(vol.key()).name()",
     "conn.storageVolLookupByPath(vol.path()).name()", "pool.listVolumes()",
-    "vol.resize(20 << 20, 0)", "vol.info()", "vol.wipe(0)",
+    "vol.resize('x', 0)", "vol.wipePattern('x', 0)", "vol.resize(20 << 20, 0)", "vol.info()", "vol.wipe(0)",
     "vol.wipePattern(libvirt.VIR_STORAGE_VOL_WIPE_ALG_ZERO, 0)",
     f"copy = pool.createXMLFrom({VOLUME2_XML!r}, vol, 0)", "copy.name()", "copy.delete()",
     "st = conn.newStream(0)", "vol.upload(st, 0, 10, 0)", "st.abort()",
@@ -314,7 +317,7 @@ STORAGE = [
 
 NODEDEV = [
     "dev = conn.nodeDeviceLookupByName('computer')", "dev.name()", "dev.XMLDesc()",
-    "dev.listCaps()", "dev.numOfCaps()", "dev.parent()", "dev.isActive()",
+    "dev.listCaps()", "dev.numOfCaps()", "dev.parent()", "dev.isActive()", "dev.XMLDesc('x')",
     "dev.isPersistent()", "dev.autostart()", "dev.setAutostart(1)",
     "dev.connect().getURI() == conn.getURI()", "dev.c_pointer() > 0",
     "dev.dettach()", "dev.detachFlags(None, 0)", "dev.reAttach()", "dev.reset()",
@@ -337,7 +340,7 @@ STREAM = [
     "st.recvFlags(8, 0)", "st.recvHole(0)",
     "chunks = []", "st.recvAll(lambda s, data, acc: acc.append(len(data)) or 0, chunks)",
     "sum(chunks) > 0", "st.finish()", "st.connect().getURI() == conn.getURI()",
-    "st.c_pointer() > 0",
+    "st.c_pointer() > 0", "st.recv('x')", "dom.screenshot(None, 0, 0)",
     "unused = conn.newStream()", "unused.recv(10)", "unused.send(b'x')", "unused.finish()",
     "unused.abort()", "unused.recvHole()", "unused.sendHole(5)", "unused.recvFlags(10)",
     "unused = conn.newStream()", "unused.sendAll(lambda s, n, q: b'', None)",
@@ -393,6 +396,47 @@ EVENTS = [
     "ev.setKeepAlive(5, 3)", "ev.close()",
 ]
 
+LOOP = [
+    # the event loop functions, on the default loop registered above
+    "tick = libvirt.virEventAddTimeout(0, lambda timer, opaque: opaque.append('tick'), seen)",
+    "tick > 0", "while 'tick' not in seen: libvirt.virEventRunDefaultImpl()",
+    "libvirt.virEventUpdateTimeout(tick, -1)", "libvirt.virEventRemoveTimeout(tick)",
+    "os = __import__('os')", "pipe = os.pipe()",
+    "watch = libvirt.virEventAddHandle(pipe[0], libvirt.VIR_EVENT_HANDLE_READABLE,"
+    " lambda w, fd, events, opaque: opaque.append(os.read(fd, 4)), seen)",
+    "watch > 0", "os.write(pipe[1], b'ping')",
+    "while b'ping' not in seen: libvirt.virEventRunDefaultImpl()", "libvirt.virEventUpdateHandle(watch, 0)",
+    "libvirt.virEventRemoveHandle(watch)", "os.close(pipe[0])", "os.close(pipe[1])",
+    "libvirt.virEventAddTimeout('x', keep, None)", "libvirt.virEventAddHandle(-1, 1, None, None)",
+]
+
+MODULE = [
+    "libvirt.getVersion()", "libvirt.getVersion('Test')", "libvirt.getVersion('nosuch')",
+    "libvirt.virInitialize()",
+    "other = libvirt.openReadOnly(ro_uri)", "other.getType()", "other.close()",
+    "other = libvirt.openAuth(uri, [[libvirt.VIR_CRED_AUTHNAME], keep, None], 0)",
+    "other.getType()", "other.close()",  # openAuth(uri, 'x', 0) crashes libvirt-python
+    "libvirt.open('test+unix:///default?socket=/nonexistent/sock')",
+    "libvirt.openReadOnly('test+unix:///default?socket=/nonexistent/sock')",
+    "libvirt.open('nosuch://')", "libvirt.open(5)",
+    "libvirt.virGetLastErrorCode()", "libvirt.virGetLastErrorDomain()",
+    "libvirt.virGetLastErrorMessage()", "libvirt.virGetLastError()[:3]",
+    "libvirt.virResetLastError()", "libvirt.virGetLastError()", "libvirt.virGetLastErrorCode()",
+    "libvirt.registerErrorHandler(lambda ctx, err: seen.append(err[0]), None)",
+    "conn.lookupByName('nosuch')", "seen[-1]",
+    "libvirt.registerErrorHandler(lambda ctx, err: None, None)",
+    "err = libvirt.libvirtError('custom')", "str(err)", "err.get_error_code()",
+    "err.get_error_domain()", "err.get_error_message()", "err.get_error_level()",
+    "err.get_str1()", "err.get_str2()", "err.get_str3()", "err.get_int1()", "err.get_int2()",
+    "qemu = __import__('libvirt_qemu')", "lxc = __import__('libvirt_lxc')",
+    "qemu.qemuMonitorCommand(dom, '{\"execute\": \"query-status\"}', 0)",
+    "qemu.qemuAgentCommand(dom, '{\"execute\": \"guest-ping\"}', 5, 0)",
+    "qemu.qemuAttach(conn, 1, 0)", "qemu.qemuMonitorCommandWithFiles(dom, '{}', [], 0)",
+    "qemu.qemuMonitorEventRegister(conn, dom, None, keep, None, 0)",
+    "qemu.qemuMonitorEventDeregister(conn, 0)",
+    "lxc.lxcOpenNamespace(dom, 0)",
+]
+
 LAST = [
     # the default domain goes last: renamed, then undefined
     "dom.rename('other', 0)", "dom.undefineFlags(0)", "dom.undefine()",
@@ -404,7 +448,7 @@ GROUPS: dict[str, list[str]] = {
     "snapshot_checkpoint": SNAPSHOT_AND_CHECKPOINT, "network": NETWORK,
     "interface": INTERFACE, "storage": STORAGE, "nodedev": NODEDEV,
     "secret_nwfilter": SECRET_AND_NWFILTER, "stream": STREAM, "read_only": READ_ONLY,
-    "events": EVENTS, "last": LAST,
+    "events": EVENTS, "loop": LOOP, "module": MODULE, "last": LAST,
 }
 
 #: Results that change with time (the test driver's counters follow the
