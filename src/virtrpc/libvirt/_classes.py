@@ -2614,7 +2614,7 @@ class virConnect(virConnectBase):
         """Query statistics for domains provided by @doms."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            r = self._c.connect_get_all_domain_stats(doms=[d._o for d in doms], stats=stats, flags=flags)
+            r = self._c.connect_get_all_domain_stats(doms=_rt.stats_domains(doms), stats=stats, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListGetStats") from None
         return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]

@@ -188,6 +188,16 @@ def socket_fd(fd: int, cname: str) -> int:
     return fd
 
 
+def stats_domains(doms: Sequence[Any]) -> list[Any]:
+    """virDomainListGetStats's domains: libvirt refuses an empty list on the
+    client side (an empty list on the wire means every domain)."""
+    if not doms:
+        raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN,
+                          "invalid argument: doms array in virDomainListGetStats must contain"
+                          " at least one domain", "virDomainListGetStats")
+    return [d._o for d in doms]
+
+
 def none_on_failure(obj: Any, proc: str, cname: str, **kwargs: Any) -> Any:
     """The methods libvirt-python returns None from when the call fails (the
     error is reported to the handler all the same): migrateGetMaxDowntime..."""
