@@ -13,7 +13,8 @@ network ``default``, pool ``default-pool``, interface ``eth1``, node device
 from __future__ import annotations
 
 DOMAIN_XML = (
-    "<domain type='test'><name>diff1</name><memory>65536</memory>"
+    "<domain type='test'><name>diff1</name><uuid>8f07fdd4-6d2e-4c1b-9a43-2b8d0e1c5a01</uuid>"
+    "<memory>65536</memory>"
     "<os><type>hvm</type></os></domain>"
 )
 SCRATCH_XML = (
@@ -26,7 +27,8 @@ SCRATCH_XML = (
     "<source network='default'/><target dev='covnet0'/></interface>"
     "</devices></domain>"
 )
-NETWORK_XML = "<network><name>diffnet</name><bridge name='diffbr0'/></network>"
+NETWORK_XML = ("<network><name>diffnet</name><uuid>8f07fdd4-6d2e-4c1b-9a43-2b8d0e1c5a02</uuid>"
+               "<bridge name='diffbr0'/></network>")
 POOL_XML = "<pool type='dir'><name>diffpool</name><target><path>/diff-pool</path></target></pool>"
 SECRET_XML = ("<secret ephemeral='no' private='no'><usage type='volume'>"
               "<volume>/diff/vol</volume></usage></secret>")
@@ -88,6 +90,16 @@ CONNECT = [
     "conn.lookupByUUIDString(dom.UUIDString())", "conn.lookupByUUID(dom.UUID())",
     "conn.lookupByName('nosuch')", "conn.lookupByID(999)", "conn.lookupByName(5)",
     "conn.lookupByUUID(b'0123456789abcdef')", "conn.lookupByID('x')",
+    "conn.lookupByUUIDString('6695eb01f6a4830479aa97f2502e193f').name()",
+    "conn.lookupByUUIDString('6695EB01-F6A4-8304-79AA-97F2502E193F').name()",
+    "conn.lookupByUUIDString(' 6695eb01-f6a4-8304-79aa-97f2502e193f').name()",
+    "conn.lookupByUUIDString('6695eb01-f6a4-8304-79aa-97f2502e193f0')",
+    "conn.lookupByUUIDString('not-a-uuid')", "conn.lookupByUUIDString(None)",
+    "conn.lookupByUUID(bytearray(16))", "conn.lookupByUUID(b'x' * 17)",
+    "conn.lookupByUUID('0123456789abcdef')", "conn.lookupByID(-2**31 - 1)",
+    "conn.networkLookupByUUIDString(None)", "conn.networkLookupByUUID(5)",
+    "conn.networkLookupByUUIDString('0123')", "conn.storagePoolLookupByUUIDString('')",
+    "conn.lookupByID(-1)", "conn.lookupByID(2**31)", "conn.lookupByID(2**63)",
     "conn.networkLookupByName(None)", "conn.lookupByName(None)", "conn.lookupByUUID('short')",
     "conn.lookupByUUID(None)", "conn.listAllDomains('x')", "conn.getCellsFreeMemory('a', 1)",
     "conn.networkLookupByName('nosuch')", "conn.storagePoolLookupByName('nosuch')",
@@ -250,10 +262,18 @@ DOMAIN_WRITE = [
     "dom.suspend()", "dom.state()", "dom.suspend()", "dom.resume()", "dom.destroy()",
     "dom.state()", "dom.ID()", "dom.isActive()", "dom.create()", "dom.ID()", "dom.state()",
     "dom.setSchedulerParameters({'weight': 100})", "dom.schedulerParameters()",
-    "dom.setSchedulerParameters({'nosuch': 1})", "dom.setMemory(4096)", "dom.info()[1:4]",
+    "dom.setSchedulerParameters({'nosuch': 1})", "dom.setSchedulerParameters({'weight': 'x'})",
+    "dom.setSchedulerParameters({'weight': 2**40})", "dom.setSchedulerParameters({})",
+    "dom.setMemoryParameters({'hard_limit': 'x'})",
+    "dom.setMemoryParameters({'hard_limit': -1})", "dom.setBlkioParameters({'weight': 'x'})",
+    "dom.setNumaParameters({'numa_nodeset': 5})", "dom.setNumaParameters({'numa_nodeset': '0'})",
+    "dom.numaParameters()", "dom.setInterfaceParameters('testnet0', {'inbound.average': 2**40})",
+    "dom.setPerfEvents({'cmt': 'x'})", "dom.setPerfEvents({'nosuch': True})",
+    "dom.setBlockIoTune('vda', {'total_bytes_sec': 'x'})", "dom.setMemory(4096)", "dom.info()[1:4]",
     f"new = conn.defineXML({DOMAIN_XML!r})", "new.name()", "new.isActive()",
     "new.ID()", "new.create()", "new.ID()", "new.isActive()", "new.destroy()",
-    "new.undefine()", "conn.lookupByName('diff1')",
+    "new.undefine()", "conn.lookupByName('diff1')", "new.name()", "new.UUIDString()",
+    "new.XMLDesc()", "new.isActive()", "new.create()", "new.undefine()",
     f"conn.createXML({DOMAIN_XML!r}, 0).ID() > 0", "conn.lookupByName('diff1').destroy()",
     "conn.lookupByName('diff1')",
     "dom.setAutostart(1)", "dom.autostart()", "dom.setAutostart(0)",

@@ -315,17 +315,17 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virDomainSetMemoryParameters", "params: dict[str, _rt.TypedValue], flags: int = 0",
           "domain_set_memory_parameters",
           _DOM + "params=_rt.typed_params(params, _rt.probe(self._c.domain_get_memory_parameters,"
-          " dom=self._o, flags=flags).params), flags=flags",
+          " dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags",
           "0", "int"),
     Shape("virDomainSetBlkioParameters", "params: dict[str, _rt.TypedValue], flags: int = 0",
           "domain_set_blkio_parameters",
           _DOM + "params=_rt.typed_params(params, _rt.probe(self._c.domain_get_blkio_parameters,"
-          " dom=self._o, flags=flags).params), flags=flags",
+          " dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags",
           "0", "int"),
     Shape("virDomainSetNumaParameters", "params: dict[str, _rt.TypedValue], flags: int = 0",
           "domain_set_numa_parameters",
           _DOM + "params=_rt.typed_params(params, _rt.probe(self._c.domain_get_numa_parameters,"
-          " dom=self._o, flags=flags).params), flags=flags",
+          " dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags",
           "0", "int"),
     Shape("virDomainBlockStats", "path: str", "domain_block_stats", _DOM + "path=path",
           "(r.rd_req, r.rd_bytes, r.wr_req, r.wr_bytes, r.errs)",

@@ -1300,7 +1300,7 @@ class virDomain(virDomainBase):
         """Change all or a subset of the blkio tunables."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            (await self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags)).params), flags=flags))
+            (await self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlkioParameters") from None
         return 0
@@ -1407,7 +1407,7 @@ class virDomain(virDomainBase):
         """Change all or a subset of the memory tunables."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            (await self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags)).params), flags=flags))
+            (await self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryParameters") from None
         return 0
@@ -1434,7 +1434,7 @@ class virDomain(virDomainBase):
         """Change all or a subset of the numa tunables."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            (await self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags)).params), flags=flags))
+            (await self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetNumaParameters") from None
         return 0
