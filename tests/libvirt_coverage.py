@@ -199,6 +199,8 @@ KNOWN_MISMATCHES: dict[str, str] = {
     "dom.revertToSnapshot(None)":
         "None for an object argument: libvirt's 'Invalid domain snapshot' error (71, 35),"
         " not AttributeError (the generator's object arguments, apigen/emit.py)",
+    "pool.createXMLFrom(None, None, 0)":
+        "the same: 'invalid storage volume pointer in virStorageVolCreateXMLFrom' (47, 18)",
     "dom.screenshot(None, 0, 0)":
         "the same: 'invalid stream pointer in virDomainScreenshot' (73, 38)",
     "qemu.qemuMonitorEventDeregister(conn, 0)":

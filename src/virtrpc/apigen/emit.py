@@ -43,7 +43,7 @@ _STR_RETURNS = frozenset({"char *", "const char *"})
 FILE_DOMAINS = {"libvirt-domain": 20, "libvirt-network": 19, "libvirt-storage": 18,
                 "libvirt-nodedev": 22, "libvirt-interface": 26, "libvirt-secret": 30,
                 "libvirt-nwfilter": 33, "libvirt-domain-snapshot": 35,
-                "libvirt-domain-checkpoint": 69, "libvirt-stream": 38}
+                "libvirt-domain-checkpoint": 69, "libvirt-stream": 38, "libvirt-host": 20}
 #: libvirt-python parses unsigned C arguments without range checks: they wrap.
 _UNSIGNED_MASKS = {"unsigned int": "0xFFFFFFFF", "unsigned long": "0xFFFFFFFFFFFFFFFF",
                    "unsigned long long": "0xFFFFFFFFFFFFFFFF"}

@@ -250,7 +250,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virDomainGetControlInfo", "flags: int = 0", "domain_get_control_info",
           _DOM + "flags=flags", "[r.state, r.details, r.stateTime]", "list[int]"),
     Shape("virDomainGetBlockInfo", "path: str, flags: int = 0", "domain_get_block_info",
-          _DOM + "path=path, flags=flags", "[r.capacity, r.allocation, r.physical]",
+          _DOM + 'path=_rt.non_null(path, "disk", "virDomainGetBlockInfo"), flags=flags',
+          "[r.capacity, r.allocation, r.physical]",
           "list[int]"),
     Shape("virDomainGetJobInfo", "", "domain_get_job_info", _DOM,
           "[r.type, r.timeElapsed, r.timeRemaining, r.dataTotal, r.dataProcessed,"
@@ -327,11 +328,12 @@ SHAPES: tuple[Shape, ...] = (
           _DOM + "params=_rt.typed_params(params, _rt.probe(self._c.domain_get_numa_parameters,"
           " dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags",
           "0", "int"),
-    Shape("virDomainBlockStats", "path: str", "domain_block_stats", _DOM + "path=path",
+    Shape("virDomainBlockStats", "path: str", "domain_block_stats",
+          _DOM + 'path=_rt.non_null(path, "disk", "virDomainBlockStats")',
           "(r.rd_req, r.rd_bytes, r.wr_req, r.wr_bytes, r.errs)",
           "tuple[int, int, int, int, int]"),
     Shape("virDomainInterfaceStats", "path: str", "domain_interface_stats",
-          _DOM + "device=path",
+          _DOM + 'device=_rt.non_null(path, "device", "virDomainInterfaceStats")',
           "(r.rx_bytes, r.rx_packets, r.rx_errs, r.rx_drop, r.tx_bytes, r.tx_packets,"
           " r.tx_errs, r.tx_drop)", "tuple[int, int, int, int, int, int, int, int]"),
     Shape("virDomainMemoryStats", "", "domain_memory_stats",
@@ -418,7 +420,9 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virDomainMigrateGetMaxSpeed", "flags: int = 0", "domain_migrate_get_max_speed",
           _DOM + "flags=flags", "r", "int"),
     Shape("virDomainBlockPeek", "disk: str, offset: int, size: int, flags: int = 0",
-          "domain_block_peek", _DOM + "path=disk, offset=offset, size=size, flags=flags",
+          "domain_block_peek",
+          _DOM + 'path=_rt.non_null(disk, "disk", "virDomainBlockPeek"), offset=offset,'
+          " size=size, flags=flags",
           "r", "bytes"),
     Shape("virDomainMemoryPeek", "start: int, size: int, flags: int = 0",
           "domain_memory_peek", _DOM + "offset=start, size=size, flags=flags", "r", "bytes"),
@@ -445,8 +449,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape("virDomainSendKey",
           "codeset: int, holdtime: int, keycodes: list[int], nkeycodes: int, flags: int = 0",
           "domain_send_key",
-          _DOM + "codeset=codeset, holdtime=holdtime, keycodes=list(keycodes)[:nkeycodes],"
-          " flags=flags", "0", "int"),
+          _DOM + "codeset=codeset, holdtime=holdtime, keycodes=_rt.keycodes(keycodes,"
+          " nkeycodes), flags=flags", "0", "int"),
     Shape("virDomainAuthorizedSSHKeysGet", "user: str, flags: int = 0",
           "domain_authorized_ssh_keys_get", _DOM + "user=user, flags=flags", "list(r)",
           "list[str]"),

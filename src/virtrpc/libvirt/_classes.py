@@ -357,7 +357,7 @@ class virDomain(virDomainBase):
         """Extract information about a domain's block device."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            r = self._c.domain_get_block_info(dom=self._o, path=path, flags=flags)
+            r = self._c.domain_get_block_info(dom=self._o, path=_rt.non_null(path, "disk", "virDomainGetBlockInfo"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockInfo") from None
         return [r.capacity, r.allocation, r.physical]
@@ -408,7 +408,7 @@ class virDomain(virDomainBase):
         """This function allows you to read the contents of a domain's disk device."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            r = self._c.domain_block_peek(dom=self._o, path=disk, offset=offset, size=size, flags=flags)
+            r = self._c.domain_block_peek(dom=self._o, path=_rt.non_null(disk, "disk", "virDomainBlockPeek"), offset=offset, size=size, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockPeek") from None
         result: bytes = r
@@ -453,7 +453,7 @@ class virDomain(virDomainBase):
     def blockStats(self, path: str) -> tuple[int, int, int, int, int]:
         """This function returns block device (disk) stats for block devices attached to the domain."""
         try:
-            r = self._c.domain_block_stats(dom=self._o, path=path)
+            r = self._c.domain_block_stats(dom=self._o, path=_rt.non_null(path, "disk", "virDomainBlockStats"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockStats") from None
         return (r.rd_req, r.rd_bytes, r.wr_req, r.wr_bytes, r.errs)
@@ -759,7 +759,7 @@ class virDomain(virDomainBase):
     def interfaceStats(self, path: str) -> tuple[int, int, int, int, int, int, int, int]:
         """This function returns network interface stats for interfaces attached to the domain."""
         try:
-            r = self._c.domain_interface_stats(dom=self._o, device=path)
+            r = self._c.domain_interface_stats(dom=self._o, device=_rt.non_null(path, "device", "virDomainInterfaceStats"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInterfaceStats") from None
         return (r.rx_bytes, r.rx_packets, r.rx_errs, r.rx_drop, r.tx_bytes, r.tx_packets, r.tx_errs, r.tx_drop)
@@ -1275,7 +1275,7 @@ class virDomain(virDomainBase):
         """Send key(s) to the guest."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=list(keycodes)[:nkeycodes], flags=flags)
+            self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=_rt.keycodes(keycodes, nkeycodes), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSendKey") from None
         return 0
@@ -2544,6 +2544,8 @@ class virConnect(virConnectBase):
 
     def compareCPU(self, xmlDesc: str, flags: int = 0) -> int:
         """Compares the given CPU description with the host CPU."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virConnectCompareCPU", 20)
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_compare_cpu(xml=xmlDesc, flags=flags)
@@ -2553,6 +2555,8 @@ class virConnect(virConnectBase):
 
     def compareHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
         """Compares the given CPU description with the CPU the specified hypervisor is able to...."""
+        if xmlCPU is None:
+            raise _rt.null_arg("xmlCPU", "virConnectCompareHypervisorCPU", 20)
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_compare_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags)

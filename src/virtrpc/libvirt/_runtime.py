@@ -276,6 +276,21 @@ def null_arg(argument: str, cname: str, domain: int) -> libvirtError:
     return libvirtError(message)
 
 
+def non_null(value: str | None, argument: str, cname: str) -> str:
+    """A string argument libvirt's domain API requires (virCheckNonNullArg)."""
+    if value is None:
+        raise null_arg(argument, cname, VIR_FROM_DOMAIN)
+    return value
+
+
+def keycodes(codes: list[int], count: int) -> list[int]:
+    """virDomainSendKey's keys: libvirt-python wants a list of ``count`` keys,
+    at most 16, or fails without a libvirt error of its own."""
+    if not isinstance(codes, list) or count != len(codes) or count > 16:
+        raise libvirtError("virDomainSendKey() failed")
+    return codes
+
+
 def uuid_arg(uuid: bytes | str | None, cname: str) -> bytes:
     """A raw UUID argument as libvirt-python parses it (``z#``: bytes, or a
     str as UTF-8, or None); anything but 16 bytes fails without a libvirt
