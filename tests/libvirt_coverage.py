@@ -196,13 +196,6 @@ KNOWN_MISMATCHES: dict[str, str] = {
         " (the objects' call path, _objects.py: helper D)",
     "conn.networkLookupByUUID(None)":
         "the same: the exception carries the last error, which libvirt had reset",
-    "dom.revertToSnapshot(None)":
-        "None for an object argument: libvirt's 'Invalid domain snapshot' error (71, 35),"
-        " not AttributeError (the generator's object arguments, apigen/emit.py)",
-    "pool.createXMLFrom(None, None, 0)":
-        "the same: 'invalid storage volume pointer in virStorageVolCreateXMLFrom' (47, 18)",
-    "dom.screenshot(None, 0, 0)":
-        "the same: 'invalid stream pointer in virDomainScreenshot' (73, 38)",
     "qemu.qemuMonitorEventDeregister(conn, 0)":
         "an unknown callback ID: 'event callback id 0 not registered' (8, 0), not"
         " VIR_ERR_NO_SUPPORT (libvirt/qemu.py, helper G)",

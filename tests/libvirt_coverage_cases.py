@@ -407,6 +407,7 @@ STORAGE = [
     "vol.XMLDesc(0)[:8]", "vol.info()[0]", f"pool.createXML({VOLUME_XML!r})", "vol.wipePattern('x', 0)", "vol.resize(20 << 20, 0)", "vol.info()", "vol.wipe(0)",
     "vol.wipePattern(libvirt.VIR_STORAGE_VOL_WIPE_ALG_ZERO, 0)",
     f"copy = pool.createXMLFrom({VOLUME2_XML!r}, vol, 0)", "copy.name()", "copy.delete()",
+    "vol.upload(None, 0, 10, 0)", "vol.download(None, 0, 10, 0)",
     "st = conn.newStream(0)", "vol.upload(st, 0, 10, 0)", "st.abort()",
     "st = conn.newStream(0)", "vol.download(st, 0, 10, 0)", "st.abort()",
     "vol.delete()", "vol.delete()",
@@ -456,6 +457,7 @@ STREAM = [
     "unused.sparseSendAll(lambda s, n, o: b'', lambda s, o: (True, 0), lambda s, n, o: 0, None)",
     "unused = conn.newStream()", "unused.eventAddCallback(1, keep, None)",
     "unused.eventUpdateCallback(1)", "unused.eventRemoveCallback()", "unused.abort()",
+    "dom.openConsole(None, None, 0)", "dom.openChannel(None, None, 0)",
     "st = conn.newStream()", "dom.openConsole(None, st, 0)", "st.abort()",
     "st = conn.newStream()", "dom.openChannel(None, st, 0)", "st.abort()",
 ]

@@ -201,6 +201,9 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
                            f" {FILE_DOMAINS[fn.file]})"]
         elif carg.ctype in OBJECT_TYPES and carg.ctype != "virConnectPtr":
             annotation = OBJECT_TYPES[carg.ctype]
+            # None is libvirt's NULL pointer: refused with libvirt's error,
+            # checked before the other arguments as libvirt checks it
+            checks.insert(0, f'        _rt.given({pname}, "{annotation}", "{fn.name}")')
             call_args.append(f"{field.name}={_wire(pname, hints.get(field.name))}")
             py_params.append(f"{pname}: {annotation}")
             continue
@@ -212,6 +215,9 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
         py_params.append(f"{_param_name(stream_arg.name)}: virStream")
         stream_arg_placed = stream_arg
     stream_arg = stream_arg_placed
+    if stream_arg is not None:
+        checks.insert(0, f'        _rt.given({_param_name(stream_arg.name)}, "virStream",'
+                         f' "{fn.name}")')
     py_params = _with_defaults(fn.name, py_params)
     if fn.ret in _INT_TYPES:
         returns = "int"

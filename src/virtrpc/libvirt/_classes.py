@@ -1045,6 +1045,7 @@ class virDomain(virDomainBase):
 
     def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the host interface associated with a channel device on a guest, if the...."""
+        _rt.given(st, "virStream", "virDomainOpenChannel")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.domain_open_channel(dom=self._o, name=name, flags=flags)
@@ -1055,6 +1056,7 @@ class virDomain(virDomainBase):
 
     def openConsole(self, dev_name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the backend associated with a console, serial or parallel port device on...."""
+        _rt.given(st, "virStream", "virDomainOpenConsole")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags)
@@ -1182,6 +1184,7 @@ class virDomain(virDomainBase):
 
     def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
         """Revert the domain to a given snapshot."""
+        _rt.given(snap, "virDomainSnapshot", "virDomainRevertToSnapshot")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags)
@@ -1246,6 +1249,7 @@ class virDomain(virDomainBase):
 
     def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
         """Take a screenshot of current domain console as a stream."""
+        _rt.given(stream, "virStream", "virDomainScreenshot")
         screen &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
@@ -1983,6 +1987,7 @@ class virStoragePool(virStoragePoolBase):
 
     def createXMLFrom(self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0) -> virStorageVol:
         """Create a storage volume in the parent pool, using the 'clonevol' volume as input."""
+        _rt.given(clonevol, "virStorageVol", "virStorageVolCreateXMLFrom")
         if xmlDesc is None:
             raise _rt.null_arg("xmlDesc", "virStorageVolCreateXMLFrom", 18)
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
@@ -2122,6 +2127,7 @@ class virStorageVol(virStorageVolBase):
 
     def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Download the content of the volume as a stream."""
+        _rt.given(stream, "virStream", "virStorageVolDownload")
         offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
@@ -2187,6 +2193,7 @@ class virStorageVol(virStorageVolBase):
 
     def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Upload new content to the volume from a stream."""
+        _rt.given(stream, "virStream", "virStorageVolUpload")
         offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments

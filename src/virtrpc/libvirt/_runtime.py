@@ -16,7 +16,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from virtrpc.client.errors import LibvirtError as WireError
 from virtrpc.errors import ConnectionLost, VirtrpcError, XdrError
@@ -158,6 +158,8 @@ def raise_error(code: int, domain: int, message: str, function: str | None = Non
     return libvirtError(message)
 
 
+_T = TypeVar("_T")
+
 _OUT_OF_RANGE = re.compile(r": (-?\d+) out of range for (int|hyper) \[")
 
 
@@ -274,6 +276,30 @@ def null_arg(argument: str, cname: str, domain: int) -> libvirtError:
     message = f"{argument} in {cname} must not be NULL"
     _report((VIR_ERR_INVALID_ARG, domain, message, VIR_ERR_ERROR, cname, argument, None, 0, 0))
     return libvirtError(message)
+
+
+#: libvirt's error for a NULL object argument (virCheck*Goto): code, domain, format.
+_INVALID_OBJECTS = {
+    "virDomain": (7, 6, "invalid domain pointer in {}"),
+    "virNetwork": (36, 19, "invalid network pointer in {}"),
+    "virStoragePool": (46, 18, "invalid storage pool pointer in {}"),
+    "virStorageVol": (47, 18, "invalid storage volume pointer in {}"),
+    "virNodeDevice": (52, 22, "invalid node device pointer in {}"),
+    "virInterface": (58, 26, "invalid interface pointer in {}"),
+    "virSecret": (65, 30, "Invalid secret: {}"),
+    "virNWFilter": (61, 33, "Invalid network filter: {}"),
+    "virDomainSnapshot": (71, 35, "Invalid domain snapshot: {}"),
+    "virDomainCheckpoint": (102, 69, "Invalid domain checkpoint: {}"),
+    "virStream": (73, 38, "invalid stream pointer in {}"),
+}
+
+
+def given(obj: _T, kind: str, cname: str) -> _T:
+    """An object argument: None (libvirt-python's NULL) fails as libvirt's check does."""
+    if obj is None:
+        code, domain, text = _INVALID_OBJECTS[kind]
+        raise raise_error(code, domain, text.format(cname), cname)
+    return obj
 
 
 def non_null(value: str | None, argument: str, cname: str) -> str:

@@ -1043,6 +1043,7 @@ class virDomain(virDomainBase):
 
     async def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the host interface associated with a channel device on a guest, if the...."""
+        _rt.given(st, "virStream", "virDomainOpenChannel")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = (await self._c.domain_open_channel(dom=self._o, name=name, flags=flags))
@@ -1053,6 +1054,7 @@ class virDomain(virDomainBase):
 
     async def openConsole(self, dev_name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the backend associated with a console, serial or parallel port device on...."""
+        _rt.given(st, "virStream", "virDomainOpenConsole")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = (await self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags))
@@ -1180,6 +1182,7 @@ class virDomain(virDomainBase):
 
     async def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
         """Revert the domain to a given snapshot."""
+        _rt.given(snap, "virDomainSnapshot", "virDomainRevertToSnapshot")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             (await self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags))
@@ -1244,6 +1247,7 @@ class virDomain(virDomainBase):
 
     async def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
         """Take a screenshot of current domain console as a stream."""
+        _rt.given(stream, "virStream", "virDomainScreenshot")
         screen &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
@@ -1981,6 +1985,7 @@ class virStoragePool(virStoragePoolBase):
 
     async def createXMLFrom(self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0) -> virStorageVol:
         """Create a storage volume in the parent pool, using the 'clonevol' volume as input."""
+        _rt.given(clonevol, "virStorageVol", "virStorageVolCreateXMLFrom")
         if xmlDesc is None:
             raise _rt.null_arg("xmlDesc", "virStorageVolCreateXMLFrom", 18)
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
@@ -2120,6 +2125,7 @@ class virStorageVol(virStorageVolBase):
 
     async def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Download the content of the volume as a stream."""
+        _rt.given(stream, "virStream", "virStorageVolDownload")
         offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
@@ -2185,6 +2191,7 @@ class virStorageVol(virStorageVolBase):
 
     async def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Upload new content to the volume from a stream."""
+        _rt.given(stream, "virStream", "virStorageVolUpload")
         offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
