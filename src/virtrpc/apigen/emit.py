@@ -43,7 +43,7 @@ _STR_RETURNS = frozenset({"char *", "const char *"})
 FILE_DOMAINS = {"libvirt-domain": 20, "libvirt-network": 19, "libvirt-storage": 18,
                 "libvirt-nodedev": 22, "libvirt-interface": 26, "libvirt-secret": 30,
                 "libvirt-nwfilter": 33, "libvirt-domain-snapshot": 35,
-                "libvirt-domain-checkpoint": 69, "libvirt-stream": 38}
+                "libvirt-domain-checkpoint": 69, "libvirt-stream": 38, "libvirt-host": 20}
 #: libvirt-python parses unsigned C arguments without range checks: they wrap.
 _UNSIGNED_MASKS = {"unsigned int": "0xFFFFFFFF", "unsigned long": "0xFFFFFFFFFFFFFFFF",
                    "unsigned long long": "0xFFFFFFFFFFFFFFFF"}
@@ -201,6 +201,9 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
                            f" {FILE_DOMAINS[fn.file]})"]
         elif carg.ctype in OBJECT_TYPES and carg.ctype != "virConnectPtr":
             annotation = OBJECT_TYPES[carg.ctype]
+            # None is libvirt's NULL pointer: refused with libvirt's error,
+            # checked before the other arguments as libvirt checks it
+            checks.insert(0, f'        _rt.given({pname}, "{annotation}", "{fn.name}")')
             call_args.append(f"{field.name}={_wire(pname, hints.get(field.name))}")
             py_params.append(f"{pname}: {annotation}")
             continue
@@ -212,6 +215,9 @@ def _plain_method(cls: str, name: str, fn: Function, remote: Program) -> str | N
         py_params.append(f"{_param_name(stream_arg.name)}: virStream")
         stream_arg_placed = stream_arg
     stream_arg = stream_arg_placed
+    if stream_arg is not None:
+        checks.insert(0, f'        _rt.given({_param_name(stream_arg.name)}, "virStream",'
+                         f' "{fn.name}")')
     py_params = _with_defaults(fn.name, py_params)
     if fn.ret in _INT_TYPES:
         returns = "int"
@@ -419,7 +425,7 @@ def emit_libvirtmod(api: Api, source: str) -> str:
 #: virtrpc/libvirt/aio/_aruntime.py, under the same names.
 IO_HELPERS = ("probe", "host_cpus", "cpumap_len", "cpumaps", "vcpus", "cpumap_bytes",
               "refresh_id", "domain_cpu_stats", "guest_vcpus", "domain_migrate",
-              "domain_migrate_to_uri")
+              "domain_migrate_to_uri", "none_on_failure")
 
 
 def _call_end(code: str, start: int) -> int:

@@ -74,6 +74,8 @@ _API_VERSION = 9000000
 
 def _connect(name: str | None, readonly: bool, credentials: _Any | None = None,
              auth: _Sequence[_Any] | None = None) -> virConnect:
+    if name is not None and not isinstance(name, str):
+        raise TypeError("the URI must be a str or None")  # libvirt-python's "z" argument
     _local.authenticate(name, auth)  # test:///... is opened in-process, as libvirt.so does
     try:
         client = _SyncClient(_local.route(name), readonly=readonly, credentials=credentials)
@@ -121,14 +123,15 @@ def openAuth(uri: str | None, auth: _Sequence[_Any], flags: int = 0) -> virConne
     return _connect(uri, readonly, credentials, auth)
 
 
-def getVersion(name: str | None = None) -> int:
-    """The libvirt version this API corresponds to (libvirt-python: the C
-    library's version; with ``name``, that of the hypervisor driver)."""
+def getVersion(name: str | None = None) -> int | tuple[int, int]:
+    """The libvirt version this API corresponds to; with a driver ``name``,
+    ``(library version, driver version)``: libvirt 9.0's virGetVersion gives
+    its own version for every name, without a connection."""
     if name is None:
         return _API_VERSION
-    with open(name) as conn:
-        version: int = conn.getLibVersion()
-    return version
+    if not isinstance(name, str):
+        raise TypeError("the driver name must be a str or None")
+    return (_API_VERSION, _API_VERSION)
 
 
 def registerErrorHandler(f: _Callable[[_Any, _ErrorTuple], object] | None, ctx: _Any) -> int:

@@ -357,7 +357,7 @@ class virDomain(virDomainBase):
         """Extract information about a domain's block device."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            r = self._c.domain_get_block_info(dom=self._o, path=path, flags=flags)
+            r = self._c.domain_get_block_info(dom=self._o, path=_rt.non_null(path, "disk", "virDomainGetBlockInfo"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockInfo") from None
         return [r.capacity, r.allocation, r.physical]
@@ -408,7 +408,7 @@ class virDomain(virDomainBase):
         """This function allows you to read the contents of a domain's disk device."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            r = self._c.domain_block_peek(dom=self._o, path=disk, offset=offset, size=size, flags=flags)
+            r = self._c.domain_block_peek(dom=self._o, path=_rt.non_null(disk, "disk", "virDomainBlockPeek"), offset=offset, size=size, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockPeek") from None
         result: bytes = r
@@ -453,7 +453,7 @@ class virDomain(virDomainBase):
     def blockStats(self, path: str) -> tuple[int, int, int, int, int]:
         """This function returns block device (disk) stats for block devices attached to the domain."""
         try:
-            r = self._c.domain_block_stats(dom=self._o, path=path)
+            r = self._c.domain_block_stats(dom=self._o, path=_rt.non_null(path, "disk", "virDomainBlockStats"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockStats") from None
         return (r.rd_req, r.rd_bytes, r.wr_req, r.wr_bytes, r.errs)
@@ -759,19 +759,19 @@ class virDomain(virDomainBase):
     def interfaceStats(self, path: str) -> tuple[int, int, int, int, int, int, int, int]:
         """This function returns network interface stats for interfaces attached to the domain."""
         try:
-            r = self._c.domain_interface_stats(dom=self._o, device=path)
+            r = self._c.domain_interface_stats(dom=self._o, device=_rt.non_null(path, "device", "virDomainInterfaceStats"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInterfaceStats") from None
         return (r.rx_bytes, r.rx_packets, r.rx_errs, r.rx_drop, r.tx_bytes, r.tx_packets, r.tx_errs, r.tx_drop)
 
-    def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, tuple[bool, ...]]]:
+    def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, list[bool]]]:
         """Fetch IOThreads of an active domain including the cpumap information to determine on...."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.domain_get_iothread_info(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetIOThreadInfo") from None
-        return [(t.iothread_id, _rt.cpumaps(t.cpumap, 1, self._conn)[0]) for t in r.info]
+        return [(t.iothread_id, list(_rt.cpumaps(t.cpumap, 1, self._conn)[0])) for t in r.info]
 
     def isActive(self) -> int:
         """Determine if the domain is currently running."""
@@ -954,24 +954,14 @@ class virDomain(virDomainBase):
         result: virDomain = _rt.domain_migrate(self, dconn, flags, params, None, None, 0, None, "virDomainMigrate3")
         return result
 
-    def migrateGetCompressionCache(self, flags: int = 0) -> int:
+    def migrateGetCompressionCache(self, flags: int = 0) -> int | None:
         """Gets current size of the cache (in bytes) used for compressing repeatedly...."""
-        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
-        try:
-            r = self._c.domain_migrate_get_compression_cache(dom=self._o, flags=flags)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virDomainMigrateGetCompressionCache") from None
-        result: int = r
+        result: int | None = _rt.none_on_failure(self, "domain_migrate_get_compression_cache", "virDomainMigrateGetCompressionCache", dom=self._o, flags=flags & 0xFFFFFFFF)
         return result
 
-    def migrateGetMaxDowntime(self, flags: int = 0) -> int:
+    def migrateGetMaxDowntime(self, flags: int = 0) -> int | None:
         """Gets current maximum tolerable time for which the domain may be paused at the end of...."""
-        flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
-        try:
-            r = self._c.domain_migrate_get_max_downtime(dom=self._o, flags=flags)
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, "virDomainMigrateGetMaxDowntime") from None
-        result: int = r
+        result: int | None = _rt.none_on_failure(self, "domain_migrate_get_max_downtime", "virDomainMigrateGetMaxDowntime", dom=self._o, flags=flags & 0xFFFFFFFF)
         return result
 
     def migrateGetMaxSpeed(self, flags: int = 0) -> int:
@@ -1055,6 +1045,7 @@ class virDomain(virDomainBase):
 
     def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the host interface associated with a channel device on a guest, if the...."""
+        _rt.given(st, "virStream", "virDomainOpenChannel")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.domain_open_channel(dom=self._o, name=name, flags=flags)
@@ -1065,6 +1056,7 @@ class virDomain(virDomainBase):
 
     def openConsole(self, dev_name: str | None, st: virStream, flags: int = 0) -> int:
         """This opens the backend associated with a console, serial or parallel port device on...."""
+        _rt.given(st, "virStream", "virDomainOpenConsole")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             s = self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags)
@@ -1077,7 +1069,7 @@ class virDomain(virDomainBase):
         """This will attempt to connect the file descriptor @fd, to the graphics backend of @dom."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[fd])
+            self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[_rt.socket_fd(fd, "virDomainOpenGraphics")])
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenGraphics") from None
         return 0
@@ -1192,6 +1184,7 @@ class virDomain(virDomainBase):
 
     def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
         """Revert the domain to a given snapshot."""
+        _rt.given(snap, "virDomainSnapshot", "virDomainRevertToSnapshot")
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags)
@@ -1256,6 +1249,7 @@ class virDomain(virDomainBase):
 
     def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
         """Take a screenshot of current domain console as a stream."""
+        _rt.given(stream, "virStream", "virDomainScreenshot")
         screen &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
@@ -1285,7 +1279,7 @@ class virDomain(virDomainBase):
         """Send key(s) to the guest."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=list(keycodes)[:nkeycodes], flags=flags)
+            self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=_rt.keycodes(keycodes, nkeycodes), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSendKey") from None
         return 0
@@ -1312,7 +1306,7 @@ class virDomain(virDomainBase):
         """Change all or a subset of the blkio tunables."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags).params), flags=flags)
+            self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlkioParameters") from None
         return 0
@@ -1419,7 +1413,7 @@ class virDomain(virDomainBase):
         """Change all or a subset of the memory tunables."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags).params), flags=flags)
+            self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryParameters") from None
         return 0
@@ -1446,7 +1440,7 @@ class virDomain(virDomainBase):
         """Change all or a subset of the numa tunables."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags).params), flags=flags)
+            self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetNumaParameters") from None
         return 0
@@ -1993,6 +1987,7 @@ class virStoragePool(virStoragePoolBase):
 
     def createXMLFrom(self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0) -> virStorageVol:
         """Create a storage volume in the parent pool, using the 'clonevol' volume as input."""
+        _rt.given(clonevol, "virStorageVol", "virStorageVolCreateXMLFrom")
         if xmlDesc is None:
             raise _rt.null_arg("xmlDesc", "virStorageVolCreateXMLFrom", 18)
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
@@ -2132,6 +2127,7 @@ class virStorageVol(virStorageVolBase):
 
     def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Download the content of the volume as a stream."""
+        _rt.given(stream, "virStream", "virStorageVolDownload")
         offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
@@ -2197,6 +2193,7 @@ class virStorageVol(virStorageVolBase):
 
     def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         """Upload new content to the volume from a stream."""
+        _rt.given(stream, "virStream", "virStorageVolUpload")
         offset &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         length &= 0xFFFFFFFFFFFFFFFF  # libvirt-python wraps unsigned arguments
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
@@ -2554,6 +2551,8 @@ class virConnect(virConnectBase):
 
     def compareCPU(self, xmlDesc: str, flags: int = 0) -> int:
         """Compares the given CPU description with the host CPU."""
+        if xmlDesc is None:
+            raise _rt.null_arg("xmlDesc", "virConnectCompareCPU", 20)
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_compare_cpu(xml=xmlDesc, flags=flags)
@@ -2563,6 +2562,8 @@ class virConnect(virConnectBase):
 
     def compareHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
         """Compares the given CPU description with the CPU the specified hypervisor is able to...."""
+        if xmlCPU is None:
+            raise _rt.null_arg("xmlCPU", "virConnectCompareHypervisorCPU", 20)
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
             r = self._c.connect_compare_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags)
@@ -2624,7 +2625,7 @@ class virConnect(virConnectBase):
         """Query statistics for domains provided by @doms."""
         flags &= 0xFFFFFFFF  # libvirt-python wraps unsigned arguments
         try:
-            r = self._c.connect_get_all_domain_stats(doms=[d._o for d in doms], stats=stats, flags=flags)
+            r = self._c.connect_get_all_domain_stats(doms=_rt.stats_domains(doms), stats=stats, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListGetStats") from None
         return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]

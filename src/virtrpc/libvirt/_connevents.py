@@ -71,6 +71,11 @@ _FAMILIES: dict[str, tuple[dict[str, int], str, str, str]] = {
 }
 
 
+#: VIR_FROM_THIS of each family's libvirt source file (libvirt-domain.c...).
+_SOURCE_DOMAINS = {"domain": 20, "network": 19, "storage_pool": 18, "node_device": 22,
+                   "secret": 30}
+
+
 def _value(value: Any) -> Any:
     """A message field as libvirt-python passes it to callbacks."""
     if isinstance(value, list):
@@ -131,9 +136,15 @@ class EventRegistrations:
             if not callable(cb):
                 raise TypeError("callback must be callable")
             if event_id not in names:
-                # libvirt-python refuses it before calling libvirt: no error is set
-                _rt.virResetLastError()
+                # libvirt-python refuses it before calling libvirt: the error is
+                # the last one libvirt set, if any
                 raise _rt.libvirtError(f"{cname}() failed")
+        _rt.virResetLastError()  # libvirt's API entry
+        if target is not None and qemu is None and target._conn is not self:
+            name = _rt.uuid_str(target._o.uuid) if family == "secret" else target._o.name
+            where = "" if family == "domain" else f" in {cname}"
+            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _SOURCE_DOMAINS[family],
+                                  f"{word} '{name}'{where} must match connection", cname)
         target_key = None if target is None else (
             bytes(getattr(target._o, "uuid", b"")) or target._o.name)
         server_key = (family, event_id, target_key)

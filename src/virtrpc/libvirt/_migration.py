@@ -12,8 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 from virtrpc.client import migration
-from virtrpc.errors import VirtrpcError
+from virtrpc.errors import LibvirtError, VirtrpcError
 from virtrpc.libvirt import _runtime as _rt
+
+
+def _named(error: VirtrpcError, cname: str) -> VirtrpcError:
+    """``error`` naming ``cname``: the migration module names virDomainMigrate
+    (or Migrate3, ToURI, ToURI3) in a refusal it words itself; libvirt names
+    the function called (Migrate2, ToURI2)."""
+    if isinstance(error, LibvirtError) and error.message and not error.message.endswith(cname):
+        prefix, sep, api = error.message.rpartition(": ")
+        if sep and api.startswith("virDomainMigrate") and " " not in api:
+            error.message = f"{prefix}: {cname}"
+            if error.str2 == api:  # the formatted detail, when kept apart
+                error.str2 = cname
+    return error
 
 
 def _typed(params: dict[str, Any] | None) -> Any:
@@ -41,7 +54,7 @@ def domain_migrate(dom: Any, dconn: Any, flags: int, params: dict[str, Any] | No
             typed, dname=dname, uri=uri, bandwidth=bandwidth, xmlin=dxml,
             dconnuri=_dconnuri(dconn))
     except VirtrpcError as e:
-        raise _rt.translate(e, cname) from None
+        raise _rt.translate(_named(e, cname), cname) from None
     return virDomain(dconn, new)
 
 
@@ -56,7 +69,7 @@ def domain_migrate_to_uri(dom: Any, dconnuri: str | None, flags: int,
             dom._c, dom._o, dconnuri, flags & 0xFFFFFFFF, typed, dname=dname, uri=miguri,
             bandwidth=bandwidth, xmlin=dxml)
     except VirtrpcError as e:
-        raise _rt.translate(e, cname) from None
+        raise _rt.translate(_named(e, cname), cname) from None
     return 0
 
 
@@ -74,7 +87,7 @@ async def domain_migrate_async(dom: Any, dconn: Any, flags: int,
             typed, dname=dname, uri=uri, bandwidth=bandwidth, xmlin=dxml,
             dconnuri=_dconnuri(dconn))
     except VirtrpcError as e:
-        raise _rt.translate(e, cname) from None
+        raise _rt.translate(_named(e, cname), cname) from None
     return virDomain(dconn, new)
 
 
@@ -89,5 +102,5 @@ async def domain_migrate_to_uri_async(dom: Any, dconnuri: str | None, flags: int
             dom._c, dom._o, dconnuri, flags & 0xFFFFFFFF, typed, dname=dname, uri=miguri,
             bandwidth=bandwidth, xmlin=dxml)
     except VirtrpcError as e:
-        raise _rt.translate(e, cname) from None
+        raise _rt.translate(_named(e, cname), cname) from None
     return 0

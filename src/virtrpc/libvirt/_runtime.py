@@ -12,10 +12,11 @@ error : <message>`` on stderr.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from virtrpc.client.errors import LibvirtError as WireError
 from virtrpc.errors import ConnectionLost, VirtrpcError, XdrError
@@ -34,6 +35,8 @@ ErrorTuple = tuple[int, int, str | None, int, str | None, str | None, str | None
 VIR_ERR_INTERNAL_ERROR = 1
 VIR_ERR_NO_SUPPORT = 3
 VIR_ERR_INVALID_ARG = 8
+VIR_ERR_INVALID_CONN = 6
+VIR_ERR_SYSTEM_ERROR = 38
 VIR_ERR_OPERATION_INVALID = 55
 VIR_ERR_ERROR = 2  # the level
 VIR_FROM_NONE = 0
@@ -155,6 +158,76 @@ def raise_error(code: int, domain: int, message: str, function: str | None = Non
     return libvirtError(message)
 
 
+_T = TypeVar("_T")
+
+_OUT_OF_RANGE = re.compile(r": (-?\d+) out of range for (int|hyper) \[")
+
+
+def _argument_error(error: XdrError, cname: str) -> Exception:
+    """An argument XDR cannot encode, as libvirt-python's argument parsing
+    refuses it: OverflowError for a signed number out of range (its "i" and
+    "L" formats), TypeError for the rest."""
+    match = _OUT_OF_RANGE.search(str(error))
+    if match is None:
+        return TypeError(f"{cname}() argument {error}")
+    value = int(match.group(1))
+    if match.group(2) == "hyper" or not -(1 << 63) <= value < 1 << 63:
+        return OverflowError("Python int too large to convert to C long")
+    return OverflowError("signed integer is greater than maximum" if value > 0
+                         else "signed integer is less than minimum")
+
+
+#: The clients' ConnectionLost message for a call after ``close()``.
+CLOSED_BY_CLIENT = "connection closed by the client"
+
+#: libvirt's public API files report as their object's domain (VIR_FROM_THIS);
+#: the rest (libvirt-host.c, libvirt-domain.c) as VIR_FROM_DOMAIN.
+_SOURCE_DOMAINS = (("NWFilter", 33), ("Network", 19), ("Storage", 18), ("NodeDevice", 22),
+                   ("NodeListDevices", 22), ("NodeNumOfDevices", 22), ("Interface", 26),
+                   ("Secret", 30))
+
+
+def _source_domain(cname: str) -> int:
+    return next((domain for word, domain in _SOURCE_DOMAINS if word in cname), VIR_FROM_DOMAIN)
+
+
+def socket_fd(fd: int, cname: str) -> int:
+    """``fd``, checked as libvirt checks it before sending it (virDomainOpenGraphics)."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        raise raise_error(VIR_ERR_SYSTEM_ERROR, VIR_FROM_DOMAIN,
+                          f"Unable to access file descriptor {fd}: {os.strerror(e.errno or 0)}",
+                          cname) from None
+    if not stat.S_ISSOCK(mode):
+        raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN, f"fd {fd} must be a socket",
+                          cname)
+    return fd
+
+
+def stats_domains(doms: Sequence[Any]) -> list[Any]:
+    """virDomainListGetStats's domains: libvirt refuses an empty list on the
+    client side (an empty list on the wire means every domain)."""
+    if not doms:
+        raise raise_error(VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN,
+                          "invalid argument: doms array in virDomainListGetStats must contain"
+                          " at least one domain", "virDomainListGetStats")
+    return [d._o for d in doms]
+
+
+def none_on_failure(obj: Any, proc: str, cname: str, **kwargs: Any) -> Any:
+    """The methods libvirt-python returns None from when the call fails (the
+    error is reported to the handler all the same): migrateGetMaxDowntime..."""
+    try:
+        return getattr(obj._c, proc)(**kwargs)
+    except VirtrpcError as e:
+        translate(e, cname)
+        return None
+
+
 def translate(error: VirtrpcError, cname: str) -> Exception:
     """The exception libvirt-python raises where virtrpc raised ``error``."""
     if isinstance(error, WireError):
@@ -162,8 +235,12 @@ def translate(error: VirtrpcError, cname: str) -> Exception:
                  error.str1, error.str2, error.str3, error.int1, error.int2))
         return libvirtError(error.message or f"{cname}() failed")
     if isinstance(error, XdrError) and "args" in error.path:
-        return TypeError(f"{cname}() argument {error}")
+        return _argument_error(error, cname)
     if isinstance(error, ConnectionLost):
+        if str(error) == CLOSED_BY_CLIENT:
+            # libvirt-python's close() drops the pointer: libvirt checks it first
+            return raise_error(VIR_ERR_INVALID_CONN, _source_domain(cname),
+                               f"invalid connection pointer in {cname}")
         return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC,
                            "internal error: client socket is closed")
     return raise_error(VIR_ERR_INTERNAL_ERROR, VIR_FROM_RPC, f"internal error: {error}")
@@ -201,12 +278,56 @@ def null_arg(argument: str, cname: str, domain: int) -> libvirtError:
     return libvirtError(message)
 
 
-def uuid_arg(uuid: bytes, cname: str) -> bytes:
-    """A raw UUID argument: libvirt-python fails on anything but 16 bytes,
-    without a libvirt error of its own (the exception carries the last one)."""
-    if not isinstance(uuid, bytes) or len(uuid) != 16:
+#: libvirt's error for a NULL object argument (virCheck*Goto): code, domain, format.
+_INVALID_OBJECTS = {
+    "virDomain": (7, 6, "invalid domain pointer in {}"),
+    "virNetwork": (36, 19, "invalid network pointer in {}"),
+    "virStoragePool": (46, 18, "invalid storage pool pointer in {}"),
+    "virStorageVol": (47, 18, "invalid storage volume pointer in {}"),
+    "virNodeDevice": (52, 22, "invalid node device pointer in {}"),
+    "virInterface": (58, 26, "invalid interface pointer in {}"),
+    "virSecret": (65, 30, "Invalid secret: {}"),
+    "virNWFilter": (61, 33, "Invalid network filter: {}"),
+    "virDomainSnapshot": (71, 35, "Invalid domain snapshot: {}"),
+    "virDomainCheckpoint": (102, 69, "Invalid domain checkpoint: {}"),
+    "virStream": (73, 38, "invalid stream pointer in {}"),
+}
+
+
+def given(obj: _T, kind: str, cname: str) -> _T:
+    """An object argument: None (libvirt-python's NULL) fails as libvirt's check does."""
+    if obj is None:
+        code, domain, text = _INVALID_OBJECTS[kind]
+        raise raise_error(code, domain, text.format(cname), cname)
+    return obj
+
+
+def non_null(value: str | None, argument: str, cname: str) -> str:
+    """A string argument libvirt's domain API requires (virCheckNonNullArg)."""
+    if value is None:
+        raise null_arg(argument, cname, VIR_FROM_DOMAIN)
+    return value
+
+
+def keycodes(codes: list[int], count: int) -> list[int]:
+    """virDomainSendKey's keys: libvirt-python wants a list of ``count`` keys,
+    at most 16, or fails without a libvirt error of its own."""
+    if not isinstance(codes, list) or count != len(codes) or count > 16:
+        raise libvirtError("virDomainSendKey() failed")
+    return codes
+
+
+def uuid_arg(uuid: bytes | str | None, cname: str) -> bytes:
+    """A raw UUID argument as libvirt-python parses it (``z#``: bytes, or a
+    str as UTF-8, or None); anything but 16 bytes fails without a libvirt
+    error of its own (the exception carries the last one)."""
+    if uuid is not None and not isinstance(uuid, (bytes, str)):
+        raise TypeError(f"{cname}() argument must be bytes, str or None, "
+                        f"not {type(uuid).__name__}")
+    raw = uuid.encode() if isinstance(uuid, str) else uuid
+    if raw is None or len(raw) != 16:
         raise libvirtError(f"{cname}() failed")
-    return uuid
+    return raw
 
 
 def not_provided(cname: str) -> libvirtError:
@@ -228,9 +349,12 @@ _FILE_DOMAINS = {"virNetworkPort": 19, "virNetwork": 19, "virStoragePool": 18, "
                  "virNWFilter": 33, "virDomain": VIR_FROM_DOMAIN}
 
 
-def uuid_bytes(text: str, cname: str = "virDomainLookupByUUIDString") -> bytes:
+def uuid_bytes(text: str | None, cname: str = "virDomainLookupByUUIDString") -> bytes:
     """Parse a UUID string as libvirt does (hex digits; dashes and spaces
     between them ignored); a bad one fails as libvirt's ``cname`` fails."""
+    domain = next(d for prefix, d in _FILE_DOMAINS.items() if cname.startswith(prefix))
+    if text is None:
+        raise null_arg("uuidstr", cname, domain)
     if not isinstance(text, str):
         raise TypeError(f"{cname}() argument 2 must be str, not {type(text).__name__}")
     digits = "".join(ch for ch in text.strip() if ch not in "- ")
@@ -239,7 +363,6 @@ def uuid_bytes(text: str, cname: str = "virDomainLookupByUUIDString") -> bytes:
             raise ValueError(digits)
         return bytes.fromhex(digits)
     except ValueError:
-        domain = next(d for prefix, d in _FILE_DOMAINS.items() if cname.startswith(prefix))
         # libvirt words it one way for domains and another for the other objects
         message = ("Invalid UUID" if domain == VIR_FROM_DOMAIN
                    else f"uuidstr in {cname} must be a valid UUID")
@@ -276,29 +399,64 @@ def params_dict(params: Sequence[_remote.RemoteTypedParam]) -> dict[str, TypedVa
 
 
 def typed_params(new: dict[str, TypedValue],
-                 current: Sequence[_remote.RemoteTypedParam]) -> list[_remote.RemoteTypedParam]:
+                 current: Sequence[_remote.RemoteTypedParam], *,
+                 hinted: bool = False) -> list[_remote.RemoteTypedParam]:
     """``new`` as typed parameters, each typed like the daemon's current value
-    of the same name (libvirt-python's rule for the set*Parameters methods)."""
+    of the same name (libvirt-python's rule for the set*Parameters methods,
+    its conversions and errors included); ``hinted``: the types come from
+    :func:`hinted_params`, lists give a parameter once per value."""
     if not isinstance(new, dict):
         raise TypeError(f"params must be a dict, not {type(new).__name__}")
+    if not new and not hinted:
+        raise LookupError("Need non-empty dictionary to set attributes")
     types = {p.field: p.value.type for p in current}
     out = []
     for name, value in new.items():
+        if not isinstance(name, str):
+            raise TypeError("bad argument type for built-in operation")
         kind = types.get(name)
         if kind is None:  # libvirt-python's error for it
             raise LookupError(f'Attribute name "{name}" could not be recognized')
         # a list gives the parameter once per value (libvirt's "multiple" fields)
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            converted: int | float | str
-            if kind == _TYPED_STRING:
-                converted = str(item)
-            elif kind == _TYPED_DOUBLE:
-                converted = float(item)
-            else:
-                converted = int(item)
+        items = value if hinted and isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            converted = _typed_value(kind, item) if not hinted else (
+                str(item) if kind == _TYPED_STRING else
+                float(item) if kind == _TYPED_DOUBLE else int(item))
             out.append(_remote.RemoteTypedParam(name,
                                                 _remote.RemoteTypedParamValue(kind, converted)))
     return out
+
+
+_C_LONG = 1 << 63
+
+
+def _typed_value(kind: int, item: object) -> int | float | str:
+    """One value as libvirt-python's setters convert it (their exceptions)."""
+    if kind == _TYPED_STRING:
+        if not isinstance(item, str):
+            raise TypeError("bad argument type for built-in operation")
+        return item
+    if kind == _TYPED_BOOLEAN:
+        return 1 if item else 0
+    if kind == _TYPED_DOUBLE:
+        if not isinstance(item, (int, float)):
+            raise TypeError(f"must be real number, not {type(item).__name__}")
+        return float(item)
+    if not isinstance(item, int):
+        raise TypeError(f"'{type(item).__name__}' object cannot be interpreted as an integer")
+    if kind in (_TYPED_INT, _TYPED_UINT) and not -_C_LONG <= item < _C_LONG:
+        raise OverflowError("Python int too large to convert to C long")
+    if kind == _TYPED_INT and not -(1 << 31) <= item < 1 << 31:
+        raise OverflowError("Python int too large to convert to C int")
+    if kind == _TYPED_UINT and not 0 <= item < 1 << 32:
+        raise OverflowError("Python int too large to convert to C unsigned int")
+    if kind == _TYPED_ULLONG and item < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    if (kind == _TYPED_ULLONG and item >= 1 << 64) or (
+            kind == _TYPED_LLONG and not -_C_LONG <= item < _C_LONG):
+        raise OverflowError("int too big to convert")
+    return int(item)
 
 
 def hinted_params(new: dict[str, TypedValue] | None, group: str
@@ -321,7 +479,7 @@ def hinted_params(new: dict[str, TypedValue] | None, group: str
                            _TYPED_DOUBLE if isinstance(sample, float) else _TYPED_LLONG)
     current = [_remote.RemoteTypedParam(name, _remote.RemoteTypedParamValue(kind, 0))
                for name, kind in types.items()]
-    return typed_params(new, current)
+    return typed_params(new, current, hinted=True)
 
 
 def probe(fn: Callable[..., Any], **kwargs: Any) -> Any:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from virtrpc.libvirt.aio._objects import virConnectBase
 
 __all__ = ["cpumap_bytes", "cpumap_len", "cpumaps", "domain_cpu_stats", "domain_migrate",
-           "domain_migrate_to_uri", "guest_vcpus", "host_cpus", "probe", "refresh_id", "vcpus"]
+           "domain_migrate_to_uri", "guest_vcpus", "host_cpus", "none_on_failure", "probe", "refresh_id",
+           "vcpus"]
 
 
 async def probe(fn: Callable[..., Any], **kwargs: Any) -> Any:
@@ -90,6 +91,15 @@ async def guest_vcpus(dom: Any, flags: int) -> dict[str, _rt.TypedValue] | None:
         return _rt.params_dict(await dom._c.domain_get_guest_vcpus(dom=dom._o, flags=flags))
     except _rt.VirtrpcError as e:
         _rt.translate(e, "virDomainGetGuestVcpus")
+        return None
+
+
+async def none_on_failure(obj: Any, proc: str, cname: str, **kwargs: Any) -> Any:
+    """:func:`virtrpc.libvirt._runtime.none_on_failure` for the asyncio classes."""
+    try:
+        return await getattr(obj._c, proc)(**kwargs)
+    except _rt.VirtrpcError as e:
+        _rt.translate(e, cname)
         return None
 
 
