@@ -622,9 +622,9 @@ class BlockingEngine(ClientProtocol):
         try:
             result = self._wait_reply(serial, waiter, None)
         except BaseException:
-            # Abandoned (Ctrl-C): if the daemon opened the stream, its first
-            # packet makes us abort it (see _dispatch_stream).
-            stream._abandoned = True
+            # Abandoned (Ctrl-C): the stream's machine answers the late reply
+            # (or the daemon's first packet) with an abort.
+            stream._abandon(self._waiters, lambda: self._conn.is_pending(serial))
             raise
         if type(result) is bytes:
             result = Reply(

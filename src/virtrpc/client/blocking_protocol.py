@@ -273,19 +273,6 @@ class ClientProtocol:
         event.close_fds()
         if stream is None:
             return  # data of a stream we gave up on
-        if stream._abandoned:
-            # The caller gave up while the stream was being opened: the
-            # daemon opened it, so abort it there.
-            self._streams.pop(stream.serial, None)
-            if not isinstance(event, (StreamEnd, StreamAbort)):
-                proc = stream.procedure
-                with contextlib.suppress(VirtrpcError, OSError):
-                    self._send_packet(
-                        lambda: self._conn.send_stream_abort(
-                            proc.program, proc.version, proc.number, stream.serial
-                        )
-                    )
-            return
         if isinstance(event, StreamData):
             stream._feed_data(event.payload)
         elif isinstance(event, StreamHole):

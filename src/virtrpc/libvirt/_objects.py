@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt._connevents import EventRegistrations
+from virtrpc.rpc.stream import STREAM_CHUNK_SIZE, Hole
 from virtrpc.sync import SyncClient, SyncStream
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class virDomainCheckpointBase(_DomainChildBase):
 
 
 #: libvirt-python's chunk size for the *All helpers (virStorageVol.streamBufSize).
-STREAM_CHUNK = 262120
+STREAM_CHUNK = STREAM_CHUNK_SIZE
 VIR_STREAM_RECV_STOP_AT_HOLE = 1
 VIR_STREAM_NONBLOCK = 1
 VIR_STREAM_EVENT_READABLE = 1
