@@ -134,81 +134,82 @@ class Disposition(enum.Enum):
     ABORT = "abort"
 
 
-S = StreamState
-I = StreamInput  # noqa: E741 (as in the table below: short, and only here)
+# Short names for the tables below.
+_S = StreamState
+_I = StreamInput
 _N, _DELIVER, _DROP, _ABORT = Disposition.NONE, Disposition.DELIVER, Disposition.DROP, Disposition.ABORT
 
 _Table = dict[tuple[StreamState, StreamInput], tuple[StreamState, Disposition]]
 
 #: Inputs that come from the peer (a missing entry is the peer's fault).
 REMOTE_INPUTS: Final = frozenset(
-    {I.OPEN_OK, I.OPEN_FAILED, I.RECV_DATA, I.RECV_HOLE, I.RECV_FINISH, I.RECV_CLOSE,
-     I.RECV_ABORT}
+    {_I.OPEN_OK, _I.OPEN_FAILED, _I.RECV_DATA, _I.RECV_HOLE, _I.RECV_FINISH, _I.RECV_CLOSE,
+     _I.RECV_ABORT}
 )
 
-_TERMINAL: Final = frozenset({S.CLOSED, S.ABORTED})
-_RECEIVED_LATE: Final = (I.RECV_DATA, I.RECV_HOLE, I.RECV_FINISH, I.RECV_CLOSE, I.RECV_ABORT)
+_TERMINAL: Final = frozenset({_S.CLOSED, _S.ABORTED})
+_RECEIVED_LATE: Final = (_I.RECV_DATA, _I.RECV_HOLE, _I.RECV_FINISH, _I.RECV_CLOSE, _I.RECV_ABORT)
 
 
 def _client_table() -> _Table:
     t: _Table = {
-        (S.OPENING, I.OPEN_OK): (S.OPEN, _N),
-        (S.OPENING, I.OPEN_FAILED): (S.CLOSED, _N),
-        (S.OPENING, I.ABANDON): (S.ABANDONED, _N),
+        (_S.OPENING, _I.OPEN_OK): (_S.OPEN, _N),
+        (_S.OPENING, _I.OPEN_FAILED): (_S.CLOSED, _N),
+        (_S.OPENING, _I.ABANDON): (_S.ABANDONED, _N),
         # libvirt replies before its first stream packet, but the client
         # hands the reply to the waiting caller, who may run after the
         # packets that followed it reached the stream: packets in OPENING
         # mean the peer opened it, and the reply is then noted late.
-        (S.OPENING, I.RECV_DATA): (S.OPEN, _DELIVER),
-        (S.OPENING, I.RECV_HOLE): (S.OPEN, _DELIVER),
-        (S.OPENING, I.RECV_FINISH): (S.REMOTE_FINISHED, _DELIVER),
-        (S.OPENING, I.RECV_ABORT): (S.ABORTED, _DELIVER),
-        (S.OPENING, I.CONNECTION_LOST): (S.ABORTED, _DELIVER),
-        (S.OPENING, I.FORGET): (S.ABORTED, _N),
+        (_S.OPENING, _I.RECV_DATA): (_S.OPEN, _DELIVER),
+        (_S.OPENING, _I.RECV_HOLE): (_S.OPEN, _DELIVER),
+        (_S.OPENING, _I.RECV_FINISH): (_S.REMOTE_FINISHED, _DELIVER),
+        (_S.OPENING, _I.RECV_ABORT): (_S.ABORTED, _DELIVER),
+        (_S.OPENING, _I.CONNECTION_LOST): (_S.ABORTED, _DELIVER),
+        (_S.OPENING, _I.FORGET): (_S.ABORTED, _N),
         # The opener gave up: a late "yes" is answered with an abort, as
         # libvirt does; a late "no" or the peer's own end leaves nothing.
-        (S.ABANDONED, I.OPEN_OK): (S.ABORTING, _ABORT),
-        (S.ABANDONED, I.OPEN_FAILED): (S.CLOSED, _N),
-        (S.ABANDONED, I.RECV_DATA): (S.ABORTING, _ABORT),
-        (S.ABANDONED, I.RECV_HOLE): (S.ABORTING, _ABORT),
-        (S.ABANDONED, I.RECV_FINISH): (S.ABORTING, _ABORT),
-        (S.ABANDONED, I.RECV_ABORT): (S.ABORTED, _DROP),
-        (S.ABANDONED, I.CONNECTION_LOST): (S.ABORTED, _DROP),
-        (S.ABANDONED, I.FORGET): (S.ABORTED, _N),
+        (_S.ABANDONED, _I.OPEN_OK): (_S.ABORTING, _ABORT),
+        (_S.ABANDONED, _I.OPEN_FAILED): (_S.CLOSED, _N),
+        (_S.ABANDONED, _I.RECV_DATA): (_S.ABORTING, _ABORT),
+        (_S.ABANDONED, _I.RECV_HOLE): (_S.ABORTING, _ABORT),
+        (_S.ABANDONED, _I.RECV_FINISH): (_S.ABORTING, _ABORT),
+        (_S.ABANDONED, _I.RECV_ABORT): (_S.ABORTED, _DROP),
+        (_S.ABANDONED, _I.CONNECTION_LOST): (_S.ABORTED, _DROP),
+        (_S.ABANDONED, _I.FORGET): (_S.ABORTED, _N),
     }
-    for state in (S.OPEN, S.REMOTE_FINISHED):
-        t[state, I.SEND_DATA] = (state, _N)
-        t[state, I.SEND_HOLE] = (state, _N)
-        t[state, I.SEND_ABORT] = (S.ABORTING, _N)
-    t[S.OPEN, I.SEND_FINISH] = (S.LOCAL_FINISHED, _N)
-    t[S.REMOTE_FINISHED, I.SEND_FINISH] = (S.CLOSING, _N)
-    t[S.LOCAL_FINISHED, I.SEND_ABORT] = (S.ABORTING, _N)
-    t[S.CLOSING, I.SEND_ABORT] = (S.ABORTING, _N)
+    for state in (_S.OPEN, _S.REMOTE_FINISHED):
+        t[state, _I.SEND_DATA] = (state, _N)
+        t[state, _I.SEND_HOLE] = (state, _N)
+        t[state, _I.SEND_ABORT] = (_S.ABORTING, _N)
+    t[_S.OPEN, _I.SEND_FINISH] = (_S.LOCAL_FINISHED, _N)
+    t[_S.REMOTE_FINISHED, _I.SEND_FINISH] = (_S.CLOSING, _N)
+    t[_S.LOCAL_FINISHED, _I.SEND_ABORT] = (_S.ABORTING, _N)
+    t[_S.CLOSING, _I.SEND_ABORT] = (_S.ABORTING, _N)
     # receiving while the peer still sends
-    for state, after_finish in ((S.OPEN, S.REMOTE_FINISHED), (S.LOCAL_FINISHED, S.CLOSING)):
-        t[state, I.RECV_DATA] = (state, _DELIVER)
-        t[state, I.RECV_HOLE] = (state, _DELIVER)
-        t[state, I.RECV_FINISH] = (after_finish, _DELIVER)
+    for state, after_finish in ((_S.OPEN, _S.REMOTE_FINISHED), (_S.LOCAL_FINISHED, _S.CLOSING)):
+        t[state, _I.RECV_DATA] = (state, _DELIVER)
+        t[state, _I.RECV_HOLE] = (state, _DELIVER)
+        t[state, _I.RECV_FINISH] = (after_finish, _DELIVER)
     # the peer's data after its own end: dropped (libvirt's client too)
-    for state in (S.REMOTE_FINISHED, S.CLOSING):
-        for late in (I.RECV_DATA, I.RECV_HOLE, I.RECV_FINISH):
+    for state in (_S.REMOTE_FINISHED, _S.CLOSING):
+        for late in (_I.RECV_DATA, _I.RECV_HOLE, _I.RECV_FINISH):
             t[state, late] = (state, _DROP)
     # our finish confirmed
-    t[S.LOCAL_FINISHED, I.RECV_CLOSE] = (S.CLOSED, _DELIVER)
-    t[S.CLOSING, I.RECV_CLOSE] = (S.CLOSED, _DELIVER)
+    t[_S.LOCAL_FINISHED, _I.RECV_CLOSE] = (_S.CLOSED, _DELIVER)
+    t[_S.CLOSING, _I.RECV_CLOSE] = (_S.CLOSED, _DELIVER)
     # after our abort: everything but the peer's last packet is dropped
-    for late in (I.RECV_DATA, I.RECV_HOLE, I.RECV_FINISH):
-        t[S.ABORTING, late] = (S.ABORTING, _DROP)
-    t[S.ABORTING, I.RECV_CLOSE] = (S.ABORTED, _DELIVER)
-    t[S.ABORTING, I.RECV_ABORT] = (S.ABORTED, _DELIVER)
-    for state in (S.OPEN, S.REMOTE_FINISHED, S.LOCAL_FINISHED, S.CLOSING, S.ABORTING):
-        if state is not S.ABORTING:
-            t[state, I.RECV_ABORT] = (S.ABORTED, _DELIVER)
-        t[state, I.CONNECTION_LOST] = (S.ABORTED, _DELIVER)
-        t[state, I.FORGET] = (S.ABORTED, _N)
+    for late in (_I.RECV_DATA, _I.RECV_HOLE, _I.RECV_FINISH):
+        t[_S.ABORTING, late] = (_S.ABORTING, _DROP)
+    t[_S.ABORTING, _I.RECV_CLOSE] = (_S.ABORTED, _DELIVER)
+    t[_S.ABORTING, _I.RECV_ABORT] = (_S.ABORTED, _DELIVER)
+    for state in (_S.OPEN, _S.REMOTE_FINISHED, _S.LOCAL_FINISHED, _S.CLOSING, _S.ABORTING):
+        if state is not _S.ABORTING:
+            t[state, _I.RECV_ABORT] = (_S.ABORTED, _DELIVER)
+        t[state, _I.CONNECTION_LOST] = (_S.ABORTED, _DELIVER)
+        t[state, _I.FORGET] = (_S.ABORTED, _N)
     # The reply noted after the packets that followed it (see OPENING).
-    for state in (S.OPEN, S.REMOTE_FINISHED, S.ABORTED, S.CLOSED):
-        t[state, I.OPEN_OK] = (state, _N)
+    for state in (_S.OPEN, _S.REMOTE_FINISHED, _S.ABORTED, _S.CLOSED):
+        t[state, _I.OPEN_OK] = (state, _N)
     _add_terminal_rows(t)
     return t
 
@@ -218,30 +219,30 @@ def _server_table() -> _Table:
     # queues client packets that come before its reply), and the handler's
     # transfer only runs once the reply is out.
     t: _Table = {
-        (S.OPEN, I.SEND_DATA): (S.OPEN, _N),
-        (S.OPEN, I.SEND_HOLE): (S.OPEN, _N),
-        (S.OPEN, I.SEND_FINISH): (S.LOCAL_FINISHED, _N),
-        (S.OPEN, I.RECV_DATA): (S.OPEN, _DELIVER),
-        (S.OPEN, I.RECV_HOLE): (S.OPEN, _DELIVER),
+        (_S.OPEN, _I.SEND_DATA): (_S.OPEN, _N),
+        (_S.OPEN, _I.SEND_HOLE): (_S.OPEN, _N),
+        (_S.OPEN, _I.SEND_FINISH): (_S.LOCAL_FINISHED, _N),
+        (_S.OPEN, _I.RECV_DATA): (_S.OPEN, _DELIVER),
+        (_S.OPEN, _I.RECV_HOLE): (_S.OPEN, _DELIVER),
     }
-    for state in (S.OPEN, S.LOCAL_FINISHED):
-        t[state, I.RECV_FINISH] = (S.REMOTE_FINISHED, _DELIVER)
-        t[state, I.RECV_ABORT] = (S.REMOTE_ABORTED, _DELIVER)
+    for state in (_S.OPEN, _S.LOCAL_FINISHED):
+        t[state, _I.RECV_FINISH] = (_S.REMOTE_FINISHED, _DELIVER)
+        t[state, _I.RECV_ABORT] = (_S.REMOTE_ABORTED, _DELIVER)
     # data after our end of data, or after the client's finish: libvirtd
     # ignores it too
-    for late in (I.RECV_DATA, I.RECV_HOLE):
-        t[S.LOCAL_FINISHED, late] = (S.LOCAL_FINISHED, _DROP)
-    for state in (S.REMOTE_FINISHED, S.REMOTE_ABORTED):
-        for late in (I.RECV_DATA, I.RECV_HOLE, I.RECV_FINISH, I.RECV_ABORT):
+    for late in (_I.RECV_DATA, _I.RECV_HOLE):
+        t[_S.LOCAL_FINISHED, late] = (_S.LOCAL_FINISHED, _DROP)
+    for state in (_S.REMOTE_FINISHED, _S.REMOTE_ABORTED):
+        for late in (_I.RECV_DATA, _I.RECV_HOLE, _I.RECV_FINISH, _I.RECV_ABORT):
             t[state, late] = (state, _DROP)
         # our end of data after the client stopped changes nothing: the
         # confirmation (CLOSE) ends the stream
-        t[state, I.SEND_FINISH] = (state, _N)
-    for state in (S.OPEN, S.LOCAL_FINISHED, S.REMOTE_FINISHED, S.REMOTE_ABORTED):
-        t[state, I.SEND_CLOSE] = (S.CLOSED, _N)
-        t[state, I.SEND_ABORT] = (S.ABORTED, _N)
-        t[state, I.CONNECTION_LOST] = (S.ABORTED, _DELIVER)
-        t[state, I.FORGET] = (S.ABORTED, _N)
+        t[state, _I.SEND_FINISH] = (state, _N)
+    for state in (_S.OPEN, _S.LOCAL_FINISHED, _S.REMOTE_FINISHED, _S.REMOTE_ABORTED):
+        t[state, _I.SEND_CLOSE] = (_S.CLOSED, _N)
+        t[state, _I.SEND_ABORT] = (_S.ABORTED, _N)
+        t[state, _I.CONNECTION_LOST] = (_S.ABORTED, _DELIVER)
+        t[state, _I.FORGET] = (_S.ABORTED, _N)
     _add_terminal_rows(t)
     return t
 
@@ -252,8 +253,8 @@ def _add_terminal_rows(t: _Table) -> None:
     for state in _TERMINAL:
         for late in _RECEIVED_LATE:
             t[state, late] = (state, _DROP)
-        t[state, I.CONNECTION_LOST] = (state, _DROP)
-        t[state, I.FORGET] = (state, _N)
+        t[state, _I.CONNECTION_LOST] = (state, _DROP)
+        t[state, _I.FORGET] = (state, _N)
 
 
 #: The transition tables: ``(state, input) -> (next state, disposition)``.
@@ -263,15 +264,15 @@ TRANSITIONS: Final[dict[StreamRole, _Table]] = {
 }
 
 #: Where each role's stream starts.
-INITIAL_STATE: Final = {StreamRole.CLIENT: S.OPENING, StreamRole.SERVER: S.OPEN}
+INITIAL_STATE: Final = {StreamRole.CLIENT: _S.OPENING, StreamRole.SERVER: _S.OPEN}
 
 # States in which the peer sends no more data: a reader gets the end.
 _REMOTE_DONE: Final = frozenset(
-    {S.REMOTE_FINISHED, S.REMOTE_ABORTED, S.CLOSING, S.CLOSED, S.ABORTED, S.ABORTING}
+    {_S.REMOTE_FINISHED, _S.REMOTE_ABORTED, _S.CLOSING, _S.CLOSED, _S.ABORTED, _S.ABORTING}
 )
 # States in which we may still send data (the table has SEND_DATA there).
 _LOCAL_OPEN: Final = {
-    role: frozenset(state for (state, inp) in table if inp is I.SEND_DATA)
+    role: frozenset(state for (state, inp) in table if inp is _I.SEND_DATA)
     for role, table in TRANSITIONS.items()
 }
 
@@ -325,8 +326,8 @@ class StreamMachine:
     def receive_data(self, data: bytes | bytearray | memoryview) -> Disposition:
         """A ``CONTINUE`` packet: data, or (empty, from a server) its end of data."""
         if not data and self.role is StreamRole.CLIENT:
-            return self.process(I.RECV_FINISH)
-        return self.process(I.RECV_DATA)
+            return self.process(_I.RECV_FINISH)
+        return self.process(_I.RECV_DATA)
 
     def receive_hole(self) -> Disposition:
         """A ``STREAM_HOLE`` packet (a RemoteStreamError on a stream that is
@@ -334,23 +335,23 @@ class StreamMachine:
         if not self.sparse:
             # libvirt's own words (the daemon and its client say the same)
             raise RemoteStreamError("Unexpected stream hole")
-        return self.process(I.RECV_HOLE)
+        return self.process(_I.RECV_HOLE)
 
     def receive_ok(self) -> Disposition:
         """A ``STREAM`` packet with status OK: to a client the confirmation of
         its finish or abort (or, from peers that end their data so, the
         peer's end); to a server the client's finish."""
         if self.role is StreamRole.CLIENT and self.state in (
-            S.LOCAL_FINISHED,
-            S.CLOSING,
-            S.ABORTING,
+            _S.LOCAL_FINISHED,
+            _S.CLOSING,
+            _S.ABORTING,
         ):
-            return self.process(I.RECV_CLOSE)
-        return self.process(I.RECV_FINISH)
+            return self.process(_I.RECV_CLOSE)
+        return self.process(_I.RECV_FINISH)
 
     def receive_error(self) -> Disposition:
         """A ``STREAM`` packet with status ERROR: the peer aborted."""
-        return self.process(I.RECV_ABORT)
+        return self.process(_I.RECV_ABORT)
 
     # -- questions the drivers ask ---------------------------------------------
     @property
@@ -372,4 +373,4 @@ class StreamMachine:
     @property
     def finish_sent(self) -> bool:
         """We sent our finish or abort and wait for the peer's answer (client)."""
-        return self.state in (S.LOCAL_FINISHED, S.CLOSING, S.ABORTING)
+        return self.state in (_S.LOCAL_FINISHED, _S.CLOSING, _S.ABORTING)
