@@ -225,10 +225,20 @@ class ClientProtocol:
     def _deliver(self, serial: int, result: Any) -> None:
         waiter = self._waiters.pop(serial, None)
         if waiter is None:
-            _discard(result)  # an abandoned call's late reply
+            self._unclaimed_reply(serial, result)
         else:
             waiter.result = result
             _wake(waiter)
+
+    def _unclaimed_reply(self, serial: int, result: Any) -> None:
+        """A reply nobody waits for: an abandoned call's.  That of an
+        abandoned stream open goes to its stream, whose machine aborts the
+        stream if the daemon opened it; any other is dropped."""
+        stream = self._streams.get(serial)
+        if stream is not None:
+            stream._late_open_reply(result)
+        else:
+            _discard(result)
 
     def _dispatch(self, event: RpcEvent) -> None:
         """Everything but replies (protocol logic; any token holder runs it)."""

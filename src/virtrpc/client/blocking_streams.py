@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from virtrpc.client.blocking_protocol import PENDING, _Waiter
 from virtrpc.client.events import Event, EventFamily
 from virtrpc.errors import ConnectionLost, LocalStreamError, StreamError, VirtrpcError
 from virtrpc.rpc.events import MessageEvent, Reply
@@ -97,14 +96,15 @@ class SyncStream:
         return f"<SyncStream {self.procedure.name} serial={self.serial} {state}>"
 
     # -- the opener gave up ---------------------------------------------------
-    def _abandon(self, waiters: dict[int, _Waiter], reply_pending: Callable[[], bool]) -> None:
-        """The opening call was abandoned (Ctrl-C, a timeout) before its
-        reply was taken.  A waiter stays in the opener's place in
-        ``waiters``, so that the late reply, whichever thread reads it, is
-        answered with an abort if the daemon opened the stream (an upload
-        stream would otherwise stay open on the daemon until the connection
-        closes: the daemon waits for our data and sends nothing).
-        ``reply_pending()``: whether the core still expects the reply."""
+    def _abandon(self, *, reply_pending: bool) -> None:
+        """The opening call was abandoned (Ctrl-C) before its reply was
+        taken.  The late reply, whichever thread reads it, comes to
+        :meth:`_late_open_reply` (the engine hands replies nobody waits for
+        to the stream of their serial): an abort answers it if the daemon
+        opened the stream (an upload stream would otherwise stay open on the
+        daemon until the connection closes: the daemon waits for our data
+        and sends nothing).  ``reply_pending``: whether the core still
+        expects the reply."""
         machine = self.machine
         if machine.ended:
             return  # it ended meanwhile (the connection died, the daemon aborted)
@@ -114,13 +114,11 @@ class SyncStream:
             self._act(Disposition.ABORT)
             return
         machine.process(StreamInput.ABANDON)
-        waiters[self.serial] = _LateOpenReply(self)
-        if not reply_pending() and self._abandoned():
+        if not reply_pending:
             # The reply came and went with the interrupted opener: whether the
             # daemon opened the stream is unknown, so abort it anyway (the
             # daemon drops stream packets of streams it does not have) and
             # forget it.
-            waiters.pop(self.serial, None)
             self._late_open_reply(None)
             if not self.machine.ended:
                 self.machine.process(StreamInput.FORGET)
@@ -306,27 +304,6 @@ class SyncStream:
             self.finish()
         else:
             self.abort()
-
-
-class _LateOpenReply(_Waiter):
-    """The waiter left in an abandoned opening call's place.  No thread sleeps
-    on it: whichever thread reads the late reply hands it over by setting
-    ``result`` (as it does for every waiter), and the stream acts at once."""
-
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: SyncStream) -> None:
-        self._stream = stream
-        super().__init__()
-
-    @property
-    def result(self) -> Any:
-        return PENDING
-
-    @result.setter
-    def result(self, value: Any) -> None:
-        if value is not PENDING:
-            self._stream._late_open_reply(value)
 
 
 class _AbortedByUs(StreamError):
