@@ -4,16 +4,16 @@ A ``@readstream`` / ``@writestream`` procedure opens a stream on the serial
 of its call; both ends then exchange ``STREAM`` packets on that serial
 (docs/protocol.md).  What each packet means depends on which end sent it:
 
-============================  ==========================  =========================
+============================  ==========================  ===================================
 packet                        client sends                server sends
-============================  ==========================  =========================
-``CONTINUE`` with data        data (``SEND_DATA``)        data
+============================  ==========================  ===================================
+``CONTINUE`` with data        data                        data
 ``STREAM_HOLE``               a hole (sparse streams)     a hole
 ``CONTINUE``, empty           --                          its end of data (``FINISH``)
-``OK``                        its finish (``FINISH``),    the confirmation of the
-                              to be confirmed             client's finish/abort (``CLOSE``)
+``OK``                        its finish (``FINISH``),    the confirmation of the client's
+                              to be confirmed             finish or abort (``CLOSE``)
 ``ERROR``                     abort                       abort, with a libvirt error
-============================  ==========================  =========================
+============================  ==========================  ===================================
 
 The machine is written the way h2 writes its stream state machine: explicit
 :class:`StreamState` s, explicit :class:`StreamInput` s, one transition table
