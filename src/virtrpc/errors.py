@@ -34,8 +34,10 @@ __all__ = [
     "InvalidValue",
     "LibvirtError",
     "LocalProtocolError",
+    "LocalStreamError",
     "ProtocolError",
     "RemoteProtocolError",
+    "RemoteStreamError",
     "StreamError",
     "TlsError",
     "UsageError",
@@ -96,6 +98,17 @@ class ConnectError(VirtrpcError, OSError):
 
 class StreamError(VirtrpcError):
     """A data stream was used wrongly or was aborted by the peer."""
+
+
+class LocalStreamError(LocalProtocolError, StreamError):
+    """We would have broken a data stream's rules (sending after our finish,
+    on a closed stream...): nothing was sent; only that stream is affected
+    (see :mod:`virtrpc.rpc.stream`)."""
+
+
+class RemoteStreamError(RemoteProtocolError, StreamError):
+    """The peer broke a data stream's rules (a hole on a stream that is not
+    sparse...): that stream fails, the connection stays up."""
 
 
 class UsageError(VirtrpcError):

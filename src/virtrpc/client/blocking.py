@@ -473,6 +473,8 @@ class BlockingEngine(ClientProtocol):
                 if waiter is not None:
                     waiter.result = fast[1]
                     _wake(waiter)
+                elif self._streams:
+                    self._unclaimed_reply(got, fast[1])
             else:
                 if fds or self._fd_replies or len(data) < _TWO_REPLIES:
                     mine = self._feed(data, fds, serial)
@@ -508,6 +510,8 @@ class BlockingEngine(ClientProtocol):
                 if waiter is not None:
                     waiter.result = fast[1]
                     _wake(waiter)
+                elif self._streams:
+                    self._unclaimed_reply(fast[0], fast[1])
         if offset < size:
             rest = self._feed(data[offset:] if offset else data, [], serial)
             if rest is not PENDING:
@@ -622,9 +626,9 @@ class BlockingEngine(ClientProtocol):
         try:
             result = self._wait_reply(serial, waiter, None)
         except BaseException:
-            # Abandoned (Ctrl-C): if the daemon opened the stream, its first
-            # packet makes us abort it (see _dispatch_stream).
-            stream._abandoned = True
+            # Abandoned (Ctrl-C): the stream's machine answers the late reply
+            # (or the daemon's first packet) with an abort.
+            stream._abandon(reply_pending=self._conn.is_pending(serial))
             raise
         if type(result) is bytes:
             result = Reply(

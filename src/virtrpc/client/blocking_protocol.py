@@ -21,7 +21,6 @@ watcher thread is this engine's keepalive driver.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections import deque
@@ -46,8 +45,6 @@ from virtrpc.rpc.events import (
     MessageEvent,
     ProtocolViolation,
     Reply,
-    StreamAbort,
-    StreamEnd,
 )
 from virtrpc.rpc.keepalive import KeepaliveMonitor
 from virtrpc.rpc.packet import Header, MessageType, Status
@@ -219,10 +216,20 @@ class ClientProtocol(Endpoint["SyncStream"]):
     def _deliver(self, serial: int, result: Any) -> None:
         waiter = self._waiters.pop(serial, None)
         if waiter is None:
-            _discard(result)  # an abandoned call's late reply
+            self._unclaimed_reply(serial, result)
         else:
             waiter.result = result
             _wake(waiter)
+
+    def _unclaimed_reply(self, serial: int, result: Any) -> None:
+        """A reply nobody waits for: an abandoned call's.  That of an
+        abandoned stream open goes to its stream, whose machine aborts the
+        stream if the daemon opened it; any other is dropped."""
+        stream = self._streams.get(serial)
+        if stream is not None:
+            stream._late_open_reply(result)
+        else:
+            _discard(result)
 
     # ------------------------------------ events (the endpoint's event table)
     def _send_control(self, make: Callable[[], bytes]) -> None:
@@ -255,19 +262,7 @@ class ClientProtocol(Endpoint["SyncStream"]):
         self._fail(error, "error")
 
     def _feed_stream(self, stream: SyncStream, event: MessageEvent) -> None:
-        if stream._abandoned:
-            # The caller gave up while the stream was being opened: the
-            # daemon opened it, so abort it there.
-            self._streams.pop(stream.serial, None)
-            if not isinstance(event, (StreamEnd, StreamAbort)):
-                proc = stream.procedure
-                with contextlib.suppress(VirtrpcError, OSError):
-                    self._send_packet(
-                        lambda: self._conn.send_stream_abort(
-                            proc.program, proc.version, proc.number, stream.serial
-                        )
-                    )
-            return
+        # (an abandoned open's stream is aborted by its machine: _unclaimed_reply)
         feed_client_stream(stream, event)
         waiter = self._stream_waiters.get(stream.serial)
         if waiter is not None:

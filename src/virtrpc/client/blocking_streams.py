@@ -5,6 +5,7 @@ blocking engine (:mod:`virtrpc.client.blocking`)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -14,8 +15,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
 from virtrpc.client.events import Event, EventFamily
-from virtrpc.client.stream import STREAM_CHUNK_SIZE, Hole
-from virtrpc.errors import StreamError, VirtrpcError
+from virtrpc.errors import ConnectionLost, LocalStreamError, StreamError, VirtrpcError
+from virtrpc.rpc.events import MessageEvent, Reply
+from virtrpc.rpc.stream import (
+    STREAM_CHUNK_SIZE,
+    Disposition,
+    Hole,
+    StreamInput,
+    StreamMachine,
+    StreamRole,
+    StreamState,
+)
 
 if TYPE_CHECKING:
     from virtrpc.client.blocking import BlockingEngine
@@ -32,24 +42,33 @@ _ABORT_REPLY_TIMEOUT: Final = 5.0
 class SyncStream:
     """A data stream of the blocking client (see
     :class:`virtrpc.client.stream.Stream`, whose API this mirrors without
-    ``await``)."""
+    ``await``).  Its rules are a client-role
+    :class:`~virtrpc.rpc.stream.StreamMachine` (``machine``)."""
 
     def __init__(self, engine: BlockingEngine, procedure: Procedure, serial: int) -> None:
         self._engine = engine
         self.procedure = procedure
         self.serial = serial
-        #: The procedure's return value.
-        self.reply: Any = None
+        self._reply: Any = None
+        #: The stream's state (see virtrpc.rpc.stream).
+        self.machine = StreamMachine(StreamRole.CLIENT, label=f"stream {procedure.name}")
         self._incoming: deque[bytes | Hole] = deque()
-        self._peer_finished = False
         self._error: BaseException | None = None
-        self._finish_sent = False
-        self._closed = False
-        # The opening call was abandoned (see BlockingEngine._open_stream).
-        self._abandoned = False
         # Called (in the reading thread) after every arrival: data, a hole,
         # the end or an error.  See set_listener.
         self._listener: Callable[[], None] | None = None
+
+    @property
+    def reply(self) -> Any:
+        """The procedure's return value."""
+        return self._reply
+
+    @reply.setter
+    def reply(self, value: Any) -> None:
+        # Set by the engine once the opening call's reply arrived: the
+        # machine's open reply.
+        self._reply = value
+        self.machine.process(StreamInput.OPEN_OK)
 
     def set_listener(self, listener: Callable[[], None] | None) -> None:
         """Have ``listener()`` called after every arrival (data, a hole, the
@@ -70,49 +89,111 @@ class SyncStream:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self.machine.ended
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self.closed else "open"
         return f"<SyncStream {self.procedure.name} serial={self.serial} {state}>"
+
+    # -- the opener gave up ---------------------------------------------------
+    def _abandon(self, *, reply_pending: bool) -> None:
+        """The opening call was abandoned (Ctrl-C) before its reply was
+        taken.  The late reply, whichever thread reads it, comes to
+        :meth:`_late_open_reply` (the engine hands replies nobody waits for
+        to the stream of their serial): an abort answers it if the daemon
+        opened the stream (an upload stream would otherwise stay open on the
+        daemon until the connection closes: the daemon waits for our data
+        and sends nothing).  ``reply_pending``: whether the core still
+        expects the reply."""
+        machine = self.machine
+        if machine.ended:
+            return  # it ended meanwhile (the connection died, the daemon aborted)
+        if machine.state is not StreamState.OPENING:
+            # Its first packets came already: the daemon opened it.
+            machine.process(StreamInput.SEND_ABORT)
+            self._act(Disposition.ABORT)
+            return
+        machine.process(StreamInput.ABANDON)
+        if not reply_pending:
+            # The reply came and went with the interrupted opener: whether the
+            # daemon opened the stream is unknown, so abort it anyway (the
+            # daemon drops stream packets of streams it does not have) and
+            # forget it.
+            self._late_open_reply(None)
+            if not self.machine.ended:
+                self.machine.process(StreamInput.FORGET)
+                self._engine._stream_closed(self)
+
+    def _abandoned(self) -> bool:
+        """Abandoned and still waiting for the late reply (another thread
+        may have handed it over meanwhile)."""
+        return self.machine.state is StreamState.ABANDONED
+
+    def _late_open_reply(self, result: Any) -> None:
+        """The reply to an abandoned opening call: a payload or a reply
+        event, or None when it is known to have come but not what it said."""
+        if isinstance(result, MessageEvent):
+            result.close_fds()
+        failed = isinstance(result, MessageEvent) and type(result) is not Reply
+        if self._abandoned():
+            self._act(
+                self.machine.process(
+                    StreamInput.OPEN_FAILED if failed else StreamInput.OPEN_OK
+                )
+            )
+
+    def _act(self, disposition: Disposition) -> None:
+        """Carry out what the machine decided beyond queueing."""
+        if disposition is Disposition.ABORT:
+            # The daemon opened a stream nobody wants: abort it there, and
+            # keep the stream registered for the daemon's last packet.
+            engine = self._engine
+            proc = self.procedure
+            with contextlib.suppress(VirtrpcError, OSError):
+                engine._send_packet(
+                    lambda: engine._conn.send_stream_abort(
+                        proc.program, proc.version, proc.number, self.serial
+                    )
+                )
+        if self.machine.ended:
+            self._engine._stream_closed(self)
 
     # -- fed by whichever thread reads (holding the token) ------------------
     def _feed_data(self, data: bytes) -> None:
-        if self._closed or self._peer_finished:
-            return
-        if not data:
-            self._peer_finished = True  # libvirtd's end of its side
+        disposition = self.machine.receive_data(data)
+        if disposition is Disposition.DELIVER:
+            if data:
+                self._incoming.append(data)  # (empty: libvirtd's end of its side)
+            self._arrived()
         else:
-            self._incoming.append(data)
-        self._arrived()
+            self._act(disposition)
 
     def _feed_hole(self, length: int) -> None:
-        if not (self._closed or self._peer_finished):
+        disposition = self.machine.receive_hole()
+        if disposition is Disposition.DELIVER:
             self._incoming.append(Hole(length))
             self._arrived()
+        else:
+            self._act(disposition)
 
     def _feed_end(self) -> None:
-        if self._finish_sent:
-            self._settle()
-        else:
-            self._peer_finished = True
+        self._act(self.machine.receive_ok())
         self._arrived()
 
     def _feed_error(self, error: BaseException) -> None:
-        if self._error is None:
+        if self._error is None and self.machine.state is not StreamState.ABANDONED:
             self._error = error
-        self._settle()
+        self._act(
+            self.machine.process(
+                StreamInput.CONNECTION_LOST
+                if isinstance(error, ConnectionLost)
+                else StreamInput.RECV_ABORT
+            )
+        )
         self._arrived()
 
-    def _settle(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._engine._stream_closed(self)
-
     def _has_item(self) -> bool:
-        return (
-            bool(self._incoming) or self._error is not None or self._peer_finished or self._closed
-        )
+        return bool(self._incoming) or self._error is not None or self.machine.remote_done
 
     # -- receiving -------------------------------------------------------------
     def _next_item(self) -> bytes | Hole | None:
@@ -121,7 +202,7 @@ class SyncStream:
                 return self._incoming.popleft()
             if self._error is not None:
                 raise self._error
-            if self._peer_finished or self._closed:
+            if self.machine.remote_done:
                 return None
             if self._engine._error is not None:
                 raise self._engine._dead_error()
@@ -152,57 +233,63 @@ class SyncStream:
         return b"".join(self)
 
     # -- sending ---------------------------------------------------------------
-    def _check_writable(self) -> None:
+    def _start_send(self, event: StreamInput) -> None:
+        """Move the machine for a send: the peer's error first, then our misuse."""
         if self._error is not None:
             raise self._error
-        if self._closed or self._finish_sent:
-            raise StreamError(f"stream {self.procedure.name} is finished")
+        try:
+            self.machine.process(event)
+        except LocalStreamError as exc:
+            raise LocalStreamError(f"stream {self.procedure.name} is finished") from exc
 
     def send(self, data: bytes | bytearray | memoryview) -> None:
         """Send data in packets of at most STREAM_CHUNK_SIZE (blocking writes:
         the flow control libvirt's client applies too)."""
-        self._check_writable()
+        self._start_send(StreamInput.SEND_DATA)
         view = memoryview(data).cast("B")
         for start in range(0, len(view), STREAM_CHUNK_SIZE):
             self._engine._stream_send(self, 2, bytes(view[start : start + STREAM_CHUNK_SIZE]))
 
     def send_hole(self, length: int, flags: int = 0) -> None:
-        self._check_writable()
+        self._start_send(StreamInput.SEND_HOLE)
         if length < 0:
             raise StreamError(f"negative hole length {length}")
         self._engine._stream_send_hole(self, length, flags)
 
     def finish(self) -> None:
         """Send end-of-stream and wait for the peer's confirmation."""
-        if self._closed:
+        if self.machine.ended:
             if self._error is not None and not isinstance(self._error, _AbortedByUs):
                 raise self._error
             return
         if self._error is not None:
             raise self._error
-        if not self._finish_sent:
-            self._finish_sent = True
+        if not self.machine.finish_sent:
+            self.machine.process(StreamInput.SEND_FINISH)
             self._engine._stream_send(self, 0, b"")
-        self._engine._wait_stream(self, lambda: self._closed)
+        self._engine._wait_stream(self, lambda: self.machine.ended)
         if self._error is not None and not isinstance(self._error, _AbortedByUs):
             raise self._error
 
     def abort(self) -> None:
         """Abort the stream; the peer discards what it has not processed."""
-        if self._closed:
+        if self.machine.ended:
             return
         if self._error is None:
             self._error = _AbortedByUs(f"stream {self.procedure.name} aborted")
-        self._finish_sent = True
+        if self.machine.state is not StreamState.ABORTING:
+            self.machine.process(StreamInput.SEND_ABORT)
         try:
             self._engine._stream_send(self, 1, b"")
             # The daemon answers with a final STREAM packet: wait for it so
             # the serial is not reused while the daemon still knows it.
-            self._engine._wait_stream(self, lambda: self._closed, _ABORT_REPLY_TIMEOUT)
+            self._engine._wait_stream(self, lambda: self.machine.ended, _ABORT_REPLY_TIMEOUT)
         except VirtrpcError:
             pass
         finally:
-            self._settle()
+            if not self.machine.ended:
+                self.machine.process(StreamInput.FORGET)
+                self._engine._stream_closed(self)
 
     def __enter__(self) -> SyncStream:
         return self

@@ -23,30 +23,30 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from virtrpc.errors import StreamError
+from virtrpc.errors import ConnectionLost, LocalStreamError, StreamError
+from virtrpc.rpc.stream import (
+    STREAM_CHUNK_SIZE,
+    Disposition,
+    Hole,
+    StreamInput,
+    StreamMachine,
+    StreamRole,
+    StreamState,
+)
 
 if TYPE_CHECKING:
     from virtrpc.xdr import Procedure
 
+# Hole and STREAM_CHUNK_SIZE live in virtrpc.rpc.stream; re-exported here,
+# where the public API has always had them.
 __all__ = ["STREAM_CHUNK_SIZE", "Hole", "Stream"]
-
-#: Largest data payload per STREAM packet.  libvirt sends at most
-#: VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX (262120) bytes per packet; we do the same.
-STREAM_CHUNK_SIZE = 262120
 
 #: Size of zero-filled chunks yielded when a hole is expanded.
 _ZERO_CHUNK = bytes(STREAM_CHUNK_SIZE)
-
-
-@dataclass(frozen=True, slots=True)
-class Hole:
-    """A hole of ``length`` bytes in a sparse stream."""
-
-    length: int
+_DELIVER = Disposition.DELIVER
 
 
 class StreamOwner(Protocol):
@@ -60,20 +60,21 @@ class StreamOwner(Protocol):
 
 
 class Stream:
-    """One data stream, bound to the serial of the call that opened it."""
+    """One data stream, bound to the serial of the call that opened it.
+
+    Its rules are a client-role :class:`~virtrpc.rpc.stream.StreamMachine`
+    (``machine``); this class keeps the received data and the waiting."""
 
     def __init__(self, owner: StreamOwner, procedure: Procedure, serial: int) -> None:
         self._owner = owner
         self.procedure = procedure
         self.serial = serial
-        #: The procedure's return value (set once the call's reply arrived).
-        self.reply: Any = None
+        self._reply: Any = None
+        #: The stream's state (see virtrpc.rpc.stream).
+        self.machine = StreamMachine(StreamRole.CLIENT, label=f"stream {procedure.name}")
         self._incoming: collections.deque[bytes | Hole] = collections.deque()
         self._waiter: asyncio.Future[None] | None = None
-        self._peer_finished = False  # peer sent its end-of-stream
         self._error: BaseException | None = None
-        self._finish_sent = False
-        self._closed = False
         self._confirmation: asyncio.Future[None] | None = None
         # Called (on the loop) after every arrival: data, a hole, the end or
         # an error.  See set_listener.
@@ -81,9 +82,21 @@ class Stream:
 
     # -- state -------------------------------------------------------------
     @property
+    def reply(self) -> Any:
+        """The procedure's return value (set once the call's reply arrived)."""
+        return self._reply
+
+    @reply.setter
+    def reply(self, value: Any) -> None:
+        # The client sets it when the opening call's reply arrived: that is
+        # the machine's open reply.
+        self._reply = value
+        self.machine.process(StreamInput.OPEN_OK)
+
+    @property
     def closed(self) -> bool:
         """True once the stream finished, was aborted or failed."""
-        return self._closed
+        return self.machine.ended
 
     def set_listener(self, listener: Callable[[], None] | None) -> None:
         """Have ``listener()`` called (on the loop) after every arrival (data,
@@ -93,45 +106,49 @@ class Stream:
 
     def ready(self) -> bool:
         """Whether a receive would return at once (data, a hole, the end or an error)."""
-        return bool(self._incoming) or self._error is not None or self._peer_finished \
-            or self._closed
+        return bool(self._incoming) or self._error is not None or self.machine.remote_done \
+            or self.closed
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
+        state = "closed" if self.closed else "open"
         return f"<Stream {self.procedure.name} serial={self.serial} {state}>"
 
     # -- called by the client's receive path -------------------------------
     def _feed_data(self, data: bytes) -> None:
-        if self._closed or self._peer_finished:
-            return  # late data after we gave up on the stream: drop it
-        if not data:
-            # libvirtd ends its side of a stream with an EMPTY STREAM/CONTINUE
-            # packet ("read EOF"); STREAM/OK only confirms our finish or abort.
-            self._peer_finished = True
-        else:
-            self._incoming.append(data)
-        self._wake()
+        # libvirtd ends its side of a stream with an EMPTY STREAM/CONTINUE
+        # packet ("read EOF"); STREAM/OK only confirms our finish or abort.
+        if self.machine.receive_data(data) is _DELIVER:
+            if data:
+                self._incoming.append(data)
+            self._wake()
 
     def _feed_hole(self, length: int) -> None:
-        if self._closed or self._peer_finished:
-            return
-        self._incoming.append(Hole(length))
-        self._wake()
+        if self.machine.receive_hole() is _DELIVER:
+            self._incoming.append(Hole(length))
+            self._wake()
 
     def _feed_end(self) -> None:
         """The peer sent STREAM/OK: the confirmation of our finish (or, from
         peers that do so, its own end-of-stream)."""
-        if self._finish_sent:
-            self._settle(None)
-        else:
-            self._peer_finished = True
-            self._wake()
+        ended = self.machine.ended
+        self.machine.receive_ok()
+        self._after_input(ended, None)
 
     def _feed_error(self, error: BaseException) -> None:
         """The peer aborted (STREAM/ERROR) or the connection died."""
         if self._error is None:
             self._error = error
-        self._settle(error)
+        ended = self.machine.ended
+        self.machine.process(
+            StreamInput.CONNECTION_LOST
+            if isinstance(error, ConnectionLost)
+            else StreamInput.RECV_ABORT
+        )
+        self._after_input(ended, error)
+
+    def _after_input(self, was_ended: bool, error: BaseException | None) -> None:
+        if self.machine.ended and not was_ended:
+            self._settle(error)
         self._wake()
 
     def _wake(self) -> None:
@@ -142,9 +159,8 @@ class Stream:
             self._listener()
 
     def _settle(self, error: BaseException | None) -> None:
-        if not self._closed:
-            self._closed = True
-            self._owner._stream_closed(self)
+        """The stream ended: leave the client's table, answer finish()/abort()."""
+        self._owner._stream_closed(self)
         confirmation = self._confirmation
         if confirmation is not None and not confirmation.done():
             if error is None:
@@ -160,7 +176,7 @@ class Stream:
                 return self._incoming.popleft()
             if self._error is not None:
                 raise self._error
-            if self._peer_finished or self._closed:
+            if self.machine.remote_done:
                 return None
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
@@ -204,17 +220,20 @@ class Stream:
         return b"".join([chunk async for chunk in self])
 
     # -- sending ----------------------------------------------------------------
-    def _check_writable(self) -> None:
+    def _start_send(self, event: StreamInput) -> None:
+        """Move the machine for a send; the peer's error first, then our misuse."""
         if self._error is not None:
             raise StreamError(
                 f"stream {self.procedure.name} failed: {self._error}"
             ) from self._error
-        if self._closed or self._finish_sent:
-            raise StreamError(f"stream {self.procedure.name} is already finished")
+        try:
+            self.machine.process(event)
+        except LocalStreamError as exc:
+            raise LocalStreamError(f"stream {self.procedure.name} is already finished") from exc
 
     async def send(self, data: bytes | bytearray | memoryview) -> None:
         """Send data, split into packets of at most :data:`STREAM_CHUNK_SIZE`."""
-        self._check_writable()
+        self._start_send(StreamInput.SEND_DATA)
         view = memoryview(data).cast("B")
         for start in range(0, len(view), STREAM_CHUNK_SIZE):
             await self._owner._stream_send(
@@ -223,7 +242,7 @@ class Stream:
 
     async def send_hole(self, length: int, flags: int = 0) -> None:
         """Send a hole of ``length`` bytes (sparse streams only)."""
-        self._check_writable()
+        self._start_send(StreamInput.SEND_HOLE)
         if length < 0:
             raise StreamError(f"negative hole length {length}")
         await self._owner._stream_send_hole(self, length, flags)
@@ -233,14 +252,14 @@ class Stream:
 
         Raises the peer's error (``LibvirtError``) if it aborted the stream.
         """
-        if self._closed:
+        if self.machine.ended:
             if self._error is not None and not isinstance(self._error, _AbortedByUs):
                 raise self._error
             return
         if self._error is not None:
             raise self._error
-        if not self._finish_sent:
-            self._finish_sent = True
+        if not self.machine.finish_sent:
+            self.machine.process(StreamInput.SEND_FINISH)
             self._confirmation = asyncio.get_running_loop().create_future()
             await self._owner._stream_send(self, _OK, b"")
         assert self._confirmation is not None
@@ -248,12 +267,13 @@ class Stream:
 
     async def abort(self) -> None:
         """Abort the stream; the peer discards what it has not processed."""
-        if self._closed:
+        if self.machine.ended:
             return
         aborted = _AbortedByUs(f"stream {self.procedure.name} aborted")
         if self._error is None:
             self._error = aborted
-        self._finish_sent = True
+        if self.machine.state is not StreamState.ABORTING:
+            self.machine.process(StreamInput.SEND_ABORT)
         self._confirmation = asyncio.get_running_loop().create_future()
         try:
             await self._owner._stream_send(self, _ERROR, b"")
@@ -266,7 +286,8 @@ class Stream:
             pass
         finally:
             self._wake()
-            if not self._closed:
+            if not self.machine.ended:
+                self.machine.process(StreamInput.FORGET)
                 self._settle(aborted)
             confirmation = self._confirmation
             if confirmation is not None and confirmation.done() and not confirmation.cancelled():

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Generic, Literal, Self, TypeVar
 
-from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
+from virtrpc.rpc.stream import STREAM_CHUNK_SIZE, Hole
 
 __all__ = [
     "STREAM_CHUNK", "VIR_STREAM_EVENT_READABLE", "VIR_STREAM_EVENT_WRITABLE",
@@ -41,7 +41,7 @@ ParentT = TypeVar("ParentT")
 StreamT = TypeVar("StreamT")
 
 #: libvirt-python's chunk size for the *All helpers (virStorageVol.streamBufSize).
-STREAM_CHUNK = 262120
+STREAM_CHUNK = STREAM_CHUNK_SIZE
 VIR_STREAM_RECV_STOP_AT_HOLE = 1
 VIR_STREAM_NONBLOCK = 1
 VIR_STREAM_EVENT_READABLE = 1

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
-from virtrpc.client.stream import Hole
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt._connevents import EventRegistrations
 from virtrpc.libvirt._objectbase import (
@@ -35,6 +34,7 @@ from virtrpc.libvirt._objectbase import (
     StorageVolBase,
     StreamBase,
 )
+from virtrpc.rpc.stream import Hole
 from virtrpc.sync import SyncClient, SyncStream
 
 if TYPE_CHECKING:

@@ -15,14 +15,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from virtrpc.errors import ConnectionLost, StreamError
+from virtrpc.errors import ConnectionLost, RemoteStreamError, StreamError
 from virtrpc.rpc.connection import decode_stream_hole
 from virtrpc.rpc.events import MessageEvent, StreamAbort, StreamData, StreamEnd, StreamHole
 from virtrpc.rpc.framing import close_fds as _close_all
-from virtrpc.rpc.packet import LEGACY_PAYLOAD_MAX, NUM_FDS_MAX, Header
+from virtrpc.rpc.packet import NUM_FDS_MAX, Header
+from virtrpc.rpc.stream import (
+    STREAM_CHUNK_SIZE,
+    Disposition,
+    Hole,
+    StreamInput,
+    StreamMachine,
+    StreamRole,
+    StreamState,
+)
 from virtrpc.server.errors import RpcFault, rpc_error
 
 if TYPE_CHECKING:
@@ -34,12 +42,7 @@ if TYPE_CHECKING:
 STREAM_QUEUE_HIGH = 16
 
 
-@dataclass(frozen=True, slots=True)
-class Hole:
-    """A hole of ``length`` bytes in a sparse stream."""
-
-    length: int
-
+__all__ = ["STREAM_QUEUE_HIGH", "CallContext", "Hole", "ServerStream", "close_fds", "describe"]
 
 def close_fds(fds: list[int]) -> None:
     """Close and forget every fd in ``fds``."""
@@ -121,17 +124,25 @@ class ServerStream:
     directions.  A client abort or disconnect makes :meth:`receive` raise
     :class:`~virtrpc.errors.StreamError` and :meth:`send` raise
     :class:`~virtrpc.errors.ConnectionLost`.
+
+    The rules are a server-role :class:`~virtrpc.rpc.stream.StreamMachine`
+    (``machine``), moved as packets arrive (so a transfer in progress sees a
+    client's finish or abort at its next send); this class queues what
+    arrived for :meth:`receive`.
     """
 
     def __init__(self, client: ServerConnection, header: Header, *, sparse: bool) -> None:
         self.client = client
         self.header = header
         self.sparse = sparse
+        self.machine = StreamMachine(
+            StreamRole.SERVER, sparse=sparse, label=f"stream of proc {header.proc}"
+        )
+        # What arrived, for receive(): events the machine delivered, the
+        # peer's rule breaks (RemoteStreamError) and the connection's loss.
         self._incoming: asyncio.Queue[MessageEvent | BaseException] = asyncio.Queue()
-        self.closed = False
+        #: The client finished its side and receive() has returned None.
         self.client_finished = False
-        #: The client sent its finish or abort while we may still be sending.
-        self.client_stopped = False
         self.bytes_sent = 0
         self.bytes_received = 0
 
@@ -139,20 +150,43 @@ class ServerStream:
     def key(self) -> tuple[int, int, int]:
         return (self.header.prog, self.header.proc, self.header.serial)
 
+    @property
+    def closed(self) -> bool:
+        """Confirmed, failed or forgotten: the client hears nothing more."""
+        return self.machine.ended
+
+    @property
+    def client_stopped(self) -> bool:
+        """The client sent its finish or abort while we may still be sending."""
+        return self.machine.state in (StreamState.REMOTE_FINISHED, StreamState.REMOTE_ABORTED)
+
     # -- fed by the client dispatcher --------------------------------------
 
     def feed(self, event: MessageEvent) -> None:
-        """Queue a stream packet the client sent for this stream."""
+        """Take a stream packet the client sent for this stream."""
         event.close_fds()
-        if isinstance(event, StreamAbort | StreamEnd):
-            # Seen at once (not when the queue gets read): a transfer in
-            # progress stops at its next send instead of pushing the rest.
-            self.client_stopped = True
+        machine = self.machine
+        try:
+            if isinstance(event, StreamData):
+                disposition = machine.receive_data(event.payload)
+            elif isinstance(event, StreamHole):
+                disposition = machine.receive_hole()
+            elif isinstance(event, StreamEnd):
+                disposition = machine.receive_ok()
+            else:
+                disposition = machine.receive_error()
+        except RemoteStreamError as exc:
+            # The client broke the stream's rules: receive() fails the stream.
+            self._incoming.put_nowait(exc)
+            return
+        if disposition is not Disposition.DELIVER:
+            return
         self._incoming.put_nowait(event)
         if self._incoming.qsize() >= STREAM_QUEUE_HIGH:
             self.client.pause_reading(self)
 
     def connection_lost(self, error: BaseException) -> None:
+        self.machine.process(StreamInput.CONNECTION_LOST)
         self._incoming.put_nowait(error)
 
     async def _next_event(self) -> MessageEvent:
@@ -175,13 +209,14 @@ class ServerStream:
             event = await self._next_event()
         except ConnectionLost as exc:
             raise StreamError(f"client went away: {exc}") from exc
+        except RemoteStreamError as exc:
+            # (a hole on a stream that is not sparse, in libvirt's words)
+            await self.fail(rpc_error(str(exc)))
+            raise StreamError(f"client broke the stream's rules: {exc}") from exc
         if isinstance(event, StreamData):
             self.bytes_received += len(event.payload)
             return event.payload
         if isinstance(event, StreamHole):
-            if not self.sparse:
-                await self.fail(rpc_error("Unexpected stream hole"))
-                raise StreamError("client sent a hole on a non-sparse stream")
             try:
                 length, _flags = decode_stream_hole(event.payload)
             except Exception as exc:
@@ -191,20 +226,19 @@ class ServerStream:
         if isinstance(event, StreamEnd):
             self.client_finished = True
             return None
-        if isinstance(event, StreamAbort):
-            await self._confirm()
-            raise StreamError("stream aborted by the client")
-        raise StreamError(f"unexpected stream packet {event!r}")
+        await self._confirm()  # StreamAbort: libvirtd confirms it too
+        raise StreamError("stream aborted by the client")
 
     # -- outgoing data -----------------------------------------------------
 
     async def send(self, data: bytes | bytearray | memoryview) -> None:
         """Send data, in chunks of libvirt's stream packet size."""
         view = memoryview(data)
-        for start in range(0, len(view), LEGACY_PAYLOAD_MAX):
+        for start in range(0, len(view), STREAM_CHUNK_SIZE):
             if self.client_stopped:
                 await self._stopped_by_client()
-            chunk = view[start : start + LEGACY_PAYLOAD_MAX]
+            self.machine.process(StreamInput.SEND_DATA)
+            chunk = view[start : start + STREAM_CHUNK_SIZE]
             self.client.send_stream_data(self.header, chunk)
             self.bytes_sent += len(chunk)
             await self.client.drain()
@@ -215,6 +249,7 @@ class ServerStream:
             raise StreamError("holes need a sparse stream")
         if self.client_stopped:
             await self._stopped_by_client()
+        self.machine.process(StreamInput.SEND_HOLE)
         self.client.send_stream_hole(self.header, length)
         await self.client.drain()
 
@@ -224,13 +259,14 @@ class ServerStream:
             return
         # libvirt marks end of data with an *empty CONTINUE* packet; a STREAM
         # OK from the server only confirms the client's finish or abort.
+        self.machine.process(StreamInput.SEND_FINISH)
         self.client.send_stream_data(self.header, b"")
         await self.client.drain()
         while True:
             event = await self._next_event()
             if isinstance(event, StreamEnd | StreamAbort):
                 break
-            # data the client sent after our EOF: libvirtd ignores it too
+            # data the client sent before our EOF reached it: libvirtd ignores it too
         await self._confirm()
 
     async def _stopped_by_client(self) -> None:
@@ -245,7 +281,7 @@ class ServerStream:
     async def _confirm(self) -> None:
         if self.closed:
             return
-        self.closed = True
+        self.machine.process(StreamInput.SEND_CLOSE)
         self.client.send_stream_end(self.header)
         self.client.forget_stream(self)
         await self.client.drain()
@@ -254,14 +290,14 @@ class ServerStream:
         """Abort the stream with an error the client reports."""
         if self.closed:
             return
-        self.closed = True
+        self.machine.process(StreamInput.SEND_ABORT)
         self.client.send_stream_error(self.header, fault)
         self.client.forget_stream(self)
         await self.client.drain()
 
     def discard(self) -> None:
         """Forget the stream without telling the client (the connection is gone)."""
-        self.closed = True
+        self.machine.process(StreamInput.FORGET)
         self.client.forget_stream(self)
 
 

@@ -8,9 +8,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from virtrpc.rpc.stream import STREAM_CHUNK_SIZE
 from virtrpc.testdriver.xmlutil import to_xml, uuid_str
 
-STREAM_CHUNK = 256 * 1024
+#: Largest data piece a volume read yields: one stream packet's payload.
+STREAM_CHUNK = STREAM_CHUNK_SIZE
 #: the size libvirt's test driver gives every storage pool
 DEFAULT_POOL_BYTES = 100 * 1024**3
 MAX_VOLUME_BYTES = 1 << 40
