@@ -133,13 +133,19 @@ def test_a_blocking_callback_returning_an_awaitable_is_a_type_error(node_file: P
 
 
 def test_local_connections_leak_no_fds(node_file: Path, fd_leak_check: FdLeakCheck) -> None:
-    libvirt.open("test:///default").close()  # starts the process's test hypervisor
-    with fd_leak_check(settle=5.0):  # the server closes its ends on its own thread
-        for _ in range(3):
-            conn = libvirt.open("test:///default")
-            conn.lookupByName("test").info()
+    # Starts the process's test hypervisor, and stays open through the check:
+    # the server closes its end of a connection on its own thread, so a
+    # connection closed just before the check would close an fd during it.
+    keeper = libvirt.open("test:///default")
+    try:
+        with fd_leak_check(settle=5.0):  # the server closes its ends on its own thread
+            for _ in range(3):
+                conn = libvirt.open("test:///default")
+                conn.lookupByName("test").info()
+                conn.close()
+            conn = libvirt.openAuth(f"test://{node_file}", [
+                [libvirt.VIR_CRED_AUTHNAME],
+                lambda creds, _o: creds[0].__setitem__(4, "nopass") or 0, None], 0)
             conn.close()
-        conn = libvirt.openAuth(f"test://{node_file}", [
-            [libvirt.VIR_CRED_AUTHNAME], lambda creds, _o: creds[0].__setitem__(4, "nopass") or 0,
-            None], 0)
-        conn.close()
+    finally:
+        keeper.close()
