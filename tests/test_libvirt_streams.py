@@ -73,6 +73,7 @@ upload = conn.newStream()
 vol.upload(upload, 0, 9000, 0)
 pieces = [b"abc" * 1000, b"xyz" * 2000]
 upload.sendAll(lambda s, n, queue: queue.pop(0) if queue else b"", pieces)
+upload.finish()  # sendAll does not: libvirt-python's does not either
 download = conn.newStream()
 vol.download(download, 0, 9000, 0)
 got = b""
@@ -89,17 +90,22 @@ sections = [(True, 4096), (False, 65536), (True, 4096)]
 def holes(stream, state):
     return sections[0] if sections else (True, 0)
 def data(stream, nbytes, state):
+    if not sections:
+        return b""  # the end (libvirt-python asks for 0 bytes there)
     in_data, length = sections[0]
     sections.pop(0)
     return b"D" * length
 def skip(stream, length, state):
     sections.pop(0)
+    return 0  # as os.lseek returns an offset: a negative one aborts
 sparse.sparseSendAll(data, holes, skip, None)
+sparse.finish()
 back = conn.newStream()
 vol.download(back, 0, 0, libvirt.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
 seen = []
 back.sparseRecvAll(lambda s, d, acc: acc.append(("data", len(d))),
                    lambda s, n, acc: acc.append(("hole", n)), seen)
+back.finish()
 merged = []
 for kind, n in seen:
     if merged and merged[-1][0] == kind:
@@ -113,6 +119,7 @@ flat = conn.newStream()
 vol.download(flat, 0, 0, 0)
 whole = []
 flat.recvAll(lambda s, d, acc: acc.append(d), whole)
+flat.finish()
 blob = b"".join(whole)
 print(blob[:4096] == b"D" * 4096, blob[4096:4096 + 65536] == bytes(65536))
 vol.delete()

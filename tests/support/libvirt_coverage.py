@@ -187,19 +187,7 @@ NOT_CALLED: dict[str, str] = {
         "XMLDesc", "c_pointer", "connect", "delete", "filterName", "portDev")},
 }
 
-#: Mismatches found by the differential whose fix lies outside this harness's
-#: files (listed for the integrator); a test fails once one of them is fixed,
-#: so the entry leaves the table with the fix.
-KNOWN_MISMATCHES: dict[str, str] = {
-    "libvirt.virGetLastError()":
-        "libvirt resets the last error on every API call, virtrpc on failures only"
-        " (the objects' call path, _objects.py: helper D)",
-    "conn.networkLookupByUUID(None)":
-        "the same: the exception carries the last error, which libvirt had reset",
-    "st.recvHole(0)": "libvirt's error for a stream without holes: VIR_ERR_OPERATION_INVALID,"
-                      " VIR_FROM_RPC, 'Holes are not supported with this stream' (_objects.py)",
-    "unused.sendAll(lambda s, n, q: b'', None)":
-        "libvirt-python's sendAll does not finish the stream (_objects.py)",
-    "unused.sparseSendAll(lambda s, n, o: b'', lambda s, o: (True, 0), lambda s, n, o: 0, None)":
-        "libvirt-python's sparseSendAll does not finish the stream (_objects.py)",
-}
+#: Mismatches the differential still shows, each with where its fix lies
+#: (none today: the last five were fixed); a test fails once one of them is
+#: fixed, so an entry leaves the table with its fix.
+KNOWN_MISMATCHES: dict[str, str] = {}

@@ -110,12 +110,21 @@ def _result_ctor(result_cls: str, method_cls: str) -> str:
     return "self._conn"
 
 
+#: libvirt resets the thread's last error at every API's entry, after
+#: libvirt-python's own argument checks (which raise with the last error as
+#: it was).  Resetting once the call succeeded is the same to an observer (a
+#: failed call sets its own error), and leaves those checks, made while the
+#: arguments are converted, before it.
+_RESET_LAST_ERROR = "        _rt.thread_state.last = None"
+
+
 def _call_block(call: str, cname: str, assign: str = "r = ") -> list[str]:
     return [
         "        try:",
         f"            {assign}{call}",
         "        except _rt.VirtrpcError as e:",
         f'            raise _rt.translate(e, "{cname}") from None',
+        _RESET_LAST_ERROR,
     ]
 
 
@@ -138,6 +147,7 @@ def _shape_method(cls: str, name: str, shape: Shape, doc: str) -> str:
             f"            r = {call}({shape.args}{sep}nparams=n)",
             "        except _rt.VirtrpcError as e:",
             f'            raise _rt.translate(e, "{shape.cname}") from None',
+            _RESET_LAST_ERROR,
         ]
     else:
         uses_r = "r" in _identifiers(shape.result)

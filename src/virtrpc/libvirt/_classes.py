@@ -58,6 +58,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             self._c.domain_checkpoint_delete(checkpoint=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     def getName(self) -> str:
@@ -72,6 +73,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = self._c.domain_checkpoint_get_parent(checkpoint=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointGetParent") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint(self._parent, r)
 
     def getXMLDesc(self, flags: int = 0) -> str:
@@ -81,6 +83,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = self._c.domain_checkpoint_get_xml_desc(checkpoint=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def listAllChildren(self, flags: int = 0) -> list[virDomainCheckpoint]:
@@ -90,6 +93,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = self._c.domain_checkpoint_list_all_children(checkpoint=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointListAllChildren") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint._list(self._parent, r.checkpoints)
 
 
@@ -103,6 +107,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             self._c.domain_snapshot_delete(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     def getName(self) -> str:
@@ -117,6 +122,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_get_parent(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotGetParent") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self._parent, r)
 
     def getXMLDesc(self, flags: int = 0) -> str:
@@ -126,6 +132,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_get_xml_desc(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def hasMetadata(self, flags: int = 0) -> int:
@@ -135,6 +142,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_has_metadata(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotHasMetadata") from None
+        _rt.thread_state.last = None
         return r
 
     def isCurrent(self, flags: int = 0) -> int:
@@ -144,6 +152,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_is_current(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotIsCurrent") from None
+        _rt.thread_state.last = None
         return r
 
     def listAllChildren(self, flags: int = 0) -> list[virDomainSnapshot]:
@@ -153,6 +162,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_list_all_children(snapshot=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListAllChildren") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot._list(self._parent, r.snapshots)
 
     def listChildrenNames(self, flags: int = 0) -> list[str]:
@@ -162,6 +172,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_list_children_names(snap=self._o, maxnames=self._c.domain_snapshot_num_children(snap=self._o, flags=flags), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListChildrenNames") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def numChildren(self, flags: int = 0) -> int:
@@ -171,6 +182,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = self._c.domain_snapshot_num_children(snap=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotNumChildren") from None
+        _rt.thread_state.last = None
         return r
 
 
@@ -184,6 +196,7 @@ class virDomain(virDomainBase):
             self._c.domain_fd_associate(dom=self._o, name=name, flags=flags, fds=files)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFDAssociate") from None
+        _rt.thread_state.last = None
         return 0
 
     def ID(self) -> int:
@@ -197,6 +210,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_os_type(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetOSType") from None
+        _rt.thread_state.last = None
         return r
 
     def UUID(self) -> bytes:
@@ -216,6 +230,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_xml_desc(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def abortJob(self) -> int:
@@ -224,6 +239,7 @@ class virDomain(virDomainBase):
             self._c.domain_abort_job(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAbortJob") from None
+        _rt.thread_state.last = None
         return 0
 
     def abortJobFlags(self, flags: int = 0) -> int:
@@ -233,6 +249,7 @@ class virDomain(virDomainBase):
             self._c.domain_abort_job_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAbortJobFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def addIOThread(self, iothread_id: int, flags: int = 0) -> int:
@@ -243,6 +260,7 @@ class virDomain(virDomainBase):
             self._c.domain_add_iothread(dom=self._o, iothread_id=iothread_id, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAddIOThread") from None
+        _rt.thread_state.last = None
         return 0
 
     def agentSetResponseTimeout(self, timeout: int, flags: int = 0) -> int:
@@ -252,6 +270,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_agent_set_response_timeout(dom=self._o, timeout=timeout, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAgentSetResponseTimeout") from None
+        _rt.thread_state.last = None
         return r
 
     def attachDevice(self, xml: str) -> int:
@@ -262,6 +281,7 @@ class virDomain(virDomainBase):
             self._c.domain_attach_device(dom=self._o, xml=xml)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAttachDevice") from None
+        _rt.thread_state.last = None
         return 0
 
     def attachDeviceFlags(self, xml: str, flags: int = 0) -> int:
@@ -273,6 +293,7 @@ class virDomain(virDomainBase):
             self._c.domain_attach_device_flags(dom=self._o, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAttachDeviceFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def authorizedSSHKeysGet(self, user: str, flags: int = 0) -> list[str]:
@@ -282,6 +303,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_authorized_ssh_keys_get(dom=self._o, user=user, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAuthorizedSSHKeysGet") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def authorizedSSHKeysSet(self, user: str, keys: list[str] | None = None, flags: int = 0) -> int:
@@ -291,6 +313,7 @@ class virDomain(virDomainBase):
             self._c.domain_authorized_ssh_keys_set(dom=self._o, user=user, keys=list(keys or []), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAuthorizedSSHKeysSet") from None
+        _rt.thread_state.last = None
         return 0
 
     def autostart(self) -> int:
@@ -299,6 +322,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_autostart(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -311,6 +335,7 @@ class virDomain(virDomainBase):
             self._c.domain_backup_begin(dom=self._o, backup_xml=backupXML, checkpoint_xml=checkpointXML, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBackupBegin") from None
+        _rt.thread_state.last = None
         return 0
 
     def backupGetXMLDesc(self, flags: int = 0) -> str:
@@ -320,6 +345,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_backup_get_xml_desc(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBackupGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def blkioParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -330,6 +356,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlkioParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def blockCommit(self, disk: str, base: str | None, top: str | None, bandwidth: int = 0, flags: int = 0) -> int:
@@ -342,6 +369,7 @@ class virDomain(virDomainBase):
             self._c.domain_block_commit(dom=self._o, disk=disk, base=base, top=top, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockCommit") from None
+        _rt.thread_state.last = None
         return 0
 
     def blockCopy(self, disk: str, destxml: str, params: dict[str, _rt.TypedValue] | None = None, flags: int = 0) -> int:
@@ -351,6 +379,7 @@ class virDomain(virDomainBase):
             self._c.domain_block_copy(dom=self._o, path=disk, destxml=destxml, params=_rt.hinted_params(params, "block_copy"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockCopy") from None
+        _rt.thread_state.last = None
         return 0
 
     def blockInfo(self, path: str, flags: int = 0) -> list[int]:
@@ -360,6 +389,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_block_info(dom=self._o, path=_rt.non_null(path, "disk", "virDomainGetBlockInfo"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockInfo") from None
+        _rt.thread_state.last = None
         return [r.capacity, r.allocation, r.physical]
 
     def blockIoTune(self, disk: str | None, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -370,6 +400,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockIoTune") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def blockJobAbort(self, disk: str, flags: int = 0) -> int:
@@ -381,6 +412,7 @@ class virDomain(virDomainBase):
             self._c.domain_block_job_abort(dom=self._o, path=disk, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockJobAbort") from None
+        _rt.thread_state.last = None
         return 0
 
     def blockJobInfo(self, path: str, flags: int = 0) -> dict[str, int]:
@@ -390,6 +422,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_block_job_info(dom=self._o, path=path, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockJobInfo") from None
+        _rt.thread_state.last = None
         return {"type": r.type, "bandwidth": r.bandwidth, "cur": r.cur, "end": r.end} if r.found else {}
 
     def blockJobSetSpeed(self, disk: str, bandwidth: int, flags: int = 0) -> int:
@@ -402,6 +435,7 @@ class virDomain(virDomainBase):
             self._c.domain_block_job_set_speed(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockJobSetSpeed") from None
+        _rt.thread_state.last = None
         return 0
 
     def blockPeek(self, disk: str, offset: int, size: int, flags: int = 0) -> bytes:
@@ -411,6 +445,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_block_peek(dom=self._o, path=_rt.non_null(disk, "disk", "virDomainBlockPeek"), offset=offset, size=size, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockPeek") from None
+        _rt.thread_state.last = None
         result: bytes = r
         return result
 
@@ -424,6 +459,7 @@ class virDomain(virDomainBase):
             self._c.domain_block_pull(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockPull") from None
+        _rt.thread_state.last = None
         return 0
 
     def blockRebase(self, disk: str, base: str | None, bandwidth: int = 0, flags: int = 0) -> int:
@@ -436,6 +472,7 @@ class virDomain(virDomainBase):
             self._c.domain_block_rebase(dom=self._o, path=disk, base=base, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockRebase") from None
+        _rt.thread_state.last = None
         return 0
 
     def blockResize(self, disk: str, size: int, flags: int = 0) -> int:
@@ -448,6 +485,7 @@ class virDomain(virDomainBase):
             self._c.domain_block_resize(dom=self._o, disk=disk, size=size, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockResize") from None
+        _rt.thread_state.last = None
         return 0
 
     def blockStats(self, path: str) -> tuple[int, int, int, int, int]:
@@ -456,6 +494,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_block_stats(dom=self._o, path=_rt.non_null(path, "disk", "virDomainBlockStats"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockStats") from None
+        _rt.thread_state.last = None
         return (r.rd_req, r.rd_bytes, r.wr_req, r.wr_bytes, r.errs)
 
     def blockStatsFlags(self, path: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -466,6 +505,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockStatsFlags") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def checkpointCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainCheckpoint:
@@ -477,6 +517,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_checkpoint_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointCreateXML") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint(self, r)
 
     def checkpointLookupByName(self, name: str, flags: int = 0) -> virDomainCheckpoint:
@@ -488,6 +529,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_checkpoint_lookup_by_name(dom=self._o, name=name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointLookupByName") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint(self, r)
 
     def controlInfo(self, flags: int = 0) -> list[int]:
@@ -497,6 +539,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_control_info(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetControlInfo") from None
+        _rt.thread_state.last = None
         return [r.state, r.details, r.stateTime]
 
     def coreDump(self, to: str, flags: int = 0) -> int:
@@ -508,6 +551,7 @@ class virDomain(virDomainBase):
             self._c.domain_core_dump(dom=self._o, to=to, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCoreDump") from None
+        _rt.thread_state.last = None
         return 0
 
     def coreDumpWithFormat(self, to: str, dumpformat: int, flags: int = 0) -> int:
@@ -520,6 +564,7 @@ class virDomain(virDomainBase):
             self._c.domain_core_dump_with_format(dom=self._o, to=to, dumpformat=dumpformat, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCoreDumpWithFormat") from None
+        _rt.thread_state.last = None
         return 0
 
     def create(self) -> int:
@@ -528,6 +573,7 @@ class virDomain(virDomainBase):
             self._c.domain_create(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreate") from None
+        _rt.thread_state.last = None
         return _rt.refresh_id(self)
 
     def createWithFiles(self, files: list[int], flags: int = 0) -> int:
@@ -537,6 +583,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_create_with_files(dom=self._o, flags=flags, fds=files)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateWithFiles") from None
+        _rt.thread_state.last = None
         return _rt.refresh_domain(self, r)
 
     def createWithFlags(self, flags: int = 0) -> int:
@@ -546,6 +593,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_create_with_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateWithFlags") from None
+        _rt.thread_state.last = None
         return _rt.refresh_domain(self, r)
 
     def delIOThread(self, iothread_id: int, flags: int = 0) -> int:
@@ -556,6 +604,7 @@ class virDomain(virDomainBase):
             self._c.domain_del_iothread(dom=self._o, iothread_id=iothread_id, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDelIOThread") from None
+        _rt.thread_state.last = None
         return 0
 
     def destroy(self) -> int:
@@ -564,6 +613,7 @@ class virDomain(virDomainBase):
             self._c.domain_destroy(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDestroy") from None
+        _rt.thread_state.last = None
         return _rt.forget_id(self)
 
     def destroyFlags(self, flags: int = 0) -> int:
@@ -573,6 +623,7 @@ class virDomain(virDomainBase):
             self._c.domain_destroy_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDestroyFlags") from None
+        _rt.thread_state.last = None
         return _rt.forget_id(self)
 
     def detachDevice(self, xml: str) -> int:
@@ -583,6 +634,7 @@ class virDomain(virDomainBase):
             self._c.domain_detach_device(dom=self._o, xml=xml)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDetachDevice") from None
+        _rt.thread_state.last = None
         return 0
 
     def detachDeviceAlias(self, alias: str, flags: int = 0) -> int:
@@ -594,6 +646,7 @@ class virDomain(virDomainBase):
             self._c.domain_detach_device_alias(dom=self._o, alias=alias, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDetachDeviceAlias") from None
+        _rt.thread_state.last = None
         return 0
 
     def detachDeviceFlags(self, xml: str, flags: int = 0) -> int:
@@ -605,6 +658,7 @@ class virDomain(virDomainBase):
             self._c.domain_detach_device_flags(dom=self._o, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDetachDeviceFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def diskErrors(self, flags: int = 0) -> dict[str, int]:
@@ -614,6 +668,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_disk_errors(dom=self._o, maxerrors=self._c.domain_get_disk_errors(dom=self._o, maxerrors=0, flags=flags).nerrors, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetDiskErrors") from None
+        _rt.thread_state.last = None
         return {e.disk: e.error for e in r.errors}
 
     def emulatorPinInfo(self, flags: int = 0) -> tuple[bool, ...] | None:
@@ -623,6 +678,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_emulator_pin_info(dom=self._o, maplen=_rt.cpumap_len(self._conn), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetEmulatorPinInfo") from None
+        _rt.thread_state.last = None
         return _rt.cpumaps(r.cpumaps, 1, self._conn)[0] if r.ret else None
 
     def fSTrim(self, mountPoint: str | None, minimum: int, flags: int = 0) -> int:
@@ -633,6 +689,7 @@ class virDomain(virDomainBase):
             self._c.domain_fstrim(dom=self._o, mountPoint=mountPoint, minimum=minimum, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFSTrim") from None
+        _rt.thread_state.last = None
         return 0
 
     def fsFreeze(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
@@ -642,6 +699,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_fsfreeze(dom=self._o, mountpoints=list(mountpoints or []), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFSFreeze") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -652,6 +710,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_fsinfo(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetFSInfo") from None
+        _rt.thread_state.last = None
         return [(i.mountpoint, i.name, i.fstype, list(i.dev_aliases)) for i in r.info]
 
     def fsThaw(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
@@ -661,6 +720,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_fsthaw(dom=self._o, mountpoints=list(mountpoints or []), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFSThaw") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -676,6 +736,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_time(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetTime") from None
+        _rt.thread_state.last = None
         return {"seconds": r.seconds, "nseconds": r.nseconds}
 
     def guestInfo(self, types: int = 0, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -685,6 +746,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_guest_info(dom=self._o, types=types, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetGuestInfo") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     def guestVcpus(self, flags: int = 0) -> dict[str, _rt.TypedValue] | None:
@@ -699,6 +761,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_has_current_snapshot(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainHasCurrentSnapshot") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -709,6 +772,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_has_managed_save_image(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainHasManagedSaveImage") from None
+        _rt.thread_state.last = None
         return r
 
     def hostname(self, flags: int = 0) -> str:
@@ -718,6 +782,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_hostname(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetHostname") from None
+        _rt.thread_state.last = None
         return r
 
     def info(self) -> list[int]:
@@ -726,6 +791,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_info(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetInfo") from None
+        _rt.thread_state.last = None
         return [r.state, r.maxMem, r.memory, r.nrVirtCpu, r.cpuTime]
 
     def injectNMI(self, flags: int = 0) -> int:
@@ -735,6 +801,7 @@ class virDomain(virDomainBase):
             self._c.domain_inject_nmi(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInjectNMI") from None
+        _rt.thread_state.last = None
         return 0
 
     def interfaceAddresses(self, source: int, flags: int = 0) -> dict[str, dict[str, Any]]:
@@ -744,6 +811,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_interface_addresses(dom=self._o, source=source, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInterfaceAddresses") from None
+        _rt.thread_state.last = None
         return _rt.interface_addresses(r)
 
     def interfaceParameters(self, device: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -754,6 +822,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetInterfaceParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def interfaceStats(self, path: str) -> tuple[int, int, int, int, int, int, int, int]:
@@ -762,6 +831,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_interface_stats(dom=self._o, device=_rt.non_null(path, "device", "virDomainInterfaceStats"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInterfaceStats") from None
+        _rt.thread_state.last = None
         return (r.rx_bytes, r.rx_packets, r.rx_errs, r.rx_drop, r.tx_bytes, r.tx_packets, r.tx_errs, r.tx_drop)
 
     def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, list[bool]]]:
@@ -771,6 +841,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_iothread_info(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetIOThreadInfo") from None
+        _rt.thread_state.last = None
         return [(t.iothread_id, list(_rt.cpumaps(t.cpumap, 1, self._conn)[0])) for t in r.info]
 
     def isActive(self) -> int:
@@ -779,6 +850,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_is_active(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     def isPersistent(self) -> int:
@@ -787,6 +859,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_is_persistent(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     def isUpdated(self) -> int:
@@ -795,6 +868,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_is_updated(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainIsUpdated") from None
+        _rt.thread_state.last = None
         return r
 
     def jobInfo(self) -> list[int]:
@@ -803,6 +877,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_job_info(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetJobInfo") from None
+        _rt.thread_state.last = None
         return [r.type, r.timeElapsed, r.timeRemaining, r.dataTotal, r.dataProcessed, r.dataRemaining, r.memTotal, r.memProcessed, r.memRemaining, r.fileTotal, r.fileProcessed, r.fileRemaining]
 
     def jobStats(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -812,6 +887,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_job_stats(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetJobStats") from None
+        _rt.thread_state.last = None
         return _rt.job_stats(r.type, r.params)
 
     def launchSecurityInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -821,6 +897,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_launch_security_info(dom=self._o, flags=flags | _rt.STRING_OKAY)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetLaunchSecurityInfo") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     def listAllCheckpoints(self, flags: int = 0) -> list[virDomainCheckpoint]:
@@ -830,6 +907,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_list_all_checkpoints(dom=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllCheckpoints") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint._list(self, r.checkpoints)
 
     def listAllSnapshots(self, flags: int = 0) -> list[virDomainSnapshot]:
@@ -839,6 +917,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_list_all_snapshots(dom=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllSnapshots") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot._list(self, r.snapshots)
 
     def managedSave(self, flags: int = 0) -> int:
@@ -848,6 +927,7 @@ class virDomain(virDomainBase):
             self._c.domain_managed_save(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSave") from None
+        _rt.thread_state.last = None
         return 0
 
     def managedSaveDefineXML(self, dxml: str | None, flags: int = 0) -> int:
@@ -857,6 +937,7 @@ class virDomain(virDomainBase):
             self._c.domain_managed_save_define_xml(dom=self._o, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSaveDefineXML") from None
+        _rt.thread_state.last = None
         return 0
 
     def managedSaveGetXMLDesc(self, flags: int = 0) -> str:
@@ -866,6 +947,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_managed_save_get_xml_desc(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSaveGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def managedSaveRemove(self, flags: int = 0) -> int:
@@ -875,6 +957,7 @@ class virDomain(virDomainBase):
             self._c.domain_managed_save_remove(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSaveRemove") from None
+        _rt.thread_state.last = None
         return 0
 
     def maxMemory(self) -> int:
@@ -883,6 +966,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_max_memory(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMaxMemory") from None
+        _rt.thread_state.last = None
         return r
 
     def maxVcpus(self) -> int:
@@ -891,6 +975,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_max_vcpus(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMaxVcpus") from None
+        _rt.thread_state.last = None
         return r
 
     def memoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -901,6 +986,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMemoryParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def memoryPeek(self, start: int, size: int, flags: int = 0) -> bytes:
@@ -910,6 +996,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_memory_peek(dom=self._o, offset=start, size=size, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMemoryPeek") from None
+        _rt.thread_state.last = None
         result: bytes = r
         return result
 
@@ -919,6 +1006,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_memory_stats(dom=self._o, maxStats=_rt.MEMORY_STAT_NR, flags=0)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMemoryStats") from None
+        _rt.thread_state.last = None
         return _rt.memory_stats(r)
 
     def messages(self, flags: int = 0) -> list[str]:
@@ -928,6 +1016,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_messages(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMessages") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def metadata(self, type: int, uri: str | None, flags: int = 0) -> str:
@@ -937,6 +1026,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_metadata(dom=self._o, type=type, uri=uri, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMetadata") from None
+        _rt.thread_state.last = None
         return r
 
     def migrate(self, dconn: virConnect, flags: int = 0, dname: str | None = None, uri: str | None = None, bandwidth: int = 0) -> virDomain:
@@ -971,6 +1061,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_migrate_get_max_speed(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateGetMaxSpeed") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -982,6 +1073,7 @@ class virDomain(virDomainBase):
             self._c.domain_migrate_set_compression_cache(dom=self._o, cacheSize=cacheSize, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateSetCompressionCache") from None
+        _rt.thread_state.last = None
         return 0
 
     def migrateSetMaxDowntime(self, downtime: int, flags: int = 0) -> int:
@@ -992,6 +1084,7 @@ class virDomain(virDomainBase):
             self._c.domain_migrate_set_max_downtime(dom=self._o, downtime=downtime, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateSetMaxDowntime") from None
+        _rt.thread_state.last = None
         return 0
 
     def migrateSetMaxSpeed(self, bandwidth: int, flags: int = 0) -> int:
@@ -1002,6 +1095,7 @@ class virDomain(virDomainBase):
             self._c.domain_migrate_set_max_speed(dom=self._o, bandwidth=bandwidth, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateSetMaxSpeed") from None
+        _rt.thread_state.last = None
         return 0
 
     def migrateStartPostCopy(self, flags: int = 0) -> int:
@@ -1011,6 +1105,7 @@ class virDomain(virDomainBase):
             self._c.domain_migrate_start_post_copy(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateStartPostCopy") from None
+        _rt.thread_state.last = None
         return 0
 
     def migrateToURI(self, duri: str, flags: int = 0, dname: str | None = None, bandwidth: int = 0) -> int:
@@ -1041,6 +1136,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetNumaParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
@@ -1051,6 +1147,7 @@ class virDomain(virDomainBase):
             s = self._c.domain_open_channel(dom=self._o, name=name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenChannel") from None
+        _rt.thread_state.last = None
         st._attach(s)
         return 0
 
@@ -1062,6 +1159,7 @@ class virDomain(virDomainBase):
             s = self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenConsole") from None
+        _rt.thread_state.last = None
         st._attach(s)
         return 0
 
@@ -1072,6 +1170,7 @@ class virDomain(virDomainBase):
             self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[_rt.socket_fd(fd, "virDomainOpenGraphics")])
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenGraphics") from None
+        _rt.thread_state.last = None
         return 0
 
     def openGraphicsFD(self, idx: int, flags: int = 0) -> int:
@@ -1081,6 +1180,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_open_graphics_fd(dom=self._o, idx=idx, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenGraphicsFD") from None
+        _rt.thread_state.last = None
         return _rt.single_fd(r[1])
 
     def pMSuspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
@@ -1092,6 +1192,7 @@ class virDomain(virDomainBase):
             self._c.domain_pm_suspend_for_duration(dom=self._o, target=target, duration=duration, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPMSuspendForDuration") from None
+        _rt.thread_state.last = None
         return 0
 
     def pMWakeup(self, flags: int = 0) -> int:
@@ -1101,6 +1202,7 @@ class virDomain(virDomainBase):
             self._c.domain_pm_wakeup(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPMWakeup") from None
+        _rt.thread_state.last = None
         return 0
 
     def perfEvents(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -1110,6 +1212,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_perf_events(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetPerfEvents") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     def pinEmulator(self, cpumap: tuple[bool, ...], flags: int = 0) -> int:
@@ -1119,6 +1222,7 @@ class virDomain(virDomainBase):
             self._c.domain_pin_emulator(dom=self._o, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinEmulator") from None
+        _rt.thread_state.last = None
         return 0
 
     def pinIOThread(self, iothread_val: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
@@ -1128,6 +1232,7 @@ class virDomain(virDomainBase):
             self._c.domain_pin_iothread(dom=self._o, iothreads_id=iothread_val, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinIOThread") from None
+        _rt.thread_state.last = None
         return 0
 
     def pinVcpu(self, vcpu: int, cpumap: tuple[bool, ...]) -> int:
@@ -1136,6 +1241,7 @@ class virDomain(virDomainBase):
             self._c.domain_pin_vcpu(dom=self._o, vcpu=vcpu, cpumap=_rt.cpumap_bytes(cpumap, self._conn))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinVcpu") from None
+        _rt.thread_state.last = None
         return 0
 
     def pinVcpuFlags(self, vcpu: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
@@ -1145,6 +1251,7 @@ class virDomain(virDomainBase):
             self._c.domain_pin_vcpu_flags(dom=self._o, vcpu=vcpu, cpumap=_rt.cpumap_bytes(cpumap, self._conn), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinVcpuFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def reboot(self, flags: int = 0) -> int:
@@ -1154,6 +1261,7 @@ class virDomain(virDomainBase):
             self._c.domain_reboot(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainReboot") from None
+        _rt.thread_state.last = None
         return 0
 
     def rename(self, new_name: str | None, flags: int = 0) -> int:
@@ -1163,6 +1271,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_rename(dom=self._o, new_name=new_name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRename") from None
+        _rt.thread_state.last = None
         return r
 
     def reset(self, flags: int = 0) -> int:
@@ -1172,6 +1281,7 @@ class virDomain(virDomainBase):
             self._c.domain_reset(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainReset") from None
+        _rt.thread_state.last = None
         return 0
 
     def resume(self) -> int:
@@ -1180,6 +1290,7 @@ class virDomain(virDomainBase):
             self._c.domain_resume(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainResume") from None
+        _rt.thread_state.last = None
         return 0
 
     def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
@@ -1190,6 +1301,7 @@ class virDomain(virDomainBase):
             self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRevertToSnapshot") from None
+        _rt.thread_state.last = None
         return 0
 
     def save(self, to: str) -> int:
@@ -1200,6 +1312,7 @@ class virDomain(virDomainBase):
             self._c.domain_save(dom=self._o, to=to)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSave") from None
+        _rt.thread_state.last = None
         return 0
 
     def saveFlags(self, to: str, dxml: str | None = None, flags: int = 0) -> int:
@@ -1211,6 +1324,7 @@ class virDomain(virDomainBase):
             self._c.domain_save_flags(dom=self._o, to=to, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def saveParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1220,6 +1334,7 @@ class virDomain(virDomainBase):
             self._c.domain_save_params(dom=self._o, params=_rt.hinted_params(params, "save"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveParams") from None
+        _rt.thread_state.last = None
         return 0
 
     def schedulerParameters(self) -> dict[str, _rt.TypedValue]:
@@ -1228,6 +1343,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_scheduler_parameters(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSchedulerParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     def schedulerParametersFlags(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -1237,6 +1353,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams, flags=flags | _rt.STRING_OKAY)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSchedulerParametersFlags") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     def schedulerType(self) -> tuple[str, int]:
@@ -1245,6 +1362,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_scheduler_type(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSchedulerType") from None
+        _rt.thread_state.last = None
         return (r.type, r.nparams)
 
     def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
@@ -1256,6 +1374,7 @@ class virDomain(virDomainBase):
             s = self._c.domain_screenshot(dom=self._o, screen=screen, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainScreenshot") from None
+        _rt.thread_state.last = None
         r: str | None = stream._attach(s)
         return r
 
@@ -1265,6 +1384,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_security_label(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSecurityLabel") from None
+        _rt.thread_state.last = None
         return [_rt.cstr(r.label), bool(r.enforcing)]
 
     def securityLabelList(self) -> list[list[str | bool]]:
@@ -1273,6 +1393,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_security_label_list(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSecurityLabelList") from None
+        _rt.thread_state.last = None
         return _rt.security_labels(r.labels)
 
     def sendKey(self, codeset: int, holdtime: int, keycodes: list[int], nkeycodes: int, flags: int = 0) -> int:
@@ -1282,6 +1403,7 @@ class virDomain(virDomainBase):
             self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=_rt.keycodes(keycodes, nkeycodes), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSendKey") from None
+        _rt.thread_state.last = None
         return 0
 
     def sendProcessSignal(self, pid_value: int, signum: int, flags: int = 0) -> int:
@@ -1292,6 +1414,7 @@ class virDomain(virDomainBase):
             self._c.domain_send_process_signal(dom=self._o, pid_value=pid_value, signum=signum, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSendProcessSignal") from None
+        _rt.thread_state.last = None
         return 0
 
     def setAutostart(self, autostart: int) -> int:
@@ -1300,6 +1423,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_autostart(dom=self._o, autostart=autostart)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     def setBlkioParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1309,6 +1433,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlkioParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     def setBlockIoTune(self, disk: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1318,6 +1443,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_block_io_tune(dom=self._o, disk=disk, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_block_io_tune, dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlockIoTune") from None
+        _rt.thread_state.last = None
         return 0
 
     def setBlockThreshold(self, dev: str, threshold: int, flags: int = 0) -> int:
@@ -1330,6 +1456,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_block_threshold(dom=self._o, dev=dev, threshold=threshold, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlockThreshold") from None
+        _rt.thread_state.last = None
         return 0
 
     def setGuestVcpus(self, cpumap: str, state: int, flags: int = 0) -> int:
@@ -1341,6 +1468,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_guest_vcpus(dom=self._o, cpumap=cpumap, state=state, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetGuestVcpus") from None
+        _rt.thread_state.last = None
         return 0
 
     def setIOThreadParams(self, iothread_val: int, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1350,6 +1478,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_iothread_params(dom=self._o, iothread_id=iothread_val, params=_rt.hinted_params(params, "iothread"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetIOThreadParams") from None
+        _rt.thread_state.last = None
         return 0
 
     def setInterfaceParameters(self, device: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1359,6 +1488,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_interface_parameters(dom=self._o, device=device, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_interface_parameters, dom=self._o, device=device, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetInterfaceParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     def setLaunchSecurityState(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1368,6 +1498,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_launch_security_state(dom=self._o, params=_rt.hinted_params(params, "launch_security"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetLaunchSecurityState") from None
+        _rt.thread_state.last = None
         return 0
 
     def setLifecycleAction(self, type: int, action: int, flags: int = 0) -> int:
@@ -1379,6 +1510,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_lifecycle_action(dom=self._o, type=type, action=action, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetLifecycleAction") from None
+        _rt.thread_state.last = None
         return 0
 
     def setMaxMemory(self, memory: int) -> int:
@@ -1388,6 +1520,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_max_memory(dom=self._o, memory=memory)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMaxMemory") from None
+        _rt.thread_state.last = None
         return 0
 
     def setMemory(self, memory: int) -> int:
@@ -1397,6 +1530,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_memory(dom=self._o, memory=memory)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemory") from None
+        _rt.thread_state.last = None
         return 0
 
     def setMemoryFlags(self, memory: int, flags: int = 0) -> int:
@@ -1407,6 +1541,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_memory_flags(dom=self._o, memory=memory, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1416,6 +1551,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     def setMemoryStatsPeriod(self, period: int, flags: int = 0) -> int:
@@ -1425,6 +1561,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_memory_stats_period(dom=self._o, period=period, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryStatsPeriod") from None
+        _rt.thread_state.last = None
         return 0
 
     def setMetadata(self, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> int:
@@ -1434,6 +1571,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_metadata(dom=self._o, type=type, metadata=metadata, key=key, uri=uri, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMetadata") from None
+        _rt.thread_state.last = None
         return 0
 
     def setNumaParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1443,6 +1581,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, _rt.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetNumaParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     def setPerfEvents(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1452,6 +1591,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_perf_events(dom=self._o, params=_rt.typed_params(params, self._c.domain_get_perf_events(dom=self._o, flags=flags)), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetPerfEvents") from None
+        _rt.thread_state.last = None
         return 0
 
     def setSchedulerParameters(self, params: dict[str, _rt.TypedValue]) -> int:
@@ -1460,6 +1600,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_scheduler_parameters(dom=self._o, params=_rt.typed_params(params, self._c.domain_get_scheduler_parameters(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams)))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetSchedulerParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     def setSchedulerParametersFlags(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1469,6 +1610,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_scheduler_parameters_flags(dom=self._o, params=_rt.typed_params(params, self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=self._c.domain_get_scheduler_type(dom=self._o).nparams, flags=flags)), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetSchedulerParametersFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def setTime(self, time: dict[str, int] | None = None, flags: int = 0) -> int:
@@ -1478,6 +1620,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_time(dom=self._o, seconds=_rt.time_field(time, "seconds"), nseconds=_rt.time_field(time, "nseconds"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetTime") from None
+        _rt.thread_state.last = None
         return 0
 
     def setUserPassword(self, user: str | None, password: str | None, flags: int = 0) -> int:
@@ -1487,6 +1630,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_user_password(dom=self._o, user=user, password=password, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetUserPassword") from None
+        _rt.thread_state.last = None
         return 0
 
     def setVcpu(self, vcpumap: str, state: int, flags: int = 0) -> int:
@@ -1498,6 +1642,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_vcpu(dom=self._o, cpumap=vcpumap, state=state, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetVcpu") from None
+        _rt.thread_state.last = None
         return 0
 
     def setVcpus(self, nvcpus: int) -> int:
@@ -1507,6 +1652,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_vcpus(dom=self._o, nvcpus=nvcpus)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetVcpus") from None
+        _rt.thread_state.last = None
         return 0
 
     def setVcpusFlags(self, nvcpus: int, flags: int = 0) -> int:
@@ -1517,6 +1663,7 @@ class virDomain(virDomainBase):
             self._c.domain_set_vcpus_flags(dom=self._o, nvcpus=nvcpus, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetVcpusFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def shutdown(self) -> int:
@@ -1525,6 +1672,7 @@ class virDomain(virDomainBase):
             self._c.domain_shutdown(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainShutdown") from None
+        _rt.thread_state.last = None
         return 0
 
     def shutdownFlags(self, flags: int = 0) -> int:
@@ -1534,6 +1682,7 @@ class virDomain(virDomainBase):
             self._c.domain_shutdown_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainShutdownFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def snapshotCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainSnapshot:
@@ -1545,6 +1694,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_snapshot_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotCreateXML") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self, r)
 
     def snapshotCurrent(self, flags: int = 0) -> virDomainSnapshot:
@@ -1554,6 +1704,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_snapshot_current(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotCurrent") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self, r)
 
     def snapshotListNames(self, flags: int = 0) -> list[str]:
@@ -1563,6 +1714,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_snapshot_list_names(dom=self._o, maxnames=self._c.domain_snapshot_num(dom=self._o, flags=flags), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListNames") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def snapshotLookupByName(self, name: str, flags: int = 0) -> virDomainSnapshot:
@@ -1574,6 +1726,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_snapshot_lookup_by_name(dom=self._o, name=name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotLookupByName") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self, r)
 
     def snapshotNum(self, flags: int = 0) -> int:
@@ -1583,6 +1736,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_snapshot_num(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotNum") from None
+        _rt.thread_state.last = None
         return r
 
     def startDirtyRateCalc(self, seconds: int, flags: int = 0) -> int:
@@ -1592,6 +1746,7 @@ class virDomain(virDomainBase):
             self._c.domain_start_dirty_rate_calc(dom=self._o, seconds=seconds, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainStartDirtyRateCalc") from None
+        _rt.thread_state.last = None
         return 0
 
     def state(self, flags: int = 0) -> list[int]:
@@ -1601,6 +1756,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_state(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetState") from None
+        _rt.thread_state.last = None
         return [r.state, r.reason]
 
     def suspend(self) -> int:
@@ -1609,6 +1765,7 @@ class virDomain(virDomainBase):
             self._c.domain_suspend(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSuspend") from None
+        _rt.thread_state.last = None
         return 0
 
     def undefine(self) -> int:
@@ -1617,6 +1774,7 @@ class virDomain(virDomainBase):
             self._c.domain_undefine(dom=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
     def undefineFlags(self, flags: int = 0) -> int:
@@ -1626,6 +1784,7 @@ class virDomain(virDomainBase):
             self._c.domain_undefine_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainUndefineFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def updateDeviceFlags(self, xml: str, flags: int = 0) -> int:
@@ -1637,6 +1796,7 @@ class virDomain(virDomainBase):
             self._c.domain_update_device_flags(dom=self._o, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainUpdateDeviceFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def vcpuPinInfo(self, flags: int = 0) -> list[tuple[bool, ...]]:
@@ -1646,6 +1806,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_vcpu_pin_info(dom=self._o, ncpumaps=self.vcpusFlags(flags), maplen=_rt.cpumap_len(self._conn), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetVcpuPinInfo") from None
+        _rt.thread_state.last = None
         return _rt.cpumaps(r.cpumaps, r.num, self._conn)
 
     def vcpus(self) -> tuple[list[tuple[int, int, int, int]], list[tuple[bool, ...]]]:
@@ -1654,6 +1815,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_vcpus(dom=self._o, maxinfo=self.info()[3], maplen=_rt.cpumap_len(self._conn))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetVcpus") from None
+        _rt.thread_state.last = None
         return _rt.vcpus(r, self._conn)
 
     def vcpusFlags(self, flags: int = 0) -> int:
@@ -1663,6 +1825,7 @@ class virDomain(virDomainBase):
             r = self._c.domain_get_vcpus_flags(dom=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetVcpusFlags") from None
+        _rt.thread_state.last = None
         return r
 
 
@@ -1686,6 +1849,7 @@ class virNetworkPort(virNetworkPortBase):
             r = self._c.network_port_get_xml_desc(port=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def delete(self, flags: int = 0) -> int:
@@ -1695,6 +1859,7 @@ class virNetworkPort(virNetworkPortBase):
             self._c.network_port_delete(port=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     def parameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -1705,6 +1870,7 @@ class virNetworkPort(virNetworkPortBase):
             r = self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortGetParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def setParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1714,6 +1880,7 @@ class virNetworkPort(virNetworkPortBase):
             self._c.network_port_set_parameters(port=self._o, params=_rt.hinted_params(params, "network_port"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortSetParameters") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -1727,6 +1894,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_get_dhcp_leases(net=self._o, mac=mac, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetDHCPLeases") from None
+        _rt.thread_state.last = None
         return _rt.dhcp_leases(r.leases)
 
     def UUID(self) -> bytes:
@@ -1746,6 +1914,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_get_xml_desc(net=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def autostart(self) -> int:
@@ -1754,6 +1923,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_get_autostart(net=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -1763,6 +1933,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_get_bridge_name(net=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetBridgeName") from None
+        _rt.thread_state.last = None
         return r
 
     def create(self) -> int:
@@ -1771,6 +1942,7 @@ class virNetwork(virNetworkBase):
             self._c.network_create(net=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     def destroy(self) -> int:
@@ -1779,6 +1951,7 @@ class virNetwork(virNetworkBase):
             self._c.network_destroy(net=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     def isActive(self) -> int:
@@ -1787,6 +1960,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_is_active(net=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     def isPersistent(self) -> int:
@@ -1795,6 +1969,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_is_persistent(net=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     def listAllPorts(self, flags: int = 0) -> list[virNetworkPort]:
@@ -1804,6 +1979,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_list_all_ports(network=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkListAllPorts") from None
+        _rt.thread_state.last = None
         return virNetworkPort._list(self, r.ports)
 
     def name(self) -> str:
@@ -1820,6 +1996,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_port_create_xml(network=self._o, xml=xmldesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortCreateXML") from None
+        _rt.thread_state.last = None
         return virNetworkPort(self, r)
 
     def portLookupByUUID(self, uuid: bytes) -> virNetworkPort:
@@ -1828,6 +2005,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_arg(uuid, "virNetworkPortLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortLookupByUUID") from None
+        _rt.thread_state.last = None
         return virNetworkPort(self, r)
 
     def portLookupByUUIDString(self, uuidstr: str) -> virNetworkPort:
@@ -1836,6 +2014,7 @@ class virNetwork(virNetworkBase):
             r = self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_bytes(uuidstr, "virNetworkPortLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virNetworkPort(self, r)
 
     def setAutostart(self, autostart: int) -> int:
@@ -1844,6 +2023,7 @@ class virNetwork(virNetworkBase):
             self._c.network_set_autostart(net=self._o, autostart=autostart)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     def undefine(self) -> int:
@@ -1852,6 +2032,7 @@ class virNetwork(virNetworkBase):
             self._c.network_undefine(net=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
     def update(self, command: int, section: int, parentIndex: int, xml: str, flags: int = 0) -> int:
@@ -1865,6 +2046,7 @@ class virNetwork(virNetworkBase):
             self._c.network_update(net=self._o, command=command, section=section, parentIndex=parentIndex, xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkUpdate") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -1883,6 +2065,7 @@ class virInterface(virInterfaceBase):
             r = self._c.interface_get_xml_desc(iface=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def create(self, flags: int = 0) -> int:
@@ -1892,6 +2075,7 @@ class virInterface(virInterfaceBase):
             self._c.interface_create(iface=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     def destroy(self, flags: int = 0) -> int:
@@ -1901,6 +2085,7 @@ class virInterface(virInterfaceBase):
             self._c.interface_destroy(iface=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     def isActive(self) -> int:
@@ -1909,6 +2094,7 @@ class virInterface(virInterfaceBase):
             r = self._c.interface_is_active(iface=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     def name(self) -> str:
@@ -1922,6 +2108,7 @@ class virInterface(virInterfaceBase):
             self._c.interface_undefine(iface=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -1945,6 +2132,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_get_xml_desc(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def autostart(self) -> int:
@@ -1953,6 +2141,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_get_autostart(pool=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -1963,6 +2152,7 @@ class virStoragePool(virStoragePoolBase):
             self._c.storage_pool_build(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolBuild") from None
+        _rt.thread_state.last = None
         return 0
 
     def create(self, flags: int = 0) -> int:
@@ -1972,6 +2162,7 @@ class virStoragePool(virStoragePoolBase):
             self._c.storage_pool_create(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     def createXML(self, xmlDesc: str, flags: int = 0) -> virStorageVol:
@@ -1983,6 +2174,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_vol_create_xml(pool=self._o, xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolCreateXML") from None
+        _rt.thread_state.last = None
         return virStorageVol(self._parent, r)
 
     def createXMLFrom(self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0) -> virStorageVol:
@@ -1995,6 +2187,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_vol_create_xml_from(pool=self._o, xml=xmlDesc, clonevol=clonevol._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolCreateXMLFrom") from None
+        _rt.thread_state.last = None
         return virStorageVol(self._parent, r)
 
     def delete(self, flags: int = 0) -> int:
@@ -2004,6 +2197,7 @@ class virStoragePool(virStoragePoolBase):
             self._c.storage_pool_delete(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     def destroy(self) -> int:
@@ -2012,6 +2206,7 @@ class virStoragePool(virStoragePoolBase):
             self._c.storage_pool_destroy(pool=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     def info(self) -> list[int]:
@@ -2020,6 +2215,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_get_info(pool=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolGetInfo") from None
+        _rt.thread_state.last = None
         return [r.state, r.capacity, r.allocation, r.available]
 
     def isActive(self) -> int:
@@ -2028,6 +2224,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_is_active(pool=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     def isPersistent(self) -> int:
@@ -2036,6 +2233,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_is_persistent(pool=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     def listAllVolumes(self, flags: int = 0) -> list[virStorageVol]:
@@ -2045,6 +2243,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_list_all_volumes(pool=self._o, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolListAllVolumes") from None
+        _rt.thread_state.last = None
         return virStorageVol._list(self._conn, r.vols)
 
     def listVolumes(self) -> list[str]:
@@ -2053,6 +2252,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_list_volumes(pool=self._o, maxnames=self._c.storage_pool_num_of_volumes(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolListVolumes") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def name(self) -> str:
@@ -2066,6 +2266,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_pool_num_of_volumes(pool=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolNumOfVolumes") from None
+        _rt.thread_state.last = None
         return r
 
     def refresh(self, flags: int = 0) -> int:
@@ -2075,6 +2276,7 @@ class virStoragePool(virStoragePoolBase):
             self._c.storage_pool_refresh(pool=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolRefresh") from None
+        _rt.thread_state.last = None
         return 0
 
     def setAutostart(self, autostart: int) -> int:
@@ -2083,6 +2285,7 @@ class virStoragePool(virStoragePoolBase):
             self._c.storage_pool_set_autostart(pool=self._o, autostart=autostart)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     def storageVolLookupByName(self, name: str) -> virStorageVol:
@@ -2093,6 +2296,7 @@ class virStoragePool(virStoragePoolBase):
             r = self._c.storage_vol_lookup_by_name(pool=self._o, name=name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolLookupByName") from None
+        _rt.thread_state.last = None
         return virStorageVol(self._parent, r)
 
     def undefine(self) -> int:
@@ -2101,6 +2305,7 @@ class virStoragePool(virStoragePoolBase):
             self._c.storage_pool_undefine(pool=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2114,6 +2319,7 @@ class virStorageVol(virStorageVolBase):
             r = self._c.storage_vol_get_xml_desc(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def delete(self, flags: int = 0) -> int:
@@ -2123,6 +2329,7 @@ class virStorageVol(virStorageVolBase):
             self._c.storage_vol_delete(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
@@ -2135,6 +2342,7 @@ class virStorageVol(virStorageVolBase):
             s = self._c.storage_vol_download(vol=self._o, offset=offset, length=length, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolDownload") from None
+        _rt.thread_state.last = None
         stream._attach(s)
         return 0
 
@@ -2144,6 +2352,7 @@ class virStorageVol(virStorageVolBase):
             r = self._c.storage_vol_get_info(vol=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetInfo") from None
+        _rt.thread_state.last = None
         return [r.type, r.capacity, r.allocation]
 
     def infoFlags(self, flags: int = 0) -> list[int]:
@@ -2153,6 +2362,7 @@ class virStorageVol(virStorageVolBase):
             r = self._c.storage_vol_get_info_flags(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetInfoFlags") from None
+        _rt.thread_state.last = None
         return [r.type, r.capacity, r.allocation]
 
     def key(self) -> str:
@@ -2171,6 +2381,7 @@ class virStorageVol(virStorageVolBase):
             r = self._c.storage_vol_get_path(vol=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetPath") from None
+        _rt.thread_state.last = None
         return r
 
     def resize(self, capacity: int, flags: int = 0) -> int:
@@ -2181,6 +2392,7 @@ class virStorageVol(virStorageVolBase):
             self._c.storage_vol_resize(vol=self._o, capacity=capacity, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolResize") from None
+        _rt.thread_state.last = None
         return 0
 
     def storagePoolLookupByVolume(self) -> virStoragePool:
@@ -2189,6 +2401,7 @@ class virStorageVol(virStorageVolBase):
             r = self._c.storage_pool_lookup_by_volume(vol=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByVolume") from None
+        _rt.thread_state.last = None
         return virStoragePool(self._parent, r)
 
     def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
@@ -2201,6 +2414,7 @@ class virStorageVol(virStorageVolBase):
             s = self._c.storage_vol_upload(vol=self._o, offset=offset, length=length, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolUpload") from None
+        _rt.thread_state.last = None
         stream._attach(s)
         return 0
 
@@ -2211,6 +2425,7 @@ class virStorageVol(virStorageVolBase):
             self._c.storage_vol_wipe(vol=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolWipe") from None
+        _rt.thread_state.last = None
         return 0
 
     def wipePattern(self, algorithm: int, flags: int = 0) -> int:
@@ -2221,6 +2436,7 @@ class virStorageVol(virStorageVolBase):
             self._c.storage_vol_wipe_pattern(vol=self._o, algorithm=algorithm, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolWipePattern") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2234,6 +2450,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = self._c.node_device_get_xml_desc(name=self._o.name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def autostart(self) -> int:
@@ -2242,6 +2459,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = self._c.node_device_get_autostart(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2252,6 +2470,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_create(name=self._o.name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     def destroy(self) -> int:
@@ -2260,6 +2479,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_destroy(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     def detachFlags(self, driverName: str | None, flags: int = 0) -> int:
@@ -2269,6 +2489,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_detach_flags(name=self._o.name, driverName=driverName, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDetachFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def dettach(self) -> int:
@@ -2277,6 +2498,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_dettach(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDettach") from None
+        _rt.thread_state.last = None
         return 0
 
     def isActive(self) -> int:
@@ -2285,6 +2507,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = self._c.node_device_is_active(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     def isPersistent(self) -> int:
@@ -2293,6 +2516,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = self._c.node_device_is_persistent(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     def listCaps(self) -> list[str]:
@@ -2301,6 +2525,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = self._c.node_device_list_caps(name=self._o.name, maxnames=self._c.node_device_num_of_caps(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceListCaps") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def name(self) -> str:
@@ -2314,6 +2539,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = self._c.node_device_num_of_caps(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceNumOfCaps") from None
+        _rt.thread_state.last = None
         return r
 
     def parent(self) -> str | None:
@@ -2322,6 +2548,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = self._c.node_device_get_parent(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceGetParent") from None
+        _rt.thread_state.last = None
         return r
 
     def reAttach(self) -> int:
@@ -2330,6 +2557,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_re_attach(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceReAttach") from None
+        _rt.thread_state.last = None
         return 0
 
     def reset(self) -> int:
@@ -2338,6 +2566,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_reset(name=self._o.name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceReset") from None
+        _rt.thread_state.last = None
         return 0
 
     def setAutostart(self, autostart: int) -> int:
@@ -2346,6 +2575,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_set_autostart(name=self._o.name, autostart=autostart)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     def undefine(self, flags: int = 0) -> int:
@@ -2355,6 +2585,7 @@ class virNodeDevice(virNodeDeviceBase):
             self._c.node_device_undefine(name=self._o.name, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2378,6 +2609,7 @@ class virSecret(virSecretBase):
             r = self._c.secret_get_xml_desc(secret=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def setValue(self, value: bytes | str, flags: int = 0) -> int:
@@ -2387,6 +2619,7 @@ class virSecret(virSecretBase):
             self._c.secret_set_value(secret=self._o, value=_rt.as_bytes(value), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretSetValue") from None
+        _rt.thread_state.last = None
         return 0
 
     def undefine(self) -> int:
@@ -2395,6 +2628,7 @@ class virSecret(virSecretBase):
             self._c.secret_undefine(secret=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
     def usageID(self) -> str:
@@ -2414,6 +2648,7 @@ class virSecret(virSecretBase):
             r = self._c.secret_get_value(secret=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretGetValue") from None
+        _rt.thread_state.last = None
         result: bytes = r
         return result
 
@@ -2428,6 +2663,7 @@ class virNWFilterBinding(virNWFilterBindingBase):
             r = self._c.nwfilter_binding_get_xml_desc(nwfilter=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def delete(self) -> int:
@@ -2436,6 +2672,7 @@ class virNWFilterBinding(virNWFilterBindingBase):
             self._c.nwfilter_binding_delete(nwfilter=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     def filterName(self) -> str:
@@ -2469,6 +2706,7 @@ class virNWFilter(virNWFilterBase):
             r = self._c.nwfilter_get_xml_desc(nwfilter=self._o, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def name(self) -> str:
@@ -2482,6 +2720,7 @@ class virNWFilter(virNWFilterBase):
             self._c.nwfilter_undefine(nwfilter=self._o)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2499,6 +2738,7 @@ class virConnect(virConnectBase):
             r = self._c.node_alloc_pages(pageSizes=list(pages), pageCounts=list(pages.values()), startCell=startCell, cellCount=cellCount, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeAllocPages") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2509,6 +2749,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_baseline_cpu(xmlCPUs=list(xmlCPUs), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectBaselineCPU") from None
+        _rt.thread_state.last = None
         result: str = r
         return result
 
@@ -2519,6 +2760,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_baseline_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPUs=list(xmlCPUs), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectBaselineHypervisorCPU") from None
+        _rt.thread_state.last = None
         result: str = r
         return result
 
@@ -2529,6 +2771,7 @@ class virConnect(virConnectBase):
             self._c.interface_change_begin(flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceChangeBegin") from None
+        _rt.thread_state.last = None
         return 0
 
     def changeCommit(self, flags: int = 0) -> int:
@@ -2538,6 +2781,7 @@ class virConnect(virConnectBase):
             self._c.interface_change_commit(flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceChangeCommit") from None
+        _rt.thread_state.last = None
         return 0
 
     def changeRollback(self, flags: int = 0) -> int:
@@ -2547,6 +2791,7 @@ class virConnect(virConnectBase):
             self._c.interface_change_rollback(flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceChangeRollback") from None
+        _rt.thread_state.last = None
         return 0
 
     def compareCPU(self, xmlDesc: str, flags: int = 0) -> int:
@@ -2558,6 +2803,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_compare_cpu(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectCompareCPU") from None
+        _rt.thread_state.last = None
         return r
 
     def compareHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
@@ -2569,6 +2815,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_compare_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectCompareHypervisorCPU") from None
+        _rt.thread_state.last = None
         return r
 
     def createLinux(self, xmlDesc: str, flags: int = 0) -> virDomain:
@@ -2578,6 +2825,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateLinux") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def createXML(self, xmlDesc: str, flags: int = 0) -> virDomain:
@@ -2589,6 +2837,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateXML") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def createXMLWithFiles(self, xmlDesc: str, files: list[int], flags: int = 0) -> virDomain:
@@ -2598,6 +2847,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_create_xml_with_files(xml_desc=xmlDesc, flags=flags, fds=files)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateXMLWithFiles") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def defineXML(self, xml: str) -> virDomain:
@@ -2608,6 +2858,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_define_xml(xml=xml)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDefineXML") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def defineXMLFlags(self, xml: str, flags: int = 0) -> virDomain:
@@ -2619,6 +2870,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_define_xml_flags(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDefineXMLFlags") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def domainListGetStats(self, doms: list[virDomain], stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
@@ -2628,6 +2880,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_all_domain_stats(doms=_rt.stats_domains(doms), stats=stats, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListGetStats") from None
+        _rt.thread_state.last = None
         return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]
 
     def domainXMLFromNative(self, nativeFormat: str, nativeConfig: str, flags: int = 0) -> str:
@@ -2641,6 +2894,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_domain_xml_from_native(nativeFormat=nativeFormat, nativeConfig=nativeConfig, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectDomainXMLFromNative") from None
+        _rt.thread_state.last = None
         return r
 
     def domainXMLToNative(self, nativeFormat: str, domainXml: str, flags: int = 0) -> str:
@@ -2654,6 +2908,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_domain_xml_to_native(nativeFormat=nativeFormat, domainXml=domainXml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectDomainXMLToNative") from None
+        _rt.thread_state.last = None
         return r
 
     def findStoragePoolSources(self, type: str, srcSpec: str | None, flags: int = 0) -> str:
@@ -2665,6 +2920,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_find_storage_pool_sources(type=type, srcSpec=srcSpec, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectFindStoragePoolSources") from None
+        _rt.thread_state.last = None
         return r
 
     def getAllDomainStats(self, stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
@@ -2674,6 +2930,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_all_domain_stats(doms=[], stats=stats, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetAllDomainStats") from None
+        _rt.thread_state.last = None
         return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]
 
     def getCPUMap(self, flags: int = 0) -> tuple[int, list[bool], int]:
@@ -2683,6 +2940,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_cpu_map(need_map=1, need_online=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetCPUMap") from None
+        _rt.thread_state.last = None
         return _rt.node_cpu_map(r)
 
     def getCPUModelNames(self, arch: str, flags: int = 0) -> list[str]:
@@ -2692,6 +2950,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_cpu_model_names(arch=arch, need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetCPUModelNames") from None
+        _rt.thread_state.last = None
         return list(r.models)
 
     def getCPUStats(self, cpuNum: int, flags: int = 0) -> dict[str, int]:
@@ -2702,6 +2961,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_cpu_stats(cpuNum=cpuNum, flags=flags, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetCPUStats") from None
+        _rt.thread_state.last = None
         return {p.field: p.value for p in r.params}
 
     def getCapabilities(self) -> str:
@@ -2710,6 +2970,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_capabilities()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetCapabilities") from None
+        _rt.thread_state.last = None
         return r
 
     def getCellsFreeMemory(self, startCell: int, maxCells: int) -> list[int]:
@@ -2718,6 +2979,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_cells_free_memory(startCell=startCell, maxcells=maxCells)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetCellsFreeMemory") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def getDomainCapabilities(self, emulatorbin: str | None = None, arch: str | None = None, machine: str | None = None, virttype: str | None = None, flags: int = 0) -> str:
@@ -2727,6 +2989,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_domain_capabilities(emulatorbin=emulatorbin, arch=arch, machine=machine, virttype=virttype, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetDomainCapabilities") from None
+        _rt.thread_state.last = None
         return r
 
     def getFreeMemory(self) -> int:
@@ -2735,6 +2998,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_free_memory()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetFreeMemory") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2745,6 +3009,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_free_pages(pages=list(pages), startCell=startCell, cellCount=maxCells, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetFreePages") from None
+        _rt.thread_state.last = None
         return _rt.free_pages(r, pages, startCell)
 
     def getHostname(self) -> str:
@@ -2753,6 +3018,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_hostname()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetHostname") from None
+        _rt.thread_state.last = None
         return r
 
     def getInfo(self) -> list[str | int]:
@@ -2761,6 +3027,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_info()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetInfo") from None
+        _rt.thread_state.last = None
         return [_rt.cstr(r.model), r.memory >> 10, r.cpus, r.mhz, r.nodes, r.sockets, r.cores, r.threads]
 
     def getLibVersion(self) -> int:
@@ -2769,6 +3036,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_lib_version()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetLibVersion") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2778,6 +3046,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_max_vcpus(type=type)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetMaxVcpus") from None
+        _rt.thread_state.last = None
         return r
 
     def getMemoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -2788,6 +3057,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetMemoryParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def getMemoryStats(self, cellNum: int, flags: int = 0) -> dict[str, int]:
@@ -2798,6 +3068,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_memory_stats(cellNum=cellNum, flags=flags, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetMemoryStats") from None
+        _rt.thread_state.last = None
         return {p.field: p.value for p in r.params}
 
     def getSEVInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -2808,6 +3079,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=n)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetSEVInfo") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     def getSecurityModel(self) -> list[str]:
@@ -2816,6 +3088,7 @@ class virConnect(virConnectBase):
             r = self._c.node_get_security_model()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetSecurityModel") from None
+        _rt.thread_state.last = None
         return [_rt.cstr(r.model), _rt.cstr(r.doi)]
 
     def getStoragePoolCapabilities(self, flags: int = 0) -> str:
@@ -2825,6 +3098,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_storage_pool_capabilities(flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetStoragePoolCapabilities") from None
+        _rt.thread_state.last = None
         return r
 
     def getSysinfo(self, flags: int = 0) -> str:
@@ -2834,6 +3108,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_sysinfo(flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetSysinfo") from None
+        _rt.thread_state.last = None
         return r
 
     def getType(self) -> str:
@@ -2842,6 +3117,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_type()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetType") from None
+        _rt.thread_state.last = None
         return r
 
     def getVersion(self) -> int:
@@ -2850,6 +3126,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_get_version()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetVersion") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2862,6 +3139,7 @@ class virConnect(virConnectBase):
             r = self._c.interface_define_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceDefineXML") from None
+        _rt.thread_state.last = None
         return virInterface(self, r)
 
     def interfaceLookupByMACString(self, macstr: str) -> virInterface:
@@ -2872,6 +3150,7 @@ class virConnect(virConnectBase):
             r = self._c.interface_lookup_by_mac_string(mac=macstr)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceLookupByMACString") from None
+        _rt.thread_state.last = None
         return virInterface(self, r)
 
     def interfaceLookupByName(self, name: str) -> virInterface:
@@ -2882,6 +3161,7 @@ class virConnect(virConnectBase):
             r = self._c.interface_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceLookupByName") from None
+        _rt.thread_state.last = None
         return virInterface(self, r)
 
     def isSecure(self) -> int:
@@ -2890,6 +3170,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_is_secure()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectIsSecure") from None
+        _rt.thread_state.last = None
         return r
 
     def listAllDevices(self, flags: int = 0) -> list[virNodeDevice]:
@@ -2899,6 +3180,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_node_devices(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNodeDevices") from None
+        _rt.thread_state.last = None
         return virNodeDevice._list(self, r.devices)
 
     def listAllDomains(self, flags: int = 0) -> list[virDomain]:
@@ -2908,6 +3190,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_domains(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllDomains") from None
+        _rt.thread_state.last = None
         return virDomain._list(self, r.domains)
 
     def listAllInterfaces(self, flags: int = 0) -> list[virInterface]:
@@ -2917,6 +3200,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_interfaces(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllInterfaces") from None
+        _rt.thread_state.last = None
         return virInterface._list(self, r.ifaces)
 
     def listAllNWFilterBindings(self, flags: int = 0) -> list[virNWFilterBinding]:
@@ -2926,6 +3210,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_nwfilter_bindings(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilterBindings") from None
+        _rt.thread_state.last = None
         return virNWFilterBinding._list(self, r.bindings)
 
     def listAllNWFilters(self, flags: int = 0) -> list[virNWFilter]:
@@ -2935,6 +3220,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_nwfilters(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilters") from None
+        _rt.thread_state.last = None
         return virNWFilter._list(self, r.filters)
 
     def listAllNetworks(self, flags: int = 0) -> list[virNetwork]:
@@ -2944,6 +3230,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_networks(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNetworks") from None
+        _rt.thread_state.last = None
         return virNetwork._list(self, r.nets)
 
     def listAllSecrets(self, flags: int = 0) -> list[virSecret]:
@@ -2953,6 +3240,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_secrets(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllSecrets") from None
+        _rt.thread_state.last = None
         return virSecret._list(self, r.secrets)
 
     def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:
@@ -2962,6 +3250,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_all_storage_pools(need_results=1, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllStoragePools") from None
+        _rt.thread_state.last = None
         return virStoragePool._list(self, r.pools)
 
     def listDefinedDomains(self) -> list[str]:
@@ -2970,6 +3259,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_defined_domains(maxnames=self._c.connect_num_of_defined_domains())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedDomains") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listDefinedInterfaces(self) -> list[str]:
@@ -2978,6 +3268,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_defined_interfaces(maxnames=self._c.connect_num_of_defined_interfaces())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedInterfaces") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listDefinedNetworks(self) -> list[str]:
@@ -2986,6 +3277,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_defined_networks(maxnames=self._c.connect_num_of_defined_networks())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedNetworks") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listDefinedStoragePools(self) -> list[str]:
@@ -2994,6 +3286,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_defined_storage_pools(maxnames=self._c.connect_num_of_defined_storage_pools())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedStoragePools") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listDevices(self, cap: str | None, flags: int = 0) -> list[str]:
@@ -3003,6 +3296,7 @@ class virConnect(virConnectBase):
             r = self._c.node_list_devices(cap=cap, maxnames=self._c.node_num_of_devices(cap=cap, flags=flags), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeListDevices") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listDomainsID(self) -> list[int]:
@@ -3011,6 +3305,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_domains(maxids=self._c.connect_num_of_domains())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDomains") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listInterfaces(self) -> list[str]:
@@ -3019,6 +3314,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_interfaces(maxnames=self._c.connect_num_of_interfaces())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListInterfaces") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listNWFilters(self) -> list[str]:
@@ -3027,6 +3323,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_nwfilters(maxnames=self._c.connect_num_of_nwfilters())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListNWFilters") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listNetworks(self) -> list[str]:
@@ -3035,6 +3332,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_networks(maxnames=self._c.connect_num_of_networks())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListNetworks") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listSecrets(self) -> list[str]:
@@ -3043,6 +3341,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_secrets(maxuuids=self._c.connect_num_of_secrets())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListSecrets") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def listStoragePools(self) -> list[str]:
@@ -3051,6 +3350,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_list_storage_pools(maxnames=self._c.connect_num_of_storage_pools())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListStoragePools") from None
+        _rt.thread_state.last = None
         return list(r)
 
     def lookupByID(self, id: int) -> virDomain:
@@ -3059,6 +3359,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_lookup_by_id(id=id)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByID") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def lookupByName(self, name: str) -> virDomain:
@@ -3069,6 +3370,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByName") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def lookupByUUID(self, uuid: bytes) -> virDomain:
@@ -3077,6 +3379,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virDomainLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByUUID") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def lookupByUUIDString(self, uuidstr: str) -> virDomain:
@@ -3085,6 +3388,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virDomainLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     def networkCreateXML(self, xmlDesc: str) -> virNetwork:
@@ -3095,6 +3399,7 @@ class virConnect(virConnectBase):
             r = self._c.network_create_xml(xml=xmlDesc)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkCreateXML") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     def networkCreateXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNetwork:
@@ -3106,6 +3411,7 @@ class virConnect(virConnectBase):
             r = self._c.network_create_xml_flags(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkCreateXMLFlags") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     def networkDefineXML(self, xml: str) -> virNetwork:
@@ -3116,6 +3422,7 @@ class virConnect(virConnectBase):
             r = self._c.network_define_xml(xml=xml)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkDefineXML") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     def networkDefineXMLFlags(self, xml: str, flags: int = 0) -> virNetwork:
@@ -3127,6 +3434,7 @@ class virConnect(virConnectBase):
             r = self._c.network_define_xml_flags(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkDefineXMLFlags") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     def networkLookupByName(self, name: str) -> virNetwork:
@@ -3137,6 +3445,7 @@ class virConnect(virConnectBase):
             r = self._c.network_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByName") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     def networkLookupByUUID(self, uuid: bytes) -> virNetwork:
@@ -3145,6 +3454,7 @@ class virConnect(virConnectBase):
             r = self._c.network_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNetworkLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByUUID") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     def networkLookupByUUIDString(self, uuidstr: str) -> virNetwork:
@@ -3153,6 +3463,7 @@ class virConnect(virConnectBase):
             r = self._c.network_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virNetworkLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     def nodeDeviceCreateXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
@@ -3164,6 +3475,7 @@ class virConnect(virConnectBase):
             r = self._c.node_device_create_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceCreateXML") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     def nodeDeviceDefineXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
@@ -3175,6 +3487,7 @@ class virConnect(virConnectBase):
             r = self._c.node_device_define_xml(xml_desc=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDefineXML") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     def nodeDeviceLookupByName(self, name: str) -> virNodeDevice:
@@ -3185,6 +3498,7 @@ class virConnect(virConnectBase):
             r = self._c.node_device_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceLookupByName") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     def nodeDeviceLookupSCSIHostByWWN(self, wwnn: str, wwpn: str, flags: int = 0) -> virNodeDevice:
@@ -3198,6 +3512,7 @@ class virConnect(virConnectBase):
             r = self._c.node_device_lookup_scsi_host_by_wwn(wwnn=wwnn, wwpn=wwpn, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceLookupSCSIHostByWWN") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     def numOfDefinedDomains(self) -> int:
@@ -3206,6 +3521,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_defined_domains()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedDomains") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfDefinedInterfaces(self) -> int:
@@ -3214,6 +3530,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_defined_interfaces()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedInterfaces") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfDefinedNetworks(self) -> int:
@@ -3222,6 +3539,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_defined_networks()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedNetworks") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfDefinedStoragePools(self) -> int:
@@ -3230,6 +3548,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_defined_storage_pools()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedStoragePools") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfDevices(self, cap: str | None, flags: int = 0) -> int:
@@ -3239,6 +3558,7 @@ class virConnect(virConnectBase):
             r = self._c.node_num_of_devices(cap=cap, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeNumOfDevices") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfDomains(self) -> int:
@@ -3247,6 +3567,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_domains()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDomains") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfInterfaces(self) -> int:
@@ -3255,6 +3576,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_interfaces()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfInterfaces") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfNWFilters(self) -> int:
@@ -3263,6 +3585,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_nwfilters()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfNWFilters") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfNetworks(self) -> int:
@@ -3271,6 +3594,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_networks()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfNetworks") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfSecrets(self) -> int:
@@ -3279,6 +3603,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_secrets()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfSecrets") from None
+        _rt.thread_state.last = None
         return r
 
     def numOfStoragePools(self) -> int:
@@ -3287,6 +3612,7 @@ class virConnect(virConnectBase):
             r = self._c.connect_num_of_storage_pools()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfStoragePools") from None
+        _rt.thread_state.last = None
         return r
 
     def nwfilterBindingCreateXML(self, xml: str, flags: int = 0) -> virNWFilterBinding:
@@ -3298,6 +3624,7 @@ class virConnect(virConnectBase):
             r = self._c.nwfilter_binding_create_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingCreateXML") from None
+        _rt.thread_state.last = None
         return virNWFilterBinding(self, r)
 
     def nwfilterBindingLookupByPortDev(self, portdev: str) -> virNWFilterBinding:
@@ -3308,6 +3635,7 @@ class virConnect(virConnectBase):
             r = self._c.nwfilter_binding_lookup_by_port_dev(name=portdev)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingLookupByPortDev") from None
+        _rt.thread_state.last = None
         return virNWFilterBinding(self, r)
 
     def nwfilterDefineXML(self, xmlDesc: str) -> virNWFilter:
@@ -3318,6 +3646,7 @@ class virConnect(virConnectBase):
             r = self._c.nwfilter_define_xml(xml=xmlDesc)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterDefineXML") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     def nwfilterDefineXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNWFilter:
@@ -3329,6 +3658,7 @@ class virConnect(virConnectBase):
             r = self._c.nwfilter_define_xml_flags(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterDefineXMLFlags") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     def nwfilterLookupByName(self, name: str) -> virNWFilter:
@@ -3339,6 +3669,7 @@ class virConnect(virConnectBase):
             r = self._c.nwfilter_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByName") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     def nwfilterLookupByUUID(self, uuid: bytes) -> virNWFilter:
@@ -3347,6 +3678,7 @@ class virConnect(virConnectBase):
             r = self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNWFilterLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByUUID") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     def nwfilterLookupByUUIDString(self, uuidstr: str) -> virNWFilter:
@@ -3355,6 +3687,7 @@ class virConnect(virConnectBase):
             r = self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virNWFilterLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     def restore(self, frm: str) -> int:
@@ -3365,6 +3698,7 @@ class virConnect(virConnectBase):
             self._c.domain_restore(from_=frm)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRestore") from None
+        _rt.thread_state.last = None
         return 0
 
     def restoreFlags(self, frm: str, dxml: str | None = None, flags: int = 0) -> int:
@@ -3376,6 +3710,7 @@ class virConnect(virConnectBase):
             self._c.domain_restore_flags(from_=frm, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRestoreFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     def restoreParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -3385,6 +3720,7 @@ class virConnect(virConnectBase):
             self._c.domain_restore_params(params=_rt.hinted_params(params, "save"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRestoreParams") from None
+        _rt.thread_state.last = None
         return 0
 
     def saveImageDefineXML(self, file: str, dxml: str, flags: int = 0) -> int:
@@ -3398,6 +3734,7 @@ class virConnect(virConnectBase):
             self._c.domain_save_image_define_xml(file=file, dxml=dxml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveImageDefineXML") from None
+        _rt.thread_state.last = None
         return 0
 
     def saveImageGetXMLDesc(self, file: str, flags: int = 0) -> str:
@@ -3409,6 +3746,7 @@ class virConnect(virConnectBase):
             r = self._c.domain_save_image_get_xml_desc(file=file, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveImageGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     def secretDefineXML(self, xml: str, flags: int = 0) -> virSecret:
@@ -3420,6 +3758,7 @@ class virConnect(virConnectBase):
             r = self._c.secret_define_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretDefineXML") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     def secretLookupByUUID(self, uuid: bytes) -> virSecret:
@@ -3428,6 +3767,7 @@ class virConnect(virConnectBase):
             r = self._c.secret_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virSecretLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUUID") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     def secretLookupByUUIDString(self, uuidstr: str) -> virSecret:
@@ -3436,6 +3776,7 @@ class virConnect(virConnectBase):
             r = self._c.secret_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virSecretLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     def secretLookupByUsage(self, usageType: int, usageID: str) -> virSecret:
@@ -3446,6 +3787,7 @@ class virConnect(virConnectBase):
             r = self._c.secret_lookup_by_usage(usageType=usageType, usageID=usageID)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUsage") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     def setIdentity(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -3455,6 +3797,7 @@ class virConnect(virConnectBase):
             self._c.connect_set_identity(params=_rt.hinted_params(params, "identity"), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectSetIdentity") from None
+        _rt.thread_state.last = None
         return 0
 
     def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -3464,6 +3807,7 @@ class virConnect(virConnectBase):
             self._c.node_set_memory_parameters(params=_rt.typed_params(params, _rt.probe(self._c.node_get_memory_parameters, flags=flags | _rt.STRING_OKAY).params), flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeSetMemoryParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     def storagePoolCreateXML(self, xmlDesc: str, flags: int = 0) -> virStoragePool:
@@ -3475,6 +3819,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_pool_create_xml(xml=xmlDesc, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolCreateXML") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     def storagePoolDefineXML(self, xml: str, flags: int = 0) -> virStoragePool:
@@ -3486,6 +3831,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_pool_define_xml(xml=xml, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolDefineXML") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     def storagePoolLookupByName(self, name: str) -> virStoragePool:
@@ -3496,6 +3842,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_pool_lookup_by_name(name=name)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByName") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     def storagePoolLookupByTargetPath(self, path: str) -> virStoragePool:
@@ -3506,6 +3853,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_pool_lookup_by_target_path(path=path)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByTargetPath") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     def storagePoolLookupByUUID(self, uuid: bytes) -> virStoragePool:
@@ -3514,6 +3862,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virStoragePoolLookupByUUID"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByUUID") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     def storagePoolLookupByUUIDString(self, uuidstr: str) -> virStoragePool:
@@ -3522,6 +3871,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virStoragePoolLookupByUUIDString"))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     def storageVolLookupByKey(self, key: str) -> virStorageVol:
@@ -3532,6 +3882,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_vol_lookup_by_key(key=key)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolLookupByKey") from None
+        _rt.thread_state.last = None
         return virStorageVol(self, r)
 
     def storageVolLookupByPath(self, path: str) -> virStorageVol:
@@ -3542,6 +3893,7 @@ class virConnect(virConnectBase):
             r = self._c.storage_vol_lookup_by_path(path=path)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolLookupByPath") from None
+        _rt.thread_state.last = None
         return virStorageVol(self, r)
 
     def suspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
@@ -3553,4 +3905,5 @@ class virConnect(virConnectBase):
             self._c.node_suspend_for_duration(target=target, duration=duration, flags=flags)
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeSuspendForDuration") from None
+        _rt.thread_state.last = None
         return 0

@@ -209,6 +209,15 @@ class StreamBase(ObjectBase[ClientT, ConnT], Generic[ClientT, ConnT, StreamT]):
         result, self._pending = take_received(item, nbytes, flags)
         return result
 
+    def _check_holes(self, cname: str) -> None:
+        """recvHole on a stream whose procedure has no sparse flag: libvirt's
+        client refuses it before waiting (virNetClientStreamRecvHole)."""
+        stream: Any = self._bound(cname)
+        if stream.procedure.sparseflag is None:
+            raise _rt.raise_error(_rt.VIR_ERR_OPERATION_INVALID, _rt.VIR_FROM_RPC,
+                                  "Requested operation is not valid: Holes are not supported"
+                                  " with this stream", cname)
+
     def _take_hole(self, item: bytes | Hole, cname: str) -> int:
         """recvHole: the length of the hole ``item`` is, which is then consumed."""
         if not isinstance(item, Hole):

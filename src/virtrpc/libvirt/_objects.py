@@ -212,6 +212,7 @@ class virStreamBase(_StreamBase):
 
     def recvHole(self, flags: int = 0) -> int:
         """The length of the hole that recvFlags stopped at."""
+        self._check_holes("virStreamRecvHole")
         return self._take_hole(self._peek("virStreamRecvHole"), "virStreamRecvHole")
 
     def send(self, data: bytes) -> int:
@@ -250,9 +251,16 @@ class virStreamBase(_StreamBase):
             raise _rt.translate(e, "virStreamAbort") from None
         return 0
 
+    # The *All helpers behave as libvirt-python's: they never finish the
+    # stream (the caller does, as libvirt's examples do), and a handler that
+    # raises, or returns a negative number, aborts it first.
+    def _abort_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            self.abort()
+
     def recvAll(self, handler: Callable[[Any, bytes, Any], int], opaque: Any) -> None:
-        """Call ``handler(stream, data, opaque)`` for each chunk until end of
-        stream, then finish; a negative return aborts (as libvirt-python)."""
+        """Call ``handler(stream, data, opaque)`` for each chunk until the end
+        of the stream; a negative return or an exception aborts it."""
         while True:
             data = self.recv(STREAM_CHUNK)
             if data == -2:  # libvirt-python's words
@@ -260,21 +268,27 @@ class virStreamBase(_StreamBase):
             assert isinstance(data, bytes)
             if not data:
                 break
-            result = handler(self, data, opaque)
-            if isinstance(result, int) and result < 0:
-                self.abort()
-                raise RuntimeError(f"recvAll handler returned {result}")
-        self.finish()
+            try:
+                result = handler(self, data, opaque)
+                if isinstance(result, int) and result < 0:
+                    raise RuntimeError(f"recvAll handler returned {result}")
+            except BaseException:
+                self._abort_quietly()
+                raise
 
     def sendAll(self, handler: Callable[[Any, int, Any], bytes], opaque: Any) -> None:
         """Send what ``handler(stream, nbytes, opaque)`` returns until it
-        returns ``b""``, then finish."""
+        returns nothing; an exception in it aborts the stream."""
         while True:
-            data = handler(self, STREAM_CHUNK, opaque)
+            try:
+                data = handler(self, STREAM_CHUNK, opaque)
+            except BaseException:
+                self._abort_quietly()
+                raise
             if not data:
                 break
-            self.send(data)
-        self.finish()
+            if self.send(data) == -2:
+                raise _rt.libvirtError("cannot use sendAll with nonblocking stream")
 
     def sparseRecvAll(self, handler: Callable[[Any, bytes, Any], Any],
                       holeHandler: Callable[[Any, int, Any], Any], opaque: Any) -> None:
@@ -296,27 +310,28 @@ class virStreamBase(_StreamBase):
             if isinstance(result, int) and result < 0:
                 self.abort()
                 raise RuntimeError(f"sparseRecvAll handler returned {result}")
-        self.finish()
 
-    def sparseSendAll(self, handler: Callable[[Any, int, Any], bytes],
+    def sparseSendAll(self, handler: Callable[[Any, int, Any], bytes | int],
                       holeHandler: Callable[[Any, Any], tuple[bool, int]],
-                      skipHandler: Callable[[Any, int, Any], Any], opaque: Any) -> None:
+                      skipHandler: Callable[[Any, int, Any], int], opaque: Any) -> None:
         """sendAll keeping holes: ``holeHandler(stream, opaque)`` says whether
         the source is in data and for how long; holes are sent as holes and
         skipped with ``skipHandler(stream, length, opaque)``."""
         while True:
             in_data, section = holeHandler(self, opaque)
             if not in_data and section > 0:
-                self.sendHole(section)
-                skipHandler(self, section, opaque)
+                if self.sendHole(section) < 0 or skipHandler(self, section, opaque) < 0:
+                    self.abort()
                 continue
-            if section <= 0:
-                break
             data = handler(self, min(STREAM_CHUNK, section), opaque)
+            if isinstance(data, int) and data < 0:
+                self.abort()
+                raise RuntimeError(f"sparseSendAll handler returned {data}")
             if not data:
                 break
-            self.send(data)
-        self.finish()
+            assert isinstance(data, bytes)
+            if self.send(data) == -2:
+                raise _rt.libvirtError("cannot use sparseSendAll with nonblocking stream")
 
 
 class virConnectBase(EventRegistrations):

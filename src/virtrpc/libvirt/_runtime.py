@@ -92,6 +92,9 @@ class libvirtError(Exception):
 
 
 _state = threading.local()
+#: The calling thread's error state (``.last``): the generated methods reset
+#: it at each call, as libvirt's API entry points do.
+thread_state = _state
 ErrorHandler = Callable[[Any, ErrorTuple], object]
 #: (handler, context) set by registerErrorHandler; None: print as libvirt does.
 _handler: tuple[ErrorHandler, Any] | None = None

@@ -56,6 +56,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             (await self._c.domain_checkpoint_delete(checkpoint=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     async def getName(self) -> str:
@@ -70,6 +71,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = (await self._c.domain_checkpoint_get_parent(checkpoint=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointGetParent") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint(self._parent, r)
 
     async def getXMLDesc(self, flags: int = 0) -> str:
@@ -79,6 +81,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = (await self._c.domain_checkpoint_get_xml_desc(checkpoint=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def listAllChildren(self, flags: int = 0) -> list[virDomainCheckpoint]:
@@ -88,6 +91,7 @@ class virDomainCheckpoint(virDomainCheckpointBase):
             r = (await self._c.domain_checkpoint_list_all_children(checkpoint=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointListAllChildren") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint._list(self._parent, r.checkpoints)
 
 
@@ -101,6 +105,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             (await self._c.domain_snapshot_delete(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     async def getName(self) -> str:
@@ -115,6 +120,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_get_parent(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotGetParent") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self._parent, r)
 
     async def getXMLDesc(self, flags: int = 0) -> str:
@@ -124,6 +130,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_get_xml_desc(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def hasMetadata(self, flags: int = 0) -> int:
@@ -133,6 +140,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_has_metadata(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotHasMetadata") from None
+        _rt.thread_state.last = None
         return r
 
     async def isCurrent(self, flags: int = 0) -> int:
@@ -142,6 +150,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_is_current(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotIsCurrent") from None
+        _rt.thread_state.last = None
         return r
 
     async def listAllChildren(self, flags: int = 0) -> list[virDomainSnapshot]:
@@ -151,6 +160,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_list_all_children(snapshot=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListAllChildren") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot._list(self._parent, r.snapshots)
 
     async def listChildrenNames(self, flags: int = 0) -> list[str]:
@@ -160,6 +170,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_list_children_names(snap=self._o, maxnames=(await self._c.domain_snapshot_num_children(snap=self._o, flags=flags)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListChildrenNames") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def numChildren(self, flags: int = 0) -> int:
@@ -169,6 +180,7 @@ class virDomainSnapshot(virDomainSnapshotBase):
             r = (await self._c.domain_snapshot_num_children(snap=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotNumChildren") from None
+        _rt.thread_state.last = None
         return r
 
 
@@ -182,6 +194,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_fd_associate(dom=self._o, name=name, flags=flags, fds=files))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFDAssociate") from None
+        _rt.thread_state.last = None
         return 0
 
     async def ID(self) -> int:
@@ -195,6 +208,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_os_type(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetOSType") from None
+        _rt.thread_state.last = None
         return r
 
     async def UUID(self) -> bytes:
@@ -214,6 +228,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_xml_desc(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def abortJob(self) -> int:
@@ -222,6 +237,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_abort_job(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAbortJob") from None
+        _rt.thread_state.last = None
         return 0
 
     async def abortJobFlags(self, flags: int = 0) -> int:
@@ -231,6 +247,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_abort_job_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAbortJobFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def addIOThread(self, iothread_id: int, flags: int = 0) -> int:
@@ -241,6 +258,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_add_iothread(dom=self._o, iothread_id=iothread_id, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAddIOThread") from None
+        _rt.thread_state.last = None
         return 0
 
     async def agentSetResponseTimeout(self, timeout: int, flags: int = 0) -> int:
@@ -250,6 +268,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_agent_set_response_timeout(dom=self._o, timeout=timeout, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAgentSetResponseTimeout") from None
+        _rt.thread_state.last = None
         return r
 
     async def attachDevice(self, xml: str) -> int:
@@ -260,6 +279,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_attach_device(dom=self._o, xml=xml))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAttachDevice") from None
+        _rt.thread_state.last = None
         return 0
 
     async def attachDeviceFlags(self, xml: str, flags: int = 0) -> int:
@@ -271,6 +291,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_attach_device_flags(dom=self._o, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAttachDeviceFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def authorizedSSHKeysGet(self, user: str, flags: int = 0) -> list[str]:
@@ -280,6 +301,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_authorized_ssh_keys_get(dom=self._o, user=user, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAuthorizedSSHKeysGet") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def authorizedSSHKeysSet(self, user: str, keys: list[str] | None = None, flags: int = 0) -> int:
@@ -289,6 +311,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_authorized_ssh_keys_set(dom=self._o, user=user, keys=list(keys or []), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainAuthorizedSSHKeysSet") from None
+        _rt.thread_state.last = None
         return 0
 
     async def autostart(self) -> int:
@@ -297,6 +320,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_autostart(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -309,6 +333,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_backup_begin(dom=self._o, backup_xml=backupXML, checkpoint_xml=checkpointXML, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBackupBegin") from None
+        _rt.thread_state.last = None
         return 0
 
     async def backupGetXMLDesc(self, flags: int = 0) -> str:
@@ -318,6 +343,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_backup_get_xml_desc(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBackupGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def blkioParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -328,6 +354,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_blkio_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlkioParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def blockCommit(self, disk: str, base: str | None, top: str | None, bandwidth: int = 0, flags: int = 0) -> int:
@@ -340,6 +367,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_block_commit(dom=self._o, disk=disk, base=base, top=top, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockCommit") from None
+        _rt.thread_state.last = None
         return 0
 
     async def blockCopy(self, disk: str, destxml: str, params: dict[str, _rt.TypedValue] | None = None, flags: int = 0) -> int:
@@ -349,6 +377,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_block_copy(dom=self._o, path=disk, destxml=destxml, params=_rt.hinted_params(params, "block_copy"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockCopy") from None
+        _rt.thread_state.last = None
         return 0
 
     async def blockInfo(self, path: str, flags: int = 0) -> list[int]:
@@ -358,6 +387,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_block_info(dom=self._o, path=_rt.non_null(path, "disk", "virDomainGetBlockInfo"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockInfo") from None
+        _rt.thread_state.last = None
         return [r.capacity, r.allocation, r.physical]
 
     async def blockIoTune(self, disk: str | None, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -368,6 +398,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_block_io_tune(dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockIoTune") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def blockJobAbort(self, disk: str, flags: int = 0) -> int:
@@ -379,6 +410,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_block_job_abort(dom=self._o, path=disk, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockJobAbort") from None
+        _rt.thread_state.last = None
         return 0
 
     async def blockJobInfo(self, path: str, flags: int = 0) -> dict[str, int]:
@@ -388,6 +420,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_block_job_info(dom=self._o, path=path, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetBlockJobInfo") from None
+        _rt.thread_state.last = None
         return {"type": r.type, "bandwidth": r.bandwidth, "cur": r.cur, "end": r.end} if r.found else {}
 
     async def blockJobSetSpeed(self, disk: str, bandwidth: int, flags: int = 0) -> int:
@@ -400,6 +433,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_block_job_set_speed(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockJobSetSpeed") from None
+        _rt.thread_state.last = None
         return 0
 
     async def blockPeek(self, disk: str, offset: int, size: int, flags: int = 0) -> bytes:
@@ -409,6 +443,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_block_peek(dom=self._o, path=_rt.non_null(disk, "disk", "virDomainBlockPeek"), offset=offset, size=size, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockPeek") from None
+        _rt.thread_state.last = None
         result: bytes = r
         return result
 
@@ -422,6 +457,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_block_pull(dom=self._o, path=disk, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockPull") from None
+        _rt.thread_state.last = None
         return 0
 
     async def blockRebase(self, disk: str, base: str | None, bandwidth: int = 0, flags: int = 0) -> int:
@@ -434,6 +470,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_block_rebase(dom=self._o, path=disk, base=base, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockRebase") from None
+        _rt.thread_state.last = None
         return 0
 
     async def blockResize(self, disk: str, size: int, flags: int = 0) -> int:
@@ -446,6 +483,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_block_resize(dom=self._o, disk=disk, size=size, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockResize") from None
+        _rt.thread_state.last = None
         return 0
 
     async def blockStats(self, path: str) -> tuple[int, int, int, int, int]:
@@ -454,6 +492,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_block_stats(dom=self._o, path=_rt.non_null(path, "disk", "virDomainBlockStats")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockStats") from None
+        _rt.thread_state.last = None
         return (r.rd_req, r.rd_bytes, r.wr_req, r.wr_bytes, r.errs)
 
     async def blockStatsFlags(self, path: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -464,6 +503,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_block_stats_flags(dom=self._o, path=path, flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainBlockStatsFlags") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def checkpointCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainCheckpoint:
@@ -475,6 +515,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_checkpoint_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointCreateXML") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint(self, r)
 
     async def checkpointLookupByName(self, name: str, flags: int = 0) -> virDomainCheckpoint:
@@ -486,6 +527,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_checkpoint_lookup_by_name(dom=self._o, name=name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCheckpointLookupByName") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint(self, r)
 
     async def controlInfo(self, flags: int = 0) -> list[int]:
@@ -495,6 +537,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_control_info(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetControlInfo") from None
+        _rt.thread_state.last = None
         return [r.state, r.details, r.stateTime]
 
     async def coreDump(self, to: str, flags: int = 0) -> int:
@@ -506,6 +549,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_core_dump(dom=self._o, to=to, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCoreDump") from None
+        _rt.thread_state.last = None
         return 0
 
     async def coreDumpWithFormat(self, to: str, dumpformat: int, flags: int = 0) -> int:
@@ -518,6 +562,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_core_dump_with_format(dom=self._o, to=to, dumpformat=dumpformat, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCoreDumpWithFormat") from None
+        _rt.thread_state.last = None
         return 0
 
     async def create(self) -> int:
@@ -526,6 +571,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_create(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreate") from None
+        _rt.thread_state.last = None
         return (await _art.refresh_id(self))
 
     async def createWithFiles(self, files: list[int], flags: int = 0) -> int:
@@ -535,6 +581,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_create_with_files(dom=self._o, flags=flags, fds=files))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateWithFiles") from None
+        _rt.thread_state.last = None
         return _rt.refresh_domain(self, r)
 
     async def createWithFlags(self, flags: int = 0) -> int:
@@ -544,6 +591,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_create_with_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateWithFlags") from None
+        _rt.thread_state.last = None
         return _rt.refresh_domain(self, r)
 
     async def delIOThread(self, iothread_id: int, flags: int = 0) -> int:
@@ -554,6 +602,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_del_iothread(dom=self._o, iothread_id=iothread_id, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDelIOThread") from None
+        _rt.thread_state.last = None
         return 0
 
     async def destroy(self) -> int:
@@ -562,6 +611,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_destroy(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDestroy") from None
+        _rt.thread_state.last = None
         return _rt.forget_id(self)
 
     async def destroyFlags(self, flags: int = 0) -> int:
@@ -571,6 +621,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_destroy_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDestroyFlags") from None
+        _rt.thread_state.last = None
         return _rt.forget_id(self)
 
     async def detachDevice(self, xml: str) -> int:
@@ -581,6 +632,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_detach_device(dom=self._o, xml=xml))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDetachDevice") from None
+        _rt.thread_state.last = None
         return 0
 
     async def detachDeviceAlias(self, alias: str, flags: int = 0) -> int:
@@ -592,6 +644,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_detach_device_alias(dom=self._o, alias=alias, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDetachDeviceAlias") from None
+        _rt.thread_state.last = None
         return 0
 
     async def detachDeviceFlags(self, xml: str, flags: int = 0) -> int:
@@ -603,6 +656,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_detach_device_flags(dom=self._o, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDetachDeviceFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def diskErrors(self, flags: int = 0) -> dict[str, int]:
@@ -612,6 +666,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_disk_errors(dom=self._o, maxerrors=(await self._c.domain_get_disk_errors(dom=self._o, maxerrors=0, flags=flags)).nerrors, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetDiskErrors") from None
+        _rt.thread_state.last = None
         return {e.disk: e.error for e in r.errors}
 
     async def emulatorPinInfo(self, flags: int = 0) -> tuple[bool, ...] | None:
@@ -621,6 +676,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_emulator_pin_info(dom=self._o, maplen=(await _art.cpumap_len(self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetEmulatorPinInfo") from None
+        _rt.thread_state.last = None
         return (await _art.cpumaps(r.cpumaps, 1, self._conn))[0] if r.ret else None
 
     async def fSTrim(self, mountPoint: str | None, minimum: int, flags: int = 0) -> int:
@@ -631,6 +687,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_fstrim(dom=self._o, mountPoint=mountPoint, minimum=minimum, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFSTrim") from None
+        _rt.thread_state.last = None
         return 0
 
     async def fsFreeze(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
@@ -640,6 +697,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_fsfreeze(dom=self._o, mountpoints=list(mountpoints or []), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFSFreeze") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -650,6 +708,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_fsinfo(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetFSInfo") from None
+        _rt.thread_state.last = None
         return [(i.mountpoint, i.name, i.fstype, list(i.dev_aliases)) for i in r.info]
 
     async def fsThaw(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
@@ -659,6 +718,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_fsthaw(dom=self._o, mountpoints=list(mountpoints or []), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainFSThaw") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -674,6 +734,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_time(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetTime") from None
+        _rt.thread_state.last = None
         return {"seconds": r.seconds, "nseconds": r.nseconds}
 
     async def guestInfo(self, types: int = 0, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -683,6 +744,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_guest_info(dom=self._o, types=types, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetGuestInfo") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     async def guestVcpus(self, flags: int = 0) -> dict[str, _rt.TypedValue] | None:
@@ -697,6 +759,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_has_current_snapshot(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainHasCurrentSnapshot") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -707,6 +770,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_has_managed_save_image(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainHasManagedSaveImage") from None
+        _rt.thread_state.last = None
         return r
 
     async def hostname(self, flags: int = 0) -> str:
@@ -716,6 +780,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_hostname(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetHostname") from None
+        _rt.thread_state.last = None
         return r
 
     async def info(self) -> list[int]:
@@ -724,6 +789,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_info(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetInfo") from None
+        _rt.thread_state.last = None
         return [r.state, r.maxMem, r.memory, r.nrVirtCpu, r.cpuTime]
 
     async def injectNMI(self, flags: int = 0) -> int:
@@ -733,6 +799,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_inject_nmi(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInjectNMI") from None
+        _rt.thread_state.last = None
         return 0
 
     async def interfaceAddresses(self, source: int, flags: int = 0) -> dict[str, dict[str, Any]]:
@@ -742,6 +809,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_interface_addresses(dom=self._o, source=source, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInterfaceAddresses") from None
+        _rt.thread_state.last = None
         return _rt.interface_addresses(r)
 
     async def interfaceParameters(self, device: str, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -752,6 +820,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_interface_parameters(dom=self._o, device=device, flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetInterfaceParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def interfaceStats(self, path: str) -> tuple[int, int, int, int, int, int, int, int]:
@@ -760,6 +829,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_interface_stats(dom=self._o, device=_rt.non_null(path, "device", "virDomainInterfaceStats")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainInterfaceStats") from None
+        _rt.thread_state.last = None
         return (r.rx_bytes, r.rx_packets, r.rx_errs, r.rx_drop, r.tx_bytes, r.tx_packets, r.tx_errs, r.tx_drop)
 
     async def ioThreadInfo(self, flags: int = 0) -> list[tuple[int, list[bool]]]:
@@ -769,6 +839,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_iothread_info(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetIOThreadInfo") from None
+        _rt.thread_state.last = None
         return [(t.iothread_id, list((await _art.cpumaps(t.cpumap, 1, self._conn))[0])) for t in r.info]
 
     async def isActive(self) -> int:
@@ -777,6 +848,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_is_active(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     async def isPersistent(self) -> int:
@@ -785,6 +857,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_is_persistent(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     async def isUpdated(self) -> int:
@@ -793,6 +866,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_is_updated(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainIsUpdated") from None
+        _rt.thread_state.last = None
         return r
 
     async def jobInfo(self) -> list[int]:
@@ -801,6 +875,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_job_info(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetJobInfo") from None
+        _rt.thread_state.last = None
         return [r.type, r.timeElapsed, r.timeRemaining, r.dataTotal, r.dataProcessed, r.dataRemaining, r.memTotal, r.memProcessed, r.memRemaining, r.fileTotal, r.fileProcessed, r.fileRemaining]
 
     async def jobStats(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -810,6 +885,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_job_stats(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetJobStats") from None
+        _rt.thread_state.last = None
         return _rt.job_stats(r.type, r.params)
 
     async def launchSecurityInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -819,6 +895,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_launch_security_info(dom=self._o, flags=flags | _rt.STRING_OKAY))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetLaunchSecurityInfo") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     async def listAllCheckpoints(self, flags: int = 0) -> list[virDomainCheckpoint]:
@@ -828,6 +905,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_list_all_checkpoints(dom=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllCheckpoints") from None
+        _rt.thread_state.last = None
         return virDomainCheckpoint._list(self, r.checkpoints)
 
     async def listAllSnapshots(self, flags: int = 0) -> list[virDomainSnapshot]:
@@ -837,6 +915,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_list_all_snapshots(dom=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListAllSnapshots") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot._list(self, r.snapshots)
 
     async def managedSave(self, flags: int = 0) -> int:
@@ -846,6 +925,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_managed_save(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSave") from None
+        _rt.thread_state.last = None
         return 0
 
     async def managedSaveDefineXML(self, dxml: str | None, flags: int = 0) -> int:
@@ -855,6 +935,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_managed_save_define_xml(dom=self._o, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSaveDefineXML") from None
+        _rt.thread_state.last = None
         return 0
 
     async def managedSaveGetXMLDesc(self, flags: int = 0) -> str:
@@ -864,6 +945,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_managed_save_get_xml_desc(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSaveGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def managedSaveRemove(self, flags: int = 0) -> int:
@@ -873,6 +955,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_managed_save_remove(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainManagedSaveRemove") from None
+        _rt.thread_state.last = None
         return 0
 
     async def maxMemory(self) -> int:
@@ -881,6 +964,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_max_memory(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMaxMemory") from None
+        _rt.thread_state.last = None
         return r
 
     async def maxVcpus(self) -> int:
@@ -889,6 +973,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_max_vcpus(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMaxVcpus") from None
+        _rt.thread_state.last = None
         return r
 
     async def memoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -899,6 +984,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_memory_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMemoryParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def memoryPeek(self, start: int, size: int, flags: int = 0) -> bytes:
@@ -908,6 +994,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_memory_peek(dom=self._o, offset=start, size=size, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMemoryPeek") from None
+        _rt.thread_state.last = None
         result: bytes = r
         return result
 
@@ -917,6 +1004,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_memory_stats(dom=self._o, maxStats=_rt.MEMORY_STAT_NR, flags=0))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMemoryStats") from None
+        _rt.thread_state.last = None
         return _rt.memory_stats(r)
 
     async def messages(self, flags: int = 0) -> list[str]:
@@ -926,6 +1014,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_messages(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMessages") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def metadata(self, type: int, uri: str | None, flags: int = 0) -> str:
@@ -935,6 +1024,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_metadata(dom=self._o, type=type, uri=uri, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetMetadata") from None
+        _rt.thread_state.last = None
         return r
 
     async def migrate(self, dconn: virConnect, flags: int = 0, dname: str | None = None, uri: str | None = None, bandwidth: int = 0) -> virDomain:
@@ -969,6 +1059,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_migrate_get_max_speed(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateGetMaxSpeed") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -980,6 +1071,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_migrate_set_compression_cache(dom=self._o, cacheSize=cacheSize, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateSetCompressionCache") from None
+        _rt.thread_state.last = None
         return 0
 
     async def migrateSetMaxDowntime(self, downtime: int, flags: int = 0) -> int:
@@ -990,6 +1082,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_migrate_set_max_downtime(dom=self._o, downtime=downtime, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateSetMaxDowntime") from None
+        _rt.thread_state.last = None
         return 0
 
     async def migrateSetMaxSpeed(self, bandwidth: int, flags: int = 0) -> int:
@@ -1000,6 +1093,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_migrate_set_max_speed(dom=self._o, bandwidth=bandwidth, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateSetMaxSpeed") from None
+        _rt.thread_state.last = None
         return 0
 
     async def migrateStartPostCopy(self, flags: int = 0) -> int:
@@ -1009,6 +1103,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_migrate_start_post_copy(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainMigrateStartPostCopy") from None
+        _rt.thread_state.last = None
         return 0
 
     async def migrateToURI(self, duri: str, flags: int = 0, dname: str | None = None, bandwidth: int = 0) -> int:
@@ -1039,6 +1134,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_numa_parameters(dom=self._o, flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetNumaParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def openChannel(self, name: str | None, st: virStream, flags: int = 0) -> int:
@@ -1049,6 +1145,7 @@ class virDomain(virDomainBase):
             s = (await self._c.domain_open_channel(dom=self._o, name=name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenChannel") from None
+        _rt.thread_state.last = None
         st._attach(s)
         return 0
 
@@ -1060,6 +1157,7 @@ class virDomain(virDomainBase):
             s = (await self._c.domain_open_console(dom=self._o, dev_name=dev_name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenConsole") from None
+        _rt.thread_state.last = None
         st._attach(s)
         return 0
 
@@ -1070,6 +1168,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_open_graphics(dom=self._o, idx=idx, flags=flags, fds=[_rt.socket_fd(fd, "virDomainOpenGraphics")]))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenGraphics") from None
+        _rt.thread_state.last = None
         return 0
 
     async def openGraphicsFD(self, idx: int, flags: int = 0) -> int:
@@ -1079,6 +1178,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_open_graphics_fd(dom=self._o, idx=idx, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainOpenGraphicsFD") from None
+        _rt.thread_state.last = None
         return _rt.single_fd(r[1])
 
     async def pMSuspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
@@ -1090,6 +1190,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_pm_suspend_for_duration(dom=self._o, target=target, duration=duration, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPMSuspendForDuration") from None
+        _rt.thread_state.last = None
         return 0
 
     async def pMWakeup(self, flags: int = 0) -> int:
@@ -1099,6 +1200,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_pm_wakeup(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPMWakeup") from None
+        _rt.thread_state.last = None
         return 0
 
     async def perfEvents(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -1108,6 +1210,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_perf_events(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetPerfEvents") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     async def pinEmulator(self, cpumap: tuple[bool, ...], flags: int = 0) -> int:
@@ -1117,6 +1220,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_pin_emulator(dom=self._o, cpumap=(await _art.cpumap_bytes(cpumap, self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinEmulator") from None
+        _rt.thread_state.last = None
         return 0
 
     async def pinIOThread(self, iothread_val: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
@@ -1126,6 +1230,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_pin_iothread(dom=self._o, iothreads_id=iothread_val, cpumap=(await _art.cpumap_bytes(cpumap, self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinIOThread") from None
+        _rt.thread_state.last = None
         return 0
 
     async def pinVcpu(self, vcpu: int, cpumap: tuple[bool, ...]) -> int:
@@ -1134,6 +1239,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_pin_vcpu(dom=self._o, vcpu=vcpu, cpumap=(await _art.cpumap_bytes(cpumap, self._conn))))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinVcpu") from None
+        _rt.thread_state.last = None
         return 0
 
     async def pinVcpuFlags(self, vcpu: int, cpumap: tuple[bool, ...], flags: int = 0) -> int:
@@ -1143,6 +1249,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_pin_vcpu_flags(dom=self._o, vcpu=vcpu, cpumap=(await _art.cpumap_bytes(cpumap, self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainPinVcpuFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def reboot(self, flags: int = 0) -> int:
@@ -1152,6 +1259,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_reboot(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainReboot") from None
+        _rt.thread_state.last = None
         return 0
 
     async def rename(self, new_name: str | None, flags: int = 0) -> int:
@@ -1161,6 +1269,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_rename(dom=self._o, new_name=new_name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRename") from None
+        _rt.thread_state.last = None
         return r
 
     async def reset(self, flags: int = 0) -> int:
@@ -1170,6 +1279,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_reset(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainReset") from None
+        _rt.thread_state.last = None
         return 0
 
     async def resume(self) -> int:
@@ -1178,6 +1288,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_resume(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainResume") from None
+        _rt.thread_state.last = None
         return 0
 
     async def revertToSnapshot(self, snap: virDomainSnapshot, flags: int = 0) -> int:
@@ -1188,6 +1299,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_revert_to_snapshot(snap=snap._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRevertToSnapshot") from None
+        _rt.thread_state.last = None
         return 0
 
     async def save(self, to: str) -> int:
@@ -1198,6 +1310,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_save(dom=self._o, to=to))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSave") from None
+        _rt.thread_state.last = None
         return 0
 
     async def saveFlags(self, to: str, dxml: str | None = None, flags: int = 0) -> int:
@@ -1209,6 +1322,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_save_flags(dom=self._o, to=to, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def saveParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1218,6 +1332,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_save_params(dom=self._o, params=_rt.hinted_params(params, "save"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveParams") from None
+        _rt.thread_state.last = None
         return 0
 
     async def schedulerParameters(self) -> dict[str, _rt.TypedValue]:
@@ -1226,6 +1341,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_scheduler_parameters(dom=self._o, nparams=(await self._c.domain_get_scheduler_type(dom=self._o)).nparams))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSchedulerParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     async def schedulerParametersFlags(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -1235,6 +1351,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=(await self._c.domain_get_scheduler_type(dom=self._o)).nparams, flags=flags | _rt.STRING_OKAY))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSchedulerParametersFlags") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r)
 
     async def schedulerType(self) -> tuple[str, int]:
@@ -1243,6 +1360,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_scheduler_type(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSchedulerType") from None
+        _rt.thread_state.last = None
         return (r.type, r.nparams)
 
     async def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str | None:
@@ -1254,6 +1372,7 @@ class virDomain(virDomainBase):
             s = (await self._c.domain_screenshot(dom=self._o, screen=screen, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainScreenshot") from None
+        _rt.thread_state.last = None
         r: str | None = stream._attach(s)
         return r
 
@@ -1263,6 +1382,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_security_label(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSecurityLabel") from None
+        _rt.thread_state.last = None
         return [_rt.cstr(r.label), bool(r.enforcing)]
 
     async def securityLabelList(self) -> list[list[str | bool]]:
@@ -1271,6 +1391,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_security_label_list(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetSecurityLabelList") from None
+        _rt.thread_state.last = None
         return _rt.security_labels(r.labels)
 
     async def sendKey(self, codeset: int, holdtime: int, keycodes: list[int], nkeycodes: int, flags: int = 0) -> int:
@@ -1280,6 +1401,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_send_key(dom=self._o, codeset=codeset, holdtime=holdtime, keycodes=_rt.keycodes(keycodes, nkeycodes), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSendKey") from None
+        _rt.thread_state.last = None
         return 0
 
     async def sendProcessSignal(self, pid_value: int, signum: int, flags: int = 0) -> int:
@@ -1290,6 +1412,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_send_process_signal(dom=self._o, pid_value=pid_value, signum=signum, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSendProcessSignal") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setAutostart(self, autostart: int) -> int:
@@ -1298,6 +1421,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_autostart(dom=self._o, autostart=autostart))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setBlkioParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1307,6 +1431,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_blkio_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_blkio_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlkioParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setBlockIoTune(self, disk: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1316,6 +1441,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_block_io_tune(dom=self._o, disk=disk, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_block_io_tune, dom=self._o, disk=disk, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlockIoTune") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setBlockThreshold(self, dev: str, threshold: int, flags: int = 0) -> int:
@@ -1328,6 +1454,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_block_threshold(dom=self._o, dev=dev, threshold=threshold, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetBlockThreshold") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setGuestVcpus(self, cpumap: str, state: int, flags: int = 0) -> int:
@@ -1339,6 +1466,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_guest_vcpus(dom=self._o, cpumap=cpumap, state=state, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetGuestVcpus") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setIOThreadParams(self, iothread_val: int, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1348,6 +1476,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_iothread_params(dom=self._o, iothread_id=iothread_val, params=_rt.hinted_params(params, "iothread"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetIOThreadParams") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setInterfaceParameters(self, device: str, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1357,6 +1486,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_interface_parameters(dom=self._o, device=device, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_interface_parameters, dom=self._o, device=device, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetInterfaceParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setLaunchSecurityState(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1366,6 +1496,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_launch_security_state(dom=self._o, params=_rt.hinted_params(params, "launch_security"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetLaunchSecurityState") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setLifecycleAction(self, type: int, action: int, flags: int = 0) -> int:
@@ -1377,6 +1508,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_lifecycle_action(dom=self._o, type=type, action=action, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetLifecycleAction") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setMaxMemory(self, memory: int) -> int:
@@ -1386,6 +1518,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_max_memory(dom=self._o, memory=memory))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMaxMemory") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setMemory(self, memory: int) -> int:
@@ -1395,6 +1528,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_memory(dom=self._o, memory=memory))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemory") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setMemoryFlags(self, memory: int, flags: int = 0) -> int:
@@ -1405,6 +1539,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_memory_flags(dom=self._o, memory=memory, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1414,6 +1549,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_memory_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_memory_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setMemoryStatsPeriod(self, period: int, flags: int = 0) -> int:
@@ -1423,6 +1559,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_memory_stats_period(dom=self._o, period=period, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMemoryStatsPeriod") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setMetadata(self, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0) -> int:
@@ -1432,6 +1569,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_metadata(dom=self._o, type=type, metadata=metadata, key=key, uri=uri, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetMetadata") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setNumaParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1441,6 +1579,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_numa_parameters(dom=self._o, params=_rt.typed_params(params, (await _art.probe(self._c.domain_get_numa_parameters, dom=self._o, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetNumaParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setPerfEvents(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1450,6 +1589,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_perf_events(dom=self._o, params=_rt.typed_params(params, (await self._c.domain_get_perf_events(dom=self._o, flags=flags))), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetPerfEvents") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setSchedulerParameters(self, params: dict[str, _rt.TypedValue]) -> int:
@@ -1458,6 +1598,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_scheduler_parameters(dom=self._o, params=_rt.typed_params(params, (await self._c.domain_get_scheduler_parameters(dom=self._o, nparams=(await self._c.domain_get_scheduler_type(dom=self._o)).nparams)))))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetSchedulerParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setSchedulerParametersFlags(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1467,6 +1608,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_scheduler_parameters_flags(dom=self._o, params=_rt.typed_params(params, (await self._c.domain_get_scheduler_parameters_flags(dom=self._o, nparams=(await self._c.domain_get_scheduler_type(dom=self._o)).nparams, flags=flags))), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetSchedulerParametersFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setTime(self, time: dict[str, int] | None = None, flags: int = 0) -> int:
@@ -1476,6 +1618,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_time(dom=self._o, seconds=_rt.time_field(time, "seconds"), nseconds=_rt.time_field(time, "nseconds"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetTime") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setUserPassword(self, user: str | None, password: str | None, flags: int = 0) -> int:
@@ -1485,6 +1628,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_user_password(dom=self._o, user=user, password=password, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetUserPassword") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setVcpu(self, vcpumap: str, state: int, flags: int = 0) -> int:
@@ -1496,6 +1640,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_vcpu(dom=self._o, cpumap=vcpumap, state=state, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetVcpu") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setVcpus(self, nvcpus: int) -> int:
@@ -1505,6 +1650,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_vcpus(dom=self._o, nvcpus=nvcpus))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetVcpus") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setVcpusFlags(self, nvcpus: int, flags: int = 0) -> int:
@@ -1515,6 +1661,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_set_vcpus_flags(dom=self._o, nvcpus=nvcpus, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSetVcpusFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def shutdown(self) -> int:
@@ -1523,6 +1670,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_shutdown(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainShutdown") from None
+        _rt.thread_state.last = None
         return 0
 
     async def shutdownFlags(self, flags: int = 0) -> int:
@@ -1532,6 +1680,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_shutdown_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainShutdownFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def snapshotCreateXML(self, xmlDesc: str, flags: int = 0) -> virDomainSnapshot:
@@ -1543,6 +1692,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_snapshot_create_xml(dom=self._o, xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotCreateXML") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self, r)
 
     async def snapshotCurrent(self, flags: int = 0) -> virDomainSnapshot:
@@ -1552,6 +1702,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_snapshot_current(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotCurrent") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self, r)
 
     async def snapshotListNames(self, flags: int = 0) -> list[str]:
@@ -1561,6 +1712,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_snapshot_list_names(dom=self._o, maxnames=(await self._c.domain_snapshot_num(dom=self._o, flags=flags)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotListNames") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def snapshotLookupByName(self, name: str, flags: int = 0) -> virDomainSnapshot:
@@ -1572,6 +1724,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_snapshot_lookup_by_name(dom=self._o, name=name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotLookupByName") from None
+        _rt.thread_state.last = None
         return virDomainSnapshot(self, r)
 
     async def snapshotNum(self, flags: int = 0) -> int:
@@ -1581,6 +1734,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_snapshot_num(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSnapshotNum") from None
+        _rt.thread_state.last = None
         return r
 
     async def startDirtyRateCalc(self, seconds: int, flags: int = 0) -> int:
@@ -1590,6 +1744,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_start_dirty_rate_calc(dom=self._o, seconds=seconds, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainStartDirtyRateCalc") from None
+        _rt.thread_state.last = None
         return 0
 
     async def state(self, flags: int = 0) -> list[int]:
@@ -1599,6 +1754,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_state(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetState") from None
+        _rt.thread_state.last = None
         return [r.state, r.reason]
 
     async def suspend(self) -> int:
@@ -1607,6 +1763,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_suspend(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSuspend") from None
+        _rt.thread_state.last = None
         return 0
 
     async def undefine(self) -> int:
@@ -1615,6 +1772,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_undefine(dom=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
     async def undefineFlags(self, flags: int = 0) -> int:
@@ -1624,6 +1782,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_undefine_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainUndefineFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def updateDeviceFlags(self, xml: str, flags: int = 0) -> int:
@@ -1635,6 +1794,7 @@ class virDomain(virDomainBase):
             (await self._c.domain_update_device_flags(dom=self._o, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainUpdateDeviceFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def vcpuPinInfo(self, flags: int = 0) -> list[tuple[bool, ...]]:
@@ -1644,6 +1804,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_vcpu_pin_info(dom=self._o, ncpumaps=(await self.vcpusFlags(flags)), maplen=(await _art.cpumap_len(self._conn)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetVcpuPinInfo") from None
+        _rt.thread_state.last = None
         return (await _art.cpumaps(r.cpumaps, r.num, self._conn))
 
     async def vcpus(self) -> tuple[list[tuple[int, int, int, int]], list[tuple[bool, ...]]]:
@@ -1652,6 +1813,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_vcpus(dom=self._o, maxinfo=(await self.info())[3], maplen=(await _art.cpumap_len(self._conn))))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetVcpus") from None
+        _rt.thread_state.last = None
         return (await _art.vcpus(r, self._conn))
 
     async def vcpusFlags(self, flags: int = 0) -> int:
@@ -1661,6 +1823,7 @@ class virDomain(virDomainBase):
             r = (await self._c.domain_get_vcpus_flags(dom=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainGetVcpusFlags") from None
+        _rt.thread_state.last = None
         return r
 
 
@@ -1684,6 +1847,7 @@ class virNetworkPort(virNetworkPortBase):
             r = (await self._c.network_port_get_xml_desc(port=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def delete(self, flags: int = 0) -> int:
@@ -1693,6 +1857,7 @@ class virNetworkPort(virNetworkPortBase):
             (await self._c.network_port_delete(port=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     async def parameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -1703,6 +1868,7 @@ class virNetworkPort(virNetworkPortBase):
             r = (await self._c.network_port_get_parameters(port=self._o, flags=flags, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortGetParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def setParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -1712,6 +1878,7 @@ class virNetworkPort(virNetworkPortBase):
             (await self._c.network_port_set_parameters(port=self._o, params=_rt.hinted_params(params, "network_port"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortSetParameters") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -1725,6 +1892,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_get_dhcp_leases(net=self._o, mac=mac, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetDHCPLeases") from None
+        _rt.thread_state.last = None
         return _rt.dhcp_leases(r.leases)
 
     async def UUID(self) -> bytes:
@@ -1744,6 +1912,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_get_xml_desc(net=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def autostart(self) -> int:
@@ -1752,6 +1921,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_get_autostart(net=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -1761,6 +1931,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_get_bridge_name(net=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkGetBridgeName") from None
+        _rt.thread_state.last = None
         return r
 
     async def create(self) -> int:
@@ -1769,6 +1940,7 @@ class virNetwork(virNetworkBase):
             (await self._c.network_create(net=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     async def destroy(self) -> int:
@@ -1777,6 +1949,7 @@ class virNetwork(virNetworkBase):
             (await self._c.network_destroy(net=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     async def isActive(self) -> int:
@@ -1785,6 +1958,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_is_active(net=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     async def isPersistent(self) -> int:
@@ -1793,6 +1967,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_is_persistent(net=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     async def listAllPorts(self, flags: int = 0) -> list[virNetworkPort]:
@@ -1802,6 +1977,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_list_all_ports(network=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkListAllPorts") from None
+        _rt.thread_state.last = None
         return virNetworkPort._list(self, r.ports)
 
     async def name(self) -> str:
@@ -1818,6 +1994,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_port_create_xml(network=self._o, xml=xmldesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortCreateXML") from None
+        _rt.thread_state.last = None
         return virNetworkPort(self, r)
 
     async def portLookupByUUID(self, uuid: bytes) -> virNetworkPort:
@@ -1826,6 +2003,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_arg(uuid, "virNetworkPortLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortLookupByUUID") from None
+        _rt.thread_state.last = None
         return virNetworkPort(self, r)
 
     async def portLookupByUUIDString(self, uuidstr: str) -> virNetworkPort:
@@ -1834,6 +2012,7 @@ class virNetwork(virNetworkBase):
             r = (await self._c.network_port_lookup_by_uuid(network=self._o, uuid=_rt.uuid_bytes(uuidstr, "virNetworkPortLookupByUUIDString")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkPortLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virNetworkPort(self, r)
 
     async def setAutostart(self, autostart: int) -> int:
@@ -1842,6 +2021,7 @@ class virNetwork(virNetworkBase):
             (await self._c.network_set_autostart(net=self._o, autostart=autostart))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     async def undefine(self) -> int:
@@ -1850,6 +2030,7 @@ class virNetwork(virNetworkBase):
             (await self._c.network_undefine(net=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
     async def update(self, command: int, section: int, parentIndex: int, xml: str, flags: int = 0) -> int:
@@ -1863,6 +2044,7 @@ class virNetwork(virNetworkBase):
             (await self._c.network_update(net=self._o, command=command, section=section, parentIndex=parentIndex, xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkUpdate") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -1881,6 +2063,7 @@ class virInterface(virInterfaceBase):
             r = (await self._c.interface_get_xml_desc(iface=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def create(self, flags: int = 0) -> int:
@@ -1890,6 +2073,7 @@ class virInterface(virInterfaceBase):
             (await self._c.interface_create(iface=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     async def destroy(self, flags: int = 0) -> int:
@@ -1899,6 +2083,7 @@ class virInterface(virInterfaceBase):
             (await self._c.interface_destroy(iface=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     async def isActive(self) -> int:
@@ -1907,6 +2092,7 @@ class virInterface(virInterfaceBase):
             r = (await self._c.interface_is_active(iface=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     async def name(self) -> str:
@@ -1920,6 +2106,7 @@ class virInterface(virInterfaceBase):
             (await self._c.interface_undefine(iface=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -1943,6 +2130,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_get_xml_desc(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def autostart(self) -> int:
@@ -1951,6 +2139,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_get_autostart(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -1961,6 +2150,7 @@ class virStoragePool(virStoragePoolBase):
             (await self._c.storage_pool_build(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolBuild") from None
+        _rt.thread_state.last = None
         return 0
 
     async def create(self, flags: int = 0) -> int:
@@ -1970,6 +2160,7 @@ class virStoragePool(virStoragePoolBase):
             (await self._c.storage_pool_create(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     async def createXML(self, xmlDesc: str, flags: int = 0) -> virStorageVol:
@@ -1981,6 +2172,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_vol_create_xml(pool=self._o, xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolCreateXML") from None
+        _rt.thread_state.last = None
         return virStorageVol(self._parent, r)
 
     async def createXMLFrom(self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0) -> virStorageVol:
@@ -1993,6 +2185,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_vol_create_xml_from(pool=self._o, xml=xmlDesc, clonevol=clonevol._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolCreateXMLFrom") from None
+        _rt.thread_state.last = None
         return virStorageVol(self._parent, r)
 
     async def delete(self, flags: int = 0) -> int:
@@ -2002,6 +2195,7 @@ class virStoragePool(virStoragePoolBase):
             (await self._c.storage_pool_delete(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     async def destroy(self) -> int:
@@ -2010,6 +2204,7 @@ class virStoragePool(virStoragePoolBase):
             (await self._c.storage_pool_destroy(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     async def info(self) -> list[int]:
@@ -2018,6 +2213,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_get_info(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolGetInfo") from None
+        _rt.thread_state.last = None
         return [r.state, r.capacity, r.allocation, r.available]
 
     async def isActive(self) -> int:
@@ -2026,6 +2222,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_is_active(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     async def isPersistent(self) -> int:
@@ -2034,6 +2231,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_is_persistent(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     async def listAllVolumes(self, flags: int = 0) -> list[virStorageVol]:
@@ -2043,6 +2241,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_list_all_volumes(pool=self._o, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolListAllVolumes") from None
+        _rt.thread_state.last = None
         return virStorageVol._list(self._conn, r.vols)
 
     async def listVolumes(self) -> list[str]:
@@ -2051,6 +2250,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_list_volumes(pool=self._o, maxnames=(await self._c.storage_pool_num_of_volumes(pool=self._o))))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolListVolumes") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def name(self) -> str:
@@ -2064,6 +2264,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_pool_num_of_volumes(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolNumOfVolumes") from None
+        _rt.thread_state.last = None
         return r
 
     async def refresh(self, flags: int = 0) -> int:
@@ -2073,6 +2274,7 @@ class virStoragePool(virStoragePoolBase):
             (await self._c.storage_pool_refresh(pool=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolRefresh") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setAutostart(self, autostart: int) -> int:
@@ -2081,6 +2283,7 @@ class virStoragePool(virStoragePoolBase):
             (await self._c.storage_pool_set_autostart(pool=self._o, autostart=autostart))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     async def storageVolLookupByName(self, name: str) -> virStorageVol:
@@ -2091,6 +2294,7 @@ class virStoragePool(virStoragePoolBase):
             r = (await self._c.storage_vol_lookup_by_name(pool=self._o, name=name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolLookupByName") from None
+        _rt.thread_state.last = None
         return virStorageVol(self._parent, r)
 
     async def undefine(self) -> int:
@@ -2099,6 +2303,7 @@ class virStoragePool(virStoragePoolBase):
             (await self._c.storage_pool_undefine(pool=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2112,6 +2317,7 @@ class virStorageVol(virStorageVolBase):
             r = (await self._c.storage_vol_get_xml_desc(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def delete(self, flags: int = 0) -> int:
@@ -2121,6 +2327,7 @@ class virStorageVol(virStorageVolBase):
             (await self._c.storage_vol_delete(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     async def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
@@ -2133,6 +2340,7 @@ class virStorageVol(virStorageVolBase):
             s = (await self._c.storage_vol_download(vol=self._o, offset=offset, length=length, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolDownload") from None
+        _rt.thread_state.last = None
         stream._attach(s)
         return 0
 
@@ -2142,6 +2350,7 @@ class virStorageVol(virStorageVolBase):
             r = (await self._c.storage_vol_get_info(vol=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetInfo") from None
+        _rt.thread_state.last = None
         return [r.type, r.capacity, r.allocation]
 
     async def infoFlags(self, flags: int = 0) -> list[int]:
@@ -2151,6 +2360,7 @@ class virStorageVol(virStorageVolBase):
             r = (await self._c.storage_vol_get_info_flags(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetInfoFlags") from None
+        _rt.thread_state.last = None
         return [r.type, r.capacity, r.allocation]
 
     async def key(self) -> str:
@@ -2169,6 +2379,7 @@ class virStorageVol(virStorageVolBase):
             r = (await self._c.storage_vol_get_path(vol=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolGetPath") from None
+        _rt.thread_state.last = None
         return r
 
     async def resize(self, capacity: int, flags: int = 0) -> int:
@@ -2179,6 +2390,7 @@ class virStorageVol(virStorageVolBase):
             (await self._c.storage_vol_resize(vol=self._o, capacity=capacity, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolResize") from None
+        _rt.thread_state.last = None
         return 0
 
     async def storagePoolLookupByVolume(self) -> virStoragePool:
@@ -2187,6 +2399,7 @@ class virStorageVol(virStorageVolBase):
             r = (await self._c.storage_pool_lookup_by_volume(vol=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByVolume") from None
+        _rt.thread_state.last = None
         return virStoragePool(self._parent, r)
 
     async def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
@@ -2199,6 +2412,7 @@ class virStorageVol(virStorageVolBase):
             s = (await self._c.storage_vol_upload(vol=self._o, offset=offset, length=length, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolUpload") from None
+        _rt.thread_state.last = None
         stream._attach(s)
         return 0
 
@@ -2209,6 +2423,7 @@ class virStorageVol(virStorageVolBase):
             (await self._c.storage_vol_wipe(vol=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolWipe") from None
+        _rt.thread_state.last = None
         return 0
 
     async def wipePattern(self, algorithm: int, flags: int = 0) -> int:
@@ -2219,6 +2434,7 @@ class virStorageVol(virStorageVolBase):
             (await self._c.storage_vol_wipe_pattern(vol=self._o, algorithm=algorithm, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolWipePattern") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2232,6 +2448,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = (await self._c.node_device_get_xml_desc(name=self._o.name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def autostart(self) -> int:
@@ -2240,6 +2457,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = (await self._c.node_device_get_autostart(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceGetAutostart") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2250,6 +2468,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_create(name=self._o.name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceCreate") from None
+        _rt.thread_state.last = None
         return 0
 
     async def destroy(self) -> int:
@@ -2258,6 +2477,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_destroy(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDestroy") from None
+        _rt.thread_state.last = None
         return 0
 
     async def detachFlags(self, driverName: str | None, flags: int = 0) -> int:
@@ -2267,6 +2487,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_detach_flags(name=self._o.name, driverName=driverName, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDetachFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def dettach(self) -> int:
@@ -2275,6 +2496,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_dettach(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDettach") from None
+        _rt.thread_state.last = None
         return 0
 
     async def isActive(self) -> int:
@@ -2283,6 +2505,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = (await self._c.node_device_is_active(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceIsActive") from None
+        _rt.thread_state.last = None
         return r
 
     async def isPersistent(self) -> int:
@@ -2291,6 +2514,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = (await self._c.node_device_is_persistent(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceIsPersistent") from None
+        _rt.thread_state.last = None
         return r
 
     async def listCaps(self) -> list[str]:
@@ -2299,6 +2523,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = (await self._c.node_device_list_caps(name=self._o.name, maxnames=(await self._c.node_device_num_of_caps(name=self._o.name))))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceListCaps") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def name(self) -> str:
@@ -2312,6 +2537,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = (await self._c.node_device_num_of_caps(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceNumOfCaps") from None
+        _rt.thread_state.last = None
         return r
 
     async def parent(self) -> str | None:
@@ -2320,6 +2546,7 @@ class virNodeDevice(virNodeDeviceBase):
             r = (await self._c.node_device_get_parent(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceGetParent") from None
+        _rt.thread_state.last = None
         return r
 
     async def reAttach(self) -> int:
@@ -2328,6 +2555,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_re_attach(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceReAttach") from None
+        _rt.thread_state.last = None
         return 0
 
     async def reset(self) -> int:
@@ -2336,6 +2564,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_reset(name=self._o.name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceReset") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setAutostart(self, autostart: int) -> int:
@@ -2344,6 +2573,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_set_autostart(name=self._o.name, autostart=autostart))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceSetAutostart") from None
+        _rt.thread_state.last = None
         return 0
 
     async def undefine(self, flags: int = 0) -> int:
@@ -2353,6 +2583,7 @@ class virNodeDevice(virNodeDeviceBase):
             (await self._c.node_device_undefine(name=self._o.name, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2376,6 +2607,7 @@ class virSecret(virSecretBase):
             r = (await self._c.secret_get_xml_desc(secret=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def setValue(self, value: bytes | str, flags: int = 0) -> int:
@@ -2385,6 +2617,7 @@ class virSecret(virSecretBase):
             (await self._c.secret_set_value(secret=self._o, value=_rt.as_bytes(value), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretSetValue") from None
+        _rt.thread_state.last = None
         return 0
 
     async def undefine(self) -> int:
@@ -2393,6 +2626,7 @@ class virSecret(virSecretBase):
             (await self._c.secret_undefine(secret=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
     async def usageID(self) -> str:
@@ -2412,6 +2646,7 @@ class virSecret(virSecretBase):
             r = (await self._c.secret_get_value(secret=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretGetValue") from None
+        _rt.thread_state.last = None
         result: bytes = r
         return result
 
@@ -2426,6 +2661,7 @@ class virNWFilterBinding(virNWFilterBindingBase):
             r = (await self._c.nwfilter_binding_get_xml_desc(nwfilter=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def delete(self) -> int:
@@ -2434,6 +2670,7 @@ class virNWFilterBinding(virNWFilterBindingBase):
             (await self._c.nwfilter_binding_delete(nwfilter=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingDelete") from None
+        _rt.thread_state.last = None
         return 0
 
     async def filterName(self) -> str:
@@ -2467,6 +2704,7 @@ class virNWFilter(virNWFilterBase):
             r = (await self._c.nwfilter_get_xml_desc(nwfilter=self._o, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def name(self) -> str:
@@ -2480,6 +2718,7 @@ class virNWFilter(virNWFilterBase):
             (await self._c.nwfilter_undefine(nwfilter=self._o))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterUndefine") from None
+        _rt.thread_state.last = None
         return 0
 
 
@@ -2497,6 +2736,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_alloc_pages(pageSizes=list(pages), pageCounts=list(pages.values()), startCell=startCell, cellCount=cellCount, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeAllocPages") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2507,6 +2747,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_baseline_cpu(xmlCPUs=list(xmlCPUs), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectBaselineCPU") from None
+        _rt.thread_state.last = None
         result: str = r
         return result
 
@@ -2517,6 +2758,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_baseline_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPUs=list(xmlCPUs), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectBaselineHypervisorCPU") from None
+        _rt.thread_state.last = None
         result: str = r
         return result
 
@@ -2527,6 +2769,7 @@ class virConnect(virConnectBase):
             (await self._c.interface_change_begin(flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceChangeBegin") from None
+        _rt.thread_state.last = None
         return 0
 
     async def changeCommit(self, flags: int = 0) -> int:
@@ -2536,6 +2779,7 @@ class virConnect(virConnectBase):
             (await self._c.interface_change_commit(flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceChangeCommit") from None
+        _rt.thread_state.last = None
         return 0
 
     async def changeRollback(self, flags: int = 0) -> int:
@@ -2545,6 +2789,7 @@ class virConnect(virConnectBase):
             (await self._c.interface_change_rollback(flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceChangeRollback") from None
+        _rt.thread_state.last = None
         return 0
 
     async def compareCPU(self, xmlDesc: str, flags: int = 0) -> int:
@@ -2556,6 +2801,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_compare_cpu(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectCompareCPU") from None
+        _rt.thread_state.last = None
         return r
 
     async def compareHypervisorCPU(self, emulator: str | None, arch: str | None, machine: str | None, virttype: str | None, xmlCPU: str, flags: int = 0) -> int:
@@ -2567,6 +2813,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_compare_hypervisor_cpu(emulator=emulator, arch=arch, machine=machine, virttype=virttype, xmlCPU=xmlCPU, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectCompareHypervisorCPU") from None
+        _rt.thread_state.last = None
         return r
 
     async def createLinux(self, xmlDesc: str, flags: int = 0) -> virDomain:
@@ -2576,6 +2823,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateLinux") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def createXML(self, xmlDesc: str, flags: int = 0) -> virDomain:
@@ -2587,6 +2835,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_create_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateXML") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def createXMLWithFiles(self, xmlDesc: str, files: list[int], flags: int = 0) -> virDomain:
@@ -2596,6 +2845,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_create_xml_with_files(xml_desc=xmlDesc, flags=flags, fds=files))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainCreateXMLWithFiles") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def defineXML(self, xml: str) -> virDomain:
@@ -2606,6 +2856,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_define_xml(xml=xml))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDefineXML") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def defineXMLFlags(self, xml: str, flags: int = 0) -> virDomain:
@@ -2617,6 +2868,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_define_xml_flags(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainDefineXMLFlags") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def domainListGetStats(self, doms: list[virDomain], stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
@@ -2626,6 +2878,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_all_domain_stats(doms=_rt.stats_domains(doms), stats=stats, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainListGetStats") from None
+        _rt.thread_state.last = None
         return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]
 
     async def domainXMLFromNative(self, nativeFormat: str, nativeConfig: str, flags: int = 0) -> str:
@@ -2639,6 +2892,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_domain_xml_from_native(nativeFormat=nativeFormat, nativeConfig=nativeConfig, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectDomainXMLFromNative") from None
+        _rt.thread_state.last = None
         return r
 
     async def domainXMLToNative(self, nativeFormat: str, domainXml: str, flags: int = 0) -> str:
@@ -2652,6 +2906,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_domain_xml_to_native(nativeFormat=nativeFormat, domainXml=domainXml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectDomainXMLToNative") from None
+        _rt.thread_state.last = None
         return r
 
     async def findStoragePoolSources(self, type: str, srcSpec: str | None, flags: int = 0) -> str:
@@ -2663,6 +2918,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_find_storage_pool_sources(type=type, srcSpec=srcSpec, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectFindStoragePoolSources") from None
+        _rt.thread_state.last = None
         return r
 
     async def getAllDomainStats(self, stats: int = 0, flags: int = 0) -> list[tuple[virDomain, dict[str, _rt.TypedValue]]]:
@@ -2672,6 +2928,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_all_domain_stats(doms=[], stats=stats, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetAllDomainStats") from None
+        _rt.thread_state.last = None
         return [(virDomain(self, x.dom), _rt.params_dict(x.params)) for x in r]
 
     async def getCPUMap(self, flags: int = 0) -> tuple[int, list[bool], int]:
@@ -2681,6 +2938,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_cpu_map(need_map=1, need_online=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetCPUMap") from None
+        _rt.thread_state.last = None
         return _rt.node_cpu_map(r)
 
     async def getCPUModelNames(self, arch: str, flags: int = 0) -> list[str]:
@@ -2690,6 +2948,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_cpu_model_names(arch=arch, need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetCPUModelNames") from None
+        _rt.thread_state.last = None
         return list(r.models)
 
     async def getCPUStats(self, cpuNum: int, flags: int = 0) -> dict[str, int]:
@@ -2700,6 +2959,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_cpu_stats(cpuNum=cpuNum, flags=flags, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetCPUStats") from None
+        _rt.thread_state.last = None
         return {p.field: p.value for p in r.params}
 
     async def getCapabilities(self) -> str:
@@ -2708,6 +2968,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_capabilities())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetCapabilities") from None
+        _rt.thread_state.last = None
         return r
 
     async def getCellsFreeMemory(self, startCell: int, maxCells: int) -> list[int]:
@@ -2716,6 +2977,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_cells_free_memory(startCell=startCell, maxcells=maxCells))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetCellsFreeMemory") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def getDomainCapabilities(self, emulatorbin: str | None = None, arch: str | None = None, machine: str | None = None, virttype: str | None = None, flags: int = 0) -> str:
@@ -2725,6 +2987,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_domain_capabilities(emulatorbin=emulatorbin, arch=arch, machine=machine, virttype=virttype, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetDomainCapabilities") from None
+        _rt.thread_state.last = None
         return r
 
     async def getFreeMemory(self) -> int:
@@ -2733,6 +2996,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_free_memory())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetFreeMemory") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2743,6 +3007,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_free_pages(pages=list(pages), startCell=startCell, cellCount=maxCells, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetFreePages") from None
+        _rt.thread_state.last = None
         return _rt.free_pages(r, pages, startCell)
 
     async def getHostname(self) -> str:
@@ -2751,6 +3016,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_hostname())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetHostname") from None
+        _rt.thread_state.last = None
         return r
 
     async def getInfo(self) -> list[str | int]:
@@ -2759,6 +3025,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_info())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetInfo") from None
+        _rt.thread_state.last = None
         return [_rt.cstr(r.model), r.memory >> 10, r.cpus, r.mhz, r.nodes, r.sockets, r.cores, r.threads]
 
     async def getLibVersion(self) -> int:
@@ -2767,6 +3034,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_lib_version())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetLibVersion") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2776,6 +3044,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_max_vcpus(type=type))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetMaxVcpus") from None
+        _rt.thread_state.last = None
         return r
 
     async def getMemoryParameters(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -2786,6 +3055,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_memory_parameters(flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetMemoryParameters") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def getMemoryStats(self, cellNum: int, flags: int = 0) -> dict[str, int]:
@@ -2796,6 +3066,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_memory_stats(cellNum=cellNum, flags=flags, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetMemoryStats") from None
+        _rt.thread_state.last = None
         return {p.field: p.value for p in r.params}
 
     async def getSEVInfo(self, flags: int = 0) -> dict[str, _rt.TypedValue]:
@@ -2806,6 +3077,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_sev_info(flags=flags | _rt.STRING_OKAY, nparams=n))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetSEVInfo") from None
+        _rt.thread_state.last = None
         return _rt.params_dict(r.params)
 
     async def getSecurityModel(self) -> list[str]:
@@ -2814,6 +3086,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_get_security_model())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeGetSecurityModel") from None
+        _rt.thread_state.last = None
         return [_rt.cstr(r.model), _rt.cstr(r.doi)]
 
     async def getStoragePoolCapabilities(self, flags: int = 0) -> str:
@@ -2823,6 +3096,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_storage_pool_capabilities(flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetStoragePoolCapabilities") from None
+        _rt.thread_state.last = None
         return r
 
     async def getSysinfo(self, flags: int = 0) -> str:
@@ -2832,6 +3106,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_sysinfo(flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetSysinfo") from None
+        _rt.thread_state.last = None
         return r
 
     async def getType(self) -> str:
@@ -2840,6 +3115,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_type())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetType") from None
+        _rt.thread_state.last = None
         return r
 
     async def getVersion(self) -> int:
@@ -2848,6 +3124,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_get_version())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectGetVersion") from None
+        _rt.thread_state.last = None
         result: int = r
         return result
 
@@ -2860,6 +3137,7 @@ class virConnect(virConnectBase):
             r = (await self._c.interface_define_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceDefineXML") from None
+        _rt.thread_state.last = None
         return virInterface(self, r)
 
     async def interfaceLookupByMACString(self, macstr: str) -> virInterface:
@@ -2870,6 +3148,7 @@ class virConnect(virConnectBase):
             r = (await self._c.interface_lookup_by_mac_string(mac=macstr))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceLookupByMACString") from None
+        _rt.thread_state.last = None
         return virInterface(self, r)
 
     async def interfaceLookupByName(self, name: str) -> virInterface:
@@ -2880,6 +3159,7 @@ class virConnect(virConnectBase):
             r = (await self._c.interface_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virInterfaceLookupByName") from None
+        _rt.thread_state.last = None
         return virInterface(self, r)
 
     async def isSecure(self) -> int:
@@ -2888,6 +3168,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_is_secure())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectIsSecure") from None
+        _rt.thread_state.last = None
         return r
 
     async def listAllDevices(self, flags: int = 0) -> list[virNodeDevice]:
@@ -2897,6 +3178,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_node_devices(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNodeDevices") from None
+        _rt.thread_state.last = None
         return virNodeDevice._list(self, r.devices)
 
     async def listAllDomains(self, flags: int = 0) -> list[virDomain]:
@@ -2906,6 +3188,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_domains(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllDomains") from None
+        _rt.thread_state.last = None
         return virDomain._list(self, r.domains)
 
     async def listAllInterfaces(self, flags: int = 0) -> list[virInterface]:
@@ -2915,6 +3198,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_interfaces(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllInterfaces") from None
+        _rt.thread_state.last = None
         return virInterface._list(self, r.ifaces)
 
     async def listAllNWFilterBindings(self, flags: int = 0) -> list[virNWFilterBinding]:
@@ -2924,6 +3208,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_nwfilter_bindings(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilterBindings") from None
+        _rt.thread_state.last = None
         return virNWFilterBinding._list(self, r.bindings)
 
     async def listAllNWFilters(self, flags: int = 0) -> list[virNWFilter]:
@@ -2933,6 +3218,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_nwfilters(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNWFilters") from None
+        _rt.thread_state.last = None
         return virNWFilter._list(self, r.filters)
 
     async def listAllNetworks(self, flags: int = 0) -> list[virNetwork]:
@@ -2942,6 +3228,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_networks(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllNetworks") from None
+        _rt.thread_state.last = None
         return virNetwork._list(self, r.nets)
 
     async def listAllSecrets(self, flags: int = 0) -> list[virSecret]:
@@ -2951,6 +3238,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_secrets(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllSecrets") from None
+        _rt.thread_state.last = None
         return virSecret._list(self, r.secrets)
 
     async def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:
@@ -2960,6 +3248,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_all_storage_pools(need_results=1, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListAllStoragePools") from None
+        _rt.thread_state.last = None
         return virStoragePool._list(self, r.pools)
 
     async def listDefinedDomains(self) -> list[str]:
@@ -2968,6 +3257,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_defined_domains(maxnames=(await self._c.connect_num_of_defined_domains())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedDomains") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listDefinedInterfaces(self) -> list[str]:
@@ -2976,6 +3266,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_defined_interfaces(maxnames=(await self._c.connect_num_of_defined_interfaces())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedInterfaces") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listDefinedNetworks(self) -> list[str]:
@@ -2984,6 +3275,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_defined_networks(maxnames=(await self._c.connect_num_of_defined_networks())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedNetworks") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listDefinedStoragePools(self) -> list[str]:
@@ -2992,6 +3284,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_defined_storage_pools(maxnames=(await self._c.connect_num_of_defined_storage_pools())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDefinedStoragePools") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listDevices(self, cap: str | None, flags: int = 0) -> list[str]:
@@ -3001,6 +3294,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_list_devices(cap=cap, maxnames=(await self._c.node_num_of_devices(cap=cap, flags=flags)), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeListDevices") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listDomainsID(self) -> list[int]:
@@ -3009,6 +3303,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_domains(maxids=(await self._c.connect_num_of_domains())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListDomains") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listInterfaces(self) -> list[str]:
@@ -3017,6 +3312,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_interfaces(maxnames=(await self._c.connect_num_of_interfaces())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListInterfaces") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listNWFilters(self) -> list[str]:
@@ -3025,6 +3321,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_nwfilters(maxnames=(await self._c.connect_num_of_nwfilters())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListNWFilters") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listNetworks(self) -> list[str]:
@@ -3033,6 +3330,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_networks(maxnames=(await self._c.connect_num_of_networks())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListNetworks") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listSecrets(self) -> list[str]:
@@ -3041,6 +3339,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_secrets(maxuuids=(await self._c.connect_num_of_secrets())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListSecrets") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def listStoragePools(self) -> list[str]:
@@ -3049,6 +3348,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_list_storage_pools(maxnames=(await self._c.connect_num_of_storage_pools())))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectListStoragePools") from None
+        _rt.thread_state.last = None
         return list(r)
 
     async def lookupByID(self, id: int) -> virDomain:
@@ -3057,6 +3357,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_lookup_by_id(id=id))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByID") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def lookupByName(self, name: str) -> virDomain:
@@ -3067,6 +3368,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByName") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def lookupByUUID(self, uuid: bytes) -> virDomain:
@@ -3075,6 +3377,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virDomainLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByUUID") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def lookupByUUIDString(self, uuidstr: str) -> virDomain:
@@ -3083,6 +3386,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virDomainLookupByUUIDString")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virDomain(self, r)
 
     async def networkCreateXML(self, xmlDesc: str) -> virNetwork:
@@ -3093,6 +3397,7 @@ class virConnect(virConnectBase):
             r = (await self._c.network_create_xml(xml=xmlDesc))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkCreateXML") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     async def networkCreateXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNetwork:
@@ -3104,6 +3409,7 @@ class virConnect(virConnectBase):
             r = (await self._c.network_create_xml_flags(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkCreateXMLFlags") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     async def networkDefineXML(self, xml: str) -> virNetwork:
@@ -3114,6 +3420,7 @@ class virConnect(virConnectBase):
             r = (await self._c.network_define_xml(xml=xml))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkDefineXML") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     async def networkDefineXMLFlags(self, xml: str, flags: int = 0) -> virNetwork:
@@ -3125,6 +3432,7 @@ class virConnect(virConnectBase):
             r = (await self._c.network_define_xml_flags(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkDefineXMLFlags") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     async def networkLookupByName(self, name: str) -> virNetwork:
@@ -3135,6 +3443,7 @@ class virConnect(virConnectBase):
             r = (await self._c.network_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByName") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     async def networkLookupByUUID(self, uuid: bytes) -> virNetwork:
@@ -3143,6 +3452,7 @@ class virConnect(virConnectBase):
             r = (await self._c.network_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNetworkLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByUUID") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     async def networkLookupByUUIDString(self, uuidstr: str) -> virNetwork:
@@ -3151,6 +3461,7 @@ class virConnect(virConnectBase):
             r = (await self._c.network_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virNetworkLookupByUUIDString")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNetworkLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virNetwork(self, r)
 
     async def nodeDeviceCreateXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
@@ -3162,6 +3473,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_device_create_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceCreateXML") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     async def nodeDeviceDefineXML(self, xmlDesc: str, flags: int = 0) -> virNodeDevice:
@@ -3173,6 +3485,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_device_define_xml(xml_desc=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceDefineXML") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     async def nodeDeviceLookupByName(self, name: str) -> virNodeDevice:
@@ -3183,6 +3496,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_device_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceLookupByName") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     async def nodeDeviceLookupSCSIHostByWWN(self, wwnn: str, wwpn: str, flags: int = 0) -> virNodeDevice:
@@ -3196,6 +3510,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_device_lookup_scsi_host_by_wwn(wwnn=wwnn, wwpn=wwpn, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeDeviceLookupSCSIHostByWWN") from None
+        _rt.thread_state.last = None
         return virNodeDevice(self, r)
 
     async def numOfDefinedDomains(self) -> int:
@@ -3204,6 +3519,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_defined_domains())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedDomains") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfDefinedInterfaces(self) -> int:
@@ -3212,6 +3528,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_defined_interfaces())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedInterfaces") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfDefinedNetworks(self) -> int:
@@ -3220,6 +3537,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_defined_networks())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedNetworks") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfDefinedStoragePools(self) -> int:
@@ -3228,6 +3546,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_defined_storage_pools())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDefinedStoragePools") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfDevices(self, cap: str | None, flags: int = 0) -> int:
@@ -3237,6 +3556,7 @@ class virConnect(virConnectBase):
             r = (await self._c.node_num_of_devices(cap=cap, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeNumOfDevices") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfDomains(self) -> int:
@@ -3245,6 +3565,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_domains())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfDomains") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfInterfaces(self) -> int:
@@ -3253,6 +3574,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_interfaces())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfInterfaces") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfNWFilters(self) -> int:
@@ -3261,6 +3583,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_nwfilters())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfNWFilters") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfNetworks(self) -> int:
@@ -3269,6 +3592,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_networks())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfNetworks") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfSecrets(self) -> int:
@@ -3277,6 +3601,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_secrets())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfSecrets") from None
+        _rt.thread_state.last = None
         return r
 
     async def numOfStoragePools(self) -> int:
@@ -3285,6 +3610,7 @@ class virConnect(virConnectBase):
             r = (await self._c.connect_num_of_storage_pools())
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectNumOfStoragePools") from None
+        _rt.thread_state.last = None
         return r
 
     async def nwfilterBindingCreateXML(self, xml: str, flags: int = 0) -> virNWFilterBinding:
@@ -3296,6 +3622,7 @@ class virConnect(virConnectBase):
             r = (await self._c.nwfilter_binding_create_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingCreateXML") from None
+        _rt.thread_state.last = None
         return virNWFilterBinding(self, r)
 
     async def nwfilterBindingLookupByPortDev(self, portdev: str) -> virNWFilterBinding:
@@ -3306,6 +3633,7 @@ class virConnect(virConnectBase):
             r = (await self._c.nwfilter_binding_lookup_by_port_dev(name=portdev))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterBindingLookupByPortDev") from None
+        _rt.thread_state.last = None
         return virNWFilterBinding(self, r)
 
     async def nwfilterDefineXML(self, xmlDesc: str) -> virNWFilter:
@@ -3316,6 +3644,7 @@ class virConnect(virConnectBase):
             r = (await self._c.nwfilter_define_xml(xml=xmlDesc))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterDefineXML") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     async def nwfilterDefineXMLFlags(self, xmlDesc: str, flags: int = 0) -> virNWFilter:
@@ -3327,6 +3656,7 @@ class virConnect(virConnectBase):
             r = (await self._c.nwfilter_define_xml_flags(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterDefineXMLFlags") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     async def nwfilterLookupByName(self, name: str) -> virNWFilter:
@@ -3337,6 +3667,7 @@ class virConnect(virConnectBase):
             r = (await self._c.nwfilter_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByName") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     async def nwfilterLookupByUUID(self, uuid: bytes) -> virNWFilter:
@@ -3345,6 +3676,7 @@ class virConnect(virConnectBase):
             r = (await self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virNWFilterLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByUUID") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     async def nwfilterLookupByUUIDString(self, uuidstr: str) -> virNWFilter:
@@ -3353,6 +3685,7 @@ class virConnect(virConnectBase):
             r = (await self._c.nwfilter_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virNWFilterLookupByUUIDString")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNWFilterLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virNWFilter(self, r)
 
     async def restore(self, frm: str) -> int:
@@ -3363,6 +3696,7 @@ class virConnect(virConnectBase):
             (await self._c.domain_restore(from_=frm))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRestore") from None
+        _rt.thread_state.last = None
         return 0
 
     async def restoreFlags(self, frm: str, dxml: str | None = None, flags: int = 0) -> int:
@@ -3374,6 +3708,7 @@ class virConnect(virConnectBase):
             (await self._c.domain_restore_flags(from_=frm, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRestoreFlags") from None
+        _rt.thread_state.last = None
         return 0
 
     async def restoreParams(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -3383,6 +3718,7 @@ class virConnect(virConnectBase):
             (await self._c.domain_restore_params(params=_rt.hinted_params(params, "save"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainRestoreParams") from None
+        _rt.thread_state.last = None
         return 0
 
     async def saveImageDefineXML(self, file: str, dxml: str, flags: int = 0) -> int:
@@ -3396,6 +3732,7 @@ class virConnect(virConnectBase):
             (await self._c.domain_save_image_define_xml(file=file, dxml=dxml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveImageDefineXML") from None
+        _rt.thread_state.last = None
         return 0
 
     async def saveImageGetXMLDesc(self, file: str, flags: int = 0) -> str:
@@ -3407,6 +3744,7 @@ class virConnect(virConnectBase):
             r = (await self._c.domain_save_image_get_xml_desc(file=file, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virDomainSaveImageGetXMLDesc") from None
+        _rt.thread_state.last = None
         return r
 
     async def secretDefineXML(self, xml: str, flags: int = 0) -> virSecret:
@@ -3418,6 +3756,7 @@ class virConnect(virConnectBase):
             r = (await self._c.secret_define_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretDefineXML") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     async def secretLookupByUUID(self, uuid: bytes) -> virSecret:
@@ -3426,6 +3765,7 @@ class virConnect(virConnectBase):
             r = (await self._c.secret_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virSecretLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUUID") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     async def secretLookupByUUIDString(self, uuidstr: str) -> virSecret:
@@ -3434,6 +3774,7 @@ class virConnect(virConnectBase):
             r = (await self._c.secret_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virSecretLookupByUUIDString")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     async def secretLookupByUsage(self, usageType: int, usageID: str) -> virSecret:
@@ -3444,6 +3785,7 @@ class virConnect(virConnectBase):
             r = (await self._c.secret_lookup_by_usage(usageType=usageType, usageID=usageID))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virSecretLookupByUsage") from None
+        _rt.thread_state.last = None
         return virSecret(self, r)
 
     async def setIdentity(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -3453,6 +3795,7 @@ class virConnect(virConnectBase):
             (await self._c.connect_set_identity(params=_rt.hinted_params(params, "identity"), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virConnectSetIdentity") from None
+        _rt.thread_state.last = None
         return 0
 
     async def setMemoryParameters(self, params: dict[str, _rt.TypedValue], flags: int = 0) -> int:
@@ -3462,6 +3805,7 @@ class virConnect(virConnectBase):
             (await self._c.node_set_memory_parameters(params=_rt.typed_params(params, (await _art.probe(self._c.node_get_memory_parameters, flags=flags | _rt.STRING_OKAY)).params), flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeSetMemoryParameters") from None
+        _rt.thread_state.last = None
         return 0
 
     async def storagePoolCreateXML(self, xmlDesc: str, flags: int = 0) -> virStoragePool:
@@ -3473,6 +3817,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_pool_create_xml(xml=xmlDesc, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolCreateXML") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     async def storagePoolDefineXML(self, xml: str, flags: int = 0) -> virStoragePool:
@@ -3484,6 +3829,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_pool_define_xml(xml=xml, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolDefineXML") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     async def storagePoolLookupByName(self, name: str) -> virStoragePool:
@@ -3494,6 +3840,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_pool_lookup_by_name(name=name))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByName") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     async def storagePoolLookupByTargetPath(self, path: str) -> virStoragePool:
@@ -3504,6 +3851,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_pool_lookup_by_target_path(path=path))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByTargetPath") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     async def storagePoolLookupByUUID(self, uuid: bytes) -> virStoragePool:
@@ -3512,6 +3860,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_arg(uuid, "virStoragePoolLookupByUUID")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByUUID") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     async def storagePoolLookupByUUIDString(self, uuidstr: str) -> virStoragePool:
@@ -3520,6 +3869,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_pool_lookup_by_uuid(uuid=_rt.uuid_bytes(uuidstr, "virStoragePoolLookupByUUIDString")))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStoragePoolLookupByUUIDString") from None
+        _rt.thread_state.last = None
         return virStoragePool(self, r)
 
     async def storageVolLookupByKey(self, key: str) -> virStorageVol:
@@ -3530,6 +3880,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_vol_lookup_by_key(key=key))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolLookupByKey") from None
+        _rt.thread_state.last = None
         return virStorageVol(self, r)
 
     async def storageVolLookupByPath(self, path: str) -> virStorageVol:
@@ -3540,6 +3891,7 @@ class virConnect(virConnectBase):
             r = (await self._c.storage_vol_lookup_by_path(path=path))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virStorageVolLookupByPath") from None
+        _rt.thread_state.last = None
         return virStorageVol(self, r)
 
     async def suspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:
@@ -3551,4 +3903,5 @@ class virConnect(virConnectBase):
             (await self._c.node_suspend_for_duration(target=target, duration=duration, flags=flags))
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, "virNodeSuspendForDuration") from None
+        _rt.thread_state.last = None
         return 0

@@ -9,6 +9,7 @@ callbacks run on the running loop and may be coroutines.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Callable
 from types import TracebackType
@@ -112,6 +113,7 @@ class virStreamBase(_StreamBase):
         return await self._receive(nbytes, flags, "virStreamRecvFlags")
 
     async def recvHole(self, flags: int = 0) -> int:
+        self._check_holes("virStreamRecvHole")
         return self._take_hole(await self._peek("virStreamRecvHole"), "virStreamRecvHole")
 
     async def send(self, data: bytes) -> int:
@@ -146,27 +148,40 @@ class virStreamBase(_StreamBase):
             raise _rt.translate(e, "virStreamAbort") from None
         return 0
 
+    # As the blocking twin's (libvirt-python's): never finish the stream; a
+    # handler that raises, or returns a negative number, aborts it first.
+    async def _abort_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.abort()
+
     async def recvAll(self, handler: Callable[[Any, bytes, Any], Any], opaque: Any) -> None:
-        """``handler(stream, data, opaque)`` (may be a coroutine) per chunk, then finish."""
+        """``handler(stream, data, opaque)`` (may be a coroutine) per chunk,
+        until the end of the stream."""
         while data := await self.recv(STREAM_CHUNK):
-            result = handler(self, data, opaque)
-            if inspect.isawaitable(result):
-                result = await result
-            if isinstance(result, int) and result < 0:
-                await self.abort()
-                raise RuntimeError(f"recvAll handler returned {result}")
-        await self.finish()
+            try:
+                result = handler(self, data, opaque)
+                if inspect.isawaitable(result):
+                    result = await result
+                if isinstance(result, int) and result < 0:
+                    raise RuntimeError(f"recvAll handler returned {result}")
+            except BaseException:
+                await self._abort_quietly()
+                raise
 
     async def sendAll(self, handler: Callable[[Any, int, Any], Any], opaque: Any) -> None:
-        """Send what ``handler(stream, nbytes, opaque)`` returns until ``b""``, then finish."""
+        """Send what ``handler(stream, nbytes, opaque)`` (may be a coroutine)
+        returns until it returns nothing."""
         while True:
-            data = handler(self, STREAM_CHUNK, opaque)
-            if inspect.isawaitable(data):
-                data = await data
+            try:
+                data = handler(self, STREAM_CHUNK, opaque)
+                if inspect.isawaitable(data):
+                    data = await data
+            except BaseException:
+                await self._abort_quietly()
+                raise
             if not data:
                 break
             await self.send(data)
-        await self.finish()
 
 
 class virConnectBase:
