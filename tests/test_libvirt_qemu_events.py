@@ -136,6 +136,24 @@ def test_signatures_as_libvirt_pythons() -> None:
                 for name in expected}
         assert ours == expected, module.__name__
 
+
+
+def test_lxc_signatures_as_libvirt_pythons() -> None:
+    """libvirt_lxc's two functions require ``flags`` as libvirt-python's do."""
+    import virtrpc.libvirt.lxc as blocking_lxc
+
+    require_peer(has_libvirt_python(), "/usr/bin/python3 with libvirt-python")
+    script = SIGNATURES.replace("libvirt_qemu", "libvirt_lxc").replace('"qemu"', '"lxc"')
+    real = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True,
+                          text=True, timeout=30)
+    assert real.returncode == 0, real.stderr
+    expected = json.loads(real.stdout)
+    assert set(expected) == {"lxcEnterCGroup", "lxcOpenNamespace"}
+    ours = {name: [[p.name, p.default is p.empty] for p in
+                   inspect.signature(getattr(blocking_lxc, name)).parameters.values()]
+            for name in expected}
+    assert ours == expected
+
 # --- the success path, on a fake daemon ----------------------------------------
 
 

@@ -8,7 +8,7 @@ from virtrpc.libvirt._classes import virDomain
 __all__ = ["lxcEnterCGroup", "lxcOpenNamespace"]
 
 
-def lxcOpenNamespace(domain: virDomain, flags: int = 0) -> list[int]:
+def lxcOpenNamespace(domain: virDomain, flags: int) -> list[int]:
     """The container's namespace fds (yours to close)."""
     try:
         _value, fds = domain._c.domain_open_namespace(dom=domain._o, flags=flags)
@@ -17,7 +17,7 @@ def lxcOpenNamespace(domain: virDomain, flags: int = 0) -> list[int]:
     return list(fds)
 
 
-def lxcEnterCGroup(domain: virDomain, flags: int = 0) -> int:
+def lxcEnterCGroup(domain: virDomain, flags: int) -> int:
     """Not provided: it moves the calling process into the container's cgroup
     on the local host, which a remote client cannot do."""
     raise _rt.not_provided("virDomainLxcEnterCGroup")
