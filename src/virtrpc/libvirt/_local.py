@@ -159,7 +159,7 @@ def _serve(path: str, ready: threading.Event, failure: list[BaseException]) -> N
     import asyncio
 
     from virtrpc.server import Server
-    from virtrpc.testdriver.driver import TestDriver
+    from virtrpc.testdriver.driver import TestDriver, hypervisor_services
     from virtrpc.testdriver.model import Hypervisor
     from virtrpc.testdriver.nodefile import NodeFacts, load_node_file
 
@@ -173,6 +173,8 @@ def _serve(path: str, ready: threading.Event, failure: list[BaseException]) -> N
         driver = TestDriver(reset_when_unused=True)
         driver.node_loader = load_checked
         server.add_program(driver.service())
+        for service in hypervisor_services():
+            server.add_program(service)
         server.on_client_closed(driver.client_closed)
         await server.listen_unix(path)
         ready.set()

@@ -11,7 +11,7 @@ driver does, so real ``virsh`` and libvirt-python drive it::
 from __future__ import annotations
 
 from virtrpc.server import Server, ServerLimits
-from virtrpc.testdriver.driver import TestDriver
+from virtrpc.testdriver.driver import TestDriver, hypervisor_services
 from virtrpc.testdriver.model import Hypervisor
 
 __all__ = ["Hypervisor", "TestDriver", "build_test_server"]
@@ -43,6 +43,8 @@ def build_test_server(
     driver = TestDriver(hypervisor, reset_when_unused=reset_when_unused, extras=extras,
                         default_node=default_node)
     server.add_program(driver.service())
+    for service in hypervisor_services():
+        server.add_program(service)
     server.on_client_closed(driver.client_closed)
     server.on_shutdown(driver.close)
     return server, driver

@@ -112,6 +112,38 @@ class TestDriver(
         return service
 
 
+def hypervisor_services() -> list[ProgramService]:
+    """The qemu and lxc programs as libvirtd serves them over its test driver:
+    present (no "Cannot find program"), every call refused as the driver
+    lacks it, naming the public function (``virDomainQemuMonitorCommand``,
+    ``virConnectDomainQemuMonitorEventRegister``, ``virDomainLxcOpenNamespace``)
+    with no error domain, as libvirt-qemu.c and libvirt-lxc.c report it."""
+    from virtrpc.protocols import lxc, qemu
+    from virtrpc.server.errors import ErrorCode, ErrorDomain
+    from virtrpc.server.program import api_name
+
+    services = []
+    for program, word in ((qemu.PROGRAM, "Qemu"), (lxc.PROGRAM, "Lxc")):
+        service = ProgramService(program)
+        for procedure in program.procedures.values():
+            if procedure.is_event:
+                continue
+            name = api_name(procedure.name)
+            for kind in ("virConnectDomain", "virDomain"):
+                if name.startswith(kind):
+                    name = kind + word + name[len(kind):]
+                    break
+
+            def refuse(ctx: CallContext, args: Any, name: str = name) -> Any:
+                raise RpcFault(ErrorCode.NO_SUPPORT, ErrorDomain.NONE,
+                               "this function is not supported by the connection driver: "
+                               + name)
+
+            service.add(procedure.name, _require_open(refuse))
+        services.append(service)
+    return services
+
+
 def _require_open(method: Handler) -> Handler:
     """Refuse a procedure until the client called connect_open (as libvirtd),
     and run it on the state of the URI the client opened (``CALL_STATE``)."""
