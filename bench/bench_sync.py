@@ -212,7 +212,7 @@ ROWS: dict[str, tuple[str, int, str, float | None]] = {
     "info": ("calls/s", 2000, "info", 1.1),
     "par16": ("calls/s", 4000, "par16", 1.0),
     "fds4": ("calls/s", 300, "fds4", 1.2),
-    "screenshot": ("MB/s", 20, "screenshot", 1.0),
+    "screenshot": ("MB/s", 200, "screenshot", 1.0),
     "ceiling": ("calls/s", 2000, "seq", None),
 }
 CPU_ROWS = ("seq", "info", "par16", "fds4", "ceiling")
