@@ -158,7 +158,7 @@ ROWS: dict[str, RowSpec] = {
     "info": RowSpec("calls/s", 2000, "info", 1.1),
     "par16": RowSpec("calls/s", 4000, "par16", 1.0),
     "fds4": RowSpec("calls/s", 300, "fds4", 1.2),
-    "screenshot": RowSpec("MB/s", 20, "screenshot", 1.0),
+    "screenshot": RowSpec("MB/s", 200, "screenshot", 1.0),
     "ceiling": RowSpec("calls/s", 2000, "seq", None),
 }
 CPU_ROWS = ("seq", "info", "par16", "fds4", "ceiling")

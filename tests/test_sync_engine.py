@@ -16,7 +16,7 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -765,3 +765,55 @@ def test_close_of_a_frozen_daemon_is_bounded() -> None:
             assert not client.is_open
             helper.join(PATIENCE)
             assert len(outcomes) == 1
+
+
+def test_a_connection_that_dies_mid_parse_is_connection_lost(
+    fd_leak_check: FdLeakCheck,
+) -> None:
+    """Whatever goes wrong while a read is parsed (here the core fails the
+    way a parse interrupted by a concurrent close can: an IndexError out of
+    receive_data) reaches the caller as ConnectionLost, fails the connection
+    for everyone and closes its fds (the engine alone, over a socketpair)."""
+    import socket
+    import struct
+
+    from virtrpc.client.blocking_io import SocketIO
+    from virtrpc.client.blocking_protocol import _Waiter
+    from virtrpc.protocols import remote
+    from virtrpc.rpc.connection import Connection, Role
+    from virtrpc.rpc.events import Event as RpcEvent
+    from virtrpc.rpc.packet import MessageType, Status, encode_packet
+
+    prog, vers = remote.REMOTE_PROGRAM, remote.REMOTE_PROTOCOL_VERSION
+    proc = remote.REMOTE_PROC_CONNECT_GET_LIB_VERSION
+    with fd_leak_check("engine over a socketpair"):
+        ours, theirs = socket.socketpair()
+        engine = BlockingEngine(SocketIO(ours, "pair", can_pass_fds=True), keepalive=None)
+
+        class Interrupted(Connection):
+            def receive_data(
+                self, data: bytes | bytearray | memoryview, fds: Sequence[int] | None = None
+            ) -> list[RpcEvent]:
+                super().receive_data(data[:10], fds)  # half a header taken in
+                self.close()  # the connection dies meanwhile
+                raise IndexError("the reader's state went away under it")
+
+        engine._conn = Interrupted(Role.CLIENT)
+        mine, other = (engine._conn.send_call(prog, vers, proc)[0] for _ in range(2))
+        other_waiter = _Waiter()
+        engine._waiters[other] = other_waiter
+        packet = encode_packet(
+            prog, vers, proc, MessageType.REPLY, mine, Status.OK, struct.pack(">Q", 1)
+        )
+        theirs.sendall(packet + packet[:20])  # two packets' worth: not the fast path
+        assert engine._token.acquire(False)
+        with pytest.raises(ConnectionLost) as raised:
+            engine._read_reply(mine, None)
+        engine._token.release()
+        assert isinstance(raised.value.__cause__, IndexError)
+        assert not engine.is_open
+        assert isinstance(other_waiter.error, ConnectionLost)
+        with pytest.raises(ConnectionLost):
+            engine._call_by_name("remote", "connect_get_lib_version", None)
+        engine.abort()
+        theirs.close()

@@ -223,6 +223,53 @@ class _Reader:
         self.pos += size
 
 
+_CODE_DOMAIN_FLAG = struct.Struct(">iiI")
+_INT_FLAG = struct.Struct(">iI")
+_TWO_INTS_FLAG = struct.Struct(">iiI")
+#: The fields from_wire returns, in its keyword order after the message.
+_ErrorFields = tuple[
+    int, int, "str | None", int, "str | None", "str | None", "str | None", int, int
+]
+
+
+def _fast_error_fields(data: bytes) -> _ErrorFields | None:
+    """virNetMessageError's fields read flat, for the usual payload (no
+    ``dom``, no ``net``, UTF-8 strings), or None: then the strict
+    :class:`_Reader` decodes it and names what is wrong.  An error reply is
+    decoded on every failed call, so this runs often."""
+    size = len(data)
+    try:
+        code, domain, flag = _CODE_DOMAIN_FLAG.unpack_from(data, 0)
+        pos = 12
+        strings: list[str | None] = []
+        for index in range(4):
+            if flag == 1:
+                length = _UINT.unpack_from(data, pos)[0]
+                end = pos + 4 + length
+                if length > _STRING_MAX or end > size:
+                    return None
+                strings.append(data[pos + 4 : end].decode("utf-8"))
+                pos += 4 + ((length + 3) & ~3)
+            elif flag == 0:
+                strings.append(None)
+            else:
+                return None
+            if index == 0:
+                level, flag = _INT_FLAG.unpack_from(data, pos)  # and dom's flag
+                if flag != 0:
+                    return None
+                pos += 8
+            if index < 3:
+                flag = _UINT.unpack_from(data, pos)[0]  # the next string's
+                pos += 4
+        int1, int2, flag = _TWO_INTS_FLAG.unpack_from(data, pos)  # and net's flag
+    except (struct.error, UnicodeDecodeError):
+        return None
+    if flag != 0 or pos + 12 != size:
+        return None
+    return code, domain, strings[0], level, strings[1], strings[2], strings[3], int1, int2
+
+
 def _pack_optional_string(out: bytearray, value: str | None) -> None:
     if value is None:
         out += b"\0\0\0\0"
@@ -324,6 +371,20 @@ class LibvirtError(VirtrpcError):
         Raises :class:`~virtrpc.errors.XdrError` (naming the field) when the
         payload is malformed or has trailing bytes.
         """
+        fields = _fast_error_fields(payload) if type(payload) is bytes else None
+        if fields is not None:
+            code, domain, message, level, str1, str2, str3, int1, int2 = fields
+            return cls(
+                message,
+                code=_known(ErrorNumber, code),
+                domain=_known(ErrorDomain, domain),
+                level=_known(ErrorLevel, level),
+                str1=str1,
+                str2=str2,
+                str3=str3,
+                int1=int1,
+                int2=int2,
+            )
         reader = _Reader(payload)
         code = reader.integer("code")
         domain = reader.integer("domain")

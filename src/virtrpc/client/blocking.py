@@ -220,7 +220,10 @@ class BlockingEngine(ClientProtocol):
                         data = self._recv(READ_SIZE)
                     except OSError:
                         data = None  # _read_reply reads again and reports it
-                fast = self._conn.receive_reply(data) if data else None
+                try:
+                    fast = self._conn.receive_reply(data) if data else None
+                except Exception as exc:  # as in _read_reply
+                    raise self._parse_failed(exc) from exc
                 if fast is not None and fast[0] == serial:
                     self._last_rx = _monotonic()
                     result = fast[1]
@@ -444,6 +447,32 @@ class BlockingEngine(ClientProtocol):
         """Read (holding the token) until the reply to ``serial`` is in.
         ``data``: bytes already read (by the hot path), not yet fed to the
         core unless ``fast`` is what the core's fast path made of them."""
+        try:
+            return self._read_until(serial, deadline, data, fast)
+        except (ConnectionLost, TimeoutError):
+            raise
+        except Exception as exc:
+            # A parse interrupted by the connection's death (another thread
+            # failed it meanwhile) or a fault in it: the stream is no longer
+            # known, so the connection is lost, whatever the exception was.
+            raise self._parse_failed(exc) from exc
+
+    def _parse_failed(self, exc: Exception) -> ConnectionLost:
+        """Fail the connection (if it is not dead already) for an exception
+        out of the read path; the ConnectionLost to raise."""
+        if self._error is None:
+            error = ConnectionLost(f"reading from {self.socket_path} failed: {exc!r}")
+            error.__cause__ = exc
+            self._fail(error, "error")
+        return self._dead_error()
+
+    def _read_until(
+        self,
+        serial: int,
+        deadline: float | None,
+        data: bytes | None,
+        fast: tuple[int, bytes] | None,
+    ) -> Any:
         conn = self._conn
         recv = self._recv
         waiters = self._waiters
@@ -547,7 +576,11 @@ class BlockingEngine(ClientProtocol):
                 self._read_failed(exc)
                 return
             self._last_rx = _monotonic()
-            self._feed(data, fds, 0)
+            try:
+                self._feed(data, fds, 0)
+            except Exception as exc:  # as in _read_reply
+                self._parse_failed(exc)
+                return
 
     def _idle_read(self) -> bool:
         """The watcher's read: take the token if free, read what is there."""
@@ -563,7 +596,11 @@ class BlockingEngine(ClientProtocol):
                 if got is None:
                     break
                 self._last_rx = _monotonic()
-                self._feed(got[0], got[1], 0)
+                try:
+                    self._feed(got[0], got[1], 0)
+                except Exception as exc:  # as in _read_reply
+                    self._parse_failed(exc)
+                    break
                 if not got[0]:
                     break
         finally:
