@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from types import TracebackType
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from virtrpc.client.common import (
@@ -64,6 +64,7 @@ from virtrpc.rpc.keepalive import KeepaliveMonitor
 
 if TYPE_CHECKING:
     from virtrpc.client.uri import LibvirtURI
+    from virtrpc.timers import CoarseTimer
     from virtrpc.transport.base import Transport
     from virtrpc.xdr import Procedure
 
@@ -160,6 +161,47 @@ class RpcClient(AsyncEndpoint[Stream]):
     async def wait_closed(self) -> None:
         """Return once the connection is closed or lost."""
         await self._closed.wait()
+
+    # ---------------------------------------------- introspection (read-only)
+    # What a caller may want to watch (leak checks after cancellations,
+    # monitoring); none of it changes anything.
+    @property
+    def transport(self) -> Transport | None:
+        """The transport the connection runs on (None before it is made)."""
+        return self._transport
+
+    @property
+    def replies_awaited(self) -> int:
+        """How many calls the client still holds a reply slot for: callers
+        waiting, and cancelled callers whose late reply has not come yet."""
+        return len(self._waiters)
+
+    @property
+    def calls_in_flight(self) -> int:
+        """How many calls sent are still unanswered (a cancelled caller's
+        call stays here until its late reply is dropped)."""
+        return self._conn.pending_calls
+
+    @property
+    def streams(self) -> Mapping[int, Stream]:
+        """The streams the connection still tracks, by serial (a read-only
+        snapshot; an abandoned stream open stays until the daemon's last
+        packet for it)."""
+        return MappingProxyType(dict(self._streams))
+
+    @property
+    def subscriptions(self) -> Mapping[tuple[EventFamily, int], Subscription]:
+        """The event subscriptions still registered, by (family, callback
+        id) (a read-only snapshot; the connection-close ones are not keyed
+        by a callback id and are not in it)."""
+        return MappingProxyType(dict(self._subscriptions))
+
+    @property
+    def keepalive_timer(self) -> CoarseTimer | None:
+        """What schedules the next keepalive check (a coarse timer of
+        :mod:`virtrpc.timers`, off the loop's timer heap); None while
+        keepalive is off (not asked for, refused, or the connection ended)."""
+        return self._keepalive_handle
 
     def __repr__(self) -> str:
         state = "open" if self.is_open else f"closed ({self._close_reason})"
