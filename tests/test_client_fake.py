@@ -758,3 +758,30 @@ async def test_cancelled_stream_open_refused_late_is_not_aborted(
     await fake.send(reply_to(next_call, struct.pack(">Q", 2)))
     assert await asyncio.wait_for(task, 5) == 2
     assert not open_streams(client)
+
+
+async def test_introspection_is_read_only_and_follows_the_calls(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    client, fake = pair
+    assert isinstance(client.transport, SocketTransport)
+    assert client.keepalive_timer is not None  # the fake agreed to keepalive
+    assert (client.replies_awaited, client.calls_in_flight) == (0, 0)
+    before = client.streams
+    opening = asyncio.ensure_future(
+        client.storage_vol_download(vol=VOL, offset=0, length=0, flags=0)
+    )
+    call, _ = await asyncio.wait_for(fake.recv_message(), 5)
+    assert (client.replies_awaited, client.calls_in_flight) == (1, 1)
+    assert list(client.streams) == [call.serial] and not before  # a snapshot
+    with pytest.raises(TypeError):
+        client.streams[call.serial] = client.streams[call.serial]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del client.streams[call.serial]  # type: ignore[attr-defined]
+    await fake.send(reply_to(call))
+    stream = await asyncio.wait_for(opening, 5)
+    assert (client.replies_awaited, client.calls_in_flight) == (0, 0)
+    assert client.streams == {call.serial: stream}
+    client.abort()
+    assert client.transport is not None and client.keepalive_timer is None
+    assert not client.streams and not client.subscriptions
