@@ -24,10 +24,11 @@ from tests.support.fdcount import open_fd_count
 from tests.support.peek import open_streams, replies_awaited, transport_of
 from virtrpc.client.client import Client, connect_socket
 from virtrpc.client.errors import LibvirtError
-from virtrpc.client.stream import STREAM_CHUNK_SIZE, Hole
+from virtrpc.client.stream import STREAM_CHUNK_SIZE, Hole, Stream
 from virtrpc.errors import ConnectError, ConnectionLost, ProtocolError, StreamError
 from virtrpc.protocols import remote
 from virtrpc.rpc.packet import KEEPALIVE_PROGRAM, Header, MessageType, Status
+from virtrpc.rpc.stream import StreamState
 from virtrpc.transport.unix import SocketTransport
 
 REMOTE = 0x20008086
@@ -665,7 +666,122 @@ async def test_cancelled_stream_open_is_aborted_when_its_reply_arrives(
         call.serial,
         b"",
     )
-    assert not open_streams(client) and replies_awaited(client) == 0
+    assert replies_awaited(client) == 0
+    # The aborted stream waits for the daemon's last packet, as libvirt's does.
+    await fake.send(stream_packet(call, Status.OK))
     task, next_call = await start_call(client, fake)
     await fake.send(reply_to(next_call, struct.pack(">Q", 2)))
     assert await asyncio.wait_for(task, 5) == 2
+    assert not open_streams(client)
+
+
+def state_of(stream: Stream) -> StreamState:
+    """The stream's machine state, read afresh (each read is a new observation)."""
+    return stream.machine.state
+
+
+async def _abort_of(fake: FakeDaemon, call: Header) -> None:
+    """The fake's next message must be the client's abort of ``call``'s stream."""
+    abort, payload = await asyncio.wait_for(fake.recv_message(), 5)
+    assert (abort.type, abort.status, abort.serial, payload) == (
+        MessageType.STREAM,
+        Status.ERROR,
+        call.serial,
+        b"",
+    )
+
+
+async def test_cancelled_stream_open_goes_through_the_machines_abandoned_path(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    client, fake = pair
+    # An upload: the daemon sends nothing after its reply, so only the
+    # client's abort keeps the stream from staying open there.
+    opening = asyncio.ensure_future(
+        client.storage_vol_upload(vol=VOL, offset=0, length=0, flags=0)
+    )
+    call, _ = await asyncio.wait_for(fake.recv_message(), 5)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    stream = open_streams(client)[call.serial]
+    assert state_of(stream) is StreamState.ABANDONED
+    assert replies_awaited(client) == 0
+    await fake.send(reply_to(call))  # the daemon opened it after all
+    await _abort_of(fake, call)
+    assert state_of(stream) is StreamState.ABORTING
+    await fake.send(stream_packet(call, Status.OK))  # the daemon's last packet
+    task, next_call = await start_call(client, fake)
+    await fake.send(reply_to(next_call, struct.pack(">Q", 2)))
+    assert await asyncio.wait_for(task, 5) == 2
+    assert state_of(stream) is StreamState.ABORTED
+    assert not open_streams(client)
+
+
+async def test_reply_read_between_the_cancellation_and_the_opener_still_aborts(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    client, fake = pair
+    opening = asyncio.ensure_future(
+        client.storage_vol_upload(vol=VOL, offset=0, length=0, flags=0)
+    )
+    call, _ = await asyncio.wait_for(fake.recv_message(), 5)
+    opening.cancel()
+    # The reply is read before the cancelled opener runs again (as when the
+    # read and the cancellation fall into one loop iteration): nobody takes
+    # it, so it goes to the stream's machine.
+    client.data_received(reply_to(call), [])
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    await _abort_of(fake, call)
+    await fake.send(stream_packet(call, Status.OK))
+    task, next_call = await start_call(client, fake)
+    await fake.send(reply_to(next_call, struct.pack(">Q", 2)))
+    assert await asyncio.wait_for(task, 5) == 2
+    assert not open_streams(client)
+
+
+async def test_cancelled_stream_open_refused_late_is_not_aborted(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    client, fake = pair
+    opening = asyncio.ensure_future(
+        client.storage_vol_upload(vol=VOL, offset=0, length=0, flags=0)
+    )
+    call, _ = await asyncio.wait_for(fake.recv_message(), 5)
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    await fake.send(reply_to(call, LibvirtError("no such volume", code=50).to_wire(), Status.ERROR))
+    # No abort: the next thing the daemon hears is the next call.
+    task, next_call = await start_call(client, fake)
+    await fake.send(reply_to(next_call, struct.pack(">Q", 2)))
+    assert await asyncio.wait_for(task, 5) == 2
+    assert not open_streams(client)
+
+
+async def test_introspection_is_read_only_and_follows_the_calls(
+    pair: tuple[Client, FakeDaemon],
+) -> None:
+    client, fake = pair
+    assert isinstance(client.transport, SocketTransport)
+    assert client.keepalive_timer is not None  # the fake agreed to keepalive
+    assert (client.replies_awaited, client.calls_in_flight) == (0, 0)
+    before = client.streams
+    opening = asyncio.ensure_future(
+        client.storage_vol_download(vol=VOL, offset=0, length=0, flags=0)
+    )
+    call, _ = await asyncio.wait_for(fake.recv_message(), 5)
+    assert (client.replies_awaited, client.calls_in_flight) == (1, 1)
+    assert list(client.streams) == [call.serial] and not before  # a snapshot
+    with pytest.raises(TypeError):
+        client.streams[call.serial] = client.streams[call.serial]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del client.streams[call.serial]  # type: ignore[attr-defined]
+    await fake.send(reply_to(call))
+    stream = await asyncio.wait_for(opening, 5)
+    assert (client.replies_awaited, client.calls_in_flight) == (0, 0)
+    assert client.streams == {call.serial: stream}
+    client.abort()
+    assert client.transport is not None and client.keepalive_timer is None
+    assert not client.streams and not client.subscriptions

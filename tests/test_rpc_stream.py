@@ -411,7 +411,7 @@ def test_abandoned_upload_is_aborted_on_the_wire_when_its_late_reply_comes(
         (call,) = seen
         serial = call[4]
         assert call[3] == MessageType.CALL and call[2] == _UPLOAD.number
-        stream = engine._streams[serial]
+        stream = engine.streams[serial]
         assert state_of(stream.machine) is S.ABANDONED
 
         # The daemon opens the stream after all: its late reply comes, and
@@ -441,8 +441,8 @@ def test_abandoned_upload_is_aborted_on_the_wire_when_its_late_reply_comes(
         )
         caller.join(10)
         assert results == [9000000]
-        assert stream.machine.ended and serial not in engine._streams
-        assert serial not in engine._waiters and engine._conn.pending_calls == 0
+        assert stream.machine.ended and serial not in engine.streams
+        assert engine.replies_awaited == 0 and engine.calls_in_flight == 0
         engine.abort()
         theirs.close()
 
@@ -465,7 +465,7 @@ def test_abandoned_upload_is_aborted_on_virtrpc_serve(tmp_path: Path) -> None:
         try:
 
             def interrupt() -> None:
-                if wait_until(lambda: client._conn.pending_calls == 1):
+                if wait_until(lambda: client.calls_in_flight == 1):
                     signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
             helper = threading.Thread(target=interrupt)
@@ -476,8 +476,8 @@ def test_abandoned_upload_is_aborted_on_virtrpc_serve(tmp_path: Path) -> None:
         finally:
             process.send_signal(signal.SIGCONT)
         assert client.connect_get_lib_version() > 0
-        assert wait_until(lambda: not client._streams)
-        assert wait_until(lambda: client._conn.pending_calls == 0)
+        assert wait_until(lambda: not client.streams)
+        assert wait_until(lambda: client.calls_in_flight == 0)
         # and the volume takes a new upload at once
         with as_sync_stream(client.storage_vol_upload(vol=vol, offset=0, length=4, flags=0)) as up:
             up.send(b"data")

@@ -179,7 +179,7 @@ def _mixed_load(client: SyncClient, threads: int, calls: int, fd_check: FdLeakCh
     sub.close()
     for fd in devnull:
         os.close(fd)
-    assert client._waiters == {} and client._streams == {}
+    assert client.replies_awaited == 0 and not client.streams
 
 
 def test_many_threads_mixed_calls_one_connection(
@@ -339,17 +339,17 @@ def test_ctrl_c_abandons_the_call_and_the_connection_stays_usable(
         dom = client.domain_lookup_by_name(name="test")
         with fd_leak_check("abandoned call"):
             with stopped(daemon):
-                helper = _interrupt_when(lambda: client._conn.pending_calls == 1)
+                helper = _interrupt_when(lambda: client.calls_in_flight == 1)
                 with pytest.raises(KeyboardInterrupt):
                     client.domain_get_info(dom=dom)
                 helper.join()
             # The daemon answers the abandoned call now; its reply is dropped
             # and the next call gets its own.
             assert client.connect_get_lib_version() == 9000000
-            assert wait_until(lambda: client._conn.pending_calls == 0)
+            assert wait_until(lambda: client.calls_in_flight == 0)
             # an fd-receiving call abandoned the same way
             with stopped(daemon):
-                helper = _interrupt_when(lambda: client._conn.pending_calls == 1)
+                helper = _interrupt_when(lambda: client.calls_in_flight == 1)
                 with pytest.raises(KeyboardInterrupt):
                     client.domain_open_graphics_fd(dom=dom, idx=0, flags=0)
                 helper.join()
@@ -358,12 +358,12 @@ def test_ctrl_c_abandons_the_call_and_the_connection_stays_usable(
             # a stream call abandoned while the stream opens: aborted once
             # the daemon has opened it
             with stopped(daemon):
-                helper = _interrupt_when(lambda: client._conn.pending_calls == 1)
+                helper = _interrupt_when(lambda: client.calls_in_flight == 1)
                 with pytest.raises(KeyboardInterrupt):
                     client.domain_screenshot(dom=dom, screen=0, flags=0)
                 helper.join()
             assert client.connect_get_lib_version() == 9000000
-            assert wait_until(lambda: not client._streams)
+            assert wait_until(lambda: not client.streams)
             with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
                 assert stream.read_all()[:4] == b"\x89PNG"
 
@@ -379,8 +379,8 @@ def test_ctrl_c_while_another_thread_reads(libvirtd: PrivateLibvirtd) -> None:
                 target=lambda: results.append(client.connect_get_lib_version())
             )
             reader.start()
-            assert wait_until(lambda: client._token.locked() and client._conn.pending_calls == 1)
-            helper = _interrupt_when(lambda: len(client._waiters) == 1)
+            assert wait_until(lambda: client._token.locked() and client.calls_in_flight == 1)
+            helper = _interrupt_when(lambda: client.replies_awaited == 1)
             with pytest.raises(KeyboardInterrupt):
                 client.domain_get_info(dom=dom)
             helper.join()
@@ -500,7 +500,7 @@ def test_ext_child_over_a_socketpair(
     with fd_leak_check("ext connection", settle=2.0):
         with virtrpc.sync.connect(f"test+ext:///default?command={script}") as client:
             assert type(client) is SyncClient
-            assert isinstance(client._io, ChildIO)
+            assert isinstance(client.transport, ChildIO)
             dom = client.domain_lookup_by_name(name="test")
             with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
                 assert stream.read_all()[:4] == b"\x89PNG"
@@ -508,7 +508,7 @@ def test_ext_child_over_a_socketpair(
             client.domain_suspend(dom=dom)
             assert sub.get(timeout=PATIENCE).name == "lifecycle"
             sub.close()
-            child = client._io.child
+            child = client.transport.child
         assert not client.is_open
         assert child.returncode is not None  # reaped
 
@@ -533,7 +533,7 @@ def test_ssh_through_sshd(libvirtd: PrivateLibvirtd) -> None:
             f"&keyfile={sshd.keyfile}&known_hosts={sshd.known_hosts}&no_tty=1"
         )
         with virtrpc.sync.connect(uri) as client:
-            assert isinstance(client._io, ChildIO) and client._io.argv[0] == "ssh"
+            assert isinstance(client.transport, ChildIO) and client.transport.argv[0] == "ssh"
             assert [client.connect_get_lib_version() for _ in range(20)] == [9000000] * 20
 
 
@@ -545,7 +545,7 @@ def test_tls_is_driven_by_the_engine(tmp_path: Path) -> None:
     with NetworkLibvirtd(tls_dir=pki.server_dir) as daemon:
         uri = f"test+tls://localhost:{daemon.tls_port}/default?pkipath={pki.client_dir}"
         with virtrpc.sync.connect(uri) as client:
-            assert type(client) is SyncClient and isinstance(client._io, TlsIO)
+            assert type(client) is SyncClient and isinstance(client.transport, TlsIO)
             dom = client.domain_lookup_by_name(name="test")
             with as_stream(client.domain_screenshot(dom=dom, screen=0, flags=0)) as stream:
                 assert stream.read_all()[:4] == b"\x89PNG"
@@ -719,7 +719,7 @@ def test_a_read_of_several_replies_reaches_every_waiter(fd_leak_check: FdLeakChe
         assert waiters[failing].result is not PENDING
         assert waiters[failing].result.header[5] == Status.ERROR
         assert len(engine._events) == 1
-        assert engine._conn.pending_calls == 0
+        assert engine.calls_in_flight == 0
         engine.abort()
         theirs.close()
 
@@ -758,7 +758,7 @@ def test_close_of_a_frozen_daemon_is_bounded() -> None:
         with stopped(daemon):
             helper = threading.Thread(target=in_flight)
             helper.start()
-            assert wait_until(lambda: client._conn.pending_calls == 1)
+            assert wait_until(lambda: client.calls_in_flight == 1)
             began = time.monotonic()
             client.close()
             assert time.monotonic() - began < 2 * 0.3 + 2

@@ -24,7 +24,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from virtrpc.client.client import (
@@ -144,6 +145,33 @@ class ClientProtocol(Endpoint["SyncStream"]):
         self._error: ConnectionLost | None = None
         self._close_reason: str | None = None
         self._closing = False
+
+    # ---------------------------------------------- introspection (read-only)
+    # The asyncio client's names; snapshots, safe to take from any thread.
+    @property
+    def replies_awaited(self) -> int:
+        """How many calls the client still holds a reply slot for (threads
+        waiting for their reply)."""
+        return len(self._waiters)
+
+    @property
+    def calls_in_flight(self) -> int:
+        """How many calls sent are still unanswered (an interrupted caller's
+        call stays here until its late reply is dropped)."""
+        return self._conn.pending_calls
+
+    @property
+    def streams(self) -> Mapping[int, SyncStream]:
+        """The streams the connection still tracks, by serial (a read-only
+        snapshot; an abandoned stream open stays until the daemon's last
+        packet for it)."""
+        return MappingProxyType(dict(self._streams))
+
+    @property
+    def subscriptions(self) -> Mapping[tuple[EventFamily, int], SyncSubscription]:
+        """The event subscriptions still registered, by (family, callback
+        id) (a read-only snapshot, without the connection-close ones)."""
+        return MappingProxyType(dict(self._subscriptions))
 
     # -------------------------------------------------- what the I/O provides
     def _send_packet(self, make: Callable[[], bytes]) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from types import TracebackType
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from virtrpc.client.common import (
@@ -64,6 +64,7 @@ from virtrpc.rpc.keepalive import KeepaliveMonitor
 
 if TYPE_CHECKING:
     from virtrpc.client.uri import LibvirtURI
+    from virtrpc.timers import CoarseTimer
     from virtrpc.transport.base import Transport
     from virtrpc.xdr import Procedure
 
@@ -161,6 +162,47 @@ class RpcClient(AsyncEndpoint[Stream]):
         """Return once the connection is closed or lost."""
         await self._closed.wait()
 
+    # ---------------------------------------------- introspection (read-only)
+    # What a caller may want to watch (leak checks after cancellations,
+    # monitoring); none of it changes anything.
+    @property
+    def transport(self) -> Transport | None:
+        """The transport the connection runs on (None before it is made)."""
+        return self._transport
+
+    @property
+    def replies_awaited(self) -> int:
+        """How many calls the client still holds a reply slot for: callers
+        waiting, and cancelled callers whose late reply has not come yet."""
+        return len(self._waiters)
+
+    @property
+    def calls_in_flight(self) -> int:
+        """How many calls sent are still unanswered (a cancelled caller's
+        call stays here until its late reply is dropped)."""
+        return self._conn.pending_calls
+
+    @property
+    def streams(self) -> Mapping[int, Stream]:
+        """The streams the connection still tracks, by serial (a read-only
+        snapshot; an abandoned stream open stays until the daemon's last
+        packet for it)."""
+        return MappingProxyType(dict(self._streams))
+
+    @property
+    def subscriptions(self) -> Mapping[tuple[EventFamily, int], Subscription]:
+        """The event subscriptions still registered, by (family, callback
+        id) (a read-only snapshot; the connection-close ones are not keyed
+        by a callback id and are not in it)."""
+        return MappingProxyType(dict(self._subscriptions))
+
+    @property
+    def keepalive_timer(self) -> CoarseTimer | None:
+        """What schedules the next keepalive check (a coarse timer of
+        :mod:`virtrpc.timers`, off the loop's timer heap); None while
+        keepalive is off (not asked for, refused, or the connection ended)."""
+        return self._keepalive_handle
+
     def __repr__(self) -> str:
         state = "open" if self.is_open else f"closed ({self._close_reason})"
         return f"<virtrpc.Client {self.uri or '(default)'} via {self.socket_path} {state}>"
@@ -181,6 +223,8 @@ class RpcClient(AsyncEndpoint[Stream]):
                 if waiter is not None and waiter._state == PENDING:
                     # Runs the caller up to its next call's write.
                     waiter.set_result(fast[1])
+                elif self._streams:
+                    self._unclaimed_reply(fast[0], fast[1])
                 # Stamped after the caller ran: off the round trip's path.
                 self._last_rx = time.monotonic()
                 return
@@ -194,8 +238,7 @@ class RpcClient(AsyncEndpoint[Stream]):
                     self._fd_reply_done(event.header[4])
                 waiter = waiters.pop(event.header[4], None)
                 if waiter is None or waiter.done():
-                    # The caller was cancelled (or gave up): drop the late reply.
-                    event.close_fds()
+                    self._unclaimed_reply(event.header[4], event)
                 elif kind is Reply and not event.fds:
                     # As on the fast path (several replies in one read, with
                     # many calls in flight): the payload is all there is.
@@ -219,9 +262,19 @@ class RpcClient(AsyncEndpoint[Stream]):
     def _on_reply(self, event: MessageEvent) -> None:
         waiter = self._waiters.pop(event.header[4], None)
         if waiter is None or waiter.done():
-            event.close_fds()
+            self._unclaimed_reply(event.header[4], event)
         else:
             waiter.set_result(event)
+
+    def _unclaimed_reply(self, serial: int, result: bytes | MessageEvent) -> None:
+        """A reply nobody waits for: a cancelled call's.  That of a cancelled
+        stream open goes to its stream, whose machine aborts the stream if
+        the daemon opened it; any other is dropped (its fds closed)."""
+        stream = self._streams.get(serial)
+        if stream is not None:
+            stream._late_open_reply(result)
+        elif isinstance(result, MessageEvent):
+            result.close_fds()
 
     def _on_peer_closed(self, event: ConnectionClosed | None) -> None:
         """A clean end (``event``), or the transport's end without an error."""
@@ -534,26 +587,22 @@ class RpcClient(AsyncEndpoint[Stream]):
 
         try:
             reply = as_event(await waiter)
-        except BaseException as exc:
-            self._streams.pop(serial, None)
+        except BaseException:
+            # The opener gave up (cancelled, timed out) or the connection died.
+            # The stream stays registered through its machine's ABANDONED
+            # path: the late reply, nobody's now (see _unclaimed_reply), or
+            # the daemon's first packet is answered with an abort.
+            if self._waiters.get(serial) is waiter:
+                del self._waiters[serial]
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 # The reply came in the same iteration as the cancellation.
-                self._waiters.pop(serial, None)
-                self._abandon_stream(proc, serial, as_event(waiter.result()))
-            elif isinstance(exc, asyncio.CancelledError) and serial in self._waiters:
-                # The daemon may still open the stream: abort it when the reply
-                # arrives, so that it does not stay open on the daemon's side.
-                follow = new_reply_waiter(self._loop)
-                follow.add_done_callback(
-                    lambda done: (
-                        self._abandon_stream(proc, serial, as_event(done.result()))
-                        if not done.cancelled() and done.exception() is None
-                        else None
-                    )
-                )
-                self._waiters[serial] = follow
+                stream._abandon()
+                stream._late_open_reply(waiter.result())
+            elif not waiter.done() or waiter.cancelled():
+                stream._abandon()
             else:
-                self._waiters.pop(serial, None)
+                # The connection died: its teardown told the stream.
+                self._forget_stream(serial, stream)
             raise
         if type(reply) is not Reply:
             self._streams.pop(serial, None)
@@ -565,15 +614,16 @@ class RpcClient(AsyncEndpoint[Stream]):
             raise
         return stream
 
-    def _abandon_stream(self, proc: Procedure, serial: int, reply: MessageEvent) -> None:
-        """The caller gave up on a stream call whose reply has now arrived: if
-        the daemon opened the stream, abort it (its data is dropped on arrival)."""
-        reply.close_fds()
-        if type(reply) is Reply and self.is_open:
-            with contextlib.suppress(VirtrpcError):
-                self._send(
-                    self._conn.send_stream_abort(proc.program, proc.version, proc.number, serial)
-                )
+    def _stream_abort_now(self, stream: Stream) -> None:
+        """Abort ``stream`` on the wire now, for its machine (an abandoned
+        open the daemon answered); a dead connection has nothing to abort."""
+        if not self.is_open:
+            return
+        proc = stream.procedure
+        with contextlib.suppress(VirtrpcError):
+            self._send(
+                self._conn.send_stream_abort(proc.program, proc.version, proc.number, stream.serial)
+            )
 
     async def _stream_send(self, stream: Stream, status: int, payload: bytes) -> None:
         proc = stream.procedure

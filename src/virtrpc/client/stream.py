@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from virtrpc.errors import ConnectionLost, LocalStreamError, StreamError
+from virtrpc.rpc.events import MessageEvent, Reply
 from virtrpc.rpc.stream import (
     STREAM_CHUNK_SIZE,
     Disposition,
@@ -47,6 +48,7 @@ __all__ = ["STREAM_CHUNK_SIZE", "Hole", "Stream"]
 #: Size of zero-filled chunks yielded when a hole is expanded.
 _ZERO_CHUNK = bytes(STREAM_CHUNK_SIZE)
 _DELIVER = Disposition.DELIVER
+_ABORT = Disposition.ABORT
 
 
 class StreamOwner(Protocol):
@@ -57,6 +59,8 @@ class StreamOwner(Protocol):
     async def _stream_send_hole(self, stream: Stream, length: int, flags: int) -> None: ...
 
     def _stream_closed(self, stream: Stream) -> None: ...
+
+    def _stream_abort_now(self, stream: Stream) -> None: ...
 
 
 class Stream:
@@ -113,25 +117,75 @@ class Stream:
         state = "closed" if self.closed else "open"
         return f"<Stream {self.procedure.name} serial={self.serial} {state}>"
 
+    # -- the opener gave up ---------------------------------------------------
+    def _abandon(self) -> None:
+        """The opening call was cancelled before its reply was taken.  The
+        late reply comes to :meth:`_late_open_reply` (the client hands a
+        reply nobody waits for to the stream of its serial): the machine
+        answers it with an abort if the daemon opened the stream (an upload
+        stream would otherwise stay open on the daemon until the connection
+        closes: the daemon waits for our data and sends nothing)."""
+        machine = self.machine
+        if machine.ended or machine.state in (StreamState.ABANDONED, StreamState.ABORTING):
+            return  # ended meanwhile, or the late reply was handled already
+        if machine.state is not StreamState.OPENING:
+            # Its first packets came already: the daemon opened it.
+            machine.process(StreamInput.SEND_ABORT)
+            self._act(Disposition.ABORT)
+            return
+        machine.process(StreamInput.ABANDON)
+
+    def _late_open_reply(self, result: bytes | MessageEvent) -> None:
+        """The reply to an opening call nobody waits for any more (its
+        opener was cancelled): a payload, or a reply event."""
+        failed = False
+        if isinstance(result, MessageEvent):
+            result.close_fds()
+            failed = type(result) is not Reply
+        if self.machine.state is StreamState.OPENING:
+            # The opener's wait was cancelled, its task has not run yet.
+            self.machine.process(StreamInput.ABANDON)
+        if self.machine.state is StreamState.ABANDONED:
+            self._act(
+                self.machine.process(StreamInput.OPEN_FAILED if failed else StreamInput.OPEN_OK)
+            )
+
+    def _act(self, disposition: Disposition) -> None:
+        """Carry out what the machine decided beyond queueing (for a stream
+        nobody reads: an abandoned one)."""
+        if disposition is Disposition.ABORT:
+            # The daemon opened a stream nobody wants: abort it there, and
+            # keep the stream registered for the daemon's last packet.
+            self._owner._stream_abort_now(self)
+        if self.machine.ended:
+            self._owner._stream_closed(self)
+
     # -- called by the client's receive path -------------------------------
     def _feed_data(self, data: bytes) -> None:
         # libvirtd ends its side of a stream with an EMPTY STREAM/CONTINUE
         # packet ("read EOF"); STREAM/OK only confirms our finish or abort.
-        if self.machine.receive_data(data) is _DELIVER:
+        disposition = self.machine.receive_data(data)
+        if disposition is _DELIVER:
             if data:
                 self._incoming.append(data)
             self._wake()
+        elif disposition is _ABORT:
+            self._act(disposition)
 
     def _feed_hole(self, length: int) -> None:
-        if self.machine.receive_hole() is _DELIVER:
+        disposition = self.machine.receive_hole()
+        if disposition is _DELIVER:
             self._incoming.append(Hole(length))
             self._wake()
+        elif disposition is _ABORT:
+            self._act(disposition)
 
     def _feed_end(self) -> None:
         """The peer sent STREAM/OK: the confirmation of our finish (or, from
         peers that do so, its own end-of-stream)."""
         ended = self.machine.ended
-        self.machine.receive_ok()
+        if self.machine.receive_ok() is _ABORT:
+            self._act(_ABORT)
         self._after_input(ended, None)
 
     def _feed_error(self, error: BaseException) -> None:

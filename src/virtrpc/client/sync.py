@@ -361,6 +361,13 @@ class SyncClient(BlockingEngine, RemoteBlockingCalls[Stream], QemuBlockingCalls,
     def uri(self) -> LibvirtURI | None:
         return self._uri
 
+    @property
+    def transport(self) -> SocketIO:
+        """The blocking I/O the connection runs on: a :class:`SocketIO` (unix
+        or TCP socket), a :class:`ChildIO` (``ext``/``ssh`` child process) or
+        a :class:`TlsIO`; read-only, as the asyncio client's ``transport``."""
+        return self._io
+
     def __enter__(self) -> SyncClient:
         return self
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from virtrpc.errors import ConnectionLost, RemoteStreamError, StreamError
 from virtrpc.rpc.connection import decode_stream_hole
 from virtrpc.rpc.events import MessageEvent, StreamAbort, StreamData, StreamEnd, StreamHole
-from virtrpc.rpc.framing import close_fds as _close_all
+from virtrpc.rpc.framing import close_fds
 from virtrpc.rpc.packet import NUM_FDS_MAX, Header
 from virtrpc.rpc.stream import (
     STREAM_CHUNK_SIZE,
@@ -43,13 +43,6 @@ STREAM_QUEUE_HIGH = 16
 
 
 __all__ = ["STREAM_QUEUE_HIGH", "CallContext", "Hole", "ServerStream", "close_fds", "describe"]
-
-def close_fds(fds: list[int]) -> None:
-    """Close and forget every fd in ``fds``."""
-    taken = fds[:]
-    fds.clear()
-    _close_all(taken)
-
 
 class CallContext:
     """One call being served: who called, what, with which fds."""
@@ -89,6 +82,7 @@ class CallContext:
         them from now on and closes them after sending."""
         if len(self._reply_fds) + len(fds) > NUM_FDS_MAX:
             close_fds(fds)
+            fds.clear()  # ownership moved here: the caller must not close them again
             raise rpc_error(f"cannot send more than {NUM_FDS_MAX} file descriptors")
         self._reply_fds.extend(fds)
 

@@ -4,14 +4,14 @@ vcpus, memory, IOThreads), the fds it holds, and its XML.  Split from
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+# Re-exported: the model's fd owners close through the one fd-disposal helper.
+from virtrpc.rpc.framing import close_fds as close_fds
 from virtrpc.server.errors import ErrorCode, ErrorDomain, RpcFault
 from virtrpc.testdriver.xmlutil import to_xml
 
@@ -37,14 +37,6 @@ def operation_invalid(message: str, domain: int = ErrorDomain.DOMAIN) -> RpcFaul
     return RpcFault(
         ErrorCode.OPERATION_INVALID, domain, f"Requested operation is not valid: {message}"
     )
-
-
-def close_fds(fds: list[int]) -> None:
-    """Close every fd in the list (each exactly once) and empty it."""
-    while fds:
-        fd = fds.pop()
-        with contextlib.suppress(OSError):
-            os.close(fd)
 
 
 @dataclass
@@ -204,7 +196,9 @@ class Domain:
         return to_xml(root)
 
     def release_fds(self) -> None:
+        # Emptied as they are closed: a second release closes nothing twice.
         close_fds(self.kept_fds)
+        self.kept_fds.clear()
         for fds in self.associated_fds.values():
             close_fds(fds)
         self.associated_fds.clear()
