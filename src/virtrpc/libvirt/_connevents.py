@@ -160,8 +160,6 @@ class EventRegistrations:
     # -- the legacy lifecycle API ----------------------------------------------
     def domainEventRegister(self, cb: Callable[..., Any], opaque: Any) -> None:
         """Legacy: ``cb(conn, dom, event, detail, opaque)`` for every lifecycle event."""
-        if not callable(cb):
-            raise TypeError("callback must be callable")
         with self._legacy_lock:
             self._legacy_callbacks[cb] = opaque
             first = self._legacy_id is None
@@ -174,7 +172,10 @@ class EventRegistrations:
 
         def fan_out(_conn: Any, target: Any, event: int, detail: int, _opaque: Any) -> None:
             for callback, data in list(legacy.items()):
-                callback(conn, target, event, detail, data)
+                try:
+                    callback(conn, target, event, detail, data)
+                except Exception:  # libvirt-python prints a failing callback's error
+                    traceback.print_exc()
 
         try:
             self._legacy_id = self._register("domain", None, 0, fan_out, None,

@@ -65,7 +65,8 @@ EVENT_ARGUMENTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("qemu_monitor", "monitor_event"): ("event", "seconds", "micros", "details"),
 }
 
-#: family -> (event ids, the message field holding the object, its class name, libvirt word)
+#: family -> (event ids, the message field holding the object (also the name of
+#: libvirt's argument for it), its class name, libvirt's word for it)
 FAMILIES: dict[str, tuple[dict[str, int], str, str, str]] = {
     "domain": (DOMAIN_EVENT_IDS, "dom", "virDomain", "domain"),
     "network": (NETWORK_EVENT_IDS, "net", "virNetwork", "network"),
@@ -79,6 +80,11 @@ FAMILIES: dict[str, tuple[dict[str, int], str, str, str]] = {
 #: VIR_FROM_THIS of each family's libvirt source file (libvirt-domain.c...).
 _SOURCE_DOMAINS = {"domain": 20, "network": 19, "storage_pool": 18, "node_device": 22,
                    "secret": 30}
+
+#: How libvirtd names a family when it refuses to deregister an id it does
+#: not hold, where that is not the family's own word: libvirtd 9.0's secret
+#: deregistration says "node device" (measured against it).
+_DAEMON_WORDS = {"secret": "node device"}
 
 
 def event_value(value: Any) -> Any:
@@ -157,20 +163,22 @@ class EventRegistry:
         order, each with their error; ``qemu``: a qemu monitor registration,
         for which libvirt-python checks neither the callback nor an event id
         (it has none) and libvirt not the domain's connection."""
-        ids, _field, _class_name, word = FAMILIES[family]
-        if not qemu:
-            if not callable(cb):
-                raise TypeError("callback must be callable")
-            if event_id not in ids.values():
-                # libvirt-python refuses it before calling libvirt: the error is
-                # the last one libvirt set, if any
-                raise _rt.libvirtError(f"{cname}() failed")
+        ids, argument, _class_name, word = FAMILIES[family]
+        # libvirt-python checks no callback (calling a non-callable one fails
+        # when an event comes, and is printed as any failing callback)
+        if not qemu and event_id not in ids.values():
+            # libvirt-python refuses it before calling libvirt: the error is
+            # the last one libvirt set, if any
+            raise _rt.libvirtError(f"{cname}() failed")
         _rt.virResetLastError()  # libvirt's API entry
         if target is not None and not qemu and target._conn is not conn:
             name = _rt.uuid_str(target._o.uuid) if family == "secret" else target._o.name
             where = "" if family == "domain" else f" in {cname}"
-            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _SOURCE_DOMAINS[family],
-                                  f"{word} '{name}'{where} must match connection", cname)
+            message = f"{word} '{name}'{where} must match connection"
+            # libvirt's virReportInvalidArg: the function and the argument's name
+            _rt._report((_rt.VIR_ERR_INVALID_ARG, _SOURCE_DOMAINS[family], message,
+                         _rt.VIR_ERR_ERROR, cname, argument, None, 0, 0))
+            raise _rt.libvirtError(message)
         target_key = None if target is None else (
             bytes(getattr(target._o, "uuid", b"")) or target._o.name)
         keys = Keys(family, ("legacy",) if legacy else (event_id, target_key),
@@ -237,7 +245,8 @@ class EventRegistry:
         remote_id = callback_id if remote_id is None else remote_id
         error = _rt.raise_error(
             _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
-            f"internal error: {FAMILIES[family][3]} event callback {remote_id} not registered",
+            f"internal error: {_DAEMON_WORDS.get(family, FAMILIES[family][3])} event callback"
+            f" {remote_id} not registered",
             cname)
         return Deregistration(None, error)
 
