@@ -260,3 +260,55 @@ def test_steps_are_well_formed() -> None:
         _name, _sep, expression = step.rpartition(" = ")
         compile(expression, step, "eval")
         assert re.fullmatch(r"(\w+ = )?[\w.]+\(.*\)", step), step
+
+
+
+async def test_failing_callbacks_are_printed_and_the_others_still_run(
+        daemon: PrivateLibvirtd, capsys: pytest.CaptureFixture[str]) -> None:
+    """A callback that raises (plain or coroutine) or is no callable is
+    printed, as libvirt-python prints it; the connection's other callbacks
+    still get their events, on the running loop."""
+    conn = await aio.open(daemon.uri)
+    try:
+        dom = await conn.lookupByName("test")
+        net = await conn.networkLookupByName("default")
+        pool = await conn.storagePoolLookupByName("default-pool")
+        got: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def plain_failure(*args: Any) -> None:
+            raise RuntimeError("plain callback failed")
+
+        async def coroutine_failure(*args: Any) -> None:
+            raise RuntimeError("coroutine callback failed")
+
+        async def record(c: Any, n: Any, event: int, detail: int, opaque: Any) -> None:
+            assert asyncio.get_running_loop() is loop
+            await got.put((c is conn, await n.name(), event, opaque))
+
+        lifecycle = aio.VIR_DOMAIN_EVENT_ID_LIFECYCLE
+        assert await conn.domainEventRegisterAny(None, lifecycle, plain_failure, None) == 0
+        assert await conn.domainEventRegisterAny(dom, lifecycle, coroutine_failure, None) == 1
+        not_callable: Any = 42
+        assert await conn.storagePoolEventRegisterAny(None, 0, not_callable, None) == 2
+        assert await conn.networkEventRegisterAny(None, 0, record, "seen") == 3
+        await dom.suspend()
+        await pool.destroy()
+        await net.destroy()
+        # one connection delivers in the daemon's order: the earlier events'
+        # callbacks ran (a coroutine's as a task) before this one's
+        assert await asyncio.wait_for(got.get(), 10) == (
+            True, "default", aio.VIR_NETWORK_EVENT_STOPPED, "seen")
+        await asyncio.gather(*conn._tasks, return_exceptions=True)
+        await net.create()
+        await pool.create()
+        await dom.resume()
+        await conn.domainEventDeregisterAny(0)
+        await conn.domainEventDeregisterAny(1)
+        await conn.storagePoolEventDeregisterAny(2)
+    finally:
+        await conn.close()
+    err = capsys.readouterr().err
+    assert "plain callback failed" in err
+    assert "coroutine callback failed" in err
+    assert "'int' object is not callable" in err
