@@ -4,7 +4,10 @@ Per connection: callback IDs count from 0, shared by every ``*RegisterAny``
 family; a second registration of the same event for the same object (or for
 all objects) is refused, as libvirt-python refuses it (its C layer registers
 one callback function per event); each event builds new objects; callbacks
-run in the registered event loop (:mod:`virtrpc.libvirt._events`).
+run in the registered event loop (:mod:`virtrpc.libvirt._events`).  The
+rules live in :mod:`virtrpc.libvirt._eventregistry`, shared with the asyncio
+twin; this module subscribes on the blocking client and delivers through the
+event loop.
 """
 
 from __future__ import annotations
