@@ -200,9 +200,8 @@ class EventRegistrations:
 
     # -- connection state ------------------------------------------------------
     def registerCloseCallback(self, cb: Callable[..., Any], opaque: Any) -> int:
-        """Call ``cb(conn, reason, opaque)`` when the connection closes."""
-        if not callable(cb):
-            raise TypeError("callback must be callable")
+        """Call ``cb(conn, reason, opaque)`` when the connection closes (as
+        libvirt-python, no check that ``cb`` is callable: a failing call is printed)."""
         if self._close_callback is not None:
             raise _rt.raise_error(_rt.VIR_ERR_OPERATION_INVALID, _rt.VIR_FROM_REMOTE,
                                   "Requested operation is not valid: A close callback is"
@@ -216,7 +215,10 @@ class EventRegistrations:
             if impl_registered():
                 dispatcher.post(cb, conn, reason, opaque)
             else:
-                cb(conn, reason, opaque)
+                try:
+                    cb(conn, reason, opaque)
+                except Exception:  # libvirt-python prints a failing callback's error
+                    traceback.print_exc()
 
         try:
             sub = self._c.subscribe("connection", callback=closed)
