@@ -81,6 +81,21 @@ STEPS = [
     "net.destroy()",
     "net.create()",
     "wait(8)",
+    # the legacy lifecycle API: one id for all its callbacks, the daemon
+    # subscription shared with the lifecycle callback for every domain
+    "conn.domainEventRegister(show, 'legacy')",
+    "conn.domainEventRegister(later, 'legacy2')",
+    "conn.domainEventRegister(show, 'legacy3')",
+    "dom.suspend()",
+    "dom.resume()",
+    "wait(10)",
+    "conn.domainEventDeregister(show)",
+    "conn.domainEventDeregister(later)",
+    "conn.domainEventDeregister(later)",
+    "conn.domainEventDeregisterAny(7)",
+    "dom.suspend()",
+    "dom.resume()",
+    "wait(6)",
     # deregistering: unknown ids, ids of another family (dropped locally, the
     # daemon's error), then the daemon still holds that event
     "conn.domainEventDeregisterAny(99)",
@@ -126,7 +141,8 @@ got = []
 def show(*args):
     got.append(describe(args))
 
-later = show
+def later(*args):  # another callback (a coroutine on the asyncio side)
+    show(*args)
 
 def wait(count):
     while len(got) < count:

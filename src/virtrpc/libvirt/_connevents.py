@@ -12,7 +12,6 @@ event loop.
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from virtrpc.libvirt._eventregistry import (
     EVENT_ARGUMENTS,
     FAMILIES,
     EventRegistry,
+    LegacyLifecycle,
     event_caller,
 )
 from virtrpc.libvirt._events import dispatcher
@@ -44,22 +44,17 @@ def _run_listeners(listeners: list[Callable[[Event], object]], event: Event) -> 
 class EventRegistrations:
     """The event methods of virConnect (mixed into virConnectBase)."""
 
-    __slots__ = ("_close_callback", "_events", "_legacy_callbacks", "_legacy_id",
-                 "_legacy_lock")
+    __slots__ = ("_close_callback", "_events", "_legacy")
 
     _c: SyncClient
     #: the rules (ids, keys, shared subscriptions), shared with the asyncio twin
     _events: EventRegistry
-    _legacy_lock: threading.Lock
-    _legacy_callbacks: dict[Callable[..., Any], Any]
-    _legacy_id: int | None
+    _legacy: LegacyLifecycle
     _close_callback: tuple[SyncSubscription, Callable[..., Any], Any] | None
 
     def _init_events(self) -> None:
         self._events = EventRegistry()
-        self._legacy_lock = threading.Lock()
-        self._legacy_callbacks = {}
-        self._legacy_id = None
+        self._legacy = LegacyLifecycle()
         self._close_callback = None
 
     # -- how this half subscribes and delivers --------------------------------
@@ -112,9 +107,7 @@ class EventRegistrations:
         """The connection closes: its callbacks no longer hold the event loop."""
         count = len(self._events)
         self._events.clear()
-        with self._legacy_lock:
-            self._legacy_id = None
-            self._legacy_callbacks.clear()
+        self._legacy.clear()
         for _ in range(count):
             dispatcher.release()
 
@@ -163,40 +156,19 @@ class EventRegistrations:
     # -- the legacy lifecycle API ----------------------------------------------
     def domainEventRegister(self, cb: Callable[..., Any], opaque: Any) -> None:
         """Legacy: ``cb(conn, dom, event, detail, opaque)`` for every lifecycle event."""
-        with self._legacy_lock:
-            self._legacy_callbacks[cb] = opaque
-            first = self._legacy_id is None
-            if first:
-                self._legacy_id = -1  # claimed; set below
-        if not first:
+        if not self._legacy.add(cb, opaque):
             return
-        legacy = self._legacy_callbacks
-        conn: Any = self
-
-        def fan_out(_conn: Any, target: Any, event: int, detail: int, _opaque: Any) -> None:
-            for callback, data in list(legacy.items()):
-                try:
-                    callback(conn, target, event, detail, data)
-                except Exception:  # libvirt-python prints a failing callback's error
-                    traceback.print_exc()
-
+        callback_id = None
         try:
-            self._legacy_id = self._register("domain", None, 0, fan_out, None,
-                                             "virConnectDomainEventRegister", legacy=True)
-        except BaseException:
-            with self._legacy_lock:
-                self._legacy_id = None
-                self._legacy_callbacks.pop(cb, None)
-            raise
+            callback_id = self._register("domain", None, 0, self._legacy.fan_out, None,
+                                         "virConnectDomainEventRegister", legacy=True)
+        finally:
+            self._legacy.registered(cb, callback_id)
 
     def domainEventDeregister(self, cb: Callable[..., Any]) -> None:
-        with self._legacy_lock:
-            self._legacy_callbacks.pop(cb, None)
-            last = not self._legacy_callbacks and self._legacy_id is not None
-            legacy_id, self._legacy_id = (self._legacy_id, None) if last else (None,
-                                                                              self._legacy_id)
-        if last and legacy_id is not None and legacy_id >= 0:
-            self._deregister("domain", legacy_id, "virConnectDomainEventDeregister")
+        callback_id = self._legacy.remove(cb)
+        if callback_id is not None:
+            self._deregister("domain", callback_id, "virConnectDomainEventDeregister")
 
     # -- connection state ------------------------------------------------------
     def registerCloseCallback(self, cb: Callable[..., Any], opaque: Any) -> int:

@@ -19,8 +19,10 @@ locally and refused with the daemon's error naming the daemon's id.
 from __future__ import annotations
 
 import importlib
+import inspect
 import threading
-from collections.abc import Callable
+import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 from virtrpc.client.events import (
@@ -34,7 +36,7 @@ from virtrpc.client.events import (
 from virtrpc.libvirt import _runtime as _rt
 
 __all__ = ["EVENT_ARGUMENTS", "FAMILIES", "Deregistration", "EventRegistry", "Keys",
-           "event_caller", "event_value"]
+           "LegacyLifecycle", "event_caller", "event_value"]
 
 #: The arguments each event's callback gets between the object and ``opaque``:
 #: the message fields, in libvirt-python's order.
@@ -264,3 +266,73 @@ class EventRegistry:
             self._callbacks.clear()
             self._subscriptions.clear()
         return subscriptions
+
+
+async def _await_all(awaitables: list[Awaitable[object]]) -> None:
+    for awaitable in awaitables:
+        await awaitable
+
+
+class LegacyLifecycle:
+    """The legacy ``domainEventRegister`` callbacks of a connection: the first
+    one takes a ``legacy`` registration of lifecycle events for every domain
+    (sharing a ``*RegisterAny`` one's daemon subscription), the last one's
+    going gives it back; the same callback again replaces its opaque."""
+
+    __slots__ = ("_callbacks", "_id", "_lock")
+
+    #: the registration's id while it is being taken
+    _CLAIMED = -1
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._callbacks: dict[Any, Any] = {}
+        self._id: int | None = None
+
+    def add(self, cb: Any, opaque: Any) -> bool:
+        """Remember ``cb``; True if the half must now register :meth:`fan_out`
+        (then call :meth:`registered`)."""
+        with self._lock:
+            self._callbacks[cb] = opaque
+            if self._id is not None:
+                return False
+            self._id = self._CLAIMED
+            return True
+
+    def registered(self, cb: Any, callback_id: int | None) -> None:
+        """The registration's id, or None: it was refused (``cb`` is forgotten)."""
+        with self._lock:
+            self._id = callback_id
+            if callback_id is None:
+                self._callbacks.pop(cb, None)
+
+    def remove(self, cb: Any) -> int | None:
+        """Forget ``cb``; the registration's id to deregister if it was the last."""
+        with self._lock:
+            self._callbacks.pop(cb, None)
+            if self._callbacks or self._id is None:
+                return None
+            callback_id, self._id = self._id, None
+        return None if callback_id == self._CLAIMED else callback_id
+
+    def clear(self) -> None:
+        with self._lock:
+            self._callbacks.clear()
+            self._id = None
+
+    def fan_out(self, conn: Any, target: Any, event: int, detail: int, _opaque: Any
+                ) -> Awaitable[None] | None:
+        """Call every callback, printing a failing one's error as libvirt-python
+        does; a coroutine's result is returned for the asyncio twin to await."""
+        awaitables = []
+        with self._lock:
+            callbacks = list(self._callbacks.items())
+        for callback, data in callbacks:
+            try:
+                result = callback(conn, target, event, detail, data)
+            except Exception:
+                traceback.print_exc()
+                continue
+            if inspect.isawaitable(result):
+                awaitables.append(result)
+        return _await_all(awaitables) if awaitables else None

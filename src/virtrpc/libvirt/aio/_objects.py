@@ -20,7 +20,7 @@ from virtrpc.client.client import Client
 from virtrpc.client.events import Event
 from virtrpc.client.stream import Hole, Stream
 from virtrpc.libvirt import _runtime as _rt
-from virtrpc.libvirt._eventregistry import EventRegistry, event_caller
+from virtrpc.libvirt._eventregistry import EventRegistry, LegacyLifecycle, event_caller
 from virtrpc.libvirt._objectbase import (
     STREAM_CHUNK,
     DomainBase,
@@ -198,7 +198,7 @@ def _callback_done(tasks: set[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]
 class virConnectBase:
     """A connection: ``conn = await virtrpc.libvirt.aio.open(uri)``."""
 
-    __slots__ = ("__weakref__", "_c", "_events", "_host_cpus", "_tasks", "_uri")
+    __slots__ = ("__weakref__", "_c", "_events", "_host_cpus", "_legacy", "_tasks", "_uri")
 
     def __init__(self, client: Client, uri: str | None = None) -> None:
         self._c = client
@@ -206,6 +206,7 @@ class virConnectBase:
         self._uri = uri
         #: the event rules (ids, keys, shared subscriptions), the blocking half's
         self._events = EventRegistry()
+        self._legacy = LegacyLifecycle()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -214,6 +215,7 @@ class virConnectBase:
 
     async def close(self) -> int:
         self._events.clear()
+        self._legacy.clear()
         await self._c.close()
         return 0
 
@@ -256,11 +258,11 @@ class virConnectBase:
     # The rules are the blocking half's (virtrpc.libvirt._eventregistry); this
     # half subscribes on the asyncio client, and needs no registered event loop.
     async def _register(self, family: str, target: Any, event_id: int,
-                        cb: Callable[..., Any], opaque: Any, cname: str,
+                        cb: Callable[..., Any], opaque: Any, cname: str, legacy: bool = False,
                         qemu: tuple[str | None, int] | None = None) -> int:
         """``qemu``: the QMP event name (or None) and flags of a qemu_monitor
         registration."""
-        keys = self._events.check(self, family, target, event_id, cb, cname,
+        keys = self._events.check(self, family, target, event_id, cb, cname, legacy=legacy,
                                   qemu=qemu is not None)
         call = event_caller(self, "virtrpc.libvirt.aio._classes", family, event_id, cb, opaque)
         tasks = self._tasks
@@ -349,3 +351,21 @@ class virConnectBase:
 
     async def secretEventDeregisterAny(self, callbackID: int) -> None:
         await self._deregister("secret", callbackID, "virConnectSecretEventDeregisterAny")
+
+    # -- the legacy lifecycle API (as the blocking half's) ---------------------
+    async def domainEventRegister(self, cb: Callable[..., Any], opaque: Any) -> None:
+        """Legacy: ``cb(conn, dom, event, detail, opaque)`` (may be a
+        coroutine) for every lifecycle event."""
+        if not self._legacy.add(cb, opaque):
+            return
+        callback_id = None
+        try:
+            callback_id = await self._register("domain", None, 0, self._legacy.fan_out, None,
+                                               "virConnectDomainEventRegister", legacy=True)
+        finally:
+            self._legacy.registered(cb, callback_id)
+
+    async def domainEventDeregister(self, cb: Callable[..., Any]) -> None:
+        callback_id = self._legacy.remove(cb)
+        if callback_id is not None:
+            await self._deregister("domain", callback_id, "virConnectDomainEventDeregister")
