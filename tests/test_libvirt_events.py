@@ -129,3 +129,23 @@ def test_default_loop_handles_and_timeouts() -> None:
     assert re.sub(r"\d+", "N", real) == re.sub(r"\d+", "N", ours)
     assert "('fd', True, True, 1, 'o1', b'ping')" in ours
     assert "('timer', True, 'o2')" in ours
+
+
+NOT_CALLABLE = r"""
+import sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+libvirt.virEventRegisterDefaultImpl()
+conn = libvirt.open(sys.argv[1])
+# libvirt-python checks no callback: each of these takes an id (or succeeds)
+print(conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, 42, None))
+print(conn.networkEventRegisterAny(None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, "x", None))
+print(conn.domainEventRegister(42, None), conn.registerCloseCallback(42, None))
+print(conn.domainEventDeregisterAny(0), conn.networkEventDeregisterAny(1),
+      conn.domainEventDeregister(42), conn.unregisterCloseCallback())
+"""
+
+
+def test_callbacks_that_are_not_callable_are_taken(daemon: PrivateLibvirtd) -> None:
+    real, ours = both(NOT_CALLABLE, daemon.uri)
+    assert real.splitlines()[:3] == ["0", "1", "None 0"]
+    assert ours == real

@@ -4,25 +4,27 @@ Per connection: callback IDs count from 0, shared by every ``*RegisterAny``
 family; a second registration of the same event for the same object (or for
 all objects) is refused, as libvirt-python refuses it (its C layer registers
 one callback function per event); each event builds new objects; callbacks
-run in the registered event loop (:mod:`virtrpc.libvirt._events`).
+run in the registered event loop (:mod:`virtrpc.libvirt._events`).  The
+rules live in :mod:`virtrpc.libvirt._eventregistry`, shared with the asyncio
+twin; this module subscribes on the blocking client and delivers through the
+event loop.
 """
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from virtrpc.client.events import (
-    DOMAIN_EVENT_IDS,
-    NETWORK_EVENT_IDS,
-    NODE_DEVICE_EVENT_IDS,
-    SECRET_EVENT_IDS,
-    STORAGE_POOL_EVENT_IDS,
-    Event,
-)
+from virtrpc.client.events import Event
 from virtrpc.libvirt import _runtime as _rt
+from virtrpc.libvirt._eventregistry import (
+    EVENT_ARGUMENTS,
+    FAMILIES,
+    EventRegistry,
+    LegacyLifecycle,
+    event_caller,
+)
 from virtrpc.libvirt._events import dispatcher
 
 if TYPE_CHECKING:
@@ -30,66 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["EVENT_ARGUMENTS", "EventRegistrations"]
 
-#: The arguments each event's callback gets between the object and ``opaque``:
-#: the message fields, in libvirt-python's order.
-EVENT_ARGUMENTS: dict[tuple[str, str], tuple[str, ...]] = {
-    **{("domain", name): fields for name, fields in {
-        "lifecycle": ("event", "detail"), "reboot": (), "rtc_change": ("offset",),
-        "watchdog": ("action",), "io_error": ("srcPath", "devAlias", "action"),
-        "graphics": ("phase", "local", "remote", "authScheme", "subject"),
-        "io_error_reason": ("srcPath", "devAlias", "action", "reason"), "control_error": (),
-        "block_job": ("path", "type", "status"),
-        "disk_change": ("oldSrcPath", "newSrcPath", "devAlias", "reason"),
-        "tray_change": ("devAlias", "reason"), "pmwakeup": ("reason",),
-        "pmsuspend": ("reason",), "balloon_change": ("actual",), "pmsuspend_disk": ("reason",),
-        "device_removed": ("devAlias",), "block_job_2": ("dst", "type", "status"),
-        "tunable": ("params",), "agent_lifecycle": ("state", "reason"),
-        "device_added": ("devAlias",), "migration_iteration": ("iteration",),
-        "job_completed": ("params",), "device_removal_failed": ("devAlias",),
-        "metadata_change": ("type", "nsuri"),
-        "block_threshold": ("dev", "path", "threshold", "excess"),
-        "memory_failure": ("recipient", "action", "flags"),
-        "memory_device_size_change": ("alias", "size"),
-    }.items()},
-    ("network", "lifecycle"): ("event", "detail"),
-    ("network", "metadata_change"): ("type", "nsuri"),
-    ("storage_pool", "lifecycle"): ("event", "detail"), ("storage_pool", "refresh"): (),
-    ("node_device", "lifecycle"): ("event", "detail"), ("node_device", "update"): (),
-    ("secret", "lifecycle"): ("event", "detail"), ("secret", "value_changed"): (),
-    ("qemu_monitor", "monitor_event"): ("event", "seconds", "micros", "details"),
-}
 
-#: family -> (event ids, the message field holding the object, its class name, libvirt word)
-_FAMILIES: dict[str, tuple[dict[str, int], str, str, str]] = {
-    "domain": (DOMAIN_EVENT_IDS, "dom", "virDomain", "domain"),
-    "network": (NETWORK_EVENT_IDS, "net", "virNetwork", "network"),
-    "storage_pool": (STORAGE_POOL_EVENT_IDS, "pool", "virStoragePool", "storage pool"),
-    "node_device": (NODE_DEVICE_EVENT_IDS, "dev", "virNodeDevice", "node device"),
-    "secret": (SECRET_EVENT_IDS, "secret", "virSecret", "secret"),
-    # libvirt_qemu.qemuMonitorEventRegister (see virtrpc.libvirt.qemu)
-    "qemu_monitor": ({"monitor_event": 0}, "dom", "virDomain", "qemu monitor"),
-}
-
-
-#: VIR_FROM_THIS of each family's libvirt source file (libvirt-domain.c...).
-_SOURCE_DOMAINS = {"domain": 20, "network": 19, "storage_pool": 18, "node_device": 22,
-                   "secret": 30}
-
-
-def _value(value: Any) -> Any:
-    """A message field as libvirt-python passes it to callbacks."""
-    if isinstance(value, list):
-        if value and hasattr(value[0], "field") and hasattr(value[0], "value"):
-            return _rt.params_dict(value)
-        if value and hasattr(value[0], "type") and hasattr(value[0], "name"):
-            return [(v.type, v.name) for v in value]  # graphics subject
-        return value
-    if hasattr(value, "family") and hasattr(value, "node") and hasattr(value, "service"):
-        return {"family": value.family, "node": value.node, "service": value.service}
-    return value
-
-
-def _run_listeners(listeners: list[Callable[[Event], None]], event: Event) -> None:
+def _run_listeners(listeners: list[Callable[[Event], object]], event: Event) -> None:
     for listener in listeners:
         try:
             listener(event)
@@ -100,82 +44,34 @@ def _run_listeners(listeners: list[Callable[[Event], None]], event: Event) -> No
 class EventRegistrations:
     """The event methods of virConnect (mixed into virConnectBase)."""
 
-    __slots__ = ("_close_callback", "_event_callbacks", "_events_lock", "_legacy_callbacks",
-                 "_legacy_id", "_next_callback_id", "_server_subscriptions")
+    __slots__ = ("_close_callback", "_events", "_legacy")
 
     _c: SyncClient
-    _events_lock: threading.Lock
-    #: callback id -> (family, local key, daemon subscription key)
-    _event_callbacks: dict[int, tuple[Any, ...]]
-    #: (family, event id, object) -> [its daemon subscription, {callback id: listener}]
-    _server_subscriptions: dict[tuple[Any, ...], list[Any]]
-    _next_callback_id: int
-    _legacy_callbacks: dict[Callable[..., Any], Any]
-    _legacy_id: int | None
+    #: the rules (ids, keys, shared subscriptions), shared with the asyncio twin
+    _events: EventRegistry
+    _legacy: LegacyLifecycle
     _close_callback: tuple[SyncSubscription, Callable[..., Any], Any] | None
 
     def _init_events(self) -> None:
-        self._events_lock = threading.Lock()
-        self._event_callbacks = {}
-        self._server_subscriptions = {}
-        self._next_callback_id = 0
-        self._legacy_callbacks = {}
-        self._legacy_id = None
+        self._events = EventRegistry()
+        self._legacy = LegacyLifecycle()
         self._close_callback = None
 
-    # -- the shared machinery ------------------------------------------------
+    # -- how this half subscribes and delivers --------------------------------
     def _register(self, family: str, target: Any, event_id: int,
                   cb: Callable[..., Any], opaque: Any, cname: str, legacy: bool = False,
                   qemu: tuple[str | None, int] | None = None) -> int:
         """``qemu``: the QMP event name (or None) and flags of a qemu_monitor
-        registration, for which libvirt-python checks neither the callback
-        nor an event id (it has none)."""
-        ids, field, class_name, word = _FAMILIES[family]
-        names = {number: name for name, number in ids.items()}
-        if qemu is None:
-            if not callable(cb):
-                raise TypeError("callback must be callable")
-            if event_id not in names:
-                # libvirt-python refuses it before calling libvirt: the error is
-                # the last one libvirt set, if any
-                raise _rt.libvirtError(f"{cname}() failed")
-        _rt.virResetLastError()  # libvirt's API entry
-        if target is not None and qemu is None and target._conn is not self:
-            name = _rt.uuid_str(target._o.uuid) if family == "secret" else target._o.name
-            where = "" if family == "domain" else f" in {cname}"
-            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _SOURCE_DOMAINS[family],
-                                  f"{word} '{name}'{where} must match connection", cname)
-        target_key = None if target is None else (
-            bytes(getattr(target._o, "uuid", b"")) or target._o.name)
-        server_key = (family, event_id, target_key)
-        local_key = (family, ("legacy",) if legacy else (event_id, target_key))
-        with self._events_lock:
-            if local_key in {(f, k) for f, k, _s in self._event_callbacks.values()}:
-                raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                                      "invalid argument: event callback already tracked", cname)
+        registration."""
+        keys = self._events.check(self, family, target, event_id, cb, cname, legacy=legacy,
+                                  qemu=qemu is not None)
         # libvirt's qemu monitor events live in its domain event state
         dispatcher.acquire(cname, "could not initialize "
-                           f"{'domain' if qemu is not None else word} event timer")
-        fields = EVENT_ARGUMENTS[(family, names[event_id])]
-        conn: Any = self
-
-        def deliver(event: Event) -> None:
-            """Call ``cb`` for ``event`` (in the event loop: see fan_out)."""
-            from virtrpc.libvirt import _classes
-
-            obj = getattr(_classes, class_name)(conn, event.fields[field])
-            args = [_value(event.fields.get(f)) for f in fields]
-            cb(conn, obj, *args, opaque)
-
-        with self._events_lock:
-            callback_id, self._next_callback_id = self._next_callback_id, self._next_callback_id + 1
-            self._event_callbacks[callback_id] = (*local_key, server_key)
-            shared = self._server_subscriptions.get(server_key)
-            if shared is not None:
-                shared[1][callback_id] = deliver
-                return callback_id
-            listeners: dict[int, Callable[[Event], None]] = {callback_id: deliver}
-            self._server_subscriptions[server_key] = [None, listeners]
+                           f"{'domain' if qemu is not None else FAMILIES[family][3]} event timer")
+        deliver = event_caller(self, "virtrpc.libvirt._classes", family, event_id, cb, opaque)
+        callback_id, listeners = self._events.add(keys, deliver)
+        if listeners is None:  # an existing daemon subscription serves it
+            return callback_id
 
         def fan_out(event: Event) -> None:
             # In virtrpc's thread: hand the whole event to the program's loop.
@@ -189,48 +85,19 @@ class EventRegistrations:
                                     else target._o, callback=fan_out,
                                     qemu_event=qemu_event, qemu_flags=qemu_flags)
         except _rt.VirtrpcError as e:
-            with self._events_lock:
-                self._event_callbacks.pop(callback_id, None)
-                self._server_subscriptions.pop(server_key, None)
+            self._events.failed(callback_id, keys)
             dispatcher.release()
             raise _rt.translate(e, cname) from None
-        with self._events_lock:
-            self._server_subscriptions[server_key][0] = sub
+        self._events.subscribed(keys, sub)
         return callback_id
 
     def _deregister(self, family: str, callback_id: int, cname: str) -> None:
-        with self._events_lock:
-            entry = self._event_callbacks.get(callback_id)
-            if entry is None:
-                raise _rt.raise_error(
-                    _rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                    f"invalid argument: event callback id {callback_id} not registered", cname)
-            del self._event_callbacks[callback_id]
-            server_key = entry[2]
-            shared = self._server_subscriptions[server_key]
-            shared[1].pop(callback_id, None)
-            if entry[0] != family:
-                # An id of another family (ids are shared).  libvirt's remote
-                # driver drops the callback locally, then asks the daemon to
-                # deregister the daemon's id for it in the family called,
-                # which the daemon refuses, naming that id.  The daemon keeps
-                # its registration (so it refuses a new one of that event as
-                # "already tracked", after a local id was taken).
-                if not shared[1]:
-                    del self._server_subscriptions[server_key]
-                remote_id = shared[0].callback_id if shared[0] is not None else callback_id
-                dispatcher.release()
-                word = _FAMILIES[family][3]
-                raise _rt.raise_error(
-                    _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
-                    f"internal error: {word} event callback {remote_id} not registered", cname)
-            sub = None
-            if not shared[1]:
-                del self._server_subscriptions[server_key]
-                sub = shared[0]
+        outcome = self._events.deregister(family, callback_id, cname)
         try:
-            if sub is not None:  # the last local callback: deregister on the daemon
-                sub.close()
+            if outcome.error is not None:
+                raise outcome.error
+            if outcome.subscription is not None:  # the last local callback
+                outcome.subscription.close()
         except _rt.VirtrpcError as e:
             raise _rt.translate(e, cname) from None
         finally:
@@ -238,12 +105,9 @@ class EventRegistrations:
 
     def _close_events(self) -> None:
         """The connection closes: its callbacks no longer hold the event loop."""
-        with self._events_lock:
-            count = len(self._event_callbacks) + (self._legacy_id is not None)
-            self._event_callbacks.clear()
-            self._server_subscriptions.clear()
-            self._legacy_id = None
-            self._legacy_callbacks.clear()
+        count = len(self._events)
+        self._events.clear()
+        self._legacy.clear()
         for _ in range(count):
             dispatcher.release()
 
@@ -292,45 +156,24 @@ class EventRegistrations:
     # -- the legacy lifecycle API ----------------------------------------------
     def domainEventRegister(self, cb: Callable[..., Any], opaque: Any) -> None:
         """Legacy: ``cb(conn, dom, event, detail, opaque)`` for every lifecycle event."""
-        if not callable(cb):
-            raise TypeError("callback must be callable")
-        with self._events_lock:
-            self._legacy_callbacks[cb] = opaque
-            first = self._legacy_id is None
-            if first:
-                self._legacy_id = -1  # claimed; set below
-        if not first:
+        if not self._legacy.add(cb, opaque):
             return
-        legacy = self._legacy_callbacks
-        conn: Any = self
-
-        def fan_out(_conn: Any, target: Any, event: int, detail: int, _opaque: Any) -> None:
-            for callback, data in list(legacy.items()):
-                callback(conn, target, event, detail, data)
-
+        callback_id = None
         try:
-            self._legacy_id = self._register("domain", None, 0, fan_out, None,
-                                             "virConnectDomainEventRegister", legacy=True)
-        except BaseException:
-            with self._events_lock:
-                self._legacy_id = None
-                self._legacy_callbacks.pop(cb, None)
-            raise
+            callback_id = self._register("domain", None, 0, self._legacy.fan_out, None,
+                                         "virConnectDomainEventRegister", legacy=True)
+        finally:
+            self._legacy.registered(cb, callback_id)
 
     def domainEventDeregister(self, cb: Callable[..., Any]) -> None:
-        with self._events_lock:
-            self._legacy_callbacks.pop(cb, None)
-            last = not self._legacy_callbacks and self._legacy_id is not None
-            legacy_id, self._legacy_id = (self._legacy_id, None) if last else (None,
-                                                                              self._legacy_id)
-        if last and legacy_id is not None and legacy_id >= 0:
-            self._deregister("domain", legacy_id, "virConnectDomainEventDeregister")
+        callback_id = self._legacy.remove(cb)
+        if callback_id is not None:
+            self._deregister("domain", callback_id, "virConnectDomainEventDeregister")
 
     # -- connection state ------------------------------------------------------
     def registerCloseCallback(self, cb: Callable[..., Any], opaque: Any) -> int:
-        """Call ``cb(conn, reason, opaque)`` when the connection closes."""
-        if not callable(cb):
-            raise TypeError("callback must be callable")
+        """Call ``cb(conn, reason, opaque)`` when the connection closes (as
+        libvirt-python, no check that ``cb`` is callable: a failing call is printed)."""
         if self._close_callback is not None:
             raise _rt.raise_error(_rt.VIR_ERR_OPERATION_INVALID, _rt.VIR_FROM_REMOTE,
                                   "Requested operation is not valid: A close callback is"
@@ -344,7 +187,10 @@ class EventRegistrations:
             if impl_registered():
                 dispatcher.post(cb, conn, reason, opaque)
             else:
-                cb(conn, reason, opaque)
+                try:
+                    cb(conn, reason, opaque)
+                except Exception:  # libvirt-python prints a failing callback's error
+                    traceback.print_exc()
 
         try:
             sub = self._c.subscribe("connection", callback=closed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import traceback
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
@@ -19,7 +20,7 @@ from virtrpc.client.client import Client
 from virtrpc.client.events import Event
 from virtrpc.client.stream import Hole, Stream
 from virtrpc.libvirt import _runtime as _rt
-from virtrpc.libvirt._connevents import _FAMILIES, EVENT_ARGUMENTS, _value
+from virtrpc.libvirt._eventregistry import EventRegistry, LegacyLifecycle, event_caller
 from virtrpc.libvirt._objectbase import (
     STREAM_CHUNK,
     DomainBase,
@@ -184,20 +185,28 @@ class virStreamBase(_StreamBase):
             await self.send(data)
 
 
+def _callback_done(tasks: set[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]], None]:
+    """A coroutine callback finished: forget it; print its error as
+    libvirt-python prints a failing callback's."""
+    def done(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            traceback.print_exception(task.exception())
+    return done
+
+
 class virConnectBase:
     """A connection: ``conn = await virtrpc.libvirt.aio.open(uri)``."""
 
-    __slots__ = ("__weakref__", "_c", "_callbacks", "_host_cpus", "_next_callback_id",
-                 "_shared", "_tasks", "_uri")
+    __slots__ = ("__weakref__", "_c", "_events", "_host_cpus", "_legacy", "_tasks", "_uri")
 
     def __init__(self, client: Client, uri: str | None = None) -> None:
         self._c = client
         self._host_cpus: int | None = None
         self._uri = uri
-        # callback id -> (local key, daemon key); daemon key -> [subscription, listeners]
-        self._callbacks: dict[int, tuple[Any, Any]] = {}
-        self._shared: dict[Any, list[Any]] = {}
-        self._next_callback_id = 0
+        #: the event rules (ids, keys, shared subscriptions), the blocking half's
+        self._events = EventRegistry()
+        self._legacy = LegacyLifecycle()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -205,6 +214,8 @@ class virConnectBase:
         return self
 
     async def close(self) -> int:
+        self._events.clear()
+        self._legacy.clear()
         await self._c.close()
         return 0
 
@@ -244,67 +255,59 @@ class virConnectBase:
         await self.close()
 
     # -- events: callbacks on the running loop, as with libvirtaio ------------
+    # The rules are the blocking half's (virtrpc.libvirt._eventregistry); this
+    # half subscribes on the asyncio client, and needs no registered event loop.
     async def _register(self, family: str, target: Any, event_id: int,
-                        cb: Callable[..., Any], opaque: Any, cname: str) -> int:
-        if not callable(cb):
-            raise TypeError("callback must be callable")
-        ids, field, class_name, _word = _FAMILIES[family]
-        names = {number: name for name, number in ids.items()}
-        if event_id not in names:
-            _rt.virResetLastError()
-            raise _rt.libvirtError(f"{cname}() failed")
-        target_key = None if target is None else (
-            bytes(getattr(target._o, "uuid", b"")) or target._o.name)
-        local_key = (family, event_id, target_key)
-        if local_key in {k for k, _d in self._callbacks.values()}:
-            raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                                  "invalid argument: event callback already tracked")
-        fields = EVENT_ARGUMENTS[(family, names[event_id])]
-        conn: Any = self
+                        cb: Callable[..., Any], opaque: Any, cname: str, legacy: bool = False,
+                        qemu: tuple[str | None, int] | None = None) -> int:
+        """``qemu``: the QMP event name (or None) and flags of a qemu_monitor
+        registration."""
+        keys = self._events.check(self, family, target, event_id, cb, cname, legacy=legacy,
+                                  qemu=qemu is not None)
+        call = event_caller(self, "virtrpc.libvirt.aio._classes", family, event_id, cb, opaque)
+        tasks = self._tasks
 
         def deliver(event: Event) -> None:
-            from virtrpc.libvirt.aio import _classes
-
-            obj = getattr(_classes, class_name)(conn, event.fields[field])
-            result = cb(conn, obj, *[_value(event.fields.get(f)) for f in fields], opaque)
+            try:
+                result = call(event)
+            except Exception:  # libvirt-python prints a failing callback's error
+                traceback.print_exc()
+                return
             if inspect.isawaitable(result):
                 task = asyncio.ensure_future(result)
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                tasks.add(task)
+                task.add_done_callback(_callback_done(tasks))
 
-        callback_id, self._next_callback_id = self._next_callback_id, self._next_callback_id + 1
-        self._callbacks[callback_id] = (local_key, local_key)
-        listeners: dict[int, Callable[[Event], None]] = {callback_id: deliver}
-        self._shared[local_key] = [None, listeners]
+        callback_id, listeners = self._events.add(keys, deliver)
+        if listeners is None:  # an existing daemon subscription serves it
+            return callback_id
 
         def fan_out(event: Event) -> None:
             for listener in list(listeners.values()):
                 listener(event)
 
+        # The first local callback for this event and object registers with the
+        # daemon; the others share it (libvirt's remote driver does the same).
         try:
+            qemu_event, qemu_flags = qemu if qemu is not None else (None, 0)
             sub: Subscription = await self._c.subscribe(
                 family, event_id, target=None if target is None else target._o,
-                callback=fan_out)
+                callback=fan_out, qemu_event=qemu_event, qemu_flags=qemu_flags)
         except _rt.VirtrpcError as e:
-            del self._callbacks[callback_id]
-            del self._shared[local_key]
+            self._events.failed(callback_id, keys)
             raise _rt.translate(e, cname) from None
-        self._shared[local_key][0] = sub
+        self._events.subscribed(keys, sub)
         return callback_id
 
     async def _deregister(self, family: str, callback_id: int, cname: str) -> None:
-        entry = self._callbacks.get(callback_id)
-        if entry is None or entry[0][0] != family:
-            raise _rt.raise_error(
-                _rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                f"invalid argument: event callback id {callback_id} not registered")
-        del self._callbacks[callback_id]
-        sub, listeners = self._shared.pop(entry[1])
-        listeners.pop(callback_id, None)
-        try:
-            await sub.close()
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, cname) from None
+        outcome = self._events.deregister(family, callback_id, cname)
+        if outcome.error is not None:
+            raise outcome.error
+        if outcome.subscription is not None:  # the last local callback
+            try:
+                await outcome.subscription.close()
+            except _rt.VirtrpcError as e:
+                raise _rt.translate(e, cname) from None
 
     async def domainEventRegisterAny(self, dom: Any, eventID: int, cb: Callable[..., Any],
                                      opaque: Any) -> int:
@@ -348,3 +351,21 @@ class virConnectBase:
 
     async def secretEventDeregisterAny(self, callbackID: int) -> None:
         await self._deregister("secret", callbackID, "virConnectSecretEventDeregisterAny")
+
+    # -- the legacy lifecycle API (as the blocking half's) ---------------------
+    async def domainEventRegister(self, cb: Callable[..., Any], opaque: Any) -> None:
+        """Legacy: ``cb(conn, dom, event, detail, opaque)`` (may be a
+        coroutine) for every lifecycle event."""
+        if not self._legacy.add(cb, opaque):
+            return
+        callback_id = None
+        try:
+            callback_id = await self._register("domain", None, 0, self._legacy.fan_out, None,
+                                               "virConnectDomainEventRegister", legacy=True)
+        finally:
+            self._legacy.registered(cb, callback_id)
+
+    async def domainEventDeregister(self, cb: Callable[..., Any]) -> None:
+        callback_id = self._legacy.remove(cb)
+        if callback_id is not None:
+            await self._deregister("domain", callback_id, "virConnectDomainEventDeregister")

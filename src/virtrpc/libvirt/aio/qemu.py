@@ -8,7 +8,8 @@ coroutines, and QEMU monitor event callbacks on the running loop.
     reply = await libvirt_qemu.qemuMonitorCommand(dom, '{"execute": "query-status"}', 0)
     cid = await libvirt_qemu.qemuMonitorEventRegister(conn, dom, "SHUTDOWN", cb, None)
 
-The registration rules are the blocking module's (and libvirt's): callback
+The registration rules are the blocking module's (and libvirt's, in
+:mod:`virtrpc.libvirt._eventregistry`, which both share): callback
 ids are the connection's, shared with its other event families (a refused
 registration uses one up, as in libvirt); one callback per domain (or for
 all domains) whatever the event name; read-only connections are refused
@@ -17,14 +18,9 @@ before an id is taken.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import traceback
-import weakref
 from collections.abc import Callable
 from typing import Any
 
-from virtrpc.client.events import Event, Subscription
 from virtrpc.libvirt import _runtime as _rt
 from virtrpc.libvirt import qemu_constants as _qemu_constants
 from virtrpc.libvirt.aio._classes import virConnect, virDomain
@@ -81,20 +77,6 @@ async def qemuAttach(conn: virConnect, pid_value: int, flags: int) -> virDomain:
     return virDomain(conn, wire)
 
 
-class _Registration:
-    __slots__ = ("subscription", "target_key")
-
-    def __init__(self, target_key: Any) -> None:
-        self.target_key = target_key
-        self.subscription: Subscription | None = None
-
-
-#: connection -> {callback id: its registration}; the ids come from the
-#: connection's own counter, which its other event families share
-_registrations: weakref.WeakKeyDictionary[Any, dict[int, _Registration]] = (
-    weakref.WeakKeyDictionary())
-
-
 async def qemuMonitorEventRegister(conn: virConnect, dom: virDomain | None, event: str | None,
                                    cb: MonitorCallback, opaque: Any, flags: int = 0) -> int:
     """``cb(conn, dom, event, seconds, micros, details, opaque)`` (may be a
@@ -102,60 +84,13 @@ async def qemuMonitorEventRegister(conn: virConnect, dom: virDomain | None, even
     domain) matching ``event`` (None: every event); returns the callback id."""
     cname = "virConnectDomainQemuMonitorEventRegister"
     _check_register_arguments(conn, event, flags, cname)
-    target_key = None if dom is None else bytes(dom._o.uuid)
-    mine = _registrations.setdefault(conn, {})
-    if any(r.target_key == target_key for r in mine.values()):
-        raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                              "invalid argument: event callback already tracked", cname)
-    callback_id, conn._next_callback_id = conn._next_callback_id, conn._next_callback_id + 1
-    registration = _Registration(target_key)
-    mine[callback_id] = registration
-
-    def deliver(message: Event) -> None:
-        fields = message.fields
-        result = cb(conn, virDomain(conn, fields["dom"]), fields["event"], fields["seconds"],
-                    fields["micros"], fields["details"], opaque)
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            conn._tasks.add(task)
-            task.add_done_callback(_finished(conn._tasks))
-
-    try:
-        registration.subscription = await conn._c.subscribe(
-            "qemu_monitor", 0, target=None if dom is None else dom._o, callback=deliver,
-            qemu_event=event, qemu_flags=flags)
-    except _rt.VirtrpcError as e:
-        del mine[callback_id]  # the id stays used, as in libvirt
-        raise _rt.translate(e, cname) from None
-    return callback_id
-
-
-def _finished(tasks: set[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]], None]:
-    def done(task: asyncio.Task[Any]) -> None:
-        tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            traceback.print_exception(task.exception())  # as libvirt-python prints it
-    return done
+    return await conn._register("qemu_monitor", dom, 0, cb, opaque, cname, qemu=(event, flags))
 
 
 async def qemuMonitorEventDeregister(conn: virConnect, callbackID: int) -> None:
     """Remove the callback that qemuMonitorEventRegister returned ``callbackID`` for."""
-    cname = "virConnectDomainQemuMonitorEventDeregister"
     if not isinstance(callbackID, int):
         raise TypeError(f"'{type(callbackID).__name__}' object cannot be interpreted as an"
                         " integer")
-    registration = _registrations.get(conn, {}).pop(callbackID, None)
-    if registration is None:
-        if callbackID in conn._callbacks:  # an id of another family
-            raise _rt.raise_error(
-                _rt.VIR_ERR_INTERNAL_ERROR, _rt.VIR_FROM_RPC,
-                f"internal error: qemu monitor event callback {callbackID} not registered",
-                cname)
-        raise _rt.raise_error(_rt.VIR_ERR_INVALID_ARG, _rt.VIR_FROM_NONE,
-                              f"invalid argument: event callback id {callbackID} not registered",
-                              cname)
-    if registration.subscription is not None:
-        try:
-            await registration.subscription.close()
-        except _rt.VirtrpcError as e:
-            raise _rt.translate(e, cname) from None
+    await conn._deregister("qemu_monitor", callbackID,
+                           "virConnectDomainQemuMonitorEventDeregister")
