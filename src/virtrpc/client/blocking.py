@@ -147,6 +147,8 @@ class BlockingEngine(ClientProtocol):
     # ---------------------------------------------------------- the token
     def _release_token(self) -> None:
         self._token.release()
+        if self._ready:
+            self._wake_ready()
         # Released first, then looked for takers: a waiter registers first,
         # then tries the token, so one of the two always sees the other.
         if self._waiters or self._stream_waiters or self._token_waiters:
@@ -213,6 +215,8 @@ class BlockingEngine(ClientProtocol):
                     self._flush()
                 # (Plain reads only while no reply may carry fds: those calls
                 # send and read holding the token, see _roundtrip.)
+                if self._ready:
+                    self._wake_ready()  # as we block in recv
                 if self._fd_replies:
                     data: bytes | None = None
                 else:
@@ -231,6 +235,8 @@ class BlockingEngine(ClientProtocol):
                     result = self._read_reply(serial, None, data, fast)
             finally:
                 self._token.release()
+                if self._ready:
+                    self._wake_ready()
                 if self._waiters or self._stream_waiters or self._token_waiters:
                     self._hand_on()
         if type(result) is bytes:
@@ -303,6 +309,8 @@ class BlockingEngine(ClientProtocol):
             while not self._token.acquire(False):
                 if self._error is not None:
                     raise self._dead_error()
+                if self._ready:
+                    self._wake_ready()  # as we sleep
                 if deadline is None:
                     waiter.lock.acquire()
                 elif not waiter.lock.acquire(timeout=max(deadline - _monotonic(), 0.0)):
@@ -406,6 +414,7 @@ class BlockingEngine(ClientProtocol):
         try:
             while True:
                 if waiter.result is not PENDING:
+                    self._leave_ready(waiter)
                     return waiter.result
                 if waiter.error is not None:
                     raise waiter.error
@@ -418,6 +427,8 @@ class BlockingEngine(ClientProtocol):
                     finally:
                         self._release_token()
                     continue
+                if self._ready:
+                    self._wake_ready()  # as we sleep
                 if deadline is None:
                     waiter.lock.acquire()
                 elif (
@@ -430,6 +441,7 @@ class BlockingEngine(ClientProtocol):
             # Abandoned (Ctrl-C, timeout, connection lost): a late reply is
             # dropped; one delivered meanwhile is discarded here.
             self._waiters.pop(serial, None)
+            self._leave_ready(waiter)
             if waiter.result is not PENDING:
                 _discard(waiter.result)
                 waiter.result = PENDING
@@ -476,11 +488,14 @@ class BlockingEngine(ClientProtocol):
         conn = self._conn
         recv = self._recv
         waiters = self._waiters
+        ready = self._ready
         fds: list[int] = []
         while True:
             if data is None:
                 if self._error is not None:
                     raise self._dead_error()
+                if ready:
+                    self._wake_ready()  # as we block in the read
                 if deadline is not None and not self._io.wait_readable(deadline - _monotonic()):
                     raise TimeoutError("virtrpc call timed out")
                 try:
@@ -501,7 +516,8 @@ class BlockingEngine(ClientProtocol):
                 waiter = waiters.pop(got, None)
                 if waiter is not None:
                     waiter.result = fast[1]
-                    _wake(waiter)
+                    waiter.queued = True
+                    ready.append(waiter)
                 elif self._streams:
                     self._unclaimed_reply(got, fast[1])
             else:
@@ -538,7 +554,8 @@ class BlockingEngine(ClientProtocol):
                 waiter = waiters.pop(fast[0], None)
                 if waiter is not None:
                     waiter.result = fast[1]
-                    _wake(waiter)
+                    waiter.queued = True
+                    self._ready.append(waiter)
                 elif self._streams:
                     self._unclaimed_reply(fast[0], fast[1])
         if offset < size:
@@ -568,6 +585,8 @@ class BlockingEngine(ClientProtocol):
         while not ready():
             if self._error is not None:
                 return
+            if self._ready:
+                self._wake_ready()  # (other threads' replies: as we block)
             if deadline is not None and not self._io.wait_readable(deadline - _monotonic()):
                 return
             try:

@@ -65,13 +65,16 @@ class _Waiter:
     """What a thread waiting for a reply (or stream data) sleeps on: its
     lock is held from creation; :func:`_wake` releases it."""
 
-    __slots__ = ("error", "lock", "result")
+    __slots__ = ("error", "lock", "queued", "result")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.lock.acquire()
         self.result: Any = PENDING
         self.error: BaseException | None = None
+        # In the connection's ready queue: its result is set, its wake-up
+        # is still to come (see ClientProtocol._wake_ready).
+        self.queued = False
 
 
 def _wake(waiter: _Waiter) -> None:
@@ -134,6 +137,8 @@ class ClientProtocol(Endpoint["SyncStream"]):
         self._waiters: dict[int, _Waiter] = {}
         # Threads waiting for data on a stream, by its serial.
         self._stream_waiters: dict[int, _Waiter] = {}
+        # Waiters whose reply is in, woken one at a time (_wake_ready).
+        self._ready: deque[_Waiter] = deque()
         # Serials of calls whose reply may carry fds: reads have room for
         # fds while there are any (an abandoned one stays until its reply).
         self._fd_replies: set[int] = set()
@@ -219,7 +224,43 @@ class ClientProtocol(Endpoint["SyncStream"]):
             self._unclaimed_reply(serial, result)
         else:
             waiter.result = result
+            waiter.queued = True
+            self._ready.append(waiter)
+
+    # Replies for other threads are not handed over as they are read: their
+    # waiters join the ready queue, and each thread wakes the next one only
+    # as it is about to block or leave (the reader before each read and when
+    # it releases the token, a woken waiter as it next sleeps, or as it
+    # returns if no call is left for a reader to read).  So at most one
+    # or two woken threads contend for the GIL at a time instead of all the
+    # replies of a read at once, each of which would sleep a second time on
+    # the GIL after its lock.
+    def _wake_ready(self) -> None:
+        """Wake the first waiter of the ready queue (it wakes the next)."""
+        ready = self._ready
+        while ready:
+            try:
+                waiter = ready.popleft()
+            except IndexError:
+                return
+            waiter.queued = False
             _wake(waiter)
+            return
+
+    def _leave_ready(self, waiter: _Waiter) -> None:
+        """A waiter takes its result without having been woken for it (it
+        was awake already): out of the queue, and the next one is woken."""
+        if waiter.queued:
+            waiter.queued = False
+            try:  # noqa: SIM105 (not contextlib.suppress: the hot path)
+                self._ready.remove(waiter)
+            except ValueError:
+                pass  # just taken by a waker
+        if self._ready and not self._waiters:
+            # (While calls wait for replies, a reader will wake it as it
+            # blocks or leaves, or we do when we next sleep: not now, while
+            # we still run and it would wait for the GIL.)
+            self._wake_ready()
 
     def _unclaimed_reply(self, serial: int, result: Any) -> None:
         """A reply nobody waits for: an abandoned call's.  That of an
@@ -312,6 +353,14 @@ class ClientProtocol(Endpoint["SyncStream"]):
         waiters, self._waiters = self._waiters, {}
         for waiter in waiters.values():
             waiter.error = error
+            _wake(waiter)
+        ready = self._ready
+        while ready:
+            try:
+                waiter = ready.popleft()
+            except IndexError:
+                break
+            waiter.queued = False
             _wake(waiter)
         for waiter in list(self._stream_waiters.values()):
             _wake(waiter)
