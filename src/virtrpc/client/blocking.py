@@ -147,10 +147,13 @@ class BlockingEngine(ClientProtocol):
     # ---------------------------------------------------------- the token
     def _release_token(self) -> None:
         self._token.release()
-        if self._ready:
-            self._wake_ready()
         # Released first, then looked for takers: a waiter registers first,
         # then tries the token, so one of the two always sees the other.
+        # A woken ready waiter hands the token on as it takes its reply
+        # (_leave_ready) if nobody took it by then: usually its own next
+        # call or ours has, and a reader woken now would sleep again.
+        if self._ready and self._wake_ready():
+            return
         if self._waiters or self._stream_waiters or self._token_waiters:
             self._hand_on()
 
@@ -235,9 +238,10 @@ class BlockingEngine(ClientProtocol):
                     result = self._read_reply(serial, None, data, fast)
             finally:
                 self._token.release()
-                if self._ready:
-                    self._wake_ready()
-                if self._waiters or self._stream_waiters or self._token_waiters:
+                # (as _release_token)
+                if not (self._ready and self._wake_ready()) and (
+                    self._waiters or self._stream_waiters or self._token_waiters
+                ):
                     self._hand_on()
         if type(result) is bytes:
             fast_unpack = plan.fast_unpack
@@ -515,9 +519,11 @@ class BlockingEngine(ClientProtocol):
                     return fast[1]
                 waiter = waiters.pop(got, None)
                 if waiter is not None:
-                    waiter.result = fast[1]
-                    waiter.queued = True
+                    waiter.queued = True  # (see _deliver)
                     ready.append(waiter)
+                    waiter.result = fast[1]
+                    if not waiter.queued:
+                        _wake(waiter)
                 elif self._streams:
                     self._unclaimed_reply(got, fast[1])
             else:
@@ -553,9 +559,11 @@ class BlockingEngine(ClientProtocol):
             else:
                 waiter = waiters.pop(fast[0], None)
                 if waiter is not None:
-                    waiter.result = fast[1]
-                    waiter.queued = True
+                    waiter.queued = True  # (see _deliver)
                     self._ready.append(waiter)
+                    waiter.result = fast[1]
+                    if not waiter.queued:
+                        _wake(waiter)
                 elif self._streams:
                     self._unclaimed_reply(fast[0], fast[1])
         if offset < size:

@@ -124,6 +124,10 @@ class ClientProtocol(Endpoint["SyncStream"]):
 
     #: Whether the daemon supports the connection-close callback.
     server_close_callback = False
+    #: The I/O token (the engine's: the right to read the socket) and the
+    #: threads that wait for it to send (the engine's too).
+    _token: threading.Lock
+    _token_waiters: dict[int, _Waiter]
 
     def __init__(self, label: str, keepalive: tuple[float, int] | None) -> None:
         if keepalive is not None and (keepalive[0] <= 0 or keepalive[1] < 1):
@@ -223,9 +227,14 @@ class ClientProtocol(Endpoint["SyncStream"]):
         if waiter is None:
             self._unclaimed_reply(serial, result)
         else:
-            waiter.result = result
+            # Queued before its result shows, so that a waiter that sees its
+            # result finds itself queued (_leave_ready); woken here if a
+            # waker took it from the queue before the result was there.
             waiter.queued = True
             self._ready.append(waiter)
+            waiter.result = result
+            if not waiter.queued:
+                _wake(waiter)
 
     # Replies for other threads are not handed over as they are read: their
     # waiters join the ready queue, and each thread wakes the next one only
@@ -235,17 +244,16 @@ class ClientProtocol(Endpoint["SyncStream"]):
     # or two woken threads contend for the GIL at a time instead of all the
     # replies of a read at once, each of which would sleep a second time on
     # the GIL after its lock.
-    def _wake_ready(self) -> None:
-        """Wake the first waiter of the ready queue (it wakes the next)."""
-        ready = self._ready
-        while ready:
-            try:
-                waiter = ready.popleft()
-            except IndexError:
-                return
-            waiter.queued = False
-            _wake(waiter)
-            return
+    def _wake_ready(self) -> bool:
+        """Wake the first waiter of the ready queue (it wakes the next);
+        whether there was one."""
+        try:
+            waiter = self._ready.popleft()
+        except IndexError:
+            return False
+        waiter.queued = False
+        _wake(waiter)
+        return True
 
     def _leave_ready(self, waiter: _Waiter) -> None:
         """A waiter takes its result without having been woken for it (it
@@ -261,6 +269,12 @@ class ClientProtocol(Endpoint["SyncStream"]):
             # blocks or leaves, or we do when we next sleep: not now, while
             # we still run and it would wait for the GIL.)
             self._wake_ready()
+        if (
+            self._waiters or self._stream_waiters or self._token_waiters
+        ) and not self._token.locked():
+            # Whoever released the token woke us instead of a reader (see
+            # _release_token): hand it on now if nobody took it since.
+            self._hand_on()
 
     def _unclaimed_reply(self, serial: int, result: Any) -> None:
         """A reply nobody waits for: an abandoned call's.  That of an
@@ -349,6 +363,10 @@ class ClientProtocol(Endpoint["SyncStream"]):
             target._deliver(delivered)
 
     # ---------------------------------------------------------------- death
+    def _hand_on(self) -> None:
+        """Wake one waiting thread to take the token (the engine's)."""
+        raise NotImplementedError
+
     def _fail_pending(self, error: VirtrpcError) -> None:
         waiters, self._waiters = self._waiters, {}
         for waiter in waiters.values():
