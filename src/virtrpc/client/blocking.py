@@ -149,6 +149,11 @@ class BlockingEngine(ClientProtocol):
         self._token.release()
         # Released first, then looked for takers: a waiter registers first,
         # then tries the token, so one of the two always sees the other.
+        # A woken ready waiter hands the token on as it takes its reply
+        # (_leave_ready) if nobody took it by then: usually its own next
+        # call or ours has, and a reader woken now would sleep again.
+        if self._ready and self._wake_ready():
+            return
         if self._waiters or self._stream_waiters or self._token_waiters:
             self._hand_on()
 
@@ -213,6 +218,8 @@ class BlockingEngine(ClientProtocol):
                     self._flush()
                 # (Plain reads only while no reply may carry fds: those calls
                 # send and read holding the token, see _roundtrip.)
+                if self._ready:
+                    self._wake_ready()  # as we block in recv
                 if self._fd_replies:
                     data: bytes | None = None
                 else:
@@ -231,7 +238,10 @@ class BlockingEngine(ClientProtocol):
                     result = self._read_reply(serial, None, data, fast)
             finally:
                 self._token.release()
-                if self._waiters or self._stream_waiters or self._token_waiters:
+                # (as _release_token)
+                if not (self._ready and self._wake_ready()) and (
+                    self._waiters or self._stream_waiters or self._token_waiters
+                ):
                     self._hand_on()
         if type(result) is bytes:
             fast_unpack = plan.fast_unpack
@@ -303,6 +313,8 @@ class BlockingEngine(ClientProtocol):
             while not self._token.acquire(False):
                 if self._error is not None:
                     raise self._dead_error()
+                if self._ready:
+                    self._wake_ready()  # as we sleep
                 if deadline is None:
                     waiter.lock.acquire()
                 elif not waiter.lock.acquire(timeout=max(deadline - _monotonic(), 0.0)):
@@ -406,6 +418,7 @@ class BlockingEngine(ClientProtocol):
         try:
             while True:
                 if waiter.result is not PENDING:
+                    self._leave_ready(waiter)
                     return waiter.result
                 if waiter.error is not None:
                     raise waiter.error
@@ -418,6 +431,8 @@ class BlockingEngine(ClientProtocol):
                     finally:
                         self._release_token()
                     continue
+                if self._ready:
+                    self._wake_ready()  # as we sleep
                 if deadline is None:
                     waiter.lock.acquire()
                 elif (
@@ -430,6 +445,7 @@ class BlockingEngine(ClientProtocol):
             # Abandoned (Ctrl-C, timeout, connection lost): a late reply is
             # dropped; one delivered meanwhile is discarded here.
             self._waiters.pop(serial, None)
+            self._leave_ready(waiter)
             if waiter.result is not PENDING:
                 _discard(waiter.result)
                 waiter.result = PENDING
@@ -476,11 +492,14 @@ class BlockingEngine(ClientProtocol):
         conn = self._conn
         recv = self._recv
         waiters = self._waiters
+        ready = self._ready
         fds: list[int] = []
         while True:
             if data is None:
                 if self._error is not None:
                     raise self._dead_error()
+                if ready:
+                    self._wake_ready()  # as we block in the read
                 if deadline is not None and not self._io.wait_readable(deadline - _monotonic()):
                     raise TimeoutError("virtrpc call timed out")
                 try:
@@ -500,8 +519,11 @@ class BlockingEngine(ClientProtocol):
                     return fast[1]
                 waiter = waiters.pop(got, None)
                 if waiter is not None:
+                    waiter.queued = True  # (see _deliver)
+                    ready.append(waiter)
                     waiter.result = fast[1]
-                    _wake(waiter)
+                    if not waiter.queued:
+                        _wake(waiter)
                 elif self._streams:
                     self._unclaimed_reply(got, fast[1])
             else:
@@ -537,8 +559,11 @@ class BlockingEngine(ClientProtocol):
             else:
                 waiter = waiters.pop(fast[0], None)
                 if waiter is not None:
+                    waiter.queued = True  # (see _deliver)
+                    self._ready.append(waiter)
                     waiter.result = fast[1]
-                    _wake(waiter)
+                    if not waiter.queued:
+                        _wake(waiter)
                 elif self._streams:
                     self._unclaimed_reply(fast[0], fast[1])
         if offset < size:
@@ -568,6 +593,8 @@ class BlockingEngine(ClientProtocol):
         while not ready():
             if self._error is not None:
                 return
+            if self._ready:
+                self._wake_ready()  # (other threads' replies: as we block)
             if deadline is not None and not self._io.wait_readable(deadline - _monotonic()):
                 return
             try:

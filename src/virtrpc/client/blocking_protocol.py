@@ -66,13 +66,16 @@ class _Waiter:
     """What a thread waiting for a reply (or stream data) sleeps on: its
     lock is held from creation; :func:`_wake` releases it."""
 
-    __slots__ = ("error", "lock", "result")
+    __slots__ = ("error", "lock", "queued", "result")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.lock.acquire()
         self.result: Any = PENDING
         self.error: BaseException | None = None
+        # In the connection's ready queue: its result is set, its wake-up
+        # is still to come (see ClientProtocol._wake_ready).
+        self.queued = False
 
 
 def _wake(waiter: _Waiter) -> None:
@@ -122,6 +125,10 @@ class ClientProtocol(Endpoint["SyncStream"]):
 
     #: Whether the daemon supports the connection-close callback.
     server_close_callback = False
+    #: The I/O token (the engine's: the right to read the socket) and the
+    #: threads that wait for it to send (the engine's too).
+    _token: threading.Lock
+    _token_waiters: dict[int, _Waiter]
 
     def __init__(self, label: str, keepalive: tuple[float, int] | None) -> None:
         if keepalive is not None and (keepalive[0] <= 0 or keepalive[1] < 1):
@@ -135,6 +142,8 @@ class ClientProtocol(Endpoint["SyncStream"]):
         self._waiters: dict[int, _Waiter] = {}
         # Threads waiting for data on a stream, by its serial.
         self._stream_waiters: dict[int, _Waiter] = {}
+        # Waiters whose reply is in, woken one at a time (_wake_ready).
+        self._ready: deque[_Waiter] = deque()
         # Serials of calls whose reply may carry fds: reads have room for
         # fds while there are any (an abandoned one stays until its reply).
         self._fd_replies: set[int] = set()
@@ -246,8 +255,54 @@ class ClientProtocol(Endpoint["SyncStream"]):
         if waiter is None:
             self._unclaimed_reply(serial, result)
         else:
+            # Queued before its result shows, so that a waiter that sees its
+            # result finds itself queued (_leave_ready); woken here if a
+            # waker took it from the queue before the result was there.
+            waiter.queued = True
+            self._ready.append(waiter)
             waiter.result = result
-            _wake(waiter)
+            if not waiter.queued:
+                _wake(waiter)
+
+    # Replies for other threads are not handed over as they are read: their
+    # waiters join the ready queue, and each thread wakes the next one only
+    # as it is about to block or leave (the reader before each read and when
+    # it releases the token, a woken waiter as it next sleeps, or as it
+    # returns if no call is left for a reader to read).  So at most one
+    # or two woken threads contend for the GIL at a time instead of all the
+    # replies of a read at once, each of which would sleep a second time on
+    # the GIL after its lock.
+    def _wake_ready(self) -> bool:
+        """Wake the first waiter of the ready queue (it wakes the next);
+        whether there was one."""
+        try:
+            waiter = self._ready.popleft()
+        except IndexError:
+            return False
+        waiter.queued = False
+        _wake(waiter)
+        return True
+
+    def _leave_ready(self, waiter: _Waiter) -> None:
+        """A waiter takes its result without having been woken for it (it
+        was awake already): out of the queue, and the next one is woken."""
+        if waiter.queued:
+            waiter.queued = False
+            try:  # noqa: SIM105 (not contextlib.suppress: the hot path)
+                self._ready.remove(waiter)
+            except ValueError:
+                pass  # just taken by a waker
+        if self._ready and not self._waiters:
+            # (While calls wait for replies, a reader will wake it as it
+            # blocks or leaves, or we do when we next sleep: not now, while
+            # we still run and it would wait for the GIL.)
+            self._wake_ready()
+        if (
+            self._waiters or self._stream_waiters or self._token_waiters
+        ) and not self._token.locked():
+            # Whoever released the token woke us instead of a reader (see
+            # _release_token): hand it on now if nobody took it since.
+            self._hand_on()
 
     def _unclaimed_reply(self, serial: int, result: Any) -> None:
         """A reply nobody waits for: an abandoned call's.  That of an
@@ -336,10 +391,22 @@ class ClientProtocol(Endpoint["SyncStream"]):
             target._deliver(delivered)
 
     # ---------------------------------------------------------------- death
+    def _hand_on(self) -> None:
+        """Wake one waiting thread to take the token (the engine's)."""
+        raise NotImplementedError
+
     def _fail_pending(self, error: VirtrpcError) -> None:
         waiters, self._waiters = self._waiters, {}
         for waiter in waiters.values():
             waiter.error = error
+            _wake(waiter)
+        ready = self._ready
+        while ready:
+            try:
+                waiter = ready.popleft()
+            except IndexError:
+                break
+            waiter.queued = False
             _wake(waiter)
         for waiter in list(self._stream_waiters.values()):
             _wake(waiter)
