@@ -541,7 +541,9 @@ class BlockingEngine(ClientProtocol):
                 elif self._streams:
                     self._unclaimed_reply(fast[0], fast[1])
         if offset < size:
-            rest = self._feed(data[offset:] if offset else data, [], serial)
+            # (a view: the rest is often a stream's data packet, whose payload
+            # the core copies out anyway)
+            rest = self._feed(memoryview(data)[offset:] if offset else data, [], serial)
             if rest is not PENDING:
                 mine = rest
         return mine

@@ -164,7 +164,9 @@ class SyncStream:
         if disposition is Disposition.DELIVER:
             if data:
                 self._incoming.append(data)  # (empty: libvirtd's end of its side)
-            self._arrived()
+            listener = self._listener  # (_arrived, inline: once per packet)
+            if listener is not None:
+                listener()
         else:
             self._act(disposition)
 
