@@ -65,7 +65,7 @@ from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
 from virtrpc.programs import program_by_name
 from virtrpc.rpc.events import Reply
 from virtrpc.rpc.keepalive import KeepaliveMonitor
-from virtrpc.rpc.packet import LENGTH_STRUCT
+from virtrpc.rpc.packet import LENGTH_STRUCT, MessageType
 from virtrpc.xdr import Procedure
 
 __all__ = ["BlockingEngine", "SyncStream", "SyncSubscription"]
@@ -77,6 +77,10 @@ _LARGE_CALL: Final = 64 * 1024
 #: A read at least this long may hold several replies (see _feed_replies).
 _TWO_REPLIES: Final = 2 * 28
 _LENGTH: Final = LENGTH_STRUCT
+#: Where a packet's message type is (after its length, program, version and
+#: procedure words), and the type of replies.
+_TYPE_OFFSET: Final = 16
+_REPLY_TYPE: Final = int(MessageType.REPLY)
 
 # Engines of this process, marked unusable in a forked child.
 _ENGINES: weakref.WeakSet[BlockingEngine] = weakref.WeakSet()
@@ -527,6 +531,8 @@ class BlockingEngine(ClientProtocol):
             end = offset + _LENGTH.unpack_from(data, offset)[0]
             if end > size or end - offset < 28:
                 break
+            if _LENGTH.unpack_from(data, offset + _TYPE_OFFSET)[0] != _REPLY_TYPE:
+                break  # (not sliced off to ask: a stream's data packet is big)
             fast = conn.receive_reply(data[offset:end])
             if fast is None:
                 break
