@@ -52,7 +52,6 @@ from virtrpc.client.blocking_protocol import (
     _Waiter,
     _wake,
     decode_result,
-    reply_header,
 )
 from virtrpc.client.blocking_streams import SyncStream, SyncSubscription
 from virtrpc.client.client import (
@@ -66,7 +65,7 @@ from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
 from virtrpc.programs import program_by_name
 from virtrpc.rpc.events import Reply
 from virtrpc.rpc.keepalive import KeepaliveMonitor
-from virtrpc.rpc.packet import LENGTH_STRUCT
+from virtrpc.rpc.packet import LENGTH_STRUCT, MessageType
 from virtrpc.xdr import Procedure
 
 __all__ = ["BlockingEngine", "SyncStream", "SyncSubscription"]
@@ -78,6 +77,10 @@ _LARGE_CALL: Final = 64 * 1024
 #: A read at least this long may hold several replies (see _feed_replies).
 _TWO_REPLIES: Final = 2 * 28
 _LENGTH: Final = LENGTH_STRUCT
+#: Where a packet's message type is (after its length, program, version and
+#: procedure words), and the type of replies.
+_TYPE_OFFSET: Final = 16
+_REPLY_TYPE: Final = int(MessageType.REPLY)
 
 # Engines of this process, marked unusable in a forked child.
 _ENGINES: weakref.WeakSet[BlockingEngine] = weakref.WeakSet()
@@ -550,6 +553,8 @@ class BlockingEngine(ClientProtocol):
             end = offset + _LENGTH.unpack_from(data, offset)[0]
             if end > size or end - offset < 28:
                 break
+            if _LENGTH.unpack_from(data, offset + _TYPE_OFFSET)[0] != _REPLY_TYPE:
+                break  # (not sliced off to ask: a stream's data packet is big)
             fast = conn.receive_reply(data[offset:end])
             if fast is None:
                 break
@@ -567,7 +572,9 @@ class BlockingEngine(ClientProtocol):
                 elif self._streams:
                     self._unclaimed_reply(fast[0], fast[1])
         if offset < size:
-            rest = self._feed(data[offset:] if offset else data, [], serial)
+            # (a view: the rest is often a stream's data packet, whose payload
+            # the core copies out anyway)
+            rest = self._feed(memoryview(data)[offset:] if offset else data, [], serial)
             if rest is not PENDING:
                 mine = rest
         return mine
@@ -670,35 +677,52 @@ class BlockingEngine(ClientProtocol):
         if fds:
             self._io.check_fds(fds)
         stream = SyncStream(self, proc, 0)
-        waiter = _Waiter()
-        # Registered before the call leaves: data may follow the reply in
-        # the same read.
-        with self._core_lock:
-            if self._error is not None or self._closer is not None:
-                self._refuse()
-            serial, packet = self._conn.send_call(
-                proc.program, proc.version, proc.number, payload, fds
-            )
-            stream.serial = serial
-            self._streams[serial] = stream
-            self._waiters[serial] = waiter
+        # With the token free (the usual case) we read the reply ourselves,
+        # as _call_procedure's hot path: no waiter to make and wake.
+        holding = self._token.acquire(False)
+        waiter = None if holding else _Waiter()
         try:
-            self._transmit(packet, fds)
-        except BaseException:
-            self._streams.pop(serial, None)
-            raise
-        try:
-            result = self._wait_reply(serial, waiter, None)
-        except BaseException:
-            # Abandoned (Ctrl-C): the stream's machine answers the late reply
-            # (or the daemon's first packet) with an abort.
-            stream._abandon(reply_pending=self._conn.is_pending(serial))
-            raise
-        if type(result) is bytes:
-            result = Reply(
-                reply_header(proc.program, proc.version, proc.number, serial), result, []
-            )
-        if type(result) is not Reply:
+            # Registered before the call leaves: data may follow the reply in
+            # the same read.
+            with self._core_lock:
+                if self._error is not None or self._closer is not None:
+                    self._refuse()
+                serial, packet = self._conn.send_call(
+                    proc.program, proc.version, proc.number, payload, fds
+                )
+                stream.serial = serial
+                self._streams[serial] = stream
+                if waiter is not None:
+                    self._waiters[serial] = waiter
+            sent = False
+            try:
+                self._transmit(packet, fds)
+                sent = True
+                if waiter is None:
+                    result = self._read_reply(serial, None)
+                else:
+                    result = self._wait_reply(serial, waiter, None)
+            except BaseException:
+                if holding:
+                    holding = False
+                    self._release_token()
+                if waiter is not None:
+                    self._waiters.pop(serial, None)
+                if not sent and self._error is not None:
+                    # The write failed (which kills the connection):
+                    # nothing comes for the stream.
+                    self._streams.pop(serial, None)
+                    raise
+                # Abandoned (Ctrl-C; if while writing, the call is out or
+                # queued to leave): the stream's machine answers the late
+                # reply (or the daemon's first packet) with an abort.
+                stream._abandon(reply_pending=self._conn.is_pending(serial))
+                raise
+        finally:
+            if holding:
+                self._release_token()
+        # (a plain payload decodes as the reply event's would)
+        if type(result) is not bytes and type(result) is not Reply:
             self._streams.pop(serial, None)
             raise _reply_error(result, proc)
         try:
@@ -714,8 +738,10 @@ class BlockingEngine(ClientProtocol):
         """Block until ``ready()`` (data, end or error on ``stream``), reading
         the socket ourselves whenever the token is free."""
         deadline = None if timeout is None else _monotonic() + timeout
-        waiter = _Waiter()
-        self._stream_waiters[stream.serial] = waiter
+        # A waiter only once we must sleep: with the token free (the usual
+        # case) we read ourselves and nobody has to wake us.
+        waiter: _Waiter | None = None
+        serial = stream.serial
         try:
             while not ready() and self._error is None:
                 if deadline is not None and _monotonic() >= deadline:
@@ -726,14 +752,21 @@ class BlockingEngine(ClientProtocol):
                     finally:
                         self._release_token()
                     continue
+                if waiter is None:
+                    # Registered first, then the token tried again (the
+                    # order _release_token relies on).
+                    waiter = _Waiter()
+                    self._stream_waiters[serial] = waiter
+                    continue
                 if deadline is None:
                     waiter.lock.acquire()
                 else:
                     waiter.lock.acquire(timeout=max(deadline - _monotonic(), 0.0))
         finally:
-            self._stream_waiters.pop(stream.serial, None)
-            if self._waiters or self._stream_waiters or self._token_waiters:
-                self._hand_on()
+            if waiter is not None:
+                self._stream_waiters.pop(serial, None)
+                if self._waiters or self._stream_waiters or self._token_waiters:
+                    self._hand_on()  # we may have been woken to take the token
 
     def _stream_send(self, stream: SyncStream, status: int, payload: bytes) -> None:
         proc = stream.procedure

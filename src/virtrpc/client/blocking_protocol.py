@@ -226,7 +226,7 @@ class ClientProtocol(Endpoint["SyncStream"]):
         error.__cause__ = exc
         self._fail(error, "error")
 
-    def _feed(self, data: bytes, fds: list[int], serial: int) -> Any:
+    def _feed(self, data: bytes | memoryview, fds: list[int], serial: int) -> Any:
         """Hand what was read to the core and deliver its events; the reply
         to ``serial`` (if among them) is returned, else ``PENDING``."""
         if not data and not fds:

@@ -164,7 +164,9 @@ class SyncStream:
         if disposition is Disposition.DELIVER:
             if data:
                 self._incoming.append(data)  # (empty: libvirtd's end of its side)
-            self._arrived()
+            listener = self._listener  # (_arrived, inline: once per packet)
+            if listener is not None:
+                listener()
         else:
             self._act(disposition)
 
@@ -197,9 +199,10 @@ class SyncStream:
 
     # -- receiving -------------------------------------------------------------
     def _next_item(self) -> bytes | Hole | None:
+        incoming = self._incoming
         while True:
-            if self._incoming:
-                return self._incoming.popleft()
+            if incoming:
+                return incoming.popleft()
             if self._error is not None:
                 raise self._error
             if self.machine.remote_done:
@@ -211,14 +214,15 @@ class SyncStream:
     def recv(self) -> bytes:
         """Next chunk (holes as zeros); ``b""`` at end of stream."""
         item = self._next_item()
+        if type(item) is bytes:
+            return item
         if item is None:
             return b""
-        if isinstance(item, Hole):
-            if item.length <= STREAM_CHUNK_SIZE:
-                return _ZERO_CHUNK[: item.length]
-            self._incoming.appendleft(Hole(item.length - STREAM_CHUNK_SIZE))
-            return _ZERO_CHUNK
-        return item
+        assert isinstance(item, Hole)
+        if item.length <= STREAM_CHUNK_SIZE:
+            return _ZERO_CHUNK[: item.length]
+        self._incoming.appendleft(Hole(item.length - STREAM_CHUNK_SIZE))
+        return _ZERO_CHUNK
 
     def __iter__(self) -> Iterator[bytes]:
         while chunk := self.recv():
@@ -267,9 +271,12 @@ class SyncStream:
         if not self.machine.finish_sent:
             self.machine.process(StreamInput.SEND_FINISH)
             self._engine._stream_send(self, 0, b"")
-        self._engine._wait_stream(self, lambda: self.machine.ended)
+        self._engine._wait_stream(self, self._ended)
         if self._error is not None and not isinstance(self._error, _AbortedByUs):
             raise self._error
+
+    def _ended(self) -> bool:
+        return self.machine.ended
 
     def abort(self) -> None:
         """Abort the stream; the peer discards what it has not processed."""

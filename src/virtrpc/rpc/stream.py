@@ -76,6 +76,11 @@ class StreamRole(enum.Enum):
 
 
 class StreamState(enum.Enum):
+    # Members are singletons compared by identity: hashing them by identity
+    # (C) instead of Enum's Python-level hash of the name keeps the table
+    # lookups of every packet cheap (the same table, the same equality).
+    __hash__ = object.__hash__
+
     #: Client: the opening call is out, its reply not seen yet.
     OPENING = "opening"
     #: Client: the opener gave up (Ctrl-C, timeout) before the reply came;
@@ -102,6 +107,8 @@ class StreamState(enum.Enum):
 
 
 class StreamInput(enum.Enum):
+    __hash__ = object.__hash__  # (as StreamState's)
+
     OPEN_OK = "open reply ok"
     OPEN_FAILED = "open reply error"
     ABANDON = "abandon the opening call"
@@ -270,6 +277,8 @@ INITIAL_STATE: Final = {StreamRole.CLIENT: _S.OPENING, StreamRole.SERVER: _S.OPE
 _REMOTE_DONE: Final = frozenset(
     {_S.REMOTE_FINISHED, _S.REMOTE_ABORTED, _S.CLOSING, _S.CLOSED, _S.ABORTED, _S.ABORTING}
 )
+# Client states after our finish or abort, before the peer's answer.
+_FINISH_SENT: Final = frozenset({_S.LOCAL_FINISHED, _S.CLOSING, _S.ABORTING})
 # States in which we may still send data (the table has SEND_DATA there).
 _LOCAL_OPEN: Final = {
     role: frozenset(state for (state, inp) in table if inp is _I.SEND_DATA)
@@ -341,11 +350,7 @@ class StreamMachine:
         """A ``STREAM`` packet with status OK: to a client the confirmation of
         its finish or abort (or, from peers that end their data so, the
         peer's end); to a server the client's finish."""
-        if self.role is StreamRole.CLIENT and self.state in (
-            _S.LOCAL_FINISHED,
-            _S.CLOSING,
-            _S.ABORTING,
-        ):
+        if self.role is StreamRole.CLIENT and self._state in _FINISH_SENT:
             return self.process(_I.RECV_CLOSE)
         return self.process(_I.RECV_FINISH)
 
@@ -357,20 +362,20 @@ class StreamMachine:
     @property
     def ended(self) -> bool:
         """Closed or aborted: nothing more happens on this stream."""
-        return self.state in _TERMINAL
+        return self._state in _TERMINAL
 
     @property
     def remote_done(self) -> bool:
         """The peer sends no more data (a reader gets the end once the
         queue is empty)."""
-        return self.state in _REMOTE_DONE
+        return self._state in _REMOTE_DONE
 
     @property
     def can_send(self) -> bool:
         """Whether we may still send data or holes."""
-        return self.state in _LOCAL_OPEN[self.role]
+        return self._state in _LOCAL_OPEN[self.role]
 
     @property
     def finish_sent(self) -> bool:
         """We sent our finish or abort and wait for the peer's answer (client)."""
-        return self.state in (_S.LOCAL_FINISHED, _S.CLOSING, _S.ABORTING)
+        return self._state in _FINISH_SENT
