@@ -24,7 +24,8 @@ A lone caller therefore runs its whole call on its own thread: the hot path
 is uncontended acquires of the token, the core lock and the send lock, a
 write and a read.  The protocol logic (what each message means, keepalive,
 fd disposal) is :class:`~virtrpc.client.blocking_protocol.ClientProtocol`;
-this module is the I/O driving over it (:meth:`_read_reply`, :meth:`_pump`,
+this module is the I/O driving over it (the stream calls in
+:mod:`~virtrpc.client.blocking_streamcalls`; :meth:`_read_reply`, :meth:`_pump`,
 :meth:`_idle_read`, the watcher), so that the logic can move into a shared
 endpoint base later.
 
@@ -47,23 +48,20 @@ from typing import Any, Final
 from virtrpc.client.blocking_io import _MSG_NOSIGNAL, READ_SIZE, SocketIO, Watcher
 from virtrpc.client.blocking_protocol import (
     PENDING,
-    ClientProtocol,
     _discard,
     _Waiter,
     _wake,
     decode_result,
 )
+from virtrpc.client.blocking_streamcalls import StreamCalls
 from virtrpc.client.blocking_streams import SyncStream, SyncSubscription
 from virtrpc.client.client import (
-    _decode_reply,
     _make_plan,
     _Plan,
-    _reply_error,
 )
 from virtrpc.client.events import FAMILIES, EventFamily
 from virtrpc.errors import ConnectionLost, ProtocolError, VirtrpcError
 from virtrpc.programs import program_by_name
-from virtrpc.rpc.events import Reply
 from virtrpc.rpc.keepalive import KeepaliveMonitor
 from virtrpc.rpc.packet import LENGTH_STRUCT, MessageType
 from virtrpc.xdr import Procedure
@@ -94,7 +92,7 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-class BlockingEngine(ClientProtocol):
+class BlockingEngine(StreamCalls):
     """A client connection driven by its callers' threads (see the module
     docstring): the I/O side over :class:`ClientProtocol`'s logic.
     :class:`virtrpc.client.sync.SyncClient` adds the generated methods and
@@ -666,142 +664,6 @@ class BlockingEngine(ClientProtocol):
         deregister = program.by_name[rules.deregister]
         assert deregister.args_class is not None
         self._call_procedure(deregister, deregister.args_class(callbackID=sub.callback_id))
-
-    # ------------------------------------------------------------ streams
-    def _open_stream(
-        self, proc: Procedure, plan: _Plan, args: Any, fds: Sequence[int]
-    ) -> SyncStream:
-        payload = plan.pack(args) if plan.pack is not None else b""
-        if self._error is not None:
-            raise self._dead_error()
-        if fds:
-            self._io.check_fds(fds)
-        stream = SyncStream(self, proc, 0)
-        # With the token free (the usual case) we read the reply ourselves,
-        # as _call_procedure's hot path: no waiter to make and wake.
-        holding = self._token.acquire(False)
-        waiter = None if holding else _Waiter()
-        try:
-            # Registered before the call leaves: data may follow the reply in
-            # the same read.
-            with self._core_lock:
-                if self._error is not None or self._closer is not None:
-                    self._refuse()
-                serial, packet = self._conn.send_call(
-                    proc.program, proc.version, proc.number, payload, fds
-                )
-                stream.serial = serial
-                self._streams[serial] = stream
-                if waiter is not None:
-                    self._waiters[serial] = waiter
-            sent = False
-            try:
-                self._transmit(packet, fds)
-                sent = True
-                if waiter is None:
-                    result = self._read_reply(serial, None)
-                else:
-                    result = self._wait_reply(serial, waiter, None)
-            except BaseException:
-                if holding:
-                    holding = False
-                    self._release_token()
-                if waiter is not None:
-                    self._waiters.pop(serial, None)
-                if not sent and self._error is not None:
-                    # The write failed (which kills the connection):
-                    # nothing comes for the stream.
-                    self._streams.pop(serial, None)
-                    raise
-                # Abandoned (Ctrl-C; if while writing, the call is out or
-                # queued to leave): the stream's machine answers the late
-                # reply (or the daemon's first packet) with an abort.
-                stream._abandon(reply_pending=self._conn.is_pending(serial))
-                raise
-        finally:
-            if holding:
-                self._release_token()
-        # (a plain payload decodes as the reply event's would)
-        if type(result) is not bytes and type(result) is not Reply:
-            self._streams.pop(serial, None)
-            raise _reply_error(result, proc)
-        try:
-            stream.reply = _decode_reply(result, plan)
-        except BaseException:
-            self._streams.pop(serial, None)
-            raise
-        return stream
-
-    def _wait_stream(
-        self, stream: SyncStream, ready: Callable[[], bool], timeout: float | None = None
-    ) -> None:
-        """Block until ``ready()`` (data, end or error on ``stream``), reading
-        the socket ourselves whenever the token is free."""
-        deadline = None if timeout is None else _monotonic() + timeout
-        # A waiter only once we must sleep: with the token free (the usual
-        # case) we read ourselves and nobody has to wake us.
-        waiter: _Waiter | None = None
-        serial = stream.serial
-        try:
-            while not ready() and self._error is None:
-                if deadline is not None and _monotonic() >= deadline:
-                    return
-                if self._token.acquire(False):
-                    try:
-                        self._pump(ready, deadline)
-                    finally:
-                        self._release_token()
-                    continue
-                if waiter is None:
-                    # Registered first, then the token tried again (the
-                    # order _release_token relies on).
-                    waiter = _Waiter()
-                    self._stream_waiters[serial] = waiter
-                    continue
-                if deadline is None:
-                    waiter.lock.acquire()
-                else:
-                    waiter.lock.acquire(timeout=max(deadline - _monotonic(), 0.0))
-        finally:
-            if waiter is not None:
-                self._stream_waiters.pop(serial, None)
-                if self._waiters or self._stream_waiters or self._token_waiters:
-                    self._hand_on()  # we may have been woken to take the token
-
-    def _stream_send(self, stream: SyncStream, status: int, payload: bytes) -> None:
-        proc = stream.procedure
-        conn = self._conn
-        if status == 2:
-            self._send_packet(
-                lambda: conn.send_stream_data(
-                    proc.program, proc.version, proc.number, stream.serial, payload
-                ),
-                wait=True,
-            )
-        elif status == 0:
-            self._send_packet(
-                lambda: conn.send_stream_end(
-                    proc.program, proc.version, proc.number, stream.serial
-                ),
-                wait=True,
-            )
-        else:
-            self._send_packet(
-                lambda: conn.send_stream_abort(
-                    proc.program, proc.version, proc.number, stream.serial
-                ),
-                wait=True,
-            )
-
-    def _stream_send_hole(self, stream: SyncStream, length: int, flags: int) -> None:
-        proc = stream.procedure
-        conn = self._conn
-        self._send_packet(
-            lambda: conn.send_stream_hole(
-                proc.program, proc.version, proc.number, stream.serial, length, flags
-            ),
-            wait=True,
-        )
 
     # ---------------------------------------------------------- lifecycle
     #: Bound of each of close()'s waits (the replies to calls in flight,
